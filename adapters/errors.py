@@ -1,0 +1,104 @@
+"""Adapter errors: vendor answers and transport faults, translated into our own types.
+
+The tree::
+
+    AdapterError                 root of everything an adapter raises on purpose
+    ├── NotConfigured            the vendor has no credentials and is not sandboxed
+    ├── VendorError              the vendor answered, and the answer is a refusal or failure
+    │   ├── VendorAuthError      credentials/signature refused (token, signature, key)
+    │   └── VendorThrottled      the vendor's rate limit answered (retryable with backoff)
+    ├── VendorUnreachable        no answer, and nothing was changed (connect failure, or a read)
+    └── OutcomeUnknown           no usable answer to a mutating call: the change may or may not
+                                 have happened (timeout, dropped connection, malformed body)
+
+The lifecycle maps `VendorError` and `VendorUnreachable` to `failed` and `OutcomeUnknown` to `unknown`. Each error keeps
+the vendor's own code and request id so the card and the audit log can show them verbatim.
+"""
+
+from __future__ import annotations
+
+
+class AdapterError(Exception):
+    """Root of the errors an adapter raises on purpose.
+
+    Attributes:
+        vendor: The vendor prefix (``"enos"``, ``"aliyun"``, ``"huawei"``, ``"servicepower"``).
+        message: Plain-language description of what happened.
+        next_step: What the engineer should do about it.
+    """
+
+    def __init__(self, message: str, *, vendor: str, next_step: str = "") -> None:
+        super().__init__(message)
+        self.vendor = vendor
+        self.message = message
+        self.next_step = next_step
+
+    def detail(self) -> dict[str, object]:
+        """A JSON-safe summary for the audit log and the card (never holds a secret)."""
+        return {"error": type(self).__name__, "message": self.message, "next_step": self.next_step}
+
+
+class NotConfigured(AdapterError):
+    """The vendor has no credentials configured and sandboxing is off."""
+
+
+class VendorError(AdapterError):
+    """The vendor answered with an error.
+
+    Attributes:
+        code: The vendor's own error code, verbatim (``"24618"``, ``"Throttling.User"``).
+        http_status: The HTTP status of the answer.
+        vendor_request_id: The vendor's request id for the call, when it gave one.
+        retryable: True when the vendor documents the error as transient.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        vendor: str,
+        code: str,
+        next_step: str = "",
+        http_status: int | None = None,
+        vendor_request_id: str | None = None,
+        retryable: bool = False,
+    ) -> None:
+        super().__init__(message, vendor=vendor, next_step=next_step)
+        self.code = code
+        self.http_status = http_status
+        self.vendor_request_id = vendor_request_id
+        self.retryable = retryable
+
+    def __str__(self) -> str:
+        return f"{self.vendor} error {self.code}: {self.message}"
+
+    def detail(self) -> dict[str, object]:
+        return {
+            **super().detail(),
+            "code": self.code,
+            "http_status": self.http_status,
+            "vendor_request_id": self.vendor_request_id,
+        }
+
+
+class VendorAuthError(VendorError):
+    """The vendor refused our credentials, token or signature."""
+
+
+class VendorThrottled(VendorError):
+    """The vendor's rate limit refused the call; it is safe to retry after a pause."""
+
+
+class OutcomeUnknown(AdapterError):
+    """A mutating call got no usable answer: the change may or may not have happened.
+
+    Never retried automatically: an engineer must check the vendor console.
+    """
+
+
+class VendorUnreachable(AdapterError):
+    """The vendor could not be reached, and nothing was changed.
+
+    Raised for connection failures (the request never left) and for reads that got no answer.
+    Safe to retry.
+    """

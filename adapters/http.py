@@ -1,0 +1,100 @@
+"""Sending one vendor request and translating transport faults into `adapters.errors`.
+
+Every adapter sends through `send`, so "what does a timeout mean" is decided once: on a read it
+is safe to try again; on a mutating call the change may have happened, so it is `OutcomeUnknown`
+and never retried.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import httpx
+import stamina
+
+from adapters.errors import AdapterError, OutcomeUnknown, VendorError, VendorUnreachable
+
+T = TypeVar("T")
+
+
+def send(client: httpx.Client, request: httpx.Request, *, vendor: str, mutating: bool) -> httpx.Response:
+    """Send one request; raise our error types for transport faults.
+
+    Args:
+        client: The vendor's client (its transport is the real network or a simulator).
+        request: The fully built and signed request.
+        vendor: The vendor prefix, for error messages.
+        mutating: True for the call that changes vendor state.
+
+    Raises:
+        VendorUnreachable: the connection failed (nothing sent), or a read got no answer.
+        OutcomeUnknown: a mutating call was sent but got no complete answer.
+    """
+    try:
+        return client.send(request)
+    except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+        raise VendorUnreachable(
+            f"could not connect to {vendor} ({type(exc).__name__}); nothing was changed",
+            vendor=vendor,
+            next_step="Check the vendor's base URL and network path, then request again.",
+        ) from exc
+    except httpx.TransportError as exc:
+        if mutating:
+            raise OutcomeUnknown(_no_answer(client, exc, vendor), vendor=vendor,
+                                 next_step="Check the vendor console to see whether the change "
+                                 "happened before requesting it again.") from exc
+        raise VendorUnreachable(
+            _no_answer(client, exc, vendor).replace("; the request's state is unknown", ""),
+            vendor=vendor,
+            next_step="Try again in a minute; if it persists, check the vendor's status.",
+        ) from exc
+
+
+def _no_answer(client: httpx.Client, exc: httpx.TransportError, vendor: str) -> str:
+    if isinstance(exc, httpx.TimeoutException):
+        seconds = client.timeout.read
+        waited = f" in {seconds:g} s" if seconds is not None else ""
+        return f"{vendor} did not answer{waited}; the request's state is unknown"
+    return f"{vendor} dropped the connection ({type(exc).__name__}); the request's state is unknown"
+
+
+def json_body(response: httpx.Response, *, vendor: str, mutating: bool) -> dict[str, Any]:
+    """Parse a JSON object body; a malformed one is `OutcomeUnknown` (mutating) or unreachable."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict):
+        return body
+    message = f"{vendor} answered HTTP {response.status_code} with a body that is not a JSON object"
+    if mutating and response.status_code < 400:
+        raise OutcomeUnknown(message + "; the request's state is unknown", vendor=vendor,
+                             next_step="Check the vendor console before requesting it again.")
+    raise VendorUnreachable(message, vendor=vendor, next_step="Try again; if it persists, "
+                            "the vendor endpoint may be misconfigured.")
+
+
+def is_retryable(exc: Exception) -> bool:
+    """True for errors that are safe to try again: transient vendor errors and failed reads."""
+    if isinstance(exc, VendorError):
+        return exc.retryable
+    return isinstance(exc, VendorUnreachable)
+
+
+def retry_safely(call: Callable[[], T], *, attempts: int = 3, timeout: float = 30.0) -> T:
+    """Run `call`, retrying with jittered exponential backoff while `is_retryable` says so.
+
+    Only wrap calls that are safe to repeat: reads, token requests, and calls the vendor refused
+    outright (throttling). `OutcomeUnknown` is never retried.
+    """
+    for attempt in stamina.retry_context(
+        on=_retry_predicate, attempts=attempts, timeout=timeout, wait_initial=0.2, wait_max=5.0
+    ):
+        with attempt:
+            return call()
+    raise AssertionError("unreachable: stamina re-raises the last error")  # pragma: no cover
+
+
+def _retry_predicate(exc: Exception) -> bool:
+    return isinstance(exc, AdapterError) and is_retryable(exc)

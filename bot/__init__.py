@@ -1,0 +1,1 @@
+"""The opsgate application: settings, policy, store, cards, lifecycle, Slack app, CLI, console."""

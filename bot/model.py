@@ -1,0 +1,107 @@
+"""The stored shapes: a request's record and an audit event. Pure data, no I/O."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from commands.model import OperationRequest, ParamValue
+
+
+class RequestState(StrEnum):
+    """Where a request is in its lifecycle (SPEC §2)."""
+
+    PENDING = "pending"
+    EXECUTING = "executing"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    UNKNOWN = "unknown"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+    EXPIRED = "expired"
+    DENIED = "denied"
+
+    @property
+    def terminal(self) -> bool:
+        """True once nothing more can happen to the request."""
+        return self not in {RequestState.PENDING, RequestState.EXECUTING}
+
+
+class AuditEventName(StrEnum):
+    """The audit events of SPEC §4; appended, never updated."""
+
+    REQUESTED = "requested"
+    DENIED = "denied"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+    EXPIRED = "expired"
+    EXECUTING = "executing"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    UNKNOWN = "unknown"
+
+
+class RequestRecord(BaseModel):
+    """One request as stored: what was asked, by whom, where, and how far it got.
+
+    Attributes:
+        id: Short, human-typeable id (``R-7K3F9QW2``); the only thing a button carries.
+        approvals_needed: Distinct approvals required (from the policy at request time).
+        approvers: User ids who approved so far, in order.
+        message_ts: The approval card's Slack timestamp in `channel`, once posted.
+        preview: `adapters.base.Preview` as a dict, once previewed.
+        outcome: The execution result (outcome or error detail) as a dict, once known.
+        sandbox: True when the vendor is the built-in simulator.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    operation: str
+    vendor: str
+    targets: tuple[str, ...]
+    params: dict[str, ParamValue] = Field(default_factory=dict)
+    reason: str | None = None
+    requester: str
+    channel: str
+    state: RequestState
+    approvals_needed: int
+    approvers: tuple[str, ...] = ()
+    created_at: datetime
+    expires_at: datetime
+    message_ts: str | None = None
+    preview: dict[str, Any] | None = None
+    outcome: dict[str, Any] | None = None
+    sandbox: bool = False
+
+    def as_operation(self) -> OperationRequest:
+        """The `OperationRequest` this record stores, for the adapter."""
+        return OperationRequest(
+            operation=self.operation, vendor=self.vendor, targets=self.targets,
+            params=self.params, reason=self.reason,
+        )
+
+
+class AuditEvent(BaseModel):
+    """One row of the hash-chained audit log (SPEC §4).
+
+    `hash` = SHA-256 over `prev_hash` and the canonical JSON of every other field but `seq`'s
+    storage details; see `bot.store` for the exact bytes.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    seq: int
+    at: str
+    request_id: str
+    event: AuditEventName
+    actor: str
+    operation: str
+    targets: tuple[str, ...]
+    detail: dict[str, Any] = Field(default_factory=dict)
+    prev_hash: str
+    hash: str

@@ -1,0 +1,105 @@
+"""The typed results of parsing a slash command.
+
+`OperationRequest` is the one model that crosses every seam: the parser produces it, the policy
+judges it, the store persists it, and an adapter carries it out. Its `params` keys are fixed per
+operation (see `PARAM_KEYS`) so every layer agrees on them without importing each other.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from pydantic import BaseModel, ConfigDict, Field
+
+ParamValue = str | int | bool
+
+#: The parameter keys each operation may carry, with what the adapter reads them as.
+PARAM_KEYS: Final[dict[str, frozenset[str]]] = {
+    # --org <orgId>
+    "enos.ota-job.delete": frozenset({"org"}),
+    # --product <ProductKey> --firmware <FirmwareId> [--job <JobId>] [--instance <IotInstanceId>]
+    "aliyun.ota-task.cancel": frozenset({"product", "firmware", "job", "instance"}),
+    "huawei.package.delete": frozenset(),
+    # [--app <appId>] [--no-cascade] -> cascade=False (default True)
+    "huawei.device.delete": frozenset({"app", "cascade"}),
+    # [--reason-id <n>] -> int
+    "servicepower.job.cancel": frozenset({"reason_id"}),
+}
+
+
+class OperationRequest(BaseModel):
+    """A validated request for one destructive vendor operation.
+
+    Attributes:
+        operation: The operation id, e.g. ``"huawei.device.delete"`` (a key of `PARAM_KEYS`).
+        vendor: The vendor prefix of the operation id, e.g. ``"huawei"``.
+        targets: The identifiers to act on, validated and de-duplicated in order.
+        params: Operation parameters keyed as in `PARAM_KEYS`.
+        reason: Why the requester wants this (``--reason``), if given.
+        dry_run: ``--dry-run``: preview and show the vendor request only; change nothing.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    operation: str
+    vendor: str
+    targets: tuple[str, ...] = Field(min_length=1)
+    params: dict[str, ParamValue] = Field(default_factory=dict)
+    reason: str | None = None
+    dry_run: bool = False
+
+    def param(self, key: str) -> ParamValue | None:
+        """Return one parameter, or None when it was not given."""
+        return self.params.get(key)
+
+    def str_param(self, key: str) -> str | None:
+        """Return a string parameter, or None when it was not given."""
+        value = self.params.get(key)
+        return None if value is None else str(value)
+
+
+class HelpCommand(BaseModel):
+    """`/ops help [vendor]`."""
+
+    model_config = ConfigDict(frozen=True)
+    vendor: str | None = None
+
+
+class HistoryCommand(BaseModel):
+    """`/ops history [--mine] [--vendor <v>] [--limit <n>]`."""
+
+    model_config = ConfigDict(frozen=True)
+    mine: bool = False
+    vendor: str | None = None
+    limit: int = Field(default=20, ge=1, le=100)
+
+
+class StatusCommand(BaseModel):
+    """`/ops status <request-id>`."""
+
+    model_config = ConfigDict(frozen=True)
+    request_id: str
+
+
+ParsedCommand = OperationRequest | HelpCommand | HistoryCommand | StatusCommand
+
+
+class UsageError(ValueError):
+    """The command text is not a valid opsgate command.
+
+    The only exception the parser raises for any input text.
+
+    Attributes:
+        message: What is wrong, in one sentence, naming the bad field where there is one.
+        field: The flag or positional name that was wrong (``"--org"``, ``"jobId"``), if any.
+        usage: The usage text of the nearest valid command, to show beneath the message.
+    """
+
+    def __init__(self, message: str, *, field: str | None = None, usage: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.usage = usage
+
+    def __str__(self) -> str:
+        return f"{self.message}\n{self.usage}" if self.usage else self.message
