@@ -1,0 +1,124 @@
+"""The composition root: `build_app` builds every part of opsgate once, from settings.
+
+Nothing is constructed at import time. Tests and the console pass their own clock, Slack client,
+adapters or runner; production passes only settings.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from slack_bolt import App, BoltResponse
+from slack_bolt.request import BoltRequest
+from slack_sdk import WebClient
+
+from adapters.clock import SYSTEM_CLOCK, Clock
+from adapters.registry import Adapters, build_adapters
+from bot.directory import SlackDirectory
+from bot.lifecycle import RequestService, Services
+from bot.listeners import register_listeners
+from bot.listeners.context import ListenerContext
+from bot.policy import Policy, load_policy
+from bot.settings import Settings
+from bot.slack_out import SlackOut
+from bot.store import Store
+from bot.workers import Runner
+
+log = logging.getLogger(__name__)
+
+#: Bolt's listener pool only runs acks (parse + ack), so it stays small; slow work has its own.
+ACK_THREADS = 8
+
+
+@dataclass
+class OpsgateApp:
+    """A built opsgate: the Bolt app and the parts behind it."""
+
+    bolt: App
+    service: RequestService
+    runner: Runner
+    store: Store
+    adapters: Adapters
+    settings: Settings
+    _stop: threading.Event = field(default_factory=threading.Event)
+
+    def start_background(self, *, sweep_every: float = 15.0) -> None:
+        """Recover requests a dead process left `executing`, then expire due ones periodically."""
+        recovered = self.service.recover()
+        if recovered:
+            log.warning("%d request(s) were executing when opsgate last stopped: now unknown", recovered)
+        thread = threading.Thread(target=self._sweep, args=(sweep_every,), daemon=True,
+                                  name="opsgate-expiry")
+        thread.start()
+
+    def _sweep(self, every: float) -> None:
+        while not self._stop.wait(every):
+            self.runner.submit(self.service.expire_due)
+
+    def close(self) -> None:
+        """Stop the sweeper, finish running work, close the store."""
+        self._stop.set()
+        self.runner.shutdown()
+        self.store.close()
+
+
+def build_app(
+    settings: Settings,
+    *,
+    clock: Clock = SYSTEM_CLOCK,
+    client: WebClient | None = None,
+    adapters: Adapters | None = None,
+    store: Store | None = None,
+    policy: Policy | None = None,
+    sandbox: bool | None = None,
+) -> OpsgateApp:
+    """Build opsgate from settings; each keyword replaces one part (for tests and the console)."""
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
+    client = client or WebClient(token=token, base_url=settings.slack_api_url)
+    runner = Runner(workers=settings.workers)
+    adapters = adapters or build_adapters(
+        _vendor_configs(settings), sandbox=settings.sandbox if sandbox is None else sandbox,
+        clock=clock,
+    )
+    services = Services(
+        store=store or Store.open(settings.db, clock=clock),
+        policy=policy or load_policy(settings),
+        adapters=adapters,
+        slack=SlackOut(client),
+        directory=SlackDirectory(client, clock=clock),
+        clock=clock,
+    )
+    bolt = App(
+        client=client,
+        signing_secret=secret,
+        request_verification_enabled=bool(secret),
+        token_verification_enabled=False,  # `opsgate check` and `serve` call auth.test themselves
+        listener_executor=ThreadPoolExecutor(max_workers=ACK_THREADS, thread_name_prefix="opsgate-ack"),
+    )
+    service = RequestService(services)
+    bolt.use(_ignore_slack_retries)
+    register_listeners(bolt, ListenerContext(service=service, runner=runner))
+    bolt.error(_log_unexpected)
+    return OpsgateApp(bolt=bolt, service=service, runner=runner, store=services.store,
+                      adapters=adapters, settings=settings)
+
+
+def _vendor_configs(settings: Settings) -> dict[str, object]:
+    return {"enos": settings.enos, "aliyun": settings.aliyun, "huawei": settings.huawei,
+            "servicepower": settings.servicepower}
+
+
+def _ignore_slack_retries(request: BoltRequest, response: BoltResponse, next: object) -> BoltResponse:  # noqa: A002
+    """Slack re-sends a request it thinks went unanswered. We always ack in time, so a retry
+    is a duplicate: answer it and do nothing (a second request card would be a second request)."""
+    if request.headers.get("x-slack-retry-num"):
+        return BoltResponse(status=200, body="")
+    return next()  # type: ignore[operator,no-any-return]
+
+
+def _log_unexpected(error: Exception) -> None:
+    log.error("unhandled error in a listener", exc_info=error)

@@ -1,0 +1,161 @@
+"""`opsgate console`: request, approve and audit in a terminal, against sandboxed vendors.
+
+Lines are slash commands (`/ops …`), clicks (`approve R-…`), or console commands; `as @bob …`
+runs one line as another person. Reads a terminal interactively or a piped script.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from pathlib import Path
+from typing import TextIO
+
+from bot.console_session import CHANNEL, CHANNEL_NAME, USERS, ConsoleSession
+from bot.render_text import render_message
+from bot.settings import Settings
+from bot.slack_standin import RecordedCall
+
+NAMES = {name: uid for uid, name in USERS.items()}
+
+BANNER = """\
+opsgate console: a local Slack with sandboxed vendors. You are @{user} in #{channel}.
+People: @alice, @dave (engineers), @bob, @carol (ops leads). Type `help` for more.
+
+Try:  /ops help
+      /ops huawei device delete dev-endpoint-1 --reason "decommissioned, INC-42"
+      as @bob approve <request-id>
+      audit <request-id>
+"""
+
+HELP = """\
+  /ops <command>                  a slash command as the current user (try /ops help)
+  approve|reject|withdraw <id>    click that button on a request's card
+  as @<user> <line>               run one line as someone else (alice, bob, carol, dave)
+  user @<user>                    become someone else for the following lines
+  audit [<id>]                    the audit trail (of one request, or the last 20 events)
+  verify                          check the audit log's hash chain
+  home                            open the App Home tab
+  help | quit
+"""
+
+
+class Console:
+    """The read-eval-print loop over a `ConsoleSession`."""
+
+    def __init__(self, session: ConsoleSession, out: TextIO, *, user: str = "alice") -> None:
+        self.session = session
+        self.out = out
+        self.user = NAMES[user]
+        self._lock = threading.Lock()
+        self._shown: dict[str, str] = {}
+        session.standin.on_call(self._show)
+
+    def run(self, stdin: TextIO, *, interactive: bool) -> int:
+        """Read lines until end of input or `quit`. Returns the exit status."""
+        self._print(BANNER.format(user=USERS[self.user], channel=CHANNEL_NAME))
+        while True:
+            if interactive:
+                self._print(f"{USERS[self.user]}> ", end="")
+            line = stdin.readline()
+            if not line:
+                return 0
+            if not self.handle(line.strip()):
+                return 0
+
+    def handle(self, line: str) -> bool:
+        """Run one line; False means quit."""
+        if not line or line.startswith("#"):
+            return True
+        user = self.user
+        if line.startswith("as "):
+            who, _, line = line[3:].partition(" ")
+            if who.lstrip("@") not in NAMES:
+                self._print(f"no such person {who}; try @alice, @bob, @carol or @dave")
+                return True
+            user = NAMES[who.lstrip("@")]
+        return self._run(line.strip(), user)
+
+    def _run(self, line: str, user: str) -> bool:
+        word, _, rest = line.partition(" ")
+        if word in {"quit", "exit"}:
+            return False
+        if word == "/ops":
+            self._ack(self.session.slash(rest, user=user), user)
+        elif word in {"approve", "reject", "withdraw"} and rest:
+            self._ack(self.session.click(word, rest.strip().upper(), user=user), user)
+        elif word == "user" and rest.lstrip("@") in NAMES:
+            self.user = NAMES[rest.lstrip("@")]
+        elif word == "audit":
+            self._audit(rest.strip().upper() or None)
+        elif word == "verify":
+            result = self.session.app.store.verify()
+            self._print(f"audit log intact: {result.checked} events" if result.ok else
+                        f"audit log broken at seq {result.first_bad_seq}: {result.problem}")
+        elif word == "home":
+            self._ack(self.session.open_home(user=user), user)
+        else:
+            self._print(HELP)
+        self.session.wait()
+        return True
+
+    def _ack(self, reply: object, user: str) -> None:
+        message = getattr(reply, "message", None)
+        if message and message.get("blocks"):
+            self._print(f"(only visible to @{USERS[user]})")
+            self._print(render_message(message["blocks"], names=USERS))
+
+    def _audit(self, request_id: str | None) -> None:
+        events = list(self.session.app.store.events(request_id=request_id))[-20:]
+        if not events:
+            self._print("no audit events yet")
+        for e in events:
+            actor = f"@{USERS[e.actor]}" if e.actor in USERS else e.actor
+            self._print(f"#{e.seq:<4} {e.at}  {e.event.value:<10} {actor:<8} {e.request_id}  "
+                        f"{e.operation} {', '.join(e.targets[:3])}")
+
+    def _show(self, call: RecordedCall) -> None:
+        """Print what the app sent to Slack, as the people in the channel would see it."""
+        blocks = call.params.get("blocks") or (call.params.get("view") or {}).get("blocks")
+        if not blocks:
+            return
+        if isinstance(blocks, str):
+            blocks = json.loads(blocks)
+        heading = _heading(call)
+        rendered = render_message(blocks, names=USERS)
+        key = f"{call.params.get('channel')}/{call.params.get('ts')}"
+        if call.method == "chat.update" and self._shown.get(key) == rendered:
+            return
+        self._shown[key] = rendered
+        self._print(f"{heading}\n{rendered}")
+
+    def _print(self, text: str, *, end: str = "\n") -> None:
+        with self._lock:
+            self.out.write(text + end)
+            self.out.flush()
+
+
+def _heading(call: RecordedCall) -> str:
+    channel = str(call.params.get("channel") or "")
+    user = str(call.params.get("user") or "")
+    if call.method == "chat.postMessage" and channel in USERS:
+        return f"── direct message to @{USERS[channel]} ──"
+    if call.method == "chat.postMessage":
+        return f"── #{CHANNEL_NAME if channel == CHANNEL else channel} ──"
+    if call.method == "chat.update":
+        return "── card updated ──"
+    if call.method == "views.publish":
+        return f"── App Home of @{USERS.get(str(call.params.get('user_id')), '?')} ──"
+    if user in USERS:
+        return f"── only visible to @{USERS[user]} ──"
+    return "── only visible to you ──"
+
+
+def run_console(settings: Settings, *, stdin: TextIO, stdout: TextIO,
+                db: Path | None = None) -> int:
+    """Run the console until end of input. The database defaults to ./opsgate-console.db so
+    sandbox requests never mix with a real audit log."""
+    path = db or Path(os.environ.get("OPSGATE_CONSOLE_DB", "opsgate-console.db"))
+    with ConsoleSession(settings, db=path) as session:
+        return Console(session, stdout).run(stdin, interactive=stdin.isatty())

@@ -1,0 +1,89 @@
+"""Everything opsgate sends to Slack goes through `SlackOut`, a small port over slack_sdk.
+
+The lifecycle talks to this port, never to `WebClient` directly, so tests can swap in a fake and
+Slack's failures are handled (logged, reported to the user) in one place.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Protocol
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook import WebhookClient
+
+from bot.cards import Message
+
+log = logging.getLogger(__name__)
+
+
+class SlackPostError(RuntimeError):
+    """Slack refused to post a message (e.g. the bot is not in the channel).
+
+    Attributes:
+        error: Slack's error string (``not_in_channel``, ``channel_not_found``, …).
+    """
+
+    def __init__(self, error: str) -> None:
+        super().__init__(f"Slack refused the message: {error}")
+        self.error = error
+
+
+class SlackPort(Protocol):
+    """What the lifecycle needs from Slack."""
+
+    def post(self, channel: str, message: Message) -> str:
+        """Post a channel message; return its ts. Raises `SlackPostError`."""
+        ...
+
+    def update(self, channel: str, ts: str, message: Message) -> None:
+        """Replace a posted message in place."""
+        ...
+
+    def ephemeral(self, channel: str, user: str, message: Message) -> None:
+        """Show a message to one user in a channel."""
+        ...
+
+    def respond(self, response_url: str, message: Message) -> None:
+        """Answer a slash command or click through its response_url (ephemeral)."""
+        ...
+
+
+class SlackOut:
+    """`SlackPort` over a real `slack_sdk.WebClient` (pointed at Slack or the local stand-in)."""
+
+    def __init__(self, client: WebClient) -> None:
+        self._client = client
+
+    def post(self, channel: str, message: Message) -> str:
+        try:
+            response = self._client.chat_postMessage(
+                channel=channel, text=message.text, blocks=message.blocks, unfurl_links=False
+            )
+        except SlackApiError as exc:
+            raise SlackPostError(str(exc.response.get("error", "unknown_error"))) from exc
+        return str(response["ts"])
+
+    def update(self, channel: str, ts: str, message: Message) -> None:
+        try:
+            self._client.chat_update(channel=channel, ts=ts, text=message.text, blocks=message.blocks)
+        except SlackApiError as exc:
+            # The card is a view of the store; a failed update loses no state. Log and go on.
+            log.warning("chat.update failed for %s/%s: %s", channel, ts, exc.response.get("error"))
+
+    def ephemeral(self, channel: str, user: str, message: Message) -> None:
+        try:
+            self._client.chat_postEphemeral(
+                channel=channel, user=user, text=message.text, blocks=message.blocks
+            )
+        except SlackApiError as exc:
+            log.warning("chat.postEphemeral failed for %s: %s", user, exc.response.get("error"))
+
+    def respond(self, response_url: str, message: Message) -> None:
+        response = WebhookClient(response_url).send(
+            text=message.text, blocks=message.blocks, response_type="ephemeral",
+            replace_original=False,
+        )
+        if response.status_code >= 300:
+            log.warning("response_url post failed: HTTP %s", response.status_code)

@@ -1,0 +1,47 @@
+"""The executor that runs slow work (previews, vendor calls, card updates) after Slack's ack."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+
+log = logging.getLogger(__name__)
+
+
+class Runner:
+    """A sized thread pool that logs failures and can be waited on until idle.
+
+    Bolt's own listener executor only has to run acks; everything slow is submitted here, so a
+    slow vendor can never hold up Slack's 3-second acknowledgement.
+    """
+
+    def __init__(self, *, workers: int) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="opsgate-work")
+        self._pending = 0
+        self._idle = threading.Condition()
+
+    def submit(self, job: Callable[[], None]) -> None:
+        """Run `job` on a worker; an exception is logged, never lost silently."""
+        with self._idle:
+            self._pending += 1
+        future = self._pool.submit(job)
+        future.add_done_callback(self._done)
+
+    def _done(self, future: Future[None]) -> None:
+        error = future.exception()
+        if error is not None:
+            log.error("background job failed", exc_info=error)
+        with self._idle:
+            self._pending -= 1
+            self._idle.notify_all()
+
+    def wait_idle(self, timeout: float = 30.0) -> bool:
+        """Block until every submitted job (and any job it submitted) has finished."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._pending == 0, timeout=timeout)
+
+    def shutdown(self) -> None:
+        """Finish running jobs and stop."""
+        self._pool.shutdown(wait=True)
