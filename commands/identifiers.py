@@ -1,0 +1,98 @@
+"""Strict identifier rules: the first check every vendor id passes, before anything else.
+
+The default rule is letters, digits and ``._:-``, 1 to 128 characters. A vendor rule may differ
+where the vendor documents it (Alibaba DeviceName: 4 to 32 characters, ``@`` also allowed;
+ServicePower job ids: at most 50). No rule ever allows anything that could change the meaning of a
+URL path or query (``/ ? # % &``, whitespace, non-ASCII), and two extra checks hold for all:
+
+* an id may not start with ``-``, so it can never be read as a flag;
+* an id must contain a letter or digit, so ``.`` and ``..`` can never become URL dot-segments.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from dataclasses import dataclass, field
+from typing import Final
+
+from commands.model import UsageError
+
+_SHOWN_CHARS: Final = 40
+_ALNUM: Final = frozenset(string.ascii_letters + string.digits)
+
+
+@dataclass(frozen=True, slots=True)
+class IdentifierRule:
+    """Which strings a kind of vendor id may be.
+
+    Attributes:
+        punctuation: The characters allowed besides ASCII letters and digits.
+        min_length: The fewest characters allowed.
+        max_length: The most characters allowed.
+    """
+
+    punctuation: str = "._:-"
+    min_length: int = 1
+    max_length: int = 128
+    _pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        allowed = "A-Za-z0-9" + re.escape(self.punctuation)
+        pattern = re.compile(
+            rf"(?!-)(?=.*[A-Za-z0-9])[{allowed}]{{{self.min_length},{self.max_length}}}"
+        )
+        object.__setattr__(self, "_pattern", pattern)
+
+    @property
+    def description(self) -> str:
+        """The rule in words, e.g. ``letters, digits and ._:- (1-128 characters)``."""
+        length = f"{self.min_length}-{self.max_length} characters"
+        return f"letters, digits and {self.punctuation} ({length})"
+
+    def matches(self, value: str) -> bool:
+        """True when `value` satisfies this rule."""
+        return self._pattern.fullmatch(value) is not None
+
+    def check(self, value: str, *, field: str, usage: str = "") -> str:
+        """Return `value` unchanged if it satisfies this rule.
+
+        Raises:
+            UsageError: Naming `field` and saying what is wrong with `value`.
+        """
+        if self.matches(value):
+            return value
+        problem = self._problem(value)
+        message = f"Bad {field} {_show(value)}: {problem}. Use {self.description}."
+        raise UsageError(message, field=field, usage=usage)
+
+    def _problem(self, value: str) -> str:
+        """Say what is wrong with a value that does not match."""
+        if not value:
+            return "it is empty"
+        allowed = _ALNUM | frozenset(self.punctuation)
+        bad = next((char for char in value if char not in allowed), None)
+        if bad is not None:
+            return f"{_show(bad)} is not allowed"
+        if len(value) < self.min_length:
+            return f"it is {len(value)} characters long, shorter than {self.min_length}"
+        if len(value) > self.max_length:
+            return f"it is {len(value)} characters long, longer than {self.max_length}"
+        if value.startswith("-"):
+            return "it may not start with '-'"
+        return "it needs at least one letter or digit"
+
+
+def _show(value: str) -> str:
+    """Quote a user value for an error message, cut short if long."""
+    if len(value) > _SHOWN_CHARS:
+        return repr(value[:_SHOWN_CHARS] + "…")
+    return repr(value)
+
+
+#: The default: letters, digits and ``._:-``, 1 to 128 characters.
+STRICT: Final = IdentifierRule()
+#: ServicePower ``Id`` (job id): "SS: 50" in the CancelJob object format.
+SERVICEPOWER_JOB_ID: Final = IdentifierRule(max_length=50)
+#: Alibaba DeviceName: 4 to 32 characters; letters, digits, ``-``, ``_``, ``@``, ``.`` and ``:``.
+ALIYUN_DEVICE_NAME: Final = IdentifierRule(punctuation="._:@-", min_length=4, max_length=32)

@@ -1,0 +1,102 @@
+"""The commands that are not vendor operations: ``help``, ``history`` and ``status``."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Sequence
+from typing import Final
+
+from commands.model import HelpCommand, HistoryCommand, StatusCommand, UsageError
+from commands.operation import flag_name, is_flag
+from commands.registry import META_USAGE, VENDORS
+from commands.tokens import Word
+from commands.values import check_integer
+
+HELP_USAGE: Final = META_USAGE["help"]
+HISTORY_USAGE: Final = META_USAGE["history"]
+STATUS_USAGE: Final = META_USAGE["status"]
+#: The most entries `/ops history` lists.
+MAX_HISTORY: Final = 100
+
+_REQUEST_ID: Final = re.compile(r"R-[0-9A-HJKMNP-TV-Z]{8}")
+# Crockford base32 reads the easily confused letters as the digits they look like.
+_CROCKFORD_ALIASES: Final = str.maketrans({"I": "1", "L": "1", "O": "0"})
+
+
+def parse_help(words: Sequence[Word]) -> HelpCommand:
+    """``help [vendor]``."""
+    if not words:
+        return HelpCommand()
+    if len(words) > 1 or is_flag(words[0]):
+        raise UsageError("`/ops help` takes at most one word, a vendor.", usage=HELP_USAGE)
+    return HelpCommand(vendor=_vendor(words[0].text, field="vendor", usage=HELP_USAGE))
+
+
+def parse_history(words: Sequence[Word]) -> HistoryCommand:
+    """``history [--mine] [--vendor <v>] [--limit <n>]``."""
+    given: dict[str, str | None] = {}
+    index = 0
+    while index < len(words):
+        word = words[index]
+        index += 1
+        if not is_flag(word):
+            message = f"`/ops history` takes only flags; {word.text[:40]!r} is not one."
+            raise UsageError(message, usage=HISTORY_USAGE)
+        name, value = flag_name(word.text)
+        _check_history_flag(name, value, given)
+        if name != "--mine" and value is None:
+            if index == len(words) or is_flag(words[index]):
+                raise UsageError(f"{name} needs a value.", field=name, usage=HISTORY_USAGE)
+            value, index = words[index].text, index + 1
+        given[name] = value
+    return _history(given)
+
+
+def _check_history_flag(name: str, value: str | None, given: dict[str, str | None]) -> None:
+    """Raise for an unknown or repeated history flag, or a value given to ``--mine``."""
+    flags = ("--mine", "--vendor", "--limit")
+    if name not in flags:
+        close = difflib.get_close_matches(name, flags, n=1, cutoff=0.5)
+        hint = f"did you mean {close[0]}?" if close else f"its flags are {', '.join(flags)}."
+        raise UsageError(f"Unknown flag {name!r} for `/ops history`: {hint}", usage=HISTORY_USAGE)
+    if name in given:
+        raise UsageError(f"{name} is given twice; give it once.", field=name, usage=HISTORY_USAGE)
+    if name == "--mine" and value is not None:
+        raise UsageError("--mine takes no value.", field=name, usage=HISTORY_USAGE)
+
+
+def _history(given: dict[str, str | None]) -> HistoryCommand:
+    """Build the history command from its checked flags."""
+    vendor, limit = given.get("--vendor"), given.get("--limit")
+    return HistoryCommand(
+        mine="--mine" in given,
+        vendor=None if vendor is None else _vendor(vendor, field="--vendor", usage=HISTORY_USAGE),
+        limit=20
+        if limit is None
+        else check_integer(limit, field="--limit", low=1, high=MAX_HISTORY, usage=HISTORY_USAGE),
+    )
+
+
+def parse_status(words: Sequence[Word]) -> StatusCommand:
+    """``status <request-id>``; the id is accepted in any case and returned upper-cased."""
+    if len(words) != 1 or is_flag(words[0]):
+        raise UsageError(
+            "`/ops status` takes one request id.", field="request-id", usage=STATUS_USAGE
+        )
+    typed = words[0].text
+    request_id = typed.upper().translate(_CROCKFORD_ALIASES)
+    if _REQUEST_ID.fullmatch(request_id) is None:
+        message = f"Bad request-id {typed[:40]!r}: request ids look like R-7K3F9QW2."
+        raise UsageError(message, field="request-id", usage=STATUS_USAGE)
+    return StatusCommand(request_id=request_id)
+
+
+def _vendor(text: str, *, field: str, usage: str) -> str:
+    """Return a known vendor word (lower-cased), or raise with the nearest one."""
+    vendor = text.lower()
+    if vendor in VENDORS:
+        return vendor
+    close = difflib.get_close_matches(vendor, VENDORS, n=1, cutoff=0.5)
+    hint = f"did you mean {close[0]}?" if close else f"opsgate knows {', '.join(VENDORS)}."
+    raise UsageError(f"Unknown vendor {text[:40]!r}: {hint}", field=field, usage=usage)

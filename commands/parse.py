@@ -1,0 +1,62 @@
+"""The entry point: slash-command text in, a typed, validated command out.
+
+Grammar: ``<vendor> <resource> <action> <targets...> [--flag value | --flag=value]...``, or
+``help [vendor]``, ``history [--mine] [--vendor <v>] [--limit <n>]``, ``status <request-id>``.
+Empty text asks for help. `parse` raises nothing but `UsageError`, whatever the text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Final
+
+from commands.meta import parse_help, parse_history, parse_status
+from commands.model import HelpCommand, ParsedCommand, UsageError
+from commands.operation import build_request, is_flag
+from commands.registry import OPERATIONS, find_operation, spec_for, usage_for
+from commands.render import format_command, help_text
+from commands.spec import OperationSpec
+from commands.tokens import Word, split_words, unescape_slack
+
+__all__ = [
+    "MAX_TEXT_LENGTH",
+    "OPERATIONS",
+    "OperationSpec",
+    "format_command",
+    "help_text",
+    "parse",
+    "spec_for",
+    "usage_for",
+]
+
+#: Room for 10,000 of the longest Alibaba device names with separators and flags.
+MAX_TEXT_LENGTH: Final = 500_000
+_META: Final[dict[str, Callable[[Sequence[Word]], ParsedCommand]]] = {
+    "help": parse_help,
+    "history": parse_history,
+    "status": parse_status,
+}
+
+
+def parse(text: str) -> ParsedCommand:
+    """Parse the text after ``/ops`` (as Slack sends it) into a command.
+
+    Raises:
+        UsageError: The text is not a valid command; the error names the bad field where there
+            is one and carries the usage of the nearest valid command.
+    """
+    if len(text) > MAX_TEXT_LENGTH:
+        raise UsageError(f"The command is too long ({len(text):,} characters).")
+    words = split_words(unescape_slack(text))
+    if not words:
+        return HelpCommand()
+    meta = _META.get(words[0].text.lower())
+    if meta is not None:
+        return meta(words[1:])
+    command = []
+    for word in words[:3]:
+        if is_flag(word):
+            break
+        command.append(word.text.lower())
+    spec = find_operation(command or [words[0].text.lower()])
+    return build_request(spec, words[len(command) :])

@@ -1,0 +1,151 @@
+"""Declarative descriptions of operations: the single source for parsing, usage and help.
+
+Each vendor module declares its operations as `OperationSpec` values; the parser, the usage text,
+"did you mean" and `format_command` all read them, so they cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Final
+
+from commands.identifiers import STRICT, IdentifierRule
+from commands.model import ParamValue
+
+#: The largest whole number a numeric flag takes unless it says otherwise (a Java ``int``).
+INT32_MAX: Final = 2**31 - 1
+
+
+class FlagKind(enum.Enum):
+    """What a flag's value is."""
+
+    IDENTIFIER = "identifier"  #: a vendor id, checked against the flag's `IdentifierRule`
+    NUMBER = "number"  #: a whole number between `FlagSpec.low` and `FlagSpec.high`
+    TEXT = "text"  #: free text (the reason)
+    SWITCH = "switch"  #: no value; its presence sets `FlagSpec.key` to `FlagSpec.switch_value`
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FlagSpec:
+    """One ``--flag`` of an operation.
+
+    Attributes:
+        name: The flag as typed, e.g. ``"--org"``.
+        key: Where its value goes: a `PARAM_KEYS` key, or ``reason`` / ``dry_run``.
+        kind: What its value is.
+        help: One line for the help text.
+        metavar: The placeholder in usage text, e.g. ``"<orgId>"``.
+        rule: For `FlagKind.IDENTIFIER`: the identifier rule its value must satisfy.
+        required: Whether the operation needs it.
+        low: For `FlagKind.NUMBER`: the smallest value allowed.
+        high: For `FlagKind.NUMBER`: the largest value allowed.
+        switch_value: For `FlagKind.SWITCH`: the value set when the flag is present.
+        default: The value of `key` when the flag is absent (None: the key is left out).
+    """
+
+    name: str
+    key: str
+    kind: FlagKind
+    help: str
+    metavar: str = ""
+    rule: IdentifierRule = STRICT
+    required: bool = False
+    low: int = 0
+    high: int = INT32_MAX
+    switch_value: bool = True
+    default: ParamValue | None = None
+
+    @property
+    def takes_value(self) -> bool:
+        """True unless the flag is a switch."""
+        return self.kind is not FlagKind.SWITCH
+
+    @property
+    def usage(self) -> str:
+        """The flag as it appears in usage text, e.g. ``--org <orgId>`` or ``[--dry-run]``."""
+        text = f"{self.name} {self.metavar}" if self.takes_value else self.name
+        return text if self.required else f"[{text}]"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TargetSpec:
+    """The positional identifiers an operation acts on.
+
+    Attributes:
+        name: The vendor's name for one target, e.g. ``"jobId"``; used in errors and usage.
+        rule: The identifier rule each target must satisfy.
+        max_count: The most distinct targets one request may carry.
+    """
+
+    name: str
+    rule: IdentifierRule = STRICT
+    max_count: int = 1
+
+    @property
+    def usage(self) -> str:
+        """``<jobId>``, or ``<deviceName>...`` when several are allowed."""
+        return f"<{self.name}>..." if self.max_count > 1 else f"<{self.name}>"
+
+
+#: Flags every operation takes.
+COMMON_FLAGS: Final = (
+    FlagSpec(
+        name="--reason",
+        key="reason",
+        kind=FlagKind.TEXT,
+        metavar='"<text>"',
+        help="why (up to 500 characters); quote it if it has spaces",
+    ),
+    FlagSpec(
+        name="--dry-run",
+        key="dry_run",
+        kind=FlagKind.SWITCH,
+        help="show the preview and the exact vendor request; change nothing",
+    ),
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OperationSpec:
+    """Everything opsgate knows about one operation's command.
+
+    Attributes:
+        id: The operation id, e.g. ``"enos.ota-job.delete"`` (a key of `PARAM_KEYS`).
+        vendor: The first word of the command, e.g. ``"enos"``.
+        resource: The second word, e.g. ``"ota-job"``.
+        action: The third word, e.g. ``"delete"``.
+        summary: One sentence saying what it does, for help text.
+        target: The positional identifiers it takes.
+        flags: Its own flags, in canonical order (the common flags are added by `all_flags`).
+        example: A realistic command line.
+    """
+
+    id: str
+    vendor: str
+    resource: str
+    action: str
+    summary: str
+    target: TargetSpec
+    flags: tuple[FlagSpec, ...]
+    example: str
+
+    @property
+    def all_flags(self) -> tuple[FlagSpec, ...]:
+        """Its own flags followed by `COMMON_FLAGS`."""
+        return self.flags + COMMON_FLAGS
+
+    @property
+    def command(self) -> str:
+        """The three command words, e.g. ``"enos ota-job delete"``."""
+        return f"{self.vendor} {self.resource} {self.action}"
+
+    @property
+    def usage(self) -> str:
+        """The one-line synopsis, e.g. ``/ops enos ota-job delete <jobId> --org <orgId> ...``."""
+        flags = " ".join(flag.usage for flag in self.all_flags)
+        return f"/ops {self.command} {self.target.usage} {flags}"
+
+    def flag(self, name: str) -> FlagSpec | None:
+        """Return the flag called `name` (e.g. ``"--org"``), or None."""
+        return next((flag for flag in self.all_flags if flag.name == name), None)

@@ -1,0 +1,113 @@
+"""Split slash-command text into words, the way an engineer typing in Slack expects.
+
+Rules:
+    * Words are separated by whitespace (spaces, tabs, newlines).
+    * A quote opens only at the start of a word, or right after the ``=`` of ``--flag=``, so the
+      apostrophe in ``don't`` (or Slack's ``don’t``) is just a letter.
+    * Straight and typographic quotes count: ``"`` ``“`` ``”`` close one another, as do
+      ``'`` ``‘`` ``’`` (Slack clients rewrite straight quotes, not always in matched pairs).
+    * A closing quote counts only when whitespace or the end of the text follows it; inside quotes,
+      a backslash escapes a backslash or a quote of the same family. Together these let any text
+      be quoted (`quote` is the inverse).
+    * An unterminated quote is a `UsageError`, never a crash.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+from commands.model import UsageError
+
+_DOUBLE: Final = frozenset('"“”')
+_SINGLE: Final = frozenset("'‘’")
+_QUOTES: Final = _DOUBLE | _SINGLE
+# Slack sends `&`, `<` and `>` HTML-escaped; `&amp;` must go last so `&amp;lt;` stays `&lt;`.
+_SLACK_ESCAPES: Final = (("&lt;", "<"), ("&gt;", ">"), ("&amp;", "&"))
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    """One word of the command text.
+
+    Attributes:
+        text: The word with its quotes removed.
+        bare: True when the word did not start with a quote, so ``--x`` in it may be a flag.
+    """
+
+    text: str
+    bare: bool = True
+
+
+def unescape_slack(text: str) -> str:
+    """Undo Slack's HTML escaping of ``&``, ``<`` and ``>`` (and nothing else)."""
+    for escaped, plain in _SLACK_ESCAPES:
+        text = text.replace(escaped, plain)
+    return text
+
+
+def split_words(text: str) -> list[Word]:
+    """Split command text into words, removing quotes.
+
+    Raises:
+        UsageError: A quote is never closed.
+    """
+    words: list[Word] = []
+    pos = 0
+    while True:
+        while pos < len(text) and text[pos].isspace():
+            pos += 1
+        if pos == len(text):
+            return words
+        word, pos = _read_word(text, pos)
+        words.append(word)
+
+
+def _read_word(text: str, start: int) -> tuple[Word, int]:
+    """Read one word starting at `start`; return it and the position after it."""
+    bare = text[start] not in _QUOTES
+    chars: list[str] = []
+    pos = start
+    while pos < len(text) and not text[pos].isspace():
+        char = text[pos]
+        if char in _QUOTES and (pos == start or _is_flag_assignment(chars)):
+            quoted, pos = _read_quoted(text, pos)
+            chars.append(quoted)
+        else:
+            chars.append(char)
+            pos += 1
+    return Word("".join(chars), bare=bare), pos
+
+
+def _is_flag_assignment(chars: list[str]) -> bool:
+    """True right after the ``=`` of a ``--flag=`` prefix (and only the first ``=``)."""
+    so_far = "".join(chars)
+    return so_far.endswith("=") and so_far.count("=") == 1 and so_far.startswith(("--", "—", "–"))
+
+
+def _read_quoted(text: str, start: int) -> tuple[str, int]:
+    """Read a quoted run opened at `start`; return its content and the position after it."""
+    family = _DOUBLE if text[start] in _DOUBLE else _SINGLE
+    chars: list[str] = []
+    pos = start + 1
+    while pos < len(text):
+        char = text[pos]
+        following = text[pos + 1] if pos + 1 < len(text) else ""
+        if char == "\\" and (following == "\\" or following in family):
+            chars.append(following)
+            pos += 2
+        elif char in family and (not following or following.isspace()):
+            return "".join(chars), pos + 1
+        else:
+            chars.append(char)
+            pos += 1
+    column = start + 1
+    raise UsageError(
+        f"Unterminated quote: the {text[start]} at character {column} is never closed."
+    )
+
+
+def quote(text: str) -> str:
+    """Quote `text` so that `split_words` reads it back as exactly one word equal to `text`."""
+    escaped = "".join(f"\\{char}" if char == "\\" or char in _DOUBLE else char for char in text)
+    return f'"{escaped}"'
