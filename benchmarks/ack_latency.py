@@ -1,0 +1,170 @@
+"""Ack latency of `opsgate serve --http` against a bare ack-only Bolt app, and the audit store's
+append rate. Prints a table; not a test.
+
+Both servers run as child processes on 127.0.0.1 behind waitress with the same thread count.
+Each receives the same number of signed `/ops` slash commands from the same number of concurrent
+clients. opsgate's commands are real requests (policy, preview against the EnOS simulator, a
+card posted to a local Slack stand-in), so its background work competes with its acks, as in
+production.
+
+Usage: python benchmarks/ack_latency.py [--requests 2000] [--clients 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+
+from adapters.clock import SYSTEM_CLOCK
+from bot.model import AuditEventName
+from bot.slack_payloads import signed_headers, slash_command_body
+from bot.slack_standin import SlackStandIn
+from bot.store import Store
+from commands.model import OperationRequest
+
+ROOT = Path(__file__).resolve().parents[1]
+SECRET = "benchmark-signing-secret"
+COMMAND = 'enos ota-job delete job-stopped-1 --org o15520323695671 --reason "benchmark"'
+THREADS = 16
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_until_up(url: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            httpx.post(url, content=b"", timeout=1.0)
+            return
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise SystemExit(f"server at {url} did not start")
+
+
+def fire(url: str, *, requests: int, clients: int, response_url: str) -> list[float]:
+    """Send `requests` signed slash commands from `clients` threads; return latencies (s)."""
+    latencies: list[float] = []
+    lock = threading.Lock()
+    counter = iter(range(requests))
+
+    def client() -> None:
+        with httpx.Client(timeout=10.0) as http:
+            for i in counter:
+                body = slash_command_body(text=COMMAND, user_id="U0BENCH", channel_id="C0BENCH",
+                                          response_url=f"{response_url}-{i}")
+                headers = signed_headers(body, signing_secret=SECRET,
+                                         content_type="application/x-www-form-urlencoded")
+                start = time.perf_counter()
+                response = http.post(url, content=body, headers=headers)
+                elapsed = time.perf_counter() - start
+                if response.status_code != 200:
+                    raise SystemExit(f"unexpected HTTP {response.status_code} from {url}")
+                with lock:
+                    latencies.append(elapsed)
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return latencies
+
+
+def start(cmd: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+
+
+def percentile(values: list[float], pct: float) -> float:
+    return statistics.quantiles(values, n=1000, method="inclusive")[int(pct * 10) - 1]
+
+
+def append_rate(path: Path, events: int) -> float:
+    """Events per second appended to a file-backed store (WAL), one transaction each."""
+    store = Store.open(path, clock=SYSTEM_CLOCK)
+    request = OperationRequest(operation="enos.ota-job.delete", vendor="enos",
+                               targets=("job-1",), params={"org": "o1"}, reason="benchmark")
+    record = store.create_request(request, requester="U0BENCH", channel="C0BENCH",
+                                  approvals_needed=1, ttl=timedelta(minutes=30), sandbox=True)
+    started = time.perf_counter()
+    for _ in range(events):
+        store.log(record.id, AuditEventName.DENIED, actor="U0BENCH", detail={"reason": "bench"})
+    rate = events / (time.perf_counter() - started)
+    store.close()
+    return rate
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--events", type=int, default=5000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp, SlackStandIn(users={"U0BENCH": "bench"}) as slack:
+        env = {**os.environ, "SLACK_BOT_TOKEN": "xoxb-benchmark", "SLACK_SIGNING_SECRET": SECRET,
+               "OPSGATE_SLACK_API_URL": slack.api_url, "OPSGATE_SANDBOX": "1",
+               "OPSGATE_DB": str(Path(tmp) / "bench.db"), "OPSGATE_LOG_LEVEL": "WARNING",
+               "OPSGATE_WORKERS": str(THREADS), "OPSGATE_CONFIG": str(Path(tmp) / "none.toml")}
+        env.pop("SLACK_APP_TOKEN", None)
+        Path(env["OPSGATE_CONFIG"]).write_text("[policy]\nrequire_reason = true\n")
+        response_url = slack.response_url("bench")
+        warmup = max(50, args.requests // 20)
+
+        def run_with(n: int) -> Callable[[str], list[float]]:
+            return lambda url: fire(url, requests=n, clients=args.clients, response_url=response_url)
+
+        results = {}
+        for name, cmd in (
+            ("bare Bolt (ack only)", [sys.executable, "benchmarks/bare_bolt.py", "--port", "{port}",
+                                      "--threads", str(THREADS)]),
+            ("opsgate serve --http", [sys.executable, "-m", "bot.cli", "serve", "--http",
+                                      "--host", "127.0.0.1", "--port", "{port}"]),
+        ):
+            port = free_port()
+            cmd = [part.format(port=port) for part in cmd]
+            process = start(cmd, env)
+            try:
+                url = f"http://127.0.0.1:{port}/slack/events"
+                wait_until_up(url)
+                run_with(warmup)(url)
+                results[name] = run_with(args.requests)(url)
+            finally:
+                process.terminate()
+                process.wait(timeout=30)
+        rate = append_rate(Path(tmp) / "append.db", args.events)
+    print_table(results, rate, args)
+
+
+def print_table(results: dict[str, list[float]], rate: float, args: argparse.Namespace) -> None:
+    print(f"\n{args.requests} signed slash commands each, {args.clients} concurrent clients, "
+          f"waitress with {THREADS} threads, 127.0.0.1\n")
+    print(f"| {'server':<22} | {'p50 ack (ms)':>12} | {'p99 ack (ms)':>12} |")
+    print(f"|{'-' * 24}|{'-' * 14}|{'-' * 14}|")
+    for name, values in results.items():
+        print(f"| {name:<22} | {percentile(values, 50) * 1000:>12.2f} | "
+              f"{percentile(values, 99) * 1000:>12.2f} |")
+    bare, ops = results["bare Bolt (ack only)"], results["opsgate serve --http"]
+    ratio = percentile(ops, 99) / percentile(bare, 99)
+    print(f"\np99 ratio opsgate / bare Bolt: {ratio:.2f}x (target <= 1.5x)")
+    print(f"audit store append rate: {rate:,.0f} events/s over {args.events} events "
+          "(target >= 2,000/s)")
+
+
+if __name__ == "__main__":
+    main()

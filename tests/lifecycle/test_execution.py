@@ -1,0 +1,124 @@
+"""The one vendor call and its outcome on the card: success, vendor errors, unknown, bulk."""
+
+from __future__ import annotations
+
+from lifecycle_world import ALICE, BOB, World, open_request
+
+from adapters.base import Outcome
+from adapters.errors import OutcomeUnknown
+from bot.model import AuditEventName, RequestState
+from commands.model import OperationRequest
+
+
+def card_text(world: World) -> str:
+    message = world.slack.of("update")[-1].message
+    return (message.text + str(message.blocks)).lower()
+
+
+def test_vendor_refusal_fails_with_the_vendor_code_on_the_card(world: World) -> None:
+    request = OperationRequest(operation="huawei.device.delete", vendor="huawei",
+                               targets=("stranger-dev-0001",), reason="x", params={"cascade": True})
+    rid = open_request(world, request)
+    world.service.approve(rid, world.origin(BOB))
+
+    record = world.store.get(rid)
+    assert record is not None and record.state is RequestState.FAILED
+    assert record.outcome is not None and record.outcome["code"] == "100217"
+    assert "100217" in card_text(world)
+    [failed] = [e for e in world.store.events(request_id=rid) if e.event is AuditEventName.FAILED]
+    assert failed.detail["code"] == "100217"
+
+
+def test_lost_answer_is_unknown_and_never_retried(world: World) -> None:
+    rid = open_request(world)
+    world.sim("huawei").inject("timeout", path_contains="/category/", apply=True)
+    world.service.approve(rid, world.origin(BOB))
+
+    assert world.store.get(rid).state is RequestState.UNKNOWN  # type: ignore[union-attr]
+    deletes = [r for r in world.sim("huawei").calls if r.method == "DELETE"]
+    assert len(deletes) == 1
+    assert "unknown" in card_text(world)
+
+
+class ExplodingAdapter:
+    vendor = "huawei"
+    sandbox = True
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+        self.calls = 0
+
+    def preview(self, request):  # type: ignore[no-untyped-def]
+        from adapters.base import Preview
+
+        return Preview(summary="ok")
+
+    def execute(self, request, *, progress=None):  # type: ignore[no-untyped-def]
+        self.calls += 1
+        raise self.error
+
+    def describe(self, request):  # type: ignore[no-untyped-def]
+        return []
+
+    def check(self) -> str:
+        return "ok"
+
+
+def test_an_unexpected_error_in_the_call_is_unknown_not_failed(world: World) -> None:
+    adapter = ExplodingAdapter(RuntimeError("boom"))
+    world.adapters.by_vendor["huawei"] = adapter  # type: ignore[assignment]
+    rid = open_request(world)
+    world.service.approve(rid, world.origin(BOB))
+    record = world.store.get(rid)
+    assert record is not None and record.state is RequestState.UNKNOWN
+    assert record.outcome is not None and "boom" not in str(record.outcome)
+    assert adapter.calls == 1
+
+
+def test_outcome_unknown_from_adapter_is_recorded(world: World) -> None:
+    world.adapters.by_vendor["huawei"] = ExplodingAdapter(  # type: ignore[assignment]
+        OutcomeUnknown("huawei did not answer in 10 s; the request's state is unknown", vendor="huawei"))
+    rid = open_request(world)
+    world.service.approve(rid, world.origin(BOB))
+    assert world.store.get(rid).state is RequestState.UNKNOWN  # type: ignore[union-attr]
+
+
+def test_restart_marks_executing_requests_unknown(world: World) -> None:
+    rid = open_request(world)
+    result = world.store.approve(rid, approver=BOB)  # reached executing, then the process died
+    assert result.record is not None and result.record.state is RequestState.EXECUTING
+
+    assert world.service.recover() == 1
+    assert world.store.get(rid).state is RequestState.UNKNOWN  # type: ignore[union-attr]
+    assert "unknown" in card_text(world)
+    assert not [r for r in world.sim("huawei").calls if r.method == "DELETE"]
+
+
+def test_bulk_cancel_shows_progress_and_a_summary(world: World) -> None:
+    sim = world.sim("aliyun")
+    devices = tuple(f"bulk-dev-{i:04d}" for i in range(1000))
+    request = OperationRequest(operation="aliyun.ota-task.cancel", vendor="aliyun", targets=devices,
+                               reason="rollback", params=_aliyun_params(sim))
+    rid = open_request(world, request)
+    world.service.approve(rid, world.origin(BOB))
+
+    record = world.store.get(rid)
+    assert record is not None and record.state is RequestState.SUCCEEDED, record.outcome
+    outcome = Outcome.model_validate(record.outcome)
+    assert outcome.total == 1000 and len(outcome.vendor_request_ids) == 5
+    progress_cards = [u for u in world.slack.of("update") if "executing" in str(u.message.blocks).lower()]
+    assert progress_cards, "no progress was shown while executing"
+
+
+def _aliyun_params(sim) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """The sandbox's product and firmware ids, whatever the simulator seeds."""
+    from adapters import aliyun
+
+    return {"product": aliyun.SANDBOX_PRODUCT_KEY, "firmware": aliyun.SANDBOX_FIRMWARE_ID}
+
+
+def test_requester_is_told_the_outcome(world: World) -> None:
+    rid = open_request(world)
+    world.service.approve(rid, world.origin(BOB))
+    [notice] = [p for p in world.slack.of("post") if p.target == ALICE]
+    assert rid in notice.message.text + str(notice.message.blocks)

@@ -1,0 +1,174 @@
+"""Test support for lifecycle tests: the real store, policy, adapters (simulators) and runner, with a
+fake clock and a hand-written fake of our own `SlackPort`."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from adapters.clock import FakeClock
+from adapters.registry import Adapters, build_adapters
+from bot.cards import Message
+from bot.lifecycle import Origin, RequestService, Services
+from bot.policy import Policy, load_policy
+from bot.settings import load_settings
+from bot.slack_out import SlackPostError
+from bot.store import Store
+from bot.workers import Runner
+
+ALICE, BOB, CAROL, DAVE = "U0ALICE", "U0BOB", "U0CAROL", "U0DAVE"
+CHANNEL = "C0OPS"
+LEADS = "S0OPSLEADS"
+
+
+@dataclass
+class Posted:
+    kind: str  # post | update | ephemeral | respond
+    target: str  # channel, "channel/ts", "channel/user", or response_url
+    message: Message
+
+
+@dataclass
+class FakeSlack:
+    """Records everything opsgate sends; `refuse_posts` makes chat.postMessage fail."""
+
+    sent: list[Posted] = field(default_factory=list)
+    refuse_posts: str | None = None
+    _ts: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def post(self, channel: str, message: Message) -> str:
+        if self.refuse_posts and channel.startswith("C"):
+            raise SlackPostError(self.refuse_posts)
+        with self._lock:
+            self._ts += 1
+            self.sent.append(Posted("post", channel, message))
+            return f"1767225600.{self._ts:06d}"
+
+    def update(self, channel: str, ts: str, message: Message) -> None:
+        with self._lock:
+            self.sent.append(Posted("update", f"{channel}/{ts}", message))
+
+    def ephemeral(self, channel: str, user: str, message: Message) -> None:
+        with self._lock:
+            self.sent.append(Posted("ephemeral", f"{channel}/{user}", message))
+
+    def respond(self, response_url: str, message: Message) -> None:
+        with self._lock:
+            self.sent.append(Posted("respond", response_url, message))
+
+    def of(self, kind: str) -> list[Posted]:
+        with self._lock:
+            return [p for p in self.sent if p.kind == kind]
+
+    def last_text_to(self, user: str) -> str:
+        """The last ephemeral (or response_url) text shown to `user`."""
+        for p in reversed(self.sent):
+            if p.kind in {"ephemeral", "respond"} and (p.target.endswith(user) or user in p.target):
+                return p.message.text
+        raise AssertionError(f"nothing was shown to {user}")
+
+
+class FakeDirectory:
+    def __init__(self, groups: dict[str, frozenset[str]] | None = None) -> None:
+        self.groups = groups or {LEADS: frozenset({BOB, CAROL})}
+
+    def members(self, group_id: str) -> frozenset[str]:
+        return self.groups.get(group_id, frozenset())
+
+
+@dataclass
+class World:
+    """One opsgate without Slack or Bolt: the service and everything it works with."""
+
+    service: RequestService
+    store: Store
+    slack: FakeSlack
+    adapters: Adapters
+    clock: FakeClock
+    runner: Runner
+    policy: Policy
+
+    def origin(self, user: str, channel: str = CHANNEL) -> Origin:
+        return Origin(user=user, channel=channel, response_url=f"https://hooks.example/{user}")
+
+    def sim(self, vendor: str):  # type: ignore[no-untyped-def]
+        return self.adapters.simulators[vendor]
+
+
+PolicyFactory = Callable[[str], Policy]
+
+
+@pytest.fixture
+def make_policy(tmp_path: Path) -> PolicyFactory:
+    def make(toml: str) -> Policy:
+        path = tmp_path / "policy.toml"
+        path.write_text(toml)
+        settings = load_settings({"OPSGATE_POLICY": str(path),
+                                  "OPSGATE_CONFIG": str(tmp_path / "absent.toml")})
+        return load_policy(settings)
+
+    return make
+
+
+DEFAULT_POLICY = """
+[policy]
+requesters = ["*"]
+approvers = ["*"]
+approvals = 1
+ttl = "30m"
+channels = ["C0OPS"]
+"""
+
+
+@pytest.fixture
+def world_factory(make_policy: PolicyFactory) -> Iterator[Callable[..., World]]:
+    made: list[World] = []
+
+    def make(policy_toml: str = DEFAULT_POLICY) -> World:
+        clock = FakeClock()
+        store = Store.memory(clock=clock)
+        slack = FakeSlack()
+        adapters = build_adapters({}, sandbox=True, clock=clock)
+        policy = make_policy(policy_toml)
+        services = Services(store=store, policy=policy, adapters=adapters, slack=slack,
+                            directory=FakeDirectory(), clock=clock)
+        world = World(service=RequestService(services), store=store, slack=slack,
+                      adapters=adapters, clock=clock, runner=Runner(workers=32), policy=policy)
+        made.append(world)
+        return world
+
+    yield make
+    for world in made:
+        world.runner.shutdown()
+        world.store.close()
+
+
+@pytest.fixture
+def world(world_factory: Callable[..., World]) -> World:
+    return world_factory()
+
+
+def package_request(file_id: str = "pkg-meter-fw-1.2.0", *, reason: str | None = "stale package",
+                    dry_run: bool = False) -> "OperationRequest":
+    from commands.model import OperationRequest
+
+    return OperationRequest(operation="huawei.package.delete", vendor="huawei",
+                            targets=(file_id,), reason=reason, dry_run=dry_run)
+
+
+def deletes(world: World, path: str) -> int:
+    """How many DELETE calls reached the Huawei simulator for `path`."""
+    return sum(1 for r in world.sim("huawei").requests_to(path) if r.method == "DELETE")
+
+
+def open_request(world: World, request: "OperationRequest | None" = None, *, user: str = ALICE) -> str:
+    """Submit a request as `user` and return its id (the card must have been posted)."""
+    world.service.submit(request or package_request(), world.origin(user), command_text="/ops …")
+    records = world.store.history(requester=user, limit=1)
+    assert records, "no request was recorded"
+    return records[0].id

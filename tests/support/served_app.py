@@ -1,0 +1,90 @@
+"""opsgate served over real HTTP on 127.0.0.1 (waitress + Bolt's WSGI adapter), with the local
+Slack stand-in, for end-to-end tests that go through signed requests."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import waitress
+
+from bot.app import OpsgateApp, build_app
+from bot.serve import wsgi_app
+from bot.settings import load_settings
+from bot.slack_payloads import block_action_body, signed_headers, slash_command_body
+from bot.slack_standin import RecordedCall, SlackStandIn
+
+SECRET = "e2e-signing-secret"
+USERS = {"U0ALICE": "alice", "U0BOB": "bob", "U0CAROL": "carol", "U0DAVE": "dave"}
+CHANNEL = "C0OPS"
+FORM = "application/x-www-form-urlencoded"
+
+
+@dataclass
+class Served:
+    url: str
+    slack: SlackStandIn
+    opsgate: OpsgateApp
+    http: httpx.Client
+
+    def slash(self, text: str, *, user: str, secret: str = SECRET,
+              timestamp: int | None = None) -> httpx.Response:
+        body = slash_command_body(text=text, user_id=user, channel_id=CHANNEL,
+                                  response_url=self.slack.response_url(f"cmd-{user}-{time.time_ns()}"))
+        headers = signed_headers(body, signing_secret=secret, timestamp=timestamp, content_type=FORM)
+        return self.http.post(f"{self.url}/slack/events", content=body, headers=headers)
+
+    def click(self, action_id: str, request_id: str, *, user: str) -> httpx.Response:
+        record = self.opsgate.store.get(request_id)
+        ts = record.message_ts if record and record.message_ts else "0.0"
+        body = block_action_body(action_id=action_id, value=request_id, user_id=user,
+                                 channel_id=CHANNEL, message_ts=ts,
+                                 response_url=self.slack.response_url(f"click-{user}"))
+        headers = signed_headers(body, signing_secret=SECRET, content_type=FORM)
+        return self.http.post(f"{self.url}/slack/events", content=body, headers=headers)
+
+    def card_request_id(self, timeout: float = 10.0) -> str:
+        """The request id carried by the buttons of the first card posted in the channel."""
+        call = self.slack.wait_for(lambda c: c.method == "chat.postMessage"
+                                   and c.params.get("channel") == CHANNEL, timeout=timeout)
+        for block in blocks_of(call):
+            for element in block.get("elements", []):
+                if element.get("type") == "button":
+                    return str(element["value"])
+        raise AssertionError("the card has no buttons")
+
+
+def blocks_of(call: RecordedCall) -> list[dict[str, Any]]:
+    blocks = call.params.get("blocks") or []
+    return json.loads(blocks) if isinstance(blocks, str) else list(blocks)
+
+
+@contextmanager
+def served_opsgate(tmp_path: Path, *, policy: str = "[policy]\nchannels = [\"C0OPS\"]\n") -> Iterator[Served]:
+    (tmp_path / "opsgate.toml").write_text(policy)
+    with SlackStandIn(users=USERS, groups={"S0OPSLEADS": ["U0BOB", "U0CAROL"]}) as slack:
+        settings = load_settings({
+            "SLACK_BOT_TOKEN": "xoxb-e2e", "SLACK_SIGNING_SECRET": SECRET,
+            "OPSGATE_SLACK_API_URL": slack.api_url, "OPSGATE_SANDBOX": "1",
+            "OPSGATE_DB": str(tmp_path / "opsgate.db"),
+            "OPSGATE_CONFIG": str(tmp_path / "opsgate.toml"),
+        })
+        opsgate = build_app(settings)
+        server = waitress.create_server(wsgi_app(opsgate), host="127.0.0.1", port=0, threads=8,
+                                        _quiet=True)
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        try:
+            with httpx.Client(timeout=10.0) as http:
+                yield Served(url=f"http://127.0.0.1:{server.effective_port}", slack=slack,
+                             opsgate=opsgate, http=http)
+        finally:
+            server.close()
+            opsgate.close()
