@@ -1,0 +1,203 @@
+"""EnOS answers translated into `adapters.errors`: the error catalog and the body reader.
+
+EnOS has two answer shapes. The APIM token service answers ``{"status", "msg", "business",
+"data"}``; business APIs answer ``{"code", "msg", "requestId", "data"}`` with HTTP 200 even for
+errors. How the gateway itself refuses a business call (bad signature, expired token) is not
+published, so `read_answer` accepts either key, whatever the HTTP status.
+
+Every documented code has a plain-language message and a next step. Codes not in `CATALOG` are
+shown verbatim with the vendor's own message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Final
+
+import httpx
+
+from adapters.errors import (
+    OutcomeUnknown,
+    VendorAuthError,
+    VendorError,
+    VendorThrottled,
+    VendorUnreachable,
+)
+
+VENDOR: Final = "enos"
+
+#: The code that means "the access token expired": renew the token and retry the call once.
+CODE_EXPIRED: Final = "1203"
+#: The refresh endpoint refused; fall back to getting a new token.
+CODE_REFRESH_FAILED: Final = "1204"
+#: Job not found (a read: the target does not exist; a delete: it is already gone).
+JOB_NOT_FOUND: Final = "24404"
+#: The job is running and cannot be deleted.
+JOB_RUNNING: Final = "24618"
+
+_CREDENTIALS = "Check OPSGATE_ENOS__APP_KEY and OPSGATE_ENOS__APP_SECRET against the EnOS console."
+
+
+@dataclass(frozen=True)
+class CodeInfo:
+    """What one EnOS code means to an on-call engineer.
+
+    Attributes:
+        message: Plain-language meaning.
+        next_step: What to do about it.
+        kind: The `VendorError` subclass to raise.
+        retryable: True when the vendor documents the error as transient.
+    """
+
+    message: str
+    next_step: str
+    kind: type[VendorError] = VendorError
+    retryable: bool = False
+
+
+CATALOG: Final[dict[str, CodeInfo]] = {
+    "1001": CodeInfo(
+        "the token service saw this timestamp/encryption pair before (each is usable once)",
+        "Try again: every attempt uses a fresh timestamp. If it persists, check the host clock.",
+        VendorAuthError,
+        retryable=True,
+    ),
+    "1002": CodeInfo("the EnOS appKey does not exist", _CREDENTIALS, VendorAuthError),
+    "1003": CodeInfo(
+        "EnOS refused the encryption or signature (the app secret does not match the appKey)",
+        _CREDENTIALS,
+        VendorAuthError,
+    ),
+    "1004": CodeInfo(
+        "EnOS rejected a parameter of the token or gateway request as invalid",
+        "Check the EnOS settings; if they are right, report this as an opsgate bug.",
+        VendorAuthError,
+    ),
+    "1005": CodeInfo(
+        "the EnOS token service had an internal error",
+        "Try again in a minute; if it persists, check the EnOS status page.",
+        VendorError,
+        retryable=True,
+    ),
+    "1202": CodeInfo(
+        "EnOS says a required authentication parameter is empty",
+        _CREDENTIALS,
+        VendorAuthError,
+    ),
+    CODE_EXPIRED: CodeInfo(
+        "the EnOS access token expired and a renewed one was refused too",
+        "Try again; if it persists, check the host clock and the app's status in EnOS.",
+        VendorAuthError,
+    ),
+    CODE_REFRESH_FAILED: CodeInfo(
+        "EnOS could not refresh the access token",
+        # Not retried as such: the token cache falls back to getting a new token.
+        "Try again: opsgate gets a new token when a refresh fails.",
+        VendorAuthError,
+    ),
+    JOB_NOT_FOUND: CodeInfo(
+        "the OTA job was not found in this organization",
+        "Check the job id and --org (the OU id, e.g. o15…) in the EnOS console.",
+    ),
+    JOB_RUNNING: CodeInfo(
+        "EnOS will not delete an OTA job that is still running",
+        "Stop the job first (EnOS console, or Stop OTA Job: action=stop), then request the "
+        "deletion again.",
+    ),
+    "24500": CodeInfo(
+        "the EnOS OTA service had an internal error",
+        "Request the deletion again: it is safe, because if this attempt did delete the job, "
+        "EnOS answers 24404 and opsgate reports it as already gone.",
+        retryable=True,
+    ),
+    # Not published by EnOS: what the simulator answers when throttled (HTTP 429 as well).
+    "429": CodeInfo(
+        "the EnOS gateway is throttling this app",
+        "Wait a minute and try again.",
+        VendorThrottled,
+        retryable=True,
+    ),
+}
+
+
+def vendor_error(
+    code: str, *, vendor_message: str, request_id: str | None, http_status: int | None
+) -> VendorError:
+    """Build the error for one EnOS code, keeping the vendor's code, message and request id."""
+    info = CATALOG.get(code)
+    if info is None:
+        return VendorError(
+            f"EnOS answered code {code}: {vendor_message or '(no message)'}",
+            vendor=VENDOR,
+            code=code,
+            next_step="Look the code up in the EnOS API documentation or ask EnOS support.",
+            http_status=http_status,
+            vendor_request_id=request_id,
+        )
+    said = f' (EnOS: "{vendor_message}")' if vendor_message else ""
+    return info.kind(
+        info.message + said,
+        vendor=VENDOR,
+        code=code,
+        next_step=info.next_step,
+        http_status=http_status,
+        vendor_request_id=request_id,
+        retryable=info.retryable,
+    )
+
+
+def answer_code(body: dict[str, Any]) -> str | None:
+    """The answer's code as a string: ``code`` (business APIs) or ``status`` (token service)."""
+    code = body.get("code", body.get("status"))
+    return None if code is None or isinstance(code, (dict, list)) else str(code)
+
+
+def read_answer(response: httpx.Response, *, mutating: bool) -> dict[str, Any]:
+    """Return the body of a successful answer (code 0); raise our error for anything else.
+
+    Raises:
+        VendorError: EnOS answered with a non-zero code (or HTTP 429).
+        OutcomeUnknown: a mutating call got an answer we cannot read (its fate is unknown).
+        VendorUnreachable: a read got an answer we cannot read.
+    """
+    body = _json_object(response)
+    code = None if body is None else answer_code(body)
+    if body is None or code is None:
+        raise _unreadable(response, mutating=mutating)
+    if code != "0":
+        message = body.get("msg")
+        request_id = body.get("requestId")
+        raise vendor_error(
+            code,
+            vendor_message=message if isinstance(message, str) else "",
+            request_id=request_id if isinstance(request_id, str) else None,
+            http_status=response.status_code,
+        )
+    return body
+
+
+def _json_object(response: httpx.Response) -> dict[str, Any] | None:
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None
+
+
+def _unreadable(response: httpx.Response, *, mutating: bool) -> Exception:
+    status = response.status_code
+    if status == 429:
+        return vendor_error("429", vendor_message="", request_id=None, http_status=status)
+    message = f"EnOS answered HTTP {status} without a readable code"
+    # A gateway 5xx (502/504) on the delete does not prove the OTA service never saw it.
+    if mutating and (status < 400 or status >= 500):
+        return OutcomeUnknown(
+            message + "; the deletion's state is unknown",
+            vendor=VENDOR,
+            next_step="Check the job in the EnOS console before requesting it again.",
+        )
+    return VendorUnreachable(
+        message,
+        vendor=VENDOR,
+        next_step="Try again; if it persists, check OPSGATE_ENOS__BASE_URL.",
+    )
