@@ -1,0 +1,238 @@
+"""ServicePower answers turned into opsgate errors, and the Scheduling return codes they carry.
+
+ServiceBroker's CancelJob is a pass-through to Scheduling (ServiceOptimizer). It answers in two
+layers, and this module reads both:
+
+* HTTP: 400 (invalid request), 401 (not authorized), 500 (anything else), each with a standard
+  response body ``{"Code": ..., "Message": ...}``;
+* HTTP 200 with ``"Success": false``: Scheduling refused, and ``Payload.returnCode.code`` is a
+  Scheduling return code, shown as ``SP_JOBID_INVALID (1)``.
+
+The CancelJob page documents SP_OK (0) and SP_JOBID_INVALID (1) "in addition to the standard return
+codes"; the others in `RETURN_CODES` come from the Scheduling "Return Codes" page (0 to 16). A code
+not in the table is shown verbatim. ``Code`` may be a string (``"0"``) or a number (``9``): both are
+accepted everywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Final
+
+import httpx
+
+from adapters.errors import AdapterError, VendorAuthError, VendorError, VendorThrottled
+
+VENDOR: Final = "servicepower"
+
+_REFUSED = "The cancel was refused; nothing was cancelled."
+_ASK_ADMIN = f"{_REFUSED} Check the job in ServiceOptimizer with your ServicePower administrator."
+
+
+class CancelRequestError(AdapterError):
+    """The request cannot be sent as a CancelJob (wrong operation, bad job id or parameter).
+
+    Raised before any vendor call, by `preview`, `describe` and `execute` alike.
+    """
+
+
+@dataclass(frozen=True)
+class ReturnCode:
+    """One Scheduling return code.
+
+    Attributes:
+        name: The documented name, e.g. ``SP_JOBID_INVALID``.
+        number: The documented number, e.g. ``1``.
+        message: What it means for a cancel, in plain language.
+        next_step: What the engineer should do about it.
+    """
+
+    name: str
+    number: int
+    message: str
+    next_step: str
+
+    @property
+    def label(self) -> str:
+        """The name and number, as ServicePower writes them: ``SP_JOBID_INVALID (1)``."""
+        return f"{self.name} ({self.number})"
+
+
+def _code(name: str, number: int, message: str, next_step: str = _ASK_ADMIN) -> ReturnCode:
+    return ReturnCode(name, number, message, next_step)
+
+
+#: Scheduling return codes by number (as the string ServiceBroker sends).
+RETURN_CODES: Final[dict[str, ReturnCode]] = {
+    str(rc.number): rc
+    for rc in (
+        _code("SP_OK", 0, "Scheduling reported success.", ""),
+        _code(
+            "SP_JOBID_INVALID",
+            1,
+            "ServiceOptimizer has no such job: the id is unknown, empty or longer than 50 "
+            "characters, the job was already cancelled, or it starts outside the memory horizon.",
+            "Check the job id in ServiceOptimizer. If the job was already cancelled, there is "
+            "nothing left to do.",
+        ),
+        _code(
+            "SP_JOBTYPE_INVALID",
+            2,
+            "Scheduling rejected the job type: unknown to ServiceOptimizer, too long or empty.",
+        ),
+        _code(
+            "SP_POSTCODE_INVALID",
+            3,
+            "Scheduling rejected a postcode: unknown, too long, empty or not mapped to a region.",
+        ),
+        _code(
+            "SP_LOCATION_INVALID",
+            4,
+            "Scheduling rejected the booking location: unknown to ServiceOptimizer or too long.",
+        ),
+        _code(
+            "SP_EMPID_INVALID",
+            5,
+            "Scheduling rejected an employee id: too long, or empty where one is required.",
+        ),
+        _code(
+            "SP_NO_TIME_AVAILABLE",
+            8,
+            "Scheduling found no appointment time for the criteria supplied.",
+        ),
+        _code(
+            "SP_DURATION_INVALID",
+            12,
+            "Scheduling rejected a job duration: longer than can be booked, or finishing "
+            "before it arrives.",
+        ),
+        _code(
+            "SP_DATE_INVALID", 14, "Scheduling rejected a date: not a calendar date, or too long."
+        ),
+        _code(
+            "SP_DAY_INVALID",
+            15,
+            "Scheduling rejected a days field: a character other than Y or N, or too long.",
+        ),
+        _code(
+            "SP_BAND_INVALID", 16, "Scheduling rejected a time band unknown to ServiceOptimizer."
+        ),
+    )
+}
+_BY_NAME: Final = {rc.name: rc for rc in RETURN_CODES.values()}
+
+
+def return_code(code: object) -> ReturnCode | None:
+    """Look a Scheduling return code up by number (``1``, ``"1"``) or name; None if unknown."""
+    text = str(code).strip()
+    return RETURN_CODES.get(text) or _BY_NAME.get(text)
+
+
+def request_id_of(response: httpx.Response, body: dict[str, Any] | None = None) -> str | None:
+    """The request/correlation id of an answer, if a gateway or the body carries one.
+
+    ServiceBroker documents none; these are the usual names, kept when present so the card and
+    the audit log can quote them to ServicePower support.
+    """
+    for header in ("x-request-id", "x-correlation-id", "request-id"):
+        if response.headers.get(header):
+            return response.headers[header]
+    for key in ("RequestId", "CorrelationId"):
+        value = (body or {}).get(key)
+        if isinstance(value, str | int) and not isinstance(value, bool) and str(value):
+            return str(value)
+    return None
+
+
+def refusal(body: dict[str, Any], *, job_id: str, response: httpx.Response) -> VendorError:
+    """The error for an answer with ``"Success": false`` (never retried: Scheduling decided)."""
+    payload = body.get("Payload")
+    returned = payload.get("returnCode") if isinstance(payload, dict) else None
+    raw = returned.get("code") if isinstance(returned, dict) else None
+    broker_code = body.get("Code")
+    suffix = f" (ServiceBroker code {broker_code})" if broker_code is not None else ""
+    known = return_code(raw) if raw is not None else None
+    if known is not None:
+        code, message, next_step = known.label, known.message, known.next_step
+    else:
+        code = str(raw if raw is not None else broker_code)
+        detail = body.get("Message") or "no return code given"
+        message = f"Scheduling refused the cancel with a code opsgate does not know ({detail})."
+        next_step = f"{_REFUSED} Look the code up in ServicePower's Scheduling return codes."
+    return VendorError(
+        f"job {job_id}: {message}{suffix}",
+        vendor=VENDOR,
+        code=code,
+        next_step=next_step,
+        http_status=response.status_code,
+        vendor_request_id=request_id_of(response, body),
+    )
+
+
+def standard_body(response: httpx.Response) -> tuple[str, str]:
+    """``(Code, Message)`` from a standard response body; tolerant of anything else."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        return f"HTTP {response.status_code}", response.reason_phrase
+    code = body.get("Code")
+    message = body.get("Message") or response.reason_phrase
+    return (f"HTTP {response.status_code}" if code is None else str(code)), str(message)
+
+
+def http_error(
+    response: httpx.Response, *, what: str, auth_hint: str, mutating: bool = True
+) -> VendorError:
+    """The error for an HTTP 4xx/5xx answer to `what` (``"the cancel of job X"``).
+
+    Args:
+        response: The answer.
+        what: The call, for the message.
+        auth_hint: The next step for a 401 (which credential to check).
+        mutating: True for the cancel itself: a 5xx may hide a change, so say to look first.
+    """
+    code, detail = standard_body(response)
+    status = response.status_code
+    rid = request_id_of(response)
+    common: dict[str, Any] = {
+        "vendor": VENDOR,
+        "code": code,
+        "http_status": status,
+        "vendor_request_id": rid,
+    }
+    if status == 401:
+        return VendorAuthError(
+            f"ServicePower did not authorize {what}: {detail}", next_step=auth_hint, **common
+        )
+    if status == 429:
+        return VendorThrottled(
+            f"ServicePower throttled {what}: {detail}",
+            retryable=True,
+            next_step="Wait a minute, then request again.",
+            **common,
+        )
+    if status == 400:
+        return VendorError(
+            f"ServicePower rejected {what} as invalid: {detail}",
+            next_step="Check the job id and reason; nothing was changed.",
+            **common,
+        )
+    if status >= 500:
+        look = (
+            "Check in ServiceOptimizer whether the job still exists before requesting again"
+            if mutating
+            else "Try again in a minute"
+        )
+        return VendorError(
+            f"ServicePower failed on {what} (HTTP {status}): {detail}",
+            next_step=f"{look}; if this persists, contact ServicePower.",
+            **common,
+        )
+    return VendorError(
+        f"ServicePower answered {what} with HTTP {status}: {detail}",
+        next_step="Check OPSGATE_SERVICEPOWER__BASE_URL and that Scheduling is "
+        "configured for this ServiceBroker tenant.",
+        **common,
+    )
