@@ -104,12 +104,11 @@ def _unknown(part: str, words: Sequence[str], candidates: Sequence[OperationSpec
         choices += META_COMMANDS
     close = difflib.get_close_matches(word, choices, n=1, cutoff=0.5)
     if close and close[0] in META_COMMANDS:
-        return UsageError(
-            f"Unknown vendor {word!r}: did you mean `/ops {close[0]}`?", usage=OVERVIEW
-        )
+        message = f"Unknown vendor {word!r}: did you mean `/ops {close[0]}`?"
+        return UsageError(message, field=part, usage=META_USAGE[close[0]])
     if not close and position == 0:
-        known = ", ".join(VENDORS)
-        return UsageError(f"Unknown vendor {word!r}; opsgate knows {known}.", usage=OVERVIEW)
+        message = f"Unknown vendor {word!r}; opsgate knows {', '.join(VENDORS)}."
+        return UsageError(message, field=part, usage=OVERVIEW)
     fixed = list(words[:3])
     fixed[position] = close[0] if close else word
     nearest = nearest_operation(fixed, candidates)

@@ -1,0 +1,122 @@
+"""`help`, `history` and `status`."""
+
+from __future__ import annotations
+
+import pytest
+
+from commands.model import HelpCommand, HistoryCommand, StatusCommand, UsageError
+from commands.parse import parse
+
+
+def error(text: str) -> UsageError:
+    with pytest.raises(UsageError) as caught:
+        parse(text)
+    return caught.value
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("help", HelpCommand()),
+        ("HELP", HelpCommand()),
+        ("help aliyun", HelpCommand(vendor="aliyun")),
+        ("help Huawei", HelpCommand(vendor="huawei")),
+    ],
+)
+def test_help(text: str, expected: HelpCommand) -> None:
+    assert parse(text) == expected
+
+
+def test_help_unknown_vendor_suggests() -> None:
+    caught = error("help aliyn")
+    assert "did you mean aliyun?" in caught.message
+    assert caught.field == "vendor"
+    assert caught.usage.startswith("Usage: /ops help [vendor]")
+
+
+@pytest.mark.parametrize("text", ["help enos huawei", "help --all"])
+def test_help_takes_one_word(text: str) -> None:
+    assert "at most one word" in error(text).message
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("history", HistoryCommand()),
+        ("history --mine", HistoryCommand(mine=True)),
+        ("history --vendor enos", HistoryCommand(vendor="enos")),
+        (
+            "history --vendor=ENOS --limit=100 --mine",
+            HistoryCommand(mine=True, vendor="enos", limit=100),
+        ),
+        ("history --limit 1", HistoryCommand(limit=1)),
+        ("history —mine", HistoryCommand(mine=True)),
+    ],
+)
+def test_history(text: str, expected: HistoryCommand) -> None:
+    assert parse(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "message"),
+    [
+        ("history --limit 0", "--limit", "from 1 to 100"),
+        ("history --limit 101", "--limit", "from 1 to 100"),
+        ("history --limit ten", "--limit", "whole number"),
+        ("history --limit", "--limit", "needs a value"),
+        ("history --vendor", "--vendor", "needs a value"),
+        ("history --vendor enso", "--vendor", "did you mean enos?"),
+        ("history --mine=yes", "--mine", "takes no value"),
+        ("history --mine --mine", "--mine", "given twice"),
+    ],
+)
+def test_history_errors(text: str, field: str, message: str) -> None:
+    caught = error(text)
+    assert caught.field == field
+    assert message in caught.message
+    assert caught.usage.startswith("Usage: /ops history")
+
+
+def test_history_unknown_flag_suggests() -> None:
+    assert "did you mean --mine?" in error("history --min").message
+    assert "its flags are --mine, --vendor, --limit" in error("history --zzzzzz").message
+
+
+def test_history_takes_no_words() -> None:
+    assert "takes only flags" in error("history enos").message
+
+
+@pytest.mark.parametrize(
+    ("text", "request_id"),
+    [
+        ("status R-7K3F9QW2", "R-7K3F9QW2"),
+        ("status r-7k3f9qw2", "R-7K3F9QW2"),
+        ("STATUS  R-7k3F9qW2 ", "R-7K3F9QW2"),
+        # Crockford base32 reads I and L as 1 and O as 0.
+        ("status R-7K3F9QWO", "R-7K3F9QW0"),
+        ("status r-lk3f9qwi", "R-1K3F9QW1"),
+    ],
+)
+def test_status(text: str, request_id: str) -> None:
+    assert parse(text) == StatusCommand(request_id=request_id)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "status R-7K3F9QW",
+        "status R-7K3F9QW23",
+        "status 7K3F9QW2",
+        "status R-7K3F9QU2",
+        "status R_7K3F9QW2",
+    ],
+)
+def test_status_bad_request_id(text: str) -> None:
+    caught = error(text)
+    assert caught.field == "request-id"
+    assert "R-7K3F9QW2" in caught.message
+
+
+@pytest.mark.parametrize("text", ["status", "status R-7K3F9QW2 R-7K3F9QW3", "status --mine"])
+def test_status_takes_one_id(text: str) -> None:
+    assert "takes one request id" in error(text).message

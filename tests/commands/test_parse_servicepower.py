@@ -1,0 +1,48 @@
+"""`/ops servicepower job cancel <jobId> [--reason-id <n>]`."""
+
+from __future__ import annotations
+
+import pytest
+
+from commands.model import OperationRequest, UsageError
+from commands.parse import parse
+
+
+def test_cancel() -> None:
+    assert parse("servicepower job cancel Dep-1306") == OperationRequest(
+        operation="servicepower.job.cancel", vendor="servicepower", targets=("Dep-1306",)
+    )
+
+
+@pytest.mark.parametrize("flag", ["--reason-id 7", "--reason-id=7", "--reason-id=007"])
+def test_reason_id_is_an_int(flag: str) -> None:
+    request = parse(f'servicepower job cancel Dep-1306 {flag} --reason "customer cancelled"')
+    assert isinstance(request, OperationRequest)
+    assert request.params == {"reason_id": 7}
+    assert request.param("reason_id") == 7
+    assert request.reason == "customer cancelled"
+
+
+@pytest.mark.parametrize("value", ["seven", "-1", "1.5", "+3", "2147483648", "1_0"])
+def test_bad_reason_id(value: str) -> None:
+    with pytest.raises(UsageError) as caught:
+        parse(f"servicepower job cancel Dep-1306 --reason-id={value}")
+    assert caught.value.field == "--reason-id"
+
+
+def test_job_id_of_50_characters_fits() -> None:
+    request = parse(f"servicepower job cancel {'J' * 50}")
+    assert isinstance(request, OperationRequest)
+    assert request.targets == ("J" * 50,)
+
+
+def test_job_id_of_51_characters_is_refused() -> None:
+    with pytest.raises(UsageError, match="longer than 50") as caught:
+        parse(f"servicepower job cancel {'J' * 51}")
+    assert caught.value.field == "jobId"
+
+
+def test_reason_longer_than_cancel_reason_desc_is_refused() -> None:
+    with pytest.raises(UsageError, match="at most 500") as caught:
+        parse(f'servicepower job cancel Dep-1306 --reason "{"r" * 501}"')
+    assert caught.value.field == "--reason"

@@ -1,0 +1,97 @@
+"""The tokenizer: whitespace, straight and typographic quotes, escapes, Slack's HTML escaping."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from commands.model import UsageError
+from commands.tokens import Word, quote, split_words, unescape_slack
+
+
+def texts(text: str) -> list[str]:
+    return [word.text for word in split_words(text)]
+
+
+def test_splits_on_any_whitespace() -> None:
+    assert texts(" a\tb\n c\u00a0d  ") == ["a", "b", "c", "d"]
+
+
+def test_empty_and_blank_text_have_no_words() -> None:
+    assert split_words("") == []
+    assert split_words(" \n\t ") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '"stale job, INC-42"',
+        "'stale job, INC-42'",
+        "“stale job, INC-42”",
+        "‘stale job, INC-42’",
+        "”stale job, INC-42”",  # some clients curl both quotes the same way
+        '“stale job, INC-42"',
+    ],
+)
+def test_quotes_straight_and_typographic(text: str) -> None:
+    assert split_words(f"--reason {text} x") == [
+        Word("--reason"),
+        Word("stale job, INC-42", bare=False),
+        Word("x"),
+    ]
+
+
+def test_quote_after_flag_equals_sign() -> None:
+    assert texts('--reason="a b" c') == ["--reason=a b", "c"]
+    assert texts("—reason=“a b”") == ["—reason=a b"]
+
+
+def test_apostrophes_inside_words_are_letters() -> None:
+    assert texts("don't don’t it's") == ["don't", "don’t", "it's"]
+
+
+def test_apostrophe_inside_single_quotes_does_not_close_them() -> None:
+    assert texts("‘don’t stop’ x") == ["don’t stop", "x"]
+
+
+def test_quotes_of_the_other_family_are_literal() -> None:
+    assert texts("\"it's 'fine' ok\"") == ["it's 'fine' ok"]
+
+
+def test_quoted_text_keeps_newlines_and_tabs() -> None:
+    assert texts('"line one\n\tline two"') == ["line one\n\tline two"]
+
+
+def test_backslash_escapes_quote_and_backslash_only() -> None:
+    assert texts(r'"say \" hi" x') == ['say " hi', "x"]
+    assert texts(r'"C:\temp\\"') == ["C:\\temp\\"]
+
+
+def test_quote_char_inside_a_word_is_literal() -> None:
+    assert texts('a"b c') == ['a"b', "c"]
+
+
+def test_quoted_word_is_not_bare() -> None:
+    assert split_words('"--org" --org') == [Word("--org", bare=False), Word("--org")]
+
+
+def test_empty_quotes_are_an_empty_word() -> None:
+    assert split_words('""') == [Word("", bare=False)]
+
+
+@pytest.mark.parametrize("text", ['"abc', "“abc", "‘abc", '--reason="abc', '"a"b', '"abc\\"'])
+def test_unterminated_quote_is_a_usage_error(text: str) -> None:
+    with pytest.raises(UsageError, match="Unterminated quote"):
+        split_words(text)
+
+
+def test_unescape_slack_undoes_only_ampersand_and_angle_brackets() -> None:
+    assert unescape_slack("a &amp; b &lt;x&gt; &quot;") == "a & b <x> &quot;"
+    assert unescape_slack("&amp;lt;") == "&lt;"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(max_size=60))
+def test_quote_round_trips_any_text(text: str) -> None:
+    assert split_words(quote(text)) == [Word(text, bare=False)]
