@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import cast
 
 import httpx
 
@@ -186,9 +187,9 @@ def _handler_for(handle: Callable[[httpx.Request], httpx.Response]) -> type[Base
         def _serve(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
-            host, port = self.server.server_address[:2]
+            host, port = cast("tuple[str, int]", self.server.server_address)[:2]
             request = httpx.Request(
-                self.command, f"http://{host!s}:{port}{self.path}",
+                self.command, f"http://{host}:{port}{self.path}",
                 headers=list(self.headers.items()), content=body,
             )
             try:
