@@ -70,12 +70,11 @@ def _listed(user: str, principals: Iterable[str], directory: Directory) -> bool:
 
 
 def _mention(principal: str) -> str:
-    if principal == "*":
-        return "anyone"
     return f"<!subteam^{principal}>" if principal.startswith("S") else f"<@{principal}>"
 
 
 def _who(principals: tuple[str, ...]) -> str:
+    """Mentions for a list that does not contain ``"*"`` (callers handle "anyone" first)."""
     return ", ".join(_mention(p) for p in principals) or "nobody"
 
 

@@ -1,0 +1,534 @@
+"""The policy guards destructive operations: every rule, every refusal, every bad key."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.model import RequestRecord, RequestState
+from bot.policy import Decision, OperationPolicy, Policy, PolicyError, load_policy, parse_policy
+from bot.settings import load_settings
+from commands.model import PARAM_KEYS, OperationRequest
+
+OP = "huawei.device.delete"
+REQUESTER = "UREQ"
+NOW = datetime(2026, 11, 22, 1, 0, tzinfo=UTC)
+
+
+class FakeDirectory:
+    """Our `Directory` protocol, recording every lookup."""
+
+    def __init__(self, groups: dict[str, set[str]] | None = None) -> None:
+        self.groups = groups or {}
+        self.calls: list[str] = []
+
+    def members(self, group_id: str) -> frozenset[str]:
+        self.calls.append(group_id)
+        return frozenset(self.groups.get(group_id, set()))
+
+
+def request(
+    *, targets: tuple[str, ...] = ("dev1",), reason: str | None = "INC-42", op: str = OP
+) -> OperationRequest:
+    return OperationRequest(operation=op, vendor=op.split(".")[0], targets=targets, reason=reason)
+
+
+def record(*, approvers: tuple[str, ...] = (), needed: int = 1, op: str = OP) -> RequestRecord:
+    return RequestRecord(
+        id="R-TEST0001",
+        operation=op,
+        vendor=op.split(".")[0],
+        targets=("dev1",),
+        reason="INC-42",
+        requester=REQUESTER,
+        channel="COPS",
+        state=RequestState.PENDING,
+        approvals_needed=needed,
+        approvers=approvers,
+        created_at=NOW,
+        expires_at=NOW + timedelta(minutes=30),
+    )
+
+
+def refused(decision: Decision, *fragments: str) -> bool:
+    return not decision.allowed and all(f in decision.reason for f in fragments)
+
+
+# -- defaults -------------------------------------------------------------------------------------
+
+
+def test_default_policy_is_the_documented_one() -> None:
+    rules = Policy().for_operation(OP)
+    assert rules == OperationPolicy(
+        requesters=("*",),
+        approvers=("*",),
+        approvals=1,
+        self_approval=False,
+        ttl=timedelta(minutes=30),
+        require_reason=True,
+        channels=("*",),
+        max_targets=None,
+    )
+    assert parse_policy({}).for_operation("enos.ota-job.delete") == rules
+
+
+def test_operation_overrides_apply_to_that_operation_only() -> None:
+    policy = parse_policy({"approvals": 2, "operations": {OP: {"max_targets": 1, "ttl": "1h30m"}}})
+    huawei = policy.for_operation(OP)
+    assert (huawei.approvals, huawei.max_targets, huawei.ttl) == (2, 1, timedelta(minutes=90))
+    other = policy.for_operation("aliyun.ota-task.cancel")
+    assert (other.approvals, other.max_targets, other.ttl) == (2, None, timedelta(minutes=30))
+
+
+# -- check_request --------------------------------------------------------------------------------
+
+
+def test_anyone_may_request_by_default_with_a_reason() -> None:
+    directory = FakeDirectory()
+    decision = Policy().check_request(request(), user="UANY", channel="CANY", directory=directory)
+    assert decision == Decision(allowed=True, reason="")
+    assert directory.calls == []
+
+
+def test_non_requester_is_refused_without_a_slack_call() -> None:
+    policy = parse_policy({"requesters": ["U1"]})
+    directory = FakeDirectory()
+    decision = policy.check_request(request(), user="U2", channel="C1", directory=directory)
+    assert refused(decision, f"may not request `{OP}`", "<@U1>")
+    assert directory.calls == []
+    assert policy.check_request(request(), user="U1", channel="C1", directory=directory).allowed
+
+
+def test_requester_through_a_user_group() -> None:
+    policy = parse_policy({"requesters": ["SOPS"]})
+    directory = FakeDirectory({"SOPS": {"U2"}})
+    assert policy.check_request(request(), user="U2", channel="C1", directory=directory).allowed
+    decision = policy.check_request(request(), user="U3", channel="C1", directory=directory)
+    assert refused(decision, "<!subteam^SOPS>")
+    assert directory.calls == ["SOPS", "SOPS"]
+
+
+def test_a_named_user_needs_no_group_lookup() -> None:
+    policy = parse_policy({"requesters": ["SOPS", "U2"]})
+    directory = FakeDirectory()
+    assert policy.check_request(request(), user="U2", channel="C1", directory=directory).allowed
+    assert directory.calls == []
+
+
+def test_empty_requesters_means_nobody() -> None:
+    policy = parse_policy({"requesters": []})
+    decision = policy.check_request(request(), user="U1", channel="C1", directory=FakeDirectory())
+    assert refused(decision, "only nobody may")
+
+
+def test_wrong_channel_is_refused() -> None:
+    policy = parse_policy({"channels": ["COPS", "GPRIV"]})
+    directory = FakeDirectory()
+    decision = policy.check_request(request(), user="U1", channel="CELSE", directory=directory)
+    assert refused(decision, "cannot be requested in this channel", "<#COPS>, <#GPRIV>")
+    assert policy.check_request(request(), user="U1", channel="GPRIV", directory=directory).allowed
+
+
+def test_requester_is_checked_before_channel() -> None:
+    policy = parse_policy({"requesters": ["U1"], "channels": ["COPS"]})
+    decision = policy.check_request(request(), user="U2", channel="CX", directory=FakeDirectory())
+    assert refused(decision, "may not request")
+
+
+@pytest.mark.parametrize("reason", [None, "", "   "])
+def test_missing_reason_is_refused(reason: str | None) -> None:
+    decision = Policy().check_request(
+        request(reason=reason), user="U1", channel="C1", directory=FakeDirectory()
+    )
+    assert refused(decision, "needs a reason", "--reason")
+
+
+def test_reason_optional_when_the_policy_says_so() -> None:
+    policy = parse_policy({"operations": {OP: {"require_reason": False}}})
+    decision = policy.check_request(
+        request(reason=None), user="U1", channel="C1", directory=FakeDirectory()
+    )
+    assert decision.allowed
+
+
+def test_too_many_targets_is_refused() -> None:
+    policy = parse_policy({"operations": {OP: {"max_targets": 2}}})
+    directory = FakeDirectory()
+    two = request(targets=("a", "b"))
+    three = request(targets=("a", "b", "c"))
+    assert policy.check_request(two, user="U1", channel="C1", directory=directory).allowed
+    decision = policy.check_request(three, user="U1", channel="C1", directory=directory)
+    assert refused(decision, "at most 2 target(s)", "has 3", "split it")
+
+
+# -- check_approval -------------------------------------------------------------------------------
+
+
+def test_anyone_but_the_requester_approves_by_default() -> None:
+    directory = FakeDirectory()
+    assert Policy().check_approval(record(), user="U1", channel="COPS", directory=directory).allowed
+    decision = Policy().check_approval(
+        record(), user=REQUESTER, channel="COPS", directory=directory
+    )
+    assert refused(decision, "You requested R-TEST0001, so you cannot approve it")
+    assert "anyone but the requester" in decision.reason
+    assert directory.calls == []
+
+
+def test_self_approval_lets_the_requester_count() -> None:
+    policy = parse_policy({"self_approval": True})
+    decision = policy.check_approval(
+        record(), user=REQUESTER, channel="COPS", directory=FakeDirectory()
+    )
+    assert decision.allowed
+
+
+def test_self_approval_does_not_make_the_requester_an_approver() -> None:
+    policy = parse_policy({"self_approval": True, "approvers": ["SLEADS"]})
+    directory = FakeDirectory({"SLEADS": {"U1"}})
+    decision = policy.check_approval(record(), user=REQUESTER, channel="COPS", directory=directory)
+    assert refused(decision, "may not approve", "<!subteam^SLEADS>")
+    assert policy.check_approval(record(), user="U1", channel="COPS", directory=directory).allowed
+
+
+def test_non_approver_is_refused() -> None:
+    policy = parse_policy({"approvers": ["U1", "U2"], "approvals": 2})
+    decision = policy.check_approval(
+        record(needed=2), user="U3", channel="C", directory=FakeDirectory()
+    )
+    assert refused(decision, f"may not approve `{OP}`", "2 approvals from <@U1>, <@U2>")
+
+
+def test_approver_through_a_user_group() -> None:
+    policy = parse_policy({"approvers": ["SLEADS"]})
+    directory = FakeDirectory({"SLEADS": {"U1"}})
+    assert policy.check_approval(record(), user="U1", channel="COPS", directory=directory).allowed
+    decision = policy.check_approval(record(), user="U2", channel="COPS", directory=directory)
+    assert refused(decision, "may not approve")
+    assert directory.calls == ["SLEADS", "SLEADS"]
+
+
+def test_a_second_approval_by_the_same_user_is_refused() -> None:
+    decision = Policy().check_approval(
+        record(approvers=("U1",), needed=2), user="U1", channel="COPS", directory=FakeDirectory()
+    )
+    assert decision == Decision(False, "You already approved R-TEST0001.")
+
+
+def test_approval_in_a_channel_outside_the_policy_is_refused() -> None:
+    policy = parse_policy({"channels": ["COPS"]})
+    directory = FakeDirectory()
+    decision = policy.check_approval(record(), user="U1", channel="CELSE", directory=directory)
+    assert refused(decision, "cannot be approved or rejected in this channel")
+    assert policy.check_approval(record(), user="U1", channel="COPS", directory=directory).allowed
+
+
+def test_approvals_zero_only_the_requester_confirms() -> None:
+    policy = parse_policy({"approvals": 0})
+    directory = FakeDirectory()
+    zero = record(needed=0)
+    assert policy.check_approval(zero, user=REQUESTER, channel="C", directory=directory).allowed
+    decision = policy.check_approval(zero, user="U1", channel="C", directory=directory)
+    assert refused(decision, f"Only the requester, <@{REQUESTER}>, can confirm")
+    again = record(needed=0, approvers=(REQUESTER,))
+    decision = policy.check_approval(again, user=REQUESTER, channel="C", directory=directory)
+    assert decision == Decision(False, "You already confirmed R-TEST0001.")
+
+
+def test_a_request_made_under_a_laxer_policy_cannot_be_approved() -> None:
+    policy = parse_policy({"approvals": 2})
+    decision = policy.check_approval(
+        record(needed=1), user="U1", channel="C", directory=FakeDirectory()
+    )
+    assert refused(decision, "now needs 2 approval(s)", "needed 1", "withdraw it and request again")
+
+
+def test_a_request_made_under_a_stricter_policy_can_still_be_approved() -> None:
+    decision = Policy().check_approval(
+        record(needed=2), user="U1", channel="C", directory=FakeDirectory()
+    )
+    assert decision.allowed
+
+
+# -- check_rejection / check_withdrawal -----------------------------------------------------------
+
+
+def test_approvers_may_reject_others_may_not() -> None:
+    policy = parse_policy({"approvers": ["SLEADS", "U1"]})
+    directory = FakeDirectory({"SLEADS": {"U2"}})
+    assert policy.check_rejection(record(), user="U1", channel="C", directory=directory).allowed
+    assert policy.check_rejection(record(), user="U2", channel="C", directory=directory).allowed
+    decision = policy.check_rejection(record(), user="U3", channel="C", directory=directory)
+    assert refused(decision, f"may not reject `{OP}`", "<!subteam^SLEADS>, <@U1>")
+
+
+def test_the_requester_withdraws_instead_of_rejecting() -> None:
+    decision = Policy().check_rejection(
+        record(), user=REQUESTER, channel="C", directory=FakeDirectory()
+    )
+    assert refused(decision, "use Withdraw")
+
+
+def test_an_earlier_approver_may_still_reject() -> None:
+    decision = Policy().check_rejection(
+        record(approvers=("U1",), needed=2), user="U1", channel="C", directory=FakeDirectory()
+    )
+    assert decision.allowed
+
+
+def test_rejection_in_a_channel_outside_the_policy_is_refused() -> None:
+    policy = parse_policy({"channels": ["COPS"]})
+    decision = policy.check_rejection(record(), user="U1", channel="CX", directory=FakeDirectory())
+    assert refused(decision, "cannot be approved or rejected in this channel")
+
+
+def test_only_the_requester_may_withdraw() -> None:
+    assert Policy().check_withdrawal(record(), user=REQUESTER).allowed
+    decision = Policy().check_withdrawal(record(), user="U1")
+    assert refused(decision, f"Only the requester, <@{REQUESTER}>, can withdraw R-TEST0001")
+
+
+# -- operations_for / approvers_text --------------------------------------------------------------
+
+
+def test_operations_for_lists_what_the_user_may_request_here() -> None:
+    policy = parse_policy(
+        {
+            "requesters": ["SOPS"],
+            "operations": {
+                OP: {"requesters": ["U9"]},
+                "enos.ota-job.delete": {"channels": ["COPS"]},
+            },
+        }
+    )
+    directory = FakeDirectory({"SOPS": {"U1"}})
+    allowed = policy.operations_for(user="U1", channel="CELSE", directory=directory)
+    assert allowed == [op for op in PARAM_KEYS if op not in {OP, "enos.ota-job.delete"}]
+    assert directory.calls == ["SOPS"]  # asked once, however many operations name the group
+    in_ops = policy.operations_for(user="U1", channel="COPS", directory=directory)
+    assert "enos.ota-job.delete" in in_ops
+    assert policy.operations_for(user="U9", channel="COPS", directory=directory) == [OP]
+
+
+def test_operations_for_everyone_by_default() -> None:
+    assert Policy().operations_for(user="U1", channel="C1", directory=FakeDirectory()) == list(
+        PARAM_KEYS
+    )
+
+
+@pytest.mark.parametrize(
+    ("table", "text"),
+    [
+        ({}, "1 approval from anyone but the requester"),
+        ({"self_approval": True}, "1 approval from anyone"),
+        ({"approvals": 0}, "the requester confirms alone"),
+        (
+            {"approvers": ["S0123OPSLEADS", "U123"], "approvals": 2},
+            "2 approvals from <!subteam^S0123OPSLEADS>, <@U123>",
+        ),
+        (
+            {"approvers": ["U123"], "self_approval": True},
+            "1 approval from <@U123> (the requester may count)",
+        ),
+    ],
+)
+def test_approvers_text(table: dict[str, Any], text: str) -> None:
+    assert parse_policy(table).approvers_text(OP) == text
+
+
+# -- parsing: valid values ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("ttl", "expected"),
+    [
+        ("30m", timedelta(minutes=30)),
+        ("2h", timedelta(hours=2)),
+        ("90s", timedelta(seconds=90)),
+        ("1h30m", timedelta(minutes=90)),
+        ("1d", timedelta(days=1)),
+        ("1d2h3m4s", timedelta(days=1, hours=2, minutes=3, seconds=4)),
+    ],
+)
+def test_ttl_forms(ttl: str, expected: timedelta) -> None:
+    assert parse_policy({"ttl": ttl}).for_operation(OP).ttl == expected
+
+
+def test_approvals_zero_needs_no_approvers() -> None:
+    assert parse_policy({"approvals": 0, "approvers": []}).for_operation(OP).approvals == 0
+
+
+def test_operation_policy_accepts_a_timedelta_directly() -> None:
+    assert OperationPolicy(ttl=timedelta(hours=1)).ttl == timedelta(hours=1)
+
+
+# -- parsing: every invalid key is named ----------------------------------------------------------
+
+Q = f'policy.operations."{OP}"'
+BAD_ID = 'is not a user id (U…/W…), a user group id (S…) or "*"'
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ({"approvals": -1}, "policy.approvals: must be >= 0"),
+        ({"operations": {OP: {"approvals": -1}}}, f"{Q}.approvals: must be >= 0"),
+        ({"max_targets": 0}, "policy.max_targets: must be >= 1"),
+        ({"operations": {OP: {"max_targets": -5}}}, f"{Q}.max_targets: must be >= 1"),
+        ({"bogus": 1}, "policy.bogus: unknown key"),
+        ({"operations": {OP: {"approver": ["U1"]}}}, f"{Q}.approver: unknown key"),
+        (
+            {"operations": {"huawei.device.delet": {}}},
+            'policy.operations."huawei.device.delet": unknown operation; '
+            'did you mean "huawei.device.delete"?',
+        ),
+        (
+            {"operations": {"zzz.yyy.xxx": {}}},
+            'policy.operations."zzz.yyy.xxx": unknown operation; known: ' + ", ".join(PARAM_KEYS),
+        ),
+        (
+            {"operations": {"huawei": {"device": {"delete": {}}}}},
+            'policy.operations."huawei": unknown operation; quote the operation id',
+        ),
+        ({"approvals": "2"}, "policy.approvals: must be an integer"),
+        ({"approvals": True}, "policy.approvals: must be an integer"),
+        ({"operations": {OP: {"max_targets": 1.5}}}, f"{Q}.max_targets: must be an integer"),
+        ({"self_approval": 1}, "policy.self_approval: must be true or false"),
+        ({"require_reason": "yes"}, "policy.require_reason: must be true or false"),
+        ({"requesters": "U1"}, "policy.requesters: must be a list"),
+        ({"approvers": [7]}, "policy.approvers[0]: must be a string"),
+        ({"operations": []}, "policy.operations: must be a table"),
+        ({"operations": {OP: "strict"}}, f"{Q}: must be a table"),
+        ({"requesters": ["U1", "bob"]}, f"policy.requesters[1]: 'bob' {BAD_ID}"),
+        ({"requesters": ["u123"]}, f"policy.requesters[0]: 'u123' {BAD_ID}"),
+        ({"operations": {OP: {"approvers": ["C123"]}}}, f"{Q}.approvers[0]: 'C123' {BAD_ID}"),
+        (
+            {"channels": ["U123"]},
+            "policy.channels[0]: 'U123' is not a channel id (C…/G…/D…) or \"*\"",
+        ),
+        ({"ttl": "0m"}, "policy.ttl: must be positive"),
+        ({"ttl": "30x"}, 'policy.ttl: must be a duration such as "30m", "2h"'),
+        ({"ttl": "1h30"}, 'policy.ttl: must be a duration such as "30m"'),
+        ({"ttl": ""}, 'policy.ttl: must be a duration such as "30m"'),
+        ({"ttl": 30}, 'policy.ttl: must be a duration such as "30m"'),
+        ({"operations": {OP: {"ttl": "-5m"}}}, f'{Q}.ttl: must be a duration such as "30m"'),
+        ({"ttl": "999999999999d"}, "policy.ttl: is too long"),
+        ({"approvers": []}, "policy.approvers: must not be empty when approvals >= 1"),
+        (
+            {"approvers": ["U1", "U1"], "approvals": 2},
+            "policy.approvers: lists 1 user(s) but approvals is 2",
+        ),
+        (
+            {"approvers": ["U1"], "operations": {OP: {"approvals": 2}}},
+            f"{Q}.approvers: lists 1 user(s) but approvals is 2",
+        ),
+    ],
+)
+def test_invalid_policy_names_the_key(table: dict[str, Any], message: str) -> None:
+    with pytest.raises(PolicyError) as caught:
+        parse_policy(table)
+    assert caught.value.problems[0].startswith(message), caught.value.problems
+
+
+def test_groups_or_anyone_can_meet_any_approval_count() -> None:
+    assert parse_policy({"approvers": ["SLEADS"], "approvals": 5}).for_operation(OP).approvals == 5
+    assert parse_policy({"approvers": ["*"], "approvals": 5}).for_operation(OP).approvals == 5
+
+
+def test_every_problem_is_reported_with_its_file() -> None:
+    with pytest.raises(PolicyError) as caught:
+        parse_policy({"approvals": -1, "ttl": "soon"}, source="opsgate.toml")
+    assert str(caught.value) == (
+        "opsgate.toml: policy.approvals: must be >= 0\n"
+        'opsgate.toml: policy.ttl: must be a duration such as "30m", "2h", "1h30m", "90s" or "1d"'
+    )
+    assert caught.value.source == "opsgate.toml"
+
+
+# -- load_policy: where the policy comes from -----------------------------------------------------
+
+POLICY_TOML = """
+[policy]
+approvers = ["S0123OPSLEADS"]
+
+[policy.operations."huawei.device.delete"]
+approvals = 2
+max_targets = 1
+"""
+
+
+@pytest.fixture
+def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Run in an empty directory, so no developer's ./opsgate.toml is read."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def _load(environ: dict[str, str]) -> Policy:
+    return load_policy(load_settings(environ))
+
+
+def test_no_policy_anywhere_is_the_default(in_tmp: Path) -> None:
+    assert _load({}).for_operation(OP) == OperationPolicy()
+
+
+def test_policy_from_opsgate_toml(in_tmp: Path) -> None:
+    (in_tmp / "opsgate.toml").write_text("workers = 4\n" + POLICY_TOML, encoding="utf-8")
+    rules = _load({}).for_operation(OP)
+    assert (rules.approvers, rules.approvals, rules.max_targets) == (("S0123OPSLEADS",), 2, 1)
+
+
+def test_opsgate_toml_without_a_policy_table_is_the_default(in_tmp: Path) -> None:
+    (in_tmp / "opsgate.toml").write_text("workers = 4\n", encoding="utf-8")
+    assert _load({}).for_operation(OP) == OperationPolicy()
+
+
+def test_policy_from_the_opsgate_policy_file(in_tmp: Path) -> None:
+    (in_tmp / "rules.toml").write_text(POLICY_TOML, encoding="utf-8")
+    rules = _load({"OPSGATE_POLICY": "rules.toml"}).for_operation(OP)
+    assert rules.approvals == 2
+
+
+def test_policy_in_both_places_is_refused(in_tmp: Path) -> None:
+    (in_tmp / "opsgate.toml").write_text(POLICY_TOML, encoding="utf-8")
+    (in_tmp / "rules.toml").write_text(POLICY_TOML, encoding="utf-8")
+    with pytest.raises(
+        PolicyError, match=re.escape("defined in both opsgate.toml and OPSGATE_POLICY")
+    ):
+        _load({"OPSGATE_POLICY": "rules.toml"})
+
+
+def test_missing_policy_file_is_an_error(in_tmp: Path) -> None:
+    with pytest.raises(PolicyError, match=re.escape("cannot read missing.toml")):
+        _load({"OPSGATE_POLICY": "missing.toml"})
+
+
+def test_policy_file_without_a_policy_table_is_an_error(in_tmp: Path) -> None:
+    (in_tmp / "rules.toml").write_text("[other]\nx = 1\n", encoding="utf-8")
+    with pytest.raises(PolicyError, match=r"rules.toml has no \[policy\] table"):
+        _load({"OPSGATE_POLICY": "rules.toml"})
+
+
+def test_malformed_policy_file_is_an_error(in_tmp: Path) -> None:
+    (in_tmp / "rules.toml").write_text("[policy\n", encoding="utf-8")
+    with pytest.raises(PolicyError, match=re.escape("cannot read rules.toml")):
+        _load({"OPSGATE_POLICY": "rules.toml"})
+
+
+def test_policy_that_is_not_a_table_is_an_error(in_tmp: Path) -> None:
+    (in_tmp / "opsgate.toml").write_text('policy = "strict"\n', encoding="utf-8")
+    with pytest.raises(PolicyError, match=re.escape("opsgate.toml: policy: must be a table")):
+        _load({})
+
+
+def test_invalid_policy_names_its_file_and_key(in_tmp: Path) -> None:
+    (in_tmp / "opsgate.toml").write_text(
+        '[policy.operations."huawei.device.delete"]\napprovals = -1\n', encoding="utf-8"
+    )
+    with pytest.raises(PolicyError) as caught:
+        _load({})
+    assert str(caught.value) == f"opsgate.toml: {Q}.approvals: must be >= 0"
