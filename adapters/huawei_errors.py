@@ -1,0 +1,162 @@
+"""Huawei OceanConnect error answers, translated into `adapters.errors` types.
+
+Every code the vendor documents for login, package deletion and device deletion has a
+plain-language message and a next step here; an unknown code is shown verbatim with its HTTP
+status. The error body's field names are unconfirmed (``error_code``/``error_desc`` in the docs'
+examples), so `parse_error` also accepts the spellings other OceanConnect APIs use and falls back
+to the HTTP status when the body says nothing useful.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+import httpx
+
+from adapters.errors import VendorAuthError, VendorError, VendorThrottled
+
+VENDOR: Final = "huawei"
+
+ACCESS_REFUSED: Final = "1010005"
+THROTTLED: Final = "1010009"
+BAD_CREDENTIALS: Final = "100208"
+INTERNAL_ERROR: Final = "50252"
+PACKAGE_NOT_FOUND: Final = "123002"
+DEVICE_NOT_FOUND: Final = "100403"
+DEVICE_DATA_NOT_FOUND: Final = "100418"
+
+_CODE_KEYS: Final = ("error_code", "errorCode", "resultcode", "resultCode", "code")
+_DESC_KEYS: Final = ("error_desc", "errorDesc", "resultdesc", "resultDesc", "message", "desc")
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    """What one documented code means for an engineer.
+
+    Attributes:
+        message: What happened, in plain language.
+        next_step: What to do about it.
+        kind: The error type to raise.
+        retryable: True when the vendor documents the error as transient.
+    """
+
+    message: str
+    next_step: str
+    kind: type[VendorError] = VendorError
+    retryable: bool = False
+
+
+_CONTACT = "contact the IoT platform maintenance team"
+
+#: Every documented code of the login, package-delete and device-delete APIs.
+CATALOG: Final[dict[str, CatalogEntry]] = {
+    BAD_CREDENTIALS: CatalogEntry(
+        "the IoT platform refused the appId or secret",
+        "Check OPSGATE_HUAWEI__APP_ID and OPSGATE_HUAWEI__SECRET against the application "
+        "registered on the IoT platform.",
+        VendorAuthError,
+    ),
+    INTERNAL_ERROR: CatalogEntry(
+        "the IoT platform had an internal error",
+        f"Try again in a few minutes; if it persists, {_CONTACT}.",
+        retryable=True,
+    ),
+    ACCESS_REFUSED: CatalogEntry(
+        "the IoT platform refused the access token or app_key, even after logging in again",
+        "Check that OPSGATE_HUAWEI__APP_ID is the application the secret belongs to; another "
+        "process logging in with the same application invalidates opsgate's token.",
+        VendorAuthError,
+    ),
+    THROTTLED: CatalogEntry(
+        "the application exceeded its call rate limit (100 calls per minute by default)",
+        f"Wait a minute and request again; if bulk work needs more, {_CONTACT} to raise the limit.",
+        VendorThrottled,
+        retryable=True,
+    ),
+    "120015": CatalogEntry(
+        "the IoT platform rejected the request: the fileId is not in a valid format",
+        "Check the fileId against the platform's version package list.",
+    ),
+    PACKAGE_NOT_FOUND: CatalogEntry(
+        "no version package with this fileId exists",
+        "Check the fileId against the platform's version package list; it may have been "
+        "deleted already.",
+    ),
+    "100203": CatalogEntry(
+        "the application does not exist",
+        "Check --app (the authorizing application's appId) and OPSGATE_HUAWEI__APP_ID.",
+    ),
+    "100217": CatalogEntry(
+        "the device's application has not authorized opsgate's application",
+        "Drop --app if the device belongs to opsgate's own application; otherwise ask the "
+        "owners of that application to authorize it.",
+    ),
+    DEVICE_NOT_FOUND: CatalogEntry(
+        "the device does not exist",
+        "Check the deviceId; it may have been deleted already.",
+    ),
+    DEVICE_DATA_NOT_FOUND: CatalogEntry(
+        "the device does not exist in this application",
+        "Check that the deviceId belongs to the application; for a device of an authorizing "
+        "application pass --app <appId>.",
+    ),
+}
+
+
+def parse_error(response: httpx.Response) -> tuple[str | None, str | None]:
+    """Return the vendor's (code, description) from an error body; (None, None) if absent."""
+    try:
+        body = response.json()
+    except ValueError:
+        return None, None
+    if not isinstance(body, dict):
+        return None, None
+    return _first(body, _CODE_KEYS), _first(body, _DESC_KEYS)
+
+
+def _first(body: dict[str, object], keys: tuple[str, ...]) -> str | None:
+    for key in keys:
+        value = body.get(key)
+        if value not in (None, ""):
+            return str(value)
+    return None
+
+
+def error_code(response: httpx.Response) -> str | None:
+    """The vendor's error code of a failed answer, or None (success, or no code in the body)."""
+    if response.status_code < 400:
+        return None
+    return parse_error(response)[0]
+
+
+def to_error(response: httpx.Response, *, subject: str) -> VendorError:
+    """Translate a failed answer into our error type, with the vendor's code kept verbatim.
+
+    Args:
+        response: The vendor's answer (HTTP 4xx/5xx).
+        subject: What the call was about, for the message (``"device gw-1"``).
+    """
+    code, desc = parse_error(response)
+    status = response.status_code
+    entry = CATALOG.get(code or "")
+    if entry is None:
+        said = f": {desc}" if desc else ""
+        return VendorError(
+            f"{subject}: the IoT platform answered HTTP {status}{said}",
+            vendor=VENDOR,
+            code=code or f"HTTP {status}",
+            next_step="Look the code up in the OceanConnect API reference, or "
+            f"{_CONTACT} with the time of the request.",
+            http_status=status,
+            retryable=status >= 500,
+        )
+    return entry.kind(
+        f"{subject}: {entry.message}",
+        vendor=VENDOR,
+        code=code or f"HTTP {status}",
+        next_step=entry.next_step,
+        http_status=status,
+        # 500 100203 (application does not exist) is permanent, whatever its status says.
+        retryable=entry.retryable,
+    )

@@ -1,0 +1,87 @@
+"""What the approval card shows for a Huawei version package or device: pure functions of the
+platform's answers (``GET …/category/{fileId}``, ``GET …/devices/{deviceId}``), no I/O."""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from adapters.base import Preview
+
+#: Package fields (QueryUpgradePackageOutDTO) -> card labels, in card order.
+_PACKAGE_FACTS: Final = {
+    "name": "name",
+    "version": "version",
+    "fileType": "type",
+    "deviceType": "device type",
+    "model": "model",
+    "manufacturerName": "manufacturer",
+    "protocolType": "protocol",
+    "date": "date",
+    "uploadTime": "uploaded",
+}
+#: Device fields (deviceInfo of QueryDeviceDTO) -> card labels.
+_DEVICE_INFO_FACTS: Final = {"name": "name", "status": "status", "model": "model"}
+
+
+def package_preview(file_id: str, body: dict[str, Any] | None) -> Preview:
+    """The card for a version package; `body` None means the platform says it does not exist."""
+    if body is None:
+        return Preview(
+            summary=f"version package {file_id} does not exist",
+            found=False,
+            warnings=["the platform has no version package with this fileId (123002)"],
+        )
+    facts = _facts(body, _PACKAGE_FACTS)
+    label = " ".join(v for v in (facts.get("name"), facts.get("version")) if v) or file_id
+    kind = facts.get("type", "version package")
+    summary = f"{kind} {label}"
+    if "device type" in facts:
+        summary += f" for {facts['device type']} {facts.get('model', '')}".rstrip()
+    return Preview(summary=summary, facts={"fileId": file_id, **facts})
+
+
+def device_preview(
+    device_id: str, body: dict[str, Any] | None, *, cascade: bool, children: int | None
+) -> Preview:
+    """The card for a device; `children` is the gateway's child count when the platform said."""
+    if body is None:
+        return Preview(
+            summary=f"device {device_id} does not exist",
+            found=False,
+            warnings=["the platform has no such device for this application"],
+        )
+    info = body.get("deviceInfo")
+    facts = _facts(info if isinstance(info, dict) else {}, _DEVICE_INFO_FACTS)
+    node_type = str(body.get("nodeType") or "UNKNOW")
+    facts["node type"] = node_type
+    gateway = body.get("gatewayId")
+    if gateway and gateway != device_id:  # a directly connected device is its own gateway
+        facts["gateway"] = str(gateway)
+    warnings: list[str] = []
+    if node_type == "GATEWAY":
+        facts["cascade"] = "true" if cascade else "false"
+        if children is not None:
+            facts["child devices"] = str(children)
+        warnings += _gateway_warnings(cascade, children)
+    name = facts.get("name", device_id)
+    status = facts.get("status", "status unknown")
+    summary = f"{node_type.lower()} device {name} ({device_id}), {status}"
+    return Preview(summary=summary, facts={"deviceId": device_id, **facts}, warnings=warnings)
+
+
+def _gateway_warnings(cascade: bool, children: int | None) -> list[str]:
+    if children == 0:
+        return []
+    which = "its child devices" if children is None else f"its {children} child devices"
+    if cascade:
+        return [
+            f"gateway: deleting it also deletes {which} "
+            "(use --no-cascade to keep them as directly connected)"
+        ]
+    return [f"gateway: {which} will be kept and become directly connected (--no-cascade)"]
+
+
+def _facts(body: dict[str, Any], labels: dict[str, str]) -> dict[str, str]:
+    return {
+        label: str(body[key]) for key, label in labels.items() if body.get(key) not in (None, "")
+    }
