@@ -1,0 +1,120 @@
+"""Text helpers for Block Kit cards: escaping, clipping and formatting. Pure functions, no I/O.
+
+Everything a user or a vendor typed goes through `escape` (or `code`) before it reaches mrkdwn,
+so it can never mention anyone, inject a link, or break the card's formatting.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+
+#: Zero-width joiner: placed before a mrkdwn control character it stops Slack from pairing the
+#: character into bold/italic/strike/code, while the text still reads the same.
+ZWJ = "\u200d"
+ELLIPSIS = "…"
+
+_CONTROL = re.compile(r"([*_~`])")
+# Bare broadcast words only ping with link_names, but an approver's client may still highlight
+# them; a joiner after the "@" keeps them inert whatever the posting options.
+_BROADCAST = re.compile(r"@(here|channel|everyone)\b", re.IGNORECASE)
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{1,30}$")
+_UNFINISHED = re.compile(r"(&[a-z]{0,4}|<[^>]*)$")
+
+
+def escape_entities(text: str) -> str:
+    """Escape ``&``, ``<`` and ``>`` the way Slack requires (nothing else).
+
+    Args:
+        text: Any text.
+
+    Returns:
+        Text where Slack sees no control sequence (``<!channel>``, ``<@U…>``, ``<url|label>``).
+    """
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def escape(text: str) -> str:
+    """Make user text safe for mrkdwn: inert mentions and links, no stray formatting.
+
+    Args:
+        text: Text a user or a vendor wrote.
+
+    Returns:
+        The same words, with Slack's entities escaped, broadcast words defused, and a zero-width
+        joiner before each of ``*``, ``_``, ``~`` and the backtick.
+    """
+    safe = escape_entities(text)
+    safe = _BROADCAST.sub(lambda m: f"@{ZWJ}{m.group(1)}", safe)
+    return _CONTROL.sub(ZWJ + r"\1", safe)
+
+
+def code(text: str, *, limit: int = 200) -> str:
+    """Show an identifier as inline code, so it copies exactly (no joiners inside).
+
+    Falls back to `escape` when the text holds a backtick or a newline, which would end the span.
+
+    Args:
+        text: The identifier.
+        limit: Longest text kept before clipping.
+    """
+    short = text if len(text) <= limit else text[: limit - 1] + ELLIPSIS
+    if "`" in short or "\n" in short or not short.strip():
+        return escape(short)
+    return f"`{escape_entities(short)}`"
+
+
+def code_block(text: str) -> str:
+    """Show text preformatted; a run of backticks inside cannot close the block."""
+    return "```" + escape_entities(text).replace("```", f"`{ZWJ}`{ZWJ}`") + "```"
+
+
+def clip(text: str, limit: int) -> str:
+    """Cut text to at most `limit` characters, ending with an ellipsis when cut.
+
+    Never leaves half an entity (``&am``) or half a ``<…>`` sequence behind, so clipped mrkdwn
+    is still well formed for Slack.
+    """
+    if len(text) <= limit:
+        return text
+    cut = _UNFINISHED.sub("", text[: max(limit - 1, 0)])
+    return cut + ELLIPSIS
+
+
+def clip_raw(text: str, limit: int) -> str:
+    """Cut raw (unescaped) user text before escaping it, so one field cannot crowd out others."""
+    return text if len(text) <= limit else text[: limit - 1] + ELLIPSIS
+
+
+def mention(user_id: str) -> str:
+    """Mention a Slack user, or show the text escaped when it is not a user id."""
+    return f"<@{user_id}>" if _USER_ID.match(user_id) else escape(user_id)
+
+
+def mentions(user_ids: Iterable[str]) -> str:
+    """Mention several users, comma separated; "nobody yet" when there are none."""
+    shown = [mention(u) for u in user_ids]
+    return ", ".join(shown) if shown else "nobody yet"
+
+
+def slack_date(when: datetime) -> str:
+    """A date Slack shows in each reader's time zone, with a UTC fallback for old clients."""
+    aware = when if when.tzinfo else when.replace(tzinfo=UTC)
+    epoch = int(aware.timestamp())
+    fallback = aware.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return f"<!date^{epoch}^{{date_short_pretty}} {{time}}|{fallback}>"
+
+
+def elide(items: Sequence[str], *, shown: int = 10) -> str:
+    """Join already-formatted items, keeping the first `shown` and counting the rest."""
+    head = ", ".join(items[:shown])
+    rest = len(items) - shown
+    return f"{head} +{rest:,} more" if rest > 0 else head
+
+
+def plural(count: int, noun: str) -> str:
+    """``1 target``, ``10,000 targets``, ``2 batches``."""
+    if count == 1:
+        return f"{count:,} {noun}"
+    return f"{count:,} {noun}{'es' if noun.endswith(('ch', 'sh', 's', 'x')) else 's'}"

@@ -1,0 +1,166 @@
+"""Block Kit messages as readable plain text, for the terminal console. Pure functions.
+
+Only the blocks opsgate itself produces need to read well (header, section, context, actions,
+divider); anything else degrades to its text, never to an error.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from collections.abc import Callable, Mapping
+from typing import Any
+
+_BOLD, _DIM, _RESET = "\x1b[1m", "\x1b[2m", "\x1b[0m"
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060"))
+_ENTITY = re.compile(r"<([^<>]*)>")
+_BOLD_SPAN = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])")
+_EMOJI = {
+    ":warning:": "⚠",
+    ":white_check_mark:": "✔",
+    ":x:": "✖",
+    ":grey_question:": "?",
+    ":no_entry:": "⛔",
+    ":no_entry_sign:": "🚫",
+    ":hourglass:": "⌛",
+    ":hourglass_flowing_sand:": "⏳",
+    ":test_tube:": "🧪",
+    ":large_orange_circle:": "●",
+    ":leftwards_arrow_with_hook:": "↩",
+}
+
+
+def render_message(
+    blocks: list[dict[str, Any]],
+    *,
+    width: int = 78,
+    color: bool = False,
+    names: Mapping[str, str] | None = None,
+) -> str:
+    """Render blocks as plain text for a terminal.
+
+    Args:
+        blocks: Block Kit blocks as dicts (what `bot.cards` functions return).
+        width: Column to wrap at.
+        color: Add ANSI bold/dim; off by default so output is safe to pipe.
+        names: User id -> display name, so ``<@U123>`` reads ``@alice``.
+
+    Returns:
+        The text, lines joined with newlines, no trailing newline.
+    """
+    renderer = _Renderer(width=max(width, 20), color=color, names=names or {})
+    parts = [renderer.block(b) for b in blocks]
+    return "\n".join(p for p in parts if p)
+
+
+def mrkdwn_to_text(
+    text: str, *, names: Mapping[str, str] | None = None, color: bool = False
+) -> str:
+    """Convert Slack mrkdwn to readable text: entities, mentions, dates, links, emoji, bold."""
+    table = names or {}
+    out = _ENTITY.sub(lambda m: _entity(m.group(1), table), text)
+    for code_, char in _EMOJI.items():
+        out = out.replace(code_, char)
+    if color:
+        out = _BOLD_SPAN.sub(lambda m: f"{_BOLD}{m.group(1)}{_RESET}", out)
+    out = out.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    return out.translate(_INVISIBLE)
+
+
+def _entity(inner: str, names: Mapping[str, str]) -> str:
+    """One ``<…>`` sequence: a mention, a special, a date, a channel or a link."""
+    target, _, label = inner.partition("|")
+    if target.startswith("@"):
+        user = target[1:]
+        return "@" + (label or names.get(user, user))
+    if target.startswith("#"):
+        return "#" + (label or target[1:])
+    if target.startswith("!date^"):
+        return label or target
+    if target.startswith("!subteam^"):
+        return label or "@" + target.removeprefix("!subteam^")
+    if target.startswith("!"):
+        return "@" + (label or target[1:])
+    return f"{label} ({target})" if label else target
+
+
+class _Renderer:
+    """Holds the rendering options so each block function stays small."""
+
+    def __init__(self, *, width: int, color: bool, names: Mapping[str, str]) -> None:
+        self.width = width
+        self.color = color
+        self.names = names
+
+    def block(self, block: dict[str, Any]) -> str:
+        handlers: dict[str, Callable[[dict[str, Any]], str]] = {
+            "header": self._header,
+            "section": self._section,
+            "context": self._context,
+            "actions": self._actions,
+            "divider": lambda _b: "─" * self.width,
+        }
+        handler = handlers.get(str(block.get("type")), self._other)
+        return handler(block)
+
+    def text(self, obj: dict[str, Any] | None) -> str:
+        if not obj:
+            return ""
+        raw = str(obj.get("text", ""))
+        if obj.get("type") == "mrkdwn":
+            return mrkdwn_to_text(raw, names=self.names, color=self.color)
+        return raw.translate(_INVISIBLE)
+
+    def wrap(self, text: str, *, indent: str = "") -> str:
+        lines: list[str] = []
+        in_code = False
+        for line in text.split("\n"):
+            if line.count("```") % 2:
+                in_code = not in_code
+            keep = in_code or "```" in line or len(line) <= self.width
+            lines.extend([indent + line] if keep else _fill(line, self.width, indent))
+        return "\n".join(lines).replace("```", "")
+
+    def _header(self, block: dict[str, Any]) -> str:
+        title = mrkdwn_to_text(self.text(block.get("text")))
+        rule = "=" * min(len(title), self.width)
+        return f"{_BOLD}{title}{_RESET}\n{rule}" if self.color else f"{title}\n{rule}"
+
+    def _section(self, block: dict[str, Any]) -> str:
+        parts = [self.wrap(self.text(block.get("text")))] if block.get("text") else []
+        for field in block.get("fields") or []:
+            label, _, value = self.text(field).partition("\n")
+            label = label.strip("*") if not self.color else label
+            parts.append(self.wrap(f"{label}: {value.replace(chr(10), '; ')}", indent="  "))
+        accessory = block.get("accessory")
+        if accessory:
+            parts.append(self._element(accessory))
+        return "\n".join(p for p in parts if p)
+
+    def _context(self, block: dict[str, Any]) -> str:
+        items = [self._element(e) for e in block.get("elements") or []]
+        line = self.wrap(" · ".join(i for i in items if i))
+        return f"{_DIM}{line}{_RESET}" if self.color else line
+
+    def _actions(self, block: dict[str, Any]) -> str:
+        return " ".join(self._element(e) for e in block.get("elements") or [])
+
+    def _element(self, element: dict[str, Any]) -> str:
+        if element.get("type") == "button":
+            return f"[{self.text(element.get('text'))}]"
+        if element.get("type") == "image":
+            return f"[image: {element.get('alt_text', '')}]"
+        return self.text(element)
+
+    def _other(self, block: dict[str, Any]) -> str:
+        return self.wrap(self.text(block.get("text")))
+
+
+def _fill(line: str, width: int, indent: str) -> list[str]:
+    return textwrap.wrap(
+        line,
+        width=width,
+        initial_indent=indent,
+        subsequent_indent=indent + "  ",
+        break_on_hyphens=False,
+    ) or [indent]
