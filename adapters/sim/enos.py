@@ -1,20 +1,13 @@
 """A stateful simulator of the EnOS API gateway: the APIM token service and OTA jobs.
 
-It checks what the gateway checks: token requests (appKey, encryption, one use per
-timestamp/encryption pair) and every business call's ``apim-*`` signature, computed here
-independently of `adapters.enos` so a signing bug in the adapter cannot hide.
-
-Not published by EnOS, so chosen here (**unconfirmed**): how the gateway refuses a business call
-(HTTP 401 with a token-service style body ``{"status": <code>, "msg", "business"}``: 1202 missing
-header, 1004 unknown token or bad timestamp, 1203 expired token, 1003 bad signature, 1001 replayed
-signature), the throttling answer (HTTP 429, ``status`` 429), and that a refreshed token leaves the
-old one valid until it expires. EnOS publishes no rate limit, so `rate_window` is None by default.
+The gateway's checks (token requests, every business call's ``apim-*`` signature) live in
+`adapters.sim.enos_apim`; this module routes, keeps the jobs, and answers as the OTA service.
+Unconfirmed (not published by EnOS): the throttling answer (HTTP 429, ``status`` 429). EnOS
+publishes no rate limit, so `rate_window` is None by default.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import random
 import uuid
 from dataclasses import dataclass
@@ -24,20 +17,12 @@ import httpx
 
 from adapters.clock import SYSTEM_CLOCK, Clock
 from adapters.sim.base import Simulator, SlidingWindow
+from adapters.sim.enos_apim import ApimGateway, status_answer
 
 AUTH_GET: Final = "/apim-token-service/v2.0/token/get"
 AUTH_REFRESH: Final = "/apim-token-service/v2.0/token/refresh"
 OTA_JOBS: Final = "/connect-service/v2.1/ota-jobs"
 
-_TOKEN_MESSAGES: Final = {
-    1001: "Repeated requests with duplicated encryption.",
-    1002: "The appKey does not exist.",
-    1003: "The encryption is not valid.",
-    1004: "Invalid parameter.",
-    1202: "The parameter is empty.",
-    1203: "The access token has expired.",
-    1204: "Failed to refresh the access token.",
-}
 _ACTION_METHODS: Final = {"get": "GET", "delete": "POST", "stop": "POST"}
 
 
@@ -72,18 +57,11 @@ class OtaJob:
         }
 
 
-@dataclass
-class _Issued:
-    app_key: str
-    expires_at: float
-
-
 class EnosSimulator(Simulator):
     """The EnOS gateway as an httpx transport.
 
     Attributes:
-        token_lifetime: Seconds an issued token lives (EnOS documents 7200).
-        tokens_issued: How many tokens the token service issued (get and refresh).
+        apim: The token service and signature checks (``apim.token_lifetime`` is settable).
         last_request_id: The ``requestId`` of the latest business answer.
     """
 
@@ -98,19 +76,16 @@ class EnosSimulator(Simulator):
         seed: int = 0,
     ) -> None:
         super().__init__(clock=clock, rate_window=rate_window)
-        self.token_lifetime = token_lifetime
-        self.tokens_issued = 0
         self.last_request_id = ""
-        self._apps: dict[str, str] = {}
-        self._tokens: dict[str, _Issued] = {}
-        self._used: set[tuple[str, str]] = set()
-        self._jobs: dict[tuple[str, str], OtaJob] = {}
         self._random = random.Random(seed)  # deterministic ids for reproducible tests
+        self.apim = ApimGateway(clock=clock, rng=self._random, token_lifetime=token_lifetime)
+        self._jobs: dict[tuple[str, str], OtaJob] = {}
 
     # -- test helpers ---------------------------------------------------------------------------
     def add_app(self, app_key: str, app_secret: str) -> None:
         """Register an application's credentials."""
-        self._apps[app_key] = app_secret
+        with self._lock:
+            self.apim.add_app(app_key, app_secret)
 
     def add_job(self, org_id: str, job_id: str, **fields: Any) -> OtaJob:
         """Create (or replace) a job; `fields` are `OtaJob` attributes (``status="started"``)."""
@@ -127,8 +102,12 @@ class EnosSimulator(Simulator):
     def expire_tokens(self) -> None:
         """Make every issued token expire now."""
         with self._lock:
-            for issued in self._tokens.values():
-                issued.expires_at = self.clock.monotonic()
+            self.apim.expire_tokens()
+
+    @property
+    def tokens_issued(self) -> int:
+        """How many tokens the token service issued (get and refresh)."""
+        return self.apim.tokens_issued
 
     # -- Simulator ------------------------------------------------------------------------------
     def route(self, request: httpx.Request) -> httpx.Response:
@@ -136,89 +115,20 @@ class EnosSimulator(Simulator):
         path = request.url.path
         with self._lock:
             if path in (AUTH_GET, AUTH_REFRESH) and request.method == "POST":
-                return self._token(request, refresh=path == AUTH_REFRESH)
+                return self.apim.token(request, refresh=path == AUTH_REFRESH)
             if path == OTA_JOBS:
-                return self._gateway_check(request) or self._ota(request)
+                return self.apim.refusal(request) or self._ota(request)
         return httpx.Response(404, json={"status": 404, "msg": "Not Found", "business": "apim"})
 
     def throttled(self, request: httpx.Request) -> httpx.Response:
         """Unconfirmed: EnOS publishes no throttling answer; a 429 in the gateway's style."""
-        return _status(429, 429, "Too many requests.")
+        return status_answer(429, 429, "Too many requests.")
 
     def server_error(self, request: httpx.Request) -> httpx.Response:
         """Token service: status 1005. OTA service: code 24500 (HTTP 200, as documented)."""
         if request.url.path.startswith("/apim-token-service/"):
-            return _status(200, 1005, "Internal service exception.")
+            return status_answer(200, 1005)
         return self._business(24500, "OTA service internal error")
-
-    # -- token service --------------------------------------------------------------------------
-    def _token(self, request: httpx.Request, *, refresh: bool) -> httpx.Response:
-        try:
-            body = json.loads(request.content or b"null")
-        except ValueError:
-            body = None
-        if not isinstance(body, dict):
-            return _token_error(1004)
-        fields = ["appKey", "timestamp", "encryption"] + (["accessToken"] if refresh else [])
-        if any(body.get(name) in (None, "") for name in fields):
-            return _token_error(1202)
-        refusal = self._check_encryption(body)
-        if refusal is not None:
-            return _token_error(refusal)
-        if refresh and not self._refreshable(str(body["accessToken"]), str(body["appKey"])):
-            return _token_error(1204)
-        return self._issue(str(body["appKey"]))
-
-    def _check_encryption(self, body: dict[str, Any]) -> int | None:
-        app_key, timestamp, encryption = body["appKey"], str(body["timestamp"]), body["encryption"]
-        if not timestamp.isdigit() or not isinstance(encryption, str):
-            return 1004
-        secret = self._apps.get(str(app_key))
-        if secret is None:
-            return 1002
-        expected = hashlib.sha256(f"{app_key}{timestamp}{secret}".encode()).hexdigest()
-        if encryption != expected:
-            return 1003
-        if (timestamp, encryption) in self._used:
-            return 1001
-        self._used.add((timestamp, encryption))
-        return None
-
-    def _refreshable(self, token: str, app_key: str) -> bool:
-        issued = self._tokens.get(token)
-        return issued is not None and issued.app_key == app_key and not self._expired(issued)
-
-    def _issue(self, app_key: str) -> httpx.Response:
-        token = f"APP_{uuid.UUID(int=self._random.getrandbits(128)).hex}"
-        self._tokens[token] = _Issued(app_key, self.clock.monotonic() + self.token_lifetime)
-        self.tokens_issued += 1
-        data = {"accessToken": token, "expire": self.token_lifetime}
-        return httpx.Response(
-            200,
-            json={"status": 0, "msg": "SUCCESS", "business": "apim-token-service", "data": data},
-        )
-
-    def _expired(self, issued: _Issued) -> bool:
-        return self.clock.monotonic() >= issued.expires_at
-
-    # -- the gateway's check of a business call -------------------------------------------------
-    def _gateway_check(self, request: httpx.Request) -> httpx.Response | None:
-        token = request.headers.get("apim-accesstoken", "")
-        timestamp = request.headers.get("apim-timestamp", "")
-        signature = request.headers.get("apim-signature", "")
-        if not (token and timestamp and signature):
-            return _refusal(1202)
-        issued = self._tokens.get(token)
-        if issued is None or not timestamp.isdigit():
-            return _refusal(1004)
-        if self._expired(issued):
-            return _refusal(1203)
-        if signature != expected_signature(request, token, timestamp, self._apps[issued.app_key]):
-            return _refusal(1003)
-        if (timestamp, signature) in self._used:
-            return _refusal(1001)
-        self._used.add((timestamp, signature))
-        return None
 
     # -- the OTA job API ------------------------------------------------------------------------
     def _ota(self, request: httpx.Request) -> httpx.Response:
@@ -246,29 +156,6 @@ class EnosSimulator(Simulator):
         self.last_request_id = str(uuid.UUID(int=self._random.getrandbits(128), version=4))
         body = {"code": code, "msg": msg, "requestId": self.last_request_id, "data": data}
         return httpx.Response(200, json=body)
-
-
-def expected_signature(request: httpx.Request, token: str, timestamp: str, secret: str) -> str:
-    """The ``apim-signature`` the gateway expects for `request`, from the EnOS documentation:
-    sha256(token + sorted query ``name+value`` pairs + body bytes + timestamp + secret)."""
-    pairs = sorted(request.url.params.multi_items())
-    params_data = "".join(name + value for name, value in pairs).encode()
-    signed = token.encode() + params_data + request.content + f"{timestamp}{secret}".encode()
-    return hashlib.sha256(signed).hexdigest()
-
-
-def _status(http_status: int, status: int, msg: str) -> httpx.Response:
-    return httpx.Response(
-        http_status, json={"status": status, "msg": msg, "business": "apim-token-service"}
-    )
-
-
-def _token_error(status: int) -> httpx.Response:
-    return _status(200, status, _TOKEN_MESSAGES[status])
-
-
-def _refusal(status: int) -> httpx.Response:
-    return _status(401, status, _TOKEN_MESSAGES[status])
 
 
 #: The sandbox's credentials and demo data (the console demo and the README use these ids).

@@ -13,6 +13,7 @@ from adapters.clock import FakeClock
 from adapters.config import EnosConfig
 from adapters.enos import EnosAdapter, encryption, sandboxed, sign
 from adapters.errors import (
+    AdapterError,
     OutcomeUnknown,
     VendorAuthError,
     VendorError,
@@ -154,7 +155,7 @@ def test_expired_token_is_renewed_once_and_the_call_retried_once(
 
 def test_token_expired_twice_is_an_auth_error_after_one_retry(clock: FakeClock) -> None:
     sim = demo_simulator(clock=clock)
-    sim.token_lifetime = 0  # every token is born expired
+    sim.apim.token_lifetime = 0  # every token is born expired
     adapter = adapter_for(sim, clock, key=SANDBOX_APP_KEY, secret=SANDBOX_APP_SECRET)
     with pytest.raises(VendorAuthError) as caught:
         adapter.execute(delete(STOPPED))
@@ -325,7 +326,13 @@ def test_throttled_delete_is_reported_not_retried(adapter: EnosAdapter, sim: Eno
     assert len(sim.requests_to("action=delete")) == 1
 
 
-def test_execute_rejects_a_request_for_another_operation(adapter: EnosAdapter) -> None:
+def test_execute_rejects_a_request_for_another_operation(
+    adapter: EnosAdapter, sim: EnosSimulator
+) -> None:
     wrong = OperationRequest(operation="huawei.package.delete", vendor="huawei", targets=("f",))
-    with pytest.raises(ValueError, match=r"enos\.ota-job\.delete"):
+    with pytest.raises(AdapterError, match=r"enos\.ota-job\.delete"):
         adapter.execute(wrong)
+    no_org = OperationRequest(operation="enos.ota-job.delete", vendor="enos", targets=("j",))
+    with pytest.raises(AdapterError):
+        adapter.preview(no_org)
+    assert sim.calls == []

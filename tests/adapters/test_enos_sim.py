@@ -12,7 +12,8 @@ import pytest
 from adapters.clock import FakeClock
 from adapters.enos_auth import sign
 from adapters.sim.base import Fault, SlidingWindow
-from adapters.sim.enos import EnosSimulator, expected_signature
+from adapters.sim.enos import EnosSimulator
+from adapters.sim.enos_apim import expected_signature
 
 BASE = "https://apim.test"
 KEY, SECRET = "app-1", "secret-1"
@@ -261,3 +262,21 @@ def test_no_rate_limit_by_default(sim: EnosSimulator) -> None:
 
 def test_unknown_paths_are_404(client: httpx.Client) -> None:
     assert client.get(f"{BASE}/connect-service/v2.1/devices").status_code == 404
+
+
+def test_missing_identifiers_are_a_bad_request(client: httpx.Client) -> None:
+    token = get_token(client)
+    request = client.build_request(
+        "GET", f"{BASE}/connect-service/v2.1/ota-jobs", params={"action": "get", "orgId": ORG}
+    )
+    signature = sign(
+        token=token,
+        params=request.url.params.multi_items(),
+        body=b"",
+        timestamp="5",
+        app_secret=SECRET,
+    )
+    request.headers.update(
+        {"apim-accesstoken": token, "apim-timestamp": "5", "apim-signature": signature}
+    )
+    assert client.send(request).json()["code"] == 400

@@ -14,7 +14,13 @@ from adapters.clock import FakeClock
 from adapters.config import EnosConfig
 from adapters.enos import EnosAdapter, from_config, sandboxed
 from adapters.enos_errors import CATALOG, vendor_error
-from adapters.errors import NotConfigured, OutcomeUnknown, VendorError, VendorUnreachable
+from adapters.errors import (
+    NotConfigured,
+    OutcomeUnknown,
+    VendorError,
+    VendorThrottled,
+    VendorUnreachable,
+)
 from adapters.sim.base import Fault
 from adapters.sim.enos import (
     SANDBOX_APP_KEY,
@@ -215,3 +221,59 @@ def _adapter(transport: httpx.MockTransport) -> EnosAdapter:
     )
     client = httpx.Client(transport=transport)
     return EnosAdapter(config=config, client=client, clock=FakeClock())
+
+
+def _answering(ota_body: object, *, status: int = 200, token_body: object = None) -> EnosAdapter:
+    """An adapter whose OTA calls (and, if given, token calls) get these canned answers."""
+    sim = demo_simulator(clock=FakeClock())
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if "ota-jobs" in request.url.path:
+            return httpx.Response(status, json=ota_body)
+        if token_body is not None:
+            return httpx.Response(200, json=token_body)
+        return sim.handle(request)
+
+    return _adapter(httpx.MockTransport(handler))
+
+
+def test_preview_reads_plain_strings_and_tolerates_missing_fields() -> None:
+    data = {"name": "Plain name", "status": "stopped", "createTime": "2026-01-01 00:00:00"}
+    preview = _answering({"code": 0, "msg": "OK", "requestId": "r", "data": data}).preview(
+        delete(STOPPED)
+    )
+    assert preview.facts == {
+        "name": "Plain name",
+        "status": "stopped",
+        "firmware": "unknown",
+        "type": "unknown",
+        "created": "2026-01-01 00:00:00",
+    }
+
+
+def test_a_bare_http_429_is_throttling() -> None:
+    adapter = _answering(None, status=429)
+    with pytest.raises(VendorThrottled) as caught:
+        adapter.execute(delete(STOPPED))
+    assert caught.value.code == "429"
+
+
+def test_a_token_answer_without_a_token_is_an_error() -> None:
+    adapter = _answering({}, token_body={"status": 0, "msg": "SUCCESS", "data": {}})
+    with pytest.raises(VendorError) as caught:
+        adapter.check()
+    assert caught.value.code == "1005"
+
+
+def test_a_refresh_that_fails_otherwise_is_reported() -> None:
+    clock = FakeClock()
+    adapter, sim = sandboxed(clock=clock)
+    adapter.preview(delete(STOPPED))
+    clock.advance(7000)
+    sim.inject(Fault.SERVER_ERROR, times=3, path_contains="/token/refresh")
+    with pytest.raises(VendorError) as caught:
+        adapter.execute(delete(STOPPED))  # execute has no outer retry: the token one is seen
+    assert caught.value.code == "1005"
+    assert len(sim.requests_to("/token/refresh")) == 3
+    assert len(sim.requests_to("/token/get")) == 1
+    assert sim.requests_to("action=delete") == []
