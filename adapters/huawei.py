@@ -32,7 +32,7 @@ from pydantic import SecretStr
 from adapters.base import Outcome, Preview, Progress, ProgressCallback, VendorCall
 from adapters.clock import SYSTEM_CLOCK, Clock
 from adapters.config import HuaweiConfig
-from adapters.errors import NotConfigured, VendorError
+from adapters.errors import AdapterError, NotConfigured
 from adapters.http import json_body, retry_safely
 from adapters.huawei_auth import (
     HuaweiSession,
@@ -174,8 +174,8 @@ class HuaweiAdapter:
         params = {**(_app(app) or {}), "gatewayId": gateway_id, "pageNo": "0", "pageSize": "250"}
         try:
             body = self._get(DEVICE_PATH, params, f"gateway {gateway_id}", frozenset())
-        except VendorError:
-            return None  # the warning falls back to "its child devices"
+        except AdapterError:
+            return None  # the count is a nicety: the warning falls back to "its child devices"
         return _children_in(body or {}, gateway_id)
 
     def _delete(self, path: str, params: Params | None, what: str, gone: frozenset[str]) -> Outcome:
@@ -187,7 +187,8 @@ class HuaweiAdapter:
                 return _gone(what, after=failed_first)
             if response.status_code >= 400:
                 error = to_error(response, subject=what)
-                failed_first.append(error.code)
+                if response.status_code >= 500:  # only a 5xx may have deleted it anyway
+                    failed_first.append(error.code)
                 raise error
             return Outcome(summary=f"Deleted {what}")
 
@@ -229,7 +230,9 @@ def _app(app: str | None) -> Params | None:
 
 
 def _cascade(request: OperationRequest) -> bool:
-    value = request.param("cascade")
+    value = request.param("cascade")  # a bool from the parser; a string if a caller passed one
+    if isinstance(value, str):
+        return value.strip().lower() not in {"false", "0", "no"}
     return True if value is None else bool(value)
 
 

@@ -7,6 +7,9 @@ application's authorization (``100203``/``100217``), gateways cascade, and the b
 allow 100 calls per 60 s per application (403 ``1010009``). Logins are not counted against the
 limit: their documented errors do not include ``1010009``.
 
+The data (applications, packages, devices, token grants) and the sandbox's seed are in
+`adapters.sim.huawei_state`.
+
 Not simulated: mutual TLS (a transport sees requests after TLS) and the refresh API's error for a
 bad refresh token, which is undocumented (``400 100022`` here; the adapter logs in on any refusal).
 """

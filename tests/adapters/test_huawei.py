@@ -14,7 +14,13 @@ from pydantic import SecretStr
 
 from adapters.clock import FakeClock
 from adapters.config import HuaweiConfig
-from adapters.errors import OutcomeUnknown, VendorAuthError, VendorError, VendorThrottled
+from adapters.errors import (
+    NotConfigured,
+    OutcomeUnknown,
+    VendorAuthError,
+    VendorError,
+    VendorThrottled,
+)
 from adapters.huawei import HuaweiAdapter, from_config, sandboxed
 from adapters.huawei_auth import tls_context
 from adapters.huawei_errors import CATALOG, to_error
@@ -399,3 +405,27 @@ def test_mutual_tls_client_trusts_the_ca_and_presents_the_certificate(
     assert adapter.session.base_url.endswith(":8743")
     with pytest.raises(ssl.SSLError):  # the key must match the certificate
         tls_context(config.model_copy(update={"client_key": other}))
+
+
+@pytest.mark.parametrize(("value", "sent"), [("false", "false"), ("no", "false"), ("true", "true")])
+def test_a_cascade_given_as_text_is_read_as_a_flag(world: World, value: str, sent: str) -> None:
+    adapter, _ = world
+    (call,) = adapter.describe(device("gw-0001", cascade=value))
+    assert call.url.endswith(f"cascade={sent}")
+
+
+def test_an_unconfigured_account_says_so() -> None:
+    with pytest.raises(NotConfigured):
+        HuaweiAdapter(config=HuaweiConfig(base_url="https://x"), client=httpx.Client())
+
+
+def test_only_huawei_operations_with_one_target_are_accepted(world: World) -> None:
+    adapter, _ = world
+    with pytest.raises(ValueError, match="does not handle"):
+        adapter.preview(
+            OperationRequest(operation="enos.ota-job.delete", vendor="enos", targets=("j",))
+        )
+    with pytest.raises(ValueError, match="exactly one"):
+        adapter.execute(
+            OperationRequest(operation="huawei.package.delete", vendor="huawei", targets=("a", "b"))
+        )
