@@ -1,0 +1,212 @@
+"""How the store lays requests and events out in rows, and the store's errors and ids.
+
+Pure functions, no SQLite: `bot.store` runs the SQL and calls these to build and read rows.
+Timestamps are stored as ``2026-11-22T01:02:03.123456Z`` (UTC, always six fractional digits), so
+comparing the strings compares the instants. JSON columns hold `canonical_json` text.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any, Final
+
+from bot.audit_chain import GENESIS_HASH, canonical_json
+from bot.model import AuditEvent, RequestRecord, RequestState
+from commands.model import OperationRequest
+
+#: Crockford's base32: no I, L, O or U, so an id read aloud or retyped survives.
+CROCKFORD_ALPHABET: Final = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+TIME_FORMAT: Final = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+class StoreError(Exception):
+    """Root of the store's errors."""
+
+
+class UnknownRequestError(StoreError, LookupError):
+    """No request has this id.
+
+    Attributes:
+        request_id: The id that was looked up.
+    """
+
+    def __init__(self, request_id: str) -> None:
+        super().__init__(f"no request {request_id!r}")
+        self.request_id = request_id
+
+
+class AuditDetailError(StoreError, ValueError):
+    """A detail, outcome, params or preview value cannot be stored as JSON.
+
+    Attributes:
+        field: Which argument held it (``"detail"``, ``"outcome"``, ...).
+    """
+
+    def __init__(self, field: str, cause: Exception) -> None:
+        super().__init__(
+            f"{field} must be JSON-serialisable (str, int, float, bool, None, list, "
+            f"dict with str keys; no NaN): {cause}"
+        )
+        self.field = field
+
+
+def new_request_id() -> str:
+    """A fresh random request id: ``R-`` and 8 Crockford base32 characters (40 bits)."""
+    return "R-" + "".join(secrets.choice(CROCKFORD_ALPHABET) for _ in range(8))
+
+
+def normalize_request_id(text: str) -> str:
+    """Read a request id the way Crockford base32 intends: any case, O as 0, I and L as 1."""
+    head, sep, tail = text.strip().upper().partition("-")
+    if not sep:
+        return head
+    return f"{head}-{tail.translate(str.maketrans('OIL', '011'))}"
+
+
+def format_time(moment: datetime) -> str:
+    """A tz-aware datetime in the stored form, ``2026-11-22T01:02:03.123456Z``."""
+    return moment.astimezone(UTC).strftime(TIME_FORMAT)
+
+
+def parse_time(text: str) -> datetime:
+    """The stored form back to a tz-aware UTC datetime."""
+    return datetime.strptime(text, TIME_FORMAT).replace(tzinfo=UTC)
+
+
+def json_text(value: Any, field: str) -> str:
+    """Canonical JSON of `value`.
+
+    Raises:
+        AuditDetailError: `value` holds something JSON cannot represent faithfully.
+    """
+    if _has_non_str_key(value):
+        # json.dumps would quietly turn 1 into "1"; say so instead of storing something else.
+        raise AuditDetailError(field, TypeError("object keys must be strings"))
+    try:
+        return canonical_json(value)
+    except (TypeError, ValueError) as exc:
+        raise AuditDetailError(field, exc) from exc
+
+
+def json_value(value: Mapping[str, Any], field: str) -> dict[str, Any]:
+    """`value` exactly as it will read back from storage (tuples become lists, and so on)."""
+    loaded: dict[str, Any] = json.loads(json_text(value, field))
+    return loaded
+
+
+def request_row(
+    request: OperationRequest,
+    *,
+    request_id: str,
+    requester: str,
+    channel: str,
+    state: RequestState,
+    approvals_needed: int,
+    created: datetime,
+    expires: datetime,
+    preview: Mapping[str, Any] | None = None,
+    sandbox: bool = False,
+) -> dict[str, Any]:
+    """The ``requests`` row of a new request."""
+    return {
+        "id": request_id,
+        "operation": request.operation,
+        "vendor": request.vendor,
+        "targets": canonical_json(list(request.targets)),
+        "params": json_text(request.params, "params"),
+        "reason": request.reason,
+        "requester": requester,
+        "channel": channel,
+        "state": state.value,
+        "approvals_needed": approvals_needed,
+        "created_at": format_time(created),
+        "expires_at": format_time(expires),
+        "message_ts": None,
+        "preview": None if preview is None else json_text(preview, "preview"),
+        "outcome": None,
+        "sandbox": sandbox,
+    }
+
+
+def record_from_row(row: Mapping[str, Any], approvers: Sequence[str]) -> RequestRecord:
+    """A ``requests`` row (and its approvers, in order) as a `RequestRecord`."""
+    return RequestRecord.model_validate(
+        {
+            **row,
+            "targets": json.loads(row["targets"]),
+            "params": json.loads(row["params"]),
+            "approvers": tuple(approvers),
+            "created_at": parse_time(row["created_at"]),
+            "expires_at": parse_time(row["expires_at"]),
+            "preview": _optional_json(row["preview"]),
+            "outcome": _optional_json(row["outcome"]),
+            "sandbox": bool(row["sandbox"]),
+        }
+    )
+
+
+def event_from_row(row: Mapping[str, Any]) -> AuditEvent:
+    """An ``events`` row as an `AuditEvent`."""
+    return AuditEvent.model_validate(
+        {**row, "targets": json.loads(row["targets"]), "detail": json.loads(row["detail"])}
+    )
+
+
+def event_row(body: Mapping[str, Any], digest: str) -> dict[str, Any]:
+    """The ``events`` row of a hashed event body."""
+    return {
+        **body,
+        "targets": canonical_json(body["targets"]),
+        "detail": canonical_json(body["detail"]),
+        "hash": digest,
+    }
+
+
+def _has_non_str_key(value: Any) -> bool:
+    if isinstance(value, Mapping):
+        return any(not isinstance(k, str) or _has_non_str_key(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_non_str_key(item) for item in value)
+    return False
+
+
+def _optional_json(text: str | None) -> dict[str, Any] | None:
+    if text is None:
+        return None
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
+
+
+# The first schema. Append-only is enforced by triggers as well as by `bot.store` never
+# updating events; the one-row chain_head moves in the same transaction as each event.
+SCHEMA_V1: Final = (
+    """CREATE TABLE requests (
+        id TEXT PRIMARY KEY, operation TEXT NOT NULL, vendor TEXT NOT NULL,
+        targets TEXT NOT NULL, params TEXT NOT NULL, reason TEXT,
+        requester TEXT NOT NULL, channel TEXT NOT NULL, state TEXT NOT NULL,
+        approvals_needed INTEGER NOT NULL, created_at TEXT NOT NULL, expires_at TEXT NOT NULL,
+        message_ts TEXT, preview TEXT, outcome TEXT, sandbox INTEGER NOT NULL DEFAULT 0)""",
+    "CREATE INDEX requests_state_expires ON requests (state, expires_at)",
+    "CREATE INDEX requests_created ON requests (created_at)",
+    """CREATE TABLE approvals (
+        request_id TEXT NOT NULL REFERENCES requests (id), approver TEXT NOT NULL,
+        at TEXT NOT NULL, PRIMARY KEY (request_id, approver))""",
+    """CREATE TABLE events (
+        seq INTEGER PRIMARY KEY, at TEXT NOT NULL, request_id TEXT NOT NULL,
+        event TEXT NOT NULL, actor TEXT NOT NULL, operation TEXT NOT NULL,
+        targets TEXT NOT NULL, detail TEXT NOT NULL,
+        prev_hash TEXT NOT NULL, hash TEXT NOT NULL)""",
+    "CREATE INDEX events_request ON events (request_id, seq)",
+    "CREATE INDEX events_at ON events (at)",
+    # Append-only is enforced by the schema as well as by this module never updating events.
+    """CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+        BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END""",
+    """CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+        BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END""",
+    """CREATE TABLE chain_head (
+        id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL, hash TEXT NOT NULL)""",
+    f"INSERT INTO chain_head (id, seq, hash) VALUES (1, 0, '{GENESIS_HASH}')",  # noqa: S608 - constant
+)
