@@ -136,7 +136,7 @@ class Settings(BaseSettings):
         """Keyword arguments, then the environment, then the TOML file (`load_settings` only)."""
         inputs = _LOADING.get()
         if inputs is None:
-            return init_settings, env_settings
+            return init_settings, _MappingEnvSource(settings_cls, os.environ)
         environ, toml_data = inputs
         toml_source = InitSettingsSource(settings_cls, toml_data)
         return init_settings, _MappingEnvSource(settings_cls, environ), toml_source
@@ -150,13 +150,25 @@ class Settings(BaseSettings):
 
 
 class _MappingEnvSource(EnvSettingsSource):
-    """The standard environment source, reading a given mapping instead of ``os.environ``."""
+    """The standard environment source, reading a given mapping instead of ``os.environ``.
+
+    Fields with their own variable (``SLACK_BOT_TOKEN``, ``OPSGATE_POLICY``) are readable by
+    field name too (``validate_by_name``, so TOML keys and keyword arguments work), which would
+    make pydantic-settings also read ``OPSGATE_SLACK_BOT_TOKEN`` or ``OPSGATE_POLICY_FILE``.
+    Those names are not opsgate's, so they are dropped before parsing.
+    """
 
     def __init__(self, settings_cls: type[BaseSettings], environ: Mapping[str, str]) -> None:
         super().__init__(settings_cls)
+        unofficial = {
+            f"OPSGATE_{name.upper()}"
+            for name, info in settings_cls.model_fields.items()
+            if info.validation_alias is not None
+        }
+        kept = {key: value for key, value in environ.items() if key.upper() not in unofficial}
         # Replaces what the base class read from os.environ, with the same normalisation.
         self.env_vars = parse_env_vars(
-            environ, self.case_sensitive, self.env_ignore_empty, self.env_parse_none_str
+            kept, self.case_sensitive, self.env_ignore_empty, self.env_parse_none_str
         )
 
 

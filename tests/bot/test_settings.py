@@ -1,0 +1,375 @@
+"""Settings: environment over opsgate.toml, nested vendor settings, errors naming the key."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+
+from bot.settings import Settings, SettingsError, load_settings
+
+FULL_ENV = {
+    "SLACK_BOT_TOKEN": "xoxb-bot-token-value",
+    "SLACK_SIGNING_SECRET": "signing-secret-value",
+    "SLACK_APP_TOKEN": "xapp-app-token-value",
+    "OPSGATE_ENOS__BASE_URL": "https://apim.enos.example",
+    "OPSGATE_ENOS__APP_KEY": "enos-key",
+    "OPSGATE_ENOS__APP_SECRET": "enos-secret-value",
+    "OPSGATE_ALIYUN__ENDPOINT": "https://iot.cn-beijing.aliyuncs.com",
+    "OPSGATE_ALIYUN__REGION_ID": "cn-beijing",
+    "OPSGATE_ALIYUN__ACCESS_KEY_ID": "LTAIkeyid",
+    "OPSGATE_ALIYUN__ACCESS_KEY_SECRET": "aliyun-secret-value",
+    "OPSGATE_ALIYUN__IOT_INSTANCE_ID": "iot-cn-123",
+    "OPSGATE_HUAWEI__BASE_URL": "https://oc.huawei.example:8743",
+    "OPSGATE_HUAWEI__APP_ID": "huawei-app",
+    "OPSGATE_HUAWEI__SECRET": "huawei-secret-value",
+    "OPSGATE_HUAWEI__CLIENT_CERT": "/etc/opsgate/client.crt",
+    "OPSGATE_HUAWEI__CLIENT_KEY": "/etc/opsgate/client.key",
+    "OPSGATE_HUAWEI__CA_BUNDLE": "/etc/opsgate/ca.pem",
+    "OPSGATE_SERVICEPOWER__BASE_URL": "http://127.0.0.1:8080",
+    "OPSGATE_SERVICEPOWER__TOKEN": "sp-token-value",
+    "OPSGATE_SERVICEPOWER__CLIENT_ID": "sp-client",
+    "OPSGATE_SERVICEPOWER__CLIENT_SECRET": "sp-client-secret-value",
+}
+SECRET_VALUES = [v for k, v in FULL_ENV.items() if "value" in v]
+
+
+@pytest.fixture(autouse=True)
+def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Run in an empty directory with none of opsgate's variables in the real environment."""
+    monkeypatch.chdir(tmp_path)
+    for name in list(os.environ):
+        if name.startswith(("OPSGATE_", "SLACK_")):
+            monkeypatch.delenv(name)
+    return tmp_path
+
+
+def _error(environ: dict[str, str]) -> str:
+    with pytest.raises(SettingsError) as caught:
+        load_settings(environ)
+    return caught.value.message
+
+
+# -- defaults and environment ---------------------------------------------------------------------
+
+
+def test_defaults() -> None:
+    settings = load_settings({})
+    assert settings.slack_bot_token is None
+    assert settings.slack_signing_secret is None
+    assert settings.slack_app_token is None
+    assert settings.slack_api_url == "https://slack.com/api/"
+    assert settings.db == Path("opsgate.db")
+    assert settings.policy_file is None
+    assert settings.config_file is None
+    assert settings.sandbox is False
+    assert settings.workers == 16
+    assert settings.log_level == "INFO"
+    assert not any(
+        v.configured
+        for v in (settings.enos, settings.aliyun, settings.huawei, settings.servicepower)
+    )
+
+
+def test_top_level_variables() -> None:
+    settings = load_settings(
+        {
+            "OPSGATE_SLACK_API_URL": "http://127.0.0.1:9999/api/",
+            "OPSGATE_DB": "/var/lib/opsgate/audit.db",
+            "OPSGATE_POLICY": "policy.toml",
+            "OPSGATE_SANDBOX": "1",
+            "OPSGATE_WORKERS": "256",
+            "OPSGATE_LOG_LEVEL": "debug",
+        }
+    )
+    assert settings.slack_api_url == "http://127.0.0.1:9999/api/"
+    assert settings.db == Path("/var/lib/opsgate/audit.db")
+    assert settings.policy_file == Path("policy.toml")
+    assert settings.sandbox is True
+    assert settings.workers == 256
+    assert settings.log_level == "DEBUG"
+
+
+@pytest.mark.parametrize(("value", "expected"), [("1", True), ("true", True), ("0", False)])
+def test_sandbox_values(value: str, expected: bool) -> None:
+    assert load_settings({"OPSGATE_SANDBOX": value}).sandbox is expected
+
+
+def test_slack_credentials_use_bolts_names_without_prefix() -> None:
+    settings = load_settings(FULL_ENV)
+    assert settings.slack_bot_token == SecretStr("xoxb-bot-token-value")
+    assert settings.slack_signing_secret == SecretStr("signing-secret-value")
+    assert settings.slack_app_token == SecretStr("xapp-app-token-value")
+    prefixed = load_settings({"OPSGATE_SLACK_BOT_TOKEN": "xoxb-no", "OPSGATE_POLICY_FILE": "p"})
+    assert (prefixed.slack_bot_token, prefixed.policy_file) == (None, None)
+
+
+def test_nested_vendor_variables() -> None:
+    s = load_settings(FULL_ENV)
+    assert (s.enos.base_url, s.enos.app_key) == ("https://apim.enos.example", "enos-key")
+    assert s.enos.app_secret == SecretStr("enos-secret-value")
+    assert s.aliyun.resolved_endpoint == "https://iot.cn-beijing.aliyuncs.com"
+    assert (s.aliyun.region_id, s.aliyun.access_key_id) == ("cn-beijing", "LTAIkeyid")
+    assert s.aliyun.access_key_secret == SecretStr("aliyun-secret-value")
+    assert s.aliyun.iot_instance_id == "iot-cn-123"
+    assert (s.huawei.base_url, s.huawei.app_id) == ("https://oc.huawei.example:8743", "huawei-app")
+    assert s.huawei.secret == SecretStr("huawei-secret-value")
+    assert s.huawei.client_cert == Path("/etc/opsgate/client.crt")
+    assert s.huawei.client_key == Path("/etc/opsgate/client.key")
+    assert s.huawei.ca_bundle == Path("/etc/opsgate/ca.pem")
+    assert s.servicepower.base_url == "http://127.0.0.1:8080"
+    assert s.servicepower.token == SecretStr("sp-token-value")
+    assert s.servicepower.client_id == "sp-client"
+    assert s.servicepower.client_secret == SecretStr("sp-client-secret-value")
+    assert all(v.configured for v in (s.enos, s.aliyun, s.huawei, s.servicepower))
+
+
+def test_empty_variables_count_as_unset() -> None:
+    settings = load_settings({"OPSGATE_WORKERS": "", "SLACK_APP_TOKEN": ""})
+    assert (settings.workers, settings.slack_app_token) == (16, None)
+
+
+def test_an_explicit_environ_ignores_the_process_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("OPSGATE_WORKERS", "99")
+    assert load_settings({}).workers == 16
+    assert load_settings().workers == 99
+
+
+def test_settings_built_directly_read_arguments_over_the_environment(
+    monkeypatch: pytest.MonkeyPatch, in_tmp: Path
+) -> None:
+    (in_tmp / "opsgate.toml").write_text("workers = 5\n", encoding="utf-8")
+    monkeypatch.setenv("OPSGATE_LOG_LEVEL", "warning")
+    settings = Settings(workers=3)
+    assert (settings.workers, settings.log_level, settings.config_file) == (3, "WARNING", None)
+
+
+# -- the TOML file --------------------------------------------------------------------------------
+
+TOML = """
+workers = 8
+sandbox = true
+db = "toml.db"
+
+[enos]
+base_url = "https://apim.enos.example"
+app_key = "toml-key"
+app_secret = "toml-secret-value"
+
+[servicepower]
+base_url = "https://sp.example"
+token = "toml-token-value"
+
+[policy]
+approvals = 2
+"""
+
+
+def test_default_toml_file_is_read(in_tmp: Path) -> None:
+    (in_tmp / "opsgate.toml").write_text(TOML, encoding="utf-8")
+    settings = load_settings({})
+    assert (settings.workers, settings.sandbox, settings.db) == (8, True, Path("toml.db"))
+    assert settings.enos.app_key == "toml-key"
+    assert settings.servicepower.configured
+    assert settings.config_file == Path("opsgate.toml")
+
+
+def test_environment_wins_over_toml_and_merges_into_vendor_tables(in_tmp: Path) -> None:
+    (in_tmp / "opsgate.toml").write_text(TOML, encoding="utf-8")
+    settings = load_settings({"OPSGATE_WORKERS": "2", "OPSGATE_ENOS__APP_KEY": "env-key"})
+    assert settings.workers == 2
+    assert settings.enos.app_key == "env-key"
+    assert settings.enos.base_url == "https://apim.enos.example"  # still from the file
+    assert settings.enos.app_secret == SecretStr("toml-secret-value")
+
+
+def test_opsgate_config_names_the_file(in_tmp: Path) -> None:
+    (in_tmp / "elsewhere.toml").write_text("workers = 7\n", encoding="utf-8")
+    (in_tmp / "opsgate.toml").write_text("workers = 9\n", encoding="utf-8")
+    settings = load_settings({"OPSGATE_CONFIG": "elsewhere.toml"})
+    assert (settings.workers, settings.config_file) == (7, Path("elsewhere.toml"))
+
+
+def test_missing_named_config_file_is_an_error() -> None:
+    assert _error({"OPSGATE_CONFIG": "nope.toml"}) == "OPSGATE_CONFIG: file not found: nope.toml"
+
+
+def test_malformed_toml_is_an_error(in_tmp: Path) -> None:
+    (in_tmp / "opsgate.toml").write_text("workers = \n", encoding="utf-8")
+    assert _error({}).startswith("OPSGATE_CONFIG (opsgate.toml): cannot read: ")
+
+
+def test_config_file_cannot_name_itself(in_tmp: Path) -> None:
+    (in_tmp / "opsgate.toml").write_text('config_file = "x.toml"\n', encoding="utf-8")
+    assert _error({}) == "config_file (opsgate.toml): set OPSGATE_CONFIG instead"
+
+
+def test_toml_values_are_validated_and_named(in_tmp: Path) -> None:
+    (in_tmp / "opsgate.toml").write_text(
+        'wrokers = 3\n[huawei]\nbase_url = "oc.example"\n', encoding="utf-8"
+    )
+    assert sorted(_error({}).splitlines()) == [
+        "OPSGATE_HUAWEI__BASE_URL (huawei.base_url): must be an http:// or https:// URL",
+        "OPSGATE_WROKERS (wrokers): unknown setting",
+    ]
+
+
+def test_aliased_settings_are_named_by_their_own_variables(in_tmp: Path) -> None:
+    (in_tmp / "opsgate.toml").write_text(
+        'slack_bot_token = 5\npolicy_file = "rules.toml"\n', encoding="utf-8"
+    )
+    assert _error({}) == "SLACK_BOT_TOKEN (slack_bot_token): must be a string"
+    (in_tmp / "opsgate.toml").write_text('slack_app_token = "xapp-toml-value"\n', encoding="utf-8")
+    assert load_settings({}).slack_app_token == SecretStr("xapp-toml-value")
+    (in_tmp / "opsgate.toml").write_text('policy_file = "rules.toml"\n', encoding="utf-8")
+    assert load_settings({}).policy_file == Path("rules.toml")
+    assert load_settings({"OPSGATE_POLICY": "env.toml"}).policy_file == Path("env.toml")
+
+
+def test_a_vendor_that_is_not_a_table(in_tmp: Path) -> None:
+    (in_tmp / "opsgate.toml").write_text('enos = "yes"\n', encoding="utf-8")
+    assert _error({}) == "OPSGATE_ENOS (enos): must be a table of settings"
+
+
+# -- bad values name their key --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        ({"OPSGATE_WORKERS": "0"}, "OPSGATE_WORKERS (workers): must be between 1 and 256"),
+        ({"OPSGATE_WORKERS": "257"}, "OPSGATE_WORKERS (workers): must be between 1 and 256"),
+        ({"OPSGATE_WORKERS": "many"}, "OPSGATE_WORKERS (workers): must be a whole number"),
+        (
+            {"OPSGATE_SANDBOX": "maybe"},
+            "OPSGATE_SANDBOX (sandbox): must be true or false (or 1 or 0)",
+        ),
+        (
+            {"OPSGATE_LOG_LEVEL": "LOUD"},
+            "OPSGATE_LOG_LEVEL (log_level): must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL",
+        ),
+        (
+            {"OPSGATE_SLACK_API_URL": "slack.com/api"},
+            "OPSGATE_SLACK_API_URL (slack_api_url): must be an http:// or https:// URL",
+        ),
+        (
+            {"OPSGATE_ENOS__TIMEOUT": "soon"},
+            "OPSGATE_ENOS__TIMEOUT (enos.timeout): must be a number",
+        ),
+        ({"OPSGATE_ENOS__APPKEY": "k"}, "OPSGATE_ENOS__APPKEY (enos.appkey): unknown setting"),
+        (
+            {"OPSGATE_ALIYUN__ENDPOINT": "ftp://iot.example"},
+            "OPSGATE_ALIYUN__ENDPOINT (aliyun.endpoint): must be an http:// or https:// URL",
+        ),
+    ],
+)
+def test_bad_values_name_the_key(environ: dict[str, str], message: str) -> None:
+    assert _error(environ) == message
+
+
+def test_every_problem_is_reported() -> None:
+    lines = _error({"OPSGATE_WORKERS": "0", "OPSGATE_SANDBOX": "maybe"}).splitlines()
+    assert [line.split(" ")[0] for line in lines] == ["OPSGATE_SANDBOX", "OPSGATE_WORKERS"]
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        (
+            {"OPSGATE_ENOS__APP_KEY": "k"},
+            "OPSGATE_ENOS__APP_SECRET (enos.app_secret): required when enos.app_key is set",
+        ),
+        (
+            {"OPSGATE_ENOS__APP_KEY": "k", "OPSGATE_ENOS__APP_SECRET": "s"},
+            "OPSGATE_ENOS__BASE_URL (enos.base_url): required when enos.app_key is set",
+        ),
+        (
+            {"OPSGATE_ENOS__BASE_URL": "https://apim.example"},
+            "OPSGATE_ENOS__APP_KEY (enos.app_key): required when enos.base_url is set",
+        ),
+        (
+            {"OPSGATE_ALIYUN__ACCESS_KEY_SECRET": "s"},
+            "OPSGATE_ALIYUN__ACCESS_KEY_ID (aliyun.access_key_id): "
+            "required when aliyun.access_key_secret is set",
+        ),
+        (
+            {"OPSGATE_HUAWEI__APP_ID": "a", "OPSGATE_HUAWEI__BASE_URL": "https://oc.example"},
+            "OPSGATE_HUAWEI__SECRET (huawei.secret): required when huawei.app_id is set",
+        ),
+        (
+            {"OPSGATE_HUAWEI__CLIENT_CERT": "/c.crt"},
+            "OPSGATE_HUAWEI__CLIENT_KEY (huawei.client_key): "
+            "required when huawei.client_cert is set",
+        ),
+        (
+            {"OPSGATE_SERVICEPOWER__BASE_URL": "https://sp.example"},
+            "OPSGATE_SERVICEPOWER__TOKEN (servicepower.token): "
+            "required when servicepower.base_url is set",
+        ),
+        (
+            {"OPSGATE_SERVICEPOWER__TOKEN": "t"},
+            "OPSGATE_SERVICEPOWER__BASE_URL (servicepower.base_url): "
+            "required when servicepower.token is set",
+        ),
+        (
+            {"OPSGATE_SERVICEPOWER__CLIENT_ID": "c", "OPSGATE_SERVICEPOWER__BASE_URL": "http://x"},
+            "OPSGATE_SERVICEPOWER__CLIENT_SECRET (servicepower.client_secret): "
+            "required when servicepower.client_id is set",
+        ),
+        (
+            {"OPSGATE_SERVICEPOWER__CLIENT_ID": "c", "OPSGATE_SERVICEPOWER__CLIENT_SECRET": "s"},
+            "OPSGATE_SERVICEPOWER__BASE_URL (servicepower.base_url): "
+            "required when servicepower.client_id is set",
+        ),
+    ],
+)
+def test_partial_credentials_name_the_missing_key(environ: dict[str, str], message: str) -> None:
+    assert _error(environ) == message
+
+
+@pytest.mark.parametrize(
+    "environ",
+    [
+        {"OPSGATE_SERVICEPOWER__BASE_URL": "http://sp", "OPSGATE_SERVICEPOWER__TOKEN": "t"},
+        {
+            "OPSGATE_SERVICEPOWER__BASE_URL": "http://sp",
+            "OPSGATE_SERVICEPOWER__CLIENT_ID": "c",
+            "OPSGATE_SERVICEPOWER__CLIENT_SECRET": "s",
+        },
+        {"OPSGATE_ALIYUN__ACCESS_KEY_ID": "i", "OPSGATE_ALIYUN__ACCESS_KEY_SECRET": "s"},
+        {"OPSGATE_ALIYUN__REGION_ID": "cn-beijing", "OPSGATE_ALIYUN__IOT_INSTANCE_ID": "iot-1"},
+        {"OPSGATE_HUAWEI__CA_BUNDLE": "/ca.pem"},
+    ],
+)
+def test_complete_or_optional_settings_are_accepted(environ: dict[str, str]) -> None:
+    load_settings(environ)
+
+
+# -- secrets are never shown ----------------------------------------------------------------------
+
+
+def test_secrets_never_appear_in_repr_str_or_describe() -> None:
+    settings = load_settings(FULL_ENV)
+    shown = [repr(settings), str(settings), repr(settings.describe())]
+    for secret in SECRET_VALUES:
+        assert all(secret not in text for text in shown), secret
+
+
+def test_describe_masks_set_secrets_and_marks_unset_values() -> None:
+    described = load_settings(FULL_ENV | {"OPSGATE_WORKERS": "4"}).describe()
+    assert described["slack_bot_token"] == "****"
+    assert described["enos.app_secret"] == "****"
+    assert described["servicepower.client_secret"] == "****"
+    assert described["enos.app_key"] == "enos-key"
+    assert described["workers"] == "4"
+    assert described["sandbox"] == "false"
+    assert described["huawei.client_cert"] == "/etc/opsgate/client.crt"
+    empty = load_settings({}).describe()
+    assert empty["slack_bot_token"] == "(not set)"
+    assert empty["enos.app_secret"] == "(not set)"
+    assert empty["policy_file"] == "(not set)"
+    assert empty["aliyun.region_id"] == "cn-shanghai"
