@@ -68,7 +68,9 @@ def json_body(response: httpx.Response, *, vendor: str, mutating: bool) -> dict[
     if isinstance(body, dict):
         return body
     message = f"{vendor} answered HTTP {response.status_code} with a body that is not a JSON object"
-    if mutating and response.status_code < 400:
+    # A 4xx means the vendor refused before acting; a 2xx or a 5xx (e.g. a gateway's 502/504
+    # page) on a mutating call may follow a change that happened.
+    if mutating and not 400 <= response.status_code < 500:
         raise OutcomeUnknown(message + "; the request's state is unknown", vendor=vendor,
                              next_step="Check the vendor console before requesting it again.")
     raise VendorUnreachable(message, vendor=vendor, next_step="Try again; if it persists, "
