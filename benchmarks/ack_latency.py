@@ -36,7 +36,7 @@ from commands.model import OperationRequest
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "benchmark-signing-secret"
-COMMAND = 'enos ota-job delete job-stopped-1 --org o15520323695671 --reason "benchmark"'
+COMMAND = 'enos ota-job delete otajob-7d2c1e --org o15724268424841 --reason "benchmark"'
 THREADS = 16
 
 
