@@ -1,8 +1,9 @@
 """Check blocks against Block Kit's limits: a test helper shipped with the cards.
 
-slack_sdk validates some limits when a block is built; Slack enforces a few more when the message
-is posted. `block_problems` checks both, so any test (ours or the lifecycle's) can assert that
-a message would be accepted without talking to Slack.
+slack_sdk validates most limits when a block is built (field and element counts, header and
+button text); Slack enforces a few more when the message is posted (field and context text).
+`block_problems` checks both, so any test (ours or the lifecycle's) can assert that a message
+would be accepted without talking to Slack.
 """
 
 from __future__ import annotations
@@ -18,8 +19,6 @@ from bot.card_blocks import (
     FIELD_LIMIT,
     HEADER_LIMIT,
     MAX_BLOCKS,
-    MAX_CONTEXT_ELEMENTS,
-    MAX_FIELDS,
     SECTION_LIMIT,
 )
 
@@ -54,12 +53,8 @@ def _length_problems(block: dict[str, Any]) -> list[str]:
     if kind == "section":
         texts.append((block.get("text", {}).get("text", ""), SECTION_LIMIT))
         texts.extend((f["text"], FIELD_LIMIT) for f in block.get("fields", []))
-        if len(block.get("fields", [])) > MAX_FIELDS:
-            return [f"more than {MAX_FIELDS} fields"]
     elif kind == "header":
         texts.append((block["text"]["text"], HEADER_LIMIT))
     elif kind == "context":
-        if len(block["elements"]) > MAX_CONTEXT_ELEMENTS:
-            return [f"more than {MAX_CONTEXT_ELEMENTS} context elements"]
         texts.extend((e.get("text", ""), CONTEXT_LIMIT) for e in block["elements"])
     return [f"{kind} text of {len(t)} chars (limit {n})" for t, n in texts if len(t) > n]

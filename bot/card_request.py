@@ -6,7 +6,9 @@ timeline), so both always describe a request the same way.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
+from datetime import datetime
 
 from bot.card_blocks import Block, context, fields, header, lines_sections, section
 from bot.card_outcome import preview_lines, warning_lines
@@ -49,14 +51,22 @@ def target_line(targets: Sequence[str]) -> str:
     return f"*{plural(len(targets), 'target')}:* {', '.join(shown)}{more}"
 
 
-def request_blocks(record: RequestRecord, *, approvers_text: str) -> list[Block]:
-    """Everything on the card above the buttons or the outcome."""
+def request_blocks(
+    record: RequestRecord, *, approvers_text: str, now: datetime | None = None
+) -> list[Block]:
+    """Everything on the card above the buttons or the outcome.
+
+    Args:
+        record: The stored request.
+        approvers_text: Who may approve, as trusted mrkdwn from the policy.
+        now: When given, a pending card also says how long is left.
+    """
     title = f"{STATE_EMOJI[record.state]} {STATE_TITLES[record.state]}: {record.operation}"
     blocks = [header(title + (" [SANDBOX]" if record.sandbox else ""))]
     if record.sandbox:
         blocks.append(context(SANDBOX_NOTE))
     blocks.append(section(target_line(record.targets)))
-    blocks.extend(fields(_field_pairs(record, approvers_text)))
+    blocks.extend(fields(_field_pairs(record, approvers_text, now)))
     blocks.extend(lines_sections(warning_lines(record.preview)))
     blocks.extend(lines_sections(preview_lines(record.preview)))
     blocks.append(section(f"*Reason*\n{_reason(record.reason)}"))
@@ -70,13 +80,15 @@ def _reason(reason: str | None) -> str:
     return escape(clip_raw(reason, _REASON_LIMIT)) if reason else "_none given_"
 
 
-def _field_pairs(record: RequestRecord, approvers_text: str) -> list[tuple[str, str]]:
+def _field_pairs(
+    record: RequestRecord, approvers_text: str, now: datetime | None
+) -> list[tuple[str, str]]:
     pairs = [
         ("Operation", code(record.operation)),
         ("Requested by", mention(record.requester)),
         ("Who may approve", clip(approvers_text, 1500) or "_nobody_"),
         ("Approvals", _approvals(record)),
-        _when(record),
+        _when(record, now),
         ("Request id", code(record.id)),
     ]
     if record.params:
@@ -89,10 +101,22 @@ def _approvals(record: RequestRecord) -> str:
     return f"{count}\nApproved by: {mentions(record.approvers)}"
 
 
-def _when(record: RequestRecord) -> tuple[str, str]:
+def _when(record: RequestRecord, now: datetime | None) -> tuple[str, str]:
     """The approval deadline, labelled for whether a decision is still open."""
-    label = "Expires" if record.state is RequestState.PENDING else "Approval deadline"
-    return (label, slack_date(record.expires_at))
+    if record.state is not RequestState.PENDING:
+        return ("Approval deadline", slack_date(record.expires_at))
+    return ("Expires", slack_date(record.expires_at) + _time_left(record.expires_at, now))
+
+
+def _time_left(deadline: datetime, now: datetime | None) -> str:
+    """`` (in 25 min)``, `` (in 2 h 5 min)``, `` (overdue)``; empty without a clock."""
+    if now is None:
+        return ""
+    minutes = math.ceil((deadline - now).total_seconds() / 60)
+    if minutes <= 0:
+        return " (overdue)"
+    hours, mins = divmod(minutes, 60)
+    return f" (in {hours} h {mins} min)" if hours else f" (in {mins} min)"
 
 
 def _params(params: dict[str, ParamValue]) -> str:

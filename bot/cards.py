@@ -25,7 +25,7 @@ from bot.card_blocks import message as build_message
 from bot.card_lists import HelpEntry, help_message, history_message, home_view, status_message
 from bot.card_outcome import outcome_lines, preview_lines, progress_line, warning_lines
 from bot.card_request import STATE_TITLES, request_blocks, target_line
-from bot.card_text import clip_raw, code, code_block, escape, mention, plural
+from bot.card_text import clip_raw, code, code_block, escape, mention, mentions, plural
 from bot.model import RequestRecord, RequestState
 from commands.model import OperationRequest
 
@@ -68,13 +68,13 @@ def request_card(
         record: The stored request.
         approvers_text: Who may approve, as mrkdwn from the policy (trusted, not escaped).
         progress: How far a bulk execution has got, shown while executing.
-        now: Unused for layout today; accepted so callers can pass the clock they hold.
+        now: The current time; when given, a pending card also says how long is left
+            ("in 25 min"), which reads well even where Slack's date token cannot render.
 
     Returns:
         Buttons (Approve/Reject/Withdraw) while pending; the outcome, and no buttons, once over.
     """
-    del now  # the expiry is rendered by Slack in each reader's time zone
-    blocks = request_blocks(record, approvers_text=approvers_text)
+    blocks = request_blocks(record, approvers_text=approvers_text, now=now)
     if record.state is RequestState.PENDING:
         blocks.append(_buttons(record))
     elif record.state is RequestState.EXECUTING:
@@ -176,5 +176,6 @@ def requester_notice(record: RequestRecord) -> Message:
         f"*{title}:* your request {code(record.id)} "
         f"({record.operation} on {plural(len(record.targets), 'target')})"
     )
-    lines = [lead, *outcome_lines(record)] if record.state.terminal else [lead]
+    approved = f"Approved by: {mentions(record.approvers)}"
+    lines = [lead, *outcome_lines(record), approved] if record.state.terminal else [lead]
     return build_message(f"{title}: {record.operation} ({record.id})", lines_sections(lines))

@@ -367,3 +367,42 @@ def test_notification_text_names_state_operation_and_requester() -> None:
     assert card().text == (
         "Approval needed: huawei.device.delete on 3 targets (R-7K3F9QW2), requested by <@U0REQ>"
     )
+
+
+def test_block_problems_catches_what_slack_would_refuse() -> None:
+    section = {"type": "section", "text": {"type": "mrkdwn", "text": "x"}}
+    assert block_problems([section] * 50) == []
+    assert block_problems([section] * 51) == ["51 blocks (limit 50)"]
+    assert block_problems([{"type": "nope"}]) == ["block 0: not a block"]
+    long_text = {"type": "section", "text": {"type": "mrkdwn", "text": "x" * 3001}}
+    assert block_problems([long_text]) == ["block 0: text attribute cannot exceed 3000 characters"]
+    field = {"type": "mrkdwn", "text": "x"}
+    eleven = {"type": "section", "fields": [field] * 11}
+    assert block_problems([eleven]) == ["block 0: fields attribute cannot exceed 10 items"]
+    wide = {"type": "section", "fields": [{"type": "mrkdwn", "text": "x" * 2001}]}
+    assert block_problems([wide]) == ["block 0: section text of 2001 chars (limit 2000)"]
+    context = {"type": "context", "elements": [field] * 11}
+    assert block_problems([context]) == ["block 0: elements attribute cannot exceed 10 elements"]
+    long_context = {"type": "context", "elements": [{"type": "mrkdwn", "text": "x" * 2001}]}
+    assert block_problems([long_context]) == ["block 0: context text of 2001 chars (limit 2000)"]
+    button = {"type": "button", "text": {"type": "plain_text", "text": "x" * 76}, "action_id": "a"}
+    assert block_problems([{"type": "actions", "elements": [button]}]) == [
+        "block 0: text attribute cannot exceed 75 characters"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("minutes_before", "expected"),
+    [(30, "(in 30 min)"), (0.5, "(in 1 min)"), (-1, "(overdue)"), (125, "(in 2 h 5 min)")],
+)
+def test_pending_card_counts_down_when_given_the_time(minutes_before: float, expected: str) -> None:
+    rec = record(expires_at=NOW + timedelta(minutes=30))
+    now = NOW + timedelta(minutes=30 - minutes_before)
+    text = text_of(request_card(rec, approvers_text=APPROVERS, now=now))
+    assert f"|2026-01-01 12:30 UTC> {expected}" in text
+
+
+def test_no_countdown_without_a_clock_or_once_decided() -> None:
+    assert "(in " not in text_of(card())
+    decided = record(state=RequestState.REJECTED)
+    assert "(in " not in text_of(request_card(decided, approvers_text="x", now=NOW))

@@ -135,6 +135,7 @@ def test_refusal_usage_and_notice_escape_their_text() -> None:
         text = valid(message)
         assert "<!channel>" not in text and "<https://evil" not in text
     assert "```/ops x```" in valid(usage_message("bad --org", "/ops x"))
+    assert "```" not in valid(usage_message("bad --org", ""))
     assert valid(notice_message("Approval recorded (1 of 2)")).startswith(
         "Approval recorded (1 of 2)"
     )
@@ -217,3 +218,10 @@ def test_home_view_is_a_valid_home_tab() -> None:
     assert block_problems(big["blocks"], limit=100) == []
     empty = json.dumps(home_view([], operations=[]))
     assert "No requests yet." in empty and "ask an admin" in empty
+
+
+def test_requester_notice_names_approvers() -> None:
+    rejected = record(state=RequestState.REJECTED, approvers=("U0BOB",), outcome={"by": "U0CAT"})
+    text = valid(requester_notice(rejected))
+    assert "*Rejected* by <@U0CAT>" in text
+    assert "Approved by: <@U0BOB>" in text

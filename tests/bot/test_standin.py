@@ -162,6 +162,8 @@ def test_unknown_method(client: WebClient, slack: SlackStandIn) -> None:
 
 def test_response_url_posts_are_recorded_in_order(client: WebClient, slack: SlackStandIn) -> None:
     client.auth_test()
+    seen: list[RecordedCall] = []
+    slack.on_call(seen.append)
     reply = WebhookClient(slack.response_url("cmd-1")).send(
         text="Previewing…", response_type="ephemeral", replace_original=False
     )
@@ -170,6 +172,7 @@ def test_response_url_posts_are_recorded_in_order(client: WebClient, slack: Slac
     call = slack.calls_to("response_url")[0]
     assert call.key == "cmd-1"
     assert call.params["text"] == "Previewing…"
+    assert seen == [call]
 
 
 def test_wait_for_and_listeners(client: WebClient, slack: SlackStandIn) -> None:
@@ -288,3 +291,29 @@ def test_concurrent_posts_are_all_recorded_with_unique_ts(slack: SlackStandIn) -
     assert sorted(c.params["text"] for c in calls) == sorted(
         f"{n}-{i}" for n in range(4) for i in range(5)
     )
+
+
+@pytest.mark.parametrize(
+    ("method", "params", "error"),
+    [
+        ("chat.postEphemeral", {"user": "U1", "text": "x"}, "channel_not_found"),
+        ("chat.postEphemeral", {"channel": "C1", "text": "x"}, "user_not_in_channel"),
+        ("views.publish", {"view": {"type": "home", "blocks": []}}, "invalid_arguments"),
+        ("views.publish", {"user_id": "U1", "view": "not json"}, "invalid_arguments"),
+        ("conversations.open", {}, "users_list_not_supplied"),
+        ("users.info", {}, "user_not_found"),
+    ],
+)
+def test_bad_arguments_get_slack_errors(
+    client: WebClient, method: str, params: dict[str, object], error: str
+) -> None:
+    with pytest.raises(SlackApiError) as caught:
+        client.api_call(method, json=params)
+    assert caught.value.response["error"] == error
+
+
+def test_form_field_that_is_not_json_is_kept_as_text(
+    client: WebClient, slack: SlackStandIn
+) -> None:
+    client.api_call("chat.postMessage", params={"channel": "C1", "blocks": "[oops"})
+    assert slack.calls_to("chat.postMessage")[0].params["blocks"] == "[oops"
