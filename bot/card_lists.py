@@ -18,7 +18,7 @@ from bot.model import AuditEvent, RequestRecord, RequestState
 
 HOME_BLOCK_LIMIT = 100
 MAX_HELP_ENTRIES = 15
-_DETAIL_KEYS = ("code", "vendor_request_id", "message", "next_step")
+_DETAIL_KEYS = ("reason", "code", "vendor_request_id", "message", "next_step")
 
 
 @dataclass(frozen=True)

@@ -190,7 +190,7 @@ def test_status_has_the_full_timeline_and_no_buttons() -> None:
     message = status_message(rec, events, approvers_text="anyone")
     text = valid(message)
     assert not [b for b in message.blocks if b["type"] == "actions"]
-    assert "*requested* by <@U0REQ>" in text
+    assert "*requested* by <@U0REQ> · reason: stale" in text
     assert "*approved* by <@U0BOB>" in text
     assert "*executing* by opsgate" in text
     assert "*failed* by opsgate · code: E42; message: &lt;!channel&gt;" in text
