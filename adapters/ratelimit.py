@@ -55,10 +55,18 @@ class RateLimiter:
 
     def slow_down(self, pause: float | None = None) -> None:
         """The vendor throttled us anyway: pause every caller, and allow a quarter fewer calls
-        per window from now on (never fewer than one)."""
+        per window from now on (never fewer than one).
+
+        Calls throttled together report it together; only the first report of a pause cuts the
+        limit, so N simultaneous throttles cost one quarter, not (3/4)^N.
+        """
         with self._lock:
-            self._paused_until = self._clock.monotonic() + (self.period if pause is None else pause)
-            self._limit = max(1, (self._limit * 3) // 4)
+            now = self._clock.monotonic()
+            if now >= self._paused_until:
+                self._limit = max(1, (self._limit * 3) // 4)
+            self._paused_until = max(
+                self._paused_until, now + (self.period if pause is None else pause)
+            )
 
     @property
     def limit(self) -> int:

@@ -1,0 +1,172 @@
+"""The shared adapter mechanisms: rate limiter, token cache, transport-fault translation."""
+
+from __future__ import annotations
+
+import threading
+
+import httpx
+import pytest
+
+from adapters.base import VendorCall
+from adapters.clock import FakeClock
+from adapters.errors import OutcomeUnknown, VendorError, VendorUnreachable
+from adapters.http import is_retryable, json_body, retry_safely, send
+from adapters.ratelimit import RateLimiter
+from adapters.tokens import Token, TokenCache
+
+
+def test_limiter_allows_at_most_n_starts_in_any_window() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(calls=10, period=1.0, clock=clock, margin=0.0)
+    starts = []
+    for _ in range(35):
+        limiter.acquire()
+        starts.append(clock.monotonic())
+    for i in range(len(starts) - 10):
+        assert starts[i + 10] - starts[i] >= 1.0
+    assert starts[-1] - starts[0] < 3.01  # and no slower than the limit
+
+
+def test_limiter_slow_down_pauses_and_cuts_once_per_pause() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(calls=100, period=60.0, clock=clock)
+    for _ in range(5):  # five calls throttled at the same moment
+        limiter.slow_down(pause=10.0)
+    assert limiter.limit == 75
+    before = clock.monotonic()
+    limiter.acquire()
+    assert clock.monotonic() - before == pytest.approx(10.0)
+    limiter.slow_down(pause=1.0)  # a later throttle cuts again
+    assert limiter.limit == 56
+
+
+def test_limiter_rejects_nonsense() -> None:
+    with pytest.raises(ValueError, match="calls >= 1"):
+        RateLimiter(calls=0, period=1.0)
+
+
+def test_token_cache_is_single_flight_and_invalidates_once() -> None:
+    clock = FakeClock()
+    fetched = []
+    gate = threading.Event()
+
+    def fetch(previous: Token | None) -> Token:
+        gate.wait(1)
+        fetched.append(previous)
+        return Token(value=f"t{len(fetched)}", expires_at=clock.monotonic() + 3600)
+
+    cache = TokenCache(fetch, clock=clock)
+    results: list[str] = []
+    threads = [threading.Thread(target=lambda: results.append(cache.get())) for _ in range(20)]
+    for t in threads:
+        t.start()
+    gate.set()
+    for t in threads:
+        t.join()
+    assert results == ["t1"] * 20 and cache.fetches == 1
+    cache.invalidate("t1")
+    cache.invalidate("t1")  # a second caller rejected with the same old token: no extra renewal
+    assert cache.get() == "t2" and cache.fetches == 2
+    cache.invalidate("stale")  # not the current token: ignored
+    assert cache.get() == "t2"
+
+
+def test_token_cache_renews_before_expiry_with_the_old_token() -> None:
+    clock = FakeClock()
+    seen: list[Token | None] = []
+
+    def fetch(previous: Token | None) -> Token:
+        seen.append(previous)
+        return Token(value=f"t{len(seen)}", expires_at=clock.monotonic() + 100, refresh_token="r")
+
+    cache = TokenCache(fetch, clock=clock, margin=10)
+    assert cache.get() == "t1"
+    clock.advance(89)
+    assert cache.get() == "t1"
+    clock.advance(2)
+    assert cache.get() == "t2" and seen[1] is not None and seen[1].refresh_token == "r"
+    assert "t1" not in repr(seen[1])
+
+
+def _client(handler) -> httpx.Client:  # type: ignore[no-untyped-def]
+    return httpx.Client(transport=httpx.MockTransport(handler), timeout=7)
+
+
+def _raise(exc_type: type[Exception]):  # type: ignore[no-untyped-def]
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise exc_type("simulated", request=request)  # type: ignore[call-arg]
+
+    return handler
+
+
+@pytest.mark.parametrize("mutating", [True, False])
+def test_connect_failure_is_unreachable_either_way(mutating: bool) -> None:
+    client = _client(_raise(httpx.ConnectError))
+    with pytest.raises(VendorUnreachable, match="nothing was changed"):
+        send(client, client.build_request("DELETE", "http://v/x"), vendor="v", mutating=mutating)
+
+
+def test_timeout_on_a_mutating_call_is_unknown_and_names_the_wait() -> None:
+    client = _client(_raise(httpx.ReadTimeout))
+    with pytest.raises(
+        OutcomeUnknown, match="did not answer in 7 s; the request's state is unknown"
+    ):
+        send(client, client.build_request("DELETE", "http://v/x"), vendor="v", mutating=True)
+
+
+def test_timeout_on_a_read_is_unreachable_and_retryable() -> None:
+    client = _client(_raise(httpx.ReadTimeout))
+    with pytest.raises(VendorUnreachable) as caught:
+        send(client, client.build_request("GET", "http://v/x"), vendor="v", mutating=False)
+    assert is_retryable(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("status", "mutating", "error"),
+    [
+        (200, True, OutcomeUnknown),
+        (502, True, OutcomeUnknown),
+        (404, True, VendorUnreachable),
+        (200, False, VendorUnreachable),
+        (502, False, VendorUnreachable),
+    ],
+)
+def test_unreadable_bodies(status: int, mutating: bool, error: type[Exception]) -> None:
+    with pytest.raises(error):
+        json_body(httpx.Response(status, text="<html>"), vendor="v", mutating=mutating)
+
+
+def test_retry_safely_retries_only_what_is_safe() -> None:
+    attempts = []
+
+    def flaky() -> str:
+        attempts.append(1)
+        if len(attempts) < 3:
+            raise VendorError("busy", vendor="v", code="5xx", retryable=True)
+        return "ok"
+
+    assert retry_safely(flaky) == "ok" and len(attempts) == 3
+
+    refusals = []
+
+    def refused() -> str:
+        refusals.append(1)
+        raise VendorError("no", vendor="v", code="403")
+
+    with pytest.raises(VendorError):
+        retry_safely(refused)
+    assert len(refusals) == 1
+
+
+def test_vendor_call_masks_secret_headers_and_params() -> None:
+    request = httpx.Request(
+        "POST",
+        "http://v/x?Signature=abc&Keep=1",
+        headers={"Authorization": "Bearer secret-token"},
+        content=b"{}",
+    )
+    call = VendorCall.from_request(
+        request, secret_headers=frozenset({"authorization"}), secret_params=frozenset({"Signature"})
+    )
+    assert "secret-token" not in call.model_dump_json() and "abc" not in call.url
+    assert "Keep=1" in call.url and call.body == "{}"
