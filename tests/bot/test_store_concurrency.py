@@ -96,6 +96,33 @@ def test_twenty_threads_meeting_a_quorum_of_three(tmp_path: Path) -> None:
     store.close()
 
 
+def test_concurrent_first_opens_of_a_fresh_file_migrate_it_once(tmp_path: Path) -> None:
+    path = tmp_path / "fresh.db"
+    barrier = threading.Barrier(6)
+    stores: list[Store] = []
+    errors: list[BaseException] = []
+
+    def open_store() -> None:
+        barrier.wait()
+        try:
+            stores.append(Store.open(path))  # own connection each: as separate processes would
+        except BaseException as exc:  # collected so the assertion below shows it
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_store) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert errors == []
+    record = stores[0].record_denied(REQUEST, requester="U1", channel="C1", reason="no")
+    assert all(store.get(record.id) == record for store in stores)
+    assert stores[-1].verify().ok
+    for store in stores:
+        store.close()
+
+
 # Run by each child process: several threads each approve every request, in its own order.
 CHILD = textwrap.dedent(
     """
