@@ -151,6 +151,7 @@ def test_get_reads_ids_leniently_and_unknown_ids_as_none(store: Store) -> None:
     assert store.get(record.id.lower()) == record
     assert store.get("R-NOPE0000") is None
     assert normalize_request_id(" r-o1il2345 ") == "R-01112345"
+    assert normalize_request_id("nodash") == "NODASH"  # not an id: only upper-cased
 
 
 def test_set_message_remembers_the_card_without_an_event(store: Store) -> None:
