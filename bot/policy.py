@@ -127,7 +127,7 @@ class Policy:
                 f"`{op}` allows at most {rules.max_targets} target(s) per request and this one "
                 f"has {len(request.targets)}: split it into smaller requests.",
             )
-        return ALLOWED
+        return _approvable_by_others(op, rules, user)
 
     def check_approval(
         self, record: RequestRecord, *, user: str, channel: str, directory: Directory
@@ -204,6 +204,24 @@ class Policy:
             return f"{count} from {who}"
         mine = " (the requester may count)" if rules.self_approval else ""
         return f"{count} from {_who(rules.approvers)}{mine}"
+
+
+def _approvable_by_others(op: str, rules: OperationPolicy, user: str) -> Decision:
+    """Refuse a request that could never gather its approvals, rather than post a dead card.
+
+    Only decidable when the approvers are all named users: the requester does not count
+    without `self_approval`, so naming them leaves one approver fewer.
+    """
+    named = set(rules.approvers)
+    if "*" in named or any(p.startswith("S") for p in named) or rules.self_approval:
+        return ALLOWED
+    if len(named - {user}) >= rules.approvals:
+        return ALLOWED
+    return Decision(
+        False,
+        f"`{op}` needs {rules.approvals} approval(s) from {_who(rules.approvers)}, and you "
+        "cannot approve your own request, so it could never be approved: ask an admin.",
+    )
 
 
 def _stale(record: RequestRecord, rules: OperationPolicy) -> Decision | None:

@@ -165,6 +165,21 @@ def test_too_many_targets_is_refused() -> None:
     assert refused(decision, "at most 2 target(s)", "has 3", "split it")
 
 
+def test_a_request_that_could_never_be_approved_is_refused_up_front() -> None:
+    policy = parse_policy({"approvers": ["U1", "U2"], "approvals": 2})
+    directory = FakeDirectory()
+    decision = policy.check_request(request(), user="U1", channel="C", directory=directory)
+    assert refused(decision, "needs 2 approval(s) from <@U1>, <@U2>", "could never be approved")
+    assert policy.check_request(request(), user="U3", channel="C", directory=directory).allowed
+    lax = parse_policy({"approvers": ["U1", "U2"], "approvals": 2, "self_approval": True})
+    assert lax.check_request(request(), user="U1", channel="C", directory=directory).allowed
+    confirm = parse_policy({"approvers": ["U1"], "approvals": 0})
+    assert confirm.check_request(request(), user="U1", channel="C", directory=directory).allowed
+    groups = parse_policy({"approvers": ["SLEADS"], "approvals": 3})
+    assert groups.check_request(request(), user="U1", channel="C", directory=directory).allowed
+    assert directory.calls == []
+
+
 # -- check_approval -------------------------------------------------------------------------------
 
 
