@@ -103,7 +103,10 @@ class Policy:
         self._operations = dict(operations or {})
 
     def for_operation(self, operation: str) -> OperationPolicy:
-        """The rules for `operation`: its overrides on top of the defaults."""
+        """The rules for `operation`: its overrides on top of the defaults.
+
+        An operation the policy does not mention (even one it does not know) gets the defaults.
+        """
         return self._operations.get(operation, self._defaults)
 
     def check_request(
