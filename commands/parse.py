@@ -2,7 +2,8 @@
 
 Grammar: ``<vendor> <resource> <action> <targets...> [--flag value | --flag=value]...``, or
 ``help [vendor]``, ``history [--mine] [--vendor <v>] [--limit <n>]``, ``status <request-id>``.
-Empty text asks for help. `parse` raises nothing but `UsageError`, whatever the text.
+Empty text asks for help; a leading ``/ops`` is ignored. `parse` raises nothing but `UsageError`,
+whatever the text.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ _META: Final[dict[str, Callable[[Sequence[Word]], ParsedCommand]]] = {
 
 
 def parse(text: str) -> ParsedCommand:
-    """Parse the text after ``/ops`` (as Slack sends it) into a command.
+    """Parse the text after ``/ops`` (as Slack sends it, HTML-escaped) into a command.
 
     Raises:
         UsageError: The text is not a valid command; the error names the bad field where there
@@ -48,6 +49,9 @@ def parse(text: str) -> ParsedCommand:
     if len(text) > MAX_TEXT_LENGTH:
         raise UsageError(f"The command is too long ({len(text):,} characters).")
     words = split_words(unescape_slack(text))
+    # Pasting a whole command line (say, from `format_command` or a card) should just work.
+    if words and words[0].bare and words[0].text.lower() == "/ops":
+        words = words[1:]
     if not words:
         return HelpCommand()
     meta = _META.get(words[0].text.lower())

@@ -156,3 +156,12 @@ def test_escaped_ampersand_in_an_identifier_is_still_refused() -> None:
 
 def test_text_longer_than_the_limit() -> None:
     assert "too long" in error("x" * (MAX_TEXT_LENGTH + 1)).message
+
+
+def test_a_pasted_leading_slash_ops_is_ignored() -> None:
+    assert parse(f"/ops {ENOS}") == parse(ENOS)
+    assert parse("/OPS") == HelpCommand()
+
+
+def test_a_quoted_slash_ops_is_not_ignored() -> None:
+    assert error(f'"/ops" {ENOS}').field == "vendor"
