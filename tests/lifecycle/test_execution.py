@@ -17,7 +17,8 @@ def card_text(world: World) -> str:
 
 def test_vendor_refusal_fails_with_the_vendor_code_on_the_card(world: World) -> None:
     request = OperationRequest(operation="huawei.device.delete", vendor="huawei",
-                               targets=("stranger-dev-0001",), reason="x", params={"cascade": True})
+                               targets=("stranger-dev-0001",), reason="x",
+                               params={"cascade": True, "app": "stranger-app"})
     rid = open_request(world, request)
     world.service.approve(rid, world.origin(BOB))
 
@@ -112,9 +113,9 @@ def test_bulk_cancel_shows_progress_and_a_summary(world: World) -> None:
 
 def _aliyun_params(sim) -> dict[str, str]:  # type: ignore[no-untyped-def]
     """The sandbox's product and firmware ids, whatever the simulator seeds."""
-    from adapters import aliyun
+    from adapters.sim import aliyun_sandbox
 
-    return {"product": aliyun.SANDBOX_PRODUCT_KEY, "firmware": aliyun.SANDBOX_FIRMWARE_ID}
+    return {"product": aliyun_sandbox.PRODUCT_KEY, "firmware": aliyun_sandbox.FIRMWARE_ID}
 
 
 def test_requester_is_told_the_outcome(world: World) -> None:

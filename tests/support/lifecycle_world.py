@@ -4,9 +4,9 @@ fake clock and a hand-written fake of our own `SlackPort`."""
 from __future__ import annotations
 
 import threading
+import tomllib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
 
@@ -14,8 +14,7 @@ from adapters.clock import FakeClock
 from adapters.registry import Adapters, build_adapters
 from bot.cards import Message
 from bot.lifecycle import Origin, RequestService, Services
-from bot.policy import Policy, load_policy
-from bot.settings import load_settings
+from bot.policy import Policy, parse_policy
 from bot.slack_out import SlackPostError
 from bot.store import Store
 from bot.workers import Runner
@@ -104,13 +103,9 @@ PolicyFactory = Callable[[str], Policy]
 
 
 @pytest.fixture
-def make_policy(tmp_path: Path) -> PolicyFactory:
+def make_policy() -> PolicyFactory:
     def make(toml: str) -> Policy:
-        path = tmp_path / "policy.toml"
-        path.write_text(toml)
-        settings = load_settings({"OPSGATE_POLICY": str(path),
-                                  "OPSGATE_CONFIG": str(tmp_path / "absent.toml")})
-        return load_policy(settings)
+        return parse_policy(tomllib.loads(toml)["policy"])
 
     return make
 

@@ -77,8 +77,7 @@ def served_opsgate(tmp_path: Path, *, policy: str = "[policy]\nchannels = [\"C0O
             "OPSGATE_CONFIG": str(tmp_path / "opsgate.toml"),
         })
         opsgate = build_app(settings)
-        server = waitress.create_server(wsgi_app(opsgate), host="127.0.0.1", port=0, threads=8,
-                                        _quiet=True)
+        server = waitress.create_server(wsgi_app(opsgate), host="127.0.0.1", port=0, threads=8)
         thread = threading.Thread(target=server.run, daemon=True)
         thread.start()
         try:
