@@ -19,8 +19,11 @@ class RateLimiter:
     def __init__(
         self, *, calls: int, period: float, clock: Clock = SYSTEM_CLOCK, margin: float = 0.02
     ) -> None:
-        """Allow `calls` per `period` seconds; `margin` widens the window slightly (a fraction of
-        `period`) so network jitter between us and the vendor cannot squeeze two windows into one."""
+        """Allow `calls` per `period` seconds.
+
+        `margin` widens the window slightly (a fraction of `period`) so network jitter between
+        us and the vendor cannot squeeze two windows into one.
+        """
         if calls < 1 or period <= 0:
             raise ValueError("a rate limit needs calls >= 1 and period > 0")
         self.calls = calls

@@ -105,7 +105,8 @@ class RequestService:
             return
         self.s.store.set_message(record.id, channel=origin.channel, ts=ts)
         self._answer(origin, cards.notice_message(
-            f"Request {record.id} is waiting for approval: {self.s.policy.approvers_text(record.operation)}."))
+            f"Request {record.id} is posted and waiting for approval. "
+            f"Follow it on the card, or with /ops status {record.id}."))
 
     # -- clicks ---------------------------------------------------------------------------------
     def approve(self, request_id: str, origin: Origin) -> None:
@@ -153,7 +154,8 @@ class RequestService:
     def _decide(self, record: RequestRecord, origin: Origin, to: RequestState,
                 event: AuditEventName) -> None:
         after = self.s.store.transition(record.id, to=to, event=event, actor=origin.user,
-                                        detail={"channel": origin.channel})
+                                        detail={"channel": origin.channel},
+                                        outcome={"by": origin.user})
         if after is None:  # someone else decided first
             current = self.s.store.get(record.id) or record
             self._refuse_state(current, origin, event.value, current.state.value)
