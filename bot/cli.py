@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -44,13 +45,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"opsgate: invalid settings: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    _configure_logging(settings, console=command == "console")
     try:
         return _COMMANDS[command](args, settings)
     except PolicyError as exc:
         print(f"opsgate: invalid policy: {exc}", file=sys.stderr)
         return 2
+
+
+def _configure_logging(settings: Settings, *, console: bool) -> None:
+    level = settings.log_level.upper()
+    if console and "OPSGATE_LOG_LEVEL" not in os.environ:
+        level = "WARNING"  # the console's output is the conversation, not the log
+    logging.basicConfig(level=level, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # httpx logs every request at INFO; vendor calls are in the audit log already.
+    logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLevelName(level)))
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:

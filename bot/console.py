@@ -12,7 +12,7 @@ import threading
 from pathlib import Path
 from typing import TextIO
 
-from bot.console_session import CHANNEL, CHANNEL_NAME, USERS, ConsoleSession
+from bot.console_session import CHANNEL, CHANNEL_NAME, USERS, AckReply, ConsoleSession
 from bot.render_text import render_message
 from bot.settings import Settings
 from bot.slack_standin import RecordedCall
@@ -24,14 +24,20 @@ opsgate console: a local Slack with sandboxed vendors. You are @{user} in #{chan
 People: @alice, @dave (engineers), @bob, @carol (ops leads). Type `help` for more.
 
 Try:  /ops help
-      /ops huawei device delete dev-endpoint-1 --reason "decommissioned, INC-42"
-      as @bob approve <request-id>
-      audit <request-id>
+      /ops huawei device delete gw-0001 --reason "decommissioned, INC-42"
+      as @bob approve            (the newest pending request, or name its id)
+      audit
+
+Sandbox targets: huawei devices dev-meter-0001, gw-0001 (a gateway with 3 children);
+huawei packages pkg-meter-fw-1.2.0, pkg-gw-sw-2.0.1; enos jobs otajob-7d2c1e (stopped)
+and otajob-9a41f0 (running) in org o15724268424841; servicepower jobs JOB-1001..JOB-1003;
+aliyun devices thermo-001..thermo-050 of --product a1OpsThermo --firmware fw-thermo-2.1.0.
 """
 
 HELP = """\
   /ops <command>                  a slash command as the current user (try /ops help)
-  approve|reject|withdraw <id>    click that button on a request's card
+  approve|reject|withdraw [<id>]  click that button on a request's card (default:
+                                  the newest pending request)
   as @<user> <line>               run one line as someone else (alice, bob, carol, dave)
   user @<user>                    become someone else for the following lines
   audit [<id>]                    the audit trail (of one request, or the last 20 events)
@@ -50,6 +56,9 @@ class Console:
         self.user = NAMES[user]
         self._lock = threading.Lock()
         self._shown: dict[str, str] = {}
+        # While a request is being dispatched, what the app sends to Slack waits here so the
+        # ack (what Slack shows first) is printed first.
+        self._held: list[str] | None = None
         session.standin.on_call(self._show)
 
     def run(self, stdin: TextIO, *, interactive: bool) -> int:
@@ -61,6 +70,8 @@ class Console:
             line = stdin.readline()
             if not line:
                 return 0
+            if not interactive and line.strip() and not line.startswith("#"):
+                self._print(f"{USERS[self.user]}> {line.strip()}")  # a script shows what it types
             if not self.handle(line.strip()):
                 return 0
 
@@ -82,9 +93,15 @@ class Console:
         if word in {"quit", "exit"}:
             return False
         if word == "/ops":
+            self._hold()
             self._ack(self.session.slash(rest, user=user), user)
-        elif word in {"approve", "reject", "withdraw"} and rest:
-            self._ack(self.session.click(word, rest.strip().upper(), user=user), user)
+        elif word in {"approve", "reject", "withdraw"}:
+            request_id = rest.strip().upper() or self._newest_pending()
+            if request_id is None:
+                self._print("there is no pending request; name one: approve R-XXXXXXXX")
+                return True
+            self._hold()
+            self._ack(self.session.click(word, request_id, user=user), user)
         elif word == "user" and rest.lstrip("@") in NAMES:
             self.user = NAMES[rest.lstrip("@")]
         elif word == "audit":
@@ -100,11 +117,23 @@ class Console:
         self.session.wait()
         return True
 
-    def _ack(self, reply: object, user: str) -> None:
-        message = getattr(reply, "message", None)
+    def _newest_pending(self) -> str | None:
+        pending = [r for r in self.session.app.store.history(limit=50) if r.state == "pending"]
+        return pending[0].id if pending else None
+
+    def _hold(self) -> None:
+        with self._lock:
+            self._held = []
+
+    def _ack(self, reply: AckReply, user: str) -> None:
+        message = reply.message
         if message and message.get("blocks"):
-            self._print(f"(only visible to @{USERS[user]})")
+            self._print(f"── only visible to @{USERS[user]} ──")
             self._print(render_message(message["blocks"], names=USERS))
+        with self._lock:
+            held, self._held = self._held or [], None
+        for text in held:
+            self._print(text)
 
     def _audit(self, request_id: str | None) -> None:
         events = list(self.session.app.store.events(request_id=request_id))[-20:]
@@ -128,6 +157,10 @@ class Console:
         if call.method == "chat.update" and self._shown.get(key) == rendered:
             return
         self._shown[key] = rendered
+        with self._lock:
+            if self._held is not None:
+                self._held.append(f"{heading}\n{rendered}")
+                return
         self._print(f"{heading}\n{rendered}")
 
     def _print(self, text: str, *, end: str = "\n") -> None:

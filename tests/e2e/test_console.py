@@ -1,0 +1,68 @@
+"""`opsgate console` driven by a piped script, as a newcomer's demo would be."""
+
+from __future__ import annotations
+
+import io
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.console import run_console
+from bot.settings import load_settings
+
+SCRIPT = """\
+# a scripted demo
+/ops huawei package delete pkg-meter-fw-1.2.0 --reason "superseded by 1.3"
+approve
+as @bob approve
+audit
+verify
+"""
+
+
+def run(script: str, tmp_path: Path) -> str:
+    (tmp_path / "opsgate.toml").write_text("")
+    settings = load_settings({"OPSGATE_CONFIG": str(tmp_path / "opsgate.toml")})
+    out = io.StringIO()
+    code = run_console(settings, stdin=io.StringIO(script), stdout=out, db=tmp_path / "console.db")
+    assert code == 0
+    return out.getvalue()
+
+
+def test_scripted_request_approval_and_audit(tmp_path: Path) -> None:
+    output = run(SCRIPT, tmp_path)
+    request_id = re.search(r"R-[0-9A-Z]{8}", output).group(0)  # type: ignore[union-attr]
+    assert "alice> /ops huawei package delete" in output  # the script's lines are shown
+    assert "Approval needed" in output and "SANDBOX" in output
+    assert "[Approve] [Reject] [Withdraw]" in output
+    assert "so you cannot approve it" in output  # alice may not approve her own request
+    assert "Succeeded" in output
+    trail = [line.split()[2] for line in output.splitlines() if line.startswith("#")
+             and request_id in line]
+    assert trail == ["requested", "denied", "approved", "executing", "succeeded"]
+    assert "audit log intact: 5 events" in output
+
+
+def test_unknown_console_command_shows_help(tmp_path: Path) -> None:
+    output = run("frobnicate\n", tmp_path)
+    assert "approve|reject|withdraw" in output
+
+
+def test_usage_errors_are_shown_to_the_typist(tmp_path: Path) -> None:
+    output = run("/ops huawei device delete ../etc --reason x\n", tmp_path)
+    assert "deviceId" in output
+    assert "Approval needed" not in output
+
+
+def test_console_command_reads_piped_stdin(tmp_path: Path) -> None:
+    """The installed `opsgate console` reads a script from standard input."""
+    (tmp_path / "opsgate.toml").write_text("")
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "console"], input="/ops help\nquit\n", text=True,
+        capture_output=True, timeout=60, cwd=tmp_path,
+        env={"OPSGATE_CONFIG": str(tmp_path / "opsgate.toml"), "PATH": "/usr/bin:/bin"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "huawei device delete" in result.stdout
+    assert (tmp_path / "opsgate-console.db").exists()
