@@ -7,17 +7,38 @@ import re
 from collections.abc import Sequence
 from typing import Final
 
+from commands.arguments import is_flag, sort_arguments
 from commands.model import HelpCommand, HistoryCommand, StatusCommand, UsageError
-from commands.operation import flag_name, is_flag
 from commands.registry import META_USAGE, VENDORS
+from commands.spec import FlagKind, FlagSpec
 from commands.tokens import Word
 from commands.values import check_integer
 
 HELP_USAGE: Final = META_USAGE["help"]
 HISTORY_USAGE: Final = META_USAGE["history"]
 STATUS_USAGE: Final = META_USAGE["status"]
-#: The most entries `/ops history` lists.
+#: How many entries `/ops history` lists, unless told otherwise, and the most it lists.
+DEFAULT_HISTORY: Final = 20
 MAX_HISTORY: Final = 100
+HISTORY_FLAGS: Final = (
+    FlagSpec(name="--mine", key="mine", kind=FlagKind.SWITCH, help="only your own requests"),
+    FlagSpec(
+        name="--vendor",
+        key="vendor",
+        kind=FlagKind.TEXT,
+        metavar="<vendor>",
+        help="only this vendor's requests",
+    ),
+    FlagSpec(
+        name="--limit",
+        key="limit",
+        kind=FlagKind.NUMBER,
+        metavar="<n>",
+        low=1,
+        high=MAX_HISTORY,
+        help=f"how many to list (default {DEFAULT_HISTORY}, at most {MAX_HISTORY})",
+    ),
+)
 
 _REQUEST_ID: Final = re.compile(r"R-[0-9A-HJKMNP-TV-Z]{8}")
 # Crockford base32 reads the easily confused letters as the digits they look like.
@@ -35,44 +56,18 @@ def parse_help(words: Sequence[Word]) -> HelpCommand:
 
 def parse_history(words: Sequence[Word]) -> HistoryCommand:
     """``history [--mine] [--vendor <v>] [--limit <n>]``."""
-    given: dict[str, str | None] = {}
-    index = 0
-    while index < len(words):
-        word = words[index]
-        index += 1
-        if not is_flag(word):
-            message = f"`/ops history` takes only flags; {word.text[:40]!r} is not one."
-            raise UsageError(message, usage=HISTORY_USAGE)
-        name, value = flag_name(word.text)
-        _check_history_flag(name, value, given)
-        if name != "--mine" and value is None:
-            if index == len(words) or is_flag(words[index]):
-                raise UsageError(f"{name} needs a value.", field=name, usage=HISTORY_USAGE)
-            value, index = words[index].text, index + 1
-        given[name] = value
-    return _history(given)
-
-
-def _check_history_flag(name: str, value: str | None, given: dict[str, str | None]) -> None:
-    """Raise for an unknown or repeated history flag, or a value given to ``--mine``."""
-    flags = ("--mine", "--vendor", "--limit")
-    if name not in flags:
-        close = difflib.get_close_matches(name, flags, n=1, cutoff=0.5)
-        hint = f"did you mean {close[0]}?" if close else f"its flags are {', '.join(flags)}."
-        raise UsageError(f"Unknown flag {name!r} for `/ops history`: {hint}", usage=HISTORY_USAGE)
-    if name in given:
-        raise UsageError(f"{name} is given twice; give it once.", field=name, usage=HISTORY_USAGE)
-    if name == "--mine" and value is not None:
-        raise UsageError("--mine takes no value.", field=name, usage=HISTORY_USAGE)
-
-
-def _history(given: dict[str, str | None]) -> HistoryCommand:
-    """Build the history command from its checked flags."""
+    arguments = sort_arguments(
+        words, flags=HISTORY_FLAGS, command="/ops history", usage=HISTORY_USAGE
+    )
+    if arguments.positionals:
+        message = f"`/ops history` takes only flags; {arguments.positionals[0][:40]!r} is not one."
+        raise UsageError(message, usage=HISTORY_USAGE)
+    given = {name: value for name, (_, value) in arguments.flags.items()}
     vendor, limit = given.get("--vendor"), given.get("--limit")
     return HistoryCommand(
         mine="--mine" in given,
         vendor=None if vendor is None else _vendor(vendor, field="--vendor", usage=HISTORY_USAGE),
-        limit=20
+        limit=DEFAULT_HISTORY
         if limit is None
         else check_integer(limit, field="--limit", low=1, high=MAX_HISTORY, usage=HISTORY_USAGE),
     )

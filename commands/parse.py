@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Final
 
+from commands.arguments import is_flag
 from commands.meta import parse_help, parse_history, parse_status
 from commands.model import HelpCommand, ParsedCommand, UsageError
-from commands.operation import build_request, is_flag
+from commands.operation import build_request
 from commands.registry import OPERATIONS, find_operation, spec_for, usage_for
 from commands.render import format_command, help_text
 from commands.spec import OperationSpec

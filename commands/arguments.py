@@ -1,0 +1,108 @@
+"""Sort the words after a command into positional words and flags (with their raw values).
+
+Shape only: which words are flags, which flag each is, and which word is its value. Values are
+checked afterwards by whoever knows what they mean.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Final
+
+from commands.model import UsageError
+from commands.spec import FlagSpec
+from commands.tokens import Word
+
+# Slack (and macOS) turn a typed "--" into an em or en dash; read them as the "--" meant.
+_DASHES: Final = ("—", "–")
+
+
+@dataclass
+class Arguments:
+    """The words of one command sorted into positionals and flags.
+
+    Attributes:
+        positionals: The words that are not flags or flag values, split at commas.
+        flags: Each flag given, by name, with its raw value (``""`` for a switch).
+    """
+
+    positionals: list[str] = field(default_factory=list)
+    flags: dict[str, tuple[FlagSpec, str]] = field(default_factory=dict)
+
+
+def is_flag(word: Word) -> bool:
+    """True when `word` is meant as a flag: unquoted and starting with a dash."""
+    return word.bare and word.text.startswith(("-", *_DASHES))
+
+
+def flag_name(text: str) -> tuple[str, str | None]:
+    """Split ``--flag=value`` into the normalised flag name and the inline value (or None)."""
+    name, equals, value = text.partition("=")
+    for dash in _DASHES:
+        if name.startswith(dash):
+            name = "--" + name.removeprefix(dash)
+    return name.lower(), value if equals else None
+
+
+def sort_arguments(
+    words: Sequence[Word], *, flags: Sequence[FlagSpec], command: str, usage: str
+) -> Arguments:
+    """Sort `words` into positionals and `flags`, taking each flag's value where it has one.
+
+    Args:
+        words: The words after the command words.
+        flags: The flags the command takes.
+        command: The command, for messages, e.g. ``"/ops enos ota-job delete"``.
+        usage: The usage text to attach to errors.
+
+    Raises:
+        UsageError: An unknown or repeated flag, a value missing or given to a switch.
+    """
+    arguments = Arguments()
+    index = 0
+    while index < len(words):
+        word = words[index]
+        index += 1
+        if not is_flag(word):
+            arguments.positionals.extend(_split_commas(word.text))
+            continue
+        name, value = flag_name(word.text)
+        flag = _known_flag(name, flags=flags, command=command, usage=usage)
+        if flag.name in arguments.flags:
+            raise UsageError(f"{flag.name} is given twice; give it once.", field=name, usage=usage)
+        if value is None and flag.takes_value:
+            value = _next_value(flag, words, index, usage)
+            index += 1
+        if value is not None and not flag.takes_value:
+            raise UsageError(f"{flag.name} takes no value.", field=flag.name, usage=usage)
+        arguments.flags[flag.name] = (flag, value or "")
+    return arguments
+
+
+def _next_value(flag: FlagSpec, words: Sequence[Word], index: int, usage: str) -> str:
+    """The word at `index` as the value of `flag`, which must not be missing or a flag."""
+    if index == len(words) or is_flag(words[index]):
+        message = f"{flag.name} needs a value: {flag.name} {flag.metavar}."
+        raise UsageError(message, field=flag.name, usage=usage)
+    return words[index].text
+
+
+def _split_commas(text: str) -> list[str]:
+    """Split a word at commas; a lone empty word is kept so it is reported, not ignored."""
+    if "," not in text:
+        return [text]
+    return [part for part in text.split(",") if part]
+
+
+def _known_flag(name: str, *, flags: Sequence[FlagSpec], command: str, usage: str) -> FlagSpec:
+    """Return the flag called `name`, or raise a "did you mean" error."""
+    flag = next((flag for flag in flags if flag.name == name), None)
+    if flag is not None:
+        return flag
+    names = [flag.name for flag in flags]
+    close = difflib.get_close_matches(name, names, n=1, cutoff=0.5)
+    hint = f"did you mean {close[0]}?" if close else f"its flags are {', '.join(names)}."
+    message = f"Unknown flag {name!r} for `{command}`: {hint}"
+    raise UsageError(message, field=name, usage=usage)
