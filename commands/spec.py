@@ -145,7 +145,3 @@ class OperationSpec:
         """The one-line synopsis, e.g. ``/ops enos ota-job delete <jobId> --org <orgId> ...``."""
         flags = " ".join(flag.usage for flag in self.all_flags)
         return f"/ops {self.command} {self.target.usage} {flags}"
-
-    def flag(self, name: str) -> FlagSpec | None:
-        """Return the flag called `name` (e.g. ``"--org"``), or None."""
-        return next((flag for flag in self.all_flags if flag.name == name), None)
