@@ -14,6 +14,7 @@ from adapters.base import Progress
 from adapters.clock import FakeClock
 from adapters.config import AliyunConfig
 from adapters.errors import (
+    AdapterError,
     NotConfigured,
     OutcomeUnknown,
     VendorAuthError,
@@ -375,3 +376,46 @@ def test_logs_never_hold_the_secret(
     assert caplog.records and sbx.ACCESS_KEY_SECRET not in caplog.text
     ours = [r.getMessage() for r in caplog.records if r.name.startswith("adapters")]
     assert ours and not any("Signature=" in m or sbx.ACCESS_KEY_ID in m for m in ours)
+
+
+def test_single_batch_reports_progress_once(sim: AliyunSimulator, clock: FakeClock) -> None:
+    seen: list[Progress] = []
+    _adapter(sim, clock).execute(_request(("thermo-001", "thermo-002")), progress=seen.append)
+    assert seen == [Progress(done=2, total=2, failed=0)]
+
+
+def test_request_without_product_or_firmware_is_refused_before_any_call(
+    sim: AliyunSimulator, clock: FakeClock
+) -> None:
+    request = _request(("thermo-001",)).model_copy(update={"params": {"product": "p"}})
+    with pytest.raises(AdapterError, match="--firmware"):
+        _adapter(sim, clock).execute(request)
+    assert not sim.calls
+
+
+def test_preview_reads_plain_array_answers(clock: FakeClock) -> None:
+    def rehosted(request: httpx.Request) -> httpx.Response:
+        if request.url.params["Action"] == "QueryOTAFirmware":
+            info = {"FirmwareName": "fw", "DestVersion": "3.0", "ProductKey": "a1Other"}
+            return httpx.Response(200, json={"RequestId": "r1", "FirmwareInfo": info})
+        task = {"FirmwareId": sbx.FIRMWARE_ID, "JobId": "j", "TaskStatus": "QUEUED"}
+        return httpx.Response(200, json={"RequestId": "r2", "Data": [task]})
+
+    config = CONFIG.model_copy(update={"iot_instance_id": None})
+    client = httpx.Client(transport=httpx.MockTransport(rehosted))
+    preview = AliyunAdapter(config=config, client=client, clock=clock).preview(
+        _request(("thermo-001",))
+    )
+    assert preview.facts["Firmware"] == f"fw 3.0 ({sbx.FIRMWARE_ID})"
+    assert preview.facts["Pending cancellable tasks"].startswith("1 of 1")
+    assert "Instance" not in preview.facts
+    assert any("belongs to product a1Other" in w for w in preview.warnings)
+
+
+def test_preview_refusal_other_than_not_found_raises(
+    sim: AliyunSimulator, clock: FakeClock
+) -> None:
+    sim.inject_error("iot.common.RamActionPermissionDeny", device="thermo-001")
+    with pytest.raises(VendorError) as caught:
+        _adapter(sim, clock).preview(_request(("thermo-001",)))
+    assert caught.value.code == "iot.common.RamActionPermissionDeny"

@@ -260,3 +260,23 @@ def test_serves_real_http_with_form_bodies_too(sim: AliyunSimulator, clock: Fake
     with sim.serve() as url, httpx.Client() as client:
         response = client.post(f"{url}/", data=signed)
     assert response.json()["FirmwareInfo"]["FirmwareId"] == sbx.FIRMWARE_ID
+
+
+def test_device_without_tasks_lists_nothing(sim: AliyunSimulator, clock: FakeClock) -> None:
+    sim.add_device(sbx.PRODUCT_KEY, "bare")
+    params = {
+        "ProductKey": sbx.PRODUCT_KEY,
+        "DeviceName": "bare",
+        "IotInstanceId": sbx.INSTANCE_ID,
+        "TaskStatus": "QUEUED",
+    }
+    _, body = _call(sim, clock, "ListOTAUnfinishedTaskByDevice", params)
+    assert body["Data"]["SimpleOTATaskInfo"] == []
+
+
+def test_unknown_product_and_bad_page_size(sim: AliyunSimulator, clock: FakeClock) -> None:
+    _, product = _call(sim, clock, "CancelOTATaskByDevice", _cancel(["a"], ProductKey="a1Nope"))
+    assert product["Code"] == "iot.prod.NotExistedProduct"
+    page = {"CurrentPage": "1", "PageSize": "0", "IotInstanceId": sbx.INSTANCE_ID}
+    _, listing = _call(sim, clock, "ListOTAFirmware", page)
+    assert listing["Code"] == "iot.common.InvalidPageParams"
