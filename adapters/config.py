@@ -23,7 +23,10 @@ class _VendorConfig(BaseModel):
 
 
 class EnosConfig(_VendorConfig):
-    """Envision EnOS API gateway (APIM): ``OPSGATE_ENOS__BASE_URL``, ``__APP_KEY``, ``__APP_SECRET``."""
+    """Envision EnOS API gateway (APIM).
+
+    ``OPSGATE_ENOS__BASE_URL``, ``__APP_KEY``, ``__APP_SECRET``.
+    """
 
     base_url: str | None = None
     app_key: str | None = None

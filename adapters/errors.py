@@ -11,8 +11,9 @@ The tree::
     └── OutcomeUnknown           no usable answer to a mutating call: the change may or may not
                                  have happened (timeout, dropped connection, malformed body)
 
-The lifecycle maps `VendorError` and `VendorUnreachable` to `failed` and `OutcomeUnknown` to `unknown`. Each error keeps
-the vendor's own code and request id so the card and the audit log can show them verbatim.
+The lifecycle maps `VendorError` and `VendorUnreachable` to `failed` and `OutcomeUnknown` to
+`unknown`. Each error keeps the vendor's own code and request id so the card and the audit log
+can show them verbatim.
 """
 
 from __future__ import annotations

@@ -18,7 +18,9 @@ from adapters.errors import AdapterError, OutcomeUnknown, VendorError, VendorUnr
 T = TypeVar("T")
 
 
-def send(client: httpx.Client, request: httpx.Request, *, vendor: str, mutating: bool) -> httpx.Response:
+def send(
+    client: httpx.Client, request: httpx.Request, *, vendor: str, mutating: bool
+) -> httpx.Response:
     """Send one request; raise our error types for transport faults.
 
     Args:
@@ -41,9 +43,12 @@ def send(client: httpx.Client, request: httpx.Request, *, vendor: str, mutating:
         ) from exc
     except httpx.TransportError as exc:
         if mutating:
-            raise OutcomeUnknown(_no_answer(client, exc, vendor), vendor=vendor,
-                                 next_step="Check the vendor console to see whether the change "
-                                 "happened before requesting it again.") from exc
+            raise OutcomeUnknown(
+                _no_answer(client, exc, vendor),
+                vendor=vendor,
+                next_step="Check the vendor console to see whether the change "
+                "happened before requesting it again.",
+            ) from exc
         raise VendorUnreachable(
             _no_answer(client, exc, vendor).replace("; the request's state is unknown", ""),
             vendor=vendor,
@@ -71,10 +76,16 @@ def json_body(response: httpx.Response, *, vendor: str, mutating: bool) -> dict[
     # A 4xx means the vendor refused before acting; a 2xx or a 5xx (e.g. a gateway's 502/504
     # page) on a mutating call may follow a change that happened.
     if mutating and not 400 <= response.status_code < 500:
-        raise OutcomeUnknown(message + "; the request's state is unknown", vendor=vendor,
-                             next_step="Check the vendor console before requesting it again.")
-    raise VendorUnreachable(message, vendor=vendor, next_step="Try again; if it persists, "
-                            "the vendor endpoint may be misconfigured.")
+        raise OutcomeUnknown(
+            message + "; the request's state is unknown",
+            vendor=vendor,
+            next_step="Check the vendor console before requesting it again.",
+        )
+    raise VendorUnreachable(
+        message,
+        vendor=vendor,
+        next_step="Try again; if it persists, the vendor endpoint may be misconfigured.",
+    )
 
 
 def is_retryable(exc: Exception) -> bool:

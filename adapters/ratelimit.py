@@ -2,7 +2,8 @@
 
 It is a sliding-window log: at most `calls` starts in any `period` seconds, which is the strictest
 reading of "N calls per period" a vendor can apply, so a bulk run never trips the vendor's limit.
-A throttling answer anyway (another process sharing the account) `slow_down`s the limiter.
+A throttling answer anyway (another process sharing the account) `slow_down`s the limiter; after
+`recover_after` quiet windows it returns to the documented rate.
 """
 
 from __future__ import annotations
@@ -17,12 +18,19 @@ class RateLimiter:
     """Blocks `acquire` until a call may start. Thread-safe; share one per vendor account."""
 
     def __init__(
-        self, *, calls: int, period: float, clock: Clock = SYSTEM_CLOCK, margin: float = 0.02
+        self,
+        *,
+        calls: int,
+        period: float,
+        clock: Clock = SYSTEM_CLOCK,
+        margin: float = 0.02,
+        recover_after: int = 10,
     ) -> None:
         """Allow `calls` per `period` seconds.
 
         `margin` widens the window slightly (a fraction of `period`) so network jitter between
-        us and the vendor cannot squeeze two windows into one.
+        us and the vendor cannot squeeze two windows into one. `recover_after` is how many
+        periods without a throttle restore the full rate after `slow_down`.
         """
         if calls < 1 or period <= 0:
             raise ValueError("a rate limit needs calls >= 1 and period > 0")
@@ -33,6 +41,7 @@ class RateLimiter:
         self._starts: deque[float] = deque()
         self._paused_until = 0.0
         self._limit = calls
+        self._recover_after = period * recover_after
         self._lock = threading.Lock()
 
     def acquire(self) -> float:
@@ -50,6 +59,8 @@ class RateLimiter:
     def _delay(self, now: float) -> float:
         while self._starts and now - self._starts[0] >= self._window:
             self._starts.popleft()
+        if self._limit < self.calls and now - self._paused_until >= self._recover_after:
+            self._limit = self.calls  # quiet long enough: whoever competed with us has gone
         if now < self._paused_until:
             return self._paused_until - now
         if len(self._starts) < self._limit:

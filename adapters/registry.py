@@ -76,7 +76,7 @@ def build_adapters(
     result = Adapters()
     unconfigured = set()
     for vendor, module_name in VENDORS.items():
-        module: _VendorModule = importlib.import_module(module_name)  # type: ignore[assignment]
+        module: _VendorModule = importlib.import_module(module_name)
         config = configs.get(vendor)
         if config is not None and config.configured:
             result.by_vendor[vendor] = module.from_config(config, clock=clock)

@@ -41,7 +41,9 @@ TokenFetcher = Callable[[Token | None], Token]
 class TokenCache:
     """Holds one token; renews it `margin` seconds before expiry, one fetch at a time."""
 
-    def __init__(self, fetch: TokenFetcher, *, clock: Clock = SYSTEM_CLOCK, margin: float = 60.0) -> None:
+    def __init__(
+        self, fetch: TokenFetcher, *, clock: Clock = SYSTEM_CLOCK, margin: float = 60.0
+    ) -> None:
         self._fetch = fetch
         self._clock = clock
         self._margin = margin

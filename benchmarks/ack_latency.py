@@ -66,10 +66,15 @@ def fire(url: str, *, requests: int, clients: int, response_url: str) -> list[fl
     def client() -> None:
         with httpx.Client(timeout=10.0) as http:
             for i in counter:
-                body = slash_command_body(text=COMMAND, user_id="U0BENCH", channel_id="C0BENCH",
-                                          response_url=f"{response_url}-{i}")
-                headers = signed_headers(body, signing_secret=SECRET,
-                                         content_type="application/x-www-form-urlencoded")
+                body = slash_command_body(
+                    text=COMMAND,
+                    user_id="U0BENCH",
+                    channel_id="C0BENCH",
+                    response_url=f"{response_url}-{i}",
+                )
+                headers = signed_headers(
+                    body, signing_secret=SECRET, content_type="application/x-www-form-urlencoded"
+                )
                 start = time.perf_counter()
                 response = http.post(url, content=body, headers=headers)
                 elapsed = time.perf_counter() - start
@@ -87,8 +92,9 @@ def fire(url: str, *, requests: int, clients: int, response_url: str) -> list[fl
 
 
 def start(cmd: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    return subprocess.Popen(
+        cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
 
 
 def percentile(values: list[float], pct: float) -> float:
@@ -98,10 +104,21 @@ def percentile(values: list[float], pct: float) -> float:
 def append_rate(path: Path, events: int) -> float:
     """Events per second appended to a file-backed store (WAL), one transaction each."""
     store = Store.open(path, clock=SYSTEM_CLOCK)
-    request = OperationRequest(operation="enos.ota-job.delete", vendor="enos",
-                               targets=("job-1",), params={"org": "o1"}, reason="benchmark")
-    record = store.create_request(request, requester="U0BENCH", channel="C0BENCH",
-                                  approvals_needed=1, ttl=timedelta(minutes=30), sandbox=True)
+    request = OperationRequest(
+        operation="enos.ota-job.delete",
+        vendor="enos",
+        targets=("job-1",),
+        params={"org": "o1"},
+        reason="benchmark",
+    )
+    record = store.create_request(
+        request,
+        requester="U0BENCH",
+        channel="C0BENCH",
+        approvals_needed=1,
+        ttl=timedelta(minutes=30),
+        sandbox=True,
+    )
     started = time.perf_counter()
     for _ in range(events):
         store.log(record.id, AuditEventName.DENIED, actor="U0BENCH", detail={"reason": "bench"})
@@ -117,24 +134,54 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=5000)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp, SlackStandIn(users={"U0BENCH": "bench"}) as slack:
-        env = {**os.environ, "SLACK_BOT_TOKEN": "xoxb-benchmark", "SLACK_SIGNING_SECRET": SECRET,
-               "OPSGATE_SLACK_API_URL": slack.api_url, "OPSGATE_SANDBOX": "1",
-               "OPSGATE_DB": str(Path(tmp) / "bench.db"), "OPSGATE_LOG_LEVEL": "WARNING",
-               "OPSGATE_WORKERS": str(THREADS), "OPSGATE_CONFIG": str(Path(tmp) / "none.toml")}
+        env = {
+            **os.environ,
+            "SLACK_BOT_TOKEN": "xoxb-benchmark",
+            "SLACK_SIGNING_SECRET": SECRET,
+            "OPSGATE_SLACK_API_URL": slack.api_url,
+            "OPSGATE_SANDBOX": "1",
+            "OPSGATE_DB": str(Path(tmp) / "bench.db"),
+            "OPSGATE_LOG_LEVEL": "WARNING",
+            "OPSGATE_WORKERS": str(THREADS),
+            "OPSGATE_CONFIG": str(Path(tmp) / "none.toml"),
+        }
         env.pop("SLACK_APP_TOKEN", None)
         Path(env["OPSGATE_CONFIG"]).write_text("[policy]\nrequire_reason = true\n")
         response_url = slack.response_url("bench")
         warmup = max(50, args.requests // 20)
 
         def run_with(n: int) -> Callable[[str], list[float]]:
-            return lambda url: fire(url, requests=n, clients=args.clients, response_url=response_url)
+            return lambda url: fire(
+                url, requests=n, clients=args.clients, response_url=response_url
+            )
 
         results = {}
         for name, cmd in (
-            ("bare Bolt (ack only)", [sys.executable, "benchmarks/bare_bolt.py", "--port", "{port}",
-                                      "--threads", str(THREADS)]),
-            ("opsgate serve --http", [sys.executable, "-m", "bot.cli", "serve", "--http",
-                                      "--host", "127.0.0.1", "--port", "{port}"]),
+            (
+                "bare Bolt (ack only)",
+                [
+                    sys.executable,
+                    "benchmarks/bare_bolt.py",
+                    "--port",
+                    "{port}",
+                    "--threads",
+                    str(THREADS),
+                ],
+            ),
+            (
+                "opsgate serve --http",
+                [
+                    sys.executable,
+                    "-m",
+                    "bot.cli",
+                    "serve",
+                    "--http",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    "{port}",
+                ],
+            ),
         ):
             port = free_port()
             cmd = [part.format(port=port) for part in cmd]
@@ -152,18 +199,24 @@ def main() -> None:
 
 
 def print_table(results: dict[str, list[float]], rate: float, args: argparse.Namespace) -> None:
-    print(f"\n{args.requests} signed slash commands each, {args.clients} concurrent clients, "
-          f"waitress with {THREADS} threads, 127.0.0.1\n")
+    print(
+        f"\n{args.requests} signed slash commands each, {args.clients} concurrent clients, "
+        f"waitress with {THREADS} threads, 127.0.0.1\n"
+    )
     print(f"| {'server':<22} | {'p50 ack (ms)':>12} | {'p99 ack (ms)':>12} |")
     print(f"|{'-' * 24}|{'-' * 14}|{'-' * 14}|")
     for name, values in results.items():
-        print(f"| {name:<22} | {percentile(values, 50) * 1000:>12.2f} | "
-              f"{percentile(values, 99) * 1000:>12.2f} |")
+        print(
+            f"| {name:<22} | {percentile(values, 50) * 1000:>12.2f} | "
+            f"{percentile(values, 99) * 1000:>12.2f} |"
+        )
     bare, ops = results["bare Bolt (ack only)"], results["opsgate serve --http"]
     ratio = percentile(ops, 99) / percentile(bare, 99)
     print(f"\np99 ratio opsgate / bare Bolt: {ratio:.2f}x (target <= 1.5x)")
-    print(f"audit store append rate: {rate:,.0f} events/s over {args.events} events "
-          "(target >= 2,000/s)")
+    print(
+        f"audit store append rate: {rate:,.0f} events/s over {args.events} events "
+        "(target >= 2,000/s)"
+    )
 
 
 if __name__ == "__main__":

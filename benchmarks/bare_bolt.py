@@ -16,15 +16,23 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--threads", type=int, default=16)
     args = parser.parse_args()
-    app = App(signing_secret=os.environ["SLACK_SIGNING_SECRET"], token="xoxb-bare",
-              token_verification_enabled=False)
+    app = App(
+        signing_secret=os.environ["SLACK_SIGNING_SECRET"],
+        token="xoxb-bare",
+        token_verification_enabled=False,
+    )
 
     @app.command("/ops")
     def ops(ack: Ack) -> None:
         ack()
 
-    waitress.serve(SlackRequestHandler(app), host="127.0.0.1", port=args.port,
-                   threads=args.threads, _quiet=True)
+    waitress.serve(
+        SlackRequestHandler(app),
+        host="127.0.0.1",
+        port=args.port,
+        threads=args.threads,
+        _quiet=True,
+    )
 
 
 if __name__ == "__main__":

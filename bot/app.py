@@ -16,7 +16,7 @@ from slack_bolt.request import BoltRequest
 from slack_sdk import WebClient
 
 from adapters.clock import SYSTEM_CLOCK, Clock
-from adapters.registry import Adapters, build_adapters
+from adapters.registry import Adapters, VendorConfig, build_adapters
 from bot.directory import SlackDirectory
 from bot.lifecycle import RequestService, Services
 from bot.listeners import register_listeners
@@ -49,14 +49,20 @@ class OpsgateApp:
         """Recover requests a dead process left `executing`, then expire due ones periodically."""
         recovered = self.service.recover()
         if recovered:
-            log.warning("%d request(s) were executing when opsgate last stopped: now unknown", recovered)
-        thread = threading.Thread(target=self._sweep, args=(sweep_every,), daemon=True,
-                                  name="opsgate-expiry")
+            log.warning(
+                "%d request(s) were executing when opsgate last stopped: now unknown", recovered
+            )
+        thread = threading.Thread(
+            target=self._sweep, args=(sweep_every,), daemon=True, name="opsgate-expiry"
+        )
         thread.start()
 
     def _sweep(self, every: float) -> None:
         while not self._stop.wait(every):
-            self.runner.submit(self.service.expire_due)
+            self.runner.submit(self._expire)
+
+    def _expire(self) -> None:
+        self.service.expire_due()
 
     def close(self) -> None:
         """Stop the sweeper, finish running work, close the store."""
@@ -77,11 +83,14 @@ def build_app(
 ) -> OpsgateApp:
     """Build opsgate from settings; each keyword replaces one part (for tests and the console)."""
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-    secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
+    secret = (
+        settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
+    )
     client = client or WebClient(token=token, base_url=settings.slack_api_url)
     runner = Runner(workers=settings.workers)
     adapters = adapters or build_adapters(
-        _vendor_configs(settings), sandbox=settings.sandbox if sandbox is None else sandbox,
+        vendor_configs(settings),
+        sandbox=settings.sandbox if sandbox is None else sandbox,
         clock=clock,
     )
     services = Services(
@@ -97,22 +106,37 @@ def build_app(
         signing_secret=secret,
         request_verification_enabled=bool(secret),
         token_verification_enabled=False,  # `opsgate check` and `serve` call auth.test themselves
-        listener_executor=ThreadPoolExecutor(max_workers=ACK_THREADS, thread_name_prefix="opsgate-ack"),
+        listener_executor=ThreadPoolExecutor(
+            max_workers=ACK_THREADS, thread_name_prefix="opsgate-ack"
+        ),
     )
     service = RequestService(services)
     bolt.use(_ignore_slack_retries)
     register_listeners(bolt, ListenerContext(service=service, runner=runner))
     bolt.error(_log_unexpected)
-    return OpsgateApp(bolt=bolt, service=service, runner=runner, store=services.store,
-                      adapters=adapters, settings=settings)
+    return OpsgateApp(
+        bolt=bolt,
+        service=service,
+        runner=runner,
+        store=services.store,
+        adapters=adapters,
+        settings=settings,
+    )
 
 
-def _vendor_configs(settings: Settings) -> dict[str, object]:
-    return {"enos": settings.enos, "aliyun": settings.aliyun, "huawei": settings.huawei,
-            "servicepower": settings.servicepower}
+def vendor_configs(settings: Settings) -> dict[str, VendorConfig]:
+    """Each vendor's settings, keyed by vendor prefix (what `build_adapters` takes)."""
+    return {
+        "enos": settings.enos,
+        "aliyun": settings.aliyun,
+        "huawei": settings.huawei,
+        "servicepower": settings.servicepower,
+    }
 
 
-def _ignore_slack_retries(request: BoltRequest, response: BoltResponse, next: object) -> BoltResponse:  # noqa: A002
+def _ignore_slack_retries(
+    request: BoltRequest, response: BoltResponse, next: object
+) -> BoltResponse:
     """Slack re-sends a request it thinks went unanswered. We always ack in time, so a retry
     is a duplicate: answer it and do nothing (a second request card would be a second request)."""
     if request.headers.get("x-slack-retry-num"):

@@ -1,4 +1,4 @@
-"""`opsgate check`: settings and policy valid, Slack token accepted, each vendor's auth reachable."""
+"""`opsgate check`: settings and policy valid, Slack token accepted, each vendor's auth reached."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from slack_sdk.errors import SlackApiError
 
 from adapters.errors import AdapterError
 from adapters.registry import build_adapters
+from bot.app import vendor_configs
 from bot.policy import PolicyError, load_policy
 from bot.settings import Settings
 
@@ -19,7 +20,11 @@ def run_checks(settings: Settings, *, out: TextIO) -> int:
     for ok, name, detail in results:
         out.write(f"{'ok ' if ok else 'FAIL'}  {name}: {detail}\n")
     failed = sum(1 for ok, _, _ in results if not ok)
-    out.write(f"\n{len(results) - failed} passed, {failed} failed\n" if failed else "\nall checks passed\n")
+    out.write(
+        f"\n{len(results) - failed} passed, {failed} failed\n"
+        if failed
+        else "\nall checks passed\n"
+    )
     return 1 if failed else 0
 
 
@@ -34,8 +39,11 @@ def _policy(settings: Settings) -> tuple[bool, str, str]:
 def _slack(settings: Settings) -> tuple[bool, str, str]:
     if settings.slack_bot_token is None:
         return True, "slack", "no SLACK_BOT_TOKEN (only the console can run)"
-    client = WebClient(token=settings.slack_bot_token.get_secret_value(),
-                       base_url=settings.slack_api_url, timeout=10)
+    client = WebClient(
+        token=settings.slack_bot_token.get_secret_value(),
+        base_url=settings.slack_api_url,
+        timeout=10,
+    )
     try:
         identity = client.auth_test()
     except SlackApiError as exc:
@@ -46,11 +54,12 @@ def _slack(settings: Settings) -> tuple[bool, str, str]:
 
 
 def _vendors(settings: Settings) -> list[tuple[bool, str, str]]:
-    configs = {"enos": settings.enos, "aliyun": settings.aliyun, "huawei": settings.huawei,
-               "servicepower": settings.servicepower}
+    configs = vendor_configs(settings)
     adapters = build_adapters(configs, sandbox=settings.sandbox)
-    results = [(True, vendor, "not configured (its commands will say so)")
-               for vendor in sorted(adapters.unconfigured)]
+    results = [
+        (True, vendor, "not configured (its commands will say so)")
+        for vendor in sorted(adapters.unconfigured)
+    ]
     for vendor, adapter in sorted(adapters.by_vendor.items()):
         label = f"{vendor} (sandbox)" if adapters.is_sandboxed(vendor) else vendor
         try:

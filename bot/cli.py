@@ -15,13 +15,21 @@ from bot.settings import Settings, SettingsError, load_settings
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="opsgate", description="Approval-gated, audited destructive operations from Slack.")
+        prog="opsgate", description="Approval-gated, audited destructive operations from Slack."
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    serve = sub.add_parser("serve", help="run the bot (Socket Mode with SLACK_APP_TOKEN, else HTTP)")
-    serve.add_argument("--http", action="store_true", help="serve HTTP even if SLACK_APP_TOKEN is set")
+    serve = sub.add_parser(
+        "serve", help="run the bot (Socket Mode with SLACK_APP_TOKEN, else HTTP)"
+    )
+    serve.add_argument(
+        "--http", action="store_true", help="serve HTTP even if SLACK_APP_TOKEN is set"
+    )
     serve.add_argument("--port", type=int, default=3000, help="HTTP port (default 3000)")
-    serve.add_argument("--host", default="0.0.0.0",  # noqa: S104 - a server for Slack to reach
-                       help="HTTP listen address (default 0.0.0.0)")
+    serve.add_argument(
+        "--host",
+        default="0.0.0.0",  # noqa: S104 - a server for Slack to reach
+        help="HTTP listen address (default 0.0.0.0)",
+    )
     sub.add_parser("console", help="a local Slack stand-in in this terminal, vendors sandboxed")
     audit = sub.add_parser("audit", help="export or verify the audit log")
     audit_sub = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
@@ -30,7 +38,9 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--since", help="ISO date/time, or relative: 24h, 7d, 30m")
     audit_sub.add_parser("verify", help="check the hash chain; exit 1 naming the first bad event")
     manifest = sub.add_parser("manifest", help="print the Slack app manifest")
-    manifest.add_argument("--http", action="store_true", help="HTTP request URLs instead of Socket Mode")
+    manifest.add_argument(
+        "--http", action="store_true", help="HTTP request URLs instead of Socket Mode"
+    )
     manifest.add_argument("--url", help="public base URL of `opsgate serve --http`")
     sub.add_parser("check", help="validate settings and policy and reach each configured vendor")
     return parser
@@ -57,8 +67,9 @@ def _configure_logging(settings: Settings, *, console: bool) -> None:
     level = settings.log_level.upper()
     if console and "OPSGATE_LOG_LEVEL" not in os.environ:
         level = "WARNING"  # the console's output is the conversation, not the log
-    logging.basicConfig(level=level, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     # httpx logs every request at INFO; vendor calls are in the audit log already.
     logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLevelName(level)))
 
@@ -86,8 +97,10 @@ def _audit(args: argparse.Namespace, settings: Settings) -> int:
             if result.ok:
                 print(f"audit log intact: {result.checked} events verified")
                 return 0
-            print(f"audit log broken at event seq {result.first_bad_seq}: {result.problem}",
-                  file=sys.stderr)
+            print(
+                f"audit log broken at event seq {result.first_bad_seq}: {result.problem}",
+                file=sys.stderr,
+            )
             return 1
         try:
             since = parse_since(args.since, now=datetime.now(UTC)) if args.since else None
@@ -117,8 +130,13 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
     return run_checks(settings, out=sys.stdout)
 
 
-_COMMANDS = {"serve": _serve, "console": _console, "audit": _audit, "manifest": _manifest,
-             "check": _check}
+_COMMANDS = {
+    "serve": _serve,
+    "console": _console,
+    "audit": _audit,
+    "manifest": _manifest,
+    "check": _check,
+}
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -108,8 +108,11 @@ class Console:
             self._audit(rest.strip().upper() or None)
         elif word == "verify":
             result = self.session.app.store.verify()
-            self._print(f"audit log intact: {result.checked} events" if result.ok else
-                        f"audit log broken at seq {result.first_bad_seq}: {result.problem}")
+            self._print(
+                f"audit log intact: {result.checked} events"
+                if result.ok
+                else f"audit log broken at seq {result.first_bad_seq}: {result.problem}"
+            )
         elif word == "home":
             self._ack(self.session.open_home(user=user), user)
         else:
@@ -141,8 +144,10 @@ class Console:
             self._print("no audit events yet")
         for e in events:
             actor = f"@{USERS[e.actor]}" if e.actor in USERS else e.actor
-            self._print(f"#{e.seq:<4} {e.at}  {e.event.value:<10} {actor:<8} {e.request_id}  "
-                        f"{e.operation} {', '.join(e.targets[:3])}")
+            self._print(
+                f"#{e.seq:<4} {e.at}  {e.event.value:<10} {actor:<8} {e.request_id}  "
+                f"{e.operation} {', '.join(e.targets[:3])}"
+            )
 
     def _show(self, call: RecordedCall) -> None:
         """Print what the app sent to Slack, as the people in the channel would see it."""
@@ -185,8 +190,9 @@ def _heading(call: RecordedCall) -> str:
     return "── only visible to you ──"
 
 
-def run_console(settings: Settings, *, stdin: TextIO, stdout: TextIO,
-                db: Path | None = None) -> int:
+def run_console(
+    settings: Settings, *, stdin: TextIO, stdout: TextIO, db: Path | None = None
+) -> int:
     """Run the console until end of input. The database defaults to ./opsgate-console.db so
     sandbox requests never mix with a real audit log."""
     path = db or Path(os.environ.get("OPSGATE_CONSOLE_DB", "opsgate-console.db"))

@@ -32,15 +32,21 @@ from bot.slack_standin import SlackStandIn
 
 #: The people of the console's pretend workspace: user id -> name.
 USERS: Mapping[str, str] = {
-    "U0ALICE": "alice", "U0BOB": "bob", "U0CAROL": "carol", "U0DAVE": "dave",
+    "U0ALICE": "alice",
+    "U0BOB": "bob",
+    "U0CAROL": "carol",
+    "U0DAVE": "dave",
 }
 #: Who is in every user group the policy names (so group-based approvers work locally).
 GROUP_MEMBERS = ("U0BOB", "U0CAROL")
 CHANNEL = "C0OPS"
 CHANNEL_NAME = "ops"
 
-_ACTIONS = {"approve": cards.APPROVE_ACTION, "reject": cards.REJECT_ACTION,
-            "withdraw": cards.WITHDRAW_ACTION}
+_ACTIONS = {
+    "approve": cards.APPROVE_ACTION,
+    "reject": cards.REJECT_ACTION,
+    "withdraw": cards.WITHDRAW_ACTION,
+}
 
 
 @dataclass(frozen=True)
@@ -59,12 +65,14 @@ class ConsoleSession:
         groups = {g: list(GROUP_MEMBERS) for g in _groups_named(policy_ids(policy))}
         self.standin = SlackStandIn(users=USERS, groups=groups).start()
         self._secret = secrets.token_hex(16)
-        local = settings.model_copy(update={
-            "slack_bot_token": SecretStr("xoxb-opsgate-console"),
-            "slack_signing_secret": SecretStr(self._secret),
-            "slack_api_url": self.standin.api_url,
-            "db": db,
-        })
+        local = settings.model_copy(
+            update={
+                "slack_bot_token": SecretStr("xoxb-opsgate-console"),
+                "slack_signing_secret": SecretStr(self._secret),
+                "slack_api_url": self.standin.api_url,
+                "db": db,
+            }
+        )
         self.app: OpsgateApp = build_app(local, clock=clock, policy=policy, sandbox=True)
         self.app.start_background()
         self._sequence = 0
@@ -82,8 +90,9 @@ class ConsoleSession:
 
     def slash(self, text: str, *, user: str, channel: str = CHANNEL) -> AckReply:
         """Send `/ops <text>` as `user`."""
-        body = slash_command_body(text=text, user_id=user, channel_id=channel,
-                                  response_url=self._response_url(user))
+        body = slash_command_body(
+            text=text, user_id=user, channel_id=channel, response_url=self._response_url(user)
+        )
         return self._dispatch(body, "application/x-www-form-urlencoded")
 
     def click(self, action: str, request_id: str, *, user: str) -> AckReply:
@@ -91,9 +100,14 @@ class ConsoleSession:
         record = self.app.store.get(request_id)
         channel = record.channel if record else CHANNEL
         ts = (record.message_ts if record else None) or "0000000000.000000"
-        body = block_action_body(action_id=_ACTIONS[action], value=request_id, user_id=user,
-                                 channel_id=channel, message_ts=ts,
-                                 response_url=self._response_url(user))
+        body = block_action_body(
+            action_id=_ACTIONS[action],
+            value=request_id,
+            user_id=user,
+            channel_id=channel,
+            message_ts=ts,
+            response_url=self._response_url(user),
+        )
         return self._dispatch(body, "application/x-www-form-urlencoded")
 
     def open_home(self, *, user: str) -> AckReply:
@@ -110,7 +124,7 @@ class ConsoleSession:
 
     def _dispatch(self, body: str, content_type: str) -> AckReply:
         headers = signed_headers(body, signing_secret=self._secret, content_type=content_type)
-        response = self.app.bolt.dispatch(BoltRequest(body=body, headers=headers))
+        response = self.app.bolt.dispatch(BoltRequest(body=body, headers=dict(headers)))
         message = None
         if response.body:
             try:

@@ -20,7 +20,9 @@ class SlackDirectory:
     short enough that removing someone from a group takes effect within minutes.
     """
 
-    def __init__(self, client: WebClient, *, ttl: float = 120.0, clock: Clock = SYSTEM_CLOCK) -> None:
+    def __init__(
+        self, client: WebClient, *, ttl: float = 120.0, clock: Clock = SYSTEM_CLOCK
+    ) -> None:
         self._client = client
         self._ttl = ttl
         self._clock = clock
@@ -40,7 +42,8 @@ class SlackDirectory:
             # Failing closed: an unknown group grants nothing. Not cached, so it heals quickly.
             log.warning("usergroups.users.list %s failed: %s", group_id, exc.response.get("error"))
             return frozenset()
-        members = frozenset(str(u) for u in response.get("users", []))
+        users: list[str] = response.get("users") or []
+        members = frozenset(str(u) for u in users)
         with self._lock:
             self._cache[group_id] = (now, members)
         return members

@@ -32,7 +32,9 @@ _FINAL = {
 class ProgressThrottle:
     """Passes bulk progress on at most once per `interval` seconds (plus the final tick)."""
 
-    def __init__(self, show: Callable[[Progress], None], *, clock: Clock, interval: float = 1.0) -> None:
+    def __init__(
+        self, show: Callable[[Progress], None], *, clock: Clock, interval: float = 1.0
+    ) -> None:
         self._show = show
         self._clock = clock
         self._interval = interval
@@ -50,7 +52,11 @@ class ProgressThrottle:
 
 
 def run_vendor_call(
-    record: RequestRecord, *, adapters: Adapters, store: Store, clock: Clock,
+    record: RequestRecord,
+    *,
+    adapters: Adapters,
+    store: Store,
+    clock: Clock,
     show_progress: Callable[[RequestRecord, Progress], None],
 ) -> RequestRecord:
     """Execute an `executing` request and move it to its final state. Never raises.
@@ -61,8 +67,12 @@ def run_vendor_call(
     throttle = ProgressThrottle(lambda p: show_progress(record, p), clock=clock)
     state, outcome = _call(record, adapters, throttle)
     final = store.transition(
-        record.id, to=state, event=_FINAL[state], actor="system",
-        detail=_audit_detail(outcome), outcome=outcome,
+        record.id,
+        to=state,
+        event=_FINAL[state],
+        actor="system",
+        detail=_audit_detail(outcome),
+        outcome=outcome,
         from_states=frozenset({RequestState.EXECUTING}),
     )
     return final or store.get(record.id) or record
@@ -94,8 +104,17 @@ def _call(
 
 def _audit_detail(outcome: dict[str, Any]) -> dict[str, Any]:
     """The audit log keeps the vendor's ids and codes, not the whole (possibly huge) outcome."""
-    keys = ("summary", "vendor_request_ids", "already_gone", "total", "error", "code",
-            "message", "vendor_request_id", "http_status")
+    keys = (
+        "summary",
+        "vendor_request_ids",
+        "already_gone",
+        "total",
+        "error",
+        "code",
+        "message",
+        "vendor_request_id",
+        "http_status",
+    )
     detail = {k: outcome[k] for k in keys if k in outcome}
     failures = outcome.get("failures") or []
     if failures:

@@ -76,8 +76,16 @@ class RequestService:
         if request.dry_run:
             calls = adapter.describe(request)
             sandbox = self.s.adapters.is_sandboxed(request.vendor)
-            self._answer(origin, cards.dry_run_message(
-                request, preview=preview, calls=calls, sandbox=sandbox, command_text=command_text))
+            self._answer(
+                origin,
+                cards.dry_run_message(
+                    request,
+                    preview=preview,
+                    calls=calls,
+                    sandbox=sandbox,
+                    command_text=command_text,
+                ),
+            )
             return
         self._open(request, origin, preview)
 
@@ -91,22 +99,34 @@ class RequestService:
     def _open(self, request: OperationRequest, origin: Origin, preview: dict[str, Any]) -> None:
         rules = self.s.policy.for_operation(request.operation)
         record = self.s.store.create_request(
-            request, requester=origin.user, channel=origin.channel,
-            approvals_needed=rules.approvals, ttl=rules.ttl,
-            sandbox=self.s.adapters.is_sandboxed(request.vendor), preview=preview,
+            request,
+            requester=origin.user,
+            channel=origin.channel,
+            approvals_needed=rules.approvals,
+            ttl=rules.ttl,
+            sandbox=self.s.adapters.is_sandboxed(request.vendor),
+            preview=preview,
         )
         try:
             ts = self.s.slack.post(origin.channel, self._card(record))
         except SlackPostError as exc:
-            self._answer(origin, cards.refusal_message(
-                f"Request {record.id} is recorded, but Slack would not post its approval card "
-                f"here ({exc.error}). Invite the bot to this channel (/invite @opsgate) and "
-                "request again; this one will expire unapproved."))
+            self._answer(
+                origin,
+                cards.refusal_message(
+                    f"Request {record.id} is recorded, but Slack would not post its approval card "
+                    f"here ({exc.error}). Invite the bot to this channel (/invite @opsgate) and "
+                    "request again; this one will expire unapproved."
+                ),
+            )
             return
         self.s.store.set_message(record.id, channel=origin.channel, ts=ts)
-        self._answer(origin, cards.notice_message(
-            f"Request {record.id} is posted and waiting for approval. "
-            f"Follow it on the card, or with /ops status {record.id}."))
+        self._answer(
+            origin,
+            cards.notice_message(
+                f"Request {record.id} is posted and waiting for approval. "
+                f"Follow it on the card, or with /ops status {record.id}."
+            ),
+        )
 
     # -- clicks ---------------------------------------------------------------------------------
     def approve(self, request_id: str, origin: Origin) -> None:
@@ -115,7 +135,8 @@ class RequestService:
         if record is None:
             return
         decision = self.s.policy.check_approval(
-            record, user=origin.user, channel=origin.channel, directory=self.s.directory)
+            record, user=origin.user, channel=origin.channel, directory=self.s.directory
+        )
         if not self._allowed(record, origin, decision, "approve"):
             return
         result = self.s.store.approve(record.id, approver=origin.user)
@@ -125,8 +146,11 @@ class RequestService:
             self._execute(after)
         elif result.status is ApprovalStatus.RECORDED:
             self.refresh_card(after)
-            self._tell(origin, f"Approval recorded for {record.id} "
-                       f"({len(after.approvers)} of {after.approvals_needed}).")
+            self._tell(
+                origin,
+                f"Approval recorded for {record.id} "
+                f"({len(after.approvers)} of {after.approvals_needed}).",
+            )
         else:
             if result.status is ApprovalStatus.EXPIRED:
                 self.refresh_card(after)
@@ -138,7 +162,8 @@ class RequestService:
         if record is None:
             return
         decision = self.s.policy.check_rejection(
-            record, user=origin.user, channel=origin.channel, directory=self.s.directory)
+            record, user=origin.user, channel=origin.channel, directory=self.s.directory
+        )
         if self._allowed(record, origin, decision, "reject"):
             self._decide(record, origin, RequestState.REJECTED, AuditEventName.REJECTED)
 
@@ -151,11 +176,17 @@ class RequestService:
         if self._allowed(record, origin, decision, "withdraw"):
             self._decide(record, origin, RequestState.WITHDRAWN, AuditEventName.WITHDRAWN)
 
-    def _decide(self, record: RequestRecord, origin: Origin, to: RequestState,
-                event: AuditEventName) -> None:
-        after = self.s.store.transition(record.id, to=to, event=event, actor=origin.user,
-                                        detail={"channel": origin.channel},
-                                        outcome={"by": origin.user})
+    def _decide(
+        self, record: RequestRecord, origin: Origin, to: RequestState, event: AuditEventName
+    ) -> None:
+        after = self.s.store.transition(
+            record.id,
+            to=to,
+            event=event,
+            actor=origin.user,
+            detail={"channel": origin.channel},
+            outcome={"by": origin.user},
+        )
         if after is None:  # someone else decided first
             current = self.s.store.get(record.id) or record
             self._refuse_state(current, origin, event.value, current.state.value)
@@ -176,25 +207,42 @@ class RequestService:
             return None
         return record
 
-    def _allowed(self, record: RequestRecord, origin: Origin, decision: Decision, action: str) -> bool:
+    def _allowed(
+        self, record: RequestRecord, origin: Origin, decision: Decision, action: str
+    ) -> bool:
         if decision.allowed:
             return True
-        self.s.store.log(record.id, AuditEventName.DENIED, actor=origin.user,
-                         detail={"action": action, "reason": decision.reason, "channel": origin.channel})
+        self.s.store.log(
+            record.id,
+            AuditEventName.DENIED,
+            actor=origin.user,
+            detail={"action": action, "reason": decision.reason, "channel": origin.channel},
+        )
         self._tell(origin, decision.reason)
         return False
 
     def _refuse_state(self, record: RequestRecord, origin: Origin, action: str, why: str) -> None:
-        reason = _STATE_REFUSALS.get(why, "Request {id} is {state}; there is nothing left to {action}.")
+        reason = _STATE_REFUSALS.get(
+            why, "Request {id} is {state}; there is nothing left to {action}."
+        )
         text = reason.format(id=record.id, state=record.state.value, action=action)
-        self.s.store.log(record.id, AuditEventName.DENIED, actor=origin.user,
-                         detail={"action": action, "reason": text, "channel": origin.channel})
+        self.s.store.log(
+            record.id,
+            AuditEventName.DENIED,
+            actor=origin.user,
+            detail={"action": action, "reason": text, "channel": origin.channel},
+        )
         self._tell(origin, text)
 
     # -- execution ------------------------------------------------------------------------------
     def _execute(self, record: RequestRecord) -> None:
-        final = run_vendor_call(record, adapters=self.s.adapters, store=self.s.store,
-                                clock=self.s.clock, show_progress=self._show_progress)
+        final = run_vendor_call(
+            record,
+            adapters=self.s.adapters,
+            store=self.s.store,
+            clock=self.s.clock,
+            show_progress=self._show_progress,
+        )
         self.refresh_card(final)
         self._notify_requester(final)
 
@@ -231,8 +279,12 @@ class RequestService:
         self.s.slack.update(record.channel, record.message_ts, self._card(record, progress))
 
     def _card(self, record: RequestRecord, progress: Progress | None = None) -> cards.Message:
-        return cards.request_card(record, approvers_text=self.s.policy.approvers_text(record.operation),
-                                  progress=progress, now=self._now())
+        return cards.request_card(
+            record,
+            approvers_text=self.s.policy.approvers_text(record.operation),
+            progress=progress,
+            now=self._now(),
+        )
 
     def _answer(self, origin: Origin, message: cards.Message) -> None:
         if origin.response_url:
@@ -248,8 +300,10 @@ class RequestService:
 
 
 _STATE_REFUSALS = {
-    "executing": "Request {id} is already executing; it runs once, so your {action} was not needed.",
-    "expired": "Request {id} has expired; nothing was done. Request it again if it is still needed.",
+    "executing": "Request {id} is already executing; it runs once, so your {action} was not "
+    "needed.",
+    "expired": "Request {id} has expired; nothing was done. Request it again if it is still "
+    "needed.",
     "duplicate": "You have already approved {id}; it needs approvals from other people too.",
     "not_found": "There is no request {id}.",
 }

@@ -81,8 +81,11 @@ class RequestRecord(BaseModel):
     def as_operation(self) -> OperationRequest:
         """The `OperationRequest` this record stores, for the adapter."""
         return OperationRequest(
-            operation=self.operation, vendor=self.vendor, targets=self.targets,
-            params=self.params, reason=self.reason,
+            operation=self.operation,
+            vendor=self.vendor,
+            targets=self.targets,
+            params=self.params,
+            reason=self.reason,
         )
 
 

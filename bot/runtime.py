@@ -44,8 +44,10 @@ def serve(settings: Settings, *, http: bool, host: str, port: int) -> int:
 
 def _missing_credentials(settings: Settings, *, socket_mode: bool) -> str | None:
     if settings.slack_bot_token is None:
-        return ("SLACK_BOT_TOKEN is not set. Create the Slack app from manifest.yml (see the "
-                "README), or try `opsgate console` for a local session with no credentials.")
+        return (
+            "SLACK_BOT_TOKEN is not set. Create the Slack app from manifest.yml (see the "
+            "README), or try `opsgate console` for a local session with no credentials."
+        )
     if not socket_mode and settings.slack_signing_secret is None:
         return "SLACK_SIGNING_SECRET is not set; HTTP mode needs it to verify Slack's requests."
     return None
@@ -55,7 +57,9 @@ def _slack_accepts_token(opsgate: OpsgateApp) -> bool:
     try:
         identity = opsgate.bolt.client.auth_test()
     except SlackApiError as exc:
-        print(f"opsgate: Slack refused SLACK_BOT_TOKEN: {exc.response.get('error')}", file=sys.stderr)
+        print(
+            f"opsgate: Slack refused SLACK_BOT_TOKEN: {exc.response.get('error')}", file=sys.stderr
+        )
         return False
     log.info("connected to Slack workspace %s as %s", identity.get("team"), identity.get("user"))
     return True

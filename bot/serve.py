@@ -41,18 +41,21 @@ def _health(opsgate: OpsgateApp, start_response: StartResponse) -> Iterable[byte
     ok = opsgate.store.healthy()
     body = json.dumps({"ok": ok, "sandboxed": sorted(opsgate.adapters.simulators)}).encode()
     status = "200 OK" if ok else "503 Service Unavailable"
-    start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+    start_response(
+        status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+    )
     return [body]
 
 
 def serve_http(opsgate: OpsgateApp, *, host: str, port: int, threads: int = 16) -> None:
     """Serve over HTTP until interrupted."""
     log.info("opsgate listening on http://%s:%d%s", host, port, EVENTS_PATH)
-    waitress.serve(wsgi_app(opsgate), host=host, port=port, threads=threads, ident="opsgate",
-                   _quiet=True)
+    waitress.serve(
+        wsgi_app(opsgate), host=host, port=port, threads=threads, ident="opsgate", _quiet=True
+    )
 
 
 def serve_socket_mode(opsgate: OpsgateApp, *, app_token: str) -> None:
     """Connect to Slack over Socket Mode until interrupted (no public URL needed)."""
     log.info("opsgate connecting to Slack in Socket Mode")
-    SocketModeHandler(opsgate.bolt, app_token).start()
+    SocketModeHandler(opsgate.bolt, app_token).start()  # type: ignore[no-untyped-call]

@@ -67,7 +67,9 @@ class SlackOut:
 
     def update(self, channel: str, ts: str, message: Message) -> None:
         try:
-            self._client.chat_update(channel=channel, ts=ts, text=message.text, blocks=message.blocks)
+            self._client.chat_update(
+                channel=channel, ts=ts, text=message.text, blocks=message.blocks
+            )
         except SlackApiError as exc:
             # The card is a view of the store; a failed update loses no state. Log and go on.
             log.warning("chat.update failed for %s/%s: %s", channel, ts, exc.response.get("error"))
@@ -82,7 +84,9 @@ class SlackOut:
 
     def respond(self, response_url: str, message: Message) -> None:
         response = WebhookClient(response_url).send(
-            text=message.text, blocks=message.blocks, response_type="ephemeral",
+            text=message.text,
+            blocks=message.blocks,
+            response_type="ephemeral",
             replace_original=False,
         )
         if response.status_code >= 300:

@@ -28,8 +28,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Final
 
-from sqlite_utils import Database  # noqa: TID251 - this is the one module that talks to SQLite
-from sqlite_utils.migrations import Migrations  # noqa: TID251
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
 
 from adapters.clock import SYSTEM_CLOCK, Clock
 from bot.audit_chain import ChainHead, VerifyResult, chain_hash, verify_chain

@@ -74,7 +74,9 @@ class Simulator:
 
     vendor = "sim"
 
-    def __init__(self, *, clock: Clock = SYSTEM_CLOCK, rate_window: SlidingWindow | None = None) -> None:
+    def __init__(
+        self, *, clock: Clock = SYSTEM_CLOCK, rate_window: SlidingWindow | None = None
+    ) -> None:
         self.clock = clock
         self.calls: list[httpx.Request] = []
         self.throttled_count = 0
@@ -101,8 +103,13 @@ class Simulator:
 
     # -- faults ---------------------------------------------------------------------------------
     def inject(
-        self, fault: Fault | str, *, times: int = 1, path_contains: str = "",
-        seconds: float = 0.0, apply: bool = False,
+        self,
+        fault: Fault | str,
+        *,
+        times: int = 1,
+        path_contains: str = "",
+        seconds: float = 0.0,
+        apply: bool = False,
     ) -> None:
         """Make the next `times` calls whose URL contains `path_contains` fail with `fault`."""
         with self._lock:
@@ -189,8 +196,10 @@ def _handler_for(handle: Callable[[httpx.Request], httpx.Response]) -> type[Base
             body = self.rfile.read(length) if length else b""
             host, port = cast("tuple[str, int]", self.server.server_address)[:2]
             request = httpx.Request(
-                self.command, f"http://{host}:{port}{self.path}",
-                headers=list(self.headers.items()), content=body,
+                self.command,
+                f"http://{host}:{port}{self.path}",
+                headers=list(self.headers.items()),
+                content=body,
             )
             try:
                 response = handle(request)
@@ -206,9 +215,9 @@ def _handler_for(handle: Callable[[httpx.Request], httpx.Response]) -> type[Base
             self.end_headers()
             self.wfile.write(payload)
 
-        do_GET = do_POST = do_PUT = do_DELETE = _serve
+        do_GET = do_POST = do_PUT = do_DELETE = _serve  # noqa: N815 (http.server's names)
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: object) -> None:
             pass  # quiet: tests and the console read recorded calls, not stderr
 
     return Handler

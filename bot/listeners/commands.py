@@ -30,8 +30,11 @@ def register(app: App, ctx: ListenerContext) -> None:
         except UsageError as error:
             ack(**_ack_args(cards.usage_message(error.message, error.usage)))
             return
-        origin = Origin(user=command["user_id"], channel=command["channel_id"],
-                        response_url=command.get("response_url"))
+        origin = Origin(
+            user=command["user_id"],
+            channel=command["channel_id"],
+            response_url=command.get("response_url"),
+        )
         if isinstance(parsed, OperationRequest):
             verb = "Dry run: previewing" if parsed.dry_run else "Checking policy and previewing"
             ack(**_ack_args(cards.notice_message(f"{verb} {parsed.operation} …")))
@@ -41,8 +44,9 @@ def register(app: App, ctx: ListenerContext) -> None:
         ctx.runner.submit(lambda: _run(parsed, origin, text, ctx, respond))
 
 
-def _run(parsed: ParsedCommand, origin: Origin, text: str, ctx: ListenerContext,
-         respond: Respond) -> None:
+def _run(
+    parsed: ParsedCommand, origin: Origin, text: str, ctx: ListenerContext, respond: Respond
+) -> None:
     service, store = ctx.service, ctx.service.s.store
     if isinstance(parsed, OperationRequest):
         service.submit(parsed, origin, command_text=text)
@@ -51,8 +55,9 @@ def _run(parsed: ParsedCommand, origin: Origin, text: str, ctx: ListenerContext,
         entries = ctx.help_entries(user=origin.user, channel=origin.channel, vendor=parsed.vendor)
         message = cards.help_message(entries, vendor=parsed.vendor)
     elif isinstance(parsed, HistoryCommand):
-        records = store.history(requester=origin.user if parsed.mine else None,
-                                vendor=parsed.vendor, limit=parsed.limit)
+        records = store.history(
+            requester=origin.user if parsed.mine else None, vendor=parsed.vendor, limit=parsed.limit
+        )
         message = cards.history_message(records)
     else:
         message = _status(parsed, ctx)
@@ -65,8 +70,9 @@ def _status(command: StatusCommand, ctx: ListenerContext) -> cards.Message:
     if record is None:
         return cards.refusal_message(f"There is no request {command.request_id}.")
     events = list(s.store.events(request_id=record.id))
-    return cards.status_message(record, events,
-                                approvers_text=s.policy.approvers_text(record.operation))
+    return cards.status_message(
+        record, events, approvers_text=s.policy.approvers_text(record.operation)
+    )
 
 
 def _ack_args(message: cards.Message) -> dict[str, Any]:

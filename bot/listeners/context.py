@@ -17,13 +17,16 @@ class ListenerContext:
     service: RequestService
     runner: Runner
 
-    def help_entries(self, *, user: str, channel: str, vendor: str | None = None) -> list[cards.HelpEntry]:
+    def help_entries(
+        self, *, user: str, channel: str, vendor: str | None = None
+    ) -> list[cards.HelpEntry]:
         """The operations this user may request in this channel (optionally of one vendor)."""
         s = self.service.s
         allowed = set(s.policy.operations_for(user=user, channel=channel, directory=s.directory))
         return [
-            cards.HelpEntry(operation=spec.id, summary=spec.summary, usage=spec.usage,
-                            example=spec.example)
+            cards.HelpEntry(
+                operation=spec.id, summary=spec.summary, usage=spec.usage, example=spec.example
+            )
             for spec in OPERATIONS
             if spec.id in allowed and (vendor is None or spec.vendor == vendor)
         ]

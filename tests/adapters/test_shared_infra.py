@@ -170,3 +170,16 @@ def test_vendor_call_masks_secret_headers_and_params() -> None:
     )
     assert "secret-token" not in call.model_dump_json() and "abc" not in call.url
     assert "Keep=1" in call.url and call.body == "{}"
+
+
+def test_limiter_recovers_the_full_rate_after_quiet_windows() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(calls=10, period=1.0, clock=clock, recover_after=5)
+    limiter.slow_down(pause=1.0)
+    assert limiter.limit == 7
+    clock.advance(1.0 + 4.9)
+    limiter.acquire()
+    assert limiter.limit == 7  # not quiet long enough yet
+    clock.advance(0.2)
+    limiter.acquire()
+    assert limiter.limit == 10

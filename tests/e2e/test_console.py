@@ -38,8 +38,11 @@ def test_scripted_request_approval_and_audit(tmp_path: Path) -> None:
     assert "[Approve] [Reject] [Withdraw]" in output
     assert "so you cannot approve it" in output  # alice may not approve her own request
     assert "Succeeded" in output
-    trail = [line.split()[2] for line in output.splitlines() if line.startswith("#")
-             and request_id in line]
+    trail = [
+        line.split()[2]
+        for line in output.splitlines()
+        if line.startswith("#") and request_id in line
+    ]
     assert trail == ["requested", "denied", "approved", "executing", "succeeded"]
     assert "audit log intact: 5 events" in output
 
@@ -59,8 +62,12 @@ def test_console_command_reads_piped_stdin(tmp_path: Path) -> None:
     """The installed `opsgate console` reads a script from standard input."""
     (tmp_path / "opsgate.toml").write_text("")
     result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "console"], input="/ops help\nquit\n", text=True,
-        capture_output=True, timeout=60, cwd=tmp_path,
+        [sys.executable, "-m", "bot.cli", "console"],
+        input="/ops help\nquit\n",
+        text=True,
+        capture_output=True,
+        timeout=60,
+        cwd=tmp_path,
         env={"OPSGATE_CONFIG": str(tmp_path / "opsgate.toml"), "PATH": "/usr/bin:/bin"},
     )
     assert result.returncode == 0, result.stderr

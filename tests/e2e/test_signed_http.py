@@ -37,8 +37,10 @@ def test_request_card_approve_execute_update_audit(tmp_path: Path) -> None:
         assert updates and "succeeded" in str(blocks_of(updates[-1])).lower()
         assert served.slack.message(CHANNEL, str(record.message_ts)) is not None
         assert [e.event for e in served.opsgate.store.events(request_id=request_id)] == [
-            AuditEventName.REQUESTED, AuditEventName.APPROVED,
-            AuditEventName.EXECUTING, AuditEventName.SUCCEEDED,
+            AuditEventName.REQUESTED,
+            AuditEventName.APPROVED,
+            AuditEventName.EXECUTING,
+            AuditEventName.SUCCEEDED,
         ]
         assert served.opsgate.store.verify().ok
 
@@ -72,7 +74,6 @@ def test_healthz(tmp_path: Path) -> None:
 def test_the_ack_does_not_wait_for_the_vendor(tmp_path: Path) -> None:
     """The preview blocks until released; the ack must come back first."""
     import threading
-
 
     with served_opsgate(tmp_path) as served:
         release = threading.Event()

@@ -58,7 +58,9 @@ CHILD = textwrap.dedent("""
         directory=Nobody(), clock=SYSTEM_CLOCK))
     while not go.exists():
         time.sleep(0.005)
-    threads = [threading.Thread(target=service.approve, args=(rid, Origin(user=f"U0{name}{i}", channel="C0OPS")))
+    def click(rid, user):
+        service.approve(rid, Origin(user=user, channel="C0OPS"))
+    threads = [threading.Thread(target=click, args=(rid, f"U0{name}{i}"))
                for rid in request_ids for i in range(4)]
     for t in threads: t.start()
     for t in threads: t.join()
@@ -72,10 +74,20 @@ def test_two_processes_never_execute_a_request_twice(tmp_path: Path) -> None:
     store = Store.open(db)
     ids = []
     for job in JOBS:
-        request = OperationRequest(operation="servicepower.job.cancel", vendor="servicepower",
-                                   targets=(job,), reason="two processes")
-        record = store.create_request(request, requester="U0ALICE", channel="C0OPS",
-                                      approvals_needed=1, ttl=timedelta(minutes=30), sandbox=True)
+        request = OperationRequest(
+            operation="servicepower.job.cancel",
+            vendor="servicepower",
+            targets=(job,),
+            reason="two processes",
+        )
+        record = store.create_request(
+            request,
+            requester="U0ALICE",
+            channel="C0OPS",
+            approvals_needed=1,
+            ttl=timedelta(minutes=30),
+            sandbox=True,
+        )
         store.set_message(record.id, channel="C0OPS", ts="1.0")
         ids.append(record.id)
     store.close()
@@ -84,9 +96,15 @@ def test_two_processes_never_execute_a_request_twice(tmp_path: Path) -> None:
     go = tmp_path / "go"
     _, simulator = servicepower.sandboxed()
     with simulator.serve() as base_url:
-        children = [subprocess.Popen([sys.executable, str(script), str(db), base_url, str(go), name, *ids],
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-                    for name in ("A", "B")]
+        children = [
+            subprocess.Popen(
+                [sys.executable, str(script), str(db), base_url, str(go), name, *ids],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for name in ("A", "B")
+        ]
         time.sleep(0.5)  # let both processes get to the starting line
         go.touch()
         outputs = [child.communicate(timeout=60) for child in children]

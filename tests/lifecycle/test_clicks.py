@@ -24,8 +24,10 @@ def test_approval_by_a_teammate_executes_once_and_updates_the_card(world: World)
     assert record.approvers == (BOB,)
     assert deletes(world, PKG) == 1
     assert events(world, rid) == [
-        (AuditEventName.REQUESTED, ALICE), (AuditEventName.APPROVED, BOB),
-        (AuditEventName.EXECUTING, BOB), (AuditEventName.SUCCEEDED, "system"),
+        (AuditEventName.REQUESTED, ALICE),
+        (AuditEventName.APPROVED, BOB),
+        (AuditEventName.EXECUTING, BOB),
+        (AuditEventName.SUCCEEDED, "system"),
     ]
     final_card = world.slack.of("update")[-1].message
     assert "succeeded" in (final_card.text + str(final_card.blocks)).lower()
@@ -87,7 +89,10 @@ def test_already_decided_request_refuses_further_clicks(world: World) -> None:
 
     assert world.store.get(rid).state is RequestState.REJECTED  # type: ignore[union-attr]
     assert deletes(world, PKG) == 0
-    assert events(world, rid)[-2:] == [(AuditEventName.REJECTED, BOB), (AuditEventName.DENIED, CAROL)]
+    assert events(world, rid)[-2:] == [
+        (AuditEventName.REJECTED, BOB),
+        (AuditEventName.DENIED, CAROL),
+    ]
     assert "rejected" in world.slack.last_text_to(CAROL)
 
 
@@ -108,8 +113,10 @@ def test_only_the_requester_may_withdraw(world: World) -> None:
 
 
 def test_two_distinct_approvals_when_the_policy_asks_for_two(world_factory) -> None:  # type: ignore[no-untyped-def]
-    world = world_factory('[policy]\napprovers = ["*"]\nchannels = ["C0OPS"]\n'
-                          '[policy.operations."huawei.package.delete"]\napprovals = 2\n')
+    world = world_factory(
+        '[policy]\napprovers = ["*"]\nchannels = ["C0OPS"]\n'
+        '[policy.operations."huawei.package.delete"]\napprovals = 2\n'
+    )
     rid = open_request(world)
     world.service.approve(rid, world.origin(BOB))
     assert world.store.get(rid).state is RequestState.PENDING

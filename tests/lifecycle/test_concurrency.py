@@ -35,8 +35,10 @@ def test_twenty_simultaneous_approvals_call_the_vendor_once(world: World) -> Non
 
 def test_the_same_person_clicking_twenty_times_calls_once(world: World) -> None:
     rid = open_request(world)
-    threads = [threading.Thread(target=world.service.approve, args=(rid, world.origin(BOB)))
-               for _ in range(20)]
+    threads = [
+        threading.Thread(target=world.service.approve, args=(rid, world.origin(BOB)))
+        for _ in range(20)
+    ]
     for t in threads:
         t.start()
     for t in threads:

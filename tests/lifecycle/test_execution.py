@@ -16,9 +16,13 @@ def card_text(world: World) -> str:
 
 
 def test_vendor_refusal_fails_with_the_vendor_code_on_the_card(world: World) -> None:
-    request = OperationRequest(operation="huawei.device.delete", vendor="huawei",
-                               targets=("stranger-dev-0001",), reason="x",
-                               params={"cascade": True, "app": "stranger-app"})
+    request = OperationRequest(
+        operation="huawei.device.delete",
+        vendor="huawei",
+        targets=("stranger-dev-0001",),
+        reason="x",
+        params={"cascade": True, "app": "stranger-app"},
+    )
     rid = open_request(world, request)
     world.service.approve(rid, world.origin(BOB))
 
@@ -78,7 +82,10 @@ def test_an_unexpected_error_in_the_call_is_unknown_not_failed(world: World) -> 
 
 def test_outcome_unknown_from_adapter_is_recorded(world: World) -> None:
     world.adapters.by_vendor["huawei"] = ExplodingAdapter(  # type: ignore[assignment]
-        OutcomeUnknown("huawei did not answer in 10 s; the request's state is unknown", vendor="huawei"))
+        OutcomeUnknown(
+            "huawei did not answer in 10 s; the request's state is unknown", vendor="huawei"
+        )
+    )
     rid = open_request(world)
     world.service.approve(rid, world.origin(BOB))
     assert world.store.get(rid).state is RequestState.UNKNOWN  # type: ignore[union-attr]
@@ -98,8 +105,13 @@ def test_restart_marks_executing_requests_unknown(world: World) -> None:
 def test_bulk_cancel_shows_progress_and_a_summary(world: World) -> None:
     sim = world.sim("aliyun")
     devices = tuple(f"bulk-dev-{i:04d}" for i in range(1000))
-    request = OperationRequest(operation="aliyun.ota-task.cancel", vendor="aliyun", targets=devices,
-                               reason="rollback", params=_aliyun_params(sim))
+    request = OperationRequest(
+        operation="aliyun.ota-task.cancel",
+        vendor="aliyun",
+        targets=devices,
+        reason="rollback",
+        params=_aliyun_params(sim),
+    )
     rid = open_request(world, request)
     world.service.approve(rid, world.origin(BOB))
 
@@ -107,7 +119,9 @@ def test_bulk_cancel_shows_progress_and_a_summary(world: World) -> None:
     assert record is not None and record.state is RequestState.SUCCEEDED, record.outcome
     outcome = Outcome.model_validate(record.outcome)
     assert outcome.total == 1000 and len(outcome.vendor_request_ids) == 5
-    progress_cards = [u for u in world.slack.of("update") if "executing" in str(u.message.blocks).lower()]
+    progress_cards = [
+        u for u in world.slack.of("update") if "executing" in str(u.message.blocks).lower()
+    ]
     assert progress_cards, "no progress was shown while executing"
 
 

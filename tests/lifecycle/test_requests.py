@@ -40,8 +40,9 @@ def test_missing_reason_is_denied_and_audited(world: World) -> None:
 
 
 def test_request_from_a_channel_outside_the_policy_is_denied(world: World) -> None:
-    world.service.submit(package_request(), world.origin(ALICE, channel="C0ELSEWHERE"),
-                         command_text="/ops …")
+    world.service.submit(
+        package_request(), world.origin(ALICE, channel="C0ELSEWHERE"), command_text="/ops …"
+    )
     [record] = world.store.history()
     assert record.state is RequestState.DENIED
     assert not world.slack.of("post")
@@ -54,11 +55,17 @@ def test_requester_not_in_policy_is_denied(world_factory) -> None:  # type: igno
 
 
 def test_too_many_targets_for_the_policy_is_denied(world_factory) -> None:  # type: ignore[no-untyped-def]
-    world = world_factory('[policy]\napprovers = ["*"]\n'
-                          '[policy.operations."aliyun.ota-task.cancel"]\nmax_targets = 2\n')
-    request = OperationRequest(operation="aliyun.ota-task.cancel", vendor="aliyun",
-                               targets=("a1", "a2", "a3"), reason="x",
-                               params={"product": "p", "firmware": "f"})
+    world = world_factory(
+        '[policy]\napprovers = ["*"]\n'
+        '[policy.operations."aliyun.ota-task.cancel"]\nmax_targets = 2\n'
+    )
+    request = OperationRequest(
+        operation="aliyun.ota-task.cancel",
+        vendor="aliyun",
+        targets=("a1", "a2", "a3"),
+        reason="x",
+        params={"product": "p", "firmware": "f"},
+    )
     world.service.submit(request, world.origin(ALICE), command_text="/ops …")
     assert world.store.history()[0].state is RequestState.DENIED
 

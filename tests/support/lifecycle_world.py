@@ -1,5 +1,8 @@
-"""Test support for lifecycle tests: the real store, policy, adapters (simulators) and runner, with a
-fake clock and a hand-written fake of our own `SlackPort`."""
+"""Test support for lifecycle tests.
+
+The real store, policy, adapters (simulators) and runner, with a fake clock and a hand-written
+fake of our own `SlackPort`.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +21,7 @@ from bot.policy import Policy, parse_policy
 from bot.slack_out import SlackPostError
 from bot.store import Store
 from bot.workers import Runner
+from commands.model import OperationRequest
 
 ALICE, BOB, CAROL, DAVE = "U0ALICE", "U0BOB", "U0CAROL", "U0DAVE"
 CHANNEL = "C0OPS"
@@ -130,10 +134,23 @@ def world_factory(make_policy: PolicyFactory) -> Iterator[Callable[..., World]]:
         slack = FakeSlack()
         adapters = build_adapters({}, sandbox=True, clock=clock)
         policy = make_policy(policy_toml)
-        services = Services(store=store, policy=policy, adapters=adapters, slack=slack,
-                            directory=FakeDirectory(), clock=clock)
-        world = World(service=RequestService(services), store=store, slack=slack,
-                      adapters=adapters, clock=clock, runner=Runner(workers=32), policy=policy)
+        services = Services(
+            store=store,
+            policy=policy,
+            adapters=adapters,
+            slack=slack,
+            directory=FakeDirectory(),
+            clock=clock,
+        )
+        world = World(
+            service=RequestService(services),
+            store=store,
+            slack=slack,
+            adapters=adapters,
+            clock=clock,
+            runner=Runner(workers=32),
+            policy=policy,
+        )
         made.append(world)
         return world
 
@@ -148,12 +165,19 @@ def world(world_factory: Callable[..., World]) -> World:
     return world_factory()
 
 
-def package_request(file_id: str = "pkg-meter-fw-1.2.0", *, reason: str | None = "stale package",
-                    dry_run: bool = False) -> "OperationRequest":
-    from commands.model import OperationRequest
-
-    return OperationRequest(operation="huawei.package.delete", vendor="huawei",
-                            targets=(file_id,), reason=reason, dry_run=dry_run)
+def package_request(
+    file_id: str = "pkg-meter-fw-1.2.0",
+    *,
+    reason: str | None = "stale package",
+    dry_run: bool = False,
+) -> OperationRequest:
+    return OperationRequest(
+        operation="huawei.package.delete",
+        vendor="huawei",
+        targets=(file_id,),
+        reason=reason,
+        dry_run=dry_run,
+    )
 
 
 def deletes(world: World, path: str) -> int:
@@ -161,7 +185,9 @@ def deletes(world: World, path: str) -> int:
     return sum(1 for r in world.sim("huawei").requests_to(path) if r.method == "DELETE")
 
 
-def open_request(world: World, request: "OperationRequest | None" = None, *, user: str = ALICE) -> str:
+def open_request(
+    world: World, request: OperationRequest | None = None, *, user: str = ALICE
+) -> str:
     """Submit a request as `user` and return its id (the card must have been posted)."""
     world.service.submit(request or package_request(), world.origin(user), command_text="/ops …")
     records = world.store.history(requester=user, limit=1)

@@ -34,26 +34,40 @@ class Served:
     opsgate: OpsgateApp
     http: httpx.Client
 
-    def slash(self, text: str, *, user: str, secret: str = SECRET,
-              timestamp: int | None = None) -> httpx.Response:
-        body = slash_command_body(text=text, user_id=user, channel_id=CHANNEL,
-                                  response_url=self.slack.response_url(f"cmd-{user}-{time.time_ns()}"))
-        headers = signed_headers(body, signing_secret=secret, timestamp=timestamp, content_type=FORM)
+    def slash(
+        self, text: str, *, user: str, secret: str = SECRET, timestamp: int | None = None
+    ) -> httpx.Response:
+        body = slash_command_body(
+            text=text,
+            user_id=user,
+            channel_id=CHANNEL,
+            response_url=self.slack.response_url(f"cmd-{user}-{time.time_ns()}"),
+        )
+        headers = signed_headers(
+            body, signing_secret=secret, timestamp=timestamp, content_type=FORM
+        )
         return self.http.post(f"{self.url}/slack/events", content=body, headers=headers)
 
     def click(self, action_id: str, request_id: str, *, user: str) -> httpx.Response:
         record = self.opsgate.store.get(request_id)
         ts = record.message_ts if record and record.message_ts else "0.0"
-        body = block_action_body(action_id=action_id, value=request_id, user_id=user,
-                                 channel_id=CHANNEL, message_ts=ts,
-                                 response_url=self.slack.response_url(f"click-{user}"))
+        body = block_action_body(
+            action_id=action_id,
+            value=request_id,
+            user_id=user,
+            channel_id=CHANNEL,
+            message_ts=ts,
+            response_url=self.slack.response_url(f"click-{user}"),
+        )
         headers = signed_headers(body, signing_secret=SECRET, content_type=FORM)
         return self.http.post(f"{self.url}/slack/events", content=body, headers=headers)
 
     def card_request_id(self, timeout: float = 10.0) -> str:
         """The request id carried by the buttons of the first card posted in the channel."""
-        call = self.slack.wait_for(lambda c: c.method == "chat.postMessage"
-                                   and c.params.get("channel") == CHANNEL, timeout=timeout)
+        call = self.slack.wait_for(
+            lambda c: c.method == "chat.postMessage" and c.params.get("channel") == CHANNEL,
+            timeout=timeout,
+        )
         for block in blocks_of(call):
             for element in block.get("elements", []):
                 if element.get("type") == "button":
@@ -67,23 +81,33 @@ def blocks_of(call: RecordedCall) -> list[dict[str, Any]]:
 
 
 @contextmanager
-def served_opsgate(tmp_path: Path, *, policy: str = "[policy]\nchannels = [\"C0OPS\"]\n") -> Iterator[Served]:
+def served_opsgate(
+    tmp_path: Path, *, policy: str = '[policy]\nchannels = ["C0OPS"]\n'
+) -> Iterator[Served]:
     (tmp_path / "opsgate.toml").write_text(policy)
     with SlackStandIn(users=USERS, groups={"S0OPSLEADS": ["U0BOB", "U0CAROL"]}) as slack:
-        settings = load_settings({
-            "SLACK_BOT_TOKEN": "xoxb-e2e", "SLACK_SIGNING_SECRET": SECRET,
-            "OPSGATE_SLACK_API_URL": slack.api_url, "OPSGATE_SANDBOX": "1",
-            "OPSGATE_DB": str(tmp_path / "opsgate.db"),
-            "OPSGATE_CONFIG": str(tmp_path / "opsgate.toml"),
-        })
+        settings = load_settings(
+            {
+                "SLACK_BOT_TOKEN": "xoxb-e2e",
+                "SLACK_SIGNING_SECRET": SECRET,
+                "OPSGATE_SLACK_API_URL": slack.api_url,
+                "OPSGATE_SANDBOX": "1",
+                "OPSGATE_DB": str(tmp_path / "opsgate.db"),
+                "OPSGATE_CONFIG": str(tmp_path / "opsgate.toml"),
+            }
+        )
         opsgate = build_app(settings)
         server = waitress.create_server(wsgi_app(opsgate), host="127.0.0.1", port=0, threads=8)
         thread = threading.Thread(target=server.run, daemon=True)
         thread.start()
         try:
             with httpx.Client(timeout=10.0) as http:
-                yield Served(url=f"http://127.0.0.1:{server.effective_port}", slack=slack,
-                             opsgate=opsgate, http=http)
+                yield Served(
+                    url=f"http://127.0.0.1:{server.effective_port}",
+                    slack=slack,
+                    opsgate=opsgate,
+                    http=http,
+                )
         finally:
             server.close()
             opsgate.close()
