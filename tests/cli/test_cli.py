@@ -1,0 +1,188 @@
+"""The `opsgate` command line (SPEC §5), run in-process through `bot.cli.main`."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sqlite3
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot import cli
+from bot.model import AuditEventName
+from bot.store import Store
+from commands.model import OperationRequest
+
+VENDOR_VARS = ("OPSGATE_SANDBOX", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN")
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A clean environment: no real settings leak in; the database lives in tmp_path."""
+    import os
+
+    for name in list(os.environ):
+        if name.startswith(("OPSGATE_", "SLACK_")):
+            monkeypatch.delenv(name)
+    (tmp_path / "opsgate.toml").write_text("")
+    monkeypatch.setenv("OPSGATE_CONFIG", str(tmp_path / "opsgate.toml"))
+    monkeypatch.setenv("OPSGATE_DB", str(tmp_path / "opsgate.db"))
+    return tmp_path
+
+
+def seed_events(db: Path, count: int = 3) -> list[str]:
+    store = Store.open(db)
+    ids = []
+    for i in range(count):
+        request = OperationRequest(
+            operation="huawei.package.delete",
+            vendor="huawei",
+            targets=(f"pkg-{i}",),
+            reason="cli test",
+        )
+        record = store.create_request(
+            request,
+            requester="U0ALICE",
+            channel="C0OPS",
+            approvals_needed=1,
+            ttl=timedelta(minutes=30),
+            sandbox=True,
+        )
+        store.log(record.id, AuditEventName.DENIED, actor="U0BOB", detail={"reason": "x"})
+        ids.append(record.id)
+    store.close()
+    return ids
+
+
+def test_audit_verify_intact(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    seed_events(env / "opsgate.db")
+    assert cli.main(["audit", "verify"]) == 0
+    assert "6 events verified" in capsys.readouterr().out
+
+
+def test_audit_verify_names_the_first_edited_event(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed_events(env / "opsgate.db")
+    with sqlite3.connect(env / "opsgate.db") as db:
+        db.execute("DROP TRIGGER IF EXISTS events_no_update")
+        triggers = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='trigger'")]
+        for name in triggers:
+            db.execute(f"DROP TRIGGER {name}")
+        db.execute("UPDATE events SET actor = 'U0MALLORY' WHERE seq = 4")
+    assert cli.main(["audit", "verify"]) == 1
+    assert "seq 4" in capsys.readouterr().err
+
+
+def test_audit_export_jsonl_and_csv(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    ids = seed_events(env / "opsgate.db", count=2)
+    assert cli.main(["audit", "export"]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [e["request_id"] for e in lines] == [ids[0], ids[0], ids[1], ids[1]]
+    assert {
+        "seq",
+        "at",
+        "event",
+        "actor",
+        "operation",
+        "targets",
+        "detail",
+        "prev_hash",
+        "hash",
+    } <= set(lines[0])
+
+    assert cli.main(["audit", "export", "--format", "csv", "--since", "24h"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert len(rows) == 4 and rows[0]["event"] == "requested"
+
+
+def test_audit_export_bad_since(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["audit", "export", "--since", "last tuesday"]) == 2
+    assert "--since" in capsys.readouterr().err
+
+
+def test_manifest_socket_and_http(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["manifest"]) == 0
+    socket = yaml.safe_load(capsys.readouterr().out)
+    assert socket["settings"]["socket_mode_enabled"] is True
+    assert cli.main(["manifest", "--http", "--url", "https://ops.example.com"]) == 0
+    http = yaml.safe_load(capsys.readouterr().out)
+    assert http["features"]["slash_commands"][0]["url"] == "https://ops.example.com/slack/events"
+    assert cli.main(["manifest", "--http"]) == 2
+    assert "url" in capsys.readouterr().err.lower()
+
+
+def test_check_with_sandboxed_vendors(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("OPSGATE_SANDBOX", "1")
+    assert cli.main(["check"]) == 0
+    out = capsys.readouterr().out
+    assert "all checks passed" in out
+    for vendor in ("enos", "aliyun", "huawei", "servicepower"):
+        assert f"{vendor} (sandbox)" in out
+
+
+def test_check_reports_unconfigured_vendors_and_a_bad_policy(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (env / "opsgate.toml").write_text("[policy]\napprovals = -1\n")
+    assert cli.main(["check"]) == 1
+    out = capsys.readouterr().out
+    assert "FAIL  policy" in out and "approvals" in out
+    assert "not configured" in out
+
+
+def test_check_reaches_a_configured_vendor(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from adapters import servicepower
+    from adapters.sim.servicepower import SANDBOX_CLIENT_ID
+
+    _, simulator = servicepower.sandboxed()
+    with simulator.serve() as base_url:
+        monkeypatch.setenv("OPSGATE_SERVICEPOWER__BASE_URL", base_url)
+        monkeypatch.setenv("OPSGATE_SERVICEPOWER__CLIENT_ID", SANDBOX_CLIENT_ID)
+        monkeypatch.setenv("OPSGATE_SERVICEPOWER__CLIENT_SECRET", "wrong-secret")
+        assert cli.main(["check"]) == 1
+        out = capsys.readouterr().out
+    assert "FAIL  servicepower" in out
+    assert "wrong-secret" not in out
+
+
+def test_invalid_settings_stop_with_the_key_named(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("OPSGATE_WORKERS", "0")
+    assert cli.main(["check"]) == 2
+    assert "OPSGATE_WORKERS" in capsys.readouterr().err
+
+
+def test_serve_without_a_bot_token_points_to_the_console(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["serve"]) == 2
+    assert "opsgate console" in capsys.readouterr().err
+
+
+def test_serve_http_needs_the_signing_secret(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
+    monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-test")
+    assert cli.main(["serve", "--http"]) == 2
+    assert "SLACK_SIGNING_SECRET" in capsys.readouterr().err
+
+
+def test_serve_with_an_invalid_policy_stops_naming_the_key(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "s")
+    (env / "opsgate.toml").write_text('[policy]\nttl = "soon"\n')
+    assert cli.main(["serve", "--http"]) == 2
+    assert "ttl" in capsys.readouterr().err
