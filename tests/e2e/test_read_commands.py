@@ -26,7 +26,10 @@ def test_help_lists_operations_with_examples(tmp_path: Path) -> None:
 
 
 def test_help_shows_only_what_the_user_may_request(tmp_path: Path) -> None:
-    policy = '[policy]\nchannels = ["C0OPS"]\n[policy.operations."huawei.device.delete"]\nrequesters = ["U0BOB"]\n'
+    policy = (
+        '[policy]\nchannels = ["C0OPS"]\n'
+        '[policy.operations."huawei.device.delete"]\nrequesters = ["U0BOB"]\n'
+    )
     with served_opsgate(tmp_path, policy=policy) as served:
         served.slash("help", user=DAVE)
         served.opsgate.runner.wait_idle(10)
