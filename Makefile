@@ -32,7 +32,8 @@ format: $(STAMP)
 
 bench: $(STAMP)  ## the benchmarks (prints tables; not part of the test suite)
 	$(BIN)/python benchmarks/ack_latency.py
-	$(BIN)/python benchmarks/bulk_rate.py
+	$(BIN)/python benchmarks/bulk_aliyun.py
+	$(BIN)/python benchmarks/bulk_huawei.py
 
 serve: $(STAMP)
 	$(BIN)/opsgate serve

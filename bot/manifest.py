@@ -16,7 +16,7 @@ BOT_SCOPES: Final = (
     "commands",  # the /ops slash command
     "chat:write",  # chat.postMessage / chat.update / chat.postEphemeral (cards, refusals)
     "usergroups:read",  # usergroups.users.list (policy groups of approvers and requesters)
-    "users:read",  # users.info (names on cards and in the console)
+    "users:read",  # required by SPEC §7 for user lookups; cards mention users as <@U…>
 )
 EVENTS_PATH: Final = "/slack/events"
 
@@ -31,8 +31,9 @@ _SOCKET_MODE: Final[dict[str, Any]] = {
     "features": {
         "app_home": {
             "home_tab_enabled": True,
-            "messages_tab_enabled": False,
-            "messages_tab_read_only_enabled": False,
+            # The requester is told the outcome in the app's Messages tab (read-only).
+            "messages_tab_enabled": True,
+            "messages_tab_read_only_enabled": True,
         },
         "bot_user": {"display_name": "opsgate", "always_online": True},
         "slash_commands": [
