@@ -11,10 +11,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
+from commands.identifiers import show_value
 from commands.model import UsageError
 from commands.spec import FlagSpec
 from commands.tokens import Word
 
+# Long enough for any real flag; a longer typo is not worth comparing or echoing in full.
+_MAX_FIELD: Final = 64
 # Slack (and macOS) turn a typed "--" into an em or en dash; read them as the "--" meant.
 _DASHES: Final = ("—", "–")
 
@@ -102,7 +105,7 @@ def _known_flag(name: str, *, flags: Sequence[FlagSpec], command: str, usage: st
     if flag is not None:
         return flag
     names = [flag.name for flag in flags]
-    close = difflib.get_close_matches(name, names, n=1, cutoff=0.5)
+    close = difflib.get_close_matches(name[:_MAX_FIELD], names, n=1, cutoff=0.5)
     hint = f"did you mean {close[0]}?" if close else f"its flags are {', '.join(names)}."
-    message = f"Unknown flag {name!r} for `{command}`: {hint}"
-    raise UsageError(message, field=name, usage=usage)
+    message = f"Unknown flag {show_value(name)} for `{command}`: {hint}"
+    raise UsageError(message, field=name[:_MAX_FIELD], usage=usage)

@@ -63,7 +63,7 @@ class IdentifierRule:
         if self.matches(value):
             return value
         problem = self._problem(value)
-        message = f"Bad {field} {_show(value)}: {problem}. Use {self.description}."
+        message = f"Bad {field} {show_value(value)}: {problem}. Use {self.description}."
         raise UsageError(message, field=field, usage=usage)
 
     def _problem(self, value: str) -> str:
@@ -73,7 +73,7 @@ class IdentifierRule:
         allowed = _ALNUM | frozenset(self.punctuation)
         bad = next((char for char in value if char not in allowed), None)
         if bad is not None:
-            return f"{_show(bad)} is not allowed"
+            return f"{show_value(bad)} is not allowed"
         if len(value) < self.min_length:
             return f"it is {len(value)} characters long, shorter than {self.min_length}"
         if len(value) > self.max_length:
@@ -83,8 +83,8 @@ class IdentifierRule:
         return "it needs at least one letter or digit"
 
 
-def _show(value: str) -> str:
-    """Quote a user value for an error message, cut short if long."""
+def show_value(value: str) -> str:
+    """Quote a value the user typed for an error message, cut short if it is long."""
     if len(value) > _SHOWN_CHARS:
         return repr(value[:_SHOWN_CHARS] + "…")
     return repr(value)

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Final
 
 from commands.arguments import is_flag, sort_arguments
+from commands.identifiers import show_value
 from commands.model import HelpCommand, HistoryCommand, StatusCommand, UsageError
 from commands.registry import META_USAGE, VENDORS
 from commands.spec import FlagKind, FlagSpec
@@ -60,7 +61,9 @@ def parse_history(words: Sequence[Word]) -> HistoryCommand:
         words, flags=HISTORY_FLAGS, command="/ops history", usage=HISTORY_USAGE
     )
     if arguments.positionals:
-        message = f"`/ops history` takes only flags; {arguments.positionals[0][:40]!r} is not one."
+        message = (
+            f"`/ops history` takes only flags; {show_value(arguments.positionals[0])} is not one."
+        )
         raise UsageError(message, usage=HISTORY_USAGE)
     given = {name: value for name, (_, value) in arguments.flags.items()}
     vendor, limit = given.get("--vendor"), given.get("--limit")
@@ -82,7 +85,7 @@ def parse_status(words: Sequence[Word]) -> StatusCommand:
     typed = words[0].text
     request_id = typed.upper().translate(_CROCKFORD_ALIASES)
     if _REQUEST_ID.fullmatch(request_id) is None:
-        message = f"Bad request-id {typed[:40]!r}: request ids look like R-7K3F9QW2."
+        message = f"Bad request-id {show_value(typed)}: request ids look like R-7K3F9QW2."
         raise UsageError(message, field="request-id", usage=STATUS_USAGE)
     return StatusCommand(request_id=request_id)
 
@@ -92,6 +95,6 @@ def _vendor(text: str, *, field: str, usage: str) -> str:
     vendor = text.lower()
     if vendor in VENDORS:
         return vendor
-    close = difflib.get_close_matches(vendor, VENDORS, n=1, cutoff=0.5)
+    close = difflib.get_close_matches(vendor[:64], VENDORS, n=1, cutoff=0.5)
     hint = f"did you mean {close[0]}?" if close else f"opsgate knows {', '.join(VENDORS)}."
-    raise UsageError(f"Unknown vendor {text[:40]!r}: {hint}", field=field, usage=usage)
+    raise UsageError(f"Unknown vendor {show_value(text)}: {hint}", field=field, usage=usage)

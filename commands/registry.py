@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from typing import Final
 
 from commands import aliyun, enos, huawei, servicepower
+from commands.identifiers import show_value
 from commands.model import UsageError
 from commands.spec import OperationSpec
 
@@ -41,6 +42,8 @@ OVERVIEW: Final = "\n".join(
 
 _BY_ID: Final = {spec.id: spec for spec in OPERATIONS}
 _PARTS: Final = ("vendor", "resource", "action")
+# Longer than any command word; a longer typo is not worth comparing in full.
+_LONGEST_WORD: Final = 64
 
 
 def spec_for(operation_id: str) -> OperationSpec:
@@ -86,7 +89,7 @@ def nearest_operation(
     words: Sequence[str], specs: Iterable[OperationSpec] = OPERATIONS
 ) -> OperationSpec:
     """Return the operation whose command words are most like `words`."""
-    typed = " ".join(words[:3])
+    typed = " ".join(word[:_LONGEST_WORD] for word in words[:3])
     return max(specs, key=lambda spec: difflib.SequenceMatcher(None, typed, spec.command).ratio())
 
 
@@ -98,22 +101,22 @@ def _word(spec: OperationSpec, position: int) -> str:
 def _unknown(part: str, words: Sequence[str], candidates: Sequence[OperationSpec]) -> UsageError:
     """The error for an unknown command word, suggesting the nearest command."""
     position = _PARTS.index(part)
-    word = words[position]
+    word = words[position][:_LONGEST_WORD]
     choices = list(dict.fromkeys(_word(spec, position) for spec in candidates))
     if position == 0:
         choices += META_COMMANDS
     close = difflib.get_close_matches(word, choices, n=1, cutoff=0.5)
     if close and close[0] in META_COMMANDS:
-        message = f"Unknown vendor {word!r}: did you mean `/ops {close[0]}`?"
+        message = f"Unknown vendor {show_value(word)}: did you mean `/ops {close[0]}`?"
         return UsageError(message, field=part, usage=META_USAGE[close[0]])
     if not close and position == 0:
-        message = f"Unknown vendor {word!r}; opsgate knows {', '.join(VENDORS)}."
+        message = f"Unknown vendor {show_value(word)}; opsgate knows {', '.join(VENDORS)}."
         return UsageError(message, field=part, usage=OVERVIEW)
     fixed = list(words[:3])
     fixed[position] = close[0] if close else word
     nearest = nearest_operation(fixed, candidates)
     after = f" for `{' '.join(words[:position])}`" if position else ""
-    message = f"Unknown {part} {word!r}{after}: did you mean `/ops {nearest.command}`?"
+    message = f"Unknown {part} {show_value(word)}{after}: did you mean `/ops {nearest.command}`?"
     return UsageError(message, field=part, usage=usage_of(nearest))
 
 

@@ -66,23 +66,21 @@ def split_words(text: str) -> list[Word]:
 def _read_word(text: str, start: int) -> tuple[Word, int]:
     """Read one word starting at `start`; return it and the position after it."""
     bare = text[start] not in _QUOTES
+    is_flag = text.startswith(("--", "—", "–"), start)
+    quote_may_open = {start}
     chars: list[str] = []
     pos = start
     while pos < len(text) and not text[pos].isspace():
         char = text[pos]
-        if char in _QUOTES and (pos == start or _is_flag_assignment(chars)):
+        if char in _QUOTES and pos in quote_may_open:
             quoted, pos = _read_quoted(text, pos)
             chars.append(quoted)
-        else:
-            chars.append(char)
-            pos += 1
+            continue
+        if char == "=" and is_flag and len(quote_may_open) == 1:
+            quote_may_open.add(pos + 1)  # right after the first "=" of "--flag="
+        chars.append(char)
+        pos += 1
     return Word("".join(chars), bare=bare), pos
-
-
-def _is_flag_assignment(chars: list[str]) -> bool:
-    """True right after the ``=`` of a ``--flag=`` prefix (and only the first ``=``)."""
-    so_far = "".join(chars)
-    return so_far.endswith("=") and so_far.count("=") == 1 and so_far.startswith(("--", "—", "–"))
 
 
 def _read_quoted(text: str, start: int) -> tuple[str, int]:

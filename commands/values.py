@@ -6,6 +6,7 @@ import re
 import unicodedata
 from typing import Final
 
+from commands.identifiers import show_value
 from commands.model import UsageError
 
 #: ServicePower sends the reason as ``cancelReasonDesc``, which holds at most 500 characters.
@@ -55,7 +56,7 @@ def check_integer(text: str, *, field: str, low: int, high: int, usage: str = ""
         UsageError: `text` is not such a number.
     """
     if _DIGITS.fullmatch(text) is None:
-        message = f"{field} must be a whole number from {low} to {high}, not {text[:40]!r}."
+        message = f"{field} must be a whole number from {low} to {high}, not {show_value(text)}."
         raise UsageError(message, field=field, usage=usage)
     number = int(text)
     if not low <= number <= high:

@@ -165,3 +165,25 @@ def test_a_pasted_leading_slash_ops_is_ignored() -> None:
 
 def test_a_quoted_slash_ops_is_not_ignored() -> None:
     assert error(f'"/ops" {ENOS}').field == "vendor"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "e" * 100_000,
+        "enos " + "o" * 100_000,
+        "enos ota-job delete j --" + "o" * 100_000,
+        "history --" + "m" * 100_000,
+        "help " + "a" * 100_000,
+        "status " + "r" * 100_000,
+        "enos ota-job delete j --org o --reason-id=" + "9" * 100_000,
+        "servicepower job cancel j --reason-id=" + "9" * 100_000,
+        # Many quote characters in one word: reading it must stay linear.
+        "enos ota-job delete j --org o --reason=" + 'a"' * 100_000,
+        "--a=" + '"="' * 50_000,
+    ],
+)
+def test_huge_input_gets_a_short_message(text: str) -> None:
+    caught = error(text)
+    assert len(caught.message) < 300
+    assert len(caught.field or "") <= 64
