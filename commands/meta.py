@@ -83,7 +83,8 @@ def parse_status(words: Sequence[Word]) -> StatusCommand:
             "`/ops status` takes one request id.", field="request-id", usage=STATUS_USAGE
         )
     typed = words[0].text
-    request_id = typed.upper().translate(_CROCKFORD_ALIASES)
+    # ASCII first: str.upper() maps some other letters (dotless ı) onto ASCII ones.
+    request_id = typed.upper().translate(_CROCKFORD_ALIASES) if typed.isascii() else ""
     if _REQUEST_ID.fullmatch(request_id) is None:
         message = f"Bad request-id {show_value(typed)}: request ids look like R-7K3F9QW2."
         raise UsageError(message, field="request-id", usage=STATUS_USAGE)

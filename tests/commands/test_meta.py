@@ -109,6 +109,7 @@ def test_status(text: str, request_id: str) -> None:
         "status 7K3F9QW2",
         "status R-7K3F9QU2",
         "status R_7K3F9QW2",
+        "status R-7K3F9QWı",  # dotless i upper-cases to an ASCII I
     ],
 )
 def test_status_bad_request_id(text: str) -> None:
