@@ -89,6 +89,11 @@ class AliyunAdapter:
         self.limiter = limiter or shared_limiter(config, clock)
         self._rpc = RpcClient(config=config, client=client, clock=clock, limiter=self.limiter)
         self._workers = workers
+        self._client = client
+
+    def close(self) -> None:
+        """Close the HTTP client and its pooled connections."""
+        self._client.close()
 
     def preview(self, request: OperationRequest) -> Preview:
         """Name the firmware and look at (a sample of) the devices' unfinished tasks.

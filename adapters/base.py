@@ -163,6 +163,10 @@ class Adapter(Protocol):
         mutating (it may fetch a token to sign with)."""
         ...
 
+    def close(self) -> None:
+        """Release the adapter's HTTP connections."""
+        ...
+
     def check(self) -> str:
         """Reach the vendor's auth endpoint; return a one-line description of what worked.
 

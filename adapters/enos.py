@@ -98,6 +98,10 @@ class EnosAdapter:
         self._tokens = TokenCache(self._auth.fetch, clock=clock, margin=300.0)
 
     # -- the Adapter protocol -------------------------------------------------------------------
+    def close(self) -> None:
+        """Close the HTTP client and its pooled connections."""
+        self._client.close()
+
     def preview(self, request: OperationRequest) -> Preview:
         """Get the OTA job. This is a read-only operation: it changes nothing at EnOS.
 

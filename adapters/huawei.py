@@ -98,6 +98,11 @@ class HuaweiAdapter:
             clock=clock,
             limiter=limiter or shared_limiter(config, base_url, clock),
         )
+        self._client = client
+
+    def close(self) -> None:
+        """Close the HTTP client and its pooled connections."""
+        self._client.close()
 
     def preview(self, request: OperationRequest) -> Preview:
         """Look at the package or device. This is a read-only operation."""

@@ -58,6 +58,11 @@ class Adapters:
             )
         return adapter
 
+    def close(self) -> None:
+        """Close every adapter's HTTP connections."""
+        for adapter in self.by_vendor.values():
+            adapter.close()
+
     def is_sandboxed(self, vendor: str) -> bool:
         """True when `vendor` is served by its simulator."""
         return vendor in self.simulators

@@ -92,6 +92,10 @@ class ServicePowerAdapter:
         self._base = config.base_url.rstrip("/")
         self.auth = _auth_for(config, client=client, base_url=self._base, clock=clock)
 
+    def close(self) -> None:
+        """Close the HTTP client and its pooled connections."""
+        self._client.close()
+
     def preview(self, request: OperationRequest) -> Preview:
         """Validate the job id and prove the credentials. This is a read-only operation.
 

@@ -68,6 +68,7 @@ class OpsgateApp:
         """Stop the sweeper, finish running work, close the store."""
         self._stop.set()
         self.runner.shutdown()
+        self.adapters.close()
         self.store.close()
 
 

@@ -8,7 +8,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from adapters.errors import AdapterError
-from adapters.registry import build_adapters
+from adapters.registry import Adapters, build_adapters
 from bot.app import vendor_configs
 from bot.policy import PolicyError, load_policy
 from bot.settings import Settings
@@ -56,6 +56,13 @@ def _slack(settings: Settings) -> tuple[bool, str, str]:
 def _vendors(settings: Settings) -> list[tuple[bool, str, str]]:
     configs = vendor_configs(settings)
     adapters = build_adapters(configs, sandbox=settings.sandbox)
+    try:
+        return _reach(adapters)
+    finally:
+        adapters.close()
+
+
+def _reach(adapters: Adapters) -> list[tuple[bool, str, str]]:
     results = [
         (True, vendor, "not configured (its commands will say so)")
         for vendor in sorted(adapters.unconfigured)

@@ -68,6 +68,9 @@ class ExplodingAdapter:
     def check(self) -> str:
         return "ok"
 
+    def close(self) -> None:
+        pass
+
 
 def test_an_unexpected_error_in_the_call_is_unknown_not_failed(world: World) -> None:
     adapter = ExplodingAdapter(RuntimeError("boom"))

@@ -157,6 +157,7 @@ def world_factory(make_policy: PolicyFactory) -> Iterator[Callable[..., World]]:
     yield make
     for world in made:
         world.runner.shutdown()
+        world.adapters.close()
         world.store.close()
 
 
