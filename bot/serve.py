@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import sys
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -49,6 +51,9 @@ def _health(opsgate: OpsgateApp, start_response: StartResponse) -> Iterable[byte
 
 def serve_http(opsgate: OpsgateApp, *, host: str, port: int, threads: int = 16) -> None:
     """Serve over HTTP until interrupted."""
+    # Acks are short and latency-bound; previews and vendor calls on the worker pool are
+    # CPU-bound. A shorter GIL switch interval (default 5 ms) lets an ack thread in sooner.
+    sys.setswitchinterval(float(os.environ.get("OPSGATE_SWITCH_INTERVAL", "0.001")))
     log.info("opsgate listening on http://%s:%d%s", host, port, EVENTS_PATH)
     waitress.serve(
         wsgi_app(opsgate), host=host, port=port, threads=threads, ident="opsgate", _quiet=True

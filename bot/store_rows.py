@@ -73,7 +73,8 @@ def format_time(moment: datetime) -> str:
 
 def parse_time(text: str) -> datetime:
     """The stored form back to a tz-aware UTC datetime."""
-    return datetime.strptime(text, TIME_FORMAT).replace(tzinfo=UTC)
+    # fromisoformat reads the stored form (with its "Z") ~10x faster than strptime.
+    return datetime.fromisoformat(text).astimezone(UTC)
 
 
 def json_text(value: Any, field: str) -> str:

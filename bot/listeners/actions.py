@@ -27,12 +27,13 @@ def register(app: App, ctx: ListenerContext) -> None:
 
 def _listener(handler: Callable[[str, Origin], None], ctx: ListenerContext) -> Callable[..., None]:
     def on_click(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
-        ack()
         origin = Origin(
             user=body["user"]["id"], channel=_channel(body), response_url=body.get("response_url")
         )
         request_id = str(action.get("value") or "")
+        # Queued before the ack, so anyone waiting for the pool to go idle also waits for it.
         ctx.runner.submit(lambda: handler(request_id, origin))
+        ack()
 
     return on_click
 

@@ -35,13 +35,14 @@ def register(app: App, ctx: ListenerContext) -> None:
             channel=command["channel_id"],
             response_url=command.get("response_url"),
         )
+        text = f"/ops {command.get('text') or ''}".strip()
+        # Queued before the ack, so anyone waiting for the pool to go idle also waits for it.
+        ctx.runner.submit(lambda: _run(parsed, origin, text, ctx, respond))
         if isinstance(parsed, OperationRequest):
             verb = "Dry run: previewing" if parsed.dry_run else "Checking policy and previewing"
             ack(**_ack_args(cards.notice_message(f"{verb} {parsed.operation} …")))
         else:
             ack()
-        text = f"/ops {command.get('text') or ''}".strip()
-        ctx.runner.submit(lambda: _run(parsed, origin, text, ctx, respond))
 
 
 def _run(
