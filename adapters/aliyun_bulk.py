@@ -3,16 +3,35 @@
 Calls run on a small thread pool (the account's rate limiter paces them; the pool only keeps
 network latency from slowing the run below the limit). Progress is reported from the calling
 thread, once per finished call, so it only ever grows.
+
+An answer that every batch would get too (credentials, signature or permission refused, no such
+instance) stops the run: batches not yet sent are reported as ``not_sent`` instead of being sent
+only to be refused.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+import threading
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
+from typing import Final
 
 from adapters.base import ItemFailure, Outcome, Progress, ProgressCallback
-from adapters.errors import AdapterError, OutcomeUnknown, VendorError, VendorUnreachable
+from adapters.errors import (
+    AdapterError,
+    OutcomeUnknown,
+    VendorAuthError,
+    VendorError,
+    VendorUnreachable,
+)
+
+#: Refusals about the account or instance, not the devices: every other batch would get them too.
+STOPS_THE_RUN: Final = frozenset({
+    "iot.common.RamActionPermissionDeny",
+    "iot.common.AuthActionPermissionDeny",
+    "iot.system.InstanceNotFound",
+})
 
 Batch = tuple[str, ...]
 #: Sends one call for a batch of devices; returns the vendor's RequestId.
@@ -41,8 +60,9 @@ def run_batches(
     """Send every batch; collect failures per batch; report progress after each one."""
     total, done, failed = sum(len(b) for b in chunks), 0, 0
     results: list[BatchResult] = []
+    stop = threading.Event()
     with ThreadPoolExecutor(workers, thread_name_prefix="aliyun-bulk") as pool:
-        futures = [pool.submit(_try, call, i, batch) for i, batch in enumerate(chunks)]
+        futures = [pool.submit(_try, call, i, batch, stop) for i, batch in enumerate(chunks)]
         for future in as_completed(futures):
             result = future.result()
             results.append(result)
@@ -53,12 +73,25 @@ def run_batches(
     return outcome(sorted(results, key=lambda r: r.index), total)
 
 
-def _try(call: BatchCall, index: int, batch: Batch) -> BatchResult:
+def _try(call: BatchCall, index: int, batch: Batch, stop: threading.Event) -> BatchResult:
+    if stop.is_set():
+        return BatchResult(index, batch, failure=_not_sent(batch))
     try:
         return BatchResult(index, batch, request_id=call(batch))
     except (VendorError, OutcomeUnknown, VendorUnreachable) as exc:
+        if isinstance(exc, VendorAuthError) or getattr(exc, "code", None) in STOPS_THE_RUN:
+            stop.set()
         request_id = exc.vendor_request_id if isinstance(exc, VendorError) else None
         return BatchResult(index, batch, request_id, failure(batch, exc))
+
+
+def _not_sent(batch: Batch) -> ItemFailure:
+    return ItemFailure(
+        targets=batch,
+        code="not_sent",
+        message="not sent: an earlier batch was refused for a reason every batch shares",
+        next_step="Fix the refusal shown for the earlier batch, then request these devices again.",
+    )
 
 
 def failure(batch: Batch, exc: AdapterError) -> ItemFailure:
@@ -96,7 +129,13 @@ def summary(done: int, total: int, failures: Sequence[ItemFailure] = ()) -> str:
     noun = "device" if total == 1 else "devices"
     text = f"Cancelled OTA tasks on {done:,} of {total:,} {noun}"
     unknown = sum(1 for f in failures if f.code == "unknown")
-    for count, what in ((len(failures) - unknown, "failed"), (unknown, "state unknown")):
+    unsent = sum(1 for f in failures if f.code == "not_sent")
+    counts = (
+        (len(failures) - unknown - unsent, "failed"),
+        (unknown, "state unknown"),
+        (unsent, "not sent"),
+    )
+    for count, what in counts:
         if count:
             text += f"; {count} batch{'es' if count != 1 else ''} {what}"
     return text

@@ -52,6 +52,9 @@ BODY_FIELDS: Final = (
     "prev_hash",
 )
 
+#: Every stored column of an event: the hashed body, then its hash.
+EVENT_FIELDS: Final = (*BODY_FIELDS, "hash")
+
 
 def canonical_json(obj: Any) -> str:
     """Serialise `obj` the one way the chain hashes it: sorted keys, no spaces, real UTF-8.

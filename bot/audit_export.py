@@ -16,22 +16,11 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final, Literal, TextIO
 
-from bot.audit_chain import canonical_json
+from bot.audit_chain import EVENT_FIELDS, canonical_json
 from bot.model import AuditEvent
 
 #: The exported columns, in order (SPEC §4).
-FIELDS: Final = (
-    "seq",
-    "at",
-    "request_id",
-    "event",
-    "actor",
-    "operation",
-    "targets",
-    "detail",
-    "prev_hash",
-    "hash",
-)
+FIELDS: Final = EVENT_FIELDS
 
 _RELATIVE = re.compile(r"(\d+)\s*([mhdw])", re.IGNORECASE)
 _UNITS: Final = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}

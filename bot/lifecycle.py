@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from adapters.base import Progress
+from adapters.base import Adapter, Progress
 from adapters.clock import Clock
 from adapters.errors import AdapterError
 from adapters.registry import Adapters
@@ -72,29 +72,30 @@ class RequestService:
         except AdapterError as exc:
             self._answer(origin, cards.refusal_message(f"{exc.message}. {exc.next_step}"))
             return
-        preview = self._preview(request)
+        preview = _preview(adapter, request)
         if request.dry_run:
-            calls = adapter.describe(request)
-            sandbox = self.s.adapters.is_sandboxed(request.vendor)
-            self._answer(
-                origin,
-                cards.dry_run_message(
-                    request,
-                    preview=preview,
-                    calls=calls,
-                    sandbox=sandbox,
-                    command_text=command_text,
-                ),
-            )
-            return
-        self._open(request, origin, preview)
+            self._dry_run(adapter, request, origin, preview, command_text)
+        else:
+            self._open(request, origin, preview)
 
-    def _preview(self, request: OperationRequest) -> dict[str, Any]:
+    def _dry_run(
+        self,
+        adapter: Adapter,
+        request: OperationRequest,
+        origin: Origin,
+        preview: dict[str, Any],
+        command_text: str,
+    ) -> None:
         try:
-            return self.s.adapters.get(request.vendor).preview(request).model_dump(mode="json")
+            calls = adapter.describe(request)
         except AdapterError as exc:
-            # An unreachable vendor must not block an emergency request: the card says so.
-            return exc.detail()
+            self._answer(origin, cards.refusal_message(f"{exc.message}. {exc.next_step}"))
+            return
+        sandbox = self.s.adapters.is_sandboxed(request.vendor)
+        message = cards.dry_run_message(
+            request, preview=preview, calls=calls, sandbox=sandbox, command_text=command_text
+        )
+        self._answer(origin, message)
 
     def _open(self, request: OperationRequest, origin: Origin, preview: dict[str, Any]) -> None:
         rules = self.s.policy.for_operation(request.operation)
@@ -297,6 +298,14 @@ class RequestService:
 
     def _now(self) -> datetime:
         return datetime.fromtimestamp(self.s.clock.now(), tz=UTC)
+
+
+def _preview(adapter: Adapter, request: OperationRequest) -> dict[str, Any]:
+    try:
+        return adapter.preview(request).model_dump(mode="json")
+    except AdapterError as exc:
+        # An unreachable vendor must not block an emergency request: the card says so.
+        return exc.detail()
 
 
 _STATE_REFUSALS = {

@@ -33,7 +33,7 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from adapters.clock import SYSTEM_CLOCK, Clock
-from bot.audit_chain import ChainHead, VerifyResult, chain_hash, verify_chain
+from bot.audit_chain import EVENT_FIELDS, ChainHead, VerifyResult, chain_hash, verify_chain
 from bot.model import AuditEvent, AuditEventName, RequestRecord, RequestState
 from bot.store_rows import (
     SCHEMA_V1,
@@ -558,21 +558,9 @@ class Store:
 
 # -- queries ---------------------------------------------------------------------------------
 
-_EVENT_COLUMNS: Final = (
-    "seq",
-    "at",
-    "request_id",
-    "event",
-    "actor",
-    "operation",
-    "targets",
-    "detail",
-    "prev_hash",
-    "hash",
-)
 _INSERT_EVENT: Final = (
-    f"INSERT INTO events ({', '.join(_EVENT_COLUMNS)}) "  # noqa: S608 - constant columns
-    f"VALUES ({', '.join(':' + c for c in _EVENT_COLUMNS)})"
+    f"INSERT INTO events ({', '.join(EVENT_FIELDS)}) "  # noqa: S608 - constant columns
+    f"VALUES ({', '.join(':' + c for c in EVENT_FIELDS)})"
 )
 
 

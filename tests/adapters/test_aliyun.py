@@ -135,15 +135,30 @@ def test_adapters_with_one_key_share_one_limiter(clock: FakeClock) -> None:
 # -- partial failure ----------------------------------------------------------------------------
 def test_one_refused_batch_does_not_stop_the_rest(sim: AliyunSimulator, clock: FakeClock) -> None:
     devices = _devices(1_000)
-    sim.inject_error("iot.common.RamActionPermissionDeny", "no", device="dev-00250")
+    sim.inject_error("iot.ota.DeviceTaskStateChanged", "no", device="dev-00250")
     outcome = _adapter(sim, clock, workers=4).execute(_request(devices))
     [failure] = outcome.failures
     assert failure.targets == devices[200:400]
-    assert failure.code == "iot.common.RamActionPermissionDeny"
-    assert "RequestId" in failure.message and "iot:CancelOTATaskByDevice" in failure.next_step
+    assert failure.code == "iot.ota.DeviceTaskStateChanged"
+    assert "RequestId" in failure.message and failure.next_step
     assert len(outcome.vendor_request_ids) == 5  # every call's RequestId, the refused one too
     assert outcome.summary == "Cancelled OTA tasks on 800 of 1,000 devices; 1 batch failed"
     assert outcome.failed_targets == 200
+
+
+@pytest.mark.parametrize(
+    "code", ["iot.common.RamActionPermissionDeny", "iot.system.InstanceNotFound", "SignatureDoesNotMatch"]
+)
+def test_a_refusal_every_batch_shares_stops_the_run(
+    code: str, sim: AliyunSimulator, clock: FakeClock
+) -> None:
+    devices = _devices(1_000)
+    sim.inject_error(code, "no", device="dev-00000", status=400)
+    outcome = _adapter(sim, clock, workers=1).execute(_request(devices))
+    assert len(sim.requests_to("Action=CancelOTATaskByDevice")) == 1  # nothing sent after it
+    assert [f.code for f in outcome.failures] == [code] + ["not_sent"] * 4
+    assert outcome.failed_targets == 1_000
+    assert outcome.summary.endswith("1 batch failed; 4 batches not sent")
 
 
 def test_internal_error_is_retried_then_reported(sim: AliyunSimulator, clock: FakeClock) -> None:

@@ -101,3 +101,17 @@ def test_card_post_refused_tells_the_requester(world: World) -> None:
     world.service.submit(package_request(), world.origin(ALICE), command_text="/ops …")
     assert "/invite" in world.slack.last_text_to(ALICE)
     assert world.store.history()[0].message_ts is None
+
+
+def test_dry_run_of_a_request_the_vendor_cannot_send_explains_why(world: World) -> None:
+    request = OperationRequest(
+        operation="enos.ota-job.delete",
+        vendor="enos",
+        targets=("otajob-7d2c1e",),
+        reason="x",
+        dry_run=True,
+    )  # no --org
+    world.service.submit(request, world.origin(ALICE), command_text="/ops …")
+    answer = world.slack.last_text_to(ALICE)
+    assert "org" in answer.lower()
+    assert world.store.history() == []
