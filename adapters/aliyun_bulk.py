@@ -11,8 +11,8 @@ only to be refused.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 import threading
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import Final
@@ -27,11 +27,13 @@ from adapters.errors import (
 )
 
 #: Refusals about the account or instance, not the devices: every other batch would get them too.
-STOPS_THE_RUN: Final = frozenset({
-    "iot.common.RamActionPermissionDeny",
-    "iot.common.AuthActionPermissionDeny",
-    "iot.system.InstanceNotFound",
-})
+STOPS_THE_RUN: Final = frozenset(
+    {
+        "iot.common.RamActionPermissionDeny",
+        "iot.common.AuthActionPermissionDeny",
+        "iot.system.InstanceNotFound",
+    }
+)
 
 Batch = tuple[str, ...]
 #: Sends one call for a batch of devices; returns the vendor's RequestId.

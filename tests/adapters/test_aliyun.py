@@ -147,7 +147,8 @@ def test_one_refused_batch_does_not_stop_the_rest(sim: AliyunSimulator, clock: F
 
 
 @pytest.mark.parametrize(
-    "code", ["iot.common.RamActionPermissionDeny", "iot.system.InstanceNotFound", "SignatureDoesNotMatch"]
+    "code",
+    ["iot.common.RamActionPermissionDeny", "iot.system.InstanceNotFound", "SignatureDoesNotMatch"],
 )
 def test_a_refusal_every_batch_shares_stops_the_run(
     code: str, sim: AliyunSimulator, clock: FakeClock
