@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from pydantic import SecretStr
 
 from bot import runtime
 from bot.app import OpsgateApp
@@ -127,3 +128,22 @@ def _wait_for_health(base: str, process: subprocess.Popen[bytes], log: Path) -> 
         except httpx.TransportError:
             time.sleep(0.1)
     raise AssertionError("opsgate serve did not become healthy")
+
+
+def test_serve_uses_socket_mode_when_an_app_token_is_set(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    modes: list[str] = []
+    monkeypatch.setattr(
+        runtime,
+        "serve_socket_mode",
+        lambda opsgate, *, app_token: modes.append(f"socket:{app_token}"),
+    )
+    monkeypatch.setattr(runtime, "serve_http", lambda opsgate, **kw: modes.append("http"))
+    with SlackStandIn() as slack:
+        settings = settings_for(tmp_path, slack.api_url).model_copy(  # type: ignore[attr-defined]
+            update={"slack_app_token": SecretStr("xapp-1-test")}
+        )
+        assert runtime.serve(settings, http=False, host="127.0.0.1", port=0) == 0
+        assert runtime.serve(settings, http=True, host="127.0.0.1", port=0) == 0
+    assert modes == ["socket:xapp-1-test", "http"]

@@ -1,0 +1,24 @@
+"""Bulk progress reaches the card at most about once a second, and always at the end."""
+
+from __future__ import annotations
+
+from adapters.base import Progress
+from adapters.clock import FakeClock
+from bot.execution import ProgressThrottle
+
+
+def test_progress_is_passed_on_at_most_once_a_second_plus_the_final_tick() -> None:
+    clock = FakeClock()
+    shown: list[tuple[float, int]] = []
+    throttle = ProgressThrottle(lambda p: shown.append((clock.now(), p.done)), clock=clock)
+    for done in range(200, 10_001, 200):  # 50 batches, 0.25 s apart
+        throttle(Progress(done=done, total=10_000))
+        clock.advance(0.25)
+
+    times = [t for t, _ in shown]
+    assert all(
+        later - earlier >= 1.0 for earlier, later in zip(times[:-2], times[1:-1], strict=True)
+    )
+    assert shown[0][1] == 200  # the first batch shows at once
+    assert shown[-1][1] == 10_000  # and the end always shows
+    assert 12 <= len(shown) <= 14  # 12.5 s of work: about one update a second
