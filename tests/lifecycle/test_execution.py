@@ -140,3 +140,28 @@ def test_requester_is_told_the_outcome(world: World) -> None:
     world.service.approve(rid, world.origin(BOB))
     [notice] = [p for p in world.slack.of("post") if p.target == ALICE]
     assert rid in notice.message.text + str(notice.message.blocks)
+
+
+def test_a_call_marked_unknown_by_another_restarting_process_still_records_its_outcome(
+    world: World,
+) -> None:
+    """Process B restarts while process A's call is in flight: A's real outcome still lands."""
+    rid = open_request(world)
+    adapter = world.adapters.by_vendor["huawei"]
+    real_execute = adapter.execute
+
+    def execute_while_another_process_restarts(request, *, progress=None):  # type: ignore[no-untyped-def]
+        assert world.store.recover_executing()  # what a restarting process does at start-up
+        return real_execute(request, progress=progress)
+
+    adapter.execute = execute_while_another_process_restarts  # type: ignore[method-assign]
+    world.service.approve(rid, world.origin(BOB))
+
+    record = world.store.get(rid)
+    assert record is not None and record.state is RequestState.SUCCEEDED
+    assert [e.event for e in world.store.events(request_id=rid)][-3:] == [
+        AuditEventName.EXECUTING,
+        AuditEventName.UNKNOWN,
+        AuditEventName.SUCCEEDED,
+    ]
+    assert "succeeded" in card_text(world)
