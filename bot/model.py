@@ -92,8 +92,8 @@ class RequestRecord(BaseModel):
 class AuditEvent(BaseModel):
     """One row of the hash-chained audit log (SPEC §4).
 
-    `hash` = SHA-256 over `prev_hash` and the canonical JSON of every other field but `seq`'s
-    storage details; see `bot.store` for the exact bytes.
+    `hash` = SHA-256 over `prev_hash` and the canonical JSON of every other field (`seq`
+    included); `bot.audit_chain` documents the exact bytes.
     """
 
     model_config = ConfigDict(frozen=True)

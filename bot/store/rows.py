@@ -1,6 +1,7 @@
 """How the store lays requests and events out in rows, and the store's errors and ids.
 
-Pure functions, no SQLite: `bot.store` runs the SQL and calls these to build and read rows.
+Pure functions, no SQLite: the rest of `bot.store` runs the SQL and calls these to build and
+read rows.
 Timestamps are stored as ``2026-11-22T01:02:03.123456Z`` (UTC, always six fractional digits), so
 comparing the strings compares the instants. JSON columns hold `canonical_json` text.
 """
@@ -211,3 +212,7 @@ SCHEMA_V1: Final = (
         id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL, hash TEXT NOT NULL)""",
     f"INSERT INTO chain_head (id, seq, hash) VALUES (1, 0, '{GENESIS_HASH}')",  # noqa: S608 - constant
 )
+
+
+#: The actor of events no person caused (expiry, recovery after a crash).
+SYSTEM_ACTOR: Final = "system"

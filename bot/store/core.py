@@ -1,0 +1,371 @@
+"""The `Store` itself: requests, approvals and the audit log behind one small API.
+
+Each public method is one transaction (`bot.store.database`); the steps inside a write are
+`bot.store.writes`, the shared reads `bot.store.queries`.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Final
+
+from adapters.clock import SYSTEM_CLOCK, Clock
+from bot.audit_chain import VerifyResult, verify_chain
+from bot.model import AuditEvent, AuditEventName, RequestRecord, RequestState
+from bot.store import queries
+from bot.store.database import Transactions
+from bot.store.rows import (
+    SYSTEM_ACTOR,
+    UnknownRequestError,
+    event_from_row,
+    format_time,
+    json_text,
+    json_value,
+    new_request_id,
+    normalize_request_id,
+    record_from_row,
+)
+from bot.store.writes import Writer
+from commands.model import OperationRequest
+
+UNKNOWN_REASON: Final = (
+    "opsgate stopped while the vendor call was in flight, so its outcome is unknown. "
+    "It is never retried automatically: check the vendor before requesting it again."
+)
+
+_PAGE: Final = 500
+
+
+class ApprovalStatus(StrEnum):
+    """What one approval click did."""
+
+    NOT_FOUND = "not_found"
+    NOT_PENDING = "not_pending"
+    EXPIRED = "expired"
+    DUPLICATE = "duplicate"
+    RECORDED = "recorded"
+    EXECUTE = "execute"
+
+
+@dataclass(frozen=True)
+class ApprovalResult:
+    """The outcome of `Store.approve`.
+
+    Attributes:
+        status: What happened. Only `ApprovalStatus.EXECUTE` lets the caller make the vendor
+            call, and exactly one approval of a request ever gets it.
+        record: The request after the approval, or None when it does not exist.
+    """
+
+    status: ApprovalStatus
+    record: RequestRecord | None
+
+
+class Store:
+    """Requests, approvals and the audit log, in one SQLite database.
+
+    Build one with `Store.open` (a file) or `Store.memory` (tests). It is safe to share between
+    threads, and several processes may open the same file.
+    """
+
+    def __init__(
+        self, tx: Transactions, *, clock: Clock, new_id: Callable[[], str] = new_request_id
+    ) -> None:
+        """Wrap an open, migrated database; prefer `open` or `memory`."""
+        self._tx = tx
+        self._writer = Writer(clock=clock, new_id=new_id)
+
+    @classmethod
+    def open(
+        cls,
+        path: str | Path,
+        *,
+        clock: Clock = SYSTEM_CLOCK,
+        new_id: Callable[[], str] = new_request_id,
+    ) -> Store:
+        """Open (creating it if needed) a database file in WAL mode and migrate it."""
+        return cls(Transactions.open_file(path), clock=clock, new_id=new_id)
+
+    @classmethod
+    def memory(
+        cls, *, clock: Clock = SYSTEM_CLOCK, new_id: Callable[[], str] = new_request_id
+    ) -> Store:
+        """A private in-memory database, for tests and throwaway sessions."""
+        return cls(Transactions.in_memory(), clock=clock, new_id=new_id)
+
+    def close(self) -> None:
+        """Close the connection; the store cannot be used afterwards."""
+        self._tx.close()
+
+    def healthy(self) -> bool:
+        """True when the database answers a query and the chain head is in place (``/healthz``).
+
+        This is a read-only operation.
+        """
+        try:
+            with self._tx.read() as db:
+                return bool(list(db.query("SELECT seq FROM chain_head WHERE id = 1")))
+        except sqlite3.Error:
+            return False
+
+    # -- requests ---------------------------------------------------------------------------
+
+    def create_request(
+        self,
+        request: OperationRequest,
+        *,
+        requester: str,
+        channel: str,
+        approvals_needed: int,
+        ttl: timedelta,
+        sandbox: bool,
+        preview: dict[str, Any] | None = None,
+    ) -> RequestRecord:
+        """Store a new pending request, expiring `ttl` from now, and append ``requested``."""
+        with self._tx.write() as db:
+            record = self._writer.insert(
+                db,
+                request,
+                requester=requester,
+                channel=channel,
+                state=RequestState.PENDING,
+                approvals_needed=approvals_needed,
+                ttl=ttl,
+                preview=preview,
+                sandbox=sandbox,
+            )
+            detail = {
+                "reason": request.reason,
+                "channel": channel,
+                "params": record.params,
+                "preview": record.preview,
+                "sandbox": sandbox,
+                "approvals_needed": approvals_needed,
+                "expires_at": format_time(record.expires_at),
+            }
+            self._writer.append(
+                db, record, AuditEventName.REQUESTED, actor=requester, detail=detail
+            )
+        return record
+
+    def record_denied(
+        self, request: OperationRequest, *, requester: str, channel: str, reason: str
+    ) -> RequestRecord:
+        """Store a request the policy refused before any card, and append ``denied``.
+
+        Args:
+            request: What was asked for.
+            requester: Who asked.
+            channel: Where they asked.
+            reason: The policy's reason for refusing (the requester's own is on the record).
+        """
+        with self._tx.write() as db:
+            record = self._writer.insert(
+                db,
+                request,
+                requester=requester,
+                channel=channel,
+                state=RequestState.DENIED,
+                approvals_needed=0,
+                ttl=timedelta(0),
+            )
+            detail = {"reason": reason, "channel": channel, "params": record.params}
+            self._writer.append(db, record, AuditEventName.DENIED, actor=requester, detail=detail)
+        return record
+
+    def get(self, request_id: str) -> RequestRecord | None:
+        """One request, or None. The id is read leniently (`normalize_request_id`).
+
+        This is a read-only operation.
+        """
+        with self._tx.read() as db:
+            return queries.load(db, normalize_request_id(request_id))
+
+    def set_message(self, request_id: str, *, channel: str, ts: str) -> None:
+        """Remember where the approval card is: `channel` and `ts` (not an audit event).
+
+        Raises:
+            UnknownRequestError: No request has this id.
+        """
+        with self._tx.write() as db:
+            cursor = db.execute(
+                "UPDATE requests SET channel = ?, message_ts = ? WHERE id = ?",
+                [channel, ts, request_id],
+            )
+            if cursor.rowcount != 1:
+                raise UnknownRequestError(request_id)
+
+    def approve(self, request_id: str, *, approver: str) -> ApprovalResult:
+        """Record one approval; the one that completes the count moves the request to executing.
+
+        One write transaction, so of any number of concurrent calls, in any number of
+        processes, exactly one gets `ApprovalStatus.EXECUTE`. A request past its TTL is expired
+        here (status `ApprovalStatus.EXPIRED`) instead of approved.
+        """
+        with self._tx.write() as db:
+            record = queries.load(db, request_id)
+            if record is None:
+                return ApprovalResult(ApprovalStatus.NOT_FOUND, None)
+            if record.state is not RequestState.PENDING:
+                return ApprovalResult(ApprovalStatus.NOT_PENDING, record)
+            if record.expires_at <= self._writer.now():
+                return ApprovalResult(ApprovalStatus.EXPIRED, self._writer.expire(db, record))
+            if approver in record.approvers:
+                return ApprovalResult(ApprovalStatus.DUPLICATE, record)
+            executes, after = self._writer.add_approval(db, record, approver)
+            return ApprovalResult(
+                ApprovalStatus.EXECUTE if executes else ApprovalStatus.RECORDED, after
+            )
+
+    def transition(
+        self,
+        request_id: str,
+        *,
+        to: RequestState,
+        event: AuditEventName,
+        actor: str,
+        detail: dict[str, Any] | None = None,
+        from_states: frozenset[RequestState] = frozenset({RequestState.PENDING}),
+        outcome: dict[str, Any] | None = None,
+    ) -> RequestRecord | None:
+        """Compare-and-set the state (and `outcome`, if given) and append `event`, atomically.
+
+        Returns:
+            The updated record; or None, changing nothing and writing no event, when the
+            request does not exist or its state is not in `from_states`.
+
+        Raises:
+            AuditDetailError: `detail` or `outcome` is not JSON-serialisable.
+        """
+        checked = json_value(detail or {}, "detail")
+        outcome_text = None if outcome is None else json_text(outcome, "outcome")
+        with self._tx.write() as db:
+            record = queries.load(db, request_id)
+            if record is None or record.state not in from_states:
+                return None
+            return self._writer.move(
+                db, record, to, event, actor=actor, detail=checked, outcome=outcome_text
+            )
+
+    def log(
+        self,
+        request_id: str,
+        event: AuditEventName,
+        *,
+        actor: str,
+        detail: dict[str, Any] | None = None,
+    ) -> AuditEvent:
+        """Append an event that changes no state (for example a refused click).
+
+        Raises:
+            UnknownRequestError: No request has this id.
+            AuditDetailError: `detail` is not JSON-serialisable.
+        """
+        checked = json_value(detail or {}, "detail")
+        with self._tx.write() as db:
+            subject = queries.subject(db, request_id)
+            if subject is None:
+                raise UnknownRequestError(request_id)
+            return self._writer.append(db, subject, event, actor=actor, detail=checked)
+
+    def expire_due(self) -> list[RequestRecord]:
+        """Expire every pending request whose TTL has passed; returns them as now stored."""
+        with self._tx.write() as db:
+            ids = queries.ids_where(
+                db,
+                "state = ? AND expires_at <= ?",
+                [RequestState.PENDING.value, format_time(self._writer.now())],
+            )
+            return [self._writer.expire(db, queries.require(db, request_id)) for request_id in ids]
+
+    def recover_executing(self) -> list[RequestRecord]:
+        """Mark every executing request unknown (the process stopped mid-call); never retried.
+
+        Call it once at start-up, before any worker runs. A request that another live process
+        is executing at that moment is marked unknown too; that process still records the real
+        outcome when its call returns (see `bot.execution`).
+        """
+        with self._tx.write() as db:
+            ids = queries.ids_where(db, "state = ?", [RequestState.EXECUTING.value])
+            detail = {"reason": UNKNOWN_REASON}
+            return [
+                self._writer.move(
+                    db,
+                    queries.require(db, request_id),
+                    RequestState.UNKNOWN,
+                    AuditEventName.UNKNOWN,
+                    actor=SYSTEM_ACTOR,
+                    detail=detail,
+                )
+                for request_id in ids
+            ]
+
+    def history(
+        self, *, requester: str | None = None, vendor: str | None = None, limit: int = 20
+    ) -> list[RequestRecord]:
+        """Recent requests, newest first; optionally one requester's, one vendor's, or both.
+
+        This is a read-only operation.
+
+        Raises:
+            ValueError: `limit` is below 1.
+        """
+        if limit < 1:
+            raise ValueError(f"limit must be at least 1, not {limit}")
+        filters = {"requester": requester, "vendor": vendor}
+        clauses = [f"{column} = ?" for column, value in filters.items() if value is not None]
+        where = " WHERE " + " AND ".join(clauses) if clauses else ""
+        args = [value for value in filters.values() if value is not None]
+        sql = f"SELECT * FROM requests{where} ORDER BY created_at DESC, rowid DESC LIMIT ?"  # noqa: S608 - fixed column names only
+        with self._tx.read() as db:
+            rows = list(db.query(sql, [*args, limit]))
+            approvers = queries.approvers_of(db, [row["id"] for row in rows])
+            return [record_from_row(row, approvers.get(row["id"], [])) for row in rows]
+
+    # -- audit log --------------------------------------------------------------------------
+
+    def events(
+        self, *, request_id: str | None = None, since: datetime | None = None
+    ) -> Iterator[AuditEvent]:
+        """Audit events in seq order; optionally one request's, optionally from `since` on.
+
+        Read in pages, so a long export does not hold up writers. This is a read-only operation.
+
+        Raises:
+            ValueError: `since` is a naive datetime (its time zone would be a guess).
+        """
+        if since is not None and since.tzinfo is None:
+            raise ValueError("since must be a timezone-aware datetime")
+        at_least = "" if since is None else format_time(since)
+        return self._events(request_id=request_id, at_least=at_least)
+
+    def verify(self) -> VerifyResult:
+        """Check the whole hash chain against its head, naming the first bad event if any.
+
+        This is a read-only operation; it reads one consistent snapshot.
+        """
+        with self._tx.read() as db:
+            head = queries.head_or_none(db)
+            return verify_chain(db.query("SELECT * FROM events ORDER BY seq"), head=head)
+
+    # -- internals --------------------------------------------------------------------------
+
+    def _events(self, *, request_id: str | None, at_least: str) -> Iterator[AuditEvent]:
+        sql = "SELECT * FROM events WHERE seq > :after AND at >= :at"
+        if request_id is not None:
+            sql += " AND request_id = :request_id"
+        sql += f" ORDER BY seq LIMIT {_PAGE}"
+        after = 0
+        while True:
+            params = {"after": after, "at": at_least, "request_id": request_id}
+            with self._tx.read() as db:
+                rows = list(db.query(sql, params))
+            yield from (event_from_row(row) for row in rows)
+            if len(rows) < _PAGE:
+                return
+            after = rows[-1]["seq"]

@@ -1,0 +1,100 @@
+"""The SQLite side of the store: the connection, transactions, and the schema's migrations.
+
+Every write is one ``BEGIN IMMEDIATE`` transaction. It takes SQLite's write lock *before*
+anything is read, so "load the request, check its state, read the last hash, append" is
+serialised across threads and across processes sharing the file; a waiting writer retries for up
+to `BUSY_TIMEOUT_S`. Within a process the threads share one connection behind a lock (a private
+``:memory:`` database could not be shared otherwise, and SQLite allows one writer anyway).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Final
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+from bot.store.rows import SCHEMA_V1
+
+#: How long a writer waits for another thread or process to finish its transaction.
+BUSY_TIMEOUT_S: Final = 15.0
+
+
+class Transactions:
+    """One database connection, used by one thread at a time, one transaction at a time."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._lock = threading.RLock()
+
+    @classmethod
+    def open_file(cls, path: str | Path) -> Transactions:
+        """Open (creating it if needed) a database file in WAL mode, with its schema current."""
+        db = Database(_connect(str(path)))
+        db.enable_wal()
+        return cls(db).migrated()
+
+    @classmethod
+    def in_memory(cls) -> Transactions:
+        """A private in-memory database with the current schema."""
+        return cls(Database(_connect(":memory:"))).migrated()
+
+    def migrated(self) -> Transactions:
+        """Bring the schema up to date; in a write transaction, so concurrent first opens of
+        one file are serialised."""
+        with self.write() as db:
+            _MIGRATIONS.apply(db)
+        return self
+
+    @contextmanager
+    def write(self) -> Iterator[Database]:
+        """One write transaction, holding SQLite's write lock from its first statement."""
+        with self._lock:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.db
+                self.db.execute("COMMIT")
+            except BaseException:
+                self.db.rollback()
+                raise
+
+    @contextmanager
+    def read(self) -> Iterator[Database]:
+        """One read transaction, so several statements see a single snapshot."""
+        with self._lock:
+            self.db.execute("BEGIN")
+            try:
+                yield self.db
+            finally:
+                self.db.rollback()
+
+    def close(self) -> None:
+        """Close the connection."""
+        with self._lock:
+            self.db.close()
+
+
+def _connect(target: str) -> sqlite3.Connection:
+    # isolation_level=None: we issue BEGIN IMMEDIATE ourselves, so the driver must not open
+    # deferred transactions behind our back. check_same_thread=False: our lock serialises use.
+    # timeout= is SQLite's busy timeout: how long to wait for another writer.
+    conn = sqlite3.connect(
+        target, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+    )
+    conn.execute("PRAGMA foreign_keys = ON")
+    return conn
+
+
+_MIGRATIONS = Migrations("opsgate")
+
+
+@_MIGRATIONS(name="0001_requests_approvals_events")
+def _schema_v1(db: Database) -> None:
+    """The first schema: requests, approvals, the event chain and its head."""
+    for statement in SCHEMA_V1:
+        db.execute(statement)

@@ -1,0 +1,104 @@
+"""Reads the store's writes and public methods share. Each takes an open `Database`; the
+caller holds the transaction."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Final, Protocol
+
+from sqlite_utils import Database
+
+from bot.audit_chain import EVENT_FIELDS, ChainHead
+from bot.model import RequestRecord
+from bot.store.rows import StoreError, UnknownRequestError, record_from_row
+
+#: One prepared INSERT for an event: Table.insert would introspect the table on every event.
+INSERT_EVENT: Final = (
+    f"INSERT INTO events ({', '.join(EVENT_FIELDS)}) "  # noqa: S608 - constant columns
+    f"VALUES ({', '.join(':' + c for c in EVENT_FIELDS)})"
+)
+
+
+class Subject(Protocol):
+    """What an event needs of its request (a `RequestRecord` is one)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def operation(self) -> str: ...
+    @property
+    def targets(self) -> tuple[str, ...]: ...
+
+
+@dataclass(frozen=True)
+class RequestKey:
+    """A request's id, operation and targets, without the rest of its record."""
+
+    id: str
+    operation: str
+    targets: tuple[str, ...]
+
+
+def load(db: Database, request_id: str) -> RequestRecord | None:
+    """One request's whole record, or None."""
+    rows = list(db.query("SELECT * FROM requests WHERE id = ?", [request_id]))
+    if not rows:
+        return None
+    return record_from_row(rows[0], approvers_of(db, [request_id]).get(request_id, []))
+
+
+def require(db: Database, request_id: str) -> RequestRecord:
+    """One request's record, for a row the caller saw under the same write lock."""
+    record = load(db, request_id)
+    if record is None:  # pragma: no cover - callers hold the write lock on a row they just saw
+        raise UnknownRequestError(request_id)
+    return record
+
+
+def subject(db: Database, request_id: str) -> RequestKey | None:
+    """Just what an event needs of a request: cheaper than loading the whole record."""
+    rows = list(db.query("SELECT id, operation, targets FROM requests WHERE id = ?", [request_id]))
+    if not rows:
+        return None
+    row = rows[0]
+    return RequestKey(
+        id=row["id"], operation=row["operation"], targets=tuple(json.loads(row["targets"]))
+    )
+
+
+def head(db: Database) -> ChainHead:
+    """The chain's head (last seq and hash).
+
+    Raises:
+        StoreError: The head row is missing; appending would silently restart the chain.
+    """
+    found = head_or_none(db)
+    if found is None:
+        raise StoreError("the audit chain head is missing: run `opsgate audit verify`")
+    return found
+
+
+def head_or_none(db: Database) -> ChainHead | None:
+    """The chain's head, or None when its row is missing (for `verify` to report)."""
+    rows = list(db.query("SELECT seq, hash FROM chain_head WHERE id = 1"))
+    return ChainHead(seq=rows[0]["seq"], hash=rows[0]["hash"]) if rows else None
+
+
+def ids_where(db: Database, where: str, args: Sequence[str]) -> list[str]:
+    """Request ids matching a fixed `where` clause, oldest first."""
+    rows = db.query(f"SELECT id FROM requests WHERE {where} ORDER BY rowid", list(args))  # noqa: S608 - callers pass fixed clauses
+    return [row["id"] for row in rows]
+
+
+def approvers_of(db: Database, request_ids: Sequence[str]) -> dict[str, list[str]]:
+    """Each request's approvers, in the order they approved."""
+    if not request_ids:
+        return {}
+    marks = ",".join("?" * len(request_ids))
+    sql = f"SELECT request_id, approver FROM approvals WHERE request_id IN ({marks}) ORDER BY rowid"  # noqa: S608 - placeholders only
+    found: dict[str, list[str]] = {}
+    for row in db.query(sql, list(request_ids)):
+        found.setdefault(row["request_id"], []).append(row["approver"])
+    return found
