@@ -114,7 +114,12 @@ class Console:
                 else f"audit log broken at seq {result.first_bad_seq}: {result.problem}"
             )
         elif word == "home":
+            before = len(self.session.standin.calls)
             self._ack(self.session.open_home(user=user), user)
+            # Bolt acks an event before its listener runs; wait until the tab reaches Slack.
+            self.session.standin.wait_for(
+                lambda call: call.method == "views.publish", since=before, timeout=10
+            )
         else:
             self._print(HELP)
         self.session.wait()

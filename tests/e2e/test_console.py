@@ -47,6 +47,12 @@ def test_scripted_request_approval_and_audit(tmp_path: Path) -> None:
     assert "audit log intact: 5 events" in output
 
 
+def test_home_shows_the_app_home_tab(tmp_path: Path) -> None:
+    output = run("/ops servicepower job cancel JOB-1001 --reason x\nhome\n", tmp_path)
+    home = output[output.index("App Home of @alice") :]
+    assert "JOB-1001" in home or "servicepower" in home
+
+
 def test_unknown_console_command_shows_help(tmp_path: Path) -> None:
     output = run("frobnicate\n", tmp_path)
     assert "approve|reject|withdraw" in output
