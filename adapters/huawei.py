@@ -5,10 +5,11 @@
 /iocm/app/dm/v1.4.0/devices/{deviceId}?appId=&cascade=``). Auth, the single-flight token and the
 rate limit live in `adapters.huawei_auth`; error codes in `adapters.huawei_errors`.
 
-Retries: reads (previews) are retried on transport faults and 5xx. A DELETE that got no answer is
-`OutcomeUnknown` and never retried. A DELETE answered with a 5xx is retried once: the platform
-answers a repeated DELETE of a deleted resource with 404, which is reported as "already gone", so a
-retry can never delete twice.
+Retries: reads (previews) are retried on transport faults and 5xx. A DELETE is sent again only
+when the platform refused it before acting (throttling, 1010009) or the connection was refused
+(nothing sent). A DELETE that got no answer is `OutcomeUnknown`; one answered with a 5xx fails
+with the platform's code and is not repeated, because the platform does not document DELETE as
+idempotent and a 5xx may follow a deletion that happened: the card says to check first.
 
 The sandbox (`sandboxed`) is seeded with, for the console demo:
 
@@ -32,7 +33,7 @@ from pydantic import SecretStr
 from adapters.base import Outcome, Preview, Progress, ProgressCallback, VendorCall
 from adapters.clock import SYSTEM_CLOCK, Clock
 from adapters.config import HuaweiConfig
-from adapters.errors import AdapterError, NotConfigured
+from adapters.errors import AdapterError, NotConfigured, VendorError
 from adapters.http import json_body, retry_safely
 from adapters.huawei_auth import (
     HuaweiSession,
@@ -184,29 +185,32 @@ class HuaweiAdapter:
         return _children_in(body or {}, gateway_id)
 
     def _delete(self, path: str, params: Params | None, what: str, gone: frozenset[str]) -> Outcome:
-        failed_first: list[str] = []
-
         def attempt() -> Outcome:
             response = self.session.call("DELETE", path, params=params, mutating=True)
             if response.status_code == 404 and error_code(response) in gone:
-                return _gone(what, after=failed_first)
+                return _gone(what)
+            if response.status_code >= 500:
+                raise _unsure(to_error(response, subject=what), what)
             if response.status_code >= 400:
-                error = to_error(response, subject=what)
-                if response.status_code >= 500:  # only a 5xx may have deleted it anyway
-                    failed_first.append(error.code)
-                raise error
+                raise to_error(response, subject=what)
             return Outcome(summary=f"Deleted {what}")
 
-        # attempts=2: only a 5xx or a refused connection is retried (see the module docstring).
+        # Only what the platform refused before acting is sent again (see the module docstring).
         return retry_safely(attempt, attempts=2)
 
 
-def _gone(what: str, *, after: list[str]) -> Outcome:
-    what = what[:1].upper() + what[1:]
-    if after:  # the first DELETE failed with a 5xx, and the retry found nothing to delete
-        summary = f"{what} is gone: the platform answered {after[0]}, a retry found it deleted"
-        return Outcome(already_gone=True, summary=summary)
-    return Outcome(already_gone=True, summary=f"{what} was already gone")
+def _gone(what: str) -> Outcome:
+    return Outcome(already_gone=True, summary=f"{what[:1].upper()}{what[1:]} was already gone")
+
+
+def _unsure(error: VendorError, what: str) -> VendorError:
+    """A 5xx to a DELETE: not retried, and the next step says to look before asking again."""
+    error.retryable = False
+    error.next_step = (
+        f"The platform failed while deleting {what}; it may or may not be deleted. Check in "
+        f"the OceanConnect console before requesting it again. {error.next_step}"
+    ).strip()
+    return error
 
 
 def _children_in(body: dict[str, Any], gateway_id: str) -> int:

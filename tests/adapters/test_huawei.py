@@ -166,14 +166,21 @@ def test_a_timeout_on_delete_is_outcome_unknown_and_not_retried(world: World) ->
     assert "dev-meter-0001" not in sim.state.devices  # it did happen: only the answer was lost
 
 
-def test_a_500_on_delete_is_retried_once(world: World) -> None:
+def deletes_of(sim: HuaweiSimulator, path: str) -> int:
+    return sum(1 for r in sim.requests_to(path) if r.method == "DELETE")
+
+
+def test_a_500_on_delete_fails_with_the_code_and_is_not_sent_again(world: World) -> None:
     adapter, sim = world
     sim.inject(Fault.SERVER_ERROR, path_contains="/devices/dev-meter-0001")
-    assert adapter.execute(device()).summary == "Deleted device dev-meter-0001"
-    assert len(sim.requests_to("/devices/dev-meter-0001")) == 2
+    with pytest.raises(VendorError) as caught:
+        adapter.execute(device())
+    assert caught.value.code == "50252" and not caught.value.retryable
+    assert "may or may not be deleted" in caught.value.next_step
+    assert deletes_of(sim, "/devices/dev-meter-0001") == 1
 
 
-def test_a_500_after_the_delete_happened_reports_it_gone(clock: FakeClock) -> None:
+def test_a_500_after_the_delete_happened_is_not_repeated(clock: FakeClock) -> None:
     sim = HuaweiSimulator.seeded(clock=clock)
 
     def delete_then_fail(request: httpx.Request) -> httpx.Response:
@@ -182,18 +189,17 @@ def test_a_500_after_the_delete_happened_reports_it_gone(clock: FakeClock) -> No
             return sim.server_error(request)
         return response
 
-    outcome = adapter_on(delete_then_fail, clock).execute(device())
-    assert outcome.already_gone
-    assert "50252" in outcome.summary and "gone" in outcome.summary
-
-
-def test_two_500s_on_delete_fail_with_the_code(world: World) -> None:
-    adapter, sim = world
-    sim.inject(Fault.SERVER_ERROR, times=5, path_contains="/devices/dev-meter-0001")
     with pytest.raises(VendorError) as caught:
-        adapter.execute(device())
+        adapter_on(delete_then_fail, clock).execute(device())
     assert caught.value.code == "50252"
-    assert len(sim.requests_to("/devices/dev-meter-0001")) == 2
+    assert "dev-meter-0001" not in sim.state.devices  # it did happen; the card says to check
+    assert deletes_of(sim, "/devices/dev-meter-0001") == 1
+
+
+def test_a_refused_connection_on_delete_is_retried(world: World) -> None:
+    adapter, sim = world
+    sim.inject(Fault.DISCONNECT, path_contains="/devices/dev-meter-0001")  # nothing was sent
+    assert adapter.execute(device()).summary == "Deleted device dev-meter-0001"
 
 
 def test_an_unauthorized_app_is_refused_with_next_step(world: World) -> None:
