@@ -182,13 +182,16 @@ class Policy:
             )
         return ALLOWED
 
-    def operations_for(self, *, user: str, channel: str, directory: Directory) -> list[str]:
-        """The operation ids `user` may request in `channel`, in `PARAM_KEYS` order (for help)."""
+    def operations_for(self, *, user: str, channel: str | None, directory: Directory) -> list[str]:
+        """The operation ids `user` may request in `channel`, in `PARAM_KEYS` order (for help).
+
+        `channel=None` means in some channel (the App Home tab belongs to no channel).
+        """
         cached = _CachedDirectory(directory)
         return [
             op
             for op in PARAM_KEYS
-            if _channel_allowed(self.for_operation(op), channel)
+            if (channel is None or _channel_allowed(self.for_operation(op), channel))
             and _listed(user, self.for_operation(op).requesters, cached)
         ]
 

@@ -18,7 +18,7 @@ class ListenerContext:
     runner: Runner
 
     def help_entries(
-        self, *, user: str, channel: str, vendor: str | None = None
+        self, *, user: str, channel: str | None, vendor: str | None = None
     ) -> list[cards.HelpEntry]:
         """The operations this user may request in this channel (optionally of one vendor)."""
         s = self.service.s

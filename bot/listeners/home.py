@@ -25,6 +25,6 @@ def register(app: App, ctx: ListenerContext) -> None:
 
 def _publish(user: str, client: WebClient, ctx: ListenerContext) -> None:
     records = ctx.service.s.store.history(requester=user, limit=10)
-    # No channel in an App Home: show what the user may request where every channel is allowed.
-    entries = ctx.help_entries(user=user, channel="*")
+    # An App Home belongs to no channel: show what the user may request in some channel.
+    entries = ctx.help_entries(user=user, channel=None)
     client.views_publish(user_id=user, view=cards.home_view(records, operations=entries))

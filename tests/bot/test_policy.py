@@ -329,6 +329,14 @@ def test_operations_for_lists_what_the_user_may_request_here() -> None:
     assert policy.operations_for(user="U9", channel="COPS", directory=directory) == [OP]
 
 
+def test_operations_for_no_channel_means_in_some_channel() -> None:
+    """The App Home tab belongs to no channel: a channel-restricted operation still shows."""
+    policy = parse_policy({"channels": ["COPS"], "operations": {OP: {"requesters": ["U9"]}}})
+    anywhere = policy.operations_for(user="U1", channel=None, directory=FakeDirectory())
+    assert anywhere == [op for op in PARAM_KEYS if op != OP]
+    assert policy.operations_for(user="U1", channel="CELSE", directory=FakeDirectory()) == []
+
+
 def test_operations_for_everyone_by_default() -> None:
     assert Policy().operations_for(user="U1", channel="C1", directory=FakeDirectory()) == list(
         PARAM_KEYS
