@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import threading
 from pathlib import Path
 from typing import TextIO
@@ -161,22 +162,39 @@ class Console:
             return
         if isinstance(blocks, str):
             blocks = json.loads(blocks)
-        heading = _heading(call)
         rendered = render_message(blocks, names=USERS)
-        key = f"{call.params.get('channel')}/{call.params.get('ts')}"
-        if call.method == "chat.update" and self._shown.get(key) == rendered:
-            return
-        self._shown[key] = rendered
+        text = f"{_heading(call)}\n{rendered}"
+        card = _REQUEST_ID.search(rendered) if call.method in _CARD_METHODS else None
+        if card and str(call.params.get("channel")) not in USERS:  # a card, not a DM about it
+            previous = self._shown.get(card.group(0))
+            self._shown[card.group(0)] = rendered
+            if call.method == "chat.update" and previous is not None:
+                changes = _changes(previous, rendered)
+                if not changes:
+                    return
+                text = f"── card {card.group(0)} updated ──\n{changes}"
         with self._lock:
             if self._held is not None:
-                self._held.append(f"{heading}\n{rendered}")
+                self._held.append(text)
                 return
-        self._print(f"{heading}\n{rendered}")
+        self._print(text)
 
     def _print(self, text: str, *, end: str = "\n") -> None:
         with self._lock:
             self.out.write(text + end)
             self.out.flush()
+
+
+_REQUEST_ID = re.compile(r"R-[0-9A-Z]{8}")
+_CARD_METHODS = frozenset({"chat.postMessage", "chat.update"})
+
+
+def _changes(before: str, after: str) -> str:
+    """A card's title and the lines that changed: the whole card was printed already."""
+    old = set(before.splitlines())
+    title, *rest = after.splitlines()
+    changed = [line for line in rest if line not in old and set(line) != {"="}]
+    return "\n".join([title, *changed]) if changed or title not in old else ""
 
 
 def _heading(call: RecordedCall) -> str:

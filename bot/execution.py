@@ -30,7 +30,8 @@ _FINAL = {
 
 
 class ProgressThrottle:
-    """Passes bulk progress on at most once per `interval` seconds (plus the final tick)."""
+    """Passes bulk progress on at most once per `interval` seconds (plus the final tick);
+    single-target progress is dropped."""
 
     def __init__(
         self, show: Callable[[Progress], None], *, clock: Clock, interval: float = 1.0
@@ -42,6 +43,8 @@ class ProgressThrottle:
         self._lock = threading.Lock()
 
     def __call__(self, progress: Progress) -> None:
+        if progress.total <= 1:
+            return  # one target: the outcome itself is the only news
         now = self._clock.monotonic()
         with self._lock:
             due = self._last is None or now - self._last >= self._interval

@@ -45,6 +45,9 @@ def test_scripted_request_approval_and_audit(tmp_path: Path) -> None:
     ]
     assert trail == ["requested", "denied", "approved", "executing", "succeeded"]
     assert "audit log intact: 5 events" in output
+    # the card is printed whole once; its updates show only what changed
+    assert output.count("Requested by: @alice") == 1
+    assert f"── card {request_id} updated ──\n✔ Succeeded: huawei.package.delete" in output
 
 
 def test_home_shows_the_app_home_tab(tmp_path: Path) -> None:

@@ -23,3 +23,10 @@ def test_progress_is_passed_on_at_most_once_a_second_plus_the_final_tick() -> No
     assert shown[0][1] == 200  # the first batch shows at once
     assert shown[-1][1] == 10_000  # and the end always shows
     assert 12 <= len(shown) <= 14  # 12.5 s of work: about one update a second
+
+
+def test_a_single_target_shows_no_progress() -> None:
+    shown: list[Progress] = []
+    throttle = ProgressThrottle(shown.append, clock=FakeClock())
+    throttle(Progress(done=1, total=1))
+    assert shown == []
