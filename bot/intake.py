@@ -8,7 +8,8 @@ from typing import Any
 from adapters.base import Adapter
 from adapters.errors import AdapterError
 from bot import cards
-from bot.replies import Origin, Replies, Services
+from bot.replies import Replies
+from bot.services import Origin, Services
 from bot.slack_out import SlackPostError
 from commands.model import OperationRequest
 

@@ -14,7 +14,8 @@ from bot.execution import run_vendor_call
 from bot.intake import Intake
 from bot.model import AuditEventName, RequestRecord, RequestState
 from bot.policy import Decision
-from bot.replies import Origin, Replies, Services
+from bot.replies import Replies
+from bot.services import Origin, Services
 from bot.store import ApprovalStatus
 from commands.model import OperationRequest
 

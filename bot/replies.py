@@ -3,38 +3,13 @@ answers to whoever acted."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from adapters.base import Progress
-from adapters.clock import Clock
-from adapters.registry import Adapters
 from bot import cards
 from bot.model import RequestRecord
-from bot.policy import Directory, Policy
-from bot.slack_out import SlackPort, SlackPostError
-from bot.store import Store
-
-
-@dataclass(frozen=True)
-class Origin:
-    """Who did something, where, and how to answer them privately."""
-
-    user: str
-    channel: str
-    response_url: str | None = None
-
-
-@dataclass(frozen=True)
-class Services:
-    """What the lifecycle works with; built once by `bot.app.build_app`."""
-
-    store: Store
-    policy: Policy
-    adapters: Adapters
-    slack: SlackPort
-    directory: Directory
-    clock: Clock
+from bot.services import Origin, Services
+from bot.slack_out import SlackPostError
 
 
 class Replies:

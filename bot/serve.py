@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import sys
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
@@ -53,7 +52,7 @@ def serve_http(opsgate: OpsgateApp, *, host: str, port: int, threads: int = 16) 
     """Serve over HTTP until interrupted."""
     # Acks are short and latency-bound; previews and vendor calls on the worker pool are
     # CPU-bound. A shorter GIL switch interval (default 5 ms) lets an ack thread in sooner.
-    sys.setswitchinterval(float(os.environ.get("OPSGATE_SWITCH_INTERVAL", "0.001")))
+    sys.setswitchinterval(0.001)
     log.info("opsgate listening on http://%s:%d%s", host, port, EVENTS_PATH)
     waitress.serve(
         wsgi_app(opsgate), host=host, port=port, threads=threads, ident="opsgate", _quiet=True
