@@ -126,7 +126,7 @@ def _wait_for_health(base: str, process: subprocess.Popen[bytes], log: Path) -> 
         try:
             return httpx.get(f"{base}/healthz", timeout=1)
         except httpx.TransportError:
-            time.sleep(0.1)
+            time.sleep(0.02)
     raise AssertionError("opsgate serve did not become healthy")
 
 

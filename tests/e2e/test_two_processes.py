@@ -56,6 +56,7 @@ CHILD = textwrap.dedent("""
         store=store, policy=parse_policy({"approvers": ["*"], "channels": ["*"]}),
         adapters=Adapters(by_vendor={"servicepower": adapter}), slack=QuietSlack(),
         directory=Nobody(), clock=SYSTEM_CLOCK))
+    (go.parent / f"ready-{name}").touch()  # at the starting line
     while not go.exists():
         time.sleep(0.005)
     def click(rid, user):
@@ -105,8 +106,11 @@ def test_two_processes_never_execute_a_request_twice(tmp_path: Path) -> None:
             )
             for name in ("A", "B")
         ]
-        time.sleep(0.5)  # let both processes get to the starting line
-        go.touch()
+        deadline = time.monotonic() + 30
+        while not all((tmp_path / f"ready-{n}").exists() for n in ("A", "B")):
+            assert time.monotonic() < deadline, "a child process never got ready"
+            time.sleep(0.005)
+        go.touch()  # both are at the starting line: release them together
         outputs = [child.communicate(timeout=60) for child in children]
     for child, (out, err) in zip(children, outputs, strict=True):
         assert child.returncode == 0, err
