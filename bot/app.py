@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from slack_bolt import App, BoltResponse
 from slack_bolt.request import BoltRequest
 from slack_sdk import WebClient
+from slack_sdk.http_retry import default_retry_handlers
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from adapters.clock import SYSTEM_CLOCK, Clock
 from adapters.registry import Adapters, VendorConfig, build_adapters
@@ -87,7 +89,7 @@ def build_app(
     secret = (
         settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
     )
-    client = client or WebClient(token=token, base_url=settings.slack_api_url)
+    client = client or slack_client(token, base_url=settings.slack_api_url)
     runner = Runner(workers=settings.workers)
     adapters = adapters or build_adapters(
         vendor_configs(settings),
@@ -123,6 +125,13 @@ def build_app(
         adapters=adapters,
         settings=settings,
     )
+
+
+def slack_client(token: str | None, *, base_url: str) -> WebClient:
+    """A Web API client that waits out Slack's rate limits (429 + Retry-After) a few times:
+    a card update lost to a rate limit would leave a card showing a stale state."""
+    retry = [*default_retry_handlers(), RateLimitErrorRetryHandler(max_retry_count=3)]
+    return WebClient(token=token, base_url=base_url, retry_handlers=retry)
 
 
 def vendor_configs(settings: Settings) -> dict[str, VendorConfig]:

@@ -66,6 +66,7 @@ class SlackStandIn:
         self._listeners: list[Callable[[RecordedCall], None]] = []
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self._rate_limited: dict[str, int] = {}
 
     def start(self) -> SlackStandIn:
         """Start serving; returns self so ``slack = SlackStandIn().start()`` reads naturally."""
@@ -162,6 +163,19 @@ class SlackStandIn:
                 raise TimeoutError(f"no matching Slack call within {timeout}s")
             time.sleep(0.01)
 
+    def rate_limit(self, method: str, *, times: int = 1) -> None:
+        """Answer the next `times` calls of `method` as Slack does when rate limited:
+        HTTP 429, ``Retry-After: 0``, ``{"ok": false, "error": "ratelimited"}``, not recorded."""
+        with self._lock:
+            self._rate_limited[method] = self._rate_limited.get(method, 0) + times
+
+    def _limited(self, method: str) -> bool:
+        with self._lock:
+            left = self._rate_limited.get(method, 0)
+            if left:
+                self._rate_limited[method] = left - 1
+            return bool(left)
+
     def on_call(self, listener: Callable[[RecordedCall], None]) -> None:
         """Call `listener` with every call as it arrives (on the server's thread)."""
         with self._lock:
@@ -210,7 +224,10 @@ def _handler_for(standin: SlackStandIn) -> type[BaseHTTPRequestHandler]:
             except ValueError:  # json.JSONDecodeError included: Slack answers invalid_json
                 self._send(200, b'{"ok": false, "error": "invalid_json"}', "application/json")
                 return
-            if url.path.startswith("/api/"):
+            if url.path.startswith("/api/") and standin._limited(url.path.removeprefix("/api/")):
+                body = b'{"ok": false, "error": "ratelimited"}'
+                self._send(429, body, "application/json", extra={"Retry-After": "0"})
+            elif url.path.startswith("/api/"):
                 token = bearer_token(self.headers.get("authorization")) or params.pop("token", None)
                 reply = standin._handle(url.path.removeprefix("/api/"), params, token)
                 self._send(200, json.dumps(reply).encode(), "application/json; charset=utf-8")
@@ -224,9 +241,13 @@ def _handler_for(standin: SlackStandIn) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("content-length") or 0)
             return self.rfile.read(length) if length else b""
 
-        def _send(self, status: int, body: bytes, content_type: str) -> None:
+        def _send(
+            self, status: int, body: bytes, content_type: str, extra: dict[str, str] | None = None
+        ) -> None:
             self.send_response(status)
             self.send_header("content-type", content_type)
+            for name, value in (extra or {}).items():
+                self.send_header(name, value)
             self.send_header("content-length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)

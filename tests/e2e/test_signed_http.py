@@ -90,3 +90,19 @@ def test_the_ack_does_not_wait_for_the_vendor(tmp_path: Path) -> None:
         assert served.slack.calls_to("chat.postMessage") == []  # no card yet: work is after the ack
         release.set()
         assert served.card_request_id()
+
+
+def test_a_rate_limited_card_update_is_retried_until_it_lands(tmp_path: Path) -> None:
+    """Slack answers 429 to the outcome's chat.update: the card must still end up right."""
+    with served_opsgate(tmp_path) as served:
+        served.slash(PACKAGE, user=ALICE)
+        request_id = served.card_request_id()
+        assert served.opsgate.runner.wait_idle(10)
+        served.slack.rate_limit("chat.update", times=2)
+
+        approve_and_wait(served, request_id)
+
+        record = served.opsgate.store.get(request_id)
+        assert record is not None and record.message_ts is not None
+        final = served.slack.message(CHANNEL, record.message_ts)
+        assert final is not None and "succeeded" in str(final).lower()
