@@ -1,5 +1,10 @@
-"""opsgate served over real HTTP on 127.0.0.1 (waitress + Bolt's WSGI adapter), with the local
-Slack stand-in, for end-to-end tests that go through signed requests."""
+"""opsgate's WSGI app served over real HTTP on 127.0.0.1, with the local Slack stand-in, for
+end-to-end tests that go through signed requests.
+
+The server here is the standard library's threading WSGI server, whose shutdown from another
+thread is clean; waitress, which `opsgate serve` uses, is tested as a real process in
+tests/cli/test_serve.py (closing it from a test thread races its select loop).
+"""
 
 from __future__ import annotations
 
@@ -10,10 +15,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from socketserver import ThreadingMixIn
 from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import httpx
-import waitress
 
 from bot.app import OpsgateApp, build_app
 from bot.serve import wsgi_app
@@ -97,17 +103,30 @@ def served_opsgate(
             }
         )
         opsgate = build_app(settings)
-        server = waitress.create_server(wsgi_app(opsgate), host="127.0.0.1", port=0, threads=8)
-        thread = threading.Thread(target=server.run, daemon=True)
+        server = make_server(
+            "127.0.0.1", 0, wsgi_app(opsgate), server_class=_Server, handler_class=_QuietHandler
+        )
+        thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
         thread.start()
         try:
             with httpx.Client(timeout=10.0) as http:
                 yield Served(
-                    url=f"http://127.0.0.1:{server.effective_port}",
+                    url=f"http://127.0.0.1:{server.server_port}",
                     slack=slack,
                     opsgate=opsgate,
                     http=http,
                 )
         finally:
-            server.close()
+            server.shutdown()
+            server.server_close()
+            thread.join(timeout=5)
             opsgate.close()
+
+
+class _Server(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
