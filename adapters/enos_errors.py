@@ -17,12 +17,11 @@ from typing import Any, Final
 import httpx
 
 from adapters.errors import (
-    OutcomeUnknown,
     VendorAuthError,
     VendorError,
     VendorThrottled,
-    VendorUnreachable,
 )
+from adapters.http import unreadable_answer
 
 VENDOR: Final = "enos"
 
@@ -185,19 +184,6 @@ def _json_object(response: httpx.Response) -> dict[str, Any] | None:
 
 
 def _unreadable(response: httpx.Response, *, mutating: bool) -> Exception:
-    status = response.status_code
-    if status == 429:
-        return vendor_error("429", vendor_message="", request_id=None, http_status=status)
-    message = f"EnOS answered HTTP {status} without a readable code"
-    # A gateway 5xx (502/504) on the delete does not prove the OTA service never saw it.
-    if mutating and (status < 400 or status >= 500):
-        return OutcomeUnknown(
-            message + "; the deletion's state is unknown",
-            vendor=VENDOR,
-            next_step="Check the job in the EnOS console before requesting it again.",
-        )
-    return VendorUnreachable(
-        message,
-        vendor=VENDOR,
-        next_step="Try again; if it persists, check OPSGATE_ENOS__BASE_URL.",
-    )
+    if response.status_code == 429:  # a gateway throttle page: still a throttle
+        return vendor_error("429", vendor_message="", request_id=None, http_status=429)
+    return unreadable_answer(response, vendor=VENDOR, mutating=mutating)

@@ -65,23 +65,30 @@ def _no_answer(client: httpx.Client, exc: httpx.TransportError, vendor: str) -> 
 
 
 def json_body(response: httpx.Response, *, vendor: str, mutating: bool) -> dict[str, Any]:
-    """Parse a JSON object body; a malformed one is `OutcomeUnknown` (mutating) or unreachable."""
+    """Parse a JSON object body; a malformed one is `unreadable_answer`."""
     try:
         body = response.json()
     except ValueError:
         body = None
     if isinstance(body, dict):
         return body
-    message = f"{vendor} answered HTTP {response.status_code} with a body that is not a JSON object"
-    # A 4xx means the vendor refused before acting; a 2xx or a 5xx (e.g. a gateway's 502/504
-    # page) on a mutating call may follow a change that happened.
+    raise unreadable_answer(response, vendor=vendor, mutating=mutating)
+
+
+def unreadable_answer(response: httpx.Response, *, vendor: str, mutating: bool) -> AdapterError:
+    """The error for an answer opsgate cannot read (no JSON object, or no result code in it).
+
+    A 4xx means the vendor refused before acting; a 2xx or a 5xx (e.g. a gateway's 502/504
+    page) on a mutating call may follow a change that happened, so its outcome is unknown.
+    """
+    message = f"{vendor} answered HTTP {response.status_code} with a body opsgate cannot read"
     if mutating and not 400 <= response.status_code < 500:
-        raise OutcomeUnknown(
+        return OutcomeUnknown(
             message + "; the request's state is unknown",
             vendor=vendor,
             next_step="Check the vendor console before requesting it again.",
         )
-    raise VendorUnreachable(
+    return VendorUnreachable(
         message,
         vendor=vendor,
         next_step="Try again; if it persists, the vendor endpoint may be misconfigured.",
