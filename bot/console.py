@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.console_session import CHANNEL, CHANNEL_NAME, USERS, AckReply, ConsoleSession
+from bot.model import RequestState
 from bot.render_text import render_message
 from bot.settings import Settings
 from bot.slack_standin import RecordedCall
@@ -127,7 +128,9 @@ class Console:
         return True
 
     def _newest_pending(self) -> str | None:
-        pending = [r for r in self.session.app.store.history(limit=50) if r.state == "pending"]
+        pending = [
+            r for r in self.session.app.store.history(limit=50) if r.state is RequestState.PENDING
+        ]
         return pending[0].id if pending else None
 
     def _hold(self) -> None:

@@ -20,15 +20,18 @@ from slack_bolt.request import BoltRequest
 from adapters.clock import SYSTEM_CLOCK, Clock
 from bot import cards
 from bot.app import OpsgateApp, build_app
-from bot.policy import load_policy
+from bot.policy import Policy, load_policy
 from bot.settings import Settings
 from bot.slack_payloads import (
+    FORM,
+    JSON,
     app_home_opened_body,
     block_action_body,
     signed_headers,
     slash_command_body,
 )
 from bot.slack_standin import SlackStandIn
+from commands.model import PARAM_KEYS
 
 #: The people of the console's pretend workspace: user id -> name.
 USERS: Mapping[str, str] = {
@@ -62,7 +65,7 @@ class ConsoleSession:
 
     def __init__(self, settings: Settings, *, db: Path, clock: Clock = SYSTEM_CLOCK) -> None:
         policy = load_policy(settings)
-        groups = {g: list(GROUP_MEMBERS) for g in _groups_named(policy_ids(policy))}
+        groups = {group: list(GROUP_MEMBERS) for group in groups_in(policy)}
         self.standin = SlackStandIn(users=USERS, groups=groups).start()
         self._secret = secrets.token_hex(16)
         local = settings.model_copy(
@@ -93,7 +96,7 @@ class ConsoleSession:
         body = slash_command_body(
             text=text, user_id=user, channel_id=channel, response_url=self._response_url(user)
         )
-        return self._dispatch(body, "application/x-www-form-urlencoded")
+        return self._dispatch(body, FORM)
 
     def click(self, action: str, request_id: str, *, user: str) -> AckReply:
         """Click a card's button (`approve`, `reject`, `withdraw`) as `user`."""
@@ -108,11 +111,11 @@ class ConsoleSession:
             message_ts=ts,
             response_url=self._response_url(user),
         )
-        return self._dispatch(body, "application/x-www-form-urlencoded")
+        return self._dispatch(body, FORM)
 
     def open_home(self, *, user: str) -> AckReply:
         """Open the App Home tab as `user`."""
-        return self._dispatch(app_home_opened_body(user_id=user), "application/json")
+        return self._dispatch(app_home_opened_body(user_id=user), JSON)
 
     def wait(self, timeout: float = 60.0) -> bool:
         """Wait until the app has finished all work started so far."""
@@ -134,16 +137,10 @@ class ConsoleSession:
         return AckReply(status=response.status, message=message)
 
 
-def policy_ids(policy: Any) -> set[str]:
-    """Every requester/approver id the policy names, across all operations."""
-    from commands.model import PARAM_KEYS
-
+def groups_in(policy: Policy) -> list[str]:
+    """Every user group id the policy names as requesters or approvers, of any operation."""
     ids: set[str] = set()
     for operation in PARAM_KEYS:
         rules = policy.for_operation(operation)
         ids.update(rules.requesters, rules.approvers)
-    return ids
-
-
-def _groups_named(ids: set[str]) -> list[str]:
     return sorted(i for i in ids if i.startswith("S"))
