@@ -41,12 +41,15 @@ class FakeSlack:
 
     sent: list[Posted] = field(default_factory=list)
     refuse_posts: str | None = None
+    refuse_dms: bool = False
     _ts: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def post(self, channel: str, message: Message) -> str:
         if self.refuse_posts and channel.startswith("C"):
             raise SlackPostError(self.refuse_posts)
+        if self.refuse_dms and channel.startswith("U"):
+            raise SlackPostError("cannot_dm_user")
         with self._lock:
             self._ts += 1
             self.sent.append(Posted("post", channel, message))
