@@ -25,7 +25,6 @@ from bot.store.rows import (
     event_from_row,
     format_time,
     json_text,
-    json_value,
     new_request_id,
     normalize_request_id,
     record_from_row,
@@ -242,14 +241,13 @@ class Store:
         Raises:
             AuditDetailError: `detail` or `outcome` is not JSON-serialisable.
         """
-        checked = json_value(detail or {}, "detail")
         outcome_text = None if outcome is None else json_text(outcome, "outcome")
         with self._tx.write() as db:
             record = queries.load(db, request_id)
             if record is None or record.state not in from_states:
                 return None
             return self._writer.move(
-                db, record, to, event, actor=actor, detail=checked, outcome=outcome_text
+                db, record, to, event, actor=actor, detail=detail or {}, outcome=outcome_text
             )
 
     def log(
@@ -266,12 +264,11 @@ class Store:
             UnknownRequestError: No request has this id.
             AuditDetailError: `detail` is not JSON-serialisable.
         """
-        checked = json_value(detail or {}, "detail")
         with self._tx.write() as db:
             subject = queries.subject(db, request_id)
             if subject is None:
                 raise UnknownRequestError(request_id)
-            return self._writer.append(db, subject, event, actor=actor, detail=checked)
+            return self._writer.append(db, subject, event, actor=actor, detail=detail or {})
 
     def expire_due(self) -> list[RequestRecord]:
         """Expire every pending request whose TTL has passed; returns them as now stored."""

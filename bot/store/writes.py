@@ -135,7 +135,12 @@ class Writer:
         actor: str,
         detail: Mapping[str, Any],
     ) -> AuditEvent:
-        """Append one event to the chain and move the head."""
+        """Append one event to the chain and move the head.
+
+        Raises:
+            AuditDetailError: `detail` is not JSON-serialisable (the caller's transaction then
+                rolls back, so nothing is written).
+        """
         head = queries.head(db)
         body: dict[str, Any] = {
             "seq": head.seq + 1,
