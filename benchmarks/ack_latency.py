@@ -29,8 +29,8 @@ from pathlib import Path
 import httpx
 
 from adapters.clock import SYSTEM_CLOCK
+from bot.console.standin.payloads import signed_headers, slash_command_body
 from bot.model import AuditEventName
-from bot.slack_payloads import signed_headers, slash_command_body
 from bot.store import Store
 from commands.model import OperationRequest
 
@@ -107,7 +107,7 @@ def standin_process() -> Iterator[str]:
     timings must not share a GIL with the work opsgate's cards cause at 'Slack'."""
     code = (
         "import sys, time\n"
-        "from bot.slack_standin import SlackStandIn\n"
+        "from bot.console.standin.server import SlackStandIn\n"
         "s = SlackStandIn().start()\n"
         "print(s.api_url, flush=True)\n"
         "sys.stdin.read()\n"

@@ -19,15 +19,15 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from adapters.clock import SYSTEM_CLOCK, Clock
 from adapters.registry import Adapters, VendorConfig, build_adapters
-from bot.directory import SlackDirectory
 from bot.lifecycle import RequestService, Services
-from bot.listeners import register_listeners
-from bot.listeners.context import ListenerContext
+from bot.lifecycle.workers import Runner
 from bot.policy import Policy, load_policy
 from bot.settings import Settings
-from bot.slack_out import SlackOut
+from bot.slack.directory import SlackDirectory
+from bot.slack.listeners import register_listeners
+from bot.slack.listeners.context import ListenerContext
+from bot.slack.port import SlackOut
 from bot.store import Store
-from bot.workers import Runner
 
 log = logging.getLogger(__name__)
 

@@ -93,7 +93,7 @@ class AuditEvent(BaseModel):
     """One row of the hash-chained audit log (SPEC §4).
 
     `hash` = SHA-256 over `prev_hash` and the canonical JSON of every other field (`seq`
-    included); `bot.audit_chain` documents the exact bytes.
+    included); `bot.store.chain` documents the exact bytes.
     """
 
     model_config = ConfigDict(frozen=True)

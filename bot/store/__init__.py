@@ -5,7 +5,7 @@ Four tables (`bot.store.rows.SCHEMA_V1`, applied by sqlite-utils `Migrations`):
 - ``requests``: one row per request; its state changes only by compare-and-set.
 - ``approvals``: one row per (request, distinct approver).
 - ``events``: the hash-chained audit log of SPEC §4, inserted and never updated (triggers refuse
-  UPDATE and DELETE). `bot.audit_chain` documents the exact hashed bytes.
+  UPDATE and DELETE). `bot.store.chain` documents the exact hashed bytes.
 - ``chain_head``: one row, the last seq and hash, written in the same transaction as each event,
   so deleting the newest events is detected too.
 
@@ -14,7 +14,7 @@ concurrency rules are in its docstring), `writes` (the steps of a write), `queri
 reads), `rows` (row layout, errors and ids; no SQLite).
 """
 
-from bot.audit_chain import VerifyResult
+from bot.store.chain import VerifyResult
 from bot.store.core import UNKNOWN_REASON, ApprovalResult, ApprovalStatus, Store
 from bot.store.database import BUSY_TIMEOUT_S
 from bot.store.rows import (

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any, Final
 
 from adapters.clock import SYSTEM_CLOCK, Clock
-from bot.audit_chain import VerifyResult, verify_chain
 from bot.model import AuditEvent, AuditEventName, RequestRecord, RequestState
 from bot.store import queries
+from bot.store.chain import VerifyResult, verify_chain
 from bot.store.database import Transactions
 from bot.store.rows import (
     SYSTEM_ACTOR,
@@ -285,7 +285,7 @@ class Store:
 
         Call it once at start-up, before any worker runs. A request that another live process
         is executing at that moment is marked unknown too; that process still records the real
-        outcome when its call returns (see `bot.execution`).
+        outcome when its call returns (see `bot.lifecycle.execution`).
         """
         with self._tx.write() as db:
             ids = queries.ids_where(db, "state = ?", [RequestState.EXECUTING.value])

@@ -10,8 +10,8 @@ from typing import Final, Protocol
 
 from sqlite_utils import Database
 
-from bot.audit_chain import EVENT_FIELDS, ChainHead
 from bot.model import RequestRecord
+from bot.store.chain import EVENT_FIELDS, ChainHead
 from bot.store.rows import StoreError, UnknownRequestError, record_from_row
 
 #: One prepared INSERT for an event: Table.insert would introspect the table on every event.

@@ -14,8 +14,8 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from bot.audit_chain import GENESIS_HASH, canonical_json
 from bot.model import AuditEvent, RequestRecord, RequestState
+from bot.store.chain import GENESIS_HASH, canonical_json
 from commands.model import OperationRequest
 
 #: Crockford's base32: no I, L, O or U, so an id read aloud or retyped survives.

@@ -10,9 +10,9 @@ from typing import Any, Final
 from sqlite_utils import Database
 
 from adapters.clock import Clock
-from bot.audit_chain import chain_hash
 from bot.model import AuditEvent, AuditEventName, RequestRecord, RequestState
 from bot.store import queries
+from bot.store.chain import chain_hash
 from bot.store.rows import (
     SYSTEM_ACTOR,
     StoreError,

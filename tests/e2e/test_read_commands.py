@@ -7,7 +7,7 @@ from pathlib import Path
 
 from served_app import SECRET, served_opsgate
 
-from bot.slack_payloads import JSON, app_home_opened_body, signed_headers
+from bot.console.standin.payloads import JSON, app_home_opened_body, signed_headers
 
 ALICE, DAVE = "U0ALICE", "U0DAVE"
 
@@ -82,7 +82,7 @@ def test_app_home_tab_is_published(tmp_path: Path) -> None:
 
 
 def test_a_slack_retry_is_acknowledged_and_ignored(tmp_path: Path) -> None:
-    from bot.slack_payloads import FORM, slash_command_body
+    from bot.console.standin.payloads import FORM, slash_command_body
 
     with served_opsgate(tmp_path) as served:
         body = slash_command_body(

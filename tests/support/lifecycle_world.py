@@ -17,10 +17,10 @@ from adapters.clock import FakeClock
 from adapters.registry import Adapters, build_adapters
 from bot.cards import Message
 from bot.lifecycle import Origin, RequestService, Services
+from bot.lifecycle.workers import Runner
 from bot.policy import Policy, parse_policy
-from bot.slack_out import SlackPostError
+from bot.slack.port import SlackPostError
 from bot.store import Store
-from bot.workers import Runner
 from commands.model import OperationRequest
 
 ALICE, BOB, CAROL, DAVE = "U0ALICE", "U0BOB", "U0CAROL", "U0DAVE"

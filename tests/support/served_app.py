@@ -22,10 +22,10 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 import httpx
 
 from bot.app import OpsgateApp, build_app
-from bot.serve import wsgi_app
+from bot.cli.serve import wsgi_app
+from bot.console.standin.payloads import block_action_body, signed_headers, slash_command_body
+from bot.console.standin.server import RecordedCall, SlackStandIn
 from bot.settings import load_settings
-from bot.slack_payloads import block_action_body, signed_headers, slash_command_body
-from bot.slack_standin import RecordedCall, SlackStandIn
 
 SECRET = "e2e-signing-secret"
 USERS = {"U0ALICE": "alice", "U0BOB": "bob", "U0CAROL": "carol", "U0DAVE": "dave"}

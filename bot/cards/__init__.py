@@ -1,0 +1,40 @@
+"""Block Kit rendering: pure functions from models to blocks, no I/O.
+
+`messages` holds every message opsgate sends (the approval card in each state, dry runs,
+refusals, notices); `request` and `outcome` the parts of a card; `lists` help, history, status
+and the App Home tab; `blocks` and `text` the builders and escaping underneath them all.
+"""
+
+from bot.cards.blocks import Message
+from bot.cards.lists import HelpEntry, help_message, history_message, home_view, status_message
+from bot.cards.messages import (
+    APPROVE_ACTION,
+    REJECT_ACTION,
+    WITHDRAW_ACTION,
+    dry_run_message,
+    notice_message,
+    refusal_message,
+    request_card,
+    requester_notice,
+    usage_message,
+)
+from bot.cards.text import escape
+
+__all__ = [
+    "APPROVE_ACTION",
+    "REJECT_ACTION",
+    "WITHDRAW_ACTION",
+    "HelpEntry",
+    "Message",
+    "dry_run_message",
+    "escape",
+    "help_message",
+    "history_message",
+    "home_view",
+    "notice_message",
+    "refusal_message",
+    "request_card",
+    "requester_notice",
+    "status_message",
+    "usage_message",
+]

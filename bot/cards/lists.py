@@ -1,0 +1,143 @@
+"""Help, history, status timeline and the App Home tab. Pure functions from models to blocks."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from slack_sdk.models.views import View
+
+from bot.cards.blocks import Block, Message, context, divider, fit_blocks, header, lines_sections
+from bot.cards.blocks import message as build_message
+from bot.cards.outcome import outcome_lines, progress_line
+from bot.cards.request import STATE_EMOJI, STATE_TITLES, request_blocks
+from bot.cards.text import clip_raw, code, code_block, escape, mention, plural, slack_date
+from bot.model import AuditEvent, RequestRecord, RequestState
+
+HOME_BLOCK_LIMIT = 100
+MAX_HELP_ENTRIES = 15
+_DETAIL_KEYS = ("reason", "code", "vendor_request_id", "message", "next_step")
+
+
+@dataclass(frozen=True)
+class HelpEntry:
+    """One operation as `/ops help` lists it.
+
+    Attributes:
+        operation: The operation id (``huawei.device.delete``).
+        summary: One sentence: what it does at the vendor.
+        usage: The command's usage line.
+        example: A complete example command.
+    """
+
+    operation: str
+    summary: str
+    usage: str
+    example: str
+
+
+def help_message(entries: Sequence[HelpEntry], *, vendor: str | None) -> Message:
+    """The operations this user may request, each with its usage and an example."""
+    scope = f" for {vendor}" if vendor else ""
+    blocks = [header(f"opsgate operations{scope}")]
+    if not entries:
+        blocks.extend(lines_sections([f"You may not request any operations{escape(scope)}."]))
+    for entry in entries[:MAX_HELP_ENTRIES]:
+        blocks.extend(lines_sections(_help_lines(entry)))
+    blocks.append(context("Add `--dry-run` to see the vendor request without changing anything."))
+    return build_message(f"opsgate help{escape(scope)}", blocks)
+
+
+def _help_lines(entry: HelpEntry) -> list[str]:
+    return [
+        f"{code(entry.operation)}: {escape(clip_raw(entry.summary, 500))}",
+        code_block(clip_raw(entry.usage, 1000)),
+        f"Example: {code(entry.example, limit=1000)}",
+    ]
+
+
+def history_message(records: Sequence[RequestRecord]) -> Message:
+    """Recent requests, one line each, newest first as given."""
+    blocks = [header("Recent requests")]
+    lines = [history_line(r) for r in records] or ["No requests yet."]
+    blocks.extend(lines_sections(lines))
+    return build_message(f"{plural(len(records), 'recent request')}", blocks)
+
+
+def history_line(record: RequestRecord) -> str:
+    """``:white_check_mark: `R-…` `op` · 3 targets · @U1 · <date> · Succeeded``."""
+    return (
+        f"{STATE_EMOJI[record.state]} {code(record.id)} {code(record.operation)} · "
+        f"{plural(len(record.targets), 'target')} · {mention(record.requester)} · "
+        f"{slack_date(record.created_at)} · {STATE_TITLES[record.state]}"
+    )
+
+
+def status_message(
+    record: RequestRecord, events: Sequence[AuditEvent], *, approvers_text: str
+) -> Message:
+    """One request with its full audit timeline (no buttons: this is for reading)."""
+    blocks = request_blocks(record, approvers_text=approvers_text)
+    blocks.extend(lines_sections(_state_lines(record)))
+    blocks.append(divider())
+    blocks.extend(lines_sections(["*Timeline*", *(timeline_line(e) for e in events)]))
+    text = f"Status of {record.id}: {STATE_TITLES[record.state]}"
+    return build_message(text, blocks)
+
+
+def _state_lines(record: RequestRecord) -> list[str]:
+    if record.state is RequestState.PENDING:
+        return [f"{STATE_EMOJI[record.state]} *Pending:* waiting for approvals"]
+    if record.state is RequestState.EXECUTING:
+        return [progress_line(None)]
+    return outcome_lines(record)
+
+
+def timeline_line(event: AuditEvent) -> str:
+    """``<date> · *approved* by @U2 · code: 24618``."""
+    line = f"{_event_time(event.at)} · *{event.event.value}* by {_actor(event.actor)}"
+    detail = _detail_text(event.detail)
+    return f"{line} · {detail}" if detail else line
+
+
+def _event_time(at: str) -> str:
+    try:
+        return slack_date(datetime.fromisoformat(at))
+    except ValueError:
+        return escape(clip_raw(at, 40))
+
+
+def _actor(actor: str) -> str:
+    return "opsgate" if actor == "system" else mention(actor)
+
+
+def _detail_text(detail: dict[str, Any]) -> str:
+    parts = [f"{key}: {detail[key]}" for key in _DETAIL_KEYS if detail.get(key)]
+    return escape(clip_raw("; ".join(parts), 300))
+
+
+def home_view(
+    records: Sequence[RequestRecord], *, operations: Sequence[HelpEntry]
+) -> dict[str, Any]:
+    """The App Home tab: recent requests and the operations the user may request."""
+    blocks: list[Block] = [header("opsgate"), *_home_intro()]
+    blocks.append(header("Recent requests"))
+    lines = [history_line(r) for r in records] or ["No requests yet."]
+    blocks.extend(lines_sections(lines))
+    blocks.append(divider())
+    blocks.append(header("What you can request"))
+    op_lines = [f"{code(e.operation)}: {escape(clip_raw(e.summary, 300))}" for e in operations]
+    blocks.extend(lines_sections(op_lines or ["Nothing yet: ask an admin about the policy."]))
+    view = View(type="home", blocks=fit_blocks(blocks, limit=HOME_BLOCK_LIMIT))
+    return view.to_dict()
+
+
+def _home_intro() -> list[Block]:
+    return lines_sections(
+        [
+            "Type `/ops help` in any channel for commands. Requests post an approval card; "
+            "teammates approve it; opsgate then calls the vendor exactly once."
+        ]
+    )

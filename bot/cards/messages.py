@@ -1,0 +1,181 @@
+"""Block Kit messages for every state of a request. Pure functions from models to blocks, no I/O.
+
+`request_card` renders the channel's approval card in every state, so the card posted while
+pending and the card updated after execution always agree on layout. User and vendor text is
+escaped (`escape`) and clipped so no input can mention anyone or make Slack reject the message.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from slack_sdk.models.blocks import ActionsBlock, ButtonElement, ConfirmObject
+
+from adapters.base import Progress, VendorCall
+from bot.cards.blocks import (
+    Block,
+    Message,
+    context,
+    header,
+    lines_sections,
+    section,
+)
+from bot.cards.blocks import message as build_message
+from bot.cards.lists import HelpEntry, help_message, history_message, home_view, status_message
+from bot.cards.outcome import outcome_lines, preview_lines, progress_line, warning_lines
+from bot.cards.request import STATE_TITLES, request_blocks, target_line
+from bot.cards.text import clip_raw, code, code_block, escape, mention, mentions, plural
+from bot.model import RequestRecord, RequestState
+from commands.model import OperationRequest
+
+__all__ = [
+    "APPROVE_ACTION",
+    "REJECT_ACTION",
+    "WITHDRAW_ACTION",
+    "HelpEntry",
+    "Message",
+    "dry_run_message",
+    "escape",
+    "help_message",
+    "history_message",
+    "home_view",
+    "notice_message",
+    "refusal_message",
+    "request_card",
+    "requester_notice",
+    "status_message",
+    "usage_message",
+]
+
+APPROVE_ACTION = "opsgate_approve"
+REJECT_ACTION = "opsgate_reject"
+WITHDRAW_ACTION = "opsgate_withdraw"
+ACTIONS_BLOCK_ID = "opsgate_actions"
+MAX_CALLS_SHOWN = 5
+
+
+def request_card(
+    record: RequestRecord,
+    *,
+    approvers_text: str,
+    progress: Progress | None = None,
+    now: datetime | None = None,
+) -> Message:
+    """The approval card, in whatever state `record` is in.
+
+    Args:
+        record: The stored request.
+        approvers_text: Who may approve, as mrkdwn from the policy (trusted, not escaped).
+        progress: How far a bulk execution has got, shown while executing.
+        now: The current time; when given, a pending card also says how long is left
+            ("in 25 min"), which reads well even where Slack's date token cannot render.
+
+    Returns:
+        Buttons (Approve/Reject/Withdraw) while pending; the outcome, and no buttons, once over.
+    """
+    blocks = request_blocks(record, approvers_text=approvers_text, now=now)
+    if record.state is RequestState.PENDING:
+        blocks.append(_buttons(record))
+    elif record.state is RequestState.EXECUTING:
+        blocks.append(section(progress_line(progress)))
+    else:
+        blocks.extend(lines_sections(outcome_lines(record)))
+    return build_message(_card_text(record), blocks)
+
+
+def _card_text(record: RequestRecord) -> str:
+    title = STATE_TITLES[record.state]
+    return (
+        f"{title}: {record.operation} on {plural(len(record.targets), 'target')} "
+        f"({record.id}), requested by {mention(record.requester)}"
+    )
+
+
+def _buttons(record: RequestRecord) -> Block:
+    """Approve (danger, confirmed), Reject, Withdraw; each value is the request id only."""
+    count = plural(len(record.targets), "target")
+    confirm = ConfirmObject(
+        title=clip_raw(f"Approve {record.operation}?", 100),
+        text=clip_raw(
+            f"This runs {record.operation} on {count} at the vendor. It cannot be undone.", 300
+        ),
+        confirm="Approve",
+        deny="Cancel",
+        style="danger",
+    )
+    buttons = [
+        ButtonElement(
+            text="Approve",
+            action_id=APPROVE_ACTION,
+            value=record.id,
+            style="danger",
+            confirm=confirm,
+        ),
+        ButtonElement(text="Reject", action_id=REJECT_ACTION, value=record.id),
+        ButtonElement(text="Withdraw", action_id=WITHDRAW_ACTION, value=record.id),
+    ]
+    return ActionsBlock(block_id=ACTIONS_BLOCK_ID, elements=buttons).to_dict()
+
+
+def dry_run_message(
+    request: OperationRequest,
+    *,
+    preview: dict[str, Any] | None,
+    calls: list[VendorCall],
+    sandbox: bool,
+    command_text: str,
+) -> Message:
+    """What ``--dry-run`` shows: the preview and the exact vendor request(s), secrets masked."""
+    blocks = [header(f"Dry run: {request.operation}")]
+    if sandbox:
+        blocks.append(context(":test_tube: *SANDBOX*: the vendor is simulated"))
+    blocks.append(section(f"*Command*\n{code_block(clip_raw(command_text, 1000))}"))
+    blocks.append(section(target_line(request.targets)))
+    blocks.extend(lines_sections(preview_lines(preview) + warning_lines(preview)))
+    for call in calls[:MAX_CALLS_SHOWN]:
+        blocks.append(section(code_block(_call_text(call))))
+    if len(calls) > MAX_CALLS_SHOWN:
+        blocks.append(context(f"+{len(calls) - MAX_CALLS_SHOWN:,} more vendor calls like these"))
+    blocks.append(context("Nothing was changed and no approval card was posted."))
+    text = f"Dry run of {request.operation}: {plural(len(calls), 'vendor call')} would be sent"
+    return build_message(text, blocks)
+
+
+def _call_text(call: VendorCall) -> str:
+    """The request as it would go on the wire, clipped to fit one section."""
+    head = [f"{call.method} {call.url}", *(f"{k}: {v}" for k, v in call.headers.items())]
+    body = f"\n\n{call.body}" if call.body else ""
+    return clip_raw("\n".join(head) + body, 2800)
+
+
+def refusal_message(reason: str) -> Message:
+    """Why a request or click was refused (plain text; escaped)."""
+    text = f":no_entry: {escape(clip_raw(reason, 2000))}"
+    return build_message(f"Refused: {escape(clip_raw(reason, 200))}", [section(text)])
+
+
+def usage_message(message: str, usage: str) -> Message:
+    """A usage error (plain text; escaped) with the nearest command's usage beneath."""
+    lines = [f":grey_question: {escape(clip_raw(message, 1000))}"]
+    if usage:
+        lines.append(code_block(clip_raw(usage, 1800)))
+    return build_message(escape(clip_raw(message, 200)), [section("\n".join(lines))])
+
+
+def notice_message(text: str) -> Message:
+    """A short ephemeral notice (plain text; escaped), e.g. "Approval recorded (1 of 2)"."""
+    safe = escape(clip_raw(text, 2000))
+    return build_message(safe, [context(safe)])
+
+
+def requester_notice(record: RequestRecord) -> Message:
+    """Tell the requester how their request ended (or where it stands)."""
+    title = STATE_TITLES[record.state]
+    lead = (
+        f"*{title}:* your request {code(record.id)} "
+        f"({record.operation} on {plural(len(record.targets), 'target')})"
+    )
+    approved = f"Approved by: {mentions(record.approvers)}"
+    lines = [lead, *outcome_lines(record), approved] if record.state.terminal else [lead]
+    return build_message(f"{title}: {record.operation} ({record.id})", lines_sections(lines))

@@ -1,0 +1,226 @@
+"""`opsgate console`: request, approve and audit in a terminal, against sandboxed vendors.
+
+Lines are slash commands (`/ops …`), clicks (`approve R-…`), or console commands; `as @bob …`
+runs one line as another person. Reads a terminal interactively or a piped script.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import threading
+from pathlib import Path
+from typing import TextIO
+
+from bot.console.render import render_message
+from bot.console.session import CHANNEL, CHANNEL_NAME, USERS, AckReply, ConsoleSession
+from bot.console.standin.server import RecordedCall
+from bot.model import RequestState
+from bot.settings import Settings
+
+NAMES = {name: uid for uid, name in USERS.items()}
+
+BANNER = """\
+opsgate console: a local Slack with sandboxed vendors. You are @{user} in #{channel}.
+People: @alice, @dave (engineers), @bob, @carol (ops leads). Type `help` for more.
+
+Try:  /ops help
+      /ops huawei device delete gw-0001 --reason "decommissioned, INC-42"
+      as @bob approve            (the newest pending request, or name its id)
+      audit
+
+Sandbox targets: huawei devices dev-meter-0001, gw-0001 (a gateway with 3 children);
+huawei packages pkg-meter-fw-1.2.0, pkg-gw-sw-2.0.1; enos jobs otajob-7d2c1e (stopped)
+and otajob-9a41f0 (running) in org o15724268424841; servicepower jobs JOB-1001..JOB-1003;
+aliyun devices thermo-001..thermo-050 of --product a1OpsThermo --firmware fw-thermo-2.1.0.
+"""
+
+HELP = """\
+  /ops <command>                  a slash command as the current user (try /ops help)
+  approve|reject|withdraw [<id>]  click that button on a request's card (default:
+                                  the newest pending request)
+  as @<user> <line>               run one line as someone else (alice, bob, carol, dave)
+  user @<user>                    become someone else for the following lines
+  audit [<id>]                    the audit trail (of one request, or the last 20 events)
+  verify                          check the audit log's hash chain
+  home                            open the App Home tab
+  help | quit
+"""
+
+
+class Console:
+    """The read-eval-print loop over a `ConsoleSession`."""
+
+    def __init__(self, session: ConsoleSession, out: TextIO, *, user: str = "alice") -> None:
+        self.session = session
+        self.out = out
+        self.user = NAMES[user]
+        self._lock = threading.Lock()
+        self._shown: dict[str, str] = {}
+        # While a request is being dispatched, what the app sends to Slack waits here so the
+        # ack (what Slack shows first) is printed first.
+        self._held: list[str] | None = None
+        session.standin.on_call(self._show)
+
+    def run(self, stdin: TextIO, *, interactive: bool) -> int:
+        """Read lines until end of input or `quit`. Returns the exit status."""
+        self._print(BANNER.format(user=USERS[self.user], channel=CHANNEL_NAME))
+        while True:
+            if interactive:
+                self._print(f"{USERS[self.user]}> ", end="")
+            line = stdin.readline()
+            if not line:
+                return 0
+            if not interactive and line.strip() and not line.startswith("#"):
+                self._print(f"{USERS[self.user]}> {line.strip()}")  # a script shows what it types
+            if not self.handle(line.strip()):
+                return 0
+
+    def handle(self, line: str) -> bool:
+        """Run one line; False means quit."""
+        if not line or line.startswith("#"):
+            return True
+        user = self.user
+        if line.startswith("as "):
+            who, _, line = line[3:].partition(" ")
+            if who.lstrip("@") not in NAMES:
+                self._print(f"no such person {who}; try @alice, @bob, @carol or @dave")
+                return True
+            user = NAMES[who.lstrip("@")]
+        return self._run(line.strip(), user)
+
+    def _run(self, line: str, user: str) -> bool:
+        word, _, rest = line.partition(" ")
+        if word in {"quit", "exit"}:
+            return False
+        if word == "/ops":
+            self._hold()
+            self._ack(self.session.slash(rest, user=user), user)
+        elif word in {"approve", "reject", "withdraw"}:
+            request_id = rest.strip().upper() or self._newest_pending()
+            if request_id is None:
+                self._print("there is no pending request; name one: approve R-XXXXXXXX")
+                return True
+            self._hold()
+            self._ack(self.session.click(word, request_id, user=user), user)
+        elif word == "user" and rest.lstrip("@") in NAMES:
+            self.user = NAMES[rest.lstrip("@")]
+        elif word == "audit":
+            self._audit(rest.strip().upper() or None)
+        elif word == "verify":
+            result = self.session.app.store.verify()
+            self._print(
+                f"audit log intact: {result.checked} events"
+                if result.ok
+                else f"audit log broken at seq {result.first_bad_seq}: {result.problem}"
+            )
+        elif word == "home":
+            before = len(self.session.standin.calls)
+            self._ack(self.session.open_home(user=user), user)
+            # Bolt acks an event before its listener runs; wait until the tab reaches Slack.
+            self.session.standin.wait_for(
+                lambda call: call.method == "views.publish", since=before, timeout=10
+            )
+        else:
+            self._print(HELP)
+        self.session.wait()
+        return True
+
+    def _newest_pending(self) -> str | None:
+        pending = [
+            r for r in self.session.app.store.history(limit=50) if r.state is RequestState.PENDING
+        ]
+        return pending[0].id if pending else None
+
+    def _hold(self) -> None:
+        with self._lock:
+            self._held = []
+
+    def _ack(self, reply: AckReply, user: str) -> None:
+        message = reply.message
+        if message and message.get("blocks"):
+            self._print(f"── only visible to @{USERS[user]} ──")
+            self._print(render_message(message["blocks"], names=USERS))
+        with self._lock:
+            held, self._held = self._held or [], None
+        for text in held:
+            self._print(text)
+
+    def _audit(self, request_id: str | None) -> None:
+        events = list(self.session.app.store.events(request_id=request_id))[-20:]
+        if not events:
+            self._print("no audit events yet")
+        for e in events:
+            actor = f"@{USERS[e.actor]}" if e.actor in USERS else e.actor
+            self._print(
+                f"#{e.seq:<4} {e.at}  {e.event.value:<10} {actor:<8} {e.request_id}  "
+                f"{e.operation} {', '.join(e.targets[:3])}"
+            )
+
+    def _show(self, call: RecordedCall) -> None:
+        """Print what the app sent to Slack, as the people in the channel would see it."""
+        blocks = call.params.get("blocks") or (call.params.get("view") or {}).get("blocks")
+        if not blocks:
+            return
+        if isinstance(blocks, str):
+            blocks = json.loads(blocks)
+        rendered = render_message(blocks, names=USERS)
+        text = f"{_heading(call)}\n{rendered}"
+        card = _REQUEST_ID.search(rendered) if call.method in _CARD_METHODS else None
+        if card and str(call.params.get("channel")) not in USERS:  # a card, not a DM about it
+            previous = self._shown.get(card.group(0))
+            self._shown[card.group(0)] = rendered
+            if call.method == "chat.update" and previous is not None:
+                changes = _changes(previous, rendered)
+                if not changes:
+                    return
+                text = f"── card {card.group(0)} updated ──\n{changes}"
+        with self._lock:
+            if self._held is not None:
+                self._held.append(text)
+                return
+        self._print(text)
+
+    def _print(self, text: str, *, end: str = "\n") -> None:
+        with self._lock:
+            self.out.write(text + end)
+            self.out.flush()
+
+
+_REQUEST_ID = re.compile(r"R-[0-9A-Z]{8}")
+_CARD_METHODS = frozenset({"chat.postMessage", "chat.update"})
+
+
+def _changes(before: str, after: str) -> str:
+    """A card's title and the lines that changed: the whole card was printed already."""
+    old = set(before.splitlines())
+    title, *rest = after.splitlines()
+    changed = [line for line in rest if line not in old and set(line) != {"="}]
+    return "\n".join([title, *changed]) if changed or title not in old else ""
+
+
+def _heading(call: RecordedCall) -> str:
+    channel = str(call.params.get("channel") or "")
+    user = str(call.params.get("user") or "")
+    if call.method == "chat.postMessage" and channel in USERS:
+        return f"── direct message to @{USERS[channel]} ──"
+    if call.method == "chat.postMessage":
+        return f"── #{CHANNEL_NAME if channel == CHANNEL else channel} ──"
+    if call.method == "chat.update":
+        return "── card updated ──"
+    if call.method == "views.publish":
+        return f"── App Home of @{USERS.get(str(call.params.get('user_id')), '?')} ──"
+    if user in USERS:
+        return f"── only visible to @{USERS[user]} ──"
+    return "── only visible to you ──"
+
+
+def run_console(
+    settings: Settings, *, stdin: TextIO, stdout: TextIO, db: Path | None = None
+) -> int:
+    """Run the console until end of input. The database defaults to ./opsgate-console.db so
+    sandbox requests never mix with a real audit log."""
+    path = db or Path(os.environ.get("OPSGATE_CONSOLE_DB", "opsgate-console.db"))
+    with ConsoleSession(settings, db=path) as session:
+        return Console(session, stdout).run(stdin, interactive=stdin.isatty())

@@ -1,0 +1,146 @@
+"""A local Slack for `opsgate console`: the real opsgate app, a stand-in Slack Web API on
+127.0.0.1, and signed requests built exactly as Slack sends them.
+
+Nothing is faked inside opsgate: the session signs each slash command and click, dispatches it
+through Bolt (signature verification on), and the app talks to the stand-in with a real WebClient.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import SecretStr
+from slack_bolt.request import BoltRequest
+
+from adapters.clock import SYSTEM_CLOCK, Clock
+from bot import cards
+from bot.app import OpsgateApp, build_app
+from bot.console.standin.payloads import (
+    FORM,
+    JSON,
+    app_home_opened_body,
+    block_action_body,
+    signed_headers,
+    slash_command_body,
+)
+from bot.console.standin.server import SlackStandIn
+from bot.policy import Policy, load_policy
+from bot.settings import Settings
+from commands.model import PARAM_KEYS
+
+#: The people of the console's pretend workspace: user id -> name.
+USERS: Mapping[str, str] = {
+    "U0ALICE": "alice",
+    "U0BOB": "bob",
+    "U0CAROL": "carol",
+    "U0DAVE": "dave",
+}
+#: Who is in every user group the policy names (so group-based approvers work locally).
+GROUP_MEMBERS = ("U0BOB", "U0CAROL")
+CHANNEL = "C0OPS"
+CHANNEL_NAME = "ops"
+
+_ACTIONS = {
+    "approve": cards.APPROVE_ACTION,
+    "reject": cards.REJECT_ACTION,
+    "withdraw": cards.WITHDRAW_ACTION,
+}
+
+
+@dataclass(frozen=True)
+class AckReply:
+    """What the app answered in the HTTP response itself (the ack)."""
+
+    status: int
+    message: dict[str, Any] | None
+
+
+class ConsoleSession:
+    """One console session. Use as a context manager; `close` stops everything."""
+
+    def __init__(self, settings: Settings, *, db: Path, clock: Clock = SYSTEM_CLOCK) -> None:
+        policy = load_policy(settings)
+        groups = {group: list(GROUP_MEMBERS) for group in groups_in(policy)}
+        self.standin = SlackStandIn(users=USERS, groups=groups).start()
+        self._secret = secrets.token_hex(16)
+        local = settings.model_copy(
+            update={
+                "slack_bot_token": SecretStr("xoxb-opsgate-console"),
+                "slack_signing_secret": SecretStr(self._secret),
+                "slack_api_url": self.standin.api_url,
+                "db": db,
+            }
+        )
+        self.app: OpsgateApp = build_app(local, clock=clock, policy=policy, sandbox=True)
+        self.app.start_background()
+        self._sequence = 0
+
+    def __enter__(self) -> ConsoleSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Finish running work, then stop the app and the stand-in."""
+        self.app.close()
+        self.standin.stop()
+
+    def slash(self, text: str, *, user: str, channel: str = CHANNEL) -> AckReply:
+        """Send `/ops <text>` as `user`."""
+        body = slash_command_body(
+            text=text, user_id=user, channel_id=channel, response_url=self._response_url(user)
+        )
+        return self._dispatch(body, FORM)
+
+    def click(self, action: str, request_id: str, *, user: str) -> AckReply:
+        """Click a card's button (`approve`, `reject`, `withdraw`) as `user`."""
+        record = self.app.store.get(request_id)
+        channel = record.channel if record else CHANNEL
+        ts = (record.message_ts if record else None) or "0000000000.000000"
+        body = block_action_body(
+            action_id=_ACTIONS[action],
+            value=request_id,
+            user_id=user,
+            channel_id=channel,
+            message_ts=ts,
+            response_url=self._response_url(user),
+        )
+        return self._dispatch(body, FORM)
+
+    def open_home(self, *, user: str) -> AckReply:
+        """Open the App Home tab as `user`."""
+        return self._dispatch(app_home_opened_body(user_id=user), JSON)
+
+    def wait(self, timeout: float = 60.0) -> bool:
+        """Wait until the app has finished all work started so far."""
+        return self.app.runner.wait_idle(timeout)
+
+    def _response_url(self, user: str) -> str:
+        self._sequence += 1
+        return self.standin.response_url(f"{user}-{self._sequence}")
+
+    def _dispatch(self, body: str, content_type: str) -> AckReply:
+        headers = signed_headers(body, signing_secret=self._secret, content_type=content_type)
+        response = self.app.bolt.dispatch(BoltRequest(body=body, headers=dict(headers)))
+        message = None
+        if response.body:
+            try:
+                message = json.loads(response.body)
+            except ValueError:
+                message = {"text": response.body}
+        return AckReply(status=response.status, message=message)
+
+
+def groups_in(policy: Policy) -> list[str]:
+    """Every user group id the policy names as requesters or approvers, of any operation."""
+    ids: set[str] = set()
+    for operation in PARAM_KEYS:
+        rules = policy.for_operation(operation)
+        ids.update(rules.requesters, rules.approvers)
+    return sorted(i for i in ids if i.startswith("S"))

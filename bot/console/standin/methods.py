@@ -1,0 +1,181 @@
+"""The Web API methods the Slack stand-in answers, with Slack-shaped JSON. No I/O, no locking.
+
+`SlackState` holds what the stand-in remembers (messages, home views); `answer` maps one method
+call onto it. `bot.console.standin.server` serialises access and does the HTTP.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+TEAM_ID = "T0OPSGATE"
+BOT_USER_ID = "U0OPSGATE"
+BOT_ID = "B0OPSGATE"
+_EPOCH = 1767225600  # 2026-01-01T00:00:00Z: timestamps read like Slack's and sort by arrival
+
+Reply = dict[str, Any]
+
+
+class SlackState:
+    """What the stand-in knows: users, groups, posted messages and published home views.
+
+    Args:
+        users: User id -> name. When None, any user id is known, named by its id.
+        groups: User group id -> member ids.
+    """
+
+    def __init__(
+        self,
+        *,
+        users: Mapping[str, str] | None = None,
+        groups: Mapping[str, Sequence[str]] | None = None,
+    ) -> None:
+        self.users = dict(users) if users is not None else None
+        self.groups = {g: list(m) for g, m in (groups or {}).items()}
+        self.messages: dict[tuple[str, str], dict[str, Any]] = {}
+        self.home_views: dict[str, dict[str, Any]] = {}
+        self._counter = itertools.count(1)
+
+    def next_ts(self) -> str:
+        """A unique, increasing Slack timestamp (``1767225600.000100``)."""
+        n = next(self._counter)
+        return f"{_EPOCH + n // 10_000}.{(n % 10_000) * 100:06d}"
+
+    def message(self, channel: str, ts: str) -> dict[str, Any] | None:
+        """A copy of the current version of a message, or None."""
+        found = self.messages.get((channel, ts))
+        return dict(found) if found is not None else None
+
+    def user_name(self, user_id: str) -> str | None:
+        """The user's name, or None when the stand-in does not know the user."""
+        if self.users is None:
+            return user_id
+        return self.users.get(user_id)
+
+
+def answer(state: SlackState, method: str, params: dict[str, Any]) -> Reply:
+    """Answer one Web API call; unknown methods get Slack's ``unknown_method``."""
+    handler = _METHODS.get(method)
+    if handler is None:
+        return {"ok": False, "error": "unknown_method"}
+    return handler(state, params)
+
+
+def _auth_test(state: SlackState, params: dict[str, Any]) -> Reply:
+    return {
+        "ok": True,
+        "url": "https://opsgate.slack.com/",
+        "team": "opsgate",
+        "user": "opsgate",
+        "team_id": TEAM_ID,
+        "user_id": BOT_USER_ID,
+        "bot_id": BOT_ID,
+        "is_enterprise_install": False,
+    }
+
+
+def _message_body(params: dict[str, Any], ts: str) -> dict[str, Any]:
+    body: dict[str, Any] = {"type": "message", "user": BOT_USER_ID, "bot_id": BOT_ID, "ts": ts}
+    for key in ("text", "blocks", "thread_ts", "metadata"):
+        if key in params:
+            body[key] = params[key]
+    return body
+
+
+def _post_message(state: SlackState, params: dict[str, Any]) -> Reply:
+    channel = str(params.get("channel") or "")
+    if not channel:
+        return {"ok": False, "error": "channel_not_found"}
+    if not params.get("text") and not params.get("blocks"):
+        return {"ok": False, "error": "no_text"}
+    ts = state.next_ts()
+    message = _message_body(params, ts)
+    state.messages[(channel, ts)] = message
+    return {"ok": True, "channel": channel, "ts": ts, "message": dict(message)}
+
+
+def _update(state: SlackState, params: dict[str, Any]) -> Reply:
+    channel, ts = str(params.get("channel") or ""), str(params.get("ts") or "")
+    if (channel, ts) not in state.messages:
+        return {"ok": False, "error": "message_not_found"}
+    # Like Slack, fields the update leaves out (blocks, say) keep their previous value.
+    previous = state.messages[(channel, ts)]
+    message = {**previous, **_message_body(params, ts), "edited": {"user": BOT_USER_ID}}
+    state.messages[(channel, ts)] = message
+    return {
+        "ok": True,
+        "channel": channel,
+        "ts": ts,
+        "text": params.get("text", ""),
+        "message": dict(message),
+    }
+
+
+def _post_ephemeral(state: SlackState, params: dict[str, Any]) -> Reply:
+    if not params.get("channel"):
+        return {"ok": False, "error": "channel_not_found"}
+    if not params.get("user"):
+        return {"ok": False, "error": "user_not_in_channel"}
+    return {"ok": True, "message_ts": state.next_ts()}
+
+
+def _users_info(state: SlackState, params: dict[str, Any]) -> Reply:
+    user_id = str(params.get("user") or "")
+    name = state.user_name(user_id) if user_id else None
+    if name is None:
+        return {"ok": False, "error": "user_not_found"}
+    profile = {"display_name": name, "real_name": name}
+    return {
+        "ok": True,
+        "user": {
+            "id": user_id,
+            "team_id": TEAM_ID,
+            "name": name,
+            "real_name": name,
+            "is_bot": False,
+            "deleted": False,
+            "tz": "UTC",
+            "profile": profile,
+        },
+    }
+
+
+def _usergroup_users(state: SlackState, params: dict[str, Any]) -> Reply:
+    group = str(params.get("usergroup") or "")
+    if group not in state.groups:
+        return {"ok": False, "error": "no_such_subteam"}
+    return {"ok": True, "users": list(state.groups[group])}
+
+
+def _views_publish(state: SlackState, params: dict[str, Any]) -> Reply:
+    user_id, view = str(params.get("user_id") or ""), params.get("view")
+    if not user_id:
+        return {"ok": False, "error": "invalid_arguments"}
+    if not isinstance(view, dict):
+        return {"ok": False, "error": "invalid_arguments"}
+    stored = {**view, "id": f"V{user_id}", "team_id": TEAM_ID}
+    state.home_views[user_id] = stored
+    return {"ok": True, "view": dict(stored)}
+
+
+def _conversations_open(state: SlackState, params: dict[str, Any]) -> Reply:
+    users = str(params.get("users") or "")
+    if not users:
+        return {"ok": False, "error": "users_list_not_supplied"}
+    # One stable DM channel per user (set), as Slack does.
+    channel_id = "D" + users.replace(",", "").upper()[:20]
+    return {"ok": True, "channel": {"id": channel_id, "is_im": "," not in users}}
+
+
+_METHODS: dict[str, Callable[[SlackState, dict[str, Any]], Reply]] = {
+    "auth.test": _auth_test,
+    "chat.postMessage": _post_message,
+    "chat.update": _update,
+    "chat.postEphemeral": _post_ephemeral,
+    "users.info": _users_info,
+    "usergroups.users.list": _usergroup_users,
+    "views.publish": _views_publish,
+    "conversations.open": _conversations_open,
+}

@@ -1,0 +1,255 @@
+"""A local stand-in for the Slack Web API, for the console and end-to-end tests.
+
+A real `slack_sdk.WebClient(base_url=standin.api_url)` talks to it over HTTP on 127.0.0.1, so the
+code under test is exactly the code that talks to Slack. It answers the few methods opsgate uses
+with Slack-shaped JSON, records every call in order, and keeps the current version of each
+posted message. Nothing leaves the machine.
+
+Example::
+
+    with SlackStandIn(users={"U1": "alice"}) as slack:
+        client = WebClient(token="xoxb-test", base_url=slack.api_url)
+        client.chat_postMessage(channel="C1", text="hi")
+        assert slack.calls_to("chat.postMessage")[0].params["text"] == "hi"
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any
+from urllib.parse import urlsplit
+
+from bot.console.standin.methods import SlackState, answer
+from bot.console.standin.wire import bearer_token, parse_params
+
+RESPONSE_URL_METHOD = "response_url"
+
+
+@dataclass(frozen=True)
+class RecordedCall:
+    """One Web API call or response_url post, as the stand-in received it.
+
+    Attributes:
+        method: The Web API method (``chat.postMessage``) or ``"response_url"``.
+        params: The parsed parameters (query, form and JSON merged; JSON-string fields decoded).
+        key: For a response_url post, the key given to `SlackStandIn.response_url`.
+    """
+
+    method: str
+    params: dict[str, Any]
+    key: str | None = field(default=None)
+
+
+class SlackStandIn:
+    """A Slack Web API stand-in on an ephemeral 127.0.0.1 port, served from a daemon thread.
+
+    Args:
+        users: User id -> name, for ``users.info``. When None, any user id is known by its id.
+        groups: User group id -> member ids, for ``usergroups.users.list``.
+    """
+
+    def __init__(
+        self,
+        *,
+        users: Mapping[str, str] | None = None,
+        groups: Mapping[str, Sequence[str]] | None = None,
+    ) -> None:
+        self._state = SlackState(users=users, groups=groups)
+        self._lock = threading.Lock()
+        self._calls: list[RecordedCall] = []
+        self._listeners: list[Callable[[RecordedCall], None]] = []
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self._rate_limited: dict[str, int] = {}
+
+    def start(self) -> SlackStandIn:
+        """Start serving; returns self so ``slack = SlackStandIn().start()`` reads naturally."""
+        if self._server is not None:
+            return self
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._server.daemon_threads = True
+        # A short poll interval keeps stop() quick; the default half second adds up in tests.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.02},
+            name="slack-standin",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and release the port. Safe to call twice."""
+        if self._server is None:
+            return
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._server = None
+
+    def __enter__(self) -> SlackStandIn:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        """``http://127.0.0.1:<port>``; the server must be started."""
+        if self._server is None:
+            raise RuntimeError("SlackStandIn is not started; call start() first")
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    @property
+    def api_url(self) -> str:
+        """The `WebClient` base_url: ``http://127.0.0.1:<port>/api/``."""
+        return f"{self.base_url}/api/"
+
+    def response_url(self, key: str) -> str:
+        """A URL on this server that records POSTs, like the response_url Slack hands the app."""
+        return f"{self.base_url}/response/{key}"
+
+    @property
+    def calls(self) -> list[RecordedCall]:
+        """Every call so far, in arrival order (a copy, safe to iterate)."""
+        with self._lock:
+            return list(self._calls)
+
+    def calls_to(self, method: str) -> list[RecordedCall]:
+        """The calls to one method, in order."""
+        return [c for c in self.calls if c.method == method]
+
+    def message(self, channel: str, ts: str) -> dict[str, Any] | None:
+        """The current version of a posted message (after any ``chat.update``), or None."""
+        with self._lock:
+            return self._state.message(channel, ts)
+
+    def home_view(self, user_id: str) -> dict[str, Any] | None:
+        """The App Home view last published for a user, or None."""
+        with self._lock:
+            return self._state.home_views.get(user_id)
+
+    def wait_for(
+        self,
+        predicate: Callable[[RecordedCall], bool],
+        *,
+        timeout: float = 5.0,
+        since: int = 0,
+    ) -> RecordedCall:
+        """Wait for the first call (from index `since`) that satisfies `predicate`.
+
+        Raises:
+            TimeoutError: no such call arrived within `timeout` seconds.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            for call in self.calls[since:]:
+                if predicate(call):
+                    return call
+            if time.monotonic() >= deadline:
+                raise TimeoutError(f"no matching Slack call within {timeout}s")
+            time.sleep(0.01)
+
+    def rate_limit(self, method: str, *, times: int = 1) -> None:
+        """Answer the next `times` calls of `method` as Slack does when rate limited:
+        HTTP 429, ``Retry-After: 0``, ``{"ok": false, "error": "ratelimited"}``, not recorded."""
+        with self._lock:
+            self._rate_limited[method] = self._rate_limited.get(method, 0) + times
+
+    def _limited(self, method: str) -> bool:
+        with self._lock:
+            left = self._rate_limited.get(method, 0)
+            if left:
+                self._rate_limited[method] = left - 1
+            return bool(left)
+
+    def on_call(self, listener: Callable[[RecordedCall], None]) -> None:
+        """Call `listener` with every call as it arrives (on the server's thread)."""
+        with self._lock:
+            self._listeners.append(listener)
+
+    def _handle(self, method: str, params: dict[str, Any], token: str | None) -> dict[str, Any]:
+        """Record a Web API call and answer it (called by the request handler)."""
+        with self._lock:
+            if not (token or "").startswith("xoxb-"):
+                reply = {"ok": False, "error": "invalid_auth"}
+            else:
+                reply = answer(self._state, method, params)
+            recorded = RecordedCall(method=method, params=params)
+            self._calls.append(recorded)
+            listeners = list(self._listeners)
+        for listener in listeners:
+            listener(recorded)
+        return reply
+
+    def _record_response(self, key: str, params: dict[str, Any]) -> None:
+        recorded = RecordedCall(method=RESPONSE_URL_METHOD, params=params, key=key)
+        with self._lock:
+            self._calls.append(recorded)
+            listeners = list(self._listeners)
+        for listener in listeners:
+            listener(recorded)
+
+
+def _handler_for(standin: SlackStandIn) -> type[BaseHTTPRequestHandler]:
+    """A request handler class bound to one stand-in."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self._dispatch()
+
+        def do_POST(self) -> None:
+            self._dispatch()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            """Quiet: the console prints cards, not access logs."""
+
+        def _dispatch(self) -> None:
+            url = urlsplit(self.path)
+            try:
+                params = parse_params(url.query, self._body(), self.headers.get("content-type", ""))
+            except ValueError:  # json.JSONDecodeError included: Slack answers invalid_json
+                self._send(200, b'{"ok": false, "error": "invalid_json"}', "application/json")
+                return
+            if url.path.startswith("/api/") and standin._limited(url.path.removeprefix("/api/")):
+                body = b'{"ok": false, "error": "ratelimited"}'
+                self._send(429, body, "application/json", extra={"Retry-After": "0"})
+            elif url.path.startswith("/api/"):
+                token = bearer_token(self.headers.get("authorization")) or params.pop("token", None)
+                reply = standin._handle(url.path.removeprefix("/api/"), params, token)
+                self._send(200, json.dumps(reply).encode(), "application/json; charset=utf-8")
+            elif url.path.startswith("/response/"):
+                standin._record_response(url.path.removeprefix("/response/"), params)
+                self._send(200, b"ok", "text/plain; charset=utf-8")
+            else:
+                self._send(404, b"not found", "text/plain; charset=utf-8")
+
+        def _body(self) -> bytes:
+            length = int(self.headers.get("content-length") or 0)
+            return self.rfile.read(length) if length else b""
+
+        def _send(
+            self, status: int, body: bytes, content_type: str, extra: dict[str, str] | None = None
+        ) -> None:
+            self.send_response(status)
+            self.send_header("content-type", content_type)
+            for name, value in (extra or {}).items():
+                self.send_header(name, value)
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    return Handler

@@ -1,0 +1,26 @@
+"""Who may request, approve, reject and withdraw each operation, and where (SPEC §3).
+
+`rules` answers the questions; `config` validates the ``[policy]`` table; `source` finds it.
+"""
+
+from bot.policy.rules import (
+    Decision,
+    Directory,
+    OperationPolicy,
+    Policy,
+    PolicyError,
+    load_policy,
+    parse_policy,
+    parse_ttl,
+)
+
+__all__ = [
+    "Decision",
+    "Directory",
+    "OperationPolicy",
+    "Policy",
+    "PolicyError",
+    "load_policy",
+    "parse_policy",
+    "parse_ttl",
+]

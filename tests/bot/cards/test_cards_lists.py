@@ -1,0 +1,228 @@
+"""Dry run, notices, help, history, status timeline and the App Home tab."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from block_kit import block_problems
+
+from adapters.base import VendorCall
+from bot.cards import (
+    HelpEntry,
+    Message,
+    dry_run_message,
+    help_message,
+    history_message,
+    home_view,
+    notice_message,
+    refusal_message,
+    requester_notice,
+    status_message,
+    usage_message,
+)
+from bot.model import AuditEvent, AuditEventName, RequestRecord, RequestState
+from commands.model import OperationRequest
+
+NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+HOSTILE = "<!channel> *bold* <https://evil|x> @here"
+ENTRY = HelpEntry(
+    operation="enos.ota-job.delete",
+    summary="Delete an OTA job.",
+    usage="/ops enos ota-job delete <jobId> --org <orgId>",
+    example='/ops enos ota-job delete job-1 --org o1 --reason "stale"',
+)
+
+
+def record(**changes: Any) -> RequestRecord:
+    base: dict[str, Any] = {
+        "id": "R-AAAA1111",
+        "operation": "enos.ota-job.delete",
+        "vendor": "enos",
+        "targets": ("job-1",),
+        "params": {"org": "o1"},
+        "reason": "stale",
+        "requester": "U0REQ",
+        "channel": "C0OPS",
+        "state": RequestState.PENDING,
+        "approvals_needed": 1,
+        "created_at": NOW,
+        "expires_at": NOW + timedelta(minutes=30),
+    }
+    return RequestRecord(**(base | changes))
+
+
+def valid(message: Message) -> str:
+    """Assert Slack would accept the message; return all its text for searching."""
+    assert block_problems(message.blocks) == []
+    assert message.text
+    return message.text + json.dumps(message.blocks, ensure_ascii=False)
+
+
+def event(seq: int, name: AuditEventName, actor: str, **detail: Any) -> AuditEvent:
+    return AuditEvent(
+        seq=seq,
+        at=(NOW + timedelta(minutes=seq)).isoformat(),
+        request_id="R-AAAA1111",
+        event=name,
+        actor=actor,
+        operation="enos.ota-job.delete",
+        targets=("job-1",),
+        detail=detail,
+        prev_hash="0" * 64,
+        hash=f"{seq:064d}",
+    )
+
+
+def test_dry_run_shows_command_calls_and_that_nothing_changed() -> None:
+    request = OperationRequest(
+        operation="enos.ota-job.delete",
+        vendor="enos",
+        targets=("job-1",),
+        params={"org": "o1"},
+        dry_run=True,
+    )
+    call = VendorCall(
+        method="POST",
+        url="https://enos/ota-jobs?action=delete&jobId=job-1",
+        headers={"apikey": "****"},
+        body='{"a": 1}',
+    )
+    text = valid(
+        dry_run_message(
+            request,
+            preview={"summary": "job 1 idle"},
+            calls=[call],
+            sandbox=True,
+            command_text="/ops enos ota-job delete job-1",
+        )
+    )
+    assert "Dry run: enos.ota-job.delete" in text
+    assert "```/ops enos ota-job delete job-1```" in text
+    assert "POST https://enos/ota-jobs?action=delete&amp;jobId=job-1\\napikey: ****" in text
+    assert "job 1 idle" in text
+    assert "Nothing was changed and no approval card was posted." in text
+    assert "SANDBOX" in text
+
+
+def test_dry_run_with_many_calls_and_a_failed_preview_stays_valid() -> None:
+    request = OperationRequest(
+        operation="aliyun.ota-task.cancel",
+        vendor="aliyun",
+        targets=tuple(f"d{i}" for i in range(10_000)),
+    )
+    calls = [VendorCall(method="POST", url="https://iot/" + "x" * 5000, body="b" * 10_000)] * 50
+    text = valid(
+        dry_run_message(
+            request,
+            preview={"error": "VendorUnreachable", "message": "m", "next_step": "retry"},
+            calls=calls,
+            sandbox=False,
+            command_text="```" * 1000,
+        )
+    )
+    assert "+45 more vendor calls" in text
+    assert "Preview unavailable" in text
+    assert "SANDBOX" not in text
+
+
+def test_refusal_usage_and_notice_escape_their_text() -> None:
+    for message in [
+        refusal_message(HOSTILE),
+        usage_message(HOSTILE, "/ops x"),
+        notice_message(HOSTILE),
+    ]:
+        text = valid(message)
+        assert "<!channel>" not in text and "<https://evil" not in text
+    assert "```/ops x```" in valid(usage_message("bad --org", "/ops x"))
+    assert "```" not in valid(usage_message("bad --org", ""))
+    assert valid(notice_message("Approval recorded (1 of 2)")).startswith(
+        "Approval recorded (1 of 2)"
+    )
+
+
+def test_requester_notice_tells_the_outcome() -> None:
+    done = record(
+        state=RequestState.SUCCEEDED,
+        outcome={
+            "summary": "Deleted job-1",
+            "vendor_request_ids": ["e-9"],
+            "total": 1,
+            "failures": [],
+        },
+    )
+    text = valid(requester_notice(done))
+    assert "*Succeeded:* your request `R-AAAA1111`" in text
+    assert "`e-9`" in text
+    assert "Deleted job-1" not in valid(requester_notice(record()))
+
+
+def test_help_lists_entries_for_a_vendor() -> None:
+    text = valid(help_message([ENTRY], vendor="enos"))
+    assert "opsgate operations for enos" in text
+    assert "`enos.ota-job.delete`: Delete an OTA job." in text
+    assert "```/ops enos ota-job delete &lt;jobId&gt; --org &lt;orgId&gt;```" in text
+    assert 'Example: `/ops enos ota-job delete job-1 --org o1 --reason \\"stale\\"`' in text
+    assert "may not request any" in valid(help_message([], vendor=None))
+    assert valid(help_message([ENTRY] * 100, vendor=None))
+
+
+def test_history_lists_records_and_stays_valid_when_long() -> None:
+    text = valid(history_message([record(), record(id="R-B", state=RequestState.FAILED)]))
+    assert ":large_orange_circle: `R-AAAA1111` `enos.ota-job.delete` · 1 target · <@U0REQ>" in text
+    assert "Failed" in text
+    assert "No requests yet." in valid(history_message([]))
+    valid(history_message([record(id=f"R-{i}") for i in range(1000)]))
+
+
+def test_status_has_the_full_timeline_and_no_buttons() -> None:
+    rec = record(
+        state=RequestState.FAILED,
+        approvers=("U0BOB",),
+        outcome={"error": "VendorError", "message": "busy", "next_step": "", "code": "E42"},
+    )
+    events = [
+        event(1, AuditEventName.REQUESTED, "U0REQ", reason="stale"),
+        event(2, AuditEventName.APPROVED, "U0BOB"),
+        event(3, AuditEventName.EXECUTING, "system"),
+        event(4, AuditEventName.FAILED, "system", code="E42", message=HOSTILE),
+    ]
+    message = status_message(rec, events, approvers_text="anyone")
+    text = valid(message)
+    assert not [b for b in message.blocks if b["type"] == "actions"]
+    assert "*requested* by <@U0REQ> · reason: stale" in text
+    assert "*approved* by <@U0BOB>" in text
+    assert "*executing* by opsgate" in text
+    assert "*failed* by opsgate · code: E42; message: &lt;!channel&gt;" in text
+    assert "<!date^1767269040^" in text  # 12:04 UTC
+    assert "vendor error `E42`" in text
+
+
+def test_status_of_pending_and_executing_and_a_long_timeline() -> None:
+    assert "waiting for approvals" in valid(status_message(record(), [], approvers_text="x"))
+    executing = record(state=RequestState.EXECUTING)
+    assert "Executing…" in valid(status_message(executing, [], approvers_text="x"))
+    events = [event(i, AuditEventName.APPROVED, "U0BOB", message="m" * 500) for i in range(500)]
+    broken = event(0, AuditEventName.DENIED, "U0REQ").model_copy(update={"at": "yesterday"})
+    valid(status_message(record(), [broken, *events], approvers_text="x"))
+
+
+def test_home_view_is_a_valid_home_tab() -> None:
+    view = home_view([record()], operations=[ENTRY])
+    assert view["type"] == "home"
+    assert block_problems(view["blocks"], limit=100) == []
+    text = json.dumps(view)
+    assert "R-AAAA1111" in text and "enos.ota-job.delete" in text
+    big = home_view([record(id=f"R-{i}") for i in range(2000)], operations=[ENTRY] * 200)
+    assert len(big["blocks"]) <= 100
+    assert block_problems(big["blocks"], limit=100) == []
+    empty = json.dumps(home_view([], operations=[]))
+    assert "No requests yet." in empty and "ask an admin" in empty
+
+
+def test_requester_notice_names_approvers() -> None:
+    rejected = record(state=RequestState.REJECTED, approvers=("U0BOB",), outcome={"by": "U0CAT"})
+    text = valid(requester_notice(rejected))
+    assert "*Rejected* by <@U0CAT>" in text
+    assert "Approved by: <@U0BOB>" in text

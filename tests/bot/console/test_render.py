@@ -1,0 +1,120 @@
+"""Plain-text rendering of Block Kit messages for the console."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from bot.cards import notice_message, request_card
+from bot.console.render import mrkdwn_to_text, render_message
+from bot.model import RequestRecord, RequestState
+
+NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+
+
+def pending(**changes: object) -> RequestRecord:
+    base: dict[str, object] = {
+        "id": "R-1",
+        "operation": "huawei.package.delete",
+        "vendor": "huawei",
+        "targets": ("pkg-1",),
+        "reason": "old firmware",
+        "requester": "U0ALICE",
+        "channel": "C1",
+        "state": RequestState.PENDING,
+        "approvals_needed": 1,
+        "created_at": NOW,
+        "expires_at": NOW + timedelta(minutes=30),
+        "preview": {"summary": "package v1.2", "facts": {}, "warnings": ["in use by 3 jobs"]},
+    }
+    return RequestRecord.model_validate(base | changes)
+
+
+def test_card_renders_header_fields_context_and_buttons() -> None:
+    blocks = request_card(pending(), approvers_text="<@U0BOB>").blocks
+    out = render_message(blocks, names={"U0ALICE": "alice", "U0BOB": "bob"})
+    lines = out.splitlines()
+    assert lines[0] == "● Approval needed: huawei.package.delete"
+    assert lines[1] == "=" * len(lines[0])
+    assert "  Requested by: @alice" in lines
+    assert "  Who may approve: @bob" in lines
+    assert "  Expires: 2026-01-01 12:30 UTC" in lines
+    assert "⚠ *in use by 3 jobs*" in lines
+    assert "Request `R-1` · requested 2026-01-01 12:00 UTC" in lines
+    assert lines[-1] == "[Approve] [Reject] [Withdraw]"
+    assert "\x1b[" not in out
+
+
+def test_unknown_users_show_their_id() -> None:
+    out = render_message(request_card(pending(), approvers_text="x").blocks)
+    assert "Requested by: @U0ALICE" in out
+
+
+def test_lines_wrap_at_width() -> None:
+    reason = " ".join(["word"] * 100)
+    out = render_message(request_card(pending(reason=reason), approvers_text="x").blocks, width=40)
+    assert max(len(line) for line in out.splitlines()) <= 40
+    assert out.count("word") == 100
+
+
+def test_code_blocks_are_not_wrapped_and_lose_their_fences() -> None:
+    block = {"type": "section", "text": {"type": "mrkdwn", "text": "```" + "x" * 100 + "```"}}
+    assert render_message([block], width=40) == "x" * 100
+
+
+def test_color_adds_bold_and_dim() -> None:
+    blocks = [
+        {"type": "header", "text": {"type": "plain_text", "text": "Title"}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": "a *b* c"}},
+        *notice_message("fyi").blocks,
+    ]
+    out = render_message(blocks, color=True)
+    assert "\x1b[1mTitle\x1b[0m" in out
+    assert "a \x1b[1mb\x1b[0m c" in out
+    assert "\x1b[2mfyi\x1b[0m" in out
+
+
+def test_mrkdwn_conversions() -> None:
+    assert (
+        mrkdwn_to_text(
+            "<@U1> <@U2|bob> <!here> <!subteam^S1|@leads> <!subteam^S2>", names={"U1": "alice"}
+        )
+        == "@alice @bob @here @leads @S2"
+    )
+    assert mrkdwn_to_text("<!date^1^{date}|Jan 1> <#C1|ops> <#C2>") == "Jan 1 #ops #C2"
+    assert mrkdwn_to_text("<https://a.b|docs> <https://c.d>") == "docs (https://a.b) https://c.d"
+    assert mrkdwn_to_text("&lt;b&gt; &amp;lt; \u200d*x\u200d*") == "<b> &lt; *x*"
+    assert mrkdwn_to_text(":warning: :white_check_mark: :custom:") == "⚠ ✔ :custom:"
+
+
+def test_escaped_user_text_reads_as_typed() -> None:
+    hostile = "<!channel> *bold* <https://evil|x> @here"
+    out = render_message(
+        request_card(pending(reason=hostile), approvers_text="x").blocks, width=200
+    )
+    assert hostile in out.splitlines()
+
+
+def test_other_blocks_degrade_to_their_text() -> None:
+    blocks: list[dict[str, Any]] = [
+        {"type": "divider"},
+        {
+            "type": "context",
+            "elements": [
+                {"type": "image", "image_url": "u", "alt_text": "logo"},
+                {"type": "plain_text", "text": "hi"},
+            ],
+        },
+        {
+            "type": "section",
+            "text": {"type": "plain_text", "text": "p"},
+            "accessory": {"type": "button", "text": {"type": "plain_text", "text": "Go"}},
+        },
+        {"type": "rich_text", "elements": []},
+    ]
+    assert render_message(blocks, width=10).splitlines() == [
+        "─" * 20,
+        "[image: logo] · hi",
+        "p",
+        "[Go]",
+    ]

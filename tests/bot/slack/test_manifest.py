@@ -1,0 +1,119 @@
+"""The Slack app manifest: valid against Slack's schema, and manifest.yml never drifts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+
+from bot.slack.manifest import BOT_SCOPES, build_manifest, manifest_yaml
+
+REPO = Path(__file__).resolve().parents[3]
+SCHEMA = REPO.parent / "shared" / "slack" / "manifest.schema.1.0.0.json"
+
+
+@pytest.fixture(scope="module")
+def validator() -> jsonschema.Draft7Validator:
+    if not SCHEMA.is_file():
+        pytest.fail(
+            f"Slack's manifest schema is missing: expected {SCHEMA} (shared/ beside the repo)"
+        )
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    jsonschema.Draft7Validator.check_schema(schema)
+    return jsonschema.Draft7Validator(schema)
+
+
+def _problems(validator: jsonschema.Draft7Validator, manifest: dict[str, Any]) -> list[str]:
+    return [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(manifest)]
+
+
+def _file_manifest() -> dict[str, Any]:
+    data = yaml.safe_load((REPO / "manifest.yml").read_text(encoding="utf-8"))
+    assert isinstance(data, dict)
+    return data
+
+
+def test_manifest_file_validates_against_slack_schema(
+    validator: jsonschema.Draft7Validator,
+) -> None:
+    assert _problems(validator, _file_manifest()) == []
+
+
+def test_schema_catches_a_broken_manifest(validator: jsonschema.Draft7Validator) -> None:
+    broken = build_manifest()
+    broken["features"]["slash_commands"][0]["command"] = "ops"  # must start with "/"
+    broken["settings"]["surprise"] = True
+    assert len(_problems(validator, broken)) == 2
+
+
+def test_manifest_file_equals_build_manifest() -> None:
+    assert _file_manifest() == build_manifest()
+
+
+def test_manifest_yaml_round_trips() -> None:
+    assert yaml.safe_load(manifest_yaml()) == build_manifest()
+
+
+def test_bot_scopes_are_exactly_what_the_code_uses() -> None:
+    assert build_manifest()["oauth_config"]["scopes"] == {
+        "bot": ["commands", "chat:write", "usergroups:read", "users:read"]
+    }
+    assert list(BOT_SCOPES) == ["commands", "chat:write", "usergroups:read", "users:read"]
+
+
+def test_socket_mode_manifest_declares_command_interactivity_and_home() -> None:
+    manifest = build_manifest()
+    settings, features = manifest["settings"], manifest["features"]
+    assert manifest["display_information"]["name"] == "opsgate"
+    assert features["bot_user"]["display_name"] == "opsgate"
+    assert [c["command"] for c in features["slash_commands"]] == ["/ops"]
+    assert features["slash_commands"][0]["usage_hint"]
+    assert "url" not in features["slash_commands"][0]
+    assert features["app_home"]["home_tab_enabled"] is True
+    assert settings["event_subscriptions"] == {"bot_events": ["app_home_opened"]}
+    assert settings["interactivity"] == {"is_enabled": True}
+    assert settings["socket_mode_enabled"] is True
+
+
+def test_http_manifest_points_every_url_at_slack_events(
+    validator: jsonschema.Draft7Validator,
+) -> None:
+    manifest = build_manifest(http=True, url="https://x.example/")
+    endpoint = "https://x.example/slack/events"
+    assert manifest["settings"]["socket_mode_enabled"] is False
+    assert manifest["features"]["slash_commands"][0]["url"] == endpoint
+    assert manifest["settings"]["interactivity"]["request_url"] == endpoint
+    assert manifest["settings"]["event_subscriptions"]["request_url"] == endpoint
+    assert _problems(validator, manifest) == []
+    assert yaml.safe_load(manifest_yaml(http=True, url="https://x.example")) == manifest
+
+
+def test_http_url_already_ending_in_the_endpoint_is_not_doubled() -> None:
+    manifest = build_manifest(http=True, url="https://x.example/slack/events")
+    assert manifest["settings"]["interactivity"]["request_url"] == "https://x.example/slack/events"
+
+
+def test_http_manifest_does_not_change_the_socket_mode_one() -> None:
+    build_manifest(http=True, url="https://x.example")
+    assert build_manifest() == _file_manifest()
+
+
+@pytest.mark.parametrize("url", [None, ""])
+def test_http_without_url_is_a_clear_error(url: str | None) -> None:
+    with pytest.raises(ValueError, match=r"public base URL.*--url https://"):
+        build_manifest(http=True, url=url)
+
+
+@pytest.mark.parametrize("url", ["x.example", "ftp://x.example", "https://"])
+def test_http_with_a_bad_url_is_an_error(url: str) -> None:
+    with pytest.raises(ValueError, match=r"--url must be an http:// or https:// URL"):
+        manifest_yaml(http=True, url=url)
+
+
+def test_url_without_http_is_an_error() -> None:
+    with pytest.raises(ValueError, match="add --http"):
+        build_manifest(url="https://x.example")
