@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -36,7 +37,7 @@ class Transactions:
     def open_file(cls, path: str | Path) -> Transactions:
         """Open (creating it if needed) a database file in WAL mode, with its schema current."""
         db = Database(_connect(str(path)))
-        db.enable_wal()
+        _enable_wal(db)
         return cls(db).migrated()
 
     @classmethod
@@ -88,6 +89,23 @@ def _connect(target: str) -> sqlite3.Connection:
     )
     conn.execute("PRAGMA foreign_keys = ON")
     return conn
+
+
+def _enable_wal(db: Database) -> None:
+    """Switch the file to WAL, waiting out other openers.
+
+    Changing the journal mode needs an exclusive lock, and SQLite answers ``database is locked``
+    at once instead of calling the busy handler, so processes starting together would fail.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    while True:
+        try:
+            db.enable_wal()
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.01)
 
 
 _MIGRATIONS = Migrations("opsgate")
