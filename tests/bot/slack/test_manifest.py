@@ -13,14 +13,15 @@ import yaml
 from bot.slack.manifest import BOT_SCOPES, build_manifest, manifest_yaml
 
 REPO = Path(__file__).resolve().parents[3]
-SCHEMA = REPO.parent / "shared" / "slack" / "manifest.schema.1.0.0.json"
+#: Slack's own app manifest schema (MIT, license beside it), carried in the repository.
+SCHEMA = Path(__file__).resolve().parent / "schema" / "manifest.schema.1.0.0.json"
 
 
 @pytest.fixture(scope="module")
 def validator() -> jsonschema.Draft7Validator:
     if not SCHEMA.is_file():
         pytest.fail(
-            f"Slack's manifest schema is missing: expected {SCHEMA} (shared/ beside the repo)"
+            f"Slack's manifest schema is missing: expected {SCHEMA}"
         )
     schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
     jsonschema.Draft7Validator.check_schema(schema)
