@@ -72,6 +72,8 @@ class IdentifierRule:
             return "it is empty"
         allowed = _ALNUM | frozenset(self.punctuation)
         bad = next((char for char in value if char not in allowed), None)
+        if bad is not None and bad in "{}":
+            return f"{show_value(bad)} is not allowed (numeric ranges look like dev-{{001..050}})"
         if bad is not None:
             return f"{show_value(bad)} is not allowed"
         if len(value) < self.min_length:

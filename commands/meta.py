@@ -61,9 +61,8 @@ def parse_history(words: Sequence[Word]) -> HistoryCommand:
         words, flags=HISTORY_FLAGS, command="/ops history", usage=HISTORY_USAGE
     )
     if arguments.positionals:
-        message = (
-            f"`/ops history` takes only flags; {show_value(arguments.positionals[0])} is not one."
-        )
+        word = show_value(arguments.positionals[0].text)
+        message = f"`/ops history` takes only flags; {word} is not one."
         raise UsageError(message, usage=HISTORY_USAGE)
     given = {name: value for name, (_, value) in arguments.flags.items()}
     vendor, limit = given.get("--vendor"), given.get("--limit")

@@ -37,6 +37,9 @@ class OperationRequest(BaseModel):
         params: Operation parameters keyed as in `PARAM_KEYS`.
         reason: Why the requester wants this (``--reason``), if given.
         dry_run: ``--dry-run``: preview and show the vendor request only; change nothing.
+        force: ``--force``: post the approval card even when the preview is blocked.
+        break_glass: ``--break-glass "<incident ref>"``: the incident that justifies running
+            without approvals, if given.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -47,6 +50,8 @@ class OperationRequest(BaseModel):
     params: dict[str, ParamValue] = Field(default_factory=dict)
     reason: str | None = None
     dry_run: bool = False
+    force: bool = False
+    break_glass: str | None = None
 
     def param(self, key: str) -> ParamValue | None:
         """Return one parameter, or None when it was not given."""

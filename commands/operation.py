@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from commands.arguments import Arguments, sort_arguments
 from commands.model import OperationRequest, ParamValue, UsageError
+from commands.ranges import expand_ranges, has_ranges, range_count
 from commands.registry import usage_of
 from commands.spec import FlagKind, FlagSpec, OperationSpec
 from commands.tokens import Word
@@ -27,11 +28,14 @@ def build_request(spec: OperationSpec, words: Sequence[Word]) -> OperationReques
     command = f"/ops {spec.command}"
     arguments = sort_arguments(words, flags=spec.all_flags, command=command, usage=usage)
     rule, name = spec.target.rule, spec.target.name
-    targets = [rule.check(target, field=name, usage=usage) for target in arguments.positionals]
+    if has_ranges(arguments.positionals):
+        _check_count(spec, range_count(arguments.positionals), usage)
+    expanded = expand_ranges(arguments.positionals)
+    targets = [rule.check(target, field=name, usage=usage) for target in expanded]
     values = {flag.key: _check_value(flag, raw, usage) for flag, raw in arguments.flags.values()}
     _check_required(spec, arguments, usage)
     unique = tuple(dict.fromkeys(targets))
-    _check_count(spec, unique, usage)
+    _check_count(spec, len(unique), usage)
     return _assemble(spec, unique, values)
 
 
@@ -54,15 +58,19 @@ def _check_required(spec: OperationSpec, arguments: Arguments, usage: str) -> No
             raise UsageError(message, field=flag.name, usage=usage)
 
 
-def _check_count(spec: OperationSpec, targets: tuple[str, ...], usage: str) -> None:
-    """Raise when there are no targets, or more than the operation takes."""
+def _check_count(spec: OperationSpec, count: int, usage: str) -> None:
+    """Raise when there are no targets, or more than the operation takes.
+
+    Called before ranges are expanded (so ``dev-{1..999999999}`` is refused without being
+    written out) and again once duplicates are dropped (the limit counts distinct targets).
+    """
     name, most = spec.target.name, spec.target.max_count
-    if not targets:
+    if not count:
         message = f"Missing {name}: `/ops {spec.command}` needs {spec.target.usage}."
         raise UsageError(message, field=name, usage=usage)
-    if len(targets) > most:
+    if count > most:
         allowed = f"one {name}" if most == 1 else f"at most {most:,} {name} values"
-        message = f"`/ops {spec.command}` takes {allowed}; {len(targets):,} were given."
+        message = f"`/ops {spec.command}` takes {allowed}; {count:,} were given."
         raise UsageError(message, field=name, usage=usage)
 
 
@@ -74,6 +82,8 @@ def _assemble(
     params |= values
     reason = params.pop("reason", None)
     dry_run = params.pop("dry_run", False)
+    force = params.pop("force", False)
+    break_glass = params.pop("break_glass", None)
     return OperationRequest(
         operation=spec.id,
         vendor=spec.vendor,
@@ -81,4 +91,6 @@ def _assemble(
         params=params,
         reason=None if reason is None else str(reason),
         dry_run=bool(dry_run),
+        force=bool(force),
+        break_glass=None if break_glass is None else str(break_glass),
     )

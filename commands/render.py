@@ -49,6 +49,10 @@ def format_command(request: OperationRequest, *, elide: bool = True) -> str:
             parts += [flag.name, _value(str(value))]
     if request.reason is not None:
         parts += ["--reason", _value(request.reason)]
+    if request.break_glass is not None:
+        parts += ["--break-glass", _value(request.break_glass)]
+    if request.force:
+        parts.append("--force")
     if request.dry_run:
         parts.append("--dry-run")
     return " ".join(parts)

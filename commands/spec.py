@@ -42,6 +42,10 @@ class FlagSpec:
         high: For `FlagKind.NUMBER`: the largest value allowed.
         switch_value: For `FlagKind.SWITCH`: the value set when the flag is present.
         default: The value of `key` when the flag is absent (None: the key is left out).
+        many_words: For `FlagKind.TEXT`: the value is every word up to the next flag, quoted
+            or not (``--reason bad firmware rollout``).
+        in_usage: Whether the one-line usage shows it (help always lists every flag); rare
+            flags stay out so the usage under every error stays short.
     """
 
     name: str
@@ -55,6 +59,8 @@ class FlagSpec:
     high: int = INT32_MAX
     switch_value: bool = True
     default: ParamValue | None = None
+    many_words: bool = False
+    in_usage: bool = True
 
     @property
     def takes_value(self) -> bool:
@@ -95,13 +101,31 @@ COMMON_FLAGS: Final = (
         key="reason",
         kind=FlagKind.TEXT,
         metavar='"<text>"',
-        help="why (up to 500 characters); quote it if it has spaces",
+        help="why (up to 500 characters): every word up to the next flag",
+        many_words=True,
     ),
     FlagSpec(
         name="--dry-run",
         key="dry_run",
         kind=FlagKind.SWITCH,
-        help="show the preview and the exact vendor request; change nothing",
+        help="show the preview and the exact vendor request; change nothing (no reason needed)",
+    ),
+    FlagSpec(
+        name="--force",
+        key="force",
+        kind=FlagKind.SWITCH,
+        help="post the approval card even when the preview says the vendor will refuse",
+        in_usage=False,
+    ),
+    FlagSpec(
+        name="--break-glass",
+        key="break_glass",
+        kind=FlagKind.TEXT,
+        metavar='"<incident ref>"',
+        help="run at once without approvals, in an incident (only for the policy's break_glass "
+        "list; reviewed afterwards)",
+        many_words=True,
+        in_usage=False,
     ),
 )
 
@@ -143,5 +167,5 @@ class OperationSpec:
     @property
     def usage(self) -> str:
         """The one-line synopsis, e.g. ``/ops enos ota-job delete <jobId> --org <orgId> ...``."""
-        flags = " ".join(flag.usage for flag in self.all_flags)
+        flags = " ".join(flag.usage for flag in self.all_flags if flag.in_usage)
         return f"/ops {self.command} {self.target.usage} {flags}"

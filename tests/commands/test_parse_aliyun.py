@@ -54,8 +54,11 @@ def test_device_list_separators(devices: str) -> None:
     assert parse(f"aliyun ota-task cancel {devices} {FLAGS}") == expected(("dev1", "dev2", "dev3"))
 
 
-def test_devices_may_follow_the_flags() -> None:
-    assert targets_of(f"aliyun ota-task cancel {FLAGS} dev1 dev2") == ("dev1", "dev2")
+def test_devices_after_the_flags_are_refused_by_name() -> None:
+    with pytest.raises(UsageError, match="'dev1' comes after --firmware") as caught:
+        parse(f"aliyun ota-task cancel {FLAGS} dev1 dev2")
+    assert caught.value.field == "dev1"
+    assert "targets before the first flag" in caught.value.message
 
 
 def test_duplicates_are_dropped_keeping_order() -> None:

@@ -23,7 +23,6 @@ def expected(**overrides: object) -> OperationRequest:
     [
         "enos ota-job delete 6f1a2b3c4d5e --org o15724268424841",
         "enos ota-job delete 6f1a2b3c4d5e --org=o15724268424841",
-        "enos ota-job delete --org o15724268424841 6f1a2b3c4d5e",
         "ENOS OTA-JOB Delete 6f1a2b3c4d5e --ORG o15724268424841",
         "  enos  ota-job\ndelete\t6f1a2b3c4d5e   --org   o15724268424841  ",
         'enos ota-job delete "6f1a2b3c4d5e" --org "o15724268424841"',

@@ -108,6 +108,8 @@ def requests_for(spec: OperationSpec) -> st.SearchStrategy[OperationRequest]:
         params=st.fixed_dictionaries(required, optional=optional),
         reason=REASONS,
         dry_run=st.booleans(),
+        force=st.booleans(),
+        break_glass=REASONS,
     )
 
 

@@ -40,11 +40,17 @@ def test_integer(text: str, number: int) -> None:
     assert check_integer(text, field="--limit", low=0, high=100) == number
 
 
-@pytest.mark.parametrize("text", ["", "+1", "-1", "1_000", "١", "1.0", " 1", "0x10", "1" * 19])
+@pytest.mark.parametrize("text", ["", "+1", "1_000", "١", "1.0", " 1", "0x10", "1" * 19, "-1x"])
 def test_integer_refuses_anything_but_ascii_digits(text: str) -> None:
     with pytest.raises(UsageError, match="whole number") as caught:
         check_integer(text, field="--limit", low=0, high=100)
     assert caught.value.field == "--limit"
+
+
+def test_a_negative_integer_is_out_of_range_not_malformed() -> None:
+    with pytest.raises(UsageError) as caught:
+        check_integer("-1", field="--reason-id", low=0, high=2147483647)
+    assert caught.value.message == "--reason-id must be from 0 to 2147483647; -1 is out of range."
 
 
 @pytest.mark.parametrize("text", ["0", "101"])

@@ -1,0 +1,70 @@
+"""Numeric brace ranges in targets (SPEC §8): ``dev-{001..050}`` names 50 targets.
+
+A range is ``{<start>..<end>}`` with whole numbers; it counts up or down, and is zero-padded to
+the width written when either end is written with a leading zero (``{001..050}`` gives ``001`` …
+``050``, ``{1..10}`` gives ``1`` … ``10``). Two ranges in one word multiply: ``r{1..2}-{1..3}``
+is six targets. Only words typed bare are read this way: a quoted word is taken literally, and
+anything else in braces is left alone (the identifier check then refuses the brace).
+
+Counting comes before writing out, so an enormous range is refused by the operation's limit
+without ever being expanded.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+from collections.abc import Iterable, Iterator
+from typing import Final
+
+from commands.tokens import Word
+
+_RANGE: Final = re.compile(r"\{([0-9]{1,12})\.\.([0-9]{1,12})\}")
+
+
+def has_ranges(words: Iterable[Word]) -> bool:
+    """True when some bare word holds a range."""
+    return any(word.bare and _RANGE.search(word.text) for word in words)
+
+
+def range_count(words: Iterable[Word]) -> int:
+    """How many targets `words` name once their ranges are expanded (duplicates included)."""
+    return sum(_count(word) for word in words)
+
+
+def expand_ranges(words: Iterable[Word]) -> Iterator[str]:
+    """Every target `words` name, ranges written out in order."""
+    for word in words:
+        if word.bare and _RANGE.search(word.text):
+            yield from _expand(word.text)
+        else:
+            yield word.text
+
+
+def _count(word: Word) -> int:
+    if not word.bare:
+        return 1
+    sizes = (abs(int(end) - int(start)) + 1 for start, end in _RANGE.findall(word.text))
+    return math.prod(sizes)
+
+
+def _expand(text: str) -> Iterator[str]:
+    """The words one text names: the text between ranges, and each range's values."""
+    pieces = _RANGE.split(text)  # literal, start, end, literal, start, end, …, literal
+    literals = pieces[0::3]
+    ranges = [_values(start, end) for start, end in zip(pieces[1::3], pieces[2::3], strict=True)]
+    for choice in itertools.product(*ranges):
+        parts = [literals[0]]
+        for value, literal in zip(choice, literals[1:], strict=True):
+            parts += [value, literal]
+        yield "".join(parts)
+
+
+def _values(start: str, end: str) -> list[str]:
+    """The numbers from `start` to `end` as written: padded when either end is."""
+    padded = any(len(end_) > 1 and end_.startswith("0") for end_ in (start, end))
+    width = max(len(start), len(end)) if padded else 0
+    low, high = int(start), int(end)
+    step = 1 if high >= low else -1
+    return [str(n).zfill(width) for n in range(low, high + step, step)]

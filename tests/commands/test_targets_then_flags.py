@@ -1,0 +1,157 @@
+"""SPEC §8's grammar: targets first, then flags; --reason takes words up to the next flag;
+numeric brace ranges in targets; --force and --break-glass."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from commands.model import OperationRequest, UsageError
+from commands.parse import parse
+from commands.render import format_command, help_text
+
+ALIYUN = "aliyun ota-task cancel"
+FLAGS = "--product a1OpsThermo --firmware fw-thermo-2.1.0"
+
+
+def request(text: str) -> OperationRequest:
+    parsed = parse(text)
+    assert isinstance(parsed, OperationRequest)
+    return parsed
+
+
+def error(text: str) -> UsageError:
+    with pytest.raises(UsageError) as caught:
+        parse(text)
+    return caught.value
+
+
+def test_an_unquoted_reason_is_every_word_up_to_the_end() -> None:
+    parsed = request(f"{ALIYUN} thermo-001 {FLAGS} --reason bad firmware rollout")
+    assert parsed.targets == ("thermo-001",)
+    assert parsed.reason == "bad firmware rollout"
+
+
+def test_an_unquoted_reason_stops_at_the_next_flag() -> None:
+    parsed = request(f"{ALIYUN} thermo-001 --reason bad firmware rollout {FLAGS} --dry-run")
+    assert parsed.reason == "bad firmware rollout"
+    assert parsed.params["firmware"] == "fw-thermo-2.1.0"
+    assert parsed.dry_run
+
+
+def test_a_reason_given_with_equals_also_takes_the_following_words() -> None:
+    assert request("huawei package delete f1 --reason=bad firmware").reason == "bad firmware"
+
+
+def test_quoted_and_bare_reason_words_join() -> None:
+    assert request('huawei package delete f1 --reason "INC-42:" stale pkg').reason == (
+        "INC-42: stale pkg"
+    )
+
+
+def test_a_one_target_operation_takes_the_reason_words_not_extra_targets() -> None:
+    parsed = request("huawei package delete f1 --reason superseded by 2.4.0")
+    assert parsed.targets == ("f1",)
+    assert parsed.reason == "superseded by 2.4.0"
+
+
+@pytest.mark.parametrize(
+    ("text", "word", "flag"),
+    [
+        (f"{ALIYUN} thermo-001 {FLAGS} firmware rollout", "firmware", "--firmware"),
+        ("huawei package delete f1 --dry-run f2", "f2", "--dry-run"),
+        ("enos ota-job delete --org o1 j1", "j1", "--org"),
+        ("huawei device delete d1 --no-cascade d2 --reason x", "d2", "--no-cascade"),
+    ],
+)
+def test_a_bare_word_after_a_flag_that_takes_no_more_is_refused_by_name(
+    text: str, word: str, flag: str
+) -> None:
+    caught = error(text)
+    assert caught.message.startswith(f"'{word}' comes after {flag}")
+    assert "targets before the first flag" in caught.message
+    assert caught.field == word
+
+
+def test_a_typo_never_adds_a_target() -> None:
+    # The reason's words can only ever become the reason, on bulk operations too.
+    parsed = request(f"{ALIYUN} thermo-001 {FLAGS} --reason thermo-002 thermo-003")
+    assert parsed.targets == ("thermo-001",)
+    assert parsed.reason == "thermo-002 thermo-003"
+
+
+def test_history_refuses_a_word_after_its_flags() -> None:
+    assert "'huawei' comes after --mine" in error("history --mine huawei").message
+
+
+def test_a_brace_range_names_each_target_zero_padded_to_the_width_written() -> None:
+    parsed = request(f"{ALIYUN} thermo-{{001..050}} {FLAGS} --reason halt")
+    assert len(parsed.targets) == 50
+    assert parsed.targets[:2] == ("thermo-001", "thermo-002")
+    assert parsed.targets[-1] == "thermo-050"
+
+
+def test_an_unpadded_range_and_a_descending_one() -> None:
+    assert request(f"{ALIYUN} dev-{{9..11}} {FLAGS}").targets == ("dev-9", "dev-10", "dev-11")
+    assert request(f"{ALIYUN} dev-{{3..1}} {FLAGS}").targets == ("dev-3", "dev-2", "dev-1")
+
+
+def test_two_ranges_in_one_word_multiply() -> None:
+    targets = request(f"{ALIYUN} rack{{1..2}}-dev{{01..03}} {FLAGS}").targets
+    assert targets == (
+        "rack1-dev01",
+        "rack1-dev02",
+        "rack1-dev03",
+        "rack2-dev01",
+        "rack2-dev02",
+        "rack2-dev03",
+    )
+
+
+def test_ranges_mix_with_plain_names_and_commas_and_drop_duplicates() -> None:
+    targets = request(f"{ALIYUN} dev-{{1..3}},dev-2 dev-7 {FLAGS}").targets
+    assert targets == ("dev-1", "dev-2", "dev-3", "dev-7")
+
+
+def test_a_quoted_range_is_literal_and_refused_with_a_hint() -> None:
+    caught = error(f'{ALIYUN} "dev-{{1..3}}" {FLAGS}')
+    assert caught.field == "deviceName"
+    assert "numeric ranges look like dev-{001..050}" in caught.message
+
+
+def test_a_range_on_a_one_target_operation_says_how_many_it_names() -> None:
+    caught = error("huawei package delete pkg-{1..3} --reason x")
+    assert caught.message == "`/ops huawei package delete` takes one fileId; 3 were given."
+
+
+def test_an_enormous_range_is_refused_by_the_limit_before_it_is_written_out() -> None:
+    started = time.perf_counter()
+    caught = error(f"{ALIYUN} dev-{{1..999999999}}-{{1..999999999}} {FLAGS}")
+    assert "at most 10,000 deviceName values" in caught.message
+    assert "999,999,998,000,000,001 were given" in caught.message
+    assert time.perf_counter() - started < 5  # a guard against expanding it, not a benchmark
+
+
+def test_ten_thousand_devices_by_range_are_accepted() -> None:
+    assert len(request(f"{ALIYUN} dev{{00001..10000}} {FLAGS}").targets) == 10_000
+
+
+def test_a_negative_number_flag_is_out_of_range_not_missing() -> None:
+    caught = error("servicepower job cancel JOB-1 --reason-id -1")
+    assert caught.message == "--reason-id must be from 0 to 2147483647; -1 is out of range."
+
+
+def test_force_and_break_glass_are_read_and_written_back() -> None:
+    parsed = request("huawei package delete f1 --force --break-glass INC-77 fleet down --reason x")
+    assert parsed.force
+    assert parsed.break_glass == "INC-77 fleet down"
+    assert parsed.reason == "x"
+    assert request(format_command(parsed)) == parsed
+
+
+def test_rare_flags_stay_out_of_the_usage_line_but_are_in_help() -> None:
+    usage = error("huawei package delete").usage
+    assert "--force" not in usage and "--break-glass" not in usage
+    text = help_text()
+    assert "--force" in text and "--break-glass" in text
