@@ -76,9 +76,9 @@ def run_vendor_call(
         actor="system",
         detail=_audit_detail(outcome),
         outcome=outcome,
-        # From `unknown` too: another process sharing the database may have restarted while
-        # this call was in flight and marked it unknown. Only this process can know the result.
-        from_states=frozenset({RequestState.EXECUTING, RequestState.UNKNOWN}),
+        # From `unknown` too (see `TRANSITIONS`): another process sharing the database may have
+        # restarted while this call was in flight and marked it unknown; only this process knows
+        # the result.
     )
     return final or store.get(record.id) or record
 
