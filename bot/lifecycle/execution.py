@@ -17,6 +17,8 @@ from adapters.base import Outcome, Progress
 from adapters.clock import Clock
 from adapters.errors import AdapterError, OutcomeUnknown
 from adapters.registry import Adapters
+from bot.lifecycle.replies import Replies
+from bot.lifecycle.services import Services
 from bot.model import AuditEventName, RequestRecord, RequestState
 from bot.store import Store
 
@@ -52,6 +54,35 @@ class ProgressThrottle:
                 return
             self._last = now
         self._show(progress)
+
+
+class Execution:
+    """Makes the vendor call of a request this process moved to `executing`, then shows how
+    it ended: on the card, and to the requester."""
+
+    def __init__(self, services: Services, replies: Replies) -> None:
+        self.s = services
+        self.replies = replies
+
+    def run(self, record: RequestRecord) -> RequestRecord:
+        """Call the vendor once for `record` and record the outcome. Never raises.
+
+        Returns:
+            The request as it ended.
+        """
+        final = run_vendor_call(
+            record,
+            adapters=self.s.adapters,
+            store=self.s.store,
+            clock=self.s.clock,
+            show_progress=self._show_progress,
+        )
+        self.replies.refresh_card(final)
+        self.replies.notify_requester(final)
+        return final
+
+    def _show_progress(self, record: RequestRecord, progress: Progress) -> None:
+        self.replies.refresh_card(record, progress=progress)
 
 
 def run_vendor_call(

@@ -2,7 +2,7 @@
 
 - `states`: `RequestState`, `AuditEventName` and `TRANSITIONS`, the one table of allowed moves;
 - `records`: `RequestRecord` and `AuditEvent`, the stored shapes;
-- `refusal`: `Refusal` and its parts, `Approvers` (rendered only by `bot.cards`);
+- `refusal`: `Refusal`, `Notice` and their parts, `Approvers` (rendered only by `bot.cards`);
 - `rules`: each rule about a request (threshold, duplicate, self-approval, staleness, expiry).
 """
 
@@ -13,8 +13,10 @@ from bot.model.refusal import (
     Channel,
     Code,
     Group,
+    Notice,
     Part,
     Refusal,
+    Sentence,
     User,
     backticked,
     listing,
@@ -32,10 +34,12 @@ __all__ = [
     "Channel",
     "Code",
     "Group",
+    "Notice",
     "Part",
     "Refusal",
     "RequestRecord",
     "RequestState",
+    "Sentence",
     "User",
     "backticked",
     "can_move",

@@ -5,7 +5,7 @@ cards decide how it looks: in Slack mrkdwn a group is a live group mention and a
 code with nothing invisible inside, while the plain-text rendering (notification text, the
 audit log) names each id readably ("user group S0OPSLEADS").
 
-A part is one of:
+`Refusal` and `Notice` are both a `Sentence`. A part is one of:
 
 - ``str``: plain words (the cards escape them);
 - `Code`: text to copy exactly (a request id, a setting name, a command);
@@ -86,16 +86,25 @@ Part: TypeAlias = str | Code | User | Group | Channel | Anyone | Approvers
 
 
 @dataclass(frozen=True, init=False)
-class Refusal:
-    """Why a request or a click was refused: a sentence made of parts.
+class Sentence:
+    """A sentence made of parts, built as it reads: ``Refusal("Use ", Code("/ops help"), ".")``.
 
-    Build one as it reads: ``Refusal("You may not request ", Code(op), ".")``.
+    Attributes:
+        parts: The parts in reading order (empty strings dropped).
     """
 
     parts: tuple[Part, ...]
 
     def __init__(self, *parts: Part) -> None:
         object.__setattr__(self, "parts", tuple(p for p in parts if p != ""))
+
+
+class Refusal(Sentence):
+    """Why a request or a click was refused (answered privately, recorded in the audit log)."""
+
+
+class Notice(Sentence):
+    """What a request or a click did, told privately to whoever acted (nothing was refused)."""
 
 
 def principal(ident: str) -> User | Group | Anyone:
