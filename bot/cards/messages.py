@@ -27,7 +27,7 @@ from bot.cards.outcome import outcome_lines, preview_lines, progress_line, warni
 from bot.cards.request import STATE_TITLES, request_blocks, target_line
 from bot.cards.sentences import mrkdwn, notification
 from bot.cards.text import clip_raw, code, code_block, escape, mention, mentions, plural
-from bot.model import Approvers, Notice, Refusal, RequestRecord, RequestState
+from bot.model import Approvers, Notice, Refusal, RequestRecord, RequestState, rules
 from commands.model import OperationRequest
 
 __all__ = [
@@ -117,8 +117,17 @@ def _buttons(record: RequestRecord) -> Block:
 
 
 def _confirm_text(record: RequestRecord) -> str:
+    """What this Approve click will do, given the approvals the card shows so far."""
     count = plural(len(record.targets), "target")
-    return f"This runs {record.operation} on {count} at the vendor. It cannot be undone."
+    left = rules.approvals_left(record)
+    if left <= 1:  # this click completes the request: the vendor call follows at once
+        return f"This runs {record.operation} on {count} at the vendor. It cannot be undone."
+    have = len(record.approvers) + 1
+    needed = rules.approvals_to_complete(record.approvals_needed)
+    return (
+        f"This records your approval of {record.operation} on {count} ({have} of {needed}). "
+        f"It runs at the vendor only after {plural(left - 1, 'more approval')}."
+    )
 
 
 def dry_run_message(

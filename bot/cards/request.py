@@ -14,7 +14,7 @@ from bot.cards.blocks import Block, context, fields, header, lines_sections, sec
 from bot.cards.outcome import preview_lines, warning_lines
 from bot.cards.sentences import approvers_parts, mrkdwn
 from bot.cards.text import clip, clip_raw, code, escape, mention, mentions, plural, slack_date
-from bot.model import Approvers, RequestRecord, RequestState
+from bot.model import Approvers, RequestRecord, RequestState, rules
 from commands.model import ParamValue
 
 STATE_TITLES: dict[RequestState, str] = {
@@ -98,6 +98,10 @@ def _field_pairs(
 
 
 def _approvals(record: RequestRecord) -> str:
+    """``1 of 2 needed`` and who approved; with ``approvals = 0``, the requester's confirmation."""
+    if record.approvals_needed == 0:
+        confirmed = f"\nConfirmed by: {mentions(record.approvers)}" if record.approvers else ""
+        return f"None needed: the requester confirms alone{confirmed}"
     count = f"{len(record.approvers)} of {record.approvals_needed} needed"
     return f"{count}\nApproved by: {mentions(record.approvers)}"
 
@@ -106,17 +110,20 @@ def _when(record: RequestRecord, now: datetime | None) -> tuple[str, str]:
     """The approval deadline, labelled for whether a decision is still open."""
     if record.state is not RequestState.PENDING:
         return ("Approval deadline", slack_date(record.expires_at))
-    return ("Expires", slack_date(record.expires_at) + _time_left(record.expires_at, now))
+    return ("Expires", slack_date(record.expires_at) + _time_left(record, now))
 
 
-def _time_left(deadline: datetime, now: datetime | None) -> str:
-    """`` (in 25 min)``, `` (in 2 h 5 min)``, `` (overdue)``; empty without a clock."""
+def _time_left(record: RequestRecord, now: datetime | None) -> str:
+    """`` (in 40 s)``, `` (in 25 min)``, `` (in 2 h 5 min)``, `` (overdue)``; empty without a
+    clock. Under a minute counts seconds, so a short TTL never reads as a whole minute."""
     if now is None:
         return ""
-    minutes = math.ceil((deadline - now).total_seconds() / 60)
-    if minutes <= 0:
+    if rules.past_deadline(record, now):
         return " (overdue)"
-    hours, mins = divmod(minutes, 60)
+    seconds = math.ceil((record.expires_at - now).total_seconds())
+    if seconds < 60:
+        return f" (in {seconds} s)"
+    hours, mins = divmod(math.ceil(seconds / 60), 60)
     return f" (in {hours} h {mins} min)" if hours else f" (in {mins} min)"
 
 

@@ -393,7 +393,16 @@ def test_block_problems_catches_what_slack_would_refuse() -> None:
 
 @pytest.mark.parametrize(
     ("minutes_before", "expected"),
-    [(30, "(in 30 min)"), (0.5, "(in 1 min)"), (-1, "(overdue)"), (125, "(in 2 h 5 min)")],
+    [
+        (30, "(in 30 min)"),
+        (1.5, "(in 2 min)"),
+        (1, "(in 1 min)"),
+        (0.5, "(in 30 s)"),
+        (1 / 6, "(in 10 s)"),
+        (0, "(overdue)"),
+        (-1, "(overdue)"),
+        (125, "(in 2 h 5 min)"),
+    ],
 )
 def test_pending_card_counts_down_when_given_the_time(minutes_before: float, expected: str) -> None:
     rec = record(expires_at=NOW + timedelta(minutes=30))
