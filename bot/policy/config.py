@@ -155,7 +155,7 @@ class OperationPolicy(BaseModel):
 
     @model_validator(mode="after")
     def _approvable(self) -> Self:
-        """Refuse a policy that no set of clicks could ever satisfy."""
+        """Refuse a policy under which no request could ever be approved (SPEC §11)."""
         if self.approvals == 0:
             return self
         if not self.approvers:
@@ -163,6 +163,14 @@ class OperationPolicy(BaseModel):
         users = set(self.approvers)
         if _only_users(self.approvers) and len(users) < self.approvals:
             raise _inconsistent(f"lists {len(users)} user(s) but approvals is {self.approvals}")
+        # With named requesters only, every possible requester is known: one must be approvable.
+        known = bool(self.requesters) and _only_users(self.requesters)
+        if known and not any(self.could_be_approved(requester=r) for r in self.requesters):
+            raise _inconsistent(
+                f"could never be approved: approvals is {self.approvals} and self_approval is "
+                f"false, but no requester ({', '.join(self.requesters)}) has {self.approvals} "
+                f"approver(s) other than themselves among {', '.join(self.approvers)}"
+            )
         return self
 
 

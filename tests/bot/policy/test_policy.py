@@ -463,6 +463,53 @@ def test_invalid_policy_names_the_key(table: dict[str, Any], message: str) -> No
     assert caught.value.problems[0].startswith(message), caught.value.problems
 
 
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        (
+            {"requesters": ["U1"], "approvers": ["U1"]},
+            "policy.approvers: could never be approved: approvals is 1 and self_approval is "
+            "false, but no requester (U1) has 1 approver(s) other than themselves among U1",
+        ),
+        (
+            {"operations": {OP: {"requesters": ["U1"], "approvers": ["U1"]}}},
+            f"{Q}.approvers: could never be approved",
+        ),
+        (
+            {"requesters": ["U1", "U2"], "approvers": ["U1", "U2"], "approvals": 2},
+            "policy.approvers: could never be approved: approvals is 2",
+        ),
+        (
+            {"requesters": ["U1"], "approvers": ["U1", "U2"], "operations": {OP: {"approvals": 2}}},
+            f"{Q}.approvers: could never be approved",
+        ),
+    ],
+)
+def test_a_policy_nobody_could_ever_approve_stops_start_up(
+    table: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(PolicyError) as caught:
+        parse_policy(table)
+    assert caught.value.problems[0].startswith(message), caught.value.problems
+
+
+@pytest.mark.parametrize(
+    "table",
+    [
+        {"requesters": ["U1", "U2"], "approvers": ["U1", "U2"]},  # each approves the other
+        {"requesters": ["U1"], "approvers": ["U1"], "self_approval": True},
+        {"requesters": ["U1"], "approvers": ["U1"], "approvals": 0},  # confirms alone
+        {"requesters": ["U1"], "approvers": ["SLEADS"]},  # a group may hold someone else
+        {"requesters": ["*"], "approvers": ["U1"]},  # anyone else may request
+        {"requesters": ["SOPS"], "approvers": ["U1"]},
+        {"requesters": [], "approvers": ["U1"]},  # nobody may request: disabled, not broken
+        {"requesters": ["U1", "U2"], "approvers": ["U1"]},  # U2's requests can be approved
+    ],
+)
+def test_a_policy_someone_could_approve_loads(table: dict[str, Any]) -> None:
+    assert parse_policy(table).for_operation(OP).approvers == tuple(table["approvers"])
+
+
 def test_groups_or_anyone_can_meet_any_approval_count() -> None:
     assert parse_policy({"approvers": ["SLEADS"], "approvals": 5}).for_operation(OP).approvals == 5
     assert parse_policy({"approvers": ["*"], "approvals": 5}).for_operation(OP).approvals == 5
