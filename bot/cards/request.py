@@ -99,7 +99,7 @@ def _field_pairs(
 
 def _approvals(record: RequestRecord) -> str:
     """``1 of 2 needed`` and who approved; with ``approvals = 0``, the requester's confirmation."""
-    if record.approvals_needed == 0:
+    if rules.requester_confirms_alone(record.approvals_needed):
         confirmed = f"\nConfirmed by: {mentions(record.approvers)}" if record.approvers else ""
         return f"None needed: the requester confirms alone{confirmed}"
     count = f"{len(record.approvers)} of {record.approvals_needed} needed"

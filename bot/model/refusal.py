@@ -21,6 +21,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final, TypeAlias
 
+from bot.model.rules import requester_confirms_alone
+
 _BACKTICKED: Final = re.compile(r"`([^`\n]+)`")
 
 
@@ -79,7 +81,7 @@ class Approvers:
     @property
     def requester_alone(self) -> bool:
         """True when nobody but the requester decides (``approvals = 0``)."""
-        return self.needed == 0
+        return requester_confirms_alone(self.needed)
 
 
 Part: TypeAlias = str | Code | User | Group | Channel | Anyone | Approvers

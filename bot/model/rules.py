@@ -3,7 +3,8 @@
 Whoever applies a rule (the policy at a click, the store inside its write transaction, the
 lifecycle, the cards) calls the function here, so they cannot drift apart:
 
-- the threshold: `approvals_to_complete`, `is_complete`, `approvals_left`;
+- the threshold: `requester_confirms_alone`, `approvals_to_complete`, `is_complete`,
+  `approvals_left`;
 - the duplicate approver: `already_approved`;
 - self-approval: `requester_excluded`, `approvers_available`;
 - staleness (a request made under a laxer policy): `is_stale`;
@@ -21,12 +22,17 @@ from bot.model.records import RequestRecord
 from bot.model.states import RequestState
 
 
+def requester_confirms_alone(approvals_needed: int) -> bool:
+    """True when nobody but the requester decides: ``approvals = 0``."""
+    return approvals_needed == 0
+
+
 def approvals_to_complete(approvals_needed: int) -> int:
     """How many approvals complete a request that needs `approvals_needed`.
 
     ``0`` means the requester confirms alone: their one confirmation completes it.
     """
-    return max(approvals_needed, 1)
+    return 1 if requester_confirms_alone(approvals_needed) else approvals_needed
 
 
 def is_complete(approvals: int, approvals_needed: int) -> bool:

@@ -146,7 +146,7 @@ class OperationPolicy(BaseModel):
         Only decidable when every approver is a named user: a user group or ``"*"`` is taken
         to hold someone other than the requester.
         """
-        if self.approvals == 0 or not _only_users(self.approvers):
+        if rules.requester_confirms_alone(self.approvals) or not _only_users(self.approvers):
             return True
         available = rules.approvers_available(
             self.approvers, requester=requester, self_approval=self.self_approval
@@ -156,7 +156,7 @@ class OperationPolicy(BaseModel):
     @model_validator(mode="after")
     def _approvable(self) -> Self:
         """Refuse a policy under which no request could ever be approved (SPEC §11)."""
-        if self.approvals == 0:
+        if rules.requester_confirms_alone(self.approvals):
             return self
         if not self.approvers:
             raise _inconsistent("must not be empty when approvals >= 1")

@@ -133,7 +133,7 @@ class Policy:
         refusal = _stale(record, current) or _approval_channel(record, current, channel)
         if refusal:
             return refusal
-        if current.approvals == 0:
+        if rules.requester_confirms_alone(current.approvals):
             return _confirm_alone(record, user)
         if rules.already_approved(record, user):
             return _refuse("You already approved ", Code(record.id), ".")

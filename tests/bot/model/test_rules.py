@@ -69,3 +69,8 @@ def test_the_deadline_itself_is_too_late() -> None:
     assert rules.past_deadline(record(), deadline)
     assert rules.due_to_expire(record(), deadline)
     assert not rules.due_to_expire(record(state=RequestState.EXECUTING), deadline)
+
+
+def test_zero_approvals_means_the_requester_confirms_alone() -> None:
+    assert rules.requester_confirms_alone(0)
+    assert not rules.requester_confirms_alone(1)
