@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from lifecycle_world import ALICE, BOB, CAROL, DAVE, LEADS, World, open_request, package_request
 
 from adapters.errors import NotConfigured
-from bot.cards import Message
-from bot.model import AuditEventName, RequestState
+from bot.cards import Message, plain
+from bot.lifecycle.refusals import ended
+from bot.model import AuditEventName, RequestRecord, RequestState
 
 INVISIBLE = ("\u200b", "\u200c", "\u200d", "\u2060")
 TWO = (
@@ -176,3 +178,27 @@ def test_a_posted_request_points_to_its_status_command(world: World) -> None:
         f"Request {rid} is posted and waiting for approval. "
         f"Follow it on the card, or with /ops status {rid}."
     )
+
+
+def test_every_state_has_its_own_english() -> None:
+    """No state reads "is <state>"; each says what happened to the request."""
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    said = set()
+    for state in RequestState:
+        record = RequestRecord(
+            id="R-1",
+            operation="huawei.package.delete",
+            vendor="huawei",
+            targets=("p",),
+            requester=ALICE,
+            channel="C0OPS",
+            state=state,
+            approvals_needed=1,
+            created_at=now,
+            expires_at=now + timedelta(minutes=1),
+        )
+        text = plain(ended(record, "approve"))
+        assert text.startswith("Request R-1 ")
+        assert not text.startswith(f"Request R-1 is {state.value}")
+        said.add(text)
+    assert len(said) == len(RequestState)
