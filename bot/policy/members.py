@@ -28,6 +28,7 @@ class CachedDirectory:
         self._seen: dict[str, frozenset[str]] = {}
 
     def members(self, group_id: str) -> frozenset[str]:
+        """The group's members, from the real directory the first time only."""
         if group_id not in self._seen:
             self._seen[group_id] = self._directory.members(group_id)
         return self._seen[group_id]
