@@ -100,18 +100,20 @@ def run_vendor_call(
     """
     throttle = ProgressThrottle(lambda p: show_progress(record, p), clock=clock)
     state, outcome = _call(record, adapters, throttle)
+    detail = _audit_detail(outcome)
+    # From `unknown` too (see `TRANSITIONS`): another process sharing the database may have
+    # restarted while this call was in flight and marked it unknown; only this process knows
+    # the result.
     final = store.transition(
-        record.id,
-        to=state,
-        event=_FINAL[state],
-        actor="system",
-        detail=_audit_detail(outcome),
-        outcome=outcome,
-        # From `unknown` too (see `TRANSITIONS`): another process sharing the database may have
-        # restarted while this call was in flight and marked it unknown; only this process knows
-        # the result.
+        record.id, to=state, event=_FINAL[state], actor="system", detail=detail, outcome=outcome
     )
-    return final or store.get(record.id) or record
+    if final is not None:
+        return final
+    current = store.get(record.id) or record
+    if state is RequestState.UNKNOWN and current.state is RequestState.UNKNOWN:
+        # Marked unknown by a restarting process, and unknown here too: keep what this call saw.
+        store.log(record.id, AuditEventName.UNKNOWN, actor="system", detail=detail)
+    return current
 
 
 def _call(
