@@ -7,9 +7,8 @@ adapters or runner; production passes only settings.
 from __future__ import annotations
 
 import logging
-import threading
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from slack_bolt import App, BoltResponse
 from slack_bolt.request import BoltRequest
@@ -20,6 +19,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from adapters.clock import SYSTEM_CLOCK, Clock
 from adapters.registry import Adapters, VendorConfig, build_adapters
 from bot.lifecycle import RequestService, Services
+from bot.lifecycle.sweeps import Sweeper
 from bot.lifecycle.workers import Runner
 from bot.policy import Policy, load_policy
 from bot.settings import Settings
@@ -45,30 +45,15 @@ class OpsgateApp:
     store: Store
     adapters: Adapters
     settings: Settings
-    _stop: threading.Event = field(default_factory=threading.Event)
+    sweeper: Sweeper
 
     def start_background(self, *, sweep_every: float = 15.0) -> None:
         """Recover requests a dead process left `executing`, then expire due ones periodically."""
-        recovered = self.service.recover()
-        if recovered:
-            log.warning(
-                "%d request(s) were executing when opsgate last stopped: now unknown", recovered
-            )
-        thread = threading.Thread(
-            target=self._sweep, args=(sweep_every,), daemon=True, name="opsgate-expiry"
-        )
-        thread.start()
-
-    def _sweep(self, every: float) -> None:
-        while not self._stop.wait(every):
-            self.runner.submit(self._expire)
-
-    def _expire(self) -> None:
-        self.service.expire_due()
+        self.sweeper.start(every=sweep_every)
 
     def close(self) -> None:
         """Stop the sweeper, finish running work, close the store."""
-        self._stop.set()
+        self.sweeper.stop()
         self.runner.shutdown()
         self.adapters.close()
         self.store.close()
@@ -86,9 +71,6 @@ def build_app(
 ) -> OpsgateApp:
     """Build opsgate from settings; each keyword replaces one part (for tests and the console)."""
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-    secret = (
-        settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
-    )
     client = client or slack_client(token, base_url=settings.slack_api_url)
     runner = Runner(workers=settings.workers)
     adapters = adapters or build_adapters(
@@ -104,6 +86,26 @@ def build_app(
         directory=SlackDirectory(client, clock=clock),
         clock=clock,
     )
+    service = RequestService(services)
+    bolt = bolt_app(settings, client)
+    register_listeners(bolt, ListenerContext(service=service, runner=runner))
+    return OpsgateApp(
+        bolt=bolt,
+        service=service,
+        runner=runner,
+        store=services.store,
+        adapters=adapters,
+        settings=settings,
+        sweeper=Sweeper(service.sweeps, runner),
+    )
+
+
+def bolt_app(settings: Settings, client: WebClient) -> App:
+    """The Bolt app: signed requests only when a signing secret is set, Slack's retries
+    acknowledged and dropped, unexpected listener errors logged."""
+    secret = (
+        settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
+    )
     bolt = App(
         client=client,
         signing_secret=secret,
@@ -113,18 +115,9 @@ def build_app(
             max_workers=ACK_THREADS, thread_name_prefix="opsgate-ack"
         ),
     )
-    service = RequestService(services)
     bolt.use(_ignore_slack_retries)
-    register_listeners(bolt, ListenerContext(service=service, runner=runner))
     bolt.error(_log_unexpected)
-    return OpsgateApp(
-        bolt=bolt,
-        service=service,
-        runner=runner,
-        store=services.store,
-        adapters=adapters,
-        settings=settings,
-    )
+    return bolt
 
 
 def slack_client(token: str | None, *, base_url: str) -> WebClient:

@@ -2,7 +2,8 @@
 
 `messages` holds every message opsgate sends (the approval card in each state, dry runs,
 refusals, notices); `request` and `outcome` the parts of a card; `lists` help, history, status
-and the App Home tab; `blocks` and `text` the builders and escaping underneath them all.
+and the App Home tab; `sentences` renders refusals, notices and "who may approve" (the only
+place that does); `blocks` and `text` the builders and escaping underneath them all.
 """
 
 from bot.cards.blocks import Message
@@ -18,6 +19,7 @@ from bot.cards.messages import (
     requester_notice,
     usage_message,
 )
+from bot.cards.sentences import mrkdwn, plain
 from bot.cards.text import escape
 
 __all__ = [
@@ -31,7 +33,9 @@ __all__ = [
     "help_message",
     "history_message",
     "home_view",
+    "mrkdwn",
     "notice_message",
+    "plain",
     "refusal_message",
     "request_card",
     "requester_notice",

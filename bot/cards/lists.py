@@ -14,7 +14,7 @@ from bot.cards.blocks import message as build_message
 from bot.cards.outcome import outcome_lines, progress_line
 from bot.cards.request import STATE_EMOJI, STATE_TITLES, request_blocks
 from bot.cards.text import clip_raw, code, code_block, escape, mention, plural, slack_date
-from bot.model import AuditEvent, RequestRecord, RequestState
+from bot.model import Approvers, AuditEvent, RequestRecord, RequestState
 
 HOME_BLOCK_LIMIT = 100
 MAX_HELP_ENTRIES = 15
@@ -76,10 +76,10 @@ def history_line(record: RequestRecord) -> str:
 
 
 def status_message(
-    record: RequestRecord, events: Sequence[AuditEvent], *, approvers_text: str
+    record: RequestRecord, events: Sequence[AuditEvent], *, approvers: Approvers
 ) -> Message:
     """One request with its full audit timeline (no buttons: this is for reading)."""
-    blocks = request_blocks(record, approvers_text=approvers_text)
+    blocks = request_blocks(record, approvers=approvers)
     blocks.extend(lines_sections(_state_lines(record)))
     blocks.append(divider())
     blocks.extend(lines_sections(["*Timeline*", *(timeline_line(e) for e in events)]))

@@ -25,8 +25,9 @@ from bot.cards.blocks import message as build_message
 from bot.cards.lists import HelpEntry, help_message, history_message, home_view, status_message
 from bot.cards.outcome import outcome_lines, preview_lines, progress_line, warning_lines
 from bot.cards.request import STATE_TITLES, request_blocks, target_line
+from bot.cards.sentences import mrkdwn, notification
 from bot.cards.text import clip_raw, code, code_block, escape, mention, mentions, plural
-from bot.model import RequestRecord, RequestState
+from bot.model import Approvers, Notice, Refusal, RequestRecord, RequestState, rules
 from commands.model import OperationRequest
 
 __all__ = [
@@ -58,7 +59,7 @@ MAX_CALLS_SHOWN = 5
 def request_card(
     record: RequestRecord,
     *,
-    approvers_text: str,
+    approvers: Approvers,
     progress: Progress | None = None,
     now: datetime | None = None,
 ) -> Message:
@@ -66,7 +67,7 @@ def request_card(
 
     Args:
         record: The stored request.
-        approvers_text: Who may approve, as mrkdwn from the policy (trusted, not escaped).
+        approvers: Who may approve it (from the policy).
         progress: How far a bulk execution has got, shown while executing.
         now: The current time; when given, a pending card also says how long is left
             ("in 25 min"), which reads well even where Slack's date token cannot render.
@@ -74,7 +75,7 @@ def request_card(
     Returns:
         Buttons (Approve/Reject/Withdraw) while pending; the outcome, and no buttons, once over.
     """
-    blocks = request_blocks(record, approvers_text=approvers_text, now=now)
+    blocks = request_blocks(record, approvers=approvers, now=now)
     if record.state is RequestState.PENDING:
         blocks.append(_buttons(record))
     elif record.state is RequestState.EXECUTING:
@@ -94,12 +95,9 @@ def _card_text(record: RequestRecord) -> str:
 
 def _buttons(record: RequestRecord) -> Block:
     """Approve (danger, confirmed), Reject, Withdraw; each value is the request id only."""
-    count = plural(len(record.targets), "target")
     confirm = ConfirmObject(
         title=clip_raw(f"Approve {record.operation}?", 100),
-        text=clip_raw(
-            f"This runs {record.operation} on {count} at the vendor. It cannot be undone.", 300
-        ),
+        text=clip_raw(_confirm_text(record), 300),
         confirm="Approve",
         deny="Cancel",
         style="danger",
@@ -116,6 +114,20 @@ def _buttons(record: RequestRecord) -> Block:
         ButtonElement(text="Withdraw", action_id=WITHDRAW_ACTION, value=record.id),
     ]
     return ActionsBlock(block_id=ACTIONS_BLOCK_ID, elements=buttons).to_dict()
+
+
+def _confirm_text(record: RequestRecord) -> str:
+    """What this Approve click will do, given the approvals the card shows so far."""
+    count = plural(len(record.targets), "target")
+    left = rules.approvals_left(record)
+    if left <= 1:  # this click completes the request: the vendor call follows at once
+        return f"This runs {record.operation} on {count} at the vendor. It cannot be undone."
+    have = len(record.approvers) + 1
+    needed = rules.approvals_to_complete(record.approvals_needed)
+    return (
+        f"This records your approval of {record.operation} on {count} ({have} of {needed}). "
+        f"It runs at the vendor only after {plural(left - 1, 'more approval')}."
+    )
 
 
 def dry_run_message(
@@ -149,10 +161,10 @@ def _call_text(call: VendorCall) -> str:
     return clip_raw("\n".join(head) + body, 2800)
 
 
-def refusal_message(reason: str) -> Message:
-    """Why a request or click was refused (plain text; escaped)."""
-    text = f":no_entry: {escape(clip_raw(reason, 2000))}"
-    return build_message(f"Refused: {escape(clip_raw(reason, 200))}", [section(text)])
+def refusal_message(refusal: Refusal) -> Message:
+    """Why a request or click was refused: live mentions, copyable code, escaped words."""
+    text = f":no_entry: {mrkdwn(refusal)}"
+    return build_message(f"Refused: {notification(refusal)}", [section(text)])
 
 
 def usage_message(message: str, usage: str) -> Message:
@@ -163,10 +175,10 @@ def usage_message(message: str, usage: str) -> Message:
     return build_message(escape(clip_raw(message, 200)), [section("\n".join(lines))])
 
 
-def notice_message(text: str) -> Message:
-    """A short ephemeral notice (plain text; escaped), e.g. "Approval recorded (1 of 2)"."""
-    safe = escape(clip_raw(text, 2000))
-    return build_message(safe, [context(safe)])
+def notice_message(notice: str | Notice) -> Message:
+    """A short ephemeral notice, e.g. "Approval recorded for R-… (1 of 2)" (nothing refused)."""
+    sentence = notice if isinstance(notice, Notice) else Notice(notice)
+    return build_message(notification(sentence, limit=2000), [context(mrkdwn(sentence))])
 
 
 def requester_notice(record: RequestRecord) -> Message:

@@ -9,8 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from adapters.base import Progress
+from bot.cards.sentences import mrkdwn
 from bot.cards.text import clip_raw, code, elide, escape, mention, plural
-from bot.model import RequestRecord, RequestState
+from bot.model import RequestRecord, RequestState, backticked
 
 MAX_FACTS = 15
 MAX_WARNINGS = 8
@@ -65,10 +66,15 @@ def _error_text(error: dict[str, Any]) -> str:
     parts = []
     if error.get("code"):
         parts.append(f"vendor error {code(str(error['code']), limit=80)}:")
-    parts.append(_text(error.get("message") or error.get("error", "error")))
+    parts.append(_marked(error.get("message") or error.get("error", "error")))
     if error.get("next_step"):
-        parts.append(f"*Next:* {_text(error['next_step'])}")
+        parts.append(f"*Next:* {_marked(error['next_step'])}")
     return " ".join(parts)
+
+
+def _marked(value: Any) -> str:
+    """An adapter's message: its backticked spans (setting names, commands) as inline code."""
+    return mrkdwn(backticked(clip_raw(str(value), _MESSAGE_LIMIT)))
 
 
 def progress_line(progress: Progress | None) -> str:

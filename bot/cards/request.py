@@ -12,8 +12,9 @@ from datetime import datetime
 
 from bot.cards.blocks import Block, context, fields, header, lines_sections, section
 from bot.cards.outcome import preview_lines, warning_lines
+from bot.cards.sentences import approvers_parts, mrkdwn
 from bot.cards.text import clip, clip_raw, code, escape, mention, mentions, plural, slack_date
-from bot.model import RequestRecord, RequestState
+from bot.model import Approvers, RequestRecord, RequestState, rules
 from commands.model import ParamValue
 
 STATE_TITLES: dict[RequestState, str] = {
@@ -52,13 +53,13 @@ def target_line(targets: Sequence[str]) -> str:
 
 
 def request_blocks(
-    record: RequestRecord, *, approvers_text: str, now: datetime | None = None
+    record: RequestRecord, *, approvers: Approvers, now: datetime | None = None
 ) -> list[Block]:
     """Everything on the card above the buttons or the outcome.
 
     Args:
         record: The stored request.
-        approvers_text: Who may approve, as trusted mrkdwn from the policy.
+        approvers: Who may approve it (from the policy).
         now: When given, a pending card also says how long is left.
     """
     title = f"{STATE_EMOJI[record.state]} {STATE_TITLES[record.state]}: {record.operation}"
@@ -66,7 +67,7 @@ def request_blocks(
     if record.sandbox:
         blocks.append(context(SANDBOX_NOTE))
     blocks.append(section(target_line(record.targets)))
-    blocks.extend(fields(_field_pairs(record, approvers_text, now)))
+    blocks.extend(fields(_field_pairs(record, approvers, now)))
     blocks.extend(lines_sections(warning_lines(record.preview)))
     blocks.extend(lines_sections(preview_lines(record.preview)))
     blocks.append(section(f"*Reason*\n{_reason(record.reason)}"))
@@ -81,12 +82,12 @@ def _reason(reason: str | None) -> str:
 
 
 def _field_pairs(
-    record: RequestRecord, approvers_text: str, now: datetime | None
+    record: RequestRecord, approvers: Approvers, now: datetime | None
 ) -> list[tuple[str, str]]:
     pairs = [
         ("Operation", code(record.operation)),
         ("Requested by", mention(record.requester)),
-        ("Who may approve", clip(approvers_text, 1500) or "_nobody_"),
+        ("Who may approve", clip(mrkdwn(approvers_parts(approvers, count=False)), 1500)),
         ("Approvals", _approvals(record)),
         _when(record, now),
         ("Request id", code(record.id)),
@@ -97,6 +98,10 @@ def _field_pairs(
 
 
 def _approvals(record: RequestRecord) -> str:
+    """``1 of 2 needed`` and who approved; with ``approvals = 0``, the requester's confirmation."""
+    if rules.requester_confirms_alone(record.approvals_needed):
+        confirmed = f"\nConfirmed by: {mentions(record.approvers)}" if record.approvers else ""
+        return f"None needed: the requester confirms alone{confirmed}"
     count = f"{len(record.approvers)} of {record.approvals_needed} needed"
     return f"{count}\nApproved by: {mentions(record.approvers)}"
 
@@ -105,17 +110,20 @@ def _when(record: RequestRecord, now: datetime | None) -> tuple[str, str]:
     """The approval deadline, labelled for whether a decision is still open."""
     if record.state is not RequestState.PENDING:
         return ("Approval deadline", slack_date(record.expires_at))
-    return ("Expires", slack_date(record.expires_at) + _time_left(record.expires_at, now))
+    return ("Expires", slack_date(record.expires_at) + _time_left(record, now))
 
 
-def _time_left(deadline: datetime, now: datetime | None) -> str:
-    """`` (in 25 min)``, `` (in 2 h 5 min)``, `` (overdue)``; empty without a clock."""
+def _time_left(record: RequestRecord, now: datetime | None) -> str:
+    """`` (in 40 s)``, `` (in 25 min)``, `` (in 2 h 5 min)``, `` (overdue)``; empty without a
+    clock. Under a minute counts seconds, so a short TTL never reads as a whole minute."""
     if now is None:
         return ""
-    minutes = math.ceil((deadline - now).total_seconds() / 60)
-    if minutes <= 0:
+    if rules.past_deadline(record, now):
         return " (overdue)"
-    hours, mins = divmod(minutes, 60)
+    seconds = math.ceil((record.expires_at - now).total_seconds())
+    if seconds < 60:
+        return f" (in {seconds} s)"
+    hours, mins = divmod(math.ceil(seconds / 60), 60)
     return f" (in {hours} h {mins} min)" if hours else f" (in {mins} min)"
 
 

@@ -45,9 +45,13 @@ def escape(text: str) -> str:
         The same words, with Slack's entities escaped, broadcast words defused, and a zero-width
         joiner before each of ``*``, ``_``, ``~`` and the backtick.
     """
-    safe = escape_entities(text)
-    safe = _BROADCAST.sub(lambda m: f"@{ZWJ}{m.group(1)}", safe)
+    safe = defuse_broadcasts(escape_entities(text))
     return _CONTROL.sub(ZWJ + r"\1", safe)
+
+
+def defuse_broadcasts(text: str) -> str:
+    """Keep ``@here``, ``@channel`` and ``@everyone`` inert: a joiner after the ``@``."""
+    return _BROADCAST.sub(lambda m: f"@{ZWJ}{m.group(1)}", text)
 
 
 def code(text: str, *, limit: int = 200) -> str:

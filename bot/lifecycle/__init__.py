@@ -1,5 +1,8 @@
-"""The life of a request after Slack's ack: intake (a new request), clicks, the one vendor
-call (`execution`), sweeps, the replies that redraw cards, and the worker pool they run on."""
+"""The life of a request after Slack's ack, one module per job: `intake` (a new request),
+`clicks` (Approve, Reject, Withdraw), `execution` (the one vendor call), `sweeps` (expiry and
+start-up recovery, and the sweeper thread), `replies` (cards redrawn, private answers),
+`refusals` (what the lifecycle itself says), and `workers` (the pool they run on).
+`RequestService` is the facade the listeners call."""
 
 from bot.lifecycle.service import RequestService
 from bot.lifecycle.services import Origin, Services

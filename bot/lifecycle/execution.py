@@ -17,6 +17,8 @@ from adapters.base import Outcome, Progress
 from adapters.clock import Clock
 from adapters.errors import AdapterError, OutcomeUnknown
 from adapters.registry import Adapters
+from bot.lifecycle.replies import Replies
+from bot.lifecycle.services import Services
 from bot.model import AuditEventName, RequestRecord, RequestState
 from bot.store import Store
 
@@ -54,6 +56,35 @@ class ProgressThrottle:
         self._show(progress)
 
 
+class Execution:
+    """Makes the vendor call of a request this process moved to `executing`, then shows how
+    it ended: on the card, and to the requester."""
+
+    def __init__(self, services: Services, replies: Replies) -> None:
+        self.s = services
+        self.replies = replies
+
+    def run(self, record: RequestRecord) -> RequestRecord:
+        """Call the vendor once for `record` and record the outcome. Never raises.
+
+        Returns:
+            The request as it ended.
+        """
+        final = run_vendor_call(
+            record,
+            adapters=self.s.adapters,
+            store=self.s.store,
+            clock=self.s.clock,
+            show_progress=self._show_progress,
+        )
+        self.replies.refresh_card(final)
+        self.replies.notify_requester(final)
+        return final
+
+    def _show_progress(self, record: RequestRecord, progress: Progress) -> None:
+        self.replies.refresh_card(record, progress=progress)
+
+
 def run_vendor_call(
     record: RequestRecord,
     *,
@@ -69,18 +100,20 @@ def run_vendor_call(
     """
     throttle = ProgressThrottle(lambda p: show_progress(record, p), clock=clock)
     state, outcome = _call(record, adapters, throttle)
+    detail = _audit_detail(outcome)
+    # From `unknown` too (see `TRANSITIONS`): another process sharing the database may have
+    # restarted while this call was in flight and marked it unknown; only this process knows
+    # the result.
     final = store.transition(
-        record.id,
-        to=state,
-        event=_FINAL[state],
-        actor="system",
-        detail=_audit_detail(outcome),
-        outcome=outcome,
-        # From `unknown` too: another process sharing the database may have restarted while
-        # this call was in flight and marked it unknown. Only this process can know the result.
-        from_states=frozenset({RequestState.EXECUTING, RequestState.UNKNOWN}),
+        record.id, to=state, event=_FINAL[state], actor="system", detail=detail, outcome=outcome
     )
-    return final or store.get(record.id) or record
+    if final is not None:
+        return final
+    current = store.get(record.id) or record
+    if state is RequestState.UNKNOWN and current.state is RequestState.UNKNOWN:
+        # Marked unknown by a restarting process, and unknown here too: keep what this call saw.
+        store.log(record.id, AuditEventName.UNKNOWN, actor="system", detail=detail)
+    return current
 
 
 def _call(

@@ -8,6 +8,7 @@ from typing import Any
 from adapters.base import Adapter
 from adapters.errors import AdapterError
 from bot import cards
+from bot.lifecycle import refusals
 from bot.lifecycle.replies import Replies
 from bot.lifecycle.services import Origin, Services
 from bot.slack.port import SlackPostError
@@ -26,16 +27,17 @@ class Intake:
         decision = self.s.policy.check_request(
             request, user=origin.user, channel=origin.channel, directory=self.s.directory
         )
-        if not decision.allowed:
+        if decision.refusal is not None:
+            reason = cards.plain(decision.refusal)
             self.s.store.record_denied(
-                request, requester=origin.user, channel=origin.channel, reason=decision.reason
+                request, requester=origin.user, channel=origin.channel, reason=reason
             )
-            self.replies.answer(origin, cards.refusal_message(decision.reason))
+            self.replies.answer(origin, cards.refusal_message(decision.refusal))
             return
         try:
             adapter = self.s.adapters.get(request.vendor)
         except AdapterError as exc:
-            self.replies.answer(origin, cards.refusal_message(f"{exc.message}. {exc.next_step}"))
+            self.replies.answer(origin, cards.refusal_message(refusals.vendor_unavailable(exc)))
             return
         preview = _preview(adapter, request)
         if request.dry_run:
@@ -54,7 +56,7 @@ class Intake:
         try:
             calls = adapter.describe(request)
         except AdapterError as exc:
-            self.replies.answer(origin, cards.refusal_message(f"{exc.message}. {exc.next_step}"))
+            self.replies.answer(origin, cards.refusal_message(refusals.vendor_unavailable(exc)))
             return
         sandbox = self.s.adapters.is_sandboxed(request.vendor)
         message = cards.dry_run_message(
@@ -76,23 +78,11 @@ class Intake:
         try:
             ts = self.s.slack.post(origin.channel, self.replies.card(record))
         except SlackPostError as exc:
-            self.replies.answer(
-                origin,
-                cards.refusal_message(
-                    f"Request {record.id} is recorded, but Slack would not post its approval card "
-                    f"here ({exc.error}). Invite the bot to this channel (/invite @opsgate) and "
-                    "request again; this one will expire unapproved."
-                ),
-            )
+            refusal = refusals.card_not_posted(record, exc.error)
+            self.replies.answer(origin, cards.refusal_message(refusal))
             return
         self.s.store.set_message(record.id, channel=origin.channel, ts=ts)
-        self.replies.answer(
-            origin,
-            cards.notice_message(
-                f"Request {record.id} is posted and waiting for approval. "
-                f"Follow it on the card, or with /ops status {record.id}."
-            ),
-        )
+        self.replies.answer(origin, cards.notice_message(refusals.posted(record)))
 
 
 def _preview(adapter: Adapter, request: OperationRequest) -> dict[str, Any]:

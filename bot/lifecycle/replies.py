@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from adapters.base import Progress
 from bot import cards
 from bot.lifecycle.services import Origin, Services
-from bot.model import RequestRecord
+from bot.model import Notice, Refusal, RequestRecord
 from bot.slack.port import SlackPostError
 
 
@@ -28,7 +28,7 @@ class Replies:
         """The request's card as it should look now."""
         return cards.request_card(
             record,
-            approvers_text=self.s.policy.approvers_text(record.operation),
+            approvers=self.s.policy.approvers(record.operation),
             progress=progress,
             now=self.now(),
         )
@@ -40,9 +40,13 @@ class Replies:
         else:
             self.s.slack.ephemeral(origin.channel, origin.user, message)
 
-    def tell(self, origin: Origin, text: str) -> None:
-        """A private one-line reply (a refusal, or a click's result) in the channel."""
-        self.s.slack.ephemeral(origin.channel, origin.user, cards.refusal_message(text))
+    def refuse(self, origin: Origin, refusal: Refusal) -> None:
+        """Tell whoever clicked, privately in the channel, why their click was refused."""
+        self.s.slack.ephemeral(origin.channel, origin.user, cards.refusal_message(refusal))
+
+    def notice(self, origin: Origin, notice: Notice) -> None:
+        """Tell whoever clicked, privately in the channel, what their click did."""
+        self.s.slack.ephemeral(origin.channel, origin.user, cards.notice_message(notice))
 
     def notify_requester(self, record: RequestRecord) -> None:
         """Tell the requester how their request ended: a DM, or privately in the channel."""

@@ -27,6 +27,7 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails, PydanticCustomError
 
+from bot.model import rules
 from commands.model import PARAM_KEYS
 
 _PRINCIPAL: Final = re.compile(r"\*|[UWS][A-Z0-9]{1,31}")
@@ -139,18 +140,43 @@ class OperationPolicy(BaseModel):
     channels: tuple[Channel, ...] = ("*",)
     max_targets: Annotated[StrictInt, Field(ge=1)] | None = None
 
+    def could_be_approved(self, *, requester: str) -> bool:
+        """False when a request by `requester` could never gather its approvals.
+
+        Only decidable when every approver is a named user: a user group or ``"*"`` is taken
+        to hold someone other than the requester.
+        """
+        if rules.requester_confirms_alone(self.approvals) or not _only_users(self.approvers):
+            return True
+        available = rules.approvers_available(
+            self.approvers, requester=requester, self_approval=self.self_approval
+        )
+        return available >= self.approvals
+
     @model_validator(mode="after")
     def _approvable(self) -> Self:
-        """Refuse a policy that no set of clicks could ever satisfy."""
-        if self.approvals == 0:
+        """Refuse a policy under which no request could ever be approved (SPEC §11)."""
+        if rules.requester_confirms_alone(self.approvals):
             return self
         if not self.approvers:
             raise _inconsistent("must not be empty when approvals >= 1")
         users = set(self.approvers)
-        only_users = "*" not in users and not any(p.startswith("S") for p in users)
-        if only_users and len(users) < self.approvals:
+        if _only_users(self.approvers) and len(users) < self.approvals:
             raise _inconsistent(f"lists {len(users)} user(s) but approvals is {self.approvals}")
+        # With named requesters only, every possible requester is known: one must be approvable.
+        known = bool(self.requesters) and _only_users(self.requesters)
+        if known and not any(self.could_be_approved(requester=r) for r in self.requesters):
+            raise _inconsistent(
+                f"could never be approved: approvals is {self.approvals} and self_approval is "
+                f"false, but no requester ({', '.join(self.requesters)}) has {self.approvals} "
+                f"approver(s) other than themselves among {', '.join(self.approvers)}"
+            )
         return self
+
+
+def _only_users(principals: tuple[str, ...]) -> bool:
+    """True when a list names users only (no ``"*"``, no user group)."""
+    return not any(p == "*" or p.startswith("S") for p in principals)
 
 
 def _inconsistent(message: str) -> PydanticCustomError:

@@ -1,18 +1,29 @@
 """Who may request, approve, reject and withdraw each operation, and where (SPEC §3).
 
 The policy answers one question per call and never looks at a request's state: whether a request
-has expired or was already decided is the lifecycle's business. Group membership is asked of a
-`Directory` only when a group id is actually in the list being checked, so a policy of plain user
-ids (or ``"*"``) never costs a Slack call.
+has expired or was already decided is the lifecycle's business. Every refusal is a `Refusal`
+built from parts; `bot.cards` renders it. Who is in a list is `bot.policy.members`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any, NamedTuple, Protocol
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
 
-from bot.model import RequestRecord
+from bot.model import (
+    Approvers,
+    Code,
+    Group,
+    Part,
+    Refusal,
+    RequestRecord,
+    User,
+    principal,
+    rules,
+)
 from bot.policy.config import OperationPolicy, PolicyError, parse_policy_table, parse_ttl
+from bot.policy.members import CachedDirectory, Directory, channel_parts, listed, principal_parts
 from bot.policy.source import find_policy_table
 from bot.settings import Settings
 from commands.model import PARAM_KEYS, OperationRequest
@@ -29,61 +40,31 @@ __all__ = [
 ]
 
 
-class Directory(Protocol):
-    """Slack user-group membership, as the policy needs it."""
+@dataclass(frozen=True)
+class Decision:
+    """The policy's answer: allowed, or refused with a `Refusal` the cards render.
 
-    def members(self, group_id: str) -> frozenset[str]:
-        """The user ids in the Slack user group `group_id` (``S…``)."""
-        ...
+    Attributes:
+        refusal: Why not; None when allowed.
+    """
 
+    refusal: Refusal | None = None
 
-class Decision(NamedTuple):
-    """The policy's answer. `reason` is a plain sentence for an ephemeral refusal."""
-
-    allowed: bool
-    reason: str = ""
-
-
-ALLOWED = Decision(allowed=True)
+    @property
+    def allowed(self) -> bool:
+        """True when nothing was refused."""
+        return self.refusal is None
 
 
-class _CachedDirectory:
-    """Asks the real directory at most once per group during one policy call."""
-
-    def __init__(self, directory: Directory) -> None:
-        self._directory = directory
-        self._seen: dict[str, frozenset[str]] = {}
-
-    def members(self, group_id: str) -> frozenset[str]:
-        if group_id not in self._seen:
-            self._seen[group_id] = self._directory.members(group_id)
-        return self._seen[group_id]
+ALLOWED = Decision()
 
 
-def _listed(user: str, principals: Iterable[str], directory: Directory) -> bool:
-    """True when `user` is ``"*"``-covered, named, or in one of the named groups."""
-    principals = tuple(principals)
-    if "*" in principals or user in principals:
-        return True
-    groups = (p for p in principals if p.startswith("S"))
-    return any(user in directory.members(group) for group in groups)
+def _refuse(*parts: Part) -> Decision:
+    return Decision(Refusal(*parts))
 
 
-def _mention(principal: str) -> str:
-    return f"<!subteam^{principal}>" if principal.startswith("S") else f"<@{principal}>"
-
-
-def _who(principals: tuple[str, ...]) -> str:
-    """Mentions for a list that does not contain ``"*"`` (callers handle "anyone" first)."""
-    return ", ".join(_mention(p) for p in principals) or "nobody"
-
-
-def _where(channels: tuple[str, ...]) -> str:
-    return ", ".join(f"<#{c}>" for c in channels) or "no channel"
-
-
-def _channel_allowed(rules: OperationPolicy, channel: str) -> bool:
-    return "*" in rules.channels or channel in rules.channels
+def _channel_allowed(current: OperationPolicy, channel: str) -> bool:
+    return "*" in current.channels or channel in current.channels
 
 
 class Policy:
@@ -113,24 +94,32 @@ class Policy:
         self, request: OperationRequest, *, user: str, channel: str, directory: Directory
     ) -> Decision:
         """May `user` request this in `channel`, with this reason and this many targets?"""
-        op, rules = request.operation, self.for_operation(request.operation)
-        if not _listed(user, rules.requesters, directory):
-            return Decision(
-                False, f"You may not request `{op}`: only {_who(rules.requesters)} may."
+        op, current = Code(request.operation), self.for_operation(request.operation)
+        if not listed(user, current.requesters, directory):
+            return _refuse(
+                "You may not request ", op, ": only ", *principal_parts(current.requesters), " may."
             )
-        if not _channel_allowed(rules, channel):
-            return Decision(
-                False, f"`{op}` cannot be requested in this channel; use {_where(rules.channels)}."
+        if not _channel_allowed(current, channel):
+            where = channel_parts(current.channels)
+            return _refuse(op, " cannot be requested in this channel; use ", *where, ".")
+        if current.require_reason and not (request.reason or "").strip():
+            return _refuse(op, " needs a reason: add ", Code('--reason "<why>"'), " and try again.")
+        count, most = len(request.targets), current.max_targets
+        if most is not None and count > most:
+            return _refuse(
+                op,
+                f" allows at most {most} target(s) per request and this one has {count}: "
+                "split it into smaller requests.",
             )
-        if rules.require_reason and not (request.reason or "").strip():
-            return Decision(False, f'`{op}` needs a reason: add --reason "<why>" and try again.')
-        if rules.max_targets is not None and len(request.targets) > rules.max_targets:
-            return Decision(
-                False,
-                f"`{op}` allows at most {rules.max_targets} target(s) per request and this one "
-                f"has {len(request.targets)}: split it into smaller requests.",
+        if not current.could_be_approved(requester=user):
+            return _refuse(
+                op,
+                " needs ",
+                self.approvers(request.operation),
+                ", and you cannot approve your own request, so it could never be approved: "
+                "ask an admin.",
             )
-        return _approvable_by_others(op, rules, user)
+        return ALLOWED
 
     def check_approval(
         self, record: RequestRecord, *, user: str, channel: str, directory: Directory
@@ -140,19 +129,21 @@ class Policy:
         Re-checked at click time against the current rules. When `approvals` is 0 only the
         requester may confirm; otherwise the requester counts only with `self_approval`.
         """
-        rules = self.for_operation(record.operation)
-        refusal = _stale(record, rules) or _approval_channel(record, rules, channel)
+        current = self.for_operation(record.operation)
+        refusal = _stale(record, current) or _approval_channel(record, current, channel)
         if refusal:
             return refusal
-        if rules.approvals == 0:
+        if rules.requester_confirms_alone(current.approvals):
             return _confirm_alone(record, user)
-        if user in record.approvers:
-            return Decision(False, f"You already approved {record.id}.")
-        needs = self.approvers_text(record.operation)
-        if user == record.requester and not rules.self_approval:
-            return Decision(False, f"You requested {record.id}, so you cannot approve it: {needs}.")
-        if not _listed(user, rules.approvers, directory):
-            return Decision(False, f"You may not approve `{record.operation}`: {needs}.")
+        if rules.already_approved(record, user):
+            return _refuse("You already approved ", Code(record.id), ".")
+        needs = self.approvers(record.operation)
+        if rules.requester_excluded(record, user, self_approval=current.self_approval):
+            return _refuse(
+                "You requested ", Code(record.id), ", so you cannot approve it: ", needs, "."
+            )
+        if not listed(user, current.approvers, directory):
+            return _refuse("You may not approve ", Code(record.operation), ": ", needs, ".")
         return ALLOWED
 
     def check_rejection(
@@ -163,22 +154,26 @@ class Policy:
         The requester withdraws instead. An approver who already approved may still reject:
         changing one's mind can only stop a destructive operation, never start one.
         """
-        rules = self.for_operation(record.operation)
+        current = self.for_operation(record.operation)
         if user == record.requester:
-            return Decision(False, f"You made {record.id}: use Withdraw to take it back.")
-        refusal = _approval_channel(record, rules, channel)
+            return _refuse("You made ", Code(record.id), ": use Withdraw to take it back.")
+        refusal = _approval_channel(record, current, channel)
         if refusal:
             return refusal
-        if not _listed(user, rules.approvers, directory):
-            needs = self.approvers_text(record.operation)
-            return Decision(False, f"You may not reject `{record.operation}`: {needs}.")
+        if not listed(user, current.approvers, directory):
+            needs = self.approvers(record.operation)
+            return _refuse("You may not reject ", Code(record.operation), ": ", needs, ".")
         return ALLOWED
 
     def check_withdrawal(self, record: RequestRecord, *, user: str) -> Decision:
         """May `user` withdraw this stored request? Only its requester may."""
         if user != record.requester:
-            return Decision(
-                False, f"Only the requester, <@{record.requester}>, can withdraw {record.id}."
+            return _refuse(
+                "Only the requester, ",
+                User(record.requester),
+                ", can withdraw ",
+                Code(record.id),
+                ".",
             )
         return ALLOWED
 
@@ -187,75 +182,58 @@ class Policy:
 
         `channel=None` means in some channel (the App Home tab belongs to no channel).
         """
-        cached = _CachedDirectory(directory)
+        cached = CachedDirectory(directory)
         return [
             op
             for op in PARAM_KEYS
             if (channel is None or _channel_allowed(self.for_operation(op), channel))
-            and _listed(user, self.for_operation(op).requesters, cached)
+            and listed(user, self.for_operation(op).requesters, cached)
         ]
 
-    def approvers_text(self, operation: str) -> str:
-        """Who may approve `operation` and how many approvals it needs, as Slack mrkdwn.
-
-        E.g. ``2 approvals from <!subteam^S0123>, <@U123>``, ``1 approval from anyone but the
-        requester``, or ``the requester confirms alone``.
-        """
-        rules = self.for_operation(operation)
-        if rules.approvals == 0:
-            return "the requester confirms alone"
-        count = f"{rules.approvals} approval{'s' if rules.approvals > 1 else ''}"
-        if "*" in rules.approvers:
-            who = "anyone" if rules.self_approval else "anyone but the requester"
-            return f"{count} from {who}"
-        mine = " (the requester may count)" if rules.self_approval else ""
-        return f"{count} from {_who(rules.approvers)}{mine}"
+    def approvers(self, operation: str) -> Approvers:
+        """Who may approve `operation` and how many approvals it needs (`bot.cards` renders it)."""
+        current = self.for_operation(operation)
+        named = tuple(principal(p) for p in current.approvers if p != "*")
+        return Approvers(
+            needed=current.approvals,
+            named=tuple(p for p in named if isinstance(p, User | Group)),
+            anyone="*" in current.approvers,
+            requester_counts=current.self_approval,
+        )
 
 
-def _approvable_by_others(op: str, rules: OperationPolicy, user: str) -> Decision:
-    """Refuse a request that could never gather its approvals, rather than post a dead card.
-
-    Only decidable when the approvers are all named users: the requester does not count
-    without `self_approval`, so naming them leaves one approver fewer.
-    """
-    named = set(rules.approvers)
-    if "*" in named or any(p.startswith("S") for p in named) or rules.self_approval:
-        return ALLOWED
-    if len(named - {user}) >= rules.approvals:
-        return ALLOWED
-    return Decision(
-        False,
-        f"`{op}` needs {rules.approvals} approval(s) from {_who(rules.approvers)}, and you "
-        "cannot approve your own request, so it could never be approved: ask an admin.",
-    )
-
-
-def _stale(record: RequestRecord, rules: OperationPolicy) -> Decision | None:
+def _stale(record: RequestRecord, current: OperationPolicy) -> Decision | None:
     """Refuse to count approvals towards a request made under a laxer policy."""
-    if record.approvals_needed >= rules.approvals:
+    if not rules.is_stale(record, current.approvals):
         return None
-    return Decision(
-        False,
-        f"`{record.operation}` now needs {rules.approvals} approval(s) but {record.id} was made "
-        f"when it needed {record.approvals_needed}: withdraw it and request again.",
+    return _refuse(
+        Code(record.operation),
+        f" now needs {current.approvals} approval(s) but ",
+        Code(record.id),
+        f" was made when it needed {record.approvals_needed}: withdraw it and request again.",
     )
 
 
 def _approval_channel(
-    record: RequestRecord, rules: OperationPolicy, channel: str
+    record: RequestRecord, current: OperationPolicy, channel: str
 ) -> Decision | None:
-    if _channel_allowed(rules, channel):
+    if _channel_allowed(current, channel):
         return None
-    return Decision(False, f"`{record.operation}` cannot be approved or rejected in this channel.")
+    return _refuse(
+        Code(record.operation),
+        " cannot be approved or rejected in this channel; use ",
+        *channel_parts(current.channels),
+        ".",
+    )
 
 
 def _confirm_alone(record: RequestRecord, user: str) -> Decision:
     if user != record.requester:
-        return Decision(
-            False, f"Only the requester, <@{record.requester}>, can confirm {record.id}."
+        return _refuse(
+            "Only the requester, ", User(record.requester), ", can confirm ", Code(record.id), "."
         )
-    if user in record.approvers:
-        return Decision(False, f"You already confirmed {record.id}.")
+    if rules.already_approved(record, user):
+        return _refuse("You already confirmed ", Code(record.id), ".")
     return ALLOWED
 
 

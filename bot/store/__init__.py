@@ -9,9 +9,13 @@ Four tables (`bot.store.rows.SCHEMA_V1`, applied by sqlite-utils `Migrations`):
 - ``chain_head``: one row, the last seq and hash, written in the same transaction as each event,
   so deleting the newest events is detected too.
 
-Modules: `core` (the `Store` API), `database` (connection, transactions, migrations; the
-concurrency rules are in its docstring), `writes` (the steps of a write), `queries` (shared
-reads), `rows` (row layout, errors and ids; no SQLite).
+Modules: `core` (the `Store` API), `reads` (its read-only methods), `database` (connection,
+transactions, migrations; the concurrency rules are in its docstring), `writes` (the steps of a
+write), `queries` (shared reads), `rows` (row layout, errors and ids; no SQLite).
+
+Every state change is a compare-and-set along `bot.model.TRANSITIONS`; the rules about a
+request that the store applies inside its transactions (threshold, duplicate approver, expiry)
+come from `bot.model.rules`.
 """
 
 from bot.store.chain import VerifyResult
@@ -21,6 +25,7 @@ from bot.store.rows import (
     SYSTEM_ACTOR,
     AuditDetailError,
     StoreError,
+    TransitionError,
     UnknownRequestError,
     new_request_id,
     normalize_request_id,
@@ -35,6 +40,7 @@ __all__ = [
     "AuditDetailError",
     "Store",
     "StoreError",
+    "TransitionError",
     "UnknownRequestError",
     "VerifyResult",
     "new_request_id",

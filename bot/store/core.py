@@ -1,33 +1,31 @@
 """The `Store` itself: requests, approvals and the audit log behind one small API.
 
 Each public method is one transaction (`bot.store.database`); the steps inside a write are
-`bot.store.writes`, the shared reads `bot.store.queries`.
+`bot.store.writes`, the shared reads `bot.store.queries`, and the read-only methods
+(`get`, `history`, `events`, `verify`) `bot.store.reads`.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Final
 
 from adapters.clock import SYSTEM_CLOCK, Clock
-from bot.model import AuditEvent, AuditEventName, RequestRecord, RequestState
+from bot.model import AuditEvent, AuditEventName, RequestRecord, RequestState, can_move, rules
 from bot.store import queries
-from bot.store.chain import VerifyResult, verify_chain
 from bot.store.database import Transactions
+from bot.store.reads import StoreReads
 from bot.store.rows import (
     SYSTEM_ACTOR,
     UnknownRequestError,
-    event_from_row,
     format_time,
     json_text,
     new_request_id,
-    normalize_request_id,
-    record_from_row,
 )
 from bot.store.writes import Writer
 from commands.model import OperationRequest
@@ -36,8 +34,6 @@ UNKNOWN_REASON: Final = (
     "opsgate stopped while the vendor call was in flight, so its outcome is unknown. "
     "It is never retried automatically: check the vendor before requesting it again."
 )
-
-_PAGE: Final = 500
 
 
 class ApprovalStatus(StrEnum):
@@ -65,7 +61,7 @@ class ApprovalResult:
     record: RequestRecord | None
 
 
-class Store:
+class Store(StoreReads):
     """Requests, approvals and the audit log, in one SQLite database.
 
     Build one with `Store.open` (a file) or `Store.memory` (tests). It is safe to share between
@@ -111,8 +107,6 @@ class Store:
                 return bool(list(db.query("SELECT seq FROM chain_head WHERE id = 1")))
         except sqlite3.Error:
             return False
-
-    # -- requests ---------------------------------------------------------------------------
 
     def create_request(
         self,
@@ -177,14 +171,6 @@ class Store:
             self._writer.append(db, record, AuditEventName.DENIED, actor=requester, detail=detail)
         return record
 
-    def get(self, request_id: str) -> RequestRecord | None:
-        """One request, or None. The id is read leniently (`normalize_request_id`).
-
-        This is a read-only operation.
-        """
-        with self._tx.read() as db:
-            return queries.load(db, normalize_request_id(request_id))
-
     def set_message(self, request_id: str, *, channel: str, ts: str) -> None:
         """Remember where the approval card is: `channel` and `ts` (not an audit event).
 
@@ -212,9 +198,9 @@ class Store:
                 return ApprovalResult(ApprovalStatus.NOT_FOUND, None)
             if record.state is not RequestState.PENDING:
                 return ApprovalResult(ApprovalStatus.NOT_PENDING, record)
-            if record.expires_at <= self._writer.now():
+            if rules.past_deadline(record, self._writer.now()):
                 return ApprovalResult(ApprovalStatus.EXPIRED, self._writer.expire(db, record))
-            if approver in record.approvers:
+            if rules.already_approved(record, approver):
                 return ApprovalResult(ApprovalStatus.DUPLICATE, record)
             executes, after = self._writer.add_approval(db, record, approver)
             return ApprovalResult(
@@ -229,14 +215,16 @@ class Store:
         event: AuditEventName,
         actor: str,
         detail: dict[str, Any] | None = None,
-        from_states: frozenset[RequestState] = frozenset({RequestState.PENDING}),
         outcome: dict[str, Any] | None = None,
     ) -> RequestRecord | None:
-        """Compare-and-set the state (and `outcome`, if given) and append `event`, atomically.
+        """Move the request to `to` (setting `outcome`, if given) and append `event`, atomically.
+
+        A compare-and-set against `bot.model.TRANSITIONS`: the request moves only if the table
+        allows a move from the state it is in now.
 
         Returns:
             The updated record; or None, changing nothing and writing no event, when the
-            request does not exist or its state is not in `from_states`.
+            request does not exist or the table allows no move from its state to `to`.
 
         Raises:
             AuditDetailError: `detail` or `outcome` is not JSON-serialisable.
@@ -244,7 +232,7 @@ class Store:
         outcome_text = None if outcome is None else json_text(outcome, "outcome")
         with self._tx.write() as db:
             record = queries.load(db, request_id)
-            if record is None or record.state not in from_states:
+            if record is None or not can_move(record.state, to):
                 return None
             return self._writer.move(
                 db, record, to, event, actor=actor, detail=detail or {}, outcome=outcome_text
@@ -273,6 +261,7 @@ class Store:
     def expire_due(self) -> list[RequestRecord]:
         """Expire every pending request whose TTL has passed; returns them as now stored."""
         with self._tx.write() as db:
+            # `bot.model.rules.due_to_expire` in SQL: pending, and the deadline has been reached.
             ids = queries.ids_where(
                 db,
                 "state = ? AND expires_at <= ?",
@@ -301,68 +290,3 @@ class Store:
                 )
                 for request_id in ids
             ]
-
-    def history(
-        self, *, requester: str | None = None, vendor: str | None = None, limit: int = 20
-    ) -> list[RequestRecord]:
-        """Recent requests, newest first; optionally one requester's, one vendor's, or both.
-
-        This is a read-only operation.
-
-        Raises:
-            ValueError: `limit` is below 1.
-        """
-        if limit < 1:
-            raise ValueError(f"limit must be at least 1, not {limit}")
-        filters = {"requester": requester, "vendor": vendor}
-        clauses = [f"{column} = ?" for column, value in filters.items() if value is not None]
-        where = " WHERE " + " AND ".join(clauses) if clauses else ""
-        args = [value for value in filters.values() if value is not None]
-        sql = f"SELECT * FROM requests{where} ORDER BY created_at DESC, rowid DESC LIMIT ?"  # noqa: S608 - fixed column names only
-        with self._tx.read() as db:
-            rows = list(db.query(sql, [*args, limit]))
-            approvers = queries.approvers_of(db, [row["id"] for row in rows])
-            return [record_from_row(row, approvers.get(row["id"], [])) for row in rows]
-
-    # -- audit log --------------------------------------------------------------------------
-
-    def events(
-        self, *, request_id: str | None = None, since: datetime | None = None
-    ) -> Iterator[AuditEvent]:
-        """Audit events in seq order; optionally one request's, optionally from `since` on.
-
-        Read in pages, so a long export does not hold up writers. This is a read-only operation.
-
-        Raises:
-            ValueError: `since` is a naive datetime (its time zone would be a guess).
-        """
-        if since is not None and since.tzinfo is None:
-            raise ValueError("since must be a timezone-aware datetime")
-        at_least = "" if since is None else format_time(since)
-        return self._events(request_id=request_id, at_least=at_least)
-
-    def verify(self) -> VerifyResult:
-        """Check the whole hash chain against its head, naming the first bad event if any.
-
-        This is a read-only operation; it reads one consistent snapshot.
-        """
-        with self._tx.read() as db:
-            head = queries.head_or_none(db)
-            return verify_chain(db.query("SELECT * FROM events ORDER BY seq"), head=head)
-
-    # -- internals --------------------------------------------------------------------------
-
-    def _events(self, *, request_id: str | None, at_least: str) -> Iterator[AuditEvent]:
-        sql = "SELECT * FROM events WHERE seq > :after AND at >= :at"
-        if request_id is not None:
-            sql += " AND request_id = :request_id"
-        sql += f" ORDER BY seq LIMIT {_PAGE}"
-        after = 0
-        while True:
-            params = {"after": after, "at": at_least, "request_id": request_id}
-            with self._tx.read() as db:
-                rows = list(db.query(sql, params))
-            yield from (event_from_row(row) for row in rows)
-            if len(rows) < _PAGE:
-                return
-            after = rows[-1]["seq"]

@@ -39,6 +39,22 @@ class UnknownRequestError(StoreError, LookupError):
         self.request_id = request_id
 
 
+class TransitionError(StoreError):
+    """A state change that `bot.model.TRANSITIONS` does not allow, or that lost a race.
+
+    Attributes:
+        request_id: The request.
+        current: The state the request was in.
+        to: The state it was asked to move to.
+    """
+
+    def __init__(self, request_id: str, current: RequestState, to: RequestState) -> None:
+        super().__init__(f"{request_id} cannot move from {current.value} to {to.value}")
+        self.request_id = request_id
+        self.current = current
+        self.to = to
+
+
 class AuditDetailError(StoreError, ValueError):
     """A detail, outcome, params or preview value cannot be stored as JSON.
 

@@ -10,12 +10,21 @@ from typing import Any, Final
 from sqlite_utils import Database
 
 from adapters.clock import Clock
-from bot.model import AuditEvent, AuditEventName, RequestRecord, RequestState
+from bot.model import (
+    INITIAL_STATES,
+    AuditEvent,
+    AuditEventName,
+    RequestRecord,
+    RequestState,
+    can_move,
+    rules,
+)
 from bot.store import queries
 from bot.store.chain import chain_hash
 from bot.store.rows import (
     SYSTEM_ACTOR,
     StoreError,
+    TransitionError,
     event_row,
     format_time,
     json_value,
@@ -52,7 +61,9 @@ class Writer:
         preview: dict[str, Any] | None = None,
         sandbox: bool = False,
     ) -> RequestRecord:
-        """Insert a new request under a fresh id."""
+        """Insert a new request under a fresh id, in one of `bot.model.INITIAL_STATES`."""
+        if state not in INITIAL_STATES:
+            raise StoreError(f"a request cannot start {state.value}")
         now = self.now()
         row = request_row(
             request,
@@ -80,10 +91,10 @@ class Writer:
         now = format_time(self.now())
         db.table("approvals").insert({"request_id": record.id, "approver": approver, "at": now})
         approvers = [*record.approvers, approver]
-        needed = max(record.approvals_needed, 1)  # 0 means the requester's own confirm suffices
+        needed = rules.approvals_to_complete(record.approvals_needed)
         detail = {"approvals": len(approvers), "needed": needed}
         self.append(db, record, AuditEventName.APPROVED, actor=approver, detail=detail)
-        if len(approvers) < needed:
+        if not rules.is_complete(len(approvers), record.approvals_needed):
             return False, queries.require(db, record.id)
         executing = self.move(
             db,
@@ -118,11 +129,24 @@ class Writer:
         detail: Mapping[str, Any],
         outcome: str | None = None,
     ) -> RequestRecord:
-        """Set the state (and outcome) and append the event."""
+        """Move `record` from the state it was loaded in to `to` (and set the outcome), and
+        append the event: a compare-and-set on the state, along `bot.model.TRANSITIONS`.
+
+        Raises:
+            TransitionError: The table allows no such move, or the row is no longer in the
+                state `record` was loaded in (the transaction then rolls back).
+        """
+        to = RequestState(to)  # RequestState(...) also accepts a plain str
+        if not can_move(record.state, to):
+            raise TransitionError(record.id, record.state, to)
         sets = "state = ?" if outcome is None else "state = ?, outcome = ?"
-        state = RequestState(to).value  # RequestState(...) also accepts a plain str
-        values = [state] if outcome is None else [state, outcome]
-        db.execute(f"UPDATE requests SET {sets} WHERE id = ?", [*values, record.id])  # noqa: S608 - fixed columns
+        values = [to.value] if outcome is None else [to.value, outcome]
+        cursor = db.execute(
+            f"UPDATE requests SET {sets} WHERE id = ? AND state = ?",  # noqa: S608 - fixed columns
+            [*values, record.id, record.state.value],
+        )
+        if cursor.rowcount != 1:
+            raise TransitionError(record.id, record.state, to)
         self.append(db, record, event, actor=actor, detail=detail)
         return queries.require(db, record.id)
 

@@ -206,50 +206,55 @@ class SlackStandIn:
 
 def _handler_for(standin: SlackStandIn) -> type[BaseHTTPRequestHandler]:
     """A request handler class bound to one stand-in."""
+    return type("Handler", (_Handler,), {"standin": standin})
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self._dispatch()
 
-        def do_POST(self) -> None:
-            self._dispatch()
+class _Handler(BaseHTTPRequestHandler):
+    """Serves the Web API (``/api/<method>``) and response URLs (``/response/<key>``)."""
 
-        def log_message(self, format: str, *args: Any) -> None:
-            """Quiet: the console prints cards, not access logs."""
+    standin: SlackStandIn
 
-        def _dispatch(self) -> None:
-            url = urlsplit(self.path)
-            try:
-                params = parse_params(url.query, self._body(), self.headers.get("content-type", ""))
-            except ValueError:  # json.JSONDecodeError included: Slack answers invalid_json
-                self._send(200, b'{"ok": false, "error": "invalid_json"}', "application/json")
-                return
-            if url.path.startswith("/api/") and standin._limited(url.path.removeprefix("/api/")):
-                body = b'{"ok": false, "error": "ratelimited"}'
-                self._send(429, body, "application/json", extra={"Retry-After": "0"})
-            elif url.path.startswith("/api/"):
-                token = bearer_token(self.headers.get("authorization")) or params.pop("token", None)
-                reply = standin._handle(url.path.removeprefix("/api/"), params, token)
-                self._send(200, json.dumps(reply).encode(), "application/json; charset=utf-8")
-            elif url.path.startswith("/response/"):
-                standin._record_response(url.path.removeprefix("/response/"), params)
-                self._send(200, b"ok", "text/plain; charset=utf-8")
-            else:
-                self._send(404, b"not found", "text/plain; charset=utf-8")
+    def do_GET(self) -> None:
+        self._dispatch()
 
-        def _body(self) -> bytes:
-            length = int(self.headers.get("content-length") or 0)
-            return self.rfile.read(length) if length else b""
+    def do_POST(self) -> None:
+        self._dispatch()
 
-        def _send(
-            self, status: int, body: bytes, content_type: str, extra: dict[str, str] | None = None
-        ) -> None:
-            self.send_response(status)
-            self.send_header("content-type", content_type)
-            for name, value in (extra or {}).items():
-                self.send_header(name, value)
-            self.send_header("content-length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet: the console prints cards, not access logs."""
 
-    return Handler
+    def _dispatch(self) -> None:
+        standin = self.standin
+        url = urlsplit(self.path)
+        try:
+            params = parse_params(url.query, self._body(), self.headers.get("content-type", ""))
+        except ValueError:  # json.JSONDecodeError included: Slack answers invalid_json
+            self._send(200, b'{"ok": false, "error": "invalid_json"}', "application/json")
+            return
+        if url.path.startswith("/api/") and standin._limited(url.path.removeprefix("/api/")):
+            body = b'{"ok": false, "error": "ratelimited"}'
+            self._send(429, body, "application/json", extra={"Retry-After": "0"})
+        elif url.path.startswith("/api/"):
+            token = bearer_token(self.headers.get("authorization")) or params.pop("token", None)
+            reply = standin._handle(url.path.removeprefix("/api/"), params, token)
+            self._send(200, json.dumps(reply).encode(), "application/json; charset=utf-8")
+        elif url.path.startswith("/response/"):
+            standin._record_response(url.path.removeprefix("/response/"), params)
+            self._send(200, b"ok", "text/plain; charset=utf-8")
+        else:
+            self._send(404, b"not found", "text/plain; charset=utf-8")
+
+    def _body(self) -> bytes:
+        length = int(self.headers.get("content-length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def _send(
+        self, status: int, body: bytes, content_type: str, extra: dict[str, str] | None = None
+    ) -> None:
+        self.send_response(status)
+        self.send_header("content-type", content_type)
+        for name, value in (extra or {}).items():
+            self.send_header(name, value)
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)

@@ -8,6 +8,7 @@ from slack_bolt import Ack, App, Respond
 
 from bot import cards
 from bot.lifecycle import Origin
+from bot.lifecycle.refusals import no_such_request
 from bot.slack.listeners.context import ListenerContext
 from commands.model import (
     HelpCommand,
@@ -69,11 +70,9 @@ def _status(command: StatusCommand, ctx: ListenerContext) -> cards.Message:
     s = ctx.service.s
     record = s.store.get(command.request_id)
     if record is None:
-        return cards.refusal_message(f"There is no request {command.request_id}.")
+        return cards.refusal_message(no_such_request(command.request_id))
     events = list(s.store.events(request_id=record.id))
-    return cards.status_message(
-        record, events, approvers_text=s.policy.approvers_text(record.operation)
-    )
+    return cards.status_message(record, events, approvers=s.policy.approvers(record.operation))
 
 
 def _ack_args(message: cards.Message) -> dict[str, Any]:

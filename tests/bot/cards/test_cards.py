@@ -19,11 +19,11 @@ from bot.cards import (
     request_card,
 )
 from bot.console.render import render_message
-from bot.model import RequestRecord, RequestState
+from bot.model import Approvers, Group, RequestRecord, RequestState
 
 NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 HOSTILE = "<!channel> *bold* <https://evil|x> @here"
-APPROVERS = "<!subteam^S0LEADS> (1 more needed)"
+APPROVERS = Approvers(needed=2, named=(Group("S0LEADS"),))
 
 
 def record(**changes: Any) -> RequestRecord:
@@ -49,7 +49,7 @@ def record(**changes: Any) -> RequestRecord:
 
 
 def card(**changes: Any) -> Message:
-    message = request_card(record(**changes), approvers_text=APPROVERS)
+    message = request_card(record(**changes), approvers=APPROVERS)
     assert block_problems(message.blocks) == []
     assert message.text
     return message
@@ -99,7 +99,7 @@ def test_pending_card_shows_everything_an_approver_needs() -> None:
         "• gateway: gw-9",
         "stale devices, INC-42",
         "<@U0REQ>",
-        APPROVERS,  # policy mrkdwn is passed through untouched
+        "<!subteam^S0LEADS>",  # a live group mention
         "1 of 2 needed",
         "Approved by: <@U0APP1>",
         "<!date^1767270600^{date_short_pretty} {time}|2026-01-01 12:30 UTC>",
@@ -147,7 +147,7 @@ def test_sandbox_marker_only_when_sandboxed() -> None:
 def test_executing_shows_progress_and_no_buttons() -> None:
     rec = record(state=RequestState.EXECUTING)
     progress = Progress(done=4000, total=10000, failed=200)
-    message = request_card(rec, approvers_text=APPROVERS, progress=progress)
+    message = request_card(rec, approvers=APPROVERS, progress=progress)
     assert not actions(message)
     assert "*Executing…* 4,000 of 10,000 done (200 failed)" in text_of(message)
 
@@ -221,7 +221,7 @@ def test_bulk_summary_with_a_failed_batch() -> None:
         state=RequestState.SUCCEEDED,
         outcome=bulk_outcome(1),
     )
-    text = text_of(request_card(rec, approvers_text=APPROVERS))
+    text = text_of(request_card(rec, approvers=APPROVERS))
     assert ":warning: *Partly succeeded:* Cancelled OTA tasks" in text
     assert "9,800 of 10,000 cancelled; 1 batch failed" in text
     assert (
@@ -393,16 +393,25 @@ def test_block_problems_catches_what_slack_would_refuse() -> None:
 
 @pytest.mark.parametrize(
     ("minutes_before", "expected"),
-    [(30, "(in 30 min)"), (0.5, "(in 1 min)"), (-1, "(overdue)"), (125, "(in 2 h 5 min)")],
+    [
+        (30, "(in 30 min)"),
+        (1.5, "(in 2 min)"),
+        (1, "(in 1 min)"),
+        (0.5, "(in 30 s)"),
+        (1 / 6, "(in 10 s)"),
+        (0, "(overdue)"),
+        (-1, "(overdue)"),
+        (125, "(in 2 h 5 min)"),
+    ],
 )
 def test_pending_card_counts_down_when_given_the_time(minutes_before: float, expected: str) -> None:
     rec = record(expires_at=NOW + timedelta(minutes=30))
     now = NOW + timedelta(minutes=30 - minutes_before)
-    text = text_of(request_card(rec, approvers_text=APPROVERS, now=now))
+    text = text_of(request_card(rec, approvers=APPROVERS, now=now))
     assert f"|2026-01-01 12:30 UTC> {expected}" in text
 
 
 def test_no_countdown_without_a_clock_or_once_decided() -> None:
     assert "(in " not in text_of(card())
     decided = record(state=RequestState.REJECTED)
-    assert "(in " not in text_of(request_card(decided, approvers_text="x", now=NOW))
+    assert "(in " not in text_of(request_card(decided, approvers=APPROVERS, now=NOW))

@@ -22,7 +22,7 @@ from bot.cards import (
     status_message,
     usage_message,
 )
-from bot.model import AuditEvent, AuditEventName, RequestRecord, RequestState
+from bot.model import Approvers, AuditEvent, AuditEventName, Refusal, RequestRecord, RequestState
 from commands.model import OperationRequest
 
 NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
@@ -129,7 +129,7 @@ def test_dry_run_with_many_calls_and_a_failed_preview_stays_valid() -> None:
 
 def test_refusal_usage_and_notice_escape_their_text() -> None:
     for message in [
-        refusal_message(HOSTILE),
+        refusal_message(Refusal(HOSTILE)),
         usage_message(HOSTILE, "/ops x"),
         notice_message(HOSTILE),
     ]:
@@ -188,7 +188,7 @@ def test_status_has_the_full_timeline_and_no_buttons() -> None:
         event(3, AuditEventName.EXECUTING, "system"),
         event(4, AuditEventName.FAILED, "system", code="E42", message=HOSTILE),
     ]
-    message = status_message(rec, events, approvers_text="anyone")
+    message = status_message(rec, events, approvers=Approvers(needed=1, anyone=True))
     text = valid(message)
     assert not [b for b in message.blocks if b["type"] == "actions"]
     assert "*requested* by <@U0REQ> · reason: stale" in text
@@ -200,12 +200,16 @@ def test_status_has_the_full_timeline_and_no_buttons() -> None:
 
 
 def test_status_of_pending_and_executing_and_a_long_timeline() -> None:
-    assert "waiting for approvals" in valid(status_message(record(), [], approvers_text="x"))
+    assert "waiting for approvals" in valid(
+        status_message(record(), [], approvers=Approvers(needed=1, anyone=True))
+    )
     executing = record(state=RequestState.EXECUTING)
-    assert "Executing…" in valid(status_message(executing, [], approvers_text="x"))
+    assert "Executing…" in valid(
+        status_message(executing, [], approvers=Approvers(needed=1, anyone=True))
+    )
     events = [event(i, AuditEventName.APPROVED, "U0BOB", message="m" * 500) for i in range(500)]
     broken = event(0, AuditEventName.DENIED, "U0REQ").model_copy(update={"at": "yesterday"})
-    valid(status_message(record(), [broken, *events], approvers_text="x"))
+    valid(status_message(record(), [broken, *events], approvers=Approvers(needed=1, anyone=True)))
 
 
 def test_home_view_is_a_valid_home_tab() -> None:

@@ -186,3 +186,17 @@ def test_serve_with_an_invalid_policy_stops_naming_the_key(
     (env / "opsgate.toml").write_text('[policy]\nttl = "soon"\n')
     assert cli.main(["serve", "--http"]) == 2
     assert "ttl" in capsys.readouterr().err
+
+
+def test_check_fails_on_an_operation_nobody_could_ever_approve(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """SPEC §11: its only approver is its only requester, and self-approval is off."""
+    monkeypatch.setenv("OPSGATE_SANDBOX", "1")
+    (env / "opsgate.toml").write_text(
+        '[policy.operations."huawei.device.delete"]\n'
+        'requesters = ["U0ALICE"]\napprovers = ["U0ALICE"]\n'
+    )
+    assert cli.main(["check"]) == 1
+    out = capsys.readouterr().out
+    assert 'policy.operations."huawei.device.delete".approvers: could never be approved' in out

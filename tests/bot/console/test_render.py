@@ -7,7 +7,7 @@ from typing import Any
 
 from bot.cards import notice_message, request_card
 from bot.console.render import mrkdwn_to_text, render_message
-from bot.model import RequestRecord, RequestState
+from bot.model import Approvers, RequestRecord, RequestState, User
 
 NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 
@@ -31,7 +31,7 @@ def pending(**changes: object) -> RequestRecord:
 
 
 def test_card_renders_header_fields_context_and_buttons() -> None:
-    blocks = request_card(pending(), approvers_text="<@U0BOB>").blocks
+    blocks = request_card(pending(), approvers=Approvers(needed=1, named=(User("U0BOB"),))).blocks
     out = render_message(blocks, names={"U0ALICE": "alice", "U0BOB": "bob"})
     lines = out.splitlines()
     assert lines[0] == "● Approval needed: huawei.package.delete"
@@ -46,13 +46,16 @@ def test_card_renders_header_fields_context_and_buttons() -> None:
 
 
 def test_unknown_users_show_their_id() -> None:
-    out = render_message(request_card(pending(), approvers_text="x").blocks)
+    out = render_message(request_card(pending(), approvers=Approvers(needed=1, anyone=True)).blocks)
     assert "Requested by: @U0ALICE" in out
 
 
 def test_lines_wrap_at_width() -> None:
     reason = " ".join(["word"] * 100)
-    out = render_message(request_card(pending(reason=reason), approvers_text="x").blocks, width=40)
+    out = render_message(
+        request_card(pending(reason=reason), approvers=Approvers(needed=1, anyone=True)).blocks,
+        width=40,
+    )
     assert max(len(line) for line in out.splitlines()) <= 40
     assert out.count("word") == 100
 
@@ -90,7 +93,8 @@ def test_mrkdwn_conversions() -> None:
 def test_escaped_user_text_reads_as_typed() -> None:
     hostile = "<!channel> *bold* <https://evil|x> @here"
     out = render_message(
-        request_card(pending(reason=hostile), approvers_text="x").blocks, width=200
+        request_card(pending(reason=hostile), approvers=Approvers(needed=1, anyone=True)).blocks,
+        width=200,
     )
     assert hostile in out.splitlines()
 

@@ -165,3 +165,23 @@ def test_a_call_marked_unknown_by_another_restarting_process_still_records_its_o
         AuditEventName.SUCCEEDED,
     ]
     assert "succeeded" in card_text(world)
+
+
+def test_a_lost_answer_to_a_call_already_marked_unknown_still_records_what_it_saw(
+    world: World,
+) -> None:
+    """Process B marks the call unknown at start-up; A's call then times out: both are logged."""
+    rid = open_request(world)
+    adapter = world.adapters.by_vendor["huawei"]
+
+    def execute_and_lose_the_answer(request, *, progress=None):  # type: ignore[no-untyped-def]
+        assert world.store.recover_executing()  # what a restarting process does at start-up
+        raise OutcomeUnknown("huawei did not answer in 10 s", vendor="huawei")
+
+    adapter.execute = execute_and_lose_the_answer  # type: ignore[method-assign]
+    world.service.approve(rid, world.origin(BOB))
+
+    assert world.store.get(rid).state is RequestState.UNKNOWN  # type: ignore[union-attr]
+    unknown = [e for e in world.store.events(request_id=rid) if e.event is AuditEventName.UNKNOWN]
+    assert len(unknown) == 2
+    assert unknown[-1].detail["message"] == "huawei did not answer in 10 s"

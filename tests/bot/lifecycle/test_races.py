@@ -128,3 +128,24 @@ def test_a_failing_background_job_is_logged_and_does_not_wedge_the_pool(
     runner.shutdown()
     assert ran.is_set()
     assert "background job failed" in caplog.text and "job exploded" in caplog.text
+
+
+def test_the_same_approver_counted_between_the_checks_and_the_store_is_a_duplicate(
+    world_factory,  # type: ignore[no-untyped-def]
+) -> None:
+    """Bob's second click is checked before his first is stored: the store refuses it."""
+    world = world_factory(
+        LEADS_APPROVE + '[policy.operations."huawei.package.delete"]\napprovals = 2\n'
+    )
+    rid = open_request(world)
+    first_click = MidCheck(lambda: world.service.approve(rid, world.origin(BOB)))
+    object.__setattr__(world.service.s, "directory", first_click)
+
+    world.service.approve(rid, world.origin(BOB))
+
+    record = world.store.get(rid)
+    assert record is not None and record.state is RequestState.PENDING
+    assert record.approvers == (BOB,)
+    assert events(world, rid)[-2:] == [(AuditEventName.APPROVED, BOB), (AuditEventName.DENIED, BOB)]
+    assert "You have already approved" in world.slack.last_text_to(BOB)
+    assert deletes(world, PKG) == 0

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from bot.model import RequestRecord, RequestState
+from bot.cards import mrkdwn
+from bot.model import Code, Refusal, RequestRecord, RequestState
 from bot.policy import Decision, OperationPolicy, Policy, PolicyError, load_policy, parse_policy
 from bot.settings import load_settings
 from commands.model import PARAM_KEYS, OperationRequest
@@ -54,8 +55,13 @@ def record(*, approvers: tuple[str, ...] = (), needed: int = 1, op: str = OP) ->
     )
 
 
+def said(decision: Decision) -> str:
+    """The refusal as Slack shows it (mrkdwn), or "" when allowed."""
+    return mrkdwn(decision.refusal) if decision.refusal else ""
+
+
 def refused(decision: Decision, *fragments: str) -> bool:
-    return not decision.allowed and all(f in decision.reason for f in fragments)
+    return not decision.allowed and all(f in said(decision) for f in fragments)
 
 
 # -- defaults -------------------------------------------------------------------------------------
@@ -90,7 +96,7 @@ def test_operation_overrides_apply_to_that_operation_only() -> None:
 def test_anyone_may_request_by_default_with_a_reason() -> None:
     directory = FakeDirectory()
     decision = Policy().check_request(request(), user="UANY", channel="CANY", directory=directory)
-    assert decision == Decision(allowed=True, reason="")
+    assert decision == Decision() and decision.allowed and decision.refusal is None
     assert directory.calls == []
 
 
@@ -169,7 +175,7 @@ def test_a_request_that_could_never_be_approved_is_refused_up_front() -> None:
     policy = parse_policy({"approvers": ["U1", "U2"], "approvals": 2})
     directory = FakeDirectory()
     decision = policy.check_request(request(), user="U1", channel="C", directory=directory)
-    assert refused(decision, "needs 2 approval(s) from <@U1>, <@U2>", "could never be approved")
+    assert refused(decision, "needs 2 approvals from <@U1>, <@U2>", "could never be approved")
     assert policy.check_request(request(), user="U3", channel="C", directory=directory).allowed
     lax = parse_policy({"approvers": ["U1", "U2"], "approvals": 2, "self_approval": True})
     assert lax.check_request(request(), user="U1", channel="C", directory=directory).allowed
@@ -189,8 +195,8 @@ def test_anyone_but_the_requester_approves_by_default() -> None:
     decision = Policy().check_approval(
         record(), user=REQUESTER, channel="COPS", directory=directory
     )
-    assert refused(decision, "You requested R-TEST0001, so you cannot approve it")
-    assert "anyone but the requester" in decision.reason
+    assert refused(decision, "You requested `R-TEST0001`, so you cannot approve it")
+    assert "anyone but the requester" in said(decision)
     assert directory.calls == []
 
 
@@ -231,7 +237,7 @@ def test_a_second_approval_by_the_same_user_is_refused() -> None:
     decision = Policy().check_approval(
         record(approvers=("U1",), needed=2), user="U1", channel="COPS", directory=FakeDirectory()
     )
-    assert decision == Decision(False, "You already approved R-TEST0001.")
+    assert decision == Decision(Refusal("You already approved ", Code("R-TEST0001"), "."))
 
 
 def test_approval_in_a_channel_outside_the_policy_is_refused() -> None:
@@ -251,7 +257,7 @@ def test_approvals_zero_only_the_requester_confirms() -> None:
     assert refused(decision, f"Only the requester, <@{REQUESTER}>, can confirm")
     again = record(needed=0, approvers=(REQUESTER,))
     decision = policy.check_approval(again, user=REQUESTER, channel="C", directory=directory)
-    assert decision == Decision(False, "You already confirmed R-TEST0001.")
+    assert decision == Decision(Refusal("You already confirmed ", Code("R-TEST0001"), "."))
 
 
 def test_a_request_made_under_a_laxer_policy_cannot_be_approved() -> None:
@@ -304,10 +310,10 @@ def test_rejection_in_a_channel_outside_the_policy_is_refused() -> None:
 def test_only_the_requester_may_withdraw() -> None:
     assert Policy().check_withdrawal(record(), user=REQUESTER).allowed
     decision = Policy().check_withdrawal(record(), user="U1")
-    assert refused(decision, f"Only the requester, <@{REQUESTER}>, can withdraw R-TEST0001")
+    assert refused(decision, f"Only the requester, <@{REQUESTER}>, can withdraw `R-TEST0001`")
 
 
-# -- operations_for / approvers_text --------------------------------------------------------------
+# -- operations_for / approvers --------------------------------------------------------------------
 
 
 def test_operations_for_lists_what_the_user_may_request_here() -> None:
@@ -359,8 +365,8 @@ def test_operations_for_everyone_by_default() -> None:
         ),
     ],
 )
-def test_approvers_text(table: dict[str, Any], text: str) -> None:
-    assert parse_policy(table).approvers_text(OP) == text
+def test_who_may_approve_renders_as_the_cards_show_it(table: dict[str, Any], text: str) -> None:
+    assert mrkdwn([parse_policy(table).approvers(OP)]) == text
 
 
 # -- parsing: valid values ------------------------------------------------------------------------
@@ -455,6 +461,53 @@ def test_invalid_policy_names_the_key(table: dict[str, Any], message: str) -> No
     with pytest.raises(PolicyError) as caught:
         parse_policy(table)
     assert caught.value.problems[0].startswith(message), caught.value.problems
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        (
+            {"requesters": ["U1"], "approvers": ["U1"]},
+            "policy.approvers: could never be approved: approvals is 1 and self_approval is "
+            "false, but no requester (U1) has 1 approver(s) other than themselves among U1",
+        ),
+        (
+            {"operations": {OP: {"requesters": ["U1"], "approvers": ["U1"]}}},
+            f"{Q}.approvers: could never be approved",
+        ),
+        (
+            {"requesters": ["U1", "U2"], "approvers": ["U1", "U2"], "approvals": 2},
+            "policy.approvers: could never be approved: approvals is 2",
+        ),
+        (
+            {"requesters": ["U1"], "approvers": ["U1", "U2"], "operations": {OP: {"approvals": 2}}},
+            f"{Q}.approvers: could never be approved",
+        ),
+    ],
+)
+def test_a_policy_nobody_could_ever_approve_stops_start_up(
+    table: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(PolicyError) as caught:
+        parse_policy(table)
+    assert caught.value.problems[0].startswith(message), caught.value.problems
+
+
+@pytest.mark.parametrize(
+    "table",
+    [
+        {"requesters": ["U1", "U2"], "approvers": ["U1", "U2"]},  # each approves the other
+        {"requesters": ["U1"], "approvers": ["U1"], "self_approval": True},
+        {"requesters": ["U1"], "approvers": ["U1"], "approvals": 0},  # confirms alone
+        {"requesters": ["U1"], "approvers": ["SLEADS"]},  # a group may hold someone else
+        {"requesters": ["*"], "approvers": ["U1"]},  # anyone else may request
+        {"requesters": ["SOPS"], "approvers": ["U1"]},
+        {"requesters": [], "approvers": ["U1"]},  # nobody may request: disabled, not broken
+        {"requesters": ["U1", "U2"], "approvers": ["U1"]},  # U2's requests can be approved
+    ],
+)
+def test_a_policy_someone_could_approve_loads(table: dict[str, Any]) -> None:
+    assert parse_policy(table).for_operation(OP).approvers == tuple(table["approvers"])
 
 
 def test_groups_or_anyone_can_meet_any_approval_count() -> None:

@@ -50,7 +50,6 @@ def populate(store: Store) -> None:
         to=RequestState.SUCCEEDED,
         event=AuditEventName.SUCCEEDED,
         actor="system",
-        from_states=frozenset({RequestState.EXECUTING}),
         detail={"vendor_request_id": "abc-1"},
     )
     store.create_request(

@@ -26,7 +26,6 @@ from commands.model import OperationRequest, ParamValue
 TTL = timedelta(minutes=30)
 ID_PATTERN = re.compile(r"R-[0-9A-HJKMNP-TV-Z]{8}")
 AT_PATTERN = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z")
-EXECUTING = frozenset({RequestState.EXECUTING})
 
 
 @pytest.fixture
@@ -298,7 +297,6 @@ def test_executing_requests_finish_with_their_outcome(
         to=to,
         event=event,
         actor=SYSTEM_ACTOR,
-        from_states=EXECUTING,
         outcome=outcome,
         detail=outcome,
     )
@@ -317,7 +315,6 @@ def test_a_failed_compare_and_set_changes_nothing(store: Store) -> None:
         to=RequestState.SUCCEEDED,
         event=AuditEventName.SUCCEEDED,
         actor=SYSTEM_ACTOR,
-        from_states=EXECUTING,
         outcome={"x": 1},
     )
     missing = store.transition(
@@ -373,7 +370,6 @@ def test_non_json_outcome_or_preview_is_refused(store: Store) -> None:
             to=RequestState.SUCCEEDED,
             event=AuditEventName.SUCCEEDED,
             actor=SYSTEM_ACTOR,
-            from_states=EXECUTING,
             outcome={"b": b"x"},
         )
     with pytest.raises(AuditDetailError, match="preview"):

@@ -3,46 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bot.model.states import AuditEventName, RequestState
 from commands.model import OperationRequest, ParamValue
-
-
-class RequestState(StrEnum):
-    """Where a request is in its lifecycle (SPEC §2)."""
-
-    PENDING = "pending"
-    EXECUTING = "executing"
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
-    UNKNOWN = "unknown"
-    REJECTED = "rejected"
-    WITHDRAWN = "withdrawn"
-    EXPIRED = "expired"
-    DENIED = "denied"
-
-    @property
-    def terminal(self) -> bool:
-        """True once nothing more can happen to the request."""
-        return self not in {RequestState.PENDING, RequestState.EXECUTING}
-
-
-class AuditEventName(StrEnum):
-    """The audit events of SPEC §4; appended, never updated."""
-
-    REQUESTED = "requested"
-    DENIED = "denied"
-    APPROVED = "approved"
-    REJECTED = "rejected"
-    WITHDRAWN = "withdrawn"
-    EXPIRED = "expired"
-    EXECUTING = "executing"
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
-    UNKNOWN = "unknown"
 
 
 class RequestRecord(BaseModel):

@@ -1,0 +1,81 @@
+"""The rules about one request, each with one home. Pure functions, no I/O.
+
+Whoever applies a rule (the policy at a click, the store inside its write transaction, the
+lifecycle, the cards) calls the function here, so they cannot drift apart:
+
+- the threshold: `requester_confirms_alone`, `approvals_to_complete`, `is_complete`,
+  `approvals_left`;
+- the duplicate approver: `already_approved`;
+- self-approval: `requester_excluded`, `approvers_available`;
+- staleness (a request made under a laxer policy): `is_stale`;
+- expiry: `past_deadline`, `due_to_expire`. The store finds due requests in SQL with
+  ``state = 'pending' AND expires_at <= :now`` (`bot.store.Store.expire_due`), which is
+  `due_to_expire` written for SQLite: the deadline itself is already too late.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+
+from bot.model.records import RequestRecord
+from bot.model.states import RequestState
+
+
+def requester_confirms_alone(approvals_needed: int) -> bool:
+    """True when nobody but the requester decides: ``approvals = 0``."""
+    return approvals_needed == 0
+
+
+def approvals_to_complete(approvals_needed: int) -> int:
+    """How many approvals complete a request that needs `approvals_needed`.
+
+    ``0`` means the requester confirms alone: their one confirmation completes it.
+    """
+    return 1 if requester_confirms_alone(approvals_needed) else approvals_needed
+
+
+def is_complete(approvals: int, approvals_needed: int) -> bool:
+    """True when `approvals` distinct approvals complete a request needing `approvals_needed`."""
+    return approvals >= approvals_to_complete(approvals_needed)
+
+
+def approvals_left(record: RequestRecord) -> int:
+    """How many more approvals (or confirmations) `record` needs before it executes."""
+    return max(approvals_to_complete(record.approvals_needed) - len(record.approvers), 0)
+
+
+def already_approved(record: RequestRecord, user: str) -> bool:
+    """True when `user` has approved (or confirmed) `record` already: nobody counts twice."""
+    return user in record.approvers
+
+
+def requester_excluded(record: RequestRecord, user: str, *, self_approval: bool) -> bool:
+    """True when `user` is the requester and may not count as an approver of their own request."""
+    return user == record.requester and not self_approval
+
+
+def approvers_available(users: Collection[str], *, requester: str, self_approval: bool) -> int:
+    """How many of the distinct `users` may count towards a request by `requester`."""
+    distinct = set(users)
+    if not self_approval:
+        distinct.discard(requester)
+    return len(distinct)
+
+
+def is_stale(record: RequestRecord, approvals_now: int) -> bool:
+    """True when `record` was made needing fewer approvals than the policy asks for now.
+
+    Approvals never count towards such a request: the requester withdraws it and asks again.
+    """
+    return record.approvals_needed < approvals_now
+
+
+def past_deadline(record: RequestRecord, now: datetime) -> bool:
+    """True once `now` has reached the request's deadline (``expires_at <= now``)."""
+    return record.expires_at <= now
+
+
+def due_to_expire(record: RequestRecord, now: datetime) -> bool:
+    """True when `record` is still pending but past its deadline, so it must become expired."""
+    return record.state is RequestState.PENDING and past_deadline(record, now)

@@ -1,0 +1,53 @@
+"""Who is in a principal list: user ids, user group ids (asked of a `Directory`), or ``"*"``.
+
+Group membership is asked of the `Directory` only when a group id is actually in the list being
+checked, so a policy of plain user ids (or ``"*"``) never costs a Slack call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Protocol
+
+from bot.model import Channel, Part, listing, principal
+
+
+class Directory(Protocol):
+    """Slack user-group membership, as the policy needs it."""
+
+    def members(self, group_id: str) -> frozenset[str]:
+        """The user ids in the Slack user group `group_id` (``S…``)."""
+        ...
+
+
+class CachedDirectory:
+    """Asks the real directory at most once per group during one policy call."""
+
+    def __init__(self, directory: Directory) -> None:
+        self._directory = directory
+        self._seen: dict[str, frozenset[str]] = {}
+
+    def members(self, group_id: str) -> frozenset[str]:
+        """The group's members, from the real directory the first time only."""
+        if group_id not in self._seen:
+            self._seen[group_id] = self._directory.members(group_id)
+        return self._seen[group_id]
+
+
+def listed(user: str, principals: Iterable[str], directory: Directory) -> bool:
+    """True when `user` is ``"*"``-covered, named, or in one of the named groups."""
+    principals = tuple(principals)
+    if "*" in principals or user in principals:
+        return True
+    groups = (p for p in principals if p.startswith("S"))
+    return any(user in directory.members(group) for group in groups)
+
+
+def principal_parts(principals: tuple[str, ...]) -> tuple[Part, ...]:
+    """The users and groups in a list, as parts ("nobody" when empty)."""
+    return listing(principal(p) for p in principals)
+
+
+def channel_parts(channels: tuple[str, ...]) -> tuple[Part, ...]:
+    """The channels in a list, as parts ("no channel" when empty; "*" needs no naming)."""
+    return listing((Channel(c) for c in channels if c != "*"), empty="no channel")

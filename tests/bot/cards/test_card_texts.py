@@ -1,0 +1,105 @@
+"""The card says exactly what a click will do and what happened (issue 7 items 5 and 8)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from block_kit import block_problems
+
+from bot.cards import Message, request_card
+from bot.model import Approvers, RequestRecord, RequestState, User
+
+NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+INVISIBLE = ("\u200b", "\u200c", "\u200d", "\u2060")
+
+
+def record(**changes: Any) -> RequestRecord:
+    base: dict[str, Any] = {
+        "id": "R-7K3F9QW2",
+        "operation": "huawei.device.delete",
+        "vendor": "huawei",
+        "targets": ("dev-1", "dev-2"),
+        "reason": "stale",
+        "requester": "U0REQ",
+        "channel": "C0OPS",
+        "state": RequestState.PENDING,
+        "approvals_needed": 2,
+        "created_at": NOW,
+        "expires_at": NOW + timedelta(minutes=30),
+    }
+    return RequestRecord(**(base | changes))
+
+
+def card(rec: RequestRecord, approvers: Approvers | None = None) -> Message:
+    who = approvers or Approvers(needed=rec.approvals_needed, anyone=True)
+    message = request_card(rec, approvers=who, now=NOW)
+    assert block_problems(message.blocks) == []
+    return message
+
+
+def text_of(message: Message) -> str:
+    return message.text + json.dumps(message.blocks, ensure_ascii=False)
+
+
+def confirm_text(message: Message) -> str:
+    [actions] = [b for b in message.blocks if b["type"] == "actions"]
+    return str(actions["elements"][0]["confirm"]["text"]["text"])
+
+
+@pytest.mark.parametrize(
+    ("needed", "approvers", "executes"),
+    [
+        (2, (), False),  # the first of two only records an approval
+        (2, ("U0A",), True),  # the second completes it
+        (3, ("U0A",), False),
+        (1, (), True),
+        (0, (), True),  # the requester's confirmation runs it
+    ],
+)
+def test_the_approve_dialog_says_what_this_click_will_do(
+    needed: int, approvers: tuple[str, ...], executes: bool
+) -> None:
+    text = confirm_text(card(record(approvals_needed=needed, approvers=approvers)))
+    assert ("It cannot be undone" in text) is executes
+    assert ("records your approval" in text) is not executes
+
+
+def test_a_dialog_that_only_records_says_how_many_more_are_needed() -> None:
+    text = confirm_text(card(record(approvals_needed=3, approvers=("U0A",))))
+    assert text == (
+        "This records your approval of huawei.device.delete on 2 targets (2 of 3). "
+        "It runs at the vendor only after 1 more approval."
+    )
+
+
+def test_zero_approvals_reads_as_the_requester_confirming_alone() -> None:
+    alone = Approvers(needed=0)
+    pending = text_of(card(record(approvals_needed=0), alone))
+    assert "0 of 0" not in pending and "needed\\nApproved" not in pending
+    assert "the requester confirms alone" in pending
+    confirmed = record(approvals_needed=0, approvers=("U0REQ",), state=RequestState.EXECUTING)
+    after = text_of(card(confirmed, alone))
+    assert "1 of 0" not in after and "0 of 0" not in after
+    assert "Confirmed by: <@U0REQ>" in after
+
+
+def test_approvals_show_how_many_of_how_many() -> None:
+    text = text_of(card(record(approvers=("U0A",)), Approvers(needed=2, named=(User("U0A"),))))
+    assert "1 of 2 needed" in text and "Approved by: <@U0A>" in text
+    assert "*Who may approve*\\n<@U0A>" in text
+
+
+@pytest.mark.parametrize("field", ["message", "next_step"])
+def test_backticked_text_in_a_vendor_message_is_copyable_code(field: str) -> None:
+    outcome = {
+        "error": "NotConfigured",
+        "message": "huawei is not configured",
+        "next_step": "set it up",
+        field: "Set `OPSGATE_HUAWEI__APP_ID` and `OPSGATE_HUAWEI__SECRET` first",
+    }
+    text = text_of(card(record(state=RequestState.FAILED, outcome=outcome)))
+    assert "`OPSGATE_HUAWEI__APP_ID`" in text and "`OPSGATE_HUAWEI__SECRET`" in text
+    assert not any(ch in text for ch in INVISIBLE)

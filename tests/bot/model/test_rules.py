@@ -1,0 +1,76 @@
+"""Each rule about a request, in its one home."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from bot.model import RequestRecord, RequestState, rules
+
+NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+
+
+def record(**changes: Any) -> RequestRecord:
+    base: dict[str, Any] = {
+        "id": "R-TEST0001",
+        "operation": "huawei.package.delete",
+        "vendor": "huawei",
+        "targets": ("pkg-1",),
+        "requester": "U1",
+        "channel": "C1",
+        "state": RequestState.PENDING,
+        "approvals_needed": 2,
+        "created_at": NOW,
+        "expires_at": NOW + timedelta(minutes=30),
+    }
+    return RequestRecord(**{**base, **changes})
+
+
+@pytest.mark.parametrize(("needed", "complete_at"), [(0, 1), (1, 1), (2, 2), (5, 5)])
+def test_the_threshold(needed: int, complete_at: int) -> None:
+    assert rules.approvals_to_complete(needed) == complete_at
+    assert rules.is_complete(complete_at, needed)
+    assert not rules.is_complete(complete_at - 1, needed)
+
+
+def test_approvals_left_counts_down_to_zero() -> None:
+    assert rules.approvals_left(record()) == 2
+    assert rules.approvals_left(record(approvers=("U2",))) == 1
+    assert rules.approvals_left(record(approvers=("U2", "U3"))) == 0
+    assert rules.approvals_left(record(approvals_needed=0)) == 1  # the requester's confirmation
+
+
+def test_nobody_counts_twice() -> None:
+    assert rules.already_approved(record(approvers=("U2",)), "U2")
+    assert not rules.already_approved(record(approvers=("U2",)), "U3")
+
+
+def test_the_requester_counts_only_with_self_approval() -> None:
+    assert rules.requester_excluded(record(), "U1", self_approval=False)
+    assert not rules.requester_excluded(record(), "U1", self_approval=True)
+    assert not rules.requester_excluded(record(), "U2", self_approval=False)
+    users = ["U1", "U2", "U2"]
+    assert rules.approvers_available(users, requester="U1", self_approval=False) == 1
+    assert rules.approvers_available(users, requester="U1", self_approval=True) == 2
+    assert rules.approvers_available(users, requester="U9", self_approval=False) == 2
+
+
+def test_a_request_made_under_a_laxer_policy_is_stale() -> None:
+    assert rules.is_stale(record(approvals_needed=1), 2)
+    assert not rules.is_stale(record(approvals_needed=2), 2)
+    assert not rules.is_stale(record(approvals_needed=3), 2)
+
+
+def test_the_deadline_itself_is_too_late() -> None:
+    deadline = NOW + timedelta(minutes=30)
+    assert not rules.past_deadline(record(), deadline - timedelta(microseconds=1))
+    assert rules.past_deadline(record(), deadline)
+    assert rules.due_to_expire(record(), deadline)
+    assert not rules.due_to_expire(record(state=RequestState.EXECUTING), deadline)
+
+
+def test_zero_approvals_means_the_requester_confirms_alone() -> None:
+    assert rules.requester_confirms_alone(0)
+    assert not rules.requester_confirms_alone(1)

@@ -1,0 +1,42 @@
+"""The one table of allowed state changes."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.model import INITIAL_STATES, TRANSITIONS, RequestState, can_move
+
+S = RequestState
+
+
+def test_the_table_names_every_state() -> None:
+    assert set(TRANSITIONS) == set(RequestState)
+
+
+def test_the_lifecycle_of_spec_section_2() -> None:
+    assert TRANSITIONS[S.PENDING] == {S.EXECUTING, S.REJECTED, S.WITHDRAWN, S.EXPIRED}
+    assert TRANSITIONS[S.EXECUTING] == {S.SUCCEEDED, S.FAILED, S.UNKNOWN}
+    assert {S.PENDING, S.DENIED} == INITIAL_STATES
+
+
+def test_an_unknown_call_may_still_record_its_real_outcome() -> None:
+    assert can_move(S.UNKNOWN, S.SUCCEEDED) and can_move(S.UNKNOWN, S.FAILED)
+    assert not can_move(S.UNKNOWN, S.EXECUTING)  # never retried
+
+
+@pytest.mark.parametrize(
+    "state", [S.SUCCEEDED, S.FAILED, S.REJECTED, S.WITHDRAWN, S.EXPIRED, S.DENIED]
+)
+def test_ended_requests_go_nowhere(state: RequestState) -> None:
+    assert TRANSITIONS[state] == frozenset()
+    assert state.terminal
+
+
+def test_nothing_goes_back_to_pending_or_executing_twice() -> None:
+    assert not any(S.PENDING in targets for targets in TRANSITIONS.values())
+    assert [s for s, targets in TRANSITIONS.items() if S.EXECUTING in targets] == [S.PENDING]
+
+
+def test_the_table_cannot_be_changed_at_run_time() -> None:
+    with pytest.raises(TypeError):
+        TRANSITIONS[S.EXPIRED] = frozenset({S.EXECUTING})  # type: ignore[index]
