@@ -16,7 +16,7 @@ reads), `rows` (row layout, errors and ids; no SQLite).
 
 from bot.store.chain import VerifyResult
 from bot.store.core import UNKNOWN_REASON, ApprovalResult, ApprovalStatus, Store
-from bot.store.database import BUSY_TIMEOUT_S
+from bot.store.database import BUSY_TIMEOUT_S, DatabaseUnavailable
 from bot.store.rows import (
     SYSTEM_ACTOR,
     AuditDetailError,
@@ -33,6 +33,7 @@ __all__ = [
     "ApprovalResult",
     "ApprovalStatus",
     "AuditDetailError",
+    "DatabaseUnavailable",
     "Store",
     "StoreError",
     "UnknownRequestError",

@@ -19,6 +19,7 @@ from bot.model import AuditEvent, AuditEventName, RequestRecord, RequestState
 from bot.store import queries
 from bot.store.chain import VerifyResult, verify_chain
 from bot.store.database import Transactions
+from bot.store.observers import EventObserver, EventObservers
 from bot.store.rows import (
     SYSTEM_ACTOR,
     UnknownRequestError,
@@ -78,6 +79,8 @@ class Store:
         """Wrap an open, migrated database; prefer `open` or `memory`."""
         self._tx = tx
         self._writer = Writer(clock=clock, new_id=new_id)
+        self._observers = EventObservers()
+        tx.after_write = self._write_ended
 
     @classmethod
     def open(
@@ -89,6 +92,15 @@ class Store:
     ) -> Store:
         """Open (creating it if needed) a database file in WAL mode and migrate it."""
         return cls(Transactions.open_file(path), clock=clock, new_id=new_id)
+
+    @classmethod
+    def open_existing(cls, path: str | Path, *, clock: Clock = SYSTEM_CLOCK) -> Store:
+        """Open an existing database read-only (``opsgate audit``): never creates a file.
+
+        Raises:
+            DatabaseUnavailable: No such file, or it is not an opsgate database.
+        """
+        return cls(Transactions.open_existing(path), clock=clock)
 
     @classmethod
     def memory(
@@ -111,6 +123,25 @@ class Store:
                 return bool(list(db.query("SELECT seq FROM chain_head WHERE id = 1")))
         except sqlite3.Error:
             return False
+
+    def observe(self, observer: EventObserver) -> None:
+        """Call `observer` with every audit event this store appends, after it is committed
+        (in order, on the writing thread). Metrics are fed this way. An observer that raises
+        is logged; the committed write stands."""
+        self._observers.add(observer)
+
+    def _write_ended(self, committed: bool) -> None:
+        events = self._writer.take_appended()
+        if committed:
+            self._observers.publish(events)
+
+    def count_pending(self) -> int:
+        """How many requests are pending right now. This is a read-only operation."""
+        with self._tx.read() as db:
+            rows = db.query(
+                "SELECT count(*) AS n FROM requests WHERE state = ?", [RequestState.PENDING.value]
+            )
+            return int(next(iter(rows))["n"])
 
     # -- requests ---------------------------------------------------------------------------
 
