@@ -21,12 +21,14 @@ from adapters.clock import SYSTEM_CLOCK, Clock
 from adapters.registry import Adapters, VendorConfig, build_adapters
 from bot.lifecycle import RequestService, Services
 from bot.lifecycle.workers import Runner
+from bot.observability import Metrics, instrument, metered
 from bot.policy import Policy, load_policy
 from bot.settings import Settings
 from bot.slack.directory import SlackDirectory
 from bot.slack.listeners import register_listeners
 from bot.slack.listeners.context import ListenerContext
 from bot.slack.port import SlackOut
+from bot.slack.verification import SignedRequests
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -45,6 +47,7 @@ class OpsgateApp:
     store: Store
     adapters: Adapters
     settings: Settings
+    metrics: Metrics = field(default_factory=Metrics)
     _stop: threading.Event = field(default_factory=threading.Event)
 
     def start_background(self, *, sweep_every: float = 15.0) -> None:
@@ -65,6 +68,12 @@ class OpsgateApp:
 
     def _expire(self) -> None:
         self.service.expire_due()
+
+    def drain(self, *, timeout: float) -> bool:
+        """Start no more sweeps and wait up to `timeout` seconds for the work in flight (vendor
+        calls and card updates) to finish. True when it did; `close` may then follow."""
+        self._stop.set()
+        return self.runner.wait_idle(timeout)
 
     def close(self) -> None:
         """Stop the sweeper, finish running work, close the store."""
@@ -91,11 +100,13 @@ def build_app(
     )
     client = client or slack_client(token, base_url=settings.slack_api_url)
     runner = Runner(workers=settings.workers)
+    metrics = Metrics()
     adapters = adapters or build_adapters(
         vendor_configs(settings),
         sandbox=settings.sandbox if sandbox is None else sandbox,
         clock=clock,
     )
+    adapters = metered(adapters, metrics)
     services = Services(
         store=store or Store.open(settings.db, clock=clock),
         policy=policy or load_policy(settings),
@@ -107,7 +118,10 @@ def build_app(
     bolt = App(
         client=client,
         signing_secret=secret,
-        request_verification_enabled=bool(secret),
+        # Our own check takes the built-in one's place: a 401 for an unreadable timestamp, and a
+        # bounded, escaped log line per refusal (`bot.slack.verification`).
+        request_verification_enabled=False,
+        before_authorize=SignedRequests(secret) if secret else None,
         token_verification_enabled=False,  # `opsgate check` and `serve` call auth.test themselves
         listener_executor=ThreadPoolExecutor(
             max_workers=ACK_THREADS, thread_name_prefix="opsgate-ack"
@@ -115,6 +129,7 @@ def build_app(
     )
     service = RequestService(services)
     bolt.use(_ignore_slack_retries)
+    instrument(bolt, store=services.store, metrics=metrics)
     register_listeners(bolt, ListenerContext(service=service, runner=runner))
     bolt.error(_log_unexpected)
     return OpsgateApp(
@@ -124,6 +139,7 @@ def build_app(
         store=services.store,
         adapters=adapters,
         settings=settings,
+        metrics=metrics,
     )
 
 

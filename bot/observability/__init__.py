@@ -1,0 +1,18 @@
+"""What opsgate tells its operators: Prometheus metrics (`metrics`, fed through
+`instrument` and `vendor_calls`) and log lines in text or JSON with the request they concern
+(`logs`)."""
+
+from bot.observability.instrument import instrument
+from bot.observability.logs import bind, configure_logging, log_context
+from bot.observability.metrics import Metrics
+from bot.observability.vendor_calls import MeteredAdapter, metered
+
+__all__ = [
+    "MeteredAdapter",
+    "Metrics",
+    "bind",
+    "configure_logging",
+    "instrument",
+    "log_context",
+    "metered",
+]
