@@ -18,6 +18,7 @@ from adapters.clock import Clock
 from adapters.errors import AdapterError, OutcomeUnknown
 from adapters.registry import Adapters
 from bot.model import AuditEventName, RequestRecord, RequestState
+from bot.observability.logs import bind
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,7 @@ def run_vendor_call(
     Returns:
         The final record (or the record as it stands, if something else finished it first).
     """
+    bind(request_id=record.id, operation=record.operation)  # for every log line of the call
     throttle = ProgressThrottle(lambda p: show_progress(record, p), clock=clock)
     state, outcome = _call(record, adapters, throttle)
     final = store.transition(
