@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import resource
+import socket
 from typing import TYPE_CHECKING, Any, Final
 
 from waitress import wasyncore
@@ -54,9 +55,16 @@ class HttpServer:
     def __init__(self, app: WSGIApplication, *, host: str, port: int, settings: Settings) -> None:
         _allow_open_files(settings.http_connection_limit + _SPARE_FILES)
         self._map: dict[int, Any] = {}  # waitress's socket map, ours so we can close it all
-        self._server = create_server(
-            app, map=self._map, host=host, port=port, **adjustments(settings)
-        )
+        # Bound here, so an address in use fails before waitress starts threads it would leak.
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        listener = socket.create_server((host, port), family=family, backlog=1024)
+        try:
+            self._server = create_server(
+                app, map=self._map, sockets=[listener], **adjustments(settings)
+            )
+        except BaseException:
+            listener.close()
+            raise
 
     @property
     def port(self) -> int:

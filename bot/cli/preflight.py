@@ -60,8 +60,9 @@ def missing_slack_settings(settings: Settings, *, socket_mode: bool) -> str | No
     return None
 
 
-def slack_identity(settings: Settings, *, timeout: int = SLACK_TIMEOUT_S) -> SlackIdentity:
-    """Ask Slack (``auth.test``, at most `timeout` seconds) whether the bot token works.
+def slack_identity(settings: Settings, *, timeout: int | None = None) -> SlackIdentity:
+    """Ask Slack (``auth.test``, at most `timeout` seconds, default `SLACK_TIMEOUT_S`) whether
+    the bot token works.
 
     Never raises for an expected failure: an unreachable or silent Slack, a URL that is not
     Slack's API, or a refused token each come back as one line naming what to check.
@@ -69,6 +70,7 @@ def slack_identity(settings: Settings, *, timeout: int = SLACK_TIMEOUT_S) -> Sla
     if settings.slack_bot_token is None:
         return SlackIdentity(False, _MISSING_BOT)
     url = settings.slack_api_url
+    timeout = timeout or SLACK_TIMEOUT_S
     client = WebClient(
         token=settings.slack_bot_token.get_secret_value(), base_url=url, timeout=timeout
     )

@@ -3,6 +3,7 @@ to know about metrics."""
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -14,6 +15,8 @@ from bot.observability.metrics import Metrics
 from commands.model import OperationRequest
 
 _T = TypeVar("_T")
+
+log = logging.getLogger(__name__)
 
 
 def metered(adapters: Adapters, metrics: Metrics) -> Adapters:
@@ -84,3 +87,4 @@ class MeteredAdapter:
         finally:
             seconds = time.monotonic() - started
             self._metrics.vendor_call(self.vendor, call=call, outcome=outcome, seconds=seconds)
+            log.info("%s %s: %s in %.3f s", self.vendor, call, outcome, seconds)
