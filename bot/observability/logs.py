@@ -28,6 +28,7 @@ from typing import Final, TextIO
 CONTEXT_FIELDS: Final = ("request_id", "operation", "actor")
 TEXT_FORMAT: Final = "%(asctime)s %(levelname)s %(name)s: %(message)s%(context)s"
 
+_HANDLER_NAME: Final = "opsgate"
 _EMPTY: Final[Mapping[str, str]] = MappingProxyType({})
 _CONTEXT: ContextVar[Mapping[str, str]] = ContextVar("opsgate_log_context", default=_EMPTY)
 
@@ -99,11 +100,19 @@ class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
 
 
 def configure_logging(*, level: str, fmt: str = "text", stream: TextIO | None = None) -> None:
-    """Send every log record to `stream` (default: stderr) at `level`, as text or JSON lines."""
+    """Send every log record to `stream` (default: stderr) at `level`, as text or JSON lines.
+
+    Calling it again replaces the handler it installed before; other handlers are left alone.
+    """
     handler: logging.Handler = logging.StreamHandler(stream) if stream else _Stderr()
+    handler.set_name(_HANDLER_NAME)
     handler.addFilter(ContextFilter())
     handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(TEXT_FORMAT))
-    logging.basicConfig(level=level, handlers=[handler], force=True)
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if h.get_name() == _HANDLER_NAME]:
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(level)
     # httpx logs every request at INFO; vendor calls are in the audit log already.
     quieter = max(logging.WARNING, logging.getLevelNamesMapping()[level.upper()])
     logging.getLogger("httpx").setLevel(quieter)
