@@ -164,8 +164,12 @@ def _ignore_slack_retries(
     request: BoltRequest, response: BoltResponse, next: object
 ) -> BoltResponse:
     """Slack re-sends a request it thinks went unanswered. We always ack in time, so a retry
-    is a duplicate: answer it and do nothing (a second request card would be a second request)."""
-    if request.headers.get("x-slack-retry-num"):
+    is a duplicate: answer it and do nothing (a second request card would be a second request).
+
+    Socket Mode marks every first delivery ``retry_attempt: 0``, which Bolt passes on as the
+    header ``x-slack-retry-num: 0``: only a positive number is a retry."""
+    retry = (request.headers.get("x-slack-retry-num") or ["0"])[0].strip()
+    if retry not in ("", "0"):
         return BoltResponse(status=200, body="")
     return next()  # type: ignore[operator,no-any-return]
 

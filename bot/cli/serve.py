@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Final
 from urllib.parse import parse_qs
 
-from slack_bolt.adapter.socket_mode import SocketModeHandler
+from slack_bolt.adapter.socket_mode.websocket_client import SocketModeHandler
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from bot.app import OpsgateApp
@@ -108,7 +108,9 @@ def serve_http(opsgate: OpsgateApp, *, host: str, port: int) -> None:
 def serve_socket_mode(opsgate: OpsgateApp, *, app_token: str) -> None:
     """Hold a Socket Mode connection to Slack until Ctrl-C or SIGTERM, then disconnect.
 
-    Slack's ``disconnect`` messages and dropped sockets are answered by reconnecting.
+    Slack's ``disconnect`` messages and dropped sockets are answered by reconnecting at once
+    (slack_sdk's client on websocket-client; its built-in client ignores a socket's end and
+    notices a dropped one only after several failed pings).
 
     Raises:
         SlackApiError: Slack refused the app token (``apps.connections.open``).
