@@ -43,6 +43,16 @@ def log_context(**fields: str | None) -> Iterator[None]:
         _CONTEXT.reset(token)
 
 
+@contextmanager
+def fresh_log_context() -> Iterator[None]:
+    """Inside the block nothing is bound, whatever the surrounding code bound before."""
+    token = _CONTEXT.set(_EMPTY)
+    try:
+        yield
+    finally:
+        _CONTEXT.reset(token)
+
+
 def bind(**fields: str | None) -> None:
     """Add `fields` to the current context until it ends (a worker job, a `log_context`)."""
     _CONTEXT.set(_merged(fields))

@@ -18,6 +18,7 @@ from bot.observability.logs import (
     bind,
     configure_logging,
     current_context,
+    fresh_log_context,
     log_context,
 )
 
@@ -40,6 +41,13 @@ def captured() -> Iterator[io.StringIO]:
 
 def lines(stream: io.StringIO) -> list[dict[str, str]]:
     return [json.loads(line) for line in stream.getvalue().splitlines()]
+
+
+@pytest.fixture(autouse=True)
+def fresh_context() -> Iterator[None]:
+    """Start from an empty log context: lifecycle tests that run on this thread bind theirs."""
+    with fresh_log_context():
+        yield
 
 
 def test_json_lines_carry_the_context(captured: io.StringIO) -> None:
