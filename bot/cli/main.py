@@ -16,6 +16,7 @@ from bot.cli.options import database_options
 from bot.observability import configure_logging
 from bot.policy import PolicyError
 from bot.settings import Settings, SettingsError, load_settings
+from bot.store import DatabaseUnavailable
 
 #: The exit status after Ctrl-C (128 + SIGINT), as shells report it.
 INTERRUPTED_STATUS = 130
@@ -91,6 +92,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _COMMANDS[command](args, settings)
     except PolicyError as exc:
         print(f"opsgate: invalid policy: {exc}", file=sys.stderr)
+        return 2
+    except DatabaseUnavailable as exc:  # e.g. the console's database in a missing folder
+        print(f"opsgate: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:  # Ctrl-C outside serve (which stops gracefully by itself)
         print(file=sys.stderr)

@@ -3,6 +3,7 @@ traceback (SPEC §13): bad paths, foreign files, unreachable Slack, closed pipes
 
 from __future__ import annotations
 
+import io
 import os
 import signal
 import socket
@@ -209,6 +210,15 @@ def test_ctrl_c_in_the_console_exits_quietly(env: Path) -> None:
         _, errors = process.communicate(timeout=30)
     assert process.returncode == 130
     assert b"Traceback" not in errors and b"KeyboardInterrupt" not in errors
+
+
+def test_console_with_a_database_in_a_missing_folder_is_one_line(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("OPSGATE_CONSOLE_DB", "/nonexistent/dir/console.db")
+    monkeypatch.setattr(sys, "stdin", io.StringIO("help\n"))
+    assert cli.main(["console"]) == 2
+    assert "/nonexistent/dir/console.db" in one_line(capsys.readouterr().err)
 
 
 # -- serve and check agree on Slack -------------------------------------------------------------
