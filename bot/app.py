@@ -21,7 +21,7 @@ from adapters.clock import SYSTEM_CLOCK, Clock
 from adapters.registry import Adapters, VendorConfig, build_adapters
 from bot.lifecycle import RequestService, Services
 from bot.lifecycle.workers import Runner
-from bot.observability import Metrics, instrument, metered
+from bot.observability import MeteredApp, Metrics, instrument, metered
 from bot.policy import Policy, load_policy
 from bot.settings import Settings
 from bot.slack.directory import SlackDirectory
@@ -115,7 +115,8 @@ def build_app(
         directory=SlackDirectory(client, clock=clock),
         clock=clock,
     )
-    bolt = App(
+    bolt = MeteredApp(
+        metrics=metrics,
         client=client,
         signing_secret=secret,
         # Our own check takes the built-in one's place: a 401 for an unreadable timestamp, and a
@@ -129,7 +130,7 @@ def build_app(
     )
     service = RequestService(services)
     bolt.use(_ignore_slack_retries)
-    instrument(bolt, store=services.store, metrics=metrics)
+    instrument(services.store, metrics=metrics)
     register_listeners(bolt, ListenerContext(service=service, runner=runner))
     bolt.error(_log_unexpected)
     return OpsgateApp(

@@ -13,7 +13,8 @@ How each is fed (`bot.observability.instrument` wires them):
   from the same events (``approved``/``rejected``/``withdrawn``, or ``denied``).
 - ``opsgate_vendor_calls_total{vendor,call,outcome}`` and ``opsgate_vendor_call_seconds{vendor}``:
   every preview and execute, timed around the adapter.
-- ``opsgate_ack_seconds``: from Bolt's dispatch of a Slack request to its acknowledgement.
+- ``opsgate_ack_seconds``: from Bolt's dispatch of a Slack request to its acknowledgement
+  (`bot.observability.instrument.MeteredApp`).
 - ``opsgate_pending_requests``: asked of the store at each scrape.
 """
 

@@ -71,6 +71,9 @@ def test_a_request_and_its_approval_are_counted(tmp_path: Path) -> None:
         assert value(samples, "opsgate_vendor_calls_total", **labels) == 1
     assert value(samples, "opsgate_vendor_call_seconds_count", vendor="huawei") == 2
     assert value(samples, "opsgate_ack_seconds_count") == 3  # one slash command, two clicks
+    # Timed up to the ack itself: handing the request to a listener and waiting for its ack take
+    # a millisecond at least (a timer that returned before the ack would read microseconds).
+    assert value(samples, "opsgate_ack_seconds_sum") / 3 > 0.001
     assert value(samples, "opsgate_pending_requests") == 0
 
 
