@@ -20,6 +20,7 @@ from adapters.registry import Adapters
 from bot.lifecycle.replies import Replies
 from bot.lifecycle.services import Services
 from bot.model import AuditEventName, RequestRecord, RequestState
+from bot.observability.logs import bind
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -98,6 +99,7 @@ def run_vendor_call(
     Returns:
         The final record (or the record as it stands, if something else finished it first).
     """
+    bind(request_id=record.id, operation=record.operation)  # for every log line of the call
     throttle = ProgressThrottle(lambda p: show_progress(record, p), clock=clock)
     state, outcome = _call(record, adapters, throttle)
     detail = _audit_detail(outcome)

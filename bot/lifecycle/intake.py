@@ -11,6 +11,7 @@ from bot import cards
 from bot.lifecycle import refusals
 from bot.lifecycle.replies import Replies
 from bot.lifecycle.services import Origin, Services
+from bot.observability.logs import bind
 from bot.slack.port import SlackPostError
 from commands.model import OperationRequest
 
@@ -75,6 +76,7 @@ class Intake:
             sandbox=self.s.adapters.is_sandboxed(request.vendor),
             preview=preview,
         )
+        bind(request_id=record.id)  # log lines from here on name the request
         try:
             ts = self.s.slack.post(origin.channel, self.replies.card(record))
         except SlackPostError as exc:

@@ -19,8 +19,9 @@ come from `bot.model.rules`.
 """
 
 from bot.store.chain import VerifyResult
-from bot.store.core import UNKNOWN_REASON, ApprovalResult, ApprovalStatus, Store
-from bot.store.database import BUSY_TIMEOUT_S
+from bot.store.core import Store
+from bot.store.database import BUSY_TIMEOUT_S, DatabaseUnavailable
+from bot.store.results import UNKNOWN_REASON, ApprovalResult, ApprovalStatus
 from bot.store.rows import (
     SYSTEM_ACTOR,
     AuditDetailError,
@@ -38,6 +39,7 @@ __all__ = [
     "ApprovalResult",
     "ApprovalStatus",
     "AuditDetailError",
+    "DatabaseUnavailable",
     "Store",
     "StoreError",
     "TransitionError",

@@ -2,24 +2,24 @@
 
 Each public method is one transaction (`bot.store.database`); the steps inside a write are
 `bot.store.writes`, the shared reads `bot.store.queries`, and the read-only methods
-(`get`, `history`, `events`, `verify`) `bot.store.reads`.
+(`get`, `history`, `events`, `verify`, `healthy`, `count_pending`) `bot.store.reads`; the
+results of writes `bot.store.results`.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import timedelta
-from enum import StrEnum
 from pathlib import Path
-from typing import Any, Final
+from typing import Any
 
 from adapters.clock import SYSTEM_CLOCK, Clock
 from bot.model import AuditEvent, AuditEventName, RequestRecord, RequestState, can_move, rules
 from bot.store import queries
 from bot.store.database import Transactions
+from bot.store.observers import EventObserver, EventObservers
 from bot.store.reads import StoreReads
+from bot.store.results import UNKNOWN_REASON, ApprovalResult, ApprovalStatus
 from bot.store.rows import (
     SYSTEM_ACTOR,
     UnknownRequestError,
@@ -29,36 +29,6 @@ from bot.store.rows import (
 )
 from bot.store.writes import Writer
 from commands.model import OperationRequest
-
-UNKNOWN_REASON: Final = (
-    "opsgate stopped while the vendor call was in flight, so its outcome is unknown. "
-    "It is never retried automatically: check the vendor before requesting it again."
-)
-
-
-class ApprovalStatus(StrEnum):
-    """What one approval click did."""
-
-    NOT_FOUND = "not_found"
-    NOT_PENDING = "not_pending"
-    EXPIRED = "expired"
-    DUPLICATE = "duplicate"
-    RECORDED = "recorded"
-    EXECUTE = "execute"
-
-
-@dataclass(frozen=True)
-class ApprovalResult:
-    """The outcome of `Store.approve`.
-
-    Attributes:
-        status: What happened. Only `ApprovalStatus.EXECUTE` lets the caller make the vendor
-            call, and exactly one approval of a request ever gets it.
-        record: The request after the approval, or None when it does not exist.
-    """
-
-    status: ApprovalStatus
-    record: RequestRecord | None
 
 
 class Store(StoreReads):
@@ -74,6 +44,8 @@ class Store(StoreReads):
         """Wrap an open, migrated database; prefer `open` or `memory`."""
         self._tx = tx
         self._writer = Writer(clock=clock, new_id=new_id)
+        self._observers = EventObservers()
+        tx.after_write = self._write_ended
 
     @classmethod
     def open(
@@ -87,6 +59,15 @@ class Store(StoreReads):
         return cls(Transactions.open_file(path), clock=clock, new_id=new_id)
 
     @classmethod
+    def open_existing(cls, path: str | Path, *, clock: Clock = SYSTEM_CLOCK) -> Store:
+        """Open an existing database read-only (``opsgate audit``): never creates a file.
+
+        Raises:
+            DatabaseUnavailable: No such file, or it is not an opsgate database.
+        """
+        return cls(Transactions.open_existing(path), clock=clock)
+
+    @classmethod
     def memory(
         cls, *, clock: Clock = SYSTEM_CLOCK, new_id: Callable[[], str] = new_request_id
     ) -> Store:
@@ -97,16 +78,18 @@ class Store(StoreReads):
         """Close the connection; the store cannot be used afterwards."""
         self._tx.close()
 
-    def healthy(self) -> bool:
-        """True when the database answers a query and the chain head is in place (``/healthz``).
+    def observe(self, observer: EventObserver) -> None:
+        """Call `observer` with every audit event this store appends, after it is committed
+        (in order, on the writing thread). Metrics are fed this way. An observer that raises
+        is logged; the committed write stands."""
+        self._observers.add(observer)
 
-        This is a read-only operation.
-        """
-        try:
-            with self._tx.read() as db:
-                return bool(list(db.query("SELECT seq FROM chain_head WHERE id = 1")))
-        except sqlite3.Error:
-            return False
+    def _write_ended(self, committed: bool) -> None:
+        events = self._writer.take_appended()
+        if committed:
+            self._observers.publish(events)
+
+    # -- requests ---------------------------------------------------------------------------
 
     def create_request(
         self,

@@ -6,11 +6,12 @@ writes; `bot.store.core.Store` inherits them.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Final
 
-from bot.model import AuditEvent, RequestRecord
+from bot.model import AuditEvent, RequestRecord, RequestState
 from bot.store import queries
 from bot.store.chain import VerifyResult, verify_chain
 from bot.store.database import Transactions
@@ -53,6 +54,25 @@ class StoreReads:
             rows = list(db.query(sql, [*args, limit]))
             approvers = queries.approvers_of(db, [row["id"] for row in rows])
             return [record_from_row(row, approvers.get(row["id"], [])) for row in rows]
+
+    def healthy(self) -> bool:
+        """True when the database answers a query and the chain head is in place (``/healthz``).
+
+        This is a read-only operation.
+        """
+        try:
+            with self._tx.read() as db:
+                return bool(list(db.query("SELECT seq FROM chain_head WHERE id = 1")))
+        except sqlite3.Error:
+            return False
+
+    def count_pending(self) -> int:
+        """How many requests are pending right now. This is a read-only operation."""
+        with self._tx.read() as db:
+            rows = db.query(
+                "SELECT count(*) AS n FROM requests WHERE state = ?", [RequestState.PENDING.value]
+            )
+            return int(next(iter(rows))["n"])
 
     # -- audit log --------------------------------------------------------------------------
 

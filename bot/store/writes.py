@@ -42,6 +42,8 @@ class Writer:
     def __init__(self, *, clock: Clock, new_id: Callable[[], str]) -> None:
         self._clock = clock
         self._new_id = new_id
+        #: Events appended in the current transaction, for the store's observers.
+        self.appended: list[AuditEvent] = []
 
     def now(self) -> datetime:
         """The clock's time, rounded through the stored form so it compares exactly with
@@ -181,10 +183,17 @@ class Writer:
         db.execute(queries.INSERT_EVENT, event_row(body, digest))
         db.execute("UPDATE chain_head SET seq = ?, hash = ? WHERE id = 1", [body["seq"], digest])
         # Built from validated parts just above; re-validating would double the cost of a write.
-        return AuditEvent.model_construct(
+        appended = AuditEvent.model_construct(
             **{**body, "event": AuditEventName(body["event"]), "targets": tuple(body["targets"])},
             hash=digest,
         )
+        self.appended.append(appended)
+        return appended
+
+    def take_appended(self) -> list[AuditEvent]:
+        """The events appended since the last call (the transaction that wrote them ended)."""
+        appended, self.appended = self.appended, []
+        return appended
 
     def _unused_id(self, db: Database) -> str:
         for _ in range(_ID_ATTEMPTS):

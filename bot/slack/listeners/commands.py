@@ -9,6 +9,7 @@ from slack_bolt import Ack, App, Respond
 from bot import cards
 from bot.lifecycle import Origin
 from bot.lifecycle.refusals import no_such_request
+from bot.observability.logs import log_context
 from bot.slack.listeners.context import ListenerContext
 from commands.model import (
     HelpCommand,
@@ -38,7 +39,9 @@ def register(app: App, ctx: ListenerContext) -> None:
         )
         text = f"/ops {command.get('text') or ''}".strip()
         # Queued before the ack, so anyone waiting for the pool to go idle also waits for it.
-        ctx.runner.submit(lambda: _run(parsed, origin, text, ctx, respond))
+        operation = parsed.operation if isinstance(parsed, OperationRequest) else None
+        with log_context(operation=operation, actor=origin.user):
+            ctx.runner.submit(lambda: _run(parsed, origin, text, ctx, respond))
         if isinstance(parsed, OperationRequest):
             verb = "Dry run: previewing" if parsed.dry_run else "Checking policy and previewing"
             ack(**_ack_args(cards.notice_message(f"{verb} {parsed.operation} …")))
