@@ -1,116 +1,48 @@
 """The `Store` itself: requests, approvals and the audit log behind one small API.
 
 Each public method is one transaction (`bot.store.database`); the steps inside a write are
-`bot.store.writes`, the shared reads `bot.store.queries`.
+`bot.store.writes`, the shared reads `bot.store.queries`. The class is layered: `StoreBase`
+(`bot.store.base`: opening, the chain key, transactions, observers), then `AuditLogReads`
+(`bot.store.auditlog`: reading, verifying and anchoring the log), then `Store` (here: requests,
+approvals, clicks, sweeps).
 """
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from enum import StrEnum
-from pathlib import Path
-from typing import Any, Final
+from datetime import timedelta
+from typing import Any
 
-from adapters.clock import SYSTEM_CLOCK, Clock
-from bot.model import AuditEvent, AuditEventName, RequestRecord, RequestState
+from bot.model import (
+    AuditEvent,
+    AuditEventName,
+    PolicySnapshot,
+    PolicyTerms,
+    RequestRecord,
+    RequestState,
+)
 from bot.store import queries
-from bot.store.chain import VerifyResult, verify_chain
-from bot.store.database import Transactions
+from bot.store.auditlog import AuditLogReads
+from bot.store.results import UNKNOWN_REASON, ApprovalResult, ApprovalStatus
 from bot.store.rows import (
     SYSTEM_ACTOR,
     UnknownRequestError,
-    event_from_row,
     format_time,
     json_text,
-    new_request_id,
     normalize_request_id,
     record_from_row,
 )
-from bot.store.writes import Writer
+from bot.store.writes import claim_trigger
 from commands.model import OperationRequest
 
-UNKNOWN_REASON: Final = (
-    "opsgate stopped while the vendor call was in flight, so its outcome is unknown. "
-    "It is never retried automatically: check the vendor before requesting it again."
-)
 
-_PAGE: Final = 500
-
-
-class ApprovalStatus(StrEnum):
-    """What one approval click did."""
-
-    NOT_FOUND = "not_found"
-    NOT_PENDING = "not_pending"
-    EXPIRED = "expired"
-    DUPLICATE = "duplicate"
-    RECORDED = "recorded"
-    EXECUTE = "execute"
-
-
-@dataclass(frozen=True)
-class ApprovalResult:
-    """The outcome of `Store.approve`.
-
-    Attributes:
-        status: What happened. Only `ApprovalStatus.EXECUTE` lets the caller make the vendor
-            call, and exactly one approval of a request ever gets it.
-        record: The request after the approval, or None when it does not exist.
-    """
-
-    status: ApprovalStatus
-    record: RequestRecord | None
-
-
-class Store:
+class Store(AuditLogReads):
     """Requests, approvals and the audit log, in one SQLite database.
 
     Build one with `Store.open` (a file) or `Store.memory` (tests). It is safe to share between
-    threads, and several processes may open the same file.
+    threads, and several processes may open the same file. With a `key` (``OPSGATE_AUDIT_KEY``)
+    the chain is keyed (`bot.store.chain`). Construction and observers are `StoreBase`'s; the
+    audit log's reads and checks are `AuditLogReads`'; requests and clicks are here.
     """
-
-    def __init__(
-        self, tx: Transactions, *, clock: Clock, new_id: Callable[[], str] = new_request_id
-    ) -> None:
-        """Wrap an open, migrated database; prefer `open` or `memory`."""
-        self._tx = tx
-        self._writer = Writer(clock=clock, new_id=new_id)
-
-    @classmethod
-    def open(
-        cls,
-        path: str | Path,
-        *,
-        clock: Clock = SYSTEM_CLOCK,
-        new_id: Callable[[], str] = new_request_id,
-    ) -> Store:
-        """Open (creating it if needed) a database file in WAL mode and migrate it."""
-        return cls(Transactions.open_file(path), clock=clock, new_id=new_id)
-
-    @classmethod
-    def memory(
-        cls, *, clock: Clock = SYSTEM_CLOCK, new_id: Callable[[], str] = new_request_id
-    ) -> Store:
-        """A private in-memory database, for tests and throwaway sessions."""
-        return cls(Transactions.in_memory(), clock=clock, new_id=new_id)
-
-    def close(self) -> None:
-        """Close the connection; the store cannot be used afterwards."""
-        self._tx.close()
-
-    def healthy(self) -> bool:
-        """True when the database answers a query and the chain head is in place (``/healthz``).
-
-        This is a read-only operation.
-        """
-        try:
-            with self._tx.read() as db:
-                return bool(list(db.query("SELECT seq FROM chain_head WHERE id = 1")))
-        except sqlite3.Error:
-            return False
 
     # -- requests ---------------------------------------------------------------------------
 
@@ -120,23 +52,35 @@ class Store:
         *,
         requester: str,
         channel: str,
-        approvals_needed: int,
-        ttl: timedelta,
+        policy: PolicyTerms,
         sandbox: bool,
         preview: dict[str, Any] | None = None,
     ) -> RequestRecord:
-        """Store a new pending request, expiring `ttl` from now, and append ``requested``."""
-        with self._tx.write() as db:
+        """Store a new pending request and append ``requested``, which holds all of it.
+
+        Args:
+            request: What was asked for.
+            requester: Who asked.
+            channel: Where they asked.
+            policy: The policy that applies (approvals needed, approvers, self-approval,
+                ttl); snapshotted on the request and in its event. It expires `policy.ttl`
+                from now.
+            sandbox: Whether the vendor is simulated.
+            preview: What the preview found.
+        """
+        snapshot = PolicySnapshot.of(policy)
+        with self._write() as db:
             record = self._writer.insert(
                 db,
                 request,
                 requester=requester,
                 channel=channel,
                 state=RequestState.PENDING,
-                approvals_needed=approvals_needed,
-                ttl=ttl,
+                approvals_needed=snapshot.approvals,
+                ttl=snapshot.ttl,
                 preview=preview,
                 sandbox=sandbox,
+                policy=snapshot,
             )
             detail = {
                 "reason": request.reason,
@@ -144,10 +88,11 @@ class Store:
                 "params": record.params,
                 "preview": record.preview,
                 "sandbox": sandbox,
-                "approvals_needed": approvals_needed,
+                "approvals_needed": snapshot.approvals,
                 "expires_at": format_time(record.expires_at),
+                "policy": snapshot.model_dump(mode="json"),
             }
-            self._writer.append(
+            self._writer.open_event(
                 db, record, AuditEventName.REQUESTED, actor=requester, detail=detail
             )
         return record
@@ -163,7 +108,7 @@ class Store:
             channel: Where they asked.
             reason: The policy's reason for refusing (the requester's own is on the record).
         """
-        with self._tx.write() as db:
+        with self._write() as db:
             record = self._writer.insert(
                 db,
                 request,
@@ -173,8 +118,15 @@ class Store:
                 approvals_needed=0,
                 ttl=timedelta(0),
             )
-            detail = {"reason": reason, "channel": channel, "params": record.params}
-            self._writer.append(db, record, AuditEventName.DENIED, actor=requester, detail=detail)
+            detail = {
+                "reason": reason,
+                "request_reason": request.reason,
+                "channel": channel,
+                "params": record.params,
+            }
+            self._writer.open_event(
+                db, record, AuditEventName.DENIED, actor=requester, detail=detail
+            )
         return record
 
     def get(self, request_id: str) -> RequestRecord | None:
@@ -191,7 +143,7 @@ class Store:
         Raises:
             UnknownRequestError: No request has this id.
         """
-        with self._tx.write() as db:
+        with self._write() as db:
             cursor = db.execute(
                 "UPDATE requests SET channel = ?, message_ts = ? WHERE id = ?",
                 [channel, ts, request_id],
@@ -206,7 +158,7 @@ class Store:
         processes, exactly one gets `ApprovalStatus.EXECUTE`. A request past its TTL is expired
         here (status `ApprovalStatus.EXPIRED`) instead of approved.
         """
-        with self._tx.write() as db:
+        with self._write() as db:
             record = queries.load(db, request_id)
             if record is None:
                 return ApprovalResult(ApprovalStatus.NOT_FOUND, None)
@@ -242,7 +194,7 @@ class Store:
             AuditDetailError: `detail` or `outcome` is not JSON-serialisable.
         """
         outcome_text = None if outcome is None else json_text(outcome, "outcome")
-        with self._tx.write() as db:
+        with self._write() as db:
             record = queries.load(db, request_id)
             if record is None or record.state not in from_states:
                 return None
@@ -264,7 +216,7 @@ class Store:
             UnknownRequestError: No request has this id.
             AuditDetailError: `detail` is not JSON-serialisable.
         """
-        with self._tx.write() as db:
+        with self._write() as db:
             subject = queries.subject(db, request_id)
             if subject is None:
                 raise UnknownRequestError(request_id)
@@ -272,7 +224,7 @@ class Store:
 
     def expire_due(self) -> list[RequestRecord]:
         """Expire every pending request whose TTL has passed; returns them as now stored."""
-        with self._tx.write() as db:
+        with self._write() as db:
             ids = queries.ids_where(
                 db,
                 "state = ? AND expires_at <= ?",
@@ -287,7 +239,7 @@ class Store:
         is executing at that moment is marked unknown too; that process still records the real
         outcome when its call returns (see `bot.lifecycle.execution`).
         """
-        with self._tx.write() as db:
+        with self._write() as db:
             ids = queries.ids_where(db, "state = ?", [RequestState.EXECUTING.value])
             detail = {"reason": UNKNOWN_REASON}
             return [
@@ -324,45 +276,13 @@ class Store:
             approvers = queries.approvers_of(db, [row["id"] for row in rows])
             return [record_from_row(row, approvers.get(row["id"], [])) for row in rows]
 
-    # -- audit log --------------------------------------------------------------------------
+    # -- slash commands -------------------------------------------------------------------------
 
-    def events(
-        self, *, request_id: str | None = None, since: datetime | None = None
-    ) -> Iterator[AuditEvent]:
-        """Audit events in seq order; optionally one request's, optionally from `since` on.
+    def claim_trigger(self, trigger_id: str) -> bool:
+        """Claim a Slack ``trigger_id`` for processing: True the first time, False after.
 
-        Read in pages, so a long export does not hold up writers. This is a read-only operation.
-
-        Raises:
-            ValueError: `since` is a naive datetime (its time zone would be a guess).
+        Atomic across threads and processes (insert-or-ignore). Ids are kept for an hour,
+        longer than Slack's 5-minute replay window; older ones are pruned here.
         """
-        if since is not None and since.tzinfo is None:
-            raise ValueError("since must be a timezone-aware datetime")
-        at_least = "" if since is None else format_time(since)
-        return self._events(request_id=request_id, at_least=at_least)
-
-    def verify(self) -> VerifyResult:
-        """Check the whole hash chain against its head, naming the first bad event if any.
-
-        This is a read-only operation; it reads one consistent snapshot.
-        """
-        with self._tx.read() as db:
-            head = queries.head_or_none(db)
-            return verify_chain(db.query("SELECT * FROM events ORDER BY seq"), head=head)
-
-    # -- internals --------------------------------------------------------------------------
-
-    def _events(self, *, request_id: str | None, at_least: str) -> Iterator[AuditEvent]:
-        sql = "SELECT * FROM events WHERE seq > :after AND at >= :at"
-        if request_id is not None:
-            sql += " AND request_id = :request_id"
-        sql += f" ORDER BY seq LIMIT {_PAGE}"
-        after = 0
-        while True:
-            params = {"after": after, "at": at_least, "request_id": request_id}
-            with self._tx.read() as db:
-                rows = list(db.query(sql, params))
-            yield from (event_from_row(row) for row in rows)
-            if len(rows) < _PAGE:
-                return
-            after = rows[-1]["seq"]
+        with self._write() as db:
+            return claim_trigger(db, trigger_id, now=self._writer.now())

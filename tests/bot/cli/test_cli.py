@@ -14,6 +14,7 @@ import yaml
 
 from bot import cli
 from bot.model import AuditEventName
+from bot.policy import OperationPolicy
 from bot.store import Store
 from commands.model import OperationRequest
 
@@ -48,8 +49,7 @@ def seed_events(db: Path, count: int = 3) -> list[str]:
             request,
             requester="U0ALICE",
             channel="C0OPS",
-            approvals_needed=1,
-            ttl=timedelta(minutes=30),
+            policy=OperationPolicy(approvals=1, ttl=timedelta(minutes=30)),
             sandbox=True,
         )
         store.log(record.id, AuditEventName.DENIED, actor="U0BOB", detail={"reason": "x"})
