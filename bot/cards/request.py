@@ -7,13 +7,14 @@ timeline), so both always describe a request the same way.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from datetime import datetime
 
 from bot.cards.blocks import Block, context, fields, header, lines_sections, section
 from bot.cards.outcome import preview_lines, warning_lines
 from bot.cards.text import clip, clip_raw, code, escape, mention, mentions, plural, slack_date
-from bot.model import RequestRecord, RequestState
+from bot.model import PolicySnapshot, RequestRecord, RequestState
 from commands.model import ParamValue
 
 STATE_TITLES: dict[RequestState, str] = {
@@ -40,6 +41,7 @@ STATE_EMOJI: dict[RequestState, str] = {
 }
 SANDBOX_NOTE = ":test_tube: *SANDBOX*: this vendor is simulated; nothing real changes"
 TARGETS_SHOWN = 10
+_GROUP_ID = re.compile(r"^S[A-Z0-9]{1,31}$")
 _REASON_LIMIT = 1500
 
 
@@ -58,7 +60,10 @@ def request_blocks(
 
     Args:
         record: The stored request.
-        approvers_text: Who may approve, as trusted mrkdwn from the policy.
+        approvers_text: Who may approve under the current policy, as trusted mrkdwn. Shown
+            only for requests stored without the policy that applied when they were made
+            (`RequestRecord.policy`); a request's own snapshot wins, so the card always says
+            what applied to it.
         now: When given, a pending card also says how long is left.
     """
     title = f"{STATE_EMOJI[record.state]} {STATE_TITLES[record.state]}: {record.operation}"
@@ -83,6 +88,8 @@ def _reason(reason: str | None) -> str:
 def _field_pairs(
     record: RequestRecord, approvers_text: str, now: datetime | None
 ) -> list[tuple[str, str]]:
+    if record.policy is not None:
+        approvers_text = policy_text(record.policy)
     pairs = [
         ("Operation", code(record.operation)),
         ("Requested by", mention(record.requester)),
@@ -94,6 +101,28 @@ def _field_pairs(
     if record.params:
         pairs.append(("Parameters", _params(record.params)))
     return pairs
+
+
+def policy_text(policy: PolicySnapshot) -> str:
+    """Who may approve under a request's policy snapshot, and how many approvals it needs.
+
+    Worded as `bot.policy.Policy.approvers_text` words the live policy: ``2 approvals from
+    <!subteam^S0123>, <@U123>``, ``1 approval from anyone but the requester``, ``the requester
+    confirms alone``. Ids that are not Slack ids are shown escaped, never as markup.
+    """
+    if policy.approvals == 0:
+        return "the requester confirms alone"
+    count = f"{policy.approvals} approval{'s' if policy.approvals > 1 else ''}"
+    if "*" in policy.approvers:
+        who = "anyone" if policy.self_approval else "anyone but the requester"
+        return f"{count} from {who}"
+    mine = " (the requester may count)" if policy.self_approval else ""
+    named = ", ".join(_principal(p) for p in policy.approvers) or "nobody"
+    return f"{count} from {named}{mine}"
+
+
+def _principal(principal: str) -> str:
+    return f"<!subteam^{principal}>" if _GROUP_ID.match(principal) else mention(principal)
 
 
 def _approvals(record: RequestRecord) -> str:

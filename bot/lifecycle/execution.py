@@ -18,7 +18,7 @@ from adapters.clock import Clock
 from adapters.errors import AdapterError, OutcomeUnknown
 from adapters.registry import Adapters
 from bot.model import AuditEventName, RequestRecord, RequestState
-from bot.store import Store
+from bot.store import Store, integrity_failure
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +68,12 @@ def run_vendor_call(
         The final record (or the record as it stands, if something else finished it first).
     """
     throttle = ProgressThrottle(lambda p: show_progress(record, p), clock=clock)
-    state, outcome = _call(record, adapters, throttle)
+    # What executes must be exactly what the audit chain says was requested and approved.
+    problem = store.integrity_problem(record)
+    if problem is None:
+        state, outcome = _call(record, adapters, throttle)
+    else:
+        state, outcome = RequestState.FAILED, integrity_failure(problem)
     final = store.transition(
         record.id,
         to=state,
