@@ -23,6 +23,7 @@ from bot.lifecycle import RequestService, Services
 from bot.lifecycle.workers import Runner
 from bot.policy import Policy, load_policy
 from bot.settings import Settings
+from bot.slack.announce import AuditChannel
 from bot.slack.directory import SlackDirectory
 from bot.slack.listeners import register_listeners
 from bot.slack.listeners.context import ListenerContext
@@ -97,7 +98,7 @@ def build_app(
         clock=clock,
     )
     services = Services(
-        store=store or Store.open(settings.db, clock=clock),
+        store=store or Store.open(settings.db, clock=clock, key=settings.audit_key),
         policy=policy or load_policy(settings),
         adapters=adapters,
         slack=SlackOut(client),
@@ -113,6 +114,8 @@ def build_app(
             max_workers=ACK_THREADS, thread_name_prefix="opsgate-ack"
         ),
     )
+    if settings.audit_channel:
+        services.store.subscribe(AuditChannel(services.slack, settings.audit_channel))
     service = RequestService(services)
     bolt.use(_ignore_slack_retries)
     register_listeners(bolt, ListenerContext(service=service, runner=runner))

@@ -9,6 +9,7 @@ and as a TOML key. The ``[policy]`` table of the same file belongs to `bot.polic
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from contextvars import ContextVar
@@ -40,6 +41,9 @@ from bot.settings.checks import check_url, check_vendor, describe_model, explain
 CONFIG_ENV: Final = "OPSGATE_CONFIG"
 DEFAULT_CONFIG: Final = Path("opsgate.toml")
 _LOG_LEVELS: Final = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+#: Shortest OPSGATE_AUDIT_KEY accepted.
+AUDIT_KEY_MIN: Final = 16
+_CHANNEL_ID: Final = re.compile(r"[CG][A-Z0-9]{1,31}")
 
 #: What `load_settings` is reading (environment, TOML data) while it builds a `Settings`.
 #: pydantic-settings picks its sources in a classmethod, so they are handed over this way.
@@ -78,6 +82,25 @@ def _http_url(value: str) -> str:
     return value
 
 
+def _audit_key(value: SecretStr | None) -> SecretStr | None:
+    """An empty key is no key; a short one is refused (it would be guessable offline)."""
+    if value is None or not value.get_secret_value():
+        return None
+    if len(value.get_secret_value()) < AUDIT_KEY_MIN:
+        raise PydanticCustomError(
+            "audit_key_short",
+            f"must be at least {AUDIT_KEY_MIN} characters (e.g. the output of "
+            "`openssl rand -hex 32`)",
+        )
+    return value
+
+
+def _channel_id(value: str | None) -> str | None:
+    if value is not None and not _CHANNEL_ID.fullmatch(value):
+        raise PydanticCustomError("channel_id", "must be a Slack channel id (C… or G…)")
+    return value or None
+
+
 class Settings(BaseSettings):
     """Everything opsgate reads from its environment; see SPEC §6 for each variable.
 
@@ -88,6 +111,9 @@ class Settings(BaseSettings):
         config_file: The TOML file these settings were read from (``OPSGATE_CONFIG``), if any;
             `bot.policy.load_policy` reads its ``[policy]`` table.
         workers: Size of the executor that runs previews and vendor calls after Slack's ack.
+        audit_key: ``OPSGATE_AUDIT_KEY``: when set, the audit chain is HMAC-SHA256 under it.
+        audit_channel: ``OPSGATE_AUDIT_CHANNEL``: where every ended request is announced with
+            the chain head.
     """
 
     model_config = SettingsConfigDict(
@@ -112,6 +138,8 @@ class Settings(BaseSettings):
     sandbox: bool = False
     workers: Annotated[int, AfterValidator(_workers_in_range)] = 16
     log_level: Annotated[str, AfterValidator(_known_log_level)] = "INFO"
+    audit_key: Annotated[SecretStr | None, AfterValidator(_audit_key)] = None
+    audit_channel: Annotated[str | None, AfterValidator(_channel_id)] = None
     enos: EnosConfig = EnosConfig()
     aliyun: AliyunConfig = AliyunConfig()
     huawei: HuaweiConfig = HuaweiConfig()
