@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 from bot.policy import PolicyError
 from bot.settings import Settings, SettingsError, load_settings
+from bot.store.keying import AuditKeyError
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -36,7 +37,19 @@ def _parser() -> argparse.ArgumentParser:
     export = audit_sub.add_parser("export", help="one line per audit event")
     export.add_argument("--format", choices=["jsonl", "csv"], default="jsonl")
     export.add_argument("--since", help="ISO date/time, or relative: 24h, 7d, 30m")
-    audit_sub.add_parser("verify", help="check the hash chain; exit 1 naming the first bad event")
+    verify = audit_sub.add_parser(
+        "verify",
+        help="check the hash chain, anchors and tables; exit 1 naming the first bad event",
+    )
+    verify.add_argument(
+        "--anchor",
+        action="append",
+        default=[],
+        metavar="SEQ:HASH",
+        help="fail unless the log still holds this event with this hash (from `audit head`); "
+        "repeatable",
+    )
+    audit_sub.add_parser("head", help="print the chain head as <seq>:<hash>, to keep as an anchor")
     manifest = sub.add_parser("manifest", help="print the Slack app manifest")
     manifest.add_argument(
         "--http", action="store_true", help="HTTP request URLs instead of Socket Mode"
@@ -60,6 +73,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _COMMANDS[command](args, settings)
     except PolicyError as exc:
         print(f"opsgate: invalid policy: {exc}", file=sys.stderr)
+        return 2
+    except AuditKeyError as exc:
+        print(f"opsgate: {exc}", file=sys.stderr)
         return 2
 
 
@@ -87,21 +103,16 @@ def _console(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _audit(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.cli import audit
     from bot.store import Store
     from bot.store.export import parse_since, write_events
 
-    store = Store.open(settings.db)
+    store = Store.open(settings.db, key=settings.audit_key)
     try:
         if args.audit_command == "verify":
-            result = store.verify()
-            if result.ok:
-                print(f"audit log intact: {result.checked} events verified")
-                return 0
-            print(
-                f"audit log broken at event seq {result.first_bad_seq}: {result.problem}",
-                file=sys.stderr,
-            )
-            return 1
+            return audit.verify(store, anchors=args.anchor, out=sys.stdout, err=sys.stderr)
+        if args.audit_command == "head":
+            return audit.head(store, out=sys.stdout)
         try:
             since = parse_since(args.since, now=datetime.now(UTC)) if args.since else None
         except ValueError as exc:
