@@ -15,6 +15,7 @@ from adapters.clock import FakeClock
 from bot.model import AuditEventName, RequestRecord, RequestState
 from bot.policy import OperationPolicy
 from bot.store import ApprovalStatus, ChainHead, Store
+from bot.store.integrity import approvals_problem, request_problem
 from commands.model import OperationRequest
 
 TWO = OperationPolicy(approvals=2, ttl=timedelta(minutes=30))
@@ -287,3 +288,52 @@ def test_an_anchor_catches_a_rewrite_before_it(store: Store, path: Path) -> None
 
     assert (result.ok, result.first_bad_seq) == (False, anchor.seq)
     assert "rewritten" in result.problem
+
+
+def test_a_refused_request_is_checked_against_its_denied_event(store: Store, path: Path) -> None:
+    record = store.record_denied(
+        cancel(), requester="U0DAVE", channel="C0OPS", reason="not a requester"
+    )
+    assert store.verify().ok
+    tamper(path, "UPDATE requests SET reason = 'routine cleanup'")
+
+    result = store.verify()
+
+    assert (result.ok, result.request_id) == (False, record.id)
+    assert result.problem.startswith("reason:")
+
+
+# -- the comparisons themselves -------------------------------------------------------------
+
+
+def test_approvals_must_be_distinct_and_enough() -> None:
+    record = RequestRecord.model_validate(
+        {
+            "id": "R-7K3F9QW2",
+            "operation": "servicepower.job.cancel",
+            "vendor": "servicepower",
+            "targets": ("JOB-1",),
+            "requester": "U0ALICE",
+            "channel": "C0OPS",
+            "state": RequestState.EXECUTING,
+            "approvals_needed": 2,
+            "approvers": ("U0BOB", "U0BOB"),
+            "created_at": "2026-01-01T00:00:00Z",
+            "expires_at": "2026-01-01T00:30:00Z",
+        }
+    )
+    once = record.model_copy(update={"approvers": ("U0BOB",)})
+
+    assert "more than once" in (
+        approvals_problem(record, ["U0BOB", "U0BOB"], need_count=True) or ""
+    )
+    assert "2 approval(s) are needed" in (approvals_problem(once, ["U0BOB"], need_count=True) or "")
+    assert approvals_problem(once, ["U0BOB"], need_count=False) is None
+
+
+def test_a_request_whose_first_event_is_not_its_request_is_named(store: Store, path: Path) -> None:
+    record = executing(store)
+    approved = next(e for e in store.events(request_id=record.id) if e.event.value == "approved")
+
+    assert "not requested" in (request_problem(record, approved) or "")
+    assert "no events" in (request_problem(record, None) or "")
