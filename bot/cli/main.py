@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from bot.policy import PolicyError
 from bot.settings import Settings, SettingsError, load_settings
-from bot.store.keying import AuditKeyError
+from bot.store import AuditKeyError
 
 
 def _parser() -> argparse.ArgumentParser:
