@@ -24,6 +24,7 @@ from bot.lifecycle.workers import Runner
 from bot.observability import MeteredApp, Metrics, instrument, metered
 from bot.policy import Policy, load_policy
 from bot.settings import Settings
+from bot.slack.announce import AuditChannel
 from bot.slack.directory import SlackDirectory
 from bot.slack.listeners import register_listeners
 from bot.slack.listeners.context import ListenerContext
@@ -86,13 +87,14 @@ def build_app(
     adapters = adapters or build_adapters(vendor_configs(settings), sandbox=sandboxed, clock=clock)
     adapters = metered(adapters, metrics)
     services = Services(
-        store=store or Store.open(settings.db, clock=clock),
+        store=store or Store.open(settings.db, clock=clock, key=settings.audit_key),
         policy=policy or load_policy(settings),
         adapters=adapters,
         slack=SlackOut(client),
         directory=SlackDirectory(client, clock=clock),
         clock=clock,
     )
+    _announce_ends(services, settings.audit_channel)
     service = RequestService(services)
     bolt = bolt_app(settings, client, metrics=metrics)
     instrument(services.store, metrics=metrics)
@@ -107,6 +109,12 @@ def build_app(
         sweeper=Sweeper(service.sweeps, runner),
         metrics=metrics,
     )
+
+
+def _announce_ends(services: Services, channel: str | None) -> None:
+    """With ``OPSGATE_AUDIT_CHANNEL``, every ended request is announced there with the head."""
+    if channel:
+        services.store.subscribe(AuditChannel(services.slack, channel))
 
 
 def bolt_app(settings: Settings, client: WebClient, *, metrics: Metrics) -> App:

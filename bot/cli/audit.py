@@ -1,4 +1,4 @@
-"""``opsgate audit export|verify``: read the audit log, never change it.
+"""``opsgate audit export|verify|head``: read the audit log, never change it.
 
 The database is opened read-only (`bot.store.Store.open_existing`): a missing file, a file that
 is not a database, or a database that is not opsgate's is one line and exit status 2, and no
@@ -11,13 +11,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Sequence
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Final, Literal
+from typing import Final, Literal, TextIO
 
 from bot.cli.options import DatabaseChoiceError, chosen_database
 from bot.settings import Settings
-from bot.store import DatabaseUnavailable, Store
+from bot.store import AuditKeyError, ChainHead, DatabaseUnavailable, Store, parse_anchor
 from bot.store.export import parse_since, write_events
 
 #: The status of a writer whose reader went away (128 + SIGPIPE), as shells report it.
@@ -33,13 +33,18 @@ def run_audit(args: argparse.Namespace, settings: Settings) -> int:
         print(f"opsgate: {exc}", file=sys.stderr)
         return 2
     try:
-        store = Store.open_existing(path)
+        store = Store.open_existing(path, key=settings.audit_key)
     except DatabaseUnavailable as exc:
         print(f"opsgate: {exc} (--db or OPSGATE_DB chooses the database)", file=sys.stderr)
         return 2
+    except AuditKeyError as exc:
+        print(f"opsgate: {exc}", file=sys.stderr)
+        return 2
     try:
         if args.audit_command == "verify":
-            return _verify(store, path)
+            return verify(store, anchors=args.anchor or (), out=sys.stdout, err=sys.stderr)
+        if args.audit_command == "head":
+            return head(store, out=sys.stdout)
         return _export(store, since=since, fmt=args.format)
     finally:
         store.close()
@@ -55,15 +60,32 @@ def _since(args: argparse.Namespace) -> datetime | None:
         raise ValueError(f"--since: {exc}") from None
 
 
-def _verify(store: Store, path: Path) -> int:
-    result = store.verify()
-    if result.ok:
-        print(f"audit log intact: {result.checked} events verified ({path})")
-        return 0
-    print(
-        f"audit log broken at event seq {result.first_bad_seq}: {result.problem}", file=sys.stderr
-    )
-    return 1
+def verify(store: Store, *, anchors: Sequence[str], out: TextIO, err: TextIO) -> int:
+    """Check the chain, each ``<seq>:<hash>`` anchor, and the tables against the events.
+
+    Returns:
+        0 when everything agrees; 1 naming the first event or request that does not; 2 for
+        an anchor that cannot be read.
+    """
+    try:
+        heads: list[ChainHead] = [parse_anchor(text) for text in anchors]
+    except ValueError as exc:
+        print(f"opsgate: --anchor: {exc}", file=err)
+        return 2
+    result = store.verify(anchors=heads)
+    if not result.ok:
+        print(result.describe(), file=err)
+        return 1
+    held = f"; {len(heads)} anchor(s) held" if heads else ""
+    print(result.describe() + held, file=out)
+    return 0
+
+
+def head(store: Store, *, out: TextIO) -> int:
+    """Print the chain head as ``<seq>:<hash>``: keep it elsewhere, then pass it to
+    ``opsgate audit verify --anchor`` to prove the log still holds it."""
+    print(store.head(), file=out)
+    return 0
 
 
 def _export(store: Store, *, since: datetime | None, fmt: Literal["jsonl", "csv"]) -> int:

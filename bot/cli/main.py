@@ -16,7 +16,7 @@ from bot.cli.options import database_options
 from bot.observability import configure_logging
 from bot.policy import PolicyError
 from bot.settings import Settings, SettingsError, load_settings
-from bot.store import DatabaseUnavailable
+from bot.store import AuditKeyError, DatabaseUnavailable
 
 #: The exit status after Ctrl-C (128 + SIGINT), as shells report it.
 INTERRUPTED_STATUS = 130
@@ -57,18 +57,7 @@ def _parser() -> argparse.ArgumentParser:
         help="HTTP listen address (default 0.0.0.0)",
     )
     _add(sub, "console", "a local Slack stand-in in this terminal, vendors sandboxed")
-    database = database_options()
-    audit = _add(sub, "audit", "export or verify the audit log (read-only)", parents=[database])
-    audit_sub = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
-    export = _add(audit_sub, "export", "print one line per audit event", parents=[database])
-    export.add_argument("--format", choices=["jsonl", "csv"], default="jsonl")
-    export.add_argument("--since", help="ISO date/time, or relative: 24h, 7d, 30m")
-    _add(
-        audit_sub,
-        "verify",
-        "check the hash chain; exit 1 naming the first bad event",
-        parents=[database],
-    )
+    _audit_parser(sub)
     manifest = _add(sub, "manifest", "print the Slack app manifest")
     manifest.add_argument(
         "--http", action="store_true", help="HTTP request URLs instead of Socket Mode"
@@ -76,6 +65,36 @@ def _parser() -> argparse.ArgumentParser:
     manifest.add_argument("--url", help="public base URL of `opsgate serve --http`")
     _add(sub, "check", "validate settings and policy, ask Slack, and reach each vendor")
     return parser
+
+
+def _audit_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``opsgate audit export|verify|head``, each taking ``--db``."""
+    database = database_options()
+    audit = _add(sub, "audit", "export or verify the audit log (read-only)", parents=[database])
+    audit_sub = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
+    export = _add(audit_sub, "export", "print one line per audit event", parents=[database])
+    export.add_argument("--format", choices=["jsonl", "csv"], default="jsonl")
+    export.add_argument("--since", help="ISO date/time, or relative: 24h, 7d, 30m")
+    verify = _add(
+        audit_sub,
+        "verify",
+        "check the hash chain, anchors and tables; exit 1 naming the first bad event",
+        parents=[database],
+    )
+    verify.add_argument(
+        "--anchor",
+        action="append",
+        default=[],
+        metavar="SEQ:HASH",
+        help="fail unless the log still holds this event with this hash (from `audit head`); "
+        "repeatable",
+    )
+    _add(
+        audit_sub,
+        "head",
+        "print the chain head as <seq>:<hash>, to keep as an anchor",
+        parents=[database],
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -93,7 +112,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PolicyError as exc:
         print(f"opsgate: invalid policy: {exc}", file=sys.stderr)
         return 2
-    except DatabaseUnavailable as exc:  # e.g. the console's database in a missing folder
+    except (DatabaseUnavailable, AuditKeyError) as exc:  # e.g. the console's database
         print(f"opsgate: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:  # Ctrl-C outside serve (which stops gracefully by itself)

@@ -25,7 +25,7 @@ from bot.cli.preflight import missing_slack_settings, serves_socket_mode, slack_
 from bot.cli.serve import serve_http, serve_socket_mode
 from bot.policy import PolicyError, load_policy
 from bot.settings import Settings
-from bot.store import DatabaseUnavailable
+from bot.store import AuditKeyError, DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -45,13 +45,16 @@ def serve(settings: Settings, *, http: bool, host: str, port: int) -> int:
         policy = load_policy(settings)  # local mistakes first, before asking Slack
     except PolicyError as exc:
         return _cannot_start(f"invalid policy: {exc}")
-    problem = _slack_problem(settings)
-    if problem:
-        return _cannot_start(problem)
     try:
-        opsgate = build_app(settings, policy=policy)
+        opsgate = build_app(settings, policy=policy)  # opens the database: still local
     except DatabaseUnavailable as exc:
         return _cannot_start(f"{exc} (OPSGATE_DB)")
+    except AuditKeyError as exc:
+        return _cannot_start(str(exc))
+    problem = _slack_problem(settings)
+    if problem:
+        opsgate.close()
+        return _cannot_start(problem)
     try:
         with _sigterm_stops():
             _serve(opsgate, socket_mode=socket_mode, host=host, port=port)

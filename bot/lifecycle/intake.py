@@ -71,8 +71,7 @@ class Intake:
             request,
             requester=origin.user,
             channel=origin.channel,
-            approvals_needed=rules.approvals,
-            ttl=rules.ttl,
+            policy=rules,
             sandbox=self.s.adapters.is_sandboxed(request.vendor),
             preview=preview,
         )

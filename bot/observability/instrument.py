@@ -48,7 +48,7 @@ class MeteredApp(App):
 
 def instrument(store: Store, *, metrics: Metrics) -> None:
     """Feed `metrics` from `store`: request and click counts, and the pending gauge."""
-    store.observe(metrics.observe_event)
+    store.subscribe(lambda appended: metrics.observe_event(appended.event))
     metrics.watch_pending(lambda: _pending(store))
 
 

@@ -9,6 +9,7 @@ and as a TOML key. The ``[policy]`` table of the same file belongs to `bot.polic
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from contextvars import ContextVar
@@ -45,6 +46,9 @@ DEFAULT_CONFIG: Final = Path("opsgate.toml")
 _LOG_LEVELS: Final = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _MIB: Final = 1024 * 1024
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+#: Shortest OPSGATE_AUDIT_KEY accepted.
+AUDIT_KEY_MIN: Final = 16
+_CHANNEL_ID: Final = re.compile(r"[CG][A-Z0-9]{1,31}")
 
 #: What `load_settings` is reading (environment, TOML data) while it builds a `Settings`.
 #: pydantic-settings picks its sources in a classmethod, so they are handed over this way.
@@ -87,6 +91,25 @@ def _http_url(value: str) -> str:
     return value
 
 
+def _audit_key(value: SecretStr | None) -> SecretStr | None:
+    """An empty key is no key; a short one is refused (it would be guessable offline)."""
+    if value is None or not value.get_secret_value():
+        return None
+    if len(value.get_secret_value()) < AUDIT_KEY_MIN:
+        raise PydanticCustomError(
+            "audit_key_short",
+            f"must be at least {AUDIT_KEY_MIN} characters (e.g. the output of "
+            "`openssl rand -hex 32`)",
+        )
+    return value
+
+
+def _channel_id(value: str | None) -> str | None:
+    if value is not None and not _CHANNEL_ID.fullmatch(value):
+        raise PydanticCustomError("channel_id", "must be a Slack channel id (C… or G…)")
+    return value or None
+
+
 class Settings(BaseSettings):
     """Everything opsgate reads from its environment; see SPEC §6 for each variable.
 
@@ -103,6 +126,9 @@ class Settings(BaseSettings):
         http_connection_limit: Open HTTP connections accepted at once; more wait in the backlog.
         http_channel_timeout: An HTTP connection idle this long is closed.
         http_max_body: Largest request body accepted, in bytes; larger ones get 413 unread.
+        audit_key: ``OPSGATE_AUDIT_KEY``: when set, the audit chain is HMAC-SHA256 under it.
+        audit_channel: ``OPSGATE_AUDIT_CHANNEL``: where every ended request is announced with
+            the chain head.
     """
 
     model_config = SettingsConfigDict(
@@ -135,6 +161,8 @@ class Settings(BaseSettings):
     http_max_body: Annotated[
         int, BeforeValidator(parse_size), AfterValidator(in_range(1024, 1024 * _MIB))
     ] = 2 * _MIB
+    audit_key: Annotated[SecretStr | None, AfterValidator(_audit_key)] = None
+    audit_channel: Annotated[str | None, AfterValidator(_channel_id)] = None
     enos: EnosConfig = EnosConfig()
     aliyun: AliyunConfig = AliyunConfig()
     huawei: HuaweiConfig = HuaweiConfig()

@@ -1,93 +1,50 @@
 """The `Store` itself: requests, approvals and the audit log behind one small API.
 
 Each public method is one transaction (`bot.store.database`); the steps inside a write are
-`bot.store.writes`, the shared reads `bot.store.queries`, and the read-only methods
-(`get`, `history`, `events`, `verify`, `healthy`, `count_pending`) `bot.store.reads`; the
-results of writes `bot.store.results`.
+`bot.store.writes`, the shared reads `bot.store.queries`. The class is layered: `StoreBase`
+(`bot.store.base`: opening, the chain key, transactions, observers), then `AuditLogReads`
+(`bot.store.auditlog`: reading, verifying and anchoring the log), then `Store` (here: requests,
+approvals, clicks, sweeps).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
-from adapters.clock import SYSTEM_CLOCK, Clock
-from bot.model import AuditEvent, AuditEventName, RequestRecord, RequestState, can_move, rules
+from bot.model import (
+    AuditEvent,
+    AuditEventName,
+    PolicySnapshot,
+    PolicyTerms,
+    RequestRecord,
+    RequestState,
+    can_move,
+    rules,
+)
 from bot.store import queries
-from bot.store.database import Transactions
-from bot.store.observers import EventObserver, EventObservers
-from bot.store.reads import StoreReads
+from bot.store.auditlog import AuditLogReads
 from bot.store.results import UNKNOWN_REASON, ApprovalResult, ApprovalStatus
 from bot.store.rows import (
     SYSTEM_ACTOR,
     UnknownRequestError,
     format_time,
     json_text,
-    new_request_id,
+    normalize_request_id,
+    record_from_row,
 )
-from bot.store.writes import Writer
+from bot.store.writes import claim_trigger, requested_detail
 from commands.model import OperationRequest
 
 
-class Store(StoreReads):
+class Store(AuditLogReads):
     """Requests, approvals and the audit log, in one SQLite database.
 
     Build one with `Store.open` (a file) or `Store.memory` (tests). It is safe to share between
-    threads, and several processes may open the same file.
+    threads, and several processes may open the same file. With a `key` (``OPSGATE_AUDIT_KEY``)
+    the chain is keyed (`bot.store.chain`). Construction and observers are `StoreBase`'s; the
+    audit log's reads and checks are `AuditLogReads`'; requests and clicks are here.
     """
-
-    def __init__(
-        self, tx: Transactions, *, clock: Clock, new_id: Callable[[], str] = new_request_id
-    ) -> None:
-        """Wrap an open, migrated database; prefer `open` or `memory`."""
-        self._tx = tx
-        self._writer = Writer(clock=clock, new_id=new_id)
-        self._observers = EventObservers()
-        tx.after_write = self._write_ended
-
-    @classmethod
-    def open(
-        cls,
-        path: str | Path,
-        *,
-        clock: Clock = SYSTEM_CLOCK,
-        new_id: Callable[[], str] = new_request_id,
-    ) -> Store:
-        """Open (creating it if needed) a database file in WAL mode and migrate it."""
-        return cls(Transactions.open_file(path), clock=clock, new_id=new_id)
-
-    @classmethod
-    def open_existing(cls, path: str | Path, *, clock: Clock = SYSTEM_CLOCK) -> Store:
-        """Open an existing database read-only (``opsgate audit``): never creates a file.
-
-        Raises:
-            DatabaseUnavailable: No such file, or it is not an opsgate database.
-        """
-        return cls(Transactions.open_existing(path), clock=clock)
-
-    @classmethod
-    def memory(
-        cls, *, clock: Clock = SYSTEM_CLOCK, new_id: Callable[[], str] = new_request_id
-    ) -> Store:
-        """A private in-memory database, for tests and throwaway sessions."""
-        return cls(Transactions.in_memory(), clock=clock, new_id=new_id)
-
-    def close(self) -> None:
-        """Close the connection; the store cannot be used afterwards."""
-        self._tx.close()
-
-    def observe(self, observer: EventObserver) -> None:
-        """Call `observer` with every audit event this store appends, after it is committed
-        (in order, on the writing thread). Metrics are fed this way. An observer that raises
-        is logged; the committed write stands."""
-        self._observers.add(observer)
-
-    def _write_ended(self, committed: bool) -> None:
-        events = self._writer.take_appended()
-        if committed:
-            self._observers.publish(events)
 
     # -- requests ---------------------------------------------------------------------------
 
@@ -97,34 +54,37 @@ class Store(StoreReads):
         *,
         requester: str,
         channel: str,
-        approvals_needed: int,
-        ttl: timedelta,
+        policy: PolicyTerms,
         sandbox: bool,
         preview: dict[str, Any] | None = None,
     ) -> RequestRecord:
-        """Store a new pending request, expiring `ttl` from now, and append ``requested``."""
-        with self._tx.write() as db:
+        """Store a new pending request and append ``requested``, which holds all of it.
+
+        Args:
+            request: What was asked for.
+            requester: Who asked.
+            channel: Where they asked.
+            policy: The policy that applies (approvals needed, approvers, self-approval,
+                ttl), snapshotted on the request and in its event; it expires `policy.ttl`
+                from now.
+            sandbox: Whether the vendor is simulated; `preview`, what the preview found.
+        """
+        snapshot = PolicySnapshot.of(policy)
+        with self._write() as db:
             record = self._writer.insert(
                 db,
                 request,
                 requester=requester,
                 channel=channel,
                 state=RequestState.PENDING,
-                approvals_needed=approvals_needed,
-                ttl=ttl,
+                approvals_needed=snapshot.approvals,
+                ttl=snapshot.ttl,
                 preview=preview,
                 sandbox=sandbox,
+                policy=snapshot,
             )
-            detail = {
-                "reason": request.reason,
-                "channel": channel,
-                "params": record.params,
-                "preview": record.preview,
-                "sandbox": sandbox,
-                "approvals_needed": approvals_needed,
-                "expires_at": format_time(record.expires_at),
-            }
-            self._writer.append(
+            detail = requested_detail(record, snapshot)
+            self._writer.open_event(
                 db, record, AuditEventName.REQUESTED, actor=requester, detail=detail
             )
         return record
@@ -140,7 +100,7 @@ class Store(StoreReads):
             channel: Where they asked.
             reason: The policy's reason for refusing (the requester's own is on the record).
         """
-        with self._tx.write() as db:
+        with self._write() as db:
             record = self._writer.insert(
                 db,
                 request,
@@ -150,9 +110,24 @@ class Store(StoreReads):
                 approvals_needed=0,
                 ttl=timedelta(0),
             )
-            detail = {"reason": reason, "channel": channel, "params": record.params}
-            self._writer.append(db, record, AuditEventName.DENIED, actor=requester, detail=detail)
+            detail = {
+                "reason": reason,
+                "request_reason": request.reason,
+                "channel": channel,
+                "params": record.params,
+            }
+            self._writer.open_event(
+                db, record, AuditEventName.DENIED, actor=requester, detail=detail
+            )
         return record
+
+    def get(self, request_id: str) -> RequestRecord | None:
+        """One request, or None. The id is read leniently (`normalize_request_id`).
+
+        This is a read-only operation.
+        """
+        with self._tx.read() as db:
+            return queries.load(db, normalize_request_id(request_id))
 
     def set_message(self, request_id: str, *, channel: str, ts: str) -> None:
         """Remember where the approval card is: `channel` and `ts` (not an audit event).
@@ -160,7 +135,7 @@ class Store(StoreReads):
         Raises:
             UnknownRequestError: No request has this id.
         """
-        with self._tx.write() as db:
+        with self._write() as db:
             cursor = db.execute(
                 "UPDATE requests SET channel = ?, message_ts = ? WHERE id = ?",
                 [channel, ts, request_id],
@@ -175,7 +150,7 @@ class Store(StoreReads):
         processes, exactly one gets `ApprovalStatus.EXECUTE`. A request past its TTL is expired
         here (status `ApprovalStatus.EXPIRED`) instead of approved.
         """
-        with self._tx.write() as db:
+        with self._write() as db:
             record = queries.load(db, request_id)
             if record is None:
                 return ApprovalResult(ApprovalStatus.NOT_FOUND, None)
@@ -213,7 +188,7 @@ class Store(StoreReads):
             AuditDetailError: `detail` or `outcome` is not JSON-serialisable.
         """
         outcome_text = None if outcome is None else json_text(outcome, "outcome")
-        with self._tx.write() as db:
+        with self._write() as db:
             record = queries.load(db, request_id)
             if record is None or not can_move(record.state, to):
                 return None
@@ -235,7 +210,7 @@ class Store(StoreReads):
             UnknownRequestError: No request has this id.
             AuditDetailError: `detail` is not JSON-serialisable.
         """
-        with self._tx.write() as db:
+        with self._write() as db:
             subject = queries.subject(db, request_id)
             if subject is None:
                 raise UnknownRequestError(request_id)
@@ -243,7 +218,7 @@ class Store(StoreReads):
 
     def expire_due(self) -> list[RequestRecord]:
         """Expire every pending request whose TTL has passed; returns them as now stored."""
-        with self._tx.write() as db:
+        with self._write() as db:
             # `bot.model.rules.due_to_expire` in SQL: pending, and the deadline has been reached.
             ids = queries.ids_where(
                 db,
@@ -259,7 +234,7 @@ class Store(StoreReads):
         is executing at that moment is marked unknown too; that process still records the real
         outcome when its call returns (see `bot.lifecycle.execution`).
         """
-        with self._tx.write() as db:
+        with self._write() as db:
             ids = queries.ids_where(db, "state = ?", [RequestState.EXECUTING.value])
             detail = {"reason": UNKNOWN_REASON}
             return [
@@ -273,3 +248,44 @@ class Store(StoreReads):
                 )
                 for request_id in ids
             ]
+
+    def history(
+        self, *, requester: str | None = None, vendor: str | None = None, limit: int = 20
+    ) -> list[RequestRecord]:
+        """Recent requests, newest first; optionally one requester's, one vendor's, or both.
+
+        This is a read-only operation.
+
+        Raises:
+            ValueError: `limit` is below 1.
+        """
+        if limit < 1:
+            raise ValueError(f"limit must be at least 1, not {limit}")
+        filters = {"requester": requester, "vendor": vendor}
+        clauses = [f"{column} = ?" for column, value in filters.items() if value is not None]
+        where = " WHERE " + " AND ".join(clauses) if clauses else ""
+        args = [value for value in filters.values() if value is not None]
+        sql = f"SELECT * FROM requests{where} ORDER BY created_at DESC, rowid DESC LIMIT ?"  # noqa: S608 - fixed column names only
+        with self._tx.read() as db:
+            rows = list(db.query(sql, [*args, limit]))
+            approvers = queries.approvers_of(db, [row["id"] for row in rows])
+            return [record_from_row(row, approvers.get(row["id"], [])) for row in rows]
+
+    def count_pending(self) -> int:
+        """How many requests are pending right now. This is a read-only operation."""
+        with self._tx.read() as db:
+            rows = db.query(
+                "SELECT count(*) AS n FROM requests WHERE state = ?", [RequestState.PENDING.value]
+            )
+            return int(next(iter(rows))["n"])
+
+    # -- slash commands -------------------------------------------------------------------------
+
+    def claim_trigger(self, trigger_id: str) -> bool:
+        """Claim a Slack ``trigger_id`` for processing: True the first time, False after.
+
+        Atomic across threads and processes (insert-or-ignore). Ids are kept for an hour,
+        longer than Slack's 5-minute replay window; older ones are pruned here.
+        """
+        with self._write() as db:
+            return claim_trigger(db, trigger_id, now=self._writer.now())

@@ -12,7 +12,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Final
@@ -20,7 +20,7 @@ from typing import Final
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from bot.store.rows import SCHEMA_V1, StoreError
+from bot.store.rows import SCHEMA_V1, SCHEMA_V2, StoreError
 
 #: How long a writer waits for another thread or process to finish its transaction.
 BUSY_TIMEOUT_S: Final = 15.0
@@ -41,8 +41,6 @@ class Transactions:
     def __init__(self, db: Database) -> None:
         self.db = db
         self._lock = threading.RLock()
-        #: Called after each write transaction ends, with whether it committed (under the lock).
-        self.after_write: Callable[[bool], None] | None = None
 
     @classmethod
     def open_file(cls, path: str | Path) -> Transactions:
@@ -107,13 +105,7 @@ class Transactions:
                 self.db.execute("COMMIT")
             except BaseException:
                 self.db.rollback()
-                self._ended(committed=False)
                 raise
-            self._ended(committed=True)
-
-    def _ended(self, *, committed: bool) -> None:
-        if self.after_write is not None:
-            self.after_write(committed)
 
     @contextmanager
     def read(self) -> Iterator[Database]:
@@ -166,4 +158,11 @@ _MIGRATIONS = Migrations("opsgate")
 def _schema_v1(db: Database) -> None:
     """The first schema: requests, approvals, the event chain and its head."""
     for statement in SCHEMA_V1:
+        db.execute(statement)
+
+
+@_MIGRATIONS(name="0002_policy_snapshot_chain_key_triggers")
+def _schema_v2(db: Database) -> None:
+    """Each request's policy snapshot, the chain's key record, and seen slash-command triggers."""
+    for statement in SCHEMA_V2:
         db.execute(statement)

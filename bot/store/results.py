@@ -1,5 +1,5 @@
-"""What the store's writes answer: how an approval click went, and the reason a call's outcome
-became unknown."""
+"""What the store's decisions return: the outcome of an approval click, and the recorded reason
+of a request found executing at start-up."""
 
 from __future__ import annotations
 

@@ -10,8 +10,10 @@ import threading
 import tomllib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
 from adapters.clock import FakeClock
 from adapters.registry import Adapters, build_adapters
@@ -131,9 +133,17 @@ channels = ["C0OPS"]
 def world_factory(make_policy: PolicyFactory) -> Iterator[Callable[..., World]]:
     made: list[World] = []
 
-    def make(policy_toml: str = DEFAULT_POLICY) -> World:
+    def make(
+        policy_toml: str = DEFAULT_POLICY, *, db: Path | None = None, key: str | None = None
+    ) -> World:
+        """A world on a private in-memory database, or on the file `db` (keyed with `key`)."""
         clock = FakeClock()
-        store = Store.memory(clock=clock)
+        secret = None if key is None else SecretStr(key)
+        store = (
+            Store.memory(clock=clock, key=secret)
+            if db is None
+            else Store.open(db, clock=clock, key=secret)
+        )
         slack = FakeSlack()
         adapters = build_adapters({}, sandbox=True, clock=clock)
         policy = make_policy(policy_toml)

@@ -15,6 +15,7 @@ import yaml
 from bot import cli
 from bot.console.standin.server import SlackStandIn
 from bot.model import AuditEventName
+from bot.policy import OperationPolicy
 from bot.store import Store
 from commands.model import OperationRequest
 
@@ -49,8 +50,7 @@ def seed_events(db: Path, count: int = 3) -> list[str]:
             request,
             requester="U0ALICE",
             channel="C0OPS",
-            approvals_needed=1,
-            ttl=timedelta(minutes=30),
+            policy=OperationPolicy(approvals=1, ttl=timedelta(minutes=30)),
             sandbox=True,
         )
         store.log(record.id, AuditEventName.DENIED, actor="U0BOB", detail={"reason": "x"})

@@ -21,6 +21,7 @@ from bot import cli
 from bot.cli import preflight
 from bot.console.standin.server import SlackStandIn
 from bot.model import AuditEventName
+from bot.policy import OperationPolicy
 from bot.store import Store
 from commands.model import OperationRequest
 
@@ -68,8 +69,7 @@ def seed(db: Path, requests: int) -> None:
             ),
             requester="U0ALICE",
             channel="C0OPS",
-            approvals_needed=1,
-            ttl=timedelta(minutes=30),
+            policy=OperationPolicy(approvals=1, ttl=timedelta(minutes=30)),
             sandbox=True,
         )
         store.log(record.id, AuditEventName.DENIED, actor="U0BOB", detail={"reason": "x"})

@@ -317,3 +317,14 @@ def test_form_field_that_is_not_json_is_kept_as_text(
 ) -> None:
     client.api_call("chat.postMessage", params={"channel": "C1", "blocks": "[oops"})
     assert slack.calls_to("chat.postMessage")[0].params["blocks"] == "[oops"
+
+
+def test_each_slash_command_body_has_its_own_trigger_id_unless_given() -> None:
+    def trigger(**given: str) -> str:
+        body = slash_command_body(
+            text="help", user_id="U1", channel_id="C1", response_url="http://127.0.0.1:1/r", **given
+        )
+        return parse_qs(body)["trigger_id"][0]
+
+    assert trigger() != trigger()  # opsgate processes each trigger id once, as Slack issues them
+    assert trigger(trigger_id="1.2.abc") == "1.2.abc"
