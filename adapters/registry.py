@@ -15,14 +15,14 @@ from adapters.base import Adapter
 from adapters.clock import SYSTEM_CLOCK, Clock
 from adapters.config import AliyunConfig, EnosConfig, HuaweiConfig, ServicePowerConfig
 from adapters.errors import NotConfigured
-from adapters.sim.base import Simulator
+from adapters.simulator import Simulator
 
 #: Vendor prefix -> the module that implements it.
 VENDORS: Mapping[str, str] = {
-    "enos": "adapters.enos",
-    "aliyun": "adapters.aliyun",
-    "huawei": "adapters.huawei",
-    "servicepower": "adapters.servicepower",
+    "enos": "adapters.enos.adapter",
+    "aliyun": "adapters.aliyun.adapter",
+    "huawei": "adapters.huawei.adapter",
+    "servicepower": "adapters.servicepower.adapter",
 }
 
 VendorConfig = EnosConfig | AliyunConfig | HuaweiConfig | ServicePowerConfig

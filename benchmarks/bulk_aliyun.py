@@ -26,14 +26,14 @@ from dataclasses import dataclass
 import httpx
 from pydantic import SecretStr
 
-from adapters.aliyun import AliyunAdapter
-from adapters.aliyun_rpc import RATE_MARGIN
+from adapters.aliyun.adapter import AliyunAdapter
+from adapters.aliyun.rpc import RATE_MARGIN
+from adapters.aliyun.simulator import sandbox as sbx
+from adapters.aliyun.simulator.api import AliyunSimulator
 from adapters.base import Outcome
 from adapters.clock import SYSTEM_CLOCK
 from adapters.config import AliyunConfig
 from adapters.ratelimit import RateLimiter
-from adapters.sim import aliyun_sandbox as sbx
-from adapters.sim.aliyun import AliyunSimulator
 from commands.model import OperationRequest
 
 DEVICES = tuple(f"bench-{i:05d}" for i in range(10_000))

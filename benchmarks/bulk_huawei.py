@@ -21,8 +21,8 @@ from pydantic import SecretStr
 
 from adapters.config import HuaweiConfig
 from adapters.errors import AdapterError, VendorThrottled
-from adapters.huawei import SANDBOX_BASE_URL, HuaweiAdapter
-from adapters.sim.huawei import SANDBOX_APP_ID, SANDBOX_SECRET, HuaweiSimulator, SimDevice
+from adapters.huawei.adapter import SANDBOX_BASE_URL, HuaweiAdapter
+from adapters.huawei.simulator.api import SANDBOX_APP_ID, SANDBOX_SECRET, HuaweiSimulator, SimDevice
 from commands.model import OperationRequest
 
 PERIOD = 60.0

@@ -15,7 +15,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from adapters import servicepower
+from adapters.servicepower import adapter as servicepower
 from bot.model import AuditEventName, RequestState
 from bot.store import Store
 from commands.model import OperationRequest
@@ -29,9 +29,9 @@ CHILD = textwrap.dedent("""
     from pydantic import SecretStr
     from adapters.clock import SYSTEM_CLOCK
     from adapters.config import ServicePowerConfig
-    from adapters.servicepower import ServicePowerAdapter
+    from adapters.servicepower.adapter import ServicePowerAdapter
     from adapters.registry import Adapters
-    from adapters.sim.servicepower import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
+    from adapters.servicepower.simulator.api import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
     from bot.lifecycle import Origin, RequestService, Services
     from bot.policy import parse_policy
     from bot.store import Store

@@ -10,7 +10,10 @@ from collections.abc import Callable
 import pytest
 from lifecycle_world import ALICE, BOB, World, open_request
 
-from adapters.sim import aliyun_sandbox, enos, huawei_state, servicepower
+from adapters.aliyun.simulator import sandbox as aliyun_sandbox
+from adapters.enos.simulator import api as enos
+from adapters.huawei.simulator import state as huawei_state
+from adapters.servicepower.simulator import api as servicepower
 from bot.model import AuditEventName, RequestState
 from commands.parse import parse
 

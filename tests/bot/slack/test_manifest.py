@@ -20,9 +20,7 @@ SCHEMA = Path(__file__).resolve().parent / "schema" / "manifest.schema.1.0.0.jso
 @pytest.fixture(scope="module")
 def validator() -> jsonschema.Draft7Validator:
     if not SCHEMA.is_file():
-        pytest.fail(
-            f"Slack's manifest schema is missing: expected {SCHEMA}"
-        )
+        pytest.fail(f"Slack's manifest schema is missing: expected {SCHEMA}")
     schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
     jsonschema.Draft7Validator.check_schema(schema)
     return jsonschema.Draft7Validator(schema)
