@@ -11,10 +11,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from adapters.aliyun.settings import AliyunSettings
 from adapters.base import Adapter
 from adapters.clock import SYSTEM_CLOCK, Clock
-from adapters.config import AliyunConfig, EnosConfig, HuaweiConfig, ServicePowerConfig
+from adapters.enos.settings import EnosSettings
 from adapters.errors import NotConfigured
+from adapters.huawei.settings import HuaweiSettings
+from adapters.servicepower.settings import ServicePowerSettings
 from adapters.simulator import Simulator
 
 #: Vendor prefix -> the module that implements it.
@@ -25,7 +28,7 @@ VENDORS: Mapping[str, str] = {
     "servicepower": "adapters.servicepower.adapter",
 }
 
-VendorConfig = EnosConfig | AliyunConfig | HuaweiConfig | ServicePowerConfig
+VendorConfig = EnosSettings | AliyunSettings | HuaweiSettings | ServicePowerSettings
 
 
 class _VendorModule(Protocol):

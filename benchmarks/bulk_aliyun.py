@@ -28,11 +28,11 @@ from pydantic import SecretStr
 
 from adapters.aliyun.adapter import AliyunAdapter
 from adapters.aliyun.rpc import RATE_MARGIN
+from adapters.aliyun.settings import AliyunSettings
 from adapters.aliyun.simulator import sandbox as sbx
 from adapters.aliyun.simulator.api import AliyunSimulator
 from adapters.base import Outcome
 from adapters.clock import SYSTEM_CLOCK
-from adapters.config import AliyunConfig
 from adapters.ratelimit import RateLimiter
 from commands.model import OperationRequest
 
@@ -97,7 +97,7 @@ def _run(scenario: Scenario) -> tuple[AliyunSimulator, Outcome, float]:
     )
     limiter = RateLimiter(calls=LIMIT, period=1.0, clock=SYSTEM_CLOCK, margin=RATE_MARGIN)
     with _client(sim, scenario) as (client, endpoint):
-        config = AliyunConfig(
+        config = AliyunSettings(
             endpoint=endpoint,
             access_key_id=sbx.ACCESS_KEY_ID,
             access_key_secret=SecretStr(sbx.ACCESS_KEY_SECRET),

@@ -36,6 +36,7 @@ from adapters.aliyun import bulk as aliyun_bulk
 from adapters.aliyun import preview as aliyun_preview
 from adapters.aliyun.errors import VENDOR, field
 from adapters.aliyun.rpc import RpcClient, shared_limiter
+from adapters.aliyun.settings import AliyunSettings
 from adapters.aliyun.signing import percent_encode
 from adapters.aliyun.simulator import sandbox as aliyun_sandbox
 from adapters.aliyun.simulator.api import AliyunSimulator
@@ -48,7 +49,6 @@ from adapters.base import (
     VendorCall,
 )
 from adapters.clock import SYSTEM_CLOCK, Clock
-from adapters.config import AliyunConfig
 from adapters.errors import AdapterError
 from adapters.ratelimit import RateLimiter
 from commands.model import OperationRequest
@@ -78,7 +78,7 @@ class AliyunAdapter:
     def __init__(
         self,
         *,
-        config: AliyunConfig,
+        config: AliyunSettings,
         client: httpx.Client,
         clock: Clock = SYSTEM_CLOCK,
         sandbox: bool = False,
@@ -192,7 +192,7 @@ class AliyunAdapter:
         return {"IotInstanceId": instance} if instance else {}
 
 
-def from_config(config: AliyunConfig, *, clock: Clock = SYSTEM_CLOCK) -> AliyunAdapter:
+def from_config(config: AliyunSettings, *, clock: Clock = SYSTEM_CLOCK) -> AliyunAdapter:
     """An adapter for the real vendor, with an HTTP client using the configured timeout."""
     client = httpx.Client(timeout=config.timeout)
     return AliyunAdapter(config=config, client=client, clock=clock)
@@ -201,7 +201,7 @@ def from_config(config: AliyunConfig, *, clock: Clock = SYSTEM_CLOCK) -> AliyunA
 def sandboxed(*, clock: Clock = SYSTEM_CLOCK) -> tuple[AliyunAdapter, AliyunSimulator]:
     """An adapter wired to a freshly seeded simulator (ids in this module's docstring)."""
     sim = aliyun_sandbox.seeded(clock=clock)
-    config = AliyunConfig(
+    config = AliyunSettings(
         endpoint=aliyun_sandbox.ENDPOINT,
         region_id=aliyun_sandbox.REGION_ID,
         access_key_id=aliyun_sandbox.ACCESS_KEY_ID,

@@ -16,9 +16,9 @@ from typing import Any
 import httpx
 
 from adapters.aliyun.errors import VENDOR, error_for, request_id, succeeded
+from adapters.aliyun.settings import AliyunSettings
 from adapters.aliyun.signing import AccessKey, encode_query, signed_params
 from adapters.clock import Clock
-from adapters.config import AliyunConfig
 from adapters.errors import NotConfigured, VendorThrottled
 from adapters.http import json_body, retry_safely, send
 from adapters.ratelimit import RateLimiter
@@ -35,7 +35,7 @@ _limiters: weakref.WeakValueDictionary[tuple[str, int], RateLimiter] = weakref.W
 _limiters_lock = threading.Lock()
 
 
-def shared_limiter(config: AliyunConfig, clock: Clock) -> RateLimiter:
+def shared_limiter(config: AliyunSettings, clock: Clock) -> RateLimiter:
     """The one limiter for this AccessKeyId (and clock) in this process.
 
     The vendor's limit is per account, shared by every RAM user, so every adapter calling with
@@ -61,7 +61,7 @@ class RpcClient:
     """Signs and sends IoT RPC calls for one account, through its rate limiter."""
 
     def __init__(
-        self, *, config: AliyunConfig, client: httpx.Client, clock: Clock, limiter: RateLimiter
+        self, *, config: AliyunSettings, client: httpx.Client, clock: Clock, limiter: RateLimiter
     ) -> None:
         self.config = config
         self.limiter = limiter

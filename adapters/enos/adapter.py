@@ -32,9 +32,9 @@ from pydantic import SecretStr
 
 from adapters.base import MASK, Outcome, Preview, ProgressCallback, VendorCall
 from adapters.clock import SYSTEM_CLOCK, Clock
-from adapters.config import EnosConfig
 from adapters.enos.auth import AUTH_GET_PATH, Stamps, TokenService, encryption, sign
 from adapters.enos.errors import CODE_EXPIRED, JOB_NOT_FOUND, VENDOR, read_answer
+from adapters.enos.settings import EnosSettings
 from adapters.enos.simulator.api import (
     SANDBOX_APP_KEY,
     SANDBOX_APP_SECRET,
@@ -69,7 +69,7 @@ class EnosAdapter:
     def __init__(
         self,
         *,
-        config: EnosConfig,
+        config: EnosSettings,
         client: httpx.Client,
         clock: Clock = SYSTEM_CLOCK,
         sandbox: bool = False,
@@ -254,7 +254,7 @@ def _created(value: object) -> str:
     return _text(value) or "unknown"
 
 
-def from_config(config: EnosConfig, *, clock: Clock = SYSTEM_CLOCK) -> EnosAdapter:
+def from_config(config: EnosSettings, *, clock: Clock = SYSTEM_CLOCK) -> EnosAdapter:
     """An adapter for the real EnOS gateway named in `config`."""
     return EnosAdapter(config=config, client=httpx.Client(timeout=config.timeout), clock=clock)
 
@@ -262,7 +262,7 @@ def from_config(config: EnosConfig, *, clock: Clock = SYSTEM_CLOCK) -> EnosAdapt
 def sandboxed(*, clock: Clock = SYSTEM_CLOCK) -> tuple[EnosAdapter, EnosSimulator]:
     """A seeded simulator and an adapter wired to it (see the module docstring for the ids)."""
     sim = demo_simulator(clock=clock)
-    config = EnosConfig(
+    config = EnosSettings(
         base_url=SANDBOX_BASE_URL,
         app_key=SANDBOX_APP_KEY,
         app_secret=SecretStr(SANDBOX_APP_SECRET),

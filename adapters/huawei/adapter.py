@@ -32,7 +32,6 @@ from pydantic import SecretStr
 
 from adapters.base import Outcome, Preview, Progress, ProgressCallback, VendorCall
 from adapters.clock import SYSTEM_CLOCK, Clock
-from adapters.config import HuaweiConfig
 from adapters.errors import AdapterError, NotConfigured, VendorError
 from adapters.http import json_body, retry_safely
 from adapters.huawei.auth import (
@@ -51,6 +50,7 @@ from adapters.huawei.errors import (
     to_error,
 )
 from adapters.huawei.preview import device_preview, package_preview
+from adapters.huawei.settings import HuaweiSettings
 from adapters.huawei.simulator.api import SANDBOX_APP_ID, SANDBOX_SECRET, HuaweiSimulator
 from adapters.ratelimit import RateLimiter
 from commands.model import OperationRequest
@@ -77,7 +77,7 @@ class HuaweiAdapter:
     def __init__(
         self,
         *,
-        config: HuaweiConfig,
+        config: HuaweiSettings,
         client: httpx.Client,
         clock: Clock = SYSTEM_CLOCK,
         sandbox: bool = False,
@@ -245,7 +245,7 @@ def _cascade(request: OperationRequest) -> bool:
     return True if value is None else bool(value)
 
 
-def from_config(config: HuaweiConfig, *, clock: Clock = SYSTEM_CLOCK) -> HuaweiAdapter:
+def from_config(config: HuaweiSettings, *, clock: Clock = SYSTEM_CLOCK) -> HuaweiAdapter:
     """The adapter for the real platform, over mutual TLS. Build it once per process."""
     client = httpx.Client(verify=tls_context(config), timeout=config.timeout)
     return HuaweiAdapter(config=config, client=client, clock=clock)
@@ -254,7 +254,7 @@ def from_config(config: HuaweiConfig, *, clock: Clock = SYSTEM_CLOCK) -> HuaweiA
 def sandboxed(*, clock: Clock = SYSTEM_CLOCK) -> tuple[HuaweiAdapter, HuaweiSimulator]:
     """An adapter wired to a fresh, seeded simulator (see the module docstring for its ids)."""
     simulator = HuaweiSimulator.seeded(clock=clock)
-    config = HuaweiConfig(
+    config = HuaweiSettings(
         base_url=SANDBOX_BASE_URL, app_id=SANDBOX_APP_ID, secret=SecretStr(SANDBOX_SECRET)
     )
     client = httpx.Client(transport=simulator.transport())

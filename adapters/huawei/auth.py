@@ -27,10 +27,10 @@ from pydantic import SecretStr
 
 from adapters.base import MASK
 from adapters.clock import Clock
-from adapters.config import HuaweiConfig
 from adapters.errors import VendorAuthError, VendorError
 from adapters.http import json_body, retry_safely, send
 from adapters.huawei.errors import ACCESS_REFUSED, THROTTLED, VENDOR, error_code, to_error
+from adapters.huawei.settings import HuaweiSettings
 from adapters.ratelimit import RateLimiter
 from adapters.tokens import Token, TokenCache
 
@@ -205,7 +205,7 @@ _limiters: weakref.WeakKeyDictionary[Clock, dict[tuple[str, str], RateLimiter]] 
 _limiters_lock = threading.Lock()
 
 
-def shared_limiter(config: HuaweiConfig, base_url: str, clock: Clock) -> RateLimiter:
+def shared_limiter(config: HuaweiSettings, base_url: str, clock: Clock) -> RateLimiter:
     """The process-wide limiter of one application (per clock, so fake-clock tests stay apart)."""
     key = (base_url, config.app_id or "")
     with _limiters_lock:
@@ -215,7 +215,7 @@ def shared_limiter(config: HuaweiConfig, base_url: str, clock: Clock) -> RateLim
         return per_clock[key]
 
 
-def tls_context(config: HuaweiConfig) -> ssl.SSLContext:
+def tls_context(config: HuaweiSettings) -> ssl.SSLContext:
     """Mutual TLS: trust the platform CA (or the system's), present the client certificate."""
     cafile = str(config.ca_bundle) if config.ca_bundle else None
     context = ssl.create_default_context(cafile=cafile)

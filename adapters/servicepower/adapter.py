@@ -36,12 +36,12 @@ from pydantic import SecretStr
 
 from adapters.base import MASK, Outcome, Preview, Progress, ProgressCallback, VendorCall
 from adapters.clock import SYSTEM_CLOCK, Clock
-from adapters.config import ServicePowerConfig
 from adapters.errors import NotConfigured, OutcomeUnknown, VendorError
 from adapters.http import json_body, retry_safely, send
 from adapters.servicepower.auth import JwtAuth, ServicePowerAuth, SystemTokenAuth
 from adapters.servicepower.errors import VENDOR, http_error, refusal, request_id_of
 from adapters.servicepower.request import CANCEL_PATH, MAX_REASON, CancelJob, cancel_job_of
+from adapters.servicepower.settings import ServicePowerSettings
 from adapters.servicepower.simulator.api import (
     SANDBOX_CLIENT_ID,
     SANDBOX_CLIENT_SECRET,
@@ -75,7 +75,7 @@ class ServicePowerAdapter:
     def __init__(
         self,
         *,
-        config: ServicePowerConfig,
+        config: ServicePowerSettings,
         client: httpx.Client,
         clock: Clock = SYSTEM_CLOCK,
         sandbox: bool = False,
@@ -205,7 +205,7 @@ class ServicePowerAdapter:
 
 
 def _auth_for(
-    config: ServicePowerConfig, *, client: httpx.Client, base_url: str, clock: Clock
+    config: ServicePowerSettings, *, client: httpx.Client, base_url: str, clock: Clock
 ) -> ServicePowerAuth:
     if config.token is not None and config.token.get_secret_value():
         return SystemTokenAuth(config.token)
@@ -220,7 +220,9 @@ def _auth_for(
     raise NotConfigured("ServicePower has no credentials", vendor=VENDOR)  # pragma: no cover
 
 
-def from_config(config: ServicePowerConfig, *, clock: Clock = SYSTEM_CLOCK) -> ServicePowerAdapter:
+def from_config(
+    config: ServicePowerSettings, *, clock: Clock = SYSTEM_CLOCK
+) -> ServicePowerAdapter:
     """An adapter for the real ServiceBroker, with its own HTTP client.
 
     Raises:
@@ -235,7 +237,7 @@ def sandboxed(*, clock: Clock = SYSTEM_CLOCK) -> tuple[ServicePowerAdapter, Serv
     sim = ServicePowerSimulator(clock=clock)
     for job_id in SANDBOX_JOBS:
         sim.add_job(job_id)
-    config = ServicePowerConfig(
+    config = ServicePowerSettings(
         base_url=SANDBOX_BASE_URL,
         client_id=SANDBOX_CLIENT_ID,
         client_secret=SecretStr(SANDBOX_CLIENT_SECRET),

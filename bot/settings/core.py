@@ -17,12 +17,9 @@ from typing import Annotated, Any, Final
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
     Field,
     SecretStr,
     ValidationError,
-    ValidationInfo,
-    field_validator,
 )
 from pydantic_core import PydanticCustomError
 from pydantic_settings import (
@@ -34,8 +31,12 @@ from pydantic_settings import (
 )
 from pydantic_settings.sources.utils import parse_env_vars
 
-from adapters.config import AliyunConfig, EnosConfig, HuaweiConfig, ServicePowerConfig
-from bot.settings.checks import check_url, check_vendor, describe_model, explain
+from adapters.aliyun.settings import AliyunSettings
+from adapters.enos.settings import EnosSettings
+from adapters.huawei.settings import HuaweiSettings
+from adapters.servicepower.settings import ServicePowerSettings
+from adapters.settings import check_url
+from bot.settings.checks import describe_model, explain
 
 CONFIG_ENV: Final = "OPSGATE_CONFIG"
 DEFAULT_CONFIG: Final = Path("opsgate.toml")
@@ -112,17 +113,10 @@ class Settings(BaseSettings):
     sandbox: bool = False
     workers: Annotated[int, AfterValidator(_workers_in_range)] = 16
     log_level: Annotated[str, AfterValidator(_known_log_level)] = "INFO"
-    enos: EnosConfig = EnosConfig()
-    aliyun: AliyunConfig = AliyunConfig()
-    huawei: HuaweiConfig = HuaweiConfig()
-    servicepower: ServicePowerConfig = ServicePowerConfig()
-
-    @field_validator("enos", "aliyun", "huawei", "servicepower")
-    @classmethod
-    def _vendor_complete(cls, vendor: BaseModel, info: ValidationInfo) -> BaseModel:
-        """Refuse a vendor with some but not all of its credentials, or a non-HTTP URL."""
-        check_vendor(vendor, str(info.field_name))
-        return vendor
+    enos: EnosSettings = EnosSettings()
+    aliyun: AliyunSettings = AliyunSettings()
+    huawei: HuaweiSettings = HuaweiSettings()
+    servicepower: ServicePowerSettings = ServicePowerSettings()
 
     @classmethod
     def settings_customise_sources(

@@ -28,7 +28,7 @@ CHILD = textwrap.dedent("""
     import httpx
     from pydantic import SecretStr
     from adapters.clock import SYSTEM_CLOCK
-    from adapters.config import ServicePowerConfig
+    from adapters.servicepower.settings import ServicePowerSettings
     from adapters.servicepower.adapter import ServicePowerAdapter
     from adapters.registry import Adapters
     from adapters.servicepower.simulator.api import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
@@ -48,7 +48,7 @@ CHILD = textwrap.dedent("""
     class Nobody:
         def members(self, group): return frozenset()
 
-    config = ServicePowerConfig(base_url=base_url, client_id=SANDBOX_CLIENT_ID,
+    config = ServicePowerSettings(base_url=base_url, client_id=SANDBOX_CLIENT_ID,
                                 client_secret=SecretStr(SANDBOX_CLIENT_SECRET))
     adapter = ServicePowerAdapter(config=config, client=httpx.Client(timeout=10), sandbox=True)
     store = Store.open(db)

@@ -10,11 +10,11 @@ from pydantic import SecretStr
 
 from adapters.aliyun.adapter import AliyunAdapter, from_config, sandboxed
 from adapters.aliyun.rpc import MAX_ATTEMPTS, shared_limiter
+from adapters.aliyun.settings import AliyunSettings
 from adapters.aliyun.simulator import sandbox as sbx
 from adapters.aliyun.simulator.api import AliyunSimulator
 from adapters.base import Progress
 from adapters.clock import FakeClock
-from adapters.config import AliyunConfig
 from adapters.errors import (
     AdapterError,
     NotConfigured,
@@ -26,7 +26,7 @@ from adapters.errors import (
 from adapters.simulator import Fault
 from commands.model import OperationRequest
 
-CONFIG = AliyunConfig(
+CONFIG = AliyunSettings(
     endpoint=sbx.ENDPOINT,
     access_key_id=sbx.ACCESS_KEY_ID,
     access_key_secret=SecretStr(sbx.ACCESS_KEY_SECRET),
@@ -60,7 +60,7 @@ def sim(clock: FakeClock) -> AliyunSimulator:
 
 
 def _adapter(
-    sim: AliyunSimulator, clock: FakeClock, *, workers: int = 1, config: AliyunConfig = CONFIG
+    sim: AliyunSimulator, clock: FakeClock, *, workers: int = 1, config: AliyunSettings = CONFIG
 ) -> AliyunAdapter:
     client = httpx.Client(transport=sim.transport())
     return AliyunAdapter(config=config, client=client, clock=clock, workers=workers)
@@ -279,7 +279,7 @@ def test_job_is_sent_as_jobid(sim: AliyunSimulator, clock: FakeClock) -> None:
 
 
 def test_not_configured(sim: AliyunSimulator, clock: FakeClock) -> None:
-    adapter = _adapter(sim, clock, config=AliyunConfig())
+    adapter = _adapter(sim, clock, config=AliyunSettings())
     with pytest.raises(NotConfigured):
         adapter.execute(_request(("thermo-001",)))
     assert not sim.calls

@@ -10,8 +10,8 @@ import pytest
 from pydantic import SecretStr
 
 from adapters.clock import FakeClock
-from adapters.config import EnosConfig
 from adapters.enos.adapter import EnosAdapter, encryption, sandboxed, sign
+from adapters.enos.settings import EnosSettings
 from adapters.enos.simulator.api import (
     SANDBOX_APP_KEY,
     SANDBOX_APP_SECRET,
@@ -63,7 +63,7 @@ def sim(wired: tuple[EnosAdapter, EnosSimulator]) -> EnosSimulator:
 
 
 def adapter_for(sim: EnosSimulator, clock: FakeClock, *, key: str, secret: str) -> EnosAdapter:
-    config = EnosConfig(base_url=SANDBOX_BASE_URL, app_key=key, app_secret=SecretStr(secret))
+    config = EnosSettings(base_url=SANDBOX_BASE_URL, app_key=key, app_secret=SecretStr(secret))
     client = httpx.Client(transport=sim.transport())
     return EnosAdapter(config=config, client=client, clock=clock, sandbox=True)
 

@@ -11,9 +11,9 @@ from pydantic import SecretStr
 
 from adapters.base import MASK
 from adapters.clock import FakeClock
-from adapters.config import EnosConfig
 from adapters.enos.adapter import EnosAdapter, from_config, sandboxed
 from adapters.enos.errors import CATALOG, vendor_error
+from adapters.enos.settings import EnosSettings
 from adapters.enos.simulator.api import (
     SANDBOX_APP_KEY,
     SANDBOX_APP_SECRET,
@@ -167,12 +167,15 @@ def test_every_documented_code_has_a_message_and_next_step() -> None:
 
 
 def test_missing_credentials_are_not_configured() -> None:
+    # The model refuses half a key; built unchecked, the adapter must refuse it too.
     with pytest.raises(NotConfigured):
-        from_config(EnosConfig(base_url=SANDBOX_BASE_URL, app_key=SANDBOX_APP_KEY))
+        from_config(
+            EnosSettings.model_construct(base_url=SANDBOX_BASE_URL, app_key=SANDBOX_APP_KEY)
+        )
 
 
 def test_from_config_uses_the_configured_timeout() -> None:
-    config = EnosConfig(
+    config = EnosSettings(
         base_url="https://apim-ppe1.envisioniot.com/",
         app_key="k",
         app_secret=SecretStr("s"),
@@ -198,7 +201,7 @@ def test_sandboxed_is_marked_and_seeded() -> None:
 def test_the_sandbox_answers_over_real_http() -> None:
     sim = demo_simulator(clock=FakeClock())
     with sim.serve() as base_url:
-        config = EnosConfig(
+        config = EnosSettings(
             base_url=base_url, app_key=SANDBOX_APP_KEY, app_secret=SecretStr(SANDBOX_APP_SECRET)
         )
         with httpx.Client(timeout=5) as client:
@@ -216,7 +219,7 @@ def test_a_sandbox_fault_reaches_the_adapter_as_unreachable() -> None:
 
 
 def _adapter(transport: httpx.MockTransport) -> EnosAdapter:
-    config = EnosConfig(
+    config = EnosSettings(
         base_url=SANDBOX_BASE_URL, app_key=SANDBOX_APP_KEY, app_secret=SecretStr(SANDBOX_APP_SECRET)
     )
     client = httpx.Client(transport=transport)

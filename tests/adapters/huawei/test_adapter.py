@@ -11,7 +11,6 @@ import pytest
 from pydantic import SecretStr
 
 from adapters.clock import FakeClock
-from adapters.config import HuaweiConfig
 from adapters.errors import (
     NotConfigured,
     OutcomeUnknown,
@@ -22,6 +21,7 @@ from adapters.errors import (
 from adapters.huawei.adapter import HuaweiAdapter, from_config, sandboxed
 from adapters.huawei.auth import tls_context
 from adapters.huawei.errors import CATALOG, to_error
+from adapters.huawei.settings import HuaweiSettings
 from adapters.huawei.simulator.api import SANDBOX_APP_ID, SANDBOX_SECRET, HuaweiSimulator, SimDevice
 from adapters.ratelimit import RateLimiter
 from adapters.simulator import Fault
@@ -350,7 +350,7 @@ def test_a_malformed_file_id_is_refused_by_the_platform(world: World) -> None:
 def adapter_on(
     handler: Callable[[httpx.Request], httpx.Response], clock: FakeClock
 ) -> HuaweiAdapter:
-    config = HuaweiConfig(
+    config = HuaweiSettings(
         base_url="https://iot.example.test", app_id=SANDBOX_APP_ID, secret=SecretStr(SANDBOX_SECRET)
     )
     client = httpx.Client(transport=httpx.MockTransport(handler))
@@ -359,7 +359,7 @@ def adapter_on(
 
 
 def test_default_port_and_shared_limiter(clock: FakeClock) -> None:
-    config = HuaweiConfig(base_url="https://iot.example.test/", app_id="a", secret=SecretStr("s"))
+    config = HuaweiSettings(base_url="https://iot.example.test/", app_id="a", secret=SecretStr("s"))
     client = httpx.Client(transport=httpx.MockTransport(lambda r: httpx.Response(500)))
     first = HuaweiAdapter(config=config, client=client, clock=clock)
     second = HuaweiAdapter(config=config, client=client, clock=clock)
@@ -412,7 +412,7 @@ def test_mutual_tls_client_trusts_the_ca_and_presents_the_certificate(
     cert_files: tuple[Path, Path, Path],
 ) -> None:
     cert, key, other = cert_files
-    config = HuaweiConfig(
+    config = HuaweiSettings(
         base_url="https://iot.example.test", app_id="a", secret=SecretStr("s"),
         client_cert=cert, client_key=key, ca_bundle=cert,
     )  # fmt: skip
@@ -437,8 +437,11 @@ def test_a_cascade_given_as_text_is_read_as_a_flag(world: World, value: str, sen
 
 
 def test_an_unconfigured_account_says_so() -> None:
+    # The model refuses this; built unchecked, the adapter must refuse it too.
     with pytest.raises(NotConfigured):
-        HuaweiAdapter(config=HuaweiConfig(base_url="https://x"), client=httpx.Client())
+        HuaweiAdapter(
+            config=HuaweiSettings.model_construct(base_url="https://x"), client=httpx.Client()
+        )
 
 
 def test_only_huawei_operations_with_one_target_are_accepted(world: World) -> None:

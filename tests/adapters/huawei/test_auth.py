@@ -13,9 +13,9 @@ import pytest
 from pydantic import SecretStr
 
 from adapters.clock import FakeClock
-from adapters.config import HuaweiConfig
 from adapters.errors import VendorAuthError, VendorError
 from adapters.huawei.adapter import HuaweiAdapter, sandboxed
+from adapters.huawei.settings import HuaweiSettings
 from adapters.huawei.simulator.api import SANDBOX_APP_ID, SANDBOX_SECRET, HuaweiSimulator
 from adapters.ratelimit import RateLimiter
 from adapters.simulator import Fault
@@ -40,7 +40,7 @@ def adapter_on(
     secret: str = SANDBOX_SECRET,
 ) -> HuaweiAdapter:
     """A second adapter (another process, say) on the same simulator, optionally wrapped."""
-    config = HuaweiConfig(
+    config = HuaweiSettings(
         base_url="https://iot.example.test", app_id=SANDBOX_APP_ID, secret=SecretStr(secret)
     )
     client = httpx.Client(transport=httpx.MockTransport(handler or sim.handle))

@@ -13,7 +13,6 @@ from pydantic import SecretStr
 
 from adapters.base import MASK, Progress
 from adapters.clock import FakeClock
-from adapters.config import ServicePowerConfig
 from adapters.errors import (
     NotConfigured,
     OutcomeUnknown,
@@ -31,6 +30,7 @@ from adapters.servicepower.adapter import (
 )
 from adapters.servicepower.auth import RENEW_MARGIN, TOKEN_LIFETIME
 from adapters.servicepower.errors import RETURN_CODES, CancelRequestError
+from adapters.servicepower.settings import ServicePowerSettings
 from adapters.servicepower.simulator.api import (
     SANDBOX_CLIENT_SECRET,
     SANDBOX_JOBS,
@@ -74,14 +74,14 @@ def system_adapter(
 ) -> tuple[ServicePowerAdapter, ServicePowerSimulator]:
     sim = ServicePowerSimulator(clock=clock, system_token=SYSTEM_TOKEN)
     sim.add_job("JOB-1")
-    config = ServicePowerConfig(base_url=BASE, token=SecretStr(token))
+    config = ServicePowerSettings(base_url=BASE, token=SecretStr(token))
     client = httpx.Client(transport=sim.transport())
     return ServicePowerAdapter(config=config, client=client, clock=clock), sim
 
 
 def wire_adapter(handler: Callable[[httpx.Request], httpx.Response]) -> ServicePowerAdapter:
     """An adapter (system token) on a hand-written transport, for wire variants."""
-    config = ServicePowerConfig(base_url=BASE, token=SecretStr(SYSTEM_TOKEN))
+    config = ServicePowerSettings(base_url=BASE, token=SecretStr(SYSTEM_TOKEN))
     client = httpx.Client(transport=httpx.MockTransport(handler))
     return ServicePowerAdapter(config=config, client=client)
 
@@ -155,7 +155,7 @@ def test_a_second_401_is_an_auth_error_not_a_loop() -> None:
             return httpx.Response(200, json={"access_token": f"t{len(calls)}", "expires_in": 60})
         return httpx.Response(401, json={"Code": "401", "Message": "Not authorized"})
 
-    config = ServicePowerConfig(base_url=BASE, client_id="c", client_secret=SecretStr("s"))
+    config = ServicePowerSettings(base_url=BASE, client_id="c", client_secret=SecretStr("s"))
     client = httpx.Client(transport=httpx.MockTransport(handler))
     adapter = ServicePowerAdapter(config=config, client=client)
     with pytest.raises(VendorAuthError) as caught:
@@ -172,7 +172,7 @@ def test_a_second_401_is_an_auth_error_not_a_loop() -> None:
 
 def test_wrong_client_secret_shows_in_the_preview(clock: FakeClock) -> None:
     sim = ServicePowerSimulator(clock=clock)
-    config = ServicePowerConfig(
+    config = ServicePowerSettings(
         base_url=BASE, client_id="opsgate-sandbox", client_secret=SecretStr("no")
     )
     adapter = ServicePowerAdapter(
@@ -194,7 +194,7 @@ def test_token_endpoint_failure_is_retried(
 
 
 def test_token_answer_without_access_token_is_an_error() -> None:
-    config = ServicePowerConfig(base_url=BASE, client_id="c", client_secret=SecretStr("s"))
+    config = ServicePowerSettings(base_url=BASE, client_id="c", client_secret=SecretStr("s"))
     transport = httpx.MockTransport(lambda r: httpx.Response(200, json={"token_type": "bearer"}))
     adapter = ServicePowerAdapter(config=config, client=httpx.Client(transport=transport))
     with pytest.raises(VendorError, match="no access_token"):
@@ -532,19 +532,20 @@ def test_no_secret_reaches_describe_errors_or_logs(
 @pytest.mark.parametrize(
     "config",
     [
-        ServicePowerConfig(),
-        ServicePowerConfig(base_url=BASE),
-        ServicePowerConfig(base_url=BASE, client_id="c"),
-        ServicePowerConfig(token=SecretStr("t")),
+        ServicePowerSettings(),
+        # The model refuses these; built unchecked, the adapter must refuse them too.
+        ServicePowerSettings.model_construct(base_url=BASE),
+        ServicePowerSettings.model_construct(base_url=BASE, client_id="c"),
+        ServicePowerSettings.model_construct(token=SecretStr("t")),
     ],
 )
-def test_missing_settings_are_not_configured(config: ServicePowerConfig) -> None:
+def test_missing_settings_are_not_configured(config: ServicePowerSettings) -> None:
     with pytest.raises(NotConfigured):
         from_config(config)
 
 
 def test_from_config_targets_the_configured_base_url() -> None:
-    adapter = from_config(ServicePowerConfig(base_url=BASE + "/", token=SecretStr("t")))
+    adapter = from_config(ServicePowerSettings(base_url=BASE + "/", token=SecretStr("t")))
     [call] = adapter.describe(job_cancel())
     assert call.url == f"{BASE}/up/v5/rest/scheduling/CancelJob"
     assert adapter.sandbox is False
@@ -554,7 +555,7 @@ def test_adapter_works_over_real_http(clock: FakeClock) -> None:
     sim = ServicePowerSimulator(clock=clock, system_token=SYSTEM_TOKEN)
     sim.add_job("JOB-9")
     with sim.serve() as base_url:
-        config = ServicePowerConfig(base_url=base_url, token=SecretStr(SYSTEM_TOKEN))
+        config = ServicePowerSettings(base_url=base_url, token=SecretStr(SYSTEM_TOKEN))
         with httpx.Client(timeout=5) as client:
             adapter = ServicePowerAdapter(config=config, client=client, clock=clock)
             assert adapter.execute(job_cancel("JOB-9", reason="e2e")).ok
