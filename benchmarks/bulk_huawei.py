@@ -20,9 +20,10 @@ import httpx
 from pydantic import SecretStr
 
 from adapters.errors import AdapterError, VendorThrottled
-from adapters.huawei.adapter import SANDBOX_BASE_URL, HuaweiAdapter
+from adapters.huawei.adapter import HuaweiAdapter
 from adapters.huawei.settings import HuaweiSettings
-from adapters.huawei.simulator.api import SANDBOX_APP_ID, SANDBOX_SECRET, HuaweiSimulator, SimDevice
+from adapters.huawei.simulator.api import HuaweiSimulator, SimDevice
+from adapters.huawei.simulator.state import SANDBOX_APP_ID, SANDBOX_BASE_URL, SANDBOX_SECRET
 from commands.model import OperationRequest
 
 PERIOD = 60.0

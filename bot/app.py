@@ -1,7 +1,8 @@
 """The composition root: `build_app` builds every part of opsgate once, from settings.
 
 Nothing is constructed at import time. Tests and the console pass their own clock, Slack client,
-adapters or runner; production passes only settings.
+adapters or runner; production passes only settings. The vendors come from the installed vendor
+plugins (`adapters.registry`): their grammar, adapters and operation ids for the policy.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from slack_sdk.http_retry import default_retry_handlers
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from adapters.clock import SYSTEM_CLOCK, Clock
-from adapters.registry import Adapters, VendorConfig, build_adapters
+from adapters.registry import Adapters, Plugins, build_adapters, installed_plugins
 from bot.lifecycle import RequestService, Services
 from bot.lifecycle.workers import Runner
 from bot.policy import Policy, load_policy
@@ -45,6 +46,7 @@ class OpsgateApp:
     store: Store
     adapters: Adapters
     settings: Settings
+    plugins: Plugins
     _stop: threading.Event = field(default_factory=threading.Event)
 
     def start_background(self, *, sweep_every: float = 15.0) -> None:
@@ -77,6 +79,7 @@ class OpsgateApp:
 def build_app(
     settings: Settings,
     *,
+    plugins: Plugins | None = None,
     clock: Clock = SYSTEM_CLOCK,
     client: WebClient | None = None,
     adapters: Adapters | None = None,
@@ -84,7 +87,13 @@ def build_app(
     policy: Policy | None = None,
     sandbox: bool | None = None,
 ) -> OpsgateApp:
-    """Build opsgate from settings; each keyword replaces one part (for tests and the console)."""
+    """Build opsgate from settings; each keyword replaces one part (for tests and the console).
+
+    Raises:
+        PluginError: `plugins` is None and an installed plugin is broken.
+        PolicyError: The policy is invalid.
+    """
+    plugins = installed_plugins() if plugins is None else plugins
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     secret = (
         settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
@@ -92,13 +101,14 @@ def build_app(
     client = client or slack_client(token, base_url=settings.slack_api_url)
     runner = Runner(workers=settings.workers)
     adapters = adapters or build_adapters(
-        vendor_configs(settings),
+        plugins,
+        settings.vendors(),
         sandbox=settings.sandbox if sandbox is None else sandbox,
         clock=clock,
     )
     services = Services(
         store=store or Store.open(settings.db, clock=clock),
-        policy=policy or load_policy(settings),
+        policy=policy or load_policy(settings, operation_ids=plugins.catalog.ids),
         adapters=adapters,
         slack=SlackOut(client),
         directory=SlackDirectory(client, clock=clock),
@@ -115,7 +125,9 @@ def build_app(
     )
     service = RequestService(services)
     bolt.use(_ignore_slack_retries)
-    register_listeners(bolt, ListenerContext(service=service, runner=runner))
+    register_listeners(
+        bolt, ListenerContext(service=service, runner=runner, catalog=plugins.catalog)
+    )
     bolt.error(_log_unexpected)
     return OpsgateApp(
         bolt=bolt,
@@ -124,6 +136,7 @@ def build_app(
         store=services.store,
         adapters=adapters,
         settings=settings,
+        plugins=plugins,
     )
 
 
@@ -132,16 +145,6 @@ def slack_client(token: str | None, *, base_url: str) -> WebClient:
     a card update lost to a rate limit would leave a card showing a stale state."""
     retry = [*default_retry_handlers(), RateLimitErrorRetryHandler(max_retry_count=3)]
     return WebClient(token=token, base_url=base_url, retry_handlers=retry)
-
-
-def vendor_configs(settings: Settings) -> dict[str, VendorConfig]:
-    """Each vendor's settings, keyed by vendor prefix (what `build_adapters` takes)."""
-    return {
-        "enos": settings.enos,
-        "aliyun": settings.aliyun,
-        "huawei": settings.huawei,
-        "servicepower": settings.servicepower,
-    }
 
 
 def _ignore_slack_retries(

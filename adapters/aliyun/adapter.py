@@ -9,17 +9,6 @@ confirmation, queued or pushed, so sending the same cancel again matches nothing
 seed document describes exactly those states; that a repeat answers ``Success`` rather than an
 error is our assumption, and either way nothing more is cancelled). A cancel that got no
 answer is still never retried: it is reported as state unknown, as for every vendor.
-
-The sandbox (`sandboxed`) holds, in region cn-shanghai at ``https://iot.sandbox.opsgate.invalid``:
-
-- AccessKeyId ``LTAI5tSandboxOpsgate``, IotInstanceId ``iot-060a0sbx``
-- product ``a1OpsThermo`` (Smart thermostat), job ``job-thermo-rollout-1``,
-  firmware ``fw-thermo-2.1.0`` (thermo-fw 2.0.3 → 2.1.0)
-- devices ``thermo-001`` … ``thermo-050`` with unfinished tasks (every tenth one IN_PROGRESS,
-  which a cancel leaves alone), and ``thermo-051`` … ``thermo-055`` with nothing to cancel.
-
-Try: ``/ops aliyun ota-task cancel thermo-001 thermo-002 thermo-051 --product a1OpsThermo
---firmware fw-thermo-2.1.0 --reason "halt rollout"``.
 """
 
 from __future__ import annotations
@@ -30,7 +19,6 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 import httpx
-from pydantic import SecretStr
 
 from adapters.aliyun import bulk as aliyun_bulk
 from adapters.aliyun import preview as aliyun_preview
@@ -38,8 +26,6 @@ from adapters.aliyun.errors import VENDOR, field
 from adapters.aliyun.rpc import RpcClient, shared_limiter
 from adapters.aliyun.settings import AliyunSettings
 from adapters.aliyun.signing import percent_encode
-from adapters.aliyun.simulator import sandbox as aliyun_sandbox
-from adapters.aliyun.simulator.api import AliyunSimulator
 from adapters.base import (
     MASK,
     Outcome,
@@ -196,20 +182,6 @@ def from_config(config: AliyunSettings, *, clock: Clock = SYSTEM_CLOCK) -> Aliyu
     """An adapter for the real vendor, with an HTTP client using the configured timeout."""
     client = httpx.Client(timeout=config.timeout)
     return AliyunAdapter(config=config, client=client, clock=clock)
-
-
-def sandboxed(*, clock: Clock = SYSTEM_CLOCK) -> tuple[AliyunAdapter, AliyunSimulator]:
-    """An adapter wired to a freshly seeded simulator (ids in this module's docstring)."""
-    sim = aliyun_sandbox.seeded(clock=clock)
-    config = AliyunSettings(
-        endpoint=aliyun_sandbox.ENDPOINT,
-        region_id=aliyun_sandbox.REGION_ID,
-        access_key_id=aliyun_sandbox.ACCESS_KEY_ID,
-        access_key_secret=SecretStr(aliyun_sandbox.ACCESS_KEY_SECRET),
-        iot_instance_id=aliyun_sandbox.INSTANCE_ID,
-    )
-    client = httpx.Client(transport=sim.transport())
-    return AliyunAdapter(config=config, client=client, clock=clock, sandbox=True), sim
 
 
 def _cancel_params(base: dict[str, str], batch: Sequence[str]) -> dict[str, str]:

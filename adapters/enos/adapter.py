@@ -16,9 +16,6 @@ Decisions:
       answers 24404, which is "already gone".
     - 1203 is retried once after renewing the token: the gateway refused the call before the OTA
       service saw it, so retrying even the delete cannot do anything twice.
-
-The sandbox (`sandboxed`) is seeded with org ``o15724268424841``, a stopped job
-``otajob-7d2c1e`` (deletable) and a started job ``otajob-9a41f0`` (refused with 24618).
 """
 
 from __future__ import annotations
@@ -35,19 +32,12 @@ from adapters.clock import SYSTEM_CLOCK, Clock
 from adapters.enos.auth import AUTH_GET_PATH, Stamps, TokenService, encryption, sign
 from adapters.enos.errors import CODE_EXPIRED, JOB_NOT_FOUND, VENDOR, read_answer
 from adapters.enos.settings import EnosSettings
-from adapters.enos.simulator.api import (
-    SANDBOX_APP_KEY,
-    SANDBOX_APP_SECRET,
-    SANDBOX_BASE_URL,
-    EnosSimulator,
-    demo_simulator,
-)
 from adapters.errors import AdapterError, NotConfigured, VendorError
 from adapters.http import retry_safely, send
 from adapters.tokens import TokenCache
 from commands.model import OperationRequest
 
-__all__ = ["EnosAdapter", "encryption", "from_config", "sandboxed", "sign"]
+__all__ = ["EnosAdapter", "encryption", "from_config", "sign"]
 
 log = logging.getLogger(__name__)
 
@@ -257,15 +247,3 @@ def _created(value: object) -> str:
 def from_config(config: EnosSettings, *, clock: Clock = SYSTEM_CLOCK) -> EnosAdapter:
     """An adapter for the real EnOS gateway named in `config`."""
     return EnosAdapter(config=config, client=httpx.Client(timeout=config.timeout), clock=clock)
-
-
-def sandboxed(*, clock: Clock = SYSTEM_CLOCK) -> tuple[EnosAdapter, EnosSimulator]:
-    """A seeded simulator and an adapter wired to it (see the module docstring for the ids)."""
-    sim = demo_simulator(clock=clock)
-    config = EnosSettings(
-        base_url=SANDBOX_BASE_URL,
-        app_key=SANDBOX_APP_KEY,
-        app_secret=SecretStr(SANDBOX_APP_SECRET),
-    )
-    client = httpx.Client(transport=sim.transport(), timeout=config.timeout)
-    return EnosAdapter(config=config, client=client, clock=clock, sandbox=True), sim

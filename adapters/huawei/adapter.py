@@ -10,16 +10,6 @@ when the platform refused it before acting (throttling, 1010009) or the connecti
 (nothing sent). A DELETE that got no answer is `OutcomeUnknown`; one answered with a 5xx fails
 with the platform's code and is not repeated, because the platform does not document DELETE as
 idempotent and a 5xx may follow a deletion that happened: the card says to check first.
-
-The sandbox (`sandboxed`) is seeded with, for the console demo:
-
-- application ``opsgate-sandbox`` (ours); ``partner-app`` authorizes it; ``stranger-app`` does not
-- version packages ``pkg-meter-fw-1.2.0``, ``pkg-meter-fw-1.1.0``, ``pkg-gw-sw-2.0.1``
-- endpoint device ``dev-meter-0001``
-- gateway ``gw-0001`` with child devices ``gw-0001-child-1``, ``gw-0001-child-2``,
-  ``gw-0001-child-3``
-- ``partner-dev-0001`` of ``partner-app`` (delete with ``--app partner-app``), and
-  ``stranger-dev-0001`` of ``stranger-app`` (refused: 100217)
 """
 
 from __future__ import annotations
@@ -28,7 +18,6 @@ from typing import Any, Final
 from urllib.parse import quote
 
 import httpx
-from pydantic import SecretStr
 
 from adapters.base import Outcome, Preview, Progress, ProgressCallback, VendorCall
 from adapters.clock import SYSTEM_CLOCK, Clock
@@ -51,7 +40,6 @@ from adapters.huawei.errors import (
 )
 from adapters.huawei.preview import device_preview, package_preview
 from adapters.huawei.settings import HuaweiSettings
-from adapters.huawei.simulator.api import SANDBOX_APP_ID, SANDBOX_SECRET, HuaweiSimulator
 from adapters.ratelimit import RateLimiter
 from commands.model import OperationRequest
 
@@ -59,7 +47,6 @@ PACKAGE_DELETE: Final = "huawei.package.delete"
 DEVICE_DELETE: Final = "huawei.device.delete"
 PACKAGE_PATH: Final = "/iodm/northbound/v1.5.0/category"
 DEVICE_PATH: Final = "/iocm/app/dm/v1.4.0/devices"
-SANDBOX_BASE_URL: Final = "https://huawei.sandbox.invalid:8743"
 
 _PACKAGE_GONE: Final = frozenset({PACKAGE_NOT_FOUND})
 _DEVICE_GONE: Final = frozenset({DEVICE_NOT_FOUND, DEVICE_DATA_NOT_FOUND})
@@ -249,17 +236,3 @@ def from_config(config: HuaweiSettings, *, clock: Clock = SYSTEM_CLOCK) -> Huawe
     """The adapter for the real platform, over mutual TLS. Build it once per process."""
     client = httpx.Client(verify=tls_context(config), timeout=config.timeout)
     return HuaweiAdapter(config=config, client=client, clock=clock)
-
-
-def sandboxed(*, clock: Clock = SYSTEM_CLOCK) -> tuple[HuaweiAdapter, HuaweiSimulator]:
-    """An adapter wired to a fresh, seeded simulator (see the module docstring for its ids)."""
-    simulator = HuaweiSimulator.seeded(clock=clock)
-    config = HuaweiSettings(
-        base_url=SANDBOX_BASE_URL, app_id=SANDBOX_APP_ID, secret=SecretStr(SANDBOX_SECRET)
-    )
-    client = httpx.Client(transport=simulator.transport())
-    limiter = RateLimiter(calls=config.calls_per_minute, period=60.0, clock=clock)
-    adapter = HuaweiAdapter(
-        config=config, client=client, clock=clock, sandbox=True, limiter=limiter
-    )
-    return adapter, simulator

@@ -19,11 +19,6 @@ cannot be undone.
 * Return codes (`adapters.servicepower.errors`) show name and number: ``SP_JOBID_INVALID (1)``.
 * ServiceBroker documents no request id; a ``X-Request-Id``/``X-Correlation-Id`` header (or a
   ``RequestId`` field) is kept as the vendor request id when a gateway adds one.
-
-The sandbox (`sandboxed`) runs on `adapters.servicepower.simulator.api.ServicePowerSimulator`,
-with the JWT flow and these seeded Scheduling jobs, for the console demo and the README::
-
-    Dep-1306   JOB-1001   JOB-1002   JOB-1003   JOB-2001
 """
 
 from __future__ import annotations
@@ -32,7 +27,6 @@ import logging
 from typing import Final
 
 import httpx
-from pydantic import SecretStr
 
 from adapters.base import MASK, Outcome, Preview, Progress, ProgressCallback, VendorCall
 from adapters.clock import SYSTEM_CLOCK, Clock
@@ -42,16 +36,9 @@ from adapters.servicepower.auth import JwtAuth, ServicePowerAuth, SystemTokenAut
 from adapters.servicepower.errors import VENDOR, http_error, refusal, request_id_of
 from adapters.servicepower.request import CANCEL_PATH, MAX_REASON, CancelJob, cancel_job_of
 from adapters.servicepower.settings import ServicePowerSettings
-from adapters.servicepower.simulator.api import (
-    SANDBOX_CLIENT_ID,
-    SANDBOX_CLIENT_SECRET,
-    SANDBOX_JOBS,
-    ServicePowerSimulator,
-)
 from commands.model import OperationRequest
 
 IRREVERSIBLE: Final = "Cancelling removes the job completely and cannot be undone."
-SANDBOX_BASE_URL: Final = "https://servicebroker.sandbox.opsgate.invalid"
 
 _log = logging.getLogger(__name__)
 
@@ -230,17 +217,3 @@ def from_config(
     """
     client = httpx.Client(timeout=config.timeout, follow_redirects=False)
     return ServicePowerAdapter(config=config, client=client, clock=clock)
-
-
-def sandboxed(*, clock: Clock = SYSTEM_CLOCK) -> tuple[ServicePowerAdapter, ServicePowerSimulator]:
-    """An adapter on the simulator, seeded with `SANDBOX_JOBS` and using the JWT flow."""
-    sim = ServicePowerSimulator(clock=clock)
-    for job_id in SANDBOX_JOBS:
-        sim.add_job(job_id)
-    config = ServicePowerSettings(
-        base_url=SANDBOX_BASE_URL,
-        client_id=SANDBOX_CLIENT_ID,
-        client_secret=SecretStr(SANDBOX_CLIENT_SECRET),
-    )
-    client = httpx.Client(transport=sim.transport(), timeout=config.timeout)
-    return ServicePowerAdapter(config=config, client=client, clock=clock, sandbox=True), sim

@@ -1,4 +1,4 @@
-"""The `opsgate` command (SPEC §5): serve, console, audit export|verify, manifest, check."""
+"""The `opsgate` command (SPEC §5): serve, console, audit, manifest, check, plugins."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from adapters.registry import PluginError, Plugins, installed_plugins
 from bot.policy import PolicyError
 from bot.settings import Settings, SettingsError, load_settings
 
@@ -43,6 +44,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     manifest.add_argument("--url", help="public base URL of `opsgate serve --http`")
     sub.add_parser("check", help="validate settings and policy and reach each configured vendor")
+    plugins = sub.add_parser(
+        "plugins", help="list the installed vendor plugins and the operations each adds"
+    )
+    plugins.add_argument("--json", action="store_true", help="one JSON document, for scripts")
     return parser
 
 
@@ -51,13 +56,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     command = args.command or "console"  # the embedded default
     try:
-        settings = load_settings()
+        plugins = installed_plugins()
+        settings = load_settings(plugins=plugins)
+    except PluginError as exc:
+        print(f"opsgate: {exc}", file=sys.stderr)
+        return 2
     except SettingsError as exc:
         print(f"opsgate: invalid settings: {exc}", file=sys.stderr)
         return 2
     _configure_logging(settings, console=command == "console")
     try:
-        return _COMMANDS[command](args, settings)
+        return _COMMANDS[command](args, settings, plugins)
     except PolicyError as exc:
         print(f"opsgate: invalid policy: {exc}", file=sys.stderr)
         return 2
@@ -74,19 +83,19 @@ def _configure_logging(settings: Settings, *, console: bool) -> None:
     logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLevelName(level)))
 
 
-def _serve(args: argparse.Namespace, settings: Settings) -> int:
+def _serve(args: argparse.Namespace, settings: Settings, plugins: Plugins) -> int:
     from bot.cli import runtime
 
-    return runtime.serve(settings, http=args.http, host=args.host, port=args.port)
+    return runtime.serve(settings, plugins=plugins, http=args.http, host=args.host, port=args.port)
 
 
-def _console(args: argparse.Namespace, settings: Settings) -> int:
+def _console(args: argparse.Namespace, settings: Settings, plugins: Plugins) -> int:
     from bot.console import run_console
 
-    return run_console(settings, stdin=sys.stdin, stdout=sys.stdout)
+    return run_console(settings, plugins=plugins, stdin=sys.stdin, stdout=sys.stdout)
 
 
-def _audit(args: argparse.Namespace, settings: Settings) -> int:
+def _audit(args: argparse.Namespace, settings: Settings, plugins: Plugins) -> int:
     from bot.store import Store
     from bot.store.export import parse_since, write_events
 
@@ -113,7 +122,7 @@ def _audit(args: argparse.Namespace, settings: Settings) -> int:
         store.close()
 
 
-def _manifest(args: argparse.Namespace, settings: Settings) -> int:
+def _manifest(args: argparse.Namespace, settings: Settings, plugins: Plugins) -> int:
     from bot.slack.manifest import manifest_yaml
 
     try:
@@ -124,10 +133,16 @@ def _manifest(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _check(args: argparse.Namespace, settings: Settings) -> int:
+def _check(args: argparse.Namespace, settings: Settings, plugins: Plugins) -> int:
     from bot.cli.checks import run_checks
 
-    return run_checks(settings, out=sys.stdout)
+    return run_checks(settings, plugins=plugins, out=sys.stdout)
+
+
+def _plugins(args: argparse.Namespace, settings: Settings, plugins: Plugins) -> int:
+    from bot.cli.plugins import list_plugins
+
+    return list_plugins(plugins, settings, as_json=args.json, out=sys.stdout)
 
 
 _COMMANDS = {
@@ -136,4 +151,5 @@ _COMMANDS = {
     "audit": _audit,
     "manifest": _manifest,
     "check": _check,
+    "plugins": _plugins,
 }

@@ -7,6 +7,7 @@ import sys
 
 from slack_sdk.errors import SlackApiError
 
+from adapters.registry import Plugins
 from bot.app import OpsgateApp, build_app
 from bot.cli.serve import serve_http, serve_socket_mode
 from bot.policy import PolicyError
@@ -15,7 +16,9 @@ from bot.settings import Settings
 log = logging.getLogger(__name__)
 
 
-def serve(settings: Settings, *, http: bool, host: str, port: int) -> int:
+def serve(
+    settings: Settings, *, http: bool, host: str, port: int, plugins: Plugins | None = None
+) -> int:
     """Run the bot: Socket Mode when SLACK_APP_TOKEN is set (unless `http`), else HTTP."""
     socket_mode = settings.slack_app_token is not None and not http
     problem = _missing_credentials(settings, socket_mode=socket_mode)
@@ -23,7 +26,7 @@ def serve(settings: Settings, *, http: bool, host: str, port: int) -> int:
         print(f"opsgate: {problem}", file=sys.stderr)
         return 2
     try:
-        opsgate = build_app(settings)
+        opsgate = build_app(settings, plugins=plugins)
     except PolicyError as exc:
         print(f"opsgate: invalid policy: {exc}", file=sys.stderr)
         return 2

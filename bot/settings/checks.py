@@ -56,7 +56,7 @@ def _field_name(model: type[BaseModel], key: str) -> str:
 
 
 def env_name(model: type[BaseModel], path: list[str]) -> str:
-    """The environment variable that sets the setting at `path` (``OPSGATE_ENOS__APP_KEY``)."""
+    """The environment variable that sets the setting at `path` (``OPSGATE_ACME__TOKEN``)."""
     info = model.model_fields.get(path[0]) if path else None
     if info is not None and isinstance(info.validation_alias, str) and len(path) == 1:
         return info.validation_alias

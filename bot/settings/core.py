@@ -1,26 +1,19 @@
-"""opsgate's settings: environment variables over an optional ``opsgate.toml`` (SPEC §6).
+"""opsgate's core settings model (SPEC §6): Slack, the database, the policy file, workers.
 
-`load_settings` is the one way in: it reads the TOML file named by ``OPSGATE_CONFIG`` (default
-``./opsgate.toml``, which may be absent), lets environment variables win over it, and turns every
-validation problem into one `SettingsError` that names the key both as an environment variable
-and as a TOML key. The ``[policy]`` table of the same file belongs to `bot.policy`.
+Vendor settings are not here: each vendor plugin brings its own model, and
+`bot.settings.load.load_settings` reads them into a subclass of `Settings` with one table per
+installed plugin (`Settings.vendor` returns one).
 """
 
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Mapping
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Annotated, Any, Final
 
-from pydantic import (
-    AfterValidator,
-    Field,
-    SecretStr,
-    ValidationError,
-)
+from pydantic import AfterValidator, Field, SecretStr
 from pydantic_core import PydanticCustomError
 from pydantic_settings import (
     BaseSettings,
@@ -31,12 +24,9 @@ from pydantic_settings import (
 )
 from pydantic_settings.sources.utils import parse_env_vars
 
-from adapters.aliyun.settings import AliyunSettings
-from adapters.enos.settings import EnosSettings
-from adapters.huawei.settings import HuaweiSettings
-from adapters.servicepower.settings import ServicePowerSettings
-from adapters.settings import check_url
-from bot.settings.checks import describe_model, explain
+from adapters.registry import installed_plugins
+from adapters.settings import VendorSettings, check_url
+from bot.settings.checks import describe_model
 
 CONFIG_ENV: Final = "OPSGATE_CONFIG"
 DEFAULT_CONFIG: Final = Path("opsgate.toml")
@@ -44,7 +34,7 @@ _LOG_LEVELS: Final = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 #: What `load_settings` is reading (environment, TOML data) while it builds a `Settings`.
 #: pydantic-settings picks its sources in a classmethod, so they are handed over this way.
-_LOADING: ContextVar[tuple[Mapping[str, str], dict[str, Any]] | None] = ContextVar(
+LOADING: ContextVar[tuple[Mapping[str, str], dict[str, Any]] | None] = ContextVar(
     "opsgate_settings_loading", default=None
 )
 
@@ -113,10 +103,6 @@ class Settings(BaseSettings):
     sandbox: bool = False
     workers: Annotated[int, AfterValidator(_workers_in_range)] = 16
     log_level: Annotated[str, AfterValidator(_known_log_level)] = "INFO"
-    enos: EnosSettings = EnosSettings()
-    aliyun: AliyunSettings = AliyunSettings()
-    huawei: HuaweiSettings = HuaweiSettings()
-    servicepower: ServicePowerSettings = ServicePowerSettings()
 
     @classmethod
     def settings_customise_sources(
@@ -128,7 +114,7 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         """Keyword arguments, then the environment, then the TOML file (`load_settings` only)."""
-        inputs = _LOADING.get()
+        inputs = LOADING.get()
         if inputs is None:
             return init_settings, _MappingEnvSource(settings_cls, os.environ)
         environ, toml_data = inputs
@@ -138,9 +124,27 @@ class Settings(BaseSettings):
     def describe(self) -> dict[str, str]:
         """Every setting as display text, for ``opsgate check``; secrets show as ``****``.
 
-        Keys are TOML-style (``workers``, ``enos.app_key``); unset values read ``(not set)``.
+        Keys are TOML-style (``workers``, ``<vendor>.token``); unset values read ``(not set)``.
         """
         return describe_model(self)
+
+    def vendors(self) -> dict[str, VendorSettings]:
+        """The vendor plugins' settings these settings hold, by plugin name."""
+        return {
+            name: value
+            for name in type(self).model_fields
+            if isinstance(value := getattr(self, name), VendorSettings)
+        }
+
+    def vendor(self, name: str) -> VendorSettings:
+        """One vendor plugin's settings: its defaults when these settings were built without
+        that plugin (e.g. a bare ``Settings()`` in a test).
+
+        Raises:
+            KeyError: No installed plugin is called `name`.
+        """
+        held = self.vendors().get(name)
+        return held if held is not None else installed_plugins().by_name[name].settings()
 
 
 class _MappingEnvSource(EnvSettingsSource):
@@ -164,51 +168,3 @@ class _MappingEnvSource(EnvSettingsSource):
         self.env_vars = parse_env_vars(
             kept, self.case_sensitive, self.env_ignore_empty, self.env_parse_none_str
         )
-
-
-def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
-    """Read the settings from `environ` (default ``os.environ``) over the TOML file.
-
-    Args:
-        environ: The environment to read; tests pass a dict so nothing leaks in.
-
-    Raises:
-        SettingsError: A value is invalid, or ``OPSGATE_CONFIG`` names a missing or
-            malformed file. The message names each bad key.
-    """
-    env = dict(os.environ if environ is None else environ)
-    config_file = _config_path(env)
-    toml_data = _read_toml(config_file) if config_file else {}
-    if config_file is not None:
-        toml_data["config_file"] = config_file
-    token = _LOADING.set((env, toml_data))
-    try:
-        return Settings()
-    except ValidationError as exc:
-        raise SettingsError(explain(exc, Settings)) from None
-    finally:
-        _LOADING.reset(token)
-
-
-def _config_path(env: Mapping[str, str]) -> Path | None:
-    """The TOML file to read: the one named by OPSGATE_CONFIG (must exist), or the default."""
-    named = env.get(CONFIG_ENV)
-    if named:
-        path = Path(named)
-        if not path.is_file():
-            raise SettingsError(f"{CONFIG_ENV}: file not found: {path}")
-        return path
-    return DEFAULT_CONFIG if DEFAULT_CONFIG.is_file() else None
-
-
-def _read_toml(path: Path) -> dict[str, Any]:
-    """The file's settings: every table but ``[policy]``, which belongs to the policy."""
-    try:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise SettingsError(f"{CONFIG_ENV} ({path}): cannot read: {exc}") from None
-    data.pop("policy", None)
-    if "config_file" in data:
-        raise SettingsError(f"config_file ({path}): set {CONFIG_ENV} instead")
-    return data

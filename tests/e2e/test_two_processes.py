@@ -15,7 +15,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from adapters.servicepower import adapter as servicepower
+from adapters.servicepower import plugin as servicepower
 from bot.model import AuditEventName, RequestState
 from bot.store import Store
 from commands.model import OperationRequest
@@ -95,7 +95,7 @@ def test_two_processes_never_execute_a_request_twice(tmp_path: Path) -> None:
     script = tmp_path / "child.py"
     script.write_text(CHILD)
     go = tmp_path / "go"
-    _, simulator = servicepower.sandboxed()
+    simulator = servicepower.sandboxed().simulator
     with simulator.serve() as base_url:
         children = [
             subprocess.Popen(

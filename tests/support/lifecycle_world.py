@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from adapters.clock import FakeClock
-from adapters.registry import Adapters, build_adapters
+from adapters.registry import Adapters, build_adapters, installed_plugins
 from bot.cards import Message
 from bot.lifecycle import Origin, RequestService, Services
 from bot.lifecycle.workers import Runner
@@ -135,7 +135,7 @@ def world_factory(make_policy: PolicyFactory) -> Iterator[Callable[..., World]]:
         clock = FakeClock()
         store = Store.memory(clock=clock)
         slack = FakeSlack()
-        adapters = build_adapters({}, sandbox=True, clock=clock)
+        adapters = build_adapters(installed_plugins(), {}, sandbox=True, clock=clock)
         policy = make_policy(policy_toml)
         services = Services(
             store=store,

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+#: The sandbox's platform address and application (the adapter's settings in the sandbox).
+SANDBOX_BASE_URL: Final = "https://huawei.sandbox.invalid:8743"
 SANDBOX_APP_ID: Final = "opsgate-sandbox"
 SANDBOX_SECRET: Final = "sandbox-secret-not-real"  # noqa: S105  (the sandbox's own, public)
 

@@ -31,9 +31,11 @@ from adapters.simulator import Simulator, SlidingWindow
 
 TOKEN_PATH: Final = "/up/v5/oauth2/accessToken"  # noqa: S105 (a path, not a secret)
 CANCEL_PATH: Final = "/up/v5/rest/scheduling/CancelJob"
+#: The sandbox's ServiceBroker address and client credentials (the adapter's settings there).
+SANDBOX_BASE_URL: Final = "https://servicebroker.sandbox.opsgate.invalid"
 SANDBOX_CLIENT_ID: Final = "opsgate-sandbox"
 SANDBOX_CLIENT_SECRET: Final = "sandbox-client-secret"  # noqa: S105 (the simulator's own, public)
-#: The jobs `adapters.servicepower.sandboxed` seeds.
+#: The jobs `adapters.servicepower.plugin.sandboxed` seeds.
 SANDBOX_JOBS: Final = ("Dep-1306", "JOB-1001", "JOB-1002", "JOB-1003", "JOB-2001")
 _MAX_JOB_ID = 50
 _MAX_REASON = 500

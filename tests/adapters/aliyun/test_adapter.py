@@ -8,7 +8,8 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from adapters.aliyun.adapter import AliyunAdapter, from_config, sandboxed
+from adapters.aliyun.adapter import AliyunAdapter, from_config
+from adapters.aliyun.plugin import sandboxed
 from adapters.aliyun.rpc import MAX_ATTEMPTS, shared_limiter
 from adapters.aliyun.settings import AliyunSettings
 from adapters.aliyun.simulator import sandbox as sbx
@@ -128,7 +129,7 @@ def test_adapters_with_one_key_share_one_limiter(clock: FakeClock) -> None:
     other = CONFIG.model_copy(update={"access_key_id": "LTAIother"})
     assert shared_limiter(CONFIG, clock) is shared_limiter(CONFIG, clock)
     assert shared_limiter(CONFIG, clock) is not shared_limiter(other, clock)
-    first, second = sandboxed(clock=clock)[0], sandboxed(clock=clock)[0]
+    first, second = sandboxed(clock).adapter, sandboxed(clock).adapter
     assert first.limiter is second.limiter and first.limiter.limit == 10
 
 
@@ -370,7 +371,8 @@ def test_check_with_an_unknown_key_fails(sim: AliyunSimulator, clock: FakeClock)
 
 
 def test_sandboxed_and_from_config(clock: FakeClock) -> None:
-    adapter, sim = sandboxed(clock=clock)
+    built = sandboxed(clock)
+    adapter, sim = built.adapter, built.simulator
     assert adapter.sandbox and adapter.vendor == "aliyun"
     assert adapter.execute(_request(sbx.BUSY_DEVICES)).ok
     statuses = {t.status for d in sbx.BUSY_DEVICES for t in sim.state.tasks(sbx.PRODUCT_KEY, d)}

@@ -10,7 +10,8 @@ import pytest
 from pydantic import SecretStr
 
 from adapters.clock import FakeClock
-from adapters.enos.adapter import EnosAdapter, encryption, sandboxed, sign
+from adapters.enos.adapter import EnosAdapter, encryption, sign
+from adapters.enos.plugin import sandboxed
 from adapters.enos.settings import EnosSettings
 from adapters.enos.simulator.api import (
     SANDBOX_APP_KEY,
@@ -49,7 +50,8 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def wired(clock: FakeClock) -> tuple[EnosAdapter, EnosSimulator]:
-    return sandboxed(clock=clock)
+    built = sandboxed(clock)
+    return built.adapter, built.simulator
 
 
 @pytest.fixture

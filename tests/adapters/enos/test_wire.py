@@ -11,8 +11,9 @@ from pydantic import SecretStr
 
 from adapters.base import MASK
 from adapters.clock import FakeClock
-from adapters.enos.adapter import EnosAdapter, from_config, sandboxed
+from adapters.enos.adapter import EnosAdapter, from_config
 from adapters.enos.errors import CATALOG, vendor_error
+from adapters.enos.plugin import sandboxed
 from adapters.enos.settings import EnosSettings
 from adapters.enos.simulator.api import (
     SANDBOX_APP_KEY,
@@ -57,7 +58,8 @@ def secrets_seen(sim: EnosSimulator) -> set[str]:
 
 
 def test_describe_masks_token_and_signature_and_sends_nothing() -> None:
-    adapter, sim = sandboxed(clock=FakeClock())
+    built = sandboxed(FakeClock())
+    adapter, sim = built.adapter, built.simulator
     adapter.preview(delete(STOPPED))  # a cached token exists: it must not leak either
     calls_before = len(sim.calls)
     (call,) = adapter.describe(delete(STOPPED))
@@ -78,7 +80,8 @@ def test_describe_masks_token_and_signature_and_sends_nothing() -> None:
 
 def test_no_secret_reaches_the_logs(caplog: pytest.LogCaptureFixture) -> None:
     clock = FakeClock()
-    adapter, sim = sandboxed(clock=clock)
+    built = sandboxed(clock)
+    adapter, sim = built.adapter, built.simulator
     with caplog.at_level(logging.DEBUG):
         adapter.check()
         adapter.preview(delete(STOPPED))
@@ -95,7 +98,8 @@ def test_no_secret_reaches_the_logs(caplog: pytest.LogCaptureFixture) -> None:
 
 
 def test_identifiers_are_encoded_and_signed_decoded() -> None:
-    adapter, sim = sandboxed(clock=FakeClock())
+    built = sandboxed(FakeClock())
+    adapter, sim = built.adapter, built.simulator
     org, job = "o1+2 &x=y", "job/../a?b#c%d"
     sim.add_job(org, job, name="odd")
     assert adapter.preview(delete(job, org)).facts["name"] == "odd"
@@ -189,7 +193,8 @@ def test_from_config_uses_the_configured_timeout() -> None:
 
 
 def test_sandboxed_is_marked_and_seeded() -> None:
-    adapter, sim = sandboxed(clock=FakeClock())
+    built = sandboxed(FakeClock())
+    adapter, sim = built.adapter, built.simulator
     assert adapter.sandbox
     assert adapter.vendor == "enos"
     assert sim.job(ORG, STOPPED) is not None
@@ -212,7 +217,8 @@ def test_the_sandbox_answers_over_real_http() -> None:
 
 
 def test_a_sandbox_fault_reaches_the_adapter_as_unreachable() -> None:
-    adapter, sim = sandboxed(clock=FakeClock())
+    built = sandboxed(FakeClock())
+    adapter, sim = built.adapter, built.simulator
     sim.inject(Fault.DISCONNECT, times=3, path_contains="/token/get")
     with pytest.raises(VendorUnreachable):
         adapter.check()
@@ -270,7 +276,8 @@ def test_a_token_answer_without_a_token_is_an_error() -> None:
 
 def test_a_refresh_that_fails_otherwise_is_reported() -> None:
     clock = FakeClock()
-    adapter, sim = sandboxed(clock=clock)
+    built = sandboxed(clock)
+    adapter, sim = built.adapter, built.simulator
     adapter.preview(delete(STOPPED))
     clock.advance(7000)
     sim.inject(Fault.SERVER_ERROR, times=3, path_contains="/token/refresh")

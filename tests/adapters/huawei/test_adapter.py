@@ -18,9 +18,10 @@ from adapters.errors import (
     VendorError,
     VendorThrottled,
 )
-from adapters.huawei.adapter import HuaweiAdapter, from_config, sandboxed
+from adapters.huawei.adapter import HuaweiAdapter, from_config
 from adapters.huawei.auth import tls_context
 from adapters.huawei.errors import CATALOG, to_error
+from adapters.huawei.plugin import sandboxed
 from adapters.huawei.settings import HuaweiSettings
 from adapters.huawei.simulator.api import SANDBOX_APP_ID, SANDBOX_SECRET, HuaweiSimulator, SimDevice
 from adapters.ratelimit import RateLimiter
@@ -47,7 +48,8 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def world(clock: FakeClock) -> tuple[HuaweiAdapter, HuaweiSimulator]:
-    return sandboxed(clock=clock)
+    built = sandboxed(clock)
+    return built.adapter, built.simulator
 
 
 # -- previews -------------------------------------------------------------------------------------

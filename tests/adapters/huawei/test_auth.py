@@ -14,7 +14,8 @@ from pydantic import SecretStr
 
 from adapters.clock import FakeClock
 from adapters.errors import VendorAuthError, VendorError
-from adapters.huawei.adapter import HuaweiAdapter, sandboxed
+from adapters.huawei.adapter import HuaweiAdapter
+from adapters.huawei.plugin import sandboxed
 from adapters.huawei.settings import HuaweiSettings
 from adapters.huawei.simulator.api import SANDBOX_APP_ID, SANDBOX_SECRET, HuaweiSimulator
 from adapters.ratelimit import RateLimiter
@@ -55,7 +56,8 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def world(clock: FakeClock) -> tuple[HuaweiAdapter, HuaweiSimulator]:
-    return sandboxed(clock=clock)
+    built = sandboxed(clock)
+    return built.adapter, built.simulator
 
 
 def test_login_posts_the_form_body_and_every_call_carries_app_key_and_bearer(world: World) -> None:

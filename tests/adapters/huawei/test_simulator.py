@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from adapters.clock import FakeClock
-from adapters.huawei.adapter import sandboxed
+from adapters.huawei.plugin import sandboxed
 from adapters.huawei.simulator.api import SANDBOX_APP_ID, SANDBOX_SECRET, HuaweiSimulator
 from adapters.ratelimit import RateLimiter
 from commands.model import OperationRequest
@@ -151,7 +151,8 @@ def test_the_rate_window_answers_1010009_past_100_calls_a_minute(
 
 def test_without_the_client_limiter_a_bulk_run_is_throttled(clock: FakeClock) -> None:
     """The control for the zero-throttle tests: the simulator really enforces the limit."""
-    adapter, sim = sandboxed(clock=clock)
+    built = sandboxed(clock)
+    adapter, sim = built.adapter, built.simulator
     adapter.session.limiter = RateLimiter(calls=1000, period=60.0, clock=clock)
     for _ in range(101):
         adapter.preview(

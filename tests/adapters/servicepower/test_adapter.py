@@ -21,17 +21,13 @@ from adapters.errors import (
     VendorThrottled,
     VendorUnreachable,
 )
-from adapters.servicepower.adapter import (
-    IRREVERSIBLE,
-    SANDBOX_BASE_URL,
-    ServicePowerAdapter,
-    from_config,
-    sandboxed,
-)
+from adapters.servicepower.adapter import IRREVERSIBLE, ServicePowerAdapter, from_config
 from adapters.servicepower.auth import RENEW_MARGIN, TOKEN_LIFETIME
 from adapters.servicepower.errors import RETURN_CODES, CancelRequestError
+from adapters.servicepower.plugin import sandboxed
 from adapters.servicepower.settings import ServicePowerSettings
 from adapters.servicepower.simulator.api import (
+    SANDBOX_BASE_URL,
     SANDBOX_CLIENT_SECRET,
     SANDBOX_JOBS,
     ServicePowerSimulator,
@@ -62,7 +58,8 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def sandbox(clock: FakeClock) -> tuple[ServicePowerAdapter, ServicePowerSimulator]:
-    return sandboxed(clock=clock)
+    built = sandboxed(clock)
+    return built.adapter, built.simulator
 
 
 def puts(sim: ServicePowerSimulator) -> list[httpx.Request]:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Final
 
-from commands.identifiers import SERVICEPOWER_JOB_ID
+from commands.identifiers import IdentifierRule
 from commands.spec import FlagKind, FlagSpec, OperationSpec, TargetSpec
 
+#: The job ``Id``: "SS: 50" in the CancelJob object format.
+JOB_ID: Final = IdentifierRule(max_length=50)
 CANCEL_JOB: Final = OperationSpec(
     id="servicepower.job.cancel",
     vendor="servicepower",
@@ -16,7 +18,7 @@ CANCEL_JOB: Final = OperationSpec(
         "Cancel a job in scheduling; it is removed from the schedule. "
         "The reason is sent to ServicePower as the cancellation description."
     ),
-    target=TargetSpec(name="jobId", rule=SERVICEPOWER_JOB_ID),
+    target=TargetSpec(name="jobId", rule=JOB_ID),
     flags=(
         FlagSpec(
             name="--reason-id",

@@ -4,8 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from commands.model import OperationRequest, UsageError
-from commands.parse import parse
+from adapters.servicepower.operations import CANCEL_JOB, JOB_ID, OPERATIONS
+from commands.catalog import Catalog
+from commands.model import OperationRequest, ParsedCommand, UsageError
+from commands.parse import parse as parse_with
+
+CATALOG = Catalog(OPERATIONS)
+
+
+def parse(text: str) -> ParsedCommand:
+    """`parse` over this vendor's own operations."""
+    return parse_with(text, CATALOG)
 
 
 def test_cancel() -> None:
@@ -46,3 +55,12 @@ def test_reason_longer_than_cancel_reason_desc_is_refused() -> None:
     with pytest.raises(UsageError, match="at most 500") as caught:
         parse(f'servicepower job cancel Dep-1306 --reason "{"r" * 501}"')
     assert caught.value.field == "--reason"
+
+
+def test_the_adapter_reads_these_parameter_keys() -> None:
+    assert CANCEL_JOB.param_keys == {"reason_id"}
+
+
+def test_job_id_is_at_most_50() -> None:
+    assert JOB_ID.matches("J" * 50)
+    assert not JOB_ID.matches("J" * 51)

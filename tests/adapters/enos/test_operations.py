@@ -4,8 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from commands.model import OperationRequest, UsageError
-from commands.parse import parse
+from adapters.enos.operations import DELETE_OTA_JOB, OPERATIONS
+from commands.catalog import Catalog
+from commands.model import OperationRequest, ParsedCommand, UsageError
+from commands.parse import parse as parse_with
+
+CATALOG = Catalog(OPERATIONS)
+
+
+def parse(text: str) -> ParsedCommand:
+    """`parse` over this vendor's own operations."""
+    return parse_with(text, CATALOG)
 
 
 def expected(**overrides: object) -> OperationRequest:
@@ -97,3 +106,7 @@ def test_the_same_job_id_twice_is_one_target() -> None:
     assert (
         parse("enos ota-job delete 6f1a2b3c4d5e,6f1a2b3c4d5e --org o15724268424841") == expected()
     )
+
+
+def test_the_adapter_reads_these_parameter_keys() -> None:
+    assert DELETE_OTA_JOB.param_keys == {"org"}

@@ -4,8 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from commands.model import OperationRequest, UsageError
-from commands.parse import parse
+from adapters.huawei.operations import DELETE_DEVICE, DELETE_PACKAGE, OPERATIONS
+from commands.catalog import Catalog
+from commands.model import OperationRequest, ParsedCommand, UsageError
+from commands.parse import parse as parse_with
+
+CATALOG = Catalog(OPERATIONS)
+
+
+def parse(text: str) -> ParsedCommand:
+    """`parse` over this vendor's own operations."""
+    return parse_with(text, CATALOG)
+
 
 DEVICE = "7e2b1f0a-4c5d-4e6f-8a9b-0c1d2e3f4a5b"
 
@@ -92,3 +102,8 @@ def test_the_help_example_parses() -> None:
     assert parse(text) == device_request(app="Xy3kq1a2b3").model_copy(
         update={"reason": "meter decommissioned, CHG-1182"}
     )
+
+
+def test_the_adapter_reads_these_parameter_keys() -> None:
+    assert DELETE_PACKAGE.param_keys == frozenset()
+    assert DELETE_DEVICE.param_keys == {"app", "cascade"}

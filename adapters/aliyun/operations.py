@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Final
 
-from commands.identifiers import ALIYUN_DEVICE_NAME
+from commands.identifiers import IdentifierRule
 from commands.spec import FlagKind, FlagSpec, OperationSpec, TargetSpec
 
+#: DeviceName: 4 to 32 characters; letters, digits, ``-``, ``_``, ``@``, ``.`` and ``:``.
+DEVICE_NAME: Final = IdentifierRule(punctuation="._:@-", min_length=4, max_length=32)
 #: The most devices one request may name; the adapter splits them into calls of 200.
 MAX_DEVICES: Final = 10_000
 
@@ -19,7 +21,7 @@ CANCEL_OTA_TASK: Final = OperationSpec(
         "Cancel the pending or pushed OTA upgrade of up to 10,000 devices for one firmware "
         "(device names separated by spaces, commas or newlines)."
     ),
-    target=TargetSpec(name="deviceName", rule=ALIYUN_DEVICE_NAME, max_count=MAX_DEVICES),
+    target=TargetSpec(name="deviceName", rule=DEVICE_NAME, max_count=MAX_DEVICES),
     flags=(
         FlagSpec(
             name="--product",

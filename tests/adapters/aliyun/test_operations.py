@@ -4,8 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from commands.model import OperationRequest, UsageError
-from commands.parse import parse
+from adapters.aliyun.operations import CANCEL_OTA_TASK, DEVICE_NAME, OPERATIONS
+from commands.catalog import Catalog
+from commands.model import OperationRequest, ParsedCommand, UsageError
+from commands.parse import parse as parse_with
+
+CATALOG = Catalog(OPERATIONS)
+
+
+def parse(text: str) -> ParsedCommand:
+    """`parse` over this vendor's own operations."""
+    return parse_with(text, CATALOG)
+
 
 FLAGS = "--product a1BwAGV3kPx --firmware UfuxnwygsuSkVE0VCN0100"
 
@@ -137,3 +147,17 @@ def test_no_devices() -> None:
 def test_a_lone_comma_is_no_device() -> None:
     with pytest.raises(UsageError, match="Missing deviceName"):
         parse(f"aliyun ota-task cancel , {FLAGS}")
+
+
+def test_the_adapter_reads_these_parameter_keys() -> None:
+    assert CANCEL_OTA_TASK.param_keys == {"product", "firmware", "job", "instance"}
+
+
+@pytest.mark.parametrize("value", ["dev1", "meter@site-3", "a.b:c_d-e", "x" * 32])
+def test_device_name_rule(value: str) -> None:
+    assert DEVICE_NAME.matches(value)
+
+
+@pytest.mark.parametrize("value", ["abc", "x" * 33, "dev/1", "dev 1", "dev%1", "dev#1", "设备0001"])
+def test_device_name_rule_refuses(value: str) -> None:
+    assert not DEVICE_NAME.matches(value)
