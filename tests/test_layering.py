@@ -137,6 +137,7 @@ def _module(package: str, folder: Path, path: Path) -> str:
 
 def test_the_checks_see_imports() -> None:
     assert "sqlite_utils" in imported_roots(ROOT / "bot" / "store" / "database.py")
+    assert (EXAMPLE / "plugin.py").is_file()
     assert plugin_packages().keys() >= {
         "adapters.enos",
         "adapters.aliyun",
