@@ -12,6 +12,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from pydantic import SecretStr
 from slack_bolt import App, BoltResponse
 from slack_bolt.request import BoltRequest
 from slack_sdk import WebClient
@@ -94,10 +95,7 @@ def build_app(
         PolicyError: The policy is invalid.
     """
     plugins = installed_plugins() if plugins is None else plugins
-    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-    secret = (
-        settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
-    )
+    token = _secret(settings.slack_bot_token) or None
     client = client or slack_client(token, base_url=settings.slack_api_url)
     runner = Runner(workers=settings.workers)
     adapters = adapters or build_adapters(
@@ -114,21 +112,11 @@ def build_app(
         directory=SlackDirectory(client, clock=clock),
         clock=clock,
     )
-    bolt = App(
-        client=client,
-        signing_secret=secret,
-        request_verification_enabled=bool(secret),
-        token_verification_enabled=False,  # `opsgate check` and `serve` call auth.test themselves
-        listener_executor=ThreadPoolExecutor(
-            max_workers=ACK_THREADS, thread_name_prefix="opsgate-ack"
-        ),
-    )
+    bolt = _bolt_app(client, signing_secret=_secret(settings.slack_signing_secret))
     service = RequestService(services)
-    bolt.use(_ignore_slack_retries)
     register_listeners(
         bolt, ListenerContext(service=service, runner=runner, catalog=plugins.catalog)
     )
-    bolt.error(_log_unexpected)
     return OpsgateApp(
         bolt=bolt,
         service=service,
@@ -138,6 +126,26 @@ def build_app(
         settings=settings,
         plugins=plugins,
     )
+
+
+def _bolt_app(client: WebClient, *, signing_secret: str) -> App:
+    """The Bolt app, its middleware and its error handler; listeners are registered after."""
+    bolt = App(
+        client=client,
+        signing_secret=signing_secret,
+        request_verification_enabled=bool(signing_secret),
+        token_verification_enabled=False,  # `opsgate check` and `serve` call auth.test themselves
+        listener_executor=ThreadPoolExecutor(
+            max_workers=ACK_THREADS, thread_name_prefix="opsgate-ack"
+        ),
+    )
+    bolt.use(_ignore_slack_retries)
+    bolt.error(_log_unexpected)
+    return bolt
+
+
+def _secret(value: SecretStr | None) -> str:
+    return value.get_secret_value() if value is not None else ""
 
 
 def slack_client(token: str | None, *, base_url: str) -> WebClient:
