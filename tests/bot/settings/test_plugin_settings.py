@@ -76,6 +76,12 @@ def test_a_variable_for_a_plugin_that_is_not_installed() -> None:
     ]
 
 
+def test_a_variable_for_a_plugin_that_is_not_installed_alone() -> None:
+    assert problems({"OPSGATE_INITECH__A__B": "t"}) == [
+        "OPSGATE_INITECH__A__B (initech.a.b): unknown setting"
+    ]
+
+
 def test_other_opsgate_variables_are_left_alone() -> None:
     settings = load_settings({"OPSGATE_CONSOLE_DB": "x.db", "OPSGATE_POLICY": "p.toml"})
     assert settings.policy_file == Path("p.toml")
