@@ -97,10 +97,7 @@ class Plugins:
         Raises:
             KeyError: No plugin declares it.
         """
-        for plugin in self.by_name.values():
-            if any(spec.id == operation_id for spec in plugin.operations):
-                return plugin
-        raise KeyError(operation_id)
+        return self.by_name[self.catalog.spec_for(operation_id).vendor]
 
     def describe(self, name: str) -> str:
         """The plugin for people, e.g. ``vendor plugin 'acme' (entry point … in … 1.0)``."""
