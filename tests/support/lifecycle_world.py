@@ -16,7 +16,7 @@ import pytest
 from pydantic import SecretStr
 
 from adapters.clock import FakeClock
-from adapters.registry import Adapters, build_adapters
+from adapters.registry import Adapters, build_adapters, installed_plugins
 from bot.cards import Message
 from bot.lifecycle import Origin, RequestService, Services
 from bot.lifecycle.workers import Runner
@@ -145,7 +145,7 @@ def world_factory(make_policy: PolicyFactory) -> Iterator[Callable[..., World]]:
             else Store.open(db, clock=clock, key=secret)
         )
         slack = FakeSlack()
-        adapters = build_adapters({}, sandbox=True, clock=clock)
+        adapters = build_adapters(installed_plugins(), {}, sandbox=True, clock=clock)
         policy = make_policy(policy_toml)
         services = Services(
             store=store,
