@@ -1,11 +1,25 @@
-"""Suite-wide test settings."""
+"""Suite-wide test settings, and the throwaway PostgreSQL server the PostgreSQL tests share."""
 
 from __future__ import annotations
 
+import os
+import uuid
 from collections.abc import Iterator
+from urllib.parse import urlsplit, urlunsplit
 
+import psycopg
 import pytest
 import stamina
+from postgres_server import postgres_server, server_bin
+
+#: Set (as `.ci/run` does) to make a missing PostgreSQL fail the suite instead of skipping.
+REQUIRE_ENV = "OPSGATE_REQUIRE_POSTGRES"
+#: A server the suite may create and drop databases on, instead of starting its own.
+URL_ENV = "OPSGATE_TEST_DATABASE_URL"
+SKIP_REASON = (
+    "PostgreSQL tests skipped: install PostgreSQL's server (apt-get install postgresql) "
+    f"or set {URL_ENV}"
+)
 
 
 @pytest.fixture(autouse=True)
@@ -14,3 +28,29 @@ def _no_retry_waits() -> Iterator[None]:
     stamina.set_testing(True, attempts=100, cap=True)
     yield
     stamina.set_testing(False)
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A PostgreSQL server for this run: `URL_ENV`'s, or a private one started here."""
+    given = os.environ.get(URL_ENV)
+    if given:
+        yield given
+        return
+    if server_bin() is None:
+        if os.environ.get(REQUIRE_ENV):
+            pytest.fail(f"{REQUIRE_ENV} is set but PostgreSQL's server is not installed")
+        pytest.skip(SKIP_REASON)
+    with postgres_server() as url:
+        yield url
+
+
+@pytest.fixture
+def postgres_database(postgres_url: str) -> Iterator[str]:
+    """The URL of a fresh, empty database on the suite's server, dropped afterwards."""
+    name = f"opsgate_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgres_url, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    yield urlunsplit(urlsplit(postgres_url)._replace(path=f"/{name}"))
+    with psycopg.connect(postgres_url, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -29,7 +29,7 @@ come from `bot.model.rules`.
 
 from bot.store.chain import ChainHead, VerifyResult, parse_anchor
 from bot.store.core import Store
-from bot.store.database import BUSY_TIMEOUT_S, DatabaseUnavailable
+from bot.store.database import BUSY_TIMEOUT_S
 from bot.store.integrity import INTEGRITY_ERROR, integrity_failure
 from bot.store.keying import AuditKeyError
 from bot.store.notify import Appended, Observer
@@ -37,6 +37,7 @@ from bot.store.results import UNKNOWN_REASON, ApprovalResult, ApprovalStatus
 from bot.store.rows import (
     SYSTEM_ACTOR,
     AuditDetailError,
+    DatabaseUnavailable,
     StoreError,
     TransitionError,
     UnknownRequestError,

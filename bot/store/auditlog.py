@@ -1,8 +1,8 @@
 """Reading the audit log back: paging, `verify` (chain, anchors, tables) and the integrity check
 made before each vendor call; and `AuditLogReads`, the store's methods over them.
 
-Each function takes an open `Database`; the caller holds a read transaction, so everything it
-reads is one snapshot.
+Each function takes an open `bot.store.engine.Db`; the caller holds a read transaction, so
+everything it reads is one snapshot.
 """
 
 from __future__ import annotations
@@ -13,13 +13,12 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Final
 
-from sqlite_utils import Database
-
 from bot.model import AuditEvent, AuditEventName, RequestRecord
 from bot.store import queries
 from bot.store.base import StoreBase
 from bot.store.chain import GENESIS_HASH, ChainHead, ChainKey, VerifyResult, hash_problem
 from bot.store.chain import verify_chain as _verify_chain
+from bot.store.engine import Db
 from bot.store.integrity import (
     EventSummary,
     approvals_problem,
@@ -41,7 +40,7 @@ _CHECKED: Final = (
 
 
 def events_page(
-    db: Database, *, after: int, at_least: str, request_id: str | None
+    db: Db, *, after: int, at_least: str, request_id: str | None
 ) -> list[dict[str, Any]]:
     """Up to `PAGE` stored events with seq > `after` and ``at`` >= `at_least`, by seq."""
     sql = "SELECT * FROM events WHERE seq > :after AND at >= :at"
@@ -52,7 +51,7 @@ def events_page(
     return list(db.query(sql, params))
 
 
-def verify_log(db: Database, key: ChainKey, anchors: Sequence[ChainHead] = ()) -> VerifyResult:
+def verify_log(db: Db, key: ChainKey, anchors: Sequence[ChainHead] = ()) -> VerifyResult:
     """The chain against its head, then each anchor, then the tables against the events."""
     summaries: dict[str, EventSummary] = {}
     rows = _summarised(db.query("SELECT * FROM events ORDER BY seq"), summaries)
@@ -66,7 +65,7 @@ def verify_log(db: Database, key: ChainKey, anchors: Sequence[ChainHead] = ()) -
     return _tables_result(db, summaries, checked=result.checked)
 
 
-def check_request(db: Database, key: ChainKey, record: RequestRecord) -> str | None:
+def check_request(db: Db, key: ChainKey, record: RequestRecord) -> str | None:
     """What differs between `record` (about to be executed) and its events; None if nothing.
 
     Its first event's hash and those of its approvals are recomputed, so a rewritten event is
@@ -103,7 +102,7 @@ def _summarised(
         yield row
 
 
-def _anchor_problem(db: Database, anchor: ChainHead) -> str | None:
+def _anchor_problem(db: Db, anchor: ChainHead) -> str | None:
     if anchor.seq == 0:
         return None if anchor.hash == GENESIS_HASH else f"anchor {anchor} is not a chain start"
     rows = list(db.query("SELECT hash FROM events WHERE seq = ?", [anchor.seq]))
@@ -120,9 +119,7 @@ def _anchor_problem(db: Database, anchor: ChainHead) -> str | None:
     return None
 
 
-def _tables_result(
-    db: Database, summaries: dict[str, EventSummary], *, checked: int
-) -> VerifyResult:
+def _tables_result(db: Db, summaries: dict[str, EventSummary], *, checked: int) -> VerifyResult:
     """The first request (in log order) whose stored row disagrees with its events."""
     for request_id, summary in summaries.items():
         problem = _request_disagreement(db, request_id, summary)
@@ -135,7 +132,7 @@ def _tables_result(
     return VerifyResult(ok=True, checked=checked)
 
 
-def _request_disagreement(db: Database, request_id: str, summary: EventSummary) -> str | None:
+def _request_disagreement(db: Db, request_id: str, summary: EventSummary) -> str | None:
     record = queries.load(db, request_id)
     if record is None:
         return "it has events in the audit log but no row in the requests table"

@@ -1,24 +1,24 @@
-"""The store's foundation: its connection, chain key, writer and observers.
+"""The store's foundation: its engine, chain key, writer and observers.
 
-`StoreBase` opens and checks a database and gives every write its transaction (`_write`), after
-which the events written go to the observers. `bot.store.Store` builds on it.
+`StoreBase` opens and checks a database (SQLite or PostgreSQL, `bot.store.engine`) and gives
+every write its transaction (`_write`), after which the events written go to the observers.
+`bot.store.Store` builds on it.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Self
 
 from pydantic import SecretStr
-from sqlite_utils import Database
 
 from adapters.clock import SYSTEM_CLOCK, Clock
 from bot.store import keying
 from bot.store.chain import ChainKey
-from bot.store.database import Transactions
+from bot.store.database import SqliteEngine
+from bot.store.engine import Db, Engine, open_engine
 from bot.store.notify import Observer, Observers
 from bot.store.rows import new_request_id
 from bot.store.writes import Writer
@@ -29,13 +29,19 @@ class StoreBase:
 
     def __init__(
         self,
-        tx: Transactions,
+        tx: Engine,
         *,
         clock: Clock,
         new_id: Callable[[], str] = new_request_id,
         key: SecretStr | None = None,
     ) -> None:
         """Wrap an open, migrated database; prefer `open` or `memory`.
+
+        Args:
+            tx: The engine: transactions on the database.
+            clock: Time for timestamps, expiry and leases.
+            new_id: Makes request ids.
+            key: ``OPSGATE_AUDIT_KEY``, when the chain is keyed.
 
         Raises:
             AuditKeyError: The log holds events hashed with another key, or with none (or with
@@ -54,30 +60,33 @@ class StoreBase:
     @classmethod
     def open(
         cls,
-        path: str | Path,
+        target: str | Path,
         *,
         clock: Clock = SYSTEM_CLOCK,
         new_id: Callable[[], str] = new_request_id,
         key: SecretStr | None = None,
     ) -> Self:
-        """Open (creating it if needed) a database file in WAL mode and migrate it.
+        """Open and migrate a database: a ``postgresql://`` URL, or a SQLite file (created if
+        needed, in WAL mode).
 
         Raises:
+            DatabaseUnavailable: It cannot be opened (one line naming it, never a password).
             AuditKeyError: `key` does not fit the log (see `__init__`).
         """
-        return cls(Transactions.open_file(path), clock=clock, new_id=new_id, key=key)
+        return cls(open_engine(target), clock=clock, new_id=new_id, key=key)
 
     @classmethod
     def open_existing(
-        cls, path: str | Path, *, clock: Clock = SYSTEM_CLOCK, key: SecretStr | None = None
+        cls, target: str | Path, *, clock: Clock = SYSTEM_CLOCK, key: SecretStr | None = None
     ) -> Self:
-        """Open an existing database read-only (``opsgate audit``): never creates a file.
+        """Open an existing database for reading (``opsgate audit``): never creates a file,
+        never migrates.
 
         Raises:
-            DatabaseUnavailable: No such file, or it is not an opsgate database.
+            DatabaseUnavailable: No such file or server, or it is not an opsgate database.
             AuditKeyError: `key` does not fit the log.
         """
-        return cls(Transactions.open_existing(path), clock=clock, key=key)
+        return cls(open_engine(target, existing=True), clock=clock, key=key)
 
     @classmethod
     def memory(
@@ -88,7 +97,7 @@ class StoreBase:
         key: SecretStr | None = None,
     ) -> Self:
         """A private in-memory database, for tests and throwaway sessions."""
-        return cls(Transactions.in_memory(), clock=clock, new_id=new_id, key=key)
+        return cls(SqliteEngine.in_memory(), clock=clock, new_id=new_id, key=key)
 
     def subscribe(self, observer: Observer) -> None:
         """Call `observer` with each audit event once its transaction has committed.
@@ -97,6 +106,11 @@ class StoreBase:
         and go no further (`bot.store.notify`).
         """
         self._observers.add(observer)
+
+    @property
+    def engine(self) -> Engine:
+        """The database engine (``kind`` says which, ``label`` names it without a password)."""
+        return self._tx
 
     def close(self) -> None:
         """Close the connection; the store cannot be used afterwards."""
@@ -110,11 +124,11 @@ class StoreBase:
         try:
             with self._tx.read() as db:
                 return bool(list(db.query("SELECT seq FROM chain_head WHERE id = 1")))
-        except sqlite3.Error:
+        except self._tx.errors:
             return False
 
     @contextmanager
-    def _write(self) -> Iterator[Database]:
+    def _write(self) -> Iterator[Db]:
         """A write transaction; its events go to the observers once it has committed."""
         with self._tx.write() as db:
             self._writer.journal.clear()

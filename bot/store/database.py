@@ -1,4 +1,4 @@
-"""The SQLite side of the store: the connection, transactions, and the schema's migrations.
+"""The SQLite engine (`bot.store.engine.Engine`): the connection, transactions, and migrations.
 
 Every write is one ``BEGIN IMMEDIATE`` transaction. It takes SQLite's write lock *before*
 anything is read, so "load the request, check its state, read the last hash, append" is
@@ -13,37 +13,35 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Final
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from bot.store.rows import SCHEMA_V1, SCHEMA_V2, StoreError
+from bot.store.rows import DatabaseUnavailable
+from bot.store.schema import MIGRATIONS, OPSGATE_TABLES
 
 #: How long a writer waits for another thread or process to finish its transaction.
 BUSY_TIMEOUT_S: Final = 15.0
-#: The tables every opsgate database has; a file without them is someone else's.
-_OPSGATE_TABLES: Final = frozenset({"requests", "events", "chain_head"})
+
+__all__ = ["BUSY_TIMEOUT_S", "DatabaseUnavailable", "SqliteEngine"]
 
 
-class DatabaseUnavailable(StoreError):
-    """The database cannot be opened or read: missing, unreadable, or not opsgate's.
-
-    The message is one line naming the file and what is wrong with it.
-    """
-
-
-class Transactions:
+class SqliteEngine:
     """One database connection, used by one thread at a time, one transaction at a time."""
 
-    def __init__(self, db: Database) -> None:
+    kind = "sqlite"
+    errors: tuple[type[BaseException], ...] = (sqlite3.Error,)
+
+    def __init__(self, db: Database, *, label: str = ":memory:") -> None:
         self.db = db
+        self.label = label
         self._lock = threading.RLock()
 
     @classmethod
-    def open_file(cls, path: str | Path) -> Transactions:
+    def open_file(cls, path: str | Path) -> SqliteEngine:
         """Open (creating it if needed) a database file in WAL mode, with its schema current.
 
         Raises:
@@ -53,12 +51,12 @@ class Transactions:
         try:
             db = Database(_connect(str(path)))
             _enable_wal(db)
-            return cls(db).migrated()
+            return cls(db, label=str(path)).migrated()
         except sqlite3.Error as exc:
             raise DatabaseUnavailable(f"cannot open the database {path}: {exc}") from None
 
     @classmethod
-    def open_existing(cls, path: str | Path) -> Transactions:
+    def open_existing(cls, path: str | Path) -> SqliteEngine:
         """Open an existing opsgate database read-only: no file is created, migrated or changed.
 
         A database in use has its write-ahead log beside it and is read through it; one that
@@ -78,17 +76,17 @@ class Transactions:
             names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
         except sqlite3.Error as exc:
             raise DatabaseUnavailable(f"cannot read {file}: {exc}") from None
-        if not names >= _OPSGATE_TABLES:
+        if not names >= OPSGATE_TABLES:
             conn.close()
             raise DatabaseUnavailable(f"{file} is not an opsgate database (it has no audit log)")
-        return cls(Database(conn))
+        return cls(Database(conn), label=str(file))
 
     @classmethod
-    def in_memory(cls) -> Transactions:
+    def in_memory(cls) -> SqliteEngine:
         """A private in-memory database with the current schema."""
         return cls(Database(_connect(":memory:"))).migrated()
 
-    def migrated(self) -> Transactions:
+    def migrated(self) -> SqliteEngine:
         """Bring the schema up to date; in a write transaction, so concurrent first opens of
         one file are serialised."""
         with self.write() as db:
@@ -106,6 +104,10 @@ class Transactions:
             except BaseException:
                 self.db.rollback()
                 raise
+
+    def side(self) -> AbstractContextManager[Database]:
+        """SQLite has one writer at a time: a side write is a write."""
+        return self.write()
 
     @contextmanager
     def read(self) -> Iterator[Database]:
@@ -154,15 +156,13 @@ def _enable_wal(db: Database) -> None:
 _MIGRATIONS = Migrations("opsgate")
 
 
-@_MIGRATIONS(name="0001_requests_approvals_events")
-def _schema_v1(db: Database) -> None:
-    """The first schema: requests, approvals, the event chain and its head."""
-    for statement in SCHEMA_V1:
-        db.execute(statement)
+def _register(name: str, statements: tuple[str, ...]) -> None:
+    def apply(db: Database) -> None:
+        for statement in statements:
+            db.execute(statement)
+
+    _MIGRATIONS(name=name)(apply)
 
 
-@_MIGRATIONS(name="0002_policy_snapshot_chain_key_triggers")
-def _schema_v2(db: Database) -> None:
-    """Each request's policy snapshot, the chain's key record, and seen slash-command triggers."""
-    for statement in SCHEMA_V2:
-        db.execute(statement)
+for _migration in MIGRATIONS:
+    _register(_migration.name, _migration.sqlite)

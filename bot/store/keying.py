@@ -8,9 +8,8 @@ log with different keys cannot both write to it).
 
 from __future__ import annotations
 
-from sqlite_utils import Database
-
 from bot.store.chain import KEYED, UNKEYED, ChainKey
+from bot.store.engine import Db
 from bot.store.rows import StoreError
 
 _UPSERT = (
@@ -27,12 +26,12 @@ class AuditKeyError(StoreError):
     """
 
 
-def claim(db: Database, key: ChainKey) -> None:
+def claim(db: Db, key: ChainKey) -> None:
     """Record `key`'s kind and fingerprint; call it only while appending the first event."""
     db.execute(_UPSERT, [key.algorithm, key.fingerprint])
 
 
-def check(db: Database, key: ChainKey) -> None:
+def check(db: Db, key: ChainKey) -> None:
     """Refuse a log whose recorded kind or key differs from `key`.
 
     A log with no record and no events has nothing to mix with. One with events but no record

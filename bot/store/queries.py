@@ -1,4 +1,4 @@
-"""Reads the store's writes and public methods share. Each takes an open `Database`; the
+"""Reads the store's writes and public methods share. Each takes an open `bot.store.engine.Db`; the
 caller holds the transaction."""
 
 from __future__ import annotations
@@ -7,16 +7,40 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Protocol
 
-from sqlite_utils import Database
-
 from bot.model import RequestRecord
 from bot.store.chain import EVENT_FIELDS, ChainHead
+from bot.store.engine import Db
 from bot.store.rows import StoreError, UnknownRequestError, record_from_row
 
 #: One prepared INSERT for an event: Table.insert would introspect the table on every event.
 INSERT_EVENT: Final = (
     f"INSERT INTO events ({', '.join(EVENT_FIELDS)}) "  # noqa: S608 - constant columns
     f"VALUES ({', '.join(':' + c for c in EVENT_FIELDS)})"
+)
+
+#: The columns of a new request, in `bot.store.rows.request_row`'s keys.
+REQUEST_COLUMNS: Final = (
+    "id",
+    "operation",
+    "vendor",
+    "targets",
+    "params",
+    "reason",
+    "requester",
+    "channel",
+    "state",
+    "approvals_needed",
+    "created_at",
+    "expires_at",
+    "message_ts",
+    "preview",
+    "outcome",
+    "sandbox",
+    "policy",
+)
+INSERT_REQUEST: Final = (
+    f"INSERT INTO requests ({', '.join(REQUEST_COLUMNS)}) "  # noqa: S608 - constant columns
+    f"VALUES ({', '.join(':' + c for c in REQUEST_COLUMNS)})"
 )
 
 
@@ -37,7 +61,7 @@ class RequestKey:
     operation: str
 
 
-def load(db: Database, request_id: str) -> RequestRecord | None:
+def load(db: Db, request_id: str) -> RequestRecord | None:
     """One request's whole record, or None."""
     rows = list(db.query("SELECT * FROM requests WHERE id = ?", [request_id]))
     if not rows:
@@ -45,7 +69,7 @@ def load(db: Database, request_id: str) -> RequestRecord | None:
     return record_from_row(rows[0], approvers_of(db, [request_id]).get(request_id, []))
 
 
-def require(db: Database, request_id: str) -> RequestRecord:
+def require(db: Db, request_id: str) -> RequestRecord:
     """One request's record, for a row the caller saw under the same write lock."""
     record = load(db, request_id)
     if record is None:  # pragma: no cover - callers hold the write lock on a row they just saw
@@ -53,7 +77,7 @@ def require(db: Database, request_id: str) -> RequestRecord:
     return record
 
 
-def subject(db: Database, request_id: str) -> RequestKey | None:
+def subject(db: Db, request_id: str) -> RequestKey | None:
     """Just what a later event needs of a request: far cheaper than loading its targets."""
     rows = list(db.query("SELECT id, operation FROM requests WHERE id = ?", [request_id]))
     if not rows:
@@ -61,14 +85,14 @@ def subject(db: Database, request_id: str) -> RequestKey | None:
     return RequestKey(id=rows[0]["id"], operation=rows[0]["operation"])
 
 
-def first_seq(db: Database, request_id: str) -> int | None:
+def first_seq(db: Db, request_id: str) -> int | None:
     """The seq of a request's first event (the one holding the whole request), if any."""
     rows = list(db.query("SELECT MIN(seq) AS seq FROM events WHERE request_id = ?", [request_id]))
     return None if not rows or rows[0]["seq"] is None else int(rows[0]["seq"])
 
 
 def request_events(
-    db: Database, request_id: str, names: Sequence[str] | None = None
+    db: Db, request_id: str, names: Sequence[str] | None = None
 ) -> list[dict[str, Any]]:
     """A request's stored event rows in seq order; only the events named, when given."""
     sql = "SELECT * FROM events WHERE request_id = ?"
@@ -79,7 +103,7 @@ def request_events(
     return list(db.query(sql + " ORDER BY seq", args))
 
 
-def head(db: Database) -> ChainHead:
+def head(db: Db) -> ChainHead:
     """The chain's head (last seq and hash).
 
     Raises:
@@ -91,19 +115,19 @@ def head(db: Database) -> ChainHead:
     return found
 
 
-def head_or_none(db: Database) -> ChainHead | None:
+def head_or_none(db: Db) -> ChainHead | None:
     """The chain's head, or None when its row is missing (for `verify` to report)."""
     rows = list(db.query("SELECT seq, hash FROM chain_head WHERE id = 1"))
     return ChainHead(seq=rows[0]["seq"], hash=rows[0]["hash"]) if rows else None
 
 
-def ids_where(db: Database, where: str, args: Sequence[str]) -> list[str]:
+def ids_where(db: Db, where: str, args: Sequence[str]) -> list[str]:
     """Request ids matching a fixed `where` clause, oldest first."""
     rows = db.query(f"SELECT id FROM requests WHERE {where} ORDER BY rowid", list(args))  # noqa: S608 - callers pass fixed clauses
     return [row["id"] for row in rows]
 
 
-def approvers_of(db: Database, request_ids: Sequence[str]) -> dict[str, list[str]]:
+def approvers_of(db: Db, request_ids: Sequence[str]) -> dict[str, list[str]]:
     """Each request's approvers, in the order they approved."""
     if not request_ids:
         return {}

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any, Final
 
 from bot.model import AuditEvent, PolicySnapshot, RequestRecord, RequestState
-from bot.store.chain import GENESIS_HASH, UNKEYED, canonical_json
+from bot.store.chain import canonical_json
 from commands.model import OperationRequest
 
 #: Crockford's base32: no I, L, O or U, so an id read aloud or retyped survives.
@@ -25,6 +25,13 @@ TIME_FORMAT: Final = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 class StoreError(Exception):
     """Root of the store's errors."""
+
+
+class DatabaseUnavailable(StoreError):
+    """The database cannot be opened or read: missing, unreadable, or not opsgate's.
+
+    The message is one line naming the database (never its password) and what is wrong.
+    """
 
 
 class UnknownRequestError(StoreError, LookupError):
@@ -146,7 +153,7 @@ def request_row(
         "message_ts": None,
         "preview": None if preview is None else json_text(preview, "preview"),
         "outcome": None,
-        "sandbox": sandbox,
+        "sandbox": int(sandbox),
         "policy": None if policy is None else canonical_json(policy.model_dump(mode="json")),
     }
 
@@ -199,54 +206,6 @@ def _optional_json(text: str | None) -> dict[str, Any] | None:
         return None
     loaded: dict[str, Any] = json.loads(text)
     return loaded
-
-
-# The first schema. Append-only is enforced by triggers as well as by `bot.store` never
-# updating events; the one-row chain_head moves in the same transaction as each event.
-SCHEMA_V1: Final = (
-    """CREATE TABLE requests (
-        id TEXT PRIMARY KEY, operation TEXT NOT NULL, vendor TEXT NOT NULL,
-        targets TEXT NOT NULL, params TEXT NOT NULL, reason TEXT,
-        requester TEXT NOT NULL, channel TEXT NOT NULL, state TEXT NOT NULL,
-        approvals_needed INTEGER NOT NULL, created_at TEXT NOT NULL, expires_at TEXT NOT NULL,
-        message_ts TEXT, preview TEXT, outcome TEXT, sandbox INTEGER NOT NULL DEFAULT 0)""",
-    "CREATE INDEX requests_state_expires ON requests (state, expires_at)",
-    "CREATE INDEX requests_created ON requests (created_at)",
-    """CREATE TABLE approvals (
-        request_id TEXT NOT NULL REFERENCES requests (id), approver TEXT NOT NULL,
-        at TEXT NOT NULL, PRIMARY KEY (request_id, approver))""",
-    """CREATE TABLE events (
-        seq INTEGER PRIMARY KEY, at TEXT NOT NULL, request_id TEXT NOT NULL,
-        event TEXT NOT NULL, actor TEXT NOT NULL, operation TEXT NOT NULL,
-        targets TEXT NOT NULL, detail TEXT NOT NULL,
-        prev_hash TEXT NOT NULL, hash TEXT NOT NULL)""",
-    "CREATE INDEX events_request ON events (request_id, seq)",
-    "CREATE INDEX events_at ON events (at)",
-    # Append-only is enforced by the schema as well as by this module never updating events.
-    """CREATE TRIGGER events_no_update BEFORE UPDATE ON events
-        BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END""",
-    """CREATE TRIGGER events_no_delete BEFORE DELETE ON events
-        BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END""",
-    """CREATE TABLE chain_head (
-        id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL, hash TEXT NOT NULL)""",
-    f"INSERT INTO chain_head (id, seq, hash) VALUES (1, 0, '{GENESIS_HASH}')",  # noqa: S608 - constant
-)
-
-
-# The second schema: what applied to each request, how the chain is keyed, and the slash
-# commands already seen. Portable SQL: ON CONFLICT upserts exist in SQLite and PostgreSQL alike.
-SCHEMA_V2: Final = (
-    "ALTER TABLE requests ADD COLUMN policy TEXT",
-    """CREATE TABLE chain_key (
-        id INTEGER PRIMARY KEY CHECK (id = 1), algorithm TEXT NOT NULL, key_fingerprint TEXT)""",
-    # A log written before chains could be keyed is unkeyed; an empty one is claimed by the
-    # first event appended to it (`bot.store.keying`).
-    f"""INSERT INTO chain_key (id, algorithm, key_fingerprint)
-        SELECT 1, '{UNKEYED}', NULL WHERE EXISTS (SELECT 1 FROM events)""",  # noqa: S608 - constant
-    """CREATE TABLE slash_triggers (
-        trigger_id TEXT PRIMARY KEY, seen_at TEXT NOT NULL)""",
-    "CREATE INDEX slash_triggers_seen ON slash_triggers (seen_at)",
-)
 
 
 #: The actor of events no person caused (expiry, recovery after a crash).

@@ -11,8 +11,6 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
-from sqlite_utils import Database
-
 from adapters.clock import Clock
 from bot.model import (
     INITIAL_STATES,
@@ -26,6 +24,7 @@ from bot.model import (
 )
 from bot.store import keying, queries
 from bot.store.chain import ChainKey
+from bot.store.engine import Db
 from bot.store.notify import Appended
 from bot.store.rows import (
     SYSTEM_ACTOR,
@@ -59,7 +58,7 @@ class Writer:
 
     def insert(
         self,
-        db: Database,
+        db: Db,
         request: OperationRequest,
         *,
         requester: str,
@@ -88,11 +87,11 @@ class Writer:
             sandbox=sandbox,
             policy=policy,
         )
-        db.table("requests").insert(row)
+        db.execute(queries.INSERT_REQUEST, row)
         return queries.require(db, row["id"])
 
     def add_approval(
-        self, db: Database, record: RequestRecord, approver: str
+        self, db: Db, record: RequestRecord, approver: str
     ) -> tuple[bool, RequestRecord]:
         """Count one approval; the one that completes the count moves the request to executing.
 
@@ -100,7 +99,10 @@ class Writer:
             Whether this approval started execution, and the record as now stored.
         """
         now = format_time(self.now())
-        db.table("approvals").insert({"request_id": record.id, "approver": approver, "at": now})
+        db.execute(
+            "INSERT INTO approvals (request_id, approver, at) VALUES (?, ?, ?)",
+            [record.id, approver, now],
+        )
         approvers = [*record.approvers, approver]
         needed = rules.approvals_to_complete(record.approvals_needed)
         detail = {"approvals": len(approvers), "needed": needed}
@@ -117,7 +119,7 @@ class Writer:
         )
         return True, executing
 
-    def expire(self, db: Database, record: RequestRecord) -> RequestRecord:
+    def expire(self, db: Db, record: RequestRecord) -> RequestRecord:
         """Move a pending request past its TTL to expired."""
         detail = {"expires_at": format_time(record.expires_at)}
         return self.move(
@@ -131,7 +133,7 @@ class Writer:
 
     def move(
         self,
-        db: Database,
+        db: Db,
         record: RequestRecord,
         to: RequestState,
         event: AuditEventName,
@@ -163,7 +165,7 @@ class Writer:
 
     def open_event(
         self,
-        db: Database,
+        db: Db,
         record: RequestRecord,
         event: AuditEventName,
         *,
@@ -183,7 +185,7 @@ class Writer:
 
     def append(
         self,
-        db: Database,
+        db: Db,
         record: queries.Subject,
         event: AuditEventName,
         *,
@@ -205,7 +207,7 @@ class Writer:
 
     def _chain(
         self,
-        db: Database,
+        db: Db,
         record: queries.Subject,
         event: AuditEventName,
         *,
@@ -239,7 +241,7 @@ class Writer:
         self.journal.append(Appended(appended, moved_to))
         return appended
 
-    def _check_key(self, db: Database, *, first: bool) -> None:
+    def _check_key(self, db: Db, *, first: bool) -> None:
         """The first event claims the log for this key; otherwise check it once per store."""
         if first:
             keying.claim(db, self.key)
@@ -247,7 +249,7 @@ class Writer:
             keying.check(db, self.key)
             self._key_checked = True
 
-    def _unused_id(self, db: Database) -> str:
+    def _unused_id(self, db: Db) -> str:
         for _ in range(_ID_ATTEMPTS):
             candidate = self._new_id()
             if not list(db.query("SELECT 1 FROM requests WHERE id = ?", [candidate])):
@@ -259,7 +261,7 @@ class Writer:
 TRIGGER_MEMORY: Final = timedelta(hours=1)
 
 
-def claim_trigger(db: Database, trigger_id: str, *, now: datetime) -> bool:
+def claim_trigger(db: Db, trigger_id: str, *, now: datetime) -> bool:
     """Record `trigger_id` as seen at `now`; True unless it was seen already.
 
     Prunes ids older than `TRIGGER_MEMORY` first. ``ON CONFLICT DO NOTHING`` is the portable

@@ -1,59 +1,59 @@
-"""What an attacker with write access to the database file (but not the code) can do to it,
-done with plain `sqlite3` as they would."""
+"""What an attacker with write access to the database (but not the code) can do to it, done
+with plain SQL as they would (`raw_db`), on a SQLite file or a PostgreSQL database alike."""
 
 from __future__ import annotations
 
 import json
-import sqlite3
-from pathlib import Path
 
 from pydantic import SecretStr
+from raw_db import Target, raw
 
-from bot.store.chain import GENESIS_HASH, ChainKey
+from bot.store.chain import EVENT_FIELDS, GENESIS_HASH, ChainKey
 
 
-def tamper(path: Path, *statements: str, params: tuple[object, ...] = ()) -> None:
-    """Run `statements` on the file, dropping the append-only triggers first."""
-    raw = sqlite3.connect(path)
-    with raw:
-        raw.execute("DROP TRIGGER IF EXISTS events_no_update")
-        raw.execute("DROP TRIGGER IF EXISTS events_no_delete")
+def tamper(target: Target, *statements: str, params: tuple[object, ...] = ()) -> None:
+    """Run `statements`, dropping the append-only triggers first."""
+    with raw(target) as db:
+        db.drop_append_only_triggers()
         for statement in statements:
-            raw.execute(statement, params if "?" in statement else ())
-    raw.close()
+            db.run(statement, params if "?" in statement else ())
 
 
-def rehash(path: Path, *, key: str | None = None) -> None:
+def rehash(target: Target, *, key: str | None = None) -> None:
     """Recompute every event's hash (and the head) from the stored bodies, as the documented
     algorithm says: with `key` when the attacker has it, plain SHA-256 otherwise."""
     hasher = ChainKey(None if key is None else SecretStr(key))
-    raw = sqlite3.connect(path)
-    raw.row_factory = sqlite3.Row
-    with raw:
-        raw.execute("DROP TRIGGER IF EXISTS events_no_update")
+    with raw(target) as db:
+        db.drop_append_only_triggers()
         prev, seq = GENESIS_HASH, 0
-        for row in raw.execute("SELECT * FROM events ORDER BY seq").fetchall():
-            body = {**dict(row), "prev_hash": prev}
+        columns = ", ".join(EVENT_FIELDS)
+        for values in db.run(f"SELECT {columns} FROM events ORDER BY seq"):  # noqa: S608
+            row = dict(zip(EVENT_FIELDS, values, strict=True))
+            body = {**row, "prev_hash": prev}
             body["targets"], body["detail"] = json.loads(row["targets"]), json.loads(row["detail"])
             digest = hasher.digest(prev, body)
-            raw.execute(
-                "UPDATE events SET prev_hash = ?, hash = ? WHERE seq = ?",
-                (prev, digest, row["seq"]),
-            )
+            db.run("UPDATE events SET prev_hash = ?, hash = ? WHERE seq = ?", (prev, digest, row["seq"]))
             prev, seq = digest, row["seq"]
-        raw.execute("UPDATE chain_head SET seq = ?, hash = ? WHERE id = 1", (seq, prev))
-    raw.close()
+        db.run("UPDATE chain_head SET seq = ?, hash = ? WHERE id = 1", (seq, prev))
 
 
-def truncate(path: Path, *, keep: int) -> None:
+def truncate(target: Target, *, keep: int) -> None:
     """Delete the events after seq `keep` and point the head at event `keep`."""
-    raw = sqlite3.connect(path)
-    with raw:
-        raw.execute("DROP TRIGGER IF EXISTS events_no_delete")
-        raw.execute("DELETE FROM events WHERE seq > ?", (keep,))
-        row = raw.execute("SELECT hash FROM events WHERE seq = ?", (keep,)).fetchone()
-        raw.execute(
+    with raw(target) as db:
+        db.drop_append_only_triggers()
+        db.run("DELETE FROM events WHERE seq > ?", (keep,))
+        rows = db.run("SELECT hash FROM events WHERE seq = ?", (keep,))
+        db.run(
             "UPDATE chain_head SET seq = ?, hash = ? WHERE id = 1",
-            (keep, row[0] if row else GENESIS_HASH),
+            (keep, rows[0][0] if rows else GENESIS_HASH),
         )
-    raw.close()
+
+
+def set_detail_key(target: Target, *, event: str, key: str, value: object) -> None:
+    """Set `key` in the detail of every event named `event` (JSON edited as text, on either
+    engine, as an attacker would with any SQL client)."""
+    with raw(target) as db:
+        db.drop_append_only_triggers()
+        for seq, detail in db.run("SELECT seq, detail FROM events WHERE event = ?", (event,)):
+            changed = {**json.loads(detail), key: value}
+            db.run("UPDATE events SET detail = ? WHERE seq = ?", (json.dumps(changed), seq))

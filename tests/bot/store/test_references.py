@@ -21,13 +21,6 @@ LEADS_POLICY = OperationPolicy(
 )
 
 
-@pytest.fixture
-def store() -> Iterator[Store]:
-    store = Store.memory(clock=FakeClock())
-    yield store
-    store.close()
-
-
 def bulk_cancel(count: int) -> OperationRequest:
     return OperationRequest(
         operation="aliyun.ota-task.cancel",

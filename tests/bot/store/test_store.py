@@ -29,18 +29,6 @@ ID_PATTERN = re.compile(r"R-[0-9A-HJKMNP-TV-Z]{8}")
 AT_PATTERN = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z")
 
 
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def store(clock: FakeClock) -> Iterator[Store]:
-    store = Store.memory(clock=clock)
-    yield store
-    store.close()
-
-
 def op(vendor: str = "huawei", *targets: str, reason: str | None = "INC-42") -> OperationRequest:
     operation = {"huawei": "huawei.device.delete", "enos": "enos.ota-job.delete"}[vendor]
     params: dict[str, ParamValue] = (

@@ -3,13 +3,12 @@ vendor call, `verify`'s cross-check of the tables, and anchors."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from tampering import rehash, tamper, truncate
+from tampering import rehash, set_detail_key, tamper, truncate
 
 from adapters.clock import FakeClock
 from bot.model import AuditEventName, RequestRecord, RequestState
@@ -32,15 +31,9 @@ def cancel(job: str = "JOB-1002") -> OperationRequest:
 
 
 @pytest.fixture
-def path(tmp_path: Path) -> Path:
-    return tmp_path / "opsgate.db"
-
-
-@pytest.fixture
-def store(path: Path) -> Iterator[Store]:
-    store = Store.open(path, clock=FakeClock())
-    yield store
-    store.close()
+def path(target: str | Path) -> str | Path:
+    """The database under test (a SQLite file or a PostgreSQL URL: see conftest)."""
+    return target
 
 
 def pending(store: Store, policy: OperationPolicy = TWO) -> RequestRecord:
@@ -213,10 +206,7 @@ def test_verify_catches_a_request_whose_events_are_all_gone(store: Store, path: 
 
 def test_verify_catches_events_of_a_request_the_table_lost(store: Store, path: Path) -> None:
     record = pending(store)
-    raw = sqlite3.connect(path)
-    with raw:
-        raw.execute("DELETE FROM requests WHERE id = ?", (record.id,))
-    raw.close()
+    tamper(path, "DELETE FROM requests WHERE id = ?", params=(record.id,))
 
     result = store.verify()
     assert (result.ok, result.request_id) == (False, record.id)
@@ -225,11 +215,7 @@ def test_verify_catches_events_of_a_request_the_table_lost(store: Store, path: P
 
 def test_an_edited_later_reference_is_named(store: Store, path: Path) -> None:
     record = executing(store)
-    tamper(
-        path,
-        """UPDATE events SET detail = json_set(detail, '$.requested_seq', 99)
-                    WHERE event = 'approved'""",
-    )
+    set_detail_key(path, event="approved", key="requested_seq", value=99)
     rehash(path)
 
     result = store.verify()

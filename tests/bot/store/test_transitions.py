@@ -20,7 +20,7 @@ from bot.model import (
 from bot.policy import OperationPolicy
 from bot.store import SYSTEM_ACTOR, Store, StoreError, TransitionError
 from bot.store.chain import ChainKey
-from bot.store.database import Transactions
+from bot.store.database import SqliteEngine
 from bot.store.writes import Writer
 from commands.model import OperationRequest
 
@@ -29,18 +29,6 @@ S = RequestState
 REQUEST = OperationRequest(
     operation="huawei.package.delete", vendor="huawei", targets=("pkg-1",), reason="INC-42"
 )
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def store(clock: FakeClock) -> Iterator[Store]:
-    store = Store.memory(clock=clock)
-    yield store
-    store.close()
 
 
 def pending(store: Store) -> RequestRecord:
@@ -130,7 +118,7 @@ def test_the_store_moves_exactly_along_the_table(
 def test_a_writer_holding_a_stale_record_cannot_move_it() -> None:
     """The UPDATE is conditional on the state the record was loaded in (compare-and-set)."""
     clock = FakeClock()
-    tx = Transactions.in_memory()
+    tx = SqliteEngine.in_memory()
     store = Store(tx, clock=clock)
     stale = pending(store)
     store.transition(stale.id, to=S.WITHDRAWN, event=AuditEventName.WITHDRAWN, actor="U1")
@@ -147,7 +135,7 @@ def test_a_writer_holding_a_stale_record_cannot_move_it() -> None:
 
 def test_a_writer_refuses_a_move_the_table_does_not_allow() -> None:
     clock = FakeClock()
-    tx = Transactions.in_memory()
+    tx = SqliteEngine.in_memory()
     store = Store(tx, clock=clock)
     record = pending(store)
     writer = Writer(clock=clock, new_id=lambda: "R-X", key=ChainKey(None))
@@ -186,7 +174,7 @@ def test_a_request_can_always_end() -> None:
 @pytest.mark.parametrize("state", sorted(set(RequestState) - INITIAL_STATES))
 def test_a_request_is_born_pending_or_denied(state: RequestState) -> None:
     clock = FakeClock()
-    tx = Transactions.in_memory()
+    tx = SqliteEngine.in_memory()
     writer = Writer(clock=clock, new_id=lambda: "R-X", key=ChainKey(None))
     with pytest.raises(StoreError, match=f"cannot start {state.value}"), tx.write() as db:
         writer.insert(

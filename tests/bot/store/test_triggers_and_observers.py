@@ -22,18 +22,6 @@ REQUEST = OperationRequest(
 )
 
 
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def store(clock: FakeClock) -> Iterator[Store]:
-    store = Store.memory(clock=clock)
-    yield store
-    store.close()
-
-
 # -- trigger ids ----------------------------------------------------------------------------
 
 

@@ -15,7 +15,7 @@ from adapters.clock import FakeClock
 from bot.model import RequestState
 from bot.store import ApprovalStatus, AuditKeyError, Store
 from bot.store.chain import GENESIS_HASH, chain_hash
-from bot.store.rows import SCHEMA_V1
+from bot.store.schema import SCHEMA_V1
 
 AT = "2026-11-22T01:00:00.000000Z"
 LATER = "2026-11-22T01:30:00.000000Z"

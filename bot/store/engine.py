@@ -1,0 +1,130 @@
+"""The store's dialect seam: the little the shared store code needs of a database engine.
+
+The store's logic (`bot.store.writes`, `queries`, `auditlog`, `core`) is written once, in SQL that
+SQLite and PostgreSQL both read (``?`` and ``:name`` placeholders, ``ON CONFLICT`` upserts), over
+two small protocols:
+
+- `Db`: one open transaction: ``query`` (rows as dicts) and ``execute`` (a cursor with a
+  ``rowcount``). A sqlite-utils ``Database`` is one; `bot.store.postgres` wraps psycopg's.
+- `Engine`: where transactions come from. ``write()`` serialises every chain write across
+  threads, processes and replicas (SQLite: ``BEGIN IMMEDIATE``; PostgreSQL: the chain head's row
+  lock as the transaction's first statement), so "load, check, append" is one compare-and-set.
+  ``side()`` is a write transaction that leaves the chain alone (leases, the shared token slot
+  and rate windows), so it never waits for an audit append; on SQLite it is ``write()``.
+
+`open_engine` picks the engine from the target: a ``postgresql://`` URL, or a SQLite file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import Any, Final, Protocol
+from urllib.parse import urlsplit, urlunsplit
+
+Params = Sequence[Any] | Mapping[str, Any] | None
+
+#: The URL schemes that select PostgreSQL.
+POSTGRES_SCHEMES: Final = ("postgresql://", "postgres://")
+
+
+class Cursor(Protocol):
+    """What a write statement reports back."""
+
+    @property
+    def rowcount(self) -> int: ...
+
+
+class Db(Protocol):
+    """One open transaction of either engine."""
+
+    def query(self, sql: str, params: Params = None, /) -> Iterable[dict[str, Any]]:
+        """The rows of a SELECT, as dicts by column name."""
+        ...
+
+    def execute(self, sql: str, params: Params = None, /) -> Cursor:
+        """Run one statement."""
+        ...
+
+
+class Engine(Protocol):
+    """Transactions on one database; safe to share between threads.
+
+    Attributes:
+        kind: ``"sqlite"`` or ``"postgresql"``.
+        label: The database for people: a path, or a URL without its password.
+        errors: The driver's exception classes meaning "the database did not answer".
+    """
+
+    kind: str
+    label: str
+    errors: tuple[type[BaseException], ...]
+
+    def write(self) -> AbstractContextManager[Db]:
+        """A write transaction holding the chain's write lock from its first statement."""
+        ...
+
+    def side(self) -> AbstractContextManager[Db]:
+        """A write transaction for tables outside the chain (no chain lock on PostgreSQL)."""
+        ...
+
+    def read(self) -> AbstractContextManager[Db]:
+        """A read-only transaction: every statement in it sees one snapshot."""
+        ...
+
+    def close(self) -> None:
+        """Close every connection."""
+        ...
+
+
+def is_postgres(target: str | Path) -> bool:
+    """True when `target` is a PostgreSQL URL (``postgresql://…``)."""
+    return isinstance(target, str) and target.startswith(POSTGRES_SCHEMES)
+
+
+def sqlite_path(target: str | Path) -> Path:
+    """A SQLite target as a path; SQLAlchemy's ``sqlite:///relative.db`` form is read too."""
+    text = str(target)
+    return Path(text.removeprefix("sqlite:///")) if text.startswith("sqlite:///") else Path(text)
+
+
+def redacted(url: str) -> str:
+    """`url` without its password, for messages and logs."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.rsplit("@", 1)[1]
+    user = parts.username or ""
+    return urlunsplit(parts._replace(netloc=f"{user}:****@{netloc}"))
+
+
+def open_engine(target: str | Path, *, existing: bool = False) -> Engine:
+    """The engine for `target`, its schema migrated (unless `existing`: read-only use).
+
+    Raises:
+        DatabaseUnavailable: It cannot be opened (one line naming it, never a password), or,
+            with `existing`, it is missing or not opsgate's.
+    """
+    if is_postgres(target):
+        from bot.store.postgres import PostgresEngine  # psycopg is loaded only when used
+
+        url = str(target)
+        return PostgresEngine.open_existing(url) if existing else PostgresEngine.open(url)
+    from bot.store.database import SqliteEngine
+
+    path = sqlite_path(target)
+    return SqliteEngine.open_existing(path) if existing else SqliteEngine.open_file(path)
+
+
+def rows_in_pages(
+    db: Db, sql: str, *, after: int = 0, page: int = 10_000
+) -> Iterator[dict[str, Any]]:
+    """Every row of `sql` (which takes ``:after`` and ``:page`` and orders by ``seq``), read a
+    page at a time inside the caller's transaction, so neither engine holds them all at once."""
+    while True:
+        rows = list(db.query(sql, {"after": after, "page": page}))
+        yield from rows
+        if len(rows) < page:
+            return
+        after = int(rows[-1]["seq"])

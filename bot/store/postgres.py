@@ -1,0 +1,196 @@
+"""The PostgreSQL engine (`bot.store.engine.Engine`), on psycopg 3 and a `psycopg_pool` pool.
+
+Any number of replicas share one database. A chain write is one transaction whose first
+statement is ``SELECT … FROM chain_head … FOR UPDATE``: every append needs the head anyway, and
+holding its row lock serialises "load the request, check its state, append" across replicas
+exactly as SQLite's ``BEGIN IMMEDIATE`` does across processes. Under ``READ COMMITTED`` each
+later statement then sees everything committed before the lock was granted. Reads run in
+``REPEATABLE READ READ ONLY`` transactions, so a `verify` sees one snapshot.
+
+The store's SQL uses ``?`` and ``:name`` placeholders (SQLite's); `pg_sql` rewrites them as
+psycopg's ``%s`` and ``%(name)s`` once per statement text.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, Final
+
+import psycopg
+from psycopg.rows import dict_row
+from psycopg_pool import ConnectionPool, PoolTimeout
+
+from bot.store.engine import Cursor, Params, redacted
+from bot.store.rows import DatabaseUnavailable
+from bot.store.schema import MIGRATIONS, OPSGATE_TABLES
+
+#: How long opening waits for the server, and a transaction for a pooled connection.
+CONNECT_TIMEOUT_S: Final = 10.0
+#: Connections per replica: workers share them; each transaction holds one.
+POOL_SIZE: Final = 10
+#: Any fixed number: the advisory lock that serialises concurrent migrations.
+_MIGRATION_LOCK: Final = 7_262_736_001
+_PLACEHOLDER = re.compile(r"%|\?|(?<!:):([A-Za-z_]\w*)")
+_CHAIN_LOCK: Final = "SELECT seq FROM chain_head WHERE id = 1 FOR UPDATE"
+
+
+@functools.lru_cache(maxsize=512)
+def pg_sql(sql: str) -> str:
+    """`sql` with SQLite placeholders as psycopg's (and a literal ``%`` doubled)."""
+
+    def swap(match: re.Match[str]) -> str:
+        if match.group(0) == "%":
+            return "%%"
+        return "%s" if match.group(0) == "?" else f"%({match.group(1)})s"
+
+    return _PLACEHOLDER.sub(swap, sql)
+
+
+class PgDb:
+    """One open transaction on one pooled connection (`bot.store.engine.Db`)."""
+
+    def __init__(self, conn: psycopg.Connection[dict[str, Any]]) -> None:
+        self.conn = conn
+
+    def query(self, sql: str, params: Params = None, /) -> list[dict[str, Any]]:
+        """The rows of a SELECT."""
+        return self.conn.execute(pg_sql(sql), _params(params)).fetchall()
+
+    def execute(self, sql: str, params: Params = None, /) -> Cursor:
+        """Run one statement."""
+        return self.conn.execute(pg_sql(sql), _params(params))
+
+
+def _params(params: Params) -> Any:
+    return list(params) if isinstance(params, tuple) else params
+
+
+class PostgresEngine:
+    """A pool of connections to one PostgreSQL database; safe to share between threads."""
+
+    kind = "postgresql"
+    errors: tuple[type[BaseException], ...] = (psycopg.Error, PoolTimeout)
+
+    def __init__(self, pool: ConnectionPool[psycopg.Connection[dict[str, Any]]], label: str):
+        self._pool = pool
+        self.label = label
+
+    @classmethod
+    def open(cls, url: str) -> PostgresEngine:
+        """Connect and bring the schema up to date (`migrate`).
+
+        Raises:
+            DatabaseUnavailable: The server cannot be reached or refuses us (one line).
+        """
+        engine = cls._connect(url)
+        try:
+            engine.migrate()
+        except psycopg.Error as exc:
+            engine.close()
+            raise DatabaseUnavailable(
+                f"cannot migrate {engine.label}: {_first_line(exc)}"
+            ) from None
+        return engine
+
+    @classmethod
+    def open_existing(cls, url: str) -> PostgresEngine:
+        """Connect without creating or migrating anything (``opsgate audit``).
+
+        Raises:
+            DatabaseUnavailable: Unreachable, or the database holds no opsgate audit log.
+        """
+        engine = cls._connect(url)
+        with engine.read() as db:
+            rows = db.query("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
+        if not {row["tablename"] for row in rows} >= OPSGATE_TABLES:
+            engine.close()
+            raise DatabaseUnavailable(f"{engine.label} is not an opsgate database (no audit log)")
+        return engine
+
+    @classmethod
+    def _connect(cls, url: str) -> PostgresEngine:
+        label = redacted(url)
+        pool: ConnectionPool[psycopg.Connection[dict[str, Any]]] = ConnectionPool(
+            url,
+            min_size=1,
+            max_size=POOL_SIZE,
+            kwargs={"autocommit": True, "row_factory": dict_row},
+            timeout=CONNECT_TIMEOUT_S,
+            open=False,
+            name="opsgate",
+        )
+        try:
+            pool.open(wait=True, timeout=CONNECT_TIMEOUT_S)
+        except PoolTimeout:
+            problem = _probe(url)
+            pool.close()
+            raise DatabaseUnavailable(f"cannot connect to {label}: {problem}") from None
+        return cls(pool, label)
+
+    def migrate(self) -> list[str]:
+        """Apply the migrations this database lacks, in order; returns their names.
+
+        One transaction under an advisory lock, so replicas starting together migrate once.
+        """
+        with self._transaction("BEGIN") as db:
+            db.execute("SELECT pg_advisory_xact_lock(?)", [_MIGRATION_LOCK])
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS opsgate_migrations "
+                "(name TEXT PRIMARY KEY, applied_at TEXT NOT NULL DEFAULT now()::text)"
+            )
+            done = {row["name"] for row in db.query("SELECT name FROM opsgate_migrations")}
+            applied = []
+            for migration in MIGRATIONS:
+                if migration.name in done:
+                    continue
+                for statement in migration.postgresql:
+                    db.conn.execute(statement)  # DDL as written: no placeholders to rewrite
+                db.execute("INSERT INTO opsgate_migrations (name) VALUES (?)", [migration.name])
+                applied.append(migration.name)
+            return applied
+
+    def write(self) -> Any:
+        """A chain write: the head's row lock first (see the module docstring)."""
+        return self._transaction("BEGIN", _CHAIN_LOCK)
+
+    def side(self) -> Any:
+        """A write that leaves the chain alone: it takes only the row locks it needs."""
+        return self._transaction("BEGIN")
+
+    def read(self) -> Any:
+        """One snapshot, read-only."""
+        return self._transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+
+    def close(self) -> None:
+        """Close the pool and its connections."""
+        self._pool.close()
+
+    @contextmanager
+    def _transaction(self, begin: str, first: str | None = None) -> Iterator[PgDb]:
+        with self._pool.connection() as conn:
+            conn.execute(begin)
+            try:
+                if first is not None:
+                    conn.execute(first)
+                yield PgDb(conn)
+                conn.execute("COMMIT")
+            except BaseException:
+                if not conn.closed:
+                    conn.execute("ROLLBACK")
+                raise
+
+
+def _probe(url: str) -> str:
+    """Why a connection fails, in one line (the pool only says it timed out)."""
+    try:
+        psycopg.connect(url, connect_timeout=int(CONNECT_TIMEOUT_S)).close()
+    except psycopg.Error as exc:
+        return _first_line(exc)
+    return f"no connection within {CONNECT_TIMEOUT_S:g} s"
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]

@@ -1,0 +1,153 @@
+"""The schema, migration by migration, in each engine's dialect.
+
+Both engines apply the same named migrations in the same order (`MIGRATIONS`); SQLite records
+them in sqlite-utils' ``_sqlite_migrations`` table, PostgreSQL in ``opsgate_migrations``. Every
+column holds the same values on both: timestamps as ``2026-11-22T01:02:03.123456Z`` text (on
+PostgreSQL with the ``C`` collation, so comparing strings compares instants whatever the
+database's locale), JSON as canonical text (never ``jsonb``, which would reorder what the chain
+hashed). PostgreSQL has no implicit ``rowid``, so ``requests`` and ``approvals`` carry an
+identity column of that name there: the same ``ORDER BY rowid`` means insertion order on both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+from bot.store.chain import GENESIS_HASH, UNKEYED
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One step of the schema: its name, and its statements for each engine."""
+
+    name: str
+    sqlite: tuple[str, ...]
+    postgresql: tuple[str, ...]
+
+
+# The first schema. Append-only is enforced by triggers as well as by `bot.store` never
+# updating events; the one-row chain_head moves in the same transaction as each event.
+SCHEMA_V1: Final = (
+    """CREATE TABLE requests (
+        id TEXT PRIMARY KEY, operation TEXT NOT NULL, vendor TEXT NOT NULL,
+        targets TEXT NOT NULL, params TEXT NOT NULL, reason TEXT,
+        requester TEXT NOT NULL, channel TEXT NOT NULL, state TEXT NOT NULL,
+        approvals_needed INTEGER NOT NULL, created_at TEXT NOT NULL, expires_at TEXT NOT NULL,
+        message_ts TEXT, preview TEXT, outcome TEXT, sandbox INTEGER NOT NULL DEFAULT 0)""",
+    "CREATE INDEX requests_state_expires ON requests (state, expires_at)",
+    "CREATE INDEX requests_created ON requests (created_at)",
+    """CREATE TABLE approvals (
+        request_id TEXT NOT NULL REFERENCES requests (id), approver TEXT NOT NULL,
+        at TEXT NOT NULL, PRIMARY KEY (request_id, approver))""",
+    """CREATE TABLE events (
+        seq INTEGER PRIMARY KEY, at TEXT NOT NULL, request_id TEXT NOT NULL,
+        event TEXT NOT NULL, actor TEXT NOT NULL, operation TEXT NOT NULL,
+        targets TEXT NOT NULL, detail TEXT NOT NULL,
+        prev_hash TEXT NOT NULL, hash TEXT NOT NULL)""",
+    "CREATE INDEX events_request ON events (request_id, seq)",
+    "CREATE INDEX events_at ON events (at)",
+    """CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+        BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END""",
+    """CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+        BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END""",
+    """CREATE TABLE chain_head (
+        id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL, hash TEXT NOT NULL)""",
+    f"INSERT INTO chain_head (id, seq, hash) VALUES (1, 0, '{GENESIS_HASH}')",  # noqa: S608 - constant
+)
+
+# A log written before chains could be keyed is unkeyed; an empty one is claimed by the first
+# event appended to it (`bot.store.keying`).
+_CLAIM_OLD_LOG: Final = f"""INSERT INTO chain_key (id, algorithm, key_fingerprint)
+    SELECT 1, '{UNKEYED}', NULL WHERE EXISTS (SELECT 1 FROM events)"""  # noqa: S608 - constant
+
+# The second schema: what applied to each request, how the chain is keyed, and the slash
+# commands already seen.
+SCHEMA_V2: Final = (
+    "ALTER TABLE requests ADD COLUMN policy TEXT",
+    """CREATE TABLE chain_key (
+        id INTEGER PRIMARY KEY CHECK (id = 1), algorithm TEXT NOT NULL, key_fingerprint TEXT)""",
+    _CLAIM_OLD_LOG,
+    """CREATE TABLE slash_triggers (
+        trigger_id TEXT PRIMARY KEY, seen_at TEXT NOT NULL)""",
+    "CREATE INDEX slash_triggers_seen ON slash_triggers (seen_at)",
+)
+
+# The third: what replicas share. A lease per executing request (who runs its vendor call, and
+# until when that is vouched for), vendor tokens kept one per account, and rate windows; and
+# the indexes that keep `/ops history --mine` and `--vendor` off full scans.
+SCHEMA_V3: Final = (
+    """CREATE TABLE leases (
+        request_id TEXT PRIMARY KEY REFERENCES requests (id), owner TEXT NOT NULL,
+        expires_at TEXT NOT NULL)""",
+    """CREATE TABLE token_slots (
+        account TEXT PRIMARY KEY, value TEXT, expires_at REAL, refresh_token TEXT,
+        refresh_expires_at REAL, updated_at TEXT NOT NULL)""",
+    "CREATE TABLE rate_windows (key TEXT PRIMARY KEY, starts TEXT NOT NULL)",
+    "CREATE INDEX requests_requester ON requests (requester, created_at)",
+    "CREATE INDEX requests_vendor ON requests (vendor, created_at)",
+)
+
+_TEXT_TIME: Final = 'TEXT COLLATE "C" NOT NULL'
+
+PG_SCHEMA_V1: Final = (
+    f"""CREATE TABLE requests (
+        id TEXT PRIMARY KEY, rowid BIGINT GENERATED ALWAYS AS IDENTITY UNIQUE,
+        operation TEXT NOT NULL, vendor TEXT NOT NULL,
+        targets TEXT NOT NULL, params TEXT NOT NULL, reason TEXT,
+        requester TEXT NOT NULL, channel TEXT NOT NULL, state TEXT NOT NULL,
+        approvals_needed INTEGER NOT NULL, created_at {_TEXT_TIME}, expires_at {_TEXT_TIME},
+        message_ts TEXT, preview TEXT, outcome TEXT, sandbox INTEGER NOT NULL DEFAULT 0)""",
+    "CREATE INDEX requests_state_expires ON requests (state, expires_at)",
+    "CREATE INDEX requests_created ON requests (created_at, rowid)",
+    f"""CREATE TABLE approvals (
+        request_id TEXT NOT NULL REFERENCES requests (id), approver TEXT NOT NULL,
+        at {_TEXT_TIME}, rowid BIGINT GENERATED ALWAYS AS IDENTITY,
+        PRIMARY KEY (request_id, approver))""",
+    f"""CREATE TABLE events (
+        seq BIGINT PRIMARY KEY, at {_TEXT_TIME}, request_id TEXT NOT NULL,
+        event TEXT NOT NULL, actor TEXT NOT NULL, operation TEXT NOT NULL,
+        targets TEXT NOT NULL, detail TEXT NOT NULL,
+        prev_hash TEXT NOT NULL, hash TEXT NOT NULL)""",
+    "CREATE INDEX events_request ON events (request_id, seq)",
+    "CREATE INDEX events_at ON events (at)",
+    """CREATE FUNCTION opsgate_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN RAISE EXCEPTION 'audit events are append-only'; END $$""",
+    """CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+        FOR EACH ROW EXECUTE FUNCTION opsgate_append_only()""",
+    """CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+        FOR EACH ROW EXECUTE FUNCTION opsgate_append_only()""",
+    """CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON events
+        FOR EACH STATEMENT EXECUTE FUNCTION opsgate_append_only()""",
+    """CREATE TABLE chain_head (
+        id INTEGER PRIMARY KEY CHECK (id = 1), seq BIGINT NOT NULL, hash TEXT NOT NULL)""",
+    SCHEMA_V1[-1],
+)
+
+PG_SCHEMA_V2: Final = (
+    *SCHEMA_V2[:3],
+    f"CREATE TABLE slash_triggers (trigger_id TEXT PRIMARY KEY, seen_at {_TEXT_TIME})",
+    SCHEMA_V2[4],
+)
+
+PG_SCHEMA_V3: Final = (
+    f"""CREATE TABLE leases (
+        request_id TEXT PRIMARY KEY REFERENCES requests (id), owner TEXT NOT NULL,
+        expires_at {_TEXT_TIME})""",
+    """CREATE TABLE token_slots (
+        account TEXT PRIMARY KEY, value TEXT, expires_at DOUBLE PRECISION,
+        refresh_token TEXT, refresh_expires_at DOUBLE PRECISION, updated_at TEXT NOT NULL)""",
+    SCHEMA_V3[2],
+    "CREATE INDEX requests_requester ON requests (requester, created_at, rowid)",
+    "CREATE INDEX requests_vendor ON requests (vendor, created_at, rowid)",
+)
+
+#: Every migration, oldest first. Names never change once released.
+MIGRATIONS: Final = (
+    Migration("0001_requests_approvals_events", SCHEMA_V1, PG_SCHEMA_V1),
+    Migration("0002_policy_snapshot_chain_key_triggers", SCHEMA_V2, PG_SCHEMA_V2),
+    Migration("0003_leases_shared_tokens_rate_windows", SCHEMA_V3, PG_SCHEMA_V3),
+)
+
+#: The tables every opsgate database has; a database without them is someone else's.
+OPSGATE_TABLES: Final = frozenset({"requests", "events", "chain_head"})
