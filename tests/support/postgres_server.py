@@ -18,9 +18,11 @@ from pathlib import Path
 from typing import Final
 
 #: Where Debian puts PostgreSQL's server programs; ``OPSGATE_PG_BIN`` names another folder.
-CANDIDATE_BINS: Final = tuple(
-    sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
-) if Path("/usr/lib/postgresql").is_dir() else ()
+CANDIDATE_BINS: Final = (
+    tuple(sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True))
+    if Path("/usr/lib/postgresql").is_dir()
+    else ()
+)
 #: Settings for a disposable test server: durability off, it is thrown away anyway.
 FAST: Final = ("-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off")
 
@@ -67,17 +69,60 @@ def postgres_server(*, durable: bool = False) -> Iterator[str]:
     data, port = base / "data", _free_port()
     options = f"-k {base} -h 127.0.0.1 -p {port}" + ("" if durable else " " + " ".join(FAST))
     try:
-        _run([str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust",
-              "--locale=C", "-E", "UTF8"])
-        _run([str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-w", "-l",
-              str(base / "log"), "start"])
-        _run([str(bin_dir / "createdb"), "-h", str(base), "-p", str(port), "-U", "postgres",
-              "opsgate"])
+        _run(
+            [
+                str(bin_dir / "initdb"),
+                "-D",
+                str(data),
+                "-U",
+                "postgres",
+                "-A",
+                "trust",
+                "--locale=C",
+                "-E",
+                "UTF8",
+            ]
+        )
+        _run(
+            [
+                str(bin_dir / "pg_ctl"),
+                "-D",
+                str(data),
+                "-o",
+                options,
+                "-w",
+                "-l",
+                str(base / "log"),
+                "start",
+            ]
+        )
+        _run(
+            [
+                str(bin_dir / "createdb"),
+                "-h",
+                str(base),
+                "-p",
+                str(port),
+                "-U",
+                "postgres",
+                "opsgate",
+            ]
+        )
         yield f"postgresql://postgres@127.0.0.1:{port}/opsgate"
     finally:
         subprocess.run(
-            [*_as_server_user(), str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate",
-             "-w", "stop"],
-            check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                *_as_server_user(),
+                str(bin_dir / "pg_ctl"),
+                "-D",
+                str(data),
+                "-m",
+                "immediate",
+                "-w",
+                "stop",
+            ],
+            check=False,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         shutil.rmtree(base, ignore_errors=True)

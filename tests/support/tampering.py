@@ -32,7 +32,10 @@ def rehash(target: Target, *, key: str | None = None) -> None:
             body = {**row, "prev_hash": prev}
             body["targets"], body["detail"] = json.loads(row["targets"]), json.loads(row["detail"])
             digest = hasher.digest(prev, body)
-            db.run("UPDATE events SET prev_hash = ?, hash = ? WHERE seq = ?", (prev, digest, row["seq"]))
+            db.run(
+                "UPDATE events SET prev_hash = ?, hash = ? WHERE seq = ?",
+                (prev, digest, row["seq"]),
+            )
             prev, seq = digest, row["seq"]
         db.run("UPDATE chain_head SET seq = ?, hash = ? WHERE id = 1", (seq, prev))
 

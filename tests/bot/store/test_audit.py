@@ -6,12 +6,12 @@ import csv
 import hashlib
 import io
 import json
-import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from tampering import tamper
 
 from adapters.clock import FakeClock
 from bot.model import AuditEvent, AuditEventName, RequestState
@@ -63,23 +63,12 @@ def populate(store: Store) -> None:
 
 
 @pytest.fixture
-def db_path(tmp_path: Path) -> Iterator[Path]:
-    path = tmp_path / "audit.db"
+def db_path(target: str | Path) -> Iterator[str | Path]:
+    path = target
     store = Store.open(path, clock=FakeClock())
     populate(store)
     store.close()
     yield path
-
-
-def tamper(path: Path, *statements: str) -> None:
-    """Change the file as someone with write access could: triggers first, then the rows."""
-    raw = sqlite3.connect(path)
-    with raw:
-        raw.execute("DROP TRIGGER events_no_update")
-        raw.execute("DROP TRIGGER events_no_delete")
-        for statement in statements:
-            raw.execute(statement)
-    raw.close()
 
 
 def verify(path: Path) -> tuple[bool, int | None, str]:

@@ -4,12 +4,10 @@ later event refers to it instead of copying its targets."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 
-from adapters.clock import FakeClock
 from bot.model import AuditEventName, PolicySnapshot, RequestState
 from bot.policy import OperationPolicy
 from bot.store import Store

@@ -1,4 +1,5 @@
-"""Exactly-once under contention: many threads, and several processes sharing one database file."""
+"""Exactly-once under contention: many threads, and several processes sharing one database
+(a SQLite file, or PostgreSQL as replicas share it)."""
 
 from __future__ import annotations
 
@@ -47,11 +48,11 @@ def approve_all_at_once(
     return results
 
 
-@pytest.mark.parametrize("on_file", [False, True], ids=["memory", "file"])
+@pytest.mark.parametrize("in_memory", [False, True], ids=["database", "memory"])
 def test_twenty_threads_approving_one_request_execute_it_once(
-    tmp_path: Path, on_file: bool
+    target: str | Path, in_memory: bool
 ) -> None:
-    store = Store.open(tmp_path / "opsgate.db") if on_file else Store.memory()
+    store = Store.memory() if in_memory else Store.open(target)
     record = store.create_request(
         REQUEST,
         requester="U0",
@@ -74,8 +75,8 @@ def test_twenty_threads_approving_one_request_execute_it_once(
     store.close()
 
 
-def test_twenty_threads_meeting_a_quorum_of_three(tmp_path: Path) -> None:
-    store = Store.open(tmp_path / "opsgate.db")
+def test_twenty_threads_meeting_a_quorum_of_three(target: str | Path) -> None:
+    store = Store.open(target)
     record = store.create_request(
         REQUEST,
         requester="U0",
@@ -95,8 +96,8 @@ def test_twenty_threads_meeting_a_quorum_of_three(tmp_path: Path) -> None:
     store.close()
 
 
-def test_concurrent_first_opens_of_a_fresh_file_migrate_it_once(tmp_path: Path) -> None:
-    path = tmp_path / "fresh.db"
+def test_concurrent_first_opens_of_a_fresh_database_migrate_it_once(target: str | Path) -> None:
+    path = target
     barrier = threading.Barrier(6)
     stores: list[Store] = []
     errors: list[BaseException] = []
@@ -164,9 +165,11 @@ CHILD = textwrap.dedent(
 
 
 @pytest.mark.slow
-def test_two_processes_with_many_threads_execute_every_request_once(tmp_path: Path) -> None:
+def test_two_processes_with_many_threads_execute_every_request_once(
+    tmp_path: Path, target: str | Path
+) -> None:
     requests, threads, needed = 40, 4, 2
-    db = tmp_path / "shared.db"
+    db = target
     store = Store.open(db)
     ids = {
         store.create_request(

@@ -3,14 +3,12 @@ vendor call, `verify`'s cross-check of the tables, and anchors."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from tampering import rehash, set_detail_key, tamper, truncate
 
-from adapters.clock import FakeClock
 from bot.model import AuditEventName, RequestRecord, RequestState
 from bot.policy import OperationPolicy
 from bot.store import ApprovalStatus, ChainHead, Store
