@@ -4,6 +4,10 @@ It is a sliding-window log: at most `calls` starts in any `period` seconds, whic
 reading of "N calls per period" a vendor can apply, so a bulk run never trips the vendor's limit.
 A throttling answer anyway (another process sharing the account) `slow_down`s the limiter; after
 `recover_after` quiet windows it returns to the documented rate.
+
+Given a `adapters.shared.RateWindow`, the window's starts are kept there instead, shared by every
+replica calling the account: the limit then holds in total, not per replica. Pauses and the
+reduced limit after `slow_down` stay this process's own.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import threading
 from collections import deque
 
 from adapters.clock import SYSTEM_CLOCK, Clock
+from adapters.shared import RateWindow
 
 
 class RateLimiter:
@@ -25,12 +30,14 @@ class RateLimiter:
         clock: Clock = SYSTEM_CLOCK,
         margin: float = 0.02,
         recover_after: int = 10,
+        shared: RateWindow | None = None,
     ) -> None:
         """Allow `calls` per `period` seconds.
 
         `margin` widens the window slightly (a fraction of `period`) so network jitter between
         us and the vendor cannot squeeze two windows into one. `recover_after` is how many
-        periods without a throttle restore the full rate after `slow_down`.
+        periods without a throttle restore the full rate after `slow_down`. `shared` keeps the
+        window in a place every replica reserves from (see the module docstring).
         """
         if calls < 1 or period <= 0:
             raise ValueError("a rate limit needs calls >= 1 and period > 0")
@@ -42,10 +49,13 @@ class RateLimiter:
         self._paused_until = 0.0
         self._limit = calls
         self._recover_after = period * recover_after
+        self._shared = shared
         self._lock = threading.Lock()
 
     def acquire(self) -> float:
         """Wait until a call may start, and count it. Returns the seconds waited."""
+        if self._shared is not None:
+            return self._acquire_shared(self._shared)
         waited = 0.0
         while True:
             with self._lock:
@@ -56,11 +66,24 @@ class RateLimiter:
             self._clock.sleep(delay)
             waited += delay
 
+    def _acquire_shared(self, shared: RateWindow) -> float:
+        with self._lock:
+            monotonic, now = self._clock.monotonic(), self._clock.now()
+            self._recover(monotonic)
+            limit, not_before = self._limit, self._paused_until - monotonic + now
+        start = shared.reserve(calls=limit, window=self._window, now=now, not_before=not_before)
+        wait = max(0.0, start - self._clock.now())
+        self._clock.sleep(wait)
+        return wait
+
+    def _recover(self, now: float) -> None:
+        if self._limit < self.calls and now - self._paused_until >= self._recover_after:
+            self._limit = self.calls  # quiet long enough: whoever competed with us has gone
+
     def _delay(self, now: float) -> float:
         while self._starts and now - self._starts[0] >= self._window:
             self._starts.popleft()
-        if self._limit < self.calls and now - self._paused_until >= self._recover_after:
-            self._limit = self.calls  # quiet long enough: whoever competed with us has gone
+        self._recover(now)
         if now < self._paused_until:
             return self._paused_until - now
         if len(self._starts) < self._limit:

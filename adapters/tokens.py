@@ -2,7 +2,9 @@
 
 Some vendors invalidate the previous token on every login and say not to log in concurrently,
 so one cache per vendor account fetches under a lock: twenty threads needing a token at once
-cause exactly one login.
+cause exactly one login. Given a `adapters.shared.TokenSlot`, the cache is single-flight across
+replicas too: it adopts the token another replica stored, and fetches only under the slot's
+lock, when the slot still holds the token this replica saw.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from adapters.clock import SYSTEM_CLOCK, Clock
+from adapters.shared import SharedToken, TokenSlot
 
 
 @dataclass(frozen=True)
@@ -39,15 +42,27 @@ TokenFetcher = Callable[[Token | None], Token]
 
 
 class TokenCache:
-    """Holds one token; renews it `margin` seconds before expiry, one fetch at a time."""
+    """Holds one token; renews it `margin` seconds before expiry, one fetch at a time.
+
+    Attributes:
+        fetches: How many tokens this cache fetched itself (logins and refreshes).
+    """
 
     def __init__(
-        self, fetch: TokenFetcher, *, clock: Clock = SYSTEM_CLOCK, margin: float = 60.0
+        self,
+        fetch: TokenFetcher,
+        *,
+        clock: Clock = SYSTEM_CLOCK,
+        margin: float = 60.0,
+        slot: TokenSlot | None = None,
     ) -> None:
+        """Cache the tokens `fetch` gets; with `slot`, share them with every other replica."""
         self._fetch = fetch
         self._clock = clock
         self._margin = margin
+        self._slot = slot
         self._token: Token | None = None
+        self._rejected: str | None = None
         self._lock = threading.Lock()
         self.fetches = 0
 
@@ -55,19 +70,65 @@ class TokenCache:
         """Return a valid token, fetching (or refreshing) one if needed."""
         with self._lock:
             if self._token is None or self._expiring(self._token):
-                self._token = self._fetch(self._token)
-                self.fetches += 1
+                self._token = self._renew()
             return self._token.value
 
     def invalidate(self, value: str) -> None:
         """Forget `value` if it is still the current token (the vendor rejected it).
 
         Comparing first means that many callers rejected with the same old token cause one
-        renewal, not one each.
+        renewal, not one each (and, with a slot, one across replicas).
         """
         with self._lock:
             if self._token is not None and self._token.value == value:
                 self._token = None
+                self._rejected = value
+
+    def _renew(self) -> Token:
+        if self._slot is None:
+            self.fetches += 1
+            return self._fetch(self._token)
+        shared = self._slot.read()
+        for _ in range(3):  # a token another replica stores is itself judged, at most twice
+            if shared is not None and self._usable(shared):
+                return self._local(shared)
+            seen = None if shared is None else shared.value
+            shared = self._slot.replace(seen, self._fetch_shared)
+        return self._local(shared)
+
+    def _fetch_shared(self, current: SharedToken | None) -> SharedToken:
+        """Runs under the slot's lock: one fetch for every replica."""
+        usable = current is not None and current.value != self._rejected
+        token = self._fetch(self._local(current) if usable and current else None)
+        self.fetches += 1
+        return self._shared(token)
+
+    def _usable(self, shared: SharedToken) -> bool:
+        if shared.value == self._rejected:
+            return False
+        return shared.expires_at is None or self._clock.now() < shared.expires_at - self._margin
+
+    def _local(self, shared: SharedToken) -> Token:
+        offset = self._clock.monotonic() - self._clock.now()
+        return Token(
+            value=shared.value,
+            expires_at=None if shared.expires_at is None else shared.expires_at + offset,
+            refresh_token=shared.refresh_token,
+            refresh_expires_at=(
+                None if shared.refresh_expires_at is None else shared.refresh_expires_at + offset
+            ),
+        )
+
+    def _shared(self, token: Token) -> SharedToken:
+        offset = self._clock.now() - self._clock.monotonic()
+        return SharedToken(
+            value=token.value,
+            expires_at=None if token.expires_at is None else token.expires_at + offset,
+            refresh_token=token.refresh_token,
+            refresh_expires_at=(
+                None if token.refresh_expires_at is None else token.refresh_expires_at + offset
+            ),
+        )
 
     def _expiring(self, token: Token) -> bool:
         if token.expires_at is None:

@@ -55,7 +55,8 @@ class OpsgateApp:
     metrics: Metrics = field(default_factory=Metrics)
 
     def start_background(self, *, sweep_every: float = 15.0) -> None:
-        """Recover requests a dead process left `executing`, then expire due ones periodically."""
+        """Recover requests a dead replica left `executing`, then sweep periodically (expiry,
+        recovery) and keep this replica's leases alive."""
         self.sweeper.start(every=sweep_every)
 
     def drain(self, *, timeout: float) -> bool:
@@ -68,6 +69,7 @@ class OpsgateApp:
         """Stop the sweeper, finish running work, close the store."""
         self.sweeper.stop()
         self.runner.shutdown()
+        self.sweeper.close()
         self.adapters.close()
         self.store.close()
 

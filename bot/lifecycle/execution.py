@@ -71,13 +71,14 @@ class Execution:
         Returns:
             The request as it ended.
         """
-        final = run_vendor_call(
-            record,
-            adapters=self.s.adapters,
-            store=self.s.store,
-            clock=self.s.clock,
-            show_progress=self._show_progress,
-        )
+        with self.s.store.leases.held(record.id):  # renewed while the call runs
+            final = run_vendor_call(
+                record,
+                adapters=self.s.adapters,
+                store=self.s.store,
+                clock=self.s.clock,
+                show_progress=self._show_progress,
+            )
         self.replies.refresh_card(final)
         self.replies.notify_requester(final)
         return final
@@ -108,9 +109,8 @@ def run_vendor_call(
     else:
         state, outcome = RequestState.FAILED, integrity_failure(problem)
     detail = _audit_detail(outcome)
-    # From `unknown` too (see `TRANSITIONS`): another process sharing the database may have
-    # restarted while this call was in flight and marked it unknown; only this process knows
-    # the result.
+    # From `unknown` too (see `TRANSITIONS`): if this replica stalled past its lease while the
+    # call was in flight, another may have marked it unknown; only this replica knows the result.
     final = store.transition(
         record.id, to=state, event=_FINAL[state], actor="system", detail=detail, outcome=outcome
     )

@@ -29,7 +29,14 @@ from pydantic_settings.sources.utils import parse_env_vars
 from adapters.registry import installed_plugins
 from adapters.settings import VendorSettings, check_url
 from bot.settings.checks import describe_model
-from bot.settings.service import empty_secret_is_unset, in_range, parse_duration, parse_size
+from bot.settings.service import (
+    database_target,
+    empty_secret_is_unset,
+    in_range,
+    parse_duration,
+    parse_size,
+    shown_database,
+)
 
 CONFIG_ENV: Final = "OPSGATE_CONFIG"
 DEFAULT_CONFIG: Final = Path("opsgate.toml")
@@ -119,6 +126,10 @@ class Settings(BaseSettings):
         audit_key: ``OPSGATE_AUDIT_KEY``: when set, the audit chain is HMAC-SHA256 under it.
         audit_channel: ``OPSGATE_AUDIT_CHANNEL``: where every ended request is announced with
             the chain head.
+        db: ``OPSGATE_DB``: a SQLite file, or a ``postgresql://`` URL that replicas share.
+        lease_seconds: ``OPSGATE_LEASE_SECONDS``: how long a replica's lease on a request it
+            is executing lasts unrenewed; a dead replica's calls become ``unknown`` within
+            1.5 times this.
     """
 
     model_config = SettingsConfigDict(
@@ -138,7 +149,7 @@ class Settings(BaseSettings):
     slack_app_token: SecretStr | None = Field(default=None, validation_alias="SLACK_APP_TOKEN")
     slack_api_url: Annotated[str, AfterValidator(_http_url)] = "https://slack.com/api/"
     config_file: Path | None = Field(default=None, validation_alias=CONFIG_ENV)
-    db: Path = Path("opsgate.db")
+    db: Annotated[Path | str, BeforeValidator(database_target)] = Path("opsgate.db")
     policy_file: Path | None = Field(default=None, validation_alias="OPSGATE_POLICY")
     sandbox: bool = False
     workers: Annotated[int, AfterValidator(_workers_in_range)] = 16
@@ -153,6 +164,7 @@ class Settings(BaseSettings):
     ] = 2 * _MIB
     audit_key: Annotated[SecretStr | None, AfterValidator(_audit_key)] = None
     audit_channel: Annotated[str | None, AfterValidator(_channel_id)] = None
+    lease_seconds: Annotated[int, AfterValidator(in_range(1, 3600))] = 30
 
     @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token")
     @classmethod
@@ -182,7 +194,9 @@ class Settings(BaseSettings):
 
         Keys are TOML-style (``workers``, ``<vendor>.token``); unset values read ``(not set)``.
         """
-        return describe_model(self)
+        shown = describe_model(self)
+        shown["db"] = shown_database(self.db)
+        return shown
 
     def vendors(self) -> dict[str, VendorSettings]:
         """The vendor plugins' settings these settings hold, by plugin name."""

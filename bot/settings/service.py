@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import Final
 
 from pydantic import SecretStr
@@ -87,3 +88,26 @@ def in_range(low: int, high: int) -> Callable[[int], int]:
         return value
 
     return check
+
+
+#: The URL schemes of a PostgreSQL ``OPSGATE_DB``.
+_POSTGRES: Final = ("postgresql://", "postgres://")
+
+
+def database_target(value: object) -> object:
+    """``OPSGATE_DB``: a ``postgresql://`` URL stays text (a path would fold its ``//``);
+    anything else is a SQLite file path (``sqlite:///relative.db`` read as ``relative.db``)."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith(_POSTGRES):
+            return text
+        return Path(text.removeprefix("sqlite:///")) if text.startswith("sqlite:///") else text
+    return value
+
+
+def shown_database(value: object) -> str:
+    """The database for people: a URL's password becomes ``****``."""
+    text = str(value)
+    if not text.startswith(_POSTGRES):
+        return text
+    return re.sub(r"(://[^/@:]*:)[^/@]*@", r"\1****@", text)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Self
 
@@ -19,6 +20,7 @@ from bot.store import keying
 from bot.store.chain import ChainKey
 from bot.store.database import SqliteEngine
 from bot.store.engine import Db, Engine, open_engine
+from bot.store.leases import DEFAULT_LEASE, Leases, new_owner
 from bot.store.notify import Observer, Observers
 from bot.store.rows import new_request_id
 from bot.store.writes import Writer
@@ -34,6 +36,8 @@ class StoreBase:
         clock: Clock,
         new_id: Callable[[], str] = new_request_id,
         key: SecretStr | None = None,
+        lease: timedelta = DEFAULT_LEASE,
+        owner: str | None = None,
     ) -> None:
         """Wrap an open, migrated database; prefer `open` or `memory`.
 
@@ -42,18 +46,26 @@ class StoreBase:
             clock: Time for timestamps, expiry and leases.
             new_id: Makes request ids.
             key: ``OPSGATE_AUDIT_KEY``, when the chain is keyed.
+            lease: How long a lease on an executing request lasts unrenewed
+                (``OPSGATE_LEASE_SECONDS``; `bot.store.leases`).
+            owner: This replica's id in leases (default: host, pid and a random suffix).
 
         Raises:
             AuditKeyError: The log holds events hashed with another key, or with none (or with
                 one when `key` is None).
+            ValueError: `lease` is not positive.
         """
         self._tx = tx
         self._writer = Writer(clock=clock, new_id=new_id, key=ChainKey(key))
         self._observers = Observers()
         try:
+            self.leases = Leases(
+                tx, owner=owner or new_owner(), duration=lease, now=self._writer.now
+            )
+            self._writer.leases = self.leases
             with tx.read() as db:
                 keying.check(db, self._writer.key)
-        except keying.AuditKeyError:
+        except (keying.AuditKeyError, ValueError):
             tx.close()
             raise
 
@@ -65,6 +77,8 @@ class StoreBase:
         clock: Clock = SYSTEM_CLOCK,
         new_id: Callable[[], str] = new_request_id,
         key: SecretStr | None = None,
+        lease: timedelta = DEFAULT_LEASE,
+        owner: str | None = None,
     ) -> Self:
         """Open and migrate a database: a ``postgresql://`` URL, or a SQLite file (created if
         needed, in WAL mode).
@@ -73,7 +87,8 @@ class StoreBase:
             DatabaseUnavailable: It cannot be opened (one line naming it, never a password).
             AuditKeyError: `key` does not fit the log (see `__init__`).
         """
-        return cls(open_engine(target), clock=clock, new_id=new_id, key=key)
+        engine = open_engine(target)
+        return cls(engine, clock=clock, new_id=new_id, key=key, lease=lease, owner=owner)
 
     @classmethod
     def open_existing(
@@ -95,9 +110,10 @@ class StoreBase:
         clock: Clock = SYSTEM_CLOCK,
         new_id: Callable[[], str] = new_request_id,
         key: SecretStr | None = None,
+        lease: timedelta = DEFAULT_LEASE,
     ) -> Self:
         """A private in-memory database, for tests and throwaway sessions."""
-        return cls(SqliteEngine.in_memory(), clock=clock, new_id=new_id, key=key)
+        return cls(SqliteEngine.in_memory(), clock=clock, new_id=new_id, key=key, lease=lease)
 
     def subscribe(self, observer: Observer) -> None:
         """Call `observer` with each audit event once its transaction has committed.

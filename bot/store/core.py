@@ -24,6 +24,7 @@ from bot.model import (
 )
 from bot.store import queries
 from bot.store.auditlog import AuditLogReads
+from bot.store.leases import LAPSED
 from bot.store.results import UNKNOWN_REASON, ApprovalResult, ApprovalStatus
 from bot.store.rows import (
     SYSTEM_ACTOR,
@@ -228,15 +229,19 @@ class Store(AuditLogReads):
             return [self._writer.expire(db, queries.require(db, request_id)) for request_id in ids]
 
     def recover_executing(self) -> list[RequestRecord]:
-        """Mark every executing request unknown (the process stopped mid-call); never retried.
+        """Mark unknown every executing request whose lease has lapsed (its replica stopped
+        mid-call); never retried. A live replica's call, whose lease it renews, is left alone.
 
-        Call it once at start-up, before any worker runs. A request that another live process
-        is executing at that moment is marked unknown too; that process still records the real
-        outcome when its call returns (see `bot.lifecycle.execution`).
+        Run at start-up and periodically (`bot.lifecycle.sweeps`): a dead replica's calls
+        become unknown once their lease runs out. Returns the requests marked.
         """
+        now = format_time(self._writer.now())
+        args = [RequestState.EXECUTING.value, now]
+        with self._tx.read() as db:
+            if not queries.ids_where(db, LAPSED, args):
+                return []  # the common case: no chain lock taken
         with self._write() as db:
-            ids = queries.ids_where(db, "state = ?", [RequestState.EXECUTING.value])
-            detail = {"reason": UNKNOWN_REASON}
+            owners = queries.lease_owners(db)
             return [
                 self._writer.move(
                     db,
@@ -244,10 +249,14 @@ class Store(AuditLogReads):
                     RequestState.UNKNOWN,
                     AuditEventName.UNKNOWN,
                     actor=SYSTEM_ACTOR,
-                    detail=detail,
+                    detail={"reason": UNKNOWN_REASON, "replica": owners.get(request_id)},
                 )
-                for request_id in ids
+                for request_id in queries.ids_where(db, LAPSED, args)
             ]
+
+    def renew_leases(self) -> int:
+        """Extend the leases of the calls in flight in this replica (`leases.held`)."""
+        return self.leases.renew()
 
     def history(
         self, *, requester: str | None = None, vendor: str | None = None, limit: int = 20

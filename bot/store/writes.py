@@ -25,6 +25,7 @@ from bot.model import (
 from bot.store import keying, queries
 from bot.store.chain import ChainKey
 from bot.store.engine import Db
+from bot.store.leases import Leases
 from bot.store.notify import Appended
 from bot.store.rows import (
     SYSTEM_ACTOR,
@@ -50,6 +51,8 @@ class Writer:
         self.key = key
         self.journal: list[Appended] = []
         self._key_checked = False
+        #: Set by the store: grants and ends leases as requests enter and leave executing.
+        self.leases: Leases | None = None
 
     def now(self) -> datetime:
         """The clock's time, rounded through the stored form so it compares exactly with
@@ -160,8 +163,18 @@ class Writer:
         )
         if cursor.rowcount != 1:
             raise TransitionError(record.id, record.state, to)
+        self._lease(db, record, to)
         self.append(db, record, event, actor=actor, detail=detail, moved_to=to)
         return queries.require(db, record.id)
+
+    def _lease(self, db: Db, record: RequestRecord, to: RequestState) -> None:
+        """Whoever moves a request to executing makes its call: the lease is theirs."""
+        if self.leases is None:
+            return
+        if to is RequestState.EXECUTING:
+            self.leases.grant(db, record.id)
+        elif record.state is RequestState.EXECUTING:
+            self.leases.end(db, record.id)
 
     def open_event(
         self,

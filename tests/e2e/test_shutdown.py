@@ -16,6 +16,7 @@ import httpx
 import pytest
 from serve_process import CHANNEL, ServeProcess, serve_process
 
+from adapters.clock import FakeClock
 from adapters.servicepower import plugin as servicepower
 from adapters.servicepower.simulator.api import (
     SANDBOX_CLIENT_ID,
@@ -138,9 +139,9 @@ def test_a_call_longer_than_the_grace_is_left_for_recovery(tmp_path: Path) -> No
     assert waited < 6  # the grace, not the vendor's 8 s
     assert "left for recovery" in output and "Traceback" not in output
     assert state_of(served.db, request_id) is RequestState.EXECUTING  # as after a crash
-    store = Store.open(served.db)
+    store = Store.open(served.db, clock=FakeClock(start=time.time() + 60))
     try:
-        [recovered] = store.recover_executing()  # what the next start does
+        [recovered] = store.recover_executing()  # what a start once its lease lapsed does
     finally:
         store.close()
     assert recovered.id == request_id and recovered.state is RequestState.UNKNOWN

@@ -98,6 +98,8 @@ def test_restart_marks_executing_requests_unknown(world: World) -> None:
     rid = open_request(world)
     result = world.store.approve(rid, approver=BOB)  # reached executing, then the process died
     assert result.record is not None and result.record.state is RequestState.EXECUTING
+    assert world.service.recover() == 0  # its lease still vouches for the call
+    world.clock.advance(world.store.leases.duration.total_seconds())  # nobody renewed it
 
     assert world.service.recover() == 1
     assert world.store.get(rid).state is RequestState.UNKNOWN  # type: ignore[union-attr]
@@ -142,16 +144,17 @@ def test_requester_is_told_the_outcome(world: World) -> None:
     assert rid in notice.message.text + str(notice.message.blocks)
 
 
-def test_a_call_marked_unknown_by_another_restarting_process_still_records_its_outcome(
+def test_a_call_marked_unknown_after_its_lease_lapsed_still_records_its_outcome(
     world: World,
 ) -> None:
-    """Process B restarts while process A's call is in flight: A's real outcome still lands."""
+    """Replica A stalls past its lease mid-call and B recovers it: A's real outcome still lands."""
     rid = open_request(world)
     adapter = world.adapters.by_vendor["huawei"]
     real_execute = adapter.execute
 
     def execute_while_another_process_restarts(request, *, progress=None):  # type: ignore[no-untyped-def]
-        assert world.store.recover_executing()  # what a restarting process does at start-up
+        world.clock.advance(world.store.leases.duration.total_seconds())  # A stalls
+        assert world.store.recover_executing()  # what another replica's sweep then does
         return real_execute(request, progress=progress)
 
     adapter.execute = execute_while_another_process_restarts  # type: ignore[method-assign]
@@ -170,12 +173,13 @@ def test_a_call_marked_unknown_by_another_restarting_process_still_records_its_o
 def test_a_lost_answer_to_a_call_already_marked_unknown_still_records_what_it_saw(
     world: World,
 ) -> None:
-    """Process B marks the call unknown at start-up; A's call then times out: both are logged."""
+    """B marks A's stalled call unknown; A's call then times out: both are logged."""
     rid = open_request(world)
     adapter = world.adapters.by_vendor["huawei"]
 
     def execute_and_lose_the_answer(request, *, progress=None):  # type: ignore[no-untyped-def]
-        assert world.store.recover_executing()  # what a restarting process does at start-up
+        world.clock.advance(world.store.leases.duration.total_seconds())  # A stalls
+        assert world.store.recover_executing()  # what another replica's sweep then does
         raise OutcomeUnknown("huawei did not answer in 10 s", vendor="huawei")
 
     adapter.execute = execute_and_lose_the_answer  # type: ignore[method-assign]

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import timedelta
 
 import pytest
 from lifecycle_world import ALICE, BOB, World, open_request
 
-from bot.lifecycle.sweeps import Sweeper
+from bot.lifecycle.sweeps import Heartbeat, Sweeper
 from bot.model import RequestState
+from bot.policy import OperationPolicy
+from bot.store import Store
+from commands.model import OperationRequest
 
 
 def wait_for(condition, timeout: float = 5.0) -> bool:  # type: ignore[no-untyped-def]
@@ -51,3 +55,40 @@ def test_a_stopped_sweeper_sweeps_no_more(world: World) -> None:
     world.clock.advance(31 * 60)
     time.sleep(0.1)
     assert world.store.get(rid).state is RequestState.PENDING  # type: ignore[union-attr]
+
+
+def test_the_sweeper_recovers_a_dead_replicas_call_while_serving(world: World) -> None:
+    sweeper = Sweeper(world.service.sweeps, world.runner)
+    sweeper.start(every=0.01)
+    try:
+        rid = open_request(world)
+        world.store.approve(rid, approver=BOB)  # executing, by a replica that then died
+        time.sleep(0.05)
+        assert world.store.get(rid).state is RequestState.EXECUTING  # type: ignore[union-attr]
+
+        world.clock.advance(world.store.leases.duration.total_seconds())
+
+        assert wait_for(lambda: world.store.get(rid).state is RequestState.UNKNOWN)  # type: ignore[union-attr]
+    finally:
+        sweeper.close()
+    world.runner.wait_idle()
+
+
+def test_the_heartbeat_keeps_a_call_in_flight_alive_until_stopped() -> None:
+    store = Store.memory(lease=timedelta(seconds=0.3))  # the real clock: a real heartbeat
+    record = store.create_request(
+        OperationRequest(operation="enos.ota-job.delete", vendor="enos", targets=("j-1",)),
+        requester=ALICE,
+        channel="C1",
+        policy=OperationPolicy(),
+        sandbox=True,
+    )
+    store.approve(record.id, approver=BOB)
+    heartbeat = Heartbeat(store)
+    with store.leases.held(record.id):
+        heartbeat.start()
+        time.sleep(0.6)  # two leases long
+        assert store.recover_executing() == []
+        heartbeat.stop()
+        assert wait_for(lambda: store.recover_executing() != [], timeout=2)
+    store.close()

@@ -416,10 +416,13 @@ def test_expire_due_expires_only_pending_requests_past_their_ttl(
     assert store.expire_due() == []
 
 
-def test_recover_executing_marks_interrupted_requests_unknown(store: Store) -> None:
+def test_recover_executing_marks_interrupted_requests_unknown(
+    store: Store, clock: FakeClock
+) -> None:
     running = new(store)
     store.approve(running.id, approver="U2")
     pending = new(store)
+    clock.advance(store.leases.duration.total_seconds())  # nobody renewed the lease
 
     recovered = store.recover_executing()
 

@@ -1,0 +1,98 @@
+"""Leases on executing requests: which replica is making a request's vendor call, vouched for
+until when (SPEC §13).
+
+The compare-and-set that moves a request to ``executing`` also grants its lease to this store's
+`owner` (the replica id), valid for `Leases.duration`; the move out of ``executing`` ends it.
+While the call runs, the replica renews the lease (`Leases.renew`, on a heartbeat thread of its
+own). Recovery (`bot.store.Store.recover_executing`) marks ``unknown`` only requests whose lease
+has lapsed, so a restarting replica never touches a live replica's call, while a dead replica's
+calls become ``unknown`` once their lease runs out. Replicas compare lease times with their own
+clocks: keep them in sync (NTP), well within the lease.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from typing import Final
+
+from bot.store.engine import Db, Engine
+from bot.store.rows import format_time
+
+#: How long a lease is vouched for without renewal (``OPSGATE_LEASE_SECONDS``).
+DEFAULT_LEASE: Final = timedelta(seconds=30)
+
+_GRANT: Final = (
+    "INSERT INTO leases (request_id, owner, expires_at) VALUES (?, ?, ?) "
+    "ON CONFLICT (request_id) DO UPDATE SET owner = excluded.owner, "
+    "expires_at = excluded.expires_at"
+)
+#: `ids_where`'s clause for "executing, and nobody vouches for the call any more".
+LAPSED: Final = (
+    "state = ? AND NOT EXISTS (SELECT 1 FROM leases "
+    "WHERE leases.request_id = requests.id AND leases.expires_at > ?)"
+)
+
+
+def new_owner() -> str:
+    """A replica id unique to this process: host, pid and a random suffix."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
+class Leases:
+    """This replica's leases: granted and ended inside the store's transitions, renewed for the
+    requests whose vendor call is in flight here (`held`)."""
+
+    def __init__(
+        self, tx: Engine, *, owner: str, duration: timedelta, now: Callable[[], datetime]
+    ) -> None:
+        if duration <= timedelta(0):
+            raise ValueError("a lease must last longer than zero seconds")
+        self.owner = owner
+        self.duration = duration
+        self._tx = tx
+        self._now = now
+        self._in_flight: set[str] = set()
+        self._lock = threading.Lock()
+
+    def grant(self, db: Db, request_id: str) -> None:
+        """Inside the transaction that moves `request_id` to executing: it is ours now."""
+        db.execute(_GRANT, [request_id, self.owner, format_time(self._now() + self.duration)])
+
+    @staticmethod
+    def end(db: Db, request_id: str) -> None:
+        """Inside the transaction that moves `request_id` out of executing."""
+        db.execute("DELETE FROM leases WHERE request_id = ?", [request_id])
+
+    @contextmanager
+    def held(self, request_id: str) -> Iterator[None]:
+        """While the vendor call of `request_id` runs here, `renew` keeps its lease alive."""
+        with self._lock:
+            self._in_flight.add(request_id)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._in_flight.discard(request_id)
+
+    def in_flight(self) -> list[str]:
+        """The requests whose vendor call is running in this process."""
+        with self._lock:
+            return sorted(self._in_flight)
+
+    def renew(self) -> int:
+        """Extend the lease of every call in flight here by `duration` from now; returns how
+        many leases were renewed (a lease another replica recovered is not revived)."""
+        ids = self.in_flight()
+        if not ids:
+            return 0
+        marks = ",".join("?" * len(ids))
+        sql = f"UPDATE leases SET expires_at = ? WHERE owner = ? AND request_id IN ({marks})"  # noqa: S608 - placeholders only
+        until = format_time(self._now() + self.duration)
+        with self._tx.side() as db:
+            return db.execute(sql, [until, self.owner, *ids]).rowcount

@@ -1,0 +1,120 @@
+"""Leases on executing requests (SPEC §13): recovery marks `unknown` only the calls whose
+replica stopped renewing, on both engines, with replicas as separate stores on one database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from raw_db import raw
+
+from adapters.clock import FakeClock
+from bot.model import AuditEventName, RequestRecord, RequestState
+from bot.policy import OperationPolicy
+from bot.store import ApprovalStatus, Store
+from commands.model import OperationRequest
+
+LEASE = timedelta(seconds=30)
+REQUEST = OperationRequest(
+    operation="enos.ota-job.delete", vendor="enos", targets=("job-1",), params={"org": "o1"}
+)
+
+
+@pytest.fixture
+def replicas(target: str | Path, clock: FakeClock) -> Iterator[tuple[Store, Store]]:
+    """Two replicas on one database: "a" executes, "b" restarts and recovers."""
+    a = Store.open(target, clock=clock, lease=LEASE, owner="replica-a")
+    b = Store.open(target, clock=clock, lease=LEASE, owner="replica-b")
+    yield a, b
+    a.close()
+    b.close()
+
+
+def executing(store: Store) -> RequestRecord:
+    record = store.create_request(
+        REQUEST, requester="U1", channel="C1", policy=OperationPolicy(), sandbox=False
+    )
+    result = store.approve(record.id, approver="U2")
+    assert result.status is ApprovalStatus.EXECUTE and result.record is not None
+    return result.record
+
+
+def lease_rows(target: str | Path) -> list[tuple[object, ...]]:
+    with raw(target) as db:
+        return db.run("SELECT request_id, owner FROM leases")
+
+
+def test_a_live_replicas_call_is_never_recovered(
+    replicas: tuple[Store, Store], clock: FakeClock
+) -> None:
+    a, b = replicas
+    record = executing(a)
+    with a.leases.held(record.id):
+        for _ in range(6):  # three minutes of heartbeats, each within the lease
+            clock.advance(LEASE.total_seconds() * 0.9)
+            assert a.renew_leases() == 1
+            assert b.recover_executing() == []
+
+    assert b.get(record.id).state is RequestState.EXECUTING  # type: ignore[union-attr]
+
+
+def test_a_dead_replicas_call_becomes_unknown_once_its_lease_lapses(
+    replicas: tuple[Store, Store], clock: FakeClock
+) -> None:
+    a, b = replicas
+    record = executing(a)  # then replica a dies: nobody renews
+    clock.advance(LEASE.total_seconds() - 1)
+    assert b.recover_executing() == []
+
+    clock.advance(1)
+    [recovered] = b.recover_executing()
+
+    assert (recovered.id, recovered.state) == (record.id, RequestState.UNKNOWN)
+    [*_, last] = b.events(request_id=record.id)
+    assert (last.event, last.detail["replica"]) == (AuditEventName.UNKNOWN, "replica-a")
+    assert b.recover_executing() == []
+    assert b.approve(record.id, approver="U3").status is ApprovalStatus.NOT_PENDING  # no retry
+
+
+def test_the_lease_is_granted_to_the_replica_that_executes_and_ends_with_the_call(
+    target: str | Path, replicas: tuple[Store, Store]
+) -> None:
+    a, _ = replicas
+    record = executing(a)
+    assert lease_rows(target) == [(record.id, "replica-a")]
+
+    a.transition(
+        record.id, to=RequestState.SUCCEEDED, event=AuditEventName.SUCCEEDED, actor="system"
+    )
+
+    assert lease_rows(target) == []
+
+
+def test_renewal_does_not_revive_a_lease_another_replica_recovered(
+    replicas: tuple[Store, Store], clock: FakeClock
+) -> None:
+    a, b = replicas
+    record = executing(a)
+    clock.advance(LEASE.total_seconds() * 2)  # a stalled longer than its lease
+    assert [r.id for r in b.recover_executing()] == [record.id]
+
+    with a.leases.held(record.id):
+        assert a.renew_leases() == 0
+
+
+def test_a_request_executing_without_any_lease_is_recovered(
+    target: str | Path, replicas: tuple[Store, Store]
+) -> None:
+    a, b = replicas
+    record = executing(a)
+    with raw(target) as db:  # as a log from before leases existed
+        db.run("DELETE FROM leases")
+
+    assert [r.id for r in b.recover_executing()] == [record.id]
+
+
+def test_a_lease_needs_a_positive_duration(target: str | Path) -> None:
+    with pytest.raises(ValueError, match="longer than zero"):
+        Store.open(target, lease=timedelta(0))
