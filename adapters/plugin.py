@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 from adapters.base import Adapter
 from adapters.clock import Clock
 from adapters.settings import VendorSettings
+from adapters.shared import Shared
 from commands.spec import OperationSpec
 
 if TYPE_CHECKING:  # only for the annotation: production never loads simulator code
@@ -54,6 +55,10 @@ class VendorPlugin(Generic[SettingsT]):
         settings: Its settings model (a `VendorSettings` subclass whose defaults are valid).
         connect: Builds the real adapter from configured settings and a clock. Called only when
             ``settings.configured`` is true.
+        connect_shared: Optional; `connect` for a vendor with state that every replica must
+            share (a token the vendor keeps one of per application, a rate limit per account):
+            it also receives `adapters.shared.Shared`, kept in opsgate's database. opsgate
+            calls it instead of `connect` whenever it has a database open.
         sandbox: Builds an adapter wired to a seeded simulator, or None when the plugin has no
             simulator. Import the simulator inside this function, so production never loads it.
         sandbox_targets: One or two lines naming the seeded ids, for the console's banner and
@@ -65,5 +70,6 @@ class VendorPlugin(Generic[SettingsT]):
     operations: tuple[OperationSpec, ...]
     settings: type[SettingsT]
     connect: Callable[[SettingsT, Clock], Adapter]
+    connect_shared: Callable[[SettingsT, Clock, Shared], Adapter] | None = None
     sandbox: Callable[[Clock], Sandbox] | None = None
     sandbox_targets: str = ""

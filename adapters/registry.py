@@ -23,6 +23,7 @@ from adapters.clock import SYSTEM_CLOCK, Clock
 from adapters.errors import NotConfigured
 from adapters.plugin import VendorPlugin
 from adapters.settings import VendorSettings
+from adapters.shared import Shared
 from commands.catalog import META_COMMANDS, Catalog
 from commands.spec import COMMON_FLAGS, OperationSpec
 
@@ -254,6 +255,7 @@ def build_adapters(
     *,
     sandbox: bool,
     clock: Clock = SYSTEM_CLOCK,
+    shared: Shared | None = None,
 ) -> Adapters:
     """Build one adapter per plugin: real when configured, simulated when `sandbox` allows.
 
@@ -263,6 +265,7 @@ def build_adapters(
             its settings' defaults (not configured).
         sandbox: Simulate every vendor that has no credentials and has a sandbox.
         clock: Shared by adapters and simulators (token expiry, rate limits).
+        shared: Where replicas share tokens and rate windows (for `connect_shared`).
 
     Raises:
         TypeError: A vendor's settings are not of its plugin's settings model.
@@ -276,7 +279,7 @@ def build_adapters(
         if not isinstance(settings, plugin.settings):
             raise TypeError(f"{name}'s settings must be {plugin.settings.__name__}")
         if settings.configured:
-            result.by_vendor[name] = plugin.connect(settings, clock)
+            result.by_vendor[name] = _connect(plugin, settings, clock, shared)
         elif sandbox and plugin.sandbox is not None:
             built = plugin.sandbox(clock)
             result.by_vendor[name] = built.adapter
@@ -286,3 +289,11 @@ def build_adapters(
             unconfigured.add(name)
     result.unconfigured = frozenset(unconfigured)
     return result
+
+
+def _connect(
+    plugin: VendorPlugin[Any], settings: VendorSettings, clock: Clock, shared: Shared | None
+) -> Adapter:
+    if shared is not None and plugin.connect_shared is not None:
+        return plugin.connect_shared(settings, clock, shared)
+    return plugin.connect(settings, clock)

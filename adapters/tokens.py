@@ -88,13 +88,13 @@ class TokenCache:
         if self._slot is None:
             self.fetches += 1
             return self._fetch(self._token)
-        shared = self._slot.read()
-        for _ in range(3):  # a token another replica stores is itself judged, at most twice
-            if shared is not None and self._usable(shared):
-                return self._local(shared)
-            seen = None if shared is None else shared.value
-            shared = self._slot.replace(seen, self._fetch_shared)
-        return self._local(shared)
+        current = self._slot.read()
+        if current is not None and self._usable(current):
+            return self._local(current)
+        stored = self._slot.replace(None if current is None else current.value, self._fetch_shared)
+        if not self._usable(stored):  # another replica's, and already stale or rejected here
+            stored = self._slot.replace(stored.value, self._fetch_shared)
+        return self._local(stored)
 
     def _fetch_shared(self, current: SharedToken | None) -> SharedToken:
         """Runs under the slot's lock: one fetch for every replica."""

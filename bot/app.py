@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from pydantic import SecretStr
 from slack_bolt import App, BoltResponse
@@ -132,11 +133,13 @@ def _services(
     """What the lifecycle works with: store, policy, metered adapters, Slack and the clock."""
     clock = parts.clock
     sandboxed = settings.sandbox if parts.sandbox is None else parts.sandbox
+    store = parts.store or open_store(settings, clock=clock)
+    # Tokens and rate windows go through the database, shared with every replica on it.
     vendors = parts.adapters or build_adapters(
-        plugins, settings.vendors(), sandbox=sandboxed, clock=clock
+        plugins, settings.vendors(), sandbox=sandboxed, clock=clock, shared=store.shared
     )
     services = Services(
-        store=parts.store or Store.open(settings.db, clock=clock, key=settings.audit_key),
+        store=store,
         policy=parts.policy or load_policy(settings, operation_ids=plugins.catalog.ids),
         adapters=metered(vendors, metrics),
         slack=SlackOut(client),
@@ -146,6 +149,17 @@ def _services(
     _announce_ends(services, settings.audit_channel)
     instrument(services.store, metrics=metrics)
     return services
+
+
+def open_store(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> Store:
+    """The database ``OPSGATE_DB`` names (SQLite file or PostgreSQL URL), migrated, with this
+    replica's lease length (``OPSGATE_LEASE_SECONDS``) and the chain key."""
+    return Store.open(
+        settings.db,
+        clock=clock,
+        key=settings.audit_key,
+        lease=timedelta(seconds=settings.lease_seconds),
+    )
 
 
 def _announce_ends(services: Services, channel: str | None) -> None:

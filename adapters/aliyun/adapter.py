@@ -23,7 +23,7 @@ import httpx
 from adapters.aliyun import bulk as aliyun_bulk
 from adapters.aliyun import preview as aliyun_preview
 from adapters.aliyun.errors import VENDOR, field
-from adapters.aliyun.rpc import RpcClient, shared_limiter
+from adapters.aliyun.rpc import RpcClient, replicated_limiter, shared_limiter
 from adapters.aliyun.settings import AliyunSettings
 from adapters.aliyun.signing import percent_encode
 from adapters.base import (
@@ -37,6 +37,7 @@ from adapters.base import (
 from adapters.clock import SYSTEM_CLOCK, Clock
 from adapters.errors import AdapterError
 from adapters.ratelimit import RateLimiter
+from adapters.shared import Shared
 from commands.model import OperationRequest
 
 ACTION = "CancelOTATaskByDevice"
@@ -55,8 +56,11 @@ class AliyunAdapter:
         client: The HTTP client (its transport is the network or `AliyunSimulator`).
         clock: Time for signing timestamps and the limiter.
         sandbox: True when `client` talks to the simulator.
-        limiter: The account's limiter; default: the one shared by every adapter using this key.
+        limiter: The account's limiter; default: the one shared by every adapter using this key
+            (in this process, or with `shared` across replicas).
         workers: Calls in flight at once during bulk runs and previews.
+        shared: Where replicas share the account's rate window (`adapters.shared`): 10 calls/s
+            in total across replicas, not per replica.
     """
 
     vendor = VENDOR
@@ -70,9 +74,12 @@ class AliyunAdapter:
         sandbox: bool = False,
         limiter: RateLimiter | None = None,
         workers: int = WORKERS,
+        shared: Shared | None = None,
     ) -> None:
         self.sandbox = sandbox
         self.config = config
+        if shared is not None and limiter is None:
+            limiter = replicated_limiter(config, clock, shared)
         self.limiter = limiter or shared_limiter(config, clock)
         self._rpc = RpcClient(config=config, client=client, clock=clock, limiter=self.limiter)
         self._workers = workers
@@ -178,10 +185,13 @@ class AliyunAdapter:
         return {"IotInstanceId": instance} if instance else {}
 
 
-def from_config(config: AliyunSettings, *, clock: Clock = SYSTEM_CLOCK) -> AliyunAdapter:
-    """An adapter for the real vendor, with an HTTP client using the configured timeout."""
+def from_config(
+    config: AliyunSettings, *, clock: Clock = SYSTEM_CLOCK, shared: Shared | None = None
+) -> AliyunAdapter:
+    """An adapter for the real vendor, with an HTTP client using the configured timeout; with
+    `shared`, the account's rate window every replica shares."""
     client = httpx.Client(timeout=config.timeout)
-    return AliyunAdapter(config=config, client=client, clock=clock)
+    return AliyunAdapter(config=config, client=client, clock=clock, shared=shared)
 
 
 def _cancel_params(base: dict[str, str], batch: Sequence[str]) -> dict[str, str]:

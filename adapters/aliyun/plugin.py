@@ -11,11 +11,17 @@ from adapters.aliyun.settings import AliyunSettings
 from adapters.base import Adapter
 from adapters.clock import SYSTEM_CLOCK, Clock
 from adapters.plugin import Sandbox, VendorPlugin
+from adapters.shared import Shared
 
 
 def connect(settings: AliyunSettings, clock: Clock) -> Adapter:
     """The adapter for the account and region in `settings`."""
     return from_config(settings, clock=clock)
+
+
+def connect_shared(settings: AliyunSettings, clock: Clock, shared: Shared) -> Adapter:
+    """`connect`, with the account's rate window every replica shares (10 calls/s in total)."""
+    return from_config(settings, clock=clock, shared=shared)
 
 
 def sandboxed(clock: Clock = SYSTEM_CLOCK) -> Sandbox:
@@ -42,6 +48,7 @@ PLUGIN = VendorPlugin(
     operations=OPERATIONS,
     settings=AliyunSettings,
     connect=connect,
+    connect_shared=connect_shared,
     sandbox=sandboxed,
     sandbox_targets=(
         "devices thermo-001..thermo-050 (pending upgrades) and thermo-051..thermo-055 "

@@ -22,6 +22,7 @@ from adapters.clock import Clock
 from adapters.errors import NotConfigured, VendorThrottled
 from adapters.http import json_body, retry_safely, send
 from adapters.ratelimit import RateLimiter
+from adapters.shared import RateWindow, Shared
 
 logger = logging.getLogger(__name__)
 
@@ -50,10 +51,23 @@ def shared_limiter(config: AliyunSettings, clock: Clock) -> RateLimiter:
         return limiter
 
 
-def _new_limiter(calls_per_second: float, clock: Clock) -> RateLimiter:
+def replicated_limiter(config: AliyunSettings, clock: Clock, shared: Shared) -> RateLimiter:
+    """The account's limiter when replicas share its budget: its window is kept where every
+    replica reserves from (`adapters.shared`), so the limit holds in total."""
+    window = shared.rate_window(f"aliyun:{config.access_key_id or ''}")
+    return _new_limiter(config.calls_per_second, clock, window)
+
+
+def _new_limiter(
+    calls_per_second: float, clock: Clock, window: RateWindow | None = None
+) -> RateLimiter:
     calls = max(1, int(calls_per_second))
     return RateLimiter(
-        calls=calls, period=calls / calls_per_second, clock=clock, margin=RATE_MARGIN
+        calls=calls,
+        period=calls / calls_per_second,
+        clock=clock,
+        margin=RATE_MARGIN,
+        shared=window,
     )
 
 

@@ -26,6 +26,7 @@ from adapters.http import json_body, retry_safely
 from adapters.huawei.auth import (
     HuaweiSession,
     Params,
+    replicated,
     shared_limiter,
     tls_context,
     with_default_port,
@@ -41,6 +42,7 @@ from adapters.huawei.errors import (
 from adapters.huawei.preview import device_preview, package_preview
 from adapters.huawei.settings import HuaweiSettings
 from adapters.ratelimit import RateLimiter
+from adapters.shared import Shared
 from commands.model import OperationRequest
 
 PACKAGE_DELETE: Final = "huawei.package.delete"
@@ -69,7 +71,10 @@ class HuaweiAdapter:
         clock: Clock = SYSTEM_CLOCK,
         sandbox: bool = False,
         limiter: RateLimiter | None = None,
+        shared: Shared | None = None,
     ) -> None:
+        """The adapter for one application; with `shared`, its token and rate limit are shared
+        with every other replica (`adapters.shared`)."""
         if not (config.base_url and config.app_id and config.secret):
             raise NotConfigured(
                 "Huawei OceanConnect is not configured",
@@ -78,6 +83,9 @@ class HuaweiAdapter:
             )
         self.sandbox = sandbox
         base_url = with_default_port(config.base_url)
+        slot = None
+        if shared is not None:
+            limiter, slot = replicated(config, base_url, clock, shared)
         self.session = HuaweiSession(
             base_url=base_url,
             app_id=config.app_id,
@@ -85,6 +93,7 @@ class HuaweiAdapter:
             client=client,
             clock=clock,
             limiter=limiter or shared_limiter(config, base_url, clock),
+            slot=slot,
         )
         self._client = client
 
@@ -232,7 +241,10 @@ def _cascade(request: OperationRequest) -> bool:
     return True if value is None else bool(value)
 
 
-def from_config(config: HuaweiSettings, *, clock: Clock = SYSTEM_CLOCK) -> HuaweiAdapter:
-    """The adapter for the real platform, over mutual TLS. Build it once per process."""
+def from_config(
+    config: HuaweiSettings, *, clock: Clock = SYSTEM_CLOCK, shared: Shared | None = None
+) -> HuaweiAdapter:
+    """The adapter for the real platform, over mutual TLS. Build it once per process; with
+    `shared`, the replicas' shared token and rate window."""
     client = httpx.Client(verify=tls_context(config), timeout=config.timeout)
-    return HuaweiAdapter(config=config, client=client, clock=clock)
+    return HuaweiAdapter(config=config, client=client, clock=clock, shared=shared)

@@ -5,6 +5,9 @@ the previous one, and the docs say not to obtain tokens concurrently. So a `Huaw
 one single-flight `TokenCache` (twenty threads needing a token cause one login), renews the token
 60 s before it expires with the refresh token (valid 24 h) and logs in only when that fails.
 
+Replicas sharing one application share its token and its rate window through opsgate's
+database (`replicated`, `adapters.shared`): one login for all of them, 100 calls per 60 s in total.
+
 Every business call first takes a slot from the account's `RateLimiter`. Logins and refreshes do
 not: the platform documents its limit (100 calls per 60 s per application, 403 ``1010009``) on the
 business APIs, and the login API's documented errors do not include ``1010009``. Were a login
@@ -32,6 +35,7 @@ from adapters.http import json_body, retry_safely, send
 from adapters.huawei.errors import ACCESS_REFUSED, THROTTLED, VENDOR, error_code, to_error
 from adapters.huawei.settings import HuaweiSettings
 from adapters.ratelimit import RateLimiter
+from adapters.shared import Shared, TokenSlot
 from adapters.tokens import Token, TokenCache
 
 logger = logging.getLogger(__name__)
@@ -66,14 +70,16 @@ class HuaweiSession:
         client: httpx.Client,
         clock: Clock,
         limiter: RateLimiter,
+        slot: TokenSlot | None = None,
     ) -> None:
+        """One application's session; with `slot`, its token is shared with other replicas."""
         self.base_url = base_url.rstrip("/")
         self.app_id = app_id
         self._secret = secret
         self._client = client
         self._clock = clock
         self.limiter = limiter
-        self.tokens = TokenCache(self._fetch, clock=clock)
+        self.tokens = TokenCache(self._fetch, clock=clock, slot=slot)
         self.granted_seconds: int | None = None
 
     # -- authorized calls -------------------------------------------------------------------------
@@ -213,6 +219,17 @@ def shared_limiter(config: HuaweiSettings, base_url: str, clock: Clock) -> RateL
         if key not in per_clock:
             per_clock[key] = RateLimiter(calls=config.calls_per_minute, period=60.0, clock=clock)
         return per_clock[key]
+
+
+def replicated(
+    config: HuaweiSettings, base_url: str, clock: Clock, shared: Shared
+) -> tuple[RateLimiter, TokenSlot]:
+    """The application's limiter and token slot when replicas share them: one login for all,
+    and 100 calls per 60 s in total (`adapters.shared`)."""
+    account = f"huawei:{base_url}:{config.app_id}"
+    window = shared.rate_window(account)
+    limiter = RateLimiter(calls=config.calls_per_minute, period=60.0, clock=clock, shared=window)
+    return limiter, shared.token_slot(account)
 
 
 def tls_context(config: HuaweiSettings) -> ssl.SSLContext:

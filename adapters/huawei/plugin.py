@@ -12,11 +12,17 @@ from adapters.huawei.operations import OPERATIONS
 from adapters.huawei.settings import HuaweiSettings
 from adapters.plugin import Sandbox, VendorPlugin
 from adapters.ratelimit import RateLimiter
+from adapters.shared import Shared
 
 
 def connect(settings: HuaweiSettings, clock: Clock) -> Adapter:
     """The adapter for the platform and application in `settings`, over mutual TLS."""
     return from_config(settings, clock=clock)
+
+
+def connect_shared(settings: HuaweiSettings, clock: Clock, shared: Shared) -> Adapter:
+    """`connect`, with the token and rate window every replica shares (one login for all)."""
+    return from_config(settings, clock=clock, shared=shared)
 
 
 def sandboxed(clock: Clock = SYSTEM_CLOCK) -> Sandbox:
@@ -48,6 +54,7 @@ PLUGIN = VendorPlugin(
     operations=OPERATIONS,
     settings=HuaweiSettings,
     connect=connect,
+    connect_shared=connect_shared,
     sandbox=sandboxed,
     sandbox_targets=(
         "devices dev-meter-0001, gw-0001 (a gateway with 3 children), partner-dev-0001 "

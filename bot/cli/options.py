@@ -1,4 +1,4 @@
-"""Options several subcommands share, declared once (``--db`` on ``audit``, and on ``db``)."""
+"""Options several subcommands share, declared once (``--db`` on ``audit`` and ``db``)."""
 
 from __future__ import annotations
 
@@ -23,13 +23,13 @@ def database_options() -> argparse.ArgumentParser:
         # Absent means "not given", so it can be written before or after the action
         # (`audit --db x verify`, `audit verify --db x`) without one hiding the other.
         default=argparse.SUPPRESS,
-        help="the audit database: a file path, or sqlite:///relative.db or "
-        "sqlite:////absolute.db (default: OPSGATE_DB, else ./opsgate.db)",
+        help="the audit database: a file path (or sqlite:///relative.db, sqlite:////absolute.db) "
+        "or a postgresql://user@host/db URL (default: OPSGATE_DB, else ./opsgate.db)",
     )
     return parent
 
 
-def chosen_database(args: argparse.Namespace, settings: Settings) -> Path:
+def chosen_database(args: argparse.Namespace, settings: Settings) -> Path | str:
     """The database ``--db`` names, or the settings' one.
 
     Raises:
@@ -38,12 +38,14 @@ def chosen_database(args: argparse.Namespace, settings: Settings) -> Path:
     given: str | None = getattr(args, "db", None)
     if not given:
         return settings.db
+    if given.startswith(("postgresql://", "postgres://")):
+        return given
     if given.startswith("sqlite:///"):  # SQLAlchemy's form: sqlite:///rel.db, sqlite:////abs.db
         return Path(given.removeprefix("sqlite:///"))
     if "://" in given:
         scheme = urlsplit(given).scheme or given.split("://", 1)[0]
         raise DatabaseChoiceError(
-            f"--db {scheme}://…: only SQLite is supported here: give a file path "
-            "(or sqlite:///relative.db, sqlite:////absolute.db)"
+            f"--db {scheme}://…: give a file path (or sqlite:///relative.db, "
+            "sqlite:////absolute.db) or a postgresql:// URL"
         )
     return Path(given)

@@ -101,7 +101,7 @@ def database_target(value: object) -> object:
         text = value.strip()
         if text.startswith(_POSTGRES):
             return text
-        return Path(text.removeprefix("sqlite:///")) if text.startswith("sqlite:///") else text
+        return Path(text.removeprefix("sqlite:///"))
     return value
 
 

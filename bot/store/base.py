@@ -23,6 +23,7 @@ from bot.store.engine import Db, Engine, open_engine
 from bot.store.leases import DEFAULT_LEASE, Leases, new_owner
 from bot.store.notify import Observer, Observers
 from bot.store.rows import new_request_id
+from bot.store.shared import StoreShared
 from bot.store.writes import Writer
 
 
@@ -122,6 +123,12 @@ class StoreBase:
         and go no further (`bot.store.notify`).
         """
         self._observers.add(observer)
+
+    @property
+    def shared(self) -> StoreShared:
+        """Vendor tokens and rate windows shared with every replica on this database
+        (`adapters.shared.Shared`, for the adapters)."""
+        return StoreShared(self._tx, now=self._writer.now)
 
     @property
     def engine(self) -> Engine:

@@ -15,11 +15,12 @@ import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import Final
+from typing import Final, cast
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from bot.store.engine import Db
 from bot.store.rows import DatabaseUnavailable
 from bot.store.schema import MIGRATIONS, OPSGATE_TABLES
 
@@ -89,33 +90,33 @@ class SqliteEngine:
     def migrated(self) -> SqliteEngine:
         """Bring the schema up to date; in a write transaction, so concurrent first opens of
         one file are serialised."""
-        with self.write() as db:
-            _MIGRATIONS.apply(db)
+        with self.write():
+            _MIGRATIONS.apply(self.db)
         return self
 
     @contextmanager
-    def write(self) -> Iterator[Database]:
+    def write(self) -> Iterator[Db]:
         """One write transaction, holding SQLite's write lock from its first statement."""
         with self._lock:
             self.db.execute("BEGIN IMMEDIATE")
             try:
-                yield self.db
+                yield cast(Db, self.db)
                 self.db.execute("COMMIT")
             except BaseException:
                 self.db.rollback()
                 raise
 
-    def side(self) -> AbstractContextManager[Database]:
+    def side(self) -> AbstractContextManager[Db]:
         """SQLite has one writer at a time: a side write is a write."""
         return self.write()
 
     @contextmanager
-    def read(self) -> Iterator[Database]:
+    def read(self) -> Iterator[Db]:
         """One read transaction, so several statements see a single snapshot."""
         with self._lock:
             self.db.execute("BEGIN")
             try:
-                yield self.db
+                yield cast(Db, self.db)
             finally:
                 self.db.rollback()
 

@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Final
 
+from bot.model import RequestState
 from bot.store.engine import Db, Engine
 from bot.store.rows import format_time
 
@@ -59,6 +60,14 @@ class Leases:
         self._now = now
         self._in_flight: set[str] = set()
         self._lock = threading.Lock()
+
+    def follow(self, db: Db, request_id: str, current: RequestState, to: RequestState) -> None:
+        """Inside the transaction that moves a request: whoever moves it to executing makes
+        its call, so the lease is theirs; leaving executing ends it."""
+        if to is RequestState.EXECUTING:
+            self.grant(db, request_id)
+        elif current is RequestState.EXECUTING:
+            self.end(db, request_id)
 
     def grant(self, db: Db, request_id: str) -> None:
         """Inside the transaction that moves `request_id` to executing: it is ours now."""

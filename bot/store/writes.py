@@ -163,18 +163,10 @@ class Writer:
         )
         if cursor.rowcount != 1:
             raise TransitionError(record.id, record.state, to)
-        self._lease(db, record, to)
+        if self.leases is not None:
+            self.leases.follow(db, record.id, record.state, to)
         self.append(db, record, event, actor=actor, detail=detail, moved_to=to)
         return queries.require(db, record.id)
-
-    def _lease(self, db: Db, record: RequestRecord, to: RequestState) -> None:
-        """Whoever moves a request to executing makes its call: the lease is theirs."""
-        if self.leases is None:
-            return
-        if to is RequestState.EXECUTING:
-            self.leases.grant(db, record.id)
-        elif record.state is RequestState.EXECUTING:
-            self.leases.end(db, record.id)
 
     def open_event(
         self,

@@ -61,6 +61,7 @@ def moved(to: RequestState, start: Callable[[Store], RequestRecord]) -> Reach:
 
 def unknown(store: Store, clock: FakeClock) -> RequestRecord:
     record = executing(store)
+    clock.advance(store.leases.duration.total_seconds())  # its replica stopped renewing
     store.recover_executing()
     return record
 
