@@ -1,0 +1,150 @@
+"""Vendor tokens and rate windows shared through the database (SPEC §13), on both engines:
+replicas are separate stores on one database, as separate processes are."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from adapters.clock import FakeClock
+from adapters.shared import SharedToken
+from adapters.tokens import Token, TokenCache
+from bot.store import Store
+
+ACCOUNT = "acme:https://api.example:8743:app-1"
+
+
+@pytest.fixture
+def replicas(target: str | Path, clock: FakeClock) -> Iterator[list[Store]]:
+    stores = [Store.open(target, clock=clock) for _ in range(3)]
+    yield stores
+    for store in stores:
+        store.close()
+
+
+class Logins:
+    """A vendor's login: counts calls; each returns a new token valid for an hour."""
+
+    def __init__(self, clock: FakeClock) -> None:
+        self.clock = clock
+        self.count = 0
+        self.lock = threading.Lock()
+
+    def __call__(self, current: Token | None) -> Token:
+        with self.lock:
+            self.count += 1
+            return Token(value=f"token-{self.count}", expires_at=self.clock.monotonic() + 3600)
+
+
+def test_the_slot_fetches_only_when_it_still_holds_what_the_replica_saw(
+    replicas: list[Store],
+) -> None:
+    a, b, _ = (store.shared.token_slot(ACCOUNT) for store in replicas)
+    assert a.read() is None
+
+    first = a.replace(None, lambda current: SharedToken("t-1", expires_at=100.0))
+    again = b.replace(None, lambda current: pytest.fail("another replica already fetched"))
+    renewed = b.replace("t-1", lambda current: SharedToken("t-2", refresh_token="r-2"))
+
+    assert (first.value, again.value, renewed.value) == ("t-1", "t-1", "t-2")
+    assert a.read() == SharedToken("t-2", refresh_token="r-2")
+    assert "t-2" not in repr(a.read())  # never in logs
+
+
+def test_a_failed_fetch_leaves_the_slot_as_it_was(replicas: list[Store]) -> None:
+    slot = replicas[0].shared.token_slot(ACCOUNT)
+    slot.replace(None, lambda current: SharedToken("t-1"))
+
+    def refused(current: SharedToken | None) -> SharedToken:
+        raise RuntimeError("login refused")
+
+    with pytest.raises(RuntimeError, match="refused"):
+        slot.replace("t-1", refused)
+    assert slot.read() == SharedToken("t-1")
+
+
+def test_three_replicas_with_many_threads_log_in_once(
+    replicas: list[Store], clock: FakeClock
+) -> None:
+    logins = Logins(clock)
+    caches = [
+        TokenCache(logins, clock=clock, slot=store.shared.token_slot(ACCOUNT))
+        for store in replicas
+    ]
+    barrier = threading.Barrier(12)
+    seen: list[str] = []
+
+    def need_a_token(cache: TokenCache) -> None:
+        barrier.wait()
+        seen.append(cache.get())
+
+    threads = [threading.Thread(target=need_a_token, args=(c,)) for c in caches * 4]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert (logins.count, set(seen)) == (1, {"token-1"})
+
+
+def test_a_token_refused_in_one_replica_is_renewed_once_for_all(
+    replicas: list[Store], clock: FakeClock
+) -> None:
+    logins = Logins(clock)
+    a, b, c = (
+        TokenCache(logins, clock=clock, slot=store.shared.token_slot(ACCOUNT))
+        for store in replicas
+    )
+    old = a.get()
+    assert b.get() == c.get() == old
+
+    a.invalidate(old)  # the vendor refused it
+    b.invalidate(old)  # ... in another replica too
+    renewed = a.get()
+
+    assert renewed != old and b.get() == renewed
+    assert logins.count == 2
+
+
+def test_an_expiring_shared_token_is_renewed_once(
+    replicas: list[Store], clock: FakeClock
+) -> None:
+    logins = Logins(clock)
+    a, b, _ = (
+        TokenCache(logins, clock=clock, slot=store.shared.token_slot(ACCOUNT))
+        for store in replicas
+    )
+    first = a.get()
+    clock.advance(3600 - 30)  # inside the renewal margin
+
+    assert b.get() == a.get() != first
+    assert logins.count == 2
+
+
+def starts_in_any_window(starts: list[float], window: float) -> int:
+    return max(sum(1 for s in starts if t <= s < t + window) for t in starts)
+
+
+def test_a_rate_window_holds_in_total_across_replicas(
+    replicas: list[Store], clock: FakeClock
+) -> None:
+    windows = [store.shared.rate_window("acme:key-1") for store in replicas]
+    now = clock.now()
+
+    starts = [windows[n % 3].reserve(calls=10, window=1.0, now=now) for n in range(25)]
+
+    assert starts == sorted(starts)
+    assert starts_in_any_window(starts, 1.0) == 10
+    assert (starts[9], starts[10], starts[20]) == (now, now + 1.0, now + 2.0)
+    other = replicas[0].shared.rate_window("acme:key-2")  # another account: its own budget
+    assert other.reserve(calls=10, window=1.0, now=now) == now
+
+
+def test_a_rate_window_waits_out_a_pause(replicas: list[Store], clock: FakeClock) -> None:
+    window = replicas[0].shared.rate_window("acme:key-1")
+    now = clock.now()
+
+    assert window.reserve(calls=10, window=1.0, now=now, not_before=now + 5) == now + 5
