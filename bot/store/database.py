@@ -12,15 +12,15 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import Final, cast
+from typing import Any, Final
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from bot.store.engine import Db
+from bot.store.engine import Cursor, Db, Params
 from bot.store.rows import DatabaseUnavailable
 from bot.store.schema import MIGRATIONS, OPSGATE_TABLES
 
@@ -39,6 +39,8 @@ class SqliteEngine:
     def __init__(self, db: Database, *, label: str = ":memory:") -> None:
         self.db = db
         self.label = label
+        self.applied: list[str] = []
+        self._view = SqliteDb(db)
         self._lock = threading.RLock()
 
     @classmethod
@@ -91,6 +93,7 @@ class SqliteEngine:
         """Bring the schema up to date; in a write transaction, so concurrent first opens of
         one file are serialised."""
         with self.write():
+            self.applied = [migration.name for migration in _MIGRATIONS.pending(self.db)]
             _MIGRATIONS.apply(self.db)
         return self
 
@@ -100,7 +103,7 @@ class SqliteEngine:
         with self._lock:
             self.db.execute("BEGIN IMMEDIATE")
             try:
-                yield cast(Db, self.db)
+                yield self._view
                 self.db.execute("COMMIT")
             except BaseException:
                 self.db.rollback()
@@ -116,7 +119,7 @@ class SqliteEngine:
         with self._lock:
             self.db.execute("BEGIN")
             try:
-                yield cast(Db, self.db)
+                yield self._view
             finally:
                 self.db.rollback()
 
@@ -124,6 +127,30 @@ class SqliteEngine:
         """Close the connection."""
         with self._lock:
             self.db.close()
+
+
+class SqliteDb:
+    """A sqlite-utils database as `bot.store.engine.Db`, inside the engine's transaction."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def query(self, sql: str, params: Params = None, /) -> Iterable[dict[str, Any]]:
+        """The rows of a SELECT, read lazily."""
+        rows: Iterable[dict[str, Any]] = self._db.query(sql, _plain(params))
+        return rows
+
+    def execute(self, sql: str, params: Params = None, /) -> Cursor:
+        """Run one statement."""
+        return self._db.execute(sql, _plain(params))
+
+    def executemany(self, sql: str, rows: Sequence[Mapping[str, Any]], /) -> None:
+        """Run one statement once per row."""
+        self._db.conn.executemany(sql, rows)
+
+
+def _plain(params: Params) -> Sequence[Any] | dict[str, Any] | None:
+    return dict(params) if isinstance(params, Mapping) else params
 
 
 def _connect(target: str) -> sqlite3.Connection:

@@ -4,8 +4,9 @@ The store's logic (`bot.store.writes`, `queries`, `auditlog`, `core`) is written
 SQLite and PostgreSQL both read (``?`` and ``:name`` placeholders, ``ON CONFLICT`` upserts), over
 two small protocols:
 
-- `Db`: one open transaction: ``query`` (rows as dicts) and ``execute`` (a cursor with a
-  ``rowcount``). A sqlite-utils ``Database`` is one; `bot.store.postgres` wraps psycopg's.
+- `Db`: one open transaction: ``query`` (rows as dicts), ``execute`` (a cursor with a
+  ``rowcount``) and ``executemany``; `bot.store.database` wraps a sqlite-utils ``Database``,
+  `bot.store.postgres` a psycopg connection.
 - `Engine`: where transactions come from. ``write()`` serialises every chain write across
   threads, processes and replicas (SQLite: ``BEGIN IMMEDIATE``; PostgreSQL: the chain head's row
   lock as the transaction's first statement), so "load, check, append" is one compare-and-set.
@@ -47,6 +48,11 @@ class Db(Protocol):
         """Run one statement."""
         ...
 
+    def executemany(self, sql: str, rows: Sequence[Mapping[str, Any]], /) -> None:
+        """Run one statement once per row (``:name`` placeholders), in as few trips as the
+        driver allows."""
+        ...
+
 
 class Engine(Protocol):
     """Transactions on one database; safe to share between threads.
@@ -60,6 +66,8 @@ class Engine(Protocol):
     kind: str
     label: str
     errors: tuple[type[BaseException], ...]
+    #: The migrations this engine applied when it opened the database (none if current).
+    applied: list[str]
 
     def write(self) -> AbstractContextManager[Db]:
         """A write transaction holding the chain's write lock from its first statement."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, Final
 
@@ -63,6 +63,11 @@ class PgDb:
         """Run one statement."""
         return self.conn.execute(pg_sql(sql), _params(params))
 
+    def executemany(self, sql: str, rows: Sequence[Mapping[str, Any]], /) -> None:
+        """Run one statement per row, pipelined."""
+        with self.conn.cursor() as cursor:
+            cursor.executemany(pg_sql(sql), rows)
+
 
 def _params(params: Params) -> Any:
     return list(params) if isinstance(params, tuple) else params
@@ -77,6 +82,7 @@ class PostgresEngine:
     def __init__(self, pool: ConnectionPool[psycopg.Connection[dict[str, Any]]], label: str):
         self._pool = pool
         self.label = label
+        self.applied: list[str] = []
 
     @classmethod
     def open(cls, url: str) -> PostgresEngine:
@@ -87,7 +93,7 @@ class PostgresEngine:
         """
         engine = cls._connect(url)
         try:
-            engine.migrate()
+            engine.applied = engine.migrate()
         except psycopg.Error as exc:
             engine.close()
             raise DatabaseUnavailable(
