@@ -1,4 +1,4 @@
-"""The `opsgate` command (SPEC §5): serve, console, audit, manifest, check, plugins.
+"""The `opsgate` command (SPEC §5, §13): serve, console, audit, db, manifest, check, plugins.
 
 Every expected failure (bad settings, policy or plugin, a missing database, an unreachable
 Slack, a closed pipe, Ctrl-C) ends in one line on stderr and a non-zero status, never a
@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 
 from adapters.registry import PluginError, Plugins, installed_plugins
+from bot.cli.db import add_db_parser
 from bot.cli.options import database_options
 from bot.observability import configure_logging
 from bot.policy import PolicyError
@@ -60,6 +61,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     _add(sub, "console", "a local Slack stand-in in this terminal, vendors sandboxed")
     _audit_parser(sub)
+    add_db_parser(sub, database_options())
     manifest = _add(sub, "manifest", "print the Slack app manifest")
     manifest.add_argument(
         "--http", action="store_true", help="HTTP request URLs instead of Socket Mode"
@@ -153,6 +155,12 @@ def _audit(args: argparse.Namespace, settings: Settings, plugins: Plugins) -> in
     return run_audit(args, settings)
 
 
+def _db(args: argparse.Namespace, settings: Settings, plugins: Plugins) -> int:
+    from bot.cli.db import run_db
+
+    return run_db(args, settings)
+
+
 def _manifest(args: argparse.Namespace, settings: Settings, plugins: Plugins) -> int:
     from bot.slack.manifest import manifest_yaml
 
@@ -180,6 +188,7 @@ _COMMANDS = {
     "serve": _serve,
     "console": _console,
     "audit": _audit,
+    "db": _db,
     "manifest": _manifest,
     "check": _check,
     "plugins": _plugins,

@@ -65,7 +65,7 @@ class StoreBase:
             )
             self._writer.leases = self.leases
             with tx.read() as db:
-                keying.check(db, self._writer.key)
+                keying.check(db, self._writer.key, recorded="chain_key" in tx.tables)
         except (keying.AuditKeyError, ValueError):
             tx.close()
             raise

@@ -22,7 +22,7 @@ from sqlite_utils.migrations import Migrations
 
 from bot.store.engine import Cursor, Db, Params
 from bot.store.rows import DatabaseUnavailable
-from bot.store.schema import MIGRATIONS, OPSGATE_TABLES
+from bot.store.schema import CURRENT_TABLES, MIGRATIONS, OPSGATE_TABLES
 
 #: How long a writer waits for another thread or process to finish its transaction.
 BUSY_TIMEOUT_S: Final = 15.0
@@ -40,6 +40,7 @@ class SqliteEngine:
         self.db = db
         self.label = label
         self.applied: list[str] = []
+        self.tables = CURRENT_TABLES
         self._view = SqliteDb(db)
         self._lock = threading.RLock()
 
@@ -82,7 +83,9 @@ class SqliteEngine:
         if not names >= OPSGATE_TABLES:
             conn.close()
             raise DatabaseUnavailable(f"{file} is not an opsgate database (it has no audit log)")
-        return cls(Database(conn), label=str(file))
+        engine = cls(Database(conn), label=str(file))
+        engine.tables = frozenset(names)  # read as it is: an older log lacks later tables
+        return engine
 
     @classmethod
     def in_memory(cls) -> SqliteEngine:

@@ -68,6 +68,8 @@ class Engine(Protocol):
     errors: tuple[type[BaseException], ...]
     #: The migrations this engine applied when it opened the database (none if current).
     applied: list[str]
+    #: The database's tables: all of the current schema's, unless opened as it is (`existing`).
+    tables: frozenset[str]
 
     def write(self) -> AbstractContextManager[Db]:
         """A write transaction holding the chain's write lock from its first statement."""

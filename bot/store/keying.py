@@ -31,7 +31,7 @@ def claim(db: Db, key: ChainKey) -> None:
     db.execute(_UPSERT, [key.algorithm, key.fingerprint])
 
 
-def check(db: Db, key: ChainKey) -> None:
+def check(db: Db, key: ChainKey, *, recorded: bool = True) -> None:
     """Refuse a log whose recorded kind or key differs from `key`.
 
     A log with no record and no events has nothing to mix with. One with events but no record
@@ -40,7 +40,8 @@ def check(db: Db, key: ChainKey) -> None:
     Raises:
         AuditKeyError: One line saying what differs and what to do.
     """
-    rows = list(db.query("SELECT algorithm, key_fingerprint FROM chain_key WHERE id = 1"))
+    sql = "SELECT algorithm, key_fingerprint FROM chain_key WHERE id = 1"
+    rows = list(db.query(sql)) if recorded else []  # `recorded`: the log has the table
     if rows:
         algorithm, fingerprint = rows[0]["algorithm"], rows[0]["key_fingerprint"]
     elif list(db.query("SELECT 1 FROM events LIMIT 1")):

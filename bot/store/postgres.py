@@ -25,7 +25,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from bot.store.engine import Cursor, Params, redacted
 from bot.store.rows import DatabaseUnavailable
-from bot.store.schema import MIGRATIONS, OPSGATE_TABLES
+from bot.store.schema import CURRENT_TABLES, MIGRATIONS, OPSGATE_TABLES
 
 #: How long opening waits for the server, and a transaction for a pooled connection.
 CONNECT_TIMEOUT_S: Final = 10.0
@@ -83,6 +83,7 @@ class PostgresEngine:
         self._pool = pool
         self.label = label
         self.applied: list[str] = []
+        self.tables = CURRENT_TABLES
 
     @classmethod
     def open(cls, url: str) -> PostgresEngine:
@@ -111,7 +112,8 @@ class PostgresEngine:
         engine = cls._connect(url)
         with engine.read() as db:
             rows = db.query("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
-        if not {row["tablename"] for row in rows} >= OPSGATE_TABLES:
+        engine.tables = frozenset(row["tablename"] for row in rows)
+        if not engine.tables >= OPSGATE_TABLES:
             engine.close()
             raise DatabaseUnavailable(f"{engine.label} is not an opsgate database (no audit log)")
         return engine
@@ -119,6 +121,9 @@ class PostgresEngine:
     @classmethod
     def _connect(cls, url: str) -> PostgresEngine:
         label = redacted(url)
+        problem = _probe(url)  # fails fast and says why; the pool would only time out
+        if problem is not None:
+            raise DatabaseUnavailable(f"cannot connect to {label}: {problem}")
         pool: ConnectionPool[psycopg.Connection[dict[str, Any]]] = ConnectionPool(
             url,
             min_size=1,
@@ -131,9 +136,8 @@ class PostgresEngine:
         try:
             pool.open(wait=True, timeout=CONNECT_TIMEOUT_S)
         except PoolTimeout:
-            problem = _probe(url)
             pool.close()
-            raise DatabaseUnavailable(f"cannot connect to {label}: {problem}") from None
+            raise DatabaseUnavailable(f"cannot connect to {label}: no connection") from None
         return cls(pool, label)
 
     def migrate(self) -> list[str]:
@@ -189,13 +193,13 @@ class PostgresEngine:
                 raise
 
 
-def _probe(url: str) -> str:
-    """Why a connection fails, in one line (the pool only says it timed out)."""
+def _probe(url: str) -> str | None:
+    """Why a connection fails, in one line; None when it does not."""
     try:
         psycopg.connect(url, connect_timeout=int(CONNECT_TIMEOUT_S)).close()
     except psycopg.Error as exc:
         return _first_line(exc)
-    return f"no connection within {CONNECT_TIMEOUT_S:g} s"
+    return None
 
 
 def _first_line(exc: BaseException) -> str:

@@ -151,3 +151,8 @@ MIGRATIONS: Final = (
 
 #: The tables every opsgate database has; a database without them is someone else's.
 OPSGATE_TABLES: Final = frozenset({"requests", "events", "chain_head"})
+#: Every table of the current schema.
+CURRENT_TABLES: Final = frozenset(
+    {"requests", "approvals", "events", "chain_head", "chain_key", "slash_triggers", "leases"}
+    | {"token_slots", "rate_windows"}
+)

@@ -175,8 +175,18 @@ def test_db_option_names_the_database(
 def test_db_option_refuses_a_database_url_it_cannot_open(
     env: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert cli.main(["audit", "export", "--db", "postgresql://ops@db.example/opsgate"]) == 2
-    assert "only SQLite" in one_line(capsys.readouterr().err)
+    assert cli.main(["audit", "export", "--db", "mysql://ops@db.example/opsgate"]) == 2
+    assert "or a postgresql:// URL" in one_line(capsys.readouterr().err)
+
+
+def test_an_unreachable_postgresql_is_one_line_without_its_password(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = "postgresql://ops:s3cret@127.0.0.1:1/opsgate"  # nothing listens on port 1
+    assert cli.main(["audit", "verify", "--db", url]) == 2
+    err = one_line(capsys.readouterr().err)
+    assert "cannot connect to postgresql://ops:****@127.0.0.1:1/opsgate" in err
+    assert "s3cret" not in err
 
 
 def test_audit_export_into_a_closed_pipe_ends_quietly(env: Path) -> None:

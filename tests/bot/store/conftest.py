@@ -1,5 +1,6 @@
 """The store's contract suite runs every test that takes `target` (or `store`) twice: against a
-SQLite file and against a fresh PostgreSQL database. Same tests, two engines."""
+SQLite file and against a fresh PostgreSQL database (`target` is in the suite's conftest). Same
+tests, two engines."""
 
 from __future__ import annotations
 
@@ -10,15 +11,6 @@ import pytest
 
 from adapters.clock import FakeClock
 from bot.store import Store
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def target(request: pytest.FixtureRequest, tmp_path: Path) -> str | Path:
-    """Where the store under test lives: a SQLite file, or a PostgreSQL URL."""
-    if request.param == "sqlite":
-        return tmp_path / "opsgate.db"
-    url: str = request.getfixturevalue("postgres_database")
-    return url
 
 
 @pytest.fixture

@@ -71,8 +71,7 @@ def test_three_replicas_with_many_threads_log_in_once(
 ) -> None:
     logins = Logins(clock)
     caches = [
-        TokenCache(logins, clock=clock, slot=store.shared.token_slot(ACCOUNT))
-        for store in replicas
+        TokenCache(logins, clock=clock, slot=store.shared.token_slot(ACCOUNT)) for store in replicas
     ]
     barrier = threading.Barrier(12)
     seen: list[str] = []
@@ -95,8 +94,7 @@ def test_a_token_refused_in_one_replica_is_renewed_once_for_all(
 ) -> None:
     logins = Logins(clock)
     a, b, c = (
-        TokenCache(logins, clock=clock, slot=store.shared.token_slot(ACCOUNT))
-        for store in replicas
+        TokenCache(logins, clock=clock, slot=store.shared.token_slot(ACCOUNT)) for store in replicas
     )
     old = a.get()
     assert b.get() == c.get() == old
@@ -109,13 +107,10 @@ def test_a_token_refused_in_one_replica_is_renewed_once_for_all(
     assert logins.count == 2
 
 
-def test_an_expiring_shared_token_is_renewed_once(
-    replicas: list[Store], clock: FakeClock
-) -> None:
+def test_an_expiring_shared_token_is_renewed_once(replicas: list[Store], clock: FakeClock) -> None:
     logins = Logins(clock)
     a, b, _ = (
-        TokenCache(logins, clock=clock, slot=store.shared.token_slot(ACCOUNT))
-        for store in replicas
+        TokenCache(logins, clock=clock, slot=store.shared.token_slot(ACCOUNT)) for store in replicas
     )
     first = a.get()
     clock.advance(3600 - 30)  # inside the renewal margin

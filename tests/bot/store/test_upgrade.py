@@ -16,6 +16,7 @@ from bot.model import RequestState
 from bot.store import ApprovalStatus, AuditKeyError, Store
 from bot.store.chain import GENESIS_HASH, chain_hash
 from bot.store.schema import SCHEMA_V1
+from bot.store.transfer import copy_log
 
 AT = "2026-11-22T01:00:00.000000Z"
 LATER = "2026-11-22T01:30:00.000000Z"
@@ -101,3 +102,21 @@ def test_a_release_1_log_is_unkeyed(tmp_path: Path) -> None:
 
     with pytest.raises(AuditKeyError, match="not keyed"):
         Store.open(path, key=SecretStr("a-key-of-sixteen-or-more"))
+
+
+def test_a_release_1_log_moves_to_postgresql_and_keeps_working(
+    tmp_path: Path, postgres_database: str
+) -> None:
+    path = tmp_path / "opsgate.db"
+    release_1_log(path)
+    source = Store.open_existing(path)  # read as it is: copying migrates nothing in place
+
+    target = Store.open(postgres_database, clock=FakeClock())
+    copied = copy_log(source.engine, target.engine)
+    source.close()
+
+    assert (copied.events, copied.requests, copied.approvals) == (1, 1, 0)
+    assert target.verify().ok
+    assert target.approve(REQUEST_ID, approver="U0BOB").status is ApprovalStatus.EXECUTE
+    assert target.verify().ok
+    target.close()

@@ -1,0 +1,94 @@
+"""``opsgate db migrate|copy``: create or upgrade a database's schema, and copy a log between
+databases of either kind (SQLite file, PostgreSQL URL), verifying the chain after the copy.
+
+Every expected failure is one line on stderr: exit 2 when a database cannot be used (missing,
+unreachable, not opsgate's, a non-empty copy target, the wrong key), 1 when the copied chain
+does not verify.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from bot.cli.options import DatabaseChoiceError, chosen_database
+from bot.settings import Settings
+from bot.store import AuditKeyError, DatabaseUnavailable, Store
+from bot.store.transfer import TargetNotEmpty, copy_log, migrate
+
+
+def run_db(args: argparse.Namespace, settings: Settings, *, out: TextIO | None = None) -> int:
+    """Run ``db migrate`` or ``db copy``; returns the exit status."""
+    out = out or sys.stdout
+    try:
+        if args.db_command == "migrate":
+            return _migrate(chosen_database(args, settings), out)
+        return _copy(_target(args.source), _target(args.dest), settings, out)
+    except (DatabaseChoiceError, DatabaseUnavailable, TargetNotEmpty, AuditKeyError) as exc:
+        print(f"opsgate: {exc}", file=sys.stderr)
+        return 2
+
+
+def _migrate(target: str | Path, out: TextIO) -> int:
+    label, applied = migrate(target)
+    done = f"applied {', '.join(applied)}" if applied else "the schema is already current"
+    print(f"{label}: {done}", file=out)
+    return 0
+
+
+def _copy(source: str | Path, dest: str | Path, settings: Settings, out: TextIO) -> int:
+    # Both opened as stores, so a key that does not fit the source stops before anything moves.
+    reader = Store.open_existing(source, key=settings.audit_key)
+    try:
+        writer = Store.open(dest, key=settings.audit_key)
+        try:
+            copied = copy_log(reader.engine, writer.engine)
+            result = writer.verify()
+        finally:
+            writer.close()
+    finally:
+        reader.close()
+    into = writer.engine.label
+    if not result.ok:
+        print(f"opsgate: the copy in {into} does not verify: {result.describe()}", file=sys.stderr)
+        return 1
+    print(
+        f"copied {copied.events:,} events, {copied.requests:,} requests and "
+        f"{copied.approvals:,} approvals from {reader.engine.label} to {into}; "
+        f"{result.describe()}",
+        file=out,
+    )
+    return 0
+
+
+def _target(given: str) -> str | Path:
+    """``--from``/``--to`` read as ``--db`` is."""
+    return chosen_database(argparse.Namespace(db=given), Settings())
+
+
+def add_db_parser(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+    database: argparse.ArgumentParser,
+) -> None:
+    """``opsgate db migrate [--db]`` and ``opsgate db copy --from A --to B``."""
+    db = sub.add_parser(
+        "db",
+        help="create, upgrade or copy the database (SQLite file or PostgreSQL URL)",
+        description="Create, upgrade or copy the database (SQLite file or PostgreSQL URL).",
+    )
+    actions = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    actions.add_parser(
+        "migrate",
+        help="create or upgrade the schema (serve does this too)",
+        description="Create or upgrade the schema (serve does this too).",
+        parents=[database],
+    )
+    copy = actions.add_parser(
+        "copy",
+        help="copy a log into an empty database, then verify its chain",
+        description="Copy a log into an empty database, then verify its chain.",
+    )
+    copy.add_argument("--from", dest="source", required=True, metavar="PATH|URL")
+    copy.add_argument("--to", dest="dest", required=True, metavar="PATH|URL")

@@ -1,0 +1,118 @@
+"""``opsgate db``'s work: migrate a database, and copy a log from one database to another.
+
+A copy moves what the audit log is made of: the events (hashes untouched), the requests and
+approvals they describe, the chain's head and key record, into an empty database of either kind,
+in one transaction of the target, so a copy that fails leaves nothing behind but the schema.
+Leases, vendor tokens, rate windows and remembered trigger ids are not copied: they describe
+running replicas, not the log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+from bot.store.chain import EVENT_FIELDS
+from bot.store.engine import Db, Engine, open_engine, rows_in_pages
+from bot.store.queries import INSERT_EVENT, INSERT_REQUEST, REQUEST_COLUMNS
+from bot.store.rows import StoreError
+
+_BATCH: Final = 5_000
+#: What is copied of each table; a log from an older release may lack later columns (None).
+_COPIED: Final = {
+    "requests": (REQUEST_COLUMNS, INSERT_REQUEST),
+    "approvals": (
+        ("request_id", "approver", "at"),
+        "INSERT INTO approvals (request_id, approver, at) VALUES (:request_id, :approver, :at)",
+    ),
+}
+
+
+class TargetNotEmpty(StoreError):
+    """``db copy`` refuses a target that already holds a log; the message names it."""
+
+
+@dataclass(frozen=True)
+class Copied:
+    """What a copy moved."""
+
+    events: int
+    requests: int
+    approvals: int
+
+
+def migrate(target: str | Path) -> tuple[str, list[str]]:
+    """Create or upgrade the schema of `target`; returns its label and what was applied.
+
+    Raises:
+        DatabaseUnavailable: It cannot be opened (one line).
+    """
+    engine = open_engine(target)
+    engine.close()
+    return engine.label, engine.applied
+
+
+def copy_log(source: Engine, target: Engine) -> Copied:
+    """Copy `source`'s log into the empty `target`, in one transaction of the target.
+
+    Raises:
+        TargetNotEmpty: `target` already holds requests or events.
+    """
+    with source.read() as src, target.write() as dst:
+        _refuse_non_empty(dst, target.label)
+        counts = {name: _copy_table(src, dst, name, *_COPIED[name]) for name in _COPIED}
+        events = _copy_events(src, dst)
+        head = next(iter(src.query("SELECT seq, hash FROM chain_head WHERE id = 1")), None)
+        if head is not None:
+            dst.execute(
+                "UPDATE chain_head SET seq = ?, hash = ? WHERE id = 1", [head["seq"], head["hash"]]
+            )
+        for row in _key_record(src, source):
+            dst.execute(
+                "INSERT INTO chain_key (id, algorithm, key_fingerprint) VALUES (?, ?, ?)",
+                [row["id"], row["algorithm"], row["key_fingerprint"]],
+            )
+    return Copied(events=events, requests=counts["requests"], approvals=counts["approvals"])
+
+
+def _key_record(db: Db, engine: Engine) -> list[dict[str, Any]]:
+    """The chain's key record; a release-1 log has no table for it (and is unkeyed)."""
+    if "chain_key" not in engine.tables:
+        return []
+    return list(db.query("SELECT id, algorithm, key_fingerprint FROM chain_key"))
+
+
+def _refuse_non_empty(db: Db, label: str) -> None:
+    events = int(next(iter(db.query("SELECT count(*) AS n FROM events")))["n"])
+    requests = int(next(iter(db.query("SELECT count(*) AS n FROM requests")))["n"])
+    if events or requests:
+        raise TargetNotEmpty(
+            f"{label} is not empty ({events:,} events, {requests:,} requests): copy into a new "
+            "database"
+        )
+
+
+def _copy_table(src: Db, dst: Db, table: str, columns: tuple[str, ...], insert: str) -> int:
+    # Every column, so a release-1 source without the later ones reads too.
+    rows = src.query(f"SELECT * FROM {table} ORDER BY rowid")  # noqa: S608 - a constant table
+    return _insert_all(dst, insert, ({c: row.get(c) for c in columns} for row in rows))
+
+
+def _copy_events(src: Db, dst: Db) -> int:
+    columns = ", ".join(EVENT_FIELDS)
+    sql = f"SELECT {columns} FROM events WHERE seq > :after ORDER BY seq LIMIT :page"  # noqa: S608
+    return _insert_all(dst, INSERT_EVENT, rows_in_pages(src, sql))
+
+
+def _insert_all(dst: Db, insert: str, rows: Iterator[dict[str, Any]]) -> int:
+    count, batch = 0, []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == _BATCH:
+            dst.executemany(insert, batch)
+            count, batch = count + len(batch), []
+    if batch:
+        dst.executemany(insert, batch)
+    return count + len(batch)

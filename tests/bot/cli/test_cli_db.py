@@ -1,0 +1,159 @@
+"""`opsgate db migrate` and `opsgate db copy` (SPEC §13), between databases of both kinds."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+from raw_db import raw
+from tampering import tamper
+
+from bot import cli
+from bot.policy import OperationPolicy
+from bot.store import Store
+from bot.store.schema import MIGRATIONS
+from commands.model import OperationRequest
+
+KEY = "0123456789abcdef-audit-key"
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A clean environment: no real settings leak in."""
+    for name in list(os.environ):
+        if name.startswith(("OPSGATE_", "SLACK_")):
+            monkeypatch.delenv(name)
+    (tmp_path / "opsgate.toml").write_text("")
+    monkeypatch.setenv("OPSGATE_CONFIG", str(tmp_path / "opsgate.toml"))
+    monkeypatch.setenv("OPSGATE_DB", str(tmp_path / "default.db"))
+    return tmp_path
+
+
+def seed(db: str | Path, count: int = 3, *, key: str | None = None) -> list[str]:
+    store = Store.open(db, key=None if key is None else SecretStr(key))
+    ids = []
+    for i in range(count):
+        request = OperationRequest(
+            operation="huawei.package.delete", vendor="huawei", targets=(f"pkg-{i}",), reason="r"
+        )
+        record = store.create_request(
+            request, requester="U0ALICE", channel="C0OPS", policy=OperationPolicy(), sandbox=True
+        )
+        store.approve(record.id, approver="U0BOB")
+        ids.append(record.id)
+    store.close()
+    return ids
+
+
+def events_of(db: str | Path) -> list[tuple[int, str]]:
+    store = Store.open_existing(db)
+    try:
+        return [(event.seq, event.hash) for event in store.events()]
+    finally:
+        store.close()
+
+
+def test_migrate_creates_the_schema_then_finds_it_current(
+    env: Path, target: str | Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["db", "migrate", "--db", str(target)]) == 0
+    out = capsys.readouterr().out
+    assert all(m.name in out for m in MIGRATIONS)
+
+    assert cli.main(["db", "migrate", "--db", str(target)]) == 0
+    assert "already current" in capsys.readouterr().out
+
+
+def test_a_log_copied_to_the_other_engine_and_back_keeps_every_hash(
+    env: Path, postgres_database: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source, back = env / "source.db", env / "back.db"
+    ids = seed(source)
+
+    assert cli.main(["db", "copy", "--from", str(source), "--to", postgres_database]) == 0
+    assert cli.main(["db", "copy", "--from", postgres_database, "--to", str(back)]) == 0
+
+    out = capsys.readouterr().out
+    assert "copied 9 events, 3 requests and 3 approvals" in out
+    assert "audit log intact: 9 events verified" in out
+    assert events_of(source) == events_of(postgres_database) == events_of(back)
+    store = Store.open(postgres_database)  # the copy is a working log, not a snapshot
+    assert [r.id for r in store.history(limit=10)] == ids[::-1]
+    assert store.get(ids[0]).approvers == ("U0BOB",)  # type: ignore[union-attr]
+    store.close()
+    assert cli.main(["audit", "verify", "--db", postgres_database]) == 0
+
+
+def test_copy_refuses_a_target_that_holds_a_log(
+    env: Path, target: str | Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed(target, 1)
+    seed(env / "other.db", 2)
+
+    assert cli.main(["db", "copy", "--from", str(env / "other.db"), "--to", str(target)]) == 2
+
+    err = capsys.readouterr().err.strip()
+    assert "is not empty (3 events, 1 requests)" in err and len(err.splitlines()) == 1
+    assert len(events_of(target)) == 3  # untouched
+
+
+def test_a_copy_that_does_not_verify_fails_in_one_line(
+    env: Path, target: str | Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = env / "source.db"
+    seed(source)
+    tamper(source, "UPDATE events SET actor = 'U0MALLORY' WHERE seq = 2")
+
+    assert cli.main(["db", "copy", "--from", str(source), "--to", str(target)]) == 1
+
+    err = capsys.readouterr().err.strip()
+    assert "does not verify" in err and "seq 2" in err and len(err.splitlines()) == 1
+
+
+def test_a_keyed_log_is_not_copied_without_its_key(
+    env: Path,
+    target: str | Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    source = env / "keyed.db"
+    seed(source, key=KEY)
+
+    assert cli.main(["db", "copy", "--from", str(source), "--to", str(target)]) == 2
+    assert "OPSGATE_AUDIT_KEY" in capsys.readouterr().err
+    monkeypatch.setenv("OPSGATE_AUDIT_KEY", KEY)
+    assert cli.main(["db", "copy", "--from", str(source), "--to", str(target)]) == 0
+    assert "9 events verified" in capsys.readouterr().out
+
+
+def test_copy_names_a_missing_source_and_creates_nothing(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert (
+        cli.main(["db", "copy", "--from", str(env / "nope.db"), "--to", str(env / "new.db")]) == 2
+    )
+    assert "no database at" in capsys.readouterr().err
+    assert not (env / "new.db").exists()
+
+
+def test_db_help_describes_each_action_in_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        cli.main(["db", "--help"])
+    out = capsys.readouterr().out
+    assert "migrate   create or upgrade the schema" in out
+    assert "copy      copy a log into an empty database, then verify its chain" in out
+
+
+def test_an_older_postgresql_schema_is_upgraded(postgres_database: str) -> None:
+    with raw(postgres_database) as db:  # a database migrated by the release before leases
+        db.run("CREATE TABLE opsgate_migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
+        for migration in MIGRATIONS[:2]:
+            for statement in migration.postgresql:
+                db.run(statement)
+            db.run("INSERT INTO opsgate_migrations (name) VALUES (?)", (migration.name,))
+
+    assert cli.main(["db", "migrate", "--db", postgres_database]) == 0
+    with raw(postgres_database) as db:
+        assert db.run("SELECT count(*) FROM leases") == [(0,)]
