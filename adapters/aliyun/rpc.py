@@ -31,6 +31,9 @@ MAX_ATTEMPTS = 5
 #: The limiter's extra window, as a fraction of a second: the limiter counts a call when it
 #: starts, the vendor when it arrives, so jitter between the two must fit in this slack.
 RATE_MARGIN = 0.05
+#: The same across replicas: a call reserved by one process may reach the vendor later than
+#: one reserved after it by another (scheduling, signing, connecting), so the window is wider.
+REPLICATED_RATE_MARGIN = 0.15
 
 _limiters: weakref.WeakValueDictionary[tuple[str, int], RateLimiter] = weakref.WeakValueDictionary()
 _limiters_lock = threading.Lock()
@@ -55,19 +58,19 @@ def replicated_limiter(config: AliyunSettings, clock: Clock, shared: Shared) -> 
     """The account's limiter when replicas share its budget: its window is kept where every
     replica reserves from (`adapters.shared`), so the limit holds in total."""
     window = shared.rate_window(f"aliyun:{config.access_key_id or ''}")
-    return _new_limiter(config.calls_per_second, clock, window)
+    return _new_limiter(config.calls_per_second, clock, window, margin=REPLICATED_RATE_MARGIN)
 
 
 def _new_limiter(
-    calls_per_second: float, clock: Clock, window: RateWindow | None = None
+    calls_per_second: float,
+    clock: Clock,
+    window: RateWindow | None = None,
+    *,
+    margin: float = RATE_MARGIN,
 ) -> RateLimiter:
     calls = max(1, int(calls_per_second))
     return RateLimiter(
-        calls=calls,
-        period=calls / calls_per_second,
-        clock=clock,
-        margin=RATE_MARGIN,
-        shared=window,
+        calls=calls, period=calls / calls_per_second, clock=clock, margin=margin, shared=window
     )
 
 
