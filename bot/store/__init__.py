@@ -27,7 +27,8 @@ request that the store applies inside its transactions (threshold, duplicate app
 come from `bot.model.rules`.
 """
 
-from bot.store.chain import ChainHead, VerifyResult, parse_anchor
+from bot.store.anchors import parse_anchor
+from bot.store.chain import ChainHead, VerifyResult
 from bot.store.core import Store
 from bot.store.database import BUSY_TIMEOUT_S
 from bot.store.integrity import INTEGRITY_ERROR, integrity_failure

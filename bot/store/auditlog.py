@@ -7,17 +7,22 @@ everything it reads is one snapshot.
 
 from __future__ import annotations
 
-import json
 import logging
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any, Final
 
 from bot.model import AuditEvent, AuditEventName, RequestRecord
 from bot.store import queries
 from bot.store.base import StoreBase
-from bot.store.chain import GENESIS_HASH, ChainHead, ChainKey, VerifyResult, hash_problem
-from bot.store.chain import verify_chain as _verify_chain
+from bot.store.chain import (
+    GENESIS_HASH,
+    ChainHead,
+    ChainKey,
+    VerifyResult,
+    hash_problem,
+)
+from bot.store.crosscheck import FirstEvents, suspects
 from bot.store.engine import Db
 from bot.store.integrity import (
     EventSummary,
@@ -26,6 +31,7 @@ from bot.store.integrity import (
     state_problem,
 )
 from bot.store.rows import event_from_row, format_time
+from bot.store.scan import scan_chain
 
 log = logging.getLogger(__name__)
 
@@ -53,16 +59,15 @@ def events_page(
 
 def verify_log(db: Db, key: ChainKey, anchors: Sequence[ChainHead] = ()) -> VerifyResult:
     """The chain against its head, then each anchor, then the tables against the events."""
-    summaries: dict[str, EventSummary] = {}
-    rows = _summarised(db.query("SELECT * FROM events ORDER BY seq"), summaries)
-    result = _verify_chain(rows, head=queries.head_or_none(db), key=key)
+    first = FirstEvents()
+    result = scan_chain(db, key, first, head=queries.head_or_none(db))
     if not result.ok:
         return result
     for anchor in anchors:
         problem = _anchor_problem(db, anchor)
         if problem is not None:
             return VerifyResult(False, result.checked, anchor.seq, problem)
-    return _tables_result(db, summaries, checked=result.checked)
+    return _tables_result(db, first, checked=result.checked)
 
 
 def check_request(db: Db, key: ChainKey, record: RequestRecord) -> str | None:
@@ -87,21 +92,6 @@ def check_request(db: Db, key: ChainKey, record: RequestRecord) -> str | None:
     return approvals_problem(record, actors, need_count=not break_glass)
 
 
-def _summarised(
-    rows: Iterable[Mapping[str, Any]], summaries: dict[str, EventSummary]
-) -> Iterator[Mapping[str, Any]]:
-    """Pass `rows` through, noting what each says about its request in `summaries`."""
-    for row in rows:
-        seq = int(row["seq"])
-        summary = summaries.setdefault(str(row["request_id"]), EventSummary(first_seq=seq))
-        try:
-            detail = json.loads(row["detail"])
-        except (TypeError, ValueError):
-            detail = {}  # the chain check reports the unreadable event itself
-        summary.add(seq, str(row["event"]), str(row["actor"]), detail)
-        yield row
-
-
 def _anchor_problem(db: Db, anchor: ChainHead) -> str | None:
     if anchor.seq == 0:
         return None if anchor.hash == GENESIS_HASH else f"anchor {anchor} is not a chain start"
@@ -119,16 +109,18 @@ def _anchor_problem(db: Db, anchor: ChainHead) -> str | None:
     return None
 
 
-def _tables_result(db: Db, summaries: dict[str, EventSummary], *, checked: int) -> VerifyResult:
+def _tables_result(db: Db, first: FirstEvents, *, checked: int) -> VerifyResult:
     """The first request (in log order) whose stored row disagrees with its events."""
-    for request_id, summary in summaries.items():
+    suspicious, orphans = suspects(db, first)
+    for request_id, summary in first.summaries.items():
+        if request_id not in suspicious:
+            continue
         problem = _request_disagreement(db, request_id, summary)
         if problem is not None:
             return VerifyResult(False, checked, problem=problem, request_id=request_id)
-    for request_id in queries.ids_where(db, "1 = 1", []):
-        if request_id not in summaries:
-            problem = "it has no events in the audit log (its requested event is gone)"
-            return VerifyResult(False, checked, problem=problem, request_id=request_id)
+    for request_id in orphans:
+        problem = "it has no events in the audit log (its requested event is gone)"
+        return VerifyResult(False, checked, problem=problem, request_id=request_id)
     return VerifyResult(ok=True, checked=checked)
 
 

@@ -59,6 +59,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import json.encoder
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
@@ -66,6 +67,8 @@ from typing import Any, Final
 from pydantic import SecretStr
 
 GENESIS_HASH: Final = "0" * 64
+#: json's own string encoder (C when available), as `canonical_json` writes strings.
+_encode_string: Final = json.encoder.encode_basestring
 UNKEYED: Final = "sha256"
 KEYED: Final = "hmac-sha256"
 
@@ -132,7 +135,11 @@ class ChainKey:
             body: The event's `BODY_FIELDS`; any other key (such as ``hash``) is ignored.
         """
         hashed = {key: body[key] for key in BODY_FIELDS}
-        message = (prev_hash + canonical_json(hashed)).encode("utf-8")
+        return self.digest_text(prev_hash, canonical_json(hashed))
+
+    def digest_text(self, prev_hash: str, body_json: str) -> str:
+        """The hash of one event given its body's canonical JSON text."""
+        message = (prev_hash + body_json).encode("utf-8")
         if self._key is None:
             return hashlib.sha256(message).hexdigest()
         return hmac.new(self._key, message, hashlib.sha256).hexdigest()
@@ -214,7 +221,7 @@ def verify_chain(
             bad_seq, text = problem
             return VerifyResult(ok=False, checked=checked, first_bad_seq=bad_seq, problem=text)
         prev = ChainHead(seq=int(row["seq"]), hash=str(row["hash"]))
-    return _check_head(prev, head, checked)
+    return check_head(prev, head, checked)
 
 
 def row_problem(row: Mapping[str, Any], prev: ChainHead, key: ChainKey) -> tuple[int, str] | None:
@@ -225,6 +232,13 @@ def row_problem(row: Mapping[str, Any], prev: ChainHead, key: ChainKey) -> tuple
     if row["prev_hash"] != prev.hash:
         return seq, f"event {seq} does not follow event {prev.seq} (deleted or reordered)"
     return hash_problem(row, key)
+
+
+def json_string(value: Any) -> str:
+    """A string as `canonical_json` writes it (quoted, escaped, real UTF-8)."""
+    if not isinstance(value, str):
+        raise TypeError(f"expected text, found {type(value).__name__}")
+    return _encode_string(value)
 
 
 def hash_problem(row: Mapping[str, Any], key: ChainKey) -> tuple[int, str] | None:
@@ -240,7 +254,7 @@ def hash_problem(row: Mapping[str, Any], key: ChainKey) -> tuple[int, str] | Non
     return None
 
 
-def _check_head(last: ChainHead, head: ChainHead | None, checked: int) -> VerifyResult:
+def check_head(last: ChainHead, head: ChainHead | None, checked: int) -> VerifyResult:
     """Compare the last stored event with the recorded head."""
     if head is None:
         return VerifyResult(False, checked, last.seq or None, "the chain head record is missing")
@@ -254,20 +268,3 @@ def _check_head(last: ChainHead, head: ChainHead | None, checked: int) -> Verify
         text = f"the chain head does not match event {last.seq} (head or event changed)"
         return VerifyResult(False, checked, last.seq, text)
     return VerifyResult(ok=True, checked=checked)
-
-
-def parse_anchor(text: str) -> ChainHead:
-    """Read an anchor written as ``<seq>:<hash>`` (what ``opsgate audit head`` prints).
-
-    Raises:
-        ValueError: It is not a non-negative seq, a colon and 64 lower-case hex digits.
-    """
-    seq_text, sep, digest = text.strip().partition(":")
-    digest = digest.lower()
-    valid = sep and seq_text.isdigit() and len(digest) == 64
-    if not valid or any(c not in "0123456789abcdef" for c in digest):
-        raise ValueError(
-            f"cannot read anchor {text!r}: write it as <seq>:<hash>, as `opsgate audit head` "
-            "prints it"
-        )
-    return ChainHead(seq=int(seq_text), hash=digest)

@@ -143,6 +143,10 @@ class SqliteDb:
         rows: Iterable[dict[str, Any]] = self._db.query(sql, _plain(params))
         return rows
 
+    def rows(self, sql: str, params: Params = None, /) -> Iterable[tuple[Any, ...]]:
+        """The rows of a SELECT as tuples, read lazily."""
+        return self._db.conn.execute(sql, _plain(params) or ())
+
     def execute(self, sql: str, params: Params = None, /) -> Cursor:
         """Run one statement."""
         return self._db.execute(sql, _plain(params))

@@ -44,6 +44,10 @@ class Db(Protocol):
         """The rows of a SELECT, as dicts by column name."""
         ...
 
+    def rows(self, sql: str, params: Params = None, /) -> Iterable[tuple[Any, ...]]:
+        """The rows of a SELECT as plain tuples (for scans of the whole log)."""
+        ...
+
     def execute(self, sql: str, params: Params = None, /) -> Cursor:
         """Run one statement."""
         ...

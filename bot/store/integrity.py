@@ -34,7 +34,7 @@ _REQUESTED_KEYS: Final = (
     "policy",
 )
 #: Events that end (or begin) a state of their own; ``denied`` only as a request's first event.
-_STATE_EVENTS: Final = frozenset(RequestState) - {RequestState.PENDING, RequestState.DENIED}
+STATE_EVENTS: Final = frozenset(RequestState) - {RequestState.PENDING, RequestState.DENIED}
 #: States reached only through enough approvals (or break-glass).
 _APPROVED_STATES: Final = frozenset(
     {RequestState.EXECUTING, RequestState.SUCCEEDED, RequestState.FAILED, RequestState.UNKNOWN}
@@ -95,7 +95,7 @@ class EventSummary:
         if seq == self.first_seq:
             first = RequestState.PENDING if name == AuditEventName.REQUESTED else None
             self.state = RequestState.DENIED if name == AuditEventName.DENIED else first
-        elif name in _STATE_EVENTS:
+        elif name in STATE_EVENTS:
             self.state = RequestState(name)
         if name == AuditEventName.APPROVED:
             self.approvers.append(actor)

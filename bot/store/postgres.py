@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from typing import Any, Final
 
 import psycopg
-from psycopg.rows import dict_row
+from psycopg.rows import dict_row, tuple_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from bot.store.engine import Cursor, Params, redacted
@@ -58,6 +58,11 @@ class PgDb:
     def query(self, sql: str, params: Params = None, /) -> list[dict[str, Any]]:
         """The rows of a SELECT."""
         return self.conn.execute(pg_sql(sql), _params(params)).fetchall()
+
+    def rows(self, sql: str, params: Params = None, /) -> list[tuple[Any, ...]]:
+        """The rows of a SELECT as tuples."""
+        with self.conn.cursor(row_factory=tuple_row) as cursor:
+            return cursor.execute(pg_sql(sql), _params(params)).fetchall()
 
     def execute(self, sql: str, params: Params = None, /) -> Cursor:
         """Run one statement."""

@@ -320,3 +320,18 @@ def test_a_request_whose_first_event_is_not_its_request_is_named(store: Store, p
 
     assert "not requested" in (request_problem(record, approved) or "")
     assert "no events" in (request_problem(record, None) or "")
+
+
+def test_events_whose_text_needs_escaping_verify_through_the_precise_path(store: Store) -> None:
+    """`verify`'s quick path assumes identifiers need no JSON escaping; when they do, the
+    documented algorithm decides (and an intact log still verifies)."""
+    odd = 'U0"QUOTE\\D'
+    record = store.create_request(
+        cancel(), requester=odd, channel="C0OPS", policy=TWO, sandbox=True
+    )
+    store.approve(record.id, approver='U0"BOB')
+    store.log(record.id, AuditEventName.DENIED, actor=odd, detail={"x": {"requested_seq": 9}})
+
+    result = store.verify()
+
+    assert (result.ok, result.checked) == (True, 3)

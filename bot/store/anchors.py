@@ -1,0 +1,23 @@
+"""Anchors: a ``<seq>:<hash>`` pair kept outside the database (``opsgate audit head``, the audit
+channel) that the log must still hold (`bot.store.chain` says what they catch)."""
+
+from __future__ import annotations
+
+from bot.store.chain import ChainHead
+
+
+def parse_anchor(text: str) -> ChainHead:
+    """Read an anchor written as ``<seq>:<hash>`` (what ``opsgate audit head`` prints).
+
+    Raises:
+        ValueError: It is not a non-negative seq, a colon and 64 lower-case hex digits.
+    """
+    seq_text, sep, digest = text.strip().partition(":")
+    digest = digest.lower()
+    valid = sep and seq_text.isdigit() and len(digest) == 64
+    if not valid or any(c not in "0123456789abcdef" for c in digest):
+        raise ValueError(
+            f"cannot read anchor {text!r}: write it as <seq>:<hash>, as `opsgate audit head` "
+            "prints it"
+        )
+    return ChainHead(seq=int(seq_text), hash=digest)
