@@ -43,8 +43,12 @@ def build_log(target: str | Path, *, events: int, batch: int = 20_000) -> list[s
             body["prev_hash"] = prev
             digest = SHA256.digest(prev, body)
             rows.append(
-                {**body, "targets": canonical_json(body["targets"]),
-                 "detail": canonical_json(body["detail"]), "hash": digest}
+                {
+                    **body,
+                    "targets": canonical_json(body["targets"]),
+                    "detail": canonical_json(body["detail"]),
+                    "hash": digest,
+                }
             )
             prev, seq = digest, body["seq"]
         if len(rows) >= batch:
@@ -52,7 +56,9 @@ def build_log(target: str | Path, *, events: int, batch: int = 20_000) -> list[s
     _flush(engine, requests, approvals, rows)
     with engine.write() as db:
         db.execute("UPDATE chain_head SET seq = ?, hash = ? WHERE id = 1", [seq, prev])
-        db.execute("INSERT INTO chain_key (id, algorithm, key_fingerprint) VALUES (1, 'sha256', NULL)")
+        db.execute(
+            "INSERT INTO chain_key (id, algorithm, key_fingerprint) VALUES (1, 'sha256', NULL)"
+        )
     store.close()
     return ids
 
@@ -67,15 +73,33 @@ def _request(n: int, rid: str) -> tuple[dict[str, Any], Any]:
     policy = {"approvals": 1, "approvers": ["*"], "self_approval": False, "ttl_seconds": 1800}
     targets = [f"target-{n}"]
     request = {
-        "id": rid, "operation": operation, "vendor": vendor, "targets": canonical_json(targets),
-        "params": "{}", "reason": "benchmark", "requester": user, "channel": "C0OPS",
-        "state": "succeeded", "approvals_needed": 1, "created_at": at, "expires_at": expires,
-        "message_ts": "1.0", "preview": None, "outcome": '{"ok":true}', "sandbox": 1,
+        "id": rid,
+        "operation": operation,
+        "vendor": vendor,
+        "targets": canonical_json(targets),
+        "params": "{}",
+        "reason": "benchmark",
+        "requester": user,
+        "channel": "C0OPS",
+        "state": "succeeded",
+        "approvals_needed": 1,
+        "created_at": at,
+        "expires_at": expires,
+        "message_ts": "1.0",
+        "preview": None,
+        "outcome": '{"ok":true}',
+        "sandbox": 1,
         "policy": canonical_json(policy),
     }
     requested = {
-        "reason": "benchmark", "channel": "C0OPS", "params": {}, "preview": None,
-        "sandbox": True, "approvals_needed": 1, "expires_at": expires, "policy": policy,
+        "reason": "benchmark",
+        "channel": "C0OPS",
+        "params": {},
+        "preview": None,
+        "sandbox": True,
+        "approvals_needed": 1,
+        "expires_at": expires,
+        "policy": policy,
     }
 
     def bodies(seq: int) -> list[dict[str, Any]]:
@@ -87,21 +111,51 @@ def _request(n: int, rid: str) -> tuple[dict[str, Any], Any]:
         ]
         out = [_body(first, at, rid, "requested", user, operation, targets, requested)]
         for k, (name, actor, detail) in enumerate(later, start=1):
-            out.append(_body(first + k, at, rid, name, actor, operation, [],
-                             {**detail, "requested_seq": first}))
+            out.append(
+                _body(
+                    first + k,
+                    at,
+                    rid,
+                    name,
+                    actor,
+                    operation,
+                    [],
+                    {**detail, "requested_seq": first},
+                )
+            )
         return out
 
     return request, bodies
 
 
-def _body(seq: int, at: str, rid: str, event: str, actor: str, operation: str,
-          targets: list[str], detail: dict[str, Any]) -> dict[str, Any]:
-    return {"seq": seq, "at": at, "request_id": rid, "event": event, "actor": actor,
-            "operation": operation, "targets": targets, "detail": json.loads(json.dumps(detail))}
+def _body(
+    seq: int,
+    at: str,
+    rid: str,
+    event: str,
+    actor: str,
+    operation: str,
+    targets: list[str],
+    detail: dict[str, Any],
+) -> dict[str, Any]:
+    return {
+        "seq": seq,
+        "at": at,
+        "request_id": rid,
+        "event": event,
+        "actor": actor,
+        "operation": operation,
+        "targets": targets,
+        "detail": json.loads(json.dumps(detail)),
+    }
 
 
-def _flush(engine: Any, requests: list[dict[str, Any]], approvals: list[dict[str, Any]],
-           rows: list[dict[str, Any]]) -> None:
+def _flush(
+    engine: Any,
+    requests: list[dict[str, Any]],
+    approvals: list[dict[str, Any]],
+    rows: list[dict[str, Any]],
+) -> None:
     with engine.write() as db:
         db.executemany(INSERT_REQUEST, requests)
         db.executemany(

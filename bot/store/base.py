@@ -154,7 +154,7 @@ class StoreBase:
     def _write(self) -> Iterator[Db]:
         """A write transaction; its events go to the observers once it has committed."""
         with self._tx.write() as db:
-            self._writer.journal.clear()
+            self._writer.begin(db.locked_head)
             yield db
             appended = tuple(self._writer.journal)
         self._observers.publish(appended)

@@ -20,6 +20,7 @@ from typing import Any, Final
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from bot.store.chain import ChainHead
 from bot.store.engine import Cursor, Db, Params
 from bot.store.rows import DatabaseUnavailable
 from bot.store.schema import CURRENT_TABLES, MIGRATIONS, OPSGATE_TABLES
@@ -137,6 +138,7 @@ class SqliteDb:
 
     def __init__(self, db: Database) -> None:
         self._db = db
+        self.locked_head: ChainHead | None = None  # a local read is as cheap as keeping it
 
     def query(self, sql: str, params: Params = None, /) -> Iterable[dict[str, Any]]:
         """The rows of a SELECT, read lazily."""
@@ -150,6 +152,11 @@ class SqliteDb:
     def execute(self, sql: str, params: Params = None, /) -> Cursor:
         """Run one statement."""
         return self._db.execute(sql, _plain(params))
+
+    def execute_all(self, *statements: tuple[str, Params]) -> None:
+        """Run statements one after the other."""
+        for sql, params in statements:
+            self._db.execute(sql, _plain(params))
 
     def executemany(self, sql: str, rows: Sequence[Mapping[str, Any]], /) -> None:
         """Run one statement once per row."""

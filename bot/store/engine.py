@@ -24,6 +24,8 @@ from pathlib import Path
 from typing import Any, Final, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
+from bot.store.chain import ChainHead
+
 Params = Sequence[Any] | Mapping[str, Any] | None
 
 #: The URL schemes that select PostgreSQL.
@@ -38,7 +40,14 @@ class Cursor(Protocol):
 
 
 class Db(Protocol):
-    """One open transaction of either engine."""
+    """One open transaction of either engine.
+
+    Attributes:
+        locked_head: In a chain write, the head as the lock read it (PostgreSQL reads it with
+            the lock, in the same round trip); None when unknown.
+    """
+
+    locked_head: ChainHead | None
 
     def query(self, sql: str, params: Params = None, /) -> Iterable[dict[str, Any]]:
         """The rows of a SELECT, as dicts by column name."""
@@ -50,6 +59,10 @@ class Db(Protocol):
 
     def execute(self, sql: str, params: Params = None, /) -> Cursor:
         """Run one statement."""
+        ...
+
+    def execute_all(self, *statements: tuple[str, Params]) -> None:
+        """Run statements whose results nobody reads, in one round trip where the driver can."""
         ...
 
     def executemany(self, sql: str, rows: Sequence[Mapping[str, Any]], /) -> None:

@@ -23,6 +23,7 @@ import psycopg
 from psycopg.rows import dict_row, tuple_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
+from bot.store.chain import ChainHead
 from bot.store.engine import Cursor, Params, redacted
 from bot.store.rows import DatabaseUnavailable
 from bot.store.schema import CURRENT_TABLES, MIGRATIONS, OPSGATE_TABLES
@@ -34,7 +35,7 @@ POOL_SIZE: Final = 10
 #: Any fixed number: the advisory lock that serialises concurrent migrations.
 _MIGRATION_LOCK: Final = 7_262_736_001
 _PLACEHOLDER = re.compile(r"%|\?|(?<!:):([A-Za-z_]\w*)")
-_CHAIN_LOCK: Final = "SELECT seq FROM chain_head WHERE id = 1 FOR UPDATE"
+_CHAIN_LOCK: Final = "SELECT seq, hash FROM chain_head WHERE id = 1 FOR UPDATE"
 
 
 @functools.lru_cache(maxsize=512)
@@ -52,8 +53,11 @@ def pg_sql(sql: str) -> str:
 class PgDb:
     """One open transaction on one pooled connection (`bot.store.engine.Db`)."""
 
-    def __init__(self, conn: psycopg.Connection[dict[str, Any]]) -> None:
+    def __init__(
+        self, conn: psycopg.Connection[dict[str, Any]], locked_head: ChainHead | None = None
+    ) -> None:
         self.conn = conn
+        self.locked_head = locked_head
 
     def query(self, sql: str, params: Params = None, /) -> list[dict[str, Any]]:
         """The rows of a SELECT."""
@@ -67,6 +71,12 @@ class PgDb:
     def execute(self, sql: str, params: Params = None, /) -> Cursor:
         """Run one statement."""
         return self.conn.execute(pg_sql(sql), _params(params))
+
+    def execute_all(self, *statements: tuple[str, Params]) -> None:
+        """Run statements in one pipeline: one round trip for all of them."""
+        with self.conn.pipeline():
+            for sql, params in statements:
+                self.conn.execute(pg_sql(sql), _params(params))
 
     def executemany(self, sql: str, rows: Sequence[Mapping[str, Any]], /) -> None:
         """Run one statement per row, pipelined."""
@@ -184,13 +194,14 @@ class PostgresEngine:
         self._pool.close()
 
     @contextmanager
-    def _transaction(self, begin: str, first: str | None = None) -> Iterator[PgDb]:
+    def _transaction(self, begin: str, lock: str | None = None) -> Iterator[PgDb]:
         with self._pool.connection() as conn:
-            conn.execute(begin)
+            # BEGIN and the lock in one round trip (the simple protocol takes both at once).
+            cursor = conn.execute(begin if lock is None else f"{begin}; {lock}")
             try:
-                if first is not None:
-                    conn.execute(first)
-                yield PgDb(conn)
+                row = cursor.fetchone() if lock is not None and cursor.nextset() else None
+                head = None if row is None else ChainHead(seq=row["seq"], hash=row["hash"])
+                yield PgDb(conn, head)
                 conn.execute("COMMIT")
             except BaseException:
                 if not conn.closed:

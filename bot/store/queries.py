@@ -55,10 +55,11 @@ class Subject(Protocol):
 
 @dataclass(frozen=True)
 class RequestKey:
-    """A request's id and operation, without the rest of its record."""
+    """A request's id and operation, and the seq of its first event, without the rest."""
 
     id: str
     operation: str
+    first_seq: int | None = None
 
 
 def load(db: Db, request_id: str) -> RequestRecord | None:
@@ -78,11 +79,19 @@ def require(db: Db, request_id: str) -> RequestRecord:
 
 
 def subject(db: Db, request_id: str) -> RequestKey | None:
-    """Just what a later event needs of a request: far cheaper than loading its targets."""
-    rows = list(db.query("SELECT id, operation FROM requests WHERE id = ?", [request_id]))
+    """Just what a later event needs of a request, in one query: far cheaper than loading its
+    targets (and one round trip fewer than asking for its first event apart)."""
+    rows = list(
+        db.query(
+            "SELECT id, operation, (SELECT MIN(seq) FROM events WHERE request_id = requests.id) "
+            "AS first_seq FROM requests WHERE id = ?",
+            [request_id],
+        )
+    )
     if not rows:
         return None
-    return RequestKey(id=rows[0]["id"], operation=rows[0]["operation"])
+    row = rows[0]
+    return RequestKey(id=row["id"], operation=row["operation"], first_seq=row["first_seq"])
 
 
 def first_seq(db: Db, request_id: str) -> int | None:

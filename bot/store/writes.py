@@ -23,7 +23,7 @@ from bot.model import (
     rules,
 )
 from bot.store import keying, queries
-from bot.store.chain import ChainKey
+from bot.store.chain import ChainHead, ChainKey
 from bot.store.engine import Db
 from bot.store.leases import Leases
 from bot.store.notify import Appended
@@ -50,9 +50,17 @@ class Writer:
         self._new_id = new_id
         self.key = key
         self.journal: list[Appended] = []
+        #: The chain's head within the current write transaction, once known (`begin`).
+        self.head: ChainHead | None = None
         self._key_checked = False
         #: Set by the store: grants and ends leases as requests enter and leave executing.
         self.leases: Leases | None = None
+
+    def begin(self, head: ChainHead | None) -> None:
+        """A write transaction starts (holding the chain's lock): forget the last one's
+        events, and take the head if the lock already read it."""
+        self.journal.clear()
+        self.head = head
 
     def now(self) -> datetime:
         """The clock's time, rounded through the stored form so it compares exactly with
@@ -205,7 +213,8 @@ class Writer:
             AuditDetailError: `detail` is not JSON-serialisable (the caller's transaction then
                 rolls back, so nothing is written).
         """
-        reference = {**detail, "requested_seq": queries.first_seq(db, record.id)}
+        first = record.first_seq if isinstance(record, queries.RequestKey) else None
+        reference = {**detail, "requested_seq": first or queries.first_seq(db, record.id)}
         return self._chain(
             db, record, event, actor=actor, targets=[], detail=reference, moved_to=moved_to
         )
@@ -222,7 +231,7 @@ class Writer:
         moved_to: RequestState | None,
     ) -> AuditEvent:
         """Hash one event onto the chain, move the head, and note it in the journal."""
-        head = queries.head(db)
+        head = self.head or queries.head(db)
         self._check_key(db, first=head.seq == 0)
         body: dict[str, Any] = {
             "seq": head.seq + 1,
@@ -236,8 +245,14 @@ class Writer:
             "prev_hash": head.hash,
         }
         digest = self.key.digest(head.hash, body)
-        db.execute(queries.INSERT_EVENT, event_row(body, digest))
-        db.execute("UPDATE chain_head SET seq = ?, hash = ? WHERE id = 1", [body["seq"], digest])
+        db.execute_all(
+            (queries.INSERT_EVENT, event_row(body, digest)),
+            (
+                "UPDATE chain_head SET seq = :seq, hash = :hash WHERE id = 1",
+                {"seq": body["seq"], "hash": digest},
+            ),
+        )
+        self.head = ChainHead(seq=body["seq"], hash=digest)
         # Built from validated parts just above; re-validating would double the cost of a write.
         appended = AuditEvent.model_construct(
             **{**body, "event": AuditEventName(body["event"]), "targets": tuple(body["targets"])},
