@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml constraints.txt
 run: $(STAMP)  ## the local console, vendors sandboxed, no credentials needed
 	$(BIN)/opsgate console
 
-test: $(STAMP)  ## the whole test suite, with branch coverage
+test: $(STAMP)  ## the whole test suite, with branch coverage (PostgreSQL tests need its server: see README)
 	$(BIN)/python -m pytest --cov --cov-report=term-missing:skip-covered
 
 lint: $(STAMP)  ## ruff lint + format check, mypy --strict on the packages and the example plugin
@@ -35,6 +35,7 @@ bench: $(STAMP)  ## the benchmarks (prints tables; not part of the test suite)
 	$(BIN)/python benchmarks/ack_latency.py
 	$(BIN)/python benchmarks/bulk_aliyun.py
 	$(BIN)/python benchmarks/bulk_huawei.py
+	$(BIN)/python benchmarks/store_scale.py
 
 serve: $(STAMP)
 	$(BIN)/opsgate serve
