@@ -71,7 +71,7 @@ class Heartbeat:
     def _loop(self) -> None:
         while not self._stop.wait(self.every):
             try:
-                self._store.renew_leases()
+                self._store.leases.renew()
             except Exception:  # a database blip: the next beat tries again, well within the lease
                 log.exception("could not renew this replica's leases")
 

@@ -45,7 +45,7 @@ from bot.store.rows import (
     new_request_id,
     normalize_request_id,
 )
-from bot.store.writes import TRIGGER_MEMORY
+from bot.store.triggers import TRIGGER_MEMORY
 
 __all__ = [
     "BUSY_TIMEOUT_S",

@@ -34,7 +34,8 @@ from bot.store.rows import (
     normalize_request_id,
     record_from_row,
 )
-from bot.store.writes import claim_trigger, requested_detail
+from bot.store.triggers import claim_trigger
+from bot.store.writes import requested_detail
 from commands.model import OperationRequest
 
 
@@ -253,10 +254,6 @@ class Store(AuditLogReads):
                 )
                 for request_id in queries.ids_where(db, LAPSED, args)
             ]
-
-    def renew_leases(self) -> int:
-        """Extend the leases of the calls in flight in this replica (`leases.held`)."""
-        return self.leases.renew()
 
     def history(
         self, *, requester: str | None = None, vendor: str | None = None, limit: int = 20

@@ -245,6 +245,17 @@ class Writer:
             "prev_hash": head.hash,
         }
         digest = self.key.digest(head.hash, body)
+        self._store(db, body, digest)
+        # Built from validated parts just above; re-validating would double the cost of a write.
+        appended = AuditEvent.model_construct(
+            **{**body, "event": AuditEventName(body["event"]), "targets": tuple(body["targets"])},
+            hash=digest,
+        )
+        self.journal.append(Appended(appended, moved_to))
+        return appended
+
+    def _store(self, db: Db, body: dict[str, Any], digest: str) -> None:
+        """Insert the event and move the head to it, in one round trip where the driver can."""
         db.execute_all(
             (queries.INSERT_EVENT, event_row(body, digest)),
             (
@@ -253,13 +264,6 @@ class Writer:
             ),
         )
         self.head = ChainHead(seq=body["seq"], hash=digest)
-        # Built from validated parts just above; re-validating would double the cost of a write.
-        appended = AuditEvent.model_construct(
-            **{**body, "event": AuditEventName(body["event"]), "targets": tuple(body["targets"])},
-            hash=digest,
-        )
-        self.journal.append(Appended(appended, moved_to))
-        return appended
 
     def _check_key(self, db: Db, *, first: bool) -> None:
         """The first event claims the log for this key; otherwise check it once per store."""
@@ -275,25 +279,6 @@ class Writer:
             if not list(db.query("SELECT 1 FROM requests WHERE id = ?", [candidate])):
                 return candidate
         raise StoreError(f"no unused request id after {_ID_ATTEMPTS} attempts")
-
-
-#: How long a slash command's trigger id is remembered: far beyond Slack's 5-minute replay window.
-TRIGGER_MEMORY: Final = timedelta(hours=1)
-
-
-def claim_trigger(db: Db, trigger_id: str, *, now: datetime) -> bool:
-    """Record `trigger_id` as seen at `now`; True unless it was seen already.
-
-    Prunes ids older than `TRIGGER_MEMORY` first. ``ON CONFLICT DO NOTHING`` is the portable
-    insert-or-ignore (SQLite and PostgreSQL alike).
-    """
-    db.execute("DELETE FROM slash_triggers WHERE seen_at < ?", [format_time(now - TRIGGER_MEMORY)])
-    cursor = db.execute(
-        "INSERT INTO slash_triggers (trigger_id, seen_at) VALUES (?, ?) "
-        "ON CONFLICT (trigger_id) DO NOTHING",
-        [trigger_id, format_time(now)],
-    )
-    return cursor.rowcount == 1
 
 
 def requested_detail(record: RequestRecord, policy: PolicySnapshot) -> dict[str, Any]:

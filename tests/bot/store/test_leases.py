@@ -54,7 +54,7 @@ def test_a_live_replicas_call_is_never_recovered(
     with a.leases.held(record.id):
         for _ in range(6):  # three minutes of heartbeats, each within the lease
             clock.advance(LEASE.total_seconds() * 0.9)
-            assert a.renew_leases() == 1
+            assert a.leases.renew() == 1
             assert b.recover_executing() == []
 
     assert b.get(record.id).state is RequestState.EXECUTING  # type: ignore[union-attr]
@@ -101,7 +101,7 @@ def test_renewal_does_not_revive_a_lease_another_replica_recovered(
     assert [r.id for r in b.recover_executing()] == [record.id]
 
     with a.leases.held(record.id):
-        assert a.renew_leases() == 0
+        assert a.leases.renew() == 0
 
 
 def test_a_request_executing_without_any_lease_is_recovered(
