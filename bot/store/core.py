@@ -220,13 +220,14 @@ class Store(AuditLogReads):
 
     def expire_due(self) -> list[RequestRecord]:
         """Expire every pending request whose TTL has passed; returns them as now stored."""
+        # `bot.model.rules.due_to_expire` in SQL: pending, and the deadline has been reached.
+        due, args = "state = ? AND expires_at <= ?", [RequestState.PENDING.value]
+        args.append(format_time(self._writer.now()))
+        with self._tx.read() as db:
+            if not queries.ids_where(db, due, args):
+                return []  # the common case: no chain lock taken
         with self._write() as db:
-            # `bot.model.rules.due_to_expire` in SQL: pending, and the deadline has been reached.
-            ids = queries.ids_where(
-                db,
-                "state = ? AND expires_at <= ?",
-                [RequestState.PENDING.value, format_time(self._writer.now())],
-            )
+            ids = queries.ids_where(db, due, args)  # again, under the lock: one sweep wins each
             return [self._writer.expire(db, queries.require(db, request_id)) for request_id in ids]
 
     def recover_executing(self) -> list[RequestRecord]:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from adapters.clock import FakeClock
 from bot.model import AuditEventName, RequestState
 from bot.policy import OperationPolicy
 from bot.store import ApprovalResult, ApprovalStatus, Store
@@ -224,3 +225,34 @@ def test_two_processes_with_many_threads_execute_every_request_once(
     result = store.verify()
     assert (result.ok, result.checked) == (True, requests * (2 + needed))
     store.close()
+
+
+def test_replicas_sweeping_together_expire_each_due_request_once(target: str | Path) -> None:
+    clock = FakeClock()
+    stores = [Store.open(target, clock=clock) for _ in range(3)]
+    policy = OperationPolicy(approvals=1, ttl=timedelta(minutes=5))
+    due = {
+        stores[0]
+        .create_request(REQUEST, requester="U0", channel="C1", policy=policy, sandbox=False)
+        .id
+        for _ in range(10)
+    }
+    clock.advance(timedelta(minutes=5).total_seconds())
+    barrier = threading.Barrier(6)
+    expired: list[str] = []
+
+    def sweep(store: Store) -> None:
+        barrier.wait()
+        expired.extend(record.id for record in store.expire_due())
+
+    threads = [threading.Thread(target=sweep, args=(s,)) for s in stores * 2]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert sorted(expired) == sorted(due)  # each once, whichever replica got it
+    names = Counter(event.event for event in stores[0].events())
+    assert names[AuditEventName.EXPIRED] == 10
+    for store in stores:
+        store.close()
