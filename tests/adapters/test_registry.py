@@ -233,6 +233,22 @@ def test_a_configured_vendor_gets_its_real_adapter() -> None:
     assert adapters.sandbox_targets == {}
 
 
+def test_a_plugin_that_shares_state_gets_what_replicas_share() -> None:
+    given: list[object] = []
+
+    def connect_shared(settings: GlobexSettings, clock: object, shared: object) -> FakeAdapter:
+        given.append(shared)
+        return FakeAdapter(vendor="globex", settings=settings)
+
+    sharing = vendor_plugin(connect_shared=connect_shared)
+    shared = object()  # what the store hands out; the plugin alone knows what it asks of it
+
+    build_adapters(Plugins.of(sharing), {"globex": CONFIGURED}, sandbox=False, shared=shared)  # type: ignore[arg-type]
+    build_adapters(Plugins.of(sharing), {"globex": CONFIGURED}, sandbox=False)  # no database
+
+    assert given == [shared]
+
+
 def test_an_unconfigured_vendor_is_sandboxed_when_allowed() -> None:
     adapters = build_adapters(Plugins.of(GLOBEX), {}, sandbox=True, clock=FakeClock())
     assert adapters.get("globex").sandbox

@@ -456,3 +456,30 @@ def test_only_huawei_operations_with_one_target_are_accepted(world: World) -> No
         adapter.execute(
             OperationRequest(operation="huawei.package.delete", vendor="huawei", targets=("a", "b"))
         )
+
+
+def test_adapters_of_replicas_sharing_a_store_log_in_once_and_pace_together() -> None:
+    from bot.store import Store  # what replicas share, as `build_app` passes it
+
+    clock = FakeClock()
+    simulator = HuaweiSimulator.seeded(clock=clock)
+    store = Store.memory(clock=clock)
+    config = HuaweiSettings(
+        base_url="https://huawei.example", app_id=SANDBOX_APP_ID, secret=SecretStr(SANDBOX_SECRET)
+    )
+    replicas = [
+        HuaweiAdapter(
+            config=config,
+            client=httpx.Client(transport=simulator.transport()),
+            clock=clock,
+            shared=store.shared,
+        )
+        for _ in range(3)
+    ]
+
+    for adapter in replicas:
+        adapter.preview(package())
+
+    assert simulator.logins == 1
+    assert all(a.session.limiter is not replicas[0].session.limiter for a in replicas[1:])
+    store.close()
