@@ -24,6 +24,7 @@ from bot.store.database import BUSY_TIMEOUT_S
 from bot.store.rows import (
     SYSTEM_ACTOR,
     AuditDetailError,
+    OverlapError,
     StoreError,
     TransitionError,
     UnknownRequestError,
@@ -38,6 +39,7 @@ __all__ = [
     "ApprovalResult",
     "ApprovalStatus",
     "AuditDetailError",
+    "OverlapError",
     "Store",
     "StoreError",
     "TransitionError",

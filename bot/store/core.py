@@ -118,9 +118,17 @@ class Store(StoreReads):
         ttl: timedelta,
         sandbox: bool,
         preview: dict[str, Any] | None = None,
+        exclusive: bool = False,
     ) -> RequestRecord:
-        """Store a new pending request, expiring `ttl` from now, and append ``requested``."""
+        """Store a new pending request, expiring `ttl` from now, and append ``requested``.
+
+        Raises:
+            OverlapError: `exclusive`, and a pending or executing request of the same operation
+                holds one of the targets (checked in the same transaction: race-free).
+        """
         with self._tx.write() as db:
+            if exclusive:
+                self._writer.refuse_overlap(db, request)
             record = self._writer.insert(
                 db,
                 request,

@@ -6,7 +6,7 @@ writes; `bot.store.core.Store` inherits them.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Final
 
@@ -14,7 +14,13 @@ from bot.model import AuditEvent, RequestRecord
 from bot.store import queries
 from bot.store.chain import VerifyResult, verify_chain
 from bot.store.database import Transactions
-from bot.store.rows import event_from_row, format_time, normalize_request_id, record_from_row
+from bot.store.rows import (
+    OverlapError,
+    event_from_row,
+    format_time,
+    normalize_request_id,
+    record_from_row,
+)
 
 _PAGE: Final = 500
 
@@ -53,6 +59,18 @@ class StoreReads:
             rows = list(db.query(sql, [*args, limit]))
             approvers = queries.approvers_of(db, [row["id"] for row in rows])
             return [record_from_row(row, approvers.get(row["id"], [])) for row in rows]
+
+    def check_overlap(self, operation: str, targets: Sequence[str]) -> None:
+        """Raise `OverlapError` when a pending or executing request of `operation` holds any of
+        `targets` (the overlap rule, `bot.model.rules.shared_targets`).
+
+        This is a read-only operation: a quick look before slow work. `Store.create_request`
+        with ``exclusive=True`` is what enforces the rule, race-free.
+        """
+        with self._tx.read() as db:
+            found = queries.holder(db, operation, targets)
+        if found is not None:
+            raise OverlapError(*found)
 
     # -- audit log --------------------------------------------------------------------------
 

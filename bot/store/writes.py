@@ -23,6 +23,7 @@ from bot.store import queries
 from bot.store.chain import chain_hash
 from bot.store.rows import (
     SYSTEM_ACTOR,
+    OverlapError,
     StoreError,
     TransitionError,
     event_row,
@@ -79,6 +80,16 @@ class Writer:
         )
         db.table("requests").insert(row)
         return queries.require(db, row["id"])
+
+    def refuse_overlap(self, db: Database, request: OperationRequest) -> None:
+        """Raise `OverlapError` when an open request of the same operation holds a target.
+
+        Called inside the transaction that inserts `request`, so of two concurrent requests
+        for one target exactly one is stored.
+        """
+        found = queries.holder(db, request.operation, request.targets)
+        if found is not None:
+            raise OverlapError(*found)
 
     def add_approval(
         self, db: Database, record: RequestRecord, approver: str
