@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Final
 
 from bot.model import AuditEvent, RequestRecord
+from bot.model.rules import Reader
 from bot.store import queries
 from bot.store.chain import VerifyResult, verify_chain
 from bot.store.database import Transactions
@@ -39,10 +40,16 @@ class StoreReads:
             return queries.load(db, normalize_request_id(request_id))
 
     def history(
-        self, *, requester: str | None = None, vendor: str | None = None, limit: int = 20
+        self,
+        *,
+        requester: str | None = None,
+        vendor: str | None = None,
+        limit: int = 20,
+        reader: Reader | None = None,
     ) -> list[RequestRecord]:
         """Recent requests, newest first; optionally one requester's, one vendor's, or both.
 
+        With `reader`, only the requests `bot.model.rules.may_read` lets them see.
         This is a read-only operation.
 
         Raises:
@@ -52,8 +59,12 @@ class StoreReads:
             raise ValueError(f"limit must be at least 1, not {limit}")
         filters = {"requester": requester, "vendor": vendor}
         clauses = [f"{column} = ?" for column, value in filters.items() if value is not None]
+        args: list[object] = [value for value in filters.values() if value is not None]
+        if reader is not None:
+            clause, reader_args = _readable(reader)
+            clauses.append(clause)
+            args.extend(reader_args)
         where = " WHERE " + " AND ".join(clauses) if clauses else ""
-        args = [value for value in filters.values() if value is not None]
         sql = f"SELECT * FROM requests{where} ORDER BY created_at DESC, rowid DESC LIMIT ?"  # noqa: S608 - fixed column names only
         with self._tx.read() as db:
             rows = list(db.query(sql, [*args, limit]))
@@ -114,3 +125,11 @@ class StoreReads:
             if len(rows) < _PAGE:
                 return
             after = rows[-1]["seq"]
+
+
+def _readable(reader: Reader) -> tuple[str, list[object]]:
+    """`bot.model.rules.may_read` as an SQL condition and its arguments."""
+    ops = sorted(reader.approves)
+    marks = ",".join("?" * len(ops))
+    clause = "requester = ? OR channel = ?" + (f" OR operation IN ({marks})" if ops else "")
+    return f"({clause})", [reader.user, reader.channel, *ops]
