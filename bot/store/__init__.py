@@ -1,6 +1,6 @@
 """The request store and audit log: the one package that talks to SQLite (through sqlite-utils).
 
-Four tables (`bot.store.rows.SCHEMA_V1`, applied by sqlite-utils `Migrations`):
+Four tables (`bot.store.rows.SCHEMA_V1` and `SCHEMA_V2`, applied by sqlite-utils `Migrations`):
 
 - ``requests``: one row per request; its state changes only by compare-and-set.
 - ``approvals``: one row per (request, distinct approver).
@@ -11,7 +11,8 @@ Four tables (`bot.store.rows.SCHEMA_V1`, applied by sqlite-utils `Migrations`):
 
 Modules: `core` (the `Store` API), `reads` (its read-only methods), `database` (connection,
 transactions, migrations; the concurrency rules are in its docstring), `writes` (the steps of a
-write), `queries` (shared reads), `rows` (row layout, errors and ids; no SQLite).
+write), `queries` (shared reads), `claims` (work one of several processes takes on), `rows` (row
+layout, errors and ids; no SQLite).
 
 Every state change is a compare-and-set along `bot.model.TRANSITIONS`; the rules about a
 request that the store applies inside its transactions (threshold, duplicate approver, expiry)

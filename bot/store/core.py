@@ -1,8 +1,7 @@
 """The `Store` itself: requests, approvals and the audit log behind one small API.
 
-Each public method is one transaction (`bot.store.database`); the steps inside a write are
-`bot.store.writes`, the shared reads `bot.store.queries`, and the read-only methods
-(`get`, `history`, `events`, `verify`) `bot.store.reads`.
+Each public method is one transaction (`bot.store.database`); its steps are `bot.store.writes`
+and `bot.store.queries`; the read-only methods are `bot.store.reads`, claims `bot.store.claims`.
 """
 
 from __future__ import annotations
@@ -18,6 +17,7 @@ from typing import Any, Final
 from adapters.clock import SYSTEM_CLOCK, Clock
 from bot.model import AuditEvent, AuditEventName, RequestRecord, RequestState, can_move, rules
 from bot.store import queries
+from bot.store.claims import StoreClaims
 from bot.store.database import Transactions
 from bot.store.reads import StoreReads
 from bot.store.rows import (
@@ -61,7 +61,7 @@ class ApprovalResult:
     record: RequestRecord | None
 
 
-class Store(StoreReads):
+class Store(StoreReads, StoreClaims):
     """Requests, approvals and the audit log, in one SQLite database.
 
     Build one with `Store.open` (a file) or `Store.memory` (tests). It is safe to share between

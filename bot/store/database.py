@@ -20,7 +20,7 @@ from typing import Final
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from bot.store.rows import SCHEMA_V1
+from bot.store.rows import SCHEMA_V1, SCHEMA_V2
 
 #: How long a writer waits for another thread or process to finish its transaction.
 BUSY_TIMEOUT_S: Final = 15.0
@@ -115,4 +115,11 @@ _MIGRATIONS = Migrations("opsgate")
 def _schema_v1(db: Database) -> None:
     """The first schema: requests, approvals, the event chain and its head."""
     for statement in SCHEMA_V1:
+        db.execute(statement)
+
+
+@_MIGRATIONS(name="0002_card_claims")
+def _schema_v2(db: Database) -> None:
+    """Card claims: which card-less pending request a process is posting a card for."""
+    for statement in SCHEMA_V2:
         db.execute(statement)

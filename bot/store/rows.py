@@ -244,6 +244,10 @@ SCHEMA_V1: Final = (
     f"INSERT INTO chain_head (id, seq, hash) VALUES (1, 0, '{GENESIS_HASH}')",  # noqa: S608 - constant
 )
 
+#: The second: when a process last claimed a card-less pending request to post its card
+#: (`bot.store.Store.claim_cardless`), so that of several processes one acts.
+SCHEMA_V2: Final = ("ALTER TABLE requests ADD COLUMN card_claimed_at TEXT",)
+
 
 #: The actor of events no person caused (expiry, recovery after a crash).
 SYSTEM_ACTOR: Final = "system"
