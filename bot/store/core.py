@@ -26,6 +26,7 @@ from bot.store.rows import (
     format_time,
     json_text,
     new_request_id,
+    requested_detail,
 )
 from bot.store.writes import Writer
 from commands.model import OperationRequest
@@ -140,15 +141,7 @@ class Store(StoreReads, StoreClaims):
                 preview=preview,
                 sandbox=sandbox,
             )
-            detail = {
-                "reason": request.reason,
-                "channel": channel,
-                "params": record.params,
-                "preview": record.preview,
-                "sandbox": sandbox,
-                "approvals_needed": approvals_needed,
-                "expires_at": format_time(record.expires_at),
-            }
+            detail = requested_detail(record)
             self._writer.append(
                 db, record, AuditEventName.REQUESTED, actor=requester, detail=detail
             )

@@ -164,6 +164,19 @@ def request_row(
     }
 
 
+def requested_detail(record: RequestRecord) -> dict[str, Any]:
+    """The detail of a new request's ``requested`` event."""
+    return {
+        "reason": record.reason,
+        "channel": record.channel,
+        "params": record.params,
+        "preview": record.preview,
+        "sandbox": record.sandbox,
+        "approvals_needed": record.approvals_needed,
+        "expires_at": format_time(record.expires_at),
+    }
+
+
 def record_from_row(row: Mapping[str, Any], approvers: Sequence[str]) -> RequestRecord:
     """A ``requests`` row (and its approvers, in order) as a `RequestRecord`."""
     return RequestRecord.model_validate(
