@@ -52,6 +52,7 @@ class SlackStandIn:
     Args:
         users: User id -> name, for ``users.info``. When None, any user id is known by its id.
         groups: User group id -> member ids, for ``usergroups.users.list``.
+        latency: Seconds to wait before answering each request, like a WAN round trip to Slack.
     """
 
     def __init__(
@@ -59,8 +60,10 @@ class SlackStandIn:
         *,
         users: Mapping[str, str] | None = None,
         groups: Mapping[str, Sequence[str]] | None = None,
+        latency: float = 0.0,
     ) -> None:
         self._state = SlackState(users=users, groups=groups)
+        self.latency = latency
         self._lock = threading.Lock()
         self._calls: list[RecordedCall] = []
         self._listeners: list[Callable[[RecordedCall], None]] = []
@@ -136,6 +139,11 @@ class SlackStandIn:
         """The current version of a posted message (after any ``chat.update``), or None."""
         with self._lock:
             return self._state.message(channel, ts)
+
+    def opened_views(self) -> list[dict[str, Any]]:
+        """Every modal opened with ``views.open``, in order (copies)."""
+        with self._lock:
+            return [dict(view) for view in self._state.opened_views]
 
     def home_view(self, user_id: str) -> dict[str, Any] | None:
         """The App Home view last published for a user, or None."""
@@ -226,6 +234,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _dispatch(self) -> None:
         standin = self.standin
         url = urlsplit(self.path)
+        if standin.latency:
+            time.sleep(standin.latency)
         try:
             params = parse_params(url.query, self._body(), self.headers.get("content-type", ""))
         except ValueError:  # json.JSONDecodeError included: Slack answers invalid_json
