@@ -85,6 +85,7 @@ def build_app(
         slack=SlackOut(client),
         directory=SlackDirectory(client, clock=clock),
         clock=clock,
+        runner=runner,
     )
     service = RequestService(services)
     bolt = bolt_app(settings, client)

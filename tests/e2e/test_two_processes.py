@@ -60,7 +60,7 @@ CHILD = textwrap.dedent("""
     while not go.exists():
         time.sleep(0.005)
     def click(rid, user):
-        service.approve(rid, Origin(user=user, channel="C0OPS"))
+        service.approve(rid, Origin(user=user, channel="C0OPS", message_ts="1.0"))
     threads = [threading.Thread(target=click, args=(rid, f"U0{name}{i}"))
                for rid in request_ids for i in range(4)]
     for t in threads: t.start()
