@@ -190,6 +190,17 @@ class Policy:
             and listed(user, self.for_operation(op).requesters, cached)
         ]
 
+    def approvable_by(self, user: str, *, directory: Directory) -> frozenset[str]:
+        """The operation ids `user` may approve (in some channel): listed among the approvers
+        of an operation that needs approvals. For `bot.model.rules.Reader`."""
+        cached = CachedDirectory(directory)
+        return frozenset(
+            op
+            for op in PARAM_KEYS
+            if not rules.requester_confirms_alone(self.for_operation(op).approvals)
+            and listed(user, self.for_operation(op).approvers, cached)
+        )
+
     def approvers(self, operation: str) -> Approvers:
         """Who may approve `operation` and how many approvals it needs (`bot.cards` renders it)."""
         current = self.for_operation(operation)
