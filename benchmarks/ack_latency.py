@@ -31,6 +31,7 @@ import httpx
 from adapters.clock import SYSTEM_CLOCK
 from bot.console.standin.payloads import signed_headers, slash_command_body
 from bot.model import AuditEventName
+from bot.policy import OperationPolicy
 from bot.store import Store
 from commands.model import OperationRequest
 
@@ -145,8 +146,7 @@ def append_rate(path: Path, events: int) -> float:
         request,
         requester="U0BENCH",
         channel="C0BENCH",
-        approvals_needed=1,
-        ttl=timedelta(minutes=30),
+        policy=OperationPolicy(approvals=1, ttl=timedelta(minutes=30)),
         sandbox=True,
     )
     started = time.perf_counter()

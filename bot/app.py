@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from slack_bolt import App, BoltResponse
 from slack_bolt.request import BoltRequest
@@ -21,12 +21,15 @@ from adapters.registry import Adapters, VendorConfig, build_adapters
 from bot.lifecycle import RequestService, Services
 from bot.lifecycle.sweeps import Sweeper
 from bot.lifecycle.workers import Runner
+from bot.observability import MeteredApp, Metrics, instrument, metered
 from bot.policy import Policy, load_policy
 from bot.settings import Settings
+from bot.slack.announce import AuditChannel
 from bot.slack.directory import SlackDirectory
 from bot.slack.listeners import register_listeners
 from bot.slack.listeners.context import ListenerContext
 from bot.slack.port import SlackOut
+from bot.slack.verification import SignedRequests
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -46,10 +49,17 @@ class OpsgateApp:
     adapters: Adapters
     settings: Settings
     sweeper: Sweeper
+    metrics: Metrics = field(default_factory=Metrics)
 
     def start_background(self, *, sweep_every: float = 15.0) -> None:
         """Recover requests a dead process left `executing`, then expire due ones periodically."""
         self.sweeper.start(every=sweep_every)
+
+    def drain(self, *, timeout: float) -> bool:
+        """Start no more sweeps and wait up to `timeout` seconds for the work in flight (vendor
+        calls and card updates) to finish. True when it did; `close` may then follow."""
+        self.sweeper.stop()
+        return self.runner.wait_idle(timeout)
 
     def close(self) -> None:
         """Stop the sweeper, finish running work, close the store."""
@@ -72,14 +82,12 @@ def build_app(
     """Build opsgate from settings; each keyword replaces one part (for tests and the console)."""
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     client = client or slack_client(token, base_url=settings.slack_api_url)
-    runner = Runner(workers=settings.workers)
-    adapters = adapters or build_adapters(
-        vendor_configs(settings),
-        sandbox=settings.sandbox if sandbox is None else sandbox,
-        clock=clock,
-    )
+    runner, metrics = Runner(workers=settings.workers), Metrics()
+    sandboxed = settings.sandbox if sandbox is None else sandbox
+    adapters = adapters or build_adapters(vendor_configs(settings), sandbox=sandboxed, clock=clock)
+    adapters = metered(adapters, metrics)
     services = Services(
-        store=store or Store.open(settings.db, clock=clock),
+        store=store or Store.open(settings.db, clock=clock, key=settings.audit_key),
         policy=policy or load_policy(settings),
         adapters=adapters,
         slack=SlackOut(client),
@@ -87,8 +95,9 @@ def build_app(
         clock=clock,
         runner=runner,
     )
+    _watch_store(services, settings, metrics)
     service = RequestService(services)
-    bolt = bolt_app(settings, client)
+    bolt = bolt_app(settings, client, metrics=metrics)
     register_listeners(bolt, ListenerContext(service=service, runner=runner))
     return OpsgateApp(
         bolt=bolt,
@@ -98,19 +107,32 @@ def build_app(
         adapters=adapters,
         settings=settings,
         sweeper=Sweeper(service.sweeps, runner),
+        metrics=metrics,
     )
 
 
-def bolt_app(settings: Settings, client: WebClient) -> App:
-    """The Bolt app: signed requests only when a signing secret is set, Slack's retries
-    acknowledged and dropped, unexpected listener errors logged."""
+def _watch_store(services: Services, settings: Settings, metrics: Metrics) -> None:
+    """The store's observers: the metrics, and with ``OPSGATE_AUDIT_CHANNEL`` every ended
+    request announced there with the head."""
+    instrument(services.store, metrics=metrics)
+    if settings.audit_channel:
+        services.store.subscribe(AuditChannel(services.slack, settings.audit_channel))
+
+
+def bolt_app(settings: Settings, client: WebClient, *, metrics: Metrics) -> App:
+    """The Bolt app: only signed requests (our own check answers 401 and logs one bounded line),
+    acks timed, Slack's retries acknowledged and dropped, unexpected listener errors logged."""
     secret = (
         settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
     )
-    bolt = App(
+    bolt = MeteredApp(
+        metrics=metrics,
         client=client,
         signing_secret=secret,
-        request_verification_enabled=bool(secret),
+        # Our own check takes the built-in one's place: a 401 for an unreadable timestamp, and a
+        # bounded, escaped log line per refusal (`bot.slack.verification`).
+        request_verification_enabled=False,
+        before_authorize=SignedRequests(secret) if secret else None,
         token_verification_enabled=False,  # `opsgate check` and `serve` call auth.test themselves
         listener_executor=ThreadPoolExecutor(
             max_workers=ACK_THREADS, thread_name_prefix="opsgate-ack"
@@ -142,8 +164,12 @@ def _ignore_slack_retries(
     request: BoltRequest, response: BoltResponse, next: object
 ) -> BoltResponse:
     """Slack re-sends a request it thinks went unanswered. We always ack in time, so a retry
-    is a duplicate: answer it and do nothing (a second request card would be a second request)."""
-    if request.headers.get("x-slack-retry-num"):
+    is a duplicate: answer it and do nothing (a second request card would be a second request).
+
+    Socket Mode marks every first delivery ``retry_attempt: 0``, which Bolt passes on as the
+    header ``x-slack-retry-num: 0``: only a positive number is a retry."""
+    retry = (request.headers.get("x-slack-retry-num") or ["0"])[0].strip()
+    if retry not in ("", "0"):
         return BoltResponse(status=200, body="")
     return next()  # type: ignore[operator,no-any-return]
 

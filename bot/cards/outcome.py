@@ -20,6 +20,8 @@ _VALUE_LIMIT = 300
 _MESSAGE_LIMIT = 600
 
 _PAST = {"delete": "deleted", "cancel": "cancelled"}
+#: `bot.store.integrity.INTEGRITY_ERROR`: the request disagreed with the audit chain.
+INTEGRITY_ERROR = "integrity"
 UNKNOWN_TEXT = "the vendor's answer was lost; check the vendor console; opsgate will not retry"
 
 
@@ -92,11 +94,22 @@ def outcome_lines(record: RequestRecord) -> list[str]:
     state = record.state
     if state is RequestState.UNKNOWN:
         return _unknown_lines(outcome)
+    if outcome.get("error") == INTEGRITY_ERROR:
+        return _integrity_lines(outcome)
     if "error" in outcome:
         return [f":x: *Failed:* {_error_text(outcome)}", *_request_id_lines(outcome)]
     if state in {RequestState.SUCCEEDED, RequestState.FAILED}:
         return _result_lines(record, outcome)
     return [_side_exit_line(record, outcome)]
+
+
+def _integrity_lines(outcome: dict[str, Any]) -> list[str]:
+    """The stored request disagreed with the audit chain, so the vendor was never called."""
+    what = _text(outcome.get("message", ""))
+    return [
+        f":rotating_light: *Not executed: integrity check failed.* {what}",
+        f"*Next:* {_text(outcome.get('next_step', ''))}",
+    ]
 
 
 def _unknown_lines(outcome: dict[str, Any]) -> list[str]:

@@ -59,7 +59,10 @@ def request_blocks(
 
     Args:
         record: The stored request.
-        approvers: Who may approve it (from the policy).
+        approvers: Who may approve it under the current policy. Shown only for requests
+            stored without the policy that applied when they were made
+            (`RequestRecord.policy`); a request's own snapshot wins, so the card always says
+            what applied to it.
         now: When given, a pending card also says how long is left.
     """
     title = f"{STATE_EMOJI[record.state]} {STATE_TITLES[record.state]}: {record.operation}"
@@ -84,6 +87,8 @@ def _reason(reason: str | None) -> str:
 def _field_pairs(
     record: RequestRecord, approvers: Approvers, now: datetime | None
 ) -> list[tuple[str, str]]:
+    if record.policy is not None:
+        approvers = Approvers.of(record.policy)
     pairs = [
         ("Operation", code(record.operation)),
         ("Requested by", mention(record.requester)),

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
-
 from adapters.errors import AdapterError
 from adapters.registry import Adapters, build_adapters
 from bot.app import vendor_configs
+from bot.cli.preflight import missing_slack_settings, serves_socket_mode, slack_identity
 from bot.policy import PolicyError, load_policy
 from bot.settings import Settings
 
@@ -37,20 +35,18 @@ def _policy(settings: Settings) -> tuple[bool, str, str]:
 
 
 def _slack(settings: Settings) -> tuple[bool, str, str]:
-    if settings.slack_bot_token is None:
-        return True, "slack", "no SLACK_BOT_TOKEN (only the console can run)"
-    client = WebClient(
-        token=settings.slack_bot_token.get_secret_value(),
-        base_url=settings.slack_api_url,
-        timeout=10,
-    )
-    try:
-        identity = client.auth_test()
-    except SlackApiError as exc:
-        return False, "slack", f"token refused: {exc.response.get('error')}"
-    except OSError as exc:
-        return False, "slack", f"could not reach {settings.slack_api_url}: {exc}"
-    return True, "slack", f"token OK for workspace {identity.get('team')} as {identity.get('user')}"
+    """What `opsgate serve` (with no --http) would say about Slack, checked the same way."""
+    socket_mode = serves_socket_mode(settings, http=False)
+    missing = missing_slack_settings(settings, socket_mode=socket_mode)
+    if missing:
+        return False, "slack", f"`opsgate serve` would not start: {missing}"
+    identity = slack_identity(settings)
+    if not identity.ok:
+        return False, "slack", identity.detail
+    mode = "Socket Mode" if socket_mode else "HTTP"
+    if socket_mode and settings.slack_signing_secret is None:
+        mode += " (`serve --http` would also need SLACK_SIGNING_SECRET)"
+    return True, "slack", f"{identity.detail}; serve uses {mode}"
 
 
 def _vendors(settings: Settings) -> list[tuple[bool, str, str]]:

@@ -1,26 +1,52 @@
-"""The `opsgate` command (SPEC §5): serve, console, audit export|verify, manifest, check."""
+"""The `opsgate` command (SPEC §5): serve, console, audit export|verify, manifest, check.
+
+Every expected failure (bad settings or policy, a missing database, an unreachable Slack, a
+closed pipe, Ctrl-C) ends in one line on stderr and a non-zero status, never a traceback.
+"""
 
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
 
+from bot.cli.options import database_options
+from bot.observability import configure_logging
 from bot.policy import PolicyError
 from bot.settings import Settings, SettingsError, load_settings
+from bot.store import AuditKeyError, DatabaseUnavailable
+
+#: The exit status after Ctrl-C (128 + SIGINT), as shells report it.
+INTERRUPTED_STATUS = 130
+
+
+def _version() -> str:
+    try:
+        return version("opsgate")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "unknown"
+
+
+def _add(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+    name: str,
+    summary: str,
+    parents: Sequence[argparse.ArgumentParser] = (),
+) -> argparse.ArgumentParser:
+    """A subcommand whose one-line summary shows both in `opsgate --help` and in its own."""
+    description = summary[0].upper() + summary[1:] + "."
+    return sub.add_parser(name, help=summary, description=description, parents=list(parents))
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="opsgate", description="Approval-gated, audited destructive operations from Slack."
     )
+    parser.add_argument("--version", action="version", version=f"opsgate {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    serve = sub.add_parser(
-        "serve", help="run the bot (Socket Mode with SLACK_APP_TOKEN, else HTTP)"
-    )
+    serve = _add(sub, "serve", "run the bot (Socket Mode with SLACK_APP_TOKEN, else HTTP)")
     serve.add_argument(
         "--http", action="store_true", help="serve HTTP even if SLACK_APP_TOKEN is set"
     )
@@ -30,20 +56,45 @@ def _parser() -> argparse.ArgumentParser:
         default="0.0.0.0",  # noqa: S104 - a server for Slack to reach
         help="HTTP listen address (default 0.0.0.0)",
     )
-    sub.add_parser("console", help="a local Slack stand-in in this terminal, vendors sandboxed")
-    audit = sub.add_parser("audit", help="export or verify the audit log")
-    audit_sub = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
-    export = audit_sub.add_parser("export", help="one line per audit event")
-    export.add_argument("--format", choices=["jsonl", "csv"], default="jsonl")
-    export.add_argument("--since", help="ISO date/time, or relative: 24h, 7d, 30m")
-    audit_sub.add_parser("verify", help="check the hash chain; exit 1 naming the first bad event")
-    manifest = sub.add_parser("manifest", help="print the Slack app manifest")
+    _add(sub, "console", "a local Slack stand-in in this terminal, vendors sandboxed")
+    _audit_parser(sub)
+    manifest = _add(sub, "manifest", "print the Slack app manifest")
     manifest.add_argument(
         "--http", action="store_true", help="HTTP request URLs instead of Socket Mode"
     )
     manifest.add_argument("--url", help="public base URL of `opsgate serve --http`")
-    sub.add_parser("check", help="validate settings and policy and reach each configured vendor")
+    _add(sub, "check", "validate settings and policy, ask Slack, and reach each vendor")
     return parser
+
+
+def _audit_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``opsgate audit export|verify|head``, each taking ``--db``."""
+    database = database_options()
+    audit = _add(sub, "audit", "export or verify the audit log (read-only)", parents=[database])
+    audit_sub = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
+    export = _add(audit_sub, "export", "print one line per audit event", parents=[database])
+    export.add_argument("--format", choices=["jsonl", "csv"], default="jsonl")
+    export.add_argument("--since", help="ISO date/time, or relative: 24h, 7d, 30m")
+    verify = _add(
+        audit_sub,
+        "verify",
+        "check the hash chain, anchors and tables; exit 1 naming the first bad event",
+        parents=[database],
+    )
+    verify.add_argument(
+        "--anchor",
+        action="append",
+        default=[],
+        metavar="SEQ:HASH",
+        help="fail unless the log still holds this event with this hash (from `audit head`); "
+        "repeatable",
+    )
+    _add(
+        audit_sub,
+        "head",
+        "print the chain head as <seq>:<hash>, to keep as an anchor",
+        parents=[database],
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -61,17 +112,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PolicyError as exc:
         print(f"opsgate: invalid policy: {exc}", file=sys.stderr)
         return 2
+    except (DatabaseUnavailable, AuditKeyError) as exc:  # e.g. the console's database
+        print(f"opsgate: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:  # Ctrl-C outside serve (which stops gracefully by itself)
+        print(file=sys.stderr)
+        return INTERRUPTED_STATUS
 
 
 def _configure_logging(settings: Settings, *, console: bool) -> None:
     level = settings.log_level.upper()
     if console and "OPSGATE_LOG_LEVEL" not in os.environ:
         level = "WARNING"  # the console's output is the conversation, not the log
-    logging.basicConfig(
-        level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    # httpx logs every request at INFO; vendor calls are in the audit log already.
-    logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLevelName(level)))
+    configure_logging(level=level, fmt=settings.log_format)
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -87,30 +140,9 @@ def _console(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _audit(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.store import Store
-    from bot.store.export import parse_since, write_events
+    from bot.cli.audit import run_audit
 
-    store = Store.open(settings.db)
-    try:
-        if args.audit_command == "verify":
-            result = store.verify()
-            if result.ok:
-                print(f"audit log intact: {result.checked} events verified")
-                return 0
-            print(
-                f"audit log broken at event seq {result.first_bad_seq}: {result.problem}",
-                file=sys.stderr,
-            )
-            return 1
-        try:
-            since = parse_since(args.since, now=datetime.now(UTC)) if args.since else None
-        except ValueError as exc:
-            print(f"opsgate: --since: {exc}", file=sys.stderr)
-            return 2
-        write_events(store.events(since=since), sys.stdout, fmt=args.format)
-        return 0
-    finally:
-        store.close()
+    return run_audit(args, settings)
 
 
 def _manifest(args: argparse.Namespace, settings: Settings) -> int:

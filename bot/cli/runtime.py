@@ -1,65 +1,142 @@
-"""Starting the real bot: check what serving needs, build the app, then serve until stopped."""
+"""Running the real bot: check what serving needs, build the app, serve, and stop gracefully.
+
+Stopping (SIGTERM, or Ctrl-C) means: take no new work (HTTP stops accepting, Socket Mode
+disconnects), let the work in flight (vendor calls above all) finish for up to
+``OPSGATE_SHUTDOWN_GRACE``, then exit 0. Whatever is still running then is left exactly as after
+a crash: the next start marks those requests ``unknown`` and never retries them. A second signal
+stops the wait at once.
+"""
 
 from __future__ import annotations
 
 import logging
+import os
+import signal
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
 
 from slack_sdk.errors import SlackApiError
 
 from bot.app import OpsgateApp, build_app
+from bot.cli.preflight import missing_slack_settings, serves_socket_mode, slack_identity
 from bot.cli.serve import serve_http, serve_socket_mode
-from bot.policy import PolicyError
+from bot.policy import PolicyError, load_policy
 from bot.settings import Settings
+from bot.store import AuditKeyError, DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread so serving stops exactly as on Ctrl-C."""
+
+
 def serve(settings: Settings, *, http: bool, host: str, port: int) -> int:
-    """Run the bot: Socket Mode when SLACK_APP_TOKEN is set (unless `http`), else HTTP."""
-    socket_mode = settings.slack_app_token is not None and not http
-    problem = _missing_credentials(settings, socket_mode=socket_mode)
+    """Run the bot until stopped: Socket Mode when SLACK_APP_TOKEN is set (unless `http`), else
+    HTTP. Returns the exit status: 0 after a graceful stop, 2 when it could not start."""
+    socket_mode = serves_socket_mode(settings, http=http)
+    problem = missing_slack_settings(settings, socket_mode=socket_mode)
     if problem:
-        print(f"opsgate: {problem}", file=sys.stderr)
-        return 2
+        return _cannot_start(problem)
     try:
-        opsgate = build_app(settings)
+        policy = load_policy(settings)  # local mistakes first, before asking Slack
     except PolicyError as exc:
-        print(f"opsgate: invalid policy: {exc}", file=sys.stderr)
-        return 2
+        return _cannot_start(f"invalid policy: {exc}")
     try:
-        if not _slack_accepts_token(opsgate):
-            return 2
-        opsgate.start_background()
-        if socket_mode and settings.slack_app_token is not None:
-            serve_socket_mode(opsgate, app_token=settings.slack_app_token.get_secret_value())
-        else:
-            serve_http(opsgate, host=host, port=port, threads=max(4, settings.workers))
-    except KeyboardInterrupt:
-        log.info("stopping")
-    finally:
+        opsgate = build_app(settings, policy=policy)  # opens the database: still local
+    except DatabaseUnavailable as exc:
+        return _cannot_start(f"{exc} (OPSGATE_DB)")
+    except AuditKeyError as exc:
+        return _cannot_start(str(exc))
+    problem = _slack_problem(settings)
+    if problem:
         opsgate.close()
-    return 0
+        return _cannot_start(problem)
+    try:
+        with _sigterm_stops():
+            _serve(opsgate, socket_mode=socket_mode, host=host, port=port)
+    except OSError as exc:
+        opsgate.close()
+        where = "connect to Slack in Socket Mode" if socket_mode else f"listen on {host}:{port}"
+        return _cannot_start(f"cannot {where}: {exc.strerror or exc}")
+    except SlackApiError as exc:
+        opsgate.close()
+        return _cannot_start(f"Slack refused SLACK_APP_TOKEN: {exc.response.get('error')}")
+    return _drain(opsgate)
 
 
-def _missing_credentials(settings: Settings, *, socket_mode: bool) -> str | None:
-    if settings.slack_bot_token is None:
-        return (
-            "SLACK_BOT_TOKEN is not set. Create the Slack app from manifest.yml (see the "
-            "README), or try `opsgate console` for a local session with no credentials."
-        )
-    if not socket_mode and settings.slack_signing_secret is None:
-        return "SLACK_SIGNING_SECRET is not set; HTTP mode needs it to verify Slack's requests."
+def _serve(opsgate: OpsgateApp, *, socket_mode: bool, host: str, port: int) -> None:
+    token = opsgate.settings.slack_app_token
+    try:
+        opsgate.start_background()
+        if socket_mode and token is not None:
+            serve_socket_mode(opsgate, app_token=token.get_secret_value())
+        else:
+            serve_http(opsgate, host=host, port=port)
+    except KeyboardInterrupt:
+        pass  # a stop before serving began: still drain what was started
+
+
+def _slack_problem(settings: Settings) -> str | None:
+    identity = slack_identity(settings)
+    if not identity.ok:
+        return identity.detail
+    log.info("Slack: %s", identity.detail)
     return None
 
 
-def _slack_accepts_token(opsgate: OpsgateApp) -> bool:
+def _cannot_start(problem: str) -> int:
+    print(f"opsgate: {problem}", file=sys.stderr)
+    return 2
+
+
+@contextmanager
+def _sigterm_stops() -> Iterator[None]:
+    """While serving, SIGTERM raises `Terminated` in the main thread (as Ctrl-C raises
+    `KeyboardInterrupt`); afterwards the previous handler is back, so a second SIGTERM during
+    the drain ends the process at once."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signals are only delivered to the main thread; nothing to install
+        return
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
     try:
-        identity = opsgate.bolt.client.auth_test()
-    except SlackApiError as exc:
-        print(
-            f"opsgate: Slack refused SLACK_BOT_TOKEN: {exc.response.get('error')}", file=sys.stderr
-        )
-        return False
-    log.info("connected to Slack workspace %s as %s", identity.get("team"), identity.get("user"))
-    return True
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _raise_terminated(signum: int, frame: FrameType | None) -> None:
+    raise Terminated
+
+
+def _drain(opsgate: OpsgateApp) -> int:
+    grace = opsgate.settings.shutdown_grace.total_seconds()
+    log.info("stopping: no new work; waiting up to %g s for work in flight", grace)
+    try:
+        finished = opsgate.drain(timeout=grace)
+    except KeyboardInterrupt:
+        finished = False
+        log.warning("stopping now: a second interrupt ended the wait")
+    if finished:
+        opsgate.close()
+        log.info("stopped")
+        return 0
+    log.warning(
+        "work still in flight after %g s (OPSGATE_SHUTDOWN_GRACE) is left for recovery: "
+        "its requests become unknown at the next start and are never retried",
+        grace,
+    )
+    _exit_now(0)
+    return 0  # pragma: no cover - _exit_now does not return
+
+
+def _exit_now(status: int) -> None:
+    """Exit without waiting for worker threads still in a vendor call (they cannot be
+    interrupted safely; the next start's recovery deals with their requests)."""
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)

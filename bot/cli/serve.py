@@ -1,65 +1,127 @@
-"""`opsgate serve`: Socket Mode when an app token is set, else HTTP behind waitress.
+"""`opsgate serve`'s two ways in: HTTP behind waitress, or Socket Mode; both stop on SIGTERM.
 
-waitress is a production-grade pure-Python WSGI server (Bolt's built-in server is for development
-only); Bolt's WSGI adapter handles `/slack/events` with signature verification left on.
+HTTP: `wsgi_app` answers Slack on ``/slack/events`` (Bolt's WSGI adapter; every request's
+signature checked by `bot.slack.verification`), ``GET /healthz`` for probes and ``GET /metrics``
+for Prometheus; `bot.cli.http_server` serves it. Socket Mode: opsgate connects out to Slack, so
+no public URL is needed.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import sys
+import threading
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
+from urllib.parse import parse_qs
 
-import waitress
-from slack_bolt.adapter.socket_mode import SocketModeHandler
+from slack_bolt.adapter.socket_mode.websocket_client import SocketModeHandler
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from bot.app import OpsgateApp
+from bot.cli.http_server import HttpServer
+from bot.cli.preflight import slack_identity
+from bot.observability.metrics import CONTENT_TYPE
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 log = logging.getLogger(__name__)
 
-EVENTS_PATH = "/slack/events"
+EVENTS_PATH: Final = "/slack/events"
+#: How long ``/healthz?deep=1`` waits for Slack's ``auth.test``.
+DEEP_HEALTH_TIMEOUT_S: Final = 3
+#: How often Socket Mode pings Slack; a dead connection is noticed and replaced within this.
+SOCKET_PING_INTERVAL_S: Final = 5.0
 
 
 def wsgi_app(opsgate: OpsgateApp) -> WSGIApplication:
-    """The WSGI application: Slack's requests on `/slack/events`, `GET /healthz` for probes."""
+    """The WSGI application: Slack's requests on `EVENTS_PATH`, ``GET /healthz`` and
+    ``GET /metrics``.
+
+    Raises:
+        ValueError: The app has no signing secret, so it could not verify Slack's requests.
+    """
+    if opsgate.settings.slack_signing_secret is None:
+        raise ValueError("serving HTTP needs SLACK_SIGNING_SECRET to verify Slack's requests")
     slack = SlackRequestHandler(opsgate.bolt, path=EVENTS_PATH)
 
     def application(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") == "GET":
-            return _health(opsgate, start_response)
+        if environ.get("REQUEST_METHOD") == "GET":
+            path = environ.get("PATH_INFO")
+            if path == "/healthz":
+                return _health(opsgate, start_response, deep=_deep(environ))
+            if path == "/metrics":
+                return _reply(start_response, "200 OK", opsgate.metrics.render(), CONTENT_TYPE)
         return slack(environ, start_response)
 
     return application
 
 
-def _health(opsgate: OpsgateApp, start_response: StartResponse) -> Iterable[bytes]:
-    ok = opsgate.store.healthy()
-    body = json.dumps({"ok": ok, "sandboxed": sorted(opsgate.adapters.simulators)}).encode()
-    status = "200 OK" if ok else "503 Service Unavailable"
-    start_response(
-        status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
-    )
+def _deep(environ: WSGIEnvironment) -> bool:
+    values = parse_qs(str(environ.get("QUERY_STRING") or "")).get("deep", [])
+    return bool(values) and values[-1].lower() in {"1", "true", "yes"}
+
+
+def health_report(opsgate: OpsgateApp, *, deep: bool) -> dict[str, object]:
+    """What ``/healthz`` says: ``ok`` is true when the database (and, if `deep`, Slack) is.
+
+    The deep check asks Slack's ``auth.test`` with a bound of `DEEP_HEALTH_TIMEOUT_S`.
+    """
+    database = opsgate.store.healthy()
+    report: dict[str, object] = {
+        "ok": database,
+        "database": "ok" if database else "unavailable",
+        "sandboxed": sorted(opsgate.adapters.simulators),
+    }
+    if deep:
+        slack = slack_identity(opsgate.settings, timeout=DEEP_HEALTH_TIMEOUT_S)
+        report["slack"] = "ok" if slack.ok else slack.detail
+        report["ok"] = database and slack.ok
+    return report
+
+
+def _health(opsgate: OpsgateApp, start_response: StartResponse, *, deep: bool) -> Iterable[bytes]:
+    report = health_report(opsgate, deep=deep)
+    status = "200 OK" if report["ok"] else "503 Service Unavailable"
+    return _reply(start_response, status, json.dumps(report).encode(), "application/json")
+
+
+def _reply(
+    start_response: StartResponse, status: str, body: bytes, content_type: str
+) -> Iterable[bytes]:
+    start_response(status, [("Content-Type", content_type), ("Content-Length", str(len(body)))])
     return [body]
 
 
-def serve_http(opsgate: OpsgateApp, *, host: str, port: int, threads: int = 16) -> None:
-    """Serve over HTTP until interrupted."""
-    # Acks are short and latency-bound; previews and vendor calls on the worker pool are
-    # CPU-bound. A shorter GIL switch interval (default 5 ms) lets an ack thread in sooner.
-    sys.setswitchinterval(0.001)
-    log.info("opsgate listening on http://%s:%d%s", host, port, EVENTS_PATH)
-    waitress.serve(
-        wsgi_app(opsgate), host=host, port=port, threads=threads, ident="opsgate", _quiet=True
-    )
+def serve_http(opsgate: OpsgateApp, *, host: str, port: int) -> None:
+    """Serve over HTTP until Ctrl-C or SIGTERM; returns once no longer accepting.
+
+    Raises:
+        OSError: `host`:`port` cannot be listened on.
+    """
+    server = HttpServer(wsgi_app(opsgate), host=host, port=port, settings=opsgate.settings)
+    log.info("opsgate listening on http://%s:%d%s", host, server.port, EVENTS_PATH)
+    server.serve()
 
 
 def serve_socket_mode(opsgate: OpsgateApp, *, app_token: str) -> None:
-    """Connect to Slack over Socket Mode until interrupted (no public URL needed)."""
-    log.info("opsgate connecting to Slack in Socket Mode")
-    SocketModeHandler(opsgate.bolt, app_token).start()  # type: ignore[no-untyped-call]
+    """Hold a Socket Mode connection to Slack until Ctrl-C or SIGTERM, then disconnect.
+
+    Slack's ``disconnect`` messages and dropped sockets are answered by reconnecting at once
+    (slack_sdk's client on websocket-client; its built-in client ignores a socket's end and
+    notices a dropped one only after several failed pings).
+
+    Raises:
+        SlackApiError: Slack refused the app token (``apps.connections.open``).
+        OSError: Slack could not be reached.
+    """
+    handler = SocketModeHandler(opsgate.bolt, app_token, ping_interval=SOCKET_PING_INTERVAL_S)
+    try:
+        handler.connect()  # type: ignore[no-untyped-call]
+        log.info("opsgate connected to Slack in Socket Mode")
+        threading.Event().wait()  # until a KeyboardInterrupt (Ctrl-C, or SIGTERM: see runtime)
+    except KeyboardInterrupt:
+        log.info("disconnecting from Slack")
+    finally:
+        handler.close()  # type: ignore[no-untyped-call]

@@ -108,12 +108,7 @@ class Console:
         elif word == "audit":
             self._audit(rest.strip().upper() or None)
         elif word == "verify":
-            result = self.session.app.store.verify()
-            self._print(
-                f"audit log intact: {result.checked} events"
-                if result.ok
-                else f"audit log broken at seq {result.first_bad_seq}: {result.problem}"
-            )
+            self._print(self.session.app.store.verify().describe())
         elif word == "home":
             before = len(self.session.standin.calls)
             self._ack(self.session.open_home(user=user), user)
@@ -169,9 +164,11 @@ class Console:
             self._print("no audit events yet")
         for e in events:
             actor = f"@{USERS[e.actor]}" if e.actor in USERS else e.actor
+            # Later events refer to the request's first event instead of repeating its targets.
+            targets = ", ".join(e.targets[:3]) or f"(see #{e.detail.get('requested_seq', '?')})"
             self._print(
                 f"#{e.seq:<4} {e.at}  {e.event.value:<10} {actor:<8} {e.request_id}  "
-                f"{e.operation} {', '.join(e.targets[:3])}"
+                f"{e.operation} {targets}"
             )
 
     def _show(self, call: RecordedCall) -> None:

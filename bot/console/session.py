@@ -75,6 +75,8 @@ class ConsoleSession:
                 "slack_signing_secret": SecretStr(self._secret),
                 "slack_api_url": self.standin.api_url,
                 "db": db,
+                # The console's log is a sandbox of its own: never keyed with the real log's key.
+                "audit_key": None,
             }
         )
         self.app: OpsgateApp = build_app(local, clock=clock, policy=policy, sandbox=True)

@@ -20,7 +20,8 @@ from adapters.registry import Adapters
 from bot.lifecycle.replies import Replies
 from bot.lifecycle.services import Services
 from bot.model import AuditEventName, RequestRecord, RequestState
-from bot.store import Store
+from bot.observability.logs import bind
+from bot.store import Store, integrity_failure
 
 log = logging.getLogger(__name__)
 
@@ -98,8 +99,14 @@ def run_vendor_call(
     Returns:
         The final record (or the record as it stands, if something else finished it first).
     """
+    bind(request_id=record.id, operation=record.operation)  # for every log line of the call
     throttle = ProgressThrottle(lambda p: show_progress(record, p), clock=clock)
-    state, outcome = _call(record, adapters, throttle)
+    # What executes must be exactly what the audit chain says was requested and approved.
+    problem = store.integrity_problem(record)
+    if problem is None:
+        state, outcome = _call(record, adapters, throttle)
+    else:
+        state, outcome = RequestState.FAILED, integrity_failure(problem)
     detail = _audit_detail(outcome)
     # From `unknown` too (see `TRANSITIONS`): another process sharing the database may have
     # restarted while this call was in flight and marked it unknown; only this process knows

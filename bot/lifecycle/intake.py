@@ -13,6 +13,7 @@ from bot.lifecycle.posting import Posting
 from bot.lifecycle.replies import Replies
 from bot.lifecycle.services import Origin, Services
 from bot.model import Refusal
+from bot.observability.logs import bind
 from bot.slack.port import SlackPostError
 from bot.store import OverlapError
 from commands.model import OperationRequest
@@ -93,8 +94,7 @@ class Intake:
                 request,
                 requester=origin.user,
                 channel=origin.channel,
-                approvals_needed=rules.approvals,
-                ttl=rules.ttl,
+                policy=rules,
                 sandbox=self.s.adapters.is_sandboxed(request.vendor),
                 preview=preview,
                 exclusive=True,
@@ -102,6 +102,7 @@ class Intake:
         except OverlapError as exc:
             self._refuse(request, origin, refusals.held(exc.holder, exc.shared))
             return
+        bind(request_id=record.id)  # log lines from here on name the request
         try:
             self._posting.post(record)
         except SlackPostError as exc:

@@ -41,7 +41,9 @@ class Posting:
             to=RequestState.DENIED,
             event=AuditEventName.DENIED,
             actor=SYSTEM_ACTOR,
+            # "state": this denied event ends the request (a refused click's does not).
             detail={
+                "state": RequestState.DENIED.value,
                 "reason": cards.plain(refusal),
                 "slack_error": error,
                 "channel": record.channel,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
 from collections.abc import Callable
@@ -38,7 +39,8 @@ class Runner:
     def _submit(self, pool: ThreadPoolExecutor, job: Callable[[], None]) -> None:
         with self._idle:
             self._pending += 1
-        future = pool.submit(job)
+        # In a copy of the submitter's context, so the job's log lines name its request.
+        future = pool.submit(contextvars.copy_context().run, job)
         future.add_done_callback(self._done)
 
     def _done(self, future: Future[None]) -> None:

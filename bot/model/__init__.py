@@ -1,13 +1,13 @@
 """opsgate's own vocabulary, shared by every room of `bot/`. Pure data and rules, no I/O.
 
 - `states`: `RequestState`, `AuditEventName` and `TRANSITIONS`, the one table of allowed moves;
-- `records`: `RequestRecord` and `AuditEvent`, the stored shapes;
+- `records`: `RequestRecord`, `AuditEvent` and `PolicySnapshot`, the stored shapes;
 - `refusal`: `Refusal`, `Notice` and their parts, `Approvers` (rendered only by `bot.cards`);
 - `rules`: each rule about a request (threshold, duplicate, self-approval, staleness, expiry,
   overlap, reading).
 """
 
-from bot.model.records import AuditEvent, RequestRecord
+from bot.model.records import AuditEvent, PolicySnapshot, PolicyTerms, RequestRecord
 from bot.model.refusal import (
     Anyone,
     Approvers,
@@ -37,6 +37,8 @@ __all__ = [
     "Group",
     "Notice",
     "Part",
+    "PolicySnapshot",
+    "PolicyTerms",
     "Refusal",
     "RequestRecord",
     "RequestState",

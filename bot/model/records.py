@@ -2,13 +2,60 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.model.states import AuditEventName, RequestState
 from commands.model import OperationRequest, ParamValue
+
+
+class PolicyTerms(Protocol):
+    """What a request's policy snapshot is taken from (`bot.policy.OperationPolicy` is one)."""
+
+    @property
+    def approvals(self) -> int: ...
+    @property
+    def approvers(self) -> tuple[str, ...]: ...
+    @property
+    def self_approval(self) -> bool: ...
+    @property
+    def ttl(self) -> timedelta: ...
+
+
+class PolicySnapshot(BaseModel):
+    """The policy that applied when a request was made (SPEC §9), stored with the request and
+    in its ``requested`` event, so cards and status show what applied then, not what applies now.
+
+    Attributes:
+        approvals: Distinct approvals needed; 0 means the requester confirms alone.
+        approvers: Who could approve, as the policy names them (user ids, group ids, ``"*"``).
+        self_approval: Whether the requester could count as an approver.
+        ttl_seconds: How long the request could stay pending.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    approvals: int
+    approvers: tuple[str, ...]
+    self_approval: bool
+    ttl_seconds: int
+
+    @property
+    def ttl(self) -> timedelta:
+        """`ttl_seconds` as a timedelta."""
+        return timedelta(seconds=self.ttl_seconds)
+
+    @classmethod
+    def of(cls, terms: PolicyTerms) -> PolicySnapshot:
+        """Snapshot `terms` (a snapshot of a snapshot is equal to it)."""
+        return cls(
+            approvals=terms.approvals,
+            approvers=tuple(terms.approvers),
+            self_approval=terms.self_approval,
+            ttl_seconds=int(terms.ttl.total_seconds()),
+        )
 
 
 class RequestRecord(BaseModel):
@@ -22,6 +69,8 @@ class RequestRecord(BaseModel):
         preview: `adapters.base.Preview` as a dict, once previewed.
         outcome: The execution result (outcome or error detail) as a dict, once known.
         sandbox: True when the vendor is the built-in simulator.
+        policy: The policy that applied when it was made; None for requests stored before
+            opsgate kept it, and for requests the policy refused.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -43,6 +92,7 @@ class RequestRecord(BaseModel):
     preview: dict[str, Any] | None = None
     outcome: dict[str, Any] | None = None
     sandbox: bool = False
+    policy: PolicySnapshot | None = None
 
     def as_operation(self) -> OperationRequest:
         """The `OperationRequest` this record stores, for the adapter."""

@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final, TypeAlias
 
+from bot.model.records import PolicyTerms
 from bot.model.rules import requester_confirms_alone
 
 _BACKTICKED: Final = re.compile(r"`([^`\n]+)`")
@@ -82,6 +83,18 @@ class Approvers:
     def requester_alone(self) -> bool:
         """True when nobody but the requester decides (``approvals = 0``)."""
         return requester_confirms_alone(self.needed)
+
+    @classmethod
+    def of(cls, terms: PolicyTerms) -> Approvers:
+        """Who may approve under `terms`: a live operation policy, or the snapshot a request
+        keeps of the policy that applied when it was made."""
+        named = (principal(p) for p in terms.approvers if p != "*")
+        return cls(
+            needed=terms.approvals,
+            named=tuple(p for p in named if isinstance(p, User | Group)),
+            anyone="*" in terms.approvers,
+            requester_counts=terms.self_approval,
+        )
 
 
 Part: TypeAlias = str | Code | User | Group | Channel | Anyone | Approvers

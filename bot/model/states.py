@@ -50,6 +50,9 @@ class AuditEventName(StrEnum):
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     UNKNOWN = "unknown"
+    STOPPED = "stopped"
+    BREAK_GLASS = "break_glass"
+    REVIEWED = "reviewed"
 
 
 _S = RequestState

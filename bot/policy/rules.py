@@ -14,12 +14,10 @@ from typing import Any
 from bot.model import (
     Approvers,
     Code,
-    Group,
     Part,
     Refusal,
     RequestRecord,
     User,
-    principal,
     rules,
 )
 from bot.policy.config import OperationPolicy, PolicyError, parse_policy_table, parse_ttl
@@ -201,16 +199,16 @@ class Policy:
             and listed(user, self.for_operation(op).approvers, cached)
         )
 
+    def may_approve(self, record: RequestRecord, *, user: str, directory: Directory) -> bool:
+        """Whether `user` is among those who may approve `record`, under the policy stored with
+        it when there is one (SPEC §9), else the current one. For reading, not for clicks."""
+        terms = record.policy or self.for_operation(record.operation)
+        needs = not rules.requester_confirms_alone(terms.approvals)
+        return needs and listed(user, terms.approvers, directory)
+
     def approvers(self, operation: str) -> Approvers:
         """Who may approve `operation` and how many approvals it needs (`bot.cards` renders it)."""
-        current = self.for_operation(operation)
-        named = tuple(principal(p) for p in current.approvers if p != "*")
-        return Approvers(
-            needed=current.approvals,
-            named=tuple(p for p in named if isinstance(p, User | Group)),
-            anyone="*" in current.approvers,
-            requester_counts=current.self_approval,
-        )
+        return Approvers.of(self.for_operation(operation))
 
 
 def _stale(record: RequestRecord, current: OperationPolicy) -> Decision | None:

@@ -9,15 +9,18 @@ and as a TOML key. The ``[policy]`` table of the same file belongs to `bot.polic
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from contextvars import ContextVar
+from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any, Final
+from typing import Annotated, Any, Final, Literal
 
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     Field,
     SecretStr,
     ValidationError,
@@ -36,10 +39,16 @@ from pydantic_settings.sources.utils import parse_env_vars
 
 from adapters.config import AliyunConfig, EnosConfig, HuaweiConfig, ServicePowerConfig
 from bot.settings.checks import check_url, check_vendor, describe_model, explain
+from bot.settings.service import empty_secret_is_unset, in_range, parse_duration, parse_size
 
 CONFIG_ENV: Final = "OPSGATE_CONFIG"
 DEFAULT_CONFIG: Final = Path("opsgate.toml")
 _LOG_LEVELS: Final = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+_MIB: Final = 1024 * 1024
+Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+#: Shortest OPSGATE_AUDIT_KEY accepted.
+AUDIT_KEY_MIN: Final = 16
+_CHANNEL_ID: Final = re.compile(r"[CG][A-Z0-9]{1,31}")
 
 #: What `load_settings` is reading (environment, TOML data) while it builds a `Settings`.
 #: pydantic-settings picks its sources in a classmethod, so they are handed over this way.
@@ -73,9 +82,32 @@ def _known_log_level(value: str) -> str:
     return level
 
 
+def _lower(value: object) -> object:
+    return value.lower() if isinstance(value, str) else value
+
+
 def _http_url(value: str) -> str:
     check_url(value)
     return value
+
+
+def _audit_key(value: SecretStr | None) -> SecretStr | None:
+    """An empty key is no key; a short one is refused (it would be guessable offline)."""
+    if value is None or not value.get_secret_value():
+        return None
+    if len(value.get_secret_value()) < AUDIT_KEY_MIN:
+        raise PydanticCustomError(
+            "audit_key_short",
+            f"must be at least {AUDIT_KEY_MIN} characters (e.g. the output of "
+            "`openssl rand -hex 32`)",
+        )
+    return value
+
+
+def _channel_id(value: str | None) -> str | None:
+    if value is not None and not _CHANNEL_ID.fullmatch(value):
+        raise PydanticCustomError("channel_id", "must be a Slack channel id (C… or G…)")
+    return value or None
 
 
 class Settings(BaseSettings):
@@ -88,6 +120,15 @@ class Settings(BaseSettings):
         config_file: The TOML file these settings were read from (``OPSGATE_CONFIG``), if any;
             `bot.policy.load_policy` reads its ``[policy]`` table.
         workers: Size of the executor that runs previews and vendor calls after Slack's ack.
+        log_format: ``text`` (default) or ``json`` (one object per line).
+        shutdown_grace: How long SIGTERM waits for vendor calls in flight.
+        http_threads: Threads answering HTTP requests (acks, probes) in ``serve --http``.
+        http_connection_limit: Open HTTP connections accepted at once; more wait in the backlog.
+        http_channel_timeout: An HTTP connection idle this long is closed.
+        http_max_body: Largest request body accepted, in bytes; larger ones get 413 unread.
+        audit_key: ``OPSGATE_AUDIT_KEY``: when set, the audit chain is HMAC-SHA256 under it.
+        audit_channel: ``OPSGATE_AUDIT_CHANNEL``: where every ended request is announced with
+            the chain head.
     """
 
     model_config = SettingsConfigDict(
@@ -112,10 +153,26 @@ class Settings(BaseSettings):
     sandbox: bool = False
     workers: Annotated[int, AfterValidator(_workers_in_range)] = 16
     log_level: Annotated[str, AfterValidator(_known_log_level)] = "INFO"
+    log_format: Annotated[Literal["text", "json"], BeforeValidator(_lower)] = "text"
+    shutdown_grace: Duration = timedelta(seconds=30)
+    http_threads: Annotated[int, AfterValidator(in_range(1, 256))] = 16
+    http_connection_limit: Annotated[int, AfterValidator(in_range(10, 100_000))] = 1000
+    http_channel_timeout: Duration = timedelta(seconds=60)
+    http_max_body: Annotated[
+        int, BeforeValidator(parse_size), AfterValidator(in_range(1024, 1024 * _MIB))
+    ] = 2 * _MIB
+    audit_key: Annotated[SecretStr | None, AfterValidator(_audit_key)] = None
+    audit_channel: Annotated[str | None, AfterValidator(_channel_id)] = None
     enos: EnosConfig = EnosConfig()
     aliyun: AliyunConfig = AliyunConfig()
     huawei: HuaweiConfig = HuaweiConfig()
     servicepower: ServicePowerConfig = ServicePowerConfig()
+
+    @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token")
+    @classmethod
+    def _empty_secret_is_unset(cls, value: SecretStr | None) -> SecretStr | None:
+        """An empty secret, from the environment or ``opsgate.toml``, counts as not set."""
+        return empty_secret_is_unset(value)
 
     @field_validator("enos", "aliyun", "huawei", "servicepower")
     @classmethod

@@ -1,27 +1,40 @@
 """The request store and audit log: the one package that talks to SQLite (through sqlite-utils).
 
-Four tables (`bot.store.rows.SCHEMA_V1` and `SCHEMA_V2`, applied by sqlite-utils `Migrations`):
+Six tables (`bot.store.rows.SCHEMA_V1` to `SCHEMA_V3`, applied by sqlite-utils `Migrations`):
 
-- ``requests``: one row per request; its state changes only by compare-and-set.
+- ``requests``: one row per request, with the policy that applied to it; its state changes only
+  by compare-and-set. While pending without a card, a process may claim it to post one.
 - ``approvals``: one row per (request, distinct approver).
-- ``events``: the hash-chained audit log of SPEC §4, inserted and never updated (triggers refuse
-  UPDATE and DELETE). `bot.store.chain` documents the exact hashed bytes.
+- ``events``: the hash-chained audit log of SPEC §4 and §9, inserted and never updated
+  (triggers refuse UPDATE and DELETE). `bot.store.chain` documents the exact hashed bytes, the
+  keyed chain, and how later events refer to their request.
 - ``chain_head``: one row, the last seq and hash, written in the same transaction as each event,
   so deleting the newest events is detected too.
+- ``chain_key``: one row, whether the chain is keyed and by which key (a fingerprint).
+- ``slash_triggers``: Slack trigger ids already processed (the last hour's).
 
-Modules: `core` (the `Store` API), `reads` (its read-only methods), `database` (connection,
-transactions, migrations; the concurrency rules are in its docstring), `writes` (the steps of a
-write), `queries` (shared reads), `claims` (work one of several processes takes on), `rows` (row
-layout, errors and ids; no SQLite).
+The tables are checked against the chain before every vendor call (`Store.integrity_problem`)
+and by `Store.verify` (`bot.store.integrity` holds the comparisons).
+
+Modules: `core` (the `Store` API: `base` opens and checks a database, `auditlog` reads and
+verifies the log, `lookups` holds history, overlaps and card claims), `results` (what the API
+returns), `database` (connection, transactions, migrations; the concurrency rules are in its
+docstring), `writes` (the steps of a write), `queries` (shared reads), `integrity` (tables
+against events), `keying` (the chain's key record), `notify` (observers), `rows` (row layout,
+errors and ids; no SQLite).
 
 Every state change is a compare-and-set along `bot.model.TRANSITIONS`; the rules about a
 request that the store applies inside its transactions (threshold, duplicate approver, expiry)
 come from `bot.model.rules`.
 """
 
-from bot.store.chain import VerifyResult
-from bot.store.core import UNKNOWN_REASON, ApprovalResult, ApprovalStatus, Store
-from bot.store.database import BUSY_TIMEOUT_S
+from bot.store.chain import ChainHead, VerifyResult, parse_anchor
+from bot.store.core import Store
+from bot.store.database import BUSY_TIMEOUT_S, DatabaseUnavailable
+from bot.store.integrity import INTEGRITY_ERROR, integrity_failure
+from bot.store.keying import AuditKeyError
+from bot.store.notify import Appended, Observer
+from bot.store.results import UNKNOWN_REASON, ApprovalResult, ApprovalStatus
 from bot.store.rows import (
     SYSTEM_ACTOR,
     AuditDetailError,
@@ -32,20 +45,30 @@ from bot.store.rows import (
     new_request_id,
     normalize_request_id,
 )
+from bot.store.writes import TRIGGER_MEMORY
 
 __all__ = [
     "BUSY_TIMEOUT_S",
+    "INTEGRITY_ERROR",
     "SYSTEM_ACTOR",
+    "TRIGGER_MEMORY",
     "UNKNOWN_REASON",
+    "Appended",
     "ApprovalResult",
     "ApprovalStatus",
     "AuditDetailError",
+    "AuditKeyError",
+    "ChainHead",
+    "DatabaseUnavailable",
+    "Observer",
     "OverlapError",
     "Store",
     "StoreError",
     "TransitionError",
     "UnknownRequestError",
     "VerifyResult",
+    "integrity_failure",
     "new_request_id",
     "normalize_request_id",
+    "parse_anchor",
 ]

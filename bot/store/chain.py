@@ -1,10 +1,13 @@
-"""The audit log's hash chain (SPEC §4): the exact bytes hashed, and how a chain is checked.
+"""The audit log's hash chain (SPEC §4, §9): the exact bytes hashed, and how a chain is checked.
 
 Pure functions over plain values; `bot.store` persists the events and calls these.
 
-Each event's ``hash`` is::
+**The hashed bytes.** Each event's ``hash`` is computed over one UTF-8 string::
 
-    hash = sha256( (prev_hash + canonical_json(body)).encode("utf-8") ).hexdigest()
+    message = (prev_hash + canonical_json(body)).encode("utf-8")
+
+    unkeyed:  hash = sha256(message).hexdigest()
+    keyed:    hash = hmac_sha256(key=OPSGATE_AUDIT_KEY.encode("utf-8"), msg=message).hexdigest()
 
 where ``body`` is the JSON object of exactly these nine keys (``hash`` itself is not in it)::
 
@@ -14,7 +17,7 @@ where ``body`` is the JSON object of exactly these nine keys (``hash`` itself is
     event       "requested" | "denied" | "approved" | ... (`AuditEventName`)
     actor       Slack user id, or "system"
     operation   "huawei.device.delete"
-    targets     JSON array of strings
+    targets     JSON array of strings (see "references" below)
     detail      JSON object
     prev_hash   the previous event's hash; 64 "0"s (`GENESIS_HASH`) for seq 1
 
@@ -22,22 +25,49 @@ and ``canonical_json(obj) = json.dumps(obj, sort_keys=True, separators=(",", ":"
 ensure_ascii=False, allow_nan=False)``. The digest is lower-case hex. So for example the first
 event hashes the UTF-8 bytes of ``"000…000" + '{"actor":"U1","at":"…","detail":{…},…}'``.
 
+**Keyed chains.** With ``OPSGATE_AUDIT_KEY`` set, every hash is the HMAC above, so someone who
+can write the database file but lacks the key cannot produce a chain that verifies. The database
+records which kind of chain it holds (table ``chain_key``: ``algorithm`` ``sha256`` or
+``hmac-sha256``, and for a keyed chain the key's `fingerprint`, never the key), so a keyed log is
+never opened without its key, nor an unkeyed one with a key.
+
+**References.** A request's first event (``requested``, or ``denied`` when the policy refused it
+before any card) holds the complete request: ``targets`` lists every target, and ``detail`` holds
+the parameters, reason, channel, sandbox flag, preview, expiry and, for ``requested``, the policy
+that applied (``policy``: ``approvals``, ``approvers`` as the policy names them, ``self_approval``,
+``ttl_seconds``). Every later event of the request refers to it instead of copying it:
+``targets`` is ``[]`` and ``detail.requested_seq`` is the seq of that first event. Every event
+keeps all of SPEC §4's fields (exports keep their columns; the reference is an empty list, not a
+missing field), and the reference is inside the hashed body, so it cannot be re-pointed unseen.
+A refused click on a 10,000-target request is then about 500 bytes, not 160 KB. (Logs written
+before this rule have later events that copy the targets and carry no ``requested_seq``.)
+
 A one-row *head* (the last seq and its hash) is written in the same transaction as every event.
 Without it, deleting the newest events would leave a chain that is still internally consistent.
 
-The chain makes tampering *evident*, not impossible: someone who can write the database file can
-recompute every hash. Keep copies of `audit export` (or just the head hash) elsewhere to anchor it.
+**What this does and does not catch.** An unkeyed chain makes tampering *evident* to anyone who
+did not also recompute every later hash: someone who can write the file can rewrite an event
+and recompute the whole chain, undetectably. A keyed chain closes that to anyone without the
+key. Truncation (deleting the newest events and moving the head back) is caught by `verify`'s
+cross-check of the tables against the events, and by anchors: a ``<seq>:<hash>`` pair kept
+elsewhere (``opsgate audit head``, or the audit channel's announcements) that the log must still
+contain.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
+from pydantic import SecretStr
+
 GENESIS_HASH: Final = "0" * 64
+UNKEYED: Final = "sha256"
+KEYED: Final = "hmac-sha256"
 
 #: The keys of the hashed body, in the order `audit export` writes them (the hash sorts them).
 BODY_FIELDS: Final = (
@@ -55,6 +85,10 @@ BODY_FIELDS: Final = (
 #: Every stored column of an event: the hashed body, then its hash.
 EVENT_FIELDS: Final = (*BODY_FIELDS, "hash")
 
+# What the key's fingerprint is an HMAC of: a fixed label, so it identifies the key without
+# being a hash of anything in the log.
+_FINGERPRINT_LABEL: Final = b"opsgate audit key fingerprint v1"
+
 
 def canonical_json(obj: Any) -> str:
     """Serialise `obj` the one way the chain hashes it: sorted keys, no spaces, real UTF-8.
@@ -68,15 +102,52 @@ def canonical_json(obj: Any) -> str:
     )
 
 
-def chain_hash(prev_hash: str, body: Mapping[str, Any]) -> str:
-    """The hash of one event: SHA-256 over `prev_hash` and the canonical JSON of its body.
+class ChainKey:
+    """How this log's hashes are made: SHA-256, or HMAC-SHA256 under ``OPSGATE_AUDIT_KEY``.
 
-    Args:
-        prev_hash: The previous event's hash (`GENESIS_HASH` for the first event).
-        body: The event's `BODY_FIELDS`; any other key (such as ``hash``) is ignored.
+    The key never leaves this object: it is not in its repr, and only its `fingerprint` (an
+    HMAC of a fixed label, 16 hex digits) is ever stored or shown.
     """
-    hashed = {key: body[key] for key in BODY_FIELDS}
-    return hashlib.sha256((prev_hash + canonical_json(hashed)).encode("utf-8")).hexdigest()
+
+    def __init__(self, key: SecretStr | None = None) -> None:
+        self._key = None if key is None else key.get_secret_value().encode("utf-8")
+
+    @property
+    def algorithm(self) -> str:
+        """``"sha256"`` or ``"hmac-sha256"``, as recorded in the database."""
+        return UNKEYED if self._key is None else KEYED
+
+    @property
+    def fingerprint(self) -> str | None:
+        """Identifies the key without revealing it; None for an unkeyed chain."""
+        if self._key is None:
+            return None
+        return hmac.new(self._key, _FINGERPRINT_LABEL, hashlib.sha256).hexdigest()[:16]
+
+    def digest(self, prev_hash: str, body: Mapping[str, Any]) -> str:
+        """The hash of one event over `prev_hash` and the canonical JSON of its body.
+
+        Args:
+            prev_hash: The previous event's hash (`GENESIS_HASH` for the first event).
+            body: The event's `BODY_FIELDS`; any other key (such as ``hash``) is ignored.
+        """
+        hashed = {key: body[key] for key in BODY_FIELDS}
+        message = (prev_hash + canonical_json(hashed)).encode("utf-8")
+        if self._key is None:
+            return hashlib.sha256(message).hexdigest()
+        return hmac.new(self._key, message, hashlib.sha256).hexdigest()
+
+    def __repr__(self) -> str:
+        return f"ChainKey(algorithm={self.algorithm!r}, fingerprint={self.fingerprint!r})"
+
+
+#: The unkeyed chain's hasher.
+SHA256: Final = ChainKey()
+
+
+def chain_hash(prev_hash: str, body: Mapping[str, Any]) -> str:
+    """The unkeyed hash of one event: SHA-256 over `prev_hash` and its canonical JSON body."""
+    return SHA256.digest(prev_hash, body)
 
 
 @dataclass(frozen=True)
@@ -84,33 +155,52 @@ class VerifyResult:
     """The verdict of a chain check.
 
     Attributes:
-        ok: True when every event and the head are intact.
+        ok: True when every event, the head, the anchors and the tables agree.
         checked: How many events were read (up to and including the first bad one).
         first_bad_seq: The seq of the first event that is changed, missing or out of place.
-        problem: What is wrong with it, in one sentence; empty when `ok`.
+        problem: What is wrong, in one sentence; empty when `ok`.
+        request_id: The first request whose stored row disagrees with its events, when that
+            is the problem.
     """
 
     ok: bool
     checked: int
     first_bad_seq: int | None = None
     problem: str = ""
+    request_id: str | None = None
+
+    def describe(self) -> str:
+        """One line for people: what was verified, or where it breaks."""
+        if self.ok:
+            return f"audit log intact: {self.checked} events verified"
+        if self.request_id is not None:
+            return f"audit log and tables disagree at request {self.request_id}: {self.problem}"
+        if self.first_bad_seq is None:
+            return f"audit log broken: {self.problem}"
+        return f"audit log broken at event seq {self.first_bad_seq}: {self.problem}"
 
 
 @dataclass(frozen=True)
 class ChainHead:
-    """The last seq and hash, as recorded beside the events."""
+    """The last seq and hash, as recorded beside the events; also an anchor (``seq:hash``)."""
 
     seq: int
     hash: str
 
+    def __str__(self) -> str:
+        return f"{self.seq}:{self.hash}"
 
-def verify_chain(rows: Iterable[Mapping[str, Any]], *, head: ChainHead | None) -> VerifyResult:
+
+def verify_chain(
+    rows: Iterable[Mapping[str, Any]], *, head: ChainHead | None, key: ChainKey = SHA256
+) -> VerifyResult:
     """Check a chain of stored events, in seq order, against its head.
 
     Args:
         rows: Events as stored: the `BODY_FIELDS` plus ``hash``, with ``targets`` and ``detail``
             as JSON text. Ordered by ``seq``.
         head: The recorded head, or None when the head row itself is gone.
+        key: How the hashes were made.
 
     Returns:
         The verdict, naming the first bad seq.
@@ -119,7 +209,7 @@ def verify_chain(rows: Iterable[Mapping[str, Any]], *, head: ChainHead | None) -
     checked = 0
     for row in rows:
         checked += 1
-        problem = _row_problem(row, prev)
+        problem = row_problem(row, prev, key)
         if problem is not None:
             bad_seq, text = problem
             return VerifyResult(ok=False, checked=checked, first_bad_seq=bad_seq, problem=text)
@@ -127,16 +217,22 @@ def verify_chain(rows: Iterable[Mapping[str, Any]], *, head: ChainHead | None) -
     return _check_head(prev, head, checked)
 
 
-def _row_problem(row: Mapping[str, Any], prev: ChainHead) -> tuple[int, str] | None:
+def row_problem(row: Mapping[str, Any], prev: ChainHead, key: ChainKey) -> tuple[int, str] | None:
     """What is wrong with one stored event, given the event before it; None when nothing."""
     seq = int(row["seq"])
     if seq != prev.seq + 1:
         return prev.seq + 1, f"event {prev.seq + 1} is missing (the next stored event is {seq})"
     if row["prev_hash"] != prev.hash:
         return seq, f"event {seq} does not follow event {prev.seq} (deleted or reordered)"
+    return hash_problem(row, key)
+
+
+def hash_problem(row: Mapping[str, Any], key: ChainKey) -> tuple[int, str] | None:
+    """Whether one stored event's hash matches its own body and ``prev_hash``."""
+    seq = int(row["seq"])
     try:
         body = {**row, "targets": json.loads(row["targets"]), "detail": json.loads(row["detail"])}
-        expected = chain_hash(prev.hash, body)
+        expected = key.digest(str(row["prev_hash"]), body)
     except (TypeError, ValueError) as exc:
         return seq, f"event {seq} cannot be read: {exc}"
     if row["hash"] != expected:
@@ -158,3 +254,20 @@ def _check_head(last: ChainHead, head: ChainHead | None, checked: int) -> Verify
         text = f"the chain head does not match event {last.seq} (head or event changed)"
         return VerifyResult(False, checked, last.seq, text)
     return VerifyResult(ok=True, checked=checked)
+
+
+def parse_anchor(text: str) -> ChainHead:
+    """Read an anchor written as ``<seq>:<hash>`` (what ``opsgate audit head`` prints).
+
+    Raises:
+        ValueError: It is not a non-negative seq, a colon and 64 lower-case hex digits.
+    """
+    seq_text, sep, digest = text.strip().partition(":")
+    digest = digest.lower()
+    valid = sep and seq_text.isdigit() and len(digest) == 64
+    if not valid or any(c not in "0123456789abcdef" for c in digest):
+        raise ValueError(
+            f"cannot read anchor {text!r}: write it as <seq>:<hash>, as `opsgate audit head` "
+            "prints it"
+        )
+    return ChainHead(seq=int(seq_text), hash=digest)

@@ -1,113 +1,53 @@
 """The `Store` itself: requests, approvals and the audit log behind one small API.
 
-Each public method is one transaction (`bot.store.database`); its steps are `bot.store.writes`
-and `bot.store.queries`; the read-only methods are `bot.store.reads`, claims `bot.store.claims`.
+Each public method is one transaction (`bot.store.database`); the steps inside a write are
+`bot.store.writes`, the shared reads `bot.store.queries`. The class is layered: `StoreBase`
+(`bot.store.base`: opening, the chain key, transactions, observers), then `AuditLogReads`
+(`bot.store.auditlog`: reading, verifying and anchoring the log) and `RequestLookups`
+(`bot.store.lookups`: history, overlaps, card claims), then `Store` (here: requests,
+approvals, clicks, sweeps).
 """
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import timedelta
-from enum import StrEnum
-from pathlib import Path
-from typing import Any, Final
+from typing import Any
 
-from adapters.clock import SYSTEM_CLOCK, Clock
-from bot.model import AuditEvent, AuditEventName, RequestRecord, RequestState, can_move, rules
+from bot.model import (
+    AuditEvent,
+    AuditEventName,
+    PolicySnapshot,
+    PolicyTerms,
+    RequestRecord,
+    RequestState,
+    can_move,
+    rules,
+)
 from bot.store import queries
-from bot.store.claims import StoreClaims
-from bot.store.database import Transactions
-from bot.store.reads import StoreReads
+from bot.store.auditlog import AuditLogReads
+from bot.store.lookups import RequestLookups
+from bot.store.results import UNKNOWN_REASON, ApprovalResult, ApprovalStatus
 from bot.store.rows import (
     SYSTEM_ACTOR,
     UnknownRequestError,
     format_time,
     json_text,
-    new_request_id,
-    requested_detail,
+    normalize_request_id,
 )
-from bot.store.writes import Writer
+from bot.store.writes import claim_trigger, requested_detail
 from commands.model import OperationRequest
 
-UNKNOWN_REASON: Final = (
-    "opsgate stopped while the vendor call was in flight, so its outcome is unknown. "
-    "It is never retried automatically: check the vendor before requesting it again."
-)
 
-
-class ApprovalStatus(StrEnum):
-    """What one approval click did."""
-
-    NOT_FOUND = "not_found"
-    NOT_PENDING = "not_pending"
-    EXPIRED = "expired"
-    DUPLICATE = "duplicate"
-    RECORDED = "recorded"
-    EXECUTE = "execute"
-
-
-@dataclass(frozen=True)
-class ApprovalResult:
-    """The outcome of `Store.approve`.
-
-    Attributes:
-        status: What happened. Only `ApprovalStatus.EXECUTE` lets the caller make the vendor
-            call, and exactly one approval of a request ever gets it.
-        record: The request after the approval, or None when it does not exist.
-    """
-
-    status: ApprovalStatus
-    record: RequestRecord | None
-
-
-class Store(StoreReads, StoreClaims):
+class Store(AuditLogReads, RequestLookups):
     """Requests, approvals and the audit log, in one SQLite database.
 
     Build one with `Store.open` (a file) or `Store.memory` (tests). It is safe to share between
-    threads, and several processes may open the same file.
+    threads, and several processes may open the same file. With a `key` (``OPSGATE_AUDIT_KEY``)
+    the chain is keyed (`bot.store.chain`). Construction and observers are `StoreBase`'s; the
+    audit log's reads and checks are `AuditLogReads`'; requests and clicks are here.
     """
 
-    def __init__(
-        self, tx: Transactions, *, clock: Clock, new_id: Callable[[], str] = new_request_id
-    ) -> None:
-        """Wrap an open, migrated database; prefer `open` or `memory`."""
-        self._tx = tx
-        self._writer = Writer(clock=clock, new_id=new_id)
-
-    @classmethod
-    def open(
-        cls,
-        path: str | Path,
-        *,
-        clock: Clock = SYSTEM_CLOCK,
-        new_id: Callable[[], str] = new_request_id,
-    ) -> Store:
-        """Open (creating it if needed) a database file in WAL mode and migrate it."""
-        return cls(Transactions.open_file(path), clock=clock, new_id=new_id)
-
-    @classmethod
-    def memory(
-        cls, *, clock: Clock = SYSTEM_CLOCK, new_id: Callable[[], str] = new_request_id
-    ) -> Store:
-        """A private in-memory database, for tests and throwaway sessions."""
-        return cls(Transactions.in_memory(), clock=clock, new_id=new_id)
-
-    def close(self) -> None:
-        """Close the connection; the store cannot be used afterwards."""
-        self._tx.close()
-
-    def healthy(self) -> bool:
-        """True when the database answers a query and the chain head is in place (``/healthz``).
-
-        This is a read-only operation.
-        """
-        try:
-            with self._tx.read() as db:
-                return bool(list(db.query("SELECT seq FROM chain_head WHERE id = 1")))
-        except sqlite3.Error:
-            return False
+    # -- requests ---------------------------------------------------------------------------
 
     def create_request(
         self,
@@ -115,34 +55,37 @@ class Store(StoreReads, StoreClaims):
         *,
         requester: str,
         channel: str,
-        approvals_needed: int,
-        ttl: timedelta,
+        policy: PolicyTerms,
         sandbox: bool,
         preview: dict[str, Any] | None = None,
         exclusive: bool = False,
     ) -> RequestRecord:
-        """Store a new pending request, expiring `ttl` from now, and append ``requested``.
+        """Store a new pending request and append ``requested``, which holds all of it.
 
-        Raises:
-            OverlapError: `exclusive`, and a pending or executing request of the same operation
-                holds one of the targets (checked in the same transaction: race-free).
+        Args:
+            request: What was asked for; `requester` asked it, in `channel`.
+            policy: The policy that applies (approvals needed, approvers, self-approval, ttl),
+                snapshotted on the request and in its event; it expires `policy.ttl` from now.
+            sandbox: Whether the vendor is simulated; `preview`, what the preview found.
+            exclusive: Refuse (`OverlapError`) targets an open request of the operation holds.
         """
-        with self._tx.write() as db:
-            if exclusive:
-                self._writer.refuse_overlap(db, request)
+        snapshot = PolicySnapshot.of(policy)
+        with self._write() as db:
             record = self._writer.insert(
                 db,
                 request,
                 requester=requester,
                 channel=channel,
                 state=RequestState.PENDING,
-                approvals_needed=approvals_needed,
-                ttl=ttl,
+                approvals_needed=snapshot.approvals,
+                ttl=snapshot.ttl,
                 preview=preview,
                 sandbox=sandbox,
+                policy=snapshot,
+                exclusive=exclusive,
             )
-            detail = requested_detail(record)
-            self._writer.append(
+            detail = requested_detail(record, snapshot)
+            self._writer.open_event(
                 db, record, AuditEventName.REQUESTED, actor=requester, detail=detail
             )
         return record
@@ -158,7 +101,7 @@ class Store(StoreReads, StoreClaims):
             channel: Where they asked.
             reason: The policy's reason for refusing (the requester's own is on the record).
         """
-        with self._tx.write() as db:
+        with self._write() as db:
             record = self._writer.insert(
                 db,
                 request,
@@ -168,9 +111,24 @@ class Store(StoreReads, StoreClaims):
                 approvals_needed=0,
                 ttl=timedelta(0),
             )
-            detail = {"reason": reason, "channel": channel, "params": record.params}
-            self._writer.append(db, record, AuditEventName.DENIED, actor=requester, detail=detail)
+            detail = {
+                "reason": reason,
+                "request_reason": request.reason,
+                "channel": channel,
+                "params": record.params,
+            }
+            self._writer.open_event(
+                db, record, AuditEventName.DENIED, actor=requester, detail=detail
+            )
         return record
+
+    def get(self, request_id: str) -> RequestRecord | None:
+        """One request, or None. The id is read leniently (`normalize_request_id`).
+
+        This is a read-only operation.
+        """
+        with self._tx.read() as db:
+            return queries.load(db, normalize_request_id(request_id))
 
     def set_message(self, request_id: str, *, channel: str, ts: str) -> None:
         """Remember where the approval card is: `channel` and `ts` (not an audit event).
@@ -178,7 +136,7 @@ class Store(StoreReads, StoreClaims):
         Raises:
             UnknownRequestError: No request has this id.
         """
-        with self._tx.write() as db:
+        with self._write() as db:
             cursor = db.execute(
                 "UPDATE requests SET channel = ?, message_ts = ? WHERE id = ?",
                 [channel, ts, request_id],
@@ -193,7 +151,7 @@ class Store(StoreReads, StoreClaims):
         processes, exactly one gets `ApprovalStatus.EXECUTE`. A request past its TTL is expired
         here (status `ApprovalStatus.EXPIRED`) instead of approved.
         """
-        with self._tx.write() as db:
+        with self._write() as db:
             record = queries.load(db, request_id)
             if record is None:
                 return ApprovalResult(ApprovalStatus.NOT_FOUND, None)
@@ -231,7 +189,7 @@ class Store(StoreReads, StoreClaims):
             AuditDetailError: `detail` or `outcome` is not JSON-serialisable.
         """
         outcome_text = None if outcome is None else json_text(outcome, "outcome")
-        with self._tx.write() as db:
+        with self._write() as db:
             record = queries.load(db, request_id)
             if record is None or not can_move(record.state, to):
                 return None
@@ -253,7 +211,7 @@ class Store(StoreReads, StoreClaims):
             UnknownRequestError: No request has this id.
             AuditDetailError: `detail` is not JSON-serialisable.
         """
-        with self._tx.write() as db:
+        with self._write() as db:
             subject = queries.subject(db, request_id)
             if subject is None:
                 raise UnknownRequestError(request_id)
@@ -261,7 +219,7 @@ class Store(StoreReads, StoreClaims):
 
     def expire_due(self) -> list[RequestRecord]:
         """Expire every pending request whose TTL has passed; returns them as now stored."""
-        with self._tx.write() as db:
+        with self._write() as db:
             # `bot.model.rules.due_to_expire` in SQL: pending, and the deadline has been reached.
             ids = queries.ids_where(
                 db,
@@ -277,7 +235,7 @@ class Store(StoreReads, StoreClaims):
         is executing at that moment is marked unknown too; that process still records the real
         outcome when its call returns (see `bot.lifecycle.execution`).
         """
-        with self._tx.write() as db:
+        with self._write() as db:
             ids = queries.ids_where(db, "state = ?", [RequestState.EXECUTING.value])
             detail = {"reason": UNKNOWN_REASON}
             return [
@@ -291,3 +249,22 @@ class Store(StoreReads, StoreClaims):
                 )
                 for request_id in ids
             ]
+
+    def count_pending(self) -> int:
+        """How many requests are pending right now. This is a read-only operation."""
+        with self._tx.read() as db:
+            rows = db.query(
+                "SELECT count(*) AS n FROM requests WHERE state = ?", [RequestState.PENDING.value]
+            )
+            return int(next(iter(rows))["n"])
+
+    # -- slash commands -------------------------------------------------------------------------
+
+    def claim_trigger(self, trigger_id: str) -> bool:
+        """Claim a Slack ``trigger_id`` for processing: True the first time, False after.
+
+        Atomic across threads and processes (insert-or-ignore). Ids are kept for an hour,
+        longer than Slack's 5-minute replay window; older ones are pruned here.
+        """
+        with self._write() as db:
+            return claim_trigger(db, trigger_id, now=self._writer.now())

@@ -20,10 +20,19 @@ from typing import Final
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from bot.store.rows import SCHEMA_V1, SCHEMA_V2
+from bot.store.rows import SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, StoreError
 
 #: How long a writer waits for another thread or process to finish its transaction.
 BUSY_TIMEOUT_S: Final = 15.0
+#: The tables every opsgate database has; a file without them is someone else's.
+_OPSGATE_TABLES: Final = frozenset({"requests", "events", "chain_head"})
+
+
+class DatabaseUnavailable(StoreError):
+    """The database cannot be opened or read: missing, unreadable, or not opsgate's.
+
+    The message is one line naming the file and what is wrong with it.
+    """
 
 
 class Transactions:
@@ -35,10 +44,44 @@ class Transactions:
 
     @classmethod
     def open_file(cls, path: str | Path) -> Transactions:
-        """Open (creating it if needed) a database file in WAL mode, with its schema current."""
-        db = Database(_connect(str(path)))
-        _enable_wal(db)
-        return cls(db).migrated()
+        """Open (creating it if needed) a database file in WAL mode, with its schema current.
+
+        Raises:
+            DatabaseUnavailable: The file cannot be opened or created (e.g. its folder is
+                missing), or is not a database.
+        """
+        try:
+            db = Database(_connect(str(path)))
+            _enable_wal(db)
+            return cls(db).migrated()
+        except sqlite3.Error as exc:
+            raise DatabaseUnavailable(f"cannot open the database {path}: {exc}") from None
+
+    @classmethod
+    def open_existing(cls, path: str | Path) -> Transactions:
+        """Open an existing opsgate database read-only: no file is created, migrated or changed.
+
+        A database in use has its write-ahead log beside it and is read through it; one that
+        was closed cleanly is read as an immutable file, so no ``-wal``/``-shm`` file appears.
+
+        Raises:
+            DatabaseUnavailable: No such file, not a database, or not opsgate's.
+        """
+        file = Path(path)
+        if not file.is_file():
+            raise DatabaseUnavailable(f"no database at {file}")
+        in_use = file.with_name(file.name + "-wal").exists()
+        uri = file.resolve().as_uri() + ("?mode=ro" if in_use else "?immutable=1")
+        try:
+            conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, check_same_thread=False)
+            conn.isolation_level = None
+            names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+        except sqlite3.Error as exc:
+            raise DatabaseUnavailable(f"cannot read {file}: {exc}") from None
+        if not names >= _OPSGATE_TABLES:
+            conn.close()
+            raise DatabaseUnavailable(f"{file} is not an opsgate database (it has no audit log)")
+        return cls(Database(conn))
 
     @classmethod
     def in_memory(cls) -> Transactions:
@@ -118,8 +161,15 @@ def _schema_v1(db: Database) -> None:
         db.execute(statement)
 
 
-@_MIGRATIONS(name="0002_card_claims")
+@_MIGRATIONS(name="0002_policy_snapshot_chain_key_triggers")
 def _schema_v2(db: Database) -> None:
-    """Card claims: which card-less pending request a process is posting a card for."""
+    """Each request's policy snapshot, the chain's key record, and seen slash-command triggers."""
     for statement in SCHEMA_V2:
+        db.execute(statement)
+
+
+@_MIGRATIONS(name="0003_card_claims")
+def _schema_v3(db: Database) -> None:
+    """Card claims: which card-less pending request a process is posting a card for."""
+    for statement in SCHEMA_V3:
         db.execute(statement)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Final, Protocol
+from typing import Any, Final, Protocol
 
 from sqlite_utils import Database
 
@@ -22,23 +22,20 @@ INSERT_EVENT: Final = (
 
 
 class Subject(Protocol):
-    """What an event needs of its request (a `RequestRecord` is one)."""
+    """What a later event needs of its request (a `RequestRecord` is one)."""
 
     @property
     def id(self) -> str: ...
     @property
     def operation(self) -> str: ...
-    @property
-    def targets(self) -> tuple[str, ...]: ...
 
 
 @dataclass(frozen=True)
 class RequestKey:
-    """A request's id, operation and targets, without the rest of its record."""
+    """A request's id and operation, without the rest of its record."""
 
     id: str
     operation: str
-    targets: tuple[str, ...]
 
 
 def load(db: Database, request_id: str) -> RequestRecord | None:
@@ -58,14 +55,29 @@ def require(db: Database, request_id: str) -> RequestRecord:
 
 
 def subject(db: Database, request_id: str) -> RequestKey | None:
-    """Just what an event needs of a request: cheaper than loading the whole record."""
-    rows = list(db.query("SELECT id, operation, targets FROM requests WHERE id = ?", [request_id]))
+    """Just what a later event needs of a request: far cheaper than loading its targets."""
+    rows = list(db.query("SELECT id, operation FROM requests WHERE id = ?", [request_id]))
     if not rows:
         return None
-    row = rows[0]
-    return RequestKey(
-        id=row["id"], operation=row["operation"], targets=tuple(json.loads(row["targets"]))
-    )
+    return RequestKey(id=rows[0]["id"], operation=rows[0]["operation"])
+
+
+def first_seq(db: Database, request_id: str) -> int | None:
+    """The seq of a request's first event (the one holding the whole request), if any."""
+    rows = list(db.query("SELECT MIN(seq) AS seq FROM events WHERE request_id = ?", [request_id]))
+    return None if not rows or rows[0]["seq"] is None else int(rows[0]["seq"])
+
+
+def request_events(
+    db: Database, request_id: str, names: Sequence[str] | None = None
+) -> list[dict[str, Any]]:
+    """A request's stored event rows in seq order; only the events named, when given."""
+    sql = "SELECT * FROM events WHERE request_id = ?"
+    args: list[Any] = [request_id]
+    if names is not None:
+        sql += f" AND event IN ({','.join('?' * len(names))})"
+        args.extend(names)
+    return list(db.query(sql + " ORDER BY seq", args))
 
 
 def head(db: Database) -> ChainHead:
@@ -90,7 +102,7 @@ def holder(
     db: Database, operation: str, targets: Sequence[str]
 ) -> tuple[RequestRecord, tuple[str, ...]] | None:
     """The oldest pending or executing request of `operation` that holds any of `targets`,
-    with the targets both name; None when they are all free."""
+    with the targets both name; None when they are all free (`bot.model.rules`' overlap)."""
     states = sorted(state.value for state in rules.HOLDING_STATES)
     marks = ",".join("?" * len(states))
     sql = (

@@ -14,8 +14,8 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from bot.model import AuditEvent, RequestRecord, RequestState
-from bot.store.chain import GENESIS_HASH, canonical_json
+from bot.model import AuditEvent, PolicySnapshot, RequestRecord, RequestState
+from bot.store.chain import GENESIS_HASH, UNKEYED, canonical_json
 from commands.model import OperationRequest
 
 #: Crockford's base32: no I, L, O or U, so an id read aloud or retyped survives.
@@ -142,6 +142,7 @@ def request_row(
     expires: datetime,
     preview: Mapping[str, Any] | None = None,
     sandbox: bool = False,
+    policy: PolicySnapshot | None = None,
 ) -> dict[str, Any]:
     """The ``requests`` row of a new request."""
     return {
@@ -161,19 +162,7 @@ def request_row(
         "preview": None if preview is None else json_text(preview, "preview"),
         "outcome": None,
         "sandbox": sandbox,
-    }
-
-
-def requested_detail(record: RequestRecord) -> dict[str, Any]:
-    """The detail of a new request's ``requested`` event."""
-    return {
-        "reason": record.reason,
-        "channel": record.channel,
-        "params": record.params,
-        "preview": record.preview,
-        "sandbox": record.sandbox,
-        "approvals_needed": record.approvals_needed,
-        "expires_at": format_time(record.expires_at),
+        "policy": None if policy is None else canonical_json(policy.model_dump(mode="json")),
     }
 
 
@@ -190,6 +179,7 @@ def record_from_row(row: Mapping[str, Any], approvers: Sequence[str]) -> Request
             "preview": _optional_json(row["preview"]),
             "outcome": _optional_json(row["outcome"]),
             "sandbox": bool(row["sandbox"]),
+            "policy": _optional_json(row["policy"]),
         }
     )
 
@@ -257,9 +247,25 @@ SCHEMA_V1: Final = (
     f"INSERT INTO chain_head (id, seq, hash) VALUES (1, 0, '{GENESIS_HASH}')",  # noqa: S608 - constant
 )
 
-#: The second: when a process last claimed a card-less pending request to post its card
+
+# The second schema: what applied to each request, how the chain is keyed, and the slash
+# commands already seen. Portable SQL: ON CONFLICT upserts exist in SQLite and PostgreSQL alike.
+SCHEMA_V2: Final = (
+    "ALTER TABLE requests ADD COLUMN policy TEXT",
+    """CREATE TABLE chain_key (
+        id INTEGER PRIMARY KEY CHECK (id = 1), algorithm TEXT NOT NULL, key_fingerprint TEXT)""",
+    # A log written before chains could be keyed is unkeyed; an empty one is claimed by the
+    # first event appended to it (`bot.store.keying`).
+    f"""INSERT INTO chain_key (id, algorithm, key_fingerprint)
+        SELECT 1, '{UNKEYED}', NULL WHERE EXISTS (SELECT 1 FROM events)""",  # noqa: S608 - constant
+    """CREATE TABLE slash_triggers (
+        trigger_id TEXT PRIMARY KEY, seen_at TEXT NOT NULL)""",
+    "CREATE INDEX slash_triggers_seen ON slash_triggers (seen_at)",
+)
+
+#: The third: when a process last claimed a card-less pending request to post its card
 #: (`bot.store.Store.claim_cardless`), so that of several processes one acts.
-SCHEMA_V2: Final = ("ALTER TABLE requests ADD COLUMN card_claimed_at TEXT",)
+SCHEMA_V3: Final = ("ALTER TABLE requests ADD COLUMN card_claimed_at TEXT",)
 
 
 #: The actor of events no person caused (expiry, recovery after a crash).

@@ -1,5 +1,9 @@
 """The steps a write transaction is made of: insert a request, count an approval, move a state,
-append an event to the chain. Every method expects the caller to hold the write transaction."""
+append an event to the chain. Every method expects the caller to hold the write transaction.
+
+Every event appended in a transaction is also kept in `Writer.journal`, which the store hands to
+its observers once the transaction has committed.
+"""
 
 from __future__ import annotations
 
@@ -14,13 +18,15 @@ from bot.model import (
     INITIAL_STATES,
     AuditEvent,
     AuditEventName,
+    PolicySnapshot,
     RequestRecord,
     RequestState,
     can_move,
     rules,
 )
-from bot.store import queries
-from bot.store.chain import chain_hash
+from bot.store import keying, queries
+from bot.store.chain import ChainKey
+from bot.store.notify import Appended
 from bot.store.rows import (
     SYSTEM_ACTOR,
     OverlapError,
@@ -40,9 +46,12 @@ _ID_ATTEMPTS: Final = 16
 class Writer:
     """Write steps that need the clock and the id source."""
 
-    def __init__(self, *, clock: Clock, new_id: Callable[[], str]) -> None:
+    def __init__(self, *, clock: Clock, new_id: Callable[[], str], key: ChainKey) -> None:
         self._clock = clock
         self._new_id = new_id
+        self.key = key
+        self.journal: list[Appended] = []
+        self._key_checked = False
 
     def now(self) -> datetime:
         """The clock's time, rounded through the stored form so it compares exactly with
@@ -61,10 +70,16 @@ class Writer:
         ttl: timedelta,
         preview: dict[str, Any] | None = None,
         sandbox: bool = False,
+        policy: PolicySnapshot | None = None,
+        exclusive: bool = False,
     ) -> RequestRecord:
-        """Insert a new request under a fresh id, in one of `bot.model.INITIAL_STATES`."""
+        """Insert a new request under a fresh id, in one of `bot.model.INITIAL_STATES`; with
+        `exclusive`, raise `OverlapError` if an open request of its operation holds a target."""
         if state not in INITIAL_STATES:
             raise StoreError(f"a request cannot start {state.value}")
+        held = queries.holder(db, request.operation, request.targets) if exclusive else None
+        if held is not None:
+            raise OverlapError(*held)
         now = self.now()
         row = request_row(
             request,
@@ -77,19 +92,10 @@ class Writer:
             expires=now + ttl,
             preview=preview,
             sandbox=sandbox,
+            policy=policy,
         )
         db.table("requests").insert(row)
         return queries.require(db, row["id"])
-
-    def refuse_overlap(self, db: Database, request: OperationRequest) -> None:
-        """Raise `OverlapError` when an open request of the same operation holds a target.
-
-        Called inside the transaction that inserts `request`, so of two concurrent requests
-        for one target exactly one is stored.
-        """
-        found = queries.holder(db, request.operation, request.targets)
-        if found is not None:
-            raise OverlapError(*found)
 
     def add_approval(
         self, db: Database, record: RequestRecord, approver: str
@@ -158,8 +164,28 @@ class Writer:
         )
         if cursor.rowcount != 1:
             raise TransitionError(record.id, record.state, to)
-        self.append(db, record, event, actor=actor, detail=detail)
+        self.append(db, record, event, actor=actor, detail=detail, moved_to=to)
         return queries.require(db, record.id)
+
+    def open_event(
+        self,
+        db: Database,
+        record: RequestRecord,
+        event: AuditEventName,
+        *,
+        actor: str,
+        detail: Mapping[str, Any],
+    ) -> AuditEvent:
+        """Append a request's first event, which holds the complete request (its targets)."""
+        return self._chain(
+            db,
+            record,
+            event,
+            actor=actor,
+            targets=list(record.targets),
+            detail=detail,
+            moved_to=record.state,
+        )
 
     def append(
         self,
@@ -169,14 +195,34 @@ class Writer:
         *,
         actor: str,
         detail: Mapping[str, Any],
+        moved_to: RequestState | None = None,
     ) -> AuditEvent:
-        """Append one event to the chain and move the head.
+        """Append a later event of a request: it refers to the first event instead of copying
+        the targets (``targets`` is empty; ``detail.requested_seq`` is that event's seq).
 
         Raises:
             AuditDetailError: `detail` is not JSON-serialisable (the caller's transaction then
                 rolls back, so nothing is written).
         """
+        reference = {**detail, "requested_seq": queries.first_seq(db, record.id)}
+        return self._chain(
+            db, record, event, actor=actor, targets=[], detail=reference, moved_to=moved_to
+        )
+
+    def _chain(
+        self,
+        db: Database,
+        record: queries.Subject,
+        event: AuditEventName,
+        *,
+        actor: str,
+        targets: list[str],
+        detail: Mapping[str, Any],
+        moved_to: RequestState | None,
+    ) -> AuditEvent:
+        """Hash one event onto the chain, move the head, and note it in the journal."""
         head = queries.head(db)
+        self._check_key(db, first=head.seq == 0)
         body: dict[str, Any] = {
             "seq": head.seq + 1,
             "at": format_time(self.now()),
@@ -184,18 +230,28 @@ class Writer:
             "event": AuditEventName(event).value,
             "actor": actor,
             "operation": record.operation,
-            "targets": list(record.targets),
+            "targets": targets,
             "detail": json_value(detail, "detail"),
             "prev_hash": head.hash,
         }
-        digest = chain_hash(head.hash, body)
+        digest = self.key.digest(head.hash, body)
         db.execute(queries.INSERT_EVENT, event_row(body, digest))
         db.execute("UPDATE chain_head SET seq = ?, hash = ? WHERE id = 1", [body["seq"], digest])
         # Built from validated parts just above; re-validating would double the cost of a write.
-        return AuditEvent.model_construct(
+        appended = AuditEvent.model_construct(
             **{**body, "event": AuditEventName(body["event"]), "targets": tuple(body["targets"])},
             hash=digest,
         )
+        self.journal.append(Appended(appended, moved_to))
+        return appended
+
+    def _check_key(self, db: Database, *, first: bool) -> None:
+        """The first event claims the log for this key; otherwise check it once per store."""
+        if first:
+            keying.claim(db, self.key)
+        elif not self._key_checked:
+            keying.check(db, self.key)
+            self._key_checked = True
 
     def _unused_id(self, db: Database) -> str:
         for _ in range(_ID_ATTEMPTS):
@@ -203,3 +259,37 @@ class Writer:
             if not list(db.query("SELECT 1 FROM requests WHERE id = ?", [candidate])):
                 return candidate
         raise StoreError(f"no unused request id after {_ID_ATTEMPTS} attempts")
+
+
+#: How long a slash command's trigger id is remembered: far beyond Slack's 5-minute replay window.
+TRIGGER_MEMORY: Final = timedelta(hours=1)
+
+
+def claim_trigger(db: Database, trigger_id: str, *, now: datetime) -> bool:
+    """Record `trigger_id` as seen at `now`; True unless it was seen already.
+
+    Prunes ids older than `TRIGGER_MEMORY` first. ``ON CONFLICT DO NOTHING`` is the portable
+    insert-or-ignore (SQLite and PostgreSQL alike).
+    """
+    db.execute("DELETE FROM slash_triggers WHERE seen_at < ?", [format_time(now - TRIGGER_MEMORY)])
+    cursor = db.execute(
+        "INSERT INTO slash_triggers (trigger_id, seen_at) VALUES (?, ?) "
+        "ON CONFLICT (trigger_id) DO NOTHING",
+        [trigger_id, format_time(now)],
+    )
+    return cursor.rowcount == 1
+
+
+def requested_detail(record: RequestRecord, policy: PolicySnapshot) -> dict[str, Any]:
+    """The detail of a ``requested`` event: the whole request and the policy that applied
+    (SPEC §9), so the chain alone says what may run (targets are in the event's own field)."""
+    return {
+        "reason": record.reason,
+        "channel": record.channel,
+        "params": record.params,
+        "preview": record.preview,
+        "sandbox": record.sandbox,
+        "approvals_needed": policy.approvals,
+        "expires_at": format_time(record.expires_at),
+        "policy": policy.model_dump(mode="json"),
+    }

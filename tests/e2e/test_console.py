@@ -44,6 +44,10 @@ def test_scripted_request_approval_and_audit(tmp_path: Path) -> None:
         if line.startswith("#") and request_id in line
     ]
     assert trail == ["requested", "denied", "approved", "executing", "succeeded"]
+    # The first event names the target; later ones refer to it.
+    lines = [line for line in output.splitlines() if line.startswith("#") and request_id in line]
+    assert lines[0].endswith("pkg-meter-fw-1.2.0")
+    assert all(line.endswith("(see #1)") for line in lines[1:])
     assert "audit log intact: 5 events" in output
     # the card is printed whole once; its updates show only what changed
     assert output.count("Requested by: @alice") == 1

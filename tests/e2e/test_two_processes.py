@@ -17,6 +17,7 @@ from pathlib import Path
 
 from adapters import servicepower
 from bot.model import AuditEventName, RequestState
+from bot.policy import OperationPolicy
 from bot.store import Store
 from commands.model import OperationRequest
 
@@ -85,8 +86,7 @@ def test_two_processes_never_execute_a_request_twice(tmp_path: Path) -> None:
             request,
             requester="U0ALICE",
             channel="C0OPS",
-            approvals_needed=1,
-            ttl=timedelta(minutes=30),
+            policy=OperationPolicy(approvals=1, ttl=timedelta(minutes=30)),
             sandbox=True,
         )
         store.set_message(record.id, channel="C0OPS", ts="1.0")

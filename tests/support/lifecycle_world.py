@@ -10,9 +10,11 @@ import threading
 import tomllib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 
 from adapters.clock import FakeClock
 from adapters.registry import Adapters, build_adapters
@@ -163,12 +165,25 @@ def world_factory(make_policy: PolicyFactory) -> Iterator[Callable[..., World]]:
     made: list[World] = []
 
     def make(
-        policy_toml: str = DEFAULT_POLICY, *, slack: Any = None, background: bool = False
+        policy_toml: str = DEFAULT_POLICY,
+        *,
+        db: Path | None = None,
+        key: str | None = None,
+        slack: Any = None,
+        background: bool = False,
     ) -> World:
-        """`background`: Slack-only work runs on the runner's Slack pool, as in `build_app`;
-        otherwise inline, so a test sees every message as soon as the service returns."""
+        """A world on a private in-memory database, or on the file `db` (keyed with `key`).
+
+        `background`: Slack-only work runs on the runner's Slack pool, as in `build_app`;
+        otherwise inline, so a test sees every message as soon as the service returns.
+        """
         clock = FakeClock()
-        store = Store.memory(clock=clock)
+        secret = None if key is None else SecretStr(key)
+        store = (
+            Store.memory(clock=clock, key=secret)
+            if db is None
+            else Store.open(db, clock=clock, key=secret)
+        )
         slack = slack or FakeSlack()
         adapters = build_adapters({}, sandbox=True, clock=clock)
         policy = make_policy(policy_toml)

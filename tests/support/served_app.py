@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -116,7 +116,11 @@ def blocks_of(call: RecordedCall) -> list[dict[str, Any]]:
 
 @contextmanager
 def served_opsgate(
-    tmp_path: Path, *, policy: str = '[policy]\nchannels = ["C0OPS"]\n', latency: float = 0.0
+    tmp_path: Path,
+    *,
+    policy: str = '[policy]\nchannels = ["C0OPS"]\n',
+    env: Mapping[str, str] | None = None,
+    latency: float = 0.0,
 ) -> Iterator[Served]:
     (tmp_path / "opsgate.toml").write_text(policy)
     groups = {"S0OPSLEADS": ["U0BOB", "U0CAROL"]}
@@ -129,6 +133,7 @@ def served_opsgate(
                 "OPSGATE_SANDBOX": "1",
                 "OPSGATE_DB": str(tmp_path / "opsgate.db"),
                 "OPSGATE_CONFIG": str(tmp_path / "opsgate.toml"),
+                **(env or {}),
             }
         )
         opsgate = build_app(settings)

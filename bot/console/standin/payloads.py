@@ -8,6 +8,7 @@ Each builder returns the exact request body Slack would POST (form-encoded for s
 from __future__ import annotations
 
 import json
+import secrets
 import time
 from typing import Any
 from urllib.parse import urlencode
@@ -32,9 +33,13 @@ def slash_command_body(
     response_url: str,
     command: str = "/ops",
     team_id: str = TEAM_ID,
-    trigger_id: str = TRIGGER_ID,
+    trigger_id: str | None = None,
 ) -> str:
-    """A slash command invocation, form-encoded with the fields Slack sends."""
+    """A slash command invocation, form-encoded with the fields Slack sends.
+
+    Each invocation gets a fresh ``trigger_id`` unless one is given, as in Slack, where opsgate
+    processes each trigger id once: to replay a command, send the same body again.
+    """
     fields = {
         "token": VERIFICATION_TOKEN,
         "team_id": team_id,
@@ -48,9 +53,14 @@ def slash_command_body(
         "api_app_id": APP_ID,
         "is_enterprise_install": "false",
         "response_url": response_url,
-        "trigger_id": trigger_id,
+        "trigger_id": trigger_id or new_trigger_id(),
     }
     return urlencode(fields)
+
+
+def new_trigger_id() -> str:
+    """A trigger id shaped like Slack's (``<digits>.<digits>.<hex>``), unique per call."""
+    return f"{secrets.randbelow(10**11)}.{secrets.randbelow(10**9)}.{secrets.token_hex(16)}"
 
 
 def block_action_body(

@@ -52,6 +52,9 @@ class SlackStandIn:
     Args:
         users: User id -> name, for ``users.info``. When None, any user id is known by its id.
         groups: User group id -> member ids, for ``usergroups.users.list``.
+        socket_url: The WebSocket URL ``apps.connections.open`` hands out to an app token
+            (``xapp-…``), for Socket Mode tests; None answers that method as Slack does when
+            Socket Mode is off.
         latency: Seconds to wait before answering each request, like a WAN round trip to Slack.
     """
 
@@ -60,9 +63,11 @@ class SlackStandIn:
         *,
         users: Mapping[str, str] | None = None,
         groups: Mapping[str, Sequence[str]] | None = None,
+        socket_url: str | None = None,
         latency: float = 0.0,
     ) -> None:
         self._state = SlackState(users=users, groups=groups)
+        self.socket_url = socket_url
         self.latency = latency
         self._lock = threading.Lock()
         self._calls: list[RecordedCall] = []
@@ -192,7 +197,9 @@ class SlackStandIn:
     def _handle(self, method: str, params: dict[str, Any], token: str | None) -> dict[str, Any]:
         """Record a Web API call and answer it (called by the request handler)."""
         with self._lock:
-            if not (token or "").startswith("xoxb-"):
+            if method == "apps.connections.open":
+                reply = self._connections_open(token)
+            elif not (token or "").startswith("xoxb-"):
                 reply = {"ok": False, "error": "invalid_auth"}
             else:
                 reply = answer(self._state, method, params)
@@ -202,6 +209,14 @@ class SlackStandIn:
         for listener in listeners:
             listener(recorded)
         return reply
+
+    def _connections_open(self, token: str | None) -> dict[str, Any]:
+        """Socket Mode's first step: an app-level token gets the WebSocket URL to connect to."""
+        if not (token or "").startswith("xapp-"):
+            return {"ok": False, "error": "not_allowed_token_type"}
+        if self.socket_url is None:
+            return {"ok": False, "error": "socket_mode_not_enabled"}
+        return {"ok": True, "url": self.socket_url}
 
     def _record_response(self, key: str, params: dict[str, Any]) -> None:
         recorded = RecordedCall(method=RESPONSE_URL_METHOD, params=params, key=key)

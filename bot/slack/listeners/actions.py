@@ -13,6 +13,7 @@ from slack_bolt import Ack, App
 
 from bot import cards
 from bot.lifecycle import Origin
+from bot.observability.logs import log_context
 from bot.slack.listeners.context import ListenerContext
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,8 @@ def _listener(handler: Callable[[str, Origin], None], ctx: ListenerContext) -> C
         request_id = str(action.get("value") or "")
         origin = click_origin(body)
         # Queued before the ack, so anyone waiting for the pool to go idle also waits for it.
-        ctx.runner.submit(lambda: handler(request_id, origin))
+        with log_context(request_id=request_id, actor=origin.user):
+            ctx.runner.submit(lambda: handler(request_id, origin))
         ack()
 
     return on_click

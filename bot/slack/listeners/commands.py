@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
+from adapters.clock import Clock
 from bot import cards
 from bot.lifecycle import Origin
+from bot.observability.logs import log_context
 from bot.slack.listeners.context import ListenerContext
+from bot.store import TRIGGER_MEMORY
 from commands.model import (
     HelpCommand,
     HistoryCommand,
@@ -20,7 +25,14 @@ from commands.parse import parse
 
 
 def register(app: App, ctx: ListenerContext) -> None:
-    """Attach the `/ops` command listener."""
+    """Attach the `/ops` command listener.
+
+    Each command is processed once per Slack ``trigger_id`` (SPEC §8): a replayed signed
+    request creates nothing. The claim is durable and atomic across processes
+    (`bot.store.Store.claim_trigger`), and is made on the worker, first thing: a write in the
+    ack path would queue each ack behind the audit log's durable writes.
+    """
+    seen = SeenTriggers(ctx.service.s.clock)
 
     @app.command("/ops")
     def ops_command(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
@@ -35,13 +47,56 @@ def register(app: App, ctx: ListenerContext) -> None:
             response_url=command.get("response_url"),
         )
         text = f"/ops {command.get('text') or ''}".strip()
+        trigger_id = str(command.get("trigger_id") or "")
+        if trigger_id and not seen.first(trigger_id):
+            ack()  # a replay of a command this process already took: it creates nothing
+            return
         # Queued before the ack, so anyone waiting for the pool to go idle also waits for it.
-        ctx.runner.submit(lambda: _run(parsed, origin, text, ctx, respond))
+        operation = parsed.operation if isinstance(parsed, OperationRequest) else None
+        with log_context(operation=operation, actor=origin.user):
+            ctx.runner.submit(lambda: _run_once(trigger_id, parsed, origin, text, ctx, respond))
         if isinstance(parsed, OperationRequest):
             verb = "Dry run: previewing" if parsed.dry_run else "Checking policy and previewing"
             ack(**_ack_args(cards.notice_message(f"{verb} {parsed.operation} …")))
         else:
             ack()
+
+
+class SeenTriggers:
+    """Trigger ids this process has acked in the last hour: a replay to the same process is
+    acked with nothing, at the cost of a dict lookup. (The store's durable claim, made on the
+    worker, is what holds across processes; see `register`.)"""
+
+    def __init__(self, clock: Clock, *, keep: float = TRIGGER_MEMORY.total_seconds()) -> None:
+        self._clock = clock
+        self._keep = keep
+        self._seen: OrderedDict[str, float] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def first(self, trigger_id: str) -> bool:
+        """True the first time `trigger_id` is seen (within the hour)."""
+        now = self._clock.monotonic()
+        with self._lock:
+            while self._seen and next(iter(self._seen.values())) < now - self._keep:
+                self._seen.popitem(last=False)
+            if trigger_id in self._seen:
+                return False
+            self._seen[trigger_id] = now
+            return True
+
+
+def _run_once(
+    trigger_id: str,
+    parsed: ParsedCommand,
+    origin: Origin,
+    text: str,
+    ctx: ListenerContext,
+    respond: Respond,
+) -> None:
+    """Run the command unless some process has claimed its trigger id already."""
+    if trigger_id and not ctx.service.s.store.claim_trigger(trigger_id):
+        return
+    _run(parsed, origin, text, ctx, respond)
 
 
 def _run(

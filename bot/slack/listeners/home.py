@@ -9,6 +9,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot import cards
+from bot.observability.logs import log_context
 from bot.slack.listeners.context import ListenerContext
 
 log = logging.getLogger(__name__)
@@ -20,7 +21,8 @@ def register(app: App, ctx: ListenerContext) -> None:
     @app.event("app_home_opened")
     def home_opened(event: dict[str, Any], client: WebClient) -> None:
         user = str(event.get("user") or "")
-        ctx.runner.submit(lambda: _publish(user, client, ctx))
+        with log_context(actor=user):
+            ctx.runner.submit(lambda: _publish(user, client, ctx))
 
 
 def _publish(user: str, client: WebClient, ctx: ListenerContext) -> None:

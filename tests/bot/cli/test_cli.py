@@ -13,7 +13,9 @@ import pytest
 import yaml
 
 from bot import cli
+from bot.console.standin.server import SlackStandIn
 from bot.model import AuditEventName
+from bot.policy import OperationPolicy
 from bot.store import Store
 from commands.model import OperationRequest
 
@@ -48,8 +50,7 @@ def seed_events(db: Path, count: int = 3) -> list[str]:
             request,
             requester="U0ALICE",
             channel="C0OPS",
-            approvals_needed=1,
-            ttl=timedelta(minutes=30),
+            policy=OperationPolicy(approvals=1, ttl=timedelta(minutes=30)),
             sandbox=True,
         )
         store.log(record.id, AuditEventName.DENIED, actor="U0BOB", detail={"reason": "x"})
@@ -120,9 +121,14 @@ def test_check_with_sandboxed_vendors(
     env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("OPSGATE_SANDBOX", "1")
-    assert cli.main(["check"]) == 0
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-check")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "check-secret")
+    with SlackStandIn() as slack:
+        monkeypatch.setenv("OPSGATE_SLACK_API_URL", slack.api_url)
+        assert cli.main(["check"]) == 0
     out = capsys.readouterr().out
     assert "all checks passed" in out
+    assert "ok   slack: token OK" in out and "serve uses HTTP" in out
     for vendor in ("enos", "aliyun", "huawei", "servicepower"):
         assert f"{vendor} (sandbox)" in out
 

@@ -48,7 +48,7 @@ def test_serve_recovers_then_serves_then_closes(
 ) -> None:
     served: list[OpsgateApp] = []
 
-    def fake_serve_http(opsgate: OpsgateApp, *, host: str, port: int, threads: int) -> None:
+    def fake_serve_http(opsgate: OpsgateApp, *, host: str, port: int) -> None:
         served.append(opsgate)
         raise KeyboardInterrupt  # Ctrl-C while serving
 

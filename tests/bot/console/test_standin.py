@@ -345,3 +345,14 @@ def test_a_view_submission_carries_the_view_and_what_was_typed() -> None:
     assert payload["type"] == "view_submission" and payload["user"]["id"] == "U1"
     assert payload["view"]["callback_id"] == "cb" and payload["view"]["private_metadata"] == "{}"
     assert payload["view"]["state"]["values"]["b"]["a"]["value"] == "typed"
+
+
+def test_each_slash_command_body_has_its_own_trigger_id_unless_given() -> None:
+    def trigger(**given: str) -> str:
+        body = slash_command_body(
+            text="help", user_id="U1", channel_id="C1", response_url="http://127.0.0.1:1/r", **given
+        )
+        return parse_qs(body)["trigger_id"][0]
+
+    assert trigger() != trigger()  # opsgate processes each trigger id once, as Slack issues them
+    assert trigger(trigger_id="1.2.abc") == "1.2.abc"

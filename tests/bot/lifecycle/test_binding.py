@@ -10,6 +10,7 @@ import pytest
 from lifecycle_world import ALICE, BOB, World, deletes, open_request, package_request
 
 from bot.model import AuditEventName, RequestState
+from bot.policy import OperationPolicy
 from bot.slack.listeners.actions import click_origin
 
 PKG = "/category/pkg-meter-fw-1.2.0"
@@ -53,8 +54,7 @@ def test_a_request_whose_card_was_never_posted_cannot_be_clicked(world: World) -
         package_request(),
         requester=ALICE,
         channel="C0OPS",
-        approvals_needed=1,
-        ttl=timedelta(minutes=30),
+        policy=OperationPolicy(approvals=1, ttl=timedelta(minutes=30)),
         sandbox=True,
     )
     world.service.approve(record.id, world.on_card(record.id, BOB, ts="1767225600.000001"))

@@ -17,7 +17,7 @@ from bot.cards import Message
 from bot.lifecycle import RequestService, Services
 from bot.lifecycle.sweeps import CARD_GRACE, Sweeper
 from bot.model import AuditEventName, RequestRecord, RequestState
-from bot.policy import parse_policy
+from bot.policy import OperationPolicy, parse_policy
 from bot.store import Store
 
 COMMAND = '/ops huawei package delete pkg-meter-fw-1.2.0 --reason "stale package"'
@@ -50,6 +50,7 @@ def test_a_card_slack_will_not_post_ends_the_request_denied_at_once(world: World
     answer = shown(world.slack.of("respond")[-1].message)
     assert "`/invite @opsgate`" in answer and f"`{COMMAND}`" in answer
     assert "`not_in_channel`" in answer
+    assert world.store.verify().ok  # the chain says it ended denied, as the table does
 
 
 def test_the_request_can_be_made_again_once_the_bot_is_invited(world: World) -> None:
@@ -75,8 +76,7 @@ def cardless(store: Store, target: str = "pkg-meter-fw-1.2.0") -> RequestRecord:
         package_request(target),
         requester=ALICE,
         channel="C0OPS",
-        approvals_needed=1,
-        ttl=timedelta(minutes=30),
+        policy=OperationPolicy(approvals=1, ttl=timedelta(minutes=30)),
         sandbox=True,
     )
 
@@ -108,6 +108,7 @@ def test_when_slack_still_refuses_the_request_ends_and_the_requester_is_told(
     assert world.store.get(record.id).state is RequestState.DENIED  # type: ignore[union-attr]
     [*_, denied] = world.store.events(request_id=record.id)
     assert denied.actor == "system" and denied.detail["slack_error"] == "not_in_channel"
+    assert world.store.verify().ok
     [dm] = world.slack.of("post")
     assert dm.target == ALICE
     told = shown(dm.message)

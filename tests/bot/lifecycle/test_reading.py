@@ -5,6 +5,7 @@ exist: status answers as for an unknown id and history leaves it out."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from lifecycle_world import ALICE, BOB, DAVE, LEADS, World, open_request
@@ -68,3 +69,21 @@ def test_where_only_the_requester_confirms_the_approvers_list_grants_no_reading(
     )
     rid = open_request(world)
     assert "There is no request" in world.service.status(rid, asked(BOB, "D0BOB")).text
+
+
+def test_who_may_approve_is_read_from_the_policy_stored_with_the_request(
+    world_factory,  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "opsgate.db"
+    before = world_factory(LEADS_APPROVE, db=db)
+    rid = open_request(before)
+    before.store.close()
+    after = world_factory(f'[policy]\napprovers = ["{DAVE}"]\nchannels = ["C0OPS"]\n', db=db)
+
+    # BOB could approve it when it was made; DAVE only could under today's policy.
+    assert "Timeline" in text(after.service.status(rid, asked(BOB, "D0BOB")))
+    assert "There is no request" in after.service.status(rid, asked(DAVE, "D0DAVE")).text
+    # History finds requests through today's approvers, then applies each request's own
+    # policy: it never shows what that policy hides.
+    assert rid not in text(after.service.history(HistoryCommand(), asked(DAVE, "D0DAVE")))

@@ -15,6 +15,7 @@ import pytest
 
 from adapters.clock import FakeClock
 from bot.model import AuditEvent, AuditEventName, RequestState
+from bot.policy import OperationPolicy
 from bot.store import Store, StoreError
 from bot.store.chain import GENESIS_HASH, ChainHead, chain_hash, verify_chain
 from bot.store.export import FIELDS, parse_since, write_events
@@ -40,8 +41,7 @@ def populate(store: Store) -> None:
         request(),
         requester="U1",
         channel="C1",
-        approvals_needed=1,
-        ttl=timedelta(minutes=5),
+        policy=OperationPolicy(approvals=1, ttl=timedelta(minutes=5)),
         sandbox=True,
     )
     store.approve(record.id, approver="U2")
@@ -56,8 +56,7 @@ def populate(store: Store) -> None:
         request("second"),
         requester="U3",
         channel="C1",
-        approvals_needed=1,
-        ttl=timedelta(minutes=5),
+        policy=OperationPolicy(approvals=1, ttl=timedelta(minutes=5)),
         sandbox=False,
     )
     store.record_denied(request(), requester="U4", channel="C2", reason="not a requester")

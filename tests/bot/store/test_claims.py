@@ -13,6 +13,7 @@ from sqlite_utils.migrations import Migrations
 
 from adapters.clock import FakeClock
 from bot.model import AuditEventName, RequestRecord, RequestState
+from bot.policy import OperationPolicy
 from bot.store import Store
 from bot.store.rows import SCHEMA_V1
 from commands.model import OperationRequest
@@ -40,8 +41,7 @@ def create(store: Store, target: str = "pkg-1") -> RequestRecord:
         request,
         requester="U0ALICE",
         channel="C0OPS",
-        approvals_needed=1,
-        ttl=timedelta(minutes=30),
+        policy=OperationPolicy(approvals=1, ttl=timedelta(minutes=30)),
         sandbox=True,
     )
 

@@ -10,6 +10,7 @@ import pytest
 
 from adapters.clock import FakeClock
 from bot.model import RequestRecord, rules
+from bot.policy import OperationPolicy
 from bot.store import Store
 from commands.model import OperationRequest
 
@@ -29,8 +30,7 @@ def create(store: Store, operation: str, *, requester: str, channel: str) -> Req
         request,
         requester=requester,
         channel=channel,
-        approvals_needed=1,
-        ttl=timedelta(minutes=30),
+        policy=OperationPolicy(approvals=1, ttl=timedelta(minutes=30)),
         sandbox=True,
     )
 

@@ -12,6 +12,7 @@ import pytest
 
 from adapters.clock import FakeClock
 from bot.model import AuditEventName, RequestRecord, RequestState
+from bot.policy import OperationPolicy
 from bot.store import OverlapError, Store
 from commands.model import OperationRequest
 
@@ -36,8 +37,7 @@ def create(store: Store, request: OperationRequest, *, exclusive: bool = True) -
         request,
         requester="U0ALICE",
         channel="C0OPS",
-        approvals_needed=1,
-        ttl=TTL,
+        policy=OperationPolicy(approvals=1, ttl=TTL),
         sandbox=True,
         exclusive=exclusive,
     )

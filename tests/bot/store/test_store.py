@@ -12,6 +12,7 @@ import pytest
 
 from adapters.clock import FakeClock
 from bot.model import AuditEventName, RequestRecord, RequestState
+from bot.policy import OperationPolicy
 from bot.store import (
     SYSTEM_ACTOR,
     ApprovalStatus,
@@ -66,8 +67,7 @@ def new(
         op(vendor),
         requester=requester,
         channel="C1",
-        approvals_needed=needed,
-        ttl=ttl,
+        policy=OperationPolicy(approvals=needed, ttl=ttl),
         sandbox=False,
     )
 
@@ -90,8 +90,7 @@ def test_create_request_stores_a_pending_record_and_a_requested_event(
         op("huawei", "dev-1", "dev-2"),
         requester="U1",
         channel="C1",
-        approvals_needed=2,
-        ttl=TTL,
+        policy=OperationPolicy(approvals=2, ttl=TTL),
         sandbox=True,
         preview={"summary": "device online", "found": True},
     )
@@ -273,7 +272,8 @@ def test_pending_requests_can_be_rejected_or_withdrawn(
     assert after is not None and after.state is to
     assert store.get(record.id) == after
     [*_, last] = store.events(request_id=record.id)
-    assert (last.event, last.actor, last.detail) == (event, "U2", {"why": "no"})
+    assert (last.event, last.actor, last.detail) == (event, "U2", {"why": "no", "requested_seq": 1})
+    assert last.targets == ()  # it refers to the requested event instead of copying the targets
     assert store.approve(record.id, approver="U3").status is ApprovalStatus.NOT_PENDING
 
 
@@ -377,8 +377,7 @@ def test_non_json_outcome_or_preview_is_refused(store: Store) -> None:
             op(),
             requester="U1",
             channel="C1",
-            approvals_needed=1,
-            ttl=TTL,
+            policy=OperationPolicy(approvals=1, ttl=TTL),
             sandbox=False,
             preview={"b": object()},
         )
@@ -393,16 +392,15 @@ def test_log_appends_without_changing_state(store: Store) -> None:
         record.id, AuditEventName.DENIED, actor="U9", detail={"reason": "not allowed"}
     )
 
+    [requested] = [e for e in store.events(request_id=record.id) if e.seq < event.seq]
     assert (event.event, event.actor, event.detail) == (
         AuditEventName.DENIED,
         "U9",
-        {"reason": "not allowed"},
+        {"reason": "not allowed", "requested_seq": requested.seq},
     )
-    assert (event.request_id, event.operation, event.targets) == (
-        record.id,
-        record.operation,
-        record.targets,
-    )
+    # A later event refers to the request's first event instead of copying its targets.
+    assert (event.request_id, event.operation, event.targets) == (record.id, record.operation, ())
+    assert requested.targets == record.targets
     assert store.get(record.id) == record
     assert list(store.events(request_id=record.id))[-1] == event
     with pytest.raises(UnknownRequestError):

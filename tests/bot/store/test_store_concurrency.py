@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from bot.model import AuditEventName, RequestState
+from bot.policy import OperationPolicy
 from bot.store import ApprovalResult, ApprovalStatus, Store
 from commands.model import OperationRequest
 
@@ -55,8 +56,7 @@ def test_twenty_threads_approving_one_request_execute_it_once(
         REQUEST,
         requester="U0",
         channel="C1",
-        approvals_needed=1,
-        ttl=timedelta(minutes=5),
+        policy=OperationPolicy(approvals=1, ttl=timedelta(minutes=5)),
         sandbox=False,
     )
 
@@ -80,8 +80,7 @@ def test_twenty_threads_meeting_a_quorum_of_three(tmp_path: Path) -> None:
         REQUEST,
         requester="U0",
         channel="C1",
-        approvals_needed=3,
-        ttl=timedelta(minutes=5),
+        policy=OperationPolicy(approvals=3, ttl=timedelta(minutes=5)),
         sandbox=False,
     )
 
@@ -174,8 +173,7 @@ def test_two_processes_with_many_threads_execute_every_request_once(tmp_path: Pa
             REQUEST,
             requester="U0",
             channel="C1",
-            approvals_needed=needed,
-            ttl=timedelta(hours=1),
+            policy=OperationPolicy(approvals=needed, ttl=timedelta(hours=1)),
             sandbox=False,
         ).id
         for _ in range(requests)

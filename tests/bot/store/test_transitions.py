@@ -17,7 +17,9 @@ from bot.model import (
     can_move,
     rules,
 )
+from bot.policy import OperationPolicy
 from bot.store import SYSTEM_ACTOR, Store, StoreError, TransitionError
+from bot.store.chain import ChainKey
 from bot.store.database import Transactions
 from bot.store.writes import Writer
 from commands.model import OperationRequest
@@ -43,7 +45,11 @@ def store(clock: FakeClock) -> Iterator[Store]:
 
 def pending(store: Store) -> RequestRecord:
     return store.create_request(
-        REQUEST, requester="U1", channel="C1", approvals_needed=1, ttl=TTL, sandbox=True
+        REQUEST,
+        requester="U1",
+        channel="C1",
+        policy=OperationPolicy(approvals=1, ttl=TTL),
+        sandbox=True,
     )
 
 
@@ -130,7 +136,7 @@ def test_a_writer_holding_a_stale_record_cannot_move_it() -> None:
     store.transition(stale.id, to=S.WITHDRAWN, event=AuditEventName.WITHDRAWN, actor="U1")
     events = sum(1 for _ in store.events())
 
-    writer = Writer(clock=clock, new_id=lambda: "R-X")
+    writer = Writer(clock=clock, new_id=lambda: "R-X", key=ChainKey(None))
     with pytest.raises(TransitionError, match="from pending to rejected"), tx.write() as db:
         writer.move(db, stale, S.REJECTED, AuditEventName.REJECTED, actor="U2", detail={})
 
@@ -144,7 +150,7 @@ def test_a_writer_refuses_a_move_the_table_does_not_allow() -> None:
     tx = Transactions.in_memory()
     store = Store(tx, clock=clock)
     record = pending(store)
-    writer = Writer(clock=clock, new_id=lambda: "R-X")
+    writer = Writer(clock=clock, new_id=lambda: "R-X", key=ChainKey(None))
     with pytest.raises(TransitionError, match="from pending to succeeded"), tx.write() as db:
         writer.move(db, record, S.SUCCEEDED, AuditEventName.SUCCEEDED, actor="U2", detail={})
     assert store.get(record.id).state is S.PENDING  # type: ignore[union-attr]
@@ -181,7 +187,7 @@ def test_a_request_can_always_end() -> None:
 def test_a_request_is_born_pending_or_denied(state: RequestState) -> None:
     clock = FakeClock()
     tx = Transactions.in_memory()
-    writer = Writer(clock=clock, new_id=lambda: "R-X")
+    writer = Writer(clock=clock, new_id=lambda: "R-X", key=ChainKey(None))
     with pytest.raises(StoreError, match=f"cannot start {state.value}"), tx.write() as db:
         writer.insert(
             db, REQUEST, requester="U1", channel="C1", state=state, approvals_needed=1, ttl=TTL

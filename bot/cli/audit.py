@@ -1,0 +1,107 @@
+"""``opsgate audit export|verify|head``: read the audit log, never change it.
+
+The database is opened read-only (`bot.store.Store.open_existing`): a missing file, a file that
+is not a database, or a database that is not opsgate's is one line and exit status 2, and no
+file is ever created. An export piped into a reader that stops early (``| head -3``) ends
+quietly with status 141, as a process stopped by SIGPIPE does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Final, Literal, TextIO
+
+from bot.cli.options import DatabaseChoiceError, chosen_database
+from bot.settings import Settings
+from bot.store import AuditKeyError, ChainHead, DatabaseUnavailable, Store, parse_anchor
+from bot.store.export import parse_since, write_events
+
+#: The status of a writer whose reader went away (128 + SIGPIPE), as shells report it.
+BROKEN_PIPE_STATUS: Final = 141
+
+
+def run_audit(args: argparse.Namespace, settings: Settings) -> int:
+    """Run ``audit verify`` or ``audit export``; returns the exit status."""
+    try:
+        since = _since(args)
+        path = chosen_database(args, settings)
+    except (DatabaseChoiceError, ValueError) as exc:
+        print(f"opsgate: {exc}", file=sys.stderr)
+        return 2
+    try:
+        store = Store.open_existing(path, key=settings.audit_key)
+    except DatabaseUnavailable as exc:
+        print(f"opsgate: {exc} (--db or OPSGATE_DB chooses the database)", file=sys.stderr)
+        return 2
+    except AuditKeyError as exc:
+        print(f"opsgate: {exc}", file=sys.stderr)
+        return 2
+    try:
+        if args.audit_command == "verify":
+            return verify(store, anchors=args.anchor or (), out=sys.stdout, err=sys.stderr)
+        if args.audit_command == "head":
+            return head(store, out=sys.stdout)
+        return _export(store, since=since, fmt=args.format)
+    finally:
+        store.close()
+
+
+def _since(args: argparse.Namespace) -> datetime | None:
+    text = getattr(args, "since", None)
+    if not text:
+        return None
+    try:
+        return parse_since(text, now=datetime.now(UTC))
+    except ValueError as exc:
+        raise ValueError(f"--since: {exc}") from None
+
+
+def verify(store: Store, *, anchors: Sequence[str], out: TextIO, err: TextIO) -> int:
+    """Check the chain, each ``<seq>:<hash>`` anchor, and the tables against the events.
+
+    Returns:
+        0 when everything agrees; 1 naming the first event or request that does not; 2 for
+        an anchor that cannot be read.
+    """
+    try:
+        heads: list[ChainHead] = [parse_anchor(text) for text in anchors]
+    except ValueError as exc:
+        print(f"opsgate: --anchor: {exc}", file=err)
+        return 2
+    result = store.verify(anchors=heads)
+    if not result.ok:
+        print(result.describe(), file=err)
+        return 1
+    held = f"; {len(heads)} anchor(s) held" if heads else ""
+    print(result.describe() + held, file=out)
+    return 0
+
+
+def head(store: Store, *, out: TextIO) -> int:
+    """Print the chain head as ``<seq>:<hash>``: keep it elsewhere, then pass it to
+    ``opsgate audit verify --anchor`` to prove the log still holds it."""
+    print(store.head(), file=out)
+    return 0
+
+
+def _export(store: Store, *, since: datetime | None, fmt: Literal["jsonl", "csv"]) -> int:
+    try:
+        write_events(store.events(since=since), sys.stdout, fmt=fmt)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+        return BROKEN_PIPE_STATUS
+    return 0
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's last flush at exit cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no real file descriptor (stdout replaced in-process)
+        pass

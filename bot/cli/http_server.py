@@ -1,0 +1,95 @@
+"""The HTTP server of `opsgate serve --http`: waitress, with its limits and timeouts from settings.
+
+waitress reads requests on one event loop and hands only complete ones to its threads, so slow
+or idle clients cost a connection slot, not a thread. What made ``/healthz`` and acks time out
+under 300 slow or 500 idle connections was waitress's default limit of 100 open connections
+(past it, it stops accepting); opsgate's default is 1,000, polled with ``poll()`` rather than
+``select()`` (which cannot watch more than 1,024 sockets), with the process's open-file limit
+raised to match.
+"""
+
+from __future__ import annotations
+
+import logging
+import resource
+import socket
+from typing import TYPE_CHECKING, Any, Final
+
+from waitress import wasyncore
+from waitress.server import create_server
+
+from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIApplication
+
+log = logging.getLogger(__name__)
+
+#: Open files the process needs besides its connections (database, logs, vendor clients).
+_SPARE_FILES: Final = 256
+#: How long, after the stop, requests already being answered may take to finish.
+_FINISH_REQUESTS_S: Final = 5
+
+
+def adjustments(settings: Settings) -> dict[str, Any]:
+    """waitress's settings (its "adjustments") for these opsgate settings."""
+    idle = max(1, int(settings.http_channel_timeout.total_seconds()))
+    return {
+        "threads": settings.http_threads,
+        "connection_limit": settings.http_connection_limit,
+        "channel_timeout": idle,
+        "cleanup_interval": min(30, idle),  # how often idle connections are looked for
+        "max_request_body_size": settings.http_max_body,
+        "asyncore_use_poll": True,
+        "ident": "opsgate",
+    }
+
+
+class HttpServer:
+    """opsgate's WSGI application behind waitress on `host`:`port` (0 picks a free port).
+
+    Raises:
+        OSError: The address cannot be listened on (in use, not this host's, no permission).
+    """
+
+    def __init__(self, app: WSGIApplication, *, host: str, port: int, settings: Settings) -> None:
+        _allow_open_files(settings.http_connection_limit + _SPARE_FILES)
+        self._map: dict[int, Any] = {}  # waitress's socket map, ours so we can close it all
+        # Bound here, so an address in use fails before waitress starts threads it would leak.
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        listener = socket.create_server((host, port), family=family, backlog=1024)
+        try:
+            self._server = create_server(
+                app, map=self._map, sockets=[listener], **adjustments(settings)
+            )
+        except BaseException:
+            listener.close()
+            raise
+
+    @property
+    def port(self) -> int:
+        """The port listened on."""
+        # waitress types its servers loosely; a single TCP listener (ours) has this attribute.
+        return int(getattr(self._server, "effective_port", 0))
+
+    def serve(self) -> None:
+        """Answer requests until Ctrl-C or SIGTERM (a `KeyboardInterrupt` in the main thread);
+        then stop accepting, let requests being answered finish, and close every connection."""
+        try:
+            self._server.run()  # returns when interrupted (waitress catches KeyboardInterrupt)
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Stop accepting and close every connection; requests in progress get a few seconds."""
+        self._server.task_dispatcher.shutdown(cancel_pending=False, timeout=_FINISH_REQUESTS_S)
+        wasyncore.close_all(self._map)
+
+
+def _allow_open_files(wanted: int) -> None:
+    """Raise the soft open-file limit towards `wanted` (never above the hard limit)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+        log.info("raised the open-file limit from %d to %d", soft, target)

@@ -1,0 +1,108 @@
+"""What `serve` needs from Slack before it starts, checked the same way by `serve` and `check`.
+
+Both commands ask the same two questions, so they can never disagree: are the credentials that
+this way of serving needs set (`missing_slack_settings`), and does Slack accept the bot token
+(`slack_identity`: one bounded call to ``auth.test``, every failure said in one line).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.settings import Settings
+
+#: How long `serve` and `check` wait for Slack's ``auth.test`` before saying it did not answer.
+SLACK_TIMEOUT_S: Final = 10
+
+_MISSING_BOT: Final = (
+    "SLACK_BOT_TOKEN is not set. Create the Slack app from manifest.yml and install it (see the "
+    'README\'s "Running it in Slack"), or try `opsgate console` for a local session with no '
+    "credentials."
+)
+_MISSING_SIGNING: Final = (
+    "SLACK_SIGNING_SECRET is not set; HTTP mode needs it to verify Slack's requests (the app's "
+    '"Basic Information" page shows it). For Socket Mode instead, set SLACK_APP_TOKEN.'
+)
+
+
+@dataclass(frozen=True)
+class SlackIdentity:
+    """What ``auth.test`` said, as one line.
+
+    Attributes:
+        ok: Slack accepted the token.
+        detail: The workspace and bot user when ok; otherwise what went wrong and what to do.
+    """
+
+    ok: bool
+    detail: str
+
+
+def serves_socket_mode(settings: Settings, *, http: bool) -> bool:
+    """True when `serve` would use Socket Mode: an app token is set and HTTP was not asked for."""
+    return settings.slack_app_token is not None and not http
+
+
+def missing_slack_settings(settings: Settings, *, socket_mode: bool) -> str | None:
+    """The one line saying which Slack credential serving lacks, or None when none is missing.
+
+    Socket Mode needs the bot and app tokens; HTTP needs the bot token and the signing secret
+    (signature checking can never be off in `serve`).
+    """
+    if settings.slack_bot_token is None:
+        return _MISSING_BOT
+    if not socket_mode and settings.slack_signing_secret is None:
+        return _MISSING_SIGNING
+    return None
+
+
+def slack_identity(settings: Settings, *, timeout: int | None = None) -> SlackIdentity:
+    """Ask Slack (``auth.test``, at most `timeout` seconds, default `SLACK_TIMEOUT_S`) whether
+    the bot token works.
+
+    Never raises for an expected failure: an unreachable or silent Slack, a URL that is not
+    Slack's API, or a refused token each come back as one line naming what to check.
+    """
+    if settings.slack_bot_token is None:
+        return SlackIdentity(False, _MISSING_BOT)
+    url = settings.slack_api_url
+    timeout = timeout or SLACK_TIMEOUT_S
+    client = WebClient(
+        token=settings.slack_bot_token.get_secret_value(), base_url=url, timeout=timeout
+    )
+    try:
+        identity = client.auth_test()
+    except SlackApiError as exc:
+        return SlackIdentity(False, _refusal(exc, url))
+    except TimeoutError:
+        return SlackIdentity(
+            False, f"Slack did not answer within {timeout} s at {url} (OPSGATE_SLACK_API_URL)"
+        )
+    except OSError as exc:
+        reason = getattr(exc, "reason", exc)
+        return SlackIdentity(
+            False, f"could not reach Slack at {url} (OPSGATE_SLACK_API_URL): {reason}"
+        )
+    who = f"workspace {identity.get('team')} as {identity.get('user')}"
+    return SlackIdentity(True, f"token OK for {who}")
+
+
+def _refusal(exc: SlackApiError, url: str) -> str:
+    error = str(exc.response.get("error") or "unknown_error")
+    if _answered_by_slack(exc):
+        return f"Slack refused SLACK_BOT_TOKEN: {error}"
+    status = exc.response.status_code
+    return (
+        f"{url} answered HTTP {status} with something that is not Slack's Web API: check "
+        "OPSGATE_SLACK_API_URL (default https://slack.com/api/)"
+    )
+
+
+def _answered_by_slack(exc: SlackApiError) -> bool:
+    """True when the answer was JSON, as Slack's Web API always answers (an HTML 404 is not)."""
+    headers = {str(k).lower(): str(v) for k, v in (exc.response.headers or {}).items()}
+    return "json" in headers.get("content-type", "").lower()

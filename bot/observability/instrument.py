@@ -1,0 +1,60 @@
+"""Where the metrics are fed from: seams of the app, not steps of the lifecycle.
+
+- the store's event observer (`bot.store.Store.observe`): request and click counts;
+- `MeteredApp`, Bolt's app with its dispatch timed: the time from receiving a request to its ack
+  (Bolt's middleware cannot time it: its ``next()`` only marks the chain to go on);
+- a collector asking the store at each scrape: the pending gauge.
+
+Vendor calls are counted by `bot.observability.vendor_calls.metered`, around the adapters.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from slack_bolt import App, BoltRequest, BoltResponse
+
+from bot.observability.metrics import Metrics
+from bot.store import Store, StoreError
+
+log = logging.getLogger(__name__)
+
+
+class MeteredApp(App):
+    """A Bolt `App` that observes ``opsgate_ack_seconds`` for every request it dispatches.
+
+    Bolt's dispatch returns once the listener has acknowledged (or answered) the request, over
+    HTTP and in Socket Mode alike, so its duration is the ack time, signature check included.
+
+    Args:
+        metrics: Where the ack times go.
+        **kwargs: Bolt's own `App` arguments.
+    """
+
+    def __init__(self, *, metrics: Metrics, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._ack_seconds = metrics.ack_seconds
+
+    def dispatch(self, req: BoltRequest) -> BoltResponse:
+        """Bolt's dispatch, timed."""
+        started = time.perf_counter()
+        try:
+            return super().dispatch(req)
+        finally:
+            self._ack_seconds.observe(time.perf_counter() - started)
+
+
+def instrument(store: Store, *, metrics: Metrics) -> None:
+    """Feed `metrics` from `store`: request and click counts, and the pending gauge."""
+    store.subscribe(lambda appended: metrics.observe_event(appended.event))
+    metrics.watch_pending(lambda: _pending(store))
+
+
+def _pending(store: Store) -> int:
+    try:
+        return store.count_pending()
+    except StoreError:
+        log.warning("could not count pending requests for /metrics", exc_info=True)
+        return 0

@@ -1,0 +1,128 @@
+"""Logging: text by default, or one JSON object per line (``OPSGATE_LOG_FORMAT=json``).
+
+What a log line is about (``request_id``, ``operation``, ``actor``) lives in a context variable
+that the code handling a request binds where it learns it (`log_context`, `bind`); a filter on
+the handler copies it onto every record, so any module's plain ``log.info(...)`` carries it. The
+worker pool runs each job in a copy of the submitter's context, so a vendor call's lines carry
+the click that started it.
+
+Example::
+
+    with log_context(request_id="R-7K3F9QW2", actor="U0BOB"):
+        log.info("approved")  # {"message": "approved", "request_id": "R-7K3F9QW2", ...}
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import UTC, datetime
+from types import MappingProxyType
+from typing import Final, TextIO
+
+#: The fields a line may carry about what it concerns, in output order.
+CONTEXT_FIELDS: Final = ("request_id", "operation", "actor")
+TEXT_FORMAT: Final = "%(asctime)s %(levelname)s %(name)s: %(message)s%(context)s"
+
+_HANDLER_NAME: Final = "opsgate"
+_EMPTY: Final[Mapping[str, str]] = MappingProxyType({})
+_CONTEXT: ContextVar[Mapping[str, str]] = ContextVar("opsgate_log_context", default=_EMPTY)
+
+
+@contextmanager
+def log_context(**fields: str | None) -> Iterator[None]:
+    """Add `fields` to every log line written inside the block (None values are skipped)."""
+    token = _CONTEXT.set(_merged(fields))
+    try:
+        yield
+    finally:
+        _CONTEXT.reset(token)
+
+
+@contextmanager
+def fresh_log_context() -> Iterator[None]:
+    """Inside the block nothing is bound, whatever the surrounding code bound before."""
+    token = _CONTEXT.set(_EMPTY)
+    try:
+        yield
+    finally:
+        _CONTEXT.reset(token)
+
+
+def bind(**fields: str | None) -> None:
+    """Add `fields` to the current context until it ends (a worker job, a `log_context`)."""
+    _CONTEXT.set(_merged(fields))
+
+
+def current_context() -> dict[str, str]:
+    """What log lines written here would carry."""
+    return dict(_CONTEXT.get())
+
+
+def _merged(fields: Mapping[str, str | None]) -> dict[str, str]:
+    known = {key: str(value) for key, value in fields.items() if value}
+    return {**_CONTEXT.get(), **known}
+
+
+class ContextFilter(logging.Filter):
+    """Copies the current log context onto each record (``record.request_id``, …), and a text
+    rendering of it onto ``record.context`` for the text format."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        context = _CONTEXT.get()
+        for key in CONTEXT_FIELDS:
+            setattr(record, key, context.get(key))
+        shown = " ".join(f"{key}={context[key]}" for key in CONTEXT_FIELDS if key in context)
+        record.context = f" [{shown}]" if shown else ""
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per record: time, level, logger, message, the context fields that are
+    known, and the exception (as text) if any. A message's newlines stay inside its string."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, object] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for key in CONTEXT_FIELDS:
+            value = getattr(record, key, None)
+            if value:
+                line[key] = value
+        if record.exc_info:
+            line["exception"] = self.formatException(record.exc_info)
+        return json.dumps(line, ensure_ascii=False, default=str)
+
+
+class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is when a record is emitted, not when configured."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stderr  # `handle` holds the handler's lock around `emit`
+        super().emit(record)
+
+
+def configure_logging(*, level: str, fmt: str = "text", stream: TextIO | None = None) -> None:
+    """Send every log record to `stream` (default: stderr) at `level`, as text or JSON lines.
+
+    Calling it again replaces the handler it installed before; other handlers are left alone.
+    """
+    handler: logging.Handler = logging.StreamHandler(stream) if stream else _Stderr()
+    handler.set_name(_HANDLER_NAME)
+    handler.addFilter(ContextFilter())
+    handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(TEXT_FORMAT))
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if h.get_name() == _HANDLER_NAME]:
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(level)
+    # httpx logs every request at INFO; vendor calls are in the audit log already.
+    quieter = max(logging.WARNING, logging.getLevelNamesMapping()[level.upper()])
+    logging.getLogger("httpx").setLevel(quieter)

@@ -1,0 +1,90 @@
+"""Vendor calls counted and timed around each adapter, so no adapter and no lifecycle step has
+to know about metrics."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from adapters.base import Adapter, Outcome, Preview, ProgressCallback, VendorCall
+from adapters.errors import OutcomeUnknown, VendorError
+from adapters.registry import Adapters
+from bot.observability.metrics import Metrics
+from commands.model import OperationRequest
+
+_T = TypeVar("_T")
+
+log = logging.getLogger(__name__)
+
+
+def metered(adapters: Adapters, metrics: Metrics) -> Adapters:
+    """The same adapters, each wrapped in a `MeteredAdapter` (simulators and the rest kept)."""
+    return Adapters(
+        by_vendor={
+            vendor: MeteredAdapter(adapter, metrics)
+            for vendor, adapter in adapters.by_vendor.items()
+        },
+        simulators=adapters.simulators,
+        unconfigured=adapters.unconfigured,
+    )
+
+
+class MeteredAdapter:
+    """An `Adapter` that counts and times `preview` and `execute` of the adapter it wraps.
+
+    Outcomes: ``ok`` (the vendor did it, or the read worked), ``failed`` (the vendor refused, or
+    a bulk run had failures), ``unknown`` (no answer to a mutating call) and ``error`` (anything
+    else: not configured, unreachable, opsgate's own failure). Every other attribute is the
+    wrapped adapter's.
+    """
+
+    def __init__(self, inner: Adapter, metrics: Metrics) -> None:
+        self.inner = inner
+        self.vendor = inner.vendor
+        self.sandbox = inner.sandbox
+        self._metrics = metrics
+
+    def preview(self, request: OperationRequest) -> Preview:
+        """The wrapped `preview`, counted as ``call="preview"``. This is a read-only operation."""
+        return self._timed("preview", lambda: self.inner.preview(request))
+
+    def execute(
+        self, request: OperationRequest, *, progress: ProgressCallback | None = None
+    ) -> Outcome:
+        """The wrapped `execute` (the one mutating call), counted as ``call="execute"``."""
+        return self._timed("execute", lambda: self.inner.execute(request, progress=progress))
+
+    def describe(self, request: OperationRequest) -> list[VendorCall]:
+        """The wrapped `describe`; sends nothing mutating, so it is not counted."""
+        return self.inner.describe(request)
+
+    def check(self) -> str:
+        """The wrapped `check`."""
+        return self.inner.check()
+
+    def close(self) -> None:
+        """Close the wrapped adapter."""
+        self.inner.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def _timed(self, call: str, run: Callable[[], _T]) -> _T:
+        started = time.monotonic()
+        outcome = "error"
+        try:
+            result = run()
+            outcome = "failed" if isinstance(result, Outcome) and not result.ok else "ok"
+            return result
+        except OutcomeUnknown:
+            outcome = "unknown"
+            raise
+        except VendorError:
+            outcome = "failed"
+            raise
+        finally:
+            seconds = time.monotonic() - started
+            self._metrics.vendor_call(self.vendor, call=call, outcome=outcome, seconds=seconds)
+            log.info("%s %s: %s in %.3f s", self.vendor, call, outcome, seconds)

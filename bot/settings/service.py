@@ -1,0 +1,89 @@
+"""How the values of the service settings are read: durations, byte sizes, empty secrets.
+
+`bot.settings.core` declares the fields (``OPSGATE_HTTP_*``, ``OPSGATE_SHUTDOWN_GRACE``,
+``OPSGATE_LOG_FORMAT``); the parsers live here so that module stays a readable list of fields.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Final
+
+from pydantic import SecretStr
+from pydantic_core import PydanticCustomError
+
+# The policy's ttl syntax (SPEC §3): "90s", "30m", "2h", "1h30m", "1d".
+_DURATION: Final = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
+_DURATION_HELP: Final = 'must be a duration such as "30s", "2m", "1h30m" or "90s"'
+_SIZE: Final = re.compile(r"(\d+)\s*(b|kb|kib|k|mb|mib|m|gb|gib|g)?", re.IGNORECASE)
+_SIZE_UNITS: Final = {
+    **{"": 1, "b": 1, "k": 1024, "kb": 1000, "kib": 1024},
+    **{"m": 1024**2, "mb": 1000**2, "mib": 1024**2},
+    **{"g": 1024**3, "gb": 1000**3, "gib": 1024**3},
+}
+
+
+def parse_duration(value: object) -> timedelta:
+    """Read a duration in the policy's ttl syntax; a number counts as seconds.
+
+    Raises:
+        PydanticCustomError: Not such a duration, or negative.
+    """
+    if isinstance(value, timedelta):
+        duration = value
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        duration = timedelta(seconds=value)
+    elif isinstance(value, str) and value.strip().isdigit():
+        duration = timedelta(seconds=int(value.strip()))
+    elif (
+        isinstance(value, str)
+        and (match := _DURATION.fullmatch(value.strip()))
+        and any(match.groups())
+    ):
+        days, hours, minutes, seconds = (int(part or 0) for part in match.groups())
+        try:
+            duration = timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+        except OverflowError:
+            raise PydanticCustomError("duration", "is too long") from None
+    else:
+        raise PydanticCustomError("duration", _DURATION_HELP)
+    if duration < timedelta(0):
+        raise PydanticCustomError("duration", "must not be negative")
+    return duration
+
+
+def parse_size(value: object) -> int:
+    """Read a size in bytes: ``1048576``, ``512KiB``, ``2MiB``, ``1MB`` (k, m, g are binary).
+
+    Raises:
+        PydanticCustomError: Not such a size.
+    """
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and (match := _SIZE.fullmatch(value.strip())):
+        return int(match.group(1)) * _SIZE_UNITS[(match.group(2) or "").lower()]
+    raise PydanticCustomError("size", 'must be a size in bytes such as "1048576" or "2MiB"')
+
+
+def empty_secret_is_unset(value: SecretStr | None) -> SecretStr | None:
+    """An empty (or blank) secret counts as not set, wherever it came from.
+
+    ``slack_signing_secret = ""`` in a TOML file must never read as "a secret that happens to be
+    empty": Bolt turns signature checking off for an empty secret.
+    """
+    if value is None or not value.get_secret_value().strip():
+        return None
+    return value
+
+
+def in_range(low: int, high: int) -> Callable[[int], int]:
+    """A validator refusing whole numbers outside ``low..high`` (inclusive)."""
+
+    def check(value: int) -> int:
+        if not low <= value <= high:
+            raise PydanticCustomError("range", f"must be between {low} and {high}")
+        return value
+
+    return check

@@ -1,0 +1,214 @@
+"""Reading the audit log back: paging, `verify` (chain, anchors, tables) and the integrity check
+made before each vendor call; and `AuditLogReads`, the store's methods over them.
+
+Each function takes an open `Database`; the caller holds a read transaction, so everything it
+reads is one snapshot.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import datetime
+from typing import Any, Final
+
+from sqlite_utils import Database
+
+from bot.model import AuditEvent, AuditEventName, RequestRecord
+from bot.store import queries
+from bot.store.base import StoreBase
+from bot.store.chain import GENESIS_HASH, ChainHead, ChainKey, VerifyResult, hash_problem
+from bot.store.chain import verify_chain as _verify_chain
+from bot.store.integrity import (
+    EventSummary,
+    approvals_problem,
+    request_problem,
+    state_problem,
+)
+from bot.store.rows import event_from_row, format_time
+
+log = logging.getLogger(__name__)
+
+PAGE: Final = 500
+#: The events the integrity check reads: the request's first event is one of the first two.
+_CHECKED: Final = (
+    AuditEventName.REQUESTED.value,
+    AuditEventName.DENIED.value,
+    AuditEventName.APPROVED.value,
+    AuditEventName.BREAK_GLASS.value,
+)
+
+
+def events_page(
+    db: Database, *, after: int, at_least: str, request_id: str | None
+) -> list[dict[str, Any]]:
+    """Up to `PAGE` stored events with seq > `after` and ``at`` >= `at_least`, by seq."""
+    sql = "SELECT * FROM events WHERE seq > :after AND at >= :at"
+    if request_id is not None:
+        sql += " AND request_id = :request_id"
+    sql += f" ORDER BY seq LIMIT {PAGE}"
+    params = {"after": after, "at": at_least, "request_id": request_id}
+    return list(db.query(sql, params))
+
+
+def verify_log(db: Database, key: ChainKey, anchors: Sequence[ChainHead] = ()) -> VerifyResult:
+    """The chain against its head, then each anchor, then the tables against the events."""
+    summaries: dict[str, EventSummary] = {}
+    rows = _summarised(db.query("SELECT * FROM events ORDER BY seq"), summaries)
+    result = _verify_chain(rows, head=queries.head_or_none(db), key=key)
+    if not result.ok:
+        return result
+    for anchor in anchors:
+        problem = _anchor_problem(db, anchor)
+        if problem is not None:
+            return VerifyResult(False, result.checked, anchor.seq, problem)
+    return _tables_result(db, summaries, checked=result.checked)
+
+
+def check_request(db: Database, key: ChainKey, record: RequestRecord) -> str | None:
+    """What differs between `record` (about to be executed) and its events; None if nothing.
+
+    Its first event's hash and those of its approvals are recomputed, so a rewritten event is
+    caught even without a full `verify`.
+    """
+    rows = queries.request_events(db, record.id, _CHECKED)
+    for row in rows:
+        bad = hash_problem(row, key)
+        if bad is not None:
+            return bad[1]
+    first_seq = queries.first_seq(db, record.id)
+    first = next((row for row in rows if row["seq"] == first_seq), None)
+    problem = request_problem(record, None if first is None else event_from_row(first))
+    if problem is not None:
+        return problem
+    approved = [row for row in rows if row["event"] == AuditEventName.APPROVED.value]
+    break_glass = any(row["event"] == AuditEventName.BREAK_GLASS.value for row in rows)
+    actors = [str(row["actor"]) for row in approved]
+    return approvals_problem(record, actors, need_count=not break_glass)
+
+
+def _summarised(
+    rows: Iterable[Mapping[str, Any]], summaries: dict[str, EventSummary]
+) -> Iterator[Mapping[str, Any]]:
+    """Pass `rows` through, noting what each says about its request in `summaries`."""
+    for row in rows:
+        seq = int(row["seq"])
+        summary = summaries.setdefault(str(row["request_id"]), EventSummary(first_seq=seq))
+        try:
+            detail = json.loads(row["detail"])
+        except (TypeError, ValueError):
+            detail = {}  # the chain check reports the unreadable event itself
+        summary.add(seq, str(row["event"]), str(row["actor"]), detail)
+        yield row
+
+
+def _anchor_problem(db: Database, anchor: ChainHead) -> str | None:
+    if anchor.seq == 0:
+        return None if anchor.hash == GENESIS_HASH else f"anchor {anchor} is not a chain start"
+    rows = list(db.query("SELECT hash FROM events WHERE seq = ?", [anchor.seq]))
+    if not rows:
+        return (
+            f"anchor {anchor.seq} is not in the log: events from {anchor.seq} on were removed "
+            "(or the anchor is from another log)"
+        )
+    if rows[0]["hash"] != anchor.hash:
+        return (
+            f"event {anchor.seq} does not have the anchored hash: the log was rewritten at or "
+            f"before event {anchor.seq}"
+        )
+    return None
+
+
+def _tables_result(
+    db: Database, summaries: dict[str, EventSummary], *, checked: int
+) -> VerifyResult:
+    """The first request (in log order) whose stored row disagrees with its events."""
+    for request_id, summary in summaries.items():
+        problem = _request_disagreement(db, request_id, summary)
+        if problem is not None:
+            return VerifyResult(False, checked, problem=problem, request_id=request_id)
+    for request_id in queries.ids_where(db, "1 = 1", []):
+        if request_id not in summaries:
+            problem = "it has no events in the audit log (its requested event is gone)"
+            return VerifyResult(False, checked, problem=problem, request_id=request_id)
+    return VerifyResult(ok=True, checked=checked)
+
+
+def _request_disagreement(db: Database, request_id: str, summary: EventSummary) -> str | None:
+    record = queries.load(db, request_id)
+    if record is None:
+        return "it has events in the audit log but no row in the requests table"
+    rows = list(db.query("SELECT * FROM events WHERE seq = ?", [summary.first_seq]))
+    problem = request_problem(record, event_from_row(rows[0]))
+    if problem is None:
+        need = summary.needs_approvals
+        problem = approvals_problem(record, summary.approvers, need_count=need)
+    return problem or state_problem(record, summary)
+
+
+class AuditLogReads(StoreBase):
+    """The `Store`'s methods over the audit log: read it, verify it, anchor it, and check a
+    request against it before its vendor call."""
+
+    def events(
+        self, *, request_id: str | None = None, since: datetime | None = None
+    ) -> Iterator[AuditEvent]:
+        """Audit events in seq order; optionally one request's, optionally from `since` on.
+
+        Read in pages, so a long export does not hold up writers. This is a read-only operation.
+
+        Raises:
+            ValueError: `since` is a naive datetime (its time zone would be a guess).
+        """
+        if since is not None and since.tzinfo is None:
+            raise ValueError("since must be a timezone-aware datetime")
+        at_least = "" if since is None else format_time(since)
+        return self._events(request_id=request_id, at_least=at_least)
+
+    def verify(self, *, anchors: Sequence[ChainHead] = ()) -> VerifyResult:
+        """Check the whole log, naming the first thing wrong: the hash chain against its head,
+        then each anchor (the log must still hold that event with that hash), then every
+        request's stored state, targets, parameters and approvers against its events.
+
+        This is a read-only operation; it reads one consistent snapshot.
+        """
+        with self._tx.read() as db:
+            return verify_log(db, self._writer.key, anchors)
+
+    def head(self) -> ChainHead:
+        """The chain's head: the last event's seq and hash (``0`` and 64 zeros when empty).
+
+        This is a read-only operation.
+
+        Raises:
+            StoreError: The head record is missing (`verify` says more).
+        """
+        with self._tx.read() as db:
+            return queries.head(db)
+
+    def integrity_problem(self, record: RequestRecord) -> str | None:
+        """What differs between `record`, about to be executed, and the audit chain.
+
+        Checks its operation, targets, parameters, reason, channel, approvals needed and policy
+        against its ``requested`` event (whose hash is recomputed), and its approvers against
+        its ``approved`` events (who, how many). This is a read-only operation.
+
+        Returns:
+            One sentence naming the first difference, or None when they agree.
+        """
+        with self._tx.read() as db:
+            problem = check_request(db, self._writer.key, record)
+        if problem is not None:
+            log.error("integrity check failed for %s: %s", record.id, problem)
+        return problem
+
+    def _events(self, *, request_id: str | None, at_least: str) -> Iterator[AuditEvent]:
+        after = 0
+        while True:
+            with self._tx.read() as db:
+                rows = events_page(db, after=after, at_least=at_least, request_id=request_id)
+            yield from (event_from_row(row) for row in rows)
+            if len(rows) < PAGE:
+                return
+            after = rows[-1]["seq"]

@@ -1,0 +1,211 @@
+"""Do the tables say what the audit chain says? Pure comparisons, no SQL (SPEC §9).
+
+The ``requests`` and ``approvals`` tables are what opsgate acts on; the hash chain is what it
+can prove. These functions compare a stored request with its events and name the first thing
+that differs, in one sentence:
+
+- `request_problem`: the request against its first event (``requested``, or ``denied`` when the
+  policy refused it): operation, targets, requester, parameters, reason, channel, sandbox,
+  preview, expiry, approvals needed and the policy that applied. Keys a first event does not
+  carry (logs written before opsgate recorded them) are not compared.
+- `approvals_problem`: the approvers against the ``approved`` events (who, how many).
+- `EventSummary` / `state_problem`: the stored state against the state the events imply.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from bot.model import AuditEvent, AuditEventName, RequestRecord, RequestState
+from bot.store.rows import format_time
+
+_SHOWN: Final = 3
+#: How each `requested` detail key reads from a stored request.
+_REQUESTED_KEYS: Final = (
+    "reason",
+    "channel",
+    "params",
+    "preview",
+    "sandbox",
+    "approvals_needed",
+    "expires_at",
+    "policy",
+)
+#: Events that end (or begin) a state of their own; ``denied`` only as a request's first event,
+#: or later when its detail says it ended the request (``"state": "denied"``: a card Slack would
+#: not post); any other later ``denied`` is a refused click.
+_STATE_EVENTS: Final = frozenset(RequestState) - {RequestState.PENDING, RequestState.DENIED}
+#: States reached only through enough approvals (or break-glass).
+_APPROVED_STATES: Final = frozenset(
+    {RequestState.EXECUTING, RequestState.SUCCEEDED, RequestState.FAILED, RequestState.UNKNOWN}
+)
+
+
+def request_problem(record: RequestRecord, first: AuditEvent | None) -> str | None:
+    """What differs between a stored request and its first event; None when nothing does."""
+    if first is None:
+        return "it has no events in the audit log (its requested event is gone)"
+    if first.event not in {AuditEventName.REQUESTED, AuditEventName.DENIED}:
+        return f"its first event (seq {first.seq}) is {first.event.value}, not requested"
+    if record.vendor != record.operation.split(".", 1)[0]:
+        return f"its vendor {record.vendor!r} is not the vendor of {record.operation!r}"
+    stored, logged = _request_view(record), _event_view(first)
+    for key, value in logged.items():
+        if stored[key] != value:
+            return _differs(key, stored[key], value, first.seq)
+    return None
+
+
+def approvals_problem(
+    record: RequestRecord, actors: Sequence[str], *, need_count: bool
+) -> str | None:
+    """What differs between the stored approvers and the actors of the ``approved`` events.
+
+    Args:
+        record: The stored request (its `approvers` come from the approvals table).
+        actors: Who approved, by the request's ``approved`` events, in seq order.
+        need_count: Also require as many approvals as the request needs (it went ahead).
+    """
+    if sorted(actors) != sorted(record.approvers):
+        return (
+            f"approvals: the stored approvers are {_list(record.approvers)} but the approved "
+            f"events name {_list(actors)}"
+        )
+    twice = sorted({actor for actor in actors if actors.count(actor) > 1})
+    if twice:
+        return f"approvals: {_list(twice)} approved more than once"
+    needed = max(record.approvals_needed, 1)
+    if need_count and len(actors) < needed:
+        return f"approvals: {len(actors)} approved event(s), but {needed} approval(s) are needed"
+    return None
+
+
+@dataclass
+class EventSummary:
+    """What one request's events say, gathered in seq order by `add`."""
+
+    first_seq: int
+    state: RequestState | None = None
+    approvers: list[str] = field(default_factory=list)
+    break_glass: bool = False
+    bad_reference: int | None = None
+
+    def add(self, seq: int, name: str, actor: str, detail: Mapping[str, Any]) -> None:
+        """Take in the request's next event (as stored: its seq, name, actor and detail)."""
+        if seq == self.first_seq:
+            first = RequestState.PENDING if name == AuditEventName.REQUESTED else None
+            self.state = RequestState.DENIED if name == AuditEventName.DENIED else first
+        elif name in _STATE_EVENTS or detail.get("state") == name == AuditEventName.DENIED:
+            self.state = RequestState(name)
+        if name == AuditEventName.APPROVED:
+            self.approvers.append(actor)
+        self.break_glass |= name == AuditEventName.BREAK_GLASS
+        reference = detail.get("requested_seq", self.first_seq)
+        if seq != self.first_seq and reference != self.first_seq and self.bad_reference is None:
+            self.bad_reference = seq
+
+    @property
+    def needs_approvals(self) -> bool:
+        """True when the events say the request went ahead, so its approvals must add up."""
+        return self.state in _APPROVED_STATES and not self.break_glass
+
+
+def state_problem(record: RequestRecord, summary: EventSummary) -> str | None:
+    """What differs between the stored state and the state its events imply."""
+    if summary.bad_reference is not None:
+        return (
+            f"event {summary.bad_reference} refers to another event than the request's first "
+            f"(seq {summary.first_seq})"
+        )
+    if summary.state is not record.state:
+        implied = summary.state.value if summary.state else "no state"
+        return f"the stored state is {record.state.value} but its events end in {implied}"
+    return None
+
+
+def _request_view(record: RequestRecord) -> dict[str, Any]:
+    """The stored request in the shape of `_event_view`."""
+    detail_values: dict[str, Any] = {
+        "reason": record.reason,
+        "channel": record.channel,
+        "params": dict(record.params),
+        "preview": record.preview,
+        "sandbox": record.sandbox,
+        "approvals_needed": record.approvals_needed,
+        "expires_at": format_time(record.expires_at),
+        "policy": None if record.policy is None else record.policy.model_dump(mode="json"),
+    }
+    return {
+        "operation": record.operation,
+        "targets": list(record.targets),
+        "requester": record.requester,
+        **detail_values,
+    }
+
+
+def _event_view(first: AuditEvent) -> dict[str, Any]:
+    """What the first event records of the request (only the keys it carries)."""
+    detail = first.detail
+    view: dict[str, Any] = {
+        "operation": first.operation,
+        "targets": list(first.targets),
+        "requester": first.actor,
+    }
+    if first.event is AuditEventName.REQUESTED:
+        view.update({key: detail[key] for key in _REQUESTED_KEYS if key in detail})
+        return view
+    # `denied` at intake: its `reason` is the policy's; the requester's is `request_reason`.
+    view.update({key: detail[key] for key in ("channel", "params") if key in detail})
+    if "request_reason" in detail:
+        view["reason"] = detail["request_reason"]
+    return view
+
+
+def _differs(key: str, stored: Any, logged: Any, seq: int) -> str:
+    """One sentence naming what differs, short even for 10,000 targets."""
+    if key != "targets":
+        return (
+            f"{key}: the stored request has {_short(stored)} but its first event (seq {seq}) "
+            f"has {_short(logged)}"
+        )
+    text = (
+        f"targets: the stored request names {_list(stored)} but its first event (seq {seq}) "
+        f"names {_list(logged)}"
+    )
+    if len(stored) == len(logged) > _SHOWN:
+        at = next(i for i, (a, b) in enumerate(zip(stored, logged, strict=True)) if a != b)
+        text += f"; the first difference is target {at + 1:,}: {stored[at]} instead of {logged[at]}"
+    return text
+
+
+def _list(items: Sequence[str]) -> str:
+    if len(items) <= _SHOWN:
+        return ", ".join(items) or "none"
+    return f"{len(items):,} ({', '.join(items[:_SHOWN])}, …)"
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 120 else text[:119] + "…"
+
+
+#: The error of a request that failed its integrity check (`integrity_failure`).
+INTEGRITY_ERROR: Final = "integrity"
+
+
+def integrity_failure(problem: str) -> dict[str, Any]:
+    """The outcome of a request whose stored form disagrees with the chain: the vendor was not
+    called. Shaped like an adapter's error detail, so cards and the audit log show it as one."""
+    return {
+        "error": INTEGRITY_ERROR,
+        "message": (
+            "opsgate did not call the vendor: the stored request does not match its audit "
+            f"record ({problem})"
+        ),
+        "next_step": (
+            "Treat the database as tampered with: run opsgate audit verify, compare it with an "
+            "exported copy or an anchor, and request again once it is explained."
+        ),
+    }

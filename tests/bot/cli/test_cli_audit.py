@@ -1,0 +1,165 @@
+"""`opsgate audit head`, `verify --anchor`, and the keyed chain from the command line (SPEC §9)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+from tampering import rehash, tamper, truncate
+
+from bot import cli
+from bot.policy import OperationPolicy
+from bot.store import Store
+from commands.model import OperationRequest
+
+KEY = "0123456789abcdef-audit-key"
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A clean environment: no real settings leak in; the database lives in tmp_path."""
+    for name in list(os.environ):
+        if name.startswith(("OPSGATE_", "SLACK_")):
+            monkeypatch.delenv(name)
+    (tmp_path / "opsgate.toml").write_text("")
+    monkeypatch.setenv("OPSGATE_CONFIG", str(tmp_path / "opsgate.toml"))
+    monkeypatch.setenv("OPSGATE_DB", str(tmp_path / "opsgate.db"))
+    return tmp_path
+
+
+def seed(db: Path, count: int = 2, *, key: str | None = None) -> None:
+    store = Store.open(db, key=None if key is None else SecretStr(key))
+    for i in range(count):
+        request = OperationRequest(
+            operation="huawei.package.delete",
+            vendor="huawei",
+            targets=(f"pkg-{i}",),
+            reason="cli test",
+        )
+        store.create_request(
+            request, requester="U0ALICE", channel="C0OPS", policy=OperationPolicy(), sandbox=True
+        )
+    store.close()
+
+
+def head(capsys: pytest.CaptureFixture[str]) -> str:
+    assert cli.main(["audit", "head"]) == 0
+    return capsys.readouterr().out.strip()
+
+
+def test_head_prints_seq_and_hash(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    seed(env / "opsgate.db", 2)
+    store = Store.open(env / "opsgate.db")
+    last = list(store.events())[-1]
+    store.close()
+
+    assert head(capsys) == f"2:{last.hash}"
+
+
+def test_verify_with_an_anchor_that_holds(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    seed(env / "opsgate.db", 1)
+    anchor = head(capsys)
+    seed(env / "opsgate.db", 2)  # the log grows past the anchor
+
+    assert cli.main(["audit", "verify", "--anchor", anchor]) == 0
+    assert "3 events verified; 1 anchor(s) held" in capsys.readouterr().out
+
+
+def test_verify_with_an_anchor_catches_truncation(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed(env / "opsgate.db", 1)
+    before = head(capsys)
+    seed(env / "opsgate.db", 1)
+    anchor = head(capsys)
+    truncate(env / "opsgate.db", keep=1)
+    tamper(
+        env / "opsgate.db", "DELETE FROM requests WHERE id NOT IN (SELECT request_id FROM events)"
+    )
+
+    assert cli.main(["audit", "verify", "--anchor", before]) == 0
+    capsys.readouterr()
+    assert cli.main(["audit", "verify", "--anchor", before, "--anchor", anchor]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("audit log broken at event seq 2: anchor 2 is not in the log")
+
+
+def test_verify_with_an_anchor_catches_a_rewrite_before_it(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed(env / "opsgate.db", 2)
+    anchor = head(capsys)
+    tamper(env / "opsgate.db", "UPDATE events SET at = '2020-01-01T00:00:00.000000Z' WHERE seq = 1")
+    rehash(env / "opsgate.db")
+
+    assert cli.main(["audit", "verify"]) == 0
+    capsys.readouterr()
+    assert cli.main(["audit", "verify", "--anchor", anchor]) == 1
+    assert "rewritten at or before event 2" in capsys.readouterr().err
+
+
+def test_a_malformed_anchor_is_a_usage_error(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    seed(env / "opsgate.db", 1)
+
+    assert cli.main(["audit", "verify", "--anchor", "12-abc"]) == 2
+    assert "write it as <seq>:<hash>" in capsys.readouterr().err
+
+
+def test_verify_names_the_request_whose_tables_disagree(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed(env / "opsgate.db", 2)
+    tamper(env / "opsgate.db", "UPDATE requests SET targets = '[\"pkg-EVIL\"]' WHERE rowid = 2")
+
+    assert cli.main(["audit", "verify"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("audit log and tables disagree at request R-")
+    assert "pkg-EVIL" in err
+
+
+def test_a_keyed_log_verifies_with_its_key_only(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed(env / "opsgate.db", 2, key=KEY)
+
+    monkeypatch.setenv("OPSGATE_AUDIT_KEY", KEY)
+    assert cli.main(["audit", "verify"]) == 0
+    assert "2 events verified" in capsys.readouterr().out
+
+    monkeypatch.delenv("OPSGATE_AUDIT_KEY")
+    assert cli.main(["audit", "verify"]) == 2
+    without = capsys.readouterr()
+    monkeypatch.setenv("OPSGATE_AUDIT_KEY", "a-different-key-of-16+")
+    assert cli.main(["audit", "verify"]) == 2
+    wrong = capsys.readouterr()
+
+    assert without.err.count("\n") == 1 and "set OPSGATE_AUDIT_KEY" in without.err
+    assert wrong.err.count("\n") == 1 and "is not the key" in wrong.err
+    for captured in (without, wrong):
+        assert KEY not in captured.out + captured.err
+
+
+def test_a_forged_rewrite_fails_keyed_verify(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed(env / "opsgate.db", 2, key=KEY)
+    tamper(env / "opsgate.db", "UPDATE events SET at = '2020-01-01T00:00:00.000000Z' WHERE seq = 2")
+    rehash(env / "opsgate.db")  # without the key
+    monkeypatch.setenv("OPSGATE_AUDIT_KEY", KEY)
+
+    assert cli.main(["audit", "verify"]) == 1
+    assert "hash mismatch" in capsys.readouterr().err
+
+
+def test_serve_will_not_start_on_a_keyed_log_without_its_key(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed(env / "opsgate.db", 1, key=KEY)
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "s")
+
+    assert cli.main(["serve", "--http"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "the audit log is keyed" in err

@@ -1,0 +1,347 @@
+"""Every expected failure of the command line is one line and a non-zero status, never a
+traceback (SPEC §13): bad paths, foreign files, unreachable Slack, closed pipes, Ctrl-C."""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot import cli
+from bot.cli import preflight
+from bot.console.standin.server import SlackStandIn
+from bot.model import AuditEventName
+from bot.policy import OperationPolicy
+from bot.store import Store
+from commands.model import OperationRequest
+
+SUBCOMMANDS = (
+    ["serve"],
+    ["console"],
+    ["audit"],
+    ["audit", "export"],
+    ["audit", "verify"],
+    ["manifest"],
+    ["check"],
+)
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A clean environment in an empty directory: no settings leak in."""
+    for name in list(os.environ):
+        if name.startswith(("OPSGATE_", "SLACK_")):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "opsgate.toml").write_text("")
+    monkeypatch.setenv("OPSGATE_CONFIG", str(tmp_path / "opsgate.toml"))
+    monkeypatch.setenv("OPSGATE_DB", str(tmp_path / "opsgate.db"))
+    return tmp_path
+
+
+def one_line(text: str) -> str:
+    """The one line saying what failed (log lines at INFO may come before it)."""
+    lines = [line for line in text.splitlines() if line.startswith("opsgate: ")]
+    assert len(lines) == 1, text
+    assert "Traceback" not in text
+    return lines[0]
+
+
+def seed(db: Path, requests: int) -> None:
+    store = Store.open(db)
+    for i in range(requests):
+        record = store.create_request(
+            OperationRequest(
+                operation="huawei.package.delete",
+                vendor="huawei",
+                targets=(f"pkg-{i}",),
+                reason="a reason long enough to make each exported line a few hundred bytes " * 3,
+            ),
+            requester="U0ALICE",
+            channel="C0OPS",
+            policy=OperationPolicy(approvals=1, ttl=timedelta(minutes=30)),
+            sandbox=True,
+        )
+        store.log(record.id, AuditEventName.DENIED, actor="U0BOB", detail={"reason": "x"})
+    store.close()
+
+
+def files_in(folder: Path) -> set[str]:
+    return {path.name for path in folder.iterdir()}
+
+
+# -- --version and --help -----------------------------------------------------------------------
+
+
+def test_version(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["--version"])
+    assert exited.value.code == 0
+    assert capsys.readouterr().out.strip() == "opsgate 0.1.0"
+
+
+@pytest.mark.parametrize("words", SUBCOMMANDS, ids=" ".join)
+def test_every_subcommand_help_has_a_one_line_description(
+    env: Path, capsys: pytest.CaptureFixture[str], words: list[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        cli.main([*words, "--help"])
+    assert exited.value.code == 0
+    usage, description = capsys.readouterr().out.split("\n\n")[:2]
+    assert usage.startswith(f"usage: opsgate {' '.join(words)}")
+    assert "\n" not in description.strip() and description.strip().endswith(".")
+
+
+# -- audit: read-only, one line on any failure --------------------------------------------------
+
+
+def test_audit_verify_on_a_missing_database_creates_nothing(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = files_in(env)
+    assert cli.main(["audit", "verify"]) == 2
+    line = one_line(capsys.readouterr().err)
+    assert "no database at" in line and "opsgate.db" in line and "OPSGATE_DB" in line
+    assert files_in(env) == before
+
+
+def test_audit_verify_in_a_missing_folder_is_one_line(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("OPSGATE_DB", "/nonexistent/dir/x.db")
+    assert cli.main(["audit", "verify"]) == 2
+    assert "/nonexistent/dir/x.db" in one_line(capsys.readouterr().err)
+    assert not Path("/nonexistent").exists()
+
+
+@pytest.mark.parametrize("kind", ["text file", "other sqlite database"])
+def test_audit_on_a_file_that_is_not_opsgates_changes_nothing(
+    env: Path, capsys: pytest.CaptureFixture[str], kind: str
+) -> None:
+    foreign = env / "foreign.db"
+    if kind == "text file":
+        foreign.write_text("not a database\n")
+    else:
+        with sqlite3.connect(foreign) as db:
+            db.execute("CREATE TABLE notes (body TEXT)")
+    content, before = foreign.read_bytes(), files_in(env)
+    for action in ("verify", "export"):
+        assert cli.main(["audit", action, "--db", str(foreign)]) == 2
+        line = one_line(capsys.readouterr().err)
+        assert "foreign.db" in line
+        assert ("not a database" in line) or ("not an opsgate database" in line)
+    assert foreign.read_bytes() == content and files_in(env) == before
+
+
+def test_audit_verify_leaves_no_side_files_next_to_a_closed_database(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed(env / "opsgate.db", 2)
+    before = files_in(env)
+    assert cli.main(["audit", "verify"]) == 0
+    assert "4 events verified" in capsys.readouterr().out
+    assert files_in(env) == before  # no -wal or -shm appeared
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["audit", "verify", "--db", "{db}"],
+        ["audit", "--db", "{db}", "verify"],
+        ["audit", "verify", "--db", "sqlite:///{db}"],
+    ],
+)
+def test_db_option_names_the_database(
+    env: Path, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    other = env / "elsewhere" / "audit.db"
+    other.parent.mkdir()
+    seed(other, 1)
+    assert cli.main([a.replace("{db}", str(other)) for a in argv]) == 0
+    assert "2 events verified" in capsys.readouterr().out
+    assert not (env / "opsgate.db").exists()  # OPSGATE_DB was not touched
+
+
+def test_db_option_refuses_a_database_url_it_cannot_open(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["audit", "export", "--db", "postgresql://ops@db.example/opsgate"]) == 2
+    assert "only SQLite" in one_line(capsys.readouterr().err)
+
+
+def test_audit_export_into_a_closed_pipe_ends_quietly(env: Path) -> None:
+    seed(env / "opsgate.db", 150)  # ~300 lines, more than a pipe holds
+    with subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "audit", "export"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as process:
+        assert process.stdout is not None and process.stderr is not None
+        head = [process.stdout.readline() for _ in range(3)]  # `| head -3`
+        process.stdout.close()
+        status = process.wait(timeout=30)
+        errors = process.stderr.read()
+    assert all(line.startswith(b'{"seq"') for line in head)
+    assert errors == b""
+    assert status == 141
+
+
+def test_ctrl_c_in_the_console_exits_quietly(env: Path) -> None:
+    with subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "console"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "OPSGATE_CONSOLE_DB": str(env / "console.db")},
+    ) as process:
+        assert process.stdout is not None
+        assert b"opsgate console" in process.stdout.readline()  # the banner: it reads input now
+        process.send_signal(signal.SIGINT)
+        _, errors = process.communicate(timeout=30)
+    assert process.returncode == 130
+    assert b"Traceback" not in errors and b"KeyboardInterrupt" not in errors
+
+
+def test_console_with_a_database_in_a_missing_folder_is_one_line(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("OPSGATE_CONSOLE_DB", "/nonexistent/dir/console.db")
+    monkeypatch.setattr(sys, "stdin", io.StringIO("help\n"))
+    assert cli.main(["console"]) == 2
+    assert "/nonexistent/dir/console.db" in one_line(capsys.readouterr().err)
+
+
+# -- serve and check agree on Slack -------------------------------------------------------------
+
+
+def test_check_and_serve_agree_without_slack_credentials(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["check"]) == 1
+    out = capsys.readouterr().out
+    assert "FAIL  slack" in out and "SLACK_BOT_TOKEN is not set" in out
+    assert "all checks passed" not in out
+    assert cli.main(["serve"]) == 2
+    assert "SLACK_BOT_TOKEN is not set" in one_line(capsys.readouterr().err)
+
+
+def test_check_and_serve_agree_without_a_signing_secret(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
+    assert cli.main(["check"]) == 1
+    assert "SLACK_SIGNING_SECRET is not set" in capsys.readouterr().out
+    assert cli.main(["serve"]) == 2
+    assert "SLACK_SIGNING_SECRET is not set" in one_line(capsys.readouterr().err)
+
+
+def test_serve_http_refuses_an_empty_signing_secret_in_the_toml_file(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (env / "opsgate.toml").write_text('slack_bot_token = "xoxb-test"\nslack_signing_secret = ""\n')
+    assert cli.main(["serve", "--http"]) == 2
+    assert "SLACK_SIGNING_SECRET is not set" in one_line(capsys.readouterr().err)
+
+
+@pytest.fixture
+def slack_env(env: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "secret")
+    monkeypatch.setattr(preflight, "SLACK_TIMEOUT_S", 1)
+    return env
+
+
+@pytest.fixture
+def silent_server() -> Iterator[str]:
+    """A server that accepts connections and never answers."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}/api/"
+
+
+def closed_port_url() -> str:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}/api/"
+
+
+def _no_dns(*args: object, **kwargs: object) -> object:
+    raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+
+@pytest.mark.parametrize("command", [["serve", "--http"], ["check"]])
+@pytest.mark.parametrize(
+    ("case", "expected"),
+    [
+        ("refused", "could not reach Slack"),
+        ("dns", "Name or service not known"),
+        ("silent", "did not answer within 1 s"),
+        ("not slack", "is not Slack's Web API"),
+    ],
+)
+def test_an_unreachable_slack_is_one_line(
+    slack_env: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    silent_server: str,
+    command: list[str],
+    case: str,
+    expected: str,
+) -> None:
+    with SlackStandIn() as slack:
+        url = {
+            "refused": closed_port_url(),
+            "dns": "http://slack.example.invalid/api/",
+            "silent": silent_server,
+            "not slack": f"{slack.base_url}/not-the-api/",  # answers 404, text/plain
+        }[case]
+        monkeypatch.setenv("OPSGATE_SLACK_API_URL", url)
+        if case == "dns":
+            monkeypatch.setattr(socket, "getaddrinfo", _no_dns)
+        started = time.monotonic()
+        status = cli.main(command)
+    assert time.monotonic() - started < 10
+    captured = capsys.readouterr()
+    if command == ["check"]:
+        assert status == 1
+        [line] = [line for line in captured.out.splitlines() if line.startswith("FAIL  slack")]
+    else:
+        assert status == 2
+        line = one_line(captured.err)
+    assert expected in line and "Traceback" not in captured.err
+    assert "refused SLACK_BOT_TOKEN" not in line
+
+
+def test_serve_with_a_database_in_a_missing_folder_is_one_line(
+    slack_env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("OPSGATE_DB", "/nonexistent/dir/x.db")
+    with SlackStandIn() as slack:
+        monkeypatch.setenv("OPSGATE_SLACK_API_URL", slack.api_url)
+        assert cli.main(["serve", "--http", "--host", "127.0.0.1", "--port", "0"]) == 2
+    line = one_line(capsys.readouterr().err)
+    assert "/nonexistent/dir/x.db" in line and "OPSGATE_DB" in line
+
+
+def test_serve_on_a_port_in_use_is_one_line(
+    slack_env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with socket.socket() as taken, SlackStandIn() as slack:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = str(taken.getsockname()[1])
+        monkeypatch.setenv("OPSGATE_SLACK_API_URL", slack.api_url)
+        assert cli.main(["serve", "--http", "--host", "127.0.0.1", "--port", port]) == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in one_line(capsys.readouterr().err)

@@ -1,0 +1,113 @@
+"""Log lines: text by default, JSON on request, each naming the request it concerns."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from served_app import served_opsgate
+
+from bot import cards
+from bot.observability.logs import (
+    ContextFilter,
+    JsonFormatter,
+    bind,
+    configure_logging,
+    current_context,
+    fresh_log_context,
+    log_context,
+)
+
+
+@pytest.fixture
+def captured() -> Iterator[io.StringIO]:
+    """JSON lines from every logger, as `OPSGATE_LOG_FORMAT=json` writes them."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(ContextFilter())
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    old_level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    yield stream
+    root.removeHandler(handler)
+    root.setLevel(old_level)
+
+
+def lines(stream: io.StringIO) -> list[dict[str, str]]:
+    return [json.loads(line) for line in stream.getvalue().splitlines()]
+
+
+@pytest.fixture(autouse=True)
+def fresh_context() -> Iterator[None]:
+    """Start from an empty log context: lifecycle tests that run on this thread bind theirs."""
+    with fresh_log_context():
+        yield
+
+
+def test_json_lines_carry_the_context(captured: io.StringIO) -> None:
+    log = logging.getLogger("opsgate.test")
+    log.info("before")
+    with log_context(request_id="R-7K3F9QW2", actor="U0BOB", operation=None):
+        bind(operation="enos.ota-job.delete")
+        log.warning("a message\nwith a second line")
+    log.info("after")
+    before, during, after = lines(captured)
+    assert set(before) == {"time", "level", "logger", "message"}
+    assert during["request_id"] == "R-7K3F9QW2" and during["actor"] == "U0BOB"
+    assert during["operation"] == "enos.ota-job.delete"
+    assert during["message"] == "a message\nwith a second line"  # one JSON line all the same
+    assert during["level"] == "WARNING" and during["logger"] == "opsgate.test"
+    assert "request_id" not in after and current_context() == {}
+
+
+def test_an_exception_stays_inside_its_line(captured: io.StringIO) -> None:
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        logging.getLogger("opsgate.test").exception("failed")
+    [line] = lines(captured)
+    assert "ValueError: boom" in line["exception"]
+
+
+def test_a_vendor_call_logs_its_request_operation_and_actor(
+    tmp_path: Path, captured: io.StringIO
+) -> None:
+    with served_opsgate(tmp_path) as served:
+        served.slash("huawei package delete pkg-meter-fw-1.2.0 --reason x", user="U0ALICE")
+        request_id = served.card_request_id()
+        assert served.opsgate.runner.wait_idle(10)
+        served.click(cards.APPROVE_ACTION, request_id, user="U0BOB")
+        assert served.opsgate.runner.wait_idle(10)
+    calls = [line for line in lines(captured) if line["logger"] == "bot.observability.vendor_calls"]
+    preview, execute = calls
+    assert preview["message"].startswith("huawei preview: ok")
+    assert preview["operation"] == "huawei.package.delete" and preview["actor"] == "U0ALICE"
+    assert execute["message"].startswith("huawei execute: ok")
+    assert execute["request_id"] == request_id and execute["actor"] == "U0BOB"
+    assert execute["operation"] == "huawei.package.delete"
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_configure_logging_writes_the_chosen_format(fmt: str) -> None:
+    first, second = io.StringIO(), io.StringIO()
+    root = logging.getLogger()
+    before = (list(root.handlers), root.level)
+    try:
+        configure_logging(level="INFO", fmt=fmt, stream=first)
+        configure_logging(level="INFO", fmt=fmt, stream=second)  # replaces, never doubles
+        with log_context(request_id="R-7K3F9QW2"):
+            logging.getLogger("opsgate.test").info("hello")
+    finally:
+        root.handlers[:] = before[0]
+        root.setLevel(before[1])
+    assert first.getvalue() == ""
+    if fmt == "text":
+        assert second.getvalue().rstrip().endswith("opsgate.test: hello [request_id=R-7K3F9QW2]")
+    else:
+        assert json.loads(second.getvalue())["request_id"] == "R-7K3F9QW2"

@@ -1,0 +1,186 @@
+"""``GET /metrics`` (SPEC §13): the names, the labels, and what feeds them."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import httpx
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+from served_app import Served, served_opsgate
+
+from adapters.base import Outcome, Preview
+from adapters.errors import OutcomeUnknown, VendorError
+from bot import cards
+from bot.model import AuditEvent, AuditEventName
+from bot.observability import MeteredAdapter, Metrics
+from commands.model import OperationRequest
+
+ALICE, BOB = "U0ALICE", "U0BOB"
+PACKAGE = 'huawei package delete pkg-meter-fw-1.2.0 --reason "superseded by 1.3"'
+NAMES = (
+    "opsgate_requests_total",
+    "opsgate_clicks_total",
+    "opsgate_vendor_calls_total",
+    "opsgate_vendor_call_seconds",
+    "opsgate_ack_seconds",
+    "opsgate_pending_requests",
+)
+
+Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
+
+
+def scrape(served: Served) -> tuple[httpx.Response, Samples]:
+    response = httpx.get(f"{served.url}/metrics")
+    samples: Samples = {}
+    for family in text_string_to_metric_families(response.text):
+        for sample in family.samples:
+            samples[(sample.name, frozenset(sample.labels.items()))] = sample.value
+    return response, samples
+
+
+def value(samples: Samples, name: str, **labels: str) -> float:
+    return samples.get((name, frozenset(labels.items())), 0.0)
+
+
+def test_a_request_and_its_approval_are_counted(tmp_path: Path) -> None:
+    with served_opsgate(tmp_path) as served:
+        served.slash(PACKAGE, user=ALICE)
+        request_id = served.card_request_id()
+        assert served.opsgate.runner.wait_idle(10)
+        _, pending = scrape(served)
+        assert value(pending, "opsgate_pending_requests") == 1
+
+        served.click(cards.APPROVE_ACTION, request_id, user=ALICE)  # refused: her own request
+        served.click(cards.APPROVE_ACTION, request_id, user=BOB)
+        assert served.opsgate.runner.wait_idle(10)
+        response, samples = scrape(served)
+
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain; version=0.0.4")
+    for name in NAMES:
+        assert f"# TYPE {name} " in response.text
+    operation = "huawei.package.delete"
+    for state in ("pending", "executing", "succeeded"):
+        assert value(samples, "opsgate_requests_total", operation=operation, state=state) == 1
+    assert value(samples, "opsgate_clicks_total", action="approve", result="approved") == 1
+    assert value(samples, "opsgate_clicks_total", action="approve", result="denied") == 1
+    for call in ("preview", "execute"):
+        labels = {"vendor": "huawei", "call": call, "outcome": "ok"}
+        assert value(samples, "opsgate_vendor_calls_total", **labels) == 1
+    assert value(samples, "opsgate_vendor_call_seconds_count", vendor="huawei") == 2
+    assert value(samples, "opsgate_ack_seconds_count") == 3  # one slash command, two clicks
+    # Timed up to the ack itself: handing the request to a listener and waiting for its ack take
+    # a millisecond at least (a timer that returned before the ack would read microseconds).
+    assert value(samples, "opsgate_ack_seconds_sum") / 3 > 0.001
+    assert value(samples, "opsgate_pending_requests") == 0
+
+
+def test_no_label_is_a_request_or_a_user(tmp_path: Path) -> None:
+    with served_opsgate(tmp_path) as served:
+        served.slash(PACKAGE, user=ALICE)
+        request_id = served.card_request_id()
+        served.click(cards.REJECT_ACTION, request_id, user=BOB)  # opens the Reject dialog
+        assert served.opsgate.runner.wait_idle(10)
+        [dialog] = served.slack.opened_views()
+        served.submit_view(dialog, user=BOB, values={"opsgate_reject_reason": {"reason": None}})
+        assert served.opsgate.runner.wait_idle(10)
+        _, samples = scrape(served)
+    labels = {v for _, pairs in samples for _, v in pairs}
+    assert "rejected" in labels  # the reject was counted
+    assert not [v for v in labels if re.fullmatch(r"R-[0-9A-Z]{8}|[UW]0[A-Z0-9]+", v)]
+
+
+def event(name: AuditEventName, **detail: str) -> AuditEvent:
+    return AuditEvent(
+        seq=1,
+        at="2026-11-22T01:02:03.000000Z",
+        request_id="R-7K3F9QW2",
+        event=name,
+        actor="U0ALICE",
+        operation="enos.ota-job.delete",
+        targets=("job-1",),
+        detail=detail,
+        prev_hash="0" * 64,
+        hash="1" * 64,
+    )
+
+
+def counted(metrics: Metrics) -> dict[str, dict[tuple[str, ...], float]]:
+    """Each counter's samples, keyed by label values in label order."""
+    found: dict[str, dict[tuple[str, ...], float]] = {}
+    for family in metrics.registry.collect():
+        for sample in family.samples:
+            if sample.name.endswith("_total"):
+                key = tuple(sample.labels.values())
+                found.setdefault(sample.name, {})[key] = sample.value
+    return found
+
+
+def test_events_map_to_states_and_clicks() -> None:
+    metrics = Metrics()
+    metrics.observe_event(event(AuditEventName.DENIED, reason="not allowed"))  # before a card
+    metrics.observe_event(event(AuditEventName.DENIED, action="withdrawn", reason="not yours"))
+    metrics.observe_event(event(AuditEventName.DENIED, action="make-coffee", reason="?"))
+    metrics.observe_event(event(AuditEventName.WITHDRAWN))
+    metrics.observe_event(event(AuditEventName.EXPIRED))
+    found = counted(metrics)
+    assert found["opsgate_requests_total"] == {
+        ("enos.ota-job.delete", "denied"): 1,
+        ("enos.ota-job.delete", "withdrawn"): 1,
+        ("enos.ota-job.delete", "expired"): 1,
+    }
+    assert found["opsgate_clicks_total"] == {
+        ("withdraw", "denied"): 1,
+        ("other", "denied"): 1,  # an unexpected action never becomes a label of its own
+        ("withdraw", "withdrawn"): 1,
+    }
+
+
+class FakeAdapter:
+    vendor = "enos"
+    sandbox = True
+
+    def __init__(self, result: Outcome | Exception) -> None:
+        self.result = result
+
+    def preview(self, request: OperationRequest) -> Preview:
+        return Preview(summary="a job")
+
+    def execute(self, request: OperationRequest, *, progress: object = None) -> Outcome:
+        if isinstance(self.result, Exception):
+            raise self.result
+        return self.result
+
+
+REQUEST = OperationRequest(operation="enos.ota-job.delete", vendor="enos", targets=("job-1",))
+
+
+@pytest.mark.parametrize(
+    ("result", "outcome"),
+    [
+        (Outcome(summary="deleted"), "ok"),
+        (
+            Outcome(
+                summary="1 failed", failures=({"targets": ["a"], "code": "1", "message": "x"},)
+            ),
+            "failed",
+        ),  # type: ignore[arg-type]
+        (VendorError("refused", vendor="enos", code="24618"), "failed"),
+        (OutcomeUnknown("no answer", vendor="enos"), "unknown"),
+        (RuntimeError("bug"), "error"),
+    ],
+)
+def test_vendor_call_outcomes(result: Outcome | Exception, outcome: str) -> None:
+    metrics = Metrics()
+    adapter = MeteredAdapter(FakeAdapter(result), metrics)  # type: ignore[arg-type]
+    try:
+        adapter.execute(REQUEST)
+    except Exception as exc:
+        assert exc is result  # the wrapper counts, it never swallows
+    adapter.preview(REQUEST)
+    assert counted(metrics)["opsgate_vendor_calls_total"] == {
+        ("enos", "execute", outcome): 1,
+        ("enos", "preview", "ok"): 1,
+    }

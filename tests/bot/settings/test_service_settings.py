@@ -1,0 +1,104 @@
+"""The service settings (SPEC §13): empty secrets, HTTP limits, shutdown grace, log format."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.settings import SettingsError, load_settings
+
+
+@pytest.fixture(autouse=True)
+def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    for name in list(os.environ):
+        if name.startswith(("OPSGATE_", "SLACK_")):
+            monkeypatch.delenv(name)
+    return tmp_path
+
+
+def _error(environ: dict[str, str]) -> str:
+    with pytest.raises(SettingsError) as caught:
+        load_settings(environ)
+    return caught.value.message
+
+
+@pytest.mark.parametrize("blank", ['""', '"   "'])
+def test_an_empty_secret_in_the_toml_file_counts_as_not_set(in_tmp: Path, blank: str) -> None:
+    (in_tmp / "opsgate.toml").write_text(
+        f"slack_signing_secret = {blank}\nslack_bot_token = {blank}\nslack_app_token = {blank}\n"
+    )
+    settings = load_settings({})
+    assert settings.slack_signing_secret is None
+    assert settings.slack_bot_token is None
+    assert settings.slack_app_token is None
+
+
+def test_an_empty_secret_in_the_environment_counts_as_not_set(in_tmp: Path) -> None:
+    settings = load_settings({"SLACK_SIGNING_SECRET": "  ", "SLACK_BOT_TOKEN": ""})
+    assert settings.slack_bot_token is None
+    assert settings.slack_signing_secret is None
+    # An empty variable does not hide the file's value either: it is simply not a value.
+    (in_tmp / "opsgate.toml").write_text('slack_signing_secret = "from-the-file"\n')
+    settings = load_settings({"SLACK_SIGNING_SECRET": ""})
+    assert settings.slack_signing_secret is not None
+    assert settings.slack_signing_secret.get_secret_value() == "from-the-file"
+
+
+def test_service_defaults() -> None:
+    settings = load_settings({})
+    assert settings.shutdown_grace == timedelta(seconds=30)
+    assert settings.log_format == "text"
+    assert settings.http_connection_limit == 1000
+    assert settings.http_threads == 16
+    assert settings.http_channel_timeout == timedelta(seconds=60)
+    assert settings.http_max_body == 2 * 1024 * 1024
+
+
+def test_service_settings_from_the_environment() -> None:
+    settings = load_settings(
+        {
+            "OPSGATE_SHUTDOWN_GRACE": "1m30s",
+            "OPSGATE_LOG_FORMAT": "JSON",
+            "OPSGATE_HTTP_CONNECTION_LIMIT": "5000",
+            "OPSGATE_HTTP_THREADS": "8",
+            "OPSGATE_HTTP_CHANNEL_TIMEOUT": "15",
+            "OPSGATE_HTTP_MAX_BODY": "512KiB",
+        }
+    )
+    assert settings.shutdown_grace == timedelta(minutes=1, seconds=30)
+    assert settings.log_format == "json"
+    assert settings.http_connection_limit == 5000
+    assert settings.http_threads == 8
+    assert settings.http_channel_timeout == timedelta(seconds=15)
+    assert settings.http_max_body == 512 * 1024
+
+
+def test_service_settings_from_the_toml_file(in_tmp: Path) -> None:
+    (in_tmp / "opsgate.toml").write_text(
+        'shutdown_grace = "2m"\nhttp_max_body = "1MB"\nhttp_connection_limit = 300\n'
+    )
+    settings = load_settings({})
+    assert settings.shutdown_grace == timedelta(minutes=2)
+    assert settings.http_max_body == 1_000_000
+    assert settings.http_connection_limit == 300
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "why"),
+    [
+        ("OPSGATE_SHUTDOWN_GRACE", "soon", "must be a duration"),
+        ("OPSGATE_HTTP_CHANNEL_TIMEOUT", "-5s", "must be a duration"),
+        ("OPSGATE_HTTP_MAX_BODY", "lots", "must be a size in bytes"),
+        ("OPSGATE_HTTP_MAX_BODY", "10", "must be between 1024"),
+        ("OPSGATE_HTTP_CONNECTION_LIMIT", "5", "must be between 10 and 100000"),
+        ("OPSGATE_HTTP_THREADS", "0", "must be between 1 and 256"),
+        ("OPSGATE_LOG_FORMAT", "xml", "'text' or 'json'"),
+    ],
+)
+def test_bad_service_settings_name_the_variable(variable: str, value: str, why: str) -> None:
+    message = _error({variable: value})
+    assert message.startswith(variable) and why in message

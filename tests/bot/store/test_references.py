@@ -1,0 +1,172 @@
+"""SPEC §9: the `requested` event holds the complete request and the policy that applied; every
+later event refers to it instead of copying its targets."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+
+from adapters.clock import FakeClock
+from bot.model import AuditEventName, PolicySnapshot, RequestState
+from bot.policy import OperationPolicy
+from bot.store import Store
+from bot.store.export import event_fields
+from commands.model import OperationRequest
+
+LEADS_POLICY = OperationPolicy(
+    approvers=("S0OPSLEADS", "U0ERIN"), approvals=2, self_approval=True, ttl=timedelta(hours=2)
+)
+
+
+@pytest.fixture
+def store() -> Iterator[Store]:
+    store = Store.memory(clock=FakeClock())
+    yield store
+    store.close()
+
+
+def bulk_cancel(count: int) -> OperationRequest:
+    return OperationRequest(
+        operation="aliyun.ota-task.cancel",
+        vendor="aliyun",
+        targets=tuple(f"thermo-{i:05d}" for i in range(count)),
+        params={"product": "a1OpsThermo", "firmware": "fw-thermo-2.1.0"},
+        reason="bad firmware rollout",
+    )
+
+
+def test_the_requested_event_holds_the_complete_request_and_its_policy(store: Store) -> None:
+    record = store.create_request(
+        bulk_cancel(3),
+        requester="U0ALICE",
+        channel="C0OPS",
+        policy=LEADS_POLICY,
+        sandbox=True,
+        preview={"summary": "3 devices", "found": True},
+    )
+
+    [event] = store.events(request_id=record.id)
+    assert (event.event, event.actor, event.operation) == (
+        AuditEventName.REQUESTED,
+        "U0ALICE",
+        "aliyun.ota-task.cancel",
+    )
+    assert event.targets == ("thermo-00000", "thermo-00001", "thermo-00002")
+    assert event.detail == {
+        "reason": "bad firmware rollout",
+        "channel": "C0OPS",
+        "params": {"product": "a1OpsThermo", "firmware": "fw-thermo-2.1.0"},
+        "preview": {"summary": "3 devices", "found": True},
+        "sandbox": True,
+        "approvals_needed": 2,
+        "expires_at": event.detail["expires_at"],
+        "policy": {
+            "approvals": 2,
+            "approvers": ["S0OPSLEADS", "U0ERIN"],
+            "self_approval": True,
+            "ttl_seconds": 7200,
+        },
+    }
+    assert event.detail["expires_at"].startswith(record.expires_at.strftime("%Y-%m-%dT%H:%M"))
+
+
+def test_the_request_keeps_the_policy_that_applied(store: Store) -> None:
+    record = store.create_request(
+        bulk_cancel(1), requester="U0ALICE", channel="C0OPS", policy=LEADS_POLICY, sandbox=False
+    )
+
+    snapshot = PolicySnapshot(
+        approvals=2, approvers=("S0OPSLEADS", "U0ERIN"), self_approval=True, ttl_seconds=7200
+    )
+    assert record.policy == snapshot
+    assert store.get(record.id) == record
+    assert (record.approvals_needed, record.expires_at - record.created_at) == (
+        2,
+        timedelta(hours=2),
+    )
+
+
+def test_later_events_refer_to_the_requested_event(store: Store) -> None:
+    record = store.create_request(
+        bulk_cancel(3),
+        requester="U0ALICE",
+        channel="C0OPS",
+        policy=OperationPolicy(),
+        sandbox=False,
+    )
+    store.log(record.id, AuditEventName.DENIED, actor="U0DAVE", detail={"reason": "no"})
+    store.approve(record.id, approver="U0BOB")
+    store.transition(
+        record.id,
+        to=RequestState.SUCCEEDED,
+        event=AuditEventName.SUCCEEDED,
+        actor="system",
+    )
+
+    requested, *later = store.events(request_id=record.id)
+    assert [e.event for e in later] == [
+        AuditEventName.DENIED,
+        AuditEventName.APPROVED,
+        AuditEventName.EXECUTING,
+        AuditEventName.SUCCEEDED,
+    ]
+    assert all(e.targets == () for e in later)
+    assert all(e.detail["requested_seq"] == requested.seq for e in later)
+    assert store.verify().ok
+
+
+def test_a_request_refused_before_its_card_holds_the_complete_request(store: Store) -> None:
+    record = store.record_denied(
+        bulk_cancel(2), requester="U0DAVE", channel="C0OPS", reason="not a requester"
+    )
+
+    [event] = store.events(request_id=record.id)
+    assert event.event is AuditEventName.DENIED
+    assert event.targets == ("thermo-00000", "thermo-00001")
+    assert event.detail["reason"] == "not a requester"
+    assert event.detail["request_reason"] == "bad firmware rollout"
+    assert event.detail["params"] == {"product": "a1OpsThermo", "firmware": "fw-thermo-2.1.0"}
+    assert "requested_seq" not in event.detail
+    assert store.verify().ok
+
+
+def test_a_denied_click_on_a_10000_target_request_adds_a_few_hundred_bytes(store: Store) -> None:
+    record = store.create_request(
+        bulk_cancel(10_000),
+        requester="U0ALICE",
+        channel="C0OPS",
+        policy=OperationPolicy(),
+        sandbox=False,
+    )
+    refusal = {
+        "action": "approve",
+        "reason": "You requested R-XXXXXXXX, so you cannot approve it: 1 approval from anyone "
+        "but the requester.",
+        "channel": "C0OPS",
+    }
+
+    denied = store.log(record.id, AuditEventName.DENIED, actor="U0ALICE", detail=refusal)
+
+    [requested] = [e for e in store.events(request_id=record.id) if e.seq < denied.seq]
+    size = len(json.dumps(event_fields(denied), ensure_ascii=False).encode("utf-8"))
+    assert size < 700, size
+    assert len(json.dumps(event_fields(requested)).encode("utf-8")) > 100_000
+
+
+@pytest.mark.parametrize("value", ["stopped", "break_glass", "reviewed"])
+def test_the_release_2_event_names_can_be_logged(store: Store, value: str) -> None:
+    record = store.create_request(
+        bulk_cancel(1),
+        requester="U0ALICE",
+        channel="C0OPS",
+        policy=OperationPolicy(),
+        sandbox=False,
+    )
+
+    store.log(record.id, AuditEventName(value), actor="U0BOB")
+
+    assert [e.event.value for e in store.events(request_id=record.id)][-1] == value
+    assert store.verify().ok

@@ -1,0 +1,103 @@
+"""A log written before policy snapshots, references and keyed chains opens, verifies and keeps
+working after the second migration."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+from adapters.clock import FakeClock
+from bot.model import RequestState
+from bot.store import ApprovalStatus, AuditKeyError, Store
+from bot.store.chain import GENESIS_HASH, chain_hash
+from bot.store.rows import SCHEMA_V1
+
+AT = "2026-11-22T01:00:00.000000Z"
+LATER = "2026-11-22T01:30:00.000000Z"
+REQUEST_ID = "R-7K3F9QW2"
+
+
+def release_1_log(path: Path) -> None:
+    """The first schema, with one pending request written the way release 1 wrote it."""
+    db = Database(path)
+    first = Migrations("opsgate")
+
+    @first(name="0001_requests_approvals_events")
+    def _schema_v1(db: Database) -> None:
+        for statement in SCHEMA_V1:
+            db.execute(statement)
+
+    first.apply(db)
+    db.table("requests").insert(
+        {
+            "id": REQUEST_ID,
+            "operation": "huawei.package.delete",
+            "vendor": "huawei",
+            "targets": '["pkg-1"]',
+            "params": "{}",
+            "reason": "old",
+            "requester": "U0ALICE",
+            "channel": "C0OPS",
+            "state": "pending",
+            "approvals_needed": 1,
+            "created_at": AT,
+            "expires_at": "2099-01-01T00:00:00.000000Z",
+            "sandbox": 1,
+        }
+    )
+    detail = {
+        "reason": "old",
+        "channel": "C0OPS",
+        "params": {},
+        "preview": None,
+        "sandbox": True,
+        "approvals_needed": 1,
+        "expires_at": "2099-01-01T00:00:00.000000Z",
+    }
+    body = {
+        "seq": 1,
+        "at": AT,
+        "request_id": REQUEST_ID,
+        "event": "requested",
+        "actor": "U0ALICE",
+        "operation": "huawei.package.delete",
+        "targets": ["pkg-1"],
+        "detail": detail,
+        "prev_hash": GENESIS_HASH,
+    }
+    digest = chain_hash(GENESIS_HASH, body)
+    row = {**body, "targets": json.dumps(body["targets"]), "detail": json.dumps(detail)}
+    db.table("events").insert({**row, "hash": digest})
+    db.execute("UPDATE chain_head SET seq = 1, hash = ? WHERE id = 1", [digest])
+    db.conn.commit()
+    db.close()
+
+
+def test_a_release_1_log_upgrades_and_keeps_working(tmp_path: Path) -> None:
+    path = tmp_path / "opsgate.db"
+    release_1_log(path)
+
+    store = Store.open(path, clock=FakeClock())
+    record = store.get(REQUEST_ID)
+    assert record is not None and record.policy is None
+    assert store.verify().ok
+    result = store.approve(REQUEST_ID, approver="U0BOB")
+
+    assert result.status is ApprovalStatus.EXECUTE and result.record is not None
+    assert result.record.state is RequestState.EXECUTING
+    assert store.integrity_problem(result.record) is None
+    assert store.verify().ok
+    store.close()
+
+
+def test_a_release_1_log_is_unkeyed(tmp_path: Path) -> None:
+    path = tmp_path / "opsgate.db"
+    release_1_log(path)
+
+    with pytest.raises(AuditKeyError, match="not keyed"):
+        Store.open(path, key=SecretStr("a-key-of-sixteen-or-more"))

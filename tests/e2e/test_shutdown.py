@@ -1,0 +1,146 @@
+"""SIGTERM drains (SPEC §13): no new work, the vendor call in flight finishes, exit 0.
+
+`opsgate serve --http` runs as a real child process; ServicePower is a simulator served from
+this test process with a slow CancelJob, so the call is in flight when the signal arrives.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+from serve_process import CHANNEL, ServeProcess, serve_process
+
+from adapters import servicepower
+from adapters.sim.base import Fault
+from adapters.sim.servicepower import (
+    SANDBOX_CLIENT_ID,
+    SANDBOX_CLIENT_SECRET,
+    ServicePowerSimulator,
+)
+from bot import cards
+from bot.console.standin.payloads import block_action_body
+from bot.model import RequestState
+from bot.store import Store
+
+pytestmark = pytest.mark.slow
+
+ALICE, BOB = "U0ALICE", "U0BOB"
+
+
+@contextmanager
+def slow_vendor(seconds: float) -> Iterator[tuple[ServicePowerSimulator, dict[str, str]]]:
+    """A served ServicePower simulator whose next CancelJob takes `seconds`, and the settings
+    that point opsgate at it."""
+    _, simulator = servicepower.sandboxed()
+    simulator.inject(Fault.LATENCY, path_contains="CancelJob", seconds=seconds)
+    with simulator.serve() as base_url:
+        yield (
+            simulator,
+            {
+                "OPSGATE_SERVICEPOWER__BASE_URL": base_url,
+                "OPSGATE_SERVICEPOWER__CLIENT_ID": SANDBOX_CLIENT_ID,
+                "OPSGATE_SERVICEPOWER__CLIENT_SECRET": SANDBOX_CLIENT_SECRET,
+            },
+        )
+
+
+def approve_a_cancel(served: ServeProcess, simulator: ServicePowerSimulator) -> str:
+    """Request a ServicePower cancel, approve it, and return once the vendor call is in flight."""
+    assert served.slash("servicepower job cancel JOB-1001 --reason drain", user=ALICE).is_success
+    card = served.slack.wait_for(
+        lambda c: c.method == "chat.postMessage" and c.params.get("channel") == CHANNEL,
+        timeout=15,
+    )
+    blocks = card.params["blocks"]
+    blocks = json.loads(blocks) if isinstance(blocks, str) else blocks
+    request_id = next(
+        e["value"] for b in blocks for e in b.get("elements", []) if e.get("type") == "button"
+    )
+    click = block_action_body(
+        action_id=cards.APPROVE_ACTION,
+        value=request_id,
+        user_id=BOB,
+        channel_id=CHANNEL,
+        message_ts=card_ts(served.db, request_id),
+        response_url=served.slack.response_url("click"),
+    )
+    assert served.post_signed(click).is_success
+    deadline = time.monotonic() + 15
+    while not simulator.requests_to("/CancelJob"):
+        assert time.monotonic() < deadline, served.output()
+        time.sleep(0.02)
+    return str(request_id)
+
+
+def card_ts(db: Path, request_id: str) -> str:
+    """The card's message ts, once the serving process has stored it (read-only)."""
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        store = Store.open_existing(db)
+        try:
+            record = store.get(request_id)
+        finally:
+            store.close()
+        if record is not None and record.message_ts:
+            return record.message_ts
+        time.sleep(0.02)
+    raise AssertionError(f"{request_id} has no card")
+
+
+def state_of(db: Path, request_id: str) -> RequestState:
+    store = Store.open(db)
+    try:
+        record = store.get(request_id)
+        assert record is not None
+        return record.state
+    finally:
+        store.close()
+
+
+def test_sigterm_lets_the_vendor_call_in_flight_finish(tmp_path: Path) -> None:
+    with (
+        slow_vendor(seconds=3) as (simulator, vendor_env),
+        serve_process(tmp_path, env=vendor_env) as served,
+    ):
+        request_id = approve_a_cancel(served, simulator)
+        served.process.send_signal(15)  # SIGTERM, with the call still waiting on the vendor
+        time.sleep(0.5)
+        assert served.process.poll() is None  # still draining...
+        with pytest.raises(httpx.TransportError):  # ...but no longer taking new work
+            httpx.get(f"{served.url}/healthz", timeout=2)
+        status = served.process.wait(timeout=30)
+        output = served.output()
+        updates = served.slack.calls_to("chat.update")
+    assert status == 0, output
+    assert state_of(served.db, request_id) is RequestState.SUCCEEDED
+    assert len(simulator.requests_to("/CancelJob")) == 1
+    assert "Succeeded" in str(updates[-1].params)  # the card tells the outcome too
+    assert "Traceback" not in output
+
+
+def test_a_call_longer_than_the_grace_is_left_for_recovery(tmp_path: Path) -> None:
+    with (
+        slow_vendor(seconds=8) as (simulator, vendor_env),
+        serve_process(tmp_path, env={**vendor_env, "OPSGATE_SHUTDOWN_GRACE": "1s"}) as served,
+    ):
+        request_id = approve_a_cancel(served, simulator)
+        started = time.monotonic()
+        status = served.terminate()
+        waited = time.monotonic() - started
+        output = served.output()
+    assert status == 0, output
+    assert waited < 6  # the grace, not the vendor's 8 s
+    assert "left for recovery" in output and "Traceback" not in output
+    assert state_of(served.db, request_id) is RequestState.EXECUTING  # as after a crash
+    store = Store.open(served.db)
+    try:
+        [recovered] = store.recover_executing()  # what the next start does
+    finally:
+        store.close()
+    assert recovered.id == request_id and recovered.state is RequestState.UNKNOWN

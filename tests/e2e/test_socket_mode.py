@@ -1,0 +1,185 @@
+"""Socket Mode end to end (issue 8 #6): `opsgate serve` as a child process connects to a local
+stand-in for Slack's WebSocket, acks every envelope within 3 s, carries a request through its
+approval, and reconnects after a ``disconnect`` message or a dropped socket, losing nothing."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, parse_qsl
+
+import pytest
+from socket_standin import SocketModeStandIn
+
+from adapters import servicepower
+from adapters.sim.servicepower import (
+    SANDBOX_CLIENT_ID,
+    SANDBOX_CLIENT_SECRET,
+    ServicePowerSimulator,
+)
+from bot import cards
+from bot.console.standin.payloads import (
+    app_home_opened_body,
+    block_action_body,
+    slash_command_body,
+)
+from bot.console.standin.server import SlackStandIn
+from bot.model import RequestState
+from bot.store import Store
+
+pytestmark = pytest.mark.slow
+
+ALICE, BOB, CHANNEL = "U0ALICE", "U0BOB", "C0OPS"
+
+
+@dataclass
+class SocketWorld:
+    process: subprocess.Popen[bytes]
+    socket: SocketModeStandIn
+    slack: SlackStandIn
+    vendor: ServicePowerSimulator
+    db: Path
+    log: Path
+
+    def slash(self, text: str, *, user: str) -> str:
+        body = slash_command_body(
+            text=text,
+            user_id=user,
+            channel_id=CHANNEL,
+            response_url=self.slack.response_url(f"slash-{time.time_ns()}"),
+            trigger_id=f"trigger-{time.time_ns()}",
+        )
+        return self.socket.send("slash_commands", dict(parse_qsl(body)))
+
+    def click(self, action_id: str, request_id: str, *, user: str) -> str:
+        body = block_action_body(
+            action_id=action_id,
+            value=request_id,
+            user_id=user,
+            channel_id=CHANNEL,
+            message_ts=self.card_ts(request_id) or "",
+            response_url=self.slack.response_url(f"click-{time.time_ns()}"),
+        )
+        payload: dict[str, Any] = json.loads(parse_qs(body)["payload"][0])
+        return self.socket.send("interactive", payload)
+
+    def card_ts(self, request_id: str) -> str | None:
+        """The card's message ts, once the serving process has stored it."""
+        store = Store.open_existing(self.db)
+        try:
+            record = store.get(request_id)
+        finally:
+            store.close()
+        return record.message_ts if record is not None else None
+
+    def state(self, request_id: str) -> RequestState:
+        store = Store.open_existing(self.db)
+        try:
+            record = store.get(request_id)
+        finally:
+            store.close()
+        assert record is not None
+        return record.state
+
+
+@contextmanager
+def socket_mode_serve(tmp_path: Path) -> Iterator[SocketWorld]:
+    (tmp_path / "opsgate.toml").write_text('[policy]\nchannels = ["C0OPS"]\n')
+    _, vendor = servicepower.sandboxed()
+    log = tmp_path / "serve.log"
+    with (
+        SocketModeStandIn() as ws,
+        SlackStandIn() as slack,
+        vendor.serve() as vendor_url,
+        log.open("wb") as log_file,
+    ):
+        slack.socket_url = ws.url
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith(("OPSGATE_", "SLACK_"))},
+            "SLACK_BOT_TOKEN": "xoxb-socket",
+            "SLACK_APP_TOKEN": "xapp-1-socket",
+            "OPSGATE_SLACK_API_URL": slack.api_url,
+            "OPSGATE_DB": str(tmp_path / "serve.db"),
+            "OPSGATE_CONFIG": str(tmp_path / "opsgate.toml"),
+            "OPSGATE_SERVICEPOWER__BASE_URL": vendor_url,
+            "OPSGATE_SERVICEPOWER__CLIENT_ID": SANDBOX_CLIENT_ID,
+            "OPSGATE_SERVICEPOWER__CLIENT_SECRET": SANDBOX_CLIENT_SECRET,
+        }
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "serve"], env=env, stdout=log_file, stderr=log_file
+        )
+        world = SocketWorld(process, ws, slack, vendor, tmp_path / "serve.db", log)
+        try:
+            ws.wait_for_connections(1)
+            yield world
+        finally:
+            if process.poll() is None:
+                process.kill()
+            process.wait(timeout=30)
+
+
+def request_id_of_card(slack: SlackStandIn) -> str:
+    call = slack.wait_for(
+        lambda c: c.method == "chat.postMessage" and c.params.get("channel") == CHANNEL,
+        timeout=15,
+    )
+    blocks = call.params["blocks"]
+    blocks = json.loads(blocks) if isinstance(blocks, str) else blocks
+    return str(
+        next(e["value"] for b in blocks for e in b.get("elements", []) if e.get("type") == "button")
+    )
+
+
+def wait_until(condition: Any, *, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+def test_socket_mode_end_to_end(tmp_path: Path) -> None:
+    with socket_mode_serve(tmp_path) as world:
+        ws, slack = world.socket, world.slack
+        # A slash command: acked by envelope id, then the card is posted.
+        ws.wait_for_ack(world.slash("servicepower job cancel JOB-1001 --reason gone", user=ALICE))
+        request_id = request_id_of_card(slack)
+        wait_until(lambda: world.card_ts(request_id) is not None)
+
+        # An Approve click: acked, the vendor called once, the card updated.
+        ws.wait_for_ack(world.click(cards.APPROVE_ACTION, request_id, user=BOB))
+        wait_until(lambda: world.state(request_id) is RequestState.SUCCEEDED)
+        slack.wait_for(
+            lambda c: c.method == "chat.update" and "Succeeded" in str(c.params), timeout=15
+        )
+        assert len(world.vendor.requests_to("/CancelJob")) == 1
+
+        # An event: App Home opened.
+        ws.wait_for_ack(ws.send("events_api", json.loads(app_home_opened_body(user_id=ALICE))))
+        slack.wait_for(lambda c: c.method == "views.publish", timeout=15)
+
+        # Slack asks the app to reconnect: it does, and the next envelope is processed.
+        ws.ask_to_reconnect()
+        ws.wait_for_reconnect(2)
+        since = len(slack.calls)
+        ws.wait_for_ack(world.slash("help", user=ALICE))
+        slack.wait_for(lambda c: c.method == "response_url", since=since, timeout=15)
+
+        # The socket drops: the app notices, reconnects, and the next envelope is processed.
+        ws.drop()
+        ws.wait_for_reconnect(3)
+        since = len(slack.calls)
+        ws.wait_for_ack(world.slash("help", user=BOB))
+        slack.wait_for(lambda c: c.method == "response_url", since=since, timeout=15)
+
+        assert all(ack.seconds < 3 for ack in ws.acks.values())
+        world.process.send_signal(15)  # SIGTERM: disconnect and exit cleanly
+        assert world.process.wait(timeout=30) == 0
+    assert "Traceback" not in world.log.read_text()
