@@ -21,9 +21,12 @@ class Runner:
     """
 
     def __init__(self, *, workers: int, slack_workers: int | None = None) -> None:
+        """`workers` threads for decisions and vendor calls; `slack_workers` for Slack-only
+        work, by default a quarter as many (at least 4): card redraws mostly wait on Slack, and
+        fewer of them rendering at once leave the interpreter to the decisions in a burst."""
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="opsgate-work")
         self._slack = ThreadPoolExecutor(
-            max_workers=slack_workers or workers, thread_name_prefix="opsgate-slack"
+            max_workers=slack_workers or max(4, workers // 4), thread_name_prefix="opsgate-slack"
         )
         self._pending = 0
         self._idle = threading.Condition()

@@ -111,3 +111,13 @@ def test_slack_work_has_its_own_threads() -> None:
         stuck.set()
         assert runner.wait_idle(5)
         runner.shutdown()
+
+
+def test_the_slack_pool_is_smaller_than_the_decision_pool_by_default() -> None:
+    big, small = Runner(workers=32), Runner(workers=4)
+    try:
+        assert big._slack._max_workers == 8  # a quarter...
+        assert small._slack._max_workers == 4  # ...and at least 4
+    finally:
+        big.shutdown()
+        small.shutdown()
