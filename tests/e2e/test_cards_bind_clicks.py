@@ -79,3 +79,16 @@ def test_reject_opens_the_dialog_and_its_submission_rejects_with_the_reason(
             lambda c: c.method == "chat.postMessage" and c.params.get("channel") == ALICE
         )
         assert "customer rebooked it" in str(dm.params["blocks"])
+
+
+def test_a_dialog_submission_opsgate_did_not_make_is_acknowledged_and_ignored(
+    tmp_path: Path,
+) -> None:
+    with served_opsgate(tmp_path) as served:
+        rid = open_card(served, "servicepower job cancel JOB-1001 --reason dup")
+        forged = {"id": "V1", "type": "modal", "callback_id": cards.REJECT_DIALOG}
+        values = {"opsgate_reject_reason": {"reason": "forged"}}
+        response = served.submit_view({**forged, "private_metadata": "{}"}, user=BOB, values=values)
+        assert response.status_code == 200
+        assert served.opsgate.runner.wait_idle(10)
+        assert served.opsgate.store.get(rid).state is RequestState.PENDING  # type: ignore[union-attr]

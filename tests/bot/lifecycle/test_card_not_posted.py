@@ -19,6 +19,7 @@ from bot.lifecycle.sweeps import CARD_GRACE, Sweeper
 from bot.model import AuditEventName, RequestRecord, RequestState
 from bot.policy import OperationPolicy, parse_policy
 from bot.store import Store
+from commands.model import OperationRequest
 
 COMMAND = '/ops huawei package delete pkg-meter-fw-1.2.0 --reason "stale package"'
 
@@ -165,3 +166,24 @@ def test_several_processes_sweeping_at_once_post_one_card_each(tmp_path: Path) -
     for service in services:
         service.s.adapters.close()
         service.s.store.close()
+
+
+def test_a_request_for_an_operation_opsgate_no_longer_knows_is_not_offered_to_run_again(
+    world: World,
+) -> None:
+    gone = OperationRequest(
+        operation="acme.widget.delete", vendor="acme", targets=("w-1",), reason="x"
+    )
+    record = world.store.create_request(
+        gone,
+        requester=ALICE,
+        channel="C0OPS",
+        policy=OperationPolicy(approvals=1, ttl=timedelta(minutes=30)),
+        sandbox=True,
+    )
+    world.clock.advance(CARD_GRACE.total_seconds())
+    world.slack.refuse_posts = "not_in_channel"
+    world.service.sweeps.post_cardless()
+    assert world.store.get(record.id).state is RequestState.DENIED  # type: ignore[union-attr]
+    [dm] = world.slack.of("post")
+    assert "run your command again" in shown(dm.message)

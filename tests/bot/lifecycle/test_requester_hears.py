@@ -7,7 +7,7 @@ import json
 from collections.abc import Callable
 
 import pytest
-from lifecycle_world import ALICE, BOB, CAROL, World, open_request, package_request
+from lifecycle_world import ALICE, BOB, CAROL, LEADS, World, open_request, package_request
 
 from bot.lifecycle.sweeps import Sweeper
 from bot.model import RequestState
@@ -121,3 +121,36 @@ def test_only_the_end_is_announced_not_each_approval(world_factory) -> None:  # 
     assert dms_to(world, ALICE) == []
     world.service.approve(rid, world.on_card(rid, CAROL))
     assert len(dms_to(world, ALICE)) == 1
+
+
+class WithdrawMidCheck:
+    """A directory that lets the requester withdraw while an approver's click is checked."""
+
+    def __init__(self, world: World, rid: str) -> None:
+        self.world, self.rid, self.done = world, rid, False
+
+    def members(self, group_id: str) -> frozenset[str]:
+        if not self.done:
+            self.done = True
+            self.world.service.withdraw(self.rid, self.world.on_card(self.rid, ALICE))
+        return frozenset({BOB, CAROL})
+
+
+def test_an_approval_that_loses_to_a_withdraw_tells_the_requester_once(world_factory) -> None:  # type: ignore[no-untyped-def]
+    world = world_factory(f'[policy]\napprovers = ["{LEADS}"]\nchannels = ["C0OPS"]\n')
+    rid = open_request(world)
+    object.__setattr__(world.service.s, "directory", WithdrawMidCheck(world, rid))
+
+    approve(world, rid)
+
+    assert world.store.get(rid).state is RequestState.WITHDRAWN  # type: ignore[union-attr]
+    [dm] = dms_to(world, ALICE)
+    assert "*Withdrawn* by <@U0ALICE>" in dm
+
+
+def test_a_change_that_is_not_an_end_redraws_the_card_and_messages_nobody(world: World) -> None:
+    rid = open_request(world)
+    record = world.store.get(rid)
+    assert record is not None
+    world.service.replies.settled(record)  # still pending
+    assert len(world.slack.of("update")) == 1 and dms_to(world, ALICE) == []

@@ -121,3 +121,9 @@ def test_the_slack_pool_is_smaller_than_the_decision_pool_by_default() -> None:
     finally:
         big.shutdown()
         small.shutdown()
+
+
+def test_a_request_without_a_card_has_nothing_to_redraw(world: World) -> None:
+    painter = CardPainter(store=world.store, slack=world.slack, render=world.service.replies.card)
+    painter.ask("R-00000000")()  # no such request
+    assert world.slack.of("update") == [] and painter.lanes() == 0
