@@ -21,10 +21,11 @@ run: $(STAMP)  ## the local console, vendors sandboxed, no credentials needed
 test: $(STAMP)  ## the whole test suite, with branch coverage
 	$(BIN)/python -m pytest --cov --cov-report=term-missing:skip-covered
 
-lint: $(STAMP)  ## ruff lint + format check, mypy --strict on the packages
+lint: $(STAMP)  ## ruff lint + format check, mypy --strict on the packages and the example plugin
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	cd examples/opsgate-acme && MYPYPATH=$(CURDIR) $(CURDIR)/$(BIN)/mypy
 
 format: $(STAMP)
 	$(BIN)/ruff format .

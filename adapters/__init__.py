@@ -1,5 +1,9 @@
-"""Vendor adapters: one module per vendor, no Slack.
+"""Vendor adapters: the shared machinery, the plugin API, and one plugin package per vendor.
 
-Each speaks the vendor's real API through an injected `httpx.Client`; the simulators in
-`adapters.sim` are httpx transports standing in for the vendors.
+The top level holds what every vendor shares and names none of them: the adapter protocol and
+its models (`base`), the error tree (`errors`), HTTP rules and retries (`http`), rate limits
+(`ratelimit`), token caching (`tokens`), time (`clock`), the settings base (`settings`), the
+simulator machinery (`simulator`), and the plugin API (`plugin`) with its registry
+(`registry`). Each sub-package is one vendor plugin, found through the ``opsgate.vendors``
+entry points. No Slack, no storage.
 """

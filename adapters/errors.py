@@ -23,7 +23,7 @@ class AdapterError(Exception):
     """Root of the errors an adapter raises on purpose.
 
     Attributes:
-        vendor: The vendor prefix (``"enos"``, ``"aliyun"``, ``"huawei"``, ``"servicepower"``).
+        vendor: The vendor prefix: the plugin's name, e.g. ``"acme"``.
         message: Plain-language description of what happened.
         next_step: What the engineer should do about it.
     """

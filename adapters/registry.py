@@ -1,62 +1,242 @@
-"""Which adapter serves each vendor: the real API when configured, the simulator when sandboxed.
+"""The installed vendor plugins, checked, and the adapters built from them.
 
-Vendor modules are imported by name so the registry needs no change per vendor beyond `VENDORS`;
-each vendor module exposes ``from_config(config, *, clock)`` and ``sandboxed(*, clock)``.
+Plugins are found through the entry-point group ``opsgate.vendors`` (`discover_plugins` reads it
+afresh each call; `installed_plugins` is the cached set production uses). Every problem with a
+plugin, including one that fails to import, is one `PluginError` sentence naming the entry point
+and its distribution. `build_adapters` then gives each vendor its real adapter when configured,
+its simulator when sandboxed, or neither (its commands say it is not configured).
 """
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Mapping
+import functools
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from importlib.metadata import EntryPoint, entry_points
+from typing import TYPE_CHECKING, Any, Final
+
+from pydantic import ValidationError
 
 from adapters.base import Adapter
 from adapters.clock import SYSTEM_CLOCK, Clock
-from adapters.config import AliyunConfig, EnosConfig, HuaweiConfig, ServicePowerConfig
 from adapters.errors import NotConfigured
-from adapters.sim.base import Simulator
+from adapters.plugin import VendorPlugin
+from adapters.settings import VendorSettings
+from commands.catalog import META_COMMANDS, Catalog
+from commands.spec import COMMON_FLAGS, OperationSpec
 
-#: Vendor prefix -> the module that implements it.
-VENDORS: Mapping[str, str] = {
-    "enos": "adapters.enos",
-    "aliyun": "adapters.aliyun",
-    "huawei": "adapters.huawei",
-    "servicepower": "adapters.servicepower",
-}
+if TYPE_CHECKING:
+    from adapters.simulator import Simulator
 
-VendorConfig = EnosConfig | AliyunConfig | HuaweiConfig | ServicePowerConfig
+#: The entry-point group vendor plugins register under.
+GROUP: Final = "opsgate.vendors"
+_NAME: Final = re.compile(r"[a-z][a-z0-9]*")
 
 
-class _VendorModule(Protocol):
-    def from_config(self, config: Any, *, clock: Clock = ...) -> Adapter: ...
-    def sandboxed(self, *, clock: Clock = ...) -> tuple[Adapter, Simulator]: ...
+class PluginError(Exception):
+    """A vendor plugin cannot be used. The message is one sentence naming the entry point and
+    its distribution, so ``opsgate`` can print it as its one line of output."""
+
+
+@dataclass(frozen=True)
+class PluginSource:
+    """Where a plugin came from.
+
+    Attributes:
+        entry_point: The entry point, ``name = module:attribute``.
+        distribution: The installed distribution that declares it (``"?"`` when unknown).
+        version: That distribution's version (``"?"`` when unknown).
+    """
+
+    entry_point: str
+    distribution: str = "?"
+    version: str = "?"
+
+    def __str__(self) -> str:
+        return f"entry point {self.entry_point} in {self.distribution} {self.version}"
+
+
+@dataclass(frozen=True)
+class Plugins:
+    """A checked set of vendor plugins, by name in name order.
+
+    Build it with `discover_plugins`, `installed_plugins`, or `Plugins.of` (plugins given
+    directly, e.g. in tests).
+
+    Attributes:
+        by_name: Each plugin by its name, in name order.
+        sources: Where each discovered plugin came from (empty for `Plugins.of`).
+    """
+
+    by_name: Mapping[str, VendorPlugin[Any]]
+    sources: Mapping[str, PluginSource] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, *plugins: VendorPlugin[Any]) -> Plugins:
+        """These plugins, checked as discovered ones are.
+
+        Raises:
+            PluginError: A plugin is invalid, or two clash.
+        """
+        return _checked([(plugin, None) for plugin in plugins])
+
+    @property
+    def operations(self) -> tuple[OperationSpec, ...]:
+        """Every plugin's operations: plugins in name order, each in its declared order."""
+        return tuple(spec for plugin in self.by_name.values() for spec in plugin.operations)
+
+    @functools.cached_property
+    def catalog(self) -> Catalog:
+        """The grammar of every operation (`operations`), for the parser."""
+        return Catalog(self.operations)
+
+    def plugin_for(self, operation_id: str) -> VendorPlugin[Any]:
+        """The plugin that declares `operation_id`.
+
+        Raises:
+            KeyError: No plugin declares it.
+        """
+        return self.by_name[self.catalog.spec_for(operation_id).vendor]
+
+    def describe(self, name: str) -> str:
+        """The plugin for people, e.g. ``vendor plugin 'acme' (entry point … in … 1.0)``."""
+        source = self.sources.get(name)
+        return f"vendor plugin {name!r}" + (f" ({source})" if source else "")
+
+
+def discover_plugins() -> Plugins:
+    """Load and check every plugin registered under `GROUP`, reading the entry points afresh.
+
+    Raises:
+        PluginError: A plugin fails to import, is not a `VendorPlugin`, is invalid, or clashes
+            with another.
+    """
+    found = []
+    for entry in sorted(entry_points(group=GROUP), key=lambda entry: entry.name):
+        source = _source(entry)
+        found.append((_load(entry, source), source))
+    return _checked(found)
+
+
+@functools.cache
+def installed_plugins() -> Plugins:
+    """`discover_plugins`, once per process (what `opsgate` itself uses).
+
+    Raises:
+        PluginError: As `discover_plugins`.
+    """
+    return discover_plugins()
+
+
+def _source(entry: EntryPoint) -> PluginSource:
+    dist = entry.dist
+    if dist is None:
+        return PluginSource(f"{entry.name} = {entry.value}")
+    return PluginSource(f"{entry.name} = {entry.value}", dist.name, dist.version)
+
+
+def _load(entry: EntryPoint, source: PluginSource) -> VendorPlugin[Any]:
+    where = f"vendor plugin {entry.name!r} ({source})"
+    try:
+        plugin = entry.load()
+    except Exception as exc:  # whatever a plugin's import raises, opsgate names the plugin
+        raise PluginError(f"{where} failed to import: {type(exc).__name__}: {exc}") from exc
+    if not isinstance(plugin, VendorPlugin):
+        raise PluginError(f"{where} is a {type(plugin).__name__}, not a VendorPlugin")
+    if plugin.name != entry.name:
+        raise PluginError(f"{where} is called {plugin.name!r}; name the entry point after it")
+    return plugin
+
+
+def _checked(found: Iterable[tuple[VendorPlugin[Any], PluginSource | None]]) -> Plugins:
+    # An operation id starts with its plugin's name (`_check_operation`), so unique names and
+    # ids unique within each plugin make every id unique.
+    by_name: dict[str, VendorPlugin[Any]] = {}
+    sources: dict[str, PluginSource] = {}
+    for plugin, source in found:
+        where = f"vendor plugin {plugin.name!r}" + (f" ({source})" if source else "")
+        if plugin.name in by_name:
+            raise PluginError(f"{where} has the name of another installed plugin; uninstall one")
+        _check(plugin, where)
+        by_name[plugin.name] = plugin
+        if source is not None:
+            sources[plugin.name] = source
+    return Plugins(by_name=dict(sorted(by_name.items())), sources=sources)
+
+
+def _check(plugin: VendorPlugin[Any], where: str) -> None:
+    """Raise `PluginError` for the first thing wrong with one plugin on its own."""
+    if not _NAME.fullmatch(plugin.name) or plugin.name in META_COMMANDS:
+        raise PluginError(
+            f"{where} needs a lowercase word for a name (letters and digits), not "
+            f"{plugin.name!r}, and not one of {', '.join(META_COMMANDS)}"
+        )
+    if not (isinstance(plugin.settings, type) and issubclass(plugin.settings, VendorSettings)):
+        raise PluginError(f"{where} has settings that are not a VendorSettings model")
+    try:
+        plugin.settings()
+    except ValidationError as exc:
+        raise PluginError(f"{where} has settings whose defaults are invalid: {exc}") from exc
+    ids = [spec.id for spec in plugin.operations]
+    for spec in plugin.operations:
+        _check_operation(spec, plugin.name, where)
+        if ids.count(spec.id) > 1:
+            raise PluginError(f"{where} declares {spec.id} twice")
+
+
+def _check_operation(spec: OperationSpec, name: str, where: str) -> None:
+    if spec.vendor != name:
+        raise PluginError(f"{where} declares {spec.id} for vendor {spec.vendor!r}, not {name!r}")
+    if spec.id != f"{spec.vendor}.{spec.resource}.{spec.action}":
+        raise PluginError(f"{where} declares {spec.id}; it must be <vendor>.<resource>.<action>")
+    common = {flag.name for flag in COMMON_FLAGS} | {flag.key for flag in COMMON_FLAGS}
+    clash = next((f.name for f in spec.flags if {f.name, f.key} & common), None)
+    if clash is not None:
+        raise PluginError(f"{where} declares {clash} on {spec.id}; every operation has it already")
 
 
 @dataclass
 class Adapters:
-    """The adapters of one process, by vendor, and the simulators behind sandboxed ones."""
+    """The adapters of one process, by vendor, and the simulators behind sandboxed ones.
+
+    Attributes:
+        by_vendor: The adapter of each vendor that has one.
+        simulators: The simulator behind each sandboxed vendor.
+        unconfigured: Vendors with neither credentials nor a sandbox: their commands say so.
+        titles: Each installed vendor's title, by name.
+        sandbox_targets: What each sandboxed vendor's simulator holds (for the console).
+    """
 
     by_vendor: dict[str, Adapter] = field(default_factory=dict)
     simulators: dict[str, Simulator] = field(default_factory=dict)
-    #: Vendors with neither credentials nor a sandbox: their commands say so.
     unconfigured: frozenset[str] = frozenset()
+    titles: dict[str, str] = field(default_factory=dict)
+    sandbox_targets: dict[str, str] = field(default_factory=dict)
 
     def get(self, vendor: str) -> Adapter:
         """The adapter for `vendor`.
 
         Raises:
-            NotConfigured: the vendor has no credentials and is not sandboxed.
+            NotConfigured: the vendor has no credentials and is not sandboxed, or no plugin
+                for it is installed.
         """
         adapter = self.by_vendor.get(vendor)
-        if adapter is None:
+        if adapter is not None:
+            return adapter
+        if vendor not in self.unconfigured:
             raise NotConfigured(
-                f"{vendor} is not configured: opsgate has no credentials for it",
+                f"no vendor plugin called {vendor} is installed",
                 vendor=vendor,
-                next_step=f"Set the OPSGATE_{vendor.upper()}__* settings (see the README), "
-                "or run with OPSGATE_SANDBOX=1 to use the simulator.",
+                next_step="Install the vendor's plugin (`opsgate plugins` lists what is "
+                "installed), then request again.",
             )
-        return adapter
+        raise NotConfigured(
+            f"{vendor} is not configured: opsgate has no credentials for it",
+            vendor=vendor,
+            next_step=f"Set the OPSGATE_{vendor.upper()}__* settings (see the README), "
+            "or run with OPSGATE_SANDBOX=1 to use the simulator.",
+        )
 
     def close(self) -> None:
         """Close every adapter's HTTP connections."""
@@ -69,27 +249,40 @@ class Adapters:
 
 
 def build_adapters(
-    configs: Mapping[str, VendorConfig], *, sandbox: bool, clock: Clock = SYSTEM_CLOCK
+    plugins: Plugins,
+    settings_by_vendor: Mapping[str, VendorSettings],
+    *,
+    sandbox: bool,
+    clock: Clock = SYSTEM_CLOCK,
 ) -> Adapters:
-    """Build one adapter per vendor: real when configured, simulated when `sandbox` allows.
+    """Build one adapter per plugin: real when configured, simulated when `sandbox` allows.
 
     Args:
-        configs: Vendor prefix -> its settings (a missing vendor counts as unconfigured).
-        sandbox: Simulate every vendor that has no credentials.
+        plugins: The vendor plugins.
+        settings_by_vendor: Each vendor's settings by plugin name; a vendor missing here gets
+            its settings' defaults (not configured).
+        sandbox: Simulate every vendor that has no credentials and has a sandbox.
         clock: Shared by adapters and simulators (token expiry, rate limits).
+
+    Raises:
+        TypeError: A vendor's settings are not of its plugin's settings model.
     """
-    result = Adapters()
+    result = Adapters(titles={name: plugin.title for name, plugin in plugins.by_name.items()})
     unconfigured = set()
-    for vendor, module_name in VENDORS.items():
-        module: _VendorModule = importlib.import_module(module_name)
-        config = configs.get(vendor)
-        if config is not None and config.configured:
-            result.by_vendor[vendor] = module.from_config(config, clock=clock)
-        elif sandbox:
-            adapter, simulator = module.sandboxed(clock=clock)
-            result.by_vendor[vendor] = adapter
-            result.simulators[vendor] = simulator
+    for name, plugin in plugins.by_name.items():
+        settings = settings_by_vendor.get(name)
+        if settings is None:
+            settings = plugin.settings()
+        if not isinstance(settings, plugin.settings):
+            raise TypeError(f"{name}'s settings must be {plugin.settings.__name__}")
+        if settings.configured:
+            result.by_vendor[name] = plugin.connect(settings, clock)
+        elif sandbox and plugin.sandbox is not None:
+            built = plugin.sandbox(clock)
+            result.by_vendor[name] = built.adapter
+            result.simulators[name] = built.simulator
+            result.sandbox_targets[name] = plugin.sandbox_targets
         else:
-            unconfigured.add(vendor)
+            unconfigured.add(name)
     result.unconfigured = frozenset(unconfigured)
     return result

@@ -1,8 +1,8 @@
 """A single-flight access-token cache.
 
-Vendors like Huawei OceanConnect invalidate the previous token on every login and say not to log
-in concurrently, so one cache per vendor account fetches under a lock: twenty threads needing a
-token at once cause exactly one login.
+Some vendors invalidate the previous token on every login and say not to log in concurrently,
+so one cache per vendor account fetches under a lock: twenty threads needing a token at once
+cause exactly one login.
 """
 
 from __future__ import annotations

@@ -26,14 +26,14 @@ from dataclasses import dataclass
 import httpx
 from pydantic import SecretStr
 
-from adapters.aliyun import AliyunAdapter
-from adapters.aliyun_rpc import RATE_MARGIN
+from adapters.aliyun.adapter import AliyunAdapter
+from adapters.aliyun.rpc import RATE_MARGIN
+from adapters.aliyun.settings import AliyunSettings
+from adapters.aliyun.simulator import sandbox as sbx
+from adapters.aliyun.simulator.api import AliyunSimulator
 from adapters.base import Outcome
 from adapters.clock import SYSTEM_CLOCK
-from adapters.config import AliyunConfig
 from adapters.ratelimit import RateLimiter
-from adapters.sim import aliyun_sandbox as sbx
-from adapters.sim.aliyun import AliyunSimulator
 from commands.model import OperationRequest
 
 DEVICES = tuple(f"bench-{i:05d}" for i in range(10_000))
@@ -97,7 +97,7 @@ def _run(scenario: Scenario) -> tuple[AliyunSimulator, Outcome, float]:
     )
     limiter = RateLimiter(calls=LIMIT, period=1.0, clock=SYSTEM_CLOCK, margin=RATE_MARGIN)
     with _client(sim, scenario) as (client, endpoint):
-        config = AliyunConfig(
+        config = AliyunSettings(
             endpoint=endpoint,
             access_key_id=sbx.ACCESS_KEY_ID,
             access_key_secret=SecretStr(sbx.ACCESS_KEY_SECRET),

@@ -19,10 +19,11 @@ import time
 import httpx
 from pydantic import SecretStr
 
-from adapters.config import HuaweiConfig
 from adapters.errors import AdapterError, VendorThrottled
-from adapters.huawei import SANDBOX_BASE_URL, HuaweiAdapter
-from adapters.sim.huawei import SANDBOX_APP_ID, SANDBOX_SECRET, HuaweiSimulator, SimDevice
+from adapters.huawei.adapter import HuaweiAdapter
+from adapters.huawei.settings import HuaweiSettings
+from adapters.huawei.simulator.api import HuaweiSimulator, SimDevice
+from adapters.huawei.simulator.state import SANDBOX_APP_ID, SANDBOX_BASE_URL, SANDBOX_SECRET
 from commands.model import OperationRequest
 
 PERIOD = 60.0
@@ -68,7 +69,7 @@ def run(devices: int, threads: int, speed: float) -> dict[str, float]:
             stamps.append(clock.monotonic())  # list.append is atomic under the GIL
         return original(request)
 
-    config = HuaweiConfig(
+    config = HuaweiSettings(
         base_url=SANDBOX_BASE_URL, app_id=SANDBOX_APP_ID, secret=SecretStr(SANDBOX_SECRET)
     )
     client = httpx.Client(transport=httpx.MockTransport(timed))

@@ -37,7 +37,7 @@ from typing import Any
 
 import httpx
 
-from adapters.sim.servicepower import (
+from adapters.servicepower.simulator.api import (
     CANCEL_PATH,
     SANDBOX_CLIENT_ID,
     SANDBOX_CLIENT_SECRET,

@@ -1,7 +1,8 @@
 """The composition root: `build_app` builds every part of opsgate once, from settings.
 
 Nothing is constructed at import time. Tests and the console pass their own clock, Slack client,
-adapters or runner; production passes only settings.
+adapters or runner; production passes only settings. The vendors come from the installed vendor
+plugins (`adapters.registry`): their grammar, adapters and operation ids for the policy.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from pydantic import SecretStr
 from slack_bolt import App, BoltResponse
 from slack_bolt.request import BoltRequest
 from slack_sdk import WebClient
@@ -17,7 +19,7 @@ from slack_sdk.http_retry import default_retry_handlers
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from adapters.clock import SYSTEM_CLOCK, Clock
-from adapters.registry import Adapters, VendorConfig, build_adapters
+from adapters.registry import Adapters, Plugins, build_adapters, installed_plugins
 from bot.lifecycle import RequestService, Services
 from bot.lifecycle.sweeps import Sweeper
 from bot.lifecycle.workers import Runner
@@ -49,6 +51,7 @@ class OpsgateApp:
     adapters: Adapters
     settings: Settings
     sweeper: Sweeper
+    plugins: Plugins
     metrics: Metrics = field(default_factory=Metrics)
 
     def start_background(self, *, sweep_every: float = 15.0) -> None:
@@ -72,6 +75,7 @@ class OpsgateApp:
 def build_app(
     settings: Settings,
     *,
+    plugins: Plugins | None = None,
     clock: Clock = SYSTEM_CLOCK,
     client: WebClient | None = None,
     adapters: Adapters | None = None,
@@ -79,52 +83,89 @@ def build_app(
     policy: Policy | None = None,
     sandbox: bool | None = None,
 ) -> OpsgateApp:
-    """Build opsgate from settings; each keyword replaces one part (for tests and the console)."""
-    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    """Build opsgate from settings; each keyword replaces one part (for tests and the console).
+
+    Raises:
+        PluginError: `plugins` is None and an installed plugin is broken.
+        PolicyError: The policy is invalid.
+    """
+    plugins = installed_plugins() if plugins is None else plugins
+    token = _secret(settings.slack_bot_token) or None
     client = client or slack_client(token, base_url=settings.slack_api_url)
     runner, metrics = Runner(workers=settings.workers), Metrics()
-    sandboxed = settings.sandbox if sandbox is None else sandbox
-    adapters = adapters or build_adapters(vendor_configs(settings), sandbox=sandboxed, clock=clock)
-    adapters = metered(adapters, metrics)
-    services = Services(
-        store=store or Store.open(settings.db, clock=clock, key=settings.audit_key),
-        policy=policy or load_policy(settings),
-        adapters=adapters,
-        slack=SlackOut(client),
-        directory=SlackDirectory(client, clock=clock),
-        clock=clock,
-        runner=runner,
+    parts = _Parts(clock=clock, adapters=adapters, store=store, policy=policy, sandbox=sandbox)
+    services = _services(
+        settings, plugins, client=client, metrics=metrics, parts=parts, runner=runner
     )
-    _watch_store(services, settings, metrics)
     service = RequestService(services)
     bolt = bolt_app(settings, client, metrics=metrics)
-    register_listeners(bolt, ListenerContext(service=service, runner=runner))
+    context = ListenerContext(service=service, runner=runner, catalog=plugins.catalog)
+    register_listeners(bolt, context)
     return OpsgateApp(
         bolt=bolt,
         service=service,
         runner=runner,
         store=services.store,
-        adapters=adapters,
+        adapters=services.adapters,
         settings=settings,
         sweeper=Sweeper(service.sweeps, runner),
+        plugins=plugins,
         metrics=metrics,
     )
 
 
-def _watch_store(services: Services, settings: Settings, metrics: Metrics) -> None:
-    """The store's observers: the metrics, and with ``OPSGATE_AUDIT_CHANNEL`` every ended
-    request announced there with the head."""
+@dataclass(frozen=True)
+class _Parts:
+    """The parts a caller of `build_app` may replace (None: build it from settings)."""
+
+    clock: Clock
+    adapters: Adapters | None
+    store: Store | None
+    policy: Policy | None
+    sandbox: bool | None
+
+
+def _services(
+    settings: Settings,
+    plugins: Plugins,
+    *,
+    client: WebClient,
+    metrics: Metrics,
+    parts: _Parts,
+    runner: Runner,
+) -> Services:
+    """What the lifecycle works with: store, policy, metered adapters, Slack, the clock, and
+    the runner whose Slack pool takes card redraws and messages off the decisions' threads."""
+    clock = parts.clock
+    sandboxed = settings.sandbox if parts.sandbox is None else parts.sandbox
+    vendors = parts.adapters or build_adapters(
+        plugins, settings.vendors(), sandbox=sandboxed, clock=clock
+    )
+    services = Services(
+        store=parts.store or Store.open(settings.db, clock=clock, key=settings.audit_key),
+        policy=parts.policy or load_policy(settings, operation_ids=plugins.catalog.ids),
+        adapters=metered(vendors, metrics),
+        slack=SlackOut(client),
+        directory=SlackDirectory(client, clock=clock),
+        clock=clock,
+        catalog=plugins.catalog,
+        runner=runner,
+    )
+    _announce_ends(services, settings.audit_channel)
     instrument(services.store, metrics=metrics)
-    if settings.audit_channel:
-        services.store.subscribe(AuditChannel(services.slack, settings.audit_channel))
+    return services
+
+
+def _announce_ends(services: Services, channel: str | None) -> None:
+    """With ``OPSGATE_AUDIT_CHANNEL``, every ended request is announced there with the head."""
+    if channel:
+        services.store.subscribe(AuditChannel(services.slack, channel))
 
 
 def bolt_app(settings: Settings, client: WebClient, *, metrics: Metrics) -> App:
     """The Bolt app: only signed requests (our own check answers 401 and logs one bounded line),
     acks timed, Slack's retries acknowledged and dropped, unexpected listener errors logged."""
-    secret = (
-        settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
-    )
+    secret = _secret(settings.slack_signing_secret)
     bolt = MeteredApp(
         metrics=metrics,
         client=client,
@@ -150,14 +191,8 @@ def slack_client(token: str | None, *, base_url: str) -> WebClient:
     return WebClient(token=token, base_url=base_url, retry_handlers=retry)
 
 
-def vendor_configs(settings: Settings) -> dict[str, VendorConfig]:
-    """Each vendor's settings, keyed by vendor prefix (what `build_adapters` takes)."""
-    return {
-        "enos": settings.enos,
-        "aliyun": settings.aliyun,
-        "huawei": settings.huawei,
-        "servicepower": settings.servicepower,
-    }
+def _secret(value: SecretStr | None) -> str:
+    return value.get_secret_value() if value is not None else ""
 
 
 def _ignore_slack_retries(

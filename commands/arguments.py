@@ -65,7 +65,7 @@ def sort_arguments(
     Args:
         words: The words after the command words.
         flags: The flags the command takes.
-        command: The command, for messages, e.g. ``"/ops enos ota-job delete"``.
+        command: The command, for messages, e.g. ``"/ops acme widget delete"``.
         usage: The usage text to attach to errors.
 
     Raises:

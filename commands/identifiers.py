@@ -1,9 +1,10 @@
 """Strict identifier rules: the first check every vendor id passes, before anything else.
 
-The default rule is letters, digits and ``._:-``, 1 to 128 characters. A vendor rule may differ
-where the vendor documents it (Alibaba DeviceName: 4 to 32 characters, ``@`` also allowed;
-ServicePower job ids: at most 50). No rule ever allows anything that could change the meaning of a
-URL path or query (``/ ? # % &``, whitespace, non-ASCII), and two extra checks hold for all:
+The default rule is letters, digits and ``._:-``, 1 to 128 characters. A vendor plugin may declare
+its own `IdentifierRule` where the vendor documents one (a shorter maximum, ``@`` also allowed).
+No rule ever allows anything that could change the meaning of a URL path or query
+(``/ ? # % &``, whitespace, non-ASCII): a rule's punctuation may only come from ``._:@-``. Two
+extra checks hold for all:
 
 * an id may not start with ``-``, so it can never be read as a flag;
 * an id must contain a letter or digit, so ``.`` and ``..`` can never become URL dot-segments.
@@ -19,6 +20,8 @@ from typing import Final
 from commands.model import UsageError
 
 _SHOWN_CHARS: Final = 40
+#: The only punctuation a rule may allow: none of it means anything in a URL path or query.
+URL_SAFE_PUNCTUATION: Final = frozenset("._:@-")
 _ALNUM: Final = frozenset(string.ascii_letters + string.digits)
 
 
@@ -27,9 +30,13 @@ class IdentifierRule:
     """Which strings a kind of vendor id may be.
 
     Attributes:
-        punctuation: The characters allowed besides ASCII letters and digits.
-        min_length: The fewest characters allowed.
+        punctuation: The characters allowed besides ASCII letters and digits (some of
+            ``._:@-``).
+        min_length: The fewest characters allowed (at least 1).
         max_length: The most characters allowed.
+
+    Raises:
+        ValueError: The punctuation is not URL-safe, or the lengths make no sense.
     """
 
     punctuation: str = "._:-"
@@ -38,6 +45,11 @@ class IdentifierRule:
     _pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        unsafe = sorted(set(self.punctuation) - URL_SAFE_PUNCTUATION)
+        if unsafe:
+            raise ValueError(f"an identifier rule may not allow {''.join(unsafe)!r}")
+        if not 1 <= self.min_length <= self.max_length:
+            raise ValueError("an identifier rule needs 1 <= min_length <= max_length")
         allowed = "A-Za-z0-9" + re.escape(self.punctuation)
         pattern = re.compile(
             rf"(?!-)(?=.*[A-Za-z0-9])[{allowed}]{{{self.min_length},{self.max_length}}}"
@@ -94,7 +106,3 @@ def show_value(value: str) -> str:
 
 #: The default: letters, digits and ``._:-``, 1 to 128 characters.
 STRICT: Final = IdentifierRule()
-#: ServicePower ``Id`` (job id): "SS: 50" in the CancelJob object format.
-SERVICEPOWER_JOB_ID: Final = IdentifierRule(max_length=50)
-#: Alibaba DeviceName: 4 to 32 characters; letters, digits, ``-``, ``_``, ``@``, ``.`` and ``:``.
-ALIYUN_DEVICE_NAME: Final = IdentifierRule(punctuation="._:@-", min_length=4, max_length=32)

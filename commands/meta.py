@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Sequence
 from typing import Final
 
 from commands.arguments import is_flag, sort_arguments
+from commands.catalog import Catalog
 from commands.identifiers import show_value
 from commands.model import HelpCommand, HistoryCommand, StatusCommand, UsageError
-from commands.registry import META_USAGE, VENDORS
 from commands.spec import FlagKind, FlagSpec
 from commands.tokens import Word
 from commands.values import check_integer
 
-HELP_USAGE: Final = META_USAGE["help"]
-HISTORY_USAGE: Final = META_USAGE["history"]
-STATUS_USAGE: Final = META_USAGE["status"]
 #: How many entries `/ops history` lists, unless told otherwise, and the most it lists.
 DEFAULT_HISTORY: Final = 20
 MAX_HISTORY: Final = 100
@@ -46,55 +42,44 @@ _REQUEST_ID: Final = re.compile(r"R-[0-9A-HJKMNP-TV-Z]{8}")
 _CROCKFORD_ALIASES: Final = str.maketrans({"I": "1", "L": "1", "O": "0"})
 
 
-def parse_help(words: Sequence[Word]) -> HelpCommand:
-    """``help [vendor]``."""
+def parse_help(words: Sequence[Word], catalog: Catalog) -> HelpCommand:
+    """``help [vendor]``, where the vendor is one of `catalog`'s."""
     if not words:
         return HelpCommand()
+    usage = catalog.meta_usage("help")
     if len(words) > 1 or is_flag(words[0]):
-        raise UsageError("`/ops help` takes at most one word, a vendor.", usage=HELP_USAGE)
-    return HelpCommand(vendor=_vendor(words[0].text, field="vendor", usage=HELP_USAGE))
+        raise UsageError("`/ops help` takes at most one word, a vendor.", usage=usage)
+    return HelpCommand(vendor=catalog.vendor(words[0].text, field="vendor", usage=usage))
 
 
-def parse_history(words: Sequence[Word]) -> HistoryCommand:
-    """``history [--mine] [--vendor <v>] [--limit <n>]``."""
-    arguments = sort_arguments(
-        words, flags=HISTORY_FLAGS, command="/ops history", usage=HISTORY_USAGE
-    )
+def parse_history(words: Sequence[Word], catalog: Catalog) -> HistoryCommand:
+    """``history [--mine] [--vendor <v>] [--limit <n>]``, the vendor one of `catalog`'s."""
+    usage = catalog.meta_usage("history")
+    arguments = sort_arguments(words, flags=HISTORY_FLAGS, command="/ops history", usage=usage)
     if arguments.positionals:
         word = show_value(arguments.positionals[0].text)
         message = f"`/ops history` takes only flags; {word} is not one."
-        raise UsageError(message, usage=HISTORY_USAGE)
+        raise UsageError(message, usage=usage)
     given = {name: value for name, (_, value) in arguments.flags.items()}
     vendor, limit = given.get("--vendor"), given.get("--limit")
     return HistoryCommand(
         mine="--mine" in given,
-        vendor=None if vendor is None else _vendor(vendor, field="--vendor", usage=HISTORY_USAGE),
+        vendor=None if vendor is None else catalog.vendor(vendor, field="--vendor", usage=usage),
         limit=DEFAULT_HISTORY
         if limit is None
-        else check_integer(limit, field="--limit", low=1, high=MAX_HISTORY, usage=HISTORY_USAGE),
+        else check_integer(limit, field="--limit", low=1, high=MAX_HISTORY, usage=usage),
     )
 
 
-def parse_status(words: Sequence[Word]) -> StatusCommand:
+def parse_status(words: Sequence[Word], catalog: Catalog) -> StatusCommand:
     """``status <request-id>``; the id is accepted in any case and returned upper-cased."""
+    usage = catalog.meta_usage("status")
     if len(words) != 1 or is_flag(words[0]):
-        raise UsageError(
-            "`/ops status` takes one request id.", field="request-id", usage=STATUS_USAGE
-        )
+        raise UsageError("`/ops status` takes one request id.", field="request-id", usage=usage)
     typed = words[0].text
     # ASCII first: str.upper() maps some other letters (dotless ı) onto ASCII ones.
     request_id = typed.upper().translate(_CROCKFORD_ALIASES) if typed.isascii() else ""
     if _REQUEST_ID.fullmatch(request_id) is None:
         message = f"Bad request-id {show_value(typed)}: request ids look like R-7K3F9QW2."
-        raise UsageError(message, field="request-id", usage=STATUS_USAGE)
+        raise UsageError(message, field="request-id", usage=usage)
     return StatusCommand(request_id=request_id)
-
-
-def _vendor(text: str, *, field: str, usage: str) -> str:
-    """Return a known vendor word (lower-cased), or raise with the nearest one."""
-    vendor = text.lower()
-    if vendor in VENDORS:
-        return vendor
-    close = difflib.get_close_matches(vendor[:64], VENDORS, n=1, cutoff=0.5)
-    hint = f"did you mean {close[0]}?" if close else f"opsgate knows {', '.join(VENDORS)}."
-    raise UsageError(f"Unknown vendor {show_value(text)}: {hint}", field=field, usage=usage)

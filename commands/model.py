@@ -1,40 +1,26 @@
 """The typed results of parsing a slash command.
 
 `OperationRequest` is the one model that crosses every seam: the parser produces it, the policy
-judges it, the store persists it, and an adapter carries it out. Its `params` keys are fixed per
-operation (see `PARAM_KEYS`) so every layer agrees on them without importing each other.
+judges it, the store persists it, and an adapter carries it out. Its `params` keys are the keys
+of its operation's flags (`OperationSpec.param_keys`), so the parser and the vendor's adapter
+agree on them through the spec alone.
 """
 
 from __future__ import annotations
 
-from typing import Final
-
 from pydantic import BaseModel, ConfigDict, Field
 
 ParamValue = str | int | bool
-
-#: The parameter keys each operation may carry, with what the adapter reads them as.
-PARAM_KEYS: Final[dict[str, frozenset[str]]] = {
-    # --org <orgId>
-    "enos.ota-job.delete": frozenset({"org"}),
-    # --product <ProductKey> --firmware <FirmwareId> [--job <JobId>] [--instance <IotInstanceId>]
-    "aliyun.ota-task.cancel": frozenset({"product", "firmware", "job", "instance"}),
-    "huawei.package.delete": frozenset(),
-    # [--app <appId>] [--no-cascade] -> cascade=False (default True)
-    "huawei.device.delete": frozenset({"app", "cascade"}),
-    # [--reason-id <n>] -> int
-    "servicepower.job.cancel": frozenset({"reason_id"}),
-}
 
 
 class OperationRequest(BaseModel):
     """A validated request for one destructive vendor operation.
 
     Attributes:
-        operation: The operation id, e.g. ``"huawei.device.delete"`` (a key of `PARAM_KEYS`).
-        vendor: The vendor prefix of the operation id, e.g. ``"huawei"``.
+        operation: The operation id, e.g. ``"acme.widget.delete"``.
+        vendor: The vendor prefix of the operation id, e.g. ``"acme"``.
         targets: The identifiers to act on, validated and de-duplicated in order.
-        params: Operation parameters keyed as in `PARAM_KEYS`.
+        params: Operation parameters, keyed by the operation's flags' keys.
         reason: Why the requester wants this (``--reason``), if given.
         dry_run: ``--dry-run``: preview and show the vendor request only; change nothing.
         force: ``--force``: post the approval card even when the preview is blocked.

@@ -12,8 +12,7 @@ from collections.abc import Sequence
 from commands.arguments import Arguments, sort_arguments
 from commands.model import OperationRequest, ParamValue, UsageError
 from commands.ranges import expand_ranges, has_ranges, range_count
-from commands.registry import usage_of
-from commands.spec import FlagKind, FlagSpec, OperationSpec
+from commands.spec import FlagKind, FlagSpec, OperationSpec, usage_of
 from commands.tokens import Word
 from commands.values import check_integer, check_reason
 

@@ -3,7 +3,7 @@
 Grammar: ``<vendor> <resource> <action> <targets...> [--flag value | --flag=value]...``, or
 ``help [vendor]``, ``history [--mine] [--vendor <v>] [--limit <n>]``, ``status <request-id>``.
 Empty text asks for help; a leading ``/ops`` is ignored. `parse` raises nothing but `UsageError`,
-whatever the text.
+whatever the text. The operations come from the `Catalog` it is given.
 """
 
 from __future__ import annotations
@@ -12,36 +12,30 @@ from collections.abc import Callable, Sequence
 from typing import Final
 
 from commands.arguments import is_flag
+from commands.catalog import Catalog
 from commands.meta import parse_help, parse_history, parse_status
 from commands.model import HelpCommand, ParsedCommand, UsageError
 from commands.operation import build_request
-from commands.registry import OPERATIONS, find_operation, spec_for, usage_for
 from commands.render import format_command, help_text
-from commands.spec import OperationSpec
 from commands.tokens import Word, split_words, unescape_slack
 
-__all__ = [
-    "MAX_TEXT_LENGTH",
-    "OPERATIONS",
-    "OperationSpec",
-    "format_command",
-    "help_text",
-    "parse",
-    "spec_for",
-    "usage_for",
-]
+__all__ = ["MAX_TEXT_LENGTH", "Catalog", "format_command", "help_text", "parse"]
 
-#: Room for 10,000 of the longest Alibaba device names with separators and flags.
+#: Room for 10,000 targets of 32 characters with separators and flags.
 MAX_TEXT_LENGTH: Final = 500_000
-_META: Final[dict[str, Callable[[Sequence[Word]], ParsedCommand]]] = {
+_META: Final[dict[str, Callable[[Sequence[Word], Catalog], ParsedCommand]]] = {
     "help": parse_help,
     "history": parse_history,
     "status": parse_status,
 }
 
 
-def parse(text: str) -> ParsedCommand:
+def parse(text: str, catalog: Catalog) -> ParsedCommand:
     """Parse the text after ``/ops`` (as Slack sends it, HTML-escaped) into a command.
+
+    Args:
+        text: The command text.
+        catalog: The operations opsgate knows.
 
     Raises:
         UsageError: The text is not a valid command; the error names the bad field where there
@@ -57,11 +51,11 @@ def parse(text: str) -> ParsedCommand:
         return HelpCommand()
     meta = _META.get(words[0].text.lower())
     if meta is not None:
-        return meta(words[1:])
+        return meta(words[1:], catalog)
     command = []
     for word in words[:3]:
         if is_flag(word):
             break
         command.append(word.text.lower())
-    spec = find_operation(command or [words[0].text.lower()])
+    spec = catalog.find_operation(command or [words[0].text.lower()])
     return build_request(spec, words[len(command) :])

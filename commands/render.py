@@ -6,9 +6,9 @@ import re
 from collections.abc import Collection
 from typing import Final
 
+from commands.catalog import Catalog
 from commands.model import OperationRequest
-from commands.registry import OPERATIONS, spec_for, usage_of
-from commands.spec import COMMON_FLAGS, FlagKind, FlagSpec, OperationSpec
+from commands.spec import COMMON_FLAGS, FlagKind, FlagSpec, OperationSpec, usage_of
 from commands.tokens import quote
 
 #: Longer target lists are shown as their first `ELIDED_SHOWN` and a count.
@@ -25,21 +25,22 @@ _META_HELP: Final = (
 )
 
 
-def format_command(request: OperationRequest, *, elide: bool = True) -> str:
+def format_command(request: OperationRequest, catalog: Catalog, *, elide: bool = True) -> str:
     """Return the canonical ``/ops ...`` command line for `request`.
 
     Values that need it are quoted so that `parse` reads the line back as the same request
     (Slack HTML-escapes ``&``, ``<`` and ``>`` in what it sends; `parse` undoes that).
 
     Args:
-        request: A request for one of the known operations.
+        request: A request for one of `catalog`'s operations.
+        catalog: The operations opsgate knows.
         elide: Shorten more than `ELIDE_AFTER` targets to ``<first 5> … (+N more)``; such a
             line is for people to read, not to parse.
 
     Raises:
-        KeyError: `request.operation` is not a known operation.
+        KeyError: `request.operation` is not in `catalog`.
     """
-    spec = spec_for(request.operation)
+    spec = catalog.spec_for(request.operation)
     parts = ["/ops", spec.command, *_targets(request.targets, elide=elide)]
     for flag in spec.flags:
         value = request.params.get(flag.key)
@@ -70,18 +71,21 @@ def _value(text: str) -> str:
     return text if _BARE.fullmatch(text) else quote(text)
 
 
-def help_text(vendor: str | None = None, *, operation_ids: Collection[str] | None = None) -> str:
+def help_text(
+    catalog: Catalog, vendor: str | None = None, *, operation_ids: Collection[str] | None = None
+) -> str:
     """Return help teaching each operation: summary, usage, flags and a realistic example.
 
     The text is plain (with ``*bold*`` titles); whoever posts it to Slack escapes ``&<>``.
 
     Args:
-        vendor: Only this vendor's operations (``/ops help aliyun``).
+        catalog: The operations opsgate knows.
+        vendor: Only this vendor's operations (``/ops help <vendor>``).
         operation_ids: Only these operations, e.g. the ones the asking user may request.
     """
     specs = [
         spec
-        for spec in OPERATIONS
+        for spec in catalog.operations
         if (vendor is None or spec.vendor == vendor)
         and (operation_ids is None or spec.id in operation_ids)
     ]

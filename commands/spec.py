@@ -1,6 +1,6 @@
 """Declarative descriptions of operations: the single source for parsing, usage and help.
 
-Each vendor module declares its operations as `OperationSpec` values; the parser, the usage text,
+Each vendor plugin declares its operations as `OperationSpec` values; the parser, the usage text,
 "did you mean" and `format_command` all read them, so they cannot drift apart.
 """
 
@@ -31,11 +31,12 @@ class FlagSpec:
     """One ``--flag`` of an operation.
 
     Attributes:
-        name: The flag as typed, e.g. ``"--org"``.
-        key: Where its value goes: a `PARAM_KEYS` key, or ``reason`` / ``dry_run``.
+        name: The flag as typed, e.g. ``"--site"``.
+        key: Where its value goes: the key of `OperationRequest.params` the adapter reads
+            (``reason`` and ``dry_run`` are the common flags' own).
         kind: What its value is.
         help: One line for the help text.
-        metavar: The placeholder in usage text, e.g. ``"<orgId>"``.
+        metavar: The placeholder in usage text, e.g. ``"<siteId>"``.
         rule: For `FlagKind.IDENTIFIER`: the identifier rule its value must satisfy.
         required: Whether the operation needs it.
         low: For `FlagKind.NUMBER`: the smallest value allowed.
@@ -69,7 +70,7 @@ class FlagSpec:
 
     @property
     def usage(self) -> str:
-        """The flag as it appears in usage text, e.g. ``--org <orgId>`` or ``[--dry-run]``."""
+        """The flag as it appears in usage text, e.g. ``--site <siteId>`` or ``[--dry-run]``."""
         text = f"{self.name} {self.metavar}" if self.takes_value else self.name
         return text if self.required else f"[{text}]"
 
@@ -79,7 +80,7 @@ class TargetSpec:
     """The positional identifiers an operation acts on.
 
     Attributes:
-        name: The vendor's name for one target, e.g. ``"jobId"``; used in errors and usage.
+        name: The vendor's name for one target, e.g. ``"widgetId"``; used in errors and usage.
         rule: The identifier rule each target must satisfy.
         max_count: The most distinct targets one request may carry.
     """
@@ -90,7 +91,7 @@ class TargetSpec:
 
     @property
     def usage(self) -> str:
-        """``<jobId>``, or ``<deviceName>...`` when several are allowed."""
+        """``<widgetId>``, or ``<widgetId>...`` when several are allowed."""
         return f"<{self.name}>..." if self.max_count > 1 else f"<{self.name}>"
 
 
@@ -135,9 +136,9 @@ class OperationSpec:
     """Everything opsgate knows about one operation's command.
 
     Attributes:
-        id: The operation id, e.g. ``"enos.ota-job.delete"`` (a key of `PARAM_KEYS`).
-        vendor: The first word of the command, e.g. ``"enos"``.
-        resource: The second word, e.g. ``"ota-job"``.
+        id: The operation id, ``<vendor>.<resource>.<action>``, e.g. ``"acme.widget.delete"``.
+        vendor: The first word of the command: the vendor plugin's name, e.g. ``"acme"``.
+        resource: The second word, e.g. ``"widget"``.
         action: The third word, e.g. ``"delete"``.
         summary: One sentence saying what it does, for help text.
         target: The positional identifiers it takes.
@@ -160,12 +161,22 @@ class OperationSpec:
         return self.flags + COMMON_FLAGS
 
     @property
+    def param_keys(self) -> frozenset[str]:
+        """The keys its own flags may set in `OperationRequest.params`."""
+        return frozenset(flag.key for flag in self.flags)
+
+    @property
     def command(self) -> str:
-        """The three command words, e.g. ``"enos ota-job delete"``."""
+        """The three command words, e.g. ``"acme widget delete"``."""
         return f"{self.vendor} {self.resource} {self.action}"
 
     @property
     def usage(self) -> str:
-        """The one-line synopsis, e.g. ``/ops enos ota-job delete <jobId> --org <orgId> ...``."""
+        """The one-line synopsis, e.g. ``/ops acme widget delete <widgetId> [--reason ...``."""
         flags = " ".join(flag.usage for flag in self.all_flags if flag.in_usage)
         return f"/ops {self.command} {self.target.usage} {flags}"
+
+
+def usage_of(spec: OperationSpec) -> str:
+    """Return the usage block of `spec`: its synopsis and an example."""
+    return f"Usage: {spec.usage}\nExample: {spec.example}"

@@ -9,7 +9,7 @@ from typing import Final
 from commands.identifiers import show_value
 from commands.model import UsageError
 
-#: ServicePower sends the reason as ``cancelReasonDesc``, which holds at most 500 characters.
+#: The longest reason: enough to explain, and short enough for a vendor's description field.
 MAX_REASON_LENGTH: Final = 500
 _ALLOWED_CONTROLS: Final = frozenset("\n\t")
 # Bidirectional overrides and isolates can make a reason read differently on the approval card

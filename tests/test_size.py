@@ -15,7 +15,7 @@ FUNCTION_LINES = 40
 #: Known to be over a limit today. `adapters/` and `commands/` are being reorganised into
 #: vendor plugins by another change; these entries go when that lands. `bot/` has none.
 KNOWN_LONG_FUNCTIONS = {
-    "adapters/servicepower_errors.py:http_error",  # one table-like mapping of HTTP statuses
+    "adapters/servicepower/errors.py:http_error",  # one table-like mapping of HTTP statuses
 }
 KNOWN_LONG_MODULES: set[str] = set()
 

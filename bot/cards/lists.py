@@ -26,7 +26,7 @@ class HelpEntry:
     """One operation as `/ops help` lists it.
 
     Attributes:
-        operation: The operation id (``huawei.device.delete``).
+        operation: The operation id (``acme.widget.delete``).
         summary: One sentence: what it does at the vendor.
         usage: The command's usage line.
         example: A complete example command.

@@ -31,7 +31,7 @@ def _text(value: Any, limit: int = _MESSAGE_LIMIT) -> str:
 
 
 def past_tense(operation: str) -> str:
-    """``aliyun.ota-task.cancel`` -> ``cancelled``; unknown actions read ``done``."""
+    """``acme.order.cancel`` -> ``cancelled``; unknown actions read ``done``."""
     return _PAST.get(operation.rsplit(".", 1)[-1], "done")
 
 

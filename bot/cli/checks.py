@@ -1,20 +1,20 @@
-"""`opsgate check`: settings and policy valid, Slack token accepted, each vendor's auth reached."""
+"""`opsgate check`: settings and policy valid, Slack token accepted, each vendor plugin's auth
+reached."""
 
 from __future__ import annotations
 
 from typing import TextIO
 
 from adapters.errors import AdapterError
-from adapters.registry import Adapters, build_adapters
-from bot.app import vendor_configs
+from adapters.registry import Adapters, Plugins, build_adapters
 from bot.cli.preflight import missing_slack_settings, serves_socket_mode, slack_identity
 from bot.policy import PolicyError, load_policy
 from bot.settings import Settings
 
 
-def run_checks(settings: Settings, *, out: TextIO) -> int:
+def run_checks(settings: Settings, *, plugins: Plugins, out: TextIO) -> int:
     """Print one line per check; return 0 when every check passed, 1 otherwise."""
-    results = [_policy(settings), _slack(settings), *_vendors(settings)]
+    results = [_policy(settings, plugins), _slack(settings), *_vendors(settings, plugins)]
     for ok, name, detail in results:
         out.write(f"{'ok ' if ok else 'FAIL'}  {name}: {detail}\n")
     failed = sum(1 for ok, _, _ in results if not ok)
@@ -26,9 +26,9 @@ def run_checks(settings: Settings, *, out: TextIO) -> int:
     return 1 if failed else 0
 
 
-def _policy(settings: Settings) -> tuple[bool, str, str]:
+def _policy(settings: Settings, plugins: Plugins) -> tuple[bool, str, str]:
     try:
-        load_policy(settings)
+        load_policy(settings, operation_ids=plugins.catalog.ids)
     except PolicyError as exc:
         return False, "policy", str(exc)
     return True, "policy", "valid"
@@ -49,9 +49,8 @@ def _slack(settings: Settings) -> tuple[bool, str, str]:
     return True, "slack", f"{identity.detail}; serve uses {mode}"
 
 
-def _vendors(settings: Settings) -> list[tuple[bool, str, str]]:
-    configs = vendor_configs(settings)
-    adapters = build_adapters(configs, sandbox=settings.sandbox)
+def _vendors(settings: Settings, plugins: Plugins) -> list[tuple[bool, str, str]]:
+    adapters = build_adapters(plugins, settings.vendors(), sandbox=settings.sandbox)
     try:
         return _reach(adapters)
     finally:

@@ -1,7 +1,8 @@
-"""The `opsgate` command (SPEC §5): serve, console, audit export|verify, manifest, check.
+"""The `opsgate` command (SPEC §5): serve, console, audit, manifest, check, plugins.
 
-Every expected failure (bad settings or policy, a missing database, an unreachable Slack, a
-closed pipe, Ctrl-C) ends in one line on stderr and a non-zero status, never a traceback.
+Every expected failure (bad settings, policy or plugin, a missing database, an unreachable
+Slack, a closed pipe, Ctrl-C) ends in one line on stderr and a non-zero status, never a
+traceback.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import sys
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 
+from adapters.registry import PluginError, Plugins, installed_plugins
 from bot.cli.options import database_options
 from bot.observability import configure_logging
 from bot.policy import PolicyError
@@ -64,6 +66,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     manifest.add_argument("--url", help="public base URL of `opsgate serve --http`")
     _add(sub, "check", "validate settings and policy, ask Slack, and reach each vendor")
+    plugins = _add(sub, "plugins", "list the installed vendor plugins and the operations each adds")
+    plugins.add_argument("--json", action="store_true", help="one JSON document, for scripts")
     return parser
 
 
@@ -102,13 +106,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     command = args.command or "console"  # the embedded default
     try:
-        settings = load_settings()
+        plugins = installed_plugins()
+        settings = load_settings(plugins=plugins)
+    except PluginError as exc:
+        print(f"opsgate: {exc}", file=sys.stderr)
+        return 2
     except SettingsError as exc:
         print(f"opsgate: invalid settings: {exc}", file=sys.stderr)
         return 2
     _configure_logging(settings, console=command == "console")
     try:
-        return _COMMANDS[command](args, settings)
+        return _COMMANDS[command](args, settings, plugins)
     except PolicyError as exc:
         print(f"opsgate: invalid policy: {exc}", file=sys.stderr)
         return 2
@@ -127,25 +135,25 @@ def _configure_logging(settings: Settings, *, console: bool) -> None:
     configure_logging(level=level, fmt=settings.log_format)
 
 
-def _serve(args: argparse.Namespace, settings: Settings) -> int:
+def _serve(args: argparse.Namespace, settings: Settings, plugins: Plugins) -> int:
     from bot.cli import runtime
 
-    return runtime.serve(settings, http=args.http, host=args.host, port=args.port)
+    return runtime.serve(settings, plugins=plugins, http=args.http, host=args.host, port=args.port)
 
 
-def _console(args: argparse.Namespace, settings: Settings) -> int:
+def _console(args: argparse.Namespace, settings: Settings, plugins: Plugins) -> int:
     from bot.console import run_console
 
-    return run_console(settings, stdin=sys.stdin, stdout=sys.stdout)
+    return run_console(settings, plugins=plugins, stdin=sys.stdin, stdout=sys.stdout)
 
 
-def _audit(args: argparse.Namespace, settings: Settings) -> int:
+def _audit(args: argparse.Namespace, settings: Settings, plugins: Plugins) -> int:
     from bot.cli.audit import run_audit
 
     return run_audit(args, settings)
 
 
-def _manifest(args: argparse.Namespace, settings: Settings) -> int:
+def _manifest(args: argparse.Namespace, settings: Settings, plugins: Plugins) -> int:
     from bot.slack.manifest import manifest_yaml
 
     try:
@@ -156,10 +164,16 @@ def _manifest(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _check(args: argparse.Namespace, settings: Settings) -> int:
+def _check(args: argparse.Namespace, settings: Settings, plugins: Plugins) -> int:
     from bot.cli.checks import run_checks
 
-    return run_checks(settings, out=sys.stdout)
+    return run_checks(settings, plugins=plugins, out=sys.stdout)
+
+
+def _plugins(args: argparse.Namespace, settings: Settings, plugins: Plugins) -> int:
+    from bot.cli.plugins import list_plugins
+
+    return list_plugins(plugins, settings, as_json=args.json, out=sys.stdout)
 
 
 _COMMANDS = {
@@ -168,4 +182,5 @@ _COMMANDS = {
     "audit": _audit,
     "manifest": _manifest,
     "check": _check,
+    "plugins": _plugins,
 }

@@ -20,6 +20,7 @@ from types import FrameType
 
 from slack_sdk.errors import SlackApiError
 
+from adapters.registry import Plugins, installed_plugins
 from bot.app import OpsgateApp, build_app
 from bot.cli.preflight import missing_slack_settings, serves_socket_mode, slack_identity
 from bot.cli.serve import serve_http, serve_socket_mode
@@ -34,19 +35,23 @@ class Terminated(KeyboardInterrupt):
     """SIGTERM, raised in the main thread so serving stops exactly as on Ctrl-C."""
 
 
-def serve(settings: Settings, *, http: bool, host: str, port: int) -> int:
+def serve(
+    settings: Settings, *, http: bool, host: str, port: int, plugins: Plugins | None = None
+) -> int:
     """Run the bot until stopped: Socket Mode when SLACK_APP_TOKEN is set (unless `http`), else
     HTTP. Returns the exit status: 0 after a graceful stop, 2 when it could not start."""
+    plugins = installed_plugins() if plugins is None else plugins
     socket_mode = serves_socket_mode(settings, http=http)
     problem = missing_slack_settings(settings, socket_mode=socket_mode)
     if problem:
         return _cannot_start(problem)
     try:
-        policy = load_policy(settings)  # local mistakes first, before asking Slack
+        # Local mistakes first, before asking Slack.
+        policy = load_policy(settings, operation_ids=plugins.catalog.ids)
     except PolicyError as exc:
         return _cannot_start(f"invalid policy: {exc}")
     try:
-        opsgate = build_app(settings, policy=policy)  # opens the database: still local
+        opsgate = build_app(settings, plugins=plugins, policy=policy)  # opens the database
     except DatabaseUnavailable as exc:
         return _cannot_start(f"{exc} (OPSGATE_DB)")
     except AuditKeyError as exc:

@@ -9,10 +9,12 @@ from __future__ import annotations
 import json
 import os
 import re
+import textwrap
 import threading
 from pathlib import Path
 from typing import TextIO
 
+from adapters.registry import Plugins
 from bot.console.render import render_message
 from bot.console.session import CHANNEL, CHANNEL_NAME, USERS, AckReply, ConsoleSession
 from bot.console.standin.server import RecordedCall
@@ -29,15 +31,30 @@ opsgate console: a local Slack with sandboxed vendors. You are @{user} in #{chan
 People: @alice, @dave (engineers), @bob, @carol (ops leads). Type `help` for more.
 
 Try:  /ops help
-      /ops huawei device delete gw-0001 --reason "decommissioned, INC-42"
+      /ops <vendor> <resource> <action> <target> --reason "why"   (a sandbox target below)
       as @bob approve            (the newest pending request, or name its id)
       audit
-
-Sandbox targets: huawei devices dev-meter-0001, gw-0001 (a gateway with 3 children);
-huawei packages pkg-meter-fw-1.2.0, pkg-gw-sw-2.0.1; enos jobs otajob-7d2c1e (stopped)
-and otajob-9a41f0 (running) in org o15724268424841; servicepower jobs JOB-1001..JOB-1003;
-aliyun devices thermo-001..thermo-050 of --product a1OpsThermo --firmware fw-thermo-2.1.0.
 """
+
+
+def banner(session: ConsoleSession, *, user: str) -> str:
+    """The greeting: who you are, what to try, and what each sandboxed vendor holds."""
+    adapters = session.app.adapters
+    lines = [BANNER.format(user=user, channel=CHANNEL_NAME)]
+    if adapters.sandbox_targets:
+        lines.append("Sandbox targets:")
+    for vendor, targets in sorted(adapters.sandbox_targets.items()):
+        text = f"{vendor} ({adapters.titles[vendor]}): {' '.join(targets.split())}"
+        lines += textwrap.wrap(
+            text,
+            width=92,
+            initial_indent="  ",
+            subsequent_indent="      ",
+            break_on_hyphens=False,  # ids are copied from here: never split one
+            break_long_words=False,
+        )
+    return "\n".join(lines) + "\n"
+
 
 HELP = """\
   /ops <command>                  a slash command as the current user (try /ops help)
@@ -69,7 +86,7 @@ class Console:
 
     def run(self, stdin: TextIO, *, interactive: bool) -> int:
         """Read lines until end of input or `quit`. Returns the exit status."""
-        self._print(BANNER.format(user=USERS[self.user], channel=CHANNEL_NAME))
+        self._print(banner(self.session, user=USERS[self.user]))
         while True:
             if interactive:
                 self._print(f"{USERS[self.user]}> ", end="")
@@ -233,10 +250,15 @@ def _heading(call: RecordedCall) -> str:
 
 
 def run_console(
-    settings: Settings, *, stdin: TextIO, stdout: TextIO, db: Path | None = None
+    settings: Settings,
+    *,
+    stdin: TextIO,
+    stdout: TextIO,
+    db: Path | None = None,
+    plugins: Plugins | None = None,
 ) -> int:
     """Run the console until end of input. The database defaults to ./opsgate-console.db so
     sandbox requests never mix with a real audit log."""
     path = db or Path(os.environ.get("OPSGATE_CONSOLE_DB", "opsgate-console.db"))
-    with ConsoleSession(settings, db=path) as session:
+    with ConsoleSession(settings, db=path, plugins=plugins) as session:
         return Console(session, stdout).run(stdin, interactive=stdin.isatty())

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,7 @@ from pydantic import SecretStr
 from slack_bolt.request import BoltRequest
 
 from adapters.clock import SYSTEM_CLOCK, Clock
+from adapters.registry import Plugins, installed_plugins
 from bot import cards
 from bot.app import OpsgateApp, build_app
 from bot.console.standin.payloads import (
@@ -32,7 +33,6 @@ from bot.console.standin.payloads import (
 from bot.console.standin.server import SlackStandIn
 from bot.policy import Policy, load_policy
 from bot.settings import Settings
-from commands.model import PARAM_KEYS
 
 #: The people of the console's pretend workspace: user id -> name.
 USERS: Mapping[str, str] = {
@@ -64,9 +64,17 @@ class AckReply:
 class ConsoleSession:
     """One console session. Use as a context manager; `close` stops everything."""
 
-    def __init__(self, settings: Settings, *, db: Path, clock: Clock = SYSTEM_CLOCK) -> None:
-        policy = load_policy(settings)
-        groups = {group: list(GROUP_MEMBERS) for group in groups_in(policy)}
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        db: Path,
+        plugins: Plugins | None = None,
+        clock: Clock = SYSTEM_CLOCK,
+    ) -> None:
+        plugins = installed_plugins() if plugins is None else plugins
+        policy = load_policy(settings, operation_ids=plugins.catalog.ids)
+        groups = {group: list(GROUP_MEMBERS) for group in groups_in(policy, plugins.catalog.ids)}
         self.standin = SlackStandIn(users=USERS, groups=groups).start()
         self._secret = secrets.token_hex(16)
         local = settings.model_copy(
@@ -79,7 +87,9 @@ class ConsoleSession:
                 "audit_key": None,
             }
         )
-        self.app: OpsgateApp = build_app(local, clock=clock, policy=policy, sandbox=True)
+        self.app: OpsgateApp = build_app(
+            local, plugins=plugins, clock=clock, policy=policy, sandbox=True
+        )
         self.app.start_background()
         self._sequence = 0
 
@@ -152,10 +162,10 @@ class ConsoleSession:
         return AckReply(status=response.status, message=message)
 
 
-def groups_in(policy: Policy) -> list[str]:
-    """Every user group id the policy names as requesters or approvers, of any operation."""
+def groups_in(policy: Policy, operation_ids: Iterable[str]) -> list[str]:
+    """Every user group id the policy names as requesters or approvers, of these operations."""
     ids: set[str] = set()
-    for operation in PARAM_KEYS:
+    for operation in operation_ids:
         rules = policy.for_operation(operation)
         ids.update(rules.requesters, rules.approvers)
     return sorted(i for i in ids if i.startswith("S"))

@@ -41,7 +41,9 @@ class Reading:
     def history(self, command: HistoryCommand, origin: Origin) -> cards.Message:
         """Recent requests the asker may see, newest first."""
         directory = CachedDirectory(self.s.directory)
-        approves = self.s.policy.approvable_by(origin.user, directory=directory)
+        approves = self.s.policy.approvable_by(
+            origin.user, directory=directory, among=self.s.catalog.ids
+        )
         records = self.s.store.history(
             requester=origin.user if command.mine else None,
             vendor=command.vendor,

@@ -10,6 +10,7 @@ from bot.lifecycle.workers import Runner
 from bot.policy import Directory, Policy
 from bot.slack.port import SlackPort
 from bot.store import Store
+from commands.catalog import Catalog
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class Services:
     """What the lifecycle works with; built once by `bot.app.build_app`.
 
     Attributes:
+        catalog: The operations opsgate knows (from the installed vendor plugins).
         runner: Where Slack-only work (card redraws, direct messages) runs, so that it never
             holds up a decision or a vendor call. None: that work runs in the caller's thread.
     """
@@ -46,4 +48,5 @@ class Services:
     slack: SlackPort
     directory: Directory
     clock: Clock
+    catalog: Catalog
     runner: Runner | None = None

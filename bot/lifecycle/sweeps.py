@@ -17,6 +17,7 @@ from bot.lifecycle.services import Services
 from bot.lifecycle.workers import Runner
 from bot.model import RequestRecord
 from bot.slack.port import SlackPostError
+from commands.catalog import Catalog
 from commands.render import format_command
 
 log = logging.getLogger(__name__)
@@ -72,16 +73,17 @@ class Sweeps:
         try:
             self._posting.post(record)
         except SlackPostError as exc:
-            refusal = refusals.card_not_posted(record, exc.error, command=_command(record))
+            command = _command(record, self.s.catalog)
+            refusal = refusals.card_not_posted(record, exc.error, command=command)
             self.replies.tell_requester(record, cards.refusal_message(refusal))
             return
         self.replies.tell_requester(record, cards.notice_message(refusals.reposted(record)))
 
 
-def _command(record: RequestRecord) -> str | None:
+def _command(record: RequestRecord, catalog: Catalog) -> str | None:
     """The command that makes the same request again, if opsgate still knows the operation."""
     try:
-        return format_command(record.as_operation(), elide=False)
+        return format_command(record.as_operation(), catalog, elide=False)
     except KeyError:
         return None
 

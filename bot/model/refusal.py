@@ -142,8 +142,8 @@ def listing(items: Iterable[Part], *, empty: str = "nobody") -> tuple[Part, ...]
 def backticked(text: str) -> tuple[Part, ...]:
     """Split text that marks code with backticks (adapter messages) into words and `Code`.
 
-    ``"Set `OPSGATE_ENOS__BASE_URL` first"`` becomes
-    ``("Set ", Code("OPSGATE_ENOS__BASE_URL"), " first")``; an unpaired backtick stays text.
+    ``"Set `OPSGATE_ACME__BASE_URL` first"`` becomes
+    ``("Set ", Code("OPSGATE_ACME__BASE_URL"), " first")``; an unpaired backtick stays text.
     """
     parts: list[Part] = []
     at = 0

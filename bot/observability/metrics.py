@@ -43,7 +43,7 @@ _ACTION_OF: Final = {
     "reviewed": "review",
 }
 _STATES: Final = frozenset(state.value for state in RequestState)
-# Vendor calls take from milliseconds (a preview) to minutes (10,000 Alibaba devices).
+# Vendor calls take from milliseconds (a preview) to minutes (a bulk run of 10,000 targets).
 _CALL_BUCKETS: Final = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600)
 # Slack's deadline is 3 s; the interesting part is well below it.
 _ACK_BUCKETS: Final = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5)

@@ -3,6 +3,7 @@ to know about metrics."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Callable
@@ -21,14 +22,10 @@ log = logging.getLogger(__name__)
 
 def metered(adapters: Adapters, metrics: Metrics) -> Adapters:
     """The same adapters, each wrapped in a `MeteredAdapter` (simulators and the rest kept)."""
-    return Adapters(
-        by_vendor={
-            vendor: MeteredAdapter(adapter, metrics)
-            for vendor, adapter in adapters.by_vendor.items()
-        },
-        simulators=adapters.simulators,
-        unconfigured=adapters.unconfigured,
-    )
+    wrapped: dict[str, Adapter] = {
+        vendor: MeteredAdapter(a, metrics) for vendor, a in adapters.by_vendor.items()
+    }
+    return dataclasses.replace(adapters, by_vendor=wrapped)
 
 
 class MeteredAdapter:

@@ -2,14 +2,14 @@
 
 `parse_policy_table` turns the table into the defaults and each operation's resolved
 `OperationPolicy`. Every problem becomes one `PolicyError` line that names the key path the way
-it is written in TOML, e.g. ``policy.operations."huawei.device.delete".approvals: must be >= 0``.
+it is written in TOML, e.g. ``policy.operations."acme.widget.delete".approvals: must be >= 0``.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import timedelta
 from typing import Annotated, Any, Final, Self, TypeVar
 
@@ -23,12 +23,12 @@ from pydantic import (
     StrictInt,
     StrictStr,
     ValidationError,
+    ValidationInfo,
     model_validator,
 )
 from pydantic_core import ErrorDetails, PydanticCustomError
 
 from bot.model import rules
-from commands.model import PARAM_KEYS
 
 _PRINCIPAL: Final = re.compile(r"\*|[UWS][A-Z0-9]{1,31}")
 _CHANNEL: Final = re.compile(r"\*|[CGD][A-Z0-9]{1,31}")
@@ -97,13 +97,14 @@ def parse_ttl(value: object) -> timedelta:
     return ttl
 
 
-def _known_operation(operation: str) -> str:
-    if operation in PARAM_KEYS:
+def _known_operation(operation: str, info: ValidationInfo) -> str:
+    known: Collection[str] = (info.context or {}).get("operation_ids", ())
+    if operation in known:
         return operation
-    close = difflib.get_close_matches(operation, list(PARAM_KEYS), n=1)
-    hint = f'did you mean "{close[0]}"?' if close else "known: " + ", ".join(PARAM_KEYS)
+    close = difflib.get_close_matches(operation, list(known), n=1)
+    hint = f'did you mean "{close[0]}"?' if close else "known: " + ", ".join(known)
     if "." not in operation:
-        # `[policy.operations.huawei.device.delete]` without quotes nests tables by vendor.
+        # `[policy.operations.acme.widget.delete]` without quotes nests tables by vendor.
         hint = 'quote the operation id: [policy.operations."<vendor>.<resource>.<action>"]'
     raise PydanticCustomError("unknown_operation", "unknown operation; " + hint)
 
@@ -205,14 +206,20 @@ class _PolicyTable(_Overrides):
 
 
 def parse_policy_table(
-    table: Mapping[str, Any], *, source: str | None = None
+    table: Mapping[str, Any], *, operation_ids: Collection[str], source: str | None = None
 ) -> tuple[OperationPolicy, dict[str, OperationPolicy]]:
     """Validate a ``[policy]`` table; return the defaults and each overridden operation's rules.
+
+    Args:
+        table: The ``[policy]`` table.
+        operation_ids: The operations that exist; ``[policy.operations."<id>"]`` must be one.
+        source: The file the table came from, for messages.
 
     Raises:
         PolicyError: Naming every bad key path (``policy.operations."<id>".<key>``).
     """
-    parsed = _validate(_PolicyTable, dict(table), (), source)
+    context = {"operation_ids": tuple(operation_ids)}
+    parsed = _validate(_PolicyTable, dict(table), (), source, context=context)
     own = parsed.model_dump(exclude_none=True, exclude={"operations"})
     defaults = _validate(OperationPolicy, own, (), source)
     resolved = {
@@ -228,10 +235,15 @@ def parse_policy_table(
 
 
 def _validate(
-    model: type[_M], data: dict[str, Any], prefix: tuple[str, ...], source: str | None
+    model: type[_M],
+    data: dict[str, Any],
+    prefix: tuple[str, ...],
+    source: str | None,
+    *,
+    context: dict[str, Any] | None = None,
 ) -> _M:
     try:
-        return model.model_validate(data)
+        return model.model_validate(data, context=context)
     except ValidationError as exc:
         problems = [_explain(prefix, error) for error in exc.errors()]
         raise PolicyError(problems, source=source) from None

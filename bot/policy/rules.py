@@ -7,10 +7,11 @@ built from parts; `bot.cards` renders it. Who is in a list is `bot.policy.member
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from adapters.registry import installed_plugins
 from bot.model import (
     Approvers,
     Code,
@@ -24,7 +25,7 @@ from bot.policy.config import OperationPolicy, PolicyError, parse_policy_table, 
 from bot.policy.members import CachedDirectory, Directory, channel_parts, listed, principal_parts
 from bot.policy.source import find_policy_table
 from bot.settings import Settings
-from commands.model import PARAM_KEYS, OperationRequest
+from commands.model import OperationRequest
 
 __all__ = [
     "Decision",
@@ -175,26 +176,30 @@ class Policy:
             )
         return ALLOWED
 
-    def operations_for(self, *, user: str, channel: str | None, directory: Directory) -> list[str]:
-        """The operation ids `user` may request in `channel`, in `PARAM_KEYS` order (for help).
+    def operations_for(
+        self, *, user: str, channel: str | None, directory: Directory, among: Iterable[str]
+    ) -> list[str]:
+        """The operation ids of `among` that `user` may request in `channel`, in its order.
 
         `channel=None` means in some channel (the App Home tab belongs to no channel).
         """
         cached = CachedDirectory(directory)
         return [
             op
-            for op in PARAM_KEYS
+            for op in among
             if (channel is None or _channel_allowed(self.for_operation(op), channel))
             and listed(user, self.for_operation(op).requesters, cached)
         ]
 
-    def approvable_by(self, user: str, *, directory: Directory) -> frozenset[str]:
-        """The operation ids `user` may approve (in some channel): listed among the approvers
-        of an operation that needs approvals. For `bot.model.rules.Reader`."""
+    def approvable_by(
+        self, user: str, *, directory: Directory, among: Iterable[str]
+    ) -> frozenset[str]:
+        """The operation ids of `among` that `user` may approve (in some channel): listed among
+        the approvers of an operation that needs approvals. For `bot.model.rules.Reader`."""
         cached = CachedDirectory(directory)
         return frozenset(
             op
-            for op in PARAM_KEYS
+            for op in among
             if not rules.requester_confirms_alone(self.for_operation(op).approvals)
             and listed(user, self.for_operation(op).approvers, cached)
         )
@@ -246,20 +251,28 @@ def _confirm_alone(record: RequestRecord, user: str) -> Decision:
     return ALLOWED
 
 
-def parse_policy(table: Mapping[str, Any], *, source: str | None = None) -> Policy:
-    """Build a `Policy` from the contents of a ``[policy]`` table.
+def parse_policy(
+    table: Mapping[str, Any],
+    *,
+    source: str | None = None,
+    operation_ids: Collection[str] | None = None,
+) -> Policy:
+    """Build a `Policy` from a ``[policy]`` table (from `source`, a file, if given) whose
+    ``[policy.operations."<id>"]`` tables name `operation_ids` (default: the installed plugins').
 
     Raises:
         PolicyError: Naming every bad key path.
     """
-    defaults, operations = parse_policy_table(table, source=source)
+    if operation_ids is None:
+        operation_ids = installed_plugins().catalog.ids
+    defaults, operations = parse_policy_table(table, operation_ids=operation_ids, source=source)
     return Policy(defaults=defaults, operations=operations)
 
 
-def load_policy(settings: Settings) -> Policy:
+def load_policy(settings: Settings, *, operation_ids: Collection[str] | None = None) -> Policy:
     """The policy from ``[policy]`` in `settings.config_file` or in `settings.policy_file`.
 
-    With neither, the default policy (`Policy()`).
+    With neither, the default policy (`Policy()`). `operation_ids` as for `parse_policy`.
 
     Raises:
         PolicyError: The policy is invalid, its file is missing or unreadable, or it is
@@ -269,4 +282,4 @@ def load_policy(settings: Settings) -> Policy:
     if found is None:
         return Policy()
     table, source = found
-    return parse_policy(table, source=source)
+    return parse_policy(table, source=source, operation_ids=operation_ids)

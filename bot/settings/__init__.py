@@ -1,6 +1,7 @@
-"""opsgate's settings (SPEC §6): the model and its loading (`core`), and the checks and messages
-behind it (`checks`)."""
+"""opsgate's settings (SPEC §6): the core model (`core`), reading it with each vendor plugin's
+table (`load`), and the messages behind both (`checks`)."""
 
-from bot.settings.core import Settings, SettingsError, load_settings
+from bot.settings.core import Settings, SettingsError
+from bot.settings.load import load_settings, settings_model
 
-__all__ = ["Settings", "SettingsError", "load_settings"]
+__all__ = ["Settings", "SettingsError", "load_settings", "settings_model"]

@@ -1,26 +1,17 @@
-"""The checks and messages behind `bot.settings`: vendor completeness, URLs, error text, display.
+"""The messages behind `bot.settings`: error text naming each key, and display with secrets masked.
 
-Kept apart from the `Settings` model so that module stays a readable list of fields.
+Kept apart from the `Settings` model so that module stays a readable list of fields. A vendor's
+own checks (credentials that go together, URLs) are declared on its settings model
+(`adapters.settings.VendorSettings`).
 """
 
 from __future__ import annotations
 
 from typing import Any, Final
-from urllib.parse import urlsplit
 
 from pydantic import BaseModel, SecretStr, ValidationError
-from pydantic_core import ErrorDetails, PydanticCustomError
+from pydantic_core import ErrorDetails
 
-from adapters.config import ServicePowerConfig
-
-#: Fields that must be set together: once one is, each of the others is required too.
-_TOGETHER: Final[dict[str, tuple[tuple[str, ...], ...]]] = {
-    "EnosConfig": (("app_key", "app_secret", "base_url"),),
-    "AliyunConfig": (("access_key_id", "access_key_secret"),),
-    "HuaweiConfig": (("app_id", "secret", "base_url"), ("client_cert", "client_key")),
-    "ServicePowerConfig": (("client_id", "client_secret"),),
-}
-_URL_FIELDS: Final = ("base_url", "endpoint")
 _MESSAGES: Final[dict[str, str]] = {
     "extra_forbidden": "unknown setting",
     "bool_parsing": "must be true or false (or 1 or 0)",
@@ -38,60 +29,6 @@ NOT_SET: Final = "(not set)"
 SECRET_SHOWN: Final = "****"  # noqa: S105 -- the mask shown instead of a secret
 
 
-def check_url(value: str, *, field: str | None = None) -> None:
-    """Refuse anything but an absolute http:// or https:// URL with a host.
-
-    Plain http is allowed on purpose: simulators and tests serve it.
-    """
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        ctx = {"field": field} if field else None
-        raise PydanticCustomError("http_url", "must be an http:// or https:// URL", ctx)
-
-
-def _is_set(value: Any) -> bool:
-    if isinstance(value, SecretStr):
-        return bool(value.get_secret_value())
-    return value is not None and value != ""
-
-
-def _require(vendor: str, missing: str, given: str) -> PydanticCustomError:
-    return PydanticCustomError(
-        "missing_credential",
-        "required when {given} is set",
-        {"field": missing, "given": f"{vendor}.{given}"},
-    )
-
-
-def check_vendor(config: BaseModel, vendor: str) -> None:
-    """Refuse a vendor with a bad URL or with some but not all of its credentials.
-
-    Raises:
-        PydanticCustomError: With ``ctx["field"]`` naming the offending field in the vendor.
-    """
-    for name in _URL_FIELDS:
-        value = getattr(config, name, None)
-        if value is not None:
-            check_url(value, field=name)
-    for group in _TOGETHER[type(config).__name__]:
-        present = [name for name in group if _is_set(getattr(config, name))]
-        missing = [name for name in group if name not in present]
-        if present and missing:
-            raise _require(vendor, missing[0], present[0])
-    if isinstance(config, ServicePowerConfig):
-        _check_servicepower(config, vendor)
-
-
-def _check_servicepower(config: ServicePowerConfig, vendor: str) -> None:
-    """A base URL needs a token or client credentials, and either needs a base URL."""
-    has_auth = _is_set(config.token) or _is_set(config.client_id)
-    if _is_set(config.base_url) and not has_auth:
-        raise _require(vendor, "token", "base_url")
-    if has_auth and not _is_set(config.base_url):
-        given = "token" if _is_set(config.token) else "client_id"
-        raise _require(vendor, "base_url", given)
-
-
 def explain(exc: ValidationError, model: type[BaseModel]) -> str:
     """One line per problem: ``ENV_NAME (toml.key): why``."""
     return "\n".join(_explain_one(error, model) for error in exc.errors())
@@ -104,6 +41,9 @@ def _explain_one(error: ErrorDetails, model: type[BaseModel]) -> str:
     if "field" in ctx:
         path.append(str(ctx["field"]))
     why = _MESSAGES.get(error["type"], error["msg"])
+    if error["type"] == "missing_credential":
+        # The model names the other field within its own table; say where that table is.
+        why = f"required when {'.'.join([*path[:-1], str(ctx['given'])])} is set"
     return f"{env_name(model, path)} ({'.'.join(path)}): {why}"
 
 
@@ -116,7 +56,7 @@ def _field_name(model: type[BaseModel], key: str) -> str:
 
 
 def env_name(model: type[BaseModel], path: list[str]) -> str:
-    """The environment variable that sets the setting at `path` (``OPSGATE_ENOS__APP_KEY``)."""
+    """The environment variable that sets the setting at `path` (``OPSGATE_ACME__TOKEN``)."""
     info = model.model_fields.get(path[0]) if path else None
     if info is not None and isinstance(info.validation_alias, str) and len(path) == 1:
         return info.validation_alias

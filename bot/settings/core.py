@@ -1,32 +1,21 @@
-"""opsgate's settings: environment variables over an optional ``opsgate.toml`` (SPEC §6).
+"""opsgate's core settings model (SPEC §6): Slack, the database, the policy file, workers.
 
-`load_settings` is the one way in: it reads the TOML file named by ``OPSGATE_CONFIG`` (default
-``./opsgate.toml``, which may be absent), lets environment variables win over it, and turns every
-validation problem into one `SettingsError` that names the key both as an environment variable
-and as a TOML key. The ``[policy]`` table of the same file belongs to `bot.policy`.
+Vendor settings are not here: each vendor plugin brings its own model, and
+`bot.settings.load.load_settings` reads them into a subclass of `Settings` with one table per
+installed plugin (`Settings.vendor` returns one).
 """
 
 from __future__ import annotations
 
 import os
 import re
-import tomllib
 from collections.abc import Mapping
 from contextvars import ContextVar
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Final, Literal
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    BeforeValidator,
-    Field,
-    SecretStr,
-    ValidationError,
-    ValidationInfo,
-    field_validator,
-)
+from pydantic import AfterValidator, BeforeValidator, Field, SecretStr, field_validator
 from pydantic_core import PydanticCustomError
 from pydantic_settings import (
     BaseSettings,
@@ -37,8 +26,9 @@ from pydantic_settings import (
 )
 from pydantic_settings.sources.utils import parse_env_vars
 
-from adapters.config import AliyunConfig, EnosConfig, HuaweiConfig, ServicePowerConfig
-from bot.settings.checks import check_url, check_vendor, describe_model, explain
+from adapters.registry import installed_plugins
+from adapters.settings import VendorSettings, check_url
+from bot.settings.checks import describe_model
 from bot.settings.service import empty_secret_is_unset, in_range, parse_duration, parse_size
 
 CONFIG_ENV: Final = "OPSGATE_CONFIG"
@@ -52,7 +42,7 @@ _CHANNEL_ID: Final = re.compile(r"[CG][A-Z0-9]{1,31}")
 
 #: What `load_settings` is reading (environment, TOML data) while it builds a `Settings`.
 #: pydantic-settings picks its sources in a classmethod, so they are handed over this way.
-_LOADING: ContextVar[tuple[Mapping[str, str], dict[str, Any]] | None] = ContextVar(
+LOADING: ContextVar[tuple[Mapping[str, str], dict[str, Any]] | None] = ContextVar(
     "opsgate_settings_loading", default=None
 )
 
@@ -86,11 +76,6 @@ def _lower(value: object) -> object:
     return value.lower() if isinstance(value, str) else value
 
 
-def _http_url(value: str) -> str:
-    check_url(value)
-    return value
-
-
 def _audit_key(value: SecretStr | None) -> SecretStr | None:
     """An empty key is no key; a short one is refused (it would be guessable offline)."""
     if value is None or not value.get_secret_value():
@@ -108,6 +93,11 @@ def _channel_id(value: str | None) -> str | None:
     if value is not None and not _CHANNEL_ID.fullmatch(value):
         raise PydanticCustomError("channel_id", "must be a Slack channel id (C… or G…)")
     return value or None
+
+
+def _http_url(value: str) -> str:
+    check_url(value)
+    return value
 
 
 class Settings(BaseSettings):
@@ -163,23 +153,12 @@ class Settings(BaseSettings):
     ] = 2 * _MIB
     audit_key: Annotated[SecretStr | None, AfterValidator(_audit_key)] = None
     audit_channel: Annotated[str | None, AfterValidator(_channel_id)] = None
-    enos: EnosConfig = EnosConfig()
-    aliyun: AliyunConfig = AliyunConfig()
-    huawei: HuaweiConfig = HuaweiConfig()
-    servicepower: ServicePowerConfig = ServicePowerConfig()
 
     @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token")
     @classmethod
     def _empty_secret_is_unset(cls, value: SecretStr | None) -> SecretStr | None:
         """An empty secret, from the environment or ``opsgate.toml``, counts as not set."""
         return empty_secret_is_unset(value)
-
-    @field_validator("enos", "aliyun", "huawei", "servicepower")
-    @classmethod
-    def _vendor_complete(cls, vendor: BaseModel, info: ValidationInfo) -> BaseModel:
-        """Refuse a vendor with some but not all of its credentials, or a non-HTTP URL."""
-        check_vendor(vendor, str(info.field_name))
-        return vendor
 
     @classmethod
     def settings_customise_sources(
@@ -191,7 +170,7 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         """Keyword arguments, then the environment, then the TOML file (`load_settings` only)."""
-        inputs = _LOADING.get()
+        inputs = LOADING.get()
         if inputs is None:
             return init_settings, _MappingEnvSource(settings_cls, os.environ)
         environ, toml_data = inputs
@@ -201,9 +180,27 @@ class Settings(BaseSettings):
     def describe(self) -> dict[str, str]:
         """Every setting as display text, for ``opsgate check``; secrets show as ``****``.
 
-        Keys are TOML-style (``workers``, ``enos.app_key``); unset values read ``(not set)``.
+        Keys are TOML-style (``workers``, ``<vendor>.token``); unset values read ``(not set)``.
         """
         return describe_model(self)
+
+    def vendors(self) -> dict[str, VendorSettings]:
+        """The vendor plugins' settings these settings hold, by plugin name."""
+        return {
+            name: value
+            for name in type(self).model_fields
+            if isinstance(value := getattr(self, name), VendorSettings)
+        }
+
+    def vendor(self, name: str) -> VendorSettings:
+        """One vendor plugin's settings: its defaults when these settings were built without
+        that plugin (e.g. a bare ``Settings()`` in a test).
+
+        Raises:
+            KeyError: No installed plugin is called `name`.
+        """
+        held = self.vendors().get(name)
+        return held if held is not None else installed_plugins().by_name[name].settings()
 
 
 class _MappingEnvSource(EnvSettingsSource):
@@ -227,51 +224,3 @@ class _MappingEnvSource(EnvSettingsSource):
         self.env_vars = parse_env_vars(
             kept, self.case_sensitive, self.env_ignore_empty, self.env_parse_none_str
         )
-
-
-def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
-    """Read the settings from `environ` (default ``os.environ``) over the TOML file.
-
-    Args:
-        environ: The environment to read; tests pass a dict so nothing leaks in.
-
-    Raises:
-        SettingsError: A value is invalid, or ``OPSGATE_CONFIG`` names a missing or
-            malformed file. The message names each bad key.
-    """
-    env = dict(os.environ if environ is None else environ)
-    config_file = _config_path(env)
-    toml_data = _read_toml(config_file) if config_file else {}
-    if config_file is not None:
-        toml_data["config_file"] = config_file
-    token = _LOADING.set((env, toml_data))
-    try:
-        return Settings()
-    except ValidationError as exc:
-        raise SettingsError(explain(exc, Settings)) from None
-    finally:
-        _LOADING.reset(token)
-
-
-def _config_path(env: Mapping[str, str]) -> Path | None:
-    """The TOML file to read: the one named by OPSGATE_CONFIG (must exist), or the default."""
-    named = env.get(CONFIG_ENV)
-    if named:
-        path = Path(named)
-        if not path.is_file():
-            raise SettingsError(f"{CONFIG_ENV}: file not found: {path}")
-        return path
-    return DEFAULT_CONFIG if DEFAULT_CONFIG.is_file() else None
-
-
-def _read_toml(path: Path) -> dict[str, Any]:
-    """The file's settings: every table but ``[policy]``, which belongs to the policy."""
-    try:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise SettingsError(f"{CONFIG_ENV} ({path}): cannot read: {exc}") from None
-    data.pop("policy", None)
-    if "config_file" in data:
-        raise SettingsError(f"config_file ({path}): set {CONFIG_ENV} instead")
-    return data

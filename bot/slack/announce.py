@@ -43,7 +43,7 @@ class AuditChannel:
 
 
 def announcement(appended: Appended) -> Message:
-    """``R-7K3F9QW2 huawei.device.delete succeeded · head 5:3fa1…`` (ids and hex only)."""
+    """``R-7K3F9QW2 acme.widget.delete succeeded · head 5:3fa1…`` (ids and hex only)."""
     event, state = appended.event, appended.moved_to
     final = state.value if state is not None else event.event.value
     text = f"{event.request_id} {event.operation} {final} · head {event.seq}:{event.hash}"

@@ -16,7 +16,7 @@ where ``body`` is the JSON object of exactly these nine keys (``hash`` itself is
     request_id  "R-7K3F9QW2"
     event       "requested" | "denied" | "approved" | ... (`AuditEventName`)
     actor       Slack user id, or "system"
-    operation   "huawei.device.delete"
+    operation   "acme.widget.delete"
     targets     JSON array of strings (see "references" below)
     detail      JSON object
     prev_hash   the previous event's hash; 64 "0"s (`GENESIS_HASH`) for seq 1

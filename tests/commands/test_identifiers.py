@@ -1,4 +1,4 @@
-"""Identifier rules: the strict default and the vendor-documented variants."""
+"""Identifier rules: the strict default, and rules a vendor plugin may declare."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from commands.identifiers import ALIYUN_DEVICE_NAME, SERVICEPOWER_JOB_ID, STRICT, IdentifierRule
+from commands.identifiers import STRICT, IdentifierRule
 from commands.model import UsageError
 
 URL_SAFE = re.compile(r"[A-Za-z0-9._:@-]+")
@@ -58,19 +58,36 @@ def test_long_values_are_cut_short_in_messages() -> None:
     assert len(caught.value.message) < 200
 
 
+# A rule with "@" and a 4-32 length, and one only shorter than the default, as plugins declare.
+WITH_AT = IdentifierRule(punctuation="._:@-", min_length=4, max_length=32)
+SHORT = IdentifierRule(max_length=50)
+
+
 @pytest.mark.parametrize("value", ["dev1", "meter@site-3", "a.b:c_d-e", "x" * 32])
-def test_aliyun_device_names(value: str) -> None:
-    assert ALIYUN_DEVICE_NAME.matches(value)
+def test_a_rule_with_at_and_lengths(value: str) -> None:
+    assert WITH_AT.matches(value)
 
 
 @pytest.mark.parametrize("value", ["abc", "x" * 33, "dev/1", "dev 1", "dev%1", "dev#1", "设备0001"])
-def test_aliyun_device_names_refused(value: str) -> None:
-    assert not ALIYUN_DEVICE_NAME.matches(value)
+def test_a_rule_with_at_and_lengths_refuses(value: str) -> None:
+    assert not WITH_AT.matches(value)
 
 
-def test_servicepower_job_id_is_at_most_50() -> None:
-    assert SERVICEPOWER_JOB_ID.matches("J" * 50)
-    assert not SERVICEPOWER_JOB_ID.matches("J" * 51)
+def test_a_shorter_maximum() -> None:
+    assert SHORT.matches("J" * 50)
+    assert not SHORT.matches("J" * 51)
+
+
+@pytest.mark.parametrize("punctuation", ["/", "._:-?", "%", "&", " ", "#", "é"])
+def test_a_rule_may_not_allow_what_means_something_in_a_url(punctuation: str) -> None:
+    with pytest.raises(ValueError, match="may not allow"):
+        IdentifierRule(punctuation=punctuation)
+
+
+@pytest.mark.parametrize(("low", "high"), [(0, 10), (5, 4)])
+def test_a_rule_needs_sensible_lengths(low: int, high: int) -> None:
+    with pytest.raises(ValueError, match="min_length"):
+        IdentifierRule(min_length=low, max_length=high)
 
 
 def test_rule_description() -> None:
@@ -80,7 +97,7 @@ def test_rule_description() -> None:
 @settings(max_examples=400, deadline=None)
 @given(st.text(max_size=40))
 def test_nothing_url_unsafe_ever_matches(value: str) -> None:
-    for rule in (STRICT, ALIYUN_DEVICE_NAME, SERVICEPOWER_JOB_ID):
+    for rule in (STRICT, WITH_AT, SHORT):
         if rule.matches(value):
             assert URL_SAFE.fullmatch(value)
             assert not value.startswith("-")

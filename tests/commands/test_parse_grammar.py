@@ -1,13 +1,23 @@
-"""Grammar shared by every operation: flags, did-you-mean, Slack's escaping and dashes."""
+"""Grammar shared by every operation: flags, did-you-mean, Slack's escaping and dashes.
+
+The engine is tested on small specs made for the test (`grammar_specs`), not on a real vendor.
+"""
 
 from __future__ import annotations
 
 import pytest
+from grammar_specs import CATALOG
 
-from commands.model import HelpCommand, OperationRequest, UsageError
-from commands.parse import MAX_TEXT_LENGTH, parse
+from commands.catalog import Catalog
+from commands.model import HelpCommand, OperationRequest, ParsedCommand, UsageError
+from commands.parse import MAX_TEXT_LENGTH
+from commands.parse import parse as parse_with
 
-ENOS = "enos ota-job delete j1 --org o1"
+ACME = "acme widget delete w1 --site s1"
+
+
+def parse(text: str) -> ParsedCommand:
+    return parse_with(text, CATALOG)
 
 
 def error(text: str) -> UsageError:
@@ -30,15 +40,15 @@ def test_empty_text_is_help(text: str) -> None:
 @pytest.mark.parametrize(
     ("text", "message", "usage"),
     [
-        ("enso ota-job delete j1", "Unknown vendor 'enso'", "/ops enos ota-job delete"),
-        ("alyun ota-task cancel d001", "Unknown vendor 'alyun'", "/ops aliyun ota-task cancel"),
-        ("huawie device delete d1", "Unknown vendor 'huawie'", "/ops huawei device delete"),
-        ("enos ota-jobs delete j1", "Unknown resource 'ota-jobs'", "/ops enos ota-job delete"),
-        ("huawei devices delete d1", "Unknown resource 'devices'", "/ops huawei device delete"),
-        ("huawei pakage delete f1", "Unknown resource 'pakage'", "/ops huawei package delete"),
-        ("enos ota-job remove j1", "Unknown action 'remove'", "/ops enos ota-job delete"),
-        ("aliyun ota-task cancle d001", "Unknown action 'cancle'", "/ops aliyun ota-task cancel"),
-        ("servicepower job cancl j1", "Unknown action 'cancl'", "/ops servicepower job cancel"),
+        ("acem widget delete w1", "Unknown vendor 'acem'", "/ops acme widget delete"),
+        ("globx ota-task cancel d001", "Unknown vendor 'globx'", "/ops globex ota-task cancel"),
+        ("initch package delete f1", "Unknown vendor 'initch'", "/ops initech package delete"),
+        ("acme widgets delete w1", "Unknown resource 'widgets'", "/ops acme widget delete"),
+        ("acme gadgets delete g1", "Unknown resource 'gadgets'", "/ops acme gadget delete"),
+        ("initech pakage delete f1", "Unknown resource 'pakage'", "/ops initech package delete"),
+        ("acme widget remove w1", "Unknown action 'remove'", "/ops acme widget delete"),
+        ("globex ota-task cancle d001", "Unknown action 'cancle'", "/ops globex ota-task cancel"),
+        ("acme order cancl o1", "Unknown action 'cancl'", "/ops acme order cancel"),
     ],
 )
 def test_did_you_mean_for_command_words(text: str, message: str, usage: str) -> None:
@@ -58,100 +68,105 @@ def test_did_you_mean_for_other_commands(typed: str, meant: str) -> None:
 
 def test_nothing_close_lists_the_vendors_and_every_command() -> None:
     caught = error("kubernetes pod delete p1")
-    assert "opsgate knows enos, aliyun, huawei, servicepower" in caught.message
+    assert "opsgate knows acme, globex, initech" in caught.message
     assert caught.field == "vendor"
-    assert "/ops servicepower job cancel <jobId>" in caught.usage
+    assert "/ops acme order cancel <orderId>" in caught.usage
     assert "/ops status <request-id>" in caught.usage
 
 
-@pytest.mark.parametrize("text", ["huawei", "huawei device", "huawei device --app a1"])
+@pytest.mark.parametrize("text", ["acme", "acme gadget", "acme gadget --app a1"])
 def test_incomplete_command(text: str) -> None:
     caught = error(text)
     assert "Incomplete command" in caught.message
-    assert "/ops huawei device delete" in caught.usage
+    assert "/ops acme gadget delete" in caught.usage
 
 
 @pytest.mark.parametrize(
     ("flag", "meant"),
-    [("--orgg", "--org"), ("--dryrun", "--dry-run"), ("--reson", "--reason"), ("-org", "--org")],
+    [
+        ("--sitee", "--site"),
+        ("--dryrun", "--dry-run"),
+        ("--reson", "--reason"),
+        ("-site", "--site"),
+    ],
 )
 def test_did_you_mean_for_flags(flag: str, meant: str) -> None:
-    caught = error(f"{ENOS} {flag} x")
+    caught = error(f"{ACME} {flag} x")
     assert f"did you mean {meant}?" in caught.message
     assert caught.field == flag
-    assert caught.usage.startswith("Usage: /ops enos ota-job delete")
+    assert caught.usage.startswith("Usage: /ops acme widget delete")
 
 
 def test_unknown_flag_with_nothing_close_lists_the_flags() -> None:
-    caught = error(f"{ENOS} --zzzzzzzz")
-    assert "its flags are --org, --reason, --dry-run" in caught.message
+    caught = error(f"{ACME} --zzzzzzzz")
+    assert "its flags are --site, --reason, --dry-run" in caught.message
 
 
 def test_flag_given_twice() -> None:
-    caught = error(f"{ENOS} --org=o2")
-    assert caught.message == "--org is given twice; give it once."
-    assert caught.field == "--org"
+    caught = error(f"{ACME} --site=s2")
+    assert caught.message == "--site is given twice; give it once."
+    assert caught.field == "--site"
 
 
 def test_common_flag_given_twice() -> None:
-    assert error(f"{ENOS} --dry-run --dry-run").field == "--dry-run"
+    assert error(f"{ACME} --dry-run --dry-run").field == "--dry-run"
 
 
 @pytest.mark.parametrize(
-    "text", ["enos ota-job delete j1 --org", "enos ota-job delete j1 --org --dry-run"]
+    "text", ["acme widget delete w1 --site", "acme widget delete w1 --site --dry-run"]
 )
 def test_flag_without_value(text: str) -> None:
     caught = error(text)
-    assert caught.message == "--org needs a value: --org <orgId>."
+    assert caught.message == "--site needs a value: --site <siteId>."
 
 
 def test_reason_without_value() -> None:
-    assert error(f"{ENOS} --reason").field == "--reason"
+    assert error(f"{ACME} --reason").field == "--reason"
 
 
 def test_dry_run_takes_no_value() -> None:
-    assert error(f"{ENOS} --dry-run=yes").message == "--dry-run takes no value."
+    assert error(f"{ACME} --dry-run=yes").message == "--dry-run takes no value."
 
 
 def test_quoted_flag_is_a_value_not_a_flag() -> None:
-    assert request(f'{ENOS} --reason "--force"').reason == "--force"
+    assert request(f'{ACME} --reason "--force"').reason == "--force"
 
 
 def test_reason_may_be_one_bare_word() -> None:
-    assert request(f"{ENOS} --reason INC-42").reason == "INC-42"
+    assert request(f"{ACME} --reason INC-42").reason == "INC-42"
 
 
 def test_apostrophe_in_an_unquoted_reason_word() -> None:
-    assert request(f"{ENOS} --reason don’t").reason == "don’t"
+    assert request(f"{ACME} --reason don’t").reason == "don’t"
 
 
 def test_unterminated_quote() -> None:
-    caught = error(f'{ENOS} --reason "stale job')
+    caught = error(f'{ACME} --reason "stale job')
     assert "Unterminated quote" in caught.message
 
 
 def test_empty_reason() -> None:
-    assert error(f'{ENOS} --reason ""').field == "--reason"
+    assert error(f'{ACME} --reason ""').field == "--reason"
 
 
 def test_reason_is_stripped_and_keeps_newlines() -> None:
-    assert request(f'{ENOS} --reason " line one\nline two "').reason == "line one\nline two"
+    assert request(f'{ACME} --reason " line one\nline two "').reason == "line one\nline two"
 
 
 @pytest.mark.parametrize("dash", ["—", "–"])
 def test_slack_dashes_read_as_double_hyphen(dash: str) -> None:
-    parsed = request(f"enos ota-job delete j1 {dash}org o1 {dash}dry-run {dash}reason=“x y”")
-    assert parsed.params == {"org": "o1"}
+    parsed = request(f"acme widget delete w1 {dash}site s1 {dash}dry-run {dash}reason=“x y”")
+    assert parsed.params == {"site": "s1"}
     assert parsed.dry_run
     assert parsed.reason == "x y"
 
 
 def test_slack_html_escaping_is_undone() -> None:
-    assert request(f'{ENOS} --reason "R&amp;D &lt;3 &gt;_&lt;"').reason == "R&D <3 >_<"
+    assert request(f'{ACME} --reason "R&amp;D &lt;3 &gt;_&lt;"').reason == "R&D <3 >_<"
 
 
 def test_escaped_ampersand_in_an_identifier_is_still_refused() -> None:
-    assert error("enos ota-job delete j1&amp;x=1 --org o1").field == "jobId"
+    assert error("acme widget delete w1&amp;x=1 --site s1").field == "widgetId"
 
 
 def test_text_longer_than_the_limit() -> None:
@@ -159,27 +174,27 @@ def test_text_longer_than_the_limit() -> None:
 
 
 def test_a_pasted_leading_slash_ops_is_ignored() -> None:
-    assert parse(f"/ops {ENOS}") == parse(ENOS)
+    assert parse(f"/ops {ACME}") == parse(ACME)
     assert parse("/OPS") == HelpCommand()
 
 
 def test_a_quoted_slash_ops_is_not_ignored() -> None:
-    assert error(f'"/ops" {ENOS}').field == "vendor"
+    assert error(f'"/ops" {ACME}').field == "vendor"
 
 
 @pytest.mark.parametrize(
     "text",
     [
         "e" * 100_000,
-        "enos " + "o" * 100_000,
-        "enos ota-job delete j --" + "o" * 100_000,
+        "acme " + "o" * 100_000,
+        "acme widget delete w --" + "o" * 100_000,
         "history --" + "m" * 100_000,
         "help " + "a" * 100_000,
         "status " + "r" * 100_000,
-        "enos ota-job delete j --org o --reason-id=" + "9" * 100_000,
-        "servicepower job cancel j --reason-id=" + "9" * 100_000,
+        "acme widget delete w --site s --reason-id=" + "9" * 100_000,
+        "acme order cancel o --reason-id=" + "9" * 100_000,
         # Many quote characters in one word: reading it must stay linear.
-        "enos ota-job delete j --org o --reason=" + 'a"' * 100_000,
+        "acme widget delete w --site s --reason=" + 'a"' * 100_000,
         "--a=" + '"="' * 50_000,
     ],
 )
@@ -187,3 +202,30 @@ def test_huge_input_gets_a_short_message(text: str) -> None:
     caught = error(text)
     assert len(caught.message) < 300
     assert len(caught.field or "") <= 64
+
+
+# -- a catalog is whatever specs it is given ------------------------------------------------------
+
+
+def test_an_empty_catalog_knows_no_operation_but_still_helps() -> None:
+    empty = Catalog(())
+    with pytest.raises(UsageError, match="no vendor plugin is installed") as caught:
+        parse_with("acme widget delete w1", empty)
+    assert "/ops help [vendor]" in caught.value.usage
+    assert parse_with("help", empty) == HelpCommand()
+    with pytest.raises(UsageError, match="no vendor plugin is installed"):
+        parse_with("help acme", empty)
+    assert empty.meta_usage("help").endswith("/ops help <vendor>")
+
+
+def test_a_catalog_refuses_two_operations_with_one_id() -> None:
+    with pytest.raises(ValueError, match=r"two operations are called acme\.widget\.delete"):
+        Catalog((*CATALOG.operations, CATALOG.spec_for("acme.widget.delete")))
+
+
+def test_a_catalog_keeps_the_order_it_is_given() -> None:
+    assert CATALOG.vendors == ("acme", "globex", "initech")
+    assert CATALOG.ids[:3] == ("acme.widget.delete", "acme.gadget.delete", "acme.order.cancel")
+    reversed_ = Catalog(reversed(CATALOG.operations))
+    assert reversed_.vendors == ("initech", "globex", "acme")
+    assert reversed_.meta_usage("history").endswith("--vendor initech --limit 50")

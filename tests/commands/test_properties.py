@@ -1,4 +1,7 @@
-"""Properties of the parser over generated text and generated valid requests."""
+"""Properties of the parser over generated text and generated valid requests.
+
+They run over the installed vendor plugins' catalog: every operation a user can really type.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +10,25 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from commands.model import PARAM_KEYS, OperationRequest, ParsedCommand, UsageError
-from commands.parse import OPERATIONS, format_command, parse, spec_for
+from adapters.registry import installed_plugins
+from commands.model import OperationRequest, ParsedCommand, UsageError
+from commands.parse import format_command as format_with
+from commands.parse import parse as parse_with
 from commands.spec import FlagKind, FlagSpec, OperationSpec
 from commands.values import check_reason
+
+CATALOG = installed_plugins().catalog
+OPERATIONS = CATALOG.operations
+spec_for = CATALOG.spec_for
+
+
+def parse(text: str) -> ParsedCommand:
+    return parse_with(text, CATALOG)
+
+
+def format_command(request: OperationRequest, *, elide: bool = True) -> str:
+    return format_with(request, CATALOG, elide=elide)
+
 
 STRICT = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 URL_SAFE = re.compile(r"[A-Za-z0-9._:@-]{1,128}")
@@ -25,7 +43,7 @@ VOCABULARY = [
         "--limit",
         "R-7K3F9QW2",
         "r-7k3f9qwz",
-        "enos",
+        *CATALOG.vendors,
         "dev1",
         "d001,d002",
         "../x",
@@ -177,7 +195,7 @@ def test_every_identifier_of_a_parsed_request_is_strict(text: str) -> None:
     result = parsed_or_usage_error(text)
     if isinstance(result, OperationRequest):
         spec = spec_for(result.operation)
-        assert set(result.params) <= PARAM_KEYS[result.operation]
+        assert set(result.params) <= spec.param_keys
         for target in result.targets:
             assert spec.target.rule.matches(target)
             assert URL_SAFE.fullmatch(target)

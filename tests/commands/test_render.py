@@ -1,47 +1,61 @@
-"""`format_command`, usage text and help text."""
+"""`format_command`, usage text and help text, over the test catalog (`grammar_specs`)."""
 
 from __future__ import annotations
 
 import pytest
+from grammar_specs import CATALOG, SPECS
 
-from commands.model import PARAM_KEYS, OperationRequest
-from commands.parse import OPERATIONS, format_command, help_text, parse, spec_for, usage_for
+from commands.model import OperationRequest, ParsedCommand
+from commands.parse import format_command as format_with
+from commands.parse import help_text as help_with
+from commands.parse import parse as parse_with
+from commands.spec import OperationSpec
 
 
-def aliyun(targets: tuple[str, ...]) -> OperationRequest:
+def parse(text: str) -> ParsedCommand:
+    return parse_with(text, CATALOG)
+
+
+def format_command(request: OperationRequest, *, elide: bool = True) -> str:
+    return format_with(request, CATALOG, elide=elide)
+
+
+def help_text(vendor: str | None = None, **kwargs: object) -> str:
+    return help_with(CATALOG, vendor, **kwargs)  # type: ignore[arg-type]
+
+
+def globex(targets: tuple[str, ...]) -> OperationRequest:
     return OperationRequest(
-        operation="aliyun.ota-task.cancel",
-        vendor="aliyun",
+        operation="globex.ota-task.cancel",
+        vendor="globex",
         targets=targets,
         params={"product": "pk01", "firmware": "fw01"},
     )
 
 
-def test_operations_cover_exactly_the_param_keys_contract() -> None:
-    assert {spec.id for spec in OPERATIONS} == set(PARAM_KEYS)
-    for spec in OPERATIONS:
-        assert {flag.key for flag in spec.flags} == PARAM_KEYS[spec.id]
-        assert spec.id == f"{spec.vendor}.{spec.resource}.{spec.action}"
-
-
-@pytest.mark.parametrize("spec", OPERATIONS, ids=lambda spec: spec.id)
-def test_every_example_parses_to_its_operation(spec: object) -> None:
-    example = spec.example  # type: ignore[attr-defined]
-    parsed = parse(example.removeprefix("/ops "))
+@pytest.mark.parametrize("spec", SPECS, ids=lambda spec: spec.id)
+def test_every_example_parses_to_its_operation(spec: OperationSpec) -> None:
+    parsed = parse(spec.example.removeprefix("/ops "))
     assert isinstance(parsed, OperationRequest)
-    assert parsed.operation == spec.id  # type: ignore[attr-defined]
+    assert parsed.operation == spec.id
     assert parsed.reason
 
 
+def test_param_keys_are_the_flags_keys() -> None:
+    assert CATALOG.spec_for("acme.gadget.delete").param_keys == {"app", "cascade"}
+    assert CATALOG.spec_for("initech.package.delete").param_keys == frozenset()
+
+
 def test_spec_for_and_usage_for() -> None:
-    assert spec_for("huawei.device.delete").target.name == "deviceId"
-    assert usage_for("enos.ota-job.delete") == (
-        'Usage: /ops enos ota-job delete <jobId> --org <orgId> [--reason "<text>"] [--dry-run]\n'
-        "Example: /ops enos ota-job delete 6f1a2b3c4d5e --org o15724268424841 "
-        '--reason "stale job, INC-42"'
+    assert CATALOG.spec_for("acme.gadget.delete").target.name == "gadgetId"
+    assert CATALOG.usage_for("acme.widget.delete") == (
+        "Usage: /ops acme widget delete <widgetId> --site <siteId> "
+        '[--reason "<text>"] [--dry-run]\n'
+        "Example: /ops acme widget delete w-6f1a2b --site s157 "
+        '--reason "stale widget, INC-42"'
     )
     with pytest.raises(KeyError):
-        spec_for("enos.device.delete")
+        CATALOG.spec_for("acme.device.delete")
 
 
 @pytest.mark.parametrize(
@@ -49,47 +63,47 @@ def test_spec_for_and_usage_for() -> None:
     [
         (
             OperationRequest(
-                operation="enos.ota-job.delete",
-                vendor="enos",
-                targets=("j1",),
-                params={"org": "o1"},
-                reason="stale job, INC-42",
+                operation="acme.widget.delete",
+                vendor="acme",
+                targets=("w1",),
+                params={"site": "s1"},
+                reason="stale widget, INC-42",
                 dry_run=True,
             ),
-            '/ops enos ota-job delete j1 --org o1 --reason "stale job, INC-42" --dry-run',
+            '/ops acme widget delete w1 --site s1 --reason "stale widget, INC-42" --dry-run',
         ),
         (
             OperationRequest(
-                operation="huawei.device.delete",
-                vendor="huawei",
-                targets=("d1",),
+                operation="acme.gadget.delete",
+                vendor="acme",
+                targets=("g1",),
                 params={"cascade": False, "app": "a1"},
                 reason="INC-7",
             ),
-            "/ops huawei device delete d1 --app a1 --no-cascade --reason INC-7",
+            "/ops acme gadget delete g1 --app a1 --no-cascade --reason INC-7",
         ),
         (
             OperationRequest(
-                operation="huawei.device.delete",
-                vendor="huawei",
-                targets=("d1",),
+                operation="acme.gadget.delete",
+                vendor="acme",
+                targets=("g1",),
                 params={"cascade": True},
             ),
-            "/ops huawei device delete d1",
+            "/ops acme gadget delete g1",
         ),
         (
             OperationRequest(
-                operation="servicepower.job.cancel",
-                vendor="servicepower",
+                operation="acme.order.cancel",
+                vendor="acme",
                 targets=("Dep-1306",),
                 params={"reason_id": 0},
                 reason='say "no" \\ twice',
             ),
-            r'/ops servicepower job cancel Dep-1306 --reason-id 0 --reason "say \"no\" \\ twice"',
+            r'/ops acme order cancel Dep-1306 --reason-id 0 --reason "say \"no\" \\ twice"',
         ),
         (
-            aliyun(("dev1", "dev2")),
-            "/ops aliyun ota-task cancel dev1 dev2 --product pk01 --firmware fw01",
+            globex(("dev1", "dev2")),
+            "/ops globex ota-task cancel dev1 dev2 --product pk01 --firmware fw01",
         ),
     ],
 )
@@ -100,48 +114,49 @@ def test_format_command(request_: OperationRequest, line: str) -> None:
 
 def test_ten_targets_are_shown_in_full() -> None:
     targets = tuple(f"dev{n:02}" for n in range(10))
-    assert " ".join(targets) in format_command(aliyun(targets))
+    assert " ".join(targets) in format_command(globex(targets))
 
 
 def test_many_targets_are_elided() -> None:
     targets = tuple(f"dev{n:05}" for n in range(10_000))
-    line = format_command(aliyun(targets))
+    line = format_command(globex(targets))
     assert line == (
-        "/ops aliyun ota-task cancel dev00000 dev00001 dev00002 dev00003 dev00004 "
+        "/ops globex ota-task cancel dev00000 dev00001 dev00002 dev00003 dev00004 "
         "… (+9,995 more) --product pk01 --firmware fw01"
     )
 
 
 def test_elision_can_be_turned_off() -> None:
     targets = tuple(f"dev{n:05}" for n in range(11))
-    line = format_command(aliyun(targets), elide=False)
-    assert parse(line.removeprefix("/ops ")) == aliyun(targets)
+    line = format_command(globex(targets), elide=False)
+    assert parse(line.removeprefix("/ops ")) == globex(targets)
 
 
 def test_help_teaches_every_operation() -> None:
     text = help_text()
-    for spec in OPERATIONS:
+    for spec in SPECS:
         assert f"*{spec.command}*: {spec.summary}" in text
         assert f"Usage: {spec.usage}" in text
         assert f"Example: {spec.example}" in text
-    assert "--no-cascade: keep the devices connected through it" in text
+    assert "--no-cascade: keep the gadgets attached to it" in text
     assert "Every operation also takes:" in text
     assert "/ops status <request-id>" in text
 
 
 def test_help_for_one_vendor() -> None:
-    text = help_text("huawei")
-    assert "*huawei package delete*" in text
-    assert "*huawei device delete*" in text
-    assert "enos" not in text
+    text = help_text("acme")
+    assert "*acme widget delete*" in text
+    assert "*acme gadget delete*" in text
+    assert "*acme order cancel*" in text
+    assert "globex" not in text
     assert "/ops history" not in text
 
 
 def test_help_for_the_operations_a_user_may_request() -> None:
-    text = help_text(operation_ids={"servicepower.job.cancel"})
-    assert "*servicepower job cancel*" in text
-    assert "*enos ota-job delete*" not in text
+    text = help_text(operation_ids={"acme.order.cancel"})
+    assert "*acme order cancel*" in text
+    assert "*acme widget delete*" not in text
 
 
 def test_help_when_nothing_may_be_requested() -> None:
-    assert help_text("enos", operation_ids=()) == "There are no enos operations you may request."
+    assert help_text("acme", operation_ids=()) == "There are no acme operations you may request."

@@ -1,18 +1,28 @@
 """SPEC §8's grammar: targets first, then flags; --reason takes words up to the next flag;
-numeric brace ranges in targets; --force and --break-glass."""
+numeric brace ranges in targets; --force and --break-glass.
+
+On the engine's own test specs (`grammar_specs`): a bulk operation (``globex ota-task cancel``),
+one-target ones (``initech package delete``, ``acme widget delete``), a switch (``acme gadget``)
+and a number flag (``acme order cancel``).
+"""
 
 from __future__ import annotations
 
 import time
 
 import pytest
+from grammar_specs import CATALOG
 
-from commands.model import OperationRequest, UsageError
-from commands.parse import parse
-from commands.render import format_command, help_text
+from commands.model import OperationRequest, ParsedCommand, UsageError
+from commands.parse import format_command, help_text
+from commands.parse import parse as parse_with
 
-ALIYUN = "aliyun ota-task cancel"
+ALIYUN = "globex ota-task cancel"
 FLAGS = "--product a1OpsThermo --firmware fw-thermo-2.1.0"
+
+
+def parse(text: str) -> ParsedCommand:
+    return parse_with(text, CATALOG)
 
 
 def request(text: str) -> OperationRequest:
@@ -41,17 +51,17 @@ def test_an_unquoted_reason_stops_at_the_next_flag() -> None:
 
 
 def test_a_reason_given_with_equals_also_takes_the_following_words() -> None:
-    assert request("huawei package delete f1 --reason=bad firmware").reason == "bad firmware"
+    assert request("initech package delete f1 --reason=bad firmware").reason == "bad firmware"
 
 
 def test_quoted_and_bare_reason_words_join() -> None:
-    assert request('huawei package delete f1 --reason "INC-42:" stale pkg').reason == (
+    assert request('initech package delete f1 --reason "INC-42:" stale pkg').reason == (
         "INC-42: stale pkg"
     )
 
 
 def test_a_one_target_operation_takes_the_reason_words_not_extra_targets() -> None:
-    parsed = request("huawei package delete f1 --reason superseded by 2.4.0")
+    parsed = request("initech package delete f1 --reason superseded by 2.4.0")
     assert parsed.targets == ("f1",)
     assert parsed.reason == "superseded by 2.4.0"
 
@@ -60,9 +70,9 @@ def test_a_one_target_operation_takes_the_reason_words_not_extra_targets() -> No
     ("text", "word", "flag"),
     [
         (f"{ALIYUN} thermo-001 {FLAGS} firmware rollout", "firmware", "--firmware"),
-        ("huawei package delete f1 --dry-run f2", "f2", "--dry-run"),
-        ("enos ota-job delete --org o1 j1", "j1", "--org"),
-        ("huawei device delete d1 --no-cascade d2 --reason x", "d2", "--no-cascade"),
+        ("initech package delete f1 --dry-run f2", "f2", "--dry-run"),
+        ("acme widget delete --site s1 w1", "w1", "--site"),
+        ("acme gadget delete g1 --no-cascade g2 --reason x", "g2", "--no-cascade"),
     ],
 )
 def test_a_bare_word_after_a_flag_that_takes_no_more_is_refused_by_name(
@@ -82,7 +92,7 @@ def test_a_typo_never_adds_a_target() -> None:
 
 
 def test_history_refuses_a_word_after_its_flags() -> None:
-    assert "'huawei' comes after --mine" in error("history --mine huawei").message
+    assert "'acme' comes after --mine" in error("history --mine acme").message
 
 
 def test_a_brace_range_names_each_target_zero_padded_to_the_width_written() -> None:
@@ -121,8 +131,8 @@ def test_a_quoted_range_is_literal_and_refused_with_a_hint() -> None:
 
 
 def test_a_range_on_a_one_target_operation_says_how_many_it_names() -> None:
-    caught = error("huawei package delete pkg-{1..3} --reason x")
-    assert caught.message == "`/ops huawei package delete` takes one fileId; 3 were given."
+    caught = error("initech package delete pkg-{1..3} --reason x")
+    assert caught.message == "`/ops initech package delete` takes one fileId; 3 were given."
 
 
 def test_an_enormous_range_is_refused_by_the_limit_before_it_is_written_out() -> None:
@@ -138,20 +148,20 @@ def test_ten_thousand_devices_by_range_are_accepted() -> None:
 
 
 def test_a_negative_number_flag_is_out_of_range_not_missing() -> None:
-    caught = error("servicepower job cancel JOB-1 --reason-id -1")
+    caught = error("acme order cancel JOB-1 --reason-id -1")
     assert caught.message == "--reason-id must be from 0 to 2147483647; -1 is out of range."
 
 
 def test_force_and_break_glass_are_read_and_written_back() -> None:
-    parsed = request("huawei package delete f1 --force --break-glass INC-77 fleet down --reason x")
+    parsed = request("initech package delete f1 --force --break-glass INC-77 fleet down --reason x")
     assert parsed.force
     assert parsed.break_glass == "INC-77 fleet down"
     assert parsed.reason == "x"
-    assert request(format_command(parsed)) == parsed
+    assert request(format_command(parsed, CATALOG)) == parsed
 
 
 def test_rare_flags_stay_out_of_the_usage_line_but_are_in_help() -> None:
-    usage = error("huawei package delete").usage
+    usage = error("initech package delete").usage
     assert "--force" not in usage and "--break-glass" not in usage
-    text = help_text()
+    text = help_text(CATALOG)
     assert "--force" in text and "--break-glass" in text

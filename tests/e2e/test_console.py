@@ -116,3 +116,19 @@ def test_channels_show_by_name(tmp_path: Path) -> None:
     )
     output = run(script, tmp_path)
     assert "(waiting for approval) in #ops" in output
+
+
+def test_the_banner_names_each_sandboxed_plugins_targets(tmp_path: Path) -> None:
+    output = run("quit\n", tmp_path)
+    banner = output[output.index("Sandbox targets:") :]
+    assert "  huawei (Huawei OceanConnect): devices dev-meter-0001, gw-0001" in banner
+    assert "  enos (Envision EnOS): OTA jobs otajob-7d2c1e (stopped)" in banner
+    headings = [
+        line.split()[0] for line in banner.splitlines() if line.startswith("  ") and line[2] != " "
+    ]
+    assert headings == [
+        "aliyun",
+        "enos",
+        "huawei",
+        "servicepower",
+    ]

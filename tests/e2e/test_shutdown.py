@@ -16,13 +16,13 @@ import httpx
 import pytest
 from serve_process import CHANNEL, ServeProcess, serve_process
 
-from adapters import servicepower
-from adapters.sim.base import Fault
-from adapters.sim.servicepower import (
+from adapters.servicepower import plugin as servicepower
+from adapters.servicepower.simulator.api import (
     SANDBOX_CLIENT_ID,
     SANDBOX_CLIENT_SECRET,
     ServicePowerSimulator,
 )
+from adapters.simulator import Fault
 from bot import cards
 from bot.console.standin.payloads import block_action_body
 from bot.model import RequestState
@@ -37,7 +37,7 @@ ALICE, BOB = "U0ALICE", "U0BOB"
 def slow_vendor(seconds: float) -> Iterator[tuple[ServicePowerSimulator, dict[str, str]]]:
     """A served ServicePower simulator whose next CancelJob takes `seconds`, and the settings
     that point opsgate at it."""
-    _, simulator = servicepower.sandboxed()
+    simulator = servicepower.sandboxed().simulator
     simulator.inject(Fault.LATENCY, path_contains="CancelJob", seconds=seconds)
     with simulator.serve() as base_url:
         yield (

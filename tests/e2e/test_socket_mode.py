@@ -19,8 +19,8 @@ from urllib.parse import parse_qs, parse_qsl
 import pytest
 from socket_standin import SocketModeStandIn
 
-from adapters import servicepower
-from adapters.sim.servicepower import (
+from adapters.servicepower import plugin as servicepower
+from adapters.servicepower.simulator.api import (
     SANDBOX_CLIENT_ID,
     SANDBOX_CLIENT_SECRET,
     ServicePowerSimulator,
@@ -93,7 +93,7 @@ class SocketWorld:
 @contextmanager
 def socket_mode_serve(tmp_path: Path) -> Iterator[SocketWorld]:
     (tmp_path / "opsgate.toml").write_text('[policy]\nchannels = ["C0OPS"]\n')
-    _, vendor = servicepower.sandboxed()
+    vendor = servicepower.sandboxed().simulator
     log = tmp_path / "serve.log"
     with (
         SocketModeStandIn() as ws,

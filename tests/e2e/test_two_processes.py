@@ -15,7 +15,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from adapters import servicepower
+from adapters.servicepower import plugin as servicepower
 from bot.model import AuditEventName, RequestState
 from bot.policy import OperationPolicy
 from bot.store import Store
@@ -29,10 +29,10 @@ CHILD = textwrap.dedent("""
     import httpx
     from pydantic import SecretStr
     from adapters.clock import SYSTEM_CLOCK
-    from adapters.config import ServicePowerConfig
-    from adapters.servicepower import ServicePowerAdapter
-    from adapters.registry import Adapters
-    from adapters.sim.servicepower import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
+    from adapters.servicepower.settings import ServicePowerSettings
+    from adapters.servicepower.adapter import ServicePowerAdapter
+    from adapters.registry import Adapters, installed_plugins
+    from adapters.servicepower.simulator.api import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
     from bot.lifecycle import Origin, RequestService, Services
     from bot.policy import parse_policy
     from bot.store import Store
@@ -49,14 +49,14 @@ CHILD = textwrap.dedent("""
     class Nobody:
         def members(self, group): return frozenset()
 
-    config = ServicePowerConfig(base_url=base_url, client_id=SANDBOX_CLIENT_ID,
+    config = ServicePowerSettings(base_url=base_url, client_id=SANDBOX_CLIENT_ID,
                                 client_secret=SecretStr(SANDBOX_CLIENT_SECRET))
     adapter = ServicePowerAdapter(config=config, client=httpx.Client(timeout=10), sandbox=True)
     store = Store.open(db)
     service = RequestService(Services(
         store=store, policy=parse_policy({"approvers": ["*"], "channels": ["*"]}),
         adapters=Adapters(by_vendor={"servicepower": adapter}), slack=QuietSlack(),
-        directory=Nobody(), clock=SYSTEM_CLOCK))
+        directory=Nobody(), clock=SYSTEM_CLOCK, catalog=installed_plugins().catalog))
     (go.parent / f"ready-{name}").touch()  # at the starting line
     while not go.exists():
         time.sleep(0.005)
@@ -95,7 +95,7 @@ def test_two_processes_never_execute_a_request_twice(tmp_path: Path) -> None:
     script = tmp_path / "child.py"
     script.write_text(CHILD)
     go = tmp_path / "go"
-    _, simulator = servicepower.sandboxed()
+    simulator = servicepower.sandboxed().simulator
     with simulator.serve() as base_url:
         children = [
             subprocess.Popen(

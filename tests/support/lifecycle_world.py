@@ -17,7 +17,7 @@ import pytest
 from pydantic import SecretStr
 
 from adapters.clock import FakeClock
-from adapters.registry import Adapters, build_adapters
+from adapters.registry import Adapters, build_adapters, installed_plugins
 from bot.cards import Message
 from bot.lifecycle import Origin, RequestService, Services
 from bot.lifecycle.workers import Runner
@@ -185,7 +185,7 @@ def world_factory(make_policy: PolicyFactory) -> Iterator[Callable[..., World]]:
             else Store.open(db, clock=clock, key=secret)
         )
         slack = slack or FakeSlack()
-        adapters = build_adapters({}, sandbox=True, clock=clock)
+        adapters = build_adapters(installed_plugins(), {}, sandbox=True, clock=clock)
         policy = make_policy(policy_toml)
         runner = Runner(workers=32)
         services = Services(
@@ -195,6 +195,7 @@ def world_factory(make_policy: PolicyFactory) -> Iterator[Callable[..., World]]:
             slack=slack,
             directory=FakeDirectory(),
             clock=clock,
+            catalog=installed_plugins().catalog,
             runner=runner if background else None,
         )
         world = World(

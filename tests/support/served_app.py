@@ -21,6 +21,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import httpx
 
+from adapters.registry import Plugins
 from bot.app import OpsgateApp, build_app
 from bot.cli.serve import wsgi_app
 from bot.console.standin.payloads import (
@@ -120,6 +121,7 @@ def served_opsgate(
     *,
     policy: str = '[policy]\nchannels = ["C0OPS"]\n',
     env: Mapping[str, str] | None = None,
+    plugins: Plugins | None = None,
     latency: float = 0.0,
 ) -> Iterator[Served]:
     (tmp_path / "opsgate.toml").write_text(policy)
@@ -134,9 +136,10 @@ def served_opsgate(
                 "OPSGATE_DB": str(tmp_path / "opsgate.db"),
                 "OPSGATE_CONFIG": str(tmp_path / "opsgate.toml"),
                 **(env or {}),
-            }
+            },
+            plugins=plugins,
         )
-        opsgate = build_app(settings)
+        opsgate = build_app(settings, plugins=plugins)
         server = make_server(
             "127.0.0.1", 0, wsgi_app(opsgate), server_class=_Server, handler_class=_QuietHandler
         )

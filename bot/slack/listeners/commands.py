@@ -37,7 +37,7 @@ def register(app: App, ctx: ListenerContext) -> None:
     @app.command("/ops")
     def ops_command(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
         try:
-            parsed = parse(str(command.get("text") or ""))
+            parsed = parse(str(command.get("text") or ""), ctx.catalog)
         except UsageError as error:
             ack(**_ack_args(cards.usage_message(error.message, error.usage)))
             return

@@ -1,4 +1,5 @@
-"""What the listeners share: the lifecycle service, the worker pool, and read-side helpers."""
+"""What the listeners share: the lifecycle service, the worker pool, the operations' grammar,
+and read-side helpers."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from dataclasses import dataclass
 from bot import cards
 from bot.lifecycle import RequestService
 from bot.lifecycle.workers import Runner
-from commands.parse import OPERATIONS
+from commands.catalog import Catalog
 
 
 @dataclass(frozen=True)
@@ -16,17 +17,20 @@ class ListenerContext:
 
     service: RequestService
     runner: Runner
+    catalog: Catalog
 
     def help_entries(
         self, *, user: str, channel: str | None, vendor: str | None = None
     ) -> list[cards.HelpEntry]:
         """The operations this user may request in this channel (optionally of one vendor)."""
         s = self.service.s
-        allowed = set(s.policy.operations_for(user=user, channel=channel, directory=s.directory))
+        allowed = s.policy.operations_for(
+            user=user, channel=channel, directory=s.directory, among=self.catalog.ids
+        )
         return [
             cards.HelpEntry(
                 operation=spec.id, summary=spec.summary, usage=spec.usage, example=spec.example
             )
-            for spec in OPERATIONS
+            for spec in self.catalog.operations
             if spec.id in allowed and (vendor is None or spec.vendor == vendor)
         ]

@@ -146,10 +146,10 @@ def test_check_reports_unconfigured_vendors_and_a_bad_policy(
 def test_check_reaches_a_configured_vendor(
     env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from adapters import servicepower
-    from adapters.sim.servicepower import SANDBOX_CLIENT_ID
+    from adapters.servicepower import plugin as servicepower
+    from adapters.servicepower.simulator.api import SANDBOX_CLIENT_ID
 
-    _, simulator = servicepower.sandboxed()
+    simulator = servicepower.sandboxed().simulator
     with simulator.serve() as base_url:
         monkeypatch.setenv("OPSGATE_SERVICEPOWER__BASE_URL", base_url)
         monkeypatch.setenv("OPSGATE_SERVICEPOWER__CLIENT_ID", SANDBOX_CLIENT_ID)

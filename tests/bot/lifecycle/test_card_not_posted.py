@@ -12,7 +12,7 @@ from typing import Any
 from lifecycle_world import ALICE, FakeDirectory, FakeSlack, World, package_request
 
 from adapters.clock import FakeClock
-from adapters.registry import build_adapters
+from adapters.registry import build_adapters, installed_plugins
 from bot.cards import Message
 from bot.lifecycle import RequestService, Services
 from bot.lifecycle.sweeps import CARD_GRACE, Sweeper
@@ -141,10 +141,11 @@ def test_several_processes_sweeping_at_once_post_one_card_each(tmp_path: Path) -
             Services(
                 store=Store.open(path, clock=clock),
                 policy=parse_policy({"approvers": ["*"], "channels": ["C0OPS"]}),
-                adapters=build_adapters({}, sandbox=True, clock=clock),
+                adapters=build_adapters(installed_plugins(), {}, sandbox=True, clock=clock),
                 slack=slack,
                 directory=FakeDirectory(),
                 clock=clock,
+                catalog=installed_plugins().catalog,
             )
         )
         for slack in slacks

@@ -130,7 +130,7 @@ def test_bulk_cancel_shows_progress_and_a_summary(world: World) -> None:
 
 def _aliyun_params(sim) -> dict[str, str]:  # type: ignore[no-untyped-def]
     """The sandbox's product and firmware ids, whatever the simulator seeds."""
-    from adapters.sim import aliyun_sandbox
+    from adapters.aliyun.simulator import sandbox as aliyun_sandbox
 
     return {"product": aliyun_sandbox.PRODUCT_KEY, "firmware": aliyun_sandbox.FIRMWARE_ID}
 

@@ -10,7 +10,11 @@ from collections.abc import Callable
 import pytest
 from lifecycle_world import ALICE, BOB, World, open_request
 
-from adapters.sim import aliyun_sandbox, enos, huawei_state, servicepower
+from adapters.aliyun.simulator import sandbox as aliyun_sandbox
+from adapters.enos.simulator import api as enos
+from adapters.huawei.simulator import state as huawei_state
+from adapters.registry import installed_plugins
+from adapters.servicepower.simulator import api as servicepower
 from bot.model import AuditEventName, RequestState
 from commands.parse import parse
 
@@ -81,7 +85,7 @@ CASES: list[tuple[str, str, Callable[[World], bool]]] = [
 def test_operation_end_to_end(
     world: World, vendor: str, command: str, effect: Callable[[World], bool]
 ) -> None:
-    request = parse(command)
+    request = parse(command, installed_plugins().catalog)
     rid = open_request(world, request)  # type: ignore[arg-type]
     record = world.store.get(rid)
     assert record is not None and record.preview is not None and "error" not in record.preview

@@ -83,7 +83,7 @@ def test_rejecting_or_withdrawing_a_decided_request_is_refused(world: World, cli
 
 
 def test_a_bulk_run_with_a_failed_batch_fails_and_audits_the_failed_targets(world: World) -> None:
-    from adapters.sim import aliyun_sandbox
+    from adapters.aliyun.simulator import sandbox as aliyun_sandbox
 
     devices = tuple(f"bulk-{i:04d}" for i in range(400))
     request = OperationRequest(

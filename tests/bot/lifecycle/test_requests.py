@@ -83,8 +83,16 @@ def test_dry_run_shows_the_vendor_request_and_changes_nothing(world: World) -> N
 
 def test_unconfigured_vendor_says_so_without_recording(world: World) -> None:
     del world.adapters.by_vendor["huawei"]
+    world.adapters.unconfigured = frozenset({"huawei"})
     world.service.submit(package_request(), world.origin(ALICE), command_text="/ops …")
     assert "not configured" in world.slack.last_text_to(ALICE)
+    assert world.store.history() == []
+
+
+def test_a_vendor_whose_plugin_is_gone_says_so_without_recording(world: World) -> None:
+    del world.adapters.by_vendor["huawei"]
+    world.service.submit(package_request(), world.origin(ALICE), command_text="/ops …")
+    assert "no vendor plugin called huawei is installed" in world.slack.last_text_to(ALICE)
     assert world.store.history() == []
 
 

@@ -9,11 +9,15 @@ from typing import Any
 
 import pytest
 
+from adapters.registry import installed_plugins
 from bot.cards import mrkdwn
 from bot.model import Code, Refusal, RequestRecord, RequestState
 from bot.policy import Decision, OperationPolicy, Policy, PolicyError, load_policy, parse_policy
 from bot.settings import load_settings
-from commands.model import PARAM_KEYS, OperationRequest
+from commands.model import OperationRequest
+
+#: The installed plugins' operation ids, in help order.
+IDS = installed_plugins().catalog.ids
 
 OP = "huawei.device.delete"
 REQUESTER = "UREQ"
@@ -327,26 +331,46 @@ def test_operations_for_lists_what_the_user_may_request_here() -> None:
         }
     )
     directory = FakeDirectory({"SOPS": {"U1"}})
-    allowed = policy.operations_for(user="U1", channel="CELSE", directory=directory)
-    assert allowed == [op for op in PARAM_KEYS if op not in {OP, "enos.ota-job.delete"}]
+    allowed = policy.operations_for(user="U1", channel="CELSE", directory=directory, among=IDS)
+    assert allowed == [op for op in IDS if op not in {OP, "enos.ota-job.delete"}]
     assert directory.calls == ["SOPS"]  # asked once, however many operations name the group
-    in_ops = policy.operations_for(user="U1", channel="COPS", directory=directory)
+    in_ops = policy.operations_for(user="U1", channel="COPS", directory=directory, among=IDS)
     assert "enos.ota-job.delete" in in_ops
-    assert policy.operations_for(user="U9", channel="COPS", directory=directory) == [OP]
+    assert policy.operations_for(user="U9", channel="COPS", directory=directory, among=IDS) == [OP]
 
 
 def test_operations_for_no_channel_means_in_some_channel() -> None:
     """The App Home tab belongs to no channel: a channel-restricted operation still shows."""
     policy = parse_policy({"channels": ["COPS"], "operations": {OP: {"requesters": ["U9"]}}})
-    anywhere = policy.operations_for(user="U1", channel=None, directory=FakeDirectory())
-    assert anywhere == [op for op in PARAM_KEYS if op != OP]
-    assert policy.operations_for(user="U1", channel="CELSE", directory=FakeDirectory()) == []
+    anywhere = policy.operations_for(user="U1", channel=None, directory=FakeDirectory(), among=IDS)
+    assert anywhere == [op for op in IDS if op != OP]
+    assert (
+        policy.operations_for(user="U1", channel="CELSE", directory=FakeDirectory(), among=IDS)
+        == []
+    )
 
 
 def test_operations_for_everyone_by_default() -> None:
-    assert Policy().operations_for(user="U1", channel="C1", directory=FakeDirectory()) == list(
-        PARAM_KEYS
+    everyone = Policy().operations_for(
+        user="U1", channel="C1", directory=FakeDirectory(), among=IDS
     )
+    assert everyone == list(IDS)
+
+
+def test_operations_for_keeps_the_order_and_ids_it_is_given() -> None:
+    among = ["x.b.c", OP, "a.b.c"]
+    given = Policy().operations_for(user="U1", channel="C1", directory=FakeDirectory(), among=among)
+    assert given == among
+
+
+def test_operation_ids_come_from_what_is_installed_unless_given() -> None:
+    table = {"operations": {"acme.widget.delete": {"approvals": 2}}}
+    with pytest.raises(PolicyError, match="unknown operation"):
+        parse_policy(table)
+    policy = parse_policy(table, operation_ids=["acme.widget.delete"])
+    assert policy.for_operation("acme.widget.delete").approvals == 2
+    with pytest.raises(PolicyError, match=r'"huawei\.device\.delete": unknown operation'):
+        parse_policy({"operations": {OP: {}}}, operation_ids=["acme.widget.delete"])
 
 
 @pytest.mark.parametrize(
@@ -417,7 +441,7 @@ BAD_ID = 'is not a user id (U…/W…), a user group id (S…) or "*"'
         ),
         (
             {"operations": {"zzz.yyy.xxx": {}}},
-            'policy.operations."zzz.yyy.xxx": unknown operation; known: ' + ", ".join(PARAM_KEYS),
+            'policy.operations."zzz.yyy.xxx": unknown operation; known: ' + ", ".join(IDS),
         ),
         (
             {"operations": {"huawei": {"device": {"delete": {}}}}},
@@ -621,8 +645,9 @@ def test_approvable_by_names_the_operations_a_user_may_approve() -> None:
         }
     )
     directory = FakeDirectory({"SOPS": {"U2"}})
-    mine = policy.approvable_by("U2", directory=directory)
+    mine = policy.approvable_by("U2", directory=directory, among=IDS)
     assert "huawei.package.delete" in mine
     assert "huawei.device.delete" not in mine and "enos.ota-job.delete" not in mine
-    assert policy.approvable_by("U9", directory=directory) == {"huawei.device.delete"}
-    assert policy.approvable_by("U7", directory=directory) == frozenset()
+    assert policy.approvable_by("U9", directory=directory, among=IDS) == {"huawei.device.delete"}
+    assert policy.approvable_by("U7", directory=directory, among=IDS) == frozenset()
+    assert policy.approvable_by("U2", directory=directory, among=["huawei.device.delete"]) == set()

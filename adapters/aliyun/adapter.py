@@ -1,0 +1,189 @@
+"""Alibaba Cloud IoT: ``aliyun.ota-task.cancel`` (``CancelOTATaskByDevice``, RPC 2018-01-20).
+
+Up to 10,000 device names per request, sent as calls of at most 200 ``DeviceName.N`` each, all
+through one rate limiter per AccessKey account (the vendor allows 10 calls/s per account, shared
+by every RAM user). A small thread pool keeps the limiter, not network latency, the bottleneck.
+
+Retrying a refused or failed cancel is safe: the vendor only cancels tasks that are awaiting
+confirmation, queued or pushed, so sending the same cancel again matches nothing new (the
+seed document describes exactly those states; that a repeat answers ``Success`` rather than an
+error is our assumption, and either way nothing more is cancelled). A cancel that got no
+answer is still never retried: it is reported as state unknown, as for every vendor.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
+import httpx
+
+from adapters.aliyun import bulk as aliyun_bulk
+from adapters.aliyun import preview as aliyun_preview
+from adapters.aliyun.errors import VENDOR, field
+from adapters.aliyun.rpc import RpcClient, shared_limiter
+from adapters.aliyun.settings import AliyunSettings
+from adapters.aliyun.signing import percent_encode
+from adapters.base import (
+    MASK,
+    Outcome,
+    Preview,
+    Progress,
+    ProgressCallback,
+    VendorCall,
+)
+from adapters.clock import SYSTEM_CLOCK, Clock
+from adapters.errors import AdapterError
+from adapters.ratelimit import RateLimiter
+from commands.model import OperationRequest
+
+ACTION = "CancelOTATaskByDevice"
+MAX_DEVICES_PER_CALL = 200
+WORKERS = 4
+MASKED_PARAMS = frozenset({"Signature", "AccessKeyId"})
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+class AliyunAdapter:
+    """Cancels devices' OTA upgrade tasks for one firmware (and job) on Alibaba Cloud IoT.
+
+    Args:
+        config: The account, region, endpoint and default IotInstanceId.
+        client: The HTTP client (its transport is the network or `AliyunSimulator`).
+        clock: Time for signing timestamps and the limiter.
+        sandbox: True when `client` talks to the simulator.
+        limiter: The account's limiter; default: the one shared by every adapter using this key.
+        workers: Calls in flight at once during bulk runs and previews.
+    """
+
+    vendor = VENDOR
+
+    def __init__(
+        self,
+        *,
+        config: AliyunSettings,
+        client: httpx.Client,
+        clock: Clock = SYSTEM_CLOCK,
+        sandbox: bool = False,
+        limiter: RateLimiter | None = None,
+        workers: int = WORKERS,
+    ) -> None:
+        self.sandbox = sandbox
+        self.config = config
+        self.limiter = limiter or shared_limiter(config, clock)
+        self._rpc = RpcClient(config=config, client=client, clock=clock, limiter=self.limiter)
+        self._workers = workers
+        self._client = client
+
+    def close(self) -> None:
+        """Close the HTTP client and its pooled connections."""
+        self._client.close()
+
+    def preview(self, request: OperationRequest) -> Preview:
+        """Name the firmware and look at (a sample of) the devices' unfinished tasks.
+
+        This is a read-only operation: it changes nothing at the vendor.
+        """
+        batches = aliyun_bulk.batches(request.targets, MAX_DEVICES_PER_CALL)
+        devices = [device for batch in batches for device in batch]
+        return aliyun_preview.build_preview(
+            self._rpc, self._base_params(request), devices, calls=len(batches), map_=self._map
+        )
+
+    def execute(
+        self, request: OperationRequest, *, progress: ProgressCallback | None = None
+    ) -> Outcome:
+        """Cancel the firmware's pending OTA tasks on every target device, 200 per call.
+
+        A single call's failure raises; in a bulk run each failed call becomes an `ItemFailure`
+        and the other calls go ahead.
+
+        Raises:
+            VendorError: the only call was refused (with the vendor's code and RequestId).
+            OutcomeUnknown: the only call got no answer; its devices' state is unknown.
+        """
+        base = self._base_params(request)
+        batches = aliyun_bulk.batches(request.targets, MAX_DEVICES_PER_CALL)
+        call = functools.partial(self._cancel, base)
+        if len(batches) > 1:
+            return aliyun_bulk.run_batches(call, batches, workers=self._workers, progress=progress)
+        request_id, total = call(batches[0]), len(batches[0])
+        if progress is not None:
+            progress(Progress(done=total, total=total))
+        return Outcome(
+            summary=aliyun_bulk.summary(total, total),
+            total=total,
+            vendor_request_ids=(request_id,) if request_id else (),
+        )
+
+    def describe(self, request: OperationRequest) -> list[VendorCall]:
+        """The first cancel call exactly as it would be sent (Signature and AccessKeyId masked),
+        and how many more follow. Sends nothing."""
+        batches = aliyun_bulk.batches(request.targets, MAX_DEVICES_PER_CALL)
+        sent = self._rpc.build(ACTION, _cancel_params(self._base_params(request), batches[0]))
+        query = "&".join(
+            f"{percent_encode(k)}={MASK if k in MASKED_PARAMS else percent_encode(v)}"
+            for k, v in sent.url.params.multi_items()
+        )
+        more = len(batches) - 1
+        note = f"+{more} more call{'s' if more != 1 else ''} of up to 200 devices" if more else None
+        url = f"{self.config.resolved_endpoint}/?{query}"
+        return [VendorCall(method=sent.method, url=url, body=note)]
+
+    def check(self) -> str:
+        """A signed ``ListOTAFirmware`` read, proving the endpoint, signature and key work.
+
+        Raises:
+            AdapterError: the vendor could not be reached or refused the credentials.
+        """
+        params = {"CurrentPage": "1", "PageSize": "1", **self._instance_param(None)}
+        body = self._rpc.call("ListOTAFirmware", params, mutating=False)
+        key = (self.config.access_key_id or "")[:4] + MASK
+        total = field(body, "Total")
+        packages = "firmware package" if str(total) == "1" else "firmware packages"
+        return (
+            f"Alibaba Cloud IoT at {self.config.resolved_endpoint} accepted a signed read "
+            f"with AccessKeyId {key} ({total} {packages})"
+        )
+
+    # -- internals ------------------------------------------------------------------------------
+    def _cancel(self, base: dict[str, str], batch: tuple[str, ...]) -> str | None:
+        body = self._rpc.call(ACTION, _cancel_params(base, batch), mutating=True)
+        value = field(body, "RequestId")
+        return None if value is None else str(value)
+
+    def _map(self, fn: Callable[[T], R], items: Sequence[T]) -> Iterator[R]:
+        with ThreadPoolExecutor(self._workers, thread_name_prefix="aliyun") as pool:
+            return iter(list(pool.map(fn, items)))
+
+    def _base_params(self, request: OperationRequest) -> dict[str, str]:
+        product, firmware = request.str_param("product"), request.str_param("firmware")
+        if not product or not firmware:
+            raise AdapterError(
+                "aliyun.ota-task.cancel needs --product and --firmware",
+                vendor=VENDOR,
+                next_step="Add --product <ProductKey> --firmware <FirmwareId> and request again.",
+            )
+        base = {"ProductKey": product, "FirmwareId": firmware}
+        job = request.str_param("job")
+        if job:
+            base["JobId"] = job
+        return base | self._instance_param(request.str_param("instance"))
+
+    def _instance_param(self, override: str | None) -> dict[str, str]:
+        instance = override or self.config.iot_instance_id
+        return {"IotInstanceId": instance} if instance else {}
+
+
+def from_config(config: AliyunSettings, *, clock: Clock = SYSTEM_CLOCK) -> AliyunAdapter:
+    """An adapter for the real vendor, with an HTTP client using the configured timeout."""
+    client = httpx.Client(timeout=config.timeout)
+    return AliyunAdapter(config=config, client=client, clock=clock)
+
+
+def _cancel_params(base: dict[str, str], batch: Sequence[str]) -> dict[str, str]:
+    names = {f"DeviceName.{n}": device for n, device in enumerate(batch, start=1)}
+    return base | names

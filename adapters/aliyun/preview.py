@@ -1,0 +1,167 @@
+"""The read-only look before an OTA-task cancel: which firmware, and what each device has pending.
+
+`QueryOTAFirmware` names the firmware; `ListOTAUnfinishedTaskByDevice` shows, per device, the
+tasks a cancel would hit. Long device lists are sampled (evenly spaced, so the first and last
+devices are always looked at), and the card says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from adapters.aliyun.errors import field
+from adapters.aliyun.rpc import RpcClient
+from adapters.base import Preview
+from adapters.errors import VendorError
+
+SAMPLE_SIZE = 20
+#: What a cancel acts on (the vendor's doc: pending confirmation, pending push, pushed).
+CANCELLABLE = ("CONFIRM", "QUEUED", "NOTIFIED")
+UNFINISHED = (*CANCELLABLE, "IN_PROGRESS")
+NOT_FOUND = "iot.device.NotExistedDevice"
+
+Mapper = Callable[[Callable[[str], "DeviceLook"], Sequence[str]], Iterable["DeviceLook"]]
+
+
+@dataclass(frozen=True)
+class DeviceLook:
+    """What one sampled device has that this cancel matches."""
+
+    device: str
+    found: bool
+    cancellable: int = 0
+    upgrading: int = 0
+
+
+def sample(targets: Sequence[str], size: int = SAMPLE_SIZE) -> tuple[str, ...]:
+    """`size` evenly spaced targets (all of them when there are no more than `size`)."""
+    if len(targets) <= size:
+        return tuple(targets)
+    step = (len(targets) - 1) / (size - 1)
+    return tuple(targets[round(i * step)] for i in range(size))
+
+
+def build_preview(
+    rpc: RpcClient, base: Mapping[str, str], targets: Sequence[str], *, calls: int, map_: Mapper
+) -> Preview:
+    """The preview for cancelling `base`'s firmware (and job) on `targets`. Read-only.
+
+    Args:
+        rpc: The account's client.
+        base: ``ProductKey``, ``FirmwareId`` and, when given, ``JobId`` and ``IotInstanceId``.
+        targets: Every device name of the request.
+        calls: How many cancel calls `execute` would make.
+        map_: Runs the per-device look-ups (a thread pool's ``map``).
+    """
+    firmware = query_firmware(rpc, base)
+    looked = list(map_(lambda device: look_at(rpc, base, device), sample(targets)))
+    facts = _facts(base, firmware, targets, looked, calls)
+    found = any(look.found for look in looked)
+    summary = (
+        f"Read-only look: firmware {facts['Firmware']}; {facts['Pending cancellable tasks']}"
+        if found
+        else f"None of the {len(looked)} sampled devices exists in product {base['ProductKey']}"
+    )
+    return Preview(
+        summary=summary, facts=facts, warnings=_warnings(base, firmware, looked), found=found
+    )
+
+
+def query_firmware(rpc: RpcClient, base: Mapping[str, str]) -> dict[str, Any]:
+    """``FirmwareInfo`` of the request's firmware."""
+    params = {k: v for k, v in base.items() if k in ("FirmwareId", "IotInstanceId")}
+    info = field(rpc.call("QueryOTAFirmware", params, mutating=False), "FirmwareInfo")
+    return info if isinstance(info, dict) else {}
+
+
+def look_at(rpc: RpcClient, base: Mapping[str, str], device: str) -> DeviceLook:
+    """The device's unfinished tasks that match the firmware (and job)."""
+    params = {k: v for k, v in base.items() if k in ("ProductKey", "IotInstanceId")}
+    params["DeviceName"] = device
+    params.update({f"TaskStatusList.{i}": s for i, s in enumerate(UNFINISHED, start=1)})
+    try:
+        body = rpc.call("ListOTAUnfinishedTaskByDevice", params, mutating=False)
+    except VendorError as exc:
+        if exc.code == NOT_FOUND:
+            return DeviceLook(device, found=False)
+        raise
+    matching = [t for t in _task_rows(body) if _matches(t, base)]
+    statuses = [str(field(t, "TaskStatus")) for t in matching]
+    return DeviceLook(
+        device, True, sum(s in CANCELLABLE for s in statuses), statuses.count("IN_PROGRESS")
+    )
+
+
+def _task_rows(body: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    # Documented as an array; the vendor's JSON also wraps arrays as {"SimpleOTATaskInfo": [...]}.
+    data = field(body, "Data")
+    if isinstance(data, dict):
+        data = field(data, "SimpleOTATaskInfo")
+    return [row for row in data or [] if isinstance(row, dict)]
+
+
+def _matches(task: Mapping[str, Any], base: Mapping[str, str]) -> bool:
+    same_job = "JobId" not in base or str(field(task, "JobId")) == base["JobId"]
+    return str(field(task, "FirmwareId")) == base["FirmwareId"] and same_job
+
+
+def _facts(
+    base: Mapping[str, str],
+    firmware: Mapping[str, Any],
+    targets: Sequence[str],
+    looked: Sequence[DeviceLook],
+    calls: int,
+) -> dict[str, str]:
+    n, found = len(looked), [look for look in looked if look.found]
+    scope = "all" if n == len(targets) else f"{n} of {len(targets):,}"
+    facts = {
+        "Firmware": _firmware_name(firmware, base["FirmwareId"]),
+        "Product": base["ProductKey"],
+        "Job": base.get("JobId", "any job of this firmware"),
+        "Devices": f"{len(targets):,} ({calls} call{'s' if calls != 1 else ''} of up to 200)",
+        "Sampled": f"{scope} devices" + ("" if n == len(targets) else " (sampled, evenly spaced)"),
+        "Pending cancellable tasks": f"{sum(1 for x in found if x.cancellable)} of {n} sampled "
+        "devices have a task awaiting confirmation, queued or pushed",
+    }
+    if "IotInstanceId" in base:
+        facts["Instance"] = base["IotInstanceId"]
+    return facts
+
+
+def _firmware_name(firmware: Mapping[str, Any], firmware_id: str) -> str:
+    name = field(firmware, "FirmwareName") or firmware_id
+    src, dest = field(firmware, "SrcVersion"), field(firmware, "DestVersion")
+    versions = f"{src} → {dest}" if src and dest else (dest or "")
+    return f"{name} {versions} ({firmware_id})".replace("  ", " ")
+
+
+def _warnings(
+    base: Mapping[str, str], firmware: Mapping[str, Any], looked: Sequence[DeviceLook]
+) -> list[str]:
+    warnings = []
+    owner = field(firmware, "ProductKey")
+    if owner and owner != base["ProductKey"]:
+        warnings.append(
+            f"The firmware belongs to product {owner}, not {base['ProductKey']}: "
+            "the cancel would match no task."
+        )
+    if not any(look.cancellable for look in looked):
+        warnings.append(
+            f"None of the {len(looked)} sampled devices has a pending task for this "
+            "firmware" + (" and job" if "JobId" in base else "") + ": the cancel "
+            "would change nothing."
+        )
+    upgrading = sum(1 for look in looked if look.upgrading)
+    if upgrading:
+        warnings.append(
+            f"{upgrading} sampled device(s) are already upgrading (IN_PROGRESS): the "
+            "vendor cancels only tasks awaiting confirmation, queued or pushed."
+        )
+    missing = sum(1 for look in looked if not look.found)
+    if missing:
+        warnings.append(
+            f"{missing} sampled device(s) do not exist in product {base['ProductKey']}."
+        )
+    return warnings

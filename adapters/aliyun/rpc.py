@@ -1,0 +1,125 @@
+"""One Alibaba Cloud RPC call: rate-limit, sign, send, translate the answer.
+
+Like the vendor's official SDK, a call is a POST with every parameter (signature included) in the
+query string and no body. Each attempt is signed afresh, so a retry carries a new
+`SignatureNonce` and a current `Timestamp`.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import weakref
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+
+from adapters.aliyun.errors import VENDOR, error_for, request_id, succeeded
+from adapters.aliyun.settings import AliyunSettings
+from adapters.aliyun.signing import AccessKey, encode_query, signed_params
+from adapters.clock import Clock
+from adapters.errors import NotConfigured, VendorThrottled
+from adapters.http import json_body, retry_safely, send
+from adapters.ratelimit import RateLimiter
+
+logger = logging.getLogger(__name__)
+
+#: Attempts per call for answers that are safe to repeat (throttling, internal errors, reads).
+MAX_ATTEMPTS = 5
+#: The limiter's extra window, as a fraction of a second: the limiter counts a call when it
+#: starts, the vendor when it arrives, so jitter between the two must fit in this slack.
+RATE_MARGIN = 0.05
+
+_limiters: weakref.WeakValueDictionary[tuple[str, int], RateLimiter] = weakref.WeakValueDictionary()
+_limiters_lock = threading.Lock()
+
+
+def shared_limiter(config: AliyunSettings, clock: Clock) -> RateLimiter:
+    """The one limiter for this AccessKeyId (and clock) in this process.
+
+    The vendor's limit is per account, shared by every RAM user, so every adapter calling with
+    the same key must draw from one budget.
+    """
+    key = (config.access_key_id or "", id(clock))
+    with _limiters_lock:
+        limiter = _limiters.get(key)
+        if limiter is None:
+            limiter = _new_limiter(config.calls_per_second, clock)
+            _limiters[key] = limiter
+        return limiter
+
+
+def _new_limiter(calls_per_second: float, clock: Clock) -> RateLimiter:
+    calls = max(1, int(calls_per_second))
+    return RateLimiter(
+        calls=calls, period=calls / calls_per_second, clock=clock, margin=RATE_MARGIN
+    )
+
+
+class RpcClient:
+    """Signs and sends IoT RPC calls for one account, through its rate limiter."""
+
+    def __init__(
+        self, *, config: AliyunSettings, client: httpx.Client, clock: Clock, limiter: RateLimiter
+    ) -> None:
+        self.config = config
+        self.limiter = limiter
+        self._client = client
+        self._clock = clock
+
+    def build(self, action: str, params: Mapping[str, str]) -> httpx.Request:
+        """The signed request for `action` (sends nothing).
+
+        Raises:
+            NotConfigured: no AccessKey is configured.
+        """
+        signed = signed_params(
+            "POST",
+            action,
+            params,
+            key=self._access_key(),
+            region_id=self.config.region_id,
+            clock=self._clock,
+        )
+        query = encode_query(signed.items())
+        return httpx.Request("POST", f"{self.config.resolved_endpoint}/?{query}")
+
+    def call(self, action: str, params: Mapping[str, str], *, mutating: bool) -> dict[str, Any]:
+        """Call `action`, retrying answers that are safe to repeat; return the success body.
+
+        Raises:
+            VendorError: the vendor refused (after retries, for transient codes).
+            OutcomeUnknown: a mutating call got no answer (never retried).
+            VendorUnreachable: the vendor could not be reached.
+        """
+        return retry_safely(
+            lambda: self.call_once(action, params, mutating=mutating), attempts=MAX_ATTEMPTS
+        )
+
+    def call_once(
+        self, action: str, params: Mapping[str, str], *, mutating: bool
+    ) -> dict[str, Any]:
+        """One attempt: wait for the limiter, then sign and send."""
+        self.limiter.acquire()
+        response = send(self._client, self.build(action, params), vendor=VENDOR, mutating=mutating)
+        body = json_body(response, vendor=VENDOR, mutating=mutating)
+        if succeeded(body, response.status_code):
+            logger.debug("aliyun %s ok (RequestId %s)", action, request_id(body))
+            return body
+        error = error_for(body, response.status_code)
+        logger.info("aliyun %s refused: %s (RequestId %s)", action, error.code, request_id(body))
+        if isinstance(error, VendorThrottled):
+            self.limiter.slow_down()  # someone else shares the account's budget: back off
+        raise error
+
+    def _access_key(self) -> AccessKey:
+        key_id, secret = self.config.access_key_id, self.config.access_key_secret
+        if not key_id or secret is None:
+            raise NotConfigured(
+                "Alibaba Cloud IoT has no AccessKey configured",
+                vendor=VENDOR,
+                next_step="Set OPSGATE_ALIYUN__ACCESS_KEY_ID and __ACCESS_KEY_SECRET, "
+                "or run with OPSGATE_SANDBOX=1.",
+            )
+        return AccessKey(key_id, secret.get_secret_value())

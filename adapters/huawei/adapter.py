@@ -1,0 +1,238 @@
+"""Huawei OceanConnect: delete a version package, delete a device.
+
+`HuaweiAdapter` carries out ``huawei.package.delete`` (``DELETE
+/iodm/northbound/v1.5.0/category/{fileId}``) and ``huawei.device.delete`` (``DELETE
+/iocm/app/dm/v1.4.0/devices/{deviceId}?appId=&cascade=``). Auth, the single-flight token and the
+rate limit live in `adapters.huawei.auth`; error codes in `adapters.huawei.errors`.
+
+Retries: reads (previews) are retried on transport faults and 5xx. A DELETE is sent again only
+when the platform refused it before acting (throttling, 1010009) or the connection was refused
+(nothing sent). A DELETE that got no answer is `OutcomeUnknown`; one answered with a 5xx fails
+with the platform's code and is not repeated, because the platform does not document DELETE as
+idempotent and a 5xx may follow a deletion that happened: the card says to check first.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+from urllib.parse import quote
+
+import httpx
+
+from adapters.base import Outcome, Preview, Progress, ProgressCallback, VendorCall
+from adapters.clock import SYSTEM_CLOCK, Clock
+from adapters.errors import AdapterError, NotConfigured, VendorError
+from adapters.http import json_body, retry_safely
+from adapters.huawei.auth import (
+    HuaweiSession,
+    Params,
+    shared_limiter,
+    tls_context,
+    with_default_port,
+)
+from adapters.huawei.errors import (
+    DEVICE_DATA_NOT_FOUND,
+    DEVICE_NOT_FOUND,
+    PACKAGE_NOT_FOUND,
+    VENDOR,
+    error_code,
+    to_error,
+)
+from adapters.huawei.preview import device_preview, package_preview
+from adapters.huawei.settings import HuaweiSettings
+from adapters.ratelimit import RateLimiter
+from commands.model import OperationRequest
+
+PACKAGE_DELETE: Final = "huawei.package.delete"
+DEVICE_DELETE: Final = "huawei.device.delete"
+PACKAGE_PATH: Final = "/iodm/northbound/v1.5.0/category"
+DEVICE_PATH: Final = "/iocm/app/dm/v1.4.0/devices"
+
+_PACKAGE_GONE: Final = frozenset({PACKAGE_NOT_FOUND})
+_DEVICE_GONE: Final = frozenset({DEVICE_NOT_FOUND, DEVICE_DATA_NOT_FOUND})
+
+
+class HuaweiAdapter:
+    """Deletes OceanConnect version packages and devices. Thread-safe: build one per account.
+
+    Attributes:
+        session: The account's token cache, rate limiter and authorized calls.
+    """
+
+    vendor = VENDOR
+
+    def __init__(
+        self,
+        *,
+        config: HuaweiSettings,
+        client: httpx.Client,
+        clock: Clock = SYSTEM_CLOCK,
+        sandbox: bool = False,
+        limiter: RateLimiter | None = None,
+    ) -> None:
+        if not (config.base_url and config.app_id and config.secret):
+            raise NotConfigured(
+                "Huawei OceanConnect is not configured",
+                vendor=VENDOR,
+                next_step="Set OPSGATE_HUAWEI__BASE_URL, __APP_ID and __SECRET.",
+            )
+        self.sandbox = sandbox
+        base_url = with_default_port(config.base_url)
+        self.session = HuaweiSession(
+            base_url=base_url,
+            app_id=config.app_id,
+            secret=config.secret,
+            client=client,
+            clock=clock,
+            limiter=limiter or shared_limiter(config, base_url, clock),
+        )
+        self._client = client
+
+    def close(self) -> None:
+        """Close the HTTP client and its pooled connections."""
+        self._client.close()
+
+    def preview(self, request: OperationRequest) -> Preview:
+        """Look at the package or device. This is a read-only operation."""
+        target = _target(request)
+        if request.operation == PACKAGE_DELETE:
+            body = self._get(_path(PACKAGE_PATH, target), None, f"package {target}", _PACKAGE_GONE)
+            return package_preview(target, body)
+        app = request.str_param("app")
+        body = self._get(_path(DEVICE_PATH, target), _app(app), f"device {target}", _DEVICE_GONE)
+        children = None
+        if body is not None and body.get("nodeType") == "GATEWAY":
+            children = self._count_children(target, app)
+        return device_preview(target, body, cascade=_cascade(request), children=children)
+
+    def execute(
+        self, request: OperationRequest, *, progress: ProgressCallback | None = None
+    ) -> Outcome:
+        """Delete the package or device: the one mutating call.
+
+        Raises:
+            VendorError: the platform refused.
+            OutcomeUnknown: the DELETE got no answer; it may or may not have happened.
+        """
+        target = _target(request)
+        if request.operation == PACKAGE_DELETE:
+            what, gone_codes = f"version package {target}", _PACKAGE_GONE
+        else:
+            what, gone_codes = f"device {target}", _DEVICE_GONE
+        path, params = self._delete_call(request)
+        outcome = self._delete(path, params, what, gone_codes)
+        if progress is not None:
+            progress(Progress(done=1, total=1))
+        return outcome
+
+    def describe(self, request: OperationRequest) -> list[VendorCall]:
+        """The DELETE `execute` sends (token masked) and a note of the login. Sends nothing."""
+        path, params = self._delete_call(request)
+        built = self.session.build("DELETE", path, params=params)
+        return [VendorCall.from_request(built, note=self.session.login_note())]
+
+    def check(self) -> str:
+        """Log in (or reuse the cached token) and say so.
+
+        Raises:
+            AdapterError: the platform could not be reached or refused the credentials.
+        """
+        self.session.tokens.get()
+        return f"Huawei login OK (token valid {self.session.granted_seconds or 3600} s)"
+
+    # -- helpers ----------------------------------------------------------------------------------
+    def _delete_call(self, request: OperationRequest) -> tuple[str, Params | None]:
+        target = _target(request)
+        if request.operation == PACKAGE_DELETE:
+            return _path(PACKAGE_PATH, target), None
+        params = _app(request.str_param("app")) or {}
+        params["cascade"] = "true" if _cascade(request) else "false"
+        return _path(DEVICE_PATH, target), params
+
+    def _get(
+        self, path: str, params: Params | None, subject: str, gone: frozenset[str]
+    ) -> dict[str, Any] | None:
+        def attempt() -> dict[str, Any] | None:
+            response = self.session.call("GET", path, params=params)
+            if response.status_code == 404 and error_code(response) in gone:
+                return None
+            if response.status_code >= 400:
+                raise to_error(response, subject=subject)
+            return json_body(response, vendor=VENDOR, mutating=False)
+
+        return retry_safely(attempt)
+
+    def _count_children(self, gateway_id: str, app: str | None) -> int | None:
+        """How many devices hang off this gateway, or None when the platform will not say."""
+        params = {**(_app(app) or {}), "gatewayId": gateway_id, "pageNo": "0", "pageSize": "250"}
+        try:
+            body = self._get(DEVICE_PATH, params, f"gateway {gateway_id}", frozenset())
+        except AdapterError:
+            return None  # the count is a nicety: the warning falls back to "its child devices"
+        return _children_in(body or {}, gateway_id)
+
+    def _delete(self, path: str, params: Params | None, what: str, gone: frozenset[str]) -> Outcome:
+        def attempt() -> Outcome:
+            response = self.session.call("DELETE", path, params=params, mutating=True)
+            if response.status_code == 404 and error_code(response) in gone:
+                return _gone(what)
+            if response.status_code >= 500:
+                raise _unsure(to_error(response, subject=what), what)
+            if response.status_code >= 400:
+                raise to_error(response, subject=what)
+            return Outcome(summary=f"Deleted {what}")
+
+        # Only what the platform refused before acting is sent again (see the module docstring).
+        return retry_safely(attempt, attempts=2)
+
+
+def _gone(what: str) -> Outcome:
+    return Outcome(already_gone=True, summary=f"{what[:1].upper()}{what[1:]} was already gone")
+
+
+def _unsure(error: VendorError, what: str) -> VendorError:
+    """A 5xx to a DELETE: not retried, and the next step says to look before asking again."""
+    error.retryable = False
+    error.next_step = (
+        f"The platform failed while deleting {what}; it may or may not be deleted. Check in "
+        f"the OceanConnect console before requesting it again. {error.next_step}"
+    ).strip()
+    return error
+
+
+def _children_in(body: dict[str, Any], gateway_id: str) -> int:
+    # The list includes the gateway itself (a directly connected device's gatewayId is its own id).
+    devices = body.get("devices") or []
+    total = body.get("totalCount")
+    if isinstance(total, int) and total > len(devices):
+        return max(total - 1, 0)
+    return sum(1 for d in devices if isinstance(d, dict) and d.get("deviceId") != gateway_id)
+
+
+def _target(request: OperationRequest) -> str:
+    if request.operation not in (PACKAGE_DELETE, DEVICE_DELETE):
+        raise ValueError(f"HuaweiAdapter does not handle {request.operation!r}")
+    if len(request.targets) != 1:
+        raise ValueError(f"{request.operation} takes exactly one target")
+    return request.targets[0]
+
+
+def _path(prefix: str, identifier: str) -> str:
+    return f"{prefix}/{quote(identifier, safe='')}"  # never a raw identifier in a URL
+
+
+def _app(app: str | None) -> Params | None:
+    return {"appId": app} if app else None
+
+
+def _cascade(request: OperationRequest) -> bool:
+    value = request.param("cascade")  # a bool from the parser; a string if a caller passed one
+    if isinstance(value, str):
+        return value.strip().lower() not in {"false", "0", "no"}
+    return True if value is None else bool(value)
+
+
+def from_config(config: HuaweiSettings, *, clock: Clock = SYSTEM_CLOCK) -> HuaweiAdapter:
+    """The adapter for the real platform, over mutual TLS. Build it once per process."""
+    client = httpx.Client(verify=tls_context(config), timeout=config.timeout)
+    return HuaweiAdapter(config=config, client=client, clock=clock)

@@ -1,0 +1,39 @@
+"""Huawei OceanConnect settings: ``OPSGATE_HUAWEI__BASE_URL``, ``__APP_ID``, ``__SECRET``,
+``__CLIENT_CERT``, ``__CLIENT_KEY``, ``__CA_BUNDLE``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+from pydantic import SecretStr
+
+from adapters.settings import VendorSettings
+
+
+class HuaweiSettings(VendorSettings):
+    """The OceanConnect northbound application API (default port 8743, mutual TLS).
+
+    Attributes:
+        base_url: The platform, e.g. ``https://oc.example.com:8743`` (8743 when no port).
+        app_id: The application's id.
+        secret: The application's secret (never logged).
+        client_cert: The client certificate for mutual TLS (with `client_key`).
+        client_key: Its private key.
+        ca_bundle: The platform's CA certificates.
+        calls_per_minute: The application's rate limit (documented default: 100 per 60 s).
+    """
+
+    required_together: ClassVar[tuple[tuple[str, ...], ...]] = (
+        ("app_id", "secret", "base_url"),
+        ("client_cert", "client_key"),
+    )
+    url_fields: ClassVar[tuple[str, ...]] = ("base_url",)
+
+    base_url: str | None = None
+    app_id: str | None = None
+    secret: SecretStr | None = None
+    client_cert: Path | None = None
+    client_key: Path | None = None
+    ca_bundle: Path | None = None
+    calls_per_minute: int = 100

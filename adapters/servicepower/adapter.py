@@ -1,0 +1,219 @@
+"""ServicePower ServiceBroker: cancel a Scheduling job (``servicepower.job.cancel``).
+
+The one vendor call is ``PUT {base}/up/v5/rest/scheduling/CancelJob`` with
+``{"Id": jobId, "CancelReason": {"cancelReasonId": n, "cancelReasonDesc": text}}``, a pass-through
+to Scheduling's JobCancelRequest. Cancelling removes the job from ServiceOptimizer completely and
+cannot be undone.
+
+* ``CancelReason`` is sent only when there is something in it, with only the members given: both
+  are optional in the vendor's documentation, so ``--reason-id`` alone sends just
+  ``cancelReasonId`` and ``--reason`` alone just ``cancelReasonDesc``. The description keeps the
+  vendor's 500 characters; a longer reason is shortened (the full text stays in opsgate's audit
+  log) and the preview says so. Scheduling before 11.3 silently drops the whole reason.
+* There is no REST read of a job (only SOAP GetJobRequest), so the preview validates the id and
+  proves the credentials; it cannot confirm the job exists.
+* A refusal (``"Success": false``) is never retried; a transport fault on the PUT is
+  `OutcomeUnknown`. Only a throttling answer or a failed connection (nothing sent) is retried.
+* Auth (`adapters.servicepower.auth`): a system access token, or a cached JWT renewed before it
+  expires and, after a 401, renewed once more and the PUT resent once.
+* Return codes (`adapters.servicepower.errors`) show name and number: ``SP_JOBID_INVALID (1)``.
+* ServiceBroker documents no request id; a ``X-Request-Id``/``X-Correlation-Id`` header (or a
+  ``RequestId`` field) is kept as the vendor request id when a gateway adds one.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Final
+
+import httpx
+
+from adapters.base import MASK, Outcome, Preview, Progress, ProgressCallback, VendorCall
+from adapters.clock import SYSTEM_CLOCK, Clock
+from adapters.errors import NotConfigured, OutcomeUnknown, VendorError
+from adapters.http import json_body, retry_safely, send
+from adapters.servicepower.auth import JwtAuth, ServicePowerAuth, SystemTokenAuth
+from adapters.servicepower.errors import VENDOR, http_error, refusal, request_id_of
+from adapters.servicepower.request import CANCEL_PATH, MAX_REASON, CancelJob, cancel_job_of
+from adapters.servicepower.settings import ServicePowerSettings
+from commands.model import OperationRequest
+
+IRREVERSIBLE: Final = "Cancelling removes the job completely and cannot be undone."
+
+_log = logging.getLogger(__name__)
+
+
+class ServicePowerAdapter:
+    """Cancels ServicePower Scheduling jobs through ServiceBroker's RESTified CancelJob.
+
+    Args:
+        config: The tenant's base URL and credentials (system token, or client id + secret; the
+            system token wins when both are set).
+        client: The HTTP client; its transport is the network or the simulator.
+        clock: Time, for JWT expiry.
+        sandbox: True when `client` talks to the built-in simulator.
+
+    Raises:
+        NotConfigured: `config` has no base URL or no credentials.
+    """
+
+    vendor = VENDOR
+
+    def __init__(
+        self,
+        *,
+        config: ServicePowerSettings,
+        client: httpx.Client,
+        clock: Clock = SYSTEM_CLOCK,
+        sandbox: bool = False,
+    ) -> None:
+        if not config.configured or not config.base_url:
+            raise NotConfigured(
+                "ServicePower is not configured",
+                vendor=VENDOR,
+                next_step="Set OPSGATE_SERVICEPOWER__BASE_URL and __TOKEN, or __CLIENT_ID and "
+                "__CLIENT_SECRET (or run with OPSGATE_SANDBOX=1).",
+            )
+        self.sandbox = sandbox
+        self._client = client
+        self._base = config.base_url.rstrip("/")
+        self.auth = _auth_for(config, client=client, base_url=self._base, clock=clock)
+
+    def close(self) -> None:
+        """Close the HTTP client and its pooled connections."""
+        self._client.close()
+
+    def preview(self, request: OperationRequest) -> Preview:
+        """Validate the job id and prove the credentials. This is a read-only operation.
+
+        ServicePower offers no REST read of a job, so nothing about the job itself is checked.
+        With JWT auth a token is fetched, so bad credentials show on the card before approval.
+        """
+        cancel = cancel_job_of(request)
+        facts = {**cancel.facts(), "Credentials": self.auth.preview_fact()}
+        warnings = [IRREVERSIBLE]
+        if cancel.reason_shortened_from is not None:
+            warnings.append(
+                f"The reason has {cancel.reason_shortened_from} characters; "
+                f"ServicePower keeps {MAX_REASON}, so it is sent shortened."
+            )
+        if cancel.reason_id is not None or cancel.reason_desc:
+            facts["Reason sent"] = "yes (Scheduling before 11.3 ignores it)"
+        return Preview(
+            summary=f"ServicePower offers no read of a job over REST: opsgate cannot confirm job "
+            f"{cancel.job_id} exists before cancelling",
+            facts=facts,
+            warnings=warnings,
+        )
+
+    def execute(
+        self, request: OperationRequest, *, progress: ProgressCallback | None = None
+    ) -> Outcome:
+        """Cancel the job: the one mutating call. A refusal or a lost answer is never retried.
+
+        Raises:
+            VendorAuthError: the credentials were refused (after one JWT renewal).
+            VendorError: ServiceBroker or Scheduling refused; the code is ``SP_NAME (n)``.
+            OutcomeUnknown: no usable answer; the job may or may not be cancelled.
+        """
+        cancel = cancel_job_of(request)
+        _log.info("cancelling ServicePower job %s", cancel.job_id)
+        response = self._put_authorized(cancel)
+        outcome = self._outcome(cancel, response)
+        if progress is not None:
+            progress(Progress(done=1, total=1))
+        return outcome
+
+    def describe(self, request: OperationRequest) -> list[VendorCall]:
+        """The exact PUT `execute` sends, with the bearer token masked. Sends nothing."""
+        return [VendorCall.from_request(self._build_put(cancel_job_of(request), MASK))]
+
+    def check(self) -> str:
+        """Prove the credentials as far as ServiceBroker allows (a JWT is fetched; a system token
+        cannot be checked without a business call, and the answer says so)."""
+        return f"ServicePower {self._base}: {self.auth.check()}"
+
+    def _build_put(self, cancel: CancelJob, token: str) -> httpx.Request:
+        headers = {
+            "Authorization": f"Bearer {token}",
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+        }
+        return self._client.build_request(
+            "PUT", self._base + CANCEL_PATH, json=cancel.body(), headers=headers
+        )
+
+    def _put_authorized(self, cancel: CancelJob) -> httpx.Response:
+        token = self.auth.bearer()
+        response = self._put(cancel, token)
+        if response.status_code == 401 and self.auth.renewable:
+            # A JWT can be revoked or expire early: a 401 means nothing happened, so renew once.
+            _log.info("ServicePower refused the JWT; renewing it once and resending")
+            self.auth.reject(token)
+            response = self._put(cancel, self.auth.bearer())
+        return response
+
+    def _put(self, cancel: CancelJob, token: str) -> httpx.Response:
+        def attempt() -> httpx.Response:
+            sent = send(self._client, self._build_put(cancel, token), vendor=VENDOR, mutating=True)
+            if sent.status_code == 429:  # refused outright, so trying again is safe
+                raise self._http_error(cancel, sent)
+            return sent
+
+        return retry_safely(attempt)
+
+    def _outcome(self, cancel: CancelJob, response: httpx.Response) -> Outcome:
+        if response.status_code >= 400:
+            raise self._http_error(cancel, response)
+        body = json_body(response, vendor=VENDOR, mutating=True)
+        success = body.get("Success")
+        if success is False:
+            raise refusal(body, job_id=cancel.job_id, response=response)
+        if success is not True:
+            raise OutcomeUnknown(
+                f"ServicePower answered the cancel of job {cancel.job_id} without a Success flag; "
+                "the job's state is unknown",
+                vendor=VENDOR,
+                next_step="Check in ServiceOptimizer whether the job still exists.",
+            )
+        rid = request_id_of(response, body)
+        return Outcome(
+            summary=f"Cancelled ServicePower job {cancel.job_id}: it is removed from "
+            "ServiceOptimizer",
+            vendor_request_ids=(rid,) if rid else (),
+        )
+
+    def _http_error(self, cancel: CancelJob, response: httpx.Response) -> VendorError:
+        return http_error(
+            response,
+            what=f"the cancel of job {cancel.job_id}",
+            auth_hint=self.auth.unauthorized_hint(),
+        )
+
+
+def _auth_for(
+    config: ServicePowerSettings, *, client: httpx.Client, base_url: str, clock: Clock
+) -> ServicePowerAuth:
+    if config.token is not None and config.token.get_secret_value():
+        return SystemTokenAuth(config.token)
+    if config.client_id and config.client_secret is not None:
+        return JwtAuth(
+            client=client,
+            base_url=base_url,
+            client_id=config.client_id,
+            client_secret=config.client_secret,
+            clock=clock,
+        )
+    raise NotConfigured("ServicePower has no credentials", vendor=VENDOR)  # pragma: no cover
+
+
+def from_config(
+    config: ServicePowerSettings, *, clock: Clock = SYSTEM_CLOCK
+) -> ServicePowerAdapter:
+    """An adapter for the real ServiceBroker, with its own HTTP client.
+
+    Raises:
+        NotConfigured: `config` lacks a base URL or credentials.
+    """
+    client = httpx.Client(timeout=config.timeout, follow_redirects=False)
+    return ServicePowerAdapter(config=config, client=client, clock=clock)

@@ -1,0 +1,3 @@
+"""The ServicePower simulator: `api` (the OAuth2 token API and Scheduling's CancelJob, as an
+httpx transport, with the sandbox's credentials and jobs ``Dep-1306``, ``JOB-1001`` …
+``JOB-1003``, ``JOB-2001``)."""

@@ -1,0 +1,102 @@
+"""The base of every vendor plugin's settings (``OPSGATE_<VENDOR>__<FIELD>``, ``[<vendor>]``).
+
+A plugin's settings model subclasses `VendorSettings`, declares its fields, and states its
+credential rule as data: `VendorSettings.required_together` (groups of fields that are set all
+together or not at all) and `VendorSettings.url_fields` (fields that must be http(s) URLs). The
+base class checks both whenever a model is built, so a half-configured vendor stops start-up with
+an error naming the missing key. A vendor whose rule is not "these go together" overrides
+`VendorSettings.check_credentials` and raises `missing_credential`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Self
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, SecretStr, model_validator
+from pydantic_core import PydanticCustomError
+
+
+class VendorSettings(BaseModel):
+    """One vendor's connection settings. Frozen; unknown keys are refused.
+
+    Attributes:
+        required_together: Groups of field names: once one field of a group is set, each of
+            the others is required too. The first group is the vendor's credentials (see
+            `configured`).
+        url_fields: Fields holding a base URL: each must be an http:// or https:// URL.
+        timeout: Seconds to wait for the vendor before giving up on a call.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    required_together: ClassVar[tuple[tuple[str, ...], ...]] = ()
+    url_fields: ClassVar[tuple[str, ...]] = ()
+
+    timeout: float = 10.0
+
+    @property
+    def configured(self) -> bool:
+        """True when enough credentials are present to call the real vendor.
+
+        By default: every field of the first `required_together` group is set. Override it
+        when the vendor accepts more than one kind of credential.
+        """
+        if not self.required_together:
+            return False
+        return all(is_set(getattr(self, name)) for name in self.required_together[0])
+
+    @model_validator(mode="after")
+    def _credentials_complete(self) -> Self:
+        self.check_credentials()
+        return self
+
+    def check_credentials(self) -> None:
+        """Refuse a bad URL, or some but not all fields of a `required_together` group.
+
+        Override to add a vendor's own rule (call this first).
+
+        Raises:
+            PydanticCustomError: With ``ctx["field"]`` naming the offending field.
+        """
+        for name in self.url_fields:
+            value = getattr(self, name)
+            if value is not None:
+                check_url(value, field=name)
+        for group in self.required_together:
+            present = [name for name in group if is_set(getattr(self, name))]
+            missing = [name for name in group if name not in present]
+            if present and missing:
+                raise missing_credential(missing[0], given=present[0])
+
+
+def is_set(value: Any) -> bool:
+    """True for a value that counts as given: not None, not empty (an empty secret too)."""
+    if isinstance(value, SecretStr):
+        return bool(value.get_secret_value())
+    return value is not None and value != ""
+
+
+def check_url(value: str, *, field: str | None = None) -> None:
+    """Refuse anything but an absolute http:// or https:// URL with a host.
+
+    Plain http is allowed on purpose: simulators and tests serve it.
+
+    Raises:
+        PydanticCustomError: ``http_url``, naming `field` in its context when given.
+    """
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        ctx = {"field": field} if field else None
+        raise PydanticCustomError("http_url", "must be an http:// or https:// URL", ctx)
+
+
+def missing_credential(field: str, *, given: str) -> PydanticCustomError:
+    """The error for `field` missing although `given` is set (both names within one vendor).
+
+    Settings loading reports it as ``OPSGATE_<VENDOR>__<FIELD> (<vendor>.<field>): required
+    when <vendor>.<given> is set``.
+    """
+    return PydanticCustomError(
+        "missing_credential", "required when {given} is set", {"field": field, "given": given}
+    )

@@ -1,0 +1,140 @@
+"""Reading the settings: environment variables over an optional ``opsgate.toml`` (SPEC §6).
+
+`load_settings` is the one way in: it reads the TOML file named by ``OPSGATE_CONFIG`` (default
+``./opsgate.toml``, which may be absent), lets environment variables win over it, and turns every
+validation problem into one `SettingsError` that names the key both as an environment variable
+and as a TOML key. Each installed vendor plugin adds one table (``[<vendor>]``,
+``OPSGATE_<VENDOR>__<FIELD>``) holding its own settings model. The ``[policy]`` table of the
+same file belongs to `bot.policy`.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Final
+
+from pydantic import Field, ValidationError, create_model
+
+from adapters.registry import PluginError, Plugins, installed_plugins
+from adapters.settings import VendorSettings
+from bot.settings.checks import explain
+from bot.settings.core import CONFIG_ENV, DEFAULT_CONFIG, LOADING, Settings, SettingsError
+
+_PREFIX: Final = "OPSGATE_"
+#: Names a vendor plugin may not take: its table would sit on a core setting, on a variable
+#: opsgate reads itself (OPSGATE_CONFIG, OPSGATE_POLICY), or on the ``[policy]`` table.
+RESERVED: Final = frozenset(
+    {
+        *Settings.model_fields,
+        *(
+            str(info.validation_alias).removeprefix(_PREFIX).lower()
+            for info in Settings.model_fields.values()
+            if str(info.validation_alias).startswith(_PREFIX)
+        ),
+        "policy",
+    }
+)
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, *, plugins: Plugins | None = None
+) -> Settings:
+    """Read the settings from `environ` (default ``os.environ``) over the TOML file.
+
+    Args:
+        environ: The environment to read; tests pass a dict so nothing leaks in.
+        plugins: The vendor plugins whose tables to read (default: the installed ones).
+
+    Raises:
+        SettingsError: A value is invalid, ``OPSGATE_CONFIG`` names a missing or malformed
+            file, or a table or variable names no installed vendor. The message names each
+            bad key.
+        PluginError: A plugin is broken, or named like a core setting.
+    """
+    model = settings_model(installed_plugins() if plugins is None else plugins)
+    env = dict(os.environ if environ is None else environ)
+    config_file = _config_path(env)
+    toml_data = _read_toml(config_file) if config_file else {}
+    if config_file is not None:
+        toml_data["config_file"] = config_file
+    problems = _unknown_vendor_variables(env, model)
+    token = LOADING.set((env, toml_data))
+    try:
+        settings = model()
+    except ValidationError as exc:
+        raise SettingsError("\n".join([explain(exc, model), *problems])) from None
+    finally:
+        LOADING.reset(token)
+    if problems:
+        raise SettingsError("\n".join(problems))
+    return settings
+
+
+def settings_model(plugins: Plugins) -> type[Settings]:
+    """`Settings` with one field per plugin, named after it, holding the plugin's model.
+
+    Built once per set of plugins.
+
+    Raises:
+        PluginError: A plugin's name is reserved (`RESERVED`).
+    """
+    for name in plugins.by_name:
+        if name in RESERVED:
+            raise PluginError(
+                f"{plugins.describe(name)} is named like opsgate's own setting {name!r}; "
+                "rename the plugin"
+            )
+    return _model_for(tuple((name, p.settings) for name, p in plugins.by_name.items()))
+
+
+@functools.cache
+def _model_for(vendors: tuple[tuple[str, type[VendorSettings]], ...]) -> type[Settings]:
+    if not vendors:
+        return Settings
+    fields: dict[str, Any] = {
+        name: (model, Field(default_factory=model)) for name, model in vendors
+    }
+    return create_model(Settings.__name__, __base__=Settings, __module__=__name__, **fields)
+
+
+def _unknown_vendor_variables(env: Mapping[str, str], model: type[Settings]) -> list[str]:
+    """``OPSGATE_<X>__<FIELD>`` variables whose table ``<x>`` no installed plugin provides.
+
+    pydantic-settings ignores a variable that matches no field; for a vendor's settings that
+    would hide a typo, or a plugin that is not installed, until its commands fail.
+    """
+    unknown = []
+    for key in sorted(env):
+        table, nested, rest = key.upper().removeprefix(_PREFIX).partition("__")
+        if key.upper().startswith(_PREFIX) and nested and table.lower() not in model.model_fields:
+            path = ".".join(part.lower() for part in (table, *rest.split("__")))
+            unknown.append(f"{key.upper()} ({path}): unknown setting")
+    return unknown
+
+
+def _config_path(env: Mapping[str, str]) -> Path | None:
+    """The TOML file to read: the one named by OPSGATE_CONFIG (must exist), or the default."""
+    named = env.get(CONFIG_ENV)
+    if named:
+        path = Path(named)
+        if not path.is_file():
+            raise SettingsError(f"{CONFIG_ENV}: file not found: {path}")
+        return path
+    return DEFAULT_CONFIG if DEFAULT_CONFIG.is_file() else None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    """The file's settings: every table but ``[policy]``, which belongs to the policy."""
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise SettingsError(f"{CONFIG_ENV} ({path}): cannot read: {exc}") from None
+    data.pop("policy", None)
+    if "config_file" in data:
+        raise SettingsError(f"config_file ({path}): set {CONFIG_ENV} instead")
+    return data

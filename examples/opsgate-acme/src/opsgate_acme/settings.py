@@ -1,0 +1,24 @@
+"""Acme settings: ``OPSGATE_ACME__BASE_URL`` and ``OPSGATE_ACME__TOKEN`` (or ``[acme]``)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from adapters.settings import VendorSettings
+from pydantic import SecretStr
+
+
+class AcmeSettings(VendorSettings):
+    """The Acme API and its bearer token.
+
+    Attributes:
+        base_url: The API, e.g. ``https://api.acme.example``.
+        token: An API token with the ``widgets:write`` scope (never logged).
+    """
+
+    # Set both or neither: half a configuration stops start-up naming the missing key.
+    required_together: ClassVar[tuple[tuple[str, ...], ...]] = (("base_url", "token"),)
+    url_fields: ClassVar[tuple[str, ...]] = ("base_url",)
+
+    base_url: str | None = None
+    token: SecretStr | None = None

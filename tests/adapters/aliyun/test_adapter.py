@@ -1,0 +1,439 @@
+"""AliyunAdapter against the simulator: batching, pacing, partial failure, errors, preview."""
+
+from __future__ import annotations
+
+import logging
+
+import httpx
+import pytest
+from pydantic import SecretStr
+
+from adapters.aliyun.adapter import AliyunAdapter, from_config
+from adapters.aliyun.plugin import sandboxed
+from adapters.aliyun.rpc import MAX_ATTEMPTS, shared_limiter
+from adapters.aliyun.settings import AliyunSettings
+from adapters.aliyun.simulator import sandbox as sbx
+from adapters.aliyun.simulator.api import AliyunSimulator
+from adapters.base import Progress
+from adapters.clock import FakeClock
+from adapters.errors import (
+    AdapterError,
+    NotConfigured,
+    OutcomeUnknown,
+    VendorAuthError,
+    VendorError,
+    VendorThrottled,
+)
+from adapters.simulator import Fault
+from commands.model import OperationRequest
+
+CONFIG = AliyunSettings(
+    endpoint=sbx.ENDPOINT,
+    access_key_id=sbx.ACCESS_KEY_ID,
+    access_key_secret=SecretStr(sbx.ACCESS_KEY_SECRET),
+    iot_instance_id=sbx.INSTANCE_ID,
+)
+CANCEL = "CancelOTATaskByDevice"
+
+
+def _devices(n: int) -> tuple[str, ...]:
+    return tuple(f"dev-{i:05d}" for i in range(n))
+
+
+def _request(targets: tuple[str, ...], **params: str) -> OperationRequest:
+    return OperationRequest(
+        operation="aliyun.ota-task.cancel",
+        vendor="aliyun",
+        targets=targets,
+        params={"product": sbx.PRODUCT_KEY, "firmware": sbx.FIRMWARE_ID, **params},
+        reason="halt rollout",
+    )
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def sim(clock: FakeClock) -> AliyunSimulator:
+    return sbx.seeded(clock=clock)
+
+
+def _adapter(
+    sim: AliyunSimulator, clock: FakeClock, *, workers: int = 1, config: AliyunSettings = CONFIG
+) -> AliyunAdapter:
+    client = httpx.Client(transport=sim.transport())
+    return AliyunAdapter(config=config, client=client, clock=clock, workers=workers)
+
+
+def _seed(sim: AliyunSimulator, devices: tuple[str, ...]) -> None:
+    for device in devices:
+        sim.add_task(sbx.PRODUCT_KEY, device, sbx.FIRMWARE_ID, sbx.JOB_ID, "QUEUED")
+
+
+def _batch(params: dict[str, str]) -> list[str]:
+    return [params[f"DeviceName.{i}"] for i in range(1, 201) if f"DeviceName.{i}" in params]
+
+
+# -- batching and pacing ------------------------------------------------------------------------
+def test_batches_of_200_numbered_from_1(sim: AliyunSimulator, clock: FakeClock) -> None:
+    devices = _devices(450)
+    outcome = _adapter(sim, clock, workers=4).execute(_request(devices))
+    batches = sorted((_batch(p) for p in sim.accepted_calls(CANCEL)), key=lambda b: b[0])
+    assert [len(b) for b in batches] == [200, 200, 50]
+    assert [d for b in batches for d in b] == list(devices)
+    assert all(
+        len([k for k in p if k.startswith("DeviceName.")]) <= 200
+        for p in sim.accepted_calls(CANCEL)
+    )
+    assert outcome.ok and outcome.total == 450 and len(outcome.vendor_request_ids) == 3
+    assert outcome.summary == "Cancelled OTA tasks on 450 of 450 devices"
+
+
+def test_duplicate_targets_are_sent_once(sim: AliyunSimulator, clock: FakeClock) -> None:
+    outcome = _adapter(sim, clock).execute(_request(("thermo-001", "thermo-002", "thermo-001")))
+    assert _batch(sim.accepted_calls(CANCEL)[0]) == ["thermo-001", "thermo-002"]
+    assert outcome.total == 2
+
+
+def test_10000_devices_take_50_paced_calls_and_no_throttle(
+    sim: AliyunSimulator, clock: FakeClock
+) -> None:
+    devices = _devices(10_000)
+    _seed(sim, devices)
+    seen: list[Progress] = []
+    start = clock.monotonic()
+    outcome = _adapter(sim, clock).execute(_request(devices), progress=seen.append)
+    elapsed = clock.monotonic() - start
+    assert len(sim.accepted_calls(CANCEL)) == 50 and sim.throttled_count == 0
+    assert outcome.ok and len(outcome.vendor_request_ids) == 50 and outcome.total == 10_000
+    assert [p.done for p in seen] == sorted(p.done for p in seen)
+    assert seen[-1] == Progress(done=10_000, total=10_000, failed=0) and len(seen) == 50
+    # Five windows of ten calls; a window is 1.05 s (the limiter's 5% margin): 95% of the limit.
+    assert elapsed == pytest.approx(4 * 1.05)
+    assert {t.status for d in devices for t in sim.state.tasks(sbx.PRODUCT_KEY, d)} == {"CANCELED"}
+
+
+def test_thread_pool_run_cancels_everything(sim: AliyunSimulator, clock: FakeClock) -> None:
+    devices = _devices(2_000)
+    _seed(sim, devices)
+    seen: list[Progress] = []
+    outcome = _adapter(sim, clock, workers=4).execute(_request(devices), progress=seen.append)
+    assert outcome.ok and outcome.total == 2_000 and len(outcome.vendor_request_ids) == 10
+    assert [p.done for p in seen] == list(range(200, 2_001, 200))
+    assert {t.status for d in devices for t in sim.state.tasks(sbx.PRODUCT_KEY, d)} == {"CANCELED"}
+
+
+def test_adapters_with_one_key_share_one_limiter(clock: FakeClock) -> None:
+    other = CONFIG.model_copy(update={"access_key_id": "LTAIother"})
+    assert shared_limiter(CONFIG, clock) is shared_limiter(CONFIG, clock)
+    assert shared_limiter(CONFIG, clock) is not shared_limiter(other, clock)
+    first, second = sandboxed(clock).adapter, sandboxed(clock).adapter
+    assert first.limiter is second.limiter and first.limiter.limit == 10
+
+
+# -- partial failure ----------------------------------------------------------------------------
+def test_one_refused_batch_does_not_stop_the_rest(sim: AliyunSimulator, clock: FakeClock) -> None:
+    devices = _devices(1_000)
+    sim.inject_error("iot.ota.DeviceTaskStateChanged", "no", device="dev-00250")
+    outcome = _adapter(sim, clock, workers=4).execute(_request(devices))
+    [failure] = outcome.failures
+    assert failure.targets == devices[200:400]
+    assert failure.code == "iot.ota.DeviceTaskStateChanged"
+    assert "RequestId" in failure.message and failure.next_step
+    assert len(outcome.vendor_request_ids) == 5  # every call's RequestId, the refused one too
+    assert outcome.summary == "Cancelled OTA tasks on 800 of 1,000 devices; 1 batch failed"
+    assert outcome.failed_targets == 200
+
+
+@pytest.mark.parametrize(
+    "code",
+    ["iot.common.RamActionPermissionDeny", "iot.system.InstanceNotFound", "SignatureDoesNotMatch"],
+)
+def test_a_refusal_every_batch_shares_stops_the_run(
+    code: str, sim: AliyunSimulator, clock: FakeClock
+) -> None:
+    devices = _devices(1_000)
+    sim.inject_error(code, "no", device="dev-00000", status=400)
+    outcome = _adapter(sim, clock, workers=1).execute(_request(devices))
+    assert len(sim.requests_to("Action=CancelOTATaskByDevice")) == 1  # nothing sent after it
+    assert [f.code for f in outcome.failures] == [code] + ["not_sent"] * 4
+    assert outcome.failed_targets == 1_000
+    assert outcome.summary.endswith("1 batch failed; 4 batches not sent")
+
+
+def test_internal_error_is_retried_then_reported(sim: AliyunSimulator, clock: FakeClock) -> None:
+    sim.inject_error("iot.system.SystemException", device="dev-00000", times=99, status=500)
+    seen: list[Progress] = []
+    outcome = _adapter(sim, clock).execute(_request(_devices(400)), progress=seen.append)
+    assert len([p for p in sim.accepted_calls(CANCEL) if "dev-00000" in _batch(p)]) == MAX_ATTEMPTS
+    assert [f.code for f in outcome.failures] == ["iot.system.SystemException"]
+    assert seen[-1] == Progress(done=400, total=400, failed=200)
+
+
+def test_transient_internal_error_recovers(sim: AliyunSimulator, clock: FakeClock) -> None:
+    sim.inject(Fault.SERVER_ERROR, times=2)
+    outcome = _adapter(sim, clock).execute(_request(("thermo-001",)))
+    assert outcome.ok and len(sim.calls) == 3
+
+
+def test_throttling_slows_the_limiter_and_retries(sim: AliyunSimulator, clock: FakeClock) -> None:
+    adapter = _adapter(sim, clock)
+    sim.inject(Fault.THROTTLE, times=2)
+    outcome = adapter.execute(_request(("thermo-001", "thermo-002")))
+    assert outcome.ok and sim.throttled_count == 2
+    assert adapter.limiter.limit < 10
+    nonces = {r.url.params["SignatureNonce"] for r in sim.calls}
+    assert len(nonces) == 3  # every attempt signed afresh
+
+
+def test_timeout_makes_one_batch_unknown_without_retry(
+    sim: AliyunSimulator, clock: FakeClock
+) -> None:
+    sim.inject(Fault.TIMEOUT, path_contains="dev-00250", apply=True)
+    outcome = _adapter(sim, clock, workers=4).execute(_request(_devices(600)))
+    assert len(sim.requests_to("dev-00250")) == 1
+    [failure] = outcome.failures
+    assert failure.code == "unknown" and failure.message.startswith("state unknown")
+    assert failure.targets == _devices(600)[200:400]
+    assert outcome.summary.endswith("; 1 batch state unknown")
+
+
+def test_unreachable_batch_is_retried(sim: AliyunSimulator, clock: FakeClock) -> None:
+    sim.inject(Fault.DISCONNECT, times=1)
+    assert _adapter(sim, clock).execute(_request(_devices(300))).ok
+
+
+# -- single-batch errors raise ------------------------------------------------------------------
+def test_single_batch_timeout_raises_outcome_unknown(
+    sim: AliyunSimulator, clock: FakeClock
+) -> None:
+    sim.inject(Fault.TIMEOUT)
+    with pytest.raises(OutcomeUnknown):
+        _adapter(sim, clock).execute(_request(("thermo-001",)))
+    assert len(sim.calls) == 1
+
+
+def test_single_batch_malformed_answer_is_unknown(sim: AliyunSimulator, clock: FakeClock) -> None:
+    sim.inject(Fault.MALFORMED)
+    with pytest.raises(OutcomeUnknown):
+        _adapter(sim, clock).execute(_request(("thermo-001",)))
+
+
+@pytest.mark.parametrize(
+    ("code", "status", "error_type", "says"),
+    [
+        ("iot.common.RamActionPermissionDeny", 200, VendorError, "RAM user"),
+        ("iot.common.AuthActionPermissionDeny", 200, VendorError, "not authorised"),
+        ("iot.ota.JobNotCancelable", 200, VendorError, "the vendor's own words"),
+        ("iot.system.SystemException", 500, VendorError, "internal error"),
+        ("Throttling.User", 400, VendorThrottled, "rate limit"),
+        ("Throttling.Api", 400, VendorThrottled, "rate limit"),
+        ("InvalidAccessKeyId.Inactive", 400, VendorAuthError, "AccessKeyId"),
+    ],
+)
+def test_single_batch_refusal_raises(
+    sim: AliyunSimulator,
+    clock: FakeClock,
+    code: str,
+    status: int,
+    error_type: type[VendorError],
+    says: str,
+) -> None:
+    sim.inject_error(code, "the vendor's own words", times=99, status=status)
+    with pytest.raises(error_type) as caught:
+        _adapter(sim, clock).execute(_request(("thermo-001",)))
+    assert caught.value.code == code and caught.value.http_status == status
+    assert caught.value.vendor_request_id and says in caught.value.message
+    assert caught.value.next_step
+
+
+def test_wrong_secret_is_an_auth_error(sim: AliyunSimulator, clock: FakeClock) -> None:
+    config = CONFIG.model_copy(update={"access_key_secret": SecretStr("wrong")})
+    with pytest.raises(VendorAuthError) as caught:
+        _adapter(sim, clock, config=config).execute(_request(("thermo-001",)))
+    assert (caught.value.code, caught.value.http_status) == ("SignatureDoesNotMatch", 400)
+    assert caught.value.vendor_request_id and len(sim.calls) == 1  # refused: not retried
+
+
+def test_missing_instance_is_explained(sim: AliyunSimulator, clock: FakeClock) -> None:
+    config = CONFIG.model_copy(update={"iot_instance_id": None})
+    adapter = _adapter(sim, clock, config=config)
+    with pytest.raises(VendorError) as caught:
+        adapter.execute(_request(("thermo-001",)))
+    assert caught.value.code == "iot.system.InstanceNotFound"
+    assert "--instance" in caught.value.next_step
+    assert adapter.execute(_request(("thermo-001",), instance=sbx.INSTANCE_ID)).ok
+
+
+def test_instance_param_overrides_the_config(sim: AliyunSimulator, clock: FakeClock) -> None:
+    sim.instance_id = "iot-override"
+    _adapter(sim, clock).execute(_request(("thermo-001",), instance="iot-override"))
+    assert sim.accepted_calls(CANCEL)[0]["IotInstanceId"] == "iot-override"
+
+
+def test_job_is_sent_as_jobid(sim: AliyunSimulator, clock: FakeClock) -> None:
+    _adapter(sim, clock).execute(_request(("thermo-001",), job=sbx.JOB_ID))
+    [params] = sim.accepted_calls(CANCEL)
+    assert params["JobId"] == sbx.JOB_ID and "JobID" not in params and "FirmwareID" not in params
+
+
+def test_not_configured(sim: AliyunSimulator, clock: FakeClock) -> None:
+    adapter = _adapter(sim, clock, config=AliyunSettings())
+    with pytest.raises(NotConfigured):
+        adapter.execute(_request(("thermo-001",)))
+    assert not sim.calls
+
+
+def test_camel_case_answers_of_rehosted_endpoints(clock: FakeClock) -> None:
+    def rehosted(request: httpx.Request) -> httpx.Response:  # the seed document's sample answer
+        return httpx.Response(200, json={"code": "", "requestId": "d2fce065", "success": True})
+
+    client = httpx.Client(transport=httpx.MockTransport(rehosted))
+    adapter = AliyunAdapter(config=CONFIG, client=client, clock=clock)
+    assert adapter.execute(_request(("thermo-001",))).vendor_request_ids == ("d2fce065",)
+
+
+# -- preview, describe, check -------------------------------------------------------------------
+def test_preview_names_the_firmware_and_counts_pending(
+    sim: AliyunSimulator, clock: FakeClock
+) -> None:
+    targets = ("thermo-001", "thermo-002", "thermo-010", "thermo-051", "ghost")
+    preview = _adapter(sim, clock).preview(_request(targets))
+    assert preview.found and preview.summary.startswith("Read-only look")
+    assert preview.facts["Firmware"] == "thermo-fw 2.0.3 → 2.1.0 (fw-thermo-2.1.0)"
+    assert preview.facts["Sampled"] == "all devices"
+    assert preview.facts["Pending cancellable tasks"].startswith("2 of 5 sampled devices")
+    assert any("IN_PROGRESS" in w for w in preview.warnings)
+    assert any("do not exist" in w for w in preview.warnings)
+    assert not sim.accepted_calls(CANCEL)
+    assert sim.state.tasks(sbx.PRODUCT_KEY, "thermo-001")[0].status == "CONFIRM"
+
+
+def test_preview_samples_long_lists(sim: AliyunSimulator, clock: FakeClock) -> None:
+    devices = _devices(10_000)
+    preview = _adapter(sim, clock, workers=4).preview(_request(devices))
+    looked = [p["DeviceName"] for p in sim.accepted_calls("ListOTAUnfinishedTaskByDevice")]
+    assert len(looked) == 20 and {devices[0], devices[-1]} <= set(looked)
+    assert len(sim.accepted_calls("QueryOTAFirmware")) == 1
+    assert preview.facts["Sampled"] == "20 of 10,000 devices (sampled, evenly spaced)"
+    assert preview.facts["Devices"] == "10,000 (50 calls of up to 200)"
+    assert not preview.found  # none of these devices exists in the sandbox
+
+
+def test_preview_warns_when_nothing_would_be_cancelled(
+    sim: AliyunSimulator, clock: FakeClock
+) -> None:
+    preview = _adapter(sim, clock).preview(_request(sbx.IDLE_DEVICES))
+    assert preview.found
+    assert any("would change nothing" in w for w in preview.warnings)
+    other_job = _adapter(sim, clock).preview(_request(("thermo-001",), job="other-job"))
+    assert any("firmware and job" in w for w in other_job.warnings)
+
+
+def test_preview_of_unknown_firmware_raises_verbatim(
+    sim: AliyunSimulator, clock: FakeClock
+) -> None:
+    with pytest.raises(VendorError) as caught:
+        _adapter(sim, clock).preview(_request(("thermo-001",), firmware="fw-nope"))
+    assert caught.value.code == "iot.ota.FirmwareNotExist"
+    assert caught.value.message == "The specified firmware does not exist."
+
+
+def test_describe_shows_the_first_call_masked(sim: AliyunSimulator, clock: FakeClock) -> None:
+    [call] = _adapter(sim, clock).describe(_request(_devices(10_000)))
+    assert call.method == "POST" and call.url.startswith(f"{sbx.ENDPOINT}/?Action=")
+    assert "AccessKeyId=****" in call.url and "Signature=****" in call.url
+    assert sbx.ACCESS_KEY_ID not in call.url and sbx.ACCESS_KEY_SECRET not in call.url
+    assert "DeviceName.200=dev-00199" in call.url and "DeviceName.201" not in call.url
+    assert f"IotInstanceId={sbx.INSTANCE_ID}" in call.url
+    assert call.body == "+49 more calls of up to 200 devices"
+    assert not sim.calls  # nothing sent
+
+
+def test_describe_single_call_has_no_note(sim: AliyunSimulator, clock: FakeClock) -> None:
+    [call] = _adapter(sim, clock).describe(_request(("dev 1*~",)))
+    assert "DeviceName.1=dev%201%2A~" in call.url and call.body is None
+
+
+def test_check_is_a_signed_read(sim: AliyunSimulator, clock: FakeClock) -> None:
+    line = _adapter(sim, clock).check()
+    assert "LTAI****" in line and sbx.ACCESS_KEY_ID not in line and "1 firmware" in line
+    assert [a for a, _ in sim.accepted] == ["ListOTAFirmware"]
+
+
+def test_check_with_an_unknown_key_fails(sim: AliyunSimulator, clock: FakeClock) -> None:
+    config = CONFIG.model_copy(update={"access_key_id": "LTAInobody"})
+    with pytest.raises(VendorAuthError) as caught:
+        _adapter(sim, clock, config=config).check()
+    assert caught.value.code == "InvalidAccessKeyId.NotFound"
+
+
+def test_sandboxed_and_from_config(clock: FakeClock) -> None:
+    built = sandboxed(clock)
+    adapter, sim = built.adapter, built.simulator
+    assert adapter.sandbox and adapter.vendor == "aliyun"
+    assert adapter.execute(_request(sbx.BUSY_DEVICES)).ok
+    statuses = {t.status for d in sbx.BUSY_DEVICES for t in sim.state.tasks(sbx.PRODUCT_KEY, d)}
+    assert statuses == {"CANCELED", "IN_PROGRESS"}
+    real = from_config(CONFIG, clock=clock)
+    assert not real.sandbox and real.config.resolved_endpoint == sbx.ENDPOINT
+
+
+def test_logs_never_hold_the_secret(
+    sim: AliyunSimulator, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    adapter = _adapter(sim, clock, workers=4)
+    adapter.preview(_request(_devices(300)))
+    sim.inject_error("iot.common.RamActionPermissionDeny", device="dev-00000")
+    adapter.execute(_request(_devices(300)))
+    adapter.check()
+    adapter.describe(_request(_devices(3)))
+    assert caplog.records and sbx.ACCESS_KEY_SECRET not in caplog.text
+    ours = [r.getMessage() for r in caplog.records if r.name.startswith("adapters")]
+    assert ours and not any("Signature=" in m or sbx.ACCESS_KEY_ID in m for m in ours)
+
+
+def test_single_batch_reports_progress_once(sim: AliyunSimulator, clock: FakeClock) -> None:
+    seen: list[Progress] = []
+    _adapter(sim, clock).execute(_request(("thermo-001", "thermo-002")), progress=seen.append)
+    assert seen == [Progress(done=2, total=2, failed=0)]
+
+
+def test_request_without_product_or_firmware_is_refused_before_any_call(
+    sim: AliyunSimulator, clock: FakeClock
+) -> None:
+    request = _request(("thermo-001",)).model_copy(update={"params": {"product": "p"}})
+    with pytest.raises(AdapterError, match="--firmware"):
+        _adapter(sim, clock).execute(request)
+    assert not sim.calls
+
+
+def test_preview_reads_plain_array_answers(clock: FakeClock) -> None:
+    def rehosted(request: httpx.Request) -> httpx.Response:
+        if request.url.params["Action"] == "QueryOTAFirmware":
+            info = {"FirmwareName": "fw", "DestVersion": "3.0", "ProductKey": "a1Other"}
+            return httpx.Response(200, json={"RequestId": "r1", "FirmwareInfo": info})
+        task = {"FirmwareId": sbx.FIRMWARE_ID, "JobId": "j", "TaskStatus": "QUEUED"}
+        return httpx.Response(200, json={"RequestId": "r2", "Data": [task]})
+
+    config = CONFIG.model_copy(update={"iot_instance_id": None})
+    client = httpx.Client(transport=httpx.MockTransport(rehosted))
+    preview = AliyunAdapter(config=config, client=client, clock=clock).preview(
+        _request(("thermo-001",))
+    )
+    assert preview.facts["Firmware"] == f"fw 3.0 ({sbx.FIRMWARE_ID})"
+    assert preview.facts["Pending cancellable tasks"].startswith("1 of 1")
+    assert "Instance" not in preview.facts
+    assert any("belongs to product a1Other" in w for w in preview.warnings)
+
+
+def test_preview_refusal_other_than_not_found_raises(
+    sim: AliyunSimulator, clock: FakeClock
+) -> None:
+    sim.inject_error("iot.common.RamActionPermissionDeny", device="thermo-001")
+    with pytest.raises(VendorError) as caught:
+        _adapter(sim, clock).preview(_request(("thermo-001",)))
+    assert caught.value.code == "iot.common.RamActionPermissionDeny"

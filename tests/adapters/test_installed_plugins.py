@@ -1,0 +1,60 @@
+"""Every installed vendor plugin, checked the same way: its grammar, its adapters, its sandbox."""
+
+from __future__ import annotations
+
+from importlib.metadata import EntryPoint
+from typing import Any
+
+import pytest
+
+from adapters.clock import FakeClock
+from adapters.plugin import VendorPlugin
+from adapters.registry import _source as source_of
+from adapters.registry import installed_plugins
+from commands.model import OperationRequest
+from commands.parse import parse
+
+PLUGINS = installed_plugins()
+SPECS = PLUGINS.operations
+#: Settings that make each built-in vendor configured (the hosts are never contacted).
+CONFIGURED: dict[str, dict[str, Any]] = {
+    "aliyun": {"access_key_id": "id", "access_key_secret": "secret"},
+    "enos": {"base_url": "https://apim.example", "app_key": "k", "app_secret": "s"},
+    "huawei": {"base_url": "https://oc.example", "app_id": "a", "secret": "s"},
+    "servicepower": {"base_url": "https://sp.example", "token": "t"},
+}
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=lambda spec: spec.id)
+def test_every_example_parses_to_its_operation(spec: Any) -> None:
+    parsed = parse(spec.example.removeprefix("/ops "), PLUGINS.catalog)
+    assert isinstance(parsed, OperationRequest)
+    assert parsed.operation == spec.id
+    assert parsed.reason
+
+
+@pytest.mark.parametrize("plugin", PLUGINS.by_name.values(), ids=lambda plugin: plugin.name)
+def test_configured_settings_connect_the_real_adapter(plugin: VendorPlugin[Any]) -> None:
+    settings = plugin.settings.model_validate(CONFIGURED[plugin.name])
+    assert settings.configured
+    adapter = plugin.connect(settings, FakeClock())
+    try:
+        assert (adapter.vendor, adapter.sandbox) == (plugin.name, False)
+    finally:
+        adapter.close()
+
+
+@pytest.mark.parametrize("plugin", PLUGINS.by_name.values(), ids=lambda plugin: plugin.name)
+def test_the_sandbox_wires_an_adapter_to_a_fresh_simulator(plugin: VendorPlugin[Any]) -> None:
+    assert plugin.sandbox is not None and plugin.sandbox_targets
+    built = plugin.sandbox(FakeClock())
+    try:
+        assert (built.adapter.vendor, built.adapter.sandbox) == (plugin.name, True)
+        assert built.simulator.calls == []
+    finally:
+        built.adapter.close()
+
+
+def test_an_entry_point_without_a_distribution_is_still_named() -> None:
+    entry = EntryPoint("acme", "opsgate_acme.plugin:PLUGIN", "opsgate.vendors")
+    assert str(source_of(entry)) == "entry point acme = opsgate_acme.plugin:PLUGIN in ? ?"
