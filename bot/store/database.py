@@ -20,7 +20,7 @@ from typing import Final
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from bot.store.rows import SCHEMA_V1, SCHEMA_V2, StoreError
+from bot.store.rows import SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, StoreError
 
 #: How long a writer waits for another thread or process to finish its transaction.
 BUSY_TIMEOUT_S: Final = 15.0
@@ -165,4 +165,11 @@ def _schema_v1(db: Database) -> None:
 def _schema_v2(db: Database) -> None:
     """Each request's policy snapshot, the chain's key record, and seen slash-command triggers."""
     for statement in SCHEMA_V2:
+        db.execute(statement)
+
+
+@_MIGRATIONS(name="0003_card_claims")
+def _schema_v3(db: Database) -> None:
+    """Card claims: which card-less pending request a process is posting a card for."""
+    for statement in SCHEMA_V3:
         db.execute(statement)

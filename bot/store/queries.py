@@ -3,13 +3,14 @@ caller holds the transaction."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Protocol
 
 from sqlite_utils import Database
 
-from bot.model import RequestRecord
+from bot.model import RequestRecord, rules
 from bot.store.chain import EVENT_FIELDS, ChainHead
 from bot.store.rows import StoreError, UnknownRequestError, record_from_row
 
@@ -95,6 +96,24 @@ def head_or_none(db: Database) -> ChainHead | None:
     """The chain's head, or None when its row is missing (for `verify` to report)."""
     rows = list(db.query("SELECT seq, hash FROM chain_head WHERE id = 1"))
     return ChainHead(seq=rows[0]["seq"], hash=rows[0]["hash"]) if rows else None
+
+
+def holder(
+    db: Database, operation: str, targets: Sequence[str]
+) -> tuple[RequestRecord, tuple[str, ...]] | None:
+    """The oldest pending or executing request of `operation` that holds any of `targets`,
+    with the targets both name; None when they are all free (`bot.model.rules`' overlap)."""
+    states = sorted(state.value for state in rules.HOLDING_STATES)
+    marks = ",".join("?" * len(states))
+    sql = (
+        "SELECT id, targets FROM requests "  # noqa: S608 - placeholders only
+        f"WHERE operation = ? AND state IN ({marks}) ORDER BY created_at, id"
+    )
+    for row in db.query(sql, [operation, *states]):
+        shared = rules.shared_targets(targets, json.loads(row["targets"]))
+        if shared:
+            return require(db, row["id"]), shared
+    return None
 
 
 def ids_where(db: Database, where: str, args: Sequence[str]) -> list[str]:

@@ -29,6 +29,7 @@ from bot.store.chain import ChainKey
 from bot.store.notify import Appended
 from bot.store.rows import (
     SYSTEM_ACTOR,
+    OverlapError,
     StoreError,
     TransitionError,
     event_row,
@@ -70,10 +71,15 @@ class Writer:
         preview: dict[str, Any] | None = None,
         sandbox: bool = False,
         policy: PolicySnapshot | None = None,
+        exclusive: bool = False,
     ) -> RequestRecord:
-        """Insert a new request under a fresh id, in one of `bot.model.INITIAL_STATES`."""
+        """Insert a new request under a fresh id, in one of `bot.model.INITIAL_STATES`; with
+        `exclusive`, raise `OverlapError` if an open request of its operation holds a target."""
         if state not in INITIAL_STATES:
             raise StoreError(f"a request cannot start {state.value}")
+        held = queries.holder(db, request.operation, request.targets) if exclusive else None
+        if held is not None:
+            raise OverlapError(*held)
         now = self.now()
         row = request_row(
             request,
