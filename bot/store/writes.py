@@ -95,6 +95,8 @@ class Writer:
             policy=policy,
         )
         db.table("requests").insert(row)
+        if rules.holds_targets(state):
+            queries.hold(db, row["id"], request.operation, request.targets)
         return queries.require(db, row["id"])
 
     def add_approval(
@@ -164,6 +166,8 @@ class Writer:
         )
         if cursor.rowcount != 1:
             raise TransitionError(record.id, record.state, to)
+        if not rules.holds_targets(to):
+            queries.release(db, record.id)
         self.append(db, record, event, actor=actor, detail=detail, moved_to=to)
         return queries.require(db, record.id)
 
