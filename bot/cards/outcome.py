@@ -170,7 +170,8 @@ def _failure_lines(failures: list[Any]) -> list[str]:
 def _side_exit_line(record: RequestRecord, outcome: dict[str, Any]) -> str:
     """Rejected, withdrawn, expired or denied, and by whom (``outcome["by"]`` when stored)."""
     by = str(outcome.get("by") or "")
-    why = f": {_text(outcome['message'])}" if outcome.get("message") else ""
+    said = outcome.get("reason") or outcome.get("message")  # the rejecter's, or what happened
+    why = f": {_text(said)}" if said else ""
     match record.state:
         case RequestState.REJECTED:
             return f":no_entry_sign: *Rejected*{' by ' + mention(by) if by else ''}{why}"
@@ -180,5 +181,5 @@ def _side_exit_line(record: RequestRecord, outcome: dict[str, Any]) -> str:
             )
         case RequestState.EXPIRED:
             return f":hourglass: *Expired*: no decision before the deadline{why}"
-        case _:
-            return f":no_entry: *Denied* by policy{why}"
+        case _:  # refused by the policy, or its card could not be posted (then it says so)
+            return f":no_entry: *Denied*{why or ' by policy'}"

@@ -9,19 +9,23 @@ from adapters.base import Adapter
 from adapters.errors import AdapterError
 from bot import cards
 from bot.lifecycle import refusals
+from bot.lifecycle.posting import Posting
 from bot.lifecycle.replies import Replies
 from bot.lifecycle.services import Origin, Services
+from bot.model import Refusal
 from bot.observability.logs import bind
 from bot.slack.port import SlackPostError
+from bot.store import OverlapError
 from commands.model import OperationRequest
 
 
 class Intake:
     """Turns a parsed request into a pending request with its card. Runs after the ack."""
 
-    def __init__(self, services: Services, replies: Replies) -> None:
+    def __init__(self, services: Services, replies: Replies, posting: Posting) -> None:
         self.s = services
         self.replies = replies
+        self._posting = posting
 
     def submit(self, request: OperationRequest, origin: Origin, *, command_text: str) -> None:
         """Check policy, preview, then post the approval card (or the dry run) for a request."""
@@ -29,22 +33,37 @@ class Intake:
             request, user=origin.user, channel=origin.channel, directory=self.s.directory
         )
         if decision.refusal is not None:
-            reason = cards.plain(decision.refusal)
-            self.s.store.record_denied(
-                request, requester=origin.user, channel=origin.channel, reason=reason
-            )
-            self.replies.answer(origin, cards.refusal_message(decision.refusal))
+            self._refuse(request, origin, decision.refusal)
             return
         try:
             adapter = self.s.adapters.get(request.vendor)
         except AdapterError as exc:
             self.replies.answer(origin, cards.refusal_message(refusals.vendor_unavailable(exc)))
             return
+        if not request.dry_run and self._held(request, origin):
+            return
         preview = _preview(adapter, request)
         if request.dry_run:
             self._dry_run(adapter, request, origin, preview, command_text)
         else:
-            self._open(request, origin, preview)
+            self._open(request, origin, preview, command_text)
+
+    def _refuse(self, request: OperationRequest, origin: Origin, refusal: Refusal) -> None:
+        """Record the refused request as ``denied`` (with the reason in plain words); answer."""
+        reason = cards.plain(refusal)
+        self.s.store.record_denied(
+            request, requester=origin.user, channel=origin.channel, reason=reason
+        )
+        self.replies.answer(origin, cards.refusal_message(refusal))
+
+    def _held(self, request: OperationRequest, origin: Origin) -> bool:
+        """A quick look, before the preview, for an open request holding a target."""
+        try:
+            self.s.store.check_overlap(request.operation, request.targets)
+        except OverlapError as exc:
+            self._refuse(request, origin, refusals.held(exc.holder, exc.shared))
+            return True
+        return False
 
     def _dry_run(
         self,
@@ -65,24 +84,31 @@ class Intake:
         )
         self.replies.answer(origin, message)
 
-    def _open(self, request: OperationRequest, origin: Origin, preview: dict[str, Any]) -> None:
+    def _open(
+        self, request: OperationRequest, origin: Origin, preview: dict[str, Any], command: str
+    ) -> None:
         rules = self.s.policy.for_operation(request.operation)
-        record = self.s.store.create_request(
-            request,
-            requester=origin.user,
-            channel=origin.channel,
-            policy=rules,
-            sandbox=self.s.adapters.is_sandboxed(request.vendor),
-            preview=preview,
-        )
+        try:
+            # `exclusive`: the overlap rule again, inside the creating transaction (race-free).
+            record = self.s.store.create_request(
+                request,
+                requester=origin.user,
+                channel=origin.channel,
+                policy=rules,
+                sandbox=self.s.adapters.is_sandboxed(request.vendor),
+                preview=preview,
+                exclusive=True,
+            )
+        except OverlapError as exc:
+            self._refuse(request, origin, refusals.held(exc.holder, exc.shared))
+            return
         bind(request_id=record.id)  # log lines from here on name the request
         try:
-            ts = self.s.slack.post(origin.channel, self.replies.card(record))
+            self._posting.post(record)
         except SlackPostError as exc:
-            refusal = refusals.card_not_posted(record, exc.error)
+            refusal = refusals.card_not_posted(record, exc.error, command=command)
             self.replies.answer(origin, cards.refusal_message(refusal))
             return
-        self.s.store.set_message(record.id, channel=origin.channel, ts=ts)
         self.replies.answer(origin, cards.notice_message(refusals.posted(record)))
 
 

@@ -1,35 +1,52 @@
-"""Work nobody clicked for: expiring requests past their TTL, and recovering calls whose replica
-died mid-call (their lease lapsed), with the threads that drive them: the periodic sweeper, and
-the heartbeat that keeps this replica's own calls' leases alive (`bot.store.leases`)."""
+"""Work nobody clicked for: expiring requests past their TTL, recovering calls whose replica
+died mid-call (their lease lapsed), posting the cards a dead process never posted, and the
+periodic sweeper that drives them (with `bot.lifecycle.leases.Heartbeat`, which keeps this
+replica's own calls' leases alive)."""
 
 from __future__ import annotations
 
 import logging
 import threading
+from datetime import timedelta
+from typing import Final
 
+from bot import cards
+from bot.lifecycle import refusals
+from bot.lifecycle.leases import Heartbeat
+from bot.lifecycle.posting import Posting
 from bot.lifecycle.replies import Replies
 from bot.lifecycle.services import Services
 from bot.lifecycle.workers import Runner
-from bot.store import Store
+from bot.model import RequestRecord
+from bot.slack.port import SlackPostError
+from commands.catalog import Catalog
+from commands.render import format_command
 
 log = logging.getLogger(__name__)
 
+#: How old a card-less pending request must be before a sweep posts its card: longer than any
+#: post that is merely slow (slack_sdk waits up to 30 s, and a rate limit adds its own wait).
+CARD_GRACE: Final = timedelta(minutes=2)
+
 
 class Sweeps:
-    """Expiry and recovery; each redraws the cards of the requests it changed."""
+    """Expiry, recovery and card-less requests; each redraws the cards it changed and tells
+    the requesters."""
 
-    def __init__(self, services: Services, replies: Replies) -> None:
+    def __init__(self, services: Services, replies: Replies, posting: Posting) -> None:
         self.s = services
         self.replies = replies
+        self._posting = posting
 
     def expire_due(self) -> int:
-        """Expire every pending request past its TTL and mark its card. Returns how many.
+        """Expire every pending request past its TTL, mark its card and tell its requester.
 
         Which requests are due is `bot.model.rules.due_to_expire`, applied by the store.
+        Returns how many.
         """
         expired = self.s.store.expire_due()
         for record in expired:
-            self.replies.refresh_card(record)
+            self.replies.settled(record)
         return len(expired)
 
     def recover(self) -> int:
@@ -40,8 +57,7 @@ class Sweeps:
         """
         recovered = self.s.store.recover_executing()
         for record in recovered:
-            self.replies.refresh_card(record)
-            self.replies.notify_requester(record)
+            self.replies.settled(record)
         if recovered:
             log.warning(
                 "%d request(s) were executing in a replica that stopped (its lease lapsed): "
@@ -50,30 +66,35 @@ class Sweeps:
             )
         return len(recovered)
 
+    def post_cardless(self, *, grace: timedelta = CARD_GRACE) -> int:
+        """Post the card of every pending request that has had none for `grace` (a process
+        died while posting it); if Slack refuses, the request ends ``denied``. Either way the
+        requester is told. Safe with several processes: each request is claimed by one.
 
-class Heartbeat:
-    """Renews the leases of this replica's calls in flight, a third of a lease apart, on a
-    thread of its own: a busy worker pool must never let a live call's lease lapse."""
+        Returns how many requests were taken on.
+        """
+        claimed = self.s.store.claim_cardless(older_than=grace)
+        for record in claimed:
+            self._post(record)
+        return len(claimed)
 
-    def __init__(self, store: Store) -> None:
-        self._store = store
-        self._stop = threading.Event()
-        self.every = store.leases.duration.total_seconds() / 3
+    def _post(self, record: RequestRecord) -> None:
+        try:
+            self._posting.post(record)
+        except SlackPostError as exc:
+            command = _command(record, self.s.catalog)
+            refusal = refusals.card_not_posted(record, exc.error, command=command)
+            self.replies.tell_requester(record, cards.refusal_message(refusal))
+            return
+        self.replies.tell_requester(record, cards.notice_message(refusals.reposted(record)))
 
-    def start(self) -> None:
-        """Start renewing; call `stop` when no call can be in flight any more."""
-        threading.Thread(target=self._loop, daemon=True, name="opsgate-leases").start()
 
-    def stop(self) -> None:
-        """Stop renewing (leases of calls still running will lapse)."""
-        self._stop.set()
-
-    def _loop(self) -> None:
-        while not self._stop.wait(self.every):
-            try:
-                self._store.leases.renew()
-            except Exception:  # a database blip: the next beat tries again, well within the lease
-                log.exception("could not renew this replica's leases")
+def _command(record: RequestRecord, catalog: Catalog) -> str | None:
+    """The command that makes the same request again, if opsgate still knows the operation."""
+    try:
+        return format_command(record.as_operation(), catalog, elide=False)
+    except KeyError:
+        return None
 
 
 class Sweeper:
@@ -86,14 +107,16 @@ class Sweeper:
         self.heartbeat = Heartbeat(sweeps.s.store)
 
     def start(self, *, every: float = 15.0) -> None:
-        """Recover what a dead replica left `executing`, then sweep periodically: expiry every
-        `every` seconds at most, and recovery at least every half lease, so a dead replica's
-        calls become unknown within 1.5 leases.
+        """Recover what a dead replica left `executing`, post the cards a dead process left
+        unposted, then sweep periodically: expiry and card posting every `every` seconds at
+        most, and recovery at least every half lease, so a dead replica's calls become unknown
+        within 1.5 leases.
 
         Call once, before serving: recovery must run before any worker makes a vendor call.
         """
         self._sweeps.recover()
         self.heartbeat.start()
+        self._runner.submit(self._sweep)
         lease = self._sweeps.s.store.leases.duration.total_seconds()
         interval = min(every, lease / 2)
         thread = threading.Thread(
@@ -118,3 +141,6 @@ class Sweeper:
     def _sweep(self) -> None:
         self._sweeps.expire_due()
         self._sweeps.recover()
+        posted = self._sweeps.post_cardless()
+        if posted:
+            log.warning("%d request(s) had no card after a stop while posting it", posted)

@@ -3,7 +3,8 @@
 - `states`: `RequestState`, `AuditEventName` and `TRANSITIONS`, the one table of allowed moves;
 - `records`: `RequestRecord`, `AuditEvent` and `PolicySnapshot`, the stored shapes;
 - `refusal`: `Refusal`, `Notice` and their parts, `Approvers` (rendered only by `bot.cards`);
-- `rules`: each rule about a request (threshold, duplicate, self-approval, staleness, expiry).
+- `rules`: each rule about a request (threshold, duplicate, self-approval, staleness, expiry,
+  overlap, reading).
 """
 
 from bot.model.records import AuditEvent, PolicySnapshot, PolicyTerms, RequestRecord

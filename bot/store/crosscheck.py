@@ -57,14 +57,13 @@ class FirstEvents:
             return
         comma, brace = self._needles[request_id]
         # A later event refers to its request's first one; parsing is for the doubtful cases.
-        if not (isinstance(detail, str) and (comma in detail or brace in detail)):
-            summary.add(seq, str(event), str(actor), _reference(detail))
-        elif event == "approved":
+        referred = isinstance(detail, str) and (comma in detail or brace in detail)
+        if referred and event == "approved":
             summary.approvers.append(actor)  # what `EventSummary.add` does, minus the checks
-        elif event in _STATES:
+        elif referred and event in _STATES:
             summary.state = _STATES[event]
-        else:
-            summary.add(seq, str(event), str(actor), {})
+        else:  # anything else is read whole, as `EventSummary.add` reads it
+            summary.add(seq, str(event), str(actor), _parsed(detail))
 
 
 def _event_digest(event: Any, operation: Any, actor: Any, targets: Any, detail: Any) -> bytes:
@@ -73,19 +72,12 @@ def _event_digest(event: Any, operation: Any, actor: Any, targets: Any, detail: 
     return _digest(str(operation), str(actor), str(targets), str(detail))
 
 
-def _reference(detail: Any) -> dict[str, Any]:
-    """The part of a detail `EventSummary` reads (``requested_seq``), parsing only if unsure."""
-    if not isinstance(detail, str) or _REFERENCE not in detail:
-        return {}
-    if detail.count(_REFERENCE) == 1:
-        tail = detail.split(_REFERENCE, 1)[1]
-        number = tail[: len(tail) - len(tail.lstrip("0123456789"))]
-        if number and tail[len(number) : len(number) + 1] in {",", "}"}:
-            return {"requested_seq": int(number)}
+def _parsed(detail: Any) -> dict[str, Any]:
+    """A stored detail as a dict; {} when unreadable (the chain check reports that event)."""
     try:
         parsed = json.loads(detail)
-    except ValueError:
-        return {}  # the chain check reports the unreadable event itself
+    except (TypeError, ValueError):
+        return {}
     return parsed if isinstance(parsed, dict) else {}
 
 

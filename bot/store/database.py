@@ -23,7 +23,7 @@ from sqlite_utils.migrations import Migrations
 from bot.store.chain import ChainHead
 from bot.store.engine import Cursor, Db, Params
 from bot.store.rows import DatabaseUnavailable
-from bot.store.schema import CURRENT_TABLES, MIGRATIONS, OPSGATE_TABLES
+from bot.store.schema import CURRENT_TABLES, MIGRATIONS, OPSGATE_TABLES, Migration
 
 #: How long a writer waits for another thread or process to finish its transaction.
 BUSY_TIMEOUT_S: Final = 15.0
@@ -198,13 +198,15 @@ def _enable_wal(db: Database) -> None:
 _MIGRATIONS = Migrations("opsgate")
 
 
-def _register(name: str, statements: tuple[str, ...]) -> None:
+def _register(migration: Migration) -> None:
     def apply(db: Database) -> None:
-        for statement in statements:
+        for statement in migration.sqlite:
             db.execute(statement)
+        if migration.backfill is not None:
+            migration.backfill(SqliteDb(db))
 
-    _MIGRATIONS(name=name)(apply)
+    _MIGRATIONS(name=migration.name)(apply)
 
 
 for _migration in MIGRATIONS:
-    _register(_migration.name, _migration.sqlite)
+    _register(_migration)

@@ -173,6 +173,8 @@ class PostgresEngine:
                     continue
                 for statement in migration.postgresql:
                     db.conn.execute(statement)  # DDL as written: no placeholders to rewrite
+                if migration.backfill is not None:
+                    migration.backfill(db)
                 db.execute("INSERT INTO opsgate_migrations (name) VALUES (?)", [migration.name])
                 applied.append(migration.name)
             return applied

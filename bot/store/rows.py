@@ -62,6 +62,21 @@ class TransitionError(StoreError):
         self.to = to
 
 
+class OverlapError(StoreError):
+    """A new request names targets that a pending or executing request of the same operation
+    holds (`bot.model.rules.shared_targets`); nothing was stored.
+
+    Attributes:
+        holder: The request that holds them.
+        shared: The targets both name, in the new request's order.
+    """
+
+    def __init__(self, holder: RequestRecord, shared: tuple[str, ...]) -> None:
+        super().__init__(f"{holder.id} ({holder.state.value}) already holds {', '.join(shared)}")
+        self.holder = holder
+        self.shared = shared
+
+
 class AuditDetailError(StoreError, ValueError):
     """A detail, outcome, params or preview value cannot be stored as JSON.
 

@@ -11,19 +11,24 @@ identity column of that name there: the same ``ORDER BY rowid`` means insertion 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
+from bot.store import queries
 from bot.store.chain import GENESIS_HASH, UNKEYED
+from bot.store.engine import Db
 
 
 @dataclass(frozen=True)
 class Migration:
-    """One step of the schema: its name, and its statements for each engine."""
+    """One step of the schema: its name, its statements for each engine, and what fills in new
+    tables from the rows already there (run on either engine after the statements)."""
 
     name: str
     sqlite: tuple[str, ...]
     postgresql: tuple[str, ...]
+    backfill: Callable[[Db], None] | None = None
 
 
 # The first schema. Append-only is enforced by triggers as well as by `bot.store` never
@@ -73,10 +78,26 @@ SCHEMA_V2: Final = (
     "CREATE INDEX slash_triggers_seen ON slash_triggers (seen_at)",
 )
 
-# The third: what replicas share. A lease per executing request (who runs its vendor call, and
+#: The third: when a process last claimed a card-less pending request to post its card
+#: (`bot.store.Store.claim_cardless`), so that of several processes one acts.
+SCHEMA_V3: Final = ("ALTER TABLE requests ADD COLUMN card_claimed_at TEXT",)
+
+#: The fourth: the targets each open (pending or executing) request holds, indexed, so the
+#: overlap rule (`bot.store.queries.holder`) looks targets up instead of reading every open
+#: request's target list. Rows go when the request leaves the open states
+#: (`bot.store.writes.Writer.move`); the migration fills it in for open requests.
+SCHEMA_V4: Final = (
+    """CREATE TABLE held_targets (
+        operation TEXT NOT NULL, target TEXT NOT NULL,
+        request_id TEXT NOT NULL REFERENCES requests (id),
+        PRIMARY KEY (operation, target, request_id))""",
+    "CREATE INDEX held_targets_request ON held_targets (request_id)",
+)
+
+# The fifth: what replicas share. A lease per executing request (who runs its vendor call, and
 # until when that is vouched for), vendor tokens kept one per account, and rate windows; and
 # the indexes that keep `/ops history --mine` and `--vendor` off full scans.
-SCHEMA_V3: Final = (
+SCHEMA_V5: Final = (
     """CREATE TABLE leases (
         request_id TEXT PRIMARY KEY REFERENCES requests (id), owner TEXT NOT NULL,
         expires_at TEXT NOT NULL)""",
@@ -130,14 +151,14 @@ PG_SCHEMA_V2: Final = (
     SCHEMA_V2[4],
 )
 
-PG_SCHEMA_V3: Final = (
+PG_SCHEMA_V5: Final = (
     f"""CREATE TABLE leases (
         request_id TEXT PRIMARY KEY REFERENCES requests (id), owner TEXT NOT NULL,
         expires_at {_TEXT_TIME})""",
     """CREATE TABLE token_slots (
         account TEXT PRIMARY KEY, value TEXT, expires_at DOUBLE PRECISION,
         refresh_token TEXT, refresh_expires_at DOUBLE PRECISION, updated_at TEXT NOT NULL)""",
-    SCHEMA_V3[2],
+    SCHEMA_V5[2],
     "CREATE INDEX requests_requester ON requests (requester, created_at, rowid)",
     "CREATE INDEX requests_vendor ON requests (vendor, created_at, rowid)",
 )
@@ -146,7 +167,13 @@ PG_SCHEMA_V3: Final = (
 MIGRATIONS: Final = (
     Migration("0001_requests_approvals_events", SCHEMA_V1, PG_SCHEMA_V1),
     Migration("0002_policy_snapshot_chain_key_triggers", SCHEMA_V2, PG_SCHEMA_V2),
-    Migration("0003_leases_shared_tokens_rate_windows", SCHEMA_V3, PG_SCHEMA_V3),
+    Migration(
+        "0003_card_claims",
+        SCHEMA_V3,
+        ('ALTER TABLE requests ADD COLUMN card_claimed_at TEXT COLLATE "C"',),
+    ),
+    Migration("0004_held_targets", SCHEMA_V4, SCHEMA_V4, backfill=queries.hold_open_requests),
+    Migration("0005_leases_shared_tokens_rate_windows", SCHEMA_V5, PG_SCHEMA_V5),
 )
 
 #: The tables every opsgate database has; a database without them is someone else's.
@@ -154,5 +181,5 @@ OPSGATE_TABLES: Final = frozenset({"requests", "events", "chain_head"})
 #: Every table of the current schema.
 CURRENT_TABLES: Final = frozenset(
     {"requests", "approvals", "events", "chain_head", "chain_key", "slash_triggers", "leases"}
-    | {"token_slots", "rate_windows"}
+    | {"held_targets", "token_slots", "rate_windows"}
 )

@@ -3,8 +3,8 @@
 A copy moves what the audit log is made of: the events (hashes untouched), the requests and
 approvals they describe, the chain's head and key record, into an empty database of either kind,
 in one transaction of the target, so a copy that fails leaves nothing behind but the schema.
-Leases, vendor tokens, rate windows and remembered trigger ids are not copied: they describe
-running replicas, not the log.
+Leases, vendor tokens, rate windows, card claims and remembered trigger ids are not copied: they
+describe running replicas, not the log; the overlap rule's index of held targets is rebuilt.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+from bot.store import queries
 from bot.store.chain import EVENT_FIELDS
 from bot.store.engine import Db, Engine, open_engine, rows_in_pages
 from bot.store.queries import INSERT_EVENT, INSERT_REQUEST, REQUEST_COLUMNS
@@ -69,6 +70,7 @@ def copy_log(source: Engine, target: Engine) -> Copied:
             dst.execute(
                 "UPDATE chain_head SET seq = ?, hash = ? WHERE id = 1", [head["seq"], head["hash"]]
             )
+        queries.hold_open_requests(dst)  # the overlap rule's index, rebuilt, not copied
         for row in _key_record(src, source):
             dst.execute(
                 "INSERT INTO chain_key (id, algorithm, key_fingerprint) VALUES (?, ?, ?)",

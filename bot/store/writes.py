@@ -29,6 +29,7 @@ from bot.store.leases import Leases
 from bot.store.notify import Appended
 from bot.store.rows import (
     SYSTEM_ACTOR,
+    OverlapError,
     StoreError,
     TransitionError,
     event_row,
@@ -80,10 +81,15 @@ class Writer:
         preview: dict[str, Any] | None = None,
         sandbox: bool = False,
         policy: PolicySnapshot | None = None,
+        exclusive: bool = False,
     ) -> RequestRecord:
-        """Insert a new request under a fresh id, in one of `bot.model.INITIAL_STATES`."""
+        """Insert a new request under a fresh id, in one of `bot.model.INITIAL_STATES`; with
+        `exclusive`, raise `OverlapError` if an open request of its operation holds a target."""
         if state not in INITIAL_STATES:
             raise StoreError(f"a request cannot start {state.value}")
+        held = queries.holder(db, request.operation, request.targets) if exclusive else None
+        if held is not None:
+            raise OverlapError(*held)
         now = self.now()
         row = request_row(
             request,
@@ -99,6 +105,8 @@ class Writer:
             policy=policy,
         )
         db.execute(queries.INSERT_REQUEST, row)
+        if rules.holds_targets(state):
+            queries.hold(db, row["id"], request.operation, request.targets)
         return queries.require(db, row["id"])
 
     def add_approval(
@@ -173,6 +181,8 @@ class Writer:
             raise TransitionError(record.id, record.state, to)
         if self.leases is not None:
             self.leases.follow(db, record.id, record.state, to)
+        if not rules.holds_targets(to):
+            queries.release(db, record.id)
         self.append(db, record, event, actor=actor, detail=detail, moved_to=to)
         return queries.require(db, record.id)
 

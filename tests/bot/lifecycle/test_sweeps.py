@@ -7,9 +7,10 @@ import time
 from datetime import timedelta
 
 import pytest
-from lifecycle_world import ALICE, BOB, World, open_request
+from lifecycle_world import ALICE, BOB, World, open_request, package_request
 
-from bot.lifecycle.sweeps import Heartbeat, Sweeper
+from bot.lifecycle.leases import Heartbeat
+from bot.lifecycle.sweeps import Sweeper
 from bot.model import RequestState
 from bot.policy import OperationPolicy
 from bot.store import Store
@@ -30,7 +31,7 @@ def test_the_sweeper_recovers_first_then_expires_periodically(
 ) -> None:
     running = open_request(world)
     world.store.approve(running, approver=BOB)  # executing, as if a process died mid-call
-    due = open_request(world)
+    due = open_request(world, package_request("pkg-meter-fw-1.1.0"))
     world.clock.advance(31 * 60)
     sweeper = Sweeper(world.service.sweeps, world.runner)
 

@@ -204,7 +204,12 @@ def test_verify_catches_a_request_whose_events_are_all_gone(store: Store, path: 
 
 def test_verify_catches_events_of_a_request_the_table_lost(store: Store, path: Path) -> None:
     record = pending(store)
-    tamper(path, "DELETE FROM requests WHERE id = ?", params=(record.id,))
+    tamper(
+        path,
+        "DELETE FROM held_targets WHERE request_id = ?",  # PostgreSQL keeps foreign keys
+        "DELETE FROM requests WHERE id = ?",
+        params=(record.id,),
+    )
 
     result = store.verify()
     assert (result.ok, result.request_id) == (False, record.id)
@@ -249,7 +254,12 @@ def test_an_anchor_catches_a_consistent_truncation(store: Store, path: Path) -> 
     # Remove the newest request completely: its events, its row, and the head. The tables and
     # the chain then agree, so only the anchor can tell.
     truncate(path, keep=keep)
-    tamper(path, "DELETE FROM requests WHERE id = ?", params=(newest.id,))
+    tamper(
+        path,
+        "DELETE FROM held_targets WHERE request_id = ?",  # PostgreSQL keeps foreign keys
+        "DELETE FROM requests WHERE id = ?",
+        params=(newest.id,),
+    )
     assert store.verify().ok
 
     result = store.verify(anchors=[anchor])
