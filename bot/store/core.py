@@ -25,6 +25,7 @@ from bot.model import (
 )
 from bot.store import queries
 from bot.store.auditlog import AuditLogReads
+from bot.store.crosscheck import requested_detail
 from bot.store.leases import LAPSED
 from bot.store.lookups import RequestLookups
 from bot.store.results import UNKNOWN_REASON, ApprovalResult, ApprovalStatus
@@ -36,7 +37,6 @@ from bot.store.rows import (
     normalize_request_id,
 )
 from bot.store.triggers import claim_trigger
-from bot.store.writes import requested_detail
 from commands.model import OperationRequest
 
 

@@ -289,18 +289,3 @@ class Writer:
             if not list(db.query("SELECT 1 FROM requests WHERE id = ?", [candidate])):
                 return candidate
         raise StoreError(f"no unused request id after {_ID_ATTEMPTS} attempts")
-
-
-def requested_detail(record: RequestRecord, policy: PolicySnapshot) -> dict[str, Any]:
-    """The detail of a ``requested`` event: the whole request and the policy that applied
-    (SPEC §9), so the chain alone says what may run (targets are in the event's own field)."""
-    return {
-        "reason": record.reason,
-        "channel": record.channel,
-        "params": record.params,
-        "preview": record.preview,
-        "sandbox": record.sandbox,
-        "approvals_needed": policy.approvals,
-        "expires_at": format_time(record.expires_at),
-        "policy": policy.model_dump(mode="json"),
-    }
