@@ -31,6 +31,7 @@ from bot.console.standin.payloads import (
     view_submission_body,
 )
 from bot.console.standin.server import RecordedCall, SlackStandIn
+from bot.model import RequestRecord
 from bot.settings import load_settings
 
 SECRET = "e2e-signing-secret"
@@ -76,7 +77,7 @@ class Served:
         ts: str | None = None,
     ) -> httpx.Response:
         """A signed click on the request's card (or, with `channel`/`ts`, on another message)."""
-        record = self.opsgate.store.get(request_id)
+        record = self._with_card(request_id) if ts is None else self.opsgate.store.get(request_id)
         body = block_action_body(
             action_id=action_id,
             value=request_id,
@@ -86,6 +87,16 @@ class Served:
             response_url=self.slack.response_url(f"click-{user}"),
         )
         return self.post(body, FORM)
+
+    def _with_card(self, request_id: str, timeout: float = 5.0) -> RequestRecord | None:
+        """The request once its card's ts is stored: Slack answers the post before opsgate
+        records where the card is, and a click is bound to that card."""
+        deadline = time.monotonic() + timeout
+        while True:
+            record = self.opsgate.store.get(request_id)
+            if record is None or record.message_ts or time.monotonic() > deadline:
+                return record
+            time.sleep(0.01)
 
     def submit_view(
         self, view: dict[str, Any], *, user: str, values: dict[str, dict[str, str | None]]
