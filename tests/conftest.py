@@ -21,6 +21,35 @@ SKIP_REASON = (
     "PostgreSQL tests skipped: install PostgreSQL's server (apt-get install postgresql) "
     f"or set {URL_ENV}"
 )
+_LEFT_OUT = pytest.StashKey[int]()
+
+
+def _without_postgres() -> bool:
+    """No server to test against, and none required."""
+    available = os.environ.get(URL_ENV) or server_bin() is not None
+    return not available and not os.environ.get(REQUIRE_ENV)
+
+
+def _needs_postgres(item: pytest.Item) -> bool:
+    names = getattr(item, "fixturenames", ())
+    return "postgres_url" in names or "[postgresql" in item.nodeid
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Without PostgreSQL, its tests are left out, and `pytest_terminal_summary` says so once."""
+    if not _without_postgres():
+        return
+    left_out = [item for item in items if _needs_postgres(item)]
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = [item for item in items if not _needs_postgres(item)]
+        config.stash[_LEFT_OUT] = len(left_out)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    left_out = terminalreporter.config.stash.get(_LEFT_OUT, 0)
+    if left_out:
+        terminalreporter.write_line(f"{left_out} {SKIP_REASON}", yellow=True)
 
 
 @pytest.fixture(autouse=True)
