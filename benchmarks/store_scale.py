@@ -148,6 +148,7 @@ def serve_rows(pg_url: str, requests: int) -> list[Row]:
                     requests=requests,
                     clients=8,
                     response_url=api_url.replace("/api/", "/response/bench"),
+                    run=f"memory-{name}",
                 )
                 time.sleep(2)  # the background work (previews, cards) finishes
                 rss = _rss_mb(process.pid)
@@ -184,13 +185,26 @@ def _rss_mb(pid: int) -> float:
     return float("nan")
 
 
+class Rows(list[Row]):
+    """The table's rows; each is also shown on stderr as it is measured."""
+
+    def append(self, row: Row) -> None:
+        print(" · ".join(row), file=sys.stderr, flush=True)
+        super().append(row)
+
+    def __iadd__(self, rows: object) -> Rows:  # type: ignore[override]
+        for row in rows:  # type: ignore[attr-defined]
+            self.append(row)
+        return self
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--appends", type=int, default=5_000)
     parser.add_argument("--requests", type=int, default=2_000)
     args = parser.parse_args()
-    rows: list[Row] = []
+    rows = Rows()
     with tempfile.TemporaryDirectory() as tmp, postgres_server(durable=True) as pg:
         base = pg.rsplit("/", 1)[0]
         _create(base, "appends", "big", "serve")
