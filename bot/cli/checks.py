@@ -3,6 +3,7 @@ reached."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TextIO
 
 from adapters.errors import AdapterError
@@ -10,6 +11,7 @@ from adapters.registry import Adapters, Plugins, build_adapters
 from bot.cli.preflight import missing_slack_settings, serves_socket_mode, slack_identity
 from bot.policy import PolicyError, load_policy
 from bot.settings import Settings
+from bot.store import Store, StoreError
 
 
 def run_checks(settings: Settings, *, plugins: Plugins, out: TextIO) -> int:
@@ -50,11 +52,26 @@ def _slack(settings: Settings) -> tuple[bool, str, str]:
 
 
 def _vendors(settings: Settings, plugins: Plugins) -> list[tuple[bool, str, str]]:
-    adapters = build_adapters(plugins, settings.vendors(), sandbox=settings.sandbox)
+    store = _running_store(settings)
+    shared = None if store is None else store.shared
+    adapters = build_adapters(plugins, settings.vendors(), sandbox=settings.sandbox, shared=shared)
     try:
         return _reach(adapters)
     finally:
         adapters.close()
+        if store is not None:
+            store.close()
+
+
+def _running_store(settings: Settings) -> Store | None:
+    """The database the replicas use, when there is one: checking a vendor then reuses their
+    shared token instead of logging in beside them (a login would invalidate theirs)."""
+    if isinstance(settings.db, Path) and not settings.db.is_file():
+        return None  # no database yet, and `check` creates none
+    try:
+        return Store.open(settings.db, key=settings.audit_key)
+    except StoreError:
+        return None  # `serve` says what is wrong with it; vendors are checked all the same
 
 
 def _reach(adapters: Adapters) -> list[tuple[bool, str, str]]:

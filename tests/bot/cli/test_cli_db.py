@@ -10,6 +10,8 @@ from pydantic import SecretStr
 from raw_db import raw
 from tampering import tamper
 
+from adapters.huawei import plugin as huawei
+from adapters.huawei.simulator.state import SANDBOX_APP_ID, SANDBOX_SECRET
 from bot import cli
 from bot.policy import OperationPolicy
 from bot.store import Store
@@ -157,3 +159,19 @@ def test_an_older_postgresql_schema_is_upgraded(postgres_database: str) -> None:
     assert cli.main(["db", "migrate", "--db", postgres_database]) == 0
     with raw(postgres_database) as db:
         assert db.run("SELECT count(*) FROM leases") == [(0,)]
+
+
+def test_check_reuses_the_token_the_replicas_share(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    simulator = huawei.sandboxed().simulator
+    assert cli.main(["db", "migrate"]) == 0  # the replicas' database exists
+    with simulator.serve() as base_url:
+        monkeypatch.setenv("OPSGATE_HUAWEI__BASE_URL", base_url)
+        monkeypatch.setenv("OPSGATE_HUAWEI__APP_ID", SANDBOX_APP_ID)
+        monkeypatch.setenv("OPSGATE_HUAWEI__SECRET", SANDBOX_SECRET)
+        for _ in range(2):
+            cli.main(["check"])  # Slack is not set up here: only the vendor line matters
+
+    assert "huawei: Huawei login OK" in capsys.readouterr().out
+    assert simulator.logins == 1  # type: ignore[attr-defined]
