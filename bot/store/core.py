@@ -33,11 +33,12 @@ from bot.store.rows import (
     normalize_request_id,
     record_from_row,
 )
+from bot.store.surfaces import SurfaceReads
 from bot.store.writes import claim_trigger, requested_detail
 from commands.model import OperationRequest
 
 
-class Store(AuditLogReads):
+class Store(AuditLogReads, SurfaceReads):
     """Requests, approvals and the audit log, in one SQLite database.
 
     Build one with `Store.open` (a file) or `Store.memory` (tests). It is safe to share between

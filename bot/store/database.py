@@ -20,7 +20,7 @@ from typing import Final
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from bot.store.rows import SCHEMA_V1, SCHEMA_V2, StoreError
+from bot.store.rows import SCHEMA_V1, SCHEMA_V2, SCHEMA_WORKFLOW_STEPS, StoreError
 
 #: How long a writer waits for another thread or process to finish its transaction.
 BUSY_TIMEOUT_S: Final = 15.0
@@ -165,4 +165,11 @@ def _schema_v1(db: Database) -> None:
 def _schema_v2(db: Database) -> None:
     """Each request's policy snapshot, the chain's key record, and seen slash-command triggers."""
     for statement in SCHEMA_V2:
+        db.execute(statement)
+
+
+@_MIGRATIONS(name="0004_workflow_steps")
+def _schema_workflow_steps(db: Database) -> None:
+    """Workflow Builder steps linked to the requests they opened (`bot.store.surfaces`)."""
+    for statement in SCHEMA_WORKFLOW_STEPS:
         db.execute(statement)
