@@ -1,0 +1,290 @@
+"""The request modal (SPEC §10): the slash command as a form. Pure functions, no I/O.
+
+One input per part of the command: the operation (a select of what the user may request), the
+channel for the card, the targets (typed, or a ``.txt``/``.csv`` file of them), one input per
+flag of the operation (by its kind: text, number or checkbox), the reason, and the common
+switches (dry run, force). Block ids are stable per operation and flag, so `bot.cards.form_state`
+reads a submission back by the same names and puts each error under its own field.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from slack_sdk.models.blocks import (
+    CheckboxesElement,
+    ConversationFilter,
+    ConversationSelectElement,
+    InputBlock,
+    NumberInputElement,
+    Option,
+    PlainTextInputElement,
+    StaticSelectElement,
+)
+from slack_sdk.models.views import View
+
+from bot.cards.blocks import Block, context, section
+from bot.cards.text import clip_raw, code, code_block, escape, plural
+from commands.spec import COMMON_FLAGS, FlagKind, FlagSpec, OperationSpec
+from commands.values import MAX_REASON_LENGTH
+
+FORM_CALLBACK: Final = "opsgate_request_form"
+OPERATION_ACTION: Final = "opsgate_form_operation"
+OPERATION_BLOCK: Final = "operation"
+CHANNEL_BLOCK: Final = "channel"
+TARGETS_BLOCK: Final = "targets"
+FILE_BLOCK: Final = "targets_file"
+REASON_BLOCK: Final = "reason"
+OPTIONS_BLOCK: Final = "options"
+VALUE_ACTION: Final = "value"
+#: Slack's limit on a text input's value: longer target lists are kept by reference (`again`).
+TEXT_INPUT_LIMIT: Final = 3000
+#: The common switches the form offers (break-glass is typed, deliberately, not ticked).
+FORM_SWITCHES: Final = tuple(f for f in COMMON_FLAGS if f.kind is FlagKind.SWITCH)
+FILE_TYPES: Final = ("txt", "csv")
+_OPTION_TEXT: Final = 75
+
+
+@dataclass(frozen=True)
+class FormPrefill:
+    """What the form shows when it opens (Request again, or a redraw after a change).
+
+    Attributes:
+        operation: The operation id selected, if any.
+        channel: The channel preselected for the card.
+        targets: The text box of targets.
+        values: Flag name -> value, for the operation's flags that take one.
+        switches: The switch flags ticked (the operation's own and the common ones).
+        reason: The reason.
+        again: The request whose targets are kept because they do not fit the text box.
+        again_count: How many targets that request has.
+    """
+
+    operation: str | None = None
+    channel: str | None = None
+    targets: str = ""
+    values: Mapping[str, str] = field(default_factory=dict)
+    switches: frozenset[str] = frozenset()
+    reason: str = ""
+    again: str | None = None
+    again_count: int = 0
+
+
+def param_block(spec: OperationSpec, flag: FlagSpec) -> str:
+    """The block id of one flag's input: unique per operation, so a value typed for one
+    operation's flag is never carried into another's."""
+    return f"param:{spec.id}:{flag.name}"
+
+
+def request_form(
+    operations: Sequence[OperationSpec],
+    *,
+    prefill: FormPrefill,
+    note: str | None = None,
+) -> dict[str, Any]:
+    """The request modal.
+
+    Args:
+        operations: What the user may request, in help order (the select lists only these).
+        prefill: What to show in the fields; `prefill.operation` must be one of `operations`
+            to be selected (otherwise nothing is, and `note` should say why).
+        note: A line shown at the top, e.g. why the previous operation is not offered.
+    """
+    chosen = next((s for s in operations if s.id == prefill.operation), None)
+    blocks: list[Block] = [context(_intro(note))]
+    if not operations:
+        blocks.append(section("You may not request any operation: ask an admin about the policy."))
+        return View(type="modal", callback_id=FORM_CALLBACK, title=_TITLE, blocks=blocks).to_dict()
+    blocks += [_operation_input(operations, chosen), _channel_input(prefill.channel)]
+    if chosen is not None:
+        blocks += _operation_inputs(chosen, prefill)
+    view = View(
+        type="modal",
+        callback_id=FORM_CALLBACK,
+        title=_TITLE,
+        submit="Request",
+        close="Cancel",
+        private_metadata=json.dumps({"again": prefill.again} if prefill.again else {}),
+        blocks=blocks,
+    )
+    return view.to_dict()
+
+
+_TITLE: Final = "Request an operation"
+
+
+def _intro(note: str | None) -> str:
+    lead = (
+        "The same as typing `/ops`: opsgate checks the policy, previews the targets, and posts "
+        "an approval card in the channel you choose."
+    )
+    return f"{escape(clip_raw(note, 500))}\n{lead}" if note else lead
+
+
+def _operation_input(operations: Sequence[OperationSpec], chosen: OperationSpec | None) -> Block:
+    options = [_option(spec) for spec in operations[:100]]
+    select = StaticSelectElement(
+        action_id=OPERATION_ACTION,
+        placeholder="Choose an operation",
+        options=options,
+        initial_option=_option(chosen) if chosen is not None else None,
+    )
+    return InputBlock(
+        block_id=OPERATION_BLOCK, label="Operation", element=select, dispatch_action=True
+    ).to_dict()
+
+
+def _option(spec: OperationSpec) -> Option:
+    return Option(
+        value=spec.id,
+        text=clip_raw(spec.id, _OPTION_TEXT),
+        description=clip_raw(spec.summary, _OPTION_TEXT),
+    )
+
+
+def _channel_input(channel: str | None) -> Block:
+    select = ConversationSelectElement(
+        action_id=VALUE_ACTION,
+        placeholder="Where the approval card goes",
+        initial_conversation=channel,
+        filter=ConversationFilter(include=["public", "private"], exclude_bot_users=True),
+    )
+    return InputBlock(
+        block_id=CHANNEL_BLOCK,
+        label="Channel",
+        element=select,
+        hint="The card is posted there; invite the bot first (/invite @opsgate).",
+    ).to_dict()
+
+
+def _operation_inputs(spec: OperationSpec, prefill: FormPrefill) -> list[Block]:
+    blocks = [section(f"{escape(clip_raw(spec.summary, 500))}\n{code_block(spec.usage)}")]
+    blocks += _target_inputs(spec, prefill)
+    blocks += [_flag_input(spec, flag, prefill) for flag in spec.flags]
+    blocks.append(_reason_input(prefill.reason))
+    blocks.append(_switches_input(prefill.switches))
+    return blocks
+
+
+def _target_inputs(spec: OperationSpec, prefill: FormPrefill) -> list[Block]:
+    name, most = spec.target.name, spec.target.max_count
+    box = PlainTextInputElement(
+        action_id=VALUE_ACTION,
+        multiline=most > 1,
+        initial_value=prefill.targets or None,
+        max_length=TEXT_INPUT_LIMIT,
+        placeholder=f"{name}, e.g. {_example_target(spec)}",
+    )
+    hint = (
+        f"Up to {most:,}, separated by spaces, commas or new lines; "
+        "numeric ranges like dev-{001..050} expand."
+        if most > 1
+        else f"One {name}."
+    )
+    blocks = [
+        InputBlock(
+            block_id=TARGETS_BLOCK, label=f"Targets ({name})", element=box, hint=hint, optional=True
+        ).to_dict()
+    ]
+    if prefill.again:
+        kept = plural(prefill.again_count, "target")
+        blocks.append(
+            context(f"Leave this empty to use the {kept} of {code(prefill.again)} again.")
+        )
+    if most > 1:
+        blocks.append(_file_input(name, most))
+    return blocks
+
+
+def _example_target(spec: OperationSpec) -> str:
+    """The first target of the operation's example command (its fifth word)."""
+    words = spec.example.split()
+    return words[4].rstrip(",") if len(words) > 4 else spec.target.name
+
+
+def _file_input(name: str, most: int) -> Block:
+    element = {
+        "type": "file_input",
+        "action_id": VALUE_ACTION,
+        "filetypes": list(FILE_TYPES),
+        "max_files": 1,
+    }
+    return InputBlock(
+        block_id=FILE_BLOCK,
+        label="…or a file of targets",
+        element=element,
+        hint=f"A .txt or .csv file: one {name} per line, up to {most:,}.",
+        optional=True,
+    ).to_dict()
+
+
+def _flag_input(spec: OperationSpec, flag: FlagSpec, prefill: FormPrefill) -> Block:
+    label = f"{flag.name} {flag.metavar}".strip()
+    if flag.kind is FlagKind.SWITCH:
+        ticked = flag.name in prefill.switches
+        element: Any = _checkbox(flag, ticked=ticked)
+    elif flag.kind is FlagKind.NUMBER:
+        element = NumberInputElement(
+            action_id=VALUE_ACTION,
+            is_decimal_allowed=False,
+            min_value=flag.low,
+            max_value=flag.high,
+            initial_value=prefill.values.get(flag.name) or None,
+        )
+    else:
+        element = PlainTextInputElement(
+            action_id=VALUE_ACTION,
+            initial_value=prefill.values.get(flag.name) or None,
+            max_length=flag.rule.max_length if flag.kind is FlagKind.IDENTIFIER else None,
+        )
+    return InputBlock(
+        block_id=param_block(spec, flag),
+        label=label,
+        element=element,
+        hint=clip_raw(flag.help, 2000),
+        optional=not flag.required or flag.kind is FlagKind.SWITCH,
+    ).to_dict()
+
+
+def _checkbox(flag: FlagSpec, *, ticked: bool) -> CheckboxesElement:
+    option = Option(value=flag.name, text=flag.name)
+    return CheckboxesElement(
+        action_id=VALUE_ACTION, options=[option], initial_options=[option] if ticked else None
+    )
+
+
+def _reason_input(reason: str) -> Block:
+    box = PlainTextInputElement(
+        action_id=VALUE_ACTION,
+        multiline=True,
+        initial_value=reason or None,
+        max_length=MAX_REASON_LENGTH,
+        placeholder="Why, e.g. bad firmware rollout, INC-42",
+    )
+    return InputBlock(
+        block_id=REASON_BLOCK,
+        label="Reason",
+        element=box,
+        hint="Required unless the policy says otherwise; a dry run needs none.",
+        optional=True,
+    ).to_dict()
+
+
+def _switches_input(ticked: frozenset[str]) -> Block:
+    options = [_switch_option(flag) for flag in FORM_SWITCHES]
+    chosen = [
+        option for option, flag in zip(options, FORM_SWITCHES, strict=True) if flag.name in ticked
+    ]
+    element = CheckboxesElement(
+        action_id=VALUE_ACTION, options=options, initial_options=chosen or None
+    )
+    return InputBlock(
+        block_id=OPTIONS_BLOCK, label="Options", element=element, optional=True
+    ).to_dict()
+
+
+def _switch_option(flag: FlagSpec) -> Option:
+    return Option(value=flag.name, text=flag.name, description=clip_raw(flag.help, _OPTION_TEXT))
