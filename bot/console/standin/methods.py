@@ -1,7 +1,7 @@
 """The Web API methods the Slack stand-in answers, with Slack-shaped JSON. No I/O, no locking.
 
-`SlackState` holds what the stand-in remembers (messages, home views); `answer` maps one method
-call onto it. `bot.console.standin.server` serialises access and does the HTTP.
+`SlackState` holds what the stand-in remembers (messages, home views, opened modals); `answer`
+maps one method call onto it. `bot.console.standin.server` serialises access and does the HTTP.
 """
 
 from __future__ import annotations
@@ -19,11 +19,13 @@ Reply = dict[str, Any]
 
 
 class SlackState:
-    """What the stand-in knows: users, groups, posted messages and published home views.
+    """What the stand-in knows: users, groups, posted messages, published home views and
+    opened modals.
 
     Args:
         users: User id -> name. When None, any user id is known, named by its id.
         groups: User group id -> member ids.
+        group_handles: User group id -> handle; by default the id in lower case.
     """
 
     def __init__(
@@ -31,11 +33,14 @@ class SlackState:
         *,
         users: Mapping[str, str] | None = None,
         groups: Mapping[str, Sequence[str]] | None = None,
+        group_handles: Mapping[str, str] | None = None,
     ) -> None:
         self.users = dict(users) if users is not None else None
         self.groups = {g: list(m) for g, m in (groups or {}).items()}
         self.messages: dict[tuple[str, str], dict[str, Any]] = {}
         self.home_views: dict[str, dict[str, Any]] = {}
+        self.opened_views: list[dict[str, Any]] = []
+        self.group_handles = dict(group_handles or {})
         self._counter = itertools.count(1)
 
     def next_ts(self) -> str:
@@ -160,6 +165,51 @@ def _views_publish(state: SlackState, params: dict[str, Any]) -> Reply:
     return {"ok": True, "view": dict(stored)}
 
 
+def _views_open(state: SlackState, params: dict[str, Any]) -> Reply:
+    view = params.get("view")
+    if not params.get("trigger_id") or not isinstance(view, dict):
+        return {"ok": False, "error": "invalid_arguments"}
+    opened = {**view, "id": f"V{len(state.opened_views) + 1:08d}", "team_id": TEAM_ID}
+    state.opened_views.append(opened)
+    return {"ok": True, "view": dict(opened)}
+
+
+def _views_update(state: SlackState, params: dict[str, Any]) -> Reply:
+    """Replace an open modal; a stale ``hash`` is refused (``hash_conflict``), as in Slack."""
+    view, view_id = params.get("view"), str(params.get("view_id") or "")
+    if not view_id or not isinstance(view, dict):
+        return {"ok": False, "error": "invalid_arguments"}
+    for index, old in enumerate(state.opened_views):
+        if old["id"] == view_id:
+            if params.get("hash") and old.get("hash") and params["hash"] != old["hash"]:
+                return {"ok": False, "error": "hash_conflict"}
+            new = {**view, "id": view_id, "team_id": TEAM_ID, "hash": state.next_ts()}
+            state.opened_views[index] = new
+            return {"ok": True, "view": dict(new)}
+    return {"ok": False, "error": "not_found"}
+
+
+def _usergroups_list(state: SlackState, params: dict[str, Any]) -> Reply:
+    groups = [
+        {
+            "id": group,
+            "team_id": TEAM_ID,
+            "handle": state.group_handles.get(group, group.lower()),
+            "name": state.group_handles.get(group, group.lower()),
+            "user_count": len(members),
+        }
+        for group, members in state.groups.items()
+    ]
+    return {"ok": True, "usergroups": groups}
+
+
+def _complete_function(state: SlackState, params: dict[str, Any], *, needs: str) -> Reply:
+    """``functions.completeSuccess`` (needs ``outputs``) or ``completeError`` (``error``)."""
+    if not params.get("function_execution_id") or needs not in params:
+        return {"ok": False, "error": "invalid_arguments"}
+    return {"ok": True}
+
+
 def _conversations_open(state: SlackState, params: dict[str, Any]) -> Reply:
     users = str(params.get("users") or "")
     if not users:
@@ -177,5 +227,14 @@ _METHODS: dict[str, Callable[[SlackState, dict[str, Any]], Reply]] = {
     "users.info": _users_info,
     "usergroups.users.list": _usergroup_users,
     "views.publish": _views_publish,
+    "views.open": _views_open,
     "conversations.open": _conversations_open,
+    "views.update": _views_update,
+    "usergroups.list": _usergroups_list,
+    "functions.completeSuccess": lambda state, params: _complete_function(
+        state, params, needs="outputs"
+    ),
+    "functions.completeError": lambda state, params: _complete_function(
+        state, params, needs="error"
+    ),
 }
