@@ -13,11 +13,21 @@ from bot.store import Store
 
 @dataclass(frozen=True)
 class Origin:
-    """Who did something, where, and how to answer them privately."""
+    """Who did something, where, and how to answer them privately.
+
+    Attributes:
+        user: The Slack user, from Slack's signed payload.
+        channel: The channel of the command, or of the message whose button was clicked.
+        response_url: Where to answer privately, when Slack gave one.
+        message_ts: For a click, the ts of the message whose button it was (the card).
+        trigger_id: For a click, Slack's trigger for opening a modal (valid for 3 seconds).
+    """
 
     user: str
     channel: str
     response_url: str | None = None
+    message_ts: str | None = None
+    trigger_id: str | None = None
 
 
 @dataclass(frozen=True)
