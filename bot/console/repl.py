@@ -1,7 +1,9 @@
 """`opsgate console`: request, approve and audit in a terminal, against sandboxed vendors.
 
-Lines are slash commands (`/ops …`), clicks (`approve R-…`), or console commands; `as @bob …`
-runs one line as another person. Reads a terminal interactively or a piped script.
+Lines are slash commands (`/ops …`), clicks (`approve R-…`), or console commands (the request
+form, App Home, Request again, the audit log); `as @bob …` runs one line as another person.
+Reads a terminal interactively (line editing and history, styles) or a piped script (plain
+text, each line echoed).
 """
 
 from __future__ import annotations
@@ -15,9 +17,12 @@ from pathlib import Path
 from typing import TextIO
 
 from adapters.registry import Plugins
+from bot.cards.form import FORM_CALLBACK
+from bot.console.reader import LineReader
 from bot.console.render import render_message
 from bot.console.session import CHANNEL, CHANNEL_NAME, USERS, AckReply, ConsoleSession
 from bot.console.standin.server import RecordedCall
+from bot.console.surfaces import Surfaces
 from bot.model import RequestState
 from bot.settings import Settings
 
@@ -29,6 +34,7 @@ People: @alice, @dave (engineers), @bob, @carol (ops leads). Type `help` for mor
 
 Try:  /ops help
       /ops <vendor> <resource> <action> <target> --reason "why"   (a sandbox target below)
+      form                       (the request form, field by field)
       as @bob approve            (the newest pending request, or name its id)
       audit
 """
@@ -61,18 +67,33 @@ HELP = """\
   user @<user>                    become someone else for the following lines
   audit [<id>]                    the audit trail (of one request, or the last 20 events)
   verify                          check the audit log's hash chain
+  form [<operation>]              the request form (as /ops alone opens it), field by
+                                  field: an empty answer keeps what is shown, - clears it
+  again [<id>]                    click Request again on a card (default: the newest
+                                  request that can be asked again), then the form
   home                            open the App Home tab
+  home approve|reject [<id>]      click that button in your App Home tab
   help | quit
 """
 
 
 class Console:
-    """The read-eval-print loop over a `ConsoleSession`."""
+    """The read-eval-print loop over a `ConsoleSession`.
 
-    def __init__(self, session: ConsoleSession, out: TextIO, *, user: str = "alice") -> None:
+    Args:
+        color: Show Slack's bold and italic as terminal styles (for a terminal).
+    """
+
+    def __init__(
+        self, session: ConsoleSession, out: TextIO, *, user: str = "alice", color: bool = False
+    ) -> None:
         self.session = session
         self.out = out
         self.user = NAMES[user]
+        self.color = color
+        # How Slack shows ids: people by name, and user groups by handle (usergroups.list).
+        self.names = {**USERS, CHANNEL: CHANNEL_NAME, **session.group_names()}
+        self.reader: LineReader | None = None
         self._lock = threading.Lock()
         self._shown: dict[str, str] = {}
         # While a request is being dispatched, what the app sends to Slack waits here so the
@@ -83,16 +104,18 @@ class Console:
     def run(self, stdin: TextIO, *, interactive: bool) -> int:
         """Read lines until end of input or `quit`. Returns the exit status."""
         self._print(banner(self.session, user=USERS[self.user]))
-        while True:
-            if interactive:
-                self._print(f"{USERS[self.user]}> ", end="")
-            line = stdin.readline()
-            if not line:
-                return 0
-            if not interactive and line.strip() and not line.startswith("#"):
-                self._print(f"{USERS[self.user]}> {line.strip()}")  # a script shows what it types
-            if not self.handle(line.strip()):
-                return 0
+        self.reader = LineReader(stdin, self._print, interactive=interactive)
+        try:
+            while True:
+                try:
+                    line = self.reader.read(f"{USERS[self.user]}> ")
+                except KeyboardInterrupt:  # at a terminal: drop the line, as a shell does
+                    self._print("")
+                    continue
+                if line is None or not self.handle(line.strip()):
+                    return 0
+        finally:
+            self.reader.close()
 
     def handle(self, line: str) -> bool:
         """Run one line; False means quit."""
@@ -123,17 +146,12 @@ class Console:
             self._ack(self.session.click(word, request_id, user=user), user)
         elif word == "user" and rest.lstrip("@") in NAMES:
             self.user = NAMES[rest.lstrip("@")]
+        elif word in {"form", "again", "home"}:
+            Surfaces(self).run(word, rest.split(), user)
         elif word == "audit":
             self._audit(rest.strip().upper() or None)
         elif word == "verify":
             self._print(self.session.app.store.verify().describe())
-        elif word == "home":
-            before = len(self.session.standin.calls)
-            self._ack(self.session.open_home(user=user), user)
-            # Bolt acks an event before its listener runs; wait until the tab reaches Slack.
-            self.session.standin.wait_for(
-                lambda call: call.method == "views.publish", since=before, timeout=10
-            )
         else:
             self._print(HELP)
         self.session.wait()
@@ -153,7 +171,7 @@ class Console:
         message = reply.message
         if message and message.get("blocks"):
             self._print(f"── only visible to @{USERS[user]} ──")
-            self._print(render_message(message["blocks"], names=USERS))
+            self._print(render_message(message["blocks"], names=self.names, color=self.color))
         with self._lock:
             held, self._held = self._held or [], None
         for text in held:
@@ -174,12 +192,15 @@ class Console:
 
     def _show(self, call: RecordedCall) -> None:
         """Print what the app sent to Slack, as the people in the channel would see it."""
-        blocks = call.params.get("blocks") or (call.params.get("view") or {}).get("blocks")
+        view = call.params.get("view") or {}
+        if isinstance(view, dict) and view.get("callback_id") == FORM_CALLBACK:
+            return  # the request form is shown field by field (`bot.console.form`)
+        blocks = call.params.get("blocks") or (view or {}).get("blocks")
         if not blocks:
             return
         if isinstance(blocks, str):
             blocks = json.loads(blocks)
-        rendered = render_message(blocks, names=USERS)
+        rendered = render_message(blocks, names=self.names, color=self.color)
         text = f"{_heading(call)}\n{rendered}"
         card = _REQUEST_ID.search(rendered) if call.method in _CARD_METHODS else None
         if card and str(call.params.get("channel")) not in USERS:  # a card, not a DM about it
@@ -242,4 +263,6 @@ def run_console(
     sandbox requests never mix with a real audit log."""
     path = db or Path(os.environ.get("OPSGATE_CONSOLE_DB", "opsgate-console.db"))
     with ConsoleSession(settings, db=path, plugins=plugins) as session:
-        return Console(session, stdout).run(stdin, interactive=stdin.isatty())
+        color = stdout.isatty() and not os.environ.get("NO_COLOR")
+        console = Console(session, stdout, color=color)
+        return console.run(stdin, interactive=stdin.isatty())
