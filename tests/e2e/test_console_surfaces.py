@@ -1,0 +1,148 @@
+"""The console keeps up with Slack: the request form, Request again and App Home as commands a
+piped script can drive; styles only at a terminal; user groups by name; line editing and
+history at a terminal."""
+
+from __future__ import annotations
+
+import io
+import os
+import pty
+import re
+import select
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from bot.console import run_console
+from bot.settings import load_settings
+
+POLICY = '[policy]\napprovers = ["S0123OPSLEADS"]\n'
+
+
+def run(script: str, tmp_path: Path, *, policy: str = POLICY) -> str:
+    (tmp_path / "opsgate.toml").write_text(policy)
+    settings = load_settings({"OPSGATE_CONFIG": str(tmp_path / "opsgate.toml")})
+    out = io.StringIO()
+    code = run_console(settings, stdin=io.StringIO(script), stdout=out, db=tmp_path / "c.db")
+    assert code == 0
+    return out.getvalue()
+
+
+FORM = """\
+form huawei.device.delete
+
+gw-0001
+
+
+decommissioned, INC-42
+
+
+"""
+
+
+def test_a_script_fills_in_the_request_form(tmp_path: Path) -> None:
+    output = run(FORM, tmp_path)
+    assert "── form: Request an operation ──" in output
+    assert "Channel [#ops]: \n" in output  # an empty answer keeps what is shown
+    assert "Targets (deviceId): gw-0001\n" in output
+    assert "Reason: decommissioned, INC-42\n" in output
+    assert "── form submitted ──" in output
+    card = output[output.index("── #ops ──") :]
+    assert "1 target: `gw-0001`" in card and "[Approve] [Reject] [Withdraw]" in card
+
+
+def test_approver_groups_read_by_name(tmp_path: Path) -> None:
+    output = run(FORM, tmp_path)
+    assert "Who may approve: @ops-leads" in output
+    assert "S0123OPSLEADS" not in output
+
+
+def test_errors_come_back_under_their_fields_and_a_script_stops(tmp_path: Path) -> None:
+    output = run("form huawei.device.delete\n\ngw/0001\n\n\nx\n\n\n", tmp_path)
+    assert "  ✖ Targets (deviceId): Bad deviceId 'gw/0001'" in output
+    assert "form not submitted" in output
+    assert "Approval needed" not in output
+
+
+def test_request_again_and_app_home_from_a_script(tmp_path: Path) -> None:
+    script = (
+        FORM
+        + "as @bob home\n"
+        + "as @bob home reject\n"
+        + "again\n"
+        + "\n" * 8
+        + "as @carol home approve\n"
+        + "audit\n"
+    )
+    output = run(script, tmp_path)
+    bob_home = output[output.index("── App Home of @bob ──") :]
+    assert "Waiting for you" in bob_home and "[Approve] [Reject]" in bob_home
+    assert "🚫 Rejected by @bob" in output and "[Request again]" in output
+    again = output[output.index("alice> again") :]
+    assert "Operation (number or id) [huawei.device.delete]: " in again
+    assert "Targets (deviceId) [gw-0001]: " in again
+    ids = list(dict.fromkeys(re.findall(r"R-[0-9A-Z]{8}", output)))
+    assert len(ids) == 2  # Request again made a new request
+    trail = [line.split()[2:4] for line in output.splitlines() if line.startswith("#")]
+    assert ["approved", "@carol"] in trail and ["rejected", "@bob"] in trail
+
+
+def test_styles_only_at_a_terminal(tmp_path: Path) -> None:
+    piped = run("/ops huawei package delete pkg-meter-fw-1.1.0 --reason x\n", tmp_path)
+    assert "\x1b[" not in piped
+    assert "Preview: " in piped and "*Preview:*" not in piped  # no raw markers either
+
+
+@pytest.mark.slow
+def test_a_terminal_gets_line_editing_history_and_styles(tmp_path: Path) -> None:
+    (tmp_path / "opsgate.toml").write_text("")
+    history = tmp_path / "history"
+    env = {
+        "OPSGATE_CONFIG": str(tmp_path / "opsgate.toml"),
+        "OPSGATE_CONSOLE_DB": str(tmp_path / "c.db"),
+        "OPSGATE_CONSOLE_HISTORY": str(history),
+        "PATH": "/usr/bin:/bin",
+        "TERM": "xterm",
+        "HOME": str(tmp_path),
+    }
+    leader, follower = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "console"],
+        stdin=follower,
+        stdout=follower,
+        stderr=follower,
+        cwd=tmp_path,
+        env=env,
+        close_fds=True,
+    )
+    os.close(follower)
+    try:
+        screen = _until(leader, "alice> ")
+        os.write(leader, b"verify\r")
+        screen += _until(leader, "alice> ")
+        os.write(leader, b"\x1b[A\r")  # the up arrow recalls "verify"
+        screen += _until(leader, "alice> ")
+        os.write(leader, b"/ops help huawei\r")
+        screen += _until(leader, "alice> ")
+        os.write(leader, b"quit\r")
+        assert process.wait(timeout=30) == 0
+    finally:
+        process.kill()
+        os.close(leader)
+    assert screen.count("audit log intact") == 2
+    assert "\x1b[1m" in screen  # Slack's bold as the terminal's
+    assert "verify" in history.read_text()
+
+
+def _until(fd: int, text: str, timeout: float = 60.0) -> str:
+    """Read the terminal until `text` appears (after what was read so far)."""
+    deadline, seen = time.monotonic() + timeout, b""
+    while text.encode() not in seen:
+        ready, _, _ = select.select([fd], [], [], max(deadline - time.monotonic(), 0))
+        if not ready:
+            raise AssertionError(f"waited for {text!r}; the terminal shows:\n{seen.decode()}")
+        seen += os.read(fd, 65536)
+    return seen.decode(errors="replace")
