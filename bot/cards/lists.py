@@ -43,7 +43,12 @@ def help_message(entries: Sequence[HelpEntry], *, vendor: str | None) -> Message
         blocks.extend(lines_sections([f"You may not request any operations{escape(scope)}."]))
     for entry in entries[:MAX_HELP_ENTRIES]:
         blocks.extend(lines_sections(_help_lines(entry)))
-    blocks.append(context("Add `--dry-run` to see the vendor request without changing anything."))
+    blocks.append(
+        context(
+            "Add `--dry-run` to see the vendor request without changing anything. "
+            "`/ops` alone opens the request form."
+        )
+    )
     return build_message(f"opsgate help{escape(scope)}", blocks)
 
 

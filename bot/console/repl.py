@@ -23,6 +23,8 @@ from bot.console.render import render_message
 from bot.console.session import CHANNEL, CHANNEL_NAME, USERS, AckReply, ConsoleSession
 from bot.console.standin.server import RecordedCall
 from bot.console.surfaces import Surfaces
+from bot.console.updates import card_changes as _changes
+from bot.console.updates import tab_changes
 from bot.model import RequestState
 from bot.settings import Settings
 
@@ -202,6 +204,8 @@ class Console:
             blocks = json.loads(blocks)
         rendered = render_message(blocks, names=self.names, color=self.color)
         text = f"{_heading(call)}\n{rendered}"
+        if call.method == "views.publish":
+            text = self._tab_changes(str(call.params.get("user_id")), rendered, text)
         card = _REQUEST_ID.search(rendered) if call.method in _CARD_METHODS else None
         if card and str(call.params.get("channel")) not in USERS:  # a card, not a DM about it
             previous = self._shown.get(card.group(0))
@@ -211,11 +215,21 @@ class Console:
                 if not changes:
                     return
                 text = f"── card {card.group(0)} updated ──\n{changes}"
+        if not text:
+            return
         with self._lock:
             if self._held is not None:
                 self._held.append(text)
                 return
         self._print(text)
+
+    def _tab_changes(self, user: str, rendered: str, text: str) -> str:
+        """An App Home tab redrawn after a click: only what changed (`home` shows it whole)."""
+        key = f"home:{user}"
+        previous, self._shown[key] = self._shown.get(key), rendered
+        if previous is None:
+            return text
+        return tab_changes(previous, rendered, heading=f"App Home of @{USERS.get(user, user)}")
 
     def _print(self, text: str, *, end: str = "\n") -> None:
         with self._lock:
@@ -225,14 +239,6 @@ class Console:
 
 _REQUEST_ID = re.compile(r"R-[0-9A-Z]{8}")
 _CARD_METHODS = frozenset({"chat.postMessage", "chat.update"})
-
-
-def _changes(before: str, after: str) -> str:
-    """A card's title and the lines that changed: the whole card was printed already."""
-    old = set(before.splitlines())
-    title, *rest = after.splitlines()
-    changed = [line for line in rest if line not in old and set(line) != {"="}]
-    return "\n".join([title, *changed]) if changed or title not in old else ""
 
 
 def _heading(call: RecordedCall) -> str:

@@ -71,6 +71,7 @@ class Surfaces:
         self.console._ack(self.session.tab_click(action, request_id, user=user), user)
 
     def _home(self, user: str) -> None:
+        self.console._shown.pop(f"home:{user}", None)  # asked for: shown whole
         before = len(self.session.standin.calls)
         self.console._ack(self.session.open_home(user=user), user)
         # Bolt acks an event before its listener runs; wait until the tab reaches Slack.

@@ -81,6 +81,8 @@ def test_request_again_and_app_home_from_a_script(tmp_path: Path) -> None:
     bob_home = output[output.index("── App Home of @bob ──") :]
     assert "Waiting for you" in bob_home and "[Approve] [Reject]" in bob_home
     assert "🚫 Rejected by @bob" in output and "[Request again]" in output
+    # bob's tab is redrawn after his click; the console shows only what changed
+    assert "── App Home of @bob updated ──\nNothing is waiting for your approval." in output
     again = output[output.index("alice> again") :]
     assert "Operation (number or id) [huawei.device.delete]: " in again
     assert "Targets (deviceId) [gw-0001]: " in again
