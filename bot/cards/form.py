@@ -49,6 +49,36 @@ _OPTION_TEXT: Final = 75
 
 
 @dataclass(frozen=True)
+class KeptTargets:
+    """A request's targets, kept by reference for Request again when they do not fit the text
+    box: used when the box is left empty and the same operation is chosen.
+
+    Attributes:
+        request_id: The request asked for again.
+        operation: Its operation.
+        count: How many targets it has.
+    """
+
+    request_id: str
+    operation: str
+    count: int
+
+    def as_metadata(self) -> dict[str, Any]:
+        """The form's ``private_metadata`` entry (Slack keeps it with the open form)."""
+        return {"request": self.request_id, "operation": self.operation, "count": self.count}
+
+    @classmethod
+    def from_metadata(cls, data: Any) -> KeptTargets | None:
+        """Read `as_metadata` back; None for anything else."""
+        if not isinstance(data, dict):
+            return None
+        try:
+            return cls(str(data["request"]), str(data["operation"]), int(data["count"]))
+        except (KeyError, TypeError, ValueError):
+            return None
+
+
+@dataclass(frozen=True)
 class FormPrefill:
     """What the form shows when it opens (Request again, or a redraw after a change).
 
@@ -59,8 +89,7 @@ class FormPrefill:
         values: Flag name -> value, for the operation's flags that take one.
         switches: The switch flags ticked (the operation's own and the common ones).
         reason: The reason.
-        again: The request whose targets are kept because they do not fit the text box.
-        again_count: How many targets that request has.
+        kept: The targets of the request asked for again, when they do not fit the text box.
     """
 
     operation: str | None = None
@@ -69,8 +98,7 @@ class FormPrefill:
     values: Mapping[str, str] = field(default_factory=dict)
     switches: frozenset[str] = frozenset()
     reason: str = ""
-    again: str | None = None
-    again_count: int = 0
+    kept: KeptTargets | None = None
 
 
 def param_block(spec: OperationSpec, flag: FlagSpec) -> str:
@@ -107,7 +135,7 @@ def request_form(
         title=_TITLE,
         submit="Request",
         close="Cancel",
-        private_metadata=json.dumps({"again": prefill.again} if prefill.again else {}),
+        private_metadata=json.dumps({"kept": prefill.kept.as_metadata()} if prefill.kept else {}),
         blocks=blocks,
     )
     return view.to_dict()
@@ -146,10 +174,11 @@ def _option(spec: OperationSpec) -> Option:
 
 
 def _channel_input(channel: str | None) -> Block:
+    # Only channels are offered (a card belongs in one); a DM where /ops was typed is not.
     select = ConversationSelectElement(
         action_id=VALUE_ACTION,
         placeholder="Where the approval card goes",
-        initial_conversation=channel,
+        initial_conversation=channel if channel and channel.startswith(("C", "G")) else None,
         filter=ConversationFilter(include=["public", "private"], exclude_bot_users=True),
     )
     return InputBlock(
@@ -189,10 +218,11 @@ def _target_inputs(spec: OperationSpec, prefill: FormPrefill) -> list[Block]:
             block_id=TARGETS_BLOCK, label=f"Targets ({name})", element=box, hint=hint, optional=True
         ).to_dict()
     ]
-    if prefill.again:
-        kept = plural(prefill.again_count, "target")
+    kept = prefill.kept
+    if kept is not None and kept.operation == spec.id:
+        count = plural(kept.count, "target")
         blocks.append(
-            context(f"Leave this empty to use the {kept} of {code(prefill.again)} again.")
+            context(f"Leave this empty to use the {count} of {code(kept.request_id)} again.")
         )
     if most > 1:
         blocks.append(_file_input(name, most))

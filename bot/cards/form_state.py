@@ -24,6 +24,7 @@ from bot.cards.form import (
     TARGETS_BLOCK,
     TEXT_INPUT_LIMIT,
     FormPrefill,
+    KeptTargets,
     param_block,
 )
 from bot.model import RequestRecord
@@ -47,7 +48,8 @@ class FormEntry:
         values: Flag name -> value, for the flags given one (empty ones left out).
         switches: The switch flags ticked, the operation's own and the common ones.
         reason: The reason, stripped.
-        again: The request whose targets are kept when the text box is left empty.
+        kept: The targets kept from the request asked for again, used when the text box is
+            left empty (and no file given) for the same operation.
     """
 
     operation: str | None = None
@@ -57,7 +59,7 @@ class FormEntry:
     values: dict[str, str] | None = None
     switches: frozenset[str] = frozenset()
     reason: str = ""
-    again: str | None = None
+    kept: KeptTargets | None = None
 
 
 def read_form(view: dict[str, Any], spec: OperationSpec | None) -> FormEntry:
@@ -79,7 +81,7 @@ def read_form(view: dict[str, Any], spec: OperationSpec | None) -> FormEntry:
         values=flags,
         switches=frozenset(switches),
         reason=str(element(REASON_BLOCK).get("value") or "").strip(),
-        again=_again(view),
+        kept=_kept(view),
     )
 
 
@@ -109,13 +111,12 @@ def _ticked(state: dict[str, Any]) -> set[str]:
     return {str(o.get("value")) for o in state.get("selected_options") or [] if isinstance(o, dict)}
 
 
-def _again(view: dict[str, Any]) -> str | None:
+def _kept(view: dict[str, Any]) -> KeptTargets | None:
     try:
         meta = json.loads(view.get("private_metadata") or "{}")
     except ValueError:
         return None
-    again = meta.get("again") if isinstance(meta, dict) else None
-    return str(again) if again else None
+    return KeptTargets.from_metadata(meta.get("kept")) if isinstance(meta, dict) else None
 
 
 def form_fields(entry: FormEntry, *, listed: Sequence[str] = ()) -> Fields:
@@ -164,14 +165,14 @@ def prefill_from_entry(entry: FormEntry) -> FormPrefill:
         targets=entry.targets,
         switches=entry.switches & common,
         reason=entry.reason,
-        again=entry.again,
+        kept=entry.kept,
     )
 
 
 def prefill_from_record(record: RequestRecord, spec: OperationSpec) -> FormPrefill:
     """The form for asking `record` again: a new request with the same operation, targets,
     parameters and reason, in the same channel. Targets that do not fit the text box are
-    kept by reference (`FormPrefill.again`)."""
+    kept by reference (`FormPrefill.kept`)."""
     text = "\n".join(record.targets)
     fits = len(text) <= TEXT_INPUT_LIMIT
     values = {
@@ -187,8 +188,7 @@ def prefill_from_record(record: RequestRecord, spec: OperationSpec) -> FormPrefi
         values=values,
         switches=switches,
         reason=record.reason or "",
-        again=None if fits else record.id,
-        again_count=0 if fits else len(record.targets),
+        kept=None if fits else KeptTargets(record.id, record.operation, len(record.targets)),
     )
 
 

@@ -71,8 +71,10 @@ class FormWalk:
     def _choose(self, view: dict[str, Any], operation: str | None) -> dict[str, Any] | None:
         """Choose the operation (as given, or asked); the app redraws the form for it."""
         select = next((i for i in inputs(view) if i.block_id == OPERATION_BLOCK), None)
-        if select is None:
-            return view  # nothing may be requested: the form says so
+        if select is None:  # nothing may be requested: the form says so, and that is all
+            for line in _notes(view):
+                self._say(line)
+            return None
         choices = select.options
         chosen = operation or self._pick(select)
         if chosen is None:

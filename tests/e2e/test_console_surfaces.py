@@ -92,6 +92,12 @@ def test_request_again_and_app_home_from_a_script(tmp_path: Path) -> None:
     assert ["approved", "@carol"] in trail and ["rejected", "@bob"] in trail
 
 
+def test_a_form_with_nothing_to_request_says_so(tmp_path: Path) -> None:
+    output = run("form\n/ops help\n", tmp_path, policy='[policy]\nrequesters = ["U0BOB"]\n')
+    assert "You may not request any operation: ask an admin about the policy." in output
+    assert "alice> /ops help" in output  # the next line is a command again, not an answer
+
+
 def test_styles_only_at_a_terminal(tmp_path: Path) -> None:
     piped = run("/ops huawei package delete pkg-meter-fw-1.1.0 --reason x\n", tmp_path)
     assert "\x1b[" not in piped

@@ -176,8 +176,9 @@ def _listed(entry: FormEntry, spec: OperationSpec, ctx: ListenerContext) -> list
         text = ctx.files.text(file, most_targets=spec.target.max_count)
         csv_rows = str(file.get("name") or "").lower().endswith(".csv")
         return listed_targets(text, name=spec.target.name, csv_rows=csv_rows)
-    if entry.again and not entry.targets.strip():
-        record = ctx.service.s.store.get(entry.again)
+    kept = entry.kept
+    if kept is not None and kept.operation == spec.id and not entry.targets.strip():
+        record = ctx.service.s.store.get(kept.request_id)
         if record is not None and record.operation == spec.id:
             return list(record.targets)
     return []

@@ -32,6 +32,8 @@ def register(app: App, ctx: ListenerContext) -> None:
 
     @app.event("app_home_opened")
     def home_opened(event: dict[str, Any], client: WebClient) -> None:
+        if event.get("tab", "home") != "home":
+            return  # the Messages tab was opened: there is no tab to draw
         user = str(event.get("user") or "")
         with log_context(actor=user):
             ctx.runner.submit(lambda: publish(user, client, ctx))

@@ -14,6 +14,7 @@ from surfaces_world import ALICE, BOB, DAVE, session_with
 
 from bot.cards.home import HOME_APPROVE_ACTION, HOME_REJECT_ACTION
 from bot.console.session import ConsoleSession
+from bot.console.standin.payloads import JSON, app_home_opened_body
 from bot.lifecycle.home import HomeTab
 from bot.model import AuditEventName, RequestState
 
@@ -52,6 +53,16 @@ def buttons(view: dict[str, Any]) -> list[tuple[str, str]]:
 
 def headers(view: dict[str, Any]) -> list[str]:
     return [b["text"]["text"] for b in view["blocks"] if b["type"] == "header"]
+
+
+def test_opening_the_messages_tab_draws_no_home_tab(session: ConsoleSession) -> None:
+    body = json.loads(app_home_opened_body(user_id=BOB))
+    body["event"]["tab"] = "messages"
+    assert session._dispatch(json.dumps(body), JSON).status == 200
+    session.wait()
+    assert session.standin.calls_to("views.publish") == []
+    home(session, BOB)  # the home tab itself is drawn
+    assert len(session.standin.calls_to("views.publish")) == 1
 
 
 def test_an_approver_sees_what_waits_for_them_with_approve_and_reject(

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from surfaces_world import ALICE, BOB, DAVE, latest_view, session_with, submit
+from surfaces_world import ALICE, BOB, DAVE, choose, latest_view, session_with, submit
 
 from bot.cards import AGAIN_ACTION, request_card
 from bot.cards.form import OPERATION_BLOCK, REASON_BLOCK, TARGETS_BLOCK
@@ -117,6 +117,9 @@ def test_a_long_target_list_is_kept_by_reference(session: ConsoleSession) -> Non
     view = again(session, old.id)
     assert submit(session, view, {TARGETS_BLOCK: "thermo-001"}) == {}  # typed ones replace them
     assert session.app.store.history(limit=1)[0].targets == ("thermo-001",)
+    other = choose(session, again(session, old.id), "huawei.device.delete")
+    assert "Leave this empty" not in str(other["blocks"])  # another operation: nothing kept
+    assert TARGETS_BLOCK in submit(session, other, {REASON_BLOCK: "x"})  # "Missing deviceId"
 
 
 def test_someone_who_may_not_request_it_is_told_in_the_form(session: ConsoleSession) -> None:
