@@ -4,7 +4,8 @@ One input per part of the command: the operation (a select of what the user may 
 channel for the card, the targets (typed, or a ``.txt``/``.csv`` file of them), one input per
 flag of the operation (by its kind: text, number or checkbox), the reason, and the common
 switches (dry run, force). Block ids are stable per operation and flag, so `bot.cards.form_state`
-reads a submission back by the same names and puts each error under its own field.
+reads a submission back by the same names and puts each error under its own field. The inputs
+themselves are built by `bot.cards.form_inputs`; their block ids are exported here too.
 """
 
 from __future__ import annotations
@@ -15,11 +16,9 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from slack_sdk.models.blocks import (
-    CheckboxesElement,
     ConversationFilter,
     ConversationSelectElement,
     InputBlock,
-    NumberInputElement,
     Option,
     PlainTextInputElement,
     StaticSelectElement,
@@ -27,25 +26,46 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.cards.blocks import Block, context, section
+from bot.cards.form_inputs import (
+    FILE_BLOCK,
+    FORM_SWITCHES,
+    OPTION_TEXT,
+    OPTIONS_BLOCK,
+    REASON_BLOCK,
+    VALUE_ACTION,
+    file_input,
+    flag_input,
+    param_block,
+    reason_input,
+    switches_input,
+)
 from bot.cards.text import clip_raw, code, code_block, escape, plural
-from commands.spec import COMMON_FLAGS, FlagKind, FlagSpec, OperationSpec
-from commands.values import MAX_REASON_LENGTH
+from commands.spec import OperationSpec
+
+__all__ = [
+    "CHANNEL_BLOCK",
+    "FILE_BLOCK",
+    "FORM_CALLBACK",
+    "FORM_SWITCHES",
+    "OPERATION_ACTION",
+    "OPERATION_BLOCK",
+    "OPTIONS_BLOCK",
+    "REASON_BLOCK",
+    "TARGETS_BLOCK",
+    "TEXT_INPUT_LIMIT",
+    "FormPrefill",
+    "KeptTargets",
+    "param_block",
+    "request_form",
+]
 
 FORM_CALLBACK: Final = "opsgate_request_form"
 OPERATION_ACTION: Final = "opsgate_form_operation"
 OPERATION_BLOCK: Final = "operation"
 CHANNEL_BLOCK: Final = "channel"
 TARGETS_BLOCK: Final = "targets"
-FILE_BLOCK: Final = "targets_file"
-REASON_BLOCK: Final = "reason"
-OPTIONS_BLOCK: Final = "options"
-VALUE_ACTION: Final = "value"
 #: Slack's limit on a text input's value: longer target lists are kept by reference (`again`).
 TEXT_INPUT_LIMIT: Final = 3000
-#: The common switches the form offers (break-glass is typed, deliberately, not ticked).
-FORM_SWITCHES: Final = tuple(f for f in COMMON_FLAGS if f.kind is FlagKind.SWITCH)
-FILE_TYPES: Final = ("txt", "csv")
-_OPTION_TEXT: Final = 75
 
 
 @dataclass(frozen=True)
@@ -99,12 +119,6 @@ class FormPrefill:
     switches: frozenset[str] = frozenset()
     reason: str = ""
     kept: KeptTargets | None = None
-
-
-def param_block(spec: OperationSpec, flag: FlagSpec) -> str:
-    """The block id of one flag's input: unique per operation, so a value typed for one
-    operation's flag is never carried into another's."""
-    return f"param:{spec.id}:{flag.name}"
 
 
 def request_form(
@@ -168,8 +182,8 @@ def _operation_input(operations: Sequence[OperationSpec], chosen: OperationSpec 
 def _option(spec: OperationSpec) -> Option:
     return Option(
         value=spec.id,
-        text=clip_raw(spec.id, _OPTION_TEXT),
-        description=clip_raw(spec.summary, _OPTION_TEXT),
+        text=clip_raw(spec.id, OPTION_TEXT),
+        description=clip_raw(spec.summary, OPTION_TEXT),
     )
 
 
@@ -192,9 +206,10 @@ def _channel_input(channel: str | None) -> Block:
 def _operation_inputs(spec: OperationSpec, prefill: FormPrefill) -> list[Block]:
     blocks = [section(f"{escape(clip_raw(spec.summary, 500))}\n{code_block(spec.usage)}")]
     blocks += _target_inputs(spec, prefill)
-    blocks += [_flag_input(spec, flag, prefill) for flag in spec.flags]
-    blocks.append(_reason_input(prefill.reason))
-    blocks.append(_switches_input(prefill.switches))
+    values, ticked = prefill.values, prefill.switches
+    blocks += [flag_input(spec, flag, values=values, switches=ticked) for flag in spec.flags]
+    blocks.append(reason_input(prefill.reason))
+    blocks.append(switches_input(prefill.switches))
     return blocks
 
 
@@ -225,7 +240,7 @@ def _target_inputs(spec: OperationSpec, prefill: FormPrefill) -> list[Block]:
             context(f"Leave this empty to use the {count} of {code(kept.request_id)} again.")
         )
     if most > 1:
-        blocks.append(_file_input(name, most))
+        blocks.append(file_input(name, most))
     return blocks
 
 
@@ -233,88 +248,3 @@ def _example_target(spec: OperationSpec) -> str:
     """The first target of the operation's example command (its fifth word)."""
     words = spec.example.split()
     return words[4].rstrip(",") if len(words) > 4 else spec.target.name
-
-
-def _file_input(name: str, most: int) -> Block:
-    element = {
-        "type": "file_input",
-        "action_id": VALUE_ACTION,
-        "filetypes": list(FILE_TYPES),
-        "max_files": 1,
-    }
-    return InputBlock(
-        block_id=FILE_BLOCK,
-        label="…or a file of targets",
-        element=element,
-        hint=f"A .txt or .csv file: one {name} per line, up to {most:,}.",
-        optional=True,
-    ).to_dict()
-
-
-def _flag_input(spec: OperationSpec, flag: FlagSpec, prefill: FormPrefill) -> Block:
-    label = f"{flag.name} {flag.metavar}".strip()
-    if flag.kind is FlagKind.SWITCH:
-        ticked = flag.name in prefill.switches
-        element: Any = _checkbox(flag, ticked=ticked)
-    elif flag.kind is FlagKind.NUMBER:
-        element = NumberInputElement(
-            action_id=VALUE_ACTION,
-            is_decimal_allowed=False,
-            min_value=flag.low,
-            max_value=flag.high,
-            initial_value=prefill.values.get(flag.name) or None,
-        )
-    else:
-        element = PlainTextInputElement(
-            action_id=VALUE_ACTION,
-            initial_value=prefill.values.get(flag.name) or None,
-            max_length=flag.rule.max_length if flag.kind is FlagKind.IDENTIFIER else None,
-        )
-    return InputBlock(
-        block_id=param_block(spec, flag),
-        label=label,
-        element=element,
-        hint=clip_raw(flag.help, 2000),
-        optional=not flag.required or flag.kind is FlagKind.SWITCH,
-    ).to_dict()
-
-
-def _checkbox(flag: FlagSpec, *, ticked: bool) -> CheckboxesElement:
-    option = Option(value=flag.name, text=flag.name)
-    return CheckboxesElement(
-        action_id=VALUE_ACTION, options=[option], initial_options=[option] if ticked else None
-    )
-
-
-def _reason_input(reason: str) -> Block:
-    box = PlainTextInputElement(
-        action_id=VALUE_ACTION,
-        multiline=True,
-        initial_value=reason or None,
-        max_length=MAX_REASON_LENGTH,
-        placeholder="Why, e.g. bad firmware rollout, INC-42",
-    )
-    return InputBlock(
-        block_id=REASON_BLOCK,
-        label="Reason",
-        element=box,
-        hint="Required unless the policy says otherwise; a dry run needs none.",
-        optional=True,
-    ).to_dict()
-
-
-def _switches_input(ticked: frozenset[str]) -> Block:
-    options = [_switch_option(flag) for flag in FORM_SWITCHES]
-    chosen = [
-        option for option, flag in zip(options, FORM_SWITCHES, strict=True) if flag.name in ticked
-    ]
-    element = CheckboxesElement(
-        action_id=VALUE_ACTION, options=options, initial_options=chosen or None
-    )
-    return InputBlock(
-        block_id=OPTIONS_BLOCK, label="Options", element=element, optional=True
-    ).to_dict()
-
-
-def _switch_option(flag: FlagSpec) -> Option:
-    return Option(value=flag.name, text=flag.name, description=clip_raw(flag.help, _OPTION_TEXT))

@@ -246,3 +246,19 @@ def test_a_bad_file_is_explained_under_the_file_input(
     view = choose(session, open_form(session), ALIYUN)
     errors = submit(session, view, {FILE_BLOCK: [file], **ALIYUN_FLAGS})
     assert list(errors) == [FILE_BLOCK] and says in errors[FILE_BLOCK]
+
+
+def test_when_slack_will_not_open_the_form_the_typist_is_told(session: ConsoleSession) -> None:
+    from urllib.parse import parse_qsl, urlencode
+
+    from bot.console.standin.payloads import FORM, slash_command_body
+
+    body = slash_command_body(
+        text="", user_id=ALICE, channel_id=CHANNEL, response_url=session.standin.response_url("x")
+    )
+    fields = dict(parse_qsl(body))
+    fields["trigger_id"] = ""  # an expired trigger: views.open refuses it
+    assert session._dispatch(urlencode(fields), FORM).status == 200
+    told = session.standin.wait_for(lambda c: c.method == "response_url", timeout=10)
+    assert "would not open the request form" in str(told.params.get("text"))
+    assert session.standin.opened_views() == []

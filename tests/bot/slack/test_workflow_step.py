@@ -175,3 +175,25 @@ def test_the_step_completes_from_the_process_that_ends_the_request(
     ((method, params),) = completions(session)
     assert method == SUCCESS and params["function_execution_id"] == "Fx0003"
     assert params["outputs"]["request_id"] == record.id
+
+
+def test_a_step_completed_elsewhere_is_not_completed_again(session: ConsoleSession) -> None:
+    run(session, STEP, execution_id="Fx0004")
+    record = session.app.store.history(limit=1)[0]
+    assert session.app.store.claim_step(record.id) == "Fx0004"  # as another process would
+    session.click("reject", record.id, user=BOB)
+    session.wait()
+    assert completions(session) == []
+
+
+def test_a_step_claimed_by_another_process_between_look_and_claim_is_left_alone(
+    session: ConsoleSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run(session, STEP, execution_id="Fx0005")
+    store = session.app.store
+    record = store.history(limit=1)[0]
+    store.claim_step(record.id)  # another process claims it right after this one looked
+    monkeypatch.setattr(store, "step_waiting", lambda request_id: "Fx0005")
+    session.click("reject", record.id, user=BOB)
+    session.wait()
+    assert completions(session) == []
