@@ -36,25 +36,28 @@ class LineReader:
         if interactive:
             self._history = _start_readline()
 
-    def read(self, prompt: str, *, echo_blank: bool = False) -> str | None:
+    def read(self, prompt: str, *, answer: bool = False) -> str | None:
         """One line without its line break; None at the end of input.
 
         Args:
             prompt: Shown before the line.
-            echo_blank: For a script, echo a blank line too (an answer left empty); comments
-                and blank lines are not echoed otherwise.
+            answer: The line answers a prompt (a form's field): a script echoes it even when
+                blank, and a terminal keeps it out of the history of commands.
         """
         if self.interactive:
             try:
-                return input(prompt)
+                line = input(prompt)
             except EOFError:
                 self._say("")
                 return None
+            if answer and line:
+                _forget_last()
+            return line
         line = self._stdin.readline()
         if not line:
             return None
         text = line.rstrip("\r\n")
-        if echo_blank or (text.strip() and not text.lstrip().startswith("#")):
+        if answer or (text.strip() and not text.lstrip().startswith("#")):
             self._say(f"{prompt}{text.strip()}")
         return text
 
@@ -67,6 +70,15 @@ class LineReader:
         with contextlib.suppress(OSError):
             readline.set_history_length(HISTORY_LINES)
             readline.write_history_file(self._history)
+
+
+def _forget_last() -> None:
+    """Drop the newest history entry (a form's answer is no command to recall)."""
+    import readline
+
+    length = readline.get_current_history_length()
+    if length:
+        readline.remove_history_item(length - 1)
 
 
 def _start_readline() -> Path | None:

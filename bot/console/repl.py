@@ -111,11 +111,12 @@ class Console:
             while True:
                 try:
                     line = self.reader.read(f"{USERS[self.user]}> ")
-                except KeyboardInterrupt:  # at a terminal: drop the line, as a shell does
-                    self._print("")
-                    continue
-                if line is None or not self.handle(line.strip()):
-                    return 0
+                    if line is None or not self.handle(line.strip()):
+                        return 0
+                except KeyboardInterrupt:
+                    if not interactive:
+                        raise
+                    self._print("")  # at a terminal: drop the line or the form, as a shell does
         finally:
             self.reader.close()
 

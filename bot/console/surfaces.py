@@ -54,7 +54,7 @@ class Surfaces:
         reader = self.console.reader
         walk = FormWalk(
             self.session,
-            ask=lambda prompt: reader.read(prompt, echo_blank=True) if reader else None,
+            ask=lambda prompt: reader.read(prompt, answer=True) if reader else None,
             say=self.console._print,
             user=user,
             retry=bool(reader and reader.interactive),

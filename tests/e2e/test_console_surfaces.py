@@ -9,6 +9,7 @@ import os
 import pty
 import re
 import select
+import signal
 import subprocess
 import sys
 import time
@@ -135,6 +136,14 @@ def test_a_terminal_gets_line_editing_history_and_styles(tmp_path: Path) -> None
         screen += _until(leader, "alice> ")
         os.write(leader, b"/ops help huawei\r")
         screen += _until(leader, "alice> ")
+        os.write(leader, b"form servicepower.job.cancel\r")
+        screen += _until(leader, "Channel [#ops]: ")
+        os.write(leader, b"\r")
+        screen += _until(leader, "Targets (jobId): ")
+        os.write(leader, b"JOB-1001\r")
+        screen += _until(leader, "--reason-id <n>: ")
+        process.send_signal(signal.SIGINT)  # Ctrl-C gives the form up, not the console
+        screen += _until(leader, "alice> ")
         os.write(leader, b"quit\r")
         assert process.wait(timeout=30) == 0
     finally:
@@ -142,7 +151,10 @@ def test_a_terminal_gets_line_editing_history_and_styles(tmp_path: Path) -> None
         os.close(leader)
     assert screen.count("audit log intact") == 2
     assert "\x1b[1m" in screen  # Slack's bold as the terminal's
-    assert "verify" in history.read_text()
+    kept = history.read_text()
+    assert "verify" in kept and "form servicepower.job.cancel" in kept
+    assert "JOB-1001" not in kept  # a form's answers are no commands to recall
+    assert "Approval needed" not in screen
 
 
 def _until(fd: int, text: str, timeout: float = 60.0) -> str:
