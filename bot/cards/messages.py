@@ -23,7 +23,7 @@ from bot.cards.blocks import (
     section,
 )
 from bot.cards.blocks import message as build_message
-from bot.cards.lists import HelpEntry, help_message, history_message, home_view, status_message
+from bot.cards.lists import HelpEntry, help_message, history_message, status_message
 from bot.cards.outcome import outcome_lines, preview_lines, progress_line, warning_lines
 from bot.cards.request import STATE_TITLES, request_blocks, target_line
 from bot.cards.sentences import mrkdwn, notification
@@ -32,6 +32,7 @@ from bot.model import Approvers, Notice, Refusal, RequestRecord, RequestState, r
 from commands.model import OperationRequest
 
 __all__ = [
+    "AGAIN_ACTION",
     "APPROVE_ACTION",
     "REJECT_ACTION",
     "WITHDRAW_ACTION",
@@ -41,7 +42,6 @@ __all__ = [
     "escape",
     "help_message",
     "history_message",
-    "home_view",
     "notice_message",
     "refusal_message",
     "request_card",
@@ -53,7 +53,12 @@ __all__ = [
 APPROVE_ACTION = "opsgate_approve"
 REJECT_ACTION = "opsgate_reject"
 WITHDRAW_ACTION = "opsgate_withdraw"
+AGAIN_ACTION = "opsgate_request_again"
 ACTIONS_BLOCK_ID = "opsgate_actions"
+AGAIN_BLOCK_ID = "opsgate_again"
+#: The ends after which asking again makes sense (SPEC §8); by value, as `stopped` is a state
+#: only some versions know.
+AGAIN_STATES = frozenset({"failed", "expired", "rejected", "stopped"})
 MAX_CALLS_SHOWN = 5
 
 
@@ -74,7 +79,8 @@ def request_card(
             ("in 25 min"), which reads well even where Slack's date token cannot render.
 
     Returns:
-        Buttons (Approve/Reject/Withdraw) while pending; the outcome, and no buttons, once over.
+        Buttons (Approve/Reject/Withdraw) while pending; the outcome once over, with a
+        Request again button after an end where asking again makes sense (`AGAIN_STATES`).
     """
     blocks = request_blocks(record, approvers=approvers, now=now)
     if record.state is RequestState.PENDING:
@@ -83,7 +89,17 @@ def request_card(
         blocks.append(section(progress_line(progress)))
     else:
         blocks.extend(lines_sections(outcome_lines(record)))
+        blocks.extend(again_button(record))
     return build_message(_card_text(record), blocks)
+
+
+def again_button(record: RequestRecord) -> list[Block]:
+    """**Request again** (SPEC §8): opens the request form filled in from this request; the
+    value is the request id only. Empty for the ends where asking again makes no sense."""
+    if record.state.value not in AGAIN_STATES:
+        return []
+    again = button("Request again", action_id=AGAIN_ACTION, value=record.id)
+    return [actions([again], block_id=AGAIN_BLOCK_ID)]
 
 
 def _card_text(record: RequestRecord) -> str:
@@ -96,17 +112,21 @@ def _card_text(record: RequestRecord) -> str:
 
 def _buttons(record: RequestRecord) -> Block:
     """Approve (danger, confirmed), Reject, Withdraw; each value is the request id only."""
-    confirm = confirm_dialog(
-        title=f"Approve {record.operation}?", text=_confirm_text(record), confirm="Approve"
-    )
     buttons = [
-        button(
-            "Approve", action_id=APPROVE_ACTION, value=record.id, style="danger", confirm=confirm
-        ),
+        approve_button(record, action_id=APPROVE_ACTION),
         button("Reject", action_id=REJECT_ACTION, value=record.id),
         button("Withdraw", action_id=WITHDRAW_ACTION, value=record.id),
     ]
     return actions(buttons, block_id=ACTIONS_BLOCK_ID)
+
+
+def approve_button(record: RequestRecord, *, action_id: str) -> Block:
+    """Approve: danger-styled, behind Slack's confirmation dialog saying what the click does;
+    the value is the request id only (the card's, and App Home's)."""
+    confirm = confirm_dialog(
+        title=f"Approve {record.operation}?", text=_confirm_text(record), confirm="Approve"
+    )
+    return button("Approve", action_id=action_id, value=record.id, style="danger", confirm=confirm)
 
 
 def _confirm_text(record: RequestRecord) -> str:

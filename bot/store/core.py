@@ -34,11 +34,12 @@ from bot.store.rows import (
     json_text,
     normalize_request_id,
 )
+from bot.store.surfaces import SurfaceReads
 from bot.store.writes import claim_trigger, requested_detail
 from commands.model import OperationRequest
 
 
-class Store(AuditLogReads, RequestLookups):
+class Store(AuditLogReads, RequestLookups, SurfaceReads):
     """Requests, approvals and the audit log, in one SQLite database.
 
     Build one with `Store.open` (a file) or `Store.memory` (tests). It is safe to share between

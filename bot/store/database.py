@@ -22,7 +22,14 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from bot.store import queries
-from bot.store.rows import SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_V4, StoreError
+from bot.store.rows import (
+    SCHEMA_V1,
+    SCHEMA_V2,
+    SCHEMA_V3,
+    SCHEMA_V4,
+    SCHEMA_WORKFLOW_STEPS,
+    StoreError,
+)
 
 #: How long a writer waits for another thread or process to finish its transaction.
 BUSY_TIMEOUT_S: Final = 15.0
@@ -185,3 +192,10 @@ def _schema_v4(db: Database) -> None:
     for row in list(db.query("SELECT id, operation, targets, state FROM requests")):
         if row["state"] in queries.HOLDING:
             queries.hold(db, row["id"], row["operation"], json.loads(row["targets"]))
+
+
+@_MIGRATIONS(name="0005_workflow_steps")
+def _schema_workflow_steps(db: Database) -> None:
+    """Workflow Builder steps linked to the requests they opened (`bot.store.surfaces`)."""
+    for statement in SCHEMA_WORKFLOW_STEPS:
+        db.execute(statement)

@@ -279,6 +279,16 @@ SCHEMA_V4: Final = (
     "CREATE INDEX held_targets_request ON held_targets (request_id)",
 )
 
+#: Workflow Builder steps waiting for the request they opened to end (`bot.store.surfaces`).
+#: Portable SQL, like the rest; not part of the audit chain (a step is how Slack heard of a
+#: request, not what was requested).
+SCHEMA_WORKFLOW_STEPS: Final = (
+    """CREATE TABLE workflow_steps (
+        execution_id TEXT PRIMARY KEY, request_id TEXT NOT NULL REFERENCES requests (id),
+        linked_at TEXT NOT NULL, completed_at TEXT)""",
+    "CREATE INDEX workflow_steps_request ON workflow_steps (request_id)",
+)
+
 
 #: The actor of events no person caused (expiry, recovery after a crash).
 SYSTEM_ACTOR: Final = "system"
