@@ -122,7 +122,7 @@ class HuaweiAdapter:
         path, params = self._delete_call(request)
         outcome = self._delete(path, params, what, gone_codes)
         if progress is not None:
-            progress(Progress(done=1, total=1))
+            progress(Progress(succeeded=1, total=1))
         return outcome
 
     def describe(self, request: OperationRequest) -> list[VendorCall]:

@@ -121,7 +121,7 @@ class ServicePowerAdapter:
         response = self._put_authorized(cancel)
         outcome = self._outcome(cancel, response)
         if progress is not None:
-            progress(Progress(done=1, total=1))
+            progress(Progress(succeeded=1, total=1))
         return outcome
 
     def describe(self, request: OperationRequest) -> list[VendorCall]:

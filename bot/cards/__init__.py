@@ -1,7 +1,8 @@
 """Block Kit rendering: pure functions from models to blocks, no I/O.
 
 `messages` holds every message opsgate sends (the approval card in each state, dry runs,
-refusals, notices); `request` and `outcome` the parts of a card; `lists` help, history, status
+refusals, notices, the private answer to a blocked request); `request`, `preview` (the
+verdict, warnings and facts) and `outcome` the parts of a card; `lists` help, history, status
 and the App Home tab; `sentences` renders refusals, notices and "who may approve" (the only
 place that does); `blocks` and `text` the builders and escaping underneath them all.
 """
@@ -12,6 +13,7 @@ from bot.cards.messages import (
     APPROVE_ACTION,
     REJECT_ACTION,
     WITHDRAW_ACTION,
+    blocked_message,
     dry_run_message,
     notice_message,
     refusal_message,
@@ -28,6 +30,7 @@ __all__ = [
     "WITHDRAW_ACTION",
     "HelpEntry",
     "Message",
+    "blocked_message",
     "dry_run_message",
     "escape",
     "help_message",

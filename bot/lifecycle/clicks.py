@@ -13,7 +13,7 @@ from bot.lifecycle.execution import Execution
 from bot.lifecycle.replies import Replies
 from bot.lifecycle.services import Origin, Services
 from bot.lifecycle.sweeps import Sweeps
-from bot.model import AuditEventName, Refusal, RequestRecord, RequestState, rules
+from bot.model import AuditEventName, ClosedOutcome, Refusal, RequestRecord, RequestState, rules
 from bot.policy import Decision
 from bot.store import ApprovalResult, ApprovalStatus
 
@@ -87,7 +87,7 @@ class Clicks:
             event=event,
             actor=origin.user,
             detail={"channel": origin.channel},
-            outcome={"by": origin.user},
+            outcome=ClosedOutcome(by=origin.user),
         )
         if after is None:  # someone else decided first
             current = self.s.store.get(record.id) or record

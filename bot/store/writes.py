@@ -70,6 +70,7 @@ class Writer:
         preview: dict[str, Any] | None = None,
         sandbox: bool = False,
         policy: PolicySnapshot | None = None,
+        outcome: dict[str, Any] | None = None,
     ) -> RequestRecord:
         """Insert a new request under a fresh id, in one of `bot.model.INITIAL_STATES`."""
         if state not in INITIAL_STATES:
@@ -87,6 +88,7 @@ class Writer:
             preview=preview,
             sandbox=sandbox,
             policy=policy,
+            outcome=outcome,
         )
         db.table("requests").insert(row)
         return queries.require(db, row["id"])
@@ -272,18 +274,3 @@ def claim_trigger(db: Database, trigger_id: str, *, now: datetime) -> bool:
         [trigger_id, format_time(now)],
     )
     return cursor.rowcount == 1
-
-
-def requested_detail(record: RequestRecord, policy: PolicySnapshot) -> dict[str, Any]:
-    """The detail of a ``requested`` event: the whole request and the policy that applied
-    (SPEC §9), so the chain alone says what may run (targets are in the event's own field)."""
-    return {
-        "reason": record.reason,
-        "channel": record.channel,
-        "params": record.params,
-        "preview": record.preview,
-        "sandbox": record.sandbox,
-        "approvals_needed": policy.approvals,
-        "expires_at": format_time(record.expires_at),
-        "policy": policy.model_dump(mode="json"),
-    }

@@ -8,7 +8,7 @@ from typing import Any
 
 from block_kit import block_problems
 
-from adapters.base import VendorCall
+from adapters.base import Preview, VendorCall
 from bot.cards import (
     HelpEntry,
     Message,
@@ -22,7 +22,15 @@ from bot.cards import (
     status_message,
     usage_message,
 )
-from bot.model import Approvers, AuditEvent, AuditEventName, Refusal, RequestRecord, RequestState
+from bot.model import (
+    Approvers,
+    AuditEvent,
+    AuditEventName,
+    PreviewUnavailable,
+    Refusal,
+    RequestRecord,
+    RequestState,
+)
 from commands.model import OperationRequest
 
 NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
@@ -92,7 +100,7 @@ def test_dry_run_shows_command_calls_and_that_nothing_changed() -> None:
     text = valid(
         dry_run_message(
             request,
-            preview={"summary": "job 1 idle"},
+            preview=Preview(summary="job 1 idle"),
             calls=[call],
             sandbox=True,
             command_text="/ops enos ota-job delete job-1",
@@ -102,7 +110,8 @@ def test_dry_run_shows_command_calls_and_that_nothing_changed() -> None:
     assert "```/ops enos ota-job delete job-1```" in text
     assert "POST https://enos/ota-jobs?action=delete&amp;jobId=job-1\\napikey: ****" in text
     assert "job 1 idle" in text
-    assert "Nothing was changed and no approval card was posted." in text
+    assert "Nothing was changed, no approval card was posted and nothing was audited." in text
+    assert "*Verdict: ok*" in text
     assert "SANDBOX" in text
 
 
@@ -116,14 +125,14 @@ def test_dry_run_with_many_calls_and_a_failed_preview_stays_valid() -> None:
     text = valid(
         dry_run_message(
             request,
-            preview={"error": "VendorUnreachable", "message": "m", "next_step": "retry"},
+            preview=PreviewUnavailable(error="VendorUnreachable", message="m", next_step="retry"),
             calls=calls,
             sandbox=False,
             command_text="```" * 1000,
         )
     )
     assert "+45 more vendor calls" in text
-    assert "Preview unavailable" in text
+    assert "Preview unavailable" in text and "*Verdict: warn*" in text
     assert "SANDBOX" not in text
 
 
