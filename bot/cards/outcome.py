@@ -195,6 +195,9 @@ def _closed_line(record: RequestRecord, closed: ClosedOutcome | None) -> str:
             vendor_code = ""
             if closed is not None and closed.code:
                 vendor_code = f" (vendor code {code(closed.code)})"
-            return f":no_entry: *Denied*{why}{vendor_code}"
+            return (
+                ":no_entry: *Denied before any card:* the preview says the vendor will refuse"
+                f"{why}{vendor_code}"
+            )
         case _:
             return f":no_entry: *Denied* by policy{why}"

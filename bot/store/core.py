@@ -122,7 +122,7 @@ class Store(AuditLogReads):
                 approvals_needed=0,
                 ttl=timedelta(0),
                 preview=None if blocked is None else blocked.model_dump(mode="json"),
-                outcome=denial_outcome(reason, blocked),
+                outcome=denial_outcome(blocked),
             )
             actor = requester if blocked is None else SYSTEM_ACTOR
             detail = denied_detail(record, request, reason=reason)

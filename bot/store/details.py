@@ -26,12 +26,14 @@ def requested_detail(record: RequestRecord, policy: PolicySnapshot) -> dict[str,
     }
 
 
-def denial_outcome(reason: str, blocked: Preview | None) -> dict[str, Any] | None:
+def denial_outcome(blocked: Preview | None) -> dict[str, Any] | None:
     """The stored outcome of a request denied by its blocked preview: closed by ``system``,
-    with the reason and the vendor's code; None for a request the policy refused."""
+    with what the vendor will refuse and its code; None for a request the policy refused (whose
+    `reason` the ``denied`` event keeps)."""
     if blocked is None or blocked.blocked is None:
         return None
-    closed = ClosedOutcome(by=SYSTEM_ACTOR, note=reason, code=blocked.blocked.code)
+    blocker = blocked.blocked
+    closed = ClosedOutcome(by=SYSTEM_ACTOR, note=blocker.message, code=blocker.code)
     return closed.model_dump(mode="json")
 
 

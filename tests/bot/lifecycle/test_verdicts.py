@@ -11,7 +11,7 @@ from adapters.aliyun.simulator import sandbox as aliyun
 from adapters.base import Preview, Verdict
 from adapters.enos.simulator import api as enos
 from adapters.registry import installed_plugins
-from bot.cards import Message
+from bot.cards import Message, status_message
 from bot.model import AuditEventName, ClosedOutcome, RequestState
 from commands.model import OperationRequest
 from commands.parse import parse
@@ -149,3 +149,19 @@ def test_a_dry_run_the_user_may_not_request_is_refused_privately_not_audited(
     assert world.store.history() == [] and list(world.store.events()) == []
     [answer] = answers_to(world, ALICE)
     assert "You may not request" in answer
+
+
+def test_the_status_of_a_blocked_request_says_why_with_the_code(world: World) -> None:
+    submit(world, f'enos ota-job delete {enos.SANDBOX_RUNNING_JOB_ID} --org {ORG} --reason "x"')
+    [record] = world.store.history()
+    events = list(world.store.events(request_id=record.id))
+
+    status = shown(
+        status_message(record, events, approvers=world.policy.approvers(record.operation))
+    )
+
+    assert (
+        ":no_entry: *Denied before any card:* the preview says the vendor will refuse: the job "
+        "is running: EnOS refuses to delete a running OTA job (vendor code `24618`)"
+    ) in status
+    assert "FORCED" not in status  # only a card posted with --force says so
