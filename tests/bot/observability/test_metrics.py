@@ -164,6 +164,14 @@ REQUEST = OperationRequest(operation="enos.ota-job.delete", vendor="enos", targe
             ),
             "failed",
         ),  # type: ignore[arg-type]
+        (
+            Outcome(
+                summary="1 unknown",
+                total=2,
+                failures=({"targets": ["a"], "kind": "unknown", "message": "x"},),
+            ),
+            "unknown",  # unknown is not failed
+        ),  # type: ignore[arg-type]
         (VendorError("refused", vendor="enos", code="24618"), "failed"),
         (OutcomeUnknown("no answer", vendor="enos"), "unknown"),
         (RuntimeError("bug"), "error"),
