@@ -49,6 +49,8 @@ def denied_detail(
         "params": record.params,
     }
     if record.preview is not None:
+        # Denied by `system`, so the event's actor is not the requester: the detail names them.
+        detail["requester"] = record.requester
         detail["preview"] = record.preview.model_dump(mode="json")
         detail["verdict"] = record.preview.verdict.value
     if isinstance(record.outcome, ClosedOutcome) and record.outcome.code:

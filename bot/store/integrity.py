@@ -165,7 +165,8 @@ def _event_view(first: AuditEvent) -> dict[str, Any]:
             view["preview"] = _as_read(view["preview"])
         return view
     # `denied` at intake: its `reason` is the policy's; the requester's is `request_reason`.
-    view.update({key: detail[key] for key in ("channel", "params") if key in detail})
+    # Denied by `system` (a blocked preview), its detail names the requester.
+    view.update({key: detail[key] for key in ("channel", "params", "requester") if key in detail})
     if "request_reason" in detail:
         view["reason"] = detail["request_reason"]
     return view

@@ -165,3 +165,12 @@ def test_the_status_of_a_blocked_request_says_why_with_the_code(world: World) ->
         "is running: EnOS refuses to delete a running OTA job (vendor code `24618`)"
     ) in status
     assert "FORCED" not in status  # only a card posted with --force says so
+
+
+def test_blocked_and_forced_requests_verify_against_the_chain(world: World) -> None:
+    submit(world, f'enos ota-job delete otajob-nope --org {ORG} --reason "x"')
+    submit(world, f'enos ota-job delete otajob-nope --org {ORG} --reason "x" --force')
+    forced = next(r for r in world.store.history() if r.state is RequestState.PENDING)
+    world.service.approve(forced.id, world.origin(BOB))
+
+    assert world.store.verify().ok
