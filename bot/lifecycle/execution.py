@@ -23,9 +23,7 @@ from bot.lifecycle.replies import Replies
 from bot.lifecycle.services import Services
 from bot.model import (
     AuditEventName,
-    ClosedOutcome,
     FailedOutcome,
-    RequestOutcome,
     RequestRecord,
     RequestState,
     UnknownOutcome,
@@ -173,7 +171,7 @@ def outcome_of_error(error: AdapterError) -> FailedOutcome | UnknownOutcome:
     )
 
 
-def _audit_detail(outcome: RequestOutcome) -> dict[str, Any]:
+def _audit_detail(outcome: Outcome | FailedOutcome | UnknownOutcome) -> dict[str, Any]:
     """The audit log keeps the vendor's ids, codes and counts, not the whole (possibly huge)
     outcome: a 10,000-target run's failures name every target."""
     match outcome:
@@ -190,7 +188,5 @@ def _audit_detail(outcome: RequestOutcome) -> dict[str, Any]:
             return detail
         case FailedOutcome() | UnknownOutcome():
             return outcome.model_dump(mode="json", exclude={"kind", "next_step"}, exclude_none=True)
-        case ClosedOutcome():
-            return outcome.model_dump(mode="json", exclude={"kind"}, exclude_none=True)
         case _:
             assert_never(outcome)

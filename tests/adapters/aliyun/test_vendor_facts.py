@@ -158,3 +158,20 @@ def test_a_blocked_preview_carries_the_vendors_code(sim: AliyunSimulator, clock:
     preview = adapter(sim.transport(), clock).preview(cancel("thermo-001", product="a1Nope"))
     assert preview.verdict is Verdict.BLOCKED and preview.blocked is not None
     assert preview.blocked.code == "iot.prod.NotExistedProduct"
+
+
+def test_a_preview_where_no_device_exists_is_blocked(
+    sim: AliyunSimulator, clock: FakeClock
+) -> None:
+    preview = adapter(sim.transport(), clock).preview(cancel("ghost-0001", "ghost-0002"))
+    assert preview.verdict is Verdict.BLOCKED and preview.blocked is not None
+    assert preview.blocked.code == "iot.device.NotExistedDevice"
+    assert "none of the 2 devices exists" in preview.blocked.message
+
+
+def test_refused_credentials_make_no_verdict_they_raise(clock: FakeClock) -> None:
+    """Credentials are not the request's fault: the preview is unavailable, not blocked."""
+    body = {"RequestId": "r", "Code": "SignatureDoesNotMatch", "Message": "bad signature"}
+    with pytest.raises(VendorError) as caught:
+        adapter(answering(400, body), clock).preview(cancel("thermo-001"))
+    assert caught.value.code == "SignatureDoesNotMatch"

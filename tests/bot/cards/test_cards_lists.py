@@ -8,10 +8,11 @@ from typing import Any
 
 from block_kit import block_problems
 
-from adapters.base import Preview, VendorCall
+from adapters.base import Blocker, Preview, VendorCall
 from bot.cards import (
     HelpEntry,
     Message,
+    blocked_message,
     dry_run_message,
     help_message,
     history_message,
@@ -239,3 +240,30 @@ def test_requester_notice_names_approvers() -> None:
     text = valid(requester_notice(rejected))
     assert "*Rejected* by <@U0CAT>" in text
     assert "Approved by: <@U0BOB>" in text
+
+
+def blocked_record(**changes: Any) -> RequestRecord:
+    base: dict[str, Any] = {
+        "id": "R-7K3F9QW2",
+        "operation": "enos.ota-job.delete",
+        "vendor": "enos",
+        "targets": ("job-1",),
+        "requester": "U0REQ",
+        "channel": "C0OPS",
+        "state": RequestState.DENIED,
+        "approvals_needed": 0,
+        "created_at": NOW,
+        "expires_at": NOW,
+        "preview": Preview(summary="job 1: started", blocked=Blocker(message="running")),
+    }
+    return RequestRecord(**(base | changes))
+
+
+def test_a_blocked_request_without_a_command_to_copy_says_how_to_force_it() -> None:
+    for command in ("", "/ops " + "x" * 3000):
+        text = valid(blocked_message(blocked_record(), command_text=command))
+        assert "run the same command again with `--force` added at the end" in text
+        assert "x" * 3000 not in text
+    text = valid(blocked_message(blocked_record(sandbox=True), command_text="/ops enos ..."))
+    assert "SANDBOX" in text and "```/ops enos ... --force```" in text
+    assert "(vendor code" not in text  # this blocker has no vendor code, so none is shown
