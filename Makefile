@@ -33,6 +33,7 @@ format: $(STAMP)
 
 bench: $(STAMP)  ## the benchmarks (prints tables; not part of the test suite)
 	$(BIN)/python benchmarks/ack_latency.py
+	$(BIN)/python benchmarks/click_to_vendor.py
 	$(BIN)/python benchmarks/bulk_aliyun.py
 	$(BIN)/python benchmarks/bulk_huawei.py
 

@@ -92,10 +92,11 @@ def build_app(
     plugins = installed_plugins() if plugins is None else plugins
     token = _secret(settings.slack_bot_token) or None
     client = client or slack_client(token, base_url=settings.slack_api_url)
-    metrics = Metrics()
+    runner, metrics = Runner(workers=settings.workers), Metrics()
     parts = _Parts(clock=clock, adapters=adapters, store=store, policy=policy, sandbox=sandbox)
-    services = _services(settings, plugins, client=client, metrics=metrics, parts=parts)
-    runner = Runner(workers=settings.workers)
+    services = _services(
+        settings, plugins, client=client, metrics=metrics, parts=parts, runner=runner
+    )
     service = RequestService(services)
     bolt = bolt_app(settings, client, metrics=metrics)
     context = ListenerContext(service=service, runner=runner, catalog=plugins.catalog)
@@ -125,9 +126,16 @@ class _Parts:
 
 
 def _services(
-    settings: Settings, plugins: Plugins, *, client: WebClient, metrics: Metrics, parts: _Parts
+    settings: Settings,
+    plugins: Plugins,
+    *,
+    client: WebClient,
+    metrics: Metrics,
+    parts: _Parts,
+    runner: Runner,
 ) -> Services:
-    """What the lifecycle works with: store, policy, metered adapters, Slack and the clock."""
+    """What the lifecycle works with: store, policy, metered adapters, Slack, the clock, and
+    the runner whose Slack pool takes card redraws and messages off the decisions' threads."""
     clock = parts.clock
     sandboxed = settings.sandbox if parts.sandbox is None else parts.sandbox
     vendors = parts.adapters or build_adapters(
@@ -140,6 +148,8 @@ def _services(
         slack=SlackOut(client),
         directory=SlackDirectory(client, clock=clock),
         clock=clock,
+        catalog=plugins.catalog,
+        runner=runner,
     )
     _announce_ends(services, settings.audit_channel)
     instrument(services.store, metrics=metrics)

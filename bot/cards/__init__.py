@@ -3,11 +3,13 @@
 `messages` holds every message opsgate sends (the approval card in each state, dry runs,
 refusals, notices, the private answer to a blocked request); `request`, `preview` (the
 verdict, warnings and facts) and `outcome` the parts of a card; `lists` help, history, status
-and the App Home tab; `sentences` renders refusals, notices and "who may approve" (the only
-place that does); `blocks` and `text` the builders and escaping underneath them all.
+and the App Home tab; `dialogs` the Reject dialog; `sentences` renders refusals, notices and
+"who may approve" (the only place that does); `blocks` and `text` the builders and escaping
+underneath them all.
 """
 
 from bot.cards.blocks import Message
+from bot.cards.dialogs import REJECT_DIALOG, RejectSubmission, read_reject_dialog, reject_dialog
 from bot.cards.lists import HelpEntry, help_message, history_message, home_view, status_message
 from bot.cards.messages import (
     APPROVE_ACTION,
@@ -27,9 +29,11 @@ from bot.cards.text import escape
 __all__ = [
     "APPROVE_ACTION",
     "REJECT_ACTION",
+    "REJECT_DIALOG",
     "WITHDRAW_ACTION",
     "HelpEntry",
     "Message",
+    "RejectSubmission",
     "blocked_message",
     "dry_run_message",
     "escape",
@@ -39,7 +43,9 @@ __all__ = [
     "mrkdwn",
     "notice_message",
     "plain",
+    "read_reject_dialog",
     "refusal_message",
+    "reject_dialog",
     "request_card",
     "requester_notice",
     "status_message",

@@ -253,6 +253,6 @@ def requester_notice(record: RequestRecord) -> Message:
         f"*{title}:* your request {code(record.id)} "
         f"({record.operation} on {plural(len(record.targets), 'target')})"
     )
-    approved = f"Approved by: {mentions(record.approvers)}"
-    lines = [lead, *outcome_lines(record), approved] if record.state.terminal else [lead]
+    approved = [f"Approved by: {mentions(record.approvers)}"] if record.approvers else []
+    lines = [lead, *outcome_lines(record), *approved] if record.state.terminal else [lead]
     return build_message(f"{title}: {record.operation} ({record.id})", lines_sections(lines))

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Final, assert_never
 
-from adapters.base import FailureKind, ItemFailure, Outcome, Progress
+from adapters.base import FailureKind, ItemFailure, Outcome, Progress, Verdict
 from bot.cards.preview import error_text, marked, text_of
 from bot.cards.text import code, elide, mention, plural
 from bot.model import (
@@ -27,8 +27,6 @@ from bot.model import (
 MAX_FAILURE_LINES = 10
 
 _PAST = {"delete": "deleted", "cancel": "cancelled"}
-#: The actor of what opsgate does by itself (`bot.store.SYSTEM_ACTOR`).
-SYSTEM: Final = "system"
 UNKNOWN_TEXT: Final = (
     "the vendor's answer was lost; check the vendor console; opsgate will not retry"
 )
@@ -191,7 +189,8 @@ def _closed_line(record: RequestRecord, closed: ClosedOutcome | None) -> str:
             )
         case RequestState.EXPIRED:
             return f":hourglass: *Expired*: no decision before the deadline{why}"
-        case _ if by == SYSTEM:  # a blocked preview: opsgate itself denied it, before any card
+        case _ if record.preview is not None and record.preview.verdict is Verdict.BLOCKED:
+            # a blocked preview: opsgate itself denied it, before any card
             vendor_code = ""
             if closed is not None and closed.code:
                 vendor_code = f" (vendor code {code(closed.code)})"
@@ -199,5 +198,5 @@ def _closed_line(record: RequestRecord, closed: ClosedOutcome | None) -> str:
                 ":no_entry: *Denied before any card:* the preview says the vendor will refuse"
                 f"{why}{vendor_code}"
             )
-        case _:
-            return f":no_entry: *Denied* by policy{why}"
+        case _:  # refused by the policy, or its card could not be posted (then it says so)
+            return f":no_entry: *Denied*{why or ' by policy'}"

@@ -75,7 +75,7 @@ def _entity(inner: str, names: Mapping[str, str]) -> str:
         user = target[1:]
         return "@" + (label or names.get(user, user))
     if target.startswith("#"):
-        return "#" + (label or target[1:])
+        return "#" + (label or names.get(target[1:], target[1:]))
     if target.startswith("!date^"):
         return label or target
     if target.startswith("!subteam^"):

@@ -22,6 +22,9 @@ from bot.model import RequestState
 from bot.settings import Settings
 
 NAMES = {name: uid for uid, name in USERS.items()}
+#: How Slack shows ids in the console's workspace: people and the one channel by name.
+_NAMES = {**USERS, CHANNEL: CHANNEL_NAME}
+_REQUEST_ID = re.compile(r"[Rr]-[0-9A-Za-z]{8}")
 
 BANNER = """\
 opsgate console: a local Slack with sandboxed vendors. You are @{user} in #{channel}.
@@ -57,6 +60,7 @@ HELP = """\
   /ops <command>                  a slash command as the current user (try /ops help)
   approve|reject|withdraw [<id>]  click that button on a request's card (default:
                                   the newest pending request)
+  reject [<id>] <why>             reject, giving the Reject dialog a reason
   as @<user> <line>               run one line as someone else (alice, bob, carol, dave)
   user @<user>                    become someone else for the following lines
   audit [<id>]                    the audit trail (of one request, or the last 20 events)
@@ -115,12 +119,7 @@ class Console:
             self._hold()
             self._ack(self.session.slash(rest, user=user), user)
         elif word in {"approve", "reject", "withdraw"}:
-            request_id = rest.strip().upper() or self._newest_pending()
-            if request_id is None:
-                self._print("there is no pending request; name one: approve R-XXXXXXXX")
-                return True
-            self._hold()
-            self._ack(self.session.click(word, request_id, user=user), user)
+            self._click(word, rest, user)
         elif word == "user" and rest.lstrip("@") in NAMES:
             self.user = NAMES[rest.lstrip("@")]
         elif word == "audit":
@@ -139,6 +138,23 @@ class Console:
         self.session.wait()
         return True
 
+    def _click(self, word: str, rest: str, user: str) -> None:
+        """``approve|withdraw [<id>]``, or ``reject [<id>] [why…]`` (the Reject dialog's reason)."""
+        named, _, why = rest.strip().partition(" ")
+        if word != "reject" or _REQUEST_ID.fullmatch(named):
+            request_id: str | None = named.upper()
+        else:
+            request_id, why = "", rest.strip()
+        request_id = request_id or self._newest_pending()
+        if request_id is None:
+            self._print("there is no pending request; name one: approve R-XXXXXXXX")
+            return
+        self._hold()
+        if word == "reject":
+            self._ack(self.session.reject(request_id, user=user, reason=why.strip() or None), user)
+        else:
+            self._ack(self.session.click(word, request_id, user=user), user)
+
     def _newest_pending(self) -> str | None:
         pending = [
             r for r in self.session.app.store.history(limit=50) if r.state is RequestState.PENDING
@@ -153,7 +169,7 @@ class Console:
         message = reply.message
         if message and message.get("blocks"):
             self._print(f"── only visible to @{USERS[user]} ──")
-            self._print(render_message(message["blocks"], names=USERS))
+            self._print(render_message(message["blocks"], names=_NAMES))
         with self._lock:
             held, self._held = self._held or [], None
         for text in held:
@@ -179,7 +195,7 @@ class Console:
             return
         if isinstance(blocks, str):
             blocks = json.loads(blocks)
-        rendered = render_message(blocks, names=USERS)
+        rendered = render_message(blocks, names=_NAMES)
         text = f"{_heading(call)}\n{rendered}"
         card = _REQUEST_ID.search(rendered) if call.method in _CARD_METHODS else None
         if card and str(call.params.get("channel")) not in USERS:  # a card, not a DM about it
@@ -223,6 +239,9 @@ def _heading(call: RecordedCall) -> str:
         return f"── #{CHANNEL_NAME if channel == CHANNEL else channel} ──"
     if call.method == "chat.update":
         return "── card updated ──"
+    if call.method == "views.open":
+        title = ((call.params.get("view") or {}).get("title") or {}).get("text", "")
+        return f"── dialog: {title} ──"
     if call.method == "views.publish":
         return f"── App Home of @{USERS.get(str(call.params.get('user_id')), '?')} ──"
     if user in USERS:

@@ -28,6 +28,7 @@ from bot.console.standin.payloads import (
     block_action_body,
     signed_headers,
     slash_command_body,
+    view_submission_body,
 )
 from bot.console.standin.server import SlackStandIn
 from bot.policy import Policy, load_policy
@@ -123,6 +124,18 @@ class ConsoleSession:
             message_ts=ts,
             response_url=self._response_url(user),
         )
+        return self._dispatch(body, FORM)
+
+    def reject(self, request_id: str, *, user: str, reason: str | None) -> AckReply:
+        """Click Reject as `user`, then submit the Reject dialog it opens with `reason`."""
+        before = len(self.standin.opened_views())
+        reply = self.click("reject", request_id, user=user)
+        self.wait()
+        opened = self.standin.opened_views()[before:]
+        if not opened:  # refused, or the dialog could not open (then it rejected at once)
+            return reply
+        values = {cards.dialogs.REASON_BLOCK: {cards.dialogs.REASON_ACTION: reason}}
+        body = view_submission_body(user_id=user, view=opened[-1], values=values)
         return self._dispatch(body, FORM)
 
     def open_home(self, *, user: str) -> AckReply:

@@ -1,8 +1,10 @@
 """The life of a request after Slack's ack, one module per job: `intake` (a new request),
-`clicks` (Approve, Reject, Withdraw), `execution` (the one vendor call), `sweeps` (expiry and
-start-up recovery, and the sweeper thread), `replies` (cards redrawn, private answers),
-`refusals` (what the lifecycle itself says), and `workers` (the pool they run on).
-`RequestService` is the facade the listeners call."""
+`clicks` (Approve, Reject and its dialog, Withdraw, each bound to its card), `execution` (the
+one vendor call), `sweeps` (expiry, start-up recovery, card-less requests, and the sweeper
+thread), `posting` (a card, or the end of a request Slack will not show), `reading` (status and
+history, to those who may read them), `replies` (answers and the requester's messages),
+`painter` (card redraws, in order), `refusals` (what the lifecycle itself says), and `workers`
+(the pools they run on). `RequestService` is the facade the listeners call."""
 
 from bot.lifecycle.service import RequestService
 from bot.lifecycle.services import Origin, Services

@@ -1,11 +1,16 @@
-"""The card's buttons: Approve, Reject and Withdraw, and why a click is refused.
+"""The card's buttons: Approve, Reject (with its reason dialog) and Withdraw, and why a click is
+refused.
 
-Each click re-reads the request from the store and re-checks the policy at that moment; the
-store's compare-and-set moves make each decision happen once. A refused click is answered
-privately and recorded as a ``denied`` event.
+A click counts only from the request's own card: the channel and message ts Slack names in the
+click must be the ones stored for the request. Each click then re-reads the request from the
+store and re-checks the policy at that moment; the store's compare-and-set moves make each
+decision happen once. A refused click is answered privately and recorded as a ``denied`` event.
 """
 
 from __future__ import annotations
+
+import logging
+from typing import Any
 
 from bot import cards
 from bot.lifecycle import refusals
@@ -15,7 +20,10 @@ from bot.lifecycle.services import Origin, Services
 from bot.lifecycle.sweeps import Sweeps
 from bot.model import AuditEventName, ClosedOutcome, Refusal, RequestRecord, RequestState, rules
 from bot.policy import Decision
+from bot.slack.port import SlackPostError
 from bot.store import ApprovalResult, ApprovalStatus
+
+log = logging.getLogger(__name__)
 
 
 class Clicks:
@@ -41,15 +49,22 @@ class Clicks:
             self._counted(self.s.store.approve(record.id, approver=origin.user), record, origin)
 
     def reject(self, request_id: str, origin: Origin) -> None:
-        """A Reject click by someone who may approve."""
-        record = self._clickable(request_id, origin, "reject")
+        """A Reject click by someone who may approve: ask for an optional reason in a dialog;
+        if the dialog cannot be opened, reject at once without one (the decision stands)."""
+        record = self._rejectable(request_id, origin)
         if record is None:
             return
-        decision = self.s.policy.check_rejection(
-            record, user=origin.user, channel=origin.channel, directory=self.s.directory
-        )
-        if self._allowed(record, origin, decision, "reject"):
-            self._decide(record, origin, RequestState.REJECTED, AuditEventName.REJECTED)
+        if origin.trigger_id and self._ask_reason(record, origin):
+            return  # `reject_with_reason` decides when the dialog is submitted
+        self._decide(record, origin, RequestState.REJECTED, AuditEventName.REJECTED)
+
+    def reject_with_reason(self, request_id: str, origin: Origin, reason: str | None) -> None:
+        """The Reject dialog was submitted: the same checks as the click, then reject."""
+        record = self._rejectable(request_id, origin)
+        if record is not None:
+            self._decide(
+                record, origin, RequestState.REJECTED, AuditEventName.REJECTED, reason=reason
+            )
 
     def withdraw(self, request_id: str, origin: Origin) -> None:
         """A Withdraw click: the requester takes the request back."""
@@ -60,46 +75,76 @@ class Clicks:
         if self._allowed(record, origin, decision, "withdraw"):
             self._decide(record, origin, RequestState.WITHDRAWN, AuditEventName.WITHDRAWN)
 
+    def _rejectable(self, request_id: str, origin: Origin) -> RequestRecord | None:
+        record = self._clickable(request_id, origin, "reject")
+        if record is None:
+            return None
+        decision = self.s.policy.check_rejection(
+            record, user=origin.user, channel=origin.channel, directory=self.s.directory
+        )
+        return record if self._allowed(record, origin, decision, "reject") else None
+
+    def _ask_reason(self, record: RequestRecord, origin: Origin) -> bool:
+        """Open the Reject dialog; False when Slack would not (an expired trigger, say)."""
+        view = cards.reject_dialog(record, channel=origin.channel, message_ts=origin.message_ts)
+        try:
+            self.s.slack.open_view(str(origin.trigger_id), view)
+        except SlackPostError as exc:
+            log.warning("could not open the reject dialog for %s: %s", record.id, exc.error)
+            return False
+        return True
+
     def _counted(self, result: ApprovalResult, record: RequestRecord, origin: Origin) -> None:
         """Show what the store did with an approval; the one that completed it executes."""
         after = result.record or record
-        if result.status in {
-            ApprovalStatus.EXECUTE,
-            ApprovalStatus.RECORDED,
-            ApprovalStatus.EXPIRED,
-        }:
-            self.replies.refresh_card(after)
         if result.status is ApprovalStatus.EXECUTE:
+            # The vendor call starts now; the card shows "executing" without holding it up.
+            self.replies.refresh_card_soon(after)
             self._execution.run(after)
         elif result.status is ApprovalStatus.RECORDED:
+            self.replies.refresh_card(after)
             self.replies.notice(origin, refusals.approval_recorded(after))
         elif result.status is ApprovalStatus.DUPLICATE:
             self._refuse(after, origin, "approve", refusals.duplicate(after))
-        else:  # expired, or decided by someone else since we read it
+        else:  # expired (here, just now), or decided by someone else since we read it
+            if result.status is ApprovalStatus.EXPIRED:
+                self.replies.settled(after)
             self._refuse(after, origin, "approve", refusals.ended(after, "approve"))
 
     def _decide(
-        self, record: RequestRecord, origin: Origin, to: RequestState, event: AuditEventName
+        self,
+        record: RequestRecord,
+        origin: Origin,
+        to: RequestState,
+        event: AuditEventName,
+        *,
+        reason: str | None = None,
     ) -> None:
+        said = {"reason": reason} if reason else {}
         after = self.s.store.transition(
             record.id,
             to=to,
             event=event,
             actor=origin.user,
-            detail={"channel": origin.channel},
-            outcome=ClosedOutcome(by=origin.user),
+            detail={"channel": origin.channel, **said},
+            outcome=ClosedOutcome(by=origin.user, note=reason or None),
         )
         if after is None:  # someone else decided first
             current = self.s.store.get(record.id) or record
             self._refuse(current, origin, event.value, refusals.ended(current, event.value))
             return
-        self.replies.refresh_card(after)
+        self.replies.settled(after)
 
     def _clickable(self, request_id: str, origin: Origin, action: str) -> RequestRecord | None:
-        """The record if it can still be decided; otherwise tell the clicker why not."""
+        """The record if this click may decide it; otherwise tell the clicker why not."""
         record = self.s.store.get(request_id)
         if record is None:
             self.replies.refuse(origin, refusals.no_such_request(request_id))
+            return None
+        mismatch = card_mismatch(record, origin)
+        if mismatch:
+            refusal = refusals.not_its_card(record)
+            self._refuse(record, origin, action, refusal, mismatch=mismatch)
             return None
         if rules.due_to_expire(record, self.replies.now()):
             self._sweeps.expire_due()
@@ -117,13 +162,34 @@ class Clicks:
         self._refuse(record, origin, action, decision.refusal)
         return False
 
-    def _refuse(self, record: RequestRecord, origin: Origin, action: str, refusal: Refusal) -> None:
+    def _refuse(
+        self,
+        record: RequestRecord,
+        origin: Origin,
+        action: str,
+        refusal: Refusal,
+        **evidence: Any,
+    ) -> None:
         """Answer the clicker privately and record the refusal (in plain words) as ``denied``."""
         reason = cards.plain(refusal)
         self.s.store.log(
             record.id,
             AuditEventName.DENIED,
             actor=origin.user,
-            detail={"action": action, "reason": reason, "channel": origin.channel},
+            detail={"action": action, "reason": reason, "channel": origin.channel, **evidence},
         )
         self.replies.refuse(origin, refusal)
+
+
+def card_mismatch(record: RequestRecord, origin: Origin) -> dict[str, dict[str, str | None]]:
+    """What about a click does not match the request's card: ``{"channel": {"card": …,
+    "click": …}, "message_ts": {…}}``, empty when it came from the card itself.
+
+    A request whose card was never posted has no card to click.
+    """
+    found: dict[str, dict[str, str | None]] = {}
+    if record.message_ts is None or origin.message_ts != record.message_ts:
+        found["message_ts"] = {"card": record.message_ts, "click": origin.message_ts}
+    if origin.channel != record.channel:
+        found["channel"] = {"card": record.channel, "click": origin.channel}
+    return found

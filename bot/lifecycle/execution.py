@@ -87,12 +87,12 @@ class Execution:
             clock=self.s.clock,
             show_progress=self._show_progress,
         )
-        self.replies.refresh_card(final)
-        self.replies.notify_requester(final)
+        self.replies.settled(final)
         return final
 
     def _show_progress(self, record: RequestRecord, progress: Progress) -> None:
-        self.replies.refresh_card(record, progress=progress)
+        # Called from inside the vendor call: the redraw must not hold up the next batch.
+        self.replies.refresh_card_soon(record, progress=progress)
 
 
 def run_vendor_call(

@@ -14,20 +14,23 @@ from adapters.base import Adapter, Preview
 from adapters.errors import AdapterError
 from bot import cards
 from bot.lifecycle import refusals
+from bot.lifecycle.posting import Posting
 from bot.lifecycle.replies import Replies
 from bot.lifecycle.services import Origin, Services
 from bot.model import PreviewUnavailable, Refusal, RequestPreview
 from bot.observability.logs import bind
 from bot.slack.port import SlackPostError
+from bot.store import OverlapError
 from commands.model import OperationRequest
 
 
 class Intake:
     """Turns a parsed request into a pending request with its card. Runs after the ack."""
 
-    def __init__(self, services: Services, replies: Replies) -> None:
+    def __init__(self, services: Services, replies: Replies, posting: Posting) -> None:
         self.s = services
         self.replies = replies
+        self._posting = posting
 
     def submit(self, request: OperationRequest, origin: Origin, *, command_text: str) -> None:
         """Check policy, preview, then post the approval card (or the dry run) for a request."""
@@ -42,13 +45,24 @@ class Intake:
         except AdapterError as exc:
             self.replies.answer(origin, cards.refusal_message(refusals.vendor_unavailable(exc)))
             return
+        if not request.dry_run and self._held(request, origin):
+            return
         preview = _preview(adapter, request)
         if request.dry_run:
             self._dry_run(adapter, request, origin, preview, command_text)
         elif isinstance(preview, Preview) and preview.blocked is not None and not request.force:
             self._blocked(request, origin, preview, command_text)
         else:
-            self._open(request, origin, preview)
+            self._open(request, origin, preview, command_text)
+
+    def _held(self, request: OperationRequest, origin: Origin) -> bool:
+        """A quick look, before the preview, for an open request holding a target."""
+        try:
+            self.s.store.check_overlap(request.operation, request.targets)
+        except OverlapError as exc:
+            self._refuse(request, origin, refusals.held(exc.holder, exc.shared))
+            return True
+        return False
 
     def _refuse(self, request: OperationRequest, origin: Origin, refusal: Refusal) -> None:
         """Answer privately; a real request's refusal is audited, a dry run's never is."""
@@ -92,24 +106,31 @@ class Intake:
         bind(request_id=record.id)
         self.replies.answer(origin, cards.blocked_message(record, command_text=command_text))
 
-    def _open(self, request: OperationRequest, origin: Origin, preview: RequestPreview) -> None:
+    def _open(
+        self, request: OperationRequest, origin: Origin, preview: RequestPreview, command: str
+    ) -> None:
         rules = self.s.policy.for_operation(request.operation)
-        record = self.s.store.create_request(
-            request,
-            requester=origin.user,
-            channel=origin.channel,
-            policy=rules,
-            sandbox=self.s.adapters.is_sandboxed(request.vendor),
-            preview=preview,
-        )
+        try:
+            # `exclusive`: the overlap rule again, inside the creating transaction (race-free).
+            record = self.s.store.create_request(
+                request,
+                requester=origin.user,
+                channel=origin.channel,
+                policy=rules,
+                sandbox=self.s.adapters.is_sandboxed(request.vendor),
+                preview=preview,
+                exclusive=True,
+            )
+        except OverlapError as exc:
+            self._refuse(request, origin, refusals.held(exc.holder, exc.shared))
+            return
         bind(request_id=record.id)  # log lines from here on name the request
         try:
-            ts = self.s.slack.post(origin.channel, self.replies.card(record))
+            self._posting.post(record)
         except SlackPostError as exc:
-            refusal = refusals.card_not_posted(record, exc.error)
+            refusal = refusals.card_not_posted(record, exc.error, command=command)
             self.replies.answer(origin, cards.refusal_message(refusal))
             return
-        self.s.store.set_message(record.id, channel=origin.channel, ts=ts)
         self.replies.answer(origin, cards.notice_message(refusals.posted(record)))
 
 

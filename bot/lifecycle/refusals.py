@@ -8,6 +8,7 @@ from typing import Final
 from adapters.base import Preview
 from adapters.errors import AdapterError
 from bot.model import (
+    Channel,
     ClosedOutcome,
     Code,
     Notice,
@@ -17,9 +18,14 @@ from bot.model import (
     RequestState,
     User,
     backticked,
+    listing,
 )
 
 _S = RequestState
+
+#: Longest command offered to copy and run again (inline code is clipped beyond it).
+COPYABLE_LIMIT: Final = 200
+_SHARED_SHOWN: Final = 5
 
 #: A click on a request that is no longer pending: what happened to it, and what that means.
 _NOTHING_LEFT: Final = "; there is nothing left to {action}."
@@ -69,16 +75,74 @@ def vendor_unavailable(error: AdapterError) -> Refusal:
     return Refusal(*backticked(error.message), ".", *step)
 
 
-def card_not_posted(record: RequestRecord, error: str) -> Refusal:
-    """Slack refused to post the approval card in the request's channel."""
+def card_not_posted(record: RequestRecord, error: str, *, command: str | None) -> Refusal:
+    """Slack refused to post the approval card in the request's channel, so the request ended.
+
+    Args:
+        record: The request, now ended ``denied``.
+        error: Slack's error (``not_in_channel``, ``channel_not_found``, …).
+        command: The command to run again, when it is short enough to copy whole.
+    """
+    again: tuple[Part, ...] = (
+        (" and run ", Code(command), " again.")
+        if command and _copyable(command)
+        else (" and run your command again.",)
+    )
     return Refusal(
-        "Request ",
+        "Slack would not post the approval card for ",
         Code(record.id),
-        " is recorded, but Slack would not post its approval card here (",
+        " in ",
+        Channel(record.channel),
+        " (",
         Code(error),
-        "). Invite the bot to this channel (",
+        "), so the request has ended. Invite the bot with ",
         Code("/invite @opsgate"),
-        ") and request again; this one will expire unapproved.",
+        *again,
+    )
+
+
+def _copyable(command: str) -> bool:
+    """True when `command` shows whole as inline code (short, one line, no backtick)."""
+    return len(command) <= COPYABLE_LIMIT and not {"\n", "`"} & set(command)
+
+
+def not_its_card(record: RequestRecord) -> Refusal:
+    """A click that did not come from the request's own card (another message or channel)."""
+    return Refusal(
+        "This click did not come from the approval card of ",
+        Code(record.id),
+        ", so it does not count: use the buttons on its own card.",
+    )
+
+
+def held(holder: RequestRecord, shared: tuple[str, ...]) -> Refusal:
+    """A new request names targets that a pending or executing request already holds."""
+    shown = listing(Code(t) for t in shared[:_SHARED_SHOWN])
+    more = f" and {len(shared) - _SHARED_SHOWN:,} more" if len(shared) > _SHARED_SHOWN else ""
+    where = "executing" if holder.state is _S.EXECUTING else "waiting for approval"
+    return Refusal(
+        Code(holder.operation),
+        " of ",
+        *shown,
+        more,
+        " is already requested in ",
+        Code(holder.id),
+        f" ({where}) in ",
+        Channel(holder.channel),
+        ", and a target is in one open request at a time. Follow it on its card or with ",
+        Code(f"/ops status {holder.id}"),
+        ", and ask again once it has ended.",
+    )
+
+
+def reposted(record: RequestRecord) -> Notice:
+    """A card-less request's card is up after all (its first post was cut short)."""
+    return Notice(
+        "Your request ",
+        Code(record.id),
+        " is now posted in ",
+        Channel(record.channel),
+        " and waiting for approval (opsgate stopped while posting its card the first time).",
     )
 
 

@@ -1,12 +1,19 @@
-"""How the lifecycle talks back: the request's card, redrawn from its record, and private
-answers to whoever acted."""
+"""How the lifecycle talks back: the request's card, redrawn from the store, private answers to
+whoever acted, and direct messages to the requester.
+
+Card redraws and direct messages run on the runner's Slack pool when there is one
+(`Services.runner`), so a slow Slack never holds up a decision or a vendor call; the
+`CardPainter` keeps each card's redraws in order whatever the delays.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from adapters.base import Progress
 from bot import cards
+from bot.lifecycle.painter import CardPainter
 from bot.lifecycle.services import Origin, Services
 from bot.model import Notice, Refusal, RequestRecord
 from bot.slack.port import SlackPostError
@@ -17,12 +24,24 @@ class Replies:
 
     def __init__(self, services: Services) -> None:
         self.s = services
+        self._painter = CardPainter(store=services.store, slack=services.slack, render=self.card)
 
     def refresh_card(self, record: RequestRecord, *, progress: Progress | None = None) -> None:
-        """Redraw a request's card from its record (a no-op before the card is posted)."""
-        if record.message_ts is None:
-            return
-        self.s.slack.update(record.channel, record.message_ts, self.card(record, progress))
+        """Redraw a request's card from the store, now (a no-op before the card is posted)."""
+        self._painter.ask(record.id, progress)()
+
+    def refresh_card_soon(self, record: RequestRecord, *, progress: Progress | None = None) -> None:
+        """Redraw a request's card from the store without waiting for Slack."""
+        self._later(self._painter.ask(record.id, progress))
+
+    def settled(self, record: RequestRecord) -> None:
+        """`record` changed state: redraw its card and, once it has ended, tell its requester.
+
+        Generic over the end states (`RequestState.terminal`), whatever they are.
+        """
+        self.refresh_card_soon(record)
+        if record.state.terminal:
+            self._later(lambda: self.notify_requester(record))
 
     def card(self, record: RequestRecord, progress: Progress | None = None) -> cards.Message:
         """The request's card as it should look now."""
@@ -49,12 +68,23 @@ class Replies:
         self.s.slack.ephemeral(origin.channel, origin.user, cards.notice_message(notice))
 
     def notify_requester(self, record: RequestRecord) -> None:
-        """Tell the requester how their request ended: a DM, or privately in the channel."""
+        """Tell the requester how their request ended (or where it stands)."""
+        self.tell_requester(record, cards.requester_notice(record))
+
+    def tell_requester(self, record: RequestRecord, message: cards.Message) -> None:
+        """A direct message to the requester; privately in the request's channel if Slack
+        will not deliver it."""
         try:
-            self.s.slack.post(record.requester, cards.requester_notice(record))
+            self.s.slack.post(record.requester, message)
         except SlackPostError:
-            self.s.slack.ephemeral(record.channel, record.requester, cards.requester_notice(record))
+            self.s.slack.ephemeral(record.channel, record.requester, message)
 
     def now(self) -> datetime:
         """The clock's time, as a UTC datetime."""
         return datetime.fromtimestamp(self.s.clock.now(), tz=UTC)
+
+    def _later(self, job: Callable[[], None]) -> None:
+        if self.s.runner is None:
+            job()
+        else:
+            self.s.runner.submit_slack(job)

@@ -1,35 +1,41 @@
 """The approval-gated lifecycle of a request (SPEC §2), independent of Bolt: one facade.
 
 Slack listeners ack first and then hand work to `RequestService` on the worker pool. Each job
-has its own module: `intake` (a new request: policy → preview → store → card), `clicks`
-(Approve, Reject, Withdraw), `execution` (the one vendor call), `sweeps` (expiry and start-up
-recovery). Every decision is re-read from the store and re-checked against the policy at the
-moment it is taken; the store's compare-and-set transitions make each decision happen once.
+has its own module: `intake` (a new request: policy → overlap → preview → store → card),
+`clicks` (Approve, Reject with its reason dialog, Withdraw), `execution` (the one vendor call),
+`sweeps` (expiry, start-up recovery, card-less requests), `reading` (status and history).
+Every decision is re-read from the store and re-checked against the policy at the moment it is
+taken; the store's compare-and-set transitions make each decision happen once.
 """
 
 from __future__ import annotations
 
+from bot import cards
 from bot.lifecycle.clicks import Clicks
 from bot.lifecycle.execution import Execution
 from bot.lifecycle.intake import Intake
+from bot.lifecycle.posting import Posting
+from bot.lifecycle.reading import Reading
 from bot.lifecycle.replies import Replies
 from bot.lifecycle.services import Origin, Services
 from bot.lifecycle.sweeps import Sweeps
-from commands.model import OperationRequest
+from commands.model import HistoryCommand, OperationRequest
 
 __all__ = ["Origin", "RequestService", "Services"]
 
 
 class RequestService:
-    """Requests, clicks and sweeps. Every public method runs on a worker, after the ack."""
+    """Requests, clicks, sweeps and reads. Every public method runs on a worker, after the ack."""
 
     def __init__(self, services: Services) -> None:
         self.s = services
         self.replies = Replies(services)
-        self.sweeps = Sweeps(services, self.replies)
-        self._intake = Intake(services, self.replies)
+        posting = Posting(services, self.replies)
+        self.sweeps = Sweeps(services, self.replies, posting)
+        self._intake = Intake(services, self.replies, posting)
         execution = Execution(services, self.replies)
         self._clicks = Clicks(services, self.replies, sweeps=self.sweeps, execution=execution)
+        self._reading = Reading(services)
 
     def submit(self, request: OperationRequest, origin: Origin, *, command_text: str) -> None:
         """Check policy, preview, then post the approval card (or the dry run) for a request."""
@@ -40,12 +46,24 @@ class RequestService:
         self._clicks.approve(request_id, origin)
 
     def reject(self, request_id: str, origin: Origin) -> None:
-        """A Reject click by someone who may approve."""
+        """A Reject click by someone who may approve: opens the reason dialog, or rejects."""
         self._clicks.reject(request_id, origin)
+
+    def reject_with_reason(self, request_id: str, origin: Origin, reason: str | None) -> None:
+        """The Reject dialog was submitted (`origin` carries the card it was opened from)."""
+        self._clicks.reject_with_reason(request_id, origin, reason)
 
     def withdraw(self, request_id: str, origin: Origin) -> None:
         """A Withdraw click: the requester takes the request back."""
         self._clicks.withdraw(request_id, origin)
+
+    def status(self, request_id: str, origin: Origin) -> cards.Message:
+        """`/ops status`: one request and its timeline, if the asker may see it."""
+        return self._reading.status(request_id, origin)
+
+    def history(self, command: HistoryCommand, origin: Origin) -> cards.Message:
+        """`/ops history`: the recent requests the asker may see."""
+        return self._reading.history(command, origin)
 
     def expire_due(self) -> int:
         """Expire every pending request past its TTL and mark its card. Returns how many."""

@@ -6,23 +6,41 @@ from dataclasses import dataclass
 
 from adapters.clock import Clock
 from adapters.registry import Adapters
+from bot.lifecycle.workers import Runner
 from bot.policy import Directory, Policy
 from bot.slack.port import SlackPort
 from bot.store import Store
+from commands.catalog import Catalog
 
 
 @dataclass(frozen=True)
 class Origin:
-    """Who did something, where, and how to answer them privately."""
+    """Who did something, where, and how to answer them privately.
+
+    Attributes:
+        user: The Slack user, from Slack's signed payload.
+        channel: The channel of the command, or of the message whose button was clicked.
+        response_url: Where to answer privately, when Slack gave one.
+        message_ts: For a click, the ts of the message whose button it was (the card).
+        trigger_id: For a click, Slack's trigger for opening a modal (valid for 3 seconds).
+    """
 
     user: str
     channel: str
     response_url: str | None = None
+    message_ts: str | None = None
+    trigger_id: str | None = None
 
 
 @dataclass(frozen=True)
 class Services:
-    """What the lifecycle works with; built once by `bot.app.build_app`."""
+    """What the lifecycle works with; built once by `bot.app.build_app`.
+
+    Attributes:
+        catalog: The operations opsgate knows (from the installed vendor plugins).
+        runner: Where Slack-only work (card redraws, direct messages) runs, so that it never
+            holds up a decision or a vendor call. None: that work runs in the caller's thread.
+    """
 
     store: Store
     policy: Policy
@@ -30,3 +48,5 @@ class Services:
     slack: SlackPort
     directory: Directory
     clock: Clock
+    catalog: Catalog
+    runner: Runner | None = None

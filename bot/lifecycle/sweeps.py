@@ -1,33 +1,50 @@
-"""Work nobody clicked for: expiring requests past their TTL, and start-up recovery of calls a
-dead process left `executing`, with the periodic sweeper thread that drives the expiry."""
+"""Work nobody clicked for: expiring requests past their TTL, start-up recovery of calls a dead
+process left `executing`, posting the cards a dead process never posted, and the periodic
+sweeper thread that drives them."""
 
 from __future__ import annotations
 
 import logging
 import threading
+from datetime import timedelta
+from typing import Final
 
+from bot import cards
+from bot.lifecycle import refusals
+from bot.lifecycle.posting import Posting
 from bot.lifecycle.replies import Replies
 from bot.lifecycle.services import Services
 from bot.lifecycle.workers import Runner
+from bot.model import RequestRecord
+from bot.slack.port import SlackPostError
+from commands.catalog import Catalog
+from commands.render import format_command
 
 log = logging.getLogger(__name__)
 
+#: How old a card-less pending request must be before a sweep posts its card: longer than any
+#: post that is merely slow (slack_sdk waits up to 30 s, and a rate limit adds its own wait).
+CARD_GRACE: Final = timedelta(minutes=2)
+
 
 class Sweeps:
-    """Expiry and recovery; each redraws the cards of the requests it changed."""
+    """Expiry, recovery and card-less requests; each redraws the cards it changed and tells
+    the requesters."""
 
-    def __init__(self, services: Services, replies: Replies) -> None:
+    def __init__(self, services: Services, replies: Replies, posting: Posting) -> None:
         self.s = services
         self.replies = replies
+        self._posting = posting
 
     def expire_due(self) -> int:
-        """Expire every pending request past its TTL and mark its card. Returns how many.
+        """Expire every pending request past its TTL, mark its card and tell its requester.
 
         Which requests are due is `bot.model.rules.due_to_expire`, applied by the store.
+        Returns how many.
         """
         expired = self.s.store.expire_due()
         for record in expired:
-            self.replies.refresh_card(record)
+            self.replies.settled(record)
         return len(expired)
 
     def recover(self) -> int:
@@ -37,13 +54,42 @@ class Sweeps:
         """
         recovered = self.s.store.recover_executing()
         for record in recovered:
-            self.replies.refresh_card(record)
-            self.replies.notify_requester(record)
+            self.replies.settled(record)
         return len(recovered)
+
+    def post_cardless(self, *, grace: timedelta = CARD_GRACE) -> int:
+        """Post the card of every pending request that has had none for `grace` (a process
+        died while posting it); if Slack refuses, the request ends ``denied``. Either way the
+        requester is told. Safe with several processes: each request is claimed by one.
+
+        Returns how many requests were taken on.
+        """
+        claimed = self.s.store.claim_cardless(older_than=grace)
+        for record in claimed:
+            self._post(record)
+        return len(claimed)
+
+    def _post(self, record: RequestRecord) -> None:
+        try:
+            self._posting.post(record)
+        except SlackPostError as exc:
+            command = _command(record, self.s.catalog)
+            refusal = refusals.card_not_posted(record, exc.error, command=command)
+            self.replies.tell_requester(record, cards.refusal_message(refusal))
+            return
+        self.replies.tell_requester(record, cards.notice_message(refusals.reposted(record)))
+
+
+def _command(record: RequestRecord, catalog: Catalog) -> str | None:
+    """The command that makes the same request again, if opsgate still knows the operation."""
+    try:
+        return format_command(record.as_operation(), catalog, elide=False)
+    except KeyError:
+        return None
 
 
 class Sweeper:
-    """Runs `Sweeps.expire_due` on the worker pool every `every` seconds, until stopped."""
+    """Runs the sweeps on the worker pool every `every` seconds, until stopped."""
 
     def __init__(self, sweeps: Sweeps, runner: Runner) -> None:
         self._sweeps = sweeps
@@ -51,7 +97,8 @@ class Sweeper:
         self._stop = threading.Event()
 
     def start(self, *, every: float = 15.0) -> None:
-        """Recover what a dead process left `executing`, then start expiring periodically.
+        """Recover what a dead process left `executing`, post the cards it left unposted, then
+        start sweeping periodically.
 
         Call once, before serving: recovery must run before any worker makes a vendor call.
         """
@@ -60,6 +107,7 @@ class Sweeper:
             log.warning(
                 "%d request(s) were executing when opsgate last stopped: now unknown", recovered
             )
+        self._runner.submit(self._sweep)
         thread = threading.Thread(
             target=self._loop, args=(every,), daemon=True, name="opsgate-expiry"
         )
@@ -71,7 +119,10 @@ class Sweeper:
 
     def _loop(self, every: float) -> None:
         while not self._stop.wait(every):
-            self._runner.submit(self._expire)
+            self._runner.submit(self._sweep)
 
-    def _expire(self) -> None:
+    def _sweep(self) -> None:
         self._sweeps.expire_due()
+        posted = self._sweeps.post_cardless()
+        if posted:
+            log.warning("%d request(s) had no card after a stop while posting it", posted)

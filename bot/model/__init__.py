@@ -6,7 +6,7 @@
   `RequestOutcome`), typed unions that read release-1 rows too;
 - `refusal`: `Refusal`, `Notice` and their parts, `Approvers` (rendered only by `bot.cards`);
 - `rules`: each rule about a request (threshold, duplicate, self-approval, staleness, expiry,
-  the final state of an execution).
+  the final state of an execution, overlap, reading).
 """
 
 from bot.model.outcomes import (

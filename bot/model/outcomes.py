@@ -134,7 +134,8 @@ def _outcome_kind(data: Any) -> Any:
     if "error" in data:
         kind = "unknown" if data["error"] in _UNKNOWN_ERRORS else "failed"
         return {**data, "kind": kind}
-    note = data.get("note") or data.get("message")
+    # A rejecter's "reason", or what happened ("message": a card Slack would not post).
+    note = data.get("note") or data.get("reason") or data.get("message")
     return {**data, "kind": "closed", "by": str(data.get("by") or ""), "note": note}
 
 

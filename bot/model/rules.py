@@ -11,12 +11,17 @@ lifecycle, the cards) calls the function here, so they cannot drift apart:
 - the final state of an execution: `final_state` (what its outcome says happened);
 - expiry: `past_deadline`, `due_to_expire`. The store finds due requests in SQL with
   ``state = 'pending' AND expires_at <= :now`` (`bot.store.Store.expire_due`), which is
-  `due_to_expire` written for SQLite: the deadline itself is already too late.
+  `due_to_expire` written for SQLite: the deadline itself is already too late;
+- overlap (one target, one open request at a time): `holds_targets`, `shared_targets`, applied
+  by the store inside the transaction that creates a request;
+- reading (who may see a request in `/ops status` and `/ops history`): `Reader`, `may_read`,
+  which the store's history query also writes in SQL.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import assert_never
 
@@ -83,6 +88,49 @@ def past_deadline(record: RequestRecord, now: datetime) -> bool:
 def due_to_expire(record: RequestRecord, now: datetime) -> bool:
     """True when `record` is still pending but past its deadline, so it must become expired."""
     return record.state is RequestState.PENDING and past_deadline(record, now)
+
+
+#: The states in which a request holds its targets: a new request for any of them is refused.
+HOLDING_STATES = frozenset({RequestState.PENDING, RequestState.EXECUTING})
+
+
+def holds_targets(state: RequestState) -> bool:
+    """True while a request in `state` may still act on its targets (pending or executing)."""
+    return state in HOLDING_STATES
+
+
+def shared_targets(targets: Iterable[str], held: Collection[str]) -> tuple[str, ...]:
+    """The `targets` (in their order, once each) that are also in `held`.
+
+    Two requests of one operation overlap when this is not empty.
+    """
+    held_set = set(held)
+    return tuple(dict.fromkeys(t for t in targets if t in held_set))
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Who is asking to read requests, and where.
+
+    Attributes:
+        user: The Slack user asking.
+        channel: The channel (or DM) the question was asked in.
+        approves: The operations `user` may approve (from the policy).
+    """
+
+    user: str
+    channel: str
+    approves: frozenset[str] = frozenset()
+
+
+def may_read(record: RequestRecord, reader: Reader) -> bool:
+    """True when `reader` may see `record`: they requested it, they may approve it, or they ask
+    in the channel where it was made (SPEC §8 "Reading")."""
+    return (
+        record.requester == reader.user
+        or record.operation in reader.approves
+        or record.channel == reader.channel
+    )
 
 
 def final_state(outcome: RequestOutcome) -> RequestState:

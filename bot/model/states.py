@@ -2,7 +2,8 @@
 
 Every state change of a request is a move along `TRANSITIONS`; the store refuses any other
 (`bot.store.Store.transition` is a compare-and-set against this table). A request is born
-`pending` (a card is posted) or `denied` (the policy refused it before any card).
+`pending` (a card is posted) or `denied` (the policy refused it before any card); a pending
+request whose card Slack would not post ends `denied` too.
 """
 
 from __future__ import annotations
@@ -62,7 +63,9 @@ INITIAL_STATES: Final = frozenset({_S.PENDING, _S.DENIED})
 #: Every allowed state change: ``TRANSITIONS[current]`` is where `current` may go next.
 TRANSITIONS: Final[Mapping[RequestState, frozenset[RequestState]]] = MappingProxyType(
     {
-        _S.PENDING: frozenset({_S.EXECUTING, _S.REJECTED, _S.WITHDRAWN, _S.EXPIRED}),
+        # `denied` from pending: the approval card could not be posted (the bot is not in the
+        # channel, say), so nobody could ever approve it; ending it at once frees its targets.
+        _S.PENDING: frozenset({_S.EXECUTING, _S.REJECTED, _S.WITHDRAWN, _S.EXPIRED, _S.DENIED}),
         _S.EXECUTING: frozenset({_S.SUCCEEDED, _S.FAILED, _S.UNKNOWN}),
         # A restarting process marks calls it finds executing `unknown`; when such a call was in
         # fact still running in another live process, that process records the real outcome.

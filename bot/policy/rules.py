@@ -193,6 +193,26 @@ class Policy:
             and listed(user, self.for_operation(op).requesters, cached)
         ]
 
+    def approvable_by(
+        self, user: str, *, directory: Directory, among: Iterable[str]
+    ) -> frozenset[str]:
+        """The operation ids of `among` that `user` may approve (in some channel): listed among
+        the approvers of an operation that needs approvals. For `bot.model.rules.Reader`."""
+        cached = CachedDirectory(directory)
+        return frozenset(
+            op
+            for op in among
+            if not rules.requester_confirms_alone(self.for_operation(op).approvals)
+            and listed(user, self.for_operation(op).approvers, cached)
+        )
+
+    def may_approve(self, record: RequestRecord, *, user: str, directory: Directory) -> bool:
+        """Whether `user` is among those who may approve `record`, under the policy stored with
+        it when there is one (SPEC §9), else the current one. For reading, not for clicks."""
+        terms = record.policy or self.for_operation(record.operation)
+        needs = not rules.requester_confirms_alone(terms.approvals)
+        return needs and listed(user, terms.approvers, directory)
+
     def approvers(self, operation: str) -> Approvers:
         """Who may approve `operation` and how many approvals it needs (`bot.cards` renders it)."""
         return Approvers.of(self.for_operation(operation))

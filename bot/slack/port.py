@@ -7,10 +7,10 @@ Slack's failures are handled (logged, reported to the user) in one place.
 from __future__ import annotations
 
 import logging
-from typing import Protocol
+from typing import Any, Protocol
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.webhook import WebhookClient
 
 from bot.cards import Message
@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 
 class SlackPostError(RuntimeError):
-    """Slack refused to post a message (e.g. the bot is not in the channel).
+    """Slack refused to post a message (e.g. the bot is not in the channel) or open a modal.
 
     Attributes:
         error: Slack's error string (``not_in_channel``, ``channel_not_found``, …).
@@ -47,6 +47,10 @@ class SlackPort(Protocol):
 
     def respond(self, response_url: str, message: Message) -> None:
         """Answer a slash command or click through its response_url (ephemeral)."""
+        ...
+
+    def open_view(self, trigger_id: str, view: dict[str, Any]) -> None:
+        """Open a modal for the user whose click gave `trigger_id`. Raises `SlackPostError`."""
         ...
 
 
@@ -81,6 +85,14 @@ class SlackOut:
             )
         except SlackApiError as exc:
             log.warning("chat.postEphemeral failed for %s: %s", user, exc.response.get("error"))
+
+    def open_view(self, trigger_id: str, view: dict[str, Any]) -> None:
+        try:
+            self._client.views_open(trigger_id=trigger_id, view=view)
+        except SlackApiError as exc:
+            raise SlackPostError(str(exc.response.get("error", "unknown_error"))) from exc
+        except (SlackClientError, OSError) as exc:  # unreachable, timed out: not opened either
+            raise SlackPostError(type(exc).__name__) from exc
 
     def respond(self, response_url: str, message: Message) -> None:
         response = WebhookClient(response_url).send(

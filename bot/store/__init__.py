@@ -1,9 +1,9 @@
 """The request store and audit log: the one package that talks to SQLite (through sqlite-utils).
 
-Six tables (`bot.store.rows.SCHEMA_V1` and `SCHEMA_V2`, applied by sqlite-utils `Migrations`):
+Six tables (`bot.store.rows.SCHEMA_V1` to `SCHEMA_V3`, applied by sqlite-utils `Migrations`):
 
 - ``requests``: one row per request, with the policy that applied to it; its state changes only
-  by compare-and-set.
+  by compare-and-set. While pending without a card, a process may claim it to post one.
 - ``approvals``: one row per (request, distinct approver).
 - ``events``: the hash-chained audit log of SPEC §4 and §9, inserted and never updated
   (triggers refuse UPDATE and DELETE). `bot.store.chain` documents the exact hashed bytes, the
@@ -17,9 +17,9 @@ The tables are checked against the chain before every vendor call (`Store.integr
 and by `Store.verify` (`bot.store.integrity` holds the comparisons).
 
 Modules: `core` (the `Store` API: `base` opens and checks a database, `auditlog` reads and
-verifies the log), `results` (what the API returns), `database` (connection, transactions,
-migrations; the concurrency rules are in its docstring), `writes` (the steps of a write),
-`details` (what a request's first event holds),
+verifies the log, `lookups` holds history, overlaps and card claims), `results` (what the API
+returns), `database` (connection, transactions, migrations; the concurrency rules are in its
+docstring), `writes` (the steps of a write), `details` (what a request's first event holds),
 `queries` (shared reads), `integrity` (tables against events), `keying` (the chain's key
 record), `notify` (observers), `rows` (row layout, errors and ids; no SQLite).
 
@@ -39,6 +39,7 @@ from bot.store.results import UNKNOWN_REASON, ApprovalResult, ApprovalStatus
 from bot.store.rows import (
     SYSTEM_ACTOR,
     AuditDetailError,
+    OverlapError,
     StoreError,
     TransitionError,
     UnknownRequestError,
@@ -61,6 +62,7 @@ __all__ = [
     "ChainHead",
     "DatabaseUnavailable",
     "Observer",
+    "OverlapError",
     "Store",
     "StoreError",
     "TransitionError",

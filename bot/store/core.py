@@ -3,7 +3,8 @@
 Each public method is one transaction (`bot.store.database`); the steps inside a write are
 `bot.store.writes`, the shared reads `bot.store.queries`. The class is layered: `StoreBase`
 (`bot.store.base`: opening, the chain key, transactions, observers), then `AuditLogReads`
-(`bot.store.auditlog`: reading, verifying and anchoring the log), then `Store` (here: requests,
+(`bot.store.auditlog`: reading, verifying and anchoring the log) and `RequestLookups`
+(`bot.store.lookups`: history, overlaps, card claims), then `Store` (here: requests,
 approvals, clicks, sweeps).
 """
 
@@ -28,6 +29,7 @@ from bot.model import (
 from bot.store import queries
 from bot.store.auditlog import AuditLogReads
 from bot.store.details import denial_outcome, denied_detail, requested_detail
+from bot.store.lookups import RequestLookups
 from bot.store.results import UNKNOWN_REASON, ApprovalResult, ApprovalStatus
 from bot.store.rows import (
     SYSTEM_ACTOR,
@@ -35,13 +37,12 @@ from bot.store.rows import (
     format_time,
     json_text,
     normalize_request_id,
-    record_from_row,
 )
 from bot.store.writes import claim_trigger
 from commands.model import OperationRequest
 
 
-class Store(AuditLogReads):
+class Store(AuditLogReads, RequestLookups):
     """Requests, approvals and the audit log, in one SQLite database.
 
     Build one with `Store.open` (a file) or `Store.memory` (tests). It is safe to share between
@@ -61,17 +62,16 @@ class Store(AuditLogReads):
         policy: PolicyTerms,
         sandbox: bool,
         preview: RequestPreview | None = None,
+        exclusive: bool = False,
     ) -> RequestRecord:
         """Store a new pending request and append ``requested``, which holds all of it.
 
         Args:
-            request: What was asked for.
-            requester: Who asked.
-            channel: Where they asked.
-            policy: The policy that applies (approvals needed, approvers, self-approval,
-                ttl), snapshotted on the request and in its event; it expires `policy.ttl`
-                from now.
+            request: What was asked for; `requester` asked it, in `channel`.
+            policy: The policy that applies (approvals needed, approvers, self-approval, ttl),
+                snapshotted on the request and in its event; it expires `policy.ttl` from now.
             sandbox: Whether the vendor is simulated; `preview`, what the preview found.
+            exclusive: Refuse (`OverlapError`) targets an open request of the operation holds.
         """
         snapshot = PolicySnapshot.of(policy)
         with self._write() as db:
@@ -86,6 +86,7 @@ class Store(AuditLogReads):
                 preview=None if preview is None else preview.model_dump(mode="json"),
                 sandbox=sandbox,
                 policy=snapshot,
+                exclusive=exclusive,
             )
             detail = requested_detail(record, snapshot)
             self._writer.open_event(
@@ -257,28 +258,6 @@ class Store(AuditLogReads):
                 )
                 for request_id in ids
             ]
-
-    def history(
-        self, *, requester: str | None = None, vendor: str | None = None, limit: int = 20
-    ) -> list[RequestRecord]:
-        """Recent requests, newest first; optionally one requester's, one vendor's, or both.
-
-        This is a read-only operation.
-
-        Raises:
-            ValueError: `limit` is below 1.
-        """
-        if limit < 1:
-            raise ValueError(f"limit must be at least 1, not {limit}")
-        filters = {"requester": requester, "vendor": vendor}
-        clauses = [f"{column} = ?" for column, value in filters.items() if value is not None]
-        where = " WHERE " + " AND ".join(clauses) if clauses else ""
-        args = [value for value in filters.values() if value is not None]
-        sql = f"SELECT * FROM requests{where} ORDER BY created_at DESC, rowid DESC LIMIT ?"  # noqa: S608 - fixed column names only
-        with self._tx.read() as db:
-            rows = list(db.query(sql, [*args, limit]))
-            approvers = queries.approvers_of(db, [row["id"] for row in rows])
-            return [record_from_row(row, approvers.get(row["id"], [])) for row in rows]
 
     def count_pending(self) -> int:
         """How many requests are pending right now. This is a read-only operation."""

@@ -9,6 +9,7 @@ to `BUSY_TIMEOUT_S`. Within a process the threads share one connection behind a 
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 import time
@@ -20,7 +21,8 @@ from typing import Final
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from bot.store.rows import SCHEMA_V1, SCHEMA_V2, StoreError
+from bot.store import queries
+from bot.store.rows import SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_V4, StoreError
 
 #: How long a writer waits for another thread or process to finish its transaction.
 BUSY_TIMEOUT_S: Final = 15.0
@@ -166,3 +168,20 @@ def _schema_v2(db: Database) -> None:
     """Each request's policy snapshot, the chain's key record, and seen slash-command triggers."""
     for statement in SCHEMA_V2:
         db.execute(statement)
+
+
+@_MIGRATIONS(name="0003_card_claims")
+def _schema_v3(db: Database) -> None:
+    """Card claims: which card-less pending request a process is posting a card for."""
+    for statement in SCHEMA_V3:
+        db.execute(statement)
+
+
+@_MIGRATIONS(name="0004_held_targets")
+def _schema_v4(db: Database) -> None:
+    """Held targets: the overlap rule's index, filled in for the requests open right now."""
+    for statement in SCHEMA_V4:
+        db.execute(statement)
+    for row in list(db.query("SELECT id, operation, targets, state FROM requests")):
+        if row["state"] in queries.HOLDING:
+            queries.hold(db, row["id"], row["operation"], json.loads(row["targets"]))

@@ -41,7 +41,9 @@ _REQUESTED_KEYS: Final = (
     "expires_at",
     "policy",
 )
-#: Events that end (or begin) a state of their own; ``denied`` only as a request's first event.
+#: Events that end (or begin) a state of their own; ``denied`` only as a request's first event,
+#: or later when its detail says it ended the request (``"state": "denied"``: a card Slack would
+#: not post); any other later ``denied`` is a refused click.
 _STATE_EVENTS: Final = frozenset(RequestState) - {RequestState.PENDING, RequestState.DENIED}
 #: States reached only through enough approvals (or break-glass).
 _APPROVED_STATES: Final = frozenset(
@@ -103,7 +105,7 @@ class EventSummary:
         if seq == self.first_seq:
             first = RequestState.PENDING if name == AuditEventName.REQUESTED else None
             self.state = RequestState.DENIED if name == AuditEventName.DENIED else first
-        elif name in _STATE_EVENTS:
+        elif name in _STATE_EVENTS or detail.get("state") == name == AuditEventName.DENIED:
             self.state = RequestState(name)
         if name == AuditEventName.APPROVED:
             self.approvers.append(actor)

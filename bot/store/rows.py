@@ -55,6 +55,21 @@ class TransitionError(StoreError):
         self.to = to
 
 
+class OverlapError(StoreError):
+    """A new request names targets that a pending or executing request of the same operation
+    holds (`bot.model.rules.shared_targets`); nothing was stored.
+
+    Attributes:
+        holder: The request that holds them.
+        shared: The targets both name, in the new request's order.
+    """
+
+    def __init__(self, holder: RequestRecord, shared: tuple[str, ...]) -> None:
+        super().__init__(f"{holder.id} ({holder.state.value}) already holds {', '.join(shared)}")
+        self.holder = holder
+        self.shared = shared
+
+
 class AuditDetailError(StoreError, ValueError):
     """A detail, outcome, params or preview value cannot be stored as JSON.
 
@@ -247,6 +262,22 @@ SCHEMA_V2: Final = (
     """CREATE TABLE slash_triggers (
         trigger_id TEXT PRIMARY KEY, seen_at TEXT NOT NULL)""",
     "CREATE INDEX slash_triggers_seen ON slash_triggers (seen_at)",
+)
+
+#: The third: when a process last claimed a card-less pending request to post its card
+#: (`bot.store.Store.claim_cardless`), so that of several processes one acts.
+SCHEMA_V3: Final = ("ALTER TABLE requests ADD COLUMN card_claimed_at TEXT",)
+
+#: The fourth: the targets each open (pending or executing) request holds, indexed, so the
+#: overlap rule (`bot.store.queries.holder`) looks targets up instead of reading every open
+#: request's target list. Rows go when the request leaves the open states
+#: (`bot.store.writes.Writer.move`); `bot.store.database` backfills it for open requests.
+SCHEMA_V4: Final = (
+    """CREATE TABLE held_targets (
+        operation TEXT NOT NULL, target TEXT NOT NULL,
+        request_id TEXT NOT NULL REFERENCES requests (id),
+        PRIMARY KEY (operation, target, request_id))""",
+    "CREATE INDEX held_targets_request ON held_targets (request_id)",
 )
 
 

@@ -29,6 +29,7 @@ from bot.store.chain import ChainKey
 from bot.store.notify import Appended
 from bot.store.rows import (
     SYSTEM_ACTOR,
+    OverlapError,
     StoreError,
     TransitionError,
     event_row,
@@ -71,10 +72,13 @@ class Writer:
         sandbox: bool = False,
         policy: PolicySnapshot | None = None,
         outcome: dict[str, Any] | None = None,
+        exclusive: bool = False,
     ) -> RequestRecord:
-        """Insert a new request under a fresh id, in one of `bot.model.INITIAL_STATES`."""
+        """Insert a new request in one of `INITIAL_STATES`; `exclusive` refuses held targets."""
         if state not in INITIAL_STATES:
             raise StoreError(f"a request cannot start {state.value}")
+        if exclusive:
+            _refuse_held(db, request)
         now = self.now()
         row = request_row(
             request,
@@ -91,6 +95,8 @@ class Writer:
             outcome=outcome,
         )
         db.table("requests").insert(row)
+        if rules.holds_targets(state):
+            queries.hold(db, row["id"], request.operation, request.targets)
         return queries.require(db, row["id"])
 
     def add_approval(
@@ -160,6 +166,8 @@ class Writer:
         )
         if cursor.rowcount != 1:
             raise TransitionError(record.id, record.state, to)
+        if not rules.holds_targets(to):
+            queries.release(db, record.id)
         self.append(db, record, event, actor=actor, detail=detail, moved_to=to)
         return queries.require(db, record.id)
 
@@ -259,6 +267,13 @@ class Writer:
 
 #: How long a slash command's trigger id is remembered: far beyond Slack's 5-minute replay window.
 TRIGGER_MEMORY: Final = timedelta(hours=1)
+
+
+def _refuse_held(db: Database, request: OperationRequest) -> None:
+    """Raise `OverlapError` if an open request of the operation holds one of the targets."""
+    held = queries.holder(db, request.operation, request.targets)
+    if held is not None:
+        raise OverlapError(*held)
 
 
 def claim_trigger(db: Database, trigger_id: str, *, now: datetime) -> bool:

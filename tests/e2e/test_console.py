@@ -88,6 +88,36 @@ def test_console_command_reads_piped_stdin(tmp_path: Path) -> None:
     assert (tmp_path / "opsgate-console.db").exists()
 
 
+def test_reject_with_a_reason_goes_through_the_dialog(tmp_path: Path) -> None:
+    script = (
+        "/ops huawei package delete pkg-meter-fw-1.2.0 --reason old\n"
+        "as @bob reject still on 40 meters, INC-7\n"
+        "/ops huawei package delete pkg-meter-fw-1.1.0 --reason old\n"
+        "as @carol reject\n"
+        "audit\n"
+    )
+    output = run(script, tmp_path)
+    assert "── dialog: Reject request ──" in output
+    assert "Rejected* by @bob: still on 40 meters, INC-7" in output
+    assert "── direct message to @alice ──\n*Rejected:* your request" in output
+    assert "Rejected* by @carol" in output
+    assert [line.split()[2] for line in output.splitlines() if line.startswith("#")] == [
+        "requested",
+        "rejected",
+        "requested",
+        "rejected",
+    ]
+
+
+def test_channels_show_by_name(tmp_path: Path) -> None:
+    script = (
+        "/ops servicepower job cancel JOB-1001 --reason x\n"
+        "/ops servicepower job cancel JOB-1001 --reason again\n"
+    )
+    output = run(script, tmp_path)
+    assert "(waiting for approval) in #ops" in output
+
+
 def test_the_banner_names_each_sandboxed_plugins_targets(tmp_path: Path) -> None:
     output = run("quit\n", tmp_path)
     banner = output[output.index("Sandbox targets:") :]

@@ -104,3 +104,25 @@ def test_a_slack_retry_is_acknowledged_and_ignored(tmp_path: Path) -> None:
         )
         served.opsgate.runner.wait_idle(10)
         assert served.opsgate.store.history() == []
+
+
+def test_status_and_history_hide_a_request_from_a_stranger_in_a_dm(tmp_path: Path) -> None:
+    policy = '[policy]\nchannels = ["C0OPS"]\napprovers = ["S0OPSLEADS"]\n'
+    with served_opsgate(tmp_path, policy=policy) as served:
+        served.slash('servicepower job cancel JOB-1001 --reason "duplicate visit"', user=ALICE)
+        request_id = served.card_request_id()
+        served.opsgate.runner.wait_idle(10)
+
+        served.slash(f"status {request_id}", user=DAVE, channel="D0DAVE")
+        served.opsgate.runner.wait_idle(10)
+        hidden = answers(served)[-1]
+        served.slash("status R-00000000", user=DAVE, channel="D0DAVE")
+        served.opsgate.runner.wait_idle(10)
+        assert hidden == answers(served)[-1].replace("R-00000000", request_id)
+        served.slash("history", user=DAVE, channel="D0DAVE")
+        served.opsgate.runner.wait_idle(10)
+        assert request_id not in answers(served)[-1]
+
+        served.slash(f"status {request_id}", user="U0BOB", channel="D0BOB")  # an approver
+        served.opsgate.runner.wait_idle(10)
+        assert "Timeline" in answers(served)[-1]

@@ -31,7 +31,7 @@ CHILD = textwrap.dedent("""
     from adapters.clock import SYSTEM_CLOCK
     from adapters.servicepower.settings import ServicePowerSettings
     from adapters.servicepower.adapter import ServicePowerAdapter
-    from adapters.registry import Adapters
+    from adapters.registry import Adapters, installed_plugins
     from adapters.servicepower.simulator.api import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
     from bot.lifecycle import Origin, RequestService, Services
     from bot.policy import parse_policy
@@ -56,12 +56,12 @@ CHILD = textwrap.dedent("""
     service = RequestService(Services(
         store=store, policy=parse_policy({"approvers": ["*"], "channels": ["*"]}),
         adapters=Adapters(by_vendor={"servicepower": adapter}), slack=QuietSlack(),
-        directory=Nobody(), clock=SYSTEM_CLOCK))
+        directory=Nobody(), clock=SYSTEM_CLOCK, catalog=installed_plugins().catalog))
     (go.parent / f"ready-{name}").touch()  # at the starting line
     while not go.exists():
         time.sleep(0.005)
     def click(rid, user):
-        service.approve(rid, Origin(user=user, channel="C0OPS"))
+        service.approve(rid, Origin(user=user, channel="C0OPS", message_ts="1.0"))
     threads = [threading.Thread(target=click, args=(rid, f"U0{name}{i}"))
                for rid in request_ids for i in range(4)]
     for t in threads: t.start()

@@ -11,6 +11,7 @@ import tomllib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pydantic import SecretStr
@@ -39,11 +40,14 @@ class Posted:
 
 @dataclass
 class FakeSlack:
-    """Records everything opsgate sends; `refuse_posts` makes chat.postMessage fail."""
+    """Records everything opsgate sends; `refuse_posts` makes chat.postMessage fail, and
+    `refuse_views` views.open."""
 
     sent: list[Posted] = field(default_factory=list)
+    views: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     refuse_posts: str | None = None
     refuse_dms: bool = False
+    refuse_views: str | None = None
     _ts: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -68,6 +72,12 @@ class FakeSlack:
     def respond(self, response_url: str, message: Message) -> None:
         with self._lock:
             self.sent.append(Posted("respond", response_url, message))
+
+    def open_view(self, trigger_id: str, view: dict[str, Any]) -> None:
+        if self.refuse_views:
+            raise SlackPostError(self.refuse_views)
+        with self._lock:
+            self.views.append((trigger_id, view))
 
     def of(self, kind: str) -> list[Posted]:
         with self._lock:
@@ -102,7 +112,28 @@ class World:
     policy: Policy
 
     def origin(self, user: str, channel: str = CHANNEL) -> Origin:
+        """Where a slash command comes from."""
         return Origin(user=user, channel=channel, response_url=f"https://hooks.example/{user}")
+
+    def on_card(
+        self,
+        request_id: str,
+        user: str,
+        *,
+        channel: str | None = None,
+        ts: str | None = None,
+        trigger_id: str | None = None,
+    ) -> Origin:
+        """A click by `user` on the request's card (as stored, unless `channel`/`ts` say
+        otherwise). No `trigger_id`: Reject then rejects at once, as when no dialog opens."""
+        record = self.store.get(request_id)
+        return Origin(
+            user=user,
+            channel=channel or (record.channel if record else CHANNEL),
+            response_url=f"https://hooks.example/{user}",
+            message_ts=ts or (record.message_ts if record else None),
+            trigger_id=trigger_id,
+        )
 
     def sim(self, vendor: str):  # type: ignore[no-untyped-def]
         return self.adapters.simulators[vendor]
@@ -134,9 +165,18 @@ def world_factory(make_policy: PolicyFactory) -> Iterator[Callable[..., World]]:
     made: list[World] = []
 
     def make(
-        policy_toml: str = DEFAULT_POLICY, *, db: Path | None = None, key: str | None = None
+        policy_toml: str = DEFAULT_POLICY,
+        *,
+        db: Path | None = None,
+        key: str | None = None,
+        slack: Any = None,
+        background: bool = False,
     ) -> World:
-        """A world on a private in-memory database, or on the file `db` (keyed with `key`)."""
+        """A world on a private in-memory database, or on the file `db` (keyed with `key`).
+
+        `background`: Slack-only work runs on the runner's Slack pool, as in `build_app`;
+        otherwise inline, so a test sees every message as soon as the service returns.
+        """
         clock = FakeClock()
         secret = None if key is None else SecretStr(key)
         store = (
@@ -144,9 +184,10 @@ def world_factory(make_policy: PolicyFactory) -> Iterator[Callable[..., World]]:
             if db is None
             else Store.open(db, clock=clock, key=secret)
         )
-        slack = FakeSlack()
+        slack = slack or FakeSlack()
         adapters = build_adapters(installed_plugins(), {}, sandbox=True, clock=clock)
         policy = make_policy(policy_toml)
+        runner = Runner(workers=32)
         services = Services(
             store=store,
             policy=policy,
@@ -154,6 +195,8 @@ def world_factory(make_policy: PolicyFactory) -> Iterator[Callable[..., World]]:
             slack=slack,
             directory=FakeDirectory(),
             clock=clock,
+            catalog=installed_plugins().catalog,
+            runner=runner if background else None,
         )
         world = World(
             service=RequestService(services),
@@ -161,7 +204,7 @@ def world_factory(make_policy: PolicyFactory) -> Iterator[Callable[..., World]]:
             slack=slack,
             adapters=adapters,
             clock=clock,
-            runner=Runner(workers=32),
+            runner=runner,
             policy=policy,
         )
         made.append(world)

@@ -24,7 +24,12 @@ import httpx
 from adapters.registry import Plugins
 from bot.app import OpsgateApp, build_app
 from bot.cli.serve import wsgi_app
-from bot.console.standin.payloads import block_action_body, signed_headers, slash_command_body
+from bot.console.standin.payloads import (
+    block_action_body,
+    signed_headers,
+    slash_command_body,
+    view_submission_body,
+)
 from bot.console.standin.server import RecordedCall, SlackStandIn
 from bot.settings import load_settings
 
@@ -42,12 +47,18 @@ class Served:
     http: httpx.Client
 
     def slash(
-        self, text: str, *, user: str, secret: str = SECRET, timestamp: int | None = None
+        self,
+        text: str,
+        *,
+        user: str,
+        channel: str = CHANNEL,
+        secret: str = SECRET,
+        timestamp: int | None = None,
     ) -> httpx.Response:
         body = slash_command_body(
             text=text,
             user_id=user,
-            channel_id=CHANNEL,
+            channel_id=channel,
             response_url=self.slack.response_url(f"cmd-{user}-{time.time_ns()}"),
         )
         headers = signed_headers(
@@ -55,18 +66,35 @@ class Served:
         )
         return self.http.post(f"{self.url}/slack/events", content=body, headers=headers)
 
-    def click(self, action_id: str, request_id: str, *, user: str) -> httpx.Response:
+    def click(
+        self,
+        action_id: str,
+        request_id: str,
+        *,
+        user: str,
+        channel: str | None = None,
+        ts: str | None = None,
+    ) -> httpx.Response:
+        """A signed click on the request's card (or, with `channel`/`ts`, on another message)."""
         record = self.opsgate.store.get(request_id)
-        ts = record.message_ts if record and record.message_ts else "0.0"
         body = block_action_body(
             action_id=action_id,
             value=request_id,
             user_id=user,
-            channel_id=CHANNEL,
-            message_ts=ts,
+            channel_id=channel or (record.channel if record else CHANNEL),
+            message_ts=ts or (record.message_ts if record and record.message_ts else "0.0"),
             response_url=self.slack.response_url(f"click-{user}"),
         )
-        headers = signed_headers(body, signing_secret=SECRET, content_type=FORM)
+        return self.post(body, FORM)
+
+    def submit_view(
+        self, view: dict[str, Any], *, user: str, values: dict[str, dict[str, str | None]]
+    ) -> httpx.Response:
+        """A signed submission of a modal the app opened."""
+        return self.post(view_submission_body(user_id=user, view=view, values=values), FORM)
+
+    def post(self, body: str, content_type: str) -> httpx.Response:
+        headers = signed_headers(body, signing_secret=SECRET, content_type=content_type)
         return self.http.post(f"{self.url}/slack/events", content=body, headers=headers)
 
     def card_request_id(self, timeout: float = 10.0) -> str:
@@ -94,9 +122,11 @@ def served_opsgate(
     policy: str = '[policy]\nchannels = ["C0OPS"]\n',
     env: Mapping[str, str] | None = None,
     plugins: Plugins | None = None,
+    latency: float = 0.0,
 ) -> Iterator[Served]:
     (tmp_path / "opsgate.toml").write_text(policy)
-    with SlackStandIn(users=USERS, groups={"S0OPSLEADS": ["U0BOB", "U0CAROL"]}) as slack:
+    groups = {"S0OPSLEADS": ["U0BOB", "U0CAROL"]}
+    with SlackStandIn(users=USERS, groups=groups, latency=latency) as slack:
         settings = load_settings(
             {
                 "SLACK_BOT_TOKEN": "xoxb-e2e",

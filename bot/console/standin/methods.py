@@ -1,7 +1,7 @@
 """The Web API methods the Slack stand-in answers, with Slack-shaped JSON. No I/O, no locking.
 
-`SlackState` holds what the stand-in remembers (messages, home views); `answer` maps one method
-call onto it. `bot.console.standin.server` serialises access and does the HTTP.
+`SlackState` holds what the stand-in remembers (messages, home views, opened modals); `answer`
+maps one method call onto it. `bot.console.standin.server` serialises access and does the HTTP.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ Reply = dict[str, Any]
 
 
 class SlackState:
-    """What the stand-in knows: users, groups, posted messages and published home views.
+    """What the stand-in knows: users, groups, posted messages, published home views and
+    opened modals.
 
     Args:
         users: User id -> name. When None, any user id is known, named by its id.
@@ -36,6 +37,7 @@ class SlackState:
         self.groups = {g: list(m) for g, m in (groups or {}).items()}
         self.messages: dict[tuple[str, str], dict[str, Any]] = {}
         self.home_views: dict[str, dict[str, Any]] = {}
+        self.opened_views: list[dict[str, Any]] = []
         self._counter = itertools.count(1)
 
     def next_ts(self) -> str:
@@ -160,6 +162,15 @@ def _views_publish(state: SlackState, params: dict[str, Any]) -> Reply:
     return {"ok": True, "view": dict(stored)}
 
 
+def _views_open(state: SlackState, params: dict[str, Any]) -> Reply:
+    view = params.get("view")
+    if not params.get("trigger_id") or not isinstance(view, dict):
+        return {"ok": False, "error": "invalid_arguments"}
+    opened = {**view, "id": f"V{len(state.opened_views) + 1:08d}", "team_id": TEAM_ID}
+    state.opened_views.append(opened)
+    return {"ok": True, "view": dict(opened)}
+
+
 def _conversations_open(state: SlackState, params: dict[str, Any]) -> Reply:
     users = str(params.get("users") or "")
     if not users:
@@ -177,5 +188,6 @@ _METHODS: dict[str, Callable[[SlackState, dict[str, Any]], Reply]] = {
     "users.info": _users_info,
     "usergroups.users.list": _usergroup_users,
     "views.publish": _views_publish,
+    "views.open": _views_open,
     "conversations.open": _conversations_open,
 }

@@ -114,6 +114,39 @@ def _button_action(action_id: str, value: str, message_ts: str) -> dict[str, Any
     }
 
 
+def view_submission_body(
+    *,
+    user_id: str,
+    view: dict[str, Any],
+    values: dict[str, dict[str, str | None]],
+    team_id: str = TEAM_ID,
+) -> str:
+    """A modal's submission (``view_submission``), form-encoded as ``payload=<json>``.
+
+    Args:
+        user_id: Who submitted it.
+        view: The view as opened (``views.open``'s answer): its callback_id, private_metadata…
+        values: What was typed: block_id -> {action_id: value} (plain text inputs).
+    """
+    state = {
+        block: {action: {"type": "plain_text_input", "value": value}}
+        for block, inputs in values.items()
+        for action, value in inputs.items()
+    }
+    payload: dict[str, Any] = {
+        "type": "view_submission",
+        "team": {"id": team_id, "domain": TEAM_DOMAIN},
+        "user": {"id": user_id, "username": user_id.lower(), "name": user_id.lower()},
+        "api_app_id": APP_ID,
+        "token": VERIFICATION_TOKEN,
+        "trigger_id": TRIGGER_ID,
+        "view": {**view, "state": {"values": state}, "hash": "1767225600.standin"},
+        "response_urls": [],
+        "is_enterprise_install": False,
+    }
+    return urlencode({"payload": json.dumps(payload)})
+
+
 def app_home_opened_body(*, user_id: str, team_id: str = TEAM_ID) -> str:
     """An ``app_home_opened`` event callback, as JSON."""
     event_time = int(time.time())

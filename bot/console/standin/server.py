@@ -55,6 +55,7 @@ class SlackStandIn:
         socket_url: The WebSocket URL ``apps.connections.open`` hands out to an app token
             (``xapp-…``), for Socket Mode tests; None answers that method as Slack does when
             Socket Mode is off.
+        latency: Seconds to wait before answering each request, like a WAN round trip to Slack.
     """
 
     def __init__(
@@ -63,9 +64,11 @@ class SlackStandIn:
         users: Mapping[str, str] | None = None,
         groups: Mapping[str, Sequence[str]] | None = None,
         socket_url: str | None = None,
+        latency: float = 0.0,
     ) -> None:
         self._state = SlackState(users=users, groups=groups)
         self.socket_url = socket_url
+        self.latency = latency
         self._lock = threading.Lock()
         self._calls: list[RecordedCall] = []
         self._listeners: list[Callable[[RecordedCall], None]] = []
@@ -141,6 +144,11 @@ class SlackStandIn:
         """The current version of a posted message (after any ``chat.update``), or None."""
         with self._lock:
             return self._state.message(channel, ts)
+
+    def opened_views(self) -> list[dict[str, Any]]:
+        """Every modal opened with ``views.open``, in order (copies)."""
+        with self._lock:
+            return [dict(view) for view in self._state.opened_views]
 
     def home_view(self, user_id: str) -> dict[str, Any] | None:
         """The App Home view last published for a user, or None."""
@@ -241,6 +249,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _dispatch(self) -> None:
         standin = self.standin
         url = urlsplit(self.path)
+        if standin.latency:
+            time.sleep(standin.latency)
         try:
             params = parse_params(url.query, self._body(), self.headers.get("content-type", ""))
         except ValueError:  # json.JSONDecodeError included: Slack answers invalid_json

@@ -1,8 +1,11 @@
-"""The card's buttons. The button value is the request id only; everything else comes from the
-store, and the clicker is the user id in Slack's signed payload."""
+"""The card's buttons and the Reject dialog. The button value is the request id only; everything
+else comes from the store. The clicker is the user id in Slack's signed payload, and the card
+clicked is the payload's ``container`` (channel and message ts), which the lifecycle checks
+against the card stored for the request."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -13,9 +16,11 @@ from bot.lifecycle import Origin
 from bot.observability.logs import log_context
 from bot.slack.listeners.context import ListenerContext
 
+log = logging.getLogger(__name__)
+
 
 def register(app: App, ctx: ListenerContext) -> None:
-    """Attach the Approve, Reject and Withdraw listeners."""
+    """Attach the Approve, Reject and Withdraw listeners, and the Reject dialog's."""
     service = ctx.service
     handlers: dict[str, Callable[[str, Origin], None]] = {
         cards.APPROVE_ACTION: service.approve,
@@ -24,14 +29,13 @@ def register(app: App, ctx: ListenerContext) -> None:
     }
     for action_id, handler in handlers.items():
         app.action(action_id)(_listener(handler, ctx))
+    app.view(cards.REJECT_DIALOG)(_dialog_listener(ctx))
 
 
 def _listener(handler: Callable[[str, Origin], None], ctx: ListenerContext) -> Callable[..., None]:
     def on_click(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
-        origin = Origin(
-            user=body["user"]["id"], channel=_channel(body), response_url=body.get("response_url")
-        )
         request_id = str(action.get("value") or "")
+        origin = click_origin(body)
         # Queued before the ack, so anyone waiting for the pool to go idle also waits for it.
         with log_context(request_id=request_id, actor=origin.user):
             ctx.runner.submit(lambda: handler(request_id, origin))
@@ -40,6 +44,33 @@ def _listener(handler: Callable[[str, Origin], None], ctx: ListenerContext) -> C
     return on_click
 
 
-def _channel(body: dict[str, Any]) -> str:
-    channel = body.get("channel") or body.get("container") or {}
-    return str(channel.get("id") or channel.get("channel_id") or "")
+def click_origin(body: dict[str, Any]) -> Origin:
+    """Who clicked, and on which message (``container``: channel and ts), from a click."""
+    container = body.get("container") or {}
+    return Origin(
+        user=str((body.get("user") or {}).get("id") or ""),
+        channel=str(container.get("channel_id") or ""),
+        message_ts=str(container.get("message_ts") or "") or None,
+        response_url=body.get("response_url"),
+        trigger_id=body.get("trigger_id"),
+    )
+
+
+def _dialog_listener(ctx: ListenerContext) -> Callable[..., None]:
+    def on_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        ack()  # closes the dialog; the decision and any refusal follow in the channel
+        try:
+            submitted = cards.read_reject_dialog(view)
+        except ValueError as exc:
+            log.warning("ignored a Reject dialog submission: %s", exc)
+            return
+        origin = Origin(
+            user=str((body.get("user") or {}).get("id") or ""),
+            channel=submitted.channel,
+            message_ts=submitted.message_ts,
+        )
+        ctx.runner.submit(
+            lambda: ctx.service.reject_with_reason(submitted.request_id, origin, submitted.reason)
+        )
+
+    return on_submit

@@ -11,7 +11,6 @@ from slack_bolt import Ack, App, Respond
 from adapters.clock import Clock
 from bot import cards
 from bot.lifecycle import Origin
-from bot.lifecycle.refusals import no_such_request
 from bot.observability.logs import log_context
 from bot.slack.listeners.context import ListenerContext
 from bot.store import TRIGGER_MEMORY
@@ -20,7 +19,6 @@ from commands.model import (
     HistoryCommand,
     OperationRequest,
     ParsedCommand,
-    StatusCommand,
     UsageError,
 )
 from commands.parse import parse
@@ -104,7 +102,7 @@ def _run_once(
 def _run(
     parsed: ParsedCommand, origin: Origin, text: str, ctx: ListenerContext, respond: Respond
 ) -> None:
-    service, store = ctx.service, ctx.service.s.store
+    service = ctx.service
     if isinstance(parsed, OperationRequest):
         service.submit(parsed, origin, command_text=text)
         return
@@ -112,22 +110,10 @@ def _run(
         entries = ctx.help_entries(user=origin.user, channel=origin.channel, vendor=parsed.vendor)
         message = cards.help_message(entries, vendor=parsed.vendor)
     elif isinstance(parsed, HistoryCommand):
-        records = store.history(
-            requester=origin.user if parsed.mine else None, vendor=parsed.vendor, limit=parsed.limit
-        )
-        message = cards.history_message(records)
+        message = service.history(parsed, origin)
     else:
-        message = _status(parsed, ctx)
+        message = service.status(parsed.request_id, origin)
     respond(**_ack_args(message))
-
-
-def _status(command: StatusCommand, ctx: ListenerContext) -> cards.Message:
-    s = ctx.service.s
-    record = s.store.get(command.request_id)
-    if record is None:
-        return cards.refusal_message(no_such_request(command.request_id))
-    events = list(s.store.events(request_id=record.id))
-    return cards.status_message(record, events, approvers=s.policy.approvers(record.operation))
 
 
 def _ack_args(message: cards.Message) -> dict[str, Any]:

@@ -276,7 +276,8 @@ def test_unknown_says_the_answer_was_lost_and_no_retry() -> None:
         (RequestState.REJECTED, None, "*Rejected*"),
         (RequestState.WITHDRAWN, None, "*Withdrawn* by <@U0REQ>"),
         (RequestState.EXPIRED, None, "*Expired*: no decision before the deadline"),
-        (RequestState.DENIED, {"message": "not in channel"}, "*Denied* by policy: not in channel"),
+        (RequestState.DENIED, None, "*Denied* by policy"),
+        (RequestState.DENIED, {"message": "card not posted"}, "*Denied*: card not posted"),
     ],
 )
 def test_side_exits_say_by_whom(

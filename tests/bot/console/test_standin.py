@@ -22,6 +22,7 @@ from bot.console.standin.payloads import (
     block_action_body,
     signed_headers,
     slash_command_body,
+    view_submission_body,
 )
 from bot.console.standin.server import RecordedCall, SlackStandIn
 
@@ -134,6 +135,24 @@ def test_views_publish_and_conversations_open(client: WebClient, slack: SlackSta
     first = client.conversations_open(users="U1")["channel"]["id"]
     assert first == client.conversations_open(users="U1")["channel"]["id"]
     assert first != client.conversations_open(users="U2")["channel"]["id"]
+
+
+def test_views_open_records_the_modal(client: WebClient, slack: SlackStandIn) -> None:
+    view = {"type": "modal", "title": {"type": "plain_text", "text": "Why"}, "blocks": BLOCKS}
+    opened = client.views_open(trigger_id="T1", view=view)["view"]
+    assert opened["id"] and opened["blocks"] == BLOCKS
+    assert [v["id"] for v in slack.opened_views()] == [opened["id"]]
+    with pytest.raises(SlackApiError) as refused:
+        client.api_call("views.open", json={"view": view})  # no trigger_id
+    assert refused.value.response["error"] == "invalid_arguments"
+
+
+def test_latency_delays_every_answer() -> None:
+    with SlackStandIn(latency=0.15) as standin:
+        client = WebClient(token="xoxb-x", base_url=standin.api_url)
+        started = time.monotonic()
+        client.auth_test()
+        assert time.monotonic() - started >= 0.15
 
 
 def test_form_encoded_blocks_are_decoded(client: WebClient, slack: SlackStandIn) -> None:
@@ -317,6 +336,15 @@ def test_form_field_that_is_not_json_is_kept_as_text(
 ) -> None:
     client.api_call("chat.postMessage", params={"channel": "C1", "blocks": "[oops"})
     assert slack.calls_to("chat.postMessage")[0].params["blocks"] == "[oops"
+
+
+def test_a_view_submission_carries_the_view_and_what_was_typed() -> None:
+    view = {"id": "V1", "type": "modal", "callback_id": "cb", "private_metadata": "{}"}
+    body = view_submission_body(user_id="U1", view=view, values={"b": {"a": "typed"}})
+    payload = json.loads(parse_qs(body)["payload"][0])
+    assert payload["type"] == "view_submission" and payload["user"]["id"] == "U1"
+    assert payload["view"]["callback_id"] == "cb" and payload["view"]["private_metadata"] == "{}"
+    assert payload["view"]["state"]["values"]["b"]["a"]["value"] == "typed"
 
 
 def test_each_slash_command_body_has_its_own_trigger_id_unless_given() -> None:

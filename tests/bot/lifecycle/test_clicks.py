@@ -17,7 +17,7 @@ def events(world: World, request_id: str) -> list[tuple[AuditEventName, str]]:
 
 def test_approval_by_a_teammate_executes_once_and_updates_the_card(world: World) -> None:
     rid = open_request(world)
-    world.service.approve(rid, world.origin(BOB))
+    world.service.approve(rid, world.on_card(rid, BOB))
 
     record = world.store.get(rid)
     assert record is not None and record.state is RequestState.SUCCEEDED
@@ -36,7 +36,7 @@ def test_approval_by_a_teammate_executes_once_and_updates_the_card(world: World)
 
 def test_self_approval_is_refused_and_audited(world: World) -> None:
     rid = open_request(world)
-    world.service.approve(rid, world.origin(ALICE))
+    world.service.approve(rid, world.on_card(rid, ALICE))
     assert world.store.get(rid).state is RequestState.PENDING  # type: ignore[union-attr]
     assert events(world, rid)[-1] == (AuditEventName.DENIED, ALICE)
     assert deletes(world, PKG) == 0
@@ -46,16 +46,16 @@ def test_self_approval_is_refused_and_audited(world: World) -> None:
 def test_non_approver_is_refused(world_factory) -> None:  # type: ignore[no-untyped-def]
     world = world_factory(f'[policy]\napprovers = ["{LEADS}"]\nchannels = ["C0OPS"]\n')
     rid = open_request(world)
-    world.service.approve(rid, world.origin(DAVE))
+    world.service.approve(rid, world.on_card(rid, DAVE))
     assert world.store.get(rid).state is RequestState.PENDING
     assert events(world, rid)[-1] == (AuditEventName.DENIED, DAVE)
-    world.service.approve(rid, world.origin(CAROL))  # in the group: allowed
+    world.service.approve(rid, world.on_card(rid, CAROL))  # in the group: allowed
     assert world.store.get(rid).state is RequestState.SUCCEEDED
 
 
 def test_click_from_a_channel_outside_the_policy_is_refused(world: World) -> None:
     rid = open_request(world)
-    world.service.approve(rid, world.origin(BOB, channel="C0ELSEWHERE"))
+    world.service.approve(rid, world.on_card(rid, BOB, channel="C0ELSEWHERE"))
     assert world.store.get(rid).state is RequestState.PENDING  # type: ignore[union-attr]
     assert events(world, rid)[-1] == (AuditEventName.DENIED, BOB)
 
@@ -63,7 +63,7 @@ def test_click_from_a_channel_outside_the_policy_is_refused(world: World) -> Non
 def test_expired_request_cannot_be_approved_and_its_card_says_so(world: World) -> None:
     rid = open_request(world)
     world.clock.advance(timedelta(minutes=31).total_seconds())
-    world.service.approve(rid, world.origin(BOB))
+    world.service.approve(rid, world.on_card(rid, BOB))
 
     assert world.store.get(rid).state is RequestState.EXPIRED  # type: ignore[union-attr]
     assert deletes(world, PKG) == 0
@@ -84,8 +84,8 @@ def test_expiry_sweep_marks_cards(world: World) -> None:
 
 def test_already_decided_request_refuses_further_clicks(world: World) -> None:
     rid = open_request(world)
-    world.service.reject(rid, world.origin(BOB))
-    world.service.approve(rid, world.origin(CAROL))
+    world.service.reject(rid, world.on_card(rid, BOB))
+    world.service.approve(rid, world.on_card(rid, CAROL))
 
     assert world.store.get(rid).state is RequestState.REJECTED  # type: ignore[union-attr]
     assert deletes(world, PKG) == 0
@@ -98,16 +98,16 @@ def test_already_decided_request_refuses_further_clicks(world: World) -> None:
 
 def test_requester_cannot_reject_but_can_withdraw(world: World) -> None:
     rid = open_request(world)
-    world.service.reject(rid, world.origin(ALICE))
+    world.service.reject(rid, world.on_card(rid, ALICE))
     assert world.store.get(rid).state is RequestState.PENDING  # type: ignore[union-attr]
-    world.service.withdraw(rid, world.origin(ALICE))
+    world.service.withdraw(rid, world.on_card(rid, ALICE))
     assert world.store.get(rid).state is RequestState.WITHDRAWN  # type: ignore[union-attr]
     assert events(world, rid)[-1] == (AuditEventName.WITHDRAWN, ALICE)
 
 
 def test_only_the_requester_may_withdraw(world: World) -> None:
     rid = open_request(world)
-    world.service.withdraw(rid, world.origin(BOB))
+    world.service.withdraw(rid, world.on_card(rid, BOB))
     assert world.store.get(rid).state is RequestState.PENDING  # type: ignore[union-attr]
     assert events(world, rid)[-1] == (AuditEventName.DENIED, BOB)
 
@@ -118,13 +118,13 @@ def test_two_distinct_approvals_when_the_policy_asks_for_two(world_factory) -> N
         '[policy.operations."huawei.package.delete"]\napprovals = 2\n'
     )
     rid = open_request(world)
-    world.service.approve(rid, world.origin(BOB))
+    world.service.approve(rid, world.on_card(rid, BOB))
     assert world.store.get(rid).state is RequestState.PENDING
     assert "1 of 2" in world.slack.last_text_to(BOB)
-    world.service.approve(rid, world.origin(BOB))  # the same person again does not count
+    world.service.approve(rid, world.on_card(rid, BOB))  # the same person again does not count
     assert world.store.get(rid).state is RequestState.PENDING
     assert events(world, rid)[-1] == (AuditEventName.DENIED, BOB)
-    world.service.approve(rid, world.origin(CAROL))
+    world.service.approve(rid, world.on_card(rid, CAROL))
     assert world.store.get(rid).approvers == (BOB, CAROL)
     assert world.store.get(rid).state is RequestState.SUCCEEDED
     assert deletes(world, PKG) == 1
@@ -133,9 +133,9 @@ def test_two_distinct_approvals_when_the_policy_asks_for_two(world_factory) -> N
 def test_zero_approvals_lets_the_requester_confirm_alone(world_factory) -> None:  # type: ignore[no-untyped-def]
     world = world_factory('[policy]\napprovals = 0\nchannels = ["C0OPS"]\n')
     rid = open_request(world)
-    world.service.approve(rid, world.origin(BOB))  # nobody else may confirm
+    world.service.approve(rid, world.on_card(rid, BOB))  # nobody else may confirm
     assert world.store.get(rid).state is RequestState.PENDING
-    world.service.approve(rid, world.origin(ALICE))
+    world.service.approve(rid, world.on_card(rid, ALICE))
     assert world.store.get(rid).state is RequestState.SUCCEEDED
 
 

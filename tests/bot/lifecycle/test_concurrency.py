@@ -16,7 +16,7 @@ def test_twenty_simultaneous_approvals_call_the_vendor_once(world: World) -> Non
 
     def click(user: str) -> None:
         barrier.wait()
-        world.service.approve(rid, world.origin(user))
+        world.service.approve(rid, world.on_card(rid, user))
 
     threads = [threading.Thread(target=click, args=(u,)) for u in approvers]
     for t in threads:
@@ -36,7 +36,7 @@ def test_twenty_simultaneous_approvals_call_the_vendor_once(world: World) -> Non
 def test_the_same_person_clicking_twenty_times_calls_once(world: World) -> None:
     rid = open_request(world)
     threads = [
-        threading.Thread(target=world.service.approve, args=(rid, world.origin(BOB)))
+        threading.Thread(target=world.service.approve, args=(rid, world.on_card(rid, BOB)))
         for _ in range(20)
     ]
     for t in threads:

@@ -25,7 +25,7 @@ def test_vendor_refusal_fails_with_the_vendor_code_on_the_card(world: World) -> 
         force=True,  # the preview is blocked (100217): only --force posts a card
     )
     rid = open_request(world, request)
-    world.service.approve(rid, world.origin(BOB))
+    world.service.approve(rid, world.on_card(rid, BOB))
 
     record = world.store.get(rid)
     assert record is not None and record.state is RequestState.FAILED
@@ -38,7 +38,7 @@ def test_vendor_refusal_fails_with_the_vendor_code_on_the_card(world: World) -> 
 def test_lost_answer_is_unknown_and_never_retried(world: World) -> None:
     rid = open_request(world)
     world.sim("huawei").inject("timeout", path_contains="/category/", apply=True)
-    world.service.approve(rid, world.origin(BOB))
+    world.service.approve(rid, world.on_card(rid, BOB))
 
     assert world.store.get(rid).state is RequestState.UNKNOWN  # type: ignore[union-attr]
     deletes = [r for r in world.sim("huawei").calls if r.method == "DELETE"]
@@ -77,7 +77,7 @@ def test_an_unexpected_error_in_the_call_is_unknown_not_failed(world: World) -> 
     adapter = ExplodingAdapter(RuntimeError("boom"))
     world.adapters.by_vendor["huawei"] = adapter  # type: ignore[assignment]
     rid = open_request(world)
-    world.service.approve(rid, world.origin(BOB))
+    world.service.approve(rid, world.on_card(rid, BOB))
     record = world.store.get(rid)
     assert record is not None and record.state is RequestState.UNKNOWN
     assert record.outcome is not None and "boom" not in str(record.outcome)
@@ -91,7 +91,7 @@ def test_outcome_unknown_from_adapter_is_recorded(world: World) -> None:
         )
     )
     rid = open_request(world)
-    world.service.approve(rid, world.origin(BOB))
+    world.service.approve(rid, world.on_card(rid, BOB))
     assert world.store.get(rid).state is RequestState.UNKNOWN  # type: ignore[union-attr]
 
 
@@ -117,7 +117,7 @@ def test_bulk_cancel_shows_progress_and_a_summary(world: World) -> None:
         params=_aliyun_params(sim),
     )
     rid = open_request(world, request)
-    world.service.approve(rid, world.origin(BOB))
+    world.service.approve(rid, world.on_card(rid, BOB))
 
     record = world.store.get(rid)
     assert record is not None and record.state is RequestState.SUCCEEDED, record.outcome
@@ -138,7 +138,7 @@ def _aliyun_params(sim) -> dict[str, str]:  # type: ignore[no-untyped-def]
 
 def test_requester_is_told_the_outcome(world: World) -> None:
     rid = open_request(world)
-    world.service.approve(rid, world.origin(BOB))
+    world.service.approve(rid, world.on_card(rid, BOB))
     [notice] = [p for p in world.slack.of("post") if p.target == ALICE]
     assert rid in notice.message.text + str(notice.message.blocks)
 
@@ -156,7 +156,7 @@ def test_a_call_marked_unknown_by_another_restarting_process_still_records_its_o
         return real_execute(request, progress=progress)
 
     adapter.execute = execute_while_another_process_restarts  # type: ignore[method-assign]
-    world.service.approve(rid, world.origin(BOB))
+    world.service.approve(rid, world.on_card(rid, BOB))
 
     record = world.store.get(rid)
     assert record is not None and record.state is RequestState.SUCCEEDED
@@ -180,7 +180,7 @@ def test_a_lost_answer_to_a_call_already_marked_unknown_still_records_what_it_sa
         raise OutcomeUnknown("huawei did not answer in 10 s", vendor="huawei")
 
     adapter.execute = execute_and_lose_the_answer  # type: ignore[method-assign]
-    world.service.approve(rid, world.origin(BOB))
+    world.service.approve(rid, world.on_card(rid, BOB))
 
     assert world.store.get(rid).state is RequestState.UNKNOWN  # type: ignore[union-attr]
     unknown = [e for e in world.store.events(request_id=rid) if e.event is AuditEventName.UNKNOWN]

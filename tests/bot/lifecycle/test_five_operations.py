@@ -92,7 +92,7 @@ def test_operation_end_to_end(
     assert record is not None and isinstance(record.preview, Preview)
     assert record.sandbox and record.vendor == vendor
 
-    world.service.approve(rid, world.origin(BOB))
+    world.service.approve(rid, world.on_card(rid, BOB))
 
     record = world.store.get(rid)
     assert record is not None and record.state is RequestState.SUCCEEDED, record.outcome

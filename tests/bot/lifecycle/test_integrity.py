@@ -59,7 +59,7 @@ def test_a_target_changed_in_the_file_is_never_sent(
     rid = open_request(world, cancel("JOB-1002"))
     tamper(tmp_path / "opsgate.db", "UPDATE requests SET targets = '[\"JOB-EVIL\"]'")
 
-    world.service.approve(rid, world.origin(BOB))
+    world.service.approve(rid, world.on_card(rid, BOB))
 
     assert cancels(world) == 0
     record = world.store.get(rid)
@@ -78,11 +78,11 @@ def test_an_approval_row_changed_in_the_file_is_never_executed(
 ) -> None:
     world = world_factory(TWO_APPROVALS, db=tmp_path / "opsgate.db")
     rid = open_request(world, cancel())
-    world.service.approve(rid, world.origin(BOB))
+    world.service.approve(rid, world.on_card(rid, BOB))
     # Rename Bob's approval to Carol's: Bob's second click now looks like a second approver.
     tamper(tmp_path / "opsgate.db", "UPDATE approvals SET approver = 'U0CAROL'")
 
-    world.service.approve(rid, world.origin(BOB))
+    world.service.approve(rid, world.on_card(rid, BOB))
 
     assert cancels(world) == 0
     record = world.store.get(rid)
@@ -93,7 +93,7 @@ def test_an_approval_row_changed_in_the_file_is_never_executed(
 
 def test_an_untouched_request_executes(world: World) -> None:
     rid = open_request(world, cancel())
-    world.service.approve(rid, world.origin(BOB))
+    world.service.approve(rid, world.on_card(rid, BOB))
 
     assert cancels(world) == 1
     assert world.store.get(rid).state is RequestState.SUCCEEDED  # type: ignore[union-attr]
@@ -122,8 +122,8 @@ def test_every_ended_request_is_announced_with_the_chain_head(world: World) -> N
     approved = open_request(world, cancel("JOB-1001"))
     rejected = open_request(world, cancel("JOB-1003"))
 
-    world.service.approve(approved, world.origin(BOB))
-    world.service.reject(rejected, world.origin(CAROL))
+    world.service.approve(approved, world.on_card(approved, BOB))
+    world.service.reject(rejected, world.on_card(rejected, CAROL))
 
     announced = [p.message.text for p in world.slack.of("post") if p.target == AUDIT_CHANNEL]
     events = list(world.store.events())
@@ -147,7 +147,8 @@ def test_a_refused_announcement_does_not_stop_the_request(world: World) -> None:
         policy=world.policy.for_operation("servicepower.job.cancel"),
         sandbox=True,
     ).id
+    world.store.set_message(rid, channel=CHANNEL, ts="1767225600.000001")  # its card, elsewhere
 
-    world.service.approve(rid, world.origin(BOB))
+    world.service.approve(rid, world.on_card(rid, BOB))
 
     assert world.store.get(rid).state is RequestState.SUCCEEDED  # type: ignore[union-attr]

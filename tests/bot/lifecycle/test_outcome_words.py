@@ -36,7 +36,7 @@ def texts(message: Message) -> str:
 def run(world: World, request: OperationRequest) -> tuple[str, str]:
     """Request, approve, and return the final card's text and the requester's message."""
     rid = open_request(world, request)
-    world.service.approve(rid, world.origin(BOB))
+    world.service.approve(rid, world.on_card(rid, BOB))
     card = world.slack.of("update")[-1].message
     [dm] = [p.message for p in world.slack.of("post") if p.target == ALICE]
     return texts(card), texts(dm)
@@ -66,7 +66,7 @@ def test_an_unreadable_503_batch_among_successes_reads_unknown_once(world: World
     devices = tuple(f"dev-{i:04d}" for i in range(1_000))
     rid = open_request(world, cancel(devices))
     world.sim("aliyun").inject(Fault.UNAVAILABLE, path_contains="dev-0400")
-    world.service.approve(rid, world.origin(BOB))
+    world.service.approve(rid, world.on_card(rid, BOB))
 
     record = world.store.get(rid)
     assert record is not None and record.state is RequestState.UNKNOWN  # engineer must check

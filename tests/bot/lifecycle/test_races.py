@@ -43,7 +43,7 @@ def test_expiry_between_the_checks_and_the_approval_refuses_and_marks_the_card(
     directory = MidCheck(lambda: world.clock.advance(31 * 60))  # the TTL passes mid-click
     object.__setattr__(world.service.s, "directory", directory)
 
-    world.service.approve(rid, world.origin(BOB))
+    world.service.approve(rid, world.on_card(rid, BOB))
 
     assert world.store.get(rid).state is RequestState.EXPIRED  # type: ignore[union-attr]
     assert deletes(world, PKG) == 0
@@ -60,10 +60,10 @@ def test_a_reject_that_loses_to_a_withdraw_is_refused_not_applied(
 ) -> None:
     world = world_factory(LEADS_APPROVE)
     rid = open_request(world)
-    directory = MidCheck(lambda: world.service.withdraw(rid, world.origin(ALICE)))
+    directory = MidCheck(lambda: world.service.withdraw(rid, world.on_card(rid, ALICE)))
     object.__setattr__(world.service.s, "directory", directory)
 
-    world.service.reject(rid, world.origin(CAROL))
+    world.service.reject(rid, world.on_card(rid, CAROL))
 
     assert world.store.get(rid).state is RequestState.WITHDRAWN  # type: ignore[union-attr]
     assert events(world, rid)[-2:] == [
@@ -76,8 +76,8 @@ def test_a_reject_that_loses_to_a_withdraw_is_refused_not_applied(
 @pytest.mark.parametrize("click", ["reject", "withdraw"])
 def test_rejecting_or_withdrawing_a_decided_request_is_refused(world: World, click: str) -> None:
     rid = open_request(world)
-    world.service.approve(rid, world.origin(BOB))  # executed and succeeded
-    getattr(world.service, click)(rid, world.origin(ALICE if click == "withdraw" else CAROL))
+    world.service.approve(rid, world.on_card(rid, BOB))  # executed and succeeded
+    getattr(world.service, click)(rid, world.on_card(rid, ALICE if click == "withdraw" else CAROL))
     assert world.store.get(rid).state is RequestState.SUCCEEDED  # type: ignore[union-attr]
     assert events(world, rid)[-1][0] is AuditEventName.DENIED
 
@@ -95,7 +95,7 @@ def test_a_bulk_run_with_a_failed_batch_fails_and_audits_the_failed_targets(worl
     )
     rid = open_request(world, request)  # previewed first, so the fault hits the cancel
     world.sim("aliyun").inject_error("iot.ota.DeviceTaskStateChanged", "no", device="bulk-0000")
-    world.service.approve(rid, world.origin(BOB))
+    world.service.approve(rid, world.on_card(rid, BOB))
 
     assert world.store.get(rid).state is RequestState.FAILED  # type: ignore[union-attr]
     [failed] = [e for e in world.store.events(request_id=rid) if e.event is AuditEventName.FAILED]
@@ -107,7 +107,7 @@ def test_a_bulk_run_with_a_failed_batch_fails_and_audits_the_failed_targets(worl
 def test_the_requester_is_told_in_the_channel_when_a_dm_is_refused(world: World) -> None:
     rid = open_request(world)
     world.slack.refuse_dms = True
-    world.service.approve(rid, world.origin(BOB))
+    world.service.approve(rid, world.on_card(rid, BOB))
     notices = [p for p in world.slack.of("ephemeral") if p.target.endswith(f"/{ALICE}")]
     assert notices and rid in notices[-1].message.text + str(notices[-1].message.blocks)
 
@@ -138,10 +138,10 @@ def test_the_same_approver_counted_between_the_checks_and_the_store_is_a_duplica
         LEADS_APPROVE + '[policy.operations."huawei.package.delete"]\napprovals = 2\n'
     )
     rid = open_request(world)
-    first_click = MidCheck(lambda: world.service.approve(rid, world.origin(BOB)))
+    first_click = MidCheck(lambda: world.service.approve(rid, world.on_card(rid, BOB)))
     object.__setattr__(world.service.s, "directory", first_click)
 
-    world.service.approve(rid, world.origin(BOB))
+    world.service.approve(rid, world.on_card(rid, BOB))
 
     record = world.store.get(rid)
     assert record is not None and record.state is RequestState.PENDING

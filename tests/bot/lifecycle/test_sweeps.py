@@ -6,7 +6,7 @@ import logging
 import time
 
 import pytest
-from lifecycle_world import ALICE, BOB, World, open_request
+from lifecycle_world import ALICE, BOB, World, open_request, package_request
 
 from bot.lifecycle.sweeps import Sweeper
 from bot.model import RequestState
@@ -26,7 +26,7 @@ def test_the_sweeper_recovers_first_then_expires_periodically(
 ) -> None:
     running = open_request(world)
     world.store.approve(running, approver=BOB)  # executing, as if a process died mid-call
-    due = open_request(world)
+    due = open_request(world, package_request("pkg-meter-fw-1.1.0"))
     world.clock.advance(31 * 60)
     sweeper = Sweeper(world.service.sweeps, world.runner)
 

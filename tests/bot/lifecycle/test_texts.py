@@ -39,7 +39,7 @@ def confirm_text(message: Message) -> str:
 def test_a_first_approval_of_two_is_a_notice_not_a_refusal(world_factory) -> None:  # type: ignore[no-untyped-def]
     world = world_factory(TWO)
     rid = open_request(world)
-    world.service.approve(rid, world.origin(BOB))
+    world.service.approve(rid, world.on_card(rid, BOB))
 
     notice = last_to(world, BOB)
     assert notice.text == f"Approval recorded for {rid} (1 of 2)."
@@ -55,7 +55,7 @@ def test_the_approve_dialog_follows_the_approvals_so_far(world_factory) -> None:
     assert "records your approval" in first and "cannot be undone" not in first
     assert "(1 of 2)" in first
 
-    world.service.approve(rid, world.origin(BOB))
+    world.service.approve(rid, world.on_card(rid, BOB))
     second = confirm_text(world.slack.of("update")[-1].message)
     assert "It cannot be undone" in second
 
@@ -67,7 +67,7 @@ def test_with_zero_approvals_the_card_says_the_requester_confirms_alone(world_fa
     assert "the requester confirms alone" in shown(posted.message)
     assert "It cannot be undone" in confirm_text(posted.message)
 
-    world.service.approve(rid, world.origin(ALICE))
+    world.service.approve(rid, world.on_card(rid, ALICE))
 
     assert world.store.get(rid).state is RequestState.SUCCEEDED  # type: ignore[union-attr]
     for message in [posted.message, *(u.message for u in world.slack.of("update"))]:
@@ -90,9 +90,9 @@ def test_a_click_on_an_ended_request_says_what_happened_in_english(
     if end == "expire":
         world.clock.advance(31 * 60)
     else:
-        getattr(world.service, end)(rid, world.origin(BOB))
+        getattr(world.service, end)(rid, world.on_card(rid, BOB))
 
-    world.service.reject(rid, world.origin(CAROL))
+    world.service.reject(rid, world.on_card(rid, CAROL))
 
     answer = shown(last_to(world, CAROL))
     assert words in answer
@@ -102,8 +102,8 @@ def test_a_click_on_an_ended_request_says_what_happened_in_english(
 
 def test_a_withdrawn_request_says_who_withdrew_it(world: World) -> None:
     rid = open_request(world)
-    world.service.withdraw(rid, world.origin(ALICE))
-    world.service.approve(rid, world.origin(BOB))
+    world.service.withdraw(rid, world.on_card(rid, ALICE))
+    world.service.approve(rid, world.on_card(rid, BOB))
     assert "was withdrawn by <@U0ALICE>; there is nothing left to approve." in shown(
         last_to(world, BOB)
     )
@@ -120,7 +120,7 @@ def test_a_short_ttl_counts_seconds(world_factory) -> None:  # type: ignore[no-u
 def test_refusals_mention_the_group_live_and_log_plain_words(world_factory) -> None:  # type: ignore[no-untyped-def]
     world = world_factory(f'[policy]\napprovers = ["{LEADS}"]\nchannels = ["C0OPS"]\n')
     rid = open_request(world)
-    world.service.approve(rid, world.origin(DAVE))
+    world.service.approve(rid, world.on_card(rid, DAVE))
 
     refusal = last_to(world, DAVE)
     blocks = json.dumps(refusal.blocks, ensure_ascii=False)
@@ -136,7 +136,7 @@ def test_refusals_mention_the_group_live_and_log_plain_words(world_factory) -> N
 
 def test_the_requester_is_named_live_when_someone_else_withdraws(world: World) -> None:
     rid = open_request(world)
-    world.service.withdraw(rid, world.origin(BOB))
+    world.service.withdraw(rid, world.on_card(rid, BOB))
     assert f"Only the requester, <@{ALICE}>, can withdraw `{rid}`." in shown(last_to(world, BOB))
 
 

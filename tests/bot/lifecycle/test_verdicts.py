@@ -107,7 +107,9 @@ def test_force_posts_a_loud_card_that_can_run(world: World) -> None:
     assert event.event is AuditEventName.REQUESTED
     assert event.detail["preview"]["verdict"] == "blocked"
 
-    world.service.approve(record.id, world.origin(BOB))  # it runs as approved: "already gone"
+    world.service.approve(
+        record.id, world.on_card(record.id, BOB)
+    )  # it runs as approved: "already gone"
     assert world.store.get(record.id).state is RequestState.SUCCEEDED  # type: ignore[union-attr]
 
 
@@ -171,6 +173,6 @@ def test_blocked_and_forced_requests_verify_against_the_chain(world: World) -> N
     submit(world, f'enos ota-job delete otajob-nope --org {ORG} --reason "x"')
     submit(world, f'enos ota-job delete otajob-nope --org {ORG} --reason "x" --force')
     forced = next(r for r in world.store.history() if r.state is RequestState.PENDING)
-    world.service.approve(forced.id, world.origin(BOB))
+    world.service.approve(forced.id, world.on_card(forced.id, BOB))
 
     assert world.store.verify().ok

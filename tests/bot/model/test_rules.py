@@ -74,3 +74,35 @@ def test_the_deadline_itself_is_too_late() -> None:
 def test_zero_approvals_means_the_requester_confirms_alone() -> None:
     assert rules.requester_confirms_alone(0)
     assert not rules.requester_confirms_alone(1)
+
+
+@pytest.mark.parametrize(
+    ("state", "holds"),
+    [(s, s in {RequestState.PENDING, RequestState.EXECUTING}) for s in RequestState],
+)
+def test_only_pending_and_executing_requests_hold_their_targets(
+    state: RequestState, holds: bool
+) -> None:
+    assert rules.holds_targets(state) is holds
+
+
+def test_shared_targets_keep_the_new_request_order_once_each() -> None:
+    assert rules.shared_targets(["b", "a", "b", "c"], {"a", "b"}) == ("b", "a")
+    assert rules.shared_targets(["x"], ("a", "b")) == ()
+
+
+@pytest.mark.parametrize(
+    ("reader", "allowed"),
+    [
+        (rules.Reader(user="U1", channel="D9"), True),  # the requester, anywhere
+        (rules.Reader(user="U7", channel="C1"), True),  # anyone, in the request's channel
+        (
+            rules.Reader(user="U7", channel="D9", approves=frozenset({"huawei.package.delete"})),
+            True,
+        ),
+        (rules.Reader(user="U7", channel="D9", approves=frozenset({"enos.ota-job.delete"})), False),
+        (rules.Reader(user="U7", channel="C2"), False),
+    ],
+)
+def test_who_may_read_a_request(reader: rules.Reader, allowed: bool) -> None:
+    assert rules.may_read(record(), reader) is allowed

@@ -14,7 +14,7 @@ def test_the_table_names_every_state() -> None:
 
 
 def test_the_lifecycle_of_spec_section_2() -> None:
-    assert TRANSITIONS[S.PENDING] == {S.EXECUTING, S.REJECTED, S.WITHDRAWN, S.EXPIRED}
+    assert TRANSITIONS[S.PENDING] == {S.EXECUTING, S.REJECTED, S.WITHDRAWN, S.EXPIRED, S.DENIED}
     assert TRANSITIONS[S.EXECUTING] == {S.SUCCEEDED, S.FAILED, S.UNKNOWN}
     assert {S.PENDING, S.DENIED} == INITIAL_STATES
 
@@ -40,3 +40,8 @@ def test_nothing_goes_back_to_pending_or_executing_twice() -> None:
 def test_the_table_cannot_be_changed_at_run_time() -> None:
     with pytest.raises(TypeError):
         TRANSITIONS[S.EXPIRED] = frozenset({S.EXECUTING})  # type: ignore[index]
+
+
+def test_a_pending_request_whose_card_cannot_be_posted_can_end_denied() -> None:
+    assert can_move(S.PENDING, S.DENIED)
+    assert not can_move(S.EXECUTING, S.DENIED)  # a call that started is never "denied"

@@ -81,7 +81,12 @@ def test_no_label_is_a_request_or_a_user(tmp_path: Path) -> None:
     with served_opsgate(tmp_path) as served:
         served.slash(PACKAGE, user=ALICE)
         request_id = served.card_request_id()
-        served.click(cards.REJECT_ACTION, request_id, user=BOB)
+        # The card is in the channel; wait until its ts is stored too, or the click reads none.
+        assert served.opsgate.runner.wait_idle(10)
+        served.click(cards.REJECT_ACTION, request_id, user=BOB)  # opens the Reject dialog
+        assert served.opsgate.runner.wait_idle(10)
+        [dialog] = served.slack.opened_views()
+        served.submit_view(dialog, user=BOB, values={"opsgate_reject_reason": {"reason": None}})
         assert served.opsgate.runner.wait_idle(10)
         _, samples = scrape(served)
     labels = {v for _, pairs in samples for _, v in pairs}

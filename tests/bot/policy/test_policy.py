@@ -632,3 +632,22 @@ def test_invalid_policy_names_its_file_and_key(in_tmp: Path) -> None:
     with pytest.raises(PolicyError) as caught:
         _load({})
     assert str(caught.value) == f"opsgate.toml: {Q}.approvals: must be >= 0"
+
+
+def test_approvable_by_names_the_operations_a_user_may_approve() -> None:
+    policy = parse_policy(
+        {
+            "approvers": ["SOPS"],
+            "operations": {
+                "huawei.device.delete": {"approvers": ["U9"]},
+                "enos.ota-job.delete": {"approvals": 0},  # the requester confirms alone
+            },
+        }
+    )
+    directory = FakeDirectory({"SOPS": {"U2"}})
+    mine = policy.approvable_by("U2", directory=directory, among=IDS)
+    assert "huawei.package.delete" in mine
+    assert "huawei.device.delete" not in mine and "enos.ota-job.delete" not in mine
+    assert policy.approvable_by("U9", directory=directory, among=IDS) == {"huawei.device.delete"}
+    assert policy.approvable_by("U7", directory=directory, among=IDS) == frozenset()
+    assert policy.approvable_by("U2", directory=directory, among=["huawei.device.delete"]) == set()

@@ -15,7 +15,7 @@ from adapters.base import Counts, FailureKind, Outcome, Preview, Verdict
 from adapters.clock import FakeClock
 from bot.cards import request_card
 from bot.model import Approvers, RequestState
-from bot.store import ApprovalStatus, AuditKeyError, Store
+from bot.store import ApprovalStatus, AuditKeyError, OverlapError, Store
 from bot.store.chain import GENESIS_HASH, chain_hash
 from bot.store.rows import SCHEMA_V1
 
@@ -160,3 +160,16 @@ def test_a_release_1_preview_and_outcome_read_typed_and_render(tmp_path: Path) -
     assert "800 of 1,000 deleted; 200 unknown (1 batch: no readable answer)" in text
     assert "Partly unknown" in text and "gateway: deleting it also deletes" in text
     assert "vendor error `unknown`" not in text
+
+
+def test_an_open_request_still_holds_its_targets_after_the_upgrade(tmp_path: Path) -> None:
+    path = tmp_path / "opsgate.db"
+    release_1_log(path)
+    store = Store.open(path, clock=FakeClock())
+    try:
+        with pytest.raises(OverlapError) as caught:
+            store.check_overlap("huawei.package.delete", ["pkg-1"])
+        assert caught.value.holder.id == REQUEST_ID
+        store.check_overlap("huawei.package.delete", ["pkg-2"])  # another target is free
+    finally:
+        store.close()

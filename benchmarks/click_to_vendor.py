@@ -1,0 +1,327 @@
+"""Approve click → vendor request received: how long a signed Approve click takes to reach the
+vendor, with the local Slack stand-in answering at once or after a WAN-like delay. Prints a
+table; not a test.
+
+`opsgate serve --http` runs as a child process on SQLite, talking to the Slack stand-in (a
+process of its own, answering every call after `--latency` ms) and to a ServicePower simulator
+served from this process on 127.0.0.1, which notes when each CancelJob arrives. Requests are
+made with signed slash commands first (not timed); then each is approved once with a signed
+click from its card, and the time from sending the click to the vendor receiving the call is
+measured, in two ways:
+
+- one click at a time (each after the previous request has settled, Slack work included);
+- a burst: 120 clicks from 8 concurrent clients.
+
+Usage: python benchmarks/click_to_vendor.py [--single 40] [--burst 120] [--clients 8]
+       [--latencies 0,100] [--root <another checkout, to compare>]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import socketserver
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from adapters.servicepower.simulator.api import (
+    CANCEL_PATH,
+    SANDBOX_CLIENT_ID,
+    SANDBOX_CLIENT_SECRET,
+    ServicePowerSimulator,
+)
+from bot.console.standin.payloads import block_action_body, signed_headers, slash_command_body
+from bot.store import Store
+
+ROOT = Path(__file__).resolve().parents[1]
+SECRET = "benchmark-signing-secret"
+FORM = "application/x-www-form-urlencoded"
+CHANNEL, REQUESTER, APPROVER = "C0BENCH", "U0REQUESTER", "U0APPROVER"
+APPROVE = "opsgate_approve"
+POLICY = '[policy]\napprovers = ["*"]\nchannels = ["C0BENCH"]\nttl = "2h"\n'
+WARM_UP = 5
+
+# The simulator's server would print a traceback for each kept-alive connection opsgate drops
+# when it stops; nothing else is served from this process.
+socketserver.BaseServer.handle_error = lambda self, request, client_address: None  # type: ignore[method-assign]
+
+
+class TimedSimulator(ServicePowerSimulator):
+    """ServicePower, noting when each CancelJob arrives (time.monotonic, per job id)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.arrivals: dict[str, float] = {}
+
+    def route(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path == CANCEL_PATH:
+            arrived = time.monotonic()
+            with self._lock:
+                self.arrivals.setdefault(json.loads(request.content)["Id"], arrived)
+        return super().route(request)
+
+
+@dataclass
+class Server:
+    """One opsgate under test, with what the benchmark needs to drive it."""
+
+    url: str
+    db: Path
+    sim: TimedSimulator
+    http: httpx.Client
+    response_url: str
+
+    def post(self, body: str) -> None:
+        headers = signed_headers(body, signing_secret=SECRET, content_type=FORM)
+        response = self.http.post(self.url, content=body, headers=headers)
+        if response.status_code != 200:
+            raise SystemExit(f"opsgate answered HTTP {response.status_code}")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def standin_process(latency: float) -> Iterator[str]:
+    """The Slack stand-in in a process of its own, as the real Slack is."""
+    code = (
+        "import sys\n"
+        "from bot.console.standin.server import SlackStandIn\n"
+        f"s = SlackStandIn(latency={latency!r}).start()\n"
+        "print(s.api_url, flush=True)\n"
+        "sys.stdin.read()\n"
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-c", code], cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL, text=True,
+    )  # fmt: skip
+    try:
+        assert process.stdout is not None
+        yield process.stdout.readline().strip()
+    finally:
+        process.kill()
+        process.wait(timeout=10)
+
+
+@contextmanager
+def opsgate(root: Path, latency: float) -> Iterator[Server]:
+    """opsgate serve --http from `root`, its Slack stand-in and its vendor, all on 127.0.0.1."""
+    sim = TimedSimulator()
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        standin_process(latency) as slack_url,
+        sim.serve() as vendor_url,
+        httpx.Client(timeout=30.0) as http,
+    ):
+        config = Path(tmp) / "opsgate.toml"
+        config.write_text(POLICY)
+        db = Path(tmp) / "opsgate.db"
+        env = {
+            **os.environ,
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "SLACK_BOT_TOKEN": "xoxb-benchmark",
+            "SLACK_SIGNING_SECRET": SECRET,
+            "OPSGATE_SLACK_API_URL": slack_url,
+            "OPSGATE_DB": str(db),
+            "OPSGATE_CONFIG": str(config),
+            "OPSGATE_LOG_LEVEL": "WARNING",
+            "OPSGATE_SERVICEPOWER__BASE_URL": vendor_url,
+            "OPSGATE_SERVICEPOWER__CLIENT_ID": SANDBOX_CLIENT_ID,
+            "OPSGATE_SERVICEPOWER__CLIENT_SECRET": SANDBOX_CLIENT_SECRET,
+        }
+        port = free_port()
+        command = [sys.executable, "-m", "bot.cli", "serve", "--http", "--host", "127.0.0.1"]
+        process = subprocess.Popen(
+            [*command, "--port", str(port)], cwd=root, env=env,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        try:
+            url = f"http://127.0.0.1:{port}"
+            wait_until_up(f"{url}/healthz")
+            answers = slack_url.removesuffix("/api/") + "/response/benchmark"
+            yield Server(url=f"{url}/slack/events", db=db, sim=sim, http=http, response_url=answers)
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+def wait_until_up(url: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=1.0).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise SystemExit(f"opsgate at {url} did not start")
+
+
+def make_requests(server: Server, jobs: list[str], *, clients: int) -> dict[str, dict[str, Any]]:
+    """Request a cancel of each job (signed slash commands); wait for every card. Returns each
+    job's request id, channel and card ts."""
+    for job in jobs:
+        server.sim.add_job(job)
+    run_all(
+        [
+            lambda job=job: server.post(
+                slash_command_body(
+                    text=f"servicepower job cancel {job} --reason benchmark",
+                    user_id=REQUESTER,
+                    channel_id=CHANNEL,
+                    response_url=server.response_url,
+                )
+            )
+            for job in jobs
+        ],
+        clients=clients,
+    )
+    return wait_for_cards(server.db, set(jobs))
+
+
+def wait_for_cards(db: Path, jobs: set[str], timeout: float = 120.0) -> dict[str, dict[str, Any]]:
+    store = Store.open(db)
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            cards = {
+                r.targets[0]: {"id": r.id, "channel": r.channel, "ts": r.message_ts}
+                for r in store.history(limit=10_000)
+                if r.targets[0] in jobs and r.message_ts is not None
+            }
+            if len(cards) == len(jobs):
+                return cards
+            time.sleep(0.1)
+    finally:
+        store.close()
+    raise SystemExit(f"only {len(cards)} of {len(jobs)} cards were posted")
+
+
+def click(server: Server, card: dict[str, Any]) -> float:
+    """Approve one card; returns when the click was sent (time.monotonic)."""
+    body = block_action_body(
+        action_id=APPROVE,
+        value=card["id"],
+        user_id=APPROVER,
+        channel_id=card["channel"],
+        message_ts=card["ts"],
+        response_url=server.response_url,
+    )
+    headers = signed_headers(body, signing_secret=SECRET, content_type=FORM)
+    sent = time.monotonic()
+    response = server.http.post(server.url, content=body, headers=headers)
+    if response.status_code != 200:
+        raise SystemExit(f"a click got HTTP {response.status_code}")
+    return sent
+
+
+def arrival(server: Server, job: str, timeout: float = 30.0) -> float:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with server.sim._lock:
+            if job in server.sim.arrivals:
+                return server.sim.arrivals[job]
+        time.sleep(0.001)
+    raise SystemExit(f"the vendor never received the cancel of {job}")
+
+
+def one_at_a_time(server: Server, cards: dict[str, dict[str, Any]], settle: float) -> list[float]:
+    latencies = []
+    for job, card in cards.items():
+        sent = click(server, card)
+        latencies.append(arrival(server, job) - sent)
+        time.sleep(settle)  # the card redraws and the requester's message, before the next
+    return latencies
+
+
+def burst(server: Server, cards: dict[str, dict[str, Any]], *, clients: int) -> list[float]:
+    sent: dict[str, float] = {}
+    lock = threading.Lock()
+
+    def approve(job: str) -> None:
+        at = click(server, cards[job])
+        with lock:
+            sent[job] = at
+
+    run_all([lambda job=job: approve(job) for job in cards], clients=clients)
+    return [arrival(server, job) - sent[job] for job in cards]
+
+
+def run_all(jobs: list[Any], *, clients: int) -> None:
+    """Run the callables from `clients` threads, as fast as they go."""
+    queue = iter(jobs)
+    lock = threading.Lock()
+
+    def client() -> None:
+        while True:
+            with lock:
+                job = next(queue, None)
+            if job is None:
+                return
+            job()
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
+def percentile(values: list[float], pct: float) -> float:
+    return statistics.quantiles(values, n=1000, method="inclusive")[int(pct * 10) - 1]
+
+
+def measure(root: Path, latency_ms: int, args: argparse.Namespace) -> list[tuple[str, list[float]]]:
+    with opsgate(root, latency_ms / 1000) as server:
+        total = WARM_UP + args.single + args.burst
+        cards = make_requests(server, [f"BENCH-{n:05d}" for n in range(total)], clients=8)
+        jobs = sorted(cards)
+        warm, single = jobs[:WARM_UP], jobs[WARM_UP : WARM_UP + args.single]
+        bursty = jobs[-args.burst :]
+        settle = 0.1 + 4 * latency_ms / 1000
+        one_at_a_time(server, {j: cards[j] for j in warm}, settle)  # token, connections
+        alone = one_at_a_time(server, {j: cards[j] for j in single}, settle)
+        together = burst(server, {j: cards[j] for j in bursty}, clients=args.clients)
+    crowd = f"burst of {args.burst} from {args.clients} clients"
+    return [("one click at a time", alone), (crowd, together)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--single", type=int, default=40)
+    parser.add_argument("--burst", type=int, default=120)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--latencies", default="0,100", help="Slack stand-in delays, in ms")
+    parser.add_argument("--root", type=Path, default=ROOT, help="the checkout to run")
+    args = parser.parse_args()
+    print(f"opsgate from {args.root}; SQLite; vendor: ServicePower simulator on 127.0.0.1\n")
+    print("| scenario | Slack latency | clicks | p50 (ms) | p99 (ms) | max (ms) |")
+    print("|---|---|---|---|---|---|")
+    for latency in (int(x) for x in args.latencies.split(",")):
+        for name, values in measure(args.root, latency, args):
+            ms = [v * 1000 for v in values]
+            print(
+                f"| {name} | {latency} ms | {len(ms)} | {percentile(ms, 50):.1f} | "
+                f"{percentile(ms, 99):.1f} | {max(ms):.1f} |",
+                flush=True,
+            )
+
+
+if __name__ == "__main__":
+    main()

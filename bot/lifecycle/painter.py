@@ -1,0 +1,89 @@
+"""Redrawing a request's card: in order, from the store, never older than what is shown.
+
+A card is a view of the stored request. Redraws can be asked for from several threads (a click,
+the vendor call's progress, its end) and may run in the background, where a slow Slack could
+otherwise let an old redraw land after a newer one. So each request has a *lane*:
+
+- every ask takes a ticket, after the change it shows is stored;
+- one redraw at a time per card: it notes the newest ticket, reads the record from the store
+  *then*, and sends that; every ticket up to the noted one is thereby served;
+- a redraw whose ticket is already served does nothing.
+
+The store's states only move forward, so each redraw shows a state at least as new as the one
+before it. A lane exists only while it has tickets to serve.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from adapters.base import Progress
+from bot.cards import Message
+from bot.model import RequestRecord, RequestState
+from bot.slack.port import SlackPort
+from bot.store import Store
+
+Render = Callable[[RequestRecord, Progress | None], Message]
+
+
+@dataclass
+class _Lane:
+    """One card's redraws: tickets asked for and served, the latest progress, one painter."""
+
+    wanted: int = 0
+    served: int = 0
+    progress: Progress | None = None
+    painting: threading.Lock = field(default_factory=threading.Lock)
+
+
+class CardPainter:
+    """Redraws cards from the store, one lane per request (see the module docstring)."""
+
+    def __init__(self, *, store: Store, slack: SlackPort, render: Render) -> None:
+        self._store = store
+        self._slack = slack
+        self._render = render
+        self._lanes: dict[str, _Lane] = {}
+        self._lock = threading.Lock()
+
+    def ask(self, request_id: str, progress: Progress | None = None) -> Callable[[], None]:
+        """Take a ticket for a redraw of `request_id`'s card; returns the redraw to run.
+
+        Call it after the change to show is stored. Running the returned redraw now, later or
+        never (because a later one ran) all leave the card right.
+        """
+        with self._lock:
+            lane = self._lanes.setdefault(request_id, _Lane())
+            lane.wanted += 1
+            if progress is not None:
+                lane.progress = progress
+            ticket = lane.wanted
+        return lambda: self._paint(request_id, lane, ticket)
+
+    def _paint(self, request_id: str, lane: _Lane, ticket: int) -> None:
+        with lane.painting:
+            with self._lock:
+                if lane.served >= ticket:
+                    return
+                serving, progress = lane.wanted, lane.progress
+            try:
+                record = self._store.get(request_id)
+                if record is not None and record.message_ts is not None:
+                    shown = progress if record.state is RequestState.EXECUTING else None
+                    message = self._render(record, shown)
+                    self._slack.update(record.channel, record.message_ts, message)
+            finally:
+                self._served(request_id, lane, serving)
+
+    def _served(self, request_id: str, lane: _Lane, serving: int) -> None:
+        with self._lock:
+            lane.served = max(lane.served, serving)
+            if lane.served == lane.wanted and self._lanes.get(request_id) is lane:
+                del self._lanes[request_id]  # nothing left to serve: a new ask starts afresh
+
+    def lanes(self) -> int:
+        """How many cards have redraws outstanding (for tests and diagnostics)."""
+        with self._lock:
+            return len(self._lanes)

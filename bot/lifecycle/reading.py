@@ -1,0 +1,60 @@
+"""Reading requests: `/ops status` and `/ops history` show a request only to its requester, to
+users who may approve it, or when asked in the channel where it was made (SPEC §8 "Reading").
+
+Who may approve a request is read from the policy stored with it (SPEC §9) when it has one.
+To anyone else a request does not exist: status answers exactly as for an unknown id, and
+history leaves it out, so ids cannot be confirmed by guessing.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from bot import cards
+from bot.lifecycle import refusals
+from bot.lifecycle.services import Origin, Services
+from bot.model import RequestRecord, rules
+from bot.policy.members import CachedDirectory
+from commands.model import HistoryCommand
+
+#: History asks the store for this many more than it shows: the store filters by the current
+#: policy, and a request's own stored policy may then hide one or two of them.
+_SPARE: Final = 20
+
+
+class Reading:
+    """Status and history, as the asker may see them. Read-only."""
+
+    def __init__(self, services: Services) -> None:
+        self.s = services
+
+    def status(self, request_id: str, origin: Origin) -> cards.Message:
+        """One request with its timeline, or "no such request" when the asker may not see it."""
+        record = self.s.store.get(request_id)
+        if record is None or not self._may_read(record, origin, CachedDirectory(self.s.directory)):
+            return cards.refusal_message(refusals.no_such_request(request_id))
+        events = list(self.s.store.events(request_id=record.id))
+        return cards.status_message(
+            record, events, approvers=self.s.policy.approvers(record.operation)
+        )
+
+    def history(self, command: HistoryCommand, origin: Origin) -> cards.Message:
+        """Recent requests the asker may see, newest first."""
+        directory = CachedDirectory(self.s.directory)
+        approves = self.s.policy.approvable_by(
+            origin.user, directory=directory, among=self.s.catalog.ids
+        )
+        records = self.s.store.history(
+            requester=origin.user if command.mine else None,
+            vendor=command.vendor,
+            limit=command.limit + _SPARE,
+            reader=rules.Reader(user=origin.user, channel=origin.channel, approves=approves),
+        )
+        seen = [r for r in records if self._may_read(r, origin, directory)]
+        return cards.history_message(seen[: command.limit])
+
+    def _may_read(self, record: RequestRecord, origin: Origin, directory: CachedDirectory) -> bool:
+        if rules.may_read(record, rules.Reader(user=origin.user, channel=origin.channel)):
+            return True
+        # Asking the policy (and perhaps Slack, for user groups) only when it can matter.
+        return self.s.policy.may_approve(record, user=origin.user, directory=directory)
