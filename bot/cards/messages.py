@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from slack_sdk.models.blocks import ActionsBlock, ButtonElement, ConfirmObject
-
 from adapters.base import Preview, Progress, VendorCall, Verdict
 from bot.cards.blocks import (
     Block,
     Message,
+    actions,
+    button,
+    confirm_dialog,
     context,
     header,
     lines_sections,
@@ -104,25 +105,17 @@ def _card_text(record: RequestRecord) -> str:
 
 def _buttons(record: RequestRecord) -> Block:
     """Approve (danger, confirmed), Reject, Withdraw; each value is the request id only."""
-    confirm = ConfirmObject(
-        title=clip_raw(f"Approve {record.operation}?", 100),
-        text=clip_raw(_confirm_text(record), 300),
-        confirm="Approve",
-        deny="Cancel",
-        style="danger",
+    confirm = confirm_dialog(
+        title=f"Approve {record.operation}?", text=_confirm_text(record), confirm="Approve"
     )
     buttons = [
-        ButtonElement(
-            text="Approve",
-            action_id=APPROVE_ACTION,
-            value=record.id,
-            style="danger",
-            confirm=confirm,
+        button(
+            "Approve", action_id=APPROVE_ACTION, value=record.id, style="danger", confirm=confirm
         ),
-        ButtonElement(text="Reject", action_id=REJECT_ACTION, value=record.id),
-        ButtonElement(text="Withdraw", action_id=WITHDRAW_ACTION, value=record.id),
+        button("Reject", action_id=REJECT_ACTION, value=record.id),
+        button("Withdraw", action_id=WITHDRAW_ACTION, value=record.id),
     ]
-    return ActionsBlock(block_id=ACTIONS_BLOCK_ID, elements=buttons).to_dict()
+    return actions(buttons, block_id=ACTIONS_BLOCK_ID)
 
 
 def _confirm_text(record: RequestRecord) -> str:
