@@ -32,6 +32,7 @@ _EMOJI = {
     ":test_tube:": "🧪",
     ":large_orange_circle:": "●",
     ":leftwards_arrow_with_hook:": "↩",
+    ":rotating_light:": "🚨",
 }
 
 
