@@ -205,6 +205,13 @@ def _warnings(base: Mapping[str, str], looked: Sequence[DeviceLook]) -> list[str
             "firmware" + (" and job" if "JobId" in base else "") + ": the cancel "
             "would change nothing."
         )
+    idle = [look for look in looked if look.found and not look.cancellable and not look.upgrading]
+    if idle and any(look.cancellable for look in looked):
+        warnings.append(
+            f"{len(idle)} of the {len(looked)} sampled devices have nothing to cancel for this "
+            "firmware" + (" and job" if "JobId" in base else "") + ": the cancel changes "
+            "nothing for them."
+        )
     upgrading = sum(1 for look in looked if look.upgrading)
     if upgrading:
         warnings.append(

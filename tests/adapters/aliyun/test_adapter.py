@@ -344,6 +344,19 @@ def test_preview_warns_when_nothing_would_be_cancelled(
     assert any("firmware and job" in w for w in other_job.warnings)
 
 
+def test_preview_warns_when_some_devices_have_nothing_to_cancel(
+    sim: AliyunSimulator, clock: FakeClock
+) -> None:
+    mixed = ("thermo-001", "thermo-002", sbx.IDLE_DEVICES[0])
+    preview = _adapter(sim, clock).preview(_request(mixed))
+    assert preview.verdict is Verdict.WARN
+    assert "1 of the 3 sampled devices have nothing to cancel for this firmware" in " ".join(
+        preview.warnings
+    )
+    busy = _adapter(sim, clock).preview(_request(("thermo-001", "thermo-002")))
+    assert not any("nothing to cancel" in w for w in busy.warnings)
+
+
 def test_preview_of_unknown_firmware_is_blocked_verbatim(
     sim: AliyunSimulator, clock: FakeClock
 ) -> None:
