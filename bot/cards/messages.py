@@ -8,9 +8,8 @@ escaped (`escape`) and clipped so no input can mention anyone or make Slack reje
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from adapters.base import Progress, VendorCall
+from adapters.base import Preview, Progress, VendorCall, Verdict
 from bot.cards.blocks import (
     Block,
     Message,
@@ -23,25 +22,35 @@ from bot.cards.blocks import (
     section,
 )
 from bot.cards.blocks import message as build_message
-from bot.cards.lists import HelpEntry, help_message, history_message, home_view, status_message
-from bot.cards.outcome import outcome_lines, preview_lines, progress_line, warning_lines
+from bot.cards.lists import HelpEntry, help_message, history_message, status_message
+from bot.cards.outcome import outcome_lines, progress_line
+from bot.cards.preview import blocked_lines, preview_lines, verdict_lines
 from bot.cards.request import STATE_TITLES, request_blocks, target_line
 from bot.cards.sentences import mrkdwn, notification
 from bot.cards.text import clip_raw, code, code_block, escape, mention, mentions, plural
-from bot.model import Approvers, Notice, Refusal, RequestRecord, RequestState, rules
+from bot.model import (
+    Approvers,
+    Notice,
+    Refusal,
+    RequestPreview,
+    RequestRecord,
+    RequestState,
+    rules,
+)
 from commands.model import OperationRequest
 
 __all__ = [
+    "AGAIN_ACTION",
     "APPROVE_ACTION",
     "REJECT_ACTION",
     "WITHDRAW_ACTION",
     "HelpEntry",
     "Message",
+    "blocked_message",
     "dry_run_message",
     "escape",
     "help_message",
     "history_message",
-    "home_view",
     "notice_message",
     "refusal_message",
     "request_card",
@@ -53,7 +62,12 @@ __all__ = [
 APPROVE_ACTION = "opsgate_approve"
 REJECT_ACTION = "opsgate_reject"
 WITHDRAW_ACTION = "opsgate_withdraw"
+AGAIN_ACTION = "opsgate_request_again"
 ACTIONS_BLOCK_ID = "opsgate_actions"
+AGAIN_BLOCK_ID = "opsgate_again"
+#: The ends after which asking again makes sense (SPEC §8); by value, as `stopped` is a state
+#: only some versions know.
+AGAIN_STATES = frozenset({"failed", "expired", "rejected", "stopped"})
 MAX_CALLS_SHOWN = 5
 
 
@@ -74,7 +88,8 @@ def request_card(
             ("in 25 min"), which reads well even where Slack's date token cannot render.
 
     Returns:
-        Buttons (Approve/Reject/Withdraw) while pending; the outcome, and no buttons, once over.
+        Buttons (Approve/Reject/Withdraw) while pending; the outcome once over, with a
+        Request again button after an end where asking again makes sense (`AGAIN_STATES`).
     """
     blocks = request_blocks(record, approvers=approvers, now=now)
     if record.state is RequestState.PENDING:
@@ -83,7 +98,17 @@ def request_card(
         blocks.append(section(progress_line(progress)))
     else:
         blocks.extend(lines_sections(outcome_lines(record)))
+        blocks.extend(again_button(record))
     return build_message(_card_text(record), blocks)
+
+
+def again_button(record: RequestRecord) -> list[Block]:
+    """**Request again** (SPEC §8): opens the request form filled in from this request; the
+    value is the request id only. Empty for the ends where asking again makes no sense."""
+    if record.state.value not in AGAIN_STATES:
+        return []
+    again = button("Request again", action_id=AGAIN_ACTION, value=record.id)
+    return [actions([again], block_id=AGAIN_BLOCK_ID)]
 
 
 def _card_text(record: RequestRecord) -> str:
@@ -96,17 +121,21 @@ def _card_text(record: RequestRecord) -> str:
 
 def _buttons(record: RequestRecord) -> Block:
     """Approve (danger, confirmed), Reject, Withdraw; each value is the request id only."""
-    confirm = confirm_dialog(
-        title=f"Approve {record.operation}?", text=_confirm_text(record), confirm="Approve"
-    )
     buttons = [
-        button(
-            "Approve", action_id=APPROVE_ACTION, value=record.id, style="danger", confirm=confirm
-        ),
+        approve_button(record, action_id=APPROVE_ACTION),
         button("Reject", action_id=REJECT_ACTION, value=record.id),
         button("Withdraw", action_id=WITHDRAW_ACTION, value=record.id),
     ]
     return actions(buttons, block_id=ACTIONS_BLOCK_ID)
+
+
+def approve_button(record: RequestRecord, *, action_id: str) -> Block:
+    """Approve: danger-styled, behind Slack's confirmation dialog saying what the click does;
+    the value is the request id only (the card's, and App Home's)."""
+    confirm = confirm_dialog(
+        title=f"Approve {record.operation}?", text=_confirm_text(record), confirm="Approve"
+    )
+    return button("Approve", action_id=action_id, value=record.id, style="danger", confirm=confirm)
 
 
 def _confirm_text(record: RequestRecord) -> str:
@@ -126,25 +155,81 @@ def _confirm_text(record: RequestRecord) -> str:
 def dry_run_message(
     request: OperationRequest,
     *,
-    preview: dict[str, Any] | None,
+    preview: RequestPreview | None,
     calls: list[VendorCall],
     sandbox: bool,
     command_text: str,
 ) -> Message:
-    """What ``--dry-run`` shows: the preview and the exact vendor request(s), secrets masked."""
+    """What ``--dry-run`` shows: the verdict, the preview, and the exact vendor request(s),
+    secrets masked."""
     blocks = [header(f"Dry run: {request.operation}")]
     if sandbox:
         blocks.append(context(":test_tube: *SANDBOX*: the vendor is simulated"))
     blocks.append(section(f"*Command*\n{code_block(clip_raw(command_text, 1000))}"))
     blocks.append(section(target_line(request.targets)))
-    blocks.extend(lines_sections(preview_lines(preview) + warning_lines(preview)))
+    blocks.extend(lines_sections(_verdict_summary(preview)))
+    blocks.extend(lines_sections(verdict_lines(preview) + preview_lines(preview)))
     for call in calls[:MAX_CALLS_SHOWN]:
         blocks.append(section(code_block(_call_text(call))))
     if len(calls) > MAX_CALLS_SHOWN:
         blocks.append(context(f"+{len(calls) - MAX_CALLS_SHOWN:,} more vendor calls like these"))
-    blocks.append(context("Nothing was changed and no approval card was posted."))
+    blocks.append(
+        context("Nothing was changed, no approval card was posted and nothing was audited.")
+    )
     text = f"Dry run of {request.operation}: {plural(len(calls), 'vendor call')} would be sent"
     return build_message(text, blocks)
+
+
+def _verdict_summary(preview: RequestPreview | None) -> list[str]:
+    if preview is None:
+        return []
+    line = _VERDICTS[preview.verdict]
+    if preview.verdict is Verdict.BLOCKED:
+        line += " A real request gets no approval card; add `--force` to post one anyway."
+    return [line]
+
+
+_VERDICTS = {
+    Verdict.OK: ":white_check_mark: *Verdict: ok*: nothing in the preview stands in the way.",
+    Verdict.WARN: ":warning: *Verdict: warn*: it would run, but check what follows first.",
+    Verdict.BLOCKED: ":no_entry: *Verdict: blocked*: the vendor will refuse it.",
+}
+#: Longest command shown whole with ``--force`` appended, to copy; longer ones are described.
+FORCE_COMMAND_LIMIT = 2500
+
+
+def blocked_message(record: RequestRecord, *, command_text: str) -> Message:
+    """Why a request got no approval card (SPEC §8): its preview is blocked. Private to the
+    requester: the preview with the reason and the vendor's code, and the ``--force`` hint.
+
+    Args:
+        record: The denied request, with its blocked preview.
+        command_text: The command as typed; shown again with ``--force`` appended, to copy.
+    """
+    preview = record.preview
+    blocks = [header(f":no_entry: Not posted: {record.operation}")]
+    if record.sandbox:
+        blocks.append(context(":test_tube: *SANDBOX*: the vendor is simulated"))
+    blocks.append(section(target_line(record.targets)))
+    if isinstance(preview, Preview):
+        blocks.extend(lines_sections(blocked_lines(preview) + preview_lines(preview)))
+    blocks.extend(lines_sections(_force_hint(record, command_text)))
+    code_part = ""
+    if isinstance(preview, Preview) and preview.blocked and preview.blocked.code:
+        code_part = f" ({preview.blocked.code})"
+    text = f"Not posted: {record.operation}: the preview says the vendor will refuse{code_part}"
+    return build_message(escape(text), blocks)
+
+
+def _force_hint(record: RequestRecord, command_text: str) -> list[str]:
+    lead = (
+        f"No approval card was posted; request {code(record.id)} is recorded as denied. "
+        "If you are sure the vendor will accept it after all, post it anyway with `--force`"
+    )
+    command = command_text.strip()
+    if command.startswith("/ops ") and len(command) <= FORCE_COMMAND_LIMIT:
+        return [lead + ":", code_block(f"{command} --force")]
+    return [lead + ": run the same command again with `--force` added at the end."]
 
 
 def _call_text(call: VendorCall) -> str:

@@ -1,6 +1,6 @@
 """The request store and audit log: the one package that talks to SQLite (through sqlite-utils).
 
-Six tables (`bot.store.rows.SCHEMA_V1` to `SCHEMA_V3`, applied by sqlite-utils `Migrations`):
+The tables (`bot.store.schema`, applied in order by each engine's migrations):
 
 - ``requests``: one row per request, with the policy that applied to it; its state changes only
   by compare-and-set. While pending without a card, a process may claim it to post one.
@@ -19,20 +19,21 @@ and by `Store.verify` (`bot.store.integrity` holds the comparisons).
 Modules: `core` (the `Store` API: `base` opens and checks a database, `auditlog` reads and
 verifies the log, `lookups` holds history, overlaps and card claims), `results` (what the API
 returns), `database` (connection, transactions, migrations; the concurrency rules are in its
-docstring), `writes` (the steps of a write), `queries` (shared reads), `integrity` (tables
-against events), `keying` (the chain's key record), `notify` (observers), `rows` (row layout,
-errors and ids; no SQLite).
+docstring), `writes` (the steps of a write), `details` (what a request's first event holds),
+`queries` (shared reads), `integrity` (tables against events), `keying` (the chain's key
+record), `notify` (observers), `rows` (row layout, errors and ids; no SQLite).
 
 Every state change is a compare-and-set along `bot.model.TRANSITIONS`; the rules about a
 request that the store applies inside its transactions (threshold, duplicate approver, expiry)
 come from `bot.model.rules`.
 """
 
+from bot.model import INTEGRITY_ERROR
 from bot.store.anchors import parse_anchor
 from bot.store.chain import ChainHead, VerifyResult
 from bot.store.core import Store
 from bot.store.database import BUSY_TIMEOUT_S
-from bot.store.integrity import INTEGRITY_ERROR, integrity_failure
+from bot.store.integrity import integrity_failure
 from bot.store.keying import AuditKeyError
 from bot.store.notify import Appended, Observer
 from bot.store.results import UNKNOWN_REASON, ApprovalResult, ApprovalStatus

@@ -13,11 +13,14 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from adapters.base import Preview
 from bot.model import (
     AuditEvent,
     AuditEventName,
     PolicySnapshot,
     PolicyTerms,
+    RequestOutcome,
+    RequestPreview,
     RequestRecord,
     RequestState,
     can_move,
@@ -25,7 +28,7 @@ from bot.model import (
 )
 from bot.store import queries
 from bot.store.auditlog import AuditLogReads
-from bot.store.crosscheck import requested_detail
+from bot.store.details import denial_outcome, denied_detail, requested_detail
 from bot.store.leases import LAPSED
 from bot.store.lookups import RequestLookups
 from bot.store.results import UNKNOWN_REASON, ApprovalResult, ApprovalStatus
@@ -36,11 +39,12 @@ from bot.store.rows import (
     json_text,
     normalize_request_id,
 )
+from bot.store.surfaces import SurfaceReads
 from bot.store.triggers import claim_trigger
 from commands.model import OperationRequest
 
 
-class Store(AuditLogReads, RequestLookups):
+class Store(AuditLogReads, RequestLookups, SurfaceReads):
     """Requests, approvals and the audit log, in one SQLite database.
 
     Build one with `Store.open` (a file) or `Store.memory` (tests). It is safe to share between
@@ -59,7 +63,7 @@ class Store(AuditLogReads, RequestLookups):
         channel: str,
         policy: PolicyTerms,
         sandbox: bool,
-        preview: dict[str, Any] | None = None,
+        preview: RequestPreview | None = None,
         exclusive: bool = False,
     ) -> RequestRecord:
         """Store a new pending request and append ``requested``, which holds all of it.
@@ -81,7 +85,7 @@ class Store(AuditLogReads, RequestLookups):
                 state=RequestState.PENDING,
                 approvals_needed=snapshot.approvals,
                 ttl=snapshot.ttl,
-                preview=preview,
+                preview=None if preview is None else preview.model_dump(mode="json"),
                 sandbox=sandbox,
                 policy=snapshot,
                 exclusive=exclusive,
@@ -93,15 +97,23 @@ class Store(AuditLogReads, RequestLookups):
         return record
 
     def record_denied(
-        self, request: OperationRequest, *, requester: str, channel: str, reason: str
+        self,
+        request: OperationRequest,
+        *,
+        requester: str,
+        channel: str,
+        reason: str,
+        blocked: Preview | None = None,
     ) -> RequestRecord:
-        """Store a request the policy refused before any card, and append ``denied``.
+        """Store a request refused before any card, and append ``denied``, which holds all of it.
 
         Args:
             request: What was asked for.
             requester: Who asked.
             channel: Where they asked.
-            reason: The policy's reason for refusing (the requester's own is on the record).
+            reason: Why it was refused (the requester's own reason is on the record).
+            blocked: The preview, when it was refused because the preview is blocked (SPEC
+                §8): then the request keeps it, and ``system`` denies it, with the vendor's code.
         """
         with self._write() as db:
             record = self._writer.insert(
@@ -112,16 +124,12 @@ class Store(AuditLogReads, RequestLookups):
                 state=RequestState.DENIED,
                 approvals_needed=0,
                 ttl=timedelta(0),
+                preview=None if blocked is None else blocked.model_dump(mode="json"),
+                outcome=denial_outcome(blocked),
             )
-            detail = {
-                "reason": reason,
-                "request_reason": request.reason,
-                "channel": channel,
-                "params": record.params,
-            }
-            self._writer.open_event(
-                db, record, AuditEventName.DENIED, actor=requester, detail=detail
-            )
+            actor = requester if blocked is None else SYSTEM_ACTOR
+            detail = denied_detail(record, request, reason=reason)
+            self._writer.open_event(db, record, AuditEventName.DENIED, actor=actor, detail=detail)
         return record
 
     def get(self, request_id: str) -> RequestRecord | None:
@@ -176,7 +184,7 @@ class Store(AuditLogReads, RequestLookups):
         event: AuditEventName,
         actor: str,
         detail: dict[str, Any] | None = None,
-        outcome: dict[str, Any] | None = None,
+        outcome: RequestOutcome | None = None,
     ) -> RequestRecord | None:
         """Move the request to `to` (setting `outcome`, if given) and append `event`, atomically.
 
@@ -190,7 +198,8 @@ class Store(AuditLogReads, RequestLookups):
         Raises:
             AuditDetailError: `detail` or `outcome` is not JSON-serialisable.
         """
-        outcome_text = None if outcome is None else json_text(outcome, "outcome")
+        stored = None if outcome is None else outcome.model_dump(mode="json")
+        outcome_text = None if stored is None else json_text(stored, "outcome")
         with self._write() as db:
             record = queries.load(db, request_id)
             if record is None or not can_move(record.state, to):

@@ -17,11 +17,9 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
-from bot.model import PolicySnapshot, RequestRecord
 from bot.store.chain import json_string
 from bot.store.engine import Db
 from bot.store.integrity import STATE_EVENTS, EventSummary
-from bot.store.rows import format_time
 
 _SEP: Final = "\x00"
 #: Later events that set their request's state (`EventSummary.add` says the same, slower).
@@ -83,24 +81,10 @@ def _parsed(detail: Any) -> dict[str, Any]:
     return parsed if isinstance(parsed, dict) else {}
 
 
-def requested_detail(record: RequestRecord, policy: PolicySnapshot) -> dict[str, Any]:
-    """The detail of a ``requested`` event: the whole request and the policy that applied
-    (SPEC §9), so the chain alone says what may run (targets are in the event's own field)."""
-    return {
-        "reason": record.reason,
-        "channel": record.channel,
-        "params": record.params,
-        "preview": record.preview,
-        "sandbox": record.sandbox,
-        "approvals_needed": policy.approvals,
-        "expires_at": format_time(record.expires_at),
-        "policy": policy.model_dump(mode="json"),
-    }
-
-
 def expected_digest(row: Mapping[str, Any]) -> bytes:
-    """The digest of the ``requested`` event a request row implies: `requested_detail`'s keys,
-    as canonical JSON assembled from the row's own stored text."""
+    """The digest of the ``requested`` event a request row implies: the keys of
+    `bot.store.details.requested_detail`, as canonical JSON assembled from the row's own
+    stored text."""
     detail = (
         f'{{"approvals_needed":{int(row["approvals_needed"])},'
         f'"channel":{json_string(row["channel"])},"expires_at":{json_string(row["expires_at"])},'

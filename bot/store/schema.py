@@ -94,7 +94,17 @@ SCHEMA_V4: Final = (
     "CREATE INDEX held_targets_request ON held_targets (request_id)",
 )
 
-# The fifth: what replicas share. A lease per executing request (who runs its vendor call, and
+#: The fifth: Workflow Builder steps waiting for the request they opened to end
+#: (`bot.store.surfaces`); not part of the audit chain (a step is how Slack heard of a request,
+#: not what was requested).
+SCHEMA_WORKFLOW_STEPS: Final = (
+    """CREATE TABLE workflow_steps (
+        execution_id TEXT PRIMARY KEY, request_id TEXT NOT NULL REFERENCES requests (id),
+        linked_at TEXT NOT NULL, completed_at TEXT)""",
+    "CREATE INDEX workflow_steps_request ON workflow_steps (request_id)",
+)
+
+# The sixth: what replicas share. A lease per executing request (who runs its vendor call, and
 # until when that is vouched for), vendor tokens kept one per account, and rate windows; and
 # the indexes that keep `/ops history --mine` and `--vendor` off full scans.
 SCHEMA_V5: Final = (
@@ -173,7 +183,8 @@ MIGRATIONS: Final = (
         ('ALTER TABLE requests ADD COLUMN card_claimed_at TEXT COLLATE "C"',),
     ),
     Migration("0004_held_targets", SCHEMA_V4, SCHEMA_V4, backfill=queries.hold_open_requests),
-    Migration("0005_leases_shared_tokens_rate_windows", SCHEMA_V5, PG_SCHEMA_V5),
+    Migration("0005_workflow_steps", SCHEMA_WORKFLOW_STEPS, SCHEMA_WORKFLOW_STEPS),
+    Migration("0006_leases_shared_tokens_rate_windows", SCHEMA_V5, PG_SCHEMA_V5),
 )
 
 #: The tables every opsgate database has; a database without them is someone else's.
@@ -181,5 +192,5 @@ OPSGATE_TABLES: Final = frozenset({"requests", "events", "chain_head"})
 #: Every table of the current schema.
 CURRENT_TABLES: Final = frozenset(
     {"requests", "approvals", "events", "chain_head", "chain_key", "slash_triggers", "leases"}
-    | {"held_targets", "token_slots", "rate_windows"}
+    | {"held_targets", "workflow_steps", "token_slots", "rate_windows"}
 )

@@ -81,15 +81,14 @@ class Writer:
         preview: dict[str, Any] | None = None,
         sandbox: bool = False,
         policy: PolicySnapshot | None = None,
+        outcome: dict[str, Any] | None = None,
         exclusive: bool = False,
     ) -> RequestRecord:
-        """Insert a new request under a fresh id, in one of `bot.model.INITIAL_STATES`; with
-        `exclusive`, raise `OverlapError` if an open request of its operation holds a target."""
+        """Insert a new request in one of `INITIAL_STATES`; `exclusive` refuses held targets."""
         if state not in INITIAL_STATES:
             raise StoreError(f"a request cannot start {state.value}")
-        held = queries.holder(db, request.operation, request.targets) if exclusive else None
-        if held is not None:
-            raise OverlapError(*held)
+        if exclusive:
+            _refuse_held(db, request)
         now = self.now()
         row = request_row(
             request,
@@ -103,6 +102,7 @@ class Writer:
             preview=preview,
             sandbox=sandbox,
             policy=policy,
+            outcome=outcome,
         )
         db.execute(queries.INSERT_REQUEST, row)
         if rules.holds_targets(state):
@@ -289,3 +289,10 @@ class Writer:
             if not list(db.query("SELECT 1 FROM requests WHERE id = ?", [candidate])):
                 return candidate
         raise StoreError(f"no unused request id after {_ID_ATTEMPTS} attempts")
+
+
+def _refuse_held(db: Db, request: OperationRequest) -> None:
+    """Raise `OverlapError` if an open request of the operation holds one of the targets."""
+    held = queries.holder(db, request.operation, request.targets)
+    if held is not None:
+        raise OverlapError(*held)
