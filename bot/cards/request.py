@@ -27,6 +27,7 @@ STATE_TITLES: dict[RequestState, str] = {
     RequestState.WITHDRAWN: "Withdrawn",
     RequestState.EXPIRED: "Expired",
     RequestState.DENIED: "Denied",
+    RequestState.STOPPED: "Stopped",
 }
 STATE_EMOJI: dict[RequestState, str] = {
     RequestState.PENDING: ":large_orange_circle:",
@@ -38,6 +39,7 @@ STATE_EMOJI: dict[RequestState, str] = {
     RequestState.WITHDRAWN: ":leftwards_arrow_with_hook:",
     RequestState.EXPIRED: ":hourglass:",
     RequestState.DENIED: ":no_entry:",
+    RequestState.STOPPED: ":octagonal_sign:",
 }
 SANDBOX_NOTE = ":test_tube: *SANDBOX*: this vendor is simulated; nothing real changes"
 TARGETS_SHOWN = 10

@@ -40,6 +40,7 @@ _ENDED: Final[dict[RequestState, tuple[str, str]]] = {
     _S.WITHDRAWN: (" was withdrawn", _NOTHING_LEFT),
     _S.EXPIRED: (" has expired", "; nothing was done. Request it again if it is still needed."),
     _S.DENIED: (" was refused by the policy", "; there is nothing to {action}."),
+    _S.STOPPED: (" was stopped", _NOTHING_LEFT + " Request the rest again if still needed."),
 }
 
 

@@ -14,16 +14,20 @@ lifecycle, the cards) calls the function here, so they cannot drift apart:
 - overlap (one target, one open request at a time): `holds_targets`, `shared_targets`, applied
   by the store inside the transaction that creates a request;
 - reading (who may see a request in `/ops status` and `/ops history`): `Reader`, `may_read`,
-  which the store's history query also writes in SQL.
+  which the store's history query also writes in SQL;
+- reminders and break-glass reviews (SPEC §8, §11): `reminder_due`, `review_due`,
+  `awaiting_review`, `review_overdue`; the store finds due ones in SQL from the stored times;
+- stopping a bulk run: `vendor_calls`, `stoppable`.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.model.records import RequestRecord
+from bot.model.records import PolicySnapshot, RequestRecord
 from bot.model.states import RequestState
 
 
@@ -127,3 +131,47 @@ def may_read(record: RequestRecord, reader: Reader) -> bool:
         or record.operation in reader.approves
         or record.channel == reader.channel
     )
+
+
+def reminder_due(created_at: datetime, policy: PolicySnapshot) -> datetime | None:
+    """When the approvers of a request made at `created_at` are reminded, if it is still
+    pending: at half its ttl. None when the policy says not to (`remind = false`) or nobody but
+    the requester decides."""
+    if not policy.remind or requester_confirms_alone(policy.approvals):
+        return None
+    return created_at + policy.ttl / 2
+
+
+def review_due(created_at: datetime, policy: PolicySnapshot) -> datetime:
+    """When a break-glass request run at `created_at` should have been reviewed by."""
+    return created_at + policy.review_within
+
+
+#: The states of a request that ran (or tried to): a break-glass one is reviewed in these.
+RAN_STATES = frozenset(
+    {RequestState.SUCCEEDED, RequestState.FAILED, RequestState.UNKNOWN, RequestState.STOPPED}
+)
+
+
+def awaiting_review(record: RequestRecord) -> bool:
+    """True when `record` ran with break-glass, has ended, and nobody has reviewed it yet."""
+    return (
+        record.break_glass is not None and record.reviewed_by is None and record.state in RAN_STATES
+    )
+
+
+def review_overdue(record: RequestRecord, now: datetime) -> bool:
+    """True when `record` awaits review past its `review_due_at`."""
+    due = record.review_due_at
+    return awaiting_review(record) and due is not None and due <= now
+
+
+def vendor_calls(targets: int, per_call: int) -> int:
+    """How many vendor calls `targets` targets take at `per_call` targets a call."""
+    return math.ceil(targets / max(per_call, 1))
+
+
+def stoppable(record: RequestRecord, *, calls: int) -> bool:
+    """True while `record` is executing a run of more than one vendor call (`calls`) and no
+    stop has been asked for: Stop can still keep calls from being sent."""
+    return record.state is RequestState.EXECUTING and calls > 1 and record.stop_requested_by is None

@@ -25,6 +25,7 @@ from bot.model import (
 )
 from bot.store import queries
 from bot.store.auditlog import AuditLogReads
+from bot.store.incident import IncidentStore, start_break_glass
 from bot.store.lookups import RequestLookups
 from bot.store.results import UNKNOWN_REASON, ApprovalResult, ApprovalStatus
 from bot.store.rows import (
@@ -38,7 +39,7 @@ from bot.store.writes import claim_trigger, requested_detail
 from commands.model import OperationRequest
 
 
-class Store(AuditLogReads, RequestLookups):
+class Store(AuditLogReads, RequestLookups, IncidentStore):
     """Requests, approvals and the audit log, in one SQLite database.
 
     Build one with `Store.open` (a file) or `Store.memory` (tests). It is safe to share between
@@ -59,6 +60,7 @@ class Store(AuditLogReads, RequestLookups):
         sandbox: bool,
         preview: dict[str, Any] | None = None,
         exclusive: bool = False,
+        break_glass: bool = False,
     ) -> RequestRecord:
         """Store a new pending request and append ``requested``, which holds all of it.
 
@@ -68,8 +70,14 @@ class Store(AuditLogReads, RequestLookups):
                 snapshotted on the request and in its event; it expires `policy.ttl` from now.
             sandbox: Whether the vendor is simulated; `preview`, what the preview found.
             exclusive: Refuse (`OverlapError`) targets an open request of the operation holds.
+            break_glass: Run it at once without approvals, for the incident `request` names
+                (the caller has checked that the policy lets the requester): ``break_glass``
+                and ``executing`` follow in the same transaction; the record returned is
+                executing. Otherwise any incident ref on `request` is ignored.
         """
         snapshot = PolicySnapshot.of(policy)
+        if not break_glass:
+            request = request.model_copy(update={"break_glass": None})
         with self._write() as db:
             record = self._writer.insert(
                 db,
@@ -88,6 +96,8 @@ class Store(AuditLogReads, RequestLookups):
             self._writer.open_event(
                 db, record, AuditEventName.REQUESTED, actor=requester, detail=detail
             )
+            if break_glass:
+                record = start_break_glass(self._writer, db, record)
         return record
 
     def record_denied(
@@ -101,6 +111,8 @@ class Store(AuditLogReads, RequestLookups):
             channel: Where they asked.
             reason: The policy's reason for refusing (the requester's own is on the record).
         """
+        incident = {"break_glass": request.break_glass} if request.break_glass else {}
+        request = request.model_copy(update={"break_glass": None})
         with self._write() as db:
             record = self._writer.insert(
                 db,
@@ -116,6 +128,7 @@ class Store(AuditLogReads, RequestLookups):
                 "request_reason": request.reason,
                 "channel": channel,
                 "params": record.params,
+                **incident,
             }
             self._writer.open_event(
                 db, record, AuditEventName.DENIED, actor=requester, detail=detail

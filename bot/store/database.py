@@ -20,6 +20,7 @@ from typing import Final
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from bot.store.incident_schema import SCHEMA_V4
 from bot.store.rows import SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, StoreError
 
 #: How long a writer waits for another thread or process to finish its transaction.
@@ -172,4 +173,11 @@ def _schema_v2(db: Database) -> None:
 def _schema_v3(db: Database) -> None:
     """Card claims: which card-less pending request a process is posting a card for."""
     for statement in SCHEMA_V3:
+        db.execute(statement)
+
+
+@_MIGRATIONS(name="0004_break_glass_reminders_stop")
+def _schema_v4(db: Database) -> None:
+    """Break-glass reviews, approver reminders, and Stop requests (`bot.store.incident_schema`)."""
+    for statement in SCHEMA_V4:
         db.execute(statement)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from bot.model import AuditEvent, AuditEventName, RequestRecord, RequestState
-from bot.store.rows import format_time
+from bot.store.rows import format_time, optional_time
 
 _SHOWN: Final = 3
 #: How each `requested` detail key reads from a stored request.
@@ -32,6 +32,8 @@ _REQUESTED_KEYS: Final = (
     "approvals_needed",
     "expires_at",
     "policy",
+    "break_glass",
+    "review_due_at",
 )
 #: Events that end (or begin) a state of their own; ``denied`` only as a request's first event,
 #: or later when its detail says it ended the request (``"state": "denied"``: a card Slack would
@@ -90,6 +92,7 @@ class EventSummary:
     state: RequestState | None = None
     approvers: list[str] = field(default_factory=list)
     break_glass: bool = False
+    reviewer: str | None = None
     bad_reference: int | None = None
 
     def add(self, seq: int, name: str, actor: str, detail: Mapping[str, Any]) -> None:
@@ -102,6 +105,8 @@ class EventSummary:
         if name == AuditEventName.APPROVED:
             self.approvers.append(actor)
         self.break_glass |= name == AuditEventName.BREAK_GLASS
+        if name == AuditEventName.REVIEWED:
+            self.reviewer = self.reviewer or actor
         reference = detail.get("requested_seq", self.first_seq)
         if seq != self.first_seq and reference != self.first_seq and self.bad_reference is None:
             self.bad_reference = seq
@@ -122,6 +127,11 @@ def state_problem(record: RequestRecord, summary: EventSummary) -> str | None:
     if summary.state is not record.state:
         implied = summary.state.value if summary.state else "no state"
         return f"the stored state is {record.state.value} but its events end in {implied}"
+    if summary.reviewer != record.reviewed_by:
+        return (
+            f"review: the stored reviewer is {record.reviewed_by or 'nobody'} but its events "
+            f"name {summary.reviewer or 'nobody'}"
+        )
     return None
 
 
@@ -135,7 +145,9 @@ def _request_view(record: RequestRecord) -> dict[str, Any]:
         "sandbox": record.sandbox,
         "approvals_needed": record.approvals_needed,
         "expires_at": format_time(record.expires_at),
-        "policy": None if record.policy is None else record.policy.model_dump(mode="json"),
+        "policy": None if record.policy is None else record.policy.recorded(),
+        "break_glass": record.break_glass,
+        "review_due_at": optional_time(record.review_due_at),
     }
     return {
         "operation": record.operation,

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from bot.model import AuditEvent, PolicySnapshot, RequestRecord, RequestState
+from bot.model import AuditEvent, PolicySnapshot, RequestRecord, RequestState, rules
 from bot.store.chain import GENESIS_HASH, UNKEYED, canonical_json
 from commands.model import OperationRequest
 
@@ -144,7 +144,10 @@ def request_row(
     sandbox: bool = False,
     policy: PolicySnapshot | None = None,
 ) -> dict[str, Any]:
-    """The ``requests`` row of a new request."""
+    """The ``requests`` row of a new request (a break-glass one when `request` names an
+    incident ref: the caller decides that)."""
+    remind = None if policy is None or request.break_glass else rules.reminder_due(created, policy)
+    review = rules.review_due(created, policy) if policy and request.break_glass else None
     return {
         "id": request_id,
         "operation": request.operation,
@@ -163,7 +166,15 @@ def request_row(
         "outcome": None,
         "sandbox": sandbox,
         "policy": None if policy is None else canonical_json(policy.model_dump(mode="json")),
+        "break_glass": request.break_glass,
+        "review_due_at": optional_time(review),
+        "remind_at": optional_time(remind),
     }
+
+
+def optional_time(moment: datetime | None) -> str | None:
+    """`format_time`, or None for None."""
+    return None if moment is None else format_time(moment)
 
 
 def record_from_row(row: Mapping[str, Any], approvers: Sequence[str]) -> RequestRecord:

@@ -35,6 +35,7 @@ from bot.store.rows import (
     event_row,
     format_time,
     json_value,
+    optional_time,
     parse_time,
     request_row,
 )
@@ -292,4 +293,6 @@ def requested_detail(record: RequestRecord, policy: PolicySnapshot) -> dict[str,
         "approvals_needed": policy.approvals,
         "expires_at": format_time(record.expires_at),
         "policy": policy.model_dump(mode="json"),
+        "break_glass": record.break_glass,
+        "review_due_at": optional_time(record.review_due_at),
     }

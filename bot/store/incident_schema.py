@@ -1,0 +1,33 @@
+"""The fourth schema: break-glass reviews, approver reminders and Stop (SPEC §8, §11).
+
+Portable SQL only (one ``ALTER TABLE … ADD COLUMN`` per statement), so the same migration
+reads the same on PostgreSQL. Every column is a plain nullable text: an instant in the stored
+form (`bot.store.rows.TIME_FORMAT`, which compares as text), a user id or an incident ref.
+
+- ``break_glass``: the incident ref of a request run at once without approvals;
+  ``review_due_at`` when it should have been reviewed by; ``reviewed_by``/``reviewed_at`` who
+  marked it reviewed and when (the ``reviewed`` event says so too); ``review_announced_at``
+  when a process last claimed it to announce it again in its channel.
+- ``remind_at``: when a pending request's approvers are reminded (half its ttl; null when the
+  policy says not to); ``reminded_at`` when a process claimed that reminder (once only).
+- ``stop_requested_by``/``stop_requested_at``: who asked to stop an executing bulk run, and when;
+  the process running it reads this before each vendor call, whichever process took the click.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+_COLUMNS: Final = (
+    "break_glass",
+    "review_due_at",
+    "reviewed_by",
+    "reviewed_at",
+    "review_announced_at",
+    "remind_at",
+    "reminded_at",
+    "stop_requested_by",
+    "stop_requested_at",
+)
+
+SCHEMA_V4: Final = tuple(f"ALTER TABLE requests ADD COLUMN {name} TEXT" for name in _COLUMNS)
