@@ -23,6 +23,7 @@ import httpx
 from adapters.aliyun import bulk as aliyun_bulk
 from adapters.aliyun import preview as aliyun_preview
 from adapters.aliyun.errors import VENDOR, field
+from adapters.aliyun.operations import MAX_DEVICES_PER_CALL
 from adapters.aliyun.rpc import RpcClient, shared_limiter
 from adapters.aliyun.settings import AliyunSettings
 from adapters.aliyun.signing import percent_encode
@@ -40,7 +41,6 @@ from adapters.ratelimit import RateLimiter
 from commands.model import OperationRequest
 
 ACTION = "CancelOTATaskByDevice"
-MAX_DEVICES_PER_CALL = 200
 WORKERS = 4
 MASKED_PARAMS = frozenset({"Signature", "AccessKeyId"})
 T = TypeVar("T")

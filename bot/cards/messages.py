@@ -10,11 +10,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from slack_sdk.models.blocks import ActionsBlock, ButtonElement, ConfirmObject
-
 from adapters.base import Progress, VendorCall
 from bot.cards.blocks import (
-    Block,
     Message,
     context,
     header,
@@ -22,18 +19,31 @@ from bot.cards.blocks import (
     section,
 )
 from bot.cards.blocks import message as build_message
+from bot.cards.buttons import (
+    APPROVE_ACTION,
+    REJECT_ACTION,
+    REVIEW_ACTION,
+    STOP_ACTION,
+    WITHDRAW_ACTION,
+    CardFacts,
+    actions_block,
+)
+from bot.cards.incident import approvers_call, approvers_of, stop_line
 from bot.cards.lists import HelpEntry, help_message, history_message, home_view, status_message
 from bot.cards.outcome import outcome_lines, preview_lines, progress_line, warning_lines
 from bot.cards.request import STATE_TITLES, request_blocks, target_line
 from bot.cards.sentences import mrkdwn, notification
 from bot.cards.text import clip_raw, code, code_block, escape, mention, mentions, plural
-from bot.model import Approvers, Notice, Refusal, RequestRecord, RequestState, rules
+from bot.model import Approvers, Notice, Refusal, RequestRecord, RequestState
 from commands.model import OperationRequest
 
 __all__ = [
     "APPROVE_ACTION",
     "REJECT_ACTION",
+    "REVIEW_ACTION",
+    "STOP_ACTION",
     "WITHDRAW_ACTION",
+    "CardFacts",
     "HelpEntry",
     "Message",
     "dry_run_message",
@@ -49,10 +59,6 @@ __all__ = [
     "usage_message",
 ]
 
-APPROVE_ACTION = "opsgate_approve"
-REJECT_ACTION = "opsgate_reject"
-WITHDRAW_ACTION = "opsgate_withdraw"
-ACTIONS_BLOCK_ID = "opsgate_actions"
 MAX_CALLS_SHOWN = 5
 
 
@@ -62,6 +68,7 @@ def request_card(
     approvers: Approvers,
     progress: Progress | None = None,
     now: datetime | None = None,
+    facts: CardFacts | None = None,
 ) -> Message:
     """The approval card, in whatever state `record` is in.
 
@@ -71,63 +78,33 @@ def request_card(
         progress: How far a bulk execution has got, shown while executing.
         now: The current time; when given, a pending card also says how long is left
             ("in 25 min"), which reads well even where Slack's date token cannot render.
+        facts: What its buttons need beyond the record (how many vendor calls it takes).
 
     Returns:
-        Buttons (Approve/Reject/Withdraw) while pending; the outcome, and no buttons, once over.
+        The card, with the buttons of its state (`bot.cards.buttons`); while pending (and for a
+        break-glass run), a mention of the approvers, so that its first post notifies them.
     """
     blocks = request_blocks(record, approvers=approvers, now=now)
-    if record.state is RequestState.PENDING:
-        blocks.append(_buttons(record))
-    elif record.state is RequestState.EXECUTING:
+    call = approvers_call(record, approvers_of(record, approvers))
+    if call:
+        blocks.insert(1, context(call))
+    if record.state is RequestState.EXECUTING:
         blocks.append(section(progress_line(progress)))
-    else:
+        blocks.extend(lines_sections([stop_line(record)]))
+    elif record.state is not RequestState.PENDING:
         blocks.extend(lines_sections(outcome_lines(record)))
-    return build_message(_card_text(record), blocks)
+    actions = actions_block(record, facts or CardFacts())
+    if actions is not None:
+        blocks.append(actions)
+    return build_message(_card_text(record, call), blocks)
 
 
-def _card_text(record: RequestRecord) -> str:
+def _card_text(record: RequestRecord, call: str) -> str:
     title = STATE_TITLES[record.state]
     return (
         f"{title}: {record.operation} on {plural(len(record.targets), 'target')} "
         f"({record.id}), requested by {mention(record.requester)}"
-    )
-
-
-def _buttons(record: RequestRecord) -> Block:
-    """Approve (danger, confirmed), Reject, Withdraw; each value is the request id only."""
-    confirm = ConfirmObject(
-        title=clip_raw(f"Approve {record.operation}?", 100),
-        text=clip_raw(_confirm_text(record), 300),
-        confirm="Approve",
-        deny="Cancel",
-        style="danger",
-    )
-    buttons = [
-        ButtonElement(
-            text="Approve",
-            action_id=APPROVE_ACTION,
-            value=record.id,
-            style="danger",
-            confirm=confirm,
-        ),
-        ButtonElement(text="Reject", action_id=REJECT_ACTION, value=record.id),
-        ButtonElement(text="Withdraw", action_id=WITHDRAW_ACTION, value=record.id),
-    ]
-    return ActionsBlock(block_id=ACTIONS_BLOCK_ID, elements=buttons).to_dict()
-
-
-def _confirm_text(record: RequestRecord) -> str:
-    """What this Approve click will do, given the approvals the card shows so far."""
-    count = plural(len(record.targets), "target")
-    left = rules.approvals_left(record)
-    if left <= 1:  # this click completes the request: the vendor call follows at once
-        return f"This runs {record.operation} on {count} at the vendor. It cannot be undone."
-    have = len(record.approvers) + 1
-    needed = rules.approvals_to_complete(record.approvals_needed)
-    return (
-        f"This records your approval of {record.operation} on {count} ({have} of {needed}). "
-        f"It runs at the vendor only after {plural(left - 1, 'more approval')}."
-    )
+    ) + (f" {call}" if call else "")
 
 
 def dry_run_message(

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot.cards.blocks import Block, context, fields, header, lines_sections, section
+from bot.cards.incident import BREAK_GLASS_TAG, approvers_of, break_glass_lines, notifies
 from bot.cards.outcome import preview_lines, warning_lines
 from bot.cards.sentences import approvers_parts, mrkdwn
 from bot.cards.text import clip, clip_raw, code, escape, mention, mentions, plural, slack_date
@@ -68,9 +69,11 @@ def request_blocks(
         now: When given, a pending card also says how long is left.
     """
     title = f"{STATE_EMOJI[record.state]} {STATE_TITLES[record.state]}: {record.operation}"
+    title += BREAK_GLASS_TAG if record.break_glass is not None else ""
     blocks = [header(title + (" [SANDBOX]" if record.sandbox else ""))]
     if record.sandbox:
         blocks.append(context(SANDBOX_NOTE))
+    blocks.extend(lines_sections(break_glass_lines(record, now)))
     blocks.append(section(target_line(record.targets)))
     blocks.extend(fields(_field_pairs(record, approvers, now)))
     blocks.extend(lines_sections(warning_lines(record.preview)))
@@ -89,12 +92,12 @@ def _reason(reason: str | None) -> str:
 def _field_pairs(
     record: RequestRecord, approvers: Approvers, now: datetime | None
 ) -> list[tuple[str, str]]:
-    if record.policy is not None:
-        approvers = Approvers.of(record.policy)
+    approvers = approvers_of(record, approvers)
+    who = mrkdwn(approvers_parts(approvers, count=False), live=notifies(record))
     pairs = [
         ("Operation", code(record.operation)),
         ("Requested by", mention(record.requester)),
-        ("Who may approve", clip(mrkdwn(approvers_parts(approvers, count=False)), 1500)),
+        ("Who may approve", clip(who, 1500)),
         ("Approvals", _approvals(record)),
         _when(record, now),
         ("Request id", code(record.id)),
@@ -105,7 +108,10 @@ def _field_pairs(
 
 
 def _approvals(record: RequestRecord) -> str:
-    """``1 of 2 needed`` and who approved; with ``approvals = 0``, the requester's confirmation."""
+    """``1 of 2 needed`` and who approved; with ``approvals = 0``, the requester's confirmation;
+    none for a break-glass run."""
+    if record.break_glass is not None:
+        return "None: run with break-glass"
     if rules.requester_confirms_alone(record.approvals_needed):
         confirmed = f"\nConfirmed by: {mentions(record.approvers)}" if record.approvers else ""
         return f"None needed: the requester confirms alone{confirmed}"
@@ -114,7 +120,10 @@ def _approvals(record: RequestRecord) -> str:
 
 
 def _when(record: RequestRecord, now: datetime | None) -> tuple[str, str]:
-    """The approval deadline, labelled for whether a decision is still open."""
+    """The approval deadline, labelled for whether a decision is still open (a break-glass
+    run had none to meet: its incident instead)."""
+    if record.break_glass is not None:
+        return ("Incident", code(record.break_glass))
     if record.state is not RequestState.PENDING:
         return ("Approval deadline", slack_date(record.expires_at))
     return ("Expires", slack_date(record.expires_at) + _time_left(record, now))

@@ -22,6 +22,7 @@ from bot.model import RequestState
 from bot.settings import Settings
 
 NAMES = {name: uid for uid, name in USERS.items()}
+_CLICKS = ("approve", "reject", "withdraw")
 #: How Slack shows ids in the console's workspace: people and the one channel by name.
 _NAMES = {**USERS, CHANNEL: CHANNEL_NAME}
 _REQUEST_ID = re.compile(r"[Rr]-[0-9A-Za-z]{8}")
@@ -61,6 +62,9 @@ HELP = """\
   approve|reject|withdraw [<id>]  click that button on a request's card (default:
                                   the newest pending request)
   reject [<id>] <why>             reject, giving the Reject dialog a reason
+  stop [<id>]                     Stop a running bulk request (default: the newest running)
+  review [<id>]                   Mark a break-glass request reviewed (default: the oldest
+                                  awaiting review)
   as @<user> <line>               run one line as someone else (alice, bob, carol, dave)
   user @<user>                    become someone else for the following lines
   audit [<id>]                    the audit trail (of one request, or the last 20 events)
@@ -118,7 +122,7 @@ class Console:
         if word == "/ops":
             self._hold()
             self._ack(self.session.slash(rest, user=user), user)
-        elif word in {"approve", "reject", "withdraw"}:
+        elif word in {"approve", "reject", "withdraw", "stop", "review"}:
             self._click(word, rest, user)
         elif word == "user" and rest.lstrip("@") in NAMES:
             self.user = NAMES[rest.lstrip("@")]
@@ -145,9 +149,9 @@ class Console:
             request_id: str | None = named.upper()
         else:
             request_id, why = "", rest.strip()
-        request_id = request_id or self._newest_pending()
+        request_id = request_id or self._default_request(word)
         if request_id is None:
-            self._print("there is no pending request; name one: approve R-XXXXXXXX")
+            self._print(f"there is no {_WAITING[word]} request; name one: {word} R-XXXXXXXX")
             return
         self._hold()
         if word == "reject":
@@ -155,11 +159,16 @@ class Console:
         else:
             self._ack(self.session.click(word, request_id, user=user), user)
 
-    def _newest_pending(self) -> str | None:
-        pending = [
-            r for r in self.session.app.store.history(limit=50) if r.state is RequestState.PENDING
-        ]
-        return pending[0].id if pending else None
+    def _default_request(self, word: str) -> str | None:
+        """The request a click without an id means: the newest pending one (the newest running
+        one for `stop`; the oldest awaiting review for `review`)."""
+        store = self.session.app.store
+        if word == "review":
+            waiting = store.unreviewed_break_glass(limit=1)
+            return waiting[0].id if waiting else None
+        state = RequestState.EXECUTING if word == "stop" else RequestState.PENDING
+        found = [r for r in store.history(limit=50) if r.state is state]
+        return found[0].id if found else None
 
     def _hold(self) -> None:
         with self._lock:
@@ -184,7 +193,7 @@ class Console:
             # Later events refer to the request's first event instead of repeating its targets.
             targets = ", ".join(e.targets[:3]) or f"(see #{e.detail.get('requested_seq', '?')})"
             self._print(
-                f"#{e.seq:<4} {e.at}  {e.event.value:<10} {actor:<8} {e.request_id}  "
+                f"#{e.seq:<4} {e.at}  {e.event.value:<11} {actor:<8} {e.request_id}  "
                 f"{e.operation} {targets}"
             )
 
@@ -219,6 +228,8 @@ class Console:
 
 
 _REQUEST_ID = re.compile(r"R-[0-9A-Z]{8}")
+#: What a click's default request is waiting for, to say there is none.
+_WAITING = {"stop": "running", "review": "break-glass", **dict.fromkeys(_CLICKS, "pending")}
 _CARD_METHODS = frozenset({"chat.postMessage", "chat.update"})
 
 

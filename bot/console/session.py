@@ -50,6 +50,8 @@ _ACTIONS = {
     "approve": cards.APPROVE_ACTION,
     "reject": cards.REJECT_ACTION,
     "withdraw": cards.WITHDRAW_ACTION,
+    "stop": cards.STOP_ACTION,
+    "review": cards.REVIEW_ACTION,
 }
 
 
@@ -112,7 +114,7 @@ class ConsoleSession:
         return self._dispatch(body, FORM)
 
     def click(self, action: str, request_id: str, *, user: str) -> AckReply:
-        """Click a card's button (`approve`, `reject`, `withdraw`) as `user`."""
+        """Click a card's button (`approve`, `reject`, `withdraw`, `stop`, `review`) as `user`."""
         record = self.app.store.get(request_id)
         channel = record.channel if record else CHANNEL
         ts = (record.message_ts if record else None) or "0000000000.000000"

@@ -3,15 +3,17 @@
 Each public method is one transaction (`bot.store.database`); the steps inside a write are
 `bot.store.writes`, the shared reads `bot.store.queries`. The class is layered: `StoreBase`
 (`bot.store.base`: opening, the chain key, transactions, observers), then `AuditLogReads`
-(`bot.store.auditlog`: reading, verifying and anchoring the log) and `RequestLookups`
-(`bot.store.lookups`: history, overlaps, card claims), then `Store` (here: requests,
-approvals, clicks, sweeps).
+(`bot.store.auditlog`: the log), `RequestLookups` (`bot.store.lookups`: history, overlaps,
+card claims) and `IncidentStore` (`bot.store.incident`: reviews, reminders, stops), then
+`Store` (here: requests, approvals, clicks, sweeps).
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
+
+from sqlite_utils import Database
 
 from bot.model import (
     AuditEvent,
@@ -70,34 +72,49 @@ class Store(AuditLogReads, RequestLookups, IncidentStore):
                 snapshotted on the request and in its event; it expires `policy.ttl` from now.
             sandbox: Whether the vendor is simulated; `preview`, what the preview found.
             exclusive: Refuse (`OverlapError`) targets an open request of the operation holds.
-            break_glass: Run it at once without approvals, for the incident `request` names
-                (the caller has checked that the policy lets the requester): ``break_glass``
-                and ``executing`` follow in the same transaction; the record returned is
-                executing. Otherwise any incident ref on `request` is ignored.
+            break_glass: Run it at once, without approvals, for the incident `request` names (the
+                caller has checked the policy): ``break_glass`` and ``executing`` follow in the
+                same transaction. Otherwise any incident ref on `request` is ignored.
         """
-        snapshot = PolicySnapshot.of(policy)
         if not break_glass:
             request = request.model_copy(update={"break_glass": None})
         with self._write() as db:
-            record = self._writer.insert(
+            record = self._insert_pending(
                 db,
                 request,
                 requester=requester,
                 channel=channel,
-                state=RequestState.PENDING,
-                approvals_needed=snapshot.approvals,
-                ttl=snapshot.ttl,
-                preview=preview,
+                snapshot=PolicySnapshot.of(policy),
                 sandbox=sandbox,
-                policy=snapshot,
+                preview=preview,
                 exclusive=exclusive,
             )
-            detail = requested_detail(record, snapshot)
-            self._writer.open_event(
-                db, record, AuditEventName.REQUESTED, actor=requester, detail=detail
-            )
-            if break_glass:
-                record = start_break_glass(self._writer, db, record)
+            return start_break_glass(self._writer, db, record) if break_glass else record
+
+    def _insert_pending(
+        self,
+        db: Database,
+        request: OperationRequest,
+        *,
+        requester: str,
+        snapshot: PolicySnapshot,
+        **options: Any,
+    ) -> RequestRecord:
+        """Insert a pending request and its ``requested`` event, in the caller's transaction
+        (`options`: `Writer.insert`'s channel, sandbox, preview and exclusive)."""
+        record = self._writer.insert(
+            db,
+            request,
+            requester=requester,
+            state=RequestState.PENDING,
+            approvals_needed=snapshot.approvals,
+            ttl=snapshot.ttl,
+            policy=snapshot,
+            **options,
+        )
+        detail = requested_detail(record, snapshot)
+        event = AuditEventName.REQUESTED
+        self._writer.open_event(db, record, event, actor=requester, detail=detail)
         return record
 
     def record_denied(

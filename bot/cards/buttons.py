@@ -1,0 +1,125 @@
+"""The card's buttons, in every state. Pure functions from a stored request to Block Kit.
+
+Each button's value is the request id only; everything else is loaded from the store when it
+is clicked. Which buttons a card shows is the concatenation of `BUTTONS`' answers, in order:
+to add a button, add one function to it.
+
+- pending: **Approve** (danger, with a confirmation), **Reject**, **Withdraw**;
+- executing a run of more than one vendor call, until a stop is asked for: **Stop**;
+- a break-glass run that has ended and awaits review: **Mark reviewed**.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Final
+
+from slack_sdk.models.blocks import ActionsBlock, ButtonElement, ConfirmObject
+
+from bot.cards.blocks import Block
+from bot.cards.text import clip_raw, plural
+from bot.model import RequestRecord, RequestState, rules
+
+APPROVE_ACTION: Final = "opsgate_approve"
+REJECT_ACTION: Final = "opsgate_reject"
+WITHDRAW_ACTION: Final = "opsgate_withdraw"
+STOP_ACTION: Final = "opsgate_stop"
+REVIEW_ACTION: Final = "opsgate_review"
+ACTIONS_BLOCK_ID: Final = "opsgate_actions"
+
+
+@dataclass(frozen=True)
+class CardFacts:
+    """What the buttons need to know beyond the stored request.
+
+    Attributes:
+        calls: How many vendor calls the request's run takes (`bot.model.rules.vendor_calls`).
+    """
+
+    calls: int = 1
+
+
+Buttons = Callable[[RequestRecord, CardFacts], list[ButtonElement]]
+
+
+def actions_block(record: RequestRecord, facts: CardFacts) -> Block | None:
+    """The card's buttons as one actions block, or None when it has none."""
+    buttons = [button for row in BUTTONS for button in row(record, facts)]
+    if not buttons:
+        return None
+    return ActionsBlock(block_id=ACTIONS_BLOCK_ID, elements=buttons).to_dict()
+
+
+def decision_buttons(record: RequestRecord, facts: CardFacts) -> list[ButtonElement]:
+    """Approve (danger, confirmed), Reject, Withdraw, while the request is pending."""
+    if record.state is not RequestState.PENDING:
+        return []
+    confirm = ConfirmObject(
+        title=clip_raw(f"Approve {record.operation}?", 100),
+        text=clip_raw(_confirm_text(record), 300),
+        confirm="Approve",
+        deny="Cancel",
+        style="danger",
+    )
+    return [
+        ButtonElement(
+            text="Approve",
+            action_id=APPROVE_ACTION,
+            value=record.id,
+            style="danger",
+            confirm=confirm,
+        ),
+        ButtonElement(text="Reject", action_id=REJECT_ACTION, value=record.id),
+        ButtonElement(text="Withdraw", action_id=WITHDRAW_ACTION, value=record.id),
+    ]
+
+
+def stop_button(record: RequestRecord, facts: CardFacts) -> list[ButtonElement]:
+    """Stop, while a run of several vendor calls is executing and nobody has asked yet."""
+    if not rules.stoppable(record, calls=facts.calls):
+        return []
+    confirm = ConfirmObject(
+        title=clip_raw(f"Stop {record.id}?", 100),
+        text=(
+            "Calls not yet sent to the vendor will not be sent; calls already in flight finish. "
+            "What was done is not undone."
+        ),
+        confirm="Stop",
+        deny="Keep running",
+        style="danger",
+    )
+    return [
+        ButtonElement(
+            text="Stop", action_id=STOP_ACTION, value=record.id, style="danger", confirm=confirm
+        )
+    ]
+
+
+def review_button(record: RequestRecord, facts: CardFacts) -> list[ButtonElement]:
+    """Mark reviewed, once a break-glass run has ended and until someone has reviewed it."""
+    if not rules.awaiting_review(record):
+        return []
+    return [
+        ButtonElement(
+            text="Mark reviewed", action_id=REVIEW_ACTION, value=record.id, style="primary"
+        )
+    ]
+
+
+#: Every card's buttons, in the order they show.
+BUTTONS: Final[tuple[Buttons, ...]] = (decision_buttons, stop_button, review_button)
+
+
+def _confirm_text(record: RequestRecord) -> str:
+    """What this Approve click will do, given the approvals the card shows so far."""
+    count = plural(len(record.targets), "target")
+    left = rules.approvals_left(record)
+    if left <= 1:  # this click completes the request: the vendor call follows at once
+        return f"This runs {record.operation} on {count} at the vendor. It cannot be undone."
+    have = len(record.approvers) + 1
+    needed = rules.approvals_to_complete(record.approvals_needed)
+    return (
+        f"This records your approval of {record.operation} on {count} ({have} of {needed}). "
+        f"It runs at the vendor only after {plural(left - 1, 'more approval')}."
+    )
