@@ -3,9 +3,10 @@ append rate. Prints a table; not a test.
 
 Both servers run as child processes on 127.0.0.1 behind waitress with the same thread count.
 Each receives the same number of signed `/ops` slash commands from the same number of concurrent
-clients. opsgate's commands are real requests (policy, preview against the EnOS simulator, a
-card posted to a local Slack stand-in), so its background work competes with its acks, as in
-production.
+clients. opsgate's commands are real, distinct requests (each its own target and Slack trigger id,
+so none is refused as an overlap or dropped as a replay): policy, a preview against the
+ServicePower simulator, a stored request and its audit event, and an approval card posted to a
+local Slack stand-in. So its background work competes with its acks, as in production.
 
 Usage: python benchmarks/ack_latency.py [--requests 2000] [--clients 8]
 """
@@ -37,7 +38,9 @@ from commands.model import OperationRequest
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "benchmark-signing-secret"
-COMMAND = 'enos ota-job delete otajob-7d2c1e --org o15724268424841 --reason "benchmark"'
+#: One distinct job per command: ServicePower's preview cannot read a job, so every one is
+#: previewed, stored and carded like a real request.
+COMMAND = 'servicepower job cancel BENCH-{run}-{i} --reason "benchmark"'
 THREADS = 16
 
 
@@ -58,8 +61,10 @@ def wait_until_up(url: str, timeout: float = 30.0) -> None:
     raise SystemExit(f"server at {url} did not start")
 
 
-def fire(url: str, *, requests: int, clients: int, response_url: str) -> list[float]:
-    """Send `requests` signed slash commands from `clients` threads; return latencies (s)."""
+def fire(url: str, *, requests: int, clients: int, response_url: str, run: str) -> list[float]:
+    """Send `requests` signed slash commands from `clients` threads; return latencies (s).
+
+    `run` keeps the targets and trigger ids of one batch apart from every other batch's."""
     latencies: list[float] = []
     failures: list[int] = []
     lock = threading.Lock()
@@ -69,10 +74,11 @@ def fire(url: str, *, requests: int, clients: int, response_url: str) -> list[fl
         with httpx.Client(timeout=10.0) as http:
             for i in counter:
                 body = slash_command_body(
-                    text=COMMAND,
+                    text=COMMAND.format(run=run, i=i),
                     user_id="U0BENCH",
                     channel_id="C0BENCH",
                     response_url=f"{response_url}-{i}",
+                    trigger_id=f"{run}.{i}.benchmark",
                 )
                 headers = signed_headers(
                     body, signing_secret=SECRET, content_type="application/x-www-form-urlencoded"
@@ -183,7 +189,7 @@ COMMANDS = {
 
 
 def measure_server(
-    name: str, env: dict[str, str], args: argparse.Namespace, response_url: str
+    name: str, env: dict[str, str], args: argparse.Namespace, response_url: str, run: int
 ) -> list[float]:
     """Start one server, warm it up, time `args.requests` acks, stop it."""
     port = free_port()
@@ -191,16 +197,18 @@ def measure_server(
     try:
         url = f"http://127.0.0.1:{port}/slack/events"
         wait_until_up(url)
-        fire(
+        warm = max(50, args.requests // 20)
+        fire(url, requests=warm, clients=args.clients, response_url=response_url, run=f"w{run}")
+        return fire(
             url,
-            requests=max(50, args.requests // 20),
+            requests=args.requests,
             clients=args.clients,
             response_url=response_url,
+            run=f"m{run}",
         )
-        return fire(url, requests=args.requests, clients=args.clients, response_url=response_url)
     finally:
         process.terminate()
-        process.wait(timeout=30)
+        process.wait(timeout=60)
 
 
 def server_env(tmp: str, api_url: str, run: int) -> dict[str, str]:
@@ -214,6 +222,8 @@ def server_env(tmp: str, api_url: str, run: int) -> dict[str, str]:
         "OPSGATE_LOG_LEVEL": "WARNING",
         "OPSGATE_WORKERS": str(THREADS),
         "OPSGATE_CONFIG": str(Path(tmp) / "opsgate.toml"),
+        # The backlog of cards left when the clients stop is not what is measured: stop soon.
+        "OPSGATE_SHUTDOWN_GRACE": "1s",
     }
     env.pop("SLACK_APP_TOKEN", None)
     return env
@@ -232,7 +242,9 @@ def main() -> None:
         response_url = api_url.replace("/api/", "/response/bench")
         for run in range(args.runs):  # alternate the servers so drift hits both alike
             env = server_env(tmp, api_url, run)
-            runs.append({name: measure_server(name, env, args, response_url) for name in COMMANDS})
+            runs.append(
+                {name: measure_server(name, env, args, response_url, run) for name in COMMANDS}
+            )
         rate = append_rate(Path(tmp) / "append.db", args.events)
     print_table(runs, rate, args)
 
@@ -254,7 +266,7 @@ def print_table(runs: list[dict[str, list[float]]], rate: float, args: argparse.
     each = ", ".join(f"{r:.2f}x" for r in ratios)
     print(
         f"\np99 ratio opsgate / bare Bolt: {statistics.median(ratios):.2f}x median "
-        f"(runs: {each}; target <= 1.5x)"
+        f"(runs: {each}; target <= 1.2x)"
     )
     print(
         f"audit store append rate: {rate:,.0f} events/s over {args.events} events, "

@@ -1,7 +1,12 @@
 """Block builders that can never produce an invalid block, whatever the input size.
 
-Each builder clips its text to the Block Kit limit before slack_sdk's model validates it, then
-returns the block as a dict. Callers pass mrkdwn that is already escaped (see `bot.cards.text`).
+Each builder clips its text to the Block Kit limit and returns the block as the dict Slack
+takes. They build the dicts directly rather than through slack_sdk's models: validating every
+model cost most of a card's rendering (1.8 ms a card, on the worker threads that compete with
+Slack's acks for the interpreter). slack_sdk still checks them, in the tests: each builder's
+output equals its model's ``to_dict()`` (`tests/bot/cards/test_blocks_match_slack_sdk.py`), and
+every message the tests render passes `block_kit.block_problems`. Callers pass mrkdwn that is
+already escaped (see `bot.cards.text`).
 """
 
 from __future__ import annotations
@@ -10,16 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from slack_sdk.models.blocks import (
-    ContextBlock,
-    DividerBlock,
-    HeaderBlock,
-    MarkdownTextObject,
-    PlainTextObject,
-    SectionBlock,
-)
-
-from bot.cards.text import clip
+from bot.cards.text import clip, clip_raw
 
 Block = dict[str, Any]
 
@@ -31,6 +27,11 @@ CONTEXT_LIMIT = 2000
 MAX_CONTEXT_ELEMENTS = 10
 MAX_BLOCKS = 50
 TEXT_LIMIT = 3000  # the notification text; Slack allows far more, but nobody reads it
+BUTTON_TEXT_LIMIT = 75
+BUTTON_VALUE_LIMIT = 2000
+CONFIRM_TITLE_LIMIT = 100
+CONFIRM_TEXT_LIMIT = 300
+CONFIRM_BUTTON_LIMIT = 30
 
 
 @dataclass(frozen=True)
@@ -46,16 +47,28 @@ class Message:
     blocks: list[Block]
 
 
+def plain_text(text: str) -> dict[str, Any]:
+    """A plain-text object (nothing in it is interpreted; emoji codes are)."""
+    return {"type": "plain_text", "text": text, "emoji": True}
+
+
+def mrkdwn_text(text: str) -> dict[str, Any]:
+    """A mrkdwn text object."""
+    return {"type": "mrkdwn", "text": text}
+
+
 def header(text: str) -> Block:
     """A header block; plain text, so nothing in it is interpreted."""
     plain = clip(" ".join(text.split()), HEADER_LIMIT) or "opsgate"
-    return HeaderBlock(text=PlainTextObject(text=plain, emoji=True)).to_dict()
+    return {"type": "header", "text": plain_text(plain)}
 
 
 def section(text: str, *, block_id: str | None = None) -> Block:
     """A mrkdwn section, clipped to Slack's 3,000 characters."""
-    body = MarkdownTextObject(text=clip(text, SECTION_LIMIT) or " ")
-    return SectionBlock(text=body, block_id=block_id).to_dict()
+    block: Block = {"type": "section", "text": mrkdwn_text(clip(text, SECTION_LIMIT) or " ")}
+    if block_id is not None:
+        block["block_id"] = block_id
+    return block
 
 
 def fields(pairs: Sequence[tuple[str, str]]) -> list[Block]:
@@ -66,9 +79,7 @@ def fields(pairs: Sequence[tuple[str, str]]) -> list[Block]:
     """
     texts = [clip(f"*{label}*\n{value}", FIELD_LIMIT) for label, value in pairs]
     return [
-        SectionBlock(
-            fields=[MarkdownTextObject(text=t) for t in texts[i : i + MAX_FIELDS]]
-        ).to_dict()
+        {"type": "section", "fields": [mrkdwn_text(t) for t in texts[i : i + MAX_FIELDS]]}
         for i in range(0, len(texts), MAX_FIELDS)
     ]
 
@@ -76,12 +87,53 @@ def fields(pairs: Sequence[tuple[str, str]]) -> list[Block]:
 def context(*items: str) -> Block:
     """A context line (small grey text) of up to ten mrkdwn items."""
     kept = [clip(item, CONTEXT_LIMIT) for item in items if item][:MAX_CONTEXT_ELEMENTS]
-    return ContextBlock(elements=[MarkdownTextObject(text=t) for t in kept or [" "]]).to_dict()
+    return {"type": "context", "elements": [mrkdwn_text(t) for t in kept or [" "]]}
 
 
 def divider() -> Block:
     """A horizontal rule."""
-    return DividerBlock().to_dict()
+    return {"type": "divider"}
+
+
+def confirm_dialog(*, title: str, text: str, confirm: str, deny: str = "Cancel") -> Block:
+    """A danger-styled confirmation dialog for a button; `text` is mrkdwn."""
+    return {
+        "title": plain_text(clip_raw(title, CONFIRM_TITLE_LIMIT)),
+        "text": mrkdwn_text(clip(text, CONFIRM_TEXT_LIMIT)),
+        "confirm": plain_text(clip_raw(confirm, CONFIRM_BUTTON_LIMIT)),
+        "deny": plain_text(clip_raw(deny, CONFIRM_BUTTON_LIMIT)),
+        "style": "danger",
+    }
+
+
+def button(
+    text: str,
+    *,
+    action_id: str,
+    value: str,
+    style: str | None = None,
+    confirm: Block | None = None,
+) -> Block:
+    """A button; `value` is what the click sends back (a request id)."""
+    element: Block = {
+        "type": "button",
+        "text": plain_text(clip_raw(text, BUTTON_TEXT_LIMIT)),
+        "action_id": action_id,
+        "value": value[:BUTTON_VALUE_LIMIT],
+    }
+    if style is not None:
+        element["style"] = style
+    if confirm is not None:
+        element["confirm"] = confirm
+    return element
+
+
+def actions(elements: Sequence[Block], *, block_id: str | None = None) -> Block:
+    """A row of buttons."""
+    block: Block = {"type": "actions", "elements": list(elements)}
+    if block_id is not None:
+        block["block_id"] = block_id
+    return block
 
 
 def lines_sections(lines: Sequence[str], *, limit: int = SECTION_LIMIT) -> list[Block]:

@@ -15,10 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
-from slack_sdk.models.blocks import ActionsBlock, ButtonElement, ConfirmObject
-
-from bot.cards.blocks import Block
-from bot.cards.text import clip_raw, plural
+from bot.cards.blocks import Block, actions, button, confirm_dialog
+from bot.cards.text import plural
 from bot.model import RequestRecord, RequestState, rules
 
 APPROVE_ACTION: Final = "opsgate_approve"
@@ -40,71 +38,53 @@ class CardFacts:
     calls: int = 1
 
 
-Buttons = Callable[[RequestRecord, CardFacts], list[ButtonElement]]
+#: One kind of button: the buttons (as Block Kit dicts) a record in some state shows.
+Buttons = Callable[[RequestRecord, CardFacts], list[Block]]
 
 
 def actions_block(record: RequestRecord, facts: CardFacts) -> Block | None:
     """The card's buttons as one actions block, or None when it has none."""
-    buttons = [button for row in BUTTONS for button in row(record, facts)]
-    if not buttons:
-        return None
-    return ActionsBlock(block_id=ACTIONS_BLOCK_ID, elements=buttons).to_dict()
+    buttons = [element for row in BUTTONS for element in row(record, facts)]
+    return actions(buttons, block_id=ACTIONS_BLOCK_ID) if buttons else None
 
 
-def decision_buttons(record: RequestRecord, facts: CardFacts) -> list[ButtonElement]:
+def decision_buttons(record: RequestRecord, facts: CardFacts) -> list[Block]:
     """Approve (danger, confirmed), Reject, Withdraw, while the request is pending."""
     if record.state is not RequestState.PENDING:
         return []
-    confirm = ConfirmObject(
-        title=clip_raw(f"Approve {record.operation}?", 100),
-        text=clip_raw(_confirm_text(record), 300),
-        confirm="Approve",
-        deny="Cancel",
-        style="danger",
+    confirm = confirm_dialog(
+        title=f"Approve {record.operation}?", text=_confirm_text(record), confirm="Approve"
     )
     return [
-        ButtonElement(
-            text="Approve",
-            action_id=APPROVE_ACTION,
-            value=record.id,
-            style="danger",
-            confirm=confirm,
+        button(
+            "Approve", action_id=APPROVE_ACTION, value=record.id, style="danger", confirm=confirm
         ),
-        ButtonElement(text="Reject", action_id=REJECT_ACTION, value=record.id),
-        ButtonElement(text="Withdraw", action_id=WITHDRAW_ACTION, value=record.id),
+        button("Reject", action_id=REJECT_ACTION, value=record.id),
+        button("Withdraw", action_id=WITHDRAW_ACTION, value=record.id),
     ]
 
 
-def stop_button(record: RequestRecord, facts: CardFacts) -> list[ButtonElement]:
+def stop_button(record: RequestRecord, facts: CardFacts) -> list[Block]:
     """Stop, while a run of several vendor calls is executing and nobody has asked yet."""
     if not rules.stoppable(record, calls=facts.calls):
         return []
-    confirm = ConfirmObject(
-        title=clip_raw(f"Stop {record.id}?", 100),
+    confirm = confirm_dialog(
+        title=f"Stop {record.id}?",
         text=(
             "Calls not yet sent to the vendor will not be sent; calls already in flight finish. "
             "What was done is not undone."
         ),
         confirm="Stop",
         deny="Keep running",
-        style="danger",
     )
-    return [
-        ButtonElement(
-            text="Stop", action_id=STOP_ACTION, value=record.id, style="danger", confirm=confirm
-        )
-    ]
+    return [button("Stop", action_id=STOP_ACTION, value=record.id, style="danger", confirm=confirm)]
 
 
-def review_button(record: RequestRecord, facts: CardFacts) -> list[ButtonElement]:
+def review_button(record: RequestRecord, facts: CardFacts) -> list[Block]:
     """Mark reviewed, once a break-glass run has ended and until someone has reviewed it."""
     if not rules.awaiting_review(record):
         return []
-    return [
-        ButtonElement(
-            text="Mark reviewed", action_id=REVIEW_ACTION, value=record.id, style="primary"
-        )
-    ]
+    return [button("Mark reviewed", action_id=REVIEW_ACTION, value=record.id, style="primary")]
 
 
 #: Every card's buttons, in the order they show.

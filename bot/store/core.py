@@ -27,7 +27,7 @@ from bot.model import (
 )
 from bot.store import queries
 from bot.store.auditlog import AuditLogReads
-from bot.store.incident import IncidentStore, start_break_glass
+from bot.store.incident import IncidentStore, incident_detail, start_break_glass
 from bot.store.lookups import RequestLookups
 from bot.store.results import UNKNOWN_REASON, ApprovalResult, ApprovalStatus
 from bot.store.rows import (
@@ -112,7 +112,7 @@ class Store(AuditLogReads, RequestLookups, IncidentStore):
             policy=snapshot,
             **options,
         )
-        detail = requested_detail(record, snapshot)
+        detail = {**requested_detail(record, snapshot), **incident_detail(record)}
         event = AuditEventName.REQUESTED
         self._writer.open_event(db, record, event, actor=requester, detail=detail)
         return record

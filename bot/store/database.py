@@ -9,6 +9,7 @@ to `BUSY_TIMEOUT_S`. Within a process the threads share one connection behind a 
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 import time
@@ -20,8 +21,9 @@ from typing import Final
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from bot.store.incident_schema import SCHEMA_V4
-from bot.store.rows import SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, StoreError
+from bot.store import queries
+from bot.store.incident_schema import SCHEMA_V5
+from bot.store.rows import SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_V4, StoreError
 
 #: How long a writer waits for another thread or process to finish its transaction.
 BUSY_TIMEOUT_S: Final = 15.0
@@ -176,8 +178,18 @@ def _schema_v3(db: Database) -> None:
         db.execute(statement)
 
 
-@_MIGRATIONS(name="0004_break_glass_reminders_stop")
+@_MIGRATIONS(name="0004_held_targets")
 def _schema_v4(db: Database) -> None:
-    """Break-glass reviews, approver reminders, and Stop requests (`bot.store.incident_schema`)."""
+    """Held targets: the overlap rule's index, filled in for the requests open right now."""
     for statement in SCHEMA_V4:
+        db.execute(statement)
+    for row in list(db.query("SELECT id, operation, targets, state FROM requests")):
+        if row["state"] in queries.HOLDING:
+            queries.hold(db, row["id"], row["operation"], json.loads(row["targets"]))
+
+
+@_MIGRATIONS(name="0005_break_glass_reminders_stop")
+def _schema_v5(db: Database) -> None:
+    """Break-glass reviews, approver reminders, and Stop requests (`bot.store.incident_schema`)."""
+    for statement in SCHEMA_V5:
         db.execute(statement)

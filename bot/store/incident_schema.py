@@ -1,4 +1,4 @@
-"""The fourth schema: break-glass reviews, approver reminders and Stop (SPEC §8, §11).
+"""The fifth schema: break-glass reviews, approver reminders and Stop (SPEC §8, §11).
 
 Portable SQL only (one ``ALTER TABLE … ADD COLUMN`` per statement), so the same migration
 reads the same on PostgreSQL. Every column is a plain nullable text: an instant in the stored
@@ -30,4 +30,4 @@ _COLUMNS: Final = (
     "stop_requested_at",
 )
 
-SCHEMA_V4: Final = tuple(f"ALTER TABLE requests ADD COLUMN {name} TEXT" for name in _COLUMNS)
+SCHEMA_V5: Final = tuple(f"ALTER TABLE requests ADD COLUMN {name} TEXT" for name in _COLUMNS)

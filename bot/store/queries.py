@@ -3,9 +3,9 @@ caller holds the transaction."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Final, Protocol
 
 from sqlite_utils import Database
@@ -98,22 +98,53 @@ def head_or_none(db: Database) -> ChainHead | None:
     return ChainHead(seq=rows[0]["seq"], hash=rows[0]["hash"]) if rows else None
 
 
+#: The states in which a request holds its targets (`bot.model.rules.HOLDING_STATES`).
+HOLDING: Final = frozenset(state.value for state in rules.HOLDING_STATES)
+#: Targets looked up per statement: well under every engine's limit on parameters.
+_CHUNK: Final = 500
+
+
+def hold(db: Database, request_id: str, operation: str, targets: Sequence[str]) -> None:
+    """Record that `request_id` holds `targets` of `operation` (it is open)."""
+    rows = [(operation, target, request_id) for target in dict.fromkeys(targets)]
+    db.conn.executemany(
+        "INSERT INTO held_targets (operation, target, request_id) VALUES (?, ?, ?)", rows
+    )
+
+
+def release(db: Database, request_id: str) -> None:
+    """The request is no longer open: it holds nothing."""
+    db.execute("DELETE FROM held_targets WHERE request_id = ?", [request_id])
+
+
 def holder(
     db: Database, operation: str, targets: Sequence[str]
 ) -> tuple[RequestRecord, tuple[str, ...]] | None:
     """The oldest pending or executing request of `operation` that holds any of `targets`,
-    with the targets both name; None when they are all free (`bot.model.rules`' overlap)."""
-    states = sorted(state.value for state in rules.HOLDING_STATES)
-    marks = ",".join("?" * len(states))
-    sql = (
-        "SELECT id, targets FROM requests "  # noqa: S608 - placeholders only
-        f"WHERE operation = ? AND state IN ({marks}) ORDER BY created_at, id"
-    )
-    for row in db.query(sql, [operation, *states]):
-        shared = rules.shared_targets(targets, json.loads(row["targets"]))
-        if shared:
-            return require(db, row["id"]), shared
-    return None
+    with the targets both name; None when they are all free (`bot.model.rules`' overlap).
+
+    An indexed look-up per chunk of targets: its cost grows with this request's targets, not
+    with how many requests are open."""
+    wanted = list(dict.fromkeys(targets))
+    held: dict[str, set[str]] = {}
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start : start + _CHUNK]
+        marks = ",".join("?" * len(chunk))
+        sql = (
+            "SELECT request_id, target FROM held_targets "  # noqa: S608 - placeholders only
+            f"WHERE operation = ? AND target IN ({marks})"
+        )
+        for row in db.query(sql, [operation, *chunk]):
+            held.setdefault(row["request_id"], set()).add(row["target"])
+    if not held:
+        return None
+    records = sorted((require(db, request_id) for request_id in held), key=_age)
+    oldest = records[0]
+    return oldest, rules.shared_targets(wanted, held[oldest.id])
+
+
+def _age(record: RequestRecord) -> tuple[datetime, str]:
+    return record.created_at, record.id
 
 
 def ids_where(db: Database, where: str, args: Sequence[str]) -> list[str]:

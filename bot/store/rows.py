@@ -278,6 +278,18 @@ SCHEMA_V2: Final = (
 #: (`bot.store.Store.claim_cardless`), so that of several processes one acts.
 SCHEMA_V3: Final = ("ALTER TABLE requests ADD COLUMN card_claimed_at TEXT",)
 
+#: The fourth: the targets each open (pending or executing) request holds, indexed, so the
+#: overlap rule (`bot.store.queries.holder`) looks targets up instead of reading every open
+#: request's target list. Rows go when the request leaves the open states
+#: (`bot.store.writes.Writer.move`); `bot.store.database` backfills it for open requests.
+SCHEMA_V4: Final = (
+    """CREATE TABLE held_targets (
+        operation TEXT NOT NULL, target TEXT NOT NULL,
+        request_id TEXT NOT NULL REFERENCES requests (id),
+        PRIMARY KEY (operation, target, request_id))""",
+    "CREATE INDEX held_targets_request ON held_targets (request_id)",
+)
+
 
 #: The actor of events no person caused (expiry, recovery after a crash).
 SYSTEM_ACTOR: Final = "system"

@@ -35,7 +35,6 @@ from bot.store.rows import (
     event_row,
     format_time,
     json_value,
-    optional_time,
     parse_time,
     request_row,
 )
@@ -96,6 +95,8 @@ class Writer:
             policy=policy,
         )
         db.table("requests").insert(row)
+        if rules.holds_targets(state):
+            queries.hold(db, row["id"], request.operation, request.targets)
         return queries.require(db, row["id"])
 
     def add_approval(
@@ -165,6 +166,8 @@ class Writer:
         )
         if cursor.rowcount != 1:
             raise TransitionError(record.id, record.state, to)
+        if not rules.holds_targets(to):
+            queries.release(db, record.id)
         self.append(db, record, event, actor=actor, detail=detail, moved_to=to)
         return queries.require(db, record.id)
 
@@ -293,6 +296,4 @@ def requested_detail(record: RequestRecord, policy: PolicySnapshot) -> dict[str,
         "approvals_needed": policy.approvals,
         "expires_at": format_time(record.expires_at),
         "policy": policy.model_dump(mode="json"),
-        "break_glass": record.break_glass,
-        "review_due_at": optional_time(record.review_due_at),
     }

@@ -138,3 +138,36 @@ def test_twenty_processes_worth_of_connections_racing_for_one_target_store_one(
 
     assert len(created) == 1 and len(refused) == 19
     assert set(refused) == set(created)
+
+
+def held(store: Store) -> set[tuple[str, str]]:
+    """What the overlap rule's index says each open request holds: (request id, target)."""
+    with store._tx.read() as db:
+        return {(r["request_id"], r["target"]) for r in db.query("SELECT * FROM held_targets")}
+
+
+def test_the_index_holds_an_open_requests_targets_and_lets_go_when_it_ends(store: Store) -> None:
+    first = create(store, devices("gw-1", "gw-2", "gw-1"))
+    second = create(store, devices("gw-3"))
+    assert held(store) == {(first.id, "gw-1"), (first.id, "gw-2"), (second.id, "gw-3")}
+
+    store.approve(first.id, approver="U0BOB")  # executing: still held
+    assert (first.id, "gw-2") in held(store)
+    store.transition(
+        first.id, to=RequestState.SUCCEEDED, event=AuditEventName.SUCCEEDED, actor="system"
+    )
+    assert held(store) == {(second.id, "gw-3")}
+    create(store, devices("gw-1", "gw-2"))  # free again
+
+
+def test_the_oldest_holder_is_named_with_the_targets_in_the_new_requests_order() -> None:
+    clock = FakeClock()
+    store = Store.memory(clock=clock)
+    older = create(store, devices("gw-9", "gw-2"))
+    clock.advance(1)
+    create(store, devices("gw-1"), exclusive=False)
+    with pytest.raises(OverlapError) as caught:
+        create(store, devices("gw-1", "gw-2", "gw-9"))
+    assert caught.value.holder.id == older.id
+    assert caught.value.shared == ("gw-2", "gw-9")
+    store.close()

@@ -13,7 +13,7 @@ from sqlite_utils.migrations import Migrations
 
 from adapters.clock import FakeClock
 from bot.model import RequestState
-from bot.store import ApprovalStatus, AuditKeyError, Store
+from bot.store import ApprovalStatus, AuditKeyError, OverlapError, Store
 from bot.store.chain import GENESIS_HASH, chain_hash
 from bot.store.rows import SCHEMA_V1
 
@@ -101,3 +101,16 @@ def test_a_release_1_log_is_unkeyed(tmp_path: Path) -> None:
 
     with pytest.raises(AuditKeyError, match="not keyed"):
         Store.open(path, key=SecretStr("a-key-of-sixteen-or-more"))
+
+
+def test_an_open_request_still_holds_its_targets_after_the_upgrade(tmp_path: Path) -> None:
+    path = tmp_path / "opsgate.db"
+    release_1_log(path)
+    store = Store.open(path, clock=FakeClock())
+    try:
+        with pytest.raises(OverlapError) as caught:
+            store.check_overlap("huawei.package.delete", ["pkg-1"])
+        assert caught.value.holder.id == REQUEST_ID
+        store.check_overlap("huawei.package.delete", ["pkg-2"])  # another target is free
+    finally:
+        store.close()
