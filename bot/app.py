@@ -21,6 +21,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from adapters.clock import SYSTEM_CLOCK, Clock
 from adapters.registry import Adapters, Plugins, build_adapters, installed_plugins
 from bot.lifecycle import RequestService, Services
+from bot.lifecycle.steps import WorkflowSteps, intake_submit
 from bot.lifecycle.sweeps import Sweeper
 from bot.lifecycle.workers import Runner
 from bot.observability import MeteredApp, Metrics, instrument, metered
@@ -28,11 +29,14 @@ from bot.policy import Policy, load_policy
 from bot.settings import Settings
 from bot.slack.announce import AuditChannel
 from bot.slack.directory import SlackDirectory
+from bot.slack.files import TargetFiles
+from bot.slack.functions import FunctionsOut
 from bot.slack.listeners import register_listeners
 from bot.slack.listeners.context import ListenerContext
 from bot.slack.port import SlackOut
 from bot.slack.verification import SignedRequests
 from bot.store import Store
+from commands.catalog import Catalog
 
 log = logging.getLogger(__name__)
 
@@ -90,8 +94,7 @@ def build_app(
         PolicyError: The policy is invalid.
     """
     plugins = installed_plugins() if plugins is None else plugins
-    token = _secret(settings.slack_bot_token) or None
-    client = client or slack_client(token, base_url=settings.slack_api_url)
+    client = client or slack_client(settings.slack_bot_token, base_url=settings.slack_api_url)
     runner, metrics = Runner(workers=settings.workers), Metrics()
     parts = _Parts(clock=clock, adapters=adapters, store=store, policy=policy, sandbox=sandbox)
     services = _services(
@@ -99,8 +102,9 @@ def build_app(
     )
     service = RequestService(services)
     bolt = bolt_app(settings, client, metrics=metrics)
-    context = ListenerContext(service=service, runner=runner, catalog=plugins.catalog)
-    register_listeners(bolt, context)
+    register_listeners(
+        bolt, _listener_context(settings, services, service, runner, plugins, client)
+    )
     return OpsgateApp(
         bolt=bolt,
         service=service,
@@ -156,6 +160,39 @@ def _services(
     return services
 
 
+def _listener_context(
+    settings: Settings,
+    services: Services,
+    service: RequestService,
+    runner: Runner,
+    plugins: Plugins,
+    client: WebClient,
+) -> ListenerContext:
+    """What the listeners share, with the request form's file reader and the workflow step."""
+    return ListenerContext(
+        service=service,
+        runner=runner,
+        catalog=plugins.catalog,
+        files=TargetFiles(token=client.token, api_url=settings.slack_api_url),
+        steps=_workflow_steps(services, service, client=client, catalog=plugins.catalog),
+    )
+
+
+def _workflow_steps(
+    services: Services, service: RequestService, *, client: WebClient, catalog: Catalog
+) -> WorkflowSteps:
+    """Workflow Builder steps: opened through intake, completed (from the store's events) when
+    their requests end, in whichever process ends them."""
+    steps = WorkflowSteps(
+        services,
+        port=FunctionsOut(client),
+        catalog=catalog,
+        submit=intake_submit(service.submit, catalog),
+    )
+    services.store.subscribe(steps)
+    return steps
+
+
 def _announce_ends(services: Services, channel: str | None) -> None:
     """With ``OPSGATE_AUDIT_CHANNEL``, every ended request is announced there with the head."""
     if channel:
@@ -184,11 +221,11 @@ def bolt_app(settings: Settings, client: WebClient, *, metrics: Metrics) -> App:
     return bolt
 
 
-def slack_client(token: str | None, *, base_url: str) -> WebClient:
+def slack_client(token: SecretStr | None, *, base_url: str) -> WebClient:
     """A Web API client that waits out Slack's rate limits (429 + Retry-After) a few times:
     a card update lost to a rate limit would leave a card showing a stale state."""
     retry = [*default_retry_handlers(), RateLimitErrorRetryHandler(max_retry_count=3)]
-    return WebClient(token=token, base_url=base_url, retry_handlers=retry)
+    return WebClient(token=_secret(token) or None, base_url=base_url, retry_handlers=retry)
 
 
 def _secret(value: SecretStr | None) -> str:

@@ -59,8 +59,8 @@ CANCEL_OTA_TASK: Final = OperationSpec(
         ),
     ),
     example=(
-        "/ops aliyun ota-task cancel meter-0412, meter-0413 --product a1BwAGV3kPx "
-        '--firmware UfuxnwygsuSkVE0VCN0100 --reason "bad firmware 2.3.1, INC-77"'
+        "/ops aliyun ota-task cancel thermo-{001..050} --product a1OpsThermo "
+        '--firmware fw-thermo-2.1.0 --reason "bad firmware 2.1.0, INC-77"'
     ),
 )
 

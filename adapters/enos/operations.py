@@ -24,7 +24,7 @@ DELETE_OTA_JOB: Final = OperationSpec(
         ),
     ),
     example=(
-        '/ops enos ota-job delete 6f1a2b3c4d5e --org o15724268424841 --reason "stale job, INC-42"'
+        '/ops enos ota-job delete otajob-7d2c1e --org o15724268424841 --reason "stale job, INC-42"'
     ),
 )
 

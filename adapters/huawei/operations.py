@@ -14,7 +14,7 @@ DELETE_PACKAGE: Final = OperationSpec(
     summary="Delete a device version (upgrade) package from the IoT platform.",
     target=TargetSpec(name="fileId"),
     flags=(),
-    example='/ops huawei package delete 5c3f1a2b9d8e7f6a5b4c3d2e --reason "superseded by 2.4.0"',
+    example='/ops huawei package delete pkg-meter-fw-1.1.0 --reason "superseded by 1.2.0"',
 )
 
 DELETE_DEVICE: Final = OperationSpec(
@@ -45,7 +45,7 @@ DELETE_DEVICE: Final = OperationSpec(
         ),
     ),
     example=(
-        "/ops huawei device delete 7e2b1f0a-4c5d-4e6f-8a9b-0c1d2e3f4a5b --app Xy3kq1a2b3 "
+        "/ops huawei device delete partner-dev-0001 --app partner-app "
         '--reason "meter decommissioned, CHG-1182"'
     ),
 )

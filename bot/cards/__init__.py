@@ -1,16 +1,19 @@
 """Block Kit rendering: pure functions from models to blocks, no I/O.
 
 `messages` holds every message opsgate sends (the approval card in each state, dry runs,
-refusals, notices); `request` and `outcome` the parts of a card; `lists` help, history, status
-and the App Home tab; `dialogs` the Reject dialog; `sentences` renders refusals, notices and
+refusals, notices); `request` and `outcome` the parts of a card; `lists` help, history and
+status; `home` the App Home tab; `form` and `form_state` the request modal; `dialogs` the Reject
+dialog; `steps` what a Workflow Builder step reports; `sentences` renders refusals, notices and
 "who may approve" (the only place that does); `blocks` and `text` the builders and escaping
 underneath them all.
 """
 
 from bot.cards.blocks import Message
 from bot.cards.dialogs import REJECT_DIALOG, RejectSubmission, read_reject_dialog, reject_dialog
-from bot.cards.lists import HelpEntry, help_message, history_message, home_view, status_message
+from bot.cards.home import HomeContent, home_view
+from bot.cards.lists import HelpEntry, help_message, history_message, status_message
 from bot.cards.messages import (
+    AGAIN_ACTION,
     APPROVE_ACTION,
     REJECT_ACTION,
     REVIEW_ACTION,
@@ -28,6 +31,7 @@ from bot.cards.sentences import mrkdwn, plain
 from bot.cards.text import escape
 
 __all__ = [
+    "AGAIN_ACTION",
     "APPROVE_ACTION",
     "REJECT_ACTION",
     "REJECT_DIALOG",
@@ -36,6 +40,7 @@ __all__ = [
     "WITHDRAW_ACTION",
     "CardFacts",
     "HelpEntry",
+    "HomeContent",
     "Message",
     "RejectSubmission",
     "dry_run_message",

@@ -110,17 +110,18 @@ def button(
     text: str,
     *,
     action_id: str,
-    value: str,
+    value: str | None = None,
     style: str | None = None,
     confirm: Block | None = None,
 ) -> Block:
-    """A button; `value` is what the click sends back (a request id)."""
+    """A button; `value` is what the click sends back (a request id), if anything."""
     element: Block = {
         "type": "button",
         "text": plain_text(clip_raw(text, BUTTON_TEXT_LIMIT)),
         "action_id": action_id,
-        "value": value[:BUTTON_VALUE_LIMIT],
     }
+    if value is not None:
+        element["value"] = value[:BUTTON_VALUE_LIMIT]
     if style is not None:
         element["style"] = style
     if confirm is not None:

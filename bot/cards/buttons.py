@@ -6,7 +6,9 @@ to add a button, add one function to it.
 
 - pending: **Approve** (danger, with a confirmation), **Reject**, **Withdraw**;
 - executing a run of more than one vendor call, until a stop is asked for: **Stop**;
-- a break-glass run that has ended and awaits review: **Mark reviewed**.
+- a break-glass run that has ended and awaits review: **Mark reviewed**;
+- failed, expired, rejected and stopped: **Request again** (SPEC §8), which opens the request
+  form filled in from this request.
 """
 
 from __future__ import annotations
@@ -24,7 +26,11 @@ REJECT_ACTION: Final = "opsgate_reject"
 WITHDRAW_ACTION: Final = "opsgate_withdraw"
 STOP_ACTION: Final = "opsgate_stop"
 REVIEW_ACTION: Final = "opsgate_review"
+AGAIN_ACTION: Final = "opsgate_request_again"
 ACTIONS_BLOCK_ID: Final = "opsgate_actions"
+#: The ends after which asking again makes sense (SPEC §8); by value, as `stopped` is a state
+#: only some versions know.
+AGAIN_STATES: Final = frozenset({"failed", "expired", "rejected", "stopped"})
 
 
 @dataclass(frozen=True)
@@ -52,16 +58,20 @@ def decision_buttons(record: RequestRecord, facts: CardFacts) -> list[Block]:
     """Approve (danger, confirmed), Reject, Withdraw, while the request is pending."""
     if record.state is not RequestState.PENDING:
         return []
-    confirm = confirm_dialog(
-        title=f"Approve {record.operation}?", text=_confirm_text(record), confirm="Approve"
-    )
     return [
-        button(
-            "Approve", action_id=APPROVE_ACTION, value=record.id, style="danger", confirm=confirm
-        ),
+        approve_button(record, action_id=APPROVE_ACTION),
         button("Reject", action_id=REJECT_ACTION, value=record.id),
         button("Withdraw", action_id=WITHDRAW_ACTION, value=record.id),
     ]
+
+
+def approve_button(record: RequestRecord, *, action_id: str) -> Block:
+    """Approve: danger-styled, behind Slack's confirmation dialog saying what the click does;
+    the value is the request id only (the card's, and App Home's)."""
+    confirm = confirm_dialog(
+        title=f"Approve {record.operation}?", text=_confirm_text(record), confirm="Approve"
+    )
+    return button("Approve", action_id=action_id, value=record.id, style="danger", confirm=confirm)
 
 
 def stop_button(record: RequestRecord, facts: CardFacts) -> list[Block]:
@@ -87,8 +97,16 @@ def review_button(record: RequestRecord, facts: CardFacts) -> list[Block]:
     return [button("Mark reviewed", action_id=REVIEW_ACTION, value=record.id, style="primary")]
 
 
+def again_button(record: RequestRecord, facts: CardFacts) -> list[Block]:
+    """**Request again**: opens the request form filled in from this request; the value is
+    the request id only. Empty for the ends where asking again makes no sense."""
+    if record.state.value not in AGAIN_STATES:
+        return []
+    return [button("Request again", action_id=AGAIN_ACTION, value=record.id)]
+
+
 #: Every card's buttons, in the order they show.
-BUTTONS: Final[tuple[Buttons, ...]] = (decision_buttons, stop_button, review_button)
+BUTTONS: Final[tuple[Buttons, ...]] = (decision_buttons, stop_button, review_button, again_button)
 
 
 def _confirm_text(record: RequestRecord) -> str:

@@ -1,4 +1,4 @@
-"""Help, history, status timeline and the App Home tab. Pure functions from models to blocks."""
+"""Help, history and the status timeline. Pure functions from models to blocks."""
 
 from __future__ import annotations
 
@@ -7,16 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from slack_sdk.models.views import View
-
-from bot.cards.blocks import Block, Message, context, divider, fit_blocks, header, lines_sections
+from bot.cards.blocks import Message, context, divider, header, lines_sections
 from bot.cards.blocks import message as build_message
 from bot.cards.outcome import outcome_lines, progress_line
 from bot.cards.request import STATE_EMOJI, STATE_TITLES, request_blocks
 from bot.cards.text import clip_raw, code, code_block, escape, mention, plural, slack_date
 from bot.model import Approvers, AuditEvent, RequestRecord, RequestState
 
-HOME_BLOCK_LIMIT = 100
 MAX_HELP_ENTRIES = 15
 _DETAIL_KEYS = ("reason", "code", "vendor_request_id", "message", "next_step")
 
@@ -46,7 +43,12 @@ def help_message(entries: Sequence[HelpEntry], *, vendor: str | None) -> Message
         blocks.extend(lines_sections([f"You may not request any operations{escape(scope)}."]))
     for entry in entries[:MAX_HELP_ENTRIES]:
         blocks.extend(lines_sections(_help_lines(entry)))
-    blocks.append(context("Add `--dry-run` to see the vendor request without changing anything."))
+    blocks.append(
+        context(
+            "Add `--dry-run` to see the vendor request without changing anything. "
+            "`/ops` alone opens the request form."
+        )
+    )
     return build_message(f"opsgate help{escape(scope)}", blocks)
 
 
@@ -133,28 +135,3 @@ def _actor(actor: str) -> str:
 def _detail_text(detail: dict[str, Any]) -> str:
     parts = [f"{key}: {detail[key]}" for key in _DETAIL_KEYS if detail.get(key)]
     return escape(clip_raw("; ".join(parts), 300))
-
-
-def home_view(
-    records: Sequence[RequestRecord], *, operations: Sequence[HelpEntry]
-) -> dict[str, Any]:
-    """The App Home tab: recent requests and the operations the user may request."""
-    blocks: list[Block] = [header("opsgate"), *_home_intro()]
-    blocks.append(header("Recent requests"))
-    lines = [history_line(r) for r in records] or ["No requests yet."]
-    blocks.extend(lines_sections(lines))
-    blocks.append(divider())
-    blocks.append(header("What you can request"))
-    op_lines = [f"{code(e.operation)}: {escape(clip_raw(e.summary, 300))}" for e in operations]
-    blocks.extend(lines_sections(op_lines or ["Nothing yet: ask an admin about the policy."]))
-    view = View(type="home", blocks=fit_blocks(blocks, limit=HOME_BLOCK_LIMIT))
-    return view.to_dict()
-
-
-def _home_intro() -> list[Block]:
-    return lines_sections(
-        [
-            "Type `/ops help` in any channel for commands. Requests post an approval card; "
-            "teammates approve it; opsgate then calls the vendor exactly once."
-        ]
-    )

@@ -20,6 +20,8 @@ from bot.cards.blocks import (
 )
 from bot.cards.blocks import message as build_message
 from bot.cards.buttons import (
+    AGAIN_ACTION,
+    AGAIN_STATES,
     APPROVE_ACTION,
     REJECT_ACTION,
     REVIEW_ACTION,
@@ -27,9 +29,10 @@ from bot.cards.buttons import (
     WITHDRAW_ACTION,
     CardFacts,
     actions_block,
+    approve_button,
 )
 from bot.cards.incident import approvers_call, approvers_of, stop_line
-from bot.cards.lists import HelpEntry, help_message, history_message, home_view, status_message
+from bot.cards.lists import HelpEntry, help_message, history_message, status_message
 from bot.cards.outcome import outcome_lines, preview_lines, progress_line, warning_lines
 from bot.cards.request import STATE_TITLES, request_blocks, target_line
 from bot.cards.sentences import mrkdwn, notification
@@ -38,6 +41,8 @@ from bot.model import Approvers, Notice, Refusal, RequestRecord, RequestState
 from commands.model import OperationRequest
 
 __all__ = [
+    "AGAIN_ACTION",
+    "AGAIN_STATES",
     "APPROVE_ACTION",
     "REJECT_ACTION",
     "REVIEW_ACTION",
@@ -46,11 +51,11 @@ __all__ = [
     "CardFacts",
     "HelpEntry",
     "Message",
+    "approve_button",
     "dry_run_message",
     "escape",
     "help_message",
     "history_message",
-    "home_view",
     "notice_message",
     "refusal_message",
     "request_card",
@@ -81,8 +86,10 @@ def request_card(
         facts: What its buttons need beyond the record (how many vendor calls it takes).
 
     Returns:
-        The card, with the buttons of its state (`bot.cards.buttons`); while pending (and for a
-        break-glass run), a mention of the approvers, so that its first post notifies them.
+        The card, with the buttons of its state (`bot.cards.buttons`: Approve, Reject and
+        Withdraw while pending; Stop; Mark reviewed; Request again after an end where asking
+        again makes sense); while pending (and for a break-glass run), a mention of the
+        approvers, so that its first post notifies them.
     """
     blocks = request_blocks(record, approvers=approvers, now=now)
     call = approvers_call(record, approvers_of(record, approvers))

@@ -12,9 +12,14 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 _BOLD, _DIM, _RESET = "\x1b[1m", "\x1b[2m", "\x1b[0m"
+_ITALIC, _NOT_BOLD, _NOT_ITALIC = "\x1b[3m", "\x1b[22m", "\x1b[23m"
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060"))
 _ENTITY = re.compile(r"<([^<>]*)>")
-_BOLD_SPAN = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])")
+# Slack pairs a marker only at a word's edge; a joiner before it (`bot.cards.text.escape`)
+# keeps it literal, and so does a code span.
+_BOLD_SPAN = re.compile(r"(?<![\w*\u200d])\*(?=\S)([^*\n]+?)(?<=[^\s\u200d])\*(?![\w*])")
+_ITALIC_SPAN = re.compile(r"(?<![\w_\u200d])_(?=\S)([^_\n]+?)(?<=[^\s\u200d])_(?![\w_])")
+_CODE_SPAN = re.compile(r"(`[^`\n]+`)")
 _EMOJI = {
     ":warning:": "⚠",
     ":white_check_mark:": "✔",
@@ -47,7 +52,8 @@ def render_message(
         blocks: Block Kit blocks as dicts (what `bot.cards` functions return).
         width: Column to wrap at.
         color: Add ANSI bold/dim; off by default so output is safe to pipe.
-        names: User id -> display name, so ``<@U123>`` reads ``@alice``.
+        names: User, user group and channel id -> name, so ``<@U123>`` reads ``@alice``,
+            ``<!subteam^S123>`` ``@ops-leads`` and ``<#C123>`` ``#ops``.
 
     Returns:
         The text, lines joined with newlines, no trailing newline.
@@ -60,15 +66,30 @@ def render_message(
 def mrkdwn_to_text(
     text: str, *, names: Mapping[str, str] | None = None, color: bool = False
 ) -> str:
-    """Convert Slack mrkdwn to readable text: entities, mentions, dates, links, emoji, bold."""
+    """Convert Slack mrkdwn to readable text: entities, mentions (users and user groups by
+    name, from `names`), dates, links, emoji, and ``*bold*``/``_italic_`` as terminal styles
+    with `color`, or without their markers otherwise (code spans are left as they are)."""
     table = names or {}
-    out = _ENTITY.sub(lambda m: _entity(m.group(1), table), text)
-    for code_, char in _EMOJI.items():
-        out = out.replace(code_, char)
-    if color:
-        out = _BOLD_SPAN.sub(lambda m: f"{_BOLD}{m.group(1)}{_RESET}", out)
+    out = _emoji(_ENTITY.sub(lambda m: _entity(m.group(1), table), text))
+    out = "".join(
+        part if _CODE_SPAN.fullmatch(part) else _styled(part, color=color)
+        for part in _CODE_SPAN.split(out)
+    )
     out = out.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
     return out.translate(_INVISIBLE)
+
+
+def _emoji(text: str) -> str:
+    for code_, char in _EMOJI.items():
+        text = text.replace(code_, char)
+    return text
+
+
+def _styled(text: str, *, color: bool) -> str:
+    """Bold and italic spans as terminal styles, or as plain words."""
+    bold = (lambda m: f"{_BOLD}{m.group(1)}{_NOT_BOLD}") if color else (lambda m: m.group(1))
+    italic = (lambda m: f"{_ITALIC}{m.group(1)}{_NOT_ITALIC}") if color else (lambda m: m.group(1))
+    return _ITALIC_SPAN.sub(italic, _BOLD_SPAN.sub(bold, text))
 
 
 def _entity(inner: str, names: Mapping[str, str]) -> str:
@@ -82,7 +103,8 @@ def _entity(inner: str, names: Mapping[str, str]) -> str:
     if target.startswith("!date^"):
         return label or target
     if target.startswith("!subteam^"):
-        return label or "@" + target.removeprefix("!subteam^")
+        group = target.removeprefix("!subteam^")
+        return label or "@" + names.get(group, group)
     if target.startswith("!"):
         return "@" + (label or target[1:])
     return f"{label} ({target})" if label else target
@@ -126,7 +148,7 @@ class _Renderer:
         return "\n".join(lines).replace("```", "")
 
     def _header(self, block: dict[str, Any]) -> str:
-        title = mrkdwn_to_text(self.text(block.get("text")))
+        title = _emoji(self.text(block.get("text")))  # plain text: no styles to read
         rule = "=" * min(len(title), self.width)
         return f"{_BOLD}{title}{_RESET}\n{rule}" if self.color else f"{title}\n{rule}"
 
@@ -134,7 +156,6 @@ class _Renderer:
         parts = [self.wrap(self.text(block.get("text")))] if block.get("text") else []
         for field in block.get("fields") or []:
             label, _, value = self.text(field).partition("\n")
-            label = label.strip("*") if not self.color else label
             parts.append(self.wrap(f"{label}: {value.replace(chr(10), '; ')}", indent="  "))
         accessory = block.get("accessory")
         if accessory:

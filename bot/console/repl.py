@@ -1,7 +1,9 @@
 """`opsgate console`: request, approve and audit in a terminal, against sandboxed vendors.
 
-Lines are slash commands (`/ops …`), clicks (`approve R-…`), or console commands; `as @bob …`
-runs one line as another person. Reads a terminal interactively or a piped script.
+Lines are slash commands (`/ops …`), clicks (`approve R-…`), or console commands (the request
+form, App Home, Request again, the audit log); `as @bob …` runs one line as another person.
+Reads a terminal interactively (line editing and history, styles) or a piped script (plain
+text, each line echoed).
 """
 
 from __future__ import annotations
@@ -15,14 +17,18 @@ from pathlib import Path
 from typing import TextIO
 
 from adapters.registry import Plugins
+from bot.cards.form import FORM_CALLBACK
+from bot.console.defaults import WAITING, default_request
+from bot.console.reader import LineReader
 from bot.console.render import render_message
 from bot.console.session import CHANNEL, CHANNEL_NAME, USERS, AckReply, ConsoleSession
 from bot.console.standin.server import RecordedCall
-from bot.model import RequestState
+from bot.console.surfaces import Surfaces
+from bot.console.updates import card_changes as _changes
+from bot.console.updates import tab_changes
 from bot.settings import Settings
 
 NAMES = {name: uid for uid, name in USERS.items()}
-_CLICKS = ("approve", "reject", "withdraw")
 #: How Slack shows ids in the console's workspace: people and the one channel by name.
 _NAMES = {**USERS, CHANNEL: CHANNEL_NAME}
 _REQUEST_ID = re.compile(r"[Rr]-[0-9A-Za-z]{8}")
@@ -33,6 +39,7 @@ People: @alice, @dave (engineers), @bob, @carol (ops leads). Type `help` for mor
 
 Try:  /ops help
       /ops <vendor> <resource> <action> <target> --reason "why"   (a sandbox target below)
+      form                       (the request form, field by field)
       as @bob approve            (the newest pending request, or name its id)
       audit
 """
@@ -69,18 +76,33 @@ HELP = """\
   user @<user>                    become someone else for the following lines
   audit [<id>]                    the audit trail (of one request, or the last 20 events)
   verify                          check the audit log's hash chain
+  form [<operation>]              the request form (as /ops alone opens it), field by
+                                  field: an empty answer keeps what is shown, - clears it
+  again [<id>]                    click Request again on a card (default: the newest
+                                  request that can be asked again), then the form
   home                            open the App Home tab
+  home approve|reject [<id>]      click that button in your App Home tab
   help | quit
 """
 
 
 class Console:
-    """The read-eval-print loop over a `ConsoleSession`."""
+    """The read-eval-print loop over a `ConsoleSession`.
 
-    def __init__(self, session: ConsoleSession, out: TextIO, *, user: str = "alice") -> None:
+    Args:
+        color: Show Slack's bold and italic as terminal styles (for a terminal).
+    """
+
+    def __init__(
+        self, session: ConsoleSession, out: TextIO, *, user: str = "alice", color: bool = False
+    ) -> None:
         self.session = session
         self.out = out
         self.user = NAMES[user]
+        self.color = color
+        # How Slack shows ids: people by name, and user groups by handle (usergroups.list).
+        self.names = {**USERS, CHANNEL: CHANNEL_NAME, **session.group_names()}
+        self.reader: LineReader | None = None
         self._lock = threading.Lock()
         self._shown: dict[str, str] = {}
         # While a request is being dispatched, what the app sends to Slack waits here so the
@@ -91,16 +113,19 @@ class Console:
     def run(self, stdin: TextIO, *, interactive: bool) -> int:
         """Read lines until end of input or `quit`. Returns the exit status."""
         self._print(banner(self.session, user=USERS[self.user]))
-        while True:
-            if interactive:
-                self._print(f"{USERS[self.user]}> ", end="")
-            line = stdin.readline()
-            if not line:
-                return 0
-            if not interactive and line.strip() and not line.startswith("#"):
-                self._print(f"{USERS[self.user]}> {line.strip()}")  # a script shows what it types
-            if not self.handle(line.strip()):
-                return 0
+        self.reader = LineReader(stdin, self._print, interactive=interactive)
+        try:
+            while True:
+                try:
+                    line = self.reader.read(f"{USERS[self.user]}> ")
+                    if line is None or not self.handle(line.strip()):
+                        return 0
+                except KeyboardInterrupt:
+                    if not interactive:
+                        raise
+                    self._print("")  # at a terminal: drop the line or the form, as a shell does
+        finally:
+            self.reader.close()
 
     def handle(self, line: str) -> bool:
         """Run one line; False means quit."""
@@ -122,21 +147,16 @@ class Console:
         if word == "/ops":
             self._hold()
             self._ack(self.session.slash(rest, user=user), user)
-        elif word in {"approve", "reject", "withdraw", "stop", "review"}:
+        elif word in WAITING:
             self._click(word, rest, user)
         elif word == "user" and rest.lstrip("@") in NAMES:
             self.user = NAMES[rest.lstrip("@")]
+        elif word in {"form", "again", "home"}:
+            Surfaces(self).run(word, rest.split(), user)
         elif word == "audit":
             self._audit(rest.strip().upper() or None)
         elif word == "verify":
             self._print(self.session.app.store.verify().describe())
-        elif word == "home":
-            before = len(self.session.standin.calls)
-            self._ack(self.session.open_home(user=user), user)
-            # Bolt acks an event before its listener runs; wait until the tab reaches Slack.
-            self.session.standin.wait_for(
-                lambda call: call.method == "views.publish", since=before, timeout=10
-            )
         else:
             self._print(HELP)
         self.session.wait()
@@ -149,9 +169,9 @@ class Console:
             request_id: str | None = named.upper()
         else:
             request_id, why = "", rest.strip()
-        request_id = request_id or self._default_request(word)
+        request_id = request_id or default_request(self.session.app.store, word)
         if request_id is None:
-            self._print(f"there is no {_WAITING[word]} request; name one: {word} R-XXXXXXXX")
+            self._print(f"there is no {WAITING[word]} request; name one: {word} R-XXXXXXXX")
             return
         self._hold()
         if word == "reject":
@@ -159,16 +179,8 @@ class Console:
         else:
             self._ack(self.session.click(word, request_id, user=user), user)
 
-    def _default_request(self, word: str) -> str | None:
-        """The request a click without an id means: the newest pending one (the newest running
-        one for `stop`; the oldest awaiting review for `review`)."""
-        store = self.session.app.store
-        if word == "review":
-            waiting = store.unreviewed_break_glass(limit=1)
-            return waiting[0].id if waiting else None
-        state = RequestState.EXECUTING if word == "stop" else RequestState.PENDING
-        found = [r for r in store.history(limit=50) if r.state is state]
-        return found[0].id if found else None
+    def _newest_pending(self) -> str | None:
+        return default_request(self.session.app.store, "approve")
 
     def _hold(self) -> None:
         with self._lock:
@@ -178,7 +190,7 @@ class Console:
         message = reply.message
         if message and message.get("blocks"):
             self._print(f"── only visible to @{USERS[user]} ──")
-            self._print(render_message(message["blocks"], names=_NAMES))
+            self._print(render_message(message["blocks"], names=self.names, color=self.color))
         with self._lock:
             held, self._held = self._held or [], None
         for text in held:
@@ -199,13 +211,18 @@ class Console:
 
     def _show(self, call: RecordedCall) -> None:
         """Print what the app sent to Slack, as the people in the channel would see it."""
-        blocks = call.params.get("blocks") or (call.params.get("view") or {}).get("blocks")
+        view = call.params.get("view") or {}
+        if isinstance(view, dict) and view.get("callback_id") == FORM_CALLBACK:
+            return  # the request form is shown field by field (`bot.console.form`)
+        blocks = call.params.get("blocks") or (view or {}).get("blocks")
         if not blocks:
             return
         if isinstance(blocks, str):
             blocks = json.loads(blocks)
-        rendered = render_message(blocks, names=_NAMES)
+        rendered = render_message(blocks, names=self.names, color=self.color)
         text = f"{_heading(call)}\n{rendered}"
+        if call.method == "views.publish":
+            text = self._tab_changes(str(call.params.get("user_id")), rendered, text)
         card = _REQUEST_ID.search(rendered) if call.method in _CARD_METHODS else None
         if card and str(call.params.get("channel")) not in USERS:  # a card, not a DM about it
             previous = self._shown.get(card.group(0))
@@ -215,11 +232,21 @@ class Console:
                 if not changes:
                     return
                 text = f"── card {card.group(0)} updated ──\n{changes}"
+        if not text:
+            return
         with self._lock:
             if self._held is not None:
                 self._held.append(text)
                 return
         self._print(text)
+
+    def _tab_changes(self, user: str, rendered: str, text: str) -> str:
+        """An App Home tab redrawn after a click: only what changed (`home` shows it whole)."""
+        key = f"home:{user}"
+        previous, self._shown[key] = self._shown.get(key), rendered
+        if previous is None:
+            return text
+        return tab_changes(previous, rendered, heading=f"App Home of @{USERS.get(user, user)}")
 
     def _print(self, text: str, *, end: str = "\n") -> None:
         with self._lock:
@@ -228,17 +255,7 @@ class Console:
 
 
 _REQUEST_ID = re.compile(r"R-[0-9A-Z]{8}")
-#: What a click's default request is waiting for, to say there is none.
-_WAITING = {"stop": "running", "review": "break-glass", **dict.fromkeys(_CLICKS, "pending")}
 _CARD_METHODS = frozenset({"chat.postMessage", "chat.update"})
-
-
-def _changes(before: str, after: str) -> str:
-    """A card's title and the lines that changed: the whole card was printed already."""
-    old = set(before.splitlines())
-    title, *rest = after.splitlines()
-    changed = [line for line in rest if line not in old and set(line) != {"="}]
-    return "\n".join([title, *changed]) if changed or title not in old else ""
 
 
 def _heading(call: RecordedCall) -> str:
@@ -272,4 +289,6 @@ def run_console(
     sandbox requests never mix with a real audit log."""
     path = db or Path(os.environ.get("OPSGATE_CONSOLE_DB", "opsgate-console.db"))
     with ConsoleSession(settings, db=path, plugins=plugins) as session:
-        return Console(session, stdout).run(stdin, interactive=stdin.isatty())
+        color = stdout.isatty() and not os.environ.get("NO_COLOR")
+        console = Console(session, stdout, color=color)
+        return console.run(stdin, interactive=stdin.isatty())

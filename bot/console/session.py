@@ -16,11 +16,13 @@ from typing import Any
 
 from pydantic import SecretStr
 from slack_bolt.request import BoltRequest
+from slack_sdk import WebClient
 
 from adapters.clock import SYSTEM_CLOCK, Clock
 from adapters.registry import Plugins, installed_plugins
 from bot import cards
 from bot.app import OpsgateApp, build_app
+from bot.cards.home import HOME_APPROVE_ACTION, HOME_REJECT_ACTION
 from bot.console.standin.payloads import (
     FORM,
     JSON,
@@ -31,8 +33,15 @@ from bot.console.standin.payloads import (
     view_submission_body,
 )
 from bot.console.standin.server import SlackStandIn
+from bot.console.standin.surfaces import (
+    function_executed_body,
+    shortcut_body,
+    submission_body,
+    view_action_body,
+)
 from bot.policy import Policy, load_policy
 from bot.settings import Settings
+from bot.slack.manifest import SHORTCUT_CALLBACK, STEP_CALLBACK
 
 #: The people of the console's pretend workspace: user id -> name.
 USERS: Mapping[str, str] = {
@@ -44,15 +53,22 @@ USERS: Mapping[str, str] = {
 #: Who is in every user group the policy names (so group-based approvers work locally).
 GROUP_MEMBERS = ("U0BOB", "U0CAROL")
 CHANNEL = "C0OPS"
+_CLIENT_TOKEN = "xoxb-opsgate-console"  # noqa: S105 - the stand-in's, not a secret
+Values = dict[str, dict[str, dict[str, Any]]]
 CHANNEL_NAME = "ops"
 
 _ACTIONS = {
     "approve": cards.APPROVE_ACTION,
     "reject": cards.REJECT_ACTION,
     "withdraw": cards.WITHDRAW_ACTION,
+    "again": cards.AGAIN_ACTION,
     "stop": cards.STOP_ACTION,
     "review": cards.REVIEW_ACTION,
 }
+#: Buttons of the App Home tab.
+_TAB_ACTIONS = {"approve": HOME_APPROVE_ACTION, "reject": HOME_REJECT_ACTION}
+#: The console's user groups by handle, as `usergroups.list` names them (others: their id).
+GROUP_HANDLES: Mapping[str, str] = {"S0123OPSLEADS": "ops-leads", "S0OPSLEADS": "ops-leads"}
 
 
 @dataclass(frozen=True)
@@ -77,11 +93,12 @@ class ConsoleSession:
         plugins = installed_plugins() if plugins is None else plugins
         policy = load_policy(settings, operation_ids=plugins.catalog.ids)
         groups = {group: list(GROUP_MEMBERS) for group in groups_in(policy, plugins.catalog.ids)}
-        self.standin = SlackStandIn(users=USERS, groups=groups).start()
+        self.standin = SlackStandIn(users=USERS, groups=groups, group_handles=GROUP_HANDLES)
+        self.standin.start()
         self._secret = secrets.token_hex(16)
         local = settings.model_copy(
             update={
-                "slack_bot_token": SecretStr("xoxb-opsgate-console"),
+                "slack_bot_token": SecretStr(_CLIENT_TOKEN),
                 "slack_signing_secret": SecretStr(self._secret),
                 "slack_api_url": self.standin.api_url,
                 "db": db,
@@ -128,10 +145,16 @@ class ConsoleSession:
         )
         return self._dispatch(body, FORM)
 
-    def reject(self, request_id: str, *, user: str, reason: str | None) -> AckReply:
-        """Click Reject as `user`, then submit the Reject dialog it opens with `reason`."""
+    def reject(
+        self, request_id: str, *, user: str, reason: str | None, in_tab: bool = False
+    ) -> AckReply:
+        """Click Reject as `user` (on the card, or `in_tab` in their App Home), then submit the
+        Reject dialog it opens with `reason`."""
         before = len(self.standin.opened_views())
-        reply = self.click("reject", request_id, user=user)
+        if in_tab:
+            reply = self.tab_click("reject", request_id, user=user)
+        else:
+            reply = self.click("reject", request_id, user=user)
         self.wait()
         opened = self.standin.opened_views()[before:]
         if not opened:  # refused, or the dialog could not open (then it rejected at once)
@@ -139,6 +162,45 @@ class ConsoleSession:
         values = {cards.dialogs.REASON_BLOCK: {cards.dialogs.REASON_ACTION: reason}}
         body = view_submission_body(user_id=user, view=opened[-1], values=values)
         return self._dispatch(body, FORM)
+
+    def shortcut(self, *, user: str) -> AckReply:
+        """Use the global shortcut "Request an operation" as `user`."""
+        return self._dispatch(shortcut_body(callback_id=SHORTCUT_CALLBACK, user_id=user), FORM)
+
+    def view_action(
+        self, view: dict[str, Any], action: dict[str, Any], state: Values, *, user: str
+    ) -> AckReply:
+        """An action inside a modal or the App Home tab (`view`), as `user`."""
+        body = view_action_body(user_id=user, view=view, action=action, state=state)
+        return self._dispatch(body, FORM)
+
+    def submit(self, view: dict[str, Any], state: Values, *, user: str) -> AckReply:
+        """Submit a modal with these input values, as `user`."""
+        return self._dispatch(submission_body(user_id=user, view=view, state=state), FORM)
+
+    def tab_click(self, action: str, request_id: str, *, user: str) -> AckReply:
+        """Click Approve or Reject on a request in `user`'s App Home tab (as last published)."""
+        view = self.standin.home_view(user) or {"type": "home", "id": f"V{user}"}
+        button = {"type": "button", "action_id": _TAB_ACTIONS[action], "value": request_id}
+        return self.view_action(view, {**button, "block_id": f"home:{request_id}"}, {}, user=user)
+
+    def run_step(self, inputs: dict[str, Any], *, execution_id: str) -> AckReply:
+        """Run the Workflow Builder step ``opsgate_request`` with these inputs."""
+        body = function_executed_body(
+            callback_id=STEP_CALLBACK, inputs=inputs, execution_id=execution_id
+        )
+        return self._dispatch(body, JSON)
+
+    def group_names(self) -> dict[str, str]:
+        """User group id -> handle, as Slack's ``usergroups.list`` names them (the stand-in
+        answers it), so the console shows ``@ops-leads`` where Slack would."""
+        client = WebClient(token=_CLIENT_TOKEN, base_url=self.standin.api_url)
+        groups = client.usergroups_list().get("usergroups") or []
+        return {str(g["id"]): str(g["handle"]) for g in groups}
+
+    def upload(self, path: Path) -> dict[str, Any]:
+        """Upload a local file to the stand-in, as a file input does; its Slack file object."""
+        return self.standin.upload(path.name, path.read_bytes())
 
     def open_home(self, *, user: str) -> AckReply:
         """Open the App Home tab as `user`."""

@@ -1,7 +1,12 @@
-"""The Slack app manifest (SPEC §7): what `opsgate manifest` prints and ``manifest.yml`` holds.
+"""The Slack app manifest (SPEC §7, §10): what `opsgate manifest` prints and ``manifest.yml``
+holds.
 
 Socket Mode by default. With ``http=True`` every request URL points at ``<url>/slack/events``,
-the one endpoint `opsgate serve --http` listens on.
+the one endpoint `opsgate serve --http` listens on. It declares exactly what the code uses: the
+``/ops`` command, the "Request an operation" shortcut and the request form (interactivity), the
+App Home tab, the Workflow Builder step ``opsgate_request`` (a function; Slack offers custom
+steps only to org-ready apps, hence ``org_deploy_enabled``), the events ``app_home_opened`` and
+``function_executed``, and the bot scopes below.
 """
 
 from __future__ import annotations
@@ -17,8 +22,57 @@ BOT_SCOPES: Final = (
     "chat:write",  # chat.postMessage / chat.update / chat.postEphemeral (cards, refusals)
     "usergroups:read",  # usergroups.users.list (policy groups of approvers and requesters)
     "users:read",  # required by SPEC §7 for user lookups; cards mention users as <@U…>
+    "files:read",  # url_private of a target list uploaded in the request form
 )
+#: The global shortcut that opens the request form (`bot.slack.listeners.forms`).
+SHORTCUT_CALLBACK: Final = "opsgate_request_shortcut"
+#: The Workflow Builder step (`bot.slack.listeners.steps`).
+STEP_CALLBACK: Final = "opsgate_request"
 EVENTS_PATH: Final = "/slack/events"
+
+
+def _parameter(name: str, kind: str, title: str, description: str) -> dict[str, Any]:
+    return {
+        "type": kind,
+        "name": name,
+        "title": title,
+        "description": description,
+        "is_required": name != "reason",
+    }
+
+
+STEP_FUNCTION: Final[dict[str, Any]] = {
+    "title": "Request an approved operation",
+    "description": "opsgate posts an approval card in the channel; the step ends when the "
+    "request does, with its outcome",
+    "input_parameters": {
+        "operation": _parameter(
+            "operation",
+            "string",
+            "Operation",
+            "What /ops would be given before the targets: <vendor> <resource> <action> and "
+            "its flags, e.g. acme widget delete --site s1",
+        ),
+        "targets": _parameter(
+            "targets", "string", "Targets", "Separated by spaces, commas or new lines"
+        ),
+        "reason": _parameter("reason", "string", "Reason", "Why (the policy may require one)"),
+        "channel": _parameter(
+            "channel", "slack#/types/channel_id", "Channel", "Where the approval card is posted"
+        ),
+        "requester": _parameter(
+            "requester",
+            "slack#/types/user_context",
+            "Requested by",
+            "The person who used this workflow: the policy judges them as the requester",
+        ),
+    },
+    "output_parameters": {
+        "request_id": _parameter("request_id", "string", "Request id", "The opsgate request"),
+        "state": _parameter("state", "string", "State", "How the request ended: succeeded"),
+        "summary": _parameter("summary", "string", "Summary", "What the vendor confirmed"),
+    },
+}
 
 _SOCKET_MODE: Final[dict[str, Any]] = {
     "display_information": {
@@ -36,6 +90,15 @@ _SOCKET_MODE: Final[dict[str, Any]] = {
             "messages_tab_read_only_enabled": True,
         },
         "bot_user": {"display_name": "opsgate", "always_online": True},
+        "shortcuts": [
+            {
+                "name": "Request an operation",
+                "type": "global",
+                "callback_id": SHORTCUT_CALLBACK,
+                "description": "Open the request form: a delete or cancel at a vendor, approved "
+                "by teammates",
+            }
+        ],
         "slash_commands": [
             {
                 "command": "/ops",
@@ -47,12 +110,14 @@ _SOCKET_MODE: Final[dict[str, Any]] = {
     },
     "oauth_config": {"scopes": {"bot": list(BOT_SCOPES)}},
     "settings": {
-        "event_subscriptions": {"bot_events": ["app_home_opened"]},
+        "event_subscriptions": {"bot_events": ["app_home_opened", "function_executed"]},
         "interactivity": {"is_enabled": True},
-        "org_deploy_enabled": False,
+        "org_deploy_enabled": True,
         "socket_mode_enabled": True,
         "token_rotation_enabled": False,
+        "function_runtime": "remote",
     },
+    "functions": {STEP_CALLBACK: STEP_FUNCTION},
 }
 
 

@@ -3,9 +3,8 @@
 Each public method is one transaction (`bot.store.database`); the steps inside a write are
 `bot.store.writes`, the shared reads `bot.store.queries`. The class is layered: `StoreBase`
 (`bot.store.base`: opening, the chain key, transactions, observers), then `AuditLogReads`
-(`bot.store.auditlog`: the log), `RequestLookups` (`bot.store.lookups`: history, overlaps,
-card claims) and `IncidentStore` (`bot.store.incident`: reviews, reminders, stops), then
-`Store` (here: requests, approvals, clicks, sweeps).
+(the log), `RequestLookups` (history, overlaps, card claims), `SurfaceReads` (App Home, steps)
+and `IncidentStore` (reviews, reminders, stops), then `Store` (requests, approvals, clicks).
 """
 
 from __future__ import annotations
@@ -37,11 +36,12 @@ from bot.store.rows import (
     json_text,
     normalize_request_id,
 )
+from bot.store.surfaces import SurfaceReads
 from bot.store.writes import claim_trigger, requested_detail
 from commands.model import OperationRequest
 
 
-class Store(AuditLogReads, RequestLookups, IncidentStore):
+class Store(AuditLogReads, RequestLookups, SurfaceReads, IncidentStore):
     """Requests, approvals and the audit log, in one SQLite database.
 
     Build one with `Store.open` (a file) or `Store.memory` (tests). It is safe to share between

@@ -22,8 +22,15 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from bot.store import queries
-from bot.store.incident_schema import SCHEMA_V5
-from bot.store.rows import SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_V4, StoreError
+from bot.store.incident_schema import SCHEMA_INCIDENT
+from bot.store.rows import (
+    SCHEMA_V1,
+    SCHEMA_V2,
+    SCHEMA_V3,
+    SCHEMA_V4,
+    SCHEMA_WORKFLOW_STEPS,
+    StoreError,
+)
 
 #: How long a writer waits for another thread or process to finish its transaction.
 BUSY_TIMEOUT_S: Final = 15.0
@@ -188,8 +195,15 @@ def _schema_v4(db: Database) -> None:
             queries.hold(db, row["id"], row["operation"], json.loads(row["targets"]))
 
 
-@_MIGRATIONS(name="0005_break_glass_reminders_stop")
-def _schema_v5(db: Database) -> None:
+@_MIGRATIONS(name="0005_workflow_steps")
+def _schema_workflow_steps(db: Database) -> None:
+    """Workflow Builder steps linked to the requests they opened (`bot.store.surfaces`)."""
+    for statement in SCHEMA_WORKFLOW_STEPS:
+        db.execute(statement)
+
+
+@_MIGRATIONS(name="0006_break_glass_reminders_stop")
+def _schema_incident(db: Database) -> None:
     """Break-glass reviews, approver reminders, and Stop requests (`bot.store.incident_schema`)."""
-    for statement in SCHEMA_V5:
+    for statement in SCHEMA_INCIDENT:
         db.execute(statement)

@@ -19,7 +19,7 @@ from sqlite_utils import Database
 from bot.model import AuditEventName, RequestRecord, RequestState, rules
 from bot.store import queries
 from bot.store.base import StoreBase
-from bot.store.rows import StoreError, format_time, optional_time, record_from_row
+from bot.store.rows import StoreError, format_time, record_from_row
 from bot.store.writes import Writer
 
 _RAN: Final = tuple(sorted(state.value for state in rules.RAN_STATES))
@@ -38,7 +38,8 @@ _ANNOUNCE_DUE: Final = (
 def incident_detail(record: RequestRecord) -> dict[str, str | None]:
     """What a new request's ``requested`` event adds for incidents: its incident ref and review
     deadline when it runs with break-glass (None otherwise), so the chain covers them too."""
-    return {"break_glass": record.break_glass, "review_due_at": optional_time(record.review_due_at)}
+    due = None if record.review_due_at is None else format_time(record.review_due_at)
+    return {"break_glass": record.break_glass, "review_due_at": due}
 
 
 def start_break_glass(writer: Writer, db: Database, record: RequestRecord) -> RequestRecord:

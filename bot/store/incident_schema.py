@@ -1,4 +1,5 @@
-"""The fifth schema: break-glass reviews, approver reminders and Stop (SPEC §8, §11).
+"""The schema of incidents (migration 0006): break-glass reviews, approver reminders and Stop
+(SPEC §8, §11).
 
 Portable SQL only (one ``ALTER TABLE … ADD COLUMN`` per statement), so the same migration
 reads the same on PostgreSQL. Every column is a plain nullable text: an instant in the stored
@@ -16,7 +17,12 @@ form (`bot.store.rows.TIME_FORMAT`, which compares as text), a user id or an inc
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Final
+
+from bot.model import PolicySnapshot, rules
+from commands.model import OperationRequest
 
 _COLUMNS: Final = (
     "break_glass",
@@ -30,4 +36,27 @@ _COLUMNS: Final = (
     "stop_requested_at",
 )
 
-SCHEMA_V5: Final = tuple(f"ALTER TABLE requests ADD COLUMN {name} TEXT" for name in _COLUMNS)
+SCHEMA_INCIDENT: Final = tuple(f"ALTER TABLE requests ADD COLUMN {name} TEXT" for name in _COLUMNS)
+
+
+def incident_columns(
+    request: OperationRequest,
+    *,
+    created: datetime,
+    policy: PolicySnapshot | None,
+    stamp: Callable[[datetime], str],
+) -> dict[str, str | None]:
+    """The new ``requests`` row's incident columns, instants in the stored form (`stamp`):
+    a break-glass request (one that names an incident ref: the caller decides that) is due for
+    review `policy.review_within` after it was made; any other, when its policy wants it, has
+    its approvers reminded at half its ttl (`bot.model.rules`)."""
+    remind = review = None
+    if policy is not None and request.break_glass:
+        review = rules.review_due(created, policy)
+    elif policy is not None:
+        remind = rules.reminder_due(created, policy)
+    return {
+        "break_glass": request.break_glass,
+        "review_due_at": None if review is None else stamp(review),
+        "remind_at": None if remind is None else stamp(remind),
+    }

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from bot.model import AuditEvent, AuditEventName, RequestRecord, RequestState
-from bot.store.rows import format_time, optional_time
+from bot.store.rows import format_time
 
 _SHOWN: Final = 3
 #: How each `requested` detail key reads from a stored request.
@@ -137,6 +137,7 @@ def state_problem(record: RequestRecord, summary: EventSummary) -> str | None:
 
 def _request_view(record: RequestRecord) -> dict[str, Any]:
     """The stored request in the shape of `_event_view`."""
+    due = record.review_due_at
     detail_values: dict[str, Any] = {
         "reason": record.reason,
         "channel": record.channel,
@@ -147,7 +148,7 @@ def _request_view(record: RequestRecord) -> dict[str, Any]:
         "expires_at": format_time(record.expires_at),
         "policy": None if record.policy is None else record.policy.recorded(),
         "break_glass": record.break_glass,
-        "review_due_at": optional_time(record.review_due_at),
+        "review_due_at": None if due is None else format_time(due),
     }
     return {
         "operation": record.operation,

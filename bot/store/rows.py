@@ -14,8 +14,9 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from bot.model import AuditEvent, PolicySnapshot, RequestRecord, RequestState, rules
+from bot.model import AuditEvent, PolicySnapshot, RequestRecord, RequestState
 from bot.store.chain import GENESIS_HASH, UNKEYED, canonical_json
+from bot.store.incident_schema import incident_columns
 from commands.model import OperationRequest
 
 #: Crockford's base32: no I, L, O or U, so an id read aloud or retyped survives.
@@ -144,10 +145,7 @@ def request_row(
     sandbox: bool = False,
     policy: PolicySnapshot | None = None,
 ) -> dict[str, Any]:
-    """The ``requests`` row of a new request (a break-glass one when `request` names an
-    incident ref: the caller decides that)."""
-    remind = None if policy is None or request.break_glass else rules.reminder_due(created, policy)
-    review = rules.review_due(created, policy) if policy and request.break_glass else None
+    """The ``requests`` row of a new request."""
     return {
         "id": request_id,
         "operation": request.operation,
@@ -166,15 +164,8 @@ def request_row(
         "outcome": None,
         "sandbox": sandbox,
         "policy": None if policy is None else canonical_json(policy.model_dump(mode="json")),
-        "break_glass": request.break_glass,
-        "review_due_at": optional_time(review),
-        "remind_at": optional_time(remind),
+        **incident_columns(request, created=created, policy=policy, stamp=format_time),
     }
-
-
-def optional_time(moment: datetime | None) -> str | None:
-    """`format_time`, or None for None."""
-    return None if moment is None else format_time(moment)
 
 
 def record_from_row(row: Mapping[str, Any], approvers: Sequence[str]) -> RequestRecord:
@@ -288,6 +279,16 @@ SCHEMA_V4: Final = (
         request_id TEXT NOT NULL REFERENCES requests (id),
         PRIMARY KEY (operation, target, request_id))""",
     "CREATE INDEX held_targets_request ON held_targets (request_id)",
+)
+
+#: Workflow Builder steps waiting for the request they opened to end (`bot.store.surfaces`).
+#: Portable SQL, like the rest; not part of the audit chain (a step is how Slack heard of a
+#: request, not what was requested).
+SCHEMA_WORKFLOW_STEPS: Final = (
+    """CREATE TABLE workflow_steps (
+        execution_id TEXT PRIMARY KEY, request_id TEXT NOT NULL REFERENCES requests (id),
+        linked_at TEXT NOT NULL, completed_at TEXT)""",
+    "CREATE INDEX workflow_steps_request ON workflow_steps (request_id)",
 )
 
 

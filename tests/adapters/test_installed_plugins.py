@@ -58,3 +58,19 @@ def test_the_sandbox_wires_an_adapter_to_a_fresh_simulator(plugin: VendorPlugin[
 def test_an_entry_point_without_a_distribution_is_still_named() -> None:
     entry = EntryPoint("acme", "opsgate_acme.plugin:PLUGIN", "opsgate.vendors")
     assert str(source_of(entry)) == "entry point acme = opsgate_acme.plugin:PLUGIN in ? ?"
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=lambda spec: spec.id)
+def test_every_example_names_what_the_sandbox_holds(spec: Any) -> None:
+    """`/ops help` examples work as typed in the console: their ids are seeded in the sandbox."""
+    plugin = PLUGINS.by_name[spec.vendor]
+    assert plugin.sandbox is not None
+    parsed = parse(spec.example.removeprefix("/ops "), PLUGINS.catalog)
+    assert isinstance(parsed, OperationRequest)
+    built = plugin.sandbox(FakeClock())
+    try:
+        preview = built.adapter.preview(parsed)
+    finally:
+        built.adapter.close()
+    assert preview.found, preview.summary
+    assert not any("not found" in warning.lower() for warning in preview.warnings)

@@ -98,9 +98,9 @@ def test_reject_with_a_reason_goes_through_the_dialog(tmp_path: Path) -> None:
     )
     output = run(script, tmp_path)
     assert "── dialog: Reject request ──" in output
-    assert "Rejected* by @bob: still on 40 meters, INC-7" in output
-    assert "── direct message to @alice ──\n*Rejected:* your request" in output
-    assert "Rejected* by @carol" in output
+    assert "Rejected by @bob: still on 40 meters, INC-7" in output
+    assert "── direct message to @alice ──\nRejected: your request" in output
+    assert "Rejected by @carol" in output
     assert [line.split()[2] for line in output.splitlines() if line.startswith("#")] == [
         "requested",
         "rejected",

@@ -33,7 +33,7 @@ def test_break_glass_then_review_in_the_console(tmp_path: Path) -> None:
     assert "Executing: servicepower.job.cancel [BREAK-GLASS] [SANDBOX]" in output
     assert "[Mark reviewed]" in output
     assert "so someone else reviews it" in output  # alice ran it: not hers to review
-    assert "*Reviewed* by @bob" in output
+    assert "Reviewed by @bob" in output
     trail = [line.split()[2] for line in output.splitlines() if line.startswith("#")]
     assert trail == [
         "requested",

@@ -25,6 +25,7 @@ class SlackState:
     Args:
         users: User id -> name. When None, any user id is known, named by its id.
         groups: User group id -> member ids.
+        group_handles: User group id -> handle; by default the id in lower case.
     """
 
     def __init__(
@@ -32,12 +33,14 @@ class SlackState:
         *,
         users: Mapping[str, str] | None = None,
         groups: Mapping[str, Sequence[str]] | None = None,
+        group_handles: Mapping[str, str] | None = None,
     ) -> None:
         self.users = dict(users) if users is not None else None
         self.groups = {g: list(m) for g, m in (groups or {}).items()}
         self.messages: dict[tuple[str, str], dict[str, Any]] = {}
         self.home_views: dict[str, dict[str, Any]] = {}
         self.opened_views: list[dict[str, Any]] = []
+        self.group_handles = dict(group_handles or {})
         self._counter = itertools.count(1)
 
     def next_ts(self) -> str:
@@ -171,6 +174,42 @@ def _views_open(state: SlackState, params: dict[str, Any]) -> Reply:
     return {"ok": True, "view": dict(opened)}
 
 
+def _views_update(state: SlackState, params: dict[str, Any]) -> Reply:
+    """Replace an open modal; a stale ``hash`` is refused (``hash_conflict``), as in Slack."""
+    view, view_id = params.get("view"), str(params.get("view_id") or "")
+    if not view_id or not isinstance(view, dict):
+        return {"ok": False, "error": "invalid_arguments"}
+    for index, old in enumerate(state.opened_views):
+        if old["id"] == view_id:
+            if params.get("hash") and old.get("hash") and params["hash"] != old["hash"]:
+                return {"ok": False, "error": "hash_conflict"}
+            new = {**view, "id": view_id, "team_id": TEAM_ID, "hash": state.next_ts()}
+            state.opened_views[index] = new
+            return {"ok": True, "view": dict(new)}
+    return {"ok": False, "error": "not_found"}
+
+
+def _usergroups_list(state: SlackState, params: dict[str, Any]) -> Reply:
+    groups = [
+        {
+            "id": group,
+            "team_id": TEAM_ID,
+            "handle": state.group_handles.get(group, group.lower()),
+            "name": state.group_handles.get(group, group.lower()),
+            "user_count": len(members),
+        }
+        for group, members in state.groups.items()
+    ]
+    return {"ok": True, "usergroups": groups}
+
+
+def _complete_function(state: SlackState, params: dict[str, Any], *, needs: str) -> Reply:
+    """``functions.completeSuccess`` (needs ``outputs``) or ``completeError`` (``error``)."""
+    if not params.get("function_execution_id") or needs not in params:
+        return {"ok": False, "error": "invalid_arguments"}
+    return {"ok": True}
+
+
 def _conversations_open(state: SlackState, params: dict[str, Any]) -> Reply:
     users = str(params.get("users") or "")
     if not users:
@@ -190,4 +229,12 @@ _METHODS: dict[str, Callable[[SlackState, dict[str, Any]], Reply]] = {
     "views.publish": _views_publish,
     "views.open": _views_open,
     "conversations.open": _conversations_open,
+    "views.update": _views_update,
+    "usergroups.list": _usergroups_list,
+    "functions.completeSuccess": lambda state, params: _complete_function(
+        state, params, needs="outputs"
+    ),
+    "functions.completeError": lambda state, params: _complete_function(
+        state, params, needs="error"
+    ),
 }

@@ -2,15 +2,10 @@
 
 A real `slack_sdk.WebClient(base_url=standin.api_url)` talks to it over HTTP on 127.0.0.1, so the
 code under test is exactly the code that talks to Slack. It answers the few methods opsgate uses
-with Slack-shaped JSON, records every call in order, and keeps the current version of each
-posted message. Nothing leaves the machine.
-
-Example::
-
-    with SlackStandIn(users={"U1": "alice"}) as slack:
-        client = WebClient(token="xoxb-test", base_url=slack.api_url)
-        client.chat_postMessage(channel="C1", text="hi")
-        assert slack.calls_to("chat.postMessage")[0].params["text"] == "hi"
+with Slack-shaped JSON, records every call in order, keeps the current version of each posted
+message and modal, and serves uploaded files to the bot token. Nothing leaves the machine.
+Example: ``with SlackStandIn(users={"U1": "alice"}) as slack: WebClient(token="xoxb-test",
+base_url=slack.api_url).chat_postMessage(channel="C1", text="hi")``.
 """
 
 from __future__ import annotations
@@ -19,31 +14,20 @@ import json
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
 
-from bot.console.standin.methods import SlackState, answer
-from bot.console.standin.wire import bearer_token, parse_params
+from bot.console.standin.files import FILES_PATH, FileStore
+from bot.console.standin.methods import TEAM_ID, SlackState, answer
+from bot.console.standin.wire import RecordedCall, bearer_token, parse_params
+
+__all__ = ["FILE_DOWNLOAD_METHOD", "RESPONSE_URL_METHOD", "RecordedCall", "SlackStandIn"]
 
 RESPONSE_URL_METHOD = "response_url"
-
-
-@dataclass(frozen=True)
-class RecordedCall:
-    """One Web API call or response_url post, as the stand-in received it.
-
-    Attributes:
-        method: The Web API method (``chat.postMessage``) or ``"response_url"``.
-        params: The parsed parameters (query, form and JSON merged; JSON-string fields decoded).
-        key: For a response_url post, the key given to `SlackStandIn.response_url`.
-    """
-
-    method: str
-    params: dict[str, Any]
-    key: str | None = field(default=None)
+#: How a download of an uploaded file (``url_private``) is recorded.
+FILE_DOWNLOAD_METHOD = "file_download"
 
 
 class SlackStandIn:
@@ -52,6 +36,7 @@ class SlackStandIn:
     Args:
         users: User id -> name, for ``users.info``. When None, any user id is known by its id.
         groups: User group id -> member ids, for ``usergroups.users.list``.
+        group_handles: User group id -> handle (``ops-leads``), for ``usergroups.list``.
         socket_url: The WebSocket URL ``apps.connections.open`` hands out to an app token
             (``xapp-…``), for Socket Mode tests; None answers that method as Slack does when
             Socket Mode is off.
@@ -65,8 +50,10 @@ class SlackStandIn:
         groups: Mapping[str, Sequence[str]] | None = None,
         socket_url: str | None = None,
         latency: float = 0.0,
+        group_handles: Mapping[str, str] | None = None,
     ) -> None:
-        self._state = SlackState(users=users, groups=groups)
+        self._state = SlackState(users=users, groups=groups, group_handles=group_handles)
+        self._files = FileStore(team_id=TEAM_ID)
         self.socket_url = socket_url
         self.latency = latency
         self._lock = threading.Lock()
@@ -150,6 +137,12 @@ class SlackStandIn:
         with self._lock:
             return [dict(view) for view in self._state.opened_views]
 
+    def upload(self, name: str, content: bytes) -> dict[str, Any]:
+        """Keep a file as Slack does after an upload; its ``url_private`` (on this server)
+        answers only a bot token. Returns the file object a file input hands the app."""
+        with self._lock:
+            return self._files.add(name, content, base_url=self.base_url)
+
     def home_view(self, user_id: str) -> dict[str, Any] | None:
         """The App Home view last published for a user, or None."""
         with self._lock:
@@ -218,8 +211,10 @@ class SlackStandIn:
             return {"ok": False, "error": "socket_mode_not_enabled"}
         return {"ok": True, "url": self.socket_url}
 
-    def _record_response(self, key: str, params: dict[str, Any]) -> None:
-        recorded = RecordedCall(method=RESPONSE_URL_METHOD, params=params, key=key)
+    def _record_response(
+        self, key: str, params: dict[str, Any], *, method: str = RESPONSE_URL_METHOD
+    ) -> None:
+        recorded = RecordedCall(method=method, params=params, key=key)
         with self._lock:
             self._calls.append(recorded)
             listeners = list(self._listeners)
@@ -263,6 +258,12 @@ class _Handler(BaseHTTPRequestHandler):
             token = bearer_token(self.headers.get("authorization")) or params.pop("token", None)
             reply = standin._handle(url.path.removeprefix("/api/"), params, token)
             self._send(200, json.dumps(reply).encode(), "application/json; charset=utf-8")
+        elif url.path.startswith(FILES_PATH):
+            token = bearer_token(self.headers.get("authorization"))
+            served = standin._files.serve(url.path, token=token)
+            params = {"path": url.path, "status": served.status}
+            standin._record_response(url.path, params, method=FILE_DOWNLOAD_METHOD)
+            self._send(served.status, served.body, served.content_type)
         elif url.path.startswith("/response/"):
             standin._record_response(url.path.removeprefix("/response/"), params)
             self._send(200, b"ok", "text/plain; charset=utf-8")

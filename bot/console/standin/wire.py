@@ -2,11 +2,13 @@
 
 slack_sdk sends JSON for some methods and form fields for others, and in a form body structured
 fields (``blocks``, ``view``) arrive as JSON strings; the stand-in hands callers the structure.
+`RecordedCall` is how the stand-in remembers each request it answered.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -30,7 +32,7 @@ def parse_params(query: str, body: bytes, content_type: str) -> dict[str, Any]:
     return {key: _decode_json_field(key, value) for key, value in params.items()}
 
 
-_JSON_FIELDS = frozenset({"blocks", "attachments", "view", "metadata"})
+_JSON_FIELDS = frozenset({"blocks", "attachments", "view", "metadata", "outputs"})
 
 
 def _decode_json_field(key: str, value: Any) -> Any:
@@ -41,3 +43,18 @@ def _decode_json_field(key: str, value: Any) -> Any:
         except json.JSONDecodeError:
             return value
     return value
+
+
+@dataclass(frozen=True)
+class RecordedCall:
+    """One Web API call or response_url post, as the stand-in received it.
+
+    Attributes:
+        method: The Web API method (``chat.postMessage``) or ``"response_url"``.
+        params: The parsed parameters (query, form and JSON merged; JSON-string fields decoded).
+        key: For a response_url post, the key given to `SlackStandIn.response_url`.
+    """
+
+    method: str
+    params: dict[str, Any]
+    key: str | None = field(default=None)

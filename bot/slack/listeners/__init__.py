@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.slack.listeners import actions, commands, home
+from bot.slack.listeners import actions, commands, forms, home, steps
 from bot.slack.listeners.context import ListenerContext
 
 
@@ -16,3 +16,5 @@ def register_listeners(app: App, ctx: ListenerContext) -> None:
     commands.register(app, ctx)
     actions.register(app, ctx)
     home.register(app, ctx)
+    forms.register(app, ctx)
+    steps.register(app, ctx)

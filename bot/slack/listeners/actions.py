@@ -10,11 +10,13 @@ from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App
+from slack_sdk import WebClient
 
 from bot import cards
 from bot.lifecycle import Origin
 from bot.observability.logs import log_context
 from bot.slack.listeners.context import ListenerContext
+from bot.slack.listeners.home import publish as publish_home
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +62,7 @@ def click_origin(body: dict[str, Any]) -> Origin:
 
 
 def _dialog_listener(ctx: ListenerContext) -> Callable[..., None]:
-    def on_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+    def on_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         ack()  # closes the dialog; the decision and any refusal follow in the channel
         try:
             submitted = cards.read_reject_dialog(view)
@@ -72,8 +74,17 @@ def _dialog_listener(ctx: ListenerContext) -> Callable[..., None]:
             channel=submitted.channel,
             message_ts=submitted.message_ts,
         )
-        ctx.runner.submit(
-            lambda: ctx.service.reject_with_reason(submitted.request_id, origin, submitted.reason)
-        )
+        ctx.runner.submit(lambda: _reject_then_redraw(submitted, origin, client, ctx))
 
     return on_submit
+
+
+def _reject_then_redraw(
+    submitted: cards.RejectSubmission, origin: Origin, client: WebClient, ctx: ListenerContext
+) -> None:
+    """Reject as the dialog says; then redraw the rejecter's App Home tab, which may have been
+    where they clicked (its "Waiting for you" must not keep a decided request)."""
+    try:
+        ctx.service.reject_with_reason(submitted.request_id, origin, submitted.reason)
+    finally:
+        publish_home(origin.user, client, ctx)

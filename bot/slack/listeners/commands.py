@@ -7,12 +7,14 @@ from collections import OrderedDict
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
 
 from adapters.clock import Clock
 from bot import cards
 from bot.lifecycle import Origin
 from bot.observability.logs import log_context
 from bot.slack.listeners.context import ListenerContext
+from bot.slack.listeners.forms import open_form
 from bot.store import TRIGGER_MEMORY
 from commands.model import (
     HelpCommand,
@@ -25,7 +27,7 @@ from commands.parse import parse
 
 
 def register(app: App, ctx: ListenerContext) -> None:
-    """Attach the `/ops` command listener.
+    """Attach the `/ops` command listener. ``/ops`` alone opens the request form (SPEC §10).
 
     Each command is processed once per Slack ``trigger_id`` (SPEC §8): a replayed signed
     request creates nothing. The claim is durable and atomic across processes
@@ -35,7 +37,11 @@ def register(app: App, ctx: ListenerContext) -> None:
     seen = SeenTriggers(ctx.service.s.clock)
 
     @app.command("/ops")
-    def ops_command(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
+    def ops_command(ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient) -> None:
+        if not str(command.get("text") or "").strip():
+            ack()
+            _form(command, client, ctx, respond)
+            return
         try:
             parsed = parse(str(command.get("text") or ""), ctx.catalog)
         except UsageError as error:
@@ -60,6 +66,19 @@ def register(app: App, ctx: ListenerContext) -> None:
             ack(**_ack_args(cards.notice_message(f"{verb} {parsed.operation} …")))
         else:
             ack()
+
+
+def _form(
+    command: dict[str, Any], client: WebClient, ctx: ListenerContext, respond: Respond
+) -> None:
+    """Open the request form; if Slack will not, say how else to ask."""
+    user, channel = str(command.get("user_id") or ""), str(command.get("channel_id") or "")
+    trigger = command.get("trigger_id")
+    if not open_form(client, ctx, trigger_id=trigger, user=user, channel=channel):
+        message = cards.notice_message(
+            "Slack would not open the request form; type the command instead (`/ops help`)."
+        )
+        respond(**_ack_args(message))
 
 
 class SeenTriggers:

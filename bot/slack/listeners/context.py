@@ -1,5 +1,5 @@
 """What the listeners share: the lifecycle service, the worker pool, the operations' grammar,
-and read-side helpers."""
+the target-file reader, and read-side helpers."""
 
 from __future__ import annotations
 
@@ -7,30 +7,45 @@ from dataclasses import dataclass
 
 from bot import cards
 from bot.lifecycle import RequestService
+from bot.lifecycle.steps import WorkflowSteps
 from bot.lifecycle.workers import Runner
+from bot.slack.files import TargetFiles
 from commands.catalog import Catalog
+from commands.spec import OperationSpec
 
 
 @dataclass(frozen=True)
 class ListenerContext:
-    """Handed to every listener module's `register`."""
+    """Handed to every listener module's `register`.
+
+    Attributes:
+        files: Reads target files uploaded in the request modal; None: uploads are refused.
+        steps: Runs Workflow Builder steps; None: the step is not offered.
+    """
 
     service: RequestService
     runner: Runner
     catalog: Catalog
+    files: TargetFiles | None = None
+    steps: WorkflowSteps | None = None
+
+    def requestable(self, *, user: str, channel: str | None) -> list[OperationSpec]:
+        """The operations `user` may request in `channel` (None: in some channel), in help
+        order."""
+        s = self.service.s
+        allowed = s.policy.operations_for(
+            user=user, channel=channel, directory=s.directory, among=self.catalog.ids
+        )
+        return [spec for spec in self.catalog.operations if spec.id in allowed]
 
     def help_entries(
         self, *, user: str, channel: str | None, vendor: str | None = None
     ) -> list[cards.HelpEntry]:
         """The operations this user may request in this channel (optionally of one vendor)."""
-        s = self.service.s
-        allowed = s.policy.operations_for(
-            user=user, channel=channel, directory=s.directory, among=self.catalog.ids
-        )
         return [
             cards.HelpEntry(
                 operation=spec.id, summary=spec.summary, usage=spec.usage, example=spec.example
             )
-            for spec in self.catalog.operations
-            if spec.id in allowed and (vendor is None or spec.vendor == vendor)
+            for spec in self.requestable(user=user, channel=channel)
+            if vendor is None or spec.vendor == vendor
         ]

@@ -1,32 +1,106 @@
-"""The App Home tab: the user's recent requests and what they may request."""
+"""The App Home tab (SPEC §10): published when opened, with Approve and Reject on each request
+waiting for the user, and a button that opens the request form.
+
+A tab button carries the request id only, like the card's. The click is then taken as a click
+on the request's own card (its channel and message ts, from the store): it is the same decision,
+re-checked against the policy the same way, recorded the same way. Only clicks that Slack says
+came from this app's Home tab are taken so.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot import cards
+from bot.cards.home import HOME_APPROVE_ACTION, HOME_FORM_ACTION, HOME_REJECT_ACTION
+from bot.lifecycle import Origin
+from bot.lifecycle.home import HomeTab
 from bot.observability.logs import log_context
 from bot.slack.listeners.context import ListenerContext
+from bot.slack.listeners.forms import open_form
 
 log = logging.getLogger(__name__)
 
 
 def register(app: App, ctx: ListenerContext) -> None:
-    """Attach the `app_home_opened` listener."""
+    """Attach ``app_home_opened`` and the tab's buttons."""
 
     @app.event("app_home_opened")
     def home_opened(event: dict[str, Any], client: WebClient) -> None:
+        if event.get("tab", "home") != "home":
+            return  # the Messages tab was opened: there is no tab to draw
         user = str(event.get("user") or "")
         with log_context(actor=user):
-            ctx.runner.submit(lambda: _publish(user, client, ctx))
+            ctx.runner.submit(lambda: publish(user, client, ctx))
+
+    handlers: dict[str, Callable[[str, Origin], None]] = {
+        HOME_APPROVE_ACTION: ctx.service.approve,
+        HOME_REJECT_ACTION: ctx.service.reject,
+    }
+    for action_id, handler in handlers.items():
+        app.action(action_id)(_tab_click(handler, ctx))
+
+    @app.action(HOME_FORM_ACTION)
+    def form_button(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        user = str((body.get("user") or {}).get("id") or "")
+        open_form(client, ctx, trigger_id=body.get("trigger_id"), user=user, channel=None)
 
 
-def _publish(user: str, client: WebClient, ctx: ListenerContext) -> None:
-    records = ctx.service.s.store.history(requester=user, limit=10)
+def publish(user: str, client: WebClient, ctx: ListenerContext) -> None:
+    """Publish `user`'s App Home tab as it stands now."""
+    tab = HomeTab(ctx.service.s, operation_ids=ctx.catalog.ids)
     # An App Home belongs to no channel: show what the user may request in some channel.
     entries = ctx.help_entries(user=user, channel=None)
-    client.views_publish(user_id=user, view=cards.home_view(records, operations=entries))
+    client.views_publish(user_id=user, view=cards.home_view(tab.content(user, operations=entries)))
+
+
+def _tab_click(handler: Callable[[str, Origin], None], ctx: ListenerContext) -> Callable[..., None]:
+    def on_click(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        request_id = str(action.get("value") or "")
+        user = str((body.get("user") or {}).get("id") or "")
+        origin = _card_origin(body, request_id, ctx)
+        if origin is None:
+            log.warning(
+                "ignored a tab click on %r that did not come from App Home", request_id[:40]
+            )
+            ack()
+            return
+        with log_context(request_id=request_id, actor=user):
+            ctx.runner.submit(lambda: _decide_and_refresh(handler, request_id, origin, client, ctx))
+        ack()
+
+    return on_click
+
+
+def _card_origin(body: dict[str, Any], request_id: str, ctx: ListenerContext) -> Origin | None:
+    """The click as a click on the request's card; None unless it came from our Home tab."""
+    if (body.get("view") or {}).get("type") != "home":
+        return None
+    record = ctx.service.s.store.get(request_id)
+    user = str((body.get("user") or {}).get("id") or "")
+    return Origin(
+        user=user,
+        channel=record.channel if record is not None else "",
+        message_ts=record.message_ts if record is not None else None,
+        trigger_id=body.get("trigger_id"),
+    )
+
+
+def _decide_and_refresh(
+    handler: Callable[[str, Origin], None],
+    request_id: str,
+    origin: Origin,
+    client: WebClient,
+    ctx: ListenerContext,
+) -> None:
+    """The decision, then the clicker's tab redrawn to show where things stand."""
+    try:
+        handler(request_id, origin)
+    finally:
+        publish(origin.user, client, ctx)

@@ -159,11 +159,19 @@ def test_executing_without_progress() -> None:
 
 
 @pytest.mark.parametrize("state", [s for s in RequestState if s.terminal])
-def test_terminal_states_have_no_buttons_and_name_requester_and_approvers(
+def test_terminal_states_have_no_decision_buttons_and_name_requester_and_approvers(
     state: RequestState,
 ) -> None:
     message = card(state=state, outcome=None)
-    assert not actions(message)
+    buttons = [e["action_id"] for block in actions(message) for e in block["elements"]]
+    # Only Request again, and only where asking again makes sense (SPEC §8).
+    again = state in {
+        RequestState.FAILED,
+        RequestState.EXPIRED,
+        RequestState.REJECTED,
+        RequestState.STOPPED,
+    }
+    assert buttons == (["opsgate_request_again"] if again else [])
     assert "<@U0REQ>" in text_of(message)
     assert "<@U0APP1>" in text_of(message)
 

@@ -11,6 +11,7 @@ from block_kit import block_problems
 from adapters.base import VendorCall
 from bot.cards import (
     HelpEntry,
+    HomeContent,
     Message,
     dry_run_message,
     help_message,
@@ -213,16 +214,27 @@ def test_status_of_pending_and_executing_and_a_long_timeline() -> None:
 
 
 def test_home_view_is_a_valid_home_tab() -> None:
-    view = home_view([record()], operations=[ENTRY])
+    mine, waiting = record(), record(id="R-WAIT0001", state=RequestState.PENDING)
+    view = home_view(HomeContent(waiting=[waiting], yours=[mine], operations=[ENTRY]))
     assert view["type"] == "home"
     assert block_problems(view["blocks"], limit=100) == []
     text = json.dumps(view)
     assert "R-AAAA1111" in text and "enos.ota-job.delete" in text
-    big = home_view([record(id=f"R-{i}") for i in range(2000)], operations=[ENTRY] * 200)
+    approve, reject = next(
+        b["elements"] for b in view["blocks"] if b.get("block_id") == "home:R-WAIT0001"
+    )
+    assert (approve["action_id"], approve["value"]) == ("opsgate_home_approve", "R-WAIT0001")
+    assert approve["style"] == "danger" and "confirm" in approve
+    assert (reject["action_id"], reject["value"]) == ("opsgate_home_reject", "R-WAIT0001")
+    assert "Break-glass runs awaiting review" not in text  # only approvers see the list
+    many = [record(id=f"R-{i}", state=RequestState.PENDING) for i in range(2000)]
+    big = home_view(HomeContent(waiting=many, yours=many, operations=[ENTRY] * 200, approver=True))
     assert len(big["blocks"]) <= 100
     assert block_problems(big["blocks"], limit=100) == []
-    empty = json.dumps(home_view([], operations=[]))
+    empty = json.dumps(home_view(HomeContent(approver=True)))
     assert "No requests yet." in empty and "ask an admin" in empty
+    assert "Nothing is waiting for your approval." in empty
+    assert "None awaiting review." in empty
 
 
 def test_requester_notice_names_approvers() -> None:

@@ -39,7 +39,7 @@ def test_card_renders_header_fields_context_and_buttons() -> None:
     assert "  Requested by: @alice" in lines
     assert "  Who may approve: @bob" in lines
     assert "  Expires: 2026-01-01 12:30 UTC" in lines
-    assert "⚠ *in use by 3 jobs*" in lines
+    assert "⚠ in use by 3 jobs" in lines  # plain text: no mrkdwn markers left
     assert "Request `R-1` · requested 2026-01-01 12:00 UTC" in lines
     assert lines[-1] == "[Approve] [Reject] [Withdraw]"
     assert "\x1b[" not in out
@@ -73,8 +73,31 @@ def test_color_adds_bold_and_dim() -> None:
     ]
     out = render_message(blocks, color=True)
     assert "\x1b[1mTitle\x1b[0m" in out
-    assert "a \x1b[1mb\x1b[0m c" in out
+    assert "a \x1b[1mb\x1b[22m c" in out
     assert "\x1b[2mfyi\x1b[0m" in out
+
+
+def test_bold_and_italic_are_terminal_styles_or_plain_words() -> None:
+    text = "*Preview:* _none given_ and *bold _both_*"
+    assert mrkdwn_to_text(text) == "Preview: none given and bold both"
+    styled = mrkdwn_to_text(text, color=True)
+    assert styled == (
+        "\x1b[1mPreview:\x1b[22m \x1b[3mnone given\x1b[23m and "
+        "\x1b[1mbold \x1b[3mboth\x1b[23m\x1b[22m"
+    )
+
+
+def test_markers_that_slack_would_not_pair_stay() -> None:
+    # Inside words, in code spans, and after a joiner (escaped user text) they are literal.
+    assert mrkdwn_to_text("snake_case_id 2*3*4 `a_b_ *c*`") == "snake_case_id 2*3*4 `a_b_ *c*`"
+    assert mrkdwn_to_text("\u200d*kept\u200d* \u200d_kept\u200d_", color=True) == "*kept* _kept_"
+    assert mrkdwn_to_text("* not bold * and _ not italic _") == "* not bold * and _ not italic _"
+
+
+def test_user_groups_read_by_name() -> None:
+    names = {"S0123OPSLEADS": "ops-leads"}
+    assert mrkdwn_to_text("<!subteam^S0123OPSLEADS>", names=names) == "@ops-leads"
+    assert mrkdwn_to_text("<!subteam^S9>", names=names) == "@S9"
 
 
 def test_mrkdwn_conversions() -> None:

@@ -356,3 +356,36 @@ def test_each_slash_command_body_has_its_own_trigger_id_unless_given() -> None:
 
     assert trigger() != trigger()  # opsgate processes each trigger id once, as Slack issues them
     assert trigger(trigger_id="1.2.abc") == "1.2.abc"
+
+
+def test_modals_open_and_update_like_slack(client: WebClient, slack: SlackStandIn) -> None:
+    view = {"type": "modal", "title": {"type": "plain_text", "text": "T"}, "blocks": []}
+    with pytest.raises(SlackApiError, match="invalid_arguments"):
+        client.views_open(trigger_id="", view=view)
+    opened = client.views_open(trigger_id="1.2.3", view=view)["view"]
+    updated = client.views_update(view_id=opened["id"], view={**view, "blocks": BLOCKS})["view"]
+    assert updated["id"] == opened["id"] and updated["hash"]
+    assert slack.opened_views() == [updated]
+    with pytest.raises(SlackApiError, match="hash_conflict"):
+        client.views_update(view_id=opened["id"], hash="stale", view=view)
+    with pytest.raises(SlackApiError, match="not_found"):
+        client.views_update(view_id="V0NOPE", view=view)
+
+
+def test_usergroups_list_names_each_group_by_handle() -> None:
+    with SlackStandIn(groups={"S1": ["U1"], "S2": []}, group_handles={"S1": "ops-leads"}) as slack:
+        groups = WebClient(token="xoxb-t", base_url=slack.api_url).usergroups_list()["usergroups"]
+    assert [(g["id"], g["handle"], g["user_count"]) for g in groups] == [
+        ("S1", "ops-leads", 1),
+        ("S2", "s2", 0),
+    ]
+
+
+def test_function_completions_are_recorded(client: WebClient, slack: SlackStandIn) -> None:
+    client.functions_completeSuccess(function_execution_id="Fx1", outputs={"state": "succeeded"})
+    client.functions_completeError(function_execution_id="Fx2", error="rejected")
+    with pytest.raises(SlackApiError, match="invalid_arguments"):
+        client.api_call("functions.completeError", params={"function_execution_id": "Fx3"})
+    (success,) = slack.calls_to("functions.completeSuccess")
+    assert success.params["outputs"] == {"state": "succeeded"}  # decoded from its JSON string
+    assert slack.calls_to("functions.completeError")[0].params["error"] == "rejected"

@@ -10,7 +10,13 @@ import jsonschema
 import pytest
 import yaml
 
-from bot.slack.manifest import BOT_SCOPES, build_manifest, manifest_yaml
+from bot.slack.manifest import (
+    BOT_SCOPES,
+    SHORTCUT_CALLBACK,
+    STEP_CALLBACK,
+    build_manifest,
+    manifest_yaml,
+)
 
 REPO = Path(__file__).resolve().parents[3]
 #: Slack's own app manifest schema (MIT, license beside it), carried in the repository.
@@ -57,11 +63,12 @@ def test_manifest_yaml_round_trips() -> None:
     assert yaml.safe_load(manifest_yaml()) == build_manifest()
 
 
+SCOPES = ["commands", "chat:write", "usergroups:read", "users:read", "files:read"]
+
+
 def test_bot_scopes_are_exactly_what_the_code_uses() -> None:
-    assert build_manifest()["oauth_config"]["scopes"] == {
-        "bot": ["commands", "chat:write", "usergroups:read", "users:read"]
-    }
-    assert list(BOT_SCOPES) == ["commands", "chat:write", "usergroups:read", "users:read"]
+    assert build_manifest()["oauth_config"]["scopes"] == {"bot": SCOPES}
+    assert list(BOT_SCOPES) == SCOPES
 
 
 def test_socket_mode_manifest_declares_command_interactivity_and_home() -> None:
@@ -73,9 +80,42 @@ def test_socket_mode_manifest_declares_command_interactivity_and_home() -> None:
     assert features["slash_commands"][0]["usage_hint"]
     assert "url" not in features["slash_commands"][0]
     assert features["app_home"]["home_tab_enabled"] is True
-    assert settings["event_subscriptions"] == {"bot_events": ["app_home_opened"]}
+    assert settings["event_subscriptions"] == {
+        "bot_events": ["app_home_opened", "function_executed"]
+    }
     assert settings["interactivity"] == {"is_enabled": True}
     assert settings["socket_mode_enabled"] is True
+
+
+def test_manifest_declares_the_shortcut_and_the_workflow_step() -> None:
+    manifest = build_manifest()
+    assert manifest["features"]["shortcuts"] == [
+        {
+            "name": "Request an operation",
+            "type": "global",
+            "callback_id": SHORTCUT_CALLBACK,
+            "description": manifest["features"]["shortcuts"][0]["description"],
+        }
+    ]
+    step = manifest["functions"][STEP_CALLBACK]
+    inputs, outputs = step["input_parameters"], step["output_parameters"]
+    assert list(inputs) == ["operation", "targets", "reason", "channel", "requester"]
+    assert inputs["channel"]["type"] == "slack#/types/channel_id"
+    # Who ran the workflow, as Slack vouches for it: a workflow cannot name someone else.
+    assert inputs["requester"]["type"] == "slack#/types/user_context"
+    assert [name for name, p in inputs.items() if not p["is_required"]] == ["reason"]
+    assert list(outputs) == ["request_id", "state", "summary"]
+    assert all(p["name"] == name for name, p in {**inputs, **outputs}.items())
+    # Slack offers custom steps only to org-ready apps whose functions run remotely.
+    assert manifest["settings"]["org_deploy_enabled"] is True
+    assert manifest["settings"]["function_runtime"] == "remote"
+
+
+def test_schema_catches_a_broken_step(validator: jsonschema.Draft7Validator) -> None:
+    broken = build_manifest()
+    del broken["functions"][STEP_CALLBACK]["input_parameters"]["channel"]["type"]
+    del broken["functions"][STEP_CALLBACK]["title"]
+    assert len(_problems(validator, broken)) == 2
 
 
 def test_http_manifest_points_every_url_at_slack_events(

@@ -1,0 +1,120 @@
+"""The App Home tab (SPEC §10). A pure function from what the user should see to blocks.
+
+For the user who opens it: "Waiting for you" (pending requests they may approve, each with
+Approve and Reject bound to the request), "Your requests", for approvers the break-glass runs
+awaiting review, and what they may request (with a button that opens the request form).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from slack_sdk.models.views import View
+
+from bot.cards.blocks import (
+    Block,
+    actions,
+    button,
+    divider,
+    fit_blocks,
+    header,
+    lines_sections,
+    section,
+)
+from bot.cards.lists import HelpEntry, history_line
+from bot.cards.messages import approve_button
+from bot.cards.request import STATE_EMOJI
+from bot.cards.sentences import mrkdwn
+from bot.cards.text import clip_raw, code, escape, mention, plural, slack_date
+from bot.model import Channel, RequestRecord
+
+HOME_APPROVE_ACTION: Final = "opsgate_home_approve"
+HOME_REJECT_ACTION: Final = "opsgate_home_reject"
+HOME_FORM_ACTION: Final = "opsgate_home_form"
+HOME_BLOCK_LIMIT: Final = 100
+#: Each waiting request takes two blocks; the rest of the tab needs room too.
+MAX_WAITING: Final = 20
+_REASON_SHOWN: Final = 200
+
+
+@dataclass(frozen=True)
+class HomeContent:
+    """What one user's App Home shows.
+
+    Attributes:
+        waiting: Pending requests this user may approve now, soonest deadline first.
+        yours: This user's recent requests, newest first.
+        operations: What this user may request.
+        approver: Whether this user may approve any operation (shows the review list).
+        unreviewed: Break-glass runs awaiting review, for approvers.
+    """
+
+    waiting: Sequence[RequestRecord] = ()
+    yours: Sequence[RequestRecord] = ()
+    operations: Sequence[HelpEntry] = ()
+    approver: bool = False
+    unreviewed: Sequence[RequestRecord] = field(default_factory=tuple)
+
+
+def home_view(content: HomeContent) -> dict[str, Any]:
+    """The App Home tab for one user."""
+    blocks: list[Block] = [header("opsgate"), *_intro(content)]
+    blocks.append(header("Waiting for you"))
+    blocks += _waiting(content.waiting)
+    blocks.append(divider())
+    blocks.append(header("Your requests"))
+    blocks += lines_sections([history_line(r) for r in content.yours] or ["No requests yet."])
+    if content.approver:
+        blocks.append(divider())
+        blocks.append(header("Break-glass runs awaiting review"))
+        lines = [history_line(r) for r in content.unreviewed]
+        blocks += lines_sections(lines or ["None awaiting review."])
+    blocks.append(divider())
+    blocks.append(header("What you can request"))
+    ops = [f"{code(e.operation)}: {escape(clip_raw(e.summary, 300))}" for e in content.operations]
+    blocks += lines_sections(ops or ["Nothing yet: ask an admin about the policy."])
+    view = View(type="home", blocks=fit_blocks(blocks, limit=HOME_BLOCK_LIMIT))
+    return view.to_dict()
+
+
+def _intro(content: HomeContent) -> list[Block]:
+    text = (
+        "Type `/ops help` in any channel for commands, or open the request form. Requests post "
+        "an approval card; teammates approve it; opsgate then calls the vendor exactly once."
+    )
+    blocks = lines_sections([text])
+    if content.operations:
+        form = button("Request an operation", action_id=HOME_FORM_ACTION)
+        blocks.append(actions([form], block_id="home_form"))
+    return blocks
+
+
+def _waiting(records: Sequence[RequestRecord]) -> list[Block]:
+    if not records:
+        return lines_sections(["Nothing is waiting for your approval."])
+    blocks: list[Block] = []
+    for record in records[:MAX_WAITING]:
+        blocks.append(section(_waiting_text(record)))
+        buttons = [
+            approve_button(record, action_id=HOME_APPROVE_ACTION),
+            button("Reject", action_id=HOME_REJECT_ACTION, value=record.id),
+        ]
+        blocks.append(actions(buttons, block_id=f"home:{record.id}"))
+    if len(records) > MAX_WAITING:
+        more = plural(len(records) - MAX_WAITING, "more request")
+        blocks += lines_sections([f"_{more} waiting: see the cards in their channels._"])
+    return blocks
+
+
+def _waiting_text(record: RequestRecord) -> str:
+    """``● `R-…` `op` · 3 targets · by @alice in #ops · expires <date>`` and the reason."""
+    where = mrkdwn([Channel(record.channel)])
+    line = (
+        f"{STATE_EMOJI[record.state]} {code(record.id)} {code(record.operation)} · "
+        f"{plural(len(record.targets), 'target')} · by {mention(record.requester)} in {where} · "
+        f"expires {slack_date(record.expires_at)}"
+    )
+    reason = escape(clip_raw(record.reason, _REASON_SHOWN)) if record.reason else "_no reason_"
+    return f"{line}\n{reason}"

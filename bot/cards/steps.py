@@ -1,0 +1,63 @@
+"""What a Workflow Builder step reports when its request ends (SPEC §10). Pure functions.
+
+Workflow Builder shows a step's outputs and errors as plain text, so these are plain sentences:
+no Slack markup, ids named as `bot.cards.sentences.plain` names them.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from bot.cards.sentences import plain
+from bot.cards.text import clip_raw, plural
+from bot.model import RequestRecord, User
+
+#: Workflow Builder shows errors in a small box; a vendor's long message is cut.
+ERROR_LIMIT: Final = 1000
+
+
+def step_outputs(record: RequestRecord) -> dict[str, str]:
+    """The step's outputs for a request that succeeded: ``request_id``, ``state``, ``summary``."""
+    return {"request_id": record.id, "state": record.state.value, "summary": step_summary(record)}
+
+
+def step_summary(record: RequestRecord) -> str:
+    """``acme.widget.delete on 1 target: Deleted widget w-1``: what the vendor confirmed."""
+    said = str((record.outcome or {}).get("summary") or record.state.value)
+    return clip_raw(f"{record.operation} on {plural(len(record.targets), 'target')}: {said}", 500)
+
+
+def step_error(record: RequestRecord, detail: dict[str, Any]) -> str:
+    """Why a step's request did not succeed, from the request and the event that ended it."""
+    outcome = record.outcome or {}
+    lead = f"Request {record.id} ({record.operation})"
+    match record.state.value:
+        case "denied":
+            text = f"{lead} was refused: {detail.get('reason') or 'the policy refused it'}"
+        case "rejected" | "withdrawn":
+            by = str(outcome.get("by") or "")
+            who = f" by {plain([User(by)])}" if by else ""
+            why = f": {outcome['reason']}" if outcome.get("reason") else "."
+            text = f"{lead} was {record.state.value}{who}{why}"
+        case "expired":
+            text = f"{lead} expired: nobody approved it before its deadline."
+        case "unknown":
+            text = f"{lead} ran, but its outcome is unknown: check the vendor before asking again."
+        case "failed":
+            text = f"{lead} failed: {_failure(outcome)}"
+        case state:
+            text = f"{lead} ended {state}: {step_summary(record)}"
+    return clip_raw(text, ERROR_LIMIT)
+
+
+def _failure(outcome: dict[str, Any]) -> str:
+    code = f"vendor error {outcome['code']}: " if outcome.get("code") else ""
+    said = outcome.get("message") or outcome.get("summary") or outcome.get("error") or "error"
+    step = f" Next: {outcome['next_step']}" if outcome.get("next_step") else ""
+    return f"{code}{said}{step}"
+
+
+def usage_failure(message: str, usage: str) -> str:
+    """A step whose inputs are not a valid request: the grammar's message and the usage."""
+    first = usage.splitlines()[0] if usage else ""
+    return clip_raw(f"{message} {first}".strip(), ERROR_LIMIT)

@@ -1,0 +1,186 @@
+"""The request form in the terminal: the console plays the Slack client that shows the modal.
+
+`FormWalk` prompts for each input of the modal the app opened (as Slack would show them), sends
+the operation select's change to the app (which redraws the form with that operation's fields),
+and submits the answers as Slack does; errors come back under their fields, as in Slack. A piped
+script answers the prompts line by line: an empty line keeps what is shown, ``-`` clears it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bot.cards.form import OPERATION_ACTION, OPERATION_BLOCK
+from bot.console.render import render_message
+from bot.console.session import CHANNEL, CHANNEL_NAME, AckReply, ConsoleSession
+from bot.console.standin.views import Answer, ViewInput, inputs, state_values
+
+Ask = Callable[[str], str | None]
+Say = Callable[[str], None]
+#: Rounds of fixing errors before the form is given up (a typist can always retype it).
+MAX_ROUNDS = 3
+
+
+class FormWalk:
+    """Fill in and submit one open modal as `user`.
+
+    Args:
+        session: The console session (the app and the Slack stand-in).
+        ask: Reads one answer after showing a prompt; None at the end of input.
+        say: Shows one line.
+        user: Who is filling it in.
+        retry: Whether to ask again for fields with errors (interactive) or give up (a script).
+    """
+
+    def __init__(
+        self, session: ConsoleSession, *, ask: Ask, say: Say, user: str, retry: bool
+    ) -> None:
+        self.session = session
+        self._ask = ask
+        self._say = say
+        self._user = user
+        self._retry = retry
+
+    def run(self, view: dict[str, Any], *, operation: str | None = None) -> AckReply | None:
+        """Walk the form; returns the submission's ack, or None when it was given up."""
+        title = ((view.get("title") or {}).get("text")) or "form"
+        self._say(f"── form: {title} ──")
+        chosen = self._choose(view, operation)
+        if chosen is None:
+            return None
+        view = chosen
+        for line in _notes(view):
+            self._say(line)
+        answers: dict[str, Answer | None] = {}
+        fields = [i for i in inputs(view) if i.block_id != OPERATION_BLOCK]
+        for _ in range(MAX_ROUNDS):
+            if not self._fill(fields, answers):
+                return None
+            reply = self.session.submit(view, state_values(view, answers), user=self._user)
+            errors = (reply.message or {}).get("errors") or {}
+            if not errors:
+                return reply
+            fields = self._show_errors(view, errors)
+            if not self._retry:
+                self._say("form not submitted: fix the fields above and try again")
+                return None
+        return None
+
+    def _choose(self, view: dict[str, Any], operation: str | None) -> dict[str, Any] | None:
+        """Choose the operation (as given, or asked); the app redraws the form for it."""
+        select = next((i for i in inputs(view) if i.block_id == OPERATION_BLOCK), None)
+        if select is None:  # nothing may be requested: the form says so, and that is all
+            for line in _notes(view):
+                self._say(line)
+            return None
+        choices = select.options
+        chosen = operation or self._pick(select)
+        if chosen is None:
+            return None
+        if chosen not in {value for value, _ in choices}:
+            names = ", ".join(value for value, _ in choices) or "none"
+            self._say(f"{chosen} is not an operation you may request; you may request: {names}")
+            return None
+        if chosen == select.initial:
+            return view
+        return self._select(view, select, chosen)
+
+    def _pick(self, select: ViewInput) -> str | None:
+        for number, (value, _) in enumerate(select.options, start=1):
+            self._say(f"  {number}. {value}")
+        shown = f" [{select.initial}]" if select.initial else ""
+        answer = self._ask(f"{select.label} (number or id){shown}: ")
+        if answer is None:
+            return None
+        answer = answer.strip()
+        if answer.isdigit() and 1 <= int(answer) <= len(select.options):
+            return select.options[int(answer) - 1][0]
+        return answer or (str(select.initial) if select.initial else None)
+
+    def _select(self, view: dict[str, Any], select: ViewInput, chosen: str) -> dict[str, Any]:
+        standin = self.session.standin
+        before = len(standin.calls)
+        option = next(o for o in select.element["options"] if o["value"] == chosen)
+        action = {
+            "type": "static_select",
+            "action_id": OPERATION_ACTION,
+            "block_id": OPERATION_BLOCK,
+            "selected_option": option,
+        }
+        state = state_values(view, {OPERATION_BLOCK: chosen})
+        self.session.view_action(view, action, state, user=self._user)
+        standin.wait_for(lambda call: call.method == "views.update", since=before, timeout=10)
+        return next(v for v in reversed(standin.opened_views()) if v["id"] == view["id"])
+
+    def _fill(self, fields: list[ViewInput], answers: dict[str, Answer | None]) -> bool:
+        """Ask for each field; False at the end of input."""
+        for item in fields:
+            if item.hint:
+                self._say(f"  ({item.hint})")
+            answer = self._answer(item, answers.get(item.block_id, item.initial))
+            if answer is _END:
+                return False
+            answers[item.block_id] = answer  # type: ignore[assignment]
+        return True
+
+    def _answer(self, item: ViewInput, current: Answer | None) -> Answer | object | None:
+        if item.kind == "checkboxes":
+            return self._ticks(item, current)
+        if item.kind == "file_input":
+            path = self._ask(f"{item.label} (a file path, or empty for none): ")
+            if path is None:
+                return _END
+            return [self.session.upload(Path(path.strip()).expanduser())] if path.strip() else []
+        shown = _shown(item, current)
+        typed = self._ask(f"{item.label}{shown}: ")
+        if typed is None:
+            return _END
+        return _typed(item, typed.strip(), current)
+
+    def _ticks(self, item: ViewInput, current: Answer | None) -> list[str] | object:
+        ticked = set(current if isinstance(current, list) else [])
+        chosen: list[str] = []
+        for value, text in item.options:
+            default = "Y/n" if value in ticked else "y/N"
+            typed = self._ask(f"{text}? [{default}]: ")
+            if typed is None:
+                return _END
+            yes = typed.strip().lower().startswith("y") if typed.strip() else value in ticked
+            chosen += [value] if yes else []
+        return chosen
+
+    def _show_errors(self, view: dict[str, Any], errors: dict[str, str]) -> list[ViewInput]:
+        failed = [i for i in inputs(view) if i.block_id in errors]
+        for item in failed:
+            self._say(f"  ✖ {item.label}: {errors[item.block_id]}")
+        return failed
+
+
+_END = object()
+
+
+def _notes(view: dict[str, Any]) -> list[str]:
+    """The form's context lines (what it does, why an operation is not offered)."""
+    notes = [b for b in view.get("blocks") or [] if b.get("type") in {"context", "section"}]
+    return render_message(notes).splitlines()
+
+
+def _shown(item: ViewInput, current: Answer | None) -> str:
+    if item.kind == "conversations_select":
+        return f" [#{CHANNEL_NAME}]" if current == CHANNEL else f" [{current}]" if current else ""
+    if isinstance(current, str) and current:
+        line = " ".join(current.split())
+        return f" [{line if len(line) <= 60 else line[:57] + '…'}]"
+    return ""
+
+
+def _typed(item: ViewInput, typed: str, current: Answer | None) -> Answer | None:
+    if not typed:
+        return current
+    if typed == "-":
+        return None
+    if item.kind == "conversations_select":
+        return CHANNEL if typed.lstrip("#") == CHANNEL_NAME else typed.lstrip("#")
+    return typed

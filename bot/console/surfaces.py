@@ -1,0 +1,89 @@
+"""The console's commands for Slack's other ways in: the request form (``form``), Request
+again (``again``) and the App Home tab (``home``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from bot.cards.messages import AGAIN_STATES
+from bot.console.form import FormWalk
+from bot.console.session import AckReply
+
+if TYPE_CHECKING:
+    from bot.console.repl import Console
+
+
+class Surfaces:
+    """Runs one of these commands for a `Console`."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.session = console.session
+
+    def run(self, word: str, args: list[str], user: str) -> None:
+        """``form [<operation>]``, ``again [<id>]``, ``home [approve|reject [<id>]]``."""
+        if word == "form":
+            operation = args[0] if args else None
+            self._form(lambda: self.session.slash("", user=user), user, operation)
+        elif word == "again":
+            self._again(args[0].upper() if args else self._newest_ended(), user)
+        elif args and args[0] in {"approve", "reject"}:
+            self._tab_click(args[0], args[1].upper() if len(args) > 1 else None, user)
+        else:
+            self._home(user)
+
+    def _again(self, request_id: str | None, user: str) -> None:
+        if request_id is None:
+            self.console._print("no request can be asked again yet; name one: again R-XXXXXXXX")
+            return
+        self._form(lambda: self.session.click("again", request_id, user=user), user)
+
+    def _form(
+        self, open_it: Callable[[], AckReply], user: str, operation: str | None = None
+    ) -> None:
+        """Open the request form (as Slack would show it) and walk its fields."""
+        standin, before = self.session.standin, len(self.session.standin.calls)
+        self.console._hold()
+        self.console._ack(open_it(), user)
+        try:
+            standin.wait_for(lambda call: call.method == "views.open", since=before, timeout=10)
+        except TimeoutError:
+            self.console._print("no form opened")
+            return
+        reader = self.console.reader
+        walk = FormWalk(
+            self.session,
+            ask=lambda prompt: reader.read(prompt, answer=True) if reader else None,
+            say=self.console._print,
+            user=user,
+            retry=bool(reader and reader.interactive),
+        )
+        if walk.run(standin.opened_views()[-1], operation=operation) is not None:
+            self.console._print("── form submitted ──")
+
+    def _tab_click(self, action: str, request_id: str | None, user: str) -> None:
+        request_id = request_id or self.console._newest_pending()
+        if request_id is None:
+            self.console._print("there is no pending request; name one: home approve R-…")
+            return
+        self.console._hold()
+        if action == "reject":  # the same Reject dialog as on the card, left without a reason
+            reply = self.session.reject(request_id, user=user, reason=None, in_tab=True)
+        else:
+            reply = self.session.tab_click(action, request_id, user=user)
+        self.console._ack(reply, user)
+
+    def _home(self, user: str) -> None:
+        self.console._shown.pop(f"home:{user}", None)  # asked for: shown whole
+        before = len(self.session.standin.calls)
+        self.console._ack(self.session.open_home(user=user), user)
+        # Bolt acks an event before its listener runs; wait until the tab reaches Slack.
+        self.session.standin.wait_for(
+            lambda call: call.method == "views.publish", since=before, timeout=10
+        )
+
+    def _newest_ended(self) -> str | None:
+        history = self.session.app.store.history(limit=50)
+        ended = [r for r in history if r.state.value in AGAIN_STATES]
+        return ended[0].id if ended else None

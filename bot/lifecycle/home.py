@@ -1,0 +1,75 @@
+"""What one user's App Home shows (SPEC §10), read from the store and judged by the policy.
+
+"Waiting for you" lists the pending requests whose card is up and that the policy lets this
+user approve right now: the same check an Approve click makes (`Policy.check_approval`), so the
+tab never offers a button that would be refused for who the user is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot import cards
+from bot.lifecycle.services import Services
+from bot.model import RequestRecord
+from bot.policy.incident import check_review
+from bot.policy.members import CachedDirectory, listed
+
+#: Pending requests considered for "Waiting for you" (soonest deadline first).
+PENDING_SCANNED = 200
+#: "Your requests": how many recent ones.
+YOURS_SHOWN = 10
+#: Break-glass runs awaiting review considered for the review list.
+UNREVIEWED_SCANNED = 100
+
+
+class HomeTab:
+    """Builds the App Home content of one user. Runs on a worker (it may ask Slack for group
+    membership)."""
+
+    def __init__(self, services: Services, *, operation_ids: Sequence[str]) -> None:
+        self.s = services
+        self._operation_ids = tuple(operation_ids)
+
+    def content(
+        self, user: str, *, operations: Sequence[cards.HelpEntry] = ()
+    ) -> cards.HomeContent:
+        """Everything the tab shows for `user`; `operations` are what they may request."""
+        approver = self.is_approver(user)
+        return cards.HomeContent(
+            waiting=self.waiting_for(user),
+            yours=self.s.store.history(requester=user, limit=YOURS_SHOWN),
+            operations=operations,
+            approver=approver,
+            unreviewed=self.break_glass_awaiting_review(user) if approver else (),
+        )
+
+    def waiting_for(self, user: str) -> list[RequestRecord]:
+        """Pending requests with a card that `user` may approve now."""
+        directory = CachedDirectory(self.s.directory)
+        return [
+            record
+            for record in self.s.store.pending(limit=PENDING_SCANNED)
+            if record.message_ts is not None
+            and self.s.policy.check_approval(
+                record, user=user, channel=record.channel, directory=directory
+            ).allowed
+        ]
+
+    def is_approver(self, user: str) -> bool:
+        """Whether the policy lets `user` approve any operation."""
+        directory = CachedDirectory(self.s.directory)
+        return any(
+            listed(user, self.s.policy.for_operation(op).approvers, directory)
+            for op in self._operation_ids
+        )
+
+    def break_glass_awaiting_review(self, user: str) -> Sequence[RequestRecord]:
+        """The break-glass runs not yet marked reviewed that `user` may review (SPEC §11: an
+        approver of the operation, not its requester), the earliest review deadline first."""
+        directory = CachedDirectory(self.s.directory)
+        return [
+            record
+            for record in self.s.store.unreviewed_break_glass(limit=UNREVIEWED_SCANNED)
+            if check_review(self.s.policy, record, user=user, directory=directory).allowed
+        ]

@@ -1,0 +1,175 @@
+"""Workflow Builder steps (SPEC §10): a step opens a request, and completes when it ends.
+
+A step (Slack's ``function_executed`` for ``opsgate_request``) is read by the grammar
+(`commands.fields.request_from_parts`) and then goes through intake exactly as ``/ops`` does:
+policy, preview, approval card. Inputs that are no valid request fail the step at once.
+
+The step waits for its request in the database, not in this process: the request the step opened
+is linked to the step's execution id (``workflow_steps``), and `WorkflowSteps`, subscribed to the
+store, completes the step when the request ends, in whichever process ends it; of several, the
+one that claims the completion first (`Store.claim_step`). The link is made by the same observer:
+the store tells observers about an event on the thread that wrote it, so the request created
+while a step's intake runs on this thread is that step's (`_OPENING`, a context variable, says
+which step is opening). A request that ends as it is made (refused by the policy) completes its
+step at once, the same way.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from bot.cards.steps import step_error, step_outputs, usage_failure
+from bot.lifecycle.services import Origin, Services
+from bot.model import AuditEventName, RequestState
+from bot.store import Appended
+from commands.catalog import Catalog
+from commands.fields import request_from_parts
+from commands.model import OperationRequest, UsageError
+from commands.render import format_command
+
+log = logging.getLogger(__name__)
+
+Submit = Callable[[OperationRequest, Origin], None]
+
+
+class StepPort(Protocol):
+    """Completing Workflow Builder steps (``functions.completeSuccess`` / ``completeError``)."""
+
+    def complete(self, execution_id: str, outputs: dict[str, str]) -> None:
+        """The step succeeded with these outputs."""
+        ...
+
+    def fail(self, execution_id: str, error: str) -> None:
+        """The step failed; `error` says why, in plain words."""
+        ...
+
+
+@dataclass(frozen=True)
+class StepCall:
+    """One execution of the ``opsgate_request`` step, as Slack handed it over.
+
+    Attributes:
+        execution_id: Slack's function execution id (``Fx…``).
+        inputs: The step's inputs: ``operation``, ``targets``, ``reason``, ``channel``, and
+            ``requester`` (the person who used the workflow, a user context or user id).
+    """
+
+    execution_id: str
+    inputs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class _Opening:
+    """The step whose intake is running on this thread, and the request it opened."""
+
+    execution_id: str
+    request_id: str | None = None
+
+
+_NOTHING_OPENED = (
+    "opsgate opened no request (for example the vendor is not configured, or another open "
+    "request holds these targets); the requester was told why in the channel."
+)
+_OPENING: ContextVar[_Opening | None] = ContextVar("opsgate_opening_step", default=None)
+
+
+class WorkflowSteps:
+    """Runs steps and completes them when their requests end. Subscribe it to the store."""
+
+    def __init__(
+        self, services: Services, *, port: StepPort, catalog: Catalog, submit: Submit
+    ) -> None:
+        self.s = services
+        self._port = port
+        self._catalog = catalog
+        self._submit = submit
+
+    def run(self, call: StepCall) -> None:
+        """Open the step's request (on a worker); fail the step when that cannot be done."""
+        problem, request, origin = self._read(call)
+        if problem is not None or request is None or origin is None:
+            self._port.fail(call.execution_id, problem or "opsgate could not read the step")
+            return
+        opening = _Opening(call.execution_id)
+        token = _OPENING.set(opening)
+        try:
+            self._submit(request, origin)
+        finally:
+            _OPENING.reset(token)
+        if opening.request_id is None:
+            self._port.fail(call.execution_id, _NOTHING_OPENED)
+
+    def __call__(self, appended: Appended) -> None:
+        """Store observer: link a request to the step opening it; complete a step whose
+        request has ended."""
+        opening = _OPENING.get()
+        event = appended.event
+        if opening is not None and opening.request_id is None and _opens(appended):
+            opening.request_id = event.request_id
+            self.s.store.link_step(event.request_id, execution_id=opening.execution_id)
+        if appended.ended:
+            self._complete(event.request_id, event.detail)
+
+    def _complete(self, request_id: str, detail: dict[str, Any]) -> None:
+        if self.s.store.step_waiting(request_id) is None:
+            return  # most requests: no step waits (a cheap read, no write)
+        execution_id = self.s.store.claim_step(request_id)
+        record = self.s.store.get(request_id)
+        if execution_id is None or record is None:
+            return  # another process completed it
+        if record.state is RequestState.SUCCEEDED:
+            self._port.complete(execution_id, step_outputs(record))
+        else:
+            self._port.fail(execution_id, step_error(record, detail))
+
+    def _read(self, call: StepCall) -> tuple[str | None, OperationRequest | None, Origin | None]:
+        """The request and origin a step asks for, or what is wrong with its inputs."""
+        inputs = call.inputs
+        requester, channel = _requester(inputs.get("requester")), str(inputs.get("channel") or "")
+        if not requester:
+            return "The step needs requester: the person who used the workflow.", None, None
+        if not channel:
+            return "The step needs channel: where the approval card goes.", None, None
+        try:
+            request = request_from_parts(
+                self._catalog,
+                command=str(inputs.get("operation") or ""),
+                targets=str(inputs.get("targets") or ""),
+                reason=str(inputs.get("reason") or ""),
+            )
+        except UsageError as exc:
+            return usage_failure(exc.message, exc.usage), None, None
+        if request.dry_run:
+            return "A workflow step cannot be a dry run: it waits for a request to end.", None, None
+        return None, request, Origin(user=requester, channel=channel)
+
+
+def _opens(appended: Appended) -> bool:
+    """True for a request's first event: ``requested``, or ``denied`` when it was refused."""
+    name = appended.event.event
+    return appended.moved_to is not None and name in {
+        AuditEventName.REQUESTED,
+        AuditEventName.DENIED,
+    }
+
+
+def _requester(value: Any) -> str:
+    """The user id in a ``slack#/types/user_context`` input (``{"id": "U…", …}``) or a plain
+    user id."""
+    if isinstance(value, dict):
+        value = value.get("id")
+    return str(value or "")
+
+
+def intake_submit(service_submit: Callable[..., None], catalog: Catalog) -> Submit:
+    """`Submit` over `RequestService.submit`, with the canonical command line for dry runs and
+    the card."""
+
+    def submit(request: OperationRequest, origin: Origin) -> None:
+        service_submit(request, origin, command_text=format_command(request, catalog))
+
+    return submit

@@ -1,0 +1,205 @@
+"""The request modal (SPEC §10): opened by ``/ops`` alone, the global shortcut "Request an
+operation" and a card's Request again button; redrawn when the operation changes; submitted
+exactly like the slash command.
+
+Opening a modal needs Slack's ``trigger_id``, which lives 3 seconds, so the modal is opened
+right after the ack, in the listener, rather than behind slow work on the worker pool. A
+submission is read and checked in the ack itself (file download included, bounded at 2
+seconds), because Slack shows errors under their fields only in the ack
+(``response_action: errors``); what follows (policy, preview, card) runs on the worker pool,
+as for ``/ops``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.cards.form import (
+    CHANNEL_BLOCK,
+    FILE_BLOCK,
+    FORM_CALLBACK,
+    OPERATION_ACTION,
+    OPERATION_BLOCK,
+    FormPrefill,
+    request_form,
+)
+from bot.cards.form_state import (
+    FormEntry,
+    error_block,
+    error_text,
+    form_fields,
+    prefill_from_entry,
+    prefill_from_record,
+    read_form,
+)
+from bot.cards.messages import AGAIN_ACTION
+from bot.lifecycle import Origin
+from bot.observability.logs import log_context
+from bot.slack.files import TargetFileError
+from bot.slack.listeners.context import ListenerContext
+from bot.slack.manifest import SHORTCUT_CALLBACK
+from commands.fields import listed_targets, request_from_fields
+from commands.model import OperationRequest, UsageError
+from commands.render import format_command
+from commands.spec import OperationSpec
+
+log = logging.getLogger(__name__)
+
+
+def register(app: App, ctx: ListenerContext) -> None:
+    """Attach the shortcut, the operation select, Request again and the form's submission."""
+
+    @app.shortcut(SHORTCUT_CALLBACK)
+    def shortcut(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        open_form(client, ctx, trigger_id=body.get("trigger_id"), user=_user(body), channel=None)
+
+    @app.action(OPERATION_ACTION)
+    def operation_changed(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        _redraw(client, ctx, view=body.get("view") or {}, user=_user(body))
+
+    @app.action(AGAIN_ACTION)
+    def request_again(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
+    ) -> None:
+        ack()
+        _again(client, ctx, request_id=str(action.get("value") or ""), body=body)
+
+    @app.view(FORM_CALLBACK)
+    def submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        user = _user(body)
+        with log_context(actor=user):
+            read = read_submission(view, ctx)
+            if isinstance(read, dict):
+                ack(response_action="errors", errors=read)
+                return
+            request, channel = read
+            trigger = str(body.get("trigger_id") or "")
+            ctx.runner.submit(lambda: _run_once(trigger, request, Origin(user, channel), ctx))
+        ack()
+
+
+def open_form(
+    client: WebClient,
+    ctx: ListenerContext,
+    *,
+    trigger_id: str | None,
+    user: str,
+    channel: str | None,
+    prefill: FormPrefill | None = None,
+    note: str | None = None,
+) -> bool:
+    """Open the request modal for `user`; False (logged) when Slack would not."""
+    operations = ctx.requestable(user=user, channel=None)
+    base = prefill or FormPrefill(channel=channel)
+    view = request_form(operations, prefill=base, note=note)
+    try:
+        client.views_open(trigger_id=trigger_id, view=view)
+    except SlackApiError as exc:
+        log.warning("could not open the request form: %s", exc.response.get("error"))
+        return False
+    return True
+
+
+def _redraw(client: WebClient, ctx: ListenerContext, *, view: dict[str, Any], user: str) -> None:
+    """The operation changed: the same form with that operation's fields."""
+    entry = read_form(view, None)
+    operations = ctx.requestable(user=user, channel=None)
+    new = request_form(operations, prefill=prefill_from_entry(entry))
+    try:
+        client.views_update(view_id=view.get("id"), hash=view.get("hash"), view=new)
+    except SlackApiError as exc:  # hash_conflict: a newer change is already on its way
+        log.info("request form not redrawn: %s", exc.response.get("error"))
+
+
+def _again(
+    client: WebClient, ctx: ListenerContext, *, request_id: str, body: dict[str, Any]
+) -> None:
+    """Request again: the form, filled in from the request; submitting it is a new request."""
+    user = _user(body)
+    record = ctx.service.s.store.get(request_id)
+    spec = _spec(ctx, record.operation) if record is not None else None
+    if record is None or spec is None:
+        log.warning("Request again for %r: no such request or operation", request_id[:40])
+        return
+    prefill = prefill_from_record(record, spec)
+    note = None
+    if spec not in ctx.requestable(user=user, channel=None):
+        note = f"You may not request {spec.id}, so it is not offered; choose another operation."
+        prefill = dataclasses.replace(prefill, operation=None)
+    open_form(
+        client,
+        ctx,
+        trigger_id=body.get("trigger_id"),
+        user=user,
+        channel=None,
+        prefill=prefill,
+        note=note,
+    )
+
+
+def read_submission(
+    view: dict[str, Any], ctx: ListenerContext
+) -> tuple[OperationRequest, str] | dict[str, str]:
+    """The request a submitted form asks for and its channel, or the errors by block id."""
+    spec = _spec(ctx, read_form(view, None).operation)
+    if spec is None:
+        return {OPERATION_BLOCK: "Choose an operation."}
+    entry = read_form(view, spec)
+    if not entry.channel:
+        return {CHANNEL_BLOCK: "Choose the channel for the approval card."}
+    try:
+        listed = _listed(entry, spec, ctx)
+    except (TargetFileError, UsageError) as exc:
+        return {FILE_BLOCK: error_text(str(getattr(exc, "message", exc)))}
+    try:
+        request = request_from_fields(spec, form_fields(entry, listed=listed))
+    except UsageError as exc:
+        from_file = bool(entry.files) and not entry.targets.strip()
+        return {error_block(exc, spec, from_file=from_file): error_text(exc.message)}
+    return request, entry.channel
+
+
+def _listed(entry: FormEntry, spec: OperationSpec, ctx: ListenerContext) -> list[str]:
+    """Targets from the uploaded file, or kept from the request made again."""
+    if entry.files:
+        if ctx.files is None:
+            raise TargetFileError("opsgate cannot read uploaded files here.")
+        file = entry.files[0]
+        text = ctx.files.text(file, most_targets=spec.target.max_count)
+        csv_rows = str(file.get("name") or "").lower().endswith(".csv")
+        return listed_targets(text, name=spec.target.name, csv_rows=csv_rows)
+    kept = entry.kept
+    if kept is not None and kept.operation == spec.id and not entry.targets.strip():
+        record = ctx.service.s.store.get(kept.request_id)
+        if record is not None and record.operation == spec.id:
+            return list(record.targets)
+    return []
+
+
+def _run_once(
+    trigger_id: str, request: OperationRequest, origin: Origin, ctx: ListenerContext
+) -> None:
+    """Open the request, unless some process has taken this submission already."""
+    if trigger_id and not ctx.service.s.store.claim_trigger(trigger_id):
+        return
+    text = format_command(request, ctx.catalog)
+    ctx.service.submit(request, origin, command_text=text)
+
+
+def _spec(ctx: ListenerContext, operation: str | None) -> OperationSpec | None:
+    try:
+        return ctx.catalog.spec_for(operation) if operation else None
+    except KeyError:
+        return None
+
+
+def _user(body: dict[str, Any]) -> str:
+    return str((body.get("user") or {}).get("id") or "")

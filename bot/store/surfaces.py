@@ -1,0 +1,88 @@
+"""What Slack's other ways in need of the store: the pending requests App Home lists, and the
+Workflow Builder steps waiting for a request to end.
+
+A workflow step (Slack's ``function_executed``) is linked to the request it opened, in the
+``workflow_steps`` table, so that whichever process ends the request (sharing the database) can
+complete the step, and exactly one of them does: completing is a claim, made once.
+
+`SurfaceReads` is one layer of `bot.store.Store`.
+"""
+
+from __future__ import annotations
+
+from bot.model import RequestRecord, RequestState
+from bot.store import queries
+from bot.store.base import StoreBase
+from bot.store.rows import format_time, record_from_row
+
+
+class SurfaceReads(StoreBase):
+    """App Home's pending list and workflow step links; `bot.store.Store` is the class to use."""
+
+    def pending(self, *, limit: int = 50) -> list[RequestRecord]:
+        """Requests waiting for approval, the ones expiring soonest first.
+
+        This is a read-only operation.
+
+        Raises:
+            ValueError: `limit` is below 1.
+        """
+        if limit < 1:
+            raise ValueError(f"limit must be at least 1, not {limit}")
+        sql = "SELECT * FROM requests WHERE state = ? ORDER BY expires_at, rowid LIMIT ?"
+        with self._tx.read() as db:
+            rows = list(db.query(sql, [RequestState.PENDING.value, limit]))
+            approvers = queries.approvers_of(db, [row["id"] for row in rows])
+            return [record_from_row(row, approvers.get(row["id"], [])) for row in rows]
+
+    def link_step(self, request_id: str, *, execution_id: str) -> bool:
+        """Remember that the workflow step `execution_id` waits for request `request_id`.
+
+        Returns:
+            False when that step is linked already (to this request or another); nothing
+            changes then.
+        """
+        with self._write() as db:
+            cursor = db.execute(
+                "INSERT INTO workflow_steps (execution_id, request_id, linked_at) "
+                "VALUES (?, ?, ?) ON CONFLICT (execution_id) DO NOTHING",
+                [execution_id, request_id, format_time(self._writer.now())],
+            )
+            return cursor.rowcount == 1
+
+    def step_waiting(self, request_id: str) -> str | None:
+        """The step waiting for `request_id` and not yet completed, if any.
+
+        This is a read-only operation (a cheap look before `claim_step`).
+        """
+        with self._tx.read() as db:
+            rows = list(
+                db.query(
+                    "SELECT execution_id FROM workflow_steps "
+                    "WHERE request_id = ? AND completed_at IS NULL",
+                    [request_id],
+                )
+            )
+            return str(rows[0]["execution_id"]) if rows else None
+
+    def claim_step(self, request_id: str) -> str | None:
+        """Claim the completion of the step waiting for `request_id`: its execution id the
+        first time, None after (or when no step waits). Atomic across processes."""
+        with self._write() as db:
+            rows = list(
+                db.query(
+                    "SELECT execution_id FROM workflow_steps "
+                    "WHERE request_id = ? AND completed_at IS NULL",
+                    [request_id],
+                )
+            )
+            if not rows:
+                return None
+            execution_id = str(rows[0]["execution_id"])
+            # A compare-and-set, so it holds on any database, not only under SQLite's lock.
+            cursor = db.execute(
+                "UPDATE workflow_steps SET completed_at = ? "
+                "WHERE execution_id = ? AND completed_at IS NULL",
+                [format_time(self._writer.now()), execution_id],
+            )
+            return execution_id if cursor.rowcount == 1 else None

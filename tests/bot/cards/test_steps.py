@@ -1,0 +1,87 @@
+"""What a Workflow Builder step reports: plain sentences, saying what the vendor confirmed or
+why the request did not succeed."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from bot.cards.steps import ERROR_LIMIT, step_error, step_outputs, usage_failure
+from bot.model import RequestRecord, RequestState
+
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def record(state: RequestState, outcome: dict[str, Any] | None = None) -> RequestRecord:
+    return RequestRecord(
+        id="R-STEP0001",
+        operation="acme.widget.delete",
+        vendor="acme",
+        targets=("w-1", "w-2"),
+        requester="U0ALICE",
+        channel="C0OPS",
+        state=state,
+        approvals_needed=1,
+        created_at=NOW,
+        expires_at=NOW + timedelta(minutes=30),
+        outcome=outcome,
+    )
+
+
+def test_a_success_reports_what_the_vendor_confirmed() -> None:
+    done = record(RequestState.SUCCEEDED, {"summary": "Deleted widgets w-1, w-2"})
+    assert step_outputs(done) == {
+        "request_id": "R-STEP0001",
+        "state": "succeeded",
+        "summary": "acme.widget.delete on 2 targets: Deleted widgets w-1, w-2",
+    }
+
+
+@pytest.mark.parametrize(
+    ("state", "outcome", "detail", "says"),
+    [
+        (
+            RequestState.DENIED,
+            None,
+            {"reason": "You may not request it."},
+            "was refused: You may not request it.",
+        ),
+        (RequestState.DENIED, None, {}, "was refused: the policy refused it"),
+        (
+            RequestState.REJECTED,
+            {"by": "U0BOB", "reason": "wrong firmware"},
+            {},
+            "was rejected by user U0BOB: wrong firmware",
+        ),
+        (RequestState.REJECTED, None, {}, "was rejected."),
+        (RequestState.WITHDRAWN, {"by": "U0ALICE"}, {}, "was withdrawn by user U0ALICE."),
+        (RequestState.EXPIRED, None, {}, "expired: nobody approved it before its deadline."),
+        (RequestState.UNKNOWN, None, {}, "its outcome is unknown: check the vendor"),
+        (
+            RequestState.FAILED,
+            {"code": "24618", "message": "Not allowed", "next_step": "Stop it first."},
+            {},
+            "failed: vendor error 24618: Not allowed Next: Stop it first.",
+        ),
+        (RequestState.FAILED, {"error": "integrity"}, {}, "failed: integrity"),
+        (RequestState.SUCCEEDED, {"summary": "Deleted"}, {}, "ended succeeded: acme.widget.delete"),
+    ],
+)
+def test_why_a_request_did_not_succeed(
+    state: RequestState, outcome: dict[str, Any] | None, detail: dict[str, Any], says: str
+) -> None:
+    text = step_error(record(state, outcome), detail)
+    assert text.startswith("Request R-STEP0001 (acme.widget.delete)")
+    assert says in text
+    assert "<@" not in text and "*" not in text  # plain text: Workflow Builder shows it as is
+
+
+def test_errors_are_clipped() -> None:
+    long = record(RequestState.FAILED, {"message": "x" * 5000})
+    assert len(step_error(long, {})) == ERROR_LIMIT
+    assert usage_failure(
+        "Bad widgetId.", "Usage: /ops acme widget delete <widgetId>\nExample: …"
+    ) == ("Bad widgetId. Usage: /ops acme widget delete <widgetId>")
+    assert usage_failure("Incomplete command.", "") == "Incomplete command."

@@ -1,0 +1,179 @@
+"""App Home (SPEC §10) through signed Slack payloads: what waits for the user, with Approve
+and Reject bound to the request; their own requests; the review list for approvers."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from block_kit import block_problems
+from surfaces_world import ALICE, BOB, CAROL, DAVE, POLICY, session_with
+
+from bot.cards.home import HOME_APPROVE_ACTION, HOME_REJECT_ACTION
+from bot.console.session import ConsoleSession
+from bot.console.standin.payloads import JSON, app_home_opened_body
+from bot.lifecycle.home import HomeTab
+from bot.model import AuditEventName, RequestState
+
+
+@pytest.fixture
+def session(tmp_path: Path) -> Iterator[ConsoleSession]:
+    with session_with(tmp_path) as opened:
+        yield opened
+
+
+def request(
+    session: ConsoleSession, text: str = "servicepower job cancel JOB-1001 --reason x"
+) -> str:
+    session.slash(text, user=ALICE)
+    session.wait()
+    return session.app.store.history(limit=1)[0].id
+
+
+def home(session: ConsoleSession, user: str) -> dict[str, Any]:
+    before = len(session.standin.calls)
+    assert session.open_home(user=user).status == 200
+    session.standin.wait_for(lambda c: c.method == "views.publish", since=before, timeout=10)
+    view = session.standin.home_view(user)
+    assert view is not None
+    return view
+
+
+def buttons(view: dict[str, Any]) -> list[tuple[str, str]]:
+    return [
+        (element["action_id"], element.get("value", ""))
+        for block in view["blocks"]
+        if block["type"] == "actions"
+        for element in block["elements"]
+    ]
+
+
+def headers(view: dict[str, Any]) -> list[str]:
+    return [b["text"]["text"] for b in view["blocks"] if b["type"] == "header"]
+
+
+def test_opening_the_messages_tab_draws_no_home_tab(session: ConsoleSession) -> None:
+    body = json.loads(app_home_opened_body(user_id=BOB))
+    body["event"]["tab"] = "messages"
+    assert session._dispatch(json.dumps(body), JSON).status == 200
+    session.wait()
+    assert session.standin.calls_to("views.publish") == []
+    home(session, BOB)  # the home tab itself is drawn
+    assert len(session.standin.calls_to("views.publish")) == 1
+
+
+def test_an_approver_sees_what_waits_for_them_with_approve_and_reject(
+    session: ConsoleSession,
+) -> None:
+    request_id = request(session)
+    bob = home(session, BOB)
+    assert (HOME_APPROVE_ACTION, request_id) in buttons(bob)
+    assert (HOME_REJECT_ACTION, request_id) in buttons(bob)
+    approve = next(
+        e
+        for b in bob["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"] == HOME_APPROVE_ACTION
+    )
+    assert approve["style"] == "danger" and approve["confirm"]["confirm"]["text"] == "Approve"
+    assert headers(bob) == [
+        "opsgate",
+        "Waiting for you",
+        "Your requests",
+        "Break-glass runs awaiting review",
+        "What you can request",
+    ]
+    assert block_problems(bob["blocks"], limit=100) == []
+
+
+def test_the_requester_and_non_approvers_have_nothing_to_approve(session: ConsoleSession) -> None:
+    request_id = request(session)
+    alice, dave = home(session, ALICE), home(session, DAVE)
+    for view in (alice, dave):
+        assert all(
+            action not in {HOME_APPROVE_ACTION, HOME_REJECT_ACTION} for action, _ in buttons(view)
+        )
+        assert "Nothing is waiting for your approval." in json.dumps(view)
+        assert "Break-glass runs awaiting review" not in headers(view)  # not approvers
+    assert request_id in json.dumps(alice)  # "Your requests"
+    assert request_id not in json.dumps(dave)
+
+
+def test_approve_in_the_tab_is_the_card_s_approve(session: ConsoleSession) -> None:
+    request_id = request(session)
+    home(session, BOB)
+    before = len(session.standin.calls)
+    assert session.tab_click("approve", request_id, user=BOB).status == 200
+    session.wait()
+    record = session.app.store.get(request_id)
+    assert record is not None and record.state is RequestState.SUCCEEDED
+    assert record.approvers == (BOB,)
+    events = [e.event for e in session.app.store.events(request_id=request_id)]
+    assert events[-3:] == [
+        AuditEventName.APPROVED,
+        AuditEventName.EXECUTING,
+        AuditEventName.SUCCEEDED,
+    ]
+    # The card in the channel shows it, and bob's tab is redrawn without it.
+    updates = [c for c in session.standin.calls[before:] if c.method == "chat.update"]
+    assert updates and updates[-1].params["ts"] == record.message_ts
+    view = session.standin.home_view(BOB)
+    assert view is not None and (HOME_APPROVE_ACTION, request_id) not in buttons(view)
+
+
+def test_the_tab_re_checks_the_policy_like_the_card(session: ConsoleSession) -> None:
+    request_id = request(session)
+    assert session.tab_click("approve", request_id, user=DAVE).status == 200
+    session.wait()
+    record = session.app.store.get(request_id)
+    assert record is not None and record.state is RequestState.PENDING
+    denied = [e for e in session.app.store.events(request_id=request_id) if e.actor == DAVE]
+    assert [e.event for e in denied] == [AuditEventName.DENIED]
+
+
+def test_reject_in_the_tab_asks_why_like_the_card_then_rejects(session: ConsoleSession) -> None:
+    request_id = request(session)
+    before = len(session.standin.opened_views())
+    session.tab_click("reject", request_id, user=BOB)
+    session.wait()
+    opened = session.standin.opened_views()[before:]
+    assert len(opened) == 1  # the Reject dialog, as from the card
+    record = session.app.store.get(request_id)
+    assert record is not None and record.state is RequestState.PENDING
+    session.reject(request_id, user=BOB, reason="still in use", in_tab=True)
+    session.wait()
+    record = session.app.store.get(request_id)
+    assert record is not None and record.state is RequestState.REJECTED
+
+
+def test_a_tab_button_from_anywhere_but_app_home_is_ignored(session: ConsoleSession) -> None:
+    request_id = request(session)
+    modal = {"type": "modal", "id": "V0MODAL"}
+    action = {"type": "button", "action_id": HOME_APPROVE_ACTION, "value": request_id}
+    assert session.view_action(modal, action, {}, user=BOB).status == 200
+    session.wait()
+    record = session.app.store.get(request_id)
+    assert record is not None and record.state is RequestState.PENDING and record.approvers == ()
+
+
+def test_break_glass_runs_awaiting_review_are_listed_for_approvers(tmp_path: Path) -> None:
+    policy = POLICY.replace("[policy]\n", f'[policy]\nbreak_glass = ["{ALICE}"]\n', 1)
+    with session_with(tmp_path, policy) as session:
+        tab = HomeTab(session.app.service.s, operation_ids=session.app.plugins.catalog.ids)
+        assert tab.is_approver(BOB) and not tab.is_approver(DAVE)
+        assert tab.break_glass_awaiting_review(BOB) == []
+        assert "None awaiting review." in json.dumps(home(session, BOB))
+
+        rid = request(session, "servicepower job cancel JOB-1001 --reason x --break-glass INC-1")
+        assert [r.id for r in tab.break_glass_awaiting_review(BOB)] == [rid]
+        assert tab.break_glass_awaiting_review(ALICE) == []  # not hers to review
+        listed = json.dumps(home(session, BOB))
+        assert rid in listed and "None awaiting review." not in listed
+
+        session.click("review", rid, user=BOB)
+        session.wait()
+        assert tab.break_glass_awaiting_review(CAROL) == []

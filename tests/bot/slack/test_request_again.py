@@ -1,0 +1,134 @@
+"""Request again (SPEC §8): failed, expired, rejected (and stopped) cards carry the button; it
+opens the request form filled in from the request; submitting it is a new request."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from surfaces_world import ALICE, BOB, DAVE, choose, latest_view, session_with, submit
+
+from bot.cards import AGAIN_ACTION, request_card
+from bot.cards.form import OPERATION_BLOCK, REASON_BLOCK, TARGETS_BLOCK
+from bot.console.session import ConsoleSession
+from bot.model import Approvers, RequestRecord, RequestState
+
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def record(state: RequestState, **changes: Any) -> RequestRecord:
+    base: dict[str, Any] = {
+        "id": "R-AGAIN001",
+        "operation": "huawei.device.delete",
+        "vendor": "huawei",
+        "targets": ("gw-0001",),
+        "requester": ALICE,
+        "channel": "C0OPS",
+        "state": state,
+        "approvals_needed": 1,
+        "created_at": NOW,
+        "expires_at": NOW + timedelta(minutes=30),
+    }
+    return RequestRecord.model_validate(base | changes)
+
+
+def again_buttons(message_blocks: list[dict[str, Any]]) -> list[str]:
+    return [
+        element["value"]
+        for block in message_blocks
+        if block["type"] == "actions"
+        for element in block["elements"]
+        if element["action_id"] == AGAIN_ACTION
+    ]
+
+
+@pytest.mark.parametrize("state", list(RequestState))
+def test_the_button_is_on_the_ends_where_asking_again_makes_sense(state: RequestState) -> None:
+    blocks = request_card(record(state), approvers=Approvers(needed=1, anyone=True)).blocks
+    wanted = state in {
+        RequestState.FAILED,
+        RequestState.EXPIRED,
+        RequestState.REJECTED,
+        RequestState.STOPPED,
+    }
+    assert again_buttons(blocks) == (["R-AGAIN001"] if wanted else [])
+
+
+@pytest.fixture
+def session(tmp_path: Path) -> Iterator[ConsoleSession]:
+    with session_with(tmp_path) as opened:
+        yield opened
+
+
+def rejected(session: ConsoleSession, text: str) -> RequestRecord:
+    session.slash(text, user=ALICE)
+    session.wait()
+    request_id = session.app.store.history(limit=1)[0].id
+    session.reject(request_id, user=BOB, reason=None)
+    session.wait()
+    found = session.app.store.get(request_id)
+    assert found is not None and found.state is RequestState.REJECTED
+    return found
+
+
+def again(session: ConsoleSession, request_id: str, *, user: str = ALICE) -> dict[str, Any]:
+    before = len(session.standin.calls)
+    assert session.click("again", request_id, user=user).status == 200
+    session.standin.wait_for(lambda c: c.method == "views.open", since=before, timeout=10)
+    return latest_view(session)
+
+
+def initial(view: dict[str, Any], block_id: str) -> Any:
+    block = next(b for b in view["blocks"] if b.get("block_id") == block_id)
+    element = block["element"]
+    return element.get("initial_value") or element.get("initial_option", {}).get("value")
+
+
+def test_request_again_opens_the_form_filled_in_and_makes_a_new_request(
+    session: ConsoleSession,
+) -> None:
+    old = rejected(session, 'huawei device delete gw-0001 --no-cascade --reason "old gateway"')
+    card = session.standin.message(old.channel, old.message_ts or "")
+    assert card is not None and again_buttons(card["blocks"]) == [old.id]
+    view = again(session, old.id)
+    assert initial(view, OPERATION_BLOCK) == "huawei.device.delete"
+    assert initial(view, TARGETS_BLOCK) == "gw-0001"
+    assert initial(view, REASON_BLOCK) == "old gateway"
+    cascade = next(b for b in view["blocks"] if b.get("block_id", "").endswith("--no-cascade"))
+    assert [o["value"] for o in cascade["element"]["initial_options"]] == ["--no-cascade"]
+    assert submit(session, view, {}) == {}  # submitted as shown
+    new = session.app.store.history(limit=1)[0]
+    assert new.id != old.id and new.state is RequestState.PENDING and new.approvers == ()
+    assert (new.targets, new.params, new.reason) == (old.targets, old.params, old.reason)
+    after = session.app.store.get(old.id)
+    assert after is not None and after.state is RequestState.REJECTED  # nothing reused
+
+
+def test_a_long_target_list_is_kept_by_reference(session: ConsoleSession) -> None:
+    text = (
+        "aliyun ota-task cancel thermo-{001..300} --product a1OpsThermo "
+        "--firmware fw-thermo-2.1.0 --reason rollout"
+    )
+    old = rejected(session, text)
+    view = again(session, old.id)
+    assert initial(view, TARGETS_BLOCK) is None  # 300 names do not fit Slack's text box
+    assert f"the 300 targets of `{old.id}`" in str(view["blocks"])
+    assert submit(session, view, {}) == {}
+    new = session.app.store.history(limit=1)[0]
+    assert new.id != old.id and new.targets == old.targets
+    view = again(session, old.id)
+    assert submit(session, view, {TARGETS_BLOCK: "thermo-001"}) == {}  # typed ones replace them
+    assert session.app.store.history(limit=1)[0].targets == ("thermo-001",)
+    other = choose(session, again(session, old.id), "huawei.device.delete")
+    assert "Leave this empty" not in str(other["blocks"])  # another operation: nothing kept
+    assert TARGETS_BLOCK in submit(session, other, {REASON_BLOCK: "x"})  # "Missing deviceId"
+
+
+def test_someone_who_may_not_request_it_is_told_in_the_form(session: ConsoleSession) -> None:
+    old = rejected(session, "huawei device delete gw-0001 --reason x")
+    view = again(session, old.id, user=DAVE)
+    assert initial(view, OPERATION_BLOCK) is None
+    assert "You may not request huawei.device.delete" in str(view["blocks"])

@@ -1,0 +1,264 @@
+"""The request modal (SPEC §10) through signed Slack payloads: opened by `/ops` alone and the
+shortcut, redrawn when the operation changes, submitted exactly like the slash command, with
+each error under its field, and target lists uploaded as files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from surfaces_world import (
+    ALICE,
+    DAVE,
+    choose,
+    input_ids,
+    latest_view,
+    open_form,
+    session_with,
+    submit,
+)
+
+from bot.cards.form import FILE_BLOCK, OPERATION_BLOCK, REASON_BLOCK, TARGETS_BLOCK
+from bot.console.session import CHANNEL, ConsoleSession
+from bot.console.standin.server import FILE_DOWNLOAD_METHOD
+from bot.console.standin.views import state_values
+from bot.model import RequestState
+
+DEVICE = "huawei.device.delete"
+ALIYUN = "aliyun.ota-task.cancel"
+ALIYUN_FLAGS = {
+    f"param:{ALIYUN}:--product": "a1OpsThermo",
+    f"param:{ALIYUN}:--firmware": "fw-thermo-2.1.0",
+}
+
+
+@pytest.fixture
+def session(tmp_path: Path) -> Any:
+    with session_with(tmp_path) as opened:
+        yield opened
+
+
+def options(view: dict[str, Any]) -> list[str]:
+    select = next(b for b in view["blocks"] if b.get("block_id") == OPERATION_BLOCK)
+    return [o["value"] for o in select["element"]["options"]]
+
+
+def test_ops_alone_opens_the_form_listing_only_what_the_user_may_request(
+    session: ConsoleSession,
+) -> None:
+    alice = open_form(session, user=ALICE)
+    assert alice["callback_id"] == "opsgate_request_form"
+    assert DEVICE in options(alice)
+    assert input_ids(alice) == [OPERATION_BLOCK, "channel"]
+    channel = next(b for b in alice["blocks"] if b.get("block_id") == "channel")
+    assert channel["element"]["initial_conversation"] == CHANNEL  # where /ops was typed
+    dave = open_form(session, user=DAVE)
+    assert DEVICE not in options(dave)  # the policy names only alice and bob
+    assert len(options(dave)) == len(options(alice)) - 1
+
+
+def test_the_global_shortcut_opens_the_form(session: ConsoleSession) -> None:
+    before = len(session.standin.calls)
+    assert session.shortcut(user=ALICE).status == 200
+    call = session.standin.wait_for(lambda c: c.method == "views.open", since=before, timeout=10)
+    assert call.params["trigger_id"]
+    view = latest_view(session)
+    assert view["title"]["text"] == "Request an operation"
+    channel = next(b for b in view["blocks"] if b.get("block_id") == "channel")
+    assert "initial_conversation" not in channel["element"]  # a shortcut has no channel
+
+
+def test_choosing_an_operation_shows_its_parameters_by_kind(session: ConsoleSession) -> None:
+    view = choose(session, open_form(session), DEVICE)
+    blocks = {b["block_id"]: b for b in view["blocks"] if b["type"] == "input"}
+    assert input_ids(view) == [
+        OPERATION_BLOCK,
+        "channel",
+        TARGETS_BLOCK,  # one device: no file input
+        f"param:{DEVICE}:--app",
+        f"param:{DEVICE}:--no-cascade",
+        REASON_BLOCK,
+        "options",
+    ]
+    assert blocks[f"param:{DEVICE}:--app"]["element"]["type"] == "plain_text_input"
+    assert blocks[f"param:{DEVICE}:--no-cascade"]["element"]["type"] == "checkboxes"
+    ticks = [o["value"] for o in blocks["options"]["element"]["options"]]
+    assert ticks == ["--dry-run", "--force"]
+    number = choose(session, view, "servicepower.job.cancel")
+    reason_id = next(b for b in number["blocks"] if b.get("block_id", "").endswith("--reason-id"))
+    assert reason_id["element"]["type"] == "number_input"
+    assert reason_id["element"]["is_decimal_allowed"] is False
+    bulk = choose(session, number, ALIYUN)
+    assert FILE_BLOCK in input_ids(bulk)  # up to 10,000 devices: a file may carry them
+    file_input = next(b for b in bulk["blocks"] if b.get("block_id") == FILE_BLOCK)
+    assert file_input["element"]["filetypes"] == ["txt", "csv"]
+
+
+def test_a_redraw_keeps_what_was_typed(session: ConsoleSession) -> None:
+    view = choose(session, open_form(session), DEVICE)
+    view = session_redraw(session, view, {TARGETS_BLOCK: "gw-0001", REASON_BLOCK: "old"})
+    targets = next(b for b in view["blocks"] if b.get("block_id") == TARGETS_BLOCK)
+    reason = next(b for b in view["blocks"] if b.get("block_id") == REASON_BLOCK)
+    assert targets["element"]["initial_value"] == "gw-0001"
+    assert reason["element"]["initial_value"] == "old"
+
+
+def session_redraw(
+    session: ConsoleSession, view: dict[str, Any], answers: dict[str, Any]
+) -> dict[str, Any]:
+    """Change the operation to the package deletion with these fields typed."""
+    before = len(session.standin.calls)
+    select = next(b for b in view["blocks"] if b.get("block_id") == OPERATION_BLOCK)
+    option = next(o for o in select["element"]["options"] if o["value"] == "huawei.package.delete")
+    state = state_values(view, {**answers, OPERATION_BLOCK: option["value"]})
+    action = {"type": "static_select", "action_id": "opsgate_form_operation"}
+    session.view_action(view, {**action, "selected_option": option}, state, user=ALICE)
+    session.standin.wait_for(lambda c: c.method == "views.update", since=before, timeout=10)
+    return latest_view(session, view["id"])
+
+
+def test_submitting_is_exactly_the_slash_command(session: ConsoleSession) -> None:
+    view = choose(session, open_form(session), DEVICE)
+    answers = {
+        TARGETS_BLOCK: "gw-0001",
+        f"param:{DEVICE}:--no-cascade": ["--no-cascade"],
+        REASON_BLOCK: "decommissioned, INC-42",
+    }
+    assert submit(session, view, answers) == {}
+    session.slash(
+        'huawei device delete gw-0002 --no-cascade --reason "decommissioned, INC-42"', user=ALICE
+    )
+    session.wait()
+    form, typed = sorted(session.app.store.history(limit=2), key=lambda r: r.targets)
+    assert form.targets == ("gw-0001",) and typed.targets == ("gw-0002",)
+    same = ("operation", "params", "reason", "requester", "channel", "state", "approvals_needed")
+    assert {k: getattr(form, k) for k in same} == {k: getattr(typed, k) for k in same}
+    assert form.state is RequestState.PENDING and form.message_ts  # its card is up
+    assert form.params == {"cascade": False}
+
+
+def test_each_error_is_shown_under_its_field(session: ConsoleSession) -> None:
+    view = choose(session, open_form(session), ALIYUN)
+    errors = submit(session, view, {TARGETS_BLOCK: "thermo-001 ../etc", **ALIYUN_FLAGS})
+    assert list(errors) == [TARGETS_BLOCK]
+    assert "deviceName" in errors[TARGETS_BLOCK] and "'/'" in errors[TARGETS_BLOCK]
+    errors = submit(session, view, {TARGETS_BLOCK: "thermo-001"})
+    assert list(errors) == [f"param:{ALIYUN}:--product"]
+    assert errors[f"param:{ALIYUN}:--product"].startswith("Missing --product")
+    bad_flag = {**ALIYUN_FLAGS, f"param:{ALIYUN}:--firmware": "fw 2"}
+    errors = submit(session, view, {TARGETS_BLOCK: "thermo-001", **bad_flag})
+    assert list(errors) == [f"param:{ALIYUN}:--firmware"]
+    errors = submit(session, view, {TARGETS_BLOCK: "thermo-{1..10001}", **ALIYUN_FLAGS})
+    assert "at most 10,000" in errors[TARGETS_BLOCK]
+    bad_reason = {TARGETS_BLOCK: "thermo-001", REASON_BLOCK: "why\x00", **ALIYUN_FLAGS}
+    assert list(submit(session, view, bad_reason)) == [REASON_BLOCK]
+    assert session.app.store.history(limit=5) == []  # nothing was requested
+
+
+def test_the_operation_and_channel_are_required(session: ConsoleSession) -> None:
+    view = open_form(session)
+    assert submit(session, view, {}) == {OPERATION_BLOCK: "Choose an operation."}
+    view = choose(session, view, DEVICE)
+    errors = submit(session, view, {"channel": None, TARGETS_BLOCK: "gw-0001"})
+    assert errors == {"channel": "Choose the channel for the approval card."}
+
+
+def test_ranges_typed_in_the_form_expand(session: ConsoleSession) -> None:
+    view = choose(session, open_form(session), ALIYUN)
+    answers = {TARGETS_BLOCK: "thermo-{001..003}, thermo-051", REASON_BLOCK: "x", **ALIYUN_FLAGS}
+    assert submit(session, view, answers) == {}
+    (record,) = session.app.store.history(limit=1)
+    assert record.targets == ("thermo-001", "thermo-002", "thermo-003", "thermo-051")
+
+
+def test_a_replayed_submission_creates_nothing(session: ConsoleSession) -> None:
+    view = choose(session, open_form(session), DEVICE)
+    state = state_values(view, {TARGETS_BLOCK: "gw-0001", REASON_BLOCK: "x"})
+    from bot.console.standin.surfaces import submission_body
+
+    body = submission_body(user_id=ALICE, view=view, state=state, trigger_id="1.2.replayed")
+    for _ in range(2):
+        assert session._dispatch(body, "application/x-www-form-urlencoded").status == 200
+        session.wait()
+    assert len(session.app.store.history(limit=5)) == 1
+
+
+def test_dry_run_ticked_in_the_form_changes_nothing(session: ConsoleSession) -> None:
+    view = choose(session, open_form(session), DEVICE)
+    before = len(session.standin.calls)
+    answers = {TARGETS_BLOCK: "gw-0001", REASON_BLOCK: "x", "options": ["--dry-run"]}
+    assert submit(session, view, answers) == {}
+    shown = [c for c in session.standin.calls[before:] if c.method == "chat.postEphemeral"]
+    assert any("Dry run" in str(c.params.get("text")) for c in shown)
+    assert session.app.store.history(limit=5) == []
+
+
+# -- target files ----------------------------------------------------------------------------
+
+
+def upload(session: ConsoleSession, tmp_path: Path, name: str, text: str) -> dict[str, Any]:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return session.upload(path)
+
+
+def test_a_file_of_targets_is_read_with_the_bot_token(
+    session: ConsoleSession, tmp_path: Path
+) -> None:
+    file = upload(session, tmp_path, "devices.txt", "thermo-001\n\nthermo-002\r\nthermo-051\n")
+    view = choose(session, open_form(session), ALIYUN)
+    answers = {FILE_BLOCK: [file], REASON_BLOCK: "bad rollout", **ALIYUN_FLAGS}
+    assert submit(session, view, answers) == {}
+    (record,) = session.app.store.history(limit=1)
+    assert record.targets == ("thermo-001", "thermo-002", "thermo-051")
+    (download,) = session.standin.calls_to(FILE_DOWNLOAD_METHOD)
+    assert download.params["status"] == 200
+
+
+def test_ten_thousand_targets_fit_a_file_and_one_more_is_refused_under_it(
+    session: ConsoleSession, tmp_path: Path
+) -> None:
+    names = "\n".join(f"thermo-{i:05d}" for i in range(1, 10_001))
+    file = upload(session, tmp_path, "all.csv", f"deviceName\n{names}\n")  # a header line
+    view = choose(session, open_form(session), ALIYUN)
+    answers = {FILE_BLOCK: [file], REASON_BLOCK: "halt the rollout", **ALIYUN_FLAGS}
+    assert submit(session, view, answers) == {}
+    (record,) = session.app.store.history(limit=1)
+    assert len(record.targets) == 10_000 and record.targets[0] == "thermo-00001"
+    more = upload(session, tmp_path, "more.txt", names + "\nthermo-10001\n")
+    errors = submit(session, view, {**answers, FILE_BLOCK: [more]})
+    assert list(errors) == [FILE_BLOCK] and "at most 10,000" in errors[FILE_BLOCK]
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "says"),
+    [
+        ("two.csv", "thermo-001,thermo-002\n", "Line 1 has 2 values"),
+        ("bad.txt", "thermo-001\nthermo 002\n", "Bad deviceName 'thermo 002'"),
+        ("list.pdf", "thermo-001\n", "not a .txt or .csv file"),
+    ],
+)
+def test_a_bad_file_is_explained_under_the_file_input(
+    session: ConsoleSession, tmp_path: Path, name: str, text: str, says: str
+) -> None:
+    file = upload(session, tmp_path, name, text)
+    view = choose(session, open_form(session), ALIYUN)
+    errors = submit(session, view, {FILE_BLOCK: [file], **ALIYUN_FLAGS})
+    assert list(errors) == [FILE_BLOCK] and says in errors[FILE_BLOCK]
+
+
+def test_when_slack_will_not_open_the_form_the_typist_is_told(session: ConsoleSession) -> None:
+    from urllib.parse import parse_qsl, urlencode
+
+    from bot.console.standin.payloads import FORM, slash_command_body
+
+    body = slash_command_body(
+        text="", user_id=ALICE, channel_id=CHANNEL, response_url=session.standin.response_url("x")
+    )
+    fields = dict(parse_qsl(body))
+    fields["trigger_id"] = ""  # an expired trigger: views.open refuses it
+    assert session._dispatch(urlencode(fields), FORM).status == 200
+    told = session.standin.wait_for(lambda c: c.method == "response_url", timeout=10)
+    assert "would not open the request form" in str(told.params.get("text"))
+    assert session.standin.opened_views() == []

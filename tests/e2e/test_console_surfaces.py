@@ -1,0 +1,181 @@
+"""The console keeps up with Slack: the request form, Request again and App Home as commands a
+piped script can drive; styles only at a terminal; user groups by name; line editing and
+history at a terminal."""
+
+from __future__ import annotations
+
+import io
+import os
+import pty
+import re
+import select
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from bot.console import run_console
+from bot.settings import load_settings
+
+POLICY = '[policy]\napprovers = ["S0123OPSLEADS"]\n'
+
+
+def run(script: str, tmp_path: Path, *, policy: str = POLICY) -> str:
+    (tmp_path / "opsgate.toml").write_text(policy)
+    settings = load_settings({"OPSGATE_CONFIG": str(tmp_path / "opsgate.toml")})
+    out = io.StringIO()
+    code = run_console(settings, stdin=io.StringIO(script), stdout=out, db=tmp_path / "c.db")
+    assert code == 0
+    return out.getvalue()
+
+
+FORM = """\
+form huawei.device.delete
+
+gw-0001
+
+
+decommissioned, INC-42
+
+
+"""
+
+
+def test_a_script_fills_in_the_request_form(tmp_path: Path) -> None:
+    output = run(FORM, tmp_path)
+    assert "── form: Request an operation ──" in output
+    assert "Channel [#ops]: \n" in output  # an empty answer keeps what is shown
+    assert "Targets (deviceId): gw-0001\n" in output
+    assert "Reason: decommissioned, INC-42\n" in output
+    assert "── form submitted ──" in output
+    card = output[output.index("── #ops ──") :]
+    assert "1 target: `gw-0001`" in card and "[Approve] [Reject] [Withdraw]" in card
+
+
+def test_approver_groups_read_by_name(tmp_path: Path) -> None:
+    output = run(FORM, tmp_path)
+    assert "Who may approve: @ops-leads" in output
+    assert "S0123OPSLEADS" not in output
+
+
+def test_errors_come_back_under_their_fields_and_a_script_stops(tmp_path: Path) -> None:
+    output = run("form huawei.device.delete\n\ngw/0001\n\n\nx\n\n\n", tmp_path)
+    assert "  ✖ Targets (deviceId): Bad deviceId 'gw/0001'" in output
+    assert "form not submitted" in output
+    assert "Approval needed" not in output
+
+
+def test_request_again_and_app_home_from_a_script(tmp_path: Path) -> None:
+    script = (
+        FORM
+        + "as @bob home\n"
+        + "as @bob home reject\n"
+        + "again\n"
+        + "\n" * 8
+        + "as @carol home approve\n"
+        + "audit\n"
+    )
+    output = run(script, tmp_path)
+    bob_home = output[output.index("── App Home of @bob ──") :]
+    assert "Waiting for you" in bob_home and "[Approve] [Reject]" in bob_home
+    assert "🚫 Rejected by @bob" in output and "[Request again]" in output
+    # bob's tab is redrawn after his click; the console shows only what changed
+    assert "── App Home of @bob updated ──\nNothing is waiting for your approval." in output
+    again = output[output.index("alice> again") :]
+    assert "Operation (number or id) [huawei.device.delete]: " in again
+    assert "Targets (deviceId) [gw-0001]: " in again
+    ids = list(dict.fromkeys(re.findall(r"R-[0-9A-Z]{8}", output)))
+    assert len(ids) == 2  # Request again made a new request
+    trail = [line.split()[2:4] for line in output.splitlines() if line.startswith("#")]
+    assert ["approved", "@carol"] in trail and ["rejected", "@bob"] in trail
+
+
+def test_a_form_with_nothing_to_request_says_so(tmp_path: Path) -> None:
+    output = run("form\n/ops help\n", tmp_path, policy='[policy]\nrequesters = ["U0BOB"]\n')
+    assert "You may not request any operation: ask an admin about the policy." in output
+    assert "alice> /ops help" in output  # the next line is a command again, not an answer
+
+
+def test_styles_only_at_a_terminal(tmp_path: Path) -> None:
+    piped = run("/ops huawei package delete pkg-meter-fw-1.1.0 --reason x\n", tmp_path)
+    assert "\x1b[" not in piped
+    assert "Preview: " in piped and "*Preview:*" not in piped  # no raw markers either
+
+
+@pytest.mark.slow
+def test_a_terminal_gets_line_editing_history_and_styles(tmp_path: Path) -> None:
+    (tmp_path / "opsgate.toml").write_text("")
+    history = tmp_path / "history"
+    env = {
+        "OPSGATE_CONFIG": str(tmp_path / "opsgate.toml"),
+        "OPSGATE_CONSOLE_DB": str(tmp_path / "c.db"),
+        "OPSGATE_CONSOLE_HISTORY": str(history),
+        "PATH": "/usr/bin:/bin",
+        "TERM": "xterm",
+        "HOME": str(tmp_path),
+    }
+    leader, follower = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "console"],
+        stdin=follower,
+        stdout=follower,
+        stderr=follower,
+        cwd=tmp_path,
+        env=env,
+        close_fds=True,
+    )
+    os.close(follower)
+    terminal = _Terminal(leader)
+    try:
+        terminal.wait_for("alice> ")
+        os.write(leader, b"verify\r")
+        terminal.wait_for("audit log intact", times=1)
+        os.write(leader, b"\x1b[A\r")  # the up arrow recalls "verify"
+        terminal.wait_for("audit log intact", times=2)
+        os.write(leader, b"/ops help huawei\r")
+        terminal.wait_for("huawei device delete")
+        os.write(leader, b"form servicepower.job.cancel\r")
+        terminal.wait_for("Channel [#ops]: ")
+        os.write(leader, b"\r")
+        terminal.wait_for("Targets (jobId): ")
+        os.write(leader, b"JOB-1001\r")
+        terminal.wait_for("--reason-id <n>: ")
+        process.send_signal(signal.SIGINT)  # Ctrl-C gives the form up, not the console
+        prompts = terminal.screen.count("alice> ")
+        terminal.wait_for("alice> ", times=prompts + 1)
+        os.write(leader, b"quit\r")
+        assert process.wait(timeout=30) == 0
+    finally:
+        process.kill()
+        process.wait(timeout=30)  # reaped, so no child outlives the test
+        os.close(leader)
+    screen = terminal.screen
+    assert screen.count("audit log intact") == 2
+    assert "\x1b[1m" in screen  # Slack's bold as the terminal's
+    kept = history.read_text()
+    assert "verify" in kept and "form servicepower.job.cancel" in kept
+    assert "JOB-1001" not in kept  # a form's answers are no commands to recall
+    assert "Approval needed" not in screen
+
+
+class _Terminal:
+    """What a pseudo-terminal has shown so far, read as it comes."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.screen = ""
+        self._seen = b""
+
+    def wait_for(self, text: str, *, times: int = 1, timeout: float = 60.0) -> None:
+        """Read until `text` has appeared `times` times on the whole screen so far."""
+        deadline = time.monotonic() + timeout
+        while self.screen.count(text) < times:
+            left = max(deadline - time.monotonic(), 0)
+            ready, _, _ = select.select([self.fd], [], [], left)
+            if not ready:
+                raise AssertionError(f"waited for {text!r}; the terminal shows:\n{self.screen}")
+            self._seen += os.read(self.fd, 65536)
+            self.screen = self._seen.decode(errors="replace")
