@@ -2,7 +2,9 @@
 
 An adapter turns an `OperationRequest` into vendor HTTP calls. It has exactly one mutating method,
 `execute`; everything else is read-only. Vendor answers become `adapters.errors` types inside the
-adapter, so callers never see vendor wire formats.
+adapter, so callers never see vendor wire formats. The models a preview and an execution return
+(`Preview` with its `Verdict`, `Outcome` with its `Counts`, `Progress`) are `adapters.results`',
+re-exported here.
 """
 
 from __future__ import annotations
@@ -13,27 +15,34 @@ from typing import Protocol
 import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
+from adapters.results import (
+    Blocker,
+    Counts,
+    FailureKind,
+    ItemFailure,
+    Outcome,
+    Preview,
+    Progress,
+    Verdict,
+)
 from commands.model import OperationRequest
 
+__all__ = [
+    "MASK",
+    "Adapter",
+    "Blocker",
+    "Counts",
+    "FailureKind",
+    "ItemFailure",
+    "Outcome",
+    "Preview",
+    "Progress",
+    "ProgressCallback",
+    "VendorCall",
+    "Verdict",
+]
+
 MASK = "****"
-
-
-class Preview(BaseModel):
-    """What a read-only look at the target(s) found, for the approval card.
-
-    Attributes:
-        summary: One line: what the target is and its state.
-        facts: Label -> value pairs shown on the card and kept in the audit log.
-        warnings: Things approvers must know (e.g. the vendor will refuse; a gateway will cascade).
-        found: False when the vendor says the target does not exist.
-    """
-
-    model_config = ConfigDict(frozen=True)
-
-    summary: str
-    facts: dict[str, str] = Field(default_factory=dict)
-    warnings: list[str] = Field(default_factory=list)
-    found: bool = True
 
 
 class VendorCall(BaseModel):
@@ -70,57 +79,6 @@ class VendorCall(BaseModel):
         if note:
             body = f"{body}\n{note}" if body else note
         return cls(method=request.method, url=str(url), headers=headers, body=body)
-
-
-class Progress(BaseModel):
-    """How far a bulk `execute` has got (targets, not calls)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    done: int
-    total: int
-    failed: int = 0
-
-
-class ItemFailure(BaseModel):
-    """Targets one vendor call failed for, with the vendor's code and message."""
-
-    model_config = ConfigDict(frozen=True)
-
-    targets: tuple[str, ...]
-    code: str
-    message: str
-    next_step: str = ""
-
-
-class Outcome(BaseModel):
-    """The result of `execute` when the vendor answered (for bulk: every batch answered).
-
-    Attributes:
-        summary: One line for the card ("Deleted device X", "Already gone").
-        vendor_request_ids: The vendor's request id for each mutating call that returned one.
-        already_gone: The target did not exist any more when we tried (a 404 after preview).
-        total: Targets attempted.
-        failures: Per-batch failures of a bulk run; empty when everything succeeded.
-    """
-
-    model_config = ConfigDict(frozen=True)
-
-    summary: str
-    vendor_request_ids: tuple[str, ...] = ()
-    already_gone: bool = False
-    total: int = 1
-    failures: tuple[ItemFailure, ...] = ()
-
-    @property
-    def failed_targets(self) -> int:
-        """How many targets failed."""
-        return sum(len(f.targets) for f in self.failures)
-
-    @property
-    def ok(self) -> bool:
-        """True when no target failed."""
-        return not self.failures
 
 
 ProgressCallback = Callable[[Progress], None]

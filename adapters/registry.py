@@ -234,8 +234,8 @@ class Adapters:
         raise NotConfigured(
             f"{vendor} is not configured: opsgate has no credentials for it",
             vendor=vendor,
-            next_step=f"Set the OPSGATE_{vendor.upper()}__* settings (see the README), "
-            "or run with OPSGATE_SANDBOX=1 to use the simulator.",
+            next_step=f"Set the `OPSGATE_{vendor.upper()}__*` settings (see the README), "
+            "or run with `OPSGATE_SANDBOX=1` to use the simulator.",
         )
 
     def close(self) -> None:

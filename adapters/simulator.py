@@ -28,6 +28,7 @@ class Fault(StrEnum):
     SERVER_ERROR = "server_error"  # the vendor's own 5xx/internal-error answer
     TIMEOUT = "timeout"  # no answer (httpx.ReadTimeout); with apply=True the change still happens
     MALFORMED = "malformed"  # HTTP 200 with a body that is not JSON
+    UNAVAILABLE = "unavailable"  # HTTP 503 with a proxy's page; with apply=True the change happens
     THROTTLE = "throttle"  # the vendor's throttling answer
     DISCONNECT = "disconnect"  # the connection fails before anything is sent
 
@@ -157,6 +158,10 @@ class Simulator:
                 return self.throttled(request)
             case Fault.MALFORMED:
                 return httpx.Response(200, text="<html>502 Bad Gateway</html>")
+            case Fault.UNAVAILABLE:
+                if injected.apply:
+                    self.route(request)
+                return httpx.Response(503, text="<html>503 Service Unavailable</html>")
             case Fault.DISCONNECT:
                 raise httpx.ConnectError("simulated connection failure", request=request)
             case Fault.TIMEOUT:

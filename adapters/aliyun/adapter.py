@@ -3,6 +3,9 @@
 Up to 10,000 device names per request, sent as calls of at most 200 ``DeviceName.N`` each, all
 through one rate limiter per AccessKey account (the vendor allows 10 calls/s per account, shared
 by every RAM user). A small thread pool keeps the limiter, not network latency, the bottleneck.
+After the cancel calls the devices are listed again (`adapters.aliyun.confirm`): the vendor's
+``Success`` says a call was accepted, not what it cancelled, so the outcome says only that, and
+what the listing afterwards showed.
 
 Retrying a refused or failed cancel is safe: the vendor only cancels tasks that are awaiting
 confirmation, queued or pushed, so sending the same cancel again matches nothing new (the
@@ -22,6 +25,7 @@ import httpx
 
 from adapters.aliyun import bulk as aliyun_bulk
 from adapters.aliyun import preview as aliyun_preview
+from adapters.aliyun.confirm import check_after_cancel
 from adapters.aliyun.errors import VENDOR, field
 from adapters.aliyun.operations import MAX_DEVICES_PER_CALL
 from adapters.aliyun.rpc import RpcClient, shared_limiter
@@ -96,10 +100,12 @@ class AliyunAdapter:
     def execute(
         self, request: OperationRequest, *, progress: ProgressCallback | None = None
     ) -> Outcome:
-        """Cancel the firmware's pending OTA tasks on every target device, 200 per call.
+        """Cancel the firmware's pending OTA tasks on every target device, 200 per call, then
+        list again to say what the vendor confirms per device (`adapters.aliyun.confirm`).
 
-        A single call's failure raises; in a bulk run each failed call becomes an `ItemFailure`
-        and the other calls go ahead.
+        The vendor's ``Success`` only says it accepted a call, so the outcome says "cancel
+        accepted", never "cancelled". A single call's failure raises; in a bulk run each call
+        that does not succeed becomes an `ItemFailure` of its kind and the other calls go ahead.
 
         Raises:
             VendorError: the only call was refused (with the vendor's code and RequestId).
@@ -109,15 +115,13 @@ class AliyunAdapter:
         batches = aliyun_bulk.batches(request.targets, MAX_DEVICES_PER_CALL)
         call = functools.partial(self._cancel, base)
         if len(batches) > 1:
-            return aliyun_bulk.run_batches(call, batches, workers=self._workers, progress=progress)
-        request_id, total = call(batches[0]), len(batches[0])
-        if progress is not None:
-            progress(Progress(done=total, total=total))
-        return Outcome(
-            summary=aliyun_bulk.summary(total, total),
-            total=total,
-            vendor_request_ids=(request_id,) if request_id else (),
-        )
+            run = aliyun_bulk.run_batches(call, batches, workers=self._workers, progress=progress)
+        else:
+            run = aliyun_bulk.Run((aliyun_bulk.BatchResult(0, batches[0], call(batches[0])),))
+            if progress is not None:
+                progress(Progress(succeeded=len(batches[0]), total=len(batches[0])))
+        checked = check_after_cancel(self._rpc, base, run.accepted, map_=self._map)
+        return _outcome(run, total=sum(len(b) for b in batches), checked=checked)
 
     def describe(self, request: OperationRequest) -> list[VendorCall]:
         """The first cancel call exactly as it would be sent (Signature and AccessKeyId masked),
@@ -163,9 +167,9 @@ class AliyunAdapter:
         product, firmware = request.str_param("product"), request.str_param("firmware")
         if not product or not firmware:
             raise AdapterError(
-                "aliyun.ota-task.cancel needs --product and --firmware",
+                "aliyun.ota-task.cancel needs `--product` and `--firmware`",
                 vendor=VENDOR,
-                next_step="Add --product <ProductKey> --firmware <FirmwareId> and request again.",
+                next_step="Add `--product <ProductKey> --firmware <FirmwareId>` and request again.",
             )
         base = {"ProductKey": product, "FirmwareId": firmware}
         job = request.str_param("job")
@@ -182,6 +186,26 @@ def from_config(config: AliyunSettings, *, clock: Clock = SYSTEM_CLOCK) -> Aliyu
     """An adapter for the real vendor, with an HTTP client using the configured timeout."""
     client = httpx.Client(timeout=config.timeout)
     return AliyunAdapter(config=config, client=client, clock=clock)
+
+
+def _outcome(run: aliyun_bulk.Run, *, total: int, checked: str) -> Outcome:
+    """What the vendor confirmed: which calls it accepted, and what a listing afterwards shows."""
+    accepted = len(run.accepted)
+    noun = "device" if total == 1 else "devices"
+    if accepted == total:
+        summary = f"Cancel accepted for {total:,} {noun}"
+    elif accepted:
+        summary = f"Cancel accepted for {accepted:,} of {total:,} {noun}"
+    else:
+        summary = f"No cancel was accepted for the {total:,} {noun}"
+    return Outcome(
+        summary=summary,
+        total=total,
+        failures=run.failures,
+        vendor_request_ids=run.request_ids,
+        succeeded_as="accepted",
+        checked=checked,
+    )
 
 
 def _cancel_params(base: dict[str, str], batch: Sequence[str]) -> dict[str, str]:

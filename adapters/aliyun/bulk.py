@@ -2,11 +2,14 @@
 
 Calls run on a small thread pool (the account's rate limiter paces them; the pool only keeps
 network latency from slowing the run below the limit). Progress is reported from the calling
-thread, once per finished call, so it only ever grows.
+thread, once per finished call, with the four counts (succeeded, failed, not sent, unknown),
+so it only ever grows.
 
-An answer that every batch would get too (credentials, signature or permission refused, no such
-instance) stops the run: batches not yet sent are reported as ``not_sent`` instead of being sent
-only to be refused.
+Each batch that does not succeed is one `ItemFailure` of its kind: ``failed`` (the vendor
+refused, or the call never got through), ``unknown`` (no usable answer: never retried) or
+``not_sent``. An answer that every batch would get too (credentials, signature or permission
+refused, no such instance) stops the run: batches not yet sent are ``not_sent`` instead of being
+sent only to be refused.
 """
 
 from __future__ import annotations
@@ -17,7 +20,8 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import Final
 
-from adapters.base import ItemFailure, Outcome, Progress, ProgressCallback
+from adapters.aliyun.errors import same_code
+from adapters.base import FailureKind, ItemFailure, Progress, ProgressCallback
 from adapters.errors import (
     AdapterError,
     OutcomeUnknown,
@@ -27,12 +31,11 @@ from adapters.errors import (
 )
 
 #: Refusals about the account or instance, not the devices: every other batch would get them too.
-STOPS_THE_RUN: Final = frozenset(
-    {
-        "iot.common.RamActionPermissionDeny",
-        "iot.common.AuthActionPermissionDeny",
-        "iot.system.InstanceNotFound",
-    }
+STOPS_THE_RUN: Final = (
+    "iot.common.RamActionPermissionDeny",
+    "iot.common.AuthActionPermissionDeny",
+    "Forbidden.RAM",
+    "iot.system.InstanceNotFound",
 )
 
 Batch = tuple[str, ...]
@@ -50,6 +53,28 @@ class BatchResult:
     failure: ItemFailure | None = None
 
 
+@dataclass(frozen=True)
+class Run:
+    """Every batch's result, in batch order."""
+
+    results: tuple[BatchResult, ...]
+
+    @property
+    def failures(self) -> tuple[ItemFailure, ...]:
+        """The batches that did not succeed, each with its kind."""
+        return tuple(r.failure for r in self.results if r.failure is not None)
+
+    @property
+    def request_ids(self) -> tuple[str, ...]:
+        """Every call's RequestId (the refused ones' too), in batch order."""
+        return tuple(r.request_id for r in self.results if r.request_id)
+
+    @property
+    def accepted(self) -> tuple[str, ...]:
+        """The devices whose call the vendor accepted."""
+        return tuple(d for r in self.results if r.failure is None for d in r.targets)
+
+
 def batches(targets: Sequence[str], size: int) -> list[Batch]:
     """`targets`, de-duplicated in order, in chunks of at most `size`."""
     unique = tuple(dict.fromkeys(targets))  # the vendor refuses duplicate names in one call
@@ -58,9 +83,9 @@ def batches(targets: Sequence[str], size: int) -> list[Batch]:
 
 def run_batches(
     call: BatchCall, chunks: Sequence[Batch], *, workers: int, progress: ProgressCallback | None
-) -> Outcome:
+) -> Run:
     """Send every batch; collect failures per batch; report progress after each one."""
-    total, done, failed = sum(len(b) for b in chunks), 0, 0
+    tally = _Tally(total=sum(len(b) for b in chunks))
     results: list[BatchResult] = []
     stop = threading.Event()
     with ThreadPoolExecutor(workers, thread_name_prefix="aliyun-bulk") as pool:
@@ -68,11 +93,25 @@ def run_batches(
         for future in as_completed(futures):
             result = future.result()
             results.append(result)
-            done += len(result.targets)
-            failed += len(result.targets) if result.failure else 0
+            tally.add(result)
             if progress is not None:
-                progress(Progress(done=done, total=total, failed=failed))
-    return outcome(sorted(results, key=lambda r: r.index), total)
+                progress(tally.progress())
+    return Run(tuple(sorted(results, key=lambda r: r.index)))
+
+
+class _Tally:
+    """The four counts so far."""
+
+    def __init__(self, *, total: int) -> None:
+        self.total = total
+        self.counts = dict.fromkeys(("succeeded", *(k.value for k in FailureKind)), 0)
+
+    def add(self, result: BatchResult) -> None:
+        kind = "succeeded" if result.failure is None else result.failure.kind.value
+        self.counts[kind] += len(result.targets)
+
+    def progress(self) -> Progress:
+        return Progress(total=self.total, **self.counts)
 
 
 def _try(call: BatchCall, index: int, batch: Batch, stop: threading.Event) -> BatchResult:
@@ -81,7 +120,8 @@ def _try(call: BatchCall, index: int, batch: Batch, stop: threading.Event) -> Ba
     try:
         return BatchResult(index, batch, request_id=call(batch))
     except (VendorError, OutcomeUnknown, VendorUnreachable) as exc:
-        if isinstance(exc, VendorAuthError) or getattr(exc, "code", None) in STOPS_THE_RUN:
+        code = exc.code if isinstance(exc, VendorError) else None
+        if isinstance(exc, VendorAuthError) or same_code(code, *STOPS_THE_RUN):
             stop.set()
         request_id = exc.vendor_request_id if isinstance(exc, VendorError) else None
         return BatchResult(index, batch, request_id, failure(batch, exc))
@@ -90,54 +130,24 @@ def _try(call: BatchCall, index: int, batch: Batch, stop: threading.Event) -> Ba
 def _not_sent(batch: Batch) -> ItemFailure:
     return ItemFailure(
         targets=batch,
-        code="not_sent",
+        kind=FailureKind.NOT_SENT,
         message="not sent: an earlier batch was refused for a reason every batch shares",
         next_step="Fix the refusal shown for the earlier batch, then request these devices again.",
     )
 
 
 def failure(batch: Batch, exc: AdapterError) -> ItemFailure:
-    """The `ItemFailure` for a batch whose call raised `exc` (code ``unknown``: no answer)."""
+    """The `ItemFailure` for a batch whose call raised `exc`: unknown for no usable answer,
+    failed (with the vendor's code, when it gave one) otherwise."""
     if isinstance(exc, OutcomeUnknown):
         return ItemFailure(
-            targets=batch,
-            code="unknown",
-            message=f"state unknown: {exc.message}",
-            next_step=exc.next_step,
+            targets=batch, kind=FailureKind.UNKNOWN, message=exc.message, next_step=exc.next_step
         )
-    code = exc.code if isinstance(exc, VendorError) else "unreachable"
-    request_id = exc.vendor_request_id if isinstance(exc, VendorError) else None
-    suffix = f" (RequestId {request_id})" if request_id else ""
+    vendor = exc if isinstance(exc, VendorError) else None
     return ItemFailure(
-        targets=batch, code=code, message=exc.message + suffix, next_step=exc.next_step
+        targets=batch,
+        code=None if vendor is None else vendor.code,
+        message=exc.message,
+        next_step=exc.next_step,
+        vendor_request_id=None if vendor is None else vendor.vendor_request_id,
     )
-
-
-def outcome(results: Sequence[BatchResult], total: int) -> Outcome:
-    """The run's `Outcome`: every RequestId in batch order, and every failed batch."""
-    failures = [r.failure for r in results if r.failure is not None]
-    done = total - sum(len(f.targets) for f in failures)
-    ids = tuple(r.request_id for r in results if r.request_id)
-    return Outcome(
-        summary=summary(done, total, failures),
-        vendor_request_ids=ids,
-        total=total,
-        failures=tuple(failures),
-    )
-
-
-def summary(done: int, total: int, failures: Sequence[ItemFailure] = ()) -> str:
-    """ "Cancelled OTA tasks on 9,800 of 10,000 devices; 1 batch failed"."""
-    noun = "device" if total == 1 else "devices"
-    text = f"Cancelled OTA tasks on {done:,} of {total:,} {noun}"
-    unknown = sum(1 for f in failures if f.code == "unknown")
-    unsent = sum(1 for f in failures if f.code == "not_sent")
-    counts = (
-        (len(failures) - unknown - unsent, "failed"),
-        (unknown, "state unknown"),
-        (unsent, "not sent"),
-    )
-    for count, what in counts:
-        if count:
-            text += f"; {count} batch{'es' if count != 1 else ''} {what}"
-    return text

@@ -1,13 +1,22 @@
-"""Alibaba Cloud IoT answers, translated into `adapters.errors` types.
+"""Alibaba Cloud IoT answers, translated into `adapters.errors` types (VENDORS.md §2, §7).
 
 Two body shapes arrive. IoT business answers are ``{"RequestId", "Success", "Code",
-"ErrorMessage"}`` (normally HTTP 200 even when ``Success`` is false). The API gateway's own refusals
-(signature, key, throttling, missing parameters) are ``{"RequestId", "HostId", "Code", "Message",
-"Recommend"}`` with HTTP 4xx. Some re-hosted deployments spell the keys in camelCase
-(``requestId``, ``success``), so field lookup ignores case.
+"ErrorMessage"}``, as HTTP 200 with ``Success: false`` or as a 4xx. The API gateway's own
+refusals (signature, key, throttling, missing parameters) are ``{"RequestId", "HostId", "Code",
+"Message", "Recommend"}``. So:
+
+- the body is always read: ``Success: false``, or a non-empty ``Code``, is a failure at any
+  HTTP status (and any HTTP status from 400 up is one too);
+- the message is ``ErrorMessage`` or ``Message``, whichever is there;
+- keys are read case-insensitively (re-hosted copies answer ``success``, ``code``,
+  ``requestId``), and codes are compared case-insensitively (Alibaba's own data spells
+  ``Iot.Device…`` and ``iot.device…``);
+- throttling is any ``Code`` starting with ``Throttling``, whatever the HTTP status (400 on the
+  classic gateway, 403 or 429 elsewhere).
 
 Every code VENDORS.md documents gets a plain-language message and a next step; anything else
 (notably the unconfirmed ``iot.ota.*`` codes) is shown with the vendor's message verbatim.
+Messages put setting names and flags in backticks, so the cards show them as code to copy.
 """
 
 from __future__ import annotations
@@ -39,7 +48,7 @@ _THROTTLED = CodeInfo(
 )
 _BAD_KEY = CodeInfo(
     "Alibaba Cloud does not know this AccessKeyId, or the key is disabled",
-    "Check OPSGATE_ALIYUN__ACCESS_KEY_ID and that the key is enabled in the RAM console.",
+    "Check `OPSGATE_ALIYUN__ACCESS_KEY_ID` and that the key is enabled in the RAM console.",
     VendorAuthError,
 )
 _CLOCK = CodeInfo(
@@ -48,56 +57,107 @@ _CLOCK = CodeInfo(
     VendorAuthError,
 )
 
+_NOT_AUTHORISED = CodeInfo(
+    "the RAM user behind this AccessKey may not call this IoT action",
+    "Grant the RAM user the `iot:CancelOTATaskByDevice`, `iot:ListOTA*` and `iot:QueryOTA*` "
+    "actions (e.g. AliyunIOTFullAccess or a custom policy), then request again.",
+)
+_BAD_SIGNATURE = CodeInfo(
+    "Alibaba Cloud rejected the request signature",
+    "Check that `OPSGATE_ALIYUN__ACCESS_KEY_SECRET` belongs to the configured AccessKeyId "
+    "(and, for a re-hosted endpoint, that `OPSGATE_ALIYUN__ENDPOINT` is right).",
+    VendorAuthError,
+)
+_INTERNAL = CodeInfo(
+    "Alibaba Cloud IoT had an internal error",
+    "opsgate already retried; try again in a few minutes, and if it persists open a ticket "
+    "with the RequestId.",
+    retryable=True,
+)
+_OPSGATE_BUG = "Report this as an opsgate bug, with the RequestId."
+
+#: Documented codes, by their lower-case spelling (codes are compared case-insensitively).
 KNOWN: dict[str, CodeInfo] = {
-    "iot.system.SystemException": CodeInfo(
-        "Alibaba Cloud IoT had an internal error",
-        "opsgate already retried; try again in a few minutes, and if it persists open a ticket "
-        "with the RequestId.",
-        retryable=True,
-    ),
-    "iot.common.RamActionPermissionDeny": CodeInfo(
-        "the RAM user behind this AccessKey may not call this IoT action",
-        "Grant the RAM user the iot:CancelOTATaskByDevice and iot:ListOTA*/QueryOTA* actions "
-        "(e.g. AliyunIOTFullAccess or a custom policy), then request again.",
-    ),
-    "iot.common.AuthActionPermissionDeny": CodeInfo(
-        "the account is not authorised for this action on this IoT instance",
-        "Check that the IoT instance belongs to this account and IoT Platform is activated, "
-        "then request again.",
-    ),
-    "iot.system.InstanceNotFound": CodeInfo(
-        "the IoT instance was not found (wrong or missing IotInstanceId)",
-        "Pass --instance <IotInstanceId> (the console's instance Overview tab shows it), or set "
-        "OPSGATE_ALIYUN__IOT_INSTANCE_ID.",
-    ),
-    "SignatureDoesNotMatch": CodeInfo(
-        "Alibaba Cloud rejected the request signature",
-        "Check that OPSGATE_ALIYUN__ACCESS_KEY_SECRET belongs to the configured AccessKeyId "
-        "(and, for a re-hosted endpoint, that the endpoint is right).",
-        VendorAuthError,
-    ),
-    # A nonce we never reuse; seen again means a proxy replayed it. The vendor refused the call,
-    # so a retry (with a new nonce) is safe.
-    "SignatureNonceUsed": CodeInfo(
-        "the vendor had already seen this request's nonce and refused it",
-        "Request again; if it recurs, check for a proxy replaying requests.",
-        retryable=True,
-    ),
-    "InvalidTimeStamp.Expired": _CLOCK,
-    "InvalidTimeStamp.Format": _CLOCK,
+    code.lower(): info
+    for code, info in {
+        "iot.system.SystemException": _INTERNAL,
+        "InternalError": _INTERNAL,
+        "ServiceUnavailable": CodeInfo(
+            "Alibaba Cloud IoT is temporarily unavailable",
+            "opsgate already retried; try again in a few minutes.",
+            retryable=True,
+        ),
+        "iot.common.RamActionPermissionDeny": _NOT_AUTHORISED,
+        "Forbidden.RAM": _NOT_AUTHORISED,
+        "iot.common.AuthActionPermissionDeny": CodeInfo(
+            "the account is not authorised for this action on this IoT instance",
+            "Check that the IoT instance belongs to this account and IoT Platform is activated, "
+            "then request again.",
+        ),
+        "iot.system.InstanceNotFound": CodeInfo(
+            "the IoT instance was not found (wrong or missing IotInstanceId)",
+            "Pass `--instance <IotInstanceId>` (the console's instance Overview tab shows it), "
+            "or set `OPSGATE_ALIYUN__IOT_INSTANCE_ID`.",
+        ),
+        "iot.device.NotExistedDevice": CodeInfo(
+            "the device does not exist in this product",
+            "Check the device name and `--product` in the IoT console.",
+        ),
+        "iot.prod.NotExistedProduct": CodeInfo(
+            "the product does not exist (a wrong ProductKey, or another instance's)",
+            "Check `--product <ProductKey>` (and `--instance`) in the IoT console.",
+        ),
+        "iot.firmware.InvalidTaskStatus": CodeInfo(
+            "the vendor refused the task-status filter of an OTA task listing", _OPSGATE_BUG
+        ),
+        "iot.ota.NullOtaModuleName": CodeInfo(
+            "the vendor says the OTA module name is missing", _OPSGATE_BUG
+        ),
+        "iot.ota.EmptyDeviceInfoParams": CodeInfo(
+            "the vendor says the device parameters are empty", _OPSGATE_BUG
+        ),
+        "iot.firmware.ListOTATaskByDeviceFailed": CodeInfo(
+            "Alibaba Cloud IoT could not list the device's OTA tasks",
+            "Try again in a few minutes; if it persists, open a ticket with the RequestId.",
+            retryable=True,
+        ),
+        "iot.common.QueryDeviceActionError": CodeInfo(
+            "Alibaba Cloud IoT could not query the device",
+            "Try again in a few minutes; if it persists, open a ticket with the RequestId.",
+            retryable=True,
+        ),
+        "SignatureDoesNotMatch": _BAD_SIGNATURE,
+        "IncompleteSignature": _BAD_SIGNATURE,
+        # A nonce we never reuse; seen again means a proxy replayed it. The vendor refused the
+        # call, so a retry (with a new nonce) is safe.
+        "SignatureNonceUsed": CodeInfo(
+            "the vendor had already seen this request's nonce and refused it",
+            "Request again; if it recurs, check for a proxy replaying requests.",
+            retryable=True,
+        ),
+        "InvalidTimeStamp.Expired": _CLOCK,
+        "InvalidTimeStamp.Format": _CLOCK,
+    }.items()
 }
 
 _PREFIXES: tuple[tuple[str, CodeInfo], ...] = (
-    ("Throttling", _THROTTLED),
-    ("InvalidAccessKeyId", _BAD_KEY),
+    ("throttling", _THROTTLED),
+    ("invalidaccesskeyid", _BAD_KEY),
 )
 
 
 def code_info(code: str) -> CodeInfo | None:
-    """What opsgate knows about `code`, or None for codes shown verbatim."""
-    if code in KNOWN:
-        return KNOWN[code]
-    return next((info for prefix, info in _PREFIXES if code.startswith(prefix)), None)
+    """What opsgate knows about `code` (compared case-insensitively), or None for codes shown
+    verbatim."""
+    lowered = code.lower()
+    if lowered in KNOWN:
+        return KNOWN[lowered]
+    return next((info for prefix, info in _PREFIXES if lowered.startswith(prefix)), None)
+
+
+def same_code(code: str | None, *known: str) -> bool:
+    """True when `code` is one of `known`, compared case-insensitively."""
+    return code is not None and code.lower() in {k.lower() for k in known}
 
 
 def field(body: Mapping[str, Any], name: str) -> Any:
@@ -109,13 +169,14 @@ def field(body: Mapping[str, Any], name: str) -> Any:
 
 
 def succeeded(body: Mapping[str, Any], status: int) -> bool:
-    """True for a success answer: HTTP < 400, and ``Success`` true (or absent with no ``Code``)."""
-    if status >= 400:
+    """True for a success answer: HTTP < 400, ``Success`` not false, and no ``Code``.
+
+    ``Success: false`` or a non-empty ``Code`` is a failure at any HTTP status (VENDORS §7).
+    """
+    if status >= 400 or field(body, "Code") not in (None, ""):
         return False
     success = field(body, "Success")
-    if success is None:
-        return not field(body, "Code")
-    return success is True or str(success).lower() == "true"
+    return success is None or success is True or str(success).lower() == "true"
 
 
 def request_id(body: Mapping[str, Any]) -> str | None:
@@ -144,7 +205,7 @@ def error_for(body: Mapping[str, Any], status: int) -> VendorError:
 
 
 def _unknown_next_step(code: str) -> str:
-    if code.startswith("iot.ota."):
+    if code.lower().startswith("iot.ota."):
         return (
             "Check the ProductKey, FirmwareId, JobId and device names in the IoT console "
             "(OTA upgrades), then request again."

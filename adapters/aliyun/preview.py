@@ -3,26 +3,43 @@
 `QueryOTAFirmware` names the firmware; `ListOTAUnfinishedTaskByDevice` shows, per device, the
 tasks a cancel would hit. Long device lists are sampled (evenly spaced, so the first and last
 devices are always looked at), and the card says so.
+
+The verdict (SPEC §8): ``blocked`` when the vendor refuses the look for a reason the cancel
+shares (no such firmware, product or instance: `BLOCKING_CODES`), when the firmware belongs to
+another product, or when every device was looked at and none exists; ``warn`` when some devices
+have nothing to cancel, are already upgrading, or do not exist (a sample can only warn).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
-from adapters.aliyun.errors import field
+from adapters.aliyun.errors import field, same_code
 from adapters.aliyun.rpc import RpcClient
-from adapters.base import Preview
-from adapters.errors import VendorError
+from adapters.base import Blocker, Preview
+from adapters.errors import VendorAuthError, VendorError
 
 SAMPLE_SIZE = 20
 #: What a cancel acts on (the vendor's doc: pending confirmation, pending push, pushed).
 CANCELLABLE = ("CONFIRM", "QUEUED", "NOTIFIED")
 UNFINISHED = (*CANCELLABLE, "IN_PROGRESS")
 NOT_FOUND = "iot.device.NotExistedDevice"
+#: Refusals of the look that the cancel would get too: the request names what does not exist.
+#: (``iot.ota.FirmwareNotExist`` is the simulator's, unconfirmed; other ``iot.ota.*`` codes
+#: are about the request's firmware or job as well.)
+BLOCKING_CODES = ("iot.prod.NotExistedProduct", "iot.system.InstanceNotFound")
+BLOCKING_PREFIX = "iot.ota."
 
-Mapper = Callable[[Callable[[str], "DeviceLook"], Sequence[str]], Iterable["DeviceLook"]]
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+class Mapper(Protocol):
+    """Runs `fn` over `items`, possibly in parallel (a thread pool's ``map``), in order."""
+
+    def __call__(self, fn: Callable[[T], R], items: Sequence[T], /) -> Iterable[R]: ...
 
 
 @dataclass(frozen=True)
@@ -54,9 +71,19 @@ def build_preview(
         targets: Every device name of the request.
         calls: How many cancel calls `execute` would make.
         map_: Runs the per-device look-ups (a thread pool's ``map``).
+
+    Raises:
+        VendorError: the vendor refused the look for a reason that does not decide the cancel
+            (credentials, throttling, an internal error).
     """
-    firmware = query_firmware(rpc, base)
-    looked = list(map_(lambda device: look_at(rpc, base, device), sample(targets)))
+    try:
+        firmware = query_firmware(rpc, base)
+        looked = list(map_(lambda device: look_at(rpc, base, device), sample(targets)))
+    except VendorError as exc:
+        if not blocks_the_cancel(exc):
+            raise
+        blocker = Blocker(message=exc.message, code=exc.code, next_step=exc.next_step)
+        return Preview(summary=f"The vendor refused the look: {exc.message}", blocked=blocker)
     facts = _facts(base, firmware, targets, looked, calls)
     found = any(look.found for look in looked)
     summary = (
@@ -65,8 +92,40 @@ def build_preview(
         else f"None of the {len(looked)} sampled devices exists in product {base['ProductKey']}"
     )
     return Preview(
-        summary=summary, facts=facts, warnings=_warnings(base, firmware, looked), found=found
+        summary=summary,
+        facts=facts,
+        warnings=_warnings(base, looked),
+        blocked=_blocker(base, firmware, targets, looked),
     )
+
+
+def blocks_the_cancel(error: VendorError) -> bool:
+    """True when the vendor refused the look for a reason the cancel would be refused for."""
+    if isinstance(error, VendorAuthError) or error.retryable:
+        return False
+    return same_code(error.code, *BLOCKING_CODES) or error.code.lower().startswith(BLOCKING_PREFIX)
+
+
+def _blocker(
+    base: Mapping[str, str],
+    firmware: Mapping[str, Any],
+    targets: Sequence[str],
+    looked: Sequence[DeviceLook],
+) -> Blocker | None:
+    owner = field(firmware, "ProductKey")
+    if owner and owner != base["ProductKey"]:
+        return Blocker(
+            message=f"the firmware belongs to product {owner}, not {base['ProductKey']}: the "
+            "cancel would match no task",
+            next_step="Check `--product` and `--firmware` in the IoT console (OTA upgrades).",
+        )
+    if len(looked) == len(targets) and not any(look.found for look in looked):
+        return Blocker(
+            message=f"none of the {len(looked)} devices exists in product {base['ProductKey']}",
+            code=NOT_FOUND,
+            next_step="Check the device names and `--product` in the IoT console.",
+        )
+    return None
 
 
 def query_firmware(rpc: RpcClient, base: Mapping[str, str]) -> dict[str, Any]:
@@ -84,17 +143,18 @@ def look_at(rpc: RpcClient, base: Mapping[str, str], device: str) -> DeviceLook:
     try:
         body = rpc.call("ListOTAUnfinishedTaskByDevice", params, mutating=False)
     except VendorError as exc:
-        if exc.code == NOT_FOUND:
+        if same_code(exc.code, NOT_FOUND):
             return DeviceLook(device, found=False)
         raise
-    matching = [t for t in _task_rows(body) if _matches(t, base)]
+    matching = [t for t in task_rows(body) if _matches(t, base)]
     statuses = [str(field(t, "TaskStatus")) for t in matching]
     return DeviceLook(
         device, True, sum(s in CANCELLABLE for s in statuses), statuses.count("IN_PROGRESS")
     )
 
 
-def _task_rows(body: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+def task_rows(body: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The task rows of an OTA task listing."""
     # Documented as an array; the vendor's JSON also wraps arrays as {"SimpleOTATaskInfo": [...]}.
     data = field(body, "Data")
     if isinstance(data, dict):
@@ -137,21 +197,20 @@ def _firmware_name(firmware: Mapping[str, Any], firmware_id: str) -> str:
     return f"{name} {versions} ({firmware_id})".replace("  ", " ")
 
 
-def _warnings(
-    base: Mapping[str, str], firmware: Mapping[str, Any], looked: Sequence[DeviceLook]
-) -> list[str]:
+def _warnings(base: Mapping[str, str], looked: Sequence[DeviceLook]) -> list[str]:
     warnings = []
-    owner = field(firmware, "ProductKey")
-    if owner and owner != base["ProductKey"]:
-        warnings.append(
-            f"The firmware belongs to product {owner}, not {base['ProductKey']}: "
-            "the cancel would match no task."
-        )
-    if not any(look.cancellable for look in looked):
+    if any(look.found for look in looked) and not any(look.cancellable for look in looked):
         warnings.append(
             f"None of the {len(looked)} sampled devices has a pending task for this "
             "firmware" + (" and job" if "JobId" in base else "") + ": the cancel "
             "would change nothing."
+        )
+    idle = [look for look in looked if look.found and not look.cancellable and not look.upgrading]
+    if idle and any(look.cancellable for look in looked):
+        warnings.append(
+            f"{len(idle)} of the {len(looked)} sampled devices have nothing to cancel for this "
+            "firmware" + (" and job" if "JobId" in base else "") + ": the cancel changes "
+            "nothing for them."
         )
     upgrading = sum(1 for look in looked if look.upgrading)
     if upgrading:

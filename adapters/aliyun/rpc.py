@@ -3,6 +3,10 @@
 Like the vendor's official SDK, a call is a POST with every parameter (signature included) in the
 query string and no body. Each attempt is signed afresh, so a retry carries a new
 `SignatureNonce` and a current `Timestamp`.
+
+Rate limits are per account (every RAM user shares them) and per API (VENDORS.md §7): 10
+calls/s for the cancel and the listings, which opsgate draws from one budget, and 20 calls/s
+for ``QueryOTAFirmware``, which has its own (`ACTION_RATES`).
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ import logging
 import threading
 import weakref
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final
 
 import httpx
 
@@ -31,21 +35,29 @@ MAX_ATTEMPTS = 5
 #: starts, the vendor when it arrives, so jitter between the two must fit in this slack.
 RATE_MARGIN = 0.05
 
-_limiters: weakref.WeakValueDictionary[tuple[str, int], RateLimiter] = weakref.WeakValueDictionary()
+#: APIs whose documented limit differs from the account's `AliyunSettings.calls_per_second`.
+ACTION_RATES: Final = {"QueryOTAFirmware": 20.0}
+
+_limiters: weakref.WeakValueDictionary[tuple[str, int, str], RateLimiter] = (
+    weakref.WeakValueDictionary()
+)
 _limiters_lock = threading.Lock()
 
 
-def shared_limiter(config: AliyunSettings, clock: Clock) -> RateLimiter:
-    """The one limiter for this AccessKeyId (and clock) in this process.
+def shared_limiter(config: AliyunSettings, clock: Clock, *, action: str = "") -> RateLimiter:
+    """The one limiter for this AccessKeyId (and clock) in this process: the account's budget,
+    or, for an action in `ACTION_RATES`, that action's own.
 
     The vendor's limit is per account, shared by every RAM user, so every adapter calling with
     the same key must draw from one budget.
     """
-    key = (config.access_key_id or "", id(clock))
+    own = action if action in ACTION_RATES else ""
+    key = (config.access_key_id or "", id(clock), own)
     with _limiters_lock:
         limiter = _limiters.get(key)
         if limiter is None:
-            limiter = _new_limiter(config.calls_per_second, clock)
+            rate = ACTION_RATES.get(own, config.calls_per_second)
+            limiter = _new_limiter(rate, clock)
             _limiters[key] = limiter
         return limiter
 
@@ -65,8 +77,13 @@ class RpcClient:
     ) -> None:
         self.config = config
         self.limiter = limiter
+        self._own_limiters = {a: shared_limiter(config, clock, action=a) for a in ACTION_RATES}
         self._client = client
         self._clock = clock
+
+    def limiter_for(self, action: str) -> RateLimiter:
+        """The limiter `action` draws from: its own (`ACTION_RATES`), or the account's."""
+        return self._own_limiters.get(action, self.limiter)
 
     def build(self, action: str, params: Mapping[str, str]) -> httpx.Request:
         """The signed request for `action` (sends nothing).
@@ -101,7 +118,8 @@ class RpcClient:
         self, action: str, params: Mapping[str, str], *, mutating: bool
     ) -> dict[str, Any]:
         """One attempt: wait for the limiter, then sign and send."""
-        self.limiter.acquire()
+        limiter = self.limiter_for(action)
+        limiter.acquire()
         response = send(self._client, self.build(action, params), vendor=VENDOR, mutating=mutating)
         body = json_body(response, vendor=VENDOR, mutating=mutating)
         if succeeded(body, response.status_code):
@@ -110,7 +128,7 @@ class RpcClient:
         error = error_for(body, response.status_code)
         logger.info("aliyun %s refused: %s (RequestId %s)", action, error.code, request_id(body))
         if isinstance(error, VendorThrottled):
-            self.limiter.slow_down()  # someone else shares the account's budget: back off
+            limiter.slow_down()  # someone else shares the account's budget: back off
         raise error
 
     def _access_key(self) -> AccessKey:
@@ -119,7 +137,7 @@ class RpcClient:
             raise NotConfigured(
                 "Alibaba Cloud IoT has no AccessKey configured",
                 vendor=VENDOR,
-                next_step="Set OPSGATE_ALIYUN__ACCESS_KEY_ID and __ACCESS_KEY_SECRET, "
-                "or run with OPSGATE_SANDBOX=1.",
+                next_step="Set `OPSGATE_ALIYUN__ACCESS_KEY_ID` and "
+                "`OPSGATE_ALIYUN__ACCESS_KEY_SECRET`, or run with `OPSGATE_SANDBOX=1`.",
             )
         return AccessKey(key_id, secret.get_secret_value())

@@ -27,10 +27,10 @@ from typing import Any, Final
 import httpx
 from pydantic import SecretStr
 
-from adapters.base import MASK, Outcome, Preview, ProgressCallback, VendorCall
+from adapters.base import MASK, Blocker, Outcome, Preview, ProgressCallback, VendorCall
 from adapters.clock import SYSTEM_CLOCK, Clock
 from adapters.enos.auth import AUTH_GET_PATH, Stamps, TokenService, encryption, sign
-from adapters.enos.errors import CODE_EXPIRED, JOB_NOT_FOUND, VENDOR, read_answer
+from adapters.enos.errors import CODE_EXPIRED, JOB_NOT_FOUND, JOB_RUNNING, VENDOR, read_answer
 from adapters.enos.settings import EnosSettings
 from adapters.errors import AdapterError, NotConfigured, VendorError
 from adapters.http import retry_safely, send
@@ -42,7 +42,7 @@ __all__ = ["EnosAdapter", "encryption", "from_config", "sign"]
 log = logging.getLogger(__name__)
 
 OTA_JOBS: Final = "/connect-service/v2.1/ota-jobs"
-RUNNING_WARNING: Final = "job is running: the vendor will refuse deletion (24618); stop it first"
+RUNNING_BLOCKER: Final = "the job is running: EnOS refuses to delete a running OTA job"
 _SECRET_HEADERS: Final = frozenset({"apim-accesstoken", "apim-signature"})
 
 
@@ -68,7 +68,8 @@ class EnosAdapter:
             raise NotConfigured(
                 "EnOS is not configured",
                 vendor=VENDOR,
-                next_step="Set OPSGATE_ENOS__BASE_URL, __APP_KEY and __APP_SECRET.",
+                next_step="Set `OPSGATE_ENOS__BASE_URL`, `OPSGATE_ENOS__APP_KEY` and "
+                "`OPSGATE_ENOS__APP_SECRET`.",
             )
         self.sandbox = sandbox
         self._base = config.base_url.rstrip("/")
@@ -95,7 +96,9 @@ class EnosAdapter:
     def preview(self, request: OperationRequest) -> Preview:
         """Get the OTA job. This is a read-only operation: it changes nothing at EnOS.
 
-        Transient failures (timeouts, 24500, throttling) are retried with backoff.
+        Transient failures (timeouts, 24500, throttling) are retried with backoff. A job EnOS
+        does not find (24404: a wrong job id, or a mistyped org) and a running job (the delete
+        would be refused with 24618) are `Verdict.BLOCKED`.
         """
         org, job = _target(request)
         try:
@@ -103,7 +106,7 @@ class EnosAdapter:
         except VendorError as exc:
             if exc.code != JOB_NOT_FOUND:
                 raise
-            return Preview(found=False, summary=f"OTA job {job} not found in org {org} (24404)")
+            return _missing_job(org, job, exc)
         data = body.get("data")
         return _job_preview(org, job, data if isinstance(data, dict) else {})
 
@@ -199,7 +202,7 @@ def _target(request: OperationRequest) -> tuple[str, str]:
     if request.operation != "enos.ota-job.delete" or len(request.targets) != 1 or not org:
         # A caller bug, caught before anything is sent: nothing changed at EnOS.
         raise AdapterError(
-            f"not an enos.ota-job.delete request with one job id and --org: {request.operation}",
+            f"not an enos.ota-job.delete request with one job id and `--org`: {request.operation}",
             vendor=VENDOR,
             next_step="Report this as an opsgate bug; nothing was sent to EnOS.",
         )
@@ -221,14 +224,29 @@ def _job_preview(org: str, job: str, data: dict[str, Any]) -> Preview:
     }
     if product := _text(data.get("productKey")):
         facts["product"] = product
-    warnings = []
+    blocked = None
     if status == "started":
-        warnings.append(
-            f"{RUNNING_WARNING} (EnOS console, or Stop OTA Job: "
-            f"action=stop&orgId={org}&jobId={job})"
+        blocked = Blocker(
+            message=RUNNING_BLOCKER,
+            code=JOB_RUNNING,
+            next_step="Stop it first (EnOS console, or Stop OTA Job: "
+            f"`action=stop&orgId={org}&jobId={job}`), then request the deletion again.",
         )
     summary = f"OTA job {job} “{name}” in org {org}: {status}"
-    return Preview(summary=summary, facts=facts, warnings=warnings)
+    return Preview(summary=summary, facts=facts, blocked=blocked)
+
+
+def _missing_job(org: str, job: str, error: VendorError) -> Preview:
+    """EnOS has no such job in this org: a wrong job id, or a mistyped `--org`."""
+    return Preview(
+        found=False,
+        summary=f"OTA job {job} not found in org {org} (24404)",
+        blocked=Blocker(
+            message=f"EnOS has no OTA job {job} in org {org}",
+            code=error.code,
+            next_step="Check the job id and `--org` (the OU id, e.g. o15…) in the EnOS console.",
+        ),
+    )
 
 
 def _text(value: object) -> str:

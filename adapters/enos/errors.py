@@ -2,8 +2,11 @@
 
 EnOS has two answer shapes. The APIM token service answers ``{"status", "msg", "business",
 "data"}``; business APIs answer ``{"code", "msg", "requestId", "data"}`` with HTTP 200 even for
-errors. How the gateway itself refuses a business call (bad signature, expired token) is not
-published, so `read_answer` accepts either key, whatever the HTTP status.
+errors. How the gateway itself refuses a business call (bad signature, expired token,
+throttling) is not published, and old clients saw such refusals inside HTTP 200 bodies
+(VENDORS.md §7), so `read_answer` reads ``code``, ``status`` and ``apim_status``, whatever the
+HTTP status. The APIM token codes (1001 to 1204) can come back on any call, not only from the
+token service; 1203 (token expired) makes the adapter renew the token and retry once.
 
 Every documented code has a plain-language message and a next step. Codes not in `CATALOG` are
 shown verbatim with the vendor's own message.
@@ -34,7 +37,9 @@ JOB_NOT_FOUND: Final = "24404"
 #: The job is running and cannot be deleted.
 JOB_RUNNING: Final = "24618"
 
-_CREDENTIALS = "Check OPSGATE_ENOS__APP_KEY and OPSGATE_ENOS__APP_SECRET against the EnOS console."
+_CREDENTIALS = (
+    "Check `OPSGATE_ENOS__APP_KEY` and `OPSGATE_ENOS__APP_SECRET` against the EnOS console."
+)
 
 
 @dataclass(frozen=True)
@@ -96,11 +101,11 @@ CATALOG: Final[dict[str, CodeInfo]] = {
     ),
     JOB_NOT_FOUND: CodeInfo(
         "the OTA job was not found in this organization",
-        "Check the job id and --org (the OU id, e.g. o15…) in the EnOS console.",
+        "Check the job id and `--org` (the OU id, e.g. o15…) in the EnOS console.",
     ),
     JOB_RUNNING: CodeInfo(
         "EnOS will not delete an OTA job that is still running",
-        "Stop the job first (EnOS console, or Stop OTA Job: action=stop), then request the "
+        "Stop the job first (EnOS console, or Stop OTA Job: `action=stop`), then request the "
         "deletion again.",
     ),
     "24500": CodeInfo(
@@ -145,10 +150,18 @@ def vendor_error(
     )
 
 
+#: Where an answer keeps its code: business APIs, the token service, the gateway (old clients).
+CODE_KEYS: Final = ("code", "status", "apim_status")
+
+
 def answer_code(body: dict[str, Any]) -> str | None:
-    """The answer's code as a string: ``code`` (business APIs) or ``status`` (token service)."""
-    code = body.get("code", body.get("status"))
-    return None if code is None or isinstance(code, (dict, list)) else str(code)
+    """The answer's code as a string: its first non-zero ``code``, ``status`` or
+    ``apim_status`` (a gateway refusal may sit beside a business ``code`` of 0), or ``"0"``."""
+    codes = [body[key] for key in CODE_KEYS if key in body]
+    readable = [str(c) for c in codes if c is not None and not isinstance(c, (dict, list, bool))]
+    if not readable:
+        return None
+    return next((c for c in readable if c != "0"), "0")
 
 
 def read_answer(response: httpx.Response, *, mutating: bool) -> dict[str, Any]:

@@ -31,6 +31,9 @@ from adapters.huawei.auth import (
     with_default_port,
 )
 from adapters.huawei.errors import (
+    APP_NOT_AUTHORIZED,
+    APP_NOT_FOUND,
+    BAD_FILE_ID,
     DEVICE_DATA_NOT_FOUND,
     DEVICE_NOT_FOUND,
     PACKAGE_NOT_FOUND,
@@ -38,7 +41,7 @@ from adapters.huawei.errors import (
     error_code,
     to_error,
 )
-from adapters.huawei.preview import device_preview, package_preview
+from adapters.huawei.preview import blocked_preview, device_preview, package_preview
 from adapters.huawei.settings import HuaweiSettings
 from adapters.ratelimit import RateLimiter
 from commands.model import OperationRequest
@@ -50,6 +53,10 @@ DEVICE_PATH: Final = "/iocm/app/dm/v1.4.0/devices"
 
 _PACKAGE_GONE: Final = frozenset({PACKAGE_NOT_FOUND})
 _DEVICE_GONE: Final = frozenset({DEVICE_NOT_FOUND, DEVICE_DATA_NOT_FOUND})
+#: Refusals of the preview's read that the DELETE would get too: the verdict is blocked.
+BLOCKING_READS: Final = (
+    _PACKAGE_GONE | _DEVICE_GONE | {APP_NOT_FOUND, APP_NOT_AUTHORIZED, BAD_FILE_ID}
+)
 
 
 class HuaweiAdapter:
@@ -74,7 +81,8 @@ class HuaweiAdapter:
             raise NotConfigured(
                 "Huawei OceanConnect is not configured",
                 vendor=VENDOR,
-                next_step="Set OPSGATE_HUAWEI__BASE_URL, __APP_ID and __SECRET.",
+                next_step="Set `OPSGATE_HUAWEI__BASE_URL`, `OPSGATE_HUAWEI__APP_ID` and "
+                "`OPSGATE_HUAWEI__SECRET`.",
             )
         self.sandbox = sandbox
         base_url = with_default_port(config.base_url)
@@ -93,17 +101,29 @@ class HuaweiAdapter:
         self._client.close()
 
     def preview(self, request: OperationRequest) -> Preview:
-        """Look at the package or device. This is a read-only operation."""
+        """Look at the package or device. This is a read-only operation.
+
+        A target the platform does not have, an application that does not exist or has not
+        authorized ours (100217), and a malformed fileId are `Verdict.BLOCKED`, with the code.
+        """
         target = _target(request)
-        if request.operation == PACKAGE_DELETE:
-            body = self._get(_path(PACKAGE_PATH, target), None, f"package {target}", _PACKAGE_GONE)
-            return package_preview(target, body)
+        try:
+            if request.operation == PACKAGE_DELETE:
+                body = self._get(_path(PACKAGE_PATH, target), None, f"package {target}")
+                return package_preview(target, body)
+            return self._device_preview(request, target)
+        except VendorError as exc:
+            if exc.code not in BLOCKING_READS:
+                raise
+            return blocked_preview(exc, found=exc.code not in _PACKAGE_GONE | _DEVICE_GONE)
+
+    def _device_preview(self, request: OperationRequest, device: str) -> Preview:
         app = request.str_param("app")
-        body = self._get(_path(DEVICE_PATH, target), _app(app), f"device {target}", _DEVICE_GONE)
+        body = self._get(_path(DEVICE_PATH, device), _app(app), f"device {device}")
         children = None
-        if body is not None and body.get("nodeType") == "GATEWAY":
-            children = self._count_children(target, app)
-        return device_preview(target, body, cascade=_cascade(request), children=children)
+        if body.get("nodeType") == "GATEWAY":
+            children = self._count_children(device, app)
+        return device_preview(device, body, cascade=_cascade(request), children=children)
 
     def execute(
         self, request: OperationRequest, *, progress: ProgressCallback | None = None
@@ -122,7 +142,7 @@ class HuaweiAdapter:
         path, params = self._delete_call(request)
         outcome = self._delete(path, params, what, gone_codes)
         if progress is not None:
-            progress(Progress(done=1, total=1))
+            progress(Progress(succeeded=1, total=1))
         return outcome
 
     def describe(self, request: OperationRequest) -> list[VendorCall]:
@@ -149,13 +169,9 @@ class HuaweiAdapter:
         params["cascade"] = "true" if _cascade(request) else "false"
         return _path(DEVICE_PATH, target), params
 
-    def _get(
-        self, path: str, params: Params | None, subject: str, gone: frozenset[str]
-    ) -> dict[str, Any] | None:
-        def attempt() -> dict[str, Any] | None:
+    def _get(self, path: str, params: Params | None, subject: str) -> dict[str, Any]:
+        def attempt() -> dict[str, Any]:
             response = self.session.call("GET", path, params=params)
-            if response.status_code == 404 and error_code(response) in gone:
-                return None
             if response.status_code >= 400:
                 raise to_error(response, subject=subject)
             return json_body(response, vendor=VENDOR, mutating=False)
@@ -166,10 +182,10 @@ class HuaweiAdapter:
         """How many devices hang off this gateway, or None when the platform will not say."""
         params = {**(_app(app) or {}), "gatewayId": gateway_id, "pageNo": "0", "pageSize": "250"}
         try:
-            body = self._get(DEVICE_PATH, params, f"gateway {gateway_id}", frozenset())
+            body = self._get(DEVICE_PATH, params, f"gateway {gateway_id}")
         except AdapterError:
             return None  # the count is a nicety: the warning falls back to "its child devices"
-        return _children_in(body or {}, gateway_id)
+        return _children_in(body, gateway_id)
 
     def _delete(self, path: str, params: Params | None, what: str, gone: frozenset[str]) -> Outcome:
         def attempt() -> Outcome:

@@ -27,7 +27,7 @@ from pydantic import SecretStr
 
 from adapters.base import MASK
 from adapters.clock import Clock
-from adapters.errors import VendorAuthError, VendorError
+from adapters.errors import AdapterError, VendorAuthError, VendorError, VendorUnreachable
 from adapters.http import json_body, retry_safely, send
 from adapters.huawei.errors import ACCESS_REFUSED, THROTTLED, VENDOR, error_code, to_error
 from adapters.huawei.settings import HuaweiSettings
@@ -136,8 +136,10 @@ class HuaweiSession:
         if current is not None and self._can_refresh(current):
             try:
                 return self._refresh(current)
-            except VendorError as exc:  # a refused refresh is what a fresh login is for
-                logger.info("huawei: token refresh refused (%s); logging in", exc.code)
+            except (VendorError, VendorUnreachable) as exc:
+                # A refused refresh (401 100208, 400 100247, 102202, 50400, 500 50252: VENDORS.md
+                # §7) is answered by one fresh login, never by trying the refresh again.
+                logger.info("huawei: token refresh refused (%s); logging in", _code_of(exc))
         return self._login()
 
     def _can_refresh(self, token: Token) -> bool:
@@ -149,9 +151,13 @@ class HuaweiSession:
         form = {"appId": self.app_id, "secret": self._secret.get_secret_value()}
         url = self.base_url + LOGIN_PATH
         logger.info("huawei: logging in as application %s", self.app_id)
-        return self._token_call(lambda: self._client.build_request("POST", url, data=form))
+        # Logins change nothing we care about, so transport faults and 50252 are retried.
+        return retry_safely(
+            lambda: self._token_call(lambda: self._client.build_request("POST", url, data=form))
+        )
 
     def _refresh(self, current: Token) -> Token:
+        """One refresh attempt: whatever refuses it, a login follows (`_fetch`)."""
         body = {
             "appId": self.app_id,
             "secret": self._secret.get_secret_value(),
@@ -161,14 +167,10 @@ class HuaweiSession:
         return self._token_call(lambda: self._client.build_request("POST", url, json=body))
 
     def _token_call(self, build: Callable[[], httpx.Request]) -> Token:
-        def attempt() -> Token:
-            response = send(self._client, build(), vendor=VENDOR, mutating=False)
-            if response.status_code >= 400:
-                raise to_error(response, subject="login")
-            return self._token_from(json_body(response, vendor=VENDOR, mutating=False))
-
-        # Token calls change nothing we care about, so transport faults and 50252 are retried.
-        return retry_safely(attempt)
+        response = send(self._client, build(), vendor=VENDOR, mutating=False)
+        if response.status_code >= 400:
+            raise to_error(response, subject="login")
+        return self._token_from(json_body(response, vendor=VENDOR, mutating=False))
 
     def _token_from(self, body: dict[str, Any]) -> Token:
         access = body.get("accessToken")
@@ -222,3 +224,7 @@ def tls_context(config: HuaweiSettings) -> ssl.SSLContext:
     if config.client_cert is not None:
         context.load_cert_chain(certfile=config.client_cert, keyfile=config.client_key)
     return context
+
+
+def _code_of(error: AdapterError) -> str:
+    return error.code if isinstance(error, VendorError) else type(error).__name__

@@ -1,10 +1,11 @@
 """Huawei OceanConnect error answers, translated into `adapters.errors` types.
 
-Every code the vendor documents for login, package deletion and device deletion has a
-plain-language message and a next step here; an unknown code is shown verbatim with its HTTP
-status. The error body's field names are unconfirmed (``error_code``/``error_desc`` in the docs'
-examples), so `parse_error` also accepts the spellings other OceanConnect APIs use and falls back
-to the HTTP status when the body says nothing useful.
+Every code the vendor documents for login, refresh, package deletion and device deletion has a
+plain-language message and a next step here (settings and flags in backticks, to copy); an
+unknown code is shown verbatim with its HTTP status. Error bodies are ``{"error_code":
+"<string>", "error_desc": "…"}`` (VENDORS.md §7; a number is accepted too); `parse_error` also
+accepts the spellings other OceanConnect APIs use and falls back to the HTTP status when the
+body says nothing useful.
 """
 
 from __future__ import annotations
@@ -25,6 +26,12 @@ INTERNAL_ERROR: Final = "50252"
 PACKAGE_NOT_FOUND: Final = "123002"
 DEVICE_NOT_FOUND: Final = "100403"
 DEVICE_DATA_NOT_FOUND: Final = "100418"
+APP_NOT_FOUND: Final = "100203"
+APP_NOT_AUTHORIZED: Final = "100217"
+BAD_FILE_ID: Final = "120015"
+#: What a refused token refresh answers (VENDORS.md §7), besides 401 100208 and 500 50252: on
+#: any of them opsgate logs in afresh, once.
+REFRESH_REFUSED: Final = ("100247", "102202", "50400")
 
 _CODE_KEYS: Final = ("error_code", "errorCode", "resultcode", "resultCode", "code")
 _DESC_KEYS: Final = ("error_desc", "errorDesc", "resultdesc", "resultDesc", "message", "desc")
@@ -53,7 +60,7 @@ _CONTACT = "contact the IoT platform maintenance team"
 CATALOG: Final[dict[str, CatalogEntry]] = {
     BAD_CREDENTIALS: CatalogEntry(
         "the IoT platform refused the appId or secret",
-        "Check OPSGATE_HUAWEI__APP_ID and OPSGATE_HUAWEI__SECRET against the application "
+        "Check `OPSGATE_HUAWEI__APP_ID` and `OPSGATE_HUAWEI__SECRET` against the application "
         "registered on the IoT platform.",
         VendorAuthError,
     ),
@@ -64,7 +71,7 @@ CATALOG: Final[dict[str, CatalogEntry]] = {
     ),
     ACCESS_REFUSED: CatalogEntry(
         "the IoT platform refused the access token or app_key, even after logging in again",
-        "Check that OPSGATE_HUAWEI__APP_ID is the application the secret belongs to; another "
+        "Check that `OPSGATE_HUAWEI__APP_ID` is the application the secret belongs to; another "
         "process logging in with the same application invalidates opsgate's token.",
         VendorAuthError,
     ),
@@ -74,7 +81,16 @@ CATALOG: Final[dict[str, CatalogEntry]] = {
         VendorThrottled,
         retryable=True,
     ),
-    "120015": CatalogEntry(
+    **{
+        code: CatalogEntry(
+            "the IoT platform refused to refresh the access token",
+            "opsgate logs in afresh when a refresh is refused; if this persists, check "
+            "`OPSGATE_HUAWEI__APP_ID` and `OPSGATE_HUAWEI__SECRET`.",
+            VendorAuthError,
+        )
+        for code in REFRESH_REFUSED
+    },
+    BAD_FILE_ID: CatalogEntry(
         "the IoT platform rejected the request: the fileId is not in a valid format",
         "Check the fileId against the platform's version package list.",
     ),
@@ -83,13 +99,13 @@ CATALOG: Final[dict[str, CatalogEntry]] = {
         "Check the fileId against the platform's version package list; it may have been "
         "deleted already.",
     ),
-    "100203": CatalogEntry(
+    APP_NOT_FOUND: CatalogEntry(
         "the application does not exist",
-        "Check --app (the authorizing application's appId) and OPSGATE_HUAWEI__APP_ID.",
+        "Check `--app` (the authorizing application's appId) and `OPSGATE_HUAWEI__APP_ID`.",
     ),
-    "100217": CatalogEntry(
+    APP_NOT_AUTHORIZED: CatalogEntry(
         "the device's application has not authorized opsgate's application",
-        "Drop --app if the device belongs to opsgate's own application; otherwise ask the "
+        "Drop `--app` if the device belongs to opsgate's own application; otherwise ask the "
         "owners of that application to authorize it.",
     ),
     DEVICE_NOT_FOUND: CatalogEntry(
@@ -99,7 +115,7 @@ CATALOG: Final[dict[str, CatalogEntry]] = {
     DEVICE_DATA_NOT_FOUND: CatalogEntry(
         "the device does not exist in this application",
         "Check that the deviceId belongs to the application; for a device of an authorizing "
-        "application pass --app <appId>.",
+        "application pass `--app <appId>`.",
     ),
 }
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from adapters.base import Preview
+from adapters.base import Blocker, Preview
+from adapters.errors import VendorError
 
 #: Package fields (QueryUpgradePackageOutDTO) -> card labels, in card order.
 _PACKAGE_FACTS: Final = {
@@ -23,14 +24,15 @@ _PACKAGE_FACTS: Final = {
 _DEVICE_INFO_FACTS: Final = {"name": "name", "status": "status", "model": "model"}
 
 
-def package_preview(file_id: str, body: dict[str, Any] | None) -> Preview:
-    """The card for a version package; `body` None means the platform says it does not exist."""
-    if body is None:
-        return Preview(
-            summary=f"version package {file_id} does not exist",
-            found=False,
-            warnings=["the platform has no version package with this fileId (123002)"],
-        )
+def blocked_preview(error: VendorError, *, found: bool) -> Preview:
+    """The platform refused the read for a reason the DELETE shares (the target or its
+    application does not exist, or ours is not authorized): `Verdict.BLOCKED`, with the code."""
+    blocker = Blocker(message=error.message, code=error.code, next_step=error.next_step)
+    return Preview(summary=error.message, found=found, blocked=blocker)
+
+
+def package_preview(file_id: str, body: dict[str, Any]) -> Preview:
+    """The card for a version package the platform has."""
     facts = _facts(body, _PACKAGE_FACTS)
     label = " ".join(v for v in (facts.get("name"), facts.get("version")) if v) or file_id
     kind = facts.get("type", "version package")
@@ -41,15 +43,9 @@ def package_preview(file_id: str, body: dict[str, Any] | None) -> Preview:
 
 
 def device_preview(
-    device_id: str, body: dict[str, Any] | None, *, cascade: bool, children: int | None
+    device_id: str, body: dict[str, Any], *, cascade: bool, children: int | None
 ) -> Preview:
     """The card for a device; `children` is the gateway's child count when the platform said."""
-    if body is None:
-        return Preview(
-            summary=f"device {device_id} does not exist",
-            found=False,
-            warnings=["the platform has no such device for this application"],
-        )
     info = body.get("deviceInfo")
     facts = _facts(info if isinstance(info, dict) else {}, _DEVICE_INFO_FACTS)
     node_type = str(body.get("nodeType") or "UNKNOW")
@@ -76,9 +72,9 @@ def _gateway_warnings(cascade: bool, children: int | None) -> list[str]:
     if cascade:
         return [
             f"gateway: deleting it also deletes {which} "
-            "(use --no-cascade to keep them as directly connected)"
+            "(use `--no-cascade` to keep them as directly connected)"
         ]
-    return [f"gateway: {which} will be kept and become directly connected (--no-cascade)"]
+    return [f"gateway: {which} will be kept and become directly connected (`--no-cascade`)"]
 
 
 def _facts(body: dict[str, Any], labels: dict[str, str]) -> dict[str, str]:

@@ -17,8 +17,11 @@ cannot be undone.
 * Auth (`adapters.servicepower.auth`): a system access token, or a cached JWT renewed before it
   expires and, after a 401, renewed once more and the PUT resent once.
 * Return codes (`adapters.servicepower.errors`) show name and number: ``SP_JOBID_INVALID (1)``.
-* ServiceBroker documents no request id; a ``X-Request-Id``/``X-Correlation-Id`` header (or a
-  ``RequestId`` field) is kept as the vendor request id when a gateway adds one.
+* ServiceBroker documents no request id (only ``Authorization`` and ``Content-Type`` headers):
+  none is claimed, but a ``X-Request-Id``/``X-Correlation-Id`` header (or a ``RequestId``
+  field) is kept as the vendor request id when a gateway in front adds one.
+* A 401 may come with any body or none (VENDORS.md §7): it is read as "not authorized" whatever
+  it holds.
 """
 
 from __future__ import annotations
@@ -71,8 +74,9 @@ class ServicePowerAdapter:
             raise NotConfigured(
                 "ServicePower is not configured",
                 vendor=VENDOR,
-                next_step="Set OPSGATE_SERVICEPOWER__BASE_URL and __TOKEN, or __CLIENT_ID and "
-                "__CLIENT_SECRET (or run with OPSGATE_SANDBOX=1).",
+                next_step="Set `OPSGATE_SERVICEPOWER__BASE_URL` and `OPSGATE_SERVICEPOWER__TOKEN`, "
+                "or `OPSGATE_SERVICEPOWER__CLIENT_ID` and `OPSGATE_SERVICEPOWER__CLIENT_SECRET` "
+                "(or run with `OPSGATE_SANDBOX=1`).",
             )
         self.sandbox = sandbox
         self._client = client
@@ -86,12 +90,15 @@ class ServicePowerAdapter:
     def preview(self, request: OperationRequest) -> Preview:
         """Validate the job id and prove the credentials. This is a read-only operation.
 
-        ServicePower offers no REST read of a job, so nothing about the job itself is checked.
-        With JWT auth a token is fetched, so bad credentials show on the card before approval.
+        ServicePower offers no REST read of a job, so nothing about the job itself is checked
+        and the verdict is ``ok`` unless the reason must be shortened (``warn``): the summary
+        says what could not be checked, and every cancel "cannot be undone" is a fact, not a
+        warning that would be on every card. With JWT auth a token is fetched, so bad
+        credentials show on the card before approval.
         """
         cancel = cancel_job_of(request)
-        facts = {**cancel.facts(), "Credentials": self.auth.preview_fact()}
-        warnings = [IRREVERSIBLE]
+        facts = {**cancel.facts(), "Credentials": self.auth.preview_fact(), "Undo": IRREVERSIBLE}
+        warnings = []
         if cancel.reason_shortened_from is not None:
             warnings.append(
                 f"The reason has {cancel.reason_shortened_from} characters; "
@@ -121,7 +128,7 @@ class ServicePowerAdapter:
         response = self._put_authorized(cancel)
         outcome = self._outcome(cancel, response)
         if progress is not None:
-            progress(Progress(done=1, total=1))
+            progress(Progress(succeeded=1, total=1))
         return outcome
 
     def describe(self, request: OperationRequest) -> list[VendorCall]:

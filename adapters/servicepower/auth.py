@@ -84,7 +84,7 @@ class SystemTokenAuth:
 
     def unauthorized_hint(self) -> str:
         return (
-            "Check OPSGATE_SERVICEPOWER__TOKEN: the system access token may be wrong, revoked, "
+            "Check `OPSGATE_SERVICEPOWER__TOKEN`: the system access token may be wrong, revoked, "
             "or its tenant inactive. Nothing was changed."
         )
 
@@ -176,8 +176,9 @@ class JwtAuth:
                 vendor=VENDOR,
                 code=code,
                 http_status=response.status_code,
-                next_step="Check OPSGATE_SERVICEPOWER__CLIENT_ID and __CLIENT_SECRET, and that "
-                "the tenant is configured for JWT authentication.",
+                next_step="Check `OPSGATE_SERVICEPOWER__CLIENT_ID` and "
+                "`OPSGATE_SERVICEPOWER__CLIENT_SECRET`, and that the tenant is configured for "
+                "JWT authentication.",
             )
         error = http_error(response, what="the token request", auth_hint="", mutating=False)
         # Asking for a token changes nothing, so a vendor failure is worth another try.

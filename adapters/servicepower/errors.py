@@ -3,8 +3,9 @@
 ServiceBroker's CancelJob is a pass-through to Scheduling (ServiceOptimizer). It answers in two
 layers, and this module reads both:
 
-* HTTP: 400 (invalid request), 401 (not authorized), 500 (anything else), each with a standard
-  response body ``{"Code": ..., "Message": ...}``;
+* HTTP: 400 (invalid request), 401 (not authorized), 500 (anything else). ``{Code, Message}``
+  bodies are promised only for 400 and 500; a 401 may have any body or none (VENDORS.md §7), so
+  every body is read tolerantly (`standard_body`);
 * HTTP 200 with ``"Success": false``: Scheduling refused, and ``Payload.returnCode.code`` is a
   Scheduling return code, shown as ``SP_JOBID_INVALID (1)``.
 
@@ -232,7 +233,7 @@ def http_error(
         )
     return VendorError(
         f"ServicePower answered {what} with HTTP {status}: {detail}",
-        next_step="Check OPSGATE_SERVICEPOWER__BASE_URL and that Scheduling is "
+        next_step="Check `OPSGATE_SERVICEPOWER__BASE_URL` and that Scheduling is "
         "configured for this ServiceBroker tenant.",
         **common,
     )

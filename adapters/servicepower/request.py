@@ -2,7 +2,8 @@
 
 ``CancelReason`` is sent only when there is something in it, with only the members given (both are
 optional in ServicePower's documentation): ``--reason-id`` alone sends ``cancelReasonId``,
-``--reason`` alone sends ``cancelReasonDesc``. A reason over the vendor's 500 characters is
+``--reason`` alone sends ``cancelReasonDesc``. ``cancelReasonId`` is sent as a string, which
+Scheduling maps to an integer (VENDORS.md §7). A reason over the vendor's 500 characters is
 shortened, ending in "…"; the full text stays in opsgate's audit log.
 """
 
@@ -37,7 +38,7 @@ class CancelJob:
         """The JSON body, with ``CancelReason`` holding only what was given."""
         reason: dict[str, Any] = {}
         if self.reason_id is not None:
-            reason["cancelReasonId"] = self.reason_id
+            reason["cancelReasonId"] = str(self.reason_id)
         if self.reason_desc:
             reason["cancelReasonDesc"] = self.reason_desc
         return {"Id": self.job_id, "CancelReason": reason} if reason else {"Id": self.job_id}

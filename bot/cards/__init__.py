@@ -1,7 +1,8 @@
 """Block Kit rendering: pure functions from models to blocks, no I/O.
 
 `messages` holds every message opsgate sends (the approval card in each state, dry runs,
-refusals, notices); `request` and `outcome` the parts of a card; `lists` help, history and
+refusals, notices, the private answer to a blocked request); `request`, `preview` (the
+verdict, warnings and facts) and `outcome` the parts of a card; `lists` help, history and
 status; `home` the App Home tab; `form` and `form_state` the request modal; `dialogs` the Reject
 dialog; `steps` what a Workflow Builder step reports; `sentences` renders refusals, notices and
 "who may approve" (the only place that does); `blocks` and `text` the builders and escaping
@@ -20,6 +21,7 @@ from bot.cards.messages import (
     STOP_ACTION,
     WITHDRAW_ACTION,
     CardFacts,
+    blocked_message,
     dry_run_message,
     notice_message,
     refusal_message,
@@ -43,6 +45,7 @@ __all__ = [
     "HomeContent",
     "Message",
     "RejectSubmission",
+    "blocked_message",
     "dry_run_message",
     "escape",
     "help_message",

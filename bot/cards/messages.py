@@ -8,9 +8,8 @@ escaped (`escape`) and clipped so no input can mention anyone or make Slack reje
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from adapters.base import Progress, VendorCall
+from adapters.base import Preview, Progress, VendorCall, Verdict
 from bot.cards.blocks import (
     Message,
     context,
@@ -33,11 +32,19 @@ from bot.cards.buttons import (
 )
 from bot.cards.incident import approvers_call, approvers_of, stop_line
 from bot.cards.lists import HelpEntry, help_message, history_message, status_message
-from bot.cards.outcome import outcome_lines, preview_lines, progress_line, warning_lines
+from bot.cards.outcome import outcome_lines, progress_line
+from bot.cards.preview import blocked_lines, preview_lines, verdict_lines
 from bot.cards.request import STATE_TITLES, request_blocks, target_line
 from bot.cards.sentences import mrkdwn, notification
 from bot.cards.text import clip_raw, code, code_block, escape, mention, mentions, plural
-from bot.model import Approvers, Notice, Refusal, RequestRecord, RequestState
+from bot.model import (
+    Approvers,
+    Notice,
+    Refusal,
+    RequestPreview,
+    RequestRecord,
+    RequestState,
+)
 from commands.model import OperationRequest
 
 __all__ = [
@@ -52,6 +59,7 @@ __all__ = [
     "HelpEntry",
     "Message",
     "approve_button",
+    "blocked_message",
     "dry_run_message",
     "escape",
     "help_message",
@@ -117,25 +125,81 @@ def _card_text(record: RequestRecord, call: str) -> str:
 def dry_run_message(
     request: OperationRequest,
     *,
-    preview: dict[str, Any] | None,
+    preview: RequestPreview | None,
     calls: list[VendorCall],
     sandbox: bool,
     command_text: str,
 ) -> Message:
-    """What ``--dry-run`` shows: the preview and the exact vendor request(s), secrets masked."""
+    """What ``--dry-run`` shows: the verdict, the preview, and the exact vendor request(s),
+    secrets masked."""
     blocks = [header(f"Dry run: {request.operation}")]
     if sandbox:
         blocks.append(context(":test_tube: *SANDBOX*: the vendor is simulated"))
     blocks.append(section(f"*Command*\n{code_block(clip_raw(command_text, 1000))}"))
     blocks.append(section(target_line(request.targets)))
-    blocks.extend(lines_sections(preview_lines(preview) + warning_lines(preview)))
+    blocks.extend(lines_sections(_verdict_summary(preview)))
+    blocks.extend(lines_sections(verdict_lines(preview) + preview_lines(preview)))
     for call in calls[:MAX_CALLS_SHOWN]:
         blocks.append(section(code_block(_call_text(call))))
     if len(calls) > MAX_CALLS_SHOWN:
         blocks.append(context(f"+{len(calls) - MAX_CALLS_SHOWN:,} more vendor calls like these"))
-    blocks.append(context("Nothing was changed and no approval card was posted."))
+    blocks.append(
+        context("Nothing was changed, no approval card was posted and nothing was audited.")
+    )
     text = f"Dry run of {request.operation}: {plural(len(calls), 'vendor call')} would be sent"
     return build_message(text, blocks)
+
+
+def _verdict_summary(preview: RequestPreview | None) -> list[str]:
+    if preview is None:
+        return []
+    line = _VERDICTS[preview.verdict]
+    if preview.verdict is Verdict.BLOCKED:
+        line += " A real request gets no approval card; add `--force` to post one anyway."
+    return [line]
+
+
+_VERDICTS = {
+    Verdict.OK: ":white_check_mark: *Verdict: ok*: nothing in the preview stands in the way.",
+    Verdict.WARN: ":warning: *Verdict: warn*: it would run, but check what follows first.",
+    Verdict.BLOCKED: ":no_entry: *Verdict: blocked*: the vendor will refuse it.",
+}
+#: Longest command shown whole with ``--force`` appended, to copy; longer ones are described.
+FORCE_COMMAND_LIMIT = 2500
+
+
+def blocked_message(record: RequestRecord, *, command_text: str) -> Message:
+    """Why a request got no approval card (SPEC §8): its preview is blocked. Private to the
+    requester: the preview with the reason and the vendor's code, and the ``--force`` hint.
+
+    Args:
+        record: The denied request, with its blocked preview.
+        command_text: The command as typed; shown again with ``--force`` appended, to copy.
+    """
+    preview = record.preview
+    blocks = [header(f":no_entry: Not posted: {record.operation}")]
+    if record.sandbox:
+        blocks.append(context(":test_tube: *SANDBOX*: the vendor is simulated"))
+    blocks.append(section(target_line(record.targets)))
+    if isinstance(preview, Preview):
+        blocks.extend(lines_sections(blocked_lines(preview) + preview_lines(preview)))
+    blocks.extend(lines_sections(_force_hint(record, command_text)))
+    code_part = ""
+    if isinstance(preview, Preview) and preview.blocked and preview.blocked.code:
+        code_part = f" ({preview.blocked.code})"
+    text = f"Not posted: {record.operation}: the preview says the vendor will refuse{code_part}"
+    return build_message(escape(text), blocks)
+
+
+def _force_hint(record: RequestRecord, command_text: str) -> list[str]:
+    lead = (
+        f"No approval card was posted; request {code(record.id)} is recorded as denied. "
+        "If you are sure the vendor will accept it after all, post it anyway with `--force`"
+    )
+    command = command_text.strip()
+    if command.startswith("/ops ") and len(command) <= FORCE_COMMAND_LIMIT:
+        return [lead + ":", code_block(f"{command} --force")]
+    return [lead + ": run the same command again with `--force` added at the end."]
 
 
 def _call_text(call: VendorCall) -> str:

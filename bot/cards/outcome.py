@@ -1,33 +1,46 @@
-"""What the preview found and how a request ended, as escaped mrkdwn lines. Pure functions.
+"""How a request ended (and how far a bulk run has got), as escaped mrkdwn lines. Pure
+functions.
 
-Inputs are the stored dict forms: `Preview.model_dump(mode="json")`, `Outcome.model_dump(...)`,
-or an error dict from `AdapterError.detail()` (recognised by its ``"error"`` key).
+The outcome is typed (`bot.model.RequestOutcome`); every shape is told apart by `match` on its
+type, so mypy sees each branch. Words say only what the vendor
+confirmed: an `Outcome` reads its own `summary` and `checked`, and its counts (succeeded,
+failed, not sent, unknown) are each counted and named once. "Unknown" is never a vendor code.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Final, assert_never
 
-from adapters.base import Progress
-from bot.cards.sentences import mrkdwn
-from bot.cards.text import clip_raw, code, elide, escape, mention, plural
-from bot.model import RequestRecord, RequestState, backticked
+from adapters.base import FailureKind, ItemFailure, Outcome, Progress, Verdict
+from bot.cards.preview import error_text, marked, text_of
+from bot.cards.text import code, elide, mention, plural
+from bot.model import (
+    INTEGRITY_ERROR,
+    ClosedOutcome,
+    FailedOutcome,
+    RequestRecord,
+    RequestState,
+    UnknownOutcome,
+)
 
-MAX_FACTS = 15
-MAX_WARNINGS = 8
 MAX_FAILURE_LINES = 10
-_VALUE_LIMIT = 300
-_MESSAGE_LIMIT = 600
 
 _PAST = {"delete": "deleted", "cancel": "cancelled"}
-#: `bot.store.integrity.INTEGRITY_ERROR`: the request disagreed with the audit chain.
-INTEGRITY_ERROR = "integrity"
-UNKNOWN_TEXT = "the vendor's answer was lost; check the vendor console; opsgate will not retry"
-
-
-def _text(value: Any, limit: int = _MESSAGE_LIMIT) -> str:
-    """Escape one stored value, clipped before escaping so it cannot crowd out the card."""
-    return escape(clip_raw(str(value), limit))
+UNKNOWN_TEXT: Final = (
+    "the vendor's answer was lost; check the vendor console; opsgate will not retry"
+)
+#: How each kind of unsuccessful batch reads, in the counts and beside each batch.
+_KIND_WORDS: Final = {
+    FailureKind.FAILED: "failed",
+    FailureKind.NOT_SENT: "not sent",
+    FailureKind.UNKNOWN: "unknown",
+}
+_KIND_WHY: Final = {
+    FailureKind.FAILED: "refused or not delivered",
+    FailureKind.NOT_SENT: "never sent",
+    FailureKind.UNKNOWN: "no readable answer",
+}
 
 
 def past_tense(operation: str) -> str:
@@ -35,143 +48,138 @@ def past_tense(operation: str) -> str:
     return _PAST.get(operation.rsplit(".", 1)[-1], "done")
 
 
-def preview_lines(preview: dict[str, Any] | None) -> list[str]:
-    """The preview's summary and facts, or why there is no preview."""
-    if preview is None:
-        return ["*Preview:* _not available yet_"]
-    if "error" in preview:
-        return [f"*Preview unavailable:* {_error_text(preview)}"]
-    found = preview.get("found", True)
-    lead = "*Preview:* " if found else "*Preview:* :grey_question: not found at the vendor: "
-    lines = [lead + _text(preview.get("summary", ""))]
-    facts = dict(preview.get("facts") or {})
-    for label, value in list(facts.items())[:MAX_FACTS]:
-        lines.append(f"• {_text(label, 80)}: {_text(value, _VALUE_LIMIT)}")
-    if len(facts) > MAX_FACTS:
-        lines.append(f"• _+{len(facts) - MAX_FACTS:,} more facts_")
-    return lines
-
-
-def warning_lines(preview: dict[str, Any] | None) -> list[str]:
-    """Warnings approvers must see, one per line, each led by a warning sign."""
-    if not preview or "error" in preview:
-        return []
-    warnings = [str(w) for w in preview.get("warnings") or []]
-    lines = [f":warning: *{_text(w)}*" for w in warnings[:MAX_WARNINGS]]
-    if len(warnings) > MAX_WARNINGS:
-        lines.append(f":warning: _+{len(warnings) - MAX_WARNINGS:,} more warnings_")
-    return lines
-
-
-def _error_text(error: dict[str, Any]) -> str:
-    """``<code> message Next: step`` from an error dict."""
-    parts = []
-    if error.get("code"):
-        parts.append(f"vendor error {code(str(error['code']), limit=80)}:")
-    parts.append(_marked(error.get("message") or error.get("error", "error")))
-    if error.get("next_step"):
-        parts.append(f"*Next:* {_marked(error['next_step'])}")
-    return " ".join(parts)
-
-
-def _marked(value: Any) -> str:
-    """An adapter's message: its backticked spans (setting names, commands) as inline code."""
-    return mrkdwn(backticked(clip_raw(str(value), _MESSAGE_LIMIT)))
-
-
 def progress_line(progress: Progress | None) -> str:
-    """``:hourglass_flowing_sand: *Executing…* 400 of 10,000 done (3 failed)``."""
+    """``:hourglass_flowing_sand: *Executing…* 400 of 10,000 done (3 failed, 200 unknown)``."""
     line = ":hourglass_flowing_sand: *Executing…*"
     if progress is None:
         return line
     line += f" {progress.done:,} of {progress.total:,} done"
-    return line + (f" ({progress.failed:,} failed)" if progress.failed else "")
+    others = [
+        f"{count:,} {word}"
+        for count, word in (
+            (progress.failed, "failed"),
+            (progress.unknown, "unknown"),
+            (progress.not_sent, "not sent"),
+        )
+        if count
+    ]
+    return line + (f" ({', '.join(others)})" if others else "")
 
 
 def outcome_lines(record: RequestRecord) -> list[str]:
-    """How a terminal request ended, in plain language with the vendor's own codes."""
-    outcome = record.outcome or {}
-    state = record.state
-    if state is RequestState.UNKNOWN:
-        return _unknown_lines(outcome)
-    if outcome.get("error") == INTEGRITY_ERROR:
-        return _integrity_lines(outcome)
-    if "error" in outcome:
-        return [f":x: *Failed:* {_error_text(outcome)}", *_request_id_lines(outcome)]
-    if state in {RequestState.SUCCEEDED, RequestState.FAILED}:
-        return _result_lines(record, outcome)
-    return [_side_exit_line(record, outcome)]
+    """How a terminal request ended, in words that match what the vendor confirmed."""
+    outcome = record.outcome
+    match outcome:
+        case None:  # recovered at start-up, expired, or refused by the policy
+            return _bare_lines(record)
+        case Outcome():
+            return answered_lines(record.operation, outcome)
+        case FailedOutcome():
+            return _failed_lines(outcome)
+        case UnknownOutcome():
+            return _unknown_lines(outcome)
+        case ClosedOutcome():
+            return [_closed_line(record, outcome)]
+        case _:
+            assert_never(outcome)
 
 
-def _integrity_lines(outcome: dict[str, Any]) -> list[str]:
-    """The stored request disagreed with the audit chain, so the vendor was never called."""
-    what = _text(outcome.get("message", ""))
-    return [
-        f":rotating_light: *Not executed: integrity check failed.* {what}",
-        f"*Next:* {_text(outcome.get('next_step', ''))}",
-    ]
+def _bare_lines(record: RequestRecord) -> list[str]:
+    if record.state is RequestState.UNKNOWN:
+        return _unknown_lines(UnknownOutcome())
+    return [_closed_line(record, None)]
 
 
-def _unknown_lines(outcome: dict[str, Any]) -> list[str]:
+def _failed_lines(outcome: FailedOutcome) -> list[str]:
+    if outcome.error == INTEGRITY_ERROR:  # the stored request disagreed with the audit chain
+        return [
+            f":rotating_light: *Not executed: integrity check failed.* {marked(outcome.message)}",
+            f"*Next:* {marked(outcome.next_step)}",
+        ]
+    text = error_text(outcome.message, outcome.next_step, outcome.code)
+    return [f":x: *Failed:* {text}", *_request_id_lines(outcome.vendor_request_id)]
+
+
+def _unknown_lines(outcome: UnknownOutcome) -> list[str]:
     lines = [f":grey_question: *Outcome unknown:* {UNKNOWN_TEXT}."]
-    if outcome.get("message"):
-        lines.append(f"What happened: {_text(outcome['message'])}")
-    return lines + _request_id_lines(outcome)
+    if outcome.message:
+        lines.append(f"What happened: {marked(outcome.message)}")
+    return lines
 
 
-def _request_id_lines(outcome: dict[str, Any]) -> list[str]:
-    rid = outcome.get("vendor_request_id")
-    return [f"Vendor request id: {code(str(rid))}"] if rid else []
+def _request_id_lines(request_id: str | None) -> list[str]:
+    return [f"Vendor request id: {code(request_id)}"] if request_id else []
 
 
-def _result_lines(record: RequestRecord, outcome: dict[str, Any]) -> list[str]:
-    """Succeeded (possibly already gone) or a bulk run with failed batches."""
-    failures = list(outcome.get("failures") or [])
-    icon, word = _result_heading(record.state, failed=bool(failures))
-    lines = [f"{icon} *{word}:* {_text(outcome.get('summary', ''))}"]
-    if outcome.get("already_gone"):
+def answered_lines(operation: str, outcome: Outcome) -> list[str]:
+    """The vendor answered: its summary, the counts (bulk), what a check afterwards showed,
+    each batch that did not succeed, and the vendor's request ids."""
+    icon, word = _heading(outcome)
+    lines = [f"{icon} *{word}:* {text_of(outcome.summary)}"]
+    if outcome.already_gone:
         lines.append("Already gone: the vendor no longer had it, so nothing needed doing.")
-    if failures or outcome.get("total", 1) > 1:
-        lines.append(_bulk_summary(record.operation, outcome, failures))
-    lines.extend(_failure_lines(failures))
-    ids = [code(str(i), limit=80) for i in outcome.get("vendor_request_ids") or []]
+    if outcome.total > 1 or outcome.failures:
+        lines.append(counts_line(operation, outcome))
+    if outcome.checked:
+        lines.append(f"*Checked afterwards:* {marked(outcome.checked)}")
+    lines.extend(_failure_lines(outcome.failures))
+    if outcome.counts.unknown:
+        lines.append(
+            "*Next:* check the unknown ones at the vendor before requesting them again; "
+            "opsgate will not retry them."
+        )
+    ids = [code(str(i), limit=80) for i in outcome.vendor_request_ids]
     if ids:
         lines.append(f"Vendor request id{'s' if len(ids) > 1 else ''}: {elide(ids)}")
     return lines
 
 
-def _result_heading(state: RequestState, *, failed: bool) -> tuple[str, str]:
-    if state is not RequestState.SUCCEEDED:
-        return (":x:", "Failed")
-    return (":warning:", "Partly succeeded") if failed else (":white_check_mark:", "Succeeded")
+def _heading(outcome: Outcome) -> tuple[str, str]:
+    counts = outcome.counts
+    if counts.succeeded == outcome.total:
+        return (":white_check_mark:", "Succeeded")
+    if counts.unknown:
+        return (":grey_question:", "Partly unknown" if counts.succeeded else "Outcome unknown")
+    return (":warning:", "Partly failed") if counts.succeeded else (":x:", "Failed")
 
 
-def _bulk_summary(operation: str, outcome: dict[str, Any], failures: list[Any]) -> str:
-    """``9,800 of 10,000 cancelled; 1 batch failed``."""
-    total = int(outcome.get("total", 0))
-    failed = sum(len(f.get("targets") or []) for f in failures)
-    line = f"{total - failed:,} of {total:,} {past_tense(operation)}"
-    return line + (f"; {plural(len(failures), 'batch')} failed" if failures else "")
+def counts_line(operation: str, outcome: Outcome) -> str:
+    """``800 of 1,000 accepted; 200 unknown (1 batch: no readable answer)``: each kind once."""
+    counts = outcome.counts
+    done = outcome.succeeded_as or past_tense(operation)
+    parts = [f"{counts.succeeded:,} of {outcome.total:,} {done}"]
+    for kind, count in (
+        (FailureKind.FAILED, counts.failed),
+        (FailureKind.UNKNOWN, counts.unknown),
+        (FailureKind.NOT_SENT, counts.not_sent),
+    ):
+        if count:
+            batches = sum(1 for f in outcome.failures if f.kind is kind)
+            why = f"{plural(batches, 'batch')}: {_KIND_WHY[kind]}"
+            parts.append(f"{count:,} {_KIND_WORDS[kind]} ({why})")
+    return "; ".join(parts)
 
 
-def _failure_lines(failures: list[Any]) -> list[str]:
+def _failure_lines(failures: Sequence[ItemFailure]) -> list[str]:
     lines = []
     for failure in failures[:MAX_FAILURE_LINES]:
-        targets = [code(str(t), limit=80) for t in failure.get("targets") or []]
+        targets = [code(str(t), limit=80) for t in failure.targets]
+        rid = failure.vendor_request_id
         lines.append(
-            f"• {plural(len(targets), 'target')} ({elide(targets, shown=3)}): "
-            f"{_error_text(failure)}"
+            f"• {plural(len(targets), 'target')} ({elide(targets, shown=3)}), "
+            f"{_KIND_WORDS[failure.kind]}: "
+            + error_text(failure.message, failure.next_step, failure.code)
+            + (f" (vendor request id {code(rid)})" if rid else "")
         )
     if len(failures) > MAX_FAILURE_LINES:
-        lines.append(f"• _+{len(failures) - MAX_FAILURE_LINES:,} more failed batches_")
+        lines.append(f"• _+{len(failures) - MAX_FAILURE_LINES:,} more batches_")
     return lines
 
 
-def _side_exit_line(record: RequestRecord, outcome: dict[str, Any]) -> str:
-    """Rejected, withdrawn, expired or denied, and by whom (``outcome["by"]`` when stored)."""
-    by = str(outcome.get("by") or "")
-    said = outcome.get("reason") or outcome.get("message")  # the rejecter's, or what happened
-    why = f": {_text(said)}" if said else ""
+def _closed_line(record: RequestRecord, closed: ClosedOutcome | None) -> str:
+    """Rejected, withdrawn, expired or denied, and by whom (and why, when someone said)."""
+    by = closed.by if closed is not None else ""
+    why = f": {marked(closed.note)}" if closed is not None and closed.note else ""
     match record.state:
         case RequestState.REJECTED:
             return f":no_entry_sign: *Rejected*{' by ' + mention(by) if by else ''}{why}"
@@ -181,5 +189,14 @@ def _side_exit_line(record: RequestRecord, outcome: dict[str, Any]) -> str:
             )
         case RequestState.EXPIRED:
             return f":hourglass: *Expired*: no decision before the deadline{why}"
+        case _ if record.preview is not None and record.preview.verdict is Verdict.BLOCKED:
+            # a blocked preview: opsgate itself denied it, before any card
+            vendor_code = ""
+            if closed is not None and closed.code:
+                vendor_code = f" (vendor code {code(closed.code)})"
+            return (
+                ":no_entry: *Denied before any card:* the preview says the vendor will refuse"
+                f"{why}{vendor_code}"
+            )
         case _:  # refused by the policy, or its card could not be posted (then it says so)
             return f":no_entry: *Denied*{why or ' by policy'}"

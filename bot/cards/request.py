@@ -10,9 +10,10 @@ import math
 from collections.abc import Sequence
 from datetime import datetime
 
+from adapters.base import Verdict
 from bot.cards.blocks import Block, context, fields, header, lines_sections, section
 from bot.cards.incident import BREAK_GLASS_TAG, approvers_of, break_glass_lines, notifies
-from bot.cards.outcome import preview_lines, warning_lines
+from bot.cards.preview import preview_lines, verdict_lines
 from bot.cards.sentences import approvers_parts, mrkdwn
 from bot.cards.text import clip, clip_raw, code, escape, mention, mentions, plural, slack_date
 from bot.model import Approvers, RequestRecord, RequestState, rules
@@ -68,21 +69,37 @@ def request_blocks(
             what applied to it.
         now: When given, a pending card also says how long is left.
     """
+    forced = forced_past_blocked(record)
     title = f"{STATE_EMOJI[record.state]} {STATE_TITLES[record.state]}: {record.operation}"
+    if forced and record.break_glass is None:
+        title = f":rotating_light: FORCED: {STATE_TITLES[record.state]}: {record.operation}"
     title += BREAK_GLASS_TAG if record.break_glass is not None else ""
     blocks = [header(title + (" [SANDBOX]" if record.sandbox else ""))]
     if record.sandbox:
         blocks.append(context(SANDBOX_NOTE))
     blocks.extend(lines_sections(break_glass_lines(record, now)))
+    # A break-glass run went ahead for its incident, not for --force: no "forced by" line.
+    forced_by = record.requester if forced and record.break_glass is None else None
+    verdict = verdict_lines(record.preview, forced_by=forced_by)
+    if forced:  # loud: right under the header, before anything else
+        blocks.extend(lines_sections(verdict))
     blocks.append(section(target_line(record.targets)))
     blocks.extend(fields(_field_pairs(record, approvers, now)))
-    blocks.extend(lines_sections(warning_lines(record.preview)))
+    if not forced:
+        blocks.extend(lines_sections(verdict))
     blocks.extend(lines_sections(preview_lines(record.preview)))
     blocks.append(section(f"*Reason*\n{_reason(record.reason)}"))
     blocks.append(
         context(f"Request {code(record.id)}", f"requested {slack_date(record.created_at)}")
     )
     return blocks
+
+
+def forced_past_blocked(record: RequestRecord) -> bool:
+    """True for a card posted despite a blocked preview: only ``--force`` posts one (SPEC §8)."""
+    return record.state is not RequestState.DENIED and (
+        record.preview is not None and record.preview.verdict is Verdict.BLOCKED
+    )
 
 
 def _reason(reason: str | None) -> str:

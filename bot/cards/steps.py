@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from adapters.base import Outcome
 from bot.cards.sentences import plain
 from bot.cards.text import clip_raw, plural
-from bot.model import RequestRecord, User
+from bot.model import ClosedOutcome, FailedOutcome, RequestRecord, UnknownOutcome, User
 
 #: Workflow Builder shows errors in a small box; a vendor's long message is cut.
 ERROR_LIMIT: Final = 1000
@@ -23,21 +24,23 @@ def step_outputs(record: RequestRecord) -> dict[str, str]:
 
 def step_summary(record: RequestRecord) -> str:
     """``acme.widget.delete on 1 target: Deleted widget w-1``: what the vendor confirmed."""
-    said = str((record.outcome or {}).get("summary") or record.state.value)
+    outcome = record.outcome
+    said = outcome.summary if isinstance(outcome, Outcome) else record.state.value
     return clip_raw(f"{record.operation} on {plural(len(record.targets), 'target')}: {said}", 500)
 
 
 def step_error(record: RequestRecord, detail: dict[str, Any]) -> str:
     """Why a step's request did not succeed, from the request and the event that ended it."""
-    outcome = record.outcome or {}
+    outcome = record.outcome
     lead = f"Request {record.id} ({record.operation})"
     match record.state.value:
         case "denied":
             text = f"{lead} was refused: {detail.get('reason') or 'the policy refused it'}"
         case "rejected" | "withdrawn":
-            by = str(outcome.get("by") or "")
+            by = outcome.by if isinstance(outcome, ClosedOutcome) else ""
+            note = outcome.note if isinstance(outcome, ClosedOutcome) else None
             who = f" by {plain([User(by)])}" if by else ""
-            why = f": {outcome['reason']}" if outcome.get("reason") else "."
+            why = f": {note}" if note else "."
             text = f"{lead} was {record.state.value}{who}{why}"
         case "expired":
             text = f"{lead} expired: nobody approved it before its deadline."
@@ -50,11 +53,16 @@ def step_error(record: RequestRecord, detail: dict[str, Any]) -> str:
     return clip_raw(text, ERROR_LIMIT)
 
 
-def _failure(outcome: dict[str, Any]) -> str:
-    code = f"vendor error {outcome['code']}: " if outcome.get("code") else ""
-    said = outcome.get("message") or outcome.get("summary") or outcome.get("error") or "error"
-    step = f" Next: {outcome['next_step']}" if outcome.get("next_step") else ""
-    return f"{code}{said}{step}"
+def _failure(outcome: object) -> str:
+    """The failure in one line: the vendor's code, what happened, and what to do next."""
+    if isinstance(outcome, FailedOutcome | UnknownOutcome):
+        code = getattr(outcome, "code", None)
+        lead = f"vendor error {code}: " if code else ""
+        step = f" Next: {outcome.next_step}" if outcome.next_step else ""
+        return f"{lead}{outcome.message or outcome.error}{step}"
+    if isinstance(outcome, Outcome):
+        return outcome.summary
+    return "error"
 
 
 def usage_failure(message: str, usage: str) -> str:

@@ -19,7 +19,8 @@ _ENTITY = re.compile(r"<([^<>]*)>")
 # keeps it literal, and so does a code span.
 _BOLD_SPAN = re.compile(r"(?<![\w*\u200d])\*(?=\S)([^*\n]+?)(?<=[^\s\u200d])\*(?![\w*])")
 _ITALIC_SPAN = re.compile(r"(?<![\w_\u200d])_(?=\S)([^_\n]+?)(?<=[^\s\u200d])_(?![\w_])")
-_CODE_SPAN = re.compile(r"(`[^`\n]+`)")
+# Code blocks (which may span lines) and inline code: Slack formats nothing inside either.
+_CODE_SPAN = re.compile(r"(```.*?```|`[^`\n]+`)", re.DOTALL)
 _EMOJI = {
     ":warning:": "⚠",
     ":white_check_mark:": "✔",

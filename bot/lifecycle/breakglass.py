@@ -11,14 +11,12 @@ is told privately. Once it ends, the card offers **Mark reviewed** to the approv
 
 from __future__ import annotations
 
-from typing import Any
-
 from bot import cards
 from bot.lifecycle import refusals
 from bot.lifecycle.execution import Execution
 from bot.lifecycle.replies import Replies
 from bot.lifecycle.services import Origin, Services
-from bot.model import RequestRecord
+from bot.model import RequestPreview, RequestRecord
 from bot.observability.logs import bind
 from bot.slack.port import SlackPostError
 from bot.store import OverlapError
@@ -33,7 +31,7 @@ class BreakGlass:
         self.replies = replies
         self._execution = execution
 
-    def run(self, request: OperationRequest, origin: Origin, preview: dict[str, Any]) -> None:
+    def run(self, request: OperationRequest, origin: Origin, preview: RequestPreview) -> None:
         """Store the request executing, post its card, and make the vendor call."""
         try:
             record = self.s.store.create_request(

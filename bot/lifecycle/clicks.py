@@ -18,7 +18,7 @@ from bot.lifecycle.execution import Execution
 from bot.lifecycle.replies import Replies
 from bot.lifecycle.services import Origin, Services
 from bot.lifecycle.sweeps import Sweeps
-from bot.model import AuditEventName, Refusal, RequestRecord, RequestState, rules
+from bot.model import AuditEventName, ClosedOutcome, Refusal, RequestRecord, RequestState, rules
 from bot.policy import Decision
 from bot.slack.port import SlackPostError
 from bot.store import ApprovalResult, ApprovalStatus
@@ -127,7 +127,7 @@ class Clicks:
             event=event,
             actor=origin.user,
             detail={"channel": origin.channel, **said},
-            outcome={"by": origin.user, **said},
+            outcome=ClosedOutcome(by=origin.user, note=reason or None),
         )
         if after is None:  # someone else decided first
             current = self.s.store.get(record.id) or record

@@ -3,7 +3,9 @@
 Only a request this process moved from `pending` to `executing` (a compare-and-set in the store)
 reaches `execute`, so each request calls its vendor at most once, whatever the clicks, retries and
 processes do. Whatever happens in the call, the request leaves `executing`: `succeeded`,
-`failed`, or `unknown` when we cannot tell whether the vendor acted.
+`failed`, or `unknown` when we cannot tell whether the vendor acted (`bot.model.rules.final_state`
+decides which, from the outcome). Adapters return an `Outcome` or raise; `outcome_of_error` is
+the one place an error becomes a `bot.model.RequestOutcome`.
 """
 
 from __future__ import annotations
@@ -11,15 +13,22 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, assert_never
 
 from adapters.base import Outcome, Progress
 from adapters.clock import Clock
-from adapters.errors import AdapterError, OutcomeUnknown
+from adapters.errors import AdapterError, OutcomeUnknown, VendorError
 from adapters.registry import Adapters
 from bot.lifecycle.replies import Replies
 from bot.lifecycle.services import Services
-from bot.model import AuditEventName, RequestRecord, RequestState
+from bot.model import (
+    AuditEventName,
+    FailedOutcome,
+    RequestRecord,
+    RequestState,
+    UnknownOutcome,
+    rules,
+)
 from bot.observability.logs import bind
 from bot.store import Store, integrity_failure
 
@@ -103,10 +112,8 @@ def run_vendor_call(
     throttle = ProgressThrottle(lambda p: show_progress(record, p), clock=clock)
     # What executes must be exactly what the audit chain says was requested and approved.
     problem = store.integrity_problem(record)
-    if problem is None:
-        state, outcome = _call(record, adapters, throttle)
-    else:
-        state, outcome = RequestState.FAILED, integrity_failure(problem)
+    outcome = _call(record, adapters, throttle) if problem is None else integrity_failure(problem)
+    state = rules.final_state(outcome)
     detail = _audit_detail(outcome)
     # From `unknown` too (see `TRANSITIONS`): another process sharing the database may have
     # restarted while this call was in flight and marked it unknown; only this process knows
@@ -125,44 +132,61 @@ def run_vendor_call(
 
 def _call(
     record: RequestRecord, adapters: Adapters, progress: Callable[[Progress], None]
-) -> tuple[RequestState, dict[str, Any]]:
+) -> Outcome | FailedOutcome | UnknownOutcome:
     try:
         adapter = adapters.get(record.vendor)
-        result: Outcome = adapter.execute(record.as_operation(), progress=progress)
-    except OutcomeUnknown as exc:
-        return RequestState.UNKNOWN, exc.detail()
+        return adapter.execute(record.as_operation(), progress=progress)
     except AdapterError as exc:
-        return RequestState.FAILED, exc.detail()
+        return outcome_of_error(exc)
     except Exception:
         # We cannot know whether the vendor acted before this happened: say `unknown`, never retry.
         log.exception("unexpected error executing %s", record.id)
-        return RequestState.UNKNOWN, {
-            "error": "InternalError",
-            "message": "opsgate failed unexpectedly during the vendor call; the request's state "
+        return UnknownOutcome(
+            error="InternalError",
+            message="opsgate failed unexpectedly during the vendor call; the request's state "
             "is unknown",
-            "next_step": "Check the vendor console before requesting it again, and tell the "
+            next_step="Check the vendor console before requesting it again, and tell the "
             "opsgate maintainers (see the bot's logs for this request id).",
-        }
-    state = RequestState.SUCCEEDED if result.ok else RequestState.FAILED
-    return state, result.model_dump(mode="json")
+        )
 
 
-def _audit_detail(outcome: dict[str, Any]) -> dict[str, Any]:
-    """The audit log keeps the vendor's ids and codes, not the whole (possibly huge) outcome."""
-    keys = (
-        "summary",
-        "vendor_request_ids",
-        "already_gone",
-        "total",
-        "error",
-        "code",
-        "message",
-        "vendor_request_id",
-        "http_status",
+def outcome_of_error(error: AdapterError) -> FailedOutcome | UnknownOutcome:
+    """What an adapter's error means for the request: the one place errors become outcomes.
+
+    `OutcomeUnknown` (no usable answer to the mutating call) is unknown; every other error
+    (the vendor refused, could not be reached, is not configured) failed, keeping the vendor's
+    code, HTTP status and request id.
+    """
+    kind = type(error).__name__
+    if isinstance(error, OutcomeUnknown):
+        return UnknownOutcome(error=kind, message=error.message, next_step=error.next_step)
+    vendor = error if isinstance(error, VendorError) else None
+    return FailedOutcome(
+        error=kind,
+        message=error.message,
+        next_step=error.next_step,
+        code=None if vendor is None else vendor.code,
+        http_status=None if vendor is None else vendor.http_status,
+        vendor_request_id=None if vendor is None else vendor.vendor_request_id,
     )
-    detail = {k: outcome[k] for k in keys if k in outcome}
-    failures = outcome.get("failures") or []
-    if failures:
-        detail["failed_targets"] = sum(len(f["targets"]) for f in failures)
-        detail["failure_codes"] = sorted({str(f["code"]) for f in failures})
-    return detail
+
+
+def _audit_detail(outcome: Outcome | FailedOutcome | UnknownOutcome) -> dict[str, Any]:
+    """The audit log keeps the vendor's ids, codes and counts, not the whole (possibly huge)
+    outcome: a 10,000-target run's failures name every target."""
+    match outcome:
+        case Outcome():
+            detail = outcome.model_dump(
+                mode="json", include={"summary", "vendor_request_ids", "already_gone", "total"}
+            )
+            detail["counts"] = outcome.counts.model_dump(mode="json")
+            codes = {f.code for f in outcome.failures if f.code}
+            if codes:
+                detail["failure_codes"] = sorted(codes)
+            if outcome.checked:
+                detail["checked"] = outcome.checked
+            return detail
+        case FailedOutcome() | UnknownOutcome():
+            return outcome.model_dump(mode="json", exclude={"kind", "next_step"}, exclude_none=True)
+        case _:
+            assert_never(outcome)

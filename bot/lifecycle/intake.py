@@ -1,11 +1,18 @@
-"""A new request: policy, preview, store, approval card; or, for --dry-run, the preview and the
-exact vendor request, with nothing stored and no card."""
+"""A new request: policy, preview, verdict, store, approval card; or, for --dry-run, the preview
+and the exact vendor request, with nothing stored and no card.
+
+The preview's verdict decides what happens (SPEC §8): ``ok`` and ``warn`` post the card (a
+``warn`` card shows its warnings first); ``blocked`` posts none unless the request says
+``--force``: the requester sees the preview privately with the reason and the ``--force`` hint,
+and ``system`` records it ``denied``. A preview that could not be made reads as ``warn``: an
+unreachable vendor must not block an emergency request. A break-glass request
+(`bot.lifecycle.breakglass`) runs whatever the verdict: the incident is its force, and its card
+shows the verdict.
+"""
 
 from __future__ import annotations
 
-from typing import Any
-
-from adapters.base import Adapter
+from adapters.base import Adapter, Preview
 from adapters.errors import AdapterError
 from bot import cards
 from bot.lifecycle import refusals
@@ -13,7 +20,7 @@ from bot.lifecycle.breakglass import BreakGlass
 from bot.lifecycle.posting import Posting
 from bot.lifecycle.replies import Replies
 from bot.lifecycle.services import Origin, Services
-from bot.model import Refusal
+from bot.model import PreviewUnavailable, Refusal, RequestPreview
 from bot.observability.logs import bind
 from bot.policy.incident import check_break_glass
 from bot.slack.port import SlackPostError
@@ -57,16 +64,10 @@ class Intake:
             self._dry_run(adapter, request, origin, preview, command_text)
         elif request.break_glass:
             self._break_glass.run(request, origin, preview)
+        elif isinstance(preview, Preview) and preview.blocked is not None and not request.force:
+            self._blocked(request, origin, preview, command_text)
         else:
             self._open(request, origin, preview, command_text)
-
-    def _refuse(self, request: OperationRequest, origin: Origin, refusal: Refusal) -> None:
-        """Record the refused request as ``denied`` (with the reason in plain words); answer."""
-        reason = cards.plain(refusal)
-        self.s.store.record_denied(
-            request, requester=origin.user, channel=origin.channel, reason=reason
-        )
-        self.replies.answer(origin, cards.refusal_message(refusal))
 
     def _held(self, request: OperationRequest, origin: Origin) -> bool:
         """A quick look, before the preview, for an open request holding a target."""
@@ -77,12 +78,21 @@ class Intake:
             return True
         return False
 
+    def _refuse(self, request: OperationRequest, origin: Origin, refusal: Refusal) -> None:
+        """Answer privately; a real request's refusal is audited, a dry run's never is."""
+        if not request.dry_run:
+            reason = cards.plain(refusal)
+            self.s.store.record_denied(
+                request, requester=origin.user, channel=origin.channel, reason=reason
+            )
+        self.replies.answer(origin, cards.refusal_message(refusal))
+
     def _dry_run(
         self,
         adapter: Adapter,
         request: OperationRequest,
         origin: Origin,
-        preview: dict[str, Any],
+        preview: RequestPreview,
         command_text: str,
     ) -> None:
         try:
@@ -96,8 +106,22 @@ class Intake:
         )
         self.replies.answer(origin, message)
 
+    def _blocked(
+        self, request: OperationRequest, origin: Origin, preview: Preview, command_text: str
+    ) -> None:
+        """No card: the requester sees why, privately; ``system`` records it denied."""
+        record = self.s.store.record_denied(
+            request,
+            requester=origin.user,
+            channel=origin.channel,
+            reason=cards.plain(refusals.blocked(preview)),
+            blocked=preview,
+        )
+        bind(request_id=record.id)
+        self.replies.answer(origin, cards.blocked_message(record, command_text=command_text))
+
     def _open(
-        self, request: OperationRequest, origin: Origin, preview: dict[str, Any], command: str
+        self, request: OperationRequest, origin: Origin, preview: RequestPreview, command: str
     ) -> None:
         rules = self.s.policy.for_operation(request.operation)
         try:
@@ -124,9 +148,15 @@ class Intake:
         self.replies.answer(origin, cards.notice_message(refusals.posted(record)))
 
 
-def _preview(adapter: Adapter, request: OperationRequest) -> dict[str, Any]:
+def _preview(adapter: Adapter, request: OperationRequest) -> RequestPreview:
     try:
-        return adapter.preview(request).model_dump(mode="json")
+        return adapter.preview(request)
     except AdapterError as exc:
         # An unreachable vendor must not block an emergency request: the card says so.
-        return exc.detail()
+        code = getattr(exc, "code", None)
+        return PreviewUnavailable(
+            error=type(exc).__name__,
+            message=exc.message,
+            next_step=exc.next_step,
+            code=None if code is None else str(code),
+        )

@@ -6,7 +6,7 @@ from bot import cards
 from bot.lifecycle import refusals
 from bot.lifecycle.replies import Replies
 from bot.lifecycle.services import Services
-from bot.model import AuditEventName, RequestRecord, RequestState
+from bot.model import AuditEventName, ClosedOutcome, RequestRecord, RequestState
 from bot.slack.port import SlackPostError
 from bot.store import SYSTEM_ACTOR
 
@@ -48,8 +48,7 @@ class Posting:
                 "slack_error": error,
                 "channel": record.channel,
             },
-            outcome={
-                "message": f"Slack would not post the approval card ({error})",
-                "slack_error": error,
-            },
+            outcome=ClosedOutcome(
+                by=SYSTEM_ACTOR, note=f"Slack would not post the approval card ({error})"
+            ),
         )

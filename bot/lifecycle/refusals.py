@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from typing import Final
 
+from adapters.base import Preview
 from adapters.errors import AdapterError
 from bot.model import (
     Channel,
+    ClosedOutcome,
     Code,
     Notice,
     Part,
@@ -50,7 +52,7 @@ def ended(record: RequestRecord, action: str) -> Refusal:
     A rejected or withdrawn request names who decided it.
     """
     happened, meaning = _ENDED[record.state]
-    by = str((record.outcome or {}).get("by") or "")
+    by = record.outcome.by if isinstance(record.outcome, ClosedOutcome) else ""
     decided = record.state in {_S.REJECTED, _S.WITHDRAWN}
     who: tuple[Part, ...] = (" by ", User(by)) if by and decided else ()
     return Refusal("Request ", Code(record.id), happened, *who, meaning.format(action=action))
@@ -163,6 +165,16 @@ def approval_recorded(record: RequestRecord) -> Notice:
         Code(record.id),
         f" ({len(record.approvers)} of {record.approvals_needed}).",
     )
+
+
+def blocked(preview: Preview) -> Refusal:
+    """A request whose preview is blocked: no card (the audit log's reason, in plain words)."""
+    blocker = preview.blocked
+    why = blocker.message if blocker is not None else preview.summary
+    code: tuple[Part, ...] = (
+        (" (vendor code ", Code(blocker.code), ")") if blocker and blocker.code else ()
+    )
+    return Refusal("The preview says the vendor will refuse: ", *backticked(why), *code, ".")
 
 
 # -- incidents: break-glass, review, stop, reminders --------------------------------------------

@@ -2,11 +2,22 @@
 
 - `states`: `RequestState`, `AuditEventName` and `TRANSITIONS`, the one table of allowed moves;
 - `records`: `RequestRecord`, `AuditEvent` and `PolicySnapshot`, the stored shapes;
+- `outcomes`: what a preview found and how a request ended (`RequestPreview`,
+  `RequestOutcome`), typed unions that read release-1 rows too;
 - `refusal`: `Refusal`, `Notice` and their parts, `Approvers` (rendered only by `bot.cards`);
 - `rules`: each rule about a request (threshold, duplicate, self-approval, staleness, expiry,
-  overlap, reading).
+  the final state of an execution, overlap, reading).
 """
 
+from bot.model.outcomes import (
+    INTEGRITY_ERROR,
+    ClosedOutcome,
+    FailedOutcome,
+    PreviewUnavailable,
+    RequestOutcome,
+    RequestPreview,
+    UnknownOutcome,
+)
 from bot.model.records import AuditEvent, PolicySnapshot, PolicyTerms, RequestRecord
 from bot.model.refusal import (
     Anyone,
@@ -27,22 +38,29 @@ from bot.model.states import INITIAL_STATES, TRANSITIONS, AuditEventName, Reques
 
 __all__ = [
     "INITIAL_STATES",
+    "INTEGRITY_ERROR",
     "TRANSITIONS",
     "Anyone",
     "Approvers",
     "AuditEvent",
     "AuditEventName",
     "Channel",
+    "ClosedOutcome",
     "Code",
+    "FailedOutcome",
     "Group",
     "Notice",
     "Part",
     "PolicySnapshot",
     "PolicyTerms",
+    "PreviewUnavailable",
     "Refusal",
+    "RequestOutcome",
+    "RequestPreview",
     "RequestRecord",
     "RequestState",
     "Sentence",
+    "UnknownOutcome",
     "User",
     "backticked",
     "can_move",

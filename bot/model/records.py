@@ -7,6 +7,7 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bot.model.outcomes import RequestOutcome, RequestPreview
 from bot.model.states import AuditEventName, RequestState
 from commands.model import OperationRequest, ParamValue
 
@@ -99,8 +100,8 @@ class RequestRecord(BaseModel):
         approvals_needed: Distinct approvals required (from the policy at request time).
         approvers: User ids who approved so far, in order.
         message_ts: The approval card's Slack timestamp in `channel`, once posted.
-        preview: `adapters.base.Preview` as a dict, once previewed.
-        outcome: The execution result (outcome or error detail) as a dict, once known.
+        preview: What the preview found (`bot.model.RequestPreview`), once previewed.
+        outcome: How the request ended (`bot.model.RequestOutcome`), once it has.
         sandbox: True when the vendor is the built-in simulator.
         policy: The policy that applied when it was made; None for requests stored before
             opsgate kept it, and for requests the policy refused.
@@ -128,8 +129,8 @@ class RequestRecord(BaseModel):
     created_at: datetime
     expires_at: datetime
     message_ts: str | None = None
-    preview: dict[str, Any] | None = None
-    outcome: dict[str, Any] | None = None
+    preview: RequestPreview | None = None
+    outcome: RequestOutcome | None = None
     sandbox: bool = False
     policy: PolicySnapshot | None = None
     break_glass: str | None = None

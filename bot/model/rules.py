@@ -8,6 +8,7 @@ lifecycle, the cards) calls the function here, so they cannot drift apart:
 - the duplicate approver: `already_approved`;
 - self-approval: `requester_excluded`, `approvers_available`;
 - staleness (a request made under a laxer policy): `is_stale`;
+- the final state of an execution: `final_state` (what its outcome says happened);
 - expiry: `past_deadline`, `due_to_expire`. The store finds due requests in SQL with
   ``state = 'pending' AND expires_at <= :now`` (`bot.store.Store.expire_due`), which is
   `due_to_expire` written for SQLite: the deadline itself is already too late;
@@ -26,7 +27,10 @@ import math
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import assert_never
 
+from adapters.base import Outcome
+from bot.model.outcomes import ClosedOutcome, FailedOutcome, RequestOutcome, UnknownOutcome
 from bot.model.records import PolicySnapshot, RequestRecord
 from bot.model.states import RequestState
 
@@ -175,3 +179,33 @@ def stoppable(record: RequestRecord, *, calls: int) -> bool:
     """True while `record` is executing a run of more than one vendor call (`calls`) and no
     stop has been asked for: Stop can still keep calls from being sent."""
     return record.state is RequestState.EXECUTING and calls > 1 and record.stop_requested_by is None
+
+
+def final_state(outcome: RequestOutcome) -> RequestState:
+    """The state an executed request ends in, from what its outcome says happened.
+
+    - every target succeeded: `succeeded`;
+    - any target unknown (no usable answer), or the whole call: `unknown`, even when others
+      succeeded or failed: an engineer must check at the vendor before anything is requested
+      again, and it is never retried;
+    - otherwise any target failed or not sent, or the call failed: `failed` (the card says how
+      many succeeded, so a partial run reads "partly failed").
+
+    Raises:
+        ValueError: `outcome` is a `ClosedOutcome`: no call was made.
+    """
+    match outcome:
+        case Outcome(counts=counts):
+            if counts.unknown:
+                return RequestState.UNKNOWN
+            if counts.failed or counts.not_sent:
+                return RequestState.FAILED
+            return RequestState.SUCCEEDED
+        case FailedOutcome():
+            return RequestState.FAILED
+        case UnknownOutcome():
+            return RequestState.UNKNOWN
+        case ClosedOutcome():
+            raise ValueError("a closed request made no vendor call, so it has no final state")
+        case _:
+            assert_never(outcome)

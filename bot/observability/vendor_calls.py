@@ -73,7 +73,7 @@ class MeteredAdapter:
         outcome = "error"
         try:
             result = run()
-            outcome = "failed" if isinstance(result, Outcome) and not result.ok else "ok"
+            outcome = _answered(result) if isinstance(result, Outcome) else "ok"
             return result
         except OutcomeUnknown:
             outcome = "unknown"
@@ -85,3 +85,11 @@ class MeteredAdapter:
             seconds = time.monotonic() - started
             self._metrics.vendor_call(self.vendor, call=call, outcome=outcome, seconds=seconds)
             log.info("%s %s: %s in %.3f s", self.vendor, call, outcome, seconds)
+
+
+def _answered(outcome: Outcome) -> str:
+    """A bulk run with any unknown target counts ``unknown`` (it is not failed), then ``failed``."""
+    counts = outcome.counts
+    if counts.unknown:
+        return "unknown"
+    return "failed" if counts.failed or counts.not_sent else "ok"

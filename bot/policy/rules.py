@@ -101,7 +101,9 @@ class Policy:
         if not _channel_allowed(current, channel):
             where = channel_parts(current.channels)
             return _refuse(op, " cannot be requested in this channel; use ", *where, ".")
-        if current.require_reason and not (request.reason or "").strip():
+        # A dry run changes nothing, so it never needs a reason (SPEC §8).
+        needs_reason = current.require_reason and not request.dry_run
+        if needs_reason and not (request.reason or "").strip():
             return _refuse(op, " needs a reason: add ", Code('--reason "<why>"'), " and try again.")
         count, most = len(request.targets), current.max_targets
         if most is not None and count > most:

@@ -19,19 +19,20 @@ and by `Store.verify` (`bot.store.integrity` holds the comparisons).
 Modules: `core` (the `Store` API: `base` opens and checks a database, `auditlog` reads and
 verifies the log, `lookups` holds history, overlaps and card claims), `results` (what the API
 returns), `database` (connection, transactions, migrations; the concurrency rules are in its
-docstring), `writes` (the steps of a write), `queries` (shared reads), `integrity` (tables
-against events), `keying` (the chain's key record), `notify` (observers), `rows` (row layout,
-errors and ids; no SQLite).
+docstring), `writes` (the steps of a write), `details` (what a request's first event holds),
+`queries` (shared reads), `integrity` (tables against events), `keying` (the chain's key
+record), `notify` (observers), `rows` (row layout, errors and ids; no SQLite).
 
 Every state change is a compare-and-set along `bot.model.TRANSITIONS`; the rules about a
 request that the store applies inside its transactions (threshold, duplicate approver, expiry)
 come from `bot.model.rules`.
 """
 
+from bot.model import INTEGRITY_ERROR
 from bot.store.chain import ChainHead, VerifyResult, parse_anchor
 from bot.store.core import Store
 from bot.store.database import BUSY_TIMEOUT_S, DatabaseUnavailable
-from bot.store.integrity import INTEGRITY_ERROR, integrity_failure
+from bot.store.integrity import integrity_failure
 from bot.store.keying import AuditKeyError
 from bot.store.notify import Appended, Observer
 from bot.store.results import UNKNOWN_REASON, ApprovalResult, ApprovalStatus

@@ -12,13 +12,14 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlite_utils import Database
-
+from adapters.base import Preview
 from bot.model import (
     AuditEvent,
     AuditEventName,
     PolicySnapshot,
     PolicyTerms,
+    RequestOutcome,
+    RequestPreview,
     RequestRecord,
     RequestState,
     can_move,
@@ -26,7 +27,8 @@ from bot.model import (
 )
 from bot.store import queries
 from bot.store.auditlog import AuditLogReads
-from bot.store.incident import IncidentStore, incident_detail, start_break_glass
+from bot.store.details import denial_outcome, denied_detail
+from bot.store.incident import IncidentStore, insert_pending, start_break_glass
 from bot.store.lookups import RequestLookups
 from bot.store.results import UNKNOWN_REASON, ApprovalResult, ApprovalStatus
 from bot.store.rows import (
@@ -37,7 +39,7 @@ from bot.store.rows import (
     normalize_request_id,
 )
 from bot.store.surfaces import SurfaceReads
-from bot.store.writes import claim_trigger, requested_detail
+from bot.store.writes import claim_trigger
 from commands.model import OperationRequest
 
 
@@ -60,7 +62,7 @@ class Store(AuditLogReads, RequestLookups, SurfaceReads, IncidentStore):
         channel: str,
         policy: PolicyTerms,
         sandbox: bool,
-        preview: dict[str, Any] | None = None,
+        preview: RequestPreview | None = None,
         exclusive: bool = False,
         break_glass: bool = False,
     ) -> RequestRecord:
@@ -79,54 +81,37 @@ class Store(AuditLogReads, RequestLookups, SurfaceReads, IncidentStore):
         if not break_glass:
             request = request.model_copy(update={"break_glass": None})
         with self._write() as db:
-            record = self._insert_pending(
+            record = insert_pending(
+                self._writer,
                 db,
                 request,
                 requester=requester,
                 channel=channel,
                 snapshot=PolicySnapshot.of(policy),
                 sandbox=sandbox,
-                preview=preview,
+                preview=None if preview is None else preview.model_dump(mode="json"),
                 exclusive=exclusive,
             )
             return start_break_glass(self._writer, db, record) if break_glass else record
 
-    def _insert_pending(
+    def record_denied(
         self,
-        db: Database,
         request: OperationRequest,
         *,
         requester: str,
-        snapshot: PolicySnapshot,
-        **options: Any,
+        channel: str,
+        reason: str,
+        blocked: Preview | None = None,
     ) -> RequestRecord:
-        """Insert a pending request and its ``requested`` event, in the caller's transaction
-        (`options`: `Writer.insert`'s channel, sandbox, preview and exclusive)."""
-        record = self._writer.insert(
-            db,
-            request,
-            requester=requester,
-            state=RequestState.PENDING,
-            approvals_needed=snapshot.approvals,
-            ttl=snapshot.ttl,
-            policy=snapshot,
-            **options,
-        )
-        detail = {**requested_detail(record, snapshot), **incident_detail(record)}
-        event = AuditEventName.REQUESTED
-        self._writer.open_event(db, record, event, actor=requester, detail=detail)
-        return record
-
-    def record_denied(
-        self, request: OperationRequest, *, requester: str, channel: str, reason: str
-    ) -> RequestRecord:
-        """Store a request the policy refused before any card, and append ``denied``.
+        """Store a request refused before any card, and append ``denied``, which holds all of it.
 
         Args:
             request: What was asked for.
             requester: Who asked.
             channel: Where they asked.
-            reason: The policy's reason for refusing (the requester's own is on the record).
+            reason: Why it was refused (the requester's own reason is on the record).
+            blocked: The preview, when it was refused because the preview is blocked (SPEC
+                §8): then the request keeps it, and ``system`` denies it, with the vendor's code.
         """
         incident = {"break_glass": request.break_glass} if request.break_glass else {}
         request = request.model_copy(update={"break_glass": None})
@@ -139,17 +124,12 @@ class Store(AuditLogReads, RequestLookups, SurfaceReads, IncidentStore):
                 state=RequestState.DENIED,
                 approvals_needed=0,
                 ttl=timedelta(0),
+                preview=None if blocked is None else blocked.model_dump(mode="json"),
+                outcome=denial_outcome(blocked),
             )
-            detail = {
-                "reason": reason,
-                "request_reason": request.reason,
-                "channel": channel,
-                "params": record.params,
-                **incident,
-            }
-            self._writer.open_event(
-                db, record, AuditEventName.DENIED, actor=requester, detail=detail
-            )
+            actor = requester if blocked is None else SYSTEM_ACTOR
+            detail = {**denied_detail(record, request, reason=reason), **incident}
+            self._writer.open_event(db, record, AuditEventName.DENIED, actor=actor, detail=detail)
         return record
 
     def get(self, request_id: str) -> RequestRecord | None:
@@ -204,7 +184,7 @@ class Store(AuditLogReads, RequestLookups, SurfaceReads, IncidentStore):
         event: AuditEventName,
         actor: str,
         detail: dict[str, Any] | None = None,
-        outcome: dict[str, Any] | None = None,
+        outcome: RequestOutcome | None = None,
     ) -> RequestRecord | None:
         """Move the request to `to` (setting `outcome`, if given) and append `event`, atomically.
 
@@ -218,7 +198,8 @@ class Store(AuditLogReads, RequestLookups, SurfaceReads, IncidentStore):
         Raises:
             AuditDetailError: `detail` or `outcome` is not JSON-serialisable.
         """
-        outcome_text = None if outcome is None else json_text(outcome, "outcome")
+        stored = None if outcome is None else outcome.model_dump(mode="json")
+        outcome_text = None if stored is None else json_text(stored, "outcome")
         with self._write() as db:
             record = queries.load(db, request_id)
             if record is None or not can_move(record.state, to):

@@ -4,23 +4,25 @@ approver reminders, and Stop requests.
 `IncidentStore` is one layer of `bot.store.Store`. Claims (a reminder, an announcement) are
 compare-and-set updates inside one write transaction, so of several processes sharing the
 database exactly one takes each; they are not audit events. A review is: ``reviewed``.
-`start_break_glass` is the step `Store.create_request` takes, in its own transaction, for a
-request run at once.
+`insert_pending` and `start_break_glass` are the steps `Store.create_request` takes, in its own
+transaction (the second only for a request run at once).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import timedelta
-from typing import Final
+from typing import Any, Final
 
 from sqlite_utils import Database
 
-from bot.model import AuditEventName, RequestRecord, RequestState, rules
+from bot.model import AuditEventName, PolicySnapshot, RequestRecord, RequestState, rules
 from bot.store import queries
 from bot.store.base import StoreBase
+from bot.store.details import requested_detail
 from bot.store.rows import StoreError, format_time, record_from_row
 from bot.store.writes import Writer
+from commands.model import OperationRequest
 
 _RAN: Final = tuple(sorted(state.value for state in rules.RAN_STATES))
 _AWAITING_REVIEW: Final = (
@@ -40,6 +42,33 @@ def incident_detail(record: RequestRecord) -> dict[str, str | None]:
     deadline when it runs with break-glass (None otherwise), so the chain covers them too."""
     due = None if record.review_due_at is None else format_time(record.review_due_at)
     return {"break_glass": record.break_glass, "review_due_at": due}
+
+
+def insert_pending(
+    writer: Writer,
+    db: Database,
+    request: OperationRequest,
+    *,
+    requester: str,
+    snapshot: PolicySnapshot,
+    **options: Any,
+) -> RequestRecord:
+    """Insert a pending request and its ``requested`` event (with `incident_detail`), in the
+    caller's transaction: the step `Store.create_request` takes before any break-glass
+    (`options`: `Writer.insert`'s channel, sandbox, preview and exclusive)."""
+    record = writer.insert(
+        db,
+        request,
+        requester=requester,
+        state=RequestState.PENDING,
+        approvals_needed=snapshot.approvals,
+        ttl=snapshot.ttl,
+        policy=snapshot,
+        **options,
+    )
+    detail = {**requested_detail(record, snapshot), **incident_detail(record)}
+    writer.open_event(db, record, AuditEventName.REQUESTED, actor=requester, detail=detail)
+    return record
 
 
 def start_break_glass(writer: Writer, db: Database, record: RequestRecord) -> RequestRecord:

@@ -18,7 +18,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from bot.model import AuditEvent, AuditEventName, RequestRecord, RequestState
+from bot.model import (
+    INTEGRITY_ERROR,
+    AuditEvent,
+    AuditEventName,
+    FailedOutcome,
+    RequestRecord,
+    RequestState,
+)
+from bot.model.outcomes import read_preview
 from bot.store.rows import format_time
 
 _SHOWN: Final = 3
@@ -142,7 +150,7 @@ def _request_view(record: RequestRecord) -> dict[str, Any]:
         "reason": record.reason,
         "channel": record.channel,
         "params": dict(record.params),
-        "preview": record.preview,
+        "preview": None if record.preview is None else record.preview.model_dump(mode="json"),
         "sandbox": record.sandbox,
         "approvals_needed": record.approvals_needed,
         "expires_at": format_time(record.expires_at),
@@ -168,12 +176,24 @@ def _event_view(first: AuditEvent) -> dict[str, Any]:
     }
     if first.event is AuditEventName.REQUESTED:
         view.update({key: detail[key] for key in _REQUESTED_KEYS if key in detail})
+        if view.get("preview") is not None:  # read as the store reads it, whatever its release
+            view["preview"] = _as_read(view["preview"])
         return view
     # `denied` at intake: its `reason` is the policy's; the requester's is `request_reason`.
-    view.update({key: detail[key] for key in ("channel", "params") if key in detail})
+    # Denied by `system` (a blocked preview), its detail names the requester.
+    view.update({key: detail[key] for key in ("channel", "params", "requester") if key in detail})
     if "request_reason" in detail:
         view["reason"] = detail["request_reason"]
     return view
+
+
+def _as_read(preview: Any) -> Any:
+    """A logged preview as the stored request's preview reads back (typed, then dumped), so
+    a release-1 preview compares equal to itself; one that does not read stays as logged."""
+    try:
+        return read_preview(preview).model_dump(mode="json")
+    except ValueError:
+        return preview
 
 
 def _differs(key: str, stored: Any, logged: Any, seq: int) -> str:
@@ -204,21 +224,18 @@ def _short(value: Any) -> str:
     return text if len(text) <= 120 else text[:119] + "…"
 
 
-#: The error of a request that failed its integrity check (`integrity_failure`).
-INTEGRITY_ERROR: Final = "integrity"
-
-
-def integrity_failure(problem: str) -> dict[str, Any]:
+def integrity_failure(problem: str) -> FailedOutcome:
     """The outcome of a request whose stored form disagrees with the chain: the vendor was not
-    called. Shaped like an adapter's error detail, so cards and the audit log show it as one."""
-    return {
-        "error": INTEGRITY_ERROR,
-        "message": (
+    called. A `FailedOutcome` whose error is `INTEGRITY_ERROR`, so cards and the audit log show
+    it like any failure, and say what did not match."""
+    return FailedOutcome(
+        error=INTEGRITY_ERROR,
+        message=(
             "opsgate did not call the vendor: the stored request does not match its audit "
             f"record ({problem})"
         ),
-        "next_step": (
-            "Treat the database as tampered with: run opsgate audit verify, compare it with an "
+        next_step=(
+            "Treat the database as tampered with: run `opsgate audit verify`, compare it with an "
             "exported copy or an anchor, and request again once it is explained."
         ),
-    }
+    )

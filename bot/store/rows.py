@@ -144,6 +144,7 @@ def request_row(
     preview: Mapping[str, Any] | None = None,
     sandbox: bool = False,
     policy: PolicySnapshot | None = None,
+    outcome: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The ``requests`` row of a new request."""
     return {
@@ -161,7 +162,7 @@ def request_row(
         "expires_at": format_time(expires),
         "message_ts": None,
         "preview": None if preview is None else json_text(preview, "preview"),
-        "outcome": None,
+        "outcome": None if outcome is None else json_text(outcome, "outcome"),
         "sandbox": sandbox,
         "policy": None if policy is None else canonical_json(policy.model_dump(mode="json")),
         **incident_columns(request, created=created, policy=policy, stamp=format_time),

@@ -71,15 +71,14 @@ class Writer:
         preview: dict[str, Any] | None = None,
         sandbox: bool = False,
         policy: PolicySnapshot | None = None,
+        outcome: dict[str, Any] | None = None,
         exclusive: bool = False,
     ) -> RequestRecord:
-        """Insert a new request under a fresh id, in one of `bot.model.INITIAL_STATES`; with
-        `exclusive`, raise `OverlapError` if an open request of its operation holds a target."""
+        """Insert a new request in one of `INITIAL_STATES`; `exclusive` refuses held targets."""
         if state not in INITIAL_STATES:
             raise StoreError(f"a request cannot start {state.value}")
-        held = queries.holder(db, request.operation, request.targets) if exclusive else None
-        if held is not None:
-            raise OverlapError(*held)
+        if exclusive:
+            _refuse_held(db, request)
         now = self.now()
         row = request_row(
             request,
@@ -93,6 +92,7 @@ class Writer:
             preview=preview,
             sandbox=sandbox,
             policy=policy,
+            outcome=outcome,
         )
         db.table("requests").insert(row)
         if rules.holds_targets(state):
@@ -269,6 +269,13 @@ class Writer:
 TRIGGER_MEMORY: Final = timedelta(hours=1)
 
 
+def _refuse_held(db: Database, request: OperationRequest) -> None:
+    """Raise `OverlapError` if an open request of the operation holds one of the targets."""
+    held = queries.holder(db, request.operation, request.targets)
+    if held is not None:
+        raise OverlapError(*held)
+
+
 def claim_trigger(db: Database, trigger_id: str, *, now: datetime) -> bool:
     """Record `trigger_id` as seen at `now`; True unless it was seen already.
 
@@ -282,18 +289,3 @@ def claim_trigger(db: Database, trigger_id: str, *, now: datetime) -> bool:
         [trigger_id, format_time(now)],
     )
     return cursor.rowcount == 1
-
-
-def requested_detail(record: RequestRecord, policy: PolicySnapshot) -> dict[str, Any]:
-    """The detail of a ``requested`` event: the whole request and the policy that applied
-    (SPEC §9), so the chain alone says what may run (targets are in the event's own field)."""
-    return {
-        "reason": record.reason,
-        "channel": record.channel,
-        "params": record.params,
-        "preview": record.preview,
-        "sandbox": record.sandbox,
-        "approvals_needed": policy.approvals,
-        "expires_at": format_time(record.expires_at),
-        "policy": policy.model_dump(mode="json"),
-    }

@@ -245,7 +245,9 @@ def test_an_unconfigured_vendor_says_so() -> None:
     assert adapters.unconfigured == {"globex"}
     with pytest.raises(NotConfigured, match="globex is not configured") as caught:
         adapters.get("globex")
-    assert "OPSGATE_GLOBEX__*" in caught.value.next_step
+    # Backticked, so the card shows them as code to copy.
+    assert "`OPSGATE_GLOBEX__*`" in caught.value.next_step
+    assert "`OPSGATE_SANDBOX=1`" in caught.value.next_step
 
 
 def test_a_plugin_without_a_sandbox_stays_unconfigured_in_sandbox_mode() -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 from served_app import Served, served_opsgate
 
 from bot import cards
-from bot.model import AuditEventName, RequestState
+from bot.model import AuditEventName, ClosedOutcome, RequestState
 
 ALICE, BOB, CAROL = "U0ALICE", "U0BOB", "U0CAROL"
 TWO_CHANNELS = '[policy]\nchannels = ["C0OPS", "C0OTHER"]\napprovers = ["S0OPSLEADS"]\n'
@@ -72,7 +72,7 @@ def test_reject_opens_the_dialog_and_its_submission_rejects_with_the_reason(
 
         record = served.opsgate.store.get(rid)
         assert record is not None and record.state is RequestState.REJECTED
-        assert record.outcome == {"by": CAROL, "reason": "customer rebooked it"}
+        assert record.outcome == ClosedOutcome(by=CAROL, note="customer rebooked it")
         card = served.slack.message("C0OPS", str(record.message_ts))
         assert card is not None and "customer rebooked it" in str(card["blocks"])
         dm = served.slack.wait_for(

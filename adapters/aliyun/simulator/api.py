@@ -7,8 +7,10 @@ parameters, per-device OTA task state). IoT answers are ``{"RequestId", "Success
 "ErrorMessage"}`` with HTTP 200; the gateway's refusals use its own body and HTTP 4xx.
 
 Assumptions where the vendor publishes nothing: a throttled call is HTTP 400 ``Throttling.User``
-(what the vendor's SDK reports for RPC APIs); an internal error is HTTP 500
-``iot.system.SystemException``; devices that do not exist are skipped by a cancel.
+(what the vendor's SDK reports for RPC APIs; `inject_error` can answer 403 or 429 too); an
+internal error is HTTP 500 ``iot.system.SystemException``; devices that do not exist, or have
+nothing pending, are skipped by a cancel, which answers ``Success: true`` all the same (what the
+vendor answers then is undocumented: opsgate lists again to see what changed).
 
 `adapters.aliyun.simulator.sandbox.seeded` builds the sandbox.
 """
@@ -37,6 +39,7 @@ ACTIONS = (
     "CancelOTATaskByDevice",
     "QueryOTAFirmware",
     "ListOTAUnfinishedTaskByDevice",
+    "ListOTATaskByJob",
     "ListOTAFirmware",
 )
 
@@ -48,6 +51,8 @@ class _InjectedError:
     device: str | None
     times: int
     status: int
+    gateway: bool
+    action: str | None
 
 
 class AliyunSimulator(Simulator):
@@ -111,11 +116,16 @@ class AliyunSimulator(Simulator):
         device: str | None = None,
         times: int = 1,
         status: int = 200,
+        gateway: bool = False,
+        action: str | None = None,
     ) -> None:
-        """Answer the next `times` authenticated calls (that name `device`, if given) with an
-        IoT error body carrying `code`, with HTTP `status`."""
+        """Answer the next `times` authenticated calls (that name `device`, and are `action`,
+        if given) with an error carrying `code`, with HTTP `status`: IoT's body
+        (``Success: false``, ``ErrorMessage``), or with `gateway` the gateway's (``Code`` and
+        ``Message`` only)."""
+        error = _InjectedError(code, message or code, device, times, status, gateway, action)
         with self._lock:
-            self._errors.append(_InjectedError(code, message or code, device, times, status))
+            self._errors.append(error)
 
     def accepted_calls(self, action: str) -> list[dict[str, str]]:
         """Parameters of the calls to `action` the gateway let through, in order."""
@@ -127,7 +137,7 @@ class AliyunSimulator(Simulator):
         params = gateway.received_params(request)
         try:
             self.gateway.authenticate(request.method, params)
-            if not self.gateway.admit(params["AccessKeyId"]):
+            if not self.gateway.admit(params["AccessKeyId"], params["Action"]):
                 return self.throttled(request)
             with self._lock:
                 self.accepted.append((params["Action"], params))
@@ -152,12 +162,15 @@ class AliyunSimulator(Simulator):
             raise IotError("iot.system.InstanceNotFound", "The specified instance is not found.")
         injected = self._take_error(params)
         if injected is not None:
-            raise IotError(injected.code, injected.message, injected.status)
+            kind = GatewayError if injected.gateway else IotError
+            raise kind(injected.code, injected.message, injected.status)
 
     def _take_error(self, params: Mapping[str, str]) -> _InjectedError | None:
         names = _names_in(params)
         with self._lock:
             for injected in self._errors:
+                if injected.action not in (None, params["Action"]):
+                    continue
                 if injected.device is None or injected.device in names:
                     injected.times -= 1
                     if injected.times <= 0:
@@ -169,6 +182,8 @@ class AliyunSimulator(Simulator):
 def _names_in(params: Mapping[str, str]) -> set[str]:
     if "DeviceName" in params:
         return {params["DeviceName"]}
+    if params.get("Action") == "ListOTATaskByJob":
+        return {v for k, v in params.items() if k.startswith("DeviceNames.")}
     try:
         return set(device_names(params))
     except IotError:

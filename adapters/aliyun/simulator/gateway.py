@@ -2,8 +2,10 @@
 
 In the gateway's order: Action and Version, the common parameters, AccessKeyId, Timestamp
 (15 minutes either way of the simulator's clock), the HMAC-SHA1 signature (recomputed over the
-parameters received), SignatureNonce replay; then each account's rate window. Refusals are the
-gateway's bodies: ``{"RequestId", "HostId", "Code", "Message", "Recommend"}`` with HTTP 4xx.
+parameters received), SignatureNonce replay; then the account's rate window for the API (VENDORS.md
+§7: each API has its own per-account limit: `ACTION_RATES`, else the simulator's default of 10
+calls/s). Refusals are the gateway's bodies: ``{"RequestId", "HostId", "Code", "Message",
+"Recommend"}`` with HTTP 4xx.
 Codes marked *unconfirmed* follow the gateway's naming but were not found in public material.
 """
 
@@ -29,6 +31,8 @@ from adapters.simulator import SlidingWindow
 MAX_CLOCK_SKEW = 15 * 60  # seconds; the vendor refuses timestamps further off than this
 HOST_ID = "iot.cn-shanghai.aliyuncs.com"
 COMMON = ("AccessKeyId", "Signature", "SignatureMethod", "SignatureNonce", "Timestamp")
+#: APIs whose documented per-account limit differs from the default (calls per second).
+ACTION_RATES = {"QueryOTAFirmware": 20}
 
 
 class Gateway:
@@ -39,16 +43,17 @@ class Gateway:
         self._clock = clock
         self._calls_per_second = calls_per_second
         self._secrets: dict[str, str] = {}
-        self._windows: dict[str, SlidingWindow] = {}
+        self._windows: dict[tuple[str, str], SlidingWindow] = {}
         self._nonces: set[tuple[str, str]] = set()
         self._lock = threading.Lock()
 
     def add_account(self, key_id: str, secret: str) -> None:
-        """Accept this AccessKey pair, with its own rate window."""
+        """Accept this AccessKey pair, with its own rate window per API."""
         self._secrets[key_id] = secret
-        self._windows[key_id] = SlidingWindow(
-            calls=self._calls_per_second, period=1.0, clock=self._clock
-        )
+        for action in self.actions:
+            calls = ACTION_RATES.get(action, self._calls_per_second)
+            window = SlidingWindow(calls=calls, period=1.0, clock=self._clock)
+            self._windows[(key_id, action)] = window
 
     def authenticate(self, method: str, params: Mapping[str, str]) -> None:
         """Raise `GatewayError` unless the call is well-formed and correctly signed."""
@@ -58,9 +63,9 @@ class Gateway:
         _check_signature(method, params, secret)
         self._check_nonce(params["AccessKeyId"], params["SignatureNonce"])
 
-    def admit(self, key_id: str) -> bool:
-        """Count a call against the account's window; False when it is over the limit."""
-        return self._windows[key_id].admit()
+    def admit(self, key_id: str, action: str) -> bool:
+        """Count a call against the account's window for `action`; False when over the limit."""
+        return self._windows[(key_id, action)].admit()
 
     def _check_shape(self, params: Mapping[str, str]) -> None:
         if params.get("Action") not in self.actions:

@@ -18,6 +18,9 @@ from typing import Any
 CANCELLABLE = frozenset({"CONFIRM", "QUEUED", "NOTIFIED"})
 UNFINISHED = CANCELLABLE | {"IN_PROGRESS"}
 MAX_DEVICES_PER_CALL = 200
+#: ListOTATaskByJob's largest page, and the furthest it pages (CurrentPage × PageSize).
+MAX_JOB_PAGE = 100
+MAX_JOB_ROWS = 100_000
 
 
 class IotError(Exception):
@@ -95,6 +98,7 @@ class IotApi:
             "CancelOTATaskByDevice": self._cancel,
             "QueryOTAFirmware": self._query_firmware,
             "ListOTAUnfinishedTaskByDevice": self._list_unfinished,
+            "ListOTATaskByJob": self._list_by_job,
             "ListOTAFirmware": self._list_firmware,
         }[action]
         return handler(params)
@@ -124,6 +128,32 @@ class IotApi:
         rows = [_task_info(t, self.state) for t in tasks]
         return {"Success": True, "Data": {"SimpleOTATaskInfo": rows}}
 
+    def _list_by_job(self, params: Mapping[str, str]) -> dict[str, Any]:
+        """A job's device tasks, optionally of some devices (``DeviceNames.N``) and one status.
+        Names without a task in the job are simply not listed."""
+        job = _required(params, "JobId")
+        page, size = int(params.get("CurrentPage", "1")), int(params.get("PageSize", "10"))
+        if not 1 <= size <= MAX_JOB_PAGE or page < 1 or page * size > MAX_JOB_ROWS:
+            # unconfirmed code
+            raise IotError("iot.common.InvalidPageParams", "Invalid page parameters.")
+        names = {v for k, v in params.items() if k.startswith("DeviceNames.")}
+        status = params.get("TaskStatus")
+        with self.state.lock:
+            tasks = [t for ts in self.state.devices.values() for t in ts if t.job_id == job]
+        rows = [
+            _task_info(t, self.state)
+            for t in tasks
+            if (not names or t.device_name in names) and status in (None, t.status)
+        ]
+        return {
+            "Success": True,
+            "Total": len(rows),
+            "CurrentPage": page,
+            "PageSize": size,
+            "PageCount": -(-len(rows) // size),
+            "Data": {"SimpleOTATaskInfo": rows[(page - 1) * size : page * size]},
+        }
+
     def _list_firmware(self, params: Mapping[str, str]) -> dict[str, Any]:
         page, size = int(_required(params, "CurrentPage")), int(_required(params, "PageSize"))
         if not 1 <= size <= 200:  # unconfirmed code
@@ -141,7 +171,7 @@ class IotApi:
 
     def _product(self, params: Mapping[str, str]) -> str:
         product = _required(params, "ProductKey")
-        if product not in self.state.products:  # unconfirmed code
+        if product not in self.state.products:  # documented for the listing (VENDORS.md §7)
             raise IotError("iot.prod.NotExistedProduct", "The product does not exist.")
         return product
 
@@ -179,8 +209,10 @@ def _statuses(params: Mapping[str, str]) -> frozenset[str]:
     listed = {v for k, v in params.items() if k.startswith("TaskStatusList.")}
     if "TaskStatus" in params:
         listed.add(params["TaskStatus"])
-    if not listed:  # documented: TaskStatus or TaskStatusList.N is required (code unconfirmed)
-        raise IotError("iot.common.InvalidParameter", "TaskStatus or TaskStatusList.N required.")
+    if not listed:  # documented (VENDORS.md §7): one of them is required
+        raise IotError(
+            "iot.firmware.InvalidTaskStatus", "You must configure TaskStatusList.N or TaskStatus."
+        )
     return frozenset(listed)
 
 

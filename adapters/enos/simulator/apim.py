@@ -5,7 +5,8 @@ behind shared code. Not published by EnOS, so chosen here (**unconfirmed**): how
 refuses a business call (HTTP 401 with a token-service style body ``{"status", "msg",
 "business"}``: 1202 missing header, 1004 unknown token or bad timestamp, 1203 expired token, 1003
 bad signature, 1001 replayed signature), and that a refresh leaves the old token valid until it
-expires.
+expires. Old clients saw such refusals inside HTTP 200 bodies, keyed ``apim_status`` (VENDORS.md
+§7): `ApimGateway.refusal_style` answers that way too.
 """
 
 from __future__ import annotations
@@ -47,11 +48,15 @@ class ApimGateway:
     Attributes:
         token_lifetime: Seconds an issued token lives (EnOS documents 7200).
         tokens_issued: Tokens issued so far (get and refresh).
+        refusal_style: How the gateway refuses a business call: ``"status"`` (HTTP 401, the
+            token service's ``status`` key) or ``"apim_status"`` (HTTP 200, key
+            ``apim_status``, as old clients saw).
     """
 
     def __init__(self, *, clock: Clock, rng: random.Random, token_lifetime: int = 7200) -> None:
         self.token_lifetime = token_lifetime
         self.tokens_issued = 0
+        self.refusal_style = "status"
         self._clock = clock
         self._rng = rng
         self._apps: dict[str, str] = {}
@@ -118,20 +123,29 @@ class ApimGateway:
     # -- the gateway's check of a business call -------------------------------------------------
     def refusal(self, request: httpx.Request) -> httpx.Response | None:
         """The gateway's refusal of a business call, or None when its ``apim-*`` headers pass."""
+        code = self._refused_with(request)
+        if code is None:
+            return None
+        if self.refusal_style == "apim_status":
+            body = {"apim_status": code, "msg": _MESSAGES[code], "business": "apim"}
+            return httpx.Response(200, json=body)
+        return status_answer(401, code)
+
+    def _refused_with(self, request: httpx.Request) -> int | None:
         token = request.headers.get("apim-accesstoken", "")
         timestamp = request.headers.get("apim-timestamp", "")
         signature = request.headers.get("apim-signature", "")
         if not (token and timestamp and signature):
-            return status_answer(401, 1202)
+            return 1202
         issued = self._tokens.get(token)
         if issued is None or not timestamp.isdigit():
-            return status_answer(401, 1004)
+            return 1004
         if self._expired(issued):
-            return status_answer(401, 1203)
+            return 1203
         if signature != expected_signature(request, token, timestamp, self._apps[issued.app_key]):
-            return status_answer(401, 1003)
+            return 1003
         if (timestamp, signature) in self._used:
-            return status_answer(401, 1001)
+            return 1001
         self._used.add((timestamp, signature))
         return None
 

@@ -10,8 +10,12 @@ limit: their documented errors do not include ``1010009``.
 The data (applications, packages, devices, token grants) and the sandbox's seed are in
 `adapters.huawei.simulator.state`.
 
-Not simulated: mutual TLS (a transport sees requests after TLS) and the refresh API's error for a
-bad refresh token, which is undocumented (``400 100022`` here; the adapter logs in on any refusal).
+A refresh with a wrong appId or secret is 401 ``100208``; with a bad or expired refresh token,
+400 ``100247`` (one of the refresh failures VENDORS.md §7 lists; which one the platform picks
+for which fault is not documented). `refuse_refreshes` answers any of them. Error bodies carry
+``error_code`` as a string, as documented; `codes_as_numbers` sends numbers instead.
+
+Not simulated: mutual TLS (a transport sees requests after TLS).
 """
 
 from __future__ import annotations
@@ -72,7 +76,9 @@ class HuaweiSimulator(Simulator):
         self.state = HuaweiState()
         self.logins = 0
         self.refreshes = 0
+        self.codes_as_numbers = False
         self._serial = itertools.count(1)
+        self._refresh_refusals: list[tuple[int, str]] = []
 
     @classmethod
     def seeded(cls, *, clock: Clock = SYSTEM_CLOCK) -> HuaweiSimulator:
@@ -91,6 +97,11 @@ class HuaweiSimulator(Simulator):
         with self._lock:
             self.state.add_device(device)
 
+    def refuse_refreshes(self, status: int, code: str, *, times: int = 1) -> None:
+        """Answer the next `times` token refreshes with HTTP `status` and `code`."""
+        with self._lock:
+            self._refresh_refusals.extend([(status, code)] * times)
+
     # -- Simulator hooks --------------------------------------------------------------------------
     def counts_toward_limit(self, request: httpx.Request) -> bool:
         return _segments(request)[:4] != _SEC
@@ -102,6 +113,15 @@ class HuaweiSimulator(Simulator):
         return _error(500, "50252", "Internal server error.")
 
     def route(self, request: httpx.Request) -> httpx.Response:
+        response = self._route(request)
+        if self.codes_as_numbers and response.status_code >= 400:
+            body = response.json()
+            if str(body.get("error_code", "")).isdigit():
+                body["error_code"] = int(body["error_code"])
+                return httpx.Response(response.status_code, json=body)
+        return response
+
+    def _route(self, request: httpx.Request) -> httpx.Response:
         segs = _segments(request)
         with self._lock:
             if request.method == "POST" and segs == (*_SEC, "login"):
@@ -129,6 +149,9 @@ class HuaweiSimulator(Simulator):
         return self._grant(app)
 
     def _refresh(self, request: httpx.Request) -> httpx.Response:
+        if self._refresh_refusals:
+            status, code = self._refresh_refusals.pop(0)
+            return _error(status, code, "The refresh was refused.")
         body = json.loads(request.content or b"{}")
         app = str(body.get("appId", ""))
         if not app or self.state.apps.get(app) != body.get("secret"):
@@ -140,7 +163,7 @@ class HuaweiSimulator(Simulator):
             or grant.refresh != body.get("refreshToken")
             or (now >= grant.refresh_expires_at)
         ):
-            return _error(400, "100022", "The input is invalid.")
+            return _error(400, "100247", "The refreshToken is invalid.")
         self.refreshes += 1
         return self._grant(app)
 

@@ -6,7 +6,10 @@ What it does as ServiceBroker documents it:
   (``"ClientCredentials"``) and ExpiresInSeconds, and issues a JWT that expires on the
   simulator's clock (400 for a malformed request, 401 for wrong credentials).
 * Every other call needs ``Authorization: Bearer {token}``, a live JWT or the optional system
-  access token; anything else is HTTP 401.
+  access token; anything else is HTTP 401, with a ``{Code, Message}`` body, or, with
+  `bare_401`, none (a 401 may have any body or none: VENDORS.md §7).
+* ``cancelReasonId`` arrives as a string of digits and is mapped to an integer, as Scheduling
+  does; anything else is HTTP 400. No request id is sent (none is documented).
 * ``PUT /up/v5/rest/scheduling/CancelJob`` removes a job and records the CancelReason it got.
   An unknown, empty or over-long id, or a job already cancelled, is HTTP 200 with
   ``"Success": false`` and return code 1 (SP_JOBID_INVALID). ``Code`` is a string on success
@@ -112,6 +115,7 @@ class ServicePowerSimulator(Simulator):
         self._client_secret = client_secret
         self._system_token = system_token
         self.reasons_supported = reasons_supported
+        self.bare_401 = False
         self.tokens_issued = 0
         self._tokens: dict[str, float] = {}
         self._jobs: dict[str, SimJob] = {}
@@ -156,7 +160,7 @@ class ServicePowerSimulator(Simulator):
         if path == TOKEN_PATH and request.method == "POST":
             return self._issue_token(request)
         if not self._authorized(request):
-            return _standard(401, "Not authorized")
+            return httpx.Response(401) if self.bare_401 else _standard(401, "Not authorized")
         if path == CANCEL_PATH and request.method == "PUT":
             return self._cancel(request)
         return _standard(404, f"No resource at {request.method} {path}")
@@ -234,9 +238,10 @@ def _cancel_reason(value: object) -> tuple[int | None, str | None] | None:
         return (None, None)
     if not isinstance(value, dict):
         return None
-    reason_id, desc = value.get("cancelReasonId"), value.get("cancelReasonDesc")
-    if reason_id is not None and type(reason_id) is not int:
+    raw_id, desc = value.get("cancelReasonId"), value.get("cancelReasonDesc")
+    if raw_id is not None and not (isinstance(raw_id, str) and raw_id.isdigit()):
         return None
+    reason_id = None if raw_id is None else int(raw_id)
     if desc is not None and (not isinstance(desc, str) or len(desc) > _MAX_REASON):
         return None
     return (reason_id, desc)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from adapters.base import Verdict
 from adapters.errors import (
     NotConfigured,
     OutcomeUnknown,
@@ -51,19 +52,22 @@ def test_preview_reads_the_widget_and_changes_nothing(sim: AcmeSimulator) -> Non
     assert preview.found
     assert preview.summary == "Widget w-1 “Left widget”: idle"
     assert preview.facts == {"name": "Left widget", "state": "idle", "site": "plant-9"}
-    assert preview.warnings == []
+    assert preview.warnings == [] and preview.verdict is Verdict.OK
     assert [call.method for call in sim.calls] == ["GET"]
     assert "w-1" in sim.widgets
 
 
-def test_preview_warns_about_a_spinning_widget(sim: AcmeSimulator) -> None:
-    [warning] = adapter_for(sim).preview(delete("w-2")).warnings
-    assert "spinning" in warning and "stop it first" in warning
+def test_preview_of_a_spinning_widget_is_blocked(sim: AcmeSimulator) -> None:
+    preview = adapter_for(sim).preview(delete("w-2"))
+    assert preview.verdict is Verdict.BLOCKED and preview.blocked is not None
+    assert (
+        preview.blocked.code == "widget_spinning" and "Stop it first" in preview.blocked.next_step
+    )
 
 
 def test_preview_of_a_missing_widget(sim: AcmeSimulator) -> None:
     preview = adapter_for(sim).preview(delete("w-404"))
-    assert not preview.found
+    assert not preview.found and preview.verdict is Verdict.BLOCKED
     assert "not found" in preview.summary
 
 

@@ -14,7 +14,7 @@ from adapters.aliyun.rpc import MAX_ATTEMPTS, shared_limiter
 from adapters.aliyun.settings import AliyunSettings
 from adapters.aliyun.simulator import sandbox as sbx
 from adapters.aliyun.simulator.api import AliyunSimulator
-from adapters.base import Progress
+from adapters.base import Counts, FailureKind, Progress, Verdict
 from adapters.clock import FakeClock
 from adapters.errors import (
     AdapterError,
@@ -88,7 +88,8 @@ def test_batches_of_200_numbered_from_1(sim: AliyunSimulator, clock: FakeClock) 
         for p in sim.accepted_calls(CANCEL)
     )
     assert outcome.ok and outcome.total == 450 and len(outcome.vendor_request_ids) == 3
-    assert outcome.summary == "Cancelled OTA tasks on 450 of 450 devices"
+    assert outcome.summary == "Cancel accepted for 450 devices"  # what Success:true says
+    assert outcome.succeeded_as == "accepted"
 
 
 def test_duplicate_targets_are_sent_once(sim: AliyunSimulator, clock: FakeClock) -> None:
@@ -103,13 +104,18 @@ def test_10000_devices_take_50_paced_calls_and_no_throttle(
     devices = _devices(10_000)
     _seed(sim, devices)
     seen: list[Progress] = []
-    start = clock.monotonic()
-    outcome = _adapter(sim, clock).execute(_request(devices), progress=seen.append)
-    elapsed = clock.monotonic() - start
+    start, last_cancel = clock.monotonic(), [0.0]
+
+    def record(progress: Progress) -> None:
+        seen.append(progress)
+        last_cancel[0] = clock.monotonic()
+
+    outcome = _adapter(sim, clock).execute(_request(devices), progress=record)
+    elapsed = last_cancel[0] - start  # the listing afterwards is not part of the cancel's pace
     assert len(sim.accepted_calls(CANCEL)) == 50 and sim.throttled_count == 0
     assert outcome.ok and len(outcome.vendor_request_ids) == 50 and outcome.total == 10_000
     assert [p.done for p in seen] == sorted(p.done for p in seen)
-    assert seen[-1] == Progress(done=10_000, total=10_000, failed=0) and len(seen) == 50
+    assert seen[-1] == Progress(succeeded=10_000, total=10_000) and len(seen) == 50
     # Five windows of ten calls; a window is 1.05 s (the limiter's 5% margin): 95% of the limit.
     assert elapsed == pytest.approx(4 * 1.05)
     assert {t.status for d in devices for t in sim.state.tasks(sbx.PRODUCT_KEY, d)} == {"CANCELED"}
@@ -140,11 +146,11 @@ def test_one_refused_batch_does_not_stop_the_rest(sim: AliyunSimulator, clock: F
     outcome = _adapter(sim, clock, workers=4).execute(_request(devices))
     [failure] = outcome.failures
     assert failure.targets == devices[200:400]
-    assert failure.code == "iot.ota.DeviceTaskStateChanged"
-    assert "RequestId" in failure.message and failure.next_step
+    assert failure.code == "iot.ota.DeviceTaskStateChanged" and failure.kind is FailureKind.FAILED
+    assert failure.vendor_request_id and failure.next_step
     assert len(outcome.vendor_request_ids) == 5  # every call's RequestId, the refused one too
-    assert outcome.summary == "Cancelled OTA tasks on 800 of 1,000 devices; 1 batch failed"
-    assert outcome.failed_targets == 200
+    assert outcome.summary == "Cancel accepted for 800 of 1,000 devices"
+    assert outcome.counts == Counts(succeeded=800, failed=200)
 
 
 @pytest.mark.parametrize(
@@ -158,9 +164,11 @@ def test_a_refusal_every_batch_shares_stops_the_run(
     sim.inject_error(code, "no", device="dev-00000", status=400)
     outcome = _adapter(sim, clock, workers=1).execute(_request(devices))
     assert len(sim.requests_to("Action=CancelOTATaskByDevice")) == 1  # nothing sent after it
-    assert [f.code for f in outcome.failures] == [code] + ["not_sent"] * 4
-    assert outcome.failed_targets == 1_000
-    assert outcome.summary.endswith("1 batch failed; 4 batches not sent")
+    assert [f.code for f in outcome.failures] == [code] + [None] * 4
+    assert [f.kind for f in outcome.failures] == [FailureKind.FAILED] + [FailureKind.NOT_SENT] * 4
+    assert outcome.counts == Counts(failed=200, not_sent=800)
+    assert outcome.summary == "No cancel was accepted for the 1,000 devices"
+    assert not outcome.checked  # nothing was accepted, so nothing is listed again
 
 
 def test_internal_error_is_retried_then_reported(sim: AliyunSimulator, clock: FakeClock) -> None:
@@ -169,13 +177,13 @@ def test_internal_error_is_retried_then_reported(sim: AliyunSimulator, clock: Fa
     outcome = _adapter(sim, clock).execute(_request(_devices(400)), progress=seen.append)
     assert len([p for p in sim.accepted_calls(CANCEL) if "dev-00000" in _batch(p)]) == MAX_ATTEMPTS
     assert [f.code for f in outcome.failures] == ["iot.system.SystemException"]
-    assert seen[-1] == Progress(done=400, total=400, failed=200)
+    assert seen[-1] == Progress(succeeded=200, total=400, failed=200)
 
 
 def test_transient_internal_error_recovers(sim: AliyunSimulator, clock: FakeClock) -> None:
     sim.inject(Fault.SERVER_ERROR, times=2)
     outcome = _adapter(sim, clock).execute(_request(("thermo-001",)))
-    assert outcome.ok and len(sim.calls) == 3
+    assert outcome.ok and len(sim.requests_to(f"Action={CANCEL}")) == 3
 
 
 def test_throttling_slows_the_limiter_and_retries(sim: AliyunSimulator, clock: FakeClock) -> None:
@@ -184,7 +192,7 @@ def test_throttling_slows_the_limiter_and_retries(sim: AliyunSimulator, clock: F
     outcome = adapter.execute(_request(("thermo-001", "thermo-002")))
     assert outcome.ok and sim.throttled_count == 2
     assert adapter.limiter.limit < 10
-    nonces = {r.url.params["SignatureNonce"] for r in sim.calls}
+    nonces = {r.url.params["SignatureNonce"] for r in sim.requests_to(f"Action={CANCEL}")}
     assert len(nonces) == 3  # every attempt signed afresh
 
 
@@ -195,9 +203,11 @@ def test_timeout_makes_one_batch_unknown_without_retry(
     outcome = _adapter(sim, clock, workers=4).execute(_request(_devices(600)))
     assert len(sim.requests_to("dev-00250")) == 1
     [failure] = outcome.failures
-    assert failure.code == "unknown" and failure.message.startswith("state unknown")
+    assert failure.kind is FailureKind.UNKNOWN and failure.code is None  # never a vendor code
+    assert "state is unknown" in failure.message
     assert failure.targets == _devices(600)[200:400]
-    assert outcome.summary.endswith("; 1 batch state unknown")
+    assert outcome.counts == Counts(succeeded=400, unknown=200)
+    assert outcome.summary == "Cancel accepted for 400 of 600 devices"
 
 
 def test_unreachable_batch_is_retried(sim: AliyunSimulator, clock: FakeClock) -> None:
@@ -319,7 +329,9 @@ def test_preview_samples_long_lists(sim: AliyunSimulator, clock: FakeClock) -> N
     assert len(sim.accepted_calls("QueryOTAFirmware")) == 1
     assert preview.facts["Sampled"] == "20 of 10,000 devices (sampled, evenly spaced)"
     assert preview.facts["Devices"] == "10,000 (50 calls of up to 200)"
-    assert not preview.found  # none of these devices exists in the sandbox
+    # None of the sampled devices exists in the sandbox, but a sample cannot be sure of the rest.
+    assert preview.verdict is Verdict.WARN
+    assert "20 sampled device(s) do not exist in product a1OpsThermo." in preview.warnings
 
 
 def test_preview_warns_when_nothing_would_be_cancelled(
@@ -332,13 +344,26 @@ def test_preview_warns_when_nothing_would_be_cancelled(
     assert any("firmware and job" in w for w in other_job.warnings)
 
 
-def test_preview_of_unknown_firmware_raises_verbatim(
+def test_preview_warns_when_some_devices_have_nothing_to_cancel(
     sim: AliyunSimulator, clock: FakeClock
 ) -> None:
-    with pytest.raises(VendorError) as caught:
-        _adapter(sim, clock).preview(_request(("thermo-001",), firmware="fw-nope"))
-    assert caught.value.code == "iot.ota.FirmwareNotExist"
-    assert caught.value.message == "The specified firmware does not exist."
+    mixed = ("thermo-001", "thermo-002", sbx.IDLE_DEVICES[0])
+    preview = _adapter(sim, clock).preview(_request(mixed))
+    assert preview.verdict is Verdict.WARN
+    assert "1 of the 3 sampled devices have nothing to cancel for this firmware" in " ".join(
+        preview.warnings
+    )
+    busy = _adapter(sim, clock).preview(_request(("thermo-001", "thermo-002")))
+    assert not any("nothing to cancel" in w for w in busy.warnings)
+
+
+def test_preview_of_unknown_firmware_is_blocked_verbatim(
+    sim: AliyunSimulator, clock: FakeClock
+) -> None:
+    preview = _adapter(sim, clock).preview(_request(("thermo-001",), firmware="fw-nope"))
+    assert preview.verdict is Verdict.BLOCKED and preview.blocked is not None
+    assert preview.blocked.code == "iot.ota.FirmwareNotExist"
+    assert preview.blocked.message == "The specified firmware does not exist."
 
 
 def test_describe_shows_the_first_call_masked(sim: AliyunSimulator, clock: FakeClock) -> None:
@@ -399,7 +424,7 @@ def test_logs_never_hold_the_secret(
 def test_single_batch_reports_progress_once(sim: AliyunSimulator, clock: FakeClock) -> None:
     seen: list[Progress] = []
     _adapter(sim, clock).execute(_request(("thermo-001", "thermo-002")), progress=seen.append)
-    assert seen == [Progress(done=2, total=2, failed=0)]
+    assert seen == [Progress(succeeded=2, total=2)]
 
 
 def test_request_without_product_or_firmware_is_refused_before_any_call(
@@ -427,7 +452,8 @@ def test_preview_reads_plain_array_answers(clock: FakeClock) -> None:
     assert preview.facts["Firmware"] == f"fw 3.0 ({sbx.FIRMWARE_ID})"
     assert preview.facts["Pending cancellable tasks"].startswith("1 of 1")
     assert "Instance" not in preview.facts
-    assert any("belongs to product a1Other" in w for w in preview.warnings)
+    assert preview.verdict is Verdict.BLOCKED and preview.blocked is not None
+    assert "belongs to product a1Other" in preview.blocked.message
 
 
 def test_preview_refusal_other_than_not_found_raises(

@@ -198,6 +198,53 @@ def test_ten_calls_per_second_per_account(sim: AliyunSimulator, clock: FakeClock
     assert _call(sim, clock, "ListOTAFirmware", params)[1]["Success"] is True
 
 
+def test_query_firmware_has_its_own_twenty_per_second(
+    sim: AliyunSimulator, clock: FakeClock
+) -> None:
+    """Each API has its own per-account limit (VENDORS.md §7): QueryOTAFirmware 20/s."""
+    params = {"FirmwareId": sbx.FIRMWARE_ID, "IotInstanceId": sbx.INSTANCE_ID}
+    codes = [_call(sim, clock, "QueryOTAFirmware", params)[1].get("Code") for _ in range(21)]
+    assert codes[:20] == [None] * 20 and codes[20] == "Throttling.User"
+    listing = {"CurrentPage": "1", "PageSize": "1", "IotInstanceId": sbx.INSTANCE_ID}
+    assert _call(sim, clock, "ListOTAFirmware", listing)[1]["Success"] is True
+
+
+def test_list_tasks_by_job_filters_names_and_status_and_pages(
+    sim: AliyunSimulator, clock: FakeClock
+) -> None:
+    _call(sim, clock, "CancelOTATaskByDevice", _cancel(["thermo-001", "thermo-002"]))
+    names = {"DeviceNames.1": "thermo-001", "DeviceNames.2": "thermo-003", "DeviceNames.3": "nope"}
+    params = {"JobId": sbx.JOB_ID, "IotInstanceId": sbx.INSTANCE_ID, "PageSize": "100"}
+    _, cancelled = _call(
+        sim, clock, "ListOTATaskByJob", {**params, **names, "TaskStatus": "CANCELED"}
+    )
+    rows = cancelled["Data"]["SimpleOTATaskInfo"]
+    assert [r["DeviceName"] for r in rows] == ["thermo-001"] and cancelled["Total"] == 1
+    _, any_status = _call(sim, clock, "ListOTATaskByJob", {**params, **names})
+    assert sorted(r["DeviceName"] for r in any_status["Data"]["SimpleOTATaskInfo"]) == [
+        "thermo-001",
+        "thermo-003",
+    ]
+    _, page_2 = _call(
+        sim, clock, "ListOTATaskByJob", {**params, "PageSize": "20", "CurrentPage": "3"}
+    )
+    assert page_2["Total"] == 55 and len(page_2["Data"]["SimpleOTATaskInfo"]) == 15
+    _, too_big = _call(sim, clock, "ListOTATaskByJob", {**params, "PageSize": "101"})
+    assert too_big["Success"] is False
+    status, no_job = _call(sim, clock, "ListOTATaskByJob", {"IotInstanceId": sbx.INSTANCE_ID})
+    assert (status, no_job["Code"]) == (400, "MissingJobId")
+
+
+def test_injected_gateway_error_has_code_and_message_only(
+    sim: AliyunSimulator, clock: FakeClock
+) -> None:
+    sim.inject_error("Throttling.User", "flow control", status=429, gateway=True)
+    status, body = _call(sim, clock, "CancelOTATaskByDevice", _cancel(["thermo-001"]))
+    assert status == 429 and body["Code"] == "Throttling.User"
+    assert body["Message"] == "flow control" and "Success" not in body
+    assert _statuses(sim, "thermo-001") == ["CONFIRM"]  # refused before IoT saw it
+
+
 def test_throttled_answer_is_http_400_throttling_user(
     sim: AliyunSimulator, clock: FakeClock
 ) -> None:
@@ -229,7 +276,8 @@ def test_list_unfinished_tasks(sim: AliyunSimulator, clock: FakeClock) -> None:
         "ListOTAUnfinishedTaskByDevice",
         {k: v for k, v in params.items() if k != "TaskStatusList.1"},
     )
-    assert no_status["Code"] == "iot.common.InvalidParameter"
+    assert no_status["Code"] == "iot.firmware.InvalidTaskStatus"  # VENDORS.md §7
+    assert no_status["Success"] is False
 
 
 def test_query_firmware(sim: AliyunSimulator, clock: FakeClock) -> None:

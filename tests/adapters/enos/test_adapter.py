@@ -9,6 +9,7 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
+from adapters.base import Verdict
 from adapters.clock import FakeClock
 from adapters.enos.adapter import EnosAdapter, encryption, sign
 from adapters.enos.plugin import sandboxed
@@ -182,7 +183,7 @@ def test_refused_credentials_are_auth_errors(
         adapter.preview(delete(STOPPED))
     assert caught.value.code == code
     assert words in caught.value.message
-    assert "OPSGATE_ENOS__APP_SECRET" in caught.value.next_step
+    assert "`OPSGATE_ENOS__APP_SECRET`" in caught.value.next_step
     assert sim.requests_to("/ota-jobs") == []
 
 
@@ -218,14 +219,14 @@ def test_preview_of_a_stopped_job(adapter: EnosAdapter, sim: EnosSimulator) -> N
     assert [r.method for r in sim.requests_to("/ota-jobs")] == ["GET"]
 
 
-def test_preview_warns_that_a_running_job_will_be_refused(adapter: EnosAdapter) -> None:
+def test_preview_of_a_running_job_is_blocked_with_24618(adapter: EnosAdapter) -> None:
     preview = adapter.preview(delete(RUNNING))
     assert preview.facts["status"] == "started"
-    (warning,) = preview.warnings
-    assert warning.startswith(
-        "job is running: the vendor will refuse deletion (24618); stop it first"
-    )
-    assert "action=stop" in warning
+    assert preview.verdict is Verdict.BLOCKED and preview.blocked is not None
+    assert preview.blocked.code == "24618"
+    assert "running" in preview.blocked.message
+    assert f"`action=stop&orgId={ORG}&jobId={RUNNING}`" in preview.blocked.next_step
+    assert preview.warnings == []
 
 
 def test_preview_of_a_missing_job(adapter: EnosAdapter) -> None:
@@ -233,6 +234,18 @@ def test_preview_of_a_missing_job(adapter: EnosAdapter) -> None:
     assert not preview.found
     assert "otajob-nope" in preview.summary
     assert "24404" in preview.summary
+    assert preview.verdict is Verdict.BLOCKED and preview.blocked is not None
+    assert preview.blocked.code == "24404" and "`--org`" in preview.blocked.next_step
+
+
+def test_preview_in_a_mistyped_org_is_blocked(adapter: EnosAdapter) -> None:
+    preview = adapter.preview(delete(STOPPED, org="o1572426842484"))
+    assert preview.verdict is Verdict.BLOCKED and preview.blocked is not None
+    assert "o1572426842484" in preview.blocked.message
+
+
+def test_preview_of_a_stopped_job_is_ok(adapter: EnosAdapter) -> None:
+    assert adapter.preview(delete(STOPPED)).verdict is Verdict.OK
 
 
 def test_preview_retries_an_internal_error(adapter: EnosAdapter, sim: EnosSimulator) -> None:
@@ -338,3 +351,29 @@ def test_execute_rejects_a_request_for_another_operation(
     with pytest.raises(AdapterError):
         adapter.preview(no_org)
     assert sim.calls == []
+
+
+# -- VENDORS.md §7 ------------------------------------------------------------------------------
+def test_a_gateway_refusal_inside_http_200_is_read_from_apim_status(
+    adapter: EnosAdapter, sim: EnosSimulator
+) -> None:
+    sim.apim.refusal_style = "apim_status"
+    adapter.preview(delete(STOPPED))
+    sim.expire_tokens()  # the gateway now answers 200 {"apim_status": 1203}
+    outcome = adapter.execute(delete(STOPPED))
+    assert outcome.vendor_request_ids == (sim.last_request_id,)
+    assert len(sim.requests_to("action=delete")) == 2  # renewed once, retried once
+    assert sim.job(ORG, STOPPED) is None
+
+
+@pytest.mark.parametrize("style", ["status", "apim_status"])
+def test_token_codes_on_a_business_call_are_auth_errors(clock: FakeClock, style: str) -> None:
+    sim = demo_simulator(clock=clock)
+    sim.apim.refusal_style = style
+    adapter = adapter_for(sim, clock, key=SANDBOX_APP_KEY, secret=SANDBOX_APP_SECRET)
+    adapter.preview(delete(STOPPED))
+    sim.apim.add_app(SANDBOX_APP_KEY, "rotated-secret")  # our signatures no longer match: 1003
+    with pytest.raises(VendorAuthError) as caught:
+        adapter.execute(delete(STOPPED))
+    assert caught.value.code == "1003"
+    assert len(sim.requests_to("action=delete")) == 1 and sim.job(ORG, STOPPED) is not None

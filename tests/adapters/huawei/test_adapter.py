@@ -10,6 +10,7 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
+from adapters.base import Verdict
 from adapters.clock import FakeClock
 from adapters.errors import (
     NotConfigured,
@@ -67,7 +68,9 @@ def test_a_missing_package_previews_as_not_found(world: World) -> None:
     adapter, _ = world
     preview = adapter.preview(package("pkg-nope"))
     assert not preview.found
-    assert "123002" in preview.warnings[0]
+    assert preview.verdict is Verdict.BLOCKED and preview.blocked is not None
+    assert preview.blocked.code == "123002"
+    assert preview.blocked.message == "package pkg-nope: no version package with this fileId exists"
 
 
 def test_endpoint_preview_has_no_cascade_warning(world: World) -> None:
@@ -85,8 +88,9 @@ def test_gateway_preview_warns_that_cascade_deletes_its_children(world: World) -
     assert preview.facts["child devices"] == "3"
     assert preview.warnings == [
         "gateway: deleting it also deletes its 3 child devices "
-        "(use --no-cascade to keep them as directly connected)"
+        "(use `--no-cascade` to keep them as directly connected)"
     ]
+    assert preview.verdict is Verdict.WARN
 
 
 def test_gateway_preview_without_a_child_count_still_warns(world: World) -> None:
@@ -113,7 +117,38 @@ def test_a_device_of_an_authorizing_app_is_previewed_with_app_id(world: World) -
 
 def test_a_missing_device_previews_as_not_found(world: World) -> None:
     adapter, _ = world
-    assert not adapter.preview(device("nope")).found
+    preview = adapter.preview(device("nope"))
+    assert not preview.found and preview.verdict is Verdict.BLOCKED
+    assert preview.blocked is not None and preview.blocked.code == "100403"
+
+
+@pytest.mark.parametrize(
+    ("target", "app", "code"),
+    [
+        ("stranger-dev-0001", "stranger-app", "100217"),  # not authorized: the DELETE fails too
+        ("partner-dev-0001", "no-such-app", "100203"),
+        ("partner-dev-0001", None, "100418"),  # another application's device, without --app
+    ],
+)
+def test_a_preview_the_delete_would_share_is_blocked(
+    world: World, target: str, app: str | None, code: str
+) -> None:
+    adapter, _ = world
+    params: dict[str, ParamValue] = {"app": app} if app else {}
+    preview = adapter.preview(device(target, **params))
+    assert preview.verdict is Verdict.BLOCKED and preview.blocked is not None
+    assert preview.blocked.code == code and preview.blocked.next_step
+
+
+def test_a_malformed_file_id_previews_as_blocked(world: World) -> None:
+    adapter, _ = world
+    preview = adapter.preview(package("pkg~1"))
+    assert preview.blocked is not None and preview.blocked.code == "120015"
+
+
+def test_an_endpoint_previews_ok(world: World) -> None:
+    adapter, _ = world
+    assert adapter.preview(device()).verdict is Verdict.OK
 
 
 # -- execute --------------------------------------------------------------------------------------
@@ -259,6 +294,9 @@ DOCUMENTED = [
     (403, "100217", VendorError),
     (404, "100403", VendorError),
     (404, "100418", VendorError),
+    (400, "100247", VendorAuthError),  # refresh refusals (VENDORS.md §7)
+    (400, "102202", VendorAuthError),
+    (400, "50400", VendorAuthError),
 ]
 
 

@@ -221,3 +221,73 @@ def test_no_secret_or_token_reaches_the_logs(
     assert "logging in again" in caplog.text  # the logs did record the re-login
     for secret in [SANDBOX_SECRET, *tokens]:
         assert secret not in caplog.text
+
+
+# -- VENDORS.md §7 ------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("status", "code"),
+    [(401, "100208"), (400, "100247"), (400, "102202"), (400, "50400"), (500, "50252")],
+)
+def test_every_refused_refresh_is_answered_by_one_fresh_login(
+    world: World, clock: FakeClock, status: int, code: str
+) -> None:
+    adapter, sim = world
+    adapter.check()
+    sim.refuse_refreshes(status, code, times=5)
+    clock.advance(3600 - 30)  # inside the renewal margin: a refresh is due
+
+    adapter.preview(device_delete())
+
+    assert len(sim.requests_to(REFRESH)) == 1  # tried once, never again
+    assert sim.logins == 2 and sim.refreshes == 0
+
+
+def test_a_refresh_that_cannot_connect_is_answered_by_a_login(
+    world: World, clock: FakeClock
+) -> None:
+    adapter, sim = world
+    adapter.check()
+    sim.inject(Fault.DISCONNECT, path_contains="refreshToken")
+    clock.advance(3600 - 30)
+    adapter.preview(device_delete())
+    assert sim.logins == 2
+
+
+def test_1010005_on_a_preview_read_is_answered_by_one_login_and_one_retry(
+    world: World, clock: FakeClock
+) -> None:
+    adapter, sim = world
+    adapter.check()
+    adapter_on(sim, clock).check()  # another login: our token is refused from now on
+
+    preview = adapter.preview(device_delete())
+
+    assert preview.found and sim.logins == 3
+    assert len(sim.requests_to("/devices/dev-meter-0001")) == 2
+
+
+def test_1010005_on_the_children_listing_is_answered_by_one_login_too(clock: FakeClock) -> None:
+    sim = HuaweiSimulator.seeded(clock=clock)
+    other = adapter_on(sim, clock)
+    listings: list[str] = []
+
+    def another_login_before_the_first_listing(request: httpx.Request) -> httpx.Response:
+        if "gatewayId=" in str(request.url):
+            listings.append(request.method)
+            if len(listings) == 1:
+                other.check()  # our token dies just before the listing reaches the platform
+        return sim.handle(request)
+
+    preview = adapter_on(sim, clock, another_login_before_the_first_listing).preview(
+        device_delete("gw-0001")
+    )
+
+    assert preview.facts["child devices"] == "3"
+    assert listings == ["GET", "GET"] and sim.logins == 3
+
+
+def test_error_codes_sent_as_numbers_are_read_as_codes(world: World) -> None:
+    adapter, sim = world
+    sim.codes_as_numbers = True
+    preview = adapter.preview(device_delete("nope"))
+    assert preview.blocked is not None and preview.blocked.code == "100403"

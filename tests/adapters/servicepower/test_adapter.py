@@ -11,7 +11,7 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from adapters.base import MASK, Progress
+from adapters.base import MASK, Progress, Verdict
 from adapters.clock import FakeClock
 from adapters.errors import (
     NotConfigured,
@@ -143,6 +143,31 @@ def test_401_renews_the_jwt_once_and_resends(
     assert "JOB-1001" not in sim.jobs
 
 
+@pytest.mark.parametrize("body", [b"", b"<html>401</html>", b'{"error": "expired"}'])
+def test_a_401_with_any_body_or_none_renews_the_jwt_once(
+    sandbox: tuple[ServicePowerAdapter, ServicePowerSimulator], body: bytes
+) -> None:
+    """VENDORS.md §7: {Code, Message} is promised for 400 and 500 only."""
+    adapter, sim = sandbox
+    adapter.preview(job_cancel())
+    sim.expire_tokens()
+    sim.bare_401 = True
+    outcome = adapter.execute(job_cancel())
+    assert outcome.ok and len(puts(sim)) == 2 and sim.tokens_issued == 2
+    sim.bare_401 = False
+    # And when every answer is a bodyless (or unreadable) 401: an auth error, not a crash.
+    client = httpx.Client(
+        transport=httpx.MockTransport(lambda r: httpx.Response(401, content=body))
+    )
+    system = ServicePowerAdapter(
+        config=ServicePowerSettings(base_url=BASE, token=SecretStr(SYSTEM_TOKEN)), client=client
+    )
+    with pytest.raises(VendorAuthError) as caught:
+        system.execute(job_cancel())
+    assert caught.value.http_status == 401 and caught.value.code == "HTTP 401"
+    assert "`OPSGATE_SERVICEPOWER__TOKEN`" in caught.value.next_step
+
+
 def test_a_second_401_is_an_auth_error_not_a_loop() -> None:
     calls: list[str] = []
 
@@ -237,9 +262,9 @@ def test_check_with_jwt_fetches_a_token(
         (
             "stale, INC-42",
             {"reason_id": 3},
-            {"cancelReasonId": 3, "cancelReasonDesc": "stale, INC-42"},
+            {"cancelReasonId": "3", "cancelReasonDesc": "stale, INC-42"},
         ),
-        (None, {"reason_id": 0}, {"cancelReasonId": 0}),
+        (None, {"reason_id": 0}, {"cancelReasonId": "0"}),  # a string (VENDORS.md §7)
         ("stale", {}, {"cancelReasonDesc": "stale"}),
         (None, {}, None),
         ("   ", {}, None),
@@ -473,7 +498,8 @@ def test_preview_changes_nothing_and_says_what_it_cannot_know(
         "ServicePower offers no read of a job over REST: opsgate cannot confirm job JOB-1001 "
         "exists before cancelling"
     )
-    assert preview.warnings == [IRREVERSIBLE]
+    assert preview.warnings == [] and preview.verdict is Verdict.OK
+    assert preview.facts["Undo"] == IRREVERSIBLE
     assert preview.facts["Job id"] == "JOB-1001"
     assert (preview.facts["Reason id"], preview.facts["Reason"]) == ("3", "INC-42")
     assert "credentials work" in preview.facts["Credentials"]
@@ -499,7 +525,7 @@ def test_describe_is_the_exact_put_with_the_token_masked(clock: FakeClock) -> No
     assert call.body is not None
     assert json.loads(call.body) == {
         "Id": "JOB-1",
-        "CancelReason": {"cancelReasonId": 2, "cancelReasonDesc": "why"},
+        "CancelReason": {"cancelReasonId": "2", "cancelReasonDesc": "why"},
     }
     assert SYSTEM_TOKEN not in call.model_dump_json()
     assert sim.calls == []

@@ -114,7 +114,7 @@ def test_missing_or_unknown_token_is_401(http: httpx.Client, header: str | None)
 def test_cancel_removes_the_job_and_records_the_reason(
     http: httpx.Client, sim: ServicePowerSimulator, clock: FakeClock
 ) -> None:
-    reason = {"cancelReasonId": 3, "cancelReasonDesc": "duplicate"}
+    reason = {"cancelReasonId": "3", "cancelReasonDesc": "duplicate"}
     response = cancel(http, {"Id": "JOB-1", "CancelReason": reason})
     assert response.json() == {
         "Success": True,
@@ -144,7 +144,7 @@ def test_scheduling_before_11_3_drops_the_reason(clock: FakeClock) -> None:
     sim = ServicePowerSimulator(clock=clock, system_token="t", reasons_supported=False)
     sim.add_job("J")
     http = httpx.Client(transport=sim.transport(), base_url=BASE)
-    reason = {"cancelReasonId": 1, "cancelReasonDesc": "x"}
+    reason = {"cancelReasonId": "1", "cancelReasonDesc": "x"}
     assert cancel(http, {"Id": "J", "CancelReason": reason}, "t").json()["Success"] is True
     assert (sim.cancelled[0].reason_id, sim.cancelled[0].reason_desc) == (None, None)
 
@@ -184,7 +184,8 @@ def test_refuse_next_answers_one_refusal(http: httpx.Client, sim: ServicePowerSi
         {"id": "JOB-1"},
         {"Id": 7},
         {"Id": "JOB-1", "CancelReason": "stale"},
-        {"Id": "JOB-1", "CancelReason": {"cancelReasonId": "3"}},
+        {"Id": "JOB-1", "CancelReason": {"cancelReasonId": 3}},  # sent as a string (§7)
+        {"Id": "JOB-1", "CancelReason": {"cancelReasonId": "three"}},
         {"Id": "JOB-1", "CancelReason": {"cancelReasonDesc": "x" * 501}},
     ],
 )
@@ -232,3 +233,10 @@ def test_no_rate_window_by_default_but_one_can_be_set(clock: FakeClock) -> None:
     assert cancel(http, {"Id": "x"}, "t").status_code == 200
     assert cancel(http, {"Id": "x"}, "t").status_code == 429
     assert sim.throttled_count == 1
+
+
+def test_a_401_can_come_without_a_body(http: httpx.Client, sim: ServicePowerSimulator) -> None:
+    sim.bare_401 = True
+    response = http.put(CANCEL_PATH, json={"Id": "JOB-1"})
+    assert (response.status_code, response.content) == (401, b"")
+    assert "x-request-id" not in response.headers  # ServiceBroker documents no request id

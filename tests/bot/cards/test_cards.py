@@ -146,10 +146,10 @@ def test_sandbox_marker_only_when_sandboxed() -> None:
 
 def test_executing_shows_progress_and_no_buttons() -> None:
     rec = record(state=RequestState.EXECUTING)
-    progress = Progress(done=4000, total=10000, failed=200)
+    progress = Progress(total=10000, succeeded=3600, failed=200, unknown=200)
     message = request_card(rec, approvers=APPROVERS, progress=progress)
     assert not actions(message)
-    assert "*Executing…* 4,000 of 10,000 done (200 failed)" in text_of(message)
+    assert "*Executing…* 4,000 of 10,000 done (200 failed, 200 unknown)" in text_of(message)
 
 
 def test_executing_without_progress() -> None:
@@ -230,10 +230,11 @@ def test_bulk_summary_with_a_failed_batch() -> None:
         outcome=bulk_outcome(1),
     )
     text = text_of(request_card(rec, approvers=APPROVERS))
-    assert ":warning: *Partly succeeded:* Cancelled OTA tasks" in text
-    assert "9,800 of 10,000 cancelled; 1 batch failed" in text
+    assert ":warning: *Partly failed:* Cancelled OTA tasks" in text
+    assert "9,800 of 10,000 cancelled; 200 failed (1 batch: refused or not delivered)" in text
     assert (
-        "200 targets (`d0-0`, `d0-1`, `d0-2` +197 more): vendor error `iot.ota.TaskBusy`:" in text
+        "200 targets (`d0-0`, `d0-1`, `d0-2` +197 more), failed: vendor error "
+        "`iot.ota.TaskBusy`:" in text
     )
     assert "*Next:* wait for it to finish" in text
     assert "`r0`" in text and "+40 more" in text
@@ -247,8 +248,8 @@ def test_bulk_without_failures_and_many_failed_batches() -> None:
     many = card(
         operation="aliyun.ota-task.cancel", state=RequestState.FAILED, outcome=bulk_outcome(50)
     )
-    assert "0 of 10,000 cancelled; 50 batches failed" in text_of(many)
-    assert "+40 more failed batches" in text_of(many)
+    assert "0 of 10,000 cancelled; 10,000 failed (50 batches: refused" in text_of(many)
+    assert "+40 more batches" in text_of(many)
     assert ":x: *Failed:*" in text_of(many)
 
 

@@ -8,11 +8,12 @@ from typing import Any
 
 from block_kit import block_problems
 
-from adapters.base import VendorCall
+from adapters.base import Blocker, Preview, VendorCall
 from bot.cards import (
     HelpEntry,
     HomeContent,
     Message,
+    blocked_message,
     dry_run_message,
     help_message,
     history_message,
@@ -23,7 +24,15 @@ from bot.cards import (
     status_message,
     usage_message,
 )
-from bot.model import Approvers, AuditEvent, AuditEventName, Refusal, RequestRecord, RequestState
+from bot.model import (
+    Approvers,
+    AuditEvent,
+    AuditEventName,
+    PreviewUnavailable,
+    Refusal,
+    RequestRecord,
+    RequestState,
+)
 from commands.model import OperationRequest
 
 NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
@@ -93,7 +102,7 @@ def test_dry_run_shows_command_calls_and_that_nothing_changed() -> None:
     text = valid(
         dry_run_message(
             request,
-            preview={"summary": "job 1 idle"},
+            preview=Preview(summary="job 1 idle"),
             calls=[call],
             sandbox=True,
             command_text="/ops enos ota-job delete job-1",
@@ -103,7 +112,8 @@ def test_dry_run_shows_command_calls_and_that_nothing_changed() -> None:
     assert "```/ops enos ota-job delete job-1```" in text
     assert "POST https://enos/ota-jobs?action=delete&amp;jobId=job-1\\napikey: ****" in text
     assert "job 1 idle" in text
-    assert "Nothing was changed and no approval card was posted." in text
+    assert "Nothing was changed, no approval card was posted and nothing was audited." in text
+    assert "*Verdict: ok*" in text
     assert "SANDBOX" in text
 
 
@@ -117,14 +127,14 @@ def test_dry_run_with_many_calls_and_a_failed_preview_stays_valid() -> None:
     text = valid(
         dry_run_message(
             request,
-            preview={"error": "VendorUnreachable", "message": "m", "next_step": "retry"},
+            preview=PreviewUnavailable(error="VendorUnreachable", message="m", next_step="retry"),
             calls=calls,
             sandbox=False,
             command_text="```" * 1000,
         )
     )
     assert "+45 more vendor calls" in text
-    assert "Preview unavailable" in text
+    assert "Preview unavailable" in text and "*Verdict: warn*" in text
     assert "SANDBOX" not in text
 
 
@@ -242,3 +252,30 @@ def test_requester_notice_names_approvers() -> None:
     text = valid(requester_notice(rejected))
     assert "*Rejected* by <@U0CAT>" in text
     assert "Approved by: <@U0BOB>" in text
+
+
+def blocked_record(**changes: Any) -> RequestRecord:
+    base: dict[str, Any] = {
+        "id": "R-7K3F9QW2",
+        "operation": "enos.ota-job.delete",
+        "vendor": "enos",
+        "targets": ("job-1",),
+        "requester": "U0REQ",
+        "channel": "C0OPS",
+        "state": RequestState.DENIED,
+        "approvals_needed": 0,
+        "created_at": NOW,
+        "expires_at": NOW,
+        "preview": Preview(summary="job 1: started", blocked=Blocker(message="running")),
+    }
+    return RequestRecord(**(base | changes))
+
+
+def test_a_blocked_request_without_a_command_to_copy_says_how_to_force_it() -> None:
+    for command in ("", "/ops " + "x" * 3000):
+        text = valid(blocked_message(blocked_record(), command_text=command))
+        assert "run the same command again with `--force` added at the end" in text
+        assert "x" * 3000 not in text
+    text = valid(blocked_message(blocked_record(sandbox=True), command_text="/ops enos ..."))
+    assert "SANDBOX" in text and "```/ops enos ... --force```" in text
+    assert "(vendor code" not in text  # this blocker has no vendor code, so none is shown

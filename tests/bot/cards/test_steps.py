@@ -8,13 +8,14 @@ from typing import Any
 
 import pytest
 
+from adapters.base import Outcome
 from bot.cards.steps import ERROR_LIMIT, step_error, step_outputs, usage_failure
-from bot.model import RequestRecord, RequestState
+from bot.model import ClosedOutcome, FailedOutcome, RequestOutcome, RequestRecord, RequestState
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
 
-def record(state: RequestState, outcome: dict[str, Any] | None = None) -> RequestRecord:
+def record(state: RequestState, outcome: RequestOutcome | None = None) -> RequestRecord:
     return RequestRecord(
         id="R-STEP0001",
         operation="acme.widget.delete",
@@ -31,7 +32,7 @@ def record(state: RequestState, outcome: dict[str, Any] | None = None) -> Reques
 
 
 def test_a_success_reports_what_the_vendor_confirmed() -> None:
-    done = record(RequestState.SUCCEEDED, {"summary": "Deleted widgets w-1, w-2"})
+    done = record(RequestState.SUCCEEDED, Outcome(summary="Deleted widgets w-1, w-2", total=2))
     assert step_outputs(done) == {
         "request_id": "R-STEP0001",
         "state": "succeeded",
@@ -51,26 +52,38 @@ def test_a_success_reports_what_the_vendor_confirmed() -> None:
         (RequestState.DENIED, None, {}, "was refused: the policy refused it"),
         (
             RequestState.REJECTED,
-            {"by": "U0BOB", "reason": "wrong firmware"},
+            ClosedOutcome(by="U0BOB", note="wrong firmware"),
             {},
             "was rejected by user U0BOB: wrong firmware",
         ),
         (RequestState.REJECTED, None, {}, "was rejected."),
-        (RequestState.WITHDRAWN, {"by": "U0ALICE"}, {}, "was withdrawn by user U0ALICE."),
+        (RequestState.WITHDRAWN, ClosedOutcome(by="U0ALICE"), {}, "was withdrawn by user U0ALICE."),
         (RequestState.EXPIRED, None, {}, "expired: nobody approved it before its deadline."),
         (RequestState.UNKNOWN, None, {}, "its outcome is unknown: check the vendor"),
         (
             RequestState.FAILED,
-            {"code": "24618", "message": "Not allowed", "next_step": "Stop it first."},
+            FailedOutcome(
+                error="VendorError", code="24618", message="Not allowed", next_step="Stop it first."
+            ),
             {},
             "failed: vendor error 24618: Not allowed Next: Stop it first.",
         ),
-        (RequestState.FAILED, {"error": "integrity"}, {}, "failed: integrity"),
-        (RequestState.SUCCEEDED, {"summary": "Deleted"}, {}, "ended succeeded: acme.widget.delete"),
+        (
+            RequestState.FAILED,
+            FailedOutcome(error="integrity", message="the stored request disagrees with its log"),
+            {},
+            "failed: the stored request disagrees with its log",
+        ),
+        (
+            RequestState.SUCCEEDED,
+            Outcome(summary="Deleted", total=2),
+            {},
+            "ended succeeded: acme.widget.delete",
+        ),
     ],
 )
 def test_why_a_request_did_not_succeed(
-    state: RequestState, outcome: dict[str, Any] | None, detail: dict[str, Any], says: str
+    state: RequestState, outcome: RequestOutcome | None, detail: dict[str, Any], says: str
 ) -> None:
     text = step_error(record(state, outcome), detail)
     assert text.startswith("Request R-STEP0001 (acme.widget.delete)")
@@ -79,7 +92,7 @@ def test_why_a_request_did_not_succeed(
 
 
 def test_errors_are_clipped() -> None:
-    long = record(RequestState.FAILED, {"message": "x" * 5000})
+    long = record(RequestState.FAILED, FailedOutcome(error="VendorError", message="x" * 5000))
     assert len(step_error(long, {})) == ERROR_LIMIT
     assert usage_failure(
         "Bad widgetId.", "Usage: /ops acme widget delete <widgetId>\nExample: …"

@@ -87,6 +87,12 @@ def test_bold_and_italic_are_terminal_styles_or_plain_words() -> None:
     )
 
 
+def test_nothing_is_styled_inside_code_blocks_or_inline_code() -> None:
+    block = "```DELETE /x\naccept: */*\nx-id: _a_b_```"
+    assert mrkdwn_to_text(f"{block} then *bold*", color=False) == f"{block} then bold"
+    assert mrkdwn_to_text("`*kept*` and _gone_") == "`*kept*` and gone"
+
+
 def test_markers_that_slack_would_not_pair_stay() -> None:
     # Inside words, in code spans, and after a joiner (escaped user text) they are literal.
     assert mrkdwn_to_text("snake_case_id 2*3*4 `a_b_ *c*`") == "snake_case_id 2*3*4 `a_b_ *c*`"

@@ -6,7 +6,7 @@ from lifecycle_world import ALICE, BOB, World, open_request
 
 from adapters.base import Outcome
 from adapters.errors import OutcomeUnknown
-from bot.model import AuditEventName, RequestState
+from bot.model import AuditEventName, FailedOutcome, RequestState
 from commands.model import OperationRequest
 
 
@@ -22,13 +22,14 @@ def test_vendor_refusal_fails_with_the_vendor_code_on_the_card(world: World) -> 
         targets=("stranger-dev-0001",),
         reason="x",
         params={"cascade": True, "app": "stranger-app"},
+        force=True,  # the preview is blocked (100217): only --force posts a card
     )
     rid = open_request(world, request)
     world.service.approve(rid, world.on_card(rid, BOB))
 
     record = world.store.get(rid)
     assert record is not None and record.state is RequestState.FAILED
-    assert record.outcome is not None and record.outcome["code"] == "100217"
+    assert isinstance(record.outcome, FailedOutcome) and record.outcome.code == "100217"
     assert "100217" in card_text(world)
     [failed] = [e for e in world.store.events(request_id=rid) if e.event is AuditEventName.FAILED]
     assert failed.detail["code"] == "100217"

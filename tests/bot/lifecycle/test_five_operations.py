@@ -11,6 +11,7 @@ import pytest
 from lifecycle_world import ALICE, BOB, World, open_request
 
 from adapters.aliyun.simulator import sandbox as aliyun_sandbox
+from adapters.base import Preview
 from adapters.enos.simulator import api as enos
 from adapters.huawei.simulator import state as huawei_state
 from adapters.registry import installed_plugins
@@ -88,7 +89,7 @@ def test_operation_end_to_end(
     request = parse(command, installed_plugins().catalog)
     rid = open_request(world, request)  # type: ignore[arg-type]
     record = world.store.get(rid)
-    assert record is not None and record.preview is not None and "error" not in record.preview
+    assert record is not None and isinstance(record.preview, Preview)
     assert record.sandbox and record.vendor == vendor
 
     world.service.approve(rid, world.on_card(rid, BOB))
@@ -106,7 +107,8 @@ def test_operation_end_to_end(
         AuditEventName.SUCCEEDED,
     ]
     assert [e.actor for e in events[:3]] == [ALICE, BOB, BOB]
-    trail = json.dumps([e.model_dump(mode="json") for e in events]) + json.dumps(record.outcome)
+    trail = json.dumps([e.model_dump(mode="json") for e in events])
+    trail += json.dumps(record.outcome.model_dump(mode="json") if record.outcome else None)
     sent_to_slack = json.dumps([(p.message.text, p.message.blocks) for p in world.slack.sent])
     for secret in SECRETS:
         assert secret not in trail and secret not in sent_to_slack

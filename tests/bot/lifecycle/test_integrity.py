@@ -9,7 +9,7 @@ from pathlib import Path
 from lifecycle_world import ALICE, BOB, CAROL, CHANNEL, World, open_request
 from tampering import tamper
 
-from bot.model import AuditEventName, RequestState
+from bot.model import AuditEventName, FailedOutcome, RequestState
 from bot.slack.announce import AuditChannel
 from commands.model import OperationRequest
 
@@ -64,7 +64,7 @@ def test_a_target_changed_in_the_file_is_never_sent(
     assert cancels(world) == 0
     record = world.store.get(rid)
     assert record is not None and record.state is RequestState.FAILED
-    assert record.outcome is not None and record.outcome["error"] == "integrity"
+    assert isinstance(record.outcome, FailedOutcome) and record.outcome.error == "integrity"
     [failed] = [e for e in world.store.events(request_id=rid) if e.event is AuditEventName.FAILED]
     assert failed.detail["error"] == "integrity"
     assert "JOB-EVIL" in failed.detail["message"] and "JOB-1002" in failed.detail["message"]
@@ -87,8 +87,8 @@ def test_an_approval_row_changed_in_the_file_is_never_executed(
     assert cancels(world) == 0
     record = world.store.get(rid)
     assert record is not None and record.state is RequestState.FAILED
-    assert record.outcome is not None and record.outcome["error"] == "integrity"
-    assert "approvals" in record.outcome["message"]
+    assert isinstance(record.outcome, FailedOutcome) and record.outcome.error == "integrity"
+    assert "approvals" in record.outcome.message
 
 
 def test_an_untouched_request_executes(world: World) -> None:

@@ -99,7 +99,7 @@ def test_a_bulk_run_with_a_failed_batch_fails_and_audits_the_failed_targets(worl
 
     assert world.store.get(rid).state is RequestState.FAILED  # type: ignore[union-attr]
     [failed] = [e for e in world.store.events(request_id=rid) if e.event is AuditEventName.FAILED]
-    assert failed.detail["failed_targets"] == 200
+    assert failed.detail["counts"] == {"succeeded": 200, "failed": 200, "not_sent": 0, "unknown": 0}
     assert failed.detail["failure_codes"] == ["iot.ota.DeviceTaskStateChanged"]
     assert "200 of 400" in failed.detail["summary"]
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from lifecycle_world import ALICE, CHANNEL, LEADS, World, package_request
 
-from bot.model import AuditEventName, RequestState
+from adapters.base import Preview, Verdict
+from bot.model import AuditEventName, PreviewUnavailable, RequestState
 from commands.model import OperationRequest
 
 
@@ -14,7 +15,7 @@ def test_request_posts_a_pending_card_with_the_preview(world: World) -> None:
     [record] = world.store.history()
     assert record.state is RequestState.PENDING
     assert record.requester == ALICE and record.channel == CHANNEL and record.sandbox
-    assert record.preview is not None and record.preview["found"] is True
+    assert isinstance(record.preview, Preview) and record.preview.verdict is Verdict.OK
     [card] = world.slack.of("post")
     assert card.target == CHANNEL and record.id in card.message.text + str(card.message.blocks)
     assert world.store.get(record.id).message_ts is not None  # type: ignore[union-attr]
@@ -101,7 +102,8 @@ def test_unreachable_vendor_still_opens_a_request_marked_on_the_card(world: Worl
     world.service.submit(package_request(), world.origin(ALICE), command_text="/ops …")
     [record] = world.store.history()
     assert record.state is RequestState.PENDING
-    assert record.preview is not None and record.preview["error"] == "VendorUnreachable"
+    assert isinstance(record.preview, PreviewUnavailable)
+    assert record.preview.error == "VendorUnreachable" and record.preview.verdict is Verdict.WARN
 
 
 def test_card_post_refused_tells_the_requester(world: World) -> None:

@@ -81,6 +81,8 @@ def test_no_label_is_a_request_or_a_user(tmp_path: Path) -> None:
     with served_opsgate(tmp_path) as served:
         served.slash(PACKAGE, user=ALICE)
         request_id = served.card_request_id()
+        # The card is in the channel; wait until its ts is stored too, or the click reads none.
+        assert served.opsgate.runner.wait_idle(10)
         served.click(cards.REJECT_ACTION, request_id, user=BOB)  # opens the Reject dialog
         assert served.opsgate.runner.wait_idle(10)
         [dialog] = served.slack.opened_views()
@@ -166,6 +168,14 @@ REQUEST = OperationRequest(operation="enos.ota-job.delete", vendor="enos", targe
                 summary="1 failed", failures=({"targets": ["a"], "code": "1", "message": "x"},)
             ),
             "failed",
+        ),  # type: ignore[arg-type]
+        (
+            Outcome(
+                summary="1 unknown",
+                total=2,
+                failures=({"targets": ["a"], "kind": "unknown", "message": "x"},),
+            ),
+            "unknown",  # unknown is not failed
         ),  # type: ignore[arg-type]
         (VendorError("refused", vendor="enos", code="24618"), "failed"),
         (OutcomeUnknown("no answer", vendor="enos"), "unknown"),

@@ -126,12 +126,13 @@ def test_submitting_is_exactly_the_slash_command(session: ConsoleSession) -> Non
         REASON_BLOCK: "decommissioned, INC-42",
     }
     assert submit(session, view, answers) == {}
-    session.slash(
-        'huawei device delete gw-0002 --no-cascade --reason "decommissioned, INC-42"', user=ALICE
+    session.slash(  # another device the sandbox holds: one open request per target
+        'huawei device delete dev-meter-0001 --no-cascade --reason "decommissioned, INC-42"',
+        user=ALICE,
     )
     session.wait()
-    form, typed = sorted(session.app.store.history(limit=2), key=lambda r: r.targets)
-    assert form.targets == ("gw-0001",) and typed.targets == ("gw-0002",)
+    by_target = {r.targets: r for r in session.app.store.history(limit=2)}
+    form, typed = by_target[("gw-0001",)], by_target[("dev-meter-0001",)]
     same = ("operation", "params", "reason", "requester", "channel", "state", "approvals_needed")
     assert {k: getattr(form, k) for k in same} == {k: getattr(typed, k) for k in same}
     assert form.state is RequestState.PENDING and form.message_ts  # its card is up

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 
+from adapters.base import Preview
 from adapters.clock import FakeClock
 from bot.model import AuditEventName, PolicySnapshot, RequestState
 from bot.policy import OperationPolicy
@@ -45,7 +46,7 @@ def test_the_requested_event_holds_the_complete_request_and_its_policy(store: St
         channel="C0OPS",
         policy=LEADS_POLICY,
         sandbox=True,
-        preview={"summary": "3 devices", "found": True},
+        preview=Preview(summary="3 devices"),
     )
 
     [event] = store.events(request_id=record.id)
@@ -59,7 +60,15 @@ def test_the_requested_event_holds_the_complete_request_and_its_policy(store: St
         "reason": "bad firmware rollout",
         "channel": "C0OPS",
         "params": {"product": "a1OpsThermo", "firmware": "fw-thermo-2.1.0"},
-        "preview": {"summary": "3 devices", "found": True},
+        "preview": {
+            "kind": "preview",
+            "summary": "3 devices",
+            "facts": {},
+            "warnings": [],
+            "found": True,
+            "blocked": None,
+            "verdict": "ok",
+        },
         "sandbox": True,
         "approvals_needed": 2,
         "expires_at": event.detail["expires_at"],

@@ -10,8 +10,17 @@ from pathlib import Path
 
 import pytest
 
+from adapters.base import Blocker, FailureKind, ItemFailure, Outcome, Preview
 from adapters.clock import FakeClock
-from bot.model import AuditEventName, RequestRecord, RequestState
+from bot.model import (
+    AuditEventName,
+    ClosedOutcome,
+    FailedOutcome,
+    RequestOutcome,
+    RequestRecord,
+    RequestState,
+    UnknownOutcome,
+)
 from bot.policy import OperationPolicy
 from bot.store import (
     SYSTEM_ACTOR,
@@ -92,7 +101,7 @@ def test_create_request_stores_a_pending_record_and_a_requested_event(
         channel="C1",
         policy=OperationPolicy(approvals=2, ttl=TTL),
         sandbox=True,
-        preview={"summary": "device online", "found": True},
+        preview=Preview(summary="device online"),
     )
 
     assert ID_PATTERN.fullmatch(record.id)
@@ -102,7 +111,7 @@ def test_create_request_stores_a_pending_record_and_a_requested_event(
     assert (record.requester, record.channel, record.reason) == ("U1", "C1", "INC-42")
     assert record.created_at == datetime.fromtimestamp(clock.now(), UTC)
     assert record.expires_at - record.created_at == TTL
-    assert record.sandbox and record.preview == {"summary": "device online", "found": True}
+    assert record.sandbox and record.preview == Preview(summary="device online")
     assert store.get(record.id) == record
     [event] = store.events(request_id=record.id)
     assert (event.event, event.actor, event.seq) == (AuditEventName.REQUESTED, "U1", 1)
@@ -110,7 +119,9 @@ def test_create_request_stores_a_pending_record_and_a_requested_event(
     assert event.detail["reason"] == "INC-42"
     assert event.detail["channel"] == "C1"
     assert event.detail["params"] == {"app": "app-1", "cascade": False}
-    assert event.detail["preview"] == {"summary": "device online", "found": True}
+    assert event.detail["preview"]["summary"] == "device online"
+    assert event.detail["preview"]["kind"] == "preview"
+    assert event.detail["preview"]["verdict"] == "ok"
     assert event.detail["sandbox"] is True
     assert AT_PATTERN.fullmatch(event.at)
 
@@ -290,7 +301,7 @@ def test_executing_requests_finish_with_their_outcome(
 ) -> None:
     record = new(store)
     store.approve(record.id, approver="U2")
-    outcome = {"vendor_request_id": "req-9", "code": None}
+    outcome = FailedOutcome(error="VendorError", message="no", vendor_request_id="req-9")
 
     after = store.transition(
         record.id,
@@ -298,7 +309,7 @@ def test_executing_requests_finish_with_their_outcome(
         event=event,
         actor=SYSTEM_ACTOR,
         outcome=outcome,
-        detail=outcome,
+        detail={"vendor_request_id": "req-9"},
     )
 
     assert after is not None
@@ -315,7 +326,7 @@ def test_a_failed_compare_and_set_changes_nothing(store: Store) -> None:
         to=RequestState.SUCCEEDED,
         event=AuditEventName.SUCCEEDED,
         actor=SYSTEM_ACTOR,
-        outcome={"x": 1},
+        outcome=Outcome(summary="done"),
     )
     missing = store.transition(
         "R-NOPE0000", to=RequestState.REJECTED, event=AuditEventName.REJECTED, actor="U2"
@@ -360,29 +371,42 @@ def test_non_json_details_are_refused_before_anything_is_written(
     assert count_events(store) == 1
 
 
-def test_non_json_outcome_or_preview_is_refused(store: Store) -> None:
-    record = new(store)
+@pytest.mark.parametrize(
+    "outcome",
+    [
+        Outcome(
+            summary="Cancel accepted for 3 of 4 devices",
+            total=4,
+            failures=(ItemFailure(targets=("d4",), kind=FailureKind.UNKNOWN, message="no answer"),),
+            succeeded_as="accepted",
+            checked="listed again",
+        ),
+        FailedOutcome(error="VendorError", message="no", code="24618", http_status=200),
+        UnknownOutcome(message="timed out"),
+        ClosedOutcome(by="U2", note="wrong job"),
+    ],
+)
+def test_outcomes_and_previews_are_stored_typed_and_read_back_the_same(
+    store: Store, outcome: RequestOutcome
+) -> None:
+    """What is stored is exactly what was given, of the same shape: the JSON says its kind."""
+    preview = Preview(summary="x", warnings=["w"], blocked=Blocker(message="no", code="1"))
+    record = store.create_request(
+        op(), requester="U1", channel="C1", policy=OperationPolicy(), sandbox=False, preview=preview
+    )
     store.approve(record.id, approver="U2")
 
-    with pytest.raises(AuditDetailError, match="outcome"):
-        store.transition(
-            record.id,
-            to=RequestState.SUCCEEDED,
-            event=AuditEventName.SUCCEEDED,
-            actor=SYSTEM_ACTOR,
-            outcome={"b": b"x"},
-        )
-    with pytest.raises(AuditDetailError, match="preview"):
-        store.create_request(
-            op(),
-            requester="U1",
-            channel="C1",
-            policy=OperationPolicy(approvals=1, ttl=TTL),
-            sandbox=False,
-            preview={"b": object()},
-        )
-    assert store.get(record.id).state is RequestState.EXECUTING  # type: ignore[union-attr]
-    assert len(store.history()) == 1
+    after = store.transition(
+        record.id,
+        to=RequestState.FAILED,
+        event=AuditEventName.FAILED,
+        actor=SYSTEM_ACTOR,
+        outcome=outcome,
+    )
+
+    assert after is not None and after.outcome == outcome and after.preview == preview
+    assert store.get(record.id) == after
+    assert type(after.outcome) is type(outcome) and type(after.preview) is Preview
 
 
 def test_log_appends_without_changing_state(store: Store) -> None:

@@ -11,8 +11,10 @@ from pydantic import SecretStr
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from adapters.base import Counts, FailureKind, Outcome, Preview, Verdict
 from adapters.clock import FakeClock
-from bot.model import RequestState
+from bot.cards import request_card
+from bot.model import Approvers, RequestState
 from bot.store import ApprovalStatus, AuditKeyError, OverlapError, Store
 from bot.store.chain import GENESIS_HASH, chain_hash
 from bot.store.rows import SCHEMA_V1
@@ -22,7 +24,31 @@ LATER = "2026-11-22T01:30:00.000000Z"
 REQUEST_ID = "R-7K3F9QW2"
 
 
-def release_1_log(path: Path) -> None:
+#: A preview as release 1 stored it: no kind, no verdict (a warning, so it reads as ``warn``).
+RELEASE_1_PREVIEW = {
+    "summary": "gateway gw-1, ONLINE",
+    "facts": {"node type": "GATEWAY"},
+    "warnings": ["gateway: deleting it also deletes its 3 child devices"],
+    "found": True,
+}
+#: A bulk outcome as release 1 stored it: no kind, and an unknown batch marked by its code.
+RELEASE_1_OUTCOME = {
+    "summary": "Cancelled OTA tasks on 800 of 1,000 devices; 1 batch state unknown",
+    "vendor_request_ids": ["r1", "r2", "r3", "r4"],
+    "already_gone": False,
+    "total": 1000,
+    "failures": [
+        {
+            "targets": [f"d{i}" for i in range(200)],
+            "code": "unknown",
+            "message": "state unknown: aliyun answered HTTP 503 with a body opsgate cannot read",
+            "next_step": "Check the vendor console.",
+        }
+    ],
+}
+
+
+def release_1_log(path: Path, *, preview: dict[str, object] | None = None) -> None:
     """The first schema, with one pending request written the way release 1 wrote it."""
     db = Database(path)
     first = Migrations("opsgate")
@@ -48,13 +74,14 @@ def release_1_log(path: Path) -> None:
             "created_at": AT,
             "expires_at": "2099-01-01T00:00:00.000000Z",
             "sandbox": 1,
+            "preview": None if preview is None else json.dumps(preview),
         }
     )
     detail = {
         "reason": "old",
         "channel": "C0OPS",
         "params": {},
-        "preview": None,
+        "preview": preview,
         "sandbox": True,
         "approvals_needed": 1,
         "expires_at": "2099-01-01T00:00:00.000000Z",
@@ -101,6 +128,38 @@ def test_a_release_1_log_is_unkeyed(tmp_path: Path) -> None:
 
     with pytest.raises(AuditKeyError, match="not keyed"):
         Store.open(path, key=SecretStr("a-key-of-sixteen-or-more"))
+
+
+def test_a_release_1_preview_and_outcome_read_typed_and_render(tmp_path: Path) -> None:
+    path = tmp_path / "opsgate.db"
+    release_1_log(path, preview=RELEASE_1_PREVIEW)
+    store = Store.open(path, clock=FakeClock())
+
+    record = store.get(REQUEST_ID)
+    assert record is not None and isinstance(record.preview, Preview)
+    assert record.preview.verdict is Verdict.WARN  # inferred: it carries a warning
+    executing = store.approve(REQUEST_ID, approver="U0BOB").record
+    assert executing is not None and store.integrity_problem(executing) is None
+    store.close()
+    # The call ends the way release 1 recorded a partly unknown bulk run.
+    db = Database(path)
+    db.execute(
+        "UPDATE requests SET outcome = ?, state = 'succeeded'", [json.dumps(RELEASE_1_OUTCOME)]
+    )
+    db.conn.commit()
+    db.close()
+    store = Store.open(path, clock=FakeClock())
+    ended = store.get(REQUEST_ID)
+    store.close()
+
+    assert ended is not None and isinstance(ended.outcome, Outcome)
+    [failure] = ended.outcome.failures
+    assert (failure.kind, failure.code) == (FailureKind.UNKNOWN, None)
+    assert ended.outcome.counts == Counts(succeeded=800, unknown=200)
+    text = json.dumps(request_card(ended, approvers=Approvers(needed=1, anyone=True)).blocks)
+    assert "800 of 1,000 deleted; 200 unknown (1 batch: no readable answer)" in text
+    assert "Partly unknown" in text and "gateway: deleting it also deletes" in text
+    assert "vendor error `unknown`" not in text
 
 
 def test_an_open_request_still_holds_its_targets_after_the_upgrade(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from typing import Any, Final
 from urllib.parse import quote
 
 import httpx
-from adapters.base import MASK, Outcome, Preview, Progress, ProgressCallback, VendorCall
+from adapters.base import MASK, Blocker, Outcome, Preview, Progress, ProgressCallback, VendorCall
 from adapters.errors import AdapterError, NotConfigured
 from adapters.http import json_body, retry_safely, send, unreadable_answer
 from commands.model import OperationRequest
@@ -26,8 +26,10 @@ from opsgate_acme.errors import NOT_FOUND, VENDOR, error_code, request_id, to_er
 from opsgate_acme.settings import AcmeSettings
 
 WIDGETS: Final = "/v1/widgets"
-SPINNING_WARNING: Final = (
-    "the widget is spinning: Acme will refuse to delete it (widget_spinning); stop it first"
+SPINNING: Final = Blocker(
+    message="the widget is spinning: Acme refuses to delete a spinning widget",
+    code="widget_spinning",
+    next_step="Stop it first (Acme console), then request the deletion again.",
 )
 
 
@@ -48,7 +50,7 @@ class AcmeAdapter:
             raise NotConfigured(
                 "Acme is not configured",
                 vendor=VENDOR,
-                next_step="Set OPSGATE_ACME__BASE_URL and OPSGATE_ACME__TOKEN.",
+                next_step="Set `OPSGATE_ACME__BASE_URL` and `OPSGATE_ACME__TOKEN`.",
             )
         self.sandbox = sandbox
         self._base = settings.base_url.rstrip("/")
@@ -56,7 +58,11 @@ class AcmeAdapter:
         self._client = client
 
     def preview(self, request: OperationRequest) -> Preview:
-        """Get the widget. This is a read-only operation: it changes nothing at Acme."""
+        """Get the widget. This is a read-only operation: it changes nothing at Acme.
+
+        The verdict: blocked when Acme will refuse (a spinning widget) or the widget does not
+        exist (``found=False`` blocks by itself); ok otherwise.
+        """
         widget = _widget_of(request)
         response = retry_safely(lambda: self._read(_widget_path(widget), f"widget {widget}"))
         if response.status_code == 404:
@@ -75,7 +81,7 @@ class AcmeAdapter:
         widget = _widget_of(request)
         response = retry_safely(lambda: self._delete(widget))
         if progress is not None:
-            progress(Progress(done=1, total=1))
+            progress(Progress(succeeded=1, total=1))
         ids = (rid,) if (rid := request_id(response)) else ()
         if response.status_code == 404:
             summary = f"Widget {widget} was already gone (Acme: widget_not_found)"
@@ -150,9 +156,8 @@ def _widget_preview(widget: str, body: dict[str, Any]) -> Preview:
     facts = {"name": str(body.get("name") or widget), "state": state}
     if site := body.get("site"):
         facts["site"] = str(site)
-    warnings = [SPINNING_WARNING] if state == "spinning" else []
     summary = f"Widget {widget} “{facts['name']}”: {state}"
-    return Preview(summary=summary, facts=facts, warnings=warnings)
+    return Preview(summary=summary, facts=facts, blocked=SPINNING if state == "spinning" else None)
 
 
 def connect(settings: AcmeSettings) -> AcmeAdapter:

@@ -50,7 +50,7 @@ class Explained:
 CODES: Final[dict[str, Explained]] = {
     "unauthorized": Explained(
         "Acme refused the API token",
-        "Check OPSGATE_ACME__TOKEN: it may be mistyped, expired or revoked.",
+        "Check `OPSGATE_ACME__TOKEN`: it may be mistyped, expired or revoked.",
     ),
     "forbidden": Explained(
         "the Acme token may not delete widgets",

@@ -1,0 +1,103 @@
+"""After a cancel: what the vendor confirms per device, by listing again (VENDORS.md §7).
+
+``CancelOTATaskByDevice`` answers ``Success: true`` without saying what it cancelled, and what it
+answers for a device with nothing pending, or a name that does not exist, is not documented. So
+opsgate never infers per-device results from it: after the cancel calls, it lists again, and
+the outcome says what that listing showed, in words that match it.
+
+- With ``--job``: ``ListOTATaskByJob`` with ``DeviceNames.N`` (up to `NAMES_PER_CALL`) and
+  ``TaskStatus=CANCELED``, for every device whose cancel was accepted: how many of them now
+  have a cancelled task in that job.
+- Without: ``ListOTAUnfinishedTaskByDevice`` (``TaskStatusList.N``) on a bounded sample, like the
+  preview's, said to be a sample: how many still have a task the cancel acts on, are upgrading,
+  or do not exist.
+
+The listings are reads through the account's rate limiter; if one fails, the outcome says so
+and keeps what the cancel calls themselves answered (the change is never in doubt because of a
+read).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Final
+
+from adapters.aliyun.errors import field
+from adapters.aliyun.preview import DeviceLook, Mapper, look_at, sample, task_rows
+from adapters.aliyun.rpc import RpcClient
+from adapters.errors import AdapterError
+
+#: Device names per ``ListOTATaskByJob`` call: its largest page, so one page answers a call.
+NAMES_PER_CALL: Final = 100
+#: Pages read per call at most (a device has one task per job; more pages mean retried tasks).
+MAX_PAGES: Final = 5
+
+
+def check_after_cancel(
+    rpc: RpcClient, base: Mapping[str, str], accepted: Sequence[str], *, map_: Mapper
+) -> str:
+    """One line: what a read after the cancel shows for the devices whose cancel was accepted.
+
+    Never raises for a failed read: the line says the check could not be made.
+    """
+    if not accepted:
+        return ""
+    try:
+        if "JobId" in base:
+            return _by_job(rpc, base, accepted, map_=map_)
+        return _by_sample(rpc, base, accepted, map_=map_)
+    except AdapterError as exc:
+        return (
+            f"could not list the devices' tasks afterwards ({exc.message}); check them in "
+            "the console"
+        )
+
+
+def _by_job(
+    rpc: RpcClient, base: Mapping[str, str], accepted: Sequence[str], *, map_: Mapper
+) -> str:
+    chunks = [
+        tuple(accepted[i : i + NAMES_PER_CALL]) for i in range(0, len(accepted), NAMES_PER_CALL)
+    ]
+    found: set[str] = set()
+    for names in map_(lambda chunk: _cancelled_in_job(rpc, base, chunk), chunks):
+        found |= names
+    cancelled = len(found & set(accepted))
+    rest = len(accepted) - cancelled
+    line = (
+        f"job `{base['JobId']}` now shows a cancelled task for {cancelled:,} of the "
+        f"{len(accepted):,} devices"
+    )
+    return line + (f"; the other {rest:,} show none in it" if rest else "")
+
+
+def _cancelled_in_job(rpc: RpcClient, base: Mapping[str, str], names: Sequence[str]) -> set[str]:
+    params = {k: v for k, v in base.items() if k in ("JobId", "IotInstanceId")}
+    params |= {"TaskStatus": "CANCELED", "PageSize": str(NAMES_PER_CALL)}
+    params |= {f"DeviceNames.{n}": name for n, name in enumerate(names, start=1)}
+    found: set[str] = set()
+    for page in range(1, MAX_PAGES + 1):
+        body = rpc.call("ListOTATaskByJob", params | {"CurrentPage": str(page)}, mutating=False)
+        rows = task_rows(body)
+        found |= {str(field(row, "DeviceName")) for row in rows}
+        total = field(body, "Total")
+        if not rows or not isinstance(total, int) or page * NAMES_PER_CALL >= total:
+            break
+    return found
+
+
+def _by_sample(
+    rpc: RpcClient, base: Mapping[str, str], accepted: Sequence[str], *, map_: Mapper
+) -> str:
+    looked: list[DeviceLook] = list(map_(lambda d: look_at(rpc, base, d), sample(accepted)))
+    n = len(looked)
+    scope = f"all {n} devices" if n == len(accepted) else f"a sample of {n} of {len(accepted):,}"
+    counts = [
+        (sum(1 for x in looked if x.cancellable), "still have a task the cancel acts on"),
+        (sum(1 for x in looked if x.upgrading), "are upgrading (IN_PROGRESS: not cancellable)"),
+        (sum(1 for x in looked if not x.found), "do not exist"),
+    ]
+    said = [f"{count:,} {what}" for count, what in counts if count]
+    if not said:
+        return f"listed again ({scope}, no `--job` given): none has a pending task for the firmware"
+    return f"listed again ({scope}, no `--job` given): " + "; ".join(said)

@@ -1,0 +1,128 @@
+"""The cancel's outcome says only what the vendor confirmed (issue 7 #4, #22; VENDORS.md §7).
+
+`Success: true` means the vendor accepted a call, not what it cancelled: the outcome says
+"cancel accepted", and what a listing after the cancel shows, per device.
+"""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from pydantic import SecretStr
+
+from adapters.aliyun.adapter import AliyunAdapter
+from adapters.aliyun.settings import AliyunSettings
+from adapters.aliyun.simulator import sandbox as sbx
+from adapters.aliyun.simulator.api import AliyunSimulator
+from adapters.base import Counts, FailureKind
+from adapters.clock import FakeClock
+from adapters.simulator import Fault
+from commands.model import OperationRequest
+
+CONFIG = AliyunSettings(
+    endpoint=sbx.ENDPOINT,
+    access_key_id=sbx.ACCESS_KEY_ID,
+    access_key_secret=SecretStr(sbx.ACCESS_KEY_SECRET),
+    iot_instance_id=sbx.INSTANCE_ID,
+)
+#: The sandbox's 55 devices, then 9,945 names that do not exist: 10,000 targets.
+GHOSTS = tuple(f"ghost-{i:05d}" for i in range(9_945))
+MOSTLY_MISSING = (*sbx.BUSY_DEVICES, *sbx.IDLE_DEVICES, *GHOSTS)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def sim(clock: FakeClock) -> AliyunSimulator:
+    return sbx.seeded(clock=clock)
+
+
+def adapter(sim: AliyunSimulator, clock: FakeClock) -> AliyunAdapter:
+    """One worker: with a fake clock, parallel sleeps would add up (paced runs need one)."""
+    client = httpx.Client(transport=sim.transport())
+    return AliyunAdapter(config=CONFIG, client=client, clock=clock, workers=1)
+
+
+def cancel(targets: tuple[str, ...], **params: str) -> OperationRequest:
+    return OperationRequest(
+        operation="aliyun.ota-task.cancel",
+        vendor="aliyun",
+        targets=targets,
+        params={"product": sbx.PRODUCT_KEY, "firmware": sbx.FIRMWARE_ID, **params},
+        reason="halt rollout",
+    )
+
+
+def test_nothing_to_cancel_says_accepted_and_what_the_listing_shows(
+    sim: AliyunSimulator, clock: FakeClock
+) -> None:
+    outcome = adapter(sim, clock).execute(cancel(sbx.IDLE_DEVICES[:2]))
+
+    assert outcome.summary == "Cancel accepted for 2 devices"
+    assert "Cancelled" not in outcome.summary
+    assert outcome.checked == (
+        "listed again (all 2 devices, no `--job` given): none has a pending task for the firmware"
+    )
+    listed = sim.accepted_calls("ListOTAUnfinishedTaskByDevice")
+    assert {p["DeviceName"] for p in listed} == set(sbx.IDLE_DEVICES[:2])
+
+
+def test_ten_thousand_names_with_a_job_are_checked_by_listing_the_job(
+    sim: AliyunSimulator, clock: FakeClock
+) -> None:
+    outcome = adapter(sim, clock).execute(cancel(MOSTLY_MISSING, job=sbx.JOB_ID))
+
+    assert outcome.summary == "Cancel accepted for 10,000 devices"
+    assert outcome.counts == Counts(succeeded=10_000)
+    # 45 of the 55 real devices had a cancellable task (5 upgrading, 5 already done).
+    assert outcome.checked == (
+        f"job `{sbx.JOB_ID}` now shows a cancelled task for 45 of the 10,000 devices; "
+        "the other 9,955 show none in it"
+    )
+    listed = sim.accepted_calls("ListOTATaskByJob")
+    assert len(listed) == 100
+    assert all(p["TaskStatus"] == "CANCELED" and p["JobId"] == sbx.JOB_ID for p in listed)
+    assert max(len([k for k in p if k.startswith("DeviceNames.")]) for p in listed) == 100
+    assert sim.throttled_count == 0
+
+
+def test_ten_thousand_names_without_a_job_are_checked_on_a_sample_said_to_be_one(
+    sim: AliyunSimulator, clock: FakeClock
+) -> None:
+    outcome = adapter(sim, clock).execute(cancel(MOSTLY_MISSING))
+
+    assert outcome.summary == "Cancel accepted for 10,000 devices"
+    assert outcome.checked.startswith("listed again (a sample of 20 of 10,000, no `--job` given)")
+    assert "do not exist" in outcome.checked
+    assert len(sim.accepted_calls("ListOTAUnfinishedTaskByDevice")) == 20
+
+
+def test_an_unreadable_503_among_successes_is_unknown_not_failed(
+    sim: AliyunSimulator, clock: FakeClock
+) -> None:
+    devices = tuple(f"dev-{i:04d}" for i in range(1_000))
+    sim.inject(Fault.UNAVAILABLE, path_contains="dev-0400")
+
+    outcome = adapter(sim, clock).execute(cancel(devices))
+
+    assert outcome.counts == Counts(succeeded=800, unknown=200)
+    [failure] = outcome.failures
+    assert failure.kind is FailureKind.UNKNOWN and failure.code is None
+    assert failure.targets == devices[400:600]
+    assert "HTTP 503" in failure.message
+    assert len(sim.requests_to("dev-0400")) == 1  # a mutating call with no answer: never retried
+    assert outcome.summary == "Cancel accepted for 800 of 1,000 devices"
+
+
+def test_a_failed_listing_keeps_what_the_cancel_answered(
+    sim: AliyunSimulator, clock: FakeClock
+) -> None:
+    sim.inject_error("iot.common.RamActionPermissionDeny", action="ListOTATaskByJob", times=9)
+
+    outcome = adapter(sim, clock).execute(cancel(sbx.BUSY_DEVICES[:3], job=sbx.JOB_ID))
+
+    assert outcome.ok and outcome.summary == "Cancel accepted for 3 devices"
+    assert outcome.checked.startswith("could not list the devices' tasks afterwards")
