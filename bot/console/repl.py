@@ -18,7 +18,7 @@ from typing import TextIO
 
 from adapters.registry import Plugins
 from bot.cards.form import FORM_CALLBACK
-from bot.console.defaults import WAITING, default_request
+from bot.console.clicks import WAITING, default_request, settle
 from bot.console.reader import LineReader
 from bot.console.render import render_message
 from bot.console.session import CHANNEL, CHANNEL_NAME, USERS, AckReply, ConsoleSession
@@ -159,7 +159,7 @@ class Console:
             self._print(self.session.app.store.verify().describe())
         else:
             self._print(HELP)
-        self.session.wait()
+        settle(self.session, self._print)
         return True
 
     def _click(self, word: str, rest: str, user: str) -> None:

@@ -8,7 +8,7 @@ lifecycle, the cards) calls the function here, so they cannot drift apart:
 - the duplicate approver: `already_approved`;
 - self-approval: `requester_excluded`, `approvers_available`;
 - staleness (a request made under a laxer policy): `is_stale`;
-- the final state of an execution: `final_state` (what its outcome says happened);
+- the final state of an execution: `final_state` (what its outcome says happened, and Stop);
 - expiry: `past_deadline`, `due_to_expire`. The store finds due requests in SQL with
   ``state = 'pending' AND expires_at <= :now`` (`bot.store.Store.expire_due`), which is
   `due_to_expire` written for SQLite: the deadline itself is already too late;
@@ -181,8 +181,11 @@ def stoppable(record: RequestRecord, *, calls: int) -> bool:
     return record.state is RequestState.EXECUTING and calls > 1 and record.stop_requested_by is None
 
 
-def final_state(outcome: RequestOutcome) -> RequestState:
+def final_state(outcome: RequestOutcome, *, stopped: bool = False) -> RequestState:
     """The state an executed request ends in, from what its outcome says happened.
+
+    - someone pressed Stop (`stopped`) and some targets were not sent: `stopped`, whatever the
+      others did (the card counts them all);
 
     - every target succeeded: `succeeded`;
     - any target unknown (no usable answer), or the whole call: `unknown`, even when others
@@ -196,6 +199,8 @@ def final_state(outcome: RequestOutcome) -> RequestState:
     """
     match outcome:
         case Outcome(counts=counts):
+            if stopped and counts.not_sent:
+                return RequestState.STOPPED
             if counts.unknown:
                 return RequestState.UNKNOWN
             if counts.failed or counts.not_sent:

@@ -49,7 +49,13 @@ _REQUESTED_KEYS: Final = (
 _STATE_EVENTS: Final = frozenset(RequestState) - {RequestState.PENDING, RequestState.DENIED}
 #: States reached only through enough approvals (or break-glass).
 _APPROVED_STATES: Final = frozenset(
-    {RequestState.EXECUTING, RequestState.SUCCEEDED, RequestState.FAILED, RequestState.UNKNOWN}
+    {
+        RequestState.EXECUTING,
+        RequestState.SUCCEEDED,
+        RequestState.FAILED,
+        RequestState.UNKNOWN,
+        RequestState.STOPPED,
+    }
 )
 
 

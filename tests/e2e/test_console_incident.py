@@ -51,3 +51,21 @@ def test_the_new_verbs_say_when_there_is_nothing_to_click(tmp_path: Path) -> Non
     assert "there is no running request; name one: stop R-XXXXXXXX" in output
     assert "there is no break-glass request; name one: review R-XXXXXXXX" in output
     assert "stop [<id>]" in output and "review [<id>]" in output
+
+
+def test_stop_reaches_a_bulk_run_from_the_console(tmp_path: Path) -> None:
+    """A 10,000-device cancel takes the sandbox seconds at 10 calls/s: the console returns to
+    the prompt while it runs, and `stop` on the next line stops it."""
+    script = (
+        "/ops aliyun ota-task cancel thermo-{00001..10000} --product a1OpsThermo "
+        "--firmware fw-thermo-2.1.0 --reason bad rollout\n"
+        "as @bob approve\n"
+        "stop\n"
+        "audit\n"
+    )
+    output = run(script, tmp_path)
+    assert "is still running: `stop` stops it" in output
+    assert "[Stop]" in output
+    assert "Stopped by @alice" in output and "not sent" in output
+    trail = [line.split()[2] for line in output.splitlines() if line.startswith("#")]
+    assert trail[-1] == "stopped"

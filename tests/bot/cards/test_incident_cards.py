@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from block_kit import block_problems
 
+from adapters.base import FailureKind, ItemFailure, Outcome
 from bot.cards import REVIEW_ACTION, STOP_ACTION, CardFacts, Message, request_card
 from bot.cards.incident import reminder_message, review_announcement
 from bot.cards.lists import unreviewed_message
@@ -156,3 +157,28 @@ def test_the_unreviewed_list_shows_incident_and_deadline() -> None:
     shown = text(unreviewed_message([late], now=NOW))
     assert "R-7K3F9QW2" in shown and "incident `INC-42" in shown and "(overdue)" in shown
     assert "Nothing awaits review" in text(unreviewed_message([], now=NOW))
+
+
+def test_a_stopped_card_names_the_stopper_and_counts_what_was_never_sent() -> None:
+    devices = record().targets
+    unsent = [
+        ItemFailure(
+            targets=devices[i : i + 200],
+            kind=FailureKind.NOT_SENT,
+            message="the run was stopped (Stop) before this batch went out",
+        )
+        for i in range(400, 1050, 200)
+    ]
+    outcome = Outcome(
+        summary="Cancel accepted for 400 of 1,050 devices",
+        total=1050,
+        failures=tuple(unsent),
+        succeeded_as="accepted",
+    )
+    stopped = record(state=S.STOPPED, outcome=outcome, stop_requested_by="U0BOB")
+    shown = text(card(stopped))
+    assert "Stopped by <@U0BOB>" in shown
+    assert "400 of 1,050 accepted; 650 not sent (4 batches: never sent)" in shown
+    assert shown.count("the run was stopped") == 1  # one line for the four unsent batches
+    assert "650 targets in 4 batches" in shown
+    assert action_ids(card(stopped)) == ["opsgate_request_again"]
