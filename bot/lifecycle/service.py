@@ -3,7 +3,9 @@
 Slack listeners ack first and then hand work to `RequestService` on the worker pool. Each job
 has its own module: `intake` (a new request: policy → overlap → preview → store → card),
 `clicks` (Approve, Reject with its reason dialog, Withdraw), `execution` (the one vendor call),
-`sweeps` (expiry, start-up recovery, card-less requests), `reading` (status and history).
+`sweeps` (expiry, start-up recovery, card-less requests), `reading` (status and history),
+`breakglass` (a run without approvals), `incident_clicks` (Stop, Mark reviewed) and
+`reminders` (approvers reminded, unreviewed break-glass runs announced again).
 Every decision is re-read from the store and re-checked against the policy at the moment it is
 taken; the store's compare-and-set transitions make each decision happen once.
 """

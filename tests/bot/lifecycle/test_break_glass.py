@@ -322,3 +322,27 @@ def test_remind_false_sends_no_reminder(world_factory) -> None:  # type: ignore[
     world.clock.advance(29 * 60)
     world.service.remind()
     assert world.slack.of("reply") == []
+
+
+def test_a_blocked_preview_does_not_hold_break_glass_back_and_the_card_shows_it(
+    world: World,
+) -> None:
+    running_job = OperationRequest(
+        operation="enos.ota-job.delete",
+        vendor="enos",
+        targets=("otajob-9a41f0",),
+        params={"org": "o15724268424841"},
+        reason="stuck rollout",
+        break_glass="INC-50",
+    )
+    rid = run(world, request=running_job)
+    assert rid is not None
+
+    record = world.store.get(rid)
+    assert record is not None and record.preview is not None
+    assert record.preview.verdict.value == "blocked"
+    assert record.state is RequestState.FAILED  # it ran: EnOS refused (24618), as foreseen
+    first = card_texts(world, rid)[0]
+    assert "The preview says the vendor will refuse" in first and "24618" in first
+    assert "[BREAK-GLASS]" in first
+    assert "FORCED" not in first and "Forced by" not in first  # the incident is the force
