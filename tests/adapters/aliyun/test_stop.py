@@ -138,3 +138,10 @@ def test_a_plugin_without_stop_still_runs_and_one_with_it_gets_it() -> None:
     assert call_execute(old, request(), stop=signal).summary == "done"  # type: ignore[arg-type]
     call_execute(new, request(), stop=signal)  # type: ignore[arg-type]
     assert old.calls == 1 and new.stop is signal
+
+
+def test_an_execute_python_cannot_introspect_is_taken_for_the_old_api() -> None:
+    class Builtin:
+        execute = dict  # a callable without a signature Python can read
+
+    assert not takes_stop(Builtin())  # type: ignore[arg-type]
