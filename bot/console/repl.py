@@ -18,6 +18,7 @@ from typing import TextIO
 
 from adapters.registry import Plugins
 from bot.cards.form import FORM_CALLBACK
+from bot.console.clicks import WAITING, default_request, settle
 from bot.console.reader import LineReader
 from bot.console.render import render_message
 from bot.console.session import CHANNEL, CHANNEL_NAME, USERS, AckReply, ConsoleSession
@@ -25,7 +26,6 @@ from bot.console.standin.server import RecordedCall
 from bot.console.surfaces import Surfaces
 from bot.console.updates import card_changes as _changes
 from bot.console.updates import tab_changes
-from bot.model import RequestState
 from bot.settings import Settings
 
 NAMES = {name: uid for uid, name in USERS.items()}
@@ -69,6 +69,9 @@ HELP = """\
   approve|reject|withdraw [<id>]  click that button on a request's card (default:
                                   the newest pending request)
   reject [<id>] <why>             reject, giving the Reject dialog a reason
+  stop [<id>]                     Stop a running bulk request (default: the newest running)
+  review [<id>]                   Mark a break-glass request reviewed (default: the oldest
+                                  awaiting review)
   as @<user> <line>               run one line as someone else (alice, bob, carol, dave)
   user @<user>                    become someone else for the following lines
   audit [<id>]                    the audit trail (of one request, or the last 20 events)
@@ -144,7 +147,7 @@ class Console:
         if word == "/ops":
             self._hold()
             self._ack(self.session.slash(rest, user=user), user)
-        elif word in {"approve", "reject", "withdraw"}:
+        elif word in WAITING:
             self._click(word, rest, user)
         elif word == "user" and rest.lstrip("@") in NAMES:
             self.user = NAMES[rest.lstrip("@")]
@@ -156,7 +159,7 @@ class Console:
             self._print(self.session.app.store.verify().describe())
         else:
             self._print(HELP)
-        self.session.wait()
+        settle(self.session, self._print)
         return True
 
     def _click(self, word: str, rest: str, user: str) -> None:
@@ -166,9 +169,9 @@ class Console:
             request_id: str | None = named.upper()
         else:
             request_id, why = "", rest.strip()
-        request_id = request_id or self._newest_pending()
+        request_id = request_id or default_request(self.session.app.store, word)
         if request_id is None:
-            self._print("there is no pending request; name one: approve R-XXXXXXXX")
+            self._print(f"there is no {WAITING[word]} request; name one: {word} R-XXXXXXXX")
             return
         self._hold()
         if word == "reject":
@@ -177,10 +180,7 @@ class Console:
             self._ack(self.session.click(word, request_id, user=user), user)
 
     def _newest_pending(self) -> str | None:
-        pending = [
-            r for r in self.session.app.store.history(limit=50) if r.state is RequestState.PENDING
-        ]
-        return pending[0].id if pending else None
+        return default_request(self.session.app.store, "approve")
 
     def _hold(self) -> None:
         with self._lock:
@@ -205,7 +205,7 @@ class Console:
             # Later events refer to the request's first event instead of repeating its targets.
             targets = ", ".join(e.targets[:3]) or f"(see #{e.detail.get('requested_seq', '?')})"
             self._print(
-                f"#{e.seq:<4} {e.at}  {e.event.value:<10} {actor:<8} {e.request_id}  "
+                f"#{e.seq:<4} {e.at}  {e.event.value:<11} {actor:<8} {e.request_id}  "
                 f"{e.operation} {targets}"
             )
 

@@ -1,6 +1,6 @@
 """Work nobody clicked for: expiring requests past their TTL, start-up recovery of calls a dead
-process left `executing`, posting the cards a dead process never posted, and the periodic
-sweeper thread that drives them."""
+process left `executing`, posting the cards a dead process never posted, reminders
+(`bot.lifecycle.reminders`), and the periodic sweeper thread that drives them."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from typing import Final
 from bot import cards
 from bot.lifecycle import refusals
 from bot.lifecycle.posting import Posting
+from bot.lifecycle.reminders import Reminders
 from bot.lifecycle.replies import Replies
 from bot.lifecycle.services import Services
 from bot.lifecycle.workers import Runner
@@ -35,6 +36,7 @@ class Sweeps:
         self.s = services
         self.replies = replies
         self._posting = posting
+        self.reminders = Reminders(services, replies)
 
     def expire_due(self) -> int:
         """Expire every pending request past its TTL, mark its card and tell its requester.
@@ -123,6 +125,8 @@ class Sweeper:
 
     def _sweep(self) -> None:
         self._sweeps.expire_due()
+        self._sweeps.reminders.remind_approvers()
+        self._sweeps.reminders.announce_unreviewed()
         posted = self._sweeps.post_cardless()
         if posted:
             log.warning("%d request(s) had no card after a stop while posting it", posted)

@@ -22,6 +22,7 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from bot.store import queries
+from bot.store.incident_schema import SCHEMA_INCIDENT
 from bot.store.rows import (
     SCHEMA_V1,
     SCHEMA_V2,
@@ -198,4 +199,11 @@ def _schema_v4(db: Database) -> None:
 def _schema_workflow_steps(db: Database) -> None:
     """Workflow Builder steps linked to the requests they opened (`bot.store.surfaces`)."""
     for statement in SCHEMA_WORKFLOW_STEPS:
+        db.execute(statement)
+
+
+@_MIGRATIONS(name="0006_break_glass_reminders_stop")
+def _schema_incident(db: Database) -> None:
+    """Break-glass reviews, approver reminders, and Stop requests (`bot.store.incident_schema`)."""
+    for statement in SCHEMA_INCIDENT:
         db.execute(statement)
