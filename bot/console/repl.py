@@ -112,8 +112,8 @@ class Console:
 
     def run(self, stdin: TextIO, *, interactive: bool) -> int:
         """Read lines until end of input or `quit`. Returns the exit status."""
-        self._print(banner(self.session, user=USERS[self.user]))
-        self.reader = LineReader(stdin, self._print, interactive=interactive)
+        self.say(banner(self.session, user=USERS[self.user]))
+        self.reader = LineReader(stdin, self.say, interactive=interactive)
         try:
             while True:
                 try:
@@ -123,7 +123,7 @@ class Console:
                 except KeyboardInterrupt:
                     if not interactive:
                         raise
-                    self._print("")  # at a terminal: drop the line or the form, as a shell does
+                    self.say("")  # at a terminal: drop the line or the form, as a shell does
         finally:
             self.reader.close()
 
@@ -135,7 +135,7 @@ class Console:
         if line.startswith("as "):
             who, _, line = line[3:].partition(" ")
             if who.lstrip("@") not in NAMES:
-                self._print(f"no such person {who}; try @alice, @bob, @carol or @dave")
+                self.say(f"no such person {who}; try @alice, @bob, @carol or @dave")
                 return True
             user = NAMES[who.lstrip("@")]
         return self._run(line.strip(), user)
@@ -145,8 +145,8 @@ class Console:
         if word in {"quit", "exit"}:
             return False
         if word == "/ops":
-            self._hold()
-            self._ack(self.session.slash(rest, user=user), user)
+            self.hold()
+            self.show_ack(self.session.slash(rest, user=user), user)
         elif word in WAITING:
             self._click(word, rest, user)
         elif word == "user" and rest.lstrip("@") in NAMES:
@@ -156,10 +156,10 @@ class Console:
         elif word == "audit":
             self._audit(rest.strip().upper() or None)
         elif word == "verify":
-            self._print(self.session.app.store.verify().describe())
+            self.say(self.session.app.store.verify().describe())
         else:
-            self._print(HELP)
-        settle(self.session, self._print)
+            self.say(HELP)
+        settle(self.session, self.say)
         return True
 
     def _click(self, word: str, rest: str, user: str) -> None:
@@ -171,40 +171,46 @@ class Console:
             request_id, why = "", rest.strip()
         request_id = request_id or default_request(self.session.app.store, word)
         if request_id is None:
-            self._print(f"there is no {WAITING[word]} request; name one: {word} R-XXXXXXXX")
+            self.say(f"there is no {WAITING[word]} request; name one: {word} R-XXXXXXXX")
             return
-        self._hold()
+        self.hold()
         if word == "reject":
-            self._ack(self.session.reject(request_id, user=user, reason=why.strip() or None), user)
+            self.show_ack(
+                self.session.reject(request_id, user=user, reason=why.strip() or None), user
+            )
         else:
-            self._ack(self.session.click(word, request_id, user=user), user)
+            self.show_ack(self.session.click(word, request_id, user=user), user)
 
-    def _newest_pending(self) -> str | None:
+    def newest_pending(self) -> str | None:
         return default_request(self.session.app.store, "approve")
 
-    def _hold(self) -> None:
+    def forget_shown(self, key: str) -> None:
+        """Show the next drawing of `key` (a card id, or ``home:<user>``) whole again."""
+        self._shown.pop(key, None)
+
+    def hold(self) -> None:
         with self._lock:
             self._held = []
 
-    def _ack(self, reply: AckReply, user: str) -> None:
+    def show_ack(self, reply: AckReply, user: str) -> None:
         message = reply.message
         if message and message.get("blocks"):
-            self._print(f"── only visible to @{USERS[user]} ──")
-            self._print(render_message(message["blocks"], names=self.names, color=self.color))
+            self.say(f"── only visible to @{USERS[user]} ──")
+            self.say(render_message(message["blocks"], names=self.names, color=self.color))
         with self._lock:
             held, self._held = self._held or [], None
         for text in held:
-            self._print(text)
+            self.say(text)
 
     def _audit(self, request_id: str | None) -> None:
         events = list(self.session.app.store.events(request_id=request_id))[-20:]
         if not events:
-            self._print("no audit events yet")
+            self.say("no audit events yet")
         for e in events:
             actor = f"@{USERS[e.actor]}" if e.actor in USERS else e.actor
             # Later events refer to the request's first event instead of repeating its targets.
             targets = ", ".join(e.targets[:3]) or f"(see #{e.detail.get('requested_seq', '?')})"
-            self._print(
+            self.say(
                 f"#{e.seq:<4} {e.at}  {e.event.value:<11} {actor:<8} {e.request_id}  "
                 f"{e.operation} {targets}"
             )
@@ -238,7 +244,7 @@ class Console:
             if self._held is not None:
                 self._held.append(text)
                 return
-        self._print(text)
+        self.say(text)
 
     def _tab_changes(self, user: str, rendered: str, text: str) -> str:
         """An App Home tab redrawn after a click: only what changed (`home` shows it whole)."""
@@ -248,7 +254,7 @@ class Console:
             return text
         return tab_changes(previous, rendered, heading=f"App Home of @{USERS.get(user, user)}")
 
-    def _print(self, text: str, *, end: str = "\n") -> None:
+    def say(self, text: str, *, end: str = "\n") -> None:
         with self._lock:
             self.out.write(text + end)
             self.out.flush()
