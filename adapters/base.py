@@ -9,6 +9,7 @@ re-exported here.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import Protocol
 
@@ -38,8 +39,11 @@ __all__ = [
     "Preview",
     "Progress",
     "ProgressCallback",
+    "StopSignal",
     "VendorCall",
     "Verdict",
+    "call_execute",
+    "takes_stop",
 ]
 
 MASK = "****"
@@ -82,6 +86,8 @@ class VendorCall(BaseModel):
 
 
 ProgressCallback = Callable[[Progress], None]
+#: Asked right before each vendor call of a run of several: True means "send no more calls".
+StopSignal = Callable[[], bool]
 
 
 class Adapter(Protocol):
@@ -104,11 +110,19 @@ class Adapter(Protocol):
         ...
 
     def execute(
-        self, request: OperationRequest, *, progress: ProgressCallback | None = None
+        self,
+        request: OperationRequest,
+        *,
+        progress: ProgressCallback | None = None,
+        stop: StopSignal | None = None,
     ) -> Outcome:
         """Carry out the operation: the one mutating call (or batches of calls, for bulk).
 
         A mutating call that got no answer is never retried; it raises `OutcomeUnknown`.
+        `stop`, when given, is asked right before each call of a run of several calls (after
+        any rate-limit wait); once it answers True, no more calls are sent: their targets are
+        `FailureKind.NOT_SENT`, and calls already in flight finish. An operation that makes one
+        call may ignore it.
 
         Raises:
             VendorError: the vendor refused (single-target operations).
@@ -132,3 +146,26 @@ class Adapter(Protocol):
             AdapterError: the vendor could not be reached or refused the credentials.
         """
         ...
+
+
+def call_execute(
+    adapter: Adapter,
+    request: OperationRequest,
+    *,
+    progress: ProgressCallback | None = None,
+    stop: StopSignal | None = None,
+) -> Outcome:
+    """`adapter.execute`, handing it `stop` only when it takes one: a plugin written before
+    opsgate could stop a run has no such keyword, and still runs (it just cannot be stopped)."""
+    if stop is not None and takes_stop(adapter):
+        return adapter.execute(request, progress=progress, stop=stop)
+    return adapter.execute(request, progress=progress)
+
+
+def takes_stop(adapter: Adapter) -> bool:
+    """Whether `adapter.execute` takes the ``stop`` keyword (or any keyword)."""
+    try:
+        parameters = inspect.signature(adapter.execute).parameters.values()
+    except (TypeError, ValueError):  # a callable Python cannot introspect: assume the old API
+        return False
+    return any(p.name == "stop" or p.kind is p.VAR_KEYWORD for p in parameters)

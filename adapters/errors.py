@@ -8,8 +8,9 @@ The tree::
     │   ├── VendorAuthError      credentials/signature refused (token, signature, key)
     │   └── VendorThrottled      the vendor's rate limit answered (retryable with backoff)
     ├── VendorUnreachable        no answer, and nothing was changed (connect failure, or a read)
-    └── OutcomeUnknown           no usable answer to a mutating call: the change may or may not
-                                 have happened (timeout, dropped connection, malformed body)
+    ├── OutcomeUnknown           no usable answer to a mutating call: the change may or may not
+    │                            have happened (timeout, dropped connection, malformed body)
+    └── CallNotSent              the run was stopped (Stop) before this call was sent
 
 The lifecycle maps `VendorError` and `VendorUnreachable` to `failed` and `OutcomeUnknown` to
 `unknown`. Each error keeps the vendor's own code and request id so the card and the audit log
@@ -102,4 +103,11 @@ class VendorUnreachable(AdapterError):
 
     Raised for connection failures (the request never left) and for reads that got no answer.
     Safe to retry.
+    """
+
+
+class CallNotSent(AdapterError):
+    """A call of a bulk run was not sent: the run was asked to stop before it (Stop).
+
+    Nothing was sent, so nothing changed; never retried. Its targets are reported not sent.
     """

@@ -11,7 +11,7 @@ from typing import Any
 
 from bot.store import Store
 from bot.store.chain import GENESIS_HASH, SHA256, canonical_json
-from bot.store.queries import INSERT_EVENT, INSERT_REQUEST
+from bot.store.queries import INSERT_EVENT, insert_into
 from bot.store.rows import format_time
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
@@ -157,7 +157,7 @@ def _flush(
     rows: list[dict[str, Any]],
 ) -> None:
     with engine.write() as db:
-        db.executemany(INSERT_REQUEST, requests)
+        db.executemany(insert_into("requests", tuple(requests[0])), requests)
         db.executemany(
             "INSERT INTO approvals (request_id, approver, at) VALUES (:request_id, :approver, :at)",
             approvals,

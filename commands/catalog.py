@@ -74,7 +74,7 @@ class Catalog:
         return {
             "help": f"Usage: /ops help [vendor]\nExample: /ops help {vendor}",
             "history": (
-                "Usage: /ops history [--mine] [--vendor <vendor>] [--limit <n>]\n"
+                "Usage: /ops history [--mine] [--unreviewed] [--vendor <vendor>] [--limit <n>]\n"
                 f"Example: /ops history --mine --vendor {vendor} --limit 50"
             ),
             "status": "Usage: /ops status <request-id>\nExample: /ops status R-7K3F9QW2",

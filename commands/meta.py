@@ -20,6 +20,12 @@ MAX_HISTORY: Final = 100
 HISTORY_FLAGS: Final = (
     FlagSpec(name="--mine", key="mine", kind=FlagKind.SWITCH, help="only your own requests"),
     FlagSpec(
+        name="--unreviewed",
+        key="unreviewed",
+        kind=FlagKind.SWITCH,
+        help="only break-glass requests nobody has reviewed yet",
+    ),
+    FlagSpec(
         name="--vendor",
         key="vendor",
         kind=FlagKind.TEXT,
@@ -53,7 +59,8 @@ def parse_help(words: Sequence[Word], catalog: Catalog) -> HelpCommand:
 
 
 def parse_history(words: Sequence[Word], catalog: Catalog) -> HistoryCommand:
-    """``history [--mine] [--vendor <v>] [--limit <n>]``, the vendor one of `catalog`'s."""
+    """``history [--mine] [--unreviewed] [--vendor <v>] [--limit <n>]``, the vendor one of
+    `catalog`'s."""
     usage = catalog.meta_usage("history")
     arguments = sort_arguments(words, flags=HISTORY_FLAGS, command="/ops history", usage=usage)
     if arguments.positionals:
@@ -64,6 +71,7 @@ def parse_history(words: Sequence[Word], catalog: Catalog) -> HistoryCommand:
     vendor, limit = given.get("--vendor"), given.get("--limit")
     return HistoryCommand(
         mine="--mine" in given,
+        unreviewed="--unreviewed" in given,
         vendor=None if vendor is None else catalog.vendor(vendor, field="--vendor", usage=usage),
         limit=DEFAULT_HISTORY
         if limit is None

@@ -57,10 +57,15 @@ class HelpCommand(BaseModel):
 
 
 class HistoryCommand(BaseModel):
-    """`/ops history [--mine] [--vendor <v>] [--limit <n>]`."""
+    """`/ops history [--mine] [--unreviewed] [--vendor <v>] [--limit <n>]`.
+
+    Attributes:
+        unreviewed: Only break-glass requests that nobody has reviewed yet.
+    """
 
     model_config = ConfigDict(frozen=True)
     mine: bool = False
+    unreviewed: bool = False
     vendor: str | None = None
     limit: int = Field(default=20, ge=1, le=100)
 

@@ -1,7 +1,8 @@
 """The entry point: slash-command text in, a typed, validated command out.
 
 Grammar: ``<vendor> <resource> <action> <targets...> [--flag value | --flag=value]...``, or
-``help [vendor]``, ``history [--mine] [--vendor <v>] [--limit <n>]``, ``status <request-id>``.
+``help [vendor]``, ``history [--mine] [--unreviewed] [--vendor <v>] [--limit <n>]``,
+``status <request-id>``.
 Empty text asks for help; a leading ``/ops`` is ignored. `parse` raises nothing but `UsageError`,
 whatever the text. The operations come from the `Catalog` it is given.
 """

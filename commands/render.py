@@ -17,7 +17,7 @@ ELIDED_SHOWN: Final = 5
 _BARE: Final = re.compile(r"[A-Za-z0-9._:@][A-Za-z0-9._:@-]*")
 _META_HELP: Final = (
     "*history*: recent requests and their outcomes (only you see them).",
-    "Usage: /ops history [--mine] [--vendor <vendor>] [--limit <n>]",
+    "Usage: /ops history [--mine] [--unreviewed] [--vendor <vendor>] [--limit <n>]",
     "*status*: one request with its full timeline (only you see it).",
     "Usage: /ops status <request-id>",
     "*help*: this text, for every vendor or one.",

@@ -83,11 +83,14 @@ class TargetSpec:
         name: The vendor's name for one target, e.g. ``"widgetId"``; used in errors and usage.
         rule: The identifier rule each target must satisfy.
         max_count: The most distinct targets one request may carry.
+        per_call: How many targets one vendor call carries (a run of more than one call can
+            be stopped part way: the card offers Stop while it runs).
     """
 
     name: str
     rule: IdentifierRule = STRICT
     max_count: int = 1
+    per_call: int = 1
 
     @property
     def usage(self) -> str:

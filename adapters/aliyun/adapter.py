@@ -27,6 +27,7 @@ from adapters.aliyun import bulk as aliyun_bulk
 from adapters.aliyun import preview as aliyun_preview
 from adapters.aliyun.confirm import check_after_cancel
 from adapters.aliyun.errors import VENDOR, field
+from adapters.aliyun.operations import MAX_DEVICES_PER_CALL
 from adapters.aliyun.rpc import RpcClient, replicated_limiter, shared_limiter
 from adapters.aliyun.settings import AliyunSettings
 from adapters.aliyun.signing import percent_encode
@@ -36,6 +37,7 @@ from adapters.base import (
     Preview,
     Progress,
     ProgressCallback,
+    StopSignal,
     VendorCall,
 )
 from adapters.clock import SYSTEM_CLOCK, Clock
@@ -45,7 +47,6 @@ from adapters.shared import Shared
 from commands.model import OperationRequest
 
 ACTION = "CancelOTATaskByDevice"
-MAX_DEVICES_PER_CALL = 200
 WORKERS = 4
 MASKED_PARAMS = frozenset({"Signature", "AccessKeyId"})
 T = TypeVar("T")
@@ -105,7 +106,11 @@ class AliyunAdapter:
         )
 
     def execute(
-        self, request: OperationRequest, *, progress: ProgressCallback | None = None
+        self,
+        request: OperationRequest,
+        *,
+        progress: ProgressCallback | None = None,
+        stop: StopSignal | None = None,
     ) -> Outcome:
         """Cancel the firmware's pending OTA tasks on every target device, 200 per call, then
         list again to say what the vendor confirms per device (`adapters.aliyun.confirm`).
@@ -113,6 +118,7 @@ class AliyunAdapter:
         The vendor's ``Success`` only says it accepted a call, so the outcome says "cancel
         accepted", never "cancelled". A single call's failure raises; in a bulk run each call
         that does not succeed becomes an `ItemFailure` of its kind and the other calls go ahead.
+        `stop` is asked before each call of a bulk run (Stop): calls not yet sent are not sent.
 
         Raises:
             VendorError: the only call was refused (with the vendor's code and RequestId).
@@ -120,11 +126,14 @@ class AliyunAdapter:
         """
         base = self._base_params(request)
         batches = aliyun_bulk.batches(request.targets, MAX_DEVICES_PER_CALL)
-        call = functools.partial(self._cancel, base)
         if len(batches) > 1:
-            run = aliyun_bulk.run_batches(call, batches, workers=self._workers, progress=progress)
-        else:
-            run = aliyun_bulk.Run((aliyun_bulk.BatchResult(0, batches[0], call(batches[0])),))
+            call = functools.partial(self._cancel, base, stop=stop)
+            run = aliyun_bulk.run_batches(
+                call, batches, workers=self._workers, progress=progress, stop=stop
+            )
+        else:  # one call: nothing to stop
+            only = aliyun_bulk.BatchResult(0, batches[0], self._cancel(base, batches[0]))
+            run = aliyun_bulk.Run((only,))
             if progress is not None:
                 progress(Progress(succeeded=len(batches[0]), total=len(batches[0])))
         checked = check_after_cancel(self._rpc, base, run.accepted, map_=self._map)
@@ -161,8 +170,10 @@ class AliyunAdapter:
         )
 
     # -- internals ------------------------------------------------------------------------------
-    def _cancel(self, base: dict[str, str], batch: tuple[str, ...]) -> str | None:
-        body = self._rpc.call(ACTION, _cancel_params(base, batch), mutating=True)
+    def _cancel(
+        self, base: dict[str, str], batch: tuple[str, ...], *, stop: StopSignal | None = None
+    ) -> str | None:
+        body = self._rpc.call(ACTION, _cancel_params(base, batch), mutating=True, stop=stop)
         value = field(body, "RequestId")
         return None if value is None else str(value)
 

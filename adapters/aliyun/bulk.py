@@ -9,7 +9,8 @@ Each batch that does not succeed is one `ItemFailure` of its kind: ``failed`` (t
 refused, or the call never got through), ``unknown`` (no usable answer: never retried) or
 ``not_sent``. An answer that every batch would get too (credentials, signature or permission
 refused, no such instance) stops the run: batches not yet sent are ``not_sent`` instead of being
-sent only to be refused.
+sent only to be refused. So does Stop (SPEC §8): the lifecycle's stop signal is asked before
+each batch and again right before its call goes out; calls in flight finish.
 """
 
 from __future__ import annotations
@@ -21,9 +22,10 @@ from dataclasses import dataclass
 from typing import Final
 
 from adapters.aliyun.errors import same_code
-from adapters.base import FailureKind, ItemFailure, Progress, ProgressCallback
+from adapters.base import FailureKind, ItemFailure, Progress, ProgressCallback, StopSignal
 from adapters.errors import (
     AdapterError,
+    CallNotSent,
     OutcomeUnknown,
     VendorAuthError,
     VendorError,
@@ -82,14 +84,23 @@ def batches(targets: Sequence[str], size: int) -> list[Batch]:
 
 
 def run_batches(
-    call: BatchCall, chunks: Sequence[Batch], *, workers: int, progress: ProgressCallback | None
+    call: BatchCall,
+    chunks: Sequence[Batch],
+    *,
+    workers: int,
+    progress: ProgressCallback | None,
+    stop: StopSignal | None = None,
 ) -> Run:
-    """Send every batch; collect failures per batch; report progress after each one."""
+    """Send every batch; collect failures per batch; report progress after each one.
+
+    `stop` (Stop was pressed) is asked before each batch; `call` asks it again right before
+    sending, after the rate limiter's wait. Once it says so, batches not yet sent are not sent.
+    """
     tally = _Tally(total=sum(len(b) for b in chunks))
     results: list[BatchResult] = []
-    stop = threading.Event()
+    halt = _Halt(stop)
     with ThreadPoolExecutor(workers, thread_name_prefix="aliyun-bulk") as pool:
-        futures = [pool.submit(_try, call, i, batch, stop) for i, batch in enumerate(chunks)]
+        futures = [pool.submit(_try, call, i, batch, halt) for i, batch in enumerate(chunks)]
         for future in as_completed(futures):
             result = future.result()
             results.append(result)
@@ -114,26 +125,48 @@ class _Tally:
         return Progress(total=self.total, **self.counts)
 
 
-def _try(call: BatchCall, index: int, batch: Batch, stop: threading.Event) -> BatchResult:
-    if stop.is_set():
-        return BatchResult(index, batch, failure=_not_sent(batch))
+class _Halt:
+    """Why batches not yet sent are not sent: a refusal every batch shares, or Stop."""
+
+    def __init__(self, stop: StopSignal | None) -> None:
+        self.refused = threading.Event()
+        self._stop = stop
+
+    def reason(self) -> ItemFailure | None:
+        """What to report for a batch not sent now, or None to send it."""
+        if self.refused.is_set():
+            return _REFUSED
+        return _STOPPED if self._stop is not None and self._stop() else None
+
+
+def _try(call: BatchCall, index: int, batch: Batch, halt: _Halt) -> BatchResult:
+    unsent = halt.reason()
+    if unsent is not None:
+        return BatchResult(index, batch, failure=unsent.model_copy(update={"targets": batch}))
     try:
         return BatchResult(index, batch, request_id=call(batch))
+    except CallNotSent:  # stopped while waiting for the rate limiter: never sent
+        return BatchResult(index, batch, failure=_STOPPED.model_copy(update={"targets": batch}))
     except (VendorError, OutcomeUnknown, VendorUnreachable) as exc:
         code = exc.code if isinstance(exc, VendorError) else None
         if isinstance(exc, VendorAuthError) or same_code(code, *STOPS_THE_RUN):
-            stop.set()
+            halt.refused.set()
         request_id = exc.vendor_request_id if isinstance(exc, VendorError) else None
         return BatchResult(index, batch, request_id, failure(batch, exc))
 
 
-def _not_sent(batch: Batch) -> ItemFailure:
-    return ItemFailure(
-        targets=batch,
-        kind=FailureKind.NOT_SENT,
-        message="not sent: an earlier batch was refused for a reason every batch shares",
-        next_step="Fix the refusal shown for the earlier batch, then request these devices again.",
-    )
+_REFUSED: Final = ItemFailure(
+    targets=(),
+    kind=FailureKind.NOT_SENT,
+    message="not sent: an earlier batch was refused for a reason every batch shares",
+    next_step="Fix the refusal shown for the earlier batch, then request these devices again.",
+)
+_STOPPED: Final = ItemFailure(
+    targets=(),
+    kind=FailureKind.NOT_SENT,
+    message="the run was stopped (Stop) before this batch went out",
+    next_step="Request these devices again if they still need cancelling.",
+)
 
 
 def failure(batch: Batch, exc: AdapterError) -> ItemFailure:

@@ -11,6 +11,8 @@ from commands.spec import FlagKind, FlagSpec, OperationSpec, TargetSpec
 DEVICE_NAME: Final = IdentifierRule(punctuation="._:@-", min_length=4, max_length=32)
 #: The most devices one request may name; the adapter splits them into calls of 200.
 MAX_DEVICES: Final = 10_000
+#: The most devices one CancelOTATaskByDevice call takes (``DeviceName.1`` … ``.200``).
+MAX_DEVICES_PER_CALL: Final = 200
 
 CANCEL_OTA_TASK: Final = OperationSpec(
     id="aliyun.ota-task.cancel",
@@ -21,7 +23,9 @@ CANCEL_OTA_TASK: Final = OperationSpec(
         "Cancel the pending or pushed OTA upgrade of up to 10,000 devices for one firmware "
         "(device names separated by spaces, commas or newlines)."
     ),
-    target=TargetSpec(name="deviceName", rule=DEVICE_NAME, max_count=MAX_DEVICES),
+    target=TargetSpec(
+        name="deviceName", rule=DEVICE_NAME, max_count=MAX_DEVICES, per_call=MAX_DEVICES_PER_CALL
+    ),
     flags=(
         FlagSpec(
             name="--product",

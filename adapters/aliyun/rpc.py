@@ -22,8 +22,9 @@ import httpx
 from adapters.aliyun.errors import VENDOR, error_for, request_id, succeeded
 from adapters.aliyun.settings import AliyunSettings
 from adapters.aliyun.signing import AccessKey, encode_query, signed_params
+from adapters.base import StopSignal
 from adapters.clock import Clock
-from adapters.errors import NotConfigured, VendorThrottled
+from adapters.errors import CallNotSent, NotConfigured, VendorThrottled
 from adapters.http import json_body, retry_safely, send
 from adapters.ratelimit import RateLimiter
 from adapters.shared import RateWindow, Shared
@@ -119,24 +120,42 @@ class RpcClient:
         query = encode_query(signed.items())
         return httpx.Request("POST", f"{self.config.resolved_endpoint}/?{query}")
 
-    def call(self, action: str, params: Mapping[str, str], *, mutating: bool) -> dict[str, Any]:
+    def call(
+        self,
+        action: str,
+        params: Mapping[str, str],
+        *,
+        mutating: bool,
+        stop: StopSignal | None = None,
+    ) -> dict[str, Any]:
         """Call `action`, retrying answers that are safe to repeat; return the success body.
+
+        `stop` is asked right before each attempt is sent (after the limiter's wait).
 
         Raises:
             VendorError: the vendor refused (after retries, for transient codes).
             OutcomeUnknown: a mutating call got no answer (never retried).
             VendorUnreachable: the vendor could not be reached.
+            CallNotSent: `stop` said to send no more before an attempt went out.
         """
         return retry_safely(
-            lambda: self.call_once(action, params, mutating=mutating), attempts=MAX_ATTEMPTS
+            lambda: self.call_once(action, params, mutating=mutating, stop=stop),
+            attempts=MAX_ATTEMPTS,
         )
 
     def call_once(
-        self, action: str, params: Mapping[str, str], *, mutating: bool
+        self,
+        action: str,
+        params: Mapping[str, str],
+        *,
+        mutating: bool,
+        stop: StopSignal | None = None,
     ) -> dict[str, Any]:
-        """One attempt: wait for the limiter, then sign and send."""
+        """One attempt: wait for the limiter, ask `stop`, then sign and send."""
         limiter = self.limiter_for(action)
         limiter.acquire()
+        if stop is not None and stop():
+            raise CallNotSent(f"{action} not sent: the run was stopped", vendor=VENDOR)
         response = send(self._client, self.build(action, params), vendor=VENDOR, mutating=mutating)
         body = json_body(response, vendor=VENDOR, mutating=mutating)
         if succeeded(body, response.status_code):

@@ -27,7 +27,7 @@ from typing import Any, Final
 import httpx
 from pydantic import SecretStr
 
-from adapters.base import MASK, Blocker, Outcome, Preview, ProgressCallback, VendorCall
+from adapters.base import MASK, Blocker, Outcome, Preview, ProgressCallback, StopSignal, VendorCall
 from adapters.clock import SYSTEM_CLOCK, Clock
 from adapters.enos.auth import AUTH_GET_PATH, Stamps, TokenService, encryption, sign
 from adapters.enos.errors import CODE_EXPIRED, JOB_NOT_FOUND, JOB_RUNNING, VENDOR, read_answer
@@ -111,7 +111,11 @@ class EnosAdapter:
         return _job_preview(org, job, data if isinstance(data, dict) else {})
 
     def execute(
-        self, request: OperationRequest, *, progress: ProgressCallback | None = None
+        self,
+        request: OperationRequest,
+        *,
+        progress: ProgressCallback | None = None,
+        stop: StopSignal | None = None,
     ) -> Outcome:
         """Delete the OTA job: one ``action=delete`` call, never retried once sent.
 

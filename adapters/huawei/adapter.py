@@ -19,7 +19,7 @@ from urllib.parse import quote
 
 import httpx
 
-from adapters.base import Outcome, Preview, Progress, ProgressCallback, VendorCall
+from adapters.base import Outcome, Preview, Progress, ProgressCallback, StopSignal, VendorCall
 from adapters.clock import SYSTEM_CLOCK, Clock
 from adapters.errors import AdapterError, NotConfigured, VendorError
 from adapters.http import json_body, retry_safely
@@ -135,7 +135,11 @@ class HuaweiAdapter:
         return device_preview(device, body, cascade=_cascade(request), children=children)
 
     def execute(
-        self, request: OperationRequest, *, progress: ProgressCallback | None = None
+        self,
+        request: OperationRequest,
+        *,
+        progress: ProgressCallback | None = None,
+        stop: StopSignal | None = None,
     ) -> Outcome:
         """Delete the package or device: the one mutating call.
 

@@ -31,7 +31,7 @@ from typing import Final
 
 import httpx
 
-from adapters.base import MASK, Outcome, Preview, Progress, ProgressCallback, VendorCall
+from adapters.base import MASK, Outcome, Preview, Progress, ProgressCallback, StopSignal, VendorCall
 from adapters.clock import SYSTEM_CLOCK, Clock
 from adapters.errors import NotConfigured, OutcomeUnknown, VendorError
 from adapters.http import json_body, retry_safely, send
@@ -114,7 +114,11 @@ class ServicePowerAdapter:
         )
 
     def execute(
-        self, request: OperationRequest, *, progress: ProgressCallback | None = None
+        self,
+        request: OperationRequest,
+        *,
+        progress: ProgressCallback | None = None,
+        stop: StopSignal | None = None,
     ) -> Outcome:
         """Cancel the job: the one mutating call. A refusal or a lost answer is never retried.
 

@@ -68,6 +68,23 @@ def history_message(records: Sequence[RequestRecord]) -> Message:
     return build_message(f"{plural(len(records), 'recent request')}", blocks)
 
 
+def unreviewed_message(records: Sequence[RequestRecord], *, now: datetime) -> Message:
+    """``/ops history --unreviewed``: break-glass runs nobody has reviewed yet, the earliest
+    review deadline first, each with its incident and that deadline (overdue ones marked)."""
+    blocks = [header("Break-glass requests awaiting review")]
+    lines = [_unreviewed_line(r, now) for r in records] or ["Nothing awaits review."]
+    blocks.extend(lines_sections(lines))
+    return build_message(f"{plural(len(records), 'break-glass request')} awaiting review", blocks)
+
+
+def _unreviewed_line(record: RequestRecord, now: datetime) -> str:
+    due = record.review_due_at
+    late = " *(overdue)*" if due is not None and due <= now else ""
+    when = f" · review due {slack_date(due)}{late}" if due is not None else ""
+    incident = code(record.break_glass or "", limit=100)
+    return f"{history_line(record)} · incident {incident}{when}"
+
+
 def history_line(record: RequestRecord) -> str:
     """``:white_check_mark: `R-…` `op` · 3 targets · @U1 · <date> · Succeeded``."""
     return (

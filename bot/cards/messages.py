@@ -11,17 +11,26 @@ from datetime import datetime
 
 from adapters.base import Preview, Progress, VendorCall, Verdict
 from bot.cards.blocks import (
-    Block,
     Message,
-    actions,
-    button,
-    confirm_dialog,
     context,
     header,
     lines_sections,
     section,
 )
 from bot.cards.blocks import message as build_message
+from bot.cards.buttons import (
+    AGAIN_ACTION,
+    AGAIN_STATES,
+    APPROVE_ACTION,
+    REJECT_ACTION,
+    REVIEW_ACTION,
+    STOP_ACTION,
+    WITHDRAW_ACTION,
+    CardFacts,
+    actions_block,
+    approve_button,
+)
+from bot.cards.incident import approvers_call, approvers_of, stop_line
 from bot.cards.lists import HelpEntry, help_message, history_message, status_message
 from bot.cards.outcome import outcome_lines, progress_line
 from bot.cards.preview import blocked_lines, preview_lines, verdict_lines
@@ -35,17 +44,21 @@ from bot.model import (
     RequestPreview,
     RequestRecord,
     RequestState,
-    rules,
 )
 from commands.model import OperationRequest
 
 __all__ = [
     "AGAIN_ACTION",
+    "AGAIN_STATES",
     "APPROVE_ACTION",
     "REJECT_ACTION",
+    "REVIEW_ACTION",
+    "STOP_ACTION",
     "WITHDRAW_ACTION",
+    "CardFacts",
     "HelpEntry",
     "Message",
+    "approve_button",
     "blocked_message",
     "dry_run_message",
     "escape",
@@ -59,15 +72,6 @@ __all__ = [
     "usage_message",
 ]
 
-APPROVE_ACTION = "opsgate_approve"
-REJECT_ACTION = "opsgate_reject"
-WITHDRAW_ACTION = "opsgate_withdraw"
-AGAIN_ACTION = "opsgate_request_again"
-ACTIONS_BLOCK_ID = "opsgate_actions"
-AGAIN_BLOCK_ID = "opsgate_again"
-#: The ends after which asking again makes sense (SPEC §8); by value, as `stopped` is a state
-#: only some versions know.
-AGAIN_STATES = frozenset({"failed", "expired", "rejected", "stopped"})
 MAX_CALLS_SHOWN = 5
 
 
@@ -77,6 +81,7 @@ def request_card(
     approvers: Approvers,
     progress: Progress | None = None,
     now: datetime | None = None,
+    facts: CardFacts | None = None,
 ) -> Message:
     """The approval card, in whatever state `record` is in.
 
@@ -86,70 +91,35 @@ def request_card(
         progress: How far a bulk execution has got, shown while executing.
         now: The current time; when given, a pending card also says how long is left
             ("in 25 min"), which reads well even where Slack's date token cannot render.
+        facts: What its buttons need beyond the record (how many vendor calls it takes).
 
     Returns:
-        Buttons (Approve/Reject/Withdraw) while pending; the outcome once over, with a
-        Request again button after an end where asking again makes sense (`AGAIN_STATES`).
+        The card, with the buttons of its state (`bot.cards.buttons`: Approve, Reject and
+        Withdraw while pending; Stop; Mark reviewed; Request again after an end where asking
+        again makes sense); while pending (and for a break-glass run), a mention of the
+        approvers, so that its first post notifies them.
     """
     blocks = request_blocks(record, approvers=approvers, now=now)
-    if record.state is RequestState.PENDING:
-        blocks.append(_buttons(record))
-    elif record.state is RequestState.EXECUTING:
+    call = approvers_call(record, approvers_of(record, approvers))
+    if call:
+        blocks.insert(1, context(call))
+    if record.state is RequestState.EXECUTING:
         blocks.append(section(progress_line(progress)))
-    else:
+        blocks.extend(lines_sections([stop_line(record)]))
+    elif record.state is not RequestState.PENDING:
         blocks.extend(lines_sections(outcome_lines(record)))
-        blocks.extend(again_button(record))
-    return build_message(_card_text(record), blocks)
+    actions = actions_block(record, facts or CardFacts())
+    if actions is not None:
+        blocks.append(actions)
+    return build_message(_card_text(record, call), blocks)
 
 
-def again_button(record: RequestRecord) -> list[Block]:
-    """**Request again** (SPEC §8): opens the request form filled in from this request; the
-    value is the request id only. Empty for the ends where asking again makes no sense."""
-    if record.state.value not in AGAIN_STATES:
-        return []
-    again = button("Request again", action_id=AGAIN_ACTION, value=record.id)
-    return [actions([again], block_id=AGAIN_BLOCK_ID)]
-
-
-def _card_text(record: RequestRecord) -> str:
+def _card_text(record: RequestRecord, call: str) -> str:
     title = STATE_TITLES[record.state]
     return (
         f"{title}: {record.operation} on {plural(len(record.targets), 'target')} "
         f"({record.id}), requested by {mention(record.requester)}"
-    )
-
-
-def _buttons(record: RequestRecord) -> Block:
-    """Approve (danger, confirmed), Reject, Withdraw; each value is the request id only."""
-    buttons = [
-        approve_button(record, action_id=APPROVE_ACTION),
-        button("Reject", action_id=REJECT_ACTION, value=record.id),
-        button("Withdraw", action_id=WITHDRAW_ACTION, value=record.id),
-    ]
-    return actions(buttons, block_id=ACTIONS_BLOCK_ID)
-
-
-def approve_button(record: RequestRecord, *, action_id: str) -> Block:
-    """Approve: danger-styled, behind Slack's confirmation dialog saying what the click does;
-    the value is the request id only (the card's, and App Home's)."""
-    confirm = confirm_dialog(
-        title=f"Approve {record.operation}?", text=_confirm_text(record), confirm="Approve"
-    )
-    return button("Approve", action_id=action_id, value=record.id, style="danger", confirm=confirm)
-
-
-def _confirm_text(record: RequestRecord) -> str:
-    """What this Approve click will do, given the approvals the card shows so far."""
-    count = plural(len(record.targets), "target")
-    left = rules.approvals_left(record)
-    if left <= 1:  # this click completes the request: the vendor call follows at once
-        return f"This runs {record.operation} on {count} at the vendor. It cannot be undone."
-    have = len(record.approvers) + 1
-    needed = rules.approvals_to_complete(record.approvals_needed)
-    return (
-        f"This records your approval of {record.operation} on {count} ({have} of {needed}). "
-        f"It runs at the vendor only after {plural(left - 1, 'more approval')}."
-    )
+    ) + (f" {call}" if call else "")
 
 
 def dry_run_message(

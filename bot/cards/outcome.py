@@ -73,7 +73,8 @@ def outcome_lines(record: RequestRecord) -> list[str]:
         case None:  # recovered at start-up, expired, or refused by the policy
             return _bare_lines(record)
         case Outcome():
-            return answered_lines(record.operation, outcome)
+            stopper = record.stop_requested_by if record.state is RequestState.STOPPED else None
+            return answered_lines(record.operation, outcome, stopped_by=stopper)
         case FailedOutcome():
             return _failed_lines(outcome)
         case UnknownOutcome():
@@ -111,10 +112,13 @@ def _request_id_lines(request_id: str | None) -> list[str]:
     return [f"Vendor request id: {code(request_id)}"] if request_id else []
 
 
-def answered_lines(operation: str, outcome: Outcome) -> list[str]:
+def answered_lines(operation: str, outcome: Outcome, *, stopped_by: str | None = None) -> list[str]:
     """The vendor answered: its summary, the counts (bulk), what a check afterwards showed,
-    each batch that did not succeed, and the vendor's request ids."""
+    each batch that did not succeed, and the vendor's request ids; headed by who stopped it,
+    for a run someone stopped."""
     icon, word = _heading(outcome)
+    if stopped_by is not None:
+        icon, word = ":octagonal_sign:", f"Stopped by {mention(stopped_by)}"
     lines = [f"{icon} *{word}:* {text_of(outcome.summary)}"]
     if outcome.already_gone:
         lines.append("Already gone: the vendor no longer had it, so nothing needed doing.")
@@ -162,18 +166,39 @@ def counts_line(operation: str, outcome: Outcome) -> str:
 
 def _failure_lines(failures: Sequence[ItemFailure]) -> list[str]:
     lines = []
-    for failure in failures[:MAX_FAILURE_LINES]:
+    groups = _grouped(failures)
+    for failure, batches in groups[:MAX_FAILURE_LINES]:
         targets = [code(str(t), limit=80) for t in failure.targets]
         rid = failure.vendor_request_id
+        many = f" in {plural(batches, 'batch')}" if batches > 1 else ""
         lines.append(
-            f"• {plural(len(targets), 'target')} ({elide(targets, shown=3)}), "
+            f"• {plural(len(targets), 'target')}{many} ({elide(targets, shown=3)}), "
             f"{_KIND_WORDS[failure.kind]}: "
             + error_text(failure.message, failure.next_step, failure.code)
             + (f" (vendor request id {code(rid)})" if rid else "")
         )
-    if len(failures) > MAX_FAILURE_LINES:
-        lines.append(f"• _+{len(failures) - MAX_FAILURE_LINES:,} more batches_")
+    if len(groups) > MAX_FAILURE_LINES:
+        rest = sum(batches for _, batches in groups[MAX_FAILURE_LINES:])
+        lines.append(f"• _+{rest:,} more batches_")
     return lines
+
+
+def _grouped(failures: Sequence[ItemFailure]) -> list[tuple[ItemFailure, int]]:
+    """Batches in a row never sent for one reason read as one line, with how many batches:
+    a 10,000-device run stopped early has dozens of them."""
+    groups: list[tuple[ItemFailure, int]] = []
+    for failure in failures:
+        if groups and failure.kind is FailureKind.NOT_SENT and _alike(groups[-1][0], failure):
+            first, batches = groups[-1]
+            joined = first.model_copy(update={"targets": first.targets + failure.targets})
+            groups[-1] = (joined, batches + 1)
+        else:
+            groups.append((failure, 1))
+    return groups
+
+
+def _alike(one: ItemFailure, other: ItemFailure) -> bool:
+    return (one.kind, one.message, one.next_step) == (other.kind, other.message, other.next_step)
 
 
 def _closed_line(record: RequestRecord, closed: ClosedOutcome | None) -> str:

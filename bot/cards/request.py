@@ -12,6 +12,7 @@ from datetime import datetime
 
 from adapters.base import Verdict
 from bot.cards.blocks import Block, context, fields, header, lines_sections, section
+from bot.cards.incident import BREAK_GLASS_TAG, approvers_of, break_glass_lines, notifies
 from bot.cards.preview import preview_lines, verdict_lines
 from bot.cards.sentences import approvers_parts, mrkdwn
 from bot.cards.text import clip, clip_raw, code, escape, mention, mentions, plural, slack_date
@@ -28,6 +29,7 @@ STATE_TITLES: dict[RequestState, str] = {
     RequestState.WITHDRAWN: "Withdrawn",
     RequestState.EXPIRED: "Expired",
     RequestState.DENIED: "Denied",
+    RequestState.STOPPED: "Stopped",
 }
 STATE_EMOJI: dict[RequestState, str] = {
     RequestState.PENDING: ":large_orange_circle:",
@@ -39,6 +41,7 @@ STATE_EMOJI: dict[RequestState, str] = {
     RequestState.WITHDRAWN: ":leftwards_arrow_with_hook:",
     RequestState.EXPIRED: ":hourglass:",
     RequestState.DENIED: ":no_entry:",
+    RequestState.STOPPED: ":octagonal_sign:",
 }
 SANDBOX_NOTE = ":test_tube: *SANDBOX*: this vendor is simulated; nothing real changes"
 TARGETS_SHOWN = 10
@@ -68,12 +71,16 @@ def request_blocks(
     """
     forced = forced_past_blocked(record)
     title = f"{STATE_EMOJI[record.state]} {STATE_TITLES[record.state]}: {record.operation}"
-    if forced:
+    if forced and record.break_glass is None:
         title = f":rotating_light: FORCED: {STATE_TITLES[record.state]}: {record.operation}"
+    title += BREAK_GLASS_TAG if record.break_glass is not None else ""
     blocks = [header(title + (" [SANDBOX]" if record.sandbox else ""))]
     if record.sandbox:
         blocks.append(context(SANDBOX_NOTE))
-    verdict = verdict_lines(record.preview, forced_by=record.requester if forced else None)
+    blocks.extend(lines_sections(break_glass_lines(record, now)))
+    # A break-glass run went ahead for its incident, not for --force: no "forced by" line.
+    forced_by = record.requester if forced and record.break_glass is None else None
+    verdict = verdict_lines(record.preview, forced_by=forced_by)
     if forced:  # loud: right under the header, before anything else
         blocks.extend(lines_sections(verdict))
     blocks.append(section(target_line(record.targets)))
@@ -102,12 +109,12 @@ def _reason(reason: str | None) -> str:
 def _field_pairs(
     record: RequestRecord, approvers: Approvers, now: datetime | None
 ) -> list[tuple[str, str]]:
-    if record.policy is not None:
-        approvers = Approvers.of(record.policy)
+    approvers = approvers_of(record, approvers)
+    who = mrkdwn(approvers_parts(approvers, count=False), live=notifies(record))
     pairs = [
         ("Operation", code(record.operation)),
         ("Requested by", mention(record.requester)),
-        ("Who may approve", clip(mrkdwn(approvers_parts(approvers, count=False)), 1500)),
+        ("Who may approve", clip(who, 1500)),
         ("Approvals", _approvals(record)),
         _when(record, now),
         ("Request id", code(record.id)),
@@ -118,7 +125,10 @@ def _field_pairs(
 
 
 def _approvals(record: RequestRecord) -> str:
-    """``1 of 2 needed`` and who approved; with ``approvals = 0``, the requester's confirmation."""
+    """``1 of 2 needed`` and who approved; with ``approvals = 0``, the requester's confirmation;
+    none for a break-glass run."""
+    if record.break_glass is not None:
+        return "None: run with break-glass"
     if rules.requester_confirms_alone(record.approvals_needed):
         confirmed = f"\nConfirmed by: {mentions(record.approvers)}" if record.approvers else ""
         return f"None needed: the requester confirms alone{confirmed}"
@@ -127,7 +137,10 @@ def _approvals(record: RequestRecord) -> str:
 
 
 def _when(record: RequestRecord, now: datetime | None) -> tuple[str, str]:
-    """The approval deadline, labelled for whether a decision is still open."""
+    """The approval deadline, labelled for whether a decision is still open (a break-glass
+    run had none to meet: its incident instead)."""
+    if record.break_glass is not None:
+        return ("Incident", code(record.break_glass))
     if record.state is not RequestState.PENDING:
         return ("Approval deadline", slack_date(record.expires_at))
     return ("Expires", slack_date(record.expires_at) + _time_left(record, now))

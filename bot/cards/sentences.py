@@ -23,8 +23,15 @@ _CHANNEL: Final = re.compile(r"[CGD][A-Z0-9]{1,31}")
 _WORDS_LIMIT: Final = 1500  # one part (a vendor's message, say) cannot crowd out the rest
 
 
-def mrkdwn(sentence: Sentence | Iterable[Part]) -> str:
-    """The sentence as Slack mrkdwn, with live mentions and copyable code."""
+def mrkdwn(sentence: Sentence | Iterable[Part], *, live: bool = True) -> str:
+    """The sentence as Slack mrkdwn, with live mentions and copyable code.
+
+    With `live` false, users and user groups are named without a mention (``user group
+    `S0OPSLEADS` ``), so a posted message notifies nobody (policy ``notify_approvers =
+    false``); channels stay links.
+    """
+    if not live:
+        return "".join(_quiet(part) for part in _parts(sentence))
     return "".join(_mrkdwn(part) for part in _parts(sentence))
 
 
@@ -75,6 +82,18 @@ def _mrkdwn(part: Part) -> str:
             return _plain(part)
         case Approvers():
             return mrkdwn(approvers_parts(part))
+
+
+def _quiet(part: Part) -> str:
+    match part:
+        case User(id=ident):
+            return f"user {code(ident)}"
+        case Group(id=ident):
+            return f"user group {code(ident)}"
+        case Approvers():
+            return mrkdwn(approvers_parts(part), live=False)
+        case _:
+            return _mrkdwn(part)
 
 
 def _plain(part: Part) -> str:

@@ -33,7 +33,10 @@ _EMOJI = {
     ":test_tube:": "🧪",
     ":large_orange_circle:": "●",
     ":leftwards_arrow_with_hook:": "↩",
+    ":octagonal_sign:": "🛑",
     ":rotating_light:": "🚨",
+    ":bell:": "🔔",
+    ":mag:": "🔍",
 }
 
 

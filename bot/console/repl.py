@@ -18,6 +18,7 @@ from typing import TextIO
 
 from adapters.registry import Plugins
 from bot.cards.form import FORM_CALLBACK
+from bot.console.clicks import WAITING, default_request, settle
 from bot.console.reader import LineReader
 from bot.console.render import render_message
 from bot.console.session import CHANNEL, CHANNEL_NAME, USERS, AckReply, ConsoleSession
@@ -25,7 +26,6 @@ from bot.console.standin.server import RecordedCall
 from bot.console.surfaces import Surfaces
 from bot.console.updates import card_changes as _changes
 from bot.console.updates import tab_changes
-from bot.model import RequestState
 from bot.settings import Settings
 
 NAMES = {name: uid for uid, name in USERS.items()}
@@ -69,6 +69,9 @@ HELP = """\
   approve|reject|withdraw [<id>]  click that button on a request's card (default:
                                   the newest pending request)
   reject [<id>] <why>             reject, giving the Reject dialog a reason
+  stop [<id>]                     Stop a running bulk request (default: the newest running)
+  review [<id>]                   Mark a break-glass request reviewed (default: the oldest
+                                  awaiting review)
   as @<user> <line>               run one line as someone else (alice, bob, carol, dave)
   user @<user>                    become someone else for the following lines
   audit [<id>]                    the audit trail (of one request, or the last 20 events)
@@ -109,8 +112,8 @@ class Console:
 
     def run(self, stdin: TextIO, *, interactive: bool) -> int:
         """Read lines until end of input or `quit`. Returns the exit status."""
-        self._print(banner(self.session, user=USERS[self.user]))
-        self.reader = LineReader(stdin, self._print, interactive=interactive)
+        self.say(banner(self.session, user=USERS[self.user]))
+        self.reader = LineReader(stdin, self.say, interactive=interactive)
         try:
             while True:
                 try:
@@ -120,7 +123,7 @@ class Console:
                 except KeyboardInterrupt:
                     if not interactive:
                         raise
-                    self._print("")  # at a terminal: drop the line or the form, as a shell does
+                    self.say("")  # at a terminal: drop the line or the form, as a shell does
         finally:
             self.reader.close()
 
@@ -132,7 +135,7 @@ class Console:
         if line.startswith("as "):
             who, _, line = line[3:].partition(" ")
             if who.lstrip("@") not in NAMES:
-                self._print(f"no such person {who}; try @alice, @bob, @carol or @dave")
+                self.say(f"no such person {who}; try @alice, @bob, @carol or @dave")
                 return True
             user = NAMES[who.lstrip("@")]
         return self._run(line.strip(), user)
@@ -142,9 +145,9 @@ class Console:
         if word in {"quit", "exit"}:
             return False
         if word == "/ops":
-            self._hold()
-            self._ack(self.session.slash(rest, user=user), user)
-        elif word in {"approve", "reject", "withdraw"}:
+            self.hold()
+            self.show_ack(self.session.slash(rest, user=user), user)
+        elif word in WAITING:
             self._click(word, rest, user)
         elif word == "user" and rest.lstrip("@") in NAMES:
             self.user = NAMES[rest.lstrip("@")]
@@ -153,10 +156,10 @@ class Console:
         elif word == "audit":
             self._audit(rest.strip().upper() or None)
         elif word == "verify":
-            self._print(self.session.app.store.verify().describe())
+            self.say(self.session.app.store.verify().describe())
         else:
-            self._print(HELP)
-        self.session.wait()
+            self.say(HELP)
+        settle(self.session, self.say)
         return True
 
     def _click(self, word: str, rest: str, user: str) -> None:
@@ -166,46 +169,49 @@ class Console:
             request_id: str | None = named.upper()
         else:
             request_id, why = "", rest.strip()
-        request_id = request_id or self._newest_pending()
+        request_id = request_id or default_request(self.session.app.store, word)
         if request_id is None:
-            self._print("there is no pending request; name one: approve R-XXXXXXXX")
+            self.say(f"there is no {WAITING[word]} request; name one: {word} R-XXXXXXXX")
             return
-        self._hold()
+        self.hold()
         if word == "reject":
-            self._ack(self.session.reject(request_id, user=user, reason=why.strip() or None), user)
+            self.show_ack(
+                self.session.reject(request_id, user=user, reason=why.strip() or None), user
+            )
         else:
-            self._ack(self.session.click(word, request_id, user=user), user)
+            self.show_ack(self.session.click(word, request_id, user=user), user)
 
-    def _newest_pending(self) -> str | None:
-        pending = [
-            r for r in self.session.app.store.history(limit=50) if r.state is RequestState.PENDING
-        ]
-        return pending[0].id if pending else None
+    def newest_pending(self) -> str | None:
+        return default_request(self.session.app.store, "approve")
 
-    def _hold(self) -> None:
+    def forget_shown(self, key: str) -> None:
+        """Show the next drawing of `key` (a card id, or ``home:<user>``) whole again."""
+        self._shown.pop(key, None)
+
+    def hold(self) -> None:
         with self._lock:
             self._held = []
 
-    def _ack(self, reply: AckReply, user: str) -> None:
+    def show_ack(self, reply: AckReply, user: str) -> None:
         message = reply.message
         if message and message.get("blocks"):
-            self._print(f"── only visible to @{USERS[user]} ──")
-            self._print(render_message(message["blocks"], names=self.names, color=self.color))
+            self.say(f"── only visible to @{USERS[user]} ──")
+            self.say(render_message(message["blocks"], names=self.names, color=self.color))
         with self._lock:
             held, self._held = self._held or [], None
         for text in held:
-            self._print(text)
+            self.say(text)
 
     def _audit(self, request_id: str | None) -> None:
         events = list(self.session.app.store.events(request_id=request_id))[-20:]
         if not events:
-            self._print("no audit events yet")
+            self.say("no audit events yet")
         for e in events:
             actor = f"@{USERS[e.actor]}" if e.actor in USERS else e.actor
             # Later events refer to the request's first event instead of repeating its targets.
             targets = ", ".join(e.targets[:3]) or f"(see #{e.detail.get('requested_seq', '?')})"
-            self._print(
-                f"#{e.seq:<4} {e.at}  {e.event.value:<10} {actor:<8} {e.request_id}  "
+            self.say(
+                f"#{e.seq:<4} {e.at}  {e.event.value:<11} {actor:<8} {e.request_id}  "
                 f"{e.operation} {targets}"
             )
 
@@ -238,7 +244,7 @@ class Console:
             if self._held is not None:
                 self._held.append(text)
                 return
-        self._print(text)
+        self.say(text)
 
     def _tab_changes(self, user: str, rendered: str, text: str) -> str:
         """An App Home tab redrawn after a click: only what changed (`home` shows it whole)."""
@@ -248,7 +254,7 @@ class Console:
             return text
         return tab_changes(previous, rendered, heading=f"App Home of @{USERS.get(user, user)}")
 
-    def _print(self, text: str, *, end: str = "\n") -> None:
+    def say(self, text: str, *, end: str = "\n") -> None:
         with self._lock:
             self.out.write(text + end)
             self.out.flush()

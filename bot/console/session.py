@@ -62,6 +62,8 @@ _ACTIONS = {
     "reject": cards.REJECT_ACTION,
     "withdraw": cards.WITHDRAW_ACTION,
     "again": cards.AGAIN_ACTION,
+    "stop": cards.STOP_ACTION,
+    "review": cards.REVIEW_ACTION,
 }
 #: Buttons of the App Home tab.
 _TAB_ACTIONS = {"approve": HOME_APPROVE_ACTION, "reject": HOME_REJECT_ACTION}
@@ -129,7 +131,7 @@ class ConsoleSession:
         return self._dispatch(body, FORM)
 
     def click(self, action: str, request_id: str, *, user: str) -> AckReply:
-        """Click a card's button (`approve`, `reject`, `withdraw`) as `user`."""
+        """Click a card's button (`approve`, `reject`, `withdraw`, `stop`, `review`) as `user`."""
         record = self.app.store.get(request_id)
         channel = record.channel if record else CHANNEL
         ts = (record.message_ts if record else None) or "0000000000.000000"

@@ -4,20 +4,45 @@ again (``again``) and the App Home tab (``home``)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from bot.cards.messages import AGAIN_STATES
 from bot.console.form import FormWalk
-from bot.console.session import AckReply
+from bot.console.reader import LineReader
+from bot.console.session import AckReply, ConsoleSession
 
-if TYPE_CHECKING:
-    from bot.console.repl import Console
+
+class Screen(Protocol):
+    """What these commands need of the console: its session, its input, and its output."""
+
+    session: ConsoleSession
+    reader: LineReader | None
+
+    def say(self, text: str, *, end: str = "\n") -> None:
+        """Print a line of the conversation."""
+        ...
+
+    def hold(self) -> None:
+        """Hold what the app sends to Slack until the ack is shown."""
+        ...
+
+    def show_ack(self, reply: AckReply, user: str) -> None:
+        """Show the ack (what Slack shows first), then what was held."""
+        ...
+
+    def newest_pending(self) -> str | None:
+        """The newest pending request's id."""
+        ...
+
+    def forget_shown(self, key: str) -> None:
+        """Show the next drawing of `key` whole."""
+        ...
 
 
 class Surfaces:
-    """Runs one of these commands for a `Console`."""
+    """Runs one of these commands for a console (`bot.console.repl.Console` is one)."""
 
-    def __init__(self, console: Console) -> None:
+    def __init__(self, console: Screen) -> None:
         self.console = console
         self.session = console.session
 
@@ -35,7 +60,7 @@ class Surfaces:
 
     def _again(self, request_id: str | None, user: str) -> None:
         if request_id is None:
-            self.console._print("no request can be asked again yet; name one: again R-XXXXXXXX")
+            self.console.say("no request can be asked again yet; name one: again R-XXXXXXXX")
             return
         self._form(lambda: self.session.click("again", request_id, user=user), user)
 
@@ -44,40 +69,40 @@ class Surfaces:
     ) -> None:
         """Open the request form (as Slack would show it) and walk its fields."""
         standin, before = self.session.standin, len(self.session.standin.calls)
-        self.console._hold()
-        self.console._ack(open_it(), user)
+        self.console.hold()
+        self.console.show_ack(open_it(), user)
         try:
             standin.wait_for(lambda call: call.method == "views.open", since=before, timeout=10)
         except TimeoutError:
-            self.console._print("no form opened")
+            self.console.say("no form opened")
             return
         reader = self.console.reader
         walk = FormWalk(
             self.session,
             ask=lambda prompt: reader.read(prompt, answer=True) if reader else None,
-            say=self.console._print,
+            say=self.console.say,
             user=user,
             retry=bool(reader and reader.interactive),
         )
         if walk.run(standin.opened_views()[-1], operation=operation) is not None:
-            self.console._print("── form submitted ──")
+            self.console.say("── form submitted ──")
 
     def _tab_click(self, action: str, request_id: str | None, user: str) -> None:
-        request_id = request_id or self.console._newest_pending()
+        request_id = request_id or self.console.newest_pending()
         if request_id is None:
-            self.console._print("there is no pending request; name one: home approve R-…")
+            self.console.say("there is no pending request; name one: home approve R-…")
             return
-        self.console._hold()
+        self.console.hold()
         if action == "reject":  # the same Reject dialog as on the card, left without a reason
             reply = self.session.reject(request_id, user=user, reason=None, in_tab=True)
         else:
             reply = self.session.tab_click(action, request_id, user=user)
-        self.console._ack(reply, user)
+        self.console.show_ack(reply, user)
 
     def _home(self, user: str) -> None:
-        self.console._shown.pop(f"home:{user}", None)  # asked for: shown whole
+        self.console.forget_shown(f"home:{user}")  # asked for: shown whole
         before = len(self.session.standin.calls)
-        self.console._ack(self.session.open_home(user=user), user)
+        self.console.show_ack(self.session.open_home(user=user), user)
         # Bolt acks an event before its listener runs; wait until the tab reaches Slack.
         self.session.standin.wait_for(
             lambda call: call.method == "views.publish", since=before, timeout=10

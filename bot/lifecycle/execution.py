@@ -3,9 +3,11 @@
 Only a request this process moved from `pending` to `executing` (a compare-and-set in the store)
 reaches `execute`, so each request calls its vendor at most once, whatever the clicks, retries and
 processes do. Whatever happens in the call, the request leaves `executing`: `succeeded`,
-`failed`, or `unknown` when we cannot tell whether the vendor acted (`bot.model.rules.final_state`
-decides which, from the outcome). Adapters return an `Outcome` or raise; `outcome_of_error` is
-the one place an error becomes a `bot.model.RequestOutcome`.
+`failed`, `unknown` when we cannot tell whether the vendor acted, or `stopped` when Stop kept
+some calls from being sent (`bot.model.rules.final_state` decides which, from the outcome). The
+adapter asks the store before each call of a bulk run whether someone pressed Stop, in whichever
+process; the ``stopped`` event names them, with the run's counts. Adapters return an `Outcome`
+or raise; `outcome_of_error` is the one place an error becomes a `bot.model.RequestOutcome`.
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from functools import partial
 from typing import Any, assert_never
 
-from adapters.base import Outcome, Progress
+from adapters.base import Outcome, Progress, StopSignal, call_execute
 from adapters.clock import Clock
 from adapters.errors import AdapterError, OutcomeUnknown, VendorError
 from adapters.registry import Adapters
@@ -38,6 +41,7 @@ _FINAL = {
     RequestState.SUCCEEDED: AuditEventName.SUCCEEDED,
     RequestState.FAILED: AuditEventName.FAILED,
     RequestState.UNKNOWN: AuditEventName.UNKNOWN,
+    RequestState.STOPPED: AuditEventName.STOPPED,
 }
 
 
@@ -113,13 +117,31 @@ def run_vendor_call(
     throttle = ProgressThrottle(lambda p: show_progress(record, p), clock=clock)
     # What executes must be exactly what the audit chain says was requested and approved.
     problem = store.integrity_problem(record)
-    outcome = _call(record, adapters, throttle) if problem is None else integrity_failure(problem)
-    state = rules.final_state(outcome)
-    detail = _audit_detail(outcome)
+    # Stop may be pressed in any process sharing the database: the store is asked each time.
+    stop = partial(store.stop_requested, record.id)
+    outcome = (
+        _call(record, adapters, throttle, stop) if problem is None else integrity_failure(problem)
+    )
+    return _record_end(store, record, outcome)
+
+
+def _record_end(
+    store: Store, record: RequestRecord, outcome: Outcome | FailedOutcome | UnknownOutcome
+) -> RequestRecord:
+    """Move the request to the state its outcome says (`stopped` when Stop kept calls from
+    going out, the event then by whoever pressed it) and append that state's event."""
+    stopper = _stopper(store, record) if isinstance(outcome, Outcome) else None
+    state = rules.final_state(outcome, stopped=stopper is not None)
+    detail = _audit_detail(outcome) | ({"stopped_by": stopper} if stopper else {})
     # From `unknown` too (see `TRANSITIONS`): if this replica stalled past its lease while the
     # call was in flight, another may have marked it unknown; only this replica knows the result.
     final = store.transition(
-        record.id, to=state, event=_FINAL[state], actor="system", detail=detail, outcome=outcome
+        record.id,
+        to=state,
+        event=_FINAL[state],
+        actor=stopper if state is RequestState.STOPPED and stopper else "system",
+        detail=detail,
+        outcome=outcome,
     )
     if final is not None:
         return final
@@ -130,12 +152,21 @@ def run_vendor_call(
     return current
 
 
+def _stopper(store: Store, record: RequestRecord) -> str | None:
+    """Who asked to stop the run, if anyone did."""
+    current = store.get(record.id)
+    return None if current is None else current.stop_requested_by
+
+
 def _call(
-    record: RequestRecord, adapters: Adapters, progress: Callable[[Progress], None]
+    record: RequestRecord,
+    adapters: Adapters,
+    progress: Callable[[Progress], None],
+    stop: StopSignal,
 ) -> Outcome | FailedOutcome | UnknownOutcome:
     try:
         adapter = adapters.get(record.vendor)
-        return adapter.execute(record.as_operation(), progress=progress)
+        return call_execute(adapter, record.as_operation(), progress=progress, stop=stop)
     except AdapterError as exc:
         return outcome_of_error(exc)
     except Exception:

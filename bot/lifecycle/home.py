@@ -12,12 +12,15 @@ from collections.abc import Sequence
 from bot import cards
 from bot.lifecycle.services import Services
 from bot.model import RequestRecord
+from bot.policy.incident import check_review
 from bot.policy.members import CachedDirectory, listed
 
 #: Pending requests considered for "Waiting for you" (soonest deadline first).
 PENDING_SCANNED = 200
 #: "Your requests": how many recent ones.
 YOURS_SHOWN = 10
+#: Break-glass runs awaiting review considered for the review list.
+UNREVIEWED_SCANNED = 100
 
 
 class HomeTab:
@@ -62,7 +65,11 @@ class HomeTab:
         )
 
     def break_glass_awaiting_review(self, user: str) -> Sequence[RequestRecord]:
-        """Hook for break-glass (SPEC §11): the runs not yet marked reviewed that `user` may
-        review. Break-glass requests do not exist yet; when they do, answer from the store's
-        query for unreviewed break-glass requests here, and the tab lists them."""
-        return ()
+        """The break-glass runs not yet marked reviewed that `user` may review (SPEC §11: an
+        approver of the operation, not its requester), the earliest review deadline first."""
+        directory = CachedDirectory(self.s.directory)
+        return [
+            record
+            for record in self.s.store.unreviewed_break_glass(limit=UNREVIEWED_SCANNED)
+            if check_review(self.s.policy, record, user=user, directory=directory).allowed
+        ]

@@ -5,7 +5,9 @@ The preview's verdict decides what happens (SPEC §8): ``ok`` and ``warn`` post 
 ``warn`` card shows its warnings first); ``blocked`` posts none unless the request says
 ``--force``: the requester sees the preview privately with the reason and the ``--force`` hint,
 and ``system`` records it ``denied``. A preview that could not be made reads as ``warn``: an
-unreachable vendor must not block an emergency request.
+unreachable vendor must not block an emergency request. A break-glass request
+(`bot.lifecycle.breakglass`) runs whatever the verdict: the incident is its force, and its card
+shows the verdict.
 """
 
 from __future__ import annotations
@@ -14,11 +16,13 @@ from adapters.base import Adapter, Preview
 from adapters.errors import AdapterError
 from bot import cards
 from bot.lifecycle import refusals
+from bot.lifecycle.breakglass import BreakGlass
 from bot.lifecycle.posting import Posting
 from bot.lifecycle.replies import Replies
 from bot.lifecycle.services import Origin, Services
 from bot.model import PreviewUnavailable, Refusal, RequestPreview
 from bot.observability.logs import bind
+from bot.policy.incident import check_break_glass
 from bot.slack.port import SlackPostError
 from bot.store import OverlapError
 from commands.model import OperationRequest
@@ -27,16 +31,24 @@ from commands.model import OperationRequest
 class Intake:
     """Turns a parsed request into a pending request with its card. Runs after the ack."""
 
-    def __init__(self, services: Services, replies: Replies, posting: Posting) -> None:
+    def __init__(
+        self, services: Services, replies: Replies, posting: Posting, *, break_glass: BreakGlass
+    ) -> None:
         self.s = services
         self.replies = replies
         self._posting = posting
+        self._break_glass = break_glass
 
     def submit(self, request: OperationRequest, origin: Origin, *, command_text: str) -> None:
-        """Check policy, preview, then post the approval card (or the dry run) for a request."""
+        """Check policy, preview, then post the approval card (or the dry run) for a request;
+        a break-glass request by someone the policy lets runs at once instead."""
         decision = self.s.policy.check_request(
             request, user=origin.user, channel=origin.channel, directory=self.s.directory
         )
+        if decision.allowed and request.break_glass and not request.dry_run:
+            decision = check_break_glass(
+                self.s.policy, request, user=origin.user, directory=self.s.directory
+            )
         if decision.refusal is not None:
             self._refuse(request, origin, decision.refusal)
             return
@@ -50,6 +62,8 @@ class Intake:
         preview = _preview(adapter, request)
         if request.dry_run:
             self._dry_run(adapter, request, origin, preview, command_text)
+        elif request.break_glass:
+            self._break_glass.run(request, origin, preview)
         elif isinstance(preview, Preview) and preview.blocked is not None and not request.force:
             self._blocked(request, origin, preview, command_text)
         else:

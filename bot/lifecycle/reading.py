@@ -8,9 +8,11 @@ history leaves it out, so ids cannot be confirmed by guessing.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Final
 
 from bot import cards
+from bot.cards.lists import unreviewed_message
 from bot.lifecycle import refusals
 from bot.lifecycle.services import Origin, Services
 from bot.model import RequestRecord, rules
@@ -20,6 +22,8 @@ from commands.model import HistoryCommand
 #: History asks the store for this many more than it shows: the store filters by the current
 #: policy, and a request's own stored policy may then hide one or two of them.
 _SPARE: Final = 20
+#: Break-glass runs are rare, and one awaiting review for long rarer still: read them all.
+_UNREVIEWED_READ: Final = 1000
 
 
 class Reading:
@@ -39,7 +43,10 @@ class Reading:
         )
 
     def history(self, command: HistoryCommand, origin: Origin) -> cards.Message:
-        """Recent requests the asker may see, newest first."""
+        """Recent requests the asker may see, newest first (with ``--unreviewed``, the
+        break-glass runs awaiting review, the earliest review deadline first)."""
+        if command.unreviewed:
+            return self._unreviewed(command, origin)
         directory = CachedDirectory(self.s.directory)
         approves = self.s.policy.approvable_by(
             origin.user, directory=directory, among=self.s.catalog.ids
@@ -52,6 +59,19 @@ class Reading:
         )
         seen = [r for r in records if self._may_read(r, origin, directory)]
         return cards.history_message(seen[: command.limit])
+
+    def _unreviewed(self, command: HistoryCommand, origin: Origin) -> cards.Message:
+        directory = CachedDirectory(self.s.directory)
+        records = self.s.store.unreviewed_break_glass(limit=_UNREVIEWED_READ)
+        seen = [
+            r
+            for r in records
+            if (not command.mine or r.requester == origin.user)
+            and (command.vendor is None or r.vendor == command.vendor)
+            and self._may_read(r, origin, directory)
+        ]
+        now = datetime.fromtimestamp(self.s.clock.now(), tz=UTC)
+        return unreviewed_message(seen[: command.limit], now=now)
 
     def _may_read(self, record: RequestRecord, origin: Origin, directory: CachedDirectory) -> bool:
         if rules.may_read(record, rules.Reader(user=origin.user, channel=origin.channel)):

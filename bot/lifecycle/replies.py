@@ -50,6 +50,7 @@ class Replies:
             approvers=self.s.policy.approvers(record.operation),
             progress=progress,
             now=self.now(),
+            facts=cards.CardFacts(calls=self.s.vendor_calls(record)),
         )
 
     def answer(self, origin: Origin, message: cards.Message) -> None:
@@ -82,6 +83,10 @@ class Replies:
     def now(self) -> datetime:
         """The clock's time, as a UTC datetime."""
         return datetime.fromtimestamp(self.s.clock.now(), tz=UTC)
+
+    def later(self, job: Callable[[], None]) -> None:
+        """Run `job`, which only talks to Slack, off the caller's thread when there is a pool."""
+        self._later(job)
 
     def _later(self, job: Callable[[], None]) -> None:
         if self.s.runner is None:

@@ -3,7 +3,9 @@
 Slack listeners ack first and then hand work to `RequestService` on the worker pool. Each job
 has its own module: `intake` (a new request: policy → overlap → preview → store → card),
 `clicks` (Approve, Reject with its reason dialog, Withdraw), `execution` (the one vendor call),
-`sweeps` (expiry, start-up recovery, card-less requests), `reading` (status and history).
+`sweeps` (expiry, start-up recovery, card-less requests), `reading` (status and history),
+`breakglass` (a run without approvals), `incident_clicks` (Stop, Mark reviewed) and
+`reminders` (approvers reminded, unreviewed break-glass runs announced again).
 Every decision is re-read from the store and re-checked against the policy at the moment it is
 taken; the store's compare-and-set transitions make each decision happen once.
 """
@@ -11,8 +13,10 @@ taken; the store's compare-and-set transitions make each decision happen once.
 from __future__ import annotations
 
 from bot import cards
+from bot.lifecycle.breakglass import BreakGlass
 from bot.lifecycle.clicks import Clicks
 from bot.lifecycle.execution import Execution
+from bot.lifecycle.incident_clicks import IncidentClicks
 from bot.lifecycle.intake import Intake
 from bot.lifecycle.posting import Posting
 from bot.lifecycle.reading import Reading
@@ -32,9 +36,11 @@ class RequestService:
         self.replies = Replies(services)
         posting = Posting(services, self.replies)
         self.sweeps = Sweeps(services, self.replies, posting)
-        self._intake = Intake(services, self.replies, posting)
         execution = Execution(services, self.replies)
+        break_glass = BreakGlass(services, self.replies, execution)
+        self._intake = Intake(services, self.replies, posting, break_glass=break_glass)
         self._clicks = Clicks(services, self.replies, sweeps=self.sweeps, execution=execution)
+        self._incident = IncidentClicks(services, self.replies)
         self._reading = Reading(services)
 
     def submit(self, request: OperationRequest, origin: Origin, *, command_text: str) -> None:
@@ -57,6 +63,14 @@ class RequestService:
         """A Withdraw click: the requester takes the request back."""
         self._clicks.withdraw(request_id, origin)
 
+    def stop(self, request_id: str, origin: Origin) -> None:
+        """A Stop click: the run of a multi-call request sends no more calls."""
+        self._incident.stop(request_id, origin)
+
+    def review(self, request_id: str, origin: Origin) -> None:
+        """A Mark reviewed click on a break-glass run that has ended."""
+        self._incident.review(request_id, origin)
+
     def status(self, request_id: str, origin: Origin) -> cards.Message:
         """`/ops status`: one request and its timeline, if the asker may see it."""
         return self._reading.status(request_id, origin)
@@ -72,3 +86,9 @@ class RequestService:
     def recover(self) -> int:
         """At start-up: requests left `executing` become `unknown` (never retried)."""
         return self.sweeps.recover()
+
+    def remind(self) -> int:
+        """Remind approvers at half a pending request's ttl, and announce break-glass runs
+        overdue for review again (once a day). Returns how many messages were due."""
+        reminders = self.sweeps.reminders
+        return reminders.remind_approvers() + reminders.announce_unreviewed()

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from adapters.clock import Clock
 from adapters.registry import Adapters
 from bot.lifecycle.workers import Runner
+from bot.model import RequestRecord, rules
 from bot.policy import Directory, Policy
 from bot.slack.port import SlackPort
 from bot.store import Store
@@ -50,3 +51,12 @@ class Services:
     clock: Clock
     catalog: Catalog
     runner: Runner | None = None
+
+    def vendor_calls(self, record: RequestRecord) -> int:
+        """How many vendor calls `record`'s run takes (from its operation's spec; 1 for an
+        operation opsgate no longer knows)."""
+        try:
+            per_call = self.catalog.spec_for(record.operation).target.per_call
+        except KeyError:
+            return 1
+        return rules.vendor_calls(len(record.targets), per_call)

@@ -1,7 +1,7 @@
 """Work nobody clicked for: expiring requests past their TTL, recovering calls whose replica
-died mid-call (their lease lapsed), posting the cards a dead process never posted, and the
-periodic sweeper that drives them (with `bot.lifecycle.leases.Heartbeat`, which keeps this
-replica's own calls' leases alive)."""
+died mid-call (their lease lapsed), posting the cards a dead process never posted, reminders
+(`bot.lifecycle.reminders`), and the periodic sweeper that drives them (with
+`bot.lifecycle.leases.Heartbeat`, which keeps this replica's own calls' leases alive)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from bot import cards
 from bot.lifecycle import refusals
 from bot.lifecycle.leases import Heartbeat
 from bot.lifecycle.posting import Posting
+from bot.lifecycle.reminders import Reminders
 from bot.lifecycle.replies import Replies
 from bot.lifecycle.services import Services
 from bot.lifecycle.workers import Runner
@@ -37,6 +38,7 @@ class Sweeps:
         self.s = services
         self.replies = replies
         self._posting = posting
+        self.reminders = Reminders(services, replies)
 
     def expire_due(self) -> int:
         """Expire every pending request past its TTL, mark its card and tell its requester.
@@ -141,6 +143,8 @@ class Sweeper:
     def _sweep(self) -> None:
         self._sweeps.expire_due()
         self._sweeps.recover()
+        self._sweeps.reminders.remind_approvers()
+        self._sweeps.reminders.announce_unreviewed()
         posted = self._sweeps.post_cardless()
         if posted:
             log.warning("%d request(s) had no card after a stop while posting it", posted)

@@ -23,6 +23,14 @@ class PolicyTerms(Protocol):
     def self_approval(self) -> bool: ...
     @property
     def ttl(self) -> timedelta: ...
+    @property
+    def notify_approvers(self) -> bool: ...
+    @property
+    def remind(self) -> bool: ...
+    @property
+    def break_glass(self) -> tuple[str, ...]: ...
+    @property
+    def review_within(self) -> timedelta: ...
 
 
 class PolicySnapshot(BaseModel):
@@ -34,6 +42,14 @@ class PolicySnapshot(BaseModel):
         approvers: Who could approve, as the policy names them (user ids, group ids, ``"*"``).
         self_approval: Whether the requester could count as an approver.
         ttl_seconds: How long the request could stay pending.
+        notify_approvers: Whether its card mentions the approvers (Slack notifies them).
+        remind: Whether the approvers are reminded in the card's thread at half the ttl.
+        break_glass: Who could run it at once without approvals (``--break-glass``).
+        review_within_seconds: How soon a break-glass run should be reviewed.
+
+    Snapshots stored before opsgate kept the last four read back with their defaults; they
+    are not "set" (pydantic's ``model_fields_set``), so comparing such a snapshot with the
+    event that recorded it compares only what it recorded (`recorded`).
     """
 
     model_config = ConfigDict(frozen=True)
@@ -42,11 +58,24 @@ class PolicySnapshot(BaseModel):
     approvers: tuple[str, ...]
     self_approval: bool
     ttl_seconds: int
+    notify_approvers: bool = True
+    remind: bool = True
+    break_glass: tuple[str, ...] = ()
+    review_within_seconds: int = 24 * 3600
 
     @property
     def ttl(self) -> timedelta:
         """`ttl_seconds` as a timedelta."""
         return timedelta(seconds=self.ttl_seconds)
+
+    @property
+    def review_within(self) -> timedelta:
+        """`review_within_seconds` as a timedelta."""
+        return timedelta(seconds=self.review_within_seconds)
+
+    def recorded(self) -> dict[str, Any]:
+        """The snapshot as JSON, with only the keys it was stored with (see the class)."""
+        return self.model_dump(mode="json", exclude_unset=True)
 
     @classmethod
     def of(cls, terms: PolicyTerms) -> PolicySnapshot:
@@ -56,6 +85,10 @@ class PolicySnapshot(BaseModel):
             approvers=tuple(terms.approvers),
             self_approval=terms.self_approval,
             ttl_seconds=int(terms.ttl.total_seconds()),
+            notify_approvers=terms.notify_approvers,
+            remind=terms.remind,
+            break_glass=tuple(terms.break_glass),
+            review_within_seconds=int(terms.review_within.total_seconds()),
         )
 
 
@@ -72,6 +105,12 @@ class RequestRecord(BaseModel):
         sandbox: True when the vendor is the built-in simulator.
         policy: The policy that applied when it was made; None for requests stored before
             opsgate kept it, and for requests the policy refused.
+        break_glass: The incident ref of a request run at once without approvals
+            (``--break-glass``); None for every other request.
+        review_due_at: When a break-glass request should have been reviewed by.
+        reviewed_by: Who marked a break-glass request reviewed, and `reviewed_at` when.
+        stop_requested_by: Who asked to stop an executing bulk request (the runner stops
+            before its next call), and `stop_requested_at` when.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -94,6 +133,12 @@ class RequestRecord(BaseModel):
     outcome: RequestOutcome | None = None
     sandbox: bool = False
     policy: PolicySnapshot | None = None
+    break_glass: str | None = None
+    review_due_at: datetime | None = None
+    reviewed_by: str | None = None
+    reviewed_at: datetime | None = None
+    stop_requested_by: str | None = None
+    stop_requested_at: datetime | None = None
 
     def as_operation(self) -> OperationRequest:
         """The `OperationRequest` this record stores, for the adapter."""

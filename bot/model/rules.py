@@ -8,18 +8,22 @@ lifecycle, the cards) calls the function here, so they cannot drift apart:
 - the duplicate approver: `already_approved`;
 - self-approval: `requester_excluded`, `approvers_available`;
 - staleness (a request made under a laxer policy): `is_stale`;
-- the final state of an execution: `final_state` (what its outcome says happened);
+- the final state of an execution: `final_state` (what its outcome says happened, and Stop);
 - expiry: `past_deadline`, `due_to_expire`. The store finds due requests in SQL with
   ``state = 'pending' AND expires_at <= :now`` (`bot.store.Store.expire_due`), which is
   `due_to_expire` written for SQLite: the deadline itself is already too late;
 - overlap (one target, one open request at a time): `holds_targets`, `shared_targets`, applied
   by the store inside the transaction that creates a request;
 - reading (who may see a request in `/ops status` and `/ops history`): `Reader`, `may_read`,
-  which the store's history query also writes in SQL.
+  which the store's history query also writes in SQL;
+- reminders and break-glass reviews (SPEC §8, §11): `reminder_due`, `review_due`,
+  `awaiting_review`, `review_overdue`; the store finds due ones in SQL from the stored times;
+- stopping a bulk run: `vendor_calls`, `stoppable`.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,7 +31,7 @@ from typing import assert_never
 
 from adapters.base import Outcome
 from bot.model.outcomes import ClosedOutcome, FailedOutcome, RequestOutcome, UnknownOutcome
-from bot.model.records import RequestRecord
+from bot.model.records import PolicySnapshot, RequestRecord
 from bot.model.states import RequestState
 
 
@@ -133,8 +137,55 @@ def may_read(record: RequestRecord, reader: Reader) -> bool:
     )
 
 
-def final_state(outcome: RequestOutcome) -> RequestState:
+def reminder_due(created_at: datetime, policy: PolicySnapshot) -> datetime | None:
+    """When the approvers of a request made at `created_at` are reminded, if it is still
+    pending: at half its ttl. None when the policy says not to (`remind = false`) or nobody but
+    the requester decides."""
+    if not policy.remind or requester_confirms_alone(policy.approvals):
+        return None
+    return created_at + policy.ttl / 2
+
+
+def review_due(created_at: datetime, policy: PolicySnapshot) -> datetime:
+    """When a break-glass request run at `created_at` should have been reviewed by."""
+    return created_at + policy.review_within
+
+
+#: The states of a request that ran (or tried to): a break-glass one is reviewed in these.
+RAN_STATES = frozenset(
+    {RequestState.SUCCEEDED, RequestState.FAILED, RequestState.UNKNOWN, RequestState.STOPPED}
+)
+
+
+def awaiting_review(record: RequestRecord) -> bool:
+    """True when `record` ran with break-glass, has ended, and nobody has reviewed it yet."""
+    return (
+        record.break_glass is not None and record.reviewed_by is None and record.state in RAN_STATES
+    )
+
+
+def review_overdue(record: RequestRecord, now: datetime) -> bool:
+    """True when `record` awaits review past its `review_due_at`."""
+    due = record.review_due_at
+    return awaiting_review(record) and due is not None and due <= now
+
+
+def vendor_calls(targets: int, per_call: int) -> int:
+    """How many vendor calls `targets` targets take at `per_call` targets a call."""
+    return math.ceil(targets / max(per_call, 1))
+
+
+def stoppable(record: RequestRecord, *, calls: int) -> bool:
+    """True while `record` is executing a run of more than one vendor call (`calls`) and no
+    stop has been asked for: Stop can still keep calls from being sent."""
+    return record.state is RequestState.EXECUTING and calls > 1 and record.stop_requested_by is None
+
+
+def final_state(outcome: RequestOutcome, *, stopped: bool = False) -> RequestState:
     """The state an executed request ends in, from what its outcome says happened.
+
+    - someone pressed Stop (`stopped`) and some targets were not sent: `stopped`, whatever the
+      others did (the card counts them all);
 
     - every target succeeded: `succeeded`;
     - any target unknown (no usable answer), or the whole call: `unknown`, even when others
@@ -148,6 +199,8 @@ def final_state(outcome: RequestOutcome) -> RequestState:
     """
     match outcome:
         case Outcome(counts=counts):
+            if stopped and counts.not_sent:
+                return RequestState.STOPPED
             if counts.unknown:
                 return RequestState.UNKNOWN
             if counts.failed or counts.not_sent:

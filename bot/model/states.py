@@ -26,6 +26,7 @@ class RequestState(StrEnum):
     WITHDRAWN = "withdrawn"
     EXPIRED = "expired"
     DENIED = "denied"
+    STOPPED = "stopped"
 
     @property
     def terminal(self) -> bool:
@@ -66,16 +67,18 @@ TRANSITIONS: Final[Mapping[RequestState, frozenset[RequestState]]] = MappingProx
         # `denied` from pending: the approval card could not be posted (the bot is not in the
         # channel, say), so nobody could ever approve it; ending it at once frees its targets.
         _S.PENDING: frozenset({_S.EXECUTING, _S.REJECTED, _S.WITHDRAWN, _S.EXPIRED, _S.DENIED}),
-        _S.EXECUTING: frozenset({_S.SUCCEEDED, _S.FAILED, _S.UNKNOWN}),
+        # `stopped`: Stop was asked for during a bulk run; calls not yet sent were never sent.
+        _S.EXECUTING: frozenset({_S.SUCCEEDED, _S.FAILED, _S.UNKNOWN, _S.STOPPED}),
         # A restarting process marks calls it finds executing `unknown`; when such a call was in
         # fact still running in another live process, that process records the real outcome.
-        _S.UNKNOWN: frozenset({_S.SUCCEEDED, _S.FAILED}),
+        _S.UNKNOWN: frozenset({_S.SUCCEEDED, _S.FAILED, _S.STOPPED}),
         _S.SUCCEEDED: frozenset(),
         _S.FAILED: frozenset(),
         _S.REJECTED: frozenset(),
         _S.WITHDRAWN: frozenset(),
         _S.EXPIRED: frozenset(),
         _S.DENIED: frozenset(),
+        _S.STOPPED: frozenset(),
     }
 )
 

@@ -9,7 +9,15 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from adapters.base import Adapter, Outcome, Preview, ProgressCallback, VendorCall
+from adapters.base import (
+    Adapter,
+    Outcome,
+    Preview,
+    ProgressCallback,
+    StopSignal,
+    VendorCall,
+    call_execute,
+)
 from adapters.errors import OutcomeUnknown, VendorError
 from adapters.registry import Adapters
 from bot.observability.metrics import Metrics
@@ -48,10 +56,16 @@ class MeteredAdapter:
         return self._timed("preview", lambda: self.inner.preview(request))
 
     def execute(
-        self, request: OperationRequest, *, progress: ProgressCallback | None = None
+        self,
+        request: OperationRequest,
+        *,
+        progress: ProgressCallback | None = None,
+        stop: StopSignal | None = None,
     ) -> Outcome:
-        """The wrapped `execute` (the one mutating call), counted as ``call="execute"``."""
-        return self._timed("execute", lambda: self.inner.execute(request, progress=progress))
+        """The wrapped `execute` (the one mutating call), counted as ``call="execute"``; `stop`
+        reaches it only if it takes one (`adapters.base.call_execute`)."""
+        run = lambda: call_execute(self.inner, request, progress=progress, stop=stop)  # noqa: E731
+        return self._timed("execute", run)
 
     def describe(self, request: OperationRequest) -> list[VendorCall]:
         """The wrapped `describe`; sends nothing mutating, so it is not counted."""

@@ -31,6 +31,7 @@ from pydantic_core import ErrorDetails, PydanticCustomError
 from bot.model import rules
 
 _PRINCIPAL: Final = re.compile(r"\*|[UWS][A-Z0-9]{1,31}")
+_NAMED: Final = re.compile(r"[UWS][A-Z0-9]{1,31}")
 _CHANNEL: Final = re.compile(r"\*|[CGD][A-Z0-9]{1,31}")
 _TTL: Final = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
 _TTL_HELP: Final = 'must be a duration such as "30m", "2h", "1h30m", "90s" or "1d"'
@@ -68,6 +69,11 @@ def _slack_id(value: str, pattern: re.Pattern[str], kinds: str) -> str:
 
 def _principal(value: str) -> str:
     return _slack_id(value, _PRINCIPAL, 'a user id (U…/W…), a user group id (S…) or "*"')
+
+
+def _named(value: str) -> str:
+    # Break-glass skips every approval: the policy must name who may, never "anyone".
+    return _slack_id(value, _NAMED, "a user id (U…/W…) or a user group id (S…)")
 
 
 def _channel(value: str) -> str:
@@ -111,6 +117,7 @@ def _known_operation(operation: str, info: ValidationInfo) -> str:
 
 _M = TypeVar("_M", bound=BaseModel)
 Principal = Annotated[StrictStr, AfterValidator(_principal)]
+Named = Annotated[StrictStr, AfterValidator(_named)]
 Channel = Annotated[StrictStr, AfterValidator(_channel)]
 Ttl = Annotated[timedelta, BeforeValidator(parse_ttl)]
 OperationId = Annotated[str, AfterValidator(_known_operation)]
@@ -128,6 +135,12 @@ class OperationPolicy(BaseModel):
         require_reason: Whether ``--reason`` is required.
         channels: Channel ids where requests may be made, or ``"*"``.
         max_targets: Most targets one request may name; None for no limit.
+        notify_approvers: Whether a new card mentions the approvers, so Slack notifies them.
+        remind: Whether the approvers are reminded in the card's thread at half the ttl.
+        break_glass: Who may run it at once without approvals (``--break-glass``): user ids
+            and user group ids; nobody by default.
+        review_within: How soon a break-glass request should be reviewed before it is listed
+            as overdue and announced again in its channel, once a day.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -140,6 +153,10 @@ class OperationPolicy(BaseModel):
     require_reason: StrictBool = True
     channels: tuple[Channel, ...] = ("*",)
     max_targets: Annotated[StrictInt, Field(ge=1)] | None = None
+    notify_approvers: StrictBool = True
+    remind: StrictBool = True
+    break_glass: tuple[Named, ...] = ()
+    review_within: Ttl = timedelta(hours=24)
 
     def could_be_approved(self, *, requester: str) -> bool:
         """False when a request by `requester` could never gather its approvals.
@@ -197,6 +214,10 @@ class _Overrides(BaseModel):
     require_reason: StrictBool | None = None
     channels: tuple[Channel, ...] | None = None
     max_targets: Annotated[StrictInt, Field(ge=1)] | None = None
+    notify_approvers: StrictBool | None = None
+    remind: StrictBool | None = None
+    break_glass: tuple[Named, ...] | None = None
+    review_within: Ttl | None = None
 
 
 class _PolicyTable(_Overrides):

@@ -41,6 +41,11 @@ class SlackPort(Protocol):
         """Replace a posted message in place."""
         ...
 
+    def reply(self, channel: str, thread_ts: str, message: Message, *, broadcast: bool) -> str:
+        """Post in the thread of message `thread_ts`; with `broadcast`, to the channel too.
+        Returns its ts. Raises `SlackPostError`."""
+        ...
+
     def ephemeral(self, channel: str, user: str, message: Message) -> None:
         """Show a message to one user in a channel."""
         ...
@@ -64,6 +69,20 @@ class SlackOut:
         try:
             response = self._client.chat_postMessage(
                 channel=channel, text=message.text, blocks=message.blocks, unfurl_links=False
+            )
+        except SlackApiError as exc:
+            raise SlackPostError(str(exc.response.get("error", "unknown_error"))) from exc
+        return str(response["ts"])
+
+    def reply(self, channel: str, thread_ts: str, message: Message, *, broadcast: bool) -> str:
+        try:
+            response = self._client.chat_postMessage(
+                channel=channel,
+                thread_ts=thread_ts,
+                reply_broadcast=broadcast,
+                text=message.text,
+                blocks=message.blocks,
+                unfurl_links=False,
             )
         except SlackApiError as exc:
             raise SlackPostError(str(exc.response.get("error", "unknown_error"))) from exc

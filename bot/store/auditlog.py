@@ -103,7 +103,11 @@ def check_request(db: Db, key: ChainKey, record: RequestRecord) -> str | None:
     if problem is not None:
         return problem
     approved = [row for row in rows if row["event"] == AuditEventName.APPROVED.value]
-    break_glass = any(row["event"] == AuditEventName.BREAK_GLASS.value for row in rows)
+    # Only the requester's own break-glass, on a request stored as break-glass, waives approvals.
+    break_glass = record.break_glass is not None and any(
+        row["event"] == AuditEventName.BREAK_GLASS.value and row["actor"] == record.requester
+        for row in rows
+    )
     actors = [str(row["actor"]) for row in approved]
     return approvals_problem(record, actors, need_count=not break_glass)
 

@@ -35,10 +35,13 @@ never opened without its key, nor an unkeyed one with a key.
 before any card) holds the complete request: ``targets`` lists every target, and ``detail`` holds
 the parameters, reason, channel, sandbox flag, preview, expiry and, for ``requested``, the policy
 that applied (``policy``: ``approvals``, ``approvers`` as the policy names them, ``self_approval``,
-``ttl_seconds``). Every later event of the request refers to it instead of copying it:
-``targets`` is ``[]`` and ``detail.requested_seq`` is the seq of that first event. Every event
-keeps all of SPEC §4's fields (exports keep their columns; the reference is an empty list, not a
-missing field), and the reference is inside the hashed body, so it cannot be re-pointed unseen.
+``ttl_seconds``, and since release 2 ``notify_approvers``, ``remind``, ``break_glass``,
+``review_within_seconds``) and, for a break-glass request, its incident ref (``break_glass``) and
+review deadline (``review_due_at``). Every later event of the request refers to it instead of
+copying it: ``targets`` is ``[]`` and ``detail.requested_seq`` is the seq of that first event.
+Every event keeps all of SPEC §4's fields (exports keep their columns; the reference is an empty
+list, not a missing field), and the reference is inside the hashed body, so it cannot be
+re-pointed unseen.
 A refused click on a 10,000-target request is then about 500 bytes, not 160 KB. (Logs written
 before this rule have later events that copy the targets and carry no ``requested_seq``.)
 

@@ -3,9 +3,8 @@
 Each public method is one transaction (`bot.store.database`); the steps inside a write are
 `bot.store.writes`, the shared reads `bot.store.queries`. The class is layered: `StoreBase`
 (`bot.store.base`: opening, the chain key, transactions, observers), then `AuditLogReads`
-(`bot.store.auditlog`: reading, verifying and anchoring the log) and `RequestLookups`
-(`bot.store.lookups`: history, overlaps, card claims), then `Store` (here: requests,
-approvals, clicks, sweeps).
+(the log), `RequestLookups` (history, overlaps, card claims), `SurfaceReads` (App Home, steps)
+and `IncidentStore` (reviews, reminders, stops), then `Store` (requests, approvals, clicks).
 """
 
 from __future__ import annotations
@@ -28,7 +27,8 @@ from bot.model import (
 )
 from bot.store import queries
 from bot.store.auditlog import AuditLogReads
-from bot.store.details import denial_outcome, denied_detail, requested_detail
+from bot.store.details import denial_outcome, denied_detail
+from bot.store.incident import IncidentStore, insert_pending, start_break_glass
 from bot.store.leases import LAPSED
 from bot.store.lookups import RequestLookups
 from bot.store.results import UNKNOWN_REASON, ApprovalResult, ApprovalStatus
@@ -44,7 +44,7 @@ from bot.store.triggers import claim_trigger
 from commands.model import OperationRequest
 
 
-class Store(AuditLogReads, RequestLookups, SurfaceReads):
+class Store(AuditLogReads, RequestLookups, SurfaceReads, IncidentStore):
     """Requests, approvals and the audit log, in one SQLite database.
 
     Build one with `Store.open` (a file) or `Store.memory` (tests). It is safe to share between
@@ -65,6 +65,7 @@ class Store(AuditLogReads, RequestLookups, SurfaceReads):
         sandbox: bool,
         preview: RequestPreview | None = None,
         exclusive: bool = False,
+        break_glass: bool = False,
     ) -> RequestRecord:
         """Store a new pending request and append ``requested``, which holds all of it.
 
@@ -74,27 +75,25 @@ class Store(AuditLogReads, RequestLookups, SurfaceReads):
                 snapshotted on the request and in its event; it expires `policy.ttl` from now.
             sandbox: Whether the vendor is simulated; `preview`, what the preview found.
             exclusive: Refuse (`OverlapError`) targets an open request of the operation holds.
+            break_glass: Run it at once, without approvals, for the incident `request` names (the
+                caller has checked the policy): ``break_glass`` and ``executing`` follow in the
+                same transaction. Otherwise any incident ref on `request` is ignored.
         """
-        snapshot = PolicySnapshot.of(policy)
+        if not break_glass:
+            request = request.model_copy(update={"break_glass": None})
         with self._write() as db:
-            record = self._writer.insert(
+            record = insert_pending(
+                self._writer,
                 db,
                 request,
                 requester=requester,
                 channel=channel,
-                state=RequestState.PENDING,
-                approvals_needed=snapshot.approvals,
-                ttl=snapshot.ttl,
-                preview=None if preview is None else preview.model_dump(mode="json"),
+                snapshot=PolicySnapshot.of(policy),
                 sandbox=sandbox,
-                policy=snapshot,
+                preview=None if preview is None else preview.model_dump(mode="json"),
                 exclusive=exclusive,
             )
-            detail = requested_detail(record, snapshot)
-            self._writer.open_event(
-                db, record, AuditEventName.REQUESTED, actor=requester, detail=detail
-            )
-        return record
+            return start_break_glass(self._writer, db, record) if break_glass else record
 
     def record_denied(
         self,
@@ -115,6 +114,8 @@ class Store(AuditLogReads, RequestLookups, SurfaceReads):
             blocked: The preview, when it was refused because the preview is blocked (SPEC
                 §8): then the request keeps it, and ``system`` denies it, with the vendor's code.
         """
+        incident = {"break_glass": request.break_glass} if request.break_glass else {}
+        request = request.model_copy(update={"break_glass": None})
         with self._write() as db:
             record = self._writer.insert(
                 db,
@@ -128,7 +129,7 @@ class Store(AuditLogReads, RequestLookups, SurfaceReads):
                 outcome=denial_outcome(blocked),
             )
             actor = requester if blocked is None else SYSTEM_ACTOR
-            detail = denied_detail(record, request, reason=reason)
+            detail = {**denied_detail(record, request, reason=reason), **incident}
             self._writer.open_event(db, record, AuditEventName.DENIED, actor=actor, detail=detail)
         return record
 

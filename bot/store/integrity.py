@@ -40,6 +40,8 @@ _REQUESTED_KEYS: Final = (
     "approvals_needed",
     "expires_at",
     "policy",
+    "break_glass",
+    "review_due_at",
 )
 #: Events that end (or begin) a state of their own; ``denied`` only as a request's first event,
 #: or later when its detail says it ended the request (``"state": "denied"``: a card Slack would
@@ -47,7 +49,13 @@ _REQUESTED_KEYS: Final = (
 STATE_EVENTS: Final = frozenset(RequestState) - {RequestState.PENDING, RequestState.DENIED}
 #: States reached only through enough approvals (or break-glass).
 _APPROVED_STATES: Final = frozenset(
-    {RequestState.EXECUTING, RequestState.SUCCEEDED, RequestState.FAILED, RequestState.UNKNOWN}
+    {
+        RequestState.EXECUTING,
+        RequestState.SUCCEEDED,
+        RequestState.FAILED,
+        RequestState.UNKNOWN,
+        RequestState.STOPPED,
+    }
 )
 
 
@@ -98,6 +106,7 @@ class EventSummary:
     state: RequestState | None = None
     approvers: list[str] = field(default_factory=list)
     break_glass: bool = False
+    reviewer: str | None = None
     bad_reference: int | None = None
 
     def add(self, seq: int, name: str, actor: str, detail: Mapping[str, Any]) -> None:
@@ -110,6 +119,8 @@ class EventSummary:
         if name == AuditEventName.APPROVED:
             self.approvers.append(actor)
         self.break_glass |= name == AuditEventName.BREAK_GLASS
+        if name == AuditEventName.REVIEWED:
+            self.reviewer = self.reviewer or actor
         reference = detail.get("requested_seq", self.first_seq)
         if seq != self.first_seq and reference != self.first_seq and self.bad_reference is None:
             self.bad_reference = seq
@@ -130,11 +141,17 @@ def state_problem(record: RequestRecord, summary: EventSummary) -> str | None:
     if summary.state is not record.state:
         implied = summary.state.value if summary.state else "no state"
         return f"the stored state is {record.state.value} but its events end in {implied}"
+    if summary.reviewer != record.reviewed_by:
+        return (
+            f"review: the stored reviewer is {record.reviewed_by or 'nobody'} but its events "
+            f"name {summary.reviewer or 'nobody'}"
+        )
     return None
 
 
 def _request_view(record: RequestRecord) -> dict[str, Any]:
     """The stored request in the shape of `_event_view`."""
+    due = record.review_due_at
     detail_values: dict[str, Any] = {
         "reason": record.reason,
         "channel": record.channel,
@@ -143,7 +160,9 @@ def _request_view(record: RequestRecord) -> dict[str, Any]:
         "sandbox": record.sandbox,
         "approvals_needed": record.approvals_needed,
         "expires_at": format_time(record.expires_at),
-        "policy": None if record.policy is None else record.policy.model_dump(mode="json"),
+        "policy": None if record.policy is None else record.policy.recorded(),
+        "break_glass": record.break_glass,
+        "review_due_at": None if due is None else format_time(due),
     }
     return {
         "operation": record.operation,

@@ -3,6 +3,7 @@ caller holds the transaction."""
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,30 +21,16 @@ INSERT_EVENT: Final = (
     f"VALUES ({', '.join(':' + c for c in EVENT_FIELDS)})"
 )
 
-#: The columns of a new request, in `bot.store.rows.request_row`'s keys.
-REQUEST_COLUMNS: Final = (
-    "id",
-    "operation",
-    "vendor",
-    "targets",
-    "params",
-    "reason",
-    "requester",
-    "channel",
-    "state",
-    "approvals_needed",
-    "created_at",
-    "expires_at",
-    "message_ts",
-    "preview",
-    "outcome",
-    "sandbox",
-    "policy",
-)
-INSERT_REQUEST: Final = (
-    f"INSERT INTO requests ({', '.join(REQUEST_COLUMNS)}) "  # noqa: S608 - constant columns
-    f"VALUES ({', '.join(':' + c for c in REQUEST_COLUMNS)})"
-)
+
+def insert_into(table: str, columns: tuple[str, ...]) -> str:
+    """An INSERT of `columns` (``:name`` placeholders) into `table`; fixed names only."""
+    return _insert_into(table, columns)
+
+
+@functools.lru_cache(maxsize=64)
+def _insert_into(table: str, columns: tuple[str, ...]) -> str:
+    names, marks = ", ".join(columns), ", ".join(":" + c for c in columns)
+    return f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608 - our own names
 
 
 class Subject(Protocol):

@@ -16,6 +16,7 @@ from typing import Any, Final
 
 from bot.model import AuditEvent, PolicySnapshot, RequestRecord, RequestState
 from bot.store.chain import canonical_json
+from bot.store.incident_schema import incident_columns
 from commands.model import OperationRequest
 
 #: Crockford's base32: no I, L, O or U, so an id read aloud or retyped survives.
@@ -171,6 +172,7 @@ def request_row(
         "outcome": None if outcome is None else json_text(outcome, "outcome"),
         "sandbox": int(sandbox),
         "policy": None if policy is None else canonical_json(policy.model_dump(mode="json")),
+        **incident_columns(request, created=created, policy=policy, stamp=format_time),
     }
 
 

@@ -18,6 +18,7 @@ from typing import Final
 from bot.store import queries
 from bot.store.chain import GENESIS_HASH, UNKEYED
 from bot.store.engine import Db
+from bot.store.incident_schema import SCHEMA_INCIDENT
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,8 @@ SCHEMA_WORKFLOW_STEPS: Final = (
     "CREATE INDEX workflow_steps_request ON workflow_steps (request_id)",
 )
 
-# The sixth: what replicas share. A lease per executing request (who runs its vendor call, and
+# The seventh (the sixth, break-glass, reminders and Stop, is `bot.store.incident_schema`):
+# what replicas share. A lease per executing request (who runs its vendor call, and
 # until when that is vouched for), vendor tokens kept one per account, and rate windows; and
 # the indexes that keep `/ops history --mine` and `--vendor` off full scans.
 SCHEMA_V5: Final = (
@@ -184,7 +186,12 @@ MIGRATIONS: Final = (
     ),
     Migration("0004_held_targets", SCHEMA_V4, SCHEMA_V4, backfill=queries.hold_open_requests),
     Migration("0005_workflow_steps", SCHEMA_WORKFLOW_STEPS, SCHEMA_WORKFLOW_STEPS),
-    Migration("0006_leases_shared_tokens_rate_windows", SCHEMA_V5, PG_SCHEMA_V5),
+    Migration(
+        "0006_break_glass_reminders_stop",
+        SCHEMA_INCIDENT,
+        tuple(f'{statement} COLLATE "C"' for statement in SCHEMA_INCIDENT),
+    ),
+    Migration("0007_leases_shared_tokens_rate_windows", SCHEMA_V5, PG_SCHEMA_V5),
 )
 
 #: The tables every opsgate database has; a database without them is someone else's.

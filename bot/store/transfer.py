@@ -9,6 +9,7 @@ describe running replicas, not the log; the overlap rule's index of held targets
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,18 +18,12 @@ from typing import Any, Final
 from bot.store import queries
 from bot.store.chain import EVENT_FIELDS
 from bot.store.engine import Db, Engine, open_engine, rows_in_pages
-from bot.store.queries import INSERT_EVENT, INSERT_REQUEST, REQUEST_COLUMNS
+from bot.store.queries import INSERT_EVENT
 from bot.store.rows import StoreError
 
 _BATCH: Final = 5_000
-#: What is copied of each table; a log from an older release may lack later columns (None).
-_COPIED: Final = {
-    "requests": (REQUEST_COLUMNS, INSERT_REQUEST),
-    "approvals": (
-        ("request_id", "approver", "at"),
-        "INSERT INTO approvals (request_id, approver, at) VALUES (:request_id, :approver, :at)",
-    ),
-}
+#: The tables copied besides the events, in an order their foreign keys allow.
+_TABLES: Final = ("requests", "approvals")
 
 
 class TargetNotEmpty(StoreError):
@@ -63,7 +58,7 @@ def copy_log(source: Engine, target: Engine) -> Copied:
     """
     with source.read() as src, target.write() as dst:
         _refuse_non_empty(dst, target.label)
-        counts = {name: _copy_table(src, dst, name, *_COPIED[name]) for name in _COPIED}
+        counts = {table: _copy_table(src, dst, table) for table in _TABLES}
         events = _copy_events(src, dst)
         head = next(iter(src.query("SELECT seq, hash FROM chain_head WHERE id = 1")), None)
         if head is not None:
@@ -96,10 +91,18 @@ def _refuse_non_empty(db: Db, label: str) -> None:
         )
 
 
-def _copy_table(src: Db, dst: Db, table: str, columns: tuple[str, ...], insert: str) -> int:
-    # Every column, so a release-1 source without the later ones reads too.
-    rows = src.query(f"SELECT * FROM {table} ORDER BY rowid")  # noqa: S608 - a constant table
-    return _insert_all(dst, insert, ({c: row.get(c) for c in columns} for row in rows))
+def _copy_table(src: Db, dst: Db, table: str) -> int:
+    """Every row with every column the source has (an older log lacks later ones: they stay
+    empty); PostgreSQL's own ``rowid`` numbering is the target's to give."""
+    rows = (
+        {column: value for column, value in row.items() if column != "rowid"}
+        for row in src.query(f"SELECT * FROM {table} ORDER BY rowid")  # noqa: S608 - constant table
+    )
+    first = next(rows, None)
+    if first is None:
+        return 0
+    insert = queries.insert_into(table, tuple(first))
+    return _insert_all(dst, insert, itertools.chain([first], rows))
 
 
 def _copy_events(src: Db, dst: Db) -> int:

@@ -104,7 +104,7 @@ class Writer:
             policy=policy,
             outcome=outcome,
         )
-        db.execute(queries.INSERT_REQUEST, row)
+        db.execute(queries.insert_into("requests", tuple(row)), row)
         if rules.holds_targets(state):
             queries.hold(db, row["id"], request.operation, request.targets)
         return queries.require(db, row["id"])

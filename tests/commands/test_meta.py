@@ -56,6 +56,11 @@ def test_help_takes_one_word(text: str) -> None:
         ),
         ("history --limit 1", HistoryCommand(limit=1)),
         ("history —mine", HistoryCommand(mine=True)),
+        ("history --unreviewed", HistoryCommand(unreviewed=True)),
+        (
+            "history --unreviewed --mine --limit 5",
+            HistoryCommand(unreviewed=True, mine=True, limit=5),
+        ),
     ],
 )
 def test_history(text: str, expected: HistoryCommand) -> None:
@@ -74,6 +79,7 @@ def test_history(text: str, expected: HistoryCommand) -> None:
         ("history --vendor zzzzzz", "--vendor", "opsgate knows acme, globex, initech."),
         ("history --mine=yes", "--mine", "takes no value"),
         ("history --mine --mine", "--mine", "given twice"),
+        ("history --unreviewed=yes", "--unreviewed", "takes no value"),
     ],
 )
 def test_history_errors(text: str, field: str, message: str) -> None:
@@ -85,7 +91,9 @@ def test_history_errors(text: str, field: str, message: str) -> None:
 
 def test_history_unknown_flag_suggests() -> None:
     assert "did you mean --mine?" in error("history --min").message
-    assert "its flags are --mine, --vendor, --limit" in error("history --zzzzzz").message
+    unknown = error("history --zzzzzz").message
+    assert "its flags are --mine, --unreviewed, --vendor, --limit" in unknown
+    assert "did you mean --unreviewed?" in error("history --unreveiwed").message
 
 
 def test_history_takes_no_words() -> None:

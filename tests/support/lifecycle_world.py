@@ -33,7 +33,7 @@ LEADS = "S0OPSLEADS"
 
 @dataclass
 class Posted:
-    kind: str  # post | update | ephemeral | respond
+    kind: str  # post | update | ephemeral | respond | reply | broadcast
     target: str  # channel, "channel/ts", "channel/user", or response_url
     message: Message
 
@@ -64,6 +64,16 @@ class FakeSlack:
     def update(self, channel: str, ts: str, message: Message) -> None:
         with self._lock:
             self.sent.append(Posted("update", f"{channel}/{ts}", message))
+
+    def reply(self, channel: str, thread_ts: str, message: Message, *, broadcast: bool) -> str:
+        """A thread reply is recorded as kind "reply" (or "broadcast"), to "channel/thread_ts"."""
+        if self.refuse_posts:
+            raise SlackPostError(self.refuse_posts)
+        with self._lock:
+            self._ts += 1
+            kind = "broadcast" if broadcast else "reply"
+            self.sent.append(Posted(kind, f"{channel}/{thread_ts}", message))
+            return f"1767225600.{self._ts:06d}"
 
     def ephemeral(self, channel: str, user: str, message: Message) -> None:
         with self._lock:

@@ -117,8 +117,19 @@ class Served:
         for block in blocks_of(call):
             for element in block.get("elements", []):
                 if element.get("type") == "button":
-                    return str(element["value"])
+                    return self._stored_card(str(element["value"]), timeout)
         raise AssertionError("the card has no buttons")
+
+    def _stored_card(self, request_id: str, timeout: float) -> str:
+        """Wait until opsgate has stored where the card is: the stand-in records the post
+        before opsgate reads Slack's answer, and a click built before then names no card."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            record = self.opsgate.store.get(request_id)
+            if record is not None and record.message_ts is not None:
+                return request_id
+            time.sleep(0.01)
+        raise AssertionError(f"opsgate never stored the card of {request_id}")
 
 
 def blocks_of(call: RecordedCall) -> list[dict[str, Any]]:

@@ -22,12 +22,15 @@ log = logging.getLogger(__name__)
 
 
 def register(app: App, ctx: ListenerContext) -> None:
-    """Attach the Approve, Reject and Withdraw listeners, and the Reject dialog's."""
+    """Attach the Approve, Reject, Withdraw, Stop and Mark reviewed listeners, and the Reject
+    dialog's."""
     service = ctx.service
     handlers: dict[str, Callable[[str, Origin], None]] = {
         cards.APPROVE_ACTION: service.approve,
         cards.REJECT_ACTION: service.reject,
         cards.WITHDRAW_ACTION: service.withdraw,
+        cards.STOP_ACTION: service.stop,
+        cards.REVIEW_ACTION: service.review,
     }
     for action_id, handler in handlers.items():
         app.action(action_id)(_listener(handler, ctx))

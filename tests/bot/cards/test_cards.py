@@ -165,7 +165,12 @@ def test_terminal_states_have_no_decision_buttons_and_name_requester_and_approve
     message = card(state=state, outcome=None)
     buttons = [e["action_id"] for block in actions(message) for e in block["elements"]]
     # Only Request again, and only where asking again makes sense (SPEC §8).
-    again = state in {RequestState.FAILED, RequestState.EXPIRED, RequestState.REJECTED}
+    again = state in {
+        RequestState.FAILED,
+        RequestState.EXPIRED,
+        RequestState.REJECTED,
+        RequestState.STOPPED,
+    }
     assert buttons == (["opsgate_request_again"] if again else [])
     assert "<@U0REQ>" in text_of(message)
     assert "<@U0APP1>" in text_of(message)
@@ -371,6 +376,10 @@ def test_huge_outcome_stays_valid() -> None:
 def test_notification_text_names_state_operation_and_requester() -> None:
     assert card().text == (
         "Approval needed: huawei.device.delete on 3 targets (R-7K3F9QW2), requested by <@U0REQ>"
+        " :bell: <!subteam^S0LEADS>: your approval is needed."
+    )
+    assert card(state=RequestState.SUCCEEDED).text == (
+        "Succeeded: huawei.device.delete on 3 targets (R-7K3F9QW2), requested by <@U0REQ>"
     )
 
 

@@ -15,7 +15,7 @@ def test_the_table_names_every_state() -> None:
 
 def test_the_lifecycle_of_spec_section_2() -> None:
     assert TRANSITIONS[S.PENDING] == {S.EXECUTING, S.REJECTED, S.WITHDRAWN, S.EXPIRED, S.DENIED}
-    assert TRANSITIONS[S.EXECUTING] == {S.SUCCEEDED, S.FAILED, S.UNKNOWN}
+    assert TRANSITIONS[S.EXECUTING] == {S.SUCCEEDED, S.FAILED, S.UNKNOWN, S.STOPPED}
     assert {S.PENDING, S.DENIED} == INITIAL_STATES
 
 
@@ -25,7 +25,7 @@ def test_an_unknown_call_may_still_record_its_real_outcome() -> None:
 
 
 @pytest.mark.parametrize(
-    "state", [S.SUCCEEDED, S.FAILED, S.REJECTED, S.WITHDRAWN, S.EXPIRED, S.DENIED]
+    "state", [S.SUCCEEDED, S.FAILED, S.REJECTED, S.WITHDRAWN, S.EXPIRED, S.DENIED, S.STOPPED]
 )
 def test_ended_requests_go_nowhere(state: RequestState) -> None:
     assert TRANSITIONS[state] == frozenset()

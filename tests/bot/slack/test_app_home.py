@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from block_kit import block_problems
-from surfaces_world import ALICE, BOB, DAVE, session_with
+from surfaces_world import ALICE, BOB, CAROL, DAVE, POLICY, session_with
 
 from bot.cards.home import HOME_APPROVE_ACTION, HOME_REJECT_ACTION
 from bot.console.session import ConsoleSession
@@ -160,10 +160,20 @@ def test_a_tab_button_from_anywhere_but_app_home_is_ignored(session: ConsoleSess
     assert record is not None and record.state is RequestState.PENDING and record.approvers == ()
 
 
-def test_break_glass_runs_awaiting_review_are_a_hook_until_break_glass_lands(
-    session: ConsoleSession,
-) -> None:
-    tab = HomeTab(session.app.service.s, operation_ids=session.app.plugins.catalog.ids)
-    assert tab.is_approver(BOB) and not tab.is_approver(DAVE)
-    assert tab.break_glass_awaiting_review(BOB) == ()
-    assert "None awaiting review." in json.dumps(home(session, BOB))
+def test_break_glass_runs_awaiting_review_are_listed_for_approvers(tmp_path: Path) -> None:
+    policy = POLICY.replace("[policy]\n", f'[policy]\nbreak_glass = ["{ALICE}"]\n', 1)
+    with session_with(tmp_path, policy) as session:
+        tab = HomeTab(session.app.service.s, operation_ids=session.app.plugins.catalog.ids)
+        assert tab.is_approver(BOB) and not tab.is_approver(DAVE)
+        assert tab.break_glass_awaiting_review(BOB) == []
+        assert "None awaiting review." in json.dumps(home(session, BOB))
+
+        rid = request(session, "servicepower job cancel JOB-1001 --reason x --break-glass INC-1")
+        assert [r.id for r in tab.break_glass_awaiting_review(BOB)] == [rid]
+        assert tab.break_glass_awaiting_review(ALICE) == []  # not hers to review
+        listed = json.dumps(home(session, BOB))
+        assert rid in listed and "None awaiting review." not in listed
+
+        session.click("review", rid, user=BOB)
+        session.wait()
+        assert tab.break_glass_awaiting_review(CAROL) == []

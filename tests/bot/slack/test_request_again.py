@@ -48,7 +48,12 @@ def again_buttons(message_blocks: list[dict[str, Any]]) -> list[str]:
 @pytest.mark.parametrize("state", list(RequestState))
 def test_the_button_is_on_the_ends_where_asking_again_makes_sense(state: RequestState) -> None:
     blocks = request_card(record(state), approvers=Approvers(needed=1, anyone=True)).blocks
-    wanted = state in {RequestState.FAILED, RequestState.EXPIRED, RequestState.REJECTED}
+    wanted = state in {
+        RequestState.FAILED,
+        RequestState.EXPIRED,
+        RequestState.REJECTED,
+        RequestState.STOPPED,
+    }
     assert again_buttons(blocks) == (["R-AGAIN001"] if wanted else [])
 
 

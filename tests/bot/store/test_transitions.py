@@ -88,6 +88,7 @@ REACH: dict[RequestState, Reach] = {
     S.WITHDRAWN: moved(S.WITHDRAWN, pending),
     S.EXPIRED: expired,
     S.DENIED: denied,
+    S.STOPPED: moved(S.STOPPED, executing),
 }
 PAIRS = [(a, b) for a in RequestState for b in RequestState]
 

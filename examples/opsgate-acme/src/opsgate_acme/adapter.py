@@ -17,7 +17,16 @@ from typing import Any, Final
 from urllib.parse import quote
 
 import httpx
-from adapters.base import MASK, Blocker, Outcome, Preview, Progress, ProgressCallback, VendorCall
+from adapters.base import (
+    MASK,
+    Blocker,
+    Outcome,
+    Preview,
+    Progress,
+    ProgressCallback,
+    StopSignal,
+    VendorCall,
+)
 from adapters.errors import AdapterError, NotConfigured
 from adapters.http import json_body, retry_safely, send, unreadable_answer
 from commands.model import OperationRequest
@@ -70,7 +79,11 @@ class AcmeAdapter:
         return _widget_preview(widget, json_body(response, vendor=VENDOR, mutating=False))
 
     def execute(
-        self, request: OperationRequest, *, progress: ProgressCallback | None = None
+        self,
+        request: OperationRequest,
+        *,
+        progress: ProgressCallback | None = None,
+        stop: StopSignal | None = None,
     ) -> Outcome:
         """Delete the widget: one DELETE, sent again only if Acme refused it outright (429).
 

@@ -1,0 +1,123 @@
+"""The card's buttons, in every state. Pure functions from a stored request to Block Kit.
+
+Each button's value is the request id only; everything else is loaded from the store when it
+is clicked. Which buttons a card shows is the concatenation of `BUTTONS`' answers, in order:
+to add a button, add one function to it.
+
+- pending: **Approve** (danger, with a confirmation), **Reject**, **Withdraw**;
+- executing a run of more than one vendor call, until a stop is asked for: **Stop**;
+- a break-glass run that has ended and awaits review: **Mark reviewed**;
+- failed, expired, rejected and stopped: **Request again** (SPEC §8), which opens the request
+  form filled in from this request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Final
+
+from bot.cards.blocks import Block, actions, button, confirm_dialog
+from bot.cards.text import plural
+from bot.model import RequestRecord, RequestState, rules
+
+APPROVE_ACTION: Final = "opsgate_approve"
+REJECT_ACTION: Final = "opsgate_reject"
+WITHDRAW_ACTION: Final = "opsgate_withdraw"
+STOP_ACTION: Final = "opsgate_stop"
+REVIEW_ACTION: Final = "opsgate_review"
+AGAIN_ACTION: Final = "opsgate_request_again"
+ACTIONS_BLOCK_ID: Final = "opsgate_actions"
+#: The ends after which asking again makes sense (SPEC §8); by value, as `stopped` is a state
+#: only some versions know.
+AGAIN_STATES: Final = frozenset({"failed", "expired", "rejected", "stopped"})
+
+
+@dataclass(frozen=True)
+class CardFacts:
+    """What the buttons need to know beyond the stored request.
+
+    Attributes:
+        calls: How many vendor calls the request's run takes (`bot.model.rules.vendor_calls`).
+    """
+
+    calls: int = 1
+
+
+#: One kind of button: the buttons (as Block Kit dicts) a record in some state shows.
+Buttons = Callable[[RequestRecord, CardFacts], list[Block]]
+
+
+def actions_block(record: RequestRecord, facts: CardFacts) -> Block | None:
+    """The card's buttons as one actions block, or None when it has none."""
+    buttons = [element for row in BUTTONS for element in row(record, facts)]
+    return actions(buttons, block_id=ACTIONS_BLOCK_ID) if buttons else None
+
+
+def decision_buttons(record: RequestRecord, facts: CardFacts) -> list[Block]:
+    """Approve (danger, confirmed), Reject, Withdraw, while the request is pending."""
+    if record.state is not RequestState.PENDING:
+        return []
+    return [
+        approve_button(record, action_id=APPROVE_ACTION),
+        button("Reject", action_id=REJECT_ACTION, value=record.id),
+        button("Withdraw", action_id=WITHDRAW_ACTION, value=record.id),
+    ]
+
+
+def approve_button(record: RequestRecord, *, action_id: str) -> Block:
+    """Approve: danger-styled, behind Slack's confirmation dialog saying what the click does;
+    the value is the request id only (the card's, and App Home's)."""
+    confirm = confirm_dialog(
+        title=f"Approve {record.operation}?", text=_confirm_text(record), confirm="Approve"
+    )
+    return button("Approve", action_id=action_id, value=record.id, style="danger", confirm=confirm)
+
+
+def stop_button(record: RequestRecord, facts: CardFacts) -> list[Block]:
+    """Stop, while a run of several vendor calls is executing and nobody has asked yet."""
+    if not rules.stoppable(record, calls=facts.calls):
+        return []
+    confirm = confirm_dialog(
+        title=f"Stop {record.id}?",
+        text=(
+            "Calls not yet sent to the vendor will not be sent; calls already in flight finish. "
+            "What was done is not undone."
+        ),
+        confirm="Stop",
+        deny="Keep running",
+    )
+    return [button("Stop", action_id=STOP_ACTION, value=record.id, style="danger", confirm=confirm)]
+
+
+def review_button(record: RequestRecord, facts: CardFacts) -> list[Block]:
+    """Mark reviewed, once a break-glass run has ended and until someone has reviewed it."""
+    if not rules.awaiting_review(record):
+        return []
+    return [button("Mark reviewed", action_id=REVIEW_ACTION, value=record.id, style="primary")]
+
+
+def again_button(record: RequestRecord, facts: CardFacts) -> list[Block]:
+    """**Request again**: opens the request form filled in from this request; the value is
+    the request id only. Empty for the ends where asking again makes no sense."""
+    if record.state.value not in AGAIN_STATES:
+        return []
+    return [button("Request again", action_id=AGAIN_ACTION, value=record.id)]
+
+
+#: Every card's buttons, in the order they show.
+BUTTONS: Final[tuple[Buttons, ...]] = (decision_buttons, stop_button, review_button, again_button)
+
+
+def _confirm_text(record: RequestRecord) -> str:
+    """What this Approve click will do, given the approvals the card shows so far."""
+    count = plural(len(record.targets), "target")
+    left = rules.approvals_left(record)
+    if left <= 1:  # this click completes the request: the vendor call follows at once
+        return f"This runs {record.operation} on {count} at the vendor. It cannot be undone."
+    have = len(record.approvers) + 1
+    needed = rules.approvals_to_complete(record.approvals_needed)
+    return (
+        f"This records your approval of {record.operation} on {count} ({have} of {needed}). "
+        f"It runs at the vendor only after {plural(left - 1, 'more approval')}."
+    )

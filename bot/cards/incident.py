@@ -1,0 +1,120 @@
+"""What incidents add to a card, and the messages sent about a request later in its life:
+the BREAK-GLASS banner and its review, the mention that notifies the approvers, a pending
+request's reminder in its card's thread, an unreviewed break-glass run announced again, and a
+requested stop. Pure functions from stored requests to mrkdwn and blocks.
+
+Whether the approvers are mentioned is the request's own policy (``notify_approvers``, kept
+in its snapshot): without it they are named but never mentioned, so Slack notifies nobody.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+
+from bot.cards.blocks import Message, section
+from bot.cards.blocks import message as build_message
+from bot.cards.sentences import mrkdwn
+from bot.cards.text import code, mention, plural, slack_date
+from bot.model import Approvers, RequestRecord, RequestState, listing, rules
+
+BREAK_GLASS_TAG = " [BREAK-GLASS]"
+_INCIDENT_LIMIT = 200
+
+
+def notifies(record: RequestRecord) -> bool:
+    """Whether messages about `record` mention its approvers (its policy's
+    ``notify_approvers``; requests stored before the key existed do)."""
+    return record.policy.notify_approvers if record.policy is not None else True
+
+
+def approvers_of(record: RequestRecord, current: Approvers) -> Approvers:
+    """Who may approve `record`: its own policy snapshot, else `current` (the policy now)."""
+    return Approvers.of(record.policy) if record.policy is not None else current
+
+
+def approvers_call(record: RequestRecord, approvers: Approvers) -> str:
+    """The mention that makes Slack notify the approvers when the card is first posted
+    (edits never notify): on a pending card, and on a break-glass card until it is reviewed.
+    Empty when nobody is named (``"*"``), the policy says not to, or nothing is asked of them.
+    """
+    if not notifies(record) or not approvers.named:
+        return ""
+    who = mrkdwn(listing(approvers.named))
+    if record.break_glass is not None and record.reviewed_by is None:
+        return f":bell: {who}: this runs with break-glass, without approvals; review it after."
+    if record.state is RequestState.PENDING and not approvers.requester_alone:
+        return f":bell: {who}: your approval is needed."
+    return ""
+
+
+def break_glass_lines(record: RequestRecord, now: datetime | None) -> list[str]:
+    """The BREAK-GLASS banner: the incident, who ran it, and its review."""
+    if record.break_glass is None:
+        return []
+    incident = code(record.break_glass, limit=_INCIDENT_LIMIT)
+    return [
+        f":rotating_light: *BREAK-GLASS* for incident {incident}: {mention(record.requester)} "
+        "ran it at once, without approvals.",
+        review_line(record, now),
+    ]
+
+
+def review_line(record: RequestRecord, now: datetime | None) -> str:
+    """Who reviewed a break-glass run and when, or by when someone should."""
+    if record.reviewed_by is not None:
+        when = f" {slack_date(record.reviewed_at)}" if record.reviewed_at else ""
+        return f":white_check_mark: *Reviewed* by {mention(record.reviewed_by)}{when}"
+    due = record.review_due_at
+    by = f" by {slack_date(due)}" if due is not None else ""
+    late = " (overdue)" if due is not None and now is not None and due <= now else ""
+    after = "" if record.state.terminal else "once it ends, "
+    return (
+        f":mag: *Review needed*{by}{late}: {after}someone who may approve it checks what it did "
+        "and marks it reviewed."
+    )
+
+
+def stop_line(record: RequestRecord) -> str:
+    """An executing request someone asked to stop: no more calls go out."""
+    if record.stop_requested_by is None or record.state is not RequestState.EXECUTING:
+        return ""
+    return (
+        f":octagonal_sign: *Stop requested* by {mention(record.stop_requested_by)}: no more "
+        "vendor calls are sent; calls in flight finish."
+    )
+
+
+def reminder_message(record: RequestRecord, approvers: Approvers, *, now: datetime) -> Message:
+    """Half the ttl has passed and the request is still pending: remind the approvers, in the
+    card's thread (mentioning them, unless the policy says not to)."""
+    who = _who(record, approvers, fallback="Reminder")
+    left = plural(rules.approvals_left(record), "more approval")
+    minutes = max(math.ceil((record.expires_at - now).total_seconds() / 60), 0)
+    line = (
+        f":bell: {who}: {code(record.id)} ({code(record.operation)} on "
+        f"{plural(len(record.targets), 'target')}, requested by {mention(record.requester)}) "
+        f"still needs {left}. It expires {slack_date(record.expires_at)} (in {minutes} min)."
+    )
+    return build_message(f"Reminder: {record.id} still needs {left}", [section(line)])
+
+
+def review_announcement(record: RequestRecord, approvers: Approvers) -> Message:
+    """A break-glass run still unreviewed past its deadline, announced again in its channel."""
+    who = _who(record, approvers, fallback="Review needed")
+    incident = code(record.break_glass or "", limit=_INCIDENT_LIMIT)
+    due = f" (due {slack_date(record.review_due_at)})" if record.review_due_at else ""
+    line = (
+        f":rotating_light: {who}: break-glass {code(record.id)} ({code(record.operation)} on "
+        f"{plural(len(record.targets), 'target')}, incident {incident}) by "
+        f"{mention(record.requester)} ran {slack_date(record.created_at)} and is not reviewed "
+        f"yet{due}. Check what it did and press *Mark reviewed* on its card; "
+        f"{code(f'/ops status {record.id}')} shows its timeline."
+    )
+    return build_message(f"Break-glass {record.id} is not reviewed yet", [section(line)])
+
+
+def _who(record: RequestRecord, approvers: Approvers, *, fallback: str) -> str:
+    if not approvers.named:
+        return fallback
+    return mrkdwn(listing(approvers.named), live=notifies(record))

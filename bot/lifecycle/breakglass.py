@@ -1,0 +1,72 @@
+"""Break-glass (SPEC §11): a request run at once, without approvals, for a named incident.
+
+The requester must be in the operation's ``break_glass`` list (`bot.policy.incident`); the
+intake checks that, the overlap rule and the preview as for any request, but a preview that
+finds trouble does not hold it back (the incident is the force). Then, in one transaction, the
+request is stored and moved to executing (``requested``, ``break_glass``, ``executing``); the
+card, marked BREAK-GLASS and mentioning the approvers, goes to the channel on the Slack pool
+while the vendor call starts. A card Slack will not post does not stop the call: the requester
+is told privately. Once it ends, the card offers **Mark reviewed** to the approvers.
+"""
+
+from __future__ import annotations
+
+from bot import cards
+from bot.lifecycle import refusals
+from bot.lifecycle.execution import Execution
+from bot.lifecycle.replies import Replies
+from bot.lifecycle.services import Origin, Services
+from bot.model import RequestPreview, RequestRecord
+from bot.observability.logs import bind
+from bot.slack.port import SlackPostError
+from bot.store import OverlapError
+from commands.model import OperationRequest
+
+
+class BreakGlass:
+    """Runs a break-glass request the policy allowed. Runs on a worker, after the ack."""
+
+    def __init__(self, services: Services, replies: Replies, execution: Execution) -> None:
+        self.s = services
+        self.replies = replies
+        self._execution = execution
+
+    def run(self, request: OperationRequest, origin: Origin, preview: RequestPreview) -> None:
+        """Store the request executing, post its card, and make the vendor call."""
+        try:
+            record = self.s.store.create_request(
+                request,
+                requester=origin.user,
+                channel=origin.channel,
+                policy=self.s.policy.for_operation(request.operation),
+                sandbox=self.s.adapters.is_sandboxed(request.vendor),
+                preview=preview,
+                exclusive=True,
+                break_glass=True,
+            )
+        except OverlapError as exc:
+            refusal = refusals.held(exc.holder, exc.shared)
+            reason = cards.plain(refusal)
+            self.s.store.record_denied(
+                request, requester=origin.user, channel=origin.channel, reason=reason
+            )
+            self.replies.answer(origin, cards.refusal_message(refusal))
+            return
+        bind(request_id=record.id)
+        self.replies.answer(origin, cards.notice_message(refusals.breaking_glass(record)))
+        # Queued first, so the card is usually up before the call ends; never waited for.
+        self.replies.later(lambda: self._post(record))
+        self._execution.run(record)
+
+    def _post(self, record: RequestRecord) -> None:
+        try:
+            ts = self.s.slack.post(record.channel, self.replies.card(record))
+        except SlackPostError as exc:
+            refusal = refusals.break_glass_card_not_posted(record, exc.error)
+            self.replies.tell_requester(record, cards.refusal_message(refusal))
+            return
+        self.s.store.set_message(record.id, channel=record.channel, ts=ts)
+        # The call may have moved on while the card was on its way: show where it is now.
+        current = self.s.store.get(record.id)
+        if current is not None and current.model_copy(update={"message_ts": None}) != record:
+            self.replies.refresh_card(record)

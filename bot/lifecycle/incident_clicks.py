@@ -1,0 +1,102 @@
+"""The buttons of a request that is running or has run: **Stop** and **Mark reviewed**.
+
+Like every click (`bot.lifecycle.clicks`), each counts only from the request's own card, is
+re-read from the store and re-checked against the policy at the moment of the click, and a
+refused one is answered privately and recorded as ``denied``.
+
+- Stop: the requester or an approver asks the run of a multi-call request to send no more
+  calls. The request is stored as stopping, so the process running the calls sees it before its
+  next call, whichever process took the click; the run then ends ``stopped``.
+- Mark reviewed: someone who may approve the operation, other than the requester, reviews a
+  break-glass run that has ended (``reviewed``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot import cards
+from bot.lifecycle import refusals
+from bot.lifecycle.clicks import card_mismatch
+from bot.lifecycle.replies import Replies
+from bot.lifecycle.services import Origin, Services
+from bot.model import AuditEventName, Refusal, RequestRecord, rules
+from bot.policy.incident import check_review, check_stop
+
+
+class IncidentClicks:
+    """Stop and Mark reviewed. Every public method runs on a worker, after the ack."""
+
+    def __init__(self, services: Services, replies: Replies) -> None:
+        self.s = services
+        self.replies = replies
+
+    def stop(self, request_id: str, origin: Origin) -> None:
+        """A Stop click: no more vendor calls for this run (those in flight finish)."""
+        record = self._on_card(request_id, origin, "stop")
+        if record is None:
+            return
+        if not rules.stoppable(record, calls=self.s.vendor_calls(record)):
+            self._refuse(record, origin, "stop", refusals.not_stoppable(record))
+            return
+        decision = check_stop(self.s.policy, record, user=origin.user, directory=self.s.directory)
+        if decision.refusal is not None:
+            self._refuse(record, origin, "stop", decision.refusal)
+            return
+        after = self.s.store.request_stop(record.id, by=origin.user)
+        if after is None:  # it ended, or someone asked first, since we read it
+            current = self.s.store.get(record.id) or record
+            self._refuse(current, origin, "stop", refusals.not_stoppable(current))
+            return
+        self.replies.refresh_card_soon(after)
+        self.replies.notice(origin, refusals.stopping(after))
+
+    def review(self, request_id: str, origin: Origin) -> None:
+        """A Mark reviewed click on a break-glass run that has ended."""
+        record = self._on_card(request_id, origin, "review")
+        if record is None:
+            return
+        if not rules.awaiting_review(record):
+            self._refuse(record, origin, "review", refusals.not_reviewable(record))
+            return
+        decision = check_review(self.s.policy, record, user=origin.user, directory=self.s.directory)
+        if decision.refusal is not None:
+            self._refuse(record, origin, "review", decision.refusal)
+            return
+        after = self.s.store.review(record.id, reviewer=origin.user, channel=origin.channel)
+        if after is None:  # someone else reviewed it first
+            current = self.s.store.get(record.id) or record
+            self._refuse(current, origin, "review", refusals.not_reviewable(current))
+            return
+        self.replies.refresh_card_soon(after)
+        self.replies.notice(origin, refusals.reviewed(after))
+
+    def _on_card(self, request_id: str, origin: Origin, action: str) -> RequestRecord | None:
+        """The record, if this click came from its card; otherwise tell the clicker why not."""
+        record = self.s.store.get(request_id)
+        if record is None:
+            self.replies.refuse(origin, refusals.no_such_request(request_id))
+            return None
+        mismatch = card_mismatch(record, origin)
+        if mismatch:
+            self._refuse(record, origin, action, refusals.not_its_card(record), mismatch=mismatch)
+            return None
+        return record
+
+    def _refuse(
+        self,
+        record: RequestRecord,
+        origin: Origin,
+        action: str,
+        refusal: Refusal,
+        **evidence: Any,
+    ) -> None:
+        """Answer the clicker privately and record the refusal (in plain words) as ``denied``."""
+        reason = cards.plain(refusal)
+        self.s.store.log(
+            record.id,
+            AuditEventName.DENIED,
+            actor=origin.user,
+            detail={"action": action, "reason": reason, "channel": origin.channel, **evidence},
+        )
+        self.replies.refuse(origin, refusal)

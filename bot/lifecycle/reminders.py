@@ -1,0 +1,65 @@
+"""Reminders nobody clicks for (SPEC §8, §11), run by the sweeper:
+
+- a pending request still undecided at half its ttl: its approvers are reminded once, in the
+  card's thread (policy ``remind``; mentioned unless ``notify_approvers = false``);
+- a break-glass run still unreviewed past its ``review_within``: announced again in its
+  channel (a thread reply on its card, broadcast to the channel), once a day until reviewed.
+
+Each is claimed in the store first, so with several processes sharing the database exactly
+one sends it. A reminder Slack refuses is logged and not retried: the card still stands.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Final
+
+from bot.cards import Message
+from bot.cards.incident import approvers_of, reminder_message, review_announcement
+from bot.lifecycle.replies import Replies
+from bot.lifecycle.services import Services
+from bot.model import Approvers, RequestRecord
+from bot.slack.port import SlackPostError
+
+log = logging.getLogger(__name__)
+
+#: How often an unreviewed break-glass run is announced again.
+ANNOUNCE_EVERY: Final = timedelta(days=1)
+
+
+class Reminders:
+    """Reminds approvers of pending requests and of unreviewed break-glass runs."""
+
+    def __init__(self, services: Services, replies: Replies) -> None:
+        self.s = services
+        self.replies = replies
+
+    def remind_approvers(self) -> int:
+        """Remind the approvers of every pending request at half its ttl. Returns how many."""
+        claimed = self.s.store.claim_reminders()
+        now = self.replies.now()
+        for record in claimed:
+            approvers = self._approvers(record)
+            self._send(record, reminder_message(record, approvers, now=now), broadcast=False)
+        return len(claimed)
+
+    def announce_unreviewed(self, *, every: timedelta = ANNOUNCE_EVERY) -> int:
+        """Announce again every break-glass run overdue for review, once per `every`."""
+        claimed = self.s.store.claim_review_announcements(every=every)
+        for record in claimed:
+            message = review_announcement(record, self._approvers(record))
+            self._send(record, message, broadcast=True)
+        return len(claimed)
+
+    def _approvers(self, record: RequestRecord) -> Approvers:
+        return approvers_of(record, self.s.policy.approvers(record.operation))
+
+    def _send(self, record: RequestRecord, message: Message, *, broadcast: bool) -> None:
+        try:
+            if record.message_ts is None:  # no card to reply to: say it in the channel
+                self.s.slack.post(record.channel, message)
+            else:
+                self.s.slack.reply(record.channel, record.message_ts, message, broadcast=broadcast)
+        except SlackPostError as exc:
+            log.warning("could not remind about %s in %s: %s", record.id, record.channel, exc.error)

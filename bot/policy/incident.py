@@ -1,0 +1,99 @@
+"""Who may break glass, review a break-glass run, and stop a bulk run (SPEC §8, §11).
+
+Questions asked of a `Policy` beside its own (`bot.policy.rules`), each answered with a
+`Decision` whose refusal `bot.cards` renders. Like every click, a review or a stop is judged by
+the policy at the moment of the click.
+"""
+
+from __future__ import annotations
+
+from bot.model import Code, Part, Refusal, RequestRecord, User
+from bot.policy.members import Directory, listed, principal_parts
+from bot.policy.rules import Decision, Policy
+from commands.model import OperationRequest
+
+_BREAK_GLASS = Code("--break-glass")
+
+
+def check_break_glass(
+    policy: Policy, request: OperationRequest, *, user: str, directory: Directory
+) -> Decision:
+    """May `user` run `request` at once, without approvals? Only those the operation's
+    ``break_glass`` list names (users or user groups; nobody by default)."""
+    op, current = Code(request.operation), policy.for_operation(request.operation)
+    if listed(user, current.break_glass, directory):
+        return Decision()
+    who: tuple[Part, ...] = (
+        ("only ", *principal_parts(current.break_glass), " may")
+        if current.break_glass
+        else ("nobody may: the policy's ", Code("break_glass"), " list is empty")
+    )
+    return Decision(
+        Refusal(
+            "You may not use ",
+            _BREAK_GLASS,
+            " for ",
+            op,
+            ": ",
+            *who,
+            ". Drop ",
+            _BREAK_GLASS,
+            " to ask for approvals instead.",
+        )
+    )
+
+
+def check_review(
+    policy: Policy, record: RequestRecord, *, user: str, directory: Directory
+) -> Decision:
+    """May `user` mark this break-glass run reviewed? Anyone who may approve its operation,
+    except the requester: someone else looks at what was done without approval."""
+    current = policy.for_operation(record.operation)
+    approvers = principal_parts(current.approvers)
+    if user == record.requester:
+        return Decision(
+            Refusal(
+                "You ran ",
+                Code(record.id),
+                " with ",
+                _BREAK_GLASS,
+                ", so someone else reviews it (",
+                *approvers,
+                ").",
+            )
+        )
+    if not listed(user, current.approvers, directory):
+        return Decision(
+            Refusal(
+                "You may not review ",
+                Code(record.id),
+                ": only those who may approve ",
+                Code(record.operation),
+                " may (",
+                *approvers,
+                ").",
+            )
+        )
+    return Decision()
+
+
+def check_stop(
+    policy: Policy, record: RequestRecord, *, user: str, directory: Directory
+) -> Decision:
+    """May `user` stop this executing request? Its requester, and anyone who may approve it."""
+    current = policy.for_operation(record.operation)
+    if user == record.requester or listed(user, current.approvers, directory):
+        return Decision()
+    return Decision(
+        Refusal(
+            "Only the requester, ",
+            User(record.requester),
+            ", and those who may approve ",
+            Code(record.operation),
+            " (",
+            *principal_parts(current.approvers),
+            ") can stop ",
+            Code(record.id),
+            ".",
+        )
+    )

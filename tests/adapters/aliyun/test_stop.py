@@ -1,0 +1,147 @@
+"""Stopping a bulk Alibaba cancel (SPEC §8): the stop signal is asked before each call and again
+right before it goes out (after the rate limiter's wait); calls not yet sent are never sent and
+are reported not sent; counts add up. And a plugin written before Stop still runs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from pydantic import SecretStr
+
+from adapters.aliyun.adapter import AliyunAdapter
+from adapters.aliyun.settings import AliyunSettings
+from adapters.aliyun.simulator import sandbox as sbx
+from adapters.aliyun.simulator.api import AliyunSimulator
+from adapters.base import FailureKind, Outcome, call_execute, takes_stop
+from adapters.clock import FakeClock
+from adapters.ratelimit import RateLimiter
+from commands.model import OperationRequest
+
+CONFIG = AliyunSettings(
+    endpoint=sbx.ENDPOINT,
+    access_key_id=sbx.ACCESS_KEY_ID,
+    access_key_secret=SecretStr(sbx.ACCESS_KEY_SECRET),
+    iot_instance_id=sbx.INSTANCE_ID,
+)
+CANCEL = "CancelOTATaskByDevice"
+DEVICES = tuple(f"dev-{i:05d}" for i in range(1050))
+
+
+def request(targets: tuple[str, ...] = DEVICES) -> OperationRequest:
+    return OperationRequest(
+        operation="aliyun.ota-task.cancel",
+        vendor="aliyun",
+        targets=targets,
+        params={"product": sbx.PRODUCT_KEY, "firmware": sbx.FIRMWARE_ID},
+        reason="halt rollout",
+    )
+
+
+def adapter(
+    sim: AliyunSimulator, clock: FakeClock, *, limiter: RateLimiter | None = None
+) -> AliyunAdapter:
+    client = httpx.Client(transport=sim.transport())
+    return AliyunAdapter(config=CONFIG, client=client, clock=clock, workers=1, limiter=limiter)
+
+
+def received(sim: AliyunSimulator) -> list[str]:
+    return [
+        value
+        for params in sim.accepted_calls(CANCEL)
+        for key, value in params.items()
+        if key.startswith("DeviceName.")
+    ]
+
+
+def unsent(outcome: Outcome) -> list[str]:
+    return [t for f in outcome.failures if f.kind is FailureKind.NOT_SENT for t in f.targets]
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def sim(clock: FakeClock) -> AliyunSimulator:
+    return sbx.seeded(clock=clock)
+
+
+def test_calls_after_the_stop_are_never_sent(sim: AliyunSimulator, clock: FakeClock) -> None:
+    def stop() -> bool:
+        return len(sim.accepted_calls(CANCEL)) >= 2  # Stop pressed once two calls went out
+
+    outcome = adapter(sim, clock).execute(request(), stop=stop)
+
+    assert received(sim) == list(DEVICES[:400])
+    assert unsent(outcome) == list(DEVICES[400:])
+    counts = outcome.counts
+    assert (counts.succeeded, counts.not_sent) == (400, 650)
+    assert counts.done == outcome.total == 1050
+    assert all("stopped" in f.message for f in outcome.failures)
+
+
+def test_a_call_waiting_for_the_rate_limit_is_not_sent_once_stopped(
+    sim: AliyunSimulator,
+) -> None:
+    stopped: list[bool] = []
+
+    class StopWhileWaiting(FakeClock):
+        def sleep(self, seconds: float) -> None:
+            stopped.append(True)  # Stop is pressed while the second call waits its turn
+            super().sleep(seconds)
+
+    clock = StopWhileWaiting()
+    limiter = RateLimiter(calls=1, period=1.0, clock=clock)
+    outcome = adapter(sim, clock, limiter=limiter).execute(request(), stop=lambda: bool(stopped))
+
+    assert received(sim) == list(DEVICES[:200])
+    assert unsent(outcome) == list(DEVICES[200:])
+    assert outcome.counts.not_sent == 850
+
+
+def test_without_a_stop_every_call_goes_out(sim: AliyunSimulator, clock: FakeClock) -> None:
+    outcome = adapter(sim, clock).execute(request(), stop=lambda: False)
+    assert len(received(sim)) == 1050 and outcome.ok
+
+
+def test_a_single_call_has_nothing_to_stop(sim: AliyunSimulator, clock: FakeClock) -> None:
+    outcome = adapter(sim, clock).execute(request(DEVICES[:200]), stop=lambda: True)
+    assert len(received(sim)) == 200 and outcome.ok
+
+
+class OldPlugin:
+    """An adapter written before opsgate could stop a run: no `stop` keyword."""
+
+    vendor, sandbox = "old", True
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def execute(self, request: OperationRequest, *, progress: Any = None) -> Outcome:
+        self.calls += 1
+        return Outcome(summary="done")
+
+
+class NewPlugin(OldPlugin):
+    def execute(self, request: OperationRequest, **options: Any) -> Outcome:  # type: ignore[override]
+        self.stop = options.get("stop")
+        return super().execute(request)
+
+
+def test_a_plugin_without_stop_still_runs_and_one_with_it_gets_it() -> None:
+    old, new = OldPlugin(), NewPlugin()
+    assert not takes_stop(old) and takes_stop(new)  # type: ignore[arg-type]
+    signal = lambda: False  # noqa: E731
+    assert call_execute(old, request(), stop=signal).summary == "done"  # type: ignore[arg-type]
+    call_execute(new, request(), stop=signal)  # type: ignore[arg-type]
+    assert old.calls == 1 and new.stop is signal
+
+
+def test_an_execute_python_cannot_introspect_is_taken_for_the_old_api() -> None:
+    class Builtin:
+        execute = dict  # a callable without a signature Python can read
+
+    assert not takes_stop(Builtin())  # type: ignore[arg-type]

@@ -1,0 +1,348 @@
+"""Break-glass (SPEC §11, issue 9 item 1): a request run at once, without approvals, by someone
+the policy's `break_glass` list names; loudly (BREAK-GLASS on the card, approvers mentioned);
+reviewed afterwards by an approver; listed and announced again until it is."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from lifecycle_world import (
+    ALICE,
+    BOB,
+    CAROL,
+    DAVE,
+    LEADS,
+    World,
+    deletes,
+    open_request,
+    package_request,
+)
+
+from bot.cards import Message
+from bot.lifecycle import Origin
+from bot.model import AuditEventName, RequestState
+from commands.model import HistoryCommand, OperationRequest
+
+POLICY = f"""
+[policy]
+approvers = ["{LEADS}"]
+break_glass = ["{ALICE}", "S0ONCALL"]
+channels = ["C0OPS"]
+"""
+PACKAGE = "/iodm/northbound/v1.5.0/category/pkg-meter-fw-1.2.0"
+DAY = 24 * 3600
+
+
+@pytest.fixture
+def world(world_factory) -> World:  # type: ignore[no-untyped-def]
+    return world_factory(POLICY)
+
+
+def breaking(incident: str = "INC-42 fleet down", **changes: object) -> OperationRequest:
+    return package_request().model_copy(update={"break_glass": incident, **changes})
+
+
+def text(message: Message) -> str:
+    return message.text + json.dumps(message.blocks, ensure_ascii=False)
+
+
+def shown_to(world: World, user: str) -> str:
+    """The last private answer to `user`, as Slack shows it (blocks included)."""
+    for p in reversed(world.slack.sent):
+        if p.kind in {"ephemeral", "respond"} and p.target.endswith(user):
+            return text(p.message)
+    raise AssertionError(f"nothing was shown to {user}")
+
+
+def run(world: World, user: str = ALICE, request: OperationRequest | None = None) -> str | None:
+    world.service.submit(request or breaking(), world.origin(user), command_text="/ops …")
+    records = world.store.history(requester=user, limit=1)
+    return records[0].id if records else None
+
+
+def card_texts(world: World, rid: str) -> list[str]:
+    record = world.store.get(rid)
+    assert record is not None and record.message_ts is not None
+    where = f"{record.channel}/{record.message_ts}"
+    posted = [text(p.message) for p in world.slack.of("post") if rid in p.message.text]
+    return posted + [text(p.message) for p in world.slack.of("update") if p.target == where]
+
+
+def events(world: World, rid: str) -> list[tuple[str, str]]:
+    return [(e.event.value, e.actor) for e in world.store.events(request_id=rid)]
+
+
+def test_break_glass_runs_at_once_without_approvals(world: World) -> None:
+    rid = run(world)
+    assert rid is not None
+
+    record = world.store.get(rid)
+    assert record is not None and record.state is RequestState.SUCCEEDED
+    assert deletes(world, PACKAGE) == 1
+    assert events(world, rid) == [
+        ("requested", ALICE),
+        ("break_glass", ALICE),
+        ("executing", ALICE),
+        ("succeeded", "system"),
+    ]
+    assert "runs now, without approvals, for incident" in world.slack.last_text_to(ALICE)
+    assert world.store.verify().ok
+
+
+def test_the_card_is_loud_and_mentions_the_approvers_when_first_posted(world: World) -> None:
+    rid = run(world)
+    assert rid is not None
+    first, *later = card_texts(world, rid)
+
+    assert "[BREAK-GLASS]" in first and "INC-42 fleet down" in first
+    assert f"<!subteam^{LEADS}>" in json.loads(json.dumps(first))  # Slack notifies the group
+    assert "None: run with break-glass" in first
+    final = later[-1]
+    assert "Succeeded" in final and "Review needed" in final
+    assert "opsgate_review" in final and "Mark reviewed" in final
+
+
+def test_a_member_of_a_listed_group_may_break_glass(world_factory) -> None:  # type: ignore[no-untyped-def]
+    world = world_factory(POLICY)
+    world.service.s.directory.groups["S0ONCALL"] = frozenset({DAVE})  # type: ignore[attr-defined]
+    rid = run(world, DAVE)
+    assert rid is not None and world.store.get(rid).state is RequestState.SUCCEEDED  # type: ignore[union-attr]
+
+
+def test_anyone_else_is_refused_and_audited(world: World) -> None:
+    rid = run(world, BOB)
+    assert rid is not None
+
+    record = world.store.get(rid)
+    assert record is not None and record.state is RequestState.DENIED
+    assert deletes(world, PACKAGE) == 0
+    assert world.slack.of("post") == []  # no card
+    [denied] = world.store.events(request_id=rid)
+    assert (denied.event, denied.actor) == (AuditEventName.DENIED, BOB)
+    assert denied.detail["break_glass"] == "INC-42 fleet down"
+    assert "You may not use --break-glass" in denied.detail["reason"]
+    assert "Drop `--break-glass`" in shown_to(world, BOB)
+
+
+def test_a_dry_run_never_breaks_glass(world: World) -> None:
+    world.service.submit(breaking(dry_run=True), world.origin(BOB), command_text="/ops …")
+    assert list(world.store.events()) == []
+    assert deletes(world, PACKAGE) == 0
+    assert "Dry run" in world.slack.last_text_to(BOB)
+
+
+def test_break_glass_keeps_to_one_open_request_per_target(world: World) -> None:
+    held = open_request(world, user=DAVE)
+    rid = run(world)
+    assert rid is not None and world.store.get(rid).state is RequestState.DENIED  # type: ignore[union-attr]
+    assert deletes(world, PACKAGE) == 0
+    assert held in world.slack.last_text_to(ALICE)
+
+
+def test_a_card_slack_will_not_post_does_not_stop_the_call(world: World) -> None:
+    world.slack.refuse_posts = "not_in_channel"
+    rid = run(world)
+    assert rid is not None
+
+    assert world.store.get(rid).state is RequestState.SUCCEEDED  # type: ignore[union-attr]
+    assert deletes(world, PACKAGE) == 1
+    told = [text(p.message) for p in world.slack.of("post") if p.target == ALICE]
+    assert any("It runs all the same" in t and "not_in_channel" in t for t in told)
+
+
+# -- review -------------------------------------------------------------------------------------
+
+
+def test_an_approver_marks_it_reviewed(world: World) -> None:
+    rid = run(world)
+    assert rid is not None
+
+    world.service.review(rid, world.on_card(rid, CAROL))
+
+    record = world.store.get(rid)
+    assert record is not None and record.reviewed_by == CAROL
+    assert events(world, rid)[-1] == ("reviewed", CAROL)
+    final = card_texts(world, rid)[-1]
+    assert "Reviewed* by <@U0CAROL>" in final and "opsgate_review" not in final
+    assert "Marked" in world.slack.last_text_to(CAROL)
+    assert world.store.verify().ok
+
+
+@pytest.mark.parametrize(
+    ("who", "said"),
+    [(ALICE, "so someone else reviews it"), (DAVE, "You may not review")],
+    ids=["the requester", "a non-approver"],
+)
+def test_the_requester_and_non_approvers_cannot_review(world: World, who: str, said: str) -> None:
+    rid = run(world)
+    assert rid is not None
+
+    world.service.review(rid, world.on_card(rid, who))
+
+    assert world.store.get(rid).reviewed_by is None  # type: ignore[union-attr]
+    last = list(world.store.events(request_id=rid))[-1]
+    assert (last.event, last.actor, last.detail["action"]) == (AuditEventName.DENIED, who, "review")
+    assert said in shown_to(world, who)
+
+
+def test_a_review_counts_once_and_only_from_its_card(world: World) -> None:
+    rid = run(world)
+    assert rid is not None
+
+    world.service.review(rid, world.on_card(rid, BOB, ts="1.999999"))
+    assert world.store.get(rid).reviewed_by is None  # type: ignore[union-attr]
+    world.service.review(rid, world.on_card(rid, BOB))
+    world.service.review(rid, world.on_card(rid, CAROL))
+
+    assert world.store.get(rid).reviewed_by == BOB  # type: ignore[union-attr]
+    assert "already reviewed by <@U0BOB>" in shown_to(world, CAROL)
+    assert [e for e, _ in events(world, rid)].count("reviewed") == 1
+
+
+def test_an_ordinary_request_has_nothing_to_review(world: World) -> None:
+    rid = open_request(world)
+    world.service.review(rid, world.on_card(rid, BOB))
+    assert "did not run with break-glass" in shown_to(world, BOB)
+
+
+# -- listed and announced until reviewed --------------------------------------------------------
+
+
+def unreviewed(world: World, user: str = BOB, channel: str = "D0BOB", **flags: object) -> str:
+    origin = Origin(user=user, channel=channel)
+    return text(world.service.history(HistoryCommand(unreviewed=True, **flags), origin))
+
+
+def test_history_unreviewed_lists_runs_awaiting_review(world: World) -> None:
+    first = run(world)
+    second = run(
+        world, request=breaking("INC-43").model_copy(update={"targets": ("pkg-gw-sw-2.0.1",)})
+    )
+    assert first and second
+    world.service.review(second, world.on_card(second, BOB))
+
+    listed = unreviewed(world)
+    assert first in listed and second not in listed and "INC-42 fleet down" in listed
+    assert "(overdue)" not in listed
+    world.clock.advance(DAY)
+    assert "(overdue)" in unreviewed(world)
+    assert first not in unreviewed(world, DAVE, "D0DAVE")  # not theirs to read
+    assert "Nothing awaits review" in unreviewed(world, vendor="enos")
+
+
+def test_an_unreviewed_run_is_announced_again_once_a_day(world: World) -> None:
+    rid = run(world)
+    assert rid is not None
+    record = world.store.get(rid)
+    assert record is not None
+    world.service.remind()
+    assert world.slack.of("broadcast") == []  # not overdue yet
+
+    world.clock.advance(DAY)
+    world.service.remind()
+    world.clock.advance(DAY / 2)
+    world.service.remind()
+    [announced] = world.slack.of("broadcast")
+    assert announced.target == f"C0OPS/{record.message_ts}"  # in its card's thread, and channel
+    assert f"<!subteam^{LEADS}>" in announced.message.blocks[0]["text"]["text"]
+    assert rid in announced.message.text
+
+    world.clock.advance(DAY / 2)
+    world.service.remind()
+    assert len(world.slack.of("broadcast")) == 2
+    world.service.review(rid, world.on_card(rid, BOB))
+    world.clock.advance(DAY)
+    world.service.remind()
+    assert len(world.slack.of("broadcast")) == 2
+
+
+# -- reminders and the first mention ------------------------------------------------------------
+
+
+def test_approvers_are_reminded_once_in_the_thread_at_half_the_ttl(world: World) -> None:
+    rid = open_request(world)
+    record = world.store.get(rid)
+    assert record is not None
+    world.clock.advance(15 * 60 - 1)
+    world.service.remind()
+    assert world.slack.of("reply") == []
+
+    world.clock.advance(1)
+    world.service.remind()
+    world.service.remind()
+    [reminder] = world.slack.of("reply")
+    assert reminder.target == f"C0OPS/{record.message_ts}"
+    said = text(reminder.message)
+    assert f"<!subteam^{LEADS}>" in said and "still needs 1 more approval" in said
+
+
+def test_a_reminder_goes_out_once_across_processes(world_factory, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    one = world_factory(POLICY, db=tmp_path / "opsgate.db")
+    two = world_factory(POLICY, db=tmp_path / "opsgate.db", slack=one.slack)
+    open_request(one)
+    for world in (one, two):
+        world.clock.advance(15 * 60)
+    one.service.remind()
+    two.service.remind()
+    assert len(one.slack.of("reply")) == 1
+
+
+def test_the_first_post_mentions_the_approvers(world: World) -> None:
+    open_request(world)
+    [card] = world.slack.of("post")
+    assert f"<!subteam^{LEADS}>: your approval is needed" in card.message.text
+
+
+QUIET = f"""
+[policy]
+approvers = ["{LEADS}", "{CAROL}"]
+notify_approvers = false
+channels = ["C0OPS"]
+"""
+
+
+def test_notify_approvers_false_mentions_nobody(world_factory) -> None:  # type: ignore[no-untyped-def]
+    world = world_factory(QUIET)
+    rid = open_request(world)
+    world.clock.advance(15 * 60)
+    world.service.remind()
+
+    shown = [text(p.message) for p in world.slack.of("post") + world.slack.of("reply")]
+    assert len(shown) == 2
+    assert not any("<!subteam^" in t or "<@U0CAROL>" in t for t in shown)
+    assert all("user group `S0OPSLEADS`" in t for t in shown)
+    assert rid in shown[1]
+
+
+def test_remind_false_sends_no_reminder(world_factory) -> None:  # type: ignore[no-untyped-def]
+    world = world_factory(POLICY.replace("[policy]", "[policy]\nremind = false"))
+    open_request(world)
+    world.clock.advance(29 * 60)
+    world.service.remind()
+    assert world.slack.of("reply") == []
+
+
+def test_a_blocked_preview_does_not_hold_break_glass_back_and_the_card_shows_it(
+    world: World,
+) -> None:
+    running_job = OperationRequest(
+        operation="enos.ota-job.delete",
+        vendor="enos",
+        targets=("otajob-9a41f0",),
+        params={"org": "o15724268424841"},
+        reason="stuck rollout",
+        break_glass="INC-50",
+    )
+    rid = run(world, request=running_job)
+    assert rid is not None
+
+    record = world.store.get(rid)
+    assert record is not None and record.preview is not None
+    assert record.preview.verdict.value == "blocked"
+    assert record.state is RequestState.FAILED  # it ran: EnOS refused (24618), as foreseen
+    first = card_texts(world, rid)[0]
+    assert "The preview says the vendor will refuse" in first and "24618" in first
+    assert "[BREAK-GLASS]" in first
+    assert "FORCED" not in first and "Forced by" not in first  # the incident is the force

@@ -1,0 +1,71 @@
+"""`opsgate console` for incidents: a break-glass request, its review, and the new verbs."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+from bot.console import run_console
+from bot.settings import load_settings
+
+POLICY = '[policy]\napprovers = ["S0OPSLEADS"]\nbreak_glass = ["U0ALICE"]\n'
+
+
+def run(script: str, tmp_path: Path, policy: str = POLICY) -> str:
+    (tmp_path / "opsgate.toml").write_text(policy)
+    settings = load_settings({"OPSGATE_CONFIG": str(tmp_path / "opsgate.toml")})
+    out = io.StringIO()
+    code = run_console(settings, stdin=io.StringIO(script), stdout=out, db=tmp_path / "console.db")
+    assert code == 0
+    return out.getvalue()
+
+
+def test_break_glass_then_review_in_the_console(tmp_path: Path) -> None:
+    script = (
+        "/ops servicepower job cancel JOB-1001 --reason dispatch storm --break-glass INC-42\n"
+        "review\n"
+        "as @bob review\n"
+        "audit\n"
+    )
+    output = run(script, tmp_path)
+    request_id = re.search(r"R-[0-9A-Z]{8}", output).group(0)  # type: ignore[union-attr]
+    assert "Executing: servicepower.job.cancel [BREAK-GLASS] [SANDBOX]" in output
+    assert "[Mark reviewed]" in output
+    assert "so someone else reviews it" in output  # alice ran it: not hers to review
+    assert "Reviewed by @bob" in output
+    trail = [line.split()[2] for line in output.splitlines() if line.startswith("#")]
+    assert trail == [
+        "requested",
+        "break_glass",
+        "executing",
+        "succeeded",
+        "denied",
+        "reviewed",
+    ]
+    assert request_id in output
+
+
+def test_the_new_verbs_say_when_there_is_nothing_to_click(tmp_path: Path) -> None:
+    output = run("stop\nreview\nhelp\n", tmp_path)
+    assert "there is no running request; name one: stop R-XXXXXXXX" in output
+    assert "there is no break-glass request; name one: review R-XXXXXXXX" in output
+    assert "stop [<id>]" in output and "review [<id>]" in output
+
+
+def test_stop_reaches_a_bulk_run_from_the_console(tmp_path: Path) -> None:
+    """A 10,000-device cancel takes the sandbox seconds at 10 calls/s: the console returns to
+    the prompt while it runs, and `stop` on the next line stops it."""
+    script = (
+        "/ops aliyun ota-task cancel thermo-{00001..10000} --product a1OpsThermo "
+        "--firmware fw-thermo-2.1.0 --reason bad rollout\n"
+        "as @bob approve\n"
+        "stop\n"
+        "audit\n"
+    )
+    output = run(script, tmp_path)
+    assert "is still running: `stop` stops it" in output
+    assert "[Stop]" in output
+    assert "Stopped by @alice" in output and "not sent" in output
+    trail = [line.split()[2] for line in output.splitlines() if line.startswith("#")]
+    assert trail[-1] == "stopped"
