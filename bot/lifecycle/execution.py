@@ -15,8 +15,9 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from contextlib import ExitStack
 from functools import partial
-from typing import Any, assert_never
+from typing import Any, Protocol, assert_never
 
 from adapters.base import Outcome, Progress, StopSignal, call_execute
 from adapters.clock import Clock
@@ -36,6 +37,13 @@ from bot.observability.logs import bind
 from bot.store import Store, integrity_failure
 
 log = logging.getLogger(__name__)
+
+
+class Turn(Protocol):
+    """Where a vendor call stands among the work of its process (`Runner`)."""
+
+    def reached_vendor(self) -> None: ...
+
 
 _FINAL = {
     RequestState.SUCCEEDED: AuditEventName.SUCCEEDED,
@@ -72,46 +80,68 @@ class ProgressThrottle:
 
 class Execution:
     """Makes the vendor call of a request this process moved to `executing`, then shows how
-    it ended: on the card, and to the requester."""
+    it ended: on the card, and to the requester.
+
+    With a runner (`Services.runner`), the outcome is recorded as a job of its own that waits
+    for the decisions still being made (`bot.lifecycle.workers.Runner.submit_after`): in a
+    burst of clicks every approved call goes out first, and the outcomes follow. The request
+    stays `executing`, its lease renewed, until its outcome is recorded.
+    """
 
     def __init__(self, services: Services, replies: Replies) -> None:
         self.s = services
         self.replies = replies
 
-    def run(self, record: RequestRecord) -> RequestRecord:
-        """Call the vendor once for `record` and record the outcome. Never raises.
-
-        Returns:
-            The request as it ended.
-        """
-        with self.s.store.leases.held(record.id):  # renewed while the call runs
-            final = run_vendor_call(
+    def run(self, record: RequestRecord) -> None:
+        """Call the vendor once for `record`; record the outcome now or, with a runner, as soon
+        as the decisions waiting have been made. Never raises."""
+        lease = ExitStack()
+        lease.enter_context(self.s.store.leases.held(record.id))  # renewed until recorded
+        try:
+            outcome = call_vendor(
                 record,
                 adapters=self.s.adapters,
                 store=self.s.store,
                 clock=self.s.clock,
                 show_progress=self._show_progress,
+                turn=self.s.runner,
             )
+        except BaseException:
+            lease.close()
+            raise
+        finish = partial(self._finish, record, outcome, lease)
+        if self.s.runner is None:
+            finish()
+        else:
+            self.s.runner.submit_after(finish)
+
+    def _finish(self, record: RequestRecord, outcome: CallOutcome, lease: ExitStack) -> None:
+        with lease:
+            final = _record_end(self.s.store, record, outcome)
         self.replies.settled(final)
-        return final
 
     def _show_progress(self, record: RequestRecord, progress: Progress) -> None:
         # Called from inside the vendor call: the redraw must not hold up the next batch.
         self.replies.refresh_card_soon(record, progress=progress)
 
 
-def run_vendor_call(
+CallOutcome = Outcome | FailedOutcome | UnknownOutcome
+
+
+def call_vendor(
     record: RequestRecord,
     *,
     adapters: Adapters,
     store: Store,
     clock: Clock,
     show_progress: Callable[[RequestRecord, Progress], None],
-) -> RequestRecord:
-    """Execute an `executing` request and move it to its final state. Never raises.
+    turn: Turn | None = None,
+) -> CallOutcome:
+    """Check an `executing` request against the audit chain and make its vendor call (with a
+    `turn`, telling the runner the decision is made). Never raises.
 
     Returns:
-        The final record (or the record as it stands, if something else finished it first).
+        What happened: the adapter's outcome, or why nothing could be sent.
     """
     bind(request_id=record.id, operation=record.operation)  # for every log line of the call
     throttle = ProgressThrottle(lambda p: show_progress(record, p), clock=clock)
@@ -119,15 +149,14 @@ def run_vendor_call(
     problem = store.integrity_problem(record)
     # Stop may be pressed in any process sharing the database: the store is asked each time.
     stop = partial(store.stop_requested, record.id)
-    outcome = (
-        _call(record, adapters, throttle, stop) if problem is None else integrity_failure(problem)
-    )
-    return _record_end(store, record, outcome)
+    if turn is not None:
+        turn.reached_vendor()
+    if problem is not None:
+        return integrity_failure(problem)
+    return _call(record, adapters, throttle, stop)
 
 
-def _record_end(
-    store: Store, record: RequestRecord, outcome: Outcome | FailedOutcome | UnknownOutcome
-) -> RequestRecord:
+def _record_end(store: Store, record: RequestRecord, outcome: CallOutcome) -> RequestRecord:
     """Move the request to the state its outcome says (`stopped` when Stop kept calls from
     going out, the event then by whoever pressed it) and append that state's event."""
     stopper = _stopper(store, record) if isinstance(outcome, Outcome) else None

@@ -59,6 +59,8 @@ class Intake:
             return
         if not request.dry_run and self._held(request, origin):
             return
+        if self.s.runner is not None:
+            self.s.runner.reached_vendor()  # a slow preview must not hold up others' cards
         preview = _preview(adapter, request)
         if request.dry_run:
             self._dry_run(adapter, request, origin, preview, command_text)

@@ -7,8 +7,17 @@ import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Final
 
 log = logging.getLogger(__name__)
+
+#: The longest that Slack-only work and an outcome's bookkeeping wait for decisions to go
+#: first: long enough for a burst of clicks to reach their vendors, short enough that a card
+#: is never left stale for long when work keeps coming.
+STEP_ASIDE_S: Final = 1.0
+
+# Whether the job running in this context still counts as a decision not yet at its vendor.
+_deciding: contextvars.ContextVar[bool] = contextvars.ContextVar("opsgate_deciding", default=False)
 
 
 class Runner:
@@ -18,26 +27,80 @@ class Runner:
     slow vendor can never hold up Slack's 3-second acknowledgement. Work that only talks to
     Slack (redrawing a card, a direct message) has a pool of its own (`submit_slack`), so a
     slow Slack never holds up a decision or a vendor call either.
+
+    Decisions go first. A job on the main pool counts as *deciding* from when it is submitted
+    until it reaches its vendor call (`reached_vendor`) or ends. Slack-only work, and what
+    follows a vendor call (`submit_after`), wait until nothing is deciding (at most
+    `STEP_ASIDE_S`): in a burst of clicks every interpreter cycle goes to getting the
+    approved calls out, and the cards catch up right after. Only Python's one interpreter is
+    shared, so the order of the work is what decides how long the last click waits.
     """
 
-    def __init__(self, *, workers: int, slack_workers: int | None = None) -> None:
+    def __init__(
+        self, *, workers: int, slack_workers: int | None = None, step_aside: float = STEP_ASIDE_S
+    ) -> None:
         """`workers` threads for decisions and vendor calls; `slack_workers` for Slack-only
-        work, by default a quarter as many (at least 4): card redraws mostly wait on Slack, and
-        fewer of them rendering at once leave the interpreter to the decisions in a burst."""
+        work, by default a quarter as many (at least 4): card redraws mostly wait on Slack."""
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="opsgate-work")
-        self._slack = ThreadPoolExecutor(
-            max_workers=slack_workers or max(4, workers // 4), thread_name_prefix="opsgate-slack"
-        )
+        small = slack_workers or max(4, workers // 4)
+        self._slack = ThreadPoolExecutor(max_workers=small, thread_name_prefix="opsgate-slack")
+        self._after = ThreadPoolExecutor(max_workers=small, thread_name_prefix="opsgate-after")
+        self._step_aside = step_aside
         self._pending = 0
+        self._deciding = 0
         self._idle = threading.Condition()
 
     def submit(self, job: Callable[[], None]) -> None:
         """Run `job` on a worker; an exception is logged, never lost silently."""
-        self._submit(self._pool, job)
+        with self._idle:
+            self._deciding += 1
+        self._submit(self._pool, lambda: self._decide(job))
 
     def submit_slack(self, job: Callable[[], None]) -> None:
-        """Run `job`, which only talks to Slack, on the Slack pool; exceptions are logged."""
-        self._submit(self._slack, job)
+        """Run `job`, which only talks to Slack, on the Slack pool once decisions have gone
+        first; exceptions are logged."""
+        self._submit(self._slack, lambda: self._after_decisions_then(job))
+
+    def submit_after(self, job: Callable[[], None]) -> None:
+        """Run `job` (what follows a decision, such as recording a vendor call's outcome) on
+        a pool of its own once decisions have gone first; exceptions are logged. Waiting
+        there never takes a thread from the decisions it waits for."""
+        self._submit(self._after, lambda: self._after_decisions_then(job))
+
+    def reached_vendor(self) -> None:
+        """The calling job has made its decision: it no longer holds up work that waits for
+        decisions. (A no-op outside a job on the main pool, or when already called.)"""
+        if _deciding.get():
+            _deciding.set(False)
+            self._decided()
+
+    def after_decisions(self) -> int:
+        """Step aside: wait until no job is deciding, or `STEP_ASIDE_S` at most.
+
+        Returns:
+            How many jobs were still deciding when the wait ended (0 when none were).
+        """
+        self.reached_vendor()  # a job never waits for itself
+        with self._idle:
+            self._idle.wait_for(lambda: self._deciding == 0, timeout=self._step_aside)
+            return self._deciding
+
+    def _decide(self, job: Callable[[], None]) -> None:
+        _deciding.set(True)
+        try:
+            job()
+        finally:
+            self.reached_vendor()
+
+    def _decided(self) -> None:
+        with self._idle:
+            self._deciding -= 1
+            self._idle.notify_all()
+
+    def _after_decisions_then(self, job: Callable[[], None]) -> None:
+        _deciding.set(False)  # the context was copied from its submitter, maybe a decision
+        self.after_decisions()
+        job()
 
     def _submit(self, pool: ThreadPoolExecutor, job: Callable[[], None]) -> None:
         with self._idle:
@@ -60,6 +123,8 @@ class Runner:
             return self._idle.wait_for(lambda: self._pending == 0, timeout=timeout)
 
     def shutdown(self) -> None:
-        """Finish running jobs and stop (decisions first: they may still queue Slack work)."""
+        """Finish running jobs and stop (decisions first: they queue what follows them, which
+        may queue Slack work)."""
         self._pool.shutdown(wait=True)
+        self._after.shutdown(wait=True)
         self._slack.shutdown(wait=True)

@@ -58,7 +58,8 @@ def test_the_vendor_is_called_while_the_executing_card_is_still_on_its_way(
     assert wait_for(lambda: deletes(world, PKG) == 1, timeout=2)
     assert world.slack.of("update") == []  # no redraw has reached Slack yet
     clicked.join(5)
-    assert world.store.get(rid).state is RequestState.SUCCEEDED  # type: ignore[union-attr]
+    # The outcome is recorded right after, off the click's thread, with the card still held.
+    assert wait_for(lambda: world.store.get(rid).state is RequestState.SUCCEEDED)  # type: ignore[union-attr]
 
     world.slack.gate.set()
     assert world.runner.wait_idle(10)

@@ -1,0 +1,108 @@
+"""Decisions go first: Slack-only work and an outcome's bookkeeping wait (boundedly) while jobs
+that have not reached their vendor call are still deciding (`bot.lifecycle.workers.Runner`)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from bot.lifecycle.workers import Runner
+
+
+@pytest.fixture
+def runner() -> Iterator[Runner]:
+    runner = Runner(workers=4, slack_workers=2, step_aside=5.0)
+    yield runner
+    runner.shutdown()
+
+
+def test_slack_work_waits_for_a_decision_to_reach_its_vendor(runner: Runner) -> None:
+    go, reached, card = threading.Event(), threading.Event(), threading.Event()
+
+    def decision() -> None:
+        go.wait(5)
+        runner.reached_vendor()
+        reached.set()
+        go.wait(5)  # the vendor call itself: Slack work no longer waits for it
+
+    runner.submit(decision)
+    runner.submit_slack(card.set)
+    assert not card.wait(0.2)  # the decision is still being made
+    go.set()
+    assert reached.wait(2) and card.wait(2)
+    assert runner.wait_idle(5)
+
+
+def test_slack_work_runs_once_a_decision_ends_without_a_vendor_call(runner: Runner) -> None:
+    go, card = threading.Event(), threading.Event()
+    runner.submit(lambda: go.wait(5) and None)  # a refusal: no vendor call at all
+    runner.submit_slack(card.set)
+    assert not card.wait(0.2)
+    go.set()
+    assert card.wait(2)
+
+
+def test_the_wait_is_bounded_when_a_decision_takes_long() -> None:
+    runner = Runner(workers=2, slack_workers=1, step_aside=0.1)
+    stuck, card = threading.Event(), threading.Event()
+    try:
+        runner.submit(lambda: stuck.wait(5) and None)
+        runner.submit_slack(card.set)
+        assert card.wait(2)  # after 0.1 s, not after the stuck decision
+    finally:
+        stuck.set()
+        runner.shutdown()
+
+
+def test_what_follows_a_call_waits_for_other_decisions_without_taking_their_threads() -> None:
+    """One decision thread: the outcome is recorded on the after pool once the queued decision
+    has run, so the queued decision never waits for a thread held by a waiting outcome."""
+    runner = Runner(workers=1, slack_workers=1, step_aside=5.0)
+    go, order = threading.Event(), []
+
+    def first() -> None:
+        runner.reached_vendor()
+        runner.submit_after(lambda: order.append("first recorded"))
+        go.wait(5)  # the rest of the vendor call
+        order.append("first called")
+
+    runner.submit(first)
+    runner.submit(lambda: order.append("second decided"))
+    assert not runner.wait_idle(0.2) and order == []
+    go.set()
+    try:
+        assert runner.wait_idle(5)
+        assert order == ["first called", "second decided", "first recorded"]
+    finally:
+        runner.shutdown()
+
+
+def test_slack_jobs_submitted_by_a_decision_do_not_miscount_it(runner: Runner) -> None:
+    """A Slack job starts in a copy of its submitter's context; it must not end the decision
+    that submitted it (which would let later Slack work jump ahead)."""
+    go, first_card, second_card = threading.Event(), threading.Event(), threading.Event()
+
+    def decision() -> None:
+        runner.submit_slack(first_card.set)
+        go.wait(5)
+
+    runner.submit(decision)
+    runner.submit(lambda: go.wait(5) and None)  # a second decision, still going
+    assert not first_card.wait(0.2)
+    runner.submit_slack(second_card.set)
+    assert not second_card.wait(0.2)
+    go.set()
+    assert first_card.wait(2) and second_card.wait(2)
+    assert runner.after_decisions() == 0
+
+
+def test_after_decisions_outside_a_job_only_waits() -> None:
+    runner = Runner(workers=1, slack_workers=1, step_aside=0.05)
+    try:
+        assert runner.after_decisions() == 0
+        runner.reached_vendor()  # nothing to end: no job runs in this thread
+        assert runner.after_decisions() == 0
+    finally:
+        runner.shutdown()
