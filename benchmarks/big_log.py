@@ -156,6 +156,8 @@ def _flush(
     approvals: list[dict[str, Any]],
     rows: list[dict[str, Any]],
 ) -> None:
+    if not requests:
+        return  # the last batch was full
     with engine.write() as db:
         db.executemany(insert_into("requests", tuple(requests[0])), requests)
         db.executemany(

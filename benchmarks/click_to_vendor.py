@@ -2,9 +2,11 @@
 vendor, with the local Slack stand-in answering at once or after a WAN-like delay. Prints a
 table; not a test.
 
-`opsgate serve --http` runs as a child process on SQLite, talking to the Slack stand-in (a
-process of its own, answering every call after `--latency` ms) and to a ServicePower simulator
-served from this process on 127.0.0.1, which notes when each CancelJob arrives. Requests are
+`opsgate serve --http` runs as a child process on SQLite or on PostgreSQL (a private throwaway
+server, as the store benchmark starts; skipped with a line when its binaries are missing),
+talking to the Slack stand-in (a process of its own, answering every call after `--latency`
+ms) and to a ServicePower simulator served from this process on 127.0.0.1, which notes when
+each CancelJob arrives. Requests are
 made with signed slash commands first (not timed); then each is approved once with a signed
 click from its card, and the time from sending the click to the vendor receiving the call is
 measured, in two ways:
@@ -13,7 +15,7 @@ measured, in two ways:
 - a burst: 120 clicks from 8 concurrent clients.
 
 Usage: python benchmarks/click_to_vendor.py [--single 40] [--burst 120] [--clients 8]
-       [--latencies 0,100] [--root <another checkout, to compare>]
+       [--latencies 0,100] [--engines sqlite,postgresql] [--root <another checkout>]
 """
 
 from __future__ import annotations
@@ -46,6 +48,9 @@ from adapters.servicepower.simulator.api import (
 from bot.console.standin.payloads import block_action_body, signed_headers, slash_command_body
 from bot.store import Store
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "support"))
+from postgres_server import postgres_server, server_bin
+
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "benchmark-signing-secret"
 FORM = "application/x-www-form-urlencoded"
@@ -53,6 +58,7 @@ CHANNEL, REQUESTER, APPROVER = "C0BENCH", "U0REQUESTER", "U0APPROVER"
 APPROVE = "opsgate_approve"
 POLICY = '[policy]\napprovers = ["*"]\nchannels = ["C0BENCH"]\nttl = "2h"\n'
 WARM_UP = 5
+ENGINE_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 
 # The simulator's server would print a traceback for each kept-alive connection opsgate drops
 # when it stops; nothing else is served from this process.
@@ -120,7 +126,7 @@ def standin_process(latency: float) -> Iterator[str]:
 
 
 @contextmanager
-def opsgate(root: Path, latency: float) -> Iterator[Server]:
+def opsgate(root: Path, latency: float, database: str | None = None) -> Iterator[Server]:
     """opsgate serve --http from `root`, its Slack stand-in and its vendor, all on 127.0.0.1."""
     sim = TimedSimulator()
     with (
@@ -131,14 +137,14 @@ def opsgate(root: Path, latency: float) -> Iterator[Server]:
     ):
         config = Path(tmp) / "opsgate.toml"
         config.write_text(POLICY)
-        db = Path(tmp) / "opsgate.db"
+        db = database or str(Path(tmp) / "opsgate.db")
         env = {
             **os.environ,
             "PYTHONDONTWRITEBYTECODE": "1",
             "SLACK_BOT_TOKEN": "xoxb-benchmark",
             "SLACK_SIGNING_SECRET": SECRET,
             "OPSGATE_SLACK_API_URL": slack_url,
-            "OPSGATE_DB": str(db),
+            "OPSGATE_DB": db,
             "OPSGATE_CONFIG": str(config),
             "OPSGATE_LOG_LEVEL": "WARNING",
             "OPSGATE_SERVICEPOWER__BASE_URL": vendor_url,
@@ -195,7 +201,7 @@ def make_requests(server: Server, jobs: list[str], *, clients: int) -> dict[str,
     return wait_for_cards(server.db, set(jobs))
 
 
-def wait_for_cards(db: Path, jobs: set[str], timeout: float = 120.0) -> dict[str, dict[str, Any]]:
+def wait_for_cards(db: str, jobs: set[str], timeout: float = 120.0) -> dict[str, dict[str, Any]]:
     store = Store.open(db)
     deadline = time.monotonic() + timeout
     try:
@@ -287,8 +293,10 @@ def percentile(values: list[float], pct: float) -> float:
     return statistics.quantiles(values, n=1000, method="inclusive")[int(pct * 10) - 1]
 
 
-def measure(root: Path, latency_ms: int, args: argparse.Namespace) -> list[tuple[str, list[float]]]:
-    with opsgate(root, latency_ms / 1000) as server:
+def measure(
+    root: Path, latency_ms: int, args: argparse.Namespace, database: str | None
+) -> list[tuple[str, list[float]]]:
+    with opsgate(root, latency_ms / 1000, database) as server:
         total = WARM_UP + args.single + args.burst
         cards = make_requests(server, [f"BENCH-{n:05d}" for n in range(total)], clients=8)
         jobs = sorted(cards)
@@ -302,25 +310,50 @@ def measure(root: Path, latency_ms: int, args: argparse.Namespace) -> list[tuple
     return [("one click at a time", alone), (crowd, together)]
 
 
+@contextmanager
+def databases(engine: str, count: int) -> Iterator[list[str | None]]:
+    """`count` fresh databases of `engine`: None for SQLite (each server makes its own file),
+    URLs on one private PostgreSQL server otherwise."""
+    if engine == "sqlite":
+        yield [None] * count
+        return
+    import psycopg
+
+    with postgres_server(durable=True) as url:
+        base = url.rsplit("/", 1)[0]
+        names = [f"click{n}" for n in range(count)]
+        with psycopg.connect(base + "/postgres", autocommit=True) as admin:
+            for name in names:
+                admin.execute(f'CREATE DATABASE "{name}"')
+        yield [f"{base}/{name}" for name in names]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--single", type=int, default=40)
     parser.add_argument("--burst", type=int, default=120)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--latencies", default="0,100", help="Slack stand-in delays, in ms")
+    parser.add_argument("--engines", default="sqlite,postgresql", help="databases to run on")
     parser.add_argument("--root", type=Path, default=ROOT, help="the checkout to run")
     args = parser.parse_args()
-    print(f"opsgate from {args.root}; SQLite; vendor: ServicePower simulator on 127.0.0.1\n")
-    print("| scenario | Slack latency | clicks | p50 (ms) | p99 (ms) | max (ms) |")
-    print("|---|---|---|---|---|---|")
-    for latency in (int(x) for x in args.latencies.split(",")):
-        for name, values in measure(args.root, latency, args):
-            ms = [v * 1000 for v in values]
-            print(
-                f"| {name} | {latency} ms | {len(ms)} | {percentile(ms, 50):.1f} | "
-                f"{percentile(ms, 99):.1f} | {max(ms):.1f} |",
-                flush=True,
-            )
+    latencies = [int(x) for x in args.latencies.split(",")]
+    print(f"opsgate from {args.root}; vendor: ServicePower simulator on 127.0.0.1\n")
+    print("| database | scenario | Slack latency | clicks | p50 (ms) | p99 (ms) | max (ms) |")
+    print("|---|---|---|---|---|---|---|")
+    for engine in args.engines.split(","):
+        if engine == "postgresql" and server_bin() is None:
+            print("(PostgreSQL skipped: its server programs are not installed)", file=sys.stderr)
+            continue
+        with databases(engine, len(latencies)) as targets:
+            for latency, target in zip(latencies, targets, strict=True):
+                for name, values in measure(args.root, latency, args, target):
+                    ms = [v * 1000 for v in values]
+                    print(
+                        f"| {ENGINE_NAMES[engine]} | {name} | {latency} ms | {len(ms)} | "
+                        f"{percentile(ms, 50):.1f} | {percentile(ms, 99):.1f} | {max(ms):.1f} |",
+                        flush=True,
+                    )
 
 
 if __name__ == "__main__":
