@@ -17,7 +17,6 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -25,38 +24,14 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "support"))
 
-from ack_latency import SECRET, fire, free_port, standin_process  # noqa: E402
+from ack_latency import SECRET, append_rate, fire, free_port, standin_process  # noqa: E402
 from big_log import USERS, build_log  # noqa: E402
 from postgres_server import postgres_server  # noqa: E402
 
-from bot.model import AuditEventName  # noqa: E402
-from bot.policy import OperationPolicy  # noqa: E402
 from bot.store import Store  # noqa: E402
 from bot.store.transfer import copy_log  # noqa: E402
-from commands.model import OperationRequest  # noqa: E402
 
 Row = tuple[str, str, str]
-
-
-def append_rate(target: str | Path, events: int) -> float:
-    """Events per second, each `Store.log` one durable transaction (as a refused click)."""
-    store = Store.open(target)
-    request = OperationRequest(
-        operation="enos.ota-job.delete", vendor="enos", targets=("job-1",), reason="benchmark"
-    )
-    record = store.create_request(
-        request,
-        requester="U0BENCH",
-        channel="C0BENCH",
-        policy=OperationPolicy(approvals=1, ttl=timedelta(minutes=30)),
-        sandbox=True,
-    )
-    started = time.perf_counter()
-    for _ in range(events):
-        store.log(record.id, AuditEventName.DENIED, actor="U0BENCH", detail={"reason": "bench"})
-    rate = events / (time.perf_counter() - started)
-    store.close()
-    return rate
 
 
 def verify_seconds(target: str | Path) -> tuple[float, str]:

@@ -163,22 +163,33 @@ class Clicks:
         return False
 
     def _refuse(
-        self,
-        record: RequestRecord,
-        origin: Origin,
-        action: str,
-        refusal: Refusal,
-        **evidence: Any,
+        self, record: RequestRecord, origin: Origin, action: str, refusal: Refusal, **evidence: Any
     ) -> None:
-        """Answer the clicker privately and record the refusal (in plain words) as ``denied``."""
-        reason = cards.plain(refusal)
-        self.s.store.log(
-            record.id,
-            AuditEventName.DENIED,
-            actor=origin.user,
-            detail={"action": action, "reason": reason, "channel": origin.channel, **evidence},
-        )
-        self.replies.refuse(origin, refusal)
+        refuse_click(self.s, self.replies, record, origin, action, refusal, **evidence)
+
+
+def refuse_click(
+    services: Services,
+    replies: Replies,
+    record: RequestRecord,
+    origin: Origin,
+    action: str,
+    refusal: Refusal,
+    **evidence: Any,
+) -> None:
+    """Answer the clicker privately and record the refusal (in plain words) as ``denied``."""
+    services.store.log(
+        record.id,
+        AuditEventName.DENIED,
+        actor=origin.user,
+        detail={
+            "action": action,
+            "reason": cards.plain(refusal),
+            "channel": origin.channel,
+            **evidence,
+        },
+    )
+    replies.refuse(origin, refusal)
 
 
 def card_mismatch(record: RequestRecord, origin: Origin) -> dict[str, dict[str, str | None]]:

@@ -15,12 +15,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot import cards
 from bot.lifecycle import refusals
-from bot.lifecycle.clicks import card_mismatch
+from bot.lifecycle.clicks import card_mismatch, refuse_click
 from bot.lifecycle.replies import Replies
 from bot.lifecycle.services import Origin, Services
-from bot.model import AuditEventName, Refusal, RequestRecord, rules
+from bot.model import Refusal, RequestRecord, rules
 from bot.policy.incident import check_review, check_stop
 
 
@@ -84,19 +83,6 @@ class IncidentClicks:
         return record
 
     def _refuse(
-        self,
-        record: RequestRecord,
-        origin: Origin,
-        action: str,
-        refusal: Refusal,
-        **evidence: Any,
+        self, record: RequestRecord, origin: Origin, action: str, refusal: Refusal, **evidence: Any
     ) -> None:
-        """Answer the clicker privately and record the refusal (in plain words) as ``denied``."""
-        reason = cards.plain(refusal)
-        self.s.store.log(
-            record.id,
-            AuditEventName.DENIED,
-            actor=origin.user,
-            detail={"action": action, "reason": reason, "channel": origin.channel, **evidence},
-        )
-        self.replies.refuse(origin, refusal)
+        refuse_click(self.s, self.replies, record, origin, action, refusal, **evidence)

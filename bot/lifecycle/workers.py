@@ -106,8 +106,22 @@ class Runner:
         with self._idle:
             self._pending += 1
         # In a copy of the submitter's context, so the job's log lines name its request.
-        future = pool.submit(contextvars.copy_context().run, job)
+        try:
+            future = pool.submit(contextvars.copy_context().run, job)
+        except RuntimeError:  # shut down: what follows a call still running must not be lost
+            self._inline(job)
+            return
         future.add_done_callback(self._done)
+
+    def _inline(self, job: Callable[[], None]) -> None:
+        try:
+            contextvars.copy_context().run(job)
+        except Exception:
+            log.exception("background job failed")
+        finally:
+            with self._idle:
+                self._pending -= 1
+                self._idle.notify_all()
 
     def _done(self, future: Future[None]) -> None:
         error = future.exception()
@@ -124,7 +138,7 @@ class Runner:
 
     def shutdown(self) -> None:
         """Finish running jobs and stop (decisions first: they queue what follows them, which
-        may queue Slack work)."""
+        may queue Slack work). Work submitted afterwards runs in the submitter's thread."""
         self._pool.shutdown(wait=True)
         self._after.shutdown(wait=True)
         self._slack.shutdown(wait=True)

@@ -19,9 +19,10 @@ from adapters.clock import SYSTEM_CLOCK, Clock
 from bot.store import keying
 from bot.store.chain import ChainKey
 from bot.store.database import SqliteEngine
-from bot.store.engine import Db, Engine, open_engine
+from bot.store.engine import Db, Engine
 from bot.store.leases import DEFAULT_LEASE, Leases, new_owner
 from bot.store.notify import Observer, Observers
+from bot.store.opening import open_engine
 from bot.store.rows import new_request_id
 from bot.store.shared import StoreShared
 from bot.store.writes import Writer

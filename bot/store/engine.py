@@ -13,7 +13,8 @@ two small protocols:
   ``side()`` is a write transaction that leaves the chain alone (leases, the shared token slot
   and rate windows), so it never waits for an audit append; on SQLite it is ``write()``.
 
-`open_engine` picks the engine from the target: a ``postgresql://`` URL, or a SQLite file.
+`bot.store.opening.open_engine` picks the engine for a target: a ``postgresql://`` URL, or a
+SQLite file.
 """
 
 from __future__ import annotations
@@ -124,24 +125,6 @@ def redacted(url: str) -> str:
     netloc = parts.netloc.rsplit("@", 1)[1]
     user = parts.username or ""
     return urlunsplit(parts._replace(netloc=f"{user}:****@{netloc}"))
-
-
-def open_engine(target: str | Path, *, existing: bool = False) -> Engine:
-    """The engine for `target`, its schema migrated (unless `existing`: read-only use).
-
-    Raises:
-        DatabaseUnavailable: It cannot be opened (one line naming it, never a password), or,
-            with `existing`, it is missing or not opsgate's.
-    """
-    if is_postgres(target):
-        from bot.store.postgres import PostgresEngine  # psycopg is loaded only when used
-
-        url = str(target)
-        return PostgresEngine.open_existing(url) if existing else PostgresEngine.open(url)
-    from bot.store.database import SqliteEngine
-
-    path = sqlite_path(target)
-    return SqliteEngine.open_existing(path) if existing else SqliteEngine.open_file(path)
 
 
 def rows_in_pages(

@@ -17,7 +17,8 @@ from typing import Any, Final
 
 from bot.store import queries
 from bot.store.chain import EVENT_FIELDS
-from bot.store.engine import Db, Engine, open_engine, rows_in_pages
+from bot.store.engine import Db, Engine, rows_in_pages
+from bot.store.opening import open_engine
 from bot.store.queries import INSERT_EVENT
 from bot.store.rows import StoreError
 

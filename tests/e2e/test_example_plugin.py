@@ -134,4 +134,4 @@ def test_opsgate_plugins_lists_the_example_beside_the_built_in_vendors(
     assert result.stdout.startswith("5 vendor plugins, 6 operations\n")
     assert "\nacme: Acme Widgets (opsgate-acme 0.1.0)\n" in result.stdout
     assert "    /ops acme widget delete <widgetId> [--reason" in result.stdout
-    assert "\nhuawei: Huawei OceanConnect (opsgate 0.1.0)\n" in result.stdout
+    assert "\nhuawei: Huawei OceanConnect (opsgate 0.2.0)\n" in result.stdout

@@ -87,7 +87,7 @@ def test_version(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exited:
         cli.main(["--version"])
     assert exited.value.code == 0
-    assert capsys.readouterr().out.strip() == "opsgate 0.1.0"
+    assert capsys.readouterr().out.strip() == "opsgate 0.2.0"
 
 
 @pytest.mark.parametrize("words", SUBCOMMANDS, ids=" ".join)

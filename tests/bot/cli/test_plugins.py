@@ -39,7 +39,7 @@ def test_lists_the_four_vendors_and_their_five_operations(
     out = capsys.readouterr().out
     assert out.startswith("4 vendor plugins, 5 operations\n")
     assert (
-        "\nhuawei: Huawei OceanConnect (opsgate 0.1.0)\n  not configured; sandbox available\n"
+        "\nhuawei: Huawei OceanConnect (opsgate 0.2.0)\n  not configured; sandbox available\n"
         in out
     )
     assert "  huawei.device.delete\n    /ops huawei device delete <deviceId> [--app <appId>]" in out

@@ -106,3 +106,15 @@ def test_after_decisions_outside_a_job_only_waits() -> None:
         assert runner.after_decisions() == 0
     finally:
         runner.shutdown()
+
+
+def test_after_shutdown_work_runs_in_the_submitters_thread() -> None:
+    """A vendor call still running at shutdown must still get its outcome recorded."""
+    runner = Runner(workers=1, slack_workers=1, step_aside=0.05)
+    runner.shutdown()
+    ran_in: list[str] = []
+    runner.submit_after(lambda: ran_in.append(threading.current_thread().name))
+    runner.submit_slack(lambda: ran_in.append(threading.current_thread().name))
+    runner.submit_after(lambda: 1 / 0 and None)  # logged, not raised at the submitter
+    assert ran_in == [threading.current_thread().name] * 2
+    assert runner.wait_idle(0.1)  # nothing left counted as in flight
