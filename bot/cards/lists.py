@@ -5,13 +5,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 from bot.cards.blocks import Message, context, divider, header, lines_sections
 from bot.cards.blocks import message as build_message
 from bot.cards.outcome import outcome_lines, progress_line
 from bot.cards.request import STATE_EMOJI, STATE_TITLES, request_blocks
-from bot.cards.text import clip_raw, code, code_block, escape, mention, plural, slack_date
+from bot.cards.text import (
+    clip_raw,
+    code,
+    code_block,
+    escape,
+    escape_entities,
+    mention,
+    plural,
+    slack_date,
+)
 from bot.model import Approvers, AuditEvent, RequestRecord, RequestState
 
 MAX_HELP_ENTRIES = 15
@@ -35,6 +44,16 @@ class HelpEntry:
     example: str
 
 
+#: What every operation takes besides its own flags, and how to follow a request.
+HELP_MORE: Final = (
+    "Several targets: separate them with spaces, or write a numeric range such as "
+    "`node-{01..20}` (20 targets). `--force` posts the approval card even when the preview "
+    'says the vendor will refuse. `--break-glass "<incident>"` runs at once without '
+    "approvals, if the policy lists you. Follow requests with `/ops status <id>` and "
+    "`/ops history [--mine] [--unreviewed] [--vendor <vendor>]`."
+)
+
+
 def help_message(entries: Sequence[HelpEntry], *, vendor: str | None) -> Message:
     """The operations this user may request, each with its usage and an example."""
     scope = f" for {vendor}" if vendor else ""
@@ -49,6 +68,7 @@ def help_message(entries: Sequence[HelpEntry], *, vendor: str | None) -> Message
             "`/ops` alone opens the request form."
         )
     )
+    blocks.append(context(escape_entities(HELP_MORE)))  # `<id>` is not a Slack link
     return build_message(f"opsgate help{escape(scope)}", blocks)
 
 

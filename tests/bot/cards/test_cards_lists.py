@@ -179,6 +179,14 @@ def test_help_lists_entries_for_a_vendor() -> None:
     assert valid(help_message([ENTRY] * 100, vendor=None))
 
 
+def test_help_teaches_ranges_force_break_glass_and_following_a_request() -> None:
+    text = valid(help_message([ENTRY], vendor=None))
+    for taught in ("`node-{01..20}`", "`--force`", "`--break-glass", "`/ops status &lt;id&gt;`"):
+        assert taught in text
+    assert "<id>" not in text  # would be read as a link
+    assert "\u200d" not in text  # copyable: no zero-width joiners in the commands
+
+
 def test_history_lists_records_and_stays_valid_when_long() -> None:
     text = valid(history_message([record(), record(id="R-B", state=RequestState.FAILED)]))
     assert ":large_orange_circle: `R-AAAA1111` `enos.ota-job.delete` · 1 target · <@U0REQ>" in text
