@@ -141,22 +141,28 @@ class SqliteDb:
         self.locked_head: ChainHead | None = None  # a local read is as cheap as keeping it
 
     def query(self, sql: str, params: Params = None, /) -> Iterable[dict[str, Any]]:
-        """The rows of a SELECT, read lazily."""
-        rows: Iterable[dict[str, Any]] = self._db.query(sql, _plain(params))
-        return rows
+        """The rows of a SELECT, read lazily.
+
+        Straight on the connection: we are always inside the engine's own transaction, so
+        sqlite-utils' guards for statements outside one (a savepoint around every query) would
+        only add two statements to each.
+        """
+        cursor = self._db.conn.execute(sql, _plain(params) or ())
+        names = [column[0] for column in cursor.description]
+        return (dict(zip(names, row, strict=True)) for row in cursor)
 
     def rows(self, sql: str, params: Params = None, /) -> Iterable[tuple[Any, ...]]:
         """The rows of a SELECT as tuples, read lazily."""
         return self._db.conn.execute(sql, _plain(params) or ())
 
     def execute(self, sql: str, params: Params = None, /) -> Cursor:
-        """Run one statement."""
-        return self._db.execute(sql, _plain(params))
+        """Run one statement (inside the engine's transaction, as `query`)."""
+        return self._db.conn.execute(sql, _plain(params) or ())
 
     def execute_all(self, *statements: tuple[str, Params]) -> None:
         """Run statements one after the other."""
         for sql, params in statements:
-            self._db.execute(sql, _plain(params))
+            self._db.conn.execute(sql, _plain(params) or ())
 
     def executemany(self, sql: str, rows: Sequence[Mapping[str, Any]], /) -> None:
         """Run one statement once per row."""
