@@ -59,6 +59,12 @@ def _parser() -> argparse.ArgumentParser:
         default="0.0.0.0",  # noqa: S104 - a server for Slack to reach
         help="HTTP listen address (default 0.0.0.0)",
     )
+    serve.add_argument(
+        "--probe-port",
+        type=int,
+        metavar="PORT",
+        help="in Socket Mode, also answer GET /healthz and /metrics on this port (on --host)",
+    )
     _add(sub, "console", "a local Slack stand-in in this terminal, vendors sandboxed")
     _audit_parser(sub)
     add_db_parser(sub, database_options())
@@ -140,7 +146,14 @@ def _configure_logging(settings: Settings, *, console: bool) -> None:
 def _serve(args: argparse.Namespace, settings: Settings, plugins: Plugins) -> int:
     from bot.cli import runtime
 
-    return runtime.serve(settings, plugins=plugins, http=args.http, host=args.host, port=args.port)
+    return runtime.serve(
+        settings,
+        plugins=plugins,
+        http=args.http,
+        host=args.host,
+        port=args.port,
+        probe_port=args.probe_port,
+    )
 
 
 def _console(args: argparse.Namespace, settings: Settings, plugins: Plugins) -> int:

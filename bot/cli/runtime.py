@@ -23,7 +23,7 @@ from slack_sdk.errors import SlackApiError
 from adapters.registry import Plugins, installed_plugins
 from bot.app import OpsgateApp, build_app
 from bot.cli.preflight import missing_slack_settings, serves_socket_mode, slack_identity
-from bot.cli.serve import serve_http, serve_socket_mode
+from bot.cli.serve import ProbesUnavailable, probes_served, serve_http, serve_socket_mode
 from bot.policy import PolicyError, load_policy
 from bot.settings import Settings
 from bot.store import AuditKeyError, DatabaseUnavailable
@@ -36,12 +36,21 @@ class Terminated(KeyboardInterrupt):
 
 
 def serve(
-    settings: Settings, *, http: bool, host: str, port: int, plugins: Plugins | None = None
+    settings: Settings,
+    *,
+    http: bool,
+    host: str,
+    port: int,
+    plugins: Plugins | None = None,
+    probe_port: int | None = None,
 ) -> int:
     """Run the bot until stopped: Socket Mode when SLACK_APP_TOKEN is set (unless `http`), else
-    HTTP. Returns the exit status: 0 after a graceful stop, 2 when it could not start."""
+    HTTP. In Socket Mode, `probe_port` also serves ``/healthz`` and ``/metrics`` on `host`.
+    Returns the exit status: 0 after a graceful stop, 2 when it could not start."""
     plugins = installed_plugins() if plugins is None else plugins
     socket_mode = serves_socket_mode(settings, http=http)
+    if probe_port is not None and not socket_mode:
+        log.warning("--probe-port is for Socket Mode; over HTTP the probes are on --port")
     problem = missing_slack_settings(settings, socket_mode=socket_mode)
     if problem:
         return _cannot_start(problem)
@@ -62,7 +71,10 @@ def serve(
         return _cannot_start(problem)
     try:
         with _sigterm_stops():
-            _serve(opsgate, socket_mode=socket_mode, host=host, port=port)
+            _serve(opsgate, socket_mode=socket_mode, host=host, port=port, probe_port=probe_port)
+    except ProbesUnavailable as exc:
+        opsgate.close()
+        return _cannot_start(str(exc))
     except OSError as exc:
         opsgate.close()
         where = "connect to Slack in Socket Mode" if socket_mode else f"listen on {host}:{port}"
@@ -73,12 +85,15 @@ def serve(
     return _drain(opsgate)
 
 
-def _serve(opsgate: OpsgateApp, *, socket_mode: bool, host: str, port: int) -> None:
+def _serve(
+    opsgate: OpsgateApp, *, socket_mode: bool, host: str, port: int, probe_port: int | None
+) -> None:
     token = opsgate.settings.slack_app_token
     try:
         opsgate.start_background()
         if socket_mode and token is not None:
-            serve_socket_mode(opsgate, app_token=token.get_secret_value())
+            with probes_served(opsgate, host=host, port=probe_port):
+                serve_socket_mode(opsgate, app_token=token.get_secret_value())
         else:
             serve_http(opsgate, host=host, port=port)
     except KeyboardInterrupt:

@@ -3,7 +3,8 @@
 HTTP: `wsgi_app` answers Slack on ``/slack/events`` (Bolt's WSGI adapter; every request's
 signature checked by `bot.slack.verification`), ``GET /healthz`` for probes and ``GET /metrics``
 for Prometheus; `bot.cli.http_server` serves it. Socket Mode: opsgate connects out to Slack, so
-no public URL is needed.
+no public URL is needed; with a probe port (`probes_served`) it also answers ``/healthz`` and
+``/metrics``, and nothing else, there.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Final
 from urllib.parse import parse_qs
 
@@ -47,15 +49,67 @@ def wsgi_app(opsgate: OpsgateApp) -> WSGIApplication:
     slack = SlackRequestHandler(opsgate.bolt, path=EVENTS_PATH)
 
     def application(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        if environ.get("REQUEST_METHOD") == "GET":
-            path = environ.get("PATH_INFO")
-            if path == "/healthz":
-                return _health(opsgate, start_response, deep=_deep(environ))
-            if path == "/metrics":
-                return _reply(start_response, "200 OK", opsgate.metrics.render(), CONTENT_TYPE)
-        return slack(environ, start_response)
+        probed = _probe(opsgate, environ, start_response)
+        return slack(environ, start_response) if probed is None else probed
 
     return application
+
+
+def probe_app(opsgate: OpsgateApp) -> WSGIApplication:
+    """Only ``GET /healthz`` and ``GET /metrics``: what Socket Mode serves on its probe port
+    (nothing of Slack's is answered there)."""
+
+    def application(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        probed = _probe(opsgate, environ, start_response)
+        if probed is None:
+            return _reply(start_response, "404 Not Found", b"not found\n", "text/plain")
+        return probed
+
+    return application
+
+
+class ProbesUnavailable(Exception):
+    """The probe port cannot be listened on (the message says where and why, in one line)."""
+
+
+@contextmanager
+def probes_served(opsgate: OpsgateApp, *, host: str, port: int | None) -> Iterator[None]:
+    """While in the block, serve `probe_app` on `host`:`port` (no port: nothing).
+
+    Raises:
+        ProbesUnavailable: The address cannot be listened on.
+    """
+    if port is None:
+        yield
+        return
+    try:
+        server = HttpServer(probe_app(opsgate), host=host, port=port, settings=opsgate.settings)
+    except OSError as exc:
+        raise ProbesUnavailable(
+            f"cannot listen on {host}:{port} for probes: {exc.strerror or exc}"
+        ) from None
+    thread = threading.Thread(target=server.serve, daemon=True, name="opsgate-probes")
+    thread.start()
+    log.info("probes on http://%s:%d/healthz and /metrics", host, server.port)
+    try:
+        yield
+    finally:
+        server.close()
+        thread.join(timeout=5)
+
+
+def _probe(
+    opsgate: OpsgateApp, environ: WSGIEnvironment, start_response: StartResponse
+) -> Iterable[bytes] | None:
+    """The answer to a probe (``GET /healthz`` or ``GET /metrics``); None for anything else."""
+    if environ.get("REQUEST_METHOD") != "GET":
+        return None
+    path = environ.get("PATH_INFO")
+    if path == "/healthz":
+        return _health(opsgate, start_response, deep=_deep(environ))
+    if path == "/metrics":
+        return _reply(start_response, "200 OK", opsgate.metrics.render(), CONTENT_TYPE)
+    return None
 
 
 def _deep(environ: WSGIEnvironment) -> bool:

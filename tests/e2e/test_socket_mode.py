@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, parse_qsl
 
+import httpx
 import pytest
 from socket_standin import SocketModeStandIn
 
@@ -91,7 +93,9 @@ class SocketWorld:
 
 
 @contextmanager
-def socket_mode_serve(tmp_path: Path) -> Iterator[SocketWorld]:
+def socket_mode_serve(tmp_path: Path, *args: str, connects: bool = True) -> Iterator[SocketWorld]:
+    """`opsgate serve` (plus `args`) in Socket Mode against the stand-ins; once it has
+    connected, unless it is not expected to (`connects`)."""
     (tmp_path / "opsgate.toml").write_text('[policy]\nchannels = ["C0OPS"]\n')
     vendor = servicepower.sandboxed().simulator
     log = tmp_path / "serve.log"
@@ -114,11 +118,15 @@ def socket_mode_serve(tmp_path: Path) -> Iterator[SocketWorld]:
             "OPSGATE_SERVICEPOWER__CLIENT_SECRET": SANDBOX_CLIENT_SECRET,
         }
         process = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "serve"], env=env, stdout=log_file, stderr=log_file
+            [sys.executable, "-m", "bot.cli", "serve", *args],
+            env=env,
+            stdout=log_file,
+            stderr=log_file,
         )
         world = SocketWorld(process, ws, slack, vendor, tmp_path / "serve.db", log)
         try:
-            ws.wait_for_connections(1)
+            if connects:
+                ws.wait_for_connections(1)
             yield world
         finally:
             if process.poll() is None:
@@ -183,3 +191,47 @@ def test_socket_mode_end_to_end(tmp_path: Path) -> None:
         world.process.send_signal(15)  # SIGTERM: disconnect and exit cleanly
         assert world.process.wait(timeout=30) == 0
     assert "Traceback" not in world.log.read_text()
+
+
+def test_socket_mode_answers_probes_on_its_probe_port_and_nothing_else(tmp_path: Path) -> None:
+    port = free_port()
+    probes = f"http://127.0.0.1:{port}"
+    with socket_mode_serve(tmp_path, "--host", "127.0.0.1", "--probe-port", str(port)) as world:
+        wait_until(lambda: _answers(f"{probes}/healthz"))
+        health = httpx.get(f"{probes}/healthz", timeout=5)
+        assert health.status_code == 200 and health.json()["database"] == "ok"
+        metrics = httpx.get(f"{probes}/metrics", timeout=5)
+        assert metrics.status_code == 200 and "opsgate_pending_requests" in metrics.text
+        # Slack's requests come over the socket: the probe port answers none of them.
+        assert httpx.post(f"{probes}/slack/events", content=b"x", timeout=5).status_code == 404
+        world.process.send_signal(15)
+        assert world.process.wait(timeout=30) == 0
+    assert not _answers(f"{probes}/healthz")  # closed with the process
+    assert "Traceback" not in world.log.read_text()
+
+
+def test_a_probe_port_in_use_stops_start_up_in_one_line(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        args = ("--host", "127.0.0.1", "--probe-port", str(port))
+        with socket_mode_serve(tmp_path, *args, connects=False) as w:
+            assert w.process.wait(timeout=30) == 2
+            assert w.socket.connections == 0  # it stopped before connecting to Slack
+    log = w.log.read_text()
+    assert f"cannot listen on 127.0.0.1:{port} for probes" in log
+    assert "Traceback" not in log
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=1).status_code == 200
+    except httpx.TransportError:
+        return False

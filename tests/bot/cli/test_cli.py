@@ -184,6 +184,17 @@ def test_serve_http_needs_the_signing_secret(
     assert "SLACK_SIGNING_SECRET" in capsys.readouterr().err
 
 
+def test_serve_http_says_a_probe_port_is_for_socket_mode(
+    env: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
+    assert cli.main(["serve", "--http", "--probe-port", "9102"]) == 2  # no signing secret
+    assert "--probe-port is for Socket Mode" in caplog.text
+
+
 def test_serve_with_an_invalid_policy_stops_naming_the_key(
     env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
