@@ -51,24 +51,9 @@ def serve(
     socket_mode = serves_socket_mode(settings, http=http)
     if probe_port is not None and not socket_mode:
         log.warning("--probe-port is for Socket Mode; over HTTP the probes are on --port")
-    problem = missing_slack_settings(settings, socket_mode=socket_mode)
-    if problem:
-        return _cannot_start(problem)
-    try:
-        # Local mistakes first, before asking Slack.
-        policy = load_policy(settings, operation_ids=plugins.catalog.ids)
-    except PolicyError as exc:
-        return _cannot_start(f"invalid policy: {exc}")
-    try:
-        opsgate = build_app(settings, plugins=plugins, policy=policy)  # opens the database
-    except DatabaseUnavailable as exc:
-        return _cannot_start(f"{exc} (OPSGATE_DB)")
-    except AuditKeyError as exc:
-        return _cannot_start(str(exc))
-    problem = _slack_problem(settings)
-    if problem:
-        opsgate.close()
-        return _cannot_start(problem)
+    opsgate = _ready(settings, plugins, socket_mode=socket_mode)
+    if isinstance(opsgate, str):
+        return _cannot_start(opsgate)
     try:
         with _sigterm_stops():
             _serve(opsgate, socket_mode=socket_mode, host=host, port=port, probe_port=probe_port)
@@ -83,6 +68,29 @@ def serve(
         opsgate.close()
         return _cannot_start(f"Slack refused SLACK_APP_TOKEN: {exc.response.get('error')}")
     return _drain(opsgate)
+
+
+def _ready(settings: Settings, plugins: Plugins, *, socket_mode: bool) -> OpsgateApp | str:
+    """The app, built and checked with Slack; or why it cannot start, in one line."""
+    problem = missing_slack_settings(settings, socket_mode=socket_mode)
+    if problem:
+        return problem
+    try:
+        # Local mistakes first, before asking Slack.
+        policy = load_policy(settings, operation_ids=plugins.catalog.ids)
+    except PolicyError as exc:
+        return f"invalid policy: {exc}"
+    try:
+        opsgate = build_app(settings, plugins=plugins, policy=policy)  # opens the database
+    except DatabaseUnavailable as exc:
+        return f"{exc} (OPSGATE_DB)"
+    except AuditKeyError as exc:
+        return str(exc)
+    problem = _slack_problem(settings)
+    if problem:
+        opsgate.close()
+        return problem
+    return opsgate
 
 
 def _serve(
