@@ -21,12 +21,13 @@ _deciding: contextvars.ContextVar[bool] = contextvars.ContextVar("opsgate_decidi
 
 
 class Runner:
-    """Two sized thread pools that log failures and can be waited on together until idle.
+    """Three sized thread pools that log failures and can be waited on together until idle.
 
     Bolt's own listener executor only has to run acks; everything slow is submitted here, so a
     slow vendor can never hold up Slack's 3-second acknowledgement. Work that only talks to
     Slack (redrawing a card, a direct message) has a pool of its own (`submit_slack`), so a
-    slow Slack never holds up a decision or a vendor call either.
+    slow Slack never holds up a decision or a vendor call either; so does what follows a vendor
+    call (`submit_after`).
 
     Decisions go first. A job on the main pool counts as *deciding* from when it is submitted
     until it reaches its vendor call (`reached_vendor`) or ends. Slack-only work, and what
