@@ -15,19 +15,17 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
 import httpx
+from harness import free_port, percentile, serve_http_command, standin_process
 
 from adapters.clock import SYSTEM_CLOCK
 from bot.console.standin.payloads import signed_headers, slash_command_body
@@ -42,12 +40,6 @@ SECRET = "benchmark-signing-secret"
 #: previewed, stored and carded like a real request.
 COMMAND = 'servicepower job cancel BENCH-{run}-{i} --reason "benchmark"'
 THREADS = 16
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def wait_until_up(url: str, timeout: float = 30.0) -> None:
@@ -108,36 +100,6 @@ def start(cmd: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
     )
 
 
-@contextmanager
-def standin_process() -> Iterator[str]:
-    """The local Slack stand-in in a process of its own, as the real Slack is: the clients'
-    timings must not share a GIL with the work opsgate's cards cause at 'Slack'."""
-    code = (
-        "import sys, time\n"
-        "from bot.console.standin.server import SlackStandIn\n"
-        "s = SlackStandIn().start()\n"
-        "print(s.api_url, flush=True)\n"
-        "sys.stdin.read()\n"
-    )
-    process = subprocess.Popen(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        yield process.stdout.readline().strip()
-    finally:
-        process.kill()
-        process.wait(timeout=10)
-
-
-def percentile(values: list[float], pct: float) -> float:
-    return statistics.quantiles(values, n=1000, method="inclusive")[int(pct * 10) - 1]
-
-
 def append_rate(target: str | Path, events: int) -> float:
     """Events per second appended to a durable store (a SQLite file in WAL mode, or a
     PostgreSQL URL), one transaction each, as a refused click appends."""
@@ -175,17 +137,7 @@ COMMANDS = {
         "--threads",
         str(THREADS),
     ],
-    OPSGATE: [
-        sys.executable,
-        "-m",
-        "bot.cli",
-        "serve",
-        "--http",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        "{port}",
-    ],
+    OPSGATE: serve_http_command("{port}"),
 }
 
 

@@ -23,9 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import socketserver
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -38,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from harness import free_port, percentile, serve_http_command, standin_process
 
 from adapters.servicepower.simulator.api import (
     CANCEL_PATH,
@@ -97,34 +96,6 @@ class Server:
             raise SystemExit(f"opsgate answered HTTP {response.status_code}")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextmanager
-def standin_process(latency: float) -> Iterator[str]:
-    """The Slack stand-in in a process of its own, as the real Slack is."""
-    code = (
-        "import sys\n"
-        "from bot.console.standin.server import SlackStandIn\n"
-        f"s = SlackStandIn(latency={latency!r}).start()\n"
-        "print(s.api_url, flush=True)\n"
-        "sys.stdin.read()\n"
-    )
-    process = subprocess.Popen(
-        [sys.executable, "-c", code], cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL, text=True,
-    )  # fmt: skip
-    try:
-        assert process.stdout is not None
-        yield process.stdout.readline().strip()
-    finally:
-        process.kill()
-        process.wait(timeout=10)
-
-
 @contextmanager
 def opsgate(root: Path, latency: float, database: str | None = None) -> Iterator[Server]:
     """opsgate serve --http from `root`, its Slack stand-in and its vendor, all on 127.0.0.1."""
@@ -152,9 +123,8 @@ def opsgate(root: Path, latency: float, database: str | None = None) -> Iterator
             "OPSGATE_SERVICEPOWER__CLIENT_SECRET": SANDBOX_CLIENT_SECRET,
         }
         port = free_port()
-        command = [sys.executable, "-m", "bot.cli", "serve", "--http", "--host", "127.0.0.1"]
         process = subprocess.Popen(
-            [*command, "--port", str(port)], cwd=root, env=env,
+            serve_http_command(port), cwd=root, env=env,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         try:
@@ -287,10 +257,6 @@ def run_all(jobs: list[Any], *, clients: int) -> None:
         thread.start()
     for thread in threads:
         thread.join()
-
-
-def percentile(values: list[float], pct: float) -> float:
-    return statistics.quantiles(values, n=1000, method="inclusive")[int(pct * 10) - 1]
 
 
 def measure(

@@ -24,8 +24,9 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "support"))
 
-from ack_latency import SECRET, append_rate, fire, free_port, standin_process  # noqa: E402
+from ack_latency import SECRET, append_rate, fire  # noqa: E402
 from big_log import USERS, build_log  # noqa: E402
+from harness import free_port, serve_http_command, standin_process  # noqa: E402
 from postgres_server import postgres_server  # noqa: E402
 
 from bot.store import Store  # noqa: E402
@@ -100,17 +101,7 @@ def serve_rows(pg_url: str, requests: int) -> list[Row]:
             }
             started = time.perf_counter()
             process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "bot.cli",
-                    "serve",
-                    "--http",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(port),
-                ],
+                serve_http_command(port),
                 cwd=ROOT,
                 env=env,
                 stdout=subprocess.DEVNULL,
