@@ -24,14 +24,12 @@ from replica_set import (
     start_replica,
     wait_for_state,
 )
+from vendors_served import servicepower_served as served
 
 from adapters.aliyun import plugin as aliyun
 from adapters.aliyun.simulator import sandbox as aliyun_sandbox
 from adapters.huawei import plugin as huawei
 from adapters.huawei.simulator.state import SANDBOX_APP_ID, SANDBOX_SECRET
-from adapters.servicepower import plugin as servicepower
-from adapters.servicepower.simulator.api import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
-from adapters.simulator import Fault
 from bot.model import RequestState
 
 pytestmark = pytest.mark.slow
@@ -42,19 +40,9 @@ LEASE = 2  # seconds: short, so the lease bound is quick to observe
 
 @contextmanager
 def servicepower_served(latency: float = 0.0) -> Iterator[tuple[object, dict[str, str]]]:
-    simulator = servicepower.sandboxed().simulator
-    if latency:
-        simulator.inject(Fault.LATENCY, path_contains="CancelJob", seconds=latency)
-    with simulator.serve() as base_url:
-        yield (
-            simulator,
-            {
-                "OPSGATE_SERVICEPOWER__BASE_URL": base_url,
-                "OPSGATE_SERVICEPOWER__CLIENT_ID": SANDBOX_CLIENT_ID,
-                "OPSGATE_SERVICEPOWER__CLIENT_SECRET": SANDBOX_CLIENT_SECRET,
-                "OPSGATE_LEASE_SECONDS": str(LEASE),
-            },
-        )
+    """ServicePower served, its settings for opsgate, and a short lease."""
+    with served(cancel_seconds=latency) as (simulator, env):
+        yield simulator, {**env, "OPSGATE_LEASE_SECONDS": str(LEASE)}
 
 
 def cancels(simulator: object) -> int:

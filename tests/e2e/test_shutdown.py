@@ -8,22 +8,17 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
 from serve_process import CHANNEL, ServeProcess, serve_process
+from vendors_served import servicepower_served
 
 from adapters.clock import FakeClock
-from adapters.servicepower import plugin as servicepower
 from adapters.servicepower.simulator.api import (
-    SANDBOX_CLIENT_ID,
-    SANDBOX_CLIENT_SECRET,
     ServicePowerSimulator,
 )
-from adapters.simulator import Fault
 from bot import cards
 from bot.console.standin.payloads import block_action_body
 from bot.model import RequestState
@@ -32,23 +27,6 @@ from bot.store import Store
 pytestmark = pytest.mark.slow
 
 ALICE, BOB = "U0ALICE", "U0BOB"
-
-
-@contextmanager
-def slow_vendor(seconds: float) -> Iterator[tuple[ServicePowerSimulator, dict[str, str]]]:
-    """A served ServicePower simulator whose next CancelJob takes `seconds`, and the settings
-    that point opsgate at it."""
-    simulator = servicepower.sandboxed().simulator
-    simulator.inject(Fault.LATENCY, path_contains="CancelJob", seconds=seconds)
-    with simulator.serve() as base_url:
-        yield (
-            simulator,
-            {
-                "OPSGATE_SERVICEPOWER__BASE_URL": base_url,
-                "OPSGATE_SERVICEPOWER__CLIENT_ID": SANDBOX_CLIENT_ID,
-                "OPSGATE_SERVICEPOWER__CLIENT_SECRET": SANDBOX_CLIENT_SECRET,
-            },
-        )
 
 
 def approve_a_cancel(served: ServeProcess, simulator: ServicePowerSimulator) -> str:
@@ -106,7 +84,7 @@ def state_of(db: Path, request_id: str) -> RequestState:
 
 def test_sigterm_lets_the_vendor_call_in_flight_finish(tmp_path: Path) -> None:
     with (
-        slow_vendor(seconds=3) as (simulator, vendor_env),
+        servicepower_served(cancel_seconds=3) as (simulator, vendor_env),
         serve_process(tmp_path, env=vendor_env) as served,
     ):
         request_id = approve_a_cancel(served, simulator)
@@ -127,7 +105,7 @@ def test_sigterm_lets_the_vendor_call_in_flight_finish(tmp_path: Path) -> None:
 
 def test_a_call_longer_than_the_grace_is_left_for_recovery(tmp_path: Path) -> None:
     with (
-        slow_vendor(seconds=8) as (simulator, vendor_env),
+        servicepower_served(cancel_seconds=8) as (simulator, vendor_env),
         serve_process(tmp_path, env={**vendor_env, "OPSGATE_SHUTDOWN_GRACE": "1s"}) as served,
     ):
         request_id = approve_a_cancel(served, simulator)

@@ -20,11 +20,9 @@ from urllib.parse import parse_qs, parse_qsl
 import httpx
 import pytest
 from socket_standin import SocketModeStandIn
+from vendors_served import servicepower_served
 
-from adapters.servicepower import plugin as servicepower
 from adapters.servicepower.simulator.api import (
-    SANDBOX_CLIENT_ID,
-    SANDBOX_CLIENT_SECRET,
     ServicePowerSimulator,
 )
 from bot import cards
@@ -97,12 +95,11 @@ def socket_mode_serve(tmp_path: Path, *args: str, connects: bool = True) -> Iter
     """`opsgate serve` (plus `args`) in Socket Mode against the stand-ins; once it has
     connected, unless it is not expected to (`connects`)."""
     (tmp_path / "opsgate.toml").write_text('[policy]\nchannels = ["C0OPS"]\n')
-    vendor = servicepower.sandboxed().simulator
     log = tmp_path / "serve.log"
     with (
         SocketModeStandIn() as ws,
         SlackStandIn() as slack,
-        vendor.serve() as vendor_url,
+        servicepower_served() as (vendor, vendor_env),
         log.open("wb") as log_file,
     ):
         slack.socket_url = ws.url
@@ -113,9 +110,7 @@ def socket_mode_serve(tmp_path: Path, *args: str, connects: bool = True) -> Iter
             "OPSGATE_SLACK_API_URL": slack.api_url,
             "OPSGATE_DB": str(tmp_path / "serve.db"),
             "OPSGATE_CONFIG": str(tmp_path / "opsgate.toml"),
-            "OPSGATE_SERVICEPOWER__BASE_URL": vendor_url,
-            "OPSGATE_SERVICEPOWER__CLIENT_ID": SANDBOX_CLIENT_ID,
-            "OPSGATE_SERVICEPOWER__CLIENT_SECRET": SANDBOX_CLIENT_SECRET,
+            **vendor_env,
         }
         process = subprocess.Popen(
             [sys.executable, "-m", "bot.cli", "serve", *args],
