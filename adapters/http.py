@@ -64,15 +64,21 @@ def _no_answer(client: httpx.Client, exc: httpx.TransportError, vendor: str) -> 
     return f"{vendor} dropped the connection ({type(exc).__name__}); the request's state is unknown"
 
 
-def json_body(response: httpx.Response, *, vendor: str, mutating: bool) -> dict[str, Any]:
-    """Parse a JSON object body; a malformed one is `unreadable_answer`."""
+def json_object(response: httpx.Response) -> dict[str, Any] | None:
+    """The body as a JSON object, or None when it is not one (empty, HTML, a list, …)."""
     try:
         body = response.json()
     except ValueError:
-        body = None
-    if isinstance(body, dict):
-        return body
-    raise unreadable_answer(response, vendor=vendor, mutating=mutating)
+        return None
+    return body if isinstance(body, dict) else None
+
+
+def json_body(response: httpx.Response, *, vendor: str, mutating: bool) -> dict[str, Any]:
+    """Parse a JSON object body; a malformed one is `unreadable_answer`."""
+    body = json_object(response)
+    if body is None:
+        raise unreadable_answer(response, vendor=vendor, mutating=mutating)
+    return body
 
 
 def unreadable_answer(response: httpx.Response, *, vendor: str, mutating: bool) -> AdapterError:

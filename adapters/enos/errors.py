@@ -24,7 +24,7 @@ from adapters.errors import (
     VendorError,
     VendorThrottled,
 )
-from adapters.http import unreadable_answer
+from adapters.http import json_object, unreadable_answer
 
 VENDOR: Final = "enos"
 
@@ -172,7 +172,7 @@ def read_answer(response: httpx.Response, *, mutating: bool) -> dict[str, Any]:
         OutcomeUnknown: a mutating call got an answer we cannot read (its fate is unknown).
         VendorUnreachable: a read got an answer we cannot read.
     """
-    body = _json_object(response)
+    body = json_object(response)
     code = None if body is None else answer_code(body)
     if body is None or code is None:
         raise _unreadable(response, mutating=mutating)
@@ -186,14 +186,6 @@ def read_answer(response: httpx.Response, *, mutating: bool) -> dict[str, Any]:
             http_status=response.status_code,
         )
     return body
-
-
-def _json_object(response: httpx.Response) -> dict[str, Any] | None:
-    try:
-        body = response.json()
-    except ValueError:
-        return None
-    return body if isinstance(body, dict) else None
 
 
 def _unreadable(response: httpx.Response, *, mutating: bool) -> Exception:

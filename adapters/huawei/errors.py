@@ -16,6 +16,7 @@ from typing import Final
 import httpx
 
 from adapters.errors import VendorAuthError, VendorError, VendorThrottled
+from adapters.http import json_object
 
 VENDOR: Final = "huawei"
 
@@ -122,11 +123,8 @@ CATALOG: Final[dict[str, CatalogEntry]] = {
 
 def parse_error(response: httpx.Response) -> tuple[str | None, str | None]:
     """Return the vendor's (code, description) from an error body; (None, None) if absent."""
-    try:
-        body = response.json()
-    except ValueError:
-        return None, None
-    if not isinstance(body, dict):
+    body = json_object(response)
+    if body is None:
         return None, None
     return _first(body, _CODE_KEYS), _first(body, _DESC_KEYS)
 
