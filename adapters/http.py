@@ -44,13 +44,13 @@ def send(
     except httpx.TransportError as exc:
         if mutating:
             raise OutcomeUnknown(
-                _no_answer(client, exc, vendor),
+                f"{_no_answer(client, exc, vendor)}; the request's state is unknown",
                 vendor=vendor,
                 next_step="Check the vendor console to see whether the change "
                 "happened before requesting it again.",
             ) from exc
         raise VendorUnreachable(
-            _no_answer(client, exc, vendor).replace("; the request's state is unknown", ""),
+            _no_answer(client, exc, vendor),
             vendor=vendor,
             next_step="Try again in a minute; if it persists, check the vendor's status.",
         ) from exc
@@ -60,8 +60,8 @@ def _no_answer(client: httpx.Client, exc: httpx.TransportError, vendor: str) -> 
     if isinstance(exc, httpx.TimeoutException):
         seconds = client.timeout.read
         waited = f" in {seconds:g} s" if seconds is not None else ""
-        return f"{vendor} did not answer{waited}; the request's state is unknown"
-    return f"{vendor} dropped the connection ({type(exc).__name__}); the request's state is unknown"
+        return f"{vendor} did not answer{waited}"
+    return f"{vendor} dropped the connection ({type(exc).__name__})"
 
 
 def json_object(response: httpx.Response) -> dict[str, Any] | None:

@@ -120,6 +120,19 @@ def test_timeout_on_a_read_is_unreachable_and_retryable() -> None:
     with pytest.raises(VendorUnreachable) as caught:
         send(client, client.build_request("GET", "http://v/x"), vendor="v", mutating=False)
     assert is_retryable(caught.value)
+    assert caught.value.message == "v did not answer in 7 s"  # a read changed nothing
+
+
+def test_a_dropped_connection_names_the_fault_and_only_a_mutating_call_is_unknown() -> None:
+    client = _client(_raise(httpx.RemoteProtocolError))
+    with pytest.raises(OutcomeUnknown) as unknown:
+        send(client, client.build_request("DELETE", "http://v/x"), vendor="v", mutating=True)
+    assert unknown.value.message == (
+        "v dropped the connection (RemoteProtocolError); the request's state is unknown"
+    )
+    with pytest.raises(VendorUnreachable) as unreachable:
+        send(client, client.build_request("GET", "http://v/x"), vendor="v", mutating=False)
+    assert unreachable.value.message == "v dropped the connection (RemoteProtocolError)"
 
 
 @pytest.mark.parametrize(
