@@ -19,6 +19,8 @@ can show them verbatim.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 
 class AdapterError(Exception):
     """Root of the errors an adapter raises on purpose.
@@ -81,6 +83,45 @@ class VendorError(AdapterError):
             "http_status": self.http_status,
             "vendor_request_id": self.vendor_request_id,
         }
+
+
+@dataclass(frozen=True)
+class KnownCode:
+    """What one documented vendor code means to an on-call engineer (a vendor's code catalog
+    maps each code to one).
+
+    Attributes:
+        message: What happened, in plain language.
+        next_step: What to do about it.
+        kind: The `VendorError` subclass to raise.
+        retryable: True when the vendor documents the error as transient.
+    """
+
+    message: str
+    next_step: str
+    kind: type[VendorError] = VendorError
+    retryable: bool = False
+
+    def error(
+        self,
+        message: str,
+        *,
+        vendor: str,
+        code: str,
+        http_status: int | None = None,
+        vendor_request_id: str | None = None,
+    ) -> VendorError:
+        """The error for one answer with this code, saying `message` (this code's `message`,
+        usually with what the vendor said or what the call was about)."""
+        return self.kind(
+            message,
+            vendor=vendor,
+            code=code,
+            next_step=self.next_step,
+            http_status=http_status,
+            vendor_request_id=vendor_request_id,
+            retryable=self.retryable,
+        )
 
 
 class VendorAuthError(VendorError):

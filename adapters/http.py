@@ -44,13 +44,13 @@ def send(
     except httpx.TransportError as exc:
         if mutating:
             raise OutcomeUnknown(
-                _no_answer(client, exc, vendor),
+                f"{_no_answer(client, exc, vendor)}; the request's state is unknown",
                 vendor=vendor,
                 next_step="Check the vendor console to see whether the change "
                 "happened before requesting it again.",
             ) from exc
         raise VendorUnreachable(
-            _no_answer(client, exc, vendor).replace("; the request's state is unknown", ""),
+            _no_answer(client, exc, vendor),
             vendor=vendor,
             next_step="Try again in a minute; if it persists, check the vendor's status.",
         ) from exc
@@ -60,19 +60,25 @@ def _no_answer(client: httpx.Client, exc: httpx.TransportError, vendor: str) -> 
     if isinstance(exc, httpx.TimeoutException):
         seconds = client.timeout.read
         waited = f" in {seconds:g} s" if seconds is not None else ""
-        return f"{vendor} did not answer{waited}; the request's state is unknown"
-    return f"{vendor} dropped the connection ({type(exc).__name__}); the request's state is unknown"
+        return f"{vendor} did not answer{waited}"
+    return f"{vendor} dropped the connection ({type(exc).__name__})"
+
+
+def json_object(response: httpx.Response) -> dict[str, Any] | None:
+    """The body as a JSON object, or None when it is not one (empty, HTML, a list, …)."""
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None
 
 
 def json_body(response: httpx.Response, *, vendor: str, mutating: bool) -> dict[str, Any]:
     """Parse a JSON object body; a malformed one is `unreadable_answer`."""
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    if isinstance(body, dict):
-        return body
-    raise unreadable_answer(response, vendor=vendor, mutating=mutating)
+    body = json_object(response)
+    if body is None:
+        raise unreadable_answer(response, vendor=vendor, mutating=mutating)
+    return body
 
 
 def unreadable_answer(response: httpx.Response, *, vendor: str, mutating: bool) -> AdapterError:

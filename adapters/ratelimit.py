@@ -8,12 +8,17 @@ A throttling answer anyway (another process sharing the account) `slow_down`s th
 Given a `adapters.shared.RateWindow`, the window's starts are kept there instead, shared by every
 replica calling the account: the limit then holds in total, not per replica. Pauses and the
 reduced limit after `slow_down` stay this process's own.
+
+`process_limiter` hands out the one limiter of an account in this process, so every adapter
+calling with the same credentials draws from one budget.
 """
 
 from __future__ import annotations
 
 import threading
+import weakref
 from collections import deque
+from collections.abc import Callable, Hashable
 
 from adapters.clock import SYSTEM_CLOCK, Clock
 from adapters.shared import RateWindow
@@ -109,3 +114,27 @@ class RateLimiter:
     def limit(self) -> int:
         """Calls currently allowed per window (lower than `calls` after `slow_down`)."""
         return self._limit
+
+
+# Weak values: a limiter lives as long as an adapter holds it. It holds its clock, so the clock's
+# id in the key cannot be reused while the entry exists.
+_process: weakref.WeakValueDictionary[tuple[Hashable, int], RateLimiter] = (
+    weakref.WeakValueDictionary()
+)
+_process_lock = threading.Lock()
+
+
+def process_limiter(
+    key: Hashable, *, clock: Clock, build: Callable[[], RateLimiter]
+) -> RateLimiter:
+    """The one limiter of `key` (e.g. ``("<vendor>", <account>)``) and `clock` in this process.
+
+    The first caller's `build` makes it (on `clock`); later callers get the same object while
+    any holds it. Per clock, so tests on fake clocks stay apart.
+    """
+    with _process_lock:
+        limiter = _process.get((key, id(clock)))
+        if limiter is None:
+            limiter = build()
+            _process[(key, id(clock))] = limiter
+        return limiter

@@ -112,25 +112,26 @@ class TokenCache:
         offset = self._clock.monotonic() - self._clock.now()
         return Token(
             value=shared.value,
-            expires_at=None if shared.expires_at is None else shared.expires_at + offset,
+            expires_at=_shifted(shared.expires_at, offset),
             refresh_token=shared.refresh_token,
-            refresh_expires_at=(
-                None if shared.refresh_expires_at is None else shared.refresh_expires_at + offset
-            ),
+            refresh_expires_at=_shifted(shared.refresh_expires_at, offset),
         )
 
     def _shared(self, token: Token) -> SharedToken:
         offset = self._clock.now() - self._clock.monotonic()
         return SharedToken(
             value=token.value,
-            expires_at=None if token.expires_at is None else token.expires_at + offset,
+            expires_at=_shifted(token.expires_at, offset),
             refresh_token=token.refresh_token,
-            refresh_expires_at=(
-                None if token.refresh_expires_at is None else token.refresh_expires_at + offset
-            ),
+            refresh_expires_at=_shifted(token.refresh_expires_at, offset),
         )
 
     def _expiring(self, token: Token) -> bool:
         if token.expires_at is None:
             return False
         return self._clock.monotonic() >= token.expires_at - self._margin
+
+
+def _shifted(at: float | None, offset: float) -> float | None:
+    """A time moved between the wall clock and the monotonic one; None (never) stays None."""
+    return None if at is None else at + offset

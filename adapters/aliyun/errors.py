@@ -22,53 +22,42 @@ Messages put setting names and flags in backticks, so the cards show them as cod
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
-from adapters.errors import VendorAuthError, VendorError, VendorThrottled
+from adapters.errors import KnownCode, VendorAuthError, VendorError, VendorThrottled
 
 VENDOR = "aliyun"
 
 
-@dataclass(frozen=True)
-class CodeInfo:
-    """What opsgate says about one vendor error code."""
-
-    message: str
-    next_step: str
-    error_type: type[VendorError] = VendorError
-    retryable: bool = False
-
-
-_THROTTLED = CodeInfo(
+_THROTTLED = KnownCode(
     "the account's API rate limit refused the call (10 calls/s, shared by every RAM user)",
     "Wait a minute and request again; check whether other tools call with the same account.",
     VendorThrottled,
     retryable=True,
 )
-_BAD_KEY = CodeInfo(
+_BAD_KEY = KnownCode(
     "Alibaba Cloud does not know this AccessKeyId, or the key is disabled",
     "Check `OPSGATE_ALIYUN__ACCESS_KEY_ID` and that the key is enabled in the RAM console.",
     VendorAuthError,
 )
-_CLOCK = CodeInfo(
+_CLOCK = KnownCode(
     "the request timestamp was refused (more than 15 minutes off, or malformed)",
     "Synchronise this host's clock (NTP), then request again.",
     VendorAuthError,
 )
 
-_NOT_AUTHORISED = CodeInfo(
+_NOT_AUTHORISED = KnownCode(
     "the RAM user behind this AccessKey may not call this IoT action",
     "Grant the RAM user the `iot:CancelOTATaskByDevice`, `iot:ListOTA*` and `iot:QueryOTA*` "
     "actions (e.g. AliyunIOTFullAccess or a custom policy), then request again.",
 )
-_BAD_SIGNATURE = CodeInfo(
+_BAD_SIGNATURE = KnownCode(
     "Alibaba Cloud rejected the request signature",
     "Check that `OPSGATE_ALIYUN__ACCESS_KEY_SECRET` belongs to the configured AccessKeyId "
     "(and, for a re-hosted endpoint, that `OPSGATE_ALIYUN__ENDPOINT` is right).",
     VendorAuthError,
 )
-_INTERNAL = CodeInfo(
+_INTERNAL = KnownCode(
     "Alibaba Cloud IoT had an internal error",
     "opsgate already retried; try again in a few minutes, and if it persists open a ticket "
     "with the RequestId.",
@@ -77,51 +66,51 @@ _INTERNAL = CodeInfo(
 _OPSGATE_BUG = "Report this as an opsgate bug, with the RequestId."
 
 #: Documented codes, by their lower-case spelling (codes are compared case-insensitively).
-KNOWN: dict[str, CodeInfo] = {
+KNOWN: dict[str, KnownCode] = {
     code.lower(): info
     for code, info in {
         "iot.system.SystemException": _INTERNAL,
         "InternalError": _INTERNAL,
-        "ServiceUnavailable": CodeInfo(
+        "ServiceUnavailable": KnownCode(
             "Alibaba Cloud IoT is temporarily unavailable",
             "opsgate already retried; try again in a few minutes.",
             retryable=True,
         ),
         "iot.common.RamActionPermissionDeny": _NOT_AUTHORISED,
         "Forbidden.RAM": _NOT_AUTHORISED,
-        "iot.common.AuthActionPermissionDeny": CodeInfo(
+        "iot.common.AuthActionPermissionDeny": KnownCode(
             "the account is not authorised for this action on this IoT instance",
             "Check that the IoT instance belongs to this account and IoT Platform is activated, "
             "then request again.",
         ),
-        "iot.system.InstanceNotFound": CodeInfo(
+        "iot.system.InstanceNotFound": KnownCode(
             "the IoT instance was not found (wrong or missing IotInstanceId)",
             "Pass `--instance <IotInstanceId>` (the console's instance Overview tab shows it), "
             "or set `OPSGATE_ALIYUN__IOT_INSTANCE_ID`.",
         ),
-        "iot.device.NotExistedDevice": CodeInfo(
+        "iot.device.NotExistedDevice": KnownCode(
             "the device does not exist in this product",
             "Check the device name and `--product` in the IoT console.",
         ),
-        "iot.prod.NotExistedProduct": CodeInfo(
+        "iot.prod.NotExistedProduct": KnownCode(
             "the product does not exist (a wrong ProductKey, or another instance's)",
             "Check `--product <ProductKey>` (and `--instance`) in the IoT console.",
         ),
-        "iot.firmware.InvalidTaskStatus": CodeInfo(
+        "iot.firmware.InvalidTaskStatus": KnownCode(
             "the vendor refused the task-status filter of an OTA task listing", _OPSGATE_BUG
         ),
-        "iot.ota.NullOtaModuleName": CodeInfo(
+        "iot.ota.NullOtaModuleName": KnownCode(
             "the vendor says the OTA module name is missing", _OPSGATE_BUG
         ),
-        "iot.ota.EmptyDeviceInfoParams": CodeInfo(
+        "iot.ota.EmptyDeviceInfoParams": KnownCode(
             "the vendor says the device parameters are empty", _OPSGATE_BUG
         ),
-        "iot.firmware.ListOTATaskByDeviceFailed": CodeInfo(
+        "iot.firmware.ListOTATaskByDeviceFailed": KnownCode(
             "Alibaba Cloud IoT could not list the device's OTA tasks",
             "Try again in a few minutes; if it persists, open a ticket with the RequestId.",
             retryable=True,
         ),
-        "iot.common.QueryDeviceActionError": CodeInfo(
+        "iot.common.QueryDeviceActionError": KnownCode(
             "Alibaba Cloud IoT could not query the device",
             "Try again in a few minutes; if it persists, open a ticket with the RequestId.",
             retryable=True,
@@ -130,7 +119,7 @@ KNOWN: dict[str, CodeInfo] = {
         "IncompleteSignature": _BAD_SIGNATURE,
         # A nonce we never reuse; seen again means a proxy replayed it. The vendor refused the
         # call, so a retry (with a new nonce) is safe.
-        "SignatureNonceUsed": CodeInfo(
+        "SignatureNonceUsed": KnownCode(
             "the vendor had already seen this request's nonce and refused it",
             "Request again; if it recurs, check for a proxy replaying requests.",
             retryable=True,
@@ -140,13 +129,13 @@ KNOWN: dict[str, CodeInfo] = {
     }.items()
 }
 
-_PREFIXES: tuple[tuple[str, CodeInfo], ...] = (
+_PREFIXES: tuple[tuple[str, KnownCode], ...] = (
     ("throttling", _THROTTLED),
     ("invalidaccesskeyid", _BAD_KEY),
 )
 
 
-def code_info(code: str) -> CodeInfo | None:
+def code_info(code: str) -> KnownCode | None:
     """What opsgate knows about `code` (compared case-insensitively), or None for codes shown
     verbatim."""
     lowered = code.lower()
@@ -192,15 +181,13 @@ def error_for(body: Mapping[str, Any], status: int) -> VendorError:
     info = code_info(code)
     if info is None:
         message = said or f"Alibaba Cloud IoT refused the call (HTTP {status})"
-        info = CodeInfo(message, _unknown_next_step(code))
-    return info.error_type(
+        info = KnownCode(message, _unknown_next_step(code))
+    return info.error(
         info.message,
         vendor=VENDOR,
         code=code,
-        next_step=info.next_step,
         http_status=status,
         vendor_request_id=request_id(body),
-        retryable=info.retryable,
     )
 
 

@@ -12,8 +12,6 @@ for ``QueryOTAFirmware``, which has its own (`ACTION_RATES`).
 from __future__ import annotations
 
 import logging
-import threading
-import weakref
 from collections.abc import Mapping
 from typing import Any, Final
 
@@ -26,7 +24,7 @@ from adapters.base import StopSignal
 from adapters.clock import Clock
 from adapters.errors import CallNotSent, NotConfigured, VendorThrottled
 from adapters.http import json_body, retry_safely, send
-from adapters.ratelimit import RateLimiter
+from adapters.ratelimit import RateLimiter, process_limiter
 from adapters.shared import RateWindow, Shared
 
 logger = logging.getLogger(__name__)
@@ -43,11 +41,6 @@ REPLICATED_RATE_MARGIN = 0.15
 #: APIs whose documented limit differs from the account's `AliyunSettings.calls_per_second`.
 ACTION_RATES: Final = {"QueryOTAFirmware": 20.0}
 
-_limiters: weakref.WeakValueDictionary[tuple[str, int, str], RateLimiter] = (
-    weakref.WeakValueDictionary()
-)
-_limiters_lock = threading.Lock()
-
 
 def shared_limiter(config: AliyunSettings, clock: Clock, *, action: str = "") -> RateLimiter:
     """The one limiter for this AccessKeyId (and clock) in this process: the account's budget,
@@ -57,14 +50,9 @@ def shared_limiter(config: AliyunSettings, clock: Clock, *, action: str = "") ->
     the same key must draw from one budget.
     """
     own = action if action in ACTION_RATES else ""
-    key = (config.access_key_id or "", id(clock), own)
-    with _limiters_lock:
-        limiter = _limiters.get(key)
-        if limiter is None:
-            rate = ACTION_RATES.get(own, config.calls_per_second)
-            limiter = _new_limiter(rate, clock)
-            _limiters[key] = limiter
-        return limiter
+    rate = ACTION_RATES.get(own, config.calls_per_second)
+    key = (VENDOR, config.access_key_id or "", own)
+    return process_limiter(key, clock=clock, build=lambda: _new_limiter(rate, clock))
 
 
 def replicated_limiter(config: AliyunSettings, clock: Clock, shared: Shared) -> RateLimiter:

@@ -14,17 +14,17 @@ shown verbatim with the vendor's own message.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Final
 
 import httpx
 
 from adapters.errors import (
+    KnownCode,
     VendorAuthError,
     VendorError,
     VendorThrottled,
 )
-from adapters.http import unreadable_answer
+from adapters.http import json_object, unreadable_answer
 
 VENDOR: Final = "enos"
 
@@ -42,80 +42,63 @@ _CREDENTIALS = (
 )
 
 
-@dataclass(frozen=True)
-class CodeInfo:
-    """What one EnOS code means to an on-call engineer.
-
-    Attributes:
-        message: Plain-language meaning.
-        next_step: What to do about it.
-        kind: The `VendorError` subclass to raise.
-        retryable: True when the vendor documents the error as transient.
-    """
-
-    message: str
-    next_step: str
-    kind: type[VendorError] = VendorError
-    retryable: bool = False
-
-
-CATALOG: Final[dict[str, CodeInfo]] = {
-    "1001": CodeInfo(
+CATALOG: Final[dict[str, KnownCode]] = {
+    "1001": KnownCode(
         "the token service saw this timestamp/encryption pair before (each is usable once)",
         "Try again: every attempt uses a fresh timestamp. If it persists, check the host clock.",
         VendorAuthError,
         retryable=True,
     ),
-    "1002": CodeInfo("the EnOS appKey does not exist", _CREDENTIALS, VendorAuthError),
-    "1003": CodeInfo(
+    "1002": KnownCode("the EnOS appKey does not exist", _CREDENTIALS, VendorAuthError),
+    "1003": KnownCode(
         "EnOS refused the encryption or signature (the app secret does not match the appKey)",
         _CREDENTIALS,
         VendorAuthError,
     ),
-    "1004": CodeInfo(
+    "1004": KnownCode(
         "EnOS rejected a parameter of the token or gateway request as invalid",
         "Check the EnOS settings; if they are right, report this as an opsgate bug.",
         VendorAuthError,
     ),
-    "1005": CodeInfo(
+    "1005": KnownCode(
         "the EnOS token service had an internal error",
         "Try again in a minute; if it persists, check the EnOS status page.",
         VendorError,
         retryable=True,
     ),
-    "1202": CodeInfo(
+    "1202": KnownCode(
         "EnOS says a required authentication parameter is empty",
         _CREDENTIALS,
         VendorAuthError,
     ),
-    CODE_EXPIRED: CodeInfo(
+    CODE_EXPIRED: KnownCode(
         "the EnOS access token expired and a renewed one was refused too",
         "Try again; if it persists, check the host clock and the app's status in EnOS.",
         VendorAuthError,
     ),
-    CODE_REFRESH_FAILED: CodeInfo(
+    CODE_REFRESH_FAILED: KnownCode(
         "EnOS could not refresh the access token",
         # Not retried as such: the token cache falls back to getting a new token.
         "Try again: opsgate gets a new token when a refresh fails.",
         VendorAuthError,
     ),
-    JOB_NOT_FOUND: CodeInfo(
+    JOB_NOT_FOUND: KnownCode(
         "the OTA job was not found in this organization",
         "Check the job id and `--org` (the OU id, e.g. o15…) in the EnOS console.",
     ),
-    JOB_RUNNING: CodeInfo(
+    JOB_RUNNING: KnownCode(
         "EnOS will not delete an OTA job that is still running",
         "Stop the job first (EnOS console, or Stop OTA Job: `action=stop`), then request the "
         "deletion again.",
     ),
-    "24500": CodeInfo(
+    "24500": KnownCode(
         "the EnOS OTA service had an internal error",
         "Request the deletion again: it is safe, because if this attempt did delete the job, "
         "EnOS answers 24404 and opsgate reports it as already gone.",
         retryable=True,
     ),
     # Not published by EnOS: what the simulator answers when throttled (HTTP 429 as well).
-    "429": CodeInfo(
+    "429": KnownCode(
         "the EnOS gateway is throttling this app",
         "Wait a minute and try again.",
         VendorThrottled,
@@ -139,14 +122,12 @@ def vendor_error(
             vendor_request_id=request_id,
         )
     said = f' (EnOS: "{vendor_message}")' if vendor_message else ""
-    return info.kind(
+    return info.error(
         info.message + said,
         vendor=VENDOR,
         code=code,
-        next_step=info.next_step,
         http_status=http_status,
         vendor_request_id=request_id,
-        retryable=info.retryable,
     )
 
 
@@ -172,7 +153,7 @@ def read_answer(response: httpx.Response, *, mutating: bool) -> dict[str, Any]:
         OutcomeUnknown: a mutating call got an answer we cannot read (its fate is unknown).
         VendorUnreachable: a read got an answer we cannot read.
     """
-    body = _json_object(response)
+    body = json_object(response)
     code = None if body is None else answer_code(body)
     if body is None or code is None:
         raise _unreadable(response, mutating=mutating)
@@ -186,14 +167,6 @@ def read_answer(response: httpx.Response, *, mutating: bool) -> dict[str, Any]:
             http_status=response.status_code,
         )
     return body
-
-
-def _json_object(response: httpx.Response) -> dict[str, Any] | None:
-    try:
-        body = response.json()
-    except ValueError:
-        return None
-    return body if isinstance(body, dict) else None
 
 
 def _unreadable(response: httpx.Response, *, mutating: bool) -> Exception:

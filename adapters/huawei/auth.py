@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import logging
 import ssl
-import threading
-import weakref
 from collections.abc import Callable
 from typing import Any, Final
 
@@ -34,7 +32,7 @@ from adapters.errors import AdapterError, VendorAuthError, VendorError, VendorUn
 from adapters.http import json_body, retry_safely, send
 from adapters.huawei.errors import ACCESS_REFUSED, THROTTLED, VENDOR, error_code, to_error
 from adapters.huawei.settings import HuaweiSettings
-from adapters.ratelimit import RateLimiter
+from adapters.ratelimit import RateLimiter, process_limiter
 from adapters.shared import Shared, TokenSlot
 from adapters.tokens import Token, TokenCache
 
@@ -207,20 +205,13 @@ def with_default_port(base_url: str) -> str:
     return str(url).rstrip("/")
 
 
-_limiters: weakref.WeakKeyDictionary[Clock, dict[tuple[str, str], RateLimiter]] = (
-    weakref.WeakKeyDictionary()
-)
-_limiters_lock = threading.Lock()
-
-
 def shared_limiter(config: HuaweiSettings, base_url: str, clock: Clock) -> RateLimiter:
     """The process-wide limiter of one application (per clock, so fake-clock tests stay apart)."""
-    key = (base_url, config.app_id or "")
-    with _limiters_lock:
-        per_clock = _limiters.setdefault(clock, {})
-        if key not in per_clock:
-            per_clock[key] = RateLimiter(calls=config.calls_per_minute, period=60.0, clock=clock)
-        return per_clock[key]
+    return process_limiter(
+        (VENDOR, base_url, config.app_id or ""),
+        clock=clock,
+        build=lambda: RateLimiter(calls=config.calls_per_minute, period=60.0, clock=clock),
+    )
 
 
 def replicated(

@@ -10,12 +10,12 @@ body says nothing useful.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Final
 
 import httpx
 
-from adapters.errors import VendorAuthError, VendorError, VendorThrottled
+from adapters.errors import KnownCode, VendorAuthError, VendorError, VendorThrottled
+from adapters.http import json_object
 
 VENDOR: Final = "huawei"
 
@@ -37,52 +37,35 @@ _CODE_KEYS: Final = ("error_code", "errorCode", "resultcode", "resultCode", "cod
 _DESC_KEYS: Final = ("error_desc", "errorDesc", "resultdesc", "resultDesc", "message", "desc")
 
 
-@dataclass(frozen=True)
-class CatalogEntry:
-    """What one documented code means for an engineer.
-
-    Attributes:
-        message: What happened, in plain language.
-        next_step: What to do about it.
-        kind: The error type to raise.
-        retryable: True when the vendor documents the error as transient.
-    """
-
-    message: str
-    next_step: str
-    kind: type[VendorError] = VendorError
-    retryable: bool = False
-
-
 _CONTACT = "contact the IoT platform maintenance team"
 
 #: Every documented code of the login, package-delete and device-delete APIs.
-CATALOG: Final[dict[str, CatalogEntry]] = {
-    BAD_CREDENTIALS: CatalogEntry(
+CATALOG: Final[dict[str, KnownCode]] = {
+    BAD_CREDENTIALS: KnownCode(
         "the IoT platform refused the appId or secret",
         "Check `OPSGATE_HUAWEI__APP_ID` and `OPSGATE_HUAWEI__SECRET` against the application "
         "registered on the IoT platform.",
         VendorAuthError,
     ),
-    INTERNAL_ERROR: CatalogEntry(
+    INTERNAL_ERROR: KnownCode(
         "the IoT platform had an internal error",
         f"Try again in a few minutes; if it persists, {_CONTACT}.",
         retryable=True,
     ),
-    ACCESS_REFUSED: CatalogEntry(
+    ACCESS_REFUSED: KnownCode(
         "the IoT platform refused the access token or app_key, even after logging in again",
         "Check that `OPSGATE_HUAWEI__APP_ID` is the application the secret belongs to; another "
         "process logging in with the same application invalidates opsgate's token.",
         VendorAuthError,
     ),
-    THROTTLED: CatalogEntry(
+    THROTTLED: KnownCode(
         "the application exceeded its call rate limit (100 calls per minute by default)",
         f"Wait a minute and request again; if bulk work needs more, {_CONTACT} to raise the limit.",
         VendorThrottled,
         retryable=True,
     ),
     **{
-        code: CatalogEntry(
+        code: KnownCode(
             "the IoT platform refused to refresh the access token",
             "opsgate logs in afresh when a refresh is refused; if this persists, check "
             "`OPSGATE_HUAWEI__APP_ID` and `OPSGATE_HUAWEI__SECRET`.",
@@ -90,29 +73,29 @@ CATALOG: Final[dict[str, CatalogEntry]] = {
         )
         for code in REFRESH_REFUSED
     },
-    BAD_FILE_ID: CatalogEntry(
+    BAD_FILE_ID: KnownCode(
         "the IoT platform rejected the request: the fileId is not in a valid format",
         "Check the fileId against the platform's version package list.",
     ),
-    PACKAGE_NOT_FOUND: CatalogEntry(
+    PACKAGE_NOT_FOUND: KnownCode(
         "no version package with this fileId exists",
         "Check the fileId against the platform's version package list; it may have been "
         "deleted already.",
     ),
-    APP_NOT_FOUND: CatalogEntry(
+    APP_NOT_FOUND: KnownCode(
         "the application does not exist",
         "Check `--app` (the authorizing application's appId) and `OPSGATE_HUAWEI__APP_ID`.",
     ),
-    APP_NOT_AUTHORIZED: CatalogEntry(
+    APP_NOT_AUTHORIZED: KnownCode(
         "the device's application has not authorized opsgate's application",
         "Drop `--app` if the device belongs to opsgate's own application; otherwise ask the "
         "owners of that application to authorize it.",
     ),
-    DEVICE_NOT_FOUND: CatalogEntry(
+    DEVICE_NOT_FOUND: KnownCode(
         "the device does not exist",
         "Check the deviceId; it may have been deleted already.",
     ),
-    DEVICE_DATA_NOT_FOUND: CatalogEntry(
+    DEVICE_DATA_NOT_FOUND: KnownCode(
         "the device does not exist in this application",
         "Check that the deviceId belongs to the application; for a device of an authorizing "
         "application pass `--app <appId>`.",
@@ -122,11 +105,8 @@ CATALOG: Final[dict[str, CatalogEntry]] = {
 
 def parse_error(response: httpx.Response) -> tuple[str | None, str | None]:
     """Return the vendor's (code, description) from an error body; (None, None) if absent."""
-    try:
-        body = response.json()
-    except ValueError:
-        return None, None
-    if not isinstance(body, dict):
+    body = json_object(response)
+    if body is None:
         return None, None
     return _first(body, _CODE_KEYS), _first(body, _DESC_KEYS)
 
@@ -167,12 +147,11 @@ def to_error(response: httpx.Response, *, subject: str) -> VendorError:
             http_status=status,
             retryable=status >= 500,
         )
-    return entry.kind(
+    # Retryable as the catalog says: 500 100203 (no such application) is permanent, whatever
+    # its status says.
+    return entry.error(
         f"{subject}: {entry.message}",
         vendor=VENDOR,
         code=code or f"HTTP {status}",
-        next_step=entry.next_step,
         http_status=status,
-        # 500 100203 (application does not exist) is permanent, whatever its status says.
-        retryable=entry.retryable,
     )

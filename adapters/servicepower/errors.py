@@ -23,6 +23,7 @@ from typing import Any, Final
 import httpx
 
 from adapters.errors import AdapterError, VendorAuthError, VendorError, VendorThrottled
+from adapters.http import json_object
 
 VENDOR: Final = "servicepower"
 
@@ -172,11 +173,8 @@ def refusal(body: dict[str, Any], *, job_id: str, response: httpx.Response) -> V
 
 def standard_body(response: httpx.Response) -> tuple[str, str]:
     """``(Code, Message)`` from a standard response body; tolerant of anything else."""
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    if not isinstance(body, dict):
+    body = json_object(response)
+    if body is None:
         return f"HTTP {response.status_code}", response.reason_phrase
     code = body.get("Code")
     message = body.get("Message") or response.reason_phrase

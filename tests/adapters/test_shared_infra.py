@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 
 import httpx
@@ -11,7 +12,7 @@ from adapters.base import VendorCall
 from adapters.clock import FakeClock
 from adapters.errors import OutcomeUnknown, VendorError, VendorUnreachable
 from adapters.http import is_retryable, json_body, retry_safely, send
-from adapters.ratelimit import RateLimiter
+from adapters.ratelimit import RateLimiter, process_limiter
 from adapters.tokens import Token, TokenCache
 
 
@@ -119,6 +120,19 @@ def test_timeout_on_a_read_is_unreachable_and_retryable() -> None:
     with pytest.raises(VendorUnreachable) as caught:
         send(client, client.build_request("GET", "http://v/x"), vendor="v", mutating=False)
     assert is_retryable(caught.value)
+    assert caught.value.message == "v did not answer in 7 s"  # a read changed nothing
+
+
+def test_a_dropped_connection_names_the_fault_and_only_a_mutating_call_is_unknown() -> None:
+    client = _client(_raise(httpx.RemoteProtocolError))
+    with pytest.raises(OutcomeUnknown) as unknown:
+        send(client, client.build_request("DELETE", "http://v/x"), vendor="v", mutating=True)
+    assert unknown.value.message == (
+        "v dropped the connection (RemoteProtocolError); the request's state is unknown"
+    )
+    with pytest.raises(VendorUnreachable) as unreachable:
+        send(client, client.build_request("GET", "http://v/x"), vendor="v", mutating=False)
+    assert unreachable.value.message == "v dropped the connection (RemoteProtocolError)"
 
 
 @pytest.mark.parametrize(
@@ -183,3 +197,24 @@ def test_limiter_recovers_the_full_rate_after_quiet_windows() -> None:
     clock.advance(0.2)
     limiter.acquire()
     assert limiter.limit == 10
+
+
+def test_process_limiter_is_one_per_key_and_clock_while_held() -> None:
+    clock, other_clock = FakeClock(), FakeClock()
+    built: list[RateLimiter] = []
+
+    def build(on: FakeClock) -> RateLimiter:
+        built.append(RateLimiter(calls=5, period=1.0, clock=on))
+        return built[-1]
+
+    first = process_limiter(("v", "acct"), clock=clock, build=lambda: build(clock))
+    assert process_limiter(("v", "acct"), clock=clock, build=lambda: build(clock)) is first
+    assert process_limiter(("v", "other"), clock=clock, build=lambda: build(clock)) is not first
+    apart = process_limiter(("v", "acct"), clock=other_clock, build=lambda: build(other_clock))
+    assert apart is not first and len(built) == 3
+    # Nothing keeps a limiter (nor its clock) alive once no adapter holds it.
+    del first, apart
+    built.clear()
+    gc.collect()
+    process_limiter(("v", "acct"), clock=clock, build=lambda: build(clock))
+    assert len(built) == 1
