@@ -47,10 +47,10 @@ def register(app: App, ctx: ListenerContext) -> None:
         app.action(action_id)(_tab_click(handler, ctx))
 
     @app.action(HOME_FORM_ACTION)
-    def form_button(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def form_button(ack: Ack, body: dict[str, Any]) -> None:
         ack()
         user = str((body.get("user") or {}).get("id") or "")
-        open_form(client, ctx, trigger_id=body.get("trigger_id"), user=user, channel=None)
+        open_form(ctx, trigger_id=body.get("trigger_id"), user=user, channel=None)
 
 
 def publish(user: str, client: WebClient, ctx: ListenerContext) -> None:
