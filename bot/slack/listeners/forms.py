@@ -42,7 +42,7 @@ from bot.cards.messages import AGAIN_ACTION
 from bot.lifecycle import Origin
 from bot.observability.logs import log_context
 from bot.slack.files import TargetFileError
-from bot.slack.listeners.context import ListenerContext
+from bot.slack.listeners.context import ListenerContext, payload_user
 from bot.slack.manifest import SHORTCUT_CALLBACK
 from bot.slack.port import SlackPostError
 from commands.fields import listed_targets, request_from_fields
@@ -59,12 +59,12 @@ def register(app: App, ctx: ListenerContext) -> None:
     @app.shortcut(SHORTCUT_CALLBACK)
     def shortcut(ack: Ack, body: dict[str, Any]) -> None:
         ack()
-        open_form(ctx, trigger_id=body.get("trigger_id"), user=_user(body), channel=None)
+        open_form(ctx, trigger_id=body.get("trigger_id"), user=payload_user(body), channel=None)
 
     @app.action(OPERATION_ACTION)
     def operation_changed(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        _redraw(client, ctx, view=body.get("view") or {}, user=_user(body))
+        _redraw(client, ctx, view=body.get("view") or {}, user=payload_user(body))
 
     @app.action(AGAIN_ACTION)
     def request_again(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
@@ -73,7 +73,7 @@ def register(app: App, ctx: ListenerContext) -> None:
 
     @app.view(FORM_CALLBACK)
     def submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        user = _user(body)
+        user = payload_user(body)
         with log_context(actor=user):
             read = read_submission(view, ctx)
             if isinstance(read, dict):
@@ -119,7 +119,7 @@ def _redraw(client: WebClient, ctx: ListenerContext, *, view: dict[str, Any], us
 
 def _again(ctx: ListenerContext, *, request_id: str, body: dict[str, Any]) -> None:
     """Request again: the form, filled in from the request; submitting it is a new request."""
-    user = _user(body)
+    user = payload_user(body)
     record = ctx.service.s.store.get(request_id)
     spec = _spec(ctx, record.operation) if record is not None else None
     if record is None or spec is None:
@@ -194,7 +194,3 @@ def _spec(ctx: ListenerContext, operation: str | None) -> OperationSpec | None:
         return ctx.catalog.spec_for(operation) if operation else None
     except KeyError:
         return None
-
-
-def _user(body: dict[str, Any]) -> str:
-    return str((body.get("user") or {}).get("id") or "")

@@ -22,7 +22,7 @@ from bot.cards.home import HOME_APPROVE_ACTION, HOME_FORM_ACTION, HOME_REJECT_AC
 from bot.lifecycle import Origin
 from bot.lifecycle.home import HomeTab
 from bot.observability.logs import log_context
-from bot.slack.listeners.context import ListenerContext
+from bot.slack.listeners.context import ListenerContext, payload_user
 from bot.slack.listeners.forms import open_form
 
 log = logging.getLogger(__name__)
@@ -49,7 +49,7 @@ def register(app: App, ctx: ListenerContext) -> None:
     @app.action(HOME_FORM_ACTION)
     def form_button(ack: Ack, body: dict[str, Any]) -> None:
         ack()
-        user = str((body.get("user") or {}).get("id") or "")
+        user = payload_user(body)
         open_form(ctx, trigger_id=body.get("trigger_id"), user=user, channel=None)
 
 
@@ -70,7 +70,7 @@ def _tab_click(handler: Callable[[str, Origin], None], ctx: ListenerContext) -> 
             )
             ack()
             return
-        user = str((body.get("user") or {}).get("id") or "")
+        user = payload_user(body)
         clicker = Origin(user=user, channel="", trigger_id=body.get("trigger_id"))
         with log_context(request_id=request_id, actor=user):
             ctx.runner.submit(
