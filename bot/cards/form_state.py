@@ -27,6 +27,7 @@ from bot.cards.form import (
     KeptTargets,
     param_block,
 )
+from bot.cards.text import clip_raw
 from bot.model import RequestRecord
 from commands.fields import Fields, split_typed
 from commands.model import UsageError
@@ -151,8 +152,7 @@ def error_block(error: UsageError, spec: OperationSpec, *, from_file: bool) -> s
 
 def error_text(message: str) -> str:
     """An error as Slack shows it under a field: one line, clipped."""
-    line = " ".join(message.split())
-    return line if len(line) <= ERROR_LIMIT else line[: ERROR_LIMIT - 1] + "…"
+    return clip_raw(" ".join(message.split()), ERROR_LIMIT)
 
 
 def prefill_from_entry(entry: FormEntry) -> FormPrefill:

@@ -15,7 +15,7 @@ from slack_sdk import WebClient
 from bot import cards
 from bot.lifecycle import Origin
 from bot.observability.logs import log_context
-from bot.slack.listeners.context import ListenerContext
+from bot.slack.listeners.context import ListenerContext, payload_user
 from bot.slack.listeners.home import publish as publish_home
 
 log = logging.getLogger(__name__)
@@ -53,7 +53,7 @@ def click_origin(body: dict[str, Any]) -> Origin:
     """Who clicked, and on which message (``container``: channel and ts), from a click."""
     container = body.get("container") or {}
     return Origin(
-        user=str((body.get("user") or {}).get("id") or ""),
+        user=payload_user(body),
         channel=str(container.get("channel_id") or ""),
         message_ts=str(container.get("message_ts") or "") or None,
         response_url=body.get("response_url"),
@@ -70,7 +70,7 @@ def _dialog_listener(ctx: ListenerContext) -> Callable[..., None]:
             log.warning("ignored a Reject dialog submission: %s", exc)
             return
         origin = Origin(
-            user=str((body.get("user") or {}).get("id") or ""),
+            user=payload_user(body),
             channel=submitted.channel,
             message_ts=submitted.message_ts,
         )

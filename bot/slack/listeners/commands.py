@@ -7,7 +7,6 @@ from collections import OrderedDict
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
-from slack_sdk import WebClient
 
 from adapters.clock import Clock
 from bot import cards
@@ -37,10 +36,10 @@ def register(app: App, ctx: ListenerContext) -> None:
     seen = SeenTriggers(ctx.service.s.clock)
 
     @app.command("/ops")
-    def ops_command(ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient) -> None:
+    def ops_command(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
         if not str(command.get("text") or "").strip():
             ack()
-            _form(command, client, ctx, respond)
+            _form(command, ctx, respond)
             return
         try:
             parsed = parse(str(command.get("text") or ""), ctx.catalog)
@@ -68,13 +67,11 @@ def register(app: App, ctx: ListenerContext) -> None:
             ack()
 
 
-def _form(
-    command: dict[str, Any], client: WebClient, ctx: ListenerContext, respond: Respond
-) -> None:
+def _form(command: dict[str, Any], ctx: ListenerContext, respond: Respond) -> None:
     """Open the request form; if Slack will not, say how else to ask."""
     user, channel = str(command.get("user_id") or ""), str(command.get("channel_id") or "")
     trigger = command.get("trigger_id")
-    if not open_form(client, ctx, trigger_id=trigger, user=user, channel=channel):
+    if not open_form(ctx, trigger_id=trigger, user=user, channel=channel):
         message = cards.notice_message(
             "Slack would not open the request form; type the command instead (`/ops help`)."
         )

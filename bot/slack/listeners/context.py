@@ -4,6 +4,7 @@ the target-file reader, and read-side helpers."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from bot import cards
 from bot.lifecycle import RequestService
@@ -49,3 +50,8 @@ class ListenerContext:
             for spec in self.requestable(user=user, channel=channel)
             if vendor is None or spec.vendor == vendor
         ]
+
+
+def payload_user(body: dict[str, Any]) -> str:
+    """The user id in an interaction payload (a click, a shortcut, a modal's submission)."""
+    return str((body.get("user") or {}).get("id") or "")

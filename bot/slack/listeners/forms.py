@@ -42,8 +42,9 @@ from bot.cards.messages import AGAIN_ACTION
 from bot.lifecycle import Origin
 from bot.observability.logs import log_context
 from bot.slack.files import TargetFileError
-from bot.slack.listeners.context import ListenerContext
+from bot.slack.listeners.context import ListenerContext, payload_user
 from bot.slack.manifest import SHORTCUT_CALLBACK
+from bot.slack.port import SlackPostError
 from commands.fields import listed_targets, request_from_fields
 from commands.model import OperationRequest, UsageError
 from commands.render import format_command
@@ -56,25 +57,23 @@ def register(app: App, ctx: ListenerContext) -> None:
     """Attach the shortcut, the operation select, Request again and the form's submission."""
 
     @app.shortcut(SHORTCUT_CALLBACK)
-    def shortcut(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def shortcut(ack: Ack, body: dict[str, Any]) -> None:
         ack()
-        open_form(client, ctx, trigger_id=body.get("trigger_id"), user=_user(body), channel=None)
+        open_form(ctx, trigger_id=body.get("trigger_id"), user=payload_user(body), channel=None)
 
     @app.action(OPERATION_ACTION)
     def operation_changed(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        _redraw(client, ctx, view=body.get("view") or {}, user=_user(body))
+        _redraw(client, ctx, view=body.get("view") or {}, user=payload_user(body))
 
     @app.action(AGAIN_ACTION)
-    def request_again(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
-    ) -> None:
+    def request_again(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         ack()
-        _again(client, ctx, request_id=str(action.get("value") or ""), body=body)
+        _again(ctx, request_id=str(action.get("value") or ""), body=body)
 
     @app.view(FORM_CALLBACK)
     def submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        user = _user(body)
+        user = payload_user(body)
         with log_context(actor=user):
             read = read_submission(view, ctx)
             if isinstance(read, dict):
@@ -87,7 +86,6 @@ def register(app: App, ctx: ListenerContext) -> None:
 
 
 def open_form(
-    client: WebClient,
     ctx: ListenerContext,
     *,
     trigger_id: str | None,
@@ -101,9 +99,9 @@ def open_form(
     base = prefill or FormPrefill(channel=channel)
     view = request_form(operations, prefill=base, note=note)
     try:
-        client.views_open(trigger_id=trigger_id, view=view)
-    except SlackApiError as exc:
-        log.warning("could not open the request form: %s", exc.response.get("error"))
+        ctx.service.s.slack.open_view(str(trigger_id or ""), view)
+    except SlackPostError as exc:
+        log.warning("could not open the request form: %s", exc.error)
         return False
     return True
 
@@ -119,11 +117,9 @@ def _redraw(client: WebClient, ctx: ListenerContext, *, view: dict[str, Any], us
         log.info("request form not redrawn: %s", exc.response.get("error"))
 
 
-def _again(
-    client: WebClient, ctx: ListenerContext, *, request_id: str, body: dict[str, Any]
-) -> None:
+def _again(ctx: ListenerContext, *, request_id: str, body: dict[str, Any]) -> None:
     """Request again: the form, filled in from the request; submitting it is a new request."""
-    user = _user(body)
+    user = payload_user(body)
     record = ctx.service.s.store.get(request_id)
     spec = _spec(ctx, record.operation) if record is not None else None
     if record is None or spec is None:
@@ -135,7 +131,6 @@ def _again(
         note = f"You may not request {spec.id}, so it is not offered; choose another operation."
         prefill = dataclasses.replace(prefill, operation=None)
     open_form(
-        client,
         ctx,
         trigger_id=body.get("trigger_id"),
         user=user,
@@ -199,7 +194,3 @@ def _spec(ctx: ListenerContext, operation: str | None) -> OperationSpec | None:
         return ctx.catalog.spec_for(operation) if operation else None
     except KeyError:
         return None
-
-
-def _user(body: dict[str, Any]) -> str:
-    return str((body.get("user") or {}).get("id") or "")

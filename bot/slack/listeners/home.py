@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -21,7 +22,7 @@ from bot.cards.home import HOME_APPROVE_ACTION, HOME_FORM_ACTION, HOME_REJECT_AC
 from bot.lifecycle import Origin
 from bot.lifecycle.home import HomeTab
 from bot.observability.logs import log_context
-from bot.slack.listeners.context import ListenerContext
+from bot.slack.listeners.context import ListenerContext, payload_user
 from bot.slack.listeners.forms import open_form
 
 log = logging.getLogger(__name__)
@@ -46,10 +47,10 @@ def register(app: App, ctx: ListenerContext) -> None:
         app.action(action_id)(_tab_click(handler, ctx))
 
     @app.action(HOME_FORM_ACTION)
-    def form_button(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def form_button(ack: Ack, body: dict[str, Any]) -> None:
         ack()
-        user = str((body.get("user") or {}).get("id") or "")
-        open_form(client, ctx, trigger_id=body.get("trigger_id"), user=user, channel=None)
+        user = payload_user(body)
+        open_form(ctx, trigger_id=body.get("trigger_id"), user=user, channel=None)
 
 
 def publish(user: str, client: WebClient, ctx: ListenerContext) -> None:
@@ -63,44 +64,37 @@ def publish(user: str, client: WebClient, ctx: ListenerContext) -> None:
 def _tab_click(handler: Callable[[str, Origin], None], ctx: ListenerContext) -> Callable[..., None]:
     def on_click(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         request_id = str(action.get("value") or "")
-        user = str((body.get("user") or {}).get("id") or "")
-        origin = _card_origin(body, request_id, ctx)
-        if origin is None:
+        if (body.get("view") or {}).get("type") != "home":
             log.warning(
                 "ignored a tab click on %r that did not come from App Home", request_id[:40]
             )
             ack()
             return
+        user = payload_user(body)
+        clicker = Origin(user=user, channel="", trigger_id=body.get("trigger_id"))
         with log_context(request_id=request_id, actor=user):
-            ctx.runner.submit(lambda: _decide_and_refresh(handler, request_id, origin, client, ctx))
+            ctx.runner.submit(
+                lambda: _decide_and_refresh(handler, request_id, clicker, client, ctx)
+            )
         ack()
 
     return on_click
 
 
-def _card_origin(body: dict[str, Any], request_id: str, ctx: ListenerContext) -> Origin | None:
-    """The click as a click on the request's card; None unless it came from our Home tab."""
-    if (body.get("view") or {}).get("type") != "home":
-        return None
-    record = ctx.service.s.store.get(request_id)
-    user = str((body.get("user") or {}).get("id") or "")
-    return Origin(
-        user=user,
-        channel=record.channel if record is not None else "",
-        message_ts=record.message_ts if record is not None else None,
-        trigger_id=body.get("trigger_id"),
-    )
-
-
 def _decide_and_refresh(
     handler: Callable[[str, Origin], None],
     request_id: str,
-    origin: Origin,
+    clicker: Origin,
     client: WebClient,
     ctx: ListenerContext,
 ) -> None:
-    """The decision, then the clicker's tab redrawn to show where things stand."""
+    """The decision, taken as a click on the request's own card (its channel and message ts,
+    looked up here on the worker: a store read in the ack path would queue the ack behind the
+    audit log's durable writes), then the clicker's tab redrawn to show where things stand."""
     try:
-        handler(request_id, origin)
+        record = ctx.service.s.store.get(request_id)
+        if record is not None:
+            clicker = replace(clicker, channel=record.channel, message_ts=record.message_ts)
+        handler(request_id, clicker)
     finally:
-        publish(origin.user, client, ctx)
+        publish(clicker.user, client, ctx)

@@ -4,6 +4,7 @@ and Reject bound to the request; their own requests; the review list for approve
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -123,6 +124,26 @@ def test_approve_in_the_tab_is_the_card_s_approve(session: ConsoleSession) -> No
     assert updates and updates[-1].params["ts"] == record.message_ts
     view = session.standin.home_view(BOB)
     assert view is not None and (HOME_APPROVE_ACTION, request_id) not in buttons(view)
+
+
+def test_a_tab_click_is_acked_before_the_store_is_read(
+    session: ConsoleSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A store read shares the database connection's lock with durable writes: in the ack path
+    # it would hold the ack up behind them. The card is looked up on the worker instead.
+    request_id = request(session)
+    store = session.app.store
+    readers: list[str] = []
+    get = store.get
+
+    def recorded_get(request_id: str) -> Any:
+        readers.append(threading.current_thread().name)
+        return get(request_id)
+
+    monkeypatch.setattr(store, "get", recorded_get)
+    assert session.tab_click("approve", request_id, user=BOB).status == 200
+    session.wait()
+    assert readers and not [name for name in readers if name.startswith("opsgate-ack")]
 
 
 def test_the_tab_re_checks_the_policy_like_the_card(session: ConsoleSession) -> None:
