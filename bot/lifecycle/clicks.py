@@ -137,14 +137,8 @@ class Clicks:
 
     def _clickable(self, request_id: str, origin: Origin, action: str) -> RequestRecord | None:
         """The record if this click may decide it; otherwise tell the clicker why not."""
-        record = self.s.store.get(request_id)
+        record = on_card(self.s, self.replies, request_id, origin, action)
         if record is None:
-            self.replies.refuse(origin, refusals.no_such_request(request_id))
-            return None
-        mismatch = card_mismatch(record, origin)
-        if mismatch:
-            refusal = refusals.not_its_card(record)
-            self._refuse(record, origin, action, refusal, mismatch=mismatch)
             return None
         if rules.due_to_expire(record, self.replies.now()):
             self._sweeps.expire_due()
@@ -190,6 +184,23 @@ def refuse_click(
         },
     )
     replies.refuse(origin, refusal)
+
+
+def on_card(
+    services: Services, replies: Replies, request_id: str, origin: Origin, action: str
+) -> RequestRecord | None:
+    """The record, if this click came from its card; otherwise tell the clicker why not (a
+    click from elsewhere is recorded ``denied``, with the mismatch)."""
+    record = services.store.get(request_id)
+    if record is None:
+        replies.refuse(origin, refusals.no_such_request(request_id))
+        return None
+    mismatch = card_mismatch(record, origin)
+    if mismatch:
+        refusal = refusals.not_its_card(record)
+        refuse_click(services, replies, record, origin, action, refusal, mismatch=mismatch)
+        return None
+    return record
 
 
 def card_mismatch(record: RequestRecord, origin: Origin) -> dict[str, dict[str, str | None]]:

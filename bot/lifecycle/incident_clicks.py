@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.lifecycle import refusals
-from bot.lifecycle.clicks import card_mismatch, refuse_click
+from bot.lifecycle.clicks import on_card, refuse_click
 from bot.lifecycle.replies import Replies
 from bot.lifecycle.services import Origin, Services
 from bot.model import Refusal, RequestRecord, rules
@@ -32,7 +32,7 @@ class IncidentClicks:
 
     def stop(self, request_id: str, origin: Origin) -> None:
         """A Stop click: no more vendor calls for this run (those in flight finish)."""
-        record = self._on_card(request_id, origin, "stop")
+        record = on_card(self.s, self.replies, request_id, origin, "stop")
         if record is None:
             return
         if not rules.stoppable(record, calls=self.s.vendor_calls(record)):
@@ -52,7 +52,7 @@ class IncidentClicks:
 
     def review(self, request_id: str, origin: Origin) -> None:
         """A Mark reviewed click on a break-glass run that has ended."""
-        record = self._on_card(request_id, origin, "review")
+        record = on_card(self.s, self.replies, request_id, origin, "review")
         if record is None:
             return
         if not rules.awaiting_review(record):
@@ -69,18 +69,6 @@ class IncidentClicks:
             return
         self.replies.refresh_card_soon(after)
         self.replies.notice(origin, refusals.reviewed(after))
-
-    def _on_card(self, request_id: str, origin: Origin, action: str) -> RequestRecord | None:
-        """The record, if this click came from its card; otherwise tell the clicker why not."""
-        record = self.s.store.get(request_id)
-        if record is None:
-            self.replies.refuse(origin, refusals.no_such_request(request_id))
-            return None
-        mismatch = card_mismatch(record, origin)
-        if mismatch:
-            self._refuse(record, origin, action, refusals.not_its_card(record), mismatch=mismatch)
-            return None
-        return record
 
     def _refuse(
         self, record: RequestRecord, origin: Origin, action: str, refusal: Refusal, **evidence: Any

@@ -17,7 +17,7 @@ lifecycle, the cards) calls the function here, so they cannot drift apart:
 - reading (who may see a request in `/ops status` and `/ops history`): `Reader`, `may_read`,
   which the store's history query also writes in SQL;
 - reminders and break-glass reviews (SPEC §8, §11): `reminder_due`, `review_due`,
-  `awaiting_review`, `review_overdue`; the store finds due ones in SQL from the stored times;
+  `awaiting_review`; the store finds overdue ones in SQL from the stored times;
 - stopping a bulk run: `vendor_calls`, `stoppable`.
 """
 
@@ -162,12 +162,6 @@ def awaiting_review(record: RequestRecord) -> bool:
     return (
         record.break_glass is not None and record.reviewed_by is None and record.state in RAN_STATES
     )
-
-
-def review_overdue(record: RequestRecord, now: datetime) -> bool:
-    """True when `record` awaits review past its `review_due_at`."""
-    due = record.review_due_at
-    return awaiting_review(record) and due is not None and due <= now
 
 
 def vendor_calls(targets: int, per_call: int) -> int:

@@ -5,6 +5,9 @@ reviewed afterwards by an approver; listed and announced again until it is."""
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -14,6 +17,7 @@ from lifecycle_world import (
     CAROL,
     DAVE,
     LEADS,
+    FakeSlack,
     World,
     deletes,
     open_request,
@@ -346,3 +350,35 @@ def test_a_blocked_preview_does_not_hold_break_glass_back_and_the_card_shows_it(
     assert "The preview says the vendor will refuse" in first and "24618" in first
     assert "[BREAK-GLASS]" in first
     assert "FORCED" not in first and "Forced by" not in first  # the incident is the force
+
+
+@dataclass
+class LateCardSlack(FakeSlack):
+    """The card reaches Slack only once the run has ended (a slow chat.postMessage)."""
+
+    ended: Callable[[], bool] = lambda: True
+
+    def post(self, channel: str, message: Message) -> str:
+        if channel.startswith("C"):
+            deadline = time.monotonic() + 5
+            while not self.ended() and time.monotonic() < deadline:
+                time.sleep(0.005)
+        return super().post(channel, message)
+
+
+def test_a_card_posted_after_the_run_ended_shows_how_it_ended(world_factory) -> None:  # type: ignore[no-untyped-def]
+    """The outcome's redraw found no card yet; the late card must not be left "executing"."""
+    slack = LateCardSlack()
+    world = world_factory(POLICY, slack=slack, background=True)
+
+    def ended() -> bool:
+        [record] = world.store.history(requester=ALICE, limit=1) or [None]
+        return record is not None and record.state is RequestState.SUCCEEDED
+
+    slack.ended = ended
+    rid = run(world)
+    assert rid is not None
+    assert world.runner.wait_idle(10)
+
+    assert world.store.get(rid).state is RequestState.SUCCEEDED  # type: ignore[union-attr]
+    assert "Succeeded" in card_texts(world, rid)[-1]

@@ -98,6 +98,14 @@ def test_slack_jobs_submitted_by_a_decision_do_not_miscount_it(runner: Runner) -
     assert runner.after_decisions() == 0
 
 
+def test_a_decision_that_steps_aside_does_not_wait_for_itself(runner: Runner) -> None:
+    """`after_decisions` inside a job on the main pool ends that job's decision first."""
+    still_deciding: list[int] = []
+    runner.submit(lambda: still_deciding.append(runner.after_decisions()))
+    assert runner.wait_idle(2)  # well before the 5 s step-aside
+    assert still_deciding == [0]
+
+
 def test_after_decisions_outside_a_job_only_waits() -> None:
     runner = Runner(workers=1, slack_workers=1, step_aside=0.05)
     try:

@@ -172,6 +172,19 @@ def test_a_single_call_or_an_ended_request_is_not_stopped(world: World) -> None:
     assert "has already succeeded" in world.slack.last_text_to(ALICE)
 
 
+def test_a_single_call_in_flight_is_not_stopped(world: World, gate: Gate) -> None:
+    single = open_request(world, bulk(DEVICES[:200]))
+    running = approve_in_background(world, single)
+    assert gate.arrived.wait(10), "the run never reached the vendor"
+    world.service.stop(single, world.on_card(single, ALICE))
+    assert "makes a single vendor call" in world.slack.last_text_to(ALICE)
+    gate.open.set()
+    running.join(10)
+    record = world.store.get(single)
+    assert record is not None and record.state is RequestState.SUCCEEDED
+    assert record.stop_requested_by is None
+
+
 def test_a_stop_in_another_process_reaches_the_run(
     world_factory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]

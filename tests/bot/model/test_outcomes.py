@@ -77,6 +77,23 @@ def test_the_final_state_follows_the_outcome(outcome: RequestOutcome, state: Req
     assert rules.final_state(outcome) is state
 
 
+@pytest.mark.parametrize(
+    ("failures", "state"),
+    [
+        ((batch(FailureKind.NOT_SENT, 4),), RequestState.STOPPED),
+        ((batch(FailureKind.FAILED, 4), batch(FailureKind.NOT_SENT, 2)), RequestState.STOPPED),
+        ((), RequestState.SUCCEEDED),  # Stop came after the last call went out
+        ((batch(FailureKind.FAILED, 2),), RequestState.FAILED),
+        ((batch(FailureKind.UNKNOWN, 2),), RequestState.UNKNOWN),
+    ],
+)
+def test_a_stopped_run_ends_stopped_only_when_stop_kept_calls_back(
+    failures: tuple[ItemFailure, ...], state: RequestState
+) -> None:
+    outcome = Outcome(summary="s", total=10, failures=failures)
+    assert rules.final_state(outcome, stopped=True) is state
+
+
 def test_a_closed_request_has_no_final_state() -> None:
     with pytest.raises(ValueError, match="no vendor call"):
         rules.final_state(ClosedOutcome(by="U0BOB"))
