@@ -211,6 +211,16 @@ def test_an_ordinary_request_has_nothing_to_review(world: World) -> None:
     assert "did not run with break-glass" in shown_to(world, BOB)
 
 
+def test_anyone_is_told_first_that_an_ordinary_request_has_nothing_to_review(
+    world: World,
+) -> None:
+    """Whether there is anything to review comes before who may review it."""
+    rid = open_request(world)
+    world.service.review(rid, world.on_card(rid, DAVE))
+    said = shown_to(world, DAVE)
+    assert "did not run with break-glass" in said and "You may not review" not in said
+
+
 # -- listed and announced until reviewed --------------------------------------------------------
 
 
