@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from lifecycle_world import ALICE, BOB, World, open_request
 
 from adapters.base import Outcome
@@ -190,3 +191,21 @@ def test_a_lost_answer_to_a_call_already_marked_unknown_still_records_what_it_sa
     unknown = [e for e in world.store.events(request_id=rid) if e.event is AuditEventName.UNKNOWN]
     assert len(unknown) == 2
     assert unknown[-1].detail["message"] == "huawei did not answer in 10 s"
+
+
+def test_an_interrupted_call_stops_vouching_for_its_lease(world: World) -> None:
+    """Ctrl-C in the middle of a vendor call: this process no longer renews the lease, so the
+    request is recovered as unknown (by another replica, or the next start)."""
+    rid = open_request(world)
+    adapter = world.adapters.by_vendor["huawei"]
+
+    def interrupted(request, *, progress=None):  # type: ignore[no-untyped-def]
+        assert world.store.leases.in_flight() == [rid]  # vouched for while it runs
+        raise KeyboardInterrupt
+
+    adapter.execute = interrupted  # type: ignore[method-assign]
+    with pytest.raises(KeyboardInterrupt):
+        world.service.approve(rid, world.on_card(rid, BOB))
+
+    assert world.store.leases.in_flight() == []
+    assert world.store.get(rid).state is RequestState.EXECUTING  # type: ignore[union-attr]
