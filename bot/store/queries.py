@@ -53,10 +53,16 @@ class RequestKey:
 
 def load(db: Db, request_id: str) -> RequestRecord | None:
     """One request's whole record, or None."""
-    rows = list(db.query("SELECT * FROM requests WHERE id = ?", [request_id]))
-    if not rows:
-        return None
-    return record_from_row(rows[0], approvers_of(db, [request_id]).get(request_id, []))
+    found = records(db, "SELECT * FROM requests WHERE id = ?", [request_id])
+    return found[0] if found else None
+
+
+def records(db: Db, sql: str, args: Sequence[object]) -> list[RequestRecord]:
+    """The requests a ``SELECT * FROM requests`` query finds, in its order, with their
+    approvers (one more query for all of them)."""
+    rows = list(db.query(sql, list(args)))
+    approvers = approvers_of(db, [row["id"] for row in rows])
+    return [record_from_row(row, approvers.get(row["id"], [])) for row in rows]
 
 
 def require(db: Db, request_id: str) -> RequestRecord:

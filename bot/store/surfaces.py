@@ -13,7 +13,7 @@ from __future__ import annotations
 from bot.model import RequestRecord, RequestState
 from bot.store import queries
 from bot.store.base import StoreBase
-from bot.store.rows import format_time, record_from_row
+from bot.store.rows import format_time
 
 
 class SurfaceReads(StoreBase):
@@ -31,9 +31,7 @@ class SurfaceReads(StoreBase):
             raise ValueError(f"limit must be at least 1, not {limit}")
         sql = "SELECT * FROM requests WHERE state = ? ORDER BY expires_at, rowid LIMIT ?"
         with self._tx.read() as db:
-            rows = list(db.query(sql, [RequestState.PENDING.value, limit]))
-            approvers = queries.approvers_of(db, [row["id"] for row in rows])
-            return [record_from_row(row, approvers.get(row["id"], [])) for row in rows]
+            return queries.records(db, sql, [RequestState.PENDING.value, limit])
 
     def link_step(self, request_id: str, *, execution_id: str) -> bool:
         """Remember that the workflow step `execution_id` waits for request `request_id`.
