@@ -15,6 +15,9 @@ from bot.store import queries
 from bot.store.base import StoreBase
 from bot.store.rows import format_time
 
+#: The step waiting for a request and not yet completed.
+_WAITING = "SELECT execution_id FROM workflow_steps WHERE request_id = ? AND completed_at IS NULL"
+
 
 class SurfaceReads(StoreBase):
     """App Home's pending list and workflow step links; `bot.store.Store` is the class to use."""
@@ -54,26 +57,14 @@ class SurfaceReads(StoreBase):
         This is a read-only operation (a cheap look before `claim_step`).
         """
         with self._tx.read() as db:
-            rows = list(
-                db.query(
-                    "SELECT execution_id FROM workflow_steps "
-                    "WHERE request_id = ? AND completed_at IS NULL",
-                    [request_id],
-                )
-            )
+            rows = list(db.query(_WAITING, [request_id]))
             return str(rows[0]["execution_id"]) if rows else None
 
     def claim_step(self, request_id: str) -> str | None:
         """Claim the completion of the step waiting for `request_id`: its execution id the
         first time, None after (or when no step waits). Atomic across processes."""
         with self._write() as db:
-            rows = list(
-                db.query(
-                    "SELECT execution_id FROM workflow_steps "
-                    "WHERE request_id = ? AND completed_at IS NULL",
-                    [request_id],
-                )
-            )
+            rows = list(db.query(_WAITING, [request_id]))
             if not rows:
                 return None
             execution_id = str(rows[0]["execution_id"])
