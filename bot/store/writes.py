@@ -36,6 +36,7 @@ from bot.store.rows import (
     format_time,
     json_value,
     parse_time,
+    record_from_row,
     request_row,
 )
 from commands.model import OperationRequest
@@ -110,7 +111,7 @@ class Writer:
         db.execute(queries.insert_into("requests", tuple(row)), row)
         if rules.holds_targets(state):
             queries.hold(db, row["id"], request.operation, request.targets)
-        return queries.require(db, row["id"])
+        return record_from_row(row, [])  # the row as inserted reads back as it is: no re-read
 
     def add_approval(
         self, db: Db, record: RequestRecord, approver: str
