@@ -131,7 +131,7 @@ class Writer:
         detail = {"approvals": len(approvers), "needed": needed}
         self.append(db, record, AuditEventName.APPROVED, actor=approver, detail=detail)
         if not rules.is_complete(len(approvers), record.approvals_needed):
-            return False, queries.require(db, record.id)
+            return False, record.model_copy(update={"approvers": tuple(approvers)})
         executing = self.move(
             db,
             record,
