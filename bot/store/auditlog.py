@@ -97,8 +97,7 @@ def check_request(db: Db, key: ChainKey, record: RequestRecord) -> str | None:
         bad = hash_problem(row, key)
         if bad is not None:
             return bad[1]
-    first_seq = queries.first_seq(db, record.id)
-    first = next((row for row in rows if row["seq"] == first_seq), None)
+    first = next((row for row in rows if row["seq"] == row["first_seq"]), None)
     problem = request_problem(record, None if first is None else event_from_row(first))
     if problem is not None:
         return problem

@@ -19,7 +19,7 @@ from bot.store import queries
 from bot.store.base import StoreBase
 from bot.store.details import requested_detail
 from bot.store.engine import Db
-from bot.store.rows import StoreError, format_time, record_from_row
+from bot.store.rows import StoreError, format_time
 from bot.store.writes import Writer
 from commands.model import OperationRequest
 
@@ -128,9 +128,7 @@ class IncidentStore(StoreBase):
             args.append(format_time(self._writer.now()))
         sql = f"SELECT * FROM requests WHERE {where} ORDER BY review_due_at, id LIMIT ?"  # noqa: S608 - constant clauses
         with self._tx.read() as db:
-            rows = list(db.query(sql, [*args, limit]))
-            approvers = queries.approvers_of(db, [row["id"] for row in rows])
-            return [record_from_row(row, approvers.get(row["id"], [])) for row in rows]
+            return queries.records(db, sql, [*args, limit])
 
     def claim_reminders(self) -> list[RequestRecord]:
         """Claim every pending request, with a card, whose approvers are due a reminder

@@ -14,7 +14,7 @@ from datetime import timedelta
 from bot.model import RequestRecord, RequestState, rules
 from bot.store import queries
 from bot.store.base import StoreBase
-from bot.store.rows import OverlapError, format_time, record_from_row
+from bot.store.rows import OverlapError, format_time
 
 _CARDLESS = (
     "state = ? AND message_ts IS NULL AND created_at <= ? "
@@ -53,9 +53,7 @@ class RequestLookups(StoreBase):
         where = " WHERE " + " AND ".join(clauses) if clauses else ""
         sql = f"SELECT * FROM requests{where} ORDER BY created_at DESC, rowid DESC LIMIT ?"  # noqa: S608 - fixed column names only
         with self._tx.read() as db:
-            rows = list(db.query(sql, [*args, limit]))
-            approvers = queries.approvers_of(db, [row["id"] for row in rows])
-            return [record_from_row(row, approvers.get(row["id"], [])) for row in rows]
+            return queries.records(db, sql, [*args, limit])
 
     def check_overlap(self, operation: str, targets: Sequence[str]) -> None:
         """Raise `OverlapError` when a pending or executing request of `operation` holds any of

@@ -53,10 +53,16 @@ class RequestKey:
 
 def load(db: Db, request_id: str) -> RequestRecord | None:
     """One request's whole record, or None."""
-    rows = list(db.query("SELECT * FROM requests WHERE id = ?", [request_id]))
-    if not rows:
-        return None
-    return record_from_row(rows[0], approvers_of(db, [request_id]).get(request_id, []))
+    found = records(db, "SELECT * FROM requests WHERE id = ?", [request_id])
+    return found[0] if found else None
+
+
+def records(db: Db, sql: str, args: Sequence[object]) -> list[RequestRecord]:
+    """The requests a ``SELECT * FROM requests`` query finds, in its order, with their
+    approvers (one more query for all of them)."""
+    rows = list(db.query(sql, list(args)))
+    approvers = approvers_of(db, [row["id"] for row in rows])
+    return [record_from_row(row, approvers.get(row["id"], [])) for row in rows]
 
 
 def require(db: Db, request_id: str) -> RequestRecord:
@@ -89,16 +95,15 @@ def first_seq(db: Db, request_id: str) -> int | None:
     return None if not rows or rows[0]["seq"] is None else int(rows[0]["seq"])
 
 
-def request_events(
-    db: Db, request_id: str, names: Sequence[str] | None = None
-) -> list[dict[str, Any]]:
-    """A request's stored event rows in seq order; only the events named, when given."""
-    sql = "SELECT * FROM events WHERE request_id = ?"
-    args: list[Any] = [request_id]
-    if names is not None:
-        sql += f" AND event IN ({','.join('?' * len(names))})"
-        args.extend(names)
-    return list(db.query(sql + " ORDER BY seq", args))
+def request_events(db: Db, request_id: str, names: Sequence[str]) -> list[dict[str, Any]]:
+    """A request's stored events of the `names` kinds, in seq order, in one query; each row
+    also carries ``first_seq``, the seq of the request's first event of any kind."""
+    sql = (
+        "SELECT *, (SELECT MIN(seq) FROM events WHERE request_id = ?) AS first_seq "  # noqa: S608 - placeholders only
+        f"FROM events WHERE request_id = ? AND event IN ({','.join('?' * len(names))}) "
+        "ORDER BY seq"
+    )
+    return list(db.query(sql, [request_id, request_id, *names]))
 
 
 def head(db: Db) -> ChainHead:

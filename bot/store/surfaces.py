@@ -13,7 +13,10 @@ from __future__ import annotations
 from bot.model import RequestRecord, RequestState
 from bot.store import queries
 from bot.store.base import StoreBase
-from bot.store.rows import format_time, record_from_row
+from bot.store.rows import format_time
+
+#: The step waiting for a request and not yet completed.
+_WAITING = "SELECT execution_id FROM workflow_steps WHERE request_id = ? AND completed_at IS NULL"
 
 
 class SurfaceReads(StoreBase):
@@ -31,9 +34,7 @@ class SurfaceReads(StoreBase):
             raise ValueError(f"limit must be at least 1, not {limit}")
         sql = "SELECT * FROM requests WHERE state = ? ORDER BY expires_at, rowid LIMIT ?"
         with self._tx.read() as db:
-            rows = list(db.query(sql, [RequestState.PENDING.value, limit]))
-            approvers = queries.approvers_of(db, [row["id"] for row in rows])
-            return [record_from_row(row, approvers.get(row["id"], [])) for row in rows]
+            return queries.records(db, sql, [RequestState.PENDING.value, limit])
 
     def link_step(self, request_id: str, *, execution_id: str) -> bool:
         """Remember that the workflow step `execution_id` waits for request `request_id`.
@@ -56,26 +57,14 @@ class SurfaceReads(StoreBase):
         This is a read-only operation (a cheap look before `claim_step`).
         """
         with self._tx.read() as db:
-            rows = list(
-                db.query(
-                    "SELECT execution_id FROM workflow_steps "
-                    "WHERE request_id = ? AND completed_at IS NULL",
-                    [request_id],
-                )
-            )
+            rows = list(db.query(_WAITING, [request_id]))
             return str(rows[0]["execution_id"]) if rows else None
 
     def claim_step(self, request_id: str) -> str | None:
         """Claim the completion of the step waiting for `request_id`: its execution id the
         first time, None after (or when no step waits). Atomic across processes."""
         with self._write() as db:
-            rows = list(
-                db.query(
-                    "SELECT execution_id FROM workflow_steps "
-                    "WHERE request_id = ? AND completed_at IS NULL",
-                    [request_id],
-                )
-            )
+            rows = list(db.query(_WAITING, [request_id]))
             if not rows:
                 return None
             execution_id = str(rows[0]["execution_id"])

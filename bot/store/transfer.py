@@ -61,10 +61,10 @@ def copy_log(source: Engine, target: Engine) -> Copied:
         _refuse_non_empty(dst, target.label)
         counts = {table: _copy_table(src, dst, table) for table in _TABLES}
         events = _copy_events(src, dst)
-        head = next(iter(src.query("SELECT seq, hash FROM chain_head WHERE id = 1")), None)
+        head = queries.head_or_none(src)
         if head is not None:
             dst.execute(
-                "UPDATE chain_head SET seq = ?, hash = ? WHERE id = 1", [head["seq"], head["hash"]]
+                "UPDATE chain_head SET seq = ?, hash = ? WHERE id = 1", [head.seq, head.hash]
             )
         queries.hold_open_requests(dst)  # the overlap rule's index, rebuilt, not copied
         for row in _key_record(src, source):

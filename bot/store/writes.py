@@ -36,6 +36,7 @@ from bot.store.rows import (
     format_time,
     json_value,
     parse_time,
+    record_from_row,
     request_row,
 )
 from commands.model import OperationRequest
@@ -54,6 +55,8 @@ class Writer:
         #: The chain's head within the current write transaction, once known (`begin`).
         self.head: ChainHead | None = None
         self._key_checked = False
+        #: Each request's first seq, once looked up in the current write transaction.
+        self._first_seqs: dict[str, int | None] = {}
         #: Set by the store: grants and ends leases as requests enter and leave executing.
         self.leases: Leases | None = None
 
@@ -61,6 +64,7 @@ class Writer:
         """A write transaction starts (holding the chain's lock): forget the last one's
         events, and take the head if the lock already read it."""
         self.journal.clear()
+        self._first_seqs.clear()
         self.head = head
 
     def now(self) -> datetime:
@@ -87,8 +91,8 @@ class Writer:
         """Insert a new request in one of `INITIAL_STATES`; `exclusive` refuses held targets."""
         if state not in INITIAL_STATES:
             raise StoreError(f"a request cannot start {state.value}")
-        if exclusive:
-            _refuse_held(db, request)
+        if exclusive and (held := queries.holder(db, request.operation, request.targets)):
+            raise OverlapError(*held)  # an open request of the operation holds a target
         now = self.now()
         row = request_row(
             request,
@@ -107,7 +111,7 @@ class Writer:
         db.execute(queries.insert_into("requests", tuple(row)), row)
         if rules.holds_targets(state):
             queries.hold(db, row["id"], request.operation, request.targets)
-        return queries.require(db, row["id"])
+        return record_from_row(row, [])  # the row as inserted reads back as it is: no re-read
 
     def add_approval(
         self, db: Db, record: RequestRecord, approver: str
@@ -127,7 +131,7 @@ class Writer:
         detail = {"approvals": len(approvers), "needed": needed}
         self.append(db, record, AuditEventName.APPROVED, actor=approver, detail=detail)
         if not rules.is_complete(len(approvers), record.approvals_needed):
-            return False, queries.require(db, record.id)
+            return False, record.model_copy(update={"approvers": tuple(approvers)})
         executing = self.move(
             db,
             record,
@@ -196,7 +200,7 @@ class Writer:
         detail: Mapping[str, Any],
     ) -> AuditEvent:
         """Append a request's first event, which holds the complete request (its targets)."""
-        return self._chain(
+        opened = self._chain(
             db,
             record,
             event,
@@ -205,6 +209,8 @@ class Writer:
             detail=detail,
             moved_to=record.state,
         )
+        self._first_seqs[record.id] = opened.seq
+        return opened
 
     def append(
         self,
@@ -223,8 +229,11 @@ class Writer:
             AuditDetailError: `detail` is not JSON-serialisable (the caller's transaction then
                 rolls back, so nothing is written).
         """
-        first = record.first_seq if isinstance(record, queries.RequestKey) else None
-        reference = {**detail, "requested_seq": first or queries.first_seq(db, record.id)}
+        first = self._first_seqs.get(record.id)  # looked up once per transaction and request
+        if first is None:
+            known = record.first_seq if isinstance(record, queries.RequestKey) else None
+            first = self._first_seqs[record.id] = known or queries.first_seq(db, record.id)
+        reference = {**detail, "requested_seq": first}
         return self._chain(
             db, record, event, actor=actor, targets=[], detail=reference, moved_to=moved_to
         )
@@ -289,10 +298,3 @@ class Writer:
             if not list(db.query("SELECT 1 FROM requests WHERE id = ?", [candidate])):
                 return candidate
         raise StoreError(f"no unused request id after {_ID_ATTEMPTS} attempts")
-
-
-def _refuse_held(db: Db, request: OperationRequest) -> None:
-    """Raise `OverlapError` if an open request of the operation holds one of the targets."""
-    held = queries.holder(db, request.operation, request.targets)
-    if held is not None:
-        raise OverlapError(*held)

@@ -12,7 +12,9 @@ from adapters.base import Preview
 from bot.model import AuditEventName, PolicySnapshot, RequestState
 from bot.policy import OperationPolicy
 from bot.store import Store
+from bot.store.database import SqliteEngine
 from bot.store.export import event_fields
+from bot.store.results import ApprovalStatus
 from commands.model import OperationRequest
 
 LEADS_POLICY = OperationPolicy(
@@ -202,3 +204,27 @@ def test_a_bare_stopped_or_reviewed_event_disagrees_with_its_request(
 
     result = store.verify()
     assert not result.ok and result.request_id == record.id
+
+
+def test_a_write_looks_up_a_requests_first_event_at_most_once() -> None:
+    store = Store.memory()
+    engine = store.engine
+    assert isinstance(engine, SqliteEngine)
+    statements: list[str] = []
+    engine.db.conn.set_trace_callback(statements.append)
+    policy = OperationPolicy(approvers=("U0BOB",), approvals=1, self_approval=False)
+    record = store.create_request(
+        bulk_cancel(2), requester="U0ALICE", channel="C0OPS", policy=policy, sandbox=True
+    )
+    lookups = [sql for sql in statements if "MIN(seq)" in sql]
+    assert lookups == []  # its first event was appended in this very transaction
+
+    statements.clear()
+    assert store.approve(record.id, approver="U0BOB").status is ApprovalStatus.EXECUTE
+    assert len([sql for sql in statements if "MIN(seq)" in sql]) == 1
+    assert [e.detail.get("requested_seq") for e in store.events(request_id=record.id)] == [
+        None,
+        1,
+        1,
+    ]
+    assert store.verify().ok

@@ -12,6 +12,7 @@ from tampering import rehash, set_detail_key, tamper, truncate
 from bot.model import AuditEventName, RequestRecord, RequestState
 from bot.policy import OperationPolicy
 from bot.store import ApprovalStatus, ChainHead, Store
+from bot.store.database import SqliteEngine
 from bot.store.integrity import approvals_problem, request_problem
 from commands.model import OperationRequest
 
@@ -345,3 +346,15 @@ def test_events_whose_text_needs_escaping_verify_through_the_precise_path(store:
     result = store.verify()
 
     assert (result.ok, result.checked) == (True, 3)
+
+
+def test_the_check_before_the_vendor_call_reads_the_log_in_one_query() -> None:
+    store = Store.memory()
+    engine = store.engine
+    assert isinstance(engine, SqliteEngine)
+    record = executing(store)
+    statements: list[str] = []
+    engine.db.conn.set_trace_callback(statements.append)
+
+    assert store.integrity_problem(record) is None
+    assert len([sql for sql in statements if "FROM events" in sql]) == 1
