@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any, Final
 
 import psycopg
@@ -179,15 +179,15 @@ class PostgresEngine:
                 applied.append(migration.name)
             return applied
 
-    def write(self) -> Any:
+    def write(self) -> AbstractContextManager[PgDb]:
         """A chain write: the head's row lock first (see the module docstring)."""
         return self._transaction("BEGIN", _CHAIN_LOCK)
 
-    def side(self) -> Any:
+    def side(self) -> AbstractContextManager[PgDb]:
         """A write that leaves the chain alone: it takes only the row locks it needs."""
         return self._transaction("BEGIN")
 
-    def read(self) -> Any:
+    def read(self) -> AbstractContextManager[PgDb]:
         """One snapshot, read-only."""
         return self._transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
 
