@@ -3,7 +3,7 @@
 
 Exactly-once under 30 concurrent clicks; a restart never marks a live replica's call unknown; a
 killed replica's call becomes unknown within the lease bound and is never retried; one Huawei
-login for all replicas; Alibaba's 10 calls/s held in total.
+login for all replicas; an Alibaba account's limit held in total.
 """
 
 from __future__ import annotations
@@ -163,10 +163,10 @@ class Arrivals:
         return max((sum(1 for t in times if s <= t < s + 1.0) for s in times), default=0)
 
 
-def test_two_replicas_bulk_runs_stay_within_ten_calls_per_second_in_total(
+def test_three_replicas_bulk_runs_stay_within_the_accounts_limit_in_total(
     tmp_path: Path, postgres_database: str
 ) -> None:
-    simulator = aliyun.sandboxed().simulator
+    simulator = aliyun.sandboxed().simulator  # the vendor: 10 calls/s per account
     arrivals = Arrivals(simulator)
     with simulator.serve() as base_url:
         env = {
@@ -175,28 +175,28 @@ def test_two_replicas_bulk_runs_stay_within_ten_calls_per_second_in_total(
             "OPSGATE_ALIYUN__ACCESS_KEY_ID": aliyun_sandbox.ACCESS_KEY_ID,
             "OPSGATE_ALIYUN__ACCESS_KEY_SECRET": aliyun_sandbox.ACCESS_KEY_SECRET,
             "OPSGATE_ALIYUN__IOT_INSTANCE_ID": aliyun_sandbox.INSTANCE_ID,
+            # Each replica is told 8/s, below the vendor's 10: a call that a loaded machine
+            # sends late then still fits, so only a window shared wrongly can be refused.
+            "OPSGATE_ALIYUN__CALLS_PER_SECOND": "8",
         }
         flags = f"--product {aliyun_sandbox.PRODUCT_KEY} --firmware {aliyun_sandbox.FIRMWARE_ID}"
-        with replica_set(tmp_path, 2, database=postgres_database, env=env) as replicas:
+        with replica_set(tmp_path, 3, database=postgres_database, env=env) as replicas:
             rids = [
                 request_on(
                     replica,
-                    f"aliyun ota-task cancel {fleet}-{{0001..2400}} {flags} --reason rollback",
+                    f"aliyun ota-task cancel {fleet}-{{0001..1600}} {flags} --reason rollback",
                     user=ALICE,
                 )
-                for replica, fleet in zip(replicas, ("east", "west"), strict=True)
+                for replica, fleet in zip(replicas, ("east", "west", "north"), strict=True)
             ]
             for replica, rid in zip(replicas, rids, strict=True):
                 assert click_approve(replica, postgres_database, rid, user=BOB) == 200
             for rid in rids:
                 wait_for_state(postgres_database, rid, RequestState.SUCCEEDED, timeout=60)
 
-    # 2 × 2,400 devices, 200 per call. Two replicas each limiting itself alone would send 20
-    # calls a second, and about half would be refused. Sharing one window, a refusal only
-    # happens when heavy CPU load delays a reserved call into the next one's second (the
-    # simulator refuses it; it is retried, never surfaced): at most a couple in a run.
+    # 3 × 1,600 devices, 200 per call. Three replicas each limiting itself alone would send 24
+    # calls a second and be refused about 7 times (measured, also with the CPU saturated);
+    # sharing one window they send 8 a second in total and are refused 0 times.
     throttled = len(arrivals.cancels) - 24
     assert 0 <= throttled <= 2
     assert arrivals.most_in_any_second(arrivals.cancels) <= 10 + throttled
-    # Previews' reads draw from the same window too and may bunch the same way, so the bound
-    # is asserted on the bulk runs' calls, which the window reserves back to back.
