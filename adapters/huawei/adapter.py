@@ -6,10 +6,11 @@
 rate limit live in `adapters.huawei.auth`; error codes in `adapters.huawei.errors`.
 
 Retries: reads (previews) are retried on transport faults and 5xx. A DELETE is sent again only
-when the platform refused it before acting (throttling, 1010009) or the connection was refused
-(nothing sent). A DELETE that got no answer is `OutcomeUnknown`; one answered with a 5xx fails
-with the platform's code and is not repeated, because the platform does not document DELETE as
-idempotent and a 5xx may follow a deletion that happened: the card says to check first.
+when the platform refused it before acting (throttling, 1010009: the session slows down and
+resends it up to three times) or the connection was refused (nothing sent: once more). A DELETE
+that got no answer is `OutcomeUnknown`; one answered with a 5xx fails with the platform's code
+and is not repeated, because the platform does not document DELETE as idempotent and a 5xx may
+follow a deletion that happened: the card says to check first.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import httpx
 
 from adapters.base import Outcome, Preview, Progress, ProgressCallback, StopSignal, VendorCall
 from adapters.clock import SYSTEM_CLOCK, Clock
-from adapters.errors import AdapterError, NotConfigured, VendorError
+from adapters.errors import AdapterError, NotConfigured, VendorError, VendorThrottled
 from adapters.http import json_body, retry_safely
 from adapters.huawei.auth import (
     HuaweiSession,
@@ -186,7 +187,7 @@ class HuaweiAdapter:
         def attempt() -> dict[str, Any]:
             response = self.session.call("GET", path, params=params)
             if response.status_code >= 400:
-                raise to_error(response, subject=subject)
+                raise _answered(response, subject)
             return json_body(response, vendor=VENDOR, mutating=False)
 
         return retry_safely(attempt)
@@ -208,11 +209,21 @@ class HuaweiAdapter:
             if response.status_code >= 500:
                 raise _unsure(to_error(response, subject=what), what)
             if response.status_code >= 400:
-                raise to_error(response, subject=what)
+                raise _answered(response, what)
             return Outcome(summary=f"Deleted {what}")
 
         # Only what the platform refused before acting is sent again (see the module docstring).
         return retry_safely(attempt, attempts=2)
+
+
+def _answered(response: httpx.Response, subject: str) -> VendorError:
+    """The error of a refused call. Throttling is not retried again here: the session has
+    already slowed down and resent the call `adapters.huawei.auth.MAX_THROTTLE_RETRIES` times,
+    and a second loop around it would multiply the calls sent into a limit still closed."""
+    error = to_error(response, subject=subject)
+    if isinstance(error, VendorThrottled):
+        error.retryable = False
+    return error
 
 
 def _gone(what: str) -> Outcome:

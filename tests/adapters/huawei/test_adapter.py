@@ -20,7 +20,7 @@ from adapters.errors import (
     VendorThrottled,
 )
 from adapters.huawei.adapter import HuaweiAdapter, from_config
-from adapters.huawei.auth import tls_context
+from adapters.huawei.auth import MAX_THROTTLE_RETRIES, tls_context
 from adapters.huawei.errors import CATALOG, to_error
 from adapters.huawei.plugin import sandboxed
 from adapters.huawei.settings import HuaweiSettings
@@ -266,7 +266,17 @@ def test_throttling_that_persists_surfaces_as_throttled(world: World) -> None:
     with pytest.raises(VendorThrottled) as caught:
         adapter.execute(device())
     assert caught.value.code == "1010009"
-    assert len(sim.requests_to("/devices/dev-meter-0001")) == 8  # (1 + 3 retries) x 2 attempts
+    assert len(sim.requests_to("/devices/dev-meter-0001")) == 1 + MAX_THROTTLE_RETRIES
+
+
+def test_a_preview_read_under_persistent_throttling_is_sent_four_times_not_twelve(
+    world: World,
+) -> None:
+    adapter, sim = world
+    sim.inject(Fault.THROTTLE, times=100, path_contains="/devices/dev-meter-0001")
+    with pytest.raises(VendorThrottled):
+        adapter.preview(device())
+    assert len(sim.requests_to("/devices/dev-meter-0001")) == 1 + MAX_THROTTLE_RETRIES
 
 
 def test_150_deletions_under_the_limiter_see_no_throttling(world: World, clock: FakeClock) -> None:
