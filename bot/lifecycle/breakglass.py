@@ -43,12 +43,17 @@ class BreakGlass:
                 preview=preview,
                 exclusive=True,
                 break_glass=True,
+                step=origin.step,
             )
         except OverlapError as exc:
             refusal = refusals.held(exc.holder, exc.shared)
             reason = cards.plain(refusal)
             self.s.store.record_denied(
-                request, requester=origin.user, channel=origin.channel, reason=reason
+                request,
+                requester=origin.user,
+                channel=origin.channel,
+                reason=reason,
+                step=origin.step,
             )
             self.replies.answer(origin, cards.refusal_message(refusal))
             return

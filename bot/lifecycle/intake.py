@@ -85,7 +85,11 @@ class Intake:
         if not request.dry_run:
             reason = cards.plain(refusal)
             self.s.store.record_denied(
-                request, requester=origin.user, channel=origin.channel, reason=reason
+                request,
+                requester=origin.user,
+                channel=origin.channel,
+                reason=reason,
+                step=origin.step,
             )
         self.replies.answer(origin, cards.refusal_message(refusal))
 
@@ -118,6 +122,7 @@ class Intake:
             channel=origin.channel,
             reason=cards.plain(refusals.blocked(preview)),
             blocked=preview,
+            step=origin.step,
         )
         bind(request_id=record.id)
         self.replies.answer(origin, cards.blocked_message(record, command_text=command_text))
@@ -136,6 +141,7 @@ class Intake:
                 sandbox=self.s.adapters.is_sandboxed(request.vendor),
                 preview=preview,
                 exclusive=True,
+                step=origin.step,
             )
         except OverlapError as exc:
             self._refuse(request, origin, refusals.held(exc.holder, exc.shared))

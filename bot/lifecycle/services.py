@@ -24,6 +24,8 @@ class Origin:
         response_url: Where to answer privately, when Slack gave one.
         message_ts: For a click, the ts of the message whose button it was (the card).
         trigger_id: For a click, Slack's trigger for opening a modal (valid for 3 seconds).
+        step: For a Workflow Builder step, Slack's function execution id: the request it opens
+            is linked to the step as it is stored.
     """
 
     user: str
@@ -31,6 +33,7 @@ class Origin:
     response_url: str | None = None
     message_ts: str | None = None
     trigger_id: str | None = None
+    step: str | None = None
 
 
 @dataclass(frozen=True)

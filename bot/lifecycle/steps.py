@@ -4,27 +4,24 @@ A step (Slack's ``function_executed`` for ``opsgate_request``) is read by the gr
 (`commands.fields.request_from_parts`) and then goes through intake exactly as ``/ops`` does:
 policy, preview, approval card. Inputs that are no valid request fail the step at once.
 
-The step waits for its request in the database, not in this process: the request the step opened
-is linked to the step's execution id (``workflow_steps``), and `WorkflowSteps`, subscribed to the
-store, completes the step when the request ends, in whichever process ends it; of several, the
-one that claims the completion first (`Store.claim_step`). The link is made by the same observer:
-the store tells observers about an event on the thread that wrote it, so the request created
-while a step's intake runs on this thread is that step's (`_OPENING`, a context variable, says
-which step is opening). A request that ends as it is made (refused by the policy) completes its
-step at once, the same way.
+The step waits for its request in the database, not in this process: intake stores the request
+with a link to the step's execution id (``workflow_steps``, in the same transaction, since the
+`Origin` carries the step), and `WorkflowSteps`, subscribed to the store, completes the step when
+the request ends, in whichever process ends it; of several, the one that claims the completion
+first (`Store.claim_step`). A request that ends as it is made (refused by the policy) completes
+its step at once, the same way; a step whose intake stored nothing fails at once.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from bot.cards.steps import step_error, step_outputs, usage_failure
 from bot.lifecycle.services import Origin, Services
-from bot.model import AuditEventName, RequestState
+from bot.model import RequestState
 from bot.store import Appended
 from commands.catalog import Catalog
 from commands.fields import request_from_parts
@@ -62,19 +59,10 @@ class StepCall:
     inputs: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass
-class _Opening:
-    """The step whose intake is running on this thread, and the request it opened."""
-
-    execution_id: str
-    request_id: str | None = None
-
-
 _NOTHING_OPENED = (
     "opsgate opened no request (for example the vendor is not configured, or another open "
     "request holds these targets); the requester was told why in the channel."
 )
-_OPENING: ContextVar[_Opening | None] = ContextVar("opsgate_opening_step", default=None)
 
 
 class WorkflowSteps:
@@ -94,25 +82,14 @@ class WorkflowSteps:
         if problem is not None or request is None or origin is None:
             self._port.fail(call.execution_id, problem or "opsgate could not read the step")
             return
-        opening = _Opening(call.execution_id)
-        token = _OPENING.set(opening)
-        try:
-            self._submit(request, origin)
-        finally:
-            _OPENING.reset(token)
-        if opening.request_id is None:
+        self._submit(request, replace(origin, step=call.execution_id))
+        if self.s.store.step_request(call.execution_id) is None:
             self._port.fail(call.execution_id, _NOTHING_OPENED)
 
     def __call__(self, appended: Appended) -> None:
-        """Store observer: link a request to the step opening it; complete a step whose
-        request has ended."""
-        opening = _OPENING.get()
-        event = appended.event
-        if opening is not None and opening.request_id is None and _opens(appended):
-            opening.request_id = event.request_id
-            self.s.store.link_step(event.request_id, execution_id=opening.execution_id)
+        """Store observer: complete the step waiting for a request that has ended."""
         if appended.ended:
-            self._complete(event.request_id, event.detail)
+            self._complete(appended.event.request_id, appended.event.detail)
 
     def _complete(self, request_id: str, detail: dict[str, Any]) -> None:
         if self.s.store.step_waiting(request_id) is None:
@@ -146,15 +123,6 @@ class WorkflowSteps:
         if request.dry_run:
             return "A workflow step cannot be a dry run: it waits for a request to end.", None, None
         return None, request, Origin(user=requester, channel=channel)
-
-
-def _opens(appended: Appended) -> bool:
-    """True for a request's first event: ``requested``, or ``denied`` when it was refused."""
-    name = appended.event.event
-    return appended.moved_to is not None and name in {
-        AuditEventName.REQUESTED,
-        AuditEventName.DENIED,
-    }
 
 
 def _requester(value: Any) -> str:

@@ -39,7 +39,7 @@ from bot.store.rows import (
     json_text,
     normalize_request_id,
 )
-from bot.store.surfaces import SurfaceReads
+from bot.store.surfaces import SurfaceReads, link_step
 from bot.store.triggers import claim_trigger
 from commands.model import OperationRequest
 
@@ -66,6 +66,7 @@ class Store(AuditLogReads, RequestLookups, SurfaceReads, IncidentStore):
         preview: RequestPreview | None = None,
         exclusive: bool = False,
         break_glass: bool = False,
+        step: str | None = None,
     ) -> RequestRecord:
         """Store a new pending request and append ``requested``, which holds all of it.
 
@@ -78,14 +79,13 @@ class Store(AuditLogReads, RequestLookups, SurfaceReads, IncidentStore):
             break_glass: Run it at once, without approvals, for the incident `request` names (the
                 caller has checked the policy): ``break_glass`` and ``executing`` follow in the
                 same transaction. Otherwise any incident ref on `request` is ignored.
+            step: The execution id of the Workflow Builder step asking: linked in this transaction.
         """
-        if not break_glass:
-            request = request.model_copy(update={"break_glass": None})
         with self._write() as db:
             record = insert_pending(
                 self._writer,
                 db,
-                request,
+                request if break_glass else request.model_copy(update={"break_glass": None}),
                 requester=requester,
                 channel=channel,
                 snapshot=PolicySnapshot.of(policy),
@@ -93,6 +93,7 @@ class Store(AuditLogReads, RequestLookups, SurfaceReads, IncidentStore):
                 preview=None if preview is None else preview.model_dump(mode="json"),
                 exclusive=exclusive,
             )
+            link_step(db, step, request_id=record.id, at=self._writer.now())
             return start_break_glass(self._writer, db, record) if break_glass else record
 
     def record_denied(
@@ -103,16 +104,16 @@ class Store(AuditLogReads, RequestLookups, SurfaceReads, IncidentStore):
         channel: str,
         reason: str,
         blocked: Preview | None = None,
+        step: str | None = None,
     ) -> RequestRecord:
         """Store a request refused before any card, and append ``denied``, which holds all of it.
 
         Args:
-            request: What was asked for.
-            requester: Who asked.
-            channel: Where they asked.
+            request: What was asked for; `requester` asked it, in `channel`.
             reason: Why it was refused (the requester's own reason is on the record).
             blocked: The preview, when it was refused because the preview is blocked (SPEC
                 §8): then the request keeps it, and ``system`` denies it, with the vendor's code.
+            step: The Workflow Builder step that asked, linked as `create_request` links it.
         """
         incident = {"break_glass": request.break_glass} if request.break_glass else {}
         request = request.model_copy(update={"break_glass": None})
@@ -131,6 +132,7 @@ class Store(AuditLogReads, RequestLookups, SurfaceReads, IncidentStore):
             actor = requester if blocked is None else SYSTEM_ACTOR
             detail = {**denied_detail(record, request, reason=reason), **incident}
             self._writer.open_event(db, record, AuditEventName.DENIED, actor=actor, detail=detail)
+            link_step(db, step, request_id=record.id, at=self._writer.now())
         return record
 
     def get(self, request_id: str) -> RequestRecord | None:

@@ -2,17 +2,21 @@
 Workflow Builder steps waiting for a request to end.
 
 A workflow step (Slack's ``function_executed``) is linked to the request it opened, in the
-``workflow_steps`` table, so that whichever process ends the request (sharing the database) can
-complete the step, and exactly one of them does: completing is a claim, made once.
+``workflow_steps`` table and in the transaction that stores the request (`link_step`), so that
+whichever process ends the request (sharing the database) can complete the step, and exactly one
+of them does: completing is a claim, made once.
 
 `SurfaceReads` is one layer of `bot.store.Store`.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from bot.model import RequestRecord, RequestState
 from bot.store import queries
 from bot.store.base import StoreBase
+from bot.store.engine import Db
 from bot.store.rows import format_time
 
 #: The step waiting for a request and not yet completed.
@@ -36,20 +40,15 @@ class SurfaceReads(StoreBase):
         with self._tx.read() as db:
             return queries.records(db, sql, [RequestState.PENDING.value, limit])
 
-    def link_step(self, request_id: str, *, execution_id: str) -> bool:
-        """Remember that the workflow step `execution_id` waits for request `request_id`.
+    def step_request(self, execution_id: str) -> str | None:
+        """The request the workflow step `execution_id` opened, if it opened one.
 
-        Returns:
-            False when that step is linked already (to this request or another); nothing
-            changes then.
+        This is a read-only operation.
         """
-        with self._write() as db:
-            cursor = db.execute(
-                "INSERT INTO workflow_steps (execution_id, request_id, linked_at) "
-                "VALUES (?, ?, ?) ON CONFLICT (execution_id) DO NOTHING",
-                [execution_id, request_id, format_time(self._writer.now())],
-            )
-            return cursor.rowcount == 1
+        with self._tx.read() as db:
+            sql = "SELECT request_id FROM workflow_steps WHERE execution_id = ?"
+            rows = list(db.query(sql, [execution_id]))
+            return str(rows[0]["request_id"]) if rows else None
 
     def step_waiting(self, request_id: str) -> str | None:
         """The step waiting for `request_id` and not yet completed, if any.
@@ -75,3 +74,16 @@ class SurfaceReads(StoreBase):
                 [format_time(self._writer.now()), execution_id],
             )
             return execution_id if cursor.rowcount == 1 else None
+
+
+def link_step(db: Db, execution_id: str | None, *, request_id: str, at: datetime) -> None:
+    """Remember, in the caller's transaction (the one that stores the request), that the
+    workflow step `execution_id` (None: no step asked) waits for request `request_id`. A step
+    linked already (a redelivery) keeps its first request."""
+    if execution_id is None:
+        return
+    db.execute(
+        "INSERT INTO workflow_steps (execution_id, request_id, linked_at) "
+        "VALUES (?, ?, ?) ON CONFLICT (execution_id) DO NOTHING",
+        [execution_id, request_id, format_time(at)],
+    )

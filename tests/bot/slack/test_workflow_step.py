@@ -19,6 +19,7 @@ from bot.console.session import CHANNEL, ConsoleSession
 from bot.lifecycle import Origin
 from bot.lifecycle.steps import StepCall, WorkflowSteps
 from bot.model import AuditEventName, RequestState
+from bot.store.notify import Appended, Observers
 
 SUCCESS, ERROR = "functions.completeSuccess", "functions.completeError"
 STEP = {
@@ -202,3 +203,22 @@ def test_a_step_claimed_by_another_process_between_look_and_claim_is_left_alone(
     session.wait()
     assert session.app.store.get(record.id).state is RequestState.REJECTED  # it did end
     assert completions(session) == []
+
+
+def test_a_process_that_dies_right_after_storing_the_request_leaves_the_step_linked(
+    session: ConsoleSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The link is written with the request: nothing after that commit (here, telling the
+    store's observers, which raises as a killed process would stop) is needed for another
+    process to complete the step later."""
+
+    def killed(self: Observers, appended: tuple[Appended, ...]) -> None:
+        if appended:  # a write that appended events (claiming the trigger appends none)
+            raise RuntimeError("the process died here")
+
+    monkeypatch.setattr(Observers, "publish", killed)
+    run(session, STEP, execution_id="Fx0010")
+    request_id = session.app.store.step_request("Fx0010")
+    assert request_id is not None
+    assert session.app.store.step_waiting(request_id) == "Fx0010"
+    assert session.app.store.get(request_id).state is RequestState.PENDING

@@ -21,15 +21,22 @@ from commands.model import OperationRequest
 POLICY = OperationPolicy(approvers=("U0BOB",))
 
 
-def request(store: Store, target: str, *, ttl: timedelta = timedelta(minutes=30)) -> str:
+def request(
+    store: Store, target: str, *, ttl: timedelta = timedelta(minutes=30), step: str | None = None
+) -> str:
     record = store.create_request(
-        OperationRequest(operation="acme.widget.delete", vendor="acme", targets=(target,)),
+        widget(target),
         requester="U0ALICE",
         channel="C0OPS",
         policy=POLICY.model_copy(update={"ttl": ttl}),
         sandbox=True,
+        step=step,
     )
     return record.id
+
+
+def widget(target: str) -> OperationRequest:
+    return OperationRequest(operation="acme.widget.delete", vendor="acme", targets=(target,))
 
 
 def test_pending_lists_waiting_requests_soonest_deadline_first() -> None:
@@ -46,23 +53,53 @@ def test_pending_lists_waiting_requests_soonest_deadline_first() -> None:
         store.pending(limit=0)
 
 
-def test_a_step_is_linked_once_and_completed_once() -> None:
+def test_a_step_is_linked_as_its_request_is_stored_and_completed_once() -> None:
     store = Store.memory(clock=FakeClock())
-    request_id = request(store, "w-1")
-    assert store.step_waiting(request_id) is None and store.claim_step(request_id) is None
-    assert store.link_step(request_id, execution_id="Fx1") is True
-    assert store.link_step(request_id, execution_id="Fx1") is False  # a redelivery
+    unlinked = request(store, "w-0")
+    assert store.step_waiting(unlinked) is None and store.claim_step(unlinked) is None
+    request_id = request(store, "w-1", step="Fx1")
+    assert store.step_request("Fx1") == request_id
     assert store.step_waiting(request_id) == "Fx1"
     assert store.claim_step(request_id) == "Fx1"
     assert store.claim_step(request_id) is None
     assert store.step_waiting(request_id) is None
+    assert store.step_request("Fx-none") is None
+
+
+def test_a_redelivered_step_keeps_its_first_request() -> None:
+    store = Store.memory(clock=FakeClock())
+    first = request(store, "w-1", step="Fx1")
+    second = request(store, "w-2", step="Fx1")
+    assert store.step_request("Fx1") == first
+    assert store.step_waiting(first) == "Fx1" and store.step_waiting(second) is None
+
+
+def test_a_step_refused_at_once_is_linked_to_its_denied_request() -> None:
+    store = Store.memory(clock=FakeClock())
+    record = store.record_denied(
+        widget("w-1"), requester="U0ALICE", channel="C0OPS", reason="not allowed", step="Fx4"
+    )
+    assert store.step_request("Fx4") == record.id
+    assert store.step_waiting(record.id) == "Fx4"
+
+
+def test_the_link_is_committed_with_the_request() -> None:
+    """Whoever first hears of the request (an observer, after the commit) finds its step
+    linked: no moment exists, and so no crash, where the request is stored without it."""
+    store = Store.memory(clock=FakeClock())
+    seen: list[str | None] = []
+    store.subscribe(lambda appended: seen.append(store.step_waiting(appended.event.request_id)))
+    request(store, "w-1", step="Fx5")
+    store.record_denied(
+        widget("w-2"), requester="U0ALICE", channel="C0OPS", reason="no", step="Fx6"
+    )
+    assert seen == ["Fx5", "Fx6"]
 
 
 def test_of_many_processes_one_completes_the_step(tmp_path: Path) -> None:
     path = tmp_path / "opsgate.db"
     first = Store.open(path, clock=FakeClock())
-    request_id = request(first, "w-1")
-    first.link_step(request_id, execution_id="Fx2")
+    request_id = request(first, "w-1", step="Fx2")
     stores = [first, *(Store.open(path, clock=FakeClock()) for _ in range(3))]
     claimed: list[str | None] = []
     start = threading.Barrier(len(stores) * 2)
@@ -99,7 +136,7 @@ def test_a_log_from_before_workflow_steps_gains_them(tmp_path: Path) -> None:
     earlier.apply(db)
     db.close()
     store = Store.open(path, clock=FakeClock())
-    request_id = request(store, "w-1")
-    assert store.link_step(request_id, execution_id="Fx3")
+    request_id = request(store, "w-1", step="Fx3")
+    assert store.step_waiting(request_id) == "Fx3"
     assert store.verify().ok  # the link is no audit event: the chain is untouched
     store.close()
