@@ -36,9 +36,13 @@ def marked(value: str) -> str:
 def error_text(message: str, next_step: str, vendor_code: str | None = None) -> str:
     """``vendor error `<code>`: message *Next:* step``; no code is shown when there is none."""
     parts = [f"vendor error {code(vendor_code, limit=80)}:"] if vendor_code else []
-    parts.append(marked(message or "no details"))
+    said = marked(message or "no details")
     if next_step:
-        parts.append(f"*Next:* {marked(next_step)}")
+        # The step is a sentence of its own: end the message first, unless it ends itself.
+        said = said if said.rstrip().endswith((".", "!", "?", ":")) else f"{said.rstrip()}."
+        parts.extend([said, f"*Next:* {marked(next_step)}"])
+    else:
+        parts.append(said)
     return " ".join(parts)
 
 

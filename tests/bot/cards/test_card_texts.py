@@ -10,6 +10,7 @@ import pytest
 from block_kit import block_problems
 
 from bot.cards import Message, request_card
+from bot.cards.preview import error_text
 from bot.model import Approvers, RequestRecord, RequestState, User
 
 NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
@@ -103,3 +104,21 @@ def test_backticked_text_in_a_vendor_message_is_copyable_code(field: str) -> Non
     text = text_of(card(record(state=RequestState.FAILED, outcome=outcome)))
     assert "`OPSGATE_HUAWEI__APP_ID`" in text and "`OPSGATE_HUAWEI__SECRET`" in text
     assert not any(ch in text for ch in INVISIBLE)
+
+
+@pytest.mark.parametrize(
+    ("message", "shown"),
+    [
+        ("the run was stopped before this batch went out", "went out. *Next:* ask again"),
+        ("the platform refused it.", "refused it. *Next:* ask again"),
+        ("what now?", "what now? *Next:* ask again"),
+    ],
+)
+def test_a_next_step_follows_a_finished_sentence(message: str, shown: str) -> None:
+    text = error_text(message, "ask again", "E1")
+    assert text.startswith("vendor error `E1`: ") and text.endswith(shown)
+    assert ".." not in text
+
+
+def test_an_error_without_a_next_step_is_left_as_said() -> None:
+    assert error_text("went out", "") == "went out"

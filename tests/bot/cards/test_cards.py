@@ -125,7 +125,7 @@ def test_warnings_are_prominent_and_come_before_the_preview() -> None:
 def test_failed_preview_says_unavailable_with_next_step() -> None:
     error = {"error": "VendorUnreachable", "message": "timed out", "next_step": "try again"}
     text = text_of(card(preview=error))
-    assert "*Preview unavailable:* timed out *Next:* try again" in text
+    assert "*Preview unavailable:* timed out. *Next:* try again" in text
 
 
 def test_missing_target_is_flagged() -> None:
@@ -264,7 +264,7 @@ def test_failed_shows_vendor_code_message_and_next_step() -> None:
     }
     text = text_of(card(state=RequestState.FAILED, outcome=error))
     assert (
-        ":x: *Failed:* vendor error `100418`: device is bound to a gateway "
+        ":x: *Failed:* vendor error `100418`: device is bound to a gateway. "
         "*Next:* delete the gateway's children first"
     ) in text
     assert "Vendor request id: `hw-77`" in text
