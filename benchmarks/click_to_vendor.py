@@ -4,12 +4,13 @@ table; not a test.
 
 `opsgate serve --http` runs as a child process on SQLite or on PostgreSQL (a private throwaway
 server, as the store benchmark starts; skipped with a line when its binaries are missing),
-talking to the Slack stand-in (a process of its own, answering every call after `--latency`
-ms) and to a ServicePower simulator served from this process on 127.0.0.1, which notes when
-each CancelJob arrives. Requests are
-made with signed slash commands first (not timed); then each is approved once with a signed
-click from its card, and the time from sending the click to the vendor receiving the call is
-measured, in two ways:
+talking to the Slack stand-in and to a ServicePower simulator, each a process of its own on
+127.0.0.1 as the real ones are remote: the stand-in answers every call after `--latency` ms, the
+simulator notes when each CancelJob arrives (`time.monotonic`, one clock for every process on
+the machine), so neither's work shares a GIL with the clients' timing. Requests are made with
+signed slash commands first (not timed); then each is approved once with a signed click from
+its card, and the time from sending the click to the vendor receiving the call is measured, in
+two ways:
 
 - one click at a time (each after the previous request has settled, Slack work included);
 - a burst: 120 clicks from 8 concurrent clients.
@@ -21,9 +22,7 @@ Usage: python benchmarks/click_to_vendor.py [--single 40] [--burst 120] [--clien
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import socketserver
 import subprocess
 import sys
 import tempfile
@@ -38,12 +37,7 @@ from typing import Any
 import httpx
 from harness import free_port, percentile, serve_http_command, standin_process
 
-from adapters.servicepower.simulator.api import (
-    CANCEL_PATH,
-    SANDBOX_CLIENT_ID,
-    SANDBOX_CLIENT_SECRET,
-    ServicePowerSimulator,
-)
+from adapters.servicepower.simulator.api import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
 from bot.console.standin.payloads import block_action_body, signed_headers, slash_command_body
 from bot.store import Store
 
@@ -59,24 +53,63 @@ POLICY = '[policy]\napprovers = ["*"]\nchannels = ["C0BENCH"]\nttl = "2h"\n'
 WARM_UP = 5
 ENGINE_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 
-# The simulator's server would print a traceback for each kept-alive connection opsgate drops
-# when it stops; nothing else is served from this process.
-socketserver.BaseServer.handle_error = lambda self, request, client_address: None  # type: ignore[method-assign]
+VENDOR_CODE = """
+import json, socketserver, sys, time
+from adapters.servicepower.simulator.api import CANCEL_PATH, ServicePowerSimulator
 
+# A traceback for each kept-alive connection opsgate drops when it stops would be noise.
+socketserver.BaseServer.handle_error = lambda self, request, client_address: None
 
 class TimedSimulator(ServicePowerSimulator):
-    """ServicePower, noting when each CancelJob arrives (time.monotonic, per job id)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.arrivals: dict[str, float] = {}
-
-    def route(self, request: httpx.Request) -> httpx.Response:
+    def route(self, request):
         if request.url.path == CANCEL_PATH:
             arrived = time.monotonic()
-            with self._lock:
-                self.arrivals.setdefault(json.loads(request.content)["Id"], arrived)
+            print(json.loads(request.content)["Id"], arrived, flush=True)
         return super().route(request)
+
+sim = TimedSimulator()
+for n in range(int(sys.argv[1])):
+    sim.add_job(f"BENCH-{n:05d}")
+with sim.serve() as url:
+    print(url, flush=True)
+    sys.stdin.read()
+"""
+
+
+class Vendor:
+    """The ServicePower simulator in a process of its own, and when each cancel arrived."""
+
+    def __init__(self, process: subprocess.Popen[str]) -> None:
+        assert process.stdout is not None
+        self.url = process.stdout.readline().strip()
+        self.arrivals: dict[str, float] = {}
+        self._lock = threading.Lock()
+        self._reader = threading.Thread(target=self._read, args=(process.stdout,), daemon=True)
+        self._reader.start()
+
+    def _read(self, lines: Any) -> None:
+        for line in lines:
+            job, at = line.split()
+            with self._lock:
+                self.arrivals.setdefault(job, float(at))
+
+    def arrived(self, job: str) -> float | None:
+        with self._lock:
+            return self.arrivals.get(job)
+
+
+@contextmanager
+def vendor_process(jobs: int) -> Iterator[Vendor]:
+    """The simulator with jobs ``BENCH-00000`` … seeded, served on 127.0.0.1."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", VENDOR_CODE, str(jobs)], cwd=ROOT, text=True,
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        yield Vendor(process)
+    finally:
+        process.kill()
+        process.wait(timeout=10)
 
 
 @dataclass
@@ -84,8 +117,8 @@ class Server:
     """One opsgate under test, with what the benchmark needs to drive it."""
 
     url: str
-    db: Path
-    sim: TimedSimulator
+    db: str
+    vendor: Vendor
     http: httpx.Client
     response_url: str
 
@@ -97,13 +130,13 @@ class Server:
 
 
 @contextmanager
-def opsgate(root: Path, latency: float, database: str | None = None) -> Iterator[Server]:
-    """opsgate serve --http from `root`, its Slack stand-in and its vendor, all on 127.0.0.1."""
-    sim = TimedSimulator()
+def opsgate(root: Path, latency: float, jobs: int, database: str | None = None) -> Iterator[Server]:
+    """opsgate serve --http from `root`, its Slack stand-in and its vendor (with `jobs` jobs),
+    all on 127.0.0.1."""
     with (
         tempfile.TemporaryDirectory() as tmp,
         standin_process(latency) as slack_url,
-        sim.serve() as vendor_url,
+        vendor_process(jobs) as vendor,
         httpx.Client(timeout=30.0) as http,
     ):
         config = Path(tmp) / "opsgate.toml"
@@ -118,7 +151,7 @@ def opsgate(root: Path, latency: float, database: str | None = None) -> Iterator
             "OPSGATE_DB": db,
             "OPSGATE_CONFIG": str(config),
             "OPSGATE_LOG_LEVEL": "WARNING",
-            "OPSGATE_SERVICEPOWER__BASE_URL": vendor_url,
+            "OPSGATE_SERVICEPOWER__BASE_URL": vendor.url,
             "OPSGATE_SERVICEPOWER__CLIENT_ID": SANDBOX_CLIENT_ID,
             "OPSGATE_SERVICEPOWER__CLIENT_SECRET": SANDBOX_CLIENT_SECRET,
         }
@@ -131,7 +164,9 @@ def opsgate(root: Path, latency: float, database: str | None = None) -> Iterator
             url = f"http://127.0.0.1:{port}"
             wait_until_up(f"{url}/healthz")
             answers = slack_url.removesuffix("/api/") + "/response/benchmark"
-            yield Server(url=f"{url}/slack/events", db=db, sim=sim, http=http, response_url=answers)
+            yield Server(
+                url=f"{url}/slack/events", db=db, vendor=vendor, http=http, response_url=answers
+            )
         finally:
             process.terminate()
             process.wait(timeout=30)
@@ -152,8 +187,6 @@ def wait_until_up(url: str, timeout: float = 30.0) -> None:
 def make_requests(server: Server, jobs: list[str], *, clients: int) -> dict[str, dict[str, Any]]:
     """Request a cancel of each job (signed slash commands); wait for every card. Returns each
     job's request id, channel and card ts."""
-    for job in jobs:
-        server.sim.add_job(job)
     run_all(
         [
             lambda job=job: server.post(
@@ -210,9 +243,9 @@ def click(server: Server, card: dict[str, Any]) -> float:
 def arrival(server: Server, job: str, timeout: float = 30.0) -> float:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        with server.sim._lock:
-            if job in server.sim.arrivals:
-                return server.sim.arrivals[job]
+        arrived = server.vendor.arrived(job)
+        if arrived is not None:
+            return arrived
         time.sleep(0.001)
     raise SystemExit(f"the vendor never received the cancel of {job}")
 
@@ -262,8 +295,8 @@ def run_all(jobs: list[Any], *, clients: int) -> None:
 def measure(
     root: Path, latency_ms: int, args: argparse.Namespace, database: str | None
 ) -> list[tuple[str, list[float]]]:
-    with opsgate(root, latency_ms / 1000, database) as server:
-        total = WARM_UP + args.single + args.burst
+    total = WARM_UP + args.single + args.burst
+    with opsgate(root, latency_ms / 1000, total, database) as server:
         cards = make_requests(server, [f"BENCH-{n:05d}" for n in range(total)], clients=8)
         jobs = sorted(cards)
         warm, single = jobs[:WARM_UP], jobs[WARM_UP : WARM_UP + args.single]
