@@ -53,7 +53,7 @@ POLICY = '[policy]\napprovers = ["*"]\nchannels = ["C0BENCH"]\nttl = "2h"\n'
 WARM_UP = 5
 ENGINE_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 
-VENDOR_CODE = """
+VENDOR_CODE = r"""
 import json, socketserver, sys, time
 from adapters.servicepower.simulator.api import CANCEL_PATH, ServicePowerSimulator
 
@@ -64,7 +64,9 @@ class TimedSimulator(ServicePowerSimulator):
     def route(self, request):
         if request.url.path == CANCEL_PATH:
             arrived = time.monotonic()
-            print(json.loads(request.content)["Id"], arrived, flush=True)
+            with self._lock:  # one whole line per arrival, whichever thread serves it
+                sys.stdout.write(f"{json.loads(request.content)['Id']} {arrived}\n")
+                sys.stdout.flush()
         return super().route(request)
 
 sim = TimedSimulator()
