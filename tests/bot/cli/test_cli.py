@@ -22,20 +22,6 @@ from commands.model import OperationRequest
 VENDOR_VARS = ("OPSGATE_SANDBOX", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN")
 
 
-@pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A clean environment: no real settings leak in; the database lives in tmp_path."""
-    import os
-
-    for name in list(os.environ):
-        if name.startswith(("OPSGATE_", "SLACK_")):
-            monkeypatch.delenv(name)
-    (tmp_path / "opsgate.toml").write_text("")
-    monkeypatch.setenv("OPSGATE_CONFIG", str(tmp_path / "opsgate.toml"))
-    monkeypatch.setenv("OPSGATE_DB", str(tmp_path / "opsgate.db"))
-    return tmp_path
-
-
 def seed_events(db: Path, count: int = 3) -> list[str]:
     store = Store.open(db)
     ids = []

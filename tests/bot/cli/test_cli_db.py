@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -19,18 +18,6 @@ from bot.store.schema import MIGRATIONS
 from commands.model import OperationRequest
 
 KEY = "0123456789abcdef-audit-key"
-
-
-@pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A clean environment: no real settings leak in."""
-    for name in list(os.environ):
-        if name.startswith(("OPSGATE_", "SLACK_")):
-            monkeypatch.delenv(name)
-    (tmp_path / "opsgate.toml").write_text("")
-    monkeypatch.setenv("OPSGATE_CONFIG", str(tmp_path / "opsgate.toml"))
-    monkeypatch.setenv("OPSGATE_DB", str(tmp_path / "default.db"))
-    return tmp_path
 
 
 def seed(db: str | Path, count: int = 3, *, key: str | None = None) -> list[str]:

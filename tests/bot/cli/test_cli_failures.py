@@ -37,16 +37,10 @@ SUBCOMMANDS = (
 
 
 @pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A clean environment in an empty directory: no settings leak in."""
-    for name in list(os.environ):
-        if name.startswith(("OPSGATE_", "SLACK_")):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "opsgate.toml").write_text("")
-    monkeypatch.setenv("OPSGATE_CONFIG", str(tmp_path / "opsgate.toml"))
-    monkeypatch.setenv("OPSGATE_DB", str(tmp_path / "opsgate.db"))
-    return tmp_path
+def env(env: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The clean environment, run from its empty directory."""
+    monkeypatch.chdir(env)
+    return env
 
 
 def one_line(text: str) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,16 +17,10 @@ BUILT_IN = ["aliyun", "enos", "huawei", "servicepower"]
 
 
 @pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A clean environment, and the installed plugins read afresh before and after."""
-    for name in list(os.environ):
-        if name.startswith(("OPSGATE_", "SLACK_")):
-            monkeypatch.delenv(name)
-    (tmp_path / "opsgate.toml").write_text("")
-    monkeypatch.setenv("OPSGATE_CONFIG", str(tmp_path / "opsgate.toml"))
-    monkeypatch.setenv("OPSGATE_DB", str(tmp_path / "opsgate.db"))
+def env(env: Path) -> Iterator[Path]:
+    """The clean environment, and the installed plugins read afresh before and after."""
     installed_plugins.cache_clear()
-    yield tmp_path
+    yield env
     installed_plugins.cache_clear()
     sys.modules.pop("broken_plugin", None)
 
