@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from adapters.clock import SYSTEM_CLOCK, Clock
 from adapters.shared import SharedToken, TokenSlot
@@ -109,22 +110,10 @@ class TokenCache:
         return shared.expires_at is None or self._clock.now() < shared.expires_at - self._margin
 
     def _local(self, shared: SharedToken) -> Token:
-        offset = self._clock.monotonic() - self._clock.now()
-        return Token(
-            value=shared.value,
-            expires_at=_shifted(shared.expires_at, offset),
-            refresh_token=shared.refresh_token,
-            refresh_expires_at=_shifted(shared.refresh_expires_at, offset),
-        )
+        return _moved(shared, self._clock.monotonic() - self._clock.now(), Token)
 
     def _shared(self, token: Token) -> SharedToken:
-        offset = self._clock.now() - self._clock.monotonic()
-        return SharedToken(
-            value=token.value,
-            expires_at=_shifted(token.expires_at, offset),
-            refresh_token=token.refresh_token,
-            refresh_expires_at=_shifted(token.refresh_expires_at, offset),
-        )
+        return _moved(token, self._clock.now() - self._clock.monotonic(), SharedToken)
 
     def _expiring(self, token: Token) -> bool:
         if token.expires_at is None:
@@ -132,6 +121,17 @@ class TokenCache:
         return self._clock.monotonic() >= token.expires_at - self._margin
 
 
-def _shifted(at: float | None, offset: float) -> float | None:
-    """A time moved between the wall clock and the monotonic one; None (never) stays None."""
-    return None if at is None else at + offset
+_T = TypeVar("_T", "Token", SharedToken)
+
+
+def _moved(token: Token | SharedToken, offset: float, kind: type[_T]) -> _T:
+    """`token` as a `kind`: its times moved by `offset`, between the monotonic clock (a
+    `Token`'s) and the wall clock (a `SharedToken`'s); None (never) stays None."""
+    return kind(
+        value=token.value,
+        expires_at=None if token.expires_at is None else token.expires_at + offset,
+        refresh_token=token.refresh_token,
+        refresh_expires_at=(
+            None if token.refresh_expires_at is None else token.refresh_expires_at + offset
+        ),
+    )
