@@ -96,3 +96,27 @@ def test_a_refused_token_is_not_adopted_again_and_refresh_gets_nothing_refused()
 
     assert cache.get() == "new"
     assert given == [None]  # the refused token is not offered for a refresh
+
+
+class BootedClock(FakeClock):
+    """A clock whose monotonic time counts from boot, far from the wall clock, as a real one."""
+
+    def monotonic(self) -> float:
+        return self.now() - 1_700_000_000.0
+
+
+def test_a_token_crosses_between_the_clocks_both_ways() -> None:
+    clock = BootedClock()
+    slot = FakeSlot(SharedToken("theirs", expires_at=clock.now() + 3600))
+    fetched: list[Token | None] = []
+
+    def fetch(current: Token | None) -> Token:
+        fetched.append(current)
+        return Token("mine", expires_at=clock.monotonic() + 600)
+
+    cache = TokenCache(fetch, clock=clock, slot=slot, margin=60.0)
+    assert cache.get() == "theirs"  # adopted: an hour left on the wall clock
+    clock.advance(3600 - 30)  # inside the margin: renewed, given the adopted token
+    assert cache.get() == "mine"
+    assert fetched[0] is not None and fetched[0].expires_at == clock.monotonic() + 30
+    assert slot.token is not None and slot.token.expires_at == clock.now() + 600
