@@ -19,7 +19,6 @@ from bot.lifecycle.services import Origin, Services
 from bot.model import RequestPreview, RequestRecord
 from bot.observability.logs import bind
 from bot.slack.port import SlackPostError
-from bot.store import OverlapError
 from commands.model import OperationRequest
 
 
@@ -32,31 +31,23 @@ class BreakGlass:
         self._execution = execution
 
     def run(self, request: OperationRequest, origin: Origin, preview: RequestPreview) -> None:
-        """Store the request executing, post its card, and make the vendor call."""
-        try:
-            record = self.s.store.create_request(
-                request,
-                requester=origin.user,
-                channel=origin.channel,
-                policy=self.s.policy.for_operation(request.operation),
-                sandbox=self.s.adapters.is_sandboxed(request.vendor),
-                preview=preview,
-                exclusive=True,
-                break_glass=True,
-                step=origin.step,
-            )
-        except OverlapError as exc:
-            refusal = refusals.held(exc.holder, exc.shared)
-            reason = cards.plain(refusal)
-            self.s.store.record_denied(
-                request,
-                requester=origin.user,
-                channel=origin.channel,
-                reason=reason,
-                step=origin.step,
-            )
-            self.replies.answer(origin, cards.refusal_message(refusal))
-            return
+        """Store the request executing, post its card, and make the vendor call.
+
+        Raises:
+            OverlapError: An open request holds some of the targets (nothing was stored; the
+                caller refuses it as any overlapping request is refused).
+        """
+        record = self.s.store.create_request(
+            request,
+            requester=origin.user,
+            channel=origin.channel,
+            policy=self.s.policy.for_operation(request.operation),
+            sandbox=self.s.adapters.is_sandboxed(request.vendor),
+            preview=preview,
+            exclusive=True,
+            break_glass=True,
+            step=origin.step,
+        )
         bind(request_id=record.id)
         self.replies.answer(origin, cards.notice_message(refusals.breaking_glass(record)))
         # Queued first, so the card is usually up before the call ends; never waited for.

@@ -65,7 +65,7 @@ class Intake:
         if request.dry_run:
             self._dry_run(adapter, request, origin, preview, command_text)
         elif request.break_glass:
-            self._break_glass.run(request, origin, preview)
+            self._run_break_glass(request, origin, preview)
         elif isinstance(preview, Preview) and preview.blocked is not None and not request.force:
             self._blocked(request, origin, preview, command_text)
         else:
@@ -126,6 +126,14 @@ class Intake:
         )
         bind(request_id=record.id)
         self.replies.answer(origin, cards.blocked_message(record, command_text=command_text))
+
+    def _run_break_glass(
+        self, request: OperationRequest, origin: Origin, preview: RequestPreview
+    ) -> None:
+        try:
+            self._break_glass.run(request, origin, preview)
+        except OverlapError as exc:
+            self._refuse(request, origin, refusals.held(exc.holder, exc.shared))
 
     def _open(
         self, request: OperationRequest, origin: Origin, preview: RequestPreview, command: str

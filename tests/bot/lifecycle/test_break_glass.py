@@ -145,6 +145,20 @@ def test_break_glass_keeps_to_one_open_request_per_target(world: World) -> None:
     assert held in world.slack.last_text_to(ALICE)
 
 
+def test_break_glass_that_loses_the_race_for_a_target_is_refused_and_calls_nothing(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The look before the preview passes, but another request takes the target before this one
+    is stored: the store's own check refuses it, in its transaction, as for any request."""
+    held = open_request(world, user=DAVE)
+    monkeypatch.setattr(world.store, "check_overlap", lambda operation, targets: None)
+    rid = run(world)
+    assert rid is not None and world.store.get(rid).state is RequestState.DENIED  # type: ignore[union-attr]
+    assert deletes(world, PACKAGE) == 0
+    assert held in world.slack.last_text_to(ALICE)
+    assert [name for name, _ in events(world, rid)] == ["denied"]
+
+
 def test_a_card_slack_will_not_post_does_not_stop_the_call(world: World) -> None:
     world.slack.refuse_posts = "not_in_channel"
     rid = run(world)
