@@ -50,16 +50,6 @@ def _request(targets: tuple[str, ...], **params: str) -> OperationRequest:
     )
 
 
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def sim(clock: FakeClock) -> AliyunSimulator:
-    return sbx.seeded(clock=clock)
-
-
 def _adapter(
     sim: AliyunSimulator, clock: FakeClock, *, workers: int = 1, config: AliyunSettings = CONFIG
 ) -> AliyunAdapter:

@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import httpx
-import pytest
 from pydantic import SecretStr
 
 from adapters.aliyun.adapter import AliyunAdapter
@@ -28,16 +27,6 @@ CONFIG = AliyunSettings(
 #: The sandbox's 55 devices, then 9,945 names that do not exist: 10,000 targets.
 GHOSTS = tuple(f"ghost-{i:05d}" for i in range(9_945))
 MOSTLY_MISSING = (*sbx.BUSY_DEVICES, *sbx.IDLE_DEVICES, *GHOSTS)
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def sim(clock: FakeClock) -> AliyunSimulator:
-    return sbx.seeded(clock=clock)
 
 
 def adapter(sim: AliyunSimulator, clock: FakeClock) -> AliyunAdapter:

@@ -20,16 +20,6 @@ BASE = {
 }
 
 
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def sim(clock: FakeClock) -> AliyunSimulator:
-    return sbx.seeded(clock=clock)
-
-
 def _request(
     action: str, params: dict[str, str], clock: FakeClock, *, key: AccessKey = KEY, **override: str
 ) -> httpx.Request:

@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-import pytest
 from pydantic import SecretStr
 
 from adapters.aliyun.adapter import AliyunAdapter
@@ -57,16 +56,6 @@ def received(sim: AliyunSimulator) -> list[str]:
 
 def unsent(outcome: Outcome) -> list[str]:
     return [t for f in outcome.failures if f.kind is FailureKind.NOT_SENT for t in f.targets]
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def sim(clock: FakeClock) -> AliyunSimulator:
-    return sbx.seeded(clock=clock)
 
 
 def test_calls_after_the_stop_are_never_sent(sim: AliyunSimulator, clock: FakeClock) -> None:

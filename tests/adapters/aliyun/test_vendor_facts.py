@@ -27,16 +27,6 @@ CONFIG = AliyunSettings(
 )
 
 
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def sim(clock: FakeClock) -> AliyunSimulator:
-    return sbx.seeded(clock=clock)
-
-
 def adapter(transport: httpx.BaseTransport, clock: FakeClock) -> AliyunAdapter:
     return AliyunAdapter(config=CONFIG, client=httpx.Client(transport=transport), clock=clock)
 
