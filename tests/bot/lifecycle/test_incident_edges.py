@@ -80,13 +80,19 @@ def test_clicks_on_an_unknown_request(world: World) -> None:
         assert "There is no request" in shown_to(world, BOB)
 
 
+def held_executing(world: World, monkeypatch: pytest.MonkeyPatch) -> str:
+    """An approved bulk request held at executing (its run does nothing), so clicks find it
+    running."""
+    rid = open_request(world, BULK)
+    monkeypatch.setattr("bot.lifecycle.clicks.Execution.run", lambda self, record: record)
+    world.service.approve(rid, world.on_card(rid, BOB))
+    return rid
+
+
 def test_a_stop_asked_for_twice_is_refused_the_second_time(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    rid = open_request(world, BULK)
-    # Hold the run at executing so both clicks find it running.
-    monkeypatch.setattr("bot.lifecycle.clicks.Execution.run", lambda self, record: record)
-    world.service.approve(rid, world.on_card(rid, BOB))
+    rid = held_executing(world, monkeypatch)
     assert world.store.get(rid).state is RequestState.EXECUTING  # type: ignore[union-attr]
 
     world.service.stop(rid, world.on_card(rid, ALICE))
@@ -100,9 +106,7 @@ def test_a_stop_that_loses_a_race_says_who_won(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Another process stopped it between the read and the write."""
-    rid = open_request(world, BULK)
-    monkeypatch.setattr("bot.lifecycle.clicks.Execution.run", lambda self, record: record)
-    world.service.approve(rid, world.on_card(rid, BOB))
+    rid = held_executing(world, monkeypatch)
     asked = world.store.request_stop
     monkeypatch.setattr(
         world.store, "request_stop", lambda request_id, by: asked(request_id, by=CAROL) and None
