@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import httpx
-from pydantic import SecretStr
 
 from adapters.aliyun.adapter import AliyunAdapter, from_config
 from adapters.aliyun.operations import OPERATIONS
@@ -30,15 +29,8 @@ def sandboxed(clock: Clock = SYSTEM_CLOCK) -> Sandbox:
     from adapters.aliyun.simulator import sandbox
 
     simulator = sandbox.seeded(clock=clock)
-    settings = AliyunSettings(
-        endpoint=sandbox.ENDPOINT,
-        region_id=sandbox.REGION_ID,
-        access_key_id=sandbox.ACCESS_KEY_ID,
-        access_key_secret=SecretStr(sandbox.ACCESS_KEY_SECRET),
-        iot_instance_id=sandbox.INSTANCE_ID,
-    )
     client = httpx.Client(transport=simulator.transport())
-    adapter = AliyunAdapter(config=settings, client=client, clock=clock, sandbox=True)
+    adapter = AliyunAdapter(config=sandbox.SETTINGS, client=client, clock=clock, sandbox=True)
     return Sandbox(adapter=adapter, simulator=simulator)
 
 

@@ -10,6 +10,9 @@ One account, one instance, one product, one firmware rolled out in one job:
 
 from __future__ import annotations
 
+from pydantic import SecretStr
+
+from adapters.aliyun.settings import AliyunSettings
 from adapters.aliyun.simulator.api import AliyunSimulator
 from adapters.aliyun.simulator.ota import Firmware
 from adapters.clock import SYSTEM_CLOCK, Clock
@@ -25,6 +28,15 @@ JOB_ID = "job-thermo-rollout-1"
 BUSY_DEVICES = tuple(f"thermo-{i:03d}" for i in range(1, 51))
 IDLE_DEVICES = tuple(f"thermo-{i:03d}" for i in range(51, 56))
 _PENDING = ("QUEUED", "CONFIRM", "NOTIFIED")
+
+#: The settings that reach this sandbox: the sandboxed adapter's, and the tests'.
+SETTINGS = AliyunSettings(
+    endpoint=ENDPOINT,
+    region_id=REGION_ID,
+    access_key_id=ACCESS_KEY_ID,
+    access_key_secret=SecretStr(ACCESS_KEY_SECRET),
+    iot_instance_id=INSTANCE_ID,
+)
 
 
 def seeded(*, clock: Clock = SYSTEM_CLOCK) -> AliyunSimulator:

@@ -27,12 +27,7 @@ from adapters.errors import (
 from adapters.simulator import Fault
 from commands.model import OperationRequest
 
-CONFIG = AliyunSettings(
-    endpoint=sbx.ENDPOINT,
-    access_key_id=sbx.ACCESS_KEY_ID,
-    access_key_secret=SecretStr(sbx.ACCESS_KEY_SECRET),
-    iot_instance_id=sbx.INSTANCE_ID,
-)
+CONFIG = sbx.SETTINGS
 CANCEL = "CancelOTATaskByDevice"
 
 

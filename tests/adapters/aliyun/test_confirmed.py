@@ -7,10 +7,8 @@
 from __future__ import annotations
 
 import httpx
-from pydantic import SecretStr
 
 from adapters.aliyun.adapter import AliyunAdapter
-from adapters.aliyun.settings import AliyunSettings
 from adapters.aliyun.simulator import sandbox as sbx
 from adapters.aliyun.simulator.api import AliyunSimulator
 from adapters.base import Counts, FailureKind
@@ -18,12 +16,7 @@ from adapters.clock import FakeClock
 from adapters.simulator import Fault
 from commands.model import OperationRequest
 
-CONFIG = AliyunSettings(
-    endpoint=sbx.ENDPOINT,
-    access_key_id=sbx.ACCESS_KEY_ID,
-    access_key_secret=SecretStr(sbx.ACCESS_KEY_SECRET),
-    iot_instance_id=sbx.INSTANCE_ID,
-)
+CONFIG = sbx.SETTINGS
 #: The sandbox's 55 devices, then 9,945 names that do not exist: 10,000 targets.
 GHOSTS = tuple(f"ghost-{i:05d}" for i in range(9_945))
 MOSTLY_MISSING = (*sbx.BUSY_DEVICES, *sbx.IDLE_DEVICES, *GHOSTS)

@@ -7,10 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-from pydantic import SecretStr
 
 from adapters.aliyun.adapter import AliyunAdapter
-from adapters.aliyun.settings import AliyunSettings
 from adapters.aliyun.simulator import sandbox as sbx
 from adapters.aliyun.simulator.api import AliyunSimulator
 from adapters.base import FailureKind, Outcome, call_execute, takes_stop
@@ -18,12 +16,7 @@ from adapters.clock import FakeClock
 from adapters.ratelimit import RateLimiter
 from commands.model import OperationRequest
 
-CONFIG = AliyunSettings(
-    endpoint=sbx.ENDPOINT,
-    access_key_id=sbx.ACCESS_KEY_ID,
-    access_key_secret=SecretStr(sbx.ACCESS_KEY_SECRET),
-    iot_instance_id=sbx.INSTANCE_ID,
-)
+CONFIG = sbx.SETTINGS
 CANCEL = "CancelOTATaskByDevice"
 DEVICES = tuple(f"dev-{i:05d}" for i in range(1050))
 

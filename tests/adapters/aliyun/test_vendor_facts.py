@@ -6,12 +6,10 @@ from typing import Any
 
 import httpx
 import pytest
-from pydantic import SecretStr
 
 from adapters.aliyun.adapter import AliyunAdapter
 from adapters.aliyun.errors import code_info, error_for, succeeded
 from adapters.aliyun.rpc import RpcClient
-from adapters.aliyun.settings import AliyunSettings
 from adapters.aliyun.simulator import sandbox as sbx
 from adapters.aliyun.simulator.api import AliyunSimulator
 from adapters.base import Verdict
@@ -19,12 +17,7 @@ from adapters.clock import FakeClock
 from adapters.errors import VendorError, VendorThrottled
 from commands.model import OperationRequest
 
-CONFIG = AliyunSettings(
-    endpoint=sbx.ENDPOINT,
-    access_key_id=sbx.ACCESS_KEY_ID,
-    access_key_secret=SecretStr(sbx.ACCESS_KEY_SECRET),
-    iot_instance_id=sbx.INSTANCE_ID,
-)
+CONFIG = sbx.SETTINGS
 
 
 def adapter(transport: httpx.BaseTransport, clock: FakeClock) -> AliyunAdapter:
