@@ -22,11 +22,6 @@ GRACE = timedelta(minutes=2)
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
 def store(clock: FakeClock) -> Iterator[Store]:
     store = Store.memory(clock=clock)
     yield store

@@ -22,11 +22,6 @@ BREAKERS = OperationPolicy(approvers=("S0OPSLEADS",), break_glass=("U0ALICE",), 
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
 def store(clock: FakeClock) -> Iterator[Store]:
     store = Store.memory(clock=clock)
     yield store
