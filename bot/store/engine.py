@@ -19,15 +19,16 @@ SQLite file.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any, Final, Protocol
+from typing import Any, Final, Protocol, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 from bot.store.chain import ChainHead
 
 Params = Sequence[Any] | Mapping[str, Any] | None
+_Row = TypeVar("_Row")
 
 #: The URL schemes that select PostgreSQL.
 POSTGRES_SCHEMES: Final = ("postgresql://", "postgres://")
@@ -132,9 +133,26 @@ def rows_in_pages(
 ) -> Iterator[dict[str, Any]]:
     """Every row of `sql` (which takes ``:after`` and ``:page`` and orders by ``seq``), read a
     page at a time inside the caller's transaction, so neither engine holds them all at once."""
+    return _pages(db.query, sql, after, page, lambda row: row["seq"])
+
+
+def tuples_in_pages(
+    db: Db, sql: str, *, after: int = 0, page: int = 10_000
+) -> Iterator[tuple[Any, ...]]:
+    """`rows_in_pages` as tuples, for long scans; ``seq`` must be the first column."""
+    return _pages(db.rows, sql, after, page, lambda row: row[0])
+
+
+def _pages(
+    read: Callable[[str, Params], Iterable[_Row]],
+    sql: str,
+    after: int,
+    page: int,
+    seq_of: Callable[[_Row], Any],
+) -> Iterator[_Row]:
     while True:
-        rows = list(db.query(sql, {"after": after, "page": page}))
+        rows = list(read(sql, {"after": after, "page": page}))
         yield from rows
         if len(rows) < page:
             return
-        after = int(rows[-1]["seq"])
+        after = int(seq_of(rows[-1]))

@@ -11,8 +11,8 @@ what is wrong; so the quick path decides nothing on its own but the common case.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
-from typing import Any, Final
+from collections.abc import Callable
+from typing import Final
 
 from bot.store.chain import (
     EVENT_FIELDS,
@@ -24,7 +24,7 @@ from bot.store.chain import (
     row_problem,
 )
 from bot.store.crosscheck import FirstEvents
-from bot.store.engine import Db
+from bot.store.engine import Db, tuples_in_pages
 
 PAGE: Final = 100_000
 _SELECT: Final = (
@@ -44,7 +44,7 @@ def scan_chain(
     """Check every stored event, in seq order, and the head; note each event in `first`."""
     digest_text, note = _hasher(key), first.note
     prev_seq, prev_hash, checked = 0, GENESIS_HASH, 0
-    for row in _tuples(db):
+    for row in tuples_in_pages(db, _SELECT, page=PAGE):
         checked += 1
         seq, at, request_id, event, actor, operation, targets, detail, linked, stored = row
         try:
@@ -70,13 +70,3 @@ def _hasher(key: ChainKey) -> Callable[[str, str], str]:
         return key.digest_text
     sha256 = hashlib.sha256
     return lambda prev_hash, body: sha256((prev_hash + body).encode("utf-8")).hexdigest()
-
-
-def _tuples(db: Db) -> Iterator[tuple[Any, ...]]:
-    after = 0
-    while True:
-        rows = list(db.rows(_SELECT, {"after": after, "page": PAGE}))
-        yield from rows
-        if len(rows) < PAGE:
-            return
-        after = int(rows[-1][0])
