@@ -13,6 +13,7 @@ from bot.model import AuditEventName, RequestRecord, RequestState
 from bot.policy import OperationPolicy
 from bot.store import ApprovalStatus, ChainHead, Store
 from bot.store.database import SqliteEngine
+from bot.store.engine import rows_in_pages, tuples_in_pages
 from bot.store.integrity import approvals_problem, request_problem
 from commands.model import OperationRequest
 
@@ -358,3 +359,34 @@ def test_the_check_before_the_vendor_call_reads_the_log_in_one_query() -> None:
 
     assert store.integrity_problem(record) is None
     assert len([sql for sql in statements if "FROM events" in sql]) == 1
+
+
+# -- verify reads the log in pages -----------------------------------------------------------
+
+
+def test_verify_reads_every_page_and_catches_a_change_on_a_later_one(
+    store: Store, path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With pages of 2 events, a log of 11 spans six pages: every event is counted, and a
+    rewrite in a later page is found (a paging slip would skip it and say intact)."""
+    monkeypatch.setattr("bot.store.scan.PAGE", 2)
+    for _ in range(2):
+        finish(store, executing(store))
+    pending(store)
+    result = store.verify()
+    assert (result.ok, result.checked) == (True, 11)
+
+    tamper(path, "UPDATE events SET actor = 'U0MALLORY' WHERE seq = 10")
+    result = store.verify()
+    assert not result.ok and result.first_bad_seq == 10
+
+
+def test_pages_of_rows_and_of_tuples_hold_every_event_once(store: Store) -> None:
+    finish(store, executing(store))
+    sql = "SELECT seq, event FROM events WHERE seq > :after ORDER BY seq LIMIT :page"
+    with store.engine.read() as db:
+        rows = [row["seq"] for row in rows_in_pages(db, sql, page=2)]
+        tuples = [row[0] for row in tuples_in_pages(db, sql, page=2)]
+        later = [row[0] for row in tuples_in_pages(db, sql, after=3, page=2)]
+    assert rows == tuples == [1, 2, 3, 4, 5]
+    assert later == [4, 5]
