@@ -240,8 +240,8 @@ class Store(AuditLogReads, RequestLookups, SurfaceReads, IncidentStore):
             if not queries.ids_where(db, due, args):
                 return []  # the common case: no chain lock taken
         with self._write() as db:
-            ids = queries.ids_where(db, due, args)  # again, under the lock: one sweep wins each
-            return [self._writer.expire(db, queries.require(db, request_id)) for request_id in ids]
+            due_now = queries.records_where(db, due, args)  # again, under the lock: one sweep wins
+            return [self._writer.expire(db, record) for record in due_now]
 
     def recover_executing(self) -> list[RequestRecord]:
         """Mark unknown every executing request whose lease has lapsed (its replica stopped
@@ -260,13 +260,13 @@ class Store(AuditLogReads, RequestLookups, SurfaceReads, IncidentStore):
             return [
                 self._writer.move(
                     db,
-                    queries.require(db, request_id),
+                    record,
                     RequestState.UNKNOWN,
                     AuditEventName.UNKNOWN,
                     actor=SYSTEM_ACTOR,
-                    detail={"reason": UNKNOWN_REASON, "replica": owners.get(request_id)},
+                    detail={"reason": UNKNOWN_REASON, "replica": owners.get(record.id)},
                 )
-                for request_id in queries.ids_where(db, LAPSED, args)
+                for record in queries.records_where(db, LAPSED, args)
             ]
 
     def count_pending(self) -> int:

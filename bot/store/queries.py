@@ -191,6 +191,11 @@ def ids_where(db: Db, where: str, args: Sequence[str]) -> list[str]:
     return [row["id"] for row in rows]
 
 
+def records_where(db: Db, where: str, args: Sequence[str]) -> list[RequestRecord]:
+    """The requests matching a fixed `where` clause, oldest first, loaded in two queries."""
+    return records(db, f"SELECT * FROM requests WHERE {where} ORDER BY rowid", args)  # noqa: S608 - callers pass fixed clauses
+
+
 def approvers_of(db: Db, request_ids: Sequence[str]) -> dict[str, list[str]]:
     """Each request's approvers, in the order they approved."""
     if not request_ids:
