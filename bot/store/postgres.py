@@ -85,6 +85,10 @@ class PgDb:
 
 
 def _params(params: Params) -> Any:
+    # Never None: psycopg then sends the text untouched, and the ``%%`` that `pg_sql` wrote
+    # for a literal ``%`` would reach the server doubled.
+    if params is None:
+        return ()
     return list(params) if isinstance(params, tuple) else params
 
 
