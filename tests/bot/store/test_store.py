@@ -557,3 +557,11 @@ def test_healthy_until_closed(clock: FakeClock) -> None:
     store.close()
 
     assert not store.healthy()
+
+
+def test_a_literal_percent_sign_reaches_either_engine_once(store: Store) -> None:
+    """PostgreSQL's driver reads ``%`` as a placeholder; a query without parameters must still
+    say what it says on SQLite (`LIKE` patterns, `format` templates)."""
+    with store.engine.read() as db:
+        assert list(db.rows("SELECT 'a%b', 'x.y' LIKE '%.%'")) in ([("a%b", 1)], [("a%b", True)])
+        assert [row["t"] for row in db.query("SELECT 'c%' AS t")] == ["c%"]
