@@ -1,6 +1,7 @@
 """Build a large, valid opsgate audit log fast, for the benchmarks: requests that each went
-requested → approved → executing → succeeded (four events, one approval), hashed exactly as the
-store hashes them (`bot.store.chain`), inserted in bulk rather than one transaction per event."""
+requested → approved → executing → succeeded (four events, one approval), shaped and hashed
+exactly as the store writes them (`bot.store.chain`, `bot.store.details`), inserted in bulk
+rather than one transaction per event."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bot.model import PolicySnapshot
+from bot.policy import OperationPolicy
 from bot.store import Store
 from bot.store.chain import GENESIS_HASH, SHA256, canonical_json
 from bot.store.queries import INSERT_EVENT, insert_into
@@ -23,6 +26,8 @@ OPERATIONS = {
     "servicepower": "servicepower.job.cancel",
 }
 USERS = 200
+#: The policy each request was made under, recorded as the store records it.
+POLICY = PolicySnapshot.of(OperationPolicy(approvals=1, ttl=timedelta(minutes=30))).recorded()
 
 
 def build_log(target: str | Path, *, events: int, batch: int = 20_000) -> list[str]:
@@ -70,7 +75,7 @@ def _request(n: int, rid: str) -> tuple[dict[str, Any], Any]:
     created = START + timedelta(seconds=n)
     at = format_time(created)
     expires = format_time(created + timedelta(minutes=30))
-    policy = {"approvals": 1, "approvers": ["*"], "self_approval": False, "ttl_seconds": 1800}
+    policy = POLICY
     targets = [f"target-{n}"]
     request = {
         "id": rid,
@@ -100,6 +105,8 @@ def _request(n: int, rid: str) -> tuple[dict[str, Any], Any]:
         "approvals_needed": 1,
         "expires_at": expires,
         "policy": policy,
+        "break_glass": None,  # as a request without break-glass records them
+        "review_due_at": None,
     }
 
     def bodies(seq: int) -> list[dict[str, Any]]:
