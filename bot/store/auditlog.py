@@ -7,11 +7,12 @@ everything it reads is one snapshot.
 
 from __future__ import annotations
 
-import gc
 import logging
+import sqlite3
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Final
 
 from bot.model import AuditEvent, AuditEventName, RequestRecord
@@ -24,7 +25,7 @@ from bot.store.chain import (
     VerifyResult,
     hash_problem,
 )
-from bot.store.crosscheck import FirstEvents, suspects
+from bot.store.crosscheck import orphans, summary_of, suspects
 from bot.store.engine import Db
 from bot.store.integrity import (
     EventSummary,
@@ -33,7 +34,7 @@ from bot.store.integrity import (
     state_problem,
 )
 from bot.store.rows import event_from_row, format_time
-from bot.store.scan import scan_chain
+from bot.store.scan import start_chain_check
 
 log = logging.getLogger(__name__)
 
@@ -59,31 +60,49 @@ def events_page(
     return list(db.query(sql, params))
 
 
-def verify_log(db: Db, key: ChainKey, anchors: Sequence[ChainHead] = ()) -> VerifyResult:
-    """The chain against its head, then each anchor, then the tables against the events."""
-    first = FirstEvents()
-    with _no_cycle_collection():
-        result = scan_chain(db, key, first, head=queries.head_or_none(db))
-        if not result.ok:
-            return result
-        for anchor in anchors:
-            problem = _anchor_problem(db, anchor)
-            if problem is not None:
-                return VerifyResult(False, result.checked, anchor.seq, problem)
-        return _tables_result(db, first, checked=result.checked)
+def verify_log(
+    db: Db, key: ChainKey, anchors: Sequence[ChainHead] = (), *, source: VerifySource
+) -> VerifyResult:
+    """The chain against its head, then each anchor, then the tables against the events.
+
+    While worker processes hash a long SQLite log, this process has the database cross-check
+    the tables; the verdicts are still given in that order.
+    """
+    chain = start_chain_check(db, key, path=source.path)
+    early = _early_suspects(db, source.dialect) if chain.parallel else None
+    result = chain.finish(db, queries.head_or_none(db))
+    if not result.ok:
+        return result
+    for anchor in anchors:
+        problem = _anchor_problem(db, anchor)
+        if problem is not None:
+            return VerifyResult(False, result.checked, anchor.seq, problem)
+    suspicious = suspects(db, source.dialect) if early is None else early
+    return _tables_result(db, suspicious, checked=result.checked)
 
 
-@contextmanager
-def _no_cycle_collection() -> Iterator[None]:
-    """The scan keeps a summary per request until its end and makes no reference cycles, so
-    the cycle collector would only re-walk a growing heap (quadratic over a long log)."""
-    enabled = gc.isenabled()
-    gc.disable()
+@dataclass(frozen=True)
+class VerifySource:
+    """What `verify_log` needs to know of the database besides a transaction on it.
+
+    Attributes:
+        dialect: The engine's ``kind``: ``"sqlite"`` or ``"postgresql"``.
+        path: The SQLite file, which worker processes may read; None for PostgreSQL or a
+            database in memory.
+    """
+
+    dialect: str
+    path: Path | None = None
+
+
+def _early_suspects(db: Db, dialect: str) -> list[str] | None:
+    """The cross-check, run while the chain is still being checked; None when the database
+    refused it (a malformed detail makes SQLite's JSON functions fail), in which case the chain
+    check names that event and the cross-check is not needed."""
     try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
+        return suspects(db, dialect)
+    except sqlite3.Error:
+        return None
 
 
 def check_request(db: Db, key: ChainKey, record: RequestRecord) -> str | None:
@@ -128,16 +147,14 @@ def _anchor_problem(db: Db, anchor: ChainHead) -> str | None:
     return None
 
 
-def _tables_result(db: Db, first: FirstEvents, *, checked: int) -> VerifyResult:
+def _tables_result(db: Db, suspicious: Sequence[str], *, checked: int) -> VerifyResult:
     """The first request (in log order) whose stored row disagrees with its events."""
-    suspicious, orphans = suspects(db, first)
-    for request_id, summary in first.summaries.items():
-        if request_id not in suspicious:
-            continue
-        problem = _request_disagreement(db, request_id, summary)
+    for request_id in suspicious:
+        summary = summary_of(db, request_id)
+        problem = None if summary is None else _request_disagreement(db, request_id, summary)
         if problem is not None:
             return VerifyResult(False, checked, problem=problem, request_id=request_id)
-    for request_id in orphans:
+    for request_id in orphans(db):
         problem = "it has no events in the audit log (its requested event is gone)"
         return VerifyResult(False, checked, problem=problem, request_id=request_id)
     return VerifyResult(ok=True, checked=checked)
@@ -181,8 +198,11 @@ class AuditLogReads(StoreBase):
 
         This is a read-only operation; it reads one consistent snapshot.
         """
+        label = self._tx.label
+        path = Path(label) if self._tx.kind == "sqlite" and label != ":memory:" else None
+        source = VerifySource(self._tx.kind, path)
         with self._tx.read() as db:
-            return verify_log(db, self._writer.key, anchors)
+            return verify_log(db, self._writer.key, anchors, source=source)
 
     def head(self) -> ChainHead:
         """The chain's head: the last event's seq and hash (``0`` and 64 zeros when empty).

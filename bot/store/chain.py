@@ -147,6 +147,11 @@ class ChainKey:
             return hashlib.sha256(message).hexdigest()
         return hmac.new(self._key, message, hashlib.sha256).hexdigest()
 
+    def secret(self) -> bytes | None:
+        """The key's bytes, for `verify`'s worker processes only: they receive it through a
+        pipe (never an argument, the environment or a log). None for an unkeyed chain."""
+        return self._key
+
     def __repr__(self) -> str:
         return f"ChainKey(algorithm={self.algorithm!r}, fingerprint={self.fingerprint!r})"
 

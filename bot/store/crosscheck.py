@@ -1,79 +1,174 @@
 """`verify`'s cross-check of the tables against the events, at the scale of a long log.
 
-While the chain is read (`bot.store.scan`), `FirstEvents` reduces each request's first event to
-a digest and sums up the rest (`bot.store.integrity.EventSummary`). One pass over ``requests``
-and one over ``approvals`` then compare each row with its events on the stored text itself:
-`expected_digest` is the digest the row's ``requested`` event must have. Only a request that
-differs anywhere is loaded and compared field by field (`bot.store.integrity`), which names what
-differs, so an intact log of a million events costs table scans, not a query and a model per
-request. (``denied`` requests, and logs written before every key was recorded, take the precise
-path: their first events have another shape. They are correct either way, only slower.)
+One query, run by the database itself, sums up each request's events (its first event, how many
+refer back to it, who approved, the last event that set a state) and compares that with the
+request's row and approvals on the stored text: the ``requested`` event's detail must be exactly
+the text the row implies (`bot.store.details.requested_detail`, as canonical JSON). It returns
+only the requests that may disagree (`suspects`), in log order; each of those is then compared
+field by field (`bot.store.integrity`, through `summary_of`), which names what differs. So an
+intact log of a million events costs the database one pass, not a Python object per event.
+
+The query is sound in one direction only, and that is the one that matters: a request it lets
+pass is one the field-by-field comparison would pass too. Anything unusual makes a suspect
+rather than a verdict: a ``denied`` first event, a refused click, a break-glass or reviewed
+request, three or more approvers, a reference that is not a plain integer, text that needed
+escaping. Those are slower to check, never wrong.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-from collections.abc import Sequence
 from typing import Any, Final
 
-from bot.store.chain import json_string
 from bot.store.engine import Db
-from bot.store.integrity import STATE_EVENTS, EventSummary
+from bot.store.integrity import APPROVED_STATES, STATE_EVENTS, EventSummary
 
-_SEP: Final = "\x00"
-#: Later events that set their request's state (`EventSummary.add` says the same, slower).
-_STATES: Final = {state.value: state for state in STATE_EVENTS}
-_REFERENCE: Final = '"requested_seq":'
-_ROW_COLUMNS: Final = (
-    "id, operation, vendor, targets, params, reason, requester, channel, state, "
-    "approvals_needed, expires_at, preview, sandbox, policy"
+#: The keys of a ``requested`` detail, in canonical (sorted) order, and the row's column that
+#: each reads from, as JSON (``text``: quoted; ``json``: stored as JSON text; ``null`` when
+#: NULL). Release 1 wrote neither ``break_glass`` nor ``review_due_at``; a request it stored
+#: matches the detail without them.
+_DETAIL_KEYS: Final = (
+    ("approvals_needed", "integer"),
+    ("break_glass", "text"),
+    ("channel", "text"),
+    ("expires_at", "text"),
+    ("params", "json"),
+    ("policy", "json"),
+    ("preview", "json"),
+    ("reason", "text"),
+    ("review_due_at", "text"),
+    ("sandbox", "boolean"),
 )
-# Positions in a row of `_ROW_COLUMNS`: rows are read as tuples, a dict per row costing more
-# than the comparison itself over a quarter of a million requests.
-(_ID, _OPERATION, _VENDOR, _TARGETS, _PARAMS, _REASON, _REQUESTER, _CHANNEL, _STATE) = range(9)
-(_APPROVALS_NEEDED, _EXPIRES_AT, _PREVIEW, _SANDBOX, _POLICY) = range(9, 14)
+_RELEASE_2_ONLY: Final = frozenset({"break_glass", "review_due_at"})
 
 
-def _digest(*parts: str) -> bytes:
-    return hashlib.blake2b(_SEP.join(parts).encode("utf-8"), digest_size=16).digest()
+def _as_json(dialect: str, column: str, kind: str) -> str:
+    """SQL for the JSON text of ``r.<column>``, written as `canonical_json` writes it when it
+    needs no escaping (anything else makes the row a suspect, never a false match)."""
+    value = f"r.{column}"
+    if kind == "integer":
+        return f"CAST({value} AS TEXT)" if dialect == "postgresql" else value
+    if kind == "boolean":
+        return f"CASE WHEN {value} <> 0 THEN 'true' ELSE 'false' END"
+    if kind == "json":
+        return f"coalesce({value}, 'null')"
+    # PostgreSQL has no json_quote; to_json quotes text the same way, and keeps NULL.
+    if dialect == "postgresql":
+        return f"coalesce(to_json({value})::text, 'null')"
+    return f"json_quote({value})"
 
 
-class FirstEvents:
-    """What the chain says of each request, gathered while the chain is read in seq order:
-    an `EventSummary`, and a digest of its first event."""
-
-    def __init__(self) -> None:
-        self.summaries: dict[str, EventSummary] = {}
-        self.digests: dict[str, bytes] = {}
-        self._needles: dict[str, tuple[str, str]] = {}
-
-    def note(self, row: Sequence[Any]) -> None:
-        """Take in one stored event, as a tuple in `bot.store.chain.EVENT_FIELDS` order."""
-        seq, _, request_id, event, actor, operation, targets, detail = row[:8]
-        summary = self.summaries.get(request_id)
-        if summary is None:
-            self.summaries[request_id] = summary = EventSummary(first_seq=seq)
-            self.digests[request_id] = _event_digest(event, operation, actor, targets, detail)
-            reference = f"{_REFERENCE}{seq}"
-            self._needles[request_id] = (reference + ",", reference + "}")
-            summary.add(seq, str(event), str(actor), {})
-            return
-        comma, brace = self._needles[request_id]
-        # A later event refers to its request's first one; parsing is for the doubtful cases.
-        referred = isinstance(detail, str) and (comma in detail or brace in detail)
-        if referred and event == "approved":
-            summary.approvers.append(actor)  # what `EventSummary.add` does, minus the checks
-        elif referred and event in _STATES:
-            summary.state = _STATES[event]
-        else:  # anything else is read whole, as `EventSummary.add` reads it
-            summary.add(seq, str(event), str(actor), _parsed(detail))
+def _detail(dialect: str, keys: tuple[tuple[str, str], ...]) -> str:
+    """The SQL text of the detail a row implies, with `keys`."""
+    number = "%s" if dialect == "postgresql" else "%d"
+    template = ",".join(f'"{key}":{number if kind == "integer" else "%s"}' for key, kind in keys)
+    values = ", ".join(_as_json(dialect, key, kind) for key, kind in keys)
+    function = "format" if dialect == "postgresql" else "printf"
+    return f"{function}('{{{template}}}', {values})"
 
 
-def _event_digest(event: Any, operation: Any, actor: Any, targets: Any, detail: Any) -> bytes:
-    if event != "requested":
-        return b""  # never equal to a request's: the precise path compares it
-    return _digest(str(operation), str(actor), str(targets), str(detail))
+def _detail_matches(dialect: str) -> str:
+    current = _detail(dialect, _DETAIL_KEYS)
+    release_1 = _detail(dialect, tuple(k for k in _DETAIL_KEYS if k[0] not in _RELEASE_2_ONLY))
+    return (
+        f"(f.detail = {current} OR (r.break_glass IS NULL AND r.review_due_at IS NULL "
+        f"AND f.detail = {release_1}))"
+    )
+
+
+#: Per dialect: a later event's reference, and whether the references all name the first event.
+_SQLITE: Final = {
+    "ref": "json_extract(e.detail, '$.requested_seq')",
+    "ref_ok": (
+        "typeof(m.ref_low) = 'integer' AND typeof(m.ref_high) = 'integer' "
+        "AND m.ref_low = m.first_seq AND m.ref_high = m.first_seq"
+    ),
+}
+_POSTGRES: Final = {
+    "ref": "(e.detail::json -> 'requested_seq')::text",
+    "ref_ok": ("m.ref_low = CAST(m.first_seq AS TEXT) AND m.ref_high = CAST(m.first_seq AS TEXT)"),
+}
+_STATE_NAMES: Final = ", ".join(sorted(f"'{state.value}'" for state in STATE_EVENTS))
+_APPROVED_NAMES: Final = ", ".join(sorted(f"'{state.value}'" for state in APPROVED_STATES))
+_SUSPECTS: Final = """
+WITH summaries AS (
+  SELECT e.request_id AS request_id, min(e.seq) AS first_seq, count(*) AS events,
+    count(e.ref) AS refs, min(e.ref) AS ref_low, max(e.ref) AS ref_high,
+    sum(CASE WHEN e.event = 'approved' THEN 1 ELSE 0 END) AS approved,
+    min(CASE WHEN e.event = 'approved' THEN e.actor END) AS approver_low,
+    max(CASE WHEN e.event = 'approved' THEN e.actor END) AS approver_high,
+    sum(CASE WHEN e.event = 'approved' AND a.approver IS NULL THEN 1 ELSE 0 END) AS unmatched,
+    sum(CASE WHEN e.event IN ('requested', 'denied', 'reviewed', 'break_glass')
+        THEN 1 ELSE 0 END) AS special,
+    max(CASE WHEN e.event IN ({states}) THEN e.seq END) AS state_seq
+  FROM (SELECT e.request_id, e.seq, e.event, e.actor, {ref} AS ref FROM events e) e
+  LEFT JOIN approvals a
+    ON e.event = 'approved' AND a.request_id = e.request_id AND a.approver = e.actor
+  GROUP BY e.request_id
+)
+SELECT m.request_id, m.first_seq FROM summaries m
+  LEFT JOIN requests r ON r.id = m.request_id
+  LEFT JOIN events f ON f.seq = m.first_seq
+  LEFT JOIN events s ON s.seq = m.state_seq
+WHERE NOT coalesce((
+  r.id IS NOT NULL
+  AND f.event = 'requested' AND f.operation = r.operation AND f.actor = r.requester
+  AND f.targets = r.targets AND {detail}
+  AND substr(r.operation, 1, length(r.vendor) + 1) = r.vendor || '.'
+  AND r.vendor NOT LIKE '%.%'
+  AND r.reviewed_by IS NULL
+  AND m.special = 1
+  AND m.refs = m.events - 1 AND (m.events = 1 OR ({ref_ok}))
+  AND m.unmatched = 0
+  AND m.approved = (SELECT count(*) FROM approvals c WHERE c.request_id = m.request_id)
+  AND (m.approved <= 1 OR (m.approved = 2 AND m.approver_low < m.approver_high))
+  AND coalesce(s.event, 'pending') = r.state
+  AND (coalesce(s.event, 'pending') NOT IN ({approved})
+       OR (m.approved >= r.approvals_needed AND m.approved >= 1))
+), FALSE)
+ORDER BY m.first_seq
+"""
+_ORPHANS: Final = (
+    "SELECT id FROM requests r WHERE NOT EXISTS "
+    "(SELECT 1 FROM events e WHERE e.request_id = r.id) ORDER BY rowid"
+)
+
+
+def suspects_sql(dialect: str) -> str:
+    """The cross-check query for ``"sqlite"`` or ``"postgresql"``."""
+    parts = _POSTGRES if dialect == "postgresql" else _SQLITE
+    return _SUSPECTS.format(
+        states=_STATE_NAMES, approved=_APPROVED_NAMES, detail=_detail_matches(dialect), **parts
+    )
+
+
+def suspects(db: Db, dialect: str) -> list[str]:
+    """The requests whose rows may disagree with their events, in log order (of their first
+    events), including any request with events but no row; an intact log yields none."""
+    return [str(row[0]) for row in db.rows(suspects_sql(dialect))]
+
+
+def orphans(db: Db) -> list[str]:
+    """Requests with a row but no events, in the order they were stored."""
+    return [str(row[0]) for row in db.rows(_ORPHANS)]
+
+
+def summary_of(db: Db, request_id: str) -> EventSummary | None:
+    """What one request's events say, read in seq order; None when it has none."""
+    rows = list(
+        db.rows(
+            "SELECT seq, event, actor, detail FROM events WHERE request_id = ? ORDER BY seq",
+            [request_id],
+        )
+    )
+    if not rows:
+        return None
+    (first, name, actor, _), later = rows[0], rows[1:]
+    summary = EventSummary(first_seq=int(first))
+    summary.add(int(first), str(name), str(actor), {})
+    for seq, name, actor, detail in later:
+        summary.add(int(seq), str(name), str(actor), _parsed(detail))
+    return summary
 
 
 def _parsed(detail: Any) -> dict[str, Any]:
@@ -83,65 +178,3 @@ def _parsed(detail: Any) -> dict[str, Any]:
     except (TypeError, ValueError):
         return {}
     return parsed if isinstance(parsed, dict) else {}
-
-
-def expected_digest(row: Sequence[Any]) -> bytes:
-    """The digest of the ``requested`` event a request row (of `_ROW_COLUMNS`) implies: the
-    keys of `bot.store.details.requested_detail`, as canonical JSON assembled from the row's
-    own stored text."""
-    reason = row[_REASON]
-    detail = (
-        f'{{"approvals_needed":{int(row[_APPROVALS_NEEDED])},'
-        f'"channel":{json_string(row[_CHANNEL])},"expires_at":{json_string(row[_EXPIRES_AT])},'
-        f'"params":{row[_PARAMS]},"policy":{row[_POLICY] or "null"},'
-        f'"preview":{row[_PREVIEW] or "null"},'
-        f'"reason":{"null" if reason is None else json_string(reason)},'
-        f'"sandbox":{"true" if row[_SANDBOX] else "false"}}}'
-    )
-    return _digest(str(row[_OPERATION]), str(row[_REQUESTER]), str(row[_TARGETS]), detail)
-
-
-def suspects(db: Db, first: FirstEvents) -> tuple[set[str], list[str]]:
-    """Requests whose rows may disagree with their events, and request ids without events.
-
-    Both come from one pass over each table; an intact log yields two empty results.
-    """
-    approvers = _approvers(db)
-    suspicious: set[str] = set(first.summaries)
-    orphans: list[str] = []
-    for row in db.rows(f"SELECT {_ROW_COLUMNS} FROM requests ORDER BY rowid"):  # noqa: S608
-        request_id = str(row[_ID])
-        summary = first.summaries.get(request_id)
-        if summary is None:
-            orphans.append(request_id)
-        elif _agrees(row, summary, first.digests[request_id], approvers.get(request_id, [])):
-            suspicious.discard(request_id)
-    return suspicious, orphans
-
-
-def _approvers(db: Db) -> dict[str, list[str]]:
-    found: dict[str, list[str]] = {}
-    for request_id, approver in db.rows(
-        "SELECT request_id, approver FROM approvals ORDER BY rowid"
-    ):
-        found.setdefault(request_id, []).append(approver)
-    return found
-
-
-def _agrees(row: Sequence[Any], summary: EventSummary, digest: bytes, approvers: list[str]) -> bool:
-    try:
-        same_request = digest == expected_digest(row)
-    except (TypeError, ValueError):
-        return False
-    actors = summary.approvers
-    needed = max(int(row[_APPROVALS_NEEDED]), 1)
-    return (
-        same_request
-        and str(row[_VENDOR]) == str(row[_OPERATION]).split(".", 1)[0]
-        and sorted(approvers) == sorted(actors)
-        and len(set(actors)) == len(actors)
-        and not (summary.needs_approvals and len(actors) < needed)
-        and summary.bad_reference is None
-        and summary.state is not None
-        and summary.state.value == row[_STATE]
-    )

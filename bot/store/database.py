@@ -73,10 +73,10 @@ class SqliteEngine:
         file = Path(path)
         if not file.is_file():
             raise DatabaseUnavailable(f"no database at {file}")
-        in_use = file.with_name(file.name + "-wal").exists()
-        uri = file.resolve().as_uri() + ("?mode=ro" if in_use else "?immutable=1")
         try:
-            conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, check_same_thread=False)
+            conn = sqlite3.connect(
+                read_only_uri(file), uri=True, timeout=BUSY_TIMEOUT_S, check_same_thread=False
+            )
             conn.isolation_level = None
             names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
         except sqlite3.Error as exc:
@@ -140,6 +140,11 @@ class SqliteDb:
         self._db = db
         self.locked_head: ChainHead | None = None  # a local read is as cheap as keeping it
 
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """The connection itself, for `verify`'s quick pass (which adds a SQL function)."""
+        return self._db.conn
+
     def query(self, sql: str, params: Params = None, /) -> Iterable[dict[str, Any]]:
         """The rows of a SELECT, read lazily.
 
@@ -167,6 +172,14 @@ class SqliteDb:
     def executemany(self, sql: str, rows: Sequence[Mapping[str, Any]], /) -> None:
         """Run one statement once per row."""
         self._db.conn.executemany(sql, rows)
+
+
+def read_only_uri(file: Path) -> str:
+    """A URI that reads `file` without changing it: through its write-ahead log while the
+    database is in use, as an immutable file once it was closed cleanly (so that no
+    ``-wal``/``-shm`` file appears beside a copy being verified)."""
+    in_use = file.with_name(file.name + "-wal").exists()
+    return file.resolve().as_uri() + ("?mode=ro" if in_use else "?immutable=1")
 
 
 def _plain(params: Params) -> Sequence[Any] | dict[str, Any] | None:

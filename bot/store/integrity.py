@@ -48,7 +48,7 @@ _REQUESTED_KEYS: Final = (
 #: not post); any other later ``denied`` is a refused click.
 STATE_EVENTS: Final = frozenset(RequestState) - {RequestState.PENDING, RequestState.DENIED}
 #: States reached only through enough approvals (or break-glass).
-_APPROVED_STATES: Final = frozenset(
+APPROVED_STATES: Final = frozenset(
     {
         RequestState.EXECUTING,
         RequestState.SUCCEEDED,
@@ -128,7 +128,7 @@ class EventSummary:
     @property
     def needs_approvals(self) -> bool:
         """True when the events say the request went ahead, so its approvals must add up."""
-        return self.state in _APPROVED_STATES and not self.break_glass
+        return self.state in APPROVED_STATES and not self.break_glass
 
 
 def state_problem(record: RequestRecord, summary: EventSummary) -> str | None:

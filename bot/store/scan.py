@@ -1,19 +1,29 @@
 """`verify`'s pass over the whole chain: every stored event re-hashed and linked to the one
-before it, in one tight loop over plain tuples.
+before it.
 
-Each body is assembled from the stored columns (``targets`` and ``detail`` are canonical JSON
-already, the other strings are identifiers) and hashed. Any event whose quick hash does not
-match, that is out of order, or that does not follow its predecessor is handed to
-`bot.store.chain.row_problem`, which parses and re-serialises it exactly as documented and names
-what is wrong; so the quick path decides nothing on its own but the common case.
+On SQLite the quick pass (`bot.store.quickchain`) runs first, inside the database: from
+`PARALLEL_FROM` events on a file, over ranges of seqs in worker processes that hash while the
+parent cross-checks the tables (`start_chain_check` returns before they finish). Only when it
+points at an event, and always on PostgreSQL, does the documented algorithm read the events in
+Python (`exact_scan`): each body is assembled from the stored columns and hashed, and any event
+whose quick hash does not match, that is out of order, or that does not follow its predecessor
+is handed to `bot.store.chain.row_problem`, which parses and re-serialises it exactly as
+documented and names what is wrong.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
+from itertools import pairwise
+from pathlib import Path
 from typing import Final
 
+from bot.store import quickchain
 from bot.store.chain import (
     EVENT_FIELDS,
     GENESIS_HASH,
@@ -23,10 +33,14 @@ from bot.store.chain import (
     check_head,
     row_problem,
 )
-from bot.store.crosscheck import FirstEvents
+from bot.store.database import SqliteDb, read_only_uri
 from bot.store.engine import Db, tuples_in_pages
 
 PAGE: Final = 100_000
+#: From this many events, a SQLite file's quick pass is spread over processes.
+PARALLEL_FROM: Final = 200_000
+#: At most this many worker processes (and one fewer than the machine has cores).
+MAX_WORKERS: Final = 4
 _SELECT: Final = (
     f"SELECT {', '.join(EVENT_FIELDS)} FROM events "  # noqa: S608 - constant columns
     "WHERE seq > :after ORDER BY seq LIMIT :page"
@@ -36,15 +50,127 @@ _BODY: Final = (
     '{"actor":"%s","at":"%s","detail":%s,"event":"%s","operation":"%s","prev_hash":"%s",'
     '"request_id":"%s","seq":%d,"targets":%s}'
 )
+_WORKER: Final = Path(quickchain.__file__)
 
 
-def scan_chain(
-    db: Db, key: ChainKey, first: FirstEvents, *, head: ChainHead | None
+class ChainCheck:
+    """A chain check under way; `finish` gives its verdict.
+
+    Attributes:
+        suspect: Where the quick pass wants the documented algorithm to start (1 when there was
+            no quick pass); None when every event passed it.
+    """
+
+    def __init__(self, key: ChainKey, last: int, workers: Sequence[subprocess.Popen[bytes]]):
+        self._key = key
+        self._last = last
+        self._workers = workers
+        self.suspect: int | None = 1
+
+    @property
+    def parallel(self) -> bool:
+        """True when worker processes are hashing: other reads meanwhile cost no wall time."""
+        return bool(self._workers)
+
+    def finish(self, db: Db, head: ChainHead | None) -> VerifyResult:
+        """The verdict on the chain and its recorded `head`, naming the first bad event."""
+        if self._workers:
+            self.suspect = _collected(self._workers)
+        if self.suspect is None:
+            last = ChainHead(self._last, _hash_of(db, self._last))
+            return check_head(last, head, self._last)
+        before = self.suspect - 1
+        start = ChainHead(before, _hash_of(db, before) if before else GENESIS_HASH)
+        return exact_scan(db, self._key, head=head, start=start)
+
+
+def start_chain_check(db: Db, key: ChainKey, *, path: Path | None) -> ChainCheck:
+    """Start checking the chain in `db` (a read transaction): on SQLite, the quick pass.
+
+    Args:
+        db: The snapshot to check; the events it holds never change (they are append-only), so
+            workers reading the same file see them too.
+        key: How the hashes were made.
+        path: The SQLite file, when workers may read it; None for PostgreSQL or a database in
+            memory.
+    """
+    if not isinstance(db, SqliteDb):
+        return ChainCheck(key, 0, ())
+    low, high, count = next(iter(db.rows("SELECT min(seq), max(seq), count(*) FROM events")))
+    if not count:
+        check = ChainCheck(key, 0, ())
+        check.suspect = None
+        return check
+    if low != 1 or high != count:
+        return ChainCheck(key, high, ())  # a gap or a stray seq: the documented algorithm
+    # The parent process keeps a core for the tables' cross-check (`ChainCheck.parallel`).
+    workers = min((os.cpu_count() or 1) - 1, MAX_WORKERS)
+    if path is not None and count >= PARALLEL_FROM and workers >= 1:
+        try:
+            return ChainCheck(key, high, _launch(path, key, high, workers))
+        except OSError:
+            pass  # no processes to be had: the same pass, in this one
+    check = ChainCheck(key, high, ())
+    check.suspect = quickchain.first_suspect(db.connection, key.secret(), 0, high)
+    return check
+
+
+def _launch(path: Path, key: ChainKey, last: int, workers: int) -> list[subprocess.Popen[bytes]]:
+    secret = key.secret()
+    uri = read_only_uri(path)
+    bounds = [last * part // workers for part in range(workers + 1)]
+    asked = {"uri": uri, "key": None if secret is None else secret.hex()}
+    started: list[subprocess.Popen[bytes]] = []
+    try:
+        for after, upto in pairwise(bounds):
+            process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+                [sys.executable, "-I", str(_WORKER)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+            )
+            started.append(process)
+            assert process.stdin is not None
+            process.stdin.write(json.dumps({**asked, "after": after, "upto": upto}).encode())
+            process.stdin.close()
+    except OSError:
+        for process in started:
+            process.kill()
+            process.wait()
+        raise
+    return started
+
+
+def _collected(workers: Sequence[subprocess.Popen[bytes]]) -> int | None:
+    """The lowest suspect the workers found; 1 (check it all) when one of them failed."""
+    suspects: list[int] = []
+    for process in workers:
+        assert process.stdout is not None
+        output = process.stdout.read()
+        process.stdout.close()
+        try:
+            answer = json.loads(output) if process.wait() == 0 else None
+            suspect = answer["suspect"] if isinstance(answer, dict) else 1
+        except ValueError:
+            suspect = 1
+        if suspect is not None:
+            suspects.append(int(suspect))
+    return min(suspects, default=None)
+
+
+def _hash_of(db: Db, seq: int) -> str:
+    rows = list(db.rows("SELECT hash FROM events WHERE seq = ?", [seq]))
+    return str(rows[0][0]) if rows else GENESIS_HASH
+
+
+def exact_scan(
+    db: Db, key: ChainKey, *, head: ChainHead | None, start: ChainHead | None = None
 ) -> VerifyResult:
-    """Check every stored event, in seq order, and the head; note each event in `first`."""
-    digest_text, note = _hasher(key), first.note
-    prev_seq, prev_hash, checked = 0, GENESIS_HASH, 0
-    for row in tuples_in_pages(db, _SELECT, page=PAGE):
+    """Check the stored events after `start` (default: all), in seq order, and the head."""
+    digest_text = _hasher(key)
+    prev_seq, prev_hash = (0, GENESIS_HASH) if start is None else (start.seq, start.hash)
+    checked = prev_seq
+    for row in tuples_in_pages(db, _SELECT, after=prev_seq, page=PAGE):
         checked += 1
         seq, at, request_id, event, actor, operation, targets, detail, linked, stored = row
         try:
@@ -59,7 +185,6 @@ def scan_chain(
             )
             if problem is not None:
                 return VerifyResult(False, checked, problem[0], problem[1])
-        note(row)
         prev_seq, prev_hash = int(seq), str(stored)
     return check_head(ChainHead(prev_seq, prev_hash), head, checked)
 

@@ -1,0 +1,328 @@
+"""`verify`'s quick passes decide only the common case: the chain's quick pass inside SQLite
+(in this process or in worker processes), and the tables' cross-check as one query. Whatever
+they let through, the documented algorithm and the field-by-field comparison would pass too;
+whatever is wrong, the verdict still names."""
+
+from __future__ import annotations
+
+import sqlite3
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+from tampering import rehash, set_detail_key, tamper
+
+from bot.model import AuditEventName, RequestState
+from bot.policy import OperationPolicy
+from bot.store import ApprovalStatus, Store
+from bot.store import scan as chain_scan
+from bot.store.auditlog import _request_disagreement
+from bot.store.crosscheck import summary_of, suspects
+from bot.store.quickchain import first_suspect
+from commands.model import OperationRequest
+
+TWO = OperationPolicy(approvals=2, ttl=timedelta(minutes=30))
+KEY = "k" * 32
+
+
+def cancel(job: str) -> OperationRequest:
+    return OperationRequest(
+        operation="servicepower.job.cancel",
+        vendor="servicepower",
+        targets=(job,),
+        params={"reason_id": 7},
+        reason="duplicate job",
+    )
+
+
+def fill(store: Store, requests: int = 4) -> list[str]:
+    """Requests in every common shape: pending, approved once of two, executed, rejected."""
+    ids = []
+    for number in range(requests):
+        record = store.create_request(
+            cancel(f"JOB-{number}"), requester="U0ALICE", channel="C0OPS", policy=TWO, sandbox=True
+        )
+        ids.append(record.id)
+        if number % 4 == 1:
+            store.approve(record.id, approver="U0BOB")
+        elif number % 4 == 2:
+            store.approve(record.id, approver="U0BOB")
+            result = store.approve(record.id, approver="U0CAROL")
+            assert result.status is ApprovalStatus.EXECUTE
+            store.transition(
+                record.id, to=RequestState.SUCCEEDED, event=AuditEventName.SUCCEEDED, actor="system"
+            )
+        elif number % 4 == 3:
+            store.transition(
+                record.id, to=RequestState.REJECTED, event=AuditEventName.REJECTED, actor="U0BOB"
+            )
+    return ids
+
+
+@pytest.fixture
+def workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Spread every SQLite file's quick pass over two worker processes, however short."""
+    monkeypatch.setattr(chain_scan, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(chain_scan.os, "cpu_count", lambda: 3)
+
+
+# -- the chain's quick pass, on its own -------------------------------------------------------
+
+
+@pytest.fixture
+def file(tmp_path: Path) -> Path:
+    path = tmp_path / "opsgate.db"
+    store = Store.open(path)
+    fill(store)
+    store.close()
+    return path
+
+
+def suspect_in(path: Path, *, key: bytes | None = None) -> int | None:
+    conn = sqlite3.connect(path)
+    try:
+        (last,) = conn.execute("SELECT max(seq) FROM events").fetchone()
+        return first_suspect(conn, key, 0, last)
+    finally:
+        conn.close()
+
+
+def test_an_intact_chain_has_no_suspect(file: Path) -> None:
+    assert suspect_in(file) is None
+
+
+def test_a_keyed_chain_needs_its_key(tmp_path: Path) -> None:
+    path = tmp_path / "keyed.db"
+    store = Store.open(path, key=SecretStr(KEY))
+    fill(store)
+    store.close()
+
+    assert suspect_in(path, key=KEY.encode()) is None
+    assert suspect_in(path, key=b"another key of thirty-two bytes!") == 1
+    assert suspect_in(path) == 1
+
+
+@pytest.mark.parametrize(
+    ("statement", "seq"),
+    [
+        ("UPDATE events SET actor = 'U0MALLORY' WHERE seq = 6", 6),  # changed body
+        ("UPDATE events SET hash = 'f' || substr(hash, 2) WHERE seq = 4", 4),  # changed hash
+        ("UPDATE events SET prev_hash = hash WHERE seq = 5", 5),  # relinked
+        ("DELETE FROM events WHERE seq = 3", 4),  # the event after a gap
+        ("UPDATE events SET actor = 7 WHERE seq = 2", 2),  # not text
+        ("UPDATE events SET detail = '{\"a\":' WHERE seq = 8", 8),  # not JSON
+    ],
+)
+def test_the_quick_pass_points_at_the_first_event_out_of_place(
+    file: Path, statement: str, seq: int
+) -> None:
+    tamper(file, statement)
+    assert suspect_in(file) == seq
+
+
+def test_text_that_needed_escaping_is_a_suspect_the_exact_scan_clears(tmp_path: Path) -> None:
+    path = tmp_path / "odd.db"
+    store = Store.open(path)
+    store.create_request(
+        cancel("JOB-1"), requester='U0"Q', channel="C0OPS", policy=TWO, sandbox=True
+    )
+
+    assert suspect_in(path) == 1  # the quick body does not escape; the documented one does
+    assert store.verify().ok
+    store.close()
+
+
+# -- in worker processes -----------------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("workers")
+def test_workers_verify_an_intact_log_and_name_a_change(tmp_path: Path) -> None:
+    path = tmp_path / "opsgate.db"
+    store = Store.open(path)
+    fill(store, requests=8)
+    last = store.head().seq
+    assert store.verify().ok
+    assert store.verify().checked == last
+
+    tamper(path, "UPDATE events SET actor = 'U0MALLORY' WHERE seq = ?", params=(last - 2,))
+
+    result = store.verify()
+    assert (result.ok, result.first_bad_seq) == (False, last - 2)
+    assert result.checked == last - 2
+    assert "changed after it was written" in result.problem
+    store.close()
+
+
+@pytest.mark.usefixtures("workers")
+def test_workers_check_a_keyed_chain_and_a_gap(tmp_path: Path) -> None:
+    path = tmp_path / "keyed.db"
+    store = Store.open(path, key=SecretStr(KEY))
+    fill(store, requests=8)
+    assert store.verify().ok
+
+    tamper(path, "DELETE FROM events WHERE seq = 5")
+
+    result = store.verify()
+    assert (result.ok, result.first_bad_seq) == (False, 5)
+    assert "event 5 is missing" in result.problem
+    store.close()
+
+
+@pytest.mark.usefixtures("workers")
+def test_a_malformed_detail_is_named_while_workers_run(tmp_path: Path) -> None:
+    """The tables' cross-check cannot read a malformed detail; the chain's verdict comes first
+    and names it."""
+    path = tmp_path / "opsgate.db"
+    store = Store.open(path)
+    fill(store, requests=4)
+    tamper(path, "UPDATE events SET detail = '{\"requested_seq\":' WHERE seq = 3")
+
+    result = store.verify()
+    assert (result.ok, result.first_bad_seq) == (False, 3)
+    assert "cannot be read" in result.problem
+    store.close()
+
+
+@pytest.mark.usefixtures("workers")
+def test_a_worker_that_fails_leaves_the_verdict_to_the_exact_scan(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    broken = tmp_path / "broken.py"
+    broken.write_text("import sys\nsys.exit(3)\n")
+    monkeypatch.setattr(chain_scan, "_WORKER", broken)
+    path = tmp_path / "opsgate.db"
+    store = Store.open(path)
+    fill(store, requests=4)
+    exact = []
+    real = chain_scan.exact_scan
+    monkeypatch.setattr(chain_scan, "exact_scan", lambda *a, **k: exact.append(1) or real(*a, **k))
+
+    assert store.verify().ok
+    assert exact == [1]  # the workers said nothing: every event was read the documented way
+
+    tamper(path, "UPDATE events SET actor = 'U0MALLORY' WHERE seq = 2")
+    assert store.verify().first_bad_seq == 2
+    store.close()
+
+
+def test_workers_are_this_interpreter_reading_the_file_read_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started: list[list[str]] = []
+    real = chain_scan.subprocess.Popen
+
+    def popen(args: list[str], **kwargs: object) -> object:
+        started.append(args)
+        return real(args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(chain_scan, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(chain_scan.os, "cpu_count", lambda: 4)
+    monkeypatch.setattr(chain_scan.subprocess, "Popen", popen)
+    path = tmp_path / "keyed.db"
+    store = Store.open(path, key=SecretStr(KEY))
+    fill(store)
+
+    assert store.verify().ok
+    assert len(started) == 3  # one core left to the tables' cross-check
+    assert all(args[:2] == [sys.executable, "-I"] for args in started)
+    assert not any(KEY in " ".join(args) for args in started)  # the key goes through a pipe
+    store.close()
+
+
+# -- the tables' cross-check -----------------------------------------------------------------
+
+
+def precise_disagreements(store: Store) -> set[str]:
+    """Every request the field-by-field comparison finds at fault."""
+    found = set()
+    with store.engine.read() as db:
+        ids = {row[0] for row in db.rows("SELECT DISTINCT request_id FROM events")}
+        for request_id in ids:
+            summary = summary_of(db, request_id)
+            assert summary is not None
+            if _request_disagreement(db, request_id, summary) is not None:
+                found.add(request_id)
+    return found
+
+
+def suspected(store: Store) -> list[str]:
+    with store.engine.read() as db:
+        return suspects(db, store.engine.kind)
+
+
+def test_an_intact_log_has_no_suspects(store: Store) -> None:
+    fill(store, requests=8)
+    assert suspected(store) == []
+    assert precise_disagreements(store) == set()
+
+
+@pytest.mark.parametrize(
+    "statements",
+    [
+        ["UPDATE requests SET state = 'succeeded' WHERE state = 'pending'"],
+        ["UPDATE requests SET state = 'pending' WHERE state = 'rejected'"],
+        ["UPDATE requests SET targets = '[\"JOB-EVIL\"]' WHERE state = 'succeeded'"],
+        ["UPDATE requests SET reason = 'other' WHERE state = 'pending'"],
+        ["UPDATE requests SET reason = NULL WHERE state = 'pending'"],
+        ["UPDATE requests SET channel = 'C0ELSE'"],
+        ["UPDATE requests SET sandbox = 0"],
+        ["UPDATE requests SET approvals_needed = 1 WHERE state = 'pending'"],
+        ["UPDATE requests SET approvals_needed = 3 WHERE state = 'succeeded'"],
+        ["UPDATE requests SET vendor = 'enos'"],
+        ["UPDATE requests SET requester = 'U0MALLORY'"],
+        ["UPDATE requests SET reviewed_by = 'U0MALLORY'"],
+        ["UPDATE approvals SET approver = 'U0MALLORY' WHERE approver = 'U0BOB'"],
+        ["DELETE FROM approvals WHERE approver = 'U0CAROL'"],
+        [
+            "INSERT INTO approvals (request_id, approver, at) SELECT id, 'U0EVE', created_at "
+            "FROM requests WHERE state = 'pending'"
+        ],
+        ["UPDATE events SET actor = 'U0BOB' WHERE event = 'approved' AND actor = 'U0CAROL'"],
+        ["UPDATE events SET event = 'expired' WHERE event = 'rejected'"],
+        ["UPDATE events SET event = 'reviewed' WHERE event = 'rejected'"],
+        ["UPDATE events SET request_id = 'R-GHOST' WHERE event = 'rejected'"],
+    ],
+)
+def test_the_cross_check_suspects_every_request_the_precise_comparison_faults(
+    store: Store, target: str | Path, statements: list[str]
+) -> None:
+    fill(store, requests=8)
+    tamper(target, *statements)
+    rehash(target)  # the chain is consistent again: only the tables' check can tell
+
+    faulted = precise_disagreements(store)
+    assert faulted, "the tampering should be visible to the precise comparison"
+    assert faulted <= set(suspected(store))
+    result = store.verify()
+    assert not result.ok and result.request_id in faulted
+
+
+def test_a_reviewer_written_into_a_plain_request_is_named(store: Store, target: str | Path) -> None:
+    [record_id, *_] = fill(store, requests=4)
+    tamper(
+        target, "UPDATE requests SET reviewed_by = 'U0MALLORY' WHERE id = ?", params=(record_id,)
+    )
+
+    result = store.verify()
+    assert (result.ok, result.request_id) == (False, record_id)
+    assert "review: the stored reviewer is U0MALLORY but its events name nobody" in result.problem
+
+
+def test_a_reference_that_is_a_string_is_named(store: Store, target: str | Path) -> None:
+    ids = fill(store, requests=2)
+    set_detail_key(target, event="approved", key="requested_seq", value="1")
+    rehash(target)
+
+    result = store.verify()
+    assert (result.ok, result.request_id) == (False, ids[1])
+    assert "refers to another event" in result.problem
+
+
+def test_suspects_come_in_log_order(store: Store, target: str | Path) -> None:
+    ids = fill(store, requests=8)
+    tamper(target, "UPDATE requests SET channel = 'C0ELSE'")
+
+    assert suspected(store) == ids
+    assert store.verify().request_id == ids[0]
