@@ -61,11 +61,18 @@ class ChainCheck:
             no quick pass); None when every event passed it.
     """
 
-    def __init__(self, key: ChainKey, last: int, workers: Sequence[subprocess.Popen[bytes]]):
+    def __init__(
+        self,
+        key: ChainKey,
+        last: int,
+        *,
+        suspect: int | None = 1,
+        workers: Sequence[subprocess.Popen[bytes]] = (),
+    ) -> None:
         self._key = key
         self._last = last
         self._workers = workers
-        self.suspect: int | None = 1
+        self.suspect = suspect
 
     @property
     def parallel(self) -> bool:
@@ -95,24 +102,21 @@ def start_chain_check(db: Db, key: ChainKey, *, path: Path | None) -> ChainCheck
             memory.
     """
     if not isinstance(db, SqliteDb):
-        return ChainCheck(key, 0, ())
+        return ChainCheck(key, 0)
     low, high, count = next(iter(db.rows("SELECT min(seq), max(seq), count(*) FROM events")))
     if not count:
-        check = ChainCheck(key, 0, ())
-        check.suspect = None
-        return check
+        return ChainCheck(key, 0, suspect=None)
     if low != 1 or high != count:
-        return ChainCheck(key, high, ())  # a gap or a stray seq: the documented algorithm
+        return ChainCheck(key, high)  # a gap or a stray seq: the documented algorithm says
     # The parent process keeps a core for the tables' cross-check (`ChainCheck.parallel`).
     workers = min((os.cpu_count() or 1) - 1, MAX_WORKERS)
     if path is not None and count >= PARALLEL_FROM and workers >= 1:
         try:
-            return ChainCheck(key, high, _launch(path, key, high, workers))
+            return ChainCheck(key, high, workers=_launch(path, key, high, workers))
         except OSError:
             pass  # no processes to be had: the same pass, in this one
-    check = ChainCheck(key, high, ())
-    check.suspect = quickchain.first_suspect(db.connection, key.secret(), 0, high)
-    return check
+    suspect = quickchain.first_suspect(db.connection, key.secret(), 0, high)
+    return ChainCheck(key, high, suspect=suspect)
 
 
 def _launch(path: Path, key: ChainKey, last: int, workers: int) -> list[subprocess.Popen[bytes]]:
