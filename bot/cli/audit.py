@@ -17,11 +17,20 @@ from typing import Final, Literal, TextIO
 
 from bot.cli.options import DatabaseChoiceError, chosen_database
 from bot.settings import Settings
-from bot.store import AuditKeyError, ChainHead, DatabaseUnavailable, Store, parse_anchor
+from bot.store import (
+    AuditKeyError,
+    ChainHead,
+    DatabaseUnavailable,
+    Store,
+    StoreError,
+    parse_anchor,
+)
 from bot.store.export import parse_since, write_events
 
 #: The status of a writer whose reader went away (128 + SIGPIPE), as shells report it.
 BROKEN_PIPE_STATUS: Final = 141
+#: From this many events, `verify` says on a terminal what it is checking before it starts.
+ANNOUNCE_FROM: Final = 100_000
 
 
 def run_audit(args: argparse.Namespace, settings: Settings) -> int:
@@ -72,6 +81,7 @@ def verify(store: Store, *, anchors: Sequence[str], out: TextIO, err: TextIO) ->
     except ValueError as exc:
         print(f"opsgate: --anchor: {exc}", file=err)
         return 2
+    _announce(store, err)
     result = store.verify(anchors=heads)
     if not result.ok:
         print(result.describe(), file=err)
@@ -79,6 +89,18 @@ def verify(store: Store, *, anchors: Sequence[str], out: TextIO, err: TextIO) ->
     held = f"; {len(heads)} anchor(s) held" if heads else ""
     print(result.describe() + held, file=out)
     return 0
+
+
+def _announce(store: Store, err: TextIO) -> None:
+    """Tell someone at a terminal that a long log takes a while (seconds per million)."""
+    if not err.isatty():
+        return
+    try:
+        events = store.head().seq
+    except StoreError:
+        return  # no head: verify itself says so
+    if events >= ANNOUNCE_FROM:
+        print(f"opsgate: verifying {events:,} events…", file=err, flush=True)
 
 
 def head(store: Store, *, out: TextIO) -> int:

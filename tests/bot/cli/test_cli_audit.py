@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ from pydantic import SecretStr
 from tampering import rehash, tamper, truncate
 
 from bot import cli
+from bot.cli import audit
 from bot.policy import OperationPolicy
 from bot.store import Store
 from commands.model import OperationRequest
@@ -150,3 +152,36 @@ def test_serve_will_not_start_on_a_keyed_log_without_its_key(
     assert cli.main(["serve", "--http"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "the audit log is keyed" in err
+
+
+class Terminal(io.StringIO):
+    """Standard error as a person's terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize(("stream", "announced"), [(Terminal, True), (io.StringIO, False)])
+def test_verify_of_a_long_log_says_what_it_checks_on_a_terminal_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stream: type[io.StringIO], announced: bool
+) -> None:
+    monkeypatch.setattr(audit, "ANNOUNCE_FROM", 2)
+    seed(tmp_path / "opsgate.db", 3)
+    store = Store.open(tmp_path / "opsgate.db")
+    out, err = io.StringIO(), stream()
+
+    assert audit.verify(store, anchors=[], out=out, err=err) == 0
+    assert out.getvalue() == "audit log intact: 3 events verified\n"
+    assert (err.getvalue() == "opsgate: verifying 3 events…\n") is announced
+    assert err.getvalue() == "" or announced
+    store.close()
+
+
+def test_a_short_log_is_verified_without_announcement(tmp_path: Path) -> None:
+    seed(tmp_path / "opsgate.db", 3)
+    store = Store.open(tmp_path / "opsgate.db")
+    err = Terminal()
+
+    assert audit.verify(store, anchors=[], out=io.StringIO(), err=err) == 0
+    assert err.getvalue() == ""
+    store.close()
