@@ -108,7 +108,11 @@ def test_a_keyed_chain_needs_its_key(tmp_path: Path) -> None:
     ("statement", "seq"),
     [
         ("UPDATE events SET actor = 'U0MALLORY' WHERE seq = 6", 6),  # changed body
-        ("UPDATE events SET hash = 'f' || substr(hash, 2) WHERE seq = 4", 4),  # changed hash
+        (  # changed hash (its first digit, whatever it was)
+            "UPDATE events SET hash = CASE WHEN hash LIKE 'f%' THEN 'e' ELSE 'f' END "
+            "|| substr(hash, 2) WHERE seq = 4",
+            4,
+        ),
         ("UPDATE events SET prev_hash = hash WHERE seq = 5", 5),  # relinked
         ("DELETE FROM events WHERE seq = 3", 4),  # the event after a gap
         ("UPDATE events SET actor = 7 WHERE seq = 2", 2),  # not text
