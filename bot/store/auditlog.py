@@ -34,7 +34,7 @@ from bot.store.integrity import (
     state_problem,
 )
 from bot.store.rows import event_from_row, format_time
-from bot.store.scan import start_chain_check
+from bot.store.scan import interruptible, start_chain_check
 
 log = logging.getLogger(__name__)
 
@@ -68,17 +68,21 @@ def verify_log(
     While worker processes hash a long SQLite log, this process has the database cross-check
     the tables; the verdicts are still given in that order.
     """
-    chain = start_chain_check(db, key, path=source.path)
-    early = _early_suspects(db, source.dialect) if chain.parallel else None
-    result = chain.finish(db, queries.head_or_none(db))
-    if not result.ok:
-        return result
-    for anchor in anchors:
-        problem = _anchor_problem(db, anchor)
-        if problem is not None:
-            return VerifyResult(False, result.checked, anchor.seq, problem)
-    suspicious = suspects(db, source.dialect) if early is None else early
-    return _tables_result(db, suspicious, checked=result.checked)
+    with interruptible(db):
+        chain = start_chain_check(db, key, path=source.path)
+        try:
+            early = _early_suspects(db, source.dialect) if chain.parallel else None
+            result = chain.finish(db, queries.head_or_none(db))
+        finally:
+            chain.close()
+        if not result.ok:
+            return result
+        for anchor in anchors:
+            problem = _anchor_problem(db, anchor)
+            if problem is not None:
+                return VerifyResult(False, result.checked, anchor.seq, problem)
+        suspicious = suspects(db, source.dialect) if early is None else early
+        return _tables_result(db, suspicious, checked=result.checked)
 
 
 @dataclass(frozen=True)
@@ -101,7 +105,9 @@ def _early_suspects(db: Db, dialect: str) -> list[str] | None:
     check names that event and the cross-check is not needed."""
     try:
         return suspects(db, dialect)
-    except sqlite3.Error:
+    except sqlite3.OperationalError as exc:
+        if "JSON" not in str(exc):  # "malformed JSON"; anything else (Ctrl-C) goes on up
+            raise
         return None
 
 

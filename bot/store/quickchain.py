@@ -23,7 +23,8 @@ import hmac
 import json
 import sqlite3
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Final
 
 GENESIS: Final = "0" * 64
@@ -51,6 +52,31 @@ QUICK_SQL: Final = (
     f"WHERE e.seq > :after AND e.seq <= :upto AND NOT ({_SOUND}) ORDER BY e.seq LIMIT 1"
 )
 _COUNT: Final = "SELECT count(*) FROM events WHERE seq > :after AND seq <= :upto"
+#: How many of SQLite's steps run between two chances for Python's signal handlers.
+_STEPS: Final = 100_000
+
+
+@contextmanager
+def interruptible(conn: sqlite3.Connection) -> Iterator[None]:
+    """Let Ctrl-C stop a long statement on `conn` at once.
+
+    SQLite runs a statement in C, where Python's signal handlers wait for it to end (seconds,
+    over a long log). A progress handler gives them a turn every `_STEPS` steps: Ctrl-C then
+    abandons the statement (SQLite says ``interrupted``) and raises KeyboardInterrupt here.
+    """
+    conn.set_progress_handler(_turn, _STEPS)
+    try:
+        yield
+    except sqlite3.OperationalError as exc:
+        if str(exc) == "interrupted":
+            raise KeyboardInterrupt from exc
+        raise
+    finally:
+        conn.set_progress_handler(None, 0)
+
+
+def _turn() -> int:
+    return 0  # a Python call: pending signal handlers run on its way in
 
 
 def digester(key: bytes | None) -> Callable[[bytes], str]:
@@ -82,7 +108,8 @@ def main() -> None:
     key = None if asked["key"] is None else bytes.fromhex(asked["key"])
     conn = sqlite3.connect(asked["uri"], uri=True)
     try:
-        suspect = first_suspect(conn, key, int(asked["after"]), int(asked["upto"]))
+        with interruptible(conn):
+            suspect = first_suspect(conn, key, int(asked["after"]), int(asked["upto"]))
     finally:
         conn.close()
     json.dump({"suspect": suspect}, sys.stdout)

@@ -19,6 +19,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from itertools import pairwise
 from pathlib import Path
 from typing import Final
@@ -79,6 +80,15 @@ class ChainCheck:
         """True when worker processes are hashing: other reads meanwhile cost no wall time."""
         return bool(self._workers)
 
+    def close(self) -> None:
+        """Stop any worker still hashing (the verdict is no longer wanted)."""
+        for process in self._workers:
+            if process.poll() is None:
+                process.kill()
+            process.wait()
+            if process.stdout is not None:
+                process.stdout.close()
+
     def finish(self, db: Db, head: ChainHead | None) -> VerifyResult:
         """The verdict on the chain and its recorded `head`, naming the first bad event."""
         if self._workers:
@@ -117,6 +127,12 @@ def start_chain_check(db: Db, key: ChainKey, *, path: Path | None) -> ChainCheck
             pass  # no processes to be had: the same pass, in this one
     suspect = quickchain.first_suspect(db.connection, key.secret(), 0, high)
     return ChainCheck(key, high, suspect=suspect)
+
+
+def interruptible(db: Db) -> AbstractContextManager[None]:
+    """Ctrl-C stops `verify`'s long statements on SQLite at once (`quickchain.interruptible`);
+    PostgreSQL's driver already gives signals their turn."""
+    return quickchain.interruptible(db.connection) if isinstance(db, SqliteDb) else nullcontext()
 
 
 def _launch(path: Path, key: ChainKey, last: int, workers: int) -> list[subprocess.Popen[bytes]]:

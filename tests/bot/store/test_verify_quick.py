@@ -5,8 +5,11 @@ whatever is wrong, the verdict still names."""
 
 from __future__ import annotations
 
+import signal
 import sqlite3
+import subprocess
 import sys
+import threading
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,11 +19,11 @@ from tampering import rehash, set_detail_key, tamper
 
 from bot.model import AuditEventName, RequestState
 from bot.policy import OperationPolicy
-from bot.store import ApprovalStatus, Store
+from bot.store import ApprovalStatus, Store, auditlog
 from bot.store import scan as chain_scan
 from bot.store.auditlog import _request_disagreement
 from bot.store.crosscheck import summary_of, suspects
-from bot.store.quickchain import first_suspect
+from bot.store.quickchain import first_suspect, interruptible
 from commands.model import OperationRequest
 
 TWO = OperationPolicy(approvals=2, ttl=timedelta(minutes=30))
@@ -330,3 +333,51 @@ def test_suspects_come_in_log_order(store: Store, target: str | Path) -> None:
 
     assert suspected(store) == ids
     assert store.verify().request_id == ids[0]
+
+
+# -- Ctrl-C -------------------------------------------------------------------------------------
+
+
+def test_ctrl_c_stops_a_long_statement_at_once() -> None:
+    """SQLite runs a statement in C, where Python's signal handlers wait; `interruptible`
+    gives them a turn, so the statement is abandoned rather than finished."""
+    conn = sqlite3.connect(":memory:")
+    counting = (  # seconds of C: finished, it would return and leave no cause behind
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10000000) "
+        "SELECT max(i) FROM n"
+    )
+    main = threading.main_thread().ident
+    assert main is not None
+    timer = threading.Timer(0.05, signal.pthread_kill, (main, signal.SIGINT))
+    timer.start()
+    with pytest.raises(KeyboardInterrupt) as caught, interruptible(conn):
+        conn.execute(counting).fetchone()
+    timer.join()
+    assert isinstance(caught.value.__cause__, sqlite3.OperationalError)
+    assert conn.execute("SELECT 1").fetchone() == (1,)  # the connection is still usable
+
+
+@pytest.mark.usefixtures("workers")
+def test_workers_are_stopped_when_the_verdict_is_no_longer_wanted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    slow = tmp_path / "slow.py"
+    slow.write_text("import time\ntime.sleep(60)\n")
+    monkeypatch.setattr(chain_scan, "_WORKER", slow)
+    started: list[subprocess.Popen[bytes]] = []
+    launch = chain_scan._launch
+    monkeypatch.setattr(chain_scan, "_launch", lambda *a: started.extend(launch(*a)) or started)
+
+    def interrupted(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(auditlog, "_early_suspects", interrupted)
+    path = tmp_path / "opsgate.db"
+    store = Store.open(path)
+    fill(store, requests=2)
+
+    with pytest.raises(KeyboardInterrupt):
+        store.verify()
+    assert len(started) == 2
+    assert all(process.poll() is not None for process in started)  # killed, not left running
+    store.close()
