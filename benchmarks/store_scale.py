@@ -33,6 +33,8 @@ from bot.store import Store  # noqa: E402
 from bot.store.transfer import copy_log  # noqa: E402
 
 Row = tuple[str, str, str]
+#: `serve` is started this many times on each database; its start time is their median.
+STARTS = 5
 
 
 def verify_seconds(target: str | Path) -> tuple[float, str]:
@@ -99,7 +101,7 @@ def serve_rows(pg_url: str, requests: int) -> list[Row]:
                 "OPSGATE_LOG_LEVEL": "WARNING",
                 "OPSGATE_CONFIG": str(Path(tmp) / "opsgate.toml"),
             }
-            started = time.perf_counter()
+            starts = [_start_seconds(env) for _ in range(STARTS)]
             process = subprocess.Popen(
                 serve_http_command(port),
                 cwd=ROOT,
@@ -108,7 +110,7 @@ def serve_rows(pg_url: str, requests: int) -> list[Row]:
                 stderr=subprocess.DEVNULL,
             )
             try:
-                up = _wait_healthy(f"http://127.0.0.1:{port}/healthz") - started
+                _wait_healthy(f"http://127.0.0.1:{port}/healthz")
                 fire(
                     f"http://127.0.0.1:{port}/slack/events",
                     requests=requests,
@@ -121,7 +123,11 @@ def serve_rows(pg_url: str, requests: int) -> list[Row]:
             finally:
                 process.terminate()
                 process.wait(timeout=60)
-            rows.append((f"serve start → /healthz ok ({name})", "≤ 1.5 s", f"{up:.2f} s"))
+            spread = f"median of {STARTS}; {min(starts):.2f}–{max(starts):.2f} s"
+            up = statistics.median(starts)
+            rows.append(
+                (f"serve start → /healthz ok ({name})", "≤ 1.5 s", f"{up:.2f} s ({spread})")
+            )
             rows.append(
                 (
                     f"resident memory after {requests:,} requests ({name})",
@@ -130,6 +136,24 @@ def serve_rows(pg_url: str, requests: int) -> list[Row]:
                 )
             )
     return rows
+
+
+def _start_seconds(env: dict[str, str]) -> float:
+    """One start of `opsgate serve --http`, from the process launched to /healthz ok."""
+    port = free_port()
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        serve_http_command(port),
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        return _wait_healthy(f"http://127.0.0.1:{port}/healthz") - started
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
 
 
 def _wait_healthy(url: str) -> float:
@@ -216,6 +240,14 @@ def main() -> None:
             for what, _, value in reads(target, ids)
         ]
         target.close()
+        took, said = verify_seconds(f"{base}/big")
+        rows.append(
+            (
+                f"opsgate audit verify, {args.events:,} events (PostgreSQL)",
+                "(none)",
+                f"{took:.2f} s ({said})",
+            )
+        )
         rows += serve_rows(f"{base}/serve", args.requests)
     print("\n| measure | target | measured |\n|---|---|---|")
     for what, target_text, value in rows:
