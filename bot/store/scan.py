@@ -86,8 +86,9 @@ class ChainCheck:
             if process.poll() is None:
                 process.kill()
             process.wait()
-            if process.stdout is not None:
-                process.stdout.close()
+            for pipe in (process.stdin, process.stdout):
+                if pipe is not None:
+                    pipe.close()
 
     def finish(self, db: Db, head: ChainHead | None) -> VerifyResult:
         """The verdict on the chain and its recorded `head`, naming the first bad event."""
@@ -154,9 +155,7 @@ def _launch(path: Path, key: ChainKey, last: int, workers: int) -> list[subproce
             process.stdin.write(json.dumps({**asked, "after": after, "upto": upto}).encode())
             process.stdin.close()
     except OSError:
-        for process in started:
-            process.kill()
-            process.wait()
+        ChainCheck(key, last, workers=started).close()
         raise
     return started
 

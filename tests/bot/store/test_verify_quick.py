@@ -381,3 +381,50 @@ def test_workers_are_stopped_when_the_verdict_is_no_longer_wanted(
     assert len(started) == 2
     assert all(process.poll() is not None for process in started)  # killed, not left running
     store.close()
+
+
+@pytest.mark.usefixtures("workers")
+def test_a_worker_that_answers_nonsense_leaves_the_verdict_to_the_exact_scan(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    babbling = tmp_path / "babbling.py"
+    babbling.write_text("print('not json')\n")
+    monkeypatch.setattr(chain_scan, "_WORKER", babbling)
+    path = tmp_path / "opsgate.db"
+    store = Store.open(path)
+    fill(store, requests=4)
+    tamper(path, "UPDATE events SET actor = 'U0MALLORY' WHERE seq = 3")
+
+    result = store.verify()
+    assert (result.ok, result.first_bad_seq) == (False, 3)
+    store.close()
+
+
+@pytest.mark.usefixtures("workers")
+def test_without_processes_the_quick_pass_runs_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    launched: list[subprocess.Popen[bytes]] = []
+    real = chain_scan.subprocess.Popen
+
+    def popen(args: list[str], **kwargs: object) -> subprocess.Popen[bytes]:
+        if launched:
+            raise OSError("no more processes")
+        launched.append(real(args, **kwargs))  # type: ignore[call-overload]
+        return launched[-1]
+
+    monkeypatch.setattr(chain_scan.subprocess, "Popen", popen)
+    here = []
+    quick = chain_scan.quickchain.first_suspect
+    monkeypatch.setattr(
+        chain_scan.quickchain, "first_suspect", lambda *a: here.append(a[2:]) or quick(*a)
+    )
+    path = tmp_path / "opsgate.db"
+    store = Store.open(path)
+    fill(store, requests=4)
+    last = store.head().seq
+
+    assert store.verify().ok
+    assert launched[0].wait(timeout=10) != 0  # the first worker was stopped, not left running
+    assert here == [(0, last)]  # the whole chain, in this process
+    store.close()
