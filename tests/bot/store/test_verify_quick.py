@@ -342,15 +342,15 @@ def test_ctrl_c_stops_a_long_statement_at_once() -> None:
     """SQLite runs a statement in C, where Python's signal handlers wait; `interruptible`
     gives them a turn, so the statement is abandoned rather than finished."""
     conn = sqlite3.connect(":memory:")
-    counting = (  # seconds of C: finished, it would return and leave no cause behind
-        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10000000) "
+    counting = (  # tens of seconds of C: the Ctrl-C always comes while it runs
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000000) "
         "SELECT max(i) FROM n"
     )
     main = threading.main_thread().ident
     assert main is not None
-    timer = threading.Timer(0.05, signal.pthread_kill, (main, signal.SIGINT))
-    timer.start()
+    timer = threading.Timer(0.1, signal.pthread_kill, (main, signal.SIGINT))
     with pytest.raises(KeyboardInterrupt) as caught, interruptible(conn):
+        timer.start()
         conn.execute(counting).fetchone()
     timer.join()
     assert isinstance(caught.value.__cause__, sqlite3.OperationalError)
