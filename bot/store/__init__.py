@@ -21,7 +21,10 @@ verifies the log, `lookups` holds history, overlaps and card claims), `results` 
 returns), `database` (connection, transactions, migrations; the concurrency rules are in its
 docstring), `writes` (the steps of a write), `details` (what a request's first event holds),
 `queries` (shared reads), `integrity` (tables against events), `keying` (the chain's key
-record), `notify` (observers), `rows` (row layout, errors and ids; no SQLite).
+record), `notify` (observers), `rows` (row layout, errors and ids; no SQLite). `verify` reads
+the log through `scan` (the chain: a quick pass in SQLite, `quickchain`, run by worker
+processes for a long log, and the documented algorithm wherever it points) and `crosscheck`
+(the tables, as one query that names the requests to compare field by field).
 
 Every state change is a compare-and-set along `bot.model.TRANSITIONS`; the rules about a
 request that the store applies inside its transactions (threshold, duplicate approver, expiry)
