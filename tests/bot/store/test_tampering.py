@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from store_requests import cancel
 from tampering import rehash, set_detail_key, tamper, truncate
 
 from bot.model import AuditEventName, RequestRecord, RequestState
@@ -15,19 +16,8 @@ from bot.store import ApprovalStatus, ChainHead, Store
 from bot.store.database import SqliteEngine
 from bot.store.engine import rows_in_pages, tuples_in_pages
 from bot.store.integrity import approvals_problem, request_problem
-from commands.model import OperationRequest
 
 TWO = OperationPolicy(approvals=2, ttl=timedelta(minutes=30))
-
-
-def cancel(job: str = "JOB-1002") -> OperationRequest:
-    return OperationRequest(
-        operation="servicepower.job.cancel",
-        vendor="servicepower",
-        targets=(job,),
-        params={"reason_id": 7},
-        reason="duplicate job",
-    )
 
 
 @pytest.fixture

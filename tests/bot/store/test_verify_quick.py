@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
+from store_requests import cancel
 from tampering import rehash, set_detail_key, tamper
 
 from bot.model import AuditEventName, RequestState
@@ -24,20 +25,9 @@ from bot.store import scan as chain_scan
 from bot.store.auditlog import _request_disagreement
 from bot.store.crosscheck import summary_of, suspects
 from bot.store.quickchain import first_suspect, interruptible
-from commands.model import OperationRequest
 
 TWO = OperationPolicy(approvals=2, ttl=timedelta(minutes=30))
 KEY = "k" * 32
-
-
-def cancel(job: str) -> OperationRequest:
-    return OperationRequest(
-        operation="servicepower.job.cancel",
-        vendor="servicepower",
-        targets=(job,),
-        params={"reason_id": 7},
-        reason="duplicate job",
-    )
 
 
 def fill(store: Store, requests: int = 4) -> list[str]:
