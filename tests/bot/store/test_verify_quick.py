@@ -10,6 +10,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -59,6 +60,34 @@ def workers(monkeypatch: pytest.MonkeyPatch) -> None:
     """Spread every SQLite file's quick pass over two worker processes, however short."""
     monkeypatch.setattr(chain_scan, "PARALLEL_FROM", 1)
     monkeypatch.setattr(chain_scan.os, "cpu_count", lambda: 3)
+
+
+Filed = Callable[..., tuple[Store, Path]]
+
+
+@pytest.fixture
+def filed(tmp_path: Path) -> Iterator[Filed]:
+    """Open a SQLite file holding `fill`'s requests (keyed by `key` when given); returns the
+    open store and its path, and closes the store after the test."""
+    opened: list[Store] = []
+
+    def open_filled(*, requests: int = 4, key: str | None = None) -> tuple[Store, Path]:
+        path = tmp_path / ("opsgate.db" if key is None else "keyed.db")
+        store = Store.open(path, key=None if key is None else SecretStr(key))
+        opened.append(store)
+        fill(store, requests=requests)
+        return store, path
+
+    yield open_filled
+    for store in opened:
+        store.close()
+
+
+def worker_doing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, source: str) -> None:
+    """Start `source` (a Python script) as each verify worker, instead of the real one."""
+    script = tmp_path / "worker.py"
+    script.write_text(source)
+    monkeypatch.setattr(chain_scan, "_WORKER", script)
 
 
 # -- the chain's quick pass, on its own -------------------------------------------------------
@@ -135,10 +164,8 @@ def test_text_that_needed_escaping_is_a_suspect_the_exact_scan_clears(tmp_path: 
 
 
 @pytest.mark.usefixtures("workers")
-def test_workers_verify_an_intact_log_and_name_a_change(tmp_path: Path) -> None:
-    path = tmp_path / "opsgate.db"
-    store = Store.open(path)
-    fill(store, requests=8)
+def test_workers_verify_an_intact_log_and_name_a_change(filed: Filed) -> None:
+    store, path = filed(requests=8)
     last = store.head().seq
     assert store.verify().ok
     assert store.verify().checked == last
@@ -149,14 +176,11 @@ def test_workers_verify_an_intact_log_and_name_a_change(tmp_path: Path) -> None:
     assert (result.ok, result.first_bad_seq) == (False, last - 2)
     assert result.checked == last - 2
     assert "changed after it was written" in result.problem
-    store.close()
 
 
 @pytest.mark.usefixtures("workers")
-def test_workers_check_a_keyed_chain_and_a_gap(tmp_path: Path) -> None:
-    path = tmp_path / "keyed.db"
-    store = Store.open(path, key=SecretStr(KEY))
-    fill(store, requests=8)
+def test_workers_check_a_keyed_chain_and_a_gap(filed: Filed) -> None:
+    store, path = filed(requests=8, key=KEY)
     assert store.verify().ok
 
     tamper(path, "DELETE FROM events WHERE seq = 5")
@@ -164,34 +188,26 @@ def test_workers_check_a_keyed_chain_and_a_gap(tmp_path: Path) -> None:
     result = store.verify()
     assert (result.ok, result.first_bad_seq) == (False, 5)
     assert "event 5 is missing" in result.problem
-    store.close()
 
 
 @pytest.mark.usefixtures("workers")
-def test_a_malformed_detail_is_named_while_workers_run(tmp_path: Path) -> None:
+def test_a_malformed_detail_is_named_while_workers_run(filed: Filed) -> None:
     """The tables' cross-check cannot read a malformed detail; the chain's verdict comes first
     and names it."""
-    path = tmp_path / "opsgate.db"
-    store = Store.open(path)
-    fill(store, requests=4)
+    store, path = filed()
     tamper(path, "UPDATE events SET detail = '{\"requested_seq\":' WHERE seq = 3")
 
     result = store.verify()
     assert (result.ok, result.first_bad_seq) == (False, 3)
     assert "cannot be read" in result.problem
-    store.close()
 
 
 @pytest.mark.usefixtures("workers")
 def test_a_worker_that_fails_leaves_the_verdict_to_the_exact_scan(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, filed: Filed
 ) -> None:
-    broken = tmp_path / "broken.py"
-    broken.write_text("import sys\nsys.exit(3)\n")
-    monkeypatch.setattr(chain_scan, "_WORKER", broken)
-    path = tmp_path / "opsgate.db"
-    store = Store.open(path)
-    fill(store, requests=4)
+    worker_doing(tmp_path, monkeypatch, "import sys\nsys.exit(3)\n")
+    store, path = filed()
     exact = []
     real = chain_scan.exact_scan
     monkeypatch.setattr(chain_scan, "exact_scan", lambda *a, **k: exact.append(1) or real(*a, **k))
@@ -201,11 +217,10 @@ def test_a_worker_that_fails_leaves_the_verdict_to_the_exact_scan(
 
     tamper(path, "UPDATE events SET actor = 'U0MALLORY' WHERE seq = 2")
     assert store.verify().first_bad_seq == 2
-    store.close()
 
 
 def test_workers_are_this_interpreter_reading_the_file_read_only(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    monkeypatch: pytest.MonkeyPatch, filed: Filed
 ) -> None:
     started: list[list[str]] = []
     real = chain_scan.subprocess.Popen
@@ -217,15 +232,12 @@ def test_workers_are_this_interpreter_reading_the_file_read_only(
     monkeypatch.setattr(chain_scan, "PARALLEL_FROM", 1)
     monkeypatch.setattr(chain_scan.os, "cpu_count", lambda: 4)
     monkeypatch.setattr(chain_scan.subprocess, "Popen", popen)
-    path = tmp_path / "keyed.db"
-    store = Store.open(path, key=SecretStr(KEY))
-    fill(store)
+    store, _ = filed(key=KEY)
 
     assert store.verify().ok
     assert len(started) == 3  # one core left to the tables' cross-check
     assert all(args[:2] == [sys.executable, "-I"] for args in started)
     assert not any(KEY in " ".join(args) for args in started)  # the key goes through a pipe
-    store.close()
 
 
 # -- the tables' cross-check -----------------------------------------------------------------
@@ -349,11 +361,9 @@ def test_ctrl_c_stops_a_long_statement_at_once() -> None:
 
 @pytest.mark.usefixtures("workers")
 def test_workers_are_stopped_when_the_verdict_is_no_longer_wanted(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, filed: Filed
 ) -> None:
-    slow = tmp_path / "slow.py"
-    slow.write_text("import time\ntime.sleep(60)\n")
-    monkeypatch.setattr(chain_scan, "_WORKER", slow)
+    worker_doing(tmp_path, monkeypatch, "import time\ntime.sleep(60)\n")
     started: list[subprocess.Popen[bytes]] = []
     launch = chain_scan._launch
     monkeypatch.setattr(chain_scan, "_launch", lambda *a: started.extend(launch(*a)) or started)
@@ -362,37 +372,29 @@ def test_workers_are_stopped_when_the_verdict_is_no_longer_wanted(
         raise KeyboardInterrupt
 
     monkeypatch.setattr(auditlog, "_early_suspects", interrupted)
-    path = tmp_path / "opsgate.db"
-    store = Store.open(path)
-    fill(store, requests=2)
+    store, _ = filed(requests=2)
 
     with pytest.raises(KeyboardInterrupt):
         store.verify()
     assert len(started) == 2
     assert all(process.poll() is not None for process in started)  # killed, not left running
-    store.close()
 
 
 @pytest.mark.usefixtures("workers")
 def test_a_worker_that_answers_nonsense_leaves_the_verdict_to_the_exact_scan(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, filed: Filed
 ) -> None:
-    babbling = tmp_path / "babbling.py"
-    babbling.write_text("print('not json')\n")
-    monkeypatch.setattr(chain_scan, "_WORKER", babbling)
-    path = tmp_path / "opsgate.db"
-    store = Store.open(path)
-    fill(store, requests=4)
+    worker_doing(tmp_path, monkeypatch, "print('not json')\n")
+    store, path = filed()
     tamper(path, "UPDATE events SET actor = 'U0MALLORY' WHERE seq = 3")
 
     result = store.verify()
     assert (result.ok, result.first_bad_seq) == (False, 3)
-    store.close()
 
 
 @pytest.mark.usefixtures("workers")
 def test_without_processes_the_quick_pass_runs_here(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    monkeypatch: pytest.MonkeyPatch, filed: Filed
 ) -> None:
     launched: list[subprocess.Popen[bytes]] = []
     real = chain_scan.subprocess.Popen
@@ -409,12 +411,9 @@ def test_without_processes_the_quick_pass_runs_here(
     monkeypatch.setattr(
         chain_scan.quickchain, "first_suspect", lambda *a: here.append(a[2:]) or quick(*a)
     )
-    path = tmp_path / "opsgate.db"
-    store = Store.open(path)
-    fill(store, requests=4)
+    store, _ = filed()
     last = store.head().seq
 
     assert store.verify().ok
     assert launched[0].wait(timeout=10) != 0  # the first worker was stopped, not left running
     assert here == [(0, last)]  # the whole chain, in this process
-    store.close()
