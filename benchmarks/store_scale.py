@@ -16,7 +16,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -90,7 +91,6 @@ def serve_rows(pg_url: str, requests: int) -> list[Row]:
     with tempfile.TemporaryDirectory() as tmp, standin_process() as api_url:
         (Path(tmp) / "opsgate.toml").write_text("[policy]\nrequire_reason = true\n")
         for name, db in (("SQLite", str(Path(tmp) / "serve.db")), ("PostgreSQL", pg_url)):
-            port = free_port()
             env = {
                 **{k: v for k, v in os.environ.items() if not k.startswith(("OPSGATE_", "SLACK_"))},
                 "SLACK_BOT_TOKEN": "xoxb-benchmark",
@@ -102,15 +102,7 @@ def serve_rows(pg_url: str, requests: int) -> list[Row]:
                 "OPSGATE_CONFIG": str(Path(tmp) / "opsgate.toml"),
             }
             starts = [_start_seconds(env) for _ in range(STARTS)]
-            process = subprocess.Popen(
-                serve_http_command(port),
-                cwd=ROOT,
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-            try:
-                _wait_healthy(f"http://127.0.0.1:{port}/healthz")
+            with _serving(env) as (process, port):
                 fire(
                     f"http://127.0.0.1:{port}/slack/events",
                     requests=requests,
@@ -120,9 +112,6 @@ def serve_rows(pg_url: str, requests: int) -> list[Row]:
                 )
                 time.sleep(2)  # the background work (previews, cards) finishes
                 rss = _rss_mb(process.pid)
-            finally:
-                process.terminate()
-                process.wait(timeout=60)
             spread = f"median of {STARTS}; {min(starts):.2f}–{max(starts):.2f} s"
             up = statistics.median(starts)
             rows.append(
@@ -140,8 +129,15 @@ def serve_rows(pg_url: str, requests: int) -> list[Row]:
 
 def _start_seconds(env: dict[str, str]) -> float:
     """One start of `opsgate serve --http`, from the process launched to /healthz ok."""
-    port = free_port()
     started = time.perf_counter()
+    with _serving(env):
+        return time.perf_counter() - started
+
+
+@contextmanager
+def _serving(env: dict[str, str]) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
+    """`opsgate serve --http` on a free port, once its /healthz answers; stopped afterwards."""
+    port = free_port()
     process = subprocess.Popen(
         serve_http_command(port),
         cwd=ROOT,
@@ -150,18 +146,19 @@ def _start_seconds(env: dict[str, str]) -> float:
         stderr=subprocess.DEVNULL,
     )
     try:
-        return _wait_healthy(f"http://127.0.0.1:{port}/healthz") - started
+        _wait_healthy(f"http://127.0.0.1:{port}/healthz")
+        yield process, port
     finally:
         process.terminate()
         process.wait(timeout=60)
 
 
-def _wait_healthy(url: str) -> float:
+def _wait_healthy(url: str) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
             if httpx.get(url, timeout=1).status_code == 200:
-                return time.perf_counter()
+                return
         except httpx.TransportError:
             pass
         time.sleep(0.01)
