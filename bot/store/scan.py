@@ -82,13 +82,7 @@ class ChainCheck:
 
     def close(self) -> None:
         """Stop any worker still hashing (the verdict is no longer wanted)."""
-        for process in self._workers:
-            if process.poll() is None:
-                process.kill()
-            process.wait()
-            for pipe in (process.stdin, process.stdout):
-                if pipe is not None:
-                    pipe.close()
+        _stop(self._workers)
 
     def finish(self, db: Db, head: ChainHead | None) -> VerifyResult:
         """The verdict on the chain and its recorded `head`, naming the first bad event."""
@@ -155,9 +149,20 @@ def _launch(path: Path, key: ChainKey, last: int, workers: int) -> list[subproce
             process.stdin.write(json.dumps({**asked, "after": after, "upto": upto}).encode())
             process.stdin.close()
     except OSError:
-        ChainCheck(key, last, workers=started).close()
+        _stop(started)
         raise
     return started
+
+
+def _stop(workers: Sequence[subprocess.Popen[bytes]]) -> None:
+    """Kill the workers still running, and close every pipe to them."""
+    for process in workers:
+        if process.poll() is None:
+            process.kill()
+        process.wait()
+        for pipe in (process.stdin, process.stdout):
+            if pipe is not None:
+                pipe.close()
 
 
 def _collected(workers: Sequence[subprocess.Popen[bytes]]) -> int | None:
