@@ -175,9 +175,10 @@ def test_three_replicas_bulk_runs_stay_within_the_accounts_limit_in_total(
             "OPSGATE_ALIYUN__ACCESS_KEY_ID": aliyun_sandbox.ACCESS_KEY_ID,
             "OPSGATE_ALIYUN__ACCESS_KEY_SECRET": aliyun_sandbox.ACCESS_KEY_SECRET,
             "OPSGATE_ALIYUN__IOT_INSTANCE_ID": aliyun_sandbox.INSTANCE_ID,
-            # Each replica is told 8/s, below the vendor's 10: a call that a loaded machine
-            # sends late then still fits, so only a window shared wrongly can be refused.
-            "OPSGATE_ALIYUN__CALLS_PER_SECOND": "8",
+            # Each replica is told 5/s, half the vendor's 10: only when a whole second's calls
+            # arrive a second late (a loaded machine) can shared calls be refused, while three
+            # windows kept apart send 15 at once and are.
+            "OPSGATE_ALIYUN__CALLS_PER_SECOND": "5",
         }
         flags = f"--product {aliyun_sandbox.PRODUCT_KEY} --firmware {aliyun_sandbox.FIRMWARE_ID}"
         with replica_set(tmp_path, 3, database=postgres_database, env=env) as replicas:
@@ -194,9 +195,10 @@ def test_three_replicas_bulk_runs_stay_within_the_accounts_limit_in_total(
             for rid in rids:
                 wait_for_state(postgres_database, rid, RequestState.SUCCEEDED, timeout=60)
 
-    # 3 × 1,600 devices, 200 per call. Three replicas each limiting itself alone would send 24
-    # calls a second and be refused about 7 times (measured, also with the CPU saturated);
-    # sharing one window they send 8 a second in total and are refused 0 times.
+    # 3 × 1,600 devices, 200 per call: 24 calls. Three replicas each limiting itself alone
+    # sent 14 calls within one second and were refused 4 times (measured); sharing one window
+    # they send 5 a second in total and none is refused. (At 8/s each, a loaded CI machine once
+    # delayed enough of one second's calls into the next for 3 refusals.)
     throttled = len(arrivals.cancels) - 24
     assert 0 <= throttled <= 2
-    assert arrivals.most_in_any_second(arrivals.cancels) <= 10 + throttled
+    assert arrivals.most_in_any_second(arrivals.cancels) <= 10
