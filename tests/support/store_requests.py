@@ -1,8 +1,18 @@
-"""The request the store's tests make: a ServicePower job cancel, as a user would ask for it."""
+"""The requests the store's tests make: a ServicePower job cancel, as a user would ask for it,
+and a log holding requests in every common shape."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from bot.model import AuditEventName, RequestState
+from bot.policy import OperationPolicy
+from bot.store import ApprovalStatus, Store
 from commands.model import OperationRequest
+
+TWO = OperationPolicy(approvals=2, ttl=timedelta(minutes=30))
+#: A chain key for keyed logs (32 bytes, as `OPSGATE_AUDIT_KEY` asks).
+KEY = "k" * 32
 
 
 def cancel(job: str = "JOB-1002") -> OperationRequest:
@@ -14,3 +24,27 @@ def cancel(job: str = "JOB-1002") -> OperationRequest:
         params={"reason_id": 7},
         reason="duplicate job",
     )
+
+
+def fill(store: Store, requests: int = 4) -> list[str]:
+    """Requests in every common shape: pending, approved once of two, executed, rejected."""
+    ids = []
+    for number in range(requests):
+        record = store.create_request(
+            cancel(f"JOB-{number}"), requester="U0ALICE", channel="C0OPS", policy=TWO, sandbox=True
+        )
+        ids.append(record.id)
+        if number % 4 == 1:
+            store.approve(record.id, approver="U0BOB")
+        elif number % 4 == 2:
+            store.approve(record.id, approver="U0BOB")
+            result = store.approve(record.id, approver="U0CAROL")
+            assert result.status is ApprovalStatus.EXECUTE
+            store.transition(
+                record.id, to=RequestState.SUCCEEDED, event=AuditEventName.SUCCEEDED, actor="system"
+            )
+        elif number % 4 == 3:
+            store.transition(
+                record.id, to=RequestState.REJECTED, event=AuditEventName.REJECTED, actor="U0BOB"
+            )
+    return ids

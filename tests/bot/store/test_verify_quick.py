@@ -11,48 +11,18 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterator
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
-from store_requests import cancel
+from store_requests import KEY, TWO, cancel, fill
 from tampering import rehash, set_detail_key, tamper
 
-from bot.model import AuditEventName, RequestState
-from bot.policy import OperationPolicy
-from bot.store import ApprovalStatus, Store, auditlog
+from bot.store import Store, auditlog
 from bot.store import scan as chain_scan
 from bot.store.auditlog import _request_disagreement
 from bot.store.crosscheck import summary_of, suspects
 from bot.store.quickchain import first_suspect, interruptible
-
-TWO = OperationPolicy(approvals=2, ttl=timedelta(minutes=30))
-KEY = "k" * 32
-
-
-def fill(store: Store, requests: int = 4) -> list[str]:
-    """Requests in every common shape: pending, approved once of two, executed, rejected."""
-    ids = []
-    for number in range(requests):
-        record = store.create_request(
-            cancel(f"JOB-{number}"), requester="U0ALICE", channel="C0OPS", policy=TWO, sandbox=True
-        )
-        ids.append(record.id)
-        if number % 4 == 1:
-            store.approve(record.id, approver="U0BOB")
-        elif number % 4 == 2:
-            store.approve(record.id, approver="U0BOB")
-            result = store.approve(record.id, approver="U0CAROL")
-            assert result.status is ApprovalStatus.EXECUTE
-            store.transition(
-                record.id, to=RequestState.SUCCEEDED, event=AuditEventName.SUCCEEDED, actor="system"
-            )
-        elif number % 4 == 3:
-            store.transition(
-                record.id, to=RequestState.REJECTED, event=AuditEventName.REJECTED, actor="U0BOB"
-            )
-    return ids
 
 
 @pytest.fixture
