@@ -15,6 +15,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
 
+from pydantic import ValidationError
+
 from bot.model import AuditEvent, AuditEventName, RequestRecord
 from bot.store import queries
 from bot.store.base import StoreBase
@@ -34,7 +36,7 @@ from bot.store.integrity import (
     state_problem,
 )
 from bot.store.rows import event_from_row, format_time
-from bot.store.scan import interruptible, start_chain_check
+from bot.store.scan import any_text, interruptible, start_chain_check
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +70,7 @@ def verify_log(
     While worker processes hash a long SQLite log, this process has the database cross-check
     the tables; the verdicts are still given in that order.
     """
-    with interruptible(db):
+    with interruptible(db), any_text(db):
         chain = start_chain_check(db, key, path=source.path)
         try:
             early = _early_suspects(db, source.dialect) if chain.parallel else None
@@ -167,7 +169,10 @@ def _tables_result(db: Db, suspicious: Sequence[str], *, checked: int) -> Verify
 
 
 def _request_disagreement(db: Db, request_id: str, summary: EventSummary) -> str | None:
-    record = queries.load(db, request_id)
+    try:
+        record = queries.load(db, request_id)
+    except (TypeError, ValueError) as exc:  # JSON, a time or a state that opsgate never writes
+        return f"its row in the requests table cannot be read: {_reading_problem(exc)}"
     if record is None:
         return "it has events in the audit log but no row in the requests table"
     rows = list(db.query("SELECT * FROM events WHERE seq = ?", [summary.first_seq]))
@@ -176,6 +181,13 @@ def _request_disagreement(db: Db, request_id: str, summary: EventSummary) -> str
         need = summary.needs_approvals
         problem = approvals_problem(record, summary.approvers, need_count=need)
     return problem or state_problem(record, summary)
+
+
+def _reading_problem(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        first = exc.errors()[0]
+        return f"{'.'.join(str(part) for part in first['loc'])}: {first['msg']}"
+    return str(exc)
 
 
 class AuditLogReads(StoreBase):

@@ -252,6 +252,9 @@ def json_string(value: Any) -> str:
 def hash_problem(row: Mapping[str, Any], key: ChainKey) -> tuple[int, str] | None:
     """Whether one stored event's hash matches its own body and ``prev_hash``."""
     seq = int(row["seq"])
+    unreadable = next((name for name, value in row.items() if not _utf8(value)), None)
+    if unreadable is not None:
+        return seq, f"event {seq} cannot be read: its {unreadable} is not UTF-8 text"
     try:
         body = {**row, "targets": json.loads(row["targets"]), "detail": json.loads(row["detail"])}
         expected = key.digest(str(row["prev_hash"]), body)
@@ -260,6 +263,18 @@ def hash_problem(row: Mapping[str, Any], key: ChainKey) -> tuple[int, str] | Non
     if row["hash"] != expected:
         return seq, f"event {seq} was changed after it was written (hash mismatch)"
     return None
+
+
+def _utf8(value: Any) -> bool:
+    """False for text read from bytes that are not UTF-8 (`bot.store.scan.any_text` reads them
+    as lone surrogates, which no text opsgate writes holds)."""
+    if not isinstance(value, str):
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def check_head(last: ChainHead, head: ChainHead | None, checked: int) -> VerifyResult:

@@ -77,16 +77,24 @@ def _detail_matches(dialect: str) -> str:
 
 
 #: Per dialect: a later event's reference, and whether the references all name the first event.
+#: And the row's values that the detail's SQL reads as stored: SQLite keeps any type in any
+#: column, and its printf stops at a NUL character, so text hidden behind one would match.
+#: (PostgreSQL's columns keep their types, and its text holds no NUL.)
 _SQLITE: Final = {
     "ref": "json_extract(e.detail, '$.requested_seq')",
     "ref_ok": (
         "typeof(m.ref_low) = 'integer' AND typeof(m.ref_high) = 'integer' "
         "AND m.ref_low = m.first_seq AND m.ref_high = m.first_seq"
     ),
+    "as_stored": (
+        "typeof(r.approvals_needed) = 'integer' AND typeof(r.sandbox) = 'integer' "
+        "AND instr(r.params || coalesce(r.policy, '') || coalesce(r.preview, ''), char(0)) = 0"
+    ),
 }
 _POSTGRES: Final = {
     "ref": "(e.detail::json -> 'requested_seq')::text",
     "ref_ok": ("m.ref_low = CAST(m.first_seq AS TEXT) AND m.ref_high = CAST(m.first_seq AS TEXT)"),
+    "as_stored": "TRUE",
 }
 _STATE_NAMES: Final = ", ".join(sorted(f"'{state.value}'" for state in STATE_EVENTS))
 _APPROVED_NAMES: Final = ", ".join(sorted(f"'{state.value}'" for state in APPROVED_STATES))
@@ -113,7 +121,7 @@ SELECT m.request_id, m.first_seq FROM summaries m
 WHERE NOT coalesce((
   r.id IS NOT NULL
   AND f.event = 'requested' AND f.operation = r.operation AND f.actor = r.requester
-  AND f.targets = r.targets AND {detail}
+  AND f.targets = r.targets AND {as_stored} AND {detail}
   AND substr(r.operation, 1, length(r.vendor) + 1) = r.vendor || '.'
   AND r.vendor NOT LIKE '%.%'
   AND r.reviewed_by IS NULL

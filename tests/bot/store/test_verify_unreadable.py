@@ -1,0 +1,205 @@
+"""`verify` against changes that hide in how a value is stored rather than in what it says: text
+behind a NUL character (SQLite's printf and JSON functions stop there, Python reads on), bytes
+that are not UTF-8, and rows that opsgate itself cannot read back. Each is named, never passed,
+and never a crash."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+from store_requests import KEY, fill
+from tampering import tamper
+
+from bot.store import ChainHead, Store
+from bot.store import scan as chain_scan
+from bot.store.quickchain import first_suspect
+
+EVENT_COLUMNS = ("actor", "at", "request_id", "event", "operation", "targets", "detail")
+
+
+@pytest.fixture(params=["here", "workers"])
+def where(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The quick pass in this process, then spread over two worker processes."""
+    if request.param == "workers":
+        monkeypatch.setattr(chain_scan, "PARALLEL_FROM", 1)
+        monkeypatch.setattr(chain_scan.os, "cpu_count", lambda: 3)
+    return str(request.param)
+
+
+def filled(path: Path, *, key: str | None = None) -> Store:
+    store = Store.open(path, key=None if key is None else SecretStr(key))
+    fill(store, requests=4)
+    return store
+
+
+def set_event(path: Path, seq: int, column: str, expression: str) -> None:
+    """Set one stored event's `column` to the SQL `expression`."""
+    tamper(path, f"UPDATE events SET {column} = {expression} WHERE seq = ?", params=(seq,))  # noqa: S608
+
+
+# -- text behind a NUL character ----------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("where")
+@pytest.mark.parametrize("column", EVENT_COLUMNS)
+@pytest.mark.parametrize("key", [KEY, None], ids=["keyed", "plain"])
+def test_text_hidden_behind_a_nul_in_an_event_is_named(
+    tmp_path: Path, column: str, key: str | None
+) -> None:
+    """The message SQLite would print stops at the NUL, so it would still match the stored
+    hash (a keyed chain's too); the event read in full does not."""
+    store = filled(tmp_path / "opsgate.db", key=key)
+    set_event(tmp_path / "opsgate.db", 7, column, f"{column} || char(0) || 'x'")
+
+    result = store.verify()
+    assert (result.ok, result.first_bad_seq) == (False, 7)
+    store.close()
+
+
+def test_an_anchor_does_not_hold_over_text_hidden_behind_a_nul(tmp_path: Path) -> None:
+    store = filled(tmp_path / "opsgate.db")
+    anchor = store.head()
+    tamper(
+        tmp_path / "opsgate.db", "UPDATE events SET actor = actor || char(0) || 'M' WHERE seq = 2"
+    )
+
+    result = store.verify(anchors=[anchor])
+    assert (result.ok, result.first_bad_seq) == (False, 2)
+    assert "changed after it was written" in result.problem
+    store.close()
+
+
+def test_the_quick_pass_points_at_text_hidden_behind_a_nul(tmp_path: Path) -> None:
+    path = tmp_path / "keyed.db"
+    filled(path, key=KEY).close()
+    tamper(path, "UPDATE events SET detail = detail || char(0) || 'x' WHERE seq = 5")
+
+    conn = sqlite3.connect(path)
+    try:
+        assert first_suspect(conn, KEY.encode(), 0, 20) == 5
+        assert first_suspect(conn, KEY.encode(), 5, 20) is None
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("column", ["params", "policy"])
+def test_a_request_row_with_text_behind_a_nul_is_named(tmp_path: Path, column: str) -> None:
+    store = filled(tmp_path / "opsgate.db")
+    [first, *_] = [row[0] for row in store_ids(tmp_path / "opsgate.db")]
+    tamper(
+        tmp_path / "opsgate.db",
+        f"UPDATE requests SET {column} = {column} || char(0) || 'x' WHERE id = ?",  # noqa: S608
+        params=(first,),
+    )
+
+    result = store.verify()
+    assert (result.ok, result.request_id) == (False, first)
+    assert "its row in the requests table cannot be read" in result.problem
+    store.close()
+
+
+def store_ids(path: Path) -> list[tuple[str]]:
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute("SELECT id FROM requests ORDER BY rowid").fetchall()
+    finally:
+        conn.close()
+
+
+# -- bytes that are not UTF-8 -------------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("where")
+@pytest.mark.parametrize("column", EVENT_COLUMNS)
+def test_an_event_whose_text_is_not_utf8_is_named(tmp_path: Path, column: str) -> None:
+    store = filled(tmp_path / "opsgate.db", key=KEY)
+    set_event(tmp_path / "opsgate.db", 6, column, "CAST(x'55ff' AS TEXT)")
+
+    result = store.verify()
+    assert (result.ok, result.first_bad_seq) == (False, 6)
+    assert result.problem == f"event 6 cannot be read: its {column} is not UTF-8 text"
+    store.close()
+
+
+def test_the_quick_pass_leaves_text_that_is_not_utf8_to_the_documented_scan(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "opsgate.db"
+    filled(path).close()
+    tamper(path, "UPDATE events SET actor = CAST(x'ff' AS TEXT) WHERE seq = 9")
+
+    conn = sqlite3.connect(path)
+    try:
+        assert first_suspect(conn, None, 3, 20) == 4  # the whole range, from its start
+        assert first_suspect(conn, None, 9, 20) is None
+    finally:
+        conn.close()
+
+
+def test_a_request_row_whose_text_is_not_utf8_is_named(tmp_path: Path) -> None:
+    store = filled(tmp_path / "opsgate.db")
+    [(first,), *_] = store_ids(tmp_path / "opsgate.db")
+    tamper(
+        tmp_path / "opsgate.db",
+        "UPDATE requests SET reason = CAST(x'55ff' AS TEXT) WHERE id = ?",
+        params=(first,),
+    )
+
+    result = store.verify()
+    assert (result.ok, result.request_id) == (False, first)
+    assert result.problem.startswith("reason: the stored request has 'U\\udcff'")
+    assert store.verify(anchors=[ChainHead(0, "0" * 64)]).request_id == first
+    store.close()
+
+
+# -- rows opsgate cannot read back ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("assignment", "named"),
+    [
+        ("params = '{'", "Expecting property name"),
+        ("policy = '[1'", "Expecting ',' delimiter"),
+        ("targets = 'JOB-1'", "Expecting value"),
+        ("expires_at = 'soon'", "Invalid isoformat string: 'soon'"),
+        ("state = 'bogus'", "state: Input should be 'pending'"),
+    ],
+)
+def test_a_request_row_opsgate_cannot_read_is_named(
+    store: Store, target: str | Path, assignment: str, named: str
+) -> None:
+    [first, *_] = fill(store, requests=4)
+    tamper(target, f"UPDATE requests SET {assignment} WHERE id = ?", params=(first,))  # noqa: S608
+
+    result = store.verify()
+    assert (result.ok, result.request_id) == (False, first)
+    assert result.problem.startswith("its row in the requests table cannot be read: ")
+    assert named in result.problem
+
+
+@pytest.mark.parametrize(
+    ("assignment", "named"),
+    [
+        ("approvals_needed = '2 approvals'", "approvals_needed: Input should be a valid integer"),
+        ("sandbox = ''", "sandbox: the stored request has False"),
+    ],
+)
+def test_a_number_stored_as_text_is_named(tmp_path: Path, assignment: str, named: str) -> None:
+    """SQLite keeps text in an INTEGER column, and its SQL reads it otherwise than opsgate
+    does: printf reads '2 approvals' as 2, and '' is not 0 (so, true) where Python reads it
+    as false."""
+    store = filled(tmp_path / "opsgate.db")
+    [(first,), *_] = store_ids(tmp_path / "opsgate.db")
+    tamper(
+        tmp_path / "opsgate.db",
+        f"UPDATE requests SET {assignment} WHERE id = ?",  # noqa: S608
+        params=(first,),
+    )
+
+    result = store.verify()
+    assert (result.ok, result.request_id) == (False, first)
+    assert named in result.problem
+    store.close()
