@@ -96,6 +96,13 @@ class Runner:
     def _decided(self) -> None:
         with self._idle:
             self._deciding -= 1
+            self._wake_if_zero(self._deciding)
+
+    def _wake_if_zero(self, count: int) -> None:
+        """Wake the waiters when `count` (of jobs deciding, or pending) has reached zero, the
+        only moment a wait can end early: waking them at every step of a burst would have each
+        take the interpreter, look, and sleep again, hundreds of times a second."""
+        if count == 0:
             self._idle.notify_all()
 
     def _after_decisions_then(self, job: Callable[[], None]) -> None:
@@ -122,7 +129,7 @@ class Runner:
         finally:
             with self._idle:
                 self._pending -= 1
-                self._idle.notify_all()
+                self._wake_if_zero(self._pending)
 
     def _done(self, future: Future[None]) -> None:
         error = future.exception()
@@ -130,7 +137,7 @@ class Runner:
             log.error("background job failed", exc_info=error)
         with self._idle:
             self._pending -= 1
-            self._idle.notify_all()
+            self._wake_if_zero(self._pending)
 
     def wait_idle(self, timeout: float = 30.0) -> bool:
         """Block until every submitted job (and any job it submitted) has finished."""

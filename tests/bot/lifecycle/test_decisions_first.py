@@ -126,3 +126,33 @@ def test_after_shutdown_work_runs_in_the_submitters_thread() -> None:
     runner.submit_after(lambda: 1 / 0 and None)  # logged, not raised at the submitter
     assert ran_in == [threading.current_thread().name] * 2
     assert runner.wait_idle(0.1)  # nothing left counted as in flight
+
+
+def test_waiting_work_is_woken_when_the_last_decision_is_made_not_at_each(
+    runner: Runner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In a burst, waking every waiting card at each decision would have each take the
+    interpreter only to sleep again; they are woken once, when nothing is deciding."""
+    gates = [threading.Event() for _ in range(3)]
+    reached = [threading.Event() for _ in range(3)]
+    card = threading.Event()
+    wakes: list[int] = []
+    notify_all = runner._idle.notify_all
+    monkeypatch.setattr(runner._idle, "notify_all", lambda: wakes.append(1) or notify_all())
+
+    def decision(number: int) -> None:
+        gates[number].wait(5)
+        runner.reached_vendor()
+        reached[number].set()
+
+    for number in range(3):
+        runner.submit(lambda number=number: decision(number))
+    runner.submit_slack(card.set)
+    for number in range(2):
+        gates[number].set()
+        assert reached[number].wait(2)
+    assert not card.wait(0.2) and wakes == []  # two of three decided: nobody woken for nothing
+    gates[2].set()
+    assert card.wait(2)
+    assert runner.wait_idle(5)
+    assert 1 <= len(wakes) <= 2  # the last decision, and the last job to end
