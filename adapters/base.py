@@ -9,6 +9,7 @@ re-exported here.
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import Callable
 from typing import Protocol
@@ -163,9 +164,24 @@ def call_execute(
 
 
 def takes_stop(adapter: Adapter) -> bool:
-    """Whether `adapter.execute` takes the ``stop`` keyword (or any keyword)."""
+    """Whether `adapter.execute` takes the ``stop`` keyword (or any keyword).
+
+    Asked before every vendor call; a method's answer is kept per function, since reading a
+    signature costs more than the rest of the call's own bookkeeping.
+    """
+    execute = adapter.execute
+    function = getattr(execute, "__func__", None)
+    return _takes_stop(execute) if function is None else _function_takes_stop(function)
+
+
+@functools.lru_cache(maxsize=256)
+def _function_takes_stop(function: Callable[..., object]) -> bool:
+    return _takes_stop(function)
+
+
+def _takes_stop(execute: Callable[..., object]) -> bool:
     try:
-        parameters = inspect.signature(adapter.execute).parameters.values()
+        parameters = inspect.signature(execute).parameters.values()
     except (TypeError, ValueError):  # a callable Python cannot introspect: assume the old API
         return False
     return any(p.name == "stop" or p.kind is p.VAR_KEYWORD for p in parameters)

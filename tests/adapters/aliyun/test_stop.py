@@ -4,9 +4,11 @@ are reported not sent; counts add up. And a plugin written before Stop still run
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 import httpx
+import pytest
 
 from adapters.aliyun.adapter import AliyunAdapter
 from adapters.aliyun.simulator import sandbox as sbx
@@ -127,3 +129,31 @@ def test_an_execute_python_cannot_introspect_is_taken_for_the_old_api() -> None:
         execute = dict  # a callable without a signature Python can read
 
     assert not takes_stop(Builtin())  # type: ignore[arg-type]
+
+
+def test_a_methods_signature_is_read_once_and_an_instances_own_callable_each_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    class Fresh(OldPlugin):
+        def execute(
+            self, request: OperationRequest, *, progress: Any = None, stop: Any = None
+        ) -> Outcome:
+            return Outcome(summary="done")
+
+    read: list[object] = []
+    signature = inspect.signature
+
+    def reading(function: Any) -> inspect.Signature:
+        read.append(function)
+        return signature(function)
+
+    monkeypatch.setattr(inspect, "signature", reading)
+
+    first, second = Fresh(), Fresh()
+    assert takes_stop(first) and takes_stop(second) and takes_stop(first)  # type: ignore[arg-type]
+    assert len(read) == 1  # one function, read once for every instance and call
+
+    own = OldPlugin()
+    own.execute = lambda request, **options: Outcome(summary="mine")  # type: ignore[method-assign]
+    assert takes_stop(own) and takes_stop(own)  # type: ignore[arg-type]
+    assert len(read) == 3  # not a method: read each time, never kept
