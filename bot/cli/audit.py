@@ -23,6 +23,7 @@ from bot.store import (
     DatabaseUnavailable,
     Store,
     StoreError,
+    UnreadableEventError,
     parse_anchor,
 )
 from bot.store.export import parse_since, write_events
@@ -117,6 +118,14 @@ def _export(store: Store, *, since: datetime | None, fmt: Literal["jsonl", "csv"
     except BrokenPipeError:
         _silence_stdout()
         return BROKEN_PIPE_STATUS
+    except UnreadableEventError as exc:  # the events before it are written: say where it stops
+        sys.stdout.flush()
+        print(
+            f"opsgate: {exc}: it was changed outside opsgate. The export stops before it; "
+            "`opsgate audit verify` checks the whole log",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 

@@ -48,6 +48,7 @@ from bot.store.rows import (
     StoreError,
     TransitionError,
     UnknownRequestError,
+    UnreadableEventError,
     new_request_id,
     normalize_request_id,
 )
@@ -72,6 +73,7 @@ __all__ = [
     "StoreError",
     "TransitionError",
     "UnknownRequestError",
+    "UnreadableEventError",
     "VerifyResult",
     "integrity_failure",
     "new_request_id",

@@ -26,6 +26,7 @@ from bot.store.chain import (
     ChainKey,
     VerifyResult,
     hash_problem,
+    not_utf8,
 )
 from bot.store.crosscheck import orphans, summary_of, suspects
 from bot.store.engine import Db
@@ -35,7 +36,7 @@ from bot.store.integrity import (
     request_problem,
     state_problem,
 )
-from bot.store.rows import event_from_row, format_time
+from bot.store.rows import UnreadableEventError, event_from_row, format_time
 from bot.store.scan import any_text, interruptible, start_chain_check
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,29 @@ def events_page(
     sql += f" ORDER BY seq LIMIT {PAGE}"
     params = {"after": after, "at": at_least, "request_id": request_id}
     return list(db.query(sql, params))
+
+
+def _readable_page(db: Db, **where: Any) -> list[dict[str, Any]]:
+    """`events_page`, reading text that is not UTF-8 too when a page holds some (as
+    surrogates, which `_event` refuses by name), so the events before it are not lost."""
+    try:
+        return events_page(db, **where)
+    except sqlite3.OperationalError as exc:
+        if "decode" not in str(exc):
+            raise
+    with any_text(db):
+        return events_page(db, **where)
+
+
+def _event(row: dict[str, Any]) -> AuditEvent:
+    """One stored event; `UnreadableEventError` for one opsgate could not have written."""
+    unreadable = not_utf8(row)
+    if unreadable is not None:
+        raise UnreadableEventError(int(row["seq"]), f"its {unreadable} is not UTF-8 text")
+    try:
+        return event_from_row(row)
+    except (TypeError, ValueError) as exc:
+        raise UnreadableEventError(int(row["seq"]), _reading_problem(exc)) from exc
 
 
 def verify_log(
@@ -253,8 +277,8 @@ class AuditLogReads(StoreBase):
         after = 0
         while True:
             with self._tx.read() as db:
-                rows = events_page(db, after=after, at_least=at_least, request_id=request_id)
-            yield from (event_from_row(row) for row in rows)
+                rows = _readable_page(db, after=after, at_least=at_least, request_id=request_id)
+            yield from (_event(row) for row in rows)
             if len(rows) < PAGE:
                 return
             after = rows[-1]["seq"]

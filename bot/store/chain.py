@@ -252,7 +252,7 @@ def json_string(value: Any) -> str:
 def hash_problem(row: Mapping[str, Any], key: ChainKey) -> tuple[int, str] | None:
     """Whether one stored event's hash matches its own body and ``prev_hash``."""
     seq = int(row["seq"])
-    unreadable = next((name for name, value in row.items() if not _utf8(value)), None)
+    unreadable = not_utf8(row)
     if unreadable is not None:
         return seq, f"event {seq} cannot be read: its {unreadable} is not UTF-8 text"
     try:
@@ -265,9 +265,13 @@ def hash_problem(row: Mapping[str, Any], key: ChainKey) -> tuple[int, str] | Non
     return None
 
 
+def not_utf8(row: Mapping[str, Any]) -> str | None:
+    """The first field of `row` whose text was stored as bytes that are not UTF-8 (read as
+    lone surrogates, see `bot.store.scan.any_text`; no text opsgate writes holds one)."""
+    return next((name for name, value in row.items() if not _utf8(value)), None)
+
+
 def _utf8(value: Any) -> bool:
-    """False for text read from bytes that are not UTF-8 (`bot.store.scan.any_text` reads them
-    as lone surrogates, which no text opsgate writes holds)."""
     if not isinstance(value, str):
         return True
     try:

@@ -35,6 +35,19 @@ class DatabaseUnavailable(StoreError):
     """
 
 
+class UnreadableEventError(StoreError):
+    """A stored event that opsgate cannot read back (text that is not UTF-8, broken JSON, an
+    unknown event name): it was changed outside opsgate. `verify` names what was changed.
+
+    Attributes:
+        seq: The event's seq.
+    """
+
+    def __init__(self, seq: int, problem: str) -> None:
+        super().__init__(f"event {seq} cannot be read ({problem})")
+        self.seq = seq
+
+
 class UnknownRequestError(StoreError, LookupError):
     """No request has this id.
 

@@ -87,6 +87,34 @@ def test_audit_export_jsonl_and_csv(env: Path, capsys: pytest.CaptureFixture[str
     assert len(rows) == 4 and rows[0]["event"] == "requested"
 
 
+@pytest.mark.parametrize(
+    ("stored", "named"),
+    [
+        ("actor = CAST(x'55ff' AS TEXT)", "event 4 cannot be read (its actor is not UTF-8 text)"),
+        ("detail = '{\"reason\":'", "event 4 cannot be read (Expecting value"),
+        ("event = 'erased'", "event 4 cannot be read (event: Input should be"),
+    ],
+)
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_audit_export_writes_the_events_before_one_it_cannot_read_and_names_it(
+    env: Path, capsys: pytest.CaptureFixture[str], stored: str, named: str, fmt: str
+) -> None:
+    seed_events(env / "opsgate.db", count=3)
+    with sqlite3.connect(env / "opsgate.db") as db:
+        for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type='trigger'").fetchall():
+            db.execute(f"DROP TRIGGER {name}")
+        db.execute(f"UPDATE events SET {stored} WHERE seq = 4")  # noqa: S608
+
+    assert cli.main(["audit", "export", "--format", fmt]) == 1
+    out, err = capsys.readouterr()
+    written = out.splitlines()[1:] if fmt == "csv" else out.splitlines()
+    assert [
+        line.split(",")[0] if fmt == "csv" else json.loads(line)["seq"] for line in written
+    ] == (["1", "2", "3"] if fmt == "csv" else [1, 2, 3])
+    assert err.startswith(f"opsgate: {named}")
+    assert "changed outside opsgate" in err and "Traceback" not in err
+
+
 def test_audit_export_bad_since(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["audit", "export", "--since", "last tuesday"]) == 2
     assert "--since" in capsys.readouterr().err

@@ -13,7 +13,7 @@ from pydantic import SecretStr
 from store_requests import KEY, fill
 from tampering import tamper
 
-from bot.store import ChainHead, Store
+from bot.store import ChainHead, Store, UnreadableEventError
 from bot.store import scan as chain_scan
 from bot.store.quickchain import first_suspect
 
@@ -202,4 +202,29 @@ def test_a_number_stored_as_text_is_named(tmp_path: Path, assignment: str, named
     result = store.verify()
     assert (result.ok, result.request_id) == (False, first)
     assert named in result.problem
+    store.close()
+
+
+def test_reading_the_log_stops_at_an_event_it_cannot_read_and_names_it(
+    store: Store, target: str | Path
+) -> None:
+    fill(store, requests=4)
+    tamper(target, "UPDATE events SET detail = '{\"reason\":' WHERE seq = 5")
+
+    read: list[int] = []
+    with pytest.raises(UnreadableEventError) as caught:
+        read.extend(event.seq for event in store.events())
+    assert read == [1, 2, 3, 4]
+    assert caught.value.seq == 5
+    assert str(caught.value).startswith("event 5 cannot be read (Expecting value")
+
+
+def test_reading_the_log_names_an_event_whose_text_is_not_utf8(tmp_path: Path) -> None:
+    store = filled(tmp_path / "opsgate.db")
+    set_event(tmp_path / "opsgate.db", 3, "operation", "CAST(x'ff' AS TEXT)")
+
+    read: list[int] = []
+    with pytest.raises(UnreadableEventError, match=r"event 3 .*its operation is not UTF-8 text"):
+        read.extend(event.seq for event in store.events())
+    assert read == [1, 2]
     store.close()
