@@ -115,13 +115,27 @@ def history_line(record: RequestRecord) -> str:
 
 
 def status_message(
-    record: RequestRecord, events: Sequence[AuditEvent], *, approvers: Approvers
+    record: RequestRecord,
+    events: Sequence[AuditEvent],
+    *,
+    approvers: Approvers,
+    unreadable: str | None = None,
 ) -> Message:
-    """One request with its full audit timeline (no buttons: this is for reading)."""
+    """One request with its full audit timeline (no buttons: this is for reading).
+
+    `unreadable` says which of its events could not be read (`events` are those before it):
+    it was changed outside opsgate, and the timeline says so rather than end quietly.
+    """
     blocks = request_blocks(record, approvers=approvers)
     blocks.extend(lines_sections(_state_lines(record)))
     blocks.append(divider())
-    blocks.extend(lines_sections(["*Timeline*", *(timeline_line(e) for e in events)]))
+    timeline = ["*Timeline*", *(timeline_line(e) for e in events)]
+    if unreadable is not None:
+        timeline.append(
+            f":warning: {escape(unreadable)}: it was changed outside opsgate, and the timeline "
+            "stops there. `opsgate audit verify` checks the whole log."
+        )
+    blocks.extend(lines_sections(timeline))
     text = f"Status of {record.id}: {STATE_TITLES[record.state]}"
     return build_message(text, blocks)
 

@@ -15,8 +15,9 @@ from bot import cards
 from bot.cards.lists import unreviewed_message
 from bot.lifecycle import refusals
 from bot.lifecycle.services import Origin, Services
-from bot.model import RequestRecord, rules
+from bot.model import AuditEvent, RequestRecord, rules
 from bot.policy.members import CachedDirectory
+from bot.store import UnreadableEventError
 from commands.model import HistoryCommand
 
 #: History asks the store for this many more than it shows: the store filters by the current
@@ -37,9 +38,17 @@ class Reading:
         record = self.s.store.get(request_id)
         if record is None or not self._may_read(record, origin, CachedDirectory(self.s.directory)):
             return cards.refusal_message(refusals.no_such_request(request_id))
-        events = list(self.s.store.events(request_id=record.id))
+        events: list[AuditEvent] = []
+        unreadable = None
+        try:
+            events.extend(self.s.store.events(request_id=record.id))
+        except UnreadableEventError as exc:  # changed outside opsgate: show what can be read
+            unreadable = str(exc)
         return cards.status_message(
-            record, events, approvers=self.s.policy.approvers(record.operation)
+            record,
+            events,
+            approvers=self.s.policy.approvers(record.operation),
+            unreadable=unreadable,
         )
 
     def history(self, command: HistoryCommand, origin: Origin) -> cards.Message:

@@ -5,6 +5,7 @@ exist: status answers as for an unknown id and history leaves it out."""
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -87,3 +88,24 @@ def test_who_may_approve_is_read_from_the_policy_stored_with_the_request(
     # History finds requests through today's approvers, then applies each request's own
     # policy: it never shows what that policy hides.
     assert rid not in text(after.service.history(HistoryCommand(), asked(DAVE, "D0DAVE")))
+
+
+def test_status_shows_what_can_be_read_of_a_timeline_changed_outside_opsgate(
+    world_factory,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
+) -> None:
+    world = world_factory(LEADS_APPROVE, db=tmp_path / "opsgate.db")
+    rid = open_request(world)
+    (first,) = [e.seq for e in world.store.events(request_id=rid)]
+    world.service.approve(rid, asked(BOB, "C0OPS"))
+    later = [e.seq for e in world.store.events(request_id=rid)][1]
+    with sqlite3.connect(tmp_path / "opsgate.db") as db:
+        for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type='trigger'").fetchall():
+            db.execute(f"DROP TRIGGER {name}")
+        db.execute("UPDATE events SET actor = CAST(x'ff' AS TEXT) WHERE seq = ?", (later,))
+
+    shown = text(world.service.status(rid, asked(ALICE, "D0ALICE")))
+    assert "Timeline" in shown and "*requested*" in shown  # the first event still shows
+    assert f"event {later} cannot be read (its actor is not UTF-8 text)" in shown
+    assert "changed outside opsgate" in shown and "opsgate audit verify" in shown
+    assert first < later
