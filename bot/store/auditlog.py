@@ -15,8 +15,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
 
-from pydantic import ValidationError
-
 from bot.model import AuditEvent, AuditEventName, RequestRecord
 from bot.store import queries
 from bot.store.base import StoreBase
@@ -37,7 +35,7 @@ from bot.store.integrity import (
     state_problem,
 )
 from bot.store.rows import UnreadableEventError, event_from_row, format_time
-from bot.store.scan import any_text, interruptible, start_chain_check
+from bot.store.scan import interruptible, start_chain_check
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +69,7 @@ def _readable_page(db: Db, **where: Any) -> list[dict[str, Any]]:
     except sqlite3.OperationalError as exc:
         if "decode" not in str(exc):
             raise
-    with any_text(db):
+    with db.any_text():
         return events_page(db, **where)
 
 
@@ -83,7 +81,7 @@ def _event(row: dict[str, Any]) -> AuditEvent:
     try:
         return event_from_row(row)
     except (TypeError, ValueError) as exc:
-        raise UnreadableEventError(int(row["seq"]), _reading_problem(exc)) from exc
+        raise UnreadableEventError(int(row["seq"]), queries.reading_problem(exc)) from exc
 
 
 def verify_log(
@@ -94,7 +92,7 @@ def verify_log(
     While worker processes hash a long SQLite log, this process has the database cross-check
     the tables; the verdicts are still given in that order.
     """
-    with interruptible(db), any_text(db):
+    with interruptible(db), db.any_text():
         chain = start_chain_check(db, key, path=source.path)
         try:
             early = _early_suspects(db, source.dialect) if chain.parallel else None
@@ -196,7 +194,7 @@ def _request_disagreement(db: Db, request_id: str, summary: EventSummary) -> str
     try:
         record = queries.load(db, request_id)
     except (TypeError, ValueError) as exc:  # JSON, a time or a state that opsgate never writes
-        return f"its row in the requests table cannot be read: {_reading_problem(exc)}"
+        return f"its row in the requests table cannot be read: {queries.reading_problem(exc)}"
     if record is None:
         return "it has events in the audit log but no row in the requests table"
     rows = list(db.query("SELECT * FROM events WHERE seq = ?", [summary.first_seq]))
@@ -205,13 +203,6 @@ def _request_disagreement(db: Db, request_id: str, summary: EventSummary) -> str
         need = summary.needs_approvals
         problem = approvals_problem(record, summary.approvers, need_count=need)
     return problem or state_problem(record, summary)
-
-
-def _reading_problem(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        first = exc.errors()[0]
-        return f"{'.'.join(str(part) for part in first['loc'])}: {first['msg']}"
-    return str(exc)
 
 
 class AuditLogReads(StoreBase):

@@ -267,7 +267,7 @@ def hash_problem(row: Mapping[str, Any], key: ChainKey) -> tuple[int, str] | Non
 
 def not_utf8(row: Mapping[str, Any]) -> str | None:
     """The first field of `row` whose text was stored as bytes that are not UTF-8 (read as
-    lone surrogates, see `bot.store.scan.any_text`; no text opsgate writes holds one)."""
+    lone surrogates by `bot.store.engine.Db.any_text`; no text opsgate writes holds one)."""
     return next((name for name, value in row.items() if not _utf8(value)), None)
 
 

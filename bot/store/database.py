@@ -173,6 +173,28 @@ class SqliteDb:
         """Run one statement once per row."""
         self._db.conn.executemany(sql, rows)
 
+    @contextmanager
+    def any_text(self) -> Iterator[None]:
+        """Read text that is not UTF-8 rather than fail on it (`verify`, and reads that must
+        not lose the rows beside such text).
+
+        opsgate never writes such text, but SQLite stores whatever bytes it is given, and
+        Python's driver refuses to read them. Read here, they come back as lone surrogates
+        (``surrogateescape``), which no event or request of opsgate's holds, so the reader can
+        name the event or request changed (`bot.store.chain.not_utf8`).
+        """
+        conn = self._db.conn
+        strict = conn.text_factory
+        conn.text_factory = _lenient
+        try:
+            yield
+        finally:
+            conn.text_factory = strict
+
+
+def _lenient(stored: bytes) -> str:
+    return stored.decode("utf-8", "surrogateescape")
+
 
 def read_only_uri(file: Path) -> str:
     """A URI that reads `file` without changing it: through its write-ahead log while the

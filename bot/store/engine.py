@@ -72,6 +72,11 @@ class Db(Protocol):
         driver allows."""
         ...
 
+    def any_text(self) -> AbstractContextManager[None]:
+        """While open, read stored text that is not UTF-8 as lone surrogates instead of
+        failing (SQLite stores any bytes; PostgreSQL refuses them when they are written)."""
+        ...
+
 
 class Engine(Protocol):
     """Transactions on one database; safe to share between threads.

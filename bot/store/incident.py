@@ -128,7 +128,7 @@ class IncidentStore(StoreBase):
             args.append(format_time(self._writer.now()))
         sql = f"SELECT * FROM requests WHERE {where} ORDER BY review_due_at, id LIMIT ?"  # noqa: S608 - constant clauses
         with self._tx.read() as db:
-            return queries.records(db, sql, [*args, limit])
+            return queries.readable_records(db, sql, [*args, limit])
 
     def claim_reminders(self) -> list[RequestRecord]:
         """Claim every pending request, with a card, whose approvers are due a reminder

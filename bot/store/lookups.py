@@ -53,7 +53,7 @@ class RequestLookups(StoreBase):
         where = " WHERE " + " AND ".join(clauses) if clauses else ""
         sql = f"SELECT * FROM requests{where} ORDER BY created_at DESC, rowid DESC LIMIT ?"  # noqa: S608 - fixed column names only
         with self._tx.read() as db:
-            return queries.records(db, sql, [*args, limit])
+            return queries.readable_records(db, sql, [*args, limit])
 
     def check_overlap(self, operation: str, targets: Sequence[str]) -> None:
         """Raise `OverlapError` when a pending or executing request of `operation` holds any of

@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any, Final
 
 import psycopg
@@ -82,6 +82,10 @@ class PgDb:
         """Run one statement per row, pipelined."""
         with self.conn.cursor() as cursor:
             cursor.executemany(pg_sql(sql), rows)
+
+    def any_text(self) -> AbstractContextManager[None]:
+        """PostgreSQL refuses text that is not UTF-8 when it is written: nothing to do."""
+        return nullcontext()
 
 
 def _params(params: Params) -> Any:

@@ -5,15 +5,21 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final, Protocol
 
+from pydantic import ValidationError
+
 from bot.model import RequestRecord, rules
-from bot.store.chain import EVENT_FIELDS, ChainHead
+from bot.store.chain import EVENT_FIELDS, ChainHead, not_utf8
 from bot.store.engine import Db
 from bot.store.rows import StoreError, UnknownRequestError, record_from_row
+
+log = logging.getLogger(__name__)
 
 #: One prepared INSERT for an event: Table.insert would introspect the table on every event.
 INSERT_EVENT: Final = (
@@ -55,6 +61,51 @@ def load(db: Db, request_id: str) -> RequestRecord | None:
     """One request's whole record, or None."""
     found = records(db, "SELECT * FROM requests WHERE id = ?", [request_id])
     return found[0] if found else None
+
+
+def readable_records(db: Db, sql: str, args: Sequence[object]) -> list[RequestRecord]:
+    """`records`, leaving out any row opsgate cannot read back (changed outside opsgate: JSON,
+    a time or a state it never writes, text that is not UTF-8), each logged as an error.
+
+    For the sweeps and the lists: one damaged row must not stop every other request from
+    expiring or being listed. `verify` names the row; a lookup by id (`load`) still fails.
+    """
+    try:
+        return _readable(db, sql, args)
+    except sqlite3.OperationalError as exc:
+        if "decode" not in str(exc):  # the driver refused text that is not UTF-8
+            raise
+    with db.any_text():
+        return _readable(db, sql, args)
+
+
+def _readable(db: Db, sql: str, args: Sequence[object]) -> list[RequestRecord]:
+    rows = list(db.query(sql, list(args)))
+    approvers = approvers_of(db, [row["id"] for row in rows])
+    found = []
+    for row in rows:
+        approved = approvers.get(row["id"], [])
+        try:
+            unreadable = not_utf8({**row, "approvers": "".join(approved)})
+            if unreadable is not None:
+                raise ValueError(f"its {unreadable} is not UTF-8 text")
+            found.append(record_from_row(row, approved))
+        except (TypeError, ValueError) as exc:
+            log.error(
+                "request %r cannot be read (%s): it was changed outside opsgate and is left "
+                "out; opsgate audit verify names what was changed",
+                row["id"],
+                reading_problem(exc),
+            )
+    return found
+
+
+def reading_problem(exc: Exception) -> str:
+    """Why a stored value could not be read, in one line (pydantic names the field)."""
+    if isinstance(exc, ValidationError):
+        first = exc.errors()[0]
+        return f"{'.'.join(str(part) for part in first['loc'])}: {first['msg']}"
+    return str(exc)
 
 
 def records(db: Db, sql: str, args: Sequence[object]) -> list[RequestRecord]:
@@ -192,8 +243,10 @@ def ids_where(db: Db, where: str, args: Sequence[str]) -> list[str]:
 
 
 def records_where(db: Db, where: str, args: Sequence[str]) -> list[RequestRecord]:
-    """The requests matching a fixed `where` clause, oldest first, loaded in two queries."""
-    return records(db, f"SELECT * FROM requests WHERE {where} ORDER BY rowid", args)  # noqa: S608 - callers pass fixed clauses
+    """The readable requests matching a fixed `where` clause, oldest first, loaded in two
+    queries (`readable_records`: the sweeps go on past a damaged row)."""
+    sql = f"SELECT * FROM requests WHERE {where} ORDER BY rowid"  # noqa: S608 - fixed clauses
+    return readable_records(db, sql, args)
 
 
 def approvers_of(db: Db, request_ids: Sequence[str]) -> dict[str, list[str]]:

@@ -17,8 +17,8 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from itertools import pairwise
 from pathlib import Path
 from typing import Final
@@ -122,32 +122,6 @@ def interruptible(db: Db) -> AbstractContextManager[None]:
     """Ctrl-C stops `verify`'s long statements on SQLite at once (`quickchain.interruptible`);
     PostgreSQL's driver already gives signals their turn."""
     return quickchain.interruptible(db.connection) if isinstance(db, SqliteDb) else nullcontext()
-
-
-@contextmanager
-def any_text(db: Db) -> Iterator[None]:
-    """Let `verify` read SQLite text that is not UTF-8 rather than fail on it.
-
-    opsgate never writes such text, but SQLite stores whatever bytes it is given, and Python's
-    driver refuses to read them. Read here, they come back as lone surrogates
-    (``surrogateescape``), which no event or request of opsgate's holds, so the checks name
-    the event or request changed. (PostgreSQL refuses text that is not UTF-8 when it is
-    written.)
-    """
-    if not isinstance(db, SqliteDb):
-        yield
-        return
-    conn = db.connection
-    strict = conn.text_factory
-    conn.text_factory = _lenient
-    try:
-        yield
-    finally:
-        conn.text_factory = strict
-
-
-def _lenient(stored: bytes) -> str:
-    return stored.decode("utf-8", "surrogateescape")
 
 
 def _launch(path: Path, key: ChainKey, last: int, workers: int) -> list[subprocess.Popen[bytes]]:

@@ -38,7 +38,7 @@ class SurfaceReads(StoreBase):
             raise ValueError(f"limit must be at least 1, not {limit}")
         sql = "SELECT * FROM requests WHERE state = ? ORDER BY expires_at, rowid LIMIT ?"
         with self._tx.read() as db:
-            return queries.records(db, sql, [RequestState.PENDING.value, limit])
+            return queries.readable_records(db, sql, [RequestState.PENDING.value, limit])
 
     def step_request(self, execution_id: str) -> str | None:
         """The request the workflow step `execution_id` opened, if it opened one.
