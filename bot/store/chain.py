@@ -272,6 +272,8 @@ def not_utf8(row: Mapping[str, Any]) -> str | None:
 
 
 def _utf8(value: Any) -> bool:
+    if isinstance(value, list | tuple):
+        return all(_utf8(item) for item in value)
     if not isinstance(value, str):
         return True
     try:

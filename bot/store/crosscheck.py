@@ -55,7 +55,9 @@ def _as_json(dialect: str, column: str, kind: str) -> str:
     # PostgreSQL has no json_quote; to_json quotes text the same way, and keeps NULL.
     if dialect == "postgresql":
         return f"coalesce(to_json({value})::text, 'null')"
-    return f"json_quote({value})"
+    # SQLite's json_quote refuses a BLOB (the whole query would fail): NULL then, which
+    # printf writes as nothing, so the detail cannot match and the row is a suspect.
+    return f"CASE WHEN typeof({value}) IN ('text', 'null') THEN json_quote({value}) END"
 
 
 def _detail(dialect: str, keys: tuple[tuple[str, str], ...]) -> str:
@@ -81,7 +83,8 @@ def _detail_matches(dialect: str) -> str:
 #: column, and its printf stops at a NUL character, so text hidden behind one would match.
 #: (PostgreSQL's columns keep their types, and its text holds no NUL.)
 _SQLITE: Final = {
-    "ref": "json_extract(e.detail, '$.requested_seq')",
+    # Only on text: newer SQLite reads a BLOB as its binary JSON, and fails on other bytes.
+    "ref": "CASE WHEN typeof(e.detail) = 'text' THEN json_extract(e.detail, '$.requested_seq') END",
     "ref_ok": (
         "typeof(m.ref_low) = 'integer' AND typeof(m.ref_high) = 'integer' "
         "AND m.ref_low = m.first_seq AND m.ref_high = m.first_seq"

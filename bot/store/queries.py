@@ -86,7 +86,7 @@ def _readable(db: Db, sql: str, args: Sequence[object]) -> list[RequestRecord]:
     for row in rows:
         approved = approvers.get(row["id"], [])
         try:
-            unreadable = not_utf8({**row, "approvers": "".join(approved)})
+            unreadable = not_utf8({**row, "approvers": approved})
             if unreadable is not None:
                 raise ValueError(f"its {unreadable} is not UTF-8 text")
             found.append(record_from_row(row, approved))

@@ -228,3 +228,41 @@ def test_reading_the_log_names_an_event_whose_text_is_not_utf8(tmp_path: Path) -
         read.extend(event.seq for event in store.events())
     assert read == [1, 2]
     store.close()
+
+
+# -- values stored as BLOBs ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("column", ["reason", "channel"])
+def test_a_request_value_changed_into_a_blob_is_named(tmp_path: Path, column: str) -> None:
+    """SQLite's json_quote refuses a BLOB: the cross-check must not fail on one."""
+    store = filled(tmp_path / "opsgate.db")
+    [(first,), *_] = store_ids(tmp_path / "opsgate.db")
+    tamper(
+        tmp_path / "opsgate.db",
+        f"UPDATE requests SET {column} = CAST('U0EVIL' AS BLOB) WHERE id = ?",  # noqa: S608
+        params=(first,),
+    )
+
+    result = store.verify()
+    assert (result.ok, result.request_id) == (False, first)
+    assert result.problem.startswith(f"{column}: the stored request has 'U0EVIL'")
+    store.close()
+
+
+def test_an_event_detail_stored_as_a_blob_of_its_own_bytes_reads_the_same(tmp_path: Path) -> None:
+    """The documented algorithm reads the same text from it, so the chain holds; the tables'
+    query must not fail on it (newer SQLite would read a BLOB as binary JSON)."""
+    store = filled(tmp_path / "opsgate.db", key=KEY)
+    set_event(tmp_path / "opsgate.db", 3, "detail", "CAST(detail AS BLOB)")
+
+    assert store.verify().ok
+    store.close()
+
+
+def test_an_approver_stored_as_a_blob_of_its_own_bytes_is_still_listed(tmp_path: Path) -> None:
+    store = filled(tmp_path / "opsgate.db")
+    tamper(tmp_path / "opsgate.db", "UPDATE approvals SET approver = CAST(approver AS BLOB)")
+
+    assert len(store.history(limit=10)) == 4
+    store.close()
