@@ -12,6 +12,7 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any, Final
 
@@ -59,18 +60,6 @@ def events_page(
     sql += f" ORDER BY seq LIMIT {PAGE}"
     params = {"after": after, "at": at_least, "request_id": request_id}
     return list(db.query(sql, params))
-
-
-def _readable_page(db: Db, **where: Any) -> list[dict[str, Any]]:
-    """`events_page`, reading text that is not UTF-8 too when a page holds some (as
-    surrogates, which `_event` refuses by name), so the events before it are not lost."""
-    try:
-        return events_page(db, **where)
-    except sqlite3.OperationalError as exc:
-        if "decode" not in str(exc):
-            raise
-    with db.any_text():
-        return events_page(db, **where)
 
 
 def _event(row: dict[str, Any]) -> AuditEvent:
@@ -268,7 +257,11 @@ class AuditLogReads(StoreBase):
         after = 0
         while True:
             with self._tx.read() as db:
-                rows = _readable_page(db, after=after, at_least=at_least, request_id=request_id)
+                # Text that is not UTF-8 is read as surrogates, which `_event` refuses by name.
+                page = partial(
+                    events_page, db, after=after, at_least=at_least, request_id=request_id
+                )
+                rows = queries.any_text_if_needed(db, page)
             yield from (_event(row) for row in rows)
             if len(rows) < PAGE:
                 return

@@ -7,10 +7,10 @@ import functools
 import json
 import logging
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Final, Protocol
+from typing import Any, Final, Protocol, TypeVar
 
 from pydantic import ValidationError
 
@@ -20,6 +20,9 @@ from bot.store.engine import Db
 from bot.store.rows import StoreError, UnknownRequestError, record_from_row
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+#: How Python's sqlite3 refuses to read text that is not UTF-8.
+_UNDECODABLE: Final = "Could not decode to UTF-8"
 
 #: One prepared INSERT for an event: Table.insert would introspect the table on every event.
 INSERT_EVENT: Final = (
@@ -70,13 +73,19 @@ def readable_records(db: Db, sql: str, args: Sequence[object]) -> list[RequestRe
     For the sweeps and the lists: one damaged row must not stop every other request from
     expiring or being listed. `verify` names the row; a lookup by id (`load`) still fails.
     """
+    return any_text_if_needed(db, lambda: _readable(db, sql, args))
+
+
+def any_text_if_needed(db: Db, read: Callable[[], T]) -> T:
+    """`read()`; once more within `Db.any_text` when SQLite's driver refused text that is not
+    UTF-8 (which opsgate never writes), so the rows beside it are not lost."""
     try:
-        return _readable(db, sql, args)
+        return read()
     except sqlite3.OperationalError as exc:
-        if "decode" not in str(exc):  # the driver refused text that is not UTF-8
+        if _UNDECODABLE not in str(exc):
             raise
     with db.any_text():
-        return _readable(db, sql, args)
+        return read()
 
 
 def _readable(db: Db, sql: str, args: Sequence[object]) -> list[RequestRecord]:
