@@ -3,7 +3,7 @@ databases of either kind (SQLite file, PostgreSQL URL), verifying the chain afte
 
 Every expected failure is one line on stderr: exit 2 when a database cannot be used (missing,
 unreachable, not opsgate's, a non-empty copy target, the wrong key), 1 when the copied chain
-does not verify.
+does not verify or the source holds text that is not UTF-8 (changed outside opsgate).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import TextIO
 from bot.cli.options import DatabaseChoiceError, chosen_database
 from bot.settings import Settings
 from bot.store import AuditKeyError, DatabaseUnavailable, Store
-from bot.store.transfer import TargetNotEmpty, copy_log, migrate
+from bot.store.transfer import SourceUnreadable, TargetNotEmpty, copy_log, migrate
 
 
 def run_db(args: argparse.Namespace, settings: Settings, *, out: TextIO | None = None) -> int:
@@ -46,6 +46,9 @@ def _copy(source: str | Path, dest: str | Path, settings: Settings, out: TextIO)
         try:
             copied = copy_log(reader.engine, writer.engine)
             result = writer.verify()
+        except SourceUnreadable as exc:
+            print(f"opsgate: {exc}", file=sys.stderr)
+            return 1
         finally:
             writer.close()
     finally:

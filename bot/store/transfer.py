@@ -10,6 +10,8 @@ describe running replicas, not the log; the overlap rule's index of held targets
 from __future__ import annotations
 
 import itertools
+import re
+import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,12 +25,19 @@ from bot.store.queries import INSERT_EVENT
 from bot.store.rows import StoreError
 
 _BATCH: Final = 5_000
+#: The column Python's sqlite3 names when it refuses text that is not UTF-8.
+_COLUMN: Final = re.compile(r"column '(\w+)'")
 #: The tables copied besides the events, in an order their foreign keys allow.
 _TABLES: Final = ("requests", "approvals")
 
 
 class TargetNotEmpty(StoreError):
     """``db copy`` refuses a target that already holds a log; the message names it."""
+
+
+class SourceUnreadable(StoreError):
+    """The source holds text that is not UTF-8, which opsgate never writes (it was changed
+    outside opsgate) and PostgreSQL cannot hold: nothing is copied; the message names it."""
 
 
 @dataclass(frozen=True)
@@ -56,7 +65,23 @@ def copy_log(source: Engine, target: Engine) -> Copied:
 
     Raises:
         TargetNotEmpty: `target` already holds requests or events.
+        SourceUnreadable: `source` holds text that is not UTF-8.
     """
+    try:
+        return _copy(source, target)
+    except sqlite3.OperationalError as exc:
+        if "Could not decode to UTF-8" not in str(exc):
+            raise
+        found = _COLUMN.search(str(exc))
+        where = f"its column {found.group(1)}" if found else "it"
+        raise SourceUnreadable(
+            f"cannot copy {source.label}: {where} holds text that is not UTF-8, which opsgate "
+            f"never writes (it was changed outside opsgate); `opsgate audit verify --db "
+            f"{source.label}` names where. Nothing was copied"
+        ) from exc
+
+
+def _copy(source: Engine, target: Engine) -> Copied:
     with source.read() as src, target.write() as dst:
         _refuse_non_empty(dst, target.label)
         counts = {table: _copy_table(src, dst, table) for table in _TABLES}

@@ -101,6 +101,22 @@ def test_a_copy_that_does_not_verify_fails_in_one_line(
     assert "does not verify" in err and "seq 2" in err and len(err.splitlines()) == 1
 
 
+@pytest.mark.parametrize("column", ["actor", "detail"])
+def test_a_source_holding_text_that_is_not_utf8_is_named_and_nothing_is_copied(
+    env: Path, target: str | Path, capsys: pytest.CaptureFixture[str], column: str
+) -> None:
+    source = env / "source.db"
+    seed(source)
+    tamper(source, f"UPDATE events SET {column} = CAST(x'55ff' AS TEXT) WHERE seq = 2")  # noqa: S608
+
+    assert cli.main(["db", "copy", "--from", str(source), "--to", str(target)]) == 1
+
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"opsgate: cannot copy {source}: its column {column} holds text that")
+    assert "Nothing was copied" in err and len(err.splitlines()) == 1
+    assert events_of(target) == []
+
+
 def test_a_keyed_log_is_not_copied_without_its_key(
     env: Path,
     target: str | Path,
