@@ -21,7 +21,7 @@ from bot.lifecycle.sweeps import Sweeps
 from bot.model import AuditEventName, ClosedOutcome, Refusal, RequestRecord, RequestState, rules
 from bot.policy import Decision
 from bot.slack.port import SlackPostError
-from bot.store import ApprovalResult, ApprovalStatus
+from bot.store import ApprovalResult, ApprovalStatus, UnreadableRequestError
 
 log = logging.getLogger(__name__)
 
@@ -191,7 +191,12 @@ def on_card(
 ) -> RequestRecord | None:
     """The record, if this click came from its card; otherwise tell the clicker why not (a
     click from elsewhere is recorded ``denied``, with the mismatch)."""
-    record = services.store.get(request_id)
+    try:
+        record = services.store.get(request_id)
+    except UnreadableRequestError as exc:
+        log.error("%s: a %s click was refused", exc, action)
+        replies.refuse(origin, refusals.unreadable_request(exc.request_id))
+        return None
     if record is None:
         replies.refuse(origin, refusals.no_such_request(request_id))
         return None

@@ -17,7 +17,7 @@ from bot.lifecycle import refusals
 from bot.lifecycle.services import Origin, Services
 from bot.model import AuditEvent, RequestRecord, rules
 from bot.policy.members import CachedDirectory
-from bot.store import UnreadableEventError
+from bot.store import UnreadableEventError, UnreadableRequestError
 from commands.model import HistoryCommand
 
 #: History asks the store for this many more than it shows: the store filters by the current
@@ -35,7 +35,10 @@ class Reading:
 
     def status(self, request_id: str, origin: Origin) -> cards.Message:
         """One request with its timeline, or "no such request" when the asker may not see it."""
-        record = self.s.store.get(request_id)
+        try:
+            record = self.s.store.get(request_id)
+        except UnreadableRequestError as exc:
+            return cards.refusal_message(refusals.unreadable_request(exc.request_id))
         if record is None or not self._may_read(record, origin, CachedDirectory(self.s.directory)):
             return cards.refusal_message(refusals.no_such_request(request_id))
         events: list[AuditEvent] = []

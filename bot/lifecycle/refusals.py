@@ -70,6 +70,17 @@ def no_such_request(request_id: str) -> Refusal:
     return Refusal("There is no request ", Code(request_id[:40]), ".")
 
 
+def unreadable_request(request_id: str) -> Refusal:
+    """A click or a status query for a request whose stored row cannot be read back."""
+    return Refusal(
+        "Request ",
+        Code(request_id[:40]),
+        " cannot be read: it was changed outside opsgate, so nothing was done. ",
+        Code("opsgate audit verify"),
+        " says what was changed.",
+    )
+
+
 def vendor_unavailable(error: AdapterError) -> Refusal:
     """The vendor cannot be used (not configured, or it cannot send this request)."""
     step: tuple[Part, ...] = (" ", *backticked(error.next_step)) if error.next_step else ()

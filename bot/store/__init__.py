@@ -49,6 +49,7 @@ from bot.store.rows import (
     TransitionError,
     UnknownRequestError,
     UnreadableEventError,
+    UnreadableRequestError,
     new_request_id,
     normalize_request_id,
 )
@@ -74,6 +75,7 @@ __all__ = [
     "TransitionError",
     "UnknownRequestError",
     "UnreadableEventError",
+    "UnreadableRequestError",
     "VerifyResult",
     "integrity_failure",
     "new_request_id",

@@ -35,7 +35,12 @@ from bot.store.integrity import (
     request_problem,
     state_problem,
 )
-from bot.store.rows import UnreadableEventError, event_from_row, format_time
+from bot.store.rows import (
+    UnreadableEventError,
+    UnreadableRequestError,
+    event_from_row,
+    format_time,
+)
 from bot.store.scan import interruptible, start_chain_check
 
 log = logging.getLogger(__name__)
@@ -182,8 +187,8 @@ def _tables_result(db: Db, suspicious: Sequence[str], *, checked: int) -> Verify
 def _request_disagreement(db: Db, request_id: str, summary: EventSummary) -> str | None:
     try:
         record = queries.load(db, request_id)
-    except (TypeError, ValueError) as exc:  # JSON, a time or a state that opsgate never writes
-        return f"its row in the requests table cannot be read: {queries.reading_problem(exc)}"
+    except UnreadableRequestError as exc:
+        return f"its row in the requests table cannot be read: {exc.problem}"
     if record is None:
         return "it has events in the audit log but no row in the requests table"
     rows = list(db.query("SELECT * FROM events WHERE seq = ?", [summary.first_seq]))

@@ -17,7 +17,12 @@ from pydantic import ValidationError
 from bot.model import RequestRecord, rules
 from bot.store.chain import EVENT_FIELDS, ChainHead, not_utf8
 from bot.store.engine import Db
-from bot.store.rows import StoreError, UnknownRequestError, record_from_row
+from bot.store.rows import (
+    StoreError,
+    UnknownRequestError,
+    UnreadableRequestError,
+    record_from_row,
+)
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -67,13 +72,23 @@ def load(db: Db, request_id: str) -> RequestRecord | None:
 
 
 def readable_records(db: Db, sql: str, args: Sequence[object]) -> list[RequestRecord]:
-    """`records`, leaving out any row opsgate cannot read back (changed outside opsgate: JSON,
-    a time or a state it never writes, text that is not UTF-8), each logged as an error.
+    """`records`, leaving out any row opsgate cannot read back (`UnreadableRequestError`),
+    each logged as an error.
 
     For the sweeps and the lists: one damaged row must not stop every other request from
-    expiring or being listed. `verify` names the row; a lookup by id (`load`) still fails.
+    expiring or being listed. `verify` names the row; a lookup by id (`load`) raises.
     """
-    return any_text_if_needed(db, lambda: _readable(db, sql, args))
+    found = []
+    for row, approved in any_text_if_needed(db, lambda: _rows(db, sql, args)):
+        try:
+            found.append(_record(row, approved))
+        except UnreadableRequestError as exc:
+            log.error(
+                "%s: it was changed outside opsgate and is left out; opsgate audit verify "
+                "names what was changed",
+                exc,
+            )
+    return found
 
 
 def any_text_if_needed(db: Db, read: Callable[[], T]) -> T:
@@ -88,25 +103,22 @@ def any_text_if_needed(db: Db, read: Callable[[], T]) -> T:
         return read()
 
 
-def _readable(db: Db, sql: str, args: Sequence[object]) -> list[RequestRecord]:
+def _rows(db: Db, sql: str, args: Sequence[object]) -> list[tuple[dict[str, Any], list[str]]]:
+    """The rows a ``SELECT * FROM requests`` query finds, each with its approvers."""
     rows = list(db.query(sql, list(args)))
     approvers = approvers_of(db, [row["id"] for row in rows])
-    found = []
-    for row in rows:
-        approved = approvers.get(row["id"], [])
-        try:
-            unreadable = not_utf8({**row, "approvers": approved})
-            if unreadable is not None:
-                raise ValueError(f"its {unreadable} is not UTF-8 text")
-            found.append(record_from_row(row, approved))
-        except (TypeError, ValueError) as exc:
-            log.error(
-                "request %r cannot be read (%s): it was changed outside opsgate and is left "
-                "out; opsgate audit verify names what was changed",
-                row["id"],
-                reading_problem(exc),
-            )
-    return found
+    return [(row, approvers.get(row["id"], [])) for row in rows]
+
+
+def _record(row: dict[str, Any], approved: list[str]) -> RequestRecord:
+    """One row as a record; `UnreadableRequestError` for one opsgate could not have written."""
+    unreadable = not_utf8({**row, "approvers": approved})
+    if unreadable is not None:
+        raise UnreadableRequestError(str(row["id"]), f"its {unreadable} is not UTF-8 text")
+    try:
+        return record_from_row(row, approved)
+    except (TypeError, ValueError) as exc:
+        raise UnreadableRequestError(str(row["id"]), reading_problem(exc)) from exc
 
 
 def reading_problem(exc: Exception) -> str:
@@ -119,10 +131,15 @@ def reading_problem(exc: Exception) -> str:
 
 def records(db: Db, sql: str, args: Sequence[object]) -> list[RequestRecord]:
     """The requests a ``SELECT * FROM requests`` query finds, in its order, with their
-    approvers (one more query for all of them)."""
-    rows = list(db.query(sql, list(args)))
-    approvers = approvers_of(db, [row["id"] for row in rows])
-    return [record_from_row(row, approvers.get(row["id"], [])) for row in rows]
+    approvers (one more query for all of them).
+
+    Raises:
+        UnreadableRequestError: A row opsgate cannot read back (changed outside opsgate).
+    """
+    return [
+        _record(row, approved)
+        for row, approved in any_text_if_needed(db, lambda: _rows(db, sql, args))
+    ]
 
 
 def require(db: Db, request_id: str) -> RequestRecord:

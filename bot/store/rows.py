@@ -48,6 +48,21 @@ class UnreadableEventError(StoreError):
         self.seq = seq
 
 
+class UnreadableRequestError(StoreError):
+    """A stored request row that opsgate cannot read back (JSON, a time or a state it never
+    writes, text that is not UTF-8): it was changed outside opsgate. `verify` names it.
+
+    Attributes:
+        request_id: The row's id.
+        problem: What could not be read, in one line.
+    """
+
+    def __init__(self, request_id: str, problem: str) -> None:
+        super().__init__(f"request {request_id} cannot be read ({problem})")
+        self.request_id = request_id
+        self.problem = problem
+
+
 class UnknownRequestError(StoreError, LookupError):
     """No request has this id.
 

@@ -43,7 +43,7 @@ def test_a_damaged_pending_request_does_not_stop_the_others_from_expiring(
     assert [record.id for record in expired] == [first.id, last.id]
     assert all(record.state is RequestState.EXPIRED for record in expired)
     assert [r.getMessage() for r in caplog.records] == [
-        f"request {damaged.id!r} cannot be read (Expecting property name enclosed in double "
+        f"request {damaged.id} cannot be read (Expecting property name enclosed in double "
         "quotes: line 1 column 2 (char 1)): it was changed outside opsgate and is left out; "
         "opsgate audit verify names what was changed"
     ]
