@@ -42,6 +42,7 @@ from bot.console.standin.surfaces import (
 from bot.policy import Policy, load_policy
 from bot.settings import Settings
 from bot.slack.manifest import SHORTCUT_CALLBACK, STEP_CALLBACK
+from bot.store import UnreadableRequestError
 
 #: The people of the console's pretend workspace: user id -> name.
 USERS: Mapping[str, str] = {
@@ -132,7 +133,10 @@ class ConsoleSession:
 
     def click(self, action: str, request_id: str, *, user: str) -> AckReply:
         """Click a card's button (`approve`, `reject`, `withdraw`, `stop`, `review`) as `user`."""
-        record = self.app.store.get(request_id)
+        try:
+            record = self.app.store.get(request_id)
+        except UnreadableRequestError:
+            record = None  # clicked all the same: the app answers that it cannot be read
         channel = record.channel if record else CHANNEL
         ts = (record.message_ts if record else None) or "0000000000.000000"
         body = block_action_body(

@@ -45,6 +45,7 @@ from bot.slack.files import TargetFileError
 from bot.slack.listeners.context import ListenerContext, payload_user
 from bot.slack.manifest import SHORTCUT_CALLBACK
 from bot.slack.port import SlackPostError
+from bot.store import UnreadableRequestError
 from commands.fields import listed_targets, request_from_fields
 from commands.model import OperationRequest, UsageError
 from commands.render import format_command
@@ -120,7 +121,11 @@ def _redraw(client: WebClient, ctx: ListenerContext, *, view: dict[str, Any], us
 def _again(ctx: ListenerContext, *, request_id: str, body: dict[str, Any]) -> None:
     """Request again: the form, filled in from the request; submitting it is a new request."""
     user = payload_user(body)
-    record = ctx.service.s.store.get(request_id)
+    try:
+        record = ctx.service.s.store.get(request_id)
+    except UnreadableRequestError as exc:
+        log.error("%s: Request again was ignored", exc)
+        return
     spec = _spec(ctx, record.operation) if record is not None else None
     if record is None or spec is None:
         log.warning("Request again for %r: no such request or operation", request_id[:40])

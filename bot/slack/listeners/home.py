@@ -24,6 +24,7 @@ from bot.lifecycle.home import HomeTab
 from bot.observability.logs import log_context
 from bot.slack.listeners.context import ListenerContext, payload_user
 from bot.slack.listeners.forms import open_form
+from bot.store import UnreadableRequestError
 
 log = logging.getLogger(__name__)
 
@@ -96,5 +97,7 @@ def _decide_and_refresh(
         if record is not None:
             clicker = replace(clicker, channel=record.channel, message_ts=record.message_ts)
         handler(request_id, clicker)
+    except UnreadableRequestError as exc:  # the redrawn tab leaves it out: nothing to decide
+        log.error("%s: a tab click was ignored", exc)
     finally:
         publish(clicker.user, client, ctx)

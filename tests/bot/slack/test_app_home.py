@@ -4,6 +4,8 @@ and Reject bound to the request; their own requests; the review list for approve
 from __future__ import annotations
 
 import json
+import logging
+import sqlite3
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -198,3 +200,46 @@ def test_break_glass_runs_awaiting_review_are_listed_for_approvers(tmp_path: Pat
         session.click("review", rid, user=BOB)
         session.wait()
         assert tab.break_glass_awaiting_review(CAROL) == []
+
+
+def test_a_tab_click_on_a_request_whose_row_cannot_be_read_decides_nothing(
+    session: ConsoleSession, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    request_id = request(session)
+    assert (HOME_APPROVE_ACTION, request_id) in buttons(home(session, BOB))
+    with sqlite3.connect(tmp_path / "opsgate.db") as db:
+        db.execute("UPDATE requests SET params = '{' WHERE id = ?", (request_id,))
+
+    before = len(session.standin.calls)
+    with caplog.at_level(logging.ERROR):
+        assert session.tab_click("approve", request_id, user=BOB).status == 200
+        session.wait()
+        session.standin.wait_for(lambda c: c.method == "views.publish", since=before, timeout=10)
+
+    events = [e.event for e in session.app.store.events(request_id=request_id)]
+    assert events == [AuditEventName.REQUESTED]  # not approved, not run
+    view = session.standin.home_view(BOB)
+    assert view is not None and (HOME_APPROVE_ACTION, request_id) not in buttons(view)
+    ignored = [r for r in caplog.records if r.getMessage().endswith("a tab click was ignored")]
+    assert [r.getMessage().startswith(f"request {request_id} cannot be read") for r in ignored] == [
+        True
+    ]
+    assert not [r for r in caplog.records if r.exc_info]  # one line, not a failed job's trace
+
+
+def test_a_card_click_on_a_request_whose_row_cannot_be_read_is_answered_in_plain_words(
+    session: ConsoleSession, tmp_path: Path
+) -> None:
+    request_id = request(session)
+    with sqlite3.connect(tmp_path / "opsgate.db") as db:
+        db.execute("UPDATE requests SET params = '{' WHERE id = ?", (request_id,))
+
+    before = len(session.standin.calls)
+    assert session.click("approve", request_id, user=BOB).status == 200
+    session.wait()
+
+    answers = [c for c in session.standin.calls[before:] if c.method == "chat.postEphemeral"]
+    assert answers and answers[-1].params["user"] == BOB
+    assert "cannot be read: it was changed outside opsgate" in json.dumps(answers[-1].params)
+    events = [e.event for e in session.app.store.events(request_id=request_id)]
+    assert events == [AuditEventName.REQUESTED]

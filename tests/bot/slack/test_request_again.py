@@ -3,6 +3,8 @@ opens the request form filled in from the request; submitting it is a new reques
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -132,3 +134,22 @@ def test_someone_who_may_not_request_it_is_told_in_the_form(session: ConsoleSess
     view = again(session, old.id, user=DAVE)
     assert initial(view, OPERATION_BLOCK) is None
     assert "You may not request huawei.device.delete" in str(view["blocks"])
+
+
+def test_request_again_on_a_request_whose_row_cannot_be_read_opens_nothing(
+    session: ConsoleSession, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    old = rejected(session, "huawei device delete gw-0001 --reason old")
+    with sqlite3.connect(tmp_path / "opsgate.db") as db:
+        db.execute("UPDATE requests SET state = 'bogus' WHERE id = ?", (old.id,))
+
+    before = len(session.standin.calls)
+    with caplog.at_level(logging.ERROR):
+        assert session.click("again", old.id, user=ALICE).status == 200
+        session.wait()
+
+    assert not [c for c in session.standin.calls[before:] if c.method == "views.open"]
+    said = [r.getMessage() for r in caplog.records if not r.exc_info]
+    assert f"request {old.id} cannot be read (state: Input should be" in " ".join(said)
+    assert "Request again was ignored" in " ".join(said)
+    assert not [r for r in caplog.records if r.exc_info]  # one line, not a failed job's trace
