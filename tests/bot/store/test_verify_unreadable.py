@@ -35,9 +35,20 @@ def filled(path: Path, *, key: str | None = None) -> Store:
     return store
 
 
-def set_event(path: Path, seq: int, column: str, expression: str) -> None:
+def set_event(path: str | Path, seq: int, column: str, expression: str) -> None:
     """Set one stored event's `column` to the SQL `expression`."""
     tamper(path, f"UPDATE events SET {column} = {expression} WHERE seq = ?", params=(seq,))  # noqa: S608
+
+
+def set_first_request(path: Path, assignment: str) -> str:
+    """Apply the SQL `assignment` to the first stored request's row; returns its id."""
+    conn = sqlite3.connect(path)
+    try:
+        (first,) = conn.execute("SELECT id FROM requests ORDER BY rowid LIMIT 1").fetchone()
+    finally:
+        conn.close()
+    tamper(path, f"UPDATE requests SET {assignment} WHERE id = ?", params=(first,))  # noqa: S608
+    return str(first)
 
 
 # -- text behind a NUL character ----------------------------------------------------------------
@@ -62,9 +73,7 @@ def test_text_hidden_behind_a_nul_in_an_event_is_named(
 def test_an_anchor_does_not_hold_over_text_hidden_behind_a_nul(tmp_path: Path) -> None:
     store = filled(tmp_path / "opsgate.db")
     anchor = store.head()
-    tamper(
-        tmp_path / "opsgate.db", "UPDATE events SET actor = actor || char(0) || 'M' WHERE seq = 2"
-    )
+    set_event(tmp_path / "opsgate.db", 2, "actor", "actor || char(0) || 'M'")
 
     result = store.verify(anchors=[anchor])
     assert (result.ok, result.first_bad_seq) == (False, 2)
@@ -75,7 +84,7 @@ def test_an_anchor_does_not_hold_over_text_hidden_behind_a_nul(tmp_path: Path) -
 def test_the_quick_pass_points_at_text_hidden_behind_a_nul(tmp_path: Path) -> None:
     path = tmp_path / "keyed.db"
     filled(path, key=KEY).close()
-    tamper(path, "UPDATE events SET detail = detail || char(0) || 'x' WHERE seq = 5")
+    set_event(path, 5, "detail", "detail || char(0) || 'x'")
 
     conn = sqlite3.connect(path)
     try:
@@ -88,25 +97,12 @@ def test_the_quick_pass_points_at_text_hidden_behind_a_nul(tmp_path: Path) -> No
 @pytest.mark.parametrize("column", ["params", "policy"])
 def test_a_request_row_with_text_behind_a_nul_is_named(tmp_path: Path, column: str) -> None:
     store = filled(tmp_path / "opsgate.db")
-    [first, *_] = [row[0] for row in store_ids(tmp_path / "opsgate.db")]
-    tamper(
-        tmp_path / "opsgate.db",
-        f"UPDATE requests SET {column} = {column} || char(0) || 'x' WHERE id = ?",  # noqa: S608
-        params=(first,),
-    )
+    first = set_first_request(tmp_path / "opsgate.db", f"{column} = {column} || char(0) || 'x'")
 
     result = store.verify()
     assert (result.ok, result.request_id) == (False, first)
     assert "its row in the requests table cannot be read" in result.problem
     store.close()
-
-
-def store_ids(path: Path) -> list[tuple[str]]:
-    conn = sqlite3.connect(path)
-    try:
-        return conn.execute("SELECT id FROM requests ORDER BY rowid").fetchall()
-    finally:
-        conn.close()
 
 
 # -- bytes that are not UTF-8 -------------------------------------------------------------------
@@ -129,7 +125,7 @@ def test_the_quick_pass_leaves_text_that_is_not_utf8_to_the_documented_scan(
 ) -> None:
     path = tmp_path / "opsgate.db"
     filled(path).close()
-    tamper(path, "UPDATE events SET actor = CAST(x'ff' AS TEXT) WHERE seq = 9")
+    set_event(path, 9, "actor", "CAST(x'ff' AS TEXT)")
 
     conn = sqlite3.connect(path)
     try:
@@ -141,12 +137,7 @@ def test_the_quick_pass_leaves_text_that_is_not_utf8_to_the_documented_scan(
 
 def test_a_request_row_whose_text_is_not_utf8_is_named(tmp_path: Path) -> None:
     store = filled(tmp_path / "opsgate.db")
-    [(first,), *_] = store_ids(tmp_path / "opsgate.db")
-    tamper(
-        tmp_path / "opsgate.db",
-        "UPDATE requests SET reason = CAST(x'55ff' AS TEXT) WHERE id = ?",
-        params=(first,),
-    )
+    first = set_first_request(tmp_path / "opsgate.db", "reason = CAST(x'55ff' AS TEXT)")
 
     result = store.verify()
     assert (result.ok, result.request_id) == (False, first)
@@ -195,12 +186,7 @@ def test_a_number_stored_as_text_is_named(tmp_path: Path, assignment: str, named
     does: printf reads '2 approvals' as 2, and '' is not 0 (so, true) where Python reads it
     as false."""
     store = filled(tmp_path / "opsgate.db")
-    [(first,), *_] = store_ids(tmp_path / "opsgate.db")
-    tamper(
-        tmp_path / "opsgate.db",
-        f"UPDATE requests SET {assignment} WHERE id = ?",  # noqa: S608
-        params=(first,),
-    )
+    first = set_first_request(tmp_path / "opsgate.db", assignment)
 
     result = store.verify()
     assert (result.ok, result.request_id) == (False, first)
@@ -212,7 +198,7 @@ def test_reading_the_log_stops_at_an_event_it_cannot_read_and_names_it(
     store: Store, target: str | Path
 ) -> None:
     fill(store, requests=4)
-    tamper(target, "UPDATE events SET detail = '{\"reason\":' WHERE seq = 5")
+    set_event(target, 5, "detail", "'{\"reason\":'")
 
     read: list[int] = []
     with pytest.raises(UnreadableEventError) as caught:
@@ -240,12 +226,7 @@ def test_reading_the_log_names_an_event_whose_text_is_not_utf8(tmp_path: Path) -
 def test_a_request_value_changed_into_a_blob_is_named(tmp_path: Path, column: str) -> None:
     """SQLite's json_quote refuses a BLOB: the cross-check must not fail on one."""
     store = filled(tmp_path / "opsgate.db")
-    [(first,), *_] = store_ids(tmp_path / "opsgate.db")
-    tamper(
-        tmp_path / "opsgate.db",
-        f"UPDATE requests SET {column} = CAST('U0EVIL' AS BLOB) WHERE id = ?",  # noqa: S608
-        params=(first,),
-    )
+    first = set_first_request(tmp_path / "opsgate.db", f"{column} = CAST('U0EVIL' AS BLOB)")
 
     result = store.verify()
     assert (result.ok, result.request_id) == (False, first)
