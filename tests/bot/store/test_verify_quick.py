@@ -173,10 +173,15 @@ def test_a_malformed_detail_is_named_while_workers_run(filed: Filed) -> None:
 
 
 @pytest.mark.usefixtures("workers")
-def test_a_worker_that_fails_leaves_the_verdict_to_the_exact_scan(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, filed: Filed
+@pytest.mark.parametrize(
+    "worker",
+    ["import sys\nsys.exit(3)\n", "print('not json')\n"],
+    ids=["fails", "answers nonsense"],
+)
+def test_a_worker_that_fails_or_answers_nonsense_leaves_the_verdict_to_the_exact_scan(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, filed: Filed, worker: str
 ) -> None:
-    worker_doing(tmp_path, monkeypatch, "import sys\nsys.exit(3)\n")
+    worker_doing(tmp_path, monkeypatch, worker)
     store, path = filed()
     exact = []
     real = chain_scan.exact_scan
@@ -185,8 +190,9 @@ def test_a_worker_that_fails_leaves_the_verdict_to_the_exact_scan(
     assert store.verify().ok
     assert exact == [1]  # the workers said nothing: every event was read the documented way
 
-    tamper(path, "UPDATE events SET actor = 'U0MALLORY' WHERE seq = 2")
-    assert store.verify().first_bad_seq == 2
+    tamper(path, "UPDATE events SET actor = 'U0MALLORY' WHERE seq = 3")
+    result = store.verify()
+    assert (result.ok, result.first_bad_seq) == (False, 3)
 
 
 def test_workers_are_this_interpreter_reading_the_file_read_only(
@@ -348,18 +354,6 @@ def test_workers_are_stopped_when_the_verdict_is_no_longer_wanted(
         store.verify()
     assert len(started) == 2
     assert all(process.poll() is not None for process in started)  # killed, not left running
-
-
-@pytest.mark.usefixtures("workers")
-def test_a_worker_that_answers_nonsense_leaves_the_verdict_to_the_exact_scan(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, filed: Filed
-) -> None:
-    worker_doing(tmp_path, monkeypatch, "print('not json')\n")
-    store, path = filed()
-    tamper(path, "UPDATE events SET actor = 'U0MALLORY' WHERE seq = 3")
-
-    result = store.verify()
-    assert (result.ok, result.first_bad_seq) == (False, 3)
 
 
 @pytest.mark.usefixtures("workers")
