@@ -20,8 +20,9 @@ Modules: `core` (the `Store` API: `base` opens and checks a database, `auditlog`
 verifies the log, `lookups` holds history, overlaps and card claims), `results` (what the API
 returns), `database` (connection, transactions, migrations; the concurrency rules are in its
 docstring), `writes` (the steps of a write), `details` (what a request's first event holds),
-`queries` (shared reads), `integrity` (tables against events), `keying` (the chain's key
-record), `notify` (observers), `rows` (row layout, errors and ids; no SQLite). `verify` reads
+`queries` (shared reads), `readback` (reading past values changed outside opsgate),
+`integrity` (tables against events), `keying` (the chain's key record), `notify` (observers),
+`rows` (row layout, errors and ids; no SQLite). `verify` reads
 the log through `scan` (the chain: a quick pass in SQLite, `quickchain`, run by worker
 processes for a long log, and the documented algorithm wherever it points) and `crosscheck`
 (the tables, as one query that names the requests to compare field by field).

@@ -25,7 +25,6 @@ from bot.store.chain import (
     ChainKey,
     VerifyResult,
     hash_problem,
-    not_utf8,
 )
 from bot.store.crosscheck import orphans, summary_of, suspects
 from bot.store.engine import Db
@@ -35,6 +34,7 @@ from bot.store.integrity import (
     request_problem,
     state_problem,
 )
+from bot.store.readback import any_text_if_needed, read_back
 from bot.store.rows import (
     UnreadableEventError,
     UnreadableRequestError,
@@ -69,13 +69,8 @@ def events_page(
 
 def _event(row: dict[str, Any]) -> AuditEvent:
     """One stored event; `UnreadableEventError` for one opsgate could not have written."""
-    unreadable = not_utf8(row)
-    if unreadable is not None:
-        raise UnreadableEventError(int(row["seq"]), f"its {unreadable} is not UTF-8 text")
-    try:
-        return event_from_row(row)
-    except (TypeError, ValueError) as exc:
-        raise UnreadableEventError(int(row["seq"]), queries.reading_problem(exc)) from exc
+    unreadable = partial(UnreadableEventError, int(row["seq"]))
+    return read_back(row, lambda: event_from_row(row), unreadable)
 
 
 def verify_log(
@@ -266,7 +261,7 @@ class AuditLogReads(StoreBase):
                 page = partial(
                     events_page, db, after=after, at_least=at_least, request_id=request_id
                 )
-                rows = queries.any_text_if_needed(db, page)
+                rows = any_text_if_needed(db, page)
             yield from (_event(row) for row in rows)
             if len(rows) < PAGE:
                 return

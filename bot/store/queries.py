@@ -6,17 +6,16 @@ from __future__ import annotations
 import functools
 import json
 import logging
-import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Final, Protocol, TypeVar
-
-from pydantic import ValidationError
+from functools import partial
+from typing import Any, Final, Protocol
 
 from bot.model import RequestRecord, rules
-from bot.store.chain import EVENT_FIELDS, ChainHead, not_utf8
+from bot.store.chain import EVENT_FIELDS, ChainHead
 from bot.store.engine import Db
+from bot.store.readback import any_text_if_needed, read_back
 from bot.store.rows import (
     StoreError,
     UnknownRequestError,
@@ -25,9 +24,6 @@ from bot.store.rows import (
 )
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
-#: How Python's sqlite3 refuses to read text that is not UTF-8.
-_UNDECODABLE: Final = "Could not decode to UTF-8"
 
 #: One prepared INSERT for an event: Table.insert would introspect the table on every event.
 INSERT_EVENT: Final = (
@@ -91,18 +87,6 @@ def readable_records(db: Db, sql: str, args: Sequence[object]) -> list[RequestRe
     return found
 
 
-def any_text_if_needed(db: Db, read: Callable[[], T]) -> T:
-    """`read()`; once more within `Db.any_text` when SQLite's driver refused text that is not
-    UTF-8 (which opsgate never writes), so the rows beside it are not lost."""
-    try:
-        return read()
-    except sqlite3.OperationalError as exc:
-        if _UNDECODABLE not in str(exc):
-            raise
-    with db.any_text():
-        return read()
-
-
 def _rows(db: Db, sql: str, args: Sequence[object]) -> list[tuple[dict[str, Any], list[str]]]:
     """The rows a ``SELECT * FROM requests`` query finds, each with its approvers."""
     rows = list(db.query(sql, list(args)))
@@ -112,21 +96,11 @@ def _rows(db: Db, sql: str, args: Sequence[object]) -> list[tuple[dict[str, Any]
 
 def _record(row: dict[str, Any], approved: list[str]) -> RequestRecord:
     """One row as a record; `UnreadableRequestError` for one opsgate could not have written."""
-    unreadable = not_utf8({**row, "approvers": approved})
-    if unreadable is not None:
-        raise UnreadableRequestError(str(row["id"]), f"its {unreadable} is not UTF-8 text")
-    try:
-        return record_from_row(row, approved)
-    except (TypeError, ValueError) as exc:
-        raise UnreadableRequestError(str(row["id"]), reading_problem(exc)) from exc
-
-
-def reading_problem(exc: Exception) -> str:
-    """Why a stored value could not be read, in one line (pydantic names the field)."""
-    if isinstance(exc, ValidationError):
-        first = exc.errors()[0]
-        return f"{'.'.join(str(part) for part in first['loc'])}: {first['msg']}"
-    return str(exc)
+    return read_back(
+        {**row, "approvers": approved},
+        lambda: record_from_row(row, approved),
+        partial(UnreadableRequestError, str(row["id"])),
+    )
 
 
 def records(db: Db, sql: str, args: Sequence[object]) -> list[RequestRecord]:

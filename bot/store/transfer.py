@@ -22,6 +22,7 @@ from bot.store.chain import EVENT_FIELDS
 from bot.store.engine import Db, Engine, rows_in_pages
 from bot.store.opening import open_engine
 from bot.store.queries import INSERT_EVENT
+from bot.store.readback import refused_text
 from bot.store.rows import StoreError
 
 _BATCH: Final = 5_000
@@ -70,7 +71,7 @@ def copy_log(source: Engine, target: Engine) -> Copied:
     try:
         return _copy(source, target)
     except sqlite3.OperationalError as exc:
-        if "Could not decode to UTF-8" not in str(exc):
+        if not refused_text(exc):
             raise
         found = _COLUMN.search(str(exc))
         where = f"its column {found.group(1)}" if found else "it"
