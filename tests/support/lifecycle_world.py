@@ -6,6 +6,7 @@ fake of our own `SlackPort`.
 
 from __future__ import annotations
 
+import json
 import threading
 import tomllib
 from collections.abc import Callable, Iterator
@@ -144,6 +145,13 @@ class World:
             message_ts=ts or (record.message_ts if record else None),
             trigger_id=trigger_id,
         )
+
+    def shown_to(self, user: str) -> str:
+        """The last private answer to `user`, as Slack shows it (blocks included)."""
+        for sent in reversed(self.slack.sent):
+            if sent.kind in {"ephemeral", "respond"} and sent.target.endswith(user):
+                return sent.message.text + json.dumps(sent.message.blocks, ensure_ascii=False)
+        raise AssertionError(f"nothing was shown to {user}")
 
     def sim(self, vendor: str):  # type: ignore[no-untyped-def]
         return self.adapters.simulators[vendor]

@@ -52,14 +52,6 @@ def text(message: Message) -> str:
     return message.text + json.dumps(message.blocks, ensure_ascii=False)
 
 
-def shown_to(world: World, user: str) -> str:
-    """The last private answer to `user`, as Slack shows it (blocks included)."""
-    for p in reversed(world.slack.sent):
-        if p.kind in {"ephemeral", "respond"} and p.target.endswith(user):
-            return text(p.message)
-    raise AssertionError(f"nothing was shown to {user}")
-
-
 def run(world: World, user: str = ALICE, request: OperationRequest | None = None) -> str | None:
     world.service.submit(request or breaking(), world.origin(user), command_text="/ops …")
     records = world.store.history(requester=user, limit=1)
@@ -127,7 +119,7 @@ def test_anyone_else_is_refused_and_audited(world: World) -> None:
     assert (denied.event, denied.actor) == (AuditEventName.DENIED, BOB)
     assert denied.detail["break_glass"] == "INC-42 fleet down"
     assert "You may not use --break-glass" in denied.detail["reason"]
-    assert "Drop `--break-glass`" in shown_to(world, BOB)
+    assert "Drop `--break-glass`" in world.shown_to(BOB)
 
 
 def test_a_dry_run_never_breaks_glass(world: World) -> None:
@@ -202,7 +194,7 @@ def test_the_requester_and_non_approvers_cannot_review(world: World, who: str, s
     assert world.store.get(rid).reviewed_by is None  # type: ignore[union-attr]
     last = list(world.store.events(request_id=rid))[-1]
     assert (last.event, last.actor, last.detail["action"]) == (AuditEventName.DENIED, who, "review")
-    assert said in shown_to(world, who)
+    assert said in world.shown_to(who)
 
 
 def test_a_review_counts_once_and_only_from_its_card(world: World) -> None:
@@ -215,14 +207,14 @@ def test_a_review_counts_once_and_only_from_its_card(world: World) -> None:
     world.service.review(rid, world.on_card(rid, CAROL))
 
     assert world.store.get(rid).reviewed_by == BOB  # type: ignore[union-attr]
-    assert "already reviewed by <@U0BOB>" in shown_to(world, CAROL)
+    assert "already reviewed by <@U0BOB>" in world.shown_to(CAROL)
     assert [e for e, _ in events(world, rid)].count("reviewed") == 1
 
 
 def test_an_ordinary_request_has_nothing_to_review(world: World) -> None:
     rid = open_request(world)
     world.service.review(rid, world.on_card(rid, BOB))
-    assert "did not run with break-glass" in shown_to(world, BOB)
+    assert "did not run with break-glass" in world.shown_to(BOB)
 
 
 def test_anyone_is_told_first_that_an_ordinary_request_has_nothing_to_review(
@@ -231,7 +223,7 @@ def test_anyone_is_told_first_that_an_ordinary_request_has_nothing_to_review(
     """Whether there is anything to review comes before who may review it."""
     rid = open_request(world)
     world.service.review(rid, world.on_card(rid, DAVE))
-    said = shown_to(world, DAVE)
+    said = world.shown_to(DAVE)
     assert "did not run with break-glass" in said and "You may not review" not in said
 
 

@@ -16,14 +16,6 @@ from bot.model import AuditEventName
 POLICY = '[policy]\napprovers = ["*"]\nchannels = ["C0OPS"]\n'
 
 
-def shown_to(world: World, user: str) -> str:
-    """The last private answer to `user`, as Slack shows it (blocks included)."""
-    for sent in reversed(world.slack.sent):
-        if sent.kind in {"ephemeral", "respond"} and sent.target.endswith(user):
-            return sent.message.text + json.dumps(sent.message.blocks)
-    raise AssertionError(f"nothing was shown to {user}")
-
-
 @pytest.fixture
 def damaged(world_factory, tmp_path: Path) -> tuple[World, str, Origin]:  # type: ignore[no-untyped-def]
     """A pending request whose row was then damaged, and Bob's click origin on its card."""
@@ -42,7 +34,7 @@ def test_a_click_on_its_card_is_refused_in_plain_words(
     world, rid, on_card = damaged
     getattr(world.service, action)(rid, on_card)
 
-    shown = shown_to(world, BOB)
+    shown = world.shown_to(BOB)
     assert f"Request `{rid}` cannot be read: it was changed outside opsgate" in shown
     assert "nothing was done" in shown and "opsgate audit verify" in shown
     events = [e.event for e in world.store.events(request_id=rid)]

@@ -41,13 +41,6 @@ def breaking(incident: str = "INC-9") -> OperationRequest:
     return package_request().model_copy(update={"break_glass": incident})
 
 
-def shown_to(world: World, user: str) -> str:
-    for p in reversed(world.slack.sent):
-        if p.kind in {"ephemeral", "respond"} and p.target.endswith(user):
-            return p.message.text
-    raise AssertionError(f"nothing was shown to {user}")
-
-
 def test_break_glass_loses_the_race_for_a_target_inside_the_transaction(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -58,7 +51,7 @@ def test_break_glass_loses_the_race_for_a_target_inside_the_transaction(
 
     [mine] = world.store.history(requester=ALICE, limit=1)
     assert mine.state is RequestState.DENIED and mine.break_glass is None
-    assert held in shown_to(world, ALICE)
+    assert held in world.shown_to(ALICE)
 
 
 def test_stop_and_review_from_elsewhere_than_the_card_are_refused(world: World) -> None:
@@ -77,7 +70,7 @@ def test_stop_and_review_from_elsewhere_than_the_card_are_refused(world: World) 
 def test_clicks_on_an_unknown_request(world: World) -> None:
     for click in (world.service.stop, world.service.review):
         click("R-00000000", world.on_card("R-00000000", BOB, ts="1.0"))
-        assert "There is no request" in shown_to(world, BOB)
+        assert "There is no request" in world.shown_to(BOB)
 
 
 def held_executing(world: World, monkeypatch: pytest.MonkeyPatch) -> str:
@@ -99,7 +92,7 @@ def test_a_stop_asked_for_twice_is_refused_the_second_time(
     world.service.stop(rid, world.on_card(rid, BOB))
 
     assert world.store.get(rid).stop_requested_by == ALICE  # type: ignore[union-attr]
-    assert "Stop was already asked for" in shown_to(world, BOB)
+    assert "Stop was already asked for" in world.shown_to(BOB)
 
 
 def test_a_stop_that_loses_a_race_says_who_won(
@@ -112,7 +105,7 @@ def test_a_stop_that_loses_a_race_says_who_won(
         world.store, "request_stop", lambda request_id, by: asked(request_id, by=CAROL) and None
     )
     world.service.stop(rid, world.on_card(rid, ALICE))
-    assert "Stop was already asked for" in shown_to(world, ALICE)
+    assert "Stop was already asked for" in world.shown_to(ALICE)
 
 
 def test_a_review_that_loses_a_race_says_who_won(
@@ -129,7 +122,7 @@ def test_a_review_that_loses_a_race_says_who_won(
         ),
     )
     world.service.review(glass, world.on_card(glass, BOB))
-    assert "already reviewed by user U0CAROL" in shown_to(world, BOB)
+    assert "already reviewed by user U0CAROL" in world.shown_to(BOB)
 
 
 def test_an_announcement_slack_refuses_is_logged_not_raised(world: World) -> None:
