@@ -5,12 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import yaml
+from tampering import tamper
 
 from bot import cli
 from bot.console.standin.server import SlackStandIn
@@ -55,12 +55,7 @@ def test_audit_verify_names_the_first_edited_event(
     env: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     seed_events(env / "opsgate.db")
-    with sqlite3.connect(env / "opsgate.db") as db:
-        db.execute("DROP TRIGGER IF EXISTS events_no_update")
-        triggers = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='trigger'")]
-        for name in triggers:
-            db.execute(f"DROP TRIGGER {name}")
-        db.execute("UPDATE events SET actor = 'U0MALLORY' WHERE seq = 4")
+    tamper(env / "opsgate.db", "UPDATE events SET actor = 'U0MALLORY' WHERE seq = 4")
     assert cli.main(["audit", "verify"]) == 1
     assert "seq 4" in capsys.readouterr().err
 
@@ -100,10 +95,7 @@ def test_audit_export_writes_the_events_before_one_it_cannot_read_and_names_it(
     env: Path, capsys: pytest.CaptureFixture[str], stored: str, named: str, fmt: str
 ) -> None:
     seed_events(env / "opsgate.db", count=3)
-    with sqlite3.connect(env / "opsgate.db") as db:
-        for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type='trigger'").fetchall():
-            db.execute(f"DROP TRIGGER {name}")
-        db.execute(f"UPDATE events SET {stored} WHERE seq = 4")  # noqa: S608
+    tamper(env / "opsgate.db", f"UPDATE events SET {stored} WHERE seq = 4")  # noqa: S608
 
     assert cli.main(["audit", "export", "--format", fmt]) == 1
     out, err = capsys.readouterr()

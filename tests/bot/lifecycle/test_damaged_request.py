@@ -4,11 +4,11 @@ clicks on its card and `/ops status` say so in plain words, and nothing is done.
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 
 import pytest
 from lifecycle_world import ALICE, BOB, World, open_request
+from tampering import tamper
 
 from bot.lifecycle import Origin
 from bot.model import AuditEventName
@@ -22,8 +22,7 @@ def damaged(world_factory, tmp_path: Path) -> tuple[World, str, Origin]:  # type
     world = world_factory(POLICY, db=tmp_path / "opsgate.db")
     rid = open_request(world)
     on_card = world.on_card(rid, BOB)
-    with sqlite3.connect(tmp_path / "opsgate.db") as db:
-        db.execute("UPDATE requests SET params = '{' WHERE id = ?", (rid,))
+    tamper(tmp_path / "opsgate.db", "UPDATE requests SET params = '{' WHERE id = ?", params=(rid,))
     return world, rid, on_card
 
 

@@ -5,11 +5,11 @@ exist: status answers as for an unknown id and history leaves it out."""
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 
 import pytest
 from lifecycle_world import ALICE, BOB, DAVE, LEADS, World, open_request
+from tampering import tamper
 
 from bot.cards import Message
 from bot.lifecycle import Origin
@@ -99,10 +99,11 @@ def test_status_shows_what_can_be_read_of_a_timeline_changed_outside_opsgate(
     (first,) = [e.seq for e in world.store.events(request_id=rid)]
     world.service.approve(rid, asked(BOB, "C0OPS"))
     later = [e.seq for e in world.store.events(request_id=rid)][1]
-    with sqlite3.connect(tmp_path / "opsgate.db") as db:
-        for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type='trigger'").fetchall():
-            db.execute(f"DROP TRIGGER {name}")
-        db.execute("UPDATE events SET actor = CAST(x'ff' AS TEXT) WHERE seq = ?", (later,))
+    tamper(
+        tmp_path / "opsgate.db",
+        "UPDATE events SET actor = CAST(x'ff' AS TEXT) WHERE seq = ?",
+        params=(later,),
+    )
 
     shown = text(world.service.status(rid, asked(ALICE, "D0ALICE")))
     assert "Timeline" in shown and "*requested*" in shown  # the first event still shows

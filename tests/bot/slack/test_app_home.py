@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import logging
-import sqlite3
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +13,7 @@ from typing import Any
 import pytest
 from block_kit import block_problems
 from surfaces_world import ALICE, BOB, CAROL, DAVE, POLICY, session_with
+from tampering import tamper
 
 from bot.cards.home import HOME_APPROVE_ACTION, HOME_REJECT_ACTION
 from bot.console.session import ConsoleSession
@@ -202,13 +202,17 @@ def test_break_glass_runs_awaiting_review_are_listed_for_approvers(tmp_path: Pat
         assert tab.break_glass_awaiting_review(CAROL) == []
 
 
+def damage(path: Path, request_id: str) -> None:
+    """Make the request's row one opsgate cannot read back (its parameters, broken JSON)."""
+    tamper(path, "UPDATE requests SET params = '{' WHERE id = ?", params=(request_id,))
+
+
 def test_a_tab_click_on_a_request_whose_row_cannot_be_read_decides_nothing(
     session: ConsoleSession, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     request_id = request(session)
     assert (HOME_APPROVE_ACTION, request_id) in buttons(home(session, BOB))
-    with sqlite3.connect(tmp_path / "opsgate.db") as db:
-        db.execute("UPDATE requests SET params = '{' WHERE id = ?", (request_id,))
+    damage(tmp_path / "opsgate.db", request_id)
 
     before = len(session.standin.calls)
     with caplog.at_level(logging.ERROR):
@@ -231,8 +235,7 @@ def test_a_card_click_on_a_request_whose_row_cannot_be_read_is_answered_in_plain
     session: ConsoleSession, tmp_path: Path
 ) -> None:
     request_id = request(session)
-    with sqlite3.connect(tmp_path / "opsgate.db") as db:
-        db.execute("UPDATE requests SET params = '{' WHERE id = ?", (request_id,))
+    damage(tmp_path / "opsgate.db", request_id)
 
     before = len(session.standin.calls)
     assert session.click("approve", request_id, user=BOB).status == 200

@@ -4,7 +4,6 @@ opens the request form filled in from the request; submitting it is a new reques
 from __future__ import annotations
 
 import logging
-import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -12,6 +11,7 @@ from typing import Any
 
 import pytest
 from surfaces_world import ALICE, BOB, DAVE, choose, latest_view, session_with, submit
+from tampering import tamper
 
 from bot.cards import AGAIN_ACTION, request_card
 from bot.cards.form import OPERATION_BLOCK, REASON_BLOCK, TARGETS_BLOCK
@@ -140,8 +140,11 @@ def test_request_again_on_a_request_whose_row_cannot_be_read_opens_nothing(
     session: ConsoleSession, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     old = rejected(session, "huawei device delete gw-0001 --reason old")
-    with sqlite3.connect(tmp_path / "opsgate.db") as db:
-        db.execute("UPDATE requests SET state = 'bogus' WHERE id = ?", (old.id,))
+    tamper(
+        tmp_path / "opsgate.db",
+        "UPDATE requests SET state = 'bogus' WHERE id = ?",
+        params=(old.id,),
+    )
 
     before = len(session.standin.calls)
     with caplog.at_level(logging.ERROR):
