@@ -3,7 +3,9 @@ and a log holding requests in every common shape."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 
 from bot.model import AuditEventName, RequestState
 from bot.policy import OperationPolicy
@@ -13,6 +15,8 @@ from commands.model import OperationRequest
 TWO = OperationPolicy(approvals=2, ttl=timedelta(minutes=30))
 #: A chain key for keyed logs (32 bytes, as `OPSGATE_AUDIT_KEY` asks).
 KEY = "k" * 32
+#: The store conftest's `filed` fixture: opens a filled SQLite file, returns (store, path).
+Filed = Callable[..., tuple[Store, Path]]
 
 
 def cancel(job: str = "JOB-1002") -> OperationRequest:

@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
+from store_requests import Filed, fill
 
 from adapters.clock import FakeClock
 from bot.store import Store
@@ -23,3 +25,21 @@ def store(target: str | Path, clock: FakeClock) -> Iterator[Store]:
     store = Store.open(target, clock=clock)
     yield store
     store.close()
+
+
+@pytest.fixture
+def filed(tmp_path: Path) -> Iterator[Filed]:
+    """Open a SQLite file holding `fill`'s requests (keyed by `key` when given); returns the
+    open store and its path, and closes the store after the test."""
+    opened: list[Store] = []
+
+    def open_filled(*, requests: int = 4, key: str | None = None) -> tuple[Store, Path]:
+        path = tmp_path / ("opsgate.db" if key is None else "keyed.db")
+        store = Store.open(path, key=None if key is None else SecretStr(key))
+        opened.append(store)
+        fill(store, requests=requests)
+        return store, path
+
+    yield open_filled
+    for store in opened:
+        store.close()

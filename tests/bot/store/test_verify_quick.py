@@ -10,12 +10,11 @@ import sqlite3
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
-from store_requests import KEY, TWO, cancel, fill
+from store_requests import KEY, TWO, Filed, cancel, fill
 from tampering import rehash, set_detail_key, tamper
 
 from bot.store import Store, auditlog
@@ -30,27 +29,6 @@ def workers(monkeypatch: pytest.MonkeyPatch) -> None:
     """Spread every SQLite file's quick pass over two worker processes, however short."""
     monkeypatch.setattr(chain_scan, "PARALLEL_FROM", 1)
     monkeypatch.setattr(chain_scan.os, "cpu_count", lambda: 3)
-
-
-Filed = Callable[..., tuple[Store, Path]]
-
-
-@pytest.fixture
-def filed(tmp_path: Path) -> Iterator[Filed]:
-    """Open a SQLite file holding `fill`'s requests (keyed by `key` when given); returns the
-    open store and its path, and closes the store after the test."""
-    opened: list[Store] = []
-
-    def open_filled(*, requests: int = 4, key: str | None = None) -> tuple[Store, Path]:
-        path = tmp_path / ("opsgate.db" if key is None else "keyed.db")
-        store = Store.open(path, key=None if key is None else SecretStr(key))
-        opened.append(store)
-        fill(store, requests=requests)
-        return store, path
-
-    yield open_filled
-    for store in opened:
-        store.close()
 
 
 def worker_doing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, source: str) -> None:

@@ -9,8 +9,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from pydantic import SecretStr
-from store_requests import KEY, fill
+from store_requests import KEY, Filed, fill
 from tampering import tamper
 
 from bot.store import ChainHead, Store, UnreadableEventError
@@ -27,12 +26,6 @@ def where(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> st
         monkeypatch.setattr(chain_scan, "PARALLEL_FROM", 1)
         monkeypatch.setattr(chain_scan.os, "cpu_count", lambda: 3)
     return str(request.param)
-
-
-def filled(path: Path, *, key: str | None = None) -> Store:
-    store = Store.open(path, key=None if key is None else SecretStr(key))
-    fill(store, requests=4)
-    return store
 
 
 def set_event(path: str | Path, seq: int, column: str, expression: str) -> None:
@@ -58,32 +51,29 @@ def set_first_request(path: Path, assignment: str) -> str:
 @pytest.mark.parametrize("column", EVENT_COLUMNS)
 @pytest.mark.parametrize("key", [KEY, None], ids=["keyed", "plain"])
 def test_text_hidden_behind_a_nul_in_an_event_is_named(
-    tmp_path: Path, column: str, key: str | None
+    filed: Filed, column: str, key: str | None
 ) -> None:
     """The message SQLite would print stops at the NUL, so it would still match the stored
     hash (a keyed chain's too); the event read in full does not."""
-    store = filled(tmp_path / "opsgate.db", key=key)
-    set_event(tmp_path / "opsgate.db", 7, column, f"{column} || char(0) || 'x'")
+    store, path = filed(key=key)
+    set_event(path, 7, column, f"{column} || char(0) || 'x'")
 
     result = store.verify()
     assert (result.ok, result.first_bad_seq) == (False, 7)
-    store.close()
 
 
-def test_an_anchor_does_not_hold_over_text_hidden_behind_a_nul(tmp_path: Path) -> None:
-    store = filled(tmp_path / "opsgate.db")
+def test_an_anchor_does_not_hold_over_text_hidden_behind_a_nul(filed: Filed) -> None:
+    store, path = filed()
     anchor = store.head()
-    set_event(tmp_path / "opsgate.db", 2, "actor", "actor || char(0) || 'M'")
+    set_event(path, 2, "actor", "actor || char(0) || 'M'")
 
     result = store.verify(anchors=[anchor])
     assert (result.ok, result.first_bad_seq) == (False, 2)
     assert "changed after it was written" in result.problem
-    store.close()
 
 
-def test_the_quick_pass_points_at_text_hidden_behind_a_nul(tmp_path: Path) -> None:
-    path = tmp_path / "keyed.db"
-    filled(path, key=KEY).close()
+def test_the_quick_pass_points_at_text_hidden_behind_a_nul(filed: Filed) -> None:
+    _, path = filed(key=KEY)
     set_event(path, 5, "detail", "detail || char(0) || 'x'")
 
     conn = sqlite3.connect(path)
@@ -95,14 +85,13 @@ def test_the_quick_pass_points_at_text_hidden_behind_a_nul(tmp_path: Path) -> No
 
 
 @pytest.mark.parametrize("column", ["params", "policy"])
-def test_a_request_row_with_text_behind_a_nul_is_named(tmp_path: Path, column: str) -> None:
-    store = filled(tmp_path / "opsgate.db")
-    first = set_first_request(tmp_path / "opsgate.db", f"{column} = {column} || char(0) || 'x'")
+def test_a_request_row_with_text_behind_a_nul_is_named(filed: Filed, column: str) -> None:
+    store, path = filed()
+    first = set_first_request(path, f"{column} = {column} || char(0) || 'x'")
 
     result = store.verify()
     assert (result.ok, result.request_id) == (False, first)
     assert "its row in the requests table cannot be read" in result.problem
-    store.close()
 
 
 # -- bytes that are not UTF-8 -------------------------------------------------------------------
@@ -110,21 +99,19 @@ def test_a_request_row_with_text_behind_a_nul_is_named(tmp_path: Path, column: s
 
 @pytest.mark.usefixtures("where")
 @pytest.mark.parametrize("column", EVENT_COLUMNS)
-def test_an_event_whose_text_is_not_utf8_is_named(tmp_path: Path, column: str) -> None:
-    store = filled(tmp_path / "opsgate.db", key=KEY)
-    set_event(tmp_path / "opsgate.db", 6, column, "CAST(x'55ff' AS TEXT)")
+def test_an_event_whose_text_is_not_utf8_is_named(filed: Filed, column: str) -> None:
+    store, path = filed(key=KEY)
+    set_event(path, 6, column, "CAST(x'55ff' AS TEXT)")
 
     result = store.verify()
     assert (result.ok, result.first_bad_seq) == (False, 6)
     assert result.problem == f"event 6 cannot be read: its {column} is not UTF-8 text"
-    store.close()
 
 
 def test_the_quick_pass_leaves_text_that_is_not_utf8_to_the_documented_scan(
-    tmp_path: Path,
+    filed: Filed,
 ) -> None:
-    path = tmp_path / "opsgate.db"
-    filled(path).close()
+    _, path = filed()
     set_event(path, 9, "actor", "CAST(x'ff' AS TEXT)")
 
     conn = sqlite3.connect(path)
@@ -135,9 +122,9 @@ def test_the_quick_pass_leaves_text_that_is_not_utf8_to_the_documented_scan(
         conn.close()
 
 
-def test_a_request_row_whose_text_is_not_utf8_is_named(tmp_path: Path) -> None:
-    store = filled(tmp_path / "opsgate.db")
-    first = set_first_request(tmp_path / "opsgate.db", "reason = CAST(x'55ff' AS TEXT)")
+def test_a_request_row_whose_text_is_not_utf8_is_named(filed: Filed) -> None:
+    store, path = filed()
+    first = set_first_request(path, "reason = CAST(x'55ff' AS TEXT)")
 
     result = store.verify()
     assert (result.ok, result.request_id) == (False, first)
@@ -146,7 +133,6 @@ def test_a_request_row_whose_text_is_not_utf8_is_named(tmp_path: Path) -> None:
         == "its row in the requests table cannot be read: its reason is not UTF-8 text"
     )
     assert store.verify(anchors=[ChainHead(0, "0" * 64)]).request_id == first
-    store.close()
 
 
 # -- rows opsgate cannot read back ---------------------------------------------------------------
@@ -181,17 +167,16 @@ def test_a_request_row_opsgate_cannot_read_is_named(
         ("sandbox = ''", "sandbox: the stored request has False"),
     ],
 )
-def test_a_number_stored_as_text_is_named(tmp_path: Path, assignment: str, named: str) -> None:
+def test_a_number_stored_as_text_is_named(filed: Filed, assignment: str, named: str) -> None:
     """SQLite keeps text in an INTEGER column, and its SQL reads it otherwise than opsgate
     does: printf reads '2 approvals' as 2, and '' is not 0 (so, true) where Python reads it
     as false."""
-    store = filled(tmp_path / "opsgate.db")
-    first = set_first_request(tmp_path / "opsgate.db", assignment)
+    store, path = filed()
+    first = set_first_request(path, assignment)
 
     result = store.verify()
     assert (result.ok, result.request_id) == (False, first)
     assert named in result.problem
-    store.close()
 
 
 def test_reading_the_log_stops_at_an_event_it_cannot_read_and_names_it(
@@ -208,45 +193,41 @@ def test_reading_the_log_stops_at_an_event_it_cannot_read_and_names_it(
     assert str(caught.value).startswith("event 5 cannot be read (Expecting value")
 
 
-def test_reading_the_log_names_an_event_whose_text_is_not_utf8(tmp_path: Path) -> None:
-    store = filled(tmp_path / "opsgate.db")
-    set_event(tmp_path / "opsgate.db", 3, "operation", "CAST(x'ff' AS TEXT)")
+def test_reading_the_log_names_an_event_whose_text_is_not_utf8(filed: Filed) -> None:
+    store, path = filed()
+    set_event(path, 3, "operation", "CAST(x'ff' AS TEXT)")
 
     read: list[int] = []
     with pytest.raises(UnreadableEventError, match=r"event 3 .*its operation is not UTF-8 text"):
         read.extend(event.seq for event in store.events())
     assert read == [1, 2]
-    store.close()
 
 
 # -- values stored as BLOBs ----------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("column", ["reason", "channel"])
-def test_a_request_value_changed_into_a_blob_is_named(tmp_path: Path, column: str) -> None:
+def test_a_request_value_changed_into_a_blob_is_named(filed: Filed, column: str) -> None:
     """SQLite's json_quote refuses a BLOB: the cross-check must not fail on one."""
-    store = filled(tmp_path / "opsgate.db")
-    first = set_first_request(tmp_path / "opsgate.db", f"{column} = CAST('U0EVIL' AS BLOB)")
+    store, path = filed()
+    first = set_first_request(path, f"{column} = CAST('U0EVIL' AS BLOB)")
 
     result = store.verify()
     assert (result.ok, result.request_id) == (False, first)
     assert result.problem.startswith(f"{column}: the stored request has 'U0EVIL'")
-    store.close()
 
 
-def test_an_event_detail_stored_as_a_blob_of_its_own_bytes_reads_the_same(tmp_path: Path) -> None:
+def test_an_event_detail_stored_as_a_blob_of_its_own_bytes_reads_the_same(filed: Filed) -> None:
     """The documented algorithm reads the same text from it, so the chain holds; the tables'
     query must not fail on it (newer SQLite would read a BLOB as binary JSON)."""
-    store = filled(tmp_path / "opsgate.db", key=KEY)
-    set_event(tmp_path / "opsgate.db", 3, "detail", "CAST(detail AS BLOB)")
+    store, path = filed(key=KEY)
+    set_event(path, 3, "detail", "CAST(detail AS BLOB)")
 
     assert store.verify().ok
-    store.close()
 
 
-def test_an_approver_stored_as_a_blob_of_its_own_bytes_is_still_listed(tmp_path: Path) -> None:
-    store = filled(tmp_path / "opsgate.db")
-    tamper(tmp_path / "opsgate.db", "UPDATE approvals SET approver = CAST(approver AS BLOB)")
+def test_an_approver_stored_as_a_blob_of_its_own_bytes_is_still_listed(filed: Filed) -> None:
+    store, path = filed()
+    tamper(path, "UPDATE approvals SET approver = CAST(approver AS BLOB)")
 
     assert len(store.history(limit=10)) == 4
-    store.close()
