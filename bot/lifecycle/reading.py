@@ -38,7 +38,9 @@ class Reading:
         try:
             record = self.s.store.get(request_id)
         except UnreadableRequestError as exc:
-            return cards.refusal_message(refusals.unreadable_request(exc.request_id))
+            if self._may_read_damaged(exc.request_id, origin):
+                return cards.refusal_message(refusals.unreadable_request(exc.request_id))
+            return cards.refusal_message(refusals.no_such_request(request_id))
         if record is None or not self._may_read(record, origin, CachedDirectory(self.s.directory)):
             return cards.refusal_message(refusals.no_such_request(request_id))
         events: list[AuditEvent] = []
@@ -84,6 +86,25 @@ class Reading:
         ]
         now = datetime.fromtimestamp(self.s.clock.now(), tz=UTC)
         return unreviewed_message(seen[: command.limit], now=now)
+
+    def _may_read_damaged(self, request_id: str, origin: Origin) -> bool:
+        """Whether the asker may hear that `request_id`'s row cannot be read: the reading rule,
+        applied to what its first event (which the chain protects) says of the request. When
+        that cannot be read either, nobody is told more than of an unknown id."""
+        try:
+            first = next(self.s.store.events(request_id=request_id), None)
+        except UnreadableEventError:
+            return False
+        if first is None:
+            return False
+        made = first.detail
+        requester = made.get("requester", first.actor)  # a `denied` by system names them
+        if origin.user == requester or origin.channel == made.get("channel"):
+            return True
+        directory = CachedDirectory(self.s.directory)
+        return first.operation in self.s.policy.approvable_by(
+            origin.user, directory=directory, among=[first.operation]
+        )
 
     def _may_read(self, record: RequestRecord, origin: Origin, directory: CachedDirectory) -> bool:
         if rules.may_read(record, rules.Reader(user=origin.user, channel=origin.channel)):

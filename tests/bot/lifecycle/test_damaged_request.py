@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from lifecycle_world import ALICE, BOB, World, open_request
+from lifecycle_world import ALICE, BOB, DAVE, World, open_request
 from tampering import tamper
 
 from bot.lifecycle import Origin
@@ -46,3 +46,40 @@ def test_status_says_it_cannot_be_read(damaged: tuple[World, str, Origin]) -> No
     assert "cannot be read: it was changed outside opsgate" in answer.text + json.dumps(
         answer.blocks
     )
+
+
+@pytest.mark.parametrize(
+    ("asker", "channel", "told"),
+    [
+        (ALICE, "D0ALICE", True),  # its requester, anywhere
+        (DAVE, "C0OPS", True),  # anyone, in the channel where it was made
+        (BOB, "D0BOB", True),  # one of its approvers, anywhere
+        (DAVE, "D0DAVE", False),  # nobody else
+    ],
+)
+def test_status_tells_only_those_who_may_read_it_that_it_is_damaged(
+    world_factory, tmp_path: Path, asker: str, channel: str, told: bool
+) -> None:  # type: ignore[no-untyped-def]
+    """The reading rule holds for a damaged request too, judged by its first event (the
+    chain's record of who made it, where): to anyone else it does not exist."""
+    world = world_factory(
+        '[policy]\napprovers = ["U0BOB", "U0CAROL"]\nchannels = ["C0OPS"]\n',
+        db=tmp_path / "opsgate.db",
+    )
+    rid = open_request(world)
+    tamper(tmp_path / "opsgate.db", "UPDATE requests SET channel = CAST(x'ff' AS TEXT)")
+
+    answer = world.service.status(rid, world.origin(asker, channel))
+    shown = answer.text + json.dumps(answer.blocks)
+    assert ("cannot be read: it was changed outside opsgate" in shown) is told
+    assert (f"There is no request `{rid}`" in shown) is not told
+
+
+def test_status_of_a_damaged_request_whose_first_event_is_damaged_too_tells_nobody(
+    damaged: tuple[World, str, Origin], tmp_path: Path
+) -> None:
+    world, rid, _ = damaged
+    tamper(tmp_path / "opsgate.db", "UPDATE events SET detail = '{' WHERE request_id = ?", params=(rid,))
+
+    answer = world.service.status(rid, world.origin(ALICE))
+    assert f"There is no request `{rid}`" in answer.text + json.dumps(answer.blocks)
