@@ -103,6 +103,7 @@ def _request(n: int, rid: str) -> tuple[dict[str, Any], Any]:
         "preview": None,
         "sandbox": True,
         "approvals_needed": 1,
+        "created_at": at,
         "expires_at": expires,
         "policy": policy,
         "break_glass": None,  # as a request without break-glass records them

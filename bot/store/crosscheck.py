@@ -25,12 +25,14 @@ from bot.store.integrity import APPROVED_STATES, STATE_EVENTS, EventSummary
 
 #: The keys of a ``requested`` detail, in canonical (sorted) order, and the row's column that
 #: each reads from, as JSON (``text``: quoted; ``json``: stored as JSON text; ``null`` when
-#: NULL). Release 1 wrote neither ``break_glass`` nor ``review_due_at``; a request it stored
+#: NULL). Release 1 wrote neither ``break_glass`` nor ``review_due_at``, and logs written
+#: before the creation time was recorded have no ``created_at``: a request stored then
 #: matches the detail without them.
 _DETAIL_KEYS: Final = (
     ("approvals_needed", "integer"),
     ("break_glass", "text"),
     ("channel", "text"),
+    ("created_at", "text"),
     ("expires_at", "text"),
     ("params", "json"),
     ("policy", "json"),
@@ -39,6 +41,7 @@ _DETAIL_KEYS: Final = (
     ("review_due_at", "text"),
     ("sandbox", "boolean"),
 )
+_RECORDED_LATER: Final = frozenset({"created_at"})
 _RELEASE_2_ONLY: Final = frozenset({"break_glass", "review_due_at"})
 
 
@@ -70,12 +73,20 @@ def _detail(dialect: str, keys: tuple[tuple[str, str], ...]) -> str:
 
 
 def _detail_matches(dialect: str) -> str:
+    """Whether the first event's detail is the one the row implies, as this release writes it
+    or as an earlier one did (the chain fixes which: a detail that records ``created_at``
+    matches only a row with that ``created_at``)."""
     current = _detail(dialect, _DETAIL_KEYS)
-    release_1 = _detail(dialect, tuple(k for k in _DETAIL_KEYS if k[0] not in _RELEASE_2_ONLY))
+    before = _detail(dialect, _without(_RECORDED_LATER))
+    release_1 = _detail(dialect, _without(_RECORDED_LATER | _RELEASE_2_ONLY))
     return (
-        f"(f.detail = {current} OR (r.break_glass IS NULL AND r.review_due_at IS NULL "
-        f"AND f.detail = {release_1}))"
+        f"(f.detail = {current} OR f.detail = {before} OR (r.break_glass IS NULL "
+        f"AND r.review_due_at IS NULL AND f.detail = {release_1}))"
     )
+
+
+def _without(keys: frozenset[str]) -> tuple[tuple[str, str], ...]:
+    return tuple(key for key in _DETAIL_KEYS if key[0] not in keys)
 
 
 #: Per dialect: a later event's reference, and whether the references all name the first event.
@@ -90,14 +101,16 @@ _SQLITE: Final = {
         "AND m.ref_low = m.first_seq AND m.ref_high = m.first_seq"
     ),
     "as_stored": (
-        "typeof(r.approvals_needed) = 'integer' AND typeof(r.sandbox) = 'integer' "
-        "AND instr(r.params || coalesce(r.policy, '') || coalesce(r.preview, ''), char(0)) = 0"
+        "typeof(r.approvals_needed) = 'integer' AND r.sandbox IN (0, 1) "
+        "AND typeof(r.sandbox) = 'integer' AND instr(r.params || coalesce(r.policy, '') "
+        "|| coalesce(r.preview, '') || r.created_at || r.expires_at "
+        "|| coalesce(r.review_due_at, ''), char(0)) = 0"
     ),
 }
 _POSTGRES: Final = {
     "ref": "(e.detail::json -> 'requested_seq')::text",
     "ref_ok": ("m.ref_low = CAST(m.first_seq AS TEXT) AND m.ref_high = CAST(m.first_seq AS TEXT)"),
-    "as_stored": "TRUE",
+    "as_stored": "r.sandbox IN (0, 1)",
 }
 _STATE_NAMES: Final = ", ".join(sorted(f"'{state.value}'" for state in STATE_EVENTS))
 _APPROVED_NAMES: Final = ", ".join(sorted(f"'{state.value}'" for state in APPROVED_STATES))

@@ -21,6 +21,7 @@ def requested_detail(record: RequestRecord, policy: PolicySnapshot) -> dict[str,
         "preview": None if record.preview is None else record.preview.model_dump(mode="json"),
         "sandbox": record.sandbox,
         "approvals_needed": policy.approvals,
+        "created_at": format_time(record.created_at),
         "expires_at": format_time(record.expires_at),
         "policy": policy.model_dump(mode="json"),
     }
@@ -47,6 +48,7 @@ def denied_detail(
         "request_reason": request.reason,
         "channel": record.channel,
         "params": record.params,
+        "created_at": format_time(record.created_at),
     }
     if record.preview is not None:
         # Denied by `system`, so the event's actor is not the requester: the detail names them.

@@ -6,8 +6,8 @@ that differs, in one sentence:
 
 - `request_problem`: the request against its first event (``requested``, or ``denied`` when the
   policy refused it): operation, targets, requester, parameters, reason, channel, sandbox,
-  preview, expiry, approvals needed and the policy that applied. Keys a first event does not
-  carry (logs written before opsgate recorded them) are not compared.
+  preview, creation time, expiry, approvals needed and the policy that applied. Keys a first
+  event does not carry (logs written before opsgate recorded them) are not compared.
 - `approvals_problem`: the approvers against the ``approved`` events (who, how many).
 - `EventSummary` / `state_problem`: the stored state against the state the events imply.
 """
@@ -38,6 +38,7 @@ _REQUESTED_KEYS: Final = (
     "preview",
     "sandbox",
     "approvals_needed",
+    "created_at",
     "expires_at",
     "policy",
     "break_glass",
@@ -159,6 +160,7 @@ def _request_view(record: RequestRecord) -> dict[str, Any]:
         "preview": None if record.preview is None else record.preview.model_dump(mode="json"),
         "sandbox": record.sandbox,
         "approvals_needed": record.approvals_needed,
+        "created_at": format_time(record.created_at),
         "expires_at": format_time(record.expires_at),
         "policy": None if record.policy is None else record.policy.recorded(),
         "break_glass": record.break_glass,
@@ -187,7 +189,8 @@ def _event_view(first: AuditEvent) -> dict[str, Any]:
         return view
     # `denied` at intake: its `reason` is the policy's; the requester's is `request_reason`.
     # Denied by `system` (a blocked preview), its detail names the requester.
-    view.update({key: detail[key] for key in ("channel", "params", "requester") if key in detail})
+    carried = ("channel", "params", "requester", "created_at")
+    view.update({key: detail[key] for key in carried if key in detail})
     if "request_reason" in detail:
         view["reason"] = detail["request_reason"]
     return view

@@ -212,11 +212,10 @@ def record_from_row(row: Mapping[str, Any], approvers: Sequence[str]) -> Request
             "targets": json.loads(row["targets"]),
             "params": json.loads(row["params"]),
             "approvers": tuple(approvers),
-            "created_at": parse_time(row["created_at"]),
-            "expires_at": parse_time(row["expires_at"]),
+            **{column: _instant(row, column) for column in _INSTANTS},
             "preview": _optional_json(row["preview"]),
             "outcome": _optional_json(row["outcome"]),
-            "sandbox": bool(row["sandbox"]),
+            "sandbox": _flag(row, "sandbox"),
             "policy": _optional_json(row["policy"]),
         }
     )
@@ -245,6 +244,31 @@ def _has_non_str_key(value: Any) -> bool:
     if isinstance(value, list | tuple):
         return any(_has_non_str_key(item) for item in value)
     return False
+
+
+#: A request row's instants: each NULL or written by `format_time`.
+_INSTANTS: Final = ("created_at", "expires_at", "review_due_at", "reviewed_at", "stop_requested_at")
+
+
+def _instant(row: Mapping[str, Any], column: str) -> datetime | None:
+    """A stored instant, read only in the form `format_time` writes: anything else (text after
+    a NUL, which `fromisoformat` does not read, or another format) was written by someone else.
+    """
+    text = row.get(column)
+    if text is None:
+        return None
+    moment = parse_time(text) if isinstance(text, str) else None
+    if moment is None or format_time(moment) != text:
+        raise ValueError(f"{column}: {text!r} is not a time as opsgate writes it")
+    return moment
+
+
+def _flag(row: Mapping[str, Any], column: str) -> bool:
+    """A stored flag, read only as the 0 or 1 opsgate writes."""
+    value = row[column]
+    if type(value) is not int or value not in (0, 1):
+        raise ValueError(f"{column}: {value!r} is not 0 or 1")
+    return bool(value)
 
 
 def _optional_json(text: str | None) -> dict[str, Any] | None:

@@ -8,7 +8,7 @@ import json
 from pydantic import SecretStr
 from raw_db import Target, raw
 
-from bot.store.chain import EVENT_FIELDS, GENESIS_HASH, ChainKey
+from bot.store.chain import EVENT_FIELDS, GENESIS_HASH, ChainKey, canonical_json
 
 
 def tamper(target: Target, *statements: str, params: tuple[object, ...] = ()) -> None:
@@ -60,3 +60,14 @@ def set_detail_key(target: Target, *, event: str, key: str, value: object) -> No
         for seq, detail in db.run("SELECT seq, detail FROM events WHERE event = ?", (event,)):
             changed = {**json.loads(detail), key: value}
             db.run("UPDATE events SET detail = ? WHERE seq = ?", (json.dumps(changed), seq))
+
+
+def drop_detail_key(target: Target, *, event: str, key: str) -> None:
+    """Remove `key` from the detail of every event named `event`, writing the rest as opsgate
+    writes a detail (canonical JSON): a log as a release that did not record `key` wrote it,
+    once `rehash` has recomputed the chain."""
+    with raw(target) as db:
+        db.drop_append_only_triggers()
+        for seq, detail in db.run("SELECT seq, detail FROM events WHERE event = ?", (event,)):
+            kept = {name: value for name, value in json.loads(detail).items() if name != key}
+            db.run("UPDATE events SET detail = ? WHERE seq = ?", (canonical_json(kept), seq))

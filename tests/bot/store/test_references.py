@@ -15,6 +15,7 @@ from bot.store import Store
 from bot.store.database import SqliteEngine
 from bot.store.export import event_fields
 from bot.store.results import ApprovalStatus
+from bot.store.rows import format_time
 from commands.model import OperationRequest
 
 LEADS_POLICY = OperationPolicy(
@@ -64,7 +65,8 @@ def test_the_requested_event_holds_the_complete_request_and_its_policy(store: St
         },
         "sandbox": True,
         "approvals_needed": 2,
-        "expires_at": event.detail["expires_at"],
+        "created_at": format_time(record.created_at),
+        "expires_at": format_time(record.expires_at),
         "policy": {
             "approvals": 2,
             "approvers": ["S0OPSLEADS", "U0ERIN"],

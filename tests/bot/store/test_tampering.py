@@ -80,6 +80,7 @@ def test_a_changed_target_is_named(store: Store, path: Path) -> None:
         ("approvals_needed", "1", "approvals_needed"),
         ("policy", "NULL", "policy"),
         ("expires_at", "'2099-01-01T00:00:00.000000Z'", "expires_at"),
+        ("created_at", "'2020-01-01T00:00:00.000000Z'", "created_at"),
         ("preview", """'{"summary":"all fine"}'""", "preview"),
     ],
 )

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 from store_requests import KEY, TWO, Filed, cancel, fill
-from tampering import rehash, set_detail_key, tamper
+from tampering import drop_detail_key, rehash, set_detail_key, tamper
 
 from bot.store import Store, auditlog
 from bot.store import scan as chain_scan
@@ -231,6 +231,8 @@ def test_an_intact_log_has_no_suspects(store: Store) -> None:
         ["UPDATE requests SET reason = NULL WHERE state = 'pending'"],
         ["UPDATE requests SET channel = 'C0ELSE'"],
         ["UPDATE requests SET sandbox = 0"],
+        ["UPDATE requests SET sandbox = 2"],
+        ["UPDATE requests SET created_at = '2020-01-01T00:00:00.000000Z' WHERE state = 'pending'"],
         ["UPDATE requests SET approvals_needed = 1 WHERE state = 'pending'"],
         ["UPDATE requests SET approvals_needed = 3 WHERE state = 'succeeded'"],
         ["UPDATE requests SET vendor = 'enos'"],
@@ -281,6 +283,43 @@ def test_a_reference_that_is_a_string_is_named(store: Store, target: str | Path)
     result = store.verify()
     assert (result.ok, result.request_id) == (False, ids[1])
     assert "refers to another event" in result.problem
+
+
+@pytest.mark.parametrize("event", ["requested", "denied"])
+def test_a_log_written_before_the_creation_time_was_recorded_still_passes_the_quick_check(
+    store: Store, target: str | Path, event: str
+) -> None:
+    """Its first events lack ``created_at`` (the chain says so, so nothing is compared with
+    the row's); the query still lets its requests through rather than making each a suspect,
+    and the field-by-field comparison passes them."""
+    fill(store, requests=4)
+    denied = store.record_denied(
+        cancel("JOB-9"), requester="U0ALICE", channel="C0OPS", reason="not allowed"
+    )
+    drop_detail_key(target, event=event, key="created_at")
+    rehash(target)
+
+    with store.engine.read() as db:
+        details = db.rows("SELECT detail FROM events WHERE event = ?", [event])
+        assert details and not any("created_at" in detail for (detail,) in details)
+    assert suspected(store) == [denied.id]  # as always: a denied first event is compared in full
+    assert store.verify().ok
+
+
+def test_a_creation_time_moved_earlier_is_named(store: Store, target: str | Path) -> None:
+    """The row's creation time orders history; the first event records it."""
+    [first, *_] = fill(store, requests=4)
+    tamper(
+        target,
+        "UPDATE requests SET created_at = '2020-01-01T00:00:00.000000Z' WHERE id = ?",
+        params=(first,),
+    )
+
+    result = store.verify()
+    assert (result.ok, result.request_id) == (False, first)
+    assert result.problem.startswith(
+        "created_at: the stored request has '2020-01-01T00:00:00.000000Z' but its first event"
+    )
 
 
 def test_suspects_come_in_log_order(store: Store, target: str | Path) -> None:

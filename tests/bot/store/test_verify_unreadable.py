@@ -94,6 +94,19 @@ def test_a_request_row_with_text_behind_a_nul_is_named(filed: Filed, column: str
     assert "its row in the requests table cannot be read" in result.problem
 
 
+@pytest.mark.parametrize("column", ["created_at", "expires_at"])
+def test_a_time_with_text_behind_a_nul_is_named(filed: Filed, column: str) -> None:
+    """Python's `fromisoformat` stops reading at the NUL, as SQLite's functions do, so the
+    time reads the same; the stored text is still not what opsgate wrote."""
+    store, path = filed()
+    first = set_first_request(path, f"{column} = {column} || char(0) || 'x'")
+
+    result = store.verify()
+    assert (result.ok, result.request_id) == (False, first)
+    assert result.problem.startswith(f"its row in the requests table cannot be read: {column}: '20")
+    assert result.problem.endswith("\\x00x' is not a time as opsgate writes it")
+
+
 # -- bytes that are not UTF-8 -------------------------------------------------------------------
 
 
@@ -164,13 +177,15 @@ def test_a_request_row_opsgate_cannot_read_is_named(
     ("assignment", "named"),
     [
         ("approvals_needed = '2 approvals'", "approvals_needed: Input should be a valid integer"),
-        ("sandbox = ''", "sandbox: the stored request has False"),
+        ("sandbox = ''", "sandbox: '' is not 0 or 1"),
+        ("sandbox = 2", "sandbox: 2 is not 0 or 1"),
     ],
 )
 def test_a_number_stored_as_text_is_named(filed: Filed, assignment: str, named: str) -> None:
     """SQLite keeps text in an INTEGER column, and its SQL reads it otherwise than opsgate
     does: printf reads '2 approvals' as 2, and '' is not 0 (so, true) where Python reads it
-    as false."""
+    as false. opsgate writes its flags as 0 or 1 only: any other number was written by
+    someone else."""
     store, path = filed()
     first = set_first_request(path, assignment)
 
