@@ -8,8 +8,8 @@ everything it reads is one snapshot.
 from __future__ import annotations
 
 import logging
-import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -19,6 +19,7 @@ from typing import Any, Final
 from bot.model import AuditEvent, AuditEventName, RequestRecord
 from bot.store import queries
 from bot.store.base import StoreBase
+from bot.store.beside import NOT_ASKED, OnServer, asked_here
 from bot.store.chain import (
     GENESIS_HASH,
     ChainHead,
@@ -78,22 +79,29 @@ def verify_log(
 ) -> VerifyResult:
     """The chain against its head, then each anchor, then the tables against the events.
 
-    While worker processes hash a long SQLite log, this process has the database cross-check
-    the tables; the verdicts are still given in that order.
+    The tables' query runs while the chain is checked elsewhere (`bot.store.beside`): beside
+    worker processes on a long SQLite log, on the server beside this process's scan on
+    PostgreSQL. The verdicts are still given in that order.
     """
     with interruptible(db), db.any_text():
         chain = start_chain_check(db, key, path=source.path)
+        asked = NOT_ASKED
         try:
-            early = _early_suspects(db, source.dialect) if chain.parallel else None
+            if chain.parallel:
+                asked = asked_here(db, source.dialect)
+            elif source.beside is not None:
+                asked = OnServer(partial(source.beside, db))
             result = chain.finish(db, queries.head_or_none(db))
+            if not result.ok:
+                return result
+            for anchor in anchors:
+                problem = _anchor_problem(db, anchor)
+                if problem is not None:
+                    return VerifyResult(False, result.checked, anchor.seq, problem)
+            early = asked.answer()
         finally:
             chain.close()
-        if not result.ok:
-            return result
-        for anchor in anchors:
-            problem = _anchor_problem(db, anchor)
-            if problem is not None:
-                return VerifyResult(False, result.checked, anchor.seq, problem)
+            asked.close()
         suspicious = suspects(db, source.dialect) if early is None else early
         return _tables_result(db, suspicious, checked=result.checked)
 
@@ -106,22 +114,13 @@ class VerifySource:
         dialect: The engine's ``kind``: ``"sqlite"`` or ``"postgresql"``.
         path: The SQLite file, which worker processes may read; None for PostgreSQL or a
             database in memory.
+        beside: Opens another read-only transaction on the snapshot of the one it is given
+            (PostgreSQL), for the tables' query to run on the server meanwhile.
     """
 
     dialect: str
     path: Path | None = None
-
-
-def _early_suspects(db: Db, dialect: str) -> list[str] | None:
-    """The cross-check, run while the chain is still being checked; None when the database
-    refused it (a malformed detail makes SQLite's JSON functions fail), in which case the chain
-    check names that event and the cross-check is not needed."""
-    try:
-        return suspects(db, dialect)
-    except sqlite3.OperationalError as exc:
-        if "JSON" not in str(exc):  # "malformed JSON"; anything else (Ctrl-C) goes on up
-            raise
-        return None
+    beside: Callable[[Db], AbstractContextManager[Db]] | None = None
 
 
 def check_request(db: Db, key: ChainKey, record: RequestRecord) -> str | None:
@@ -222,7 +221,8 @@ class AuditLogReads(StoreBase):
         """
         label = self._tx.label
         path = Path(label) if self._tx.kind == "sqlite" and label != ":memory:" else None
-        source = VerifySource(self._tx.kind, path)
+        beside = getattr(self._tx, "read_beside", None)
+        source = VerifySource(self._tx.kind, path, beside)
         with self._tx.read() as db:
             return verify_log(db, self._writer.key, anchors, source=source)
 

@@ -24,7 +24,7 @@ from psycopg.rows import dict_row, tuple_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from bot.store.chain import ChainHead
-from bot.store.engine import Cursor, Params, redacted
+from bot.store.engine import Cursor, Db, Params, redacted
 from bot.store.rows import DatabaseUnavailable
 from bot.store.schema import CURRENT_TABLES, MIGRATIONS, OPSGATE_TABLES
 
@@ -36,6 +36,8 @@ POOL_SIZE: Final = 10
 _MIGRATION_LOCK: Final = 7_262_736_001
 _PLACEHOLDER = re.compile(r"%|\?|(?<!:):([A-Za-z_]\w*)")
 _CHAIN_LOCK: Final = "SELECT seq, hash FROM chain_head WHERE id = 1 FOR UPDATE"
+#: What `pg_export_snapshot()` returns, e.g. ``00000003-0000001B-1``.
+_SNAPSHOT_ID: Final = re.compile(r"[0-9A-F]+(-[0-9A-F]+)+")
 
 
 @functools.lru_cache(maxsize=512)
@@ -198,6 +200,21 @@ class PostgresEngine:
     def read(self) -> AbstractContextManager[PgDb]:
         """One snapshot, read-only."""
         return self._transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+
+    def read_beside(self, db: Db) -> AbstractContextManager[PgDb]:
+        """Another read-only transaction, on another connection, that sees exactly the
+        snapshot of `db` (a `read` transaction, which must stay open meanwhile): for a long
+        query to run on the server while this process works through `db`."""
+        if not isinstance(db, PgDb):
+            raise TypeError("read_beside takes a transaction of this engine")
+        row = db.conn.execute("SELECT pg_export_snapshot() AS id").fetchone()
+        snapshot = "" if row is None else str(row["id"])
+        if not _SNAPSHOT_ID.fullmatch(snapshot):  # inlined below: SET takes no parameters
+            raise ValueError(f"unexpected snapshot id {snapshot!r}")
+        return self._transaction(
+            "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; "
+            f"SET TRANSACTION SNAPSHOT '{snapshot}'"
+        )
 
     def close(self) -> None:
         """Close the pool and its connections."""

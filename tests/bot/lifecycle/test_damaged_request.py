@@ -79,7 +79,11 @@ def test_status_of_a_damaged_request_whose_first_event_is_damaged_too_tells_nobo
     damaged: tuple[World, str, Origin], tmp_path: Path
 ) -> None:
     world, rid, _ = damaged
-    tamper(tmp_path / "opsgate.db", "UPDATE events SET detail = '{' WHERE request_id = ?", params=(rid,))
+    tamper(
+        tmp_path / "opsgate.db",
+        "UPDATE events SET detail = '{' WHERE request_id = ?",
+        params=(rid,),
+    )
 
     answer = world.service.status(rid, world.origin(ALICE))
     assert f"There is no request `{rid}`" in answer.text + json.dumps(answer.blocks)

@@ -364,7 +364,7 @@ def test_workers_are_stopped_when_the_verdict_is_no_longer_wanted(
     def interrupted(*_: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(auditlog, "_early_suspects", interrupted)
+    monkeypatch.setattr(auditlog, "asked_here", interrupted)
     store, _ = filed(requests=2)
 
     with pytest.raises(KeyboardInterrupt):

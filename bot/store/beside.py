@@ -1,0 +1,111 @@
+"""`verify`'s tables' query, run while the chain is checked somewhere else, so that a long log
+costs the longer of the two, not their sum.
+
+- SQLite, a long log on a file: worker processes hash the chain (`bot.store.scan`), and this
+  process runs the query meanwhile (`asked_here`).
+- PostgreSQL: this process hashes the chain, and the server runs the query meanwhile, in a second
+  read-only transaction on the same snapshot, waited on by a thread (`OnServer`). The thread
+  spends its time waiting for the server, without the GIL.
+- Otherwise the query runs after the chain check (`NOT_ASKED`).
+
+The query cannot read a detail that is not JSON (SQLite's and PostgreSQL's JSON functions fail on
+it): its answer is then None, and the chain check names that event first.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from typing import Final, Protocol
+
+import psycopg
+
+from bot.store.crosscheck import suspects
+from bot.store.engine import Db
+
+log = logging.getLogger(__name__)
+
+#: How often `OnServer.close` repeats its cancel request until the query has stopped.
+_CANCEL_EVERY_S: Final = 0.05
+
+
+class Asked(Protocol):
+    """The tables' query, asked beside the chain check."""
+
+    def answer(self) -> list[str] | None:
+        """The suspects in log order; None when the query was not asked or could not read a
+        detail (the caller then asks it itself, if the chain holds)."""
+        ...
+
+    def close(self) -> None:
+        """Stop the query if it is still running (its answer is no longer wanted)."""
+        ...
+
+
+class _Answered:
+    def __init__(self, found: list[str] | None) -> None:
+        self._found = found
+
+    def answer(self) -> list[str] | None:
+        return self._found
+
+    def close(self) -> None:
+        pass
+
+
+NOT_ASKED: Final[Asked] = _Answered(None)
+
+
+def asked_here(db: Db, dialect: str) -> Asked:
+    """The query, run now in `db` (while worker processes hash the chain)."""
+    try:
+        return _Answered(suspects(db, dialect))
+    except sqlite3.OperationalError as exc:
+        if "JSON" not in str(exc):  # "malformed JSON"; anything else (Ctrl-C) goes on up
+            raise
+        return NOT_ASKED
+
+
+class OnServer:
+    """The query on PostgreSQL, in a transaction `opened` on the caller's snapshot, run by a
+    thread that waits for the server's answer."""
+
+    def __init__(self, opened: Callable[[], AbstractContextManager[Db]]) -> None:
+        self._found: list[str] | None = None
+        self._failed: BaseException | None = None
+        self._stopping = threading.Event()
+        self._conn: psycopg.Connection[object] | None = None
+        self._thread = threading.Thread(
+            target=self._run, args=(opened,), name="opsgate-verify-tables", daemon=True
+        )
+        self._thread.start()
+
+    def _run(self, opened: Callable[[], AbstractContextManager[Db]]) -> None:
+        try:
+            with opened() as twin:
+                self._conn = getattr(twin, "conn", None)
+                if not self._stopping.is_set():
+                    self._found = suspects(twin, "postgresql")
+        except psycopg.Error as exc:  # a detail that is not JSON, or cancelled by `close`
+            log.debug("verify: the tables' query beside the chain check stopped: %s", exc)
+        except BaseException as exc:  # a fault of opsgate's: raised in the caller's thread
+            self._failed = exc
+
+    def answer(self) -> list[str] | None:
+        self._thread.join()
+        if self._failed is not None:
+            raise self._failed
+        return self._found
+
+    def close(self) -> None:
+        """Cancel the query (repeatedly: a cancel request that arrives between two statements
+        is lost) until the thread has ended."""
+        self._stopping.set()
+        while self._thread.is_alive():
+            conn = self._conn
+            if conn is not None:
+                conn.cancel()
+            self._thread.join(_CANCEL_EVERY_S)
