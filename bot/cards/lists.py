@@ -24,7 +24,17 @@ from bot.cards.text import (
 from bot.model import Approvers, AuditEvent, RequestRecord, RequestState
 
 MAX_HELP_ENTRIES = 15
-_DETAIL_KEYS = ("reason", "code", "vendor_request_id", "message", "next_step")
+#: What a timeline line shows of its event's detail, in this order, and as what: why, what the
+#: vendor said and the ids it gave (a support ticket asks for them).
+_DETAIL_LABELS = {
+    "reason": "reason",
+    "summary": "summary",
+    "code": "code",
+    "vendor_request_id": "vendor request id",
+    "vendor_request_ids": "vendor request ids",
+    "message": "message",
+    "next_step": "next step",
+}
 
 
 @dataclass(frozen=True)
@@ -167,5 +177,16 @@ def _actor(actor: str) -> str:
 
 
 def _detail_text(detail: dict[str, Any]) -> str:
-    parts = [f"{key}: {detail[key]}" for key in _DETAIL_KEYS if detail.get(key)]
+    parts = [
+        f"{label}: {_value_text(detail[key])}"
+        for key, label in _DETAIL_LABELS.items()
+        if detail.get(key)
+    ]
     return escape(clip_raw("; ".join(parts), 300))
+
+
+def _value_text(value: Any) -> str:
+    """A detail value as words: a list as its items, comma-separated."""
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    return str(value)

@@ -218,6 +218,28 @@ def test_status_has_the_full_timeline_and_no_buttons() -> None:
     assert "vendor error `E42`" in text
 
 
+def test_status_timeline_says_what_the_vendor_answered_and_its_ids() -> None:
+    """The ending event's own record (in the chain) of what happened, beside the card's."""
+    events = [
+        event(1, AuditEventName.REQUESTED, "U0REQ", reason="stale"),
+        event(
+            2,
+            AuditEventName.SUCCEEDED,
+            "system",
+            summary="Cancel accepted for 3 devices",
+            vendor_request_ids=["38F3-A", "38F3-B"],
+            counts={"done": 3},
+        ),
+    ]
+    message = status_message(
+        record(state=RequestState.SUCCEEDED), events, approvers=Approvers(needed=1, anyone=True)
+    )
+    assert (
+        "*succeeded* by opsgate · summary: Cancel accepted for 3 devices; "
+        "vendor request ids: 38F3-A, 38F3-B" in valid(message)
+    )
+
+
 def test_status_of_pending_and_executing_and_a_long_timeline() -> None:
     assert "waiting for approvals" in valid(
         status_message(record(), [], approvers=Approvers(needed=1, anyone=True))
