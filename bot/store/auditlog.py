@@ -90,7 +90,7 @@ def verify_log(
             if chain.parallel:
                 asked = asked_here(db, source.dialect)
             elif source.beside is not None:
-                asked = OnServer(partial(source.beside, db))
+                asked = OnServer(source.beside(db))  # the snapshot is exported here
             result = chain.finish(db, queries.head_or_none(db))
             if not result.ok:
                 return result

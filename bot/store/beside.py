@@ -17,7 +17,6 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
-from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Final, Protocol
 
@@ -70,10 +69,10 @@ def asked_here(db: Db, dialect: str) -> Asked:
 
 
 class OnServer:
-    """The query on PostgreSQL, in a transaction `opened` on the caller's snapshot, run by a
-    thread that waits for the server's answer."""
+    """The query on PostgreSQL, in the transaction `opened` (not yet entered) on the caller's
+    snapshot, run by a thread that waits for the server's answer."""
 
-    def __init__(self, opened: Callable[[], AbstractContextManager[Db]]) -> None:
+    def __init__(self, opened: AbstractContextManager[Db]) -> None:
         self._found: list[str] | None = None
         self._failed: BaseException | None = None
         self._stopping = threading.Event()
@@ -83,9 +82,9 @@ class OnServer:
         )
         self._thread.start()
 
-    def _run(self, opened: Callable[[], AbstractContextManager[Db]]) -> None:
+    def _run(self, opened: AbstractContextManager[Db]) -> None:
         try:
-            with opened() as twin:
+            with opened as twin:
                 self._conn = getattr(twin, "conn", None)
                 if not self._stopping.is_set():
                     self._found = suspects(twin, "postgresql")

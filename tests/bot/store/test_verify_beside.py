@@ -8,7 +8,6 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterator
-from functools import partial
 from pathlib import Path
 
 import pytest
@@ -90,7 +89,7 @@ def test_closing_cancels_the_query_on_the_server(
     monkeypatch.setattr(beside, "suspects", slow_query(started))
     engine = pg.engine
     with caplog.at_level(logging.DEBUG, logger="bot.store.beside"), engine.read() as db:
-        asked = beside.OnServer(partial(engine.read_beside, db))  # type: ignore[attr-defined]
+        asked = beside.OnServer(engine.read_beside(db))  # type: ignore[attr-defined]
         assert started.wait(10)
         asked.close()
 
