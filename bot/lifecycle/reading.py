@@ -15,7 +15,7 @@ from bot import cards
 from bot.cards.lists import unreviewed_message
 from bot.lifecycle import refusals
 from bot.lifecycle.services import Origin, Services
-from bot.model import AuditEvent, RequestRecord, rules
+from bot.model import AuditEvent, PolicySnapshot, RequestRecord, rules
 from bot.policy.members import CachedDirectory
 from bot.store import UnreadableEventError, UnreadableRequestError
 from commands.model import HistoryCommand
@@ -101,9 +101,11 @@ class Reading:
         requester = made.get("requester", first.actor)  # a `denied` by system names them
         if origin.user == requester or origin.channel == made.get("channel"):
             return True
-        directory = CachedDirectory(self.s.directory)
-        return first.operation in self.s.policy.approvable_by(
-            origin.user, directory=directory, among=[first.operation]
+        return self.s.policy.may_approve_under(
+            first.operation,
+            _made_under(made.get("policy")),
+            user=origin.user,
+            directory=CachedDirectory(self.s.directory),
         )
 
     def _may_read(self, record: RequestRecord, origin: Origin, directory: CachedDirectory) -> bool:
@@ -111,3 +113,12 @@ class Reading:
             return True
         # Asking the policy (and perhaps Slack, for user groups) only when it can matter.
         return self.s.policy.may_approve(record, user=origin.user, directory=directory)
+
+
+def _made_under(recorded: object) -> PolicySnapshot | None:
+    """The policy snapshot a first event records; None when it records none (or one that does
+    not read, as if it recorded none: the current policy then applies)."""
+    try:
+        return None if recorded is None else PolicySnapshot.model_validate(recorded)
+    except ValueError:
+        return None

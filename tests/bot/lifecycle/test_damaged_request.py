@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from lifecycle_world import ALICE, BOB, DAVE, World, open_request
+from lifecycle_world import ALICE, BOB, CAROL, DAVE, World, open_request
 from tampering import tamper
 
 from bot.lifecycle import Origin
@@ -87,3 +87,19 @@ def test_status_of_a_damaged_request_whose_first_event_is_damaged_too_tells_nobo
 
     answer = world.service.status(rid, world.origin(ALICE))
     assert f"There is no request `{rid}`" in answer.text + json.dumps(answer.blocks)
+
+
+@pytest.mark.parametrize(("asker", "told"), [(BOB, True), (CAROL, False)])
+def test_the_approvers_who_may_read_a_damaged_request_are_those_of_its_own_policy(
+    world_factory, tmp_path: Path, asker: str, told: bool
+) -> None:  # type: ignore[no-untyped-def]
+    """As for any request: the policy it was made under (recorded in its first event), not the
+    one in force now, which here names Carol instead of Bob."""
+    db = tmp_path / "opsgate.db"
+    then = world_factory('[policy]\napprovers = ["U0BOB"]\nchannels = ["C0OPS"]\n', db=db)
+    rid = open_request(then)
+    tamper(db, "UPDATE requests SET channel = CAST(x'ff' AS TEXT)")
+    now = world_factory('[policy]\napprovers = ["U0CAROL"]\nchannels = ["C0OPS"]\n', db=db)
+
+    answer = now.service.status(rid, now.origin(asker, f"D0{asker}"))
+    assert ("cannot be read: it was changed outside opsgate" in json.dumps(answer.blocks)) is told
