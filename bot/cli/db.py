@@ -14,18 +14,25 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.cli.options import DatabaseChoiceError, chosen_database
+from bot.cli.progress import progress_for
 from bot.settings import Settings
-from bot.store import AuditKeyError, DatabaseUnavailable, Store
+from bot.store import AuditKeyError, DatabaseUnavailable, Store, StoreError
 from bot.store.transfer import SourceUnreadable, TargetNotEmpty, copy_log, migrate
 
 
-def run_db(args: argparse.Namespace, settings: Settings, *, out: TextIO | None = None) -> int:
+def run_db(
+    args: argparse.Namespace,
+    settings: Settings,
+    *,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+) -> int:
     """Run ``db migrate`` or ``db copy``; returns the exit status."""
-    out = out or sys.stdout
+    out, err = out or sys.stdout, err or sys.stderr
     try:
         if args.db_command == "migrate":
             return _migrate(chosen_database(args, settings), out)
-        return _copy(_target(args.source), _target(args.dest), settings, out)
+        return _copy(_target(args.source), _target(args.dest), settings, out, err)
     except (DatabaseChoiceError, DatabaseUnavailable, TargetNotEmpty, AuditKeyError) as exc:
         print(f"opsgate: {exc}", file=sys.stderr)
         return 2
@@ -38,13 +45,19 @@ def _migrate(target: str | Path, out: TextIO) -> int:
     return 0
 
 
-def _copy(source: str | Path, dest: str | Path, settings: Settings, out: TextIO) -> int:
+def _copy(
+    source: str | Path, dest: str | Path, settings: Settings, out: TextIO, err: TextIO
+) -> int:
     # Both opened as stores, so a key that does not fit the source stops before anything moves.
     reader = Store.open_existing(source, key=settings.audit_key)
     try:
         writer = Store.open(dest, key=settings.audit_key)
         try:
-            copied = copy_log(reader.engine, writer.engine)
+            shown = progress_for(err, "copying events", _events_in(reader))
+            copied = copy_log(reader.engine, writer.engine, progress=shown)
+            if shown is not None:
+                shown.finish()
+                print("opsgate: verifying the copy…", file=err, flush=True)
             result = writer.verify()
         except SourceUnreadable as exc:
             print(f"opsgate: {exc}", file=sys.stderr)
@@ -64,6 +77,13 @@ def _copy(source: str | Path, dest: str | Path, settings: Settings, out: TextIO)
         file=out,
     )
     return 0
+
+
+def _events_in(store: Store) -> int:
+    try:
+        return store.head().seq
+    except StoreError:
+        return 0  # no head: the copy's verify says so
 
 
 def _target(given: str) -> str | Path:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 import re
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -61,15 +61,18 @@ def migrate(target: str | Path) -> tuple[str, list[str]]:
     return engine.label, engine.applied
 
 
-def copy_log(source: Engine, target: Engine) -> Copied:
-    """Copy `source`'s log into the empty `target`, in one transaction of the target.
+def copy_log(
+    source: Engine, target: Engine, *, progress: Callable[[int], None] | None = None
+) -> Copied:
+    """Copy `source`'s log into the empty `target`, in one transaction of the target;
+    `progress` hears how many events are copied so far, after each batch.
 
     Raises:
         TargetNotEmpty: `target` already holds requests or events.
         SourceUnreadable: `source` holds text that is not UTF-8.
     """
     try:
-        return _copy(source, target)
+        return _copy(source, target, progress)
     except sqlite3.OperationalError as exc:
         if not refused_text(exc):
             raise
@@ -82,11 +85,11 @@ def copy_log(source: Engine, target: Engine) -> Copied:
         ) from exc
 
 
-def _copy(source: Engine, target: Engine) -> Copied:
+def _copy(source: Engine, target: Engine, progress: Callable[[int], None] | None) -> Copied:
     with source.read() as src, target.write() as dst:
         _refuse_non_empty(dst, target.label)
         counts = {table: _copy_table(src, dst, table) for table in _TABLES}
-        events = _copy_events(src, dst)
+        events = _copy_events(src, dst, progress)
         head = queries.head_or_none(src)
         if head is not None:
             dst.execute(
@@ -132,19 +135,29 @@ def _copy_table(src: Db, dst: Db, table: str) -> int:
     return _insert_all(dst, insert, itertools.chain([first], rows))
 
 
-def _copy_events(src: Db, dst: Db) -> int:
+def _copy_events(src: Db, dst: Db, progress: Callable[[int], None] | None) -> int:
     columns = ", ".join(EVENT_FIELDS)
     sql = f"SELECT {columns} FROM events WHERE seq > :after ORDER BY seq LIMIT :page"  # noqa: S608
-    return _insert_all(dst, INSERT_EVENT, rows_in_pages(src, sql))
+    return _insert_all(dst, INSERT_EVENT, rows_in_pages(src, sql), progress)
 
 
-def _insert_all(dst: Db, insert: str, rows: Iterator[dict[str, Any]]) -> int:
+def _insert_all(
+    dst: Db,
+    insert: str,
+    rows: Iterator[dict[str, Any]],
+    progress: Callable[[int], None] | None = None,
+) -> int:
     count, batch = 0, []
     for row in rows:
         batch.append(row)
         if len(batch) == _BATCH:
             dst.executemany(insert, batch)
             count, batch = count + len(batch), []
+            if progress is not None:
+                progress(count)
     if batch:
         dst.executemany(insert, batch)
-    return count + len(batch)
+    count += len(batch)
+    if progress is not None:
+        progress(count)
+    return count

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+import io
 from pathlib import Path
 
 import pytest
@@ -12,8 +14,11 @@ from tampering import tamper
 from adapters.huawei import plugin as huawei
 from adapters.huawei.simulator.state import SANDBOX_APP_ID, SANDBOX_SECRET
 from bot import cli
+from bot.cli import progress
+from bot.cli.db import run_db
 from bot.policy import OperationPolicy
-from bot.store import Store
+from bot.settings import Settings
+from bot.store import Store, transfer
 from bot.store.schema import MIGRATIONS
 from commands.model import OperationRequest
 
@@ -178,3 +183,48 @@ def test_check_reuses_the_token_the_replicas_share(
 
     assert "huawei: Huawei login OK" in capsys.readouterr().out
     assert simulator.logins == 1  # type: ignore[attr-defined]
+
+
+class Terminal(io.StringIO):
+    """Standard error as a person's terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize(("stream", "shown"), [(Terminal, True), (io.StringIO, False)])
+def test_a_long_copy_shows_how_far_it_is_on_a_terminal_only(
+    env: Path, monkeypatch: pytest.MonkeyPatch, stream: type[io.StringIO], shown: bool
+) -> None:
+    monkeypatch.setattr(progress, "SHOW_FROM", 2)
+    monkeypatch.setattr(transfer, "_BATCH", 4)
+    seed(env / "source.db")  # 9 events: batches of 4, 8, then the last one
+    args = argparse.Namespace(
+        db_command="copy", source=str(env / "source.db"), dest=str(env / "copy.db")
+    )
+    out, err = io.StringIO(), stream()
+
+    assert run_db(args, Settings(), out=out, err=err) == 0
+    assert "copied 9 events" in out.getvalue()
+    expected = (
+        "\ropsgate: copying events: 4 of 9 (44%)"
+        "\ropsgate: copying events: 8 of 9 (88%)"
+        "\ropsgate: copying events: 9 of 9 (100%)\n"
+        "opsgate: verifying the copy…\n"
+    )
+    assert err.getvalue() == (expected if shown else "")
+
+
+def test_progress_is_rewritten_only_when_its_whole_per_cent_moves() -> None:
+    err = Terminal()
+    shown = progress.Progress(err, "copying events", 1_000)
+    for done in (1, 5, 9, 10, 19, 20, 1_000):
+        shown(done)
+    shown.finish()
+
+    assert err.getvalue().split("\r")[1:] == [
+        "opsgate: copying events: 1 of 1,000 (0%)",
+        "opsgate: copying events: 10 of 1,000 (1%)",
+        "opsgate: copying events: 20 of 1,000 (2%)",
+        "opsgate: copying events: 1,000 of 1,000 (100%)\n",
+    ]
