@@ -34,7 +34,7 @@ def run_db(
             return _migrate(chosen_database(args, settings), out)
         return _copy(_target(args.source), _target(args.dest), settings, out, err)
     except (DatabaseChoiceError, DatabaseUnavailable, TargetNotEmpty, AuditKeyError) as exc:
-        print(f"opsgate: {exc}", file=sys.stderr)
+        print(f"opsgate: {exc}", file=err)
         return 2
 
 
@@ -54,13 +54,16 @@ def _copy(
         writer = Store.open(dest, key=settings.audit_key)
         try:
             shown = progress_for(err, "copying events", _events_in(reader))
-            copied = copy_log(reader.engine, writer.engine, progress=shown)
+            try:
+                copied = copy_log(reader.engine, writer.engine, progress=shown)
+            finally:
+                if shown is not None:
+                    shown.finish()  # the progress line ends before anything else is said
             if shown is not None:
-                shown.finish()
                 print("opsgate: verifying the copy…", file=err, flush=True)
             result = writer.verify()
         except SourceUnreadable as exc:
-            print(f"opsgate: {exc}", file=sys.stderr)
+            print(f"opsgate: {exc}", file=err)
             return 1
         finally:
             writer.close()
@@ -68,7 +71,7 @@ def _copy(
         reader.close()
     into = writer.engine.label
     if not result.ok:
-        print(f"opsgate: the copy in {into} does not verify: {result.describe()}", file=sys.stderr)
+        print(f"opsgate: the copy in {into} does not verify: {result.describe()}", file=err)
         return 1
     print(
         f"copied {copied.events:,} events, {copied.requests:,} requests and "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import io
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -14,12 +15,14 @@ from tampering import tamper
 from adapters.huawei import plugin as huawei
 from adapters.huawei.simulator.state import SANDBOX_APP_ID, SANDBOX_SECRET
 from bot import cli
+from bot.cli import db as db_cli
 from bot.cli import progress
 from bot.cli.db import run_db
 from bot.policy import OperationPolicy
 from bot.settings import Settings
 from bot.store import Store, transfer
 from bot.store.schema import MIGRATIONS
+from bot.store.transfer import SourceUnreadable
 from commands.model import OperationRequest
 
 KEY = "0123456789abcdef-audit-key"
@@ -228,3 +231,26 @@ def test_progress_is_rewritten_only_when_its_whole_per_cent_moves() -> None:
         "opsgate: copying events: 20 of 1,000 (2%)",
         "opsgate: copying events: 1,000 of 1,000 (100%)\n",
     ]
+
+
+def test_a_copy_that_stops_part_way_ends_its_progress_line_before_saying_why(
+    env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(progress, "SHOW_FROM", 2)
+    seed(env / "source.db")
+
+    def stops(source: object, target: object, *, progress: Callable[[int], None]) -> None:
+        progress(4)
+        raise SourceUnreadable("cannot copy source.db: its actor is not UTF-8")
+
+    monkeypatch.setattr(db_cli, "copy_log", stops)
+    args = argparse.Namespace(
+        db_command="copy", source=str(env / "source.db"), dest=str(env / "copy.db")
+    )
+    err = Terminal()
+
+    assert run_db(args, Settings(), out=io.StringIO(), err=err) == 1
+    assert err.getvalue() == (
+        "\ropsgate: copying events: 4 of 9 (44%)\n"
+        "opsgate: cannot copy source.db: its actor is not UTF-8\n"
+    )
