@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 from tampering import rehash, tamper, truncate
+from terminal import Terminal
 
 from bot import cli
 from bot.cli import audit
@@ -152,13 +153,6 @@ def test_serve_will_not_start_on_a_keyed_log_without_its_key(
     assert cli.main(["serve", "--http"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "the audit log is keyed" in err
-
-
-class Terminal(io.StringIO):
-    """Standard error as a person's terminal."""
-
-    def isatty(self) -> bool:
-        return True
 
 
 @pytest.mark.parametrize(("stream", "announced"), [(Terminal, True), (io.StringIO, False)])

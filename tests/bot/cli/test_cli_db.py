@@ -11,6 +11,7 @@ import pytest
 from pydantic import SecretStr
 from raw_db import raw
 from tampering import tamper
+from terminal import Terminal
 
 from adapters.huawei import plugin as huawei
 from adapters.huawei.simulator.state import SANDBOX_APP_ID, SANDBOX_SECRET
@@ -188,11 +189,11 @@ def test_check_reuses_the_token_the_replicas_share(
     assert simulator.logins == 1  # type: ignore[attr-defined]
 
 
-class Terminal(io.StringIO):
-    """Standard error as a person's terminal."""
-
-    def isatty(self) -> bool:
-        return True
+def copying(env: Path) -> argparse.Namespace:
+    """``opsgate db copy --from source.db --to copy.db``, as parsed."""
+    return argparse.Namespace(
+        db_command="copy", source=str(env / "source.db"), dest=str(env / "copy.db")
+    )
 
 
 @pytest.mark.parametrize(("stream", "shown"), [(Terminal, True), (io.StringIO, False)])
@@ -202,12 +203,9 @@ def test_a_long_copy_shows_how_far_it_is_on_a_terminal_only(
     monkeypatch.setattr(progress, "SHOW_FROM", 2)
     monkeypatch.setattr(transfer, "_BATCH", 4)
     seed(env / "source.db")  # 9 events: batches of 4, 8, then the last one
-    args = argparse.Namespace(
-        db_command="copy", source=str(env / "source.db"), dest=str(env / "copy.db")
-    )
     out, err = io.StringIO(), stream()
 
-    assert run_db(args, Settings(), out=out, err=err) == 0
+    assert run_db(copying(env), Settings(), out=out, err=err) == 0
     assert "copied 9 events" in out.getvalue()
     expected = (
         "\ropsgate: copying events: 4 of 9 (44%)"
@@ -244,12 +242,9 @@ def test_a_copy_that_stops_part_way_ends_its_progress_line_before_saying_why(
         raise SourceUnreadable("cannot copy source.db: its actor is not UTF-8")
 
     monkeypatch.setattr(db_cli, "copy_log", stops)
-    args = argparse.Namespace(
-        db_command="copy", source=str(env / "source.db"), dest=str(env / "copy.db")
-    )
     err = Terminal()
 
-    assert run_db(args, Settings(), out=io.StringIO(), err=err) == 1
+    assert run_db(copying(env), Settings(), out=io.StringIO(), err=err) == 1
     assert err.getvalue() == (
         "\ropsgate: copying events: 4 of 9 (44%)\n"
         "opsgate: cannot copy source.db: its actor is not UTF-8\n"
