@@ -9,6 +9,7 @@ comparing the strings compares the instants. JSON columns hold `canonical_json` 
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
@@ -246,6 +247,11 @@ def _has_non_str_key(value: Any) -> bool:
     return False
 
 
+#: The text `format_time` writes, and only that: four-digit years (strftime writes fewer below
+#: 1000, which opsgate's clock never reaches), every field zero-padded, UTC as ``Z``.
+_AS_WRITTEN: Final = re.compile(
+    r"[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z"
+)
 #: A request row's instants: each NULL or written by `format_time`.
 _INSTANTS: Final = ("created_at", "expires_at", "review_due_at", "reviewed_at", "stop_requested_at")
 
@@ -258,7 +264,8 @@ def _instant(row: Mapping[str, Any], column: str) -> datetime | None:
     if text is None:
         return None
     moment = parse_time(text) if isinstance(text, str) else None
-    if moment is None or format_time(moment) != text:
+    # `_AS_WRITTEN` is the text `format_time` writes, and costs a tenth of writing it again.
+    if moment is None or _AS_WRITTEN.fullmatch(text) is None:
         raise ValueError(f"{column}: {text!r} is not a time as opsgate writes it")
     return moment
 

@@ -6,15 +6,19 @@ and never a crash."""
 from __future__ import annotations
 
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis.strategies import datetimes, just
 from store_requests import KEY, Filed, fill
 from tampering import tamper
 
 from bot.store import ChainHead, Store, UnreadableEventError
 from bot.store import scan as chain_scan
 from bot.store.quickchain import first_suspect
+from bot.store.rows import _instant, format_time
 
 EVENT_COLUMNS = ("actor", "at", "request_id", "event", "operation", "targets", "detail")
 
@@ -105,6 +109,33 @@ def test_a_time_with_text_behind_a_nul_is_named(filed: Filed, column: str) -> No
     assert (result.ok, result.request_id) == (False, first)
     assert result.problem.startswith(f"its row in the requests table cannot be read: {column}: '20")
     assert result.problem.endswith("\\x00x' is not a time as opsgate writes it")
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "2026-01-01 00:30:00.000000Z",  # a space for the T
+        "2026-01-01T00:30:00.000000+00:00",  # the offset spelled out
+        "2026-01-01T00:30:00Z",  # no microseconds
+        "2026-01-01T01:30:00.000000+01:00",  # the same instant, elsewhere
+    ],
+)
+def test_a_time_that_reads_the_same_but_is_written_otherwise_is_named(
+    store: Store, target: str | Path, written: str
+) -> None:
+    """Python reads each of these as the instant opsgate wrote, so the comparison with the
+    first event would pass; the text is still not what opsgate writes."""
+    [first, *_] = fill(store, requests=4)
+    tamper(target, "UPDATE requests SET created_at = ? WHERE id = ?", params=(written, first))
+
+    result = store.verify()
+    assert (result.ok, result.request_id) == (False, first)
+    assert f"created_at: {written!r} is not a time as opsgate writes it" in result.problem
+
+
+@given(moment=datetimes(min_value=datetime(1000, 1, 1), timezones=just(UTC)))
+def test_every_time_opsgate_writes_reads_back(moment: datetime) -> None:
+    assert _instant({"at": format_time(moment)}, "at") == moment
 
 
 # -- bytes that are not UTF-8 -------------------------------------------------------------------
