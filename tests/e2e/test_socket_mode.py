@@ -1,6 +1,8 @@
 """Socket Mode end to end (issue 8 #6): `opsgate serve` as a child process connects to a local
 stand-in for Slack's WebSocket, acks every envelope within 3 s, carries a request through its
-approval, and reconnects after a ``disconnect`` message or a dropped socket, losing nothing."""
+approval, and reconnects after a ``disconnect`` message or a dropped socket, losing nothing.
+Replicas on one database each hold a connection, and the work Slack spreads over them is done
+once."""
 
 from __future__ import annotations
 
@@ -37,19 +39,27 @@ from bot.store import Store
 
 pytestmark = pytest.mark.slow
 
-ALICE, BOB, CHANNEL = "U0ALICE", "U0BOB", "C0OPS"
+ALICE, BOB, CAROL, CHANNEL = "U0ALICE", "U0BOB", "U0CAROL", "C0OPS"
 
 
 @dataclass
 class SocketWorld:
-    process: subprocess.Popen[bytes]
+    processes: list[subprocess.Popen[bytes]]
     socket: SocketModeStandIn
     slack: SlackStandIn
     vendor: ServicePowerSimulator
-    db: Path
-    log: Path
+    db: str | Path
+    logs: list[Path]
 
-    def slash(self, text: str, *, user: str) -> str:
+    @property
+    def process(self) -> subprocess.Popen[bytes]:
+        return self.processes[0]
+
+    @property
+    def log(self) -> Path:
+        return self.logs[0]
+
+    def slash(self, text: str, *, user: str, on: int | None = None) -> str:
         body = slash_command_body(
             text=text,
             user_id=user,
@@ -57,9 +67,9 @@ class SocketWorld:
             response_url=self.slack.response_url(f"slash-{time.time_ns()}"),
             trigger_id=f"trigger-{time.time_ns()}",
         )
-        return self.socket.send("slash_commands", dict(parse_qsl(body)))
+        return self.socket.send("slash_commands", dict(parse_qsl(body)), on=on)
 
-    def click(self, action_id: str, request_id: str, *, user: str) -> str:
+    def click(self, action_id: str, request_id: str, *, user: str, on: int | None = None) -> str:
         body = block_action_body(
             action_id=action_id,
             value=request_id,
@@ -69,7 +79,7 @@ class SocketWorld:
             response_url=self.slack.response_url(f"click-{time.time_ns()}"),
         )
         payload: dict[str, Any] = json.loads(parse_qs(body)["payload"][0])
-        return self.socket.send("interactive", payload)
+        return self.socket.send("interactive", payload, on=on)
 
     def card_ts(self, request_id: str) -> str | None:
         """The card's message ts, once the serving process has stored it."""
@@ -91,16 +101,23 @@ class SocketWorld:
 
 
 @contextmanager
-def socket_mode_serve(tmp_path: Path, *args: str, connects: bool = True) -> Iterator[SocketWorld]:
-    """`opsgate serve` (plus `args`) in Socket Mode against the stand-ins; once it has
-    connected, unless it is not expected to (`connects`)."""
+def socket_mode_serve(
+    tmp_path: Path,
+    *args: str,
+    connects: bool = True,
+    replicas: int = 1,
+    database: str | None = None,
+) -> Iterator[SocketWorld]:
+    """`opsgate serve` (plus `args`) in Socket Mode against the stand-ins, as `replicas`
+    processes sharing `database` (default: a SQLite file), each with its own connection; once
+    they have connected, unless they are not expected to (`connects`)."""
     (tmp_path / "opsgate.toml").write_text('[policy]\nchannels = ["C0OPS"]\n')
-    log = tmp_path / "serve.log"
+    db = database or tmp_path / "serve.db"
+    logs = [tmp_path / f"serve-{n}.log" for n in range(replicas)]
     with (
         SocketModeStandIn() as ws,
         SlackStandIn() as slack,
         servicepower_served() as (vendor, vendor_env),
-        log.open("wb") as log_file,
     ):
         slack.socket_url = ws.url
         env = {
@@ -108,25 +125,31 @@ def socket_mode_serve(tmp_path: Path, *args: str, connects: bool = True) -> Iter
             "SLACK_BOT_TOKEN": "xoxb-socket",
             "SLACK_APP_TOKEN": "xapp-1-socket",
             "OPSGATE_SLACK_API_URL": slack.api_url,
-            "OPSGATE_DB": str(tmp_path / "serve.db"),
+            "OPSGATE_DB": str(db),
             "OPSGATE_CONFIG": str(tmp_path / "opsgate.toml"),
             **vendor_env,
         }
-        process = subprocess.Popen(
+        processes = [_serve(args, env, log) for log in logs]
+        world = SocketWorld(processes, ws, slack, vendor, db, logs)
+        try:
+            if connects:
+                ws.wait_for_open(replicas)
+            yield world
+        finally:
+            for process in processes:
+                if process.poll() is None:
+                    process.kill()
+                process.wait(timeout=30)
+
+
+def _serve(args: tuple[str, ...], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("wb") as log_file:  # the child keeps its own copy of the descriptor
+        return subprocess.Popen(
             [sys.executable, "-m", "bot.cli", "serve", *args],
             env=env,
             stdout=log_file,
             stderr=log_file,
         )
-        world = SocketWorld(process, ws, slack, vendor, tmp_path / "serve.db", log)
-        try:
-            if connects:
-                ws.wait_for_connections(1)
-            yield world
-        finally:
-            if process.poll() is None:
-                process.kill()
-            process.wait(timeout=30)
 
 
 def request_id_of_card(slack: SlackStandIn) -> str:
@@ -186,6 +209,34 @@ def test_socket_mode_end_to_end(tmp_path: Path) -> None:
         world.process.send_signal(15)  # SIGTERM: disconnect and exit cleanly
         assert world.process.wait(timeout=30) == 0
     assert "Traceback" not in world.log.read_text()
+
+
+def test_replicas_each_hold_a_connection_and_share_the_work(
+    tmp_path: Path, postgres_database: str
+) -> None:
+    """Slack spreads envelopes over the app's connections (up to 10): the request arrives at
+    one replica, and two approvals at once, one at each; the vendor is called once."""
+    with socket_mode_serve(tmp_path, replicas=2, database=postgres_database) as world:
+        ws, slack = world.socket, world.slack
+        ws.wait_for_ack(
+            world.slash("servicepower job cancel JOB-1001 --reason gone", user=ALICE, on=0)
+        )
+        request_id = request_id_of_card(slack)
+        wait_until(lambda: world.card_ts(request_id) is not None)
+
+        clicks = [
+            world.click(cards.APPROVE_ACTION, request_id, user=approver, on=on)
+            for on, approver in enumerate((BOB, CAROL))
+        ]
+        acks = [ws.wait_for_ack(envelope) for envelope in clicks]
+        wait_until(lambda: world.state(request_id) is RequestState.SUCCEEDED)
+
+        assert all(ack.seconds < 3 for ack in acks)
+        assert len(world.vendor.requests_to("/CancelJob")) == 1
+        for process in world.processes:
+            process.send_signal(15)
+        assert [process.wait(timeout=30) for process in world.processes] == [0, 0]
+    assert not any("Traceback" in log.read_text() for log in world.logs)
 
 
 def test_socket_mode_answers_probes_on_its_probe_port_and_nothing_else(tmp_path: Path) -> None:

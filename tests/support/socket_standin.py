@@ -33,11 +33,14 @@ class Ack:
 
 
 class SocketModeStandIn:
-    """A WebSocket server playing Slack's side of Socket Mode (one app connection at a time)."""
+    """A WebSocket server playing Slack's side of Socket Mode. Envelopes go to the newest
+    connection, or to one chosen among those open (replicas each hold one, and Slack spreads
+    envelopes over them)."""
 
     def __init__(self) -> None:
         self._lock = threading.Condition()
         self._connection: ServerConnection | None = None
+        self._open: list[ServerConnection] = []
         self._sent_at: dict[str, float] = {}
         self.acks: dict[str, Ack] = {}
         self.connections = 0
@@ -70,6 +73,7 @@ class SocketModeStandIn:
     def _session(self, connection: ServerConnection) -> None:
         with self._lock:
             self._connection = connection
+            self._open.append(connection)
             self.connections += 1
             self.open_connections += 1
             self._lock.notify_all()
@@ -82,6 +86,7 @@ class SocketModeStandIn:
             pass
         finally:
             with self._lock:
+                self._open.remove(connection)
                 self.open_connections -= 1
                 self._lock.notify_all()
 
@@ -113,8 +118,15 @@ class SocketModeStandIn:
                     f"expected {count} with one open"
                 )
 
-    def send(self, kind: str, payload: dict[str, Any]) -> str:
-        """Send one envelope on the current connection; returns its envelope id."""
+    def wait_for_open(self, count: int, *, timeout: float = 20.0) -> None:
+        """Wait until `count` connections are open at once (one per replica)."""
+        with self._lock:
+            if not self._lock.wait_for(lambda: self.open_connections >= count, timeout=timeout):
+                raise TimeoutError(f"{self.open_connections} open connection(s), expected {count}")
+
+    def send(self, kind: str, payload: dict[str, Any], *, on: int | None = None) -> str:
+        """Send one envelope on the newest connection, or on the `on`-th of those open (in the
+        order they were opened); returns its envelope id."""
         envelope_id = str(uuid.uuid4())
         envelope = {
             "envelope_id": envelope_id,
@@ -127,7 +139,7 @@ class SocketModeStandIn:
         with self._lock:
             assert self._connection is not None, "the app is not connected"
             self._sent_at[envelope_id] = time.monotonic()
-            connection = self._connection
+            connection = self._connection if on is None else self._open[on]
         connection.send(json.dumps(envelope))
         return envelope_id
 
