@@ -48,6 +48,17 @@ def set_first_request(path: Path, assignment: str) -> str:
     return str(first)
 
 
+def problem_named(filed: Filed, assignment: str) -> str:
+    """`verify` of a filled log whose first request had the SQL `assignment` applied: it must
+    name that request; returns what it says is wrong."""
+    store, path = filed()
+    first = set_first_request(path, assignment)
+
+    result = store.verify()
+    assert (result.ok, result.request_id) == (False, first)
+    return result.problem
+
+
 # -- text behind a NUL character ----------------------------------------------------------------
 
 
@@ -90,25 +101,17 @@ def test_the_quick_pass_points_at_text_hidden_behind_a_nul(filed: Filed) -> None
 
 @pytest.mark.parametrize("column", ["params", "policy"])
 def test_a_request_row_with_text_behind_a_nul_is_named(filed: Filed, column: str) -> None:
-    store, path = filed()
-    first = set_first_request(path, f"{column} = {column} || char(0) || 'x'")
-
-    result = store.verify()
-    assert (result.ok, result.request_id) == (False, first)
-    assert "its row in the requests table cannot be read" in result.problem
+    problem = problem_named(filed, f"{column} = {column} || char(0) || 'x'")
+    assert "its row in the requests table cannot be read" in problem
 
 
 @pytest.mark.parametrize("column", ["created_at", "expires_at"])
 def test_a_time_with_text_behind_a_nul_is_named(filed: Filed, column: str) -> None:
     """Python's `fromisoformat` stops reading at the NUL, as SQLite's functions do, so the
     time reads the same; the stored text is still not what opsgate wrote."""
-    store, path = filed()
-    first = set_first_request(path, f"{column} = {column} || char(0) || 'x'")
-
-    result = store.verify()
-    assert (result.ok, result.request_id) == (False, first)
-    assert result.problem.startswith(f"its row in the requests table cannot be read: {column}: '20")
-    assert result.problem.endswith("\\x00x' is not a time as opsgate writes it")
+    problem = problem_named(filed, f"{column} = {column} || char(0) || 'x'")
+    assert problem.startswith(f"its row in the requests table cannot be read: {column}: '20")
+    assert problem.endswith("\\x00x' is not a time as opsgate writes it")
 
 
 @pytest.mark.parametrize(
@@ -217,12 +220,7 @@ def test_a_number_stored_as_text_is_named(filed: Filed, assignment: str, named: 
     does: printf reads '2 approvals' as 2, and '' is not 0 (so, true) where Python reads it
     as false. opsgate writes its flags as 0 or 1 only: any other number was written by
     someone else."""
-    store, path = filed()
-    first = set_first_request(path, assignment)
-
-    result = store.verify()
-    assert (result.ok, result.request_id) == (False, first)
-    assert named in result.problem
+    assert named in problem_named(filed, assignment)
 
 
 def test_reading_the_log_stops_at_an_event_it_cannot_read_and_names_it(
@@ -255,12 +253,8 @@ def test_reading_the_log_names_an_event_whose_text_is_not_utf8(filed: Filed) -> 
 @pytest.mark.parametrize("column", ["reason", "channel"])
 def test_a_request_value_changed_into_a_blob_is_named(filed: Filed, column: str) -> None:
     """SQLite's json_quote refuses a BLOB: the cross-check must not fail on one."""
-    store, path = filed()
-    first = set_first_request(path, f"{column} = CAST('U0EVIL' AS BLOB)")
-
-    result = store.verify()
-    assert (result.ok, result.request_id) == (False, first)
-    assert result.problem.startswith(f"{column}: the stored request has 'U0EVIL'")
+    problem = problem_named(filed, f"{column} = CAST('U0EVIL' AS BLOB)")
+    assert problem.startswith(f"{column}: the stored request has 'U0EVIL'")
 
 
 def test_an_event_detail_stored_as_a_blob_of_its_own_bytes_reads_the_same(filed: Filed) -> None:
