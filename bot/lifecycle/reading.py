@@ -8,6 +8,7 @@ history leaves it out, so ids cannot be confirmed by guessing.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Final
 
@@ -15,7 +16,7 @@ from bot import cards
 from bot.cards.lists import unreviewed_message
 from bot.lifecycle import refusals
 from bot.lifecycle.services import Origin, Services
-from bot.model import AuditEvent, PolicySnapshot, RequestRecord, rules
+from bot.model import AuditEvent, PolicySnapshot, rules
 from bot.policy.members import CachedDirectory
 from bot.store import UnreadableEventError, UnreadableRequestError
 from commands.model import HistoryCommand
@@ -97,22 +98,33 @@ class Reading:
             return False
         if first is None:
             return False
-        made = first.detail
-        requester = made.get("requester", first.actor)  # a `denied` by system names them
-        if origin.user == requester or origin.channel == made.get("channel"):
-            return True
-        return self.s.policy.may_approve_under(
-            first.operation,
-            _made_under(made.get("policy")),
-            user=origin.user,
-            directory=CachedDirectory(self.s.directory),
-        )
+        return self._may_read(_made_by(first), origin, CachedDirectory(self.s.directory))
 
-    def _may_read(self, record: RequestRecord, origin: Origin, directory: CachedDirectory) -> bool:
+    def _may_read(self, record: rules.Made, origin: Origin, directory: CachedDirectory) -> bool:
         if rules.may_read(record, rules.Reader(user=origin.user, channel=origin.channel)):
             return True
         # Asking the policy (and perhaps Slack, for user groups) only when it can matter.
         return self.s.policy.may_approve(record, user=origin.user, directory=directory)
+
+
+@dataclass(frozen=True)
+class _FirstEvent:
+    """What a request's first event records of who made it, where, and under which policy."""
+
+    requester: str
+    operation: str
+    channel: str
+    policy: PolicySnapshot | None
+
+
+def _made_by(first: AuditEvent) -> _FirstEvent:
+    made = first.detail
+    return _FirstEvent(
+        requester=str(made.get("requester", first.actor)),  # a `denied` by system names them
+        operation=first.operation,
+        channel=str(made.get("channel", "")),
+        policy=_made_under(made.get("policy")),
+    )
 
 
 def _made_under(recorded: object) -> PolicySnapshot | None:

@@ -27,7 +27,7 @@ import math
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import assert_never
+from typing import Protocol, assert_never
 
 from adapters.base import Outcome
 from bot.model.outcomes import ClosedOutcome, FailedOutcome, RequestOutcome, UnknownOutcome
@@ -127,7 +127,25 @@ class Reader:
     approves: frozenset[str] = frozenset()
 
 
-def may_read(record: RequestRecord, reader: Reader) -> bool:
+class Made(Protocol):
+    """What the reading rule asks of a request: who made it, of which operation, in which
+    channel, under which policy (None: not recorded). A `RequestRecord`, or what a request's
+    first event records of it when its row cannot be read."""
+
+    @property
+    def requester(self) -> str: ...
+
+    @property
+    def operation(self) -> str: ...
+
+    @property
+    def channel(self) -> str: ...
+
+    @property
+    def policy(self) -> PolicySnapshot | None: ...
+
+
+def may_read(record: Made, reader: Reader) -> bool:
     """True when `reader` may see `record`: they requested it, they may approve it, or they ask
     in the channel where it was made (SPEC §8 "Reading")."""
     return (

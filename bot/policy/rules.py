@@ -16,7 +16,6 @@ from bot.model import (
     Approvers,
     Code,
     Part,
-    PolicySnapshot,
     Refusal,
     RequestRecord,
     User,
@@ -207,19 +206,10 @@ class Policy:
             and listed(user, self.for_operation(op).approvers, cached)
         )
 
-    def may_approve(self, record: RequestRecord, *, user: str, directory: Directory) -> bool:
+    def may_approve(self, record: rules.Made, *, user: str, directory: Directory) -> bool:
         """Whether `user` is among those who may approve `record`, under the policy stored with
         it when there is one (SPEC §9), else the current one. For reading, not for clicks."""
-        return self.may_approve_under(
-            record.operation, record.policy, user=user, directory=directory
-        )
-
-    def may_approve_under(
-        self, operation: str, made_under: PolicySnapshot | None, *, user: str, directory: Directory
-    ) -> bool:
-        """`may_approve` for a request of `operation` made under the policy `made_under` (None:
-        unknown, so the current one applies)."""
-        terms = made_under or self.for_operation(operation)
+        terms = record.policy or self.for_operation(record.operation)
         needs = not rules.requester_confirms_alone(terms.approvals)
         return needs and listed(user, terms.approvers, directory)
 
