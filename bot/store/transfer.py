@@ -72,7 +72,7 @@ def copy_log(
         SourceUnreadable: `source` holds text that is not UTF-8.
     """
     try:
-        return _copy(source, target, progress)
+        return _copy(source, target, progress or _unwatched)
     except sqlite3.OperationalError as exc:
         if not refused_text(exc):
             raise
@@ -85,7 +85,11 @@ def copy_log(
         ) from exc
 
 
-def _copy(source: Engine, target: Engine, progress: Callable[[int], None] | None) -> Copied:
+def _unwatched(copied: int) -> None:
+    """No one is watching the copy's progress."""
+
+
+def _copy(source: Engine, target: Engine, progress: Callable[[int], None]) -> Copied:
     with source.read() as src, target.write() as dst:
         _refuse_non_empty(dst, target.label)
         counts = {table: _copy_table(src, dst, table) for table in _TABLES}
@@ -135,7 +139,7 @@ def _copy_table(src: Db, dst: Db, table: str) -> int:
     return _insert_all(dst, insert, itertools.chain([first], rows))
 
 
-def _copy_events(src: Db, dst: Db, progress: Callable[[int], None] | None) -> int:
+def _copy_events(src: Db, dst: Db, progress: Callable[[int], None]) -> int:
     columns = ", ".join(EVENT_FIELDS)
     sql = f"SELECT {columns} FROM events WHERE seq > :after ORDER BY seq LIMIT :page"  # noqa: S608
     return _insert_all(dst, INSERT_EVENT, rows_in_pages(src, sql), progress)
@@ -145,7 +149,7 @@ def _insert_all(
     dst: Db,
     insert: str,
     rows: Iterator[dict[str, Any]],
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int], None] = _unwatched,
 ) -> int:
     count, batch = 0, []
     for row in rows:
@@ -153,11 +157,9 @@ def _insert_all(
         if len(batch) == _BATCH:
             dst.executemany(insert, batch)
             count, batch = count + len(batch), []
-            if progress is not None:
-                progress(count)
+            progress(count)
     if batch:
         dst.executemany(insert, batch)
     count += len(batch)
-    if progress is not None:
-        progress(count)
+    progress(count)
     return count
