@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from contextlib import closing
 from pathlib import Path
 from typing import TextIO
 
@@ -49,26 +50,18 @@ def _copy(
     source: str | Path, dest: str | Path, settings: Settings, out: TextIO, err: TextIO
 ) -> int:
     # Both opened as stores, so a key that does not fit the source stops before anything moves.
-    reader = Store.open_existing(source, key=settings.audit_key)
-    try:
-        writer = Store.open(dest, key=settings.audit_key)
+    with (
+        closing(Store.open_existing(source, key=settings.audit_key)) as reader,
+        closing(Store.open(dest, key=settings.audit_key)) as writer,
+    ):
         try:
-            shown = progress_for(err, "copying events", _events_in(reader))
-            try:
+            with progress_for(err, "copying events", _events_in(reader)) as shown:
                 copied = copy_log(reader.engine, writer.engine, progress=shown)
-            finally:
-                if shown is not None:
-                    shown.finish()  # the progress line ends before anything else is said
-            if shown is not None:
-                print("opsgate: verifying the copy…", file=err, flush=True)
+            shown.note("verifying the copy…")
             result = writer.verify()
         except SourceUnreadable as exc:
             print(f"opsgate: {exc}", file=err)
             return 1
-        finally:
-            writer.close()
-    finally:
-        reader.close()
     into = writer.engine.label
     if not result.ok:
         print(f"opsgate: the copy in {into} does not verify: {result.describe()}", file=err)
