@@ -35,6 +35,7 @@ from bot.store.integrity import (
     request_problem,
     state_problem,
 )
+from bot.store.postgres import PgDb, PostgresEngine
 from bot.store.readback import any_text_if_needed, read_back
 from bot.store.rows import (
     UnreadableEventError,
@@ -120,7 +121,7 @@ class VerifySource:
 
     dialect: str
     path: Path | None = None
-    beside: Callable[[Db], AbstractContextManager[Db]] | None = None
+    beside: Callable[[Db], AbstractContextManager[PgDb]] | None = None
 
 
 def check_request(db: Db, key: ChainKey, record: RequestRecord) -> str | None:
@@ -221,7 +222,7 @@ class AuditLogReads(StoreBase):
         """
         label = self._tx.label
         path = Path(label) if self._tx.kind == "sqlite" and label != ":memory:" else None
-        beside = getattr(self._tx, "read_beside", None)
+        beside = self._tx.read_beside if isinstance(self._tx, PostgresEngine) else None
         source = VerifySource(self._tx.kind, path, beside)
         with self._tx.read() as db:
             return verify_log(db, self._writer.key, anchors, source=source)

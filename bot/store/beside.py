@@ -18,12 +18,13 @@ import logging
 import sqlite3
 import threading
 from contextlib import AbstractContextManager
-from typing import Final, Protocol
+from typing import Any, Final, Protocol
 
 import psycopg
 
 from bot.store.crosscheck import suspects
 from bot.store.engine import Db
+from bot.store.postgres import PgDb
 
 log = logging.getLogger(__name__)
 
@@ -72,20 +73,20 @@ class OnServer:
     """The query on PostgreSQL, in the transaction `opened` (not yet entered) on the caller's
     snapshot, run by a thread that waits for the server's answer."""
 
-    def __init__(self, opened: AbstractContextManager[Db]) -> None:
+    def __init__(self, opened: AbstractContextManager[PgDb]) -> None:
         self._found: list[str] | None = None
         self._failed: BaseException | None = None
         self._stopping = threading.Event()
-        self._conn: psycopg.Connection[object] | None = None
+        self._conn: psycopg.Connection[Any] | None = None
         self._thread = threading.Thread(
             target=self._run, args=(opened,), name="opsgate-verify-tables", daemon=True
         )
         self._thread.start()
 
-    def _run(self, opened: AbstractContextManager[Db]) -> None:
+    def _run(self, opened: AbstractContextManager[PgDb]) -> None:
         try:
             with opened as twin:
-                self._conn = getattr(twin, "conn", None)
+                self._conn = twin.conn  # for `close` to cancel its query
                 if not self._stopping.is_set():
                     self._found = suspects(twin, "postgresql")
         except psycopg.Error as exc:  # a detail that is not JSON, or cancelled by `close`
