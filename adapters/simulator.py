@@ -25,7 +25,7 @@ class Fault(StrEnum):
     """Faults a test can inject into the next matching call(s)."""
 
     LATENCY = "latency"  # wait `seconds` (on the simulator's clock), then answer normally
-    SERVER_ERROR = "server_error"  # the vendor's own 5xx/internal-error answer
+    SERVER_ERROR = "server_error"  # the vendor's own 5xx answer; with apply=True after the change
     TIMEOUT = "timeout"  # no answer (httpx.ReadTimeout); with apply=True the change still happens
     MALFORMED = "malformed"  # HTTP 200 with a body that is not JSON
     UNAVAILABLE = "unavailable"  # HTTP 503 with a proxy's page; with apply=True the change happens
@@ -153,6 +153,8 @@ class Simulator:
                 self.clock.sleep(injected.seconds)
                 return None
             case Fault.SERVER_ERROR:
+                if injected.apply:
+                    self.route(request)  # the vendor failed after doing the work
                 return self.server_error(request)
             case Fault.THROTTLE:
                 return self.throttled(request)

@@ -12,8 +12,10 @@ cannot be undone.
   log) and the preview says so. Scheduling before 11.3 silently drops the whole reason.
 * There is no REST read of a job (only SOAP GetJobRequest), so the preview validates the id and
   proves the credentials; it cannot confirm the job exists.
-* A refusal (``"Success": false``) is never retried; a transport fault on the PUT is
-  `OutcomeUnknown`. Only a throttling answer or a failed connection (nothing sent) is retried.
+* A refusal (``"Success": false``, a 4xx) is never retried. A transport fault on the PUT, or a
+  5xx (Scheduling may have removed the job before ServiceBroker failed, or a gateway lost the
+  answer), is `OutcomeUnknown`. Only a throttling answer or a failed connection (nothing sent)
+  is retried.
 * Auth (`adapters.servicepower.auth`): a system access token, or a cached JWT renewed before it
   expires and, after a 401, renewed once more and the PUT resent once.
 * Return codes (`adapters.servicepower.errors`) show name and number: ``SP_JOBID_INVALID (1)``.
@@ -36,7 +38,7 @@ from adapters.clock import SYSTEM_CLOCK, Clock
 from adapters.errors import NotConfigured, OutcomeUnknown, VendorError
 from adapters.http import json_body, retry_safely, send
 from adapters.servicepower.auth import JwtAuth, ServicePowerAuth, SystemTokenAuth
-from adapters.servicepower.errors import VENDOR, http_error, refusal, request_id_of
+from adapters.servicepower.errors import VENDOR, http_error, refusal, request_id_of, unsure
 from adapters.servicepower.request import CANCEL_PATH, MAX_REASON, CancelJob, cancel_job_of
 from adapters.servicepower.settings import ServicePowerSettings
 from commands.model import OperationRequest
@@ -125,7 +127,7 @@ class ServicePowerAdapter:
         Raises:
             VendorAuthError: the credentials were refused (after one JWT renewal).
             VendorError: ServiceBroker or Scheduling refused; the code is ``SP_NAME (n)``.
-            OutcomeUnknown: no usable answer; the job may or may not be cancelled.
+            OutcomeUnknown: no usable answer, or a 5xx; the job may or may not be cancelled.
         """
         cancel = cancel_job_of(request)
         _log.info("cancelling ServicePower job %s", cancel.job_id)
@@ -174,6 +176,8 @@ class ServicePowerAdapter:
         return retry_safely(attempt)
 
     def _outcome(self, cancel: CancelJob, response: httpx.Response) -> Outcome:
+        if response.status_code >= 500:
+            raise unsure(response, job_id=cancel.job_id)
         if response.status_code >= 400:
             raise self._http_error(cancel, response)
         body = json_body(response, vendor=VENDOR, mutating=True)

@@ -180,7 +180,7 @@ class JwtAuth:
                 "`OPSGATE_SERVICEPOWER__CLIENT_SECRET`, and that the tenant is configured for "
                 "JWT authentication.",
             )
-        error = http_error(response, what="the token request", auth_hint="", mutating=False)
+        error = http_error(response, what="the token request", auth_hint="")
         # Asking for a token changes nothing, so a vendor failure is worth another try.
         error.retryable = response.status_code >= 500 or error.retryable
         return error

@@ -22,7 +22,13 @@ from typing import Any, Final
 
 import httpx
 
-from adapters.errors import AdapterError, VendorAuthError, VendorError, VendorThrottled
+from adapters.errors import (
+    AdapterError,
+    OutcomeUnknown,
+    VendorAuthError,
+    VendorError,
+    VendorThrottled,
+)
 from adapters.http import json_object
 
 VENDOR: Final = "servicepower"
@@ -171,6 +177,20 @@ def refusal(body: dict[str, Any], *, job_id: str, response: httpx.Response) -> V
     )
 
 
+def unsure(response: httpx.Response, *, job_id: str) -> OutcomeUnknown:
+    """A 5xx to the cancel: Scheduling may have removed the job before ServiceBroker failed
+    (or a gateway lost the answer), so the outcome is unknown and the cancel is not sent again."""
+    code, detail = standard_body(response)
+    said = "" if code == f"HTTP {response.status_code}" else f", code {code}"
+    return OutcomeUnknown(
+        f"ServicePower failed on the cancel of job {job_id} (HTTP {response.status_code}{said}: "
+        f"{detail}), so it may or may not be cancelled",
+        vendor=VENDOR,
+        next_step="Check in ServiceOptimizer whether the job still exists before requesting "
+        "again; if this persists, contact ServicePower.",
+    )
+
+
 def standard_body(response: httpx.Response) -> tuple[str, str]:
     """``(Code, Message)`` from a standard response body; tolerant of anything else."""
     body = json_object(response)
@@ -181,16 +201,15 @@ def standard_body(response: httpx.Response) -> tuple[str, str]:
     return (f"HTTP {response.status_code}" if code is None else str(code)), str(message)
 
 
-def http_error(
-    response: httpx.Response, *, what: str, auth_hint: str, mutating: bool = True
-) -> VendorError:
-    """The error for an HTTP 4xx/5xx answer to `what` (``"the cancel of job X"``).
+def http_error(response: httpx.Response, *, what: str, auth_hint: str) -> VendorError:
+    """The error for an HTTP 4xx/5xx answer to `what` (``"the cancel of job X"``) that means
+    nothing was changed: a refusal, or a 5xx to the token request (`unsure` reads a 5xx to the
+    cancel itself).
 
     Args:
         response: The answer.
         what: The call, for the message.
         auth_hint: The next step for a 401 (which credential to check).
-        mutating: True for the cancel itself: a 5xx may hide a change, so say to look first.
     """
     code, detail = standard_body(response)
     status = response.status_code
@@ -219,14 +238,9 @@ def http_error(
             **common,
         )
     if status >= 500:
-        look = (
-            "Check in ServiceOptimizer whether the job still exists before requesting again"
-            if mutating
-            else "Try again in a minute"
-        )
         return VendorError(
             f"ServicePower failed on {what} (HTTP {status}): {detail}",
-            next_step=f"{look}; if this persists, contact ServicePower.",
+            next_step="Try again in a minute; if this persists, contact ServicePower.",
             **common,
         )
     return VendorError(

@@ -207,30 +207,60 @@ def deletes_of(sim: HuaweiSimulator, path: str) -> int:
     return sum(1 for r in sim.requests_to(path) if r.method == "DELETE")
 
 
-def test_a_500_on_delete_fails_with_the_code_and_is_not_sent_again(world: World) -> None:
+def test_a_500_on_delete_is_outcome_unknown_and_is_not_sent_again(world: World) -> None:
     adapter, sim = world
     sim.inject(Fault.SERVER_ERROR, path_contains="/devices/dev-meter-0001")
-    with pytest.raises(VendorError) as caught:
+    with pytest.raises(OutcomeUnknown) as caught:
         adapter.execute(device())
-    assert caught.value.code == "50252" and not caught.value.retryable
-    assert "may or may not be deleted" in caught.value.next_step
+    assert "HTTP 500, code 50252" in caught.value.message
+    assert "may or may not be deleted" in caught.value.message
+    assert "OceanConnect console" in caught.value.next_step
     assert deletes_of(sim, "/devices/dev-meter-0001") == 1
 
 
-def test_a_500_after_the_delete_happened_is_not_repeated(clock: FakeClock) -> None:
+def test_a_500_after_the_delete_happened_is_unknown_and_not_repeated(world: World) -> None:
+    adapter, sim = world
+    sim.inject(Fault.SERVER_ERROR, path_contains="/devices/dev-meter-0001", apply=True)
+    with pytest.raises(OutcomeUnknown):
+        adapter.execute(device())
+    assert "dev-meter-0001" not in sim.state.devices  # it did happen: "failed" would be untrue
+    assert deletes_of(sim, "/devices/dev-meter-0001") == 1
+
+
+@pytest.mark.parametrize("status", [502, 503, 504])
+def test_a_gateway_page_in_answer_to_a_delete_is_outcome_unknown(
+    clock: FakeClock, status: int
+) -> None:
     sim = HuaweiSimulator.seeded(clock=clock)
 
-    def delete_then_fail(request: httpx.Request) -> httpx.Response:
-        response = sim.handle(request)
-        if request.method == "DELETE" and response.status_code == 204:
-            return sim.server_error(request)
-        return response
+    def gateway_page(request: httpx.Request) -> httpx.Response:
+        if request.method == "DELETE":
+            sim.handle(request)  # the platform deleted; the proxy in front lost the answer
+            return httpx.Response(status, text="<html><h1>Bad gateway</h1></html>")
+        return sim.handle(request)
+
+    with pytest.raises(OutcomeUnknown) as caught:
+        adapter_on(gateway_page, clock).execute(package())
+    assert f"(HTTP {status})" in caught.value.message
+    assert deletes_of(sim, "/category/") == 1
+
+
+def test_a_500_saying_the_application_does_not_exist_fails(clock: FakeClock) -> None:
+    sim = HuaweiSimulator.seeded(clock=clock)
+    deletes: list[httpx.Request] = []
+
+    def no_application(request: httpx.Request) -> httpx.Response:
+        if request.method == "DELETE":
+            deletes.append(request)
+            body = {"error_code": "100203", "error_desc": "The application is not existed."}
+            return httpx.Response(500, json=body)
+        return sim.handle(request)
 
     with pytest.raises(VendorError) as caught:
-        adapter_on(delete_then_fail, clock).execute(device())
-    assert caught.value.code == "50252"
-    assert "dev-meter-0001" not in sim.state.devices  # it did happen; the card says to check
-    assert deletes_of(sim, "/devices/dev-meter-0001") == 1
+        adapter_on(no_application, clock).execute(device())
+    assert caught.value.code == "100203" and not caught.value.retryable
+    assert "dev-meter-0001" in sim.state.devices
+    assert len(deletes) == 1
 
 
 def test_a_refused_connection_on_delete_is_retried(world: World) -> None:

@@ -436,15 +436,36 @@ def test_malformed_body_is_outcome_unknown(
     assert len(puts(sim)) == 1
 
 
-def test_server_error_is_a_vendor_error_not_retried(
+def test_server_error_is_outcome_unknown_not_retried(
     sandbox: tuple[ServicePowerAdapter, ServicePowerSimulator],
 ) -> None:
     adapter, sim = sandbox
     sim.inject(Fault.SERVER_ERROR, path_contains="CancelJob")
-    with pytest.raises(VendorError) as caught:
+    with pytest.raises(OutcomeUnknown) as caught:
         adapter.execute(job_cancel())
-    assert (caught.value.code, caught.value.http_status) == ("500", 500)
+    assert "(HTTP 500, code 500: " in caught.value.message
+    assert "may or may not be cancelled" in caught.value.message
     assert "still exists" in caught.value.next_step
+    assert len(puts(sim)) == 1
+
+
+@pytest.mark.parametrize("status", [502, 503, 504])
+def test_a_gateway_page_after_the_cancel_happened_is_outcome_unknown(
+    clock: FakeClock, status: int
+) -> None:
+    sim = ServicePowerSimulator(clock=clock, system_token=SYSTEM_TOKEN)
+    sim.add_job("JOB-1001")
+
+    def cancel_then_lose_the_answer(request: httpx.Request) -> httpx.Response:
+        answer = sim.handle(request)
+        if request.url.path.endswith("CancelJob") and answer.status_code == 200:
+            return httpx.Response(status, text="<html><h1>Gateway Timeout</h1></html>")
+        return answer
+
+    with pytest.raises(OutcomeUnknown) as caught:
+        wire_adapter(cancel_then_lose_the_answer).execute(job_cancel())
+    assert f"(HTTP {status}: " in caught.value.message
+    assert "JOB-1001" not in sim.jobs  # it did happen: "failed" would be untrue
     assert len(puts(sim)) == 1
 
 
@@ -541,7 +562,7 @@ def test_no_secret_reaches_describe_errors_or_logs(
     sim.expire_tokens()
     adapter.execute(job_cancel())
     sim.inject(Fault.SERVER_ERROR, path_contains="CancelJob")
-    with pytest.raises(VendorError) as caught:
+    with pytest.raises(OutcomeUnknown) as caught:
         adapter.execute(job_cancel("JOB-1002"))
     text.append(json.dumps(caught.value.detail()))
     tokens = [r.headers["Authorization"].split()[1] for r in puts(sim)]

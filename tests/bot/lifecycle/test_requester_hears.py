@@ -27,12 +27,18 @@ def approve(world: World, rid: str) -> None:
 
 
 def fail(world: World, rid: str) -> None:
-    world.sim("huawei").inject("server_error", path_contains="/category/", times=10)
+    world.sim("huawei").inject("throttle", path_contains="/category/", times=10)
     approve(world, rid)
 
 
 def lose_the_answer(world: World, rid: str) -> None:
     world.sim("huawei").inject("timeout", path_contains="/category/", apply=True)
+    approve(world, rid)
+
+
+def fail_while_deleting(world: World, rid: str) -> None:
+    # A 5xx to the DELETE may follow a deletion that happened: unknown, not failed.
+    world.sim("huawei").inject("server_error", path_contains="/category/", apply=True)
     approve(world, rid)
 
 
@@ -60,6 +66,7 @@ def expire_at_a_click(world: World, rid: str) -> None:
         (approve, RequestState.SUCCEEDED, "*Succeeded:* your request"),
         (fail, RequestState.FAILED, "*Failed:* your request"),
         (lose_the_answer, RequestState.UNKNOWN, "*Outcome unknown:* your request"),
+        (fail_while_deleting, RequestState.UNKNOWN, "*Outcome unknown:* your request"),
         (reject, RequestState.REJECTED, "*Rejected* by <@U0CAROL>"),
         (withdraw, RequestState.WITHDRAWN, "*Withdrawn* by <@U0ALICE>"),
         (expire_by_sweep, RequestState.EXPIRED, "*Expired*: no decision before the deadline"),
