@@ -19,6 +19,7 @@ from adapters.aliyun.signing import (
     signed_params,
     string_to_sign,
 )
+from adapters.aliyun.simulator.gateway import documented_signature
 from adapters.clock import FakeClock
 
 VECTOR = {
@@ -134,3 +135,18 @@ def test_agrees_with_the_official_sdk_signer(params: dict[str, str], secret: str
     ours = string_to_sign("POST", params)
     assert ours == _official_string_to_sign("POST", dict(params))
     assert signature("POST", params, secret) == _official_signature(ours, secret)
+
+
+@settings(max_examples=150, deadline=None)
+@given(params=_param_sets(), secret=st.text(min_size=1, max_size=30).filter(str.isprintable))
+def test_the_simulators_own_check_agrees_with_the_official_sdk(
+    params: dict[str, str], secret: str
+) -> None:
+    params.pop("Signature", None)
+    expected, signed = documented_signature("POST", params, secret)
+    assert signed == _official_string_to_sign("POST", dict(params))
+    assert expected == _official_signature(signed, secret)
+
+
+def test_the_simulators_own_check_reproduces_the_documented_vector() -> None:
+    assert documented_signature("POST", VECTOR, "testsecret")[0] == "UMBpy5XI3JE65C0ZuEkkeyCwLsg="

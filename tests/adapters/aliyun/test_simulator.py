@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 import httpx
 import pytest
 
+from adapters.aliyun import signing
 from adapters.aliyun.signing import AccessKey, encode_query, signed_params
 from adapters.aliyun.simulator import sandbox as sbx
 from adapters.aliyun.simulator.api import AliyunSimulator
@@ -91,6 +93,23 @@ def test_tampered_parameter_breaks_the_signature(sim: AliyunSimulator, clock: Fa
         _cancel(["thermo-001"]),
         **{"DeviceName.1": "thermo-002"},
     )
+    assert (status, body["Code"]) == (400, "SignatureDoesNotMatch")
+
+
+@pytest.mark.parametrize(
+    "slip",
+    [
+        lambda value: quote(value, safe="-_.~*"),  # "*" left as it is
+        lambda value: quote(value, safe="-_.~/"),  # "/" left as it is
+        lambda value: quote_plus(value, safe="-_.~"),  # a space as "+"
+    ],
+)
+def test_a_slip_in_the_adapters_signing_is_refused(
+    sim: AliyunSimulator, clock: FakeClock, monkeypatch: pytest.MonkeyPatch, slip: Any
+) -> None:
+    # The gateway computes its check on its own, so the adapter's code cannot agree with itself.
+    monkeypatch.setattr(signing, "percent_encode", slip)
+    status, body = _call(sim, clock, "CancelOTATaskByDevice", _cancel(["thermo 001*/"]))
     assert (status, body["Code"]) == (400, "SignatureDoesNotMatch")
 
 
