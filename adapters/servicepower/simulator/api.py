@@ -239,7 +239,10 @@ def _cancel_reason(value: object) -> tuple[int | None, str | None] | None:
     if not isinstance(value, dict):
         return None
     raw_id, desc = value.get("cancelReasonId"), value.get("cancelReasonDesc")
-    if raw_id is not None and not (isinstance(raw_id, str) and raw_id.isdigit()):
+    # Sent as a string and mapped to an integer by Scheduling (VENDORS.md §7); the vendor's own
+    # example sends the integer itself, which Scheduling takes as well.
+    whole = isinstance(raw_id, int) and not isinstance(raw_id, bool)
+    if raw_id is not None and not (whole or (isinstance(raw_id, str) and raw_id.isdigit())):
         return None
     reason_id = None if raw_id is None else int(raw_id)
     if desc is not None and (not isinstance(desc, str) or len(desc) > _MAX_REASON):

@@ -184,8 +184,9 @@ def test_refuse_next_answers_one_refusal(http: httpx.Client, sim: ServicePowerSi
         {"id": "JOB-1"},
         {"Id": 7},
         {"Id": "JOB-1", "CancelReason": "stale"},
-        {"Id": "JOB-1", "CancelReason": {"cancelReasonId": 3}},  # sent as a string (§7)
         {"Id": "JOB-1", "CancelReason": {"cancelReasonId": "three"}},
+        {"Id": "JOB-1", "CancelReason": {"cancelReasonId": 3.5}},
+        {"Id": "JOB-1", "CancelReason": {"cancelReasonId": True}},
         {"Id": "JOB-1", "CancelReason": {"cancelReasonDesc": "x" * 501}},
     ],
 )
@@ -196,6 +197,16 @@ def test_malformed_cancel_body_is_400(
     assert response.status_code == 400
     assert set(response.json()) == {"Code", "Message"}
     assert "JOB-1" in sim.jobs
+
+
+def test_the_vendors_own_example_with_an_integer_reason_id_cancels(
+    http: httpx.Client, sim: ServicePowerSimulator
+) -> None:
+    # The CancelJob page's example sends the id as a number; opsgate sends it as a string (§7).
+    body = {"Id": "JOB-1", "CancelReason": {"cancelReasonId": 1, "cancelReasonDesc": ""}}
+    assert cancel(http, body).json()["Success"] is True
+    [done] = sim.cancelled
+    assert (done.job.job_id, done.reason_id, done.reason_desc) == ("JOB-1", 1, "")
 
 
 def test_cancel_body_must_be_declared_json(http: httpx.Client) -> None:
