@@ -31,7 +31,8 @@ from bot.settings import Settings
 NAMES = {name: uid for uid, name in USERS.items()}
 #: How Slack shows ids in the console's workspace: people and the one channel by name.
 _NAMES = {**USERS, CHANNEL: CHANNEL_NAME}
-_REQUEST_ID = re.compile(r"[Rr]-[0-9A-Za-z]{8}")
+#: A word the user meant as a request id (``r-…`` too): never read as the start of a reason.
+_NAMED_ID = re.compile(r"[Rr]-\S*")
 
 BANNER = """\
 opsgate console: a local Slack with sandboxed vendors. You are @{user} in #{channel}.
@@ -165,7 +166,7 @@ class Console:
     def _click(self, word: str, rest: str, user: str) -> None:
         """``approve|withdraw [<id>]``, or ``reject [<id>] [why…]`` (the Reject dialog's reason)."""
         named, _, why = rest.strip().partition(" ")
-        if word != "reject" or _REQUEST_ID.fullmatch(named):
+        if word != "reject" or _NAMED_ID.fullmatch(named):
             request_id: str | None = named.upper()
         else:
             request_id, why = "", rest.strip()
@@ -229,7 +230,7 @@ class Console:
         text = f"{_heading(call)}\n{rendered}"
         if call.method == "views.publish":
             text = self._tab_changes(str(call.params.get("user_id")), rendered, text)
-        card = _REQUEST_ID.search(rendered) if call.method in _CARD_METHODS else None
+        card = _CARD_ID.search(rendered) if call.method in _CARD_METHODS else None
         if card and str(call.params.get("channel")) not in USERS:  # a card, not a DM about it
             previous = self._shown.get(card.group(0))
             self._shown[card.group(0)] = rendered
@@ -260,7 +261,7 @@ class Console:
             self.out.flush()
 
 
-_REQUEST_ID = re.compile(r"R-[0-9A-Z]{8}")
+_CARD_ID = re.compile(r"R-[0-9A-Z]{8}")
 _CARD_METHODS = frozenset({"chat.postMessage", "chat.update"})
 
 

@@ -109,6 +109,24 @@ def test_reject_with_a_reason_goes_through_the_dialog(tmp_path: Path) -> None:
     ]
 
 
+def test_reject_names_the_request_in_any_case_and_never_another(tmp_path: Path) -> None:
+    first = run("/ops huawei package delete pkg-meter-fw-1.2.0 --reason old\n", tmp_path)
+    older = re.search(r"R-[0-9A-Z]{8}", first).group(0)  # type: ignore[union-attr]
+    script = (
+        "/ops huawei device delete dev-meter-0001 --reason newer\n"
+        "as @bob reject r-zzzz typo\n"
+        f"as @bob reject {older.lower()} not this one\n"
+        "audit\n"
+    )
+    output = run(script, tmp_path)
+    assert "There is no request `R-ZZZZ`" in output
+    decided = [line.split() for line in output.splitlines() if line.startswith("#")]
+    assert [(words[2], words[4]) for words in decided if words[2] == "rejected"] == [
+        ("rejected", older)
+    ]
+    assert "Rejected by @bob: not this one" in output
+
+
 def test_channels_show_by_name(tmp_path: Path) -> None:
     script = (
         "/ops servicepower job cancel JOB-1001 --reason x\n"
