@@ -12,10 +12,13 @@ import os
 import shutil
 import subprocess
 import sys
+import tomllib
 from collections.abc import Iterator
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
 from served_app import CHANNEL, blocks_of, served_opsgate
 
 from adapters.registry import discover_plugins
@@ -57,6 +60,14 @@ def acme_on_path(acme_site: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
     yield acme_site
     for name in [m for m in sys.modules if m == "opsgate_acme" or m.startswith("opsgate_acme.")]:
         del sys.modules[name]
+
+
+def test_the_examples_dependency_admits_this_opsgate() -> None:
+    # The suite installs the example with --no-deps, so pip's own check would never run here.
+    project = tomllib.loads((EXAMPLE / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    wanted = [Requirement(text) for text in project["dependencies"]]
+    [opsgate] = [requirement for requirement in wanted if requirement.name == "opsgate"]
+    assert opsgate.specifier.contains(version("opsgate")), (str(opsgate), version("opsgate"))
 
 
 def environment(site: Path, **extra: str) -> dict[str, str]:
