@@ -62,8 +62,8 @@ class Sweeps:
             self.replies.settled(record)
         if recovered:
             log.warning(
-                "%d request(s) were executing in a replica that stopped (its lease lapsed): "
-                "now unknown, never retried",
+                "%d request(s) were executing in a replica that stopped (it no longer runs, or "
+                "its lease lapsed): now unknown, never retried",
                 len(recovered),
             )
         return len(recovered)

@@ -244,19 +244,23 @@ class Store(AuditLogReads, RequestLookups, SurfaceReads, IncidentStore):
             return [self._writer.expire(db, record) for record in due_now]
 
     def recover_executing(self) -> list[RequestRecord]:
-        """Mark unknown every executing request whose lease has lapsed (its replica stopped
-        mid-call); never retried. A live replica's call, whose lease it renews, is left alone.
+        """Mark unknown every executing request whose lease has lapsed, or whose owner was a
+        process of this machine that is gone (its replica stopped mid-call); never retried. A
+        live replica's call, whose lease it renews, is left alone.
 
         Run at start-up and periodically (`bot.lifecycle.sweeps`): a dead replica's calls
-        become unknown once their lease runs out. Returns the requests marked.
+        become unknown at once when it ran on this machine, otherwise once their lease runs
+        out. Returns the requests marked.
         """
-        now = format_time(self._writer.now())
-        args = [RequestState.EXECUTING.value, now]
+        args = [RequestState.EXECUTING.value, format_time(self._writer.now())]
         with self._tx.read() as db:
-            if not queries.ids_where(db, LAPSED, args):
+            if not queries.ids_where(db, LAPSED, args) and not self.leases.of_gone_processes(db):
                 return []  # the common case: no chain lock taken
         with self._write() as db:
             owners = queries.lease_owners(db)
+            gone = self.leases.of_gone_processes(db)
+            marks = ",".join("?" * len(gone)) or "NULL"
+            where = f"({LAPSED}) OR (state = ? AND id IN ({marks}))"
             return [
                 self._writer.move(
                     db,
@@ -266,7 +270,7 @@ class Store(AuditLogReads, RequestLookups, SurfaceReads, IncidentStore):
                     actor=SYSTEM_ACTOR,
                     detail={"reason": UNKNOWN_REASON, "replica": owners.get(record.id)},
                 )
-                for record in queries.records_where(db, LAPSED, args)
+                for record in queries.records_where(db, where, [*args, args[0], *gone])
             ]
 
     def count_pending(self) -> int:

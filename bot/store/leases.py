@@ -5,9 +5,10 @@ The compare-and-set that moves a request to ``executing`` also grants its lease 
 `owner` (the replica id), valid for `Leases.duration`; the move out of ``executing`` ends it.
 While the call runs, the replica renews the lease (`Leases.renew`, on a heartbeat thread of its
 own). Recovery (`bot.store.Store.recover_executing`) marks ``unknown`` only requests whose lease
-has lapsed, so a restarting replica never touches a live replica's call, while a dead replica's
-calls become ``unknown`` once their lease runs out. Replicas compare lease times with their own
-clocks: keep them in sync (NTP), well within the lease.
+has lapsed, or whose owner was a process of this machine that is gone (`bot.store.liveness`),
+so a restarting replica never touches a live replica's call, while a dead replica's calls become
+``unknown`` at once when it ran here and otherwise once their lease runs out. Replicas compare
+lease times with their own clocks: keep them in sync (NTP), well within the lease.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from datetime import datetime, timedelta
 from typing import Final
 
 from bot.model import RequestState
+from bot.store import liveness
 from bot.store.engine import Db, Engine
 from bot.store.rows import format_time
 
@@ -41,8 +43,12 @@ LAPSED: Final = (
 
 
 def new_owner() -> str:
-    """A replica id unique to this process: host, pid and a random suffix."""
-    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+    """A replica id unique to this process: host, pid and a random suffix, then its place on
+    this machine where the system tells it (`bot.store.liveness`), so that a process of the
+    same machine can see at once that this one has died."""
+    owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+    place = liveness.here()
+    return owner if place is None else f"{owner}@{place.mark()}"
 
 
 class Leases:
@@ -60,6 +66,7 @@ class Leases:
         self._now = now
         self._in_flight: set[str] = set()
         self._lock = threading.Lock()
+        self._place = liveness.here()
 
     def follow(self, db: Db, request_id: str, current: RequestState, to: RequestState) -> None:
         """Inside the transaction that moves a request: whoever moves it to executing makes
@@ -77,6 +84,16 @@ class Leases:
     def end(db: Db, request_id: str) -> None:
         """Inside the transaction that moves `request_id` out of executing."""
         db.execute("DELETE FROM leases WHERE request_id = ?", [request_id])
+
+    def of_gone_processes(self, db: Db) -> list[str]:
+        """Executing requests whose lease owner was another process of this machine that is
+        gone (`bot.store.liveness`): its lease may not have lapsed, but nobody renews it."""
+        rows = db.query(
+            "SELECT leases.request_id, leases.owner FROM leases JOIN requests "
+            "ON requests.id = leases.request_id WHERE requests.state = ? AND leases.owner <> ?",
+            [RequestState.EXECUTING.value, self.owner],
+        )
+        return [row["request_id"] for row in rows if liveness.gone(str(row["owner"]), self._place)]
 
     @contextmanager
     def held(self, request_id: str) -> Iterator[None]:
