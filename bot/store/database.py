@@ -55,6 +55,11 @@ class SqliteEngine:
         """
         try:
             db = Database(_connect(str(path)))
+            try:
+                _refuse_another_applications(db, str(path))  # before WAL mode changes the file
+            except DatabaseUnavailable:
+                db.close()
+                raise
             _enable_wal(db)
             return cls(db, label=str(path)).migrated()
         except sqlite3.Error as exc:
@@ -237,6 +242,18 @@ def _enable_wal(db: Database) -> None:
 
 
 _MIGRATIONS = Migrations("opsgate")
+
+
+def _refuse_another_applications(db: Database, label: str) -> None:
+    """Stop before opsgate's tables are added to a database that holds only someone else's:
+    an `OPSGATE_DB` or ``--db`` naming the wrong file must not change it."""
+    names = {name for name in db.table_names() if not name.startswith("_sqlite")}
+    if names and not names & OPSGATE_TABLES:
+        shown = ", ".join(sorted(names)[:3]) + (", …" if len(names) > 3 else "")
+        raise DatabaseUnavailable(
+            f"{label} holds another application's tables ({shown}), not opsgate's: give opsgate "
+            "a database of its own"
+        )
 
 
 def _register(migration: Migration) -> None:

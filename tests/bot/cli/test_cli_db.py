@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import io
+import sqlite3
 from collections.abc import Callable
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -62,6 +64,26 @@ def test_migrate_creates_the_schema_then_finds_it_current(
 
     assert cli.main(["db", "migrate", "--db", str(target)]) == 0
     assert "already current" in capsys.readouterr().out
+
+
+def test_migrate_leaves_another_applications_database_as_it_was(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    other = env / "other.db"
+    with closing(sqlite3.connect(other)) as conn:
+        conn.execute("CREATE TABLE invoices (id INTEGER)")
+        conn.commit()
+
+    assert cli.main(["db", "migrate", "--db", str(other)]) == 2
+
+    [line] = capsys.readouterr().err.splitlines()
+    assert line == (
+        f"opsgate: {other} holds another application's tables (invoices), not opsgate's: "
+        "give opsgate a database of its own"
+    )
+    with closing(sqlite3.connect(other)) as conn:
+        assert conn.execute("SELECT name FROM sqlite_master").fetchall() == [("invoices",)]
+        assert conn.execute("PRAGMA journal_mode").fetchone() == ("delete",)
 
 
 def test_a_log_copied_to_the_other_engine_and_back_keeps_every_hash(
