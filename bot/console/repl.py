@@ -180,9 +180,8 @@ class Console:
     def newest_pending(self) -> str | None:
         return default_request(self.session.app.store, "approve")
 
-    def forget_shown(self, key: str) -> None:
-        """Show the next drawing of `key` (a card id, or ``home:<user>``) whole again."""
-        self.transcript.forget_shown(key)
+    def open_tab(self, user: str) -> None:
+        self.transcript.open_tab(user)
 
     def hold(self) -> None:
         with self._lock:

@@ -34,8 +34,8 @@ class Screen(Protocol):
         """The newest pending request's id."""
         ...
 
-    def forget_shown(self, key: str) -> None:
-        """Show the next drawing of `key` whole."""
+    def open_tab(self, user: str) -> None:
+        """Show `user`'s App Home tab whole at its next drawing, then what changes in it."""
         ...
 
 
@@ -100,7 +100,7 @@ class Surfaces:
         self.console.show_ack(reply, user)
 
     def _home(self, user: str) -> None:
-        self.console.forget_shown(f"home:{user}")  # asked for: shown whole
+        self.console.open_tab(user)  # asked for: shown whole
         before = len(self.session.standin.calls)
         self.console.show_ack(self.session.open_home(user=user), user)
         # Bolt acks an event before its listener runs; wait until the tab reaches Slack.

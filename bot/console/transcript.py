@@ -1,6 +1,6 @@
 """What the console prints for each call the app makes to Slack, as the people in the channel
 would see it: a card whole once, then only what its updates change; an App Home tab whole when
-asked for (`home`), then only what changes in it."""
+asked for (`home`), then only what changes in it, and nothing of a tab its owner has not opened."""
 
 from __future__ import annotations
 
@@ -30,10 +30,13 @@ class Transcript:
         self.names = dict(names)
         self.color = color
         self._shown: dict[str, str] = {}
+        self._open_tabs: set[str] = set()
 
-    def forget_shown(self, key: str) -> None:
-        """Show the next drawing of `key` (a card id, or ``home:<user>``) whole again."""
-        self._shown.pop(key, None)
+    def open_tab(self, user: str) -> None:
+        """`user` looks at their App Home tab: its next drawing is shown whole, and from then
+        on what changes in it."""
+        self._open_tabs.add(user)
+        self._shown.pop(f"home:{user}", None)
 
     def text(self, call: RecordedCall) -> str:
         """What to print for `call`; empty when nothing (new) is to be seen."""
@@ -62,7 +65,11 @@ class Transcript:
         return f"{_heading(call)}\n{rendered}"
 
     def _tab(self, user: str, rendered: str, call: RecordedCall) -> str:
-        """An App Home tab redrawn after a click: only what changed (`home` shows it whole)."""
+        """An App Home tab redrawn after a click: only what changed (`home` shows it whole).
+        The app redraws the tab of whoever clicked, in case they clicked there; a tab its
+        owner has not opened in this session is not on their screen, so nothing is shown."""
+        if user not in self._open_tabs:
+            return ""
         key = f"home:{user}"
         previous, self._shown[key] = self._shown.get(key), rendered
         if previous is None:

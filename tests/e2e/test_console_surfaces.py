@@ -93,6 +93,15 @@ def test_request_again_and_app_home_from_a_script(tmp_path: Path) -> None:
     assert ["approved", "@carol"] in trail and ["rejected", "@bob"] in trail
 
 
+def test_a_tab_its_owner_has_not_opened_is_not_shown(tmp_path: Path) -> None:
+    """Rejecting redraws the rejecter's App Home tab (they may have clicked there); in the
+    console only someone who has opened theirs (`home`) sees it, then only what changes."""
+    output = run(FORM + "as @bob reject\n", tmp_path)
+    reject = output[output.index("alice> as @bob reject") :]
+    assert "── dialog: Reject request ──" in reject and "🚫 Rejected by @bob" in reject
+    assert "App Home" not in reject
+
+
 def test_a_form_with_nothing_to_request_says_so(tmp_path: Path) -> None:
     output = run("form\n/ops help\n", tmp_path, policy='[policy]\nrequesters = ["U0BOB"]\n')
     assert "You may not request any operation: ask an admin about the policy." in output
