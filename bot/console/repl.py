@@ -61,7 +61,8 @@ def banner(session: ConsoleSession, *, user: str) -> str:
 
 
 HELP = """\
-  /ops <command>                  a slash command as the current user (try /ops help)
+  /ops <command>                  a slash command as the current user (try /ops help;
+                                  /ops alone opens the request form, as `form` does)
   approve|reject|withdraw [<id>]  click that button on a request's card (default:
                                   the newest pending request)
   reject [<id>] <why>             reject, giving the Reject dialog a reason
@@ -138,6 +139,8 @@ class Console:
 
     def _run(self, line: str, user: str) -> bool:
         word, _, rest = line.partition(" ")
+        if word == "/ops" and not rest.strip():
+            word = "form"  # as in Slack, `/ops` alone opens the request form
         if word in {"quit", "exit"}:
             return False
         if word == "/ops":

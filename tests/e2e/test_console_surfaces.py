@@ -55,6 +55,14 @@ def test_a_script_fills_in_the_request_form(tmp_path: Path) -> None:
     assert "1 target: `gw-0001`" in card and "[Approve] [Reject] [Withdraw]" in card
 
 
+def test_ops_alone_opens_the_request_form(tmp_path: Path) -> None:
+    output = run("/ops\nhuawei.device.delete\n" + FORM.partition("\n")[2], tmp_path)
+    assert "── form: Request an operation ──" in output
+    assert "Operation (number or id): huawei.device.delete\n" in output
+    assert "── form submitted ──" in output
+    assert "1 target: `gw-0001`" in output
+
+
 def test_approver_groups_read_by_name(tmp_path: Path) -> None:
     output = run(FORM, tmp_path)
     assert "Who may approve: @ops-leads" in output
