@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TextIO
 
 from adapters.registry import Plugins
+from bot.cards.text import elide
 from bot.console.clicks import WAITING, default_request, settle
 from bot.console.reader import LineReader
 from bot.console.render import render_message
@@ -206,8 +207,9 @@ class Console:
             self.say("no audit events yet")
         for e in events:
             actor = f"@{USERS[e.actor]}" if e.actor in USERS else e.actor
-            # Later events refer to the request's first event instead of repeating its targets.
-            targets = ", ".join(e.targets[:3]) or f"(see #{e.detail.get('requested_seq', '?')})"
+            # Later events refer to the request's first event instead of repeating its targets;
+            # the first names three, and counts the rest as the card does.
+            targets = elide(e.targets, shown=3) or f"(see #{e.detail.get('requested_seq', '?')})"
             self.say(
                 f"#{e.seq:<4} {e.at}  {e.event.value:<11} {actor:<8} {e.request_id}  "
                 f"{e.operation} {targets}"

@@ -91,6 +91,17 @@ def test_console_command_reads_piped_stdin(tmp_path: Path) -> None:
     assert (tmp_path / "opsgate-console.db").exists()
 
 
+def test_audit_counts_the_targets_it_does_not_name(tmp_path: Path) -> None:
+    devices = " ".join(f"thermo-{n:03d}" for n in range(1, 7))
+    script = (
+        f"/ops aliyun ota-task cancel {devices} --product a1OpsThermo"
+        " --firmware fw-thermo-2.1.0 --reason bad rollout\naudit\n"
+    )
+    output = run(script, tmp_path)
+    requested = next(line for line in output.splitlines() if line.startswith("#1 "))
+    assert requested.endswith("thermo-001, thermo-002, thermo-003 +3 more")
+
+
 def test_reject_with_a_reason_goes_through_the_dialog(tmp_path: Path) -> None:
     script = (
         "/ops huawei package delete pkg-meter-fw-1.2.0 --reason old\n"
