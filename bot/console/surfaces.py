@@ -90,7 +90,7 @@ class Surfaces:
     def _tab_click(self, action: str, request_id: str | None, user: str) -> None:
         request_id = request_id or self.console.newest_pending()
         if request_id is None:
-            self.console.say("there is no pending request; name one: home approve R-…")
+            self.console.say(f"there is no pending request; name one: home {action} R-XXXXXXXX")
             return
         self.console.hold()
         if action == "reject":  # the same Reject dialog as on the card, left without a reason

@@ -110,6 +110,12 @@ def test_a_tab_its_owner_has_not_opened_is_not_shown(tmp_path: Path) -> None:
     assert "App Home" not in reject
 
 
+def test_tab_clicks_with_nothing_pending_name_their_own_verb(tmp_path: Path) -> None:
+    output = run("home approve\nhome reject\n", tmp_path)
+    assert "there is no pending request; name one: home approve R-XXXXXXXX" in output
+    assert "there is no pending request; name one: home reject R-XXXXXXXX" in output
+
+
 def test_a_form_with_nothing_to_request_says_so(tmp_path: Path) -> None:
     output = run("form\n/ops help\n", tmp_path, policy='[policy]\nrequesters = ["U0BOB"]\n')
     assert "You may not request any operation: ask an admin about the policy." in output
