@@ -6,10 +6,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
-from bot.cards.messages import AGAIN_STATES
+from bot.cards.messages import AGAIN_STATES, refusal_message
 from bot.console.form import FormWalk
 from bot.console.reader import LineReader
 from bot.console.session import AckReply, ConsoleSession
+from bot.lifecycle.refusals import no_such_request
+from bot.store import UnreadableRequestError
 
 
 class Screen(Protocol):
@@ -62,7 +64,18 @@ class Surfaces:
         if request_id is None:
             self.console.say("no request can be asked again yet; name one: again R-XXXXXXXX")
             return
+        if self._unknown(request_id):  # no card has it: refused as a click on it would be
+            refusal = refusal_message(no_such_request(request_id))
+            self.console.show_ack(AckReply(status=200, message={"blocks": refusal.blocks}), user)
+            return
         self._form(lambda: self.session.click("again", request_id, user=user), user)
+
+    def _unknown(self, request_id: str) -> bool:
+        """No request has this id (one that cannot be read is the app's to explain)."""
+        try:
+            return self.session.app.store.get(request_id) is None
+        except UnreadableRequestError:
+            return False
 
     def _form(
         self, open_it: Callable[[], AckReply], user: str, operation: str | None = None

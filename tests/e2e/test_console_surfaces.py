@@ -5,6 +5,7 @@ history at a terminal."""
 from __future__ import annotations
 
 import io
+import logging
 import os
 import pty
 import re
@@ -114,6 +115,19 @@ def test_tab_clicks_with_nothing_pending_name_their_own_verb(tmp_path: Path) -> 
     output = run("home approve\nhome reject\n", tmp_path)
     assert "there is no pending request; name one: home approve R-XXXXXXXX" in output
     assert "there is no pending request; name one: home reject R-XXXXXXXX" in output
+
+
+def test_again_of_no_request_is_refused_as_other_clicks_are(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING):
+        output = run("again R-NOPE0000\n", tmp_path)
+    again = output[output.index("alice> again R-NOPE0000") :]
+    assert again.splitlines()[1:] == [
+        "── only visible to @alice ──",
+        "⛔ There is no request `R-NOPE0000`.",
+    ]
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
 
 
 def test_a_form_with_nothing_to_request_says_so(tmp_path: Path) -> None:
