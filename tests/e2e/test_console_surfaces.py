@@ -64,6 +64,15 @@ def test_ops_alone_opens_the_request_form(tmp_path: Path) -> None:
     assert "1 target: `gw-0001`" in output
 
 
+def test_the_channel_prompt_takes_only_a_channel(tmp_path: Path) -> None:
+    script = "form huawei.device.delete\nJOB-1002\n#ops\n" + FORM.split("\n", 2)[2]
+    output = run(script, tmp_path)
+    assert "  ✖ Channel: JOB-1002 is not a channel here: type #ops, or a channel id" in output
+    assert "Channel [#ops]: #ops\n" in output  # asked again
+    assert "── form submitted ──" in output and "── #ops ──" in output
+    assert "#JOB-1002" not in output
+
+
 def test_approver_groups_read_by_name(tmp_path: Path) -> None:
     output = run(FORM, tmp_path)
     assert "Who may approve: @ops-leads" in output
