@@ -8,6 +8,7 @@ script answers the prompts line by line: an empty line keeps what is shown, ``-`
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -134,10 +135,14 @@ class FormWalk:
                 return _END
             return [self.session.upload(Path(path.strip()).expanduser())] if path.strip() else []
         shown = _shown(item, current)
-        typed = self._ask(f"{item.label}{shown}: ")
-        if typed is None:
-            return _END
-        return _typed(item, typed.strip(), current)
+        while True:  # until an answer the field can take, as Slack's own pickers allow no other
+            typed = self._ask(f"{item.label}{shown}: ")
+            if typed is None:
+                return _END
+            refused = _not_a_channel(item, typed.strip())
+            if refused is None:
+                return _typed(item, typed.strip(), current)
+            self._say(f"  ✖ {item.label}: {refused}")
 
     def _ticks(self, item: ViewInput, current: Answer | None) -> list[str] | object:
         ticked = set(current if isinstance(current, list) else [])
@@ -159,6 +164,8 @@ class FormWalk:
 
 
 _END = object()
+#: A Slack channel id: public (C…) or private (G…).
+_CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{2,}")
 
 
 def _notes(view: dict[str, Any]) -> list[str]:
@@ -174,6 +181,15 @@ def _shown(item: ViewInput, current: Answer | None) -> str:
         line = " ".join(current.split())
         return f" [{line if len(line) <= 60 else line[:57] + '…'}]"
     return ""
+
+
+def _not_a_channel(item: ViewInput, typed: str) -> str | None:
+    """Why a channel picker cannot take `typed` (Slack's offers only channels), or None."""
+    if item.kind != "conversations_select" or typed in {"", "-"}:
+        return None
+    if typed.lstrip("#") == CHANNEL_NAME or _CHANNEL_ID.fullmatch(typed.lstrip("#")):
+        return None
+    return f"{typed} is not a channel here: type #{CHANNEL_NAME}, or a channel id (C…)"
 
 
 def _typed(item: ViewInput, typed: str, current: Answer | None) -> Answer | None:

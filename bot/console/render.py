@@ -6,6 +6,7 @@ divider); anything else degrades to its text, never to an error.
 
 from __future__ import annotations
 
+import itertools
 import re
 import textwrap
 from collections.abc import Callable, Mapping
@@ -21,6 +22,9 @@ _BOLD_SPAN = re.compile(r"(?<![\w*\u200d])\*(?=\S)([^*\n]+?)(?<=[^\s\u200d])\*(?
 _ITALIC_SPAN = re.compile(r"(?<![\w_\u200d])_(?=\S)([^_\n]+?)(?<=[^\s\u200d])_(?![\w_])")
 # Code blocks (which may span lines) and inline code: Slack formats nothing inside either.
 _CODE_SPAN = re.compile(r"(```.*?```|`[^`\n]+`)", re.DOTALL)
+#: Stand-ins for code spans while bold and italic are styled (Unicode's private use area).
+_CODE_MARK = re.compile("[\ue000-\uf8ff]")
+_CODE_MARK_FIRST, _CODE_MARKS = 0xE000, 0xF900 - 0xE000
 _EMOJI = {
     ":warning:": "⚠",
     ":white_check_mark:": "✔",
@@ -72,10 +76,7 @@ def mrkdwn_to_text(
     with `color`, or without their markers otherwise (code spans are left as they are)."""
     table = names or {}
     out = _emoji(_ENTITY.sub(lambda m: _entity(m.group(1), table), text))
-    out = "".join(
-        part if _CODE_SPAN.fullmatch(part) else _styled(part, color=color)
-        for part in _CODE_SPAN.split(out)
-    )
+    out = _styled_around_code(out, color)
     out = out.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
     return out.translate(_INVISIBLE)
 
@@ -84,6 +85,20 @@ def _emoji(text: str) -> str:
     for code_, char in _EMOJI.items():
         text = text.replace(code_, char)
     return text
+
+
+def _styled_around_code(text: str, color: bool) -> str:
+    """Bold and italic spans styled, code left as it is, even inside a styled span (``*use
+    `--no-cascade` to …*``): meanwhile each code span stands as one private-use character."""
+    codes = _CODE_SPAN.findall(text)
+    if len(codes) > _CODE_MARKS or _CODE_MARK.search(text):
+        return "".join(  # stand-ins would be ambiguous: each stretch between code spans
+            part if _CODE_SPAN.fullmatch(part) else _styled(part, color=color)
+            for part in _CODE_SPAN.split(text)
+        )
+    numbers = itertools.count(_CODE_MARK_FIRST)
+    styled = _styled(_CODE_SPAN.sub(lambda _m: chr(next(numbers)), text), color=color)
+    return _CODE_MARK.sub(lambda m: codes[ord(m.group(0)) - _CODE_MARK_FIRST], styled)
 
 
 def _styled(text: str, *, color: bool) -> str:

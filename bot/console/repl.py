@@ -8,7 +8,6 @@ text, each line echoed).
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import textwrap
@@ -17,20 +16,17 @@ from pathlib import Path
 from typing import TextIO
 
 from adapters.registry import Plugins
-from bot.cards.form import FORM_CALLBACK
+from bot.cards.text import elide
 from bot.console.clicks import WAITING, default_request, settle
 from bot.console.reader import LineReader
 from bot.console.render import render_message
 from bot.console.session import CHANNEL, CHANNEL_NAME, USERS, AckReply, ConsoleSession
 from bot.console.standin.server import RecordedCall
 from bot.console.surfaces import Surfaces
-from bot.console.updates import card_changes as _changes
-from bot.console.updates import tab_changes
+from bot.console.transcript import Transcript
 from bot.settings import Settings
 
 NAMES = {name: uid for uid, name in USERS.items()}
-#: How Slack shows ids in the console's workspace: people and the one channel by name.
-_NAMES = {**USERS, CHANNEL: CHANNEL_NAME}
 #: A word the user meant as a request id (``r-…`` too): never read as the start of a reason.
 _NAMED_ID = re.compile(r"[Rr]-\S*")
 
@@ -66,7 +62,8 @@ def banner(session: ConsoleSession, *, user: str) -> str:
 
 
 HELP = """\
-  /ops <command>                  a slash command as the current user (try /ops help)
+  /ops <command>                  a slash command as the current user (try /ops help;
+                                  /ops alone opens the request form, as `form` does)
   approve|reject|withdraw [<id>]  click that button on a request's card (default:
                                   the newest pending request)
   reject [<id>] <why>             reject, giving the Reject dialog a reason
@@ -105,7 +102,7 @@ class Console:
         self.names = {**USERS, CHANNEL: CHANNEL_NAME, **session.group_names()}
         self.reader: LineReader | None = None
         self._lock = threading.Lock()
-        self._shown: dict[str, str] = {}
+        self.transcript = Transcript(self.names, color=color)
         # While a request is being dispatched, what the app sends to Slack waits here so the
         # ack (what Slack shows first) is printed first.
         self._held: list[str] | None = None
@@ -143,6 +140,8 @@ class Console:
 
     def _run(self, line: str, user: str) -> bool:
         word, _, rest = line.partition(" ")
+        if word == "/ops" and not rest.strip():
+            word = "form"  # as in Slack, `/ops` alone opens the request form
         if word in {"quit", "exit"}:
             return False
         if word == "/ops":
@@ -185,9 +184,8 @@ class Console:
     def newest_pending(self) -> str | None:
         return default_request(self.session.app.store, "approve")
 
-    def forget_shown(self, key: str) -> None:
-        """Show the next drawing of `key` (a card id, or ``home:<user>``) whole again."""
-        self._shown.pop(key, None)
+    def open_tab(self, user: str) -> None:
+        self.transcript.open_tab(user)
 
     def hold(self) -> None:
         with self._lock:
@@ -209,8 +207,9 @@ class Console:
             self.say("no audit events yet")
         for e in events:
             actor = f"@{USERS[e.actor]}" if e.actor in USERS else e.actor
-            # Later events refer to the request's first event instead of repeating its targets.
-            targets = ", ".join(e.targets[:3]) or f"(see #{e.detail.get('requested_seq', '?')})"
+            # Later events refer to the request's first event instead of repeating its targets;
+            # the first names three, and counts the rest as the card does.
+            targets = elide(e.targets, shown=3) or f"(see #{e.detail.get('requested_seq', '?')})"
             self.say(
                 f"#{e.seq:<4} {e.at}  {e.event.value:<11} {actor:<8} {e.request_id}  "
                 f"{e.operation} {targets}"
@@ -218,27 +217,7 @@ class Console:
 
     def _show(self, call: RecordedCall) -> None:
         """Print what the app sent to Slack, as the people in the channel would see it."""
-        view = call.params.get("view") or {}
-        if isinstance(view, dict) and view.get("callback_id") == FORM_CALLBACK:
-            return  # the request form is shown field by field (`bot.console.form`)
-        blocks = call.params.get("blocks") or (view or {}).get("blocks")
-        if not blocks:
-            return
-        if isinstance(blocks, str):
-            blocks = json.loads(blocks)
-        rendered = render_message(blocks, names=self.names, color=self.color)
-        text = f"{_heading(call)}\n{rendered}"
-        if call.method == "views.publish":
-            text = self._tab_changes(str(call.params.get("user_id")), rendered, text)
-        card = _CARD_ID.search(rendered) if call.method in _CARD_METHODS else None
-        if card and str(call.params.get("channel")) not in USERS:  # a card, not a DM about it
-            previous = self._shown.get(card.group(0))
-            self._shown[card.group(0)] = rendered
-            if call.method == "chat.update" and previous is not None:
-                changes = _changes(previous, rendered)
-                if not changes:
-                    return
-                text = f"── card {card.group(0)} updated ──\n{changes}"
+        text = self.transcript.text(call)
         if not text:
             return
         with self._lock:
@@ -247,41 +226,10 @@ class Console:
                 return
         self.say(text)
 
-    def _tab_changes(self, user: str, rendered: str, text: str) -> str:
-        """An App Home tab redrawn after a click: only what changed (`home` shows it whole)."""
-        key = f"home:{user}"
-        previous, self._shown[key] = self._shown.get(key), rendered
-        if previous is None:
-            return text
-        return tab_changes(previous, rendered, heading=f"App Home of @{USERS.get(user, user)}")
-
     def say(self, text: str, *, end: str = "\n") -> None:
         with self._lock:
             self.out.write(text + end)
             self.out.flush()
-
-
-_CARD_ID = re.compile(r"R-[0-9A-Z]{8}")
-_CARD_METHODS = frozenset({"chat.postMessage", "chat.update"})
-
-
-def _heading(call: RecordedCall) -> str:
-    channel = str(call.params.get("channel") or "")
-    user = str(call.params.get("user") or "")
-    if call.method == "chat.postMessage" and channel in USERS:
-        return f"── direct message to @{USERS[channel]} ──"
-    if call.method == "chat.postMessage":
-        return f"── #{CHANNEL_NAME if channel == CHANNEL else channel} ──"
-    if call.method == "chat.update":
-        return "── card updated ──"
-    if call.method == "views.open":
-        title = ((call.params.get("view") or {}).get("title") or {}).get("text", "")
-        return f"── dialog: {title} ──"
-    if call.method == "views.publish":
-        return f"── App Home of @{USERS.get(str(call.params.get('user_id')), '?')} ──"
-    if user in USERS:
-        return f"── only visible to @{USERS[user]} ──"
-    return "── only visible to you ──"
 
 
 def run_console(

@@ -94,7 +94,11 @@ class ConsoleSession:
         plugins = installed_plugins() if plugins is None else plugins
         policy = load_policy(settings, operation_ids=plugins.catalog.ids)
         groups = {group: list(GROUP_MEMBERS) for group in groups_in(policy, plugins.catalog.ids)}
-        self.standin = SlackStandIn(users=USERS, groups=groups, group_handles=GROUP_HANDLES)
+        # The database outlives the session, so cards of earlier sessions may be updated:
+        # the stand-in takes messages stamped before now as kept, as Slack keeps them.
+        self.standin = SlackStandIn(
+            users=USERS, groups=groups, group_handles=GROUP_HANDLES, since=clock.now()
+        )
         self.standin.start()
         self._secret = secrets.token_hex(16)
         local = settings.model_copy(

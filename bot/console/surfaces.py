@@ -6,10 +6,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
-from bot.cards.messages import AGAIN_STATES
+from bot.cards.messages import AGAIN_STATES, refusal_message
 from bot.console.form import FormWalk
 from bot.console.reader import LineReader
 from bot.console.session import AckReply, ConsoleSession
+from bot.lifecycle.refusals import no_such_request
+from bot.store import UnreadableRequestError
 
 
 class Screen(Protocol):
@@ -34,8 +36,8 @@ class Screen(Protocol):
         """The newest pending request's id."""
         ...
 
-    def forget_shown(self, key: str) -> None:
-        """Show the next drawing of `key` whole."""
+    def open_tab(self, user: str) -> None:
+        """Show `user`'s App Home tab whole at its next drawing, then what changes in it."""
         ...
 
 
@@ -62,7 +64,18 @@ class Surfaces:
         if request_id is None:
             self.console.say("no request can be asked again yet; name one: again R-XXXXXXXX")
             return
+        if self._unknown(request_id):  # no card has it: refused as a click on it would be
+            refusal = refusal_message(no_such_request(request_id))
+            self.console.show_ack(AckReply(status=200, message={"blocks": refusal.blocks}), user)
+            return
         self._form(lambda: self.session.click("again", request_id, user=user), user)
+
+    def _unknown(self, request_id: str) -> bool:
+        """No request has this id (one that cannot be read is the app's to explain)."""
+        try:
+            return self.session.app.store.get(request_id) is None
+        except UnreadableRequestError:
+            return False
 
     def _form(
         self, open_it: Callable[[], AckReply], user: str, operation: str | None = None
@@ -90,7 +103,7 @@ class Surfaces:
     def _tab_click(self, action: str, request_id: str | None, user: str) -> None:
         request_id = request_id or self.console.newest_pending()
         if request_id is None:
-            self.console.say("there is no pending request; name one: home approve R-…")
+            self.console.say(f"there is no pending request; name one: home {action} R-XXXXXXXX")
             return
         self.console.hold()
         if action == "reject":  # the same Reject dialog as on the card, left without a reason
@@ -100,7 +113,7 @@ class Surfaces:
         self.console.show_ack(reply, user)
 
     def _home(self, user: str) -> None:
-        self.console.forget_shown(f"home:{user}")  # asked for: shown whole
+        self.console.open_tab(user)  # asked for: shown whole
         before = len(self.session.standin.calls)
         self.console.show_ack(self.session.open_home(user=user), user)
         # Bolt acks an event before its listener runs; wait until the tab reaches Slack.

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import io
+import logging
 import re
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from bot.console import run_console
 from bot.settings import load_settings
@@ -88,6 +91,17 @@ def test_console_command_reads_piped_stdin(tmp_path: Path) -> None:
     assert (tmp_path / "opsgate-console.db").exists()
 
 
+def test_audit_counts_the_targets_it_does_not_name(tmp_path: Path) -> None:
+    devices = " ".join(f"thermo-{n:03d}" for n in range(1, 7))
+    script = (
+        f"/ops aliyun ota-task cancel {devices} --product a1OpsThermo"
+        " --firmware fw-thermo-2.1.0 --reason bad rollout\naudit\n"
+    )
+    output = run(script, tmp_path)
+    requested = next(line for line in output.splitlines() if line.startswith("#1 "))
+    assert requested.endswith("thermo-001, thermo-002, thermo-003 +3 more")
+
+
 def test_reject_with_a_reason_goes_through_the_dialog(tmp_path: Path) -> None:
     script = (
         "/ops huawei package delete pkg-meter-fw-1.2.0 --reason old\n"
@@ -150,3 +164,25 @@ def test_the_banner_names_each_sandboxed_plugins_targets(tmp_path: Path) -> None
         "huawei",
         "servicepower",
     ]
+
+
+def test_a_card_from_an_earlier_session_is_redrawn_whole(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The database outlives a console session; Slack's messages do too."""
+    first = run("/ops huawei package delete pkg-meter-fw-1.2.0 --reason old\n", tmp_path)
+    request_id = re.search(r"R-[0-9A-Z]{8}", first).group(0)  # type: ignore[union-attr]
+    script = (
+        f"as @bob approve {request_id}\n"
+        "/ops huawei device delete dev-meter-0001 --reason newer\n"
+        "as @bob approve\n"
+    )
+    with caplog.at_level(logging.WARNING):
+        output = run(script, tmp_path)
+    approve = output[: output.index("alice> /ops huawei device delete")]
+    # Shown whole, as the update draws it (executing, or already succeeded): this session
+    # never showed it.
+    assert re.search(r"── card updated ──\n(⏳ Executing|✔ Succeeded): huawei.package", approve)
+    assert "Requested by: @alice" in approve
+    assert output.count("Succeeded: Deleted") == 4  # each card and each DM: both ran
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]

@@ -5,6 +5,7 @@ history at a terminal."""
 from __future__ import annotations
 
 import io
+import logging
 import os
 import pty
 import re
@@ -55,6 +56,23 @@ def test_a_script_fills_in_the_request_form(tmp_path: Path) -> None:
     assert "1 target: `gw-0001`" in card and "[Approve] [Reject] [Withdraw]" in card
 
 
+def test_ops_alone_opens_the_request_form(tmp_path: Path) -> None:
+    output = run("/ops\nhuawei.device.delete\n" + FORM.partition("\n")[2], tmp_path)
+    assert "── form: Request an operation ──" in output
+    assert "Operation (number or id): huawei.device.delete\n" in output
+    assert "── form submitted ──" in output
+    assert "1 target: `gw-0001`" in output
+
+
+def test_the_channel_prompt_takes_only_a_channel(tmp_path: Path) -> None:
+    script = "form huawei.device.delete\nJOB-1002\n#ops\n" + FORM.split("\n", 2)[2]
+    output = run(script, tmp_path)
+    assert "  ✖ Channel: JOB-1002 is not a channel here: type #ops, or a channel id" in output
+    assert "Channel [#ops]: #ops\n" in output  # asked again
+    assert "── form submitted ──" in output and "── #ops ──" in output
+    assert "#JOB-1002" not in output
+
+
 def test_approver_groups_read_by_name(tmp_path: Path) -> None:
     output = run(FORM, tmp_path)
     assert "Who may approve: @ops-leads" in output
@@ -91,6 +109,34 @@ def test_request_again_and_app_home_from_a_script(tmp_path: Path) -> None:
     assert len(ids) == 2  # Request again made a new request
     trail = [line.split()[2:4] for line in output.splitlines() if line.startswith("#")]
     assert ["approved", "@carol"] in trail and ["rejected", "@bob"] in trail
+
+
+def test_a_tab_its_owner_has_not_opened_is_not_shown(tmp_path: Path) -> None:
+    """Rejecting redraws the rejecter's App Home tab (they may have clicked there); in the
+    console only someone who has opened theirs (`home`) sees it, then only what changes."""
+    output = run(FORM + "as @bob reject\n", tmp_path)
+    reject = output[output.index("alice> as @bob reject") :]
+    assert "── dialog: Reject request ──" in reject and "🚫 Rejected by @bob" in reject
+    assert "App Home" not in reject
+
+
+def test_tab_clicks_with_nothing_pending_name_their_own_verb(tmp_path: Path) -> None:
+    output = run("home approve\nhome reject\n", tmp_path)
+    assert "there is no pending request; name one: home approve R-XXXXXXXX" in output
+    assert "there is no pending request; name one: home reject R-XXXXXXXX" in output
+
+
+def test_again_of_no_request_is_refused_as_other_clicks_are(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING):
+        output = run("again R-NOPE0000\n", tmp_path)
+    again = output[output.index("alice> again R-NOPE0000") :]
+    assert again.splitlines()[1:] == [
+        "── only visible to @alice ──",
+        "⛔ There is no request `R-NOPE0000`.",
+    ]
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
 
 
 def test_a_form_with_nothing_to_request_says_so(tmp_path: Path) -> None:

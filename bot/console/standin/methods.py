@@ -26,6 +26,10 @@ class SlackState:
         users: User id -> name. When None, any user id is known, named by its id.
         groups: User group id -> member ids.
         group_handles: User group id -> handle; by default the id in lower case.
+        since: When given (a Unix time), timestamps start there, and a message stamped
+            earlier counts as posted before this stand-in started, in a workspace that kept
+            it: ``chat.update`` updates it instead of answering ``message_not_found``. None:
+            timestamps start at 2026-01-01 and only the messages posted here exist.
     """
 
     def __init__(
@@ -34,6 +38,7 @@ class SlackState:
         users: Mapping[str, str] | None = None,
         groups: Mapping[str, Sequence[str]] | None = None,
         group_handles: Mapping[str, str] | None = None,
+        since: float | None = None,
     ) -> None:
         self.users = dict(users) if users is not None else None
         self.groups = {g: list(m) for g, m in (groups or {}).items()}
@@ -42,11 +47,22 @@ class SlackState:
         self.opened_views: list[dict[str, Any]] = []
         self.group_handles = dict(group_handles or {})
         self._counter = itertools.count(1)
+        # In microseconds: a session that starts a moment after another stamps after it.
+        self._start = round((_EPOCH if since is None else since) * 1_000_000)
+        self._kept_before = since is not None
 
     def next_ts(self) -> str:
         """A unique, increasing Slack timestamp (``1767225600.000100``)."""
-        n = next(self._counter)
-        return f"{_EPOCH + n // 10_000}.{(n % 10_000) * 100:06d}"
+        stamp = self._start + next(self._counter) * 100
+        return f"{stamp // 1_000_000}.{stamp % 1_000_000:06d}"
+
+    def posted_before(self, ts: str) -> bool:
+        """Whether `ts` stamps a message posted before this stand-in started, which the
+        workspace kept (only with `since`)."""
+        seconds, _, fraction = ts.partition(".")
+        if not (self._kept_before and seconds.isdigit() and fraction.isdigit()):
+            return False
+        return int(seconds) * 1_000_000 + int(fraction.ljust(6, "0")[:6]) < self._start
 
     def message(self, channel: str, ts: str) -> dict[str, Any] | None:
         """A copy of the current version of a message, or None."""
@@ -103,10 +119,10 @@ def _post_message(state: SlackState, params: dict[str, Any]) -> Reply:
 
 def _update(state: SlackState, params: dict[str, Any]) -> Reply:
     channel, ts = str(params.get("channel") or ""), str(params.get("ts") or "")
-    if (channel, ts) not in state.messages:
+    if (channel, ts) not in state.messages and not state.posted_before(ts):
         return {"ok": False, "error": "message_not_found"}
     # Like Slack, fields the update leaves out (blocks, say) keep their previous value.
-    previous = state.messages[(channel, ts)]
+    previous = state.messages.get((channel, ts), {})
     message = {**previous, **_message_body(params, ts), "edited": {"user": BOT_USER_ID}}
     state.messages[(channel, ts)] = message
     return {

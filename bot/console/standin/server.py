@@ -41,6 +41,10 @@ class SlackStandIn:
             (``xapp-…``), for Socket Mode tests; None answers that method as Slack does when
             Socket Mode is off.
         latency: Seconds to wait before answering each request, like a WAN round trip to Slack.
+        since: When given (a Unix time: now), timestamps start there, and ``chat.update`` of
+            a message stamped earlier updates it, as a workspace that outlives the stand-in
+            would (the console's, whose requests persist); None: only messages posted here
+            exist, from 2026-01-01.
     """
 
     def __init__(
@@ -51,8 +55,11 @@ class SlackStandIn:
         socket_url: str | None = None,
         latency: float = 0.0,
         group_handles: Mapping[str, str] | None = None,
+        since: float | None = None,
     ) -> None:
-        self._state = SlackState(users=users, groups=groups, group_handles=group_handles)
+        self._state = SlackState(
+            users=users, groups=groups, group_handles=group_handles, since=since
+        )
         self._files = FileStore(team_id=TEAM_ID)
         self.socket_url = socket_url
         self.latency = latency

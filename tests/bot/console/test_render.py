@@ -93,6 +93,16 @@ def test_nothing_is_styled_inside_code_blocks_or_inline_code() -> None:
     assert mrkdwn_to_text("`*kept*` and _gone_") == "`*kept*` and gone"
 
 
+def test_a_styled_span_may_hold_inline_code() -> None:
+    text = "⚠ *deletes its children (use `--no-cascade` to keep them)* and _see `x`_"
+    plain = "⚠ deletes its children (use `--no-cascade` to keep them) and see `x`"
+    assert mrkdwn_to_text(text) == plain
+    styled = mrkdwn_to_text(text, color=True)
+    assert styled.startswith("⚠ \x1b[1mdeletes its children (use `--no-cascade` to keep them)")
+    # A character like the stand-ins, typed by someone, stays itself.
+    assert mrkdwn_to_text("\ue000 and `b` *c*") == "\ue000 and `b` c"
+
+
 def test_markers_that_slack_would_not_pair_stay() -> None:
     # Inside words, in code spans, and after a joiner (escaped user text) they are literal.
     assert mrkdwn_to_text("snake_case_id 2*3*4 `a_b_ *c*`") == "snake_case_id 2*3*4 `a_b_ *c*`"

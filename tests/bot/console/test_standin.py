@@ -90,6 +90,21 @@ def test_update_without_blocks_keeps_them_and_unknown_message_fails(
     assert caught.value.response["error"] == "message_not_found"
 
 
+def test_a_stand_in_started_since_a_time_keeps_messages_stamped_before_it() -> None:
+    """The console's workspace outlives each session: a card posted in an earlier one can be
+    updated; one stamped after the start must have been posted here."""
+    with SlackStandIn(since=1_800_000_000.5) as slack:
+        client = WebClient(token="xoxb-test", base_url=slack.api_url)
+        posted = client.chat_postMessage(channel="C1", text="now")["ts"]
+        assert posted == "1800000000.500100"  # after any message of an earlier session
+        client.chat_update(channel="C1", ts="1800000000.499900", text="redrawn", blocks=BLOCKS)
+        kept = slack.message("C1", "1800000000.499900")
+        assert kept is not None and kept["blocks"] == BLOCKS
+        with pytest.raises(SlackApiError) as caught:
+            client.chat_update(channel="C1", ts="1800000000.500200", text="x")
+        assert caught.value.response["error"] == "message_not_found"
+
+
 def test_post_needs_channel_and_text(client: WebClient) -> None:
     with pytest.raises(SlackApiError, match="no_text"):
         client.api_call("chat.postMessage", json={"channel": "C1"})
