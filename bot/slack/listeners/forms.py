@@ -148,23 +148,35 @@ def _again(ctx: ListenerContext, *, request_id: str, body: dict[str, Any]) -> No
 def read_submission(
     view: dict[str, Any], ctx: ListenerContext
 ) -> tuple[OperationRequest, str] | dict[str, str]:
-    """The request a submitted form asks for and its channel, or the errors by block id."""
+    """The request a submitted form asks for and its channel, or every error by block id."""
     spec = _spec(ctx, read_form(view, None).operation)
     if spec is None:
         return {OPERATION_BLOCK: "Choose an operation."}
     entry = read_form(view, spec)
+    errors: dict[str, str] = {}
     if not entry.channel:
-        return {CHANNEL_BLOCK: "Choose the channel for the approval card."}
+        errors[CHANNEL_BLOCK] = "Choose the channel for the approval card."
     try:
         listed = _listed(entry, spec, ctx)
     except (TargetFileError, UsageError) as exc:
-        return {FILE_BLOCK: error_text(str(getattr(exc, "message", exc)))}
+        errors[FILE_BLOCK] = error_text(str(getattr(exc, "message", exc)))
+        listed = []
     try:
         request = request_from_fields(spec, form_fields(entry, listed=listed))
     except UsageError as exc:
-        from_file = bool(entry.files) and not entry.targets.strip()
-        return {error_block(exc, spec, from_file=from_file): error_text(exc.message)}
-    return request, entry.channel
+        _place_errors(errors, exc, spec, entry)
+        return errors
+    return errors or (request, str(entry.channel))
+
+
+def _place_errors(
+    errors: dict[str, str], exc: UsageError, spec: OperationSpec, entry: FormEntry
+) -> None:
+    """Each field's error under its own input; an input keeps the first error said of it (a
+    file that could not be read is not also reported as no targets)."""
+    from_file = bool(entry.files) and not entry.targets.strip()
+    for error in exc.each:
+        errors.setdefault(error_block(error, spec, from_file=from_file), error_text(error.message))
 
 
 def _listed(entry: FormEntry, spec: OperationSpec, ctx: ListenerContext) -> list[str]:

@@ -145,7 +145,7 @@ def test_each_error_is_shown_under_its_field(session: ConsoleSession) -> None:
     assert list(errors) == [TARGETS_BLOCK]
     assert "deviceName" in errors[TARGETS_BLOCK] and "'/'" in errors[TARGETS_BLOCK]
     errors = submit(session, view, {TARGETS_BLOCK: "thermo-001"})
-    assert list(errors) == [f"param:{ALIYUN}:--product"]
+    assert list(errors) == [f"param:{ALIYUN}:--product", f"param:{ALIYUN}:--firmware"]
     assert errors[f"param:{ALIYUN}:--product"].startswith("Missing --product")
     bad_flag = {**ALIYUN_FLAGS, f"param:{ALIYUN}:--firmware": "fw 2"}
     errors = submit(session, view, {TARGETS_BLOCK: "thermo-001", **bad_flag})
@@ -155,6 +155,29 @@ def test_each_error_is_shown_under_its_field(session: ConsoleSession) -> None:
     bad_reason = {TARGETS_BLOCK: "thermo-001", REASON_BLOCK: "why\x00", **ALIYUN_FLAGS}
     assert list(submit(session, view, bad_reason)) == [REASON_BLOCK]
     assert session.app.store.history(limit=5) == []  # nothing was requested
+
+
+def test_every_field_in_error_is_shown_at_once(session: ConsoleSession) -> None:
+    view = choose(session, open_form(session), ALIYUN)
+    answers = {
+        "channel": None,
+        TARGETS_BLOCK: "thermo-001 ../etc",
+        f"param:{ALIYUN}:--product": "a1/Ops",
+        REASON_BLOCK: "why\x00",
+    }
+    errors = submit(session, view, answers)
+    assert list(errors) == [
+        "channel",
+        TARGETS_BLOCK,
+        f"param:{ALIYUN}:--product",
+        REASON_BLOCK,
+        f"param:{ALIYUN}:--firmware",
+    ]
+    assert errors[TARGETS_BLOCK].startswith("Bad deviceName '../etc'")
+    assert errors[f"param:{ALIYUN}:--product"].startswith("Bad --product 'a1/Ops'")
+    assert "U+0000" in errors[REASON_BLOCK]
+    assert errors[f"param:{ALIYUN}:--firmware"].startswith("Missing --firmware: ")
+    assert session.app.store.history(limit=5) == []
 
 
 def test_the_operation_and_channel_are_required(session: ConsoleSession) -> None:
