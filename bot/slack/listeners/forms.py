@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from typing import Any
+from typing import Any, Final
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
@@ -26,6 +26,7 @@ from bot.cards.form import (
     FORM_CALLBACK,
     OPERATION_ACTION,
     OPERATION_BLOCK,
+    REASON_BLOCK,
     FormPrefill,
     request_form,
 )
@@ -52,6 +53,11 @@ from commands.render import format_command
 from commands.spec import OperationSpec
 
 log = logging.getLogger(__name__)
+
+#: Under the Reason field when it was left empty and the policy wants one.
+REASON_NEEDED: Final = (
+    "Say why: the policy needs a reason for this operation (a dry run needs none)."
+)
 
 
 def register(app: App, ctx: ListenerContext) -> None:
@@ -165,8 +171,12 @@ def read_submission(
         request = request_from_fields(spec, form_fields(entry, listed=listed))
     except UsageError as exc:
         _place_errors(errors, exc, spec, entry)
+        request = None
+    if _reason_missing(entry, spec, ctx):
+        errors.setdefault(REASON_BLOCK, REASON_NEEDED)
+    if errors or request is None:
         return errors
-    return errors or (request, str(entry.channel))
+    return request, str(entry.channel)
 
 
 def _place_errors(
@@ -177,6 +187,13 @@ def _place_errors(
     from_file = bool(entry.files) and not entry.targets.strip()
     for error in exc.each:
         errors.setdefault(error_block(error, spec, from_file=from_file), error_text(error.message))
+
+
+def _reason_missing(entry: FormEntry, spec: OperationSpec, ctx: ListenerContext) -> bool:
+    """The reason was left empty, and the policy wants one for this operation. Checked here,
+    not left to the policy after submission, so it is said under the Reason field."""
+    dry_run = "--dry-run" in entry.switches
+    return not entry.reason and ctx.service.s.policy.needs_reason(spec.id, dry_run=dry_run)
 
 
 def _listed(entry: FormEntry, spec: OperationSpec, ctx: ListenerContext) -> list[str]:
