@@ -73,10 +73,17 @@ class HistoryCommand(BaseModel):
 
 
 class StatusCommand(BaseModel):
-    """`/ops status <request-id>`."""
+    """`/ops status <request-id>`.
+
+    Attributes:
+        request_id: The id as opsgate reads it: upper-cased, O read as 0, I and L as 1.
+        typed: The id as it was typed, for answers to echo (a user should never be told of
+            an id they did not type); empty when the command was not typed.
+    """
 
     model_config = ConfigDict(frozen=True)
     request_id: str
+    typed: str = ""
 
 
 ParsedCommand = OperationRequest | HelpCommand | HistoryCommand | StatusCommand
