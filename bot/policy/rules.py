@@ -21,9 +21,10 @@ from bot.model import (
     User,
     rules,
 )
-from bot.policy.config import OperationPolicy, PolicyError, parse_policy_table, parse_ttl
+from bot.policy.config import OperationPolicy, parse_ttl
 from bot.policy.members import CachedDirectory, Directory, channel_parts, listed, principal_parts
 from bot.policy.source import find_policy_table
+from bot.policy.table import PolicyError, parse_policy_table
 from bot.settings import Settings
 from commands.model import OperationRequest
 
