@@ -142,8 +142,9 @@ class OperationPolicy(BaseModel):
         return available >= self.approvals
 
     @model_validator(mode="after")
-    def _approvable(self) -> Self:
-        """Refuse a policy under which no request could ever be approved (SPEC §11)."""
+    def _approvable(self, info: ValidationInfo) -> Self:
+        """Refuse a policy under which no request could ever be approved (SPEC §11), naming
+        the operations it applies to (``used_by`` in the context) when it is the defaults."""
         if rules.requester_confirms_alone(self.approvals):
             return self
         if not self.approvers:
@@ -154,10 +155,13 @@ class OperationPolicy(BaseModel):
         # With named requesters only, every possible requester is known: one must be approvable.
         known = bool(self.requesters) and _only_users(self.requesters)
         if known and not any(self.could_be_approved(requester=r) for r in self.requesters):
+            used_by: tuple[str, ...] = (info.context or {}).get("used_by", ())
+            which = f" for {', '.join(used_by)}" if used_by else ""
             raise _inconsistent(
-                f"could never be approved: approvals is {self.approvals} and self_approval is "
-                f"false, but no requester ({', '.join(self.requesters)}) has {self.approvals} "
-                f"approver(s) other than themselves among {', '.join(self.approvers)}"
+                f"could never be approved{which}: approvals is {self.approvals} and "
+                f"self_approval is false, but no requester ({', '.join(self.requesters)}) has "
+                f"{self.approvals} approver(s) other than themselves among "
+                f"{', '.join(self.approvers)}"
             )
         return self
 

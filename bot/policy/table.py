@@ -92,7 +92,9 @@ def parse_policy_table(
     context = {"operation_ids": tuple(operation_ids)}
     parsed = _validate(_PolicyTable, dict(table), (), source, context=context)
     own = parsed.model_dump(exclude_none=True, exclude={"operations"})
-    defaults = _validate(OperationPolicy, own, (), source)
+    # The defaults are the rules of every operation without a table of its own.
+    used_by = tuple(op for op in operation_ids if op not in parsed.operations)
+    defaults = _validate(OperationPolicy, own, (), source, context={"used_by": used_by})
     resolved = {
         operation: _validate(
             OperationPolicy,
