@@ -80,7 +80,8 @@ def parse_history(words: Sequence[Word], catalog: Catalog) -> HistoryCommand:
 
 
 def parse_status(words: Sequence[Word], catalog: Catalog) -> StatusCommand:
-    """``status <request-id>``; the id is accepted in any case and returned upper-cased."""
+    """``status <request-id>``; the id is accepted in any case and returned upper-cased, with
+    the id as typed beside it."""
     usage = catalog.meta_usage("status")
     if len(words) != 1 or is_flag(words[0]):
         raise UsageError("`/ops status` takes one request id.", field="request-id", usage=usage)
@@ -90,4 +91,4 @@ def parse_status(words: Sequence[Word], catalog: Catalog) -> StatusCommand:
     if _REQUEST_ID.fullmatch(request_id) is None:
         message = f"Bad request-id {show_value(typed)}: request ids look like R-7K3F9QW2."
         raise UsageError(message, field="request-id", usage=usage)
-    return StatusCommand(request_id=request_id)
+    return StatusCommand(request_id=request_id, typed=typed)

@@ -8,6 +8,8 @@ agree on them through the spec alone.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from pydantic import BaseModel, ConfigDict, Field
 
 ParamValue = str | int | bool
@@ -71,10 +73,17 @@ class HistoryCommand(BaseModel):
 
 
 class StatusCommand(BaseModel):
-    """`/ops status <request-id>`."""
+    """`/ops status <request-id>`.
+
+    Attributes:
+        request_id: The id as opsgate reads it: upper-cased, O read as 0, I and L as 1.
+        typed: The id as it was typed, for answers to echo (a user should never be told of
+            an id they did not type); empty when the command was not typed.
+    """
 
     model_config = ConfigDict(frozen=True)
     request_id: str
+    typed: str = ""
 
 
 ParsedCommand = OperationRequest | HelpCommand | HistoryCommand | StatusCommand
@@ -86,16 +95,28 @@ class UsageError(ValueError):
     The only exception the parser raises for any input text.
 
     Attributes:
-        message: What is wrong, in one sentence, naming the bad field where there is one.
-        field: The flag or positional name that was wrong (``"--org"``, ``"jobId"``), if any.
+        message: What is wrong, naming the bad field where there is one: one sentence, or one
+            line per field when several fields are wrong.
+        field: The flag or positional name that was wrong (``"--org"``, ``"jobId"``), if any;
+            the first one when several are.
         usage: The usage text of the nearest valid command, to show beneath the message.
+        each: One error per field that is wrong (just this error when only one is), so a form
+            can show each under its own field.
     """
 
-    def __init__(self, message: str, *, field: str | None = None, usage: str = "") -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        usage: str = "",
+        each: Sequence[UsageError] = (),
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
         self.usage = usage
+        self.each: tuple[UsageError, ...] = tuple(each) or (self,)
 
     def __str__(self) -> str:
         return f"{self.message}\n{self.usage}" if self.usage else self.message

@@ -1,13 +1,16 @@
 """Turn the words after ``<vendor> <resource> <action>`` into a validated `OperationRequest`.
 
-The order of checks is deliberate: first the shape (unknown, repeated or value-less flags), then
-every identifier and value, and only then counts and required flags, so a bad identifier is always
-the error reported, whatever else is wrong.
+The order of checks is deliberate: first the shape (unknown, repeated or value-less flags), which
+stops at the first problem since the words cannot be read reliably past it; then every field on
+its own (the targets, each flag's value, what is missing), and every field that is wrong is
+reported in one error, as a form shows each under its field. A count is checked before ranges
+are written out, so an enormous range is refused without being expanded.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from commands.arguments import Arguments, sort_arguments
 from commands.model import OperationRequest, ParamValue, UsageError
@@ -16,26 +19,48 @@ from commands.spec import FlagKind, FlagSpec, OperationSpec, usage_of
 from commands.tokens import Word
 from commands.values import check_integer, check_reason
 
+_T = TypeVar("_T")
+
 
 def build_request(spec: OperationSpec, words: Sequence[Word]) -> OperationRequest:
     """Validate the words following the command words of `spec` and build its request.
 
     Raises:
-        UsageError: Anything is wrong; `usage` is the usage of `spec`.
+        UsageError: Anything is wrong; `usage` is the usage of `spec`, and `each` holds one
+            error per field that is wrong.
     """
     usage = usage_of(spec)
     command = f"/ops {spec.command}"
     arguments = sort_arguments(words, flags=spec.all_flags, command=command, usage=usage)
-    rule, name = spec.target.rule, spec.target.name
-    if has_ranges(arguments.positionals):
-        _check_count(spec, range_count(arguments.positionals), usage)
-    expanded = expand_ranges(arguments.positionals)
-    targets = [rule.check(target, field=name, usage=usage) for target in expanded]
-    values = {flag.key: _check_value(flag, raw, usage) for flag, raw in arguments.flags.values()}
-    _check_required(spec, arguments, usage)
-    unique = tuple(dict.fromkeys(targets))
-    _check_count(spec, len(unique), usage)
-    return _assemble(spec, unique, values)
+    found: list[UsageError] = []
+    targets = _collect(found, lambda: _checked_targets(spec, arguments.positionals, usage))
+    values = _checked_values(arguments, usage, found)
+    missing = _missing(spec, arguments, no_targets=targets == ())
+    if found or missing:
+        raise _report(spec, found, missing, usage)
+    return _assemble(spec, targets or (), values)
+
+
+def _collect(found: list[UsageError], check: Callable[[], _T]) -> _T | None:
+    """The checked value, or None with the check's error added to `found`."""
+    try:
+        return check()
+    except UsageError as error:
+        found.append(error)
+        return None
+
+
+def _checked_values(
+    arguments: Arguments, usage: str, found: list[UsageError]
+) -> dict[str, ParamValue]:
+    """Each flag's value, checked; the error of each bad one is added to `found`."""
+    values: dict[str, ParamValue] = {}
+    for flag, raw in arguments.flags.values():
+        try:
+            values[flag.key] = _check_value(flag, raw, usage)
+        except UsageError as error:
+            found.append(error)
+    return values
 
 
 def _check_value(flag: FlagSpec, raw: str, usage: str) -> ParamValue:
@@ -49,28 +74,66 @@ def _check_value(flag: FlagSpec, raw: str, usage: str) -> ParamValue:
     return flag.switch_value
 
 
-def _check_required(spec: OperationSpec, arguments: Arguments, usage: str) -> None:
-    """Raise for the first required flag that is missing."""
-    for flag in spec.all_flags:
-        if flag.required and flag.name not in arguments.flags:
-            message = f"Missing {flag.name}: `/ops {spec.command}` needs {flag.usage}."
-            raise UsageError(message, field=flag.name, usage=usage)
+def _checked_targets(spec: OperationSpec, words: Sequence[Word], usage: str) -> tuple[str, ...]:
+    """The distinct targets, checked (empty when none were given).
 
-
-def _check_count(spec: OperationSpec, count: int, usage: str) -> None:
-    """Raise when there are no targets, or more than the operation takes.
-
-    Called before ranges are expanded (so ``dev-{1..999999999}`` is refused without being
-    written out) and again once duplicates are dropped (the limit counts distinct targets).
+    The count is checked before ranges are expanded (so ``dev-{1..999999999}`` is refused
+    without being written out) and again once duplicates are dropped (the limit counts distinct
+    targets).
     """
+    if has_ranges(words):
+        _check_most(spec, range_count(words), usage)
+    rule, name = spec.target.rule, spec.target.name
+    targets = [rule.check(target, field=name, usage=usage) for target in expand_ranges(words)]
+    unique = tuple(dict.fromkeys(targets))
+    _check_most(spec, len(unique), usage)
+    return unique
+
+
+def _check_most(spec: OperationSpec, count: int, usage: str) -> None:
+    """Raise when there are more targets than the operation takes."""
     name, most = spec.target.name, spec.target.max_count
-    if not count:
-        message = f"Missing {name}: `/ops {spec.command}` needs {spec.target.usage}."
-        raise UsageError(message, field=name, usage=usage)
     if count > most:
         allowed = f"one {name}" if most == 1 else f"at most {most:,} {name} values"
         message = f"`/ops {spec.command}` takes {allowed}; {count:,} were given."
         raise UsageError(message, field=name, usage=usage)
+
+
+def _missing(
+    spec: OperationSpec, arguments: Arguments, *, no_targets: bool
+) -> list[tuple[str, str]]:
+    """What is missing, each as (field, its usage): the targets, then required flags."""
+    missing = [(spec.target.name, spec.target.usage)] if no_targets else []
+    missing += [
+        (flag.name, flag.usage)
+        for flag in spec.all_flags
+        if flag.required and flag.name not in arguments.flags
+    ]
+    return missing
+
+
+def _report(
+    spec: OperationSpec, found: list[UsageError], missing: list[tuple[str, str]], usage: str
+) -> UsageError:
+    """One error for everything wrong: each field's own error in `each`, and a message with a
+    line per wrong field (what is missing said in one line, as ``Missing a and b: …``)."""
+    command = f"`/ops {spec.command}`"
+    each = found + [
+        UsageError(f"Missing {name}: {command} needs {shown}.", field=name, usage=usage)
+        for name, shown in missing
+    ]
+    if len(each) == 1:
+        return each[0]
+    lines = [error.message for error in found]
+    if missing:
+        names, shown = _listing([m[0] for m in missing]), _listing([m[1] for m in missing])
+        lines.append(f"Missing {names}: {command} needs {shown}.")
+    return UsageError("\n".join(lines), field=each[0].field, usage=usage, each=each)
+
+
+def _listing(items: Sequence[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 def _assemble(

@@ -45,8 +45,9 @@ class FlagSpec:
         default: The value of `key` when the flag is absent (None: the key is left out).
         many_words: For `FlagKind.TEXT`: the value is every word up to the next flag, quoted
             or not (``--reason bad firmware rollout``).
-        in_usage: Whether the one-line usage shows it (help always lists every flag); rare
-            flags stay out so the usage under every error stays short.
+        in_usage: Whether the one-line usage shows it (help always lists every flag); a
+            plugin's rare flags may stay out so the usage under every error stays short. Every
+            common flag is shown: each is a flag of every operation.
     """
 
     name: str
@@ -119,7 +120,6 @@ COMMON_FLAGS: Final = (
         key="force",
         kind=FlagKind.SWITCH,
         help="post the approval card even when the preview says the vendor will refuse",
-        in_usage=False,
     ),
     FlagSpec(
         name="--break-glass",
@@ -129,7 +129,6 @@ COMMON_FLAGS: Final = (
         help="run at once without approvals, in an incident (only for the policy's break_glass "
         "list; reviewed afterwards)",
         many_words=True,
-        in_usage=False,
     ),
 )
 

@@ -66,9 +66,11 @@ def _by_job(
     rest = len(accepted) - cancelled
     line = (
         f"job `{base['JobId']}` now shows a cancelled task for {cancelled:,} of the "
-        f"{len(accepted):,} devices"
+        f"{_devices(len(accepted))}"
     )
-    return line + (f"; the other {rest:,} show none in it" if rest else "")
+    return line + (
+        f"; the other {rest:,} {_agree(rest, 'shows', 'show')} none in it" if rest else ""
+    )
 
 
 def _cancelled_in_job(rpc: RpcClient, base: Mapping[str, str], names: Sequence[str]) -> set[str]:
@@ -90,14 +92,41 @@ def _by_sample(
     rpc: RpcClient, base: Mapping[str, str], accepted: Sequence[str], *, map_: Mapper
 ) -> str:
     looked: list[DeviceLook] = list(map_(lambda d: look_at(rpc, base, d), sample(accepted)))
-    n = len(looked)
-    scope = f"all {n} devices" if n == len(accepted) else f"a sample of {n} of {len(accepted):,}"
-    counts = [
-        (sum(1 for x in looked if x.cancellable), "still have a task the cancel acts on"),
-        (sum(1 for x in looked if x.upgrading), "are upgrading (IN_PROGRESS: not cancellable)"),
-        (sum(1 for x in looked if not x.found), "do not exist"),
+    return sample_line(looked, of=len(accepted))
+
+
+def sample_line(looked: Sequence[DeviceLook], *, of: int) -> str:
+    """What listing a sample of `of` devices again showed; each count agrees with its verb."""
+    scope = _scope(len(looked), of)
+    has = sum(1 for x in looked if x.cancellable)
+    upgrading = sum(1 for x in looked if x.upgrading)
+    missing = sum(1 for x in looked if not x.found)
+    why = "(IN_PROGRESS: not cancellable)"
+    said = [
+        f"{count:,} {_agree(count, one, many)}"
+        for count, one, many in (
+            (has, "still has a task the cancel acts on", "still have a task the cancel acts on"),
+            (upgrading, f"is upgrading {why}", f"are upgrading {why}"),
+            (missing, "does not exist", "do not exist"),
+        )
+        if count
     ]
-    said = [f"{count:,} {what}" for count, what in counts if count]
     if not said:
         return f"listed again ({scope}, no `--job` given): none has a pending task for the firmware"
     return f"listed again ({scope}, no `--job` given): " + "; ".join(said)
+
+
+def _scope(looked: int, of: int) -> str:
+    """``all 20 devices``, ``the one device`` or ``a sample of 20 of 10,000``."""
+    if looked < of:
+        return f"a sample of {looked:,} of {of:,}"
+    return "the one device" if looked == 1 else f"all {looked:,} devices"
+
+
+def _devices(count: int) -> str:
+    return f"{count:,} {_agree(count, 'device', 'devices')}"
+
+
+def _agree(count: int, one: str, many: str) -> str:
+    """The words for `count` things: `one` for exactly one, `many` otherwise (0 included)."""
+    return one if count == 1 else many

@@ -49,21 +49,20 @@ def past_tense(operation: str) -> str:
 
 
 def progress_line(progress: Progress | None) -> str:
-    """``:hourglass_flowing_sand: *Executing…* 400 of 10,000 done (3 failed, 200 unknown)``."""
+    """``:hourglass_flowing_sand: *Executing…* 400 of 10,000 sent (3 failed, 200 unknown)``,
+    and after Stop ``…; 8,000 not sent``: targets never sent are not counted as sent."""
     line = ":hourglass_flowing_sand: *Executing…*"
     if progress is None:
         return line
-    line += f" {progress.done:,} of {progress.total:,} done"
+    sent = progress.done - progress.not_sent
+    line += f" {sent:,} of {progress.total:,} sent"
     others = [
         f"{count:,} {word}"
-        for count, word in (
-            (progress.failed, "failed"),
-            (progress.unknown, "unknown"),
-            (progress.not_sent, "not sent"),
-        )
+        for count, word in ((progress.failed, "failed"), (progress.unknown, "unknown"))
         if count
     ]
-    return line + (f" ({', '.join(others)})" if others else "")
+    line += f" ({', '.join(others)})" if others else ""
+    return line + (f"; {progress.not_sent:,} not sent" if progress.not_sent else "")
 
 
 def outcome_lines(record: RequestRecord) -> list[str]:

@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import json
-from typing import Any, TextIO
+import re
+from typing import Any, Final, TextIO
 
 from adapters.registry import Plugins
 from bot.settings import Settings
+
+#: Usage lines are wrapped to fit a terminal this wide: every flag of every operation (the
+#: common --force and --break-glass included) makes them long.
+USAGE_WIDTH: Final = 100
+#: Where a usage line may break: before a flag, required or optional, never inside one.
+_BEFORE_FLAG: Final = re.compile(r" (?=\[?--)")
 
 
 def list_plugins(plugins: Plugins, settings: Settings, *, as_json: bool, out: TextIO) -> int:
@@ -53,8 +60,22 @@ def _text(described: list[dict[str, Any]]) -> str:
         sandbox = "sandbox available" if plugin["sandbox"] else "no sandbox"
         lines.append(f"  {state}; {sandbox}")
         for operation in plugin["operations"]:
-            lines += [f"  {operation['id']}", f"    {operation['usage']}"]
+            lines += [f"  {operation['id']}", *_usage_lines(operation["usage"])]
     return "\n".join(lines) + "\n"
+
+
+def _usage_lines(usage: str) -> list[str]:
+    """A usage line indented under its operation, wrapped before a flag to fit `USAGE_WIDTH`
+    (a flag and its value stay together); continuation lines are indented further."""
+    lines: list[str] = []
+    line = "    "
+    for part in _BEFORE_FLAG.split(usage):
+        if line.strip() and len(line) + 1 + len(part) > USAGE_WIDTH:
+            lines.append(line)
+            line = "      " + part
+        else:
+            line = f"{line} {part}" if line.strip() else line + part
+    return [*lines, line]
 
 
 def _count(number: int, noun: str) -> str:

@@ -34,16 +34,17 @@ class Reading:
     def __init__(self, services: Services) -> None:
         self.s = services
 
-    def status(self, request_id: str, origin: Origin) -> cards.Message:
-        """One request with its timeline, or "no such request" when the asker may not see it."""
+    def status(self, request_id: str, origin: Origin, *, typed: str = "") -> cards.Message:
+        """One request with its timeline, or "no such request" when the asker may not see it
+        (naming the id as `typed`, when given)."""
         try:
             record = self.s.store.get(request_id)
         except UnreadableRequestError as exc:
             if self._may_read_damaged(exc.request_id, origin):
                 return cards.refusal_message(refusals.unreadable_request(exc.request_id))
-            return cards.refusal_message(refusals.no_such_request(request_id))
+            return cards.refusal_message(refusals.no_such_request(request_id, typed=typed))
         if record is None or not self._may_read(record, origin, CachedDirectory(self.s.directory)):
-            return cards.refusal_message(refusals.no_such_request(request_id))
+            return cards.refusal_message(refusals.no_such_request(request_id, typed=typed))
         events: list[AuditEvent] = []
         unreadable = None
         try:

@@ -65,9 +65,14 @@ def duplicate(record: RequestRecord) -> Refusal:
     )
 
 
-def no_such_request(request_id: str) -> Refusal:
-    """A click or a status query for an id no request has."""
-    return Refusal("There is no request ", Code(request_id[:40]), ".")
+def no_such_request(request_id: str, *, typed: str = "") -> Refusal:
+    """A click or a status query for an id no request has. The id is echoed as `typed` when
+    given, with the id it was read as when a letter was read as a digit (O as 0, I and L as
+    1): the asker is never shown only an id they did not type."""
+    if not typed:
+        return Refusal("There is no request ", Code(request_id[:40]), ".")
+    read_as = (" (read as ", Code(request_id), ")") if typed.upper() != request_id else ()
+    return Refusal("There is no request ", Code(typed[:40]), *read_as, ".")
 
 
 def unreadable_request(request_id: str) -> Refusal:

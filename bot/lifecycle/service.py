@@ -71,9 +71,10 @@ class RequestService:
         """A Mark reviewed click on a break-glass run that has ended."""
         self._incident.review(request_id, origin)
 
-    def status(self, request_id: str, origin: Origin) -> cards.Message:
-        """`/ops status`: one request and its timeline, if the asker may see it."""
-        return self._reading.status(request_id, origin)
+    def status(self, request_id: str, origin: Origin, *, typed: str = "") -> cards.Message:
+        """`/ops status`: one request and its timeline, if the asker may see it; an unknown id
+        is echoed as `typed`, when given."""
+        return self._reading.status(request_id, origin, typed=typed)
 
     def history(self, command: HistoryCommand, origin: Origin) -> cards.Message:
         """`/ops history`: the recent requests the asker may see."""

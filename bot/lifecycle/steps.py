@@ -64,6 +64,9 @@ _NOTHING_OPENED = (
     "request holds these targets); the requester was told why in the channel."
 )
 
+# Said of the step's own input, not as the slash command's "add --reason" (a step has no flags).
+_REASON_NEEDED = "The step needs reason: why this is wanted (the policy asks for one)."
+
 
 class WorkflowSteps:
     """Runs steps and completes them when their requests end. Subscribe it to the store."""
@@ -122,6 +125,8 @@ class WorkflowSteps:
             return usage_failure(exc.message, exc.usage), None, None
         if request.dry_run:
             return "A workflow step cannot be a dry run: it waits for a request to end.", None, None
+        if not request.reason and self.s.policy.needs_reason(request.operation, dry_run=False):
+            return _REASON_NEEDED, None, None
         return None, request, Origin(user=requester, channel=channel)
 
 

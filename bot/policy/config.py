@@ -1,17 +1,13 @@
-"""The ``[policy]`` table (SPEC §3): its pydantic models, parsing, and error messages.
-
-`parse_policy_table` turns the table into the defaults and each operation's resolved
-`OperationPolicy`. Every problem becomes one `PolicyError` line that names the key path the way
-it is written in TOML, e.g. ``policy.operations."acme.widget.delete".approvals: must be >= 0``.
-"""
+"""The rules of one operation (SPEC §3): the pydantic model of a ``[policy]`` table's keys and
+the checks of their values. `bot.policy.table` reads a whole table with them."""
 
 from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Collection
 from datetime import timedelta
-from typing import Annotated, Any, Final, Self, TypeVar
+from typing import Annotated, Final, Self
 
 from pydantic import (
     AfterValidator,
@@ -22,11 +18,10 @@ from pydantic import (
     StrictBool,
     StrictInt,
     StrictStr,
-    ValidationError,
     ValidationInfo,
     model_validator,
 )
-from pydantic_core import ErrorDetails, PydanticCustomError
+from pydantic_core import PydanticCustomError
 
 from bot.model import rules
 
@@ -35,30 +30,6 @@ _NAMED: Final = re.compile(r"[UWS][A-Z0-9]{1,31}")
 _CHANNEL: Final = re.compile(r"\*|[CGD][A-Z0-9]{1,31}")
 _TTL: Final = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
 _TTL_HELP: Final = 'must be a duration such as "30m", "2h", "1h30m", "90s" or "1d"'
-_MESSAGES: Final[dict[str, str]] = {
-    "extra_forbidden": "unknown key",
-    "int_type": "must be an integer",
-    "bool_type": "must be true or false",
-    "string_type": "must be a string",
-    "tuple_type": "must be a list",
-    "model_type": "must be a table",
-    "dict_type": "must be a table",
-}
-
-
-class PolicyError(ValueError):
-    """The policy is invalid; start-up stops with this message.
-
-    Attributes:
-        problems: One ``key.path: what is wrong`` line per problem.
-        source: The file the policy came from, when it came from one.
-    """
-
-    def __init__(self, problems: list[str], *, source: str | None = None) -> None:
-        self.problems = tuple(problems)
-        self.source = source
-        prefix = f"{source}: " if source else ""
-        super().__init__("\n".join(prefix + problem for problem in problems))
 
 
 def _slack_id(value: str, pattern: re.Pattern[str], kinds: str) -> str:
@@ -115,7 +86,6 @@ def _known_operation(operation: str, info: ValidationInfo) -> str:
     raise PydanticCustomError("unknown_operation", "unknown operation; " + hint)
 
 
-_M = TypeVar("_M", bound=BaseModel)
 Principal = Annotated[StrictStr, AfterValidator(_principal)]
 Named = Annotated[StrictStr, AfterValidator(_named)]
 Channel = Annotated[StrictStr, AfterValidator(_channel)]
@@ -172,8 +142,9 @@ class OperationPolicy(BaseModel):
         return available >= self.approvals
 
     @model_validator(mode="after")
-    def _approvable(self) -> Self:
-        """Refuse a policy under which no request could ever be approved (SPEC §11)."""
+    def _approvable(self, info: ValidationInfo) -> Self:
+        """Refuse a policy under which no request could ever be approved (SPEC §11), naming
+        the operations it applies to (``used_by`` in the context) when it is the defaults."""
         if rules.requester_confirms_alone(self.approvals):
             return self
         if not self.approvers:
@@ -184,10 +155,13 @@ class OperationPolicy(BaseModel):
         # With named requesters only, every possible requester is known: one must be approvable.
         known = bool(self.requesters) and _only_users(self.requesters)
         if known and not any(self.could_be_approved(requester=r) for r in self.requesters):
+            used_by: tuple[str, ...] = (info.context or {}).get("used_by", ())
+            which = f" for {', '.join(used_by)}" if used_by else ""
             raise _inconsistent(
-                f"could never be approved: approvals is {self.approvals} and self_approval is "
-                f"false, but no requester ({', '.join(self.requesters)}) has {self.approvals} "
-                f"approver(s) other than themselves among {', '.join(self.approvers)}"
+                f"could never be approved{which}: approvals is {self.approvals} and "
+                f"self_approval is false, but no requester ({', '.join(self.requesters)}) has "
+                f"{self.approvals} approver(s) other than themselves among "
+                f"{', '.join(self.approvers)}"
             )
         return self
 
@@ -199,99 +173,3 @@ def _only_users(principals: tuple[str, ...]) -> bool:
 
 def _inconsistent(message: str) -> PydanticCustomError:
     return PydanticCustomError("unapprovable", message, {"field": "approvers"})
-
-
-class _Overrides(BaseModel):
-    """Keys a table may set; None means "inherit"."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    requesters: tuple[Principal, ...] | None = None
-    approvers: tuple[Principal, ...] | None = None
-    approvals: Annotated[StrictInt, Field(ge=0)] | None = None
-    self_approval: StrictBool | None = None
-    ttl: Ttl | None = None
-    require_reason: StrictBool | None = None
-    channels: tuple[Channel, ...] | None = None
-    max_targets: Annotated[StrictInt, Field(ge=1)] | None = None
-    notify_approvers: StrictBool | None = None
-    remind: StrictBool | None = None
-    break_glass: tuple[Named, ...] | None = None
-    review_within: Ttl | None = None
-
-
-class _PolicyTable(_Overrides):
-    """The whole ``[policy]`` table: defaults, plus ``[policy.operations."<id>"]`` tables."""
-
-    operations: dict[OperationId, _Overrides] = Field(default_factory=dict)
-
-
-def parse_policy_table(
-    table: Mapping[str, Any], *, operation_ids: Collection[str], source: str | None = None
-) -> tuple[OperationPolicy, dict[str, OperationPolicy]]:
-    """Validate a ``[policy]`` table; return the defaults and each overridden operation's rules.
-
-    Args:
-        table: The ``[policy]`` table.
-        operation_ids: The operations that exist; ``[policy.operations."<id>"]`` must be one.
-        source: The file the table came from, for messages.
-
-    Raises:
-        PolicyError: Naming every bad key path (``policy.operations."<id>".<key>``).
-    """
-    context = {"operation_ids": tuple(operation_ids)}
-    parsed = _validate(_PolicyTable, dict(table), (), source, context=context)
-    own = parsed.model_dump(exclude_none=True, exclude={"operations"})
-    defaults = _validate(OperationPolicy, own, (), source)
-    resolved = {
-        operation: _validate(
-            OperationPolicy,
-            {**defaults.model_dump(), **override.model_dump(exclude_none=True)},
-            ("operations", operation),
-            source,
-        )
-        for operation, override in parsed.operations.items()
-    }
-    return defaults, resolved
-
-
-def _validate(
-    model: type[_M],
-    data: dict[str, Any],
-    prefix: tuple[str, ...],
-    source: str | None,
-    *,
-    context: dict[str, Any] | None = None,
-) -> _M:
-    try:
-        return model.model_validate(data, context=context)
-    except ValidationError as exc:
-        problems = [_explain(prefix, error) for error in exc.errors()]
-        raise PolicyError(problems, source=source) from None
-
-
-def _explain(prefix: tuple[str, ...], error: ErrorDetails) -> str:
-    loc: list[str | int] = [*prefix, *error["loc"]]
-    ctx = error.get("ctx") or {}
-    if "field" in ctx:
-        loc.append(str(ctx["field"]))
-    if error["type"] == "greater_than_equal":
-        why = f"must be >= {ctx['ge']}"
-    else:
-        why = _MESSAGES.get(error["type"], error["msg"])
-    return f"{key_path(loc)}: {why}"
-
-
-def key_path(loc: list[str | int]) -> str:
-    """Render a validation location as its TOML key, e.g. ``policy.operations."x".approvals``."""
-    path = "policy"
-    for index, part in enumerate(loc):
-        if isinstance(part, int):
-            path += f"[{part}]"
-        elif part == "[key]":
-            continue  # pydantic's marker for "the dict key itself was invalid"
-        elif index > 0 and loc[index - 1] == "operations":
-            path += f'."{part}"'
-        else:
-            path += f".{part}"
-    return path

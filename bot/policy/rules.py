@@ -21,9 +21,10 @@ from bot.model import (
     User,
     rules,
 )
-from bot.policy.config import OperationPolicy, PolicyError, parse_policy_table, parse_ttl
+from bot.policy.config import OperationPolicy, parse_ttl
 from bot.policy.members import CachedDirectory, Directory, channel_parts, listed, principal_parts
 from bot.policy.source import find_policy_table
+from bot.policy.table import PolicyError, parse_policy_table
 from bot.settings import Settings
 from commands.model import OperationRequest
 
@@ -89,6 +90,11 @@ class Policy:
         """
         return self._operations.get(operation, self._defaults)
 
+    def needs_reason(self, operation: str, *, dry_run: bool) -> bool:
+        """Must a request for `operation` give a reason? A dry run changes nothing, so it never
+        needs one (SPEC §8)."""
+        return self.for_operation(operation).require_reason and not dry_run
+
     def check_request(
         self, request: OperationRequest, *, user: str, channel: str, directory: Directory
     ) -> Decision:
@@ -101,9 +107,8 @@ class Policy:
         if not _channel_allowed(current, channel):
             where = channel_parts(current.channels)
             return _refuse(op, " cannot be requested in this channel; use ", *where, ".")
-        # A dry run changes nothing, so it never needs a reason (SPEC §8).
-        needs_reason = current.require_reason and not request.dry_run
-        if needs_reason and not (request.reason or "").strip():
+        no_reason = not (request.reason or "").strip()
+        if no_reason and self.needs_reason(request.operation, dry_run=request.dry_run):
             return _refuse(op, " needs a reason: add ", Code('--reason "<why>"'), " and try again.")
         count, most = len(request.targets), current.max_targets
         if most is not None and count > most:

@@ -6,7 +6,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from bot.policy.config import PolicyError
+from bot.policy.table import PolicyError
 
 
 def find_policy_table(

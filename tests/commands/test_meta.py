@@ -112,7 +112,8 @@ def test_history_takes_no_words() -> None:
     ],
 )
 def test_status(text: str, request_id: str) -> None:
-    assert parse(text) == StatusCommand(request_id=request_id)
+    typed = text.split()[1]
+    assert parse(text) == StatusCommand(request_id=request_id, typed=typed)
 
 
 @pytest.mark.parametrize(

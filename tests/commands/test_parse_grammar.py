@@ -120,6 +120,35 @@ def test_flag_without_value(text: str) -> None:
     assert caught.message == "--site needs a value: --site <siteId>."
 
 
+def test_everything_missing_is_reported_in_one_answer() -> None:
+    caught = error("acme widget delete")
+    assert caught.message == (
+        "Missing widgetId and --site: `/ops acme widget delete` needs <widgetId> and "
+        "--site <siteId>."
+    )
+    assert [(e.field, e.message) for e in caught.each] == [
+        ("widgetId", "Missing widgetId: `/ops acme widget delete` needs <widgetId>."),
+        ("--site", "Missing --site: `/ops acme widget delete` needs --site <siteId>."),
+    ]
+    assert caught.field == "widgetId"
+    assert caught.usage.startswith("Usage: /ops acme widget delete")
+
+
+def test_every_wrong_field_is_reported_once_each() -> None:
+    caught = error("globex ota-task cancel meter-1 ../etc m@x/ --product p/1 --reason x")
+    assert [e.field for e in caught.each] == ["deviceName", "--product", "--firmware"]
+    first_bad, bad_product, missing = caught.message.splitlines()
+    assert first_bad.startswith("Bad deviceName '../etc'")  # the first bad target only
+    assert bad_product.startswith("Bad --product 'p/1'")
+    assert missing.startswith("Missing --firmware: ")
+
+
+def test_one_wrong_field_is_one_error() -> None:
+    caught = error("acme widget delete w1")
+    assert caught.each == (caught,)
+    assert caught.message == "Missing --site: `/ops acme widget delete` needs --site <siteId>."
+
+
 def test_reason_without_value() -> None:
     assert error(f"{ACME} --reason").field == "--reason"
 

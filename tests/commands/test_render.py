@@ -50,7 +50,7 @@ def test_spec_for_and_usage_for() -> None:
     assert CATALOG.spec_for("acme.gadget.delete").target.name == "gadgetId"
     assert CATALOG.usage_for("acme.widget.delete") == (
         "Usage: /ops acme widget delete <widgetId> --site <siteId> "
-        '[--reason "<text>"] [--dry-run]\n'
+        '[--reason "<text>"] [--dry-run] [--force] [--break-glass "<incident ref>"]\n'
         "Example: /ops acme widget delete w-6f1a2b --site s157 "
         '--reason "stale widget, INC-42"'
     )

@@ -56,6 +56,17 @@ def test_history_and_status(tmp_path: Path) -> None:
         assert "no request" in answers(served)[-1].lower()
 
 
+def test_status_of_an_unknown_id_echoes_the_id_as_typed(tmp_path: Path) -> None:
+    with served_opsgate(tmp_path) as served:
+        served.slash("status R-NOPE1234", user=DAVE)
+        served.opsgate.runner.wait_idle(10)
+        said = answers(served)[-1]
+        assert "There is no request `R-NOPE1234` (read as `R-N0PE1234`)." in said
+        served.slash("status r-zzzzzzzz", user=DAVE)
+        served.opsgate.runner.wait_idle(10)
+        assert "There is no request `r-zzzzzzzz`." in answers(served)[-1]
+
+
 def test_dry_run_through_slack_posts_no_card(tmp_path: Path) -> None:
     with served_opsgate(tmp_path) as served:
         ack = served.slash("huawei package delete pkg-gw-sw-2.0.1 --reason x --dry-run", user=ALICE)

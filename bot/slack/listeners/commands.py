@@ -128,7 +128,7 @@ def _run(
     elif isinstance(parsed, HistoryCommand):
         message = service.history(parsed, origin)
     else:
-        message = service.status(parsed.request_id, origin)
+        message = service.status(parsed.request_id, origin, typed=parsed.typed)
     respond(**_ack_args(message))
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from typing import Any
+from typing import Any, Final
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
@@ -26,6 +26,7 @@ from bot.cards.form import (
     FORM_CALLBACK,
     OPERATION_ACTION,
     OPERATION_BLOCK,
+    REASON_BLOCK,
     FormPrefill,
     request_form,
 )
@@ -52,6 +53,11 @@ from commands.render import format_command
 from commands.spec import OperationSpec
 
 log = logging.getLogger(__name__)
+
+#: Under the Reason field when it was left empty and the policy wants one.
+REASON_NEEDED: Final = (
+    "Say why: the policy needs a reason for this operation (a dry run needs none)."
+)
 
 
 def register(app: App, ctx: ListenerContext) -> None:
@@ -148,23 +154,46 @@ def _again(ctx: ListenerContext, *, request_id: str, body: dict[str, Any]) -> No
 def read_submission(
     view: dict[str, Any], ctx: ListenerContext
 ) -> tuple[OperationRequest, str] | dict[str, str]:
-    """The request a submitted form asks for and its channel, or the errors by block id."""
+    """The request a submitted form asks for and its channel, or every error by block id."""
     spec = _spec(ctx, read_form(view, None).operation)
     if spec is None:
         return {OPERATION_BLOCK: "Choose an operation."}
     entry = read_form(view, spec)
+    errors: dict[str, str] = {}
     if not entry.channel:
-        return {CHANNEL_BLOCK: "Choose the channel for the approval card."}
+        errors[CHANNEL_BLOCK] = "Choose the channel for the approval card."
     try:
         listed = _listed(entry, spec, ctx)
     except (TargetFileError, UsageError) as exc:
-        return {FILE_BLOCK: error_text(str(getattr(exc, "message", exc)))}
+        errors[FILE_BLOCK] = error_text(str(getattr(exc, "message", exc)))
+        listed = []
     try:
         request = request_from_fields(spec, form_fields(entry, listed=listed))
     except UsageError as exc:
-        from_file = bool(entry.files) and not entry.targets.strip()
-        return {error_block(exc, spec, from_file=from_file): error_text(exc.message)}
-    return request, entry.channel
+        _place_errors(errors, exc, spec, entry)
+        request = None
+    if _reason_missing(entry, spec, ctx):
+        errors.setdefault(REASON_BLOCK, REASON_NEEDED)
+    if errors or request is None:
+        return errors
+    return request, str(entry.channel)
+
+
+def _place_errors(
+    errors: dict[str, str], exc: UsageError, spec: OperationSpec, entry: FormEntry
+) -> None:
+    """Each field's error under its own input; an input keeps the first error said of it (a
+    file that could not be read is not also reported as no targets)."""
+    from_file = bool(entry.files) and not entry.targets.strip()
+    for error in exc.each:
+        errors.setdefault(error_block(error, spec, from_file=from_file), error_text(error.message))
+
+
+def _reason_missing(entry: FormEntry, spec: OperationSpec, ctx: ListenerContext) -> bool:
+    """The reason was left empty, and the policy wants one for this operation. Checked here,
+    not left to the policy after submission, so it is said under the Reason field."""
+    dry_run = "--dry-run" in entry.switches
+    return not entry.reason and ctx.service.s.policy.needs_reason(spec.id, dry_run=dry_run)
 
 
 def _listed(entry: FormEntry, spec: OperationSpec, ctx: ListenerContext) -> list[str]:

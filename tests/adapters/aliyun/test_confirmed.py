@@ -9,6 +9,8 @@ from __future__ import annotations
 import httpx
 
 from adapters.aliyun.adapter import AliyunAdapter
+from adapters.aliyun.confirm import sample_line
+from adapters.aliyun.preview import DeviceLook
 from adapters.aliyun.simulator import sandbox as sbx
 from adapters.aliyun.simulator.api import AliyunSimulator
 from adapters.base import Counts, FailureKind
@@ -80,6 +82,38 @@ def test_ten_thousand_names_without_a_job_are_checked_on_a_sample_said_to_be_one
     assert outcome.checked.startswith("listed again (a sample of 20 of 10,000, no `--job` given)")
     assert "do not exist" in outcome.checked
     assert len(sim.accepted_calls("ListOTAUnfinishedTaskByDevice")) == 20
+
+
+def test_each_count_checked_afterwards_agrees_with_its_verb(
+    sim: AliyunSimulator, clock: FakeClock
+) -> None:
+    upgrading = sbx.BUSY_DEVICES[9]  # thermo-010: IN_PROGRESS
+    one = adapter(sim, clock).execute(cancel((upgrading,)))
+    assert one.summary == "Cancel accepted for 1 device"
+    assert one.checked == (
+        "listed again (the one device, no `--job` given): "
+        "1 is upgrading (IN_PROGRESS: not cancellable)"
+    )
+    several = adapter(sim, clock).execute(cancel((upgrading, sbx.BUSY_DEVICES[19], GHOSTS[0])))
+    assert several.checked == (
+        "listed again (all 3 devices, no `--job` given): "
+        "2 are upgrading (IN_PROGRESS: not cancellable); 1 does not exist"
+    )
+    by_job = adapter(sim, clock).execute(cancel((sbx.BUSY_DEVICES[0], GHOSTS[0]), job=sbx.JOB_ID))
+    assert by_job.checked == (
+        f"job `{sbx.JOB_ID}` now shows a cancelled task for 1 of the 2 devices; "
+        "the other 1 shows none in it"
+    )
+
+
+def test_a_device_still_pending_is_said_in_the_singular() -> None:
+    pending = DeviceLook("thermo-001", found=True, cancellable=1)
+    assert sample_line([pending], of=1) == (
+        "listed again (the one device, no `--job` given): 1 still has a task the cancel acts on"
+    )
+    assert sample_line([pending, pending], of=40).endswith(
+        "(a sample of 2 of 40, no `--job` given): 2 still have a task the cancel acts on"
+    )
 
 
 def test_an_unreadable_503_among_successes_is_unknown_not_failed(

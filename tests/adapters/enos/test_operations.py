@@ -90,10 +90,20 @@ def test_bad_identifiers_name_their_field(text: str, field: str) -> None:
     assert caught.value.field == field
 
 
+def test_the_job_id_and_org_missing_are_both_reported() -> None:
+    with pytest.raises(UsageError) as caught:
+        parse("enos ota-job delete")
+    assert caught.value.message == (
+        "Missing jobId and --org: `/ops enos ota-job delete` needs <jobId> and --org <orgId>."
+    )
+    assert [error.field for error in caught.value.each] == ["jobId", "--org"]
+
+
 def test_bad_identifier_is_reported_before_a_missing_flag() -> None:
     with pytest.raises(UsageError) as caught:
         parse("enos ota-job delete ../etc")
     assert caught.value.field == "jobId"
+    assert [error.field for error in caught.value.each] == ["jobId", "--org"]
 
 
 def test_two_job_ids_are_refused() -> None:

@@ -149,7 +149,14 @@ def test_executing_shows_progress_and_no_buttons() -> None:
     progress = Progress(total=10000, succeeded=3600, failed=200, unknown=200)
     message = request_card(rec, approvers=APPROVERS, progress=progress)
     assert not actions(message)
-    assert "*Executing…* 4,000 of 10,000 done (200 failed, 200 unknown)" in text_of(message)
+    assert "*Executing…* 4,000 of 10,000 sent (200 failed, 200 unknown)" in text_of(message)
+
+
+def test_after_stop_targets_never_sent_are_not_counted_as_sent() -> None:
+    rec = record(state=RequestState.EXECUTING)
+    progress = Progress(total=10000, succeeded=1990, failed=10, not_sent=8000)
+    message = request_card(rec, approvers=APPROVERS, progress=progress)
+    assert "*Executing…* 2,000 of 10,000 sent (10 failed); 8,000 not sent" in text_of(message)
 
 
 def test_executing_without_progress() -> None:

@@ -41,6 +41,19 @@ def test_lists_the_four_vendors_and_their_five_operations(
     assert headings[1:] == BUILT_IN
 
 
+def test_usage_lines_show_force_and_break_glass_wrapped_before_a_flag(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["plugins"]) == 0
+    out = capsys.readouterr().out
+    assert (
+        '    /ops enos ota-job delete <jobId> --org <orgId> [--reason "<text>"] [--dry-run] '
+        '[--force]\n      [--break-glass "<incident ref>"]\n'
+    ) in out
+    assert out.count("[--force]") == out.count("[--break-glass") == 5
+    assert max(len(line) for line in out.splitlines()) <= 100
+
+
 def test_json_for_scripts(
     env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -492,8 +492,15 @@ def test_invalid_policy_names_the_key(table: dict[str, Any], message: str) -> No
     [
         (
             {"requesters": ["U1"], "approvers": ["U1"]},
-            "policy.approvers: could never be approved: approvals is 1 and self_approval is "
-            "false, but no requester (U1) has 1 approver(s) other than themselves among U1",
+            "policy.approvers: could never be approved for aliyun.ota-task.cancel, "
+            "enos.ota-job.delete, huawei.package.delete, huawei.device.delete, "
+            "servicepower.job.cancel: approvals is 1 and self_approval is false, but no "
+            "requester (U1) has 1 approver(s) other than themselves among U1",
+        ),
+        (  # the defaults are the rules of the operations without a table of their own
+            {"requesters": ["U1"], "approvers": ["U1"], "operations": {OP: {"approvers": ["*"]}}},
+            "policy.approvers: could never be approved for aliyun.ota-task.cancel, "
+            "enos.ota-job.delete, huawei.package.delete, servicepower.job.cancel: ",
         ),
         (
             {"operations": {OP: {"requesters": ["U1"], "approvers": ["U1"]}}},
@@ -501,7 +508,7 @@ def test_invalid_policy_names_the_key(table: dict[str, Any], message: str) -> No
         ),
         (
             {"requesters": ["U1", "U2"], "approvers": ["U1", "U2"], "approvals": 2},
-            "policy.approvers: could never be approved: approvals is 2",
+            "policy.approvers: could never be approved for aliyun.ota-task.cancel, ",
         ),
         (
             {"requesters": ["U1"], "approvers": ["U1", "U2"], "operations": {OP: {"approvals": 2}}},

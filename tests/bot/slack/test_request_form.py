@@ -27,9 +27,10 @@ from bot.model import RequestState
 
 DEVICE = "huawei.device.delete"
 ALIYUN = "aliyun.ota-task.cancel"
-ALIYUN_FLAGS = {
+ALIYUN_FIELDS = {
     f"param:{ALIYUN}:--product": "a1OpsThermo",
     f"param:{ALIYUN}:--firmware": "fw-thermo-2.1.0",
+    REASON_BLOCK: "bad firmware",
 }
 
 
@@ -141,33 +142,68 @@ def test_submitting_is_exactly_the_slash_command(session: ConsoleSession) -> Non
 
 def test_each_error_is_shown_under_its_field(session: ConsoleSession) -> None:
     view = choose(session, open_form(session), ALIYUN)
-    errors = submit(session, view, {TARGETS_BLOCK: "thermo-001 ../etc", **ALIYUN_FLAGS})
+    errors = submit(session, view, {TARGETS_BLOCK: "thermo-001 ../etc", **ALIYUN_FIELDS})
     assert list(errors) == [TARGETS_BLOCK]
     assert "deviceName" in errors[TARGETS_BLOCK] and "'/'" in errors[TARGETS_BLOCK]
     errors = submit(session, view, {TARGETS_BLOCK: "thermo-001"})
-    assert list(errors) == [f"param:{ALIYUN}:--product"]
+    assert list(errors) == [f"param:{ALIYUN}:--product", f"param:{ALIYUN}:--firmware", REASON_BLOCK]
     assert errors[f"param:{ALIYUN}:--product"].startswith("Missing --product")
-    bad_flag = {**ALIYUN_FLAGS, f"param:{ALIYUN}:--firmware": "fw 2"}
+    bad_flag = {**ALIYUN_FIELDS, f"param:{ALIYUN}:--firmware": "fw 2"}
     errors = submit(session, view, {TARGETS_BLOCK: "thermo-001", **bad_flag})
     assert list(errors) == [f"param:{ALIYUN}:--firmware"]
-    errors = submit(session, view, {TARGETS_BLOCK: "thermo-{1..10001}", **ALIYUN_FLAGS})
+    errors = submit(session, view, {TARGETS_BLOCK: "thermo-{1..10001}", **ALIYUN_FIELDS})
     assert "at most 10,000" in errors[TARGETS_BLOCK]
-    bad_reason = {TARGETS_BLOCK: "thermo-001", REASON_BLOCK: "why\x00", **ALIYUN_FLAGS}
+    bad_reason = {TARGETS_BLOCK: "thermo-001", **ALIYUN_FIELDS, REASON_BLOCK: "why\x00"}
     assert list(submit(session, view, bad_reason)) == [REASON_BLOCK]
     assert session.app.store.history(limit=5) == []  # nothing was requested
+
+
+def test_every_field_in_error_is_shown_at_once(session: ConsoleSession) -> None:
+    view = choose(session, open_form(session), ALIYUN)
+    answers = {
+        "channel": None,
+        TARGETS_BLOCK: "thermo-001 ../etc",
+        f"param:{ALIYUN}:--product": "a1/Ops",
+        REASON_BLOCK: "why\x00",
+    }
+    errors = submit(session, view, answers)
+    assert list(errors) == [
+        "channel",
+        TARGETS_BLOCK,
+        f"param:{ALIYUN}:--product",
+        REASON_BLOCK,
+        f"param:{ALIYUN}:--firmware",
+    ]
+    assert errors[TARGETS_BLOCK].startswith("Bad deviceName '../etc'")
+    assert errors[f"param:{ALIYUN}:--product"].startswith("Bad --product 'a1/Ops'")
+    assert "U+0000" in errors[REASON_BLOCK]
+    assert errors[f"param:{ALIYUN}:--firmware"].startswith("Missing --firmware: ")
+    assert session.app.store.history(limit=5) == []
+
+
+def test_a_missing_reason_is_said_under_the_reason_field(session: ConsoleSession) -> None:
+    view = choose(session, open_form(session), DEVICE)
+    errors = submit(session, view, {TARGETS_BLOCK: "../etc"})
+    assert list(errors) == [TARGETS_BLOCK, REASON_BLOCK]
+    assert errors[REASON_BLOCK] == (
+        "Say why: the policy needs a reason for this operation (a dry run needs none)."
+    )
+    assert session.app.store.history(limit=5) == []  # refused in the form: no request
+    dry_run = {TARGETS_BLOCK: "gw-0001", "options": ["--dry-run"]}
+    assert submit(session, view, dry_run) == {}
 
 
 def test_the_operation_and_channel_are_required(session: ConsoleSession) -> None:
     view = open_form(session)
     assert submit(session, view, {}) == {OPERATION_BLOCK: "Choose an operation."}
     view = choose(session, view, DEVICE)
-    errors = submit(session, view, {"channel": None, TARGETS_BLOCK: "gw-0001"})
+    errors = submit(session, view, {"channel": None, TARGETS_BLOCK: "gw-0001", REASON_BLOCK: "x"})
     assert errors == {"channel": "Choose the channel for the approval card."}
 
 
 def test_ranges_typed_in_the_form_expand(session: ConsoleSession) -> None:
     view = choose(session, open_form(session), ALIYUN)
-    answers = {TARGETS_BLOCK: "thermo-{001..003}, thermo-051", REASON_BLOCK: "x", **ALIYUN_FLAGS}
+    answers = {TARGETS_BLOCK: "thermo-{001..003}, thermo-051", **ALIYUN_FIELDS}
     assert submit(session, view, answers) == {}
     (record,) = session.app.store.history(limit=1)
     assert record.targets == ("thermo-001", "thermo-002", "thermo-003", "thermo-051")
@@ -209,7 +245,7 @@ def test_a_file_of_targets_is_read_with_the_bot_token(
 ) -> None:
     file = upload(session, tmp_path, "devices.txt", "thermo-001\n\nthermo-002\r\nthermo-051\n")
     view = choose(session, open_form(session), ALIYUN)
-    answers = {FILE_BLOCK: [file], REASON_BLOCK: "bad rollout", **ALIYUN_FLAGS}
+    answers = {FILE_BLOCK: [file], **ALIYUN_FIELDS}
     assert submit(session, view, answers) == {}
     (record,) = session.app.store.history(limit=1)
     assert record.targets == ("thermo-001", "thermo-002", "thermo-051")
@@ -223,7 +259,7 @@ def test_ten_thousand_targets_fit_a_file_and_one_more_is_refused_under_it(
     names = "\n".join(f"thermo-{i:05d}" for i in range(1, 10_001))
     file = upload(session, tmp_path, "all.csv", f"deviceName\n{names}\n")  # a header line
     view = choose(session, open_form(session), ALIYUN)
-    answers = {FILE_BLOCK: [file], REASON_BLOCK: "halt the rollout", **ALIYUN_FLAGS}
+    answers = {FILE_BLOCK: [file], **ALIYUN_FIELDS}
     assert submit(session, view, answers) == {}
     (record,) = session.app.store.history(limit=1)
     assert len(record.targets) == 10_000 and record.targets[0] == "thermo-00001"
@@ -245,7 +281,7 @@ def test_a_bad_file_is_explained_under_the_file_input(
 ) -> None:
     file = upload(session, tmp_path, name, text)
     view = choose(session, open_form(session), ALIYUN)
-    errors = submit(session, view, {FILE_BLOCK: [file], **ALIYUN_FLAGS})
+    errors = submit(session, view, {FILE_BLOCK: [file], **ALIYUN_FIELDS})
     assert list(errors) == [FILE_BLOCK] and says in errors[FILE_BLOCK]
 
 

@@ -112,6 +112,7 @@ def test_a_request_the_policy_refuses_fails_the_step_at_once(session: ConsoleSes
         ({"operation": "servicepower job cancel --dry-run"}, "cannot be a dry run"),
         ({"requester": None}, "needs requester"),
         ({"channel": ""}, "needs channel"),
+        ({"reason": " "}, "The step needs reason: why this is wanted (the policy asks for one)."),
     ],
 )
 def test_inputs_that_are_no_valid_request_fail_the_step_at_once(
