@@ -15,11 +15,13 @@ How each is fed (`bot.observability.instrument` wires them):
   every preview and execute, timed around the adapter.
 - ``opsgate_ack_seconds``: from Bolt's dispatch of a Slack request to its acknowledgement
   (`bot.observability.instrument.MeteredApp`).
-- ``opsgate_pending_requests``: asked of the store at each scrape.
+- ``opsgate_pending_requests``: asked of the store at each scrape; left out of a scrape when
+  the store cannot answer (the database is down), so every other metric is still served.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from typing import Final
 
@@ -29,6 +31,8 @@ from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from prometheus_client.registry import Collector
 
 from bot.model import AuditEvent, AuditEventName, RequestState
+
+log = logging.getLogger(__name__)
 
 #: The exposition format `render` produces (Prometheus text format 0.0.4).
 CONTENT_TYPE: Final = CONTENT_TYPE_PLAIN_0_0_4
@@ -126,10 +130,20 @@ class _PendingGauge(Collector):
         self._count = count
 
     def collect(self) -> Iterable[GaugeMetricFamily]:
+        # Whatever the database driver raises (a pool timeout, a refused connection), a scrape
+        # during an outage must still serve the other metrics: this one is left out instead.
+        try:
+            pending = self._count()
+        except Exception as exc:
+            log.warning(
+                "opsgate_pending_requests left out of this scrape: could not count pending "
+                "requests: %s: %s",
+                type(exc).__name__,
+                exc,
+            )
+            return
         yield GaugeMetricFamily(
-            "opsgate_pending_requests",
-            "Requests waiting for approval right now.",
-            value=self._count(),
+            "opsgate_pending_requests", "Requests waiting for approval right now.", value=pending
         )
 
     def describe(self) -> Iterable[GaugeMetricFamily]:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
+from psycopg_pool import PoolTimeout
 from served_app import Served, served_opsgate
 
 from adapters.base import Outcome, Preview
@@ -15,6 +17,8 @@ from adapters.errors import OutcomeUnknown, VendorError
 from bot import cards
 from bot.model import AuditEvent, AuditEventName
 from bot.observability import MeteredAdapter, Metrics
+from bot.observability.instrument import instrument
+from bot.store import Store
 from commands.model import OperationRequest
 
 ALICE, BOB = "U0ALICE", "U0BOB"
@@ -194,3 +198,24 @@ def test_vendor_call_outcomes(result: Outcome | Exception, outcome: str) -> None
         ("enos", "execute", outcome): 1,
         ("enos", "preview", "ok"): 1,
     }
+
+
+def test_a_scrape_while_the_database_is_down_leaves_out_only_the_pending_gauge(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def unreachable() -> int:
+        raise PoolTimeout("couldn't get a connection after 30.00 sec")
+
+    store = Store.memory()
+    monkeypatch.setattr(store, "count_pending", unreachable)
+    metrics = Metrics()
+    instrument(store, metrics=metrics)
+    with caplog.at_level(logging.WARNING, logger="bot.observability.metrics"):
+        text = metrics.render().decode()
+    store.close()
+
+    names = {family.name for family in text_string_to_metric_families(text)}
+    assert "opsgate_pending_requests" not in names
+    assert {"opsgate_vendor_calls", "opsgate_ack_seconds", "opsgate_requests"} <= names
+    [line] = caplog.messages
+    assert "opsgate_pending_requests left out" in line and "PoolTimeout" in line
