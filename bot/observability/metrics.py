@@ -8,7 +8,8 @@ separately.
 How each is fed (`bot.observability.instrument` wires them):
 
 - ``opsgate_requests_total{operation,state}``: requests that entered each state, derived from
-  the audit events as the store commits them (``requested`` counts as ``pending``).
+  the audit events as the store commits them (``requested`` counts as ``pending``, unless it
+  is break-glass: that request never pends).
 - ``opsgate_clicks_total{action,result}``: Approve/Reject/Withdraw clicks and what they did,
   from the same events (``approved``/``rejected``/``withdrawn``, or ``denied``).
 - ``opsgate_vendor_calls_total{vendor,call,outcome}`` and ``opsgate_vendor_call_seconds{vendor}``:
@@ -60,7 +61,7 @@ class Metrics:
         self.registry = CollectorRegistry(auto_describe=True)
         self.requests = Counter(
             "opsgate_requests",
-            "Requests that entered each state (requested counts as pending).",
+            "Requests that entered each state (requested counts as pending, unless break-glass).",
             ["operation", "state"],
             registry=self.registry,
         )
@@ -102,7 +103,10 @@ class Metrics:
             self.clicks.labels(action=_click_action(action), result="denied").inc()
             return
         if name == AuditEventName.REQUESTED.value:
-            self.requests.labels(operation=event.operation, state="pending").inc()
+            # A break-glass request never pends: its event names the incident, and it goes
+            # straight to executing (counted by that event).
+            if not event.detail.get("break_glass"):
+                self.requests.labels(operation=event.operation, state="pending").inc()
         elif name in _STATES:
             self.requests.labels(operation=event.operation, state=name).inc()
         if name in _ACTION_OF:

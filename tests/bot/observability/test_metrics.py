@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -18,6 +19,7 @@ from bot import cards
 from bot.model import AuditEvent, AuditEventName
 from bot.observability import MeteredAdapter, Metrics
 from bot.observability.instrument import instrument
+from bot.policy import OperationPolicy
 from bot.store import Store
 from commands.model import OperationRequest
 
@@ -219,3 +221,25 @@ def test_a_scrape_while_the_database_is_down_leaves_out_only_the_pending_gauge(
     assert {"opsgate_vendor_calls", "opsgate_ack_seconds", "opsgate_requests"} <= names
     [line] = caplog.messages
     assert "opsgate_pending_requests left out" in line and "PoolTimeout" in line
+
+
+def test_break_glass_requests_are_not_counted_pending() -> None:
+    store = Store.memory()
+    metrics = Metrics()
+    instrument(store, metrics=metrics)
+    terms = OperationPolicy(approvals=1, ttl=timedelta(minutes=30))
+    for target, incident in (("job-1", None), ("job-2", "INC-42"), ("job-3", "INC-43")):
+        store.create_request(
+            REQUEST.model_copy(update={"targets": (target,), "break_glass": incident}),
+            requester=ALICE,
+            channel="C0OPS",
+            policy=terms,
+            sandbox=True,
+            break_glass=incident is not None,
+        )
+    store.close()
+
+    assert counted(metrics)["opsgate_requests_total"] == {
+        ("enos.ota-job.delete", "pending"): 1,
+        ("enos.ota-job.delete", "executing"): 2,
+    }
