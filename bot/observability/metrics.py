@@ -12,8 +12,10 @@ How each is fed (`bot.observability.instrument` wires them):
   is break-glass: that request never pends).
 - ``opsgate_clicks_total{action,result}``: Approve/Reject/Withdraw clicks and what they did,
   from the same events (``approved``/``rejected``/``withdrawn``, or ``denied``).
-- ``opsgate_vendor_calls_total{vendor,call,outcome}`` and ``opsgate_vendor_call_seconds{vendor}``:
-  every preview and execute, timed around the adapter.
+- ``opsgate_vendor_calls_total{vendor,outcome}`` and ``opsgate_vendor_call_seconds{vendor}``:
+  every preview and execute, timed around the adapter; ``opsgate_vendor_executions_total
+  {vendor,outcome}``, the executions alone (the mutating calls), beside them: SPEC §13 fixes
+  the first one's labels, so the split is a metric of its own.
 - ``opsgate_ack_seconds``: from Bolt's dispatch of a Slack request to its acknowledgement
   (`bot.observability.instrument.MeteredApp`).
 - ``opsgate_pending_requests``: asked of the store at each scrape; left out of a scrape when
@@ -74,7 +76,13 @@ class Metrics:
         self.vendor_calls = Counter(
             "opsgate_vendor_calls",
             "Vendor previews and executions, by outcome: ok, failed, unknown or error.",
-            ["vendor", "call", "outcome"],
+            ["vendor", "outcome"],
+            registry=self.registry,
+        )
+        self.vendor_executions = Counter(
+            "opsgate_vendor_executions",
+            "Vendor executions (the mutating calls, previews left out), by outcome.",
+            ["vendor", "outcome"],
             registry=self.registry,
         )
         self.vendor_call_seconds = Histogram(
@@ -113,8 +121,10 @@ class Metrics:
             self.clicks.labels(action=_ACTION_OF[name], result=name).inc()
 
     def vendor_call(self, vendor: str, *, call: str, outcome: str, seconds: float) -> None:
-        """Count one vendor preview or execution and its duration."""
-        self.vendor_calls.labels(vendor=vendor, call=call, outcome=outcome).inc()
+        """Count one vendor preview or execution (`call`) and its duration."""
+        self.vendor_calls.labels(vendor=vendor, outcome=outcome).inc()
+        if call == "execute":
+            self.vendor_executions.labels(vendor=vendor, outcome=outcome).inc()
         self.vendor_call_seconds.labels(vendor=vendor).observe(seconds)
 
     def render(self) -> bytes:
