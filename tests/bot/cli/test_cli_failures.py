@@ -369,7 +369,9 @@ def test_an_unreachable_slack_is_one_line(
     else:
         assert status == 2
         line = one_line(captured.err)
+        assert captured.err.splitlines() == [line]  # slack_sdk's attempts and retries unlogged
     assert expected in line and "Traceback" not in captured.err
+    assert "slack_sdk" not in captured.err
     assert "refused SLACK_BOT_TOKEN" not in line
 
 
