@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from pydantic import SecretStr
 from slack_bolt import App, BoltResponse
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_bolt.request import BoltRequest
 from slack_sdk import WebClient
 from slack_sdk.http_retry import default_retry_handlers
@@ -215,10 +216,26 @@ def _announce_ends(services: Services, channel: str | None) -> None:
         services.store.subscribe(AuditChannel(services.slack, channel))
 
 
+class _TokenInTheClient(logging.Filter):
+    """Drops Bolt's start-up warning that its `token` goes unused beside `client`.
+
+    Bolt's `App` falls back to SLACK_BOT_TOKEN from the environment when given no token, so
+    no argument avoids the warning; yet the token reaching Bolt only through the client is
+    what opsgate means (the client carries the API URL and the retries).
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
+_TOKEN_IN_THE_CLIENT = _TokenInTheClient()
+
+
 def bolt_app(settings: Settings, client: WebClient, *, metrics: Metrics) -> App:
     """The Bolt app: only signed requests (our own check answers 401 and logs one bounded line),
     acks timed, Slack's retries acknowledged and dropped, unexpected listener errors logged."""
     secret = _secret(settings.slack_signing_secret)
+    logging.getLogger(f"slack_bolt.{App.__name__}").addFilter(_TOKEN_IN_THE_CLIENT)
     bolt = MeteredApp(
         metrics=metrics,
         client=client,

@@ -2,14 +2,13 @@
 
 The database is opened read-only (`bot.store.Store.open_existing`): a missing file, a file that
 is not a database, or a database that is not opsgate's is one line and exit status 2, and no
-file is ever created. An export piped into a reader that stops early (``| head -3``) ends
-quietly with status 141, as a process stopped by SIGPIPE does.
+file is ever created. (An export piped into a reader that stops early, ``| head -3``, ends
+quietly with status 141: `bot.cli.main` handles a closed pipe for every command.)
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -28,8 +27,6 @@ from bot.store import (
 )
 from bot.store.export import parse_since, write_events
 
-#: The status of a writer whose reader went away (128 + SIGPIPE), as shells report it.
-BROKEN_PIPE_STATUS: Final = 141
 #: From this many events, `verify` says on a terminal what it is checking before it starts.
 ANNOUNCE_FROM: Final = 100_000
 
@@ -115,9 +112,6 @@ def _export(store: Store, *, since: datetime | None, fmt: Literal["jsonl", "csv"
     try:
         write_events(store.events(since=since), sys.stdout, fmt=fmt)
         sys.stdout.flush()
-    except BrokenPipeError:
-        _silence_stdout()
-        return BROKEN_PIPE_STATUS
     except UnreadableEventError as exc:  # the events before it are written: say where it stops
         sys.stdout.flush()
         print(
@@ -127,12 +121,3 @@ def _export(store: Store, *, since: datetime | None, fmt: Literal["jsonl", "csv"
         )
         return 1
     return 0
-
-
-def _silence_stdout() -> None:
-    """Point stdout at /dev/null, so the interpreter's last flush at exit cannot fail again."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):  # no real file descriptor (stdout replaced in-process)
-        pass

@@ -3,8 +3,11 @@ reached."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TextIO
+from typing import Final, TextIO
 
 from adapters.errors import AdapterError
 from adapters.registry import Adapters, Plugins, build_adapters
@@ -13,12 +16,20 @@ from bot.policy import PolicyError, load_policy
 from bot.settings import Settings
 from bot.store import Store, StoreError
 
+#: While the vendors are reached, the least these loggers let through: the report says how each
+#: check went, so a login or a retry scheduled would only be noise between its lines. Errors
+#: still show.
+_QUIETER: Final = {"adapters": logging.WARNING, "stamina": logging.ERROR}
+#: An adapter's next step is written for a request; in a check, the thing to do again is the check.
+_REQUEST_AGAIN: Final = "then request again."
+_CHECK_AGAIN: Final = "then run `opsgate check` again."
+
 
 def run_checks(settings: Settings, *, plugins: Plugins, out: TextIO) -> int:
     """Print one line per check; return 0 when every check passed, 1 otherwise."""
     results = [_policy(settings, plugins), _slack(settings), *_vendors(settings, plugins)]
     for ok, name, detail in results:
-        out.write(f"{'ok ' if ok else 'FAIL'}  {name}: {detail}\n")
+        out.write(f"{'ok' if ok else 'FAIL':<4}  {name}: {detail}\n")
     failed = sum(1 for ok, _, _ in results if not ok)
     out.write(
         f"\n{len(results) - failed} passed, {failed} failed\n"
@@ -56,7 +67,8 @@ def _vendors(settings: Settings, plugins: Plugins) -> list[tuple[bool, str, str]
     shared = None if store is None else store.shared
     adapters = build_adapters(plugins, settings.vendors(), sandbox=settings.sandbox, shared=shared)
     try:
-        return _reach(adapters)
+        with _vendor_logs_quieter():
+            return _reach(adapters)
     finally:
         adapters.close()
         if store is not None:
@@ -84,5 +96,21 @@ def _reach(adapters: Adapters) -> list[tuple[bool, str, str]]:
         try:
             results.append((True, label, adapter.check()))
         except AdapterError as exc:
-            results.append((False, label, f"{exc.message}. {exc.next_step}".strip()))
+            next_step = exc.next_step.replace(_REQUEST_AGAIN, _CHECK_AGAIN)
+            results.append((False, label, f"{exc.message}. {next_step}".strip()))
     return results
+
+
+@contextmanager
+def _vendor_logs_quieter() -> Iterator[None]:
+    """Raise the `_QUIETER` loggers to their level while the vendors are reached, then put
+    them back (a logger already quieter stays as it is)."""
+    loggers = {logging.getLogger(name): level for name, level in _QUIETER.items()}
+    before = {logger: logger.level for logger in loggers}
+    for logger, level in loggers.items():
+        logger.setLevel(max(level, logger.getEffectiveLevel()))
+    try:
+        yield
+    finally:
+        for logger, level in before.items():
+            logger.setLevel(level)

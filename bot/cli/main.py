@@ -23,6 +23,8 @@ from bot.store import AuditKeyError, DatabaseUnavailable
 
 #: The exit status after Ctrl-C (128 + SIGINT), as shells report it.
 INTERRUPTED_STATUS = 130
+#: The status of a writer whose reader went away (128 + SIGPIPE), as shells report it.
+BROKEN_PIPE_STATUS = 141
 
 
 def _version() -> str:
@@ -110,7 +112,31 @@ def _audit_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the `opsgate` command; returns the exit status."""
+    """Entry point of the `opsgate` command; returns the exit status.
+
+    A reader that leaves early (``opsgate check | head -1``) ends any command quietly with
+    `BROKEN_PIPE_STATUS`, as Python's documentation on SIGPIPE recommends.
+    """
+    try:
+        try:
+            return _run(argv)
+        finally:  # now, not at exit: a reader that has gone must be seen here
+            sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+        return BROKEN_PIPE_STATUS
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's last flush at exit cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no real file descriptor (stdout replaced in-process)
+        pass
+
+
+def _run(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
     command = args.command or "console"  # the embedded default
     try:

@@ -7,6 +7,7 @@ this way of serving needs set (`missing_slack_settings`), and does Slack accept 
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Final
 
@@ -17,6 +18,11 @@ from bot.settings import Settings
 
 #: How long `serve` and `check` wait for Slack's ``auth.test`` before saying it did not answer.
 SLACK_TIMEOUT_S: Final = 10
+
+#: Where the ``auth.test`` client's own log lines go: nowhere. slack_sdk logs each failed
+#: attempt (ERROR) and retry (INFO); `slack_identity` says what failed in one line of its own.
+_UNHEARD: Final = logging.getLogger(f"{__name__}.auth_test")
+_UNHEARD.setLevel(logging.CRITICAL + 1)
 
 _MISSING_BOT: Final = (
     "SLACK_BOT_TOKEN is not set. Create the Slack app from manifest.yml and install it (see the "
@@ -72,7 +78,10 @@ def slack_identity(settings: Settings, *, timeout: int | None = None) -> SlackId
     url = settings.slack_api_url
     timeout = timeout or SLACK_TIMEOUT_S
     client = WebClient(
-        token=settings.slack_bot_token.get_secret_value(), base_url=url, timeout=timeout
+        token=settings.slack_bot_token.get_secret_value(),
+        base_url=url,
+        timeout=timeout,
+        logger=_UNHEARD,
     )
     try:
         identity = client.auth_test()

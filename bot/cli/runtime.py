@@ -4,7 +4,7 @@ Stopping (SIGTERM, or Ctrl-C) means: take no new work (HTTP stops accepting, Soc
 disconnects), let the work in flight (vendor calls above all) finish for up to
 ``OPSGATE_SHUTDOWN_GRACE``, then exit 0. Whatever is still running then is left exactly as after
 a crash: the next start marks those requests ``unknown`` and never retries them. A second signal
-stops the wait at once.
+(SIGTERM or Ctrl-C, either way) stops the wait at once, the same way: one line, exit 0.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
+from typing import NoReturn
 
 from slack_sdk.errors import SlackApiError
 
@@ -54,20 +55,21 @@ def serve(
     opsgate = _ready(settings, plugins, socket_mode=socket_mode)
     if isinstance(opsgate, str):
         return _cannot_start(opsgate)
-    try:
-        with _sigterm_stops():
+    # Installed until the end, drain included: a second SIGTERM stops the wait as Ctrl-C does.
+    with _sigterm_stops():
+        try:
             _serve(opsgate, socket_mode=socket_mode, host=host, port=port, probe_port=probe_port)
-    except ProbesUnavailable as exc:
-        opsgate.close()
-        return _cannot_start(str(exc))
-    except OSError as exc:
-        opsgate.close()
-        where = "connect to Slack in Socket Mode" if socket_mode else f"listen on {host}:{port}"
-        return _cannot_start(f"cannot {where}: {exc.strerror or exc}")
-    except SlackApiError as exc:
-        opsgate.close()
-        return _cannot_start(f"Slack refused SLACK_APP_TOKEN: {exc.response.get('error')}")
-    return _drain(opsgate)
+        except ProbesUnavailable as exc:
+            opsgate.close()
+            return _cannot_start(str(exc))
+        except OSError as exc:
+            opsgate.close()
+            where = "connect to Slack in Socket Mode" if socket_mode else f"listen on {host}:{port}"
+            return _cannot_start(f"cannot {where}: {exc.strerror or exc}")
+        except SlackApiError as exc:
+            opsgate.close()
+            return _cannot_start(f"Slack refused SLACK_APP_TOKEN: {exc.response.get('error')}")
+        return _drain(opsgate)
 
 
 def _ready(settings: Settings, plugins: Plugins, *, socket_mode: bool) -> OpsgateApp | str:
@@ -123,9 +125,9 @@ def _cannot_start(problem: str) -> int:
 
 @contextmanager
 def _sigterm_stops() -> Iterator[None]:
-    """While serving, SIGTERM raises `Terminated` in the main thread (as Ctrl-C raises
-    `KeyboardInterrupt`); afterwards the previous handler is back, so a second SIGTERM during
-    the drain ends the process at once."""
+    """While serving and draining, SIGTERM raises `Terminated` in the main thread (as Ctrl-C
+    raises `KeyboardInterrupt`), the first to stop serving, a second to stop the drain's wait;
+    afterwards the previous handler is back."""
     if threading.current_thread() is not threading.main_thread():
         yield  # signals are only delivered to the main thread; nothing to install
         return
@@ -145,9 +147,14 @@ def _drain(opsgate: OpsgateApp) -> int:
     log.info("stopping: no new work; waiting up to %g s for work in flight", grace)
     try:
         finished = opsgate.drain(timeout=grace)
-    except KeyboardInterrupt:
-        finished = False
-        log.warning("stopping now: a second interrupt ended the wait")
+    except KeyboardInterrupt:  # a second signal, SIGTERM (`Terminated`) or Ctrl-C
+        log.warning(
+            "stopping now: a second signal cut the wait short; %d vendor call(s) still in "
+            "flight are left for recovery: their requests become unknown once their leases "
+            "lapse and are never retried",
+            len(opsgate.store.leases.in_flight()),
+        )
+        _exit_now(0)
     if finished:
         opsgate.close()
         log.info("stopped")
@@ -158,10 +165,9 @@ def _drain(opsgate: OpsgateApp) -> int:
         grace,
     )
     _exit_now(0)
-    return 0  # pragma: no cover - _exit_now does not return
 
 
-def _exit_now(status: int) -> None:
+def _exit_now(status: int) -> NoReturn:
     """Exit without waiting for worker threads still in a vendor call (they cannot be
     interrupted safely; the next start's recovery deals with their requests)."""
     logging.shutdown()

@@ -11,6 +11,9 @@ is told privately. Once it ends, the card offers **Mark reviewed** to the approv
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+
 from bot import cards
 from bot.lifecycle import refusals
 from bot.lifecycle.execution import Execution
@@ -20,6 +23,8 @@ from bot.model import RequestPreview, RequestRecord
 from bot.observability.logs import bind
 from bot.slack.port import SlackPostError
 from commands.model import OperationRequest
+
+log = logging.getLogger(__name__)
 
 
 class BreakGlass:
@@ -49,10 +54,21 @@ class BreakGlass:
             step=origin.step,
         )
         bind(request_id=record.id)
-        self.replies.answer(origin, cards.notice_message(refusals.breaking_glass(record)))
+        notice = cards.notice_message(refusals.breaking_glass(record))
+        self._despite_slack("answer the requester", lambda: self.replies.answer(origin, notice))
         # Queued first, so the card is usually up before the call ends; never waited for.
-        self.replies.later(lambda: self._post(record))
+        self._despite_slack("post the card", lambda: self.replies.later(lambda: self._post(record)))
         self._execution.run(record)
+
+    @staticmethod
+    def _despite_slack(what: str, job: Callable[[], None]) -> None:
+        """Run `job`, which only talks to Slack, and log its failure instead of raising it: the
+        request is already stored executing, so nothing Slack does may keep the vendor call
+        that follows from running (it would be left executing, then wrongly marked unknown)."""
+        try:
+            job()
+        except Exception as exc:
+            log.warning("break-glass: could not %s: %s: %s", what, type(exc).__name__, exc)
 
     def _post(self, record: RequestRecord) -> None:
         try:

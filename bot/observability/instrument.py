@@ -10,16 +10,13 @@ Vendor calls are counted by `bot.observability.vendor_calls.metered`, around the
 
 from __future__ import annotations
 
-import logging
 import time
 from typing import Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
 
 from bot.observability.metrics import Metrics
-from bot.store import Store, StoreError
-
-log = logging.getLogger(__name__)
+from bot.store import Store
 
 
 class MeteredApp(App):
@@ -49,12 +46,4 @@ class MeteredApp(App):
 def instrument(store: Store, *, metrics: Metrics) -> None:
     """Feed `metrics` from `store`: request and click counts, and the pending gauge."""
     store.subscribe(lambda appended: metrics.observe_event(appended.event))
-    metrics.watch_pending(lambda: _pending(store))
-
-
-def _pending(store: Store) -> int:
-    try:
-        return store.count_pending()
-    except StoreError:
-        log.warning("could not count pending requests for /metrics", exc_info=True)
-        return 0
+    metrics.watch_pending(store.count_pending)

@@ -8,18 +8,23 @@ separately.
 How each is fed (`bot.observability.instrument` wires them):
 
 - ``opsgate_requests_total{operation,state}``: requests that entered each state, derived from
-  the audit events as the store commits them (``requested`` counts as ``pending``).
+  the audit events as the store commits them (``requested`` counts as ``pending``, unless it
+  is break-glass: that request never pends).
 - ``opsgate_clicks_total{action,result}``: Approve/Reject/Withdraw clicks and what they did,
   from the same events (``approved``/``rejected``/``withdrawn``, or ``denied``).
-- ``opsgate_vendor_calls_total{vendor,call,outcome}`` and ``opsgate_vendor_call_seconds{vendor}``:
-  every preview and execute, timed around the adapter.
+- ``opsgate_vendor_calls_total{vendor,outcome}`` and ``opsgate_vendor_call_seconds{vendor}``:
+  every preview and execute, timed around the adapter; ``opsgate_vendor_executions_total
+  {vendor,outcome}``, the executions alone (the mutating calls), beside them: SPEC §13 fixes
+  the first one's labels, so the split is a metric of its own.
 - ``opsgate_ack_seconds``: from Bolt's dispatch of a Slack request to its acknowledgement
   (`bot.observability.instrument.MeteredApp`).
-- ``opsgate_pending_requests``: asked of the store at each scrape.
+- ``opsgate_pending_requests``: asked of the store at each scrape; left out of a scrape when
+  the store cannot answer (the database is down), so every other metric is still served.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from typing import Final
 
@@ -29,6 +34,8 @@ from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from prometheus_client.registry import Collector
 
 from bot.model import AuditEvent, AuditEventName, RequestState
+
+log = logging.getLogger(__name__)
 
 #: The exposition format `render` produces (Prometheus text format 0.0.4).
 CONTENT_TYPE: Final = CONTENT_TYPE_PLAIN_0_0_4
@@ -56,7 +63,7 @@ class Metrics:
         self.registry = CollectorRegistry(auto_describe=True)
         self.requests = Counter(
             "opsgate_requests",
-            "Requests that entered each state (requested counts as pending).",
+            "Requests that entered each state (requested counts as pending, unless break-glass).",
             ["operation", "state"],
             registry=self.registry,
         )
@@ -69,7 +76,13 @@ class Metrics:
         self.vendor_calls = Counter(
             "opsgate_vendor_calls",
             "Vendor previews and executions, by outcome: ok, failed, unknown or error.",
-            ["vendor", "call", "outcome"],
+            ["vendor", "outcome"],
+            registry=self.registry,
+        )
+        self.vendor_executions = Counter(
+            "opsgate_vendor_executions",
+            "Vendor executions (the mutating calls, previews left out), by outcome.",
+            ["vendor", "outcome"],
             registry=self.registry,
         )
         self.vendor_call_seconds = Histogram(
@@ -98,15 +111,20 @@ class Metrics:
             self.clicks.labels(action=_click_action(action), result="denied").inc()
             return
         if name == AuditEventName.REQUESTED.value:
-            self.requests.labels(operation=event.operation, state="pending").inc()
+            # A break-glass request never pends: its event names the incident, and it goes
+            # straight to executing (counted by that event).
+            if not event.detail.get("break_glass"):
+                self.requests.labels(operation=event.operation, state="pending").inc()
         elif name in _STATES:
             self.requests.labels(operation=event.operation, state=name).inc()
         if name in _ACTION_OF:
             self.clicks.labels(action=_ACTION_OF[name], result=name).inc()
 
     def vendor_call(self, vendor: str, *, call: str, outcome: str, seconds: float) -> None:
-        """Count one vendor preview or execution and its duration."""
-        self.vendor_calls.labels(vendor=vendor, call=call, outcome=outcome).inc()
+        """Count one vendor preview or execution (`call`) and its duration."""
+        self.vendor_calls.labels(vendor=vendor, outcome=outcome).inc()
+        if call == "execute":
+            self.vendor_executions.labels(vendor=vendor, outcome=outcome).inc()
         self.vendor_call_seconds.labels(vendor=vendor).observe(seconds)
 
     def render(self) -> bytes:
@@ -126,10 +144,20 @@ class _PendingGauge(Collector):
         self._count = count
 
     def collect(self) -> Iterable[GaugeMetricFamily]:
+        # Whatever the database driver raises (a pool timeout, a refused connection), a scrape
+        # during an outage must still serve the other metrics: this one is left out instead.
+        try:
+            pending = self._count()
+        except Exception as exc:
+            log.warning(
+                "opsgate_pending_requests left out of this scrape: could not count pending "
+                "requests: %s: %s",
+                type(exc).__name__,
+                exc,
+            )
+            return
         yield GaugeMetricFamily(
-            "opsgate_pending_requests",
-            "Requests waiting for approval right now.",
-            value=self._count(),
+            "opsgate_pending_requests", "Requests waiting for approval right now.", value=pending
         )
 
     def describe(self) -> Iterable[GaugeMetricFamily]:

@@ -52,7 +52,7 @@ class MeteredAdapter:
         self._metrics = metrics
 
     def preview(self, request: OperationRequest) -> Preview:
-        """The wrapped `preview`, counted as ``call="preview"``. This is a read-only operation."""
+        """The wrapped `preview`, counted as a vendor call. This is a read-only operation."""
         return self._timed("preview", lambda: self.inner.preview(request))
 
     def execute(
@@ -62,8 +62,8 @@ class MeteredAdapter:
         progress: ProgressCallback | None = None,
         stop: StopSignal | None = None,
     ) -> Outcome:
-        """The wrapped `execute` (the one mutating call), counted as ``call="execute"``; `stop`
-        reaches it only if it takes one (`adapters.base.call_execute`)."""
+        """The wrapped `execute` (the one mutating call), counted as a vendor call and an
+        execution; `stop` reaches it only if it takes one (`adapters.base.call_execute`)."""
         run = lambda: call_execute(self.inner, request, progress=progress, stop=stop)  # noqa: E731
         return self._timed("execute", run)
 

@@ -7,6 +7,7 @@ this test process with a slow CancelJob, so the call is in flight when the signa
 from __future__ import annotations
 
 import json
+import signal
 import time
 from pathlib import Path
 
@@ -123,3 +124,29 @@ def test_a_call_longer_than_the_grace_is_left_for_recovery(tmp_path: Path) -> No
     finally:
         store.close()
     assert recovered.id == request_id and recovered.state is RequestState.UNKNOWN
+
+
+def wait_for_output(served: ServeProcess, text: str) -> None:
+    """Return once the serving process has logged `text` (it logs nothing else to wait on)."""
+    deadline = time.monotonic() + 15
+    while text not in served.output():
+        assert time.monotonic() < deadline, served.output()
+        time.sleep(0.02)
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=lambda s: s.name)
+def test_a_second_signal_ends_the_wait_in_one_line(tmp_path: Path, stop: signal.Signals) -> None:
+    with (
+        servicepower_served(cancel_seconds=8) as (simulator, vendor_env),
+        serve_process(tmp_path, env=vendor_env) as served,  # the default grace: 30 s
+    ):
+        request_id = approve_a_cancel(served, simulator)
+        served.process.send_signal(stop)
+        wait_for_output(served, "waiting up to 30 s for work in flight")
+        served.process.send_signal(stop)
+        status = served.process.wait(timeout=30)
+        output = served.output()
+    assert status == 0, output
+    assert "a second signal cut the wait short; 1 vendor call(s) still in flight" in output
+    assert "OPSGATE_SHUTDOWN_GRACE" not in output and "Traceback" not in output
+    assert state_of(served.db, request_id) is RequestState.EXECUTING  # as after a crash

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import socket
 from datetime import timedelta
 from pathlib import Path
 
@@ -134,9 +135,42 @@ def test_check_with_sandboxed_vendors(
         assert cli.main(["check"]) == 0
     out = capsys.readouterr().out
     assert "all checks passed" in out
-    assert "ok   slack: token OK" in out and "serve uses HTTP" in out
+    assert "ok    slack: token OK" in out and "serve uses HTTP" in out
     for vendor in ("enos", "aliyun", "huawei", "servicepower"):
         assert f"{vendor} (sandbox)" in out
+
+
+def report_lines(out: str) -> list[str]:
+    """The report's lines, one per check, each asserted to start with its status column."""
+    lines = out.split("\n\n")[0].splitlines()
+    assert all(line[:6] in {"ok    ", "FAIL  "} and line[6] != " " for line in lines), out
+    return lines
+
+
+def test_check_with_sandboxed_vendors_is_a_clean_aligned_report(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("OPSGATE_SANDBOX", "1")  # vendors log in: progress the report leaves out
+    assert cli.main(["check"]) == 1  # no Slack token: one FAIL line among the ok ones
+    out, err = capsys.readouterr()
+    assert len(report_lines(out)) == 6
+    assert "logging in" not in err and err == ""
+
+
+def test_check_of_an_unreachable_vendor_says_to_check_again_without_its_retries_logged(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    monkeypatch.setenv("OPSGATE_ENOS__BASE_URL", closed)
+    monkeypatch.setenv("OPSGATE_ENOS__APP_KEY", "check-key")
+    monkeypatch.setenv("OPSGATE_ENOS__APP_SECRET", "check-secret")
+    assert cli.main(["check"]) == 1
+    out, err = capsys.readouterr()
+    [enos] = [line for line in report_lines(out) if line.startswith("FAIL  enos")]
+    assert enos.endswith("then run `opsgate check` again.") and "request" not in enos
+    assert "stamina" not in err and "retry" not in err
 
 
 def test_check_reports_unconfigured_vendors_and_a_bad_policy(

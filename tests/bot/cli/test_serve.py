@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import subprocess
@@ -57,6 +58,17 @@ def test_serve_recovers_then_serves_then_closes(
         settings = settings_for(tmp_path, slack.api_url)
         assert runtime.serve(settings, http=True, host="127.0.0.1", port=0) == 0  # type: ignore[arg-type]
     assert len(served) == 1 and served[0].runner is not None
+
+
+def test_serve_starts_without_bolt_warning_that_the_token_goes_unused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(runtime, "serve_http", lambda opsgate, **_: None)
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-serve")  # Bolt reads it from the environment
+    with SlackStandIn() as slack, caplog.at_level(logging.WARNING):
+        settings = settings_for(tmp_path, slack.api_url)
+        assert runtime.serve(settings, http=True, host="127.0.0.1", port=0) == 0  # type: ignore[arg-type]
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("slack_bolt")] == []
 
 
 def free_port() -> int:

@@ -5,7 +5,9 @@ reviewed afterwards by an approver; listed and announced again until it is."""
 from __future__ import annotations
 
 import json
+import logging
 import time
+import urllib.error
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -160,6 +162,27 @@ def test_a_card_slack_will_not_post_does_not_stop_the_call(world: World) -> None
     assert deletes(world, PACKAGE) == 1
     told = [text(p.message) for p in world.slack.of("post") if p.target == ALICE]
     assert any("It runs all the same" in t and "not_in_channel" in t for t in told)
+
+
+class ResponseUrlUnreachable(FakeSlack):
+    """Slack whose response_url cannot be reached: every private answer through it fails."""
+
+    def respond(self, response_url: str, message: Message) -> None:
+        raise urllib.error.URLError("Connection refused")
+
+
+def test_a_private_answer_slack_will_not_take_does_not_stop_the_call(
+    world_factory: Callable[..., World], caplog: pytest.LogCaptureFixture
+) -> None:
+    world = world_factory(POLICY, slack=ResponseUrlUnreachable())
+    with caplog.at_level(logging.WARNING, logger="bot.lifecycle.breakglass"):
+        rid = run(world)
+    assert rid is not None
+
+    assert deletes(world, PACKAGE) == 1
+    assert world.store.get(rid).state is RequestState.SUCCEEDED  # type: ignore[union-attr]
+    assert world.slack.of("post"), "the card went up all the same"
+    assert "could not answer the requester: URLError" in caplog.text
 
 
 # -- review -------------------------------------------------------------------------------------

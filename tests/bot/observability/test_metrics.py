@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
+from psycopg_pool import PoolTimeout
 from served_app import Served, served_opsgate
 
 from adapters.base import Outcome, Preview
@@ -15,6 +18,9 @@ from adapters.errors import OutcomeUnknown, VendorError
 from bot import cards
 from bot.model import AuditEvent, AuditEventName
 from bot.observability import MeteredAdapter, Metrics
+from bot.observability.instrument import instrument
+from bot.policy import OperationPolicy
+from bot.store import Store
 from commands.model import OperationRequest
 
 ALICE, BOB = "U0ALICE", "U0BOB"
@@ -66,9 +72,8 @@ def test_a_request_and_its_approval_are_counted(tmp_path: Path) -> None:
         assert value(samples, "opsgate_requests_total", operation=operation, state=state) == 1
     assert value(samples, "opsgate_clicks_total", action="approve", result="approved") == 1
     assert value(samples, "opsgate_clicks_total", action="approve", result="denied") == 1
-    for call in ("preview", "execute"):
-        labels = {"vendor": "huawei", "call": call, "outcome": "ok"}
-        assert value(samples, "opsgate_vendor_calls_total", **labels) == 1
+    assert value(samples, "opsgate_vendor_calls_total", vendor="huawei", outcome="ok") == 2
+    assert value(samples, "opsgate_vendor_executions_total", vendor="huawei", outcome="ok") == 1
     assert value(samples, "opsgate_vendor_call_seconds_count", vendor="huawei") == 2
     assert value(samples, "opsgate_ack_seconds_count") == 3  # one slash command, two clicks
     # Timed up to the ack itself: handing the request to a listener and waiting for its ack take
@@ -92,6 +97,35 @@ def test_no_label_is_a_request_or_a_user(tmp_path: Path) -> None:
     labels = {v for _, pairs in samples for _, v in pairs}
     assert "rejected" in labels  # the reject was counted
     assert not [v for v in labels if re.fullmatch(r"R-[0-9A-Z]{8}|[UW]0[A-Z0-9]+", v)]
+
+
+#: Each metric's labels, exactly as SPEC §13 names them (a histogram's own ``le`` aside).
+SPEC_LABELS = {
+    "opsgate_requests_total": {"operation", "state"},
+    "opsgate_clicks_total": {"action", "result"},
+    "opsgate_vendor_calls_total": {"vendor", "outcome"},
+    "opsgate_vendor_call_seconds_count": {"vendor"},
+    "opsgate_vendor_call_seconds_bucket": {"vendor", "le"},
+    "opsgate_ack_seconds_count": set(),
+    "opsgate_ack_seconds_bucket": {"le"},
+    "opsgate_pending_requests": set(),
+}
+
+
+def test_every_metric_carries_exactly_the_labels_the_spec_names(tmp_path: Path) -> None:
+    with served_opsgate(tmp_path) as served:
+        served.slash(PACKAGE, user=ALICE)
+        request_id = served.card_request_id()
+        assert served.opsgate.runner.wait_idle(10)
+        served.click(cards.APPROVE_ACTION, request_id, user=BOB)
+        assert served.opsgate.runner.wait_idle(10)
+        _, samples = scrape(served)
+
+    found: dict[str, set[frozenset[str]]] = {}
+    for name, labels in samples:
+        found.setdefault(name, set()).add(frozenset(label for label, _ in labels))
+    for name, names in SPEC_LABELS.items():
+        assert found.get(name) == {frozenset(names)}, name
 
 
 def event(name: AuditEventName, **detail: str) -> AuditEvent:
@@ -190,7 +224,50 @@ def test_vendor_call_outcomes(result: Outcome | Exception, outcome: str) -> None
     except Exception as exc:
         assert exc is result  # the wrapper counts, it never swallows
     adapter.preview(REQUEST)
-    assert counted(metrics)["opsgate_vendor_calls_total"] == {
-        ("enos", "execute", outcome): 1,
-        ("enos", "preview", "ok"): 1,
+    preview_and_execute: dict[tuple[str, ...], float] = {("enos", "ok"): 1}
+    preview_and_execute[("enos", outcome)] = preview_and_execute.get(("enos", outcome), 0) + 1
+    assert counted(metrics)["opsgate_vendor_calls_total"] == preview_and_execute
+    assert counted(metrics)["opsgate_vendor_executions_total"] == {("enos", outcome): 1}
+
+
+def test_a_scrape_while_the_database_is_down_leaves_out_only_the_pending_gauge(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def unreachable() -> int:
+        raise PoolTimeout("couldn't get a connection after 30.00 sec")
+
+    store = Store.memory()
+    monkeypatch.setattr(store, "count_pending", unreachable)
+    metrics = Metrics()
+    instrument(store, metrics=metrics)
+    with caplog.at_level(logging.WARNING, logger="bot.observability.metrics"):
+        text = metrics.render().decode()
+    store.close()
+
+    names = {family.name for family in text_string_to_metric_families(text)}
+    assert "opsgate_pending_requests" not in names
+    assert {"opsgate_vendor_calls", "opsgate_ack_seconds", "opsgate_requests"} <= names
+    [line] = caplog.messages
+    assert "opsgate_pending_requests left out" in line and "PoolTimeout" in line
+
+
+def test_break_glass_requests_are_not_counted_pending() -> None:
+    store = Store.memory()
+    metrics = Metrics()
+    instrument(store, metrics=metrics)
+    terms = OperationPolicy(approvals=1, ttl=timedelta(minutes=30))
+    for target, incident in (("job-1", None), ("job-2", "INC-42"), ("job-3", "INC-43")):
+        store.create_request(
+            REQUEST.model_copy(update={"targets": (target,), "break_glass": incident}),
+            requester=ALICE,
+            channel="C0OPS",
+            policy=terms,
+            sandbox=True,
+            break_glass=incident is not None,
+        )
+    store.close()
+
+    assert counted(metrics)["opsgate_requests_total"] == {
+        ("enos.ota-job.delete", "pending"): 1,
+        ("enos.ota-job.delete", "executing"): 2,
     }
