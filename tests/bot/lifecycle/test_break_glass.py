@@ -185,6 +185,29 @@ def test_a_private_answer_slack_will_not_take_does_not_stop_the_call(
     assert "could not answer the requester: URLError" in caplog.text
 
 
+class ChannelUnreachable(FakeSlack):
+    """Slack that cannot be reached to post in a channel: the card's post fails with a
+    transport error, not a refusal Slack answered."""
+
+    def post(self, channel: str, message: Message) -> str:
+        if channel.startswith("C"):
+            raise urllib.error.URLError("Connection reset")
+        return super().post(channel, message)
+
+
+def test_a_card_slack_cannot_be_reached_for_does_not_stop_the_call(
+    world_factory: Callable[..., World], caplog: pytest.LogCaptureFixture
+) -> None:
+    world = world_factory(POLICY, slack=ChannelUnreachable())
+    with caplog.at_level(logging.WARNING, logger="bot.lifecycle.breakglass"):
+        rid = run(world)
+    assert rid is not None
+
+    assert deletes(world, PACKAGE) == 1
+    assert world.store.get(rid).state is RequestState.SUCCEEDED  # type: ignore[union-attr]
+    assert "could not post the card: URLError" in caplog.text
+
+
 # -- review -------------------------------------------------------------------------------------
 
 
