@@ -150,8 +150,8 @@ def _drain(opsgate: OpsgateApp) -> int:
     except KeyboardInterrupt:  # a second signal, SIGTERM (`Terminated`) or Ctrl-C
         log.warning(
             "stopping now: a second signal cut the wait short; %d vendor call(s) still in "
-            "flight are left for recovery: their requests become unknown once their leases "
-            "lapse and are never retried",
+            "flight are left for recovery: their requests become unknown at the next start "
+            "(elsewhere, once their leases lapse) and are never retried",
             len(opsgate.store.leases.in_flight()),
         )
         _exit_now(0)
