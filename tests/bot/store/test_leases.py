@@ -3,14 +3,13 @@ replica stopped renewing, on both engines, with replicas as separate stores on o
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import closing
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from lease_owners import owner_of_a_process
 from raw_db import raw
 
 from adapters.clock import FakeClock
@@ -81,33 +80,17 @@ def test_a_dead_replicas_call_becomes_unknown_once_its_lease_lapses(
     assert b.approve(record.id, approver="U3").status is ApprovalStatus.NOT_PENDING  # no retry
 
 
-def owner_of_a_process(*, still_running: bool) -> tuple[str, subprocess.Popen[str]]:
-    script = "from bot.store.leases import new_owner; print(new_owner(), flush=True); input()"
-    process = subprocess.Popen(
-        [sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
-    )
-    assert process.stdout is not None
-    owner = process.stdout.readline().strip()
-    if not still_running:
-        process.communicate("\n")
-    return owner, process
-
-
 @pytest.mark.parametrize("still_running", [False, True])
 def test_at_start_up_a_call_of_a_process_of_this_machine_that_died_is_unknown_at_once(
     target: str | Path, clock: FakeClock, still_running: bool
 ) -> None:
-    owner, process = owner_of_a_process(still_running=still_running)
-    try:
+    with owner_of_a_process(still_running=still_running) as owner:
         with closing(Store.open(target, clock=clock, lease=LEASE, owner=owner)) as before:
             record = executing(before)  # then that process dies, its lease far from lapsed
         with closing(Store.open(target, clock=clock, lease=LEASE)) as restarted:
             recovered = restarted.recover_executing()
             state = restarted.get(record.id).state  # type: ignore[union-attr]
             [*_, last] = restarted.events(request_id=record.id)
-    finally:
-        if process.returncode is None:
-            process.communicate("\n")
 
     if still_running:  # a live process's call is never taken for a dead one's
         assert (recovered, state) == ([], RequestState.EXECUTING)

@@ -3,18 +3,15 @@ recovery act before the lease lapses (SPEC §2 and §13)."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
+from lease_owners import owner_of_a_process
 
 from bot.store import liveness
 from bot.store.leases import new_owner
 from bot.store.liveness import Place
-
-OWNER_OF_ITSELF = "from bot.store.leases import new_owner; print(new_owner(), flush=True)"
 
 
 @pytest.fixture
@@ -26,22 +23,15 @@ def place() -> Place:
 
 
 def owner_of_an_ended_process() -> str:
-    done = subprocess.run(
-        [sys.executable, "-c", OWNER_OF_ITSELF], capture_output=True, text=True, check=True
-    )
-    return done.stdout.strip()
+    with owner_of_a_process(still_running=False) as owner:
+        return owner
 
 
 @pytest.fixture
 def running() -> Iterator[str]:
     """The owner id of a process that is still running."""
-    script = OWNER_OF_ITSELF + "; import sys; sys.stdin.read()"
-    process = subprocess.Popen(
-        [sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
-    )
-    assert process.stdout is not None
-    yield process.stdout.readline().strip()
-    process.communicate("")
+    with owner_of_a_process(still_running=True) as owner:
+        yield owner
 
 
 def test_an_owner_records_its_place_on_this_machine(place: Place) -> None:
