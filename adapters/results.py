@@ -63,6 +63,9 @@ class Preview(BaseModel):
         found: False when the vendor says the target does not exist (then `blocked` says so,
             if the adapter did not).
         blocked: Why the vendor is certain to refuse; None when it is not.
+        outcome_note: What the preview counted that the vendor's answer will not say, said in
+            brackets after the outcome's summary (SPEC §8: "cancel accepted for 10,000 devices
+            (55 had a pending task when previewed)"); empty: nothing to add.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -73,6 +76,7 @@ class Preview(BaseModel):
     warnings: list[str] = Field(default_factory=list)
     found: bool = True
     blocked: Blocker | None = None
+    outcome_note: str = ""
 
     @model_validator(mode="before")
     @classmethod

@@ -96,7 +96,19 @@ def build_preview(
         facts=facts,
         warnings=_warnings(base, looked),
         blocked=_blocker(base, firmware, targets, looked),
+        outcome_note=pending_note(looked, of=len(targets)) if found else "",
     )
+
+
+def pending_note(looked: Sequence[DeviceLook], *, of: int) -> str:
+    """What the look counted, for the outcome (the vendor's answer does not say): ``55 had
+    a pending task when previewed``, or ``17 of 20 sampled …`` when only a sample was looked at."""
+    pending = sum(1 for look in looked if look.cancellable)
+    if of == 1:
+        return f"it had {'a' if pending else 'no'} pending task when previewed"
+    if len(looked) < of:
+        return f"{pending:,} of {len(looked):,} sampled had a pending task when previewed"
+    return f"{f'{pending:,}' if pending else 'none'} had a pending task when previewed"
 
 
 def blocks_the_cancel(error: VendorError) -> bool:

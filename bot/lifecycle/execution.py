@@ -32,6 +32,7 @@ from bot.model import (
     RequestState,
     UnknownOutcome,
     rules,
+    with_preview_note,
 )
 from bot.observability.logs import bind
 from bot.store import Store, integrity_failure
@@ -195,7 +196,8 @@ def _call(
 ) -> Outcome | FailedOutcome | UnknownOutcome:
     try:
         adapter = adapters.get(record.vendor)
-        return call_execute(adapter, record.as_operation(), progress=progress, stop=stop)
+        outcome = call_execute(adapter, record.as_operation(), progress=progress, stop=stop)
+        return with_preview_note(outcome, record.preview)
     except AdapterError as exc:
         return outcome_of_error(exc)
     except Exception:

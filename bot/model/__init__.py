@@ -3,7 +3,8 @@
 - `states`: `RequestState`, `AuditEventName` and `TRANSITIONS`, the one table of allowed moves;
 - `records`: `RequestRecord`, `AuditEvent` and `PolicySnapshot`, the stored shapes;
 - `outcomes`: what a preview found and how a request ended (`RequestPreview`,
-  `RequestOutcome`), typed unions that read release-1 rows too;
+  `RequestOutcome`), typed unions that read release-1 rows too, and the preview's note on an
+  outcome;
 - `refusal`: `Refusal`, `Notice` and their parts, `Approvers` (rendered only by `bot.cards`);
 - `rules`: each rule about a request (threshold, duplicate, self-approval, staleness, expiry,
   the final state of an execution, overlap, reading).
@@ -17,6 +18,7 @@ from bot.model.outcomes import (
     RequestOutcome,
     RequestPreview,
     UnknownOutcome,
+    with_preview_note,
 )
 from bot.model.records import AuditEvent, PolicySnapshot, PolicyTerms, RequestRecord
 from bot.model.refusal import (
@@ -66,4 +68,5 @@ __all__ = [
     "can_move",
     "listing",
     "principal",
+    "with_preview_note",
 ]

@@ -173,3 +173,12 @@ def read_outcome(data: Any) -> RequestOutcome:
         pydantic.ValidationError: `data` is no outcome of any release.
     """
     return _OUTCOMES.validate_python(data)
+
+
+def with_preview_note(outcome: Outcome, preview: RequestPreview | None) -> Outcome:
+    """`outcome` with its preview's `Preview.outcome_note` in brackets after its summary (SPEC
+    §8: "cancel accepted for 10,000 devices (55 had a pending task when previewed)"): what the
+    preview counted, which the vendor's answer does not say."""
+    if not isinstance(preview, Preview) or not preview.outcome_note:
+        return outcome
+    return outcome.model_copy(update={"summary": f"{outcome.summary} ({preview.outcome_note})"})

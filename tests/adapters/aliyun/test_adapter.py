@@ -10,6 +10,7 @@ from pydantic import SecretStr
 
 from adapters.aliyun.adapter import AliyunAdapter, from_config
 from adapters.aliyun.plugin import sandboxed
+from adapters.aliyun.preview import CANCELLABLE
 from adapters.aliyun.rpc import MAX_ATTEMPTS, shared_limiter
 from adapters.aliyun.settings import AliyunSettings
 from adapters.aliyun.simulator import sandbox as sbx
@@ -317,6 +318,38 @@ def test_preview_samples_long_lists(sim: AliyunSimulator, clock: FakeClock) -> N
     # None of the sampled devices exists in the sandbox, but a sample cannot be sure of the rest.
     assert preview.verdict is Verdict.WARN
     assert "20 sampled device(s) do not exist in product a1OpsThermo." in preview.warnings
+
+
+def test_preview_counts_pending_tasks_for_the_outcome(
+    sim: AliyunSimulator, clock: FakeClock
+) -> None:
+    # SPEC §8: the outcome says "(55 had a pending task when previewed)"; the preview counts.
+    adapter = _adapter(sim, clock)
+    mixed = (*sbx.BUSY_DEVICES[:3], *sbx.IDLE_DEVICES[:2])
+    assert adapter.preview(_request(mixed)).outcome_note == ("3 had a pending task when previewed")
+    idle = adapter.preview(_request(sbx.IDLE_DEVICES))
+    assert idle.outcome_note == "none had a pending task when previewed"
+    one = adapter.preview(_request(("thermo-001",)))
+    assert one.outcome_note == "it had a pending task when previewed"
+    assert adapter.preview(_request(sbx.IDLE_DEVICES[:1])).outcome_note == (
+        "it had no pending task when previewed"
+    )
+    sampled = adapter.preview(_request((*sbx.BUSY_DEVICES, *sbx.IDLE_DEVICES)))
+    assert sampled.outcome_note.endswith(" of 20 sampled had a pending task when previewed")
+    looked = sim.accepted_calls("ListOTAUnfinishedTaskByDevice")[-20:]
+    pending = sum(
+        1
+        for p in looked
+        if any(t.status in CANCELLABLE for t in sim.state.tasks(sbx.PRODUCT_KEY, p["DeviceName"]))
+    )
+    assert 0 < pending < 20 and sampled.outcome_note.startswith(f"{pending} of 20 ")
+
+
+def test_preview_of_devices_that_do_not_exist_notes_nothing(
+    sim: AliyunSimulator, clock: FakeClock
+) -> None:
+    preview = _adapter(sim, clock).preview(_request(("ghost-1", "ghost-2")))
+    assert preview.verdict is Verdict.BLOCKED and preview.outcome_note == ""
 
 
 def test_preview_warns_when_nothing_would_be_cancelled(

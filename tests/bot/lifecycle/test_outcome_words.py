@@ -51,13 +51,28 @@ def test_nothing_to_cancel_is_not_called_cancelled(world: World) -> None:
         assert "none has a pending task for the firmware" in said
 
 
+def test_the_outcome_says_how_many_had_a_pending_task_when_previewed(world: World) -> None:
+    # SPEC §8: "cancel accepted for 10,000 devices (55 had a pending task when previewed)".
+    targets = (*aliyun.BUSY_DEVICES[:3], *aliyun.IDLE_DEVICES[:2])
+    rid = open_request(world, cancel(targets))
+    world.service.approve(rid, world.on_card(rid, BOB))
+    card = texts(world.slack.of("update")[-1].message)
+    [dm] = [texts(p.message) for p in world.slack.of("post") if p.target == ALICE]
+
+    said = "Cancel accepted for 5 devices (3 had a pending task when previewed)"
+    assert said in card and said in dm
+    [ended] = [e for e in world.store.events(request_id=rid) if e.event is AuditEventName.SUCCEEDED]
+    assert ended.detail["summary"] == said
+
+
 def test_ten_thousand_names_of_which_9945_do_not_exist(world: World) -> None:
     targets = (*aliyun.BUSY_DEVICES, *aliyun.IDLE_DEVICES, *GHOSTS)
 
     card, _ = run(world, cancel(targets, job=aliyun.JOB_ID))
 
     assert "Cancelled OTA tasks on 10,000 of 10,000 devices" not in card
-    assert "Cancel accepted for 10,000 devices" in card
+    said = "Cancel accepted for 10,000 devices (1 of 20 sampled had a pending task when previewed)"
+    assert said in card
     assert "now shows a cancelled task for 45 of the 10,000 devices" in card
     assert "the other 9,955 show none in it" in card
 

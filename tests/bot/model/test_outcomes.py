@@ -24,6 +24,7 @@ from bot.model import (
     RequestState,
     UnknownOutcome,
     rules,
+    with_preview_note,
 )
 from bot.model.outcomes import read_outcome, read_preview
 
@@ -166,3 +167,17 @@ def test_release_1_failures_and_previews_are_read_typed() -> None:
     assert isinstance(unavailable, PreviewUnavailable) and unavailable.verdict is Verdict.WARN
     found = read_preview({"summary": "s", "facts": {}, "warnings": [], "found": True})
     assert isinstance(found, Preview) and found.verdict is Verdict.OK
+    assert found.outcome_note == ""  # a preview stored before notes existed adds nothing
+
+
+def test_a_preview_note_follows_the_summary_in_brackets_and_nothing_else_changes() -> None:
+    outcome = Outcome(summary="Cancel accepted for 5 devices", total=5, succeeded_as="accepted")
+    noted = Preview(summary="s", outcome_note="3 had a pending task when previewed")
+
+    said = with_preview_note(outcome, noted)
+
+    assert said.summary == "Cancel accepted for 5 devices (3 had a pending task when previewed)"
+    assert said.model_dump(exclude={"summary"}) == outcome.model_dump(exclude={"summary"})
+    unavailable = PreviewUnavailable(error="VendorUnreachable", message="no answer")
+    for preview in (None, Preview(summary="s"), unavailable):
+        assert with_preview_note(outcome, preview) is outcome

@@ -61,6 +61,7 @@ def test_the_requested_event_holds_the_complete_request_and_its_policy(store: St
             "warnings": [],
             "found": True,
             "blocked": None,
+            "outcome_note": "",
             "verdict": "ok",
         },
         "sandbox": True,
