@@ -146,6 +146,7 @@ def _known_flag(name: str, *, flags: Sequence[FlagSpec], command: str, usage: st
         return flag
     names = [flag.name for flag in flags]
     close = difflib.get_close_matches(name[:_MAX_FIELD], names, n=1, cutoff=0.5)
-    hint = f"did you mean {close[0]}?" if close else f"its flags are {', '.join(names)}."
+    listed = ", ".join(f"`{n}`" for n in names)
+    hint = f"did you mean `{close[0]}`?" if close else f"its flags are {listed}."
     message = f"Unknown flag {show_value(name)} for `{command}`: {hint}"
     raise UsageError(message, field=name[:_MAX_FIELD], usage=usage)

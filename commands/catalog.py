@@ -102,7 +102,7 @@ class Catalog:
         if vendor in self._vendors:
             return vendor
         close = difflib.get_close_matches(vendor[:_LONGEST_WORD], self._vendors, n=1, cutoff=0.5)
-        hint = f"did you mean {close[0]}?" if close else self._knows()
+        hint = f"did you mean `{close[0]}`?" if close else self._knows()
         raise UsageError(f"Unknown vendor {show_value(text)}: {hint}", field=field, usage=usage)
 
     def find_operation(self, words: Sequence[str]) -> OperationSpec:
@@ -133,7 +133,7 @@ class Catalog:
     def _knows(self) -> str:
         if not self._vendors:
             return "no vendor plugin is installed."
-        return f"opsgate knows {', '.join(self._vendors)}."
+        return f"opsgate knows {', '.join(f'`{v}`' for v in self._vendors)}."
 
     def _unknown(
         self, part: str, words: Sequence[str], candidates: Sequence[OperationSpec]

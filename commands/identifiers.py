@@ -58,9 +58,10 @@ class IdentifierRule:
 
     @property
     def description(self) -> str:
-        """The rule in words, e.g. ``letters, digits and ._:- (1-128 characters)``."""
+        """The rule in words, e.g. ``letters, digits and `._:-` (1-128 characters)`` (the
+        punctuation as code: it is copied, and must reach Slack with nothing between)."""
         length = f"{self.min_length}-{self.max_length} characters"
-        return f"letters, digits and {self.punctuation} ({length})"
+        return f"letters, digits and `{self.punctuation}` ({length})"
 
     def matches(self, value: str) -> bool:
         """True when `value` satisfies this rule."""

@@ -102,6 +102,8 @@ class UsageError(ValueError):
         usage: The usage text of the nearest valid command, to show beneath the message.
         each: One error per field that is wrong (just this error when only one is), so a form
             can show each under its own field.
+        at_field: The error as said under its own field of a form, where the command is not
+            typed: without naming the command or its usage notation (default: `message`).
     """
 
     def __init__(
@@ -111,12 +113,14 @@ class UsageError(ValueError):
         field: str | None = None,
         usage: str = "",
         each: Sequence[UsageError] = (),
+        at_field: str = "",
     ) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
         self.usage = usage
         self.each: tuple[UsageError, ...] = tuple(each) or (self,)
+        self.at_field = at_field or message
 
     def __str__(self) -> str:
         return f"{self.message}\n{self.usage}" if self.usage else self.message

@@ -95,8 +95,9 @@ def _check_most(spec: OperationSpec, count: int, usage: str) -> None:
     name, most = spec.target.name, spec.target.max_count
     if count > most:
         allowed = f"one {name}" if most == 1 else f"at most {most:,} {name} values"
-        message = f"`/ops {spec.command}` takes {allowed}; {count:,} were given."
-        raise UsageError(message, field=name, usage=usage)
+        given = f"{allowed}; {count:,} were given."
+        message = f"`/ops {spec.command}` takes {given}"
+        raise UsageError(message, field=name, usage=usage, at_field=f"It takes {given}")
 
 
 def _missing(
@@ -119,7 +120,12 @@ def _report(
     line per wrong field (what is missing said in one line, as ``Missing a and b: …``)."""
     command = f"`/ops {spec.command}`"
     each = found + [
-        UsageError(f"Missing {name}: {command} needs {shown}.", field=name, usage=usage)
+        UsageError(
+            f"Missing {name}: {command} needs {shown}.",
+            field=name,
+            usage=usage,
+            at_field=_missing_at_field(spec, name),
+        )
         for name, shown in missing
     ]
     if len(each) == 1:
@@ -129,6 +135,13 @@ def _report(
         names, shown = _listing([m[0] for m in missing]), _listing([m[1] for m in missing])
         lines.append(f"Missing {names}: {command} needs {shown}.")
     return UsageError("\n".join(lines), field=each[0].field, usage=usage, each=each)
+
+
+def _missing_at_field(spec: OperationSpec, name: str) -> str:
+    """What is missing, said under its own field of a form (the label names the field)."""
+    if name != spec.target.name:
+        return "Required."
+    return f"Give at least one {name}." if spec.target.max_count > 1 else f"Give the {name}."
 
 
 def _listing(items: Sequence[str]) -> str:

@@ -27,8 +27,9 @@ from bot.cards.form import (
     KeptTargets,
     param_block,
 )
+from bot.cards.sentences import plain
 from bot.cards.text import clip_raw
-from bot.model import RequestRecord
+from bot.model import RequestRecord, backticked
 from commands.fields import Fields, split_typed
 from commands.model import UsageError
 from commands.spec import FlagKind, FlagSpec, OperationSpec
@@ -151,8 +152,9 @@ def error_block(error: UsageError, spec: OperationSpec, *, from_file: bool) -> s
 
 
 def error_text(message: str) -> str:
-    """An error as Slack shows it under a field: one line, clipped."""
-    return clip_raw(" ".join(message.split()), ERROR_LIMIT)
+    """An error as Slack shows it under a field: plain text (what the grammar marks as code
+    loses its backticks, which plain text would show), one line, clipped."""
+    return clip_raw(" ".join(plain(backticked(message)).split()), ERROR_LIMIT)
 
 
 def prefill_from_entry(entry: FormEntry) -> FormPrefill:

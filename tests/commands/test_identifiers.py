@@ -91,7 +91,7 @@ def test_a_rule_needs_sensible_lengths(low: int, high: int) -> None:
 
 
 def test_rule_description() -> None:
-    assert IdentifierRule().description == "letters, digits and ._:- (1-128 characters)"
+    assert IdentifierRule().description == "letters, digits and `._:-` (1-128 characters)"
 
 
 @settings(max_examples=400, deadline=None)

@@ -34,7 +34,7 @@ def test_help(text: str, expected: HelpCommand) -> None:
 
 def test_help_unknown_vendor_suggests() -> None:
     caught = error("help globx")
-    assert "did you mean globex?" in caught.message
+    assert "did you mean `globex`?" in caught.message
     assert caught.field == "vendor"
     assert caught.usage == "Usage: /ops help [vendor]\nExample: /ops help acme"
 
@@ -75,8 +75,8 @@ def test_history(text: str, expected: HistoryCommand) -> None:
         ("history --limit ten", "--limit", "whole number"),
         ("history --limit", "--limit", "needs a value"),
         ("history --vendor", "--vendor", "needs a value"),
-        ("history --vendor acem", "--vendor", "did you mean acme?"),
-        ("history --vendor zzzzzz", "--vendor", "opsgate knows acme, globex, initech."),
+        ("history --vendor acem", "--vendor", "did you mean `acme`?"),
+        ("history --vendor zzzzzz", "--vendor", "opsgate knows `acme`, `globex`, `initech`."),
         ("history --mine=yes", "--mine", "takes no value"),
         ("history --mine --mine", "--mine", "given twice"),
         ("history --unreviewed=yes", "--unreviewed", "takes no value"),
@@ -90,10 +90,10 @@ def test_history_errors(text: str, field: str, message: str) -> None:
 
 
 def test_history_unknown_flag_suggests() -> None:
-    assert "did you mean --mine?" in error("history --min").message
+    assert "did you mean `--mine`?" in error("history --min").message
     unknown = error("history --zzzzzz").message
-    assert "its flags are --mine, --unreviewed, --vendor, --limit" in unknown
-    assert "did you mean --unreviewed?" in error("history --unreveiwed").message
+    assert "its flags are `--mine`, `--unreviewed`, `--vendor`, `--limit`" in unknown
+    assert "did you mean `--unreviewed`?" in error("history --unreveiwed").message
 
 
 def test_history_takes_no_words() -> None:

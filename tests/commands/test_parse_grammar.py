@@ -68,7 +68,7 @@ def test_did_you_mean_for_other_commands(typed: str, meant: str) -> None:
 
 def test_nothing_close_lists_the_vendors_and_every_command() -> None:
     caught = error("kubernetes pod delete p1")
-    assert "opsgate knows acme, globex, initech" in caught.message
+    assert "opsgate knows `acme`, `globex`, `initech`" in caught.message
     assert caught.field == "vendor"
     assert "/ops acme order cancel <orderId>" in caught.usage
     assert "/ops status <request-id>" in caught.usage
@@ -92,14 +92,14 @@ def test_incomplete_command(text: str) -> None:
 )
 def test_did_you_mean_for_flags(flag: str, meant: str) -> None:
     caught = error(f"{ACME} {flag} x")
-    assert f"did you mean {meant}?" in caught.message
+    assert f"did you mean `{meant}`?" in caught.message
     assert caught.field == flag
     assert caught.usage.startswith("Usage: /ops acme widget delete")
 
 
 def test_unknown_flag_with_nothing_close_lists_the_flags() -> None:
     caught = error(f"{ACME} --zzzzzzzz")
-    assert "its flags are --site, --reason, --dry-run" in caught.message
+    assert "its flags are `--site`, `--reason`, `--dry-run`" in caught.message
 
 
 def test_flag_given_twice() -> None:

@@ -186,7 +186,7 @@ def _place_errors(
     file that could not be read is not also reported as no targets)."""
     from_file = bool(entry.files) and not entry.targets.strip()
     for error in exc.each:
-        errors.setdefault(error_block(error, spec, from_file=from_file), error_text(error.message))
+        errors.setdefault(error_block(error, spec, from_file=from_file), error_text(error.at_field))
 
 
 def _reason_missing(entry: FormEntry, spec: OperationSpec, ctx: ListenerContext) -> bool:

@@ -70,7 +70,7 @@ def test_no_cascade_takes_no_value() -> None:
 
 
 def test_cascade_is_not_a_flag_but_suggests_no_cascade() -> None:
-    with pytest.raises(UsageError, match="did you mean --no-cascade"):
+    with pytest.raises(UsageError, match="did you mean `--no-cascade`"):
         parse(f"huawei device delete {DEVICE} --cascade")
 
 
