@@ -28,6 +28,7 @@ from bot.cards.messages import (
     request_card,
     requester_notice,
     usage_message,
+    warning_message,
 )
 from bot.cards.sentences import mrkdwn, plain
 from bot.cards.text import escape
@@ -61,4 +62,5 @@ __all__ = [
     "requester_notice",
     "status_message",
     "usage_message",
+    "warning_message",
 ]

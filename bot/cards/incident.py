@@ -9,13 +9,12 @@ in its snapshot): without it they are named but never mentioned, so Slack notifi
 
 from __future__ import annotations
 
-import math
 from datetime import datetime
 
 from bot.cards.blocks import Message, section
 from bot.cards.blocks import message as build_message
 from bot.cards.sentences import mrkdwn
-from bot.cards.text import code, mention, plural, slack_date
+from bot.cards.text import code, mention, plural, slack_date, time_left
 from bot.model import Approvers, RequestRecord, RequestState, listing, rules
 
 BREAK_GLASS_TAG = " [BREAK-GLASS]"
@@ -90,11 +89,11 @@ def reminder_message(record: RequestRecord, approvers: Approvers, *, now: dateti
     card's thread (mentioning them, unless the policy says not to)."""
     who = _who(record, approvers, fallback="Reminder")
     left = plural(rules.approvals_left(record), "more approval")
-    minutes = max(math.ceil((record.expires_at - now).total_seconds() / 60), 0)
     line = (
         f":bell: {who}: {code(record.id)} ({code(record.operation)} on "
         f"{plural(len(record.targets), 'target')}, requested by {mention(record.requester)}) "
-        f"still needs {left}. It expires {slack_date(record.expires_at)} (in {minutes} min)."
+        f"still needs {left}. It expires {slack_date(record.expires_at)} "
+        f"({time_left(record.expires_at, now)})."
     )
     return build_message(f"Reminder: {record.id} still needs {left}", [section(line)])
 

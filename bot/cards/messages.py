@@ -44,6 +44,7 @@ from bot.model import (
     RequestPreview,
     RequestRecord,
     RequestState,
+    backticked,
 )
 from commands.model import OperationRequest
 
@@ -215,12 +216,22 @@ def refusal_message(refusal: Refusal) -> Message:
     return build_message(f"Refused: {notification(refusal)}", [section(text)])
 
 
+def warning_message(notice: Notice) -> Message:
+    """Something went wrong beside a request that goes ahead (nothing was refused): a
+    break-glass card Slack would not post, say."""
+    text = f":warning: {mrkdwn(notice)}"
+    return build_message(f"Warning: {notification(notice)}", [section(text)])
+
+
 def usage_message(message: str, usage: str) -> Message:
-    """A usage error (plain text; escaped) with the nearest command's usage beneath."""
-    lines = [f":grey_question: {escape(clip_raw(message, 1000))}"]
+    """A usage error with the nearest command's usage beneath: its words escaped, and what it
+    marks with backticks (commands, flags, characters to use) as code with nothing invisible
+    inside, so it copies exactly (SPEC §8)."""
+    said = backticked(clip_raw(message, 1000))
+    lines = [f":grey_question: {mrkdwn(said)}"]
     if usage:
         lines.append(code_block(clip_raw(usage, 1800)))
-    return build_message(escape(clip_raw(message, 200)), [section("\n".join(lines))])
+    return build_message(notification(said), [section("\n".join(lines))])
 
 
 def notice_message(notice: str | Notice) -> Message:

@@ -6,7 +6,6 @@ timeline), so both always describe a request the same way.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -15,7 +14,17 @@ from bot.cards.blocks import Block, context, fields, header, lines_sections, sec
 from bot.cards.incident import BREAK_GLASS_TAG, approvers_of, break_glass_lines, notifies
 from bot.cards.preview import preview_lines, verdict_lines
 from bot.cards.sentences import approvers_parts, mrkdwn
-from bot.cards.text import clip, clip_raw, code, escape, mention, mentions, plural, slack_date
+from bot.cards.text import (
+    clip,
+    clip_raw,
+    code,
+    escape,
+    mention,
+    mentions,
+    plural,
+    slack_date,
+    time_left,
+)
 from bot.model import Approvers, RequestRecord, RequestState, rules
 from commands.model import ParamValue
 
@@ -147,17 +156,14 @@ def _when(record: RequestRecord, now: datetime | None) -> tuple[str, str]:
 
 
 def _time_left(record: RequestRecord, now: datetime | None) -> str:
-    """`` (in 40 s)``, `` (in 25 min)``, `` (in 2 h 5 min)``, `` (overdue)``; empty without a
-    clock. Under a minute counts seconds, so a short TTL never reads as a whole minute."""
+    """`` (in 40 s)`` … `` (overdue)`` (`time_left`); empty without a clock."""
     if now is None:
         return ""
-    if rules.past_deadline(record, now):
-        return " (overdue)"
-    seconds = math.ceil((record.expires_at - now).total_seconds())
-    if seconds < 60:
-        return f" (in {seconds} s)"
-    hours, mins = divmod(math.ceil(seconds / 60), 60)
-    return f" (in {hours} h {mins} min)" if hours else f" (in {mins} min)"
+    return (
+        " (overdue)"
+        if rules.past_deadline(record, now)
+        else f" ({time_left(record.expires_at, now)})"
+    )
 
 
 def _params(params: dict[str, ParamValue]) -> str:

@@ -6,6 +6,7 @@ so it can never mention anyone, inject a link, or break the card's formatting.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
@@ -122,3 +123,13 @@ def plural(count: int, noun: str) -> str:
     if count == 1:
         return f"{count:,} {noun}"
     return f"{count:,} {noun}{'es' if noun.endswith(('ch', 'sh', 's', 'x')) else 's'}"
+
+
+def time_left(deadline: datetime, now: datetime) -> str:
+    """``in 40 s``, ``in 25 min``, ``in 2 h 5 min`` until `deadline` (not yet reached). Under
+    a minute counts seconds, so a short TTL never reads as a whole minute."""
+    seconds = max(math.ceil((deadline - now).total_seconds()), 0)
+    if seconds < 60:
+        return f"in {seconds} s"
+    hours, mins = divmod(math.ceil(seconds / 60), 60)
+    return f"in {hours} h {mins} min" if hours else f"in {mins} min"

@@ -74,8 +74,8 @@ class BreakGlass:
         try:
             ts = self.s.slack.post(record.channel, self.replies.card(record))
         except SlackPostError as exc:
-            refusal = refusals.break_glass_card_not_posted(record, exc.error)
-            self.replies.tell_requester(record, cards.refusal_message(refusal))
+            warning = refusals.break_glass_card_not_posted(record, exc.error)
+            self.replies.tell_requester(record, cards.warning_message(warning))
             return
         self.s.store.set_message(record.id, channel=record.channel, ts=ts)
         # The call may have moved on while the card was on its way: show where it is now.

@@ -10,7 +10,7 @@ decision happen once. A refused click is answered privately and recorded as a ``
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Final
 
 from bot import cards
 from bot.lifecycle import refusals
@@ -24,6 +24,8 @@ from bot.slack.port import SlackPostError
 from bot.store import ApprovalResult, ApprovalStatus, UnreadableRequestError
 
 log = logging.getLogger(__name__)
+#: The click behind each decision a person makes, as refusals and metrics name it.
+_VERBS: Final = {AuditEventName.REJECTED: "reject", AuditEventName.WITHDRAWN: "withdraw"}
 
 
 class Clicks:
@@ -131,7 +133,8 @@ class Clicks:
         )
         if after is None:  # someone else decided first
             current = self.s.store.get(record.id) or record
-            self._refuse(current, origin, event.value, refusals.ended(current, event.value))
+            verb = _VERBS[event]
+            self._refuse(current, origin, verb, refusals.ended(current, verb))
             return
         self.replies.settled(after)
 

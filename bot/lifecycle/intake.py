@@ -158,7 +158,9 @@ class Intake:
         try:
             self._posting.post(record)
         except SlackPostError as exc:
-            refusal = refusals.card_not_posted(record, exc.error, command=command)
+            refusal = refusals.card_not_posted(
+                record, exc.error, command=command, unreachable=exc.unreachable
+            )
             self.replies.answer(origin, cards.refusal_message(refusal))
             return
         self.replies.answer(origin, cards.notice_message(refusals.posted(record)))

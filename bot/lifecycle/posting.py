@@ -30,12 +30,14 @@ class Posting:
         try:
             ts = self.s.slack.post(record.channel, self.replies.card(record))
         except SlackPostError as exc:
-            self._end(record, exc.error)
+            self._end(record, exc)
             raise
         self.s.store.set_message(record.id, channel=record.channel, ts=ts)
 
-    def _end(self, record: RequestRecord, error: str) -> None:
-        refusal = refusals.card_not_posted(record, error, command=None)
+    def _end(self, record: RequestRecord, exc: SlackPostError) -> None:
+        refusal = refusals.card_not_posted(
+            record, exc.error, command=None, unreachable=exc.unreachable
+        )
         self.s.store.transition(
             record.id,
             to=RequestState.DENIED,
@@ -45,10 +47,13 @@ class Posting:
             detail={
                 "state": RequestState.DENIED.value,
                 "reason": cards.plain(refusal),
-                "slack_error": error,
+                "slack_error": exc.error,
                 "channel": record.channel,
             },
-            outcome=ClosedOutcome(
-                by=SYSTEM_ACTOR, note=f"Slack would not post the approval card ({error})"
-            ),
+            outcome=ClosedOutcome(by=SYSTEM_ACTOR, note=_not_posted(exc)),
         )
+
+
+def _not_posted(exc: SlackPostError) -> str:
+    what = "could not be reached to post" if exc.unreachable else "would not post"
+    return f"Slack {what} the approval card ({exc.error})"

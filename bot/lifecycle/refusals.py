@@ -31,7 +31,7 @@ _SHARED_SHOWN: Final = 5
 _NOTHING_LEFT: Final = "; there is nothing left to {action}."
 _ENDED: Final[dict[RequestState, tuple[str, str]]] = {
     _S.PENDING: (" is still waiting for approval", "; try again."),
-    _S.EXECUTING: (" is already executing", "; it runs once, so your {action} was not needed."),
+    _S.EXECUTING: (" is already executing", "; it is too late to {action} it."),
     _S.SUCCEEDED: (" has already succeeded", _NOTHING_LEFT),
     _S.FAILED: (" has already failed", _NOTHING_LEFT + " Request it again if still needed."),
     _S.UNKNOWN: (
@@ -52,6 +52,8 @@ def ended(record: RequestRecord, action: str) -> Refusal:
     A rejected or withdrawn request names who decided it.
     """
     happened, meaning = _ENDED[record.state]
+    if record.state is _S.EXECUTING and action == "approve":
+        meaning = "; it runs once, so your approval was not needed."
     by = record.outcome.by if isinstance(record.outcome, ClosedOutcome) else ""
     decided = record.state in {_S.REJECTED, _S.WITHDRAWN}
     who: tuple[Part, ...] = (" by ", User(by)) if by and decided else ()
@@ -92,29 +94,38 @@ def vendor_unavailable(error: AdapterError) -> Refusal:
     return Refusal(*backticked(error.message), ".", *step)
 
 
-def card_not_posted(record: RequestRecord, error: str, *, command: str | None) -> Refusal:
-    """Slack refused to post the approval card in the request's channel, so the request ended.
+def card_not_posted(
+    record: RequestRecord, error: str, *, command: str | None, unreachable: bool = False
+) -> Refusal:
+    """Slack refused to post the approval card in the request's channel (or could not be
+    reached to), so the request ended.
 
     Args:
         record: The request, now ended ``denied``.
-        error: Slack's error (``not_in_channel``, ``channel_not_found``, …).
+        error: Slack's error (``not_in_channel``, ``channel_not_found``, …), or the transport
+            failure when `unreachable`.
         command: The command to run again, when it is short enough to copy whole.
+        unreachable: Slack gave no answer (inviting the bot would not help).
     """
     again: tuple[Part, ...] = (
         (" and run ", Code(command), " again.")
         if command and _copyable(command)
         else (" and run your command again.",)
     )
+    what = "could not be reached to post" if unreachable else "would not post"
+    then: tuple[Part, ...] = (
+        ("), so the request has ended. Wait a moment", *again)
+        if unreachable
+        else ("), so the request has ended. Invite the bot with ", Code("/invite @opsgate"), *again)
+    )
     return Refusal(
-        "Slack would not post the approval card for ",
+        f"Slack {what} the approval card for ",
         Code(record.id),
         " in ",
         Channel(record.channel),
         " (",
         Code(error),
-        "), so the request has ended. Invite the bot with ",
-        Code("/invite @opsgate"),
-        *again,
+        *then,
     )
 
 
@@ -209,9 +220,10 @@ def breaking_glass(record: RequestRecord) -> Notice:
     )
 
 
-def break_glass_card_not_posted(record: RequestRecord, error: str) -> Refusal:
-    """Slack would not post a break-glass request's card: the call runs all the same."""
-    return Refusal(
+def break_glass_card_not_posted(record: RequestRecord, error: str) -> Notice:
+    """Slack would not post a break-glass request's card: the call runs all the same (a
+    warning, not a refusal: nothing was refused)."""
+    return Notice(
         "Slack would not post the card of break-glass request ",
         Code(record.id),
         " in ",

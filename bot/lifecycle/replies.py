@@ -8,6 +8,7 @@ Card redraws and direct messages run on the runner's Slack pool when there is on
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -17,6 +18,8 @@ from bot.lifecycle.painter import CardPainter
 from bot.lifecycle.services import Origin, Services
 from bot.model import Notice, Refusal, RequestRecord
 from bot.slack.port import SlackPostError
+
+log = logging.getLogger(__name__)
 
 
 class Replies:
@@ -54,11 +57,15 @@ class Replies:
         )
 
     def answer(self, origin: Origin, message: cards.Message) -> None:
-        """A private answer: through the response_url when there is one."""
+        """A private answer: through the response_url when there is one (and it still takes
+        messages), otherwise privately in the channel."""
         if origin.response_url:
-            self.s.slack.respond(origin.response_url, message)
-        else:
-            self.s.slack.ephemeral(origin.channel, origin.user, message)
+            try:
+                self.s.slack.respond(origin.response_url, message)
+                return
+            except SlackPostError as exc:
+                log.warning("response_url post failed (%s); answering in the channel", exc.error)
+        self.s.slack.ephemeral(origin.channel, origin.user, message)
 
     def refuse(self, origin: Origin, refusal: Refusal) -> None:
         """Tell whoever clicked, privately in the channel, why their click was refused."""

@@ -85,7 +85,9 @@ class Sweeps:
             self._posting.post(record)
         except SlackPostError as exc:
             command = _command(record, self.s.catalog)
-            refusal = refusals.card_not_posted(record, exc.error, command=command)
+            refusal = refusals.card_not_posted(
+                record, exc.error, command=command, unreachable=exc.unreachable
+            )
             self.replies.tell_requester(record, cards.refusal_message(refusal))
             return
         self.replies.tell_requester(record, cards.notice_message(refusals.reposted(record)))

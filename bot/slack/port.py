@@ -19,15 +19,29 @@ log = logging.getLogger(__name__)
 
 
 class SlackPostError(RuntimeError):
-    """Slack refused to post a message (e.g. the bot is not in the channel) or open a modal.
+    """Slack refused to post a message (e.g. the bot is not in the channel) or open a modal,
+    or could not be reached to do it.
 
     Attributes:
-        error: Slack's error string (``not_in_channel``, ``channel_not_found``, …).
+        error: Slack's error string (``not_in_channel``, ``channel_not_found``, …), or the
+            kind of transport failure (``URLError``, ``TimeoutError``) when `unreachable`.
+        unreachable: Slack gave no answer: nothing it said, just no message.
     """
 
-    def __init__(self, error: str) -> None:
-        super().__init__(f"Slack refused the message: {error}")
+    def __init__(self, error: str, *, unreachable: bool = False) -> None:
+        said = "could not be reached" if unreachable else "refused the message"
+        super().__init__(f"Slack {said}: {error}")
         self.error = error
+        self.unreachable = unreachable
+
+
+def _unreachable(exc: Exception) -> SlackPostError:
+    """A transport failure (refused connection, timeout, TLS) as the error callers handle."""
+    return SlackPostError(type(exc).__name__, unreachable=True)
+
+
+#: What slack_sdk raises when Slack gives no answer, beside Slack's own refusals.
+_TRANSPORT = (SlackClientError, OSError)
 
 
 class SlackPort(Protocol):
@@ -51,7 +65,8 @@ class SlackPort(Protocol):
         ...
 
     def respond(self, response_url: str, message: Message) -> None:
-        """Answer a slash command or click through its response_url (ephemeral)."""
+        """Answer a slash command or click through its response_url (ephemeral). Raises
+        `SlackPostError`."""
         ...
 
     def open_view(self, trigger_id: str, view: dict[str, Any]) -> None:
@@ -72,6 +87,8 @@ class SlackOut:
             )
         except SlackApiError as exc:
             raise SlackPostError(str(exc.response.get("error", "unknown_error"))) from exc
+        except _TRANSPORT as exc:
+            raise _unreachable(exc) from exc
         return str(response["ts"])
 
     def reply(self, channel: str, thread_ts: str, message: Message, *, broadcast: bool) -> str:
@@ -86,6 +103,8 @@ class SlackOut:
             )
         except SlackApiError as exc:
             raise SlackPostError(str(exc.response.get("error", "unknown_error"))) from exc
+        except _TRANSPORT as exc:
+            raise _unreachable(exc) from exc
         return str(response["ts"])
 
     def update(self, channel: str, ts: str, message: Message) -> None:
@@ -96,6 +115,8 @@ class SlackOut:
         except SlackApiError as exc:
             # The card is a view of the store; a failed update loses no state. Log and go on.
             log.warning("chat.update failed for %s/%s: %s", channel, ts, exc.response.get("error"))
+        except _TRANSPORT as exc:
+            log.warning("chat.update failed for %s/%s: %s", channel, ts, type(exc).__name__)
 
     def ephemeral(self, channel: str, user: str, message: Message) -> None:
         try:
@@ -104,21 +125,26 @@ class SlackOut:
             )
         except SlackApiError as exc:
             log.warning("chat.postEphemeral failed for %s: %s", user, exc.response.get("error"))
+        except _TRANSPORT as exc:
+            log.warning("chat.postEphemeral failed for %s: %s", user, type(exc).__name__)
 
     def open_view(self, trigger_id: str, view: dict[str, Any]) -> None:
         try:
             self._client.views_open(trigger_id=trigger_id, view=view)
         except SlackApiError as exc:
             raise SlackPostError(str(exc.response.get("error", "unknown_error"))) from exc
-        except (SlackClientError, OSError) as exc:  # unreachable, timed out: not opened either
-            raise SlackPostError(type(exc).__name__) from exc
+        except _TRANSPORT as exc:  # unreachable, timed out: not opened either
+            raise _unreachable(exc) from exc
 
     def respond(self, response_url: str, message: Message) -> None:
-        response = WebhookClient(response_url).send(
-            text=message.text,
-            blocks=message.blocks,
-            response_type="ephemeral",
-            replace_original=False,
-        )
-        if response.status_code >= 300:
-            log.warning("response_url post failed: HTTP %s", response.status_code)
+        try:
+            response = WebhookClient(response_url).send(
+                text=message.text,
+                blocks=message.blocks,
+                response_type="ephemeral",
+                replace_original=False,
+            )
+        except _TRANSPORT as exc:
+            raise _unreachable(exc) from exc
+        if response.status_code >= 300:  # an expired response_url answers 404
+            raise SlackPostError(f"HTTP {response.status_code}")

@@ -41,18 +41,22 @@ class Posted:
 
 @dataclass
 class FakeSlack:
-    """Records everything opsgate sends; `refuse_posts` makes chat.postMessage fail, and
-    `refuse_views` views.open."""
+    """Records everything opsgate sends; `refuse_posts` makes chat.postMessage fail,
+    `refuse_views` views.open, and `unreachable` makes Slack give no answer at all to posts
+    and response_urls."""
 
     sent: list[Posted] = field(default_factory=list)
     views: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     refuse_posts: str | None = None
     refuse_dms: bool = False
     refuse_views: str | None = None
+    unreachable: bool = False
     _ts: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def post(self, channel: str, message: Message) -> str:
+        if self.unreachable:
+            raise SlackPostError("URLError", unreachable=True)
         if self.refuse_posts and channel.startswith("C"):
             raise SlackPostError(self.refuse_posts)
         if self.refuse_dms and channel.startswith("U"):
@@ -81,6 +85,8 @@ class FakeSlack:
             self.sent.append(Posted("ephemeral", f"{channel}/{user}", message))
 
     def respond(self, response_url: str, message: Message) -> None:
+        if self.unreachable:
+            raise SlackPostError("URLError", unreachable=True)
         with self._lock:
             self.sent.append(Posted("respond", response_url, message))
 

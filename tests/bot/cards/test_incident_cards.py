@@ -138,6 +138,11 @@ def test_the_reminder_and_the_announcement_name_the_request_and_the_approvers() 
     assert "<!subteam^S0LEADS>, <@U0CAROL>: `R-7K3F9QW2`" in said
     assert "still needs 1 more approval" in said and "(in 15 min)" in said
     assert block_problems(reminder.blocks) == []
+    # A short TTL reads as its card reads it, in seconds: 10 s left is not "in 1 min".
+    late = text(
+        reminder_message(record(), APPROVERS, now=record().expires_at - timedelta(seconds=10))
+    )
+    assert "(in 10 s)" in late and "min)" not in late
 
     announced = review_announcement(glass(state=S.SUCCEEDED), APPROVERS)
     said = text(announced)

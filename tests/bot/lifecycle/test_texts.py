@@ -201,4 +201,30 @@ def test_every_state_has_its_own_english() -> None:
         assert text.startswith("Request R-1 ")
         assert not text.startswith(f"Request R-1 is {state.value}")
         said.add(text)
+        for verb in ("reject", "withdraw", "stop"):
+            assert f"to {verb}ed" not in plain(ended(record, verb))  # "nothing left to rejected"
     assert len(said) == len(RequestState)
+    executing = record.model_copy(update={"state": RequestState.EXECUTING})
+    assert plain(ended(executing, "approve")).endswith("so your approval was not needed.")
+    assert plain(ended(executing, "reject")).endswith(
+        "is already executing; it is too late to reject it."
+    )
+
+
+def test_a_reject_that_loses_the_race_is_told_in_the_words_of_its_click(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rid = open_request(world)
+    store = world.store
+    decide = store.transition
+
+    def someone_else_first(request_id: str, **kwargs: object) -> RequestRecord | None:
+        # Withdrawn by the requester between this click's look and its write.
+        decide(request_id, to=RequestState.WITHDRAWN, event=AuditEventName.WITHDRAWN, actor=ALICE)
+        return decide(request_id, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store, "transition", someone_else_first)
+    world.service.reject_with_reason(rid, world.on_card(rid, BOB), "no")
+
+    said = world.slack.last_text_to(BOB)
+    assert said.endswith("was withdrawn; there is nothing left to reject."), said

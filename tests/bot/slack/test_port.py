@@ -1,5 +1,7 @@
 """`SlackOut`, the one way out to Slack, against the local stand-in: modals open, and every way
-of not opening one is a `SlackPostError` (so a click can fall back instead of being lost)."""
+of not opening one is a `SlackPostError` (so a click can fall back instead of being lost); a
+Slack that cannot be reached is a `SlackPostError` or a logged line, never an exception of the
+transport's own."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import socket
 import pytest
 from slack_sdk import WebClient
 
+from bot.cards import Message
 from bot.console.standin.server import SlackStandIn
 from bot.slack.port import SlackOut, SlackPostError
 
@@ -28,10 +31,58 @@ def test_a_modal_slack_refuses_is_a_slack_post_error() -> None:
         assert refused.value.error == "invalid_arguments"
 
 
-def test_an_unreachable_slack_is_a_slack_post_error_too() -> None:
+def nowhere() -> str:
+    """A URL on 127.0.0.1 where nothing listens."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port_number = s.getsockname()[1]  # closed again at once: nothing listens there
-    client = WebClient(token="xoxb-t", base_url=f"http://127.0.0.1:{port_number}/api/", timeout=2)
-    with pytest.raises(SlackPostError):
-        SlackOut(client).open_view("T1", VIEW)
+    return f"http://127.0.0.1:{port_number}/"
+
+
+def unreachable() -> SlackOut:
+    return SlackOut(WebClient(token="xoxb-t", base_url=f"{nowhere()}api/", timeout=2))
+
+
+MESSAGE = Message(text="hello", blocks=[])
+
+
+def test_an_unreachable_slack_is_a_slack_post_error_too() -> None:
+    with pytest.raises(SlackPostError) as caught:
+        unreachable().open_view("T1", VIEW)
+    assert caught.value.unreachable
+
+
+def test_posting_to_an_unreachable_slack_says_it_was_not_reached() -> None:
+    port = unreachable()
+    with pytest.raises(SlackPostError) as posted:
+        port.post("C0OPS", MESSAGE)
+    with pytest.raises(SlackPostError) as replied:
+        port.reply("C0OPS", "1.2", MESSAGE, broadcast=False)
+    for caught in (posted, replied):
+        assert caught.value.unreachable and caught.value.error == "URLError"
+        assert str(caught.value) == "Slack could not be reached: URLError"
+
+
+def test_an_update_or_ephemeral_slack_cannot_take_is_logged_in_one_line(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    port = unreachable()
+    port.update("C0OPS", "1.2", MESSAGE)
+    port.ephemeral("C0OPS", "U0ALICE", MESSAGE)
+    said = [r.getMessage() for r in caplog.records if r.name == "bot.slack.port"]
+    assert said == [
+        "chat.update failed for C0OPS/1.2: URLError",
+        "chat.postEphemeral failed for U0ALICE: URLError",
+    ]
+
+
+def test_a_response_url_that_cannot_be_reached_or_refuses_is_a_slack_post_error() -> None:
+    with pytest.raises(SlackPostError) as caught:
+        unreachable().respond(f"{nowhere()}commands/1", MESSAGE)
+    assert caught.value.unreachable
+    with SlackStandIn() as slack:
+        port = SlackOut(WebClient(token="xoxb-t", base_url=slack.api_url))
+        port.respond(slack.response_url("known"), MESSAGE)  # taken: nothing raised
+        with pytest.raises(SlackPostError) as refused:
+            port.respond(slack.api_url.replace("/api/", "/no-such-hook/"), MESSAGE)
+    assert not refused.value.unreachable and refused.value.error.startswith("HTTP 4")
