@@ -30,6 +30,14 @@ _NAMED: Final = re.compile(r"[UWS][A-Z0-9]{1,31}")
 _CHANNEL: Final = re.compile(r"\*|[CGD][A-Z0-9]{1,31}")
 _TTL: Final = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
 _TTL_HELP: Final = 'must be a duration such as "30m", "2h", "1h30m", "90s" or "1d"'
+#: The longest duration a policy may give: a year. Longer ones are typos (a request pending
+#: for years), and their deadlines would not fit a date.
+LONGEST: Final = timedelta(days=365)
+#: Most approvals one request may need: more than a card can sensibly gather (and a huge
+#: number could not be stored).
+MOST_APPROVALS: Final = 100
+#: Most targets a policy may allow one request (no operation takes more than 10,000).
+MOST_TARGETS: Final = 1_000_000
 
 
 def _slack_id(value: str, pattern: re.Pattern[str], kinds: str) -> str:
@@ -66,11 +74,13 @@ def parse_ttl(value: object) -> timedelta:
         try:
             ttl = timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
         except OverflowError:
-            raise PydanticCustomError("ttl", "is too long") from None
+            ttl = LONGEST + timedelta(days=1)
     else:
         raise PydanticCustomError("ttl", _TTL_HELP)
     if ttl <= timedelta(0):
         raise PydanticCustomError("ttl", "must be positive")
+    if ttl > LONGEST:
+        raise PydanticCustomError("ttl", 'is too long: at most a year ("365d")')
     return ttl
 
 
@@ -90,6 +100,8 @@ Principal = Annotated[StrictStr, AfterValidator(_principal)]
 Named = Annotated[StrictStr, AfterValidator(_named)]
 Channel = Annotated[StrictStr, AfterValidator(_channel)]
 Ttl = Annotated[timedelta, BeforeValidator(parse_ttl)]
+Approvals = Annotated[StrictInt, Field(ge=0, le=MOST_APPROVALS)]
+MaxTargets = Annotated[StrictInt, Field(ge=1, le=MOST_TARGETS)]
 OperationId = Annotated[str, AfterValidator(_known_operation)]
 
 
@@ -117,12 +129,12 @@ class OperationPolicy(BaseModel):
 
     requesters: tuple[Principal, ...] = ("*",)
     approvers: tuple[Principal, ...] = ("*",)
-    approvals: Annotated[StrictInt, Field(ge=0)] = 1
+    approvals: Approvals = 1
     self_approval: StrictBool = False
     ttl: Ttl = timedelta(minutes=30)
     require_reason: StrictBool = True
     channels: tuple[Channel, ...] = ("*",)
-    max_targets: Annotated[StrictInt, Field(ge=1)] | None = None
+    max_targets: MaxTargets | None = None
     notify_approvers: StrictBool = True
     remind: StrictBool = True
     break_glass: tuple[Named, ...] = ()
@@ -154,8 +166,11 @@ class OperationPolicy(BaseModel):
             raise _inconsistent(f"lists {len(users)} user(s) but approvals is {self.approvals}")
         # With named requesters only, every possible requester is known: one must be approvable.
         known = bool(self.requesters) and _only_users(self.requesters)
+        used_by: tuple[str, ...] | None = (info.context or {}).get("used_by")
+        if used_by == ():
+            return self  # defaults every operation overrides: each is checked as it resolves
         if known and not any(self.could_be_approved(requester=r) for r in self.requesters):
-            used_by: tuple[str, ...] = (info.context or {}).get("used_by", ())
+            used_by = used_by or ()
             which = f" for {', '.join(used_by)}" if used_by else ""
             raise _inconsistent(
                 f"could never be approved{which}: approvals is {self.approvals} and "

@@ -8,13 +8,15 @@ it is written in TOML, e.g. ``policy.operations."acme.widget.delete".approvals: 
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from typing import Annotated, Any, Final, TypeVar
+from typing import Any, Final, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
 from pydantic_core import ErrorDetails
 
 from bot.policy.config import (
+    Approvals,
     Channel,
+    MaxTargets,
     Named,
     OperationId,
     OperationPolicy,
@@ -58,12 +60,12 @@ class _Overrides(BaseModel):
 
     requesters: tuple[Principal, ...] | None = None
     approvers: tuple[Principal, ...] | None = None
-    approvals: Annotated[StrictInt, Field(ge=0)] | None = None
+    approvals: Approvals | None = None
     self_approval: StrictBool | None = None
     ttl: Ttl | None = None
     require_reason: StrictBool | None = None
     channels: tuple[Channel, ...] | None = None
-    max_targets: Annotated[StrictInt, Field(ge=1)] | None = None
+    max_targets: MaxTargets | None = None
     notify_approvers: StrictBool | None = None
     remind: StrictBool | None = None
     break_glass: tuple[Named, ...] | None = None
@@ -129,6 +131,8 @@ def _explain(prefix: tuple[str, ...], error: ErrorDetails) -> str:
         loc.append(str(ctx["field"]))
     if error["type"] == "greater_than_equal":
         why = f"must be >= {ctx['ge']}"
+    elif error["type"] == "less_than_equal":
+        why = f"must be at most {ctx['le']}"
     else:
         why = _MESSAGES.get(error["type"], error["msg"])
     return f"{key_path(loc)}: {why}"

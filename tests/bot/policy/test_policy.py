@@ -20,6 +20,12 @@ from commands.model import OperationRequest
 IDS = installed_plugins().catalog.ids
 
 OP = "huawei.device.delete"
+OTHERS = (
+    "aliyun.ota-task.cancel",
+    "enos.ota-job.delete",
+    "huawei.package.delete",
+    "servicepower.job.cancel",
+)
 REQUESTER = "UREQ"
 NOW = datetime(2026, 11, 22, 1, 0, tzinfo=UTC)
 
@@ -470,6 +476,13 @@ BAD_ID = 'is not a user id (U…/W…), a user group id (S…) or "*"'
         ({"ttl": 30}, 'policy.ttl: must be a duration such as "30m"'),
         ({"operations": {OP: {"ttl": "-5m"}}}, f'{Q}.ttl: must be a duration such as "30m"'),
         ({"ttl": "999999999999d"}, "policy.ttl: is too long"),
+        # Deadlines this far off do not fit a date: every request would fail as it is made.
+        ({"ttl": "9999999d"}, 'policy.ttl: is too long: at most a year ("365d")'),
+        ({"ttl": "366d"}, "policy.ttl: is too long"),
+        ({"operations": {OP: {"review_within": "400d"}}}, f"{Q}.review_within: is too long"),
+        ({"approvals": 10**22}, "policy.approvals: must be at most 100"),
+        ({"operations": {OP: {"approvals": 101}}}, f"{Q}.approvals: must be at most 100"),
+        ({"max_targets": 10**22}, "policy.max_targets: must be at most 1000000"),
         ({"approvers": []}, "policy.approvers: must not be empty when approvals >= 1"),
         (
             {"approvers": ["U1", "U1"], "approvals": 2},
@@ -504,6 +517,17 @@ def test_invalid_policy_names_the_key(table: dict[str, Any], message: str) -> No
         ),
         (
             {"operations": {OP: {"requesters": ["U1"], "approvers": ["U1"]}}},
+            f"{Q}.approvers: could never be approved",
+        ),
+        (  # every operation has a table; only the one that inherits the defaults is named
+            {
+                "requesters": ["U1"],
+                "approvers": ["U1"],
+                "operations": {
+                    OP: {"max_targets": 1},
+                    **{op: {"requesters": ["U2"]} for op in OTHERS},
+                },
+            },
             f"{Q}.approvers: could never be approved",
         ),
         (
