@@ -15,7 +15,7 @@ from bot.cards.blocks import Message, section
 from bot.cards.blocks import message as build_message
 from bot.cards.sentences import mrkdwn
 from bot.cards.text import code, mention, plural, slack_date, time_left
-from bot.model import Approvers, RequestRecord, RequestState, listing, rules
+from bot.model import Approvers, RequestRecord, RequestState, User, listing, rules
 
 BREAK_GLASS_TAG = " [BREAK-GLASS]"
 _INCIDENT_LIMIT = 200
@@ -28,8 +28,10 @@ def notifies(record: RequestRecord) -> bool:
 
 
 def approvers_of(record: RequestRecord, current: Approvers) -> Approvers:
-    """Who may approve `record`: its own policy snapshot, else `current` (the policy now)."""
-    return Approvers.of(record.policy) if record.policy is not None else current
+    """Who may approve `record`: its own policy snapshot, else `current` (the policy now), as
+    its requester sees them."""
+    approvers = Approvers.of(record.policy) if record.policy is not None else current
+    return approvers.for_requester(record.requester)
 
 
 def approvers_call(record: RequestRecord, approvers: Approvers) -> str:
@@ -37,9 +39,11 @@ def approvers_call(record: RequestRecord, approvers: Approvers) -> str:
     (edits never notify): on a pending card, and on a break-glass card until it is reviewed.
     Empty when nobody is named (``"*"``), the policy says not to, or nothing is asked of them.
     """
-    if not notifies(record) or not approvers.named:
+    # The requester is never called on to approve their own request.
+    named = tuple(p for p in approvers.named if p != User(record.requester))
+    if not notifies(record) or not named:
         return ""
-    who = mrkdwn(listing(approvers.named))
+    who = mrkdwn(listing(named))
     if record.break_glass is not None and record.reviewed_by is None:
         return f":bell: {who}: this runs with break-glass, without approvals; review it after."
     if record.state is RequestState.PENDING and not approvers.requester_alone:

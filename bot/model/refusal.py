@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final, TypeAlias
 
 from bot.model.records import PolicyTerms
@@ -83,6 +83,15 @@ class Approvers:
     def requester_alone(self) -> bool:
         """True when nobody but the requester decides (``approvals = 0``)."""
         return requester_confirms_alone(self.needed)
+
+    def for_requester(self, requester: str) -> Approvers:
+        """These approvers as a request by `requester` sees them: the requester may count only
+        if they could be among them (named, or possibly in ``"*"`` or a user group)."""
+        if not self.requester_counts or self.anyone or User(requester) in self.named:
+            return self
+        if any(isinstance(p, Group) for p in self.named):
+            return self  # the requester may be a member
+        return replace(self, requester_counts=False)
 
     @classmethod
     def of(cls, terms: PolicyTerms) -> Approvers:

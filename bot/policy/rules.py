@@ -143,7 +143,7 @@ class Policy:
             return _confirm_alone(record, user)
         if rules.already_approved(record, user):
             return _refuse("You already approved ", Code(record.id), ".")
-        needs = self.approvers(record.operation)
+        needs = self.approvers(record.operation).for_requester(record.requester)
         if rules.requester_excluded(record, user, self_approval=current.self_approval):
             return _refuse(
                 "You requested ", Code(record.id), ", so you cannot approve it: ", needs, "."
@@ -167,7 +167,7 @@ class Policy:
         if refusal:
             return refusal
         if not listed(user, current.approvers, directory):
-            needs = self.approvers(record.operation)
+            needs = self.approvers(record.operation).for_requester(record.requester)
             return _refuse("You may not reject ", Code(record.operation), ": ", needs, ".")
         return ALLOWED
 

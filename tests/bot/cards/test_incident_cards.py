@@ -187,3 +187,12 @@ def test_a_stopped_card_names_the_stopper_and_counts_what_was_never_sent() -> No
     assert shown.count("the run was stopped") == 1  # one line for the four unsent batches
     assert "650 targets in 4 batches" in shown
     assert action_ids(card(stopped)) == ["opsgate_request_again"]
+
+
+def test_the_card_never_calls_on_the_requester_or_says_they_may_count_when_they_cannot() -> None:
+    users = snapshot(approvers=("U0ALICE", "U0BOB"), self_approval=True)
+    card = text(request_card(record(policy=users), approvers=APPROVERS))
+    assert ":bell: <@U0BOB>: your approval is needed." in card  # not "<@U0ALICE>, <@U0BOB>"
+    others = snapshot(approvers=("U0BOB", "U0CAROL"), self_approval=True)
+    card = text(request_card(record(policy=others), approvers=APPROVERS))
+    assert "<@U0BOB>, <@U0CAROL>" in card and "the requester may count" not in card

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from bot.model import Anyone, Code, Group, Refusal, User, backticked, listing, principal
+from bot.model import (
+    Anyone,
+    Approvers,
+    Code,
+    Group,
+    Refusal,
+    User,
+    backticked,
+    listing,
+    principal,
+)
 
 
 def test_a_refusal_reads_in_order_and_drops_empty_words() -> None:
@@ -35,3 +45,16 @@ def test_backticked_adapter_text_becomes_code() -> None:
     assert backticked("no code here") == ("no code here",)
     assert backticked("an `unpaired backtick") == ("an `unpaired backtick",)
     assert backticked("`all code`") == (Code("all code"),)
+
+
+def test_the_requester_may_count_only_if_they_could_be_among_the_approvers() -> None:
+    def counts(*named: User | Group, anyone: bool = False) -> bool:
+        approvers = Approvers(needed=1, named=named, anyone=anyone, requester_counts=True)
+        return approvers.for_requester("U0ALICE").requester_counts
+
+    assert not counts(User("U0BOB"), User("U0CAROL"))  # not an approver: nothing to count
+    assert counts(User("U0ALICE"), User("U0BOB"))
+    assert counts(Group("S0LEADS"))  # may be a member
+    assert counts(anyone=True)
+    strict = Approvers(needed=1, named=(User("U0ALICE"),), requester_counts=False)
+    assert strict.for_requester("U0ALICE") == strict
