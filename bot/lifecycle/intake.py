@@ -54,8 +54,8 @@ class Intake:
             return
         try:
             adapter = self.s.adapters.get(request.vendor)
-        except AdapterError as exc:
-            self.replies.answer(origin, cards.refusal_message(refusals.vendor_unavailable(exc)))
+        except AdapterError as exc:  # not configured: refused, and audited like any refusal
+            self._refuse(request, origin, refusals.vendor_unavailable(exc))
             return
         if not request.dry_run and self._held(request, origin):
             return

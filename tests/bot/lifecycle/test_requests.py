@@ -82,19 +82,33 @@ def test_dry_run_shows_the_vendor_request_and_changes_nothing(world: World) -> N
     assert not [r for r in world.sim("huawei").calls if r.method == "DELETE"]
 
 
-def test_unconfigured_vendor_says_so_without_recording(world: World) -> None:
+def test_unconfigured_vendor_says_so_and_records_the_refusal(world: World) -> None:
+    # SPEC §3: a refused request is answered with the reason and recorded in the audit log.
     del world.adapters.by_vendor["huawei"]
     world.adapters.unconfigured = frozenset({"huawei"})
     world.service.submit(package_request(), world.origin(ALICE), command_text="/ops …")
     assert "not configured" in world.slack.last_text_to(ALICE)
+    [record] = world.store.history()
+    assert (record.state, record.requester) == (RequestState.DENIED, ALICE)
+    [denied] = world.store.events(request_id=record.id)
+    assert denied.event is AuditEventName.DENIED and "not configured" in denied.detail["reason"]
+
+
+def test_an_unconfigured_vendors_dry_run_is_not_recorded(world: World) -> None:
+    del world.adapters.by_vendor["huawei"]
+    world.adapters.unconfigured = frozenset({"huawei"})
+    request = package_request(dry_run=True)
+    world.service.submit(request, world.origin(ALICE), command_text="/ops …")
+    assert "not configured" in world.slack.last_text_to(ALICE)
     assert world.store.history() == []
 
 
-def test_a_vendor_whose_plugin_is_gone_says_so_without_recording(world: World) -> None:
+def test_a_vendor_whose_plugin_is_gone_says_so_and_records_the_refusal(world: World) -> None:
     del world.adapters.by_vendor["huawei"]
     world.service.submit(package_request(), world.origin(ALICE), command_text="/ops …")
     assert "no vendor plugin called huawei is installed" in world.slack.last_text_to(ALICE)
-    assert world.store.history() == []
+    [record] = world.store.history()
+    assert record.state is RequestState.DENIED
 
 
 def test_unreachable_vendor_still_opens_a_request_marked_on_the_card(world: World) -> None:
