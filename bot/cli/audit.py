@@ -59,8 +59,8 @@ def run_audit(args: argparse.Namespace, settings: Settings) -> int:
 
 def _since(args: argparse.Namespace) -> datetime | None:
     text = getattr(args, "since", None)
-    if not text:
-        return None
+    if text is None:
+        return None  # not given: every event (an empty --since is refused, not read as this)
     try:
         return parse_since(text, now=datetime.now(UTC))
     except ValueError as exc:

@@ -22,8 +22,10 @@ from bot.store.chain import EVENT_FIELDS, canonical_json
 #: The exported columns, in order (SPEC §4).
 FIELDS: Final = EVENT_FIELDS
 
-_RELATIVE = re.compile(r"(\d+)\s*([mhdw])", re.IGNORECASE)
-_UNITS: Final = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+#: An age: ``30m``, ``24h``, ``7d``, ``2w``, ``90s`` or a sum of them, largest unit first
+#: (``1h30m``), as durations are written in the policy.
+_RELATIVE = re.compile(r"(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?", re.IGNORECASE)
+_UNITS: Final = ("weeks", "days", "hours", "minutes", "seconds")
 
 
 def write_events(events: Iterable[AuditEvent], out: TextIO, *, fmt: Literal["jsonl", "csv"]) -> int:
@@ -52,7 +54,8 @@ def event_fields(event: AuditEvent) -> dict[str, Any]:
 
 
 def parse_since(text: str, *, now: datetime) -> datetime:
-    """Read ``--since``: an ISO 8601 date or datetime, or an age such as ``30m``, ``24h``, ``7d``.
+    """Read ``--since``: an ISO 8601 date or datetime, or an age such as ``30m``, ``1h30m``,
+    ``7d``.
 
     A date means its midnight; a date or datetime without a zone means UTC.
 
@@ -66,12 +69,12 @@ def parse_since(text: str, *, now: datetime) -> datetime:
     Raises:
         ValueError: `text` is neither form; the message shows what is accepted.
     """
-    stripped = text.strip()
+    stripped = text.strip().replace(" ", "")
     relative = _RELATIVE.fullmatch(stripped)
-    if relative is not None:
-        amount, unit = int(relative.group(1)), relative.group(2).lower()
+    if relative is not None and any(relative.groups()):
+        amounts = {unit: int(n or 0) for unit, n in zip(_UNITS, relative.groups(), strict=True)}
         try:
-            return _as_utc(now) - timedelta(**{_UNITS[unit]: amount})
+            return _as_utc(now) - timedelta(**amounts)
         except OverflowError:
             raise ValueError(f"--since {text!r} reaches back too far") from None
     try:
@@ -79,7 +82,7 @@ def parse_since(text: str, *, now: datetime) -> datetime:
     except ValueError:
         raise ValueError(
             f"cannot read --since {text!r}: use an ISO date or time "
-            "(2026-11-01, 2026-11-01T08:00:00Z) or an age (30m, 24h, 7d, 2w)"
+            "(2026-11-01, 2026-11-01T08:00:00Z) or an age (90s, 30m, 1h30m, 24h, 7d, 2w)"
         ) from None
     return _as_utc(moment)
 

@@ -111,6 +111,8 @@ def test_audit_export_writes_the_events_before_one_it_cannot_read_and_names_it(
 def test_audit_export_bad_since(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["audit", "export", "--since", "last tuesday"]) == 2
     assert "--since" in capsys.readouterr().err
+    assert cli.main(["audit", "export", "--since", ""]) == 2  # not read as "every event"
+    assert "cannot read --since ''" in capsys.readouterr().err
 
 
 def test_manifest_socket_and_http(env: Path, capsys: pytest.CaptureFixture[str]) -> None:

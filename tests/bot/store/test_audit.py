@@ -283,6 +283,10 @@ def test_export_of_nothing_and_of_an_unknown_format() -> None:
         ("24h", NOW - timedelta(hours=24)),
         (" 7D ", NOW - timedelta(days=7)),
         ("2w", NOW - timedelta(weeks=2)),
+        # Written as the policy writes durations: seconds, and sums largest unit first.
+        ("90s", NOW - timedelta(seconds=90)),
+        ("1h30m", NOW - timedelta(hours=1, minutes=30)),
+        ("1w2d", NOW - timedelta(days=9)),
         ("2026-11-01", datetime(2026, 11, 1, tzinfo=UTC)),
         ("2026-11-01T08:30:00Z", datetime(2026, 11, 1, 8, 30, tzinfo=UTC)),
         ("2026-11-01T08:30:00", datetime(2026, 11, 1, 8, 30, tzinfo=UTC)),
@@ -302,7 +306,9 @@ def test_parse_since_counts_back_from_an_aware_now_in_any_zone() -> None:
     assert parse_since("1h", now=tokyo) == NOW - timedelta(hours=1)
 
 
-@pytest.mark.parametrize("text", ["", "yesterday", "24", "h", "-1d", "1.5h", "24 hours"])
+@pytest.mark.parametrize(
+    "text", ["", " ", "yesterday", "24", "h", "-1d", "1.5h", "24 hours", "30m1h"]
+)
 def test_parse_since_refuses_anything_else_clearly(text: str) -> None:
     with pytest.raises(ValueError, match="cannot read --since"):
         parse_since(text, now=NOW)
