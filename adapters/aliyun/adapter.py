@@ -164,9 +164,10 @@ class AliyunAdapter:
         key = (self.config.access_key_id or "")[:4] + MASK
         total = field(body, "Total")
         packages = "firmware package" if str(total) == "1" else "firmware packages"
+        counted = f" ({total} {packages})" if isinstance(total, int | str) and total != "" else ""
         return (
             f"Alibaba Cloud IoT at {self.config.resolved_endpoint} accepted a signed read "
-            f"with AccessKeyId {key} ({total} {packages})"
+            f"with AccessKeyId {key}{counted}"
         )
 
     # -- internals ------------------------------------------------------------------------------

@@ -153,6 +153,9 @@ def _events_url(url: str | None) -> str:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ValueError(f"--url must be an http:// or https:// URL, got {url!r}")
+    if parts.query or parts.fragment or url.endswith(("?", "#")):
+        # The events path is appended to it: a query or fragment would swallow it.
+        raise ValueError(f"--url is a base URL, with no ?query or #fragment: got {url!r}")
     base = url.rstrip("/")
     return base if base.endswith(EVENTS_PATH) else base + EVENTS_PATH
 

@@ -406,6 +406,16 @@ def test_check_is_a_signed_read(sim: AliyunSimulator, clock: FakeClock) -> None:
     assert [a for a, _ in sim.accepted] == ["ListOTAFirmware"]
 
 
+def test_check_of_an_answer_without_a_total_says_no_count(clock: FakeClock) -> None:
+    def bare(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"Success": True, "RequestId": "r-1"})
+
+    client = httpx.Client(transport=httpx.MockTransport(bare))
+    line = AliyunAdapter(config=CONFIG, client=client, clock=clock).check()
+    assert line.endswith(f"accepted a signed read with AccessKeyId {CONFIG.access_key_id[:4]}****")
+    assert "None" not in line
+
+
 def test_check_with_an_unknown_key_fails(sim: AliyunSimulator, clock: FakeClock) -> None:
     config = CONFIG.model_copy(update={"access_key_id": "LTAInobody"})
     with pytest.raises(VendorAuthError) as caught:

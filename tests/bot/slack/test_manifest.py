@@ -153,6 +153,15 @@ def test_http_with_a_bad_url_is_an_error(url: str) -> None:
         manifest_yaml(http=True, url=url)
 
 
+@pytest.mark.parametrize(
+    "url",
+    ["https://ops.example.com/base?x=1", "https://ops.example.com/#top", "https://o.example?"],
+)
+def test_a_base_url_with_a_query_or_fragment_is_an_error(url: str) -> None:
+    with pytest.raises(ValueError, match=r"--url is a base URL, with no \?query or #fragment"):
+        manifest_yaml(http=True, url=url)
+
+
 def test_url_without_http_is_an_error() -> None:
     with pytest.raises(ValueError, match="add --http"):
         build_manifest(url="https://x.example")
