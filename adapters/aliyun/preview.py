@@ -108,7 +108,8 @@ def pending_note(looked: Sequence[DeviceLook], *, of: int) -> str:
         return f"it had {'a' if pending else 'no'} pending task when previewed"
     if len(looked) < of:
         return f"{pending:,} of {len(looked):,} sampled had a pending task when previewed"
-    return f"{f'{pending:,}' if pending else 'none'} had a pending task when previewed"
+    counted = f"{pending:,}" if pending else "none"
+    return f"{counted} had a pending task when previewed"
 
 
 def blocks_the_cancel(error: VendorError) -> bool:
