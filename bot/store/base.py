@@ -146,7 +146,7 @@ class StoreBase:
         This is a read-only operation.
         """
         try:
-            with self._tx.read() as db:
+            with self._tx.quick_read() as db:
                 return bool(list(db.query("SELECT seq FROM chain_head WHERE id = 1")))
         except self._tx.errors:
             return False

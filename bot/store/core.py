@@ -274,8 +274,9 @@ class Store(AuditLogReads, RequestLookups, SurfaceReads, IncidentStore):
             ]
 
     def count_pending(self) -> int:
-        """How many requests are pending right now. This is a read-only operation."""
-        with self._tx.read() as db:
+        """How many requests are pending right now (for ``/metrics``: it gives up within
+        seconds when the database cannot be had). This is a read-only operation."""
+        with self._tx.quick_read() as db:
             rows = db.query(
                 "SELECT count(*) AS n FROM requests WHERE state = ?", [RequestState.PENDING.value]
             )

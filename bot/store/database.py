@@ -122,6 +122,10 @@ class SqliteEngine:
         """SQLite has one writer at a time: a side write is a write."""
         return self.write()
 
+    def quick_read(self) -> AbstractContextManager[Db]:
+        """A file has no connection to wait for: a read."""
+        return self.read()
+
     @contextmanager
     def read(self) -> Iterator[Db]:
         """One read transaction, so several statements see a single snapshot."""

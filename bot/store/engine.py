@@ -107,6 +107,11 @@ class Engine(Protocol):
         """A read-only transaction: every statement in it sees one snapshot."""
         ...
 
+    def quick_read(self) -> AbstractContextManager[Db]:
+        """`read`, giving up within seconds when no connection can be had: for ``/healthz``
+        and ``/metrics``, which must answer within a probe's or a scrape's timeout."""
+        ...
+
     def close(self) -> None:
         """Close every connection."""
         ...

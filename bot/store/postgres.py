@@ -30,6 +30,9 @@ from bot.store.schema import CURRENT_TABLES, MIGRATIONS, OPSGATE_TABLES
 
 #: How long opening waits for the server, and a transaction for a pooled connection.
 CONNECT_TIMEOUT_S: Final = 10.0
+#: How long a health check or a metrics scrape waits for a connection: well within Prometheus'
+#: 10 s scrape timeout and a probe's few seconds (a server that is down never gives one).
+QUICK_TIMEOUT_S: Final = 2.0
 #: Connections per replica: workers share them; each transaction holds one.
 POOL_SIZE: Final = 10
 #: Any fixed number: the advisory lock that serialises concurrent migrations.
@@ -201,6 +204,12 @@ class PostgresEngine:
         """One snapshot, read-only."""
         return self._transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
 
+    def quick_read(self) -> AbstractContextManager[PgDb]:
+        """`read`, waiting at most `QUICK_TIMEOUT_S` for a connection."""
+        return self._transaction(
+            "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", timeout=QUICK_TIMEOUT_S
+        )
+
     def read_beside(self, db: Db) -> AbstractContextManager[PgDb]:
         """Another read-only transaction, on another connection, that sees exactly the
         snapshot of `db` (a `read` transaction, which must stay open meanwhile): for a long
@@ -221,8 +230,10 @@ class PostgresEngine:
         self._pool.close()
 
     @contextmanager
-    def _transaction(self, begin: str, lock: str | None = None) -> Iterator[PgDb]:
-        with self._pool.connection() as conn:
+    def _transaction(
+        self, begin: str, lock: str | None = None, *, timeout: float | None = None
+    ) -> Iterator[PgDb]:
+        with self._pool.connection(timeout=timeout) as conn:
             # BEGIN and the lock in one round trip (the simple protocol takes both at once).
             cursor = conn.execute(begin if lock is None else f"{begin}; {lock}")
             try:
