@@ -36,6 +36,7 @@ class SqliteEngine:
 
     kind = "sqlite"
     errors: tuple[type[BaseException], ...] = (sqlite3.Error,)
+    unreachable: tuple[type[BaseException], ...] = (sqlite3.OperationalError,)
 
     def __init__(self, db: Database, *, label: str = ":memory:") -> None:
         self.db = db

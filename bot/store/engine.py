@@ -85,11 +85,14 @@ class Engine(Protocol):
         kind: ``"sqlite"`` or ``"postgresql"``.
         label: The database for people: a path, or a URL without its password.
         errors: The driver's exception classes meaning "the database did not answer".
+        unreachable: Those of `errors` that mean the database could not be had at all (no
+            connection, a locked or unreadable file), as opposed to a statement it refused.
     """
 
     kind: str
     label: str
     errors: tuple[type[BaseException], ...]
+    unreachable: tuple[type[BaseException], ...]
     #: The migrations this engine applied when it opened the database (none if current).
     applied: list[str]
     #: The database's tables: all of the current schema's, unless opened as it is (`existing`).

@@ -106,6 +106,7 @@ class PostgresEngine:
 
     kind = "postgresql"
     errors: tuple[type[BaseException], ...] = (psycopg.Error, PoolTimeout)
+    unreachable: tuple[type[BaseException], ...] = (psycopg.OperationalError, PoolTimeout)
 
     def __init__(self, pool: ConnectionPool[psycopg.Connection[dict[str, Any]]], label: str):
         self._pool = pool

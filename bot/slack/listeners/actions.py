@@ -43,7 +43,7 @@ def _listener(handler: Callable[[str, Origin], None], ctx: ListenerContext) -> C
         origin = click_origin(body)
         # Queued before the ack, so anyone waiting for the pool to go idle also waits for it.
         with log_context(request_id=request_id, actor=origin.user):
-            ctx.runner.submit(lambda: handler(request_id, origin))
+            ctx.submit(origin, lambda: handler(request_id, origin))
         ack()
 
     return on_click
@@ -74,7 +74,7 @@ def _dialog_listener(ctx: ListenerContext) -> Callable[..., None]:
             channel=submitted.channel,
             message_ts=submitted.message_ts,
         )
-        ctx.runner.submit(lambda: _reject_then_redraw(submitted, origin, client, ctx))
+        ctx.submit(origin, lambda: _reject_then_redraw(submitted, origin, client, ctx))
 
     return on_submit
 

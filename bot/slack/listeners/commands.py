@@ -59,7 +59,7 @@ def register(app: App, ctx: ListenerContext) -> None:
         # Queued before the ack, so anyone waiting for the pool to go idle also waits for it.
         operation = parsed.operation if isinstance(parsed, OperationRequest) else None
         with log_context(operation=operation, actor=origin.user):
-            ctx.runner.submit(lambda: _run_once(trigger_id, parsed, origin, text, ctx, respond))
+            ctx.submit(origin, lambda: _run_once(trigger_id, parsed, origin, text, ctx, respond))
         if isinstance(parsed, OperationRequest):
             verb = "Dry run: previewing" if parsed.dry_run else "Checking policy and previewing"
             ack(**_ack_args(cards.notice_message(f"{verb} {parsed.operation} …")))

@@ -3,16 +3,21 @@ the target-file reader, and read-side helpers."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from bot import cards
-from bot.lifecycle import RequestService
+from bot.lifecycle import Origin, RequestService, refusals
 from bot.lifecycle.steps import WorkflowSteps
 from bot.lifecycle.workers import Runner
 from bot.slack.files import TargetFiles
+from bot.store import DatabaseUnavailable
 from commands.catalog import Catalog
 from commands.spec import OperationSpec
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -29,6 +34,25 @@ class ListenerContext:
     catalog: Catalog
     files: TargetFiles | None = None
     steps: WorkflowSteps | None = None
+
+    def submit(self, origin: Origin, job: Callable[[], None]) -> None:
+        """Run `job` on the worker pool. If the database cannot be reached, tell `origin` that
+        nothing was done, in one log line and one private answer, not a traceback and silence
+        (the ack already went out saying the work had begun)."""
+        down: tuple[type[BaseException], ...] = (
+            *self.service.s.store.engine.unreachable,
+            DatabaseUnavailable,
+        )
+
+        def answered() -> None:
+            try:
+                job()
+            except down as exc:
+                said = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+                log.error("the database could not be reached: %s: %s", type(exc).__name__, said)
+                self.service.replies.answer(origin, cards.refusal_message(refusals.database_down()))
+
+        self.runner.submit(answered)
 
     def requestable(self, *, user: str, channel: str | None) -> list[OperationSpec]:
         """The operations `user` may request in `channel` (None: in some channel), in help

@@ -88,7 +88,8 @@ def register(app: App, ctx: ListenerContext) -> None:
                 return
             request, channel = read
             trigger = str(body.get("trigger_id") or "")
-            ctx.runner.submit(lambda: _run_once(trigger, request, Origin(user, channel), ctx))
+            origin = Origin(user, channel)
+            ctx.submit(origin, lambda: _run_once(trigger, request, origin, ctx))
         ack()
 
 
