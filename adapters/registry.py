@@ -10,34 +10,27 @@ its simulator when sandboxed, or neither (its commands say it is not configured)
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
 from typing import TYPE_CHECKING, Any, Final
 
-from pydantic import ValidationError
-
 from adapters.base import Adapter
 from adapters.clock import SYSTEM_CLOCK, Clock
 from adapters.errors import NotConfigured
 from adapters.plugin import VendorPlugin
+from adapters.plugin_checks import PluginError as PluginError
+from adapters.plugin_checks import check_plugin
 from adapters.settings import VendorSettings
 from adapters.shared import Shared
-from commands.catalog import META_COMMANDS, Catalog
-from commands.spec import COMMON_FLAGS, OperationSpec
+from commands.catalog import Catalog
+from commands.spec import OperationSpec
 
 if TYPE_CHECKING:
     from adapters.simulator import Simulator
 
 #: The entry-point group vendor plugins register under.
 GROUP: Final = "opsgate.vendors"
-_NAME: Final = re.compile(r"[a-z][a-z0-9]*")
-
-
-class PluginError(Exception):
-    """A vendor plugin cannot be used. The message is one sentence naming the entry point and
-    its distribution, so ``opsgate`` can print it as its one line of output."""
 
 
 @dataclass(frozen=True)
@@ -158,43 +151,16 @@ def _checked(found: Iterable[tuple[VendorPlugin[Any], PluginSource | None]]) -> 
     for plugin, source in found:
         where = f"vendor plugin {plugin.name!r}" + (f" ({source})" if source else "")
         if plugin.name in by_name:
-            raise PluginError(f"{where} has the name of another installed plugin; uninstall one")
-        _check(plugin, where)
+            first = sources.get(plugin.name)
+            both = f" ({first}, and {source})" if first and source else ""
+            raise PluginError(
+                f"two installed vendor plugins are called {plugin.name!r}{both}; uninstall one"
+            )
+        check_plugin(plugin, where)
         by_name[plugin.name] = plugin
         if source is not None:
             sources[plugin.name] = source
     return Plugins(by_name=dict(sorted(by_name.items())), sources=sources)
-
-
-def _check(plugin: VendorPlugin[Any], where: str) -> None:
-    """Raise `PluginError` for the first thing wrong with one plugin on its own."""
-    if not _NAME.fullmatch(plugin.name) or plugin.name in META_COMMANDS:
-        raise PluginError(
-            f"{where} needs a lowercase word for a name (letters and digits), not "
-            f"{plugin.name!r}, and not one of {', '.join(META_COMMANDS)}"
-        )
-    if not (isinstance(plugin.settings, type) and issubclass(plugin.settings, VendorSettings)):
-        raise PluginError(f"{where} has settings that are not a VendorSettings model")
-    try:
-        plugin.settings()
-    except ValidationError as exc:
-        raise PluginError(f"{where} has settings whose defaults are invalid: {exc}") from exc
-    ids = [spec.id for spec in plugin.operations]
-    for spec in plugin.operations:
-        _check_operation(spec, plugin.name, where)
-        if ids.count(spec.id) > 1:
-            raise PluginError(f"{where} declares {spec.id} twice")
-
-
-def _check_operation(spec: OperationSpec, name: str, where: str) -> None:
-    if spec.vendor != name:
-        raise PluginError(f"{where} declares {spec.id} for vendor {spec.vendor!r}, not {name!r}")
-    if spec.id != f"{spec.vendor}.{spec.resource}.{spec.action}":
-        raise PluginError(f"{where} declares {spec.id}; it must be <vendor>.<resource>.<action>")
-    common = {flag.name for flag in COMMON_FLAGS} | {flag.key for flag in COMMON_FLAGS}
-    clash = next((f.name for f in spec.flags if {f.name, f.key} & common), None)
-    if clash is not None:
-        raise PluginError(f"{where} declares {clash} on {spec.id}; every operation has it already")
 
 
 @dataclass
@@ -205,6 +171,7 @@ class Adapters:
         by_vendor: The adapter of each vendor that has one.
         simulators: The simulator behind each sandboxed vendor.
         unconfigured: Vendors with neither credentials nor a sandbox: their commands say so.
+        without_simulator: Vendors whose plugin ships no simulator (sandboxing cannot help).
         titles: Each installed vendor's title, by name.
         sandbox_targets: What each sandboxed vendor's simulator holds (for the console).
     """
@@ -212,6 +179,7 @@ class Adapters:
     by_vendor: dict[str, Adapter] = field(default_factory=dict)
     simulators: dict[str, Simulator] = field(default_factory=dict)
     unconfigured: frozenset[str] = frozenset()
+    without_simulator: frozenset[str] = frozenset()
     titles: dict[str, str] = field(default_factory=dict)
     sandbox_targets: dict[str, str] = field(default_factory=dict)
 
@@ -232,11 +200,13 @@ class Adapters:
                 next_step="Install the vendor's plugin (`opsgate plugins` lists what is "
                 "installed), then request again.",
             )
+        settings = f"Set the `OPSGATE_{vendor.upper()}__*` settings its plugin documents"
         raise NotConfigured(
             f"{vendor} is not configured: opsgate has no credentials for it",
             vendor=vendor,
-            next_step=f"Set the `OPSGATE_{vendor.upper()}__*` settings (see the README), "
-            "or run with `OPSGATE_SANDBOX=1` to use the simulator.",
+            next_step=f"{settings}; it has no simulator."
+            if vendor in self.without_simulator
+            else f"{settings}, or run with `OPSGATE_SANDBOX=1` to use its simulator.",
         )
 
     def close(self) -> None:
@@ -273,9 +243,7 @@ def build_adapters(
     result = Adapters(titles={name: plugin.title for name, plugin in plugins.by_name.items()})
     unconfigured = set()
     for name, plugin in plugins.by_name.items():
-        settings = settings_by_vendor.get(name)
-        if settings is None:
-            settings = plugin.settings()
+        settings = settings_by_vendor.get(name) or plugin.settings()
         if not isinstance(settings, plugin.settings):
             raise TypeError(f"{name}'s settings must be {plugin.settings.__name__}")
         if settings.configured:
@@ -288,6 +256,7 @@ def build_adapters(
         else:
             unconfigured.add(name)
     result.unconfigured = frozenset(unconfigured)
+    result.without_simulator = frozenset(n for n, p in plugins.by_name.items() if not p.sandbox)
     return result
 
 

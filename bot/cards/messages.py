@@ -189,7 +189,7 @@ def blocked_message(record: RequestRecord, *, command_text: str) -> Message:
     if isinstance(preview, Preview) and preview.blocked and preview.blocked.code:
         code_part = f" ({preview.blocked.code})"
     text = f"Not posted: {record.operation}: the preview says the vendor will refuse{code_part}"
-    return build_message(escape(text), blocks)
+    return build_message(notification((text,), limit=300), blocks)  # plain: nothing invisible
 
 
 def _force_hint(record: RequestRecord, command_text: str) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -151,13 +152,18 @@ def test_the_entry_point_must_be_named_after_the_plugin(site: Path) -> None:
 def test_two_plugins_with_one_name(site: Path) -> None:
     install_dist(site, "other-globex", entry_points={"globex": "globex_plugin:PLUGIN"})
     message = error(site, {"globex": "globex_plugin:PLUGIN"})
-    assert "has the name of another installed plugin; uninstall one" in message
-    assert "vendor plugin 'globex' (entry point globex = globex_plugin:PLUGIN in " in message
+    # Both are named, so whoever installed the second one can tell which to remove.
+    assert message.startswith("two installed vendor plugins are called 'globex' (")
+    assert "in other-globex 1.0" in message and "in opsgate-globex 1.0" in message
+    assert message.endswith("; uninstall one")
 
 
 def test_a_plugin_may_not_take_a_built_in_name(site: Path) -> None:
     message = error(site, {"huawei": "globex_plugin:HUAWEI"})
-    assert "has the name of another installed plugin" in message
+    assert message.startswith("two installed vendor plugins are called 'huawei' (")
+    assert (
+        "in opsgate-globex 1.0" in message and "adapters.huawei.plugin:PLUGIN in opsgate" in message
+    )
 
 
 def test_the_group_is_opsgate_vendors() -> None:
@@ -214,8 +220,24 @@ def test_settings_defaults_must_be_valid() -> None:
     class Broken(GlobexSettings):
         token: SecretStr | None = SecretStr("half")  # a token without a base URL
 
-    with pytest.raises(PluginError, match="has settings whose defaults are invalid"):
+    with pytest.raises(PluginError, match="has settings whose defaults are invalid") as caught:
         Plugins.of(vendor_plugin("globex", settings=Broken))
+    assert "\n" not in str(caught.value)  # one line, not pydantic's report
+    assert "[type=" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "example",
+    [
+        "/ops globex gizmo delet g-1 --reason x",  # does not parse
+        "/ops globex gizmo delete g-1",  # no reason
+    ],
+)
+def test_an_example_must_be_the_operation_with_a_reason(example: str) -> None:
+    spec = dataclasses.replace(operation("globex"), example=example)
+    with pytest.raises(PluginError, match=r"globex\.gizmo\.delete an example") as caught:
+        Plugins.of(vendor_plugin("globex", operations=(spec,)))
+    assert example in str(caught.value)
 
 
 # -- building adapters ------------------------------------------------------------------------
@@ -270,6 +292,11 @@ def test_a_plugin_without_a_sandbox_stays_unconfigured_in_sandbox_mode() -> None
     adapters = build_adapters(Plugins.of(vendor_plugin(sandbox=None)), {}, sandbox=True)
     assert adapters.unconfigured == {"globex"}
     assert adapters.simulators == {}
+    with pytest.raises(NotConfigured) as caught:
+        adapters.get("globex")
+    # Sandboxing cannot help a vendor with no simulator: the next step does not offer it.
+    assert "OPSGATE_SANDBOX" not in caught.value.next_step
+    assert caught.value.next_step.endswith("; it has no simulator.")
 
 
 def test_a_vendor_with_no_plugin_says_so() -> None:

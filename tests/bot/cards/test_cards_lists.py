@@ -309,3 +309,10 @@ def test_a_blocked_request_without_a_command_to_copy_says_how_to_force_it() -> N
     text = valid(blocked_message(blocked_record(sandbox=True), command_text="/ops enos ..."))
     assert "SANDBOX" in text and "```/ops enos ... --force```" in text
     assert "(vendor code" not in text  # this blocker has no vendor code, so none is shown
+
+
+def test_a_blocked_requests_notification_names_the_vendor_code_as_written() -> None:
+    locked = Preview(summary="w-9", blocked=Blocker(message="locked", code="widget_locked"))
+    message = blocked_message(blocked_record(preview=locked), command_text="/ops …")
+    assert message.text.endswith("the vendor will refuse (widget_locked)")
+    assert not any(ch in message.text for ch in "\u200b\u200c\u200d\u2060")
