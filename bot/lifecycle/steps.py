@@ -59,10 +59,8 @@ class StepCall:
     inputs: dict[str, Any] = field(default_factory=dict)
 
 
-_NOTHING_OPENED = (
-    "opsgate opened no request (for example the vendor is not configured, or another open "
-    "request holds these targets); the requester was told why in the channel."
-)
+# Every refusal is recorded, and completes the step with its reason; this is what is left.
+_NOTHING_OPENED = "opsgate opened no request; the requester was told why in the channel."
 
 # Said of the step's own input, not as the slash command's "add --reason" (a step has no flags).
 _REASON_NEEDED = "The step needs reason: why this is wanted (the policy asks for one)."
