@@ -8,11 +8,15 @@ from typing import ClassVar
 
 from pydantic import SecretStr
 
+from adapters.huawei.tls import check_tls_files
 from adapters.settings import VendorSettings
 
 
 class HuaweiSettings(VendorSettings):
     """The OceanConnect northbound application API (default port 8743, mutual TLS).
+
+    The TLS files are read when the settings are built: each must exist and be PEM, and the key
+    must be the certificate's own and unencrypted (`adapters.huawei.tls`).
 
     Attributes:
         base_url: The platform, e.g. ``https://oc.example.com:8743`` (8743 when no port).
@@ -37,3 +41,10 @@ class HuaweiSettings(VendorSettings):
     client_key: Path | None = None
     ca_bundle: Path | None = None
     calls_per_minute: int = 100
+
+    def check_credentials(self) -> None:
+        """The base rule, then: the TLS files can be loaded as they are."""
+        super().check_credentials()
+        check_tls_files(
+            ca_bundle=self.ca_bundle, client_cert=self.client_cert, client_key=self.client_key
+        )

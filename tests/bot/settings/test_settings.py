@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+from certs import write_cert_files
 from pydantic import SecretStr
 
 from bot.settings import Settings, SettingsError, load_settings
@@ -25,9 +26,9 @@ FULL_ENV = {
     "OPSGATE_HUAWEI__BASE_URL": "https://oc.huawei.example:8743",
     "OPSGATE_HUAWEI__APP_ID": "huawei-app",
     "OPSGATE_HUAWEI__SECRET": "huawei-secret-value",
-    "OPSGATE_HUAWEI__CLIENT_CERT": "/etc/opsgate/client.crt",
-    "OPSGATE_HUAWEI__CLIENT_KEY": "/etc/opsgate/client.key",
-    "OPSGATE_HUAWEI__CA_BUNDLE": "/etc/opsgate/ca.pem",
+    "OPSGATE_HUAWEI__CLIENT_CERT": "cert.pem",  # written by `in_tmp`
+    "OPSGATE_HUAWEI__CLIENT_KEY": "key.pem",
+    "OPSGATE_HUAWEI__CA_BUNDLE": "cert.pem",
     "OPSGATE_SERVICEPOWER__BASE_URL": "http://127.0.0.1:8080",
     "OPSGATE_SERVICEPOWER__TOKEN": "sp-token-value",
     "OPSGATE_SERVICEPOWER__CLIENT_ID": "sp-client",
@@ -38,8 +39,10 @@ SECRET_VALUES = [v for k, v in FULL_ENV.items() if "value" in v]
 
 @pytest.fixture(autouse=True)
 def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Run in an empty directory with none of opsgate's variables in the real environment."""
+    """Run in a directory holding only TLS files (`write_cert_files`), with none of opsgate's
+    variables in the real environment."""
     monkeypatch.chdir(tmp_path)
+    write_cert_files(tmp_path)
     for name in list(os.environ):
         if name.startswith(("OPSGATE_", "SLACK_")):
             monkeypatch.delenv(name)
@@ -116,9 +119,9 @@ def test_nested_vendor_variables() -> None:
     assert s.aliyun.iot_instance_id == "iot-cn-123"
     assert (s.huawei.base_url, s.huawei.app_id) == ("https://oc.huawei.example:8743", "huawei-app")
     assert s.huawei.secret == SecretStr("huawei-secret-value")
-    assert s.huawei.client_cert == Path("/etc/opsgate/client.crt")
-    assert s.huawei.client_key == Path("/etc/opsgate/client.key")
-    assert s.huawei.ca_bundle == Path("/etc/opsgate/ca.pem")
+    assert s.huawei.client_cert == Path("cert.pem")
+    assert s.huawei.client_key == Path("key.pem")
+    assert s.huawei.ca_bundle == Path("cert.pem")
     assert s.servicepower.base_url == "http://127.0.0.1:8080"
     assert s.servicepower.token == SecretStr("sp-token-value")
     assert s.servicepower.client_id == "sp-client"
@@ -265,6 +268,19 @@ def test_a_vendor_that_is_not_a_table(in_tmp: Path) -> None:
             {"OPSGATE_ALIYUN__ENDPOINT": "ftp://iot.example"},
             "OPSGATE_ALIYUN__ENDPOINT (aliyun.endpoint): must be an http:// or https:// URL",
         ),
+        (
+            {"OPSGATE_HUAWEI__CA_BUNDLE": "/nonexistent/ca.pem"},
+            "OPSGATE_HUAWEI__CA_BUNDLE (huawei.ca_bundle): no such file: /nonexistent/ca.pem",
+        ),
+        (
+            {"OPSGATE_HUAWEI__CLIENT_CERT": "key.pem", "OPSGATE_HUAWEI__CLIENT_KEY": "key.pem"},
+            "OPSGATE_HUAWEI__CLIENT_CERT (huawei.client_cert): key.pem is not a PEM certificate",
+        ),
+        (
+            {"OPSGATE_HUAWEI__CLIENT_CERT": "cert.pem", "OPSGATE_HUAWEI__CLIENT_KEY": "other.pem"},
+            "OPSGATE_HUAWEI__CLIENT_KEY (huawei.client_key): "
+            "other.pem does not match the client certificate",
+        ),
     ],
 )
 def test_bad_values_name_the_key(environ: dict[str, str], message: str) -> None:
@@ -342,7 +358,7 @@ def test_partial_credentials_name_the_missing_key(environ: dict[str, str], messa
         },
         {"OPSGATE_ALIYUN__ACCESS_KEY_ID": "i", "OPSGATE_ALIYUN__ACCESS_KEY_SECRET": "s"},
         {"OPSGATE_ALIYUN__REGION_ID": "cn-beijing", "OPSGATE_ALIYUN__IOT_INSTANCE_ID": "iot-1"},
-        {"OPSGATE_HUAWEI__CA_BUNDLE": "/ca.pem"},
+        {"OPSGATE_HUAWEI__CA_BUNDLE": "cert.pem"},
     ],
 )
 def test_complete_or_optional_settings_are_accepted(environ: dict[str, str]) -> None:
@@ -367,7 +383,7 @@ def test_describe_masks_set_secrets_and_marks_unset_values() -> None:
     assert described["enos.app_key"] == "enos-key"
     assert described["workers"] == "4"
     assert described["sandbox"] == "false"
-    assert described["huawei.client_cert"] == "/etc/opsgate/client.crt"
+    assert described["huawei.client_cert"] == "cert.pem"
     empty = load_settings({}).describe()
     assert empty["slack_bot_token"] == "(not set)"
     assert empty["enos.app_secret"] == "(not set)"
