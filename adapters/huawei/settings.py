@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 
 from adapters.huawei.tls import check_tls_files
 from adapters.settings import VendorSettings
@@ -25,7 +25,8 @@ class HuaweiSettings(VendorSettings):
         client_cert: The client certificate for mutual TLS (with `client_key`).
         client_key: Its private key.
         ca_bundle: The platform's CA certificates.
-        calls_per_minute: The application's rate limit (documented default: 100 per 60 s).
+        calls_per_minute: The application's rate limit (documented default: 100 per 60 s);
+            1 to 10000.
     """
 
     required_together: ClassVar[tuple[tuple[str, ...], ...]] = (
@@ -40,7 +41,7 @@ class HuaweiSettings(VendorSettings):
     client_cert: Path | None = None
     client_key: Path | None = None
     ca_bundle: Path | None = None
-    calls_per_minute: int = 100
+    calls_per_minute: int = Field(default=100, ge=1, le=10_000)
 
     def check_credentials(self) -> None:
         """The base rule, then: the TLS files can be loaded as they are."""

@@ -21,9 +21,17 @@ _MESSAGES: Final[dict[str, str]] = {
     "int_from_float": "must be a whole number",
     "float_parsing": "must be a number",
     "float_type": "must be a number",
+    "finite_number": "must be a finite number",
     "string_type": "must be a string",
     "model_type": "must be a table of settings",
     "model_attributes_type": "must be a table of settings",
+}
+#: A bound declared with `pydantic.Field` (``gt``, ``le`` …), said with the bound's value.
+_BOUNDS: Final[dict[str, str]] = {
+    "greater_than": "must be more than {gt}",
+    "greater_than_equal": "must be at least {ge}",
+    "less_than": "must be less than {lt}",
+    "less_than_equal": "must be at most {le}",
 }
 NOT_SET: Final = "(not set)"
 SECRET_SHOWN: Final = "****"  # noqa: S105 -- the mask shown instead of a secret
@@ -41,10 +49,17 @@ def _explain_one(error: ErrorDetails, model: type[BaseModel]) -> str:
     if "field" in ctx:
         path.append(str(ctx["field"]))
     why = _MESSAGES.get(error["type"], error["msg"])
+    if error["type"] in _BOUNDS:
+        why = _BOUNDS[error["type"]].format_map({key: _number(v) for key, v in ctx.items()})
     if error["type"] == "missing_credential":
         # The model names the other field within its own table; say where that table is.
         why = f"required when {'.'.join([*path[:-1], str(ctx['given'])])} is set"
     return f"{env_name(model, path)} ({'.'.join(path)}): {why}"
+
+
+def _number(value: object) -> str:
+    """A bound as people write it: ``0`` and ``1000``, not ``0.0`` and ``1000.0``."""
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def _field_name(model: type[BaseModel], key: str) -> str:

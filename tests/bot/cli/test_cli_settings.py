@@ -79,3 +79,31 @@ def test_a_bad_huawei_tls_file_stops_start_up_naming_it(
         monkeypatch.setenv(f"OPSGATE_HUAWEI__{name}", value)
     assert cli.main(command) == 2
     assert failure(capsys) == f"opsgate: invalid settings: {expected}"
+
+
+@pytest.mark.parametrize("command", STARTING, ids=" ".join)
+@pytest.mark.parametrize(
+    ("variable", "value", "why"),
+    [
+        ("OPSGATE_ALIYUN__CALLS_PER_SECOND", "0", "must be more than 0"),
+        ("OPSGATE_ALIYUN__CALLS_PER_SECOND", "-5", "must be more than 0"),
+        ("OPSGATE_HUAWEI__CALLS_PER_MINUTE", "0", "must be at least 1"),
+    ],
+)
+def test_a_rate_limit_of_zero_or_less_stops_start_up_naming_it(
+    env: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    huawei: None,
+    command: list[str],
+    variable: str,
+    value: str,
+    why: str,
+) -> None:
+    monkeypatch.setenv("OPSGATE_ALIYUN__ACCESS_KEY_ID", "id")
+    monkeypatch.setenv("OPSGATE_ALIYUN__ACCESS_KEY_SECRET", "secret")
+    monkeypatch.setenv("OPSGATE_ALIYUN__ENDPOINT", "https://127.0.0.1:9")
+    monkeypatch.setenv(variable, value)
+    assert cli.main(command) == 2
+    table, field = variable.removeprefix("OPSGATE_").lower().split("__")
+    assert failure(capsys) == f"opsgate: invalid settings: {variable} ({table}.{field}): {why}"

@@ -269,6 +269,38 @@ def test_a_vendor_that_is_not_a_table(in_tmp: Path) -> None:
             "OPSGATE_ALIYUN__ENDPOINT (aliyun.endpoint): must be an http:// or https:// URL",
         ),
         (
+            {"OPSGATE_ALIYUN__CALLS_PER_SECOND": "0"},
+            "OPSGATE_ALIYUN__CALLS_PER_SECOND (aliyun.calls_per_second): must be more than 0",
+        ),
+        (
+            {"OPSGATE_ALIYUN__CALLS_PER_SECOND": "-5"},
+            "OPSGATE_ALIYUN__CALLS_PER_SECOND (aliyun.calls_per_second): must be more than 0",
+        ),
+        (
+            {"OPSGATE_ALIYUN__CALLS_PER_SECOND": "nan"},
+            "OPSGATE_ALIYUN__CALLS_PER_SECOND (aliyun.calls_per_second): must be a finite number",
+        ),
+        (
+            {"OPSGATE_ALIYUN__CALLS_PER_SECOND": "1000.5"},
+            "OPSGATE_ALIYUN__CALLS_PER_SECOND (aliyun.calls_per_second): must be at most 1000",
+        ),
+        (
+            {"OPSGATE_HUAWEI__CALLS_PER_MINUTE": "0"},
+            "OPSGATE_HUAWEI__CALLS_PER_MINUTE (huawei.calls_per_minute): must be at least 1",
+        ),
+        (
+            {"OPSGATE_HUAWEI__CALLS_PER_MINUTE": "10001"},
+            "OPSGATE_HUAWEI__CALLS_PER_MINUTE (huawei.calls_per_minute): must be at most 10000",
+        ),
+        (
+            {"OPSGATE_ENOS__TIMEOUT": "0"},
+            "OPSGATE_ENOS__TIMEOUT (enos.timeout): must be more than 0",
+        ),
+        (
+            {"OPSGATE_SERVICEPOWER__TIMEOUT": "301"},
+            "OPSGATE_SERVICEPOWER__TIMEOUT (servicepower.timeout): must be at most 300",
+        ),
+        (
             {"OPSGATE_HUAWEI__CA_BUNDLE": "/nonexistent/ca.pem"},
             "OPSGATE_HUAWEI__CA_BUNDLE (huawei.ca_bundle): no such file: /nonexistent/ca.pem",
         ),
@@ -285,6 +317,13 @@ def test_a_vendor_that_is_not_a_table(in_tmp: Path) -> None:
 )
 def test_bad_values_name_the_key(environ: dict[str, str], message: str) -> None:
     assert _error(environ) == message
+
+
+def test_fractional_and_largest_rates_are_accepted() -> None:
+    settings = load_settings(
+        {"OPSGATE_ALIYUN__CALLS_PER_SECOND": "0.5", "OPSGATE_HUAWEI__CALLS_PER_MINUTE": "10000"}
+    )
+    assert (settings.aliyun.calls_per_second, settings.huawei.calls_per_minute) == (0.5, 10000)
 
 
 def test_every_problem_is_reported() -> None:
