@@ -107,3 +107,29 @@ def test_a_rate_limit_of_zero_or_less_stops_start_up_naming_it(
     assert cli.main(command) == 2
     table, field = variable.removeprefix("OPSGATE_").lower().split("__")
     assert failure(capsys) == f"opsgate: invalid settings: {variable} ({table}.{field}): {why}"
+
+
+@pytest.mark.parametrize("command", STARTING, ids=" ".join)
+@pytest.mark.parametrize(
+    ("toml", "expected"),
+    [
+        ("workers = 0\n", "opsgate.toml: workers: must be between 1 and 256"),
+        (
+            'OPSGATE_DB = "b.db"\n',
+            "opsgate.toml: OPSGATE_DB: unknown setting "
+            "(that is an environment variable; the file's key is db)",
+        ),
+    ],
+)
+def test_a_bad_setting_in_the_file_is_named_by_the_file_and_its_key(
+    env: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    command: list[str],
+    toml: str,
+    expected: str,
+) -> None:
+    monkeypatch.delenv("OPSGATE_CONFIG")  # the default file, ./opsgate.toml
+    (env / "opsgate.toml").write_text(toml)
+    assert cli.main(command) == 2
+    assert failure(capsys) == f"opsgate: invalid settings: {expected}"

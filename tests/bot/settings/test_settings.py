@@ -208,24 +208,106 @@ def test_malformed_toml_is_an_error(in_tmp: Path) -> None:
 
 def test_config_file_cannot_name_itself(in_tmp: Path) -> None:
     (in_tmp / "opsgate.toml").write_text('config_file = "x.toml"\n', encoding="utf-8")
-    assert _error({}) == "config_file (opsgate.toml): set OPSGATE_CONFIG instead"
+    assert _error({}) == "opsgate.toml: config_file: set OPSGATE_CONFIG instead"
 
 
-def test_toml_values_are_validated_and_named(in_tmp: Path) -> None:
+def test_toml_values_are_validated_and_named_in_the_file(in_tmp: Path) -> None:
     (in_tmp / "opsgate.toml").write_text(
         'wrokers = 3\n[huawei]\nbase_url = "oc.example"\n', encoding="utf-8"
     )
     assert sorted(_error({}).splitlines()) == [
-        "OPSGATE_HUAWEI__BASE_URL (huawei.base_url): must be an http:// or https:// URL",
-        "OPSGATE_WROKERS (wrokers): unknown setting",
+        "opsgate.toml: huawei.base_url: must be an http:// or https:// URL",
+        "opsgate.toml: wrokers: unknown setting",
     ]
 
 
-def test_aliased_settings_are_named_by_their_own_variables(in_tmp: Path) -> None:
+@pytest.mark.parametrize(
+    ("toml", "environ", "message"),
+    [
+        ("workers = 0\n", {}, "opsgate.toml: workers: must be between 1 and 256"),
+        (
+            "workers = 4\n",
+            {"OPSGATE_WORKERS": "0"},
+            "OPSGATE_WORKERS (workers): must be between 1 and 256",
+        ),
+        (
+            "workers = 0\n",
+            {"opsgate_workers": "300"},
+            "OPSGATE_WORKERS (workers): must be between 1 and 256",
+        ),
+        (
+            "[aliyun]\ncalls_per_second = 0\n",
+            {},
+            "opsgate.toml: aliyun.calls_per_second: must be more than 0",
+        ),
+        (
+            "[aliyun]\ncalls_per_second = 5\n",
+            {"OPSGATE_ALIYUN__CALLS_PER_SECOND": "0"},
+            "OPSGATE_ALIYUN__CALLS_PER_SECOND (aliyun.calls_per_second): must be more than 0",
+        ),
+        ('"a.b" = 1\n', {}, 'opsgate.toml: "a.b": unknown setting'),
+    ],
+)
+def test_a_bad_value_is_named_where_it_was_set(
+    toml: str, environ: dict[str, str], message: str, in_tmp: Path
+) -> None:
+    """The environment wins, so a bad value there is named by its variable even when the file
+    sets the same key; a bad value from the file is named by the file and its key."""
+    (in_tmp / "opsgate.toml").write_text(toml, encoding="utf-8")
+    assert _error(environ) == message
+
+
+def test_problems_from_both_places_are_each_named_where_they_were_set(in_tmp: Path) -> None:
+    (in_tmp / "opsgate.toml").write_text("workers = 0\n", encoding="utf-8")
+    assert _error({"OPSGATE_SANDBOX": "maybe"}).splitlines() == [
+        "OPSGATE_SANDBOX (sandbox): must be true or false (or 1 or 0)",
+        "opsgate.toml: workers: must be between 1 and 256",
+    ]
+
+
+def test_the_file_is_named_as_opsgate_config_names_it(in_tmp: Path) -> None:
+    (in_tmp / "conf").mkdir()
+    (in_tmp / "conf" / "ops.toml").write_text("workers = 0\n", encoding="utf-8")
+    message = _error({"OPSGATE_CONFIG": "conf/ops.toml"})
+    assert message == "conf/ops.toml: workers: must be between 1 and 256"
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        (
+            'OPSGATE_DB = "b.db"\n',
+            "opsgate.toml: OPSGATE_DB: unknown setting "
+            "(that is an environment variable; the file's key is db)",
+        ),
+        (
+            '[huawei]\nOPSGATE_HUAWEI__APP_ID = "a"\n',
+            "opsgate.toml: huawei.OPSGATE_HUAWEI__APP_ID: unknown setting "
+            "(that is an environment variable; the file's key is huawei.app_id)",
+        ),
+        ('OPSGATE_NOTHING = "x"\n', "opsgate.toml: OPSGATE_NOTHING: unknown setting"),
+    ],
+)
+def test_a_variable_name_written_in_the_file_is_shown_its_key(toml: str, message: str) -> None:
+    Path("opsgate.toml").write_text(toml, encoding="utf-8")
+    assert _error({}) == message
+
+
+def test_a_missing_credential_is_named_where_the_one_needing_it_was_set(in_tmp: Path) -> None:
+    (in_tmp / "opsgate.toml").write_text('[enos]\nbase_url = "https://apim.example"\n')
+    assert _error({}) == "opsgate.toml: enos.app_key: required when enos.base_url is set"
+    assert _error({"OPSGATE_ENOS__BASE_URL": "https://apim.example"}) == (
+        "OPSGATE_ENOS__APP_KEY (enos.app_key): required when enos.base_url is set"
+    )
+
+
+def test_aliased_settings_are_named_as_the_file_writes_them(in_tmp: Path) -> None:
     (in_tmp / "opsgate.toml").write_text(
         'slack_bot_token = 5\npolicy_file = "rules.toml"\n', encoding="utf-8"
     )
-    assert _error({}) == "SLACK_BOT_TOKEN (slack_bot_token): must be a string"
+    assert _error({}) == "opsgate.toml: slack_bot_token: must be a string"
+    (in_tmp / "opsgate.toml").write_text("SLACK_BOT_TOKEN = 5\n", encoding="utf-8")
+    assert _error({}) == "opsgate.toml: SLACK_BOT_TOKEN: must be a string"
     (in_tmp / "opsgate.toml").write_text('slack_app_token = "xapp-toml-value"\n', encoding="utf-8")
     assert load_settings({}).slack_app_token == SecretStr("xapp-toml-value")
     (in_tmp / "opsgate.toml").write_text('policy_file = "rules.toml"\n', encoding="utf-8")
@@ -235,7 +317,7 @@ def test_aliased_settings_are_named_by_their_own_variables(in_tmp: Path) -> None
 
 def test_a_vendor_that_is_not_a_table(in_tmp: Path) -> None:
     (in_tmp / "opsgate.toml").write_text('enos = "yes"\n', encoding="utf-8")
-    assert _error({}) == "OPSGATE_ENOS (enos): must be a table of settings"
+    assert _error({}) == "opsgate.toml: enos: must be a table of settings"
 
 
 # -- bad values name their key --------------------------------------------------------------------
