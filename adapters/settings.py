@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any, ClassVar, Self
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_core import PydanticCustomError
 
 
@@ -25,7 +25,8 @@ class VendorSettings(BaseModel):
             the others is required too. The first group is the vendor's credentials (see
             `configured`).
         url_fields: Fields holding a base URL: each must be an http:// or https:// URL.
-        timeout: Seconds to wait for the vendor before giving up on a call.
+        timeout: Seconds to wait for the vendor before giving up on a call (more than 0, at
+            most 300).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -33,7 +34,7 @@ class VendorSettings(BaseModel):
     required_together: ClassVar[tuple[tuple[str, ...], ...]] = ()
     url_fields: ClassVar[tuple[str, ...]] = ()
 
-    timeout: float = 10.0
+    timeout: float = Field(default=10.0, gt=0, le=300, allow_inf_nan=False)
 
     @property
     def configured(self) -> bool:

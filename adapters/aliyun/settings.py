@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 
 from adapters.settings import VendorSettings
 
@@ -19,7 +19,8 @@ class AliyunSettings(VendorSettings):
         access_key_id: A RAM user's AccessKey id.
         access_key_secret: Its secret (signs every call; never logged).
         iot_instance_id: The default IotInstanceId, when the instance has one.
-        calls_per_second: The account's rate limit (documented: 10 calls per second).
+        calls_per_second: The account's rate limit (documented: 10 calls per second); more
+            than 0 (a fraction is one call every so many seconds), at most 1000.
     """
 
     required_together: ClassVar[tuple[tuple[str, ...], ...]] = (
@@ -32,7 +33,7 @@ class AliyunSettings(VendorSettings):
     access_key_id: str | None = None
     access_key_secret: SecretStr | None = None
     iot_instance_id: str | None = None
-    calls_per_second: float = 10.0
+    calls_per_second: float = Field(default=10.0, gt=0, le=1000, allow_inf_nan=False)
 
     @property
     def resolved_endpoint(self) -> str:

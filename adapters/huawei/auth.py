@@ -226,7 +226,10 @@ def replicated(
 
 
 def tls_context(config: HuaweiSettings) -> ssl.SSLContext:
-    """Mutual TLS: trust the platform CA (or the system's), present the client certificate."""
+    """Mutual TLS: trust the platform CA (or the system's), present the client certificate.
+
+    The files were checked when `config` was built (`adapters.huawei.tls`).
+    """
     cafile = str(config.ca_bundle) if config.ca_bundle else None
     context = ssl.create_default_context(cafile=cafile)
     if config.client_cert is not None:

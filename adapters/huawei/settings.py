@@ -6,13 +6,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 
+from adapters.huawei.tls import check_tls_files
 from adapters.settings import VendorSettings
 
 
 class HuaweiSettings(VendorSettings):
     """The OceanConnect northbound application API (default port 8743, mutual TLS).
+
+    The TLS files are read when the settings are built: each must exist and be PEM, and the key
+    must be the certificate's own and unencrypted (`adapters.huawei.tls`).
 
     Attributes:
         base_url: The platform, e.g. ``https://oc.example.com:8743`` (8743 when no port).
@@ -21,7 +25,8 @@ class HuaweiSettings(VendorSettings):
         client_cert: The client certificate for mutual TLS (with `client_key`).
         client_key: Its private key.
         ca_bundle: The platform's CA certificates.
-        calls_per_minute: The application's rate limit (documented default: 100 per 60 s).
+        calls_per_minute: The application's rate limit (documented default: 100 per 60 s);
+            1 to 10000.
     """
 
     required_together: ClassVar[tuple[tuple[str, ...], ...]] = (
@@ -36,4 +41,11 @@ class HuaweiSettings(VendorSettings):
     client_cert: Path | None = None
     client_key: Path | None = None
     ca_bundle: Path | None = None
-    calls_per_minute: int = 100
+    calls_per_minute: int = Field(default=100, ge=1, le=10_000)
+
+    def check_credentials(self) -> None:
+        """The base rule, then: the TLS files can be loaded as they are."""
+        super().check_credentials()
+        check_tls_files(
+            ca_bundle=self.ca_bundle, client_cert=self.client_cert, client_key=self.client_key
+        )

@@ -15,7 +15,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from adapters.registry import PluginError, Plugins, installed_plugins
 from bot.cli.db import add_db_parser
-from bot.cli.options import database_options
+from bot.cli.options import database_options, port_number
 from bot.observability import configure_logging
 from bot.policy import PolicyError
 from bot.settings import Settings, SettingsError, load_settings
@@ -55,7 +55,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--http", action="store_true", help="serve HTTP even if SLACK_APP_TOKEN is set"
     )
-    serve.add_argument("--port", type=int, default=3000, help="HTTP port (default 3000)")
+    serve.add_argument(
+        "--port", type=port_number, default=3000, help="HTTP port, 0 to 65535 (default 3000)"
+    )
     serve.add_argument(
         "--host",
         default="0.0.0.0",  # noqa: S104 - a server for Slack to reach
@@ -63,7 +65,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--probe-port",
-        type=int,
+        type=port_number,
         metavar="PORT",
         help="in Socket Mode, also answer GET /healthz and /metrics on this port (on --host)",
     )

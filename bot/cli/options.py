@@ -1,9 +1,11 @@
-"""Options several subcommands share, declared once (``--db`` on ``audit`` and ``db``)."""
+"""Options several subcommands share, declared once (``--db`` on ``audit`` and ``db``), and
+the type of the ports ``serve`` listens on."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Final
 from urllib.parse import urlsplit
 
 from bot.settings import Settings
@@ -27,6 +29,28 @@ def database_options() -> argparse.ArgumentParser:
         "or a postgresql://user@host/db URL (default: OPSGATE_DB, else ./opsgate.db)",
     )
     return parent
+
+
+#: The highest TCP port; 0 asks the system for any free one (the server logs which).
+MAX_PORT: Final = 65535
+
+
+def port_number(text: str) -> int:
+    """An ``argparse`` type for ``--port`` and ``--probe-port``: a TCP port, 0 to `MAX_PORT`.
+
+    Raises:
+        argparse.ArgumentTypeError: Not a whole number in range (argparse's one-line usage
+            error follows, status 2).
+    """
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= MAX_PORT:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a port: give a whole number from 0 to {MAX_PORT}"
+        )
+    return port
 
 
 def chosen_database(args: argparse.Namespace, settings: Settings) -> Path | str:

@@ -12,6 +12,8 @@ from typing import Any, Final
 from pydantic import BaseModel, SecretStr, ValidationError
 from pydantic_core import ErrorDetails
 
+from bot.settings.origin import Sources, file_key_for_variable, toml_key
+
 _MESSAGES: Final[dict[str, str]] = {
     "extra_forbidden": "unknown setting",
     "bool_parsing": "must be true or false (or 1 or 0)",
@@ -21,30 +23,62 @@ _MESSAGES: Final[dict[str, str]] = {
     "int_from_float": "must be a whole number",
     "float_parsing": "must be a number",
     "float_type": "must be a number",
+    "finite_number": "must be a finite number",
     "string_type": "must be a string",
     "model_type": "must be a table of settings",
     "model_attributes_type": "must be a table of settings",
+}
+#: A bound declared with `pydantic.Field` (``gt``, ``le`` …), said with the bound's value.
+_BOUNDS: Final[dict[str, str]] = {
+    "greater_than": "must be more than {gt}",
+    "greater_than_equal": "must be at least {ge}",
+    "less_than": "must be less than {lt}",
+    "less_than_equal": "must be at most {le}",
 }
 NOT_SET: Final = "(not set)"
 SECRET_SHOWN: Final = "****"  # noqa: S105 -- the mask shown instead of a secret
 
 
-def explain(exc: ValidationError, model: type[BaseModel]) -> str:
-    """One line per problem: ``ENV_NAME (toml.key): why``."""
-    return "\n".join(_explain_one(error, model) for error in exc.errors())
+def explain(exc: ValidationError, model: type[BaseModel], sources: Sources | None = None) -> str:
+    """One line per problem, naming the key as it was written (`bot.settings.origin`):
+    ``ENV_NAME (toml.key): why`` for the environment, ``<file>: toml.key: why`` for the TOML
+    file `sources` name. Without `sources`, every key is named the first way."""
+    return "\n".join(_explain_one(error, model, sources) for error in exc.errors())
 
 
-def _explain_one(error: ErrorDetails, model: type[BaseModel]) -> str:
+def _explain_one(error: ErrorDetails, model: type[BaseModel], sources: Sources | None) -> str:
     path = [_field_name(model, str(error["loc"][0]))] if error["loc"] else []
     path += [str(part) for part in error["loc"][1:]]
     ctx = error.get("ctx") or {}
     if "field" in ctx:
         path.append(str(ctx["field"]))
     why = _MESSAGES.get(error["type"], error["msg"])
+    if error["type"] in _BOUNDS:
+        why = _BOUNDS[error["type"]].format_map({key: _number(v) for key, v in ctx.items()})
+    # A missing credential was set nowhere: it is named where the one requiring it was set.
+    origin = path
     if error["type"] == "missing_credential":
-        # The model names the other field within its own table; say where that table is.
-        why = f"required when {'.'.join([*path[:-1], str(ctx['given'])])} is set"
-    return f"{env_name(model, path)} ({'.'.join(path)}): {why}"
+        origin = [*path[:-1], str(ctx["given"])]
+        why = f"required when {'.'.join(origin)} is set"
+    written = _in_file(model, origin, sources)
+    if sources is None or written is None:
+        return f"{env_name(model, path)} ({'.'.join(path)}): {why}"
+    in_file = [written, *path[1:]]
+    if error["type"] == "extra_forbidden" and (key := file_key_for_variable(model, in_file[-1])):
+        why += f" (that is an environment variable; the file's key is {key})"
+    return f"{sources.toml_file}: {toml_key(in_file)}: {why}"
+
+
+def _in_file(model: type[BaseModel], origin: list[str], sources: Sources | None) -> str | None:
+    """The top-level key the TOML file sets `origin` with, unless the environment set it."""
+    if sources is None or sources.sets_variable(env_name(model, origin)):
+        return None
+    return sources.written_in_file(model, origin)
+
+
+def _number(value: object) -> str:
+    """A bound as people write it: ``0`` and ``1000``, not ``0.0`` and ``1000.0``."""
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def _field_name(model: type[BaseModel], key: str) -> str:

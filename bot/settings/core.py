@@ -55,7 +55,8 @@ LOADING: ContextVar[tuple[Mapping[str, str], dict[str, Any]] | None] = ContextVa
 
 
 class SettingsError(ValueError):
-    """The settings are invalid; the message names each bad key (``ENV_NAME (toml.key): why``).
+    """The settings are invalid; the message names each bad key where it was set
+    (``ENV_NAME (toml.key): why``, or ``<file>: toml.key: why``).
 
     Attributes:
         message: Every problem found, one per line.

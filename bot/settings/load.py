@@ -2,8 +2,9 @@
 
 `load_settings` is the one way in: it reads the TOML file named by ``OPSGATE_CONFIG`` (default
 ``./opsgate.toml``, which may be absent), lets environment variables win over it, and turns every
-validation problem into one `SettingsError` that names the key both as an environment variable
-and as a TOML key. Each installed vendor plugin adds one table (``[<vendor>]``,
+validation problem into one `SettingsError` that names each key where it was set: a variable
+as ``OPSGATE_WORKERS (workers)``, a key of the file as ``opsgate.toml: workers``
+(`bot.settings.origin`). Each installed vendor plugin adds one table (``[<vendor>]``,
 ``OPSGATE_<VENDOR>__<FIELD>``) holding its own settings model. The ``[policy]`` table of the
 same file belongs to `bot.policy`.
 """
@@ -23,6 +24,7 @@ from adapters.registry import PluginError, Plugins, installed_plugins
 from adapters.settings import VendorSettings
 from bot.settings.checks import explain
 from bot.settings.core import CONFIG_ENV, DEFAULT_CONFIG, LOADING, Settings, SettingsError
+from bot.settings.origin import Sources
 
 _PREFIX: Final = "OPSGATE_"
 #: Names a vendor plugin may not take: its table would sit on a core setting, on a variable
@@ -66,7 +68,8 @@ def load_settings(
     try:
         settings = model()
     except ValidationError as exc:
-        raise SettingsError("\n".join([explain(exc, model), *problems])) from None
+        sources = Sources(env, config_file, toml_data)
+        raise SettingsError("\n".join([explain(exc, model, sources), *problems])) from None
     finally:
         LOADING.reset(token)
     if problems:
@@ -136,5 +139,5 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise SettingsError(f"{CONFIG_ENV} ({path}): cannot read: {exc}") from None
     data.pop("policy", None)
     if "config_file" in data:
-        raise SettingsError(f"config_file ({path}): set {CONFIG_ENV} instead")
+        raise SettingsError(f"{path}: config_file: set {CONFIG_ENV} instead")
     return data

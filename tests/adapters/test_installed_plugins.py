@@ -5,7 +5,9 @@ from __future__ import annotations
 from importlib.metadata import EntryPoint
 from typing import Any
 
+import annotated_types
 import pytest
+from pydantic import ValidationError
 
 from adapters.clock import FakeClock
 from adapters.plugin import VendorPlugin
@@ -42,6 +44,42 @@ def test_configured_settings_connect_the_real_adapter(plugin: VendorPlugin[Any])
         assert (adapter.vendor, adapter.sandbox) == (plugin.name, False)
     finally:
         adapter.close()
+
+
+def numeric_bounds(plugin: VendorPlugin[Any]) -> dict[str, tuple[float, float]]:
+    """Each numeric setting's lowest and highest value, as its settings model declares them."""
+    bounds = {}
+    for name, info in plugin.settings.model_fields.items():
+        if info.annotation not in (int, float):
+            continue
+        low = high = None
+        for bound in info.metadata:
+            if isinstance(bound, annotated_types.Ge):
+                low = bound.ge
+            elif isinstance(bound, annotated_types.Gt):
+                low = bound.gt + (1 if info.annotation is int else 0.001)
+            elif isinstance(bound, annotated_types.Le):
+                high = bound.le
+        assert low is not None and high is not None, f"{plugin.name}.{name} is not bounded"
+        bounds[name] = (float(low), float(high))
+    return bounds
+
+
+@pytest.mark.parametrize("plugin", PLUGINS.by_name.values(), ids=lambda plugin: plugin.name)
+def test_every_numeric_setting_is_bounded_and_works_at_its_bounds(
+    plugin: VendorPlugin[Any],
+) -> None:
+    """A rate or a timeout of 0 or less is refused by the model; the extremes it accepts still
+    connect the real adapter (no division by zero, no limiter refusing its own rate)."""
+    bounds = numeric_bounds(plugin)
+    assert "timeout" in bounds
+    for name, (low, high) in bounds.items():
+        for refused in (0, -5, high * 2):
+            with pytest.raises(ValidationError):
+                plugin.settings.model_validate(CONFIGURED[plugin.name] | {name: refused})
+        for accepted in (low, high):
+            values = CONFIGURED[plugin.name] | {name: accepted}
+            plugin.connect(plugin.settings.model_validate(values), FakeClock()).close()
 
 
 @pytest.mark.parametrize("plugin", PLUGINS.by_name.values(), ids=lambda plugin: plugin.name)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from certs import COMMON_NAME, CertFiles, write_cert_files
 from pydantic import SecretStr
 
 from adapters.base import Verdict
@@ -451,45 +452,13 @@ def test_default_port_and_shared_limiter(clock: FakeClock) -> None:
 
 
 @pytest.fixture
-def cert_files(tmp_path: Path) -> tuple[Path, Path, Path]:
+def cert_files(tmp_path: Path) -> CertFiles:
     """A throwaway self-signed certificate, its key, and an unrelated key (made in-process)."""
-    import datetime
-
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    def pem_key(key: ec.EllipticCurvePrivateKey) -> bytes:
-        return key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "opsgate-huawei-test")])
-    now = datetime.datetime.now(datetime.UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now)
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    cert, key_file, other = tmp_path / "cert.pem", tmp_path / "key.pem", tmp_path / "other.pem"
-    cert.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(pem_key(key))
-    other.write_bytes(pem_key(ec.generate_private_key(ec.SECP256R1())))
-    return cert, key_file, other
+    return write_cert_files(tmp_path)
 
 
 def test_mutual_tls_client_trusts_the_ca_and_presents_the_certificate(
-    cert_files: tuple[Path, Path, Path],
+    cert_files: CertFiles,
 ) -> None:
     cert, key, other = cert_files
     config = HuaweiSettings(
@@ -499,7 +468,7 @@ def test_mutual_tls_client_trusts_the_ca_and_presents_the_certificate(
     context = tls_context(config)
     assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
     subjects = [ca["subject"] for ca in context.get_ca_certs()]
-    assert subjects == [((("commonName", "opsgate-huawei-test"),),)]  # only the platform CA
+    assert subjects == [((("commonName", COMMON_NAME),),)]  # only the platform CA
     adapter = from_config(config)
     # Read-only look inside httpx: the pool holds the context we built (no network is used).
     pool_context = adapter.session._client._transport._pool._ssl_context  # type: ignore[attr-defined]

@@ -19,6 +19,7 @@ import pytest
 
 from bot import cli
 from bot.cli import preflight
+from bot.cli.options import port_number
 from bot.console.standin.server import SlackStandIn
 from bot.model import AuditEventName
 from bot.policy import OperationPolicy
@@ -396,3 +397,26 @@ def test_serve_on_a_port_in_use_is_one_line(
         monkeypatch.setenv("OPSGATE_SLACK_API_URL", slack.api_url)
         assert cli.main(["serve", "--http", "--host", "127.0.0.1", "--port", port]) == 2
     assert f"cannot listen on 127.0.0.1:{port}" in one_line(capsys.readouterr().err)
+
+
+@pytest.mark.parametrize(
+    ("flag", "value"),
+    [("--port", "99999"), ("--port", "-1"), ("--port", "65536"), ("--probe-port", "70000")],
+)
+def test_serve_refuses_a_port_out_of_range_as_a_usage_error(
+    env: Path, capsys: pytest.CaptureFixture[str], flag: str, value: str
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["serve", "--http", flag, value])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: opsgate serve") and "Traceback" not in err
+    assert err.splitlines()[-1] == (
+        f"opsgate serve: error: argument {flag}: '{value}' is not a port: "
+        "give a whole number from 0 to 65535"
+    )
+
+
+@pytest.mark.parametrize(("text", "port"), [("0", 0), ("3000", 3000), ("65535", 65535)])
+def test_every_port_from_0_to_65535_is_taken(text: str, port: int) -> None:
+    assert port_number(text) == port

@@ -66,7 +66,7 @@ def test_describe_masks_a_plugins_secrets() -> None:
 
 def test_a_table_for_a_plugin_that_is_not_installed(in_tmp: Path) -> None:
     (in_tmp / "opsgate.toml").write_text('[globex]\nregion = "us"\n')
-    assert problems({}, plugins=Plugins.of()) == ["OPSGATE_GLOBEX (globex): unknown setting"]
+    assert problems({}, plugins=Plugins.of()) == ["opsgate.toml: globex: unknown setting"]
 
 
 def test_a_variable_for_a_plugin_that_is_not_installed() -> None:

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+from certs import write_cert_files
 from pydantic import SecretStr
 
 from bot.settings import Settings, SettingsError, load_settings
@@ -25,9 +26,9 @@ FULL_ENV = {
     "OPSGATE_HUAWEI__BASE_URL": "https://oc.huawei.example:8743",
     "OPSGATE_HUAWEI__APP_ID": "huawei-app",
     "OPSGATE_HUAWEI__SECRET": "huawei-secret-value",
-    "OPSGATE_HUAWEI__CLIENT_CERT": "/etc/opsgate/client.crt",
-    "OPSGATE_HUAWEI__CLIENT_KEY": "/etc/opsgate/client.key",
-    "OPSGATE_HUAWEI__CA_BUNDLE": "/etc/opsgate/ca.pem",
+    "OPSGATE_HUAWEI__CLIENT_CERT": "cert.pem",  # written by `in_tmp`
+    "OPSGATE_HUAWEI__CLIENT_KEY": "key.pem",
+    "OPSGATE_HUAWEI__CA_BUNDLE": "cert.pem",
     "OPSGATE_SERVICEPOWER__BASE_URL": "http://127.0.0.1:8080",
     "OPSGATE_SERVICEPOWER__TOKEN": "sp-token-value",
     "OPSGATE_SERVICEPOWER__CLIENT_ID": "sp-client",
@@ -38,8 +39,10 @@ SECRET_VALUES = [v for k, v in FULL_ENV.items() if "value" in v]
 
 @pytest.fixture(autouse=True)
 def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Run in an empty directory with none of opsgate's variables in the real environment."""
+    """Run in a directory holding only TLS files (`write_cert_files`), with none of opsgate's
+    variables in the real environment."""
     monkeypatch.chdir(tmp_path)
+    write_cert_files(tmp_path)
     for name in list(os.environ):
         if name.startswith(("OPSGATE_", "SLACK_")):
             monkeypatch.delenv(name)
@@ -116,9 +119,9 @@ def test_nested_vendor_variables() -> None:
     assert s.aliyun.iot_instance_id == "iot-cn-123"
     assert (s.huawei.base_url, s.huawei.app_id) == ("https://oc.huawei.example:8743", "huawei-app")
     assert s.huawei.secret == SecretStr("huawei-secret-value")
-    assert s.huawei.client_cert == Path("/etc/opsgate/client.crt")
-    assert s.huawei.client_key == Path("/etc/opsgate/client.key")
-    assert s.huawei.ca_bundle == Path("/etc/opsgate/ca.pem")
+    assert s.huawei.client_cert == Path("cert.pem")
+    assert s.huawei.client_key == Path("key.pem")
+    assert s.huawei.ca_bundle == Path("cert.pem")
     assert s.servicepower.base_url == "http://127.0.0.1:8080"
     assert s.servicepower.token == SecretStr("sp-token-value")
     assert s.servicepower.client_id == "sp-client"
@@ -205,24 +208,106 @@ def test_malformed_toml_is_an_error(in_tmp: Path) -> None:
 
 def test_config_file_cannot_name_itself(in_tmp: Path) -> None:
     (in_tmp / "opsgate.toml").write_text('config_file = "x.toml"\n', encoding="utf-8")
-    assert _error({}) == "config_file (opsgate.toml): set OPSGATE_CONFIG instead"
+    assert _error({}) == "opsgate.toml: config_file: set OPSGATE_CONFIG instead"
 
 
-def test_toml_values_are_validated_and_named(in_tmp: Path) -> None:
+def test_toml_values_are_validated_and_named_in_the_file(in_tmp: Path) -> None:
     (in_tmp / "opsgate.toml").write_text(
         'wrokers = 3\n[huawei]\nbase_url = "oc.example"\n', encoding="utf-8"
     )
     assert sorted(_error({}).splitlines()) == [
-        "OPSGATE_HUAWEI__BASE_URL (huawei.base_url): must be an http:// or https:// URL",
-        "OPSGATE_WROKERS (wrokers): unknown setting",
+        "opsgate.toml: huawei.base_url: must be an http:// or https:// URL",
+        "opsgate.toml: wrokers: unknown setting",
     ]
 
 
-def test_aliased_settings_are_named_by_their_own_variables(in_tmp: Path) -> None:
+@pytest.mark.parametrize(
+    ("toml", "environ", "message"),
+    [
+        ("workers = 0\n", {}, "opsgate.toml: workers: must be between 1 and 256"),
+        (
+            "workers = 4\n",
+            {"OPSGATE_WORKERS": "0"},
+            "OPSGATE_WORKERS (workers): must be between 1 and 256",
+        ),
+        (
+            "workers = 0\n",
+            {"opsgate_workers": "300"},
+            "OPSGATE_WORKERS (workers): must be between 1 and 256",
+        ),
+        (
+            "[aliyun]\ncalls_per_second = 0\n",
+            {},
+            "opsgate.toml: aliyun.calls_per_second: must be more than 0",
+        ),
+        (
+            "[aliyun]\ncalls_per_second = 5\n",
+            {"OPSGATE_ALIYUN__CALLS_PER_SECOND": "0"},
+            "OPSGATE_ALIYUN__CALLS_PER_SECOND (aliyun.calls_per_second): must be more than 0",
+        ),
+        ('"a.b" = 1\n', {}, 'opsgate.toml: "a.b": unknown setting'),
+    ],
+)
+def test_a_bad_value_is_named_where_it_was_set(
+    toml: str, environ: dict[str, str], message: str, in_tmp: Path
+) -> None:
+    """The environment wins, so a bad value there is named by its variable even when the file
+    sets the same key; a bad value from the file is named by the file and its key."""
+    (in_tmp / "opsgate.toml").write_text(toml, encoding="utf-8")
+    assert _error(environ) == message
+
+
+def test_problems_from_both_places_are_each_named_where_they_were_set(in_tmp: Path) -> None:
+    (in_tmp / "opsgate.toml").write_text("workers = 0\n", encoding="utf-8")
+    assert _error({"OPSGATE_SANDBOX": "maybe"}).splitlines() == [
+        "OPSGATE_SANDBOX (sandbox): must be true or false (or 1 or 0)",
+        "opsgate.toml: workers: must be between 1 and 256",
+    ]
+
+
+def test_the_file_is_named_as_opsgate_config_names_it(in_tmp: Path) -> None:
+    (in_tmp / "conf").mkdir()
+    (in_tmp / "conf" / "ops.toml").write_text("workers = 0\n", encoding="utf-8")
+    message = _error({"OPSGATE_CONFIG": "conf/ops.toml"})
+    assert message == "conf/ops.toml: workers: must be between 1 and 256"
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        (
+            'OPSGATE_DB = "b.db"\n',
+            "opsgate.toml: OPSGATE_DB: unknown setting "
+            "(that is an environment variable; the file's key is db)",
+        ),
+        (
+            '[huawei]\nOPSGATE_HUAWEI__APP_ID = "a"\n',
+            "opsgate.toml: huawei.OPSGATE_HUAWEI__APP_ID: unknown setting "
+            "(that is an environment variable; the file's key is huawei.app_id)",
+        ),
+        ('OPSGATE_NOTHING = "x"\n', "opsgate.toml: OPSGATE_NOTHING: unknown setting"),
+    ],
+)
+def test_a_variable_name_written_in_the_file_is_shown_its_key(toml: str, message: str) -> None:
+    Path("opsgate.toml").write_text(toml, encoding="utf-8")
+    assert _error({}) == message
+
+
+def test_a_missing_credential_is_named_where_the_one_needing_it_was_set(in_tmp: Path) -> None:
+    (in_tmp / "opsgate.toml").write_text('[enos]\nbase_url = "https://apim.example"\n')
+    assert _error({}) == "opsgate.toml: enos.app_key: required when enos.base_url is set"
+    assert _error({"OPSGATE_ENOS__BASE_URL": "https://apim.example"}) == (
+        "OPSGATE_ENOS__APP_KEY (enos.app_key): required when enos.base_url is set"
+    )
+
+
+def test_aliased_settings_are_named_as_the_file_writes_them(in_tmp: Path) -> None:
     (in_tmp / "opsgate.toml").write_text(
         'slack_bot_token = 5\npolicy_file = "rules.toml"\n', encoding="utf-8"
     )
-    assert _error({}) == "SLACK_BOT_TOKEN (slack_bot_token): must be a string"
+    assert _error({}) == "opsgate.toml: slack_bot_token: must be a string"
+    (in_tmp / "opsgate.toml").write_text("SLACK_BOT_TOKEN = 5\n", encoding="utf-8")
+    assert _error({}) == "opsgate.toml: SLACK_BOT_TOKEN: must be a string"
     (in_tmp / "opsgate.toml").write_text('slack_app_token = "xapp-toml-value"\n', encoding="utf-8")
     assert load_settings({}).slack_app_token == SecretStr("xapp-toml-value")
     (in_tmp / "opsgate.toml").write_text('policy_file = "rules.toml"\n', encoding="utf-8")
@@ -232,7 +317,7 @@ def test_aliased_settings_are_named_by_their_own_variables(in_tmp: Path) -> None
 
 def test_a_vendor_that_is_not_a_table(in_tmp: Path) -> None:
     (in_tmp / "opsgate.toml").write_text('enos = "yes"\n', encoding="utf-8")
-    assert _error({}) == "OPSGATE_ENOS (enos): must be a table of settings"
+    assert _error({}) == "opsgate.toml: enos: must be a table of settings"
 
 
 # -- bad values name their key --------------------------------------------------------------------
@@ -265,10 +350,62 @@ def test_a_vendor_that_is_not_a_table(in_tmp: Path) -> None:
             {"OPSGATE_ALIYUN__ENDPOINT": "ftp://iot.example"},
             "OPSGATE_ALIYUN__ENDPOINT (aliyun.endpoint): must be an http:// or https:// URL",
         ),
+        (
+            {"OPSGATE_ALIYUN__CALLS_PER_SECOND": "0"},
+            "OPSGATE_ALIYUN__CALLS_PER_SECOND (aliyun.calls_per_second): must be more than 0",
+        ),
+        (
+            {"OPSGATE_ALIYUN__CALLS_PER_SECOND": "-5"},
+            "OPSGATE_ALIYUN__CALLS_PER_SECOND (aliyun.calls_per_second): must be more than 0",
+        ),
+        (
+            {"OPSGATE_ALIYUN__CALLS_PER_SECOND": "nan"},
+            "OPSGATE_ALIYUN__CALLS_PER_SECOND (aliyun.calls_per_second): must be a finite number",
+        ),
+        (
+            {"OPSGATE_ALIYUN__CALLS_PER_SECOND": "1000.5"},
+            "OPSGATE_ALIYUN__CALLS_PER_SECOND (aliyun.calls_per_second): must be at most 1000",
+        ),
+        (
+            {"OPSGATE_HUAWEI__CALLS_PER_MINUTE": "0"},
+            "OPSGATE_HUAWEI__CALLS_PER_MINUTE (huawei.calls_per_minute): must be at least 1",
+        ),
+        (
+            {"OPSGATE_HUAWEI__CALLS_PER_MINUTE": "10001"},
+            "OPSGATE_HUAWEI__CALLS_PER_MINUTE (huawei.calls_per_minute): must be at most 10000",
+        ),
+        (
+            {"OPSGATE_ENOS__TIMEOUT": "0"},
+            "OPSGATE_ENOS__TIMEOUT (enos.timeout): must be more than 0",
+        ),
+        (
+            {"OPSGATE_SERVICEPOWER__TIMEOUT": "301"},
+            "OPSGATE_SERVICEPOWER__TIMEOUT (servicepower.timeout): must be at most 300",
+        ),
+        (
+            {"OPSGATE_HUAWEI__CA_BUNDLE": "/nonexistent/ca.pem"},
+            "OPSGATE_HUAWEI__CA_BUNDLE (huawei.ca_bundle): no such file: /nonexistent/ca.pem",
+        ),
+        (
+            {"OPSGATE_HUAWEI__CLIENT_CERT": "key.pem", "OPSGATE_HUAWEI__CLIENT_KEY": "key.pem"},
+            "OPSGATE_HUAWEI__CLIENT_CERT (huawei.client_cert): key.pem is not a PEM certificate",
+        ),
+        (
+            {"OPSGATE_HUAWEI__CLIENT_CERT": "cert.pem", "OPSGATE_HUAWEI__CLIENT_KEY": "other.pem"},
+            "OPSGATE_HUAWEI__CLIENT_KEY (huawei.client_key): "
+            "other.pem does not match the client certificate",
+        ),
     ],
 )
 def test_bad_values_name_the_key(environ: dict[str, str], message: str) -> None:
     assert _error(environ) == message
+
+
+def test_fractional_and_largest_rates_are_accepted() -> None:
+    settings = load_settings(
+        {"OPSGATE_ALIYUN__CALLS_PER_SECOND": "0.5", "OPSGATE_HUAWEI__CALLS_PER_MINUTE": "10000"}
+    )
+    assert (settings.aliyun.calls_per_second, settings.huawei.calls_per_minute) == (0.5, 10000)
 
 
 def test_every_problem_is_reported() -> None:
@@ -342,7 +479,7 @@ def test_partial_credentials_name_the_missing_key(environ: dict[str, str], messa
         },
         {"OPSGATE_ALIYUN__ACCESS_KEY_ID": "i", "OPSGATE_ALIYUN__ACCESS_KEY_SECRET": "s"},
         {"OPSGATE_ALIYUN__REGION_ID": "cn-beijing", "OPSGATE_ALIYUN__IOT_INSTANCE_ID": "iot-1"},
-        {"OPSGATE_HUAWEI__CA_BUNDLE": "/ca.pem"},
+        {"OPSGATE_HUAWEI__CA_BUNDLE": "cert.pem"},
     ],
 )
 def test_complete_or_optional_settings_are_accepted(environ: dict[str, str]) -> None:
@@ -367,7 +504,7 @@ def test_describe_masks_set_secrets_and_marks_unset_values() -> None:
     assert described["enos.app_key"] == "enos-key"
     assert described["workers"] == "4"
     assert described["sandbox"] == "false"
-    assert described["huawei.client_cert"] == "/etc/opsgate/client.crt"
+    assert described["huawei.client_cert"] == "cert.pem"
     empty = load_settings({}).describe()
     assert empty["slack_bot_token"] == "(not set)"
     assert empty["enos.app_secret"] == "(not set)"
