@@ -12,6 +12,7 @@ import os
 import sys
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
+from typing import Final
 
 from adapters.registry import PluginError, Plugins, installed_plugins
 from bot.cli.db import add_db_parser
@@ -141,9 +142,10 @@ def _silence_stdout() -> None:
 def _run(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
     command = args.command or "console"  # the embedded default
+    vendors = command not in _WITHOUT_VENDORS
     try:
-        plugins = installed_plugins()
-        settings = load_settings(plugins=plugins)
+        plugins = installed_plugins() if vendors else Plugins.of()
+        settings = load_settings(plugins=plugins, vendors=vendors)
     except PluginError as exc:
         print(f"opsgate: {exc}", file=sys.stderr)
         return 2
@@ -224,6 +226,10 @@ def _plugins(args: argparse.Namespace, settings: Settings, plugins: Plugins) -> 
 
     return list_plugins(plugins, settings, as_json=args.json, out=sys.stdout)
 
+
+#: Commands that call no vendor: they load no plugin and read no vendor setting, so a broken
+#: plugin or a bad vendor setting never keeps anyone from the audit log or the manifest.
+_WITHOUT_VENDORS: Final = frozenset({"audit", "db", "manifest"})
 
 _COMMANDS = {
     "serve": _serve,

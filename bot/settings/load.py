@@ -11,6 +11,7 @@ same file belongs to `bot.policy`.
 
 from __future__ import annotations
 
+import difflib
 import functools
 import os
 import tomllib
@@ -43,27 +44,34 @@ RESERVED: Final = frozenset(
 
 
 def load_settings(
-    environ: Mapping[str, str] | None = None, *, plugins: Plugins | None = None
+    environ: Mapping[str, str] | None = None,
+    *,
+    plugins: Plugins | None = None,
+    vendors: bool = True,
 ) -> Settings:
     """Read the settings from `environ` (default ``os.environ``) over the TOML file.
 
     Args:
         environ: The environment to read; tests pass a dict so nothing leaks in.
         plugins: The vendor plugins whose tables to read (default: the installed ones).
+        vendors: False: opsgate's own settings only, no vendor's (commands that call none:
+            a broken plugin or vendor setting must not keep anyone from the audit log).
 
     Raises:
         SettingsError: A value is invalid, ``OPSGATE_CONFIG`` names a missing or malformed
-            file, or a table or variable names no installed vendor. The message names each
-            bad key.
+            file, or a variable or table is no setting. The message names each bad key.
         PluginError: A plugin is broken, or named like a core setting.
     """
-    model = settings_model(installed_plugins() if plugins is None else plugins)
     env = dict(os.environ if environ is None else environ)
     config_file = _config_path(env)
-    toml_data = _read_toml(config_file) if config_file else {}
-    if config_file is not None:
-        toml_data["config_file"] = config_file
-    problems = _unknown_vendor_variables(env, model)
+    toml_data = _file_settings(config_file)
+    if vendors:
+        model = settings_model(installed_plugins() if plugins is None else plugins)
+        problems = _unknown_vendor_variables(env, model)
+    else:
+        model, problems = Settings, []
+        toml_data, env = _without_vendors(toml_data, env)
+    problems += unknown_core_variables(env)
     token = LOADING.set((env, toml_data))
     try:
         settings = model()
@@ -119,6 +127,23 @@ def _unknown_vendor_variables(env: Mapping[str, str], model: type[Settings]) -> 
     return unknown
 
 
+def _file_settings(config_file: Path | None) -> dict[str, Any]:
+    """The settings the TOML file holds (none without one), and where it is."""
+    if config_file is None:
+        return {}
+    return {**_read_toml(config_file), "config_file": config_file}
+
+
+def _without_vendors(
+    toml_data: dict[str, Any], env: dict[str, str]
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The file's and the environment's settings without any vendor's table or variables."""
+    core = {
+        k: v for k, v in toml_data.items() if k in Settings.model_fields or not isinstance(v, dict)
+    }
+    return core, {k: v for k, v in env.items() if "__" not in k}
+
+
 def _config_path(env: Mapping[str, str]) -> Path | None:
     """The TOML file to read: the one named by OPSGATE_CONFIG (must exist), or the default."""
     named = env.get(CONFIG_ENV)
@@ -141,3 +166,38 @@ def _read_toml(path: Path) -> dict[str, Any]:
     if "config_file" in data:
         raise SettingsError(f"{path}: config_file: set {CONFIG_ENV} instead")
     return data
+
+
+#: Variables opsgate reads that are not settings: the console's, and the test suite's.
+NOT_SETTINGS: Final = frozenset(
+    {
+        "OPSGATE_CONSOLE_DB",
+        "OPSGATE_CONSOLE_HISTORY",
+        "OPSGATE_TEST_DATABASE_URL",
+        "OPSGATE_REQUIRE_POSTGRES",
+        "OPSGATE_PG_BIN",
+    }
+)
+
+
+def unknown_core_variables(env: Mapping[str, str]) -> list[str]:
+    """``OPSGATE_<NAME>`` variables that are no setting (a vendor's have ``__`` and are
+    checked against the installed plugins): a typo would otherwise be ignored silently."""
+    known = {*_variable_names(), *NOT_SETTINGS}
+    problems = []
+    for key in sorted(env):
+        name = key.upper()
+        if name.startswith("OPSGATE_") and "__" not in name and name not in known:
+            close = difflib.get_close_matches(name, sorted(known - NOT_SETTINGS), n=1)
+            hint = f"; did you mean {close[0]}?" if close else ""
+            problems.append(f"{name}: unknown setting{hint}")
+    return problems
+
+
+def _variable_names() -> set[str]:
+    """Every variable that sets one of opsgate's own settings (Slack's without the prefix)."""
+    names = set()
+    for field, info in Settings.model_fields.items():
+        alias = info.validation_alias
+        names.add(str(alias) if isinstance(alias, str) else f"OPSGATE_{field.upper()}")
+    return names

@@ -14,9 +14,11 @@ import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
+from adapters.registry import PluginError
 from bot import cli
 from bot.cli import preflight
 from bot.cli.options import port_number
@@ -420,3 +422,25 @@ def test_serve_refuses_a_port_out_of_range_as_a_usage_error(
 @pytest.mark.parametrize(("text", "port"), [("0", 0), ("3000", 3000), ("65535", 65535)])
 def test_every_port_from_0_to_65535_is_taken(text: str, port: int) -> None:
     assert port_number(text) == port
+
+
+def test_a_broken_plugin_or_vendor_setting_does_not_keep_anyone_from_the_audit_log(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """audit, db and manifest call no vendor: they load no plugin and read no vendor setting."""
+
+    def broken() -> NoReturn:
+        raise PluginError("vendor plugin 'acme' (…) failed to import: ModuleNotFoundError")
+
+    monkeypatch.setattr(sys.modules["bot.cli.main"], "installed_plugins", broken)
+    monkeypatch.setenv("OPSGATE_HUAWEI__CLIENT_CERT", "/nonexistent.pem")
+    monkeypatch.setenv("OPSGATE_NOPE__TOKEN", "x")
+    assert cli.main(["db", "migrate"]) == 0
+    for command in (["audit", "verify"], ["audit", "head"], ["audit", "export"], ["manifest"]):
+        assert cli.main(command) == 0, command
+    capsys.readouterr()
+    assert cli.main(["check"]) == 2  # commands that call vendors still refuse to start
+    assert "failed to import" in capsys.readouterr().err
+    monkeypatch.setenv("OPSGATE_WORKERZ", "3")  # opsgate's own settings are still checked
+    assert cli.main(["audit", "head"]) == 2
+    assert "OPSGATE_WORKERZ: unknown setting" in capsys.readouterr().err

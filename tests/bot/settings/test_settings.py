@@ -105,8 +105,29 @@ def test_slack_credentials_use_bolts_names_without_prefix() -> None:
     assert settings.slack_bot_token == SecretStr("xoxb-bot-token-value")
     assert settings.slack_signing_secret == SecretStr("signing-secret-value")
     assert settings.slack_app_token == SecretStr("xapp-app-token-value")
-    prefixed = load_settings({"OPSGATE_SLACK_BOT_TOKEN": "xoxb-no", "OPSGATE_POLICY_FILE": "p"})
-    assert (prefixed.slack_bot_token, prefixed.policy_file) == (None, None)
+    # Prefixed, they are no setting: refused with the name that is, never silently ignored.
+    with pytest.raises(SettingsError) as caught:
+        load_settings({"OPSGATE_SLACK_BOT_TOKEN": "xoxb-no", "OPSGATE_POLICY_FILE": "p"})
+    assert str(caught.value).splitlines() == [
+        "OPSGATE_POLICY_FILE: unknown setting; did you mean OPSGATE_POLICY?",
+        "OPSGATE_SLACK_BOT_TOKEN: unknown setting; did you mean SLACK_BOT_TOKEN?",
+    ]
+
+
+def test_a_misspelt_variable_is_refused_and_the_console_and_tests_own_are_not() -> None:
+    with pytest.raises(
+        SettingsError, match=r"OPSGATE_WORKERZ: unknown setting; did you mean OPSGATE_WORKERS\?"
+    ):
+        load_settings({"OPSGATE_WORKERZ": "3"})
+    known = {
+        "OPSGATE_CONSOLE_DB": "c.db",
+        "OPSGATE_CONSOLE_HISTORY": "",
+        "OPSGATE_TEST_DATABASE_URL": "postgresql://x",
+        "OPSGATE_REQUIRE_POSTGRES": "1",
+        "OPSGATE_PG_BIN": "/usr/lib/postgresql/15/bin",
+        "OPSGATE_WORKERS": "3",
+    }
+    assert load_settings(known).workers == 3
 
 
 def test_nested_vendor_variables() -> None:
