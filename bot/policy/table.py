@@ -2,7 +2,8 @@
 
 `parse_policy_table` turns the table into the defaults and each operation's resolved
 `OperationPolicy`. Every problem becomes one `PolicyError` line that names the key path the way
-it is written in TOML, e.g. ``policy.operations."acme.widget.delete".approvals: must be >= 0``.
+it is written in TOML, e.g.
+``policy.operations."acme.widget.delete".approvals: must be at least 0``.
 """
 
 from __future__ import annotations
@@ -130,7 +131,7 @@ def _explain(prefix: tuple[str, ...], error: ErrorDetails) -> str:
     if "field" in ctx:
         loc.append(str(ctx["field"]))
     if error["type"] == "greater_than_equal":
-        why = f"must be >= {ctx['ge']}"
+        why = f"must be at least {ctx['ge']}"
     elif error["type"] == "less_than_equal":
         why = f"must be at most {ctx['le']}"
     else:

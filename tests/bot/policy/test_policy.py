@@ -434,10 +434,10 @@ BAD_ID = 'is not a user id (U…/W…), a user group id (S…) or "*"'
 @pytest.mark.parametrize(
     ("table", "message"),
     [
-        ({"approvals": -1}, "policy.approvals: must be >= 0"),
-        ({"operations": {OP: {"approvals": -1}}}, f"{Q}.approvals: must be >= 0"),
-        ({"max_targets": 0}, "policy.max_targets: must be >= 1"),
-        ({"operations": {OP: {"max_targets": -5}}}, f"{Q}.max_targets: must be >= 1"),
+        ({"approvals": -1}, "policy.approvals: must be at least 0"),
+        ({"operations": {OP: {"approvals": -1}}}, f"{Q}.approvals: must be at least 0"),
+        ({"max_targets": 0}, "policy.max_targets: must be at least 1"),
+        ({"operations": {OP: {"max_targets": -5}}}, f"{Q}.max_targets: must be at least 1"),
         ({"bogus": 1}, "policy.bogus: unknown key"),
         ({"operations": {OP: {"approver": ["U1"]}}}, f"{Q}.approver: unknown key"),
         (
@@ -574,7 +574,7 @@ def test_every_problem_is_reported_with_its_file() -> None:
     with pytest.raises(PolicyError) as caught:
         parse_policy({"approvals": -1, "ttl": "soon"}, source="opsgate.toml")
     assert str(caught.value) == (
-        "opsgate.toml: policy.approvals: must be >= 0\n"
+        "opsgate.toml: policy.approvals: must be at least 0\n"
         'opsgate.toml: policy.ttl: must be a duration such as "30m", "2h", "1h30m", "90s" or "1d"'
     )
     assert caught.value.source == "opsgate.toml"
@@ -662,7 +662,7 @@ def test_invalid_policy_names_its_file_and_key(in_tmp: Path) -> None:
     )
     with pytest.raises(PolicyError) as caught:
         _load({})
-    assert str(caught.value) == f"opsgate.toml: {Q}.approvals: must be >= 0"
+    assert str(caught.value) == f"opsgate.toml: {Q}.approvals: must be at least 0"
 
 
 def test_approvable_by_names_the_operations_a_user_may_approve() -> None:
