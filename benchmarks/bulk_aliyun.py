@@ -17,6 +17,7 @@ Run: ``.venv/bin/python benchmarks/bulk_aliyun.py``
 
 from __future__ import annotations
 
+import argparse
 import logging
 import random
 import time
@@ -136,6 +137,8 @@ def _row(
 
 def main() -> None:
     """Run every scenario and print the table."""
+    # No options; --help says what it runs (about half a minute per scenario).
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()
     logging.getLogger("stamina").setLevel(logging.ERROR)  # the table counts the retries
     print(
         "| scenario                           | workers | calls | elapsed   | % of limit "

@@ -86,7 +86,7 @@ def reads(store: Store, ids: list[str]) -> list[Row]:
 
 def serve_rows(pg_url: str, requests: int) -> list[Row]:
     """`opsgate serve --http` start to /healthz ok, and its resident memory after `requests`
-    slash commands (real ones: policy, EnOS preview, card), on each database."""
+    slash commands (real ones: policy, ServicePower preview, card), on each database."""
     rows = []
     with tempfile.TemporaryDirectory() as tmp, standin_process() as api_url:
         (Path(tmp) / "opsgate.toml").write_text("[policy]\nrequire_reason = true\n")

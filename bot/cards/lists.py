@@ -60,7 +60,7 @@ HELP_MORE: Final = (
     "`node-{01..20}` (20 targets). `--force` posts the approval card even when the preview "
     'says the vendor will refuse. `--break-glass "<incident>"` runs at once without '
     "approvals, if the policy lists you. Follow requests with `/ops status <id>` and "
-    "`/ops history [--mine] [--unreviewed] [--vendor <vendor>]`."
+    "`/ops history [--mine] [--unreviewed] [--vendor <vendor>] [--limit <n>]`."
 )
 
 

@@ -36,13 +36,21 @@ class FormWalk:
     """
 
     def __init__(
-        self, session: ConsoleSession, *, ask: Ask, say: Say, user: str, retry: bool
+        self,
+        session: ConsoleSession,
+        *,
+        ask: Ask,
+        say: Say,
+        user: str,
+        retry: bool,
+        before_submit: Callable[[], None] = lambda: None,
     ) -> None:
         self.session = session
         self._ask = ask
         self._say = say
         self._user = user
         self._retry = retry
+        self._before_submit = before_submit
 
     def run(self, view: dict[str, Any], *, operation: str | None = None) -> AckReply | None:
         """Walk the form; returns the submission's ack, or None when it was given up."""
@@ -59,6 +67,7 @@ class FormWalk:
         for _ in range(MAX_ROUNDS):
             if not self._fill(fields, answers):
                 return None
+            self._before_submit()
             reply = self.session.submit(view, state_values(view, answers), user=self._user)
             errors = (reply.message or {}).get("errors") or {}
             if not errors:

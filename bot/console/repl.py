@@ -23,7 +23,7 @@ from bot.console.render import render_message
 from bot.console.session import CHANNEL, CHANNEL_NAME, USERS, AckReply, ConsoleSession
 from bot.console.standin.server import RecordedCall
 from bot.console.surfaces import Surfaces
-from bot.console.transcript import Transcript
+from bot.console.transcript import Transcript, is_direct_message
 from bot.settings import Settings
 
 NAMES = {name: uid for uid, name in USERS.items()}
@@ -104,8 +104,9 @@ class Console:
         self._lock = threading.Lock()
         self.transcript = Transcript(self.names, color=color)
         # While a request is being dispatched, what the app sends to Slack waits here so the
-        # ack (what Slack shows first) is printed first.
-        self._held: list[str] | None = None
+        # ack (what Slack shows first) is printed first; and until the app has settled, so a
+        # transcript reads the same every time (`release`).
+        self._held: list[tuple[int, str]] | None = None
         session.standin.on_call(self._show)
 
     def run(self, stdin: TextIO, *, interactive: bool) -> int:
@@ -159,7 +160,9 @@ class Console:
             self.say(self.session.app.store.verify().describe())
         else:
             self.say(HELP)
-        settle(self.session, self.say)
+        self.hold()
+        settle(self.session, self._release_then_say)
+        self.release()
         return True
 
     def _click(self, word: str, rest: str, user: str) -> None:
@@ -188,18 +191,30 @@ class Console:
         self.transcript.open_tab(user)
 
     def hold(self) -> None:
+        """Keep what the app sends to Slack until `release` (already holding: keep holding)."""
         with self._lock:
-            self._held = []
+            if self._held is None:
+                self._held = []
+
+    def release(self) -> None:
+        """Print what was held: in the order it came, but direct messages last. Slack's pools
+        send a card's last update and the requester's message at the same moment, in either
+        order; the transcript shows them in one."""
+        with self._lock:
+            held, self._held = self._held or [], None
+        for _, text in sorted(held, key=lambda item: item[0]):
+            self.say(text)
+
+    def _release_then_say(self, text: str) -> None:
+        self.release()
+        self.say(text)
 
     def show_ack(self, reply: AckReply, user: str) -> None:
         message = reply.message
         if message and message.get("blocks"):
             self.say(f"── only visible to @{USERS[user]} ──")
             self.say(render_message(message["blocks"], names=self.names, color=self.color))
-        with self._lock:
-            held, self._held = self._held or [], None
-        for text in held:
-            self.say(text)
+        self.release()
 
     def _audit(self, request_id: str | None) -> None:
         events = list(self.session.app.store.events(request_id=request_id))[-20:]
@@ -222,7 +237,7 @@ class Console:
             return
         with self._lock:
             if self._held is not None:
-                self._held.append(text)
+                self._held.append((1 if is_direct_message(call) else 0, text))
                 return
         self.say(text)
 

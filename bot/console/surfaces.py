@@ -96,6 +96,8 @@ class Surfaces:
             say=self.console.say,
             user=user,
             retry=bool(reader and reader.interactive),
+            # What the submission sets off prints after "form submitted", as in Slack.
+            before_submit=self.console.hold,
         )
         if walk.run(standin.opened_views()[-1], operation=operation) is not None:
             self.console.say("── form submitted ──")

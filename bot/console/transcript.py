@@ -77,10 +77,15 @@ class Transcript:
         return tab_changes(previous, rendered, heading=f"App Home of @{USERS.get(user, user)}")
 
 
+def is_direct_message(call: RecordedCall) -> bool:
+    """A message posted to a person (a DM), not in a channel."""
+    return call.method == "chat.postMessage" and str(call.params.get("channel") or "") in USERS
+
+
 def _heading(call: RecordedCall) -> str:
     channel = str(call.params.get("channel") or "")
     user = str(call.params.get("user") or "")
-    if call.method == "chat.postMessage" and channel in USERS:
+    if is_direct_message(call):
         return f"── direct message to @{USERS[channel]} ──"
     if call.method == "chat.postMessage":
         return f"── #{CHANNEL_NAME if channel == CHANNEL else channel} ──"

@@ -69,7 +69,7 @@ class Metrics:
         )
         self.clicks = Counter(
             "opsgate_clicks",
-            "Approve, Reject and Withdraw clicks, by what they did.",
+            "Approve, Reject, Withdraw, Stop and Mark reviewed clicks, by what they did.",
             ["action", "result"],
             registry=self.registry,
         )

@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from bot.console import run_console
+from bot.lifecycle.replies import Replies
+from bot.model import RequestRecord
 from bot.settings import load_settings
 
 SCRIPT = """\
@@ -186,3 +188,22 @@ def test_a_card_from_an_earlier_session_is_redrawn_whole(
     assert "Requested by: @alice" in approve
     assert output.count("Succeeded: Deleted") == 4  # each card and each DM: both ran
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+def test_a_transcript_reads_the_same_whichever_reaches_slack_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Slack's pools send a card's last update and the requester's message at once; here the
+    message is made to arrive first, and the transcript still shows the card first."""
+
+    def message_first(self: Replies, record: RequestRecord) -> None:
+        if record.state.terminal:
+            self.notify_requester(record)
+        self.refresh_card(record)
+
+    monkeypatch.setattr(Replies, "settled", message_first)
+    output = run(SCRIPT, tmp_path)
+    after = output[output.index("alice> as @bob approve") :]
+    assert after.index("✔ Succeeded: huawei.package.delete") < after.index(
+        "── direct message to @alice ──"
+    )
