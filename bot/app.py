@@ -24,7 +24,7 @@ from adapters.clock import SYSTEM_CLOCK, Clock
 from adapters.registry import Adapters, Plugins, build_adapters, installed_plugins
 from bot.lifecycle import RequestService, Services
 from bot.lifecycle.steps import WorkflowSteps, intake_submit
-from bot.lifecycle.sweeps import Sweeper
+from bot.lifecycle.sweeper import Sweeper
 from bot.lifecycle.workers import Runner
 from bot.observability import MeteredApp, Metrics, instrument, metered
 from bot.policy import Policy, load_policy

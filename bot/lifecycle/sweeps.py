@@ -1,23 +1,19 @@
 """Work nobody clicked for: expiring requests past their TTL, recovering calls whose replica
-died mid-call (their lease lapsed), posting the cards a dead process never posted, reminders
-(`bot.lifecycle.reminders`), and the periodic sweeper that drives them (with
-`bot.lifecycle.leases.Heartbeat`, which keeps this replica's own calls' leases alive)."""
+died mid-call (their lease lapsed), posting the cards a dead process never posted, and
+reminders (`bot.lifecycle.reminders`). `bot.lifecycle.sweeper` decides when they run."""
 
 from __future__ import annotations
 
 import logging
-import threading
 from datetime import timedelta
 from typing import Final
 
 from bot import cards
 from bot.lifecycle import refusals
-from bot.lifecycle.leases import Heartbeat
 from bot.lifecycle.posting import Posting
 from bot.lifecycle.reminders import Reminders
 from bot.lifecycle.replies import Replies
 from bot.lifecycle.services import Services
-from bot.lifecycle.workers import Runner
 from bot.model import RequestRecord
 from bot.slack.port import SlackPostError
 from commands.catalog import Catalog
@@ -99,54 +95,3 @@ def _command(record: RequestRecord, catalog: Catalog) -> str | None:
         return format_command(record.as_operation(), catalog, elide=False)
     except KeyError:
         return None
-
-
-class Sweeper:
-    """Runs `Sweeps` on the worker pool periodically, and the lease heartbeat, until stopped."""
-
-    def __init__(self, sweeps: Sweeps, runner: Runner) -> None:
-        self._sweeps = sweeps
-        self._runner = runner
-        self._stop = threading.Event()
-        self.heartbeat = Heartbeat(sweeps.s.store)
-
-    def start(self, *, every: float = 15.0) -> None:
-        """Recover what a dead replica left `executing`, post the cards a dead process left
-        unposted, then sweep periodically: expiry and card posting every `every` seconds at
-        most, and recovery at least every half lease, so a dead replica's calls become unknown
-        within 1.5 leases.
-
-        Call once, before serving: recovery must run before any worker makes a vendor call.
-        """
-        self._sweeps.recover()
-        self.heartbeat.start()
-        self._runner.submit(self._sweep)
-        lease = self._sweeps.s.store.leases.duration.total_seconds()
-        interval = min(every, lease / 2)
-        thread = threading.Thread(
-            target=self._loop, args=(interval,), daemon=True, name="opsgate-sweeps"
-        )
-        thread.start()
-
-    def stop(self) -> None:
-        """Stop scheduling sweeps (one already queued still runs). The heartbeat goes on: calls
-        still in flight keep their leases until `close`."""
-        self._stop.set()
-
-    def close(self) -> None:
-        """Stop sweeping and the heartbeat."""
-        self.stop()
-        self.heartbeat.stop()
-
-    def _loop(self, every: float) -> None:
-        while not self._stop.wait(every):
-            self._runner.submit(self._sweep)
-
-    def _sweep(self) -> None:
-        self._sweeps.expire_due()
-        self._sweeps.recover()
-        self._sweeps.reminders.remind_approvers()
-        self._sweeps.reminders.announce_unreviewed()
-        posted = self._sweeps.post_cardless()
-        if posted:
-            log.warning("%d request(s) had no card after a stop while posting it", posted)

@@ -52,9 +52,10 @@ Without it, deleting the newest events would leave a chain that is still interna
 did not also recompute every later hash: someone who can write the file can rewrite an event
 and recompute the whole chain, undetectably. A keyed chain closes that to anyone without the
 key. Truncation (deleting the newest events and moving the head back) is caught by `verify`'s
-cross-check of the tables against the events, and by anchors: a ``<seq>:<hash>`` pair kept
-elsewhere (``opsgate audit head``, or the audit channel's announcements) that the log must still
-contain.
+cross-check of the tables against the events when the events removed had changed a table, and
+always by anchors: a ``<seq>:<hash>`` pair kept elsewhere (``opsgate audit head``, or the audit
+channel's announcements) that the log must still contain. Events that changed no table (refused
+clicks) removed from the end leave nothing else behind, keyed chain or not: only anchors show it.
 """
 
 from __future__ import annotations

@@ -15,7 +15,8 @@ from adapters.clock import FakeClock
 from adapters.registry import build_adapters, installed_plugins
 from bot.cards import Message
 from bot.lifecycle import RequestService, Services
-from bot.lifecycle.sweeps import CARD_GRACE, Sweeper
+from bot.lifecycle.sweeper import Sweeper
+from bot.lifecycle.sweeps import CARD_GRACE
 from bot.model import AuditEventName, RequestRecord, RequestState
 from bot.policy import OperationPolicy, parse_policy
 from bot.store import Store

@@ -9,7 +9,7 @@ from collections.abc import Callable
 import pytest
 from lifecycle_world import ALICE, BOB, CAROL, LEADS, World, open_request, package_request
 
-from bot.lifecycle.sweeps import Sweeper
+from bot.lifecycle.sweeper import Sweeper
 from bot.model import RequestState
 
 

@@ -10,7 +10,7 @@ import pytest
 from lifecycle_world import ALICE, BOB, World, open_request, package_request
 
 from bot.lifecycle.leases import Heartbeat
-from bot.lifecycle.sweeps import Sweeper
+from bot.lifecycle.sweeper import Sweeper
 from bot.model import RequestState
 from bot.policy import OperationPolicy
 from bot.store import Store
@@ -93,3 +93,24 @@ def test_the_heartbeat_keeps_a_call_in_flight_alive_until_stopped() -> None:
         heartbeat.stop()
         assert wait_for(lambda: store.recover_executing() != [], timeout=2)
     store.close()
+
+
+def test_a_short_ttl_is_reminded_at_half_of_it_and_expires_on_time_not_a_period_later(
+    world_factory,  # type: ignore[no-untyped-def]
+) -> None:
+    """SPEC §8: reminded "when half its TTL has passed". With a 15 s period a 5 s ttl was
+    never reminded at all; the sweeper also wakes at each new request's reminder and expiry."""
+    world = world_factory('[policy]\napprovers = ["S0OPSLEADS"]\nttl = "2s"\n')
+    sweeper = Sweeper(world.service.sweeps, world.runner)
+    sweeper.start(every=3600)  # the period alone would sweep again in an hour
+    try:
+        rid = open_request(world)
+        world.clock.advance(1.2)  # past half the ttl, before it ends
+        assert wait_for(lambda: len(world.slack.of("reply")) == 1)
+        assert "still needs 1 more approval" in world.slack.of("reply")[0].message.text
+        assert world.store.get(rid).state is RequestState.PENDING  # type: ignore[union-attr]
+        world.clock.advance(1.0)
+        assert wait_for(lambda: world.store.get(rid).state is RequestState.EXPIRED)  # type: ignore[union-attr]
+    finally:
+        sweeper.close()
+    world.runner.wait_idle()
