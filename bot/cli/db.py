@@ -56,7 +56,9 @@ def _copy(
     ):
         try:
             with progress_for(err, "copying events", _events_in(reader)) as shown:
-                copied = copy_log(reader.engine, writer.engine, progress=shown)
+                copied = copy_log(
+                    reader.engine, writer.engine, key=settings.audit_key, progress=shown
+                )
             shown.note("verifying the copy…")
             result = writer.verify()
         except SourceUnreadable as exc:

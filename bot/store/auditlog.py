@@ -44,6 +44,7 @@ from bot.store.rows import (
     format_time,
 )
 from bot.store.scan import interruptible, start_chain_check
+from bot.store.seal import seal_problem
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +79,8 @@ def _event(row: dict[str, Any]) -> AuditEvent:
 def verify_log(
     db: Db, key: ChainKey, anchors: Sequence[ChainHead] = (), *, source: VerifySource
 ) -> VerifyResult:
-    """The chain against its head, then each anchor, then the tables against the events.
+    """The chain against its head and the head's seal (`bot.store.seal`), then each anchor,
+    then the tables against the events.
 
     The tables' query runs while the chain is checked elsewhere (`bot.store.beside`): beside
     worker processes on a long SQLite log, on the server beside this process's scan on
@@ -93,6 +95,9 @@ def verify_log(
             elif source.beside is not None:
                 asked = OnServer(source.beside(db))  # the snapshot is exported here
             result = chain.finish(db, queries.head_or_none(db))
+            sealed = seal_problem(db, key) if result.ok else None
+            if sealed is not None:
+                result = VerifyResult(False, result.checked, problem=sealed)
             if not result.ok:
                 return result
             for anchor in anchors:

@@ -24,6 +24,7 @@ from bot.store.leases import DEFAULT_LEASE, Leases, new_owner
 from bot.store.notify import Observer, Observers
 from bot.store.opening import open_engine
 from bot.store.rows import new_request_id
+from bot.store.seal import seal_after_migration
 from bot.store.shared import StoreShared
 from bot.store.writes import Writer
 
@@ -67,6 +68,7 @@ class StoreBase:
             self._writer.leases = self.leases
             with tx.read() as db:
                 keying.check(db, self._writer.key, recorded="chain_key" in tx.tables)
+            seal_after_migration(tx, self._writer.key)  # once: when this open added seals
         except (keying.AuditKeyError, ValueError):
             tx.close()
             raise

@@ -121,6 +121,12 @@ SCHEMA_V5: Final = (
     "CREATE INDEX requests_vendor ON requests (vendor, created_at)",
 )
 
+#: The eighth: the chain head's seal (`bot.store.seal`), an HMAC of its seq and hash under
+#: ``OPSGATE_AUDIT_KEY``; NULL for an unkeyed chain. A keyed log's head is sealed when a store
+#: opened with the key applies this migration, and again with every event appended.
+SEAL_MIGRATION: Final = "0008_chain_head_seal"
+SCHEMA_SEAL: Final = ("ALTER TABLE chain_head ADD COLUMN seal TEXT",)
+
 _TEXT_TIME: Final = 'TEXT COLLATE "C" NOT NULL'
 
 PG_SCHEMA_V1: Final = (
@@ -192,6 +198,7 @@ MIGRATIONS: Final = (
         tuple(f'{statement} COLLATE "C"' for statement in SCHEMA_INCIDENT),
     ),
     Migration("0007_leases_shared_tokens_rate_windows", SCHEMA_V5, PG_SCHEMA_V5),
+    Migration(SEAL_MIGRATION, SCHEMA_SEAL, SCHEMA_SEAL),
 )
 
 #: The tables every opsgate database has; a database without them is someone else's.

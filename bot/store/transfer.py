@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+from pydantic import SecretStr
+
 from bot.store import queries
 from bot.store.chain import EVENT_FIELDS
 from bot.store.engine import Db, Engine, rows_in_pages
@@ -24,6 +26,7 @@ from bot.store.opening import open_engine
 from bot.store.queries import INSERT_EVENT
 from bot.store.readback import refused_text
 from bot.store.rows import StoreError
+from bot.store.seal import copied_seal
 
 _BATCH: Final = 5_000
 #: The column Python's sqlite3 names when it refuses text that is not UTF-8.
@@ -62,17 +65,22 @@ def migrate(target: str | Path) -> tuple[str, list[str]]:
 
 
 def copy_log(
-    source: Engine, target: Engine, *, progress: Callable[[int], None] | None = None
+    source: Engine,
+    target: Engine,
+    *,
+    key: SecretStr | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> Copied:
     """Copy `source`'s log into the empty `target`, in one transaction of the target;
-    `progress` hears how many events are copied so far, after each batch.
+    `progress` hears how many events are copied so far, after each batch. The head keeps its
+    seal (`bot.store.seal.copied_seal`; `key` seals one from before seals).
 
     Raises:
         TargetNotEmpty: `target` already holds requests or events.
         SourceUnreadable: `source` holds text that is not UTF-8.
     """
     try:
-        return _copy(source, target, progress or _unwatched)
+        return _copy(source, target, key, progress or _unwatched)
     except sqlite3.OperationalError as exc:
         if not refused_text(exc):
             raise
@@ -89,7 +97,9 @@ def _unwatched(copied: int) -> None:
     """No one is watching the copy's progress."""
 
 
-def _copy(source: Engine, target: Engine, progress: Callable[[int], None]) -> Copied:
+def _copy(
+    source: Engine, target: Engine, key: SecretStr | None, progress: Callable[[int], None]
+) -> Copied:
     with source.read() as src, target.write() as dst:
         _refuse_non_empty(dst, target.label)
         counts = {table: _copy_table(src, dst, table) for table in _TABLES}
@@ -97,7 +107,8 @@ def _copy(source: Engine, target: Engine, progress: Callable[[int], None]) -> Co
         head = queries.head_or_none(src)
         if head is not None:
             dst.execute(
-                "UPDATE chain_head SET seq = ?, hash = ? WHERE id = 1", [head.seq, head.hash]
+                "UPDATE chain_head SET seq = ?, hash = ?, seal = ? WHERE id = 1",
+                [head.seq, head.hash, copied_seal(src, head, key)],
             )
         queries.hold_open_requests(dst)  # the overlap rule's index, rebuilt, not copied
         for row in _key_record(src, source):

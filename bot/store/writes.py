@@ -39,9 +39,11 @@ from bot.store.rows import (
     record_from_row,
     request_row,
 )
+from bot.store.seal import head_seal
 from commands.model import OperationRequest
 
 _ID_ATTEMPTS: Final = 16
+_MOVE_HEAD: Final = "UPDATE chain_head SET seq = :seq, hash = :hash, seal = :seal WHERE id = 1"
 
 
 class Writer:
@@ -274,14 +276,11 @@ class Writer:
         return appended
 
     def _store(self, db: Db, body: dict[str, Any], digest: str) -> None:
-        """Insert the event and move the head to it, in one round trip where the driver can."""
-        db.execute_all(
-            (queries.INSERT_EVENT, event_row(body, digest)),
-            (
-                "UPDATE chain_head SET seq = :seq, hash = :hash WHERE id = 1",
-                {"seq": body["seq"], "hash": digest},
-            ),
-        )
+        """Insert the event and move the head to it, sealed under a key (`bot.store.seal`), in
+        one round trip where the driver can."""
+        seq, seal = body["seq"], head_seal(self.key, body["seq"], digest)
+        moved = {"seq": seq, "hash": digest, "seal": seal}
+        db.execute_all((queries.INSERT_EVENT, event_row(body, digest)), (_MOVE_HEAD, moved))
         self.head = ChainHead(seq=body["seq"], hash=digest)
 
     def _check_key(self, db: Db, *, first: bool) -> None:

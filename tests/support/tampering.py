@@ -9,6 +9,8 @@ from pydantic import SecretStr
 from raw_db import Target, raw
 
 from bot.store.chain import EVENT_FIELDS, GENESIS_HASH, ChainKey, canonical_json
+from bot.store.engine import is_postgres
+from bot.store.schema import SEAL_MIGRATION
 
 
 def tamper(target: Target, *statements: str, params: tuple[object, ...] = ()) -> None:
@@ -71,3 +73,15 @@ def drop_detail_key(target: Target, *, event: str, key: str) -> None:
         for seq, detail in db.run("SELECT seq, detail FROM events WHERE event = ?", (event,)):
             kept = {name: value for name, value in json.loads(detail).items() if name != key}
             db.run("UPDATE events SET detail = ? WHERE seq = ?", (canonical_json(kept), seq))
+
+
+def as_before_seals(target: Target) -> None:
+    """The log as a release before head seals left it: no ``seal`` column, and the migration
+    that adds it not recorded as applied."""
+    table = "opsgate_migrations" if is_postgres(str(target)) else "_sqlite_migrations"
+    tamper(
+        target,
+        "ALTER TABLE chain_head DROP COLUMN seal",
+        f"DELETE FROM {table} WHERE name = ?",  # noqa: S608 - one of two constant names
+        params=(SEAL_MIGRATION,),
+    )

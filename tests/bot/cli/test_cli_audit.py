@@ -12,6 +12,7 @@ from terminal import Terminal
 
 from bot import cli
 from bot.cli import audit
+from bot.model import AuditEventName
 from bot.policy import OperationPolicy
 from bot.store import Store
 from commands.model import OperationRequest
@@ -141,6 +142,29 @@ def test_a_forged_rewrite_fails_keyed_verify(
 
     assert cli.main(["audit", "verify"]) == 1
     assert "hash mismatch" in capsys.readouterr().err
+
+
+def test_keyed_verify_catches_refused_clicks_removed_from_the_end(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed(env / "opsgate.db", 2, key=KEY)
+    store = Store.open(env / "opsgate.db", key=SecretStr(KEY))
+    request_id = next(iter(store.events())).request_id
+    store.log(request_id, AuditEventName.DENIED, actor="U0EVE", detail={"reason": "not yours"})
+    store.close()
+    monkeypatch.setenv("OPSGATE_AUDIT_KEY", KEY)
+    assert cli.main(["audit", "verify"]) == 0
+    assert "3 events verified" in capsys.readouterr().out
+
+    truncate(env / "opsgate.db", keep=2)  # the refused click is gone, the head moved back
+
+    assert cli.main(["audit", "verify"]) == 1
+    captured = capsys.readouterr()
+    assert captured.err.count("\n") == 1
+    assert captured.err.startswith(
+        "audit log broken: the chain head (event 2) does not carry its seal under OPSGATE_AUDIT_KEY"
+    )
+    assert KEY not in captured.out + captured.err
 
 
 def test_serve_will_not_start_on_a_keyed_log_without_its_key(

@@ -259,7 +259,9 @@ def test_a_copy_that_stops_part_way_ends_its_progress_line_before_saying_why(
     monkeypatch.setattr(progress, "SHOW_FROM", 2)
     seed(env / "source.db")
 
-    def stops(source: object, target: object, *, progress: Callable[[int], None]) -> None:
+    def stops(
+        source: object, target: object, *, key: object, progress: Callable[[int], None]
+    ) -> None:
         progress(4)
         raise SourceUnreadable("cannot copy source.db: its actor is not UTF-8")
 
