@@ -32,15 +32,15 @@ def run_db(
     out, err = out or sys.stdout, err or sys.stderr
     try:
         if args.db_command == "migrate":
-            return _migrate(chosen_database(args, settings), out)
+            return _migrate(chosen_database(args, settings), settings, out)
         return _copy(_target(args.source), _target(args.dest), settings, out, err)
     except (DatabaseChoiceError, DatabaseUnavailable, TargetNotEmpty, AuditKeyError) as exc:
         print(f"opsgate: {exc}", file=err)
         return 2
 
 
-def _migrate(target: str | Path, out: TextIO) -> int:
-    label, applied = migrate(target)
+def _migrate(target: str | Path, settings: Settings, out: TextIO) -> int:
+    label, applied = migrate(target, key=settings.audit_key)
     done = f"applied {', '.join(applied)}" if applied else "the schema is already current"
     print(f"{label}: {done}", file=out)
     return 0

@@ -20,13 +20,13 @@ from typing import Any, Final
 from pydantic import SecretStr
 
 from bot.store import queries
-from bot.store.chain import EVENT_FIELDS
+from bot.store.chain import EVENT_FIELDS, ChainKey
 from bot.store.engine import Db, Engine, rows_in_pages
 from bot.store.opening import open_engine
 from bot.store.queries import INSERT_EVENT
 from bot.store.readback import refused_text
 from bot.store.rows import StoreError
-from bot.store.seal import copied_seal
+from bot.store.seal import copied_seal, seal_after_migration
 
 _BATCH: Final = 5_000
 #: The column Python's sqlite3 names when it refuses text that is not UTF-8.
@@ -53,14 +53,19 @@ class Copied:
     approvals: int
 
 
-def migrate(target: str | Path) -> tuple[str, list[str]]:
-    """Create or upgrade the schema of `target`; returns its label and what was applied.
+def migrate(target: str | Path, *, key: SecretStr | None = None) -> tuple[str, list[str]]:
+    """Create or upgrade the schema of `target`; returns its label and what was applied. With
+    the log's `key`, a head the upgrade gave a seal column is sealed (`bot.store.seal`).
 
     Raises:
         DatabaseUnavailable: It cannot be opened (one line).
+        AuditKeyError: `key` is not the log's (the schema is upgraded, the head not sealed).
     """
     engine = open_engine(target)
-    engine.close()
+    try:
+        seal_after_migration(engine, ChainKey(key))
+    finally:
+        engine.close()
     return engine.label, engine.applied
 
 

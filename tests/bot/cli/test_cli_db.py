@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 from raw_db import raw
-from tampering import tamper
+from tampering import as_before_seals, tamper
 from terminal import Terminal
 
 from adapters.huawei import plugin as huawei
@@ -24,7 +24,7 @@ from bot.cli.db import run_db
 from bot.policy import OperationPolicy
 from bot.settings import Settings
 from bot.store import Store, transfer
-from bot.store.schema import MIGRATIONS
+from bot.store.schema import MIGRATIONS, SEAL_MIGRATION
 from bot.store.transfer import SourceUnreadable
 from commands.model import OperationRequest
 
@@ -146,6 +146,22 @@ def test_a_source_holding_text_that_is_not_utf8_is_named_and_nothing_is_copied(
     assert err.startswith(f"opsgate: cannot copy {source}: its column {column} holds text that")
     assert "Nothing was copied" in err and len(err.splitlines()) == 1
     assert events_of(target) == []
+
+
+def test_migrate_with_the_key_seals_the_head_of_a_keyed_log_from_before_seals(
+    env: Path,
+    target: str | Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    seed(target, 1, key=KEY)
+    as_before_seals(target)
+    monkeypatch.setenv("OPSGATE_AUDIT_KEY", KEY)
+
+    assert cli.main(["db", "migrate", "--db", str(target)]) == 0
+    assert SEAL_MIGRATION in capsys.readouterr().out
+    assert cli.main(["audit", "verify", "--db", str(target)]) == 0
+    assert "3 events verified" in capsys.readouterr().out
 
 
 def test_a_keyed_log_is_not_copied_without_its_key(

@@ -190,6 +190,15 @@ def test_upgrading_without_the_key_leaves_the_head_for_the_next_event(
     assert not ok and NO_SEAL in line
 
 
+def test_db_migrate_with_the_key_seals_the_head(target: str | Path) -> None:
+    populate(target)
+    as_before_seals(target)
+
+    assert migrate(target, key=SecretStr(KEY))[1] == [SEAL_MIGRATION]
+
+    assert verify(target) == (True, "audit log intact: 3 events verified")
+
+
 @pytest.mark.parametrize("clicks", [0, 1])
 def test_an_empty_keyed_log_and_a_fresh_one_verify(target: str | Path, clicks: int) -> None:
     store = open_store(target)
