@@ -9,7 +9,7 @@ The tables (`bot.store.schema`, applied in order by each engine's migrations):
   (triggers refuse UPDATE and DELETE). `bot.store.chain` documents the exact hashed bytes, the
   keyed chain, and how later events refer to their request.
 - ``chain_head``: one row, the last seq and hash, written in the same transaction as each event,
-  so deleting the newest events is detected too.
+  so deleting the newest events is detected too; with a key, also the head's seal (`seal`).
 - ``chain_key``: one row, whether the chain is keyed and by which key (a fingerprint).
 - ``slash_triggers``: Slack trigger ids already processed (the last hour's).
 
@@ -21,7 +21,8 @@ verifies the log, `lookups` holds history, overlaps and card claims), `results` 
 returns), `database` (connection, transactions, migrations; the concurrency rules are in its
 docstring), `writes` (the steps of a write), `details` (what a request's first event holds),
 `queries` (shared reads), `readback` (reading past values changed outside opsgate),
-`integrity` (tables against events), `keying` (the chain's key record), `notify` (observers),
+`integrity` (tables against events), `keying` (the chain's key record), `seal` (the keyed
+head's seal), `notify` (observers),
 `rows` (row layout, errors and ids; no SQLite). `verify` reads
 the log through `scan` (the chain: a quick pass in SQLite, `quickchain`, run by worker
 processes for a long log, and the documented algorithm wherever it points) and `crosscheck`

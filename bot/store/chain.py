@@ -45,17 +45,17 @@ re-pointed unseen.
 A refused click on a 10,000-target request is then about 500 bytes, not 160 KB. (Logs written
 before this rule have later events that copy the targets and carry no ``requested_seq``.)
 
-A one-row *head* (the last seq and its hash) is written in the same transaction as every event.
-Without it, deleting the newest events would leave a chain that is still internally consistent.
+A one-row *head* (the last seq and its hash) moves in the same transaction as every event, so
+deleting the newest events shows unless the head is moved back too; with a key the head also
+holds a *seal*, an HMAC of its seq and hash that only the key can make (`bot.store.seal`).
 
 **What this does and does not catch.** An unkeyed chain makes tampering *evident* to anyone who
 did not also recompute every later hash: someone who can write the file can rewrite an event
 and recompute the whole chain, undetectably. A keyed chain closes that to anyone without the
-key. Truncation (deleting the newest events and moving the head back) is caught by `verify`'s
-cross-check of the tables against the events when the events removed had changed a table, and
-always by anchors: a ``<seq>:<hash>`` pair kept elsewhere (``opsgate audit head``, or the audit
-channel's announcements) that the log must still contain. Events that changed no table (refused
-clicks) removed from the end leave nothing else behind, keyed chain or not: only anchors show it.
+key. Truncation (deleting the newest events and moving the head back) is caught by `verify`:
+keyed, by the head's seal; unkeyed, only when the events removed had changed a table (the
+tables' cross-check; refused clicks change none). Anchors always catch it: a ``<seq>:<hash>``
+pair kept elsewhere (``opsgate audit head``, the audit channel) that the log must still contain.
 """
 
 from __future__ import annotations
