@@ -164,6 +164,25 @@ def test_migrate_with_the_key_seals_the_head_of_a_keyed_log_from_before_seals(
     assert "3 events verified" in capsys.readouterr().out
 
 
+def test_migrate_with_another_key_upgrades_the_schema_but_seals_nothing(
+    env: Path,
+    target: str | Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    seed(target, 1, key=KEY)
+    as_before_seals(target)
+    monkeypatch.setenv("OPSGATE_AUDIT_KEY", "not-the-key-of-this-log")
+
+    assert cli.main(["db", "migrate", "--db", str(target)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "is not the key this audit log was written with" in err
+    assert "not-the-key-of-this-log" not in err
+    monkeypatch.setenv("OPSGATE_AUDIT_KEY", KEY)
+    assert cli.main(["audit", "verify", "--db", str(target)]) == 1
+    assert "carries no seal" in capsys.readouterr().err
+
+
 def test_a_keyed_log_is_not_copied_without_its_key(
     env: Path,
     target: str | Path,
