@@ -17,7 +17,7 @@ from adapters.clock import FakeClock
 from bot.model import AuditEvent, AuditEventName, RequestState
 from bot.policy import OperationPolicy
 from bot.store import Store, StoreError
-from bot.store.chain import GENESIS_HASH, ChainHead, chain_hash, verify_chain
+from bot.store.chain import GENESIS_HASH, ChainHead, VerifyResult, chain_hash, verify_chain
 from bot.store.export import FIELDS, parse_since, write_events
 from commands.model import OperationRequest
 
@@ -330,3 +330,14 @@ def test_since_selects_events_from_the_store() -> None:
     recent = list(store.events(since=parse_since("1h", now=now)))
 
     assert [(e.seq, e.actor) for e in recent] == [(EVENTS + 1, "U5")]
+
+
+@pytest.mark.parametrize(
+    ("checked", "said"),
+    [
+        (1, "audit log intact: 1 event verified"),
+        (1_000_000, "audit log intact: 1,000,000 events verified"),
+    ],
+)
+def test_an_intact_log_is_counted_in_words(checked: int, said: str) -> None:
+    assert VerifyResult(ok=True, checked=checked).describe() == said
