@@ -188,8 +188,7 @@ class VerifyResult:
     def describe(self) -> str:
         """One line for people: what was verified, or where it breaks."""
         if self.ok:
-            events = "event" if self.checked == 1 else "events"
-            return f"audit log intact: {self.checked:,} {events} verified"
+            return f"audit log intact: {self.checked:,} event{'s' * (self.checked != 1)} verified"
         if self.request_id is not None:
             return f"audit log and tables disagree at request {self.request_id}: {self.problem}"
         if self.first_bad_seq is None:
