@@ -24,8 +24,11 @@ from bot.slack.port import SlackPostError
 from bot.store import ApprovalResult, ApprovalStatus, UnreadableRequestError
 
 log = logging.getLogger(__name__)
-#: The click behind each decision a person makes, as refusals and metrics name it.
-_VERBS: Final = {AuditEventName.REJECTED: "reject", AuditEventName.WITHDRAWN: "withdraw"}
+#: Each decision a person clicks (as refusals and metrics name it): the state and event it makes.
+_DECISIONS: Final = {
+    "reject": (RequestState.REJECTED, AuditEventName.REJECTED),
+    "withdraw": (RequestState.WITHDRAWN, AuditEventName.WITHDRAWN),
+}
 
 
 class Clicks:
@@ -58,15 +61,13 @@ class Clicks:
             return
         if origin.trigger_id and self._ask_reason(record, origin):
             return  # `reject_with_reason` decides when the dialog is submitted
-        self._decide(record, origin, RequestState.REJECTED, AuditEventName.REJECTED)
+        self._decide(record, origin, "reject")
 
     def reject_with_reason(self, request_id: str, origin: Origin, reason: str | None) -> None:
         """The Reject dialog was submitted: the same checks as the click, then reject."""
         record = self._rejectable(request_id, origin)
         if record is not None:
-            self._decide(
-                record, origin, RequestState.REJECTED, AuditEventName.REJECTED, reason=reason
-            )
+            self._decide(record, origin, "reject", reason=reason)
 
     def withdraw(self, request_id: str, origin: Origin) -> None:
         """A Withdraw click: the requester takes the request back."""
@@ -75,7 +76,7 @@ class Clicks:
             return
         decision = self.s.policy.check_withdrawal(record, user=origin.user)
         if self._allowed(record, origin, decision, "withdraw"):
-            self._decide(record, origin, RequestState.WITHDRAWN, AuditEventName.WITHDRAWN)
+            self._decide(record, origin, "withdraw")
 
     def _rejectable(self, request_id: str, origin: Origin) -> RequestRecord | None:
         record = self._clickable(request_id, origin, "reject")
@@ -114,14 +115,9 @@ class Clicks:
             self._refuse(after, origin, "approve", refusals.ended(after, "approve"))
 
     def _decide(
-        self,
-        record: RequestRecord,
-        origin: Origin,
-        to: RequestState,
-        event: AuditEventName,
-        *,
-        reason: str | None = None,
+        self, record: RequestRecord, origin: Origin, verb: str, *, reason: str | None = None
     ) -> None:
+        to, event = _DECISIONS[verb]
         said = {"reason": reason} if reason else {}
         after = self.s.store.transition(
             record.id,
@@ -133,7 +129,6 @@ class Clicks:
         )
         if after is None:  # someone else decided first
             current = self.s.store.get(record.id) or record
-            verb = _VERBS[event]
             self._refuse(current, origin, verb, refusals.ended(current, verb))
             return
         self.replies.settled(after)
