@@ -38,6 +38,7 @@ class Posting:
         refusal = refusals.card_not_posted(
             record, exc.error, command=None, unreachable=exc.unreachable
         )
+        said = refusals.not_posted(unreachable=exc.unreachable)
         self.s.store.transition(
             record.id,
             to=RequestState.DENIED,
@@ -50,10 +51,5 @@ class Posting:
                 "slack_error": exc.error,
                 "channel": record.channel,
             },
-            outcome=ClosedOutcome(by=SYSTEM_ACTOR, note=_not_posted(exc)),
+            outcome=ClosedOutcome(by=SYSTEM_ACTOR, note=f"{said} the approval card ({exc.error})"),
         )
-
-
-def _not_posted(exc: SlackPostError) -> str:
-    what = "could not be reached to post" if exc.unreachable else "would not post"
-    return f"Slack {what} the approval card ({exc.error})"

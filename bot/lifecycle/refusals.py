@@ -94,6 +94,11 @@ def vendor_unavailable(error: AdapterError) -> Refusal:
     return Refusal(*backticked(error.message), ".", *step)
 
 
+def not_posted(*, unreachable: bool) -> str:
+    """How Slack failed to post a card: it refused, or it could not be reached."""
+    return "Slack could not be reached to post" if unreachable else "Slack would not post"
+
+
 def card_not_posted(
     record: RequestRecord, error: str, *, command: str | None, unreachable: bool = False
 ) -> Refusal:
@@ -112,14 +117,14 @@ def card_not_posted(
         if command and _copyable(command)
         else (" and run your command again.",)
     )
-    what = "could not be reached to post" if unreachable else "would not post"
+    what = not_posted(unreachable=unreachable)
     then: tuple[Part, ...] = (
         ("), so the request has ended. Wait a moment", *again)
         if unreachable
         else ("), so the request has ended. Invite the bot with ", Code("/invite @opsgate"), *again)
     )
     return Refusal(
-        f"Slack {what} the approval card for ",
+        f"{what} the approval card for ",
         Code(record.id),
         " in ",
         Channel(record.channel),
