@@ -19,7 +19,7 @@ from typing import Any, Final
 from bot.model import AuditEvent, AuditEventName, RequestRecord
 from bot.store import queries
 from bot.store.base import StoreBase
-from bot.store.beside import NOT_ASKED, OnServer, asked_here
+from bot.store.beside import NOT_ASKED, OnServer, in_worker
 from bot.store.chain import (
     GENESIS_HASH,
     ChainHead,
@@ -82,16 +82,16 @@ def verify_log(
     """The chain against its head and the head's seal (`bot.store.seal`), then each anchor,
     then the tables against the events.
 
-    The tables' query runs while the chain is checked elsewhere (`bot.store.beside`): beside
-    worker processes on a long SQLite log, on the server beside this process's scan on
+    The tables' query runs while the chain is checked (`bot.store.beside`): in a worker process
+    beside the hashing ones on a long SQLite log, on the server beside this process's scan on
     PostgreSQL. The verdicts are still given in that order.
     """
     with interruptible(db), db.any_text():
         chain = start_chain_check(db, key, path=source.path)
         asked = NOT_ASKED
         try:
-            if chain.parallel:
-                asked = asked_here(db, source.dialect)
+            if chain.parallel and source.path is not None:
+                asked = in_worker(db, source.path, chain.last)
             elif source.beside is not None:
                 asked = OnServer(source.beside(db))  # the snapshot is exported here
             result = chain.finish(db, queries.head_or_none(db))

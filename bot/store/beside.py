@@ -1,8 +1,9 @@
 """`verify`'s tables' query, run while the chain is checked somewhere else, so that a long log
 costs the longer of the two, not their sum.
 
-- SQLite, a long log on a file: worker processes hash the chain (`bot.store.scan`), and this
-  process runs the query meanwhile (`asked_here`).
+- SQLite, a long log on a file: worker processes hash the chain (`bot.store.scan`), and one
+  more runs the query meanwhile (`InWorker`), through a current SQLite (`quickchain.driver`)
+  whose JSON functions take half the time of an older system's. This process waits on them.
 - PostgreSQL: this process hashes the chain, and the server runs the query meanwhile, in a second
   read-only transaction on the same snapshot, waited on by a thread (`OnServer`). The thread
   spends its time waiting for the server, without the GIL.
@@ -16,13 +17,17 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import subprocess
 import threading
 from contextlib import AbstractContextManager
+from pathlib import Path
 from typing import Any, Final, Protocol
 
 import psycopg
 
-from bot.store.crosscheck import suspects
+from bot.store import workers
+from bot.store.crosscheck import suspects, suspects_sql
+from bot.store.database import read_only_uri
 from bot.store.engine import Db
 from bot.store.postgres import PgDb
 
@@ -60,13 +65,53 @@ NOT_ASKED: Final[Asked] = _Answered(None)
 
 
 def asked_here(db: Db, dialect: str) -> Asked:
-    """The query, run now in `db` (while worker processes hash the chain)."""
+    """The query, run now in `db`."""
     try:
         return _Answered(suspects(db, dialect))
     except sqlite3.OperationalError as exc:
         if "JSON" not in str(exc):  # "malformed JSON"; anything else (Ctrl-C) goes on up
             raise
         return NOT_ASKED
+
+
+def in_worker(db: Db, path: Path, last: int) -> Asked:
+    """The query on the SQLite file at `path`, in a worker process; here when no process can
+    be had."""
+    try:
+        return InWorker(path, last)
+    except OSError:
+        return asked_here(db, "sqlite")
+
+
+class InWorker:
+    """The query in a worker process, which reads the file in a transaction of its own.
+
+    Its answer is taken only when that transaction ended the log at `last`, as the caller's
+    snapshot does. opsgate changes a request or its approvals only in the transaction that
+    appends its event, so the query then read the tables the caller reads. Otherwise (the log
+    grew meanwhile), and when the worker failed, the answer is None and the caller asks itself.
+    """
+
+    def __init__(self, path: Path, last: int) -> None:
+        self._last = last
+        asked = {"uri": read_only_uri(path), "tables": suspects_sql("sqlite")}
+        self._process: subprocess.Popen[bytes] = workers.start(asked)
+
+    def answer(self) -> list[str] | None:
+        answered = workers.answer(self._process)
+        if answered is None or answered.get("last") != self._last:
+            return None
+        found = answered.get("suspects")
+        if not isinstance(found, list) or not all(isinstance(item, str) for item in found):
+            return None
+        try:
+            # As this process reads text that is not UTF-8 (`SqliteDb.any_text`).
+            return [bytes.fromhex(item).decode("utf-8", "surrogateescape") for item in found]
+        except ValueError:
+            return None
+
+    def close(self) -> None:
+        workers.stop([self._process])
 
 
 class OnServer:

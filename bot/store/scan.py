@@ -2,8 +2,9 @@
 before it.
 
 On SQLite the quick pass (`bot.store.quickchain`) runs first, inside the database: from
-`PARALLEL_FROM` events on a file, over ranges of seqs in worker processes that hash while the
-parent cross-checks the tables (`start_chain_check` returns before they finish). Only when it
+`PARALLEL_FROM` events on a file, over ranges of seqs in worker processes (`bot.store.workers`)
+that hash while another cross-checks the tables (`start_chain_check` returns before they
+finish). Only when it
 points at an event, and always on PostgreSQL, does the documented algorithm read the events in
 Python (`exact_scan`): each body is assembled from the stored columns and hashed, and any event
 whose quick hash does not match, that is out of order, or that does not follow its predecessor
@@ -13,17 +14,15 @@ documented and names what is wrong.
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
-import sys
 from collections.abc import Sequence
 from contextlib import AbstractContextManager, nullcontext
 from itertools import pairwise
 from pathlib import Path
 from typing import Final
 
-from bot.store import quickchain
+from bot.store import quickchain, workers
 from bot.store.chain import (
     EVENT_FIELDS,
     GENESIS_HASH,
@@ -45,13 +44,13 @@ _SELECT: Final = (
     f"SELECT {', '.join(EVENT_FIELDS)} FROM events "  # noqa: S608 - constant columns
     "WHERE seq > :after ORDER BY seq LIMIT :page"
 )
-_WORKER: Final = Path(quickchain.__file__)
 
 
 class ChainCheck:
     """A chain check under way; `finish` gives its verdict.
 
     Attributes:
+        last: The last seq of the snapshot checked.
         suspect: Where the quick pass wants the documented algorithm to start (1 when there was
             no quick pass); None when every event passed it.
     """
@@ -62,11 +61,11 @@ class ChainCheck:
         last: int,
         *,
         suspect: int | None = 1,
-        workers: Sequence[subprocess.Popen[bytes]] = (),
+        started: Sequence[subprocess.Popen[bytes]] = (),
     ) -> None:
         self._key = key
-        self._last = last
-        self._workers = workers
+        self.last = last
+        self._workers = started
         self.suspect = suspect
 
     @property
@@ -76,15 +75,15 @@ class ChainCheck:
 
     def close(self) -> None:
         """Stop any worker still hashing (the verdict is no longer wanted)."""
-        _stop(self._workers)
+        workers.stop(self._workers)
 
     def finish(self, db: Db, head: ChainHead | None) -> VerifyResult:
         """The verdict on the chain and its recorded `head`, naming the first bad event."""
         if self._workers:
             self.suspect = _collected(self._workers)
         if self.suspect is None:
-            last = ChainHead(self._last, _hash_of(db, self._last))
-            return check_head(last, head, self._last)
+            last = ChainHead(self.last, _hash_of(db, self.last))
+            return check_head(last, head, self.last)
         before = self.suspect - 1
         start = ChainHead(before, _hash_of(db, before) if before else GENESIS_HASH)
         return exact_scan(db, self._key, head=head, start=start)
@@ -107,11 +106,11 @@ def start_chain_check(db: Db, key: ChainKey, *, path: Path | None) -> ChainCheck
         return ChainCheck(key, 0, suspect=None)
     if low != 1 or high != count:
         return ChainCheck(key, high)  # a gap or a stray seq: the documented algorithm says
-    # The parent process keeps a core for the tables' cross-check (`ChainCheck.parallel`).
-    workers = min((os.cpu_count() or 1) - 1, MAX_WORKERS)
-    if path is not None and count >= PARALLEL_FROM and workers >= 1:
+    # One core is left for the tables' cross-check (`bot.store.beside`).
+    hashing = min((os.cpu_count() or 1) - 1, MAX_WORKERS)
+    if path is not None and count >= PARALLEL_FROM and hashing >= 1:
         try:
-            return ChainCheck(key, high, workers=_launch(path, key, high, workers))
+            return ChainCheck(key, high, started=_launch(path, key, high, hashing))
         except OSError:
             pass  # no processes to be had: the same pass, in this one
     suspect = quickchain.first_suspect(db.connection, key.secret(), 0, high)
@@ -124,55 +123,31 @@ def interruptible(db: Db) -> AbstractContextManager[None]:
     return quickchain.interruptible(db.connection) if isinstance(db, SqliteDb) else nullcontext()
 
 
-def _launch(path: Path, key: ChainKey, last: int, workers: int) -> list[subprocess.Popen[bytes]]:
+def _launch(path: Path, key: ChainKey, last: int, count: int) -> list[subprocess.Popen[bytes]]:
     secret = key.secret()
-    uri = read_only_uri(path)
-    bounds = [last * part // workers for part in range(workers + 1)]
-    asked = {"uri": uri, "key": None if secret is None else secret.hex()}
+    bounds = [last * part // count for part in range(count + 1)]
+    asked = {"uri": read_only_uri(path), "key": None if secret is None else secret.hex()}
     started: list[subprocess.Popen[bytes]] = []
     try:
         for after, upto in pairwise(bounds):
-            process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-                [sys.executable, "-I", str(_WORKER)],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,
-            )
-            started.append(process)
-            assert process.stdin is not None
-            process.stdin.write(json.dumps({**asked, "after": after, "upto": upto}).encode())
-            process.stdin.close()
+            started.append(workers.start({**asked, "after": after, "upto": upto}))
     except OSError:
-        _stop(started)
+        workers.stop(started)
         raise
     return started
 
 
-def _stop(workers: Sequence[subprocess.Popen[bytes]]) -> None:
-    """Kill the workers still running, and close every pipe to them."""
-    for process in workers:
-        if process.poll() is None:
-            process.kill()
-        process.wait()
-        for pipe in (process.stdin, process.stdout):
-            if pipe is not None:
-                pipe.close()
-
-
-def _collected(workers: Sequence[subprocess.Popen[bytes]]) -> int | None:
+def _collected(started: Sequence[subprocess.Popen[bytes]]) -> int | None:
     """The lowest suspect the workers found; 1 (check it all) when one of them failed."""
     suspects: list[int] = []
-    for process in workers:
-        assert process.stdout is not None
-        output = process.stdout.read()
-        process.stdout.close()
+    for process in started:
+        answer = workers.answer(process)
         try:
-            answer = json.loads(output) if process.wait() == 0 else None
-            suspect = answer["suspect"] if isinstance(answer, dict) else 1
-        except ValueError:
-            suspect = 1
-        if suspect is not None:
-            suspects.append(int(suspect))
+            suspect = 1 if answer is None else answer["suspect"]
+            if suspect is not None:
+                suspects.append(int(suspect))
+        except (KeyError, TypeError, ValueError):
+            suspects.append(1)
     return min(suspects, default=None)
 
 

@@ -17,7 +17,7 @@ from pydantic import SecretStr
 from store_requests import KEY, TWO, Filed, cancel, fill
 from tampering import drop_detail_key, rehash, set_detail_key, tamper
 
-from bot.store import Store, auditlog
+from bot.store import Store, auditlog, beside
 from bot.store import scan as chain_scan
 from bot.store.auditlog import _request_disagreement
 from bot.store.crosscheck import summary_of, suspects
@@ -35,7 +35,7 @@ def worker_doing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, source: str) -
     """Start `source` (a Python script) as each verify worker, instead of the real one."""
     script = tmp_path / "worker.py"
     script.write_text(source)
-    monkeypatch.setattr(chain_scan, "_WORKER", script)
+    monkeypatch.setattr(chain_scan.workers, "WORKER", script)
 
 
 # -- the chain's quick pass, on its own -------------------------------------------------------
@@ -189,7 +189,7 @@ def test_workers_are_this_interpreter_reading_the_file_read_only(
     store, _ = filed(key=KEY)
 
     assert store.verify().ok
-    assert len(started) == 3  # one core left to the tables' cross-check
+    assert len(started) == 4  # one a core: three hash the chain, one cross-checks the tables
     assert all(args[:2] == [sys.executable, "-I"] for args in started)
     assert not any(KEY in " ".join(args) for args in started)  # the key goes through a pipe
 
@@ -208,6 +208,14 @@ def precise_disagreements(store: Store) -> set[str]:
             if _request_disagreement(db, request_id, summary) is not None:
                 found.add(request_id)
     return found
+
+
+def in_worker(path: Path, last: int) -> list[str] | None:
+    asked = beside.InWorker(path, last)
+    try:
+        return asked.answer()
+    finally:
+        asked.close()
 
 
 def suspected(store: Store) -> list[str]:
@@ -260,6 +268,8 @@ def test_the_cross_check_suspects_every_request_the_precise_comparison_faults(
     faulted = precise_disagreements(store)
     assert faulted, "the tampering should be visible to the precise comparison"
     assert faulted <= set(suspected(store))
+    if isinstance(target, Path):  # and a worker, on its own SQLite, suspects the same
+        assert in_worker(target, store.head().seq) == suspected(store)
     result = store.verify()
     assert not result.ok and result.request_id in faulted
 
@@ -364,7 +374,7 @@ def test_workers_are_stopped_when_the_verdict_is_no_longer_wanted(
     def interrupted(*_: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(auditlog, "asked_here", interrupted)
+    monkeypatch.setattr(auditlog, "in_worker", interrupted)
     store, _ = filed(requests=2)
 
     with pytest.raises(KeyboardInterrupt):
