@@ -16,7 +16,7 @@ from typing import Final
 
 from adapters.registry import PluginError, Plugins, installed_plugins
 from bot.cli.db import add_db_parser
-from bot.cli.options import database_options, port_number
+from bot.cli.options import OneLineParser, database_options, port_number
 from bot.observability import configure_logging
 from bot.policy import PolicyError
 from bot.settings import Settings, SettingsError, load_settings
@@ -47,7 +47,7 @@ def _add(
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="opsgate", description="Approval-gated, audited destructive operations from Slack."
     )
     parser.add_argument("--version", action="version", version=f"opsgate {_version()}")

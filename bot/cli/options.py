@@ -1,14 +1,24 @@
-"""Options several subcommands share, declared once (``--db`` on ``audit`` and ``db``), and
-the type of the ports ``serve`` listens on."""
+"""The command line's parser, which says a usage error in one line; options several subcommands
+share, declared once (``--db`` on ``audit`` and ``db``); and the type of the ports ``serve``
+listens on."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Final
+from typing import Final, NoReturn
 from urllib.parse import urlsplit
 
 from bot.settings import Settings
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse's parser, but a usage error is one line on stderr and exit 2, as every other
+    expected failure of the command line is (SPEC §13): the usage block it would print first
+    is what ``--help`` shows, and the line says so."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see: {self.prog} --help)\n")
 
 
 class DatabaseChoiceError(ValueError):

@@ -411,12 +411,37 @@ def test_serve_refuses_a_port_out_of_range_as_a_usage_error(
     with pytest.raises(SystemExit) as exited:
         cli.main(["serve", "--http", flag, value])
     assert exited.value.code == 2
-    err = capsys.readouterr().err
-    assert err.startswith("usage: opsgate serve") and "Traceback" not in err
-    assert err.splitlines()[-1] == (
+    assert capsys.readouterr().err == (
         f"opsgate serve: error: argument {flag}: '{value}' is not a port: "
-        "give a whole number from 0 to 65535"
+        "give a whole number from 0 to 65535 (see: opsgate serve --help)\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("words", "said"),
+    [
+        (
+            ["audit", "export", "--format", "xml"],
+            "opsgate audit export: error: argument --format: invalid choice: 'xml'",
+        ),
+        (
+            ["audit", "export", "--since", "-1h"],
+            "opsgate audit export: error: argument --since: expected one argument",
+        ),
+        (["db", "copy", "--to", "x.db"], "opsgate db copy: error: the following arguments"),
+        (["nonsense"], "opsgate: error: argument COMMAND: invalid choice: 'nonsense'"),
+    ],
+    ids=["choice", "missing value", "missing option", "unknown command"],
+)
+def test_a_usage_error_is_one_line_naming_the_help(
+    env: Path, capsys: pytest.CaptureFixture[str], words: list[str], said: str
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        cli.main(words)
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith(said)
+    assert err.count("\n") == 1 and err.endswith(f"(see: {said.split(': error')[0]} --help)\n")
 
 
 @pytest.mark.parametrize(("text", "port"), [("0", 0), ("3000", 3000), ("65535", 65535)])
