@@ -14,7 +14,7 @@ from contextlib import closing
 from pathlib import Path
 from typing import TextIO
 
-from bot.cli.options import DatabaseChoiceError, chosen_database
+from bot.cli.options import DatabaseChoiceError, OneLineParser, Subcommands, chosen_database
 from bot.cli.progress import progress_for
 from bot.settings import Settings
 from bot.store import AuditKeyError, DatabaseUnavailable, Store, StoreError
@@ -90,8 +90,8 @@ def _target(given: str) -> str | Path:
 
 
 def add_db_parser(
-    sub: argparse._SubParsersAction[argparse.ArgumentParser],
-    database: argparse.ArgumentParser,
+    sub: Subcommands,
+    database: OneLineParser,
 ) -> None:
     """``opsgate db migrate [--db]`` and ``opsgate db copy --from A --to B``."""
     db = sub.add_parser(

@@ -16,7 +16,7 @@ from typing import Final
 
 from adapters.registry import PluginError, Plugins, installed_plugins
 from bot.cli.db import add_db_parser
-from bot.cli.options import OneLineParser, database_options, port_number
+from bot.cli.options import OneLineParser, Subcommands, database_options, port_number
 from bot.observability import configure_logging
 from bot.policy import PolicyError
 from bot.settings import Settings, SettingsError, load_settings
@@ -36,17 +36,17 @@ def _version() -> str:
 
 
 def _add(
-    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+    sub: Subcommands,
     name: str,
     summary: str,
-    parents: Sequence[argparse.ArgumentParser] = (),
-) -> argparse.ArgumentParser:
+    parents: Sequence[OneLineParser] = (),
+) -> OneLineParser:
     """A subcommand whose one-line summary shows both in `opsgate --help` and in its own."""
     description = summary[0].upper() + summary[1:] + "."
     return sub.add_parser(name, help=summary, description=description, parents=list(parents))
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser() -> OneLineParser:
     parser = OneLineParser(
         prog="opsgate", description="Approval-gated, audited destructive operations from Slack."
     )
@@ -84,7 +84,7 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _audit_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def _audit_parser(sub: Subcommands) -> None:
     """``opsgate audit export|verify|head``, each taking ``--db``."""
     database = database_options()
     audit = _add(sub, "audit", "export or verify the audit log (read-only)", parents=[database])

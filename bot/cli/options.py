@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Final, NoReturn
+from typing import Final, NoReturn, TypeAlias
 from urllib.parse import urlsplit
 
 from bot.settings import Settings
@@ -21,14 +21,18 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see: {self.prog} --help)\n")
 
 
+#: What `OneLineParser.add_subparsers` returns: its subcommands' parsers are `OneLineParser`s.
+Subcommands: TypeAlias = "argparse._SubParsersAction[OneLineParser]"
+
+
 class DatabaseChoiceError(ValueError):
     """``--db`` names a database this opsgate cannot open; the message says why, in one line."""
 
 
-def database_options() -> argparse.ArgumentParser:
+def database_options() -> OneLineParser:
     """A parent parser adding ``--db <path|url>`` (default: ``OPSGATE_DB``), for a command and
     its actions alike."""
-    parent = argparse.ArgumentParser(add_help=False)
+    parent = OneLineParser(add_help=False)
     parent.add_argument(
         "--db",
         metavar="PATH|URL",
