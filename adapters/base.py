@@ -87,7 +87,8 @@ class VendorCall(BaseModel):
 
 
 ProgressCallback = Callable[[Progress], None]
-#: Asked right before each vendor call of a run of several: True means "send no more calls".
+#: Asked right before each vendor call of a run of several: True means "send no more calls"
+#: (after Stop, or once opsgate is shutting down).
 StopSignal = Callable[[], bool]
 
 

@@ -10,7 +10,7 @@ The tree::
     ├── VendorUnreachable        no answer, and nothing was changed (connect failure, or a read)
     ├── OutcomeUnknown           no usable answer to a mutating call: the change may or may not
     │                            have happened (timeout, dropped connection, malformed body)
-    └── CallNotSent              the run was stopped (Stop) before this call was sent
+    └── CallNotSent              the run was stopped (Stop, shutdown) before this call was sent
 
 The lifecycle maps `VendorError` and `VendorUnreachable` to `failed` and `OutcomeUnknown` to
 `unknown`. Each error keeps the vendor's own code and request id so the card and the audit log
@@ -148,7 +148,8 @@ class VendorUnreachable(AdapterError):
 
 
 class CallNotSent(AdapterError):
-    """A call of a bulk run was not sent: the run was asked to stop before it (Stop).
+    """A call of a bulk run was not sent: the run was asked to stop before it (Stop, or opsgate
+    shutting down).
 
     Nothing was sent, so nothing changed; never retried. Its targets are reported not sent.
     """

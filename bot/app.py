@@ -65,10 +65,16 @@ class OpsgateApp:
         recovery) and keep this replica's leases alive."""
         self.sweeper.start(every=sweep_every)
 
-    def drain(self, *, timeout: float) -> bool:
-        """Start no more sweeps and wait up to `timeout` seconds for the work in flight (vendor
-        calls and card updates) to finish. True when it did; `close` may then follow."""
+    def stop_work(self) -> None:
+        """Take on no more work: no more sweeps, and the runs of several vendor calls in this
+        process send no more of them (as after Stop; the calls in flight finish)."""
+        self.service.begin_shutdown()
         self.sweeper.stop()
+
+    def drain(self, *, timeout: float) -> bool:
+        """`stop_work`, then wait up to `timeout` seconds for the work in flight (vendor calls,
+        the runs' endings and card updates) to finish. True when it did; `close` may follow."""
+        self.stop_work()
         return self.runner.wait_idle(timeout)
 
     def close(self) -> None:

@@ -118,7 +118,9 @@ class AliyunAdapter:
         The vendor's ``Success`` only says it accepted a call, so the outcome says "cancel
         accepted", never "cancelled". A single call's failure raises; in a bulk run each call
         that does not succeed becomes an `ItemFailure` of its kind and the other calls go ahead.
-        `stop` is asked before each call of a bulk run (Stop): calls not yet sent are not sent.
+        `stop` is asked before each call of a bulk run (Stop, or opsgate shutting down): calls
+        not yet sent are not sent, and once it has said so, neither are the listings that would
+        check the accepted devices afterwards.
 
         Raises:
             VendorError: the only call was refused (with the vendor's code and RequestId).
@@ -136,7 +138,7 @@ class AliyunAdapter:
             run = aliyun_bulk.Run((only,))
             if progress is not None:
                 progress(Progress(succeeded=len(batches[0]), total=len(batches[0])))
-        checked = check_after_cancel(self._rpc, base, run.accepted, map_=self._map)
+        checked = check_after_cancel(self._rpc, base, run.accepted, map_=self._map, stop=stop)
         return _outcome(run, total=sum(len(b) for b in batches), checked=checked)
 
     def describe(self, request: OperationRequest) -> list[VendorCall]:

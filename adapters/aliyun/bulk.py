@@ -9,8 +9,9 @@ Each batch that does not succeed is one `ItemFailure` of its kind: ``failed`` (t
 refused, or the call never got through), ``unknown`` (no usable answer: never retried) or
 ``not_sent``. An answer that every batch would get too (credentials, signature or permission
 refused, no such instance) stops the run: batches not yet sent are ``not_sent`` instead of being
-sent only to be refused. So does Stop (SPEC §8): the lifecycle's stop signal is asked before
-each batch and again right before its call goes out; calls in flight finish.
+sent only to be refused. So does the lifecycle's stop signal (Stop, SPEC §8, or opsgate shutting
+down, §13): it is asked before each batch and again right before its call goes out; calls in
+flight finish.
 """
 
 from __future__ import annotations
@@ -93,8 +94,9 @@ def run_batches(
 ) -> Run:
     """Send every batch; collect failures per batch; report progress after each one.
 
-    `stop` (Stop was pressed) is asked before each batch; `call` asks it again right before
-    sending, after the rate limiter's wait. Once it says so, batches not yet sent are not sent.
+    `stop` (Stop was pressed, or opsgate is shutting down) is asked before each batch; `call`
+    asks it again right before sending, after the rate limiter's wait. Once it says so, batches
+    not yet sent are not sent.
     """
     tally = _Tally(total=sum(len(b) for b in chunks))
     results: list[BatchResult] = []
@@ -126,7 +128,7 @@ class _Tally:
 
 
 class _Halt:
-    """Why batches not yet sent are not sent: a refusal every batch shares, or Stop."""
+    """Why batches not yet sent are not sent: a refusal every batch shares, or the stop signal."""
 
     def __init__(self, stop: StopSignal | None) -> None:
         self.refused = threading.Event()
@@ -164,7 +166,7 @@ _REFUSED: Final = ItemFailure(
 _STOPPED: Final = ItemFailure(
     targets=(),
     kind=FailureKind.NOT_SENT,
-    message="the run was stopped (Stop) before this batch went out",
+    message="the run was stopped before this batch went out",
     next_step="Request these devices again if they still need cancelling.",
 )
 

@@ -14,7 +14,8 @@ the outcome says what that listing showed, in words that match it.
 
 The listings are reads through the account's rate limiter; if one fails, the outcome says so
 and keeps what the cancel calls themselves answered (the change is never in doubt because of a
-read).
+read). A run told to stop (Stop, or opsgate shutting down) sends no listing it has not sent yet:
+the line then says the devices were not listed again.
 """
 
 from __future__ import annotations
@@ -22,10 +23,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Final
 
-from adapters.aliyun.errors import field
+from adapters.aliyun.errors import VENDOR, field
 from adapters.aliyun.preview import DeviceLook, Mapper, look_at, sample, task_rows
 from adapters.aliyun.rpc import RpcClient
-from adapters.errors import AdapterError
+from adapters.base import StopSignal
+from adapters.errors import AdapterError, CallNotSent
 
 #: Device names per ``ListOTATaskByJob`` call: its largest page, so one page answers a call.
 NAMES_PER_CALL: Final = 100
@@ -34,18 +36,32 @@ MAX_PAGES: Final = 5
 
 
 def check_after_cancel(
-    rpc: RpcClient, base: Mapping[str, str], accepted: Sequence[str], *, map_: Mapper
+    rpc: RpcClient,
+    base: Mapping[str, str],
+    accepted: Sequence[str],
+    *,
+    map_: Mapper,
+    stop: StopSignal | None = None,
 ) -> str:
     """One line: what a read after the cancel shows for the devices whose cancel was accepted.
 
-    Never raises for a failed read: the line says the check could not be made.
+    `stop` is asked before each read goes out, as before each cancel: once it says to send no
+    more, the line says the devices were not listed again. Never raises for a failed read: the
+    line says the check could not be made.
     """
     if not accepted:
         return ""
     try:
+        if stop is not None and stop():
+            raise CallNotSent("not listed: the run was stopped", vendor=VENDOR)
         if "JobId" in base:
-            return _by_job(rpc, base, accepted, map_=map_)
-        return _by_sample(rpc, base, accepted, map_=map_)
+            return _by_job(rpc, base, accepted, map_=map_, stop=stop)
+        return _by_sample(rpc, base, accepted, map_=map_, stop=stop)
+    except CallNotSent:
+        return (
+            f"not listed again: the run was stopped before it could be; check the "
+            f"{_devices(len(accepted))} accepted in the console"
+        )
     except AdapterError as exc:
         return (
             f"could not list the devices' tasks afterwards ({exc.message}); check them in "
@@ -54,13 +70,18 @@ def check_after_cancel(
 
 
 def _by_job(
-    rpc: RpcClient, base: Mapping[str, str], accepted: Sequence[str], *, map_: Mapper
+    rpc: RpcClient,
+    base: Mapping[str, str],
+    accepted: Sequence[str],
+    *,
+    map_: Mapper,
+    stop: StopSignal | None,
 ) -> str:
     chunks = [
         tuple(accepted[i : i + NAMES_PER_CALL]) for i in range(0, len(accepted), NAMES_PER_CALL)
     ]
     found: set[str] = set()
-    for names in map_(lambda chunk: _cancelled_in_job(rpc, base, chunk), chunks):
+    for names in map_(lambda chunk: _cancelled_in_job(rpc, base, chunk, stop), chunks):
         found |= names
     cancelled = len(found & set(accepted))
     rest = len(accepted) - cancelled
@@ -73,13 +94,16 @@ def _by_job(
     )
 
 
-def _cancelled_in_job(rpc: RpcClient, base: Mapping[str, str], names: Sequence[str]) -> set[str]:
+def _cancelled_in_job(
+    rpc: RpcClient, base: Mapping[str, str], names: Sequence[str], stop: StopSignal | None
+) -> set[str]:
     params = {k: v for k, v in base.items() if k in ("JobId", "IotInstanceId")}
     params |= {"TaskStatus": "CANCELED", "PageSize": str(NAMES_PER_CALL)}
     params |= {f"DeviceNames.{n}": name for n, name in enumerate(names, start=1)}
     found: set[str] = set()
     for page in range(1, MAX_PAGES + 1):
-        body = rpc.call("ListOTATaskByJob", params | {"CurrentPage": str(page)}, mutating=False)
+        page_params = params | {"CurrentPage": str(page)}
+        body = rpc.call("ListOTATaskByJob", page_params, mutating=False, stop=stop)
         rows = task_rows(body)
         found |= {str(field(row, "DeviceName")) for row in rows}
         total = field(body, "Total")
@@ -89,9 +113,15 @@ def _cancelled_in_job(rpc: RpcClient, base: Mapping[str, str], names: Sequence[s
 
 
 def _by_sample(
-    rpc: RpcClient, base: Mapping[str, str], accepted: Sequence[str], *, map_: Mapper
+    rpc: RpcClient,
+    base: Mapping[str, str],
+    accepted: Sequence[str],
+    *,
+    map_: Mapper,
+    stop: StopSignal | None,
 ) -> str:
-    looked: list[DeviceLook] = list(map_(lambda d: look_at(rpc, base, d), sample(accepted)))
+    looks = map_(lambda d: look_at(rpc, base, d, stop=stop), sample(accepted))
+    looked: list[DeviceLook] = list(looks)
     return sample_line(looked, of=len(accepted))
 
 

@@ -18,7 +18,7 @@ from typing import Any, Protocol, TypeVar
 
 from adapters.aliyun.errors import field, same_code
 from adapters.aliyun.rpc import RpcClient
-from adapters.base import Blocker, Preview
+from adapters.base import Blocker, Preview, StopSignal
 from adapters.errors import VendorAuthError, VendorError
 
 SAMPLE_SIZE = 20
@@ -148,13 +148,16 @@ def query_firmware(rpc: RpcClient, base: Mapping[str, str]) -> dict[str, Any]:
     return info if isinstance(info, dict) else {}
 
 
-def look_at(rpc: RpcClient, base: Mapping[str, str], device: str) -> DeviceLook:
-    """The device's unfinished tasks that match the firmware (and job)."""
+def look_at(
+    rpc: RpcClient, base: Mapping[str, str], device: str, *, stop: StopSignal | None = None
+) -> DeviceLook:
+    """The device's unfinished tasks that match the firmware (and job). `stop` is asked right
+    before the call goes out (`CallNotSent` when it says not to send it)."""
     params = {k: v for k, v in base.items() if k in ("ProductKey", "IotInstanceId")}
     params["DeviceName"] = device
     params.update({f"TaskStatusList.{i}": s for i, s in enumerate(UNFINISHED, start=1)})
     try:
-        body = rpc.call("ListOTAUnfinishedTaskByDevice", params, mutating=False)
+        body = rpc.call("ListOTAUnfinishedTaskByDevice", params, mutating=False, stop=stop)
     except VendorError as exc:
         if same_code(exc.code, NOT_FOUND):
             return DeviceLook(device, found=False)

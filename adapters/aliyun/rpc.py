@@ -118,7 +118,8 @@ class RpcClient:
     ) -> dict[str, Any]:
         """Call `action`, retrying answers that are safe to repeat; return the success body.
 
-        `stop` is asked right before each attempt is sent (after the limiter's wait).
+        `stop` is asked before each attempt, and again right before it is sent (after the
+        limiter's wait).
 
         Raises:
             VendorError: the vendor refused (after retries, for transient codes).
@@ -139,8 +140,10 @@ class RpcClient:
         mutating: bool,
         stop: StopSignal | None = None,
     ) -> dict[str, Any]:
-        """One attempt: wait for the limiter, ask `stop`, then sign and send."""
+        """One attempt: ask `stop`, wait for the limiter, ask `stop` again, then sign and send."""
         limiter = self.limiter_for(action)
+        if stop is not None and stop():  # no wait for a call that will not go out
+            raise CallNotSent(f"{action} not sent: the run was stopped", vendor=VENDOR)
         limiter.acquire()
         if stop is not None and stop():
             raise CallNotSent(f"{action} not sent: the run was stopped", vendor=VENDOR)

@@ -14,7 +14,7 @@ from datetime import datetime
 from bot.cards.blocks import Message, section
 from bot.cards.blocks import message as build_message
 from bot.cards.sentences import mrkdwn
-from bot.cards.text import code, mention, plural, slack_date, time_left
+from bot.cards.text import actor, code, mention, plural, slack_date, time_left
 from bot.model import Approvers, RequestRecord, RequestState, User, listing, rules
 
 BREAK_GLASS_TAG = " [BREAK-GLASS]"
@@ -83,7 +83,7 @@ def stop_line(record: RequestRecord) -> str:
     if record.stop_requested_by is None or record.state is not RequestState.EXECUTING:
         return ""
     return (
-        f":octagonal_sign: *Stop requested* by {mention(record.stop_requested_by)}: no more "
+        f":octagonal_sign: *Stop requested* by {actor(record.stop_requested_by)}: no more "
         "vendor calls are sent; calls in flight finish."
     )
 

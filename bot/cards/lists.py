@@ -12,6 +12,7 @@ from bot.cards.blocks import message as build_message
 from bot.cards.outcome import outcome_lines, progress_line
 from bot.cards.request import STATE_EMOJI, STATE_TITLES, request_blocks
 from bot.cards.text import (
+    actor,
     clip_raw,
     code,
     code_block,
@@ -160,7 +161,7 @@ def _state_lines(record: RequestRecord) -> list[str]:
 
 def timeline_line(event: AuditEvent) -> str:
     """``<date> · *approved* by @U2 · code: 24618``."""
-    line = f"{_event_time(event.at)} · *{event.event.value}* by {_actor(event.actor)}"
+    line = f"{_event_time(event.at)} · *{event.event.value}* by {actor(event.actor)}"
     detail = _detail_text(event.detail)
     return f"{line} · {detail}" if detail else line
 
@@ -170,10 +171,6 @@ def _event_time(at: str) -> str:
         return slack_date(datetime.fromisoformat(at))
     except ValueError:
         return escape(clip_raw(at, 40))
-
-
-def _actor(actor: str) -> str:
-    return "opsgate" if actor == "system" else mention(actor)
 
 
 def _detail_text(detail: dict[str, Any]) -> str:

@@ -114,10 +114,11 @@ def _request_id_lines(request_id: str | None) -> list[str]:
 def answered_lines(operation: str, outcome: Outcome, *, stopped_by: str | None = None) -> list[str]:
     """The vendor answered: its summary, the counts (bulk), what a check afterwards showed,
     each batch that did not succeed, and the vendor's request ids; headed by who stopped it,
-    for a run someone stopped."""
+    for a stopped run (``system``: opsgate, as it shut down)."""
     icon, word = _heading(outcome)
     if stopped_by is not None:
-        icon, word = ":octagonal_sign:", f"Stopped by {mention(stopped_by)}"
+        who = "opsgate as it shut down" if stopped_by == "system" else mention(stopped_by)
+        icon, word = ":octagonal_sign:", f"Stopped by {who}"
     lines = [f"{icon} *{word}:* {text_of(outcome.summary)}"]
     if outcome.already_gone:
         lines.append("Already gone: the vendor no longer had it, so nothing needed doing.")

@@ -97,6 +97,12 @@ def mention(user_id: str) -> str:
     return f"<@{user_id}>" if _USER_ID.match(user_id) else escape(user_id)
 
 
+def actor(actor_id: str) -> str:
+    """Who did something, as the audit log names them: ``system`` is opsgate itself; anyone
+    else is mentioned."""
+    return "opsgate" if actor_id == "system" else mention(actor_id)
+
+
 def mentions(user_ids: Iterable[str]) -> str:
     """Mention several users, comma separated; "nobody yet" when there are none."""
     shown = [mention(u) for u in user_ids]

@@ -1,8 +1,10 @@
 """Running the real bot: check what serving needs, build the app, serve, and stop gracefully.
 
 Stopping (SIGTERM, or Ctrl-C) means: take no new work (HTTP stops accepting, Socket Mode
-disconnects), let the work in flight (vendor calls above all) finish for up to
-``OPSGATE_SHUTDOWN_GRACE``, then exit 0. Whatever is still running then is left exactly as after
+disconnects, and a run of several vendor calls sends no more of them, as after Stop), let the
+work in flight (vendor calls above all) finish for up to ``OPSGATE_SHUTDOWN_GRACE``, then exit 0.
+A run whose calls in flight finished in time ends with what it did (``stopped``, by ``system``,
+when calls were left unsent). Whatever is still running after the grace is left exactly as after
 a crash: the next start marks those requests ``unknown`` and never retries them. A second signal
 (SIGTERM or Ctrl-C, either way) stops the wait at once, the same way: one line, exit 0.
 """
@@ -144,8 +146,13 @@ def _raise_terminated(signum: int, frame: FrameType | None) -> None:
 
 def _drain(opsgate: OpsgateApp) -> int:
     grace = opsgate.settings.shutdown_grace.total_seconds()
-    log.info("stopping: no new work; waiting up to %g s for work in flight", grace)
     try:
+        opsgate.stop_work()  # before saying so: runs send no more calls from here on
+        log.info(
+            "stopping: no new work, and runs send no more vendor calls; waiting up to %g s "
+            "for work in flight",
+            grace,
+        )
         finished = opsgate.drain(timeout=grace)
     except KeyboardInterrupt:  # a second signal, SIGTERM (`Terminated`) or Ctrl-C
         log.warning(

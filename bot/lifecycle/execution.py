@@ -5,9 +5,13 @@ reaches `execute`, so each request calls its vendor at most once, whatever the c
 processes do. Whatever happens in the call, the request leaves `executing`: `succeeded`,
 `failed`, `unknown` when we cannot tell whether the vendor acted, or `stopped` when Stop kept
 some calls from being sent (`bot.model.rules.final_state` decides which, from the outcome). The
-adapter asks the store before each call of a bulk run whether someone pressed Stop, in whichever
-process; the ``stopped`` event names them, with the run's counts. Adapters return an `Outcome`
-or raise; `outcome_of_error` is the one place an error becomes a `bot.model.RequestOutcome`.
+adapter asks before each call of a bulk run whether to send no more: yes once someone pressed
+Stop, in whichever process (the store is asked), or once this process began shutting down
+(`Services.shutdown`, SIGTERM). The ``stopped`` event names whoever pressed Stop, or ``system``
+when the shutdown stopped the run, with the run's counts: a run whose calls in flight finish
+within the shutdown grace ends with what it did, not left for recovery. Adapters return an
+`Outcome` or raise; `outcome_of_error` is the one place an error becomes a
+`bot.model.RequestOutcome`.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from adapters.clock import Clock
 from adapters.errors import AdapterError, OutcomeUnknown, VendorError
 from adapters.registry import Adapters
 from bot.lifecycle.replies import Replies
-from bot.lifecycle.services import Services
+from bot.lifecycle.services import Services, Shutdown
 from bot.model import (
     AuditEventName,
     FailedOutcome,
@@ -35,7 +39,7 @@ from bot.model import (
     with_preview_note,
 )
 from bot.observability.logs import bind
-from bot.store import Store, integrity_failure
+from bot.store import SYSTEM_ACTOR, Store, integrity_failure
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +110,7 @@ class Execution:
                 clock=self.s.clock,
                 show_progress=self._show_progress,
                 turn=self.s.runner,
+                shutdown=self.s.shutdown,
             )
         except BaseException:
             lease.close()
@@ -118,7 +123,7 @@ class Execution:
 
     def _finish(self, record: RequestRecord, outcome: CallOutcome, lease: ExitStack) -> None:
         with lease:
-            final = _record_end(self.s.store, record, outcome)
+            final = _record_end(self.s.store, record, outcome, shutdown=self.s.shutdown)
         self.replies.settled(final)
 
     def _show_progress(self, record: RequestRecord, progress: Progress) -> None:
@@ -137,9 +142,11 @@ def call_vendor(
     clock: Clock,
     show_progress: Callable[[RequestRecord, Progress], None],
     turn: Turn | None = None,
+    shutdown: Shutdown | None = None,
 ) -> CallOutcome:
     """Check an `executing` request against the audit chain and make its vendor call (with a
-    `turn`, telling the runner the decision is made). Never raises.
+    `turn`, telling the runner the decision is made; with a `shutdown`, sending no more calls
+    once it has begun). Never raises.
 
     Returns:
         What happened: the adapter's outcome, or why nothing could be sent.
@@ -148,8 +155,7 @@ def call_vendor(
     throttle = ProgressThrottle(lambda p: show_progress(record, p), clock=clock)
     # What executes must be exactly what the audit chain says was requested and approved.
     problem = store.integrity_problem(record)
-    # Stop may be pressed in any process sharing the database: the store is asked each time.
-    stop = partial(store.stop_requested, record.id)
+    stop = _stop_signal(store, record.id, shutdown or Shutdown())
     if turn is not None:
         turn.reached_vendor()
     if problem is not None:
@@ -157,10 +163,24 @@ def call_vendor(
     return _call(record, adapters, throttle, stop)
 
 
-def _record_end(store: Store, record: RequestRecord, outcome: CallOutcome) -> RequestRecord:
-    """Move the request to the state its outcome says (`stopped` when Stop kept calls from
-    going out, the event then by whoever pressed it) and append that state's event."""
-    stopper = _stopper(store, record) if isinstance(outcome, Outcome) else None
+def _stop_signal(store: Store, request_id: str, shutdown: Shutdown) -> StopSignal:
+    """What the adapter asks before each call of a bulk run: send no more once this process is
+    shutting down, or once someone pressed Stop (in any process sharing the database: the store
+    is asked each time)."""
+
+    def stop() -> bool:
+        return shutdown.begun or store.stop_requested(request_id)
+
+    return stop
+
+
+def _record_end(
+    store: Store, record: RequestRecord, outcome: CallOutcome, *, shutdown: Shutdown
+) -> RequestRecord:
+    """Move the request to the state its outcome says (`stopped` when Stop or the shutdown kept
+    calls from going out, the event then by whoever pressed Stop, or `system`) and append that
+    state's event."""
+    stopper = _stopper(store, record, outcome, shutdown) if isinstance(outcome, Outcome) else None
     state = rules.final_state(outcome, stopped=stopper is not None)
     detail = _audit_detail(outcome) | ({"stopped_by": stopper} if stopper else {})
     # From `unknown` too (see `TRANSITIONS`): if this replica stalled past its lease while the
@@ -169,7 +189,7 @@ def _record_end(store: Store, record: RequestRecord, outcome: CallOutcome) -> Re
         record.id,
         to=state,
         event=_FINAL[state],
-        actor=stopper if state is RequestState.STOPPED and stopper else "system",
+        actor=stopper if state is RequestState.STOPPED and stopper else SYSTEM_ACTOR,
         detail=detail,
         outcome=outcome,
     )
@@ -178,14 +198,22 @@ def _record_end(store: Store, record: RequestRecord, outcome: CallOutcome) -> Re
     current = store.get(record.id) or record
     if state is RequestState.UNKNOWN and current.state is RequestState.UNKNOWN:
         # Marked unknown by a restarting process, and unknown here too: keep what this call saw.
-        store.log(record.id, AuditEventName.UNKNOWN, actor="system", detail=detail)
+        store.log(record.id, AuditEventName.UNKNOWN, actor=SYSTEM_ACTOR, detail=detail)
     return current
 
 
-def _stopper(store: Store, record: RequestRecord) -> str | None:
-    """Who asked to stop the run, if anyone did."""
+def _stopper(
+    store: Store, record: RequestRecord, outcome: Outcome, shutdown: Shutdown
+) -> str | None:
+    """Who stopped the run, if anyone did: whoever pressed Stop, or `system` when this process's
+    shutdown kept calls from being sent. The latter is stored as the request's stop, so its
+    card and `/ops status` say who stopped it (unless someone pressed Stop in the meantime)."""
     current = store.get(record.id)
-    return None if current is None else current.stop_requested_by
+    stopper = None if current is None else current.stop_requested_by
+    if stopper is None and shutdown.begun and outcome.counts.not_sent:
+        stored = store.request_stop(record.id, by=SYSTEM_ACTOR) or store.get(record.id)
+        stopper = (None if stored is None else stored.stop_requested_by) or SYSTEM_ACTOR
+    return stopper
 
 
 def _call(

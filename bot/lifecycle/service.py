@@ -67,6 +67,11 @@ class RequestService:
         """A Stop click: the run of a multi-call request sends no more calls."""
         self._incident.stop(request_id, origin)
 
+    def begin_shutdown(self) -> None:
+        """This process is shutting down: its runs of several vendor calls send no more of
+        them, as after Stop; calls in flight finish, and each run ends with what it did."""
+        self.s.shutdown.begin()
+
     def review(self, request_id: str, origin: Origin) -> None:
         """A Mark reviewed click on a break-glass run that has ended."""
         self._incident.review(request_id, origin)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 
 from adapters.clock import Clock
 from adapters.registry import Adapters
@@ -36,6 +37,24 @@ class Origin:
     step: str | None = None
 
 
+class Shutdown:
+    """Whether this process has begun shutting down (SIGTERM). From then on its runs of several
+    vendor calls send no more of them, as after Stop: the calls in flight finish, and each run
+    ends with what it did (`bot.lifecycle.execution`)."""
+
+    def __init__(self) -> None:
+        self._begun = threading.Event()
+
+    def begin(self) -> None:
+        """Shutting down: the runs in this process send no more vendor calls."""
+        self._begun.set()
+
+    @property
+    def begun(self) -> bool:
+        """True once `begin` was called."""
+        return self._begun.is_set()
+
+
 @dataclass(frozen=True)
 class Services:
     """What the lifecycle works with; built once by `bot.app.build_app`.
@@ -44,6 +63,7 @@ class Services:
         catalog: The operations opsgate knows (from the installed vendor plugins).
         runner: Where Slack-only work (card redraws, direct messages) runs, so that it never
             holds up a decision or a vendor call. None: that work runs in the caller's thread.
+        shutdown: Whether this process is shutting down: its runs then send no more calls.
     """
 
     store: Store
@@ -54,6 +74,7 @@ class Services:
     clock: Clock
     catalog: Catalog
     runner: Runner | None = None
+    shutdown: Shutdown = field(default_factory=Shutdown)
 
     def vendor_calls(self, record: RequestRecord) -> int:
         """How many vendor calls `record`'s run takes (from its operation's spec; 1 for an

@@ -117,7 +117,7 @@ class Metrics:
                 self.requests.labels(operation=event.operation, state="pending").inc()
         elif name in _STATES:
             self.requests.labels(operation=event.operation, state=name).inc()
-        if name in _ACTION_OF:
+        if name in _ACTION_OF and event.actor != "system":  # opsgate's own stop is no click
             self.clicks.labels(action=_ACTION_OF[name], result=name).inc()
 
     def vendor_call(self, vendor: str, *, call: str, outcome: str, seconds: float) -> None:

@@ -1,20 +1,23 @@
 """SIGTERM drains (SPEC §13): no new work, the vendor call in flight finishes, exit 0.
 
 `opsgate serve --http` runs as a real child process; ServicePower is a simulator served from
-this test process with a slow CancelJob, so the call is in flight when the signal arrives.
+this test process with a slow CancelJob, so the call is in flight when the signal arrives. A
+bulk run (the Alibaba simulator, its cancels held until the test lets them go) sends no call
+after the drain began but those in flight, and ends `stopped` by `system` with its counts.
 """
 
 from __future__ import annotations
 
 import json
 import signal
+import threading
 import time
 from pathlib import Path
 
 import httpx
 import pytest
 from serve_process import CHANNEL, ServeProcess, serve_process
-from vendors_served import servicepower_served
+from vendors_served import aliyun_served, servicepower_served
 
 from adapters.clock import FakeClock
 from adapters.servicepower.simulator.api import (
@@ -22,7 +25,7 @@ from adapters.servicepower.simulator.api import (
 )
 from bot import cards
 from bot.console.standin.payloads import block_action_body
-from bot.model import RequestState
+from bot.model import AuditEventName, RequestState
 from bot.store import Store
 
 pytestmark = pytest.mark.slow
@@ -32,7 +35,17 @@ ALICE, BOB = "U0ALICE", "U0BOB"
 
 def approve_a_cancel(served: ServeProcess, simulator: ServicePowerSimulator) -> str:
     """Request a ServicePower cancel, approve it, and return once the vendor call is in flight."""
-    assert served.slash("servicepower job cancel JOB-1001 --reason drain", user=ALICE).is_success
+    request_id = approve(served, "servicepower job cancel JOB-1001 --reason drain")
+    deadline = time.monotonic() + 15
+    while not simulator.requests_to("/CancelJob"):
+        assert time.monotonic() < deadline, served.output()
+        time.sleep(0.02)
+    return request_id
+
+
+def approve(served: ServeProcess, command: str) -> str:
+    """Request `command` as Alice, wait for its card, and approve it as Bob."""
+    assert served.slash(command, user=ALICE).is_success
     card = served.slack.wait_for(
         lambda c: c.method == "chat.postMessage" and c.params.get("channel") == CHANNEL,
         timeout=15,
@@ -51,10 +64,6 @@ def approve_a_cancel(served: ServeProcess, simulator: ServicePowerSimulator) -> 
         response_url=served.slack.response_url("click"),
     )
     assert served.post_signed(click).is_success
-    deadline = time.monotonic() + 15
-    while not simulator.requests_to("/CancelJob"):
-        assert time.monotonic() < deadline, served.output()
-        time.sleep(0.02)
     return str(request_id)
 
 
@@ -150,3 +159,80 @@ def test_a_second_signal_ends_the_wait_in_one_line(tmp_path: Path, stop: signal.
     assert "a second signal cut the wait short; 1 vendor call(s) still in flight" in output
     assert "OPSGATE_SHUTDOWN_GRACE" not in output and "Traceback" not in output
     assert state_of(served.db, request_id) is RequestState.EXECUTING  # as after a crash
+
+
+CANCEL = "CancelOTATaskByDevice"
+#: 2,000 devices: ten cancel calls of 200, four at a time (the adapter's workers).
+BULK = (
+    "aliyun ota-task cancel thermo-{0001..2000} --product a1OpsThermo "
+    "--firmware fw-thermo-2.1.0 --reason drain"
+)
+
+
+class HeldCancels:
+    """Holds each cancel call at the vendor until released, counting those that arrived: while
+    every worker of the run waits here, no call is on its way, so what is held is exactly what
+    is in flight."""
+
+    def __init__(self) -> None:
+        self.released = threading.Event()
+        self._arrived = 0
+        self._changed = threading.Condition()
+
+    def __call__(self, request: httpx.Request) -> None:
+        if f"Action={CANCEL}" in str(request.url):
+            with self._changed:
+                self._arrived += 1
+                self._changed.notify_all()
+            assert self.released.wait(30), "the test never released the cancels"
+
+    def wait_for(self, count: int) -> int:
+        with self._changed:
+            assert self._changed.wait_for(lambda: self._arrived >= count, timeout=30)
+            return self._arrived
+
+    @property
+    def arrived(self) -> int:
+        with self._changed:
+            return self._arrived
+
+
+def test_sigterm_stops_a_bulk_run_and_records_what_it_did(tmp_path: Path) -> None:
+    held = HeldCancels()
+    env = {"OPSGATE_SHUTDOWN_GRACE": "20s"}
+    with (
+        aliyun_served(before=held) as (simulator, vendor_env),
+        serve_process(tmp_path, env={**vendor_env, **env}) as served,
+    ):
+        try:
+            request_id = approve(served, BULK)
+            in_flight = held.wait_for(4)  # every worker's call is at the vendor
+            served.process.send_signal(signal.SIGTERM)
+            wait_for_output(served, "runs send no more vendor calls")
+        finally:
+            held.released.set()  # the calls in flight finish
+        status = served.process.wait(timeout=30)
+        output = served.output()
+        updates = served.slack.calls_to("chat.update")
+        accepted = simulator.accepted_calls(CANCEL)
+    assert status == 0, output
+    assert in_flight == held.arrived == len(accepted) == 4  # nothing sent after SIGTERM
+    assert "left for recovery" not in output and "Traceback" not in output
+    store = Store.open(served.db, clock=FakeClock(start=time.time() + 60))
+    try:
+        assert store.recover_executing() == []  # it ended: the next start leaves it alone
+        record = store.get(request_id)
+        [*_, last] = store.events(request_id=request_id)
+        assert store.verify().ok
+    finally:
+        store.close()
+    assert record is not None and record.state is RequestState.STOPPED
+    assert (last.event, last.actor, last.detail["stopped_by"]) == (
+        AuditEventName.STOPPED,
+        "system",
+        "system",
+    )
+    counts = last.detail["counts"]
+    assert counts == {"succeeded": 800, "failed": 0, "not_sent": 1200, "unknown": 0}
+    assert len(last.detail["vendor_request_ids"]) == 4
+    assert "Stopped by opsgate as it shut down" in str(updates[-1].params)

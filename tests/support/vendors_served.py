@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+import httpx
+
+from adapters.aliyun.simulator import sandbox as aliyun_sandbox
+from adapters.aliyun.simulator.api import AliyunSimulator
 from adapters.servicepower import plugin as servicepower
 from adapters.servicepower.simulator.api import (
     SANDBOX_CLIENT_ID,
@@ -30,5 +34,34 @@ def servicepower_served(
                 "OPSGATE_SERVICEPOWER__BASE_URL": base_url,
                 "OPSGATE_SERVICEPOWER__CLIENT_ID": SANDBOX_CLIENT_ID,
                 "OPSGATE_SERVICEPOWER__CLIENT_SECRET": SANDBOX_CLIENT_SECRET,
+            },
+        )
+
+
+@contextmanager
+def aliyun_served(
+    *, before: Callable[[httpx.Request], None] | None = None
+) -> Iterator[tuple[AliyunSimulator, dict[str, str]]]:
+    """The served Alibaba sandbox (which keeps the account's 10 calls/s) and the settings that
+    point opsgate at it. `before` sees each request as it arrives, before it is answered (it
+    may hold it there)."""
+    simulator = aliyun_sandbox.seeded()
+    if before is not None:
+        answer = simulator.handle
+
+        def handle(request: httpx.Request) -> httpx.Response:
+            before(request)
+            return answer(request)
+
+        simulator.handle = handle  # type: ignore[method-assign]
+    with simulator.serve() as base_url:
+        yield (
+            simulator,
+            {
+                "OPSGATE_ALIYUN__ENDPOINT": base_url,
+                "OPSGATE_ALIYUN__REGION_ID": aliyun_sandbox.REGION_ID,
+                "OPSGATE_ALIYUN__ACCESS_KEY_ID": aliyun_sandbox.ACCESS_KEY_ID,
+                "OPSGATE_ALIYUN__ACCESS_KEY_SECRET": aliyun_sandbox.ACCESS_KEY_SECRET,
+                "OPSGATE_ALIYUN__IOT_INSTANCE_ID": aliyun_sandbox.INSTANCE_ID,
             },
         )

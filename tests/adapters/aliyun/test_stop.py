@@ -1,6 +1,7 @@
-"""Stopping a bulk Alibaba cancel (SPEC §8): the stop signal is asked before each call and again
-right before it goes out (after the rate limiter's wait); calls not yet sent are never sent and
-are reported not sent; counts add up. And a plugin written before Stop still runs."""
+"""Stopping a bulk Alibaba cancel (SPEC §8, and at shutdown, §13): the stop signal is asked before
+each call and again right before it goes out (after the rate limiter's wait); calls not yet sent
+are never sent and are reported not sent, nor are the listings after the cancel; counts add up.
+And a plugin written before Stop still runs."""
 
 from __future__ import annotations
 
@@ -84,6 +85,37 @@ def test_a_call_waiting_for_the_rate_limit_is_not_sent_once_stopped(
     assert received(sim) == list(DEVICES[:200])
     assert unsent(outcome) == list(DEVICES[200:])
     assert outcome.counts.not_sent == 850
+
+
+def test_a_stopped_run_does_not_list_the_devices_again(
+    sim: AliyunSimulator, clock: FakeClock
+) -> None:
+    def stop() -> bool:
+        return len(sim.accepted_calls(CANCEL)) >= 2  # Stop, or SIGTERM, after two calls
+
+    outcome = adapter(sim, clock).execute(request(), stop=stop)
+
+    assert outcome.counts.succeeded == 400
+    assert not sim.requests_to("ListOTAUnfinishedTaskByDevice")  # no read after the stop
+    assert outcome.checked == (
+        "not listed again: the run was stopped before it could be; check the 400 devices "
+        "accepted in the console"
+    )
+
+
+def test_a_stop_during_the_listing_sends_no_more_of_it(
+    sim: AliyunSimulator, clock: FakeClock
+) -> None:
+    with_job = request().model_copy(update={"params": {**request().params, "job": sbx.JOB_ID}})
+
+    def stop() -> bool:  # every cancel went out; the stop comes after the first listing
+        return len(sim.requests_to("ListOTATaskByJob")) >= 1
+
+    outcome = adapter(sim, clock).execute(with_job, stop=stop)
+
+    assert outcome.ok and len(received(sim)) == 1050
+    assert len(sim.requests_to("ListOTATaskByJob")) == 1  # of eleven
+    assert outcome.checked.startswith("not listed again: the run was stopped")
 
 
 def test_without_a_stop_every_call_goes_out(sim: AliyunSimulator, clock: FakeClock) -> None:
