@@ -40,8 +40,9 @@ class MeteredAdapter:
     """An `Adapter` that counts and times `preview` and `execute` of the adapter it wraps.
 
     Outcomes: ``ok`` (the vendor did it, or the read worked), ``failed`` (the vendor refused, or
-    a bulk run had failures), ``unknown`` (no answer to a mutating call) and ``error`` (anything
-    else: not configured, unreachable, opsgate's own failure). Every other attribute is the
+    a bulk run had failures), ``unknown`` (no answer to a mutating call), ``stopped`` (a bulk
+    run stopped before all its calls were sent, none refused) and ``error`` (anything else: not
+    configured, unreachable, opsgate's own failure). Every other attribute is the
     wrapped adapter's.
     """
 
@@ -102,8 +103,12 @@ class MeteredAdapter:
 
 
 def _answered(outcome: Outcome) -> str:
-    """A bulk run with any unknown target counts ``unknown`` (it is not failed), then ``failed``."""
+    """A bulk run with any unknown target counts ``unknown`` (it is not failed), then one the
+    vendor refused in part ``failed``; one stopped before all its calls were sent (Stop, or
+    opsgate's shutdown), with no refusal, ``stopped``: the vendor refused nothing."""
     counts = outcome.counts
     if counts.unknown:
         return "unknown"
-    return "failed" if counts.failed or counts.not_sent else "ok"
+    if counts.failed:
+        return "failed"
+    return "stopped" if counts.not_sent else "ok"

@@ -211,6 +211,25 @@ REQUEST = OperationRequest(operation="enos.ota-job.delete", vendor="enos", targe
             ),
             "unknown",  # unknown is not failed
         ),  # type: ignore[arg-type]
+        (
+            Outcome(
+                summary="1 sent, 1 not sent",
+                total=2,
+                failures=({"targets": ["b"], "kind": "not_sent", "message": "stopped"},),
+            ),
+            "stopped",  # the vendor refused nothing
+        ),  # type: ignore[arg-type]
+        (
+            Outcome(
+                summary="1 refused, 1 not sent",
+                total=3,
+                failures=(
+                    {"targets": ["a"], "code": "1", "message": "x"},
+                    {"targets": ["b"], "kind": "not_sent", "message": "stopped"},
+                ),
+            ),
+            "failed",
+        ),  # type: ignore[arg-type]
         (VendorError("refused", vendor="enos", code="24618"), "failed"),
         (OutcomeUnknown("no answer", vendor="enos"), "unknown"),
         (RuntimeError("bug"), "error"),
