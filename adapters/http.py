@@ -101,6 +101,37 @@ def unreadable_answer(response: httpx.Response, *, vendor: str, mutating: bool) 
     )
 
 
+def unconfirmed_answer(
+    response: httpx.Response,
+    *,
+    vendor: str,
+    said: str = "",
+    next_step: str = "Check the vendor console before requesting it again.",
+) -> OutcomeUnknown | None:
+    """The error for an answer to a mutating call whose HTTP status confirms nothing, whatever
+    its body says; None when the status does (a 2xx: read the body; a 4xx: refused before acting).
+
+    A 5xx (the vendor's or a gateway's error, whose body may be any JSON) may follow a change
+    that happened; a 3xx is a redirect opsgate does not follow, so it cannot know what was done
+    (a 303 is even how a server says "done, look there"). Either way the outcome is unknown.
+
+    Args:
+        response: The answer to the mutating call.
+        vendor: The vendor prefix, for the message.
+        said: What the body said, to quote after the status (``", code 504: Gateway Time-out"``).
+        next_step: Where to check whether the change happened.
+    """
+    status = response.status_code
+    if 200 <= status < 300 or 400 <= status < 500:
+        return None
+    kind = "a redirect, which opsgate does not follow" if 300 <= status < 400 else "a server error"
+    return OutcomeUnknown(
+        f"{vendor} answered HTTP {status} ({kind}{said}); the request's state is unknown",
+        vendor=vendor,
+        next_step=next_step,
+    )
+
+
 def is_retryable(exc: Exception) -> bool:
     """True for errors that are safe to try again: transient vendor errors and failed reads."""
     if isinstance(exc, VendorError):

@@ -7,6 +7,9 @@ refusals (signature, key, throttling, missing parameters) are ``{"RequestId", "H
 
 - the body is always read: ``Success: false``, or a non-empty ``Code``, is a failure at any
   HTTP status (and any HTTP status from 400 up is one too);
+- except for the cancel's answer when it is a 5xx (or a 3xx, a redirect): that confirms nothing
+  whatever its body says, since a gateway's ``{"message": "upstream request timeout"}`` may follow
+  a cancel IoT carried out, so it is `OutcomeUnknown` (`unconfirmed`);
 - the message is ``ErrorMessage`` or ``Message``, whichever is there;
 - keys are read case-insensitively (re-hosted copies answer ``success``, ``code``,
   ``requestId``), and codes are compared case-insensitively (Alibaba's own data spells
@@ -24,9 +27,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from adapters.errors import KnownCode, VendorAuthError, VendorError, VendorThrottled
+import httpx
+
+from adapters.errors import KnownCode, OutcomeUnknown, VendorAuthError, VendorError, VendorThrottled
+from adapters.http import json_object, unconfirmed_answer
 
 VENDOR = "aliyun"
+#: The next step when the cancel's outcome is unknown.
+CHECK_THE_TASKS = (
+    "Check the devices' OTA tasks in the IoT console (OTA upgrades) before requesting the cancel "
+    "again; quote the RequestId, if any, to support."
+)
 
 
 _THROTTLED = KnownCode(
@@ -189,6 +200,18 @@ def error_for(body: Mapping[str, Any], status: int) -> VendorError:
         http_status=status,
         vendor_request_id=request_id(body),
     )
+
+
+def unconfirmed(response: httpx.Response) -> OutcomeUnknown | None:
+    """The error for an answer to the cancel whose HTTP status confirms nothing (a 5xx or a
+    3xx), whatever its body; None when the status does (`adapters.http.unconfirmed_answer`)."""
+    body = json_object(response) or {}
+    code = field(body, "Code")
+    said = str(field(body, "ErrorMessage") or field(body, "Message") or "").strip()
+    rid = request_id(body)
+    quoted = (f", code {code}" if code else "") + (f": {said}" if said else "")
+    quoted += f", RequestId {rid}" if rid else ""
+    return unconfirmed_answer(response, vendor=VENDOR, said=quoted, next_step=CHECK_THE_TASKS)
 
 
 def _unknown_next_step(code: str) -> str:

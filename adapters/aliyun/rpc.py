@@ -17,7 +17,7 @@ from typing import Any, Final
 
 import httpx
 
-from adapters.aliyun.errors import VENDOR, error_for, request_id, succeeded
+from adapters.aliyun.errors import VENDOR, error_for, request_id, succeeded, unconfirmed
 from adapters.aliyun.settings import AliyunSettings
 from adapters.aliyun.signing import AccessKey, encode_query, signed_params
 from adapters.base import StopSignal
@@ -123,7 +123,7 @@ class RpcClient:
 
         Raises:
             VendorError: the vendor refused (after retries, for transient codes).
-            OutcomeUnknown: a mutating call got no answer (never retried).
+            OutcomeUnknown: a mutating call got no answer, or a 5xx or 3xx (never retried).
             VendorUnreachable: the vendor could not be reached.
             CallNotSent: `stop` said to send no more before an attempt went out.
         """
@@ -148,6 +148,8 @@ class RpcClient:
         if stop is not None and stop():
             raise CallNotSent(f"{action} not sent: the run was stopped", vendor=VENDOR)
         response = send(self._client, self.build(action, params), vendor=VENDOR, mutating=mutating)
+        if mutating and (unknown := unconfirmed(response)) is not None:
+            raise unknown  # a 5xx or a redirect: the cancel may have been carried out
         body = json_body(response, vendor=VENDOR, mutating=mutating)
         if succeeded(body, response.status_code):
             logger.debug("aliyun %s ok (RequestId %s)", action, request_id(body))

@@ -5,8 +5,11 @@ EnOS has two answer shapes. The APIM token service answers ``{"status", "msg", "
 errors. How the gateway itself refuses a business call (bad signature, expired token,
 throttling) is not published, and old clients saw such refusals inside HTTP 200 bodies
 (VENDORS.md §7), so `read_answer` reads ``code``, ``status`` and ``apim_status``, whatever the
-HTTP status. The APIM token codes (1001 to 1204) can come back on any call, not only from the
-token service; 1203 (token expired) makes the adapter renew the token and retry once.
+HTTP status. Except on the delete: there a 5xx (or a 3xx, a redirect) confirms nothing whatever
+its body says, since a gateway's ``{"status": 504}`` may follow a deletion that happened, so it
+is `OutcomeUnknown` (`adapters.http.unconfirmed_answer`). The APIM token codes (1001 to 1204)
+can come back on any call, not only from the token service; 1203 (token expired) makes the
+adapter renew the token and retry once.
 
 Every documented code has a plain-language message and a next step. Codes not in `CATALOG` are
 shown verbatim with the vendor's own message.
@@ -24,7 +27,7 @@ from adapters.errors import (
     VendorError,
     VendorThrottled,
 )
-from adapters.http import json_object, unreadable_answer
+from adapters.http import json_object, unconfirmed_answer, unreadable_answer
 
 VENDOR: Final = "enos"
 
@@ -36,6 +39,11 @@ CODE_REFRESH_FAILED: Final = "1204"
 JOB_NOT_FOUND: Final = "24404"
 #: The job is running and cannot be deleted.
 JOB_RUNNING: Final = "24618"
+#: The next step when the delete's outcome is unknown.
+CHECK_THE_JOB: Final = (
+    "Check in the EnOS console whether the OTA job still exists before requesting the "
+    "deletion again."
+)
 
 _CREDENTIALS = (
     "Check `OPSGATE_ENOS__APP_KEY` and `OPSGATE_ENOS__APP_SECRET` against the EnOS console."
@@ -150,10 +158,18 @@ def read_answer(response: httpx.Response, *, mutating: bool) -> dict[str, Any]:
 
     Raises:
         VendorError: EnOS answered with a non-zero code (or HTTP 429).
-        OutcomeUnknown: a mutating call got an answer we cannot read (its fate is unknown).
+        OutcomeUnknown: a mutating call got an answer we cannot read, or a 5xx or 3xx whatever
+            its body (its fate is unknown).
         VendorUnreachable: a read got an answer we cannot read.
     """
     body = json_object(response)
+    if mutating:
+        said = "" if body is None else _said(body)
+        unconfirmed = unconfirmed_answer(
+            response, vendor=VENDOR, said=said, next_step=CHECK_THE_JOB
+        )
+        if unconfirmed is not None:
+            raise unconfirmed
     code = None if body is None else answer_code(body)
     if body is None or code is None:
         raise _unreadable(response, mutating=mutating)
@@ -167,6 +183,13 @@ def read_answer(response: httpx.Response, *, mutating: bool) -> dict[str, Any]:
             http_status=response.status_code,
         )
     return body
+
+
+def _said(body: dict[str, Any]) -> str:
+    """What a body said, to quote after its HTTP status: ``", code 504: Gateway Time-out"``."""
+    code, message = answer_code(body), body.get("msg")
+    said = f", code {code}" if code is not None else ""
+    return said + (f": {message}" if isinstance(message, str) and message else "")
 
 
 def _unreadable(response: httpx.Response, *, mutating: bool) -> Exception:

@@ -11,7 +11,7 @@ import pytest
 from adapters.base import VendorCall
 from adapters.clock import FakeClock
 from adapters.errors import OutcomeUnknown, VendorError, VendorUnreachable
-from adapters.http import is_retryable, json_body, retry_safely, send
+from adapters.http import is_retryable, json_body, retry_safely, send, unconfirmed_answer
 from adapters.ratelimit import RateLimiter, process_limiter
 from adapters.tokens import Token, TokenCache
 
@@ -148,6 +148,26 @@ def test_a_dropped_connection_names_the_fault_and_only_a_mutating_call_is_unknow
 def test_unreadable_bodies(status: int, mutating: bool, error: type[Exception]) -> None:
     with pytest.raises(error):
         json_body(httpx.Response(status, text="<html>"), vendor="v", mutating=mutating)
+
+
+@pytest.mark.parametrize(
+    ("status", "kind"),
+    [(500, "a server error"), (504, "a server error"), (302, "a redirect"), (303, "a redirect")],
+)
+def test_a_5xx_or_3xx_to_a_mutating_call_confirms_nothing_whatever_its_body(
+    status: int, kind: str
+) -> None:
+    answer = httpx.Response(status, json={"code": 0, "Success": True})
+    error = unconfirmed_answer(answer, vendor="v", said=", code 0", next_step="Look.")
+    assert isinstance(error, OutcomeUnknown)
+    assert error.message.startswith(f"v answered HTTP {status} ({kind}")
+    assert error.message.endswith(", code 0); the request's state is unknown")
+    assert error.next_step == "Look."
+
+
+@pytest.mark.parametrize("status", [200, 204, 400, 404, 429])
+def test_a_2xx_or_4xx_says_something_and_is_read_as_usual(status: int) -> None:
+    assert unconfirmed_answer(httpx.Response(status), vendor="v") is None
 
 
 def test_retry_safely_retries_only_what_is_safe() -> None:

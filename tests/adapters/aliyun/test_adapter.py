@@ -11,7 +11,7 @@ from pydantic import SecretStr
 from adapters.aliyun.adapter import AliyunAdapter, from_config
 from adapters.aliyun.plugin import sandboxed
 from adapters.aliyun.preview import CANCELLABLE
-from adapters.aliyun.rpc import MAX_ATTEMPTS, shared_limiter
+from adapters.aliyun.rpc import shared_limiter
 from adapters.aliyun.settings import AliyunSettings
 from adapters.aliyun.simulator import sandbox as sbx
 from adapters.aliyun.simulator.api import AliyunSimulator
@@ -157,19 +157,33 @@ def test_a_refusal_every_batch_shares_stops_the_run(
     assert not outcome.checked  # nothing was accepted, so nothing is listed again
 
 
-def test_internal_error_is_retried_then_reported(sim: AliyunSimulator, clock: FakeClock) -> None:
+def test_a_500_makes_its_batch_unknown_and_is_sent_once(
+    sim: AliyunSimulator, clock: FakeClock
+) -> None:
     sim.inject_error("iot.system.SystemException", device="dev-00000", times=99, status=500)
     seen: list[Progress] = []
     outcome = _adapter(sim, clock).execute(_request(_devices(400)), progress=seen.append)
-    assert len([p for p in sim.accepted_calls(CANCEL) if "dev-00000" in _batch(p)]) == MAX_ATTEMPTS
-    assert [f.code for f in outcome.failures] == ["iot.system.SystemException"]
-    assert seen[-1] == Progress(succeeded=200, total=400, failed=200)
+    assert len([p for p in sim.accepted_calls(CANCEL) if "dev-00000" in _batch(p)]) == 1
+    assert [(f.kind, f.code) for f in outcome.failures] == [(FailureKind.UNKNOWN, None)]
+    assert "iot.system.SystemException" in outcome.failures[0].message
+    assert seen[-1] == Progress(succeeded=200, total=400, unknown=200)
 
 
-def test_transient_internal_error_recovers(sim: AliyunSimulator, clock: FakeClock) -> None:
-    sim.inject(Fault.SERVER_ERROR, times=2)
-    outcome = _adapter(sim, clock).execute(_request(("thermo-001",)))
-    assert outcome.ok and len(sim.requests_to(f"Action={CANCEL}")) == 3
+def test_a_transient_internal_error_to_a_read_is_retried(
+    sim: AliyunSimulator, clock: FakeClock
+) -> None:
+    sim.inject(Fault.SERVER_ERROR, times=2, path_contains="Action=QueryOTAFirmware")
+    preview = _adapter(sim, clock).preview(_request(("thermo-001",)))
+    assert preview.facts["Firmware"] and len(sim.requests_to("Action=QueryOTAFirmware")) == 3
+
+
+def test_the_simulators_500_after_the_cancel_is_unknown_and_not_resent(
+    sim: AliyunSimulator, clock: FakeClock
+) -> None:
+    sim.inject(Fault.SERVER_ERROR, path_contains=f"Action={CANCEL}", apply=True)
+    with pytest.raises(OutcomeUnknown, match="HTTP 500"):
+        _adapter(sim, clock).execute(_request(("thermo-001",)))
+    assert len(sim.requests_to(f"Action={CANCEL}")) == 1
 
 
 def test_throttling_slows_the_limiter_and_retries(sim: AliyunSimulator, clock: FakeClock) -> None:
@@ -223,7 +237,6 @@ def test_single_batch_malformed_answer_is_unknown(sim: AliyunSimulator, clock: F
         ("iot.common.RamActionPermissionDeny", 200, VendorError, "RAM user"),
         ("iot.common.AuthActionPermissionDeny", 200, VendorError, "not authorised"),
         ("iot.ota.JobNotCancelable", 200, VendorError, "the vendor's own words"),
-        ("iot.system.SystemException", 500, VendorError, "internal error"),
         ("Throttling.User", 400, VendorThrottled, "rate limit"),
         ("Throttling.Api", 400, VendorThrottled, "rate limit"),
         ("InvalidAccessKeyId.Inactive", 400, VendorAuthError, "AccessKeyId"),

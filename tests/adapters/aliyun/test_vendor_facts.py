@@ -9,12 +9,12 @@ import pytest
 
 from adapters.aliyun.adapter import AliyunAdapter
 from adapters.aliyun.errors import code_info, error_for, succeeded
-from adapters.aliyun.rpc import RpcClient
+from adapters.aliyun.rpc import RpcClient, shared_limiter
 from adapters.aliyun.simulator import sandbox as sbx
 from adapters.aliyun.simulator.api import AliyunSimulator
 from adapters.base import Verdict
 from adapters.clock import FakeClock
-from adapters.errors import VendorError, VendorThrottled
+from adapters.errors import OutcomeUnknown, VendorError, VendorThrottled
 from commands.model import OperationRequest
 
 CONFIG = sbx.SETTINGS
@@ -46,12 +46,28 @@ def test_the_unfinished_task_listing_always_names_task_statuses(
         assert statuses == {"CONFIRM", "QUEUED", "NOTIFIED", "IN_PROGRESS"}
 
 
-@pytest.mark.parametrize("status", [200, 400, 500])
+OOPS = {"RequestId": "r-1", "Success": False, "Code": "iot.ota.Oops", "ErrorMessage": "no"}
+
+
+@pytest.mark.parametrize("status", [200, 400])
 def test_success_false_is_a_failure_at_any_http_status(status: int, clock: FakeClock) -> None:
-    body = {"RequestId": "r-1", "Success": False, "Code": "iot.ota.Oops", "ErrorMessage": "no"}
     with pytest.raises(VendorError) as caught:
-        adapter(answering(status, body), clock).execute(cancel("thermo-001"))
+        adapter(answering(status, OOPS), clock).execute(cancel("thermo-001"))
     assert (caught.value.code, caught.value.http_status) == ("iot.ota.Oops", status)
+
+
+def test_success_false_in_a_5xx_fails_a_read_but_leaves_the_cancel_unknown(
+    clock: FakeClock,
+) -> None:
+    client = httpx.Client(transport=answering(500, OOPS))
+    rpc = RpcClient(
+        config=CONFIG, client=client, clock=clock, limiter=shared_limiter(CONFIG, clock)
+    )
+    with pytest.raises(VendorError) as caught:
+        rpc.call("QueryOTAFirmware", {"FirmwareId": "f"}, mutating=False)
+    assert (caught.value.code, caught.value.http_status) == ("iot.ota.Oops", 500)
+    with pytest.raises(OutcomeUnknown, match=r"code iot\.ota\.Oops: no, RequestId r-1"):
+        adapter(answering(500, OOPS), clock).execute(cancel("thermo-001"))
 
 
 def test_a_non_empty_code_is_a_failure_even_beside_success_true(clock: FakeClock) -> None:

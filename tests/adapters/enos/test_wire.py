@@ -143,6 +143,43 @@ def test_a_gateway_5xx_on_delete_is_outcome_unknown_but_on_a_read_unreachable() 
         adapter.preview(delete(STOPPED))
 
 
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [
+        (504, {"status": 504, "msg": "Gateway Time-out"}),
+        (502, {"code": 502, "msg": "Bad Gateway"}),
+        (503, {"apim_status": 503}),
+        (500, {"code": 0, "msg": "OK", "requestId": "rq-500"}),
+        (302, {"code": 0, "msg": "OK"}),
+    ],
+)
+def test_a_5xx_or_a_redirect_to_the_delete_is_unknown_whatever_its_body(
+    status: int, body: dict[str, object]
+) -> None:
+    sim = demo_simulator(clock=FakeClock())
+
+    def gateway(request: httpx.Request) -> httpx.Response:
+        answer = sim.handle(request)  # EnOS deletes; the gateway in front answers instead
+        if "action=delete" in str(request.url):
+            return httpx.Response(status, json=body)
+        return answer
+
+    with pytest.raises(OutcomeUnknown) as caught:
+        _adapter(httpx.MockTransport(gateway)).execute(delete(STOPPED))
+    assert f"HTTP {status}" in caught.value.message
+    assert "state is unknown" in caught.value.message
+    assert "EnOS console" in caught.value.next_step
+    assert len(sim.requests_to("action=delete")) == 1  # never sent again
+    assert sim.job(ORG, STOPPED) is None  # it did happen: "failed" would be untrue
+
+
+def test_a_5xx_with_a_code_to_a_read_is_still_the_vendors_error() -> None:
+    adapter = _answering({"status": 504, "msg": "Gateway Time-out"}, status=504)
+    with pytest.raises(VendorError) as caught:
+        adapter.preview(delete(STOPPED))
+    assert caught.value.code == "504"
+
+
 def test_a_success_without_request_id_still_succeeds() -> None:
     sim = demo_simulator(clock=FakeClock())
 
