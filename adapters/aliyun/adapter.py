@@ -7,11 +7,14 @@ After the cancel calls the devices are listed again (`adapters.aliyun.confirm`):
 ``Success`` says a call was accepted, not what it cancelled, so the outcome says only that, and
 what the listing afterwards showed.
 
-Retrying a refused or failed cancel is safe: the vendor only cancels tasks that are awaiting
-confirmation, queued or pushed, so sending the same cancel again matches nothing new (the
-seed document describes exactly those states; that a repeat answers ``Success`` rather than an
-error is our assumption, and either way nothing more is cancelled). A cancel that got no
-answer is still never retried: it is reported as state unknown, as for every vendor.
+Each cancel call is sent once, like the vendor's SDK does (VENDORS.md §2): again only when the
+vendor refused it before acting (throttling) or the connection failed. An answer that may follow
+a cancel the vendor carried out (none, a 5xx or a redirect whatever its body, an internal error)
+is reported as state unknown, as for every vendor (`adapters.aliyun.errors.for_the_cancel`).
+Requesting a refused cancel again is harmless: the vendor only cancels tasks that are awaiting
+confirmation, queued or pushed, so the same cancel again matches nothing new (the seed document
+describes exactly those states; that a repeat answers ``Success`` rather than an error is our
+assumption, and either way nothing more is cancelled).
 """
 
 from __future__ import annotations
@@ -124,7 +127,8 @@ class AliyunAdapter:
 
         Raises:
             VendorError: the only call was refused (with the vendor's code and RequestId).
-            OutcomeUnknown: the only call got no answer; its devices' state is unknown.
+            OutcomeUnknown: the only call got no answer, or one that may follow a cancel the
+                vendor carried out (a 5xx, an internal error); its devices' state is unknown.
         """
         base = self._base_params(request)
         batches = aliyun_bulk.batches(request.targets, MAX_DEVICES_PER_CALL)

@@ -9,7 +9,8 @@ refusals (signature, key, throttling, missing parameters) are ``{"RequestId", "H
   HTTP status (and any HTTP status from 400 up is one too);
 - except for the cancel's answer when it is a 5xx (or a 3xx, a redirect): that confirms nothing
   whatever its body says, since a gateway's ``{"message": "upstream request timeout"}`` may follow
-  a cancel IoT carried out, so it is `OutcomeUnknown` (`unconfirmed`);
+  a cancel IoT carried out, so it is `OutcomeUnknown` (`unconfirmed`); so is an internal error
+  at any status (`MAY_HAVE_ACTED`, `for_the_cancel`);
 - the message is ``ErrorMessage`` or ``Message``, whichever is there;
 - keys are read case-insensitively (re-hosted copies answer ``success``, ``code``,
   ``requestId``), and codes are compared case-insensitively (Alibaba's own data spells
@@ -25,11 +26,18 @@ Messages put setting names and flags in backticks, so the cards show them as cod
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final
 
 import httpx
 
-from adapters.errors import KnownCode, OutcomeUnknown, VendorAuthError, VendorError, VendorThrottled
+from adapters.errors import (
+    AdapterError,
+    KnownCode,
+    OutcomeUnknown,
+    VendorAuthError,
+    VendorError,
+    VendorThrottled,
+)
 from adapters.http import json_object, unconfirmed_answer
 
 VENDOR = "aliyun"
@@ -200,6 +208,36 @@ def error_for(body: Mapping[str, Any], status: int) -> VendorError:
         http_status=status,
         vendor_request_id=request_id(body),
     )
+
+
+#: Answers that may follow a cancel IoT carried out: its internal errors, and a nonce seen before
+#: (opsgate signs every attempt with a new one, so another copy of this very request, a proxy's
+#: resend, reached the vendor first). To a read they are retried; to the cancel, never.
+MAY_HAVE_ACTED: Final = (
+    "iot.system.SystemException",
+    "InternalError",
+    "ServiceUnavailable",
+    "SignatureNonceUsed",
+)
+
+
+def for_the_cancel(error: VendorError) -> AdapterError:
+    """What a failure answer to the cancel means, the call opsgate sends once (VENDORS.md §2:
+    "The SDK does not retry IoT calls"). Only throttling, refused before IoT saw the call, is
+    sent again; an answer in `MAY_HAVE_ACTED` is `OutcomeUnknown`; any other is the vendor's
+    refusal, final (not retryable)."""
+    if same_code(error.code, *MAY_HAVE_ACTED):
+        rid = f", RequestId {error.vendor_request_id}" if error.vendor_request_id else ""
+        return OutcomeUnknown(
+            f"{VENDOR} answered the cancel with {error.code} (HTTP {error.http_status}{rid}: "
+            f"{error.message}), which may follow a cancel it carried out; the request's state "
+            "is unknown",
+            vendor=VENDOR,
+            next_step=CHECK_THE_TASKS,
+        )
+    if not isinstance(error, VendorThrottled):
+        error.retryable = False
+    return error
 
 
 def unconfirmed(response: httpx.Response) -> OutcomeUnknown | None:

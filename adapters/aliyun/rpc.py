@@ -17,7 +17,14 @@ from typing import Any, Final
 
 import httpx
 
-from adapters.aliyun.errors import VENDOR, error_for, request_id, succeeded, unconfirmed
+from adapters.aliyun.errors import (
+    VENDOR,
+    error_for,
+    for_the_cancel,
+    request_id,
+    succeeded,
+    unconfirmed,
+)
 from adapters.aliyun.settings import AliyunSettings
 from adapters.aliyun.signing import AccessKey, encode_query, signed_params
 from adapters.base import StopSignal
@@ -29,7 +36,8 @@ from adapters.shared import RateWindow, Shared
 
 logger = logging.getLogger(__name__)
 
-#: Attempts per call for answers that are safe to repeat (throttling, internal errors, reads).
+#: Attempts per call for answers that are safe to repeat: throttling, a connection refused, and
+#: a read's transient errors. The cancel is never sent again after any other answer.
 MAX_ATTEMPTS = 5
 #: The limiter's extra window, as a fraction of a second: the limiter counts a call when it
 #: starts, the vendor when it arrives, so jitter between the two must fit in this slack.
@@ -118,12 +126,15 @@ class RpcClient:
     ) -> dict[str, Any]:
         """Call `action`, retrying answers that are safe to repeat; return the success body.
 
+        A mutating call is sent again only when the vendor refused it before acting
+        (throttling) or the connection failed (`adapters.aliyun.errors.for_the_cancel`).
         `stop` is asked before each attempt, and again right before it is sent (after the
         limiter's wait).
 
         Raises:
             VendorError: the vendor refused (after retries, for transient codes).
-            OutcomeUnknown: a mutating call got no answer, or a 5xx or 3xx (never retried).
+            OutcomeUnknown: a mutating call got no answer, a 5xx or 3xx, or an internal error
+                (never retried).
             VendorUnreachable: the vendor could not be reached.
             CallNotSent: `stop` said to send no more before an attempt went out.
         """
@@ -158,7 +169,7 @@ class RpcClient:
         logger.info("aliyun %s refused: %s (RequestId %s)", action, error.code, request_id(body))
         if isinstance(error, VendorThrottled):
             limiter.slow_down()  # someone else shares the account's budget: back off
-        raise error
+        raise for_the_cancel(error) if mutating else error
 
     def _access_key(self) -> AccessKey:
         key_id, secret = self.config.access_key_id, self.config.access_key_secret

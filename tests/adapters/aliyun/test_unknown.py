@@ -13,11 +13,12 @@ import httpx
 import pytest
 
 from adapters.aliyun.adapter import AliyunAdapter
+from adapters.aliyun.errors import CHECK_THE_TASKS
 from adapters.aliyun.simulator import sandbox as sbx
 from adapters.aliyun.simulator.api import AliyunSimulator
 from adapters.base import Counts, FailureKind
 from adapters.clock import FakeClock
-from adapters.errors import OutcomeUnknown
+from adapters.errors import OutcomeUnknown, VendorError
 from commands.model import OperationRequest
 
 CANCELS = "Action=CancelOTATaskByDevice"
@@ -100,3 +101,77 @@ def test_a_redirect_answering_a_cancel_is_unknown_not_success(
         adapter(redirect, clock).execute(cancel(("thermo-001",)))
     assert "HTTP 302" in caught.value.message and "redirect" in caught.value.message
     assert len(sim.requests_to(CANCELS)) == 1
+
+
+# -- an internal error may follow a cancel IoT carried out: VENDORS.md §2, "The SDK does not
+# -- retry IoT calls"; only throttling (refused before IoT saw the call) is sent again
+@pytest.mark.parametrize(
+    ("code", "status", "gateway"),
+    [
+        ("iot.system.SystemException", 200, False),  # IoT's own: Success false, HTTP 200
+        ("IOT.System.SystemException", 200, False),  # codes are compared case-insensitively
+        ("InternalError", 500, True),
+        ("ServiceUnavailable", 503, True),
+        ("InternalError", 200, False),
+    ],
+)
+def test_an_internal_error_answering_a_cancel_is_unknown_and_never_resent(
+    sim: AliyunSimulator, clock: FakeClock, code: str, status: int, gateway: bool
+) -> None:
+    sim.inject_error(code, "the vendor's own words", status=status, gateway=gateway, times=9)
+    with pytest.raises(OutcomeUnknown) as caught:
+        adapter(sim.transport(), clock).execute(cancel(("thermo-001",)))
+    assert code in caught.value.message and "state is unknown" in caught.value.message
+    assert "RequestId" in caught.value.message and caught.value.next_step == CHECK_THE_TASKS
+    assert len(sim.requests_to(CANCELS)) == 1
+
+
+def test_an_internal_error_to_one_call_of_a_bulk_run_counts_its_devices_unknown(
+    sim: AliyunSimulator, clock: FakeClock
+) -> None:
+    sim.inject_error("iot.system.SystemException", device="dev-00250", times=9)
+
+    outcome = adapter(sim.transport(), clock).execute(cancel(DEVICES))
+
+    assert outcome.counts == Counts(succeeded=200, unknown=200)
+    [failure] = outcome.failures
+    assert failure.kind is FailureKind.UNKNOWN and failure.code is None
+    assert failure.targets == DEVICES[200:400]
+    assert len([r for r in sim.requests_to(CANCELS) if "dev-00250" in str(r.url)]) == 1
+
+
+def test_a_nonce_already_seen_answering_a_cancel_is_unknown_and_never_resent(
+    sim: AliyunSimulator, clock: FakeClock
+) -> None:
+    """opsgate signs every attempt with a new nonce: one seen before means another copy of this
+    very request (a proxy's resend) reached the vendor first, and may have been carried out."""
+    sim.inject_error("SignatureNonceUsed", status=400, gateway=True, times=9)
+    with pytest.raises(OutcomeUnknown, match="SignatureNonceUsed"):
+        adapter(sim.transport(), clock).execute(cancel(("thermo-001",)))
+    assert len(sim.requests_to(CANCELS)) == 1
+
+
+def test_another_transient_code_answering_a_cancel_fails_without_a_resend(
+    sim: AliyunSimulator, clock: FakeClock
+) -> None:
+    sim.inject_error("iot.common.QueryDeviceActionError", status=200, times=9)
+    with pytest.raises(VendorError) as caught:
+        adapter(sim.transport(), clock).execute(cancel(("thermo-001",)))
+    assert caught.value.code == "iot.common.QueryDeviceActionError"
+    assert not caught.value.retryable
+    assert len(sim.requests_to(CANCELS)) == 1
+
+
+def test_a_throttled_cancel_is_still_sent_again(sim: AliyunSimulator, clock: FakeClock) -> None:
+    sim.inject_error("Throttling.User", status=400, gateway=True, times=2)
+    assert adapter(sim.transport(), clock).execute(cancel(("thermo-001",))).ok
+    assert len(sim.requests_to(CANCELS)) == 3  # refused before IoT saw it: safe to resend
+
+
+def test_an_internal_error_answering_a_read_is_still_retried(
+    sim: AliyunSimulator, clock: FakeClock
+) -> None:
+    sim.inject_error("iot.system.SystemException", action="ListOTAUnfinishedTaskByDevice", times=2)
+    preview = adapter(sim.transport(), clock).preview(cancel(("thermo-001",)))
+    assert preview.found
+    assert len(sim.requests_to("Action=ListOTAUnfinishedTaskByDevice")) == 3
