@@ -8,10 +8,12 @@ rate limit live in `adapters.huawei.auth`; error codes in `adapters.huawei.error
 Retries: reads (previews) are retried on transport faults and 5xx. A DELETE is sent again only
 when the platform refused it before acting (throttling, 1010009: the session slows down and
 resends it up to three times) or the connection was refused (nothing sent: once more). A DELETE
-that got no answer, or a 5xx, is `OutcomeUnknown` and is not repeated: the platform does not
-document DELETE as idempotent, and an internal error (500 ``50252``) or a gateway's error page
-may follow a deletion that happened, so the request ends ``unknown`` and the card says to check
-first. The one 5xx that says nothing was done (500 ``100203``, no such application) fails.
+that got no answer, a 5xx or a 3xx is `OutcomeUnknown` and is not repeated: the platform does
+not document DELETE as idempotent, an internal error (500 ``50252``) or a gateway's error page
+may follow a deletion that happened, and a redirect (the client follows none) confirms nothing,
+where the platform answers 200 (package) or 204 (device). So the request ends ``unknown`` and
+the card says to check first. The one 5xx that says nothing was done (500 ``100203``, no such
+application) fails.
 """
 
 from __future__ import annotations
@@ -23,14 +25,8 @@ import httpx
 
 from adapters.base import Outcome, Preview, Progress, ProgressCallback, StopSignal, VendorCall
 from adapters.clock import SYSTEM_CLOCK, Clock
-from adapters.errors import (
-    AdapterError,
-    NotConfigured,
-    OutcomeUnknown,
-    VendorError,
-    VendorThrottled,
-)
-from adapters.http import json_body, retry_safely
+from adapters.errors import AdapterError, NotConfigured, VendorError, VendorThrottled
+from adapters.http import json_body, retry_safely, unconfirmed_answer
 from adapters.huawei.auth import (
     HuaweiSession,
     Params,
@@ -47,9 +43,10 @@ from adapters.huawei.errors import (
     DEVICE_NOT_FOUND,
     PACKAGE_NOT_FOUND,
     VENDOR,
+    check_first,
     error_code,
-    parse_error,
     to_error,
+    unsure,
 )
 from adapters.huawei.preview import blocked_preview, device_preview, package_preview
 from adapters.huawei.settings import HuaweiSettings
@@ -64,8 +61,6 @@ DEVICE_PATH: Final = "/iocm/app/dm/v1.4.0/devices"
 
 _PACKAGE_GONE: Final = frozenset({PACKAGE_NOT_FOUND})
 _DEVICE_GONE: Final = frozenset({DEVICE_NOT_FOUND, DEVICE_DATA_NOT_FOUND})
-#: 5xx codes that say the platform did nothing: 500 100203, the application does not exist.
-_REFUSED_BEFORE_DELETING: Final = frozenset({APP_NOT_FOUND})
 #: Refusals of the preview's read that the DELETE would get too: the verdict is blocked.
 BLOCKING_READS: Final = (
     _PACKAGE_GONE | _DEVICE_GONE | {APP_NOT_FOUND, APP_NOT_AUTHORIZED, BAD_FILE_ID}
@@ -156,7 +151,8 @@ class HuaweiAdapter:
 
         Raises:
             VendorError: the platform refused.
-            OutcomeUnknown: the DELETE got no answer; it may or may not have happened.
+            OutcomeUnknown: the DELETE got no answer, a 5xx or a 3xx; it may or may not have
+                happened.
         """
         target = _target(request)
         if request.operation == PACKAGE_DELETE:
@@ -217,9 +213,12 @@ class HuaweiAdapter:
             if response.status_code == 404 and error_code(response) in gone:
                 return _gone(what)
             if response.status_code >= 500:
-                raise _unsure(response, what)
+                raise unsure(response, what=what)
             if response.status_code >= 400:
                 raise _answered(response, what)
+            redirected = unconfirmed_answer(response, vendor=VENDOR, next_step=check_first(what))
+            if redirected is not None:
+                raise redirected  # a 3xx: not followed, so nothing is confirmed
             return Outcome(summary=f"Deleted {what}")
 
         # Only what the platform refused before acting is sent again (see the module docstring).
@@ -238,23 +237,6 @@ def _answered(response: httpx.Response, subject: str) -> VendorError:
 
 def _gone(what: str) -> Outcome:
     return Outcome(already_gone=True, summary=f"{what[:1].upper()}{what[1:]} was already gone")
-
-
-def _unsure(response: httpx.Response, what: str) -> AdapterError:
-    """A 5xx to a DELETE: the platform may have deleted before it failed, so the outcome is
-    unknown (never sent again), unless its code says it refused before acting."""
-    code, desc = parse_error(response)
-    if code in _REFUSED_BEFORE_DELETING:
-        return to_error(response, subject=what)
-    said = f", code {code}" if code else ""
-    told = f": {desc}" if desc else ""
-    return OutcomeUnknown(
-        f"The IoT platform failed while deleting {what} (HTTP {response.status_code}{said}"
-        f"{told}), so it may or may not be deleted",
-        vendor=VENDOR,
-        next_step=f"Check in the OceanConnect console whether {what} still exists before "
-        "requesting it again.",
-    )
 
 
 def _children_in(body: dict[str, Any], gateway_id: str) -> int:

@@ -14,7 +14,13 @@ from typing import Final
 
 import httpx
 
-from adapters.errors import KnownCode, VendorAuthError, VendorError, VendorThrottled
+from adapters.errors import (
+    KnownCode,
+    OutcomeUnknown,
+    VendorAuthError,
+    VendorError,
+    VendorThrottled,
+)
 from adapters.http import json_object
 
 VENDOR: Final = "huawei"
@@ -29,6 +35,8 @@ DEVICE_DATA_NOT_FOUND: Final = "100418"
 APP_NOT_FOUND: Final = "100203"
 APP_NOT_AUTHORIZED: Final = "100217"
 BAD_FILE_ID: Final = "120015"
+#: 5xx codes that say the platform did nothing: 500 100203, the application does not exist.
+REFUSED_BEFORE_DELETING: Final = frozenset({APP_NOT_FOUND})
 #: What a refused token refresh answers (VENDORS.md §7), besides 401 100208 and 500 50252: on
 #: any of them opsgate logs in afresh, once.
 REFRESH_REFUSED: Final = ("100247", "102202", "50400")
@@ -154,4 +162,27 @@ def to_error(response: httpx.Response, *, subject: str) -> VendorError:
         vendor=VENDOR,
         code=code or f"HTTP {status}",
         http_status=status,
+    )
+
+
+def unsure(response: httpx.Response, *, what: str) -> VendorError | OutcomeUnknown:
+    """A 5xx to a DELETE: the platform may have deleted before it failed, so the outcome is
+    unknown (never sent again), unless its code says it refused before acting."""
+    code, desc = parse_error(response)
+    if code in REFUSED_BEFORE_DELETING:
+        return to_error(response, subject=what)
+    said = f", code {code}" if code else ""
+    told = f": {desc}" if desc else ""
+    return OutcomeUnknown(
+        f"The IoT platform failed while deleting {what} (HTTP {response.status_code}{said}"
+        f"{told}), so it may or may not be deleted",
+        vendor=VENDOR,
+        next_step=check_first(what),
+    )
+
+
+def check_first(what: str) -> str:
+    """The next step when the deletion of `what` (``"device d-1"``) may or may not have happened."""
+    return (
+        f"Check in the OceanConnect console whether {what} still exists before requesting it again."
     )

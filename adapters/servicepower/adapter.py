@@ -12,10 +12,10 @@ cannot be undone.
   log) and the preview says so. Scheduling before 11.3 silently drops the whole reason.
 * There is no REST read of a job (only SOAP GetJobRequest), so the preview validates the id and
   proves the credentials; it cannot confirm the job exists.
-* A refusal (``"Success": false``, a 4xx) is never retried. A transport fault on the PUT, or a
-  5xx (Scheduling may have removed the job before ServiceBroker failed, or a gateway lost the
-  answer), is `OutcomeUnknown`. Only a throttling answer or a failed connection (nothing sent)
-  is retried.
+* A refusal (``"Success": false``, a 4xx) is never retried. A transport fault on the PUT, a 5xx
+  (Scheduling may have removed the job before ServiceBroker failed, or a gateway lost the
+  answer) or a 3xx (a redirect, never followed, whatever its body) is `OutcomeUnknown`. Only a
+  throttling answer or a failed connection (nothing sent) is retried.
 * Auth (`adapters.servicepower.auth`): a system access token, or a cached JWT renewed before it
   expires and, after a 401, renewed once more and the PUT resent once.
 * Return codes (`adapters.servicepower.errors`) show name and number: ``SP_JOBID_INVALID (1)``.
@@ -36,7 +36,7 @@ import httpx
 from adapters.base import MASK, Outcome, Preview, Progress, ProgressCallback, StopSignal, VendorCall
 from adapters.clock import SYSTEM_CLOCK, Clock
 from adapters.errors import NotConfigured, OutcomeUnknown, VendorError
-from adapters.http import json_body, retry_safely, send
+from adapters.http import json_body, retry_safely, send, unconfirmed_answer
 from adapters.servicepower.auth import JwtAuth, ServicePowerAuth, SystemTokenAuth
 from adapters.servicepower.errors import VENDOR, http_error, refusal, request_id_of, unsure
 from adapters.servicepower.request import CANCEL_PATH, MAX_REASON, CancelJob, cancel_job_of
@@ -180,6 +180,14 @@ class ServicePowerAdapter:
             raise unsure(response, job_id=cancel.job_id)
         if response.status_code >= 400:
             raise self._http_error(cancel, response)
+        redirected = unconfirmed_answer(
+            response,
+            vendor=VENDOR,
+            next_step=f"Check in ServiceOptimizer whether job {cancel.job_id} still exists "
+            "before requesting again.",
+        )
+        if redirected is not None:
+            raise redirected  # a 3xx: not followed, so nothing is confirmed
         body = json_body(response, vendor=VENDOR, mutating=True)
         success = body.get("Success")
         if success is False:

@@ -246,6 +246,34 @@ def test_a_gateway_page_in_answer_to_a_delete_is_outcome_unknown(
     assert deletes_of(sim, "/category/") == 1
 
 
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+@pytest.mark.parametrize(
+    ("request_", "path"), [(package(), "/category/"), (device(), "/devices/")], ids=["pkg", "dev"]
+)
+def test_a_redirect_answering_a_delete_is_outcome_unknown_not_deleted(
+    clock: FakeClock, status: int, request_: OperationRequest, path: str
+) -> None:
+    """The client follows no redirect, so a 3xx confirms nothing (VENDORS §4: 200, §5: 204)."""
+    sim = HuaweiSimulator.seeded(clock=clock)
+    deletes: list[httpx.Request] = []
+
+    def redirect(request: httpx.Request) -> httpx.Response:
+        if request.method == "DELETE":
+            deletes.append(request)
+            return httpx.Response(status, headers={"location": "https://elsewhere.test/"})
+        return sim.handle(request)
+
+    with pytest.raises(OutcomeUnknown) as caught:
+        adapter_on(redirect, clock).execute(request_)
+    message = caught.value.message
+    assert f"huawei answered HTTP {status} (a redirect, which opsgate does not follow)" in message
+    assert message.endswith("; the request's state is unknown")
+    assert "OceanConnect console" in caught.value.next_step and request_.targets[0] in (
+        caught.value.next_step
+    )
+    assert len(deletes) == 1 and path in str(deletes[0].url)
+
+
 def test_a_500_saying_the_application_does_not_exist_fails(clock: FakeClock) -> None:
     sim = HuaweiSimulator.seeded(clock=clock)
     deletes: list[httpx.Request] = []

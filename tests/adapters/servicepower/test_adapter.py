@@ -469,6 +469,22 @@ def test_a_gateway_page_after_the_cancel_happened_is_outcome_unknown(
     assert len(puts(sim)) == 1
 
 
+@pytest.mark.parametrize("status", [302, 303, 307])
+def test_a_redirect_answering_the_cancel_is_outcome_unknown_whatever_its_body(status: int) -> None:
+    sent: list[httpx.Request] = []
+
+    def redirect(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        headers = {"location": "https://elsewhere.test/"}
+        return httpx.Response(status, json={"Success": True, "Code": "0"}, headers=headers)
+
+    with pytest.raises(OutcomeUnknown) as caught:
+        wire_adapter(redirect).execute(job_cancel())
+    assert f"servicepower answered HTTP {status} (a redirect" in caught.value.message
+    assert "still exists" in caught.value.next_step
+    assert len(sent) == 1
+
+
 def test_400_is_a_vendor_error() -> None:
     answer = {"Code": "400", "Message": "Invalid CancelJob object"}
     adapter = wire_adapter(lambda r: httpx.Response(400, json=answer))
