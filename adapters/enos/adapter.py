@@ -10,10 +10,11 @@ Decisions:
       the state the requester asked for (no such job) holds. The summary keeps the code. The
       adapter cannot tell "deleted since the preview" from "never existed" (a mistyped id or
       org), but the preview on the card already said which.
-    - 24500 on the delete is not retried here. It is an answer, not silence, so it becomes a
-      `VendorError` (``retryable=True``) and the engineer requests again: one approval, one
-      vendor call. Requesting again is safe: if the failed attempt did delete the job, EnOS
-      answers 24404, which is "already gone".
+    - 24500 (the OTA service's internal error) on the delete is `OutcomeUnknown` and never sent
+      again: the service may have deleted the job before it failed, as with a 5xx, so the
+      request ends ``unknown`` and the card says to check the console first. One approval, one
+      vendor call. Requesting again after checking is safe: a deleted job answers 24404,
+      "already gone". On a read, 24500 is retried.
     - 1203 is retried once after renewing the token: the gateway refused the call before the OTA
       service saw it, so retrying even the delete cannot do anything twice.
 """
@@ -120,8 +121,9 @@ class EnosAdapter:
         """Delete the OTA job: one ``action=delete`` call, never retried once sent.
 
         Raises:
-            VendorError: EnOS refused (24618 running job, 24500 internal error, auth errors).
-            OutcomeUnknown: no usable answer: the job may or may not be deleted.
+            VendorError: EnOS refused (24618 running job, auth errors).
+            OutcomeUnknown: no usable answer (none, a 5xx or 3xx, or 24500): the job may or may
+                not be deleted.
         """
         org, job = _target(request)
         try:

@@ -23,6 +23,7 @@ import httpx
 
 from adapters.errors import (
     KnownCode,
+    OutcomeUnknown,
     VendorAuthError,
     VendorError,
     VendorThrottled,
@@ -39,6 +40,8 @@ CODE_REFRESH_FAILED: Final = "1204"
 JOB_NOT_FOUND: Final = "24404"
 #: The job is running and cannot be deleted.
 JOB_RUNNING: Final = "24618"
+#: The OTA service's internal error: retried on a read; on the delete, the outcome is unknown.
+INTERNAL_ERROR: Final = "24500"
 #: The next step when the delete's outcome is unknown.
 CHECK_THE_JOB: Final = (
     "Check in the EnOS console whether the OTA job still exists before requesting the "
@@ -99,10 +102,11 @@ CATALOG: Final[dict[str, KnownCode]] = {
         "Stop the job first (EnOS console, or Stop OTA Job: `action=stop`), then request the "
         "deletion again.",
     ),
-    "24500": KnownCode(
+    # On the delete this becomes `OutcomeUnknown` (`read_answer`): it may follow a deletion.
+    INTERNAL_ERROR: KnownCode(
         "the EnOS OTA service had an internal error",
-        "Request the deletion again: it is safe, because if this attempt did delete the job, "
-        "EnOS answers 24404 and opsgate reports it as already gone.",
+        "opsgate already retried; try again in a few minutes, and if it persists ask EnOS "
+        "support, quoting the requestId.",
         retryable=True,
     ),
     # Not published by EnOS: what the simulator answers when throttled (HTTP 429 as well).
@@ -158,8 +162,8 @@ def read_answer(response: httpx.Response, *, mutating: bool) -> dict[str, Any]:
 
     Raises:
         VendorError: EnOS answered with a non-zero code (or HTTP 429).
-        OutcomeUnknown: a mutating call got an answer we cannot read, or a 5xx or 3xx whatever
-            its body (its fate is unknown).
+        OutcomeUnknown: a mutating call got an answer we cannot read, a 5xx or 3xx whatever
+            its body, or 24500 (its fate is unknown).
         VendorUnreachable: a read got an answer we cannot read.
     """
     body = json_object(response)
@@ -176,13 +180,27 @@ def read_answer(response: httpx.Response, *, mutating: bool) -> dict[str, Any]:
     if code != "0":
         message = body.get("msg")
         request_id = body.get("requestId")
-        raise vendor_error(
+        error = vendor_error(
             code,
             vendor_message=message if isinstance(message, str) else "",
             request_id=request_id if isinstance(request_id, str) else None,
             http_status=response.status_code,
         )
+        raise _unsure(error) if mutating and code == INTERNAL_ERROR else error
     return body
+
+
+def _unsure(error: VendorError) -> OutcomeUnknown:
+    """24500 answering the delete: the OTA service failed somewhere in handling it, perhaps
+    after deleting the job (like Huawei's 500 50252), so the outcome is unknown, never resent."""
+    rid = f", requestId {error.vendor_request_id}" if error.vendor_request_id else ""
+    return OutcomeUnknown(
+        f"{VENDOR} answered the delete with {error.code} (HTTP {error.http_status}{rid}: "
+        f"{error.message}), which may follow a deletion that happened; the request's state is "
+        "unknown",
+        vendor=VENDOR,
+        next_step=CHECK_THE_JOB,
+    )
 
 
 def _said(body: dict[str, Any]) -> str:

@@ -295,16 +295,29 @@ def test_execute_on_a_missing_job_is_already_gone(adapter: EnosAdapter, sim: Eno
     assert outcome.vendor_request_ids == (sim.last_request_id,)
 
 
-def test_internal_error_on_delete_is_not_retried(adapter: EnosAdapter, sim: EnosSimulator) -> None:
-    sim.inject(Fault.SERVER_ERROR, path_contains="action=delete")
-    with pytest.raises(VendorError) as caught:
+def test_internal_error_on_delete_is_unknown_and_not_resent(
+    adapter: EnosAdapter, sim: EnosSimulator
+) -> None:
+    sim.inject(Fault.SERVER_ERROR, path_contains="action=delete", apply=True)  # deleted, then 24500
+    with pytest.raises(OutcomeUnknown) as caught:
         adapter.execute(delete(STOPPED))
-    assert caught.value.code == "24500"
-    assert caught.value.retryable
-    assert caught.value.vendor_request_id == sim.last_request_id
+    message = caught.value.message
+    assert "24500" in message and "state is unknown" in message
+    assert f"requestId {sim.last_request_id}" in message
+    assert "EnOS console" in caught.value.next_step
+    assert len(sim.requests_to("action=delete")) == 1
+    assert sim.job(ORG, STOPPED) is None  # it did happen: "failed" would be untrue
+
+
+def test_internal_error_before_deleting_is_unknown_too(
+    adapter: EnosAdapter, sim: EnosSimulator
+) -> None:
+    """EnOS's 24500 does not say whether the job was deleted: either way it is not resent."""
+    sim.inject(Fault.SERVER_ERROR, path_contains="action=delete")
+    with pytest.raises(OutcomeUnknown):
+        adapter.execute(delete(STOPPED))
     assert len(sim.requests_to("action=delete")) == 1
     assert sim.job(ORG, STOPPED) is not None
-    assert adapter.execute(delete(STOPPED)).vendor_request_ids  # requesting again works
 
 
 def test_timeout_on_delete_is_outcome_unknown(adapter: EnosAdapter, sim: EnosSimulator) -> None:
