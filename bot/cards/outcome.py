@@ -39,7 +39,7 @@ _KIND_WORDS: Final = {
 _KIND_WHY: Final = {
     FailureKind.FAILED: "refused or not delivered",
     FailureKind.NOT_SENT: "never sent",
-    FailureKind.UNKNOWN: "no readable answer",
+    FailureKind.UNKNOWN: "no confirmed answer",
 }
 
 
@@ -148,7 +148,7 @@ def _heading(outcome: Outcome) -> tuple[str, str]:
 
 
 def counts_line(operation: str, outcome: Outcome) -> str:
-    """``800 of 1,000 accepted; 200 unknown (1 batch: no readable answer)``: each kind once."""
+    """``800 of 1,000 accepted; 200 unknown (1 batch: no confirmed answer)``: each kind once."""
     counts = outcome.counts
     done = outcome.succeeded_as or past_tense(operation)
     parts = [f"{counts.succeeded:,} of {outcome.total:,} {done}"]

@@ -88,7 +88,7 @@ def test_an_unreadable_503_batch_among_successes_reads_unknown_once(world: World
     assert isinstance(record.outcome, Outcome)
     assert record.outcome.counts == Counts(succeeded=800, unknown=200)
     card = texts(world.slack.of("update")[-1].message)
-    assert "800 of 1,000 accepted; 200 unknown (1 batch: no readable answer)" in card
+    assert "800 of 1,000 accepted; 200 unknown (1 batch: no confirmed answer)" in card
     assert "vendor error `unknown`" not in card and "failed" not in card.lower()
     assert ":grey_question: *Partly unknown:*" in card
     assert "opsgate will not retry them" in card

@@ -176,7 +176,7 @@ def test_a_release_1_preview_and_outcome_read_typed_and_render(tmp_path: Path) -
     assert (failure.kind, failure.code) == (FailureKind.UNKNOWN, None)
     assert ended.outcome.counts == Counts(succeeded=800, unknown=200)
     text = json.dumps(request_card(ended, approvers=Approvers(needed=1, anyone=True)).blocks)
-    assert "800 of 1,000 deleted; 200 unknown (1 batch: no readable answer)" in text
+    assert "800 of 1,000 deleted; 200 unknown (1 batch: no confirmed answer)" in text
     assert "Partly unknown" in text and "gateway: deleting it also deletes" in text
     assert "vendor error `unknown`" not in text
 
