@@ -26,7 +26,7 @@ import httpx
 from adapters.base import Outcome, Preview, Progress, ProgressCallback, StopSignal, VendorCall
 from adapters.clock import SYSTEM_CLOCK, Clock
 from adapters.errors import AdapterError, NotConfigured, VendorError, VendorThrottled
-from adapters.http import json_body, retry_safely, unconfirmed_answer
+from adapters.http import json_body, retry_safely
 from adapters.huawei.auth import (
     HuaweiSession,
     Params,
@@ -43,9 +43,9 @@ from adapters.huawei.errors import (
     DEVICE_NOT_FOUND,
     PACKAGE_NOT_FOUND,
     VENDOR,
-    check_first,
     error_code,
     to_error,
+    unconfirmed_deletion,
     unsure,
 )
 from adapters.huawei.preview import blocked_preview, device_preview, package_preview
@@ -216,9 +216,9 @@ class HuaweiAdapter:
                 raise unsure(response, what=what)
             if response.status_code >= 400:
                 raise _answered(response, what)
-            redirected = unconfirmed_answer(response, vendor=VENDOR, next_step=check_first(what))
-            if redirected is not None:
-                raise redirected  # a 3xx: not followed, so nothing is confirmed
+            unconfirmed = unconfirmed_deletion(response, what=what)
+            if unconfirmed is not None:
+                raise unconfirmed  # a redirect, or a success that carries an error code
             return Outcome(summary=f"Deleted {what}")
 
         # Only what the platform refused before acting is sent again (see the module docstring).

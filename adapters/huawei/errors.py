@@ -21,7 +21,7 @@ from adapters.errors import (
     VendorError,
     VendorThrottled,
 )
-from adapters.http import json_object
+from adapters.http import json_object, unconfirmed_answer
 
 VENDOR: Final = "huawei"
 
@@ -185,4 +185,26 @@ def check_first(what: str) -> str:
     """The next step when the deletion of `what` (``"device d-1"``) may or may not have happened."""
     return (
         f"Check in the OceanConnect console whether {what} still exists before requesting it again."
+    )
+
+
+def unconfirmed_deletion(response: httpx.Response, *, what: str) -> OutcomeUnknown | None:
+    """A 2xx or 3xx to a DELETE that does not confirm it, or None when it does.
+
+    A 3xx is not followed, so nothing is confirmed; a 2xx whose body carries an error code
+    (the platform answers a deletion with an empty 200 or 204) says both that it worked and
+    that it failed. Either way the deletion may or may not have happened: never sent again.
+    """
+    redirected = unconfirmed_answer(response, vendor=VENDOR, next_step=check_first(what))
+    if redirected is not None:
+        return redirected
+    code, desc = parse_error(response)
+    if code is None:
+        return None
+    told = f": {desc}" if desc else ""
+    return OutcomeUnknown(
+        f"The IoT platform answered the deletion of {what} with HTTP {response.status_code} "
+        f"and error code {code}{told}, so it may or may not be deleted",
+        vendor=VENDOR,
+        next_step=check_first(what),
     )

@@ -274,6 +274,36 @@ def test_a_redirect_answering_a_delete_is_outcome_unknown_not_deleted(
     assert len(deletes) == 1 and path in str(deletes[0].url)
 
 
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [(200, {"error_code": "50252"}), (204, {"error_code": "100203", "error_desc": "Server error"})],
+)
+@pytest.mark.parametrize(
+    ("request_", "path"), [(package(), "/category/"), (device(), "/devices/")], ids=["pkg", "dev"]
+)
+def test_a_success_carrying_an_error_code_is_outcome_unknown_not_deleted(
+    clock: FakeClock, status: int, body: dict[str, str], request_: OperationRequest, path: str
+) -> None:
+    """The platform answers a deletion with an empty 200 (§4) or 204 (§5); one that also says
+    an error code confirms nothing, and is never sent again."""
+    sim = HuaweiSimulator.seeded(clock=clock)
+    deletes: list[httpx.Request] = []
+
+    def contradicting(request: httpx.Request) -> httpx.Response:
+        if request.method == "DELETE":
+            deletes.append(request)
+            return httpx.Response(status, json=body)
+        return sim.handle(request)
+
+    with pytest.raises(OutcomeUnknown) as caught:
+        adapter_on(contradicting, clock).execute(request_)
+    message = caught.value.message
+    assert f"with HTTP {status} and error code {body['error_code']}" in message
+    assert message.endswith("so it may or may not be deleted")
+    assert request_.targets[0] in caught.value.next_step
+    assert len(deletes) == 1 and path in str(deletes[0].url)
+
+
 def test_a_500_saying_the_application_does_not_exist_fails(clock: FakeClock) -> None:
     sim = HuaweiSimulator.seeded(clock=clock)
     deletes: list[httpx.Request] = []
