@@ -244,11 +244,10 @@ class CheckedPayloads(Middleware):
         wrong = problem(req.body)
         if wrong is None:
             return next()
-        text = req.raw_body or json.dumps(req.body, default=str)
-        log.warning(
+        log.warning(  # the payload as read (a form body's JSON is easier to read decoded)
             "refused a Slack payload that is not as Slack sends it (%s): %s",
             wrong,
-            loggable(text, limit=LOGGED_BODY_CHARS),
+            loggable(json.dumps(req.body, default=str), limit=LOGGED_BODY_CHARS),
         )
         if req.mode == "socket_mode":
             return BoltResponse(status=200, body="")
