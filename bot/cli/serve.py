@@ -17,13 +17,12 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Final
 from urllib.parse import parse_qs
 
-from slack_bolt.adapter.socket_mode.websocket_client import SocketModeHandler
-
 from bot.app import OpsgateApp
 from bot.cli.http_server import HttpServer
 from bot.cli.preflight import slack_identity
 from bot.observability.metrics import CONTENT_TYPE
 from bot.slack.ingress import SlackEndpoint
+from bot.slack.socket_mode import CheckedSocketModeHandler
 from bot.slack.verification import SignedRequests
 
 if TYPE_CHECKING:
@@ -167,13 +166,16 @@ def serve_socket_mode(opsgate: OpsgateApp, *, app_token: str) -> None:
 
     Slack's ``disconnect`` messages and dropped sockets are answered by reconnecting at once
     (slack_sdk's client on websocket-client; its built-in client ignores a socket's end and
-    notices a dropped one only after several failed pings).
+    notices a dropped one only after several failed pings). An envelope that cannot be read is
+    acknowledged and ignored in one log line (`bot.slack.socket_mode`).
 
     Raises:
         SlackApiError: Slack refused the app token (``apps.connections.open``).
         OSError: Slack could not be reached.
     """
-    handler = SocketModeHandler(opsgate.bolt, app_token, ping_interval=SOCKET_PING_INTERVAL_S)
+    handler = CheckedSocketModeHandler(
+        opsgate.bolt, app_token, ping_interval=SOCKET_PING_INTERVAL_S
+    )
     try:
         handler.connect()  # type: ignore[no-untyped-call]
         log.info("opsgate connected to Slack in Socket Mode")

@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 #: What building a `BoltRequest` raises for a body it cannot read: not UTF-8, or not JSON
 #: (ValueError); JSON that is not an object, or not shaped as Slack's inside (AttributeError,
 #: TypeError, KeyError, IndexError); JSON nested too deep to parse (RecursionError).
-_UNREADABLE: Final = (ValueError, AttributeError, TypeError, KeyError, IndexError, RecursionError)
+UNREADABLE: Final = (ValueError, AttributeError, TypeError, KeyError, IndexError, RecursionError)
 
 
 class SlackEndpoint:
@@ -63,7 +63,7 @@ class SlackEndpoint:
         try:
             text = raw.decode("utf-8")
             bolt_request = BoltRequest(body=text, query=request.query_string, headers=headers)
-        except _UNREADABLE as exc:
+        except UNREADABLE as exc:
             return self._unreadable(raw, build_normalized_headers(headers), exc)
         return self._bolt.dispatch(bolt_request)
 
