@@ -49,6 +49,7 @@ _SAID: Final = {
     "list_type": "not a list",
     "string_type": "not a string",
     "too_short": "empty",
+    "string_too_short": "empty",
 }
 
 
