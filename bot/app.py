@@ -35,6 +35,7 @@ from bot.slack.files import TargetFiles
 from bot.slack.functions import FunctionsOut
 from bot.slack.listeners import register_listeners
 from bot.slack.listeners.context import ListenerContext
+from bot.slack.payloads import CheckedPayloads
 from bot.slack.port import SlackOut
 from bot.slack.verification import SignedRequests
 from bot.store import Store
@@ -238,8 +239,9 @@ _TOKEN_IN_THE_CLIENT = _TokenInTheClient()
 
 
 def bolt_app(settings: Settings, client: WebClient, *, metrics: Metrics) -> App:
-    """The Bolt app: only signed requests (our own check answers 401 and logs one bounded line),
-    acks timed, Slack's retries acknowledged and dropped, unexpected listener errors logged."""
+    """The Bolt app: only signed requests (our own check answers 401 and logs one bounded line)
+    carrying payloads as Slack sends them (400 otherwise), acks timed, Slack's retries
+    acknowledged and dropped, unexpected listener errors logged."""
     secret = _secret(settings.slack_signing_secret)
     logging.getLogger(f"slack_bolt.{App.__name__}").addFilter(_TOKEN_IN_THE_CLIENT)
     bolt = MeteredApp(
@@ -247,9 +249,11 @@ def bolt_app(settings: Settings, client: WebClient, *, metrics: Metrics) -> App:
         client=client,
         signing_secret=secret,
         # Our own check takes the built-in one's place: a 401 for an unreadable timestamp, and a
-        # bounded, escaped log line per refusal (`bot.slack.verification`).
+        # bounded, escaped log line per refusal (`bot.slack.verification`); then every payload is
+        # checked to be as Slack sends it, its ids Slack's, before Bolt reads it
+        # (`bot.slack.payloads`).
         request_verification_enabled=False,
-        before_authorize=SignedRequests(secret) if secret else None,
+        before_authorize=CheckedPayloads(signatures=SignedRequests(secret) if secret else None),
         token_verification_enabled=False,  # `opsgate check` and `serve` call auth.test themselves
         listener_executor=ThreadPoolExecutor(
             max_workers=ACK_THREADS, thread_name_prefix="opsgate-ack"

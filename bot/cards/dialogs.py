@@ -16,7 +16,7 @@ from slack_sdk.models.views import View
 
 from bot.cards.blocks import section
 from bot.cards.text import code, mention, plural
-from bot.model import RequestRecord
+from bot.model import RequestRecord, is_channel_id
 
 REJECT_DIALOG: Final = "opsgate_reject_dialog"
 REASON_BLOCK: Final = "opsgate_reject_reason"
@@ -80,6 +80,8 @@ def read_reject_dialog(view: dict[str, Any]) -> RejectSubmission:
         request_id, channel = str(metadata["request_id"]), str(metadata["channel"])
     except (ValueError, KeyError, TypeError) as exc:
         raise ValueError(f"not a Reject dialog: {exc}") from exc
+    if not is_channel_id(channel):
+        raise ValueError(f"not a Reject dialog: {channel[:40]!r} is not a channel id")
     ts = metadata.get("message_ts")
     values = ((view.get("state") or {}).get("values") or {}).get(REASON_BLOCK) or {}
     typed = str((values.get(REASON_ACTION) or {}).get("value") or "").strip()

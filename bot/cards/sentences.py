@@ -10,16 +10,25 @@ The one place a `bot.model.Sentence` becomes text:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from typing import Final
 
 from bot.cards.text import clip_raw, code, defuse_broadcasts, escape, escape_entities
-from bot.model import Anyone, Approvers, Channel, Code, Group, Part, Sentence, User, listing
+from bot.model import (
+    Anyone,
+    Approvers,
+    Channel,
+    Code,
+    Group,
+    Part,
+    Sentence,
+    User,
+    is_channel_id,
+    is_group_id,
+    is_user_id,
+    listing,
+)
 
-_USER: Final = re.compile(r"[UW][A-Z0-9]{1,31}")
-_GROUP: Final = re.compile(r"S[A-Z0-9]{1,31}")
-_CHANNEL: Final = re.compile(r"[CGD][A-Z0-9]{1,31}")
 _WORDS_LIMIT: Final = 1500  # one part (a vendor's message, say) cannot crowd out the rest
 
 
@@ -73,11 +82,11 @@ def _mrkdwn(part: Part) -> str:
         case Code(text=text):
             return code(text)
         case User(id=ident):
-            return f"<@{ident}>" if _USER.fullmatch(ident) else escape(ident)
+            return f"<@{ident}>" if is_user_id(ident) else escape(ident)
         case Group(id=ident):
-            return f"<!subteam^{ident}>" if _GROUP.fullmatch(ident) else escape(ident)
+            return f"<!subteam^{ident}>" if is_group_id(ident) else escape(ident)
         case Channel(id=ident):
-            return f"<#{ident}>" if _CHANNEL.fullmatch(ident) else escape(ident)
+            return f"<#{ident}>" if is_channel_id(ident) else escape(ident)
         case Anyone():
             return _plain(part)
         case Approvers():

@@ -11,6 +11,8 @@ import re
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
+from bot.model.slack_ids import is_user_id
+
 #: Zero-width joiner: placed before a mrkdwn control character it stops Slack from pairing the
 #: character into bold/italic/strike/code, while the text still reads the same.
 ZWJ = "\u200d"
@@ -20,7 +22,6 @@ _CONTROL = re.compile(r"([*_~`])")
 # Bare broadcast words only ping with link_names, but an approver's client may still highlight
 # them; a joiner after the "@" keeps them inert whatever the posting options.
 _BROADCAST = re.compile(r"@(here|channel|everyone)\b", re.IGNORECASE)
-_USER_ID = re.compile(r"^[UW][A-Z0-9]{1,30}$")
 _UNFINISHED = re.compile(r"(&[a-z]{0,4}|<[^>]*)$")
 
 
@@ -94,7 +95,7 @@ def clip_raw(text: str, limit: int) -> str:
 
 def mention(user_id: str) -> str:
     """Mention a Slack user, or show the text escaped when it is not a user id."""
-    return f"<@{user_id}>" if _USER_ID.match(user_id) else escape(user_id)
+    return f"<@{user_id}>" if is_user_id(user_id) else escape(user_id)
 
 
 def actor(actor_id: str) -> str:

@@ -1,10 +1,10 @@
 """`opsgate serve`'s two ways in: HTTP behind waitress, or Socket Mode; both stop on SIGTERM.
 
-HTTP: `wsgi_app` answers Slack on ``/slack/events`` (Bolt's WSGI adapter; every request's
-signature checked by `bot.slack.verification`), ``GET /healthz`` for probes and ``GET /metrics``
-for Prometheus; `bot.cli.http_server` serves it. Socket Mode: opsgate connects out to Slack, so
-no public URL is needed; with a probe port (`probes_served`) it also answers ``/healthz`` and
-``/metrics``, and nothing else, there.
+HTTP: `wsgi_app` answers Slack on ``/slack/events`` (`bot.slack.ingress`: a body that cannot
+be read is refused there; every request's signature is checked by `bot.slack.verification`),
+``GET /healthz`` for probes and ``GET /metrics`` for Prometheus; `bot.cli.http_server` serves
+it. Socket Mode: opsgate connects out to Slack, so no public URL is needed; with a probe port
+(`probes_served`) it also answers ``/healthz`` and ``/metrics``, and nothing else, there.
 """
 
 from __future__ import annotations
@@ -17,13 +17,13 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Final
 from urllib.parse import parse_qs
 
-from slack_bolt.adapter.socket_mode.websocket_client import SocketModeHandler
-from slack_bolt.adapter.wsgi import SlackRequestHandler
-
 from bot.app import OpsgateApp
 from bot.cli.http_server import HttpServer
 from bot.cli.preflight import slack_identity
 from bot.observability.metrics import CONTENT_TYPE
+from bot.slack.ingress import SlackEndpoint
+from bot.slack.socket_mode import CheckedSocketModeHandler
+from bot.slack.verification import SignedRequests
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -44,9 +44,11 @@ def wsgi_app(opsgate: OpsgateApp) -> WSGIApplication:
     Raises:
         ValueError: The app has no signing secret, so it could not verify Slack's requests.
     """
-    if opsgate.settings.slack_signing_secret is None:
+    secret = opsgate.settings.slack_signing_secret
+    if secret is None:
         raise ValueError("serving HTTP needs SLACK_SIGNING_SECRET to verify Slack's requests")
-    slack = SlackRequestHandler(opsgate.bolt, path=EVENTS_PATH)
+    signatures = SignedRequests(secret.get_secret_value())
+    slack = SlackEndpoint(opsgate.bolt, signatures=signatures, path=EVENTS_PATH)
 
     def application(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         probed = _probe(opsgate, environ, start_response)
@@ -164,13 +166,16 @@ def serve_socket_mode(opsgate: OpsgateApp, *, app_token: str) -> None:
 
     Slack's ``disconnect`` messages and dropped sockets are answered by reconnecting at once
     (slack_sdk's client on websocket-client; its built-in client ignores a socket's end and
-    notices a dropped one only after several failed pings).
+    notices a dropped one only after several failed pings). An envelope that cannot be read is
+    acknowledged and ignored in one log line (`bot.slack.socket_mode`).
 
     Raises:
         SlackApiError: Slack refused the app token (``apps.connections.open``).
         OSError: Slack could not be reached.
     """
-    handler = SocketModeHandler(opsgate.bolt, app_token, ping_interval=SOCKET_PING_INTERVAL_S)
+    handler = CheckedSocketModeHandler(
+        opsgate.bolt, app_token, ping_interval=SOCKET_PING_INTERVAL_S
+    )
     try:
         handler.connect()  # type: ignore[no-untyped-call]
         log.info("opsgate connected to Slack in Socket Mode")

@@ -21,7 +21,7 @@ from typing import Any, Protocol
 
 from bot.cards.steps import step_error, step_outputs, usage_failure
 from bot.lifecycle.services import Origin, Services
-from bot.model import RequestState
+from bot.model import RequestState, is_channel_id, is_user_id
 from bot.store import Appended
 from commands.catalog import Catalog
 from commands.fields import request_from_parts
@@ -108,9 +108,10 @@ class WorkflowSteps:
         """The request and origin a step asks for, or what is wrong with its inputs."""
         inputs = call.inputs
         requester, channel = _requester(inputs.get("requester")), str(inputs.get("channel") or "")
-        if not requester:
+        # Slack's own ids only (a user context, a channel picker): anything else is none at all.
+        if not is_user_id(requester):
             return "The step needs requester: the person who used the workflow.", None, None
-        if not channel:
+        if not is_channel_id(channel):
             return "The step needs channel: where the approval card goes.", None, None
         try:
             request = request_from_parts(

@@ -7,7 +7,8 @@
   outcome;
 - `refusal`: `Refusal`, `Notice` and their parts, `Approvers` (rendered only by `bot.cards`);
 - `rules`: each rule about a request (threshold, duplicate, self-approval, staleness, expiry,
-  the final state of an execution, overlap, reading).
+  the final state of an execution, overlap, reading);
+- `slack_ids`: the strict patterns of Slack's user, user group and channel ids.
 """
 
 from bot.model.outcomes import (
@@ -36,6 +37,7 @@ from bot.model.refusal import (
     listing,
     principal,
 )
+from bot.model.slack_ids import is_channel_id, is_group_id, is_user_id
 from bot.model.states import INITIAL_STATES, TRANSITIONS, AuditEventName, RequestState, can_move
 
 __all__ = [
@@ -66,6 +68,9 @@ __all__ = [
     "User",
     "backticked",
     "can_move",
+    "is_channel_id",
+    "is_group_id",
+    "is_user_id",
     "listing",
     "principal",
     "with_preview_note",

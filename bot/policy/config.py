@@ -23,11 +23,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from bot.model import rules
+from bot.model import is_channel_id, is_group_id, is_user_id, rules
 
-_PRINCIPAL: Final = re.compile(r"\*|[UWS][A-Z0-9]{1,31}")
-_NAMED: Final = re.compile(r"[UWS][A-Z0-9]{1,31}")
-_CHANNEL: Final = re.compile(r"\*|[CGD][A-Z0-9]{1,31}")
 _TTL: Final = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
 _TTL_HELP: Final = 'must be a duration such as "30m", "2h", "1h30m", "90s" or "1d"'
 #: The longest duration a policy may give: a year. Longer ones are typos (a request pending
@@ -40,23 +37,26 @@ MOST_APPROVALS: Final = 100
 MOST_TARGETS: Final = 1_000_000
 
 
-def _slack_id(value: str, pattern: re.Pattern[str], kinds: str) -> str:
-    if not pattern.fullmatch(value):
+def _slack_id(value: str, valid: bool, kinds: str) -> str:
+    if not valid:
         raise PydanticCustomError("slack_id", "'{value}' is not " + kinds, {"value": value})
     return value
 
 
 def _principal(value: str) -> str:
-    return _slack_id(value, _PRINCIPAL, 'a user id (U…/W…), a user group id (S…) or "*"')
+    valid = value == "*" or is_user_id(value) or is_group_id(value)
+    return _slack_id(value, valid, 'a user id (U…/W…), a user group id (S…) or "*"')
 
 
 def _named(value: str) -> str:
     # Break-glass skips every approval: the policy must name who may, never "anyone".
-    return _slack_id(value, _NAMED, "a user id (U…/W…) or a user group id (S…)")
+    valid = is_user_id(value) or is_group_id(value)
+    return _slack_id(value, valid, "a user id (U…/W…) or a user group id (S…)")
 
 
 def _channel(value: str) -> str:
-    return _slack_id(value, _CHANNEL, 'a channel id (C…/G…/D…) or "*"')
+    valid = value == "*" or is_channel_id(value)
+    return _slack_id(value, valid, 'a channel id (C…/G…/D…) or "*"')
 
 
 def parse_ttl(value: object) -> timedelta:

@@ -70,6 +70,11 @@ class SocketWorld:
         return self.socket.send("slash_commands", dict(parse_qsl(body)), on=on)
 
     def click(self, action_id: str, request_id: str, *, user: str, on: int | None = None) -> str:
+        payload = self.click_payload(action_id, request_id, user=user)
+        return self.socket.send("interactive", payload, on=on)
+
+    def click_payload(self, action_id: str, request_id: str, *, user: str) -> dict[str, Any]:
+        """A click on the request's card, as the payload of an ``interactive`` envelope."""
         body = block_action_body(
             action_id=action_id,
             value=request_id,
@@ -79,7 +84,7 @@ class SocketWorld:
             response_url=self.slack.response_url(f"click-{time.time_ns()}"),
         )
         payload: dict[str, Any] = json.loads(parse_qs(body)["payload"][0])
-        return self.socket.send("interactive", payload, on=on)
+        return payload
 
     def card_ts(self, request_id: str) -> str | None:
         """The card's message ts, once the serving process has stored it."""
@@ -209,6 +214,41 @@ def test_socket_mode_end_to_end(tmp_path: Path) -> None:
         world.process.send_signal(15)  # SIGTERM: disconnect and exit cleanly
         assert world.process.wait(timeout=30) == 0
     assert "Traceback" not in world.log.read_text()
+
+
+def test_envelopes_slack_never_sends_are_acknowledged_and_ignored_in_one_line_each(
+    tmp_path: Path,
+) -> None:
+    """A message that is not JSON, a payload that is not an object, one Bolt cannot read, and
+    a click by no Slack user: each ignored in one log line, never a traceback; the connection
+    lives on, and nothing is stored, approved or executed."""
+    with socket_mode_serve(tmp_path) as world:
+        ws = world.socket
+        ws.wait_for_ack(world.slash("servicepower job cancel JOB-1001 --reason gone", user=ALICE))
+        request_id = request_id_of_card(world.slack)
+        wait_until(lambda: world.card_ts(request_id) is not None)
+
+        ws.send_raw("{not json")
+        envelope = {"envelope_id": "e-list", "type": "interactive", "payload": [1, 2]}
+        ws.send_raw(json.dumps(envelope))
+        ws.wait_for_ack("e-list")
+        ws.wait_for_ack(ws.send("interactive", {"type": "block_actions", "enterprise": 5}))
+        forged = world.click_payload(cards.APPROVE_ACTION, request_id, user=BOB)
+        forged["user"]["id"] = 5
+        ws.wait_for_ack(ws.send("interactive", forged))
+        time.sleep(1)  # what a click would have set off has had time to run
+        assert world.state(request_id) is RequestState.PENDING
+        assert world.vendor.requests_to("/CancelJob") == []
+
+        ws.wait_for_ack(world.click(cards.APPROVE_ACTION, request_id, user=BOB))
+        wait_until(lambda: world.state(request_id) is RequestState.SUCCEEDED)
+        assert ws.connections == 1
+        world.process.send_signal(15)
+        assert world.process.wait(timeout=30) == 0
+    log = world.log.read_text()
+    assert "Traceback" not in log and "ERROR" not in log
+    assert log.count("ignored a Socket Mode") == 3
+    assert log.count("refused a Slack payload") == 1
 
 
 def test_replicas_each_hold_a_connection_and_share_the_work(

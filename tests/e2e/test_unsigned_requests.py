@@ -65,3 +65,20 @@ def test_loggable_escapes_and_cuts() -> None:
     assert loggable("a\nb\rc\td\x00e\u2028f", limit=100) == "a\\nb\\rc\\td\\x00e\\u2028f"
     assert loggable("é" * 5, limit=3) == "ééé…"
     assert loggable("", limit=10) == ""
+
+
+@pytest.mark.parametrize("signature", [b"v0=\xe9", "v0=é".encode(), b"v0=" + b"\xff" * 64])
+def test_a_signature_that_is_not_ascii_is_401_not_500(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, signature: bytes
+) -> None:
+    body = slash_command_body(
+        text="help", user_id="U0ALICE", channel_id="C0OPS", response_url="http://127.0.0.1:9/x"
+    )
+    headers: dict[str, str | bytes] = {
+        **signed_headers(body, signing_secret=SECRET, content_type=FORM),
+        "x-slack-signature": signature,
+    }
+    with served_opsgate(tmp_path) as served:
+        response = served.http.post(f"{served.url}/slack/events", content=body, headers=headers)
+    assert response.status_code == 401
+    assert not [r for r in caplog.records if r.exc_info], "no traceback is logged"

@@ -41,6 +41,7 @@ from bot.cards.form_state import (
 )
 from bot.cards.messages import AGAIN_ACTION
 from bot.lifecycle import Origin
+from bot.model import is_channel_id
 from bot.observability.logs import log_context
 from bot.slack.files import TargetFileError
 from bot.slack.listeners.context import ListenerContext, payload_user
@@ -161,7 +162,7 @@ def read_submission(
         return {OPERATION_BLOCK: "Choose an operation."}
     entry = read_form(view, spec)
     errors: dict[str, str] = {}
-    if not entry.channel:
+    if not is_channel_id(entry.channel):  # Slack's conversation select gives a channel id
         errors[CHANNEL_BLOCK] = "Choose the channel for the approval card."
     try:
         listed = _listed(entry, spec, ctx)

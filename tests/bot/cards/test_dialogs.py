@@ -61,7 +61,12 @@ def test_a_submission_reads_back_the_card_it_came_from_and_the_reason() -> None:
     assert len(read_reject_dialog(submitted(view, "x" * 900)).reason or "") == REASON_LIMIT
 
 
-@pytest.mark.parametrize("metadata", ["", "not json", json.dumps({"channel": "C1"}), "[]"])
+NOT_A_CARD = json.dumps({"request_id": "R-7K3F9QW2", "channel": "#ops", "message_ts": "1.2"})
+
+
+@pytest.mark.parametrize(
+    "metadata", ["", "not json", json.dumps({"channel": "C1"}), "[]", NOT_A_CARD]
+)
 def test_a_view_opsgate_did_not_make_is_refused(metadata: str) -> None:
     with pytest.raises(ValueError, match="not a Reject dialog"):
         read_reject_dialog({"private_metadata": metadata})

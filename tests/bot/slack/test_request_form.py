@@ -205,6 +205,12 @@ def test_the_operation_and_channel_are_required(session: ConsoleSession) -> None
     view = choose(session, view, DEVICE)
     errors = submit(session, view, {"channel": None, TARGETS_BLOCK: "gw-0001", REASON_BLOCK: "x"})
     assert errors == {"channel": "Choose the channel for the approval card."}
+    # Slack's conversation select gives a channel id; anything else is no channel.
+    answers = {"channel": "#ops", TARGETS_BLOCK: "gw-0001", REASON_BLOCK: "x"}
+    assert submit(session, view, answers) == {
+        "channel": "Choose the channel for the approval card."
+    }
+    assert session.app.store.history(limit=5) == []
 
 
 def test_ranges_typed_in_the_form_expand(session: ConsoleSession) -> None:

@@ -111,7 +111,10 @@ def test_a_request_the_policy_refuses_fails_the_step_at_once(session: ConsoleSes
         ({"targets": "JOB 1001/x"}, "Bad jobId"),
         ({"operation": "servicepower job cancel --dry-run"}, "cannot be a dry run"),
         ({"requester": None}, "needs requester"),
+        ({"requester": {"id": 5}}, "needs requester"),
+        ({"requester": "u0alice"}, "needs requester"),
         ({"channel": ""}, "needs channel"),
+        ({"channel": "#ops"}, "needs channel"),
         ({"reason": " "}, "The step needs reason: why this is wanted (the policy asks for one)."),
     ],
 )
