@@ -37,12 +37,31 @@ FRESH_SECONDS: Final = 5 * 60
 Headers = Mapping[str, Sequence[str]]
 
 
+#: What a request body may carry that must never reach a log: Slack's verification token, and
+#: a response_url (anyone holding one may post to the channel for 30 minutes), as a form field
+#: or a JSON string, and any Slack webhook URL, plain or URL-encoded.
+_SECRETS: Final = (
+    (re.compile(r"\b(\w*token|response_url)=[^&\s]*"), r"\1=[redacted]"),
+    (
+        re.compile(r'"(\w*token|response_url)"(\s*):(\s*)"(?:[^"\\]|\\.)*"'),
+        r'"\1"\2:\3"[redacted]"',
+    ),
+    (
+        re.compile(r"https?(?::|%3A)(?:/|%2F){2}hooks\.slack\.com[^\s\"&]*", re.IGNORECASE),
+        "[redacted]",
+    ),
+)
+
+
 def loggable(text: str, *, limit: int) -> str:
-    """`text` cut to `limit` characters, with every control character escaped.
+    """`text` cut to `limit` characters, with every control character escaped and any Slack
+    token or response URL redacted (`_SECRETS`).
 
     A newline becomes ``\\n``, an escape ``\\x1b``, and so on, so the result is always one line
     that cannot pass for another log line or drive a terminal. A cut is marked with ``…``.
     """
+    for secret, shown in _SECRETS:
+        text = secret.sub(shown, text)
     cut = text[:limit]
     escaped = "".join(
         ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in cut

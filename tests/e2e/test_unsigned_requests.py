@@ -61,6 +61,25 @@ def test_a_signed_request_still_passes(tmp_path: Path) -> None:
         assert stale.status_code == 401
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        "token=gIkuvaNzQIHg97ATvDxqgjtO&team_id=T0001&response_url=https%3A%2F%2Fhooks.slack.com"
+        "%2Fcommands%2FT0001%2F123%2Fabc&text=x",
+        'payload={"token":"gIkuvaNzQIHg97ATvDxqgjtO","response_url":'
+        '"https:\\/\\/hooks.slack.com\\/actions\\/T0001\\/1\\/abc","type":"block_actions"}',
+        '{"token": "gIkuvaNzQIHg97ATvDxqgjtO", "event": {"text": "see https://hooks.slack.com/x/abc"}}',
+        "bot_token=gIkuvaNzQIHg97ATvDxqgjtO&x=1",
+    ],
+    ids=["form", "payload", "event", "any token"],
+)
+def test_loggable_never_shows_slack_s_token_or_a_response_url(body: str) -> None:
+    shown = loggable(body, limit=1000)
+    assert "gIkuvaNzQIHg97ATvDxqgjtO" not in shown
+    assert "abc" not in shown and "hooks.slack.com" not in shown.replace("[redacted]", "")
+    assert "[redacted]" in shown
+
+
 def test_loggable_escapes_and_cuts() -> None:
     assert loggable("a\nb\rc\td\x00e\u2028f", limit=100) == "a\\nb\\rc\\td\\x00e\\u2028f"
     assert loggable("é" * 5, limit=3) == "ééé…"
