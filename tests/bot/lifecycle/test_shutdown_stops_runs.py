@@ -6,24 +6,18 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
 from dataclasses import dataclass
 
-import httpx
 import pytest
-from lifecycle_world import ALICE, BOB, LEADS, World, open_request
+from aliyun_gate import CANCEL, POLICY, Gate, received
+from aliyun_gate import bulk as gated_bulk
+from lifecycle_world import ALICE, BOB, World, open_request
 
 from adapters.aliyun.adapter import WORKERS
 from bot.model import AuditEventName, RequestState
 from bot.observability import Metrics, instrument
 from commands.model import OperationRequest
 
-POLICY = f"""
-[policy]
-approvers = ["{LEADS}"]
-channels = ["C0OPS"]
-"""
-CANCEL = "CancelOTATaskByDevice"
 #: The read that lists devices again after a cancel (without `--job`), as the preview does.
 LISTING = "ListOTAUnfinishedTaskByDevice"
 #: 2,000 devices: ten calls of 200, more than the adapter sends at once.
@@ -31,62 +25,12 @@ DEVICES = tuple(f"thermo-{i:04d}" for i in range(1, 2001))
 
 
 def bulk(targets: tuple[str, ...] = DEVICES) -> OperationRequest:
-    return OperationRequest(
-        operation="aliyun.ota-task.cancel",
-        vendor="aliyun",
-        targets=targets,
-        params={"product": "a1OpsThermo", "firmware": "fw-thermo-2.1.0"},
-        reason="bad firmware rollout",
-    )
-
-
-class Gate:
-    """Holds every cancel call at the simulator until released, counting those held: once
-    every worker of the run holds one, no call can be on its way between the stop signal and
-    the vendor, so "in flight" is exactly what the gate holds."""
-
-    def __init__(self, world: World) -> None:
-        self.sim = world.sim("aliyun")
-        self.open = threading.Event()
-        self._held = 0
-        self._changed = threading.Condition()
-        self._route = self.sim.route
-
-    def route(self, request: httpx.Request) -> httpx.Response:
-        if f"Action={CANCEL}" in str(request.url):
-            with self._changed:
-                self._held += 1
-                self._changed.notify_all()
-            assert self.open.wait(10), "the test never released the gate"
-        return self._route(request)
-
-    def wait_held(self, count: int) -> int:
-        with self._changed:
-            assert self._changed.wait_for(lambda: self._held >= count, timeout=10)
-            return self._held
+    return gated_bulk(targets)
 
 
 @pytest.fixture
 def world(world_factory) -> World:  # type: ignore[no-untyped-def]
     return world_factory(POLICY)
-
-
-@pytest.fixture
-def gate(world: World, monkeypatch: pytest.MonkeyPatch) -> Iterator[Gate]:
-    held = Gate(world)
-    monkeypatch.setattr(held.sim, "route", held.route)
-    yield held
-    held.open.set()
-
-
-def received(world: World) -> list[str]:
-    """Every device name the simulator received in a cancel call."""
-    return [
-        value
-        for params in world.sim("aliyun").accepted_calls(CANCEL)
-        for key, value in params.items()
-        if key.startswith("DeviceName.")
-    ]
 
 
 def approve_in_background(world: World, rid: str) -> threading.Thread:

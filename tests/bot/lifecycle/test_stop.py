@@ -6,79 +6,32 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
-from lifecycle_world import ALICE, BOB, DAVE, LEADS, World, open_request
+from aliyun_gate import POLICY, Gate, received
+from aliyun_gate import bulk as gated_bulk
+from lifecycle_world import ALICE, BOB, DAVE, World, open_request
 
 from bot.cards import Message
 from bot.model import AuditEventName, RequestState
 from commands.model import OperationRequest
 
-POLICY = f"""
-[policy]
-approvers = ["{LEADS}"]
-channels = ["C0OPS"]
-"""
 #: 1,050 devices: six calls of at most 200 (the seeded ones first, then unknown names, which a
 #: cancel skips).
 DEVICES = (
     *(f"thermo-{i:03d}" for i in range(1, 56)),
     *(f"meter-{i:04d}" for i in range(995)),
 )
-CANCEL = "CancelOTATaskByDevice"
 
 
 def bulk(targets: tuple[str, ...] = DEVICES) -> OperationRequest:
-    return OperationRequest(
-        operation="aliyun.ota-task.cancel",
-        vendor="aliyun",
-        targets=targets,
-        params={"product": "a1OpsThermo", "firmware": "fw-thermo-2.1.0"},
-        reason="bad firmware rollout",
-    )
-
-
-class Gate:
-    """Holds every cancel call at the simulator until released, so a run is still going when
-    Stop arrives (what a rate limit does in real time)."""
-
-    def __init__(self, world: World) -> None:
-        self.sim = world.sim("aliyun")
-        self.arrived = threading.Event()
-        self.open = threading.Event()
-        self._route = self.sim.route
-
-    def route(self, request: httpx.Request) -> httpx.Response:
-        if f"Action={CANCEL}" in str(request.url):
-            self.arrived.set()
-            assert self.open.wait(10), "the test never released the gate"
-        return self._route(request)
+    return gated_bulk(targets)
 
 
 @pytest.fixture
 def world(world_factory) -> World:  # type: ignore[no-untyped-def]
     return world_factory(POLICY)
-
-
-@pytest.fixture
-def gate(world: World, monkeypatch: pytest.MonkeyPatch) -> Iterator[Gate]:
-    held = Gate(world)
-    monkeypatch.setattr(held.sim, "route", held.route)
-    yield held
-    held.open.set()
-
-
-def received(world: World) -> list[str]:
-    """Every device name the simulator received in a cancel call."""
-    return [
-        value
-        for params in world.sim("aliyun").accepted_calls(CANCEL)
-        for key, value in params.items()
-        if key.startswith("DeviceName.")
-    ]
 
 
 def text(message: Message) -> str:
