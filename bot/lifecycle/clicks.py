@@ -5,6 +5,10 @@ A click counts only from the request's own card: the channel and message ts Slac
 click must be the ones stored for the request. Each click then re-reads the request from the
 store and re-checks the policy at that moment; the store's compare-and-set moves make each
 decision happen once. A refused click is answered privately and recorded as a ``denied`` event.
+
+A pending request is checked against its audit record as the click reads it (`Store.checked`,
+SPEC §9), before anything is judged by its stored values: one that disagrees ends ``failed``
+with error ``integrity`` at that click, as it would before its vendor call.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from typing import Any, Final
 
 from bot import cards
 from bot.lifecycle import refusals
-from bot.lifecycle.execution import Execution
+from bot.lifecycle.execution import Execution, fail_integrity
 from bot.lifecycle.replies import Replies
 from bot.lifecycle.services import Origin, Services
 from bot.lifecycle.sweeps import Sweeps
@@ -134,15 +138,17 @@ class Clicks:
         self.replies.settled(after)
 
     def _clickable(self, request_id: str, origin: Origin, action: str) -> RequestRecord | None:
-        """The record if this click may decide it; otherwise tell the clicker why not."""
+        """The record (as checked against its audit record) if this click may decide it;
+        otherwise tell the clicker why not."""
         record = on_card(self.s, self.replies, request_id, origin, action)
         if record is None:
             return None
+        current = record
         if rules.due_to_expire(record, self.replies.now()):
             self._sweeps.expire_due()
-            record = self.s.store.get(request_id) or record
-        if record.state is not RequestState.PENDING:
-            self._refuse(record, origin, action, refusals.ended(record, action))
+            current = self.s.store.get(request_id) or record  # for its state only
+        if current.state is not RequestState.PENDING:
+            self._refuse(current, origin, action, refusals.ended(current, action))
             return None
         return record
 
@@ -188,9 +194,13 @@ def on_card(
     services: Services, replies: Replies, request_id: str, origin: Origin, action: str
 ) -> RequestRecord | None:
     """The record, if this click came from its card; otherwise tell the clicker why not (a
-    click from elsewhere is recorded ``denied``, with the mismatch)."""
+    click from elsewhere is recorded ``denied``, with the mismatch).
+
+    A pending request that disagrees with its audit record ends failed (`integrity`) first,
+    whoever clicked and from wherever: which card it is on is judged by its stored channel too.
+    """
     try:
-        record = services.store.get(request_id)
+        record, problem = services.store.checked(request_id)
     except UnreadableRequestError as exc:
         log.error("%s: a %s click was refused", exc, action)
         replies.refuse(origin, refusals.unreadable_request(exc.request_id))
@@ -198,12 +208,34 @@ def on_card(
     if record is None:
         replies.refuse(origin, refusals.no_such_request(request_id))
         return None
+    if problem is not None:
+        _end_unverified(services, replies, record, origin, action, problem)
+        return None
     mismatch = card_mismatch(record, origin)
     if mismatch:
         refusal = refusals.not_its_card(record)
         refuse_click(services, replies, record, origin, action, refusal, mismatch=mismatch)
         return None
     return record
+
+
+def _end_unverified(
+    services: Services,
+    replies: Replies,
+    record: RequestRecord,
+    origin: Origin,
+    action: str,
+    problem: str,
+) -> None:
+    """End a pending request its audit record does not bear out: its card says the integrity
+    check failed and its requester is told, as when the check before a vendor call fails. If
+    another click ended it first, the clicker is told so instead."""
+    after = fail_integrity(services.store, record, problem)
+    if after is None:
+        current = services.store.get(record.id) or record
+        refuse_click(services, replies, current, origin, action, refusals.ended(current, action))
+        return
+    replies.settled(after)
 
 
 def card_mismatch(record: RequestRecord, origin: Origin) -> dict[str, dict[str, str | None]]:

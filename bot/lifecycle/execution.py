@@ -163,6 +163,22 @@ def call_vendor(
     return _call(record, adapters, throttle, stop)
 
 
+def fail_integrity(store: Store, record: RequestRecord, problem: str) -> RequestRecord | None:
+    """End a pending request a click found disagreeing with its audit record (`Store.checked`)
+    as `call_vendor`'s check ends one: ``failed``, error ``integrity``, the same outcome and
+    event; the vendor is never called. None when it was no longer pending."""
+    outcome = integrity_failure(problem)
+    return store.transition(
+        record.id,
+        to=RequestState.FAILED,
+        event=AuditEventName.FAILED,
+        actor=SYSTEM_ACTOR,
+        detail=_audit_detail(outcome),
+        outcome=outcome,
+        only_from=RequestState.PENDING,  # never a call another click has started
+    )
+
+
 def _stop_signal(store: Store, request_id: str, shutdown: Shutdown) -> StopSignal:
     """What the adapter asks before each call of a bulk run: send no more once this process is
     shutting down, or once someone pressed Stop (in any process sharing the database: the store

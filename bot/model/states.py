@@ -66,7 +66,11 @@ TRANSITIONS: Final[Mapping[RequestState, frozenset[RequestState]]] = MappingProx
     {
         # `denied` from pending: the approval card could not be posted (the bot is not in the
         # channel, say), so nobody could ever approve it; ending it at once frees its targets.
-        _S.PENDING: frozenset({_S.EXECUTING, _S.REJECTED, _S.WITHDRAWN, _S.EXPIRED, _S.DENIED}),
+        # `failed` from pending: at a click, the stored request disagreed with its audit record
+        # (error `integrity`, SPEC §9); nothing was approved and the vendor was never called.
+        _S.PENDING: frozenset(
+            {_S.EXECUTING, _S.REJECTED, _S.WITHDRAWN, _S.EXPIRED, _S.DENIED, _S.FAILED}
+        ),
         # `stopped`: Stop was asked for during a bulk run; calls not yet sent were never sent.
         _S.EXECUTING: frozenset({_S.SUCCEEDED, _S.FAILED, _S.UNKNOWN, _S.STOPPED}),
         # A restarting process marks calls it finds executing `unknown`; when such a call was in

@@ -13,8 +13,9 @@ The tables (`bot.store.schema`, applied in order by each engine's migrations):
 - ``chain_key``: one row, whether the chain is keyed and by which key (a fingerprint).
 - ``slash_triggers``: Slack trigger ids already processed (the last hour's).
 
-The tables are checked against the chain before every vendor call (`Store.integrity_problem`)
-and by `Store.verify` (`bot.store.integrity` holds the comparisons).
+The tables are checked against the chain before every vendor call (`Store.integrity_problem`),
+as a click reads a pending request (`Store.checked`), and by `Store.verify`
+(`bot.store.integrity` holds the comparisons).
 
 Modules: `core` (the `Store` API: `base` opens and checks a database, `auditlog` reads and
 verifies the log, `lookups` holds history, overlaps and card claims), `results` (what the API

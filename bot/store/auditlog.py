@@ -1,5 +1,6 @@
 """Reading the audit log back: paging, `verify` (chain, anchors, tables) and the integrity check
-made before each vendor call; and `AuditLogReads`, the store's methods over them.
+made before each vendor call and at each click on a pending request; and `AuditLogReads`, the
+store's methods over them.
 
 Each function takes an open `bot.store.engine.Db`; the caller holds a read transaction, so
 everything it reads is one snapshot.
@@ -16,7 +17,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Final
 
-from bot.model import AuditEvent, AuditEventName, RequestRecord
+from bot.model import AuditEvent, AuditEventName, RequestRecord, RequestState
 from bot.store import queries
 from bot.store.base import StoreBase
 from bot.store.beside import NOT_ASKED, OnServer, in_worker
@@ -42,6 +43,7 @@ from bot.store.rows import (
     UnreadableRequestError,
     event_from_row,
     format_time,
+    normalize_request_id,
 )
 from bot.store.scan import interruptible, start_chain_check
 from bot.store.seal import seal_problem
@@ -130,7 +132,8 @@ class VerifySource:
 
 
 def check_request(db: Db, key: ChainKey, record: RequestRecord) -> str | None:
-    """What differs between `record` (about to be executed) and its events; None if nothing.
+    """What differs between `record` (about to be executed, or pending and clicked) and its
+    events; None if nothing. A pending request's approvals need not add up yet.
 
     Its first event's hash and those of its approvals are recomputed, so a rewritten event is
     caught even without a full `verify`.
@@ -151,7 +154,14 @@ def check_request(db: Db, key: ChainKey, record: RequestRecord) -> str | None:
         for row in rows
     )
     actors = [str(row["actor"]) for row in approved]
-    return approvals_problem(record, actors, need_count=not break_glass)
+    going_ahead = record.state is not RequestState.PENDING
+    return approvals_problem(record, actors, need_count=going_ahead and not break_glass)
+
+
+def _logged(record: RequestRecord, problem: str | None) -> str | None:
+    if problem is not None:
+        log.error("integrity check failed for %s: %s", record.id, problem)
+    return problem
 
 
 def _anchor_problem(db: Db, anchor: ChainHead) -> str | None:
@@ -255,9 +265,23 @@ class AuditLogReads(StoreBase):
         """
         with self._tx.read() as db:
             problem = check_request(db, self._writer.key, record)
-        if problem is not None:
-            log.error("integrity check failed for %s: %s", record.id, problem)
-        return problem
+        return _logged(record, problem)
+
+    def checked(self, request_id: str) -> tuple[RequestRecord | None, str | None]:
+        """One request as `get` reads it and, if pending, what differs between it and the audit
+        chain (`integrity_problem`'s check; its approvals need not add up yet), in one read
+        transaction: what a click then judges is what was checked. This is a read-only operation.
+
+        Returns:
+            The request, or None for an unknown id; and the first difference, or None when they
+            agree or the request is no longer pending.
+        """
+        with self._tx.read() as db:
+            record = queries.load(db, normalize_request_id(request_id))
+            if record is None or record.state is not RequestState.PENDING:
+                return record, None
+            problem = check_request(db, self._writer.key, record)
+        return record, _logged(record, problem)
 
     def _events(self, *, request_id: str | None, at_least: str) -> Iterator[AuditEvent]:
         after = 0

@@ -188,15 +188,16 @@ class Store(AuditLogReads, RequestLookups, SurfaceReads, IncidentStore):
         actor: str,
         detail: dict[str, Any] | None = None,
         outcome: RequestOutcome | None = None,
+        only_from: RequestState | None = None,
     ) -> RequestRecord | None:
         """Move the request to `to` (setting `outcome`, if given) and append `event`, atomically.
 
         A compare-and-set against `bot.model.TRANSITIONS`: the request moves only if the table
-        allows a move from the state it is in now.
+        allows a move from the state it is in now (and that state is `only_from`, if given).
 
         Returns:
             The updated record; or None, changing nothing and writing no event, when the
-            request does not exist or the table allows no move from its state to `to`.
+            request does not exist or may not move from its state to `to`.
 
         Raises:
             AuditDetailError: `detail` or `outcome` is not JSON-serialisable.
@@ -206,6 +207,8 @@ class Store(AuditLogReads, RequestLookups, SurfaceReads, IncidentStore):
         with self._write() as db:
             record = queries.load(db, request_id)
             if record is None or not can_move(record.state, to):
+                return None
+            if only_from is not None and record.state is not only_from:
                 return None
             return self._writer.move(
                 db, record, to, event, actor=actor, detail=detail or {}, outcome=outcome_text

@@ -1,12 +1,13 @@
 """`verify`'s cross-check of the tables against the events, at the scale of a long log.
 
 One query, run by the database itself, sums up each request's events (its first event, how many
-refer back to it, who approved, the last event that set a state) and compares that with the
-request's row and approvals on the stored text: the ``requested`` event's detail must be exactly
-the text the row implies (`bot.store.details.requested_detail`, as canonical JSON). It returns
-only the requests that may disagree (`suspects`), in log order; each of those is then compared
-field by field (`bot.store.integrity`, through `summary_of`), which names what differs. So an
-intact log of a million events costs the database one pass, not a Python object per event.
+refer back to it, who approved, whether it went ahead, the last event that set a state) and
+compares that with the request's row and approvals on the stored text: the ``requested``
+event's detail must be exactly the text the row implies (`bot.store.details.requested_detail`,
+as canonical JSON). It returns only the requests that may disagree (`suspects`), in log order;
+each of those is then compared field by field (`bot.store.integrity`, through `summary_of`),
+which names what differs. So an intact log of a million events costs the database one pass,
+not a Python object per event.
 
 The query is sound in one direction only, and that is the one that matters: a request it lets
 pass is one the field-by-field comparison would pass too. Anything unusual makes a suspect
@@ -21,7 +22,7 @@ import json
 from typing import Any, Final
 
 from bot.store.engine import Db
-from bot.store.integrity import APPROVED_STATES, STATE_EVENTS, EventSummary
+from bot.store.integrity import STATE_EVENTS, EventSummary
 
 #: The keys of a ``requested`` detail, in canonical (sorted) order, and the row's column that
 #: each reads from, as JSON (``text``: quoted; ``json``: stored as JSON text; ``null`` when
@@ -113,12 +114,12 @@ _POSTGRES: Final = {
     "as_stored": "r.sandbox IN (0, 1)",
 }
 _STATE_NAMES: Final = ", ".join(sorted(f"'{state.value}'" for state in STATE_EVENTS))
-_APPROVED_NAMES: Final = ", ".join(sorted(f"'{state.value}'" for state in APPROVED_STATES))
 _SUSPECTS: Final = """
 WITH summaries AS (
   SELECT e.request_id AS request_id, min(e.seq) AS first_seq, count(*) AS events,
     count(e.ref) AS refs, min(e.ref) AS ref_low, max(e.ref) AS ref_high,
     sum(CASE WHEN e.event = 'approved' THEN 1 ELSE 0 END) AS approved,
+    sum(CASE WHEN e.event = 'executing' THEN 1 ELSE 0 END) AS executed,
     min(CASE WHEN e.event = 'approved' THEN e.actor END) AS approver_low,
     max(CASE WHEN e.event = 'approved' THEN e.actor END) AS approver_high,
     sum(CASE WHEN e.event = 'approved' AND a.approver IS NULL THEN 1 ELSE 0 END) AS unmatched,
@@ -147,8 +148,7 @@ WHERE NOT coalesce((
   AND m.approved = (SELECT count(*) FROM approvals c WHERE c.request_id = m.request_id)
   AND (m.approved <= 1 OR (m.approved = 2 AND m.approver_low < m.approver_high))
   AND coalesce(s.event, 'pending') = r.state
-  AND (coalesce(s.event, 'pending') NOT IN ({approved})
-       OR (m.approved >= r.approvals_needed AND m.approved >= 1))
+  AND (m.executed = 0 OR (m.approved >= r.approvals_needed AND m.approved >= 1))
 ), FALSE)
 ORDER BY m.first_seq
 """
@@ -161,9 +161,7 @@ _ORPHANS: Final = (
 def suspects_sql(dialect: str) -> str:
     """The cross-check query for ``"sqlite"`` or ``"postgresql"``."""
     parts = _POSTGRES if dialect == "postgresql" else _SQLITE
-    return _SUSPECTS.format(
-        states=_STATE_NAMES, approved=_APPROVED_NAMES, detail=_detail_matches(dialect), **parts
-    )
+    return _SUSPECTS.format(states=_STATE_NAMES, detail=_detail_matches(dialect), **parts)
 
 
 def suspects(db: Db, dialect: str) -> list[str]:

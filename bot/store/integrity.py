@@ -48,16 +48,6 @@ _REQUESTED_KEYS: Final = (
 #: or later when its detail says it ended the request (``"state": "denied"``: a card Slack would
 #: not post); any other later ``denied`` is a refused click.
 STATE_EVENTS: Final = frozenset(RequestState) - {RequestState.PENDING, RequestState.DENIED}
-#: States reached only through enough approvals (or break-glass).
-APPROVED_STATES: Final = frozenset(
-    {
-        RequestState.EXECUTING,
-        RequestState.SUCCEEDED,
-        RequestState.FAILED,
-        RequestState.UNKNOWN,
-        RequestState.STOPPED,
-    }
-)
 
 
 def request_problem(record: RequestRecord, first: AuditEvent | None) -> str | None:
@@ -106,6 +96,7 @@ class EventSummary:
     first_seq: int
     state: RequestState | None = None
     approvers: list[str] = field(default_factory=list)
+    executed: bool = False
     break_glass: bool = False
     reviewer: str | None = None
     bad_reference: int | None = None
@@ -119,6 +110,7 @@ class EventSummary:
             self.state = RequestState(name)
         if name == AuditEventName.APPROVED:
             self.approvers.append(actor)
+        self.executed |= name == AuditEventName.EXECUTING
         self.break_glass |= name == AuditEventName.BREAK_GLASS
         if name == AuditEventName.REVIEWED:
             self.reviewer = self.reviewer or actor
@@ -128,8 +120,10 @@ class EventSummary:
 
     @property
     def needs_approvals(self) -> bool:
-        """True when the events say the request went ahead, so its approvals must add up."""
-        return self.state in APPROVED_STATES and not self.break_glass
+        """True when the events say the request went ahead (an ``executing`` event; only enough
+        approvals, or break-glass, lead there), so its approvals must add up. A request that
+        failed its integrity check at a click, while pending, never went ahead."""
+        return self.executed and not self.break_glass
 
 
 def state_problem(record: RequestRecord, summary: EventSummary) -> str | None:

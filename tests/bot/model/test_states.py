@@ -14,7 +14,8 @@ def test_the_table_names_every_state() -> None:
 
 
 def test_the_lifecycle_of_spec_section_2() -> None:
-    assert TRANSITIONS[S.PENDING] == {S.EXECUTING, S.REJECTED, S.WITHDRAWN, S.EXPIRED, S.DENIED}
+    side_exits = {S.REJECTED, S.WITHDRAWN, S.EXPIRED, S.DENIED, S.FAILED}
+    assert TRANSITIONS[S.PENDING] == {S.EXECUTING, *side_exits}
     assert TRANSITIONS[S.EXECUTING] == {S.SUCCEEDED, S.FAILED, S.UNKNOWN, S.STOPPED}
     assert {S.PENDING, S.DENIED} == INITIAL_STATES
 
@@ -45,3 +46,8 @@ def test_the_table_cannot_be_changed_at_run_time() -> None:
 def test_a_pending_request_whose_card_cannot_be_posted_can_end_denied() -> None:
     assert can_move(S.PENDING, S.DENIED)
     assert not can_move(S.EXECUTING, S.DENIED)  # a call that started is never "denied"
+
+
+def test_a_pending_request_that_disagrees_with_its_audit_record_can_end_failed() -> None:
+    # SPEC §9: found at a click, before anything was approved; the vendor is never called.
+    assert can_move(S.PENDING, S.FAILED)

@@ -117,6 +117,27 @@ def test_the_store_moves_exactly_along_the_table(
         assert sum(1 for _ in store.events()) == before
 
 
+@pytest.mark.parametrize("current", [S.PENDING, S.EXECUTING, S.UNKNOWN])
+def test_a_move_limited_to_one_state_leaves_the_others_alone(
+    store: Store, clock: FakeClock, current: RequestState
+) -> None:
+    """`failed` is reachable from pending, executing and unknown; a click's integrity failure
+    may only end a pending request, never a call another click has started."""
+    record = REACH[current](store, clock)
+    before = sum(1 for _ in store.events())
+
+    after = store.transition(
+        record.id, to=S.FAILED, event=AuditEventName.FAILED, actor=SYSTEM_ACTOR, only_from=S.PENDING
+    )
+
+    if current is S.PENDING:
+        assert after is not None and after.state is S.FAILED
+    else:
+        assert after is None
+        assert store.get(record.id).state is current  # type: ignore[union-attr]
+        assert sum(1 for _ in store.events()) == before
+
+
 def test_a_writer_holding_a_stale_record_cannot_move_it() -> None:
     """The UPDATE is conditional on the state the record was loaded in (compare-and-set)."""
     clock = FakeClock()
