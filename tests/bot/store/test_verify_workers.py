@@ -211,3 +211,20 @@ def test_a_failed_tables_worker_leaves_the_query_to_this_process(
 def _ids(path: Path) -> list[tuple[str]]:
     with sqlite3.connect(path) as conn:
         return conn.execute("SELECT id FROM requests ORDER BY rowid").fetchall()
+
+
+@pytest.mark.usefixtures("spread")
+@pytest.mark.parametrize("missing", [(5,), (5, 6, 7)], ids=["one", "three in a row"])
+def test_events_missing_mid_log_are_named_by_the_workers(
+    filed: Filed, missing: tuple[int, ...]
+) -> None:
+    """No count of the table decides it first: the quick pass finds the event after a gap, and
+    the documented algorithm starts from the last stored event before it."""
+    store, path = filed(requests=8)
+    last = store.head().seq
+    tamper(path, *(f"DELETE FROM events WHERE seq = {seq}" for seq in missing))  # noqa: S608
+
+    result = store.verify()
+    assert (result.ok, result.first_bad_seq) == (False, missing[0])
+    assert f"event {missing[0]} is missing" in result.problem
+    assert quick_suspect(path, "worker") == missing[-1] + 1 < last
