@@ -1,9 +1,10 @@
 """`verify`'s tables' query, run while the chain is checked somewhere else, so that a long log
 costs the longer of the two, not their sum.
 
-- SQLite, a long log on a file: worker processes hash the chain (`bot.store.scan`), and one
-  more runs the query meanwhile (`InWorker`), through a current SQLite (`quickchain.driver`)
-  whose JSON functions take half the time of an older system's. This process waits on them.
+- SQLite, a long log on a file: worker processes hash the chain (`bot.store.scan`), and two
+  more run the query meanwhile, each over half the requests (`InWorker`), through a current
+  SQLite (`quickchain.driver`) whose JSON functions take half the time of an older system's.
+  This process waits on them.
 - PostgreSQL: this process hashes the chain, and the server runs the query meanwhile, in a second
   read-only transaction on the same snapshot, waited on by a thread (`OnServer`). The thread
   spends its time waiting for the server, without the GIL.
@@ -75,43 +76,79 @@ def asked_here(db: Db, dialect: str) -> Asked:
 
 
 def in_worker(db: Db, path: Path, last: int) -> Asked:
-    """The query on the SQLite file at `path`, in a worker process; here when no process can
-    be had."""
+    """The query on the SQLite file at `path`, in two worker processes, each summing up half
+    the requests (by id, split where `db`'s events are halved); here when no process can be
+    had."""
     try:
-        return InWorker(path, last)
+        return InWorker(path, last, split=_middle_id(db, last))
     except OSError:
         return asked_here(db, "sqlite")
 
 
-class InWorker:
-    """The query in a worker process, which reads the file in a transaction of its own.
+def _middle_id(db: Db, last: int) -> str | None:
+    """The request id that halves the events in id order (the index reads it without the
+    table); None when it is no plain text id, and the query is then not split."""
+    rows = list(
+        db.rows("SELECT request_id FROM events ORDER BY request_id LIMIT 1 OFFSET ?", [last // 2])
+    )
+    split = rows[0][0] if rows else None
+    return split if isinstance(split, str) and split.isascii() and split else None
 
-    Its answer is taken only when that transaction ended the log at `last`, as the caller's
+
+class InWorker:
+    """The query in worker processes, each reading the file in a transaction of its own: the
+    whole query, or its two `crosscheck.PARTS` either side of `split`.
+
+    An answer is taken only when each transaction ended the log at `last`, as the caller's
     snapshot does. opsgate changes a request or its approvals only in the transaction that
     appends its event, so the query then read the tables the caller reads. Otherwise (the log
-    grew meanwhile), and when the worker failed, the answer is None and the caller asks itself.
+    grew meanwhile), and when a worker failed, the answer is None and the caller asks itself.
     """
 
-    def __init__(self, path: Path, last: int) -> None:
+    def __init__(self, path: Path, last: int, *, split: str | None = None) -> None:
         self._last = last
-        asked = {"uri": read_only_uri(path), "tables": suspects_sql("sqlite")}
-        self._process: subprocess.Popen[bytes] = workers.start(asked)
+        uri = read_only_uri(path)
+        parts = [None] if split is None else ["below", "from"]
+        self._processes: list[subprocess.Popen[bytes]] = []
+        try:
+            for part in parts:
+                asked = {"uri": uri, "tables": suspects_sql("sqlite", part), "params": {}}
+                if part is not None:
+                    asked["params"] = {"split": split}
+                self._processes.append(workers.start(asked))
+        except OSError:
+            workers.stop(self._processes)
+            raise
 
     def answer(self) -> list[str] | None:
-        answered = workers.answer(self._process)
-        if answered is None or answered.get("last") != self._last:
-            return None
-        found = answered.get("suspects")
-        if not isinstance(found, list) or not all(isinstance(item, str) for item in found):
-            return None
-        try:
-            # As this process reads text that is not UTF-8 (`SqliteDb.any_text`).
-            return [bytes.fromhex(item).decode("utf-8", "surrogateescape") for item in found]
-        except ValueError:
-            return None
+        found: list[tuple[int, str]] = []
+        for process in self._processes:
+            part = _suspects_in(workers.answer(process), self._last)
+            if part is None:
+                return None
+            found += part
+        return [request_id for _, request_id in sorted(found)]
 
     def close(self) -> None:
-        workers.stop([self._process])
+        workers.stop(self._processes)
+
+
+def _suspects_in(answered: dict[str, Any] | None, last: int) -> list[tuple[int, str]] | None:
+    """A worker's suspects as (first seq, id); None unless it read the log up to `last` and
+    answered as `quickchain.tables_suspects` does."""
+    if answered is None or answered.get("last") != last:
+        return None
+    found = answered.get("suspects")
+    if not isinstance(found, list):
+        return None
+    try:
+        # Ids read as this process reads text that is not UTF-8 (`SqliteDb.any_text`).
+        return [
+            (int(seq), bytes.fromhex(hexed).decode("utf-8", "surrogateescape"))
+            for hexed, seq in found
+        ]
+    except (TypeError, ValueError):
+        return None
 
 
 class OnServer:

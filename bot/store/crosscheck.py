@@ -126,7 +126,7 @@ WITH summaries AS (
     sum(CASE WHEN e.event IN ('requested', 'denied', 'reviewed', 'break_glass')
         THEN 1 ELSE 0 END) AS special,
     max(CASE WHEN e.event IN ({states}) THEN e.seq END) AS state_seq
-  FROM (SELECT e.request_id, e.seq, e.event, e.actor, {ref} AS ref FROM events e) e
+  FROM (SELECT e.request_id, e.seq, e.event, e.actor, {ref} AS ref FROM events e{part}) e
   LEFT JOIN approvals a
     ON e.event = 'approved' AND a.request_id = e.request_id AND a.approver = e.actor
   GROUP BY e.request_id
@@ -158,10 +158,22 @@ _ORPHANS: Final = (
 )
 
 
-def suspects_sql(dialect: str) -> str:
-    """The cross-check query for ``"sqlite"`` or ``"postgresql"``."""
+#: The requests a part of the query sums up, by id, on either side of its ``:split`` parameter
+#: (an id): together they are every request whose id is text, as an intact chain's ids are.
+PARTS: Final = {
+    None: "",
+    "below": " WHERE e.request_id < :split",
+    "from": " WHERE e.request_id >= :split",
+}
+
+
+def suspects_sql(dialect: str, part: str | None = None) -> str:
+    """The cross-check query for ``"sqlite"`` or ``"postgresql"``: over every request, or over
+    one `part` of them (`PARTS`), which its index reads as a range."""
     parts = _POSTGRES if dialect == "postgresql" else _SQLITE
-    return _SUSPECTS.format(states=_STATE_NAMES, detail=_detail_matches(dialect), **parts)
+    return _SUSPECTS.format(
+        states=_STATE_NAMES, detail=_detail_matches(dialect), part=PARTS[part], **parts
+    )
 
 
 def suspects(db: Db, dialect: str) -> list[str]:

@@ -17,10 +17,11 @@ Standard library only, and runnable as a script (``python -I quickchain.py``), s
 spread a long log over processes that start in milliseconds without importing opsgate: a worker
 reads one JSON request on stdin and prints one JSON answer. ``{"uri", "key", "after", "upto"}``
 checks a range of the chain (``{"suspect": N or null}``); a keyed chain's key travels only
-through that pipe. ``{"uri", "tables"}`` runs the tables' cross-check query
-(`bot.store.crosscheck`) and answers ``{"last": N, "suspects": [...]}``, each request id as the
-hex of its bytes. A worker reads through sqlean's SQLite when it is installed: a current SQLite,
-whose JSON functions take half the time of the 3.40 some systems still ship.
+through that pipe. ``{"uri", "tables", "params"}`` runs (a part of) the tables' cross-check
+query (`bot.store.crosscheck`) and answers ``{"last": N, "suspects": [[id, first seq], ...]}``,
+each request id as the hex of its bytes. A worker reads through sqlean's SQLite when it is
+installed: a current SQLite, whose JSON functions take half the time of the 3.40 some systems
+still ship.
 """
 
 from __future__ import annotations
@@ -172,18 +173,23 @@ def first_suspect(conn: Any, key: bytes | None, after: int, upto: int) -> int | 
 
 
 def tables_suspects(
-    conn: Any, sql: str, operational: type[Exception] = sqlite3.OperationalError
+    conn: Any,
+    sql: str,
+    params: dict[str, Any] | None = None,
+    operational: type[Exception] = sqlite3.OperationalError,
 ) -> dict[str, Any]:
-    """The tables' query (`bot.store.crosscheck.suspects_sql`) and the last seq, read in one
-    transaction, so the caller can tell whether it saw the same log: ``{"last", "suspects"}``,
-    each suspect the hex of its id's bytes, or ``{"unreadable": true}`` when a detail is not
-    JSON or an id is not text (the chain check names those)."""
+    """The tables' query (`bot.store.crosscheck.suspects_sql`, with `params`) and the last seq,
+    read in one transaction, so the caller can tell whether it saw the same log: ``{"last",
+    "suspects"}``, each suspect its id's bytes in hex and its first seq, or ``{"unreadable":
+    true}`` when a detail is not JSON or an id is not text (the chain check names those)."""
     conn.execute("BEGIN")
     try:
         (last,) = conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()
         rows = conn.execute(
             f"SELECT CASE WHEN typeof(s.request_id) = 'text' "  # noqa: S608 - our own query
-            f"THEN hex(CAST(s.request_id AS BLOB)) END FROM ({sql}) s ORDER BY s.first_seq"
+            f"THEN hex(CAST(s.request_id AS BLOB)) END, s.first_seq FROM ({sql}) s "
+            "ORDER BY s.first_seq",
+            params or {},
         ).fetchall()
     except operational as exc:
         if "JSON" not in str(exc):
@@ -193,7 +199,7 @@ def tables_suspects(
         conn.rollback()
     if any(row[0] is None for row in rows):
         return {"unreadable": True}
-    return {"last": last, "suspects": [row[0] for row in rows]}
+    return {"last": last, "suspects": [[row[0], row[1]] for row in rows]}
 
 
 def main() -> None:
@@ -204,7 +210,8 @@ def main() -> None:
     try:
         with interruptible(conn, sqlite.OperationalError):
             if "tables" in asked:
-                answer = tables_suspects(conn, asked["tables"], sqlite.OperationalError)
+                tables, params = asked["tables"], asked.get("params")
+                answer = tables_suspects(conn, tables, params, sqlite.OperationalError)
             else:
                 key = None if asked["key"] is None else bytes.fromhex(asked["key"])
                 suspect = first_suspect(conn, key, int(asked["after"]), int(asked["upto"]))

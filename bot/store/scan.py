@@ -106,7 +106,7 @@ def start_chain_check(db: Db, key: ChainKey, *, path: Path | None) -> ChainCheck
         return ChainCheck(key, 0, suspect=None)
     if low != 1:
         return ChainCheck(key, high)  # a stray seq: the documented algorithm says
-    # One core is left for the tables' cross-check (`bot.store.beside`).
+    # One core is left for the tables' cross-check (`bot.store.beside`), in two halves.
     hashing = min((os.cpu_count() or 1) - 1, MAX_WORKERS)
     if path is not None and high >= PARALLEL_FROM and hashing >= 1:
         try:

@@ -189,7 +189,7 @@ def test_workers_are_this_interpreter_reading_the_file_read_only(
     store, _ = filed(key=KEY)
 
     assert store.verify().ok
-    assert len(started) == 4  # one a core: three hash the chain, one cross-checks the tables
+    assert len(started) == 5  # three hash the chain, two cross-check half the tables each
     assert all(args[:2] == [sys.executable, "-I"] for args in started)
     assert not any(KEY in " ".join(args) for args in started)  # the key goes through a pipe
 
@@ -210,8 +210,11 @@ def precise_disagreements(store: Store) -> set[str]:
     return found
 
 
-def in_worker(path: Path, last: int) -> list[str] | None:
-    asked = beside.InWorker(path, last)
+def in_worker(store: Store, path: Path) -> list[str] | None:
+    """The query as `verify` asks it of workers: in two halves, split at the middle id."""
+    last = store.head().seq
+    with store.engine.read() as db:
+        asked = beside.InWorker(path, last, split=beside._middle_id(db, last))
     try:
         return asked.answer()
     finally:
@@ -269,7 +272,7 @@ def test_the_cross_check_suspects_every_request_the_precise_comparison_faults(
     assert faulted, "the tampering should be visible to the precise comparison"
     assert faulted <= set(suspected(store))
     if isinstance(target, Path):  # and a worker, on its own SQLite, suspects the same
-        assert in_worker(target, store.head().seq) == suspected(store)
+        assert in_worker(store, target) == suspected(store)
     result = store.verify()
     assert not result.ok and result.request_id in faulted
 

@@ -228,3 +228,24 @@ def test_events_missing_mid_log_are_named_by_the_workers(
     assert (result.ok, result.first_bad_seq) == (False, missing[0])
     assert f"event {missing[0]} is missing" in result.problem
     assert quick_suspect(path, "worker") == missing[-1] + 1 < last
+
+
+def test_the_query_split_in_two_suspects_what_it_does_whole(filed: Filed) -> None:
+    """Each half sums up the requests on its side of the middle id; together, in log order, they
+    are the whole query's answer (here every request, in the order they were made)."""
+    store, path = filed(requests=8)
+    last = store.head().seq
+    with store.engine.read() as db:
+        split = beside._middle_id(db, last)
+    assert split is not None
+    tamper(path, "UPDATE requests SET channel = 'C0ELSE'")
+
+    whole = here(path)
+    assert len(whole) == 8
+    halves = beside.InWorker(path, last, split=split)
+    try:
+        assert halves.answer() == whole
+    finally:
+        halves.close()
+    below = [request_id for request_id in whole if request_id < split]
+    assert 0 < len(below) < len(whole)  # each half had some
