@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from adapters.base import Progress
 from bot.cards import Message
-from bot.model import RequestRecord, RequestState
+from bot.model import RequestRecord, RequestState, rules
 from bot.slack.port import SlackPort
 from bot.store import Store
 
@@ -70,6 +70,8 @@ class CardPainter:
                 serving, progress = lane.wanted, lane.progress
             try:
                 record = self._store.get(request_id)
+                if record is not None and rules.failed_integrity(record):
+                    record = self._store.as_requested(record)  # its card, not a changed channel
                 if record is not None and record.message_ts is not None:
                     shown = progress if record.state is RequestState.EXECUTING else None
                     message = self._render(record, shown)

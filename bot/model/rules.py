@@ -30,7 +30,13 @@ from datetime import datetime
 from typing import Protocol, assert_never
 
 from adapters.base import Outcome
-from bot.model.outcomes import ClosedOutcome, FailedOutcome, RequestOutcome, UnknownOutcome
+from bot.model.outcomes import (
+    INTEGRITY_ERROR,
+    ClosedOutcome,
+    FailedOutcome,
+    RequestOutcome,
+    UnknownOutcome,
+)
 from bot.model.records import PolicySnapshot, RequestRecord
 from bot.model.states import RequestState
 
@@ -96,6 +102,13 @@ def due_to_expire(record: RequestRecord, now: datetime) -> bool:
 
 #: The states in which a request holds its targets: a new request for any of them is refused.
 HOLDING_STATES = frozenset({RequestState.PENDING, RequestState.EXECUTING})
+
+
+def failed_integrity(record: RequestRecord) -> bool:
+    """The request ended because its stored row disagreed with its audit record: whom to tell
+    and which card to redraw are then what its ``requested`` event says."""
+    outcome = record.outcome
+    return isinstance(outcome, FailedOutcome) and outcome.error == INTEGRITY_ERROR
 
 
 def holds_targets(state: RequestState) -> bool:

@@ -8,6 +8,7 @@ that inserts a request.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import timedelta
 
@@ -90,6 +91,32 @@ class RequestLookups(StoreBase):
                     [format_time(now), request_id],
                 )
             return [queries.require(db, request_id) for request_id in ids]
+
+    def as_requested(self, record: RequestRecord) -> RequestRecord:
+        """`record` with its requester, channel, targets and reason as its ``requested`` event
+        records them: whom to tell, and which card to redraw, once its stored row was found
+        changed (an integrity failure). `record` itself when that event cannot be read. This
+        is a read-only operation."""
+        with self._tx.read() as db:
+            rows = list(
+                db.rows(
+                    "SELECT event, actor, targets, detail FROM events WHERE request_id = ? "
+                    "ORDER BY seq LIMIT 1",
+                    [record.id],
+                )
+            )
+        try:
+            event, actor, targets, detail = rows[0]
+            said = json.loads(detail)
+            recorded = {
+                "requester": str(actor),
+                "channel": str(said["channel"]),
+                "targets": tuple(str(target) for target in json.loads(targets)),
+                "reason": said.get("reason"),
+            }
+        except (IndexError, KeyError, TypeError, ValueError):
+            return record
+        return record.model_copy(update=recorded) if event == "requested" else record
 
 
 def _readable(reader: rules.Reader) -> tuple[str, list[object]]:

@@ -34,8 +34,9 @@ def cancels(world: World) -> int:
 
 
 def card_text(world: World) -> str:
-    message = world.slack.of("update")[-1].message
-    return message.text + str(message.blocks)
+    update = world.slack.of("update")[-1]
+    assert update.target.startswith("C0OPS/")  # the card where it was posted, whatever the row says
+    return update.message.text + str(update.message.blocks)
 
 
 def dms_to(world: World, user: str) -> list[str]:
@@ -48,8 +49,8 @@ def dms_to(world: World, user: str) -> list[str]:
 
 def assert_failed_integrity(world: World, rid: str, named: str, *, told: str = ALICE) -> None:
     """Ended failed/integrity as the check before the vendor call ends it, the vendor not called,
-    and no click judged or recorded on the tampered values; the stored requester, `told`, hears
-    of it."""
+    and no click judged or recorded on the tampered values; the requester its ``requested``
+    event names, `told`, hears of it, on the card where it was posted."""
     assert cancels(world) == 0
     record = world.store.get(rid)
     assert record is not None and record.state is RequestState.FAILED
@@ -138,8 +139,10 @@ def test_a_withdrawal_by_a_requester_only_the_row_names_ends_it_failed(
 
     world.service.withdraw(rid, world.on_card(rid, MALLORY))
 
-    # The message goes to the requester the row names, as before any vendor call.
-    assert_failed_integrity(world, rid, "requester", told=MALLORY)
+    # The message goes to the requester the chain names, never to the one the row was given.
+    assert_failed_integrity(world, rid, "requester", told=ALICE)
+    assert not any("integrity check failed" in dm for dm in dms_to(world, MALLORY))
+    assert f"<@{ALICE}>" in card_text(world) and f"<@{MALLORY}>" not in card_text(world)
 
 
 def test_a_rejection_of_a_changed_request_ends_it_failed(
