@@ -102,9 +102,26 @@ def _failed_lines(outcome: FailedOutcome) -> list[str]:
 
 def _unknown_lines(outcome: UnknownOutcome) -> list[str]:
     lines = [f":grey_question: *Outcome unknown:* {UNKNOWN_TEXT}."]
+    if outcome.confirmed is not None:
+        lines.append(lost_track_line(outcome.confirmed))
     if outcome.message:
         lines.append(f"What happened: {marked(outcome.message)}")
     return lines
+
+
+def lost_track_line(counts: Progress) -> str:
+    """``2,000 of 10,000 accepted before opsgate stopped; 8,000 unknown``: what the vendor had
+    answered when opsgate lost track of a bulk run (its process died mid-run); every target
+    not answered by then is unknown, since nothing says whether it was sent."""
+    parts = [f"{counts.succeeded:,} of {counts.total:,} accepted before opsgate stopped"]
+    for count, word in (
+        (counts.failed, "failed"),
+        (counts.not_sent, "not sent"),
+        (counts.unknown, "unknown"),
+    ):
+        if count:
+            parts.append(f"{count:,} {word}")
+    return "; ".join(parts)
 
 
 def _request_id_lines(request_id: str | None) -> list[str]:

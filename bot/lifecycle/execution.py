@@ -17,7 +17,6 @@ within the shutdown grace ends with what it did, not left for recovery. Adapters
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from contextlib import ExitStack
 from functools import partial
@@ -27,6 +26,7 @@ from adapters.base import Outcome, Progress, StopSignal, call_execute
 from adapters.clock import Clock
 from adapters.errors import AdapterError, OutcomeUnknown, VendorError
 from adapters.registry import Adapters
+from bot.lifecycle.progress import ProgressThrottle, keep_progress
 from bot.lifecycle.replies import Replies
 from bot.lifecycle.services import Services, Shutdown
 from bot.model import (
@@ -56,31 +56,6 @@ _FINAL = {
     RequestState.UNKNOWN: AuditEventName.UNKNOWN,
     RequestState.STOPPED: AuditEventName.STOPPED,
 }
-
-
-class ProgressThrottle:
-    """Passes bulk progress on at most once per `interval` seconds (plus the final tick);
-    single-target progress is dropped."""
-
-    def __init__(
-        self, show: Callable[[Progress], None], *, clock: Clock, interval: float = 1.0
-    ) -> None:
-        self._show = show
-        self._clock = clock
-        self._interval = interval
-        self._last: float | None = None
-        self._lock = threading.Lock()
-
-    def __call__(self, progress: Progress) -> None:
-        if progress.total <= 1:
-            return  # one target: the outcome itself is the only news
-        now = self._clock.monotonic()
-        with self._lock:
-            due = self._last is None or now - self._last >= self._interval
-            if not (due or progress.done >= progress.total):
-                return
-            self._last = now
-        self._show(progress)
 
 
 class Execution:
@@ -129,7 +104,9 @@ class Execution:
         self.replies.settled(final)
 
     def _show_progress(self, record: RequestRecord, progress: Progress) -> None:
-        # Called from inside the vendor call: the redraw must not hold up the next batch.
+        # Called from inside the vendor call, at most once a second: kept with the lease (for
+        # recovery, should this process die mid-run), and the card redrawn without waiting.
+        keep_progress(self.s.store, record, progress)
         self.replies.refresh_card_soon(record, progress=progress)
 
 

@@ -25,7 +25,7 @@ from typing import Annotated, Any, Final, Literal, TypeAlias
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, computed_field
 
-from adapters.base import Outcome, Preview, Verdict
+from adapters.base import Outcome, Preview, Progress, Verdict
 
 #: The `FailedOutcome.error` of a request whose stored form disagreed with its audit chain.
 INTEGRITY_ERROR: Final = "integrity"
@@ -90,6 +90,9 @@ class UnknownOutcome(BaseModel):
         error: ``OutcomeUnknown`` (no answer), or ``InternalError`` (opsgate failed mid-call).
         message: What happened ("the vendor did not answer in 10 s").
         next_step: What to check before requesting again.
+        confirmed: For a bulk run opsgate lost track of (its replica stopped mid-run), the
+            counts last recorded with its lease: what the vendor had answered by then; every
+            target without an answer is counted unknown. None for any other unknown outcome.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -98,6 +101,7 @@ class UnknownOutcome(BaseModel):
     error: str = "OutcomeUnknown"
     message: str = ""
     next_step: str = ""
+    confirmed: Progress | None = None
 
 
 class ClosedOutcome(BaseModel):

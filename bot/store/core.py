@@ -31,7 +31,8 @@ from bot.store.details import denial_outcome, denied_detail
 from bot.store.incident import IncidentStore, insert_pending, start_break_glass
 from bot.store.leases import LAPSED
 from bot.store.lookups import RequestLookups
-from bot.store.results import UNKNOWN_REASON, ApprovalResult, ApprovalStatus
+from bot.store.lost import LostCalls
+from bot.store.results import ApprovalResult, ApprovalStatus
 from bot.store.rows import (
     SYSTEM_ACTOR,
     UnknownRequestError,
@@ -260,7 +261,7 @@ class Store(AuditLogReads, RequestLookups, SurfaceReads, IncidentStore):
             if not queries.ids_where(db, LAPSED, args) and not self.leases.of_gone_processes(db):
                 return []  # the common case: no chain lock taken
         with self._write() as db:
-            owners = queries.lease_owners(db)
+            lost = LostCalls(db)  # whose calls they were, and how far a bulk run had got
             gone = self.leases.of_gone_processes(db)
             marks = ",".join("?" * len(gone)) or "NULL"
             where = f"({LAPSED}) OR (state = ? AND id IN ({marks}))"
@@ -271,7 +272,8 @@ class Store(AuditLogReads, RequestLookups, SurfaceReads, IncidentStore):
                     RequestState.UNKNOWN,
                     AuditEventName.UNKNOWN,
                     actor=SYSTEM_ACTOR,
-                    detail={"reason": UNKNOWN_REASON, "replica": owners.get(record.id)},
+                    detail=lost.detail(record.id),
+                    outcome=lost.outcome(record.id),
                 )
                 for record in queries.records_where(db, where, [*args, args[0], *gone])
             ]

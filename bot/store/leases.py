@@ -22,8 +22,10 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Final
 
+from adapters.base import Progress
 from bot.model import RequestState
 from bot.store import liveness
+from bot.store.chain import canonical_json
 from bot.store.engine import Db, Engine
 from bot.store.rows import format_time
 
@@ -33,7 +35,7 @@ DEFAULT_LEASE: Final = timedelta(seconds=30)
 _GRANT: Final = (
     "INSERT INTO leases (request_id, owner, expires_at) VALUES (?, ?, ?) "
     "ON CONFLICT (request_id) DO UPDATE SET owner = excluded.owner, "
-    "expires_at = excluded.expires_at"
+    "expires_at = excluded.expires_at, progress = NULL"
 )
 #: `ids_where`'s clause for "executing, and nobody vouches for the call any more".
 LAPSED: Final = (
@@ -105,6 +107,18 @@ class Leases:
         finally:
             with self._lock:
                 self._in_flight.discard(request_id)
+
+    def record_progress(self, request_id: str, progress: Progress) -> bool:
+        """Keep with the lease how far its bulk run has got, for recovery to report if this
+        replica stops mid-run (`lost_track`). Only the lease's owner writes it: False (nothing
+        written) once the lease is not this replica's, or is gone."""
+        counts = canonical_json(progress.model_dump(mode="json"))
+        with self._tx.side() as db:
+            cursor = db.execute(
+                "UPDATE leases SET progress = ? WHERE request_id = ? AND owner = ?",
+                [counts, request_id, self.owner],
+            )
+            return cursor.rowcount == 1
 
     def in_flight(self) -> list[str]:
         """The requests whose vendor call is running in this process."""

@@ -259,8 +259,3 @@ def approvers_of(db: Db, request_ids: Sequence[str]) -> dict[str, list[str]]:
     for row in db.query(sql, list(request_ids)):
         found.setdefault(row["request_id"], []).append(row["approver"])
     return found
-
-
-def lease_owners(db: Db) -> dict[str, str]:
-    """Which replica holds each lease, by request id."""
-    return {row["request_id"]: row["owner"] for row in db.query("SELECT * FROM leases")}

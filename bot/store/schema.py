@@ -127,6 +127,12 @@ SCHEMA_V5: Final = (
 SEAL_MIGRATION: Final = "0008_chain_head_seal"
 SCHEMA_SEAL: Final = ("ALTER TABLE chain_head ADD COLUMN seal TEXT",)
 
+#: The ninth: how far the call of each lease had got, when it is a bulk run (canonical JSON of
+#: its counts, `bot.store.leases.Leases.record_progress`), so that recovery can say what the
+#: vendor had confirmed before its replica stopped; NULL until the first count is recorded.
+PROGRESS_MIGRATION: Final = "0009_lease_progress"
+SCHEMA_LEASE_PROGRESS: Final = ("ALTER TABLE leases ADD COLUMN progress TEXT",)
+
 _TEXT_TIME: Final = 'TEXT COLLATE "C" NOT NULL'
 
 PG_SCHEMA_V1: Final = (
@@ -199,6 +205,7 @@ MIGRATIONS: Final = (
     ),
     Migration("0007_leases_shared_tokens_rate_windows", SCHEMA_V5, PG_SCHEMA_V5),
     Migration(SEAL_MIGRATION, SCHEMA_SEAL, SCHEMA_SEAL),
+    Migration(PROGRESS_MIGRATION, SCHEMA_LEASE_PROGRESS, SCHEMA_LEASE_PROGRESS),
 )
 
 #: The tables every opsgate database has; a database without them is someone else's.

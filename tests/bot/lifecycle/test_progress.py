@@ -6,7 +6,7 @@ from itertools import pairwise
 
 from adapters.base import Progress
 from adapters.clock import FakeClock
-from bot.lifecycle.execution import ProgressThrottle
+from bot.lifecycle.progress import ProgressThrottle
 
 
 def test_progress_is_passed_on_at_most_once_a_second_plus_the_final_tick() -> None:
