@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
-from bot.model import AuditEventName, RequestState
+from bot.model import AuditEventName, RequestRecord, RequestState
 from bot.policy import OperationPolicy
 from bot.store import ApprovalStatus, Store
 from commands.model import OperationRequest
@@ -52,3 +52,22 @@ def fill(store: Store, requests: int = 4) -> list[str]:
                 record.id, to=RequestState.REJECTED, event=AuditEventName.REJECTED, actor="U0BOB"
             )
     return ids
+
+
+#: The lease the two-replica tests give each replica.
+LEASE = timedelta(seconds=30)
+
+#: One EnOS delete: a request with a single vendor call.
+ENOS_DELETE = OperationRequest(
+    operation="enos.ota-job.delete", vendor="enos", targets=("job-1",), params={"org": "o1"}
+)
+
+
+def executing_delete(store: Store) -> RequestRecord:
+    """`ENOS_DELETE`, approved once and so `executing` in `store` (which holds its lease)."""
+    record = store.create_request(
+        ENOS_DELETE, requester="U1", channel="C1", policy=OperationPolicy(), sandbox=False
+    )
+    result = store.approve(record.id, approver="U2")
+    assert result.status is ApprovalStatus.EXECUTE and result.record is not None
+    return result.record

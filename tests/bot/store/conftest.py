@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
-from store_requests import Filed, fill
+from store_requests import LEASE, Filed, fill
 
 from adapters.clock import FakeClock
 from bot.store import Store
@@ -43,3 +43,13 @@ def filed(tmp_path: Path) -> Iterator[Filed]:
     yield open_filled
     for store in opened:
         store.close()
+
+
+@pytest.fixture
+def replicas(target: str | Path, clock: FakeClock) -> Iterator[tuple[Store, Store]]:
+    """Two replicas on one database: "a" executes, "b" restarts and recovers."""
+    a = Store.open(target, clock=clock, lease=LEASE, owner="replica-a")
+    b = Store.open(target, clock=clock, lease=LEASE, owner="replica-b")
+    yield a, b
+    a.close()
+    b.close()

@@ -4,44 +4,17 @@ lease's owner, and reported by recovery when the run's replica stopped mid-run."
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from datetime import timedelta
 from pathlib import Path
 
-import pytest
 from raw_db import raw
+from store_requests import LEASE, executing_delete
 
 from adapters.base import Progress
 from adapters.clock import FakeClock
-from bot.model import AuditEventName, RequestRecord, RequestState, UnknownOutcome
-from bot.policy import OperationPolicy
-from bot.store import ApprovalStatus, Store
-from commands.model import OperationRequest
+from bot.model import AuditEventName, RequestState, UnknownOutcome
+from bot.store import Store
 
-LEASE = timedelta(seconds=30)
-REQUEST = OperationRequest(
-    operation="enos.ota-job.delete", vendor="enos", targets=("job-1",), params={"org": "o1"}
-)
 SO_FAR = Progress(succeeded=2000, failed=3, total=10000)
-
-
-@pytest.fixture
-def replicas(target: str | Path, clock: FakeClock) -> Iterator[tuple[Store, Store]]:
-    """Two replicas on one database: "a" executes, "b" recovers."""
-    a = Store.open(target, clock=clock, lease=LEASE, owner="replica-a")
-    b = Store.open(target, clock=clock, lease=LEASE, owner="replica-b")
-    yield a, b
-    a.close()
-    b.close()
-
-
-def executing(store: Store) -> RequestRecord:
-    record = store.create_request(
-        REQUEST, requester="U1", channel="C1", policy=OperationPolicy(), sandbox=False
-    )
-    result = store.approve(record.id, approver="U2")
-    assert result.status is ApprovalStatus.EXECUTE and result.record is not None
-    return result.record
 
 
 def stored_progress(target: str | Path) -> list[object]:
@@ -53,7 +26,7 @@ def test_only_the_leases_owner_records_progress(
     target: str | Path, replicas: tuple[Store, Store]
 ) -> None:
     a, b = replicas
-    record = executing(a)
+    record = executing_delete(a)
     assert stored_progress(target) == [None]  # nothing recorded yet
 
     assert b.leases.record_progress(record.id, SO_FAR) is False  # not b's lease
@@ -68,7 +41,7 @@ def test_recovery_reports_the_last_counts_and_the_rest_as_unknown(
     target: str | Path, replicas: tuple[Store, Store], clock: FakeClock
 ) -> None:
     a, b = replicas
-    record = executing(a)
+    record = executing_delete(a)
     a.leases.record_progress(record.id, SO_FAR)  # then replica a dies mid-run
     clock.advance(LEASE.total_seconds())
 
@@ -93,7 +66,7 @@ def test_a_call_without_recorded_progress_is_recovered_as_before(
     target: str | Path, replicas: tuple[Store, Store], clock: FakeClock
 ) -> None:
     a, b = replicas
-    record = executing(a)
+    record = executing_delete(a)
     clock.advance(LEASE.total_seconds())
 
     [recovered] = b.recover_executing()
@@ -107,7 +80,7 @@ def test_unreadable_progress_is_recovered_without_counts(
     target: str | Path, replicas: tuple[Store, Store], clock: FakeClock
 ) -> None:
     a, b = replicas
-    record = executing(a)
+    record = executing_delete(a)
     with raw(target) as db:
         db.run("UPDATE leases SET progress = ?", (json.dumps({"total": "many"}),))
     clock.advance(LEASE.total_seconds())

@@ -3,7 +3,6 @@ replica stopped renewing, on both engines, with replicas as separate stores on o
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from contextlib import closing
 from datetime import timedelta
 from pathlib import Path
@@ -11,36 +10,11 @@ from pathlib import Path
 import pytest
 from lease_owners import owner_of_a_process
 from raw_db import raw
+from store_requests import LEASE, executing_delete
 
 from adapters.clock import FakeClock
-from bot.model import AuditEventName, RequestRecord, RequestState
-from bot.policy import OperationPolicy
+from bot.model import AuditEventName, RequestState
 from bot.store import ApprovalStatus, Store
-from commands.model import OperationRequest
-
-LEASE = timedelta(seconds=30)
-REQUEST = OperationRequest(
-    operation="enos.ota-job.delete", vendor="enos", targets=("job-1",), params={"org": "o1"}
-)
-
-
-@pytest.fixture
-def replicas(target: str | Path, clock: FakeClock) -> Iterator[tuple[Store, Store]]:
-    """Two replicas on one database: "a" executes, "b" restarts and recovers."""
-    a = Store.open(target, clock=clock, lease=LEASE, owner="replica-a")
-    b = Store.open(target, clock=clock, lease=LEASE, owner="replica-b")
-    yield a, b
-    a.close()
-    b.close()
-
-
-def executing(store: Store) -> RequestRecord:
-    record = store.create_request(
-        REQUEST, requester="U1", channel="C1", policy=OperationPolicy(), sandbox=False
-    )
-    result = store.approve(record.id, approver="U2")
-    assert result.status is ApprovalStatus.EXECUTE and result.record is not None
-    return result.record
 
 
 def lease_rows(target: str | Path) -> list[tuple[object, ...]]:
@@ -52,7 +26,7 @@ def test_a_live_replicas_call_is_never_recovered(
     replicas: tuple[Store, Store], clock: FakeClock
 ) -> None:
     a, b = replicas
-    record = executing(a)
+    record = executing_delete(a)
     with a.leases.held(record.id):
         for _ in range(6):  # three minutes of heartbeats, each within the lease
             clock.advance(LEASE.total_seconds() * 0.9)
@@ -66,7 +40,7 @@ def test_a_dead_replicas_call_becomes_unknown_once_its_lease_lapses(
     replicas: tuple[Store, Store], clock: FakeClock
 ) -> None:
     a, b = replicas
-    record = executing(a)  # then replica a dies: nobody renews
+    record = executing_delete(a)  # then replica a dies: nobody renews
     clock.advance(LEASE.total_seconds() - 1)
     assert b.recover_executing() == []
 
@@ -86,7 +60,7 @@ def test_at_start_up_a_call_of_a_process_of_this_machine_that_died_is_unknown_at
 ) -> None:
     with owner_of_a_process(still_running=still_running) as owner:
         with closing(Store.open(target, clock=clock, lease=LEASE, owner=owner)) as before:
-            record = executing(before)  # then that process dies, its lease far from lapsed
+            record = executing_delete(before)  # then that process dies, its lease far from lapsed
         with closing(Store.open(target, clock=clock, lease=LEASE)) as restarted:
             recovered = restarted.recover_executing()
             state = restarted.get(record.id).state  # type: ignore[union-attr]
@@ -103,7 +77,7 @@ def test_the_lease_is_granted_to_the_replica_that_executes_and_ends_with_the_cal
     target: str | Path, replicas: tuple[Store, Store]
 ) -> None:
     a, _ = replicas
-    record = executing(a)
+    record = executing_delete(a)
     assert lease_rows(target) == [(record.id, "replica-a")]
 
     a.transition(
@@ -117,7 +91,7 @@ def test_renewal_does_not_revive_a_lease_another_replica_recovered(
     replicas: tuple[Store, Store], clock: FakeClock
 ) -> None:
     a, b = replicas
-    record = executing(a)
+    record = executing_delete(a)
     clock.advance(LEASE.total_seconds() * 2)  # a stalled longer than its lease
     assert [r.id for r in b.recover_executing()] == [record.id]
 
@@ -129,7 +103,7 @@ def test_a_request_executing_without_any_lease_is_recovered(
     target: str | Path, replicas: tuple[Store, Store]
 ) -> None:
     a, b = replicas
-    record = executing(a)
+    record = executing_delete(a)
     with raw(target) as db:  # as a log from before leases existed
         db.run("DELETE FROM leases")
 
