@@ -235,7 +235,7 @@ def _end_unverified(
         current = services.store.get(record.id) or record
         refuse_click(services, replies, current, origin, action, refusals.ended(current, action))
         return
-    replies.settled(services.store.as_requested(after))  # not a changed requester or channel
+    replies.settled(after)
 
 
 def card_mismatch(record: RequestRecord, origin: Origin) -> dict[str, dict[str, str | None]]:

@@ -99,8 +99,6 @@ class Execution:
     def _finish(self, record: RequestRecord, outcome: CallOutcome, lease: ExitStack) -> None:
         with lease:
             final = _record_end(self.s.store, record, outcome, shutdown=self.s.shutdown)
-        if rules.failed_integrity(final):
-            final = self.s.store.as_requested(final)  # not a changed requester or channel
         self.replies.settled(final)
 
     def _show_progress(self, record: RequestRecord, progress: Progress) -> None:

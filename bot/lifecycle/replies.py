@@ -16,7 +16,7 @@ from adapters.base import Progress
 from bot import cards
 from bot.lifecycle.painter import CardPainter
 from bot.lifecycle.services import Origin, Services
-from bot.model import Notice, Refusal, RequestRecord
+from bot.model import Notice, Refusal, RequestRecord, rules
 from bot.slack.port import SlackPostError
 
 log = logging.getLogger(__name__)
@@ -38,13 +38,18 @@ class Replies:
         self._later(self._painter.ask(record.id, progress))
 
     def settled(self, record: RequestRecord) -> None:
-        """`record` changed state: redraw its card and, once it has ended, tell its requester.
+        """`record` changed state: redraw its card and, once it has ended, tell its requester
+        (the one its ``requested`` event names, when its row was found changed: the card's
+        painter redraws by that event too).
 
         Generic over the end states (`RequestState.terminal`), whatever they are.
         """
         self.refresh_card_soon(record)
-        if record.state.terminal:
-            self._later(lambda: self.notify_requester(record))
+        if not record.state.terminal:
+            return
+        if rules.failed_integrity(record):  # its stored row was changed: the chain says whom
+            record = self.s.store.as_requested(record)
+        self._later(lambda: self.notify_requester(record))
 
     def card(self, record: RequestRecord, progress: Progress | None = None) -> cards.Message:
         """The request's card as it should look now."""
