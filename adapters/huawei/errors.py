@@ -173,11 +173,9 @@ def unsure(response: httpx.Response, *, what: str) -> VendorError | OutcomeUnkno
         return to_error(response, subject=what)
     said = f", code {code}" if code else ""
     told = f": {desc}" if desc else ""
-    return OutcomeUnknown(
-        f"The IoT platform failed while deleting {what} (HTTP {response.status_code}{said}"
-        f"{told}), so it may or may not be deleted",
-        vendor=VENDOR,
-        next_step=check_first(what),
+    return _maybe_deleted(
+        what,
+        f"The IoT platform failed while deleting {what} (HTTP {response.status_code}{said}{told})",
     )
 
 
@@ -202,9 +200,16 @@ def unconfirmed_deletion(response: httpx.Response, *, what: str) -> OutcomeUnkno
     if code is None:
         return None
     told = f": {desc}" if desc else ""
-    return OutcomeUnknown(
+    return _maybe_deleted(
+        what,
         f"The IoT platform answered the deletion of {what} with HTTP {response.status_code} "
-        f"and error code {code}{told}, so it may or may not be deleted",
-        vendor=VENDOR,
-        next_step=check_first(what),
+        f"and error code {code}{told}",
+    )
+
+
+def _maybe_deleted(what: str, happened: str) -> OutcomeUnknown:
+    """The outcome of a DELETE whose answer neither confirms nor denies it: unknown, with the
+    console to check before requesting again."""
+    return OutcomeUnknown(
+        f"{happened}, so it may or may not be deleted", vendor=VENDOR, next_step=check_first(what)
     )
