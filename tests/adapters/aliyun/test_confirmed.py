@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import httpx
+from aliyun_requests import sandbox_cancel as cancel
 
 from adapters.aliyun.adapter import AliyunAdapter
 from adapters.aliyun.confirm import sample_line
@@ -16,7 +17,6 @@ from adapters.aliyun.simulator.api import AliyunSimulator
 from adapters.base import Counts, FailureKind
 from adapters.clock import FakeClock
 from adapters.simulator import Fault
-from commands.model import OperationRequest
 
 CONFIG = sbx.SETTINGS
 #: The sandbox's 55 devices, then 9,945 names that do not exist: 10,000 targets.
@@ -28,16 +28,6 @@ def adapter(sim: AliyunSimulator, clock: FakeClock) -> AliyunAdapter:
     """One worker: with a fake clock, parallel sleeps would add up (paced runs need one)."""
     client = httpx.Client(transport=sim.transport())
     return AliyunAdapter(config=CONFIG, client=client, clock=clock, workers=1)
-
-
-def cancel(targets: tuple[str, ...], **params: str) -> OperationRequest:
-    return OperationRequest(
-        operation="aliyun.ota-task.cancel",
-        vendor="aliyun",
-        targets=targets,
-        params={"product": sbx.PRODUCT_KEY, "firmware": sbx.FIRMWARE_ID, **params},
-        reason="halt rollout",
-    )
 
 
 def test_nothing_to_cancel_says_accepted_and_what_the_listing_shows(

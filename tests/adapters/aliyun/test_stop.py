@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+from aliyun_requests import sandbox_cancel
 
 from adapters.aliyun.adapter import AliyunAdapter
 from adapters.aliyun.simulator import sandbox as sbx
@@ -25,13 +26,7 @@ DEVICES = tuple(f"dev-{i:05d}" for i in range(1050))
 
 
 def request(targets: tuple[str, ...] = DEVICES) -> OperationRequest:
-    return OperationRequest(
-        operation="aliyun.ota-task.cancel",
-        vendor="aliyun",
-        targets=targets,
-        params={"product": sbx.PRODUCT_KEY, "firmware": sbx.FIRMWARE_ID},
-        reason="halt rollout",
-    )
+    return sandbox_cancel(targets)
 
 
 def adapter(

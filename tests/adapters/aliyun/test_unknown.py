@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+from aliyun_requests import sandbox_cancel
 
 from adapters.aliyun.adapter import AliyunAdapter
 from adapters.aliyun.errors import CHECK_THE_TASKS
@@ -55,13 +56,7 @@ def adapter(transport: httpx.BaseTransport, clock: FakeClock) -> AliyunAdapter:
 
 
 def cancel(targets: tuple[str, ...]) -> OperationRequest:
-    return OperationRequest(
-        operation="aliyun.ota-task.cancel",
-        vendor="aliyun",
-        targets=targets,
-        params={"product": sbx.PRODUCT_KEY, "firmware": sbx.FIRMWARE_ID},
-        reason="halt rollout",
-    )
+    return sandbox_cancel(targets)
 
 
 @pytest.mark.parametrize(("status", "body"), GATEWAY_5XX)
