@@ -6,14 +6,22 @@ was not an object, or one Bolt could not read (``"enterprise": 5``) raised insid
 traceback in the log and the envelope left unanswered (the connection lived on). Here each is
 acknowledged and ignored, in one log line, as `bot.slack.payloads` does with a payload that is
 not as Slack sends it.
+
+The client also opens and closes its connection without racing its own threads: one URL and
+one connection at start, and a close that ends with Slack's close handshake (SIGTERM's drain
+starts at once, not after websocket-client's 10-second select timeout).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import socket
+import threading
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Final
 
 from slack_bolt import App, BoltRequest
 from slack_bolt.adapter.socket_mode.internals import build_headers, send_response
@@ -21,15 +29,51 @@ from slack_bolt.adapter.socket_mode.websocket_client import SocketModeHandler
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
 from slack_sdk.socket_mode.websocket_client import SocketModeClient
+from websocket import WebSocket, WebSocketException
 
 from bot.slack.ingress import UNREADABLE
 from bot.slack.verification import LOGGED_BODY_CHARS, loggable
 
 log = logging.getLogger(__name__)
 
+CLOSE_HANDSHAKE_S: Final = 3.0
+"""How long Slack has to answer the app's close frame (websocket-client's own close() waits as
+long) before the socket is shut down under the thread reading it."""
+
 
 class CheckedClient(SocketModeClient):
-    """slack_sdk's client, which ignores a message it cannot read instead of failing on it."""
+    """slack_sdk's client, which ignores a message it cannot read instead of failing on it, and
+    opens and closes its connection without racing its own threads."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._monitor_lock = threading.Lock()
+
+    def connect(self) -> None:
+        """Open a connection; the first also starts the connection monitor, one interval later.
+
+        slack_sdk starts the monitor here, and its first look comes at once, before the
+        reading thread has started the session just made: the monitor took it for a dropped
+        one and replaced it, so every start asked Slack for a second URL, and a session the
+        reader had just started could live on beside its replacement.
+        """
+        if not self.current_app_monitor_started:
+            self.current_app_monitor_started = True  # keeps slack_sdk from starting it now
+            timer = threading.Timer(self.ping_interval, self._start_monitor)
+            timer.daemon = True
+            timer.start()
+        super().connect()
+
+    def _start_monitor(self) -> None:
+        with self._monitor_lock:
+            if not self.closed:
+                self.current_app_monitor.start()
+
+    def close(self) -> None:
+        """Stop for good: disconnect, then end the client's threads."""
+        with self._monitor_lock:  # the monitor, if not started yet, never starts
+            self.closed = True
+        super().close()
 
     def enqueue_message(self, message: str) -> None:
         """Queue `message` for the listeners, unless it is not an envelope they could read."""
@@ -44,6 +88,55 @@ class CheckedClient(SocketModeClient):
         )
         if envelope_id is not None:
             self.send_socket_mode_response(SocketModeResponse(envelope_id=envelope_id))
+
+    def disconnect(self) -> None:
+        """Close the connection with Slack's close handshake, ended by the thread reading it.
+
+        websocket-client's close() shuts the socket down and closes it at once, which takes it
+        out of the reading thread's select before that thread wakes (websocket-client#916): the
+        thread slept out its 10-second select timeout, and slack_sdk's close() waits for it, so
+        a SIGTERM held the connection 10 s or more. Here the reader is told to stop, the close
+        frame goes to Slack, and Slack's answering close frame wakes the reader, which ends the
+        connection itself; if Slack does not answer, shutting the socket down wakes it.
+        """
+        session = self.current_session
+        connection = session.sock if session is not None else None
+        if session is None or connection is None:
+            super().disconnect()
+            return
+        # A connection still opening is let open first: closed under the reader mid-handshake,
+        # it left the reader failing on a missing socket and the socket itself open.
+        if not _waited(lambda: connection.connected or session.sock is None, CLOSE_HANDSHAKE_S):
+            _shut_down(connection)
+            super().disconnect()
+            return
+        session.keep_running = False  # the reader tears the connection down when it wakes
+        with contextlib.suppress(OSError, WebSocketException):  # broken: the shutdown wakes it
+            connection.send_close()
+        if not _waited(lambda: session.sock is None, CLOSE_HANDSHAKE_S):
+            _shut_down(connection)
+            _waited(lambda: session.sock is None, CLOSE_HANDSHAKE_S)
+        # Close the descriptor: after send_close(), the reader's teardown leaves it open.
+        connection.shutdown()  # type: ignore[no-untyped-call]
+
+
+def _waited(condition: Callable[[], bool], timeout: float) -> bool:
+    """Wait up to `timeout` seconds for `condition` to hold; whether it did."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+def _shut_down(connection: WebSocket) -> None:
+    """Wake a thread selecting on `connection` by shutting the socket down, not closing it (a
+    closed descriptor leaves the select without waking it)."""
+    raw = connection.sock
+    if raw is not None:
+        with contextlib.suppress(OSError):  # already shut down, or closed by the reader
+            raw.shutdown(socket.SHUT_RDWR)
 
 
 def _unreadable(message: str) -> tuple[str | None, str | None]:

@@ -45,6 +45,7 @@ class SocketModeStandIn:
         self.acks: dict[str, Ack] = {}
         self.connections = 0
         self.open_connections = 0
+        self.close_codes: list[int | None] = []  # the app's close frame's code, per connection
         self._server: Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -86,6 +87,7 @@ class SocketModeStandIn:
             pass
         finally:
             with self._lock:
+                self.close_codes.append(connection.close_code)
                 self._open.remove(connection)
                 self.open_connections -= 1
                 self._lock.notify_all()
@@ -117,6 +119,12 @@ class SocketModeStandIn:
                     f"{self.connections} connection(s), {self.open_connections} open; "
                     f"expected {count} with one open"
                 )
+
+    def wait_for_closes(self, count: int, *, timeout: float = 20.0) -> None:
+        """Wait until `count` connections have ended."""
+        with self._lock:
+            if not self._lock.wait_for(lambda: len(self.close_codes) >= count, timeout=timeout):
+                raise TimeoutError(f"{len(self.close_codes)} connection(s) ended, expected {count}")
 
     def wait_for_open(self, count: int, *, timeout: float = 20.0) -> None:
         """Wait until `count` connections are open at once (one per replica)."""
