@@ -12,6 +12,8 @@ shows the verdict.
 
 from __future__ import annotations
 
+import logging
+
 from adapters.base import Adapter, Preview
 from adapters.errors import AdapterError
 from bot import cards
@@ -26,6 +28,8 @@ from bot.policy.incident import check_break_glass
 from bot.slack.port import SlackPostError
 from bot.store import OverlapError
 from commands.model import OperationRequest
+
+log = logging.getLogger(__name__)
 
 
 class Intake:
@@ -177,4 +181,14 @@ def _preview(adapter: Adapter, request: OperationRequest) -> RequestPreview:
             message=exc.message,
             next_step=exc.next_step,
             code=None if code is None else str(code),
+        )
+    except Exception as exc:
+        # A bug in the plugin's read-only call: the same, and the log has the traceback.
+        log.exception("the %s plugin failed unexpectedly previewing", request.vendor)
+        return PreviewUnavailable(
+            error="InternalError",
+            message=f"the {request.vendor} plugin failed unexpectedly previewing this "
+            f"({type(exc).__name__}), so opsgate cannot show what it would change",
+            next_step="Check the targets in the vendor console before approving, and tell "
+            "the opsgate maintainers (the bot's log has this request's traceback).",
         )

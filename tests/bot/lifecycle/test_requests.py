@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from lifecycle_world import ALICE, CHANNEL, LEADS, World, package_request
 
 from adapters.base import Preview, Verdict
@@ -118,6 +119,27 @@ def test_unreachable_vendor_still_opens_a_request_marked_on_the_card(world: Worl
     assert record.state is RequestState.PENDING
     assert isinstance(record.preview, PreviewUnavailable)
     assert record.preview.error == "VendorUnreachable" and record.preview.verdict is Verdict.WARN
+
+
+def test_a_plugin_bug_in_the_preview_still_opens_a_request_marked_on_the_card(
+    world: World, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Not a request that vanished with no answer and no audit event: the card says the
+    preview failed, and the log keeps the traceback."""
+
+    def broken(request: OperationRequest) -> Preview:
+        return {}["missing"]  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(world.adapters.by_vendor["huawei"], "preview", broken)
+    world.service.submit(package_request(), world.origin(ALICE), command_text="/ops …")
+    [record] = world.store.history()
+    assert record.state is RequestState.PENDING
+    assert isinstance(record.preview, PreviewUnavailable)
+    assert record.preview.error == "InternalError" and record.preview.verdict is Verdict.WARN
+    assert "huawei plugin failed unexpectedly previewing this (KeyError)" in record.preview.message
+    assert record.message_ts is not None  # the card was posted
+    [logged] = [r for r in caplog.records if "failed unexpectedly previewing" in r.getMessage()]
+    assert logged.exc_info is not None
 
 
 def test_card_post_refused_tells_the_requester(world: World) -> None:
