@@ -3,10 +3,11 @@
 one vendor call), `sweeps` (expiry, start-up recovery, card-less requests, and the sweeper
 thread), `posting` (a card, or the end of a request Slack will not show), `reading` (status and
 history, to those who may read them), `replies` (answers and the requester's messages),
-`painter` (card redraws, in order), `refusals` (what the lifecycle itself says), `breakglass`
-(a run without approvals, for an incident), `incident_clicks` (Stop and Mark reviewed),
-`reminders` (approvers at half the ttl, unreviewed break-glass runs), and `workers` (the pools
-they run on). `RequestService` is the facade the listeners call."""
+`painter` (card redraws, in order), `refusals` (what the lifecycle itself says), `mishaps`
+(what it says when it could not do what was asked), `breakglass` (a run without approvals, for
+an incident), `incident_clicks` (Stop and Mark reviewed), `reminders` (approvers at half the
+ttl, unreviewed break-glass runs), and `workers` (the pools they run on). `RequestService` is
+the facade the listeners call."""
 
 from bot.lifecycle.service import RequestService
 from bot.lifecycle.services import Origin, Services

@@ -284,13 +284,3 @@ def stopping(record: RequestRecord) -> Notice:
         ": vendor calls not yet sent will not be sent; those in flight finish. The card "
         "shows how many targets were done once it has stopped.",
     )
-
-
-def database_down() -> Refusal:
-    """The database could not be reached while handling a command, form or click."""
-    return Refusal(
-        "opsgate cannot reach its database right now, so this was not done. Try again in a "
-        "minute; ",
-        Code("/ops status"),
-        " shows where a request stands.",
-    )

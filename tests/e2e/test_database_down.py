@@ -60,9 +60,11 @@ def test_a_click_the_database_cannot_take_is_answered_and_changes_nothing(
     assert record is not None and record.state.value == "pending"
 
 
-def test_a_bug_is_still_logged_with_its_traceback(
+def test_a_bug_is_logged_with_its_traceback_and_the_requester_is_told(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
+    """Not dressed up as an outage, and not silence after the ack either."""
+
     def broken(*args: object, **kwargs: object) -> NoReturn:
         raise sqlite3.ProgrammingError("a statement opsgate got wrong")
 
@@ -70,5 +72,11 @@ def test_a_bug_is_still_logged_with_its_traceback(
         monkeypatch.setattr(served.opsgate.store, "claim_trigger", broken)
         assert served.slash(PACKAGE, user="U0ALICE").status_code == 200
         assert served.opsgate.runner.wait_idle(10)
-    [failure] = [r for r in caplog.records if r.getMessage() == "background job failed"]
-    assert failure.exc_info is not None  # not dressed up as an outage
+        answer = served.slack.wait_for(
+            lambda c: "failed unexpectedly" in str(c.params.get("text")), timeout=10
+        )
+    [failure] = [r for r in caplog.records if r.getMessage().startswith("failed unexpectedly")]
+    assert failure.exc_info is not None
+    assert answer.method in {"response_url", "chat.postEphemeral"}
+    assert "(ProgrammingError)" in str(answer.params.get("text"))
+    assert "cannot reach its database" not in str(answer.params.get("text"))

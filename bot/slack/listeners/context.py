@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot import cards
-from bot.lifecycle import Origin, RequestService, refusals
+from bot.lifecycle import Origin, RequestService, mishaps
 from bot.lifecycle.steps import WorkflowSteps
 from bot.lifecycle.workers import Runner
 from bot.slack.files import TargetFiles
@@ -36,9 +36,10 @@ class ListenerContext:
     steps: WorkflowSteps | None = None
 
     def submit(self, origin: Origin, job: Callable[[], None]) -> None:
-        """Run `job` on the worker pool. If the database cannot be reached, tell `origin` that
-        nothing was done, in one log line and one private answer, not a traceback and silence
-        (the ack already went out saying the work had begun)."""
+        """Run `job` on the worker pool. If the database cannot be reached, or the job fails on
+        an error nobody expected (a bug in opsgate or a plugin), `origin` is told so privately,
+        not left with silence after the ack that said the work had begun; the log has one line
+        for a database out of reach, the traceback for the unexpected."""
         down: tuple[type[BaseException], ...] = (
             *self.service.s.store.engine.unreachable,
             DatabaseUnavailable,
@@ -50,7 +51,11 @@ class ListenerContext:
             except down as exc:
                 said = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
                 log.error("the database could not be reached: %s: %s", type(exc).__name__, said)
-                self.service.replies.answer(origin, cards.refusal_message(refusals.database_down()))
+                self.service.replies.answer(origin, cards.refusal_message(mishaps.database_down()))
+            except Exception as exc:
+                log.exception("failed unexpectedly handling a request of %s", origin.user)
+                refusal = mishaps.failed_unexpectedly(exc)
+                self.service.replies.answer(origin, cards.refusal_message(refusal))
 
         self.runner.submit(answered)
 

@@ -1,0 +1,30 @@
+"""What opsgate says when it could not do what was asked for a reason of its own: its database
+could not be reached, or something failed unexpectedly (a bug in opsgate or in a plugin). Said
+privately to whoever asked, after the ack that told them the work had begun."""
+
+from __future__ import annotations
+
+from bot.model import Code, Refusal
+
+
+def database_down() -> Refusal:
+    """The database could not be reached while handling a command, form or click."""
+    return Refusal(
+        "opsgate cannot reach its database right now, so this was not done. Try again in a "
+        "minute; ",
+        Code("/ops status"),
+        " shows where a request stands.",
+    )
+
+
+def failed_unexpectedly(error: BaseException) -> Refusal:
+    """Handling a command, form or click failed on an error nobody expected. What was done
+    before it is in the audit log; the log has the traceback."""
+    return Refusal(
+        f"opsgate failed unexpectedly while handling this ({type(error).__name__}); its log has "
+        "the details. ",
+        Code("/ops status"),
+        " or ",
+        Code("/ops history --mine"),
+        " shows what was recorded before you try again.",
+    )
