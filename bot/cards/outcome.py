@@ -27,9 +27,9 @@ from bot.model import (
 MAX_FAILURE_LINES = 10
 
 _PAST = {"delete": "deleted", "cancel": "cancelled"}
-UNKNOWN_TEXT: Final = (
-    "the vendor's answer was lost; check the vendor console; opsgate will not retry"
-)
+UNKNOWN_TEXT: Final = "opsgate has no confirmed answer from the vendor, and will not retry"
+#: What to do about an unknown outcome when the adapter said nothing more specific.
+UNKNOWN_NEXT: Final = "check in the vendor console what was done before requesting it again"
 #: How each kind of unsuccessful batch reads, in the counts and beside each batch.
 _KIND_WORDS: Final = {
     FailureKind.FAILED: "failed",
@@ -106,6 +106,8 @@ def _unknown_lines(outcome: UnknownOutcome) -> list[str]:
         lines.append(lost_track_line(outcome.confirmed))
     if outcome.message:
         lines.append(f"What happened: {marked(outcome.message)}")
+    # The adapter knows what to look for (which console page, which id): its step, if any.
+    lines.append(f"*Next:* {marked(outcome.next_step or UNKNOWN_NEXT)}")
     return lines
 
 

@@ -277,11 +277,25 @@ def test_failed_shows_vendor_code_message_and_next_step() -> None:
     assert "Vendor request id: `hw-77`" in text
 
 
-def test_unknown_says_the_answer_was_lost_and_no_retry() -> None:
+def test_unknown_says_there_is_no_confirmed_answer_and_no_retry() -> None:
     error = {"error": "OutcomeUnknown", "message": "read timed out", "next_step": ""}
     text = text_of(card(state=RequestState.UNKNOWN, outcome=error))
-    assert "the vendor's answer was lost; check the vendor console; opsgate will not retry" in text
-    assert "read timed out" in text
+    assert "opsgate has no confirmed answer from the vendor, and will not retry" in text
+    assert "What happened: read timed out" in text
+    assert "*Next:* check in the vendor console what was done before requesting it again" in text
+
+
+def test_unknown_says_the_adapter_s_next_step() -> None:
+    """The adapter knows where to look; its step replaces the general one."""
+    error = {
+        "error": "OutcomeUnknown",
+        "message": "acme answered HTTP 500 to the delete",
+        "next_step": "Check in the Acme console whether widget w-1 still exists.",
+    }
+    text = text_of(card(state=RequestState.UNKNOWN, outcome=error))
+    assert "What happened: acme answered HTTP 500 to the delete" in text
+    assert "*Next:* Check in the Acme console whether widget w-1 still exists." in text
+    assert "requesting it again" not in text
 
 
 @pytest.mark.parametrize(
