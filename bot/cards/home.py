@@ -109,10 +109,12 @@ def _waiting(records: Sequence[RequestRecord]) -> list[Block]:
 
 
 def _waiting_text(record: RequestRecord) -> str:
-    """``● `R-…` `op` · 3 targets · by @alice in #ops · expires <date>`` and the reason."""
+    """``● `R-…` `op` · 3 targets · by @alice in #ops · expires <date>`` and the reason; a
+    sandboxed request says so first, as its card does (approving it changes nothing real)."""
     where = mrkdwn([Channel(record.channel)])
+    sandbox = ":test_tube: *SANDBOX* " if record.sandbox else ""
     line = (
-        f"{STATE_EMOJI[record.state]} {code(record.id)} {code(record.operation)} · "
+        f"{STATE_EMOJI[record.state]} {sandbox}{code(record.id)} {code(record.operation)} · "
         f"{plural(len(record.targets), 'target')} · by {mention(record.requester)} in {where} · "
         f"expires {slack_date(record.expires_at)}"
     )

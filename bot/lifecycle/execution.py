@@ -217,6 +217,9 @@ def _call(
 ) -> Outcome | FailedOutcome | UnknownOutcome:
     try:
         adapter = adapters.get(record.vendor)
+        changed = rules.sandbox_changed(record, sandboxed_now=adapters.is_sandboxed(record.vendor))
+        if changed is not None:
+            return changed
         outcome = call_execute(adapter, record.as_operation(), progress=progress, stop=stop)
         return with_preview_note(outcome, record.preview)
     except AdapterError as exc:

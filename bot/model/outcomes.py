@@ -29,6 +29,9 @@ from adapters.base import Outcome, Preview, Progress, Verdict
 
 #: The `FailedOutcome.error` of a request whose stored form disagreed with its audit chain.
 INTEGRITY_ERROR: Final = "integrity"
+#: The error of a request whose vendor is no longer served as when it was requested (real or
+#: sandboxed): nothing was sent (`bot.model.rules.sandbox_changed`).
+SANDBOX_CHANGED_ERROR: Final = "sandbox_changed"
 #: Errors that mean "no usable answer" rather than "refused" (release 1 stored them as dicts).
 _UNKNOWN_ERRORS: Final = frozenset({"OutcomeUnknown", "InternalError"})
 

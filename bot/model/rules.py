@@ -18,7 +18,9 @@ lifecycle, the cards) calls the function here, so they cannot drift apart:
   which the store's history query also writes in SQL;
 - reminders and break-glass reviews (SPEC §8, §11): `reminder_due`, `review_due`,
   `awaiting_review`; the store finds overdue ones in SQL from the stored times;
-- stopping a bulk run: `vendor_calls`, `stoppable`.
+- stopping a bulk run: `vendor_calls`, `stoppable`;
+- what runs is what was shown: `sandbox_changed` (a request made against a vendor's sandbox
+  never reaches the real vendor, nor the other way round).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from typing import Protocol, assert_never
 from adapters.base import Outcome
 from bot.model.outcomes import (
     INTEGRITY_ERROR,
+    SANDBOX_CHANGED_ERROR,
     ClosedOutcome,
     FailedOutcome,
     RequestOutcome,
@@ -204,6 +207,28 @@ def stoppable(record: RequestRecord, *, calls: int) -> bool:
     """True while `record` is executing a run of more than one vendor call (`calls`) and no
     stop has been asked for: Stop can still keep calls from being sent."""
     return record.state is RequestState.EXECUTING and calls > 1 and record.stop_requested_by is None
+
+
+def sandbox_changed(record: RequestRecord, *, sandboxed_now: bool) -> FailedOutcome | None:
+    """Why `record` must not be sent now, or None when its vendor is served as when it was
+    requested. Its card said SANDBOX ("nothing real changes") or did not, and the approvers
+    approved that: once a vendor's credentials are set (or taken away) between the request
+    and its approval, or replicas disagree about it, the request fails with nothing sent."""
+    if record.sandbox == sandboxed_now:
+        return None
+    vendor = record.vendor
+    if record.sandbox:
+        said = (
+            f"it was requested while {vendor} was sandboxed (its card said nothing real "
+            f"changes), and {vendor} is now the real vendor"
+        )
+    else:
+        said = f"it was requested for the real {vendor}, and {vendor} is now sandboxed"
+    return FailedOutcome(
+        error=SANDBOX_CHANGED_ERROR,
+        message=f"opsgate did not call the vendor: {said}",
+        next_step="Request it again, so that the approvers see what would run now.",
+    )
 
 
 def final_state(outcome: RequestOutcome, *, stopped: bool = False) -> RequestState:

@@ -277,6 +277,18 @@ def test_home_view_is_a_valid_home_tab() -> None:
     assert "None awaiting review." in empty
 
 
+def test_home_view_marks_a_sandboxed_request_as_its_card_does() -> None:
+    sandboxed = record(id="R-SAND0001", sandbox=True)
+    real = record(id="R-REAL0001")
+    view = home_view(HomeContent(waiting=[sandboxed, real]))
+    lines = {
+        rid: next(b["text"]["text"] for b in view["blocks"] if rid in json.dumps(b))
+        for rid in ("R-SAND0001", "R-REAL0001")
+    }
+    assert ":test_tube: *SANDBOX*" in lines["R-SAND0001"]
+    assert "SANDBOX" not in lines["R-REAL0001"]
+
+
 def test_requester_notice_names_approvers() -> None:
     rejected = record(state=RequestState.REJECTED, approvers=("U0BOB",), outcome={"by": "U0CAT"})
     text = valid(requester_notice(rejected))

@@ -209,3 +209,29 @@ def test_an_interrupted_call_stops_vouching_for_its_lease(world: World) -> None:
 
     assert world.store.leases.in_flight() == []
     assert world.store.get(rid).state is RequestState.EXECUTING  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("requested_sandboxed", [True, False])
+def test_a_request_never_runs_against_a_vendor_served_otherwise_than_its_card_said(
+    world: World, requested_sandboxed: bool
+) -> None:
+    """Requested while huawei was sandboxed (the card said nothing real changes) and approved
+    after its credentials were set, or the other way round: failed, nothing sent."""
+    simulator = world.adapters.simulators["huawei"]
+    if not requested_sandboxed:
+        del world.adapters.simulators["huawei"]  # huawei is "real" when it is requested
+    rid = open_request(world)
+    assert world.store.get(rid).sandbox is requested_sandboxed  # type: ignore[union-attr]
+    if requested_sandboxed:
+        del world.adapters.simulators["huawei"]  # its credentials are set before the approval
+    else:
+        world.adapters.simulators["huawei"] = simulator  # and now it is sandboxed
+    world.service.approve(rid, world.on_card(rid, BOB))
+
+    record = world.store.get(rid)
+    assert record is not None and record.state is RequestState.FAILED
+    assert isinstance(record.outcome, FailedOutcome)
+    assert record.outcome.error == "sandbox_changed"
+    assert "opsgate did not call the vendor" in record.outcome.message
+    assert not [r for r in simulator.requests_to("/") if r.method == "DELETE"]
+    assert "request it again" in card_text(world)
