@@ -17,7 +17,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Final
 
-from bot.model import AuditEvent, AuditEventName, RequestRecord, RequestState
+from bot.model import AuditEvent, RequestRecord, RequestState
 from bot.store import queries
 from bot.store.base import StoreBase
 from bot.store.beside import NOT_ASKED, OnServer, in_worker
@@ -26,18 +26,13 @@ from bot.store.chain import (
     ChainHead,
     ChainKey,
     VerifyResult,
-    hash_problem,
 )
 from bot.store.crosscheck import orphans, summary_of, suspects
 from bot.store.engine import Db
-from bot.store.integrity import (
-    EventSummary,
-    approvals_problem,
-    request_problem,
-    state_problem,
-)
+from bot.store.integrity import EventSummary, approvals_problem, request_problem, state_problem
 from bot.store.postgres import PgDb, PostgresEngine
 from bot.store.readback import any_text_if_needed, read_back
+from bot.store.request_check import check_request, logged
 from bot.store.rows import (
     UnreadableEventError,
     UnreadableRequestError,
@@ -51,13 +46,6 @@ from bot.store.seal import seal_problem
 log = logging.getLogger(__name__)
 
 PAGE: Final = 500
-#: The events the integrity check reads: the request's first event is one of the first two.
-_CHECKED: Final = (
-    AuditEventName.REQUESTED.value,
-    AuditEventName.DENIED.value,
-    AuditEventName.APPROVED.value,
-    AuditEventName.BREAK_GLASS.value,
-)
 
 
 def events_page(
@@ -129,39 +117,6 @@ class VerifySource:
     dialect: str
     path: Path | None = None
     beside: Callable[[Db], AbstractContextManager[PgDb]] | None = None
-
-
-def check_request(db: Db, key: ChainKey, record: RequestRecord) -> str | None:
-    """What differs between `record` (about to be executed, or pending and clicked) and its
-    events; None if nothing. A pending request's approvals need not add up yet.
-
-    Its first event's hash and those of its approvals are recomputed, so a rewritten event is
-    caught even without a full `verify`.
-    """
-    rows = queries.request_events(db, record.id, _CHECKED)
-    for row in rows:
-        bad = hash_problem(row, key)
-        if bad is not None:
-            return bad[1]
-    first = next((row for row in rows if row["seq"] == row["first_seq"]), None)
-    problem = request_problem(record, None if first is None else event_from_row(first))
-    if problem is not None:
-        return problem
-    approved = [row for row in rows if row["event"] == AuditEventName.APPROVED.value]
-    # Only the requester's own break-glass, on a request stored as break-glass, waives approvals.
-    break_glass = record.break_glass is not None and any(
-        row["event"] == AuditEventName.BREAK_GLASS.value and row["actor"] == record.requester
-        for row in rows
-    )
-    actors = [str(row["actor"]) for row in approved]
-    going_ahead = record.state is not RequestState.PENDING
-    return approvals_problem(record, actors, need_count=going_ahead and not break_glass)
-
-
-def _logged(record: RequestRecord, problem: str | None) -> str | None:
-    if problem is not None:
-        log.error("integrity check failed for %s: %s", record.id, problem)
-    return problem
 
 
 def _anchor_problem(db: Db, anchor: ChainHead) -> str | None:
@@ -265,7 +220,7 @@ class AuditLogReads(StoreBase):
         """
         with self._tx.read() as db:
             problem = check_request(db, self._writer.key, record)
-        return _logged(record, problem)
+        return logged(record, problem)
 
     def checked(self, request_id: str) -> tuple[RequestRecord | None, str | None]:
         """One request as `get` reads it and, if pending, what differs between it and the audit
@@ -281,7 +236,7 @@ class AuditLogReads(StoreBase):
             if record is None or record.state is not RequestState.PENDING:
                 return record, None
             problem = check_request(db, self._writer.key, record)
-        return record, _logged(record, problem)
+        return record, logged(record, problem)
 
     def _events(self, *, request_id: str | None, at_least: str) -> Iterator[AuditEvent]:
         after = 0

@@ -125,7 +125,8 @@ WITH summaries AS (
     sum(CASE WHEN e.event = 'approved' AND a.approver IS NULL THEN 1 ELSE 0 END) AS unmatched,
     sum(CASE WHEN e.event IN ('requested', 'denied', 'reviewed', 'break_glass')
         THEN 1 ELSE 0 END) AS special,
-    max(CASE WHEN e.event IN ({states}) THEN e.seq END) AS state_seq
+    max(CASE WHEN e.event IN ({states}) THEN e.seq END) AS state_seq,
+    sum(CASE WHEN e.event IN ({states}) THEN 1 ELSE 0 END) AS moves
   FROM (SELECT e.request_id, e.seq, e.event, e.actor, {ref} AS ref FROM events e{part}) e
   LEFT JOIN approvals a
     ON e.event = 'approved' AND a.request_id = e.request_id AND a.approver = e.actor
@@ -148,6 +149,7 @@ WHERE NOT coalesce((
   AND m.approved = (SELECT count(*) FROM approvals c WHERE c.request_id = m.request_id)
   AND (m.approved <= 1 OR (m.approved = 2 AND m.approver_low < m.approver_high))
   AND coalesce(s.event, 'pending') = r.state
+  AND {moves_ok}
   AND (m.executed = 0 OR (m.approved >= r.approvals_needed AND m.approved >= 1))
 ), FALSE)
 ORDER BY m.first_seq
@@ -167,12 +169,26 @@ PARTS: Final = {
 }
 
 
+#: The state events a request may have, as `bot.model.TRANSITIONS` allows them, in SQL: none
+#: (pending); one, unless it is an end only a call reaches (from pending: executing, rejected,
+#: withdrawn, expired or failed); or two, ``executing`` and then its end. Any other history,
+#: and any with an ``unknown`` event, makes a suspect, checked move by move.
+_MOVES_OK: Final = (
+    "(m.moves = 0 OR (m.moves = 1 AND s.event NOT IN ('succeeded', 'stopped', 'unknown')) "
+    "OR (m.moves = 2 AND m.executed = 1 AND s.event IN ('succeeded', 'failed', 'stopped')))"
+)
+
+
 def suspects_sql(dialect: str, part: str | None = None) -> str:
     """The cross-check query for ``"sqlite"`` or ``"postgresql"``: over every request, or over
     one `part` of them (`PARTS`), which its index reads as a range."""
     parts = _POSTGRES if dialect == "postgresql" else _SQLITE
     return _SUSPECTS.format(
-        states=_STATE_NAMES, detail=_detail_matches(dialect), part=PARTS[part], **parts
+        states=_STATE_NAMES,
+        detail=_detail_matches(dialect),
+        part=PARTS[part],
+        moves_ok=_MOVES_OK,
+        **parts,
     )
 
 

@@ -9,7 +9,10 @@ that differs, in one sentence:
   preview, creation time, expiry, approvals needed and the policy that applied. Keys a first
   event does not carry (logs written before opsgate recorded them) are not compared.
 - `approvals_problem`: the approvers against the ``approved`` events (who, how many).
-- `EventSummary` / `state_problem`: the stored state against the state the events imply.
+- `EventSummary` / `state_problem`: the stored state against the state the events imply, and
+  each state event against `TRANSITIONS` (`moves_problem`): a request that ended and was then
+  set back to pending shows in its events as a move no request makes (``succeeded`` to
+  ``executing``), even when its row and its last event agree.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from typing import Any, Final
 
 from bot.model import (
     INTEGRITY_ERROR,
+    TRANSITIONS,
     AuditEvent,
     AuditEventName,
     FailedOutcome,
@@ -100,6 +104,8 @@ class EventSummary:
     break_glass: bool = False
     reviewer: str | None = None
     bad_reference: int | None = None
+    #: The first state event that is no allowed move: (its seq, the state before, its state).
+    bad_move: tuple[int, RequestState, RequestState] | None = None
 
     def add(self, seq: int, name: str, actor: str, detail: Mapping[str, Any]) -> None:
         """Take in the request's next event (as stored: its seq, name, actor and detail)."""
@@ -107,7 +113,7 @@ class EventSummary:
             first = RequestState.PENDING if name == AuditEventName.REQUESTED else None
             self.state = RequestState.DENIED if name == AuditEventName.DENIED else first
         elif name in STATE_EVENTS or detail.get("state") == name == AuditEventName.DENIED:
-            self.state = RequestState(name)
+            self._move(seq, RequestState(name))
         if name == AuditEventName.APPROVED:
             self.approvers.append(actor)
         self.executed |= name == AuditEventName.EXECUTING
@@ -117,6 +123,17 @@ class EventSummary:
         reference = detail.get("requested_seq", self.first_seq)
         if seq != self.first_seq and reference != self.first_seq and self.bad_reference is None:
             self.bad_reference = seq
+
+    def _move(self, seq: int, to: RequestState) -> None:
+        before = self.state
+        # `unknown` twice: a restarting process marked the call unknown, and the call itself
+        # then found no answer either (`bot.lifecycle.execution`).
+        if before is None or to in TRANSITIONS[before] or before is to is RequestState.UNKNOWN:
+            self.state = to
+            return
+        if self.bad_move is None:
+            self.bad_move = (seq, before, to)
+        self.state = to
 
     @property
     def needs_approvals(self) -> bool:
@@ -133,15 +150,34 @@ def state_problem(record: RequestRecord, summary: EventSummary) -> str | None:
             f"event {summary.bad_reference} refers to another event than the request's first "
             f"(seq {summary.first_seq})"
         )
-    if summary.state is not record.state:
-        implied = summary.state.value if summary.state else "no state"
-        return f"the stored state is {record.state.value} but its events end in {implied}"
+    moved = moves_problem(record, summary)
+    if moved is not None:
+        return moved
     if summary.reviewer != record.reviewed_by:
         return (
             f"review: the stored reviewer is {record.reviewed_by or 'nobody'} but its events "
             f"name {summary.reviewer or 'nobody'}"
         )
     return None
+
+
+def moves_problem(record: RequestRecord, summary: EventSummary) -> str | None:
+    """A state event that is no allowed move (`TRANSITIONS`), or a stored state other than the
+    one the events end in; None when neither."""
+    if summary.bad_move is not None:
+        seq, before, to = summary.bad_move
+        return (
+            f"event {seq} moves it from {before.value} to {to.value}, which no request does: "
+            f"its events go on after it {_ended(before)}"
+        )
+    if summary.state is not record.state:
+        implied = summary.state.value if summary.state else "no state"
+        return f"the stored state is {record.state.value} but its events end in {implied}"
+    return None
+
+
+def _ended(state: RequestState) -> str:
+    return f"ended {state.value}" if state.terminal else f"was {state.value}"
 
 
 def _request_view(record: RequestRecord) -> dict[str, Any]:

@@ -87,7 +87,7 @@ def test_two_processes_never_execute_a_request_twice(tmp_path: Path) -> None:
             requester="U0ALICE",
             channel="C0OPS",
             policy=OperationPolicy(approvals=1, ttl=timedelta(minutes=30)),
-            sandbox=True,
+            sandbox=False,  # the children call the served simulator as the real vendor
         )
         store.set_message(record.id, channel="C0OPS", ts="1.0")
         ids.append(record.id)
