@@ -269,6 +269,10 @@ def _audit_detail(outcome: Outcome | FailedOutcome | UnknownOutcome) -> dict[str
             codes = {f.code for f in outcome.failures if f.code}
             if codes:
                 detail["failure_codes"] = sorted(codes)
+            # The vendor's ids of refused or unanswered batches: what its support asks for.
+            failed_ids = {f.vendor_request_id for f in outcome.failures if f.vendor_request_id}
+            if failed_ids:
+                detail["failure_request_ids"] = sorted(failed_ids)
             if outcome.checked:
                 detail["checked"] = outcome.checked
             return detail

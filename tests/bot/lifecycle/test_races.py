@@ -10,6 +10,7 @@ from collections.abc import Callable
 import pytest
 from lifecycle_world import ALICE, BOB, CAROL, LEADS, World, deletes, open_request
 
+from adapters.base import Outcome
 from bot.lifecycle.workers import Runner
 from bot.model import AuditEventName, RequestState
 from commands.model import OperationRequest
@@ -102,6 +103,11 @@ def test_a_bulk_run_with_a_failed_batch_fails_and_audits_the_failed_targets(worl
     assert failed.detail["counts"] == {"succeeded": 200, "failed": 200, "not_sent": 0, "unknown": 0}
     assert failed.detail["failure_codes"] == ["iot.ota.DeviceTaskStateChanged"]
     assert "200 of 400" in failed.detail["summary"]
+    # The refused call's request id, for the vendor's support, as the card shows it.
+    outcome = world.store.get(rid).outcome  # type: ignore[union-attr]
+    assert isinstance(outcome, Outcome)
+    [refused_id] = {f.vendor_request_id for f in outcome.failures}
+    assert refused_id and failed.detail["failure_request_ids"] == [refused_id]
 
 
 def test_the_requester_is_told_in_the_channel_when_a_dm_is_refused(world: World) -> None:
