@@ -15,7 +15,7 @@ from bot.cards.blocks import Message, section
 from bot.cards.blocks import message as build_message
 from bot.cards.sentences import mrkdwn
 from bot.cards.text import actor, code, mention, plural, slack_date, time_left
-from bot.model import Approvers, RequestRecord, RequestState, User, listing, rules
+from bot.model import Approvers, Group, RequestRecord, RequestState, User, listing, rules
 
 BREAK_GLASS_TAG = " [BREAK-GLASS]"
 _INCIDENT_LIMIT = 200
@@ -43,12 +43,21 @@ def approvers_call(record: RequestRecord, approvers: Approvers) -> str:
     named = tuple(p for p in approvers.named if p != User(record.requester))
     if not notifies(record) or not named:
         return ""
-    who = mrkdwn(listing(named))
+    who = mrkdwn(listing(groups_first(named)))
     if record.break_glass is not None and record.reviewed_by is None:
-        return f":bell: {who}: this runs with break-glass, without approvals; review it after."
+        return f":bell: This runs with break-glass, without approvals; review it after: {who}"
     if record.state is RequestState.PENDING and not approvers.requester_alone:
-        return f":bell: {who}: your approval is needed."
+        return f":bell: Your approval is needed: {who}"
     return ""
+
+
+def groups_first(named: tuple[User | Group, ...]) -> tuple[User | Group, ...]:
+    """The approvers to mention, user groups first (each in the policy's order). The words come
+    before the mentions, and a long list is cut from its end to fit Slack's limits: what is cut
+    is then single users, never the sentence or a group that notifies many."""
+    return tuple(p for p in named if isinstance(p, Group)) + tuple(
+        p for p in named if not isinstance(p, Group)
+    )
 
 
 def break_glass_lines(record: RequestRecord, now: datetime | None) -> list[str]:
@@ -91,33 +100,34 @@ def stop_line(record: RequestRecord) -> str:
 def reminder_message(record: RequestRecord, approvers: Approvers, *, now: datetime) -> Message:
     """Half the ttl has passed and the request is still pending: remind the approvers, in the
     card's thread (mentioning them, unless the policy says not to)."""
-    who = _who(record, approvers, fallback="Reminder")
     left = plural(rules.approvals_left(record), "more approval")
     line = (
-        f":bell: {who}: {code(record.id)} ({code(record.operation)} on "
+        f":bell: {code(record.id)} ({code(record.operation)} on "
         f"{plural(len(record.targets), 'target')}, requested by {mention(record.requester)}) "
         f"still needs {left}. It expires {slack_date(record.expires_at)} "
-        f"({time_left(record.expires_at, now)})."
+        f"({time_left(record.expires_at, now)})." + _who(record, approvers)
     )
     return build_message(f"Reminder: {record.id} still needs {left}", [section(line)])
 
 
 def review_announcement(record: RequestRecord, approvers: Approvers) -> Message:
     """A break-glass run still unreviewed past its deadline, announced again in its channel."""
-    who = _who(record, approvers, fallback="Review needed")
     incident = code(record.break_glass or "", limit=_INCIDENT_LIMIT)
     due = f" (due {slack_date(record.review_due_at)})" if record.review_due_at else ""
     line = (
-        f":rotating_light: {who}: break-glass {code(record.id)} ({code(record.operation)} on "
-        f"{plural(len(record.targets), 'target')}, incident {incident}) by "
+        f":rotating_light: Review needed: break-glass {code(record.id)} ({code(record.operation)} "
+        f"on {plural(len(record.targets), 'target')}, incident {incident}) by "
         f"{mention(record.requester)} ran {slack_date(record.created_at)} and is not reviewed "
         f"yet{due}. Check what it did and press *Mark reviewed* on its card; "
-        f"{code(f'/ops status {record.id}')} shows its timeline."
+        f"{code(f'/ops status {record.id}')} shows its timeline." + _who(record, approvers)
     )
     return build_message(f"Break-glass {record.id} is not reviewed yet", [section(line)])
 
 
-def _who(record: RequestRecord, approvers: Approvers, *, fallback: str) -> str:
+def _who(record: RequestRecord, approvers: Approvers) -> str:
+    """`` Approvers: <group>, <user>…`` to end a message with (mentions, unless the policy says
+    not to notify), or nothing when the policy names nobody."""
     if not approvers.named:
-        return fallback
-    return mrkdwn(listing(approvers.named), live=notifies(record))
+        return ""
+    named = listing(groups_first(approvers.named))
+    return f" Approvers: {mrkdwn(named, live=notifies(record))}"

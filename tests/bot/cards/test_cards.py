@@ -397,7 +397,7 @@ def test_huge_outcome_stays_valid() -> None:
 def test_notification_text_names_state_operation_and_requester() -> None:
     assert card().text == (
         "Approval needed: huawei.device.delete on 3 targets (R-7K3F9QW2), requested by <@U0REQ>"
-        " :bell: <!subteam^S0LEADS>: your approval is needed."
+        " :bell: Your approval is needed: <!subteam^S0LEADS>"
     )
     assert card(state=RequestState.SUCCEEDED).text == (
         "Succeeded: huawei.device.delete on 3 targets (R-7K3F9QW2), requested by <@U0REQ>"

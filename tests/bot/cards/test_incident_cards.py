@@ -114,8 +114,8 @@ def test_an_overdue_review_says_so() -> None:
 
 def test_a_pending_card_mentions_users_and_groups_for_slack_to_notify() -> None:
     message = card(record())
-    assert message.text.endswith(":bell: <!subteam^S0LEADS>, <@U0CAROL>: your approval is needed.")
-    assert "your approval is needed" in json.dumps(message.blocks[1])
+    assert message.text.endswith(":bell: Your approval is needed: <!subteam^S0LEADS>, <@U0CAROL>")
+    assert "Your approval is needed" in json.dumps(message.blocks[1])
 
 
 def test_nothing_is_asked_of_the_approvers_once_it_is_decided_or_anyone_approves() -> None:
@@ -135,7 +135,8 @@ def test_notify_approvers_false_names_them_without_a_mention() -> None:
 def test_the_reminder_and_the_announcement_name_the_request_and_the_approvers() -> None:
     reminder = reminder_message(record(), APPROVERS, now=NOW + timedelta(minutes=15))
     said = text(reminder)
-    assert "<!subteam^S0LEADS>, <@U0CAROL>: `R-7K3F9QW2`" in said
+    assert '"text": ":bell: `R-7K3F9QW2` (' in said
+    assert "Approvers: <!subteam^S0LEADS>, <@U0CAROL>" in said
     assert "still needs 1 more approval" in said and "(in 15 min)" in said
     assert block_problems(reminder.blocks) == []
     # A short TTL reads as its card reads it, in seconds: 10 s left is not "in 1 min".
@@ -192,7 +193,29 @@ def test_a_stopped_card_names_the_stopper_and_counts_what_was_never_sent() -> No
 def test_the_card_never_calls_on_the_requester_or_says_they_may_count_when_they_cannot() -> None:
     users = snapshot(approvers=("U0ALICE", "U0BOB"), self_approval=True)
     card = text(request_card(record(policy=users), approvers=APPROVERS))
-    assert ":bell: <@U0BOB>: your approval is needed." in card  # not "<@U0ALICE>, <@U0BOB>"
+    assert ":bell: Your approval is needed: <@U0BOB>" in card  # not "<@U0ALICE>, <@U0BOB>"
     others = snapshot(approvers=("U0BOB", "U0CAROL"), self_approval=True)
     card = text(request_card(record(policy=others), approvers=APPROVERS))
     assert "<@U0BOB>, <@U0CAROL>" in card and "the requester may count" not in card
+
+
+def test_a_long_approver_list_never_costs_the_words_or_the_group() -> None:
+    """300 users listed before a group: what Slack's limits cut is single users at the end,
+    never the sentence or the group's mention (which notifies its members)."""
+    many = (*(f"U{n:010d}" for n in range(300)), "S0OPSLEADS")
+    policy = snapshot(approvers=many)
+    approvers = Approvers(
+        needed=1, named=(*(User(f"U{n:010d}") for n in range(300)), Group("S0OPSLEADS"))
+    )
+    posted = card(record(policy=policy))
+    bell = next(b for b in json.dumps(posted.blocks).split('"text": "') if ":bell:" in b)
+    for said in (posted.text, bell):
+        assert ":bell: Your approval is needed: <!subteam^S0OPSLEADS>, <@U0000000000>" in said
+    reminder = text(reminder_message(record(policy=policy), approvers, now=NOW))
+    assert "still needs 1 more approval" in reminder
+    assert "Approvers: <!subteam^S0OPSLEADS>" in reminder
+    glass_run = glass(state=S.SUCCEEDED, policy=policy)
+    announced = text(review_announcement(glass_run, approvers))
+    assert "press *Mark reviewed*" in announced and "Approvers: <!subteam^S0OPSLEADS>" in announced
+    for message in (posted, reminder_message(record(policy=policy), approvers, now=NOW)):
+        assert block_problems(message.blocks) == []

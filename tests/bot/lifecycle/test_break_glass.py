@@ -361,7 +361,7 @@ def test_a_reminder_goes_out_once_across_processes(world_factory, tmp_path: Path
 def test_the_first_post_mentions_the_approvers(world: World) -> None:
     open_request(world)
     [card] = world.slack.of("post")
-    assert f"<!subteam^{LEADS}>: your approval is needed" in card.message.text
+    assert f"Your approval is needed: <!subteam^{LEADS}>" in card.message.text
 
 
 QUIET = f"""
