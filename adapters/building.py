@@ -1,11 +1,13 @@
 """The adapters of one process, built from the checked vendor plugins (`build_adapters`).
 
 Each vendor gets its real adapter when configured, its simulator when sandboxed, or neither (its
-commands say it is not configured).
+commands say it is not configured). The plugin's own code that builds them runs through
+`adapters.plugin_start.call_plugin`, so whatever it raises is one `PluginStartError` sentence.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -14,6 +16,7 @@ from adapters.base import Adapter
 from adapters.clock import SYSTEM_CLOCK, Clock
 from adapters.errors import NotConfigured
 from adapters.plugin import VendorPlugin
+from adapters.plugin_start import PluginStartError, call_plugin
 from adapters.settings import VendorSettings
 from adapters.shared import Shared
 
@@ -33,6 +36,8 @@ class Adapters:
         without_simulator: Vendors whose plugin ships no simulator (sandboxing cannot help).
         titles: Each installed vendor's title, by name.
         sandbox_targets: What each sandboxed vendor's simulator holds (for the console).
+        failed: Vendors whose plugin raised while its adapter was built, with that error (only
+            `build_adapters(keep_going=True)`, for `opsgate check`, builds an `Adapters` so).
     """
 
     by_vendor: dict[str, Adapter] = field(default_factory=dict)
@@ -41,6 +46,7 @@ class Adapters:
     without_simulator: frozenset[str] = frozenset()
     titles: dict[str, str] = field(default_factory=dict)
     sandbox_targets: dict[str, str] = field(default_factory=dict)
+    failed: dict[str, PluginStartError] = field(default_factory=dict)
 
     def get(self, vendor: str) -> Adapter:
         """The adapter for `vendor`.
@@ -85,6 +91,7 @@ def build_adapters(
     sandbox: bool,
     clock: Clock = SYSTEM_CLOCK,
     shared: Shared | None = None,
+    keep_going: bool = False,
 ) -> Adapters:
     """Build one adapter per plugin: real when configured, simulated when `sandbox` allows.
 
@@ -95,28 +102,59 @@ def build_adapters(
         sandbox: Simulate every vendor that has no credentials and has a sandbox.
         clock: Shared by adapters and simulators (token expiry, rate limits).
         shared: Where replicas share tokens and rate windows (for `connect_shared`).
+        keep_going: Put a plugin that raises in `Adapters.failed`, and build the others.
 
     Raises:
         TypeError: A vendor's settings are not of its plugin's settings model.
+        PluginStartError: Not `keep_going`, and a plugin's `connect`, `connect_shared` or
+            `sandbox` raised: the adapters built so far are closed.
     """
     result = Adapters(titles={name: plugin.title for name, plugin in plugins.by_name.items()})
-    unconfigured = set()
-    for name, plugin in plugins.by_name.items():
-        settings = settings_by_vendor.get(name) or plugin.settings()
-        if not isinstance(settings, plugin.settings):
-            raise TypeError(f"{name}'s settings must be {plugin.settings.__name__}")
-        if settings.configured:
-            result.by_vendor[name] = _connect(plugin, settings, clock, shared)
-        elif sandbox and plugin.sandbox is not None:
-            built = plugin.sandbox(clock)
-            result.by_vendor[name] = built.adapter
-            result.simulators[name] = built.simulator
-            result.sandbox_targets[name] = plugin.sandbox_targets
-        else:
-            unconfigured.add(name)
-    result.unconfigured = frozenset(unconfigured)
     result.without_simulator = frozenset(n for n, p in plugins.by_name.items() if not p.sandbox)
+    try:
+        for name in plugins.by_name:
+            given = settings_by_vendor.get(name)
+            try:
+                _add(result, plugins, name, given, sandbox=sandbox, clock=clock, shared=shared)
+            except PluginStartError as exc:
+                if not keep_going:
+                    raise
+                result.failed[name] = exc
+    except BaseException:
+        result.close()  # the adapters built so far hold HTTP connections
+        raise
     return result
+
+
+def _add(
+    result: Adapters,
+    plugins: Plugins,
+    name: str,
+    given: VendorSettings | None,
+    *,
+    sandbox: bool,
+    clock: Clock,
+    shared: Shared | None,
+) -> None:
+    """Give vendor `name` its adapter in `result`, or count it unconfigured."""
+    plugin = plugins.by_name[name]
+    settings = given or plugin.settings()
+    if not isinstance(settings, plugin.settings):
+        raise TypeError(f"{name}'s settings must be {plugin.settings.__name__}")
+    call = functools.partial(
+        call_plugin, vendor=name, where=plugins.describe(name), settings=settings
+    )
+    make = plugin.sandbox
+    if settings.configured:
+        connected = call(lambda: _connect(plugin, settings, clock, shared), sandboxed=False)
+        result.by_vendor[name] = connected
+    elif sandbox and make is not None:
+        built = call(lambda: make(clock), sandboxed=True)
+        result.by_vendor[name] = built.adapter
+        result.simulators[name] = built.simulator
+        result.sandbox_targets[name] = plugin.sandbox_targets
+    else:
+        result.unconfigured |= {name}
 
 
 def _connect(

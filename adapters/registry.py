@@ -5,7 +5,8 @@ afresh each call; `installed_plugins` is the cached set production uses). Every 
 plugin, including one that fails to import, is one `PluginError` sentence naming the entry point
 and its distribution. `build_adapters` (`adapters.building`) then gives each vendor its real
 adapter when configured, its simulator when sandboxed, or neither (its commands say it is not
-configured).
+configured); whatever a plugin's own code raises while its adapter is built is one
+`PluginStartError` sentence too.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from adapters.building import build_adapters as build_adapters
 from adapters.plugin import VendorPlugin
 from adapters.plugin_checks import PluginError as PluginError
 from adapters.plugin_checks import check_plugin
+from adapters.plugin_start import PluginStartError as PluginStartError
 from commands.catalog import Catalog
 from commands.spec import OperationSpec
 
