@@ -37,7 +37,7 @@ def check_plugin(plugin: VendorPlugin[Any], where: str) -> None:
     try:
         plugin.settings()
     except ValidationError as exc:
-        said = _first_problem(exc)
+        said = _problems(exc)
         raise PluginError(f"{where} has settings whose defaults are invalid: {said}") from exc
     ids = [spec.id for spec in plugin.operations]
     for spec in plugin.operations:
@@ -49,11 +49,15 @@ def check_plugin(plugin: VendorPlugin[Any], where: str) -> None:
         _check_example(spec, catalog, where)
 
 
-def _first_problem(exc: ValidationError) -> str:
-    """The first problem pydantic found, in one line naming its field."""
-    error = exc.errors()[0]
-    field = ".".join(str(part) for part in error["loc"])
-    return f"{field}: {error['msg']}" if field else str(error["msg"])
+def _problems(exc: ValidationError) -> str:
+    """Every problem pydantic found, on one line, each naming its field: from where it was
+    found, or for a check of the whole model (a URL field, say) from the field it names."""
+    said = []
+    for error in exc.errors():
+        named = (error.get("ctx") or {}).get("field", "")
+        field = ".".join(str(part) for part in error["loc"]) or str(named)
+        said.append(f"{field}: {error['msg']}" if field else str(error["msg"]))
+    return "; ".join(said)
 
 
 def _check_example(spec: OperationSpec, catalog: Catalog, where: str) -> None:

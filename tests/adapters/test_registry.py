@@ -226,6 +226,18 @@ def test_settings_defaults_must_be_valid() -> None:
     assert "[type=" not in str(caught.value)
 
 
+def test_an_invalid_default_checked_by_the_whole_model_names_its_field() -> None:
+    class BadURL(GlobexSettings):
+        base_url: str | None = "ftp://globex.example"  # `url_fields`: checked by the model
+
+    with pytest.raises(PluginError) as caught:
+        Plugins.of(vendor_plugin("globex", settings=BadURL))
+    assert str(caught.value) == (
+        "vendor plugin 'globex' has settings whose defaults are invalid: "
+        "base_url: must be an http:// or https:// URL"
+    )
+
+
 @pytest.mark.parametrize(
     "example",
     [
