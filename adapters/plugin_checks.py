@@ -1,7 +1,8 @@
 """What a vendor plugin must be on its own (`check_plugin`): a name that is a lowercase word
 and no command, a settings model whose defaults are valid, operations of its own vendor with
-well-formed ids, no common flag declared again, and examples that parse. Every problem is one
-`PluginError` sentence naming the plugin."""
+well-formed ids and lower-case command words, targets counted from 1, flags that can be typed,
+each with a name and a key of its own, no common flag declared again, and examples that parse.
+Every problem is one `PluginError` sentence naming the plugin."""
 
 from __future__ import annotations
 
@@ -15,9 +16,15 @@ from adapters.settings import VendorSettings
 from commands.catalog import META_COMMANDS, Catalog
 from commands.model import OperationRequest, UsageError
 from commands.parse import parse
-from commands.spec import COMMON_FLAGS, OperationSpec
+from commands.spec import COMMON_FLAGS, FlagSpec, OperationSpec
 
 _NAME: Final = re.compile(r"[a-z][a-z0-9]*")
+#: A resource or action: the parser lower-cases what is typed and compares it with these, and
+#: the operation id joins them with dots.
+_WORD: Final = re.compile(r"[a-z][a-z0-9-]*")
+#: A flag's name: the parser takes a bare word starting with a dash as a flag, lower-cases it and
+#: splits it at its first ``=`` (``--site=s-1``).
+_FLAG: Final = re.compile(r"--[a-z][a-z0-9-]*")
 
 
 class PluginError(Exception):
@@ -29,7 +36,8 @@ def check_plugin(plugin: VendorPlugin[Any], where: str) -> None:
     """Raise `PluginError` for the first thing wrong with one plugin on its own."""
     if not _NAME.fullmatch(plugin.name) or plugin.name in META_COMMANDS:
         raise PluginError(
-            f"{where} needs a lowercase word for a name (letters and digits), not "
+            f"{where} needs a lowercase word for a name ({_NAME.pattern}: a letter, then letters "
+            f"or digits), not "
             f"{plugin.name!r}, and not one of {', '.join(META_COMMANDS)}"
         )
     if not (isinstance(plugin.settings, type) and issubclass(plugin.settings, VendorSettings)):
@@ -37,7 +45,7 @@ def check_plugin(plugin: VendorPlugin[Any], where: str) -> None:
     try:
         plugin.settings()
     except ValidationError as exc:
-        said = _first_problem(exc)
+        said = _problems(exc)
         raise PluginError(f"{where} has settings whose defaults are invalid: {said}") from exc
     ids = [spec.id for spec in plugin.operations]
     for spec in plugin.operations:
@@ -49,11 +57,15 @@ def check_plugin(plugin: VendorPlugin[Any], where: str) -> None:
         _check_example(spec, catalog, where)
 
 
-def _first_problem(exc: ValidationError) -> str:
-    """The first problem pydantic found, in one line naming its field."""
-    error = exc.errors()[0]
-    field = ".".join(str(part) for part in error["loc"])
-    return f"{field}: {error['msg']}" if field else str(error["msg"])
+def _problems(exc: ValidationError) -> str:
+    """Every problem pydantic found, on one line, each naming its field: from where it was
+    found, or for a check of the whole model (a URL field, say) from the field it names."""
+    said = []
+    for error in exc.errors():
+        named = (error.get("ctx") or {}).get("field", "")
+        field = ".".join(str(part) for part in error["loc"]) or str(named)
+        said.append(f"{field}: {error['msg']}" if field else str(error["msg"]))
+    return "; ".join(said)
 
 
 def _check_example(spec: OperationSpec, catalog: Catalog, where: str) -> None:
@@ -75,9 +87,50 @@ def _check_example(spec: OperationSpec, catalog: Catalog, where: str) -> None:
 def _check_operation(spec: OperationSpec, name: str, where: str) -> None:
     if spec.vendor != name:
         raise PluginError(f"{where} declares {spec.id} for vendor {spec.vendor!r}, not {name!r}")
+    for part, word in (("resource", spec.resource), ("action", spec.action)):
+        if not _WORD.fullmatch(word):
+            raise PluginError(
+                f"{where} declares {spec.id} with the {part} {word!r}; command words must be "
+                f"lower case: a letter, then letters, digits or hyphens ({_WORD.pattern})"
+            )
     if spec.id != f"{spec.vendor}.{spec.resource}.{spec.action}":
         raise PluginError(f"{where} declares {spec.id}; it must be <vendor>.<resource>.<action>")
+    target = spec.target
+    for number, meaning in (
+        ("max_count", "the most targets one request may carry"),
+        ("per_call", "how many targets one vendor call carries"),
+    ):
+        value = getattr(target, number)
+        if not isinstance(value, int) or value < 1:
+            raise PluginError(
+                f"{where} gives {spec.id} the target {number}={value!r}; it must be a whole "
+                f"number of at least 1 ({meaning})"
+            )
+    _check_flags(spec, where)
+
+
+def _check_flags(spec: OperationSpec, where: str) -> None:
     common = {flag.name for flag in COMMON_FLAGS} | {flag.key for flag in COMMON_FLAGS}
-    clash = next((f.name for f in spec.flags if {f.name, f.key} & common), None)
-    if clash is not None:
-        raise PluginError(f"{where} declares {clash} on {spec.id}; every operation has it already")
+    by_name: dict[str, FlagSpec] = {}
+    by_key: dict[str, FlagSpec] = {}
+    for flag in spec.flags:
+        if not _FLAG.fullmatch(flag.name):
+            raise PluginError(
+                f"{where} declares the flag {flag.name!r} on {spec.id}; a flag's name must be "
+                f"-- then a lower-case word: a letter, then letters, digits or hyphens "
+                f"({_FLAG.pattern}, e.g. --site)"
+            )
+        if {flag.name, flag.key} & common:
+            raise PluginError(
+                f"{where} declares {flag.name} on {spec.id}; every operation has it already"
+            )
+        if flag.name in by_name:
+            raise PluginError(f"{where} declares {flag.name} twice on {spec.id}")
+        first = by_key.get(flag.key)
+        if first is not None:
+            # Both given, the last would silently win: the vendor would act on the other value.
+            raise PluginError(
+                f"{where} declares {first.name} and {flag.name} on {spec.id} with one key, "
+                f"{flag.key!r}; each flag needs a key of its own"
+            )
+        by_name[flag.name], by_key[flag.key] = flag, flag

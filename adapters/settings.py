@@ -29,7 +29,9 @@ class VendorSettings(BaseModel):
             most 300).
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # Defaults are validated too, so a plugin whose default is out of its own bounds is refused
+    # at start-up (`check_plugin`) rather than used by an adapter configured without that key.
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
 
     required_together: ClassVar[tuple[tuple[str, ...], ...]] = ()
     url_fields: ClassVar[tuple[str, ...]] = ()

@@ -101,7 +101,7 @@ def build_app(
     """Build opsgate from settings; each keyword replaces one part (for tests and the console).
 
     Raises:
-        PluginError: `plugins` is None and an installed plugin is broken.
+        PluginError: An installed plugin is broken, or raised while its adapter was built.
         PolicyError: The policy is invalid.
     """
     plugins = installed_plugins() if plugins is None else plugins
@@ -154,10 +154,15 @@ def _services(
     clock = parts.clock
     sandboxed = settings.sandbox if parts.sandbox is None else parts.sandbox
     store = parts.store or open_store(settings, clock=clock)
-    # Tokens and rate windows go through the database, shared with every replica on it.
-    vendors = parts.adapters or build_adapters(
-        plugins, settings.vendors(), sandbox=sandboxed, clock=clock, shared=store.shared
-    )
+    try:
+        # Tokens and rate windows go through the database, shared with every replica on it.
+        vendors = parts.adapters or build_adapters(
+            plugins, settings.vendors(), sandbox=sandboxed, clock=clock, shared=store.shared
+        )
+    except BaseException:  # e.g. a plugin's connect raised: the caller stops with one line
+        if parts.store is None:
+            store.close()  # opened here, so closed here
+        raise
     services = Services(
         store=store,
         policy=parts.policy or load_policy(settings, operation_ids=plugins.catalog.ids),

@@ -65,7 +65,10 @@ def _slack(settings: Settings) -> tuple[bool, str, str]:
 def _vendors(settings: Settings, plugins: Plugins) -> list[tuple[bool, str, str]]:
     store = _running_store(settings)
     shared = None if store is None else store.shared
-    adapters = build_adapters(plugins, settings.vendors(), sandbox=settings.sandbox, shared=shared)
+    # A plugin that raises while its adapter is built is that vendor's FAIL, not the end.
+    adapters = build_adapters(
+        plugins, settings.vendors(), sandbox=settings.sandbox, shared=shared, keep_going=True
+    )
     try:
         with _vendor_logs_quieter():
             return _reach(adapters)
@@ -91,10 +94,15 @@ def _reach(adapters: Adapters) -> list[tuple[bool, str, str]]:
         (True, vendor, "not configured (its commands will say so)")
         for vendor in sorted(adapters.unconfigured)
     ]
-    for vendor, adapter in sorted(adapters.by_vendor.items()):
-        label = f"{vendor} (sandbox)" if adapters.is_sandboxed(vendor) else vendor
+    for vendor in sorted({*adapters.by_vendor, *adapters.failed}):
+        failed = adapters.failed.get(vendor)
+        sandboxed = failed.sandboxed if failed else adapters.is_sandboxed(vendor)
+        label = f"{vendor} (sandbox)" if sandboxed else vendor
+        if failed is not None:
+            results.append((False, label, str(failed)))
+            continue
         try:
-            results.append((True, label, adapter.check()))
+            results.append((True, label, adapters.by_vendor[vendor].check()))
         except AdapterError as exc:
             next_step = exc.next_step.replace(_REQUEST_AGAIN, _CHECK_AGAIN)
             results.append((False, label, f"{exc.message}. {next_step}".strip()))

@@ -158,7 +158,8 @@ def _run(argv: Sequence[str] | None) -> int:
     except PolicyError as exc:
         print(f"opsgate: invalid policy: {exc}", file=sys.stderr)
         return 2
-    except (DatabaseUnavailable, AuditKeyError) as exc:  # e.g. the console's database
+    # e.g. the console's database, or a plugin that raised building the console's adapters
+    except (DatabaseUnavailable, AuditKeyError, PluginError) as exc:
         print(f"opsgate: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:  # Ctrl-C outside serve (which stops gracefully by itself)

@@ -23,7 +23,7 @@ from typing import NoReturn
 
 from slack_sdk.errors import SlackApiError
 
-from adapters.registry import Plugins, installed_plugins
+from adapters.registry import PluginError, Plugins, installed_plugins
 from bot.app import OpsgateApp, build_app
 from bot.cli.preflight import missing_slack_settings, serves_socket_mode, slack_identity
 from bot.cli.serve import ProbesUnavailable, probes_served, serve_http, serve_socket_mode
@@ -88,7 +88,7 @@ def _ready(settings: Settings, plugins: Plugins, *, socket_mode: bool) -> Opsgat
         opsgate = build_app(settings, plugins=plugins, policy=policy)  # opens the database
     except DatabaseUnavailable as exc:
         return f"{exc} (OPSGATE_DB)"
-    except AuditKeyError as exc:
+    except (AuditKeyError, PluginError) as exc:  # a plugin that raised in connect or sandbox
         return str(exc)
     problem = _slack_problem(settings)
     if problem:

@@ -3,7 +3,9 @@
 `FormWalk` prompts for each input of the modal the app opened (as Slack would show them), sends
 the operation select's change to the app (which redraws the form with that operation's fields),
 and submits the answers as Slack does; errors come back under their fields, as in Slack. A piped
-script answers the prompts line by line: an empty line keeps what is shown, ``-`` clears it.
+script answers the prompts line by line: an empty line keeps what is shown, ``-`` clears it. What
+Slack's own inputs would not let through (a channel that is none, a file that cannot be read) is
+asked for again.
 """
 
 from __future__ import annotations
@@ -139,10 +141,7 @@ class FormWalk:
         if item.kind == "checkboxes":
             return self._ticks(item, current)
         if item.kind == "file_input":
-            path = self._ask(f"{item.label} (a file path, or empty for none): ")
-            if path is None:
-                return _END
-            return [self.session.upload(Path(path.strip()).expanduser())] if path.strip() else []
+            return self._file(item)
         shown = _shown(item, current)
         while True:  # until an answer the field can take, as Slack's own pickers allow no other
             typed = self._ask(f"{item.label}{shown}: ")
@@ -152,6 +151,21 @@ class FormWalk:
             if refused is None:
                 return _typed(item, typed.strip(), current)
             self._say(f"  ✖ {item.label}: {refused}")
+
+    def _file(self, item: ViewInput) -> Answer | object:
+        """A local file, uploaded as Slack's file input uploads one; asked again while it
+        cannot be read, as the channel prompt asks again for what is no channel."""
+        while True:
+            typed = self._ask(f"{item.label} (a file path, or empty for none): ")
+            if typed is None:
+                return _END
+            if not typed.strip():
+                return []
+            try:
+                return [self.session.upload(_local_path(typed.strip()))]
+            except OSError as exc:
+                why = exc.strerror or str(exc)
+                self._say(f"  ✖ {item.label}: cannot read {typed.strip()}: {why}")
 
     def _ticks(self, item: ViewInput, current: Answer | None) -> list[str] | object:
         ticked = set(current if isinstance(current, list) else [])
@@ -190,6 +204,14 @@ def _shown(item: ViewInput, current: Answer | None) -> str:
         line = " ".join(current.split())
         return f" [{line if len(line) <= 60 else line[:57] + '…'}]"
     return ""
+
+
+def _local_path(typed: str) -> Path:
+    """`typed` as a path, ``~`` expanded where it names a home directory."""
+    try:
+        return Path(typed).expanduser()
+    except RuntimeError:  # ~someone with no home here: then it is just not found
+        return Path(typed)
 
 
 def _not_a_channel(item: ViewInput, typed: str) -> str | None:

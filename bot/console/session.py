@@ -111,9 +111,13 @@ class ConsoleSession:
                 "audit_key": None,
             }
         )
-        self.app: OpsgateApp = build_app(
-            local, plugins=plugins, clock=clock, policy=policy, sandbox=True
-        )
+        try:
+            self.app: OpsgateApp = build_app(
+                local, plugins=plugins, clock=clock, policy=policy, sandbox=True
+            )
+        except BaseException:
+            self.standin.stop()  # e.g. a plugin that raised building its adapter
+            raise
         self.app.start_background()
         self._sequence = 0
 

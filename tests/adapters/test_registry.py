@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from fake_plugins import GLOBEX, FakeAdapter, GlobexSettings, install_dist, operation, vendor_plugin
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 
 from adapters.clock import FakeClock
 from adapters.errors import NotConfigured
@@ -224,6 +224,31 @@ def test_settings_defaults_must_be_valid() -> None:
         Plugins.of(vendor_plugin("globex", settings=Broken))
     assert "\n" not in str(caught.value)  # one line, not pydantic's report
     assert "[type=" not in str(caught.value)
+
+
+def test_defaults_out_of_their_own_bounds_are_refused_naming_each_field() -> None:
+    class OutOfBounds(GlobexSettings):
+        calls_per_minute: int = Field(default=0, ge=1)
+        region: str = Field(default="eu", min_length=3)
+
+    with pytest.raises(PluginError) as caught:
+        Plugins.of(vendor_plugin("globex", settings=OutOfBounds))
+    assert str(caught.value) == (
+        "vendor plugin 'globex' has settings whose defaults are invalid: region: String should "
+        "have at least 3 characters; calls_per_minute: Input should be greater than or equal to 1"
+    )
+
+
+def test_an_invalid_default_checked_by_the_whole_model_names_its_field() -> None:
+    class BadURL(GlobexSettings):
+        base_url: str | None = "ftp://globex.example"  # `url_fields`: checked by the model
+
+    with pytest.raises(PluginError) as caught:
+        Plugins.of(vendor_plugin("globex", settings=BadURL))
+    assert str(caught.value) == (
+        "vendor plugin 'globex' has settings whose defaults are invalid: "
+        "base_url: must be an http:// or https:// URL"
+    )
 
 
 @pytest.mark.parametrize(

@@ -73,6 +73,42 @@ def test_the_channel_prompt_takes_only_a_channel(tmp_path: Path) -> None:
     assert "#JOB-1002" not in output
 
 
+def test_a_file_that_cannot_be_read_is_asked_for_again(tmp_path: Path) -> None:
+    devices = tmp_path / "devices.txt"
+    devices.write_text("thermo-001\nthermo-002\n")
+    answers = [
+        "form aliyun.ota-task.cancel",
+        "",  # channel
+        "",  # targets: none typed, a file instead
+        str(tmp_path / "nope.txt"),
+        str(tmp_path),  # a directory
+        "~no-such-user-here/devices.txt",  # a home directory that is not there
+        str(devices),
+        "a1OpsThermo",
+        "fw-thermo-2.1.0",
+        "",  # --job
+        "",  # --instance
+        "bad firmware 2.1.0, INC-77",
+        "",  # --dry-run?
+        "",  # --force?
+        "/ops help aliyun",  # the console lives on
+    ]
+    output = run("\n".join(answers) + "\n", tmp_path)
+    assert (
+        f"  ✖ …or a file of targets: cannot read {tmp_path / 'nope.txt'}: "
+        "No such file or directory\n"
+    ) in output
+    assert f"  ✖ …or a file of targets: cannot read {tmp_path}: Is a directory\n" in output
+    assert (
+        "  ✖ …or a file of targets: cannot read ~no-such-user-here/devices.txt: No such file or "
+        "directory\n"
+    ) in output
+    assert output.count("…or a file of targets (a file path, or empty for none): ") == 4
+    assert "── form submitted ──" in output
+    assert "2 targets: `thermo-001`, `thermo-002`" in output
+    assert "alice> /ops help aliyun" in output
+
+
 def test_approver_groups_read_by_name(tmp_path: Path) -> None:
     output = run(FORM, tmp_path)
     assert "Who may approve: @ops-leads" in output

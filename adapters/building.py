@@ -1,0 +1,165 @@
+"""The adapters of one process, built from the checked vendor plugins (`build_adapters`).
+
+Each vendor gets its real adapter when configured, its simulator when sandboxed, or neither (its
+commands say it is not configured). The plugin's own code that builds them runs through
+`adapters.plugin_start.call_plugin`, so whatever it raises is one `PluginStartError` sentence.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from adapters.base import Adapter
+from adapters.clock import SYSTEM_CLOCK, Clock
+from adapters.errors import NotConfigured
+from adapters.plugin import VendorPlugin
+from adapters.plugin_start import PluginStartError, call_plugin
+from adapters.settings import VendorSettings
+from adapters.shared import Shared
+
+if TYPE_CHECKING:
+    from adapters.registry import Plugins
+    from adapters.simulator import Simulator
+
+
+@dataclass
+class Adapters:
+    """The adapters of one process, by vendor, and the simulators behind sandboxed ones.
+
+    Attributes:
+        by_vendor: The adapter of each vendor that has one.
+        simulators: The simulator behind each sandboxed vendor.
+        unconfigured: Vendors with neither credentials nor a sandbox: their commands say so.
+        without_simulator: Vendors whose plugin ships no simulator (sandboxing cannot help).
+        titles: Each installed vendor's title, by name.
+        sandbox_targets: What each sandboxed vendor's simulator holds (for the console).
+        failed: Vendors whose plugin raised while its adapter was built, with that error (only
+            `build_adapters(keep_going=True)`, for `opsgate check`, builds an `Adapters` so).
+    """
+
+    by_vendor: dict[str, Adapter] = field(default_factory=dict)
+    simulators: dict[str, Simulator] = field(default_factory=dict)
+    unconfigured: frozenset[str] = frozenset()
+    without_simulator: frozenset[str] = frozenset()
+    titles: dict[str, str] = field(default_factory=dict)
+    sandbox_targets: dict[str, str] = field(default_factory=dict)
+    failed: dict[str, PluginStartError] = field(default_factory=dict)
+
+    def get(self, vendor: str) -> Adapter:
+        """The adapter for `vendor`.
+
+        Raises:
+            NotConfigured: the vendor has no credentials and is not sandboxed, or no plugin
+                for it is installed.
+        """
+        adapter = self.by_vendor.get(vendor)
+        if adapter is not None:
+            return adapter
+        if vendor not in self.unconfigured:
+            raise NotConfigured(
+                f"no vendor plugin called {vendor} is installed",
+                vendor=vendor,
+                next_step="Install the vendor's plugin (`opsgate plugins` lists what is "
+                "installed), then request again.",
+            )
+        settings = f"Set the `OPSGATE_{vendor.upper()}__*` settings its plugin documents"
+        raise NotConfigured(
+            f"{vendor} is not configured: opsgate has no credentials for it",
+            vendor=vendor,
+            next_step=f"{settings}; it has no simulator."
+            if vendor in self.without_simulator
+            else f"{settings}, or run with `OPSGATE_SANDBOX=1` to use its simulator.",
+        )
+
+    def close(self) -> None:
+        """Close every adapter's HTTP connections."""
+        for adapter in self.by_vendor.values():
+            adapter.close()
+
+    def is_sandboxed(self, vendor: str) -> bool:
+        """True when `vendor` is served by its simulator."""
+        return vendor in self.simulators
+
+
+def build_adapters(
+    plugins: Plugins,
+    settings_by_vendor: Mapping[str, VendorSettings],
+    *,
+    sandbox: bool,
+    clock: Clock = SYSTEM_CLOCK,
+    shared: Shared | None = None,
+    keep_going: bool = False,
+) -> Adapters:
+    """Build one adapter per plugin: real when configured, simulated when `sandbox` allows.
+
+    Args:
+        plugins: The vendor plugins.
+        settings_by_vendor: Each vendor's settings by plugin name; a vendor missing here gets
+            its settings' defaults (not configured).
+        sandbox: Simulate every vendor that has no credentials and has a sandbox.
+        clock: Shared by adapters and simulators (token expiry, rate limits).
+        shared: Where replicas share tokens and rate windows (for `connect_shared`).
+        keep_going: Put a plugin that raises in `Adapters.failed`, and build the others.
+
+    Raises:
+        TypeError: A vendor's settings are not of its plugin's settings model.
+        PluginStartError: Not `keep_going`, and a plugin's `connect`, `connect_shared` or
+            `sandbox` raised: the adapters built so far are closed.
+    """
+    result = Adapters(titles={name: plugin.title for name, plugin in plugins.by_name.items()})
+    result.without_simulator = frozenset(n for n, p in plugins.by_name.items() if not p.sandbox)
+    try:
+        for name in plugins.by_name:
+            given = settings_by_vendor.get(name)
+            try:
+                _add(result, plugins, name, given, sandbox=sandbox, clock=clock, shared=shared)
+            except PluginStartError as exc:
+                if not keep_going:
+                    raise
+                result.failed[name] = exc
+    except BaseException:
+        result.close()  # the adapters built so far hold HTTP connections
+        raise
+    return result
+
+
+def _add(
+    result: Adapters,
+    plugins: Plugins,
+    name: str,
+    given: VendorSettings | None,
+    *,
+    sandbox: bool,
+    clock: Clock,
+    shared: Shared | None,
+) -> None:
+    """Give vendor `name` its adapter in `result`, or count it unconfigured."""
+    plugin = plugins.by_name[name]
+    settings = given or plugin.settings()
+    if not isinstance(settings, plugin.settings):
+        raise TypeError(f"{name}'s settings must be {plugin.settings.__name__}")
+    call = functools.partial(
+        call_plugin, vendor=name, where=plugins.describe(name), settings=settings
+    )
+    make = plugin.sandbox
+    if settings.configured:
+        connected = call(lambda: _connect(plugin, settings, clock, shared), sandboxed=False)
+        result.by_vendor[name] = connected
+    elif sandbox and make is not None:
+        built = call(lambda: make(clock), sandboxed=True)
+        result.by_vendor[name] = built.adapter
+        result.simulators[name] = built.simulator
+        result.sandbox_targets[name] = plugin.sandbox_targets
+    else:
+        result.unconfigured |= {name}
+
+
+def _connect(
+    plugin: VendorPlugin[Any], settings: VendorSettings, clock: Clock, shared: Shared | None
+) -> Adapter:
+    if shared is not None and plugin.connect_shared is not None:
+        return plugin.connect_shared(settings, clock, shared)
+    return plugin.connect(settings, clock)

@@ -1,0 +1,103 @@
+"""Calling a plugin's own code at start-up: its `connect`, `connect_shared` or `sandbox`.
+
+Whatever that code raises (opsgate's own errors, a certificate file that is not there, a bug)
+becomes one `PluginStartError` sentence naming the plugin and the error, so ``opsgate`` prints
+one line and never a traceback. A careless plugin may put a credential in its error's text, so
+every secret setting value of that vendor is masked in the sentence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, SecretStr
+
+from adapters.base import MASK
+from adapters.plugin_checks import PluginError
+from adapters.settings import VendorSettings
+
+T = TypeVar("T")
+
+
+class PluginStartError(PluginError):
+    """A plugin's `connect`, `connect_shared` or `sandbox` raised: that vendor has no adapter.
+
+    The message is one line naming the plugin and the error's type and text, with every secret
+    setting value of the vendor masked.
+
+    Attributes:
+        vendor: The plugin's name.
+        sandboxed: True when it was the sandbox that could not be built.
+    """
+
+    def __init__(self, message: str, *, vendor: str, sandboxed: bool) -> None:
+        super().__init__(message)
+        self.vendor = vendor
+        self.sandboxed = sandboxed
+
+
+def call_plugin(
+    build: Callable[[], T], *, vendor: str, where: str, settings: VendorSettings, sandboxed: bool
+) -> T:
+    """`build()`, or `PluginStartError` ``"<where> failed to connect: <Type>: <text>"`` (``failed
+    to build its sandbox`` when `sandboxed`).
+
+    Args:
+        build: The plugin's code, called with no arguments.
+        vendor: The plugin's name.
+        where: The plugin for people (`Plugins.describe`).
+        settings: The vendor's settings: their secret values are masked in the message.
+        sandboxed: Whether `build` builds the sandbox.
+    """
+    try:
+        return build()
+    except Exception as exc:  # whatever a plugin raises, opsgate names the plugin in one line
+        said = one_line(masked(_said(exc), settings))
+        doing = "build its sandbox" if sandboxed else "connect"
+        error = PluginStartError(
+            f"{where} failed to {doing}: {said}", vendor=vendor, sandboxed=sandboxed
+        )
+    # Raised here, outside the handler, so the error does not carry the plugin's exception as
+    # its context: that text is unmasked, and a traceback printed anywhere would show it.
+    raise error
+
+
+def masked(text: str, settings: BaseModel) -> str:
+    """`text` with every secret value of `settings` replaced by `MASK`."""
+    # Longest first: a secret inside a longer one must not leave the rest of the longer showing.
+    for secret in sorted(set(secret_values(settings)), key=len, reverse=True):
+        text = text.replace(secret, MASK)
+    return text
+
+
+def secret_values(settings: BaseModel) -> Iterator[str]:
+    """The non-empty value of every `SecretStr` in `settings`, however deep it is held."""
+    yield from _secrets_in([getattr(settings, name) for name in type(settings).model_fields])
+
+
+def _secrets_in(value: Any) -> Iterator[str]:
+    if isinstance(value, SecretStr):
+        if value.get_secret_value():
+            yield value.get_secret_value()
+    elif isinstance(value, BaseModel):
+        yield from secret_values(value)
+    elif isinstance(value, dict):
+        yield from _secrets_in(list(value.values()))
+    elif isinstance(value, list | tuple | set | frozenset):
+        for item in value:
+            yield from _secrets_in(item)
+
+
+def one_line(text: str) -> str:
+    """`text` with every run of whitespace, line breaks included, as one space."""
+    return " ".join(text.split())
+
+
+def _said(exc: Exception) -> str:
+    """``<Type>: <text>``, or the type alone when the error has no text."""
+    try:
+        text = str(exc)
+    except Exception:  # a plugin's exception whose own __str__ fails
+        text = "(its text cannot be shown)"
+    return f"{type(exc).__name__}: {text}" if text.strip() else type(exc).__name__

@@ -1,0 +1,110 @@
+"""Operation specs that cannot work are refused when the plugins are checked, in one sentence
+naming the plugin, saying what is wrong and what is allowed."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import pytest
+from fake_plugins import operation, vendor_plugin
+
+from adapters.registry import PluginError, Plugins
+from commands.spec import FlagKind, FlagSpec, OperationSpec, TargetSpec
+
+
+def refusal(spec: OperationSpec) -> str:
+    with pytest.raises(PluginError) as caught:
+        Plugins.of(vendor_plugin("globex", operations=(spec,)))
+    message = str(caught.value)
+    assert message.startswith("vendor plugin 'globex' ") and "\n" not in message
+    return message
+
+
+def flag(name: str, key: str, kind: FlagKind = FlagKind.IDENTIFIER) -> FlagSpec:
+    return FlagSpec(name=name, key=key, kind=kind, metavar="<siteId>", help="where")
+
+
+def with_flags(*flags: FlagSpec) -> OperationSpec:
+    return dataclasses.replace(operation("globex"), flags=flags)
+
+
+def test_well_formed_specs_pass() -> None:
+    spec = dataclasses.replace(
+        operation("globex", "ota-job", "force-delete"),
+        target=TargetSpec(name="jobId", max_count=10, per_call=2),
+        flags=(flag("--site", "site"), flag("--no-cascade", "cascade", FlagKind.SWITCH)),
+        example='/ops globex ota-job force-delete j-1 --reason "INC-1"',
+    )
+    assert Plugins.of(vendor_plugin("globex", operations=(spec,))).catalog.ids == (
+        "globex.ota-job.force-delete",
+    )
+
+
+@pytest.mark.parametrize(
+    ("part", "changes"),
+    [
+        ("resource", {"resource": "Gizmo"}),
+        ("resource", {"resource": "giz mo"}),
+        ("resource", {"resource": "-gizmo"}),
+        ("action", {"action": "DELETE"}),
+        ("action", {"action": "de.lete"}),
+    ],
+)
+def test_command_words_must_be_lower_case(part: str, changes: dict[str, str]) -> None:
+    spec = dataclasses.replace(operation("globex"), **changes)
+    spec = dataclasses.replace(spec, id=f"globex.{spec.resource}.{spec.action}")
+    word = changes[part]
+    # Not a "did you mean" the example cannot follow: the words themselves are what is wrong.
+    assert refusal(spec) == (
+        f"vendor plugin 'globex' declares {spec.id} with the {part} {word!r}; command words must "
+        "be lower case: a letter, then letters, digits or hyphens ([a-z][a-z0-9-]*)"
+    )
+
+
+def test_a_vendor_name_that_is_not_lower_case_says_what_is_allowed() -> None:
+    with pytest.raises(PluginError) as caught:
+        Plugins.of(vendor_plugin("Globex"))
+    assert "needs a lowercase word for a name ([a-z][a-z0-9]*: a letter, then letters or " in str(
+        caught.value
+    )
+
+
+@pytest.mark.parametrize("name", ["site", "-site", "--Site", "--site=x", "--", "--9site"])
+def test_a_flag_must_be_two_dashes_and_a_lower_case_word(name: str) -> None:
+    assert refusal(with_flags(flag(name, "site"))) == (
+        f"vendor plugin 'globex' declares the flag {name!r} on globex.gizmo.delete; a flag's "
+        "name must be -- then a lower-case word: a letter, then letters, digits or hyphens "
+        "(--[a-z][a-z0-9-]*, e.g. --site)"
+    )
+
+
+def test_two_flags_may_not_share_a_key() -> None:
+    """With both given, the last would win: `--site a --site2 b` would act on site b."""
+    message = refusal(with_flags(flag("--site", "site"), flag("--site2", "site")))
+    assert message == (
+        "vendor plugin 'globex' declares --site and --site2 on globex.gizmo.delete with one "
+        "key, 'site'; each flag needs a key of its own"
+    )
+
+
+def test_two_flags_may_not_share_a_name() -> None:
+    message = refusal(with_flags(flag("--site", "site"), flag("--site", "site2")))
+    assert message == "vendor plugin 'globex' declares --site twice on globex.gizmo.delete"
+
+
+@pytest.mark.parametrize(
+    ("number", "value", "meaning"),
+    [
+        ("per_call", 0, "how many targets one vendor call carries"),
+        ("per_call", -5, "how many targets one vendor call carries"),
+        ("max_count", 0, "the most targets one request may carry"),
+    ],
+)
+def test_target_counts_start_at_1(number: str, value: Any, meaning: str) -> None:
+    target = dataclasses.replace(TargetSpec(name="gizmoId", max_count=100), **{number: value})
+    spec = dataclasses.replace(operation("globex"), target=target)
+    assert refusal(spec) == (
+        f"vendor plugin 'globex' gives globex.gizmo.delete the target {number}={value!r}; it "
+        f"must be a whole number of at least 1 ({meaning})"
+    )

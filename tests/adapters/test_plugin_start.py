@@ -1,0 +1,145 @@
+"""A plugin whose own code raises while its adapter is built (`connect`, `connect_shared`,
+`sandbox`): one `PluginStartError` sentence naming the plugin and the error, every secret setting
+of that vendor masked, and the adapters already built closed."""
+
+from __future__ import annotations
+
+import ssl
+from typing import Any, ClassVar, NoReturn
+
+import pytest
+from fake_plugins import FakeAdapter, GlobexSettings, vendor_plugin
+from pydantic import SecretStr
+
+from adapters.clock import Clock
+from adapters.errors import VendorUnreachable
+from adapters.plugin import Sandbox
+from adapters.registry import PluginError, Plugins, PluginStartError, build_adapters
+from adapters.settings import VendorSettings
+
+TOKEN = "gx-live-4f1c9a0d"
+CONFIGURED = GlobexSettings(base_url="https://globex.example", token=SecretStr(TOKEN))
+
+
+def careless_connect(settings: GlobexSettings, clock: Clock) -> NoReturn:
+    assert settings.token is not None
+    raise RuntimeError(f"globex refused token {settings.token.get_secret_value()}")
+
+
+def failing_sandbox(clock: Clock) -> NoReturn:
+    raise RuntimeError("boom in sandbox")
+
+
+def start_error(plugins: Plugins, settings: dict[str, Any], **kwargs: Any) -> PluginStartError:
+    with pytest.raises(PluginStartError) as caught:
+        build_adapters(plugins, settings, **kwargs)
+    return caught.value
+
+
+def test_a_connect_that_raises_is_one_sentence_with_the_secret_masked() -> None:
+    error = start_error(
+        Plugins.of(vendor_plugin(connect=careless_connect)), {"globex": CONFIGURED}, sandbox=True
+    )
+    assert isinstance(error, PluginError)  # stops start-up as every broken plugin does
+    assert str(error) == (
+        "vendor plugin 'globex' failed to connect: RuntimeError: globex refused token ****"
+    )
+    assert (error.vendor, error.sandboxed) == ("globex", False)
+    # Nothing chained carries the plugin's own, unmasked text into a traceback.
+    assert error.__cause__ is None and error.__context__ is None
+
+
+def test_a_sandbox_that_raises_is_one_sentence() -> None:
+    error = start_error(Plugins.of(vendor_plugin(sandbox=failing_sandbox)), {}, sandbox=True)
+    assert str(error) == (
+        "vendor plugin 'globex' failed to build its sandbox: RuntimeError: boom in sandbox"
+    )
+    assert error.sandboxed
+
+
+def test_connect_shared_that_raises_is_one_sentence() -> None:
+    def connect_shared(settings: GlobexSettings, clock: Clock, shared: object) -> NoReturn:
+        raise VendorUnreachable("globex.example did not answer", vendor="globex")
+
+    plugins = Plugins.of(vendor_plugin(connect_shared=connect_shared))
+    error = start_error(plugins, {"globex": CONFIGURED}, sandbox=False, shared=object())
+    assert str(error).startswith("vendor plugin 'globex' failed to connect: VendorUnreachable: ")
+    assert "globex.example did not answer" in str(error)
+
+
+def test_a_missing_certificate_file_names_the_file() -> None:
+    def connect(settings: GlobexSettings, clock: Clock) -> FakeAdapter:
+        ssl.create_default_context(cafile="/nonexistent/ca.pem")
+        return FakeAdapter(vendor="globex")
+
+    error = start_error(
+        Plugins.of(vendor_plugin(connect=connect)), {"globex": CONFIGURED}, sandbox=False
+    )
+    assert str(error).startswith("vendor plugin 'globex' failed to connect: FileNotFoundError: ")
+
+
+def test_every_secret_setting_is_masked_wherever_it_appears_and_the_message_is_one_line() -> None:
+    class TwoSecrets(VendorSettings):
+        required_together: ClassVar[tuple[tuple[str, ...], ...]] = (("key", "secret"),)
+        key: SecretStr | None = None
+        secret: SecretStr | None = None
+        region: str = "eu-west"
+
+    def connect(settings: TwoSecrets, clock: Clock) -> NoReturn:
+        raise ValueError("bad pair\nkey=k-123 secret=k-123-long\nregion eu-west, k-123 again")
+
+    settings = TwoSecrets(key=SecretStr("k-123"), secret=SecretStr("k-123-long"))
+    plugins = Plugins.of(vendor_plugin(settings=TwoSecrets, connect=connect))
+    error = start_error(plugins, {"globex": settings}, sandbox=False)
+    # The longer secret is masked whole, though the shorter is part of it; others stay.
+    assert str(error) == (
+        "vendor plugin 'globex' failed to connect: ValueError: bad pair key=**** "
+        "secret=**** region eu-west, **** again"
+    )
+
+
+def test_an_error_without_text_or_with_text_that_cannot_be_read() -> None:
+    class Unprintable(Exception):
+        def __str__(self) -> str:
+            raise RuntimeError("no")
+
+    def silent(clock: Clock) -> NoReturn:
+        raise KeyError
+
+    def unprintable(clock: Clock) -> NoReturn:
+        raise Unprintable
+
+    assert str(start_error(Plugins.of(vendor_plugin(sandbox=silent)), {}, sandbox=True)).endswith(
+        "failed to build its sandbox: KeyError"
+    )
+    error = start_error(Plugins.of(vendor_plugin(sandbox=unprintable)), {}, sandbox=True)
+    assert str(error).endswith(
+        "failed to build its sandbox: Unprintable: (its text cannot be shown)"
+    )
+
+
+def test_the_adapters_built_before_are_closed() -> None:
+    built: list[FakeAdapter] = []
+
+    def sandbox(clock: Clock) -> Sandbox:
+        built.append(FakeAdapter(vendor="alpha", sandbox=True))
+        return Sandbox(adapter=built[-1], simulator=object())  # type: ignore[arg-type]
+
+    plugins = Plugins.of(
+        vendor_plugin("alpha", sandbox=sandbox), vendor_plugin("zeta", sandbox=failing_sandbox)
+    )
+    assert "'zeta'" in str(start_error(plugins, {}, sandbox=True))
+    assert [adapter.closed for adapter in built] == [True]
+
+
+def test_keep_going_builds_the_others_and_keeps_the_error() -> None:
+    plugins = Plugins.of(
+        vendor_plugin("alpha", sandbox=failing_sandbox),
+        vendor_plugin("beta"),
+        vendor_plugin("gamma", connect=careless_connect),
+    )
+    adapters = build_adapters(plugins, {"gamma": CONFIGURED}, sandbox=True, keep_going=True)
+    assert set(adapters.by_vendor) == {"beta"}
+    assert set(adapters.failed) == {"alpha", "gamma"}
+    assert adapters.failed["alpha"].sandboxed and not adapters.failed["gamma"].sandboxed
+    assert TOKEN not in str(adapters.failed["gamma"])
