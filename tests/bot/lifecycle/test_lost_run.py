@@ -38,14 +38,17 @@ def text(message: Message) -> str:
 
 
 class DyingRun:
-    """The vendor answers the first `ANSWERED` calls, a second apart, and holds the rest until
-    released; each count kept with the lease is noted."""
+    """The vendor answers the first `ANSWERED` calls, a second apart and each only once the
+    count before it was kept (calls may be in flight together, and two answers in one second
+    would leave the second count for the next tick), and holds the rest until released; each
+    count kept with the lease is noted."""
 
     def __init__(self, world: World) -> None:
         self.world = world
         self.release = threading.Event()
         self.kept: list[Progress] = []
         self.both_kept = threading.Event()
+        self._kept_for = [threading.Event() for _ in range(ANSWERED)]
         self._calls = 0
         self._lock = threading.Lock()
         self._route = world.sim("aliyun").route
@@ -55,16 +58,22 @@ class DyingRun:
         if f"Action={CANCEL}" in str(request.url):
             with self._lock:
                 self._calls += 1
-                answered = self._calls <= ANSWERED
-                self.world.clock.advance(1)  # a second apart: each count is kept
-            if not answered:
+                call = self._calls
+            if call > ANSWERED:
                 assert self.release.wait(10), "the test never released the run"
+            else:
+                if call > 1:
+                    assert self._kept_for[call - 2].wait(10), "a count was never kept"
+                self.world.clock.advance(1)  # a second after the count before it
         return self._route(request)
 
     def record_progress(self, request_id: str, progress: Progress) -> bool:
         kept = self._record(request_id, progress)
         if kept:
             self.kept.append(progress)
+            for answered, event in enumerate(self._kept_for, start=1):
+                if progress.succeeded >= answered * 200:
+                    event.set()
             if progress.done >= 400:
                 self.both_kept.set()
         return kept
