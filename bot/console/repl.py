@@ -147,7 +147,7 @@ class Console:
             return False
         if word == "/ops":
             self.hold()
-            self.show_ack(self.session.slash(rest, user=user), user)
+            self.show_ack(self.session.slash(rest, user=user), user, keep_holding=True)
         elif word in WAITING:
             self._click(word, rest, user)
         elif word == "user" and rest.lstrip("@") in NAMES:
@@ -178,11 +178,10 @@ class Console:
             return
         self.hold()
         if word == "reject":
-            self.show_ack(
-                self.session.reject(request_id, user=user, reason=why.strip() or None), user
-            )
+            reply = self.session.reject(request_id, user=user, reason=why.strip() or None)
+            self.show_ack(reply, user, keep_holding=True)
         else:
-            self.show_ack(self.session.click(word, request_id, user=user), user)
+            self.show_ack(self.session.click(word, request_id, user=user), user, keep_holding=True)
 
     def newest_pending(self) -> str | None:
         return default_request(self.session.app.store, "approve")
@@ -209,12 +208,17 @@ class Console:
         self.release()
         self.say(text)
 
-    def show_ack(self, reply: AckReply, user: str) -> None:
+    def show_ack(self, reply: AckReply, user: str, *, keep_holding: bool = False) -> None:
+        """Print Slack's answer to a command or click, then what the app sent before it; with
+        `keep_holding`, that and what the app sends next wait for the line's last `release`
+        (printed at the ack, a requester's message could come before the card update sent
+        with it, whichever reached Slack first)."""
         message = reply.message
         if message and message.get("blocks"):
             self.say(f"── only visible to @{USERS[user]} ──")
             self.say(render_message(message["blocks"], names=self.names, color=self.color))
-        self.release()
+        if not keep_holding:
+            self.release()
 
     def _audit(self, request_id: str | None) -> None:
         events = list(self.session.app.store.events(request_id=request_id))[-20:]

@@ -7,11 +7,15 @@ import logging
 import re
 import subprocess
 import sys
+import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bot.console import run_console
+from bot.console.session import ConsoleSession
+from bot.console.transcript import is_direct_message
 from bot.lifecycle.replies import Replies
 from bot.model import RequestRecord
 from bot.settings import load_settings
@@ -202,6 +206,38 @@ def test_a_transcript_reads_the_same_whichever_reaches_slack_first(
         self.refresh_card(record)
 
     monkeypatch.setattr(Replies, "settled", message_first)
+    output = run(SCRIPT, tmp_path)
+    after = output[output.index("alice> as @bob approve") :]
+    assert after.index("✔ Succeeded: huawei.package.delete") < after.index(
+        "── direct message to @alice ──"
+    )
+
+
+def test_a_requester_s_message_sent_before_the_ack_is_shown_still_follows_the_card(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The requester's message reaches Slack before the click's ack is shown, and the card's
+    last update only after: the transcript still shows the card first (the app's output waits
+    for the line's end, not just for the ack)."""
+    card_may_follow = threading.Event()
+
+    def message_first(self: Replies, record: RequestRecord) -> None:
+        if record.state.terminal:
+            self.notify_requester(record)
+            assert card_may_follow.wait(10), "the ack was never shown"
+        self.refresh_card(record)
+
+    clicked = ConsoleSession.click
+
+    def click_then_wait_for_the_message(self: ConsoleSession, *args: Any, **kwargs: Any) -> Any:
+        reply = clicked(self, *args, **kwargs)
+        if args[0] == "approve" and kwargs["user"] != self.app.store.get(args[1]).requester:
+            self.standin.wait_for(is_direct_message)
+            card_may_follow.set()
+        return reply
+
+    monkeypatch.setattr(Replies, "settled", message_first)
+    monkeypatch.setattr(ConsoleSession, "click", click_then_wait_for_the_message)
     output = run(SCRIPT, tmp_path)
     after = output[output.index("alice> as @bob approve") :]
     assert after.index("✔ Succeeded: huawei.package.delete") < after.index(
