@@ -51,7 +51,7 @@ ACK_THREADS = 8
 class OpsgateApp:
     """A built opsgate: the Bolt app and the parts behind it."""
 
-    bolt: App
+    bolt: MeteredApp
     service: RequestService
     runner: Runner
     store: Store
@@ -243,7 +243,7 @@ class _TokenInTheClient(logging.Filter):
 _TOKEN_IN_THE_CLIENT = _TokenInTheClient()
 
 
-def bolt_app(settings: Settings, client: WebClient, *, metrics: Metrics) -> App:
+def bolt_app(settings: Settings, client: WebClient, *, metrics: Metrics) -> MeteredApp:
     """The Bolt app: only signed requests (our own check answers 401 and logs one bounded line)
     carrying payloads as Slack sends them (400 otherwise), acks timed, Slack's retries
     acknowledged and dropped, unexpected listener errors logged."""
@@ -260,9 +260,7 @@ def bolt_app(settings: Settings, client: WebClient, *, metrics: Metrics) -> App:
         request_verification_enabled=False,
         before_authorize=CheckedPayloads(signatures=SignedRequests(secret) if secret else None),
         token_verification_enabled=False,  # `opsgate check` and `serve` call auth.test themselves
-        listener_executor=ThreadPoolExecutor(
-            max_workers=ACK_THREADS, thread_name_prefix="opsgate-ack"
-        ),
+        listener_pool=ThreadPoolExecutor(max_workers=ACK_THREADS, thread_name_prefix="opsgate-ack"),
     )
     bolt.use(_ignore_slack_retries)
     bolt.error(_log_unexpected)

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import secrets
+import threading
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,7 +23,7 @@ from slack_sdk import WebClient
 from adapters.clock import SYSTEM_CLOCK, Clock
 from adapters.registry import Plugins, installed_plugins
 from bot import cards
-from bot.app import OpsgateApp, build_app
+from bot.app import ACK_THREADS, OpsgateApp, build_app
 from bot.cards.home import HOME_APPROVE_ACTION, HOME_REJECT_ACTION
 from bot.console.standin.payloads import (
     FORM,
@@ -78,6 +80,24 @@ class AckReply:
 
     status: int
     message: dict[str, Any] | None
+
+
+def _drained(pool: ThreadPoolExecutor, workers: int, timeout: float) -> bool:
+    """Whether every job submitted to `pool` (of `workers` threads) before this call has ended:
+    one job per thread, all meeting at a barrier, can only all run once the queue (first in,
+    first out) has given every earlier job to a thread and each of them has finished."""
+    meeting = threading.Barrier(workers + 1)
+    for _ in range(workers):
+        pool.submit(_meet, meeting, timeout)
+    return _meet(meeting, timeout)
+
+
+def _meet(meeting: threading.Barrier, timeout: float) -> bool:
+    try:
+        meeting.wait(timeout)
+    except threading.BrokenBarrierError:
+        return False
+    return True
 
 
 class ConsoleSession:
@@ -219,8 +239,12 @@ class ConsoleSession:
         return self._dispatch(app_home_opened_body(user_id=user), JSON)
 
     def wait(self, timeout: float = 60.0) -> bool:
-        """Wait until the app has finished all work started so far."""
-        return self.app.runner.wait_idle(timeout)
+        """Wait until the app has finished all work started so far: first the listeners Bolt
+        runs after their ack (an event's, a step's), which hand their work to the runner, then
+        the runner. (Waiting on the runner alone, a listener not yet started left it idle.)"""
+        return _drained(self.app.bolt.listener_pool, ACK_THREADS, timeout) and (
+            self.app.runner.wait_idle(timeout)
+        )
 
     def _response_url(self, user: str) -> str:
         self._sequence += 1

@@ -11,6 +11,7 @@ Vendor calls are counted by `bot.observability.vendor_calls.metered`, around the
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
@@ -27,12 +28,16 @@ class MeteredApp(App):
 
     Args:
         metrics: Where the ack times go.
+        listener_pool: Runs the listeners once they have acked (Bolt's `listener_executor`).
         **kwargs: Bolt's own `App` arguments.
     """
 
-    def __init__(self, *, metrics: Metrics, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+    def __init__(
+        self, *, metrics: Metrics, listener_pool: ThreadPoolExecutor, **kwargs: Any
+    ) -> None:
+        super().__init__(listener_executor=listener_pool, **kwargs)
         self._ack_seconds = metrics.ack_seconds
+        self.listener_pool = listener_pool
 
     def dispatch(self, req: BoltRequest) -> BoltResponse:
         """Bolt's dispatch, timed."""
