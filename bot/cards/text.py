@@ -76,15 +76,17 @@ def defuse_broadcasts(text: str) -> str:
 def code(text: str, *, limit: int = 200) -> str:
     """Show an identifier as inline code, so it copies exactly (no joiners inside).
 
-    Falls back to `escape` when the text holds a backtick or a line break, which would end the
-    span (and `escape` keeps the text on one line).
+    A line break, which would end the span, shows as `LINE_BREAK` inside it: the text stays
+    set apart as code (no emoji, no bold) rather than read as opsgate's words. Falls back to
+    `escape` when the text holds a backtick, which would end the span too.
 
     Args:
         text: The identifier.
         limit: Longest text kept before clipping.
     """
-    short = text if len(text) <= limit else text[: limit - 1] + ELLIPSIS
-    if "`" in short or _BREAK.search(short) or not short.strip():
+    flat = one_line(text)
+    short = flat if len(flat) <= limit else flat[: limit - 1] + ELLIPSIS
+    if "`" in short or not short.strip():
         return escape(short)
     return f"`{escape_entities(short)}`"
 

@@ -22,8 +22,12 @@ FORGED = "customer asked\n• Undo: restore with one click\n\n:x: Verdict: ok"
 )
 def test_every_line_break_shows_as_the_marker(brk: str) -> None:
     assert escape(f"one{brk}two") == f"one{LINE_BREAK}two"
-    assert code(f"one{brk}two") == f"one{LINE_BREAK}two"  # no code span can hold it
+    assert code(f"one{brk}two") == f"`one{LINE_BREAK}two`"  # still set apart as code
     assert len(escape(f"one{brk}two").splitlines()) == 1
+
+
+def test_code_with_a_backtick_is_escaped_words_still_on_one_line() -> None:
+    assert code("a`b\n:x: c") == f"a{ZWJ}`b{LINE_BREAK}:x: c"
 
 
 def test_a_run_of_breaks_is_one_marker_and_breaks_at_the_ends_are_dropped() -> None:
