@@ -192,3 +192,19 @@ def event(seq: int, name: AuditEventName, actor: str, **detail: Any) -> AuditEve
         prev_hash="0" * 64,
         hash=f"{seq:064d}",
     )
+
+
+def test_a_reject_reason_reads_as_typed_like_every_other_reason() -> None:
+    """The Reject dialog's reason is a person's words: its backticks mark no code span (as a
+    vendor's do), exactly as in a ``--reason``."""
+    said = "still on 40 meters, see `fw-1.2.0` :x:"
+    rejected = record(
+        reason=said, state=RequestState.REJECTED, outcome={"by": "U0BOB", "note": said}
+    )
+    escaped = f"still on 40 meters, see {ZWJ}`fw-1.2.0{ZWJ}` :x:"
+    for shown in (request_card(rejected, approvers=APPROVERS), requester_notice(rejected)):
+        everything = shown.text + "".join(texts(shown.blocks))
+        assert f"*Rejected* by <@U0BOB>: {escaped}" in everything
+        assert "`fw-1.2.0`" not in everything
+    card = request_card(rejected, approvers=APPROVERS)
+    assert f"*Reason:* {escaped}" in "".join(texts(card.blocks))
