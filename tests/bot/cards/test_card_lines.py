@@ -6,15 +6,13 @@ show, after them, with ``⏎`` where their writer broke the line."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from block_kit import block_problems
+from shown_lines import lines, outside_lines, texts
 
 from bot.cards import (
     HomeContent,
-    Message,
     history_message,
     home_view,
     request_card,
@@ -24,7 +22,7 @@ from bot.cards import (
 from bot.cards.incident import review_announcement
 from bot.cards.lists import unreviewed_message
 from bot.cards.text import LINE_BREAK, ZWJ
-from bot.console.render import mrkdwn_to_text, render_message
+from bot.console.render import render_message
 from bot.model import Approvers, AuditEvent, AuditEventName, RequestRecord, RequestState, User
 
 NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
@@ -60,36 +58,6 @@ def record(**changes: Any) -> RequestRecord:
         "preview": {"summary": "job JOB-1001 can be cancelled", "facts": facts, "warnings": []},
     }
     return RequestRecord(**(base | changes))
-
-
-def texts(value: Any) -> Iterator[str]:
-    """Every text object's text in blocks or a view: what Slack shows."""
-    if isinstance(value, dict):
-        if value.get("type") in ("mrkdwn", "plain_text") and isinstance(value.get("text"), str):
-            yield value["text"]
-        for inner in value.values():
-            yield from texts(inner)
-    elif isinstance(value, list):
-        for inner in value:
-            yield from texts(inner)
-
-
-def lines(shown: Message | dict[str, Any]) -> list[str]:
-    """Each line a reader sees (a message's notification text included), as they see it."""
-    if isinstance(shown, Message):
-        assert block_problems(shown.blocks) == []
-        pieces = [shown.text, *texts(shown.blocks)]
-    else:
-        pieces = list(texts(shown))
-    return [line.replace(ZWJ, "").strip() for piece in pieces for line in piece.splitlines()]
-
-
-def outside_lines(seen: list[str], *outside: str) -> list[str]:
-    """The lines that begin with words from outside (any line of them): opsgate begins every
-    line it shows itself, so each line found here is one somebody else made."""
-    starts = {line.strip() for text in outside for line in text.splitlines() if line.strip()}
-    starts |= {mrkdwn_to_text(start) for start in starts}  # as the console shows emoji codes
-    return [line for line in seen if any(line.startswith(start) for start in starts)]
 
 
 def test_the_card_keeps_the_reason_inside_its_fact_and_after_its_label() -> None:
