@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.cards.text import clip, clip_raw
+from bot.cards.text import clip, clip_raw, one_line
 
 Block = dict[str, Any]
 
@@ -165,5 +165,10 @@ def fit_blocks(blocks: list[Block], *, limit: int = MAX_BLOCKS) -> list[Block]:
 
 
 def message(text: str, blocks: list[Block], *, limit: int = MAX_BLOCKS) -> Message:
-    """Assemble a `Message`, clipping the text and fitting the blocks."""
-    return Message(text=clip(text, TEXT_LIMIT), blocks=fit_blocks(blocks, limit=limit))
+    """Assemble a `Message`, clipping the text and fitting the blocks.
+
+    The text is kept on one line (`one_line`) whoever built it: a notification shows no more,
+    and a line break in it could only have come from outside text.
+    """
+    text = clip(one_line(text), TEXT_LIMIT)
+    return Message(text=text, blocks=fit_blocks(blocks, limit=limit))

@@ -25,7 +25,7 @@ from bot.cards.blocks import (
 )
 from bot.cards.lists import HelpEntry, history_line
 from bot.cards.messages import approve_button
-from bot.cards.request import STATE_EMOJI
+from bot.cards.request import STATE_EMOJI, reason_line
 from bot.cards.sentences import mrkdwn
 from bot.cards.text import clip_raw, code, escape, mention, plural, slack_date
 from bot.model import Channel, RequestRecord
@@ -109,8 +109,9 @@ def _waiting(records: Sequence[RequestRecord]) -> list[Block]:
 
 
 def _waiting_text(record: RequestRecord) -> str:
-    """``● `R-…` `op` · 3 targets · by @alice in #ops · expires <date>`` and the reason; a
-    sandboxed request says so first, as its card does (approving it changes nothing real)."""
+    """``● `R-…` `op` · 3 targets · by @alice in #ops · expires <date>`` and, beneath it,
+    ``*Reason:* …`` (`reason_line`); a sandboxed request says so first, as its card does
+    (approving it changes nothing real)."""
     where = mrkdwn([Channel(record.channel)])
     sandbox = ":test_tube: *SANDBOX* " if record.sandbox else ""
     line = (
@@ -118,5 +119,4 @@ def _waiting_text(record: RequestRecord) -> str:
         f"{plural(len(record.targets), 'target')} · by {mention(record.requester)} in {where} · "
         f"expires {slack_date(record.expires_at)}"
     )
-    reason = escape(clip_raw(record.reason, _REASON_SHOWN)) if record.reason else "_no reason_"
-    return f"{line}\n{reason}"
+    return f"{line}\n{reason_line(record.reason, limit=_REASON_SHOWN)}"

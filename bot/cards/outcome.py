@@ -43,6 +43,10 @@ _KIND_WHY: Final = {
 }
 
 
+#: The ends a person chose, whose note (the Reject dialog's reason) is that person's words.
+_PEOPLE_CLOSE: Final = frozenset({RequestState.REJECTED, RequestState.WITHDRAWN})
+
+
 def past_tense(operation: str) -> str:
     """``acme.order.cancel`` -> ``cancelled``; unknown actions read ``done``."""
     return _PAST.get(operation.rsplit(".", 1)[-1], "done")
@@ -223,7 +227,11 @@ def _alike(one: ItemFailure, other: ItemFailure) -> bool:
 def _closed_line(record: RequestRecord, closed: ClosedOutcome | None) -> str:
     """Rejected, withdrawn, expired or denied, and by whom (and why, when someone said)."""
     by = closed.by if closed is not None else ""
-    why = f": {marked(closed.note)}" if closed is not None and closed.note else ""
+    note = closed.note if closed is not None else None
+    # A rejecter's words are a person's, escaped like a --reason (backticks as typed); a
+    # denial's are opsgate's or the adapter's, whose backticks mark code to copy.
+    said = text_of if record.state in _PEOPLE_CLOSE else marked
+    why = f": {said(note)}" if note else ""
     match record.state:
         case RequestState.REJECTED:
             return f":no_entry_sign: *Rejected*{' by ' + mention(by) if by else ''}{why}"

@@ -97,7 +97,7 @@ def request_blocks(
     if not forced:
         blocks.extend(lines_sections(verdict))
     blocks.extend(lines_sections(preview_lines(record.preview)))
-    blocks.append(section(f"*Reason*\n{_reason(record.reason)}"))
+    blocks.append(section(reason_line(record.reason)))
     blocks.append(
         context(f"Request {code(record.id)}", f"requested {slack_date(record.created_at)}")
     )
@@ -111,8 +111,10 @@ def forced_past_blocked(record: RequestRecord) -> bool:
     )
 
 
-def _reason(reason: str | None) -> str:
-    return escape(clip_raw(reason, _REASON_LIMIT)) if reason else "_none given_"
+def reason_line(reason: str | None, *, limit: int = _REASON_LIMIT) -> str:
+    """``*Reason:* …`` on one line: the requester's words follow opsgate's label, so even a
+    reason written to look like a fact or a verdict never opens a line of its own."""
+    return f"*Reason:* {escape(clip_raw(reason, limit)) if reason else '_none given_'}"
 
 
 def _field_pairs(

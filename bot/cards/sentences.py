@@ -13,7 +13,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Final
 
-from bot.cards.text import clip_raw, code, defuse_broadcasts, escape, escape_entities
+from bot.cards.text import (
+    clip_raw,
+    code,
+    defuse_broadcasts,
+    escape,
+    escape_entities,
+    one_line,
+)
 from bot.model import (
     Anyone,
     Approvers,
@@ -50,8 +57,9 @@ def plain(sentence: Sentence | Iterable[Part]) -> str:
 
 
 def notification(sentence: Sentence | Iterable[Part], *, limit: int = 200) -> str:
-    """The plain text, made safe for a message's ``text`` field (which Slack reads as mrkdwn)."""
-    return defuse_broadcasts(escape_entities(clip_raw(plain(sentence), limit)))
+    """The plain text, made safe for a message's ``text`` field (which Slack reads as mrkdwn)
+    and kept on one line, as `escape` keeps it."""
+    return defuse_broadcasts(escape_entities(one_line(clip_raw(plain(sentence), limit))))
 
 
 def approvers_parts(approvers: Approvers, *, count: bool = True) -> tuple[Part, ...]:

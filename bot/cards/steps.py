@@ -1,7 +1,9 @@
 """What a Workflow Builder step reports when its request ends (SPEC §10). Pure functions.
 
 Workflow Builder shows a step's outputs and errors as plain text, so these are plain sentences:
-no Slack markup, ids named as `bot.cards.sentences.plain` names them.
+no Slack markup, ids named as `bot.cards.sentences.plain` names them. Each is one line
+(`bot.cards.text.one_line`), as on a card: a workflow may post them in a message of its own,
+where a rejecter's or a vendor's line breaks must not start lines that read as opsgate's.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from typing import Any, Final
 
 from adapters.base import Outcome
 from bot.cards.sentences import plain
-from bot.cards.text import clip_raw, plural
+from bot.cards.text import clip_raw, one_line, plural
 from bot.model import ClosedOutcome, FailedOutcome, RequestRecord, UnknownOutcome, User
 
 #: Workflow Builder shows errors in a small box; a vendor's long message is cut.
@@ -26,7 +28,8 @@ def step_summary(record: RequestRecord) -> str:
     """``acme.widget.delete on 1 target: Deleted widget w-1``: what the vendor confirmed."""
     outcome = record.outcome
     said = outcome.summary if isinstance(outcome, Outcome) else record.state.value
-    return clip_raw(f"{record.operation} on {plural(len(record.targets), 'target')}: {said}", 500)
+    said = f"{record.operation} on {plural(len(record.targets), 'target')}: {said}"
+    return clip_raw(one_line(said), 500)
 
 
 def step_error(record: RequestRecord, detail: dict[str, Any]) -> str:
@@ -50,7 +53,7 @@ def step_error(record: RequestRecord, detail: dict[str, Any]) -> str:
             text = f"{lead} failed: {_failure(outcome)}"
         case state:
             text = f"{lead} ended {state}: {step_summary(record)}"
-    return clip_raw(text, ERROR_LIMIT)
+    return clip_raw(one_line(text), ERROR_LIMIT)
 
 
 def _failure(outcome: object) -> str:
@@ -68,4 +71,4 @@ def _failure(outcome: object) -> str:
 def usage_failure(message: str, usage: str) -> str:
     """A step whose inputs are not a valid request: the grammar's message and the usage."""
     first = usage.splitlines()[0] if usage else ""
-    return clip_raw(f"{message} {first}".strip(), ERROR_LIMIT)
+    return clip_raw(one_line(f"{message} {first}".strip()), ERROR_LIMIT)

@@ -1,7 +1,9 @@
 """Text helpers for Block Kit cards: escaping, clipping and formatting. Pure functions, no I/O.
 
 Everything a user or a vendor typed goes through `escape` (or `code`) before it reaches mrkdwn,
-so it can never mention anyone, inject a link, or break the card's formatting.
+so it can never mention anyone, inject a link, or break the card's formatting. Nor can it start
+a line of its own: its line breaks show as `LINE_BREAK`, so every line of a card begins with
+opsgate's words and nobody can append a fake fact or verdict beneath a real one.
 """
 
 from __future__ import annotations
@@ -17,6 +19,12 @@ from bot.model.slack_ids import is_user_id
 #: character into bold/italic/strike/code, while the text still reads the same.
 ZWJ = "\u200d"
 ELLIPSIS = "…"
+#: What a line break in user or vendor text shows as: its words stay on the line opsgate
+#: began, and the reader still sees where the writer broke the line.
+LINE_BREAK = " ⏎ "
+
+# Every character `str.splitlines` (and so a Slack client, a terminal, a reader) may break at.
+_BREAK = re.compile(r"[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
 
 _CONTROL = re.compile(r"([*_~`])")
 # Bare broadcast words only ping with link_names, but an approver's client may still highlight
@@ -38,17 +46,26 @@ def escape_entities(text: str) -> str:
 
 
 def escape(text: str) -> str:
-    """Make user text safe for mrkdwn: inert mentions and links, no stray formatting.
+    """Make user text safe for mrkdwn: inert mentions and links, no stray formatting, one line.
 
     Args:
         text: Text a user or a vendor wrote.
 
     Returns:
-        The same words, with Slack's entities escaped, broadcast words defused, and a zero-width
-        joiner before each of ``*``, ``_``, ``~`` and the backtick.
+        The same words on one line (`one_line`), with Slack's entities escaped, broadcast words
+        defused, and a zero-width joiner before each of ``*``, ``_``, ``~`` and the backtick.
     """
-    safe = defuse_broadcasts(escape_entities(text))
+    safe = defuse_broadcasts(escape_entities(one_line(text)))
     return _CONTROL.sub(ZWJ + r"\1", safe)
+
+
+def one_line(text: str) -> str:
+    """Text with each run of line breaks (and the blanks around it) shown as `LINE_BREAK`;
+    line breaks at either end are dropped. Text without one is returned as it is."""
+    if not _BREAK.search(text):
+        return text
+    lines = (line.strip() for line in text.splitlines())
+    return LINE_BREAK.join(line for line in lines if line)
 
 
 def defuse_broadcasts(text: str) -> str:
@@ -59,20 +76,27 @@ def defuse_broadcasts(text: str) -> str:
 def code(text: str, *, limit: int = 200) -> str:
     """Show an identifier as inline code, so it copies exactly (no joiners inside).
 
-    Falls back to `escape` when the text holds a backtick or a newline, which would end the span.
+    A line break, which would end the span, shows as `LINE_BREAK` inside it: the text stays
+    set apart as code (no emoji, no bold) rather than read as opsgate's words. Falls back to
+    `escape` when the text holds a backtick, which would end the span too.
 
     Args:
         text: The identifier.
         limit: Longest text kept before clipping.
     """
-    short = text if len(text) <= limit else text[: limit - 1] + ELLIPSIS
-    if "`" in short or "\n" in short or not short.strip():
+    flat = one_line(text)
+    short = flat if len(flat) <= limit else flat[: limit - 1] + ELLIPSIS
+    if "`" in short or not short.strip():
         return escape(short)
     return f"`{escape_entities(short)}`"
 
 
 def code_block(text: str) -> str:
-    """Show text preformatted; a run of backticks inside cannot close the block."""
+    """Show text preformatted; a run of backticks inside cannot close the block.
+
+    Its line breaks stay: a command or a vendor request shown here must copy exactly, and its
+    lines sit inside the block, apart from the card's own (Slack formats nothing in it).
+    """
     return "```" + escape_entities(text).replace("```", f"`{ZWJ}`{ZWJ}`") + "```"
 
 

@@ -10,6 +10,7 @@ import pytest
 
 from adapters.base import Outcome
 from bot.cards.steps import ERROR_LIMIT, step_error, step_outputs, usage_failure
+from bot.cards.text import LINE_BREAK
 from bot.model import ClosedOutcome, FailedOutcome, RequestOutcome, RequestRecord, RequestState
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -98,3 +99,13 @@ def test_errors_are_clipped() -> None:
         "Bad widgetId.", "Usage: /ops acme widget delete <widgetId>\nExample: …"
     ) == ("Bad widgetId. Usage: /ops acme widget delete <widgetId>")
     assert usage_failure("Incomplete command.", "") == "Incomplete command."
+
+
+def test_outputs_and_errors_keep_outside_words_on_one_line() -> None:
+    """A workflow may post them in a message: a rejecter's or a vendor's line breaks show as
+    the marker, as on the card, and start no line of their own."""
+    rejected = record(RequestState.REJECTED, ClosedOutcome(by="U0BOB", note="no\n:x: Approved"))
+    assert step_error(rejected, {}).endswith(f"by user U0BOB: no{LINE_BREAK}:x: Approved")
+    done = record(RequestState.SUCCEEDED, Outcome(summary="Deleted\n• Undo: one click", total=2))
+    assert step_outputs(done)["summary"].endswith(f"Deleted{LINE_BREAK}• Undo: one click")
+    assert usage_failure("Bad `a\nb`.", "") == f"Bad `a{LINE_BREAK}b`."

@@ -135,7 +135,7 @@ def test_escaped_user_text_reads_as_typed() -> None:
         request_card(pending(reason=hostile), approvers=Approvers(needed=1, anyone=True)).blocks,
         width=200,
     )
-    assert hostile in out.splitlines()
+    assert f"Reason: {hostile}" in out.splitlines()
 
 
 def test_other_blocks_degrade_to_their_text() -> None:
