@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from audit_events import audit_event
 from shown_lines import lines, outside_lines, texts
 
 from bot.cards import (
@@ -148,17 +149,15 @@ def test_a_break_glass_incident_stays_on_opsgate_s_lines() -> None:
 
 
 def event(seq: int, name: AuditEventName, actor: str, **detail: Any) -> AuditEvent:
-    return AuditEvent(
-        seq=seq,
-        at=(NOW + timedelta(minutes=seq)).isoformat(),
+    return audit_event(
+        seq,
+        name,
+        actor,
         request_id="R-7K3F9QW2",
-        event=name,
-        actor=actor,
         operation="servicepower.job.cancel",
-        targets=("JOB-1001",),
-        detail=detail,
-        prev_hash="0" * 64,
-        hash=f"{seq:064d}",
+        target="JOB-1001",
+        start=NOW,
+        **detail,
     )
 
 

@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from audit_events import audit_event
 from block_kit import block_problems
 
 from adapters.base import Blocker, Preview, VendorCall
@@ -71,17 +72,15 @@ def valid(message: Message) -> str:
 
 
 def event(seq: int, name: AuditEventName, actor: str, **detail: Any) -> AuditEvent:
-    return AuditEvent(
-        seq=seq,
-        at=(NOW + timedelta(minutes=seq)).isoformat(),
+    return audit_event(
+        seq,
+        name,
+        actor,
         request_id="R-AAAA1111",
-        event=name,
-        actor=actor,
         operation="enos.ota-job.delete",
-        targets=("job-1",),
-        detail=detail,
-        prev_hash="0" * 64,
-        hash=f"{seq:064d}",
+        target="job-1",
+        start=NOW,
+        **detail,
     )
 
 
