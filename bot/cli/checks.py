@@ -4,13 +4,15 @@ reached."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Final, TextIO
 
 from adapters.errors import AdapterError
+from adapters.plugin_start import masked, one_line
 from adapters.registry import Adapters, Plugins, build_adapters
+from adapters.settings import VendorSettings
 from bot.cli.preflight import missing_slack_settings, serves_socket_mode, slack_identity
 from bot.policy import PolicyError, load_policy
 from bot.settings import Settings
@@ -71,7 +73,7 @@ def _vendors(settings: Settings, plugins: Plugins) -> list[tuple[bool, str, str]
     )
     try:
         with _vendor_logs_quieter():
-            return _reach(adapters)
+            return _reach(adapters, settings.vendors())
     finally:
         adapters.close()
         if store is not None:
@@ -89,7 +91,9 @@ def _running_store(settings: Settings) -> Store | None:
         return None  # `serve` says what is wrong with it; vendors are checked all the same
 
 
-def _reach(adapters: Adapters) -> list[tuple[bool, str, str]]:
+def _reach(
+    adapters: Adapters, settings_by_vendor: Mapping[str, VendorSettings]
+) -> list[tuple[bool, str, str]]:
     results = [
         (True, vendor, "not configured (its commands will say so)")
         for vendor in sorted(adapters.unconfigured)
@@ -106,6 +110,12 @@ def _reach(adapters: Adapters) -> list[tuple[bool, str, str]]:
         except AdapterError as exc:
             next_step = exc.next_step.replace(_REQUEST_AGAIN, _CHECK_AGAIN)
             results.append((False, label, f"{exc.message}. {next_step}".strip()))
+        except Exception as exc:  # a bug in the plugin's check: its vendor's FAIL, not the end
+            said = f"{type(exc).__name__}: {exc}"
+            vendor_settings = settings_by_vendor.get(vendor)
+            if vendor_settings is not None:
+                said = masked(said, vendor_settings)
+            results.append((False, label, f"its plugin failed checking it: {one_line(said)}"))
     return results
 
 

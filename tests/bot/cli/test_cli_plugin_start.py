@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import sys
+import textwrap
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -110,3 +111,33 @@ def test_serve_stops_with_one_line_naming_the_plugin(
     assert "Traceback" not in captured.err and KEY not in captured.out + captured.err
     # The database it opened first is closed again (closed cleanly, SQLite leaves no WAL).
     assert (env / "opsgate.db").exists() and not (env / "opsgate.db-wal").exists()
+
+
+CHECK_MODULE = """
+    from fake_plugins import FakeAdapter, vendor_plugin
+
+    class Broken(FakeAdapter):
+        def check(self):
+            raise KeyError("status for token " + self.settings.token.get_secret_value())
+
+    def connect(settings, clock):
+        return Broken(vendor="globex", settings=settings)
+
+    PLUGIN = vendor_plugin("globex", connect=connect)
+"""
+
+
+def test_a_plugin_whose_check_raises_is_that_vendor_s_fail_and_the_rest_are_checked(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (env / "site" / "raising_plugin.py").write_text(textwrap.dedent(CHECK_MODULE))
+    monkeypatch.setenv("OPSGATE_SANDBOX", "1")
+    configure(monkeypatch)
+    assert cli.main(["check"]) == 1
+    out, err = capsys.readouterr()
+    report = out.split("\n\n")[0].splitlines()
+    [globex] = [line for line in report if line.startswith("FAIL  globex")]
+    said = "its plugin failed checking it: KeyError: 'status for token ****'"
+    assert globex == f"FAIL  globex: {said}"
+    assert any(line.startswith("ok    servicepower (sandbox): ") for line in report), out
+    assert "Traceback" not in err and KEY not in out + err
