@@ -15,6 +15,12 @@ from typing import Any
 _BOLD, _DIM, _RESET = "\x1b[1m", "\x1b[2m", "\x1b[0m"
 _ITALIC, _NOT_BOLD, _NOT_ITALIC = "\x1b[3m", "\x1b[22m", "\x1b[23m"
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060"))
+#: Control characters in a message's text (but its line breaks and tabs) show as "�": from a
+#: vendor's message, an escape sequence would otherwise drive the terminal (move the cursor,
+#: rewrite lines, set its title) instead of being read.
+_CONTROLS = dict.fromkeys(
+    [c for c in (*range(0x20), 0x7F, *range(0x80, 0xA0)) if chr(c) not in "\n\t"], "\ufffd"
+)
 _ENTITY = re.compile(r"<([^<>]*)>")
 # Slack pairs a marker only at a word's edge; a joiner before it (`bot.cards.text.escape`)
 # keeps it literal, and so does a code span.
@@ -75,10 +81,16 @@ def mrkdwn_to_text(
     name, from `names`), dates, links, emoji, and ``*bold*``/``_italic_`` as terminal styles
     with `color`, or without their markers otherwise (code spans are left as they are)."""
     table = names or {}
+    text = _shown(text)
     out = _emoji(_ENTITY.sub(lambda m: _entity(m.group(1), table), text))
     out = _styled_around_code(out, color)
     out = out.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
     return out.translate(_INVISIBLE)
+
+
+def _shown(text: str) -> str:
+    """`text` with its control characters visible as "�", before any style of ours is added."""
+    return text.translate(_CONTROLS)
 
 
 def _emoji(text: str) -> str:
@@ -151,7 +163,7 @@ class _Renderer:
         raw = str(obj.get("text", ""))
         if obj.get("type") == "mrkdwn":
             return mrkdwn_to_text(raw, names=self.names, color=self.color)
-        return raw.translate(_INVISIBLE)
+        return _shown(raw).translate(_INVISIBLE)
 
     def wrap(self, text: str, *, indent: str = "") -> str:
         lines: list[str] = []

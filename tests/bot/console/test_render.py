@@ -161,3 +161,16 @@ def test_other_blocks_degrade_to_their_text() -> None:
         "p",
         "[Go]",
     ]
+
+
+def test_control_characters_from_a_message_never_reach_the_terminal() -> None:
+    """A vendor's message with an escape sequence (here: set the terminal's title, then clear
+    the screen) is shown, not obeyed; line breaks, tabs and the console's own styles stay."""
+    hostile = "device gone\x1b]0;pwned\x07\x1b[2J\r\x9b2J\ttab"
+    section = {"type": "section", "text": {"type": "mrkdwn", "text": f"*Failed:* {hostile}"}}
+    header = {"type": "header", "text": {"type": "plain_text", "text": hostile}}
+    shown = render_message([header, section], color=True)
+    assert not {"\x07", "\r", "\x9b"} & set(shown)
+    assert "\x1b]" not in shown and "\x1b[2J" not in shown
+    assert "device gone\ufffd]0;pwned\ufffd\ufffd[2J\ufffd\ufffd2J\ttab" in shown
+    assert "\x1b[1mFailed:\x1b[22m" in shown  # the console's own bold
