@@ -14,11 +14,13 @@ from typing import Any
 
 import httpx
 import pytest
+from pydantic import SecretStr
 
 from adapters.clock import FakeClock
 from adapters.deadline import Deadline, VendorClient, deadline_of
 from adapters.errors import OutcomeUnknown, VendorUnreachable
 from adapters.http import is_retryable, send, vendor_client
+from adapters.registry import installed_plugins
 from adapters.settings import VendorSettings
 
 #: Short, so that a call that keeps it ends soon; the read timeout is ten times longer, so only
@@ -197,3 +199,34 @@ def test_the_vendor_client_takes_its_settings() -> None:
     client = vendor_client(VendorSettings(timeout=4))
     assert (client.deadline, client.timeout.read, client.follow_redirects) == (12, 4, False)
     assert vendor_client(VendorSettings(timeout=4, deadline=50)).deadline == 50
+
+
+#: Each built-in vendor configured, its `check` making a call (the host is never contacted).
+CHECKED: dict[str, dict[str, Any]] = {
+    "aliyun": {"access_key_id": "id", "access_key_secret": "secret"},
+    "enos": {"base_url": "https://apim.example", "app_key": "k", "app_secret": "s"},
+    "huawei": {"base_url": "https://oc.example", "app_id": "a", "secret": "s"},
+    "servicepower": {"base_url": "https://sp.example", "client_id": "c", "client_secret": "s"},
+}
+
+
+@pytest.mark.parametrize("name", sorted(CHECKED))
+def test_every_real_adapter_calls_within_its_vendors_deadline(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    deadlines: list[float] = []
+
+    def unreachable(client: httpx.Client, request: httpx.Request, **_: Any) -> httpx.Response:
+        deadlines.append(deadline_of(client).seconds)
+        raise httpx.ConnectError("not contacted", request=request)
+
+    monkeypatch.setattr(httpx.Client, "send", unreachable)
+    plugin = installed_plugins().by_name[name]
+    values = {k: SecretStr(v) if "secret" in k else v for k, v in CHECKED[name].items()}
+    adapter = plugin.connect(plugin.settings(**values, deadline=42), FakeClock())
+    try:
+        with pytest.raises(VendorUnreachable):
+            adapter.check()
+    finally:
+        adapter.close()
+    assert deadlines and set(deadlines) == {42}
