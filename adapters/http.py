@@ -2,7 +2,9 @@
 
 Every adapter sends through `send`, so "what does a timeout mean" is decided once: on a read it
 is safe to try again; on a mutating call the change may have happened, so it is `OutcomeUnknown`
-and never retried.
+and never retried. `send` also keeps each call within its deadline (`adapters.deadline`):
+connecting, sending and the whole answer, which a deadline that passes ends as a timeout would.
+Build the client with `vendor_client`, so the deadline is the vendor's setting.
 """
 
 from __future__ import annotations
@@ -13,15 +15,27 @@ from typing import Any, TypeVar
 import httpx
 import stamina
 
+from adapters.deadline import BodyWithin, Deadline, VendorClient, bound_request, deadline_of, within
 from adapters.errors import AdapterError, OutcomeUnknown, VendorError, VendorUnreachable
+from adapters.settings import VendorSettings
 
 T = TypeVar("T")
+
+
+def vendor_client(settings: VendorSettings, **options: Any) -> VendorClient:
+    """The HTTP client of a real vendor: `settings.timeout` on each wait, `settings`'
+    `call_deadline` on each call `send` makes, and no redirects followed (a redirect confirms
+    nothing: `unconfirmed_answer`). `options` go to `httpx.Client` (``verify=``, …)."""
+    options.setdefault("timeout", settings.timeout)
+    options.setdefault("follow_redirects", False)
+    return VendorClient(deadline=settings.call_deadline, **options)
 
 
 def send(
     client: httpx.Client, request: httpx.Request, *, vendor: str, mutating: bool
 ) -> httpx.Response:
-    """Send one request; raise our error types for transport faults.
+    """Send one request and read its whole answer within the call's deadline (`deadline_of`:
+    a `vendor_client`'s setting); raise our error types for transport faults.
 
     Args:
         client: The vendor's client (its transport is the real network or a simulator).
@@ -30,11 +44,14 @@ def send(
         mutating: True for the call that changes vendor state.
 
     Raises:
-        VendorUnreachable: the connection failed (nothing sent), or a read got no answer.
-        OutcomeUnknown: a mutating call was sent but got no complete answer.
+        VendorUnreachable: the connection failed (nothing sent), or a read got no complete
+            answer (in time).
+        OutcomeUnknown: a mutating call was sent but got no complete answer (in time).
     """
+    deadline = deadline_of(client)
     try:
-        return client.send(request)
+        with within(deadline):
+            return _send_within(client, request, deadline)
     except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
         raise VendorUnreachable(
             f"could not connect to {vendor} ({type(exc).__name__}); nothing was changed",
@@ -44,19 +61,39 @@ def send(
     except httpx.TransportError as exc:
         if mutating:
             raise OutcomeUnknown(
-                f"{_no_answer(client, exc, vendor)}; the request's state is unknown",
+                f"{_no_answer(client, exc, vendor, deadline)}; the request's state is unknown",
                 vendor=vendor,
                 next_step="Check the vendor console to see whether the change "
                 "happened before requesting it again.",
             ) from exc
         raise VendorUnreachable(
-            _no_answer(client, exc, vendor),
+            _no_answer(client, exc, vendor, deadline),
             vendor=vendor,
             next_step="Try again in a minute; if it persists, check the vendor's status.",
         ) from exc
 
 
-def _no_answer(client: httpx.Client, exc: httpx.TransportError, vendor: str) -> str:
+def _send_within(
+    client: httpx.Client, request: httpx.Request, deadline: Deadline
+) -> httpx.Response:
+    bound_request(request, deadline, client)
+    response = client.send(request, stream=True)
+    try:
+        if isinstance(response.stream, httpx.SyncByteStream):  # a sync client's always is
+            response.stream = BodyWithin(response.stream, deadline, request)
+        response.read()
+    except BaseException:
+        response.close()
+        raise
+    return response
+
+
+def _no_answer(
+    client: httpx.Client, exc: httpx.TransportError, vendor: str, deadline: Deadline
+) -> str:
+    if isinstance(exc, httpx.TimeoutException) and deadline.passed:
+        within_s = f"within the call's {deadline.seconds:g}-second deadline"
+        return f"{vendor} did not answer in full {within_s}"
     if isinstance(exc, httpx.TimeoutException):
         seconds = client.timeout.read
         waited = f" in {seconds:g} s" if seconds is not None else ""

@@ -10,11 +10,15 @@ an error naming the missing key. A vendor whose rule is not "these go together" 
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Final, Self
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_core import PydanticCustomError
+
+#: A vendor's default deadline, in timeouts (`VendorSettings.call_deadline`): connecting,
+#: sending and the answer may each take up to `VendorSettings.timeout` and still finish.
+TIMEOUTS_PER_CALL: Final = 3
 
 
 class VendorSettings(BaseModel):
@@ -26,7 +30,11 @@ class VendorSettings(BaseModel):
             `configured`).
         url_fields: Fields holding a base URL: each must be an http:// or https:// URL.
         timeout: Seconds to wait for the vendor before giving up on a call (more than 0, at
-            most 300).
+            most 300): on connecting, on each read and on each write.
+        deadline: Seconds one call may take in all, connecting, sending and reading the whole
+            answer (more than 0, at most 900); by default `TIMEOUTS_PER_CALL` times `timeout`
+            (`call_deadline`). A vendor that keeps answering a byte at a time never trips
+            `timeout`; it does trip this.
     """
 
     # Defaults are validated too, so a plugin whose default is out of its own bounds is refused
@@ -37,6 +45,13 @@ class VendorSettings(BaseModel):
     url_fields: ClassVar[tuple[str, ...]] = ()
 
     timeout: float = Field(default=10.0, gt=0, le=300, allow_inf_nan=False)
+    deadline: float | None = Field(default=None, gt=0, le=900, allow_inf_nan=False)
+
+    @property
+    def call_deadline(self) -> float:
+        """Seconds one call may take in all: `deadline`, or `TIMEOUTS_PER_CALL` times `timeout`
+        (so a call whose connect, send and answer each take up to `timeout` is never cut)."""
+        return self.deadline if self.deadline is not None else TIMEOUTS_PER_CALL * self.timeout
 
     @property
     def configured(self) -> bool:

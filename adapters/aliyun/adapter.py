@@ -45,6 +45,7 @@ from adapters.base import (
 )
 from adapters.clock import SYSTEM_CLOCK, Clock
 from adapters.errors import AdapterError
+from adapters.http import vendor_client
 from adapters.ratelimit import RateLimiter
 from adapters.shared import Shared
 from commands.model import OperationRequest
@@ -210,9 +211,9 @@ class AliyunAdapter:
 def from_config(
     config: AliyunSettings, *, clock: Clock = SYSTEM_CLOCK, shared: Shared | None = None
 ) -> AliyunAdapter:
-    """An adapter for the real vendor, with an HTTP client using the configured timeout; with
-    `shared`, the account's rate window every replica shares."""
-    client = httpx.Client(timeout=config.timeout)
+    """An adapter for the real vendor, with an HTTP client using the configured timeout and
+    deadline; with `shared`, the account's rate window every replica shares."""
+    client = vendor_client(config)
     return AliyunAdapter(config=config, client=client, clock=clock, shared=shared)
 
 

@@ -34,7 +34,7 @@ from adapters.enos.auth import AUTH_GET_PATH, Stamps, TokenService, encryption, 
 from adapters.enos.errors import CODE_EXPIRED, JOB_NOT_FOUND, JOB_RUNNING, VENDOR, read_answer
 from adapters.enos.settings import EnosSettings
 from adapters.errors import AdapterError, NotConfigured, VendorError
-from adapters.http import retry_safely, send
+from adapters.http import retry_safely, send, vendor_client
 from adapters.tokens import TokenCache
 from commands.model import OperationRequest
 
@@ -270,4 +270,4 @@ def _created(value: object) -> str:
 
 def from_config(config: EnosSettings, *, clock: Clock = SYSTEM_CLOCK) -> EnosAdapter:
     """An adapter for the real EnOS gateway named in `config`."""
-    return EnosAdapter(config=config, client=httpx.Client(timeout=config.timeout), clock=clock)
+    return EnosAdapter(config=config, client=vendor_client(config), clock=clock)

@@ -26,7 +26,7 @@ import httpx
 from adapters.base import Outcome, Preview, Progress, ProgressCallback, StopSignal, VendorCall
 from adapters.clock import SYSTEM_CLOCK, Clock
 from adapters.errors import AdapterError, NotConfigured, VendorError, VendorThrottled
-from adapters.http import json_body, retry_safely
+from adapters.http import json_body, retry_safely, vendor_client
 from adapters.huawei.auth import (
     HuaweiSession,
     Params,
@@ -276,5 +276,5 @@ def from_config(
 ) -> HuaweiAdapter:
     """The adapter for the real platform, over mutual TLS. Build it once per process; with
     `shared`, the replicas' shared token and rate window."""
-    client = httpx.Client(verify=tls_context(config), timeout=config.timeout)
+    client = vendor_client(config, verify=tls_context(config))
     return HuaweiAdapter(config=config, client=client, clock=clock, shared=shared)

@@ -36,7 +36,7 @@ import httpx
 from adapters.base import MASK, Outcome, Preview, Progress, ProgressCallback, StopSignal, VendorCall
 from adapters.clock import SYSTEM_CLOCK, Clock
 from adapters.errors import NotConfigured, OutcomeUnknown, VendorError
-from adapters.http import json_body, retry_safely, send, unconfirmed_answer
+from adapters.http import json_body, retry_safely, send, unconfirmed_answer, vendor_client
 from adapters.servicepower.auth import JwtAuth, ServicePowerAuth, SystemTokenAuth
 from adapters.servicepower.errors import VENDOR, http_error, refusal, request_id_of, unsure
 from adapters.servicepower.request import CANCEL_PATH, MAX_REASON, CancelJob, cancel_job_of
@@ -238,5 +238,5 @@ def from_config(
     Raises:
         NotConfigured: `config` lacks a base URL or credentials.
     """
-    client = httpx.Client(timeout=config.timeout, follow_redirects=False)
+    client = vendor_client(config)
     return ServicePowerAdapter(config=config, client=client, clock=clock)

@@ -6,8 +6,8 @@ history, to those who may read them), `replies` (answers and the requester's mes
 `painter` (card redraws, in order), `refusals` (what the lifecycle itself says), `mishaps`
 (what it says when it could not do what was asked), `breakglass` (a run without approvals, for
 an incident), `incident_clicks` (Stop and Mark reviewed), `reminders` (approvers at half the
-ttl, unreviewed break-glass runs), and `workers` (the pools they run on). `RequestService` is
-the facade the listeners call."""
+ttl, unreviewed break-glass runs), and `workers` (the pools they run on, with `lanes` for
+previews). `RequestService` is the facade the listeners call."""
 
 from bot.lifecycle.service import RequestService
 from bot.lifecycle.services import Origin, Services

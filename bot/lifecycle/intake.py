@@ -13,6 +13,8 @@ shows the verdict.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from functools import partial
 
 from adapters.base import Adapter, Preview
 from adapters.errors import AdapterError
@@ -43,9 +45,32 @@ class Intake:
         self._posting = posting
         self._break_glass = break_glass
 
-    def submit(self, request: OperationRequest, origin: Origin, *, command_text: str) -> None:
+    def submit(
+        self,
+        request: OperationRequest,
+        origin: Origin,
+        *,
+        command_text: str,
+        then: Callable[[], None] | None = None,
+    ) -> None:
         """Check policy, preview, then post the approval card (or the dry run) for a request;
-        a break-glass request by someone the policy lets runs at once instead."""
+        a break-glass request by someone the policy lets runs at once instead. `then` is called
+        once that is done, however it ended: with a runner, after the preview, on its pool."""
+        handed_off = False
+        try:
+            handed_off = self._submit(request, origin, command_text, then)
+        finally:
+            if then is not None and not handed_off:
+                then()
+
+    def _submit(
+        self,
+        request: OperationRequest,
+        origin: Origin,
+        command_text: str,
+        then: Callable[[], None] | None,
+    ) -> bool:
+        """`submit`; True when the preview and what follows were handed to the runner."""
         decision = self.s.policy.check_request(
             request, user=origin.user, channel=origin.channel, directory=self.s.directory
         )
@@ -55,16 +80,28 @@ class Intake:
             )
         if decision.refusal is not None:
             self._refuse(request, origin, decision.refusal)
-            return
+            return False
         try:
             adapter = self.s.adapters.get(request.vendor)
         except AdapterError as exc:  # not configured: refused, and audited like any refusal
             self._refuse(request, origin, refusals.vendor_unavailable(exc))
-            return
+            return False
         if not request.dry_run and self._held(request, origin):
-            return
-        if self.s.runner is not None:
-            self.s.runner.reached_vendor()  # a slow preview must not hold up others' cards
+            return False
+        previewed = partial(self._previewed, adapter, request, origin, command_text)
+        if self.s.runner is None:
+            previewed()
+            return False
+        # A slow preview must not hold up others' cards, nor anyone's clicks: it goes on to the
+        # preview pool, where one vendor's previews hold a few threads at most.
+        job = self.replies.guarded(origin, _followed(previewed, then))
+        self.s.runner.submit_preview(request.vendor, job)
+        return True
+
+    def _previewed(
+        self, adapter: Adapter, request: OperationRequest, origin: Origin, command_text: str
+    ) -> None:
+        """Preview, then the dry run, the break-glass run, the refusal or the card."""
         preview = _preview(adapter, request)
         if request.dry_run:
             self._dry_run(adapter, request, origin, preview, command_text)
@@ -168,6 +205,19 @@ class Intake:
             self.replies.answer(origin, cards.refusal_message(refusal))
             return
         self.replies.answer(origin, cards.notice_message(refusals.posted(record)))
+
+
+def _followed(job: Callable[[], None], then: Callable[[], None] | None) -> Callable[[], None]:
+    """`job`, then `then` (if any) however `job` ended."""
+
+    def both() -> None:
+        try:
+            job()
+        finally:
+            if then is not None:
+                then()
+
+    return both
 
 
 def _preview(adapter: Adapter, request: OperationRequest) -> RequestPreview:

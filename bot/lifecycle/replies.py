@@ -14,10 +14,12 @@ from datetime import UTC, datetime
 
 from adapters.base import Progress
 from bot import cards
+from bot.lifecycle import mishaps
 from bot.lifecycle.painter import CardPainter
 from bot.lifecycle.services import Origin, Services
 from bot.model import Notice, Refusal, RequestRecord, rules
 from bot.slack.port import SlackPostError
+from bot.store import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +73,29 @@ class Replies:
             except SlackPostError as exc:
                 log.warning("response_url post failed (%s); answering in the channel", exc.error)
         self.s.slack.ephemeral(origin.channel, origin.user, message)
+
+    def guarded(self, origin: Origin, job: Callable[[], None]) -> Callable[[], None]:
+        """`job`, which tells `origin` privately if it fails: when the database cannot be
+        reached, or on an error nobody expected (a bug in opsgate or a plugin), rather than
+        leaving silence after the ack that said the work had begun. The log has one line for a
+        database out of reach, the traceback for the unexpected."""
+        down: tuple[type[BaseException], ...] = (
+            *self.s.store.engine.unreachable,
+            DatabaseUnavailable,
+        )
+
+        def answered() -> None:
+            try:
+                job()
+            except down as exc:
+                said = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+                log.error("the database could not be reached: %s: %s", type(exc).__name__, said)
+                self.answer(origin, cards.refusal_message(mishaps.database_down()))
+            except Exception as exc:
+                log.exception("failed unexpectedly handling a request of %s", origin.user)
+                self.answer(origin, cards.refusal_message(mishaps.failed_unexpectedly(exc)))
+
+        return answered
 
     def refuse(self, origin: Origin, refusal: Refusal) -> None:
         """Tell whoever clicked, privately in the channel, why their click was refused."""

@@ -12,6 +12,8 @@ taken; the store's compare-and-set transitions make each decision happen once.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from bot import cards
 from bot.lifecycle.breakglass import BreakGlass
 from bot.lifecycle.clicks import Clicks
@@ -43,9 +45,18 @@ class RequestService:
         self._incident = IncidentClicks(services, self.replies)
         self._reading = Reading(services)
 
-    def submit(self, request: OperationRequest, origin: Origin, *, command_text: str) -> None:
-        """Check policy, preview, then post the approval card (or the dry run) for a request."""
-        self._intake.submit(request, origin, command_text=command_text)
+    def submit(
+        self,
+        request: OperationRequest,
+        origin: Origin,
+        *,
+        command_text: str,
+        then: Callable[[], None] | None = None,
+    ) -> None:
+        """Check policy, preview, then post the approval card (or the dry run) for a request;
+        with a runner, the preview and what follows run on its preview pool, and `then` once
+        they are done."""
+        self._intake.submit(request, origin, command_text=command_text, then=then)
 
     def approve(self, request_id: str, origin: Origin) -> None:
         """An Approve click: re-check everything, count the approval, execute at the threshold."""

@@ -62,7 +62,9 @@ class Services:
     Attributes:
         catalog: The operations opsgate knows (from the installed vendor plugins).
         runner: Where Slack-only work (card redraws, direct messages) runs, so that it never
-            holds up a decision or a vendor call. None: that work runs in the caller's thread.
+            holds up a decision or a vendor call, and where previews run, so that a slow vendor
+            never holds up a click or another vendor's request. None: that work runs in the
+            caller's thread.
         shutdown: Whether this process is shutting down: its runs then send no more calls.
     """
 

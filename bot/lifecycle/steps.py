@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any, Protocol
 
 from bot.cards.steps import step_error, step_outputs, usage_failure
@@ -30,7 +31,9 @@ from commands.render import format_command
 
 log = logging.getLogger(__name__)
 
-Submit = Callable[[OperationRequest, Origin], None]
+#: Opens a request as intake does, then calls its third argument once intake is done with it
+#: (maybe later, on another thread: after the preview).
+Submit = Callable[[OperationRequest, Origin, Callable[[], None]], None]
 
 
 class StepPort(Protocol):
@@ -83,7 +86,10 @@ class WorkflowSteps:
         if problem is not None or request is None or origin is None:
             self._port.fail(call.execution_id, problem or "opsgate could not read the step")
             return
-        self._submit(request, replace(origin, step=call.execution_id))
+        self._submit(request, replace(origin, step=call.execution_id), partial(self._opened, call))
+
+    def _opened(self, call: StepCall) -> None:
+        """Intake is done with the step's request: fail the step if it stored nothing."""
         if self.s.store.step_request(call.execution_id) is None:
             self._port.fail(call.execution_id, _NOTHING_OPENED)
 
@@ -141,7 +147,7 @@ def intake_submit(service_submit: Callable[..., None], catalog: Catalog) -> Subm
     """`Submit` over `RequestService.submit`, with the canonical command line for dry runs and
     the card."""
 
-    def submit(request: OperationRequest, origin: Origin) -> None:
-        service_submit(request, origin, command_text=format_command(request, catalog))
+    def submit(request: OperationRequest, origin: Origin, then: Callable[[], None]) -> None:
+        service_submit(request, origin, command_text=format_command(request, catalog), then=then)
 
     return submit

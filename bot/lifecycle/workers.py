@@ -7,9 +7,18 @@ import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Final
 
+from bot.lifecycle.lanes import Lanes
+
 log = logging.getLogger(__name__)
+
+#: The fewest threads of the preview pool, and the share of it one vendor's previews may hold
+#: (a quarter): even with a single worker, one vendor that never answers leaves three previews
+#: of other vendors running.
+MIN_PREVIEW_WORKERS: Final = 4
+VENDOR_SHARE: Final = 4
 
 #: The longest that Slack-only work and an outcome's bookkeeping wait for decisions to go
 #: first: long enough for a burst of clicks to reach their vendors, short enough that a card
@@ -20,14 +29,25 @@ STEP_ASIDE_S: Final = 1.0
 _deciding: contextvars.ContextVar[bool] = contextvars.ContextVar("opsgate_deciding", default=False)
 
 
+@dataclass(frozen=True)
+class _Queued:
+    """A preview's job, and its submitter's context to run it in (the job may start later, from
+    another job's thread)."""
+
+    job: Callable[[], None]
+    context: contextvars.Context
+
+
 class Runner:
-    """Three sized thread pools that log failures and can be waited on together until idle.
+    """Four sized thread pools that log failures and can be waited on together until idle.
 
     Bolt's own listener executor only has to run acks; everything slow is submitted here, so a
     slow vendor can never hold up Slack's 3-second acknowledgement. Work that only talks to
     Slack (redrawing a card, a direct message) has a pool of its own (`submit_slack`), so a
     slow Slack never holds up a decision or a vendor call either; so does what follows a vendor
-    call (`submit_after`).
+    call (`submit_after`). So do previews (`submit_preview`), a few of each vendor's at a time:
+    a vendor that answers slowly, or never, holds no thread that a click or another vendor's
+    request needs.
 
     Decisions go first. A job on the main pool counts as *deciding* from when it is submitted
     until it reaches its vendor call (`reached_vendor`) or ends. Slack-only work, and what
@@ -38,14 +58,26 @@ class Runner:
     """
 
     def __init__(
-        self, *, workers: int, slack_workers: int | None = None, step_aside: float = STEP_ASIDE_S
+        self,
+        *,
+        workers: int,
+        slack_workers: int | None = None,
+        preview_workers: int | None = None,
+        step_aside: float = STEP_ASIDE_S,
     ) -> None:
         """`workers` threads for decisions and vendor calls; `slack_workers` for Slack-only
-        work, by default a quarter as many (at least 4): card redraws mostly wait on Slack."""
+        work, by default a quarter as many (at least 4): card redraws mostly wait on Slack;
+        `preview_workers` for previews, by default as many as `workers` (at least
+        `MIN_PREVIEW_WORKERS`), of which one vendor's hold at most a `VENDOR_SHARE`th."""
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="opsgate-work")
         small = slack_workers or max(4, workers // 4)
         self._slack = ThreadPoolExecutor(max_workers=small, thread_name_prefix="opsgate-slack")
         self._after = ThreadPoolExecutor(max_workers=small, thread_name_prefix="opsgate-after")
+        previews = preview_workers or max(MIN_PREVIEW_WORKERS, workers)
+        self._previews = ThreadPoolExecutor(
+            max_workers=previews, thread_name_prefix="opsgate-preview"
+        )
+        self._lanes: Lanes[_Queued] = Lanes(width=max(1, previews // VENDOR_SHARE))
         self._step_aside = step_aside
         self._pending = 0
         self._deciding = 0
@@ -67,6 +99,39 @@ class Runner:
         a pool of its own once decisions have gone first; exceptions are logged. Waiting
         there never takes a thread from the decisions it waits for."""
         self._submit(self._after, lambda: self._after_decisions_then(job))
+
+    def submit_preview(self, vendor: str, job: Callable[[], None]) -> None:
+        """Run `job`, vendor work that decides nothing (a new request's preview, and its card),
+        on the preview pool, in `vendor`'s lane: at most a `VENDOR_SHARE`th of the pool runs
+        one vendor's previews; the others wait their turn, in order, holding no thread.
+        Exceptions are logged."""
+        with self._idle:
+            self._pending += 1
+        queued = _Queued(job, contextvars.copy_context())
+        if not self._lanes.enter(vendor, queued):
+            return  # the lane's next free thread runs it (`_run_lane`)
+        try:
+            self._previews.submit(self._run_lane, vendor, queued)
+        except RuntimeError:  # shut down: it runs in the submitter's thread, as other work does
+            self._run_lane(vendor, queued)
+
+    def _run_lane(self, vendor: str, queued: _Queued | None) -> None:
+        """Run `queued`, then each job waiting in `vendor`'s lane, until none waits."""
+        while queued is not None:
+            try:
+                queued.context.run(self._not_deciding, queued.job)
+            except Exception:
+                log.exception("background job failed")
+            finally:
+                with self._idle:
+                    self._pending -= 1
+                    self._wake_if_zero(self._pending)
+            queued = self._lanes.leave(vendor)
+
+    @staticmethod
+    def _not_deciding(job: Callable[[], None]) -> None:
+        _deciding.set(False)  # the context was copied from its submitter, maybe a decision
+        job()
 
     def reached_vendor(self) -> None:
         """The calling job has made its decision: it no longer holds up work that waits for
@@ -145,8 +210,10 @@ class Runner:
             return self._idle.wait_for(lambda: self._pending == 0, timeout=timeout)
 
     def shutdown(self) -> None:
-        """Finish running jobs and stop (decisions first: they queue what follows them, which
-        may queue Slack work). Work submitted afterwards runs in the submitter's thread."""
+        """Finish running jobs and stop (decisions first: they queue previews, and what follows
+        them, which may queue Slack work; previews next, with those waiting in their lanes).
+        Work submitted afterwards runs in the submitter's thread."""
         self._pool.shutdown(wait=True)
+        self._previews.shutdown(wait=True)
         self._after.shutdown(wait=True)
         self._slack.shutdown(wait=True)

@@ -117,7 +117,8 @@ class Settings(BaseSettings):
     Attributes:
         config_file: The TOML file these settings were read from (``OPSGATE_CONFIG``), if any;
             `bot.policy.load_policy` reads its ``[policy]`` table.
-        workers: Size of the executor that runs previews and vendor calls after Slack's ack.
+        workers: Size of the executor that runs clicks and vendor calls after Slack's ack;
+            previews run on as many threads of their own (`bot.lifecycle.workers.Runner`).
         log_format: ``text`` (default) or ``json`` (one object per line).
         shutdown_grace: How long SIGTERM waits for vendor calls in flight.
         http_threads: Threads answering HTTP requests (acks, probes) in ``serve --http``.

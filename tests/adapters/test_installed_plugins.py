@@ -50,7 +50,7 @@ def numeric_bounds(plugin: VendorPlugin[Any]) -> dict[str, tuple[float, float]]:
     """Each numeric setting's lowest and highest value, as its settings model declares them."""
     bounds = {}
     for name, info in plugin.settings.model_fields.items():
-        if info.annotation not in (int, float):
+        if info.annotation not in (int, float, float | None):
             continue
         low = high = None
         for bound in info.metadata:

@@ -72,7 +72,8 @@ def test_the_examples_dependency_admits_this_opsgate() -> None:
 
 def environment(site: Path, **extra: str) -> dict[str, str]:
     keep = {k: v for k, v in os.environ.items() if not k.startswith(("OPSGATE_", "SLACK_"))}
-    return keep | {"PYTHONPATH": str(site)} | extra
+    # The checkout under test after the example: not whichever opsgate the venv installed.
+    return keep | {"PYTHONPATH": os.pathsep.join((str(site), str(ROOT)))} | extra
 
 
 def test_the_example_passes_its_own_tests_against_its_simulator(

@@ -195,11 +195,13 @@ def world_factory(make_policy: PolicyFactory) -> Iterator[Callable[..., World]]:
         key: str | None = None,
         slack: Any = None,
         background: bool = False,
+        workers: int = 32,
     ) -> World:
         """A world on a private in-memory database, or on the file `db` (keyed with `key`).
 
         `background`: Slack-only work runs on the runner's Slack pool, as in `build_app`;
         otherwise inline, so a test sees every message as soon as the service returns.
+        `workers`: the runner's threads for decisions and vendor calls.
         """
         clock = FakeClock()
         secret = None if key is None else SecretStr(key)
@@ -211,7 +213,7 @@ def world_factory(make_policy: PolicyFactory) -> Iterator[Callable[..., World]]:
         slack = slack or FakeSlack()
         adapters = build_adapters(installed_plugins(), {}, sandbox=True, clock=clock)
         policy = make_policy(policy_toml)
-        runner = Runner(workers=32)
+        runner = Runner(workers=workers)
         services = Services(
             store=store,
             policy=policy,
@@ -271,6 +273,8 @@ def open_request(
 ) -> str:
     """Submit a request as `user` and return its id (the card must have been posted)."""
     world.service.submit(request or package_request(), world.origin(user), command_text="/ops …")
+    if world.service.s.runner is not None:  # in the background: the preview, then the card
+        assert world.runner.wait_idle(10)
     records = world.store.history(requester=user, limit=1)
     assert records, "no request was recorded"
     return records[0].id

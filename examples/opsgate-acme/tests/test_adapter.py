@@ -15,7 +15,7 @@ from adapters.errors import (
 from commands.model import OperationRequest
 from pydantic import SecretStr
 
-from opsgate_acme.adapter import AcmeAdapter
+from opsgate_acme.adapter import AcmeAdapter, connect
 from opsgate_acme.settings import AcmeSettings
 from opsgate_acme.simulator import sandbox
 from opsgate_acme.simulator.api import AcmeSimulator, Widget
@@ -177,6 +177,10 @@ def test_the_sandbox_holds_its_seeded_widgets() -> None:
 
 
 def test_served_over_real_http(sim: AcmeSimulator) -> None:
-    with sim.serve() as base_url, httpx.Client(timeout=5) as client:
-        settings = AcmeSettings(base_url=base_url, token=SecretStr(TOKEN))
-        assert AcmeAdapter(settings=settings, client=client).execute(delete("w-1")).ok
+    """As `connect` builds it: opsgate's vendor client, with the settings' deadline."""
+    with sim.serve() as base_url:
+        adapter = connect(AcmeSettings(base_url=base_url, token=SecretStr(TOKEN), deadline=5))
+        try:
+            assert adapter.execute(delete("w-1")).ok
+        finally:
+            adapter.close()

@@ -56,6 +56,8 @@ def text(message: Message) -> str:
 
 def run(world: World, user: str = ALICE, request: OperationRequest | None = None) -> str | None:
     world.service.submit(request or breaking(), world.origin(user), command_text="/ops …")
+    if world.service.s.runner is not None:  # in the background: the preview, then the run
+        assert world.runner.wait_idle(10)
     records = world.store.history(requester=user, limit=1)
     return records[0].id if records else None
 

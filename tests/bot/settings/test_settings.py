@@ -404,6 +404,14 @@ def test_a_vendor_that_is_not_a_table(in_tmp: Path) -> None:
             "OPSGATE_SERVICEPOWER__TIMEOUT (servicepower.timeout): must be at most 300",
         ),
         (
+            {"OPSGATE_HUAWEI__DEADLINE": "0"},
+            "OPSGATE_HUAWEI__DEADLINE (huawei.deadline): must be more than 0",
+        ),
+        (
+            {"OPSGATE_ENOS__DEADLINE": "901"},
+            "OPSGATE_ENOS__DEADLINE (enos.deadline): must be at most 900",
+        ),
+        (
             {"OPSGATE_HUAWEI__CA_BUNDLE": "/nonexistent/ca.pem"},
             "OPSGATE_HUAWEI__CA_BUNDLE (huawei.ca_bundle): no such file: /nonexistent/ca.pem",
         ),
@@ -420,6 +428,12 @@ def test_a_vendor_that_is_not_a_table(in_tmp: Path) -> None:
 )
 def test_bad_values_name_the_key(environ: dict[str, str], message: str) -> None:
     assert _error(environ) == message
+
+
+def test_a_vendors_deadline_is_its_own_or_three_of_its_timeouts() -> None:
+    settings = load_settings({"OPSGATE_HUAWEI__DEADLINE": "45", "OPSGATE_ENOS__TIMEOUT": "4"})
+    assert (settings.huawei.call_deadline, settings.enos.call_deadline) == (45, 12)
+    assert settings.aliyun.call_deadline == 30  # the defaults: 3 × 10 s
 
 
 def test_fractional_and_largest_rates_are_accepted() -> None:

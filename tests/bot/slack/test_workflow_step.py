@@ -5,7 +5,7 @@ the reason), in whichever process ends it, once."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -141,11 +141,16 @@ class Port:
 def test_a_step_whose_intake_opens_no_request_fails(session: ConsoleSession) -> None:
     """Intake may open nothing (an unconfigured vendor, say): the step must not hang."""
     port, seen = Port(), []
+
+    def opens_nothing(request: Any, origin: Origin, then: Callable[[], None]) -> None:
+        seen.append((request, origin))
+        then()
+
     steps = WorkflowSteps(
         session.app.service.s,
         port=port,
         catalog=session.app.plugins.catalog,
-        submit=lambda request, origin: seen.append((request, origin)),
+        submit=opens_nothing,
     )
     steps.run(StepCall(execution_id="Fx0009", inputs=STEP))
     ((request, origin),) = seen

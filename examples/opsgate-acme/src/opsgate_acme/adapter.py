@@ -28,7 +28,7 @@ from adapters.base import (
     VendorCall,
 )
 from adapters.errors import AdapterError, NotConfigured
-from adapters.http import json_body, retry_safely, send, unreadable_answer
+from adapters.http import json_body, retry_safely, send, unreadable_answer, vendor_client
 from commands.model import OperationRequest
 
 from opsgate_acme.errors import NOT_FOUND, VENDOR, error_code, request_id, to_error
@@ -175,5 +175,5 @@ def _widget_preview(widget: str, body: dict[str, Any]) -> Preview:
 
 def connect(settings: AcmeSettings) -> AcmeAdapter:
     """The adapter for the real Acme API named in `settings`."""
-    client = httpx.Client(timeout=settings.timeout, follow_redirects=False)
+    client = vendor_client(settings)
     return AcmeAdapter(settings=settings, client=client)
