@@ -123,9 +123,7 @@ class Runner:
             except Exception:
                 log.exception("background job failed")
             finally:
-                with self._idle:
-                    self._pending -= 1
-                    self._wake_if_zero(self._pending)
+                self._one_done()
             queued = self._lanes.leave(vendor)
 
     @staticmethod
@@ -192,17 +190,19 @@ class Runner:
         except Exception:
             log.exception("background job failed")
         finally:
-            with self._idle:
-                self._pending -= 1
-                self._wake_if_zero(self._pending)
+            self._one_done()
+
+    def _one_done(self) -> None:
+        """One job submitted has ended (however): `wait_idle` may return once none is left."""
+        with self._idle:
+            self._pending -= 1
+            self._wake_if_zero(self._pending)
 
     def _done(self, future: Future[None]) -> None:
         error = future.exception()
         if error is not None:
             log.error("background job failed", exc_info=error)
-        with self._idle:
-            self._pending -= 1
-            self._wake_if_zero(self._pending)
+        self._one_done()
 
     def wait_idle(self, timeout: float = 30.0) -> bool:
         """Block until every submitted job (and any job it submitted) has finished."""
