@@ -6,6 +6,7 @@ import logging
 
 import httpx
 import pytest
+from aliyun_requests import sandbox_cancel
 from pydantic import SecretStr
 
 from adapters.aliyun.adapter import AliyunAdapter, from_config
@@ -26,7 +27,6 @@ from adapters.errors import (
     VendorThrottled,
 )
 from adapters.simulator import Fault
-from commands.model import OperationRequest
 
 CONFIG = sbx.SETTINGS
 CANCEL = "CancelOTATaskByDevice"
@@ -34,16 +34,6 @@ CANCEL = "CancelOTATaskByDevice"
 
 def _devices(n: int) -> tuple[str, ...]:
     return tuple(f"dev-{i:05d}" for i in range(n))
-
-
-def _request(targets: tuple[str, ...], **params: str) -> OperationRequest:
-    return OperationRequest(
-        operation="aliyun.ota-task.cancel",
-        vendor="aliyun",
-        targets=targets,
-        params={"product": sbx.PRODUCT_KEY, "firmware": sbx.FIRMWARE_ID, **params},
-        reason="halt rollout",
-    )
 
 
 def _adapter(
@@ -65,7 +55,7 @@ def _batch(params: dict[str, str]) -> list[str]:
 # -- batching and pacing ------------------------------------------------------------------------
 def test_batches_of_200_numbered_from_1(sim: AliyunSimulator, clock: FakeClock) -> None:
     devices = _devices(450)
-    outcome = _adapter(sim, clock, workers=4).execute(_request(devices))
+    outcome = _adapter(sim, clock, workers=4).execute(sandbox_cancel(devices))
     batches = sorted((_batch(p) for p in sim.accepted_calls(CANCEL)), key=lambda b: b[0])
     assert [len(b) for b in batches] == [200, 200, 50]
     assert [d for b in batches for d in b] == list(devices)
@@ -79,7 +69,9 @@ def test_batches_of_200_numbered_from_1(sim: AliyunSimulator, clock: FakeClock) 
 
 
 def test_duplicate_targets_are_sent_once(sim: AliyunSimulator, clock: FakeClock) -> None:
-    outcome = _adapter(sim, clock).execute(_request(("thermo-001", "thermo-002", "thermo-001")))
+    outcome = _adapter(sim, clock).execute(
+        sandbox_cancel(("thermo-001", "thermo-002", "thermo-001"))
+    )
     assert _batch(sim.accepted_calls(CANCEL)[0]) == ["thermo-001", "thermo-002"]
     assert outcome.total == 2
 
@@ -96,7 +88,7 @@ def test_10000_devices_take_50_paced_calls_and_no_throttle(
         seen.append(progress)
         last_cancel[0] = clock.monotonic()
 
-    outcome = _adapter(sim, clock).execute(_request(devices), progress=record)
+    outcome = _adapter(sim, clock).execute(sandbox_cancel(devices), progress=record)
     elapsed = last_cancel[0] - start  # the listing afterwards is not part of the cancel's pace
     assert len(sim.accepted_calls(CANCEL)) == 50 and sim.throttled_count == 0
     assert outcome.ok and len(outcome.vendor_request_ids) == 50 and outcome.total == 10_000
@@ -111,7 +103,7 @@ def test_thread_pool_run_cancels_everything(sim: AliyunSimulator, clock: FakeClo
     devices = _devices(2_000)
     _seed(sim, devices)
     seen: list[Progress] = []
-    outcome = _adapter(sim, clock, workers=4).execute(_request(devices), progress=seen.append)
+    outcome = _adapter(sim, clock, workers=4).execute(sandbox_cancel(devices), progress=seen.append)
     assert outcome.ok and outcome.total == 2_000 and len(outcome.vendor_request_ids) == 10
     assert [p.done for p in seen] == list(range(200, 2_001, 200))
     assert {t.status for d in devices for t in sim.state.tasks(sbx.PRODUCT_KEY, d)} == {"CANCELED"}
@@ -129,7 +121,7 @@ def test_adapters_with_one_key_share_one_limiter(clock: FakeClock) -> None:
 def test_one_refused_batch_does_not_stop_the_rest(sim: AliyunSimulator, clock: FakeClock) -> None:
     devices = _devices(1_000)
     sim.inject_error("iot.ota.DeviceTaskStateChanged", "no", device="dev-00250")
-    outcome = _adapter(sim, clock, workers=4).execute(_request(devices))
+    outcome = _adapter(sim, clock, workers=4).execute(sandbox_cancel(devices))
     [failure] = outcome.failures
     assert failure.targets == devices[200:400]
     assert failure.code == "iot.ota.DeviceTaskStateChanged" and failure.kind is FailureKind.FAILED
@@ -148,7 +140,7 @@ def test_a_refusal_every_batch_shares_stops_the_run(
 ) -> None:
     devices = _devices(1_000)
     sim.inject_error(code, "no", device="dev-00000", status=400)
-    outcome = _adapter(sim, clock, workers=1).execute(_request(devices))
+    outcome = _adapter(sim, clock, workers=1).execute(sandbox_cancel(devices))
     assert len(sim.requests_to("Action=CancelOTATaskByDevice")) == 1  # nothing sent after it
     assert [f.code for f in outcome.failures] == [code] + [None] * 4
     assert [f.kind for f in outcome.failures] == [FailureKind.FAILED] + [FailureKind.NOT_SENT] * 4
@@ -162,7 +154,7 @@ def test_a_500_makes_its_batch_unknown_and_is_sent_once(
 ) -> None:
     sim.inject_error("iot.system.SystemException", device="dev-00000", times=99, status=500)
     seen: list[Progress] = []
-    outcome = _adapter(sim, clock).execute(_request(_devices(400)), progress=seen.append)
+    outcome = _adapter(sim, clock).execute(sandbox_cancel(_devices(400)), progress=seen.append)
     assert len([p for p in sim.accepted_calls(CANCEL) if "dev-00000" in _batch(p)]) == 1
     assert [(f.kind, f.code) for f in outcome.failures] == [(FailureKind.UNKNOWN, None)]
     assert "iot.system.SystemException" in outcome.failures[0].message
@@ -173,7 +165,7 @@ def test_a_transient_internal_error_to_a_read_is_retried(
     sim: AliyunSimulator, clock: FakeClock
 ) -> None:
     sim.inject(Fault.SERVER_ERROR, times=2, path_contains="Action=QueryOTAFirmware")
-    preview = _adapter(sim, clock).preview(_request(("thermo-001",)))
+    preview = _adapter(sim, clock).preview(sandbox_cancel(("thermo-001",)))
     assert preview.facts["Firmware"] and len(sim.requests_to("Action=QueryOTAFirmware")) == 3
 
 
@@ -182,14 +174,14 @@ def test_the_simulators_500_after_the_cancel_is_unknown_and_not_resent(
 ) -> None:
     sim.inject(Fault.SERVER_ERROR, path_contains=f"Action={CANCEL}", apply=True)
     with pytest.raises(OutcomeUnknown, match="HTTP 500"):
-        _adapter(sim, clock).execute(_request(("thermo-001",)))
+        _adapter(sim, clock).execute(sandbox_cancel(("thermo-001",)))
     assert len(sim.requests_to(f"Action={CANCEL}")) == 1
 
 
 def test_throttling_slows_the_limiter_and_retries(sim: AliyunSimulator, clock: FakeClock) -> None:
     adapter = _adapter(sim, clock)
     sim.inject(Fault.THROTTLE, times=2)
-    outcome = adapter.execute(_request(("thermo-001", "thermo-002")))
+    outcome = adapter.execute(sandbox_cancel(("thermo-001", "thermo-002")))
     assert outcome.ok and sim.throttled_count == 2
     assert adapter.limiter.limit < 10
     nonces = {r.url.params["SignatureNonce"] for r in sim.requests_to(f"Action={CANCEL}")}
@@ -200,7 +192,7 @@ def test_timeout_makes_one_batch_unknown_without_retry(
     sim: AliyunSimulator, clock: FakeClock
 ) -> None:
     sim.inject(Fault.TIMEOUT, path_contains="dev-00250", apply=True)
-    outcome = _adapter(sim, clock, workers=4).execute(_request(_devices(600)))
+    outcome = _adapter(sim, clock, workers=4).execute(sandbox_cancel(_devices(600)))
     assert len(sim.requests_to("dev-00250")) == 1
     [failure] = outcome.failures
     assert failure.kind is FailureKind.UNKNOWN and failure.code is None  # never a vendor code
@@ -212,7 +204,7 @@ def test_timeout_makes_one_batch_unknown_without_retry(
 
 def test_unreachable_batch_is_retried(sim: AliyunSimulator, clock: FakeClock) -> None:
     sim.inject(Fault.DISCONNECT, times=1)
-    assert _adapter(sim, clock).execute(_request(_devices(300))).ok
+    assert _adapter(sim, clock).execute(sandbox_cancel(_devices(300))).ok
 
 
 # -- single-batch errors raise ------------------------------------------------------------------
@@ -221,14 +213,14 @@ def test_single_batch_timeout_raises_outcome_unknown(
 ) -> None:
     sim.inject(Fault.TIMEOUT)
     with pytest.raises(OutcomeUnknown):
-        _adapter(sim, clock).execute(_request(("thermo-001",)))
+        _adapter(sim, clock).execute(sandbox_cancel(("thermo-001",)))
     assert len(sim.calls) == 1
 
 
 def test_single_batch_malformed_answer_is_unknown(sim: AliyunSimulator, clock: FakeClock) -> None:
     sim.inject(Fault.MALFORMED)
     with pytest.raises(OutcomeUnknown):
-        _adapter(sim, clock).execute(_request(("thermo-001",)))
+        _adapter(sim, clock).execute(sandbox_cancel(("thermo-001",)))
 
 
 @pytest.mark.parametrize(
@@ -252,7 +244,7 @@ def test_single_batch_refusal_raises(
 ) -> None:
     sim.inject_error(code, "the vendor's own words", times=99, status=status)
     with pytest.raises(error_type) as caught:
-        _adapter(sim, clock).execute(_request(("thermo-001",)))
+        _adapter(sim, clock).execute(sandbox_cancel(("thermo-001",)))
     assert caught.value.code == code and caught.value.http_status == status
     assert caught.value.vendor_request_id and says in caught.value.message
     assert caught.value.next_step
@@ -261,7 +253,7 @@ def test_single_batch_refusal_raises(
 def test_wrong_secret_is_an_auth_error(sim: AliyunSimulator, clock: FakeClock) -> None:
     config = CONFIG.model_copy(update={"access_key_secret": SecretStr("wrong")})
     with pytest.raises(VendorAuthError) as caught:
-        _adapter(sim, clock, config=config).execute(_request(("thermo-001",)))
+        _adapter(sim, clock, config=config).execute(sandbox_cancel(("thermo-001",)))
     assert (caught.value.code, caught.value.http_status) == ("SignatureDoesNotMatch", 400)
     assert caught.value.vendor_request_id and len(sim.calls) == 1  # refused: not retried
 
@@ -270,20 +262,20 @@ def test_missing_instance_is_explained(sim: AliyunSimulator, clock: FakeClock) -
     config = CONFIG.model_copy(update={"iot_instance_id": None})
     adapter = _adapter(sim, clock, config=config)
     with pytest.raises(VendorError) as caught:
-        adapter.execute(_request(("thermo-001",)))
+        adapter.execute(sandbox_cancel(("thermo-001",)))
     assert caught.value.code == "iot.system.InstanceNotFound"
     assert "--instance" in caught.value.next_step
-    assert adapter.execute(_request(("thermo-001",), instance=sbx.INSTANCE_ID)).ok
+    assert adapter.execute(sandbox_cancel(("thermo-001",), instance=sbx.INSTANCE_ID)).ok
 
 
 def test_instance_param_overrides_the_config(sim: AliyunSimulator, clock: FakeClock) -> None:
     sim.instance_id = "iot-override"
-    _adapter(sim, clock).execute(_request(("thermo-001",), instance="iot-override"))
+    _adapter(sim, clock).execute(sandbox_cancel(("thermo-001",), instance="iot-override"))
     assert sim.accepted_calls(CANCEL)[0]["IotInstanceId"] == "iot-override"
 
 
 def test_job_is_sent_as_jobid(sim: AliyunSimulator, clock: FakeClock) -> None:
-    _adapter(sim, clock).execute(_request(("thermo-001",), job=sbx.JOB_ID))
+    _adapter(sim, clock).execute(sandbox_cancel(("thermo-001",), job=sbx.JOB_ID))
     [params] = sim.accepted_calls(CANCEL)
     assert params["JobId"] == sbx.JOB_ID and "JobID" not in params and "FirmwareID" not in params
 
@@ -291,7 +283,7 @@ def test_job_is_sent_as_jobid(sim: AliyunSimulator, clock: FakeClock) -> None:
 def test_not_configured(sim: AliyunSimulator, clock: FakeClock) -> None:
     adapter = _adapter(sim, clock, config=AliyunSettings())
     with pytest.raises(NotConfigured):
-        adapter.execute(_request(("thermo-001",)))
+        adapter.execute(sandbox_cancel(("thermo-001",)))
     assert not sim.calls
 
 
@@ -301,7 +293,7 @@ def test_camel_case_answers_of_rehosted_endpoints(clock: FakeClock) -> None:
 
     client = httpx.Client(transport=httpx.MockTransport(rehosted))
     adapter = AliyunAdapter(config=CONFIG, client=client, clock=clock)
-    assert adapter.execute(_request(("thermo-001",))).vendor_request_ids == ("d2fce065",)
+    assert adapter.execute(sandbox_cancel(("thermo-001",))).vendor_request_ids == ("d2fce065",)
 
 
 # -- preview, describe, check -------------------------------------------------------------------
@@ -309,7 +301,7 @@ def test_preview_names_the_firmware_and_counts_pending(
     sim: AliyunSimulator, clock: FakeClock
 ) -> None:
     targets = ("thermo-001", "thermo-002", "thermo-010", "thermo-051", "ghost")
-    preview = _adapter(sim, clock).preview(_request(targets))
+    preview = _adapter(sim, clock).preview(sandbox_cancel(targets))
     assert preview.found and preview.summary.startswith("Read-only look")
     assert preview.facts["Firmware"] == "thermo-fw 2.0.3 → 2.1.0 (fw-thermo-2.1.0)"
     assert preview.facts["Sampled"] == "all devices"
@@ -322,7 +314,7 @@ def test_preview_names_the_firmware_and_counts_pending(
 
 def test_preview_samples_long_lists(sim: AliyunSimulator, clock: FakeClock) -> None:
     devices = _devices(10_000)
-    preview = _adapter(sim, clock, workers=4).preview(_request(devices))
+    preview = _adapter(sim, clock, workers=4).preview(sandbox_cancel(devices))
     looked = [p["DeviceName"] for p in sim.accepted_calls("ListOTAUnfinishedTaskByDevice")]
     assert len(looked) == 20 and {devices[0], devices[-1]} <= set(looked)
     assert len(sim.accepted_calls("QueryOTAFirmware")) == 1
@@ -339,15 +331,17 @@ def test_preview_counts_pending_tasks_for_the_outcome(
     # SPEC §8: the outcome says "(55 had a pending task when previewed)"; the preview counts.
     adapter = _adapter(sim, clock)
     mixed = (*sbx.BUSY_DEVICES[:3], *sbx.IDLE_DEVICES[:2])
-    assert adapter.preview(_request(mixed)).outcome_note == ("3 had a pending task when previewed")
-    idle = adapter.preview(_request(sbx.IDLE_DEVICES))
+    assert adapter.preview(sandbox_cancel(mixed)).outcome_note == (
+        "3 had a pending task when previewed"
+    )
+    idle = adapter.preview(sandbox_cancel(sbx.IDLE_DEVICES))
     assert idle.outcome_note == "none had a pending task when previewed"
-    one = adapter.preview(_request(("thermo-001",)))
+    one = adapter.preview(sandbox_cancel(("thermo-001",)))
     assert one.outcome_note == "it had a pending task when previewed"
-    assert adapter.preview(_request(sbx.IDLE_DEVICES[:1])).outcome_note == (
+    assert adapter.preview(sandbox_cancel(sbx.IDLE_DEVICES[:1])).outcome_note == (
         "it had no pending task when previewed"
     )
-    sampled = adapter.preview(_request((*sbx.BUSY_DEVICES, *sbx.IDLE_DEVICES)))
+    sampled = adapter.preview(sandbox_cancel((*sbx.BUSY_DEVICES, *sbx.IDLE_DEVICES)))
     assert sampled.outcome_note.endswith(" of 20 sampled had a pending task when previewed")
     looked = sim.accepted_calls("ListOTAUnfinishedTaskByDevice")[-20:]
     pending = sum(
@@ -361,17 +355,17 @@ def test_preview_counts_pending_tasks_for_the_outcome(
 def test_preview_of_devices_that_do_not_exist_notes_nothing(
     sim: AliyunSimulator, clock: FakeClock
 ) -> None:
-    preview = _adapter(sim, clock).preview(_request(("ghost-1", "ghost-2")))
+    preview = _adapter(sim, clock).preview(sandbox_cancel(("ghost-1", "ghost-2")))
     assert preview.verdict is Verdict.BLOCKED and preview.outcome_note == ""
 
 
 def test_preview_warns_when_nothing_would_be_cancelled(
     sim: AliyunSimulator, clock: FakeClock
 ) -> None:
-    preview = _adapter(sim, clock).preview(_request(sbx.IDLE_DEVICES))
+    preview = _adapter(sim, clock).preview(sandbox_cancel(sbx.IDLE_DEVICES))
     assert preview.found
     assert any("would change nothing" in w for w in preview.warnings)
-    other_job = _adapter(sim, clock).preview(_request(("thermo-001",), job="other-job"))
+    other_job = _adapter(sim, clock).preview(sandbox_cancel(("thermo-001",), job="other-job"))
     assert any("firmware and job" in w for w in other_job.warnings)
 
 
@@ -379,26 +373,26 @@ def test_preview_warns_when_some_devices_have_nothing_to_cancel(
     sim: AliyunSimulator, clock: FakeClock
 ) -> None:
     mixed = ("thermo-001", "thermo-002", sbx.IDLE_DEVICES[0])
-    preview = _adapter(sim, clock).preview(_request(mixed))
+    preview = _adapter(sim, clock).preview(sandbox_cancel(mixed))
     assert preview.verdict is Verdict.WARN
     assert "1 of the 3 sampled devices have nothing to cancel for this firmware" in " ".join(
         preview.warnings
     )
-    busy = _adapter(sim, clock).preview(_request(("thermo-001", "thermo-002")))
+    busy = _adapter(sim, clock).preview(sandbox_cancel(("thermo-001", "thermo-002")))
     assert not any("nothing to cancel" in w for w in busy.warnings)
 
 
 def test_preview_of_unknown_firmware_is_blocked_verbatim(
     sim: AliyunSimulator, clock: FakeClock
 ) -> None:
-    preview = _adapter(sim, clock).preview(_request(("thermo-001",), firmware="fw-nope"))
+    preview = _adapter(sim, clock).preview(sandbox_cancel(("thermo-001",), firmware="fw-nope"))
     assert preview.verdict is Verdict.BLOCKED and preview.blocked is not None
     assert preview.blocked.code == "iot.ota.FirmwareNotExist"
     assert preview.blocked.message == "The specified firmware does not exist."
 
 
 def test_describe_shows_the_first_call_masked(sim: AliyunSimulator, clock: FakeClock) -> None:
-    [call] = _adapter(sim, clock).describe(_request(_devices(10_000)))
+    [call] = _adapter(sim, clock).describe(sandbox_cancel(_devices(10_000)))
     assert call.method == "POST" and call.url.startswith(f"{sbx.ENDPOINT}/?Action=")
     assert "AccessKeyId=****" in call.url and "Signature=****" in call.url
     assert sbx.ACCESS_KEY_ID not in call.url and sbx.ACCESS_KEY_SECRET not in call.url
@@ -409,7 +403,7 @@ def test_describe_shows_the_first_call_masked(sim: AliyunSimulator, clock: FakeC
 
 
 def test_describe_single_call_has_no_note(sim: AliyunSimulator, clock: FakeClock) -> None:
-    [call] = _adapter(sim, clock).describe(_request(("dev 1*~",)))
+    [call] = _adapter(sim, clock).describe(sandbox_cancel(("dev 1*~",)))
     assert "DeviceName.1=dev%201%2A~" in call.url and call.body is None
 
 
@@ -440,7 +434,7 @@ def test_sandboxed_and_from_config(clock: FakeClock) -> None:
     built = sandboxed(clock)
     adapter, sim = built.adapter, built.simulator
     assert adapter.sandbox and adapter.vendor == "aliyun"
-    assert adapter.execute(_request(sbx.BUSY_DEVICES)).ok
+    assert adapter.execute(sandbox_cancel(sbx.BUSY_DEVICES)).ok
     statuses = {t.status for d in sbx.BUSY_DEVICES for t in sim.state.tasks(sbx.PRODUCT_KEY, d)}
     assert statuses == {"CANCELED", "IN_PROGRESS"}
     real = from_config(CONFIG, clock=clock)
@@ -452,11 +446,11 @@ def test_logs_never_hold_the_secret(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     adapter = _adapter(sim, clock, workers=4)
-    adapter.preview(_request(_devices(300)))
+    adapter.preview(sandbox_cancel(_devices(300)))
     sim.inject_error("iot.common.RamActionPermissionDeny", device="dev-00000")
-    adapter.execute(_request(_devices(300)))
+    adapter.execute(sandbox_cancel(_devices(300)))
     adapter.check()
-    adapter.describe(_request(_devices(3)))
+    adapter.describe(sandbox_cancel(_devices(3)))
     assert caplog.records and sbx.ACCESS_KEY_SECRET not in caplog.text
     ours = [r.getMessage() for r in caplog.records if r.name.startswith("adapters")]
     assert ours and not any("Signature=" in m or sbx.ACCESS_KEY_ID in m for m in ours)
@@ -464,14 +458,14 @@ def test_logs_never_hold_the_secret(
 
 def test_single_batch_reports_progress_once(sim: AliyunSimulator, clock: FakeClock) -> None:
     seen: list[Progress] = []
-    _adapter(sim, clock).execute(_request(("thermo-001", "thermo-002")), progress=seen.append)
+    _adapter(sim, clock).execute(sandbox_cancel(("thermo-001", "thermo-002")), progress=seen.append)
     assert seen == [Progress(succeeded=2, total=2)]
 
 
 def test_request_without_product_or_firmware_is_refused_before_any_call(
     sim: AliyunSimulator, clock: FakeClock
 ) -> None:
-    request = _request(("thermo-001",)).model_copy(update={"params": {"product": "p"}})
+    request = sandbox_cancel(("thermo-001",)).model_copy(update={"params": {"product": "p"}})
     with pytest.raises(AdapterError, match="--firmware"):
         _adapter(sim, clock).execute(request)
     assert not sim.calls
@@ -488,7 +482,7 @@ def test_preview_reads_plain_array_answers(clock: FakeClock) -> None:
     config = CONFIG.model_copy(update={"iot_instance_id": None})
     client = httpx.Client(transport=httpx.MockTransport(rehosted))
     preview = AliyunAdapter(config=config, client=client, clock=clock).preview(
-        _request(("thermo-001",))
+        sandbox_cancel(("thermo-001",))
     )
     assert preview.facts["Firmware"] == f"fw 3.0 ({sbx.FIRMWARE_ID})"
     assert preview.facts["Pending cancellable tasks"].startswith("1 of 1")
@@ -502,5 +496,5 @@ def test_preview_refusal_other_than_not_found_raises(
 ) -> None:
     sim.inject_error("iot.common.RamActionPermissionDeny", device="thermo-001")
     with pytest.raises(VendorError) as caught:
-        _adapter(sim, clock).preview(_request(("thermo-001",)))
+        _adapter(sim, clock).preview(sandbox_cancel(("thermo-001",)))
     assert caught.value.code == "iot.common.RamActionPermissionDeny"
