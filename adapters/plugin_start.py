@@ -8,8 +8,11 @@ every secret setting value of that vendor is masked in the sentence.
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
+from urllib.parse import quote, quote_plus
 
 from pydantic import BaseModel, SecretStr
 
@@ -64,11 +67,39 @@ def call_plugin(
 
 
 def masked(text: str, settings: BaseModel) -> str:
-    """`text` with every secret value of `settings` replaced by `MASK`."""
+    """`text` with every secret value of `settings` replaced by `MASK`, as written and in the
+    forms a request or a log carries it: URL-encoded, JSON-escaped, base64."""
+    forms = {form for secret in secret_values(settings) for form in written_forms(secret)}
     # Longest first: a secret inside a longer one must not leave the rest of the longer showing.
-    for secret in sorted(set(secret_values(settings)), key=len, reverse=True):
-        text = text.replace(secret, MASK)
+    for form in sorted(forms, key=len, reverse=True):
+        text = text.replace(form, MASK)
     return text
+
+
+def written_forms(secret: str) -> set[str]:
+    """`secret` as written, and as a URL's query, a JSON string or base64 would carry it (an
+    error message quoting the request it failed to send shows it so)."""
+    return {
+        secret,
+        quote(secret, safe=""),
+        quote_plus(secret, safe=""),
+        json.dumps(secret)[1:-1],
+        json.dumps(secret, ensure_ascii=False)[1:-1],
+        *_base64_forms(secret.encode()),
+    } - {""}
+
+
+def _base64_forms(raw: bytes) -> Iterator[str]:
+    """The base64 characters that `raw` alone decides, at each of the three places it can
+    start within a longer encoded text (so ``user:secret`` in a Basic header is masked too),
+    in both alphabets; none when fewer than four would be masked."""
+    for offset in range(3):
+        encoded = base64.b64encode(bytes(offset) + raw).decode()
+        # The first characters carry bits of the bytes before it, the last of the bytes after.
+        form = encoded[(8 * offset + 5) // 6 : 8 * (offset + len(raw)) // 6]
+        if len(form) >= 4:
+            yield form
+            yield form.replace("+", "-").replace("/", "_")
 
 
 def secret_values(settings: BaseModel) -> Iterator[str]:

@@ -4,8 +4,11 @@ of that vendor masked, and the adapters already built closed."""
 
 from __future__ import annotations
 
+import base64
+import json
 import ssl
 from typing import Any, ClassVar, NoReturn
+from urllib.parse import quote, quote_plus
 
 import pytest
 from fake_plugins import FakeAdapter, GlobexSettings, vendor_plugin
@@ -14,6 +17,7 @@ from pydantic import SecretStr
 from adapters.clock import Clock
 from adapters.errors import VendorUnreachable
 from adapters.plugin import Sandbox
+from adapters.plugin_start import written_forms
 from adapters.registry import PluginError, Plugins, PluginStartError, build_adapters
 from adapters.settings import VendorSettings
 
@@ -143,3 +147,31 @@ def test_keep_going_builds_the_others_and_keeps_the_error() -> None:
     assert set(adapters.failed) == {"alpha", "gamma"}
     assert adapters.failed["alpha"].sandboxed and not adapters.failed["gamma"].sandboxed
     assert TOKEN not in str(adapters.failed["gamma"])
+
+
+def test_a_secret_is_masked_in_the_forms_a_request_carries_it() -> None:
+    secret = 'p@ss/w+rd é"x'
+    basic = base64.b64encode(f"svc-user:{secret}".encode()).decode()
+    url = f"https://globex.example/login?key={quote(secret, safe='')}&alt={quote_plus(secret)}"
+    body = json.dumps({"token": secret})
+    bearer = base64.urlsafe_b64encode(secret.encode()).decode()
+
+    def connect(settings: GlobexSettings, clock: Clock) -> NoReturn:
+        raise RuntimeError(f"{url} {body} Authorization: Basic {basic} Bearer {bearer}")
+
+    settings = GlobexSettings(base_url="https://globex.example", token=SecretStr(secret))
+    plugins = Plugins.of(vendor_plugin(connect=connect))
+    error = str(start_error(plugins, {"globex": settings}, sandbox=False))
+    assert error.startswith("vendor plugin 'globex' failed to connect: RuntimeError: ")
+    for shown in (quote(secret, safe=""), quote_plus(secret), json.dumps(secret)[1:-1], basic):
+        assert shown not in error
+    assert "key=**** " not in error and "key=****&alt=****" in error
+    assert '{"token": "****"}' in error
+    # Base64 keeps the characters the bytes before and after share with the secret.
+    assert base64.b64decode(basic) not in error.encode()
+    assert "Basic c3ZjLXVzZXI6" in error and "Bearer ****" in error
+
+
+def test_a_short_secret_has_no_base64_form_to_mask() -> None:
+    assert written_forms("ab") == {"ab"}
+    assert len(written_forms("abcdef")) > 1
