@@ -44,9 +44,27 @@ def _policy_table(path: Path | None, *, required: bool) -> dict[str, Any] | None
             data = tomllib.load(fh)
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise PolicyError([f"policy: cannot read {path}: {exc}"]) from None
+    if required:
+        _only_policy(data, path)
     table = data.get("policy")
     if table is None and required:
         raise PolicyError([f"policy: {path} has no [policy] table"])
     if table is not None and not isinstance(table, dict):
         raise PolicyError(["policy: must be a table"], source=str(path))
     return table
+
+
+def _only_policy(data: dict[str, Any], path: Path) -> None:
+    """Refuse anything in a policy file outside ``[policy]``: a key above the header or a table
+    without the ``policy.`` prefix would otherwise be dropped, and the rules it meant to add
+    silently left out (SPEC §3: an invalid policy names the bad key)."""
+    others = [key for key in data if key != "policy"]
+    if others:
+        raise PolicyError(
+            [
+                f"{key}: not part of the policy: a policy file holds only [policy] and "
+                f'[policy.operations."<operation>"] (did you mean policy.{key}?)'
+                for key in others
+            ],
+            source=str(path),
+        )

@@ -639,9 +639,29 @@ def test_missing_policy_file_is_an_error(in_tmp: Path) -> None:
 
 
 def test_policy_file_without_a_policy_table_is_an_error(in_tmp: Path) -> None:
-    (in_tmp / "rules.toml").write_text("[other]\nx = 1\n", encoding="utf-8")
+    (in_tmp / "rules.toml").write_text("# the rules are to come\n", encoding="utf-8")
     with pytest.raises(PolicyError, match=r"rules.toml has no \[policy\] table"):
         _load({"OPSGATE_POLICY": "rules.toml"})
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ('approvals = 2\napprovers = ["S0OPSLEADS"]\n[policy]\nttl = "1h"\n', "approvals"),
+        ('[policy]\n[operations."huawei.device.delete"]\napprovals = 2\n', "operations"),
+        ('[policy]\n[polciy.operations."huawei.device.delete"]\napprovals = 2\n', "polciy"),
+        ("[polciy]\napprovals = 2\n", "polciy"),
+    ],
+)
+def test_anything_outside_the_policy_table_of_a_policy_file_is_refused(
+    in_tmp: Path, text: str, key: str
+) -> None:
+    # Dropped, the rules it meant to add would leave the policy laxer than written.
+    (in_tmp / "rules.toml").write_text(text, encoding="utf-8")
+    with pytest.raises(PolicyError) as refused:
+        _load({"OPSGATE_POLICY": "rules.toml"})
+    assert str(refused.value).startswith(f"rules.toml: {key}: not part of the policy: ")
+    assert f"did you mean policy.{key}?" in str(refused.value)
 
 
 def test_malformed_policy_file_is_an_error(in_tmp: Path) -> None:
