@@ -15,6 +15,7 @@ from adapters.registry import Adapters, Plugins, build_adapters
 from adapters.settings import VendorSettings
 from bot.cli.preflight import missing_slack_settings, serves_socket_mode, slack_identity
 from bot.policy import PolicyError, load_policy
+from bot.policy.source import find_policy_table
 from bot.settings import Settings
 from bot.store import Store, StoreError
 
@@ -41,12 +42,24 @@ def run_checks(settings: Settings, *, plugins: Plugins, out: TextIO) -> int:
     return 1 if failed else 0
 
 
+#: What `check` says with no policy anywhere: that is allowed, and laxer than most teams want.
+NO_POLICY: Final = (
+    "none configured: the defaults apply (any one person but the requester approves; "
+    "see the README's Policy)"
+)
+
+
 def _policy(settings: Settings, plugins: Plugins) -> tuple[bool, str, str]:
     try:
         load_policy(settings, operation_ids=plugins.catalog.ids)
+        configured = find_policy_table(
+            config_file=settings.config_file, policy_file=settings.policy_file
+        )
     except PolicyError as exc:
-        return False, "policy", str(exc)
-    return True, "policy", "valid"
+        return False, "policy", str(exc).removeprefix("policy: ")
+    if configured is None:
+        return True, "policy", NO_POLICY
+    return True, "policy", f"valid ({configured[1]})"
 
 
 def _slack(settings: Settings) -> tuple[bool, str, str]:

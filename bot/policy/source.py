@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Any
 
 from bot.policy.table import PolicyError
+from bot.settings.tomlfile import UnreadableToml, read_toml
 
 
 def find_policy_table(
@@ -40,9 +40,8 @@ def _policy_table(path: Path | None, *, required: bool) -> dict[str, Any] | None
     if path is None:
         return None
     try:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+        data = read_toml(path)
+    except UnreadableToml as exc:
         raise PolicyError([f"policy: cannot read {path}: {exc}"]) from None
     if required:
         _only_policy(data, path)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import difflib
 import functools
 import os
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Final
@@ -26,6 +25,7 @@ from adapters.settings import VendorSettings
 from bot.settings.checks import explain
 from bot.settings.core import CONFIG_ENV, DEFAULT_CONFIG, LOADING, Settings, SettingsError
 from bot.settings.origin import Sources
+from bot.settings.tomlfile import UnreadableToml, read_toml
 
 _PREFIX: Final = "OPSGATE_"
 #: Names a vendor plugin may not take: its table would sit on a core setting, on a variable
@@ -149,6 +149,8 @@ def _config_path(env: Mapping[str, str]) -> Path | None:
     named = env.get(CONFIG_ENV)
     if named:
         path = Path(named)
+        if path.is_dir():
+            raise SettingsError(f"{CONFIG_ENV}: {path} is a directory; name the file")
         if not path.is_file():
             raise SettingsError(f"{CONFIG_ENV}: file not found: {path}")
         return path
@@ -158,9 +160,8 @@ def _config_path(env: Mapping[str, str]) -> Path | None:
 def _read_toml(path: Path) -> dict[str, Any]:
     """The file's settings: every table but ``[policy]``, which belongs to the policy."""
     try:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+        data = read_toml(path)
+    except UnreadableToml as exc:
         raise SettingsError(f"{CONFIG_ENV} ({path}): cannot read: {exc}") from None
     data.pop("policy", None)
     if "config_file" in data:

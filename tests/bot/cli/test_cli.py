@@ -185,6 +185,41 @@ def test_check_reports_unconfigured_vendors_and_a_bad_policy(
     assert "not configured" in out
 
 
+def test_check_says_which_policy_applies(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cli.main(["check"])
+    [line] = [x for x in report_lines(capsys.readouterr().out) if "policy" in x]
+    assert line.startswith("ok    policy: none configured: the defaults apply (any one person")
+    (env / "rules.toml").write_text('[policy]\napprovers = ["S0123OPSLEADS"]\n')
+    monkeypatch.setenv("OPSGATE_POLICY", str(env / "rules.toml"))
+    cli.main(["check"])
+    assert f"ok    policy: valid ({env / 'rules.toml'})" in report_lines(capsys.readouterr().out)
+
+
+@pytest.mark.parametrize(
+    ("written", "why"),
+    [
+        (b"\xff\xfe[\x00p\x00o\x00", "it is not UTF-8 text: save it as UTF-8"),
+        (None, "no such file or directory"),
+        (b"[policy\n", "not valid TOML: "),
+    ],
+)
+def test_check_of_a_policy_file_it_cannot_read_says_why_in_one_line(
+    env: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    written: bytes | None,
+    why: str,
+) -> None:
+    if written is not None:
+        (env / "rules.toml").write_bytes(written)
+    monkeypatch.setenv("OPSGATE_POLICY", str(env / "rules.toml"))
+    assert cli.main(["check"]) == 1
+    [line] = [x for x in report_lines(capsys.readouterr().out) if "policy" in x]
+    assert line.startswith(f"FAIL  policy: cannot read {env / 'rules.toml'}: {why}")
+
+
 def test_check_reaches_a_configured_vendor(
     env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

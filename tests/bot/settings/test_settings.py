@@ -227,6 +227,19 @@ def test_malformed_toml_is_an_error(in_tmp: Path) -> None:
     assert _error({}).startswith("OPSGATE_CONFIG (opsgate.toml): cannot read: ")
 
 
+def test_a_config_file_saved_as_utf16_is_one_sentence(in_tmp: Path) -> None:
+    (in_tmp / "opsgate.toml").write_bytes("workers = 4\n".encode("utf-16"))
+    assert _error({}) == (
+        "OPSGATE_CONFIG (opsgate.toml): cannot read: it is not UTF-8 text: save it as UTF-8"
+    )
+
+
+def test_a_config_named_that_is_a_directory_says_so(in_tmp: Path) -> None:
+    (in_tmp / "conf").mkdir()
+    said = _error({"OPSGATE_CONFIG": "conf"})
+    assert said == "OPSGATE_CONFIG: conf is a directory; name the file"
+
+
 def test_config_file_cannot_name_itself(in_tmp: Path) -> None:
     (in_tmp / "opsgate.toml").write_text('config_file = "x.toml"\n', encoding="utf-8")
     assert _error({}) == "opsgate.toml: config_file: set OPSGATE_CONFIG instead"
