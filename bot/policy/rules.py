@@ -7,15 +7,14 @@ built from parts; `bot.cards` renders it. Who is in a list is `bot.policy.member
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
 
-from adapters.registry import installed_plugins
 from bot.model import (
     Approvers,
     Code,
     Part,
+    PolicyTerms,
     Refusal,
     RequestRecord,
     User,
@@ -23,9 +22,7 @@ from bot.model import (
 )
 from bot.policy.config import OperationPolicy, parse_ttl
 from bot.policy.members import CachedDirectory, Directory, channel_parts, listed, principal_parts
-from bot.policy.source import find_policy_table
-from bot.policy.table import PolicyError, parse_policy_table
-from bot.settings import Settings
+from bot.policy.table import PolicyError
 from commands.model import OperationRequest
 
 __all__ = [
@@ -34,8 +31,6 @@ __all__ = [
     "OperationPolicy",
     "Policy",
     "PolicyError",
-    "load_policy",
-    "parse_policy",
     "parse_ttl",
 ]
 
@@ -132,24 +127,23 @@ class Policy:
     ) -> Decision:
         """May `user` approve this stored request now, by a click in `channel`?
 
-        Re-checked at click time against the current rules. When `approvals` is 0 only the
-        requester may confirm; otherwise the requester counts only with `self_approval`.
+        Re-checked at click time against the current rules, and against the rules stored with
+        the request (what its card shows): a policy made laxer since lets nobody in whom the
+        card left out. When it was made needing no approvals only the requester may confirm;
+        otherwise the requester counts only where both allow `self_approval`.
         """
         current = self.for_operation(record.operation)
         refusal = _stale(record, current) or _approval_channel(record, current, channel)
         if refusal:
             return refusal
-        if rules.requester_confirms_alone(current.approvals):
+        if rules.requester_confirms_alone(record.approvals_needed):
             return _confirm_alone(record, user)
         if rules.already_approved(record, user):
             return _refuse("You already approved ", Code(record.id), ".")
-        needs = self.approvers(record.operation).for_requester(record.requester)
-        if rules.requester_excluded(record, user, self_approval=current.self_approval):
-            return _refuse(
-                "You requested ", Code(record.id), ", so you cannot approve it: ", needs, "."
-            )
-        if not listed(user, current.approvers, directory):
-            return _refuse("You may not approve ", Code(record.operation), ": ", needs, ".")
+        for terms in _then_and_now(record, current):
+            refusal = _not_an_approver(record, user, terms, directory)
+            if refusal:
+                return refusal
         return ALLOWED
 
     def check_rejection(
@@ -235,6 +229,28 @@ def _stale(record: RequestRecord, current: OperationPolicy) -> Decision | None:
     )
 
 
+def _then_and_now(record: RequestRecord, current: OperationPolicy) -> list[PolicyTerms]:
+    """The rules an approval must pass: the current ones, unless they need no approvals (the
+    request was made needing some: `_stale` let it through), and those stored with it."""
+    terms: list[PolicyTerms] = [current] if current.approvals > 0 else []
+    if record.policy is not None:
+        terms.append(record.policy)
+    return terms or [current]
+
+
+def _not_an_approver(
+    record: RequestRecord, user: str, terms: PolicyTerms, directory: Directory
+) -> Decision | None:
+    needs = Approvers.of(terms).for_requester(record.requester)
+    if rules.requester_excluded(record, user, self_approval=terms.self_approval):
+        return _refuse(
+            "You requested ", Code(record.id), ", so you cannot approve it: ", needs, "."
+        )
+    if not listed(user, terms.approvers, directory):
+        return _refuse("You may not approve ", Code(record.operation), ": ", needs, ".")
+    return None
+
+
 def _approval_channel(
     record: RequestRecord, current: OperationPolicy, channel: str
 ) -> Decision | None:
@@ -256,37 +272,3 @@ def _confirm_alone(record: RequestRecord, user: str) -> Decision:
     if rules.already_approved(record, user):
         return _refuse("You already confirmed ", Code(record.id), ".")
     return ALLOWED
-
-
-def parse_policy(
-    table: Mapping[str, Any],
-    *,
-    source: str | None = None,
-    operation_ids: Collection[str] | None = None,
-) -> Policy:
-    """Build a `Policy` from a ``[policy]`` table (from `source`, a file, if given) whose
-    ``[policy.operations."<id>"]`` tables name `operation_ids` (default: the installed plugins').
-
-    Raises:
-        PolicyError: Naming every bad key path.
-    """
-    if operation_ids is None:
-        operation_ids = installed_plugins().catalog.ids
-    defaults, operations = parse_policy_table(table, operation_ids=operation_ids, source=source)
-    return Policy(defaults=defaults, operations=operations)
-
-
-def load_policy(settings: Settings, *, operation_ids: Collection[str] | None = None) -> Policy:
-    """The policy from ``[policy]`` in `settings.config_file` or in `settings.policy_file`.
-
-    With neither, the default policy (`Policy()`). `operation_ids` as for `parse_policy`.
-
-    Raises:
-        PolicyError: The policy is invalid, its file is missing or unreadable, or it is
-            defined in both places.
-    """
-    found = find_policy_table(config_file=settings.config_file, policy_file=settings.policy_file)
-    if found is None:
-        return Policy()
-    table, source = found
-    return parse_policy(table, source=source, operation_ids=operation_ids)

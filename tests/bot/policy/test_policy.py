@@ -11,7 +11,7 @@ import pytest
 
 from adapters.registry import installed_plugins
 from bot.cards import mrkdwn
-from bot.model import Code, Refusal, RequestRecord, RequestState
+from bot.model import Code, PolicySnapshot, Refusal, RequestRecord, RequestState
 from bot.policy import Decision, OperationPolicy, Policy, PolicyError, load_policy, parse_policy
 from bot.settings import load_settings
 from commands.model import OperationRequest
@@ -282,6 +282,57 @@ def test_a_request_made_under_a_stricter_policy_can_still_be_approved() -> None:
     decision = Policy().check_approval(
         record(needed=2), user="U1", channel="C", directory=FakeDirectory()
     )
+    assert decision.allowed
+
+
+def made_under(table: dict[str, Any], *, needed: int | None = None) -> RequestRecord:
+    """A request stored with the snapshot of `table`'s rules, as opsgate stores one."""
+    rules = parse_policy(table).for_operation(OP)
+    return record(needed=rules.approvals if needed is None else needed).model_copy(
+        update={"policy": PolicySnapshot.of(rules)}
+    )
+
+
+def test_approvers_widened_since_the_request_let_in_nobody_its_card_left_out() -> None:
+    made = made_under({"approvers": ["U0BOB"]})
+    now = parse_policy({"approvers": ["*"]})
+    directory = FakeDirectory()
+    decision = now.check_approval(made, user="U0DAVE", channel="C", directory=directory)
+    assert refused(decision, f"may not approve `{OP}`", "<@U0BOB>")
+    assert now.check_approval(made, user="U0BOB", channel="C", directory=directory).allowed
+
+
+def test_approvers_narrowed_since_the_request_hold_too() -> None:
+    made = made_under({"approvers": ["*"]})
+    now = parse_policy({"approvers": ["U0BOB"]})
+    decision = now.check_approval(made, user="U0DAVE", channel="C", directory=FakeDirectory())
+    assert refused(decision, f"may not approve `{OP}`", "<@U0BOB>")
+
+
+def test_approvals_lowered_to_zero_since_do_not_let_the_requester_run_it_alone() -> None:
+    made = made_under({"approvers": ["SLEADS"]})
+    now = parse_policy({"approvals": 0})
+    directory = FakeDirectory({"SLEADS": {"U1"}})
+    decision = now.check_approval(made, user=REQUESTER, channel="C", directory=directory)
+    assert refused(decision, "You requested `R-TEST0001`, so you cannot approve it", "SLEADS")
+    assert now.check_approval(made, user="U1", channel="C", directory=directory).allowed
+
+
+def test_self_approval_allowed_since_does_not_count_the_requester() -> None:
+    made = made_under({"approvals": 2}).model_copy(update={"approvers": ("U1",)})
+    now = parse_policy({"approvals": 2, "self_approval": True})
+    decision = now.check_approval(made, user=REQUESTER, channel="C", directory=FakeDirectory())
+    assert refused(decision, "You requested `R-TEST0001`, so you cannot approve it")
+    later = parse_policy({"approvals": 0})  # nor does a policy that needs nobody now
+    decision = later.check_approval(made, user=REQUESTER, channel="C", directory=FakeDirectory())
+    assert refused(decision, "You requested `R-TEST0001`, so you cannot approve it")
+
+
+def test_a_request_stored_without_its_rules_is_judged_by_the_current_ones() -> None:
+    now = parse_policy({"approvers": ["*"]})
+    unrecorded = record()
+    assert unrecorded.policy is None
+    decision = now.check_approval(unrecorded, user="U0DAVE", channel="C", directory=FakeDirectory())
     assert decision.allowed
 
 
