@@ -172,10 +172,15 @@ class FormWalk:
         chosen: list[str] = []
         for value, text in item.options:
             default = "Y/n" if value in ticked else "y/N"
-            typed = self._ask(f"{text}? [{default}]: ")
-            if typed is None:
-                return _END
-            yes = typed.strip().lower().startswith("y") if typed.strip() else value in ticked
+            while True:  # a switch such as --dry-run is never guessed from "true" or "1"
+                typed = self._ask(f"{text}? [{default}]: ")
+                if typed is None:
+                    return _END
+                answer = typed.strip().lower()
+                yes = _YES_NO.get(answer) if answer else value in ticked
+                if yes is not None:
+                    break
+                self._say(f"  ✖ {text}: answer y or n (or nothing to keep [{default}])")
             chosen += [value] if yes else []
         return chosen
 
@@ -187,6 +192,7 @@ class FormWalk:
 
 
 _END = object()
+_YES_NO = {"y": True, "yes": True, "n": False, "no": False}
 #: A Slack channel id: public (C…) or private (G…).
 _CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{2,}")
 

@@ -284,3 +284,16 @@ class _Terminal:
         if self.screen.count(text) < times:
             return False
         return then is None or then in self.screen[self.screen.rindex(text) + len(text) :]
+
+
+def test_a_switch_takes_only_yes_or_no_and_asks_again_for_anything_else(tmp_path: Path) -> None:
+    script = "form huawei.device.delete\n\ngw-0001\n\ntrue\n1\ny\nINC-7\nmaybe\nn\n\n"
+    output = run(script, tmp_path)
+    refusals = [line for line in output.splitlines() if line.startswith("  ✖")]
+    assert refusals == [
+        "  ✖ --no-cascade: answer y or n (or nothing to keep [y/N])",
+        "  ✖ --no-cascade: answer y or n (or nothing to keep [y/N])",
+        "  ✖ --dry-run: answer y or n (or nothing to keep [y/N])",
+    ]
+    card = output[output.index("── #ops ──") :]
+    assert "Parameters: `cascade`: `no`" in card and "Approval needed" in card
