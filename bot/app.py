@@ -168,7 +168,7 @@ def _services(
         policy=parts.policy or load_policy(settings, operation_ids=plugins.catalog.ids),
         adapters=metered(vendors, metrics),
         slack=SlackOut(client),
-        directory=SlackDirectory(client, clock=clock),
+        directory=SlackDirectory(client, clock=clock, versions=store.group_versions),
         clock=clock,
         catalog=plugins.catalog,
         runner=runner,
@@ -204,6 +204,9 @@ def _listener_context(
         catalog=plugins.catalog,
         files=TargetFiles(token=client.token, api_url=settings.slack_api_url),
         steps=_workflow_steps(services, service, client=client, catalog=plugins.catalog),
+        groups_changed=(
+            services.directory.changed if isinstance(services.directory, SlackDirectory) else None
+        ),
     )
 
 

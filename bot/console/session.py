@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import secrets
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +32,7 @@ from bot.console.standin.payloads import (
     block_action_body,
     signed_headers,
     slash_command_body,
+    subteam_members_changed_body,
     view_submission_body,
 )
 from bot.console.standin.server import SlackStandIn
@@ -229,6 +230,17 @@ class ConsoleSession:
         client = WebClient(token=_CLIENT_TOKEN, base_url=self.standin.api_url)
         groups = client.usergroups_list().get("usergroups") or []
         return {str(g["id"]): str(g["handle"]) for g in groups}
+
+    def change_group(self, group_id: str, members: Sequence[str]) -> AckReply:
+        """Make `members` the user group's members in the stand-in, and tell the app as Slack
+        does (``subteam_members_changed``, with who was added and who removed)."""
+        before = self.standin.set_group(group_id, members)
+        body = subteam_members_changed_body(
+            group_id=group_id,
+            added=[u for u in members if u not in before],
+            removed=[u for u in before if u not in members],
+        )
+        return self._dispatch(body, JSON)
 
     def upload(self, path: Path) -> dict[str, Any]:
         """Upload a local file to the stand-in, as a file input does; its Slack file object."""

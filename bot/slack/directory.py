@@ -1,9 +1,12 @@
-"""Slack user-group membership for the policy, cached briefly to keep clicks fast."""
+"""Slack user-group membership for the policy, kept briefly to keep clicks fast, and dropped as
+soon as Slack says a group changed."""
 
 from __future__ import annotations
 
 import logging
 import threading
+from dataclasses import dataclass
+from typing import Protocol
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -13,37 +16,74 @@ from adapters.clock import SYSTEM_CLOCK, Clock
 log = logging.getLogger(__name__)
 
 
+class GroupVersions(Protocol):
+    """A count of changes per user group that every replica sees (`bot.store.groups`)."""
+
+    def version(self, group_id: str) -> int:
+        """How many changes of `group_id` have been counted."""
+        ...
+
+    def changed(self, group_id: str) -> None:
+        """Count a change of `group_id`'s members."""
+        ...
+
+
+@dataclass(frozen=True)
+class _Kept:
+    at: float  # monotonic
+    version: int  # the group's count of changes when it was fetched
+    members: frozenset[str]
+
+
 class SlackDirectory:
     """`bot.policy.Directory` backed by ``usergroups.users.list`` (scope ``usergroups:read``).
 
-    Membership is cached for `ttl` seconds: long enough that a burst of clicks makes one call,
-    short enough that removing someone from a group takes effect within minutes.
+    Membership is kept for `ttl` seconds, so a burst of clicks makes one call, and no longer
+    than the group stays unchanged: Slack's ``subteam_members_changed`` and ``subteam_updated``
+    events (`changed`) count a change in `versions`, which every replica on the database reads
+    before it trusts what it keeps. Someone taken out of an approvers' group can no longer
+    approve from the moment Slack says so, whichever replica their click reaches; `ttl` bounds
+    it when an event is lost.
     """
 
     def __init__(
-        self, client: WebClient, *, ttl: float = 120.0, clock: Clock = SYSTEM_CLOCK
+        self,
+        client: WebClient,
+        *,
+        ttl: float = 120.0,
+        clock: Clock = SYSTEM_CLOCK,
+        versions: GroupVersions | None = None,
     ) -> None:
         self._client = client
         self._ttl = ttl
         self._clock = clock
-        self._cache: dict[str, tuple[float, frozenset[str]]] = {}
+        self._versions = versions
+        self._kept: dict[str, _Kept] = {}
         self._lock = threading.Lock()
 
     def members(self, group_id: str) -> frozenset[str]:
         """User ids in the group; empty (so nobody qualifies through it) if Slack cannot say."""
         now = self._clock.monotonic()
+        version = self._versions.version(group_id) if self._versions else 0
         with self._lock:
-            cached = self._cache.get(group_id)
-            if cached is not None and now - cached[0] < self._ttl:
-                return cached[1]
+            kept = self._kept.get(group_id)
+        if kept is not None and now - kept.at < self._ttl and kept.version == version:
+            return kept.members
         try:
             response = self._client.usergroups_users_list(usergroup=group_id)
         except SlackApiError as exc:
-            # Failing closed: an unknown group grants nothing. Not cached, so it heals quickly.
+            # Failing closed: an unknown group grants nothing. Not kept, so it heals quickly.
             log.warning("usergroups.users.list %s failed: %s", group_id, exc.response.get("error"))
             return frozenset()
         users: list[str] = response.get("users") or []
         members = frozenset(str(u) for u in users)
         with self._lock:
-            self._cache[group_id] = (now, members)
+            self._kept[group_id] = _Kept(now, version, members)
         return members
+
+    def changed(self, group_id: str) -> None:
+        """Slack says `group_id`'s members changed: no replica trusts what it keeps of them."""
+        with self._lock:
+            self._kept.pop(group_id, None)
+        if self._versions is not None:
+            self._versions.changed(group_id)

@@ -5,8 +5,10 @@ Socket Mode by default. With ``http=True`` every request URL points at ``<url>/s
 the one endpoint `opsgate serve --http` listens on. It declares exactly what the code uses: the
 ``/ops`` command, the "Request an operation" shortcut and the request form (interactivity), the
 App Home tab, the Workflow Builder step ``opsgate_request`` (a function; Slack offers custom
-steps only to org-ready apps, hence ``org_deploy_enabled``), the events ``app_home_opened`` and
-``function_executed``, and the bot scopes below.
+steps only to org-ready apps, hence ``org_deploy_enabled``), the events ``app_home_opened``,
+``function_executed``, and ``subteam_members_changed`` and ``subteam_updated`` (a user group's
+members changed: the policy's membership is read again; scope ``usergroups:read``), and the bot
+scopes below.
 """
 
 from __future__ import annotations
@@ -110,7 +112,14 @@ _SOCKET_MODE: Final[dict[str, Any]] = {
     },
     "oauth_config": {"scopes": {"bot": list(BOT_SCOPES)}},
     "settings": {
-        "event_subscriptions": {"bot_events": ["app_home_opened", "function_executed"]},
+        "event_subscriptions": {
+            "bot_events": [
+                "app_home_opened",
+                "function_executed",
+                "subteam_members_changed",
+                "subteam_updated",
+            ]
+        },
         "interactivity": {"is_enabled": True},
         "org_deploy_enabled": True,
         "socket_mode_enabled": True,

@@ -20,6 +20,7 @@ from bot.store import keying
 from bot.store.chain import ChainKey
 from bot.store.database import SqliteEngine
 from bot.store.engine import Db, Engine
+from bot.store.groups import StoreGroupVersions
 from bot.store.leases import DEFAULT_LEASE, Leases, new_owner
 from bot.store.notify import Observer, Observers
 from bot.store.opening import open_engine
@@ -132,6 +133,11 @@ class StoreBase:
         """Vendor tokens and rate windows shared with every replica on this database
         (`adapters.shared.Shared`, for the adapters)."""
         return StoreShared(self._tx, now=self._writer.now)
+
+    @property
+    def group_versions(self) -> StoreGroupVersions:
+        """Changes of Slack user groups, counted for every replica on this database."""
+        return StoreGroupVersions(self._tx)
 
     @property
     def engine(self) -> Engine:

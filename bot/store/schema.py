@@ -133,6 +133,13 @@ SCHEMA_SEAL: Final = ("ALTER TABLE chain_head ADD COLUMN seal TEXT",)
 PROGRESS_MIGRATION: Final = "0009_lease_progress"
 SCHEMA_LEASE_PROGRESS: Final = ("ALTER TABLE leases ADD COLUMN progress TEXT",)
 
+#: The tenth: a count of changes per Slack user group (`bot.store.groups`), so that every
+#: replica drops the membership it keeps when Slack tells any one of them that it changed.
+GROUPS_MIGRATION: Final = "0010_group_changes"
+SCHEMA_GROUP_CHANGES: Final = (
+    "CREATE TABLE group_changes (group_id TEXT PRIMARY KEY, version INTEGER NOT NULL)",
+)
+
 _TEXT_TIME: Final = 'TEXT COLLATE "C" NOT NULL'
 
 PG_SCHEMA_V1: Final = (
@@ -206,6 +213,7 @@ MIGRATIONS: Final = (
     Migration("0007_leases_shared_tokens_rate_windows", SCHEMA_V5, PG_SCHEMA_V5),
     Migration(SEAL_MIGRATION, SCHEMA_SEAL, SCHEMA_SEAL),
     Migration(PROGRESS_MIGRATION, SCHEMA_LEASE_PROGRESS, SCHEMA_LEASE_PROGRESS),
+    Migration(GROUPS_MIGRATION, SCHEMA_GROUP_CHANGES, SCHEMA_GROUP_CHANGES),
 )
 
 #: The tables every opsgate database has; a database without them is someone else's.
@@ -213,5 +221,5 @@ OPSGATE_TABLES: Final = frozenset({"requests", "events", "chain_head"})
 #: Every table of the current schema.
 CURRENT_TABLES: Final = frozenset(
     {"requests", "approvals", "events", "chain_head", "chain_key", "slash_triggers", "leases"}
-    | {"held_targets", "workflow_steps", "token_slots", "rate_windows"}
+    | {"held_targets", "workflow_steps", "token_slots", "rate_windows", "group_changes"}
 )

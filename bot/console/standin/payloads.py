@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import secrets
 import time
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlencode
 
@@ -150,20 +151,47 @@ def view_submission_body(
 def app_home_opened_body(*, user_id: str, team_id: str = TEAM_ID) -> str:
     """An ``app_home_opened`` event callback, as JSON."""
     event_time = int(time.time())
+    event = {
+        "type": "app_home_opened",
+        "user": user_id,
+        "channel": f"D{user_id}",
+        "tab": "home",
+        "event_ts": f"{event_time}.000100",
+    }
+    return _event_callback(event, event_id=f"Ev{user_id}{event_time}", team_id=team_id)
+
+
+def subteam_members_changed_body(
+    *, group_id: str, added: Sequence[str], removed: Sequence[str], team_id: str = TEAM_ID
+) -> str:
+    """A ``subteam_members_changed`` event callback (a user group's members changed), as JSON,
+    with Slack's counts as strings, as its example shows them."""
+    event_time = int(time.time())
+    event = {
+        "type": "subteam_members_changed",
+        "subteam_id": group_id,
+        "team_id": team_id,
+        "date_previous_update": event_time - 60,
+        "date_update": event_time,
+        "added_users": list(added),
+        "added_users_count": str(len(added)),
+        "removed_users": list(removed),
+        "removed_users_count": str(len(removed)),
+        "event_ts": f"{event_time}.000200",
+    }
+    return _event_callback(event, event_id=f"Ev{group_id}{event_time}", team_id=team_id)
+
+
+def _event_callback(event: dict[str, Any], *, event_id: str, team_id: str) -> str:
+    """`event` in the Events API's envelope, as JSON."""
     body = {
         "token": VERIFICATION_TOKEN,
         "team_id": team_id,
         "api_app_id": APP_ID,
-        "event": {
-            "type": "app_home_opened",
-            "user": user_id,
-            "channel": f"D{user_id}",
-            "tab": "home",
-            "event_ts": f"{event_time}.000100",
-        },
+        "event": event,
         "type": "event_callback",
-        "event_id": f"Ev{user_id}{event_time}",
-        "event_time": event_time,
+        "event_id": event_id,
+        "event_time": int(time.time()),
         "authorizations": [
             {
                 "enterprise_id": None,

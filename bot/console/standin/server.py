@@ -144,6 +144,13 @@ class SlackStandIn:
         with self._lock:
             return [dict(view) for view in self._state.opened_views]
 
+    def set_group(self, group_id: str, members: Sequence[str]) -> list[str]:
+        """Make `members` the user group's members (as an admin would); the members before."""
+        with self._lock:
+            before = list(self._state.groups.get(group_id, []))
+            self._state.groups[group_id] = list(members)
+        return before
+
     def upload(self, name: str, content: bytes) -> dict[str, Any]:
         """Keep a file as Slack does after an upload; its ``url_private`` (on this server)
         answers only a bot token. Returns the file object a file input hands the app."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.slack.listeners import actions, commands, forms, home, steps
+from bot.slack.listeners import actions, commands, forms, groups, home, steps
 from bot.slack.listeners.context import ListenerContext
 
 
@@ -18,3 +18,4 @@ def register_listeners(app: App, ctx: ListenerContext) -> None:
     home.register(app, ctx)
     forms.register(app, ctx)
     steps.register(app, ctx)
+    groups.register(app, ctx)

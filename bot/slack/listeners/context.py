@@ -23,6 +23,8 @@ class ListenerContext:
     Attributes:
         files: Reads target files uploaded in the request modal; None: uploads are refused.
         steps: Runs Workflow Builder steps; None: the step is not offered.
+        groups_changed: Told when Slack says a user group's members changed (the policy's
+            directory drops what it keeps of them); None: nothing is kept.
     """
 
     service: RequestService
@@ -30,6 +32,7 @@ class ListenerContext:
     catalog: Catalog
     files: TargetFiles | None = None
     steps: WorkflowSteps | None = None
+    groups_changed: Callable[[str], None] | None = None
 
     def submit(self, origin: Origin, job: Callable[[], None]) -> None:
         """Run `job` on the worker pool; if it fails, `origin` is told so privately

@@ -81,7 +81,12 @@ def test_socket_mode_manifest_declares_command_interactivity_and_home() -> None:
     assert "url" not in features["slash_commands"][0]
     assert features["app_home"]["home_tab_enabled"] is True
     assert settings["event_subscriptions"] == {
-        "bot_events": ["app_home_opened", "function_executed"]
+        "bot_events": [
+            "app_home_opened",
+            "function_executed",
+            "subteam_members_changed",
+            "subteam_updated",
+        ]
     }
     assert settings["interactivity"] == {"is_enabled": True}
     assert settings["socket_mode_enabled"] is True

@@ -1,5 +1,5 @@
-"""Vendor tokens and rate windows shared through the database (SPEC §13), on both engines:
-replicas are separate stores on one database, as separate processes are."""
+"""Vendor tokens, rate windows and user-group changes shared through the database (SPEC §13),
+on both engines: replicas are separate stores on one database, as separate processes are."""
 
 from __future__ import annotations
 
@@ -143,3 +143,25 @@ def test_a_rate_window_waits_out_a_pause(replicas: list[Store], clock: FakeClock
     now = clock.now()
 
     assert window.reserve(calls=10, window=1.0, now=now, not_before=now + 5) == now + 5
+
+
+def test_user_group_changes_are_counted_for_every_replica(replicas: list[Store]) -> None:
+    one, two, three = (store.group_versions for store in replicas)
+    assert (one.version("S0LEADS"), two.version("S0LEADS")) == (0, 0)
+    one.changed("S0LEADS")
+    two.changed("S0LEADS")
+    assert [v.version("S0LEADS") for v in (one, two, three)] == [2, 2, 2]
+    assert three.version("S0OTHER") == 0
+
+
+def test_concurrent_group_changes_are_each_counted(replicas: list[Store]) -> None:
+    versions = [store.group_versions for store in replicas]
+    threads = [
+        threading.Thread(target=lambda v=v: [v.changed("S0LEADS") for _ in range(10)])
+        for v in versions
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert versions[0].version("S0LEADS") == 30

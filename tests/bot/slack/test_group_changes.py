@@ -1,0 +1,74 @@
+"""A user group's members changed in Slack (``subteam_members_changed``, ``subteam_updated``):
+the policy judges the next click by who is in the group now, through signed Slack payloads."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from surfaces_world import ALICE, BOB, CAROL, LEADS, session_with
+
+from bot.console.session import ConsoleSession
+from bot.console.standin.payloads import JSON, subteam_members_changed_body
+from bot.model import AuditEventName, RequestState
+
+
+@pytest.fixture
+def session(tmp_path: Path) -> Iterator[ConsoleSession]:
+    with session_with(tmp_path) as opened:
+        yield opened
+
+
+def request(session: ConsoleSession, job: str = "JOB-1001") -> str:
+    session.slash(f"servicepower job cancel {job} --reason INC-7", user=ALICE)
+    session.wait()
+    return session.app.store.history(limit=1)[0].id
+
+
+def approve(session: ConsoleSession, request_id: str, user: str) -> RequestState:
+    session.click("approve", request_id, user=user)
+    session.wait()
+    record = session.app.store.get(request_id)
+    assert record is not None
+    return record.state
+
+
+def test_someone_taken_out_of_the_approvers_group_cannot_approve_once_slack_says_so(
+    session: ConsoleSession,
+) -> None:
+    # bob approves one request: the group's members are now kept for the next clicks.
+    assert approve(session, request(session), BOB) == RequestState.SUCCEEDED
+    pending = request(session, "JOB-1002")
+    assert session.change_group(LEADS, [CAROL]).status == 200
+    session.wait()
+    assert approve(session, pending, BOB) == RequestState.PENDING
+    denied = list(session.app.store.events(request_id=pending))[-1]
+    assert (denied.event, denied.actor) == (AuditEventName.DENIED, BOB)
+    assert "may not approve" in json.dumps(denied.detail)
+    assert approve(session, pending, CAROL) == RequestState.SUCCEEDED
+
+
+def test_subteam_updated_drops_the_kept_members_too(session: ConsoleSession) -> None:
+    assert approve(session, request(session), BOB) == RequestState.SUCCEEDED
+    before = len(session.standin.calls_to("usergroups.users.list"))
+    body = json.loads(subteam_members_changed_body(group_id=LEADS, added=[], removed=[]))
+    body["event"] = {"type": "subteam_updated", "subteam": {"id": LEADS, "users": [BOB]}}
+    assert session._dispatch(json.dumps(body), JSON).status == 200
+    session.wait()
+    assert approve(session, request(session, "JOB-1002"), BOB) == RequestState.SUCCEEDED
+    assert len(session.standin.calls_to("usergroups.users.list")) == before + 1
+
+
+def test_an_event_naming_no_group_changes_nothing(
+    session: ConsoleSession, caplog: pytest.LogCaptureFixture
+) -> None:
+    assert approve(session, request(session), BOB) == RequestState.SUCCEEDED
+    before = len(session.standin.calls_to("usergroups.users.list"))
+    body = subteam_members_changed_body(group_id="not-a-group", added=[], removed=[BOB])
+    assert session._dispatch(body, JSON).status == 200
+    session.wait()
+    assert approve(session, request(session, "JOB-1002"), BOB) == RequestState.SUCCEEDED
+    assert len(session.standin.calls_to("usergroups.users.list")) == before
+    assert "a user group event named no user group" in caplog.text
