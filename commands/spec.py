@@ -7,7 +7,7 @@ Each vendor plugin declares its operations as `OperationSpec` values; the parser
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final
 
 from commands.identifiers import STRICT, IdentifierRule
@@ -175,7 +175,18 @@ class OperationSpec:
     @property
     def usage(self) -> str:
         """The one-line synopsis, e.g. ``/ops acme widget delete <widgetId> [--reason ...``."""
-        flags = " ".join(flag.usage for flag in self.all_flags if flag.in_usage)
+        return self.synopsis()
+
+    def synopsis(self, *, reason_required: bool = False) -> str:
+        """`usage`, with ``--reason`` shown as required (no brackets) when a policy requires one
+        (the grammar never does: a dry run needs none)."""
+        flags = " ".join(
+            (
+                replace(flag, required=True) if reason_required and flag.key == "reason" else flag
+            ).usage
+            for flag in self.all_flags
+            if flag.in_usage
+        )
         return f"/ops {self.command} {self.target.usage} {flags}"
 
 

@@ -47,18 +47,24 @@ class HelpEntry:
         summary: One sentence: what it does at the vendor.
         usage: The command's usage line.
         example: A complete example command.
+        several: Whether one request may name several targets.
     """
 
     operation: str
     summary: str
     usage: str
     example: str
+    several: bool = False
 
 
+#: How to name several targets, said when an operation listed takes more than one.
+HELP_SEVERAL: Final = (
+    "Several targets: separate them with spaces, or write a numeric range such as "
+    "`node-{01..20}` (20 targets). "
+)
 #: What every operation takes besides its own flags, and how to follow a request.
 HELP_MORE: Final = (
-    "Several targets: separate them with spaces, or write a numeric range such as "
-    "`node-{01..20}` (20 targets). `--force` posts the approval card even when the preview "
+    "`--force` posts the approval card even when the preview "
     'says the vendor will refuse. `--break-glass "<incident>"` runs at once without '
     "approvals, if the policy lists you. Follow requests with `/ops status <id>` and "
     "`/ops history [--mine] [--unreviewed] [--vendor <vendor>] [--limit <n>]`."
@@ -79,7 +85,8 @@ def help_message(entries: Sequence[HelpEntry], *, vendor: str | None) -> Message
             "`/ops` alone opens the request form."
         )
     )
-    blocks.append(context(escape_entities(HELP_MORE)))  # `<id>` is not a Slack link
+    several = HELP_SEVERAL if any(entry.several for entry in entries) else ""
+    blocks.append(context(escape_entities(several + HELP_MORE)))  # `<id>` is not a Slack link
     return build_message(f"opsgate help{escape(scope)}", blocks)
 
 

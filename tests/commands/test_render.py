@@ -58,6 +58,15 @@ def test_spec_for_and_usage_for() -> None:
         CATALOG.spec_for("acme.device.delete")
 
 
+def test_the_synopsis_shows_the_reason_required_when_a_policy_requires_it() -> None:
+    spec = CATALOG.spec_for("acme.widget.delete")
+    assert spec.synopsis() == spec.usage
+    assert spec.synopsis(reason_required=True) == (
+        "/ops acme widget delete <widgetId> --site <siteId> "
+        '--reason "<text>" [--dry-run] [--force] [--break-glass "<incident ref>"]'
+    )
+
+
 @pytest.mark.parametrize(
     ("request_", "line"),
     [

@@ -37,6 +37,26 @@ def test_help_shows_only_what_the_user_may_request(tmp_path: Path) -> None:
         assert "huawei.package.delete" in answer and "huawei.device.delete" not in answer
 
 
+def test_help_shows_the_reason_as_required_where_the_policy_requires_one(tmp_path: Path) -> None:
+    policy = (
+        '[policy]\napprovers = ["*"]\n'
+        '[policy.operations."huawei.package.delete"]\nrequire_reason = false\n'
+    )
+    with served_opsgate(tmp_path, policy=policy) as served:
+        served.slash("help huawei", user=ALICE)
+        served.opsgate.runner.wait_idle(10)
+        [answer] = answers(served)
+        required = (
+            "/ops huawei device delete &lt;deviceId&gt; [--app &lt;appId&gt;] [--no-cascade] "
+            '--reason \\"&lt;text&gt;\\" [--dry-run]'
+        )
+        optional = (
+            '/ops huawei package delete &lt;fileId&gt; [--reason \\"&lt;text&gt;\\"] [--dry-run]'
+        )
+        assert required in answer and optional in answer
+        assert "Several targets" not in answer  # each huawei operation takes one
+
+
 def test_history_and_status(tmp_path: Path) -> None:
     with served_opsgate(tmp_path) as served:
         served.slash('servicepower job cancel JOB-1001 --reason "duplicate visit"', user=ALICE)

@@ -52,9 +52,14 @@ class ListenerContext:
         self, *, user: str, channel: str | None, vendor: str | None = None
     ) -> list[cards.HelpEntry]:
         """The operations this user may request in this channel (optionally of one vendor)."""
+        policy = self.service.s.policy
         return [
             cards.HelpEntry(
-                operation=spec.id, summary=spec.summary, usage=spec.usage, example=spec.example
+                operation=spec.id,
+                summary=spec.summary,
+                usage=spec.synopsis(reason_required=policy.needs_reason(spec.id, dry_run=False)),
+                example=spec.example,
+                several=spec.target.max_count > 1,
             )
             for spec in self.requestable(user=user, channel=channel)
             if vendor is None or spec.vendor == vendor

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -179,11 +180,17 @@ def test_help_lists_entries_for_a_vendor() -> None:
 
 
 def test_help_teaches_ranges_force_break_glass_and_following_a_request() -> None:
-    text = valid(help_message([ENTRY], vendor=None))
+    text = valid(help_message([ENTRY, replace(ENTRY, several=True)], vendor=None))
     for taught in ("`node-{01..20}`", "`--force`", "`--break-glass", "`/ops status &lt;id&gt;`"):
         assert taught in text
     assert "<id>" not in text  # would be read as a link
     assert "\u200d" not in text  # copyable: no zero-width joiners in the commands
+
+
+def test_help_of_operations_that_take_one_target_does_not_teach_several() -> None:
+    text = valid(help_message([ENTRY], vendor="enos"))
+    assert "Several targets" not in text and "node-{01..20}" not in text
+    assert "`--force` posts the approval card" in text
 
 
 def test_history_lists_records_and_stays_valid_when_long() -> None:
