@@ -104,7 +104,10 @@ def _missing(
     spec: OperationSpec, arguments: Arguments, *, no_targets: bool
 ) -> list[tuple[str, str]]:
     """What is missing, each as (field, its usage): the targets, then required flags."""
-    missing = [(spec.target.name, spec.target.usage)] if no_targets else []
+    target = spec.target
+    # "needs <deviceName>...." would end in four dots: say it in words instead.
+    wanted = f"one or more <{target.name}>" if target.max_count > 1 else target.usage
+    missing = [(target.name, wanted)] if no_targets else []
     missing += [
         (flag.name, flag.usage)
         for flag in spec.all_flags

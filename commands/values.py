@@ -16,7 +16,8 @@ _ALLOWED_CONTROLS: Final = frozenset("\n\t")
 # than it is stored (the "Trojan Source" trick), so they are refused with the control characters.
 _BIDI_CONTROLS: Final = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 _DIGITS: Final = re.compile(r"[0-9]{1,18}")
-_NEGATIVE: Final = re.compile(r"-[0-9]{1,18}")
+_NEGATIVE: Final = re.compile(r"-[0-9]+")
+_TOO_LONG: Final = re.compile(r"[0-9]{19,}")
 
 
 def check_reason(text: str, *, field: str = "--reason", usage: str = "") -> str:
@@ -56,8 +57,10 @@ def check_integer(text: str, *, field: str, low: int, high: int, usage: str = ""
     Raises:
         UsageError: `text` is not such a number.
     """
-    if _NEGATIVE.fullmatch(text) is not None:
-        message = f"{field} must be from {low} to {high}; {text} is out of range."
+    if _NEGATIVE.fullmatch(text) is not None or _TOO_LONG.fullmatch(text) is not None:
+        # A whole number still, only not one in range (too long to be worth reading as one).
+        shown = text if len(text) <= 24 else f"{text[:20]}…"
+        message = f"{field} must be from {low} to {high}; {shown} is out of range."
         raise UsageError(message, field=field, usage=usage)
     if _DIGITS.fullmatch(text) is None:
         message = f"{field} must be a whole number from {low} to {high}, not {show_value(text)}."

@@ -45,6 +45,7 @@ from bot.model import (
     RequestRecord,
     RequestState,
     backticked,
+    rules,
 )
 from commands.model import OperationRequest
 
@@ -247,6 +248,10 @@ def requester_notice(record: RequestRecord) -> Message:
         f"*{title}:* your request {code(record.id)} "
         f"({record.operation} on {plural(len(record.targets), 'target')})"
     )
-    approved = [f"Approved by: {mentions(record.approvers)}"] if record.approvers else []
+    # With approvals = 0 the requester's own click confirmed it: the card says so too.
+    by = (
+        "Confirmed by" if rules.requester_confirms_alone(record.approvals_needed) else "Approved by"
+    )
+    approved = [f"{by}: {mentions(record.approvers)}"] if record.approvers else []
     lines = [lead, *outcome_lines(record), *approved] if record.state.terminal else [lead]
     return build_message(f"{title}: {record.operation} ({record.id})", lines_sections(lines))

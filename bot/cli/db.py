@@ -33,7 +33,7 @@ def run_db(
     try:
         if args.db_command == "migrate":
             return _migrate(chosen_database(args, settings), settings, out)
-        return _copy(_target(args.source), _target(args.dest), settings, out, err)
+        return _copy(_target(args.source, "--from"), _target(args.dest, "--to"), settings, out, err)
     except (DatabaseChoiceError, DatabaseUnavailable, TargetNotEmpty, AuditKeyError) as exc:
         print(f"opsgate: {exc}", file=err)
         return 2
@@ -84,9 +84,9 @@ def _events_in(store: Store) -> int:
         return 0  # no head: the copy's verify says so
 
 
-def _target(given: str) -> str | Path:
-    """``--from``/``--to`` read as ``--db`` is."""
-    return chosen_database(argparse.Namespace(db=given), Settings())
+def _target(given: str, flag: str) -> str | Path:
+    """``--from``/``--to`` (`flag`) read as ``--db`` is."""
+    return chosen_database(argparse.Namespace(db=given), Settings(), flag=flag)
 
 
 def add_db_parser(

@@ -67,8 +67,11 @@ def port_number(text: str) -> int:
     return port
 
 
-def chosen_database(args: argparse.Namespace, settings: Settings) -> Path | str:
-    """The database ``--db`` names, or the settings' one.
+def chosen_database(
+    args: argparse.Namespace, settings: Settings, *, flag: str = "--db"
+) -> Path | str:
+    """The database ``--db`` (or `flag`, the option it was given as) names, or the settings'
+    one.
 
     Raises:
         DatabaseChoiceError: ``--db`` is a URL of a kind this opsgate does not support.
@@ -83,7 +86,7 @@ def chosen_database(args: argparse.Namespace, settings: Settings) -> Path | str:
     if "://" in given:
         scheme = urlsplit(given).scheme or given.split("://", 1)[0]
         raise DatabaseChoiceError(
-            f"--db {scheme}://…: give a file path (or sqlite:///relative.db, "
+            f"{flag} {scheme}://…: give a file path (or sqlite:///relative.db, "
             "sqlite:////absolute.db) or a postgresql:// URL"
         )
     return Path(given)

@@ -134,6 +134,13 @@ def test_everything_missing_is_reported_in_one_answer() -> None:
     assert caught.usage.startswith("Usage: /ops acme widget delete")
 
 
+def test_missing_targets_of_an_operation_that_takes_several_are_said_in_words() -> None:
+    caught = error("globex ota-task cancel --product p1 --firmware f1 --reason x")
+    assert caught.message == (
+        "Missing deviceName: `/ops globex ota-task cancel` needs one or more <deviceName>."
+    )
+
+
 def test_every_wrong_field_is_reported_once_each() -> None:
     caught = error("globex ota-task cancel meter-1 ../etc m@x/ --product p/1 --reason x")
     assert [e.field for e in caught.each] == ["deviceName", "--product", "--firmware"]

@@ -40,7 +40,9 @@ def test_integer(text: str, number: int) -> None:
     assert check_integer(text, field="--limit", low=0, high=100) == number
 
 
-@pytest.mark.parametrize("text", ["", "+1", "1_000", "١", "1.0", " 1", "0x10", "1" * 19, "-1x"])
+@pytest.mark.parametrize(
+    "text", ["", "+1", "1_000", "١", "1.0", " 1", "0x10", "-1x", "1" * 19 + "x"]
+)
 def test_integer_refuses_anything_but_ascii_digits(text: str) -> None:
     with pytest.raises(UsageError, match="whole number") as caught:
         check_integer(text, field="--limit", low=0, high=100)
@@ -51,6 +53,17 @@ def test_a_negative_integer_is_out_of_range_not_malformed() -> None:
     with pytest.raises(UsageError) as caught:
         check_integer("-1", field="--reason-id", low=0, high=2147483647)
     assert caught.value.message == "--reason-id must be from 0 to 2147483647; -1 is out of range."
+
+
+def test_a_very_long_whole_number_is_out_of_range_not_malformed() -> None:
+    with pytest.raises(UsageError) as caught:
+        check_integer("9" * 23, field="--reason-id", low=0, high=2147483647)
+    assert caught.value.message == (
+        f"--reason-id must be from 0 to 2147483647; {'9' * 23} is out of range."
+    )
+    with pytest.raises(UsageError) as caught:
+        check_integer("-" + "9" * 40, field="--reason-id", low=0, high=2147483647)
+    assert caught.value.message.endswith(f"; -{'9' * 19}… is out of range.")
 
 
 @pytest.mark.parametrize("text", ["0", "101"])

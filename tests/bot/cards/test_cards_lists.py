@@ -169,6 +169,19 @@ def test_requester_notice_tells_the_outcome() -> None:
     assert "Deleted job-1" not in valid(requester_notice(record()))
 
 
+def test_requester_notice_says_confirmed_by_as_the_card_does_when_no_approval_was_needed() -> None:
+    confirmed = record(
+        state=RequestState.SUCCEEDED,
+        approvals_needed=0,
+        approvers=("U0ALICE",),
+        requester="U0ALICE",
+    )
+    text = valid(requester_notice(confirmed))
+    assert "Confirmed by: <@U0ALICE>" in text and "Approved by" not in text
+    approved = record(state=RequestState.SUCCEEDED, approvers=("U0BOB",))
+    assert "Approved by: <@U0BOB>" in valid(requester_notice(approved))
+
+
 def test_help_lists_entries_for_a_vendor() -> None:
     text = valid(help_message([ENTRY], vendor="enos"))
     assert "opsgate operations for enos" in text

@@ -181,6 +181,15 @@ def test_db_option_refuses_a_database_url_it_cannot_open(
     assert "or a postgresql:// URL" in one_line(capsys.readouterr().err)
 
 
+@pytest.mark.parametrize("flag", ["--from", "--to"])
+def test_db_copy_names_the_option_whose_url_it_cannot_open(
+    env: Path, capsys: pytest.CaptureFixture[str], flag: str
+) -> None:
+    given = {"--from": str(env / "a.db"), "--to": str(env / "b.db"), flag: "mysql://x/y"}
+    assert cli.main(["db", "copy", "--from", given["--from"], "--to", given["--to"]]) == 2
+    assert one_line(capsys.readouterr().err).startswith(f"opsgate: {flag} mysql://…: give a file")
+
+
 def test_an_unreachable_postgresql_is_one_line_without_its_password(
     env: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
