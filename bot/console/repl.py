@@ -11,13 +11,13 @@ from __future__ import annotations
 import os
 import re
 import textwrap
-import threading
 from pathlib import Path
 from typing import TextIO
 
 from adapters.registry import Plugins
 from bot.cards.text import elide
 from bot.console.clicks import WAITING, default_request, settle
+from bot.console.output import Output
 from bot.console.reader import LineReader
 from bot.console.render import render_message
 from bot.console.session import CHANNEL, CHANNEL_NAME, USERS, AckReply, ConsoleSession
@@ -95,18 +95,16 @@ class Console:
         self, session: ConsoleSession, out: TextIO, *, user: str = "alice", color: bool = False
     ) -> None:
         self.session = session
-        self.out = out
         self.user = NAMES[user]
         self.color = color
         # How Slack shows ids: people by name, and user groups by handle (usergroups.list).
         self.names = {**USERS, CHANNEL: CHANNEL_NAME, **session.group_names()}
         self.reader: LineReader | None = None
-        self._lock = threading.Lock()
-        self.transcript = Transcript(self.names, color=color)
-        # While a request is being dispatched, what the app sends to Slack waits here so the
-        # ack (what Slack shows first) is printed first; and until the app has settled, so a
-        # transcript reads the same every time (`release`).
-        self._held: list[tuple[int, str]] | None = None
+        self.transcript = Transcript(self.names, color=color, message=session.standin.message)
+        # While a line runs, what the app sends to Slack is held so the ack (what Slack shows
+        # first) is printed first; and until the app has settled, so a transcript reads the
+        # same every time.
+        self.output = Output(out, settled=session.app.runner.wait_idle)
         session.standin.on_call(self._show)
 
     def run(self, stdin: TextIO, *, interactive: bool) -> int:
@@ -191,18 +189,11 @@ class Console:
 
     def hold(self) -> None:
         """Keep what the app sends to Slack until `release` (already holding: keep holding)."""
-        with self._lock:
-            if self._held is None:
-                self._held = []
+        self.output.hold()
 
     def release(self) -> None:
-        """Print what was held: in the order it came, but direct messages last. Slack's pools
-        send a card's last update and the requester's message at the same moment, in either
-        order; the transcript shows them in one."""
-        with self._lock:
-            held, self._held = self._held or [], None
-        for _, text in sorted(held, key=lambda item: item[0]):
-            self.say(text)
+        """Print what was held: in the order it came, but direct messages last."""
+        self.output.release()
 
     def _release_then_say(self, text: str) -> None:
         self.release()
@@ -237,18 +228,11 @@ class Console:
     def _show(self, call: RecordedCall) -> None:
         """Print what the app sent to Slack, as the people in the channel would see it."""
         text = self.transcript.text(call)
-        if not text:
-            return
-        with self._lock:
-            if self._held is not None:
-                self._held.append((1 if is_direct_message(call) else 0, text))
-                return
-        self.say(text)
+        if text:
+            self.output.show(text, direct=is_direct_message(call))
 
     def say(self, text: str, *, end: str = "\n") -> None:
-        with self._lock:
-            self.out.write(text + end)
-            self.out.flush()
+        self.output.say(text, end=end)
 
 
 def run_console(
