@@ -29,6 +29,7 @@ from bot.settings import Settings
 NAMES = {name: uid for uid, name in USERS.items()}
 #: A word the user meant as a request id (``r-…`` too): never read as the start of a reason.
 _NAMED_ID = re.compile(r"[Rr]-\S*")
+_TRY = "try @alice, @bob, @carol or @dave"
 
 BANNER = """\
 opsgate console: a local Slack with sandboxed vendors. You are @{user} in #{channel}.
@@ -129,10 +130,11 @@ class Console:
         if not line or line.startswith("#"):
             return True
         user = self.user
-        if line.startswith("as "):
-            who, _, line = line[3:].partition(" ")
-            if who.lstrip("@") not in NAMES:
-                self.say(f"no such person {who}; try @alice, @bob, @carol or @dave")
+        if line == "as" or line.startswith("as "):
+            who, _, line = line[3:].strip().partition(" ")
+            refused = _cannot_run_as(who, line)
+            if refused:
+                self.say(refused)
                 return True
             user = NAMES[who.lstrip("@")]
         return self._run(line.strip(), user)
@@ -148,8 +150,8 @@ class Console:
             self.show_ack(self.session.slash(rest, user=user), user, keep_holding=True)
         elif word in WAITING:
             self._click(word, rest, user)
-        elif word == "user" and rest.lstrip("@") in NAMES:
-            self.user = NAMES[rest.lstrip("@")]
+        elif word == "user":
+            self._become(rest.strip())
         elif word in {"form", "again", "home"}:
             Surfaces(self).run(word, rest.split(), user)
         elif word == "audit":
@@ -162,6 +164,15 @@ class Console:
         settle(self.session, self._release_then_say)
         self.release()
         return True
+
+    def _become(self, who: str) -> None:
+        """``user @bob``: type as someone else from now on."""
+        if not who:
+            self.say(f"name someone to become: user @bob; {_TRY}")
+        elif who.lstrip("@") not in NAMES:
+            self.say(f"no such person {who}; {_TRY}")
+        else:
+            self.user = NAMES[who.lstrip("@")]
 
     def _click(self, word: str, rest: str, user: str) -> None:
         """``approve|withdraw [<id>]``, or ``reject [<id>] [why…]`` (the Reject dialog's reason)."""
@@ -213,8 +224,8 @@ class Console:
 
     def _audit(self, request_id: str | None) -> None:
         events = list(self.session.app.store.events(request_id=request_id))[-20:]
-        if not events:
-            self.say("no audit events yet")
+        if not events:  # an id no request has, or an empty log
+            self.say(f"there is no request {request_id}" if request_id else "no audit events yet")
         for e in events:
             actor = f"@{USERS[e.actor]}" if e.actor in USERS else e.actor
             # Later events refer to the request's first event instead of repeating its targets;
@@ -233,6 +244,18 @@ class Console:
 
     def say(self, text: str, *, end: str = "\n") -> None:
         self.output.say(text, end=end)
+
+
+def _cannot_run_as(who: str, line: str) -> str | None:
+    """Why ``as <who> <line>`` cannot run (nobody named, nobody known, nothing to run), or
+    None."""
+    if not who:
+        return f"name someone and a line: as @bob approve; {_TRY}"
+    if who.lstrip("@") not in NAMES:
+        return f"no such person {who}; {_TRY}"
+    if not line.strip():
+        return f"name a line to run as @{who.lstrip('@')}: as @{who.lstrip('@')} approve"
+    return None
 
 
 def run_console(

@@ -243,3 +243,33 @@ def test_a_requester_s_message_sent_before_the_ack_is_shown_still_follows_the_ca
     assert after.index("✔ Succeeded: huawei.package.delete") < after.index(
         "── direct message to @alice ──"
     )
+
+
+def test_console_commands_with_wrong_input_say_what_is_wrong_in_one_line(tmp_path: Path) -> None:
+    script = "user @nobody\nuser\nas @bob\nas\nas @zed approve\naudit R-NOPE0000\n"
+    output = run(script, tmp_path)
+    answers = output[output.index("alice> user @nobody") :].splitlines()
+    assert answers == [
+        "alice> user @nobody",
+        "no such person @nobody; try @alice, @bob, @carol or @dave",
+        "alice> user",
+        "name someone to become: user @bob; try @alice, @bob, @carol or @dave",
+        "alice> as @bob",
+        "name a line to run as @bob: as @bob approve",
+        "alice> as",
+        "name someone and a line: as @bob approve; try @alice, @bob, @carol or @dave",
+        "alice> as @zed approve",
+        "no such person @zed; try @alice, @bob, @carol or @dave",
+        "alice> audit R-NOPE0000",
+        "there is no request R-NOPE0000",
+    ]
+
+
+def test_audit_of_an_empty_log_says_so(tmp_path: Path) -> None:
+    output = run("audit\n", tmp_path)
+    assert output.rstrip().endswith("alice> audit\nno audit events yet")
+
+
+def test_user_switches_who_types(tmp_path: Path) -> None:
+    output = run("user @bob\nuser\n", tmp_path)
+    assert "bob> user\n" in output
