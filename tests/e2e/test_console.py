@@ -273,3 +273,16 @@ def test_audit_of_an_empty_log_says_so(tmp_path: Path) -> None:
 def test_user_switches_who_types(tmp_path: Path) -> None:
     output = run("user @bob\nuser\n", tmp_path)
     assert "bob> user\n" in output
+
+
+def test_the_banner_names_every_sandbox_id_the_readme_lists(tmp_path: Path) -> None:
+    """The README's table of sandbox targets and the banner agree: each id the table lists
+    (the Huawei device that exists to be refused, 100217, too) is in the banner."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("Sandbox targets to try:") :].split("\n\n")[1]
+    listed = {i for row in table.splitlines()[2:] for i in re.findall(r"`([^`]+)`", row)}
+    output = run("quit\n", tmp_path)
+    banner = " ".join(output[output.index("Sandbox targets:") :].split())
+    assert "stranger-dev-0001" in listed
+    assert sorted(i for i in listed if i not in banner) == []
+    assert "stranger-dev-0001 (--app stranger-app: Huawei refuses it, 100217)" in banner
