@@ -64,6 +64,13 @@ class Output:
                 return
         threading.Thread(target=self._print_alone, daemon=True, name="console-output").start()
 
+    def finish(self) -> None:
+        """Print what is still waiting: the app has stopped, so it has settled (a run it
+        finished while closing sent its last card update and message just now)."""
+        with self._lock:
+            waiting, self._alone, self._held = [*(self._held or []), *self._alone], [], None
+            self._write(_in_order(waiting))
+
     def _print_alone(self) -> None:
         """Once the app has settled (or a moment has passed), print what it sent on its own;
         if a line holds by then, its `release` prints them, first (they came first)."""

@@ -272,4 +272,6 @@ def run_console(
     with ConsoleSession(settings, db=path, plugins=plugins) as session:
         color = stdout.isatty() and not os.environ.get("NO_COLOR")
         console = Console(session, stdout, color=color)
-        return console.run(stdin, interactive=stdin.isatty())
+        status = console.run(stdin, interactive=stdin.isatty())
+    console.output.finish()  # what the app sent while it closed
+    return status
