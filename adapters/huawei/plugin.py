@@ -58,6 +58,7 @@ PLUGIN = VendorPlugin(
     sandbox=sandboxed,
     sandbox_targets=(
         "devices dev-meter-0001, gw-0001 (a gateway with 3 children), partner-dev-0001 "
-        "(--app partner-app); packages pkg-meter-fw-1.2.0, pkg-meter-fw-1.1.0, pkg-gw-sw-2.0.1"
+        "(--app partner-app), stranger-dev-0001 (--app stranger-app: Huawei refuses it, "
+        "100217); packages pkg-meter-fw-1.2.0, pkg-meter-fw-1.1.0, pkg-gw-sw-2.0.1"
     ),
 )

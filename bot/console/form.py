@@ -4,8 +4,8 @@
 the operation select's change to the app (which redraws the form with that operation's fields),
 and submits the answers as Slack does; errors come back under their fields, as in Slack. A piped
 script answers the prompts line by line: an empty line keeps what is shown, ``-`` clears it. What
-Slack's own inputs would not let through (a channel that is none, a file that cannot be read) is
-asked for again.
+Slack's own inputs would not let through (an operation not on offer, a channel that is none, a
+file that cannot be read) is asked for again.
 """
 
 from __future__ import annotations
@@ -100,16 +100,19 @@ class FormWalk:
         return self._select(view, select, chosen)
 
     def _pick(self, select: ViewInput) -> str | None:
+        """The operation typed at its prompt (its number or its id), asked again until it is
+        one on offer, as the channel prompt asks again; None at the end of input."""
         for number, (value, _) in enumerate(select.options, start=1):
             self._say(f"  {number}. {value}")
         shown = f" [{select.initial}]" if select.initial else ""
-        answer = self._ask(f"{select.label} (number or id){shown}: ")
-        if answer is None:
-            return None
-        answer = answer.strip()
-        if answer.isdigit() and 1 <= int(answer) <= len(select.options):
-            return select.options[int(answer) - 1][0]
-        return answer or (str(select.initial) if select.initial else None)
+        while True:
+            answer = self._ask(f"{select.label} (number or id){shown}: ")
+            if answer is None:
+                return None
+            chosen, refused = _operation(select, answer.strip())
+            if chosen is not None:
+                return chosen
+            self._say(f"  ✖ {select.label}: {refused}")
 
     def _select(self, view: dict[str, Any], select: ViewInput, chosen: str) -> dict[str, Any]:
         standin = self.session.standin
@@ -227,6 +230,21 @@ def _not_a_channel(item: ViewInput, typed: str) -> str | None:
     if typed.lstrip("#") == CHANNEL_NAME or _CHANNEL_ID.fullmatch(typed.lstrip("#")):
         return None
     return f"{typed} is not a channel here: type #{CHANNEL_NAME}, or a channel id (C…)"
+
+
+def _operation(select: ViewInput, typed: str) -> tuple[str | None, str]:
+    """The operation `typed` names (by number or id; empty keeps what is shown, ``-`` clears
+    it), or None and why not."""
+    offered = [value for value, _ in select.options]
+    if typed.isdigit() and 1 <= int(typed) <= len(offered):
+        return offered[int(typed) - 1], ""
+    chosen = typed or str(select.initial or "")
+    if chosen in offered:
+        return chosen, ""
+    how = "type a number from the list, or an operation's id"
+    if chosen in {"", "-"}:
+        return None, f"the form needs one: {how}"
+    return None, f"{chosen} is not an operation you may request: {how}"
 
 
 def _typed(item: ViewInput, typed: str, current: Answer | None) -> Answer | None:

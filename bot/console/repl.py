@@ -11,13 +11,13 @@ from __future__ import annotations
 import os
 import re
 import textwrap
-import threading
 from pathlib import Path
 from typing import TextIO
 
 from adapters.registry import Plugins
 from bot.cards.text import elide
 from bot.console.clicks import WAITING, default_request, settle
+from bot.console.output import Output
 from bot.console.reader import LineReader
 from bot.console.render import render_message
 from bot.console.session import CHANNEL, CHANNEL_NAME, USERS, AckReply, ConsoleSession
@@ -29,6 +29,7 @@ from bot.settings import Settings
 NAMES = {name: uid for uid, name in USERS.items()}
 #: A word the user meant as a request id (``r-…`` too): never read as the start of a reason.
 _NAMED_ID = re.compile(r"[Rr]-\S*")
+_TRY = "try @alice, @bob, @carol or @dave"
 
 BANNER = """\
 opsgate console: a local Slack with sandboxed vendors. You are @{user} in #{channel}.
@@ -95,18 +96,16 @@ class Console:
         self, session: ConsoleSession, out: TextIO, *, user: str = "alice", color: bool = False
     ) -> None:
         self.session = session
-        self.out = out
         self.user = NAMES[user]
         self.color = color
         # How Slack shows ids: people by name, and user groups by handle (usergroups.list).
         self.names = {**USERS, CHANNEL: CHANNEL_NAME, **session.group_names()}
         self.reader: LineReader | None = None
-        self._lock = threading.Lock()
-        self.transcript = Transcript(self.names, color=color)
-        # While a request is being dispatched, what the app sends to Slack waits here so the
-        # ack (what Slack shows first) is printed first; and until the app has settled, so a
-        # transcript reads the same every time (`release`).
-        self._held: list[tuple[int, str]] | None = None
+        self.transcript = Transcript(self.names, color=color, message=session.standin.message)
+        # While a line runs, what the app sends to Slack is held so the ack (what Slack shows
+        # first) is printed first; and until the app has settled, so a transcript reads the
+        # same every time.
+        self.output = Output(out, settled=session.app.runner.wait_idle)
         session.standin.on_call(self._show)
 
     def run(self, stdin: TextIO, *, interactive: bool) -> int:
@@ -131,10 +130,11 @@ class Console:
         if not line or line.startswith("#"):
             return True
         user = self.user
-        if line.startswith("as "):
-            who, _, line = line[3:].partition(" ")
-            if who.lstrip("@") not in NAMES:
-                self.say(f"no such person {who}; try @alice, @bob, @carol or @dave")
+        if line == "as" or line.startswith("as "):
+            who, _, line = line[3:].strip().partition(" ")
+            refused = _cannot_run_as(who, line)
+            if refused:
+                self.say(refused)
                 return True
             user = NAMES[who.lstrip("@")]
         return self._run(line.strip(), user)
@@ -150,8 +150,8 @@ class Console:
             self.show_ack(self.session.slash(rest, user=user), user, keep_holding=True)
         elif word in WAITING:
             self._click(word, rest, user)
-        elif word == "user" and rest.lstrip("@") in NAMES:
-            self.user = NAMES[rest.lstrip("@")]
+        elif word == "user":
+            self._become(rest.strip())
         elif word in {"form", "again", "home"}:
             Surfaces(self).run(word, rest.split(), user)
         elif word == "audit":
@@ -164,6 +164,15 @@ class Console:
         settle(self.session, self._release_then_say)
         self.release()
         return True
+
+    def _become(self, who: str) -> None:
+        """``user @bob``: type as someone else from now on."""
+        if not who:
+            self.say(f"name someone to become: user @bob; {_TRY}")
+        elif who.lstrip("@") not in NAMES:
+            self.say(f"no such person {who}; {_TRY}")
+        else:
+            self.user = NAMES[who.lstrip("@")]
 
     def _click(self, word: str, rest: str, user: str) -> None:
         """``approve|withdraw [<id>]``, or ``reject [<id>] [why…]`` (the Reject dialog's reason)."""
@@ -191,18 +200,11 @@ class Console:
 
     def hold(self) -> None:
         """Keep what the app sends to Slack until `release` (already holding: keep holding)."""
-        with self._lock:
-            if self._held is None:
-                self._held = []
+        self.output.hold()
 
     def release(self) -> None:
-        """Print what was held: in the order it came, but direct messages last. Slack's pools
-        send a card's last update and the requester's message at the same moment, in either
-        order; the transcript shows them in one."""
-        with self._lock:
-            held, self._held = self._held or [], None
-        for _, text in sorted(held, key=lambda item: item[0]):
-            self.say(text)
+        """Print what was held: in the order it came, but direct messages last."""
+        self.output.release()
 
     def _release_then_say(self, text: str) -> None:
         self.release()
@@ -222,8 +224,8 @@ class Console:
 
     def _audit(self, request_id: str | None) -> None:
         events = list(self.session.app.store.events(request_id=request_id))[-20:]
-        if not events:
-            self.say("no audit events yet")
+        if not events:  # an id no request has, or an empty log
+            self.say(f"there is no request {request_id}" if request_id else "no audit events yet")
         for e in events:
             actor = f"@{USERS[e.actor]}" if e.actor in USERS else e.actor
             # Later events refer to the request's first event instead of repeating its targets;
@@ -237,18 +239,23 @@ class Console:
     def _show(self, call: RecordedCall) -> None:
         """Print what the app sent to Slack, as the people in the channel would see it."""
         text = self.transcript.text(call)
-        if not text:
-            return
-        with self._lock:
-            if self._held is not None:
-                self._held.append((1 if is_direct_message(call) else 0, text))
-                return
-        self.say(text)
+        if text:
+            self.output.show(text, direct=is_direct_message(call))
 
     def say(self, text: str, *, end: str = "\n") -> None:
-        with self._lock:
-            self.out.write(text + end)
-            self.out.flush()
+        self.output.say(text, end=end)
+
+
+def _cannot_run_as(who: str, line: str) -> str | None:
+    """Why ``as <who> <line>`` cannot run (nobody named, nobody known, nothing to run), or
+    None."""
+    if not who:
+        return f"name someone and a line: as @bob approve; {_TRY}"
+    if who.lstrip("@") not in NAMES:
+        return f"no such person {who}; {_TRY}"
+    if not line.strip():
+        return f"name a line to run as @{who.lstrip('@')}: as @{who.lstrip('@')} approve"
+    return None
 
 
 def run_console(
@@ -265,4 +272,6 @@ def run_console(
     with ConsoleSession(settings, db=path, plugins=plugins) as session:
         color = stdout.isatty() and not os.environ.get("NO_COLOR")
         console = Console(session, stdout, color=color)
-        return console.run(stdin, interactive=stdin.isatty())
+        status = console.run(stdin, interactive=stdin.isatty())
+    console.output.finish()  # what the app sent while it closed
+    return status

@@ -1,12 +1,14 @@
 """What the console prints for each call the app makes to Slack, as the people in the channel
-would see it: a card whole once, then only what its updates change; an App Home tab whole when
-asked for (`home`), then only what changes in it, and nothing of a tab its owner has not opened."""
+would see it: a card whole once, then only what its updates change; a reply in a card's thread
+under a heading that names the card; an App Home tab whole when asked for (`home`), then only
+what changes in it, and nothing of a tab its owner has not opened."""
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from bot.cards.form import FORM_CALLBACK
 from bot.console.render import render_message
@@ -16,6 +18,12 @@ from bot.console.updates import card_changes, tab_changes
 
 _CARD_ID = re.compile(r"R-[0-9A-Z]{8}")
 _CARD_METHODS = frozenset({"chat.postMessage", "chat.update"})
+#: A message as Slack now holds it, by channel and ts (`SlackStandIn.message`), or None.
+MessageLookup = Callable[[str, str], dict[str, Any] | None]
+
+
+def _no_message(_channel: str, _ts: str) -> dict[str, Any] | None:
+    return None
 
 
 class Transcript:
@@ -24,11 +32,15 @@ class Transcript:
     Args:
         names: How Slack shows ids (people, the channel, user groups) by name.
         color: Show Slack's bold and italic as terminal styles.
+        message: Finds the message a thread reply answers, to name its card.
     """
 
-    def __init__(self, names: Mapping[str, str], *, color: bool) -> None:
+    def __init__(
+        self, names: Mapping[str, str], *, color: bool, message: MessageLookup = _no_message
+    ) -> None:
         self.names = dict(names)
         self.color = color
+        self._message = message
         self._shown: dict[str, str] = {}
         self._open_tabs: set[str] = set()
 
@@ -51,6 +63,8 @@ class Transcript:
         rendered = render_message(blocks, names=self.names, color=self.color)
         if call.method == "views.publish":
             return self._tab(str(call.params.get("user_id")), rendered, call)
+        if _in_thread(call):  # a reminder on a card, say: it names the card, but is none
+            return f"{self._thread_heading(call)}\n{rendered}"
         card = _CARD_ID.search(rendered) if call.method in _CARD_METHODS else None
         if card and str(call.params.get("channel")) not in USERS:  # a card, not a DM about it
             return self._card(card.group(0), rendered, call)
@@ -63,6 +77,16 @@ class Transcript:
             changes = card_changes(previous, rendered)
             return f"── card {card} updated ──\n{changes}" if changes else ""
         return f"{_heading(call)}\n{rendered}"
+
+    def _thread_heading(self, call: RecordedCall) -> str:
+        """``── #ops, thread of card R-… ──``, and whether Slack showed it in the channel too."""
+        channel = str(call.params.get("channel") or "")
+        parent = self._message(channel, str(call.params.get("thread_ts"))) or {}
+        card = _CARD_ID.search(json.dumps(parent.get("blocks") or parent.get("text") or ""))
+        where = f"thread of card {card.group(0)}" if card else "in a thread"
+        broadcast = str(call.params.get("reply_broadcast")).lower() in {"true", "1"}
+        also = " (also sent to the channel)" if broadcast else ""
+        return f"── #{CHANNEL_NAME if channel == CHANNEL else channel}, {where}{also} ──"
 
     def _tab(self, user: str, rendered: str, call: RecordedCall) -> str:
         """An App Home tab redrawn after a click: only what changed (`home` shows it whole).
@@ -80,6 +104,12 @@ class Transcript:
 def is_direct_message(call: RecordedCall) -> bool:
     """A message posted to a person (a DM), not in a channel."""
     return call.method == "chat.postMessage" and str(call.params.get("channel") or "") in USERS
+
+
+def _in_thread(call: RecordedCall) -> bool:
+    """A reply in a thread of the channel (not a direct message)."""
+    in_thread = call.method == "chat.postMessage" and bool(call.params.get("thread_ts"))
+    return in_thread and not is_direct_message(call)
 
 
 def _heading(call: RecordedCall) -> str:

@@ -243,3 +243,46 @@ def test_a_requester_s_message_sent_before_the_ack_is_shown_still_follows_the_ca
     assert after.index("✔ Succeeded: huawei.package.delete") < after.index(
         "── direct message to @alice ──"
     )
+
+
+def test_console_commands_with_wrong_input_say_what_is_wrong_in_one_line(tmp_path: Path) -> None:
+    script = "user @nobody\nuser\nas @bob\nas\nas @zed approve\naudit R-NOPE0000\n"
+    output = run(script, tmp_path)
+    answers = output[output.index("alice> user @nobody") :].splitlines()
+    assert answers == [
+        "alice> user @nobody",
+        "no such person @nobody; try @alice, @bob, @carol or @dave",
+        "alice> user",
+        "name someone to become: user @bob; try @alice, @bob, @carol or @dave",
+        "alice> as @bob",
+        "name a line to run as @bob: as @bob approve",
+        "alice> as",
+        "name someone and a line: as @bob approve; try @alice, @bob, @carol or @dave",
+        "alice> as @zed approve",
+        "no such person @zed; try @alice, @bob, @carol or @dave",
+        "alice> audit R-NOPE0000",
+        "there is no request R-NOPE0000",
+    ]
+
+
+def test_audit_of_an_empty_log_says_so(tmp_path: Path) -> None:
+    output = run("audit\n", tmp_path)
+    assert output.rstrip().endswith("alice> audit\nno audit events yet")
+
+
+def test_user_switches_who_types(tmp_path: Path) -> None:
+    output = run("user @bob\nuser\n", tmp_path)
+    assert "bob> user\n" in output
+
+
+def test_the_banner_names_every_sandbox_id_the_readme_lists(tmp_path: Path) -> None:
+    """The README's table of sandbox targets and the banner agree: each id the table lists
+    (the Huawei device that exists to be refused, 100217, too) is in the banner."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("Sandbox targets to try:") :].split("\n\n")[1]
+    listed = {i for row in table.splitlines()[2:] for i in re.findall(r"`([^`]+)`", row)}
+    output = run("quit\n", tmp_path)
+    banner = " ".join(output[output.index("Sandbox targets:") :].split())
+    assert "stranger-dev-0001" in listed
+    assert sorted(i for i in listed if i not in banner) == []
+    assert "stranger-dev-0001 (--app stranger-app: Huawei refuses it, 100217)" in banner

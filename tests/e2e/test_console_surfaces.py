@@ -297,3 +297,40 @@ def test_a_switch_takes_only_yes_or_no_and_asks_again_for_anything_else(tmp_path
     ]
     card = output[output.index("── #ops ──") :]
     assert "Parameters: `cascade`: `no`" in card and "Approval needed" in card
+
+
+def test_the_operation_prompt_asks_again_for_what_is_no_operation(tmp_path: Path) -> None:
+    """As the Channel prompt does: a bad answer is explained and asked again, so the script's
+    next lines still answer the form instead of running as commands."""
+    script = "/ops\nbogus\n\n-\n99\nhuawei.device.delete\n" + FORM.partition("\n")[2]
+    output = run(script, tmp_path)
+    refusals = [line for line in output.splitlines() if line.startswith("  ✖")]
+    assert refusals == [
+        "  ✖ Operation: bogus is not an operation you may request: type a number from the"
+        " list, or an operation's id",
+        "  ✖ Operation: the form needs one: type a number from the list, or an operation's id",
+        "  ✖ Operation: the form needs one: type a number from the list, or an operation's id",
+        "  ✖ Operation: 99 is not an operation you may request: type a number from the"
+        " list, or an operation's id",
+    ]
+    assert output.count("Operation (number or id): ") == 5
+    assert "── form submitted ──" in output and "1 target: `gw-0001`" in output
+    assert "a slash command as the current user" not in output  # no line ran as a command
+
+
+def test_request_again_asks_again_when_its_operation_is_cleared(tmp_path: Path) -> None:
+    script = FORM + "as @bob reject\nagain\n-\n" + "\n" * 8
+    output = run(script, tmp_path)
+    again = output[output.index("alice> again") :]
+    assert "Operation (number or id) [huawei.device.delete]: -\n  ✖ Operation: the form" in again
+    assert "Operation (number or id) [huawei.device.delete]: \n" in again  # kept, as shown
+    assert "── form submitted ──" in again and "Approval needed" in again
+
+
+def test_the_operation_prompt_stops_at_the_end_of_input(tmp_path: Path) -> None:
+    output = run("/ops\nbogus\n", tmp_path)
+    assert output.rstrip().endswith(
+        "  ✖ Operation: bogus is not an operation you may request:"
+        " type a number from the list, or an operation's id"
+    )
+    assert "── form submitted ──" not in output
