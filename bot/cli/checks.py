@@ -4,6 +4,7 @@ reached."""
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,7 +31,17 @@ _CHECK_AGAIN: Final = "then run `opsgate check` again."
 
 def run_checks(settings: Settings, *, plugins: Plugins, out: TextIO) -> int:
     """Print one line per check; return 0 when every check passed, 1 otherwise."""
-    results = [_policy(settings, plugins), _slack(settings), *_vendors(settings, plugins)]
+    store, database = _database(settings)
+    try:
+        results = [
+            _policy(settings, plugins),
+            database,
+            _slack(settings),
+            *_vendors(settings, plugins, store),
+        ]
+    finally:
+        if store is not None:
+            store.close()
     for ok, name, detail in results:
         out.write(f"{'ok' if ok else 'FAIL':<4}  {name}: {detail}\n")
     failed = sum(1 for ok, _, _ in results if not ok)
@@ -77,8 +88,12 @@ def _slack(settings: Settings) -> tuple[bool, str, str]:
     return True, "slack", f"{identity.detail}; serve uses {mode}"
 
 
-def _vendors(settings: Settings, plugins: Plugins) -> list[tuple[bool, str, str]]:
-    store = _running_store(settings)
+def _vendors(
+    settings: Settings, plugins: Plugins, store: Store | None
+) -> list[tuple[bool, str, str]]:
+    """Each vendor reached; through the replicas' database when there is one, so checking a
+    vendor reuses their shared token instead of logging in beside them (a login would
+    invalidate theirs)."""
     shared = None if store is None else store.shared
     # A plugin that raises while its adapter is built is that vendor's FAIL, not the end.
     adapters = build_adapters(
@@ -89,19 +104,23 @@ def _vendors(settings: Settings, plugins: Plugins) -> list[tuple[bool, str, str]
             return _reach(adapters, settings.vendors())
     finally:
         adapters.close()
-        if store is not None:
-            store.close()
 
 
-def _running_store(settings: Settings) -> Store | None:
-    """The database the replicas use, when there is one: checking a vendor then reuses their
-    shared token instead of logging in beside them (a login would invalidate theirs)."""
-    if isinstance(settings.db, Path) and not settings.db.is_file():
-        return None  # no database yet, and `check` creates none
+def _database(settings: Settings) -> tuple[Store | None, tuple[bool, str, str]]:
+    """The database `serve` would open (``OPSGATE_DB``), opened as `serve` opens it, and its
+    line; a SQLite file not there yet is created by `serve`, not by `check`."""
+    if isinstance(settings.db, Path) and not settings.db.exists():
+        folder = settings.db.parent
+        if folder.is_dir() and os.access(folder, os.W_OK):
+            return None, (True, "database", f"{settings.db}: none yet; `serve` creates it")
+        why = f"cannot create {settings.db}: {folder} is not a writable directory"
+        return None, (False, "database", f"`opsgate serve` would not start: {why}")
     try:
-        return Store.open(settings.db, key=settings.audit_key)
-    except StoreError:
-        return None  # `serve` says what is wrong with it; vendors are checked all the same
+        store = Store.open(settings.db, key=settings.audit_key)
+    except StoreError as exc:
+        return None, (False, "database", f"`opsgate serve` would not start: {exc}")
+    events = store.head().seq
+    return store, (True, "database", f"{store.engine.label}: {events:,} audit events")
 
 
 def _reach(

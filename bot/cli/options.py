@@ -7,9 +7,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 from typing import Final, NoReturn, TypeAlias
-from urllib.parse import urlsplit
 
 from bot.settings import Settings
+from bot.settings.targets import unreadable_target
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -84,9 +84,12 @@ def chosen_database(
     if given.startswith("sqlite:///"):  # SQLAlchemy's form: sqlite:///rel.db, sqlite:////abs.db
         return Path(given.removeprefix("sqlite:///"))
     if "://" in given:
-        scheme = urlsplit(given).scheme or given.split("://", 1)[0]
+        scheme = given.split("://", 1)[0]
         raise DatabaseChoiceError(
             f"{flag} {scheme}://…: give a file path (or sqlite:///relative.db, "
             "sqlite:////absolute.db) or a postgresql:// URL"
         )
+    problem = unreadable_target(given)
+    if problem is not None:
+        raise DatabaseChoiceError(f"{flag}: {problem}")
     return Path(given)

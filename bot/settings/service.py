@@ -15,6 +15,8 @@ from typing import Final
 from pydantic import SecretStr
 from pydantic_core import PydanticCustomError
 
+from bot.settings.targets import redacted, unreadable_target
+
 # The policy's ttl syntax (SPEC §3): "90s", "30m", "2h", "1h30m", "1d".
 _DURATION: Final = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
 _DURATION_HELP: Final = 'must be a duration such as "30s", "2m", "1h30m" or "90s"'
@@ -99,6 +101,9 @@ def database_target(value: object) -> object:
     anything else is a SQLite file path (``sqlite:///relative.db`` read as ``relative.db``)."""
     if isinstance(value, str):
         text = value.strip()
+        problem = unreadable_target(text)
+        if problem is not None:
+            raise PydanticCustomError("database", problem)
         if text.startswith(_POSTGRES):
             return text
         return Path(text.removeprefix("sqlite:///"))
@@ -106,8 +111,5 @@ def database_target(value: object) -> object:
 
 
 def shown_database(value: object) -> str:
-    """The database for people: a URL's password becomes ``****``."""
-    text = str(value)
-    if not text.startswith(_POSTGRES):
-        return text
-    return re.sub(r"(://[^/@:]*:)[^/@]*@", r"\1****@", text)
+    """The database for people: any password in it becomes ``****``."""
+    return redacted(str(value))

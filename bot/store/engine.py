@@ -23,7 +23,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, Final, Protocol, TypeVar
-from urllib.parse import urlsplit, urlunsplit
 
 from bot.store.chain import ChainHead
 
@@ -129,16 +128,6 @@ def sqlite_path(target: str | Path) -> Path:
     """A SQLite target as a path; SQLAlchemy's ``sqlite:///relative.db`` form is read too."""
     text = str(target)
     return Path(text.removeprefix("sqlite:///")) if text.startswith("sqlite:///") else Path(text)
-
-
-def redacted(url: str) -> str:
-    """`url` without its password, for messages and logs."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.rsplit("@", 1)[1]
-    user = parts.username or ""
-    return urlunsplit(parts._replace(netloc=f"{user}:****@{netloc}"))
 
 
 def rows_in_pages(

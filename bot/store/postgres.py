@@ -23,8 +23,9 @@ import psycopg
 from psycopg.rows import dict_row, tuple_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
+from bot.settings.targets import masked_error, redacted
 from bot.store.chain import ChainHead
-from bot.store.engine import Cursor, Db, Params, redacted
+from bot.store.engine import Cursor, Db, Params
 from bot.store.rows import DatabaseUnavailable
 from bot.store.schema import CURRENT_TABLES, MIGRATIONS, OPSGATE_TABLES
 
@@ -152,7 +153,7 @@ class PostgresEngine:
         label = redacted(url)
         problem = _probe(url)  # fails fast and says why; the pool would only time out
         if problem is not None:
-            raise DatabaseUnavailable(f"cannot connect to {label}: {problem}")
+            raise DatabaseUnavailable(f"cannot connect to {label}: {masked_error(problem, url)}")
         pool: ConnectionPool[psycopg.Connection[dict[str, Any]]] = ConnectionPool(
             url,
             min_size=1,

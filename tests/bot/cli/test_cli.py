@@ -155,8 +155,50 @@ def test_check_with_sandboxed_vendors_is_a_clean_aligned_report(
     monkeypatch.setenv("OPSGATE_SANDBOX", "1")  # vendors log in: progress the report leaves out
     assert cli.main(["check"]) == 1  # no Slack token: one FAIL line among the ok ones
     out, err = capsys.readouterr()
-    assert len(report_lines(out)) == 6
+    assert [line[6:].split(":")[0] for line in report_lines(out)] == [
+        "policy",
+        "database",
+        "slack",
+        *(f"{vendor} (sandbox)" for vendor in ("aliyun", "enos", "huawei", "servicepower")),
+    ]
     assert "logging in" not in err and err == ""
+
+
+def database_line(out: str) -> str:
+    [line] = [x for x in report_lines(out) if x[6:].startswith("database:")]
+    return line
+
+
+def test_check_opens_the_database_as_serve_would(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cli.main(["check"])
+    assert database_line(capsys.readouterr().out) == (
+        f"ok    database: {env / 'opsgate.db'}: none yet; `serve` creates it"
+    )
+    assert not (env / "opsgate.db").exists()  # check creates nothing
+    seed_events(env / "opsgate.db")
+    cli.main(["check"])
+    assert database_line(capsys.readouterr().out).endswith(": 6 audit events")  # 3 requests
+    monkeypatch.setenv("OPSGATE_DB", str(env / "missing" / "opsgate.db"))
+    assert cli.main(["check"]) == 1
+    assert database_line(capsys.readouterr().out) == (
+        f"FAIL  database: `opsgate serve` would not start: cannot create "
+        f"{env / 'missing' / 'opsgate.db'}: {env / 'missing'} is not a writable directory"
+    )
+
+
+def test_check_fails_a_database_serve_cannot_reach_without_showing_its_password(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("OPSGATE_DB", "postgresql://ops:s3cret@127.0.0.1:1/opsgate")
+    assert cli.main(["check"]) == 1
+    line = database_line(capsys.readouterr().out)
+    assert line.startswith(
+        "FAIL  database: `opsgate serve` would not start: cannot connect to "
+        "postgresql://ops:****@127.0.0.1:1/opsgate: "
+    )
+    assert "s3cret" not in line
 
 
 def test_check_of_an_unreachable_vendor_says_to_check_again_without_its_retries_logged(
@@ -189,7 +231,7 @@ def test_check_says_which_policy_applies(
     env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     cli.main(["check"])
-    [line] = [x for x in report_lines(capsys.readouterr().out) if "policy" in x]
+    [line] = [x for x in report_lines(capsys.readouterr().out) if x[6:].startswith("policy:")]
     assert line.startswith("ok    policy: none configured: the defaults apply (any one person")
     (env / "rules.toml").write_text('[policy]\napprovers = ["S0123OPSLEADS"]\n')
     monkeypatch.setenv("OPSGATE_POLICY", str(env / "rules.toml"))
@@ -216,7 +258,7 @@ def test_check_of_a_policy_file_it_cannot_read_says_why_in_one_line(
         (env / "rules.toml").write_bytes(written)
     monkeypatch.setenv("OPSGATE_POLICY", str(env / "rules.toml"))
     assert cli.main(["check"]) == 1
-    [line] = [x for x in report_lines(capsys.readouterr().out) if "policy" in x]
+    [line] = [x for x in report_lines(capsys.readouterr().out) if x[6:].startswith("policy:")]
     assert line.startswith(f"FAIL  policy: cannot read {env / 'rules.toml'}: {why}")
 
 

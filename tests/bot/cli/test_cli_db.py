@@ -106,6 +106,25 @@ def test_a_log_copied_to_the_other_engine_and_back_keeps_every_hash(
     assert cli.main(["audit", "verify", "--db", postgres_database]) == 0
 
 
+def test_a_password_given_as_a_url_parameter_is_never_printed(
+    env: Path, postgres_database: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The suite's server trusts local connections: the password is carried, never needed.
+    joined = "&" if "?" in postgres_database else "?"
+    url = f"{postgres_database}{joined}password=s3cretpw"
+    source = env / "source.db"
+    seed(source)
+    assert cli.main(["db", "migrate", "--db", url]) == 0
+    assert cli.main(["db", "copy", "--from", str(source), "--to", url]) == 0
+    assert cli.main(["audit", "verify", "--db", url]) == 0
+    missing = url.replace("/opsgate_test_", "/no_such_database_", 1)
+    assert cli.main(["audit", "verify", "--db", missing]) == 2
+    out, err = capsys.readouterr()
+    assert "password=****" in out and "password=****" in err
+    assert "s3cretpw" not in out + err
+    assert "applied 0001_" in out and "copied 9 events" in out and "does not exist" in err
+
+
 def test_copy_refuses_a_target_that_holds_a_log(
     env: Path, target: str | Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
