@@ -190,6 +190,17 @@ def test_db_copy_names_the_option_whose_url_it_cannot_open(
     assert one_line(capsys.readouterr().err).startswith(f"opsgate: {flag} mysql://…: give a file")
 
 
+@pytest.mark.parametrize("command", [["audit", "verify"], ["db", "migrate"]])
+def test_a_malformed_postgresql_url_is_one_line_without_its_password(
+    env: Path, capsys: pytest.CaptureFixture[str], command: list[str]
+) -> None:
+    url = "postgresql://ops:s3cret@[::1/opsgate"  # the IPv6 host's bracket is never closed
+    assert cli.main([*command, "--db", url]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("opsgate: cannot connect to postgresql://ops:****@[::1/opsgate: ")
+    assert len(err.splitlines()) == 1 and "s3cret" not in err
+
+
 def test_an_unreachable_postgresql_is_one_line_without_its_password(
     env: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -558,3 +558,23 @@ def test_describe_masks_set_secrets_and_marks_unset_values() -> None:
     assert empty["enos.app_secret"] == "(not set)"
     assert empty["policy_file"] == "(not set)"
     assert empty["aliyun.region_id"] == "cn-shanghai"
+
+
+@pytest.mark.parametrize(
+    ("given", "said"),
+    [
+        (
+            "mysql://ops@db/ops",
+            "OPSGATE_DB (db): mysql://…: give a file path or a postgresql:// URL",
+        ),
+        (
+            "host=db user=ops password=s3cret",
+            "OPSGATE_DB (db): a key=value connection string is not read: give a postgresql:// URL",
+        ),
+    ],
+)
+def test_a_database_opsgate_cannot_read_is_refused_without_its_password(
+    given: str, said: str
+) -> None:
+    error = _error({"OPSGATE_DB": given})
+    assert said in error and "s3cret" not in error
