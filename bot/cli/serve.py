@@ -20,6 +20,7 @@ from urllib.parse import parse_qs
 from bot.app import OpsgateApp
 from bot.cli.http_server import HttpServer
 from bot.cli.preflight import slack_identity
+from bot.cli.slack_health import SlackHealth
 from bot.observability.metrics import CONTENT_TYPE
 from bot.slack.ingress import SlackEndpoint
 from bot.slack.socket_mode import CheckedSocketModeHandler
@@ -49,9 +50,10 @@ def wsgi_app(opsgate: OpsgateApp) -> WSGIApplication:
         raise ValueError("serving HTTP needs SLACK_SIGNING_SECRET to verify Slack's requests")
     signatures = SignedRequests(secret.get_secret_value())
     slack = SlackEndpoint(opsgate.bolt, signatures=signatures, path=EVENTS_PATH)
+    health = _slack_health(opsgate)
 
     def application(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        probed = _probe(opsgate, environ, start_response)
+        probed = _probe(opsgate, health, environ, start_response)
         return slack(environ, start_response) if probed is None else probed
 
     return application
@@ -60,9 +62,10 @@ def wsgi_app(opsgate: OpsgateApp) -> WSGIApplication:
 def probe_app(opsgate: OpsgateApp) -> WSGIApplication:
     """Only ``GET /healthz`` and ``GET /metrics``: what Socket Mode serves on its probe port
     (nothing of Slack's is answered there)."""
+    health = _slack_health(opsgate)
 
     def application(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        probed = _probe(opsgate, environ, start_response)
+        probed = _probe(opsgate, health, environ, start_response)
         if probed is None:
             return _reply(start_response, "404 Not Found", b"not found\n", "text/plain")
         return probed
@@ -100,15 +103,22 @@ def probes_served(opsgate: OpsgateApp, *, host: str, port: int | None) -> Iterat
         thread.join(timeout=5)
 
 
+def _slack_health(opsgate: OpsgateApp) -> SlackHealth:
+    return SlackHealth(lambda: slack_identity(opsgate.settings, timeout=DEEP_HEALTH_TIMEOUT_S))
+
+
 def _probe(
-    opsgate: OpsgateApp, environ: WSGIEnvironment, start_response: StartResponse
+    opsgate: OpsgateApp,
+    health: SlackHealth,
+    environ: WSGIEnvironment,
+    start_response: StartResponse,
 ) -> Iterable[bytes] | None:
     """The answer to a probe (``GET /healthz`` or ``GET /metrics``); None for anything else."""
     if environ.get("REQUEST_METHOD") != "GET":
         return None
     path = environ.get("PATH_INFO")
     if path == "/healthz":
-        return _health(opsgate, start_response, deep=_deep(environ))
+        return _health(opsgate, start_response, slack=health if _deep(environ) else None)
     if path == "/metrics":
         return _reply(start_response, "200 OK", opsgate.metrics.render(), CONTENT_TYPE)
     return None
@@ -119,10 +129,12 @@ def _deep(environ: WSGIEnvironment) -> bool:
     return bool(values) and values[-1].lower() in {"1", "true", "yes"}
 
 
-def health_report(opsgate: OpsgateApp, *, deep: bool) -> dict[str, object]:
-    """What ``/healthz`` says: ``ok`` is true when the database (and, if `deep`, Slack) is.
+def health_report(opsgate: OpsgateApp, *, slack: SlackHealth | None) -> dict[str, object]:
+    """What ``/healthz`` says: ``ok`` is true when the database (and, with `slack`, the deep
+    probe's, Slack) is.
 
-    The deep check asks Slack's ``auth.test`` with a bound of `DEEP_HEALTH_TIMEOUT_S`.
+    The deep check asks Slack's ``auth.test`` with a bound of `DEEP_HEALTH_TIMEOUT_S`, one
+    probe at a time (`SlackHealth`).
     """
     database = opsgate.store.healthy()
     report: dict[str, object] = {
@@ -130,15 +142,17 @@ def health_report(opsgate: OpsgateApp, *, deep: bool) -> dict[str, object]:
         "database": "ok" if database else "unavailable",
         "sandboxed": sorted(opsgate.adapters.simulators),
     }
-    if deep:
-        slack = slack_identity(opsgate.settings, timeout=DEEP_HEALTH_TIMEOUT_S)
-        report["slack"] = "ok" if slack.ok else slack.detail
-        report["ok"] = database and slack.ok
+    if slack is not None:
+        identity = slack.current()
+        report["slack"] = "ok" if identity.ok else identity.detail
+        report["ok"] = database and identity.ok
     return report
 
 
-def _health(opsgate: OpsgateApp, start_response: StartResponse, *, deep: bool) -> Iterable[bytes]:
-    report = health_report(opsgate, deep=deep)
+def _health(
+    opsgate: OpsgateApp, start_response: StartResponse, *, slack: SlackHealth | None
+) -> Iterable[bytes]:
+    report = health_report(opsgate, slack=slack)
     status = "200 OK" if report["ok"] else "503 Service Unavailable"
     return _reply(start_response, status, json.dumps(report).encode(), "application/json")
 

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
 from served_app import served_opsgate
+
+from bot.cli.preflight import SlackIdentity
+from bot.cli.slack_health import ASKING, SlackHealth
 
 
 def test_healthz_reports_the_database(tmp_path: Path) -> None:
@@ -42,3 +47,42 @@ def test_deep_healthz_asks_slack(tmp_path: Path) -> None:
     assert deep.json()["ok"] is False and "could not reach Slack" in deep.json()["slack"]
     assert deep.json()["database"] == "ok"
     assert shallow.status_code == 200
+
+
+def test_deep_probes_arriving_together_ask_slack_once(tmp_path: Path) -> None:
+    with served_opsgate(tmp_path) as served:
+        served.slack.latency = 2.5  # slow to answer, yet within the probe's 3 s
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            answers = list(
+                pool.map(lambda _: httpx.get(f"{served.url}/healthz?deep=1", timeout=20), range(8))
+            )
+        assert len(served.slack.calls_to("auth.test")) == 1  # the other seven did not wait
+        said = sorted(answer.json()["slack"] for answer in answers)
+        assert said == ["Slack is being asked by another probe; ask again shortly"] * 7 + ["ok"]
+        served.slack.latency = 0.0
+        assert httpx.get(f"{served.url}/healthz?deep=1").json()["slack"] == "ok"
+        assert len(served.slack.calls_to("auth.test")) == 2  # one at a time, each asks afresh
+
+
+def test_while_slack_is_asked_a_probe_answers_with_what_it_said_last() -> None:
+    asked, release = threading.Event(), threading.Event()
+    answers = iter([SlackIdentity(True, "workspace T as opsgate"), SlackIdentity(False, "down")])
+
+    def ask() -> SlackIdentity:
+        asked.set()
+        release.wait(10)
+        return next(answers)
+
+    health = SlackHealth(ask)
+    first = ThreadPoolExecutor(max_workers=1).submit(health.current)
+    assert asked.wait(10)
+    assert health.current() == ASKING  # nothing heard yet
+    release.set()
+    assert first.result(10).ok
+    asked.clear()
+    release.clear()
+    second = ThreadPoolExecutor(max_workers=1).submit(health.current)
+    assert asked.wait(10)
+    assert health.current() == SlackIdentity(True, "workspace T as opsgate")  # the last answer
+    release.set()
+    assert second.result(10) == SlackIdentity(False, "down")
