@@ -23,6 +23,7 @@ from bot.store import (
     Store,
     StoreError,
     UnreadableEventError,
+    first_line,
     parse_anchor,
 )
 from bot.store.export import parse_since, write_events
@@ -53,6 +54,9 @@ def run_audit(args: argparse.Namespace, settings: Settings) -> int:
         if args.audit_command == "head":
             return head(store, out=sys.stdout)
         return _export(store, since=since, fmt=args.format)
+    except store.engine.errors as exc:  # a table it may not read, a connection lost part way
+        print(f"opsgate: cannot read {store.engine.label}: {first_line(exc)}", file=sys.stderr)
+        return 2
     finally:
         store.close()
 

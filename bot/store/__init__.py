@@ -53,6 +53,7 @@ from bot.store.rows import (
     UnknownRequestError,
     UnreadableEventError,
     UnreadableRequestError,
+    first_line,
     new_request_id,
     normalize_request_id,
 )
@@ -80,6 +81,7 @@ __all__ = [
     "UnreadableEventError",
     "UnreadableRequestError",
     "VerifyResult",
+    "first_line",
     "integrity_failure",
     "new_request_id",
     "normalize_request_id",

@@ -24,7 +24,7 @@ from bot.store.groups import StoreGroupVersions
 from bot.store.leases import DEFAULT_LEASE, Leases, new_owner
 from bot.store.notify import Observer, Observers
 from bot.store.opening import open_engine
-from bot.store.rows import new_request_id
+from bot.store.rows import DatabaseUnavailable, first_line, new_request_id
 from bot.store.seal import seal_after_migration
 from bot.store.shared import StoreShared
 from bot.store.writes import Writer
@@ -73,6 +73,9 @@ class StoreBase:
         except (keying.AuditKeyError, ValueError):
             tx.close()
             raise
+        except tx.errors as exc:  # e.g. a role that may connect but not read the tables
+            tx.close()
+            raise DatabaseUnavailable(f"cannot read {tx.label}: {first_line(exc)}") from None
 
     @classmethod
     def open(

@@ -26,7 +26,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 from bot.settings.targets import masked_error, redacted
 from bot.store.chain import ChainHead
 from bot.store.engine import Cursor, Db, Params
-from bot.store.rows import DatabaseUnavailable
+from bot.store.rows import DatabaseUnavailable, first_line
 from bot.store.schema import CURRENT_TABLES, MIGRATIONS, OPSGATE_TABLES
 
 #: How long opening waits for the server, and a transaction for a pooled connection.
@@ -127,9 +127,7 @@ class PostgresEngine:
             engine.applied = engine.migrate()
         except psycopg.Error as exc:
             engine.close()
-            raise DatabaseUnavailable(
-                f"cannot migrate {engine.label}: {_first_line(exc)}"
-            ) from None
+            raise DatabaseUnavailable(f"cannot migrate {engine.label}: {first_line(exc)}") from None
         return engine
 
     @classmethod
@@ -254,9 +252,5 @@ def _probe(url: str) -> str | None:
     try:
         psycopg.connect(url, connect_timeout=int(CONNECT_TIMEOUT_S)).close()
     except psycopg.Error as exc:
-        return _first_line(exc)
+        return first_line(exc)
     return None
-
-
-def _first_line(exc: BaseException) -> str:
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]

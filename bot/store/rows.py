@@ -29,6 +29,11 @@ class StoreError(Exception):
     """Root of the store's errors."""
 
 
+def first_line(exc: BaseException) -> str:
+    """A driver's error in one line: its first, or its type when it says nothing."""
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
 class DatabaseUnavailable(StoreError):
     """The database cannot be opened or read: missing, unreadable, or not opsgate's.
 

@@ -5,10 +5,13 @@ from __future__ import annotations
 import argparse
 import io
 import sqlite3
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
 from contextlib import closing
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
+import psycopg
 import pytest
 from pydantic import SecretStr
 from raw_db import raw
@@ -123,6 +126,45 @@ def test_a_password_given_as_a_url_parameter_is_never_printed(
     assert "password=****" in out and "password=****" in err
     assert "s3cretpw" not in out + err
     assert "applied 0001_" in out and "copied 9 events" in out and "does not exist" in err
+
+
+@pytest.fixture
+def reader_url(postgres_database: str) -> Iterator[tuple[str, Callable[[str], None]]]:
+    """A login role on the database that may read nothing yet, and a way to grant it SELECT
+    on one table."""
+    role = f"opsgate_reader_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(postgres_database, autocommit=True) as admin:
+        admin.execute(f'CREATE ROLE "{role}" LOGIN')
+    parts = urlsplit(postgres_database)
+    url = urlunsplit(parts._replace(netloc=f"{role}@{parts.hostname}:{parts.port}"))
+
+    def grant(table: str) -> None:
+        with psycopg.connect(postgres_database, autocommit=True) as admin:
+            admin.execute(f'GRANT SELECT ON "{table}" TO "{role}"')
+
+    yield url, grant
+    with psycopg.connect(postgres_database, autocommit=True) as admin:
+        admin.execute(f'DROP OWNED BY "{role}"')
+        admin.execute(f'DROP ROLE "{role}"')
+
+
+def test_a_role_that_may_not_read_the_log_is_told_so_in_one_line(
+    env: Path,
+    postgres_database: str,
+    reader_url: tuple[str, Callable[[str], None]],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    seed(postgres_database)
+    url, grant = reader_url
+    assert cli.main(["audit", "verify", "--db", url]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"opsgate: cannot read {url}: permission denied for table ")
+    assert len(err.splitlines()) == 1
+    for table in ("chain_key", "chain_head", "opsgate_migrations", "requests", "approvals"):
+        grant(table)  # everything but the events themselves
+    assert cli.main(["audit", "export", "--db", url]) == 2
+    err = capsys.readouterr().err
+    assert err == f"opsgate: cannot read {url}: permission denied for table events\n"
 
 
 def test_copy_refuses_a_target_that_holds_a_log(
