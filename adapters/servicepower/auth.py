@@ -79,7 +79,7 @@ class SystemTokenAuth:
     def check(self) -> str:
         return (
             "system access token configured; ServiceBroker offers no harmless call to verify "
-            "it, so the first cancel will"
+            "it, so the first cancel will show whether it is accepted"
         )
 
     def unauthorized_hint(self) -> str:

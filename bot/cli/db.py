@@ -33,6 +33,10 @@ def run_db(
     try:
         if args.db_command == "migrate":
             return _migrate(chosen_database(args, settings), settings, out)
+        if getattr(args, "db", None):
+            raise DatabaseChoiceError(
+                "--db names the database of migrate; copy takes --from and --to"
+            )
         return _copy(_target(args.source, "--from"), _target(args.dest, "--to"), settings, out, err)
     except (DatabaseChoiceError, DatabaseUnavailable, TargetNotEmpty, AuditKeyError) as exc:
         print(f"opsgate: {exc}", file=err)
@@ -98,6 +102,7 @@ def add_db_parser(
         "db",
         help="create, upgrade or copy the database (SQLite file or PostgreSQL URL)",
         description="Create, upgrade or copy the database (SQLite file or PostgreSQL URL).",
+        parents=[database],  # `db --db X migrate`, as `audit --db X verify`
     )
     actions = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     actions.add_parser(
@@ -111,5 +116,18 @@ def add_db_parser(
         help="copy a log into an empty database, then verify its chain",
         description="Copy a log into an empty database, then verify its chain.",
     )
-    copy.add_argument("--from", dest="source", required=True, metavar="PATH|URL")
-    copy.add_argument("--to", dest="dest", required=True, metavar="PATH|URL")
+    copy.add_argument(
+        "--from",
+        dest="source",
+        required=True,
+        metavar="PATH|URL",
+        help="the database to copy: a SQLite file or a postgresql:// URL (read, never changed)",
+    )
+    copy.add_argument(
+        "--to",
+        dest="dest",
+        required=True,
+        metavar="PATH|URL",
+        help="where to copy it: a new SQLite file or an empty PostgreSQL database (one that "
+        "holds a log is refused); a keyed log needs OPSGATE_AUDIT_KEY",
+    )

@@ -90,7 +90,12 @@ def _audit_parser(sub: Subcommands) -> None:
     audit = _add(sub, "audit", "export or verify the audit log (read-only)", parents=[database])
     audit_sub = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
     export = _add(audit_sub, "export", "print one line per audit event", parents=[database])
-    export.add_argument("--format", choices=["jsonl", "csv"], default="jsonl")
+    export.add_argument(
+        "--format",
+        choices=["jsonl", "csv"],
+        default="jsonl",
+        help="one JSON object per line (default), or CSV with a header row",
+    )
     export.add_argument("--since", help="ISO date/time, or relative: 24h, 7d, 30m")
     verify = _add(
         audit_sub,

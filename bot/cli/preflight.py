@@ -112,6 +112,10 @@ def _refusal(exc: SlackApiError, url: str) -> str:
 
 
 def _answered_by_slack(exc: SlackApiError) -> bool:
-    """True when the answer was JSON, as Slack's Web API always answers (an HTML 404 is not)."""
+    """True when the answer was JSON with Slack's ``ok``, as Slack's Web API always answers
+    (an HTML 404 is not, and nor is another service's JSON)."""
     headers = {str(k).lower(): str(v) for k, v in (exc.response.headers or {}).items()}
-    return "json" in headers.get("content-type", "").lower()
+    data = exc.response.data
+    return "json" in headers.get("content-type", "").lower() and (
+        isinstance(data, dict) and "ok" in data
+    )

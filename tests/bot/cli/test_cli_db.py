@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import re
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterator
@@ -167,6 +168,19 @@ def test_a_role_that_may_not_read_the_log_is_told_so_in_one_line(
     assert err == f"opsgate: cannot read {url}: permission denied for table events\n"
 
 
+def test_db_takes_its_database_before_the_action_as_audit_does(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["db", "--db", str(env / "before.db"), "migrate"]) == 0
+    assert (env / "before.db").is_file()
+    args = ["db", "--db", str(env / "x.db"), "copy", "--from", str(env / "before.db")]
+    assert cli.main([*args, "--to", str(env / "after.db")]) == 2
+    assert capsys.readouterr().err == (
+        "opsgate: --db names the database of migrate; copy takes --from and --to\n"
+    )
+    assert not (env / "after.db").exists()
+
+
 def test_copy_refuses_a_target_that_holds_a_log(
     env: Path, target: str | Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -274,8 +288,8 @@ def test_db_help_describes_each_action_in_one_line(capsys: pytest.CaptureFixture
     with pytest.raises(SystemExit):
         cli.main(["db", "--help"])
     out = capsys.readouterr().out
-    assert "migrate   create or upgrade the schema" in out
-    assert "copy      copy a log into an empty database, then verify its chain" in out
+    assert re.search(r"\n +migrate +create or upgrade the schema", out)
+    assert re.search(r"\n +copy +copy a log into an empty database, then verify its chain", out)
 
 
 def test_an_older_postgresql_schema_is_upgraded(postgres_database: str) -> None:

@@ -10,9 +10,11 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import NoReturn
 
@@ -342,6 +344,30 @@ def silent_server() -> Iterator[str]:
         yield f"http://127.0.0.1:{listener.getsockname()[1]}/api/"
 
 
+@pytest.fixture
+def other_json_server() -> Iterator[str]:
+    """Another service's API: JSON, but not Slack's (no ``ok``)."""
+
+    class Answer(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = b'{"status": "fine", "jobs": []}'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Answer)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/api/"
+    server.shutdown()
+    server.server_close()
+
+
 def closed_port_url() -> str:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -361,6 +387,7 @@ def _no_dns(*args: object, **kwargs: object) -> object:
         ("dns", "Name or service not known"),
         ("silent", "did not answer within 1 s"),
         ("not slack", "is not Slack's Web API"),
+        ("other json", "is not Slack's Web API"),
     ],
 )
 def test_an_unreachable_slack_is_one_line(
@@ -368,6 +395,7 @@ def test_an_unreachable_slack_is_one_line(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
     silent_server: str,
+    other_json_server: str,
     command: list[str],
     case: str,
     expected: str,
@@ -378,6 +406,7 @@ def test_an_unreachable_slack_is_one_line(
             "dns": "http://slack.example.invalid/api/",
             "silent": silent_server,
             "not slack": f"{slack.base_url}/not-the-api/",  # answers 404, text/plain
+            "other json": other_json_server,
         }[case]
         monkeypatch.setenv("OPSGATE_SLACK_API_URL", url)
         if case == "dns":
