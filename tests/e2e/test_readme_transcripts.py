@@ -185,10 +185,27 @@ def segments(shown: list[tuple[int, str]]) -> list[list[tuple[int, str]]]:
 
 
 def mismatch(part: list[tuple[int, str]], output: list[str], at: int) -> str:
-    """Which shown lines did not come out, and what the console printed from there on."""
-    expected = "\n".join(f"  README.md:{number}: {line}" for number, line in part)
-    console = "\n".join(f"  {line}" for line in output[at:])
-    return f"not in the console's output (from there on):\n{expected}\nconsole:\n{console}"
+    """Which shown line did not come out where the most of `part` did, and what the console
+    printed from `at` on."""
+    want = [line for _, line in part]
+
+    def agreeing(start: int) -> int:
+        """How many of the shown lines come out one after another from `start`."""
+        count = 0
+        while count < len(want) and output[start + count : start + count + 1] == [want[count]]:
+            count += 1
+        return count
+
+    best = max(range(at, len(output) + 1), key=agreeing)
+    number, line = part[min(agreeing(best), len(part) - 1)]
+    printed = (
+        output[best + agreeing(best)] if best + agreeing(best) < len(output) else "nothing more"
+    )
+    console = "\n".join(f"  {text}" for text in output[at:])
+    return (
+        f"README.md:{number} shows {line!r}; the console printed {printed!r} there\n"
+        f"console output from there on:\n{console}"
+    )
 
 
 def assert_shown_in_order(shown: list[tuple[int, str]], output: list[str]) -> None:
