@@ -28,8 +28,9 @@ class Screen(Protocol):
         """Hold what the app sends to Slack until the ack is shown."""
         ...
 
-    def show_ack(self, reply: AckReply, user: str) -> None:
-        """Show the ack (what Slack shows first), then what was held."""
+    def show_ack(self, reply: AckReply, user: str, *, keep_holding: bool = False) -> None:
+        """Show the ack (what Slack shows first), then what was held (with `keep_holding`,
+        that and what the app sends next wait for the line's end)."""
         ...
 
     def newest_pending(self) -> str | None:
@@ -112,12 +113,14 @@ class Surfaces:
             reply = self.session.reject(request_id, user=user, reason=None, in_tab=True)
         else:
             reply = self.session.tab_click(action, request_id, user=user)
-        self.console.show_ack(reply, user)
+        self.console.show_ack(reply, user, keep_holding=True)  # as a click on the card
 
     def _home(self, user: str) -> None:
         self.console.open_tab(user)  # asked for: shown whole
         before = len(self.session.standin.calls)
-        self.console.show_ack(self.session.open_home(user=user), user)
+        # The tab is drawn after the ack: held to the line's end, it prints before the next line.
+        self.console.hold()
+        self.console.show_ack(self.session.open_home(user=user), user, keep_holding=True)
         # Bolt acks an event before its listener runs; wait until the tab reaches Slack.
         self.session.standin.wait_for(
             lambda call: call.method == "views.publish", since=before, timeout=10
