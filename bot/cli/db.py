@@ -14,7 +14,13 @@ from contextlib import closing
 from pathlib import Path
 from typing import TextIO
 
-from bot.cli.options import DatabaseChoiceError, OneLineParser, Subcommands, chosen_database
+from bot.cli.options import (
+    INTERRUPTED_STATUS,
+    DatabaseChoiceError,
+    OneLineParser,
+    Subcommands,
+    chosen_database,
+)
 from bot.cli.progress import progress_for
 from bot.settings import Settings
 from bot.store import AuditKeyError, DatabaseUnavailable, Store, StoreError
@@ -68,6 +74,14 @@ def _copy(
         except SourceUnreadable as exc:
             print(f"opsgate: {exc}", file=err)
             return 1
+        except KeyboardInterrupt:
+            # The copy is one transaction of the target: stopped, it leaves nothing behind.
+            print(
+                f"\nopsgate: copy interrupted: nothing was copied into {writer.engine.label} "
+                "(its schema is in place); run it again to copy",
+                file=err,
+            )
+            return INTERRUPTED_STATUS
     into = writer.engine.label
     if not result.ok:
         print(f"opsgate: the copy in {into} does not verify: {result.describe()}", file=err)

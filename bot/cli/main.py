@@ -16,14 +16,18 @@ from typing import Final
 
 from adapters.registry import PluginError, Plugins, installed_plugins
 from bot.cli.db import add_db_parser
-from bot.cli.options import OneLineParser, Subcommands, database_options, port_number
+from bot.cli.options import (
+    INTERRUPTED_STATUS,
+    OneLineParser,
+    Subcommands,
+    database_options,
+    port_number,
+)
 from bot.observability import configure_logging
 from bot.policy import PolicyError
 from bot.settings import Settings, SettingsError, load_settings
 from bot.store import AuditKeyError, DatabaseUnavailable
 
-#: The exit status after Ctrl-C (128 + SIGINT), as shells report it.
-INTERRUPTED_STATUS = 130
 #: The status of a writer whose reader went away (128 + SIGPIPE), as shells report it.
 BROKEN_PIPE_STATUS = 141
 

@@ -45,6 +45,9 @@ def database_options() -> OneLineParser:
     return parent
 
 
+#: The exit status after Ctrl-C (128 + SIGINT), as shells report it.
+INTERRUPTED_STATUS: Final = 130
+
 #: The highest TCP port; 0 asks the system for any free one (the server logs which).
 MAX_PORT: Final = 65535
 

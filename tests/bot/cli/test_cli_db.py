@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import closing
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
@@ -361,6 +362,31 @@ def test_progress_is_rewritten_only_when_its_whole_per_cent_moves() -> None:
         "opsgate: copying events: 20 of 1,000 (2%)",
         "opsgate: copying events: 1,000 of 1,000 (100%)\n",
     ]
+
+
+def test_a_copy_stopped_by_ctrl_c_says_that_nothing_was_copied_and_nothing_was(
+    env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed(env / "source.db")
+    real_copy = db_cli.copy_log
+
+    def interrupted(source: Any, target: Any, *, key: Any, progress: Any) -> Any:
+        def pressed(copied: int) -> None:
+            raise KeyboardInterrupt  # Ctrl-C while the copy's transaction is open
+
+        return real_copy(source, target, key=key, progress=pressed)
+
+    monkeypatch.setattr(db_cli, "copy_log", interrupted)
+    err = io.StringIO()
+    assert run_db(copying(env), Settings(), out=io.StringIO(), err=err) == 130
+    assert err.getvalue() == (
+        f"\nopsgate: copy interrupted: nothing was copied into {env / 'copy.db'} (its schema "
+        "is in place); run it again to copy\n"
+    )
+    with closing(Store.open(env / "copy.db")) as copy:
+        assert copy.history(limit=5) == [] and copy.verify().ok
+    monkeypatch.setattr(db_cli, "copy_log", real_copy)  # run again, uninterrupted
+    assert run_db(copying(env), Settings(), out=io.StringIO(), err=io.StringIO()) == 0
 
 
 def test_a_copy_that_stops_part_way_ends_its_progress_line_before_saying_why(
