@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import traceback
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -101,6 +102,32 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, ensure_ascii=False, default=str)
 
 
+class TextFormatter(logging.Formatter):
+    """`TEXT_FORMAT`, one line per record: a message's line breaks become `` | ``, and an
+    exception is its type, first line and where it was raised, not a traceback of many lines
+    (``OPSGATE_LOG_FORMAT=json`` keeps the whole traceback, in its ``exception`` field)."""
+
+    def __init__(self) -> None:
+        super().__init__(TEXT_FORMAT)
+
+    def format(self, record: logging.LogRecord) -> str:
+        record.message = record.getMessage()
+        if self.usesTime():
+            record.asctime = self.formatTime(record, self.datefmt)
+        text = self.formatMessage(record)
+        if record.exc_info and record.exc_info[1] is not None:
+            text += f" | {_raised(record.exc_info[1])}"
+        return " | ".join(part.strip() for part in text.splitlines() if part.strip())
+
+
+def _raised(exc: BaseException) -> str:
+    """``Type: first line (at file:line in function)``: where it was raised, in one line."""
+    said = (str(exc).strip().splitlines() or [""])[0]
+    where = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
+    at = f" (at {where[0].filename}:{where[0].lineno} in {where[0].name})" if where else ""
+    return f"{type(exc).__name__}: {said}{at}" if said else f"{type(exc).__name__}{at}"
+
+
 class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
     """Writes to whatever ``sys.stderr`` is when a record is emitted, not when configured."""
 
@@ -117,7 +144,7 @@ def configure_logging(*, level: str, fmt: str = "text", stream: TextIO | None = 
     handler: logging.Handler = logging.StreamHandler(stream) if stream else _Stderr()
     handler.set_name(_HANDLER_NAME)
     handler.addFilter(ContextFilter())
-    handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(TEXT_FORMAT))
+    handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
     root = logging.getLogger()
     for old in [h for h in root.handlers if h.get_name() == _HANDLER_NAME]:
         root.removeHandler(old)

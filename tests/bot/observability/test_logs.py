@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -111,3 +112,28 @@ def test_configure_logging_writes_the_chosen_format(fmt: str) -> None:
         assert second.getvalue().rstrip().endswith("opsgate.test: hello [request_id=R-7K3F9QW2]")
     else:
         assert json.loads(second.getvalue())["request_id"] == "R-7K3F9QW2"
+
+
+def test_a_text_line_holds_one_event_however_many_lines_its_message_and_exception_have() -> None:
+    out = io.StringIO()
+    root = logging.getLogger()
+    before = (list(root.handlers), root.level)
+    try:
+        configure_logging(level="INFO", fmt="text", stream=out)
+        log = logging.getLogger("opsgate.test")
+        with log_context(request_id="R-7K3F9QW2"):
+            try:
+                raise TimeoutError("no connection\n\tIs the server running on that host?")
+            except TimeoutError:
+                log.exception("background job failed")
+        log.warning("first line\r\nsecond line\n")
+    finally:
+        root.handlers[:] = before[0]
+        root.setLevel(before[1])
+    failed, warned = out.getvalue().splitlines()
+    assert re.search(
+        r"ERROR opsgate.test: background job failed \[request_id=R-7K3F9QW2\] \| TimeoutError: "
+        r"no connection \(at .*test_logs\.py:\d+ in test_a_text_line_holds_one_event\w*\)$",
+        failed,
+    )
+    assert warned.endswith("WARNING opsgate.test: first line | second line")
