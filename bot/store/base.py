@@ -67,14 +67,21 @@ class StoreBase:
                 tx, owner=owner or new_owner(), duration=lease, now=self._writer.now
             )
             self._writer.leases = self.leases
+            self._check_key()
+        except (keying.AuditKeyError, ValueError, DatabaseUnavailable):
+            tx.close()
+            raise
+
+    def _check_key(self) -> None:
+        """The log's key is the one given (`keying.check`), and a head from before seals is
+        sealed; DatabaseUnavailable when the tables cannot be read (a role that may connect
+        but not read them)."""
+        tx = self._tx
+        try:
             with tx.read() as db:
                 keying.check(db, self._writer.key, recorded="chain_key" in tx.tables)
             seal_after_migration(tx, self._writer.key)  # once: when this open added seals
-        except (keying.AuditKeyError, ValueError):
-            tx.close()
-            raise
-        except tx.errors as exc:  # e.g. a role that may connect but not read the tables
-            tx.close()
+        except tx.errors as exc:
             raise DatabaseUnavailable(f"cannot read {tx.label}: {first_line(exc)}") from None
 
     @classmethod
