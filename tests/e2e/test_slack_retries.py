@@ -1,15 +1,26 @@
-"""Slack's retries are answered and ignored; a first delivery marked as attempt 0 (Socket Mode
-marks every first delivery so) is processed."""
+"""A retried command or click is answered and ignored, a retried event is handled (its first
+delivery may never have arrived); a first delivery marked as attempt 0 (Socket Mode marks every
+first delivery so) is processed."""
 
 from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 from served_app import CHANNEL, SECRET, served_opsgate
 
-from bot.console.standin.payloads import FORM, signed_headers, slash_command_body
+from bot.console.standin.payloads import (
+    FORM,
+    JSON,
+    app_home_opened_body,
+    signed_headers,
+    slash_command_body,
+)
+from bot.console.standin.surfaces import function_executed_body
+from bot.slack.manifest import STEP_CALLBACK
 
+ALICE = "U0ALICE"
 PACKAGE = 'huawei package delete pkg-meter-fw-1.2.0 --reason "superseded by 1.3"'
 
 
@@ -30,3 +41,39 @@ def test_a_retry_is_ignored_and_attempt_zero_is_not(tmp_path: Path) -> None:
             assert served.opsgate.runner.wait_idle(10)
             cards_posted = len(served.slack.calls_to("chat.postMessage"))
             assert cards_posted == (0 if attempt == "1" else 1)
+
+
+STEP = {
+    "operation": "servicepower job cancel",
+    "targets": "JOB-1001",
+    "reason": "customer cancelled, INC-9",
+    "channel": CHANNEL,
+    "requester": {"id": ALICE, "secret": "c2VjcmV0"},
+}
+
+
+def post_event(served: Any, body: str, *, attempt: str, reason: str) -> None:
+    headers = signed_headers(body, signing_secret=SECRET, content_type=JSON)
+    headers.update({"x-slack-retry-num": attempt, "x-slack-retry-reason": reason})
+    response = served.http.post(f"{served.url}/slack/events", content=body, headers=headers)
+    assert response.status_code == 200
+
+
+def test_a_retried_event_is_handled_since_its_first_delivery_may_have_failed(
+    tmp_path: Path,
+) -> None:
+    with served_opsgate(tmp_path) as served:
+        post_event(served, app_home_opened_body(user_id=ALICE), attempt="1", reason="http_error")
+        published = served.slack.wait_for(lambda call: call.method == "views.publish", timeout=10)
+        assert published.params["user_id"] == ALICE
+        # A Workflow step whose first delivery never arrived: its retry opens the request.
+        step = function_executed_body(
+            callback_id=STEP_CALLBACK, inputs=STEP, execution_id="Fx0RETRY"
+        )
+        post_event(served, step, attempt="1", reason="connection_failed")
+        assert served.opsgate.runner.wait_idle(10)
+        [record] = served.opsgate.store.history()
+        # Delivered again (Slack never heard the answer): the execution is claimed once.
+        post_event(served, step, attempt="2", reason="http_timeout")
+        assert served.opsgate.runner.wait_idle(10)
+        assert served.opsgate.store.history() == [record]
