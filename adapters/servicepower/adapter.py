@@ -106,8 +106,9 @@ class ServicePowerAdapter:
                 f"The reason has {cancel.reason_shortened_from} characters; "
                 f"ServicePower keeps {MAX_REASON}, so it is sent shortened."
             )
-        if cancel.reason_id is not None or cancel.reason_desc:
-            facts["Reason sent"] = "yes (Scheduling before 11.3 ignores it)"
+        sent = _reason_sent(cancel.reason_id, cancel.reason_desc)
+        if sent:
+            facts["Reason sent"] = f"{sent} (Scheduling before 11.3 ignores it)"
         return Preview(
             summary=f"ServicePower offers no read of a job over REST: opsgate cannot confirm job "
             f"{cancel.job_id} exists before cancelling",
@@ -240,3 +241,13 @@ def from_config(
     """
     client = vendor_client(config)
     return ServicePowerAdapter(config=config, client=client, clock=clock)
+
+
+def _reason_sent(reason_id: int | None, text: str | None) -> str:
+    """What of the reason the cancel carries, as the card's fact says it; "" for nothing."""
+    parts = [f"reason id {reason_id}"] if reason_id is not None else []
+    parts += ["the reason's text"] if text else []
+    if not parts:
+        return ""
+    missing = "" if len(parts) == 2 else ", no text" if reason_id is not None else ", no id"
+    return " and ".join(parts) + missing

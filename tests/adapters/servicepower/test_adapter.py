@@ -548,6 +548,25 @@ def test_preview_changes_nothing_and_says_what_it_cannot_know(
     assert set(sim.jobs) == set(SANDBOX_JOBS)
 
 
+@pytest.mark.parametrize(
+    ("reason", "reason_id", "sent"),
+    [
+        ("INC-42", 3, "reason id 3 and the reason's text"),
+        (None, 7, "reason id 7, no text"),
+        ("INC-42", None, "the reason's text, no id"),
+        (None, None, None),
+    ],
+)
+def test_the_preview_says_exactly_which_part_of_the_reason_is_sent(
+    clock: FakeClock, reason: str | None, reason_id: int | None, sent: str | None
+) -> None:
+    adapter, _ = system_adapter(clock)
+    given = {} if reason_id is None else {"reason_id": reason_id}
+    facts = adapter.preview(job_cancel(reason=reason, **given)).facts
+    said = facts.get("Reason sent")
+    assert said == (None if sent is None else f"{sent} (Scheduling before 11.3 ignores it)")
+
+
 def test_preview_with_system_token_calls_nothing(clock: FakeClock) -> None:
     adapter, sim = system_adapter(clock)
     preview = adapter.preview(job_cancel("JOB-1"))
