@@ -84,6 +84,12 @@ def register(app: App, ctx: ListenerContext) -> None:
         user = payload_user(body)
         with log_context(actor=user):
             read = read_submission(view, ctx)
+            if isinstance(read, dict) and _not_shown(read, view):
+                # Submitted before the form was redrawn for the operation chosen (or the
+                # redraw failed): Slack cannot show errors under fields the view lacks, so the
+                # form comes back whole, with that operation's fields to fill in.
+                ack(response_action="update", view=_form_for(view, ctx, user))
+                return
             if isinstance(read, dict):
                 ack(response_action="errors", errors=read)
                 return
@@ -117,13 +123,23 @@ def open_form(
 
 def _redraw(client: WebClient, ctx: ListenerContext, *, view: dict[str, Any], user: str) -> None:
     """The operation changed: the same form with that operation's fields."""
-    entry = read_form(view, None)
-    operations = ctx.requestable(user=user, channel=None)
-    new = request_form(operations, prefill=prefill_from_entry(entry))
+    new = _form_for(view, ctx, user)
     try:
         client.views_update(view_id=view.get("id"), hash=view.get("hash"), view=new)
     except SlackApiError as exc:  # hash_conflict: a newer change is already on its way
         log.info("request form not redrawn: %s", exc.response.get("error"))
+
+
+def _form_for(view: dict[str, Any], ctx: ListenerContext, user: str) -> dict[str, Any]:
+    """The form as `view` was filled in, with the fields of the operation chosen in it."""
+    operations = ctx.requestable(user=user, channel=None)
+    return request_form(operations, prefill=prefill_from_entry(read_form(view, None)))
+
+
+def _not_shown(errors: dict[str, str], view: dict[str, Any]) -> bool:
+    """Some error belongs under a field `view` does not have."""
+    shown = {block.get("block_id") for block in view.get("blocks") or []}
+    return any(block not in shown for block in errors)
 
 
 def _again(ctx: ListenerContext, *, request_id: str, body: dict[str, Any]) -> None:

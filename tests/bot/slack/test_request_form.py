@@ -213,6 +213,23 @@ def test_the_operation_and_channel_are_required(session: ConsoleSession) -> None
     assert session.app.store.history(limit=5) == []
 
 
+def test_submitted_before_its_redraw_the_form_comes_back_with_the_operations_fields(
+    session: ConsoleSession,
+) -> None:
+    # An operation chosen and Request pressed before Slack showed its fields (or the redraw
+    # failed): errors would name fields the view lacks, which Slack cannot show.
+    view = open_form(session)
+    state = state_values(view, {OPERATION_BLOCK: ALIYUN})
+    reply = session.submit(view, state, user=ALICE)
+    session.wait()
+    message = reply.message or {}
+    assert message.get("response_action") == "update"
+    shown = input_ids(message["view"])
+    assert TARGETS_BLOCK in shown and REASON_BLOCK in shown
+    assert any(block.startswith("param:aliyun.ota-task.cancel:") for block in shown)
+    assert session.app.store.history(limit=5) == []
+
+
 def test_ranges_typed_in_the_form_expand(session: ConsoleSession) -> None:
     view = choose(session, open_form(session), ALIYUN)
     answers = {TARGETS_BLOCK: "thermo-{001..003}, thermo-051", **ALIYUN_FIELDS}
