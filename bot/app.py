@@ -8,14 +8,12 @@ plugins (`adapters.registry`): their grammar, adapters and operation ids for the
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from pydantic import SecretStr
-from slack_bolt import App, BoltResponse
+from slack_bolt import App
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
-from slack_bolt.request import BoltRequest
 from slack_sdk import WebClient
 from slack_sdk.http_retry import default_retry_handlers
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
@@ -37,6 +35,8 @@ from bot.slack.listeners import register_listeners
 from bot.slack.listeners.context import ListenerContext
 from bot.slack.payloads import CheckedPayloads
 from bot.slack.port import SlackOut
+from bot.slack.retries import ignore_slack_retries
+from bot.slack.teams import ContextExecutor, remember_team
 from bot.slack.verification import SignedRequests
 from bot.store import Store
 from commands.catalog import Catalog
@@ -263,9 +263,10 @@ def bolt_app(settings: Settings, client: WebClient, *, metrics: Metrics) -> Mete
         request_verification_enabled=False,
         before_authorize=CheckedPayloads(signatures=SignedRequests(secret) if secret else None),
         token_verification_enabled=False,  # `opsgate check` and `serve` call auth.test themselves
-        listener_pool=ThreadPoolExecutor(max_workers=ACK_THREADS, thread_name_prefix="opsgate-ack"),
+        listener_pool=ContextExecutor(max_workers=ACK_THREADS, thread_name_prefix="opsgate-ack"),
     )
-    bolt.use(_ignore_slack_retries)
+    bolt.use(ignore_slack_retries)
+    bolt.use(remember_team)
     bolt.error(_log_unexpected)
     return bolt
 
@@ -279,24 +280,6 @@ def slack_client(token: SecretStr | None, *, base_url: str) -> WebClient:
 
 def _secret(value: SecretStr | None) -> str:
     return value.get_secret_value() if value is not None else ""
-
-
-def _ignore_slack_retries(
-    request: BoltRequest, response: BoltResponse, next: object
-) -> BoltResponse:
-    """A retried command or click is answered and otherwise ignored (a second request card
-    would be a second request); a retried event is handled, since Slack retries an event when
-    its first delivery failed (``connection_failed``, ``http_error``: a restart, a proxy's 502),
-    and dropping it would lose it for good (a Workflow step left running forever). Handling an
-    event twice is harmless: a step's execution is claimed once, a tab is drawn again, a user
-    group is read again.
-
-    Socket Mode marks every first delivery ``retry_attempt: 0``, which Bolt passes on as the
-    header ``x-slack-retry-num: 0``: only a positive number is a retry."""
-    retry = (request.headers.get("x-slack-retry-num") or ["0"])[0].strip()
-    if retry not in ("", "0") and request.body.get("type") != "event_callback":
-        return BoltResponse(status=200, body="")
-    return next()  # type: ignore[operator,no-any-return]
 
 
 def _log_unexpected(error: Exception) -> None:

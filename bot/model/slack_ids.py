@@ -14,6 +14,8 @@ from typing import Final
 USER_ID: Final = re.compile(r"[UW][A-Z0-9]{1,31}")
 GROUP_ID: Final = re.compile(r"S[A-Z0-9]{1,31}")
 CHANNEL_ID: Final = re.compile(r"[CGD][A-Z0-9]{1,31}")
+#: A workspace (``T…``), or an Enterprise Grid organization (``E…``).
+TEAM_ID: Final = re.compile(r"[TE][A-Z0-9]{1,31}")
 
 
 def is_user_id(value: object) -> bool:

@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from adapters.clock import SYSTEM_CLOCK, Clock
+from bot.slack.teams import current_team
 
 log = logging.getLogger(__name__)
 
@@ -69,8 +70,10 @@ class SlackDirectory:
             kept = self._kept.get(group_id)
         if kept is not None and now - kept.at < self._ttl and kept.version == version:
             return kept.members
+        # An org token needs the workspace (Slack: "Required if org token is used").
+        team = current_team()
         try:
-            response = self._client.usergroups_users_list(usergroup=group_id)
+            response = self._client.usergroups_users_list(usergroup=group_id, team_id=team)
         except SlackApiError as exc:
             # Failing closed: an unknown group grants nothing. Not kept, so it heals quickly.
             log.warning("usergroups.users.list %s failed: %s", group_id, exc.response.get("error"))

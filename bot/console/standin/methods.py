@@ -50,6 +50,9 @@ class SlackState:
         # In microseconds: a session that starts a moment after another stamps after it.
         self._start = round((_EPOCH if since is None else since) * 1_000_000)
         self._kept_before = since is not None
+        #: Installed at the organization level: an org token, with which Slack wants the
+        #: workspace (``team_id``) on ``usergroups.users.list``.
+        self.org_install = False
 
     def next_ts(self) -> str:
         """A unique, increasing Slack timestamp (``1767225600.000100``)."""
@@ -164,6 +167,8 @@ def _users_info(state: SlackState, params: dict[str, Any]) -> Reply:
 
 
 def _usergroup_users(state: SlackState, params: dict[str, Any]) -> Reply:
+    if state.org_install and not params.get("team_id"):
+        return {"ok": False, "error": "missing_argument"}  # "Required if org token is used"
     group = str(params.get("usergroup") or "")
     if group not in state.groups:
         return {"ok": False, "error": "no_such_subteam"}

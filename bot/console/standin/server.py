@@ -10,24 +10,19 @@ base_url=slack.api_url).chat_postMessage(channel="C1", text="hi")``.
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
-from urllib.parse import urlsplit
 
-from bot.console.standin.files import FILES_PATH, FileStore
+from bot.console.standin.files import FileStore
+from bot.console.standin.handler import handler_for
 from bot.console.standin.methods import TEAM_ID, SlackState, answer
-from bot.console.standin.wire import RecordedCall, bearer_token, parse_params
+from bot.console.standin.wire import FILE_DOWNLOAD_METHOD, RESPONSE_URL_METHOD, RecordedCall
 
 __all__ = ["FILE_DOWNLOAD_METHOD", "RESPONSE_URL_METHOD", "RecordedCall", "SlackStandIn"]
-
-RESPONSE_URL_METHOD = "response_url"
-#: How a download of an uploaded file (``url_private``) is recorded.
-FILE_DOWNLOAD_METHOD = "file_download"
 
 
 class SlackStandIn:
@@ -74,7 +69,7 @@ class SlackStandIn:
         """Start serving; returns self so ``slack = SlackStandIn().start()`` reads naturally."""
         if self._server is not None:
             return self
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler_for(self))
         self._server.daemon_threads = True
         # A short poll interval keeps stop() quick; the default half second adds up in tests.
         self._thread = threading.Thread(
@@ -143,6 +138,15 @@ class SlackStandIn:
         """Every modal opened with ``views.open``, in order (copies)."""
         with self._lock:
             return [dict(view) for view in self._state.opened_views]
+
+    @property
+    def org_install(self) -> bool:
+        """Whether the app is installed at the organization level (an org token)."""
+        return self._state.org_install
+
+    @org_install.setter
+    def org_install(self, value: bool) -> None:
+        self._state.org_install = value
 
     def set_group(self, group_id: str, members: Sequence[str]) -> list[str]:
         """Make `members` the user group's members (as an admin would); the members before."""
@@ -234,67 +238,3 @@ class SlackStandIn:
             listeners = list(self._listeners)
         for listener in listeners:
             listener(recorded)
-
-
-def _handler_for(standin: SlackStandIn) -> type[BaseHTTPRequestHandler]:
-    """A request handler class bound to one stand-in."""
-    return type("Handler", (_Handler,), {"standin": standin})
-
-
-class _Handler(BaseHTTPRequestHandler):
-    """Serves the Web API (``/api/<method>``) and response URLs (``/response/<key>``)."""
-
-    standin: SlackStandIn
-
-    def do_GET(self) -> None:
-        self._dispatch()
-
-    def do_POST(self) -> None:
-        self._dispatch()
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Quiet: the console prints cards, not access logs."""
-
-    def _dispatch(self) -> None:
-        standin = self.standin
-        url = urlsplit(self.path)
-        if standin.latency:
-            time.sleep(standin.latency)
-        try:
-            params = parse_params(url.query, self._body(), self.headers.get("content-type", ""))
-        except ValueError:  # json.JSONDecodeError included: Slack answers invalid_json
-            self._send(200, b'{"ok": false, "error": "invalid_json"}', "application/json")
-            return
-        if url.path.startswith("/api/") and standin._limited(url.path.removeprefix("/api/")):
-            body = b'{"ok": false, "error": "ratelimited"}'
-            self._send(429, body, "application/json", extra={"Retry-After": "0"})
-        elif url.path.startswith("/api/"):
-            token = bearer_token(self.headers.get("authorization")) or params.pop("token", None)
-            reply = standin._handle(url.path.removeprefix("/api/"), params, token)
-            self._send(200, json.dumps(reply).encode(), "application/json; charset=utf-8")
-        elif url.path.startswith(FILES_PATH):
-            token = bearer_token(self.headers.get("authorization"))
-            served = standin._files.serve(url.path, token=token)
-            params = {"path": url.path, "status": served.status}
-            standin._record_response(url.path, params, method=FILE_DOWNLOAD_METHOD)
-            self._send(served.status, served.body, served.content_type)
-        elif url.path.startswith("/response/"):
-            standin._record_response(url.path.removeprefix("/response/"), params)
-            self._send(200, b"ok", "text/plain; charset=utf-8")
-        else:
-            self._send(404, b"not found", "text/plain; charset=utf-8")
-
-    def _body(self) -> bytes:
-        length = int(self.headers.get("content-length") or 0)
-        return self.rfile.read(length) if length else b""
-
-    def _send(
-        self, status: int, body: bytes, content_type: str, extra: dict[str, str] | None = None
-    ) -> None:
-        self.send_response(status)
-        self.send_header("content-type", content_type)
-        for name, value in (extra or {}).items():
-            self.send_header(name, value)
-        self.send_header("content-length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)

@@ -32,6 +32,10 @@ def parse_params(query: str, body: bytes, content_type: str) -> dict[str, Any]:
     return {key: _decode_json_field(key, value) for key, value in params.items()}
 
 
+#: How a POST to a response URL is recorded.
+RESPONSE_URL_METHOD = "response_url"
+#: How a download of an uploaded file (``url_private``) is recorded.
+FILE_DOWNLOAD_METHOD = "file_download"
 _JSON_FIELDS = frozenset({"blocks", "attachments", "view", "metadata", "outputs"})
 
 

@@ -11,7 +11,7 @@ import pytest
 from surfaces_world import ALICE, BOB, CAROL, LEADS, session_with
 
 from bot.console.session import ConsoleSession
-from bot.console.standin.payloads import JSON, subteam_members_changed_body
+from bot.console.standin.payloads import JSON, TEAM_ID, subteam_members_changed_body
 from bot.model import AuditEventName, RequestState
 
 
@@ -72,3 +72,12 @@ def test_an_event_naming_no_group_changes_nothing(
     assert approve(session, request(session, "JOB-1002"), BOB) == RequestState.SUCCEEDED
     assert len(session.standin.calls_to("usergroups.users.list")) == before
     assert "a user group event named no user group" in caplog.text
+
+
+def test_an_org_install_reads_a_group_in_the_clickers_workspace(session: ConsoleSession) -> None:
+    # With an org token Slack wants the workspace on usergroups.users.list; every payload
+    # names it (the click's user.team_id, a command's team_id).
+    session.standin.org_install = True
+    assert approve(session, request(session), BOB) == RequestState.SUCCEEDED
+    asked = session.standin.calls_to("usergroups.users.list")
+    assert asked and all(call.params.get("team_id") == TEAM_ID for call in asked)
