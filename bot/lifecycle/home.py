@@ -13,7 +13,7 @@ from bot import cards
 from bot.lifecycle.services import Services
 from bot.model import RequestRecord
 from bot.policy.incident import check_review
-from bot.policy.members import CachedDirectory, listed
+from bot.policy.members import CachedDirectory, listed_or_not
 
 #: Pending requests considered for "Waiting for you" (soonest deadline first).
 PENDING_SCANNED = 200
@@ -60,7 +60,7 @@ class HomeTab:
         """Whether the policy lets `user` approve any operation."""
         directory = CachedDirectory(self.s.directory)
         return any(
-            listed(user, self.s.policy.for_operation(op).approvers, directory)
+            listed_or_not(user, self.s.policy.for_operation(op).approvers, directory)
             for op in self._operation_ids
         )
 

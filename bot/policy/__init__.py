@@ -4,9 +4,10 @@
 `loading` reads it.
 """
 
+from bot.policy.decision import Decision
 from bot.policy.loading import load_policy, parse_policy
+from bot.policy.members import GroupUnreadable
 from bot.policy.rules import (
-    Decision,
     Directory,
     OperationPolicy,
     Policy,
@@ -17,6 +18,7 @@ from bot.policy.rules import (
 __all__ = [
     "Decision",
     "Directory",
+    "GroupUnreadable",
     "OperationPolicy",
     "Policy",
     "PolicyError",

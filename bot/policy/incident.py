@@ -8,13 +8,15 @@ the policy at the moment of the click.
 from __future__ import annotations
 
 from bot.model import Code, Part, Refusal, RequestRecord, User
+from bot.policy.decision import Decision, judged
 from bot.policy.members import Directory, listed, principal_parts
-from bot.policy.rules import Decision, Policy
+from bot.policy.rules import Policy
 from commands.model import OperationRequest
 
 _BREAK_GLASS = Code("--break-glass")
 
 
+@judged
 def check_break_glass(
     policy: Policy, request: OperationRequest, *, user: str, directory: Directory
 ) -> Decision:
@@ -43,6 +45,7 @@ def check_break_glass(
     )
 
 
+@judged
 def check_review(
     policy: Policy, record: RequestRecord, *, user: str, directory: Directory
 ) -> Decision:
@@ -77,6 +80,7 @@ def check_review(
     return Decision()
 
 
+@judged
 def check_stop(
     policy: Policy, record: RequestRecord, *, user: str, directory: Directory
 ) -> Decision:

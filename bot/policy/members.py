@@ -16,8 +16,27 @@ class Directory(Protocol):
     """Slack user-group membership, as the policy needs it."""
 
     def members(self, group_id: str) -> frozenset[str]:
-        """The user ids in the Slack user group `group_id` (``S…``)."""
+        """The user ids in the Slack user group `group_id` (``S…``).
+
+        Raises:
+            GroupUnreadable: Slack could not say.
+        """
         ...
+
+
+class GroupUnreadable(Exception):
+    """Slack could not say who is in a user group: nobody qualifies through it (failing
+    closed), and whoever was being judged is told why (`bot.policy.decision.judged`).
+
+    Attributes:
+        group_id: The group (``S…``).
+        error: What Slack answered (``missing_argument``, ``ratelimited``, …).
+    """
+
+    def __init__(self, group_id: str, error: str) -> None:
+        super().__init__(f"cannot read the members of {group_id}: {error}")
+        self.group_id = group_id
+        self.error = error
 
 
 class CachedDirectory:
@@ -41,6 +60,15 @@ def listed(user: str, principals: Iterable[str], directory: Directory) -> bool:
         return True
     groups = (p for p in principals if p.startswith("S"))
     return any(user in directory.members(group) for group in groups)
+
+
+def listed_or_not(user: str, principals: Iterable[str], directory: Directory) -> bool:
+    """`listed`, with a group Slack cannot read counted as not listing `user`: for what is
+    shown (a list, a tab), not for a decision, which says why instead."""
+    try:
+        return listed(user, principals, directory)
+    except GroupUnreadable:
+        return False
 
 
 def principal_parts(principals: tuple[str, ...]) -> tuple[Part, ...]:

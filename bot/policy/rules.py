@@ -8,20 +8,25 @@ built from parts; `bot.cards` renders it. Who is in a list is `bot.policy.member
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 
 from bot.model import (
     Approvers,
     Code,
-    Part,
     PolicyTerms,
-    Refusal,
     RequestRecord,
     User,
     rules,
 )
 from bot.policy.config import OperationPolicy, parse_ttl
-from bot.policy.members import CachedDirectory, Directory, channel_parts, listed, principal_parts
+from bot.policy.decision import ALLOWED, Decision, judged, refuse
+from bot.policy.members import (
+    CachedDirectory,
+    Directory,
+    channel_parts,
+    listed,
+    listed_or_not,
+    principal_parts,
+)
 from bot.policy.table import PolicyError
 from commands.model import OperationRequest
 
@@ -33,29 +38,6 @@ __all__ = [
     "PolicyError",
     "parse_ttl",
 ]
-
-
-@dataclass(frozen=True)
-class Decision:
-    """The policy's answer: allowed, or refused with a `Refusal` the cards render.
-
-    Attributes:
-        refusal: Why not; None when allowed.
-    """
-
-    refusal: Refusal | None = None
-
-    @property
-    def allowed(self) -> bool:
-        """True when nothing was refused."""
-        return self.refusal is None
-
-
-ALLOWED = Decision()
-
-
-def _refuse(*parts: Part) -> Decision:
-    return Decision(Refusal(*parts))
 
 
 def _channel_allowed(current: OperationPolicy, channel: str) -> bool:
@@ -90,30 +72,31 @@ class Policy:
         needs one (SPEC §8)."""
         return self.for_operation(operation).require_reason and not dry_run
 
+    @judged
     def check_request(
         self, request: OperationRequest, *, user: str, channel: str, directory: Directory
     ) -> Decision:
         """May `user` request this in `channel`, with this reason and this many targets?"""
         op, current = Code(request.operation), self.for_operation(request.operation)
         if not listed(user, current.requesters, directory):
-            return _refuse(
+            return refuse(
                 "You may not request ", op, ": only ", *principal_parts(current.requesters), " may."
             )
         if not _channel_allowed(current, channel):
             where = channel_parts(current.channels)
-            return _refuse(op, " cannot be requested in this channel; use ", *where, ".")
+            return refuse(op, " cannot be requested in this channel; use ", *where, ".")
         no_reason = not (request.reason or "").strip()
         if no_reason and self.needs_reason(request.operation, dry_run=request.dry_run):
-            return _refuse(op, " needs a reason: add ", Code('--reason "<why>"'), " and try again.")
+            return refuse(op, " needs a reason: add ", Code('--reason "<why>"'), " and try again.")
         count, most = len(request.targets), current.max_targets
         if most is not None and count > most:
-            return _refuse(
+            return refuse(
                 op,
                 f" allows at most {most} target(s) per request and this one has {count}: "
                 "split it into smaller requests.",
             )
         if not current.could_be_approved(requester=user):
-            return _refuse(
+            return refuse(
                 op,
                 " needs ",
                 self.approvers(request.operation),
@@ -122,6 +105,7 @@ class Policy:
             )
         return ALLOWED
 
+    @judged
     def check_approval(
         self, record: RequestRecord, *, user: str, channel: str, directory: Directory
     ) -> Decision:
@@ -139,13 +123,14 @@ class Policy:
         if rules.requester_confirms_alone(record.approvals_needed):
             return _confirm_alone(record, user)
         if rules.already_approved(record, user):
-            return _refuse("You already approved ", Code(record.id), ".")
+            return refuse("You already approved ", Code(record.id), ".")
         for terms in _then_and_now(record, current):
             refusal = _not_an_approver(record, user, terms, directory)
             if refusal:
                 return refusal
         return ALLOWED
 
+    @judged
     def check_rejection(
         self, record: RequestRecord, *, user: str, channel: str, directory: Directory
     ) -> Decision:
@@ -156,19 +141,19 @@ class Policy:
         """
         current = self.for_operation(record.operation)
         if user == record.requester:
-            return _refuse("You made ", Code(record.id), ": use Withdraw to take it back.")
+            return refuse("You made ", Code(record.id), ": use Withdraw to take it back.")
         refusal = _approval_channel(record, current, channel)
         if refusal:
             return refusal
         if not listed(user, current.approvers, directory):
             needs = self.approvers(record.operation).for_requester(record.requester)
-            return _refuse("You may not reject ", Code(record.operation), ": ", needs, ".")
+            return refuse("You may not reject ", Code(record.operation), ": ", needs, ".")
         return ALLOWED
 
     def check_withdrawal(self, record: RequestRecord, *, user: str) -> Decision:
         """May `user` withdraw this stored request? Only its requester may."""
         if user != record.requester:
-            return _refuse(
+            return refuse(
                 "Only the requester, ",
                 User(record.requester),
                 ", can withdraw ",
@@ -189,7 +174,7 @@ class Policy:
             op
             for op in among
             if (channel is None or _channel_allowed(self.for_operation(op), channel))
-            and listed(user, self.for_operation(op).requesters, cached)
+            and listed_or_not(user, self.for_operation(op).requesters, cached)
         ]
 
     def approvable_by(
@@ -202,7 +187,7 @@ class Policy:
             op
             for op in among
             if not rules.requester_confirms_alone(self.for_operation(op).approvals)
-            and listed(user, self.for_operation(op).approvers, cached)
+            and listed_or_not(user, self.for_operation(op).approvers, cached)
         )
 
     def may_approve(self, record: rules.Made, *, user: str, directory: Directory) -> bool:
@@ -210,7 +195,7 @@ class Policy:
         it when there is one (SPEC §9), else the current one. For reading, not for clicks."""
         terms = record.policy or self.for_operation(record.operation)
         needs = not rules.requester_confirms_alone(terms.approvals)
-        return needs and listed(user, terms.approvers, directory)
+        return needs and listed_or_not(user, terms.approvers, directory)
 
     def approvers(self, operation: str) -> Approvers:
         """Who may approve `operation` and how many approvals it needs (`bot.cards` renders it)."""
@@ -221,7 +206,7 @@ def _stale(record: RequestRecord, current: OperationPolicy) -> Decision | None:
     """Refuse to count approvals towards a request made under a laxer policy."""
     if not rules.is_stale(record, current.approvals):
         return None
-    return _refuse(
+    return refuse(
         Code(record.operation),
         f" now needs {current.approvals} approval(s) but ",
         Code(record.id),
@@ -243,11 +228,9 @@ def _not_an_approver(
 ) -> Decision | None:
     needs = Approvers.of(terms).for_requester(record.requester)
     if rules.requester_excluded(record, user, self_approval=terms.self_approval):
-        return _refuse(
-            "You requested ", Code(record.id), ", so you cannot approve it: ", needs, "."
-        )
+        return refuse("You requested ", Code(record.id), ", so you cannot approve it: ", needs, ".")
     if not listed(user, terms.approvers, directory):
-        return _refuse("You may not approve ", Code(record.operation), ": ", needs, ".")
+        return refuse("You may not approve ", Code(record.operation), ": ", needs, ".")
     return None
 
 
@@ -256,7 +239,7 @@ def _approval_channel(
 ) -> Decision | None:
     if _channel_allowed(current, channel):
         return None
-    return _refuse(
+    return refuse(
         Code(record.operation),
         " cannot be approved or rejected in this channel; use ",
         *channel_parts(current.channels),
@@ -266,9 +249,9 @@ def _approval_channel(
 
 def _confirm_alone(record: RequestRecord, user: str) -> Decision:
     if user != record.requester:
-        return _refuse(
+        return refuse(
             "Only the requester, ", User(record.requester), ", can confirm ", Code(record.id), "."
         )
     if rules.already_approved(record, user):
-        return _refuse("You already confirmed ", Code(record.id), ".")
+        return refuse("You already confirmed ", Code(record.id), ".")
     return ALLOWED

@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from adapters.clock import SYSTEM_CLOCK, Clock
+from bot.policy.members import GroupUnreadable
 from bot.slack.teams import current_team
 
 log = logging.getLogger(__name__)
@@ -63,7 +64,11 @@ class SlackDirectory:
         self._lock = threading.Lock()
 
     def members(self, group_id: str) -> frozenset[str]:
-        """User ids in the group; empty (so nobody qualifies through it) if Slack cannot say."""
+        """User ids in the group.
+
+        Raises:
+            GroupUnreadable: Slack cannot say (nobody qualifies through the group).
+        """
         now = self._clock.monotonic()
         version = self._versions.version(group_id) if self._versions else 0
         with self._lock:
@@ -75,9 +80,11 @@ class SlackDirectory:
         try:
             response = self._client.usergroups_users_list(usergroup=group_id, team_id=team)
         except SlackApiError as exc:
-            # Failing closed: an unknown group grants nothing. Not kept, so it heals quickly.
-            log.warning("usergroups.users.list %s failed: %s", group_id, exc.response.get("error"))
-            return frozenset()
+            # Failing closed: a group Slack cannot read grants nothing, and whoever was being
+            # judged is told why. Not kept, so it heals as soon as Slack answers.
+            error = str(exc.response.get("error") or "no answer")
+            log.warning("usergroups.users.list %s failed: %s", group_id, error)
+            raise GroupUnreadable(group_id, error) from None
         users: list[str] = response.get("users") or []
         members = frozenset(str(u) for u in users)
         with self._lock:

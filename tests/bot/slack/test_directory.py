@@ -6,10 +6,12 @@ from __future__ import annotations
 from contextlib import closing
 from pathlib import Path
 
+import pytest
 from slack_sdk import WebClient
 
 from adapters.clock import FakeClock
 from bot.console.standin.server import SlackStandIn
+from bot.policy import GroupUnreadable
 from bot.slack.directory import SlackDirectory
 from bot.store import Store
 
@@ -31,8 +33,10 @@ def test_members_are_fetched_once_then_cached_until_the_ttl() -> None:
 def test_a_group_slack_cannot_resolve_grants_nothing_and_is_not_cached() -> None:
     with SlackStandIn() as slack:
         directory = SlackDirectory(WebClient(token="not-a-bot-token", base_url=slack.api_url))
-        assert directory.members("S0LEADS") == frozenset()
-        directory.members("S0LEADS")
+        for _ in range(2):
+            with pytest.raises(GroupUnreadable) as caught:
+                directory.members("S0LEADS")
+            assert (caught.value.group_id, caught.value.error) == ("S0LEADS", "invalid_auth")
         assert len(slack.calls_to("usergroups.users.list")) == 2
 
 

@@ -81,3 +81,16 @@ def test_an_org_install_reads_a_group_in_the_clickers_workspace(session: Console
     assert approve(session, request(session), BOB) == RequestState.SUCCEEDED
     asked = session.standin.calls_to("usergroups.users.list")
     assert asked and all(call.params.get("team_id") == TEAM_ID for call in asked)
+
+
+def test_a_group_slack_cannot_read_refuses_with_the_reason_not_as_a_stranger(
+    session: ConsoleSession,
+) -> None:
+    pending = request(session)
+    session.standin.rate_limit("usergroups.users.list", times=10)  # past the client's retries
+    assert approve(session, pending, BOB) == RequestState.PENDING
+    denied = list(session.app.store.events(request_id=pending))[-1]
+    said = json.dumps(denied.detail)
+    assert denied.event == AuditEventName.DENIED and denied.actor == BOB
+    assert "could not ask Slack who is in" in said and "ratelimited" in said
+    assert "may not approve" not in said
