@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from served_app import CHANNEL, SECRET, served_opsgate
+from surfaces_world import STEP
 
 from bot.console.standin.payloads import (
     FORM,
@@ -41,15 +42,6 @@ def test_a_retry_is_ignored_and_attempt_zero_is_not(tmp_path: Path) -> None:
             assert served.opsgate.runner.wait_idle(10)
             cards_posted = len(served.slack.calls_to("chat.postMessage"))
             assert cards_posted == (0 if attempt == "1" else 1)
-
-
-STEP = {
-    "operation": "servicepower job cancel",
-    "targets": "JOB-1001",
-    "reason": "customer cancelled, INC-9",
-    "channel": CHANNEL,
-    "requester": {"id": ALICE, "secret": "c2VjcmV0"},
-}
 
 
 def post_event(served: Any, body: str, *, attempt: str, reason: str) -> None:

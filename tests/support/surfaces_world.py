@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.cards.form import OPERATION_ACTION, OPERATION_BLOCK
-from bot.console.session import ConsoleSession
+from bot.console.session import CHANNEL, ConsoleSession
 from bot.console.standin.views import Answer, state_values
 from bot.settings import load_settings
 
@@ -23,6 +23,16 @@ approvers = ["{LEADS}"]
 [policy.operations."huawei.device.delete"]
 requesters = ["{ALICE}", "{BOB}"]
 """
+
+
+#: A Workflow step's inputs: cancel a ServicePower job, in #ops, for @alice.
+STEP = {
+    "operation": "servicepower job cancel",
+    "targets": "JOB-1001",
+    "reason": "customer cancelled, INC-9",
+    "channel": CHANNEL,
+    "requester": {"id": ALICE, "secret": "c2VjcmV0"},
+}
 
 
 @contextmanager

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from pydantic import SecretStr
-from surfaces_world import ALICE, BOB, DAVE, session_with
+from surfaces_world import ALICE, BOB, DAVE, STEP, session_with
 
 from bot.app import build_app
 from bot.console.session import CHANNEL, ConsoleSession
@@ -22,13 +22,6 @@ from bot.model import AuditEventName, RequestState
 from bot.store.notify import Appended, Observers
 
 SUCCESS, ERROR = "functions.completeSuccess", "functions.completeError"
-STEP = {
-    "operation": "servicepower job cancel",
-    "targets": "JOB-1001",
-    "reason": "customer cancelled, INC-9",
-    "channel": CHANNEL,
-    "requester": {"id": ALICE, "secret": "c2VjcmV0"},
-}
 
 
 @pytest.fixture
