@@ -54,12 +54,25 @@ class CachedDirectory:
 
 
 def listed(user: str, principals: Iterable[str], directory: Directory) -> bool:
-    """True when `user` is ``"*"``-covered, named, or in one of the named groups."""
+    """True when `user` is ``"*"``-covered, named, or in one of the named groups.
+
+    Raises:
+        GroupUnreadable: No group Slack could read lists `user`, and one could not be read
+            (it might have): the caller fails closed and says why.
+    """
     principals = tuple(principals)
     if "*" in principals or user in principals:
         return True
-    groups = (p for p in principals if p.startswith("S"))
-    return any(user in directory.members(group) for group in groups)
+    unreadable: GroupUnreadable | None = None
+    for group in (p for p in principals if p.startswith("S")):
+        try:
+            if user in directory.members(group):
+                return True
+        except GroupUnreadable as exc:  # another group may still list the user
+            unreadable = unreadable or exc
+    if unreadable is not None:
+        raise unreadable  # not listed anywhere readable: say why rather than "no"
+    return False
 
 
 def listed_or_not(user: str, principals: Iterable[str], directory: Directory) -> bool:

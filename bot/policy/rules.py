@@ -124,8 +124,9 @@ class Policy:
             return _confirm_alone(record, user)
         if rules.already_approved(record, user):
             return refuse("You already approved ", Code(record.id), ".")
+        cached = CachedDirectory(directory)  # both sets of rules may name the same group
         for terms in _then_and_now(record, current):
-            refusal = _not_an_approver(record, user, terms, directory)
+            refusal = _not_an_approver(record, user, terms, cached)
             if refusal:
                 return refusal
         return ALLOWED

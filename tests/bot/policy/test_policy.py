@@ -12,7 +12,15 @@ import pytest
 from adapters.registry import installed_plugins
 from bot.cards import mrkdwn
 from bot.model import Code, PolicySnapshot, Refusal, RequestRecord, RequestState
-from bot.policy import Decision, OperationPolicy, Policy, PolicyError, load_policy, parse_policy
+from bot.policy import (
+    Decision,
+    GroupUnreadable,
+    OperationPolicy,
+    Policy,
+    PolicyError,
+    load_policy,
+    parse_policy,
+)
 from bot.settings import load_settings
 from commands.model import OperationRequest
 
@@ -753,3 +761,28 @@ def test_approvable_by_names_the_operations_a_user_may_approve() -> None:
     assert policy.approvable_by("U9", directory=directory, among=IDS) == {"huawei.device.delete"}
     assert policy.approvable_by("U7", directory=directory, among=IDS) == frozenset()
     assert policy.approvable_by("U2", directory=directory, among=["huawei.device.delete"]) == set()
+
+
+class PartlyReadable(FakeDirectory):
+    """A directory one group of which Slack cannot read."""
+
+    def __init__(self, groups: dict[str, set[str]], unreadable: str) -> None:
+        super().__init__(groups)
+        self.unreadable = unreadable
+
+    def members(self, group_id: str) -> frozenset[str]:
+        if group_id == self.unreadable:
+            self.calls.append(group_id)
+            raise GroupUnreadable(group_id, "no_such_subteam")
+        return super().members(group_id)
+
+
+@pytest.mark.parametrize("approvers", [["S0BROKEN", "S0LEADS"], ["S0LEADS", "S0BROKEN"]])
+def test_a_group_slack_cannot_read_does_not_hide_another_that_lists_the_approver(
+    approvers: list[str],
+) -> None:
+    policy = parse_policy({"approvers": approvers})
+    directory = PartlyReadable({"S0LEADS": {"U1"}}, unreadable="S0BROKEN")
+    assert policy.check_approval(record(), user="U1", channel="C", directory=directory).allowed
+    decision = policy.check_approval(record(), user="U2", channel="C", directory=directory)
+    assert refused(decision, "could not ask Slack who is in", "S0BROKEN", "no_such_subteam")
