@@ -107,8 +107,8 @@ def _vendors(
 
 
 def _database(settings: Settings) -> tuple[Store | None, tuple[bool, str, str]]:
-    """The database `serve` would open (``OPSGATE_DB``), opened as `serve` opens it, and its
-    line; a SQLite file not there yet is created by `serve`, not by `check`."""
+    """The database `serve` would open (``OPSGATE_DB``), opened with its key as `serve` opens
+    it, and its line; a SQLite file not there yet is created by `serve`, not by `check`."""
     if isinstance(settings.db, Path) and not settings.db.exists():
         folder = settings.db.parent
         if folder.is_dir() and os.access(folder, os.W_OK):
@@ -119,7 +119,11 @@ def _database(settings: Settings) -> tuple[Store | None, tuple[bool, str, str]]:
         store = Store.open(settings.db, key=settings.audit_key)
     except StoreError as exc:
         return None, (False, "database", f"`opsgate serve` would not start: {exc}")
-    events = store.head().seq
+    try:
+        events = store.head().seq
+    except StoreError as exc:  # opened, but its log is damaged: `audit verify` says where
+        store.close()
+        return None, (False, "database", f"{store.engine.label}: {exc}")
     return store, (True, "database", f"{store.engine.label}: {events:,} audit events")
 
 

@@ -12,7 +12,7 @@ import argparse
 import sys
 from contextlib import closing
 from pathlib import Path
-from typing import TextIO
+from typing import Final, TextIO
 
 from bot.cli.options import (
     INTERRUPTED_STATUS,
@@ -56,6 +56,23 @@ def _migrate(target: str | Path, settings: Settings, out: TextIO) -> int:
     return 0
 
 
+#: Ctrl-C during the copy: it is one transaction of the target, so it leaves nothing behind.
+_NOT_COPIED: Final = (
+    "copy interrupted: nothing was copied into {into} (its schema is in place); "
+    "run it again to copy"
+)
+#: Ctrl-C after the copy committed, while it was being verified.
+_NOT_VERIFIED: Final = (
+    "verification interrupted: the copy into {into} is complete but not verified; "
+    "run `opsgate audit verify --db {into}`"
+)
+
+
+def _interrupted(err: TextIO, said: str) -> int:
+    print(f"\nopsgate: {said}", file=err)
+    return INTERRUPTED_STATUS
+
+
 def _copy(
     source: str | Path, dest: str | Path, settings: Settings, out: TextIO, err: TextIO
 ) -> int:
@@ -69,19 +86,16 @@ def _copy(
                 copied = copy_log(
                     reader.engine, writer.engine, key=settings.audit_key, progress=shown
                 )
-            shown.note("verifying the copy…")
-            result = writer.verify()
         except SourceUnreadable as exc:
             print(f"opsgate: {exc}", file=err)
             return 1
         except KeyboardInterrupt:
-            # The copy is one transaction of the target: stopped, it leaves nothing behind.
-            print(
-                f"\nopsgate: copy interrupted: nothing was copied into {writer.engine.label} "
-                "(its schema is in place); run it again to copy",
-                file=err,
-            )
-            return INTERRUPTED_STATUS
+            return _interrupted(err, _NOT_COPIED.format(into=writer.engine.label))
+        try:
+            shown.note("verifying the copy…")
+            result = writer.verify()
+        except KeyboardInterrupt:
+            return _interrupted(err, _NOT_VERIFIED.format(into=writer.engine.label))
     into = writer.engine.label
     if not result.ok:
         print(f"opsgate: the copy in {into} does not verify: {result.describe()}", file=err)

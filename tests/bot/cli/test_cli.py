@@ -6,6 +6,8 @@ import csv
 import io
 import json
 import socket
+import sqlite3
+from contextlib import closing
 from datetime import timedelta
 from pathlib import Path
 
@@ -186,6 +188,18 @@ def test_check_opens_the_database_as_serve_would(
         f"FAIL  database: `opsgate serve` would not start: cannot create "
         f"{env / 'missing' / 'opsgate.db'}: {env / 'missing'} is not a writable directory"
     )
+
+
+def test_check_of_a_database_whose_log_is_damaged_is_one_fail_line(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed_events(env / "opsgate.db")
+    with closing(sqlite3.connect(env / "opsgate.db")) as conn, conn:
+        conn.execute("DELETE FROM chain_head")
+    assert cli.main(["check"]) == 1
+    line = database_line(capsys.readouterr().out)
+    assert line.startswith(f"FAIL  database: {env / 'opsgate.db'}: ")
+    assert cli.main(["audit", "verify"]) == 1  # the store was closed: the file is free
 
 
 def test_check_fails_a_database_serve_cannot_reach_without_showing_its_password(

@@ -389,6 +389,27 @@ def test_a_copy_stopped_by_ctrl_c_says_that_nothing_was_copied_and_nothing_was(
     assert run_db(copying(env), Settings(), out=io.StringIO(), err=io.StringIO()) == 0
 
 
+def test_ctrl_c_while_the_copy_is_verified_says_the_copy_is_there_but_unverified(
+    env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed(env / "source.db")
+
+    def pressed(self: Store, **kwargs: Any) -> Any:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Store, "verify", pressed)
+    err = io.StringIO()
+    assert run_db(copying(env), Settings(), out=io.StringIO(), err=err) == 130
+    copy = env / "copy.db"
+    assert err.getvalue() == (
+        f"\nopsgate: verification interrupted: the copy into {copy} is complete but not "
+        f"verified; run `opsgate audit verify --db {copy}`\n"
+    )
+    monkeypatch.undo()
+    with closing(Store.open(copy)) as copied:
+        assert len(copied.history(limit=5)) == 3 and copied.verify().ok
+
+
 def test_a_copy_that_stops_part_way_ends_its_progress_line_before_saying_why(
     env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
