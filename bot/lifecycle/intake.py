@@ -171,6 +171,14 @@ class Intake:
     def _run_break_glass(
         self, request: OperationRequest, origin: Origin, preview: RequestPreview
     ) -> None:
+        # Asked again after the preview, which may have taken seconds: someone taken out of
+        # the break_glass group meanwhile (Slack said so) does not run it.
+        again = check_break_glass(
+            self.s.policy, request, user=origin.user, directory=self.s.directory
+        )
+        if again.refusal is not None:
+            self._refuse(request, origin, again.refusal)
+            return
         try:
             self._break_glass.run(request, origin, preview)
         except OverlapError as exc:

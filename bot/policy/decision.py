@@ -47,6 +47,13 @@ def judged(check: Callable[P, Decision]) -> Callable[P, Decision]:
         try:
             return check(*args, **kwargs)
         except GroupUnreadable as exc:
+            if exc.error == "no_such_subteam":  # gone for good: waiting will not help
+                return refuse(
+                    "Slack has no user group ",
+                    Code(exc.group_id),
+                    ", which the policy names, so opsgate cannot tell whether you may do "
+                    "this: ask an admin to fix the policy.",
+                )
             return refuse(
                 "opsgate could not ask Slack who is in ",
                 Group(exc.group_id),

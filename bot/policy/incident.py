@@ -11,6 +11,7 @@ from bot.model import Code, Part, Refusal, RequestRecord, User
 from bot.policy.decision import Decision, judged
 from bot.policy.members import Directory, listed, principal_parts
 from bot.policy.rules import Policy
+from bot.policy.standing import unlisting
 from commands.model import OperationRequest
 
 _BREAK_GLASS = Code("--break-glass")
@@ -65,15 +66,18 @@ def check_review(
                 ").",
             )
         )
-    if not listed(user, current.approvers, directory):
+    found = unlisting(record, user, current, directory)
+    if found is not None:
+        terms, stored = found
         return Decision(
             Refusal(
                 "You may not review ",
                 Code(record.id),
                 ": only those who may approve ",
                 Code(record.operation),
+                " under the rules it was run under" if stored else "",
                 " may (",
-                *approvers,
+                *principal_parts(terms.approvers),
                 ").",
             )
         )
@@ -86,7 +90,7 @@ def check_stop(
 ) -> Decision:
     """May `user` stop this executing request? Its requester, and anyone who may approve it."""
     current = policy.for_operation(record.operation)
-    if user == record.requester or listed(user, current.approvers, directory):
+    if user == record.requester or unlisting(record, user, current, directory) is None:
         return Decision()
     return Decision(
         Refusal(

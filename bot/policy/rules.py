@@ -12,7 +12,6 @@ from collections.abc import Iterable, Mapping
 from bot.model import (
     Approvers,
     Code,
-    PolicyTerms,
     RequestRecord,
     User,
     rules,
@@ -27,6 +26,7 @@ from bot.policy.members import (
     listed_or_not,
     principal_parts,
 )
+from bot.policy.standing import needs_of, not_an_approver, unlisting
 from bot.policy.table import PolicyError
 from commands.model import OperationRequest
 
@@ -121,15 +121,10 @@ class Policy:
         if refusal:
             return refusal
         if rules.requester_confirms_alone(record.approvals_needed):
-            return _confirm_alone(record, user)
+            return _confirm_alone(record, user, current, directory)
         if rules.already_approved(record, user):
             return refuse("You already approved ", Code(record.id), ".")
-        cached = CachedDirectory(directory)  # both sets of rules may name the same group
-        for terms in _then_and_now(record, current):
-            refusal = _not_an_approver(record, user, terms, cached)
-            if refusal:
-                return refusal
-        return ALLOWED
+        return not_an_approver(record, user, current, directory) or ALLOWED
 
     @judged
     def check_rejection(
@@ -146,9 +141,11 @@ class Policy:
         refusal = _approval_channel(record, current, channel)
         if refusal:
             return refusal
-        if not listed(user, current.approvers, directory):
-            needs = self.approvers(record.operation).for_requester(record.requester)
-            return refuse("You may not reject ", Code(record.operation), ": ", needs, ".")
+        found = unlisting(record, user, current, directory)
+        if found is not None:
+            terms, stored = found
+            what = Code(record.id) if stored else Code(record.operation)
+            return refuse("You may not reject ", what, ": ", needs_of(record, terms), ".")
         return ALLOWED
 
     def check_withdrawal(self, record: RequestRecord, *, user: str) -> Decision:
@@ -215,26 +212,6 @@ def _stale(record: RequestRecord, current: OperationPolicy) -> Decision | None:
     )
 
 
-def _then_and_now(record: RequestRecord, current: OperationPolicy) -> list[PolicyTerms]:
-    """The rules an approval must pass: the current ones, unless they need no approvals (the
-    request was made needing some: `_stale` let it through), and those stored with it."""
-    terms: list[PolicyTerms] = [current] if current.approvals > 0 else []
-    if record.policy is not None:
-        terms.append(record.policy)
-    return terms or [current]
-
-
-def _not_an_approver(
-    record: RequestRecord, user: str, terms: PolicyTerms, directory: Directory
-) -> Decision | None:
-    needs = Approvers.of(terms).for_requester(record.requester)
-    if rules.requester_excluded(record, user, self_approval=terms.self_approval):
-        return refuse("You requested ", Code(record.id), ", so you cannot approve it: ", needs, ".")
-    if not listed(user, terms.approvers, directory):
-        return refuse("You may not approve ", Code(record.operation), ": ", needs, ".")
-    return None
-
-
 def _approval_channel(
     record: RequestRecord, current: OperationPolicy, channel: str
 ) -> Decision | None:
@@ -248,11 +225,24 @@ def _approval_channel(
     )
 
 
-def _confirm_alone(record: RequestRecord, user: str) -> Decision:
+def _confirm_alone(
+    record: RequestRecord, user: str, current: OperationPolicy, directory: Directory
+) -> Decision:
+    """With ``approvals = 0`` the requester confirms alone: if they may still request it."""
     if user != record.requester:
         return refuse(
             "Only the requester, ", User(record.requester), ", can confirm ", Code(record.id), "."
         )
     if rules.already_approved(record, user):
         return refuse("You already confirmed ", Code(record.id), ".")
+    if not listed(user, current.requesters, directory):  # their confirmation is the approval
+        return refuse(
+            "You may no longer request ",
+            Code(record.operation),
+            " (only ",
+            *principal_parts(current.requesters),
+            " may), so you cannot confirm ",
+            Code(record.id),
+            ".",
+        )
     return ALLOWED

@@ -449,3 +449,26 @@ def test_a_card_posted_after_the_run_ended_shows_how_it_ended(world_factory) -> 
 
     assert world.store.get(rid).state is RequestState.SUCCEEDED  # type: ignore[union-attr]
     assert "Succeeded" in card_texts(world, rid)[-1]
+
+
+def test_someone_taken_out_of_the_break_glass_group_during_the_preview_does_not_run_it(
+    world_factory,
+    monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+) -> None:
+    world = world_factory(POLICY)
+    groups = world.service.s.directory.groups
+    groups["S0ONCALL"] = frozenset({DAVE})
+    adapter = world.service.s.adapters.get("huawei")
+    previewed = adapter.preview
+
+    def slow_preview(request: OperationRequest) -> object:
+        groups["S0ONCALL"] = frozenset()  # Slack: @dave left the group while it previewed
+        return previewed(request)
+
+    monkeypatch.setattr(adapter, "preview", slow_preview)
+    rid = run(world, DAVE)
+    assert rid is not None and world.store.get(rid).state is RequestState.DENIED
+    assert deletes(world, PACKAGE) == 0
+    [denied] = world.store.events(request_id=rid)
+    assert (denied.event, denied.actor) == (AuditEventName.DENIED, DAVE)
+    assert "You may not use --break-glass" in denied.detail["reason"]

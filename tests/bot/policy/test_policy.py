@@ -21,6 +21,7 @@ from bot.policy import (
     load_policy,
     parse_policy,
 )
+from bot.policy.incident import check_review, check_stop
 from bot.settings import load_settings
 from commands.model import OperationRequest
 
@@ -306,7 +307,9 @@ def test_approvers_widened_since_the_request_let_in_nobody_its_card_left_out() -
     now = parse_policy({"approvers": ["*"]})
     directory = FakeDirectory()
     decision = now.check_approval(made, user="U0DAVE", channel="C", directory=directory)
-    assert refused(decision, f"may not approve `{OP}`", "<@U0BOB>")
+    assert refused(
+        decision, "may not approve `R-TEST0001`: it was requested under rules that need", "<@U0BOB>"
+    )  # the current rules would let @dave in: the stored ones say who may
     assert now.check_approval(made, user="U0BOB", channel="C", directory=directory).allowed
 
 
@@ -785,4 +788,41 @@ def test_a_group_slack_cannot_read_does_not_hide_another_that_lists_the_approver
     directory = PartlyReadable({"S0LEADS": {"U1"}}, unreadable="S0BROKEN")
     assert policy.check_approval(record(), user="U1", channel="C", directory=directory).allowed
     decision = policy.check_approval(record(), user="U2", channel="C", directory=directory)
-    assert refused(decision, "could not ask Slack who is in", "S0BROKEN", "no_such_subteam")
+    assert refused(decision, "Slack has no user group `S0BROKEN`", "ask an admin to fix the policy")
+
+
+def test_approvals_lowered_to_zero_keep_the_current_approvers_list_too() -> None:
+    made = made_under({"approvers": ["SLEADS"]})
+    now = parse_policy({"approvers": ["U0CAROL"], "approvals": 0})
+    directory = FakeDirectory({"SLEADS": {"U0BOB", "U0CAROL"}})
+    decision = now.check_approval(made, user="U0BOB", channel="C", directory=directory)
+    assert refused(decision, f"may not approve `{OP}`", "1 approval from <@U0CAROL>")
+    assert now.check_approval(made, user="U0CAROL", channel="C", directory=directory).allowed
+
+
+def test_reject_review_and_stop_follow_the_stored_rules_as_approve_does() -> None:
+    made = made_under({"approvers": ["U0BOB"]}).model_copy(
+        update={"break_glass": "INC-1", "state": RequestState.EXECUTING}
+    )
+    now = parse_policy({"approvers": ["*"]})
+    directory = FakeDirectory()
+    for check in (
+        lambda user: now.check_rejection(made, user=user, channel="C", directory=directory),
+        lambda user: check_review(now, made, user=user, directory=directory),
+        lambda user: check_stop(now, made, user=user, directory=directory),
+    ):
+        assert not check("U0DAVE").allowed  # listed now, left out by the rules it was made under
+        assert check("U0BOB").allowed
+    said = now.check_rejection(made, user="U0DAVE", channel="C", directory=directory)
+    assert refused(said, "You may not reject `R-TEST0001`", "<@U0BOB>")
+
+
+def test_confirming_alone_needs_the_requester_to_be_allowed_to_request_still() -> None:
+    made = made_under({"approvals": 0}, needed=0)
+    now = parse_policy({"approvals": 0, "requesters": ["U0BOB"]})
+    decision = now.check_approval(made, user=REQUESTER, channel="C", directory=FakeDirectory())
+    assert refused(decision, f"You may no longer request `{OP}`", "so you cannot confirm")
+    before = parse_policy({"approvals": 0})
+    assert before.check_approval(
+        made, user=REQUESTER, channel="C", directory=FakeDirectory()
+    ).allowed

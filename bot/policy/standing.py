@@ -1,0 +1,70 @@
+"""Who may act on a stored request as an approver: under the rules stored with it (what its card
+shows) and under the current ones, both.
+
+A click is judged by the policy at the moment of the click (SPEC §2) and by the rules the
+request was made under: a policy loosened since lets nobody approve, reject, stop or review it
+whom its card left out; one tightened since does not let in someone it now leaves out. A request
+stored before opsgate kept its rules is judged by the current ones only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from bot.model import Approvers, Code, PolicyTerms, RequestRecord, rules
+from bot.policy.config import OperationPolicy
+from bot.policy.decision import Decision, refuse
+from bot.policy.members import CachedDirectory, Directory, listed
+
+
+def rules_of(record: RequestRecord, current: OperationPolicy) -> list[tuple[PolicyTerms, bool]]:
+    """The current rules, then those stored with `record` (each paired with whether it is the
+    stored one)."""
+    return [(current, False), *([(record.policy, True)] if record.policy is not None else [])]
+
+
+def needs_of(record: RequestRecord, terms: PolicyTerms) -> Approvers:
+    """Who may approve under `terms`, counted as `record` counts approvals (its stored count:
+    a policy lowered to 0 since does not make it "the requester confirms alone")."""
+    approvers = Approvers.of(terms)
+    return replace(approvers, needed=record.approvals_needed).for_requester(record.requester)
+
+
+def unlisting(
+    record: RequestRecord, user: str, current: OperationPolicy, directory: Directory
+) -> tuple[PolicyTerms, bool] | None:
+    """The first set of rules (`rules_of`) whose approvers do not list `user`; None when both do."""
+    cached = CachedDirectory(directory)
+    for terms, stored in rules_of(record, current):
+        if not listed(user, terms.approvers, cached):
+            return terms, stored
+    return None
+
+
+def not_an_approver(
+    record: RequestRecord, user: str, current: OperationPolicy, directory: Directory
+) -> Decision | None:
+    """Why `user` may not approve `record`, or None: the requester counts only where both
+    sets of rules allow self-approval; anyone else must be listed by both."""
+    # The card's rules first: they say how many approvals the request needs, and from whom.
+    for terms, _ in reversed(rules_of(record, current)):
+        if rules.requester_excluded(record, user, self_approval=terms.self_approval):
+            needs = needs_of(record, terms)
+            return refuse(
+                "You requested ", Code(record.id), ", so you cannot approve it: ", needs, "."
+            )
+    found = unlisting(record, user, current, directory)
+    if found is None:
+        return None
+    terms, stored = found
+    if stored:
+        return refuse(
+            "You may not approve ",
+            Code(record.id),
+            ": it was requested under rules that need ",
+            needs_of(record, terms),
+            ".",
+        )
+    return refuse(
+        "You may not approve ", Code(record.operation), ": ", needs_of(record, terms), "."
+    )
