@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Final, NoReturn, TypeAlias
 
 from bot.settings import Settings
-from bot.settings.targets import unreadable_target
+from bot.settings.targets import UnreadableTarget, parse_target
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -77,22 +77,13 @@ def chosen_database(
     one.
 
     Raises:
-        DatabaseChoiceError: ``--db`` is a URL of a kind this opsgate does not support.
+        DatabaseChoiceError: It is neither a SQLite file nor a PostgreSQL URL
+            (`bot.settings.targets.parse_target`).
     """
     given: str | None = getattr(args, "db", None)
     if not given:
         return settings.db
-    if given.startswith(("postgresql://", "postgres://")):
-        return given
-    if given.startswith("sqlite:///"):  # SQLAlchemy's form: sqlite:///rel.db, sqlite:////abs.db
-        return Path(given.removeprefix("sqlite:///"))
-    if "://" in given:
-        scheme = given.split("://", 1)[0]
-        raise DatabaseChoiceError(
-            f"{flag} {scheme}://…: give a file path (or sqlite:///relative.db, "
-            "sqlite:////absolute.db) or a postgresql:// URL"
-        )
-    problem = unreadable_target(given)
-    if problem is not None:
-        raise DatabaseChoiceError(f"{flag}: {problem}")
-    return Path(given)
+    try:
+        return parse_target(given)
+    except UnreadableTarget as exc:
+        raise DatabaseChoiceError(f"{flag}: {exc}") from None

@@ -9,13 +9,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import timedelta
-from pathlib import Path
 from typing import Final
 
 from pydantic import SecretStr
 from pydantic_core import PydanticCustomError
 
-from bot.settings.targets import redacted, unreadable_target
+from bot.settings.targets import UnreadableTarget, parse_target, redacted
 
 # The policy's ttl syntax (SPEC §3): "90s", "30m", "2h", "1h30m", "1d".
 _DURATION: Final = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
@@ -92,21 +91,13 @@ def in_range(low: int, high: int) -> Callable[[int], int]:
     return check
 
 
-#: The URL schemes of a PostgreSQL ``OPSGATE_DB``.
-_POSTGRES: Final = ("postgresql://", "postgres://")
-
-
 def database_target(value: object) -> object:
-    """``OPSGATE_DB``: a ``postgresql://`` URL stays text (a path would fold its ``//``);
-    anything else is a SQLite file path (``sqlite:///relative.db`` read as ``relative.db``)."""
+    """``OPSGATE_DB``: a SQLite file's path or a PostgreSQL URL (`parse_target`)."""
     if isinstance(value, str):
-        text = value.strip()
-        problem = unreadable_target(text)
-        if problem is not None:
-            raise PydanticCustomError("database", problem)
-        if text.startswith(_POSTGRES):
-            return text
-        return Path(text.removeprefix("sqlite:///"))
+        try:
+            return parse_target(value)
+        except UnreadableTarget as exc:
+            raise PydanticCustomError("database", str(exc)) from None
     return value
 
 

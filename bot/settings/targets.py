@@ -1,15 +1,23 @@
-"""A database target (``OPSGATE_DB``, ``--db``, ``db copy --from/--to``) as people may see it:
-never with its password.
+"""A database target (``OPSGATE_DB``, ``--db``, ``db copy --from/--to``): read in one place
+(`parse_target`), and shown to people only without its password (`redacted`, `masked_error`).
+
+A target is a SQLite file (a path, or SQLAlchemy's ``sqlite:///relative.db`` and
+``sqlite:////absolute.db``) or a PostgreSQL URL (``postgresql://`` or ``postgres://``, any
+case). Anything else is refused rather than taken for a file name: another scheme, or a libpq
+``key=value`` string, which would then be shown whole, password and all, in "no database at".
 
 A PostgreSQL URL carries a password in its user info (``postgresql://u:pw@host/db``) or as a
-parameter (``?password=pw``, ``sslpassword``); a libpq ``key=value`` string carries it as
-``password=pw``. `redacted` masks each of those wherever the text says it, and `masked_error`
-masks the password in a driver's error text too (psycopg quotes a badly encoded one back).
+parameter (``?password=pw``, ``sslpassword``); a libpq ``key=value`` string as ``password=pw``.
+`redacted` masks each of those wherever the text says it, and `masked_error` masks the password
+in a driver's error text too (psycopg quotes a badly encoded one back).
+
+Standard library only: the settings read targets, and the store names them in its errors.
 """
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Final
 from urllib.parse import unquote
 
@@ -19,56 +27,88 @@ MASK: Final = "****"
 _PARAMETER: Final = re.compile(
     r"(?i)((?:^|[?&\s])(?:ssl)?password\s*=\s*)('(?:[^'\\]|\\.)*'|[^&#\s]*)"
 )
-#: ``scheme://`` and the authority (user info and host), up to the path, query or fragment.
-_AUTHORITY: Final = re.compile(r"(?i)^([a-z][a-z0-9+.-]*://)([^/?#]*)")
-
-
-#: A libpq ``key=value`` connection string (``host=db password=…``), which opsgate does not read.
-_KEY_VALUE: Final = re.compile(r"\s*[A-Za-z_]+\s*=")
 #: A URL's scheme (``mysql://``).
 _SCHEME: Final = re.compile(r"(?i)^([a-z][a-z0-9+.-]*)://")
+#: A libpq ``key=value`` connection string (``host=db password=…``), which opsgate does not read.
+_KEY_VALUE: Final = re.compile(r"\s*[A-Za-z_]+\s*=")
+_POSTGRES: Final = frozenset({"postgresql", "postgres"})
+_OTHERWISE: Final = (
+    "give a file path (or sqlite:///relative.db, sqlite:////absolute.db) or a postgresql:// URL"
+)
 
 
-def unreadable_target(target: str) -> str | None:
-    """Why `target` is neither a SQLite file nor a ``postgresql://`` URL, or None when it is
-    one: another URL scheme, or a libpq key=value string (read as a file name, it would be
-    neither found nor, in an error, kept from showing its password)."""
-    scheme = _SCHEME.match(target)
-    if scheme is not None and scheme.group(1).lower() not in {"postgresql", "postgres", "sqlite"}:
-        return f"{scheme.group(1)}://…: give a file path or a postgresql:// URL"
-    if scheme is None and _KEY_VALUE.match(target):
-        return "a key=value connection string is not read: give a postgresql:// URL"
-    return None
+class UnreadableTarget(ValueError):
+    """Why a target is neither a SQLite file nor a PostgreSQL URL (the message never holds its
+    password)."""
+
+
+def parse_target(text: str) -> Path | str:
+    """`text` as a SQLite file's path, or as a PostgreSQL URL with its scheme in lower case.
+
+    Raises:
+        UnreadableTarget: Another scheme, ``sqlite://`` without a third slash, or a libpq
+            key=value string.
+    """
+    text = text.strip()
+    scheme = _SCHEME.match(text)
+    if scheme is None:
+        if _KEY_VALUE.match(text):
+            raise UnreadableTarget(
+                "a key=value connection string is not read: give a postgresql:// URL"
+            )
+        return Path(text)
+    name, rest = scheme.group(1).lower(), text[scheme.end() :]
+    if name in _POSTGRES:
+        return f"{name}://{rest}"
+    if name == "sqlite" and rest.startswith("/"):
+        return Path(rest[1:])
+    raise UnreadableTarget(f"{scheme.group(1)}://…: {_OTHERWISE}")
 
 
 def redacted(target: str) -> str:
     """`target` with every password in it shown as ``****``."""
     text = _PARAMETER.sub(lambda m: m.group(1) + MASK, target)
-    found = _AUTHORITY.match(text)
+    found = _userinfo(text)
     if found is None:
         return text
-    userinfo, at, host = found.group(2).rpartition("@")
-    user, colon, _ = userinfo.partition(":")
-    if not (at and colon):
+    start, end = found
+    user, colon, _ = text[start:end].partition(":")
+    if not colon:
         return text
-    return f"{found.group(1)}{user}:{MASK}@{host}{text[found.end() :]}"
+    return f"{text[:start]}{user}:{MASK}{text[end:]}"
 
 
 def passwords_in(target: str) -> list[str]:
     """The passwords `target` holds, as written and decoded (longest first)."""
     found = [m.group(2).strip("'") for m in _PARAMETER.finditer(target)]
-    authority = _AUTHORITY.match(target)
-    if authority is not None:
-        userinfo, at, _ = authority.group(2).rpartition("@")
-        _, colon, password = userinfo.partition(":")
-        found += [password] if at and colon else []
+    span = _userinfo(target)
+    if span is not None:
+        _, colon, password = target[span[0] : span[1]].partition(":")
+        found += [password] if colon else []
     forms = {form for password in found for form in (password, unquote(password)) if form}
     return sorted(forms, key=len, reverse=True)
 
 
 def masked_error(text: str, target: str) -> str:
-    """A driver's error `text` about `target`, with the target and its passwords masked."""
+    """A driver's error `text` about `target`, with the target and its passwords masked.
+
+    A password is masked where it stands as a word of its own (between characters that are
+    not letters or digits), so a one-letter password does not eat every such letter."""
     text = text.replace(target, redacted(target))
     for password in passwords_in(target):
-        text = text.replace(password, MASK)
+        text = re.sub(rf"(?<![A-Za-z0-9]){re.escape(password)}(?![A-Za-z0-9])", MASK, text)
     return text
+
+
+def _userinfo(text: str) -> tuple[int, int] | None:
+    """Where a URL's user info is (from after ``scheme://`` to its last ``@``), or None.
+
+    The last ``@`` of all ends it: a password may hold an unencoded ``/``, ``?`` or ``@`` that
+    a URL parser would read as the path, the query or the host. (An ``@`` in a query makes
+    more of the URL hidden, never less.)"""
+    scheme = _SCHEME.match(text)
+    if scheme is None:
+        return None
+    start = scheme.end()
+    at = text.rfind("@", start)
+    return None if at < 0 else (start, at)

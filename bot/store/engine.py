@@ -120,8 +120,8 @@ class Engine(Protocol):
 
 
 def is_postgres(target: str | Path) -> bool:
-    """True when `target` is a PostgreSQL URL (``postgresql://…``)."""
-    return isinstance(target, str) and target.startswith(POSTGRES_SCHEMES)
+    """True when `target` is a PostgreSQL URL (``postgresql://…``, the scheme in any case)."""
+    return isinstance(target, str) and target.lower().startswith(POSTGRES_SCHEMES)
 
 
 def sqlite_path(target: str | Path) -> Path:

@@ -189,7 +189,7 @@ def test_db_copy_names_the_option_whose_url_it_cannot_open(
 ) -> None:
     given = {"--from": str(env / "a.db"), "--to": str(env / "b.db"), flag: "mysql://x/y"}
     assert cli.main(["db", "copy", "--from", given["--from"], "--to", given["--to"]]) == 2
-    assert one_line(capsys.readouterr().err).startswith(f"opsgate: {flag} mysql://…: give a file")
+    assert one_line(capsys.readouterr().err).startswith(f"opsgate: {flag}: mysql://…: give a file")
 
 
 @pytest.mark.parametrize("command", [["audit", "verify"], ["db", "migrate"]])

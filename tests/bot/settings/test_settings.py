@@ -578,3 +578,9 @@ def test_a_database_opsgate_cannot_read_is_refused_without_its_password(
 ) -> None:
     error = _error({"OPSGATE_DB": given})
     assert said in error and "s3cret" not in error
+
+
+def test_a_postgresql_url_is_read_whatever_the_case_of_its_scheme() -> None:
+    settings = load_settings({"OPSGATE_DB": "PostgreSQL://ops:hunter2@db/ops"})
+    assert settings.db == "postgresql://ops:hunter2@db/ops"
+    assert settings.describe()["db"] == "postgresql://ops:****@db/ops"

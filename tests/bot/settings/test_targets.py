@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from bot.settings.targets import masked_error, passwords_in, redacted, unreadable_target
+from bot.settings.targets import (
+    UnreadableTarget,
+    masked_error,
+    parse_target,
+    passwords_in,
+    redacted,
+)
 
 
 @pytest.mark.parametrize(
@@ -48,18 +56,44 @@ def test_a_drivers_error_quoting_the_password_back_is_masked() -> None:
 
 
 @pytest.mark.parametrize(
-    ("target", "why"),
+    ("target", "read"),
     [
-        ("mysql://ops@db/x", "mysql://…: give a file path or a postgresql:// URL"),
-        (
-            "host=db password=pw",
-            "a key=value connection string is not read: give a postgresql:// URL",
-        ),
-        ("postgresql://db/x", None),
-        ("sqlite:///opsgate.db", None),
-        ("opsgate.db", None),
-        ("./data/ops=1.db", None),
+        ("postgresql://db/x", "postgresql://db/x"),
+        ("PostgreSQL://ops:pw@db/x", "postgresql://ops:pw@db/x"),
+        ("postgres://db/x", "postgres://db/x"),
+        ("sqlite:///opsgate.db", Path("opsgate.db")),
+        ("SQLITE:////var/lib/ops.db", Path("/var/lib/ops.db")),
+        ("opsgate.db", Path("opsgate.db")),
+        ("./data/ops=1.db", Path("data/ops=1.db")),
     ],
 )
-def test_targets_opsgate_cannot_read_say_why(target: str, why: str | None) -> None:
-    assert unreadable_target(target) == why
+def test_a_target_is_a_sqlite_path_or_a_postgresql_url(target: str, read: Path | str) -> None:
+    assert parse_target(target) == read
+
+
+@pytest.mark.parametrize(
+    ("target", "why"),
+    [
+        (
+            "mysql://ops:s3cret@db/x",
+            "mysql://…: give a file path (or sqlite:///relative.db, sqlite:////absolute.db) or a "
+            "postgresql:// URL",
+        ),
+        ("sqlite://x.db", "sqlite://…: give a file path"),
+        ("host=db password=s3cret", "a key=value connection string is not read"),
+    ],
+)
+def test_targets_opsgate_cannot_read_say_why_without_the_password(target: str, why: str) -> None:
+    with pytest.raises(UnreadableTarget) as caught:
+        parse_target(target)
+    assert str(caught.value).startswith(why) and "s3cret" not in str(caught.value)
+
+
+def test_a_password_with_a_slash_question_mark_or_at_sign_is_masked_whole() -> None:
+    assert redacted("postgresql://u:pa/ss?x@h@db:5432/ops") == "postgresql://u:****@db:5432/ops"
+    assert passwords_in("postgresql://u:pa/ss@db/ops") == ["pa/ss"]
+
+
+def test_a_short_password_is_masked_only_where_it_stands_alone() -> None:
+    said = masked_error('at host "a": password authentication failed', "postgresql://u:a@h/x")
+    assert said == 'at host "****": password authentication failed'
