@@ -56,9 +56,8 @@ def test_deep_probes_arriving_together_ask_slack_once(tmp_path: Path) -> None:
             answers = list(
                 pool.map(lambda _: httpx.get(f"{served.url}/healthz?deep=1", timeout=20), range(8))
             )
-        assert len(served.slack.calls_to("auth.test")) == 1  # the other seven did not wait
-        said = sorted(answer.json()["slack"] for answer in answers)
-        assert said == ["Slack is being asked by another probe; ask again shortly"] * 7 + ["ok"]
+        assert len(served.slack.calls_to("auth.test")) == 1  # the other seven did not ask
+        assert [answer.json()["slack"] for answer in answers] == ["ok"] * 8  # the first answer
         served.slack.latency = 0.0
         assert httpx.get(f"{served.url}/healthz?deep=1").json()["slack"] == "ok"
         assert len(served.slack.calls_to("auth.test")) == 2  # one at a time, each asks afresh
@@ -73,10 +72,10 @@ def test_while_slack_is_asked_a_probe_answers_with_what_it_said_last() -> None:
         release.wait(10)
         return next(answers)
 
-    health = SlackHealth(ask)
+    health = SlackHealth(ask, wait_first=0.01)
     first = ThreadPoolExecutor(max_workers=1).submit(health.current)
     assert asked.wait(10)
-    assert health.current() == ASKING  # nothing heard yet
+    assert health.current() == ASKING  # nothing heard yet, and the first answer is slow
     release.set()
     assert first.result(10).ok
     asked.clear()
