@@ -9,7 +9,7 @@ against them before any work (`bot.slack.senders`), so nothing else is ever an a
 from __future__ import annotations
 
 import re
-from typing import Final
+from typing import Final, TypeGuard
 
 USER_ID: Final = re.compile(r"[UW][A-Z0-9]{1,31}")
 GROUP_ID: Final = re.compile(r"S[A-Z0-9]{1,31}")
@@ -23,7 +23,7 @@ def is_user_id(value: object) -> bool:
     return isinstance(value, str) and USER_ID.fullmatch(value) is not None
 
 
-def is_group_id(value: object) -> bool:
+def is_group_id(value: object) -> TypeGuard[str]:
     """True for a string that is a Slack user group id (``S…``)."""
     return isinstance(value, str) and GROUP_ID.fullmatch(value) is not None
 

@@ -7,36 +7,11 @@ checked, so a policy of plain user ids (or ``"*"``) never costs a Slack call.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Protocol
 
 from bot.model import Channel, Part, listing, principal
+from bot.model.directory import Directory, GroupUnreadable
 
-
-class Directory(Protocol):
-    """Slack user-group membership, as the policy needs it."""
-
-    def members(self, group_id: str) -> frozenset[str]:
-        """The user ids in the Slack user group `group_id` (``S…``).
-
-        Raises:
-            GroupUnreadable: Slack could not say.
-        """
-        ...
-
-
-class GroupUnreadable(Exception):
-    """Slack could not say who is in a user group: nobody qualifies through it (failing
-    closed), and whoever was being judged is told why (`bot.policy.decision.judged`).
-
-    Attributes:
-        group_id: The group (``S…``).
-        error: What Slack answered (``missing_argument``, ``ratelimited``, …).
-    """
-
-    def __init__(self, group_id: str, error: str) -> None:
-        super().__init__(f"cannot read the members of {group_id}: {error}")
-        self.group_id = group_id
-        self.error = error
+__all__ = ["CachedDirectory", "Directory", "GroupUnreadable", "listed", "listed_or_not"]
 
 
 class CachedDirectory:

@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from adapters.clock import SYSTEM_CLOCK, Clock
-from bot.policy.members import GroupUnreadable
+from bot.model.directory import GroupUnreadable
 from bot.slack.teams import current_team
 
 log = logging.getLogger(__name__)
@@ -44,8 +44,8 @@ class SlackDirectory:
     than the group stays unchanged: Slack's ``subteam_members_changed`` and ``subteam_updated``
     events (`changed`) count a change in `versions`, which every replica on the database reads
     before it trusts what it keeps. Someone taken out of an approvers' group can no longer
-    approve from the moment Slack says so, whichever replica their click reaches; `ttl` bounds
-    it when an event is lost.
+    approve once Slack has said so, whichever replica their click reaches (a read already in
+    flight may still answer once); `ttl` bounds it when an event is lost.
     """
 
     def __init__(

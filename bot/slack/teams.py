@@ -59,8 +59,8 @@ def remember_team(
 
 
 class ContextExecutor(ThreadPoolExecutor):
-    """A thread pool whose jobs run in a copy of the submitter's context (Bolt hands a
-    listener to its pool from inside the middleware, where `remember_team` set the team)."""
+    """A thread pool whose jobs run in a copy of the submitter's context: Bolt hands a listener
+    to its pool on the thread that ran the middleware, after `remember_team` set the team."""
 
     def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
         context = contextvars.copy_context()

@@ -67,15 +67,15 @@ class StoreBase:
                 tx, owner=owner or new_owner(), duration=lease, now=self._writer.now
             )
             self._writer.leases = self.leases
-            self._check_key()
+            self._check_key_and_seal()
         except (keying.AuditKeyError, ValueError, DatabaseUnavailable):
             tx.close()
             raise
 
-    def _check_key(self) -> None:
+    def _check_key_and_seal(self) -> None:
         """The log's key is the one given (`keying.check`), and a head from before seals is
-        sealed; DatabaseUnavailable when the tables cannot be read (a role that may connect
-        but not read them)."""
+        sealed; DatabaseUnavailable when the tables cannot be read or the seal not written
+        (a role that may connect but not read or write them)."""
         tx = self._tx
         try:
             with tx.read() as db:

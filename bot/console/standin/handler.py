@@ -49,21 +49,21 @@ class _Handler(BaseHTTPRequestHandler):
         except ValueError:  # json.JSONDecodeError included: Slack answers invalid_json
             self._send(200, b'{"ok": false, "error": "invalid_json"}', "application/json")
             return
-        if url.path.startswith("/api/") and standin._limited(url.path.removeprefix("/api/")):
+        if url.path.startswith("/api/") and standin.limited(url.path.removeprefix("/api/")):
             body = b'{"ok": false, "error": "ratelimited"}'
             self._send(429, body, "application/json", extra={"Retry-After": "0"})
         elif url.path.startswith("/api/"):
             token = bearer_token(self.headers.get("authorization")) or params.pop("token", None)
-            reply = standin._handle(url.path.removeprefix("/api/"), params, token)
+            reply = standin.handle(url.path.removeprefix("/api/"), params, token)
             self._send(200, json.dumps(reply).encode(), "application/json; charset=utf-8")
         elif url.path.startswith(FILES_PATH):
             token = bearer_token(self.headers.get("authorization"))
-            served = standin._files.serve(url.path, token=token)
+            served = standin.files.serve(url.path, token=token)
             params = {"path": url.path, "status": served.status}
-            standin._record_response(url.path, params, method=FILE_DOWNLOAD_METHOD)
+            standin.record_response(url.path, params, method=FILE_DOWNLOAD_METHOD)
             self._send(served.status, served.body, served.content_type)
         elif url.path.startswith("/response/"):
-            standin._record_response(url.path.removeprefix("/response/"), params)
+            standin.record_response(url.path.removeprefix("/response/"), params)
             self._send(200, b"ok", "text/plain; charset=utf-8")
         else:
             self._send(404, b"not found", "text/plain; charset=utf-8")

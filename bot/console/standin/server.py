@@ -55,7 +55,7 @@ class SlackStandIn:
         self._state = SlackState(
             users=users, groups=groups, group_handles=group_handles, since=since
         )
-        self._files = FileStore(team_id=TEAM_ID)
+        self.files = FileStore(team_id=TEAM_ID)
         self.socket_url = socket_url
         self.latency = latency
         self._lock = threading.Lock()
@@ -159,7 +159,7 @@ class SlackStandIn:
         """Keep a file as Slack does after an upload; its ``url_private`` (on this server)
         answers only a bot token. Returns the file object a file input hands the app."""
         with self._lock:
-            return self._files.add(name, content, base_url=self.base_url)
+            return self.files.add(name, content, base_url=self.base_url)
 
     def home_view(self, user_id: str) -> dict[str, Any] | None:
         """The App Home view last published for a user, or None."""
@@ -193,7 +193,7 @@ class SlackStandIn:
         with self._lock:
             self._rate_limited[method] = self._rate_limited.get(method, 0) + times
 
-    def _limited(self, method: str) -> bool:
+    def limited(self, method: str) -> bool:
         with self._lock:
             left = self._rate_limited.get(method, 0)
             if left:
@@ -205,7 +205,7 @@ class SlackStandIn:
         with self._lock:
             self._listeners.append(listener)
 
-    def _handle(self, method: str, params: dict[str, Any], token: str | None) -> dict[str, Any]:
+    def handle(self, method: str, params: dict[str, Any], token: str | None) -> dict[str, Any]:
         """Record a Web API call and answer it (called by the request handler)."""
         with self._lock:
             if method == "apps.connections.open":
@@ -229,7 +229,7 @@ class SlackStandIn:
             return {"ok": False, "error": "socket_mode_not_enabled"}
         return {"ok": True, "url": self.socket_url}
 
-    def _record_response(
+    def record_response(
         self, key: str, params: dict[str, Any], *, method: str = RESPONSE_URL_METHOD
     ) -> None:
         recorded = RecordedCall(method=method, params=params, key=key)

@@ -33,7 +33,6 @@ def _changed(ctx: ListenerContext, group_id: object) -> None:
     if not is_group_id(group_id):
         log.warning("a user group event named no user group: %.40r", group_id)
         return
-    assert isinstance(group_id, str)
     # Here, not on the worker pool: one small write, and a click queued behind other work
     # must not be judged by the membership Slack just said is gone.
     if ctx.groups_changed is not None:

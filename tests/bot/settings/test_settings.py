@@ -565,7 +565,7 @@ def test_describe_masks_set_secrets_and_marks_unset_values() -> None:
     [
         (
             "mysql://ops@db/ops",
-            "OPSGATE_DB (db): mysql://…: give a file path or a postgresql:// URL",
+            "OPSGATE_DB (db): mysql://…: give a file path (or sqlite:///",
         ),
         (
             "host=db user=ops password=s3cret",

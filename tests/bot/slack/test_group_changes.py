@@ -3,16 +3,20 @@ the policy judges the next click by who is in the group now, through signed Slac
 
 from __future__ import annotations
 
+import contextvars
 import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from slack_bolt.request import BoltRequest
+from slack_bolt.response import BoltResponse
 from surfaces_world import ALICE, BOB, CAROL, LEADS, session_with
 
 from bot.console.session import ConsoleSession
 from bot.console.standin.payloads import JSON, TEAM_ID, subteam_members_changed_body
 from bot.model import AuditEventName, RequestState
+from bot.slack.teams import ContextExecutor, current_team, remember_team, team_of
 
 
 @pytest.fixture
@@ -94,3 +98,21 @@ def test_a_group_slack_cannot_read_refuses_with_the_reason_not_as_a_stranger(
     assert denied.event == AuditEventName.DENIED and denied.actor == BOB
     assert "could not ask Slack who is in" in said and "ratelimited" in said
     assert "may not approve" not in said
+
+
+def test_a_pool_job_sees_the_workspace_of_the_payload_that_submitted_it() -> None:
+    seen: list[str | None] = []
+
+    def dispatch() -> None:
+        body = {"type": "block_actions", "user": {"id": BOB, "team_id": "T0OTHER"}}
+        headers = {"content-type": ["application/json"]}
+        request = BoltRequest(body=json.dumps(body), headers=headers)
+        remember_team(request, BoltResponse(status=200), lambda: BoltResponse(status=200))
+        # What Bolt does once the middleware has returned: hand the listener to its pool.
+        with ContextExecutor(max_workers=1) as pool:
+            pool.submit(lambda: seen.append(current_team())).result(10)
+
+    before = current_team()
+    contextvars.copy_context().run(dispatch)  # as a server thread would, apart from this one's
+    assert seen == ["T0OTHER"] and current_team() == before
+    assert team_of({"team_id": "not a team"}) is None
