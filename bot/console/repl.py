@@ -8,11 +8,12 @@ text, each line echoed).
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import textwrap
 from pathlib import Path
-from typing import TextIO
+from typing import Final, TextIO
 
 from adapters.registry import Plugins
 from bot.cards.text import elide
@@ -158,8 +159,10 @@ class Console:
             self._audit(rest.strip().upper() or None)
         elif word == "verify":
             self.say(self.session.app.store.verify().describe())
-        else:
+        elif word == "help":
             self.say(HELP)
+        else:
+            self.say(_unknown(word))
         self.hold()
         settle(self.session, self._release_then_say)
         self.release()
@@ -275,3 +278,16 @@ def run_console(
         status = console.run(stdin, interactive=stdin.isatty())
     console.output.finish()  # what the app sent while it closed
     return status
+
+
+#: The console's own commands, for a suggestion when a word is none of them.
+_WORDS: Final = (
+    "/ops", *WAITING, "user", "as", "form", "again", "home", "audit", "verify", "help", "quit",
+)  # fmt: skip
+
+
+def _unknown(word: str) -> str:
+    """One line for a word that is no command: the closest one, and where the rest are."""
+    close = difflib.get_close_matches("/" + word if word == "ops" else word, _WORDS, n=1)
+    meant = f" (did you mean {close[0]}?)" if close else ""
+    return f"unknown command {word}{meant}; type help for the console's commands"

@@ -69,9 +69,15 @@ def test_home_shows_the_app_home_tab(tmp_path: Path) -> None:
     assert "JOB-1001" in home or "servicepower" in home
 
 
-def test_unknown_console_command_shows_help(tmp_path: Path) -> None:
-    output = run("frobnicate\n", tmp_path)
-    assert "approve|reject|withdraw" in output
+def test_an_unknown_console_command_is_one_line_with_the_closest_command(tmp_path: Path) -> None:
+    output = run("aprove\nops help\nfrobnicate\nhelp\n", tmp_path)
+    said = [line for line in output.splitlines() if line.startswith("unknown command")]
+    assert said == [
+        "unknown command aprove (did you mean approve?); type help for the console's commands",
+        "unknown command ops (did you mean /ops?); type help for the console's commands",
+        "unknown command frobnicate; type help for the console's commands",
+    ]
+    assert output.count("approve|reject|withdraw [<id>]") == 1  # help, asked for
 
 
 def test_usage_errors_are_shown_to_the_typist(tmp_path: Path) -> None:
