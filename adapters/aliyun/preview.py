@@ -89,7 +89,8 @@ def build_preview(
     summary = (
         f"Read-only look: firmware {facts['Firmware']}; {facts['Pending cancellable tasks']}"
         if found
-        else f"None of the {len(looked)} sampled devices exists in product {base['ProductKey']}"
+        else f"None of the {len(looked)} {_sampled(looked, targets)}devices exists in product "
+        f"{base['ProductKey']}"
     )
     return Preview(
         summary=summary,
@@ -198,12 +199,17 @@ def _facts(
         "Job": base.get("JobId", "any job of this firmware"),
         "Devices": f"{len(targets):,} ({calls} call{'s' if calls != 1 else ''} of up to 200)",
         "Sampled": f"{scope} devices" + ("" if n == len(targets) else " (sampled, evenly spaced)"),
-        "Pending cancellable tasks": f"{sum(1 for x in found if x.cancellable)} of {n} sampled "
-        "devices have a task awaiting confirmation, queued or pushed",
+        "Pending cancellable tasks": f"{sum(1 for x in found if x.cancellable)} of {n} "
+        f"{_sampled(looked, targets)}devices have a task awaiting confirmation, queued or pushed",
     }
     if "IotInstanceId" in base:
         facts["Instance"] = base["IotInstanceId"]
     return facts
+
+
+def _sampled(looked: Sequence[DeviceLook], targets: Sequence[str]) -> str:
+    """``"sampled "`` when only a sample of the devices was looked at; nothing when all were."""
+    return "sampled " if len(looked) < len(targets) else ""
 
 
 def _firmware_name(firmware: Mapping[str, Any], firmware_id: str) -> str:

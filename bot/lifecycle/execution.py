@@ -35,6 +35,7 @@ from bot.model import (
     RequestRecord,
     RequestState,
     UnknownOutcome,
+    confirmed_gone,
     rules,
     with_preview_note,
 )
@@ -221,7 +222,7 @@ def _call(
         if changed is not None:
             return changed
         outcome = call_execute(adapter, record.as_operation(), progress=progress, stop=stop)
-        return with_preview_note(outcome, record.preview)
+        return confirmed_gone(with_preview_note(outcome, record.preview), record.preview)
     except AdapterError as exc:
         return outcome_of_error(exc)
     except Exception:

@@ -19,6 +19,7 @@ from bot.model.outcomes import (
     RequestOutcome,
     RequestPreview,
     UnknownOutcome,
+    confirmed_gone,
     with_preview_note,
 )
 from bot.model.records import AuditEvent, PolicySnapshot, PolicyTerms, RequestRecord
@@ -68,6 +69,7 @@ __all__ = [
     "User",
     "backticked",
     "can_move",
+    "confirmed_gone",
     "is_channel_id",
     "is_group_id",
     "is_user_id",

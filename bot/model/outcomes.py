@@ -32,6 +32,9 @@ INTEGRITY_ERROR: Final = "integrity"
 #: The error of a request whose vendor is no longer served as when it was requested (real or
 #: sandboxed): nothing was sent (`bot.model.rules.sandbox_changed`).
 SANDBOX_CHANGED_ERROR: Final = "sandbox_changed"
+#: The error of a delete the vendor found nothing to delete for, when no preview had found the
+#: target either: not "already gone" (`confirmed_gone`).
+NOT_FOUND_ERROR: Final = "not_found"
 #: Errors that mean "no usable answer" rather than "refused" (release 1 stored them as dicts).
 _UNKNOWN_ERRORS: Final = frozenset({"OutcomeUnknown", "InternalError"})
 
@@ -189,3 +192,20 @@ def with_preview_note(outcome: Outcome, preview: RequestPreview | None) -> Outco
     if not isinstance(preview, Preview) or not preview.outcome_note:
         return outcome
     return outcome.model_copy(update={"summary": f"{outcome.summary} ({preview.outcome_note})"})
+
+
+def confirmed_gone(outcome: Outcome, preview: RequestPreview | None) -> Outcome | FailedOutcome:
+    """`outcome`, unless it reads a vendor's "not found" as "already gone" without a preview
+    that had found the target (README, VENDORS: a 404 on delete *after a successful preview*
+    is already gone). Forced past a preview that found nothing, or with no preview that could
+    look, the vendor's "not found" is a failure: nothing was deleted, and the id, the
+    application or the org may well be wrong."""
+    if not outcome.already_gone or (isinstance(preview, Preview) and preview.found):
+        return outcome
+    return FailedOutcome(
+        error=NOT_FOUND_ERROR,
+        message=f"The vendor found nothing to delete ({outcome.summary}), and no preview had "
+        "found it before: nothing was deleted",
+        next_step="Check the id (and --app or --org) and request again.",
+        vendor_request_id=outcome.vendor_request_ids[0] if outcome.vendor_request_ids else None,
+    )

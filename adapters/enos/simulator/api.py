@@ -94,6 +94,11 @@ class EnosSimulator(Simulator):
             self._jobs[(org_id, job_id)] = job
         return job
 
+    def remove_job(self, org_id: str, job_id: str) -> None:
+        """Delete a job as someone else would, outside the API."""
+        with self._lock:
+            self._jobs.pop((org_id, job_id), None)
+
     def job(self, org_id: str, job_id: str) -> OtaJob | None:
         """The job as stored now, or None once deleted."""
         with self._lock:

@@ -305,7 +305,7 @@ def test_preview_names_the_firmware_and_counts_pending(
     assert preview.found and preview.summary.startswith("Read-only look")
     assert preview.facts["Firmware"] == "thermo-fw 2.0.3 → 2.1.0 (fw-thermo-2.1.0)"
     assert preview.facts["Sampled"] == "all devices"
-    assert preview.facts["Pending cancellable tasks"].startswith("2 of 5 sampled devices")
+    assert preview.facts["Pending cancellable tasks"].startswith("2 of 5 devices")
     assert any("IN_PROGRESS" in w for w in preview.warnings)
     assert any("do not exist" in w for w in preview.warnings)
     assert not sim.accepted_calls(CANCEL)

@@ -12,7 +12,8 @@ from adapters.base import Preview, Verdict
 from adapters.enos.simulator import api as enos
 from adapters.registry import installed_plugins
 from bot.cards import Message, status_message
-from bot.model import AuditEventName, ClosedOutcome, RequestState
+from bot.model import AuditEventName, ClosedOutcome, FailedOutcome, RequestState
+from bot.model.outcomes import NOT_FOUND_ERROR
 from commands.model import OperationRequest
 from commands.parse import parse
 
@@ -107,10 +108,13 @@ def test_force_posts_a_loud_card_that_can_run(world: World) -> None:
     assert event.event is AuditEventName.REQUESTED
     assert event.detail["preview"]["verdict"] == "blocked"
 
-    world.service.approve(
-        record.id, world.on_card(record.id, BOB)
-    )  # it runs as approved: "already gone"
-    assert world.store.get(record.id).state is RequestState.SUCCEEDED  # type: ignore[union-attr]
+    # It runs as approved; EnOS answers 24404 again. After a preview that found nothing, that
+    # is no "already gone" (only a 404 after a successful preview is): nothing was deleted.
+    world.service.approve(record.id, world.on_card(record.id, BOB))
+    ended = world.store.get(record.id)
+    assert ended is not None and ended.state is RequestState.FAILED
+    assert isinstance(ended.outcome, FailedOutcome) and ended.outcome.error == NOT_FOUND_ERROR
+    assert "no preview had found it before: nothing was deleted" in ended.outcome.message
 
 
 def test_a_warn_card_shows_its_warnings_before_the_preview(world: World) -> None:
@@ -176,3 +180,14 @@ def test_blocked_and_forced_requests_verify_against_the_chain(world: World) -> N
     world.service.approve(forced.id, world.on_card(forced.id, BOB))
 
     assert world.store.verify().ok
+
+
+def test_a_delete_found_gone_after_a_preview_that_found_it_is_already_gone(world: World) -> None:
+    job = enos.SANDBOX_STOPPED_JOB_ID
+    submit(world, f"enos ota-job delete {job} --org {ORG} --reason stale")
+    [record] = world.store.history()
+    world.sim("enos").remove_job(ORG, job)  # deleted by someone else, after the preview
+    world.service.approve(record.id, world.on_card(record.id, BOB))
+    ended = world.store.get(record.id)
+    assert ended is not None and ended.state is RequestState.SUCCEEDED
+    assert "already gone" in ended.outcome.summary  # type: ignore[union-attr]
