@@ -67,7 +67,8 @@ def parse_target(text: str) -> Path | str:
 
 def redacted(target: str) -> str:
     """`target` with every password in it shown as ``****``."""
-    text = _PARAMETER.sub(lambda m: m.group(1) + MASK, target)
+    text = _masked_query(target) if _SCHEME.match(target) else target
+    text = _PARAMETER.sub(lambda m: m.group(1) + MASK, text)
     found = _userinfo(text)
     if found is None:
         return text
@@ -81,6 +82,7 @@ def redacted(target: str) -> str:
 def passwords_in(target: str) -> list[str]:
     """The passwords `target` holds, as written and decoded (longest first)."""
     found = [m.group(2).strip("'") for m in _PARAMETER.finditer(target)]
+    found += [value for _, value in _query_passwords(target)]
     span = _userinfo(target)
     if span is not None:
         _, colon, password = target[span[0] : span[1]].partition(":")
@@ -95,9 +97,37 @@ def masked_error(text: str, target: str) -> str:
     A password is masked where it stands as a word of its own (between characters that are
     not letters or digits), so a one-letter password does not eat every such letter."""
     text = text.replace(target, redacted(target))
-    for password in passwords_in(target):
+    passwords = passwords_in(target)
+    for password in passwords:
         text = re.sub(rf"(?<![A-Za-z0-9]){re.escape(password)}(?![A-Za-z0-9])", MASK, text)
+    if passwords:
+        # libpq quotes back the part of a URL it could not read, which may hold a piece of
+        # the password cut where libpq cut it: no quoted fragment is shown.
+        text = re.sub(r'"[^"]*"', '"…"', text)
     return text
+
+
+def _query_passwords(target: str) -> list[tuple[int, str]]:
+    """Each password parameter of a URL's query, as libpq reads it: the query is everything
+    after the first ``?``, split at ``&`` only (a ``#``, a tab or a space stays in a value),
+    and a key may be percent-encoded (``pass%77ord``). Each as (where its value starts, the
+    value)."""
+    if _SCHEME.match(target) is None or "?" not in target:
+        return []
+    found, at = [], target.index("?") + 1
+    for piece in target[at:].split("&"):
+        key, equals, value = piece.partition("=")
+        if equals and unquote(key).strip().lower() in {"password", "sslpassword"}:
+            found.append((at + len(key) + 1, value))
+        at += len(piece) + 1
+    return found
+
+
+def _masked_query(target: str) -> str:
+    """`target` with each password parameter's whole value (`_query_passwords`) masked."""
+    for start, value in reversed(_query_passwords(target)):
+        target = target[:start] + MASK + target[start + len(value) :]
+    return target
 
 
 def _userinfo(text: str) -> tuple[int, int] | None:

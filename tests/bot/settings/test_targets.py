@@ -50,9 +50,7 @@ def test_the_passwords_are_found_as_written_and_decoded() -> None:
 def test_a_drivers_error_quoting_the_password_back_is_masked() -> None:
     target = "postgresql://ops:s3cret%pw@127.0.0.1:1/ops"
     said = masked_error(f'invalid percent-encoded token: "s3cret%pw" in "{target}"', target)
-    assert said == (
-        'invalid percent-encoded token: "****" in "postgresql://ops:****@127.0.0.1:1/ops"'
-    )
+    assert said == 'invalid percent-encoded token: "…" in "…"'  # no quoted fragment shown
 
 
 @pytest.mark.parametrize(
@@ -95,5 +93,35 @@ def test_a_password_with_a_slash_question_mark_or_at_sign_is_masked_whole() -> N
 
 
 def test_a_short_password_is_masked_only_where_it_stands_alone() -> None:
-    said = masked_error('at host "a": password authentication failed', "postgresql://u:a@h/x")
-    assert said == 'at host "****": password authentication failed'
+    said = masked_error("at host a: password a authentication failed", "postgresql://u:a@h/x")
+    assert said == "at host ****: password **** authentication failed"
+
+
+@pytest.mark.parametrize(
+    ("target", "shown"),
+    [
+        ("postgresql://u@h:1/db?pass%77ord=Sekr3tPw", "postgresql://u@h:1/db?pass%77ord=****"),
+        (
+            "postgresql://u@h/db?%73slpassword=Sekr3tPw&x=1",
+            "postgresql://u@h/db?%73slpassword=****&x=1",
+        ),
+        ("postgresql://u@h/db?password=abc#Sekr3tPw", "postgresql://u@h/db?password=****"),
+        ("postgresql://u@h/db?password=abc\tSekr3tPw", "postgresql://u@h/db?password=****"),
+    ],
+)
+def test_a_password_parameter_is_masked_as_libpq_reads_it(target: str, shown: str) -> None:
+    # libpq decodes a percent-encoded key, and keeps a # or a tab inside a value.
+    assert redacted(target) == shown
+    assert "Sekr3tPw" not in masked_error(f"cannot connect: {target}", target)
+
+
+def test_no_fragment_libpq_quotes_back_is_shown_when_the_target_holds_a_password() -> None:
+    target = "postgresql://u:a@b:c/d?e#f%g'h Sekr3tPw@127.0.0.1:1/db"
+    quoted = "e#f%g'h Sekr3tPw@127.0.0.1:1/db"
+    libpq = f'missing key/value separator "=" in URI query parameter: "{quoted}"'
+    said = masked_error(libpq, target)
+    assert "Sekr3tPw" not in said and said.endswith('URI query parameter: "…"')
+    plain = "postgresql://u@127.0.0.1:1/db"  # nothing to hide: libpq's words stay as they are
+    assert masked_error('connection to server at "127.0.0.1" failed', plain) == (
+        'connection to server at "127.0.0.1" failed'
+    )
