@@ -136,7 +136,22 @@ class OutcomeUnknown(AdapterError):
     """A mutating call got no usable answer: the change may or may not have happened.
 
     Never retried automatically: an engineer must check the vendor console.
+
+    Attributes:
+        vendor_request_id: The vendor's request id of the call, when its answer held one
+            (what its support asks for); None otherwise.
     """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        vendor: str,
+        next_step: str = "",
+        vendor_request_id: str | None = None,
+    ) -> None:
+        super().__init__(message, vendor=vendor, next_step=next_step)
+        self.vendor_request_id = vendor_request_id
 
 
 class VendorUnreachable(AdapterError):

@@ -69,8 +69,9 @@ class Run:
 
     @property
     def request_ids(self) -> tuple[str, ...]:
-        """Every call's RequestId (the refused ones' too), in batch order."""
-        return tuple(r.request_id for r in self.results if r.request_id)
+        """The RequestId of each call the vendor accepted, in batch order (a refused or
+        unanswered batch's is its failure's `ItemFailure.vendor_request_id`)."""
+        return tuple(r.request_id for r in self.results if r.request_id and r.failure is None)
 
     @property
     def accepted(self) -> tuple[str, ...]:
@@ -153,8 +154,7 @@ def _try(call: BatchCall, index: int, batch: Batch, halt: _Halt) -> BatchResult:
         code = exc.code if isinstance(exc, VendorError) else None
         if isinstance(exc, VendorAuthError) or same_code(code, *STOPS_THE_RUN):
             halt.refused.set()
-        request_id = exc.vendor_request_id if isinstance(exc, VendorError) else None
-        return BatchResult(index, batch, request_id, failure(batch, exc))
+        return BatchResult(index, batch, failure=failure(batch, exc))
 
 
 _REFUSED: Final = ItemFailure(
@@ -176,7 +176,11 @@ def failure(batch: Batch, exc: AdapterError) -> ItemFailure:
     failed (with the vendor's code, when it gave one) otherwise."""
     if isinstance(exc, OutcomeUnknown):
         return ItemFailure(
-            targets=batch, kind=FailureKind.UNKNOWN, message=exc.message, next_step=exc.next_step
+            targets=batch,
+            kind=FailureKind.UNKNOWN,
+            message=exc.message,
+            next_step=exc.next_step,
+            vendor_request_id=exc.vendor_request_id,
         )
     vendor = exc if isinstance(exc, VendorError) else None
     return ItemFailure(

@@ -234,6 +234,7 @@ def for_the_cancel(error: VendorError) -> AdapterError:
             "is unknown",
             vendor=VENDOR,
             next_step=CHECK_THE_TASKS,
+            vendor_request_id=error.vendor_request_id,
         )
     if not isinstance(error, VendorThrottled):
         error.retryable = False

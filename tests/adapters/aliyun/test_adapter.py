@@ -10,6 +10,8 @@ from aliyun_requests import sandbox_cancel
 from pydantic import SecretStr
 
 from adapters.aliyun.adapter import AliyunAdapter, from_config
+from adapters.aliyun.bulk import failure
+from adapters.aliyun.errors import for_the_cancel
 from adapters.aliyun.plugin import sandboxed
 from adapters.aliyun.preview import CANCELLABLE
 from adapters.aliyun.rpc import shared_limiter
@@ -126,7 +128,8 @@ def test_one_refused_batch_does_not_stop_the_rest(sim: AliyunSimulator, clock: F
     assert failure.targets == devices[200:400]
     assert failure.code == "iot.ota.DeviceTaskStateChanged" and failure.kind is FailureKind.FAILED
     assert failure.vendor_request_id and failure.next_step
-    assert len(outcome.vendor_request_ids) == 5  # every call's RequestId, the refused one too
+    assert len(outcome.vendor_request_ids) == 4  # the accepted calls' (the refused: its failure)
+    assert failure.vendor_request_id not in outcome.vendor_request_ids
     assert outcome.summary == "Cancel accepted for 800 of 1,000 devices"
     assert outcome.counts == Counts(succeeded=800, failed=200)
 
@@ -498,3 +501,14 @@ def test_preview_refusal_other_than_not_found_raises(
     with pytest.raises(VendorError) as caught:
         _adapter(sim, clock).preview(sandbox_cancel(("thermo-001",)))
     assert caught.value.code == "iot.common.RamActionPermissionDeny"
+
+
+def test_an_unanswered_batch_keeps_the_request_id_the_vendor_gave() -> None:
+    answered = VendorError(
+        "internal error", vendor="aliyun", code="InternalError", http_status=500,
+        vendor_request_id="RID-UNKNOWN-1",
+    )  # fmt: skip
+    unknown = for_the_cancel(answered)
+    assert isinstance(unknown, OutcomeUnknown) and unknown.vendor_request_id == "RID-UNKNOWN-1"
+    kept = failure(("thermo-001",), unknown)
+    assert kept.kind is FailureKind.UNKNOWN and kept.vendor_request_id == "RID-UNKNOWN-1"
