@@ -21,19 +21,19 @@ log = logging.getLogger(__name__)
 class GroupVersions(Protocol):
     """A count of changes per user group that every replica sees (`bot.store.groups`)."""
 
-    def version(self, group_id: str) -> int:
-        """How many changes of `group_id` have been counted."""
+    def version(self, group_id: str) -> str:
+        """`group_id`'s version: another one once its members changed."""
         ...
 
     def changed(self, group_id: str) -> None:
-        """Count a change of `group_id`'s members."""
+        """Record a change of `group_id`'s members (a new version)."""
         ...
 
 
 @dataclass(frozen=True)
 class _Kept:
     at: float  # monotonic
-    version: int  # the group's count of changes when it was fetched
+    version: str  # the group's version when it was fetched
     members: frozenset[str]
 
 
@@ -70,7 +70,7 @@ class SlackDirectory:
             GroupUnreadable: Slack cannot say (nobody qualifies through the group).
         """
         now = self._clock.monotonic()
-        version = self._versions.version(group_id) if self._versions else 0
+        version = self._versions.version(group_id) if self._versions else "0"
         with self._lock:
             kept = self._kept.get(group_id)
         if kept is not None and now - kept.at < self._ttl and kept.version == version:
