@@ -3,8 +3,8 @@
 Slack tells one replica that a group's members changed (``subteam_members_changed``,
 ``subteam_updated``; over HTTP an event reaches one of them). That replica records a new
 version of the group in ``group_changes``; every replica reads the group's version before it
-trusts the membership it keeps (`bot.slack.directory.SlackDirectory`), so someone taken out of an approvers' group is
-not let in by another replica's copy.
+trusts the membership it keeps (`bot.slack.directory.SlackDirectory`), so someone taken out
+of an approvers' group is not let in by another replica's copy.
 """
 
 from __future__ import annotations
