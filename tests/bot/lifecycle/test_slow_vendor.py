@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 from lifecycle_world import ALICE, BOB, DAVE, World, open_request
+from store_requests import cancel
 
 from bot.model import RequestState
 from bot.store import DatabaseUnavailable
@@ -32,16 +33,6 @@ HUAWEI_TARGETS = (
 def huawei(operation: str, target: str) -> OperationRequest:
     return OperationRequest(
         operation=operation, vendor="huawei", targets=(target,), reason="decommissioned"
-    )
-
-
-def cancel(job: str) -> OperationRequest:
-    return OperationRequest(
-        operation="servicepower.job.cancel",
-        vendor="servicepower",
-        targets=(job,),
-        params={"reason_id": 3},
-        reason="duplicate visit",
     )
 
 
