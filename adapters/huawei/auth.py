@@ -33,6 +33,7 @@ from adapters.http import json_body, retry_safely, send
 from adapters.huawei.errors import ACCESS_REFUSED, THROTTLED, VENDOR, error_code, to_error
 from adapters.huawei.settings import HuaweiSettings
 from adapters.ratelimit import RateLimiter, process_limiter
+from adapters.sealed import SealedSlot
 from adapters.shared import Shared, TokenSlot
 from adapters.tokens import Token, TokenCache
 
@@ -218,11 +219,13 @@ def replicated(
     config: HuaweiSettings, base_url: str, clock: Clock, shared: Shared
 ) -> tuple[RateLimiter, TokenSlot]:
     """The application's limiter and token slot when replicas share them: one login for all,
-    and 100 calls per 60 s in total (`adapters.shared`)."""
+    and 100 calls per 60 s in total (`adapters.shared`). The token is kept sealed under the
+    application's secret (`adapters.sealed`): the database alone does not give it away."""
     account = f"huawei:{base_url}:{config.app_id}"
     window = shared.rate_window(account)
     limiter = RateLimiter(calls=config.calls_per_minute, period=60.0, clock=clock, shared=window)
-    return limiter, shared.token_slot(account)
+    secret = config.secret.get_secret_value() if config.secret is not None else ""
+    return limiter, SealedSlot(shared.token_slot(account), secret=secret, account=account)
 
 
 def tls_context(config: HuaweiSettings) -> ssl.SSLContext:

@@ -5,8 +5,8 @@ side transactions (`bot.store.engine.Engine.side`), never under the audit chain'
 that makes them single-flight is the row's: ``SELECT … FOR UPDATE`` on PostgreSQL, the
 transaction itself on SQLite (``BEGIN IMMEDIATE``: SQLite has one writer at a time). A token
 fetch holds it while the vendor's login runs, so replicas wait for one login instead of making
-their own. The token is stored in plain text while it is valid (it is useless once expired and
-the vendor replaces it at the next login); it is never logged.
+their own. The store keeps the token as it is handed over: the adapters seal it first
+(`adapters.sealed`), so the database holds no usable token; it is never logged.
 """
 
 from __future__ import annotations

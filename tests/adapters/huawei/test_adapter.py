@@ -588,3 +588,29 @@ def test_adapters_of_replicas_sharing_a_store_log_in_once_and_pace_together() ->
     assert simulator.logins == 1
     assert all(a.session.limiter is not replicas[0].session.limiter for a in replicas[1:])
     store.close()
+
+
+def test_the_token_replicas_share_is_stored_sealed() -> None:
+    from bot.store import Store
+
+    clock = FakeClock()
+    simulator = HuaweiSimulator.seeded(clock=clock)
+    store = Store.memory(clock=clock)
+    config = HuaweiSettings(
+        base_url="https://huawei.example", app_id=SANDBOX_APP_ID, secret=SecretStr(SANDBOX_SECRET)
+    )
+    adapter = HuaweiAdapter(
+        config=config,
+        client=httpx.Client(transport=simulator.transport()),
+        clock=clock,
+        shared=store.shared,
+    )
+
+    adapter.preview(package())
+
+    grant = simulator.state.grants[SANDBOX_APP_ID]
+    with store.engine.read() as db:
+        [(value, refresh)] = list(db.rows("SELECT value, refresh_token FROM token_slots"))
+    assert value.startswith("sealed-v1:") and grant.access not in value
+    assert refresh.startswith("sealed-v1:") and grant.refresh not in refresh
+    store.close()
