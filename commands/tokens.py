@@ -9,6 +9,8 @@ Rules:
     * A closing quote counts only when whitespace or the end of the text follows it; inside quotes,
       a backslash escapes a backslash or a quote of the same family. Together these let any text
       be quoted (`quote` is the inverse).
+    * Quotes that pair up inside a quoted run stay in it: ``--reason "customer said “stop”
+      today"`` is the reason ``customer said “stop” today``.
     * An unterminated quote is a `UsageError`, never a crash.
 """
 
@@ -84,9 +86,28 @@ def _read_word(text: str, start: int) -> tuple[Word, int]:
 
 
 def _read_quoted(text: str, start: int) -> tuple[str, int]:
-    """Read a quoted run opened at `start`; return its content and the position after it."""
+    """Read a quoted run opened at `start`; return its content and the position after it.
+
+    Quotes inside it that pair up (``"customer said “stop” today"``) stay in the text: read
+    flat, the ``”`` after "stop" would close the run there. Where they do not pair, the run is
+    read flat, as before nested quotes were known.
+    """
+    read = _quoted_run(text, start, nested=True) or _quoted_run(text, start, nested=False)
+    if read is None:
+        column = start + 1
+        raise UsageError(
+            f"Unterminated quote: the {text[start]} at character {column} is never closed."
+        )
+    return read
+
+
+def _quoted_run(text: str, start: int, *, nested: bool) -> tuple[str, int] | None:
+    """The quoted run opened at `start` and the position after it; None when it never closes.
+    With `nested`, a quote of the run's family at the start of an inner word opens a pair
+    inside the run, and the next closing quote closes that pair, not the run."""
     family = _DOUBLE if text[start] in _DOUBLE else _SINGLE
     chars: list[str] = []
+    depth = 0
     pos = start + 1
     while pos < len(text):
         char = text[pos]
@@ -94,15 +115,26 @@ def _read_quoted(text: str, start: int) -> tuple[str, int]:
         if char == "\\" and (following == "\\" or following in family):
             chars.append(following)
             pos += 2
-        elif char in family and (not following or following.isspace()):
-            return "".join(chars), pos + 1
-        else:
-            chars.append(char)
-            pos += 1
-    column = start + 1
-    raise UsageError(
-        f"Unterminated quote: the {text[start]} at character {column} is never closed."
-    )
+            continue
+        if char in family and (not following or following.isspace()):
+            if depth == 0:
+                return "".join(chars), pos + 1
+            depth -= 1
+        elif nested and char in family and depth > 0 and _ends_word(text, pos, family):
+            depth -= 1  # the inner pair closes right before the run does: “yes”"
+        elif nested and char in family and (pos == start + 1 or text[pos - 1].isspace()):
+            depth += 1
+        chars.append(char)
+        pos += 1
+    return None
+
+
+def _ends_word(text: str, pos: int, family: frozenset[str]) -> bool:
+    """Whether only quotes of `family` follow `pos` up to the end of its word."""
+    end = pos + 1
+    while end < len(text) and text[end] in family:
+        end += 1
+    return end == len(text) or text[end].isspace()
 
 
 def quote(text: str) -> str:

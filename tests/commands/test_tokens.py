@@ -59,6 +59,25 @@ def test_quotes_of_the_other_family_are_literal() -> None:
     assert texts("\"it's 'fine' ok\"") == ["it's 'fine' ok"]
 
 
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ('"customer said “stop” today"', "customer said “stop” today"),
+        ('“customer said "stop" today”', 'customer said "stop" today'),
+        ('"he said “no” and “yes”"', "he said “no” and “yes”"),
+        ("'it was ‘fine’ ok'", "it was ‘fine’ ok"),
+        ('"“stop” he said"', "“stop” he said"),
+    ],
+)
+def test_quotes_that_pair_up_inside_a_quoted_run_stay_in_it(text: str, reason: str) -> None:
+    assert texts(f"--reason {text} --dry-run") == ["--reason", reason, "--dry-run"]
+
+
+def test_a_quote_inside_a_run_that_does_not_pair_is_read_as_before() -> None:
+    assert texts('"a "b c" d') == ['a "b c', "d"]
+    assert texts('"a “b c" d') == ["a “b c", "d"]
+
+
 def test_quoted_text_keeps_newlines_and_tabs() -> None:
     assert texts('"line one\n\tline two"') == ["line one\n\tline two"]
 
