@@ -10,7 +10,13 @@ underneath them all.
 """
 
 from bot.cards.blocks import Message
-from bot.cards.dialogs import REJECT_DIALOG, RejectSubmission, read_reject_dialog, reject_dialog
+from bot.cards.dialogs import (
+    REJECT_DIALOG,
+    ReasonRefused,
+    RejectSubmission,
+    read_reject_dialog,
+    reject_dialog,
+)
 from bot.cards.home import HomeContent, home_view
 from bot.cards.lists import HelpEntry, help_message, history_message, status_message
 from bot.cards.messages import (
@@ -45,6 +51,7 @@ __all__ = [
     "HelpEntry",
     "HomeContent",
     "Message",
+    "ReasonRefused",
     "RejectSubmission",
     "blocked_message",
     "dry_run_message",

@@ -17,6 +17,8 @@ from slack_sdk.models.views import View
 from bot.cards.blocks import section
 from bot.cards.text import code, mention, plural
 from bot.model import RequestRecord, is_channel_id
+from commands.model import UsageError
+from commands.values import check_reason
 
 REJECT_DIALOG: Final = "opsgate_reject_dialog"
 REASON_BLOCK: Final = "opsgate_reject_reason"
@@ -39,6 +41,15 @@ class RejectSubmission:
     channel: str
     message_ts: str | None
     reason: str | None
+
+
+class ReasonRefused(ValueError):
+    """The reason typed in a Reject dialog is not one opsgate keeps (a control or bidi character:
+    the same rules as `--reason`); `errors` is the dialog's answer, shown under the field."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.errors = {REASON_BLOCK: message}
 
 
 def reject_dialog(record: RequestRecord, *, channel: str, message_ts: str | None) -> dict[str, Any]:
@@ -73,6 +84,7 @@ def read_reject_dialog(view: dict[str, Any]) -> RejectSubmission:
     """The submission of a `reject_dialog`.
 
     Raises:
+        ReasonRefused: The typed reason holds a character `--reason` refuses, or is too long.
         ValueError: The view is not a Reject dialog opsgate made (its metadata is unreadable).
     """
     try:
@@ -84,10 +96,16 @@ def read_reject_dialog(view: dict[str, Any]) -> RejectSubmission:
         raise ValueError(f"not a Reject dialog: {channel[:40]!r} is not a channel id")
     ts = metadata.get("message_ts")
     values = ((view.get("state") or {}).get("values") or {}).get(REASON_BLOCK) or {}
-    typed = str((values.get(REASON_ACTION) or {}).get("value") or "").strip()
+    # Slack holds the field to REASON_LIMIT characters; a longer value is cut, not refused.
+    typed = str((values.get(REASON_ACTION) or {}).get("value") or "").strip()[:REASON_LIMIT]
+    if typed:
+        try:
+            typed = check_reason(typed, field="The reason")
+        except UsageError as exc:
+            raise ReasonRefused(exc.message) from exc
     return RejectSubmission(
         request_id=request_id,
         channel=channel,
         message_ts=None if ts is None else str(ts),
-        reason=typed[:REASON_LIMIT] or None,
+        reason=typed or None,
     )

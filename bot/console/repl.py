@@ -191,6 +191,8 @@ class Console:
         self.hold()
         if word == "reject":
             reply = self.session.reject(request_id, user=user, reason=why.strip() or None)
+            for error in ((reply.message or {}).get("errors") or {}).values():
+                self.say(f"the Reject dialog says: {error} Nothing was decided.")
             self.show_ack(reply, user, keep_holding=True)
         else:
             self.show_ack(self.session.click(word, request_id, user=user), user, keep_holding=True)

@@ -92,3 +92,23 @@ def test_a_dialog_submission_opsgate_did_not_make_is_acknowledged_and_ignored(
         assert response.status_code == 200
         assert served.opsgate.runner.wait_idle(10)
         assert served.opsgate.store.get(rid).state is RequestState.PENDING  # type: ignore[union-attr]
+
+
+def test_a_reject_reason_with_a_bidi_override_stays_in_the_dialog_with_an_error(
+    tmp_path: Path,
+) -> None:
+    with served_opsgate(tmp_path) as served:
+        rid = open_card(served, "servicepower job cancel JOB-1001 --reason dup")
+        served.click(cards.REJECT_ACTION, rid, user=CAROL)
+        assert served.opsgate.runner.wait_idle(10)
+        [view] = served.slack.opened_views()
+
+        values = {"opsgate_reject_reason": {"reason": "fine \u202eDEVORPPA"}}
+        response = served.submit_view(view, user=CAROL, values=values)
+        assert served.opsgate.runner.wait_idle(10)
+
+        assert response.status_code == 200
+        answer = response.json()
+        assert answer["response_action"] == "errors"
+        assert "U+202E" in answer["errors"]["opsgate_reject_reason"]
+        assert served.opsgate.store.get(rid).state is RequestState.PENDING  # type: ignore[union-attr]

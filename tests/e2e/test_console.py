@@ -135,6 +135,19 @@ def test_reject_with_a_reason_goes_through_the_dialog(tmp_path: Path) -> None:
     ]
 
 
+def test_a_reject_reason_the_dialog_refuses_is_said_and_decides_nothing(tmp_path: Path) -> None:
+    script = (
+        "/ops huawei package delete pkg-meter-fw-1.2.0 --reason old\n"
+        "as @bob reject fine \u202eDEVORPPA\n"
+        "audit\n"
+    )
+    output = run(script, tmp_path)
+    assert "the Reject dialog says: The reason contains the control character U+202E" in output
+    assert [line.split()[2] for line in output.splitlines() if line.startswith("#")] == [
+        "requested"
+    ]
+
+
 def test_reject_names_the_request_in_any_case_and_never_another(tmp_path: Path) -> None:
     first = run("/ops huawei package delete pkg-meter-fw-1.2.0 --reason old\n", tmp_path)
     older = re.search(r"R-[0-9A-Z]{8}", first).group(0)  # type: ignore[union-attr]

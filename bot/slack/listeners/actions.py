@@ -63,12 +63,16 @@ def click_origin(body: dict[str, Any]) -> Origin:
 
 def _dialog_listener(ctx: ListenerContext) -> Callable[..., None]:
     def on_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        ack()  # closes the dialog; the decision and any refusal follow in the channel
         try:
             submitted = cards.read_reject_dialog(view)
+        except cards.ReasonRefused as exc:
+            ack(response_action="errors", errors=exc.errors)  # the dialog stays open
+            return
         except ValueError as exc:
+            ack()
             log.warning("ignored a Reject dialog submission: %s", exc)
             return
+        ack()  # closes the dialog; the decision and any refusal follow in the channel
         origin = Origin(
             user=payload_user(body),
             channel=submitted.channel,

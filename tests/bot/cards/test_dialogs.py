@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from slack_sdk.models.views import View
 
-from bot.cards import REJECT_DIALOG, read_reject_dialog, reject_dialog
+from bot.cards import REJECT_DIALOG, ReasonRefused, read_reject_dialog, reject_dialog
 from bot.cards.dialogs import REASON_ACTION, REASON_BLOCK, REASON_LIMIT
 from bot.model import RequestRecord, RequestState
 
@@ -70,3 +70,15 @@ NOT_A_CARD = json.dumps({"request_id": "R-7K3F9QW2", "channel": "#ops", "message
 def test_a_view_opsgate_did_not_make_is_refused(metadata: str) -> None:
     with pytest.raises(ValueError, match="not a Reject dialog"):
         read_reject_dialog({"private_metadata": metadata})
+
+
+@pytest.mark.parametrize("reason", ["fine \u202eDEVORPPA", "ring \u0007 bell", "x\u2066y"])
+def test_a_reason_with_a_character_reason_refuses_is_answered_under_the_field(
+    reason: str,
+) -> None:
+    view = reject_dialog(RECORD, channel="C0OPS", message_ts=RECORD.message_ts)
+    with pytest.raises(ReasonRefused) as refused:
+        read_reject_dialog(submitted(view, reason))
+    [(block, message)] = refused.value.errors.items()
+    assert block == "opsgate_reject_reason"
+    assert message.startswith("The reason contains the control character U+")
