@@ -119,9 +119,7 @@ class Runner:
         """Run `queued`, then each job waiting in `vendor`'s lane, until none waits."""
         while queued is not None:
             try:
-                queued.context.run(self._not_deciding, queued.job)
-            except Exception:
-                log.exception("background job failed")
+                queued.context.run(_logged, self._not_deciding, queued.job)
             finally:
                 self._one_done()
             queued = self._lanes.leave(vendor)
@@ -178,7 +176,7 @@ class Runner:
             self._pending += 1
         # In a copy of the submitter's context, so the job's log lines name its request.
         try:
-            future = pool.submit(contextvars.copy_context().run, job)
+            future = pool.submit(contextvars.copy_context().run, _logged, job)
         except RuntimeError:  # shut down: what follows a call still running must not be lost
             self._inline(job)
             return
@@ -186,9 +184,7 @@ class Runner:
 
     def _inline(self, job: Callable[[], None]) -> None:
         try:
-            contextvars.copy_context().run(job)
-        except Exception:
-            log.exception("background job failed")
+            contextvars.copy_context().run(_logged, job)
         finally:
             self._one_done()
 
@@ -199,9 +195,9 @@ class Runner:
             self._wake_if_zero(self._pending)
 
     def _done(self, future: Future[None]) -> None:
-        error = future.exception()
+        error = future.exception()  # only what `_logged` lets through (not an Exception)
         if error is not None:
-            log.error("background job failed", exc_info=error)
+            log.error("background job stopped", exc_info=error)
         self._one_done()
 
     def wait_idle(self, timeout: float = 30.0) -> bool:
@@ -217,3 +213,12 @@ class Runner:
         self._previews.shutdown(wait=True)
         self._after.shutdown(wait=True)
         self._slack.shutdown(wait=True)
+
+
+def _logged(run: Callable[..., None], *args: Callable[[], None]) -> None:
+    """``run(*args)``, logging what it raises in the job's own context: the line then names the
+    request the job had bound (a done-callback logs outside it, and lost that)."""
+    try:
+        run(*args)
+    except Exception:
+        log.exception("background job failed")

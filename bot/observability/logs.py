@@ -22,6 +22,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
+from pathlib import Path
 from types import MappingProxyType
 from typing import Final, TextIO
 
@@ -31,6 +32,9 @@ TEXT_FORMAT: Final = "%(asctime)s %(levelname)s %(name)s: %(message)s%(context)s
 
 _HANDLER_NAME: Final = "opsgate"
 _EMPTY: Final[Mapping[str, str]] = MappingProxyType({})
+#: Where opsgate's packages are (`_is_opsgates`).
+_ROOT: Final = Path(__file__).resolve().parents[2]
+_PACKAGES: Final = frozenset({"bot", "adapters", "commands"})
 _CONTEXT: ContextVar[Mapping[str, str]] = ContextVar("opsgate_log_context", default=_EMPTY)
 
 
@@ -121,11 +125,30 @@ class TextFormatter(logging.Formatter):
 
 
 def _raised(exc: BaseException) -> str:
-    """``Type: first line (at file:line in function)``: where it was raised, in one line."""
+    """``Type: first line (at file:line in function)``: where it was raised, in one line; and,
+    when that is in a library, ``from`` the last of opsgate's own frames that led there (a
+    "database is locked" raised in the driver says nothing of what opsgate was doing)."""
     said = (str(exc).strip().splitlines() or [""])[0]
-    where = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
-    at = f" (at {where[0].filename}:{where[0].lineno} in {where[0].name})" if where else ""
+    frames = traceback.extract_tb(exc.__traceback__) if exc.__traceback__ else []
+    at = f" (at {_frame(frames[-1])}" if frames else ""
+    own = [frame for frame in frames if _is_opsgates(frame.filename)]
+    if frames and own and own[-1] is not frames[-1]:
+        at += f", from {_frame(own[-1])}"
+    at += ")" if frames else ""
     return f"{type(exc).__name__}: {said}{at}" if said else f"{type(exc).__name__}{at}"
+
+
+def _frame(frame: traceback.FrameSummary) -> str:
+    return f"{frame.filename}:{frame.lineno} in {frame.name}"
+
+
+def _is_opsgates(filename: str) -> bool:
+    """Whether `filename` is a module of opsgate's packages (not a library beside them)."""
+    try:
+        relative = Path(filename).resolve().relative_to(_ROOT)
+    except ValueError:
+        return False
+    return relative.parts[0] in _PACKAGES if relative.parts else False
 
 
 class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]

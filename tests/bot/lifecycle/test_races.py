@@ -3,6 +3,8 @@ click's checks and its compare-and-set, and the store's answer wins."""
 
 from __future__ import annotations
 
+import io
+import json
 import logging
 import threading
 from collections.abc import Callable
@@ -13,6 +15,7 @@ from lifecycle_world import ALICE, BOB, CAROL, LEADS, World, deletes, open_reque
 from adapters.base import Outcome
 from bot.lifecycle.workers import Runner
 from bot.model import AuditEventName, RequestState
+from bot.observability import bind, configure_logging
 from commands.model import OperationRequest
 
 PKG = "/category/pkg-meter-fw-1.2.0"
@@ -134,6 +137,30 @@ def test_a_failing_background_job_is_logged_and_does_not_wedge_the_pool(
     runner.shutdown()
     assert ran.is_set()
     assert "background job failed" in caplog.text and "job exploded" in caplog.text
+
+
+def test_a_failing_job_is_logged_with_the_request_it_bound() -> None:
+    out = io.StringIO()
+    root = logging.getLogger()
+    before = (list(root.handlers), root.level)
+    runner = Runner(workers=2)
+
+    def boom() -> None:
+        bind(request_id="R-7K3F9QW2")  # as a job does once it knows its request
+        raise RuntimeError("job exploded")
+
+    try:
+        configure_logging(level="INFO", fmt="json", stream=out)
+        runner.submit(boom)
+        runner.submit_preview("v", boom)
+        assert runner.wait_idle(5)
+        runner.shutdown()
+    finally:
+        root.handlers[:] = before[0]
+        root.setLevel(before[1])
+    lines = [json.loads(line) for line in out.getvalue().splitlines()]
+    failures = [line for line in lines if line["message"] == "background job failed"]
+    assert [line.get("request_id") for line in failures] == ["R-7K3F9QW2"] * 2
 
 
 def test_the_same_approver_counted_between_the_checks_and_the_store_is_a_duplicate(

@@ -13,6 +13,7 @@ import pytest
 from served_app import served_opsgate
 
 from bot import cards
+from bot.lifecycle.workers import Runner
 from bot.observability.logs import (
     ContextFilter,
     JsonFormatter,
@@ -137,3 +138,28 @@ def test_a_text_line_holds_one_event_however_many_lines_its_message_and_exceptio
         failed,
     )
     assert warned.endswith("WARNING opsgate.test: first line | second line")
+
+
+def test_an_error_raised_outside_opsgate_also_names_the_opsgate_code_that_led_there() -> None:
+    out = io.StringIO()
+    root = logging.getLogger()
+    before = (list(root.handlers), root.level)
+
+    def outside() -> None:  # stands for a library's code (a test module is not opsgate's)
+        raise OSError("database is locked")
+
+    try:
+        configure_logging(level="INFO", fmt="text", stream=out)
+        runner = Runner(workers=1)
+        runner.submit(outside)
+        assert runner.wait_idle(5)
+        runner.shutdown()
+    finally:
+        root.handlers[:] = before[0]
+        root.setLevel(before[1])
+    [line] = out.getvalue().splitlines()
+    assert re.search(
+        r"background job failed \| OSError: database is locked \(at .*test_logs\.py:\d+ in "
+        r"outside, from .*bot/lifecycle/workers\.py:\d+ in \w+\)$",
+        line,
+    ), line
