@@ -74,7 +74,8 @@ class VendorError(AdapterError):
         self.retryable = retryable
 
     def __str__(self) -> str:
-        return f"{self.vendor} error {self.code}: {self.message}"
+        code = f" {self.code}" if self.code else ""  # some refusals name no code
+        return f"{self.vendor} error{code}: {self.message}"
 
     def detail(self) -> dict[str, object]:
         return {

@@ -53,11 +53,7 @@ def send(
         with within(deadline):
             return _send_within(client, request, deadline)
     except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-        raise VendorUnreachable(
-            f"could not connect to {vendor} ({type(exc).__name__}); nothing was changed",
-            vendor=vendor,
-            next_step="Check the vendor's base URL and network path, then request again.",
-        ) from exc
+        raise _not_connected(exc, request, vendor) from exc
     except httpx.TransportError as exc:
         if mutating:
             raise OutcomeUnknown(
@@ -71,6 +67,23 @@ def send(
             vendor=vendor,
             next_step="Try again in a minute; if it persists, check the vendor's status.",
         ) from exc
+
+
+def _not_connected(exc: httpx.TransportError, request: httpx.Request, vendor: str) -> Exception:
+    return VendorUnreachable(
+        f"could not connect to {vendor} at {_where(request.url)} ({type(exc).__name__}); "
+        "nothing was changed",
+        vendor=vendor,
+        next_step="Check the vendor's base URL and network path, then request again.",
+    )
+
+
+def _where(url: httpx.URL) -> str:
+    """``host:port`` of `url`, the port the connection used (the scheme's when none is
+    written): what to check in the base URL. Never the path, the query or any credentials."""
+    port = url.port or {"https": 443, "http": 80}.get(url.scheme)
+    host = f"[{url.host}]" if ":" in url.host else url.host  # an IPv6 address
+    return f"{host}:{port}" if port else host
 
 
 def _send_within(

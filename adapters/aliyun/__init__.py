@@ -11,6 +11,7 @@ Where each part is:
 - `settings`: ``OPSGATE_ALIYUN__*`` / ``[aliyun]`` (`AliyunSettings`).
 - `adapter`: preview, execute, describe, check (`AliyunAdapter`); `rpc`: one signed RPC call;
   `signing`: the HMAC-SHA1 signature; `bulk`: batches and their outcome; `preview`: what a
-  cancel would hit; `errors`: the vendor's codes in plain language.
+  cancel would hit; `errors`: reading the vendor's answers; `codes`: its codes in plain
+  language.
 - `simulator`: the API gateway and IoT's OTA state, simulated, and the sandbox's seed.
 """

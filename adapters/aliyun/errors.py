@@ -6,7 +6,11 @@ refusals (signature, key, throttling, missing parameters) are ``{"RequestId", "H
 "Message", "Recommend"}``. So:
 
 - the body is always read: ``Success: false``, or a non-empty ``Code``, is a failure at any
-  HTTP status (and any HTTP status from 400 up is one too);
+  HTTP status (and any HTTP status from 400 up is one too, whatever its body: a 4xx that is
+  not JSON, a firewall's or proxy's page, is a refusal, sent once);
+- only ``"Success": true`` confirms the cancel: an answer to it with neither that nor a
+  failure (``{}``, a RequestId alone, ``"Success": null``) is `OutcomeUnknown` (`refusal`);
+  a read may leave the flag out (re-hosted copies answer plain data);
 - except for the cancel's answer when it is a 5xx (or a 3xx, a redirect): that confirms nothing
   whatever its body says, since a gateway's ``{"message": "upstream request timeout"}`` may follow
   a cancel IoT carried out, so it is `OutcomeUnknown` (`unconfirmed`); so is an internal error
@@ -18,9 +22,9 @@ refusals (signature, key, throttling, missing parameters) are ``{"RequestId", "H
 - throttling is any ``Code`` starting with ``Throttling``, whatever the HTTP status (400 on the
   classic gateway, 403 or 429 elsewhere).
 
-Every code VENDORS.md documents gets a plain-language message and a next step; anything else
-(notably the unconfirmed ``iot.ota.*`` codes) is shown with the vendor's message verbatim.
-Messages put setting names and flags in backticks, so the cards show them as code to copy.
+Every code VENDORS.md documents gets a plain-language message and a next step
+(`adapters.aliyun.codes`); anything else (notably the unconfirmed ``iot.ota.*`` codes) is shown
+with the vendor's message verbatim.
 """
 
 from __future__ import annotations
@@ -30,15 +34,9 @@ from typing import Any, Final
 
 import httpx
 
-from adapters.errors import (
-    AdapterError,
-    KnownCode,
-    OutcomeUnknown,
-    VendorAuthError,
-    VendorError,
-    VendorThrottled,
-)
-from adapters.http import json_object, unconfirmed_answer
+from adapters.aliyun.codes import THROTTLED, UNREADABLE_REFUSAL, code_info
+from adapters.errors import AdapterError, KnownCode, OutcomeUnknown, VendorError, VendorThrottled
+from adapters.http import json_object, unconfirmed_answer, unreadable_answer
 
 VENDOR = "aliyun"
 #: The next step when the cancel's outcome is unknown.
@@ -46,121 +44,6 @@ CHECK_THE_TASKS = (
     "Check the devices' OTA tasks in the IoT console (OTA upgrades) before requesting the cancel "
     "again; quote the RequestId, if any, to support."
 )
-
-
-_THROTTLED = KnownCode(
-    "the account's API rate limit refused the call (10 calls/s, shared by every RAM user)",
-    "Wait a minute and request again; check whether other tools call with the same account.",
-    VendorThrottled,
-    retryable=True,
-)
-_BAD_KEY = KnownCode(
-    "Alibaba Cloud does not know this AccessKeyId, or the key is disabled",
-    "Check `OPSGATE_ALIYUN__ACCESS_KEY_ID` and that the key is enabled in the RAM console.",
-    VendorAuthError,
-)
-_CLOCK = KnownCode(
-    "the request timestamp was refused (more than 15 minutes off, or malformed)",
-    "Synchronise this host's clock (NTP), then request again.",
-    VendorAuthError,
-)
-
-_NOT_AUTHORISED = KnownCode(
-    "the RAM user behind this AccessKey may not call this IoT action",
-    "Grant the RAM user the `iot:CancelOTATaskByDevice`, `iot:ListOTA*` and `iot:QueryOTA*` "
-    "actions (e.g. AliyunIOTFullAccess or a custom policy), then request again.",
-)
-_BAD_SIGNATURE = KnownCode(
-    "Alibaba Cloud rejected the request signature",
-    "Check that `OPSGATE_ALIYUN__ACCESS_KEY_SECRET` belongs to the configured AccessKeyId "
-    "(and, for a re-hosted endpoint, that `OPSGATE_ALIYUN__ENDPOINT` is right).",
-    VendorAuthError,
-)
-_INTERNAL = KnownCode(
-    "Alibaba Cloud IoT had an internal error",
-    "opsgate already retried; try again in a few minutes, and if it persists open a ticket "
-    "with the RequestId.",
-    retryable=True,
-)
-_OPSGATE_BUG = "Report this as an opsgate bug, with the RequestId."
-
-#: Documented codes, by their lower-case spelling (codes are compared case-insensitively).
-KNOWN: dict[str, KnownCode] = {
-    code.lower(): info
-    for code, info in {
-        "iot.system.SystemException": _INTERNAL,
-        "InternalError": _INTERNAL,
-        "ServiceUnavailable": KnownCode(
-            "Alibaba Cloud IoT is temporarily unavailable",
-            "opsgate already retried; try again in a few minutes.",
-            retryable=True,
-        ),
-        "iot.common.RamActionPermissionDeny": _NOT_AUTHORISED,
-        "Forbidden.RAM": _NOT_AUTHORISED,
-        "iot.common.AuthActionPermissionDeny": KnownCode(
-            "the account is not authorised for this action on this IoT instance",
-            "Check that the IoT instance belongs to this account and IoT Platform is activated, "
-            "then request again.",
-        ),
-        "iot.system.InstanceNotFound": KnownCode(
-            "the IoT instance was not found (wrong or missing IotInstanceId)",
-            "Pass `--instance <IotInstanceId>` (the console's instance Overview tab shows it), "
-            "or set `OPSGATE_ALIYUN__IOT_INSTANCE_ID`.",
-        ),
-        "iot.device.NotExistedDevice": KnownCode(
-            "the device does not exist in this product",
-            "Check the device name and `--product` in the IoT console.",
-        ),
-        "iot.prod.NotExistedProduct": KnownCode(
-            "the product does not exist (a wrong ProductKey, or another instance's)",
-            "Check `--product <ProductKey>` (and `--instance`) in the IoT console.",
-        ),
-        "iot.firmware.InvalidTaskStatus": KnownCode(
-            "the vendor refused the task-status filter of an OTA task listing", _OPSGATE_BUG
-        ),
-        "iot.ota.NullOtaModuleName": KnownCode(
-            "the vendor says the OTA module name is missing", _OPSGATE_BUG
-        ),
-        "iot.ota.EmptyDeviceInfoParams": KnownCode(
-            "the vendor says the device parameters are empty", _OPSGATE_BUG
-        ),
-        "iot.firmware.ListOTATaskByDeviceFailed": KnownCode(
-            "Alibaba Cloud IoT could not list the device's OTA tasks",
-            "Try again in a few minutes; if it persists, open a ticket with the RequestId.",
-            retryable=True,
-        ),
-        "iot.common.QueryDeviceActionError": KnownCode(
-            "Alibaba Cloud IoT could not query the device",
-            "Try again in a few minutes; if it persists, open a ticket with the RequestId.",
-            retryable=True,
-        ),
-        "SignatureDoesNotMatch": _BAD_SIGNATURE,
-        "IncompleteSignature": _BAD_SIGNATURE,
-        # A nonce we never reuse; seen again means a proxy replayed it. The vendor refused the
-        # call, so a retry (with a new nonce) is safe.
-        "SignatureNonceUsed": KnownCode(
-            "the vendor had already seen this request's nonce and refused it",
-            "Request again; if it recurs, check for a proxy replaying requests.",
-            retryable=True,
-        ),
-        "InvalidTimeStamp.Expired": _CLOCK,
-        "InvalidTimeStamp.Format": _CLOCK,
-    }.items()
-}
-
-_PREFIXES: tuple[tuple[str, KnownCode], ...] = (
-    ("throttling", _THROTTLED),
-    ("invalidaccesskeyid", _BAD_KEY),
-)
-
-
-def code_info(code: str) -> KnownCode | None:
-    """What opsgate knows about `code` (compared case-insensitively), or None for codes shown
-    verbatim."""
-    lowered = code.lower()
-    if lowered in KNOWN:
-        return KNOWN[lowered]
-    return next((info for prefix, info in _PREFIXES if lowered.startswith(prefix)), None)
 
 
 def same_code(code: str | None, *known: str) -> bool:
@@ -176,15 +59,69 @@ def field(body: Mapping[str, Any], name: str) -> Any:
     return next((value for key, value in body.items() if key.lower() == wanted), None)
 
 
-def succeeded(body: Mapping[str, Any], status: int) -> bool:
-    """True for a success answer: HTTP < 400, ``Success`` not false, and no ``Code``.
+def succeeded(body: Mapping[str, Any], status: int, *, mutating: bool = False) -> bool:
+    """True for a success answer: HTTP < 400, no ``Code``, and ``Success`` true.
 
-    ``Success: false`` or a non-empty ``Code`` is a failure at any HTTP status (VENDORS §7).
+    A mutating call's answer must say ``"Success": true``, the documented Boolean: an answer
+    without it confirms nothing (`refusal` makes it `OutcomeUnknown`). A read may leave the flag
+    out (re-hosted copies answer plain data), as long as nothing says it failed.
     """
-    if status >= 400 or field(body, "Code") not in (None, ""):
+    if refused(body, status):
         return False
     success = field(body, "Success")
+    if mutating:
+        return success is True
     return success is None or success is True or str(success).lower() == "true"
+
+
+def refused(body: Mapping[str, Any], status: int) -> bool:
+    """True when the answer says the call failed: HTTP >= 400, a non-empty ``Code``, or
+    ``Success`` false, at any HTTP status (VENDORS §7)."""
+    success = field(body, "Success")
+    said_no = success is False or (isinstance(success, str) and success.lower() == "false")
+    return status >= 400 or field(body, "Code") not in (None, "") or said_no
+
+
+def refusal(
+    response: httpx.Response, body: Mapping[str, Any] | None, *, mutating: bool
+) -> VendorError:
+    """The error for an answer that is not a success (`succeeded`), keeping the vendor's code.
+
+    A 4xx is a refusal, whatever its body (a firewall's or proxy's page too): nothing was
+    done, so the cancel is not sent again; a 429 without a body to read is a throttle.
+
+    Raises:
+        OutcomeUnknown: a mutating call's answer says neither success nor failure.
+        VendorUnreachable: a read's answer cannot be read (not JSON, or no verdict in it).
+    """
+    status = response.status_code
+    if body is None and 400 <= status < 500:
+        info = THROTTLED if status == 429 else UNREADABLE_REFUSAL
+        message = info.message.format(status=status)
+        return info.error(message, vendor=VENDOR, code=f"HTTP {status}", http_status=status)
+    if body is None:
+        raise unreadable_answer(response, vendor=VENDOR, mutating=mutating)
+    if not refused(body, status):
+        raise _no_verdict(response, body, mutating=mutating)
+    return error_for(body, status)
+
+
+def _no_verdict(
+    response: httpx.Response, body: Mapping[str, Any], *, mutating: bool
+) -> AdapterError:
+    """An answer with neither ``"Success": true`` nor a failure in it (``{}``, a RequestId
+    alone, ``"Success": null``): it does not say the call was carried out, nor that it was not."""
+    if not mutating:
+        return unreadable_answer(response, vendor=VENDOR, mutating=False)
+    rid = request_id(body)
+    quoted = f", RequestId {rid}" if rid else ""
+    return OutcomeUnknown(
+        f"{VENDOR} answered the cancel with HTTP {response.status_code}{quoted} but no "
+        '`"Success": true`, so it did not confirm the cancel; the request\'s state is unknown',
+        vendor=VENDOR,
+        next_step=CHECK_THE_TASKS,
+        vendor_request_id=rid,
+    )
 
 
 def request_id(body: Mapping[str, Any]) -> str | None:
@@ -194,12 +131,20 @@ def request_id(body: Mapping[str, Any]) -> str | None:
 
 
 def error_for(body: Mapping[str, Any], status: int) -> VendorError:
-    """The `VendorError` for a failure answer, keeping the vendor's code and RequestId."""
-    code = str(field(body, "Code") or f"HTTP {status}")
+    """The `VendorError` for a failure answer, keeping the vendor's code and RequestId.
+
+    Without a ``Code``, the code is the HTTP status when it is an error status, else empty
+    (``Success: false`` at HTTP 200 names no code, and the message says so).
+    """
+    code = str(field(body, "Code") or (f"HTTP {status}" if status >= 400 else ""))
     said = str(field(body, "ErrorMessage") or field(body, "Message") or "").strip()
     info = code_info(code)
     if info is None:
-        message = said or f"Alibaba Cloud IoT refused the call (HTTP {status})"
+        message = said or (
+            f"Alibaba Cloud IoT refused the call (HTTP {status})"
+            if code
+            else "Alibaba Cloud IoT answered `Success: false` without an error code or message"
+        )
         info = KnownCode(message, _unknown_next_step(code))
     return info.error(
         info.message,
@@ -254,6 +199,11 @@ def unconfirmed(response: httpx.Response) -> OutcomeUnknown | None:
 
 
 def _unknown_next_step(code: str) -> str:
+    if not code:  # a refusal that names no reason
+        return (
+            "Check the ProductKey, FirmwareId and device names in the IoT console (OTA "
+            "upgrades), then request again; quote the RequestId to support."
+        )
     if code.lower().startswith("iot.ota."):
         return (
             "Check the ProductKey, FirmwareId, JobId and device names in the IoT console "

@@ -19,8 +19,8 @@ import httpx
 
 from adapters.aliyun.errors import (
     VENDOR,
-    error_for,
     for_the_cancel,
+    refusal,
     request_id,
     succeeded,
     unconfirmed,
@@ -30,7 +30,7 @@ from adapters.aliyun.signing import AccessKey, encode_query, signed_params
 from adapters.base import StopSignal
 from adapters.clock import Clock
 from adapters.errors import CallNotSent, NotConfigured, VendorThrottled
-from adapters.http import json_body, retry_safely, send
+from adapters.http import json_object, retry_safely, send
 from adapters.ratelimit import RateLimiter, process_limiter
 from adapters.shared import RateWindow, Shared
 
@@ -133,8 +133,8 @@ class RpcClient:
 
         Raises:
             VendorError: the vendor refused (after retries, for transient codes).
-            OutcomeUnknown: a mutating call got no answer, a 5xx or 3xx, or an internal error
-                (never retried).
+            OutcomeUnknown: a mutating call got no answer, a 5xx or 3xx, an internal error, or
+                an answer without ``"Success": true`` (never retried).
             VendorUnreachable: the vendor could not be reached.
             CallNotSent: `stop` said to send no more before an attempt went out.
         """
@@ -161,12 +161,13 @@ class RpcClient:
         response = send(self._client, self.build(action, params), vendor=VENDOR, mutating=mutating)
         if mutating and (unknown := unconfirmed(response)) is not None:
             raise unknown  # a 5xx or a redirect: the cancel may have been carried out
-        body = json_body(response, vendor=VENDOR, mutating=mutating)
-        if succeeded(body, response.status_code):
+        body = json_object(response)
+        if body is not None and succeeded(body, response.status_code, mutating=mutating):
             logger.debug("aliyun %s ok (RequestId %s)", action, request_id(body))
             return body
-        error = error_for(body, response.status_code)
-        logger.info("aliyun %s refused: %s (RequestId %s)", action, error.code, request_id(body))
+        error = refusal(response, body, mutating=mutating)
+        rid = error.vendor_request_id
+        logger.info("aliyun %s refused: %s (RequestId %s)", action, error.code, rid)
         if isinstance(error, VendorThrottled):
             limiter.slow_down()  # someone else shares the account's budget: back off
         raise for_the_cancel(error) if mutating else error

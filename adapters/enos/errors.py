@@ -9,7 +9,10 @@ HTTP status. Except on the delete: there a 5xx (or a 3xx, a redirect) confirms n
 its body says, since a gateway's ``{"status": 504}`` may follow a deletion that happened, so it
 is `OutcomeUnknown` (`adapters.http.unconfirmed_answer`). The APIM token codes (1001 to 1204)
 can come back on any call, not only from the token service; 1203 (token expired) makes the
-adapter renew the token and retry once.
+adapter renew the token and retry once. Only the delete API's documented success, ``"code": 0``,
+confirms the delete: a 2xx without it (``{"status": 0}``, ``{"apim_status": 0}``) is
+`OutcomeUnknown`, and so is 1001 (a replay: a copy of the delete arrived first). Reads accept a
+zero in any of the three keys.
 
 Every documented code has a plain-language message and a next step. Codes not in `CATALOG` are
 shown verbatim with the vendor's own message.
@@ -32,6 +35,8 @@ from adapters.http import json_object, unconfirmed_answer, unreadable_answer
 
 VENDOR: Final = "enos"
 
+#: A timestamp/signature (or encryption) pair seen before: a replay, refused.
+DUPLICATED: Final = "1001"
 #: The code that means "the access token expired": renew the token and retry the call once.
 CODE_EXPIRED: Final = "1203"
 #: The refresh endpoint refused; fall back to getting a new token.
@@ -54,9 +59,15 @@ _CREDENTIALS = (
 
 
 CATALOG: Final[dict[str, KnownCode]] = {
-    "1001": KnownCode(
-        "the token service saw this timestamp/encryption pair before (each is usable once)",
-        "Try again: every attempt uses a fresh timestamp. If it persists, check the host clock.",
+    # Both the token service (timestamp + encryption) and the gateway (timestamp + signature of
+    # a business call) answer 1001 to a pair they saw before. opsgate never reuses one, so it
+    # means a copy of the same request (a proxy's resend) arrived first: on the delete that
+    # copy may have deleted the job (`read_answer`); on a read or token request, retry.
+    DUPLICATED: KnownCode(
+        "EnOS refused a replayed request: it had already seen this timestamp with this "
+        "signature (an API call) or encryption (a token request), and each pair is usable once",
+        "Try again: every attempt uses a fresh timestamp. If it recurs, check for a proxy "
+        "resending requests, and the host clock.",
         VendorAuthError,
         retryable=True,
     ),
@@ -163,7 +174,7 @@ def read_answer(response: httpx.Response, *, mutating: bool) -> dict[str, Any]:
     Raises:
         VendorError: EnOS answered with a non-zero code (or HTTP 429).
         OutcomeUnknown: a mutating call got an answer we cannot read, a 5xx or 3xx whatever
-            its body, or 24500 (its fate is unknown).
+            its body, 24500 or 1001, or no ``"code": 0`` (its fate is unknown).
         VendorUnreachable: a read got an answer we cannot read.
     """
     body = json_object(response)
@@ -186,18 +197,47 @@ def read_answer(response: httpx.Response, *, mutating: bool) -> dict[str, Any]:
             request_id=request_id if isinstance(request_id, str) else None,
             http_status=response.status_code,
         )
-        raise _unsure(error) if mutating and code == INTERNAL_ERROR else error
+        raise _unsure(error) if mutating and code in _MAY_HAVE_DELETED else error
+    if mutating and _business_code(body) != "0":
+        raise _unconfirmed_success(response, body)
     return body
 
 
+#: Answers to the delete that may follow a deletion that happened, and why.
+_MAY_HAVE_DELETED: Final = {
+    # the OTA service failed somewhere in handling it, perhaps after deleting the job (like
+    # Huawei's 500 50252)
+    INTERNAL_ERROR: "which may follow a deletion that happened",
+    DUPLICATED: "so a copy of this very request reached EnOS first and may have deleted the job",
+}
+
+
 def _unsure(error: VendorError) -> OutcomeUnknown:
-    """24500 answering the delete: the OTA service failed somewhere in handling it, perhaps
-    after deleting the job (like Huawei's 500 50252), so the outcome is unknown, never resent."""
+    """24500 or 1001 answering the delete: the outcome is unknown, never resent."""
     rid = f", requestId {error.vendor_request_id}" if error.vendor_request_id else ""
     return OutcomeUnknown(
         f"{VENDOR} answered the delete with {error.code} (HTTP {error.http_status}{rid}: "
-        f"{error.message}), which may follow a deletion that happened; the request's state is "
-        "unknown",
+        f"{error.message}), {_MAY_HAVE_DELETED[error.code]}; the request's state is unknown",
+        vendor=VENDOR,
+        next_step=CHECK_THE_JOB,
+    )
+
+
+def _business_code(body: dict[str, Any]) -> str | None:
+    """The business API's own ``code`` as a string, or None when there is none."""
+    code = body.get("code")
+    return None if code is None or isinstance(code, (dict, list, bool)) else str(code)
+
+
+def _unconfirmed_success(response: httpx.Response, body: dict[str, Any]) -> OutcomeUnknown:
+    """A 2xx answer to the delete with no failure in it, but without the delete API's documented
+    success, ``"code": 0`` (a token-service ``{"status": 0}``, a gateway's ``{"apim_status":
+    0}``): nothing in it says the job was deleted, nor that it was not."""
+    request_id = body.get("requestId")
+    rid = f", requestId {request_id}" if isinstance(request_id, str) and request_id else ""
+    return OutcomeUnknown(
+        f"{VENDOR} answered the delete with HTTP {response.status_code}{rid} but without "
+        '`"code": 0`, so it did not confirm the deletion; the request\'s state is unknown',
         vendor=VENDOR,
         next_step=CHECK_THE_JOB,
     )

@@ -22,6 +22,7 @@ import logging
 import ssl
 from collections.abc import Callable
 from typing import Any, Final
+from urllib.parse import urlsplit
 
 import httpx
 from pydantic import SecretStr
@@ -199,9 +200,14 @@ class HuaweiSession:
 
 
 def with_default_port(base_url: str) -> str:
-    """The base URL with the platform's port 8743 when an https URL names none."""
+    """The base URL with the platform's port 8743 when an https URL names none.
+
+    An explicit port is kept, 443 included (a gateway in front of the platform): httpx drops a
+    scheme's default port from the URL it parses, so whether one was written is read from the
+    text itself.
+    """
     url = httpx.URL(base_url)
-    if url.scheme == "https" and url.port is None:
+    if url.scheme == "https" and urlsplit(base_url.strip()).port is None:
         url = url.copy_with(port=DEFAULT_PORT)
     return str(url).rstrip("/")
 

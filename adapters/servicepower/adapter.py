@@ -14,7 +14,8 @@ cannot be undone.
   proves the credentials; it cannot confirm the job exists.
 * A refusal (``"Success": false``, a 4xx) is never retried. A transport fault on the PUT, a 5xx
   (Scheduling may have removed the job before ServiceBroker failed, or a gateway lost the
-  answer) or a 3xx (a redirect, never followed, whatever its body) is `OutcomeUnknown`. Only a
+  answer) or a 3xx (a redirect, never followed, whatever its body) is `OutcomeUnknown`, and so
+  is an answer whose ``Success`` flag and codes disagree (`errors.contradiction`). Only a
   throttling answer or a failed connection (nothing sent) is retried.
 * Auth (`adapters.servicepower.auth`): a system access token, or a cached JWT renewed before it
   expires and, after a 401, renewed once more and the PUT resent once.
@@ -29,7 +30,7 @@ cannot be undone.
 from __future__ import annotations
 
 import logging
-from typing import Final
+from typing import Any, Final
 
 import httpx
 
@@ -38,7 +39,14 @@ from adapters.clock import SYSTEM_CLOCK, Clock
 from adapters.errors import NotConfigured, OutcomeUnknown, VendorError
 from adapters.http import json_body, retry_safely, send, unconfirmed_answer, vendor_client
 from adapters.servicepower.auth import JwtAuth, ServicePowerAuth, SystemTokenAuth
-from adapters.servicepower.errors import VENDOR, http_error, refusal, request_id_of, unsure
+from adapters.servicepower.errors import (
+    VENDOR,
+    contradiction,
+    http_error,
+    refusal,
+    request_id_of,
+    unsure,
+)
 from adapters.servicepower.request import CANCEL_PATH, MAX_REASON, CancelJob, cancel_job_of
 from adapters.servicepower.settings import ServicePowerSettings
 from commands.model import OperationRequest
@@ -191,6 +199,8 @@ class ServicePowerAdapter:
             raise redirected  # a 3xx: not followed, so nothing is confirmed
         body = json_body(response, vendor=VENDOR, mutating=True)
         success = body.get("Success")
+        if (disagreeing := contradiction(body)) is not None:
+            raise self._contradicted(cancel, response, body, disagreeing)
         if success is False:
             raise refusal(body, job_id=cancel.job_id, response=response)
         if success is not True:
@@ -205,6 +215,19 @@ class ServicePowerAdapter:
             summary=f"Cancelled ServicePower job {cancel.job_id}: it is removed from "
             "ServiceOptimizer",
             vendor_request_ids=(rid,) if rid else (),
+        )
+
+    def _contradicted(
+        self, cancel: CancelJob, response: httpx.Response, body: dict[str, Any], what: str
+    ) -> OutcomeUnknown:
+        flag = "true" if body.get("Success") is True else "false"
+        return OutcomeUnknown(
+            f"ServicePower answered the cancel of job {cancel.job_id} with Success {flag} but "
+            f"{what}: the answer contradicts itself, so the job's state is unknown",
+            vendor=VENDOR,
+            next_step=f"Check in ServiceOptimizer first whether job {cancel.job_id} still "
+            "exists, before requesting again; if this recurs, contact ServicePower.",
+            vendor_request_id=request_id_of(response, body),
         )
 
     def _http_error(self, cancel: CancelJob, response: httpx.Response) -> VendorError:

@@ -7,7 +7,9 @@ layers, and this module reads both:
   bodies are promised only for 400 and 500; a 401 may have any body or none (VENDORS.md §7), so
   every body is read tolerantly (`standard_body`);
 * HTTP 200 with ``"Success": false``: Scheduling refused, and ``Payload.returnCode.code`` is a
-  Scheduling return code, shown as ``SP_JOBID_INVALID (1)``.
+  Scheduling return code, shown as ``SP_JOBID_INVALID (1)``. When the flag and the codes beside
+  it disagree (``Success: false`` with SP_OK, ``Success: true`` with an error code), the answer
+  confirms nothing: `contradiction` says what disagrees, and the cancel's outcome is unknown.
 
 The CancelJob page documents SP_OK (0) and SP_JOBID_INVALID (1) "in addition to the standard return
 codes"; the others in `RETURN_CODES` come from the Scheduling "Return Codes" page (0 to 16). A code
@@ -175,6 +177,31 @@ def refusal(body: dict[str, Any], *, job_id: str, response: httpx.Response) -> V
         http_status=response.status_code,
         vendor_request_id=request_id_of(response, body),
     )
+
+
+def contradiction(body: dict[str, Any]) -> str | None:
+    """What in an answer contradicts its ``Success`` flag, or None when nothing does.
+
+    ``Success: true`` beside a non-zero Scheduling return code or ServiceBroker ``Code``, or
+    ``Success: false`` beside SP_OK (0): the two layers disagree, so the answer confirms neither
+    that the job was cancelled nor that it was not.
+    """
+    payload = body.get("Payload")
+    payload = payload if isinstance(payload, dict) else {}
+    returned = payload.get("returnCode") or payload.get("result")
+    raw = returned.get("code") if isinstance(returned, dict) else None
+    scheduling = None if raw is None else str(raw).strip()
+    known = return_code(scheduling) if scheduling is not None else None
+    label = known.label if known is not None else scheduling
+    broker = body.get("Code")
+    if body.get("Success") is True:
+        if scheduling not in (None, "", "0"):
+            return f"Scheduling return code {label}"
+        if broker is not None and str(broker).strip() not in ("", "0"):
+            return f"ServiceBroker code {broker}"
+    if body.get("Success") is False and scheduling == "0":
+        return f"Scheduling return code {label}"
+    return None
 
 
 def unsure(response: httpx.Response, *, job_id: str) -> OutcomeUnknown:

@@ -107,6 +107,22 @@ def test_connect_failure_is_unreachable_either_way(mutating: bool) -> None:
         send(client, client.build_request("DELETE", "http://v/x"), vendor="v", mutating=mutating)
 
 
+@pytest.mark.parametrize(
+    ("url", "where"),
+    [
+        ("https://user:pw@iot.example.com:8743/a?secret=s3", "iot.example.com:8743"),
+        ("https://iot.example.com/a?appId=x", "iot.example.com:443"),
+        ("http://[::1]/a", "[::1]:80"),
+    ],
+)
+def test_a_connect_failure_names_the_host_and_port_and_nothing_else(url: str, where: str) -> None:
+    client = _client(_raise(httpx.ConnectError))
+    with pytest.raises(VendorUnreachable) as caught:
+        send(client, client.build_request("GET", url), vendor="v", mutating=False)
+    assert caught.value.message.startswith(f"could not connect to v at {where} (ConnectError)")
+    assert not any(s in caught.value.message for s in ("pw", "secret", "appId", "/a"))
+
+
 def test_timeout_on_a_mutating_call_is_unknown_and_names_the_wait() -> None:
     client = _client(_raise(httpx.ReadTimeout))
     with pytest.raises(

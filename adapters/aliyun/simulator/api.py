@@ -136,7 +136,7 @@ class AliyunSimulator(Simulator):
     def route(self, request: httpx.Request) -> httpx.Response:
         params = gateway.received_params(request)
         try:
-            self.gateway.authenticate(request.method, params)
+            self.gateway.authenticate(request.method, params, path=request.url.path)
             if not self.gateway.admit(params["AccessKeyId"], params["Action"]):
                 return self.throttled(request)
             with self._lock:

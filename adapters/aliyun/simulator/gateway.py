@@ -1,6 +1,7 @@
 """The API-gateway half of the Alibaba Cloud simulator: what the vendor checks before IoT runs.
 
-In the gateway's order: Action and Version, the common parameters, AccessKeyId, Timestamp
+In the gateway's order: the path (RPC calls go to ``/``), Action and Version, the common
+parameters (``RegionId`` among them, VENDORS.md §2), AccessKeyId, Timestamp
 (15 minutes either way of the simulator's clock), the HMAC-SHA1 signature (recomputed over the
 parameters received), SignatureNonce replay; then the account's rate window for the API (VENDORS.md
 §7: each API has its own per-account limit: `ACTION_RATES`, else the simulator's default of 10
@@ -32,9 +33,17 @@ from adapters.simulator import SlidingWindow
 
 MAX_CLOCK_SKEW = 15 * 60  # seconds; the vendor refuses timestamps further off than this
 HOST_ID = "iot.cn-shanghai.aliyuncs.com"
-COMMON = ("AccessKeyId", "Signature", "SignatureMethod", "SignatureNonce", "Timestamp")
+COMMON = ("AccessKeyId", "RegionId", "Signature", "SignatureMethod", "SignatureNonce", "Timestamp")
 #: APIs whose documented per-account limit differs from the default (calls per second).
 ACTION_RATES = {"QueryOTAFirmware": 20}
+
+
+def _not_found() -> GatewayError:
+    return GatewayError(
+        "InvalidAction.NotFound",
+        "Specified api is not found, please check your url and method.",
+        404,
+    )
 
 
 class Gateway:
@@ -57,8 +66,10 @@ class Gateway:
             window = SlidingWindow(calls=calls, period=1.0, clock=self._clock)
             self._windows[(key_id, action)] = window
 
-    def authenticate(self, method: str, params: Mapping[str, str]) -> None:
+    def authenticate(self, method: str, params: Mapping[str, str], *, path: str = "/") -> None:
         """Raise `GatewayError` unless the call is well-formed and correctly signed."""
+        if path != "/":  # the RPC style has one path; the signature signs it as "%2F"
+            raise _not_found()
         self._check_shape(params)
         secret = self._secret(params["AccessKeyId"])
         self._check_timestamp(params["Timestamp"])
@@ -71,11 +82,7 @@ class Gateway:
 
     def _check_shape(self, params: Mapping[str, str]) -> None:
         if params.get("Action") not in self.actions:
-            raise GatewayError(
-                "InvalidAction.NotFound",
-                "Specified api is not found, please check your url and method.",
-                status=404,
-            )
+            raise _not_found()
         if params.get("Version") != API_VERSION:  # code unconfirmed
             raise GatewayError("InvalidVersion", "Specified parameter Version is not valid.", 400)
         for name in COMMON:

@@ -4,9 +4,13 @@ Computed here independently of `adapters.enos.auth`, so a signing bug in the ada
 behind shared code. Not published by EnOS, so chosen here (**unconfirmed**): how the gateway
 refuses a business call (HTTP 401 with a token-service style body ``{"status", "msg",
 "business"}``: 1202 missing header, 1004 unknown token or bad timestamp, 1203 expired token, 1003
-bad signature, 1001 replayed signature), and that a refresh leaves the old token valid until it
-expires. Old clients saw such refusals inside HTTP 200 bodies, keyed ``apim_status`` (VENDORS.md
-§7): `ApimGateway.refusal_style` answers that way too.
+bad signature, 1001 replayed signature), that a refresh leaves the old token valid until it
+expires, and how far a timestamp may be from the gateway's clock. Both the token request's
+``timestamp`` and a call's ``apim-timestamp`` are Unix milliseconds (documented); one more than
+`TIMESTAMP_WINDOW_MS` away (15 minutes, as other signing gateways allow) is refused with 1004, so a
+timestamp in seconds, or an old one, fails here as it would at a real gateway. Old clients saw
+the gateway's refusals inside HTTP 200 bodies, keyed ``apim_status`` (VENDORS.md §7):
+`ApimGateway.refusal_style` answers that way too.
 """
 
 from __future__ import annotations
@@ -32,6 +36,10 @@ _MESSAGES: Final = {
     1203: "The access token has expired.",
     1204: "Failed to refresh the access token.",
 }
+
+
+#: How far a request's timestamp may be from the gateway's clock (**unconfirmed**).
+TIMESTAMP_WINDOW_MS: Final = 15 * 60 * 1000
 
 
 @dataclass
@@ -93,7 +101,7 @@ class ApimGateway:
 
     def _check_encryption(self, body: dict[str, Any]) -> int | None:
         app_key, timestamp, encryption = body["appKey"], str(body["timestamp"]), body["encryption"]
-        if not timestamp.isdigit() or not isinstance(encryption, str):
+        if not self._current(timestamp) or not isinstance(encryption, str):
             return 1004
         secret = self._apps.get(str(app_key))
         if secret is None:
@@ -117,6 +125,12 @@ class ApimGateway:
         body = {"status": 0, "msg": "SUCCESS", "business": "apim-token-service", "data": data}
         return httpx.Response(200, json=body)
 
+    def _current(self, timestamp: str) -> bool:
+        """True for Unix milliseconds within `TIMESTAMP_WINDOW_MS` of the gateway's clock."""
+        if not timestamp.isdigit():
+            return False
+        return abs(int(timestamp) - self._clock.now() * 1000) <= TIMESTAMP_WINDOW_MS
+
     def _expired(self, issued: _Issued) -> bool:
         return self._clock.monotonic() >= issued.expires_at
 
@@ -138,7 +152,7 @@ class ApimGateway:
         if not (token and timestamp and signature):
             return 1202
         issued = self._tokens.get(token)
-        if issued is None or not timestamp.isdigit():
+        if issued is None or not self._current(timestamp):
             return 1004
         if self._expired(issued):
             return 1203

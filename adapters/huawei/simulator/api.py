@@ -15,6 +15,10 @@ A refresh with a wrong appId or secret is 401 ``100208``; with a bad or expired 
 for which fault is not documented). `refuse_refreshes` answers any of them. Error bodies carry
 ``error_code`` as a string, as documented; `codes_as_numbers` sends numbers instead.
 
+Not documented, so chosen here (**unconfirmed**): a method a resource does not answer is 405 (with
+``Allow``); a call other than the login without ``Content-Type: application/json`` (which every
+call carries, VENDORS.md §3) is 415; a refresh whose body is not a JSON object is 400 ``50400``.
+
 Not simulated: mutual TLS (a transport sees requests after TLS).
 """
 
@@ -57,6 +61,17 @@ def _error(status: int, code: str, desc: str) -> httpx.Response:
 
 
 _INVALID_TOKEN: Final = (403, "1010005", "App_key or access_token is invalid.")
+_NOT_JSON: Final = (415, "415", "Content-Type must be application/json.")
+_BAD_REFRESH_BODY: Final = (400, "50400", "The request body is invalid.")
+
+#: The methods each resource answers (the login and refresh are POSTs, VENDORS.md §3–5).
+_METHODS: Final = {
+    "login": ("POST",),
+    "refreshToken": ("POST",),
+    "package": ("GET", "DELETE"),
+    "device": ("GET", "DELETE"),
+    "devices": ("GET",),
+}
 _BAD_SECRET: Final = (401, "100208", "AppId or secret is not right.")
 
 
@@ -123,19 +138,27 @@ class HuaweiSimulator(Simulator):
 
     def _route(self, request: httpx.Request) -> httpx.Response:
         segs = _segments(request)
+        resource = _resource(segs)
+        if resource is None:
+            return _error(404, "404", f"no route for {request.method} {request.url.path}")
+        if request.method not in _METHODS[resource]:
+            allowed = ", ".join(_METHODS[resource])
+            answer = _error(405, "405", f"Method {request.method} is not allowed here.")
+            answer.headers["Allow"] = allowed
+            return answer
         with self._lock:
-            if request.method == "POST" and segs == (*_SEC, "login"):
+            if resource == "login":
                 return self._login(request)
-            if request.method == "POST" and segs == (*_SEC, "refreshToken"):
+            if not _is_json(request):  # every other call carries JSON (VENDORS.md §3)
+                return _error(*_NOT_JSON)
+            if resource == "refreshToken":
                 return self._refresh(request)
             caller = self._authenticate(request)
             if caller is None:
                 return _error(*_INVALID_TOKEN)
-            if segs[:4] == _PACKAGES and len(segs) == 5:
+            if resource == "package":
                 return self._package(request, segs[4])
-            if segs[:5] == _DEVICES and len(segs) <= 6:
-                return self._devices(request, caller, segs[5] if len(segs) == 6 else None)
-            return _error(404, "404", f"no route for {request.method} {request.url.path}")
+            return self._devices(request, caller, segs[5] if resource == "device" else None)
 
     # -- auth -------------------------------------------------------------------------------------
     def _login(self, request: httpx.Request) -> httpx.Response:
@@ -152,7 +175,12 @@ class HuaweiSimulator(Simulator):
         if self._refresh_refusals:
             status, code = self._refresh_refusals.pop(0)
             return _error(status, code, "The refresh was refused.")
-        body = json.loads(request.content or b"{}")
+        try:
+            body = json.loads(request.content or b"{}")
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            return _error(*_BAD_REFRESH_BODY)
         app = str(body.get("appId", ""))
         if not app or self.state.apps.get(app) != body.get("secret"):
             return _error(*_BAD_SECRET)
@@ -234,36 +262,30 @@ class HuaweiSimulator(Simulator):
         if gateway is None and page_no is None:
             return _error(400, "100218", "The gatewayId and pageNo can't be both null.")
         page, size = int(page_no or 0), int(params.get("pageSize") or 25)
-        found = [
-            d
-            for d in self.state.devices.values()
-            if d.app_id == owner and gateway in (None, d.gateway_id)
-        ]
-        return httpx.Response(
-            200,
-            json={
-                "totalCount": len(found),
-                "pageNo": page,
-                "pageSize": size,
-                "devices": [d.body() for d in found[page * size : (page + 1) * size]],
-            },
-        )
+        return httpx.Response(200, json=self.state.device_page(owner, gateway, page, size))
 
     def _delete_device(self, request: httpx.Request, device: SimDevice) -> httpx.Response:
         cascade = request.url.params.get("cascade", "true")
         if cascade not in ("true", "false"):
             return _error(400, "100405", "The request parameter is invalid.")
-        for child in [
-            d
-            for d in self.state.devices.values()
-            if d.gateway_id == device.device_id and d is not device
-        ]:
-            if cascade == "true":
-                del self.state.devices[child.device_id]
-            else:
-                child.gateway_id = child.device_id  # now directly connected
-        del self.state.devices[device.device_id]
+        self.state.delete_device(device, cascade=cascade == "true")
         return httpx.Response(204)
+
+
+def _resource(segs: tuple[str, ...]) -> str | None:
+    """Which `_METHODS` resource a path names, or None for none."""
+    if segs[:4] == _SEC and len(segs) == 5 and segs[4] in ("login", "refreshToken"):
+        return segs[4]
+    if segs[:4] == _PACKAGES and len(segs) == 5:
+        return "package"
+    if segs[:5] == _DEVICES:
+        return {5: "devices", 6: "device"}.get(len(segs))
+    return None
+
+
+def _is_json(request: httpx.Request) -> bool:
+    media = str(request.headers.get("content-type", "")).split(";", 1)[0]
+    return media.strip().lower() == "application/json"
 
 
 def _segments(request: httpx.Request) -> tuple[str, ...]:

@@ -103,6 +103,28 @@ class HuaweiState:
         """Register a device."""
         self.devices[device.device_id] = device
 
+    def delete_device(self, device: SimDevice, *, cascade: bool) -> None:
+        """Delete `device`; a gateway's children go with it (`cascade`) or become directly
+        connected."""
+        for child in [
+            d for d in self.devices.values() if d.gateway_id == device.device_id and d is not device
+        ]:
+            if cascade:
+                del self.devices[child.device_id]
+            else:
+                child.gateway_id = child.device_id
+        del self.devices[device.device_id]
+
+    def device_page(self, owner: str, gateway: str | None, page: int, size: int) -> dict[str, Any]:
+        """One page of `owner`'s devices (under `gateway`, if given), as the platform lists it."""
+        found = [
+            d
+            for d in self.devices.values()
+            if d.app_id == owner and gateway in (None, d.gateway_id)
+        ]
+        devices = [d.body() for d in found[page * size : (page + 1) * size]]
+        return {"totalCount": len(found), "pageNo": page, "pageSize": size, "devices": devices}
+
 
 def seed_sandbox(state: HuaweiState) -> None:
     """The sandbox's data (ids listed in `adapters.huawei.adapter`'s docstring)."""

@@ -337,3 +337,26 @@ def test_unknown_product_and_bad_page_size(sim: AliyunSimulator, clock: FakeCloc
     page = {"CurrentPage": "1", "PageSize": "0", "IotInstanceId": sbx.INSTANCE_ID}
     _, listing = _call(sim, clock, "ListOTAFirmware", page)
     assert listing["Code"] == "iot.common.InvalidPageParams"
+
+
+# -- the gateway refuses what Alibaba's refuses (or adapter bugs hide behind the simulator)
+@pytest.mark.parametrize("path", ["/wrong/path", "/iot/", "//"])
+def test_a_call_to_a_path_other_than_the_root_is_not_found(
+    sim: AliyunSimulator, clock: FakeClock, path: str
+) -> None:
+    request = _request("CancelOTATaskByDevice", _cancel(["thermo-001"]), clock)
+    response = sim.handle(httpx.Request("POST", request.url.copy_with(path=path)))
+    assert (response.status_code, response.json()["Code"]) == (404, "InvalidAction.NotFound")
+    assert _statuses(sim, "thermo-001") == ["CONFIRM"]  # nothing cancelled
+
+
+def test_a_call_without_region_id_is_refused(sim: AliyunSimulator, clock: FakeClock) -> None:
+    signed = signed_params(
+        "POST", "CancelOTATaskByDevice", _cancel(["thermo-001"]), key=KEY,
+        region_id="cn-shanghai", clock=clock,
+    )  # fmt: skip
+    del signed["RegionId"]
+    signed["Signature"] = signing.signature("POST", signed, KEY.secret)
+    response = sim.handle(httpx.Request("POST", f"{sbx.ENDPOINT}/?{encode_query(signed.items())}"))
+    assert (response.status_code, response.json()["Code"]) == (400, "MissingRegionId")
+    assert _statuses(sim, "thermo-001") == ["CONFIRM"]

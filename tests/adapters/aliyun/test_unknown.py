@@ -170,3 +170,50 @@ def test_an_internal_error_answering_a_read_is_still_retried(
     preview = adapter(sim.transport(), clock).preview(cancel(("thermo-001",)))
     assert preview.found
     assert len(sim.requests_to("Action=ListOTAUnfinishedTaskByDevice")) == 3
+
+
+# -- only `"Success": true` confirms the cancel (VENDORS.md §2 documents the flag): an answer
+# -- that says neither success nor failure confirms nothing
+NO_VERDICT: list[dict[str, Any]] = [
+    {},
+    {"RequestId": "r-quiet"},
+    {"RequestId": "r-null", "Success": None},
+    {"RequestId": "r-text", "Success": "true"},
+    {"RequestId": "r-one", "Success": 1},
+]
+
+
+@pytest.mark.parametrize("body", NO_VERDICT)
+def test_a_cancel_answered_without_success_true_is_unknown_not_accepted(
+    sim: AliyunSimulator, clock: FakeClock, body: dict[str, Any]
+) -> None:
+    with pytest.raises(OutcomeUnknown) as caught:
+        adapter(behind_a_gateway(sim, 200, body), clock).execute(cancel(("thermo-001",)))
+    assert '"Success": true' in caught.value.message and "state is unknown" in caught.value.message
+    assert caught.value.next_step == CHECK_THE_TASKS
+    assert caught.value.vendor_request_id == body.get("RequestId")
+    assert len(sim.requests_to(CANCELS)) == 1  # never sent again
+
+
+def test_a_bulk_call_answered_without_success_counts_its_devices_unknown(
+    sim: AliyunSimulator, clock: FakeClock
+) -> None:
+    gateway = behind_a_gateway(sim, 200, {"RequestId": "r-quiet"}, naming="dev-00250")
+
+    outcome = adapter(gateway, clock).execute(cancel(DEVICES))
+
+    assert outcome.counts == Counts(succeeded=200, unknown=200)
+    [failure] = outcome.failures
+    assert failure.kind is FailureKind.UNKNOWN and failure.vendor_request_id == "r-quiet"
+
+
+def test_a_read_may_leave_the_success_flag_out(sim: AliyunSimulator, clock: FakeClock) -> None:
+    """Re-hosted copies answer reads with plain data and no flag: nothing says they failed."""
+
+    def no_flags(request: httpx.Request) -> httpx.Response:
+        answer = sim.handle(request)
+        body = {k: v for k, v in answer.json().items() if k != "Success"}
+        return httpx.Response(answer.status_code, json=body)
+
+    preview = adapter(httpx.MockTransport(no_flags), clock).preview(cancel(("thermo-001",)))
+    assert preview.found

@@ -18,6 +18,13 @@ from adapters.simulator import Fault, SlidingWindow
 BASE = "https://apim.test"
 KEY, SECRET = "app-1", "secret-1"
 ORG = "o100"
+#: The test clock's start in Unix milliseconds: the gateway refuses timestamps far from its clock.
+START_MS = int(FakeClock().now() * 1000)
+
+
+def stamp(offset_ms: int) -> str:
+    """A timestamp `offset_ms` after the test clock's start, as EnOS signs it."""
+    return str(START_MS + offset_ms)
 
 
 @pytest.fixture
@@ -39,7 +46,9 @@ def client(sim: EnosSimulator) -> httpx.Client:
     return httpx.Client(transport=sim.transport())
 
 
-def token_body(timestamp: int, *, key: str = KEY, secret: str = SECRET) -> dict[str, Any]:
+def token_body(offset_ms: int, *, key: str = KEY, secret: str = SECRET) -> dict[str, Any]:
+    """A token request stamped `offset_ms` after the test clock's start."""
+    timestamp = int(stamp(offset_ms))
     digest = hashlib.sha256(f"{key}{timestamp}{secret}".encode()).hexdigest()
     return {"appKey": key, "timestamp": timestamp, "encryption": digest}
 
@@ -60,6 +69,8 @@ def call(
     secret: str = SECRET,
     method: str | None = None,
 ) -> httpx.Response:
+    """A signed business call stamped `timestamp` (ms) after the test clock's start."""
+    timestamp = stamp(int(timestamp))
     method = method or ("GET" if action == "get" else "POST")
     params = {"action": action, "orgId": ORG, "jobId": job}
     request = client.build_request(method, f"{BASE}/connect-service/v2.1/ota-jobs", params=params)
@@ -147,9 +158,9 @@ def test_refresh_of_an_expired_or_unknown_token_fails(
 def test_tokens_expire_on_the_simulator_clock(client: httpx.Client, clock: FakeClock) -> None:
     token = get_token(client)
     clock.advance(7199)
-    assert call(client, token, "get", "stopped-1", timestamp="1").json()["code"] == 0
+    assert call(client, token, "get", "stopped-1", timestamp="7199001").json()["code"] == 0
     clock.advance(1)
-    answer = call(client, token, "get", "stopped-1", timestamp="2")
+    answer = call(client, token, "get", "stopped-1", timestamp="7200002")
     assert (answer.status_code, answer.json()["status"]) == (401, 1203)
 
 
@@ -170,11 +181,11 @@ def test_a_tampered_query_breaks_the_signature(client: httpx.Client) -> None:
         token=token,
         params=request.url.params.multi_items(),
         body=b"",
-        timestamp="9",
+        timestamp=stamp(9),
         app_secret=SECRET,
     )
     tampered = request.url.copy_add_param("jobId", "stopped-1")
-    headers = {"apim-accesstoken": token, "apim-timestamp": "9", "apim-signature": signature}
+    headers = {"apim-accesstoken": token, "apim-timestamp": stamp(9), "apim-signature": signature}
     assert client.get(tampered, headers=headers).json()["status"] == 1003
 
 
@@ -253,7 +264,7 @@ def test_a_rate_window_throttles(clock: FakeClock) -> None:
     assert answers[2].json()["status"] == 429
     assert sim.throttled_count == 1
     clock.advance(1)
-    assert client.post(url, json=token_body(9)).status_code == 200
+    assert client.post(url, json=token_body(1009)).status_code == 200
 
 
 def test_no_rate_limit_by_default(sim: EnosSimulator) -> None:
@@ -273,10 +284,48 @@ def test_missing_identifiers_are_a_bad_request(client: httpx.Client) -> None:
         token=token,
         params=request.url.params.multi_items(),
         body=b"",
-        timestamp="5",
+        timestamp=stamp(5),
         app_secret=SECRET,
     )
     request.headers.update(
-        {"apim-accesstoken": token, "apim-timestamp": "5", "apim-signature": signature}
+        {"apim-accesstoken": token, "apim-timestamp": stamp(5), "apim-signature": signature}
     )
     assert client.send(request).json()["code"] == 400
+
+
+# -- timestamps are Unix milliseconds near the gateway's clock (VENDORS.md §1)
+@pytest.mark.parametrize(
+    "timestamp",
+    [
+        START_MS // 1000,  # seconds, not milliseconds
+        1,  # 1970
+        START_MS - 86_400_000,  # a day old
+        START_MS + 16 * 60 * 1000,  # a quarter of an hour and more ahead
+    ],
+)
+def test_a_token_request_stamped_far_from_the_clock_is_refused(
+    client: httpx.Client, sim: EnosSimulator, timestamp: int
+) -> None:
+    body = token_body(0)
+    digest = hashlib.sha256(f"{KEY}{timestamp}{SECRET}".encode()).hexdigest()
+    body.update(timestamp=timestamp, encryption=digest)
+    answer = client.post(f"{BASE}/apim-token-service/v2.0/token/get", json=body)
+    assert answer.json()["status"] == 1004
+    assert sim.tokens_issued == 0
+
+
+@pytest.mark.parametrize("offset_ms", [-START_MS + 1, -86_400_000, 16 * 60 * 1000])
+def test_a_business_call_stamped_far_from_the_clock_is_refused(
+    client: httpx.Client, sim: EnosSimulator, offset_ms: int
+) -> None:
+    token = get_token(client)
+    answer = call(client, token, "delete", "stopped-1", timestamp=str(offset_ms))
+    assert (answer.status_code, answer.json()["status"]) == (401, 1004)
+    assert sim.job(ORG, "stopped-1") is not None
+
+
+def test_a_business_call_stamped_in_seconds_is_refused(client: httpx.Client) -> None:
+    token = get_token(client)
+    seconds = str(START_MS // 1000 - START_MS)  # START_MS // 1000 once `call` adds START_MS
+    assert call(client, token, "get", "stopped-1", timestamp=seconds).json()["status"] == 1004
+    assert call(client, token, "get", "stopped-1", timestamp="60000").json()["code"] == 0

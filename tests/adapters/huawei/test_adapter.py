@@ -509,6 +509,29 @@ def test_default_port_and_shared_limiter(clock: FakeClock) -> None:
     assert first.session.limiter.calls == 100
 
 
+@pytest.mark.parametrize(
+    ("base_url", "port"),
+    [
+        ("https://iot.example.test", 8743),  # none written: the platform's
+        ("https://iot.example.test:443", 443),  # a gateway in front of it: kept
+        ("https://iot.example.test:443/", 443),
+        ("https://iot.example.test:8443", 8443),
+    ],
+)
+def test_only_a_url_without_a_port_is_sent_to_8743(base_url: str, port: int) -> None:
+    seen: list[httpx.URL] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url)
+        return httpx.Response(401, json={"error_code": "100208", "error_desc": "no"})
+
+    config = HuaweiSettings(base_url=base_url, app_id="a", secret=SecretStr("s"))
+    client = httpx.Client(transport=httpx.MockTransport(handler))
+    with pytest.raises(VendorAuthError):
+        HuaweiAdapter(config=config, client=client, clock=FakeClock()).check()
+    assert {(url.host, url.port or 443) for url in seen} == {("iot.example.test", port)}
+
+
 @pytest.fixture
 def cert_files(tmp_path: Path) -> CertFiles:
     """A throwaway self-signed certificate, its key, and an unrelated key (made in-process)."""

@@ -36,7 +36,7 @@ def login(http: httpx.Client, secret: str = SANDBOX_SECRET) -> httpx.Response:
 
 
 def auth(token: str, app: str = SANDBOX_APP_ID) -> dict[str, str]:
-    return {"app_key": app, "Authorization": f"Bearer {token}"}
+    return {"app_key": app, "Authorization": f"Bearer {token}", "Content-Type": "application/json"}
 
 
 def code(response: httpx.Response) -> tuple[int, str]:
@@ -159,3 +159,56 @@ def test_without_the_client_limiter_a_bulk_run_is_throttled(clock: FakeClock) ->
             OperationRequest(operation="huawei.package.delete", vendor="huawei", targets=("p",))
         )
     assert sim.throttled_count == 1
+
+
+# -- what the platform refuses, the simulator refuses (or adapter bugs hide behind it)
+PACKAGES = f"{BASE}/iodm/northbound/v1.5.0/category"
+
+
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [
+        ("POST", f"{PACKAGES}/pkg-gw-sw-2.0.1"),
+        ("PUT", f"{PACKAGES}/pkg-gw-sw-2.0.1"),
+        ("PUT", f"{DEVICES}/dev-meter-0001"),
+        ("POST", f"{DEVICES}/dev-meter-0001"),
+        ("DELETE", DEVICES),
+        ("GET", LOGIN),
+    ],
+)
+def test_a_method_the_resource_does_not_answer_is_405_and_changes_nothing(
+    http: httpx.Client, sim: HuaweiSimulator, method: str, url: str
+) -> None:
+    token = login(http).json()["accessToken"]
+    response = http.request(method, url, headers=auth(token), json={})
+    assert response.status_code == 405 and response.headers["Allow"]
+    assert "pkg-gw-sw-2.0.1" in sim.state.packages and "dev-meter-0001" in sim.state.devices
+
+
+@pytest.mark.parametrize("content_type", [None, "text/plain", "application/x-www-form-urlencoded"])
+def test_a_business_call_without_json_content_type_is_refused(
+    http: httpx.Client, sim: HuaweiSimulator, content_type: str | None
+) -> None:
+    headers = auth(login(http).json()["accessToken"])
+    del headers["Content-Type"]
+    if content_type is not None:
+        headers["Content-Type"] = content_type
+    assert http.get(f"{DEVICES}/dev-meter-0001", headers=headers).status_code == 415
+    assert http.delete(f"{PACKAGES}/pkg-gw-sw-2.0.1", headers=headers).status_code == 415
+    assert "pkg-gw-sw-2.0.1" in sim.state.packages
+
+
+def test_a_refresh_sent_as_a_form_is_refused_as_the_platform_would(
+    http: httpx.Client, sim: HuaweiSimulator
+) -> None:
+    grant = login(http).json()
+    form = {
+        "appId": SANDBOX_APP_ID,
+        "secret": SANDBOX_SECRET,
+        "refreshToken": grant["refreshToken"],
+    }
+    refresh = f"{BASE}/iocm/app/sec/v1.1.0/refreshToken"
+    assert http.post(refresh, data=form).status_code == 415
+    not_json = {"Content-Type": "application/json"}
+    assert code(http.post(refresh, content=b"appId=x", headers=not_json)) == (400, "50400")
+    assert sim.refreshes == 0

@@ -412,6 +412,37 @@ def test_refusal_without_a_return_code_shows_the_broker_code() -> None:
     assert "Scheduling not configured" in caught.value.message
 
 
+@pytest.mark.parametrize(
+    ("body", "disagreeing"),
+    [
+        (
+            {"Success": False, "Code": 9, "Payload": {"returnCode": {"type": "OK", "code": "0"}}},
+            "Scheduling return code SP_OK (0)",
+        ),
+        (
+            {"Success": True, "Code": 9, "Payload": {"returnCode": {"type": "Error", "code": 1}}},
+            "Scheduling return code SP_JOBID_INVALID (1)",
+        ),
+        (
+            {"Success": True, "Code": 9, "Payload": {"result": {"type": "OK", "code": "0"}}},
+            "ServiceBroker code 9",
+        ),
+    ],
+)
+def test_a_success_flag_its_codes_contradict_is_outcome_unknown(
+    body: dict[str, object], disagreeing: str
+) -> None:
+    """Neither layer can be believed over the other: "failed" would say the job certainly
+    still exists, "Cancelled" that it is gone."""
+    sent: list[httpx.Request] = []
+    adapter = wire_adapter(lambda r: sent.append(r) or httpx.Response(200, json=body))
+    with pytest.raises(OutcomeUnknown) as caught:
+        adapter.execute(job_cancel())
+    assert disagreeing in caught.value.message and "contradicts itself" in caught.value.message
+    assert "ServiceOptimizer first" in caught.value.next_step
+    assert len(sent) == 1
+
+
 def test_answer_without_success_flag_is_outcome_unknown() -> None:
     adapter = wire_adapter(lambda r: httpx.Response(200, json={"Code": "0"}))
     with pytest.raises(OutcomeUnknown):

@@ -1,0 +1,108 @@
+"""What confirms an EnOS delete: only the API's documented success, ``"code": 0`` (VENDORS.md §1).
+A 2xx without it (a token-service or gateway shape) confirms nothing, and a replay refused with
+1001 may follow a copy of the delete that went through: both end unknown, never "Deleted"."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from pydantic import SecretStr
+
+from adapters.clock import FakeClock
+from adapters.enos.adapter import EnosAdapter
+from adapters.enos.errors import CATALOG, CHECK_THE_JOB
+from adapters.enos.settings import EnosSettings
+from adapters.enos.simulator.api import (
+    SANDBOX_APP_KEY,
+    SANDBOX_APP_SECRET,
+    SANDBOX_BASE_URL,
+    SANDBOX_ORG_ID,
+    SANDBOX_STOPPED_JOB_ID,
+    demo_simulator,
+)
+from adapters.errors import OutcomeUnknown, VendorAuthError
+from commands.model import OperationRequest
+
+DELETE = OperationRequest(
+    operation="enos.ota-job.delete",
+    vendor="enos",
+    targets=(SANDBOX_STOPPED_JOB_ID,),
+    params={"org": SANDBOX_ORG_ID},
+)
+
+
+def answering(status: int, body: object) -> tuple[EnosAdapter, list[int]]:
+    """An adapter whose deletes get `status` and `body` (all else is the simulator), and the
+    list of deletes sent."""
+    sim = demo_simulator(clock=FakeClock())
+    sent: list[int] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if "action=delete" in str(request.url):
+            sent.append(1)
+            return httpx.Response(status, json=body)
+        return sim.handle(request)
+
+    config = EnosSettings(
+        base_url=SANDBOX_BASE_URL, app_key=SANDBOX_APP_KEY, app_secret=SecretStr(SANDBOX_APP_SECRET)
+    )
+    client = httpx.Client(transport=httpx.MockTransport(handler))
+    return EnosAdapter(config=config, client=client, clock=FakeClock()), sent
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"status": 0, "msg": "SUCCESS"},  # the token service's success shape
+        {"apim_status": 0, "requestId": "r-1"},  # the gateway's, as old clients saw it
+        {"code": None, "status": "0", "msg": "OK"},
+    ],
+)
+def test_a_delete_answered_without_code_0_is_unknown_not_deleted(body: dict[str, object]) -> None:
+    adapter, sent = answering(200, body)
+    with pytest.raises(OutcomeUnknown) as caught:
+        adapter.execute(DELETE)
+    assert '"code": 0' in caught.value.message and "state is unknown" in caught.value.message
+    assert caught.value.next_step == CHECK_THE_JOB
+    assert sent == [1]  # never sent again
+
+
+def test_a_delete_answered_code_0_is_deleted() -> None:
+    adapter, _ = answering(200, {"code": 0, "msg": "OK", "requestId": "r-ok", "data": None})
+    assert adapter.execute(DELETE).vendor_request_ids == ("r-ok",)
+
+
+def test_a_preview_still_reads_an_answer_without_code() -> None:
+    """Reads are not held to the delete's success: a zero in any key reads as no refusal."""
+    sim = demo_simulator(clock=FakeClock())
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        answer = sim.handle(request)
+        if "action=get" not in str(request.url):
+            return answer
+        body = answer.json()
+        return httpx.Response(200, json={"status": body.pop("code"), **body})
+
+    config = EnosSettings(
+        base_url=SANDBOX_BASE_URL, app_key=SANDBOX_APP_KEY, app_secret=SecretStr(SANDBOX_APP_SECRET)
+    )
+    client = httpx.Client(transport=httpx.MockTransport(handler))
+    preview = EnosAdapter(config=config, client=client, clock=FakeClock()).preview(DELETE)
+    assert preview.found and preview.facts["status"] == "stopped"
+
+
+def test_a_replay_refused_with_1001_on_the_delete_is_unknown() -> None:
+    """opsgate never reuses a timestamp: a signature the gateway saw before is a copy of this
+    very delete (a proxy's resend), which arrived first and may have deleted the job."""
+    body = {"status": 1001, "msg": "Repeated requests with duplicated encryption."}
+    adapter, sent = answering(401, body)
+    with pytest.raises(OutcomeUnknown) as caught:
+        adapter.execute(DELETE)
+    assert "1001" in caught.value.message and "copy of this very request" in caught.value.message
+    assert sent == [1]
+
+
+def test_1001_is_described_for_api_calls_as_well_as_token_requests() -> None:
+    info = CATALOG["1001"]
+    assert "signature" in info.message and "token service saw" not in info.message
+    assert info.kind is VendorAuthError and info.retryable  # a read or token request: try again
