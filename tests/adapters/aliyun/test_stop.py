@@ -93,7 +93,7 @@ def test_a_stopped_run_does_not_list_the_devices_again(
     assert outcome.counts.succeeded == 400
     assert not sim.requests_to("ListOTAUnfinishedTaskByDevice")  # no read after the stop
     assert outcome.checked == (
-        "not listed again: the run was stopped before it could be; check the 400 devices "
+        "not listed again afterwards: the run was stopped before that check; check the 400 devices "
         "accepted in the console"
     )
 
