@@ -138,13 +138,15 @@ def status_message(
     *,
     approvers: Approvers,
     unreadable: str | None = None,
+    now: datetime | None = None,
 ) -> Message:
     """One request with its full audit timeline (no buttons: this is for reading).
 
     `unreadable` says which of its events could not be read (`events` are those before it):
-    it was changed outside opsgate, and the timeline says so rather than end quietly.
+    it was changed outside opsgate, and the timeline says so rather than end quietly. With
+    `now`, a pending request also says how long it has left: this answer is read as it comes.
     """
-    blocks = request_blocks(record, approvers=approvers)
+    blocks = request_blocks(record, approvers=approvers, now=now, countdown=True)
     blocks.extend(lines_sections(_state_lines(record)))
     blocks.append(divider())
     timeline = ["*Timeline*", *(timeline_line(e) for e in events)]

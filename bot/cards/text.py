@@ -174,9 +174,10 @@ def plural(count: int, noun: str) -> str:
 
 def time_left(deadline: datetime, now: datetime) -> str:
     """``in 40 s``, ``in 25 min``, ``in 2 h 5 min`` until `deadline` (not yet reached). Under
-    a minute counts seconds, so a short TTL never reads as a whole minute."""
-    seconds = max(math.ceil((deadline - now).total_seconds()), 0)
+    a minute counts seconds, so a short TTL never reads as a whole minute; whole minutes are
+    rounded down (90 s is "in 1 min"), so it never promises more time than is left."""
+    seconds = max(math.floor((deadline - now).total_seconds()), 0)
     if seconds < 60:
         return f"in {seconds} s"
-    hours, mins = divmod(math.ceil(seconds / 60), 60)
+    hours, mins = divmod(seconds // 60, 60)
     return f"in {hours} h {mins} min" if hours else f"in {mins} min"

@@ -109,12 +109,13 @@ def test_a_withdrawn_request_says_who_withdrew_it(world: World) -> None:
     )
 
 
-def test_a_short_ttl_counts_seconds(world_factory) -> None:  # type: ignore[no-untyped-def]
+def test_a_short_ttl_counts_seconds_in_status(world_factory) -> None:  # type: ignore[no-untyped-def]
     world = world_factory('[policy]\nttl = "10s"\nchannels = ["C0OPS"]\n')
-    open_request(world)
+    rid = open_request(world)
     [posted] = world.slack.of("post")
-    assert "(in 10 s)" in shown(posted.message)
-    assert "(in 1 min)" not in shown(posted.message)
+    assert "(in " not in shown(posted.message)  # the card stays up: it says only when
+    status = world.service.status(rid, world.origin(ALICE))
+    assert "(in 10 s)" in shown(status) and "(in 1 min)" not in shown(status)
 
 
 def test_refusals_mention_the_group_live_and_log_plain_words(world_factory) -> None:  # type: ignore[no-untyped-def]
