@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from audit_events import audit_event
 from block_kit import block_problems
 
@@ -26,6 +27,7 @@ from bot.cards import (
     status_message,
     usage_message,
 )
+from bot.cards.text import ZWJ
 from bot.model import (
     Approvers,
     AuditEvent,
@@ -35,7 +37,8 @@ from bot.model import (
     RequestRecord,
     RequestState,
 )
-from commands.model import OperationRequest
+from commands.identifiers import STRICT
+from commands.model import OperationRequest, UsageError
 
 NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 HOSTILE = "<!channel> *bold* <https://evil|x> @here"
@@ -150,6 +153,26 @@ def test_refusal_usage_and_notice_escape_their_text() -> None:
     assert "```" not in valid(usage_message("bad --org", ""))
     assert valid(notice_message("Approval recorded (1 of 2)")).startswith(
         "Approval recorded (1 of 2)"
+    )
+
+
+def test_a_typed_value_with_backticks_leaves_the_usage_error_s_code_spans_whole() -> None:
+    """``/ops huawei device delete `dev-1*_~` ``: the value's backticks paired with the message's
+    own, garbling both, and the allowed characters, copied, held zero-width joiners."""
+    with pytest.raises(UsageError) as caught:
+        STRICT.check("`dev-1*_~`", field="deviceId", usage="Usage: /ops x")
+    message = usage_message(caught.value.message, caught.value.usage)
+    [said] = [b["text"]["text"] for b in message.blocks]
+    value = f"'⟨U+0060⟩dev-1{ZWJ}*{ZWJ}_{ZWJ}~⟨U+0060⟩'"  # its * _ ~ show as typed
+    assert said.startswith(
+        f":grey_question: Bad deviceId {value}: a backtick is not allowed. "
+        "Use letters, digits and `._:-` (1-128 characters)."
+    )
+    spans = said.split("\n")[0].split("`")[1::2]
+    assert spans == ["._:-"]  # the only code span, to copy, has nothing invisible in it
+    assert message.text == (
+        "Bad deviceId '⟨U+0060⟩dev-1*_~⟨U+0060⟩': a backtick is not allowed. "
+        "Use letters, digits and ._:- (1-128 characters)."
     )
 
 
