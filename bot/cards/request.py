@@ -53,6 +53,8 @@ STATE_EMOJI: dict[RequestState, str] = {
     RequestState.STOPPED: ":octagonal_sign:",
 }
 SANDBOX_NOTE = ":test_tube: *SANDBOX*: this vendor is simulated; nothing real changes"
+#: Before a sandboxed request's id in a one-line listing (App Home, history).
+SANDBOX_TAG = ":test_tube: *SANDBOX* "
 TARGETS_SHOWN = 10
 _REASON_LIMIT = 1500
 

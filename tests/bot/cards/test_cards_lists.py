@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from audit_events import audit_event
 from block_kit import block_problems
+from shown_lines import lines
 
 from adapters.base import Blocker, Preview, VendorCall
 from bot.cards import (
@@ -329,6 +330,27 @@ def test_home_view_marks_a_sandboxed_request_as_its_card_does() -> None:
     }
     assert ":test_tube: *SANDBOX*" in lines["R-SAND0001"]
     assert "SANDBOX" not in lines["R-REAL0001"]
+
+
+def test_every_list_of_app_home_and_history_marks_a_sandboxed_request() -> None:
+    """ "Your requests" and "Break-glass runs awaiting review" lacked the mark "Waiting for
+    you" shows (the README: marked SANDBOX on every card and in App Home)."""
+    ran = {"state": RequestState.SUCCEEDED, "outcome": {"summary": "Deleted"}}
+    glass = {**ran, "break_glass": "INC-7", "review_due_at": NOW + timedelta(hours=24)}
+    sandboxed, real = record(id="R-SAND0001", sandbox=True), record(id="R-REAL0001")
+    content = HomeContent(
+        yours=[sandboxed, real],
+        approver=True,
+        unreviewed=[
+            record(id="R-SAND0002", sandbox=True, **glass),
+            record(id="R-REAL0002", **glass),
+        ],
+    )
+    for shown in (lines(home_view(content)), lines(history_message([sandboxed, real]))):
+        listed = [line for line in shown if "`R-SAND" in line or "`R-REAL" in line]
+        assert len(listed) >= 2
+        assert all(("SANDBOX" in line) == ("`R-SAND" in line) for line in listed)
+    assert any(":test_tube: *SANDBOX* `R-SAND0002`" in line for line in lines(home_view(content)))
 
 
 def test_requester_notice_names_approvers() -> None:
