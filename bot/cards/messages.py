@@ -141,7 +141,7 @@ def dry_run_message(
     blocks.append(section(f"*Command*\n{code_block(clip_raw(command_text, 1000))}"))
     blocks.append(section(target_line(request.targets)))
     blocks.extend(lines_sections(_verdict_summary(preview)))
-    blocks.extend(lines_sections(verdict_lines(preview) + preview_lines(preview)))
+    blocks.extend(lines_sections(verdict_lines(preview, dry_run=True) + preview_lines(preview)))
     for call in calls[:MAX_CALLS_SHOWN]:
         blocks.append(section(code_block(_call_text(call))))
     if len(calls) > MAX_CALLS_SHOWN:

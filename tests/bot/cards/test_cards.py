@@ -123,10 +123,18 @@ def test_warnings_are_prominent_and_come_before_the_preview() -> None:
     assert warn_at < preview_at
 
 
-def test_failed_preview_says_unavailable_with_next_step() -> None:
-    error = {"error": "VendorUnreachable", "message": "timed out", "next_step": "try again"}
+def test_an_unavailable_preview_does_not_read_as_if_the_request_were_dead() -> None:
+    """The vendor's next step is written for a call that failed ("… then request again"): on
+    a card that can still be approved it read as if the request had ended."""
+    error = {
+        "error": "VendorUnreachable",
+        "message": "could not connect to huawei (ConnectError); nothing was changed",
+        "next_step": "Check the vendor's base URL and network path, then request again.",
+    }
     text = text_of(card(preview=error))
-    assert "*Preview unavailable:* timed out. *Next:* try again" in text
+    assert "*Preview unavailable:* could not connect to huawei (ConnectError); nothing" in text
+    assert "*Next:*" not in text and "request again" not in text
+    assert "The request is still open for approval, but nobody could look at the target" in text
 
 
 def test_missing_target_is_flagged() -> None:

@@ -138,7 +138,7 @@ def test_dry_run_with_many_calls_and_a_failed_preview_stays_valid() -> None:
         )
     )
     assert "+45 more vendor calls" in text
-    assert "Preview unavailable" in text and "*Verdict: warn*" in text
+    assert "*Preview unavailable:* m. *Next:* retry" in text and "*Verdict: warn*" in text
     assert "SANDBOX" not in text
 
 
