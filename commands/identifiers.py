@@ -20,6 +20,9 @@ from typing import Final
 from commands.model import UsageError
 
 _SHOWN_CHARS: Final = 40
+#: How a backtick in a typed value shows in a message: the messages mark code (commands, the
+#: characters to use) with backticks, so one of the user's would pair with those and garble both.
+BACKTICK_SHOWN: Final = "⟨U+0060⟩"
 #: The only punctuation a rule may allow: none of it means anything in a URL path or query.
 URL_SAFE_PUNCTUATION: Final = frozenset("._:@-")
 _ALNUM: Final = frozenset(string.ascii_letters + string.digits)
@@ -85,6 +88,8 @@ class IdentifierRule:
             return "it is empty"
         allowed = _ALNUM | frozenset(self.punctuation)
         bad = next((char for char in value if char not in allowed), None)
+        if bad == "`":
+            return "a backtick is not allowed"
         if bad is not None and bad in "{}":
             return f"{show_value(bad)} is not allowed (numeric ranges look like dev-{{001..050}})"
         if bad is not None:
@@ -99,10 +104,10 @@ class IdentifierRule:
 
 
 def show_value(value: str) -> str:
-    """Quote a value the user typed for an error message, cut short if it is long."""
-    if len(value) > _SHOWN_CHARS:
-        return repr(value[:_SHOWN_CHARS] + "…")
-    return repr(value)
+    """Quote a value the user typed for an error message, cut short if it is long; its
+    backticks show as `BACKTICK_SHOWN`, so the message's own code spans stay paired."""
+    shown = value if len(value) <= _SHOWN_CHARS else value[:_SHOWN_CHARS] + "…"
+    return repr(shown).replace("`", BACKTICK_SHOWN)
 
 
 #: The default: letters, digits and ``._:-``, 1 to 128 characters.

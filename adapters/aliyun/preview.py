@@ -89,13 +89,12 @@ def build_preview(
     summary = (
         f"Read-only look: firmware {facts['Firmware']}; {facts['Pending cancellable tasks']}"
         if found
-        else f"None of the {len(looked)} {_sampled(looked, targets)}devices exists in product "
-        f"{base['ProductKey']}"
+        else _capital(_none_exist(looked, targets, base["ProductKey"]))
     )
     return Preview(
         summary=summary,
         facts=facts,
-        warnings=_warnings(base, looked),
+        warnings=_warnings(base, looked, targets),
         blocked=_blocker(base, firmware, targets, looked),
         outcome_note=pending_note(looked, of=len(targets)) if found else "",
     )
@@ -135,7 +134,7 @@ def _blocker(
         )
     if len(looked) == len(targets) and not any(look.found for look in looked):
         return Blocker(
-            message=f"none of the {len(looked)} devices exists in product {base['ProductKey']}",
+            message=_none_exist(looked, targets, base["ProductKey"]),
             code=NOT_FOUND,
             next_step="Check the device names and `--product` in the IoT console.",
         )
@@ -199,8 +198,9 @@ def _facts(
         "Job": base.get("JobId", "any job of this firmware"),
         "Devices": f"{len(targets):,} ({calls} call{'s' if calls != 1 else ''} of up to 200)",
         "Sampled": f"{scope} devices" + ("" if n == len(targets) else " (sampled, evenly spaced)"),
-        "Pending cancellable tasks": f"{sum(1 for x in found if x.cancellable)} of {n} "
-        f"{_sampled(looked, targets)}devices have a task awaiting confirmation, queued or pushed",
+        "Pending cancellable tasks": f"{sum(1 for x in found if x.cancellable)} of "
+        f"{_devices(n, _sampled(looked, targets))} {_verb(n, 'has', 'have')} a task awaiting "
+        "confirmation, queued or pushed",
     }
     if "IotInstanceId" in base:
         facts["Instance"] = base["IotInstanceId"]
@@ -212,6 +212,29 @@ def _sampled(looked: Sequence[DeviceLook], targets: Sequence[str]) -> str:
     return "sampled " if len(looked) < len(targets) else ""
 
 
+def _devices(count: int, sampled: str = "") -> str:
+    """``1 device``, ``3 sampled devices``."""
+    return f"{count:,} {sampled}device{'' if count == 1 else 's'}"
+
+
+def _capital(text: str) -> str:
+    """`text` begun with a capital (`str.capitalize` would lower a product key's)."""
+    return text[:1].upper() + text[1:]
+
+
+def _verb(count: int, one: str, more: str) -> str:
+    """The verb that agrees with `count` things: ``has``/``have``, ``is``/``are``."""
+    return one if count == 1 else more
+
+
+def _none_exist(looked: Sequence[DeviceLook], targets: Sequence[str], product: str) -> str:
+    """``none of the 3 devices exists in product P``, or ``the device does not exist …``."""
+    sampled = _sampled(looked, targets)
+    if len(looked) == 1:
+        return f"the {sampled}device does not exist in product {product}"
+    return f"none of the {_devices(len(looked), sampled)} exists in product {product}"
+
+
 def _firmware_name(firmware: Mapping[str, Any], firmware_id: str) -> str:
     name = field(firmware, "FirmwareName") or firmware_id
     src, dest = field(firmware, "SrcVersion"), field(firmware, "DestVersion")
@@ -219,30 +242,33 @@ def _firmware_name(firmware: Mapping[str, Any], firmware_id: str) -> str:
     return f"{name} {versions} ({firmware_id})".replace("  ", " ")
 
 
-def _warnings(base: Mapping[str, str], looked: Sequence[DeviceLook]) -> list[str]:
+def _warnings(
+    base: Mapping[str, str], looked: Sequence[DeviceLook], targets: Sequence[str]
+) -> list[str]:
     warnings = []
+    which = "firmware" + (" and job" if "JobId" in base else "")
+    n, sampled = len(looked), _sampled(looked, targets)
     if any(look.found for look in looked) and not any(look.cancellable for look in looked):
-        warnings.append(
-            f"None of the {len(looked)} sampled devices has a pending task for this "
-            "firmware" + (" and job" if "JobId" in base else "") + ": the cancel "
-            "would change nothing."
+        none = (
+            f"The {sampled}device has no" if n == 1 else f"None of the {_devices(n, sampled)} has a"
         )
-    idle = [look for look in looked if look.found and not look.cancellable and not look.upgrading]
+        warnings.append(f"{none} pending task for this {which}: the cancel would change nothing.")
+    idle = sum(1 for x in looked if x.found and not x.cancellable and not x.upgrading)
     if idle and any(look.cancellable for look in looked):
         warnings.append(
-            f"{len(idle)} of the {len(looked)} sampled devices have nothing to cancel for this "
-            "firmware" + (" and job" if "JobId" in base else "") + ": the cancel changes "
-            "nothing for them."
+            f"{idle:,} of the {_devices(n, sampled)} {_verb(idle, 'has', 'have')} nothing to "
+            f"cancel for this {which}: the cancel changes nothing for {_verb(idle, 'it', 'them')}."
         )
     upgrading = sum(1 for look in looked if look.upgrading)
     if upgrading:
         warnings.append(
-            f"{upgrading} sampled device(s) are already upgrading (IN_PROGRESS): the "
-            "vendor cancels only tasks awaiting confirmation, queued or pushed."
+            f"{_devices(upgrading, sampled)} {_verb(upgrading, 'is', 'are')} already upgrading "
+            "(IN_PROGRESS): the vendor cancels only tasks awaiting confirmation, queued or pushed."
         )
     missing = sum(1 for look in looked if not look.found)
     if missing:
         warnings.append(
-            f"{missing} sampled device(s) do not exist in product {base['ProductKey']}."
+            f"{_devices(missing, sampled)} {_verb(missing, 'does', 'do')} not exist in product "
+            f"{base['ProductKey']}."
         )
     return warnings

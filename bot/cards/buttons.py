@@ -110,14 +110,17 @@ BUTTONS: Final[tuple[Buttons, ...]] = (decision_buttons, stop_button, review_but
 
 
 def _confirm_text(record: RequestRecord) -> str:
-    """What this Approve click will do, given the approvals the card shows so far."""
+    """What this Approve click will do, given the approvals the card shows so far; for a
+    sandboxed request, that it runs on the simulator (its card says nothing real changes)."""
     count = plural(len(record.targets), "target")
     left = rules.approvals_left(record)
+    where = "on the vendor's simulator" if record.sandbox else "at the vendor"
     if left <= 1:  # this click completes the request: the vendor call follows at once
-        return f"This runs {record.operation} on {count} at the vendor. It cannot be undone."
+        then = "Nothing real changes." if record.sandbox else "It cannot be undone."
+        return f"This runs {record.operation} on {count} {where}. {then}"
     have = len(record.approvers) + 1
     needed = rules.approvals_to_complete(record.approvals_needed)
     return (
         f"This records your approval of {record.operation} on {count} ({have} of {needed}). "
-        f"It runs at the vendor only after {plural(left - 1, 'more approval')}."
+        f"It runs {where} only after {plural(left - 1, 'more approval')}."
     )

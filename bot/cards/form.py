@@ -76,16 +76,23 @@ class KeptTargets:
     Attributes:
         request_id: The request asked for again.
         operation: Its operation.
-        count: How many targets it has.
+        count: How many targets are asked for again (`bot.model.rules.again_targets`).
+        unsent: They are the targets the request, stopped, did not send (not all of its own).
     """
 
     request_id: str
     operation: str
     count: int
+    unsent: bool = False
 
     def as_metadata(self) -> dict[str, Any]:
         """The form's ``private_metadata`` entry (Slack keeps it with the open form)."""
-        return {"request": self.request_id, "operation": self.operation, "count": self.count}
+        return {
+            "request": self.request_id,
+            "operation": self.operation,
+            "count": self.count,
+            "unsent": self.unsent,
+        }
 
     @classmethod
     def from_metadata(cls, data: Any) -> KeptTargets | None:
@@ -93,7 +100,8 @@ class KeptTargets:
         if not isinstance(data, dict):
             return None
         try:
-            return cls(str(data["request"]), str(data["operation"]), int(data["count"]))
+            unsent = data.get("unsent") is True
+            return cls(str(data["request"]), str(data["operation"]), int(data["count"]), unsent)
         except (KeyError, TypeError, ValueError):
             return None
 
@@ -110,6 +118,8 @@ class FormPrefill:
         switches: The switch flags ticked (the operation's own and the common ones).
         reason: The reason.
         kept: The targets of the request asked for again, when they do not fit the text box.
+        unsent_of: The stopped request whose targets not sent fill the text box (not all of
+            its targets: the others were sent).
     """
 
     operation: str | None = None
@@ -119,6 +129,7 @@ class FormPrefill:
     switches: frozenset[str] = frozenset()
     reason: str = ""
     kept: KeptTargets | None = None
+    unsent_of: str | None = None
 
 
 def request_form(
@@ -233,15 +244,24 @@ def _target_inputs(spec: OperationSpec, prefill: FormPrefill) -> list[Block]:
             block_id=TARGETS_BLOCK, label=f"Targets ({name})", element=box, hint=hint, optional=True
         ).to_dict()
     ]
-    kept = prefill.kept
-    if kept is not None and kept.operation == spec.id:
-        count = plural(kept.count, "target")
-        blocks.append(
-            context(f"Leave this empty to use the {count} of {code(kept.request_id)} again.")
-        )
+    blocks += _again_note(spec, prefill)
     if most > 1:
         blocks.append(file_input(name, most))
     return blocks
+
+
+def _again_note(spec: OperationSpec, prefill: FormPrefill) -> list[Block]:
+    """Under the targets box: which targets of the request asked for again are used."""
+    kept = prefill.kept
+    if kept is not None and kept.operation == spec.id:
+        count, rid = plural(kept.count, "target"), code(kept.request_id)
+        if kept.unsent:
+            return [context(f"Leave this empty to use the {count} {rid} did not send (stopped).")]
+        return [context(f"Leave this empty to use the {count} of {rid} again.")]
+    if prefill.unsent_of is not None and prefill.targets:
+        rid = code(prefill.unsent_of)
+        return [context(f"These are the targets {rid} did not send: it was stopped.")]
+    return []
 
 
 def _example_target(spec: OperationSpec) -> str:

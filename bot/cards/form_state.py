@@ -29,7 +29,7 @@ from bot.cards.form import (
 )
 from bot.cards.sentences import plain
 from bot.cards.text import clip_raw
-from bot.model import RequestRecord, backticked
+from bot.model import RequestRecord, backticked, rules
 from commands.fields import Fields, split_typed
 from commands.model import UsageError
 from commands.spec import FlagKind, FlagSpec, OperationSpec
@@ -172,10 +172,13 @@ def prefill_from_entry(entry: FormEntry) -> FormPrefill:
 
 
 def prefill_from_record(record: RequestRecord, spec: OperationSpec) -> FormPrefill:
-    """The form for asking `record` again: a new request with the same operation, targets,
-    parameters and reason, in the same channel. Targets that do not fit the text box are
-    kept by reference (`FormPrefill.kept`)."""
-    text = "\n".join(record.targets)
+    """The form for asking `record` again: a new request with the same operation, targets
+    (of a stopped request, those not sent: `rules.again_targets`), parameters and reason, in
+    the same channel. Targets that do not fit the text box are kept by reference
+    (`FormPrefill.kept`)."""
+    targets = rules.again_targets(record)
+    unsent = len(targets) < len(record.targets)
+    text = "\n".join(targets)
     fits = len(text) <= TEXT_INPUT_LIMIT
     values = {
         flag.name: str(record.params[flag.key])
@@ -190,7 +193,8 @@ def prefill_from_record(record: RequestRecord, spec: OperationSpec) -> FormPrefi
         values=values,
         switches=switches,
         reason=record.reason or "",
-        kept=None if fits else KeptTargets(record.id, record.operation, len(record.targets)),
+        kept=None if fits else KeptTargets(record.id, record.operation, len(targets), unsent),
+        unsent_of=record.id if unsent else None,
     )
 
 

@@ -25,7 +25,7 @@ from bot.cards.blocks import (
 )
 from bot.cards.lists import HelpEntry, history_line
 from bot.cards.messages import approve_button
-from bot.cards.request import STATE_EMOJI, reason_line
+from bot.cards.request import SANDBOX_TAG, STATE_EMOJI, reason_line
 from bot.cards.sentences import mrkdwn
 from bot.cards.text import clip_raw, code, escape, mention, plural, slack_date
 from bot.model import Channel, RequestRecord
@@ -113,7 +113,7 @@ def _waiting_text(record: RequestRecord) -> str:
     ``*Reason:* …`` (`reason_line`); a sandboxed request says so first, as its card does
     (approving it changes nothing real)."""
     where = mrkdwn([Channel(record.channel)])
-    sandbox = ":test_tube: *SANDBOX* " if record.sandbox else ""
+    sandbox = SANDBOX_TAG if record.sandbox else ""
     line = (
         f"{STATE_EMOJI[record.state]} {sandbox}{code(record.id)} {code(record.operation)} · "
         f"{plural(len(record.targets), 'target')} · by {mention(record.requester)} in {where} · "

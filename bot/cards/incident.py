@@ -14,7 +14,7 @@ from datetime import datetime
 from bot.cards.blocks import Message, section
 from bot.cards.blocks import message as build_message
 from bot.cards.sentences import mrkdwn
-from bot.cards.text import actor, code, mention, plural, slack_date, time_left
+from bot.cards.text import actor, code, mention, plural, slack_date
 from bot.model import Approvers, Group, RequestRecord, RequestState, User, listing, rules
 
 BREAK_GLASS_TAG = " [BREAK-GLASS]"
@@ -97,15 +97,15 @@ def stop_line(record: RequestRecord) -> str:
     )
 
 
-def reminder_message(record: RequestRecord, approvers: Approvers, *, now: datetime) -> Message:
+def reminder_message(record: RequestRecord, approvers: Approvers) -> Message:
     """Half the ttl has passed and the request is still pending: remind the approvers, in the
-    card's thread (mentioning them, unless the policy says not to)."""
+    card's thread (mentioning them, unless the policy says not to). It says when the request
+    expires, not how long is left: the message stays in the thread as time passes."""
     left = plural(rules.approvals_left(record), "more approval")
     line = (
         f":bell: {code(record.id)} ({code(record.operation)} on "
         f"{plural(len(record.targets), 'target')}, requested by {mention(record.requester)}) "
-        f"still needs {left}. It expires {slack_date(record.expires_at)} "
-        f"({time_left(record.expires_at, now)})." + _who(record, approvers)
+        f"still needs {left}. It expires {slack_date(record.expires_at)}." + _who(record, approvers)
     )
     return build_message(f"Reminder: {record.id} still needs {left}", [section(line)])
 

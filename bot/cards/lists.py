@@ -10,7 +10,7 @@ from typing import Any, Final
 from bot.cards.blocks import Message, context, divider, header, lines_sections
 from bot.cards.blocks import message as build_message
 from bot.cards.outcome import outcome_lines, progress_line
-from bot.cards.request import STATE_EMOJI, STATE_TITLES, request_blocks
+from bot.cards.request import SANDBOX_TAG, STATE_EMOJI, STATE_TITLES, request_blocks
 from bot.cards.text import (
     actor,
     clip_raw,
@@ -124,9 +124,11 @@ def _unreviewed_line(record: RequestRecord, now: datetime) -> str:
 
 
 def history_line(record: RequestRecord) -> str:
-    """``:white_check_mark: `R-…` `op` · 3 targets · @U1 · <date> · Succeeded``."""
+    """``:white_check_mark: `R-…` `op` · 3 targets · @U1 · <date> · Succeeded``; a sandboxed
+    request is marked SANDBOX first (`SANDBOX_TAG`), as its card and "Waiting for you" mark it."""
+    sandbox = SANDBOX_TAG if record.sandbox else ""
     return (
-        f"{STATE_EMOJI[record.state]} {code(record.id)} {code(record.operation)} · "
+        f"{STATE_EMOJI[record.state]} {sandbox}{code(record.id)} {code(record.operation)} · "
         f"{plural(len(record.targets), 'target')} · {mention(record.requester)} · "
         f"{slack_date(record.created_at)} · {STATE_TITLES[record.state]}"
     )
@@ -138,13 +140,15 @@ def status_message(
     *,
     approvers: Approvers,
     unreadable: str | None = None,
+    now: datetime | None = None,
 ) -> Message:
     """One request with its full audit timeline (no buttons: this is for reading).
 
     `unreadable` says which of its events could not be read (`events` are those before it):
-    it was changed outside opsgate, and the timeline says so rather than end quietly.
+    it was changed outside opsgate, and the timeline says so rather than end quietly. With
+    `now`, a pending request also says how long it has left: this answer is read as it comes.
     """
-    blocks = request_blocks(record, approvers=approvers)
+    blocks = request_blocks(record, approvers=approvers, now=now, countdown=True)
     blocks.extend(lines_sections(_state_lines(record)))
     blocks.append(divider())
     timeline = ["*Timeline*", *(timeline_line(e) for e in events)]

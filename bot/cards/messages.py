@@ -91,8 +91,9 @@ def request_card(
         record: The stored request.
         approvers: Who may approve it (from the policy).
         progress: How far a bulk execution has got, shown while executing.
-        now: The current time; when given, a pending card also says how long is left
-            ("in 25 min"), which reads well even where Slack's date token cannot render.
+        now: The current time: a break-glass run past its review deadline says so. A pending
+            card does not say how long is left: nothing redraws it as time passes, so it
+            shows only when it expires (Slack's date token, in each reader's time zone).
         facts: What its buttons need beyond the record (how many vendor calls it takes).
 
     Returns:
@@ -140,7 +141,7 @@ def dry_run_message(
     blocks.append(section(f"*Command*\n{code_block(clip_raw(command_text, 1000))}"))
     blocks.append(section(target_line(request.targets)))
     blocks.extend(lines_sections(_verdict_summary(preview)))
-    blocks.extend(lines_sections(verdict_lines(preview) + preview_lines(preview)))
+    blocks.extend(lines_sections(verdict_lines(preview, dry_run=True) + preview_lines(preview)))
     for call in calls[:MAX_CALLS_SHOWN]:
         blocks.append(section(code_block(_call_text(call))))
     if len(calls) > MAX_CALLS_SHOWN:

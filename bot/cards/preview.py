@@ -69,22 +69,31 @@ def _found_lines(preview: Preview) -> list[str]:
     return lines
 
 
-def verdict_lines(preview: RequestPreview | None, *, forced_by: str | None = None) -> list[str]:
+def verdict_lines(
+    preview: RequestPreview | None, *, forced_by: str | None = None, dry_run: bool = False
+) -> list[str]:
     """What approvers must see first: the blocker (a forced card), the warnings (``warn``),
     or that nobody could look (preview unavailable). An ``ok`` preview shows nothing.
 
     Args:
         preview: The request's preview.
         forced_by: The requester, on a card posted with ``--force`` despite a blocked preview.
+        dry_run: For a dry run (nothing was requested): an unavailable preview also gives the
+            vendor's next step, which is written for a call that failed ("then request again")
+            and so is left off a request that is still open.
     """
     match preview:
         case None:
             return []
         case PreviewUnavailable():
+            step = preview.next_step if dry_run else ""
             return [
                 ":warning: *Preview unavailable:* "
-                + error_text(preview.message, preview.next_step, preview.code),
-                "_Nobody could look at the target: check it yourself before approving._",
+                + error_text(preview.message, step, preview.code),
+                "_Nobody could look at the target: check it yourself before approving._"
+                if dry_run
+                else "_The request is still open for approval, but nobody could look at the "
+                "target: check it yourself before approving._",
             ]
         case Preview():
             if preview.verdict is Verdict.BLOCKED:

@@ -53,6 +53,8 @@ STATE_EMOJI: dict[RequestState, str] = {
     RequestState.STOPPED: ":octagonal_sign:",
 }
 SANDBOX_NOTE = ":test_tube: *SANDBOX*: this vendor is simulated; nothing real changes"
+#: Before a sandboxed request's id in a one-line listing (App Home, history).
+SANDBOX_TAG = ":test_tube: *SANDBOX* "
 TARGETS_SHOWN = 10
 _REASON_LIMIT = 1500
 
@@ -66,7 +68,11 @@ def target_line(targets: Sequence[str]) -> str:
 
 
 def request_blocks(
-    record: RequestRecord, *, approvers: Approvers, now: datetime | None = None
+    record: RequestRecord,
+    *,
+    approvers: Approvers,
+    now: datetime | None = None,
+    countdown: bool = False,
 ) -> list[Block]:
     """Everything on the card above the buttons or the outcome.
 
@@ -76,14 +82,13 @@ def request_blocks(
             stored without the policy that applied when they were made
             (`RequestRecord.policy`); a request's own snapshot wins, so the card always says
             what applied to it.
-        now: When given, a pending card also says how long is left.
+        now: The current time: a break-glass run past its review deadline says so.
+        countdown: With `now`, a pending request also says how long is left ("in 25 min"):
+            only in an answer read when it is sent (``/ops status``), never on the card, which
+            stays in the channel long after it was drawn (its expiry is Slack's date token).
     """
     forced = forced_past_blocked(record)
-    title = f"{STATE_EMOJI[record.state]} {STATE_TITLES[record.state]}: {record.operation}"
-    if forced and record.break_glass is None:
-        title = f":rotating_light: FORCED: {STATE_TITLES[record.state]}: {record.operation}"
-    title += BREAK_GLASS_TAG if record.break_glass is not None else ""
-    blocks = [header(title + (" [SANDBOX]" if record.sandbox else ""))]
+    blocks = [header(_title(record, forced=forced))]
     if record.sandbox:
         blocks.append(context(SANDBOX_NOTE))
     blocks.extend(lines_sections(break_glass_lines(record, now)))
@@ -93,7 +98,7 @@ def request_blocks(
     if forced:  # loud: right under the header, before anything else
         blocks.extend(lines_sections(verdict))
     blocks.append(section(target_line(record.targets)))
-    blocks.extend(fields(_field_pairs(record, approvers, now)))
+    blocks.extend(fields(_field_pairs(record, approvers, now if countdown else None)))
     if not forced:
         blocks.extend(lines_sections(verdict))
     blocks.extend(lines_sections(preview_lines(record.preview)))
@@ -102,6 +107,15 @@ def request_blocks(
         context(f"Request {code(record.id)}", f"requested {slack_date(record.created_at)}")
     )
     return blocks
+
+
+def _title(record: RequestRecord, *, forced: bool) -> str:
+    """``<emoji> <state>: <operation>``, marked FORCED, BREAK-GLASS and SANDBOX as it is."""
+    title = f"{STATE_EMOJI[record.state]} {STATE_TITLES[record.state]}: {record.operation}"
+    if forced and record.break_glass is None:
+        title = f":rotating_light: FORCED: {STATE_TITLES[record.state]}: {record.operation}"
+    title += BREAK_GLASS_TAG if record.break_glass is not None else ""
+    return title + (" [SANDBOX]" if record.sandbox else "")
 
 
 def forced_past_blocked(record: RequestRecord) -> bool:
@@ -118,7 +132,7 @@ def reason_line(reason: str | None, *, limit: int = _REASON_LIMIT) -> str:
 
 
 def _field_pairs(
-    record: RequestRecord, approvers: Approvers, now: datetime | None
+    record: RequestRecord, approvers: Approvers, countdown_from: datetime | None
 ) -> list[tuple[str, str]]:
     approvers = approvers_of(record, approvers)
     who = mrkdwn(approvers_parts(approvers, count=False), live=notifies(record))
@@ -127,7 +141,7 @@ def _field_pairs(
         ("Requested by", mention(record.requester)),
         ("Who may approve", clip(who, 1500)),
         ("Approvals", _approvals(record)),
-        _when(record, now),
+        _when(record, countdown_from),
         ("Request id", code(record.id)),
     ]
     if record.params:

@@ -3,7 +3,8 @@
 Everything a user or a vendor typed goes through `escape` (or `code`) before it reaches mrkdwn,
 so it can never mention anyone, inject a link, or break the card's formatting. Nor can it start
 a line of its own: its line breaks show as `LINE_BREAK`, so every line of a card begins with
-opsgate's words and nobody can append a fake fact or verdict beneath a real one.
+opsgate's words and nobody can append a fake fact or verdict beneath a real one. Nor can it
+reorder the line it is on: its bidirectional controls show as their code points (`BIDI_SHOWN`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,13 @@ ELLIPSIS = "…"
 #: began, and the reader still sees where the writer broke the line.
 LINE_BREAK = " ⏎ "
 
+#: How a bidirectional control in user or vendor text shows, e.g. ``⟨U+202E⟩``: left in, a
+#: right-to-left override would display the rest of the line, opsgate's own words included,
+#: reversed (the "Trojan Source" trick); shown, the reader sees that it was there.
+BIDI_SHOWN = "⟨U+{:04X}⟩"
+
+# Embeddings, overrides and isolates, and the invisible marks that steer the same algorithm.
+_BIDI = re.compile(r"[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
 # Every character `str.splitlines` (and so a Slack client, a terminal, a reader) may break at.
 _BREAK = re.compile(r"[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
 
@@ -61,11 +69,18 @@ def escape(text: str) -> str:
 
 def one_line(text: str) -> str:
     """Text with each run of line breaks (and the blanks around it) shown as `LINE_BREAK`;
-    line breaks at either end are dropped. Text without one is returned as it is."""
+    line breaks at either end are dropped; bidirectional controls are shown (`show_bidi`).
+    Text with neither is returned as it is."""
+    text = show_bidi(text)
     if not _BREAK.search(text):
         return text
     lines = (line.strip() for line in text.splitlines())
     return LINE_BREAK.join(line for line in lines if line)
+
+
+def show_bidi(text: str) -> str:
+    """Text with each bidirectional control shown as its code point (`BIDI_SHOWN`)."""
+    return _BIDI.sub(lambda m: BIDI_SHOWN.format(ord(m.group())), text)
 
 
 def defuse_broadcasts(text: str) -> str:
@@ -95,9 +110,10 @@ def code_block(text: str) -> str:
     """Show text preformatted; a run of backticks inside cannot close the block.
 
     Its line breaks stay: a command or a vendor request shown here must copy exactly, and its
-    lines sit inside the block, apart from the card's own (Slack formats nothing in it).
+    lines sit inside the block, apart from the card's own (Slack formats nothing in it). Its
+    bidirectional controls are shown (`show_bidi`): they would reorder the lines as read.
     """
-    return "```" + escape_entities(text).replace("```", f"`{ZWJ}`{ZWJ}`") + "```"
+    return "```" + escape_entities(show_bidi(text)).replace("```", f"`{ZWJ}`{ZWJ}`") + "```"
 
 
 def clip(text: str, limit: int) -> str:
@@ -158,9 +174,10 @@ def plural(count: int, noun: str) -> str:
 
 def time_left(deadline: datetime, now: datetime) -> str:
     """``in 40 s``, ``in 25 min``, ``in 2 h 5 min`` until `deadline` (not yet reached). Under
-    a minute counts seconds, so a short TTL never reads as a whole minute."""
-    seconds = max(math.ceil((deadline - now).total_seconds()), 0)
+    a minute counts seconds, so a short TTL never reads as a whole minute; whole minutes are
+    rounded down (90 s is "in 1 min"), so it never promises more time than is left."""
+    seconds = max(math.floor((deadline - now).total_seconds()), 0)
     if seconds < 60:
         return f"in {seconds} s"
-    hours, mins = divmod(math.ceil(seconds / 60), 60)
+    hours, mins = divmod(seconds // 60, 60)
     return f"in {hours} h {mins} min" if hours else f"in {mins} min"

@@ -56,6 +56,7 @@ class Reading:
             events,
             approvers=self.s.policy.approvers(record.operation),
             unreadable=unreadable,
+            now=datetime.fromtimestamp(self.s.clock.now(), tz=UTC),
         )
 
     def history(self, command: HistoryCommand, origin: Origin) -> cards.Message:

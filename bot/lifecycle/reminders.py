@@ -38,10 +38,9 @@ class Reminders:
     def remind_approvers(self) -> int:
         """Remind the approvers of every pending request at half its ttl. Returns how many."""
         claimed = self.s.store.claim_reminders()
-        now = self.replies.now()
         for record in claimed:
             approvers = self._approvers(record)
-            self._send(record, reminder_message(record, approvers, now=now), broadcast=False)
+            self._send(record, reminder_message(record, approvers), broadcast=False)
         return len(claimed)
 
     def announce_unreviewed(self, *, every: timedelta = ANNOUNCE_EVERY) -> int:

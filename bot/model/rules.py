@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, assert_never
 
-from adapters.base import Outcome
+from adapters.base import FailureKind, Outcome
 from bot.model.outcomes import (
     INTEGRITY_ERROR,
     SANDBOX_CHANGED_ERROR,
@@ -229,6 +229,17 @@ def sandbox_changed(record: RequestRecord, *, sandboxed_now: bool) -> FailedOutc
         message=f"opsgate did not call the vendor: {said}",
         next_step="Request it again, so that the approvers see what would run now.",
     )
+
+
+def again_targets(record: RequestRecord) -> tuple[str, ...]:
+    """The targets Request again asks for: of a stopped request, those it did not send (the
+    others were sent, and its card says what became of them, "Request these devices again");
+    of any other, all of them."""
+    outcome = record.outcome
+    if record.state is not RequestState.STOPPED or not isinstance(outcome, Outcome):
+        return record.targets
+    unsent = {t for f in outcome.failures if f.kind is FailureKind.NOT_SENT for t in f.targets}
+    return tuple(t for t in record.targets if t in unsent) or record.targets
 
 
 def final_state(outcome: RequestOutcome, *, stopped: bool = False) -> RequestState:

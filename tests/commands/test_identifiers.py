@@ -36,6 +36,7 @@ def test_strict_accepts(value: str) -> None:
         ("jöb", "'ö' is not allowed"),
         ("１２３", "'１' is not allowed"),
         ("a\nb", "'\\n' is not allowed"),
+        ("a`b", "Bad jobId 'a⟨U+0060⟩b': a backtick is not allowed"),
         ("", "it is empty"),
         ("x" * 129, "129 characters long, longer than 128"),
         ("-x", "may not start with '-'"),

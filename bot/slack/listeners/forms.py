@@ -41,7 +41,7 @@ from bot.cards.form_state import (
 )
 from bot.cards.messages import AGAIN_ACTION
 from bot.lifecycle import Origin
-from bot.model import is_channel_id
+from bot.model import is_channel_id, rules
 from bot.observability.logs import log_context
 from bot.slack.files import TargetFileError
 from bot.slack.listeners.context import ListenerContext, payload_user
@@ -227,7 +227,7 @@ def _listed(entry: FormEntry, spec: OperationSpec, ctx: ListenerContext) -> list
     if kept is not None and kept.operation == spec.id and not entry.targets.strip():
         record = ctx.service.s.store.get(kept.request_id)
         if record is not None and record.operation == spec.id:
-            return list(record.targets)
+            return list(rules.again_targets(record))
     return []
 
 

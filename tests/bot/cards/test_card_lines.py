@@ -175,3 +175,28 @@ def test_a_reject_reason_reads_as_typed_like_every_other_reason() -> None:
         assert "`fw-1.2.0`" not in everything
     card = request_card(rejected, approvers=APPROVERS)
     assert f"*Reason:* {escaped}" in "".join(texts(card.blocks))
+
+
+def test_a_vendor_s_right_to_left_override_cannot_reverse_opsgate_s_words() -> None:
+    """A device status and an error message that carry U+202E (the tester's fake Huawei and
+    Alibaba): left in, everything after it on the line, opsgate's ``*Next:*`` and request id
+    included, would read reversed. The card, the requester's DM, ``/ops status``, App Home and
+    the console show the code point instead."""
+    status = "ONLINE abc\u202eDEVORPPA\u202c"
+    said = "iot.ota.Oops: • all good \u202eKO"
+    preview = {"summary": f"device dev-1, {status}", "facts": {"status": status}, "warnings": []}
+    failed = {"error": "VendorError", "message": said, "next_step": said, "code": "E\u202e1"}
+    rec = record(preview=preview, state=RequestState.FAILED, outcome=failed, reason="a\u2067b")
+    events = [event(1, AuditEventName.REQUESTED, "U0ALICE", reason="a\u2067b")]
+    shown = [
+        request_card(rec, approvers=APPROVERS, now=NOW),
+        requester_notice(rec),
+        status_message(rec, events, approvers=APPROVERS),
+        history_message([rec]),
+    ]
+    everything = [line for message in shown for line in lines(message)]
+    everything += lines(home_view(HomeContent(waiting=[record(preview=preview)])))
+    everything += render_message(shown[0].blocks, width=1000).splitlines()
+    assert not [line for line in everything if {"\u202e", "\u202c", "\u2067"} & set(line)]
+    assert any("ONLINE abc⟨U+202E⟩DEVORPPA⟨U+202C⟩" in line for line in lines(shown[0]))
+    assert any("• all good ⟨U+202E⟩KO" in line for line in lines(shown[1]))

@@ -76,6 +76,19 @@ def test_a_dialog_that_only_records_says_how_many_more_are_needed() -> None:
     )
 
 
+def test_a_sandboxed_request_s_dialog_says_it_runs_on_the_simulator() -> None:
+    """The card says the vendor is simulated; the dialog said "at the vendor. It cannot be
+    undone."."""
+    text = confirm_text(card(record(approvals_needed=1, sandbox=True)))
+    assert text == (
+        "This runs huawei.device.delete on 2 targets on the vendor's simulator. "
+        "Nothing real changes."
+    )
+    first = confirm_text(card(record(approvals_needed=2, sandbox=True)))
+    assert first.endswith("It runs on the vendor's simulator only after 1 more approval.")
+    assert "at the vendor" not in text + first and "cannot be undone" not in text + first
+
+
 def test_zero_approvals_reads_as_the_requester_confirming_alone() -> None:
     alone = Approvers(needed=0)
     pending = text_of(card(record(approvals_needed=0), alone))

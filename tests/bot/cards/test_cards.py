@@ -17,6 +17,7 @@ from bot.cards import (
     Message,
     escape,
     request_card,
+    status_message,
 )
 from bot.console.render import render_message
 from bot.model import Approvers, Group, RequestRecord, RequestState
@@ -122,10 +123,18 @@ def test_warnings_are_prominent_and_come_before_the_preview() -> None:
     assert warn_at < preview_at
 
 
-def test_failed_preview_says_unavailable_with_next_step() -> None:
-    error = {"error": "VendorUnreachable", "message": "timed out", "next_step": "try again"}
+def test_an_unavailable_preview_does_not_read_as_if_the_request_were_dead() -> None:
+    """The vendor's next step is written for a call that failed ("… then request again"): on
+    a card that can still be approved it read as if the request had ended."""
+    error = {
+        "error": "VendorUnreachable",
+        "message": "could not connect to huawei (ConnectError); nothing was changed",
+        "next_step": "Check the vendor's base URL and network path, then request again.",
+    }
     text = text_of(card(preview=error))
-    assert "*Preview unavailable:* timed out. *Next:* try again" in text
+    assert "*Preview unavailable:* could not connect to huawei (ConnectError); nothing" in text
+    assert "*Next:*" not in text and "request again" not in text
+    assert "The request is still open for approval, but nobody could look at the target" in text
 
 
 def test_missing_target_is_flagged() -> None:
@@ -426,27 +435,43 @@ def test_block_problems_catches_what_slack_would_refuse() -> None:
     ]
 
 
+@pytest.mark.parametrize("minutes_before", [30, 5, 0.5, 0, -1])
+def test_a_pending_card_says_when_it_expires_and_never_how_long_is_left(
+    minutes_before: float,
+) -> None:
+    """Nothing redraws a card as time passes (only clicks do): a countdown drawn at posting
+    would still read "in 30 min" 25 minutes later. Slack's date token stays true."""
+    rec = record(expires_at=NOW + timedelta(minutes=30))
+    now = NOW + timedelta(minutes=30 - minutes_before)
+    message = request_card(rec, approvers=APPROVERS, now=now)
+    text = text_of(message)
+    assert "|2026-01-01 12:30 UTC>" in text
+    assert "(in " not in text and "(overdue)" not in text
+    assert "in 30 min" not in render_message(message.blocks, width=1000)
+
+
 @pytest.mark.parametrize(
     ("minutes_before", "expected"),
     [
         (30, "(in 30 min)"),
-        (1.5, "(in 2 min)"),
+        (1.5, "(in 1 min)"),  # never more time than is left
         (1, "(in 1 min)"),
         (0.5, "(in 30 s)"),
         (1 / 6, "(in 10 s)"),
         (0, "(overdue)"),
         (-1, "(overdue)"),
-        (125, "(in 2 h 5 min)"),
+        (125.9, "(in 2 h 5 min)"),
     ],
 )
-def test_pending_card_counts_down_when_given_the_time(minutes_before: float, expected: str) -> None:
+def test_status_counts_down_from_when_it_is_asked(minutes_before: float, expected: str) -> None:
+    """``/ops status`` is a private answer read as it comes: it may say how long is left."""
     rec = record(expires_at=NOW + timedelta(minutes=30))
     now = NOW + timedelta(minutes=30 - minutes_before)
-    text = text_of(request_card(rec, approvers=APPROVERS, now=now))
+    text = text_of(status_message(rec, [], approvers=APPROVERS, now=now))
     assert f"|2026-01-01 12:30 UTC> {expected}" in text
 
 
 def test_no_countdown_without_a_clock_or_once_decided() -> None:
-    assert "(in " not in text_of(card())
+    assert "(in " not in text_of(status_message(record(), [], approvers=APPROVERS))
     decided = record(state=RequestState.REJECTED)
-    assert "(in " not in text_of(request_card(decided, approvers=APPROVERS, now=NOW))
+    assert "(in " not in text_of(status_message(decided, [], approvers=APPROVERS, now=NOW))

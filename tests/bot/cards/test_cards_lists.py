@@ -7,8 +7,10 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from audit_events import audit_event
 from block_kit import block_problems
+from shown_lines import lines
 
 from adapters.base import Blocker, Preview, VendorCall
 from bot.cards import (
@@ -26,6 +28,7 @@ from bot.cards import (
     status_message,
     usage_message,
 )
+from bot.cards.text import ZWJ
 from bot.model import (
     Approvers,
     AuditEvent,
@@ -35,7 +38,8 @@ from bot.model import (
     RequestRecord,
     RequestState,
 )
-from commands.model import OperationRequest
+from commands.identifiers import STRICT
+from commands.model import OperationRequest, UsageError
 
 NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 HOSTILE = "<!channel> *bold* <https://evil|x> @here"
@@ -134,7 +138,7 @@ def test_dry_run_with_many_calls_and_a_failed_preview_stays_valid() -> None:
         )
     )
     assert "+45 more vendor calls" in text
-    assert "Preview unavailable" in text and "*Verdict: warn*" in text
+    assert "*Preview unavailable:* m. *Next:* retry" in text and "*Verdict: warn*" in text
     assert "SANDBOX" not in text
 
 
@@ -150,6 +154,26 @@ def test_refusal_usage_and_notice_escape_their_text() -> None:
     assert "```" not in valid(usage_message("bad --org", ""))
     assert valid(notice_message("Approval recorded (1 of 2)")).startswith(
         "Approval recorded (1 of 2)"
+    )
+
+
+def test_a_typed_value_with_backticks_leaves_the_usage_error_s_code_spans_whole() -> None:
+    """``/ops huawei device delete `dev-1*_~` ``: the value's backticks paired with the message's
+    own, garbling both, and the allowed characters, copied, held zero-width joiners."""
+    with pytest.raises(UsageError) as caught:
+        STRICT.check("`dev-1*_~`", field="deviceId", usage="Usage: /ops x")
+    message = usage_message(caught.value.message, caught.value.usage)
+    [said] = [b["text"]["text"] for b in message.blocks]
+    value = f"'⟨U+0060⟩dev-1{ZWJ}*{ZWJ}_{ZWJ}~⟨U+0060⟩'"  # its * _ ~ show as typed
+    assert said.startswith(
+        f":grey_question: Bad deviceId {value}: a backtick is not allowed. "
+        "Use letters, digits and `._:-` (1-128 characters)."
+    )
+    spans = said.split("\n")[0].split("`")[1::2]
+    assert spans == ["._:-"]  # the only code span, to copy, has nothing invisible in it
+    assert message.text == (
+        "Bad deviceId '⟨U+0060⟩dev-1*_~⟨U+0060⟩': a backtick is not allowed. "
+        "Use letters, digits and ._:- (1-128 characters)."
     )
 
 
@@ -306,6 +330,27 @@ def test_home_view_marks_a_sandboxed_request_as_its_card_does() -> None:
     }
     assert ":test_tube: *SANDBOX*" in lines["R-SAND0001"]
     assert "SANDBOX" not in lines["R-REAL0001"]
+
+
+def test_every_list_of_app_home_and_history_marks_a_sandboxed_request() -> None:
+    """ "Your requests" and "Break-glass runs awaiting review" lacked the mark "Waiting for
+    you" shows (the README: marked SANDBOX on every card and in App Home)."""
+    ran = {"state": RequestState.SUCCEEDED, "outcome": {"summary": "Deleted"}}
+    glass = {**ran, "break_glass": "INC-7", "review_due_at": NOW + timedelta(hours=24)}
+    sandboxed, real = record(id="R-SAND0001", sandbox=True), record(id="R-REAL0001")
+    content = HomeContent(
+        yours=[sandboxed, real],
+        approver=True,
+        unreviewed=[
+            record(id="R-SAND0002", sandbox=True, **glass),
+            record(id="R-REAL0002", **glass),
+        ],
+    )
+    for shown in (lines(home_view(content)), lines(history_message([sandboxed, real]))):
+        listed = [line for line in shown if "`R-SAND" in line or "`R-REAL" in line]
+        assert len(listed) >= 2
+        assert all(("SANDBOX" in line) == ("`R-SAND" in line) for line in listed)
+    assert any(":test_tube: *SANDBOX* `R-SAND0002`" in line for line in lines(home_view(content)))
 
 
 def test_requester_notice_names_approvers() -> None:

@@ -1,15 +1,18 @@
 """User and vendor text stays on one line: `escape`, `code`, the notification text and every
 message's ``text`` show a line break as a visible marker, so nothing from outside can start a
-line that reads as opsgate's own."""
+line that reads as opsgate's own. Nor can it reorder the line it is on: its bidirectional
+controls show as their code points."""
 
 from __future__ import annotations
+
+import json
 
 import pytest
 
 from bot.cards import escape, refusal_message
 from bot.cards.blocks import message
 from bot.cards.sentences import notification
-from bot.cards.text import LINE_BREAK, ZWJ, code, one_line
+from bot.cards.text import LINE_BREAK, ZWJ, code, code_block, one_line
 from bot.model import Code, Refusal
 
 #: Every character `str.splitlines` breaks at: Slack clients and terminals honour some of them.
@@ -57,3 +60,21 @@ def test_a_message_text_is_one_line_whoever_built_it() -> None:
     assert message("Rejected: R-1\n:white_check_mark: Approved", []).text == (
         f"Rejected: R-1{LINE_BREAK}:white_check_mark: Approved"
     )
+
+
+#: Every bidirectional control: embeddings, overrides, isolates and the invisible marks.
+BIDI = ["\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069"]
+BIDI += ["\u200e", "\u200f", "\u061c"]
+
+
+@pytest.mark.parametrize("mark", BIDI, ids=[f"U+{ord(c):04X}" for c in BIDI])
+def test_a_bidirectional_control_shows_as_its_code_point(mark: str) -> None:
+    shown = f"⟨U+{ord(mark):04X}⟩"
+    assert escape(f"ok {mark}KO") == f"ok {shown}KO"
+    assert code(f"dev{mark}1") == f"`dev{shown}1`"
+    assert code_block(f"a{mark}b") == f"```a{shown}b```"
+    refusal = Refusal("There is no request ", Code(f"R-1{mark}"), f" {mark}KO.")
+    assert notification(refusal) == f"There is no request R-1{shown} {shown}KO."
+    sent = refusal_message(refusal)
+    assert mark not in sent.text and mark not in json.dumps(sent.blocks, ensure_ascii=False)
+    assert message(f"Failed: {mark}KO", []).text == f"Failed: {shown}KO"

@@ -3,6 +3,7 @@ opens the request form filled in from the request; submitting it is a new reques
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -13,12 +14,21 @@ import pytest
 from surfaces_world import ALICE, BOB, DAVE, choose, latest_view, session_with, submit
 from tampering import tamper
 
+from adapters.registry import installed_plugins
 from bot.cards import AGAIN_ACTION, request_card
-from bot.cards.form import OPERATION_BLOCK, REASON_BLOCK, TARGETS_BLOCK
+from bot.cards.form import (
+    OPERATION_BLOCK,
+    REASON_BLOCK,
+    TARGETS_BLOCK,
+    KeptTargets,
+    request_form,
+)
+from bot.cards.form_state import prefill_from_record
 from bot.console.session import ConsoleSession
-from bot.model import Approvers, RequestRecord, RequestState
+from bot.model import Approvers, RequestRecord, RequestState, rules
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
+CATALOG = installed_plugins().catalog
 
 
 def record(state: RequestState, **changes: Any) -> RequestRecord:
@@ -156,3 +166,56 @@ def test_request_again_on_a_request_whose_row_cannot_be_read_opens_nothing(
     assert f"request {old.id} cannot be read (state: Input should be" in " ".join(said)
     assert "Request again was ignored" in " ".join(said)
     assert not [r for r in caplog.records if r.exc_info]  # one line, not a failed job's trace
+
+
+def stopped(total: int, unsent: tuple[str, ...]) -> dict[str, Any]:
+    """The outcome of a run of `total` targets stopped with `unsent` never sent (as a bulk run
+    stores it)."""
+    failure = {"targets": list(unsent), "kind": "not_sent", "message": "the run was stopped"}
+    return {"summary": "Cancel accepted", "total": total, "failures": [failure]}
+
+
+def test_request_again_on_a_stopped_request_asks_for_the_targets_it_did_not_send() -> None:
+    """The card says "8,000 targets … not sent … Request these devices again": the button
+    asked for all 10,000, the 2,000 already accepted with them."""
+    targets = tuple(f"thermo-{i:05d}" for i in range(1, 10_001))
+    outcome = stopped(len(targets), targets[2000:])
+    cancel = "aliyun.ota-task.cancel"
+    big = record(RequestState.STOPPED, operation=cancel, targets=targets, outcome=outcome)
+    assert rules.again_targets(big) == targets[2000:]
+    spec = CATALOG.spec_for(cancel)
+    prefill = prefill_from_record(big, spec)
+    assert prefill.kept is not None and (prefill.kept.count, prefill.kept.unsent) == (8000, True)
+    assert KeptTargets.from_metadata(prefill.kept.as_metadata()) == prefill.kept
+    shown = str(request_form([spec], prefill=prefill)["blocks"])
+    assert "Leave this empty to use the 8,000 targets `R-AGAIN001` did not send (stopped)." in shown
+    delete = CATALOG.spec_for("huawei.device.delete")
+    gateways = ("gw-1", "gw-2", "gw-3")
+    small = record(RequestState.STOPPED, targets=gateways, outcome=stopped(3, ("gw-3",)))
+    prefill = prefill_from_record(small, delete)
+    assert (prefill.targets, prefill.kept) == ("gw-3", None)
+    shown = str(request_form([delete], prefill=prefill)["blocks"])
+    assert "These are the targets `R-AGAIN001` did not send: it was stopped." in shown
+    failed = record(RequestState.FAILED, targets=gateways)
+    assert prefill_from_record(failed, delete).targets == "gw-1\ngw-2\ngw-3"
+
+
+def test_a_stopped_request_s_kept_targets_are_those_it_did_not_send(
+    session: ConsoleSession, tmp_path: Path
+) -> None:
+    text = (
+        "aliyun ota-task cancel thermo-{001..300} --product a1OpsThermo "
+        "--firmware fw-thermo-2.1.0 --reason rollout"
+    )
+    old = rejected(session, text)
+    outcome = json.dumps(stopped(300, old.targets[10:]))
+    tamper(
+        tmp_path / "opsgate.db",
+        "UPDATE requests SET state = 'stopped', outcome = ? WHERE id = ?",
+        params=(outcome, old.id),
+    )
+    view = again(session, old.id)
+    assert initial(view, TARGETS_BLOCK) is None  # 290 names do not fit Slack's text box
+    assert f"the 290 targets `{old.id}` did not send" in str(view["blocks"])
+    assert submit(session, view, {}) == {}
+    assert session.app.store.history(limit=1)[0].targets == old.targets[10:]
