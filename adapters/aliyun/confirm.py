@@ -59,8 +59,8 @@ def check_after_cancel(
         return _by_sample(rpc, base, accepted, map_=map_, stop=stop)
     except CallNotSent:
         return (
-            f"not listed again afterwards: the run was stopped before that check was done; check the "
-            f"{_devices(len(accepted))} accepted in the console"
+            "not listed again afterwards: the run was stopped before that check was done; "
+            f"check the {_devices(len(accepted))} accepted in the console"
         )
     except AdapterError as exc:
         return (

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from bot.model import AuditEvent, RequestRecord, RequestState
 from bot.store import queries
@@ -30,7 +30,6 @@ from bot.store.chain import (
 from bot.store.crosscheck import orphans, summary_of, suspects
 from bot.store.engine import Db
 from bot.store.integrity import EventSummary, approvals_problem, request_problem, state_problem
-from bot.store.postgres import PgDb, PostgresEngine
 from bot.store.readback import any_text_if_needed, read_back
 from bot.store.request_check import check_request, logged
 from bot.store.rows import (
@@ -42,6 +41,9 @@ from bot.store.rows import (
 )
 from bot.store.scan import interruptible, start_chain_check
 from bot.store.seal import seal_problem
+
+if TYPE_CHECKING:  # psycopg is loaded only when a PostgreSQL database is opened
+    from bot.store.postgres import PgDb
 
 log = logging.getLogger(__name__)
 
@@ -192,7 +194,7 @@ class AuditLogReads(StoreBase):
         """
         label = self._tx.label
         path = Path(label) if self._tx.kind == "sqlite" and label != ":memory:" else None
-        beside = self._tx.read_beside if isinstance(self._tx, PostgresEngine) else None
+        beside = getattr(self._tx, "read_beside", None) if self._tx.kind == "postgresql" else None
         source = VerifySource(self._tx.kind, path, beside)
         with self._tx.read() as db:
             return verify_log(db, self._writer.key, anchors, source=source)

@@ -22,15 +22,17 @@ import subprocess
 import threading
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any, Final, Protocol
-
-import psycopg
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from bot.store import workers
 from bot.store.crosscheck import suspects, suspects_sql
 from bot.store.database import read_only_uri
 from bot.store.engine import Db
-from bot.store.postgres import PgDb
+
+if TYPE_CHECKING:  # psycopg is loaded only when a PostgreSQL database is opened
+    import psycopg
+
+    from bot.store.postgres import PgDb
 
 log = logging.getLogger(__name__)
 
@@ -166,6 +168,8 @@ class OnServer:
         self._thread.start()
 
     def _run(self, opened: AbstractContextManager[PgDb]) -> None:
+        import psycopg  # here, so that SQLite users never load it
+
         try:
             with opened as twin:
                 self._conn = twin.conn  # for `close` to cancel its query
