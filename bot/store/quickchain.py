@@ -54,32 +54,41 @@ _COLUMNS: Final = (
 _TEXT_COLUMNS: Final = ("at", "request_id", "event", "actor", "operation", "prev_hash", "hash")
 
 
-def _message_sql() -> str:
+def _message_sql(*, concat: bool) -> str:
     """`MESSAGE` filled in by SQL, as bytes: concatenation keeps a NUL where printf would stop,
     and a BLOB reaches Python whole (sqlean's driver cuts text at a NUL). ``seq`` is an integer
-    (the table's rowid), which SQL writes as ``%d`` does."""
+    (the table's rowid), which SQL writes as ``%d`` does. With `concat`, one call of SQLite's
+    ``concat`` (3.44 and later) builds it in one buffer, not ``||`` a string at each step; its
+    NULLs would read as empty, but `_SOUND` has already required text of every column."""
     literals = re.split("%[sd]", MESSAGE)
     parts = [f"'{literals[0]}'" if literals[0] else None]
     for column, literal in zip(_COLUMNS, literals[1:], strict=True):
         parts += [f"e.{column}", f"'{literal}'" if literal else None]
-    concatenated = " || ".join(part for part in parts if part is not None)
-    return f"CAST({concatenated} AS BLOB)"
+    present = [part for part in parts if part is not None]
+    joined = f"concat({', '.join(present)})" if concat else " || ".join(present)
+    return f"CAST({joined} AS BLOB)"
 
 
 # Every comparison is `IS` or `typeof`, never NULL: a NULL inside NOT (...) would hide an event.
-_SOUND: Final = " AND ".join(
-    [
-        *(f"typeof(e.{column}) = 'text'" for column in _TEXT_COLUMNS),
-        "typeof(e.targets) = 'text' AND json_valid(e.targets) IS 1",
-        "typeof(e.detail) = 'text' AND json_valid(e.detail) IS 1",
-        f"e.prev_hash IS coalesce(p.hash, CASE WHEN e.seq = 1 THEN '{GENESIS}' END)",
-        f"{_FUNCTION}({_message_sql()}) IS e.hash",
-    ]
+# The function's call comes last: SQLite stops at the first false term of an AND.
+_CHECKS: Final = (
+    *(f"typeof(e.{column}) = 'text'" for column in _TEXT_COLUMNS),
+    "typeof(e.targets) = 'text' AND json_valid(e.targets) IS 1",
+    "typeof(e.detail) = 'text' AND json_valid(e.detail) IS 1",
+    f"e.prev_hash IS coalesce(p.hash, CASE WHEN e.seq = 1 THEN '{GENESIS}' END)",
 )
-QUICK_SQL: Final = (
-    "SELECT e.seq FROM events e LEFT JOIN events p ON p.seq = e.seq - 1 "  # noqa: S608
-    f"WHERE e.seq > :after AND e.seq <= :upto AND NOT ({_SOUND}) ORDER BY e.seq LIMIT 1"
-)
+
+
+def quick_sql(*, concat: bool) -> str:
+    """The quick pass's statement: the lowest seq in ``(:after, :upto]`` that is not plainly
+    in place; `concat` where the SQLite has ``concat``."""
+    sound = " AND ".join([*_CHECKS, f"{_FUNCTION}({_message_sql(concat=concat)}) IS e.hash"])
+    return (
+        "SELECT e.seq FROM events e LEFT JOIN events p ON p.seq = e.seq - 1 "  # noqa: S608
+        f"WHERE e.seq > :after AND e.seq <= :upto AND NOT ({sound}) ORDER BY e.seq LIMIT 1"
+    )
+
+
 #: How many of SQLite's steps run between two chances for Python's signal handlers.
 _STEPS: Final = 100_000
 
@@ -139,13 +148,23 @@ def _bytes_digester(key: bytes | None) -> Callable[[bytes], str]:
 
 def _sql_digester(key: bytes | None) -> Callable[[bytes | None], str | None]:
     """`digester` for `_message_sql`'s bytes: None (no hash matches it) for bytes that are not
-    UTF-8, which opsgate never writes and the documented algorithm names."""
-    hashed = _bytes_digester(key)
+    UTF-8, which opsgate never writes and the documented algorithm names. SQLite calls it once
+    an event, a million times for a million: it calls the hash itself, with no other call."""
+    if key is not None:
+        hashed = _bytes_digester(key)
+
+        def keyed(message: bytes | None) -> str | None:
+            if message is None or not (message.isascii() or _utf8(message)):
+                return None
+            return hashed(message)
+
+        return keyed
+    sha256 = hashlib.sha256
 
     def digest(message: bytes | None) -> str | None:
         if message is None or not (message.isascii() or _utf8(message)):
             return None
-        return hashed(message)
+        return sha256(message).hexdigest()
 
     return digest
 
@@ -168,7 +187,9 @@ def first_suspect(conn: Any, key: bytes | None, after: int, upto: int) -> int | 
     event of the log is stored.)
     """
     conn.create_function(_FUNCTION, 1, _sql_digester(key), deterministic=True)
-    found = conn.execute(QUICK_SQL, {"after": after, "upto": upto}).fetchone()
+    (version,) = conn.execute("SELECT sqlite_version()").fetchone()
+    concat = tuple(int(part) for part in str(version).split(".")[:2]) >= (3, 44)
+    found = conn.execute(quick_sql(concat=concat), {"after": after, "upto": upto}).fetchone()
     return None if found is None else int(found[0])
 
 
