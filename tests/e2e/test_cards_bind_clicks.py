@@ -4,6 +4,7 @@ Reject's dialog round trip (issue 7 item 9)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from served_app import Served, served_opsgate
 
@@ -22,6 +23,17 @@ def open_card(served: Served, command: str, *, channel: str = "C0OPS") -> str:
     assert len(served.opsgate.store.history(limit=50)) == before + 1
     assert record.message_ts is not None, "the card was not posted"
     return record.id
+
+
+def reject_dialog_opened(served: Served) -> tuple[str, dict[str, Any]]:
+    """A card posted by Alice, and the Reject dialog Carol's click opened on it (nothing
+    decided yet)."""
+    rid = open_card(served, "servicepower job cancel JOB-1001 --reason dup")
+    served.click(cards.REJECT_ACTION, rid, user=CAROL)
+    assert served.opsgate.runner.wait_idle(10)
+    [view] = served.slack.opened_views()
+    assert served.opsgate.store.get(rid).state is RequestState.PENDING  # type: ignore[union-attr]
+    return rid, view
 
 
 def test_an_approve_naming_another_channel_and_another_cards_ts_is_refused(
@@ -60,11 +72,7 @@ def test_reject_opens_the_dialog_and_its_submission_rejects_with_the_reason(
     tmp_path: Path,
 ) -> None:
     with served_opsgate(tmp_path) as served:
-        rid = open_card(served, "servicepower job cancel JOB-1001 --reason dup")
-        served.click(cards.REJECT_ACTION, rid, user=CAROL)
-        assert served.opsgate.runner.wait_idle(10)
-        [view] = served.slack.opened_views()
-        assert served.opsgate.store.get(rid).state is RequestState.PENDING  # type: ignore[union-attr]
+        rid, view = reject_dialog_opened(served)
 
         values = {"opsgate_reject_reason": {"reason": "customer rebooked it"}}
         assert served.submit_view(view, user=CAROL, values=values).status_code == 200
@@ -98,10 +106,7 @@ def test_a_reject_reason_with_a_bidi_override_stays_in_the_dialog_with_an_error(
     tmp_path: Path,
 ) -> None:
     with served_opsgate(tmp_path) as served:
-        rid = open_card(served, "servicepower job cancel JOB-1001 --reason dup")
-        served.click(cards.REJECT_ACTION, rid, user=CAROL)
-        assert served.opsgate.runner.wait_idle(10)
-        [view] = served.slack.opened_views()
+        rid, view = reject_dialog_opened(served)
 
         values = {"opsgate_reject_reason": {"reason": "fine \u202eDEVORPPA"}}
         response = served.submit_view(view, user=CAROL, values=values)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ssl
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -586,24 +587,32 @@ def test_only_huawei_operations_with_one_target_are_accepted(world: World) -> No
         )
 
 
-def test_adapters_of_replicas_sharing_a_store_log_in_once_and_pace_together() -> None:
-    from bot.store import Store  # what replicas share, as `build_app` passes it
-
-    clock = FakeClock()
-    simulator = HuaweiSimulator.seeded(clock=clock)
-    store = Store.memory(clock=clock)
+def replicas_sharing(
+    store: Any, simulator: HuaweiSimulator, clock: FakeClock, count: int
+) -> list[HuaweiAdapter]:
+    """`count` adapters of one application sharing `store` (a `bot.store.Store`), as replicas'
+    `build_app` makes them."""
     config = HuaweiSettings(
         base_url="https://huawei.example", app_id=SANDBOX_APP_ID, secret=SecretStr(SANDBOX_SECRET)
     )
-    replicas = [
+    return [
         HuaweiAdapter(
             config=config,
             client=httpx.Client(transport=simulator.transport()),
             clock=clock,
             shared=store.shared,
         )
-        for _ in range(3)
+        for _ in range(count)
     ]
+
+
+def test_adapters_of_replicas_sharing_a_store_log_in_once_and_pace_together() -> None:
+    from bot.store import Store  # what replicas share, as `build_app` passes it
+
+    clock = FakeClock()
+    simulator = HuaweiSimulator.seeded(clock=clock)
+    store = Store.memory(clock=clock)
+    replicas = replicas_sharing(store, simulator, clock, 3)
 
     for adapter in replicas:
         adapter.preview(package())
@@ -619,15 +628,7 @@ def test_the_token_replicas_share_is_stored_sealed() -> None:
     clock = FakeClock()
     simulator = HuaweiSimulator.seeded(clock=clock)
     store = Store.memory(clock=clock)
-    config = HuaweiSettings(
-        base_url="https://huawei.example", app_id=SANDBOX_APP_ID, secret=SecretStr(SANDBOX_SECRET)
-    )
-    adapter = HuaweiAdapter(
-        config=config,
-        client=httpx.Client(transport=simulator.transport()),
-        clock=clock,
-        shared=store.shared,
-    )
+    [adapter] = replicas_sharing(store, simulator, clock, 1)
 
     adapter.preview(package())
 

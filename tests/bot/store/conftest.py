@@ -28,6 +28,15 @@ def store(target: str | Path, clock: FakeClock) -> Iterator[Store]:
 
 
 @pytest.fixture
+def three_stores(target: str | Path, clock: FakeClock) -> Iterator[list[Store]]:
+    """Three stores on one database, as three replicas' processes are."""
+    stores = [Store.open(target, clock=clock) for _ in range(3)]
+    yield stores
+    for store in stores:
+        store.close()
+
+
+@pytest.fixture
 def filed(tmp_path: Path) -> Iterator[Filed]:
     """Open a SQLite file holding `fill`'s requests (keyed by `key` when given); returns the
     open store and its path, and closes the store after the test."""

@@ -3,49 +3,19 @@ replicas of one application still log in once, and the database alone gives no t
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
+from vendor_logins import Logins
 
 from adapters.clock import FakeClock
 from adapters.sealed import PREFIX, SealedSlot
 from adapters.shared import SharedToken
-from adapters.tokens import Token, TokenCache
+from adapters.tokens import TokenCache
 from bot.store import Store
 
 ACCOUNT = "huawei:https://api.example:8743:app-1"
 SECRET = "app-secret"
-
-
-@pytest.fixture
-def replicas(target: str | Path, clock: FakeClock) -> Iterator[list[Store]]:
-    stores = [Store.open(target, clock=clock) for _ in range(3)]
-    yield stores
-    for store in stores:
-        store.close()
-
-
-class Logins:
-    """A vendor's login: each returns a new token (and refresh token) valid for an hour."""
-
-    def __init__(self, clock: FakeClock) -> None:
-        self.clock = clock
-        self.count = 0
-        self.lock = threading.Lock()
-
-    def __call__(self, current: Token | None) -> Token:
-        with self.lock:
-            self.count += 1
-            expires = self.clock.monotonic() + 3600
-            return Token(
-                value=f"token-{self.count}",
-                expires_at=expires,
-                refresh_token=f"refresh-{self.count}",
-                refresh_expires_at=expires,
-            )
 
 
 def sealed(store: Store, secret: str = SECRET, account: str = ACCOUNT) -> SealedSlot:
@@ -53,28 +23,28 @@ def sealed(store: Store, secret: str = SECRET, account: str = ACCOUNT) -> Sealed
 
 
 def test_replicas_share_one_login_and_the_database_holds_only_sealed_text(
-    replicas: list[Store], clock: FakeClock
+    three_stores: list[Store], clock: FakeClock
 ) -> None:
     logins = Logins(clock)
-    caches = [TokenCache(logins, clock=clock, slot=sealed(store)) for store in replicas]
+    caches = [TokenCache(logins, clock=clock, slot=sealed(store)) for store in three_stores]
 
     assert [cache.get() for cache in caches] == ["token-1"] * 3
     assert logins.count == 1
-    stored = replicas[0].shared.token_slot(ACCOUNT).read()
+    stored = three_stores[0].shared.token_slot(ACCOUNT).read()
     assert stored is not None and stored.refresh_token is not None
     assert stored.value.startswith(PREFIX) and stored.refresh_token.startswith(PREFIX)
     assert "token-1" not in stored.value + stored.refresh_token
     assert "refresh-1" not in stored.value + stored.refresh_token
-    opened = sealed(replicas[1]).read()
+    opened = sealed(three_stores[1]).read()
     assert opened is not None
     assert (opened.value, opened.refresh_token) == ("token-1", "refresh-1")
 
 
 def test_a_rejected_token_is_renewed_once_for_every_replica(
-    replicas: list[Store], clock: FakeClock
+    three_stores: list[Store], clock: FakeClock
 ) -> None:
     logins = Logins(clock)
-    caches = [TokenCache(logins, clock=clock, slot=sealed(store)) for store in replicas]
+    caches = [TokenCache(logins, clock=clock, slot=sealed(store)) for store in three_stores]
     for cache in caches:
         cache.get()
 
@@ -86,14 +56,14 @@ def test_a_rejected_token_is_renewed_once_for_every_replica(
 
 
 def test_a_token_stored_in_plain_text_reads_as_none_and_is_replaced(
-    replicas: list[Store], clock: FakeClock
+    three_stores: list[Store], clock: FakeClock
 ) -> None:
-    plain = replicas[0].shared.token_slot(ACCOUNT)
+    plain = three_stores[0].shared.token_slot(ACCOUNT)
     plain.replace(None, lambda current: SharedToken("plain-token", expires_at=clock.now() + 3600))
     logins = Logins(clock)
-    cache = TokenCache(logins, clock=clock, slot=sealed(replicas[1]))
+    cache = TokenCache(logins, clock=clock, slot=sealed(three_stores[1]))
 
-    assert sealed(replicas[1]).read() is None
+    assert sealed(three_stores[1]).read() is None
     assert (cache.get(), logins.count) == ("token-1", 1)
     stored = plain.read()
     assert stored is not None and stored.value.startswith(PREFIX)
@@ -107,39 +77,41 @@ def test_a_token_stored_in_plain_text_reads_as_none_and_is_replaced(
     ],
 )
 def test_a_seal_opens_only_with_its_secret_and_in_its_own_slot(
-    replicas: list[Store], clock: FakeClock, reader: dict[str, str]
+    three_stores: list[Store], clock: FakeClock, reader: dict[str, str]
 ) -> None:
-    TokenCache(Logins(clock), clock=clock, slot=sealed(replicas[0])).get()
-    stored = replicas[0].shared.token_slot(ACCOUNT).read()
+    TokenCache(Logins(clock), clock=clock, slot=sealed(three_stores[0])).get()
+    stored = three_stores[0].shared.token_slot(ACCOUNT).read()
     assert stored is not None
     account = reader.get("account", ACCOUNT)
     if account != ACCOUNT:  # the sealed text copied into another application's slot
-        replicas[1].shared.token_slot(account).replace(None, lambda current: stored)
+        three_stores[1].shared.token_slot(account).replace(None, lambda current: stored)
 
-    other = sealed(replicas[1], secret=reader.get("secret", SECRET), account=account)
+    other = sealed(three_stores[1], secret=reader.get("secret", SECRET), account=account)
 
     assert other.read() is None
 
 
 def test_a_replica_under_another_secret_logs_in_and_replaces_what_it_cannot_open(
-    replicas: list[Store], clock: FakeClock
+    three_stores: list[Store], clock: FakeClock
 ) -> None:
     logins = Logins(clock)
-    TokenCache(logins, clock=clock, slot=sealed(replicas[0])).get()
-    rotated = TokenCache(logins, clock=clock, slot=sealed(replicas[1], secret="rotated"))
+    TokenCache(logins, clock=clock, slot=sealed(three_stores[0])).get()
+    rotated = TokenCache(logins, clock=clock, slot=sealed(three_stores[1], secret="rotated"))
 
     assert (rotated.get(), logins.count) == ("token-2", 2)
-    reopened = sealed(replicas[2], secret="rotated").read()
+    reopened = sealed(three_stores[2], secret="rotated").read()
     assert reopened is not None and reopened.value == "token-2"
 
 
-def test_a_tampered_seal_reads_as_none(replicas: list[Store], clock: FakeClock) -> None:
-    TokenCache(Logins(clock), clock=clock, slot=sealed(replicas[0])).get()
-    slot = replicas[0].shared.token_slot(ACCOUNT)
+def test_a_tampered_seal_reads_as_none(three_stores: list[Store], clock: FakeClock) -> None:
+    TokenCache(Logins(clock), clock=clock, slot=sealed(three_stores[0])).get()
+    slot = three_stores[0].shared.token_slot(ACCOUNT)
     stored = slot.read()
     assert stored is not None
     flipped = stored.value[:-2] + ("A" if stored.value[-2] != "A" else "B") + stored.value[-1]
     slot.replace(stored.value, lambda current: replace(stored, value=flipped))
 
-    assert sealed(replicas[1]).read() is None
-    assert sealed(replicas[1]).replace(None, lambda current: SharedToken("fresh")).value == "fresh"
+    assert sealed(three_stores[1]).read() is None
+    assert (
+        sealed(three_stores[1]).replace(None, lambda current: SharedToken("fresh")).value == "fresh"
+    )

@@ -4,45 +4,22 @@ on both engines: replicas are separate stores on one database, as separate proce
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
+from vendor_logins import Logins
 
 from adapters.clock import FakeClock
 from adapters.shared import SharedToken
-from adapters.tokens import Token, TokenCache
+from adapters.tokens import TokenCache
 from bot.store import Store
 
 ACCOUNT = "acme:https://api.example:8743:app-1"
 
 
-@pytest.fixture
-def replicas(target: str | Path, clock: FakeClock) -> Iterator[list[Store]]:
-    stores = [Store.open(target, clock=clock) for _ in range(3)]
-    yield stores
-    for store in stores:
-        store.close()
-
-
-class Logins:
-    """A vendor's login: counts calls; each returns a new token valid for an hour."""
-
-    def __init__(self, clock: FakeClock) -> None:
-        self.clock = clock
-        self.count = 0
-        self.lock = threading.Lock()
-
-    def __call__(self, current: Token | None) -> Token:
-        with self.lock:
-            self.count += 1
-            return Token(value=f"token-{self.count}", expires_at=self.clock.monotonic() + 3600)
-
-
 def test_the_slot_fetches_only_when_it_still_holds_what_the_replica_saw(
-    replicas: list[Store],
+    three_stores: list[Store],
 ) -> None:
-    a, b, _ = (store.shared.token_slot(ACCOUNT) for store in replicas)
+    a, b, _ = (store.shared.token_slot(ACCOUNT) for store in three_stores)
     assert a.read() is None
 
     first = a.replace(None, lambda current: SharedToken("t-1", expires_at=100.0))
@@ -54,8 +31,8 @@ def test_the_slot_fetches_only_when_it_still_holds_what_the_replica_saw(
     assert "t-2" not in repr(a.read())  # never in logs
 
 
-def test_a_failed_fetch_leaves_the_slot_as_it_was(replicas: list[Store]) -> None:
-    slot = replicas[0].shared.token_slot(ACCOUNT)
+def test_a_failed_fetch_leaves_the_slot_as_it_was(three_stores: list[Store]) -> None:
+    slot = three_stores[0].shared.token_slot(ACCOUNT)
     slot.replace(None, lambda current: SharedToken("t-1"))
 
     def refused(current: SharedToken | None) -> SharedToken:
@@ -67,11 +44,12 @@ def test_a_failed_fetch_leaves_the_slot_as_it_was(replicas: list[Store]) -> None
 
 
 def test_three_replicas_with_many_threads_log_in_once(
-    replicas: list[Store], clock: FakeClock
+    three_stores: list[Store], clock: FakeClock
 ) -> None:
     logins = Logins(clock)
     caches = [
-        TokenCache(logins, clock=clock, slot=store.shared.token_slot(ACCOUNT)) for store in replicas
+        TokenCache(logins, clock=clock, slot=store.shared.token_slot(ACCOUNT))
+        for store in three_stores
     ]
     barrier = threading.Barrier(12)
     seen: list[str] = []
@@ -90,11 +68,12 @@ def test_three_replicas_with_many_threads_log_in_once(
 
 
 def test_a_token_refused_in_one_replica_is_renewed_once_for_all(
-    replicas: list[Store], clock: FakeClock
+    three_stores: list[Store], clock: FakeClock
 ) -> None:
     logins = Logins(clock)
     a, b, c = (
-        TokenCache(logins, clock=clock, slot=store.shared.token_slot(ACCOUNT)) for store in replicas
+        TokenCache(logins, clock=clock, slot=store.shared.token_slot(ACCOUNT))
+        for store in three_stores
     )
     old = a.get()
     assert b.get() == c.get() == old
@@ -107,10 +86,13 @@ def test_a_token_refused_in_one_replica_is_renewed_once_for_all(
     assert logins.count == 2
 
 
-def test_an_expiring_shared_token_is_renewed_once(replicas: list[Store], clock: FakeClock) -> None:
+def test_an_expiring_shared_token_is_renewed_once(
+    three_stores: list[Store], clock: FakeClock
+) -> None:
     logins = Logins(clock)
     a, b, _ = (
-        TokenCache(logins, clock=clock, slot=store.shared.token_slot(ACCOUNT)) for store in replicas
+        TokenCache(logins, clock=clock, slot=store.shared.token_slot(ACCOUNT))
+        for store in three_stores
     )
     first = a.get()
     clock.advance(3600 - 30)  # inside the renewal margin
@@ -124,9 +106,9 @@ def starts_in_any_window(starts: list[float], window: float) -> int:
 
 
 def test_a_rate_window_holds_in_total_across_replicas(
-    replicas: list[Store], clock: FakeClock
+    three_stores: list[Store], clock: FakeClock
 ) -> None:
-    windows = [store.shared.rate_window("acme:key-1") for store in replicas]
+    windows = [store.shared.rate_window("acme:key-1") for store in three_stores]
     now = clock.now()
 
     starts = [windows[n % 3].reserve(calls=10, window=1.0, now=now) for n in range(25)]
@@ -134,19 +116,19 @@ def test_a_rate_window_holds_in_total_across_replicas(
     assert starts == sorted(starts)
     assert starts_in_any_window(starts, 1.0) == 10
     assert (starts[9], starts[10], starts[20]) == (now, now + 1.0, now + 2.0)
-    other = replicas[0].shared.rate_window("acme:key-2")  # another account: its own budget
+    other = three_stores[0].shared.rate_window("acme:key-2")  # another account: its own budget
     assert other.reserve(calls=10, window=1.0, now=now) == now
 
 
-def test_a_rate_window_waits_out_a_pause(replicas: list[Store], clock: FakeClock) -> None:
-    window = replicas[0].shared.rate_window("acme:key-1")
+def test_a_rate_window_waits_out_a_pause(three_stores: list[Store], clock: FakeClock) -> None:
+    window = three_stores[0].shared.rate_window("acme:key-1")
     now = clock.now()
 
     assert window.reserve(calls=10, window=1.0, now=now, not_before=now + 5) == now + 5
 
 
-def test_a_user_group_change_is_seen_by_every_replica(replicas: list[Store]) -> None:
-    one, two, three = (store.group_versions for store in replicas)
+def test_a_user_group_change_is_seen_by_every_replica(three_stores: list[Store]) -> None:
+    one, two, three = (store.group_versions for store in three_stores)
     assert (one.version("S0LEADS"), two.version("S0LEADS")) == ("0", "0")
     one.changed("S0LEADS")
     first = three.version("S0LEADS")
@@ -156,11 +138,11 @@ def test_a_user_group_change_is_seen_by_every_replica(replicas: list[Store]) -> 
     assert three.version("S0OTHER") == "0"
 
 
-def test_a_version_written_by_hand_never_freezes_the_group(replicas: list[Store]) -> None:
+def test_a_version_written_by_hand_never_freezes_the_group(three_stores: list[Store]) -> None:
     # A counter could be stuck at its largest value; a version is drawn anew each change.
-    versions = replicas[0].group_versions
+    versions = three_stores[0].group_versions
     versions.changed("S0LEADS")
-    with replicas[0].engine.side() as db:
+    with three_stores[0].engine.side() as db:
         db.execute(
             "UPDATE group_changes SET version = ? WHERE group_id = ?", [2**31 - 1, "S0LEADS"]
         )
