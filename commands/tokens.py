@@ -9,8 +9,10 @@ Rules:
     * A closing quote counts only when whitespace or the end of the text follows it; inside quotes,
       a backslash escapes a backslash or a quote of the same family. Together these let any text
       be quoted (`quote` is the inverse).
-    * Quotes that pair up inside a quoted run stay in it: ``--reason "customer said “stop”
-      today"`` is the reason ``customer said “stop” today``.
+    * A run opened by a straight quote closes at a straight one, a typographic run at a
+      typographic one; a quote of the other kind closes it only when it does not close a pair
+      opened inside: ``--reason "customer said “stop” today"`` is the reason
+      ``customer said “stop” today``.
     * An unterminated quote is a `UsageError`, never a crash.
 """
 
@@ -24,6 +26,7 @@ from commands.model import UsageError
 _DOUBLE: Final = frozenset('"“”')
 _SINGLE: Final = frozenset("'‘’")
 _QUOTES: Final = _DOUBLE | _SINGLE
+_STRAIGHT: Final = frozenset("\"'")
 # Slack sends `&`, `<` and `>` HTML-escaped; `&amp;` must go last so `&amp;lt;` stays `&lt;`.
 _SLACK_ESCAPES: Final = (("&lt;", "<"), ("&gt;", ">"), ("&amp;", "&"))
 
@@ -88,26 +91,15 @@ def _read_word(text: str, start: int) -> tuple[Word, int]:
 def _read_quoted(text: str, start: int) -> tuple[str, int]:
     """Read a quoted run opened at `start`; return its content and the position after it.
 
-    Quotes inside it that pair up (``"customer said “stop” today"``) stay in the text: read
-    flat, the ``”`` after "stop" would close the run there. Where they do not pair, the run is
-    read flat, as before nested quotes were known.
+    A closing quote of the opener's kind (straight or typographic) closes the run. One of the
+    other kind closes it too, unless it closes a pair of that kind opened inside the run: so
+    ``"customer said “stop” today"`` keeps its inner quotes, where ``”`` after "stop" would
+    otherwise end the run there. One pass, no looking back: a long text costs its length.
     """
-    read = _quoted_run(text, start, nested=True) or _quoted_run(text, start, nested=False)
-    if read is None:
-        column = start + 1
-        raise UsageError(
-            f"Unterminated quote: the {text[start]} at character {column} is never closed."
-        )
-    return read
-
-
-def _quoted_run(text: str, start: int, *, nested: bool) -> tuple[str, int] | None:
-    """The quoted run opened at `start` and the position after it; None when it never closes.
-    With `nested`, a quote of the run's family at the start of an inner word opens a pair
-    inside the run, and the next closing quote closes that pair, not the run."""
     family = _DOUBLE if text[start] in _DOUBLE else _SINGLE
+    straight_run = text[start] in _STRAIGHT
     chars: list[str] = []
-    depth = 0
+    inner = 0  # pairs of the other kind opened inside the run and not yet closed
     pos = start + 1
     while pos < len(text):
         char = text[pos]
@@ -116,25 +108,20 @@ def _quoted_run(text: str, start: int, *, nested: bool) -> tuple[str, int] | Non
             chars.append(following)
             pos += 2
             continue
-        if char in family and (not following or following.isspace()):
-            if depth == 0:
-                return "".join(chars), pos + 1
-            depth -= 1
-        elif nested and char in family and depth > 0 and _ends_word(text, pos, family):
-            depth -= 1  # the inner pair closes right before the run does: “yes”"
-        elif nested and char in family and (pos == start + 1 or text[pos - 1].isspace()):
-            depth += 1
+        if char in family:
+            own_kind = (char in _STRAIGHT) == straight_run
+            if not following or following.isspace():
+                if own_kind or inner == 0:
+                    return "".join(chars), pos + 1
+                inner -= 1
+            elif not own_kind and (pos == start + 1 or text[pos - 1].isspace()):
+                inner += 1
         chars.append(char)
         pos += 1
-    return None
-
-
-def _ends_word(text: str, pos: int, family: frozenset[str]) -> bool:
-    """Whether only quotes of `family` follow `pos` up to the end of its word."""
-    end = pos + 1
-    while end < len(text) and text[end] in family:
-        end += 1
-    return end == len(text) or text[end].isspace()
+    column = start + 1
+    raise UsageError(
+        f"Unterminated quote: the {text[start]} at character {column} is never closed."
+    )
 
 
 def quote(text: str) -> str:

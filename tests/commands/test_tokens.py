@@ -64,6 +64,7 @@ def test_quotes_of_the_other_family_are_literal() -> None:
     [
         ('"customer said “stop” today"', "customer said “stop” today"),
         ('“customer said "stop" today”', 'customer said "stop" today'),
+        ("'rock ’n’ roll'", "rock ’n’ roll"),
         ('"he said “no” and “yes”"', "he said “no” and “yes”"),
         ("'it was ‘fine’ ok'", "it was ‘fine’ ok"),
         ('"“stop” he said"', "“stop” he said"),
@@ -76,6 +77,20 @@ def test_quotes_that_pair_up_inside_a_quoted_run_stay_in_it(text: str, reason: s
 def test_a_quote_inside_a_run_that_does_not_pair_is_read_as_before() -> None:
     assert texts('"a "b c" d') == ['a "b c', "d"]
     assert texts('"a “b c" d') == ["a “b c", "d"]
+    assert texts('"abc” d') == ["abc", "d"]  # a straight opener, curled closer: still a pair
+    assert texts("“stale job, INC-42\" d") == ["stale job, INC-42", "d"]
+
+
+def test_a_stray_quote_cannot_carry_a_flag_into_the_reason() -> None:
+    words = texts('--reason "a” “”“ --dry-run a”')
+    assert words[:2] == ["--reason", "a"] and "--dry-run" in words
+
+
+def test_a_long_text_of_quotes_that_never_pair_is_read_in_one_pass() -> None:
+    # Each word opens a run that closes at once: read in one pass however long the text is
+    # (a reading that looked ahead for pairs and fell back took minutes over this text).
+    text = '""a" ' * 8_000
+    assert texts(text) == ['"a'] * 8_000
 
 
 def test_quoted_text_keeps_newlines_and_tabs() -> None:
