@@ -78,7 +78,7 @@ def test_a_quote_inside_a_run_that_does_not_pair_is_read_as_before() -> None:
     assert texts('"a "b c" d') == ['a "b c', "d"]
     assert texts('"a “b c" d') == ["a “b c", "d"]
     assert texts('"abc” d') == ["abc", "d"]  # a straight opener, curled closer: still a pair
-    assert texts("“stale job, INC-42\" d") == ["stale job, INC-42", "d"]
+    assert texts('“stale job, INC-42" d') == ["stale job, INC-42", "d"]
 
 
 def test_a_stray_quote_cannot_carry_a_flag_into_the_reason() -> None:
