@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import threading
 from dataclasses import replace as copied
 from typing import Final
 
@@ -27,6 +28,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESSIV
 from cryptography.hazmat.primitives.hashes import SHA256
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from adapters.errors import NotConfigured
 from adapters.shared import SharedFetcher, SharedToken, TokenSlot
 
 #: What a sealed value starts with, so a stored value says how it is kept.
@@ -35,36 +37,52 @@ _INFO: Final = b"opsgate token slot\x00"
 
 
 class SealedSlot:
-    """`slot`, with the tokens it stores sealed under a key derived from `secret`."""
+    """`slot`, with the tokens it stores sealed under a key derived from `secret`; `account`
+    names the slot (``<vendor>:…``, as `adapters.shared.Shared.token_slot` takes it)."""
 
     def __init__(self, slot: TokenSlot, *, secret: str, account: str) -> None:
         key = HKDF(algorithm=SHA256(), length=64, salt=None, info=_INFO + account.encode())
         self._siv = AESSIV(key.derive(secret.encode()))
         self._account = account.encode()
+        self._vendor = account.split(":", 1)[0]
         self._slot = slot
+        self._read = threading.local()
 
     def read(self) -> SharedToken | None:
-        return self._opened(self._slot.read())
+        stored = self._slot.read()
+        # What this thread saw, as stored, for `replace` to compare: a token that does not
+        # open reads as none, and "none" must then mean that stored value, not an empty slot.
+        self._read.stored = None if stored is None else stored.value
+        return self._opened(stored)
 
     def replace(self, seen: str | None, fetch: SharedFetcher) -> SharedToken:
+        fetched: list[SharedToken] = []
+
         def sealed_fetch(current: SharedToken | None) -> SharedToken:
-            return self._sealed(fetch(self._opened(current)))
+            fetched.append(fetch(self._opened(current)))
+            return self._sealed(fetched[-1])
 
         stored = self._slot.replace(self._seen(seen), sealed_fetch)
         opened = self._opened(stored)
         if opened is None:  # another replica's, sealed under another secret: ours replaces it
             opened = self._opened(self._slot.replace(stored.value, sealed_fetch))
+        if opened is None and fetched:  # and theirs replaced ours again: use the one we got
+            opened = fetched[-1]
         if opened is None:
-            raise RuntimeError("a token just sealed does not open")  # pragma: no cover
+            raise NotConfigured(
+                "the token this application's replicas share is sealed under another secret",
+                vendor=self._vendor,
+                next_step="Give every replica of this application the same secret.",
+            )
         return opened
 
     def _seen(self, seen: str | None) -> str | None:
-        """What the slot holds if it still holds what the caller saw. A caller that saw no
-        token may have seen one that does not open: that stored value is what it saw."""
+        """What the slot holds if it still holds what the caller saw: `seen` sealed, or, when
+        the caller saw no token, what this thread's last `read` found stored."""
         if seen is not None:
             return self._seal(seen, b"value")
-        current = self._slot.read()
-        return None if current is None else current.value
+        stored: str | None = getattr(self._read, "stored", None)
+        return stored
 
     def _sealed(self, token: SharedToken) -> SharedToken:
         refresh = token.refresh_token

@@ -3,12 +3,14 @@ replicas of one application still log in once, and the database alone gives no t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 import pytest
 from vendor_logins import Logins
 
 from adapters.clock import FakeClock
+from adapters.errors import NotConfigured
 from adapters.sealed import PREFIX, SealedSlot
 from adapters.shared import SharedToken
 from adapters.tokens import TokenCache
@@ -115,3 +117,40 @@ def test_a_tampered_seal_reads_as_none(three_stores: list[Store], clock: FakeClo
     assert (
         sealed(three_stores[1]).replace(None, lambda current: SharedToken("fresh")).value == "fresh"
     )
+
+
+def test_a_replica_that_saw_an_empty_slot_adopts_the_token_another_stored_meanwhile(
+    three_stores: list[Store], clock: FakeClock
+) -> None:
+    a, b = sealed(three_stores[0]), sealed(three_stores[1])
+    assert b.read() is None  # B sees no token...
+    a.replace(None, lambda current: SharedToken("from-a", expires_at=clock.now() + 3600))
+
+    # ...and asks to replace "none": A's token is there now, so B adopts it, logging in no more
+    adopted = b.replace(None, lambda current: pytest.fail("B logged in over A's token"))
+
+    assert adopted.value == "from-a"
+
+
+class ForeignSlot:
+    """A slot that another replica, under another secret, writes to before every exchange."""
+
+    def __init__(self) -> None:
+        self.writes = 0
+        self.value = "sealed-v1:AAAA"
+
+    def read(self) -> SharedToken | None:
+        return SharedToken(self.value)
+
+    def replace(self, seen: str | None, fetch: Callable[..., SharedToken]) -> SharedToken:
+        self.writes += 1
+        self.value = f"sealed-v1:{'B' * 4 * self.writes}"  # theirs again, just before ours
+        return SharedToken(self.value)
+
+
+def test_a_slot_others_keep_sealing_under_another_secret_is_a_clear_error() -> None:
+    slot = SealedSlot(ForeignSlot(), secret=SECRET, account=ACCOUNT)
+    assert slot.read() is None
+    with pytest.raises(NotConfigured, match="sealed under another secret") as raised:
+        slot.replace(None, lambda current: SharedToken("never asked"))
+    assert raised.value.vendor == "huawei"
