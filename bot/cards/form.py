@@ -256,11 +256,21 @@ def _again_note(spec: OperationSpec, prefill: FormPrefill) -> list[Block]:
     if kept is not None and kept.operation == spec.id:
         count, rid = plural(kept.count, "target"), code(kept.request_id)
         if kept.unsent:
-            return [context(f"Leave this empty to use the {count} {rid} did not send (stopped).")]
+            return [
+                context(
+                    f"Leave this empty to use the {count} {rid} left undone when it was "
+                    "stopped (not sent, or refused by the vendor)."
+                )
+            ]
         return [context(f"Leave this empty to use the {count} of {rid} again.")]
     if prefill.unsent_of is not None and prefill.targets:
         rid = code(prefill.unsent_of)
-        return [context(f"These are the targets {rid} did not send: it was stopped.")]
+        return [
+            context(
+                f"These are the targets {rid} left undone when it was stopped: not sent, or "
+                "refused by the vendor."
+            )
+        ]
     return []
 
 

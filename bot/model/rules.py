@@ -29,7 +29,7 @@ import math
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol, assert_never
+from typing import Final, Protocol, assert_never
 
 from adapters.base import FailureKind, Outcome
 from bot.model.outcomes import (
@@ -232,14 +232,19 @@ def sandbox_changed(record: RequestRecord, *, sandboxed_now: bool) -> FailedOutc
 
 
 def again_targets(record: RequestRecord) -> tuple[str, ...]:
-    """The targets Request again asks for: of a stopped request, those it did not send (the
-    others were sent, and its card says what became of them, "Request these devices again");
-    of any other, all of them."""
+    """The targets Request again asks for: of a stopped request, those it left undone, the
+    ones it never sent and the ones the vendor refused (its card tells to request each again),
+    not those accepted or whose fate is unknown (asking again could act on them twice); of
+    any other request, all of them."""
     outcome = record.outcome
     if record.state is not RequestState.STOPPED or not isinstance(outcome, Outcome):
         return record.targets
-    unsent = {t for f in outcome.failures if f.kind is FailureKind.NOT_SENT for t in f.targets}
-    return tuple(t for t in record.targets if t in unsent) or record.targets
+    undone = {t for f in outcome.failures if f.kind in _UNDONE for t in f.targets}
+    return tuple(t for t in record.targets if t in undone) or record.targets
+
+
+#: What a stopped run's targets may be asked for again after: the vendor did nothing to them.
+_UNDONE: Final = frozenset({FailureKind.NOT_SENT, FailureKind.FAILED})
 
 
 def final_state(outcome: RequestOutcome, *, stopped: bool = False) -> RequestState:

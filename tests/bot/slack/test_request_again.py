@@ -188,16 +188,36 @@ def test_request_again_on_a_stopped_request_asks_for_the_targets_it_did_not_send
     assert prefill.kept is not None and (prefill.kept.count, prefill.kept.unsent) == (8000, True)
     assert KeptTargets.from_metadata(prefill.kept.as_metadata()) == prefill.kept
     shown = str(request_form([spec], prefill=prefill)["blocks"])
-    assert "Leave this empty to use the 8,000 targets `R-AGAIN001` did not send (stopped)." in shown
+    assert (
+        "Leave this empty to use the 8,000 targets `R-AGAIN001` left undone when it was stopped "
+        "(not sent, or refused by the vendor)." in shown
+    )
     delete = CATALOG.spec_for("huawei.device.delete")
     gateways = ("gw-1", "gw-2", "gw-3")
     small = record(RequestState.STOPPED, targets=gateways, outcome=stopped(3, ("gw-3",)))
     prefill = prefill_from_record(small, delete)
     assert (prefill.targets, prefill.kept) == ("gw-3", None)
     shown = str(request_form([delete], prefill=prefill)["blocks"])
-    assert "These are the targets `R-AGAIN001` did not send: it was stopped." in shown
+    assert "These are the targets `R-AGAIN001` left undone when it was stopped" in shown
     failed = record(RequestState.FAILED, targets=gateways)
     assert prefill_from_record(failed, delete).targets == "gw-1\ngw-2\ngw-3"
+
+
+def test_a_stopped_request_asks_again_for_the_targets_the_vendor_refused_too() -> None:
+    """Its card says of a refused batch "Wait a minute and request again", as of the unsent
+    ones; the accepted and the unknown (asking again could act on them twice) stay out."""
+    targets = tuple(f"thermo-{i:03d}" for i in range(1, 9))
+    failures = [
+        {"targets": list(targets[2:4]), "kind": "failed", "message": "throttled"},
+        {"targets": list(targets[4:6]), "kind": "unknown", "message": "no answer"},
+        {"targets": list(targets[6:]), "kind": "not_sent", "message": "the run was stopped"},
+    ]
+    outcome = {"summary": "Cancel accepted", "total": len(targets), "failures": failures}
+    stopped_run = record(
+        RequestState.STOPPED, operation="aliyun.ota-task.cancel", targets=targets, outcome=outcome
+    )
+
+    assert rules.again_targets(stopped_run) == targets[2:4] + targets[6:]
 
 
 def test_a_stopped_request_s_kept_targets_are_those_it_did_not_send(
@@ -216,6 +236,6 @@ def test_a_stopped_request_s_kept_targets_are_those_it_did_not_send(
     )
     view = again(session, old.id)
     assert initial(view, TARGETS_BLOCK) is None  # 290 names do not fit Slack's text box
-    assert f"the 290 targets `{old.id}` did not send" in str(view["blocks"])
+    assert f"the 290 targets `{old.id}` left undone" in str(view["blocks"])
     assert submit(session, view, {}) == {}
     assert session.app.store.history(limit=1)[0].targets == old.targets[10:]
