@@ -270,6 +270,38 @@ def test_every_command_into_a_closed_pipe_ends_quietly(env: Path, words: list[st
     assert finished.returncode == 141
 
 
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
+@pytest.mark.parametrize(
+    "words",
+    [
+        ["audit", "export"],
+        ["audit", "export", "--format", "csv"],
+        ["audit", "verify"],
+        ["audit", "head"],
+        ["manifest"],
+        ["plugins"],
+        ["check"],
+        ["db", "migrate"],
+    ],
+    ids=" ".join,
+)
+def test_every_command_onto_a_full_disk_is_one_line(env: Path, words: list[str]) -> None:
+    seed(env / "opsgate.db", 1)
+    with Path("/dev/full").open("w") as full:  # every write fails: No space left on device
+        finished = subprocess.run(
+            [sys.executable, "-m", "bot.cli", *words],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            env={**os.environ, "PYTHONPATH": str(SOURCE_TREE), "OPSGATE_SANDBOX": "1"},
+            timeout=60,
+            check=False,
+        )
+    assert finished.stderr.decode() == (
+        "opsgate: cannot write the output: No space left on device\n"
+    )
+    assert finished.returncode == 2  # never verify's 1: the log is not what failed
+
+
 def test_ctrl_c_in_the_console_exits_quietly(env: Path) -> None:
     with subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "console"],
