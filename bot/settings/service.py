@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import Final
 
 from pydantic import SecretStr
@@ -91,14 +92,16 @@ def in_range(low: int, high: int) -> Callable[[int], int]:
     return check
 
 
-def database_target(value: object) -> object:
+def database_target(value: object) -> Path | str:
     """``OPSGATE_DB``: a SQLite file's path or a PostgreSQL URL (`parse_target`)."""
     if isinstance(value, str):
         try:
             return parse_target(value)
         except UnreadableTarget as exc:
             raise PydanticCustomError("database", str(exc)) from None
-    return value
+    if isinstance(value, Path):  # the default, or a path given in code
+        return value
+    raise PydanticCustomError("database", "must be a file path or a postgresql:// URL (a string)")
 
 
 def shown_database(value: object) -> str:

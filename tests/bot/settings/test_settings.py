@@ -280,6 +280,11 @@ def test_toml_values_are_validated_and_named_in_the_file(in_tmp: Path) -> None:
             "OPSGATE_ALIYUN__CALLS_PER_SECOND (aliyun.calls_per_second): must be more than 0",
         ),
         ('"a.b" = 1\n', {}, 'opsgate.toml: "a.b": unknown setting'),
+        (
+            "db = 5\n",
+            {},
+            "opsgate.toml: db: must be a file path or a postgresql:// URL (a string)",
+        ),
     ],
 )
 def test_a_bad_value_is_named_where_it_was_set(
