@@ -24,6 +24,7 @@ from bot.policy.config import (
     Principal,
     Ttl,
 )
+from bot.settings.suggest import closest
 
 _MESSAGES: Final[dict[str, str]] = {
     "extra_forbidden": "unknown key",
@@ -77,6 +78,10 @@ class _PolicyTable(_Overrides):
     """The whole ``[policy]`` table: defaults, plus ``[policy.operations."<id>"]`` tables."""
 
     operations: dict[OperationId, _Overrides] = Field(default_factory=dict)
+
+
+#: The keys of the ``[policy]`` table itself.
+POLICY_KEYS: Final = frozenset(_PolicyTable.model_fields)
 
 
 def parse_policy_table(
@@ -136,7 +141,15 @@ def _explain(prefix: tuple[str, ...], error: ErrorDetails) -> str:
         why = f"must be at most {ctx['le']}"
     else:
         why = _MESSAGES.get(error["type"], error["msg"])
+    if error["type"] == "extra_forbidden" and (meant := _meant(loc)):
+        why += f"; did you mean {key_path([*loc[:-1], meant])}?"
     return f"{key_path(loc)}: {why}"
+
+
+def _meant(loc: list[str | int]) -> str | None:
+    """The key of the same table an unknown key at `loc` most likely meant."""
+    keys = POLICY_KEYS if len(loc) == 1 else _Overrides.model_fields
+    return closest(str(loc[-1]), keys)
 
 
 def key_path(loc: list[str | int]) -> str:

@@ -13,6 +13,7 @@ from pydantic import BaseModel, SecretStr, ValidationError
 from pydantic_core import ErrorDetails
 
 from bot.settings.origin import Sources, file_key_for_variable, toml_key
+from bot.settings.suggest import closest
 
 _MESSAGES: Final[dict[str, str]] = {
     "extra_forbidden": "unknown setting",
@@ -68,9 +69,7 @@ def _path(model: type[BaseModel], error: ErrorDetails) -> list[str]:
         elif level is not None:  # a key of a table: a setting, or one no model has
             name = _field_name(level, part)
             path.append(name)
-            info = level.model_fields.get(name)
-            table = info.annotation if info is not None else None
-            level = table if isinstance(table, type) and issubclass(table, BaseModel) else None
+            level = _table(level, name)
     ctx = error.get("ctx") or {}
     if "field" in ctx:
         path.append(str(ctx["field"]))
@@ -100,11 +99,32 @@ def _explain_one(
         why = f"required when {'.'.join(origin)} is set"
     written = _in_file(model, origin, sources)
     if sources is None or written is None:
+        if error["type"] == "extra_forbidden" and (meant := _meant(model, path)):
+            why += f"; did you mean {env_name(model, [*path[:-1], meant])}?"
         return f"{env_name(model, path)} ({'.'.join(path)}): {why}"
     in_file = [written, *path[1:]]
     if error["type"] == "extra_forbidden" and (key := file_key_for_variable(model, in_file[-1])):
         why += f" (that is an environment variable; the file's key is {key})"
+    elif error["type"] == "extra_forbidden" and (meant := _meant(model, path)):
+        why += f"; did you mean {toml_key([*in_file[:-1], meant])}?"
     return f"{sources.toml_file}: {toml_key(in_file)}: {why}"
+
+
+def _meant(model: type[BaseModel], path: list[str]) -> str | None:
+    """The setting of the same table an unknown key at `path` most likely meant."""
+    table: type[BaseModel] | None = model
+    for part in path[:-1]:
+        table = _table(table, part) if table is not None else None
+    return closest(path[-1], table.model_fields) if table is not None and path else None
+
+
+def _table(model: type[BaseModel], name: str) -> type[BaseModel] | None:
+    """The model of the table setting `name` of `model` holds (a vendor's), if it is one."""
+    info = model.model_fields.get(name)
+    annotation = info.annotation if info is not None else None
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    return None
 
 
 def _in_file(model: type[BaseModel], origin: list[str], sources: Sources | None) -> str | None:

@@ -501,7 +501,11 @@ BAD_ID = 'is not a user id (U…/W…), a user group id (S…) or "*"'
         ({"max_targets": 0}, "policy.max_targets: must be at least 1"),
         ({"operations": {OP: {"max_targets": -5}}}, f"{Q}.max_targets: must be at least 1"),
         ({"bogus": 1}, "policy.bogus: unknown key"),
-        ({"operations": {OP: {"approver": ["U1"]}}}, f"{Q}.approver: unknown key"),
+        (
+            {"operations": {OP: {"approver": ["U1"]}}},
+            f"{Q}.approver: unknown key; did you mean {Q}.approvers?",
+        ),
+        ({"maxtargets": 5}, "policy.maxtargets: unknown key; did you mean policy.max_targets?"),
         (
             {"operations": {"huawei.device.delet": {}}},
             'policy.operations."huawei.device.delet": unknown operation; '
@@ -707,23 +711,43 @@ def test_policy_file_without_a_policy_table_is_an_error(in_tmp: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "key"),
+    ("text", "key", "hint"),
     [
-        ('approvals = 2\napprovers = ["S0OPSLEADS"]\n[policy]\nttl = "1h"\n', "approvals"),
-        ('[policy]\n[operations."huawei.device.delete"]\napprovals = 2\n', "operations"),
-        ('[policy]\n[polciy.operations."huawei.device.delete"]\napprovals = 2\n', "polciy"),
-        ("[polciy]\napprovals = 2\n", "polciy"),
+        (
+            'approvals = 2\napprovers = ["S0OPSLEADS"]\n[policy]\nttl = "1h"\n',
+            "approvals",
+            " (did you mean policy.approvals?)",
+        ),
+        (
+            '[policy]\n[operations."huawei.device.delete"]\napprovals = 2\n',
+            "operations",
+            " (did you mean policy.operations?)",
+        ),
+        (
+            '[policy]\n[polciy.operations."huawei.device.delete"]\napprovals = 2\n',
+            "polciy",
+            " (did you mean policy?)",
+        ),
+        ("[polciy]\napprovals = 2\n", "polciy", " (did you mean policy?)"),
+        (
+            "self-approval = true\n[policy]\n",
+            "self-approval",
+            " (did you mean policy.self_approval?)",
+        ),
+        ("workers = 4\n[policy]\n", "workers", ""),  # a setting, and no policy key is like it
     ],
 )
 def test_anything_outside_the_policy_table_of_a_policy_file_is_refused(
-    in_tmp: Path, text: str, key: str
+    in_tmp: Path, text: str, key: str, hint: str
 ) -> None:
     # Dropped, the rules it meant to add would leave the policy laxer than written.
     (in_tmp / "rules.toml").write_text(text, encoding="utf-8")
     with pytest.raises(PolicyError) as refused:
         _load({"OPSGATE_POLICY": "rules.toml"})
-    assert str(refused.value).startswith(f"rules.toml: {key}: not part of the policy: ")
-    assert f"did you mean policy.{key}?" in str(refused.value)
+    assert str(refused.value).splitlines()[0] == (
+        f"rules.toml: {key}: not part of the policy: a policy file holds only [policy] and "
+        f'[policy.operations."<operation>"]{hint}'
+    )
 
 
 def test_malformed_policy_file_is_an_error(in_tmp: Path) -> None:

@@ -49,7 +49,8 @@ def test_errors_name_the_key_in_both_forms() -> None:
         "OPSGATE_GLOBEX__BASE_URL (globex.base_url): required when globex.token is set"
     ]
     assert problems({"OPSGATE_GLOBEX__REGOIN": "us"}) == [
-        "OPSGATE_GLOBEX__REGOIN (globex.regoin): unknown setting"
+        "OPSGATE_GLOBEX__REGOIN (globex.regoin): unknown setting; "
+        "did you mean OPSGATE_GLOBEX__REGION?"
     ]
 
 
