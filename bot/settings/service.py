@@ -57,6 +57,14 @@ def parse_duration(value: object) -> timedelta:
     return duration
 
 
+def at_least_a_second(value: timedelta) -> timedelta:
+    """Refuse a timeout under a second: waitress counts whole seconds, and a connection closed
+    after no time at all drops any client that pauses mid-request."""
+    if value < timedelta(seconds=1):
+        raise PydanticCustomError("duration", 'must be at least "1s"')
+    return value
+
+
 def parse_size(value: object) -> int:
     """Read a size in bytes: ``1048576``, ``512KiB``, ``2MiB``, ``1MB`` (k, m, g are binary).
 
