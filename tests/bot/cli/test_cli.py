@@ -115,6 +115,10 @@ def test_audit_export_bad_since(env: Path, capsys: pytest.CaptureFixture[str]) -
     assert "--since" in capsys.readouterr().err
     assert cli.main(["audit", "export", "--since", ""]) == 2  # not read as "every event"
     assert "cannot read --since ''" in capsys.readouterr().err
+    assert cli.main(["audit", "export", "--since=-5m"]) == 2
+    assert capsys.readouterr().err == (
+        "opsgate: --since: cannot read --since '-5m': an age is how long ago, without a sign: 5m\n"
+    )
 
 
 def test_manifest_socket_and_http(env: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -507,7 +507,8 @@ def test_serve_refuses_a_port_out_of_range_as_a_usage_error(
         ),
         (
             ["audit", "export", "--since", "-1h"],
-            "opsgate audit export: error: argument --since: expected one argument",
+            "opsgate audit export: error: argument --since: expected one argument; "
+            "a value starting with '-' is written --since=<value>",
         ),
         (["db", "copy", "--to", "x.db"], "opsgate db copy: error: the following arguments"),
         (["nonsense"], "opsgate: error: argument COMMAND: invalid choice: 'nonsense'"),
