@@ -81,7 +81,7 @@ def _ready(settings: Settings, plugins: Plugins, *, socket_mode: bool) -> Opsgat
         return problem
     try:
         # Local mistakes first, before asking Slack.
-        policy = load_policy(settings, operation_ids=plugins.catalog.ids)
+        policy = load_policy(settings, catalog=plugins.catalog)
     except PolicyError as exc:
         return f"invalid policy: {exc}"
     try:

@@ -85,7 +85,11 @@ POLICY_KEYS: Final = frozenset(_PolicyTable.model_fields)
 
 
 def parse_policy_table(
-    table: Mapping[str, Any], *, operation_ids: Collection[str], source: str | None = None
+    table: Mapping[str, Any],
+    *,
+    operation_ids: Collection[str],
+    source: str | None = None,
+    most_targets: Mapping[str, int] | None = None,
 ) -> tuple[OperationPolicy, dict[str, OperationPolicy]]:
     """Validate a ``[policy]`` table; return the defaults and each overridden operation's rules.
 
@@ -93,12 +97,15 @@ def parse_policy_table(
         table: The ``[policy]`` table.
         operation_ids: The operations that exist; ``[policy.operations."<id>"]`` must be one.
         source: The file the table came from, for messages.
+        most_targets: Each operation's own most targets in one request: an operation's
+            ``max_targets`` may not promise more.
 
     Raises:
         PolicyError: Naming every bad key path (``policy.operations."<id>".<key>``).
     """
     context = {"operation_ids": tuple(operation_ids)}
     parsed = _validate(_PolicyTable, dict(table), (), source, context=context)
+    _within_limits(parsed.operations, most_targets or {}, source)
     own = parsed.model_dump(exclude_none=True, exclude={"operations"})
     # The defaults are the rules of every operation without a table of its own.
     used_by = tuple(op for op in operation_ids if op not in parsed.operations)
@@ -113,6 +120,24 @@ def parse_policy_table(
         for operation, override in parsed.operations.items()
     }
     return defaults, resolved
+
+
+def _within_limits(
+    operations: Mapping[str, _Overrides], most_targets: Mapping[str, int], source: str | None
+) -> None:
+    """Refuse an operation's ``max_targets`` above what the operation itself takes: the policy
+    would say a request may name more targets than any request of it can. (A default above
+    one operation's limit is fine: it is the default of operations that take more.)"""
+    problems = [
+        f"{key_path(['operations', operation, 'max_targets'])}: must be at most "
+        f"{most_targets[operation]:,}, the most {operation} takes in one request"
+        for operation, rules in operations.items()
+        if rules.max_targets is not None
+        and operation in most_targets
+        and rules.max_targets > most_targets[operation]
+    ]
+    if problems:
+        raise PolicyError(problems, source=source)
 
 
 def _validate(

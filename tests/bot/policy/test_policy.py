@@ -181,7 +181,8 @@ def test_reason_optional_when_the_policy_says_so() -> None:
 
 
 def test_too_many_targets_is_refused() -> None:
-    policy = parse_policy({"operations": {OP: {"max_targets": 2}}})
+    # (no limit of the operation's own: huawei.device.delete itself takes one target)
+    policy = parse_policy({"operations": {OP: {"max_targets": 2}}}, operation_ids=(OP,))
     directory = FakeDirectory()
     two = request(targets=("a", "b"))
     three = request(targets=("a", "b", "c"))
@@ -629,6 +630,28 @@ def test_a_policy_nobody_could_ever_approve_stops_start_up(
 )
 def test_a_policy_someone_could_approve_loads(table: dict[str, Any]) -> None:
     assert parse_policy(table).for_operation(OP).approvers == tuple(table["approvers"])
+
+
+def test_an_operations_max_targets_above_its_own_limit_is_refused() -> None:
+    table = {"max_targets": 50, "operations": {OP: {"max_targets": 20_000}, "x.y.z": {}}}
+    with pytest.raises(PolicyError) as caught:
+        parse_policy(table, operation_ids=(OP, "x.y.z"), most_targets={OP: 10_000, "x.y.z": 1})
+    assert str(caught.value) == (
+        f"{Q}.max_targets: must be at most 10,000, the most {OP} takes in one request"
+    )
+
+
+def test_a_default_max_targets_above_one_operations_limit_is_its_default_for_the_others() -> None:
+    table = {"max_targets": 20_000, "operations": {OP: {"max_targets": 10_000}}}
+    policy = parse_policy(table, operation_ids=(OP, "x.y.z"), most_targets={OP: 10_000, "x.y.z": 1})
+    assert policy.for_operation(OP).max_targets == 10_000
+    assert policy.for_operation("x.y.z").max_targets == 20_000
+
+
+def test_the_installed_operations_limits_apply_by_default() -> None:
+    with pytest.raises(PolicyError, match="must be at most 10,000"):
+        parse_policy({"operations": {"aliyun.ota-task.cancel": {"max_targets": 10_001}}})
+    parse_policy({"operations": {"aliyun.ota-task.cancel": {"max_targets": 10_000}}})
 
 
 def test_groups_or_anyone_can_meet_any_approval_count() -> None:
