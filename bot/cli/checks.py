@@ -14,7 +14,12 @@ from adapters.errors import AdapterError
 from adapters.plugin_start import masked, one_line
 from adapters.registry import Adapters, Plugins, build_adapters
 from adapters.settings import VendorSettings
-from bot.cli.preflight import missing_slack_settings, serves_socket_mode, slack_identity
+from bot.cli.preflight import (
+    app_token_problem,
+    missing_slack_settings,
+    serves_socket_mode,
+    slack_identity,
+)
 from bot.policy import Policy, PolicyError, load_policy
 from bot.policy.source import find_policy_table
 from bot.settings import Settings
@@ -100,6 +105,9 @@ def _slack(settings: Settings) -> tuple[bool, str, str]:
     identity = slack_identity(settings)
     if not identity.ok:
         return False, "slack", identity.detail
+    refused = app_token_problem(settings) if socket_mode else None
+    if refused:
+        return False, "slack", f"{identity.detail}, but `opsgate serve` would not start: {refused}"
     mode = "Socket Mode" if socket_mode else "HTTP"
     if socket_mode and settings.slack_signing_secret is None:
         mode += " (`serve --http` would also need SLACK_SIGNING_SECRET)"

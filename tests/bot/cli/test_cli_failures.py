@@ -459,6 +459,44 @@ def test_an_unreachable_slack_is_one_line(
     assert "refused SLACK_BOT_TOKEN" not in line
 
 
+@pytest.mark.parametrize(
+    ("token", "error"),
+    [("xapp-1-x", "socket_mode_not_enabled"), ("xoxb-not-an-app-token", "not_allowed_token_type")],
+)
+def test_check_and_serve_agree_on_an_app_token_slack_refuses(
+    slack_env: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    token: str,
+    error: str,
+) -> None:
+    monkeypatch.setenv("SLACK_APP_TOKEN", token)
+    with SlackStandIn() as slack:  # a workspace whose app has Socket Mode off
+        monkeypatch.setenv("OPSGATE_SLACK_API_URL", slack.api_url)
+        assert cli.main(["check"]) == 1
+        [line] = [x for x in capsys.readouterr().out.splitlines() if x.startswith("FAIL  slack")]
+        assert cli.main(["serve", "--host", "127.0.0.1", "--probe-port", "0"]) == 2
+        served = one_line(capsys.readouterr().err)
+    assert line.endswith(
+        f"but `opsgate serve` would not start: Slack refused SLACK_APP_TOKEN: {error}"
+    )
+    assert served == f"opsgate: Slack refused SLACK_APP_TOKEN: {error}"
+    assert token not in line + served
+
+
+def test_check_passes_an_app_token_slack_opens_a_connection_for(
+    slack_env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-1-x")
+    with SlackStandIn(socket_url="ws://127.0.0.1:9/socket") as slack:
+        monkeypatch.setenv("OPSGATE_SLACK_API_URL", slack.api_url)
+        cli.main(["check"])
+        asked = [call.method for call in slack.calls]
+    [line] = [x for x in capsys.readouterr().out.splitlines() if "slack:" in x]
+    assert line.startswith("ok    slack: token OK") and line.endswith("serve uses Socket Mode")
+    assert asked == ["auth.test", "apps.connections.open"]
+
+
 def test_serve_with_a_database_in_a_missing_folder_is_one_line(
     slack_env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
