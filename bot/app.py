@@ -165,7 +165,7 @@ def _services(
         raise
     services = Services(
         store=store,
-        policy=parts.policy or load_policy(settings, operation_ids=plugins.catalog.ids),
+        policy=parts.policy or load_policy(settings, catalog=plugins.catalog),
         adapters=metered(vendors, metrics),
         slack=SlackOut(client),
         directory=SlackDirectory(client, clock=clock, versions=store.group_versions),

@@ -52,6 +52,11 @@ class Catalog:
         return tuple(self._by_id)
 
     @property
+    def most_targets(self) -> dict[str, int]:
+        """Each operation id's most targets in one request (its target's ``max_count``)."""
+        return {spec.id: spec.target.max_count for spec in self._operations}
+
+    @property
     def vendors(self) -> tuple[str, ...]:
         """The vendor words, in help order."""
         return self._vendors

@@ -20,6 +20,7 @@ from bot.store import (
     AuditKeyError,
     ChainHead,
     DatabaseUnavailable,
+    KeyedLogUnkeyed,
     Store,
     StoreError,
     UnreadableEventError,
@@ -46,6 +47,11 @@ def run_audit(args: argparse.Namespace, settings: Settings) -> int:
         print(f"opsgate: {exc} (--db or OPSGATE_DB chooses the database)", file=sys.stderr)
         return 2
     except AuditKeyError as exc:
+        # Whoever set the key expects a keyed log: one that says it is not may be a keyed log
+        # rewritten without the key, so verify fails it as broken, never as a setting to fix.
+        if isinstance(exc, KeyedLogUnkeyed) and args.audit_command == "verify":
+            print(f"audit log broken: {exc}", file=sys.stderr)
+            return 1
         print(f"opsgate: {exc}", file=sys.stderr)
         return 2
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Final, TextIO
@@ -14,8 +14,13 @@ from adapters.errors import AdapterError
 from adapters.plugin_start import masked, one_line
 from adapters.registry import Adapters, Plugins, build_adapters
 from adapters.settings import VendorSettings
-from bot.cli.preflight import missing_slack_settings, serves_socket_mode, slack_identity
-from bot.policy import PolicyError, load_policy
+from bot.cli.preflight import (
+    app_token_problem,
+    missing_slack_settings,
+    serves_socket_mode,
+    slack_identity,
+)
+from bot.policy import Policy, PolicyError, load_policy
 from bot.policy.source import find_policy_table
 from bot.settings import Settings
 from bot.store import Store, StoreError
@@ -62,7 +67,7 @@ NO_POLICY: Final = (
 
 def _policy(settings: Settings, plugins: Plugins) -> tuple[bool, str, str]:
     try:
-        load_policy(settings, operation_ids=plugins.catalog.ids)
+        policy = load_policy(settings, catalog=plugins.catalog)
         configured = find_policy_table(
             config_file=settings.config_file, policy_file=settings.policy_file
         )
@@ -70,7 +75,25 @@ def _policy(settings: Settings, plugins: Plugins) -> tuple[bool, str, str]:
         return False, "policy", str(exc).removeprefix("policy: ")
     if configured is None:
         return True, "policy", NO_POLICY
-    return True, "policy", f"valid ({configured[1]})"
+    return True, "policy", f"valid ({configured[1]}){_unrequestable(policy, plugins.catalog.ids)}"
+
+
+def _unrequestable(policy: Policy, operation_ids: Sequence[str]) -> str:
+    """What the report adds for operations nobody can request: valid (an empty list is how
+    an operation is turned off), but a slip when meant otherwise, so said, never silent."""
+    closed = {
+        operation: ", ".join(
+            f"{key} = []" for key in ("requesters", "channels") if not getattr(rules, key)
+        )
+        for operation in operation_ids
+        if not (rules := policy.for_operation(operation)).requesters or not rules.channels
+    }
+    if not closed:
+        return ""
+    if len(closed) == len(operation_ids) and len(set(closed.values())) == 1:
+        return f"; nobody can request any operation ({next(iter(closed.values()))})"
+    named = "; ".join(f"{operation} ({why})" for operation, why in closed.items())
+    return f"; nobody can request {named}"
 
 
 def _slack(settings: Settings) -> tuple[bool, str, str]:
@@ -82,6 +105,9 @@ def _slack(settings: Settings) -> tuple[bool, str, str]:
     identity = slack_identity(settings)
     if not identity.ok:
         return False, "slack", identity.detail
+    refused = app_token_problem(settings) if socket_mode else None
+    if refused:
+        return False, "slack", f"{identity.detail}, but `opsgate serve` would not start: {refused}"
     mode = "Socket Mode" if socket_mode else "HTTP"
     if socket_mode and settings.slack_signing_secret is None:
         mode += " (`serve --http` would also need SLACK_SIGNING_SECRET)"

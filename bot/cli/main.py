@@ -1,8 +1,8 @@
 """The `opsgate` command (SPEC §5, §13): serve, console, audit, db, manifest, check, plugins.
 
 Every expected failure (bad settings, policy or plugin, a missing database, an unreachable
-Slack, a closed pipe, Ctrl-C) ends in one line on stderr and a non-zero status, never a
-traceback.
+Slack, a closed pipe, a full disk, Ctrl-C) ends in one line on stderr and a non-zero status,
+never a traceback.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
-from typing import Final
+from typing import Final, TextIO, cast
 
 from adapters.registry import PluginError, Plugins, installed_plugins
 from bot.cli.db import add_db_parser
@@ -23,6 +23,7 @@ from bot.cli.options import (
     database_options,
     port_number,
 )
+from bot.cli.output import GuardedOutput, OutputUnwritable
 from bot.observability import configure_logging
 from bot.policy import PolicyError
 from bot.settings import Settings, SettingsError, load_settings
@@ -30,6 +31,10 @@ from bot.store import AuditKeyError, DatabaseUnavailable
 
 #: The status of a writer whose reader went away (128 + SIGPIPE), as shells report it.
 BROKEN_PIPE_STATUS = 141
+
+#: The status when stdout refuses the output (a full disk): that of every failure that is not
+#: the command's answer, never ``audit verify``'s 1, which says the log is broken.
+OUTPUT_FAILED_STATUS = 2
 
 
 def _version() -> str:
@@ -127,16 +132,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `opsgate` command; returns the exit status.
 
     A reader that leaves early (``opsgate check | head -1``) ends any command quietly with
-    `BROKEN_PIPE_STATUS`, as Python's documentation on SIGPIPE recommends.
+    `BROKEN_PIPE_STATUS`, as Python's documentation on SIGPIPE recommends. Output that cannot
+    be written (``> /dev/full``) is one line and `OUTPUT_FAILED_STATUS`.
     """
+    stdout = sys.stdout
+    guarded = GuardedOutput(stdout)
+    sys.stdout = cast(TextIO, guarded)
     try:
         try:
             return _run(argv)
         finally:  # now, not at exit: a reader that has gone must be seen here
-            sys.stdout.flush()
+            sys.stdout = stdout
+            guarded.flush()
     except BrokenPipeError:
         _silence_stdout()
         return BROKEN_PIPE_STATUS
+    except OutputUnwritable as exc:
+        _silence_stdout()
+        print(f"opsgate: cannot write the output: {exc}", file=sys.stderr)
+        return OUTPUT_FAILED_STATUS
 
 
 def _silence_stdout() -> None:

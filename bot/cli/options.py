@@ -18,6 +18,10 @@ class OneLineParser(argparse.ArgumentParser):
     is what ``--help`` shows, and the line says so."""
 
     def error(self, message: str) -> NoReturn:
+        if message.startswith("argument ") and message.endswith(": expected one argument"):
+            # argparse reads a value that starts with "-" (``--since -5m``) as another option
+            option = message.removeprefix("argument ").partition(":")[0].split("/")[-1]
+            message += f"; a value starting with '-' is written {option}=<value>"
         self.exit(2, f"{self.prog}: error: {message} (see: {self.prog} --help)\n")
 
 

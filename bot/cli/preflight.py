@@ -1,8 +1,10 @@
 """What `serve` needs from Slack before it starts, checked the same way by `serve` and `check`.
 
-Both commands ask the same two questions, so they can never disagree: are the credentials that
-this way of serving needs set (`missing_slack_settings`), and does Slack accept the bot token
-(`slack_identity`: one bounded call to ``auth.test``, every failure said in one line).
+Both commands ask the same questions, so they can never disagree: are the credentials that
+this way of serving needs set (`missing_slack_settings`), does Slack accept the bot token
+(`slack_identity`: one bounded call to ``auth.test``, every failure said in one line), and, in
+Socket Mode, the app token (`app_token_problem`: ``apps.connections.open``, as `serve`
+connects).
 """
 
 from __future__ import annotations
@@ -11,8 +13,10 @@ import logging
 from dataclasses import dataclass
 from typing import Final
 
+from pydantic import SecretStr
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.web import SlackResponse
 
 from bot.settings import Settings
 
@@ -75,35 +79,52 @@ def slack_identity(settings: Settings, *, timeout: int | None = None) -> SlackId
     """
     if settings.slack_bot_token is None:
         return SlackIdentity(False, _MISSING_BOT)
-    url = settings.slack_api_url
-    timeout = timeout or SLACK_TIMEOUT_S
-    client = WebClient(
-        token=settings.slack_bot_token.get_secret_value(),
-        base_url=url,
-        timeout=timeout,
-        logger=_UNHEARD,
-    )
-    try:
-        identity = client.auth_test()
-    except SlackApiError as exc:
-        return SlackIdentity(False, _refusal(exc, url))
-    except TimeoutError:
-        return SlackIdentity(
-            False, f"Slack did not answer within {timeout} s at {url} (OPSGATE_SLACK_API_URL)"
-        )
-    except OSError as exc:
-        reason = getattr(exc, "reason", exc)
-        return SlackIdentity(
-            False, f"could not reach Slack at {url} (OPSGATE_SLACK_API_URL): {reason}"
-        )
-    who = f"workspace {identity.get('team')} as {identity.get('user')}"
+    answer = _ask(settings, "auth.test", settings.slack_bot_token, "SLACK_BOT_TOKEN", timeout)
+    if isinstance(answer, str):
+        return SlackIdentity(False, answer)
+    who = f"workspace {answer.get('team')} as {answer.get('user')}"
     return SlackIdentity(True, f"token OK for {who}")
 
 
-def _refusal(exc: SlackApiError, url: str) -> str:
+def app_token_problem(settings: Settings, *, timeout: int | None = None) -> str | None:
+    """What keeps Slack from taking SLACK_APP_TOKEN as Socket Mode's first step takes it
+    (``apps.connections.open``, which `serve` calls to connect), in one line; None when Slack
+    hands out a connection, or no app token is set.
+
+    The WebSocket URL it answers with is never used: it expires unopened.
+    """
+    if settings.slack_app_token is None:
+        return None
+    token = settings.slack_app_token
+    answer = _ask(settings, "apps.connections.open", token, "SLACK_APP_TOKEN", timeout)
+    return answer if isinstance(answer, str) else None
+
+
+def _ask(
+    settings: Settings, method: str, token: SecretStr, name: str, timeout: int | None
+) -> SlackResponse | str:
+    """Slack's answer to `method` called with `token` (the setting `name`), or what went
+    wrong in one line."""
+    url = settings.slack_api_url
+    timeout = timeout or SLACK_TIMEOUT_S
+    client = WebClient(
+        token=token.get_secret_value(), base_url=url, timeout=timeout, logger=_UNHEARD
+    )
+    try:
+        return client.api_call(method)
+    except SlackApiError as exc:
+        return _refusal(exc, url, name)
+    except TimeoutError:
+        return f"Slack did not answer within {timeout} s at {url} (OPSGATE_SLACK_API_URL)"
+    except OSError as exc:
+        reason = getattr(exc, "reason", exc)
+        return f"could not reach Slack at {url} (OPSGATE_SLACK_API_URL): {reason}"
+
+
+def _refusal(exc: SlackApiError, url: str, name: str) -> str:
     error = str(exc.response.get("error") or "unknown_error")
     if _answered_by_slack(exc):
-        return f"Slack refused SLACK_BOT_TOKEN: {error}"
+        return f"Slack refused {name}: {error}"
     status = exc.response.status_code
     return (
         f"{url} answered HTTP {status} with something that is not Slack's Web API: check "

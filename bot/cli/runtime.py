@@ -25,7 +25,12 @@ from slack_sdk.errors import SlackApiError
 
 from adapters.registry import PluginError, Plugins, installed_plugins
 from bot.app import OpsgateApp, build_app
-from bot.cli.preflight import missing_slack_settings, serves_socket_mode, slack_identity
+from bot.cli.preflight import (
+    app_token_problem,
+    missing_slack_settings,
+    serves_socket_mode,
+    slack_identity,
+)
 from bot.cli.serve import ProbesUnavailable, probes_served, serve_http, serve_socket_mode
 from bot.policy import PolicyError, load_policy
 from bot.settings import Settings
@@ -81,7 +86,7 @@ def _ready(settings: Settings, plugins: Plugins, *, socket_mode: bool) -> Opsgat
         return problem
     try:
         # Local mistakes first, before asking Slack.
-        policy = load_policy(settings, operation_ids=plugins.catalog.ids)
+        policy = load_policy(settings, catalog=plugins.catalog)
     except PolicyError as exc:
         return f"invalid policy: {exc}"
     try:
@@ -90,7 +95,7 @@ def _ready(settings: Settings, plugins: Plugins, *, socket_mode: bool) -> Opsgat
         return f"{exc} (OPSGATE_DB)"
     except (AuditKeyError, PluginError) as exc:  # a plugin that raised in connect or sandbox
         return str(exc)
-    problem = _slack_problem(settings)
+    problem = _slack_problem(settings, socket_mode=socket_mode)
     if problem:
         opsgate.close()
         return problem
@@ -112,12 +117,13 @@ def _serve(
         pass  # a stop before serving began: still drain what was started
 
 
-def _slack_problem(settings: Settings) -> str | None:
+def _slack_problem(settings: Settings, *, socket_mode: bool) -> str | None:
     identity = slack_identity(settings)
     if not identity.ok:
         return identity.detail
     log.info("Slack: %s", identity.detail)
-    return None
+    # asked before anything starts, and just as `opsgate check` asks it
+    return app_token_problem(settings) if socket_mode else None
 
 
 def _cannot_start(problem: str) -> int:

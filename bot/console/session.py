@@ -113,7 +113,7 @@ class ConsoleSession:
         clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         plugins = installed_plugins() if plugins is None else plugins
-        policy = load_policy(settings, operation_ids=plugins.catalog.ids)
+        policy = load_policy(settings, catalog=plugins.catalog)
         groups = {group: list(GROUP_MEMBERS) for group in groups_in(policy, plugins.catalog.ids)}
         # The database outlives the session, so cards of earlier sessions may be updated:
         # the stand-in takes messages stamped before now as kept, as Slack keeps them.

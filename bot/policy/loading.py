@@ -10,6 +10,7 @@ from bot.policy.rules import Policy
 from bot.policy.source import find_policy_table
 from bot.policy.table import parse_policy_table
 from bot.settings import Settings
+from commands.catalog import Catalog
 
 
 def parse_policy(
@@ -17,23 +18,29 @@ def parse_policy(
     *,
     source: str | None = None,
     operation_ids: Collection[str] | None = None,
+    most_targets: Mapping[str, int] | None = None,
 ) -> Policy:
     """Build a `Policy` from a ``[policy]`` table (from `source`, a file, if given) whose
-    ``[policy.operations."<id>"]`` tables name `operation_ids` (default: the installed plugins').
+    ``[policy.operations."<id>"]`` tables name `operation_ids`, each of which takes at most
+    `most_targets` targets (both by default: the installed plugins').
 
     Raises:
         PolicyError: Naming every bad key path.
     """
     if operation_ids is None:
-        operation_ids = installed_plugins().catalog.ids
-    defaults, operations = parse_policy_table(table, operation_ids=operation_ids, source=source)
+        catalog = installed_plugins().catalog
+        operation_ids, most_targets = catalog.ids, catalog.most_targets
+    defaults, operations = parse_policy_table(
+        table, operation_ids=operation_ids, source=source, most_targets=most_targets
+    )
     return Policy(defaults=defaults, operations=operations)
 
 
-def load_policy(settings: Settings, *, operation_ids: Collection[str] | None = None) -> Policy:
-    """The policy from ``[policy]`` in `settings.config_file` or in `settings.policy_file`.
+def load_policy(settings: Settings, *, catalog: Catalog | None = None) -> Policy:
+    """The policy from ``[policy]`` in `settings.config_file` or in `settings.policy_file`,
+    for the operations of `catalog` (default: the installed plugins').
 
-    With neither, the default policy (`Policy()`). `operation_ids` as for `parse_policy`.
+    With neither file, the default policy (`Policy()`).
 
     Raises:
         PolicyError: The policy is invalid, its file is missing or unreadable, or it is
@@ -43,4 +50,8 @@ def load_policy(settings: Settings, *, operation_ids: Collection[str] | None = N
     if found is None:
         return Policy()
     table, source = found
-    return parse_policy(table, source=source, operation_ids=operation_ids)
+    if catalog is None:
+        return parse_policy(table, source=source)
+    return parse_policy(
+        table, source=source, operation_ids=catalog.ids, most_targets=catalog.most_targets
+    )

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from bot.policy.table import PolicyError
+from bot.policy.table import POLICY_KEYS, PolicyError
+from bot.settings.suggest import closest
 from bot.settings.tomlfile import UnreadableToml, read_toml
 
 
@@ -62,8 +63,16 @@ def _only_policy(data: dict[str, Any], path: Path) -> None:
         raise PolicyError(
             [
                 f"{key}: not part of the policy: a policy file holds only [policy] and "
-                f'[policy.operations."<operation>"] (did you mean policy.{key}?)'
+                f'[policy.operations."<operation>"]{_hint(key)}'
                 for key in others
             ],
             source=str(path),
         )
+
+
+def _hint(key: str) -> str:
+    """`` (did you mean policy.<key>?)`` for a policy key written above ``[policy]``, or
+    ``policy`` misspelt; nothing for any other key (``policy.<key>`` would name no key)."""
+    if meant := closest(key, POLICY_KEYS):
+        return f" (did you mean policy.{meant}?)"
+    return " (did you mean policy?)" if closest(key, ["policy"]) else ""

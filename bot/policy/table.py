@@ -24,6 +24,7 @@ from bot.policy.config import (
     Principal,
     Ttl,
 )
+from bot.settings.suggest import closest
 
 _MESSAGES: Final[dict[str, str]] = {
     "extra_forbidden": "unknown key",
@@ -79,8 +80,16 @@ class _PolicyTable(_Overrides):
     operations: dict[OperationId, _Overrides] = Field(default_factory=dict)
 
 
+#: The keys of the ``[policy]`` table itself.
+POLICY_KEYS: Final = frozenset(_PolicyTable.model_fields)
+
+
 def parse_policy_table(
-    table: Mapping[str, Any], *, operation_ids: Collection[str], source: str | None = None
+    table: Mapping[str, Any],
+    *,
+    operation_ids: Collection[str],
+    source: str | None = None,
+    most_targets: Mapping[str, int] | None = None,
 ) -> tuple[OperationPolicy, dict[str, OperationPolicy]]:
     """Validate a ``[policy]`` table; return the defaults and each overridden operation's rules.
 
@@ -88,12 +97,15 @@ def parse_policy_table(
         table: The ``[policy]`` table.
         operation_ids: The operations that exist; ``[policy.operations."<id>"]`` must be one.
         source: The file the table came from, for messages.
+        most_targets: Each operation's own most targets in one request: an operation's
+            ``max_targets`` may not promise more.
 
     Raises:
         PolicyError: Naming every bad key path (``policy.operations."<id>".<key>``).
     """
     context = {"operation_ids": tuple(operation_ids)}
     parsed = _validate(_PolicyTable, dict(table), (), source, context=context)
+    _within_limits(parsed.operations, most_targets or {}, source)
     own = parsed.model_dump(exclude_none=True, exclude={"operations"})
     # The defaults are the rules of every operation without a table of its own.
     used_by = tuple(op for op in operation_ids if op not in parsed.operations)
@@ -108,6 +120,24 @@ def parse_policy_table(
         for operation, override in parsed.operations.items()
     }
     return defaults, resolved
+
+
+def _within_limits(
+    operations: Mapping[str, _Overrides], most_targets: Mapping[str, int], source: str | None
+) -> None:
+    """Refuse an operation's ``max_targets`` above what the operation itself takes: the policy
+    would say a request may name more targets than any request of it can. (A default above
+    one operation's limit is fine: it is the default of operations that take more.)"""
+    problems = [
+        f"{key_path(['operations', operation, 'max_targets'])}: must be at most "
+        f"{most_targets[operation]:,}, the most {operation} takes in one request"
+        for operation, rules in operations.items()
+        if rules.max_targets is not None
+        and operation in most_targets
+        and rules.max_targets > most_targets[operation]
+    ]
+    if problems:
+        raise PolicyError(problems, source=source)
 
 
 def _validate(
@@ -136,7 +166,15 @@ def _explain(prefix: tuple[str, ...], error: ErrorDetails) -> str:
         why = f"must be at most {ctx['le']}"
     else:
         why = _MESSAGES.get(error["type"], error["msg"])
+    if error["type"] == "extra_forbidden" and (meant := _meant(loc)):
+        why += f"; did you mean {key_path([*loc[:-1], meant])}?"
     return f"{key_path(loc)}: {why}"
+
+
+def _meant(loc: list[str | int]) -> str | None:
+    """The key of the same table an unknown key at `loc` most likely meant."""
+    keys = POLICY_KEYS if len(loc) == 1 else _Overrides.model_fields
+    return closest(str(loc[-1]), keys)
 
 
 def key_path(loc: list[str | int]) -> str:

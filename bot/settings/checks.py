@@ -13,6 +13,7 @@ from pydantic import BaseModel, SecretStr, ValidationError
 from pydantic_core import ErrorDetails
 
 from bot.settings.origin import Sources, file_key_for_variable, toml_key
+from bot.settings.suggest import closest
 
 _MESSAGES: Final[dict[str, str]] = {
     "extra_forbidden": "unknown setting",
@@ -27,6 +28,8 @@ _MESSAGES: Final[dict[str, str]] = {
     "string_type": "must be a string",
     "model_type": "must be a table of settings",
     "model_attributes_type": "must be a table of settings",
+    "list_type": "must be a list",
+    "path_type": "must be a file path",
 }
 #: A bound declared with `pydantic.Field` (``gt``, ``le`` …), said with the bound's value.
 _BOUNDS: Final[dict[str, str]] = {
@@ -42,31 +45,86 @@ SECRET_SHOWN: Final = "****"  # noqa: S105 -- the mask shown instead of a secret
 def explain(exc: ValidationError, model: type[BaseModel], sources: Sources | None = None) -> str:
     """One line per problem, naming the key as it was written (`bot.settings.origin`):
     ``ENV_NAME (toml.key): why`` for the environment, ``<file>: toml.key: why`` for the TOML
-    file `sources` name. Without `sources`, every key is named the first way."""
-    return "\n".join(_explain_one(error, model, sources) for error in exc.errors())
+    file `sources` name. Without `sources`, every key is named the first way.
+
+    A value that fits no member of a union is one problem, not one per member: its reasons
+    are joined in one line (``must be a whole number or a list``).
+    """
+    problems: dict[tuple[str, ...], list[ErrorDetails]] = {}
+    for error in exc.errors():
+        problems.setdefault(tuple(_path(model, error)), []).append(error)
+    return "\n".join(
+        _explain_one(errors, list(path), model, sources) for path, errors in problems.items()
+    )
 
 
-def _explain_one(error: ErrorDetails, model: type[BaseModel], sources: Sources | None) -> str:
-    path = [_field_name(model, str(error["loc"][0]))] if error["loc"] else []
-    path += [str(part) for part in error["loc"][1:]]
+def _path(model: type[BaseModel], error: ErrorDetails) -> list[str]:
+    """The setting's key: the error's location without the tags pydantic puts there for the
+    members of a union (``str``, ``function-after[…]``), which name no key anyone writes."""
+    path: list[str] = []
+    level: type[BaseModel] | None = model
+    for part in error["loc"]:
+        if isinstance(part, int):
+            path.append(str(part))  # a position in a list
+        elif level is not None:  # a key of a table: a setting, or one no model has
+            name = _field_name(level, part)
+            path.append(name)
+            level = _table(level, name)
     ctx = error.get("ctx") or {}
     if "field" in ctx:
         path.append(str(ctx["field"]))
-    why = _MESSAGES.get(error["type"], error["msg"])
+    return path
+
+
+def _why(error: ErrorDetails) -> str:
+    ctx = error.get("ctx") or {}
     if error["type"] in _BOUNDS:
-        why = _BOUNDS[error["type"]].format_map({key: _number(v) for key, v in ctx.items()})
+        return _BOUNDS[error["type"]].format_map({key: _number(v) for key, v in ctx.items()})
+    return _MESSAGES.get(error["type"], error["msg"])
+
+
+def _explain_one(
+    errors: list[ErrorDetails],
+    path: list[str],
+    model: type[BaseModel],
+    sources: Sources | None,
+) -> str:
+    error = errors[0]
+    reasons = list(dict.fromkeys(_why(each) for each in errors))
+    why = reasons[0] + "".join(" or " + reason.removeprefix("must be ") for reason in reasons[1:])
     # A missing credential was set nowhere: it is named where the one requiring it was set.
     origin = path
     if error["type"] == "missing_credential":
-        origin = [*path[:-1], str(ctx["given"])]
+        origin = [*path[:-1], str((error.get("ctx") or {})["given"])]
         why = f"required when {'.'.join(origin)} is set"
     written = _in_file(model, origin, sources)
     if sources is None or written is None:
+        if error["type"] == "extra_forbidden" and (meant := _meant(model, path)):
+            why += f"; did you mean {env_name(model, [*path[:-1], meant])}?"
         return f"{env_name(model, path)} ({'.'.join(path)}): {why}"
     in_file = [written, *path[1:]]
     if error["type"] == "extra_forbidden" and (key := file_key_for_variable(model, in_file[-1])):
         why += f" (that is an environment variable; the file's key is {key})"
+    elif error["type"] == "extra_forbidden" and (meant := _meant(model, path)):
+        why += f"; did you mean {toml_key([*in_file[:-1], meant])}?"
     return f"{sources.toml_file}: {toml_key(in_file)}: {why}"
+
+
+def _meant(model: type[BaseModel], path: list[str]) -> str | None:
+    """The setting of the same table an unknown key at `path` most likely meant."""
+    table: type[BaseModel] | None = model
+    for part in path[:-1]:
+        table = _table(table, part) if table is not None else None
+    return closest(path[-1], table.model_fields) if table is not None and path else None
+
+
+def _table(model: type[BaseModel], name: str) -> type[BaseModel] | None:
+    """The model of the table setting `name` of `model` holds (a vendor's), if it is one."""
+    info = model.model_fields.get(name)
+    annotation = info.annotation if info is not None else None
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    return None
 
 
 def _in_file(model: type[BaseModel], origin: list[str], sources: Sources | None) -> str | None:

@@ -30,6 +30,7 @@ from adapters.registry import installed_plugins
 from adapters.settings import VendorSettings, check_url
 from bot.settings.checks import describe_model
 from bot.settings.service import (
+    at_least_a_second,
     database_target,
     empty_secret_is_unset,
     in_range,
@@ -160,7 +161,9 @@ class Settings(BaseSettings):
     shutdown_grace: Duration = timedelta(seconds=30)
     http_threads: Annotated[int, AfterValidator(in_range(1, 256))] = 16
     http_connection_limit: Annotated[int, AfterValidator(in_range(10, 100_000))] = 1000
-    http_channel_timeout: Duration = timedelta(seconds=60)
+    http_channel_timeout: Annotated[Duration, AfterValidator(at_least_a_second)] = timedelta(
+        seconds=60
+    )
     http_max_body: Annotated[
         int, BeforeValidator(parse_size), AfterValidator(in_range(1024, 1024 * _MIB))
     ] = 2 * _MIB

@@ -11,7 +11,6 @@ same file belongs to `bot.policy`.
 
 from __future__ import annotations
 
-import difflib
 import functools
 import os
 from collections.abc import Mapping
@@ -25,6 +24,7 @@ from adapters.settings import VendorSettings
 from bot.settings.checks import explain
 from bot.settings.core import CONFIG_ENV, DEFAULT_CONFIG, LOADING, Settings, SettingsError
 from bot.settings.origin import Sources
+from bot.settings.suggest import closest
 from bot.settings.tomlfile import UnreadableToml, read_toml
 
 _PREFIX: Final = "OPSGATE_"
@@ -71,7 +71,7 @@ def load_settings(
     else:
         model, problems = Settings, []
         toml_data, env = _without_vendors(toml_data, env)
-    problems += unknown_core_variables(env)
+    problems += unknown_core_variables(env, model)
     token = LOADING.set((env, toml_data))
     try:
         settings = model()
@@ -123,8 +123,14 @@ def _unknown_vendor_variables(env: Mapping[str, str], model: type[Settings]) -> 
         table, nested, rest = key.upper().removeprefix(_PREFIX).partition("__")
         if key.upper().startswith(_PREFIX) and nested and table.lower() not in model.model_fields:
             path = ".".join(part.lower() for part in (table, *rest.split("__")))
-            unknown.append(f"{key.upper()} ({path}): unknown setting")
+            unknown.append(f"{key.upper()} ({path}): unknown setting{_hint(key, model)}")
     return unknown
+
+
+def _hint(variable: str, model: type[Settings]) -> str:
+    """``; did you mean <variable>?`` naming the setting `variable` most likely meant, if any."""
+    meant = closest(variable, variable_names(model), prefix=_PREFIX)
+    return f"; did you mean {meant}?" if meant else ""
 
 
 def _file_settings(config_file: Path | None) -> dict[str, Any]:
@@ -181,24 +187,34 @@ NOT_SETTINGS: Final = frozenset(
 )
 
 
-def unknown_core_variables(env: Mapping[str, str]) -> list[str]:
+def unknown_core_variables(env: Mapping[str, str], model: type[Settings] = Settings) -> list[str]:
     """``OPSGATE_<NAME>`` variables that are no setting (a vendor's have ``__`` and are
-    checked against the installed plugins): a typo would otherwise be ignored silently."""
-    known = {*_variable_names(), *NOT_SETTINGS}
+    checked against the installed plugins): a typo would otherwise be ignored silently.
+    The hint may name a vendor's variable of `model` (one ``_`` written for ``__``)."""
+    known = {*_core_names(), *NOT_SETTINGS}
     problems = []
     for key in sorted(env):
         name = key.upper()
-        if name.startswith("OPSGATE_") and "__" not in name and name not in known:
-            close = difflib.get_close_matches(name, sorted(known - NOT_SETTINGS), n=1)
-            hint = f"; did you mean {close[0]}?" if close else ""
-            problems.append(f"{name}: unknown setting{hint}")
+        if name.startswith(_PREFIX) and "__" not in name and name not in known:
+            problems.append(f"{name}: unknown setting{_hint(name, model)}")
     return problems
 
 
-def _variable_names() -> set[str]:
+def variable_names(model: type[Settings]) -> set[str]:
+    """Every variable that sets a setting of `model`: opsgate's own, and each vendor table's
+    ``OPSGATE_<VENDOR>__<FIELD>``."""
+    names = _core_names()
+    for table, info in model.model_fields.items():
+        nested = info.annotation
+        if isinstance(nested, type) and issubclass(nested, VendorSettings):
+            names |= {f"{_PREFIX}{table.upper()}__{field.upper()}" for field in nested.model_fields}
+    return names
+
+
+def _core_names() -> set[str]:
     """Every variable that sets one of opsgate's own settings (Slack's without the prefix)."""
     names = set()
     for field, info in Settings.model_fields.items():
         alias = info.validation_alias
-        names.add(str(alias) if isinstance(alias, str) else f"OPSGATE_{field.upper()}")
+        names.add(str(alias) if isinstance(alias, str) else f"{_PREFIX}{field.upper()}")
     return names

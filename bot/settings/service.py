@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import Final
 
 from pydantic import SecretStr
@@ -56,6 +57,14 @@ def parse_duration(value: object) -> timedelta:
     return duration
 
 
+def at_least_a_second(value: timedelta) -> timedelta:
+    """Refuse a timeout under a second: waitress counts whole seconds, and a connection closed
+    after no time at all drops any client that pauses mid-request."""
+    if value < timedelta(seconds=1):
+        raise PydanticCustomError("duration", 'must be at least "1s"')
+    return value
+
+
 def parse_size(value: object) -> int:
     """Read a size in bytes: ``1048576``, ``512KiB``, ``2MiB``, ``1MB`` (k, m, g are binary).
 
@@ -91,14 +100,16 @@ def in_range(low: int, high: int) -> Callable[[int], int]:
     return check
 
 
-def database_target(value: object) -> object:
+def database_target(value: object) -> Path | str:
     """``OPSGATE_DB``: a SQLite file's path or a PostgreSQL URL (`parse_target`)."""
     if isinstance(value, str):
         try:
             return parse_target(value)
         except UnreadableTarget as exc:
             raise PydanticCustomError("database", str(exc)) from None
-    return value
+    if isinstance(value, Path):  # the default, or a path given in code
+        return value
+    raise PydanticCustomError("database", "must be a file path or a postgresql:// URL (a string)")
 
 
 def shown_database(value: object) -> str:

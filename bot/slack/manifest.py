@@ -14,9 +14,11 @@ scopes below.
 from __future__ import annotations
 
 import copy
+import ipaddress
 import json
+import re
 from typing import Any, Final
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 #: The bot scopes, each for what the code calls: no more.
 BOT_SCOPES: Final = (
@@ -162,6 +164,7 @@ def _events_url(url: str | None) -> str:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ValueError(f"--url must be an http:// or https:// URL, got {url!r}")
+    _check_host(url, parts)
     if parts.query or parts.fragment or url.endswith(("?", "#")):
         # The events path is appended to it: a query or fragment would swallow it.
         raise ValueError(f"--url is a base URL, with no ?query or #fragment: got {url!r}")
@@ -181,3 +184,33 @@ def manifest_yaml(*, http: bool = False, url: str | None = None) -> str:
     except ImportError:  # pragma: no cover - PyYAML is a dependency; JSON is valid YAML anyway
         return json.dumps(manifest, indent=2) + "\n"
     return yaml.safe_dump(manifest, sort_keys=False, allow_unicode=True, width=100)
+
+
+#: A host name as DNS and TLS certificates have it: letters, digits and dashes between dots.
+_LABEL: Final = r"[a-z0-9]([a-z0-9-]*[a-z0-9])?"
+_HOST_NAME: Final = re.compile(rf"{_LABEL}(\.{_LABEL})*\.?")
+
+
+def _check_host(url: str, parts: SplitResult) -> None:
+    """Refuse what Slack would refuse in a request URL: a user name or password, a space or a
+    control character, a host that is no host name or IP address, a port that is no port."""
+    if parts.username is not None or parts.password is not None:
+        # never echoed: it may be a real password
+        raise ValueError("--url must not hold a user name or password (user:password@)")
+    if any(char.isspace() or not char.isprintable() for char in url):
+        raise ValueError(f"--url must not hold spaces or control characters: got {url!r}")
+    try:
+        parts.port  # noqa: B018 - reading it checks it
+    except ValueError:
+        raise ValueError(f"--url has a port that is not 0 to 65535: got {url!r}") from None
+    host = parts.hostname or ""
+    if not (_HOST_NAME.fullmatch(host) or _is_ip_address(host)):
+        raise ValueError(f"--url must name a host (a DNS name or an IP address): got {url!r}")
+
+
+def _is_ip_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True

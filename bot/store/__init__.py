@@ -40,7 +40,7 @@ from bot.store.chain import ChainHead, VerifyResult
 from bot.store.core import Store
 from bot.store.database import BUSY_TIMEOUT_S
 from bot.store.integrity import integrity_failure
-from bot.store.keying import AuditKeyError
+from bot.store.keying import AuditKeyError, KeyedLogUnkeyed
 from bot.store.notify import Appended, Observer
 from bot.store.results import UNKNOWN_REASON, ApprovalResult, ApprovalStatus
 from bot.store.rows import (
@@ -72,6 +72,7 @@ __all__ = [
     "AuditKeyError",
     "ChainHead",
     "DatabaseUnavailable",
+    "KeyedLogUnkeyed",
     "Observer",
     "OverlapError",
     "Store",

@@ -250,10 +250,12 @@ _MIGRATIONS = Migrations("opsgate")
 
 
 def _refuse_another_applications(db: Database, label: str) -> None:
-    """Stop before opsgate's tables are added to a database that holds only someone else's:
-    an `OPSGATE_DB` or ``--db`` naming the wrong file must not change it."""
+    """Stop before opsgate's tables are added to a database that holds someone else's: an
+    `OPSGATE_DB` or ``--db`` naming the wrong file must not change it. Every opsgate database
+    has all of `OPSGATE_TABLES` (its first migration made them together), as `open_existing`
+    asks too: one table with a name like opsgate's (``events``) is no sign of opsgate."""
     names = {name for name in db.table_names() if not name.startswith("_sqlite")}
-    if names and not names & OPSGATE_TABLES:
+    if names and not names >= OPSGATE_TABLES:
         shown = ", ".join(sorted(names)[:3]) + (", …" if len(names) > 3 else "")
         raise DatabaseUnavailable(
             f"{label} holds another application's tables ({shown}), not opsgate's: give opsgate "

@@ -77,14 +77,24 @@ def parse_since(text: str, *, now: datetime) -> datetime:
             return _as_utc(now) - timedelta(**amounts)
         except OverflowError:
             raise ValueError(f"--since {text!r} reaches back too far") from None
+    # A date and a time may be apart, as people and SQLite write them ("2026-11-01 08:00:00",
+    # even "… 08:00:00 +02:00"): the parts after the date are the time and its offset.
+    date, *rest = text.split() or [""]
     try:
-        moment = datetime.fromisoformat(stripped)
+        moment = datetime.fromisoformat(date + ("T" + "".join(rest) if rest else ""))
     except ValueError:
-        raise ValueError(
-            f"cannot read --since {text!r}: use an ISO date or time "
-            "(2026-11-01, 2026-11-01T08:00:00Z) or an age (90s, 30m, 1h30m, 24h, 7d, 2w)"
-        ) from None
+        raise ValueError(f"cannot read --since {text!r}: {_since_help(stripped)}") from None
     return _as_utc(moment)
+
+
+def _since_help(stripped: str) -> str:
+    relative = _RELATIVE.fullmatch(stripped.removeprefix("-"))
+    if stripped.startswith("-") and relative is not None and any(relative.groups()):
+        return f"an age is how long ago, without a sign: {stripped[1:]}"
+    return (
+        "use an ISO date or time (2026-11-01, 2026-11-01T08:00:00Z, 2026-11-01 08:00:00) "
+        "or an age (90s, 30m, 1h30m, 24h, 7d, 2w)"
+    )
 
 
 def _as_utc(moment: datetime) -> datetime:

@@ -26,6 +26,16 @@ class AuditKeyError(StoreError):
     """
 
 
+class KeyedLogUnkeyed(AuditKeyError):
+    """The log says it is not keyed while a key is set.
+
+    opsgate never turns a keyed log into an unkeyed one, so this is either a key meant for
+    another log or a keyed log rewritten without its key (every hash recomputed in plain
+    SHA-256 to hide an edit). Nothing in the file tells the two apart: whoever knows the log
+    was written with the key must treat it as tampered, and ``audit verify`` calls it broken.
+    """
+
+
 def claim(db: Db, key: ChainKey) -> None:
     """Record `key`'s kind and fingerprint; call it only while appending the first event."""
     db.execute(_UPSERT, [key.algorithm, key.fingerprint])
@@ -50,6 +60,13 @@ def check(db: Db, key: ChainKey, *, recorded: bool = True) -> None:
         return
     if (algorithm, fingerprint) == (key.algorithm, key.fingerprint):
         return
+    if algorithm != KEYED and key.fingerprint is not None:
+        raise KeyedLogUnkeyed(
+            "the audit log is not keyed (plain SHA-256) but OPSGATE_AUDIT_KEY is set, and a "
+            "log opsgate wrote with a key never becomes unkeyed: if this log was written with "
+            "a key, it has been rewritten since (treat it as tampered); only if it was always "
+            "unkeyed is the key not for it"
+        )
     raise AuditKeyError(_mismatch(algorithm, fingerprint, key))
 
 
@@ -58,11 +75,6 @@ def _mismatch(algorithm: str, fingerprint: str | None, key: ChainKey) -> str:
         return (
             f"the audit log is keyed (HMAC-SHA256, key fingerprint {fingerprint}): set "
             "OPSGATE_AUDIT_KEY to the key it was written with"
-        )
-    if algorithm != KEYED:
-        return (
-            "the audit log is not keyed (plain SHA-256) but OPSGATE_AUDIT_KEY is set: unset it "
-            "to use this log, or point OPSGATE_DB at a new file for a keyed log"
         )
     return (
         f"OPSGATE_AUDIT_KEY is not the key this audit log was written with (the log's key "

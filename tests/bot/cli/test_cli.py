@@ -115,6 +115,10 @@ def test_audit_export_bad_since(env: Path, capsys: pytest.CaptureFixture[str]) -
     assert "--since" in capsys.readouterr().err
     assert cli.main(["audit", "export", "--since", ""]) == 2  # not read as "every event"
     assert "cannot read --since ''" in capsys.readouterr().err
+    assert cli.main(["audit", "export", "--since=-5m"]) == 2
+    assert capsys.readouterr().err == (
+        "opsgate: --since: cannot read --since '-5m': an age is how long ago, without a sign: 5m\n"
+    )
 
 
 def test_manifest_socket_and_http(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -350,3 +354,44 @@ def test_check_fails_on_an_operation_nobody_could_ever_approve(
     assert cli.main(["check"]) == 1
     out = capsys.readouterr().out
     assert 'policy.operations."huawei.device.delete".approvers: could never be approved' in out
+
+
+def test_serve_and_check_refuse_max_targets_above_the_operations_own_limit(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("OPSGATE_SANDBOX", "1")
+    (env / "opsgate.toml").write_text(
+        '[policy.operations."aliyun.ota-task.cancel"]\nmax_targets = 20000\n'
+    )
+    said = (
+        'policy.operations."aliyun.ota-task.cancel".max_targets: must be at most 10,000, '
+        "the most aliyun.ota-task.cancel takes in one request"
+    )
+    assert cli.main(["check"]) == 1
+    assert said in capsys.readouterr().out
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "s")
+    assert cli.main(["serve", "--http"]) == 2
+    assert said in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("toml", "said"),
+    [
+        ("[policy]\nchannels = []\n", "; nobody can request any operation (channels = [])"),
+        (
+            '[policy.operations."huawei.device.delete"]\nrequesters = []\nchannels = []\n'
+            '[policy.operations."aliyun.ota-task.cancel"]\nchannels = []\n',
+            "; nobody can request aliyun.ota-task.cancel (channels = []); "
+            "huawei.device.delete (requesters = [], channels = [])",
+        ),
+    ],
+)
+def test_check_says_which_operations_nobody_can_request(
+    env: Path, capsys: pytest.CaptureFixture[str], toml: str, said: str
+) -> None:
+    """Valid (an empty list turns an operation off), but never silent: it may be a slip."""
+    (env / "opsgate.toml").write_text(toml)
+    cli.main(["check"])
+    lines = report_lines(capsys.readouterr().out)
+    assert f"ok    policy: valid ({env / 'opsgate.toml'}){said}" in lines

@@ -144,6 +144,31 @@ def test_a_forged_rewrite_fails_keyed_verify(
     assert "hash mismatch" in capsys.readouterr().err
 
 
+def test_a_keyed_log_forged_into_an_unkeyed_one_is_broken_under_the_key(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed(env / "opsgate.db", 2, key=KEY)
+    tamper(env / "opsgate.db", "UPDATE events SET at = '2020-01-01T00:00:00.000000Z' WHERE seq = 2")
+    rehash(env / "opsgate.db")  # plain SHA-256, then the log marked unkeyed to match
+    tamper(
+        env / "opsgate.db",
+        "UPDATE chain_key SET algorithm = 'sha256', key_fingerprint = NULL",
+        "UPDATE chain_head SET seal = NULL",
+    )
+    monkeypatch.setenv("OPSGATE_AUDIT_KEY", KEY)
+
+    assert cli.main(["audit", "verify"]) == 1  # broken, not a setting to change
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("audit log broken: ")
+    assert "it has been rewritten since (treat it as tampered)" in err
+    assert "unset" not in err
+
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "s")
+    assert cli.main(["serve", "--http"]) == 2
+    assert "treat it as tampered" in capsys.readouterr().err
+
+
 def test_keyed_verify_catches_refused_clicks_removed_from_the_end(
     env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

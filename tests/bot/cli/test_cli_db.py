@@ -71,23 +71,32 @@ def test_migrate_creates_the_schema_then_finds_it_current(
     assert "already current" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize(
+    ("schema", "tables"),
+    [
+        ("CREATE TABLE invoices (id INTEGER)", "invoices"),
+        # a table named like one of opsgate's does not make the database opsgate's
+        ("CREATE TABLE events (seq INTEGER PRIMARY KEY, x TEXT)", "events"),
+    ],
+    ids=["its own names", "an opsgate name"],
+)
 def test_migrate_leaves_another_applications_database_as_it_was(
-    env: Path, capsys: pytest.CaptureFixture[str]
+    env: Path, capsys: pytest.CaptureFixture[str], schema: str, tables: str
 ) -> None:
     other = env / "other.db"
     with closing(sqlite3.connect(other)) as conn:
-        conn.execute("CREATE TABLE invoices (id INTEGER)")
+        conn.execute(schema)
         conn.commit()
 
     assert cli.main(["db", "migrate", "--db", str(other)]) == 2
 
     [line] = capsys.readouterr().err.splitlines()
     assert line == (
-        f"opsgate: {other} holds another application's tables (invoices), not opsgate's: "
+        f"opsgate: {other} holds another application's tables ({tables}), not opsgate's: "
         "give opsgate a database of its own"
     )
     with closing(sqlite3.connect(other)) as conn:
-        assert conn.execute("SELECT name FROM sqlite_master").fetchall() == [("invoices",)]
+        assert conn.execute("SELECT name FROM sqlite_master").fetchall() == [(tables,)]
         assert conn.execute("PRAGMA journal_mode").fetchone() == ("delete",)
 
 

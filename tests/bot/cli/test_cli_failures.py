@@ -270,6 +270,38 @@ def test_every_command_into_a_closed_pipe_ends_quietly(env: Path, words: list[st
     assert finished.returncode == 141
 
 
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
+@pytest.mark.parametrize(
+    "words",
+    [
+        ["audit", "export"],
+        ["audit", "export", "--format", "csv"],
+        ["audit", "verify"],
+        ["audit", "head"],
+        ["manifest"],
+        ["plugins"],
+        ["check"],
+        ["db", "migrate"],
+    ],
+    ids=" ".join,
+)
+def test_every_command_onto_a_full_disk_is_one_line(env: Path, words: list[str]) -> None:
+    seed(env / "opsgate.db", 1)
+    with Path("/dev/full").open("w") as full:  # every write fails: No space left on device
+        finished = subprocess.run(
+            [sys.executable, "-m", "bot.cli", *words],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            env={**os.environ, "PYTHONPATH": str(SOURCE_TREE), "OPSGATE_SANDBOX": "1"},
+            timeout=60,
+            check=False,
+        )
+    assert finished.stderr.decode() == (
+        "opsgate: cannot write the output: No space left on device\n"
+    )
+    assert finished.returncode == 2  # never verify's 1: the log is not what failed
+
+
 def test_ctrl_c_in_the_console_exits_quietly(env: Path) -> None:
     with subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "console"],
@@ -427,6 +459,44 @@ def test_an_unreachable_slack_is_one_line(
     assert "refused SLACK_BOT_TOKEN" not in line
 
 
+@pytest.mark.parametrize(
+    ("token", "error"),
+    [("xapp-1-x", "socket_mode_not_enabled"), ("xoxb-not-an-app-token", "not_allowed_token_type")],
+)
+def test_check_and_serve_agree_on_an_app_token_slack_refuses(
+    slack_env: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    token: str,
+    error: str,
+) -> None:
+    monkeypatch.setenv("SLACK_APP_TOKEN", token)
+    with SlackStandIn() as slack:  # a workspace whose app has Socket Mode off
+        monkeypatch.setenv("OPSGATE_SLACK_API_URL", slack.api_url)
+        assert cli.main(["check"]) == 1
+        [line] = [x for x in capsys.readouterr().out.splitlines() if x.startswith("FAIL  slack")]
+        assert cli.main(["serve", "--host", "127.0.0.1", "--probe-port", "0"]) == 2
+        served = one_line(capsys.readouterr().err)
+    assert line.endswith(
+        f"but `opsgate serve` would not start: Slack refused SLACK_APP_TOKEN: {error}"
+    )
+    assert served == f"opsgate: Slack refused SLACK_APP_TOKEN: {error}"
+    assert token not in line + served
+
+
+def test_check_passes_an_app_token_slack_opens_a_connection_for(
+    slack_env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-1-x")
+    with SlackStandIn(socket_url="ws://127.0.0.1:9/socket") as slack:
+        monkeypatch.setenv("OPSGATE_SLACK_API_URL", slack.api_url)
+        cli.main(["check"])
+        asked = [call.method for call in slack.calls]
+    [line] = [x for x in capsys.readouterr().out.splitlines() if "slack:" in x]
+    assert line.startswith("ok    slack: token OK") and line.endswith("serve uses Socket Mode")
+    assert asked == ["auth.test", "apps.connections.open"]
+
+
 def test_serve_with_a_database_in_a_missing_folder_is_one_line(
     slack_env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -475,7 +545,8 @@ def test_serve_refuses_a_port_out_of_range_as_a_usage_error(
         ),
         (
             ["audit", "export", "--since", "-1h"],
-            "opsgate audit export: error: argument --since: expected one argument",
+            "opsgate audit export: error: argument --since: expected one argument; "
+            "a value starting with '-' is written --since=<value>",
         ),
         (["db", "copy", "--to", "x.db"], "opsgate db copy: error: the following arguments"),
         (["nonsense"], "opsgate: error: argument COMMAND: invalid choice: 'nonsense'"),

@@ -152,7 +152,8 @@ def test_serve_uses_socket_mode_when_an_app_token_is_set(
         lambda opsgate, *, app_token: modes.append(f"socket:{app_token}"),
     )
     monkeypatch.setattr(runtime, "serve_http", lambda opsgate, **kw: modes.append("http"))
-    with SlackStandIn() as slack:
+    # an app with Socket Mode on: serve asks for a connection before it starts
+    with SlackStandIn(socket_url="ws://127.0.0.1:9/socket") as slack:
         settings = settings_for(tmp_path, slack.api_url).model_copy(  # type: ignore[attr-defined]
             update={"slack_app_token": SecretStr("xapp-1-test")}
         )

@@ -181,7 +181,8 @@ def test_reason_optional_when_the_policy_says_so() -> None:
 
 
 def test_too_many_targets_is_refused() -> None:
-    policy = parse_policy({"operations": {OP: {"max_targets": 2}}})
+    # (no limit of the operation's own: huawei.device.delete itself takes one target)
+    policy = parse_policy({"operations": {OP: {"max_targets": 2}}}, operation_ids=(OP,))
     directory = FakeDirectory()
     two = request(targets=("a", "b"))
     three = request(targets=("a", "b", "c"))
@@ -501,7 +502,11 @@ BAD_ID = 'is not a user id (U…/W…), a user group id (S…) or "*"'
         ({"max_targets": 0}, "policy.max_targets: must be at least 1"),
         ({"operations": {OP: {"max_targets": -5}}}, f"{Q}.max_targets: must be at least 1"),
         ({"bogus": 1}, "policy.bogus: unknown key"),
-        ({"operations": {OP: {"approver": ["U1"]}}}, f"{Q}.approver: unknown key"),
+        (
+            {"operations": {OP: {"approver": ["U1"]}}},
+            f"{Q}.approver: unknown key; did you mean {Q}.approvers?",
+        ),
+        ({"maxtargets": 5}, "policy.maxtargets: unknown key; did you mean policy.max_targets?"),
         (
             {"operations": {"huawei.device.delet": {}}},
             'policy.operations."huawei.device.delet": unknown operation; '
@@ -627,6 +632,28 @@ def test_a_policy_someone_could_approve_loads(table: dict[str, Any]) -> None:
     assert parse_policy(table).for_operation(OP).approvers == tuple(table["approvers"])
 
 
+def test_an_operations_max_targets_above_its_own_limit_is_refused() -> None:
+    table = {"max_targets": 50, "operations": {OP: {"max_targets": 20_000}, "x.y.z": {}}}
+    with pytest.raises(PolicyError) as caught:
+        parse_policy(table, operation_ids=(OP, "x.y.z"), most_targets={OP: 10_000, "x.y.z": 1})
+    assert str(caught.value) == (
+        f"{Q}.max_targets: must be at most 10,000, the most {OP} takes in one request"
+    )
+
+
+def test_a_default_max_targets_above_one_operations_limit_is_its_default_for_the_others() -> None:
+    table = {"max_targets": 20_000, "operations": {OP: {"max_targets": 10_000}}}
+    policy = parse_policy(table, operation_ids=(OP, "x.y.z"), most_targets={OP: 10_000, "x.y.z": 1})
+    assert policy.for_operation(OP).max_targets == 10_000
+    assert policy.for_operation("x.y.z").max_targets == 20_000
+
+
+def test_the_installed_operations_limits_apply_by_default() -> None:
+    with pytest.raises(PolicyError, match="must be at most 10,000"):
+        parse_policy({"operations": {"aliyun.ota-task.cancel": {"max_targets": 10_001}}})
+    parse_policy({"operations": {"aliyun.ota-task.cancel": {"max_targets": 10_000}}})
+
+
 def test_groups_or_anyone_can_meet_any_approval_count() -> None:
     assert parse_policy({"approvers": ["SLEADS"], "approvals": 5}).for_operation(OP).approvals == 5
     assert parse_policy({"approvers": ["*"], "approvals": 5}).for_operation(OP).approvals == 5
@@ -707,23 +734,43 @@ def test_policy_file_without_a_policy_table_is_an_error(in_tmp: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "key"),
+    ("text", "key", "hint"),
     [
-        ('approvals = 2\napprovers = ["S0OPSLEADS"]\n[policy]\nttl = "1h"\n', "approvals"),
-        ('[policy]\n[operations."huawei.device.delete"]\napprovals = 2\n', "operations"),
-        ('[policy]\n[polciy.operations."huawei.device.delete"]\napprovals = 2\n', "polciy"),
-        ("[polciy]\napprovals = 2\n", "polciy"),
+        (
+            'approvals = 2\napprovers = ["S0OPSLEADS"]\n[policy]\nttl = "1h"\n',
+            "approvals",
+            " (did you mean policy.approvals?)",
+        ),
+        (
+            '[policy]\n[operations."huawei.device.delete"]\napprovals = 2\n',
+            "operations",
+            " (did you mean policy.operations?)",
+        ),
+        (
+            '[policy]\n[polciy.operations."huawei.device.delete"]\napprovals = 2\n',
+            "polciy",
+            " (did you mean policy?)",
+        ),
+        ("[polciy]\napprovals = 2\n", "polciy", " (did you mean policy?)"),
+        (
+            "self-approval = true\n[policy]\n",
+            "self-approval",
+            " (did you mean policy.self_approval?)",
+        ),
+        ("workers = 4\n[policy]\n", "workers", ""),  # a setting, and no policy key is like it
     ],
 )
 def test_anything_outside_the_policy_table_of_a_policy_file_is_refused(
-    in_tmp: Path, text: str, key: str
+    in_tmp: Path, text: str, key: str, hint: str
 ) -> None:
     # Dropped, the rules it meant to add would leave the policy laxer than written.
     (in_tmp / "rules.toml").write_text(text, encoding="utf-8")
     with pytest.raises(PolicyError) as refused:
         _load({"OPSGATE_POLICY": "rules.toml"})
-    assert str(refused.value).startswith(f"rules.toml: {key}: not part of the policy: ")
-    assert f"did you mean policy.{key}?" in str(refused.value)
+    assert str(refused.value).splitlines()[0] == (
+        f"rules.toml: {key}: not part of the policy: a policy file holds only [policy] and "
+        f'[policy.operations."<operation>"]{hint}'
+    )
 
 
 def test_malformed_policy_file_is_an_error(in_tmp: Path) -> None:

@@ -49,7 +49,8 @@ def test_errors_name_the_key_in_both_forms() -> None:
         "OPSGATE_GLOBEX__BASE_URL (globex.base_url): required when globex.token is set"
     ]
     assert problems({"OPSGATE_GLOBEX__REGOIN": "us"}) == [
-        "OPSGATE_GLOBEX__REGOIN (globex.regoin): unknown setting"
+        "OPSGATE_GLOBEX__REGOIN (globex.regoin): unknown setting; "
+        "did you mean OPSGATE_GLOBEX__REGION?"
     ]
 
 
@@ -120,3 +121,32 @@ def test_a_plugin_may_not_be_named_like_a_core_setting(name: str) -> None:
     assert str(caught.value) == (
         f"vendor plugin {name!r} is named like opsgate's own setting {name!r}; rename the plugin"
     )
+
+
+class UnionSettings(GlobexSettings):
+    """A plugin setting that takes either of two types."""
+
+    ports: int | list[int] = 443
+
+
+@pytest.mark.parametrize(
+    ("toml", "environ", "message"),
+    [
+        (
+            '[globex]\nports = "many"\n',
+            {},
+            "opsgate.toml: globex.ports: must be a whole number or a list",
+        ),
+        (
+            "[globex]\nports = [1, 2]\n",
+            {"OPSGATE_GLOBEX__PORTS": '"many"'},
+            "OPSGATE_GLOBEX__PORTS (globex.ports): must be a whole number or a list",
+        ),
+    ],
+)
+def test_a_value_that_fits_no_type_of_a_union_is_one_line_naming_its_key(
+    in_tmp: Path, toml: str, environ: dict[str, str], message: str
+) -> None:
+    """Not one line per type tried, each naming a key made of pydantic's tags for them."""
+    (in_tmp / "opsgate.toml").write_text(toml)
+    assert problems(environ, Plugins.of(vendor_plugin(settings=UnionSettings))) == [message]

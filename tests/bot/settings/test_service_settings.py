@@ -87,11 +87,22 @@ def test_service_settings_from_the_toml_file(in_tmp: Path) -> None:
     assert settings.http_connection_limit == 300
 
 
+def test_an_http_timeout_under_a_second_in_the_file_is_refused(in_tmp: Path) -> None:
+    (in_tmp / "opsgate.toml").write_text("http_channel_timeout = 0.5\n")
+    assert _error({}) == 'opsgate.toml: http_channel_timeout: must be at least "1s"'
+
+
 @pytest.mark.parametrize(
     ("variable", "value", "why"),
     [
         ("OPSGATE_SHUTDOWN_GRACE", "soon", "must be a duration"),
         ("OPSGATE_HTTP_CHANNEL_TIMEOUT", "-5s", "must be a duration"),
+        ("OPSGATE_HTTP_CHANNEL_TIMEOUT", "0s", 'must be at least "1s"'),
+        ("OPSGATE_HTTP_CHANNEL_TIMEOUT", "0", 'must be at least "1s"'),
+        ("OPSGATE_HTTP_CHANNEL_TIMEOUT", "0.5", "must be a duration"),
+        ("OPSGATE_HTTP_MAX_BODY", "0", "must be between 1024"),
+        ("OPSGATE_HTTP_CONNECTION_LIMIT", "0", "must be between 10 and 100000"),
+        ("OPSGATE_HTTP_THREADS", "-1", "must be between 1 and 256"),
         ("OPSGATE_HTTP_MAX_BODY", "lots", "must be a size in bytes"),
         ("OPSGATE_HTTP_MAX_BODY", "10", "must be between 1024"),
         ("OPSGATE_HTTP_CONNECTION_LIMIT", "5", "must be between 10 and 100000"),

@@ -251,7 +251,18 @@ def test_toml_values_are_validated_and_named_in_the_file(in_tmp: Path) -> None:
     )
     assert sorted(_error({}).splitlines()) == [
         "opsgate.toml: huawei.base_url: must be an http:// or https:// URL",
-        "opsgate.toml: wrokers: unknown setting",
+        "opsgate.toml: wrokers: unknown setting; did you mean workers?",
+    ]
+
+
+def test_an_unknown_key_of_the_file_is_shown_the_key_it_most_likely_meant(in_tmp: Path) -> None:
+    (in_tmp / "opsgate.toml").write_text(
+        'log-level = "DEBUG"\nfoo = 1\n[enos]\nappkey = "k"\n', encoding="utf-8"
+    )
+    assert sorted(_error({}).splitlines()) == [
+        "opsgate.toml: enos.appkey: unknown setting; did you mean enos.app_key?",
+        "opsgate.toml: foo: unknown setting",
+        "opsgate.toml: log-level: unknown setting; did you mean log_level?",
     ]
 
 
@@ -280,6 +291,11 @@ def test_toml_values_are_validated_and_named_in_the_file(in_tmp: Path) -> None:
             "OPSGATE_ALIYUN__CALLS_PER_SECOND (aliyun.calls_per_second): must be more than 0",
         ),
         ('"a.b" = 1\n', {}, 'opsgate.toml: "a.b": unknown setting'),
+        (
+            "db = 5\n",
+            {},
+            "opsgate.toml: db: must be a file path or a postgresql:// URL (a string)",
+        ),
     ],
 )
 def test_a_bad_value_is_named_where_it_was_set(
@@ -379,7 +395,21 @@ def test_a_vendor_that_is_not_a_table(in_tmp: Path) -> None:
             {"OPSGATE_ENOS__TIMEOUT": "soon"},
             "OPSGATE_ENOS__TIMEOUT (enos.timeout): must be a number",
         ),
-        ({"OPSGATE_ENOS__APPKEY": "k"}, "OPSGATE_ENOS__APPKEY (enos.appkey): unknown setting"),
+        (
+            {"OPSGATE_ENOS__APPKEY": "k"},
+            "OPSGATE_ENOS__APPKEY (enos.appkey): unknown setting; "
+            "did you mean OPSGATE_ENOS__APP_KEY?",
+        ),
+        (
+            {"OPSGATE_ENOS_BASE_URL": "https://x"},
+            "OPSGATE_ENOS_BASE_URL: unknown setting; did you mean OPSGATE_ENOS__BASE_URL?",
+        ),
+        (
+            {"OPSGATE_ENSO__BASE_URL": "https://x"},
+            "OPSGATE_ENSO__BASE_URL (enso.base_url): unknown setting; "
+            "did you mean OPSGATE_ENOS__BASE_URL?",
+        ),
+        ({"OPSGATE_NOTHING_LIKE_IT": "1"}, "OPSGATE_NOTHING_LIKE_IT: unknown setting"),
         (
             {"OPSGATE_ALIYUN__ENDPOINT": "ftp://iot.example"},
             "OPSGATE_ALIYUN__ENDPOINT (aliyun.endpoint): must be an http:// or https:// URL",

@@ -167,6 +167,47 @@ def test_a_base_url_with_a_query_or_fragment_is_an_error(url: str) -> None:
         manifest_yaml(http=True, url=url)
 
 
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        ("https://ops example.com", "--url must not hold spaces or control characters"),
+        ("https://ops.example.com/a\tb", "--url must not hold spaces or control characters"),
+        ("https://ops_example!.com", "--url must name a host (a DNS name or an IP address)"),
+        ("https://-ops.example.com", "--url must name a host (a DNS name or an IP address)"),
+        ("https://ops.example.com:99999", "--url has a port that is not 0 to 65535"),
+        ("https://ops.example.com:http", "--url has a port that is not 0 to 65535"),
+    ],
+)
+def test_a_url_slack_would_reject_is_an_error(url: str, said: str) -> None:
+    with pytest.raises(ValueError) as refused:
+        manifest_yaml(http=True, url=url)
+    assert str(refused.value) == f"{said}: got {url!r}"
+
+
+@pytest.mark.parametrize(
+    "url", ["https://admin:s3cret@ops.example.com", "https://admin@ops.example.com"]
+)
+def test_a_url_with_a_user_or_password_is_an_error_that_does_not_show_it(url: str) -> None:
+    with pytest.raises(ValueError) as refused:
+        manifest_yaml(http=True, url=url)
+    assert str(refused.value) == "--url must not hold a user name or password (user:password@)"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://ops.example.com",
+        "http://127.0.0.1:3000",
+        "https://[2001:db8::1]:8443/",
+        "https://OPS.Example.COM.",
+    ],
+)
+def test_hosts_and_ports_slack_can_call_are_taken(url: str) -> None:
+    assert build_manifest(http=True, url=url)["settings"]["interactivity"]["request_url"] == (
+        url.rstrip("/") + "/slack/events"
+    )
+
+
 def test_url_without_http_is_an_error() -> None:
     with pytest.raises(ValueError, match="add --http"):
         build_manifest(url="https://x.example")

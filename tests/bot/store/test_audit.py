@@ -291,6 +291,11 @@ def test_export_of_nothing_and_of_an_unknown_format() -> None:
         ("2026-11-01T08:30:00Z", datetime(2026, 11, 1, 8, 30, tzinfo=UTC)),
         ("2026-11-01T08:30:00", datetime(2026, 11, 1, 8, 30, tzinfo=UTC)),
         ("2026-11-01T10:30:00+02:00", datetime(2026, 11, 1, 8, 30, tzinfo=UTC)),
+        # A space for the T, as people and SQLite write it; UTC unless an offset is given.
+        ("2026-11-27 17:47:50", datetime(2026, 11, 27, 17, 47, 50, tzinfo=UTC)),
+        (" 2026-11-27  17:47:50Z ", datetime(2026, 11, 27, 17, 47, 50, tzinfo=UTC)),
+        ("2026-11-27 19:47:50+02:00", datetime(2026, 11, 27, 17, 47, 50, tzinfo=UTC)),
+        ("2026-11-27 19:47:50 +02:00", datetime(2026, 11, 27, 17, 47, 50, tzinfo=UTC)),
     ],
 )
 def test_parse_since_reads_ages_and_iso_times(text: str, expected: datetime) -> None:
@@ -312,6 +317,15 @@ def test_parse_since_counts_back_from_an_aware_now_in_any_zone() -> None:
 def test_parse_since_refuses_anything_else_clearly(text: str) -> None:
     with pytest.raises(ValueError, match="cannot read --since"):
         parse_since(text, now=NOW)
+
+
+def test_parse_since_says_an_age_has_no_sign() -> None:
+    with pytest.raises(ValueError) as refused:
+        parse_since("-5m", now=NOW)
+    assert (
+        str(refused.value)
+        == "cannot read --since '-5m': an age is how long ago, without a sign: 5m"
+    )
 
 
 def test_parse_since_refuses_ages_beyond_the_calendar() -> None:

@@ -1,0 +1,55 @@
+"""Standard output that says when it cannot be written (a full disk, an I/O error).
+
+A command's ``OSError`` may mean many things (a database file, a socket); only one written to
+stdout means "the output is lost". Wrapping stdout tells the two apart, so `bot.cli.main` can
+say so in one line with a status that is not the command's own (``audit verify``'s 1 means a
+broken log, which a full disk is not).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TextIO
+
+
+class OutputUnwritable(Exception):
+    """Standard output refused what was written; the message is the system's reason.
+
+    Not an ``OSError``, so that no command's own ``except OSError`` takes it for a failure of
+    its database or network.
+    """
+
+
+class GuardedOutput:
+    """`stream`, except that a write or flush it refuses raises `OutputUnwritable`.
+
+    A closed pipe (``BrokenPipeError``) passes through unchanged: it is the reader's choice to
+    leave early, which `bot.cli.main` ends quietly.
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise OutputUnwritable(exc.strerror or str(exc)) from exc
+
+    def writelines(self, lines: Iterable[str]) -> None:
+        for line in lines:
+            self.write(line)
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise OutputUnwritable(exc.strerror or str(exc)) from exc
+
+    def __getattr__(self, name: str) -> object:
+        # isatty, fileno, encoding…: the console and input() ask the real stream
+        return getattr(self._stream, name)
