@@ -19,12 +19,10 @@ from typing import Final
 from commands.identifiers import show_value
 from commands.model import UsageError
 from commands.spec import FlagKind, FlagSpec
-from commands.tokens import Word
+from commands.tokens import DASHES, Word
 
 # Long enough for any real flag; a longer typo is not worth comparing or echoing in full.
 _MAX_FIELD: Final = 64
-# Slack (and macOS) turn a typed "--" into an em or en dash; read them as the "--" meant.
-_DASHES: Final = ("—", "–")
 # A number flag's value may be typed negative; it is then out of range, not a missing value.
 _NEGATIVE: Final = re.compile(r"-[0-9]+")
 
@@ -44,16 +42,20 @@ class Arguments:
 
 
 def is_flag(word: Word) -> bool:
-    """True when `word` is meant as a flag: unquoted and starting with a dash."""
-    return word.bare and word.text.startswith(("-", *_DASHES))
+    """True when `word` is meant as a flag: unquoted and starting with a dash or a look-alike."""
+    return word.bare and word.text[:1] in DASHES | {"-"}
 
 
 def flag_name(text: str) -> tuple[str, str | None]:
-    """Split ``--flag=value`` into the normalised flag name and the inline value (or None)."""
+    """Split ``--flag=value`` into the normalised flag name and the inline value (or None).
+
+    Leading dashes with a look-alike among them (``—``, ``−−``, ``—-``) read as the ``--``
+    meant: one em dash is how Slack writes a typed ``--``, so their count says nothing.
+    """
     name, equals, value = text.partition("=")
-    for dash in _DASHES:
-        if name.startswith(dash):
-            name = "--" + name.removeprefix(dash)
+    rest = name.lstrip("-" + "".join(DASHES))
+    if any(char in DASHES for char in name[: len(name) - len(rest)]):
+        name = "--" + rest
     return name.lower(), value if equals else None
 
 
@@ -83,7 +85,8 @@ def sort_arguments(
             arguments.positionals.extend(_split_commas(word))
             continue
         name, value = flag_name(word.text)
-        last = _known_flag(name, flags=flags, command=command, usage=usage)
+        typed = word.text.partition("=")[0]
+        last = _known_flag(name, typed=typed, flags=flags, command=command, usage=usage)
         if last.name in arguments.flags:
             raise UsageError(f"{last.name} is given twice; give it once.", field=name, usage=usage)
         if value is None and last.takes_value:
@@ -139,8 +142,10 @@ def _split_commas(word: Word) -> list[Word]:
     return [Word(part, bare=word.bare) for part in word.text.split(",") if part]
 
 
-def _known_flag(name: str, *, flags: Sequence[FlagSpec], command: str, usage: str) -> FlagSpec:
-    """Return the flag called `name`, or raise a "did you mean" error."""
+def _known_flag(
+    name: str, *, typed: str, flags: Sequence[FlagSpec], command: str, usage: str
+) -> FlagSpec:
+    """Return the flag called `name`, or raise a "did you mean" error quoting it as `typed`."""
     flag = next((flag for flag in flags if flag.name == name), None)
     if flag is not None:
         return flag
@@ -148,5 +153,5 @@ def _known_flag(name: str, *, flags: Sequence[FlagSpec], command: str, usage: st
     close = difflib.get_close_matches(name[:_MAX_FIELD], names, n=1, cutoff=0.5)
     listed = ", ".join(f"`{n}`" for n in names)
     hint = f"did you mean `{close[0]}`?" if close else f"its flags are {listed}."
-    message = f"Unknown flag {show_value(name)} for `{command}`: {hint}"
+    message = f"Unknown flag {show_value(typed)} for `{command}`: {hint}"
     raise UsageError(message, field=name[:_MAX_FIELD], usage=usage)

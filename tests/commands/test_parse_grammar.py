@@ -197,6 +197,36 @@ def test_slack_dashes_read_as_double_hyphen(dash: str) -> None:
     assert parsed.reason == "x y"
 
 
+# Every character Slack clients or pasted documents put where a hyphen was typed.
+LOOK_ALIKES = [chr(c) for c in range(0x2010, 0x2016)] + ["\u2212", "\ufe58", "\ufe63", "\uff0d"]
+LOOK_ALIKES += ["\u2e3a", "\u2e3b"]
+
+
+@pytest.mark.parametrize("dash", LOOK_ALIKES)
+@pytest.mark.parametrize("times", [1, 2])
+def test_a_look_alike_dash_after_the_reason_starts_a_flag(dash: str, times: int) -> None:
+    flag = dash * times
+    parsed = request(f"acme gadget delete g1 --reason keep meters {flag}no-cascade {flag}dry-run")
+    assert parsed.reason == "keep meters"
+    assert parsed.params == {"cascade": False}
+    assert parsed.dry_run
+
+
+@pytest.mark.parametrize("dash", LOOK_ALIKES)
+def test_a_look_alike_dash_on_an_unknown_flag_is_an_error_not_reason_text(dash: str) -> None:
+    caught = error(f"{ACME} --reason x {dash}{dash}dryrun")
+    assert f"Unknown flag '{dash}{dash}dryrun'" in caught.message
+
+
+def test_a_mixed_dash_flag_is_quoted_back_as_typed() -> None:
+    caught = error(f"{ACME} --reason x —-dryrun")
+    assert "Unknown flag '—-dryrun'" in caught.message
+
+
+def test_a_quoted_look_alike_dash_stays_reason_text() -> None:
+    assert request(f'{ACME} --reason x "−−dry-run"').reason == "x −−dry-run"
+
+
 def test_slack_html_escaping_is_undone() -> None:
     assert request(f'{ACME} --reason "R&amp;D &lt;3 &gt;_&lt;"').reason == "R&D <3 >_<"
 

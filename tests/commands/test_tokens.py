@@ -45,6 +45,7 @@ def test_quotes_straight_and_typographic(text: str) -> None:
 def test_quote_after_flag_equals_sign() -> None:
     assert texts('--reason="a b" c') == ["--reason=a b", "c"]
     assert texts("—reason=“a b”") == ["—reason=a b"]
+    assert texts("−−reason=“a b”") == ["−−reason=a b"]
 
 
 def test_apostrophes_inside_words_are_letters() -> None:
