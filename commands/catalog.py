@@ -158,7 +158,7 @@ class Catalog:
         message = (
             f"Unknown {part} {show_value(word)}{after}: did you mean `/ops {nearest.command}`?"
         )
-        return UsageError(message, field=part, usage=usage_of(nearest))
+        return UsageError(message, field=part, usage=usage_of(nearest), operation=nearest.id)
 
 
 def nearest_operation(words: Sequence[str], specs: Iterable[OperationSpec]) -> OperationSpec:

@@ -26,9 +26,17 @@ def build_request(spec: OperationSpec, words: Sequence[Word]) -> OperationReques
     """Validate the words following the command words of `spec` and build its request.
 
     Raises:
-        UsageError: Anything is wrong; `usage` is the usage of `spec`, and `each` holds one
-            error per field that is wrong.
+        UsageError: Anything is wrong; `usage` is the usage of `spec` (and `operation` its
+            id), and `each` holds one error per field that is wrong.
     """
+    try:
+        return _build(spec, words)
+    except UsageError as error:
+        error.operation = spec.id
+        raise
+
+
+def _build(spec: OperationSpec, words: Sequence[Word]) -> OperationRequest:
     usage = usage_of(spec)
     command = f"/ops {spec.command}"
     arguments = sort_arguments(words, flags=spec.all_flags, command=command, usage=usage)

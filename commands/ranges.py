@@ -63,8 +63,34 @@ def _expand(text: str) -> Iterator[str]:
 
 def _values(start: str, end: str) -> list[str]:
     """The numbers from `start` to `end` as written: padded when either end is."""
-    padded = any(len(end_) > 1 and end_.startswith("0") for end_ in (start, end))
-    width = max(len(start), len(end)) if padded else 0
+    width = _width(start, end)
     low, high = int(start), int(end)
     step = 1 if high >= low else -1
     return [str(n).zfill(width) for n in range(low, high + step, step)]
+
+
+def _width(start: str, end: str) -> int:
+    """The width the numbers of a range are padded to (0: not padded)."""
+    padded = any(len(end_) > 1 and end_.startswith("0") for end_ in (start, end))
+    return max(len(start), len(end)) if padded else 0
+
+
+def fit_ranges(text: str, most: int) -> str:
+    """`text` (an example command) with its ranges cut short, from the first, so that together
+    they name at most `most` targets: ``thermo-{001..050}`` under a limit of 20 becomes
+    ``thermo-{001..020}``, and under a limit of 1, ``thermo-001``."""
+    budget = max(1, most)
+
+    def fit(match: re.Match[str]) -> str:
+        nonlocal budget
+        start, end = match.groups()
+        low, high = int(start), int(end)
+        count = abs(high - low) + 1
+        keep = min(count, budget)
+        budget = max(1, budget // keep)
+        last = str(low + (keep - 1) * (1 if high >= low else -1)).zfill(_width(start, end))
+        if keep == 1:
+            return last
+        return match.group() if keep == count else f"{{{start}..{last}}}"
+
+    return _RANGE.sub(fit, text)
