@@ -9,7 +9,7 @@ are written out, so an enormous range is refused without being expanded.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TypeVar
 
 from commands.arguments import Arguments, sort_arguments
@@ -22,24 +22,31 @@ from commands.values import check_integer, check_reason
 _T = TypeVar("_T")
 
 
-def build_request(spec: OperationSpec, words: Sequence[Word]) -> OperationRequest:
-    """Validate the words following the command words of `spec` and build its request.
+def build_request(
+    spec: OperationSpec, words: Sequence[Word], *, elsewhere: Mapping[str, str] | None = None
+) -> OperationRequest:
+    """Validate the words following the command words of `spec` and build its request
+    (`elsewhere`: other commands' flags, as `sort_arguments` takes them).
 
     Raises:
         UsageError: Anything is wrong; `usage` is the usage of `spec` (and `operation` its
             id), and `each` holds one error per field that is wrong.
     """
     try:
-        return _build(spec, words)
+        return _build(spec, words, elsewhere or {})
     except UsageError as error:
         error.operation = spec.id
         raise
 
 
-def _build(spec: OperationSpec, words: Sequence[Word]) -> OperationRequest:
+def _build(
+    spec: OperationSpec, words: Sequence[Word], elsewhere: Mapping[str, str]
+) -> OperationRequest:
     usage = usage_of(spec)
     command = f"/ops {spec.command}"
-    arguments = sort_arguments(words, flags=spec.all_flags, command=command, usage=usage)
+    arguments = sort_arguments(
+        words, flags=spec.all_flags, command=command, usage=usage, elsewhere=elsewhere
+    )
     found: list[UsageError] = []
     targets = _collect(found, lambda: _checked_targets(spec, arguments.positionals, usage))
     values = _checked_values(arguments, usage, found)
