@@ -13,8 +13,9 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TypeVar
 
 from commands.arguments import Arguments, sort_arguments
+from commands.identifiers import show_value
 from commands.model import OperationRequest, ParamValue, UsageError
-from commands.ranges import expand_ranges, has_ranges, range_count
+from commands.ranges import expand_ranges, has_ranges, huge_range, range_count
 from commands.spec import FlagKind, FlagSpec, OperationSpec, usage_of
 from commands.tokens import Word
 from commands.values import check_integer, check_reason
@@ -85,7 +86,7 @@ def _check_value(flag: FlagSpec, raw: str, usage: str) -> ParamValue:
     if flag.kind is FlagKind.NUMBER:
         return check_integer(raw, field=flag.name, low=flag.low, high=flag.high, usage=usage)
     if flag.kind is FlagKind.TEXT:
-        return check_reason(raw, field=flag.name, usage=usage)
+        return check_reason(raw, field=flag.name, usage=usage, example=flag.example)
     return flag.switch_value
 
 
@@ -96,6 +97,7 @@ def _checked_targets(spec: OperationSpec, words: Sequence[Word], usage: str) -> 
     without being written out) and again once duplicates are dropped (the limit counts distinct
     targets).
     """
+    _check_no_huge_range(spec, words, usage)
     if has_ranges(words):
         _check_most(spec, range_count(words), usage)
     rule, name = spec.target.rule, spec.target.name
@@ -103,6 +105,18 @@ def _checked_targets(spec: OperationSpec, words: Sequence[Word], usage: str) -> 
     unique = tuple(dict.fromkeys(targets))
     _check_most(spec, len(unique), usage)
     return unique
+
+
+def _check_no_huge_range(spec: OperationSpec, words: Sequence[Word], usage: str) -> None:
+    """Raise when a range's ends are too long to read: it names more targets than any
+    operation takes (said so, not as a stray brace)."""
+    huge = huge_range(words)
+    if huge is None:
+        return
+    given = f"at most {spec.target.max_count:,} {spec.target.name} values"
+    range_ = f"The range {show_value(huge)} is too large"
+    message = f"{range_}: `/ops {spec.command}` takes {given}."
+    raise UsageError(message, field=spec.target.name, usage=usage, at_field=f"{range_}: {given}.")
 
 
 def _check_most(spec: OperationSpec, count: int, usage: str) -> None:

@@ -21,11 +21,24 @@ from typing import Final
 from commands.tokens import Word
 
 _RANGE: Final = re.compile(r"\{([0-9]{1,12})\.\.([0-9]{1,12})\}")
+# A range with an end longer than `_RANGE` reads: more targets than any operation takes.
+_ANY_RANGE: Final = re.compile(r"\{[0-9]+\.\.[0-9]+\}")
 
 
 def has_ranges(words: Iterable[Word]) -> bool:
     """True when some bare word holds a range."""
     return any(word.bare and _RANGE.search(word.text) for word in words)
+
+
+def huge_range(words: Iterable[Word]) -> str | None:
+    """The first range in a bare word whose ends are too long to read as a range (over 12
+    digits), so it can be refused as too large rather than as a stray brace."""
+    for word in words:
+        huge = (m for m in _ANY_RANGE.finditer(word.text) if not _RANGE.fullmatch(m.group()))
+        found = next(huge, None) if word.bare else None
+        if found is not None:
+            return found.group()
+    return None
 
 
 def range_count(words: Iterable[Word]) -> int:

@@ -46,6 +46,7 @@ class FlagSpec:
         default: The value of `key` when the flag is absent (None: the key is left out).
         many_words: For `FlagKind.TEXT`: the value is every word up to the next flag, quoted
             or not (``--reason bad firmware rollout``).
+        example: For `FlagKind.TEXT`: a value to show when it is given empty.
         in_usage: Whether the one-line usage shows it (help always lists every flag); a
             plugin's rare flags may stay out so the usage under every error stays short. Every
             common flag is shown: each is a flag of every operation.
@@ -63,6 +64,7 @@ class FlagSpec:
     switch_value: bool = True
     default: ParamValue | None = None
     many_words: bool = False
+    example: str = ""
     in_usage: bool = True
 
     @property
@@ -109,6 +111,7 @@ COMMON_FLAGS: Final = (
         metavar='"<text>"',
         help="why (up to 500 characters): every word up to the next flag",
         many_words=True,
+        example="stale job, INC-42",
     ),
     FlagSpec(
         name="--dry-run",
@@ -130,6 +133,7 @@ COMMON_FLAGS: Final = (
         help="run at once without approvals, in an incident (only for the policy's break_glass "
         "list; reviewed afterwards)",
         many_words=True,
+        example="INC-42",
     ),
 )
 

@@ -102,11 +102,19 @@ def _read_quoted(text: str, start: int) -> tuple[str, int]:
     """
     read = _quoted_run(text, start, nested=True) or _quoted_run(text, start, nested=False)
     if read is None:
-        column = start + 1
-        raise UsageError(
-            f"Unterminated quote: the {text[start]} at character {column} is never closed."
-        )
+        raise UsageError(_unterminated(text, start))
     return read
+
+
+def _unterminated(text: str, start: int) -> str:
+    """Say which quote is never closed, and how to type it: closed, or (an apostrophe that
+    starts a word, ``‘cause``) inside quotes of the other kind."""
+    quote_, word = text[start], text[start:].split(maxsplit=1)[0][:40]
+    other = '"' if quote_ in _SINGLE else "'"
+    return (
+        f"Unterminated quote: the {quote_} at character {start + 1} is never closed. Close it, or "
+        f"if it is meant as a letter, quote the words with the other kind: {other}{word} …{other}"
+    )
 
 
 def _quoted_run(text: str, start: int, *, nested: bool) -> tuple[str, int] | None:

@@ -106,6 +106,15 @@ def test_unterminated_quote_is_a_usage_error(text: str) -> None:
         split_words(text)
 
 
+def test_an_unterminated_quote_says_how_to_type_it() -> None:
+    with pytest.raises(UsageError) as caught:
+        split_words("--reason ‘cause it broke --dry-run")
+    assert caught.value.message == (
+        "Unterminated quote: the ‘ at character 10 is never closed. Close it, or if it is meant "
+        'as a letter, quote the words with the other kind: "‘cause …"'
+    )
+
+
 def test_unescape_slack_undoes_only_ampersand_and_angle_brackets() -> None:
     assert unescape_slack("a &amp; b &lt;x&gt; &quot;") == "a & b <x> &quot;"
     assert unescape_slack("&amp;lt;") == "&lt;"
