@@ -12,19 +12,20 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
 from commands.identifiers import show_value
 from commands.model import UsageError
 from commands.spec import FlagKind, FlagSpec
-from commands.tokens import Word
+from commands.tokens import DASHES, Word
 
 # Long enough for any real flag; a longer typo is not worth comparing or echoing in full.
 _MAX_FIELD: Final = 64
-# Slack (and macOS) turn a typed "--" into an em or en dash; read them as the "--" meant.
-_DASHES: Final = ("—", "–")
+#: How alike a typo and a name must be (difflib's ratio) to be offered as "did you mean": at
+#: 0.75, `forse` and `dryrun` are, but `org` is not `force`, nor `nosuch` `acme`.
+CLOSE: Final = 0.75
 # A number flag's value may be typed negative; it is then out of range, not a missing value.
 _NEGATIVE: Final = re.compile(r"-[0-9]+")
 
@@ -44,21 +45,30 @@ class Arguments:
 
 
 def is_flag(word: Word) -> bool:
-    """True when `word` is meant as a flag: unquoted and starting with a dash."""
-    return word.bare and word.text.startswith(("-", *_DASHES))
+    """True when `word` is meant as a flag: unquoted and starting with a dash or a look-alike."""
+    return word.bare and word.text[:1] in DASHES | {"-"}
 
 
 def flag_name(text: str) -> tuple[str, str | None]:
-    """Split ``--flag=value`` into the normalised flag name and the inline value (or None)."""
+    """Split ``--flag=value`` into the normalised flag name and the inline value (or None).
+
+    Leading dashes with a look-alike among them (``—``, ``−−``, ``—-``) read as the ``--``
+    meant: one em dash is how Slack writes a typed ``--``, so their count says nothing.
+    """
     name, equals, value = text.partition("=")
-    for dash in _DASHES:
-        if name.startswith(dash):
-            name = "--" + name.removeprefix(dash)
+    rest = name.lstrip("-" + "".join(DASHES))
+    if any(char in DASHES for char in name[: len(name) - len(rest)]):
+        name = "--" + rest
     return name.lower(), value if equals else None
 
 
 def sort_arguments(
-    words: Sequence[Word], *, flags: Sequence[FlagSpec], command: str, usage: str
+    words: Sequence[Word],
+    *,
+    flags: Sequence[FlagSpec],
+    command: str,
+    usage: str,
+    elsewhere: Mapping[str, str] | None = None,
 ) -> Arguments:
     """Sort `words` into positionals and `flags`, taking each flag's value where it has one.
 
@@ -67,6 +77,8 @@ def sort_arguments(
         flags: The flags the command takes.
         command: The command, for messages, e.g. ``"/ops acme widget delete"``.
         usage: The usage text to attach to errors.
+        elsewhere: Flags of other commands, each with a command that takes it, so a flag given
+            to the wrong command is answered with the command it belongs to.
 
     Raises:
         UsageError: An unknown or repeated flag, a value missing or given to a switch, or a
@@ -83,18 +95,28 @@ def sort_arguments(
             arguments.positionals.extend(_split_commas(word))
             continue
         name, value = flag_name(word.text)
-        last = _known_flag(name, flags=flags, command=command, usage=usage)
+        typed, following = word.text.partition("=")[0], _word_at(words, index)
+        last = _known_flag(name, flags, Unknown(typed, command, usage, elsewhere or {}, following))
         if last.name in arguments.flags:
             raise UsageError(f"{last.name} is given twice; give it once.", field=name, usage=usage)
-        if value is None and last.takes_value:
-            value = _next_value(last, words, index, usage)
-            index += 1
-        if value is not None and not last.takes_value:
-            raise UsageError(f"{last.name} takes no value.", field=last.name, usage=usage)
-        if last.many_words:
-            value, index = _more_words(value or "", words, index)
-        arguments.flags[last.name] = (last, value or "")
+        value, index = _take_value(last, value, words, index, usage)
+        arguments.flags[last.name] = (last, value)
     return arguments
+
+
+def _take_value(
+    flag: FlagSpec, value: str | None, words: Sequence[Word], index: int, usage: str
+) -> tuple[str, int]:
+    """The value of `flag` (given inline as `value`, or the words from `index` on), and where
+    the next word starts."""
+    if value is None and flag.takes_value:
+        value = _next_value(flag, words, index, usage)
+        index += 1
+    if value is not None and not flag.takes_value:
+        raise UsageError(f"{flag.name} takes no value.", field=flag.name, usage=usage)
+    if flag.many_words:
+        value, index = _more_words(value or "", words, index)
+    return value or "", index
 
 
 def _more_words(value: str, words: Sequence[Word], index: int) -> tuple[str, int]:
@@ -139,14 +161,65 @@ def _split_commas(word: Word) -> list[Word]:
     return [Word(part, bare=word.bare) for part in word.text.split(",") if part]
 
 
-def _known_flag(name: str, *, flags: Sequence[FlagSpec], command: str, usage: str) -> FlagSpec:
-    """Return the flag called `name`, or raise a "did you mean" error."""
+def _word_at(words: Sequence[Word], index: int) -> str:
+    return words[index].text if index < len(words) else ""
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """What an unknown flag's error says besides the flags: the flag as typed, the command and
+    its usage, the other commands' flags, and the word after it."""
+
+    typed: str
+    command: str
+    usage: str
+    elsewhere: Mapping[str, str]
+    following: str
+
+
+def _known_flag(name: str, flags: Sequence[FlagSpec], unknown: Unknown) -> FlagSpec:
+    """Return the flag called `name`, or raise an error saying what was likely meant."""
     flag = next((flag for flag in flags if flag.name == name), None)
     if flag is not None:
         return flag
-    names = [flag.name for flag in flags]
-    close = difflib.get_close_matches(name[:_MAX_FIELD], names, n=1, cutoff=0.5)
-    listed = ", ".join(f"`{n}`" for n in names)
-    hint = f"did you mean `{close[0]}`?" if close else f"its flags are {listed}."
-    message = f"Unknown flag {show_value(name)} for `{command}`: {hint}"
-    raise UsageError(message, field=name[:_MAX_FIELD], usage=usage)
+    message = f"Unknown flag {show_value(unknown.typed)} for `{unknown.command}`: "
+    message += _hint(name, flags, unknown)
+    raise UsageError(message, field=name[:_MAX_FIELD], usage=unknown.usage)
+
+
+def _hint(name: str, flags: Sequence[FlagSpec], unknown: Unknown) -> str:
+    """What was likely meant: the flag a space split off (``-- reason``), the default a
+    ``--no-`` switch turns off, another command's flag, or a close one; else every flag."""
+    listed = ", ".join(f"`{flag.name}`" for flag in flags)
+    joined = "--" + unknown.following.lower()
+    if name == "--" and any(flag.name == joined for flag in flags):
+        return f"did you mean `{joined}` (no space after `--`)?"
+    negative = next((f for f in flags if f.name == "--no-" + name[2:] and f.default), None)
+    if negative is not None:
+        return (
+            f"{name[2:]} is the default, so leave it out; `{negative.name}` would {negative.help}."
+        )
+    if name in unknown.elsewhere:
+        return f"that is a flag of `{unknown.elsewhere[name]}`; this command's are {listed}."
+    close = _close_flag(name, [flag.name for flag in flags])
+    return f"did you mean `{close}`?" if close else f"its flags are {listed}."
+
+
+def _close_flag(name: str, names: Sequence[str]) -> str | None:
+    """The flag `name` is a likely typo of: one alike in most letters (compared without the
+    dashes, which every flag shares), or the only one it starts or is started by; None when
+    none is close, so no far-off flag (``--force``, say) is ever offered."""
+    typed = name.lstrip("-")[:_MAX_FIELD]
+    bare = {flag.lstrip("-"): flag for flag in names}
+    close = difflib.get_close_matches(typed, list(bare), n=1, cutoff=CLOSE)
+    if close:
+        return bare[close[0]]
+    starting = [flag for word, flag in bare.items() if _starts(typed, word)]
+    return starting[0] if len(starting) == 1 else None
+
+
+def _starts(typed: str, word: str) -> bool:
+    """One starts the other, and the shorter is not a mere letter or two: ``--dry`` for
+    ``--dry-run``, ``--app-id`` for ``--app``."""
+    shorter, longer = sorted((typed, word), key=len)
+    return len(shorter) >= 3 and longer.startswith(shorter)

@@ -11,6 +11,7 @@ import difflib
 from collections.abc import Iterable, Sequence
 from typing import Final
 
+from commands.arguments import CLOSE
 from commands.identifiers import show_value
 from commands.model import UsageError
 from commands.spec import OperationSpec, usage_of
@@ -61,6 +62,16 @@ class Catalog:
         """The vendor words, in help order."""
         return self._vendors
 
+    @property
+    def flag_homes(self) -> dict[str, str]:
+        """Each operation's own flag with the first command that takes it (``/ops …``), so a
+        flag given to another command can be answered with where it belongs."""
+        homes: dict[str, str] = {}
+        for spec in self._operations:
+            for flag in spec.flags:
+                homes.setdefault(flag.name, f"/ops {spec.command}")
+        return homes
+
     def spec_for(self, operation_id: str) -> OperationSpec:
         """Return the spec of an operation id.
 
@@ -106,7 +117,7 @@ class Catalog:
         vendor = text.lower()
         if vendor in self._vendors:
             return vendor
-        close = difflib.get_close_matches(vendor[:_LONGEST_WORD], self._vendors, n=1, cutoff=0.5)
+        close = difflib.get_close_matches(vendor[:_LONGEST_WORD], self._vendors, n=1, cutoff=CLOSE)
         hint = f"did you mean `{close[0]}`?" if close else self._knows()
         raise UsageError(f"Unknown vendor {show_value(text)}: {hint}", field=field, usage=usage)
 
@@ -163,7 +174,7 @@ class Catalog:
         message = (
             f"Unknown {part} {show_value(word)}{after}: did you mean `/ops {nearest.command}`?"
         )
-        return UsageError(message, field=part, usage=usage_of(nearest))
+        return UsageError(message, field=part, usage=usage_of(nearest), operation=nearest.id)
 
 
 def nearest_operation(words: Sequence[str], specs: Iterable[OperationSpec]) -> OperationSpec:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import csv
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Final
 
 from commands.arguments import is_flag
 from commands.catalog import Catalog
@@ -24,9 +23,6 @@ from commands.model import OperationRequest, UsageError
 from commands.operation import build_request
 from commands.spec import FlagKind, OperationSpec
 from commands.tokens import Word, split_words
-
-#: What a typed word starting with a dash would be read as (a flag); targets never are.
-_DASHES: Final = ("-", "—", "–")
 
 
 @dataclass(frozen=True)
@@ -87,8 +83,9 @@ def field_words(spec: OperationSpec, fields: Fields) -> list[Word]:
 
 
 def _target_word(text: str) -> Word:
-    """A typed target: bare, so ranges expand, unless a dash would make it read as a flag."""
-    return Word(text, bare=not text.startswith(_DASHES))
+    """A typed target: bare, so ranges expand, unless a dash (or a look-alike) would make it
+    read as a flag; targets never are."""
+    return Word(text, bare=not is_flag(Word(text)))
 
 
 def listed_targets(text: str, *, name: str, csv_rows: bool = False) -> list[str]:

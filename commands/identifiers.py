@@ -104,10 +104,21 @@ class IdentifierRule:
 
 
 def show_value(value: str) -> str:
-    """Quote a value the user typed for an error message, cut short if it is long; its
-    backticks show as `BACKTICK_SHOWN`, so the message's own code spans stay paired."""
+    """Quote a value the user typed for an error message, cut short if it is long.
+
+    Each character shows as typed (a backslash as one backslash), except what a reader could
+    not see or that would garble the message: an invisible, control or spacing character other
+    than a plain space shows as its code point, ``⟨U+200B⟩``, and so does a backtick
+    (`BACKTICK_SHOWN`), so the message's own code spans stay paired.
+    """
     shown = value if len(value) <= _SHOWN_CHARS else value[:_SHOWN_CHARS] + "…"
-    return repr(shown).replace("`", BACKTICK_SHOWN)
+    return "'" + "".join(_shown_char(char) for char in shown) + "'"
+
+
+def _shown_char(char: str) -> str:
+    if char == " " or (char.isprintable() and char != "`"):
+        return char
+    return f"⟨U+{ord(char):04X}⟩"
 
 
 #: The default: letters, digits and ``._:-``, 1 to 128 characters.

@@ -104,6 +104,8 @@ class UsageError(ValueError):
             can show each under its own field.
         at_field: The error as said under its own field of a form, where the command is not
             typed: without naming the command or its usage notation (default: `message`).
+        operation: The id of the operation whose usage `usage` is, if it is one operation's:
+            whoever knows the policy shows that usage under the policy's terms instead.
     """
 
     def __init__(
@@ -114,6 +116,7 @@ class UsageError(ValueError):
         usage: str = "",
         each: Sequence[UsageError] = (),
         at_field: str = "",
+        operation: str | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -121,6 +124,7 @@ class UsageError(ValueError):
         self.usage = usage
         self.each: tuple[UsageError, ...] = tuple(each) or (self,)
         self.at_field = at_field or message
+        self.operation = operation
 
     def __str__(self) -> str:
         return f"{self.message}\n{self.usage}" if self.usage else self.message

@@ -9,12 +9,13 @@ are written out, so an enormous range is refused without being expanded.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TypeVar
 
 from commands.arguments import Arguments, sort_arguments
+from commands.identifiers import show_value
 from commands.model import OperationRequest, ParamValue, UsageError
-from commands.ranges import expand_ranges, has_ranges, range_count
+from commands.ranges import expand_ranges, has_ranges, huge_range, range_count
 from commands.spec import FlagKind, FlagSpec, OperationSpec, usage_of
 from commands.tokens import Word
 from commands.values import check_integer, check_reason
@@ -22,16 +23,31 @@ from commands.values import check_integer, check_reason
 _T = TypeVar("_T")
 
 
-def build_request(spec: OperationSpec, words: Sequence[Word]) -> OperationRequest:
-    """Validate the words following the command words of `spec` and build its request.
+def build_request(
+    spec: OperationSpec, words: Sequence[Word], *, elsewhere: Mapping[str, str] | None = None
+) -> OperationRequest:
+    """Validate the words following the command words of `spec` and build its request
+    (`elsewhere`: other commands' flags, as `sort_arguments` takes them).
 
     Raises:
-        UsageError: Anything is wrong; `usage` is the usage of `spec`, and `each` holds one
-            error per field that is wrong.
+        UsageError: Anything is wrong; `usage` is the usage of `spec` (and `operation` its
+            id), and `each` holds one error per field that is wrong.
     """
+    try:
+        return _build(spec, words, elsewhere or {})
+    except UsageError as error:
+        error.operation = spec.id
+        raise
+
+
+def _build(
+    spec: OperationSpec, words: Sequence[Word], elsewhere: Mapping[str, str]
+) -> OperationRequest:
     usage = usage_of(spec)
     command = f"/ops {spec.command}"
-    arguments = sort_arguments(words, flags=spec.all_flags, command=command, usage=usage)
+    arguments = sort_arguments(
+        words, flags=spec.all_flags, command=command, usage=usage, elsewhere=elsewhere
+    )
     found: list[UsageError] = []
     targets = _collect(found, lambda: _checked_targets(spec, arguments.positionals, usage))
     values = _checked_values(arguments, usage, found)
@@ -70,7 +86,7 @@ def _check_value(flag: FlagSpec, raw: str, usage: str) -> ParamValue:
     if flag.kind is FlagKind.NUMBER:
         return check_integer(raw, field=flag.name, low=flag.low, high=flag.high, usage=usage)
     if flag.kind is FlagKind.TEXT:
-        return check_reason(raw, field=flag.name, usage=usage)
+        return check_reason(raw, field=flag.name, usage=usage, example=flag.example)
     return flag.switch_value
 
 
@@ -81,6 +97,7 @@ def _checked_targets(spec: OperationSpec, words: Sequence[Word], usage: str) -> 
     without being written out) and again once duplicates are dropped (the limit counts distinct
     targets).
     """
+    _check_no_huge_range(spec, words, usage)
     if has_ranges(words):
         _check_most(spec, range_count(words), usage)
     rule, name = spec.target.rule, spec.target.name
@@ -88,6 +105,18 @@ def _checked_targets(spec: OperationSpec, words: Sequence[Word], usage: str) -> 
     unique = tuple(dict.fromkeys(targets))
     _check_most(spec, len(unique), usage)
     return unique
+
+
+def _check_no_huge_range(spec: OperationSpec, words: Sequence[Word], usage: str) -> None:
+    """Raise when a range's ends are too long to read: it names more targets than any
+    operation takes (said so, not as a stray brace)."""
+    huge = huge_range(words)
+    if huge is None:
+        return
+    given = f"at most {spec.target.max_count:,} {spec.target.name} values"
+    range_ = f"The range {show_value(huge)} is too large"
+    message = f"{range_}: `/ops {spec.command}` takes {given}."
+    raise UsageError(message, field=spec.target.name, usage=usage, at_field=f"{range_}: {given}.")
 
 
 def _check_most(spec: OperationSpec, count: int, usage: str) -> None:

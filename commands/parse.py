@@ -59,4 +59,4 @@ def parse(text: str, catalog: Catalog) -> ParsedCommand:
             break
         command.append(word.text.lower())
     spec = catalog.find_operation(command or [words[0].text.lower()])
-    return build_request(spec, words[len(command) :])
+    return build_request(spec, words[len(command) :], elsewhere=catalog.flag_homes)

@@ -21,11 +21,24 @@ from typing import Final
 from commands.tokens import Word
 
 _RANGE: Final = re.compile(r"\{([0-9]{1,12})\.\.([0-9]{1,12})\}")
+# A range with an end longer than `_RANGE` reads: more targets than any operation takes.
+_ANY_RANGE: Final = re.compile(r"\{[0-9]+\.\.[0-9]+\}")
 
 
 def has_ranges(words: Iterable[Word]) -> bool:
     """True when some bare word holds a range."""
     return any(word.bare and _RANGE.search(word.text) for word in words)
+
+
+def huge_range(words: Iterable[Word]) -> str | None:
+    """The first range in a bare word whose ends are too long to read as a range (over 12
+    digits), so it can be refused as too large rather than as a stray brace."""
+    for word in words:
+        huge = (m for m in _ANY_RANGE.finditer(word.text) if not _RANGE.fullmatch(m.group()))
+        found = next(huge, None) if word.bare else None
+        if found is not None:
+            return found.group()
+    return None
 
 
 def range_count(words: Iterable[Word]) -> int:
@@ -63,8 +76,34 @@ def _expand(text: str) -> Iterator[str]:
 
 def _values(start: str, end: str) -> list[str]:
     """The numbers from `start` to `end` as written: padded when either end is."""
-    padded = any(len(end_) > 1 and end_.startswith("0") for end_ in (start, end))
-    width = max(len(start), len(end)) if padded else 0
+    width = _width(start, end)
     low, high = int(start), int(end)
     step = 1 if high >= low else -1
     return [str(n).zfill(width) for n in range(low, high + step, step)]
+
+
+def _width(start: str, end: str) -> int:
+    """The width the numbers of a range are padded to (0: not padded)."""
+    padded = any(len(end_) > 1 and end_.startswith("0") for end_ in (start, end))
+    return max(len(start), len(end)) if padded else 0
+
+
+def fit_ranges(text: str, most: int) -> str:
+    """`text` (an example command) with its ranges cut short, from the first, so that together
+    they name at most `most` targets: ``thermo-{001..050}`` under a limit of 20 becomes
+    ``thermo-{001..020}``, and under a limit of 1, ``thermo-001``."""
+    budget = max(1, most)
+
+    def fit(match: re.Match[str]) -> str:
+        nonlocal budget
+        start, end = match.groups()
+        low, high = int(start), int(end)
+        count = abs(high - low) + 1
+        keep = min(count, budget)
+        budget = max(1, budget // keep)
+        last = str(low + (keep - 1) * (1 if high >= low else -1)).zfill(_width(start, end))
+        if keep == 1:
+            return last
+        return match.group() if keep == count else f"{{{start}..{last}}}"
+
+    return _RANGE.sub(fit, text)

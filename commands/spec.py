@@ -12,6 +12,7 @@ from typing import Final
 
 from commands.identifiers import STRICT, IdentifierRule
 from commands.model import ParamValue
+from commands.ranges import fit_ranges
 
 #: The largest whole number a numeric flag takes unless it says otherwise (a Java ``int``).
 INT32_MAX: Final = 2**31 - 1
@@ -45,6 +46,7 @@ class FlagSpec:
         default: The value of `key` when the flag is absent (None: the key is left out).
         many_words: For `FlagKind.TEXT`: the value is every word up to the next flag, quoted
             or not (``--reason bad firmware rollout``).
+        example: For `FlagKind.TEXT`: a value to show when it is given empty.
         in_usage: Whether the one-line usage shows it (help always lists every flag); a
             plugin's rare flags may stay out so the usage under every error stays short. Every
             common flag is shown: each is a flag of every operation.
@@ -62,6 +64,7 @@ class FlagSpec:
     switch_value: bool = True
     default: ParamValue | None = None
     many_words: bool = False
+    example: str = ""
     in_usage: bool = True
 
     @property
@@ -108,6 +111,7 @@ COMMON_FLAGS: Final = (
         metavar='"<text>"',
         help="why (up to 500 characters): every word up to the next flag",
         many_words=True,
+        example="stale job, INC-42",
     ),
     FlagSpec(
         name="--dry-run",
@@ -129,6 +133,7 @@ COMMON_FLAGS: Final = (
         help="run at once without approvals, in an incident (only for the policy's break_glass "
         "list; reviewed afterwards)",
         many_words=True,
+        example="INC-42",
     ),
 )
 
@@ -177,19 +182,43 @@ class OperationSpec:
         """The one-line synopsis, e.g. ``/ops acme widget delete <widgetId> [--reason ...``."""
         return self.synopsis()
 
-    def synopsis(self, *, reason_required: bool = False) -> str:
-        """`usage`, with ``--reason`` shown as required (no brackets) when a policy requires one
-        (the grammar never does: a dry run needs none)."""
-        flags = " ".join(
-            (
-                replace(flag, required=True) if reason_required and flag.key == "reason" else flag
-            ).usage
+    def synopsis(self, terms: UsageTerms | None = None) -> str:
+        """`usage` under a policy's `terms`: ``--reason`` shown as required (no brackets) when
+        the policy requires one (the grammar never does: a dry run needs none), and
+        ``--break-glass`` left out when the policy lets nobody use it."""
+        terms = terms or UsageTerms()
+        shown = (
+            replace(flag, required=True) if terms.reason_required and flag.key == "reason" else flag
             for flag in self.all_flags
-            if flag.in_usage
+            if flag.in_usage and (terms.break_glass or flag.key != "break_glass")
         )
-        return f"/ops {self.command} {self.target.usage} {flags}"
+        return f"/ops {self.command} {self.target.usage} {' '.join(f.usage for f in shown)}"
+
+    def most(self, terms: UsageTerms | None = None) -> int:
+        """The most targets one request may name: the operation's limit, or the policy's when
+        that is smaller."""
+        policy = (terms or UsageTerms()).max_targets
+        return self.target.max_count if policy is None else min(policy, self.target.max_count)
 
 
-def usage_of(spec: OperationSpec) -> str:
-    """Return the usage block of `spec`: its synopsis and an example."""
-    return f"Usage: {spec.usage}\nExample: {spec.example}"
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UsageTerms:
+    """What a policy says of one operation that its usage and help must show, so that they
+    never teach a command the policy refuses.
+
+    Attributes:
+        reason_required: A request (not a dry run) must give ``--reason``.
+        break_glass: Someone may use ``--break-glass``.
+        max_targets: The most targets the policy lets one request name (None: no limit).
+    """
+
+    reason_required: bool = False
+    break_glass: bool = True
+    max_targets: int | None = None
+
+
+def usage_of(spec: OperationSpec, terms: UsageTerms | None = None) -> str:
+    """Return the usage block of `spec` under `terms`: its synopsis and an example (its ranges
+    cut down to the targets allowed)."""
+    example = fit_ranges(spec.example, spec.most(terms))
+    return f"Usage: {spec.synopsis(terms)}\nExample: {example}"

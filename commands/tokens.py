@@ -27,6 +27,14 @@ _DOUBLE: Final = frozenset('"“”')
 _SINGLE: Final = frozenset("'‘’")
 _QUOTES: Final = _DOUBLE | _SINGLE
 _STRAIGHT: Final = frozenset("\"'")
+#: Characters that look like a hyphen: Slack and macOS turn a typed ``--`` into an em or en
+#: dash, and pasted documents bring minus signs, hyphens, bars and small or full-width
+#: hyphen-minuses. At the start of a bare word any of them marks a flag, so a flag typed with
+#: one is a flag (or an unknown-flag error), never part of the reason before it.
+DASHES: Final = frozenset(
+    "\u2010\u2011\u2012\u2013\u2014\u2015"  # hyphen, non-breaking hyphen, …, em dash, bar
+    "\u2212\ufe58\ufe63\uff0d\u2e3a\u2e3b"  # minus, small/full-width hyphens, long dashes
+)
 # Slack sends `&`, `<` and `>` HTML-escaped; `&amp;` must go last so `&amp;lt;` stays `&lt;`.
 _SLACK_ESCAPES: Final = (("&lt;", "<"), ("&gt;", ">"), ("&amp;", "&"))
 
@@ -71,7 +79,7 @@ def split_words(text: str) -> list[Word]:
 def _read_word(text: str, start: int) -> tuple[Word, int]:
     """Read one word starting at `start`; return it and the position after it."""
     bare = text[start] not in _QUOTES
-    is_flag = text.startswith(("--", "—", "–"), start)
+    is_flag = text.startswith("--", start) or text[start] in DASHES
     quote_may_open = {start}
     chars: list[str] = []
     pos = start
@@ -118,9 +126,17 @@ def _read_quoted(text: str, start: int) -> tuple[str, int]:
                 inner += 1
         chars.append(char)
         pos += 1
-    column = start + 1
-    raise UsageError(
-        f"Unterminated quote: the {text[start]} at character {column} is never closed."
+    raise UsageError(_unterminated(text, start))
+
+
+def _unterminated(text: str, start: int) -> str:
+    """Say which quote is never closed, and how to type it: closed, or (an apostrophe that
+    starts a word, ``‘cause``) inside quotes of the other kind."""
+    quote_, word = text[start], text[start:].split(maxsplit=1)[0][:40]
+    other = '"' if quote_ in _SINGLE else "'"
+    return (
+        f"Unterminated quote: the {quote_} at character {start + 1} is never closed. Close it, or "
+        f"if it is meant as a letter, quote the words with the other kind: {other}{word} …{other}"
     )
 
 

@@ -20,8 +20,9 @@ _NEGATIVE: Final = re.compile(r"-[0-9]+")
 _TOO_LONG: Final = re.compile(r"[0-9]{19,}")
 
 
-def check_reason(text: str, *, field: str = "--reason", usage: str = "") -> str:
-    """Return the reason stripped of surrounding whitespace.
+def check_reason(text: str, *, field: str = "--reason", usage: str = "", example: str = "") -> str:
+    """Return the reason (or other free text, such as an incident ref) stripped of surrounding
+    whitespace; `example` is shown when it is empty.
 
     Raises:
         UsageError: The reason is empty, longer than `MAX_REASON_LENGTH`, or holds a control
@@ -29,7 +30,8 @@ def check_reason(text: str, *, field: str = "--reason", usage: str = "") -> str:
     """
     reason = text.strip()
     if not reason:
-        message = f'{field} needs some text, e.g. {field} "stale job, INC-42".'
+        shown = f', e.g. {field} "{example}"' if example else ""
+        message = f"{field} needs some text{shown}."
         raise UsageError(message, field=field, usage=usage)
     if len(reason) > MAX_REASON_LENGTH:
         message = f"{field} is {len(reason)} characters long; at most {MAX_REASON_LENGTH} fit."

@@ -20,7 +20,7 @@ CANCEL_OTA_TASK: Final = OperationSpec(
     resource="ota-task",
     action="cancel",
     summary=(
-        "Cancel the pending or pushed OTA upgrade of up to 10,000 devices for one firmware "
+        "Cancel the pending or pushed OTA upgrade of devices for one firmware "
         "(device names separated by spaces, commas or newlines)."
     ),
     target=TargetSpec(

@@ -11,7 +11,7 @@ themselves are built by `bot.cards.form_inputs`; their block ids are exported he
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -40,7 +40,7 @@ from bot.cards.form_inputs import (
     switches_input,
 )
 from bot.cards.text import clip_raw, code, code_block, escape, plural
-from commands.spec import OperationSpec
+from commands.spec import OperationSpec, UsageTerms
 
 __all__ = [
     "CHANNEL_BLOCK",
@@ -137,6 +137,7 @@ def request_form(
     *,
     prefill: FormPrefill,
     note: str | None = None,
+    terms: Callable[[str], UsageTerms] | None = None,
 ) -> dict[str, Any]:
     """The request modal.
 
@@ -145,6 +146,8 @@ def request_form(
         prefill: What to show in the fields; `prefill.operation` must be one of `operations`
             to be selected (otherwise nothing is, and `note` should say why).
         note: A line shown at the top, e.g. why the previous operation is not offered.
+        terms: The policy's terms for an operation id, so the usage and the targets' hint
+            show what the policy asks (a required reason, its limit on targets).
     """
     chosen = next((s for s in operations if s.id == prefill.operation), None)
     blocks: list[Block] = [context(_intro(note))]
@@ -153,7 +156,7 @@ def request_form(
         return View(type="modal", callback_id=FORM_CALLBACK, title=_TITLE, blocks=blocks).to_dict()
     blocks += [_operation_input(operations, chosen), _channel_input(prefill.channel)]
     if chosen is not None:
-        blocks += _operation_inputs(chosen, prefill)
+        blocks += _operation_inputs(chosen, prefill, terms(chosen.id) if terms else UsageTerms())
     view = View(
         type="modal",
         callback_id=FORM_CALLBACK,
@@ -214,9 +217,10 @@ def _channel_input(channel: str | None) -> Block:
     ).to_dict()
 
 
-def _operation_inputs(spec: OperationSpec, prefill: FormPrefill) -> list[Block]:
-    blocks = [section(f"{escape(clip_raw(spec.summary, 500))}\n{code_block(spec.usage)}")]
-    blocks += _target_inputs(spec, prefill)
+def _operation_inputs(spec: OperationSpec, prefill: FormPrefill, terms: UsageTerms) -> list[Block]:
+    usage = code_block(spec.synopsis(terms))
+    blocks = [section(f"{escape(clip_raw(spec.summary, 500))}\n{usage}")]
+    blocks += _target_inputs(spec, prefill, spec.most(terms))
     values, ticked = prefill.values, prefill.switches
     blocks += [flag_input(spec, flag, values=values, switches=ticked) for flag in spec.flags]
     blocks.append(reason_input(prefill.reason))
@@ -224,8 +228,8 @@ def _operation_inputs(spec: OperationSpec, prefill: FormPrefill) -> list[Block]:
     return blocks
 
 
-def _target_inputs(spec: OperationSpec, prefill: FormPrefill) -> list[Block]:
-    name, most = spec.target.name, spec.target.max_count
+def _target_inputs(spec: OperationSpec, prefill: FormPrefill, most: int) -> list[Block]:
+    name = spec.target.name
     box = PlainTextInputElement(
         action_id=VALUE_ACTION,
         multiline=most > 1,

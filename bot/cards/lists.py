@@ -47,14 +47,19 @@ class HelpEntry:
         summary: One sentence: what it does at the vendor.
         usage: The command's usage line.
         example: A complete example command.
-        several: Whether one request may name several targets.
+        most: The most targets one request may name (the policy's limit, if smaller).
     """
 
     operation: str
     summary: str
     usage: str
     example: str
-    several: bool = False
+    most: int = 1
+
+    @property
+    def several(self) -> bool:
+        """Whether one request may name several targets."""
+        return self.most > 1
 
 
 #: How to name several targets, said when an operation listed takes more than one.
@@ -91,8 +96,9 @@ def help_message(entries: Sequence[HelpEntry], *, vendor: str | None) -> Message
 
 
 def _help_lines(entry: HelpEntry) -> list[str]:
+    limit = f" Up to {entry.most:,} targets per request." if entry.several else ""
     return [
-        f"{code(entry.operation)}: {escape(clip_raw(entry.summary, 500))}",
+        f"{code(entry.operation)}: {escape(clip_raw(entry.summary, 500))}{limit}",
         code_block(clip_raw(entry.usage, 1000)),
         f"Example: {code(entry.example, limit=1000)}",
     ]

@@ -140,7 +140,7 @@ def dry_run_message(
         blocks.append(context(":test_tube: *SANDBOX*: the vendor is simulated"))
     blocks.append(section(f"*Command*\n{code_block(clip_raw(command_text, 1000))}"))
     blocks.append(section(target_line(request.targets)))
-    blocks.extend(lines_sections(_verdict_summary(preview)))
+    blocks.extend(lines_sections(_verdict_summary(preview, forced=request.force)))
     blocks.extend(lines_sections(verdict_lines(preview, dry_run=True) + preview_lines(preview)))
     for call in calls[:MAX_CALLS_SHOWN]:
         blocks.append(section(code_block(_call_text(call))))
@@ -153,11 +153,15 @@ def dry_run_message(
     return build_message(text, blocks)
 
 
-def _verdict_summary(preview: RequestPreview | None) -> list[str]:
+def _verdict_summary(preview: RequestPreview | None, *, forced: bool) -> list[str]:
+    """The verdict in one line; when blocked, what a real request of this command would do
+    (with ``--force`` already on it, a card is posted: say so, not "add ``--force``")."""
     if preview is None:
         return []
     line = _VERDICTS[preview.verdict]
-    if preview.verdict is Verdict.BLOCKED:
+    if preview.verdict is Verdict.BLOCKED and forced:
+        line += " With `--force`, a real request posts an approval card marked FORCED anyway."
+    elif preview.verdict is Verdict.BLOCKED:
         line += " A real request gets no approval card; add `--force` to post one anyway."
     return [line]
 

@@ -28,6 +28,10 @@ _BOLD_SPAN = re.compile(r"(?<![\w*\u200d])\*(?=\S)([^*\n]+?)(?<=[^\s\u200d])\*(?
 _ITALIC_SPAN = re.compile(r"(?<![\w_\u200d])_(?=\S)([^_\n]+?)(?<=[^\s\u200d])_(?![\w_])")
 # Code blocks (which may span lines) and inline code: Slack formats nothing inside either.
 _CODE_SPAN = re.compile(r"(```.*?```|`[^`\n]+`)", re.DOTALL)
+_INLINE_CODE = re.compile(r"`[^`\n]+`")
+#: Holds a code span's spaces while its line is wrapped: a private-use character outside the
+#: code-span stand-ins, which textwrap does not take for a space.
+_GLUE = "\U000f0020"
 #: Stand-ins for code spans while bold and italic are styled (Unicode's private use area).
 _CODE_MARK = re.compile("[\ue000-\uf8ff]")
 _CODE_MARK_FIRST, _CODE_MARKS = 0xE000, 0xF900 - 0xE000
@@ -210,10 +214,16 @@ class _Renderer:
 
 
 def _fill(line: str, width: int, indent: str) -> list[str]:
-    return textwrap.wrap(
-        line,
+    """`line` wrapped at `width`, but never inside inline code: code is there to be copied, and
+    a command example cut in two would run its first line alone when pasted. A code span longer
+    than the width runs past it."""
+    glued = _INLINE_CODE.sub(lambda m: m.group(0).replace(" ", _GLUE), line)
+    filled = textwrap.wrap(
+        glued,
         width=width,
         initial_indent=indent,
         subsequent_indent=indent + "  ",
         break_on_hyphens=False,
-    ) or [indent]
+        break_long_words=False,
+    )
+    return [part.replace(_GLUE, " ") for part in filled] or [indent]

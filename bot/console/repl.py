@@ -133,6 +133,7 @@ class Console:
         user = self.user
         if line == "as" or line.startswith("as "):
             who, _, line = line[3:].strip().partition(" ")
+            who = who.lower()  # people are named in any case, as in Slack
             refused = _cannot_run_as(who, line)
             if refused:
                 self.say(refused)
@@ -157,6 +158,8 @@ class Console:
             Surfaces(self).run(word, rest.split(), user)
         elif word == "audit":
             self._audit(rest.strip().upper() or None)
+        elif word == "verify" and rest.strip():
+            self.say(f"verify takes no words; type verify (not {rest.strip()[:40]})")
         elif word == "verify":
             self.say(self.session.app.store.verify().describe())
         elif word == "help":
@@ -172,10 +175,10 @@ class Console:
         """``user @bob``: type as someone else from now on."""
         if not who:
             self.say(f"name someone to become: user @bob; {_TRY}")
-        elif who.lstrip("@") not in NAMES:
+        elif who.lstrip("@").lower() not in NAMES:
             self.say(f"no such person {who}; {_TRY}")
         else:
-            self.user = NAMES[who.lstrip("@")]
+            self.user = NAMES[who.lstrip("@").lower()]
 
     def _click(self, word: str, rest: str, user: str) -> None:
         """``approve|withdraw [<id>]``, or ``reject [<id>] [why…]`` (the Reject dialog's reason)."""

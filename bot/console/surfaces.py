@@ -58,6 +58,9 @@ class Surfaces:
             self._again(args[0].upper() if args else self._newest_ended(), user)
         elif args and args[0] in {"approve", "reject"}:
             self._tab_click(args[0], args[1].upper() if len(args) > 1 else None, user)
+        elif args:  # a word the tab has no button for: say so, rather than open it regardless
+            said = " ".join(args)[:40]
+            self.console.say(f"home takes nothing, or approve|reject [<id>]; not {said}")
         else:
             self._home(user)
 

@@ -29,6 +29,7 @@ from bot.policy.members import (
 from bot.policy.standing import needs_of, not_an_approver, unlisting
 from bot.policy.table import PolicyError
 from commands.model import OperationRequest
+from commands.spec import UsageTerms
 
 __all__ = [
     "Decision",
@@ -71,6 +72,16 @@ class Policy:
         """Must a request for `operation` give a reason? A dry run changes nothing, so it never
         needs one (SPEC §8)."""
         return self.for_operation(operation).require_reason and not dry_run
+
+    def usage_terms(self, operation: str) -> UsageTerms:
+        """What this policy says of `operation` that its usage and help show (a reason needed,
+        whether anyone may break glass, its limit on targets)."""
+        current = self.for_operation(operation)
+        return UsageTerms(
+            reason_required=self.needs_reason(operation, dry_run=False),
+            break_glass=bool(current.break_glass),
+            max_targets=current.max_targets,
+        )
 
     @judged
     def check_request(

@@ -89,6 +89,19 @@ def test_history_errors(text: str, field: str, message: str) -> None:
     assert caught.usage.startswith("Usage: /ops history")
 
 
+@pytest.mark.parametrize("text", ["help lobster", "help intel", "history --vendor inches"])
+def test_a_vendor_nothing_is_close_to_is_not_given_a_did_you_mean(text: str) -> None:
+    message = error(text).message
+    assert "did you mean" not in message
+    assert "opsgate knows `acme`, `globex`" in message
+
+
+def test_history_given_an_operation_flag_lists_its_own() -> None:
+    message = error("history --reason x").message
+    assert "did you mean" not in message
+    assert "its flags are `--mine`" in message
+
+
 def test_history_unknown_flag_suggests() -> None:
     assert "did you mean `--mine`?" in error("history --min").message
     unknown = error("history --zzzzzz").message

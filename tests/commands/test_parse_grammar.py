@@ -97,6 +97,52 @@ def test_did_you_mean_for_flags(flag: str, meant: str) -> None:
     assert caught.usage.startswith("Usage: /ops acme widget delete")
 
 
+@pytest.mark.parametrize(
+    ("flag", "meant"),
+    [("--forse", "--force"), ("--dry", "--dry-run"), ("--reasonid", "--reason-id")],
+)
+def test_did_you_mean_offers_a_close_flag(flag: str, meant: str) -> None:
+    assert f"did you mean `{meant}`?" in error(f"acme order cancel o1 {flag}").message
+
+
+@pytest.mark.parametrize(
+    ("text", "home"),
+    [
+        ("initech package delete f1 --no-cascade", "/ops acme gadget delete"),
+        (f"{ACME} --product p1", "/ops globex ota-task cancel"),
+        (
+            "globex ota-task cancel d001 --product p --firmware f --site s1",
+            "/ops acme widget delete",
+        ),
+    ],
+)
+def test_a_flag_of_another_operation_names_it_and_never_offers_force(text: str, home: str) -> None:
+    message = error(text).message
+    assert f"that is a flag of `{home}`" in message
+    assert "did you mean" not in message
+
+
+@pytest.mark.parametrize("flag", ["--org", "--product", "--xyz", "--no-cascade"])
+def test_nothing_far_off_is_offered_as_did_you_mean(flag: str) -> None:
+    assert "did you mean" not in error(f"initech package delete f1 {flag}").message
+
+
+def test_a_flag_with_a_tail_offers_the_flag_it_starts_with() -> None:
+    assert "did you mean `--app`?" in error("acme gadget delete g1 --app-id a").message
+
+
+def test_the_positive_of_a_no_switch_says_it_is_the_default() -> None:
+    message = error("acme gadget delete g1 --cascade").message
+    assert "cascade is the default, so leave it out" in message
+    assert "`--no-cascade` would keep the gadgets attached to it" in message
+    assert "did you mean" not in message
+
+
+def test_a_space_after_the_dashes_suggests_the_flag_it_split() -> None:
+    caught = error(f"{ACME} -- reason x")
+    assert "did you mean `--reason` (no space after `--`)?" in caught.message
+
+
 def test_unknown_flag_with_nothing_close_lists_the_flags() -> None:
     caught = error(f"{ACME} --zzzzzzzz")
     assert "its flags are `--site`, `--reason`, `--dry-run`" in caught.message
@@ -195,6 +241,36 @@ def test_slack_dashes_read_as_double_hyphen(dash: str) -> None:
     assert parsed.params == {"site": "s1"}
     assert parsed.dry_run
     assert parsed.reason == "x y"
+
+
+# Every character Slack clients or pasted documents put where a hyphen was typed.
+LOOK_ALIKES = [chr(c) for c in range(0x2010, 0x2016)] + ["\u2212", "\ufe58", "\ufe63", "\uff0d"]
+LOOK_ALIKES += ["\u2e3a", "\u2e3b"]
+
+
+@pytest.mark.parametrize("dash", LOOK_ALIKES)
+@pytest.mark.parametrize("times", [1, 2])
+def test_a_look_alike_dash_after_the_reason_starts_a_flag(dash: str, times: int) -> None:
+    flag = dash * times
+    parsed = request(f"acme gadget delete g1 --reason keep meters {flag}no-cascade {flag}dry-run")
+    assert parsed.reason == "keep meters"
+    assert parsed.params == {"cascade": False}
+    assert parsed.dry_run
+
+
+@pytest.mark.parametrize("dash", LOOK_ALIKES)
+def test_a_look_alike_dash_on_an_unknown_flag_is_an_error_not_reason_text(dash: str) -> None:
+    caught = error(f"{ACME} --reason x {dash}{dash}dryrun")
+    assert f"Unknown flag '{dash}{dash}dryrun'" in caught.message
+
+
+def test_a_mixed_dash_flag_is_quoted_back_as_typed() -> None:
+    caught = error(f"{ACME} --reason x —-dryrun")
+    assert "Unknown flag '—-dryrun'" in caught.message
+
+
+def test_a_quoted_look_alike_dash_stays_reason_text() -> None:
+    assert request(f'{ACME} --reason x "−−dry-run"').reason == "x −−dry-run"
 
 
 def test_slack_html_escaping_is_undone() -> None:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from grammar_specs import CATALOG, SPECS
 
-from commands.model import OperationRequest, ParsedCommand
+from commands.model import OperationRequest, ParsedCommand, UsageError
 from commands.parse import format_command as format_with
 from commands.parse import help_text as help_with
 from commands.parse import parse as parse_with
-from commands.spec import OperationSpec
+from commands.spec import OperationSpec, UsageTerms, usage_of
 
 
 def parse(text: str) -> ParsedCommand:
@@ -61,7 +63,7 @@ def test_spec_for_and_usage_for() -> None:
 def test_the_synopsis_shows_the_reason_required_when_a_policy_requires_it() -> None:
     spec = CATALOG.spec_for("acme.widget.delete")
     assert spec.synopsis() == spec.usage
-    assert spec.synopsis(reason_required=True) == (
+    assert spec.synopsis(UsageTerms(reason_required=True)) == (
         "/ops acme widget delete <widgetId> --site <siteId> "
         '--reason "<text>" [--dry-run] [--force] [--break-glass "<incident ref>"]'
     )
@@ -169,3 +171,32 @@ def test_help_for_the_operations_a_user_may_request() -> None:
 
 def test_help_when_nothing_may_be_requested() -> None:
     assert help_text("acme", operation_ids=()) == "There are no acme operations you may request."
+
+
+def test_the_synopsis_leaves_out_break_glass_when_the_policy_lets_nobody_use_it() -> None:
+    spec = CATALOG.spec_for("acme.widget.delete")
+    assert "--break-glass" not in spec.synopsis(UsageTerms(break_glass=False))
+
+
+def test_the_usage_example_stays_within_the_policy_limit_on_targets() -> None:
+    example = "/ops globex ota-task cancel dev-{001..050} --product p1 --firmware f1 --reason x"
+    spec = replace(CATALOG.spec_for("globex.ota-task.cancel"), example=example)
+    assert usage_of(spec).endswith(example)
+    assert (spec.most(), spec.most(UsageTerms(max_targets=20_000))) == (10_000, 10_000)
+    terms = UsageTerms(max_targets=20)
+    assert spec.most(terms) == 20
+    fitted = usage_of(spec, terms).splitlines()[1].removeprefix("Example: ")
+    assert fitted == example.replace("{001..050}", "{001..020}")
+    parsed = parse(fitted)
+    assert isinstance(parsed, OperationRequest)
+    assert len(parsed.targets) == 20
+    assert "cancel dev-001 --product" in usage_of(spec, UsageTerms(max_targets=1))
+
+
+def test_an_operation_usage_error_names_its_operation() -> None:
+    with pytest.raises(UsageError) as caught:
+        parse("acme widget delete w1")
+    assert caught.value.operation == "acme.widget.delete"
+    with pytest.raises(UsageError) as caught:
+        parse("acme widgets delete w1 --site s")
+    assert caught.value.operation == "acme.widget.delete"

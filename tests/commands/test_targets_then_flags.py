@@ -143,6 +143,23 @@ def test_an_enormous_range_is_refused_by_the_limit_before_it_is_written_out() ->
     assert time.perf_counter() - started < 5  # a guard against expanding it, not a benchmark
 
 
+def test_a_range_with_ends_too_long_to_read_is_refused_as_too_large() -> None:
+    caught = error(f"{ALIYUN} dev-{{1..999999999999999999999999}} {FLAGS}")
+    assert caught.message == (
+        "The range '{1..999999999999999999999999}' is too large: "
+        "`/ops globex ota-task cancel` takes at most 10,000 deviceName values."
+    )
+    assert "not allowed" not in caught.message
+    assert caught.field == "deviceName"
+
+
+def test_an_empty_break_glass_is_shown_an_incident_ref_not_a_reason() -> None:
+    caught = error('initech package delete f1 --reason x --break-glass ""')
+    assert caught.message == '--break-glass needs some text, e.g. --break-glass "INC-42".'
+    caught = error('initech package delete f1 --reason ""')
+    assert caught.message == '--reason needs some text, e.g. --reason "stale job, INC-42".'
+
+
 def test_ten_thousand_devices_by_range_are_accepted() -> None:
     assert len(request(f"{ALIYUN} dev{{00001..10000}} {FLAGS}").targets) == 10_000
 

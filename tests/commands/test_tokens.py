@@ -45,6 +45,7 @@ def test_quotes_straight_and_typographic(text: str) -> None:
 def test_quote_after_flag_equals_sign() -> None:
     assert texts('--reason="a b" c') == ["--reason=a b", "c"]
     assert texts("—reason=“a b”") == ["—reason=a b"]
+    assert texts("−−reason=“a b”") == ["−−reason=a b"]
 
 
 def test_apostrophes_inside_words_are_letters() -> None:
@@ -118,6 +119,15 @@ def test_empty_quotes_are_an_empty_word() -> None:
 def test_unterminated_quote_is_a_usage_error(text: str) -> None:
     with pytest.raises(UsageError, match="Unterminated quote"):
         split_words(text)
+
+
+def test_an_unterminated_quote_says_how_to_type_it() -> None:
+    with pytest.raises(UsageError) as caught:
+        split_words("--reason ‘cause it broke --dry-run")
+    assert caught.value.message == (
+        "Unterminated quote: the ‘ at character 10 is never closed. Close it, or if it is meant "
+        'as a letter, quote the words with the other kind: "‘cause …"'
+    )
 
 
 def test_unescape_slack_undoes_only_ampersand_and_angle_brackets() -> None:

@@ -284,6 +284,19 @@ def test_console_commands_with_wrong_input_say_what_is_wrong_in_one_line(tmp_pat
     ]
 
 
+def test_people_are_named_in_any_case_and_extra_words_are_not_ignored(tmp_path: Path) -> None:
+    output = run("as @Bob home\nuser @CAROL\nhome nosuch\nverify extra\n", tmp_path)
+    assert "no such person" not in output
+    assert "── App Home of @bob ──" in output
+    answers = output[output.index("carol> home nosuch") :].splitlines()
+    assert answers == [
+        "carol> home nosuch",
+        "home takes nothing, or approve|reject [<id>]; not nosuch",
+        "carol> verify extra",
+        "verify takes no words; type verify (not extra)",
+    ]
+
+
 def test_audit_of_an_empty_log_says_so(tmp_path: Path) -> None:
     output = run("audit\n", tmp_path)
     assert output.rstrip().endswith("alice> audit\nno audit events yet")

@@ -44,7 +44,7 @@ def register(app: App, ctx: ListenerContext) -> None:
         try:
             parsed = parse(str(command.get("text") or ""), ctx.catalog)
         except UsageError as error:
-            ack(**_ack_args(cards.usage_message(error.message, error.usage)))
+            ack(**_ack_args(cards.usage_message(error.message, ctx.usage(error))))
             return
         origin = Origin(
             user=command["user_id"],

@@ -13,7 +13,8 @@ from bot.lifecycle.steps import WorkflowSteps
 from bot.lifecycle.workers import Runner
 from bot.slack.files import TargetFiles
 from commands.catalog import Catalog
-from commands.spec import OperationSpec
+from commands.model import UsageError
+from commands.spec import OperationSpec, usage_of
 
 
 @dataclass(frozen=True)
@@ -52,18 +53,29 @@ class ListenerContext:
         self, *, user: str, channel: str | None, vendor: str | None = None
     ) -> list[cards.HelpEntry]:
         """The operations this user may request in this channel (optionally of one vendor)."""
-        policy = self.service.s.policy
-        return [
-            cards.HelpEntry(
-                operation=spec.id,
-                summary=spec.summary,
-                usage=spec.synopsis(reason_required=policy.needs_reason(spec.id, dry_run=False)),
-                example=spec.example,
-                several=spec.target.max_count > 1,
-            )
-            for spec in self.requestable(user=user, channel=channel)
-            if vendor is None or spec.vendor == vendor
-        ]
+        entries = []
+        for spec in self.requestable(user=user, channel=channel):
+            if vendor is None or spec.vendor == vendor:
+                terms = self.service.s.policy.usage_terms(spec.id)
+                usage, example = usage_of(spec, terms).splitlines()
+                entry = cards.HelpEntry(
+                    operation=spec.id,
+                    summary=spec.summary,
+                    usage=usage.removeprefix("Usage: "),
+                    example=example.removeprefix("Example: "),
+                    most=spec.most(terms),
+                )
+                entries.append(entry)
+        return entries
+
+    def usage(self, error: UsageError) -> str:
+        """The usage to show with `error`: that of its operation under the policy's terms (a
+        reason shown as required when it is, ``--break-glass`` only when someone may use it,
+        an example within the policy's limit), or the error's own."""
+        if error.operation is None:
+            return error.usage
+        spec = self.catalog.spec_for(error.operation)
+        return usage_of(spec, self.service.s.policy.usage_terms(spec.id))
 
 
 def payload_user(body: dict[str, Any]) -> str:

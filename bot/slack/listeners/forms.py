@@ -112,7 +112,7 @@ def open_form(
     """Open the request modal for `user`; False (logged) when Slack would not."""
     operations = ctx.requestable(user=user, channel=None)
     base = prefill or FormPrefill(channel=channel)
-    view = request_form(operations, prefill=base, note=note)
+    view = request_form(operations, prefill=base, note=note, terms=ctx.service.s.policy.usage_terms)
     try:
         ctx.service.s.slack.open_view(str(trigger_id or ""), view)
     except SlackPostError as exc:
@@ -133,7 +133,8 @@ def _redraw(client: WebClient, ctx: ListenerContext, *, view: dict[str, Any], us
 def _form_for(view: dict[str, Any], ctx: ListenerContext, user: str) -> dict[str, Any]:
     """The form as `view` was filled in, with the fields of the operation chosen in it."""
     operations = ctx.requestable(user=user, channel=None)
-    return request_form(operations, prefill=prefill_from_entry(read_form(view, None)))
+    prefill = prefill_from_entry(read_form(view, None))
+    return request_form(operations, prefill=prefill, terms=ctx.service.s.policy.usage_terms)
 
 
 def _not_shown(errors: dict[str, str], view: dict[str, Any]) -> bool:

@@ -69,9 +69,13 @@ def test_no_cascade_takes_no_value() -> None:
     assert caught.value.field == "--no-cascade"
 
 
-def test_cascade_is_not_a_flag_but_suggests_no_cascade() -> None:
-    with pytest.raises(UsageError, match="did you mean `--no-cascade`"):
+def test_cascade_is_not_a_flag_it_is_the_default_and_no_cascade_keeps_the_children() -> None:
+    with pytest.raises(UsageError) as caught:
         parse(f"huawei device delete {DEVICE} --cascade")
+    assert "cascade is the default, so leave it out; `--no-cascade` would keep" in (
+        caught.value.message
+    )
+    assert "did you mean" not in caught.value.message
 
 
 def test_one_device_only() -> None:

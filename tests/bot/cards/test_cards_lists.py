@@ -217,7 +217,7 @@ def test_help_lists_entries_for_a_vendor() -> None:
 
 
 def test_help_teaches_ranges_force_break_glass_and_following_a_request() -> None:
-    text = valid(help_message([ENTRY, replace(ENTRY, several=True)], vendor=None))
+    text = valid(help_message([ENTRY, replace(ENTRY, most=20)], vendor=None))
     for taught in ("`node-{01..20}`", "`--force`", "`--break-glass", "`/ops status &lt;id&gt;`"):
         assert taught in text
     assert "<id>" not in text  # would be read as a link

@@ -65,6 +65,15 @@ def test_code_blocks_are_not_wrapped_and_lose_their_fences() -> None:
     assert render_message([block], width=40) == "x" * 100
 
 
+def test_inline_code_is_never_wrapped_so_a_pasted_example_is_one_command() -> None:
+    example = '/ops huawei device delete partner-dev-0001 --app partner-app --reason "why not"'
+    text = f"Example: `{example}` and then some more words to wrap"
+    block = {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+    lines = render_message([block], width=40).splitlines()
+    assert any(f"`{example}`" in line for line in lines)
+    assert all(len(line) <= 40 for line in lines if "`" not in line)
+
+
 def test_color_adds_bold_and_dim() -> None:
     blocks = [
         {"type": "header", "text": {"type": "plain_text", "text": "Title"}},

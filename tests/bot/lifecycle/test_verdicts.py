@@ -146,6 +146,18 @@ def test_a_dry_run_needs_no_reason_and_writes_nothing(world: World) -> None:
     assert "add `--force` to post one anyway" in answer
 
 
+def test_a_forced_dry_run_of_a_blocked_request_says_a_forced_card_would_be_posted(
+    world: World,
+) -> None:
+    submit(
+        world, f"enos ota-job delete {enos.SANDBOX_RUNNING_JOB_ID} --org {ORG} --dry-run --force"
+    )
+    [answer] = answers_to(world, ALICE)
+    assert "*Verdict: blocked*" in answer
+    assert "With `--force`, a real request posts an approval card marked FORCED anyway." in answer
+    assert "add `--force`" not in answer
+
+
 def test_a_dry_run_the_user_may_not_request_is_refused_privately_not_audited(
     world_factory,  # type: ignore[no-untyped-def]
 ) -> None:
