@@ -5,7 +5,8 @@ credential rule as data: `VendorSettings.required_together` (groups of fields th
 together or not at all) and `VendorSettings.url_fields` (fields that must be http(s) URLs). The
 base class checks both whenever a model is built, so a half-configured vendor stops start-up with
 an error naming the missing key. A vendor whose rule is not "these go together" overrides
-`VendorSettings.check_credentials` and raises `missing_credential`.
+`VendorSettings.check_credentials` and raises `missing_credential`. A blank secret (empty, or
+only whitespace) counts as not set.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 from typing import Any, ClassVar, Final, Self
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 #: A vendor's default deadline, in timeouts (`VendorSettings.call_deadline`): connecting,
@@ -64,6 +65,13 @@ class VendorSettings(BaseModel):
             return False
         return all(is_set(getattr(self, name)) for name in self.required_together[0])
 
+    @field_validator("*")
+    @classmethod
+    def _blank_secret_is_unset(cls, value: Any) -> Any:
+        """A secret of only whitespace counts as not set, as an empty one does (and as a blank
+        Slack secret does): ``"   "`` is a paste gone wrong, never a credential."""
+        return blank_secret_is_unset(value) if isinstance(value, SecretStr) else value
+
     @model_validator(mode="after")
     def _credentials_complete(self) -> Self:
         self.check_credentials()
@@ -89,10 +97,17 @@ class VendorSettings(BaseModel):
 
 
 def is_set(value: Any) -> bool:
-    """True for a value that counts as given: not None, not empty (an empty secret too)."""
+    """True for a value that counts as given: not None, not empty (a blank secret neither)."""
     if isinstance(value, SecretStr):
-        return bool(value.get_secret_value())
+        return bool(value.get_secret_value().strip())
     return value is not None and value != ""
+
+
+def blank_secret_is_unset(value: SecretStr | None) -> SecretStr | None:
+    """None for a secret that is empty or only whitespace: such a secret counts as not set."""
+    if value is None or not value.get_secret_value().strip():
+        return None
+    return value
 
 
 def check_url(value: str, *, field: str | None = None) -> None:

@@ -62,6 +62,15 @@ def test_an_empty_secret_counts_as_not_set() -> None:
     assert given == {"type": "missing_credential", "field": "token", "given": "base_url"}
 
 
+@pytest.mark.parametrize("blank", ["   ", " \t\n", SecretStr("  ")])
+def test_a_blank_secret_counts_as_not_set(blank: object) -> None:
+    """Whitespace only is no credential, as for Slack's secrets: not set, never "set"."""
+    given = problem(base_url="https://w.example", token=blank)
+    assert given == {"type": "missing_credential", "field": "token", "given": "base_url"}
+    assert WidgetSettings(token=blank).token is None  # type: ignore[arg-type]
+    assert not is_set(SecretStr(" \t"))
+
+
 @pytest.mark.parametrize(
     ("values", "expected"),
     [

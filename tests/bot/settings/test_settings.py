@@ -477,6 +477,14 @@ def test_every_problem_is_reported() -> None:
             "OPSGATE_ENOS__APP_KEY (enos.app_key): required when enos.base_url is set",
         ),
         (
+            {
+                "OPSGATE_ENOS__BASE_URL": "https://apim.example",
+                "OPSGATE_ENOS__APP_KEY": "k",
+                "OPSGATE_ENOS__APP_SECRET": "   ",  # blank: not set, as a blank Slack secret
+            },
+            "OPSGATE_ENOS__APP_SECRET (enos.app_secret): required when enos.app_key is set",
+        ),
+        (
             {"OPSGATE_ALIYUN__ACCESS_KEY_SECRET": "s"},
             "OPSGATE_ALIYUN__ACCESS_KEY_ID (aliyun.access_key_id): "
             "required when aliyun.access_key_secret is set",
