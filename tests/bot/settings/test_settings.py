@@ -376,6 +376,26 @@ def test_a_vendor_that_is_not_a_table(in_tmp: Path) -> None:
             "OPSGATE_SLACK_API_URL (slack_api_url): must be an http:// or https:// URL",
         ),
         (
+            {"OPSGATE_ENOS__BASE_URL": "http://x:bad/"},
+            "OPSGATE_ENOS__BASE_URL (enos.base_url): "
+            "must be a URL with a valid host and port (a port is a number from 1 to 65535)",
+        ),
+        (
+            {"OPSGATE_HUAWEI__BASE_URL": "http://:80"},
+            "OPSGATE_HUAWEI__BASE_URL (huawei.base_url): "
+            "must be an http:// or https:// URL with a host",
+        ),
+        (
+            {"OPSGATE_SERVICEPOWER__BASE_URL": "https://sp example.com"},
+            "OPSGATE_SERVICEPOWER__BASE_URL (servicepower.base_url): "
+            "must be a URL without spaces or control characters",
+        ),
+        (
+            {"OPSGATE_SLACK_API_URL": "https://slack.com:0/api/"},
+            "OPSGATE_SLACK_API_URL (slack_api_url): "
+            "must be a URL with a valid port (a number from 1 to 65535)",
+        ),
+        (
             {"OPSGATE_ENOS__TIMEOUT": "soon"},
             "OPSGATE_ENOS__TIMEOUT (enos.timeout): must be a number",
         ),
