@@ -123,6 +123,27 @@ def test_a_connect_failure_names_the_host_and_port_and_nothing_else(url: str, wh
     assert not any(s in caught.value.message for s in ("pw", "secret", "appId", "/a"))
 
 
+@pytest.mark.parametrize("mutating", [True, False])
+def test_a_url_no_request_can_be_sent_to_fails_and_is_never_unknown(mutating: bool) -> None:
+    """httpx refuses such a URL before connecting: nothing was sent, so the call failed."""
+    with httpx.Client() as client:  # the real transport: it refuses the scheme itself
+        request = client.build_request("DELETE", "ftp://user:pw@v.example/x")
+        with pytest.raises(VendorUnreachable) as caught:
+            send(client, request, vendor="v", mutating=mutating)
+    assert caught.value.message == (
+        "opsgate could not send the request to v: its URL (ftp://v.example) is not one a "
+        "request can be sent to (UnsupportedProtocol); nothing was sent"
+    )
+    assert "base URL" in caught.value.next_step
+    client = _client(_raise_invalid_url)
+    with pytest.raises(VendorUnreachable, match=r"\(InvalidURL\); nothing was sent"):
+        send(client, client.build_request("DELETE", "http://v/x"), vendor="v", mutating=mutating)
+
+
+def _raise_invalid_url(request: httpx.Request) -> httpx.Response:
+    raise httpx.InvalidURL("Invalid port: 'bad'")
+
+
 def test_timeout_on_a_mutating_call_is_unknown_and_names_the_wait() -> None:
     client = _client(_raise(httpx.ReadTimeout))
     with pytest.raises(
