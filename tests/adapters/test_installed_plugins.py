@@ -20,7 +20,7 @@ PLUGINS = installed_plugins()
 SPECS = PLUGINS.operations
 #: Settings that make each built-in vendor configured (the hosts are never contacted).
 CONFIGURED: dict[str, dict[str, Any]] = {
-    "aliyun": {"access_key_id": "id", "access_key_secret": "secret"},
+    "aliyun": {"access_key_id": "id", "access_key_secret": "secret", "region_id": "cn-shanghai"},
     "enos": {"base_url": "https://apim.example", "app_key": "k", "app_secret": "s"},
     "huawei": {"base_url": "https://oc.example", "app_id": "a", "secret": "s"},
     "servicepower": {"base_url": "https://sp.example", "token": "t"},

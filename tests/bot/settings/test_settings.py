@@ -396,6 +396,11 @@ def test_a_vendor_that_is_not_a_table(in_tmp: Path) -> None:
             "must be a URL with a valid port (a number from 1 to 65535)",
         ),
         (
+            {"OPSGATE_ALIYUN__REGION_ID": "evil.com/x?"},
+            "OPSGATE_ALIYUN__REGION_ID (aliyun.region_id): must be an Alibaba Cloud region id: "
+            "lower-case letters, digits and hyphens, such as cn-shanghai or ap-southeast-1",
+        ),
+        (
             {"OPSGATE_ENOS__TIMEOUT": "soon"},
             "OPSGATE_ENOS__TIMEOUT (enos.timeout): must be a number",
         ),
@@ -510,6 +515,11 @@ def test_every_problem_is_reported() -> None:
             "required when aliyun.access_key_secret is set",
         ),
         (
+            {"OPSGATE_ALIYUN__ACCESS_KEY_ID": "i", "OPSGATE_ALIYUN__ACCESS_KEY_SECRET": "s"},
+            "OPSGATE_ALIYUN__REGION_ID (aliyun.region_id): "
+            "required when aliyun.access_key_id is set",
+        ),
+        (
             {"OPSGATE_HUAWEI__APP_ID": "a", "OPSGATE_HUAWEI__BASE_URL": "https://oc.example"},
             "OPSGATE_HUAWEI__SECRET (huawei.secret): required when huawei.app_id is set",
         ),
@@ -553,7 +563,11 @@ def test_partial_credentials_name_the_missing_key(environ: dict[str, str], messa
             "OPSGATE_SERVICEPOWER__CLIENT_ID": "c",
             "OPSGATE_SERVICEPOWER__CLIENT_SECRET": "s",
         },
-        {"OPSGATE_ALIYUN__ACCESS_KEY_ID": "i", "OPSGATE_ALIYUN__ACCESS_KEY_SECRET": "s"},
+        {
+            "OPSGATE_ALIYUN__ACCESS_KEY_ID": "i",
+            "OPSGATE_ALIYUN__ACCESS_KEY_SECRET": "s",
+            "OPSGATE_ALIYUN__REGION_ID": "ap-southeast-1",
+        },
         {"OPSGATE_ALIYUN__REGION_ID": "cn-beijing", "OPSGATE_ALIYUN__IOT_INSTANCE_ID": "iot-1"},
         {"OPSGATE_HUAWEI__CA_BUNDLE": "cert.pem"},
     ],
@@ -585,7 +599,7 @@ def test_describe_masks_set_secrets_and_marks_unset_values() -> None:
     assert empty["slack_bot_token"] == "(not set)"
     assert empty["enos.app_secret"] == "(not set)"
     assert empty["policy_file"] == "(not set)"
-    assert empty["aliyun.region_id"] == "cn-shanghai"
+    assert empty["aliyun.region_id"] == "(not set)"  # no default: required with a key
 
 
 @pytest.mark.parametrize(
