@@ -10,7 +10,7 @@ import pytest
 
 from adapters.base import VendorCall
 from adapters.clock import FakeClock
-from adapters.errors import OutcomeUnknown, VendorError, VendorUnreachable
+from adapters.errors import AdapterError, OutcomeUnknown, VendorError, VendorUnreachable
 from adapters.http import is_retryable, json_body, retry_safely, send, unconfirmed_answer
 from adapters.ratelimit import RateLimiter, process_limiter
 from adapters.tokens import Token, TokenCache
@@ -275,3 +275,34 @@ def test_process_limiter_is_one_per_key_and_clock_while_held() -> None:
     gc.collect()
     process_limiter(("v", "acct"), clock=clock, build=lambda: build(clock))
     assert len(built) == 1
+
+
+def test_a_dry_run_never_shows_a_password_written_in_a_url() -> None:
+    """However a plugin builds its `VendorCall`: from the request, or by hand with a note."""
+    request = httpx.Request("PUT", "http://user:LEAKME-pw@sp.example:8080/up/CancelJob")
+    call = VendorCall.from_request(request)
+    assert call.url == "http://user:****@sp.example:8080/up/CancelJob"
+    by_hand = VendorCall(
+        method="DELETE",
+        url="https://a:LEAKME@oc.example/x",
+        headers={"Referer": "https://a:LEAKME@oc.example/"},
+        body="before it: POST https://a:p@LEAKME@oc.example:8743/login",
+    )
+    assert "LEAKME" not in by_hand.model_dump_json()
+    assert by_hand.body == "before it: POST https://a:****@oc.example:8743/login"
+
+
+def test_an_adapter_error_never_holds_a_password_written_in_a_url() -> None:
+    error = VendorError(
+        "https://u:LEAKME@v.example/ answered 500",
+        vendor="v",
+        code="x",
+        next_step="see http://u:LEAKME@v",
+    )
+    assert (error.message, error.next_step) == (
+        "https://u:****@v.example/ answered 500",
+        "see http://u:****@v",
+    )
+    assert "LEAKME" not in str(error) and "LEAKME" not in str(
+        AdapterError("ftp://a:LEAKME@b", vendor="v")
+    )
