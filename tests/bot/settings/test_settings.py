@@ -30,7 +30,6 @@ FULL_ENV = {
     "OPSGATE_HUAWEI__CLIENT_KEY": "key.pem",
     "OPSGATE_HUAWEI__CA_BUNDLE": "cert.pem",
     "OPSGATE_SERVICEPOWER__BASE_URL": "http://127.0.0.1:8080",
-    "OPSGATE_SERVICEPOWER__TOKEN": "sp-token-value",
     "OPSGATE_SERVICEPOWER__CLIENT_ID": "sp-client",
     "OPSGATE_SERVICEPOWER__CLIENT_SECRET": "sp-client-secret-value",
 }
@@ -144,7 +143,7 @@ def test_nested_vendor_variables() -> None:
     assert s.huawei.client_key == Path("key.pem")
     assert s.huawei.ca_bundle == Path("cert.pem")
     assert s.servicepower.base_url == "http://127.0.0.1:8080"
-    assert s.servicepower.token == SecretStr("sp-token-value")
+    assert s.servicepower.token is None  # a tenant uses a token or client credentials
     assert s.servicepower.client_id == "sp-client"
     assert s.servicepower.client_secret == SecretStr("sp-client-secret-value")
     assert all(v.configured for v in (s.enos, s.aliyun, s.huawei, s.servicepower))
@@ -537,6 +536,17 @@ def test_every_problem_is_reported() -> None:
             {"OPSGATE_SERVICEPOWER__TOKEN": "t"},
             "OPSGATE_SERVICEPOWER__BASE_URL (servicepower.base_url): "
             "required when servicepower.token is set",
+        ),
+        (
+            {
+                "OPSGATE_SERVICEPOWER__BASE_URL": "https://sp.example",
+                "OPSGATE_SERVICEPOWER__TOKEN": "t",
+                "OPSGATE_SERVICEPOWER__CLIENT_ID": "c",
+                "OPSGATE_SERVICEPOWER__CLIENT_SECRET": "s",
+            },
+            "OPSGATE_SERVICEPOWER__TOKEN (servicepower.token): cannot be used with "
+            "servicepower.client_id and client_secret: set the system access token or the "
+            "client credentials, not both",
         ),
         (
             {"OPSGATE_SERVICEPOWER__CLIENT_ID": "c", "OPSGATE_SERVICEPOWER__BASE_URL": "http://x"},
