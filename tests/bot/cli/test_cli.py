@@ -312,6 +312,23 @@ def test_check_never_shows_a_password_written_in_a_vendors_base_url(
     assert "LEAKME" not in out + err
 
 
+def test_check_with_a_system_token_at_a_closed_port_fails_in_plain_words(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The token cannot be verified, but the server must answer; a one-letter token is no
+    reason to mask that letter all over the line."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("OPSGATE_SERVICEPOWER__BASE_URL", f"http://user:pw@127.0.0.1:{port}")
+    monkeypatch.setenv("OPSGATE_SERVICEPOWER__TOKEN", "t")
+    assert cli.main(["check"]) == 1
+    [line] = [line for line in report_lines(capsys.readouterr().out) if "servicepower" in line]
+    assert line.startswith(
+        f"FAIL  servicepower: could not connect to servicepower at 127.0.0.1:{port} (ConnectError)"
+    )
+
+
 def test_invalid_settings_stop_with_the_key_named(
     env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
