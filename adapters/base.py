@@ -15,8 +15,9 @@ from collections.abc import Callable
 from typing import Protocol
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from adapters.masking import MASK, hide_url_passwords
 from adapters.results import (
     Blocker,
     Counts,
@@ -47,11 +48,13 @@ __all__ = [
     "takes_stop",
 ]
 
-MASK = "****"
-
 
 class VendorCall(BaseModel):
-    """One HTTP request exactly as it would be sent, secrets masked (for ``--dry-run``)."""
+    """One HTTP request exactly as it would be sent, secrets masked (for ``--dry-run``).
+
+    A password written in a URL (the vendor's base URL's ``user:password@``) is masked here,
+    however the plugin built the call, in the URL, the headers and the body or note.
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -59,6 +62,16 @@ class VendorCall(BaseModel):
     url: str
     headers: dict[str, str] = Field(default_factory=dict)
     body: str | None = None
+
+    @field_validator("url", "body")
+    @classmethod
+    def _no_url_password(cls, text: str | None) -> str | None:
+        return None if text is None else hide_url_passwords(text)
+
+    @field_validator("headers")
+    @classmethod
+    def _no_url_password_in_headers(cls, headers: dict[str, str]) -> dict[str, str]:
+        return {name: hide_url_passwords(value) for name, value in headers.items()}
 
     @classmethod
     def from_request(

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from adapters.masking import hide_url_passwords
+
 
 class AdapterError(Exception):
     """Root of the errors an adapter raises on purpose.
@@ -32,6 +34,9 @@ class AdapterError(Exception):
     """
 
     def __init__(self, message: str, *, vendor: str, next_step: str = "") -> None:
+        # A URL a plugin quotes may carry the password of its base URL: cards, logs and the
+        # audit log show this text, so it never holds one.
+        message, next_step = hide_url_passwords(message), hide_url_passwords(next_step)
         super().__init__(message)
         self.vendor = vendor
         self.message = message

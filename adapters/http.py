@@ -44,14 +44,18 @@ def send(
         mutating: True for the call that changes vendor state.
 
     Raises:
-        VendorUnreachable: the connection failed (nothing sent), or a read got no complete
-            answer (in time).
+        VendorUnreachable: nothing was sent (the URL is unusable, or the connection failed),
+            or a read got no complete answer (in time).
         OutcomeUnknown: a mutating call was sent but got no complete answer (in time).
     """
     deadline = deadline_of(client)
     try:
         with within(deadline):
             return _send_within(client, request, deadline)
+    # httpx raises these before it opens a connection: nothing left opsgate, so the call failed
+    # (it must not read as "unknown", which would send an engineer to the vendor's console).
+    except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
+        raise _not_sendable(exc, request, vendor) from exc
     except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
         raise _not_connected(exc, request, vendor) from exc
     except httpx.TransportError as exc:
@@ -75,6 +79,17 @@ def _not_connected(exc: httpx.TransportError, request: httpx.Request, vendor: st
         "nothing was changed",
         vendor=vendor,
         next_step="Check the vendor's base URL and network path, then request again.",
+    )
+
+
+def _not_sendable(exc: Exception, request: httpx.Request, vendor: str) -> Exception:
+    return VendorUnreachable(
+        f"opsgate could not send the request to {vendor}: its URL "
+        f"({request.url.scheme or 'no scheme'}://{_where(request.url) or 'no host'}) is not one "
+        f"a request can be sent to ({type(exc).__name__}); nothing was sent",
+        vendor=vendor,
+        next_step="Check the vendor's base URL setting (an http:// or https:// URL with a host), "
+        "then request again.",
     )
 
 

@@ -3,7 +3,8 @@
 Whatever that code raises (opsgate's own errors, a certificate file that is not there, a bug)
 becomes one `PluginStartError` sentence naming the plugin and the error, so ``opsgate`` prints
 one line and never a traceback. A careless plugin may put a credential in its error's text, so
-every secret setting value of that vendor is masked in the sentence.
+every secret setting value of that vendor (and a password written in its base URL) is masked in
+the sentence.
 """
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ import base64
 import json
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
-from urllib.parse import quote, quote_plus
+from urllib.parse import quote, quote_plus, unquote, urlsplit
 
 from pydantic import BaseModel, SecretStr
 
-from adapters.base import MASK
+from adapters.masking import MASK, hide_url_passwords
 from adapters.plugin_checks import PluginError
 from adapters.settings import VendorSettings
 
@@ -66,14 +67,16 @@ def call_plugin(
     raise error
 
 
-def masked(text: str, settings: BaseModel) -> str:
+def masked(text: str, settings: BaseModel | None) -> str:
     """`text` with every secret value of `settings` replaced by `MASK`, as written and in the
-    forms a request or a log carries it: URL-encoded, JSON-escaped, base64."""
-    forms = {form for secret in secret_values(settings) for form in written_forms(secret)}
+    forms a request or a log carries it: URL-encoded, JSON-escaped, base64; and the password of
+    any URL in it (`hide_url_passwords`), also without `settings`."""
+    secrets = secret_values(settings) if settings is not None else iter(())
+    forms = {form for secret in secrets for form in written_forms(secret)}
     # Longest first: a secret inside a longer one must not leave the rest of the longer showing.
     for form in sorted(forms, key=len, reverse=True):
         text = text.replace(form, MASK)
-    return text
+    return hide_url_passwords(text)
 
 
 def written_forms(secret: str) -> set[str]:
@@ -103,8 +106,22 @@ def _base64_forms(raw: bytes) -> Iterator[str]:
 
 
 def secret_values(settings: BaseModel) -> Iterator[str]:
-    """The non-empty value of every `SecretStr` in `settings`, however deep it is held."""
+    """The non-empty value of every `SecretStr` in `settings`, however deep it is held, and the
+    password written in any of its `VendorSettings.url_fields` (as written and decoded)."""
     yield from _secrets_in([getattr(settings, name) for name in type(settings).model_fields])
+    for name in getattr(settings, "url_fields", ()):
+        password = _url_password(getattr(settings, name, None))
+        if password:
+            yield from {password, unquote(password)}
+
+
+def _url_password(url: object) -> str | None:
+    if not isinstance(url, str):
+        return None
+    try:
+        return urlsplit(url).password
+    except ValueError:  # not a URL (`check_url` refuses it): nothing to mask
+        return None
 
 
 def _secrets_in(value: Any) -> Iterator[str]:

@@ -2,10 +2,11 @@
 
 A plugin's settings model subclasses `VendorSettings`, declares its fields, and states its
 credential rule as data: `VendorSettings.required_together` (groups of fields that are set all
-together or not at all) and `VendorSettings.url_fields` (fields that must be http(s) URLs). The
-base class checks both whenever a model is built, so a half-configured vendor stops start-up with
-an error naming the missing key. A vendor whose rule is not "these go together" overrides
-`VendorSettings.check_credentials` and raises `missing_credential`.
+together or not at all) and `VendorSettings.url_fields` (fields that must be http(s) URLs a
+request can be built on: `check_url`). The base class checks both whenever a model is built, so a
+half-configured vendor or a malformed URL stops start-up with an error naming the key. A vendor
+whose rule is not "these go together" overrides `VendorSettings.check_credentials` and raises
+`missing_credential`. A blank secret (empty, or only whitespace) counts as not set.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from __future__ import annotations
 from typing import Any, ClassVar, Final, Self
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+import httpx
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 #: A vendor's default deadline, in timeouts (`VendorSettings.call_deadline`): connecting,
@@ -28,7 +30,8 @@ class VendorSettings(BaseModel):
         required_together: Groups of field names: once one field of a group is set, each of
             the others is required too. The first group is the vendor's credentials (see
             `configured`).
-        url_fields: Fields holding a base URL: each must be an http:// or https:// URL.
+        url_fields: Fields holding a base URL: each must be an http:// or https:// URL with a
+            host, a valid port if any, and no spaces (`check_url`).
         timeout: Seconds to wait for the vendor before giving up on a call (more than 0, at
             most 300): on connecting, on each read and on each write.
         deadline: Seconds one call may take in all, connecting, sending and reading the whole
@@ -64,6 +67,13 @@ class VendorSettings(BaseModel):
             return False
         return all(is_set(getattr(self, name)) for name in self.required_together[0])
 
+    @field_validator("*")
+    @classmethod
+    def _blank_secret_is_unset(cls, value: Any) -> Any:
+        """A secret of only whitespace counts as not set, as an empty one does (and as a blank
+        Slack secret does): ``"   "`` is a paste gone wrong, never a credential."""
+        return blank_secret_is_unset(value) if isinstance(value, SecretStr) else value
+
     @model_validator(mode="after")
     def _credentials_complete(self) -> Self:
         self.check_credentials()
@@ -89,24 +99,53 @@ class VendorSettings(BaseModel):
 
 
 def is_set(value: Any) -> bool:
-    """True for a value that counts as given: not None, not empty (an empty secret too)."""
+    """True for a value that counts as given: not None, not empty (a blank secret neither)."""
     if isinstance(value, SecretStr):
-        return bool(value.get_secret_value())
+        return bool(value.get_secret_value().strip())
     return value is not None and value != ""
 
 
-def check_url(value: str, *, field: str | None = None) -> None:
-    """Refuse anything but an absolute http:// or https:// URL with a host.
+def blank_secret_is_unset(value: SecretStr | None) -> SecretStr | None:
+    """None for a secret that is empty or only whitespace: such a secret counts as not set."""
+    if value is None or not value.get_secret_value().strip():
+        return None
+    return value
 
-    Plain http is allowed on purpose: simulators and tests serve it.
+
+def check_url(value: str, *, field: str | None = None) -> None:
+    """Refuse anything but an absolute http:// or https:// URL a request can be built on: a
+    host, a port from 1 to 65535 when one is written, and no spaces or control characters.
+
+    Plain http is allowed on purpose: simulators and tests serve it. Checked here, at settings
+    load, so a bad URL stops start-up naming its key instead of failing each request later.
 
     Raises:
         PydanticCustomError: ``http_url``, naming `field` in its context when given.
     """
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    problem = _url_problem(value)
+    if problem:
         ctx = {"field": field} if field else None
-        raise PydanticCustomError("http_url", "must be an http:// or https:// URL", ctx)
+        raise PydanticCustomError("http_url", problem, ctx)
+
+
+def _url_problem(value: str) -> str | None:
+    """What keeps `value` from being a usable base URL, or None."""
+    if any(ord(c) <= 0x20 or ord(c) == 0x7F for c in value):
+        return "must be a URL without spaces or control characters"
+    try:
+        parts = urlsplit(value)
+        port = parts.port
+    except ValueError:  # an unclosed IPv6 bracket, a port that is no number or out of range
+        return "must be a URL with a valid host and port (a port is a number from 1 to 65535)"
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return "must be an http:// or https:// URL"
+    if port == 0:
+        return "must be a URL with a valid port (a number from 1 to 65535)"
+    try:
+        host = httpx.URL(value).host  # what each request will be built on
+    except (httpx.InvalidURL, ValueError):  # ValueError: a host IDNA cannot encode
+        return "must be a URL with a valid host"
+    return None if host else "must be an http:// or https:// URL with a host"
 
 
 def missing_credential(field: str, *, given: str) -> PydanticCustomError:

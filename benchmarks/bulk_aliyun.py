@@ -101,6 +101,7 @@ def _run(scenario: Scenario) -> tuple[AliyunSimulator, Outcome, float]:
     with _client(sim, scenario) as (client, endpoint):
         config = AliyunSettings(
             endpoint=endpoint,
+            region_id=sbx.REGION_ID,
             access_key_id=sbx.ACCESS_KEY_ID,
             access_key_secret=SecretStr(sbx.ACCESS_KEY_SECRET),
             iot_instance_id=sbx.INSTANCE_ID,

@@ -103,14 +103,14 @@ class RpcClient:
         """The signed request for `action` (sends nothing).
 
         Raises:
-            NotConfigured: no AccessKey is configured.
+            NotConfigured: no AccessKey, or no region, is configured.
         """
         signed = signed_params(
             "POST",
             action,
             params,
             key=self._access_key(),
-            region_id=self.config.region_id,
+            region_id=self.config.region(),
             clock=self._clock,
         )
         query = encode_query(signed.items())

@@ -3,11 +3,18 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+import re
+from typing import ClassVar, Final
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
+from pydantic_core import PydanticCustomError
 
-from adapters.settings import VendorSettings
+from adapters.errors import NotConfigured
+from adapters.settings import VendorSettings, is_set, missing_credential
+
+#: An Alibaba Cloud region id (cn-shanghai, ap-southeast-1, cn-shanghai-finance-1): it becomes
+#: the host of every signed request, so nothing else may pass.
+_REGION_ID: Final = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
 class AliyunSettings(VendorSettings):
@@ -15,7 +22,8 @@ class AliyunSettings(VendorSettings):
 
     Attributes:
         endpoint: The API endpoint; default ``https://iot.<region_id>.aliyuncs.com``.
-        region_id: The region, e.g. ``cn-shanghai``.
+        region_id: The region, e.g. ``cn-shanghai``: required with an AccessKey (no default: a
+            key used in the wrong region is refused, or reaches another region's instance).
         access_key_id: A RAM user's AccessKey id.
         access_key_secret: Its secret (signs every call; never logged).
         iot_instance_id: The default IotInstanceId, when the instance has one.
@@ -29,13 +37,52 @@ class AliyunSettings(VendorSettings):
     url_fields: ClassVar[tuple[str, ...]] = ("endpoint",)
 
     endpoint: str | None = None
-    region_id: str = "cn-shanghai"
+    region_id: str | None = None
     access_key_id: str | None = None
     access_key_secret: SecretStr | None = None
     iot_instance_id: str | None = None
     calls_per_second: float = Field(default=10.0, gt=0, le=1000, allow_inf_nan=False)
 
+    @field_validator("region_id")
+    @classmethod
+    def _region_id_is_one(cls, value: str | None) -> str | None:
+        if value is not None and not _REGION_ID.fullmatch(value):
+            raise PydanticCustomError(
+                "region_id",
+                "must be an Alibaba Cloud region id: lower-case letters, digits and hyphens, "
+                "such as cn-shanghai or ap-southeast-1",
+            )
+        return value
+
+    def check_credentials(self) -> None:
+        """The base rule, then: an AccessKey needs its region (it signs every call's
+        ``RegionId`` and names the default endpoint's host)."""
+        super().check_credentials()
+        if is_set(self.access_key_id) and not is_set(self.region_id):
+            raise missing_credential("region_id", given="access_key_id")
+
     @property
     def resolved_endpoint(self) -> str:
-        """The endpoint to call: the configured one, or the region's public endpoint."""
-        return (self.endpoint or f"https://iot.{self.region_id}.aliyuncs.com").rstrip("/")
+        """The endpoint to call: the configured one, or the region's public endpoint.
+
+        Raises:
+            NotConfigured: Neither an endpoint nor a region is set.
+        """
+        if self.endpoint:
+            return self.endpoint.rstrip("/")
+        return f"https://iot.{self.region()}.aliyuncs.com"
+
+    def region(self) -> str:
+        """The region id.
+
+        Raises:
+            NotConfigured: None is set (an AccessKey cannot be: `check_credentials`).
+        """
+        if not self.region_id:
+            raise NotConfigured(
+                "Alibaba Cloud IoT has no region configured",
+                vendor="aliyun",
+                next_step="Set `OPSGATE_ALIYUN__REGION_ID` (such as `cn-shanghai`), or run "
+                "with `OPSGATE_SANDBOX=1`.",
+            )
+        return self.region_id

@@ -151,8 +151,9 @@ class ServicePowerAdapter:
         return [VendorCall.from_request(self._build_put(cancel_job_of(request), MASK))]
 
     def check(self) -> str:
-        """Prove the credentials as far as ServiceBroker allows (a JWT is fetched; a system token
-        cannot be checked without a business call, and the answer says so)."""
+        """Prove the credentials as far as ServiceBroker allows: a JWT is fetched; a system token
+        cannot be checked without a business call, so the server is only reached (a GET of the
+        base URL) and the answer says so."""
         return f"ServicePower {self._base}: {self.auth.check()}"
 
     def _build_put(self, cancel: CancelJob, token: str) -> httpx.Request:
@@ -242,7 +243,7 @@ def _auth_for(
     config: ServicePowerSettings, *, client: httpx.Client, base_url: str, clock: Clock
 ) -> ServicePowerAuth:
     if config.token is not None and config.token.get_secret_value():
-        return SystemTokenAuth(config.token)
+        return SystemTokenAuth(config.token, client=client, base_url=base_url)
     if config.client_id and config.client_secret is not None:
         return JwtAuth(
             client=client,

@@ -3,7 +3,9 @@
 A tenant uses one or the other. Both are sent as ``Authorization: Bearer {token}``.
 
 * A System Access Token never expires; ServiceBroker offers no harmless call to verify one (its
-  OAuth2 userInfo API needs a JWT), so a bad one first shows as a 401 on the cancel.
+  OAuth2 userInfo API needs a JWT), so a bad one first shows as a 401 on the cancel. ``check``
+  still reaches the server: a GET of the base URL, without the token, changes nothing and any
+  answer proves the URL and the network path.
 * A JWT comes from ``POST {base}/up/v5/oauth2/accessToken`` with ``{"ClientId", "ClientSecret",
   "GrantType": "ClientCredentials", "ExpiresInSeconds"}``; it is cached, renewed `RENEW_MARGIN`
   seconds before it expires, and renewed once more when the vendor answers 401.
@@ -64,8 +66,10 @@ class SystemTokenAuth:
 
     renewable = False
 
-    def __init__(self, token: SecretStr) -> None:
+    def __init__(self, token: SecretStr, *, client: httpx.Client, base_url: str) -> None:
         self._token = token
+        self._client = client
+        self._base = base_url
 
     def bearer(self) -> str:
         return self._token.get_secret_value()
@@ -77,9 +81,18 @@ class SystemTokenAuth:
         return "system access token (cannot be verified before the cancel)"
 
     def check(self) -> str:
+        """Reach the server (SPEC: check reaches each vendor): GET the base URL, which changes
+        nothing; any HTTP answer will do. The token is not sent: nothing could verify it.
+
+        Raises:
+            VendorUnreachable: No answer (the URL or the network path is wrong).
+        """
+        request = self._client.build_request("GET", self._base + "/")
+        status = retry_safely(lambda: send(self._client, request, vendor=VENDOR, mutating=False))
         return (
-            "system access token configured; ServiceBroker offers no harmless call to verify "
-            "it, so the first cancel will show whether it is accepted"
+            f"reached (its base URL answered HTTP {status.status_code}); system access token "
+            "configured: ServiceBroker offers no harmless call to verify it, so the first "
+            "cancel will show whether it is accepted"
         )
 
     def unauthorized_hint(self) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from pydantic import SecretStr
+from pydantic_core import PydanticCustomError
 
 from adapters.settings import VendorSettings, is_set, missing_credential
 
@@ -13,11 +14,13 @@ from adapters.settings import VendorSettings, is_set, missing_credential
 class ServicePowerSettings(VendorSettings):
     """ServiceBroker: a system access token, or a JWT by client credentials.
 
-    A base URL needs a token or a client id (and its secret), and either needs a base URL.
+    A base URL needs a token or a client id (and its secret), and either needs a base URL. A
+    tenant uses one or the other (VENDORS.md), so both at once are refused rather than one
+    silently ignored.
 
     Attributes:
         base_url: The tenant's ServiceBroker.
-        token: A system access token (wins over client credentials when both are set).
+        token: A system access token (never together with client credentials).
         client_id: The client id for JWTs.
         client_secret: Its secret (never logged).
     """
@@ -37,8 +40,16 @@ class ServicePowerSettings(VendorSettings):
         return is_set(self.base_url) and has_auth
 
     def check_credentials(self) -> None:
-        """The base rule, then: a base URL needs a credential and a credential a base URL."""
+        """The base rule, then: a base URL needs a credential and a credential a base URL, and
+        a token excludes client credentials."""
         super().check_credentials()
+        if is_set(self.token) and (is_set(self.client_id) or is_set(self.client_secret)):
+            raise PydanticCustomError(
+                "credentials_conflict",
+                "cannot be used with servicepower.client_id and client_secret: set the system "
+                "access token or the client credentials, not both",
+                {"field": "token"},
+            )
         has_auth = is_set(self.token) or is_set(self.client_id)
         if is_set(self.base_url) and not has_auth:
             raise missing_credential("token", given="base_url")

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Final, TextIO
 
 from adapters.errors import AdapterError
+from adapters.masking import hide_url_passwords
 from adapters.plugin_start import masked, one_line
 from adapters.registry import Adapters, Plugins, build_adapters
 from adapters.settings import VendorSettings
@@ -168,15 +169,13 @@ def _reach(
             results.append((False, label, str(failed)))
             continue
         try:
-            results.append((True, label, adapters.by_vendor[vendor].check()))
+            # A plugin's line may name its base URL: a password written there is not shown.
+            results.append((True, label, hide_url_passwords(adapters.by_vendor[vendor].check())))
         except AdapterError as exc:
             next_step = exc.next_step.replace(_REQUEST_AGAIN, _CHECK_AGAIN)
             results.append((False, label, f"{exc.message}. {next_step}".strip()))
         except Exception as exc:  # a bug in the plugin's check: its vendor's FAIL, not the end
-            said = f"{type(exc).__name__}: {exc}"
-            vendor_settings = settings_by_vendor.get(vendor)
-            if vendor_settings is not None:
-                said = masked(said, vendor_settings)
+            said = masked(f"{type(exc).__name__}: {exc}", settings_by_vendor.get(vendor))
             results.append((False, label, f"its plugin failed checking it: {one_line(said)}"))
     return results
 

@@ -26,6 +26,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Final, TextIO
 
+from adapters.masking import hide_url_passwords
+
 #: The fields a line may carry about what it concerns, in output order.
 CONTEXT_FIELDS: Final = ("request_id", "operation", "actor")
 TEXT_FORMAT: Final = "%(asctime)s %(levelname)s %(name)s: %(message)s%(context)s"
@@ -103,13 +105,16 @@ class JsonFormatter(logging.Formatter):
                 line[key] = value
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
-        return json.dumps(line, ensure_ascii=False, default=str)
+        return hide_url_passwords(json.dumps(line, ensure_ascii=False, default=str))
 
 
 class TextFormatter(logging.Formatter):
     """`TEXT_FORMAT`, one line per record: a message's line breaks become `` | ``, and an
     exception is its type, first line and where it was raised, not a traceback of many lines
-    (``OPSGATE_LOG_FORMAT=json`` keeps the whole traceback, in its ``exception`` field)."""
+    (``OPSGATE_LOG_FORMAT=json`` keeps the whole traceback, in its ``exception`` field).
+
+    Both formatters show a URL's password as ``****`` (`hide_url_passwords`): a vendor's base
+    URL or a database URL may hold one, and any library may log the URL it was given."""
 
     def __init__(self) -> None:
         super().__init__(TEXT_FORMAT)
@@ -121,7 +126,8 @@ class TextFormatter(logging.Formatter):
         text = self.formatMessage(record)
         if record.exc_info and record.exc_info[1] is not None:
             text += f" | {_raised(record.exc_info[1])}"
-        return " | ".join(part.strip() for part in text.splitlines() if part.strip())
+        text = " | ".join(part.strip() for part in text.splitlines() if part.strip())
+        return hide_url_passwords(text)
 
 
 def _raised(exc: BaseException) -> str:

@@ -27,12 +27,11 @@ from pydantic_settings import (
 from pydantic_settings.sources.utils import parse_env_vars
 
 from adapters.registry import installed_plugins
-from adapters.settings import VendorSettings, check_url
+from adapters.settings import VendorSettings, blank_secret_is_unset, check_url
 from bot.settings.checks import describe_model
 from bot.settings.service import (
     at_least_a_second,
     database_target,
-    empty_secret_is_unset,
     in_range,
     parse_duration,
     parse_size,
@@ -174,8 +173,11 @@ class Settings(BaseSettings):
     @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token")
     @classmethod
     def _empty_secret_is_unset(cls, value: SecretStr | None) -> SecretStr | None:
-        """An empty secret, from the environment or ``opsgate.toml``, counts as not set."""
-        return empty_secret_is_unset(value)
+        """An empty or blank secret, from the environment or ``opsgate.toml``, counts as not
+        set: ``slack_signing_secret = ""`` must never read as "a secret that happens to be
+        empty" (Bolt turns signature checking off for an empty secret). Vendor secrets follow
+        the same rule (`adapters.settings.VendorSettings`)."""
+        return blank_secret_is_unset(value)
 
     @classmethod
     def settings_customise_sources(

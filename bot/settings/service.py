@@ -1,4 +1,4 @@
-"""How the values of the service settings are read: durations, byte sizes, empty secrets.
+"""How the values of the service settings are read: durations and byte sizes.
 
 `bot.settings.core` declares the fields (``OPSGATE_HTTP_*``, ``OPSGATE_SHUTDOWN_GRACE``,
 ``OPSGATE_LOG_FORMAT``); the parsers live here so that module stays a readable list of fields.
@@ -12,7 +12,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Final
 
-from pydantic import SecretStr
 from pydantic_core import PydanticCustomError
 
 from bot.settings.targets import UnreadableTarget, parse_target, redacted
@@ -76,17 +75,6 @@ def parse_size(value: object) -> int:
     if isinstance(value, str) and (match := _SIZE.fullmatch(value.strip())):
         return int(match.group(1)) * _SIZE_UNITS[(match.group(2) or "").lower()]
     raise PydanticCustomError("size", 'must be a size in bytes such as "1048576" or "2MiB"')
-
-
-def empty_secret_is_unset(value: SecretStr | None) -> SecretStr | None:
-    """An empty (or blank) secret counts as not set, wherever it came from.
-
-    ``slack_signing_secret = ""`` in a TOML file must never read as "a secret that happens to be
-    empty": Bolt turns signature checking off for an empty secret.
-    """
-    if value is None or not value.get_secret_value().strip():
-        return None
-    return value
 
 
 def in_range(low: int, high: int) -> Callable[[int], int]:

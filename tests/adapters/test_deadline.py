@@ -203,7 +203,7 @@ def test_the_vendor_client_takes_its_settings() -> None:
 
 #: Each built-in vendor configured, its `check` making a call (the host is never contacted).
 CHECKED: dict[str, dict[str, Any]] = {
-    "aliyun": {"access_key_id": "id", "access_key_secret": "secret"},
+    "aliyun": {"access_key_id": "id", "access_key_secret": "secret", "region_id": "cn-shanghai"},
     "enos": {"base_url": "https://apim.example", "app_key": "k", "app_secret": "s"},
     "huawei": {"base_url": "https://oc.example", "app_id": "a", "secret": "s"},
     "servicepower": {"base_url": "https://sp.example", "client_id": "c", "client_secret": "s"},

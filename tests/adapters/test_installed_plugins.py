@@ -20,7 +20,7 @@ PLUGINS = installed_plugins()
 SPECS = PLUGINS.operations
 #: Settings that make each built-in vendor configured (the hosts are never contacted).
 CONFIGURED: dict[str, dict[str, Any]] = {
-    "aliyun": {"access_key_id": "id", "access_key_secret": "secret"},
+    "aliyun": {"access_key_id": "id", "access_key_secret": "secret", "region_id": "cn-shanghai"},
     "enos": {"base_url": "https://apim.example", "app_key": "k", "app_secret": "s"},
     "huawei": {"base_url": "https://oc.example", "app_id": "a", "secret": "s"},
     "servicepower": {"base_url": "https://sp.example", "token": "t"},
@@ -112,3 +112,19 @@ def test_every_example_names_what_the_sandbox_holds(spec: Any) -> None:
         built.adapter.close()
     assert preview.found, preview.summary
     assert not any("not found" in warning.lower() for warning in preview.warnings)
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=lambda spec: spec.id)
+def test_a_dry_run_masks_a_password_in_the_vendors_url(spec: Any) -> None:
+    plugin = PLUGINS.by_name[spec.vendor]
+    [field] = plugin.settings.url_fields
+    values = CONFIGURED[plugin.name] | {field: "https://ops:LEAKME-pw@gw.example:8443"}
+    adapter = plugin.connect(plugin.settings.model_validate(values), FakeClock())
+    parsed = parse(spec.example.removeprefix("/ops "), PLUGINS.catalog)
+    assert isinstance(parsed, OperationRequest)
+    try:
+        calls = adapter.describe(parsed)
+    finally:
+        adapter.close()
+    assert calls and all(call.url.startswith("https://ops:****@gw.example:8443") for call in calls)
+    assert not any("LEAKME" in call.model_dump_json() for call in calls)

@@ -175,3 +175,19 @@ def test_a_secret_is_masked_in_the_forms_a_request_carries_it() -> None:
 def test_a_short_secret_has_no_base64_form_to_mask() -> None:
     assert written_forms("ab") == {"ab"}
     assert len(written_forms("abcdef")) > 1
+
+
+def test_a_password_in_the_base_url_is_masked_like_a_secret() -> None:
+    """Written into the base URL for a proxy's Basic credentials, it is a secret too: masked in
+    the URL, alone, and in the Basic header httpx builds from it."""
+    base_url = "https://svc:LEAKME-pw@globex.example:8443/api"
+    basic = base64.b64encode(b"svc:LEAKME-pw").decode()
+
+    def connect(settings: GlobexSettings, clock: Clock) -> NoReturn:
+        raise RuntimeError(f"{settings.base_url} refused LEAKME-pw (Authorization: Basic {basic})")
+
+    settings = GlobexSettings(base_url=base_url, token=SecretStr(TOKEN))
+    plugins = Plugins.of(vendor_plugin(connect=connect))
+    error = str(start_error(plugins, {"globex": settings}, sandbox=False))
+    assert "LEAKME" not in error and basic not in error
+    assert "https://svc:****@globex.example:8443/api refused ****" in error

@@ -10,7 +10,7 @@ import pytest
 
 from adapters.base import VendorCall
 from adapters.clock import FakeClock
-from adapters.errors import OutcomeUnknown, VendorError, VendorUnreachable
+from adapters.errors import AdapterError, OutcomeUnknown, VendorError, VendorUnreachable
 from adapters.http import is_retryable, json_body, retry_safely, send, unconfirmed_answer
 from adapters.ratelimit import RateLimiter, process_limiter
 from adapters.tokens import Token, TokenCache
@@ -121,6 +121,27 @@ def test_a_connect_failure_names_the_host_and_port_and_nothing_else(url: str, wh
         send(client, client.build_request("GET", url), vendor="v", mutating=False)
     assert caught.value.message.startswith(f"could not connect to v at {where} (ConnectError)")
     assert not any(s in caught.value.message for s in ("pw", "secret", "appId", "/a"))
+
+
+@pytest.mark.parametrize("mutating", [True, False])
+def test_a_url_no_request_can_be_sent_to_fails_and_is_never_unknown(mutating: bool) -> None:
+    """httpx refuses such a URL before connecting: nothing was sent, so the call failed."""
+    with httpx.Client() as client:  # the real transport: it refuses the scheme itself
+        request = client.build_request("DELETE", "ftp://user:pw@v.example/x")
+        with pytest.raises(VendorUnreachable) as caught:
+            send(client, request, vendor="v", mutating=mutating)
+    assert caught.value.message == (
+        "opsgate could not send the request to v: its URL (ftp://v.example) is not one a "
+        "request can be sent to (UnsupportedProtocol); nothing was sent"
+    )
+    assert "base URL" in caught.value.next_step
+    client = _client(_raise_invalid_url)
+    with pytest.raises(VendorUnreachable, match=r"\(InvalidURL\); nothing was sent"):
+        send(client, client.build_request("DELETE", "http://v/x"), vendor="v", mutating=mutating)
+
+
+def _raise_invalid_url(request: httpx.Request) -> httpx.Response:
+    raise httpx.InvalidURL("Invalid port: 'bad'")
 
 
 def test_timeout_on_a_mutating_call_is_unknown_and_names_the_wait() -> None:
@@ -254,3 +275,34 @@ def test_process_limiter_is_one_per_key_and_clock_while_held() -> None:
     gc.collect()
     process_limiter(("v", "acct"), clock=clock, build=lambda: build(clock))
     assert len(built) == 1
+
+
+def test_a_dry_run_never_shows_a_password_written_in_a_url() -> None:
+    """However a plugin builds its `VendorCall`: from the request, or by hand with a note."""
+    request = httpx.Request("PUT", "http://user:LEAKME-pw@sp.example:8080/up/CancelJob")
+    call = VendorCall.from_request(request)
+    assert call.url == "http://user:****@sp.example:8080/up/CancelJob"
+    by_hand = VendorCall(
+        method="DELETE",
+        url="https://a:LEAKME@oc.example/x",
+        headers={"Referer": "https://a:LEAKME@oc.example/"},
+        body="before it: POST https://a:p@LEAKME@oc.example:8743/login",
+    )
+    assert "LEAKME" not in by_hand.model_dump_json()
+    assert by_hand.body == "before it: POST https://a:****@oc.example:8743/login"
+
+
+def test_an_adapter_error_never_holds_a_password_written_in_a_url() -> None:
+    error = VendorError(
+        "https://u:LEAKME@v.example/ answered 500",
+        vendor="v",
+        code="x",
+        next_step="see http://u:LEAKME@v",
+    )
+    assert (error.message, error.next_step) == (
+        "https://u:****@v.example/ answered 500",
+        "see http://u:****@v",
+    )
+    assert "LEAKME" not in str(error) and "LEAKME" not in str(
+        AdapterError("ftp://a:LEAKME@b", vendor="v")
+    )

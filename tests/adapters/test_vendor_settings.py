@@ -62,6 +62,15 @@ def test_an_empty_secret_counts_as_not_set() -> None:
     assert given == {"type": "missing_credential", "field": "token", "given": "base_url"}
 
 
+@pytest.mark.parametrize("blank", ["   ", " \t\n", SecretStr("  ")])
+def test_a_blank_secret_counts_as_not_set(blank: object) -> None:
+    """Whitespace only is no credential, as for Slack's secrets: not set, never "set"."""
+    given = problem(base_url="https://w.example", token=blank)
+    assert given == {"type": "missing_credential", "field": "token", "given": "base_url"}
+    assert WidgetSettings(token=blank).token is None  # type: ignore[arg-type]
+    assert not is_set(SecretStr(" \t"))
+
+
 @pytest.mark.parametrize(
     ("values", "expected"),
     [
@@ -76,9 +85,33 @@ def test_half_a_group_names_the_missing_field(
     assert problem(**values) == {"type": "missing_credential", **expected}
 
 
-@pytest.mark.parametrize("url", ["w.example", "ftp://w.example", "https://"])
-def test_url_fields_must_be_http_urls(url: str) -> None:
+@pytest.mark.parametrize(
+    "url",
+    [
+        "w.example",
+        "ftp://w.example",
+        "https://",
+        "http://x:bad/",  # a port that is no number: no request could be built on it
+        "http://:80",  # a port and no host
+        "http://user:pw@:80/",
+        "http://w.example:0/",
+        "http://w.example:65536/",
+        "http://w example/",  # a space in the host
+        "https://w.example/api ",
+        "http://[::1/",
+        "https://xn--/",  # a host IDNA cannot encode
+    ],
+)
+def test_url_fields_must_be_http_urls_a_request_can_be_built_on(url: str) -> None:
     assert problem(base_url=url, token=SecretStr("t")) == {"type": "http_url", "field": "base_url"}
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://127.0.0.1:1", "https://w.example:8743/api/", "https://[::1]:443", "http://u:p@w:80"],
+)
+def test_good_urls_pass(url: str) -> None:
+    assert WidgetSettings(base_url=url, token=SecretStr("t")).configured
 
 
 def test_unknown_keys_are_refused_and_the_model_is_frozen() -> None:

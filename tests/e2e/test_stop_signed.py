@@ -39,6 +39,7 @@ def slow_sandbox(clock: Clock = SYSTEM_CLOCK) -> Sandbox:
     simulator = sbx.seeded(clock=clock)
     settings = AliyunSettings(
         endpoint=sbx.ENDPOINT,
+        region_id=sbx.REGION_ID,
         access_key_id=sbx.ACCESS_KEY_ID,
         access_key_secret=SecretStr(sbx.ACCESS_KEY_SECRET),
         iot_instance_id=sbx.INSTANCE_ID,

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
-from pydantic import SecretStr
+from pydantic import SecretStr, ValidationError
 
 from adapters.base import MASK, Progress, Verdict
 from adapters.clock import FakeClock
@@ -239,13 +240,43 @@ def test_system_token_401_is_an_auth_error_without_a_retry(clock: FakeClock) -> 
     assert "JOB-1" in sim.jobs
 
 
-def test_check_is_honest_about_a_system_token(clock: FakeClock) -> None:
+def test_check_with_a_system_token_reaches_the_server_and_is_honest_about_the_token(
+    clock: FakeClock,
+) -> None:
     adapter, sim = system_adapter(clock)
-    assert adapter.check().endswith(
-        ": system access token configured; ServiceBroker offers no harmless call to verify it, "
-        "so the first cancel will show whether it is accepted"
+    assert adapter.check() == (
+        f"ServicePower {BASE}: reached (its base URL answered HTTP 401); system access token "
+        "configured: ServiceBroker offers no harmless call to verify it, so the first cancel "
+        "will show whether it is accepted"
     )
-    assert sim.calls == []
+    [reached] = sim.calls
+    assert (reached.method, str(reached.url)) == ("GET", f"{BASE}/")
+    assert "Authorization" not in reached.headers  # nothing could verify it: not sent
+    assert "JOB-1" in sim.jobs
+
+
+def test_check_with_a_system_token_fails_when_the_server_cannot_be_reached() -> None:
+    """A closed port used to pass as ok: the token was never used, so nothing connected."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    config = ServicePowerSettings(base_url=closed, token=SecretStr(SYSTEM_TOKEN), timeout=2)
+    adapter = from_config(config)
+    try:
+        with pytest.raises(VendorUnreachable, match="could not connect to servicepower"):
+            adapter.check()
+    finally:
+        adapter.close()
+
+
+def test_a_token_and_client_credentials_together_are_refused() -> None:
+    """A tenant uses one or the other: opsgate never silently ignores one of them."""
+    with pytest.raises(ValidationError) as caught:
+        ServicePowerSettings(
+            base_url=BASE, token=SecretStr("t"), client_id="c", client_secret=SecretStr("s")
+        )
+    [error] = caught.value.errors()
+    assert (error["type"], error.get("ctx")) == ("credentials_conflict", {"field": "token"})
 
 
 def test_check_with_jwt_fetches_a_token(

@@ -102,6 +102,7 @@ def test_a_rate_limit_of_zero_or_less_stops_start_up_naming_it(
 ) -> None:
     monkeypatch.setenv("OPSGATE_ALIYUN__ACCESS_KEY_ID", "id")
     monkeypatch.setenv("OPSGATE_ALIYUN__ACCESS_KEY_SECRET", "secret")
+    monkeypatch.setenv("OPSGATE_ALIYUN__REGION_ID", "cn-shanghai")
     monkeypatch.setenv("OPSGATE_ALIYUN__ENDPOINT", "https://127.0.0.1:9")
     monkeypatch.setenv(variable, value)
     assert cli.main(command) == 2

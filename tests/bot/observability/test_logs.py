@@ -163,3 +163,26 @@ def test_an_error_raised_outside_opsgate_also_names_the_opsgate_code_that_led_th
         r"outside, from .*bot/lifecycle/workers\.py:\d+ in \w+\)$",
         line,
     ), line
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_a_password_in_a_logged_url_is_never_written(fmt: str) -> None:
+    """Whoever logs a URL (a plugin, a library, an exception's text): its password is hidden."""
+    out = io.StringIO()
+    root = logging.getLogger()
+    before = (list(root.handlers), root.level)
+    try:
+        configure_logging(level="INFO", fmt=fmt, stream=out)
+        log = logging.getLogger("opsgate.test")
+        log.info("calling %s", "http://user:LEAKME-pw@sp.example/up/CancelJob")
+        try:
+            raise ValueError("cannot reach https://user:LEAKME-pw@gw.example:8443")
+        except ValueError:
+            log.exception("failed")
+    finally:
+        root.handlers[:] = before[0]
+        root.setLevel(before[1])
+    written = out.getvalue()
+    assert "LEAKME" not in written
+    assert "http://user:****@sp.example/up/CancelJob" in written
+    assert "https://user:****@gw.example:8443" in written

@@ -30,7 +30,6 @@ FULL_ENV = {
     "OPSGATE_HUAWEI__CLIENT_KEY": "key.pem",
     "OPSGATE_HUAWEI__CA_BUNDLE": "cert.pem",
     "OPSGATE_SERVICEPOWER__BASE_URL": "http://127.0.0.1:8080",
-    "OPSGATE_SERVICEPOWER__TOKEN": "sp-token-value",
     "OPSGATE_SERVICEPOWER__CLIENT_ID": "sp-client",
     "OPSGATE_SERVICEPOWER__CLIENT_SECRET": "sp-client-secret-value",
 }
@@ -144,7 +143,7 @@ def test_nested_vendor_variables() -> None:
     assert s.huawei.client_key == Path("key.pem")
     assert s.huawei.ca_bundle == Path("cert.pem")
     assert s.servicepower.base_url == "http://127.0.0.1:8080"
-    assert s.servicepower.token == SecretStr("sp-token-value")
+    assert s.servicepower.token is None  # a tenant uses a token or client credentials
     assert s.servicepower.client_id == "sp-client"
     assert s.servicepower.client_secret == SecretStr("sp-client-secret-value")
     assert all(v.configured for v in (s.enos, s.aliyun, s.huawei, s.servicepower))
@@ -392,6 +391,31 @@ def test_a_vendor_that_is_not_a_table(in_tmp: Path) -> None:
             "OPSGATE_SLACK_API_URL (slack_api_url): must be an http:// or https:// URL",
         ),
         (
+            {"OPSGATE_ENOS__BASE_URL": "http://x:bad/"},
+            "OPSGATE_ENOS__BASE_URL (enos.base_url): "
+            "must be a URL with a valid host and port (a port is a number from 1 to 65535)",
+        ),
+        (
+            {"OPSGATE_HUAWEI__BASE_URL": "http://:80"},
+            "OPSGATE_HUAWEI__BASE_URL (huawei.base_url): "
+            "must be an http:// or https:// URL with a host",
+        ),
+        (
+            {"OPSGATE_SERVICEPOWER__BASE_URL": "https://sp example.com"},
+            "OPSGATE_SERVICEPOWER__BASE_URL (servicepower.base_url): "
+            "must be a URL without spaces or control characters",
+        ),
+        (
+            {"OPSGATE_SLACK_API_URL": "https://slack.com:0/api/"},
+            "OPSGATE_SLACK_API_URL (slack_api_url): "
+            "must be a URL with a valid port (a number from 1 to 65535)",
+        ),
+        (
+            {"OPSGATE_ALIYUN__REGION_ID": "evil.com/x?"},
+            "OPSGATE_ALIYUN__REGION_ID (aliyun.region_id): must be an Alibaba Cloud region id: "
+            "lower-case letters, digits and hyphens, such as cn-shanghai or ap-southeast-1",
+        ),
+        (
             {"OPSGATE_ENOS__TIMEOUT": "soon"},
             "OPSGATE_ENOS__TIMEOUT (enos.timeout): must be a number",
         ),
@@ -507,9 +531,22 @@ def test_every_problem_is_reported() -> None:
             "OPSGATE_ENOS__APP_KEY (enos.app_key): required when enos.base_url is set",
         ),
         (
+            {
+                "OPSGATE_ENOS__BASE_URL": "https://apim.example",
+                "OPSGATE_ENOS__APP_KEY": "k",
+                "OPSGATE_ENOS__APP_SECRET": "   ",  # blank: not set, as a blank Slack secret
+            },
+            "OPSGATE_ENOS__APP_SECRET (enos.app_secret): required when enos.app_key is set",
+        ),
+        (
             {"OPSGATE_ALIYUN__ACCESS_KEY_SECRET": "s"},
             "OPSGATE_ALIYUN__ACCESS_KEY_ID (aliyun.access_key_id): "
             "required when aliyun.access_key_secret is set",
+        ),
+        (
+            {"OPSGATE_ALIYUN__ACCESS_KEY_ID": "i", "OPSGATE_ALIYUN__ACCESS_KEY_SECRET": "s"},
+            "OPSGATE_ALIYUN__REGION_ID (aliyun.region_id): "
+            "required when aliyun.access_key_id is set",
         ),
         (
             {"OPSGATE_HUAWEI__APP_ID": "a", "OPSGATE_HUAWEI__BASE_URL": "https://oc.example"},
@@ -529,6 +566,17 @@ def test_every_problem_is_reported() -> None:
             {"OPSGATE_SERVICEPOWER__TOKEN": "t"},
             "OPSGATE_SERVICEPOWER__BASE_URL (servicepower.base_url): "
             "required when servicepower.token is set",
+        ),
+        (
+            {
+                "OPSGATE_SERVICEPOWER__BASE_URL": "https://sp.example",
+                "OPSGATE_SERVICEPOWER__TOKEN": "t",
+                "OPSGATE_SERVICEPOWER__CLIENT_ID": "c",
+                "OPSGATE_SERVICEPOWER__CLIENT_SECRET": "s",
+            },
+            "OPSGATE_SERVICEPOWER__TOKEN (servicepower.token): cannot be used with "
+            "servicepower.client_id and client_secret: set the system access token or the "
+            "client credentials, not both",
         ),
         (
             {"OPSGATE_SERVICEPOWER__CLIENT_ID": "c", "OPSGATE_SERVICEPOWER__BASE_URL": "http://x"},
@@ -555,7 +603,11 @@ def test_partial_credentials_name_the_missing_key(environ: dict[str, str], messa
             "OPSGATE_SERVICEPOWER__CLIENT_ID": "c",
             "OPSGATE_SERVICEPOWER__CLIENT_SECRET": "s",
         },
-        {"OPSGATE_ALIYUN__ACCESS_KEY_ID": "i", "OPSGATE_ALIYUN__ACCESS_KEY_SECRET": "s"},
+        {
+            "OPSGATE_ALIYUN__ACCESS_KEY_ID": "i",
+            "OPSGATE_ALIYUN__ACCESS_KEY_SECRET": "s",
+            "OPSGATE_ALIYUN__REGION_ID": "ap-southeast-1",
+        },
         {"OPSGATE_ALIYUN__REGION_ID": "cn-beijing", "OPSGATE_ALIYUN__IOT_INSTANCE_ID": "iot-1"},
         {"OPSGATE_HUAWEI__CA_BUNDLE": "cert.pem"},
     ],
@@ -587,7 +639,7 @@ def test_describe_masks_set_secrets_and_marks_unset_values() -> None:
     assert empty["slack_bot_token"] == "(not set)"
     assert empty["enos.app_secret"] == "(not set)"
     assert empty["policy_file"] == "(not set)"
-    assert empty["aliyun.region_id"] == "cn-shanghai"
+    assert empty["aliyun.region_id"] == "(not set)"  # no default: required with a key
 
 
 @pytest.mark.parametrize(
