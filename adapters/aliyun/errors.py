@@ -9,8 +9,10 @@ refusals (signature, key, throttling, missing parameters) are ``{"RequestId", "H
   HTTP status (and any HTTP status from 400 up is one too, whatever its body: a 4xx that is
   not JSON, a firewall's or proxy's page, is a refusal, sent once);
 - only ``"Success": true`` confirms the cancel: an answer to it with neither that nor a
-  failure (``{}``, a RequestId alone, ``"Success": null``) is `OutcomeUnknown` (`refusal`);
-  a read may leave the flag out (re-hosted copies answer plain data);
+  failure (``{}``, a RequestId alone, ``"Success": null``) is `OutcomeUnknown` (`refusal`),
+  and so is a 2xx that says both (`contradiction`: ``"Success": true`` beside a ``Code``, even
+  ``0``, or the flag given twice in two casings with two values); a read may leave the flag
+  out (re-hosted copies answer plain data);
 - except for the cancel's answer when it is a 5xx (or a 3xx, a redirect): that confirms nothing
   whatever its body says, since a gateway's ``{"message": "upstream request timeout"}`` may follow
   a cancel IoT carried out, so it is `OutcomeUnknown` (`unconfirmed`); so is an internal error
@@ -29,6 +31,7 @@ with the vendor's message verbatim.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any, Final
 
@@ -62,15 +65,16 @@ def field(body: Mapping[str, Any], name: str) -> Any:
 def succeeded(body: Mapping[str, Any], status: int, *, mutating: bool = False) -> bool:
     """True for a success answer: HTTP < 400, no ``Code``, and ``Success`` true.
 
-    A mutating call's answer must say ``"Success": true``, the documented Boolean: an answer
-    without it confirms nothing (`refusal` makes it `OutcomeUnknown`). A read may leave the flag
-    out (re-hosted copies answer plain data), as long as nothing says it failed.
+    A mutating call's answer must say ``"Success": true``, the documented Boolean, and nothing
+    beside it that says otherwise: an answer without it, or with a `contradiction`, confirms
+    nothing (`refusal` makes it `OutcomeUnknown`). A read may leave the flag out (re-hosted
+    copies answer plain data), as long as nothing says it failed.
     """
     if refused(body, status):
         return False
     success = field(body, "Success")
     if mutating:
-        return success is True
+        return success is True and contradiction(body, status) is None
     return success is None or success is True or str(success).lower() == "true"
 
 
@@ -101,27 +105,56 @@ def refusal(
         return info.error(message, vendor=VENDOR, code=f"HTTP {status}", http_status=status)
     if body is None:
         raise unreadable_answer(response, vendor=VENDOR, mutating=mutating)
+    if mutating and (disagreeing := contradiction(body, status)) is not None:
+        raise _no_verdict(response, body, mutating=True, contradicting=disagreeing)
     if not refused(body, status):
         raise _no_verdict(response, body, mutating=mutating)
     return error_for(body, status)
 
 
 def _no_verdict(
-    response: httpx.Response, body: Mapping[str, Any], *, mutating: bool
+    response: httpx.Response,
+    body: Mapping[str, Any],
+    *,
+    mutating: bool,
+    contradicting: str = "",
 ) -> AdapterError:
     """An answer with neither ``"Success": true`` nor a failure in it (``{}``, a RequestId
-    alone, ``"Success": null``): it does not say the call was carried out, nor that it was not."""
+    alone, ``"Success": null``), or one that says both (`contradiction`): it does not say the
+    call was carried out, nor that it was not."""
     if not mutating:
         return unreadable_answer(response, vendor=VENDOR, mutating=False)
     rid = request_id(body)
     quoted = f", RequestId {rid}" if rid else ""
+    said = (
+        f" and {contradicting}, which contradicts itself"
+        if contradicting
+        else ' but no `"Success": true`'
+    )
     return OutcomeUnknown(
-        f"{VENDOR} answered the cancel with HTTP {response.status_code}{quoted} but no "
-        '`"Success": true`, so it did not confirm the cancel; the request\'s state is unknown',
+        f"{VENDOR} answered the cancel with HTTP {response.status_code}{quoted}{said}, so it "
+        "did not confirm the cancel; the request's state is unknown",
         vendor=VENDOR,
         next_step=CHECK_THE_TASKS,
         vendor_request_id=rid,
     )
+
+
+def contradiction(body: Mapping[str, Any], status: int) -> str | None:
+    """What in a 2xx answer to the cancel says both success and failure, or None.
+
+    The documented answer carries a ``Code`` only on failure, so ``Success: true`` beside one
+    (even ``0``) says both; so does a flag given twice, in two casings, with two values.
+    """
+    if status >= 400:
+        return None  # a refusal status decides
+    flags = {json.dumps(value) for key, value in body.items() if key.lower() == "success"}
+    if len(flags) > 1:
+        return "`Success` given as " + " and ".join(sorted(flags))
+    success, code = field(body, "Success"), field(body, "Code")
+    if (success is True or str(success).lower() == "true") and code not in (None, ""):
+        return f'`"Success": {json.dumps(success)}` beside `"Code": {json.dumps(code)}`'
+    return None
 
 
 def request_id(body: Mapping[str, Any]) -> str | None:
@@ -136,14 +169,16 @@ def error_for(body: Mapping[str, Any], status: int) -> VendorError:
     Without a ``Code``, the code is the HTTP status when it is an error status, else empty
     (``Success: false`` at HTTP 200 names no code, and the message says so).
     """
-    code = str(field(body, "Code") or (f"HTTP {status}" if status >= 400 else ""))
+    given = field(body, "Code")  # a Code of 0 is still a Code: test for absence, not falsity
+    code = str(given) if given not in (None, "") else f"HTTP {status}" if status >= 400 else ""
     said = str(field(body, "ErrorMessage") or field(body, "Message") or "").strip()
     info = code_info(code)
     if info is None:
+        flag = json.dumps(field(body, "Success"))  # as answered: false, "false", …
         message = said or (
             f"Alibaba Cloud IoT refused the call (HTTP {status})"
             if code
-            else "Alibaba Cloud IoT answered `Success: false` without an error code or message"
+            else f'Alibaba Cloud IoT answered `"Success": {flag}` without an error code or message'
         )
         info = KnownCode(message, _unknown_next_step(code))
     return info.error(

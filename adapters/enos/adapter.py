@@ -15,11 +15,14 @@ Decisions:
       request ends ``unknown`` and the card says to check the console first. One approval, one
       vendor call. Requesting again after checking is safe: a deleted job answers 24404,
       "already gone". On a read, 24500 is retried.
-    - Only ``"code": 0`` confirms the delete (the API's documented success): an answer without
-      it (``{"status": 0}``, ``{"apim_status": 0}``) says nothing was refused, but not that the
-      job was deleted, so it is `OutcomeUnknown` too. 1001 (a replay: the gateway saw this
-      signature before) on the delete is `OutcomeUnknown` as well: opsgate never reuses a
-      timestamp, so a copy of this very request arrived first and may have deleted the job.
+    - Only ``"code": 0`` and no other code confirms the delete (the API's documented success):
+      an answer without it (``{"status": 0}``, ``{"apim_status": 0}``, ``"code": 0.0``, or a
+      ``"code": 0`` beside a gateway's non-zero ``apim_status``) refuses nothing for certain,
+      but does not say the job was deleted either, so it is `OutcomeUnknown` too. A 4xx is a
+      refusal whatever its body (``"code": 0``, a firewall's page): failed, naming the status.
+      1001 (a replay: the gateway saw this signature before) on the delete is `OutcomeUnknown`
+      as well: opsgate never reuses a timestamp, so a copy of this very request arrived first
+      and may have deleted the job.
     - 1203 is retried once after renewing the token: the gateway refused the call before the OTA
       service saw it, so retrying even the delete cannot do anything twice.
 """
@@ -126,7 +129,7 @@ class EnosAdapter:
         """Delete the OTA job: one ``action=delete`` call, never retried once sent.
 
         Raises:
-            VendorError: EnOS refused (24618 running job, auth errors).
+            VendorError: EnOS refused (24618 running job, auth errors, any 4xx).
             OutcomeUnknown: no usable answer (none, a 5xx or 3xx, 24500, 1001, or no
                 ``"code": 0``): the job may or may not be deleted.
         """

@@ -7,12 +7,14 @@ throttling) is not published, and old clients saw such refusals inside HTTP 200 
 (VENDORS.md §7), so `read_answer` reads ``code``, ``status`` and ``apim_status``, whatever the
 HTTP status. Except on the delete: there a 5xx (or a 3xx, a redirect) confirms nothing whatever
 its body says, since a gateway's ``{"status": 504}`` may follow a deletion that happened, so it
-is `OutcomeUnknown` (`adapters.http.unconfirmed_answer`). The APIM token codes (1001 to 1204)
-can come back on any call, not only from the token service; 1203 (token expired) makes the
-adapter renew the token and retry once. Only the delete API's documented success, ``"code": 0``,
-confirms the delete: a 2xx without it (``{"status": 0}``, ``{"apim_status": 0}``) is
-`OutcomeUnknown`, and so is 1001 (a replay: a copy of the delete arrived first). Reads accept a
-zero in any of the three keys.
+is `OutcomeUnknown` (`adapters.http.unconfirmed_answer`). A 4xx is a refusal whatever its body
+(a ``"code": 0`` in it, or a page that is not JSON): failed, naming the status, unless its code
+has a documented meaning. The APIM token codes (1001 to 1204) can come back on any call, not
+only from the token service; 1203 (token expired) makes the adapter renew the token and retry
+once. Only the delete API's documented success, ``"code": 0`` and no other code, confirms the
+delete: a 2xx without it (``{"status": 0}``, ``"code": 0.0``, ``"code": 0`` beside a gateway's
+``"apim_status": 1``) is `OutcomeUnknown`, and so is 1001 (a replay: a copy of the delete
+arrived first). Reads accept a zero in any of the three keys.
 
 Every documented code has a plain-language message and a next step. Codes not in `CATALOG` are
 shown verbatim with the vendor's own message.
@@ -20,6 +22,7 @@ shown verbatim with the vendor's own message.
 
 from __future__ import annotations
 
+import json
 from typing import Any, Final
 
 import httpx
@@ -172,12 +175,14 @@ def read_answer(response: httpx.Response, *, mutating: bool) -> dict[str, Any]:
     """Return the body of a successful answer (code 0); raise our error for anything else.
 
     Raises:
-        VendorError: EnOS answered with a non-zero code (or HTTP 429).
-        OutcomeUnknown: a mutating call got an answer we cannot read, a 5xx or 3xx whatever
-            its body, 24500 or 1001, or no ``"code": 0`` (its fate is unknown).
+        VendorError: EnOS answered with a non-zero code (or HTTP 429), or a 4xx whose body
+            names no refusal (a code of 0, none, or no JSON on the delete): refused all the same.
+        OutcomeUnknown: a mutating call got a 2xx we cannot read, a 5xx or 3xx whatever
+            its body, 24500 or 1001, or a 2xx without ``"code": 0`` alone (its fate is unknown).
         VendorUnreachable: a read got an answer we cannot read.
     """
     body = json_object(response)
+    refused = 400 <= response.status_code < 500
     if mutating:
         said = "" if body is None else _said(body)
         unconfirmed = unconfirmed_answer(
@@ -186,8 +191,14 @@ def read_answer(response: httpx.Response, *, mutating: bool) -> dict[str, Any]:
         if unconfirmed is not None:
             raise unconfirmed
     code = None if body is None else answer_code(body)
+    if refused and (_zero(code) or (mutating and code is None)):
+        # A 4xx is a refusal whatever its body says: a `"code": 0` in it does not undo that.
+        raise _refusal(response, body)
     if body is None or code is None:
         raise _unreadable(response, mutating=mutating)
+    business = _business_code(body)
+    if mutating and not business == code == "0" and (_zero(code) or _zero(business)):
+        raise _unconfirmed_success(response, body)  # 0.0, or a 0 beside a gateway's refusal
     if code != "0":
         message = body.get("msg")
         request_id = body.get("requestId")
@@ -198,8 +209,6 @@ def read_answer(response: httpx.Response, *, mutating: bool) -> dict[str, Any]:
             http_status=response.status_code,
         )
         raise _unsure(error) if mutating and code in _MAY_HAVE_DELETED else error
-    if mutating and _business_code(body) != "0":
-        raise _unconfirmed_success(response, body)
     return body
 
 
@@ -230,16 +239,44 @@ def _business_code(body: dict[str, Any]) -> str | None:
 
 
 def _unconfirmed_success(response: httpx.Response, body: dict[str, Any]) -> OutcomeUnknown:
-    """A 2xx answer to the delete with no failure in it, but without the delete API's documented
-    success, ``"code": 0`` (a token-service ``{"status": 0}``, a gateway's ``{"apim_status":
-    0}``): nothing in it says the job was deleted, nor that it was not."""
+    """A 2xx answer to the delete that refuses nothing but is not the delete API's documented
+    success, ``"code": 0`` and no other code: a token-service ``{"status": 0}``, a gateway's
+    ``{"apim_status": 0}``, a ``"code": 0.0``, or a ``"code": 0`` beside a gateway's non-zero
+    ``apim_status``. Nothing in it says the job was deleted, nor (for certain) that it was not."""
     request_id = body.get("requestId")
     rid = f", requestId {request_id}" if isinstance(request_id, str) and request_id else ""
+    codes = ", ".join(f'"{key}": {json.dumps(body[key])}' for key in CODE_KEYS if key in body)
     return OutcomeUnknown(
-        f"{VENDOR} answered the delete with HTTP {response.status_code}{rid} but without "
-        '`"code": 0`, so it did not confirm the deletion; the request\'s state is unknown',
+        f"{VENDOR} answered the delete with HTTP {response.status_code}{rid} and `{codes}`, "
+        'not the documented success (`"code": 0` and no other code), so it did not confirm '
+        "the deletion; the request's state is unknown",
         vendor=VENDOR,
         next_step=CHECK_THE_JOB,
+    )
+
+
+def _zero(code: str | None) -> bool:
+    """True for a code that reads as zero however it is spelled (``0``, ``0.0``, ``"00"``)."""
+    try:
+        return code is not None and float(code) == 0
+    except ValueError:
+        return False
+
+
+def _refusal(response: httpx.Response, body: dict[str, Any] | None) -> VendorError:
+    """A 4xx whose body names no refusal (a code of 0, none, or no JSON): refused all the same,
+    before EnOS acted, so nothing changed. A 429 is a throttle."""
+    status = response.status_code
+    if status == 429:
+        return vendor_error("429", vendor_message="", request_id=None, http_status=429)
+    said = "" if body is None else _said(body)
+    return VendorError(
+        f"EnOS refused the call with HTTP {status}{said}; nothing was changed",
+        vendor=VENDOR,
+        code=f"HTTP {status}",
+        next_step="Check `OPSGATE_ENOS__BASE_URL` (a proxy or firewall in front of EnOS?) and "
+        "that the app may call the OTA APIs for this org, then request again.",
+        http_status=status,
     )
 
 

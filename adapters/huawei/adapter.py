@@ -11,8 +11,9 @@ resends it up to three times) or the connection was refused (nothing sent: once 
 that got no answer, a 5xx or a 3xx is `OutcomeUnknown` and is not repeated: the platform does
 not document DELETE as idempotent, an internal error (500 ``50252``) or a gateway's error page
 may follow a deletion that happened, and a redirect (the client follows none) confirms nothing,
-where the platform answers 200 (package) or 204 (device). So the request ends ``unknown`` and
-the card says to check first. The one 5xx that says nothing was done (500 ``100203``, no such
+where the platform answers an empty 200 (package) or 204 (device); so does any other 2xx (a
+202, a body: an error code, a login page). So the request ends ``unknown`` and the card says
+to check first. The one 5xx that says nothing was done (500 ``100203``, no such
 application) fails.
 """
 
@@ -218,7 +219,7 @@ class HuaweiAdapter:
                 raise _answered(response, what)
             unconfirmed = unconfirmed_deletion(response, what=what)
             if unconfirmed is not None:
-                raise unconfirmed  # a redirect, or a success that carries an error code
+                raise unconfirmed  # a redirect, or a 2xx other than the documented empty one
             return Outcome(summary=f"Deleted {what}")
 
         # Only what the platform refused before acting is sent again (see the module docstring).

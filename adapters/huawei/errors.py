@@ -189,22 +189,33 @@ def check_first(what: str) -> str:
 def unconfirmed_deletion(response: httpx.Response, *, what: str) -> OutcomeUnknown | None:
     """A 2xx or 3xx to a DELETE that does not confirm it, or None when it does.
 
-    A 3xx is not followed, so nothing is confirmed; a 2xx whose body carries an error code
-    (the platform answers a deletion with an empty 200 or 204) says both that it worked and
-    that it failed. Either way the deletion may or may not have happened: never sent again.
+    The platform documents its success as an empty answer: ``200 OK``, no body (a package,
+    VENDORS.md §4) and ``204 No Content`` (a device, §5). Only those confirm the deletion. A 3xx
+    is not followed; a 2xx whose body carries an error code says both that it worked and that
+    it failed; any other 2xx (a 202, a 200 with a login or firewall page, ``{}``, ``[1]``) says
+    nothing the platform documents. Either way it may or may not have happened: never sent again.
     """
     redirected = unconfirmed_answer(response, vendor=VENDOR, next_step=check_first(what))
     if redirected is not None:
         return redirected
+    status = response.status_code
     code, desc = parse_error(response)
-    if code is None:
-        return None
-    told = f": {desc}" if desc else ""
-    return _maybe_deleted(
-        what,
-        f"The IoT platform answered the deletion of {what} with HTTP {response.status_code} "
-        f"and error code {code}{told}",
-    )
+    if code is not None:
+        told = f": {desc}" if desc else ""
+        answered = f"HTTP {status} and error code {code}{told}"
+    elif status in (200, 204) and not response.content.strip():
+        return None  # the documented empty success
+    else:
+        answered = f"HTTP {status} and {_body_kind(response)}, not the documented empty 200 or 204"
+    return _maybe_deleted(what, f"The IoT platform answered the deletion of {what} with {answered}")
+
+
+def _body_kind(response: httpx.Response) -> str:
+    """The body of an answer, named but not quoted (a login page may be long, or hold a form)."""
+    if not response.content.strip():
+        return "no body"
+    kind = response.headers.get("content-type", "").split(";")[0].strip()
+    return f"a body ({kind})" if kind else "a body"
 
 
 def _maybe_deleted(what: str, happened: str) -> OutcomeUnknown:

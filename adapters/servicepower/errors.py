@@ -7,9 +7,10 @@ layers, and this module reads both:
   bodies are promised only for 400 and 500; a 401 may have any body or none (VENDORS.md §7), so
   every body is read tolerantly (`standard_body`);
 * HTTP 200 with ``"Success": false``: Scheduling refused, and ``Payload.returnCode.code`` is a
-  Scheduling return code, shown as ``SP_JOBID_INVALID (1)``. When the flag and the codes beside
-  it disagree (``Success: false`` with SP_OK, ``Success: true`` with an error code), the answer
-  confirms nothing: `contradiction` says what disagrees, and the cancel's outcome is unknown.
+  Scheduling return code, shown as ``SP_JOBID_INVALID (1)``. When the flag and any code beside
+  it disagree, either way round (``Success: false`` with a ``Code`` or SP_OK of 0, ``Success:
+  true`` with an error code), the answer confirms nothing: `contradiction` says what disagrees,
+  and the cancel's outcome is unknown.
 
 The CancelJob page documents SP_OK (0) and SP_JOBID_INVALID (1) "in addition to the standard return
 codes"; the others in `RETURN_CODES` come from the Scheduling "Return Codes" page (0 to 16). A code
@@ -182,26 +183,43 @@ def refusal(body: dict[str, Any], *, job_id: str, response: httpx.Response) -> V
 def contradiction(body: dict[str, Any]) -> str | None:
     """What in an answer contradicts its ``Success`` flag, or None when nothing does.
 
-    ``Success: true`` beside a non-zero Scheduling return code or ServiceBroker ``Code``, or
-    ``Success: false`` beside SP_OK (0): the two layers disagree, so the answer confirms neither
-    that the job was cancelled nor that it was not.
+    Beside ``Success: true`` only success may stand (ServiceBroker ``Code`` 0, SP_OK, type OK);
+    beside ``Success: false``, nothing that reads as success (a 0 however spelled, type OK).
+    Either way round, when the flag and any code disagree, the answer confirms neither that
+    the job was cancelled nor that it was not.
     """
+    success = body.get("Success")
+    if not isinstance(success, bool):
+        return None  # no flag to contradict: the adapter says so
+    found = [what for what, says in _beside_the_flag(body) if says is not success]
+    return ", ".join(found) or None
+
+
+def _beside_the_flag(body: dict[str, Any]) -> list[tuple[str, bool | None]]:
+    """Every code an answer gives beside its flag, named, with what it says: True success,
+    False failure, None neither (a zero spelled otherwise, ``0.0``: it may mean either)."""
     payload = body.get("Payload")
-    payload = payload if isinstance(payload, dict) else {}
-    returned = payload.get("returnCode") or payload.get("result")
-    raw = returned.get("code") if isinstance(returned, dict) else None
-    scheduling = None if raw is None else str(raw).strip()
-    known = return_code(scheduling) if scheduling is not None else None
-    label = known.label if known is not None else scheduling
-    broker = body.get("Code")
-    if body.get("Success") is True:
-        if scheduling not in (None, "", "0"):
-            return f"Scheduling return code {label}"
-        if broker is not None and str(broker).strip() not in ("", "0"):
-            return f"ServiceBroker code {broker}"
-    if body.get("Success") is False and scheduling == "0":
-        return f"Scheduling return code {label}"
-    return None
+    parts = [payload.get(k) for k in ("returnCode", "result")] if isinstance(payload, dict) else []
+    found: list[tuple[str, object]] = []
+    for part in (part for part in parts if isinstance(part, dict)):  # the error's, the success's
+        found += [("Scheduling return code", part.get("code")), ("type", part.get("type"))]
+    named: list[tuple[str, bool | None]] = []
+    for what, value in [*found, ("ServiceBroker code", body.get("Code"))]:
+        text = "" if value is None else str(value).strip()
+        known = return_code(text) if what == "Scheduling return code" else None
+        if what == "type" and text:
+            named.append((f"Scheduling result type {text}", text.lower() == "ok"))
+        elif text:
+            says = True if text == "0" else None if _reads_as_zero(text) else False
+            named.append((f"{what} {known.label if known else text}", says))
+    return named
+
+
+def _reads_as_zero(text: str) -> bool:
+    try:
+        return float(text) == 0
+    except ValueError:
+        return False
 
 
 def unsure(response: httpx.Response, *, job_id: str) -> OutcomeUnknown:

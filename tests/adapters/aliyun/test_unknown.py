@@ -217,3 +217,49 @@ def test_a_read_may_leave_the_success_flag_out(sim: AliyunSimulator, clock: Fake
 
     preview = adapter(httpx.MockTransport(no_flags), clock).preview(cancel(("thermo-001",)))
     assert preview.found
+
+
+#: Answers that say both that the cancel succeeded and that it did not (the documented answer
+#: carries a `Code` only on failure): the cancel may have been carried out.
+CONTRADICTING: list[tuple[dict[str, Any], str]] = [
+    ({"RequestId": "r-1", "Success": True, "Code": 0}, '`"Success": true` beside `"Code": 0`'),
+    ({"RequestId": "r-1", "Success": True, "Code": "0"}, '`"Success": true` beside `"Code": "0"`'),
+    ({"RequestId": "r-1", "Success": "true", "Code": "0"}, '`"Success": "true"` beside'),
+    ({"RequestId": "r-1", "Success": True, "Code": "Throttling.User"}, 'true` beside `"Code"'),
+    ({"RequestId": "r-1", "Success": True, "SUCCESS": False}, "`Success` given as false and true"),
+    ({"RequestId": "r-1", "Success": False, "success": True}, "`Success` given as false and true"),
+]
+
+
+@pytest.mark.parametrize(("body", "said"), CONTRADICTING)
+def test_a_cancel_answered_with_a_contradiction_is_unknown_not_failed_nor_resent(
+    sim: AliyunSimulator, clock: FakeClock, body: dict[str, Any], said: str
+) -> None:
+    with pytest.raises(OutcomeUnknown) as caught:
+        adapter(behind_a_gateway(sim, 200, body), clock).execute(cancel(("thermo-001",)))
+    message = caught.value.message
+    assert "HTTP 200, RequestId r-1 and `" in message and said in message
+    assert "contradicts itself" in message and "state is unknown" in message
+    assert caught.value.next_step == CHECK_THE_TASKS and caught.value.vendor_request_id == "r-1"
+    assert len(sim.requests_to(CANCELS)) == 1  # never sent again, not even "throttled"
+
+
+@pytest.mark.parametrize(
+    ("body", "code", "message"),
+    [
+        ({"Success": False, "Code": 0}, "0", "Alibaba Cloud IoT refused the call (HTTP 200)"),
+        (
+            {"Success": "false"},
+            "",
+            'Alibaba Cloud IoT answered `"Success": "false"` without an error code or message',
+        ),
+    ],
+)
+def test_a_refusal_is_described_as_answered(
+    sim: AliyunSimulator, clock: FakeClock, body: dict[str, Any], code: str, message: str
+) -> None:
+    """A Code of 0 is a code (not "none"), and the flag is quoted as the vendor spelled it."""
+    with pytest.raises(VendorError) as caught:
+        adapter(behind_a_gateway(sim, 200, body), clock).execute(cancel(("thermo-001",)))
+    assert (caught.value.code, caught.value.message) == (code, message)
+    assert len(sim.requests_to(CANCELS)) == 1

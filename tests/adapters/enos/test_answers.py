@@ -20,7 +20,7 @@ from adapters.enos.simulator.api import (
     SANDBOX_STOPPED_JOB_ID,
     demo_simulator,
 )
-from adapters.errors import OutcomeUnknown, VendorAuthError
+from adapters.errors import OutcomeUnknown, VendorAuthError, VendorError
 from commands.model import OperationRequest
 
 DELETE = OperationRequest(
@@ -32,14 +32,16 @@ DELETE = OperationRequest(
 
 
 def answering(status: int, body: object) -> tuple[EnosAdapter, list[int]]:
-    """An adapter whose deletes get `status` and `body` (all else is the simulator), and the
-    list of deletes sent."""
+    """An adapter whose deletes get `status` and `body` (JSON, or raw when bytes; all else is
+    the simulator), and the list of deletes sent."""
     sim = demo_simulator(clock=FakeClock())
     sent: list[int] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
         if "action=delete" in str(request.url):
             sent.append(1)
+            if isinstance(body, bytes):
+                return httpx.Response(status, content=body, headers={"content-type": "text/html"})
             return httpx.Response(status, json=body)
         return sim.handle(request)
 
@@ -106,3 +108,60 @@ def test_1001_is_described_for_api_calls_as_well_as_token_requests() -> None:
     info = CATALOG["1001"]
     assert "signature" in info.message and "token service saw" not in info.message
     assert info.kind is VendorAuthError and info.retryable  # a read or token request: try again
+
+
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [
+        (400, {"code": 0, "msg": "OK"}),
+        (401, {"code": 0, "msg": "OK"}),
+        (403, {"code": 0, "msg": "OK", "requestId": "r-4"}),
+        (404, {"code": 0}),
+        (409, {"code": "0"}),
+        (403, b"<html>Request blocked</html>"),  # a firewall's page
+        (404, b"Not Found"),
+        (400, b""),
+    ],
+)
+def test_a_4xx_to_the_delete_is_a_refusal_naming_its_status_whatever_its_body(
+    status: int, body: object
+) -> None:
+    """A refusal status is not undone by a `"code": 0` in the body, and a 4xx that is not JSON
+    is still a refusal (not an unreachable vendor): failed, sent once."""
+    adapter, sent = answering(status, body)
+    with pytest.raises(VendorError) as caught:
+        adapter.execute(DELETE)
+    assert caught.value.code == f"HTTP {status}" and caught.value.http_status == status
+    assert f"refused the call with HTTP {status}" in caught.value.message
+    assert not caught.value.retryable
+    assert sent == [1]
+
+
+def test_a_4xx_keeps_the_meaning_enos_documents_for_its_code() -> None:
+    adapter, sent = answering(404, {"code": 24404, "msg": "Job not found"})
+    assert adapter.execute(DELETE).already_gone  # the preview found it: deleted since
+    adapter, sent = answering(400, {"code": 24618, "msg": "running"})
+    with pytest.raises(VendorError) as caught:
+        adapter.execute(DELETE)
+    assert caught.value.code == "24618" and sent == [1]
+
+
+@pytest.mark.parametrize(
+    ("body", "quoted"),
+    [
+        ({"code": 0.0, "msg": "OK", "requestId": "q"}, '`"code": 0.0`'),
+        ({"code": "00", "msg": "OK"}, '`"code": "00"`'),
+        ({"code": 0, "msg": "OK", "apim_status": 1}, '`"code": 0, "apim_status": 1`'),
+        ({"code": 0, "status": 1}, '`"code": 0, "status": 1`'),
+    ],
+)
+def test_a_zero_spelled_otherwise_or_beside_a_gateway_code_is_unknown(
+    body: dict[str, object], quoted: str
+) -> None:
+    """Neither is the documented success, nor a certain refusal: the job may be gone."""
+    adapter, sent = answering(200, body)
+    with pytest.raises(OutcomeUnknown) as caught:
+        adapter.execute(DELETE)
+    assert quoted in caught.value.message and "state is unknown" in caught.value.message
+    assert caught.value.next_step == CHECK_THE_JOB
+    assert sent == [1]

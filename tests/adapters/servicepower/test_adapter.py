@@ -458,6 +458,25 @@ def test_refusal_without_a_return_code_shows_the_broker_code() -> None:
             {"Success": True, "Code": 9, "Payload": {"result": {"type": "OK", "code": "0"}}},
             "ServiceBroker code 9",
         ),
+        # Either way round, and whichever code disagrees (the ServiceBroker code too):
+        ({"Success": False, "Code": "0"}, "Success false but ServiceBroker code 0"),
+        ({"Success": False, "Code": 0, "Message": ""}, "Success false but ServiceBroker code 0"),
+        (
+            {"Success": False, "Code": 9, "Payload": {"returnCode": {"code": 0.0}}},
+            "Scheduling return code 0.0",  # a zero spelled otherwise: it may mean SP_OK
+        ),
+        (
+            {"Success": True, "Code": "0", "Payload": {"result": {"type": "Error", "code": "0"}}},
+            "Success true but Scheduling result type Error",
+        ),
+        (
+            {
+                "Success": False,
+                "Code": 9,
+                "Payload": {"returnCode": {"code": "1"}, "result": {"type": "OK", "code": "0"}},
+            },
+            "Scheduling return code SP_OK (0), Scheduling result type OK",
+        ),
     ],
 )
 def test_a_success_flag_its_codes_contradict_is_outcome_unknown(
