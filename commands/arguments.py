@@ -187,13 +187,19 @@ def _known_flag(name: str, flags: Sequence[FlagSpec], unknown: Unknown) -> FlagS
     raise UsageError(message, field=name[:_MAX_FIELD], usage=unknown.usage)
 
 
+_QUOTE_THE_TEXT: Final = 'if the dash is part of the text, quote it: --reason "… – …".'
+
+
 def _hint(name: str, flags: Sequence[FlagSpec], unknown: Unknown) -> str:
     """What was likely meant: the flag a space split off (``-- reason``), the default a
     ``--no-`` switch turns off, another command's flag, or a close one; else every flag."""
     listed = ", ".join(f"`{flag.name}`" for flag in flags)
     joined = "--" + unknown.following.lower()
-    if name == "--" and any(flag.name == joined for flag in flags):
-        return f"did you mean `{joined}` (no space after `--`)?"
+    if name in ("-", "--"):  # a dash on its own: a split flag, or punctuation in a reason
+        meant = any(flag.name == joined for flag in flags)
+        split = f" If you meant `{joined}`, write it without the space;" if meant else ""
+        return f"a lone dash starts a flag.{split} {_QUOTE_THE_TEXT}"
+
     negative = next((f for f in flags if f.name == "--no-" + name[2:] and f.default), None)
     if negative is not None:
         return (
