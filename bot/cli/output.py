@@ -27,10 +27,12 @@ class GuardedOutput:
     leave early, which `bot.cli.main` ends quietly.
     """
 
-    def __init__(self, stream: TextIO) -> None:
-        self._stream = stream
+    def __init__(self, stream: TextIO | None) -> None:
+        self._stream = stream  # None: the process started with stdout closed (``>&-``)
 
     def write(self, text: str) -> int:
+        if self._stream is None:
+            raise OutputUnwritable("standard output is closed")
         try:
             return self._stream.write(text)
         except BrokenPipeError:
@@ -43,6 +45,8 @@ class GuardedOutput:
             self.write(line)
 
     def flush(self) -> None:
+        if self._stream is None:
+            return  # nothing was written to it: writing already said so
         try:
             self._stream.flush()
         except BrokenPipeError:

@@ -302,6 +302,24 @@ def test_every_command_onto_a_full_disk_is_one_line(env: Path, words: list[str])
     assert finished.returncode == 2  # never verify's 1: the log is not what failed
 
 
+@pytest.mark.parametrize("words", [["--version"], ["audit", "export"]], ids=" ".join)
+def test_a_command_started_with_stdout_closed_is_one_line(env: Path, words: list[str]) -> None:
+    seed(env / "opsgate.db", 1)
+    finished = subprocess.run(  # ``opsgate … >&-``: Python starts with sys.stdout None
+        [sys.executable, "-m", "bot.cli", *words],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(SOURCE_TREE), "OPSGATE_SANDBOX": "1"},
+        timeout=60,
+        check=False,
+        preexec_fn=lambda: os.close(1),
+    )
+    assert (
+        finished.stderr.decode() == "opsgate: cannot write the output: standard output is closed\n"
+    )
+    assert finished.returncode == 2
+
+
 def test_ctrl_c_in_the_console_exits_quietly(env: Path) -> None:
     with subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "console"],
