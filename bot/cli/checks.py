@@ -107,9 +107,18 @@ def _slack(settings: Settings) -> tuple[bool, str, str]:
     if not identity.ok:
         return False, "slack", identity.detail
     refused = app_token_problem(settings) if socket_mode else None
+    mode = "Socket Mode" if socket_mode else "HTTP"
+    if refused and refused.endswith(": ratelimited"):  # Tier 1: asked too often, not refused
+        return (
+            True,
+            "slack",
+            (
+                f"{identity.detail}; serve uses {mode} (SLACK_APP_TOKEN not checked: Slack said "
+                "ratelimited; check again in a minute)"
+            ),
+        )
     if refused:
         return False, "slack", f"{identity.detail}, but `opsgate serve` would not start: {refused}"
-    mode = "Socket Mode" if socket_mode else "HTTP"
     if socket_mode and settings.slack_signing_secret is None:
         mode += " (`serve --http` would also need SLACK_SIGNING_SECRET)"
     return True, "slack", f"{identity.detail}; serve uses {mode}"

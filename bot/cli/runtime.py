@@ -26,7 +26,6 @@ from slack_sdk.errors import SlackApiError
 from adapters.registry import PluginError, Plugins, installed_plugins
 from bot.app import OpsgateApp, build_app
 from bot.cli.preflight import (
-    app_token_problem,
     missing_slack_settings,
     serves_socket_mode,
     slack_identity,
@@ -122,8 +121,10 @@ def _slack_problem(settings: Settings, *, socket_mode: bool) -> str | None:
     if not identity.ok:
         return identity.detail
     log.info("Slack: %s", identity.detail)
-    # asked before anything starts, and just as `opsgate check` asks it
-    return app_token_problem(settings) if socket_mode else None
+    # The app token is not asked for a connection here: Socket Mode's own first step does
+    # that (`apps.connections.open`, a Tier 1 method: a second call per start would spend a
+    # replica's quota and could refuse a start with "ratelimited").
+    return None
 
 
 def _cannot_start(problem: str) -> int:

@@ -22,7 +22,7 @@ import pytest
 
 from adapters.registry import PluginError
 from bot import cli
-from bot.cli import preflight
+from bot.cli import checks, preflight
 from bot.cli.options import port_number
 from bot.console.standin.server import SlackStandIn
 from bot.model import AuditEventName
@@ -513,6 +513,22 @@ def test_check_passes_an_app_token_slack_opens_a_connection_for(
     [line] = [x for x in capsys.readouterr().out.splitlines() if "slack:" in x]
     assert line.startswith("ok    slack: token OK") and line.endswith("serve uses Socket Mode")
     assert asked == ["auth.test", "apps.connections.open"]
+
+
+def test_check_says_an_app_token_slack_rate_limited_was_not_checked(
+    slack_env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-1-x")
+    limited = "Slack refused SLACK_APP_TOKEN: ratelimited"
+    monkeypatch.setattr(checks, "app_token_problem", lambda settings: limited)
+    with SlackStandIn() as slack:
+        monkeypatch.setenv("OPSGATE_SLACK_API_URL", slack.api_url)
+        cli.main(["check"])
+    [line] = [x for x in capsys.readouterr().out.splitlines() if "slack:" in x]
+    assert line.startswith("ok    slack: token OK")
+    assert line.endswith(
+        "(SLACK_APP_TOKEN not checked: Slack said ratelimited; check again in a minute)"
+    )
 
 
 def test_serve_with_a_database_in_a_missing_folder_is_one_line(
