@@ -114,7 +114,8 @@ def blank_secret_is_unset(value: SecretStr | None) -> SecretStr | None:
 
 def check_url(value: str, *, field: str | None = None) -> None:
     """Refuse anything but an absolute http:// or https:// URL a request can be built on: a
-    host, a port from 1 to 65535 when one is written, and no spaces or control characters.
+    host, a port from 1 to 65535 when one is written, no user name or password, and no spaces
+    or control characters.
 
     Plain http is allowed on purpose: simulators and tests serve it. Checked here, at settings
     load, so a bad URL stops start-up naming its key instead of failing each request later.
@@ -141,6 +142,9 @@ def _url_problem(value: str) -> str | None:
         return "must be an http:// or https:// URL"
     if port == 0:
         return "must be a URL with a valid port (a number from 1 to 65535)"
+    if "@" in parts.netloc:
+        # httpx would send it as Basic auth, in place of the vendor's own Authorization header
+        return "must not hold a user name or password: credentials have settings of their own"
     try:
         host = httpx.URL(value).host  # what each request will be built on
     except (httpx.InvalidURL, ValueError):  # ValueError: a host IDNA cannot encode
