@@ -44,7 +44,7 @@ from adapters.base import (
     VendorCall,
 )
 from adapters.clock import SYSTEM_CLOCK, Clock
-from adapters.errors import AdapterError
+from adapters.errors import AdapterError, VendorError
 from adapters.http import vendor_client
 from adapters.ratelimit import RateLimiter
 from adapters.shared import Shared
@@ -168,6 +168,14 @@ class AliyunAdapter:
         """
         params = {"CurrentPage": "1", "PageSize": "1", **self._instance_param(None)}
         body = self._rpc.call("ListOTAFirmware", params, mutating=False)
+        if field(body, "Success") is not True:  # any JSON would pass a check that reads none
+            raise VendorError(
+                f"{self.config.resolved_endpoint} answered the signed read without "
+                '`"Success": true`: it is not Alibaba Cloud IoT\'s API',
+                vendor=VENDOR,
+                code="",
+                next_step="Check OPSGATE_ALIYUN__ENDPOINT (default https://iot.<region>.aliyuncs.com).",
+            )
         key = (self.config.access_key_id or "")[:4] + MASK
         total = field(body, "Total")
         packages = "firmware package" if str(total) == "1" else "firmware packages"

@@ -426,6 +426,17 @@ def test_check_of_an_answer_without_a_total_says_no_count(clock: FakeClock) -> N
     assert "None" not in line
 
 
+@pytest.mark.parametrize("answer", [{"ok": True}, {"RequestId": "r-1"}, {"Data": {"Total": 3}}])
+def test_check_of_an_answer_that_is_not_alibabas_fails(
+    clock: FakeClock, answer: dict[str, object]
+) -> None:
+    """Any JSON passed a check that read nothing of it: a wrong endpoint looked like working
+    credentials."""
+    client = httpx.Client(transport=httpx.MockTransport(lambda r: httpx.Response(200, json=answer)))
+    with pytest.raises(VendorError, match='without `"Success": true`'):
+        AliyunAdapter(config=CONFIG, client=client, clock=clock).check()
+
+
 def test_check_with_an_unknown_key_fails(sim: AliyunSimulator, clock: FakeClock) -> None:
     config = CONFIG.model_copy(update={"access_key_id": "LTAInobody"})
     with pytest.raises(VendorAuthError) as caught:
