@@ -48,6 +48,7 @@ class HelpEntry:
         usage: The command's usage line.
         example: A complete example command.
         most: The most targets one request may name (the policy's limit, if smaller).
+        break_glass: Someone may use ``--break-glass`` on it.
     """
 
     operation: str
@@ -55,6 +56,7 @@ class HelpEntry:
     usage: str
     example: str
     most: int = 1
+    break_glass: bool = False
 
     @property
     def several(self) -> bool:
@@ -68,10 +70,15 @@ HELP_SEVERAL: Final = (
     "`node-{01..20}` (20 targets). "
 )
 #: What every operation takes besides its own flags, and how to follow a request.
-HELP_MORE: Final = (
-    "`--force` posts the approval card even when the preview "
-    'says the vendor will refuse. `--break-glass "<incident>"` runs at once without '
-    "approvals, if the policy lists you. Follow requests with `/ops status <id>` and "
+HELP_FORCE: Final = (
+    "`--force` posts the approval card even when the preview says the vendor will refuse. "
+)
+#: Said only where the policy lets someone break glass on an operation listed.
+HELP_BREAK_GLASS: Final = (
+    '`--break-glass "<incident>"` runs at once without approvals, if the policy lists you. '
+)
+HELP_FOLLOW: Final = (
+    "Follow requests with `/ops status <id>` and "
     "`/ops history [--mine] [--unreviewed] [--vendor <vendor>] [--limit <n>]`."
 )
 
@@ -91,7 +98,9 @@ def help_message(entries: Sequence[HelpEntry], *, vendor: str | None) -> Message
         )
     )
     several = HELP_SEVERAL if any(entry.several for entry in entries) else ""
-    blocks.append(context(escape_entities(several + HELP_MORE)))  # `<id>` is not a Slack link
+    glass = HELP_BREAK_GLASS if any(entry.break_glass for entry in entries) else ""
+    more = several + HELP_FORCE + glass + HELP_FOLLOW
+    blocks.append(context(escape_entities(more)))  # `<id>` is not a Slack link
     return build_message(f"opsgate help{escape(scope)}", blocks)
 
 

@@ -64,6 +64,7 @@ class ListenerContext:
                     usage=usage.removeprefix("Usage: "),
                     example=example.removeprefix("Example: "),
                     most=spec.most(terms),
+                    break_glass=terms.break_glass,
                 )
                 entries.append(entry)
         return entries

@@ -217,11 +217,18 @@ def test_help_lists_entries_for_a_vendor() -> None:
 
 
 def test_help_teaches_ranges_force_break_glass_and_following_a_request() -> None:
-    text = valid(help_message([ENTRY, replace(ENTRY, most=20)], vendor=None))
+    entries = [ENTRY, replace(ENTRY, most=20, break_glass=True)]
+    text = valid(help_message(entries, vendor=None))
     for taught in ("`node-{01..20}`", "`--force`", "`--break-glass", "`/ops status &lt;id&gt;`"):
         assert taught in text
     assert "<id>" not in text  # would be read as a link
     assert "\u200d" not in text  # copyable: no zero-width joiners in the commands
+
+
+def test_help_teaches_break_glass_only_where_the_policy_lets_someone_use_it() -> None:
+    nobody = valid(help_message([ENTRY, replace(ENTRY, most=20)], vendor=None))
+    assert "--break-glass" not in nobody  # the default: nobody is listed
+    assert "`/ops status &lt;id&gt;`" in nobody and "`--force`" in nobody
 
 
 def test_help_of_operations_that_take_one_target_does_not_teach_several() -> None:
