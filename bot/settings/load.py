@@ -128,8 +128,30 @@ def _unknown_vendor_variables(env: Mapping[str, str], model: type[Settings]) -> 
 
 
 def _hint(variable: str, model: type[Settings]) -> str:
-    """``; did you mean <variable>?`` naming the setting `variable` most likely meant, if any."""
-    meant = closest(variable, variable_names(model), prefix=_PREFIX)
+    """``; did you mean <variable>?`` naming the setting `variable` most likely meant, if any.
+
+    An ``OPSGATE_`` name is matched only to ``OPSGATE_`` settings (never to a Slack token), and
+    one of a vendor no plugin provides (``OPSGATE_ACME__TOKEN``) only to a vendor close to it,
+    never to a key of another vendor: a hint must not invite a secret into the wrong slot.
+    """
+    names = variable_names(model)
+    upper = variable.upper()
+    if not upper.startswith(_PREFIX):
+        meant = closest(variable, names, prefix=_PREFIX)
+        return f"; did you mean {meant}?" if meant else ""
+    table, nested, rest = upper.removeprefix(_PREFIX).partition("__")
+    # Slack's own names only for a name that says Slack (OPSGATE_SLACK_BOT_TOKEN)
+    slack = table.startswith("SLACK")
+    ours = [name for name in names if name.upper().startswith(_PREFIX) or slack]
+    tables = {name.removeprefix(_PREFIX).partition("__")[0] for name in ours if "__" in name}
+    if nested and table not in tables:
+        vendor = closest(table, tables)
+        if vendor is None:
+            return ""
+        ours = [name for name in ours if name.startswith(f"{_PREFIX}{vendor}__")]
+        meant = closest(f"{_PREFIX}{vendor}__{rest}", ours, prefix=_PREFIX)
+        return f"; did you mean {meant or f'{_PREFIX}{vendor}__…'}?"
+    meant = closest(variable, ours, prefix=_PREFIX)
     return f"; did you mean {meant}?" if meant else ""
 
 

@@ -129,6 +129,28 @@ def test_a_misspelt_variable_is_refused_and_the_console_and_tests_own_are_not() 
     assert load_settings(known).workers == 3
 
 
+@pytest.mark.parametrize(
+    ("variable", "said"),
+    [
+        ("OPSGATE_ACME__TOKEN", "OPSGATE_ACME__TOKEN (acme.token): unknown setting"),
+        ("OPSGATE_SP__TOKEN", "OPSGATE_SP__TOKEN (sp.token): unknown setting"),
+        (
+            "OPSGATE_ENSO__BASE_URL",
+            "OPSGATE_ENSO__BASE_URL (enso.base_url): unknown setting; "
+            "did you mean OPSGATE_ENOS__BASE_URL?",
+        ),
+    ],
+)
+def test_a_key_of_a_vendor_no_plugin_provides_is_never_offered_another_vendors_key(
+    variable: str, said: str
+) -> None:
+    """OPSGATE_ACME__TOKEN was offered SLACK_BOT_TOKEN, OPSGATE_ACME__API_KEY the EnOS app key:
+    a hint that invites a secret into another's slot."""
+    with pytest.raises(SettingsError) as raised:
+        load_settings({variable: "x"})
+    assert str(raised.value).splitlines() == [said]
+
+
 def test_nested_vendor_variables() -> None:
     s = load_settings(FULL_ENV)
     assert (s.enos.base_url, s.enos.app_key) == ("https://apim.enos.example", "enos-key")
