@@ -161,13 +161,16 @@ def _events_url(url: str | None) -> str:
         raise ValueError(
             "HTTP mode needs the public base URL Slack will call: --url https://opsgate.example.com"
         )
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # an unclosed IPv6 bracket
+        raise ValueError(f"--url is not a URL: got {_shown(url)}") from None
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValueError(f"--url must be an http:// or https:// URL, got {url!r}")
+        raise ValueError(f"--url must be an http:// or https:// URL, got {_shown(url)}")
     _check_host(url, parts)
     if parts.query or parts.fragment or url.endswith(("?", "#")):
         # The events path is appended to it: a query or fragment would swallow it.
-        raise ValueError(f"--url is a base URL, with no ?query or #fragment: got {url!r}")
+        raise ValueError(f"--url is a base URL, with no ?query or #fragment: got {_shown(url)}")
     base = url.rstrip("/")
     return base if base.endswith(EVENTS_PATH) else base + EVENTS_PATH
 
@@ -198,14 +201,22 @@ def _check_host(url: str, parts: SplitResult) -> None:
         # never echoed: it may be a real password
         raise ValueError("--url must not hold a user name or password (user:password@)")
     if any(char.isspace() or not char.isprintable() for char in url):
-        raise ValueError(f"--url must not hold spaces or control characters: got {url!r}")
+        raise ValueError(f"--url must not hold spaces or control characters: got {_shown(url)}")
     try:
-        parts.port  # noqa: B018 - reading it checks it
+        port = parts.port
     except ValueError:
-        raise ValueError(f"--url has a port that is not 0 to 65535: got {url!r}") from None
+        port = 0
+    if port == 0:
+        raise ValueError(f"--url has a port that is not 1 to 65535: got {_shown(url)}")
     host = parts.hostname or ""
     if not (_HOST_NAME.fullmatch(host) or _is_ip_address(host)):
-        raise ValueError(f"--url must name a host (a DNS name or an IP address): got {url!r}")
+        raise ValueError(f"--url must name a host (a DNS name or an IP address): got {_shown(url)}")
+
+
+def _shown(url: str) -> str:
+    """`url` as an error may quote it: not at all when it holds an ``@`` anywhere (a password
+    with a ``#`` or ``/`` in it parses as no password, and would be echoed)."""
+    return "(not shown: it may hold a password)" if "@" in url else repr(url)
 
 
 def _is_ip_address(host: str) -> bool:

@@ -174,8 +174,9 @@ def test_a_base_url_with_a_query_or_fragment_is_an_error(url: str) -> None:
         ("https://ops.example.com/a\tb", "--url must not hold spaces or control characters"),
         ("https://ops_example!.com", "--url must name a host (a DNS name or an IP address)"),
         ("https://-ops.example.com", "--url must name a host (a DNS name or an IP address)"),
-        ("https://ops.example.com:99999", "--url has a port that is not 0 to 65535"),
-        ("https://ops.example.com:http", "--url has a port that is not 0 to 65535"),
+        ("https://ops.example.com:99999", "--url has a port that is not 1 to 65535"),
+        ("https://ops.example.com:http", "--url has a port that is not 1 to 65535"),
+        ("https://ops.example.com:0", "--url has a port that is not 1 to 65535"),
     ],
 )
 def test_a_url_slack_would_reject_is_an_error(url: str, said: str) -> None:
@@ -191,6 +192,21 @@ def test_a_url_with_a_user_or_password_is_an_error_that_does_not_show_it(url: st
     with pytest.raises(ValueError) as refused:
         manifest_yaml(http=True, url=url)
     assert str(refused.value) == "--url must not hold a user name or password (user:password@)"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://u:s3cret#PW@ops.example.com",  # parses as no password, a port "s3cret"
+        "https://u:s3c/retPW@ops.example.com",
+        "ftp://u:s3cretPW@ops.example.com",
+        "https://u:s3cretPW@[::1",
+    ],
+)
+def test_no_refusal_of_a_url_that_may_hold_a_password_quotes_it(url: str) -> None:
+    with pytest.raises(ValueError) as refused:
+        manifest_yaml(http=True, url=url)
+    assert "s3c" not in str(refused.value) and str(refused.value).startswith("--url ")
 
 
 @pytest.mark.parametrize(
