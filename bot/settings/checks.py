@@ -80,6 +80,8 @@ def _why(error: ErrorDetails) -> str:
     ctx = error.get("ctx") or {}
     if error["type"] in _BOUNDS:
         return _BOUNDS[error["type"]].format_map({key: _number(v) for key, v in ctx.items()})
+    if error["type"] == "literal_error":  # "Input should be 'text' or 'json'"
+        return f"must be {ctx.get('expected', 'one of the values it takes')}"
     return _MESSAGES.get(error["type"], error["msg"])
 
 

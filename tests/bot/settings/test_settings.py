@@ -317,6 +317,11 @@ def test_an_unknown_key_of_the_file_is_shown_the_key_it_most_likely_meant(in_tmp
             {},
             "opsgate.toml: db: must be a file path or a postgresql:// URL (a string)",
         ),
+        (
+            "",
+            {"OPSGATE_LOG_FORMAT": "xml"},
+            "OPSGATE_LOG_FORMAT (log_format): must be 'text' or 'json'",
+        ),
     ],
 )
 def test_a_bad_value_is_named_where_it_was_set(
