@@ -8,6 +8,7 @@ never a traceback.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -196,6 +197,8 @@ def _configure_logging(settings: Settings, *, console: bool) -> None:
     level = settings.log_level.upper()
     if console and "OPSGATE_LOG_LEVEL" not in os.environ:
         level = "WARNING"  # the console's output is the conversation, not the log
+        # A retry of a safe call is the card's to tell; its log lines broke into transcripts.
+        logging.getLogger("stamina").setLevel(logging.ERROR)
     configure_logging(level=level, fmt=settings.log_format)
 
 

@@ -623,3 +623,27 @@ def test_a_broken_plugin_or_vendor_setting_does_not_keep_anyone_from_the_audit_l
     monkeypatch.setenv("OPSGATE_WORKERZ", "3")  # opsgate's own settings are still checked
     assert cli.main(["audit", "head"]) == 2
     assert "OPSGATE_WORKERZ: unknown setting" in capsys.readouterr().err
+
+
+def test_the_consoles_transcript_holds_no_retry_log_lines(env: Path) -> None:
+    """A configured vendor that cannot be reached: the card says so; the retries that led
+    there are the log's business, and their WARNING lines broke into the conversation."""
+    script = "/ops enos ota-job delete otajob-7d2c1e --org o15724268424841 --dry-run\n"
+    finished = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "console"],
+        input=script,
+        capture_output=True,
+        text=True,
+        env={
+            **os.environ,
+            "PYTHONPATH": str(SOURCE_TREE),
+            "OPSGATE_CONSOLE_HISTORY": "",
+            "OPSGATE_ENOS__BASE_URL": "http://127.0.0.1:9",  # nothing listens there
+            "OPSGATE_ENOS__APP_KEY": "app-key",
+            "OPSGATE_ENOS__APP_SECRET": "app-secret",
+        },
+        timeout=120,
+        check=False,
+    )
+    assert "could not connect to enos" in finished.stdout
+    assert "stamina" not in finished.stdout + finished.stderr
