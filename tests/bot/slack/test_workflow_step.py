@@ -120,6 +120,17 @@ def test_inputs_that_are_no_valid_request_fail_the_step_at_once(
     assert session.app.store.history(limit=5) == []
 
 
+def test_a_failed_steps_usage_follows_the_policy(session: ConsoleSession) -> None:
+    """The policy asks a reason and lists nobody for break-glass: the usage said with the
+    error must not show the reason as optional, nor offer --break-glass."""
+    run(session, {**STEP, "targets": "JOB 1001/x"})
+    ((method, params),) = completions(session)
+    assert method == ERROR
+    usage = next(line for line in params["error"].splitlines() if "/ops servicepower" in line)
+    assert '--reason "<text>"' in usage and '[--reason "<text>"]' not in usage
+    assert "--break-glass" not in usage
+
+
 @dataclass
 class Port:
     done: list[tuple[str, str, Any]] = field(default_factory=list)
