@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import pytest
 
@@ -231,19 +231,27 @@ def test_audit_export_into_a_closed_pipe_ends_quietly(env: Path) -> None:
     assert status == 141
 
 
+def opsgate_run(
+    words: list[str], stdout: Any, **options: Any
+) -> subprocess.CompletedProcess[bytes]:
+    """Run `opsgate <words>` from this source tree, sandboxed, writing to `stdout`."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *words],
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(SOURCE_TREE), "OPSGATE_SANDBOX": "1"},
+        timeout=60,
+        check=False,
+        **options,
+    )
+
+
 def into_a_closed_pipe(*words: str) -> subprocess.CompletedProcess[bytes]:
     """Run `opsgate <words>` with its stdout a pipe whose reader has already left."""
     reader, writer = os.pipe()
     os.close(reader)
     try:
-        return subprocess.run(
-            [sys.executable, "-m", "bot.cli", *words],
-            stdout=writer,
-            stderr=subprocess.PIPE,
-            env={**os.environ, "PYTHONPATH": str(SOURCE_TREE), "OPSGATE_SANDBOX": "1"},
-            timeout=60,
-            check=False,
-        )
+        return opsgate_run(list(words), writer)
     finally:
         os.close(writer)
 
@@ -288,14 +296,7 @@ def test_every_command_into_a_closed_pipe_ends_quietly(env: Path, words: list[st
 def test_every_command_onto_a_full_disk_is_one_line(env: Path, words: list[str]) -> None:
     seed(env / "opsgate.db", 1)
     with Path("/dev/full").open("w") as full:  # every write fails: No space left on device
-        finished = subprocess.run(
-            [sys.executable, "-m", "bot.cli", *words],
-            stdout=full,
-            stderr=subprocess.PIPE,
-            env={**os.environ, "PYTHONPATH": str(SOURCE_TREE), "OPSGATE_SANDBOX": "1"},
-            timeout=60,
-            check=False,
-        )
+        finished = opsgate_run(words, full)
     assert finished.stderr.decode() == (
         "opsgate: cannot write the output: No space left on device\n"
     )
@@ -305,15 +306,8 @@ def test_every_command_onto_a_full_disk_is_one_line(env: Path, words: list[str])
 @pytest.mark.parametrize("words", [["--version"], ["audit", "export"]], ids=" ".join)
 def test_a_command_started_with_stdout_closed_is_one_line(env: Path, words: list[str]) -> None:
     seed(env / "opsgate.db", 1)
-    finished = subprocess.run(  # ``opsgate … >&-``: Python starts with sys.stdout None
-        [sys.executable, "-m", "bot.cli", *words],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        env={**os.environ, "PYTHONPATH": str(SOURCE_TREE), "OPSGATE_SANDBOX": "1"},
-        timeout=60,
-        check=False,
-        preexec_fn=lambda: os.close(1),
-    )
+    # ``opsgate … >&-``: Python starts with sys.stdout None
+    finished = opsgate_run(words, subprocess.DEVNULL, preexec_fn=lambda: os.close(1))
     assert (
         finished.stderr.decode() == "opsgate: cannot write the output: standard output is closed\n"
     )
