@@ -233,11 +233,14 @@ def usage_message(message: str, usage: str) -> Message:
     """A usage error with the nearest command's usage beneath: its words escaped, and what it
     marks with backticks (commands, flags, characters to use) as code with nothing invisible
     inside, so it copies exactly (SPEC §8)."""
-    said = backticked(clip_raw(message, 1000))
-    lines = [f":grey_question: {mrkdwn(said)}"]
+    # One line per wrong field: opsgate's own lines, each with its code spans whole.
+    said = [backticked(line) for line in clip_raw(message, 1000).splitlines() if line.strip()]
+    lines = [f":grey_question: {mrkdwn(part)}" for part in said[:1]]
+    lines += [mrkdwn(part) for part in said[1:]]
     if usage:
         lines.append(code_block(clip_raw(usage, 1800)))
-    return build_message(notification(said), [section("\n".join(lines))])
+    joined = tuple(p for part in said for p in (*part, " "))[:-1] if said else ()
+    return build_message(notification(joined), [section("\n".join(lines))])
 
 
 def notice_message(notice: str | Notice) -> Message:

@@ -74,8 +74,11 @@ def one_line(text: str) -> str:
     text = show_bidi(text)
     if not _BREAK.search(text):
         return text
+    # The blanks at either end stay: this may be a piece between two code spans of a sentence.
+    lead = text[: len(text) - len(text.lstrip(" \t"))]
+    trail = text[len(text.rstrip(" \t")) :]
     lines = (line.strip() for line in text.splitlines())
-    return LINE_BREAK.join(line for line in lines if line)
+    return lead + LINE_BREAK.join(line for line in lines if line) + trail
 
 
 def show_bidi(text: str) -> str:

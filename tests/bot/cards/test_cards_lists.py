@@ -157,6 +157,16 @@ def test_refusal_usage_and_notice_escape_their_text() -> None:
     )
 
 
+def test_a_usage_error_of_several_fields_has_a_line_each_with_its_code_spans_whole() -> None:
+    message = "`/ops acme cancel` takes at most 3; 4 were given.\nBad --site: use `._:-` only."
+    text = valid(usage_message(message, "/ops acme cancel <id>"))
+    # each line whole, its spaces and code spans kept (the blocks as JSON: a break is \\n)
+    assert (
+        "`/ops acme cancel` takes at most 3; 4 were given.\\nBad --site: use `._:-` only." in text
+    )
+    assert "⏎" not in text
+
+
 def test_a_typed_value_with_backticks_leaves_the_usage_error_s_code_spans_whole() -> None:
     """``/ops huawei device delete `dev-1*_~` ``: the value's backticks paired with the message's
     own, garbling both, and the allowed characters, copied, held zero-width joiners."""

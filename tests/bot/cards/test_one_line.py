@@ -42,6 +42,11 @@ def test_a_run_of_breaks_is_one_marker_and_breaks_at_the_ends_are_dropped() -> N
     assert one_line("\n\n") == ""
 
 
+def test_the_blanks_at_the_ends_of_a_piece_with_a_break_stay() -> None:
+    # a piece between two code spans: " takes … ⏎ Bad … and " keeps its outer spaces
+    assert one_line(" takes ten.\nBad one and ") == f" takes ten.{LINE_BREAK}Bad one and "
+
+
 def test_text_without_a_break_is_left_exactly_as_it_was() -> None:
     assert one_line("  two  spaces\tand a tab ") == "  two  spaces\tand a tab "
     assert escape("a *b*") == f"a {ZWJ}*b{ZWJ}*"
