@@ -100,8 +100,11 @@ def _checked_targets(spec: OperationSpec, words: Sequence[Word], usage: str) -> 
     _check_no_huge_range(spec, words, usage)
     if has_ranges(words):
         _check_most(spec, range_count(words), usage)
+    expanded = list(expand_ranges(words))
+    # The count before any target's pattern (SPEC §8: "before anything else happens").
+    _check_most(spec, len(dict.fromkeys(expanded)), usage)
     rule, name = spec.target.rule, spec.target.name
-    targets = [rule.check(target, field=name, usage=usage) for target in expand_ranges(words)]
+    targets = [rule.check(target, field=name, usage=usage) for target in expanded]
     unique = tuple(dict.fromkeys(targets))
     _check_most(spec, len(unique), usage)
     return unique

@@ -186,3 +186,12 @@ def test_the_usage_under_an_error_shows_every_common_flag() -> None:
     )
     text = help_text(CATALOG)
     assert '[--force] [--break-glass "<incident ref>"]' in text
+
+
+def test_too_many_targets_is_said_before_a_bad_one_even_without_ranges() -> None:
+    """SPEC §8: the count is checked "before anything else happens"; with ranges it was, with a
+    plain list a bad name was named first and the count never."""
+    names = " ".join(f"thermo-{n:05d}" for n in range(10_001))
+    message = error(f"{ALIYUN} bad/1 {names} {FLAGS}").message
+    assert "takes at most 10,000" in message and "10,002 were given" in message
+    assert "'/' is not allowed" not in message
