@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -138,7 +139,11 @@ def socket_mode_serve(
         world = SocketWorld(processes, ws, slack, vendor, db, logs)
         try:
             if connects:
-                ws.wait_for_open(replicas)
+                try:
+                    ws.wait_for_open(replicas)
+                except TimeoutError as exc:  # say why: a replica that stopped says so in its log
+                    said = " | ".join(log.read_text()[-2000:] for log in logs)
+                    raise AssertionError(f"{exc}; serve said: {said}") from exc
             yield world
         finally:
             for process in processes:
@@ -280,9 +285,13 @@ def test_replicas_each_hold_a_connection_and_share_the_work(
 
 
 def test_socket_mode_answers_probes_on_its_probe_port_and_nothing_else(tmp_path: Path) -> None:
-    port = free_port()
-    probes = f"http://127.0.0.1:{port}"
-    with socket_mode_serve(tmp_path, "--host", "127.0.0.1", "--probe-port", str(port)) as world:
+    # Port 0: the system picks a free one and the log names it (a port picked here could be
+    # taken by another process before serve binds it).
+    with socket_mode_serve(tmp_path, "--host", "127.0.0.1", "--probe-port", "0") as world:
+        wait_until(lambda: _PROBES.search(world.log.read_text()) is not None)
+        found = _PROBES.search(world.log.read_text())
+        assert found is not None
+        probes = f"http://127.0.0.1:{found.group(1)}"
         wait_until(lambda: _answers(f"{probes}/healthz"))
         health = httpx.get(f"{probes}/healthz", timeout=5)
         assert health.status_code == 200 and health.json()["database"] == "ok"
@@ -310,10 +319,7 @@ def test_a_probe_port_in_use_stops_start_up_in_one_line(tmp_path: Path) -> None:
     assert "Traceback" not in log
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+_PROBES = re.compile(r"probes on http://127\.0\.0\.1:(\d+)/healthz")
 
 
 def _answers(url: str) -> bool:
