@@ -29,7 +29,8 @@ from slack_bolt.adapter.socket_mode.websocket_client import SocketModeHandler
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
 from slack_sdk.socket_mode.websocket_client import SocketModeClient
-from websocket import WebSocket, WebSocketException
+from slack_sdk.web import WebClient
+from websocket import WebSocket, WebSocketApp, WebSocketException
 
 from bot.slack.ingress import UNREADABLE
 from bot.slack.verification import LOGGED_BODY_CHARS, loggable
@@ -50,19 +51,37 @@ class CheckedClient(SocketModeClient):
         self._monitor_lock = threading.Lock()
 
     def connect(self) -> None:
-        """Open a connection; the first also starts the connection monitor, one interval later.
+        """Open a connection (replacing the current one); the first also starts the connection
+        monitor, one interval after it has opened.
 
         slack_sdk starts the monitor here, and its first look comes at once, before the
         reading thread has started the session just made: the monitor took it for a dropped
         one and replaced it, so every start asked Slack for a second URL, and a session the
-        reader had just started could live on beside its replacement.
+        reader had just started could live on beside its replacement. Nor is it started before
+        the first connection is had: a start Slack refuses would leave it asking on its own.
+
+        The session replaced (Slack's ``disconnect`` message, a forced reconnect) is closed as
+        `disconnect` closes one: slack_sdk closed it under its reader (websocket-client#916),
+        which slept out its 10-second select before it took up the new session, and the
+        envelopes Slack sent meanwhile found no connection.
         """
-        if not self.current_app_monitor_started:
-            self.current_app_monitor_started = True  # keeps slack_sdk from starting it now
+        first = not self.current_app_monitor_started
+        self.current_app_monitor_started = True  # keeps slack_sdk from starting it now
+        replaced = self.current_session
+        self.current_session = None  # slack_sdk's connect() would close it under its reader
+        try:
+            super().connect()
+        except BaseException:
+            if self.current_session is None:
+                self.current_session = replaced
+            raise
+        if replaced is not None:
+            replaced.on_close = None  # its end is no drop to reconnect from: the new one is open
+            self._close_session(replaced)
+        if first:
             timer = threading.Timer(self.ping_interval, self._start_monitor)
             timer.daemon = True
             timer.start()
-        super().connect()
 
     def _start_monitor(self) -> None:
         with self._monitor_lock:
@@ -90,7 +109,11 @@ class CheckedClient(SocketModeClient):
             self.send_socket_mode_response(SocketModeResponse(envelope_id=envelope_id))
 
     def disconnect(self) -> None:
-        """Close the connection with Slack's close handshake, ended by the thread reading it.
+        """Close the connection (`_close_session`)."""
+        self._close_session(self.current_session)
+
+    def _close_session(self, session: WebSocketApp | None) -> None:
+        """Close `session` with Slack's close handshake, ended by the thread reading it.
 
         websocket-client's close() shuts the socket down and closes it at once, which takes it
         out of the reading thread's select before that thread wakes (websocket-client#916): the
@@ -99,16 +122,16 @@ class CheckedClient(SocketModeClient):
         frame goes to Slack, and Slack's answering close frame wakes the reader, which ends the
         connection itself; if Slack does not answer, shutting the socket down wakes it.
         """
-        session = self.current_session
         connection = session.sock if session is not None else None
-        if session is None or connection is None:
-            super().disconnect()
+        if session is None or connection is None or not session.keep_running:
+            if session is not None:  # never opened, or already ending (its reader closes it)
+                session.close()
             return
         # A connection still opening is let open first: closed under the reader mid-handshake,
         # it left the reader failing on a missing socket and the socket itself open.
         if not _waited(lambda: connection.connected or session.sock is None, CLOSE_HANDSHAKE_S):
             _shut_down(connection)
-            super().disconnect()
+            session.close()
             return
         session.keep_running = False  # the reader tears the connection down when it wakes
         with contextlib.suppress(OSError, WebSocketException):  # broken: the shutdown wakes it
@@ -169,10 +192,16 @@ class CheckedSocketModeHandler(SocketModeHandler):
         # As Bolt's own __init__, with our client in place of slack_sdk's.
         self.app = app
         self.app_token = app_token
+        # Its own Web API client: the app's waits out a rate limit (Retry-After) three times, and
+        # apps.connections.open is Tier 1: a start Slack rate-limits says so at once instead of
+        # waiting minutes, and a reconnect tries again at the monitor's next look.
+        web_client = WebClient(
+            base_url=app.client.base_url, timeout=app.client.timeout, logger=app.logger
+        )
         self.client = CheckedClient(
             app_token=app_token,
             logger=app.logger,
-            web_client=app.client,
+            web_client=web_client,
             ping_interval=ping_interval,
         )
         self.client.socket_mode_request_listeners.append(self.handle)  # type: ignore[arg-type]
