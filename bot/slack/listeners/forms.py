@@ -27,6 +27,7 @@ from bot.cards.form import (
     OPERATION_ACTION,
     OPERATION_BLOCK,
     REASON_BLOCK,
+    TARGETS_BLOCK,
     FormPrefill,
     request_form,
 )
@@ -193,6 +194,10 @@ def read_submission(
         request = None
     if _reason_missing(entry, spec, ctx):
         errors.setdefault(REASON_BLOCK, REASON_NEEDED)
+    too_many = _over_the_policys_limit(request, spec, ctx)
+    if too_many:
+        from_file = bool(entry.files) and not entry.targets.strip()
+        errors.setdefault(FILE_BLOCK if from_file else TARGETS_BLOCK, too_many)
     if errors or request is None:
         return errors
     return request, str(entry.channel)
@@ -206,6 +211,21 @@ def _place_errors(
     from_file = bool(entry.files) and not entry.targets.strip()
     for error in exc.each:
         errors.setdefault(error_block(error, spec, from_file=from_file), error_text(error.at_field))
+
+
+def _over_the_policys_limit(
+    request: OperationRequest | None, spec: OperationSpec, ctx: ListenerContext
+) -> str | None:
+    """What to say under the targets when they are more than the policy lets one request
+    name: said there, as the form's hint ("Up to N") promises, not after the form has closed."""
+    most = ctx.service.s.policy.usage_terms(spec.id).max_targets
+    if request is None or most is None or len(request.targets) <= most:
+        return None
+    count = len(request.targets)
+    return (
+        f"The policy allows at most {most:,} targets per request and these are {count:,}: "
+        "split them into smaller requests."
+    )
 
 
 def _reason_missing(entry: FormEntry, spec: OperationSpec, ctx: ListenerContext) -> bool:

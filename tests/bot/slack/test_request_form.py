@@ -11,6 +11,7 @@ import pytest
 from surfaces_world import (
     ALICE,
     DAVE,
+    POLICY,
     choose,
     input_ids,
     latest_view,
@@ -162,6 +163,21 @@ def test_each_error_is_shown_under_its_field(session: ConsoleSession) -> None:
     bad_reason = {TARGETS_BLOCK: "thermo-001", **ALIYUN_FIELDS, REASON_BLOCK: "why\x00"}
     assert list(submit(session, view, bad_reason)) == [REASON_BLOCK]
     assert session.app.store.history(limit=5) == []  # nothing was requested
+
+
+def test_more_targets_than_the_policy_allows_are_said_under_the_targets(tmp_path: Path) -> None:
+    """The form's hint says "Up to 20": a 21st target is said there, the form left open, not
+    refused in the channel once it has closed."""
+    limited = f'{POLICY}\n[policy.operations."{ALIYUN}"]\nmax_targets = 20\n'
+    with session_with(tmp_path, limited) as session:
+        view = choose(session, open_form(session), ALIYUN)
+        errors = submit(session, view, {TARGETS_BLOCK: "thermo-{001..021}", **ALIYUN_FIELDS})
+        assert errors == {
+            TARGETS_BLOCK: "The policy allows at most 20 targets per request and these are 21: "
+            "split them into smaller requests."
+        }
+        assert session.app.store.history(limit=5) == []
+        assert submit(session, view, {TARGETS_BLOCK: "thermo-{001..020}", **ALIYUN_FIELDS}) == {}
 
 
 def test_every_field_in_error_is_shown_at_once(session: ConsoleSession) -> None:
