@@ -223,7 +223,7 @@ def _operation_inputs(spec: OperationSpec, prefill: FormPrefill, terms: UsageTer
     blocks += _target_inputs(spec, prefill, spec.most(terms))
     values, ticked = prefill.values, prefill.switches
     blocks += [flag_input(spec, flag, values=values, switches=ticked) for flag in spec.flags]
-    blocks.append(reason_input(prefill.reason))
+    blocks.append(reason_input(prefill.reason, required=terms.reason_required))
     blocks.append(switches_input(prefill.switches))
     return blocks
 

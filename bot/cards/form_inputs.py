@@ -92,8 +92,9 @@ def _checkbox(flag: FlagSpec, *, ticked: bool) -> CheckboxesElement:
     )
 
 
-def reason_input(reason: str) -> Block:
-    """The reason, as long as the grammar allows it."""
+def reason_input(reason: str, *, required: bool = True) -> Block:
+    """The reason, as long as the grammar allows it; its hint says whether the policy needs one
+    (the input stays optional to Slack: a dry run needs none, and the check is opsgate's)."""
     box = PlainTextInputElement(
         action_id=VALUE_ACTION,
         multiline=True,
@@ -105,7 +106,11 @@ def reason_input(reason: str) -> Block:
         block_id=REASON_BLOCK,
         label="Reason",
         element=box,
-        hint="Required unless the policy says otherwise; a dry run needs none.",
+        hint=(
+            "The policy needs one for this operation; a dry run needs none."
+            if required
+            else "Optional for this operation: the policy needs none."
+        ),
         optional=True,
     ).to_dict()
 

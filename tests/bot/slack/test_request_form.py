@@ -180,6 +180,20 @@ def test_more_targets_than_the_policy_allows_are_said_under_the_targets(tmp_path
         assert submit(session, view, {TARGETS_BLOCK: "thermo-{001..020}", **ALIYUN_FIELDS}) == {}
 
 
+def test_the_reasons_hint_says_what_the_policy_asks(tmp_path: Path) -> None:
+    relaxed = f'{POLICY}\n[policy.operations."{ALIYUN}"]\nrequire_reason = false\n'
+    with session_with(tmp_path, relaxed) as session:
+        hints = {}
+        for operation in (ALIYUN, DEVICE):
+            view = choose(session, open_form(session), operation)
+            [reason] = [b for b in view["blocks"] if b.get("block_id") == REASON_BLOCK]
+            hints[operation] = reason["hint"]["text"]
+    assert hints == {
+        ALIYUN: "Optional for this operation: the policy needs none.",
+        DEVICE: "The policy needs one for this operation; a dry run needs none.",
+    }
+
+
 def test_every_field_in_error_is_shown_at_once(session: ConsoleSession) -> None:
     view = choose(session, open_form(session), ALIYUN)
     answers = {
