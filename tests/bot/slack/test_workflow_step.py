@@ -101,7 +101,8 @@ def test_a_request_the_policy_refuses_fails_the_step_at_once(session: ConsoleSes
     ("changes", "says"),
     [
         ({"operation": "servicepower job cancle"}, "did you mean"),
-        ({"targets": "JOB 1001/x"}, "Bad jobId"),
+        ({"targets": "1001/x"}, "Bad jobId"),
+        ({"targets": "JOB 1001/x"}, "takes one jobId; 2 were given"),  # the count first
         ({"operation": "servicepower job cancel --dry-run"}, "cannot be a dry run"),
         ({"requester": None}, "needs requester"),
         ({"requester": {"id": 5}}, "needs requester"),
