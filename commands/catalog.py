@@ -8,13 +8,13 @@ knows no vendor.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Final
 
 from commands.arguments import CLOSE
 from commands.identifiers import show_value
 from commands.model import UsageError
-from commands.spec import OperationSpec, usage_of
+from commands.spec import OperationSpec, UsageTerms, usage_of
 
 #: The words that start the commands that are not vendor operations.
 META_COMMANDS: Final = ("help", "history", "status")
@@ -83,6 +83,14 @@ class Catalog:
     def usage_for(self, operation_id: str) -> str:
         """Return the usage block of an operation: its synopsis and an example."""
         return usage_of(self.spec_for(operation_id))
+
+    def usage_under(self, error: UsageError, terms: Callable[[str], UsageTerms]) -> str:
+        """The usage to show with `error`: its operation's under `terms` (a policy's, for an
+        operation id: a reason shown as required where it is, ``--break-glass`` only where
+        someone may use it, an example within its limit), or the error's own."""
+        if error.operation is None:
+            return error.usage
+        return usage_of(self.spec_for(error.operation), terms(error.operation))
 
     def meta_usage(self, command: str) -> str:
         """The usage block of ``help``, ``history`` or ``status``, with an example."""

@@ -28,7 +28,6 @@ from commands.catalog import Catalog
 from commands.fields import request_from_parts
 from commands.model import OperationRequest, UsageError
 from commands.render import format_command
-from commands.spec import usage_of
 
 log = logging.getLogger(__name__)
 
@@ -111,15 +110,6 @@ class WorkflowSteps:
         else:
             self._port.fail(execution_id, step_error(record, detail))
 
-    def _usage(self, error: UsageError) -> str:
-        """The usage to say with `error`: its operation's under the policy's terms (a reason
-        required where it is, ``--break-glass`` only where someone may use it), as the slash
-        command and the form say it."""
-        if error.operation is None:
-            return error.usage
-        spec = self._catalog.spec_for(error.operation)
-        return usage_of(spec, self.s.policy.usage_terms(spec.id))
-
     def _read(self, call: StepCall) -> tuple[str | None, OperationRequest | None, Origin | None]:
         """The request and origin a step asks for, or what is wrong with its inputs."""
         inputs = call.inputs
@@ -137,7 +127,8 @@ class WorkflowSteps:
                 reason=str(inputs.get("reason") or ""),
             )
         except UsageError as exc:
-            return usage_failure(exc.message, self._usage(exc)), None, None
+            usage = self._catalog.usage_under(exc, self.s.policy.usage_terms)
+            return usage_failure(exc.message, usage), None, None
         if request.dry_run:
             return "A workflow step cannot be a dry run: it waits for a request to end.", None, None
         if not request.reason and self.s.policy.needs_reason(request.operation, dry_run=False):

@@ -70,13 +70,8 @@ class ListenerContext:
         return entries
 
     def usage(self, error: UsageError) -> str:
-        """The usage to show with `error`: that of its operation under the policy's terms (a
-        reason shown as required when it is, ``--break-glass`` only when someone may use it,
-        an example within the policy's limit), or the error's own."""
-        if error.operation is None:
-            return error.usage
-        spec = self.catalog.spec_for(error.operation)
-        return usage_of(spec, self.service.s.policy.usage_terms(spec.id))
+        """The usage to show with `error`, under the policy's terms (`Catalog.usage_under`)."""
+        return self.catalog.usage_under(error, self.service.s.policy.usage_terms)
 
 
 def payload_user(body: dict[str, Any]) -> str:
