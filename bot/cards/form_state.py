@@ -63,6 +63,12 @@ class FormEntry:
     reason: str = ""
     kept: KeptTargets | None = None
 
+    @property
+    def from_file(self) -> bool:
+        """The targets come from an uploaded file (the text box left empty): their errors go
+        under the file input."""
+        return bool(self.files) and not self.targets.strip()
+
 
 def read_form(view: dict[str, Any], spec: OperationSpec | None) -> FormEntry:
     """Read the modal's state; `spec` is the chosen operation's (None: read only the common

@@ -196,8 +196,7 @@ def read_submission(
         errors.setdefault(REASON_BLOCK, REASON_NEEDED)
     too_many = _over_the_policys_limit(request, spec, ctx)
     if too_many:
-        from_file = bool(entry.files) and not entry.targets.strip()
-        errors.setdefault(FILE_BLOCK if from_file else TARGETS_BLOCK, too_many)
+        errors.setdefault(FILE_BLOCK if entry.from_file else TARGETS_BLOCK, too_many)
     if errors or request is None:
         return errors
     return request, str(entry.channel)
@@ -208,9 +207,10 @@ def _place_errors(
 ) -> None:
     """Each field's error under its own input; an input keeps the first error said of it (a
     file that could not be read is not also reported as no targets)."""
-    from_file = bool(entry.files) and not entry.targets.strip()
     for error in exc.each:
-        errors.setdefault(error_block(error, spec, from_file=from_file), error_text(error.at_field))
+        errors.setdefault(
+            error_block(error, spec, from_file=entry.from_file), error_text(error.at_field)
+        )
 
 
 def _over_the_policys_limit(
