@@ -1,10 +1,11 @@
 """What `serve` needs from Slack before it starts, checked the same way by `serve` and `check`.
 
 Both commands ask the same questions, so they can never disagree: are the credentials that
-this way of serving needs set (`missing_slack_settings`), does Slack accept the bot token
-(`slack_identity`: one bounded call to ``auth.test``, every failure said in one line), and, in
-Socket Mode, the app token (`app_token_problem`: ``apps.connections.open``, as `serve`
-connects).
+this way of serving needs set (`missing_slack_settings`), and does Slack accept the bot token
+(`slack_identity`: one bounded call to ``auth.test``, every failure said in one line). In
+Socket Mode, `check` also asks for a connection with the app token (`app_token_problem`:
+``apps.connections.open``); `serve` does not ask beforehand, its connecting is that same call
+(a Tier 1 method: a second one per start could be refused as rate-limited).
 """
 
 from __future__ import annotations

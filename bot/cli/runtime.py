@@ -94,7 +94,7 @@ def _ready(settings: Settings, plugins: Plugins, *, socket_mode: bool) -> Opsgat
         return f"{exc} (OPSGATE_DB)"
     except (AuditKeyError, PluginError) as exc:  # a plugin that raised in connect or sandbox
         return str(exc)
-    problem = _slack_problem(settings, socket_mode=socket_mode)
+    problem = _slack_problem(settings)
     if problem:
         opsgate.close()
         return problem
@@ -116,7 +116,7 @@ def _serve(
         pass  # a stop before serving began: still drain what was started
 
 
-def _slack_problem(settings: Settings, *, socket_mode: bool) -> str | None:
+def _slack_problem(settings: Settings) -> str | None:
     identity = slack_identity(settings)
     if not identity.ok:
         return identity.detail

@@ -134,11 +134,8 @@ def _hint(variable: str, model: type[Settings]) -> str:
     one of a vendor no plugin provides (``OPSGATE_ACME__TOKEN``) only to a vendor close to it,
     never to a key of another vendor: a hint must not invite a secret into the wrong slot.
     """
-    names = variable_names(model)
-    upper = variable.upper()
-    if not upper.startswith(_PREFIX):
-        meant = closest(variable, names, prefix=_PREFIX)
-        return f"; did you mean {meant}?" if meant else ""
+    names = _variable_names(model)
+    upper = variable.upper()  # an OPSGATE_ name: the only kind either caller reports
     table, nested, rest = upper.removeprefix(_PREFIX).partition("__")
     # Slack's own names only for a name that says Slack (OPSGATE_SLACK_BOT_TOKEN)
     slack = table.startswith("SLACK")
@@ -209,7 +206,7 @@ NOT_SETTINGS: Final = frozenset(
 )
 
 
-def unknown_core_variables(env: Mapping[str, str], model: type[Settings] = Settings) -> list[str]:
+def unknown_core_variables(env: Mapping[str, str], model: type[Settings]) -> list[str]:
     """``OPSGATE_<NAME>`` variables that are no setting (a vendor's have ``__`` and are
     checked against the installed plugins): a typo would otherwise be ignored silently.
     The hint may name a vendor's variable of `model` (one ``_`` written for ``__``)."""
@@ -222,7 +219,7 @@ def unknown_core_variables(env: Mapping[str, str], model: type[Settings] = Setti
     return problems
 
 
-def variable_names(model: type[Settings]) -> set[str]:
+def _variable_names(model: type[Settings]) -> set[str]:
     """Every variable that sets a setting of `model`: opsgate's own, and each vendor table's
     ``OPSGATE_<VENDOR>__<FIELD>``."""
     names = _core_names()
