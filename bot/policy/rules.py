@@ -73,6 +73,12 @@ class Policy:
         needs one (SPEC §8)."""
         return self.for_operation(operation).require_reason and not dry_run
 
+    def too_many_targets(self, operation: str, count: int) -> int | None:
+        """The most targets the policy lets one request of `operation` name, when `count` is
+        more; None when `count` is within it."""
+        most = self.for_operation(operation).max_targets
+        return most if most is not None and count > most else None
+
     def usage_terms(self, operation: str) -> UsageTerms:
         """What this policy says of `operation` that its usage and help show (a reason needed,
         whether anyone may break glass, its limit on targets)."""
@@ -99,8 +105,9 @@ class Policy:
         no_reason = not (request.reason or "").strip()
         if no_reason and self.needs_reason(request.operation, dry_run=request.dry_run):
             return refuse(op, " needs a reason: add ", Code('--reason "<why>"'), " and try again.")
-        count, most = len(request.targets), current.max_targets
-        if most is not None and count > most:
+        count = len(request.targets)
+        most = self.too_many_targets(request.operation, count)
+        if most is not None:
             return refuse(
                 op,
                 f" allows at most {most} target(s) per request and this one has {count}: "

@@ -218,10 +218,10 @@ def _over_the_policys_limit(
 ) -> str | None:
     """What to say under the targets when they are more than the policy lets one request
     name: said there, as the form's hint ("Up to N") promises, not after the form has closed."""
-    most = ctx.service.s.policy.usage_terms(spec.id).max_targets
-    if request is None or most is None or len(request.targets) <= most:
+    count = 0 if request is None else len(request.targets)
+    most = ctx.service.s.policy.too_many_targets(spec.id, count)
+    if most is None:
         return None
-    count = len(request.targets)
     return (
         f"The policy allows at most {most:,} targets per request and these are {count:,}: "
         "split them into smaller requests."
