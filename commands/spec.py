@@ -217,8 +217,12 @@ class UsageTerms:
     max_targets: int | None = None
 
 
+def example_of(spec: OperationSpec, terms: UsageTerms | None = None) -> str:
+    """`spec`'s example under `terms`: its ranges cut down to the targets allowed."""
+    return fit_ranges(spec.example, spec.most(terms))
+
+
 def usage_of(spec: OperationSpec, terms: UsageTerms | None = None) -> str:
-    """Return the usage block of `spec` under `terms`: its synopsis and an example (its ranges
-    cut down to the targets allowed)."""
-    example = fit_ranges(spec.example, spec.most(terms))
-    return f"Usage: {spec.synopsis(terms)}\nExample: {example}"
+    """Return the usage block of `spec` under `terms`: its synopsis and an example
+    (`example_of`)."""
+    return f"Usage: {spec.synopsis(terms)}\nExample: {example_of(spec, terms)}"

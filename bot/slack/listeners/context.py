@@ -14,7 +14,7 @@ from bot.lifecycle.workers import Runner
 from bot.slack.files import TargetFiles
 from commands.catalog import Catalog
 from commands.model import UsageError
-from commands.spec import OperationSpec, usage_of
+from commands.spec import OperationSpec, example_of
 
 
 @dataclass(frozen=True)
@@ -57,12 +57,11 @@ class ListenerContext:
         for spec in self.requestable(user=user, channel=channel):
             if vendor is None or spec.vendor == vendor:
                 terms = self.service.s.policy.usage_terms(spec.id)
-                usage, example = usage_of(spec, terms).splitlines()
                 entry = cards.HelpEntry(
                     operation=spec.id,
                     summary=spec.summary,
-                    usage=usage.removeprefix("Usage: "),
-                    example=example.removeprefix("Example: "),
+                    usage=spec.synopsis(terms),
+                    example=example_of(spec, terms),
                     most=spec.most(terms),
                     break_glass=terms.break_glass,
                 )
