@@ -13,7 +13,9 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import pytest
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.console.standin.server import SlackStandIn
 from bot.slack.socket_mode import CLOSE_HANDSHAKE_S, CheckedClient
@@ -156,3 +158,55 @@ def test_a_client_closed_before_its_monitor_starts_never_starts_it() -> None:
         client.close()
         time.sleep(ping_interval + 0.5)  # past the moment the monitor would have started
     assert client.current_app_monitor.thread is None
+
+
+def test_a_reconnect_closes_the_replaced_connection_without_asking_for_another() -> None:
+    """Slack's `disconnect` message: the old session, closed under its reader by slack_sdk,
+    held the new one back 10 s; closed here with the handshake, and not reconnected from its
+    end (that asked Slack for one more URL)."""
+    with (
+        SocketModeStandIn() as slack_side,
+        slack_and_client(slack_side.url, ping_interval=5) as (slack, client),
+    ):
+        slack_side.wait_for_open(1)
+        replaced = client.current_session
+        client.connect_to_new_endpoint(force=True)
+        slack_side.wait_for_reconnect(2, timeout=5)
+        time.sleep(0.5)  # a third connection, if any, is under way
+        assert replaced is not None and replaced.on_close is None
+        assert client.current_session is not replaced
+        assert (len(slack.calls_to("apps.connections.open")), slack_side.connections) == (2, 2)
+
+
+def test_a_reconnect_slack_refuses_keeps_the_connection_it_had() -> None:
+    with (
+        SocketModeStandIn() as slack_side,
+        slack_and_client(slack_side.url, ping_interval=5) as (slack, client),
+    ):
+        slack_side.wait_for_open(1)
+        kept = client.current_session
+        slack.socket_url = None  # Slack answers socket_mode_not_enabled from now on
+        with pytest.raises(SlackApiError):
+            client.connect_to_new_endpoint(force=True)
+        assert client.current_session is kept
+        assert kept is not None and kept.on_close is not None  # still reconnects if it drops
+        assert slack_side.open_connections == 1
+
+
+def test_a_start_slack_refuses_never_starts_the_monitor() -> None:
+    """The monitor asked for URLs on its own beside a start Slack had refused."""
+    with SlackStandIn() as slack:  # an app with Socket Mode off
+        client = CheckedClient(
+            app_token="xapp-1-test",
+            web_client=WebClient(token="xoxb-test", base_url=slack.api_url),
+            ping_interval=0.5,
+        )
+        try:
+            with pytest.raises(SlackApiError):
+                client.connect()
+            time.sleep(1.5)  # past the moment the monitor would have started, and looked
+            monitor = client.current_app_monitor.thread
+            assert monitor is None or monitor.ident is None  # never started
+            assert len(slack.calls_to("apps.connections.open")) == 1
+        finally:
+            client.close()
