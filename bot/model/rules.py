@@ -235,7 +235,9 @@ def again_targets(record: RequestRecord) -> tuple[str, ...]:
     """The targets Request again asks for: of a stopped request, those it left undone, the
     ones it never sent and the ones the vendor refused (its card tells to request each again),
     not those accepted or whose fate is unknown (asking again could act on them twice); of
-    any other request, all of them."""
+    any other request, all of them. A stopped outcome that names none left undone (a stop
+    lands between calls, so one always does; an outcome recorded otherwise would not) gives all
+    of them too, and the form then says they are the request's own, not the undone ones."""
     outcome = record.outcome
     if record.state is not RequestState.STOPPED or not isinstance(outcome, Outcome):
         return record.targets

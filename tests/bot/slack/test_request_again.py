@@ -220,6 +220,24 @@ def test_a_stopped_request_asks_again_for_the_targets_the_vendor_refused_too() -
     assert rules.again_targets(stopped_run) == targets[2:4] + targets[6:]
 
 
+@pytest.mark.parametrize(
+    "failures",
+    [[], [{"targets": ["thermo-001"], "kind": "unknown", "message": "no answer"}]],
+    ids=["none", "only unknown"],
+)
+def test_a_stopped_outcome_naming_nothing_undone_asks_again_for_all_and_says_so(
+    failures: list[dict[str, Any]],
+) -> None:
+    targets = ("thermo-001", "thermo-002")
+    outcome = {"summary": "Cancel accepted", "total": 2, "failures": failures}
+    stopped_run = record(
+        RequestState.STOPPED, operation="aliyun.ota-task.cancel", targets=targets, outcome=outcome
+    )
+    assert rules.again_targets(stopped_run) == targets
+    prefill = prefill_from_record(stopped_run, CATALOG.spec_for("aliyun.ota-task.cancel"))
+    assert prefill.unsent_of is None  # not said to be the undone ones
+
+
 def test_a_stopped_request_s_kept_targets_are_those_it_did_not_send(
     session: ConsoleSession, tmp_path: Path
 ) -> None:
