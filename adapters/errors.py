@@ -174,3 +174,13 @@ class CallNotSent(AdapterError):
 
     Nothing was sent, so nothing changed; never retried. Its targets are reported not sent.
     """
+
+
+def reads_as_zero(code: object) -> bool:
+    """True for a vendor code that reads as zero however it is spelled (``0``, ``0.0``,
+    ``"00"``, ``" 0"``): where zero means success, such a code may mean it, and an answer that
+    pairs it with a failure says both."""
+    try:
+        return code is not None and not isinstance(code, bool) and float(str(code)) == 0
+    except ValueError:
+        return False

@@ -33,6 +33,7 @@ from adapters.errors import (
     VendorAuthError,
     VendorError,
     VendorThrottled,
+    reads_as_zero,
 )
 from adapters.http import json_object, unconfirmed_answer, unreadable_answer
 
@@ -191,13 +192,17 @@ def read_answer(response: httpx.Response, *, mutating: bool) -> dict[str, Any]:
         if unconfirmed is not None:
             raise unconfirmed
     code = None if body is None else answer_code(body)
-    if refused and (_zero(code) or (mutating and code is None)):
+    if refused and (reads_as_zero(code) or (mutating and code is None)):
         # A 4xx is a refusal whatever its body says: a `"code": 0` in it does not undo that.
         raise _refusal(response, body)
     if body is None or code is None:
         raise _unreadable(response, mutating=mutating)
     business = _business_code(body)
-    if mutating and not business == code == "0" and (_zero(code) or _zero(business)):
+    if (
+        mutating
+        and not business == code == "0"
+        and (reads_as_zero(code) or reads_as_zero(business))
+    ):
         raise _unconfirmed_success(response, body)  # 0.0, or a 0 beside a gateway's refusal
     if code != "0":
         message = body.get("msg")
@@ -253,14 +258,6 @@ def _unconfirmed_success(response: httpx.Response, body: dict[str, Any]) -> Outc
         vendor=VENDOR,
         next_step=CHECK_THE_JOB,
     )
-
-
-def _zero(code: str | None) -> bool:
-    """True for a code that reads as zero however it is spelled (``0``, ``0.0``, ``"00"``)."""
-    try:
-        return code is not None and float(code) == 0
-    except ValueError:
-        return False
 
 
 def _refusal(response: httpx.Response, body: dict[str, Any] | None) -> VendorError:

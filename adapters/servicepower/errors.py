@@ -31,6 +31,7 @@ from adapters.errors import (
     VendorAuthError,
     VendorError,
     VendorThrottled,
+    reads_as_zero,
 )
 from adapters.http import json_object
 
@@ -210,16 +211,9 @@ def _beside_the_flag(body: dict[str, Any]) -> list[tuple[str, bool | None]]:
         if what == "type" and text:
             named.append((f"Scheduling result type {text}", text.lower() == "ok"))
         elif text:
-            says = True if text == "0" else None if _reads_as_zero(text) else False
+            says = True if text == "0" else None if reads_as_zero(text) else False
             named.append((f"{what} {known.label if known else text}", says))
     return named
-
-
-def _reads_as_zero(text: str) -> bool:
-    try:
-        return float(text) == 0
-    except ValueError:
-        return False
 
 
 def unsure(response: httpx.Response, *, job_id: str) -> OutcomeUnknown:

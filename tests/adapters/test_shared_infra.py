@@ -10,7 +10,13 @@ import pytest
 
 from adapters.base import VendorCall
 from adapters.clock import FakeClock
-from adapters.errors import AdapterError, OutcomeUnknown, VendorError, VendorUnreachable
+from adapters.errors import (
+    AdapterError,
+    OutcomeUnknown,
+    VendorError,
+    VendorUnreachable,
+    reads_as_zero,
+)
 from adapters.http import is_retryable, json_body, retry_safely, send, unconfirmed_answer
 from adapters.ratelimit import RateLimiter, process_limiter
 from adapters.tokens import Token, TokenCache
@@ -306,3 +312,17 @@ def test_an_adapter_error_never_holds_a_password_written_in_a_url() -> None:
     assert "LEAKME" not in str(error) and "LEAKME" not in str(
         AdapterError("ftp://a:LEAKME@b", vendor="v")
     )
+
+
+@pytest.mark.parametrize(
+    ("code", "zero"),
+    [
+        (0, True), ("0", True), ("00", True), (" 0", True), (0.0, True), ("0.0", True),
+        ("SUCCESS", False), ("OK", False), ("", False), (None, False), (True, False),
+        (False, False), ("1", False), (9, False),
+    ],
+)  # fmt: skip
+def test_a_code_reads_as_zero_however_it_is_spelled_and_only_then(code: object, zero: bool) -> None:
+    """EnOS's and ServicePower's answers that pair a zero (success) with a failure say both;
+    a code that is no number (``"SUCCESS"``) is no zero."""
+    assert reads_as_zero(code) is zero
