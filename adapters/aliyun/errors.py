@@ -106,24 +106,20 @@ def refusal(
     if body is None:
         raise unreadable_answer(response, vendor=VENDOR, mutating=mutating)
     if mutating and (disagreeing := contradiction(body, status)) is not None:
-        raise _no_verdict(response, body, mutating=True, contradicting=disagreeing)
+        raise _no_verdict(response, body, contradicting=disagreeing)
     if not refused(body, status):
-        raise _no_verdict(response, body, mutating=mutating)
+        if not mutating:  # a read that says neither is unreadable, and safe to ask again
+            raise unreadable_answer(response, vendor=VENDOR, mutating=False)
+        raise _no_verdict(response, body)
     return error_for(body, status)
 
 
 def _no_verdict(
-    response: httpx.Response,
-    body: Mapping[str, Any],
-    *,
-    mutating: bool,
-    contradicting: str = "",
-) -> AdapterError:
-    """An answer with neither ``"Success": true`` nor a failure in it (``{}``, a RequestId
-    alone, ``"Success": null``), or one that says both (`contradiction`): it does not say the
+    response: httpx.Response, body: Mapping[str, Any], *, contradicting: str = ""
+) -> OutcomeUnknown:
+    """The cancel answered with neither ``"Success": true`` nor a failure in it (``{}``, a
+    RequestId alone, ``"Success": null``), or with both (`contradiction`): it does not say the
     call was carried out, nor that it was not."""
-    if not mutating:
-        return unreadable_answer(response, vendor=VENDOR, mutating=False)
     rid = request_id(body)
     quoted = f", RequestId {rid}" if rid else ""
     said = (

@@ -19,7 +19,7 @@ from adapters.aliyun.simulator import sandbox as sbx
 from adapters.aliyun.simulator.api import AliyunSimulator
 from adapters.base import Counts, FailureKind
 from adapters.clock import FakeClock
-from adapters.errors import OutcomeUnknown, VendorError
+from adapters.errors import OutcomeUnknown, VendorError, VendorUnreachable
 from commands.model import OperationRequest
 
 CANCELS = "Action=CancelOTATaskByDevice"
@@ -217,6 +217,18 @@ def test_a_read_may_leave_the_success_flag_out(sim: AliyunSimulator, clock: Fake
 
     preview = adapter(httpx.MockTransport(no_flags), clock).preview(cancel(("thermo-001",)))
     assert preview.found
+
+
+@pytest.mark.parametrize("flag", ["yes", 1])
+def test_a_read_whose_flag_says_neither_is_unreadable_not_unknown(
+    clock: FakeClock, flag: object
+) -> None:
+    """A read changes nothing, so an answer it cannot read is asked again (VendorUnreachable),
+    never an unknown outcome."""
+    answer = {"RequestId": "r-1", "Success": flag}
+    client = httpx.Client(transport=httpx.MockTransport(lambda r: httpx.Response(200, json=answer)))
+    with pytest.raises(VendorUnreachable):
+        AliyunAdapter(config=sbx.SETTINGS, client=client, clock=clock, workers=1).check()
 
 
 #: Answers that say both that the cancel succeeded and that it did not (the documented answer
