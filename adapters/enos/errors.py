@@ -265,7 +265,7 @@ def _refusal(response: httpx.Response, body: dict[str, Any] | None) -> VendorErr
     before EnOS acted, so nothing changed. A 429 is a throttle."""
     status = response.status_code
     if status == 429:
-        return vendor_error("429", vendor_message="", request_id=None, http_status=429)
+        return _throttled()
     said = "" if body is None else _said(body)
     return VendorError(
         f"EnOS refused the call with HTTP {status}{said}; nothing was changed",
@@ -286,5 +286,10 @@ def _said(body: dict[str, Any]) -> str:
 
 def _unreadable(response: httpx.Response, *, mutating: bool) -> Exception:
     if response.status_code == 429:  # a gateway throttle page: still a throttle
-        return vendor_error("429", vendor_message="", request_id=None, http_status=429)
+        return _throttled()
     return unreadable_answer(response, vendor=VENDOR, mutating=mutating)
+
+
+def _throttled() -> VendorError:
+    """A 429 that names no code of EnOS's: the gateway's throttle, as EnOS's 429 means."""
+    return vendor_error("429", vendor_message="", request_id=None, http_status=429)
