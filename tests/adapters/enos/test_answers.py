@@ -20,7 +20,7 @@ from adapters.enos.simulator.api import (
     SANDBOX_STOPPED_JOB_ID,
     demo_simulator,
 )
-from adapters.errors import OutcomeUnknown, VendorAuthError, VendorError
+from adapters.errors import OutcomeUnknown, VendorAuthError, VendorError, VendorThrottled
 from commands.model import OperationRequest
 
 DELETE = OperationRequest(
@@ -165,3 +165,21 @@ def test_a_zero_spelled_otherwise_or_beside_a_gateway_code_is_unknown(
     assert quoted in caught.value.message and "state is unknown" in caught.value.message
     assert caught.value.next_step == CHECK_THE_JOB
     assert sent == [1]
+
+
+def test_a_read_answered_429_with_a_page_is_a_throttle_not_an_unreadable_answer() -> None:
+    """A gateway's throttle page on a read says no code of EnOS's: the 429 is the throttle."""
+    sim = demo_simulator(clock=FakeClock())
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if "action=get" in str(request.url):
+            return httpx.Response(429, content=b"<html>slow down</html>")
+        return sim.handle(request)
+
+    config = EnosSettings(
+        base_url=SANDBOX_BASE_URL, app_key=SANDBOX_APP_KEY, app_secret=SecretStr(SANDBOX_APP_SECRET)
+    )
+    client = httpx.Client(transport=httpx.MockTransport(handler))
+    with pytest.raises(VendorThrottled) as caught:
+        EnosAdapter(config=config, client=client, clock=FakeClock()).preview(DELETE)
+    assert caught.value.http_status == 429
