@@ -100,7 +100,7 @@ class HuaweiAdapter:
         base_url = with_default_port(config.base_url)
         slot = None
         if shared is not None:
-            limiter, slot = replicated(config, base_url, clock, shared)
+            limiter, slot = replicated(config, base_url, clock, shared, secret=config.secret)
         self.session = HuaweiSession(
             base_url=base_url,
             app_id=config.app_id,

@@ -222,7 +222,7 @@ def shared_limiter(config: HuaweiSettings, base_url: str, clock: Clock) -> RateL
 
 
 def replicated(
-    config: HuaweiSettings, base_url: str, clock: Clock, shared: Shared
+    config: HuaweiSettings, base_url: str, clock: Clock, shared: Shared, *, secret: SecretStr
 ) -> tuple[RateLimiter, TokenSlot]:
     """The application's limiter and token slot when replicas share them: one login for all,
     and 100 calls per 60 s in total (`adapters.shared`). The token is kept sealed under the
@@ -230,8 +230,10 @@ def replicated(
     account = f"huawei:{base_url}:{config.app_id}"
     window = shared.rate_window(account)
     limiter = RateLimiter(calls=config.calls_per_minute, period=60.0, clock=clock, shared=window)
-    secret = config.secret.get_secret_value() if config.secret is not None else ""
-    return limiter, SealedSlot(shared.token_slot(account), secret=secret, account=account)
+    sealed = SealedSlot(
+        shared.token_slot(account), secret=secret.get_secret_value(), account=account
+    )
+    return limiter, sealed
 
 
 def tls_context(config: HuaweiSettings) -> ssl.SSLContext:

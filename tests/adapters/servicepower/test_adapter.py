@@ -493,6 +493,14 @@ def test_a_success_flag_its_codes_contradict_is_outcome_unknown(
     assert len(sent) == 1
 
 
+def test_a_contradicting_answer_keeps_its_request_id_for_servicepower_support() -> None:
+    body = {"Success": False, "Code": "0", "RequestId": "sp-req-42"}
+    adapter = wire_adapter(lambda r: httpx.Response(200, json=body))
+    with pytest.raises(OutcomeUnknown) as caught:
+        adapter.execute(job_cancel())
+    assert caught.value.vendor_request_id == "sp-req-42"
+
+
 def test_answer_without_success_flag_is_outcome_unknown() -> None:
     adapter = wire_adapter(lambda r: httpx.Response(200, json={"Code": "0"}))
     with pytest.raises(OutcomeUnknown):

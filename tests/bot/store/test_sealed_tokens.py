@@ -154,3 +154,24 @@ def test_a_slot_others_keep_sealing_under_another_secret_is_a_clear_error() -> N
     with pytest.raises(NotConfigured, match="sealed under another secret") as raised:
         slot.replace(None, lambda current: SharedToken("never asked"))
     assert raised.value.vendor == "huawei"
+
+
+class OverwrittenSlot(ForeignSlot):
+    """Fetches as asked, then another replica (under another secret) overwrites the slot."""
+
+    def replace(self, seen: str | None, fetch: Callable[..., SharedToken]) -> SharedToken:
+        fetch(None)
+        return super().replace(seen, fetch)
+
+
+def test_a_token_fetched_then_overwritten_under_another_secret_is_still_the_one_used() -> None:
+    """The login happened: its token is valid, whatever another replica wrote over it."""
+    logins: list[str] = []
+
+    def login(current: SharedToken | None) -> SharedToken:
+        logins.append("login")
+        return SharedToken(f"fresh-{len(logins)}")
+
+    slot = SealedSlot(OverwrittenSlot(), secret=SECRET, account=ACCOUNT)
+    assert slot.read() is None
+    assert slot.replace(None, login).value == "fresh-2"
