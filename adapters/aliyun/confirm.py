@@ -24,7 +24,15 @@ from collections.abc import Mapping, Sequence
 from typing import Final
 
 from adapters.aliyun.errors import VENDOR, field
-from adapters.aliyun.preview import DeviceLook, Mapper, look_at, sample, task_rows
+from adapters.aliyun.preview import (
+    DeviceLook,
+    Mapper,
+    agree,
+    devices,
+    look_at,
+    sample,
+    task_rows,
+)
 from adapters.aliyun.rpc import RpcClient
 from adapters.base import StopSignal
 from adapters.errors import AdapterError, CallNotSent
@@ -60,7 +68,7 @@ def check_after_cancel(
     except CallNotSent:
         return (
             "not listed again afterwards: the run was stopped before that check was done; "
-            f"check the {_devices(len(accepted))} accepted in the console"
+            f"check the {devices(len(accepted))} accepted in the console"
         )
     except AdapterError as exc:
         return (
@@ -87,10 +95,10 @@ def _by_job(
     rest = len(accepted) - cancelled
     line = (
         f"job `{base['JobId']}` now shows a cancelled task for {cancelled:,} of the "
-        f"{_devices(len(accepted))}"
+        f"{devices(len(accepted))}"
     )
     return line + (
-        f"; the other {rest:,} {_agree(rest, 'shows', 'show')} none in it" if rest else ""
+        f"; the other {rest:,} {agree(rest, 'shows', 'show')} none in it" if rest else ""
     )
 
 
@@ -133,7 +141,7 @@ def sample_line(looked: Sequence[DeviceLook], *, of: int) -> str:
     missing = sum(1 for x in looked if not x.found)
     why = "(IN_PROGRESS: not cancellable)"
     said = [
-        f"{count:,} {_agree(count, one, many)}"
+        f"{count:,} {agree(count, one, many)}"
         for count, one, many in (
             (has, "still has a task the cancel acts on", "still have a task the cancel acts on"),
             (upgrading, f"is upgrading {why}", f"are upgrading {why}"),
@@ -151,12 +159,3 @@ def _scope(looked: int, of: int) -> str:
     if looked < of:
         return f"a sample of {looked:,} of {of:,}"
     return "the one device" if looked == 1 else f"all {looked:,} devices"
-
-
-def _devices(count: int) -> str:
-    return f"{count:,} {_agree(count, 'device', 'devices')}"
-
-
-def _agree(count: int, one: str, many: str) -> str:
-    """The words for `count` things: `one` for exactly one, `many` otherwise (0 included)."""
-    return one if count == 1 else many

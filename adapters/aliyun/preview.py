@@ -199,7 +199,7 @@ def _facts(
         "Devices": f"{len(targets):,} ({calls} call{'s' if calls != 1 else ''} of up to 200)",
         "Sampled": f"{scope} devices" + ("" if n == len(targets) else " (sampled, evenly spaced)"),
         "Pending cancellable tasks": f"{sum(1 for x in found if x.cancellable)} of "
-        f"{_devices(n, _sampled(looked, targets))} {_verb(n, 'has', 'have')} a task awaiting "
+        f"{devices(n, _sampled(looked, targets))} {agree(n, 'has', 'have')} a task awaiting "
         "confirmation, queued or pushed",
     }
     if "IotInstanceId" in base:
@@ -212,7 +212,7 @@ def _sampled(looked: Sequence[DeviceLook], targets: Sequence[str]) -> str:
     return "sampled " if len(looked) < len(targets) else ""
 
 
-def _devices(count: int, sampled: str = "") -> str:
+def devices(count: int, sampled: str = "") -> str:
     """``1 device``, ``3 sampled devices``."""
     return f"{count:,} {sampled}device{'' if count == 1 else 's'}"
 
@@ -222,8 +222,9 @@ def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _verb(count: int, one: str, more: str) -> str:
-    """The verb that agrees with `count` things: ``has``/``have``, ``is``/``are``."""
+def agree(count: int, one: str, more: str) -> str:
+    """The word that agrees with `count` things (0 included): ``has``/``have``,
+    ``device``/``devices``."""
     return one if count == 1 else more
 
 
@@ -232,7 +233,7 @@ def _none_exist(looked: Sequence[DeviceLook], targets: Sequence[str], product: s
     sampled = _sampled(looked, targets)
     if len(looked) == 1:
         return f"the {sampled}device does not exist in product {product}"
-    return f"none of the {_devices(len(looked), sampled)} exists in product {product}"
+    return f"none of the {devices(len(looked), sampled)} exists in product {product}"
 
 
 def _firmware_name(firmware: Mapping[str, Any], firmware_id: str) -> str:
@@ -250,25 +251,25 @@ def _warnings(
     n, sampled = len(looked), _sampled(looked, targets)
     if any(look.found for look in looked) and not any(look.cancellable for look in looked):
         none = (
-            f"The {sampled}device has no" if n == 1 else f"None of the {_devices(n, sampled)} has a"
+            f"The {sampled}device has no" if n == 1 else f"None of the {devices(n, sampled)} has a"
         )
         warnings.append(f"{none} pending task for this {which}: the cancel would change nothing.")
     idle = sum(1 for x in looked if x.found and not x.cancellable and not x.upgrading)
     if idle and any(look.cancellable for look in looked):
         warnings.append(
-            f"{idle:,} of the {_devices(n, sampled)} {_verb(idle, 'has', 'have')} nothing to "
-            f"cancel for this {which}: the cancel changes nothing for {_verb(idle, 'it', 'them')}."
+            f"{idle:,} of the {devices(n, sampled)} {agree(idle, 'has', 'have')} nothing to "
+            f"cancel for this {which}: the cancel changes nothing for {agree(idle, 'it', 'them')}."
         )
     upgrading = sum(1 for look in looked if look.upgrading)
     if upgrading:
         warnings.append(
-            f"{_devices(upgrading, sampled)} {_verb(upgrading, 'is', 'are')} already upgrading "
+            f"{devices(upgrading, sampled)} {agree(upgrading, 'is', 'are')} already upgrading "
             "(IN_PROGRESS): the vendor cancels only tasks awaiting confirmation, queued or pushed."
         )
     missing = sum(1 for look in looked if not look.found)
     if missing:
         warnings.append(
-            f"{_devices(missing, sampled)} {_verb(missing, 'does', 'do')} not exist in product "
+            f"{devices(missing, sampled)} {agree(missing, 'does', 'do')} not exist in product "
             f"{base['ProductKey']}."
         )
     return warnings
