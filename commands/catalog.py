@@ -8,7 +8,8 @@ knows no vendor.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from types import MappingProxyType
 from typing import Final
 
 from commands.arguments import CLOSE
@@ -41,6 +42,11 @@ class Catalog:
                 raise ValueError(f"two operations are called {spec.id}")
             self._by_id[spec.id] = spec
         self._vendors = tuple(dict.fromkeys(spec.vendor for spec in self._operations))
+        homes: dict[str, str] = {}
+        for spec in self._operations:
+            for flag in spec.flags:
+                homes.setdefault(flag.name, f"/ops {spec.command}")
+        self._flag_homes: Mapping[str, str] = MappingProxyType(homes)  # built once, not per parse
 
     @property
     def operations(self) -> tuple[OperationSpec, ...]:
@@ -63,14 +69,10 @@ class Catalog:
         return self._vendors
 
     @property
-    def flag_homes(self) -> dict[str, str]:
+    def flag_homes(self) -> Mapping[str, str]:
         """Each operation's own flag with the first command that takes it (``/ops …``), so a
         flag given to another command can be answered with where it belongs."""
-        homes: dict[str, str] = {}
-        for spec in self._operations:
-            for flag in spec.flags:
-                homes.setdefault(flag.name, f"/ops {spec.command}")
-        return homes
+        return self._flag_homes
 
     def spec_for(self, operation_id: str) -> OperationSpec:
         """Return the spec of an operation id.

@@ -20,9 +20,6 @@ from typing import Final
 from commands.model import UsageError
 
 _SHOWN_CHARS: Final = 40
-#: How a backtick in a typed value shows in a message: the messages mark code (commands, the
-#: characters to use) with backticks, so one of the user's would pair with those and garble both.
-BACKTICK_SHOWN: Final = "⟨U+0060⟩"
 #: The only punctuation a rule may allow: none of it means anything in a URL path or query.
 URL_SAFE_PUNCTUATION: Final = frozenset("._:@-")
 _ALNUM: Final = frozenset(string.ascii_letters + string.digits)
@@ -109,13 +106,15 @@ def show_value(value: str) -> str:
     Each character shows as typed (a backslash as one backslash), except what a reader could
     not see or that would garble the message: an invisible, control or spacing character other
     than a plain space shows as its code point, ``⟨U+200B⟩``, and so does a backtick
-    (`BACKTICK_SHOWN`), so the message's own code spans stay paired.
+    (``⟨U+0060⟩``), so the message's own code spans stay paired.
     """
     shown = value if len(value) <= _SHOWN_CHARS else value[:_SHOWN_CHARS] + "…"
     return "'" + "".join(_shown_char(char) for char in shown) + "'"
 
 
 def _shown_char(char: str) -> str:
+    # A backtick too: the messages mark code with backticks, and one of the user's would pair
+    # with those and garble both.
     if char == " " or (char.isprintable() and char != "`"):
         return char
     return f"⟨U+{ord(char):04X}⟩"

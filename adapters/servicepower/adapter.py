@@ -242,7 +242,7 @@ class ServicePowerAdapter:
 def _auth_for(
     config: ServicePowerSettings, *, client: httpx.Client, base_url: str, clock: Clock
 ) -> ServicePowerAuth:
-    if config.token is not None and config.token.get_secret_value():
+    if config.token is not None:  # a blank token was made None when the settings loaded
         return SystemTokenAuth(config.token, client=client, base_url=base_url)
     if config.client_id and config.client_secret is not None:
         return JwtAuth(
