@@ -205,16 +205,20 @@ def read_answer(response: httpx.Response, *, mutating: bool) -> dict[str, Any]:
     ):
         raise _unconfirmed_success(response, body)  # 0.0, or a 0 beside a gateway's refusal
     if code != "0":
-        message = body.get("msg")
-        request_id = body.get("requestId")
-        error = vendor_error(
-            code,
-            vendor_message=message if isinstance(message, str) else "",
-            request_id=request_id if isinstance(request_id, str) else None,
-            http_status=response.status_code,
-        )
+        error = _answered_error(response, body, code)
         raise _unsure(error) if mutating and code in _MAY_HAVE_DELETED else error
     return body
+
+
+def _answered_error(response: httpx.Response, body: dict[str, Any], code: str) -> VendorError:
+    """The error for a code EnOS answered, with its message and request id when they are text."""
+    message, request_id = body.get("msg"), body.get("requestId")
+    return vendor_error(
+        code,
+        vendor_message=message if isinstance(message, str) else "",
+        request_id=request_id if isinstance(request_id, str) else None,
+        http_status=response.status_code,
+    )
 
 
 #: Answers to the delete that may follow a deletion that happened, and why.
