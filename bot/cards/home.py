@@ -33,9 +33,12 @@ from bot.model import Channel, RequestRecord
 HOME_APPROVE_ACTION: Final = "opsgate_home_approve"
 HOME_REJECT_ACTION: Final = "opsgate_home_reject"
 HOME_FORM_ACTION: Final = "opsgate_home_form"
+HOME_REVIEW_ACTION: Final = "opsgate_home_review"
 HOME_BLOCK_LIMIT: Final = 100
 #: Each waiting request takes two blocks; the rest of the tab needs room too.
 MAX_WAITING: Final = 20
+#: Each break-glass run awaiting review takes two blocks too.
+MAX_REVIEWABLE: Final = 10
 _REASON_SHOWN: Final = 200
 
 
@@ -69,8 +72,7 @@ def home_view(content: HomeContent) -> dict[str, Any]:
     if content.approver:
         blocks.append(divider())
         blocks.append(header("Break-glass runs awaiting review"))
-        lines = [history_line(r) for r in content.unreviewed]
-        blocks += lines_sections(lines or ["None awaiting review."])
+        blocks += _unreviewed(content.unreviewed)
     blocks.append(divider())
     blocks.append(header("What you can request"))
     ops = [f"{code(e.operation)}: {escape(clip_raw(e.summary, 300))}" for e in content.operations]
@@ -105,6 +107,22 @@ def _waiting(records: Sequence[RequestRecord]) -> list[Block]:
     if len(records) > MAX_WAITING:
         more = plural(len(records) - MAX_WAITING, "more request")
         blocks += lines_sections([f"_{more} waiting: see the cards in their channels._"])
+    return blocks
+
+
+def _unreviewed(records: Sequence[RequestRecord]) -> list[Block]:
+    """Each run with its own **Mark reviewed**: a run whose card Slack would not post has no
+    other button to review it by."""
+    if not records:
+        return lines_sections(["None awaiting review."])
+    blocks: list[Block] = []
+    for record in records[:MAX_REVIEWABLE]:
+        blocks.append(section(history_line(record)))
+        review = button("Mark reviewed", action_id=HOME_REVIEW_ACTION, value=record.id)
+        blocks.append(actions([review], block_id=f"home_review:{record.id}"))
+    if len(records) > MAX_REVIEWABLE:
+        more = plural(len(records) - MAX_REVIEWABLE, "more run")
+        blocks += lines_sections([f"_{more} awaiting review: see `/ops history --unreviewed`._"])
     return blocks
 
 

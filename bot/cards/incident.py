@@ -118,10 +118,18 @@ def review_announcement(record: RequestRecord, approvers: Approvers) -> Message:
         f":rotating_light: Review needed: break-glass {code(record.id)} ({code(record.operation)} "
         f"on {plural(len(record.targets), 'target')}, incident {incident}) by "
         f"{mention(record.requester)} ran {slack_date(record.created_at)} and is not reviewed "
-        f"yet{due}. Check what it did and press *Mark reviewed* on its card; "
+        f"yet{due}. Check what it did and press *Mark reviewed* {_where_to_review(record)}; "
         f"{code(f'/ops status {record.id}')} shows its timeline." + _who(record, approvers)
     )
     return build_message(f"Break-glass {record.id} is not reviewed yet", [section(line)])
+
+
+def _where_to_review(record: RequestRecord) -> str:
+    """Where the Mark reviewed button is: on the card, or, when Slack would not post the card,
+    only in App Home."""
+    if record.message_ts is not None:
+        return "on its card"
+    return "in opsgate's App Home (Slack would not post its card)"
 
 
 def _who(record: RequestRecord, approvers: Approvers) -> str:

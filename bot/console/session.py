@@ -24,7 +24,7 @@ from adapters.clock import SYSTEM_CLOCK, Clock
 from adapters.registry import Plugins, installed_plugins
 from bot import cards
 from bot.app import ACK_THREADS, OpsgateApp, build_app
-from bot.cards.home import HOME_APPROVE_ACTION, HOME_REJECT_ACTION
+from bot.cards.home import HOME_APPROVE_ACTION, HOME_REJECT_ACTION, HOME_REVIEW_ACTION
 from bot.console.standin.payloads import (
     FORM,
     JSON,
@@ -70,7 +70,11 @@ _ACTIONS = {
     "review": cards.REVIEW_ACTION,
 }
 #: Buttons of the App Home tab.
-_TAB_ACTIONS = {"approve": HOME_APPROVE_ACTION, "reject": HOME_REJECT_ACTION}
+_TAB_ACTIONS = {
+    "approve": HOME_APPROVE_ACTION,
+    "reject": HOME_REJECT_ACTION,
+    "review": HOME_REVIEW_ACTION,
+}
 #: The console's user groups by handle, as `usergroups.list` names them (others: their id).
 GROUP_HANDLES: Mapping[str, str] = {"S0123OPSLEADS": "ops-leads", "S0OPSLEADS": "ops-leads"}
 
@@ -212,7 +216,8 @@ class ConsoleSession:
         return self._dispatch(submission_body(user_id=user, view=view, state=state), FORM)
 
     def tab_click(self, action: str, request_id: str, *, user: str) -> AckReply:
-        """Click Approve or Reject on a request in `user`'s App Home tab (as last published)."""
+        """Click Approve, Reject or Mark reviewed on a request in `user`'s App Home tab (as
+        last published)."""
         view = self.standin.home_view(user) or {"type": "home", "id": f"V{user}"}
         button = {"type": "button", "action_id": _TAB_ACTIONS[action], "value": request_id}
         return self.view_action(view, {**button, "block_id": f"home:{request_id}"}, {}, user=user)

@@ -191,10 +191,17 @@ def refuse_click(
 
 
 def on_card(
-    services: Services, replies: Replies, request_id: str, origin: Origin, action: str
+    services: Services,
+    replies: Replies,
+    request_id: str,
+    origin: Origin,
+    action: str,
+    *,
+    cardless: bool = False,
 ) -> RequestRecord | None:
     """The record, if this click came from its card; otherwise tell the clicker why not (a
-    click from elsewhere is recorded ``denied``, with the mismatch).
+    click from elsewhere is recorded ``denied``, with the mismatch). With `cardless`, a
+    request that has no card is taken too (a review from App Home).
 
     A pending request that disagrees with its audit record ends failed (`integrity`) first,
     whoever clicked and from wherever: which card it is on is judged by its stored channel too.
@@ -212,7 +219,7 @@ def on_card(
         _end_unverified(services, replies, record, origin, action, problem)
         return None
     mismatch = card_mismatch(record, origin)
-    if mismatch:
+    if mismatch and not (cardless and record.message_ts is None):
         refusal = refusals.not_its_card(record)
         refuse_click(services, replies, record, origin, action, refusal, mismatch=mismatch)
         return None

@@ -8,7 +8,8 @@ refused one is answered privately and recorded as ``denied``.
   calls. The request is stored as stopping, so the process running the calls sees it before its
   next call, whichever process took the click; the run then ends ``stopped``.
 - Mark reviewed: someone who may approve the operation, other than the requester, reviews a
-  break-glass run that has ended (``reviewed``).
+  break-glass run that has ended (``reviewed``). A run whose card Slack would not post is
+  reviewed from App Home: the same checks, without a card to bind the click to.
 """
 
 from __future__ import annotations
@@ -50,9 +51,10 @@ class IncidentClicks:
         self.replies.refresh_card_soon(after)
         self.replies.notice(origin, refusals.stopping(after))
 
-    def review(self, request_id: str, origin: Origin) -> None:
-        """A Mark reviewed click on a break-glass run that has ended."""
-        record = on_card(self.s, self.replies, request_id, origin, "review")
+    def review(self, request_id: str, origin: Origin, *, in_tab: bool = False) -> None:
+        """A Mark reviewed click on a break-glass run that has ended; `in_tab` when it came
+        from App Home, where a run without a card may be reviewed too."""
+        record = on_card(self.s, self.replies, request_id, origin, "review", cardless=in_tab)
         if record is None:
             return
         if not rules.awaiting_review(record):

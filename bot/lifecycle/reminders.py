@@ -4,6 +4,7 @@
   card's thread (policy ``remind``; mentioned unless ``notify_approvers = false``);
 - a break-glass run still unreviewed past its ``review_within``: announced again in its
   channel (a thread reply on its card, broadcast to the channel), once a day until reviewed.
+  A run whose card Slack would not post when it ran gets its card then.
 
 Each is claimed in the store first, so with several processes sharing the database exactly
 one sends it. A reminder Slack refuses is logged and not retried: the card still stands.
@@ -47,9 +48,26 @@ class Reminders:
         """Announce again every break-glass run overdue for review, once per `every`."""
         claimed = self.s.store.claim_review_announcements(every=every)
         for record in claimed:
-            message = review_announcement(record, self._approvers(record))
-            self._send(record, message, broadcast=True)
+            carded = self._with_card(record)
+            message = review_announcement(carded, self._approvers(carded))
+            self._send(carded, message, broadcast=True)
         return len(claimed)
+
+    def _with_card(self, record: RequestRecord) -> RequestRecord:
+        """`record` with its card: one Slack would not post when it ran is posted now (as a
+        pending request's card is posted late), so the announcement goes in its thread and
+        Mark reviewed is where it says. If Slack still refuses, App Home is where to review."""
+        if record.message_ts is not None:
+            return record
+        try:
+            ts = self.s.slack.post(record.channel, self.replies.card(record))
+        except SlackPostError as exc:
+            log.warning(
+                "could not post the card of %s in %s: %s", record.id, record.channel, exc.error
+            )
+            return record
+        self.s.store.set_message(record.id, channel=record.channel, ts=ts)
+        return record.model_copy(update={"message_ts": ts})
 
     def _approvers(self, record: RequestRecord) -> Approvers:
         return approvers_of(record, self.s.policy.approvers(record.operation))

@@ -87,6 +87,11 @@ class RequestService:
         """A Mark reviewed click on a break-glass run that has ended."""
         self._incident.review(request_id, origin)
 
+    def review_in_tab(self, request_id: str, origin: Origin) -> None:
+        """Mark reviewed in the App Home tab: the card's click, or, for a run whose card Slack
+        would not post, the only way to review it."""
+        self._incident.review(request_id, origin, in_tab=True)
+
     def status(self, request_id: str, origin: Origin, *, typed: str = "") -> cards.Message:
         """`/ops status`: one request and its timeline, if the asker may see it; an unknown id
         is echoed as `typed`, when given."""

@@ -1,10 +1,13 @@
 """The App Home tab (SPEC §10): published when opened, with Approve and Reject on each request
-waiting for the user, and a button that opens the request form.
+waiting for the user, Mark reviewed on each break-glass run awaiting their review, and a button
+that opens the request form.
 
 A tab button carries the request id only, like the card's. The click is then taken as a click
 on the request's own card (its channel and message ts, from the store): it is the same decision,
 re-checked against the policy the same way, recorded the same way. Only clicks that Slack says
-came from this app's Home tab are taken so.
+came from this app's Home tab are taken so. Mark reviewed is the one click the tab takes for a
+run with no card (Slack would not post it): the run has ended, so nothing is decided that the
+card's readers could have been shown first.
 """
 
 from __future__ import annotations
@@ -18,7 +21,12 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot import cards
-from bot.cards.home import HOME_APPROVE_ACTION, HOME_FORM_ACTION, HOME_REJECT_ACTION
+from bot.cards.home import (
+    HOME_APPROVE_ACTION,
+    HOME_FORM_ACTION,
+    HOME_REJECT_ACTION,
+    HOME_REVIEW_ACTION,
+)
 from bot.lifecycle import Origin
 from bot.lifecycle.home import HomeTab
 from bot.observability.logs import log_context
@@ -43,6 +51,8 @@ def register(app: App, ctx: ListenerContext) -> None:
     handlers: dict[str, Callable[[str, Origin], None]] = {
         HOME_APPROVE_ACTION: ctx.service.approve,
         HOME_REJECT_ACTION: ctx.service.reject,
+        # A break-glass run whose card Slack would not post is reviewed here, or nowhere.
+        HOME_REVIEW_ACTION: ctx.service.review_in_tab,
     }
     for action_id, handler in handlers.items():
         app.action(action_id)(_tab_click(handler, ctx))

@@ -169,6 +169,73 @@ def test_a_card_slack_will_not_post_does_not_stop_the_call(world: World) -> None
     assert warned.text.startswith("Warning: Slack would not post the card of break-glass")
 
 
+def test_a_run_without_a_card_is_reviewed_from_app_home(world: World) -> None:
+    world.slack.refuse_posts = "not_in_channel"
+    rid = run(world)
+    assert rid is not None and world.store.get(rid).message_ts is None  # type: ignore[union-attr]
+
+    world.service.review(rid, world.on_card(rid, BOB))  # there is no card to click
+    assert world.store.get(rid).reviewed_by is None  # type: ignore[union-attr]
+    tab = Origin(user=BOB, channel="C0OPS")  # App Home's click, taken in the run's channel
+    world.service.review_in_tab(rid, tab)
+    assert world.store.get(rid).reviewed_by == BOB  # type: ignore[union-attr]
+    assert events(world, rid)[-1] == ("reviewed", BOB)
+
+
+def test_a_review_from_app_home_is_checked_like_the_card_s(world: World) -> None:
+    world.slack.refuse_posts = "not_in_channel"
+    rid = run(world)
+    assert rid is not None
+    for who in (ALICE, DAVE):
+        world.service.review_in_tab(rid, Origin(user=who, channel="C0OPS"))
+    assert world.store.get(rid).reviewed_by is None  # type: ignore[union-attr]
+    assert [e for e, _ in events(world, rid)][-2:] == ["denied", "denied"]
+
+
+def test_a_run_without_a_card_gets_it_when_announced_and_the_announcement_is_in_its_thread(
+    world: World,
+) -> None:
+    world.slack.refuse_posts = "not_in_channel"
+    rid = run(world)
+    assert rid is not None
+    world.slack.refuse_posts = None  # the bot was invited since
+    world.clock.advance(DAY)
+    world.service.remind()
+    record = world.store.get(rid)
+    assert record is not None and record.message_ts is not None
+    [card] = [p for p in world.slack.of("post") if p.target == "C0OPS" and rid in p.message.text]
+    assert "opsgate_review" in text(card.message)
+    [announced] = world.slack.of("broadcast")
+    assert announced.target == f"C0OPS/{record.message_ts}"
+    assert "on its card" in text(announced.message)
+    world.service.review(rid, world.on_card(rid, BOB))  # the card's button now counts
+    assert world.store.get(rid).reviewed_by == BOB  # type: ignore[union-attr]
+
+
+def test_a_run_whose_card_slack_still_refuses_is_announced_with_where_to_review_it(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world.slack.refuse_posts = "not_in_channel"
+    rid = run(world)
+    assert rid is not None
+    refusing_post = world.slack.post
+    posted: list[Message] = []
+
+    def only_the_announcement(channel: str, message: Message) -> str:
+        if "opsgate_review" in text(message):  # the card: still refused
+            return refusing_post(channel, message)
+        posted.append(message)
+        return "1767225600.999999"
+
+    monkeypatch.setattr(world.slack, "post", only_the_announcement)
+    world.clock.advance(DAY)
+    world.service.remind()
+    [announcement] = posted
+    said = text(announcement)
+    assert "App Home" in said and "on its card" not in said
+    assert world.store.get(rid).message_ts is None  # type: ignore[union-attr]
+
+
 class ResponseUrlUnreachable(FakeSlack):
     """Slack whose response_url cannot be reached: every private answer through it fails."""
 

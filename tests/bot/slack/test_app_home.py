@@ -15,7 +15,7 @@ from block_kit import block_problems
 from surfaces_world import ALICE, BOB, CAROL, DAVE, POLICY, session_with
 from tampering import tamper
 
-from bot.cards.home import HOME_APPROVE_ACTION, HOME_REJECT_ACTION
+from bot.cards.home import HOME_APPROVE_ACTION, HOME_REJECT_ACTION, HOME_REVIEW_ACTION
 from bot.console.session import ConsoleSession
 from bot.console.standin.payloads import JSON, app_home_opened_body
 from bot.lifecycle.home import HomeTab
@@ -200,6 +200,23 @@ def test_break_glass_runs_awaiting_review_are_listed_for_approvers(tmp_path: Pat
         session.click("review", rid, user=BOB)
         session.wait()
         assert tab.break_glass_awaiting_review(CAROL) == []
+
+
+def test_mark_reviewed_in_the_tab_reviews_a_run_even_without_a_card(tmp_path: Path) -> None:
+    policy = POLICY.replace("[policy]\n", f'[policy]\nbreak_glass = ["{ALICE}"]\n', 1)
+    with session_with(tmp_path, policy) as session:
+        rid = request(session, "servicepower job cancel JOB-1001 --reason x --break-glass INC-1")
+        # As if Slack had not posted the card: nothing on a card could review it.
+        tamper(tmp_path / "opsgate.db", "UPDATE requests SET message_ts = NULL")
+        assert (HOME_REVIEW_ACTION, rid) in buttons(home(session, BOB))
+        assert session.tab_click("review", rid, user=ALICE).status == 200  # not hers to review
+        session.wait()
+        assert session.app.store.get(rid).reviewed_by is None  # type: ignore[union-attr]
+        assert session.tab_click("review", rid, user=BOB).status == 200
+        session.wait()
+        assert session.app.store.get(rid).reviewed_by == BOB  # type: ignore[union-attr]
+        view = session.standin.home_view(BOB)
+        assert view is not None and (HOME_REVIEW_ACTION, rid) not in buttons(view)
 
 
 def damage(path: Path, request_id: str) -> None:
