@@ -3,6 +3,7 @@ waiting for what a line started without waiting out a long bulk run (so `stop` c
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from typing import Final
@@ -19,6 +20,10 @@ WAITING: Final = {
     "stop": "running",
     "review": "break-glass",
 }
+#: A word the user meant as a request id (``r-…`` too): never read as the start of a reason.
+_NAMED_ID: Final = re.compile(r"[Rr]-\S*")
+#: A request id typed without its ``R-`` (eight of its letters and digits).
+_BARE_ID: Final = re.compile(r"[0-9A-Za-z]{8}")
 #: How long a line's work may take before a running bulk request is left to run on its own.
 SETTLE: Final = 1.0
 
@@ -32,6 +37,23 @@ def default_request(store: Store, word: str) -> str | None:
     state = RequestState.EXECUTING if word == "stop" else RequestState.PENDING
     found = [r for r in store.history(limit=50) if r.state is state]
     return found[0].id if found else None
+
+
+def click_words(store: Store, word: str, rest: str) -> tuple[str, str] | str:
+    """The request id (empty: the default one) and, for ``reject``, the reason a click's words
+    name; or, when they are not a click's words, what to tell the user.
+
+    An id typed without its ``R-`` is read as the id when a request has it: ``reject 4C4JPA9N``
+    is never a reason that rejects the newest pending request instead.
+    """
+    named, _, why = rest.strip().partition(" ")
+    if _BARE_ID.fullmatch(named) and store.get(f"R-{named.upper()}") is not None:
+        named = f"R-{named}"
+    if word == "reject" and named and not _NAMED_ID.fullmatch(named):
+        return "", rest.strip()  # no id: all of it is the reason
+    if why.strip() and word != "reject":
+        return f"{word} takes at most a request id: {word} [R-XXXXXXXX]; not {rest.strip()[:40]}"
+    return named.upper(), why.strip()
 
 
 def settle(session: ConsoleSession, say: Callable[[str], None], *, limit: float = 60.0) -> None:

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import difflib
 import os
-import re
 import textwrap
 from pathlib import Path
 from typing import Final, TextIO
 
 from adapters.registry import Plugins
 from bot.cards.text import elide
-from bot.console.clicks import WAITING, default_request, settle
+from bot.console.clicks import WAITING, click_words, default_request, settle
 from bot.console.output import Output
 from bot.console.reader import LineReader
 from bot.console.render import render_message
@@ -28,8 +27,6 @@ from bot.console.transcript import Transcript, is_direct_message
 from bot.settings import Settings
 
 NAMES = {name: uid for uid, name in USERS.items()}
-#: A word the user meant as a request id (``r-…`` too): never read as the start of a reason.
-_NAMED_ID = re.compile(r"[Rr]-\S*")
 _TRY = "try @alice, @bob, @carol or @dave"
 
 BANNER = """\
@@ -81,7 +78,7 @@ HELP = """\
   again [<id>]                    click Request again on a card (default: the newest
                                   request that can be asked again), then the form
   home                            open the App Home tab
-  home approve|reject [<id>]      click that button in your App Home tab
+  home approve|reject|review [<id>]  click that button in your App Home tab
   help | quit
 """
 
@@ -182,12 +179,12 @@ class Console:
 
     def _click(self, word: str, rest: str, user: str) -> None:
         """``approve|withdraw [<id>]``, or ``reject [<id>] [why…]`` (the Reject dialog's reason)."""
-        named, _, why = rest.strip().partition(" ")
-        if word != "reject" or _NAMED_ID.fullmatch(named):
-            request_id: str | None = named.upper()
-        else:
-            request_id, why = "", rest.strip()
-        request_id = request_id or default_request(self.session.app.store, word)
+        words = click_words(self.session.app.store, word, rest)
+        if isinstance(words, str):  # not a click's words: say so rather than guess
+            self.say(words)
+            return
+        named, why = words
+        request_id = named or default_request(self.session.app.store, word)
         if request_id is None:
             self.say(f"there is no {WAITING[word]} request; name one: {word} R-XXXXXXXX")
             return

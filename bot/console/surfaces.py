@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from bot.cards.messages import AGAIN_STATES, refusal_message
+from bot.console.clicks import WAITING, default_request
 from bot.console.form import FormWalk
 from bot.console.reader import LineReader
 from bot.console.session import AckReply, ConsoleSession
@@ -50,17 +51,17 @@ class Surfaces:
         self.session = console.session
 
     def run(self, word: str, args: list[str], user: str) -> None:
-        """``form [<operation>]``, ``again [<id>]``, ``home [approve|reject [<id>]]``."""
+        """``form [<operation>]``, ``again [<id>]``, ``home [approve|reject|review [<id>]]``."""
         if word == "form":
             operation = args[0] if args else None
             self._form(lambda: self.session.slash("", user=user), user, operation)
         elif word == "again":
             self._again(args[0].upper() if args else self._newest_ended(), user)
-        elif args and args[0] in {"approve", "reject"}:
+        elif args and args[0] in {"approve", "reject", "review"} and len(args) <= 2:
             self._tab_click(args[0], args[1].upper() if len(args) > 1 else None, user)
         elif args:  # a word the tab has no button for: say so, rather than open it regardless
             said = " ".join(args)[:40]
-            self.console.say(f"home takes nothing, or approve|reject [<id>]; not {said}")
+            self.console.say(f"home takes nothing, or approve|reject|review [<id>]; not {said}")
         else:
             self._home(user)
 
@@ -69,10 +70,13 @@ class Surfaces:
             self.console.say("no request can be asked again yet; name one: again R-XXXXXXXX")
             return
         if self._unknown(request_id):  # no card has it: refused as a click on it would be
-            refusal = refusal_message(no_such_request(request_id))
-            self.console.show_ack(AckReply(status=200, message={"blocks": refusal.blocks}), user)
+            self._no_such_request(request_id, user)
             return
         self._form(lambda: self.session.click("again", request_id, user=user), user)
+
+    def _no_such_request(self, request_id: str, user: str) -> None:
+        refusal = refusal_message(no_such_request(request_id))
+        self.console.show_ack(AckReply(status=200, message={"blocks": refusal.blocks}), user)
 
     def _unknown(self, request_id: str) -> bool:
         """No request has this id (one that cannot be read is the app's to explain)."""
@@ -107,9 +111,13 @@ class Surfaces:
             self.console.say("── form submitted ──")
 
     def _tab_click(self, action: str, request_id: str | None, user: str) -> None:
-        request_id = request_id or self.console.newest_pending()
+        request_id = request_id or default_request(self.session.app.store, action)
         if request_id is None:
-            self.console.say(f"there is no pending request; name one: home {action} R-XXXXXXXX")
+            waiting = WAITING[action]
+            self.console.say(f"there is no {waiting} request; name one: home {action} R-XXXXXXXX")
+            return
+        if self._unknown(request_id):  # the tab never shows it: nothing to click
+            self._no_such_request(request_id, user)
             return
         self.console.hold()
         if action == "reject":  # the same Reject dialog as on the card, left without a reason

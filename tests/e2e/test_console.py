@@ -291,7 +291,7 @@ def test_people_are_named_in_any_case_and_extra_words_are_not_ignored(tmp_path: 
     answers = output[output.index("carol> home nosuch") :].splitlines()
     assert answers == [
         "carol> home nosuch",
-        "home takes nothing, or approve|reject [<id>]; not nosuch",
+        "home takes nothing, or approve|reject|review [<id>]; not nosuch",
         "carol> verify extra",
         "verify takes no words; type verify (not extra)",
     ]
@@ -318,3 +318,32 @@ def test_the_banner_names_every_sandbox_id_the_readme_lists(tmp_path: Path) -> N
     assert "stranger-dev-0001" in listed
     assert sorted(i for i in listed if i not in banner) == []
     assert "stranger-dev-0001 (--app stranger-app: Huawei refuses it, 100217)" in banner
+
+
+def test_a_tab_click_on_an_unknown_request_is_answered_as_a_console_line(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING):
+        output = run("home approve R-NOPE1234\n", tmp_path)
+    assert "R-NOPE1234" in output[output.index("alice> home approve") :]
+    assert "channel_not_found" not in output + caplog.text  # no call to a channel that is none
+
+
+def test_a_request_id_typed_without_its_prefix_is_read_as_the_id(tmp_path: Path) -> None:
+    script = (
+        "/ops servicepower job cancel JOB-1001 --reason x\n"
+        "/ops servicepower job cancel JOB-1002 --reason y\n"
+    )
+    first = run(script + "audit\n", tmp_path)
+    older = re.findall(r"Request id: `?(R-[0-9A-Z]{8})", first)[0]  # not the newest pending
+    output = run(f"as @bob reject {older[2:].lower()}\naudit\n", tmp_path)
+    rejected = [line for line in output.splitlines() if " rejected " in line]
+    assert len(rejected) == 1 and older in rejected[0]
+
+
+def test_a_click_with_words_after_its_id_is_refused_with_its_usage(tmp_path: Path) -> None:
+    output = run(
+        "/ops servicepower job cancel JOB-1001 --reason x\nas @bob approve R-X now\n", tmp_path
+    )
+    assert "approve takes at most a request id: approve [R-XXXXXXXX]; not R-X now" in output
+    assert " approved " not in output
