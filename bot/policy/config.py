@@ -180,6 +180,45 @@ class OperationPolicy(BaseModel):
             )
         return self
 
+    @model_validator(mode="after")
+    def _reviewable(self, info: ValidationInfo) -> Self:
+        """Refuse a policy under which a break-glass run could never be reviewed: someone other
+        than the one who ran it must be among the approvers (SPEC §11). A user group, in either
+        list, is taken to hold someone else, as `_approvable` takes it."""
+        used_by: tuple[str, ...] | None = (info.context or {}).get("used_by")
+        if used_by == ():
+            return self  # defaults every operation overrides: each is checked as it resolves
+        stranded = [
+            runner
+            for runner in self.break_glass
+            if self._may_request(runner) and not _someone_besides(runner, self.approvers)
+        ]
+        if not stranded:
+            return self
+        which = f" for {', '.join(used_by)}" if used_by else ""
+        among = ", ".join(self.approvers) or "nobody (approvers = [])"
+        raise PydanticCustomError(
+            "unreviewable",
+            f"a break-glass run by {stranded[0]} could never be reviewed{which}: someone other "
+            f"than who ran it must be among the approvers, and they are {among}",
+            {"field": "break_glass"},
+        )
+
+    def _may_request(self, principal: str) -> bool:
+        """Whether someone `principal` names might request at all (else they never run one)."""
+        requesters = self.requesters
+        return (
+            not _only_users(requesters)
+            or principal in requesters
+            or bool(principal.startswith("S") and requesters)
+        )
+
+
+def _someone_besides(runner: str, approvers: tuple[str, ...]) -> bool:
+    """Whether `approvers` may hold someone other than `runner` (a user group, or ``"*"``, is
+    taken to)."""
+    return any(p != runner or p.startswith("S") for p in approvers)
+
 
 def _only_users(principals: tuple[str, ...]) -> bool:
     """True when a list names users only (no ``"*"``, no user group)."""

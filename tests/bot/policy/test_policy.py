@@ -264,7 +264,7 @@ def test_approval_in_a_channel_outside_the_policy_is_refused() -> None:
     policy = parse_policy({"channels": ["COPS"]})
     directory = FakeDirectory()
     decision = policy.check_approval(record(), user="U1", channel="CELSE", directory=directory)
-    assert refused(decision, "cannot be approved or rejected in this channel")
+    assert refused(decision, "may no longer be requested in <#COPS>", "cannot be approved")
     assert policy.check_approval(record(), user="U1", channel="COPS", directory=directory).allowed
 
 
@@ -285,7 +285,16 @@ def test_a_request_made_under_a_laxer_policy_cannot_be_approved() -> None:
     decision = policy.check_approval(
         record(needed=1), user="U1", channel="C", directory=FakeDirectory()
     )
-    assert refused(decision, "now needs 2 approval(s)", "needed 1", "withdraw it and request again")
+    assert refused(
+        decision,
+        "now needs 2 approval(s)",
+        "needed 1",
+        f"its requester, <@{REQUESTER}>, must withdraw it and request again",
+    )
+    mine = policy.check_approval(
+        record(needed=1), user=REQUESTER, channel="C", directory=FakeDirectory()
+    )
+    assert said(mine).endswith("was made when it needed 1: withdraw it and request again.")
 
 
 def test_a_request_made_under_a_stricter_policy_can_still_be_approved() -> None:
@@ -377,7 +386,29 @@ def test_an_earlier_approver_may_still_reject() -> None:
 def test_rejection_in_a_channel_outside_the_policy_is_refused() -> None:
     policy = parse_policy({"channels": ["COPS"]})
     decision = policy.check_rejection(record(), user="U1", channel="CX", directory=FakeDirectory())
-    assert refused(decision, "cannot be approved or rejected in this channel")
+    assert refused(decision, "cannot be approved or rejected")
+
+
+@pytest.mark.parametrize("channels", [["CNEW"], []])
+def test_a_click_after_channels_were_narrowed_names_no_channel_to_use(channels: list[str]) -> None:
+    """The card is only where the request was made: no other channel's click could count."""
+    policy = parse_policy({"channels": channels})
+    decision = policy.check_approval(record(), user="U1", channel="COPS", directory=FakeDirectory())
+    assert said(decision) == (
+        "`huawei.device.delete` may no longer be requested in <#COPS>, where `R-TEST0001` was "
+        "made, so it cannot be approved or rejected: its requester may withdraw it, or leave it "
+        "to expire."
+    )
+
+
+def test_under_approvals_zero_nobody_but_the_requester_rejects() -> None:
+    policy = parse_policy({"approvals": 0})
+    decision = policy.check_rejection(
+        record(needed=0), user="U1", channel="COPS", directory=FakeDirectory()
+    )
+    assert refused(
+        decision, f"needs no approvals: its requester, <@{REQUESTER}>, confirms or withdraws"
+    )
 
 
 def test_only_the_requester_may_withdraw() -> None:
@@ -630,6 +661,61 @@ def test_a_policy_nobody_could_ever_approve_stops_start_up(
 )
 def test_a_policy_someone_could_approve_loads(table: dict[str, Any]) -> None:
     assert parse_policy(table).for_operation(OP).approvers == tuple(table["approvers"])
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        (  # the only approver is the only one who may break glass, and may approve themselves
+            {
+                "requesters": ["U0ALICE"],
+                "approvers": ["U0ALICE"],
+                "self_approval": True,
+                "break_glass": ["U0ALICE"],
+            },
+            "policy.break_glass: a break-glass run by U0ALICE could never be reviewed for "
+            "aliyun.ota-task.cancel, ",
+        ),
+        (  # nobody approves: the requester confirms alone, and nobody could review
+            {"approvals": 0, "approvers": [], "break_glass": ["SONCALL"]},
+            "policy.break_glass: a break-glass run by SONCALL could never be reviewed",
+        ),
+        (
+            {"operations": {OP: {"approvers": ["U1", "U2"], "break_glass": ["U2", "U1"]}}},
+            None,
+        ),
+        (
+            {"operations": {OP: {"approvals": 0, "approvers": ["U1"], "break_glass": ["U1"]}}},
+            f"{Q}.break_glass: a break-glass run by U1 could never be reviewed: someone other "
+            "than who ran it must be among the approvers, and they are U1",
+        ),
+    ],
+)
+def test_a_policy_under_which_a_break_glass_run_could_never_be_reviewed_stops_start_up(
+    table: dict[str, Any], message: str | None
+) -> None:
+    if message is None:  # each reviews the other's run
+        assert parse_policy(table).for_operation(OP).break_glass == ("U2", "U1")
+        return
+    with pytest.raises(PolicyError) as caught:
+        parse_policy(table)
+    assert caught.value.problems[0].startswith(message), caught.value.problems
+
+
+@pytest.mark.parametrize(
+    "table",
+    [
+        {"approvers": ["U1"], "break_glass": ["SONCALL"]},  # a group may hold someone else
+        {"approvers": ["SLEADS"], "break_glass": ["U1"]},
+        {"approvers": ["*"], "break_glass": ["U1"]},
+        {"requesters": ["U2"], "approvers": ["U1"], "break_glass": ["U1"]},  # U1 never runs one
+        {"requesters": [], "approvers": [], "approvals": 0, "break_glass": ["U1"]},  # turned off
+    ],
+)
+def test_a_policy_under_which_every_break_glass_run_could_be_reviewed_loads(
+    table: dict[str, Any],
+) -> None:
+    assert parse_policy(table).for_operation(OP).break_glass == tuple(table["break_glass"])
 
 
 def test_an_operations_max_targets_above_its_own_limit_is_refused() -> None:
