@@ -7,7 +7,7 @@ the policy at the moment of the click.
 
 from __future__ import annotations
 
-from bot.model import Code, Part, Refusal, RequestRecord, User
+from bot.model import Code, Part, Refusal, RequestRecord, User, rules
 from bot.policy.decision import Decision, judged
 from bot.policy.members import Directory, listed, principal_parts
 from bot.policy.rules import Policy
@@ -50,11 +50,13 @@ def check_break_glass(
 def check_review(
     policy: Policy, record: RequestRecord, *, user: str, directory: Directory
 ) -> Decision:
-    """May `user` mark this break-glass run reviewed? Anyone who may approve its operation,
-    except the requester: someone else looks at what was done without approval."""
+    """May `user` mark this break-glass run reviewed? Anyone the operation's approvers list
+    names, except the requester: someone else looks at what was done without approval. Even
+    where ``approvals = 0``: a run without approvals is reviewed all the same."""
     current = policy.for_operation(record.operation)
-    approvers = principal_parts(current.approvers)
     if user == record.requester:
+        card = record.policy or current  # the rules its card shows
+        others = tuple(p for p in card.approvers if p != record.requester)
         return Decision(
             Refusal(
                 "You ran ",
@@ -62,7 +64,7 @@ def check_review(
                 " with ",
                 _BREAK_GLASS,
                 ", so someone else reviews it (",
-                *approvers,
+                *principal_parts(others),
                 ").",
             )
         )
@@ -88,10 +90,24 @@ def check_review(
 def check_stop(
     policy: Policy, record: RequestRecord, *, user: str, directory: Directory
 ) -> Decision:
-    """May `user` stop this executing request? Its requester, and anyone who may approve it."""
-    current = policy.for_operation(record.operation)
-    if user == record.requester or unlisting(record, user, current, directory) is None:
+    """May `user` stop this executing request? Its requester, and anyone who may approve it;
+    only the requester when it needed no approvals (the requester confirmed it alone)."""
+    if user == record.requester:
         return Decision()
+    if rules.requester_confirms_alone(record.approvals_needed):
+        return Decision(
+            Refusal(
+                "Only the requester, ",
+                User(record.requester),
+                ", can stop ",
+                Code(record.id),
+                ": it needed no approvals, so nobody else decides it.",
+            )
+        )
+    found = unlisting(record, user, policy.for_operation(record.operation), directory)
+    if found is None:
+        return Decision()
+    terms, _ = found  # the rules that leave the user out: their approvers are the ones named
     return Decision(
         Refusal(
             "Only the requester, ",
@@ -99,7 +115,7 @@ def check_stop(
             ", and those who may approve ",
             Code(record.operation),
             " (",
-            *principal_parts(current.approvers),
+            *principal_parts(terms.approvers),
             ") can stop ",
             Code(record.id),
             ".",

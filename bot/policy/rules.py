@@ -11,7 +11,9 @@ from collections.abc import Iterable, Mapping
 
 from bot.model import (
     Approvers,
+    Channel,
     Code,
+    Part,
     RequestRecord,
     User,
     rules,
@@ -135,7 +137,7 @@ class Policy:
         otherwise the requester counts only where both allow `self_approval`.
         """
         current = self.for_operation(record.operation)
-        refusal = _stale(record, current) or _approval_channel(record, current, channel)
+        refusal = _stale(record, current, user) or _approval_channel(record, current, channel)
         if refusal:
             return refusal
         if rules.requester_confirms_alone(record.approvals_needed):
@@ -148,7 +150,8 @@ class Policy:
     def check_rejection(
         self, record: RequestRecord, *, user: str, channel: str, directory: Directory
     ) -> Decision:
-        """May `user` reject this stored request? Anyone who may approve it may.
+        """May `user` reject this stored request? Anyone who may approve it may: nobody when
+        it needs no approvals (the requester confirms or withdraws it alone).
 
         The requester withdraws instead. An approver who already approved may still reject:
         changing one's mind can only stop a destructive operation, never start one.
@@ -156,6 +159,13 @@ class Policy:
         current = self.for_operation(record.operation)
         if user == record.requester:
             return refuse("You made ", Code(record.id), ": use Withdraw to take it back.")
+        if rules.requester_confirms_alone(record.approvals_needed):
+            return refuse(
+                Code(record.id),
+                " needs no approvals: its requester, ",
+                User(record.requester),
+                ", confirms or withdraws it alone, so nobody else may reject it.",
+            )
         refusal = _approval_channel(record, current, channel)
         if refusal:
             return refusal
@@ -218,28 +228,40 @@ class Policy:
         return Approvers.of(self.for_operation(operation))
 
 
-def _stale(record: RequestRecord, current: OperationPolicy) -> Decision | None:
-    """Refuse to count approvals towards a request made under a laxer policy."""
+def _stale(record: RequestRecord, current: OperationPolicy, user: str) -> Decision | None:
+    """Refuse to count approvals towards a request made under a laxer policy, telling `user`
+    what can be done: only the requester can withdraw it and request again."""
     if not rules.is_stale(record, current.approvals):
         return None
+    if user == record.requester:
+        then: tuple[Part, ...] = ("withdraw it and request again.",)
+    else:
+        then = ("its requester, ", User(record.requester), ", must withdraw it and request again.")
     return refuse(
         Code(record.operation),
         f" now needs {current.approvals} approval(s) but ",
         Code(record.id),
-        f" was made when it needed {record.approvals_needed}: withdraw it and request again.",
+        f" was made when it needed {record.approvals_needed}: ",
+        *then,
     )
 
 
 def _approval_channel(
     record: RequestRecord, current: OperationPolicy, channel: str
 ) -> Decision | None:
+    """Refuse a click once the policy no longer allows requests where this one was made. Its
+    card is only there (a click anywhere else is refused as not its card), so no channel can
+    be named to click in: it can only be withdrawn or left to expire."""
     if _channel_allowed(current, channel):
         return None
     return refuse(
         Code(record.operation),
-        " cannot be approved or rejected in this channel; use ",
-        *channel_parts(current.channels),
-        ".",
+        " may no longer be requested in ",
+        Channel(record.channel),
+        ", where ",
+        Code(record.id),
+        " was made, so it cannot be approved or rejected: its requester may withdraw it, "
+        "or leave it to expire.",
     )
 
 

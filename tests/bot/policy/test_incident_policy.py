@@ -146,3 +146,29 @@ def test_the_requester_and_the_approvers_stop() -> None:
     assert check_stop(policy, record(), user="U0CAROL", directory=LEADS).allowed
     refused = check_stop(policy, record(), user="U0DAVE", directory=LEADS)
     assert "Only the requester, <@U0ALICE>, and those who may approve" in said(refused)
+
+
+def test_a_refused_stop_names_the_approvers_of_the_rules_that_refused_it() -> None:
+    stored = PolicySnapshot.of(parse_policy({"approvers": ["U0CAROL"]}).for_operation(OP))
+    made = record().model_copy(update={"policy": stored})
+    now = parse_policy({"approvers": ["S0LEADS"]})  # lists bob; the card's rules do not
+    refused = check_stop(now, made, user="U0BOB", directory=LEADS)
+    assert "approve `huawei.device.delete` (<@U0CAROL>) can stop" in said(refused)
+    assert "S0LEADS" not in said(refused)
+
+
+def test_the_requester_is_not_named_among_those_who_review_their_run() -> None:
+    policy = parse_policy({"approvers": ["U0ALICE", "U0BOB"], "break_glass": ["U0ALICE"]})
+    own = check_review(policy, record(), user="U0ALICE", directory=LEADS)
+    assert said(own).endswith("so someone else reviews it (<@U0BOB>).")
+
+
+def test_when_the_requester_confirmed_alone_only_they_stop_and_approvers_still_review() -> None:
+    policy = parse_policy({"approvals": 0, "approvers": ["S0LEADS"], "break_glass": ["U0ALICE"]})
+    alone = record().model_copy(update={"approvals_needed": 0})
+    assert check_stop(policy, alone, user="U0ALICE", directory=LEADS).allowed
+    refused = check_stop(policy, alone, user="U0BOB", directory=LEADS)
+    assert "Only the requester, <@U0ALICE>, can stop `R-TEST0001`: it needed no approvals" in (
+        said(refused)
+    )
+    assert check_review(policy, alone, user="U0BOB", directory=LEADS).allowed
