@@ -19,6 +19,7 @@ from bot.model import (
     User,
     backticked,
     listing,
+    rules,
 )
 
 _S = RequestState
@@ -175,19 +176,30 @@ def reposted(record: RequestRecord) -> Notice:
         Code(record.id),
         " is now posted in ",
         Channel(record.channel),
-        " and waiting for approval (opsgate stopped while posting its card the first time).",
+        " and ",
+        *_waiting_for(record),
+        " (opsgate stopped while posting its card the first time).",
     )
 
 
 def posted(record: RequestRecord) -> Notice:
-    """The approval card is up."""
+    """The approval card is up: waiting for approvals, or, when it needs none, for the
+    requester's own confirmation."""
     return Notice(
         "Request ",
         Code(record.id),
-        " is posted and waiting for approval. Follow it on the card, or with ",
+        " is posted and ",
+        *_waiting_for(record),
+        ". Follow it on the card, or with ",
         Code(f"/ops status {record.id}"),
         ".",
     )
+
+
+def _waiting_for(record: RequestRecord) -> tuple[str, ...]:
+    if rules.requester_confirms_alone(record.approvals_needed):
+        return ("needs no approvals: press Approve on the card to confirm it and run it",)
+    return ("waiting for approval",)
 
 
 def approval_recorded(record: RequestRecord) -> Notice:

@@ -182,6 +182,15 @@ def test_a_posted_request_points_to_its_status_command(world: World) -> None:
     )
 
 
+def test_a_request_needing_no_approvals_tells_its_requester_to_confirm_it(world_factory) -> None:  # type: ignore[no-untyped-def]
+    world = world_factory('[policy]\napprovals = 0\nchannels = ["C0OPS"]\n')
+    rid = open_request(world)
+    assert last_to(world, ALICE).text == (
+        f"Request {rid} is posted and needs no approvals: press Approve on the card to confirm "
+        f"it and run it. Follow it on the card, or with /ops status {rid}."
+    )
+
+
 def test_every_state_has_its_own_english() -> None:
     """No state reads "is <state>"; each says what happened to the request."""
     now = datetime(2026, 1, 1, tzinfo=UTC)
