@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from bot.model import Channel, Part, listing, principal
+from bot.model import Channel, Code, Part, listing, principal
 from bot.model.directory import Directory, GroupUnreadable
 
 __all__ = ["CachedDirectory", "Directory", "GroupUnreadable", "listed", "listed_or_not"]
@@ -67,3 +67,40 @@ def principal_parts(principals: tuple[str, ...]) -> tuple[Part, ...]:
 def channel_parts(channels: tuple[str, ...]) -> tuple[Part, ...]:
     """The channels in a list, as parts ("no channel" when empty; "*" needs no naming)."""
     return listing((Channel(c) for c in channels if c != "*"), empty="no channel")
+
+
+def not_a_requester(operation: str, requesters: tuple[str, ...]) -> tuple[Part, ...]:
+    """Why someone may not request `operation`: who may, or that nobody may (an empty list is
+    how the policy turns an operation off)."""
+    if not requesters:
+        return (
+            "Nobody may request ",
+            Code(operation),
+            ": the policy turns it off (",
+            Code("requesters = []"),
+            ").",
+        )
+    return (
+        "You may not request ",
+        Code(operation),
+        ": only ",
+        *principal_parts(requesters),
+        " may.",
+    )
+
+
+def not_a_channel(operation: str, channels: tuple[str, ...]) -> tuple[Part, ...]:
+    """Why `operation` may not be requested in this channel: where it may, or nowhere."""
+    if not channels:
+        return (
+            Code(operation),
+            " cannot be requested in any channel: the policy turns it off (",
+            Code("channels = []"),
+            ").",
+        )
+    return (
+        Code(operation),
+        " cannot be requested in this channel; use ",
+        *channel_parts(channels),
+        ".",
+    )

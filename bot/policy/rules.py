@@ -23,9 +23,10 @@ from bot.policy.decision import ALLOWED, Decision, judged, refuse
 from bot.policy.members import (
     CachedDirectory,
     Directory,
-    channel_parts,
     listed,
     listed_or_not,
+    not_a_channel,
+    not_a_requester,
     principal_parts,
 )
 from bot.policy.standing import needs_of, not_an_approver, unlisting
@@ -98,12 +99,9 @@ class Policy:
         """May `user` request this in `channel`, with this reason and this many targets?"""
         op, current = Code(request.operation), self.for_operation(request.operation)
         if not listed(user, current.requesters, directory):
-            return refuse(
-                "You may not request ", op, ": only ", *principal_parts(current.requesters), " may."
-            )
+            return refuse(*not_a_requester(request.operation, current.requesters))
         if not _channel_allowed(current, channel):
-            where = channel_parts(current.channels)
-            return refuse(op, " cannot be requested in this channel; use ", *where, ".")
+            return refuse(*not_a_channel(request.operation, current.channels))
         no_reason = not (request.reason or "").strip()
         if no_reason and self.needs_reason(request.operation, dry_run=request.dry_run):
             return refuse(op, " needs a reason: add ", Code('--reason "<why>"'), " and try again.")

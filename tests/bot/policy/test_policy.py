@@ -147,7 +147,18 @@ def test_a_named_user_needs_no_group_lookup() -> None:
 def test_empty_requesters_means_nobody() -> None:
     policy = parse_policy({"requesters": []})
     decision = policy.check_request(request(), user="U1", channel="C1", directory=FakeDirectory())
-    assert refused(decision, "only nobody may")
+    assert said(decision) == (
+        "Nobody may request `huawei.device.delete`: the policy turns it off (`requesters = []`)."
+    )
+
+
+def test_empty_channels_says_the_operation_is_turned_off() -> None:
+    policy = parse_policy({"channels": []})
+    decision = policy.check_request(request(), user="U1", channel="C1", directory=FakeDirectory())
+    assert said(decision) == (
+        "`huawei.device.delete` cannot be requested in any channel: the policy turns it off "
+        "(`channels = []`)."
+    )
 
 
 def test_wrong_channel_is_refused() -> None:
