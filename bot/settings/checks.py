@@ -12,7 +12,7 @@ from typing import Any, Final
 from pydantic import BaseModel, SecretStr, ValidationError
 from pydantic_core import ErrorDetails
 
-from bot.settings.origin import Sources, file_key_for_variable, toml_key
+from bot.settings.origin import POLICY_TABLE, Sources, file_key_for_variable, toml_key
 from bot.settings.suggest import closest
 
 _MESSAGES: Final[dict[str, str]] = {
@@ -107,17 +107,27 @@ def _explain_one(
     in_file = [written, *path[1:]]
     if error["type"] == "extra_forbidden" and (key := file_key_for_variable(model, in_file[-1])):
         why += f" (that is an environment variable; the file's key is {key})"
-    elif error["type"] == "extra_forbidden" and (meant := _meant(model, path)):
-        why += f"; did you mean {toml_key([*in_file[:-1], meant])}?"
+    elif error["type"] == "extra_forbidden" and (
+        meant := _meant(model, path, table=isinstance(error["input"], dict))
+    ):
+        shown = "[policy]" if meant == POLICY_TABLE else toml_key([*in_file[:-1], meant])
+        why += f"; did you mean {shown}?"
     return f"{sources.toml_file}: {toml_key(in_file)}: {why}"
 
 
-def _meant(model: type[BaseModel], path: list[str]) -> str | None:
-    """The setting of the same table an unknown key at `path` most likely meant."""
-    table: type[BaseModel] | None = model
+def _meant(model: type[BaseModel], path: list[str], *, table: bool = False) -> str | None:
+    """The setting of the same table an unknown key at `path` most likely meant. An unknown
+    `table` of the file meant a table: a vendor's, or ``[policy]``, which the policy reads
+    (the settings never see it)."""
+    within: type[BaseModel] | None = model
     for part in path[:-1]:
-        table = _table(table, part) if table is not None else None
-    return closest(path[-1], table.model_fields) if table is not None and path else None
+        within = _table(within, part) if within is not None else None
+    if within is None or not path:
+        return None
+    if not table:
+        return closest(path[-1], within.model_fields)
+    tables = {name for name in within.model_fields if _table(within, name)}
+    return closest(path[-1], tables | ({POLICY_TABLE} if len(path) == 1 else set()))
 
 
 def _table(model: type[BaseModel], name: str) -> type[BaseModel] | None:

@@ -22,8 +22,14 @@ from pydantic import Field, ValidationError, create_model
 from adapters.registry import PluginError, Plugins, installed_plugins
 from adapters.settings import VendorSettings
 from bot.settings.checks import explain
-from bot.settings.core import CONFIG_ENV, DEFAULT_CONFIG, LOADING, Settings, SettingsError
-from bot.settings.origin import Sources
+from bot.settings.core import (
+    CONFIG_ENV,
+    DEFAULT_CONFIG,
+    LOADING,
+    Settings,
+    SettingsError,
+)
+from bot.settings.origin import POLICY_TABLE, Sources
 from bot.settings.suggest import closest
 from bot.settings.tomlfile import UnreadableToml, read_toml
 
@@ -38,7 +44,7 @@ RESERVED: Final = frozenset(
             for info in Settings.model_fields.values()
             if str(info.validation_alias).startswith(_PREFIX)
         ),
-        "policy",
+        POLICY_TABLE,
     }
 )
 
@@ -188,7 +194,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
         data = read_toml(path)
     except UnreadableToml as exc:
         raise SettingsError(f"{CONFIG_ENV} ({path}): cannot read: {exc}") from None
-    data.pop("policy", None)
+    data.pop(POLICY_TABLE, None)
     if "config_file" in data:
         raise SettingsError(f"{path}: config_file: set {CONFIG_ENV} instead")
     return data

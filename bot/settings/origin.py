@@ -17,6 +17,9 @@ from typing import Any, Final
 
 from pydantic import BaseModel
 
+#: The table of the settings file that holds the policy: the policy reads it, the settings never.
+POLICY_TABLE: Final = "policy"
+
 #: A TOML bare key; any other key is written quoted (``"a.b"``).
 _BARE_KEY: Final = re.compile(r"[A-Za-z0-9_-]+")
 _PREFIX: Final = "OPSGATE_"

@@ -288,6 +288,18 @@ def test_an_unknown_key_of_the_file_is_shown_the_key_it_most_likely_meant(in_tmp
 
 
 @pytest.mark.parametrize(
+    ("table", "meant"),
+    [("Policy", "[policy]"), ("polcy", "[policy]"), ("policies", "[policy]"), ("enso", "enos")],
+)
+def test_an_unknown_table_of_the_file_is_shown_the_table_it_most_likely_meant(
+    in_tmp: Path, table: str, meant: str
+) -> None:
+    # `[policy]` is read by the policy, never by the settings, yet it is a table of the file.
+    (in_tmp / "opsgate.toml").write_text(f"[{table}]\napprovals = 1\n", encoding="utf-8")
+    assert _error({}) == f"opsgate.toml: {table}: unknown setting; did you mean {meant}?"
+
+
+@pytest.mark.parametrize(
     ("toml", "environ", "message"),
     [
         ("workers = 0\n", {}, "opsgate.toml: workers: must be between 1 and 256"),
