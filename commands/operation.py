@@ -16,7 +16,7 @@ from commands.arguments import Arguments, sort_arguments
 from commands.identifiers import show_value
 from commands.model import OperationRequest, ParamValue, UsageError
 from commands.ranges import expand_ranges, has_ranges, huge_range, range_count
-from commands.spec import FlagKind, FlagSpec, OperationSpec, usage_of
+from commands.spec import FlagKind, FlagSpec, OperationSpec, UsageTerms, usage_of
 from commands.tokens import Word
 from commands.values import check_integer, check_reason
 
@@ -24,24 +24,33 @@ _T = TypeVar("_T")
 
 
 def build_request(
-    spec: OperationSpec, words: Sequence[Word], *, elsewhere: Mapping[str, str] | None = None
+    spec: OperationSpec,
+    words: Sequence[Word],
+    *,
+    elsewhere: Mapping[str, str] | None = None,
+    terms: Callable[[str], UsageTerms] | None = None,
 ) -> OperationRequest:
     """Validate the words following the command words of `spec` and build its request
-    (`elsewhere`: other commands' flags, as `sort_arguments` takes them).
+    (`elsewhere`: other commands' flags, as `sort_arguments` takes them; `terms`: the policy's
+    terms by operation, asked only when a count over the operation's limit is told the limit
+    that applies).
 
     Raises:
         UsageError: Anything is wrong; `usage` is the usage of `spec` (and `operation` its
             id), and `each` holds one error per field that is wrong.
     """
     try:
-        return _build(spec, words, elsewhere or {})
+        return _build(spec, words, elsewhere or {}, terms)
     except UsageError as error:
         error.operation = spec.id
         raise
 
 
 def _build(
-    spec: OperationSpec, words: Sequence[Word], elsewhere: Mapping[str, str]
+    spec: OperationSpec,
+    words: Sequence[Word],
+    elsewhere: Mapping[str, str],
+    terms: Callable[[str], UsageTerms] | None,
 ) -> OperationRequest:
     usage = usage_of(spec)
     command = f"/ops {spec.command}"
@@ -49,7 +58,7 @@ def _build(
         words, flags=spec.all_flags, command=command, usage=usage, elsewhere=elsewhere
     )
     found: list[UsageError] = []
-    targets = _collect(found, lambda: _checked_targets(spec, arguments.positionals, usage))
+    targets = _collect(found, lambda: _checked_targets(spec, arguments.positionals, usage, terms))
     values = _checked_values(arguments, usage, found)
     missing = _missing(spec, arguments, no_targets=targets == ())
     if found or missing:
@@ -90,44 +99,63 @@ def _check_value(flag: FlagSpec, raw: str, usage: str) -> ParamValue:
     return flag.switch_value
 
 
-def _checked_targets(spec: OperationSpec, words: Sequence[Word], usage: str) -> tuple[str, ...]:
+def _checked_targets(
+    spec: OperationSpec,
+    words: Sequence[Word],
+    usage: str,
+    terms: Callable[[str], UsageTerms] | None,
+) -> tuple[str, ...]:
     """The distinct targets, checked (empty when none were given).
 
     The count is checked before ranges are expanded (so ``dev-{1..999999999}`` is refused
     without being written out), and again once duplicates are dropped (the limit counts distinct
     targets), before any target's pattern (SPEC §8: "before anything else happens").
     """
-    _check_no_huge_range(spec, words, usage)
+    _check_no_huge_range(spec, words, usage, terms)
     if has_ranges(words):
-        _check_most(spec, range_count(words), usage)
+        _check_most(spec, range_count(words), usage, terms)
     unique = tuple(dict.fromkeys(expand_ranges(words)))
-    _check_most(spec, len(unique), usage)
+    _check_most(spec, len(unique), usage, terms)
     rule, name = spec.target.rule, spec.target.name
     for target in unique:  # a target passes its pattern as written, or the request fails
         rule.check(target, field=name, usage=usage)
     return unique
 
 
-def _check_no_huge_range(spec: OperationSpec, words: Sequence[Word], usage: str) -> None:
+def _check_no_huge_range(
+    spec: OperationSpec,
+    words: Sequence[Word],
+    usage: str,
+    terms: Callable[[str], UsageTerms] | None,
+) -> None:
     """Raise when a range's ends are too long to read: it names more targets than any
     operation takes (said so, not as a stray brace)."""
     huge = huge_range(words)
     if huge is None:
         return
-    given = f"at most {spec.target.max_count:,} {spec.target.name} values"
+    given = _allowed(spec, terms)
     range_ = f"The range {show_value(huge)} is too large"
     message = f"{range_}: `/ops {spec.command}` takes {given}."
     raise UsageError(message, field=spec.target.name, usage=usage, at_field=f"{range_}: {given}.")
 
 
-def _check_most(spec: OperationSpec, count: int, usage: str) -> None:
-    """Raise when there are more targets than the operation takes."""
-    name, most = spec.target.name, spec.target.max_count
-    if count > most:
-        allowed = f"one {name}" if most == 1 else f"at most {most:,} {name} values"
-        given = f"{allowed}; {count:,} were given."
+def _check_most(
+    spec: OperationSpec, count: int, usage: str, terms: Callable[[str], UsageTerms] | None
+) -> None:
+    """Raise when there are more targets than the operation takes. (Over the policy's own
+    limit only, the policy refuses the request, and the refusal is audited.)"""
+    if count > spec.target.max_count:
+        given = f"{_allowed(spec, terms)}; {count:,} were given."
         message = f"`/ops {spec.command}` takes {given}"
-        raise UsageError(message, field=name, usage=usage, at_field=f"It takes {given}")
+        raise UsageError(message, field=spec.target.name, usage=usage, at_field=f"It takes {given}")
+
+
+def _allowed(spec: OperationSpec, terms: Callable[[str], UsageTerms] | None) -> str:
+    """How many targets one request may name, in words: the policy's limit where it is the
+    smaller, said to be the policy's (the operation's own would mislead)."""
+    name, most = spec.target.name, spec.most(terms(spec.id) if terms is not None else None)
+    allowed = f"one {name}" if most == 1 else f"at most {most:,} {name} values"
+    return allowed if most == spec.target.max_count else f"{allowed} under the policy"
 
 
 def _missing(

@@ -18,6 +18,7 @@ from commands.meta import parse_help, parse_history, parse_status
 from commands.model import HelpCommand, ParsedCommand, UsageError
 from commands.operation import build_request
 from commands.render import format_command, help_text
+from commands.spec import UsageTerms
 from commands.tokens import Word, split_words, unescape_slack
 
 __all__ = ["MAX_TEXT_LENGTH", "Catalog", "format_command", "help_text", "parse"]
@@ -31,12 +32,16 @@ _META: Final[dict[str, Callable[[Sequence[Word], Catalog], ParsedCommand]]] = {
 }
 
 
-def parse(text: str, catalog: Catalog) -> ParsedCommand:
+def parse(
+    text: str, catalog: Catalog, *, terms: Callable[[str], UsageTerms] | None = None
+) -> ParsedCommand:
     """Parse the text after ``/ops`` (as Slack sends it, HTML-escaped) into a command.
 
     Args:
         text: The command text.
         catalog: The operations opsgate knows.
+        terms: The policy's terms of an operation (by id), so that a count over the
+            operation's limit is told the limit that applies.
 
     Raises:
         UsageError: The text is not a valid command; the error names the bad field where there
@@ -59,4 +64,4 @@ def parse(text: str, catalog: Catalog) -> ParsedCommand:
             break
         command.append(word.text.lower())
     spec = catalog.find_operation(command or [words[0].text.lower()])
-    return build_request(spec, words[len(command) :], elsewhere=catalog.flag_homes)
+    return build_request(spec, words[len(command) :], elsewhere=catalog.flag_homes, terms=terms)

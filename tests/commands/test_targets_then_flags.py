@@ -9,6 +9,7 @@ and a number flag (``acme order cancel``).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import pytest
 from grammar_specs import CATALOG
@@ -16,6 +17,7 @@ from grammar_specs import CATALOG
 from commands.model import OperationRequest, ParsedCommand, UsageError
 from commands.parse import format_command, help_text
 from commands.parse import parse as parse_with
+from commands.spec import UsageTerms
 
 ALIYUN = "globex ota-task cancel"
 FLAGS = "--product a1OpsThermo --firmware fw-thermo-2.1.0"
@@ -195,3 +197,39 @@ def test_too_many_targets_is_said_before_a_bad_one_even_without_ranges() -> None
     message = error(f"{ALIYUN} bad/1 {names} {FLAGS}").message
     assert "takes at most 10,000" in message and "10,002 were given" in message
     assert "'/' is not allowed" not in message
+
+
+def test_a_count_over_the_operation_s_limit_is_told_the_policy_s_smaller_limit() -> None:
+    """Under a policy allowing 20, "takes at most 10,000" would send the requester back with
+    9,999 targets to be refused again; the limit that applies is said, and whose it is."""
+    terms = under(max_targets=20)
+    caught = parse_error(f"{ALIYUN} dev{{00001..10001}} {FLAGS}", terms=terms)
+    assert caught.message == (
+        "`/ops globex ota-task cancel` takes at most 20 deviceName values under the policy; "
+        "10,001 were given."
+    )
+    huge = parse_error(f"{ALIYUN} dev-{{1..999999999999999999999999}} {FLAGS}", terms=terms)
+    assert huge.message.endswith("takes at most 20 deviceName values under the policy.")
+    one = under(max_targets=1)
+    assert (
+        "takes one deviceName under the policy;"
+        in parse_error(f"{ALIYUN} dev{{00001..10001}} {FLAGS}", terms=one).message
+    )
+
+
+def test_a_count_within_the_operation_s_limit_is_left_to_the_policy() -> None:
+    # Over the policy's limit only, the policy refuses the request, and that refusal is audited.
+    terms = under(max_targets=20)
+    parsed = parse_with(f"{ALIYUN} dev{{001..030}} {FLAGS}", CATALOG, terms=terms)
+    assert isinstance(parsed, OperationRequest) and len(parsed.targets) == 30
+
+
+def under(*, max_targets: int) -> Callable[[str], UsageTerms]:
+    """A policy's terms limiting every operation to `max_targets`."""
+    return lambda operation: UsageTerms(max_targets=max_targets)
+
+
+def parse_error(text: str, *, terms: Callable[[str], UsageTerms]) -> UsageError:
+    with pytest.raises(UsageError) as caught:
+        parse_with(text, CATALOG, terms=terms)
+    return caught.value

@@ -62,3 +62,10 @@ def test_the_form_shows_the_usage_and_limit_of_the_policy(tmp_path: Path) -> Non
     assert ' --reason "<text>" [--dry-run]' in usage
     assert "Up to 20," in output and "up to 20." in output
     assert "10,000" not in output
+
+
+def test_too_many_targets_is_told_the_policy_s_limit(tmp_path: Path) -> None:
+    output = run(f'{ALIYUN} thermo-{{00001..10001}} --firmware f1 --reason "fleet"\n', tmp_path)
+    flat = " ".join(output.split())
+    assert "takes at most 20 deviceName values under the policy; 10,001 were given." in flat
+    assert "10,000" not in output

@@ -42,7 +42,8 @@ def register(app: App, ctx: ListenerContext) -> None:
             _form(command, ctx, respond)
             return
         try:
-            parsed = parse(str(command.get("text") or ""), ctx.catalog)
+            terms = ctx.service.s.policy.usage_terms
+            parsed = parse(str(command.get("text") or ""), ctx.catalog, terms=terms)
         except UsageError as error:
             ack(**_ack_args(cards.usage_message(error.message, ctx.usage(error))))
             return
