@@ -118,7 +118,7 @@ def _confirm_text(record: RequestRecord) -> str:
     if left <= 1:  # this click completes the request: the vendor call follows at once
         then = "Nothing real changes." if record.sandbox else "It cannot be undone."
         return f"This runs {record.operation} on {count} {where}. {then}"
-    have = len(record.approvers) + 1
+    have = len(rules.counted(record.approvers, record.lapsed)) + 1
     needed = rules.approvals_to_complete(record.approvals_needed)
     return (
         f"This records your approval of {record.operation} on {count} ({have} of {needed}). "

@@ -34,9 +34,9 @@ from bot.cards.incident import approvers_call, approvers_of, stop_line
 from bot.cards.lists import HelpEntry, help_message, history_message, status_message
 from bot.cards.outcome import outcome_lines, progress_line
 from bot.cards.preview import blocked_lines, preview_lines, verdict_lines
-from bot.cards.request import STATE_TITLES, request_blocks, target_line
+from bot.cards.request import STATE_TITLES, approved_by, request_blocks, target_line
 from bot.cards.sentences import mrkdwn, notification
-from bot.cards.text import clip_raw, code, code_block, escape, mention, mentions, plural
+from bot.cards.text import clip_raw, code, code_block, escape, mention, plural
 from bot.model import (
     Approvers,
     Notice,
@@ -260,6 +260,6 @@ def requester_notice(record: RequestRecord) -> Message:
     by = (
         "Confirmed by" if rules.requester_confirms_alone(record.approvals_needed) else "Approved by"
     )
-    approved = [f"{by}: {mentions(record.approvers)}"] if record.approvers else []
+    approved = [f"{by}: {approved_by(record)}"] if record.approvers else []
     lines = [lead, *outcome_lines(record), *approved] if record.state.terminal else [lead]
     return build_message(f"{title}: {record.operation} ({record.id})", lines_sections(lines))

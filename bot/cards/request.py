@@ -157,8 +157,16 @@ def _approvals(record: RequestRecord) -> str:
     if rules.requester_confirms_alone(record.approvals_needed):
         confirmed = f"\nConfirmed by: {mentions(record.approvers)}" if record.approvers else ""
         return f"None needed: the requester confirms alone{confirmed}"
-    count = f"{len(record.approvers)} of {record.approvals_needed} needed"
-    return f"{count}\nApproved by: {mentions(record.approvers)}"
+    have = len(rules.counted(record.approvers, record.lapsed))
+    return f"{have} of {record.approvals_needed} needed\nApproved by: {approved_by(record)}"
+
+
+def approved_by(record: RequestRecord) -> str:
+    """Who approved `record`: those whose approvals count, then any whose approval lapsed
+    (they could no longer approve it when a later approval was counted), each said so."""
+    counting = rules.counted(record.approvers, record.lapsed)
+    lapsed = [f"{mention(user)} (no longer an approver)" for user in record.lapsed]
+    return ", ".join([*([mentions(counting)] if counting else []), *lapsed]) or mentions(())
 
 
 def _when(record: RequestRecord, now: datetime | None) -> tuple[str, str]:

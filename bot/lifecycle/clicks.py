@@ -47,7 +47,8 @@ class Clicks:
         self._execution = execution
 
     def approve(self, request_id: str, origin: Origin) -> None:
-        """An Approve click: re-check everything, count the approval, execute at the threshold."""
+        """An Approve click: re-check everything, the earlier approvals too, count the approval,
+        execute at the threshold."""
         record = self._clickable(request_id, origin, "approve")
         if record is None:
             return
@@ -55,7 +56,10 @@ class Clicks:
             record, user=origin.user, channel=origin.channel, directory=self.s.directory
         )
         if self._allowed(record, origin, decision, "approve"):
-            self._counted(self.s.store.approve(record.id, approver=origin.user), record, origin)
+            # Earlier approvers were judged with the click, before the store's lock: those who
+            # could not approve now no longer count towards it.
+            counted = self.s.store.approve(record.id, approver=origin.user, lapsed=decision.lapsed)
+            self._counted(counted, record, origin)
 
     def reject(self, request_id: str, origin: Origin) -> None:
         """A Reject click by someone who may approve: ask for an optional reason in a dialog;

@@ -203,11 +203,21 @@ def _waiting_for(record: RequestRecord) -> tuple[str, ...]:
 
 
 def approval_recorded(record: RequestRecord) -> Notice:
-    """An approval that counted but did not complete the request."""
+    """An approval that counted but did not complete the request: how many count now, and
+    whose earlier approval no longer does (they could not approve it now)."""
+    have = len(rules.counted(record.approvers, record.lapsed))
+    lapsed: tuple[Part, ...] = ()
+    if record.lapsed:
+        lapsed = (
+            "; no longer counted, as they may no longer approve it: ",
+            *listing(map(User, record.lapsed)),
+        )
     return Notice(
         "Approval recorded for ",
         Code(record.id),
-        f" ({len(record.approvers)} of {record.approvals_needed}).",
+        f" ({have} of {record.approvals_needed}",
+        *lapsed,
+        ").",
     )
 
 

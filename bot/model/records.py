@@ -98,7 +98,9 @@ class RequestRecord(BaseModel):
     Attributes:
         id: Short, human-typeable id (``R-7K3F9QW2``); the only thing a button carries.
         approvals_needed: Distinct approvals required (from the policy at request time).
-        approvers: User ids who approved so far, in order.
+        approvers: User ids who approved so far, in order (every approval recorded).
+        lapsed: Those of `approvers` whose approvals no longer count: when a later approval
+            was counted they could not approve the request any more (`rules.counted`).
         message_ts: The approval card's Slack timestamp in `channel`, once posted.
         preview: What the preview found (`bot.model.RequestPreview`), once previewed.
         outcome: How the request ended (`bot.model.RequestOutcome`), once it has.
@@ -126,6 +128,7 @@ class RequestRecord(BaseModel):
     state: RequestState
     approvals_needed: int
     approvers: tuple[str, ...] = ()
+    lapsed: tuple[str, ...] = ()
     created_at: datetime
     expires_at: datetime
     message_ts: str | None = None

@@ -4,7 +4,7 @@ Whoever applies a rule (the policy at a click, the store inside its write transa
 lifecycle, the cards) calls the function here, so they cannot drift apart:
 
 - the threshold: `requester_confirms_alone`, `approvals_to_complete`, `is_complete`,
-  `approvals_left`;
+  `counted`, `approvals_left`;
 - the duplicate approver: `already_approved`;
 - self-approval: `requester_excluded`, `approvers_available`;
 - staleness (a request made under a laxer policy): `is_stale`;
@@ -62,9 +62,17 @@ def is_complete(approvals: int, approvals_needed: int) -> bool:
     return approvals >= approvals_to_complete(approvals_needed)
 
 
+def counted(approvers: Iterable[str], lapsed: Collection[str]) -> tuple[str, ...]:
+    """The `approvers` whose approvals count: all but the `lapsed` ones, whose approvers could
+    no longer approve the request when they were last judged (SPEC §2: at the moment of the
+    click that would complete it, every approval must come from someone who may approve)."""
+    return tuple(approver for approver in approvers if approver not in lapsed)
+
+
 def approvals_left(record: RequestRecord) -> int:
     """How many more approvals (or confirmations) `record` needs before it executes."""
-    return max(approvals_to_complete(record.approvals_needed) - len(record.approvers), 0)
+    have = len(counted(record.approvers, record.lapsed))
+    return max(approvals_to_complete(record.approvals_needed) - have, 0)
 
 
 def already_approved(record: RequestRecord, user: str) -> bool:

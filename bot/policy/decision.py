@@ -20,9 +20,12 @@ class Decision:
 
     Attributes:
         refusal: Why not; None when allowed.
+        lapsed: Of an allowed approval, the earlier approvers whose approvals no longer count:
+            they could not approve the request now (`Policy.check_approval`).
     """
 
     refusal: Refusal | None = None
+    lapsed: frozenset[str] = frozenset()
 
     @property
     def allowed(self) -> bool:

@@ -29,7 +29,7 @@ from bot.policy.members import (
     not_a_requester,
     principal_parts,
 )
-from bot.policy.standing import needs_of, not_an_approver, unlisting
+from bot.policy.standing import lapsed_approvers, needs_of, not_an_approver, unlisting
 from bot.policy.table import PolicyError
 from commands.model import OperationRequest
 from commands.spec import UsageTerms
@@ -132,7 +132,9 @@ class Policy:
         Re-checked at click time against the current rules, and against the rules stored with
         the request (what its card shows): a policy made laxer since lets nobody in whom the
         card left out. When it was made needing no approvals only the requester may confirm;
-        otherwise the requester counts only where both allow `self_approval`.
+        otherwise the requester counts only where both allow `self_approval`. An allowed
+        click's decision names the earlier approvers judged the same way now who could not
+        approve it any more (`Decision.lapsed`): their approvals no longer count.
         """
         current = self.for_operation(record.operation)
         refusal = _stale(record, current, user) or _approval_channel(record, current, channel)
@@ -142,7 +144,9 @@ class Policy:
             return _confirm_alone(record, user, current, directory)
         if rules.already_approved(record, user):
             return refuse("You already approved ", Code(record.id), ".")
-        return not_an_approver(record, user, current, directory) or ALLOWED
+        cached = CachedDirectory(directory)  # the clicker and earlier approvers: one look-up
+        refusal = not_an_approver(record, user, current, cached)
+        return refusal or Decision(lapsed=lapsed_approvers(record, current, cached))
 
     @judged
     def check_rejection(

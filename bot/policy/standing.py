@@ -41,6 +41,24 @@ def unlisting(
     return None
 
 
+def lapsed_approvers(
+    record: RequestRecord, current: OperationPolicy, directory: Directory
+) -> frozenset[str]:
+    """Those who approved `record` already but could not approve it now: `not_an_approver`
+    refuses them, as it would a new click of theirs (taken out of a group, or left out by the
+    rules in force). Their approvals stay recorded but no longer count.
+
+    Raises:
+        GroupUnreadable: A group that might list one of them could not be read.
+    """
+    cached = CachedDirectory(directory)
+    return frozenset(
+        approver
+        for approver in record.approvers
+        if not_an_approver(record, approver, current, cached) is not None
+    )
+
+
 def not_an_approver(
     record: RequestRecord, user: str, current: OperationPolicy, directory: Directory
 ) -> Decision | None:

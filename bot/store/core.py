@@ -9,6 +9,7 @@ and `IncidentStore` (reviews, reminders, stops), then `Store` (requests, approva
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import timedelta
 from typing import Any
 
@@ -23,16 +24,16 @@ from bot.model import (
     RequestRecord,
     RequestState,
     can_move,
-    rules,
 )
 from bot.store import queries
+from bot.store.approvals import approve_in
 from bot.store.auditlog import AuditLogReads
 from bot.store.details import denial_outcome, denied_detail
 from bot.store.incident import IncidentStore, insert_pending, start_break_glass
 from bot.store.leases import LAPSED
 from bot.store.lookups import RequestLookups
 from bot.store.lost import LostCalls
-from bot.store.results import ApprovalResult, ApprovalStatus
+from bot.store.results import ApprovalResult
 from bot.store.rows import (
     SYSTEM_ACTOR,
     UnknownRequestError,
@@ -158,27 +159,19 @@ class Store(AuditLogReads, RequestLookups, SurfaceReads, IncidentStore):
             if cursor.rowcount != 1:
                 raise UnknownRequestError(request_id)
 
-    def approve(self, request_id: str, *, approver: str) -> ApprovalResult:
+    def approve(
+        self, request_id: str, *, approver: str, lapsed: Collection[str] = frozenset()
+    ) -> ApprovalResult:
         """Record one approval; the one that completes the count moves the request to executing.
 
         One write transaction, so of any number of concurrent calls, in any number of
         processes, exactly one gets `ApprovalStatus.EXECUTE`. A request past its TTL is expired
-        here (status `ApprovalStatus.EXPIRED`) instead of approved.
+        here (status `ApprovalStatus.EXPIRED`) instead of approved. `lapsed`: the earlier
+        approvers the policy judged, at this click, could no longer approve it; their approvals
+        do not count (`bot.store.approvals`).
         """
         with self._write() as db:
-            record = queries.load(db, request_id)
-            if record is None:
-                return ApprovalResult(ApprovalStatus.NOT_FOUND, None)
-            if record.state is not RequestState.PENDING:
-                return ApprovalResult(ApprovalStatus.NOT_PENDING, record)
-            if rules.past_deadline(record, self._writer.now()):
-                return ApprovalResult(ApprovalStatus.EXPIRED, self._writer.expire(db, record))
-            if rules.already_approved(record, approver):
-                return ApprovalResult(ApprovalStatus.DUPLICATE, record)
-            executes, after = self._writer.add_approval(db, record, approver)
-            return ApprovalResult(
-                ApprovalStatus.EXECUTE if executes else ApprovalStatus.RECORDED, after
-            )
+            return approve_in(self._writer, db, request_id, approver, lapsed)
 
     def transition(
         self,

@@ -87,18 +87,20 @@ def readable_records(db: Db, sql: str, args: Sequence[object]) -> list[RequestRe
     return found
 
 
-def _rows(db: Db, sql: str, args: Sequence[object]) -> list[tuple[dict[str, Any], list[str]]]:
-    """The rows a ``SELECT * FROM requests`` query finds, each with its approvers."""
+def _rows(db: Db, sql: str, args: Sequence[object]) -> list[tuple[dict[str, Any], Approvals]]:
+    """The rows a ``SELECT * FROM requests`` query finds, each with its approvals."""
     rows = list(db.query(sql, list(args)))
-    approvers = approvers_of(db, [row["id"] for row in rows])
-    return [(row, approvers.get(row["id"], [])) for row in rows]
+    approvals = approvals_of(db, [row["id"] for row in rows])
+    return [(row, approvals.get(row["id"], [])) for row in rows]
 
 
-def _record(row: dict[str, Any], approved: list[str]) -> RequestRecord:
+def _record(row: dict[str, Any], approved: Approvals) -> RequestRecord:
     """One row as a record; `UnreadableRequestError` for one opsgate could not have written."""
+    approvers = [approver for approver, _ in approved]
+    lapsed = [approver for approver, lapsed in approved if lapsed]
     return read_back(
-        {**row, "approvers": approved},
-        lambda: record_from_row(row, approved),
+        {**row, "approvers": approvers},
+        lambda: record_from_row(row, approvers, lapsed),
         partial(UnreadableRequestError, str(row["id"])),
     )
 
@@ -249,13 +251,20 @@ def records_where(db: Db, where: str, args: Sequence[str]) -> list[RequestRecord
     return readable_records(db, sql, args)
 
 
-def approvers_of(db: Db, request_ids: Sequence[str]) -> dict[str, list[str]]:
-    """Each request's approvers, in the order they approved."""
+#: One request's approvals, in the order they were made: each approver, and whether their
+#: approval lapsed (no longer counts).
+Approvals = list[tuple[str, bool]]
+
+
+def approvals_of(db: Db, request_ids: Sequence[str]) -> dict[str, Approvals]:
+    """Each request's approvals, in the order they were made. Every column is read, so a log
+    from before approvals could lapse (read as it is, by ``opsgate audit``) reads too."""
     if not request_ids:
         return {}
     marks = ",".join("?" * len(request_ids))
-    sql = f"SELECT request_id, approver FROM approvals WHERE request_id IN ({marks}) ORDER BY rowid"  # noqa: S608 - placeholders only
-    found: dict[str, list[str]] = {}
+    sql = f"SELECT * FROM approvals WHERE request_id IN ({marks}) ORDER BY rowid"  # noqa: S608 - placeholders only
+    found: dict[str, Approvals] = {}
     for row in db.query(sql, list(request_ids)):
-        found.setdefault(row["request_id"], []).append(row["approver"])
+        lapsed = row.get("lapsed_at") is not None
+        found.setdefault(row["request_id"], []).append((row["approver"], lapsed))
     return found

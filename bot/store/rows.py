@@ -210,14 +210,18 @@ def request_row(
     }
 
 
-def record_from_row(row: Mapping[str, Any], approvers: Sequence[str]) -> RequestRecord:
-    """A ``requests`` row (and its approvers, in order) as a `RequestRecord`."""
+def record_from_row(
+    row: Mapping[str, Any], approvers: Sequence[str], lapsed: Sequence[str] = ()
+) -> RequestRecord:
+    """A ``requests`` row (and its approvers, in order, and which of them lapsed) as a
+    `RequestRecord`."""
     return RequestRecord.model_validate(
         {
             **row,
             "targets": json.loads(row["targets"]),
             "params": json.loads(row["params"]),
             "approvers": tuple(approvers),
+            "lapsed": tuple(lapsed),
             **{column: _instant(row, column) for column in _INSTANTS},
             "preview": _optional_json(row["preview"]),
             "outcome": _optional_json(row["outcome"]),

@@ -140,6 +140,11 @@ SCHEMA_GROUP_CHANGES: Final = (
     "CREATE TABLE group_changes (group_id TEXT PRIMARY KEY, version INTEGER NOT NULL)",
 )
 
+#: The eleventh: when an approval stopped counting (`bot.store.approvals`): its approver could
+#: no longer approve the request when a later approval was counted. NULL while it counts.
+LAPSED_MIGRATION: Final = "0011_lapsed_approvals"
+SCHEMA_LAPSED: Final = ("ALTER TABLE approvals ADD COLUMN lapsed_at TEXT",)
+
 _TEXT_TIME: Final = 'TEXT COLLATE "C" NOT NULL'
 
 PG_SCHEMA_V1: Final = (
@@ -214,6 +219,7 @@ MIGRATIONS: Final = (
     Migration(SEAL_MIGRATION, SCHEMA_SEAL, SCHEMA_SEAL),
     Migration(PROGRESS_MIGRATION, SCHEMA_LEASE_PROGRESS, SCHEMA_LEASE_PROGRESS),
     Migration(GROUPS_MIGRATION, SCHEMA_GROUP_CHANGES, SCHEMA_GROUP_CHANGES),
+    Migration(LAPSED_MIGRATION, SCHEMA_LAPSED, (f'{SCHEMA_LAPSED[0]} COLLATE "C"',)),
 )
 
 #: The tables every opsgate database has; a database without them is someone else's.

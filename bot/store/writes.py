@@ -1,5 +1,6 @@
-"""The steps a write transaction is made of: insert a request, count an approval, move a state,
-append an event to the chain. Every method expects the caller to hold the write transaction.
+"""The steps a write transaction is made of: insert a request, move a state, append an event to
+the chain (counting an approval is `bot.store.approvals`). Every method expects the caller to
+hold the write transaction.
 
 Every event appended in a transaction is also kept in `Writer.journal`, which the store hands to
 its observers once the transaction has committed.
@@ -114,35 +115,6 @@ class Writer:
         if rules.holds_targets(state):
             queries.hold(db, row["id"], request.operation, request.targets)
         return record_from_row(row, [])  # the row as inserted reads back as it is: no re-read
-
-    def add_approval(
-        self, db: Db, record: RequestRecord, approver: str
-    ) -> tuple[bool, RequestRecord]:
-        """Count one approval; the one that completes the count moves the request to executing.
-
-        Returns:
-            Whether this approval started execution, and the record as now stored.
-        """
-        now = format_time(self.now())
-        db.execute(
-            "INSERT INTO approvals (request_id, approver, at) VALUES (?, ?, ?)",
-            [record.id, approver, now],
-        )
-        approvers = [*record.approvers, approver]
-        needed = rules.approvals_to_complete(record.approvals_needed)
-        detail = {"approvals": len(approvers), "needed": needed}
-        self.append(db, record, AuditEventName.APPROVED, actor=approver, detail=detail)
-        if not rules.is_complete(len(approvers), record.approvals_needed):
-            return False, record.model_copy(update={"approvers": tuple(approvers)})
-        executing = self.move(
-            db,
-            record,
-            RequestState.EXECUTING,
-            AuditEventName.EXECUTING,
-            actor=approver,
-            detail={"approvers": approvers},
-        )
-        return True, executing
 
     def expire(self, db: Db, record: RequestRecord) -> RequestRecord:
         """Move a pending request past its TTL to expired."""

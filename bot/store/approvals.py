@@ -1,0 +1,88 @@
+"""Counting an approval, inside the store's write transaction (`bot.store.Store.approve`).
+
+At the click, the policy judged the earlier approvers as it judges a new click (SPEC §2): those
+who could not approve now are `lapsed`. That judgement may ask Slack who is in a group, so it is
+made before the write lock is taken, and passed in. Here the approvals are counted without
+them, so the one that completes the count is counted exactly once whatever the concurrent
+clicks: an approval recorded since the judgement was judged at its own click, moments ago, and
+counts. A lapsed approval stays recorded, with its ``approved`` event (the log is append-only);
+its row says since when it no longer counts (``lapsed_at``), which the card shows, and a later
+judgement that finds its approver may approve again counts it again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Any
+
+from bot.model import AuditEventName, RequestRecord, RequestState, rules
+from bot.store import queries
+from bot.store.engine import Db
+from bot.store.results import ApprovalResult, ApprovalStatus
+from bot.store.rows import format_time
+from bot.store.writes import Writer
+
+
+def approve_in(
+    writer: Writer, db: Db, request_id: str, approver: str, lapsed: Collection[str]
+) -> ApprovalResult:
+    """`Store.approve`'s decision, under its write lock: the request as stored now decides."""
+    record = queries.load(db, request_id)
+    if record is None:
+        return ApprovalResult(ApprovalStatus.NOT_FOUND, None)
+    if record.state is not RequestState.PENDING:
+        return ApprovalResult(ApprovalStatus.NOT_PENDING, record)
+    if rules.past_deadline(record, writer.now()):
+        return ApprovalResult(ApprovalStatus.EXPIRED, writer.expire(db, record))
+    if rules.already_approved(record, approver):
+        return ApprovalResult(ApprovalStatus.DUPLICATE, record)
+    executes, after = add_approval(writer, db, record, approver, lapsed)
+    return ApprovalResult(ApprovalStatus.EXECUTE if executes else ApprovalStatus.RECORDED, after)
+
+
+def add_approval(
+    writer: Writer, db: Db, record: RequestRecord, approver: str, lapsed: Collection[str]
+) -> tuple[bool, RequestRecord]:
+    """Record one approval; count it with the earlier ones that have not lapsed; the one that
+    completes the count moves the request to executing.
+
+    Returns:
+        Whether this approval started execution, and the record as now stored.
+    """
+    now = format_time(writer.now())
+    db.execute(
+        "INSERT INTO approvals (request_id, approver, at) VALUES (?, ?, ?)",
+        [record.id, approver, now],
+    )
+    gone = [earlier for earlier in record.approvers if earlier in lapsed]
+    _mark_lapsed(db, record, gone, now)
+    approvers = (*record.approvers, approver)
+    counting = list(rules.counted(approvers, gone))
+    needed = rules.approvals_to_complete(record.approvals_needed)
+    said: dict[str, Any] = {"lapsed": gone} if gone else {}
+    detail = {"approvals": len(counting), "needed": needed, **said}
+    writer.append(db, record, AuditEventName.APPROVED, actor=approver, detail=detail)
+    if not rules.is_complete(len(counting), record.approvals_needed):
+        return False, record.model_copy(update={"approvers": approvers, "lapsed": tuple(gone)})
+    executing = writer.move(
+        db,
+        record,
+        RequestState.EXECUTING,
+        AuditEventName.EXECUTING,
+        actor=approver,
+        detail={"approvers": counting, **said},
+    )
+    return True, executing
+
+
+def _mark_lapsed(db: Db, record: RequestRecord, gone: list[str], now: str) -> None:
+    """Note on each approval whether it counts now: since when it lapsed (kept from an earlier
+    judgement), or NULL. Nothing is written when none lapsed, before or now."""
+    if not gone and not record.lapsed:
+        return
+    marks = ",".join("?" * len(gone)) or "NULL"
+    db.execute(
+        "UPDATE approvals SET lapsed_at = CASE WHEN approver IN "  # noqa: S608 - placeholders only
+        f"({marks}) THEN coalesce(lapsed_at, ?) END WHERE request_id = ?",
+        [*gone, now, record.id],
+    )

@@ -1,0 +1,185 @@
+"""An approval counts only while its approver may still approve (SPEC §2, §3): someone taken
+out of the approvers' group, or left out by a policy loaded since, no longer counts towards the
+request, and its card says so."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from lifecycle_world import BOB, CAROL, DAVE, LEADS, World, deletes, open_request
+
+from bot.model import AuditEventName, RequestState
+
+PKG = "/category/pkg-meter-fw-1.2.0"
+GROUP_POLICY = f"""
+[policy]
+approvers = ["{LEADS}"]
+approvals = 2
+channels = ["C0OPS"]
+"""
+NO_LONGER = f"<@{BOB}> (no longer an approver)"
+
+
+def leads(world: World, *members: str) -> None:
+    """Slack's user group of approvers now has exactly `members`."""
+    world.service.s.directory.groups[LEADS] = frozenset(members)  # type: ignore[attr-defined]
+
+
+def card(world: World) -> str:
+    """The card as last drawn."""
+    last = world.slack.of("update")[-1].message
+    return last.text + str(last.blocks)
+
+
+def approved_event(world: World, request_id: str, actor: str) -> dict[str, object]:
+    return next(
+        dict(e.detail)
+        for e in world.store.events(request_id=request_id)
+        if e.event is AuditEventName.APPROVED and e.actor == actor
+    )
+
+
+def test_an_approver_taken_out_of_the_group_no_longer_counts(world_factory) -> None:  # type: ignore[no-untyped-def]
+    world = world_factory(GROUP_POLICY)
+    leads(world, BOB, CAROL, DAVE)
+    rid = open_request(world)
+    world.service.approve(rid, world.on_card(rid, BOB))
+    leads(world, CAROL, DAVE)  # bob leaves the group
+
+    world.service.approve(rid, world.on_card(rid, CAROL))
+
+    record = world.store.get(rid)
+    assert record is not None and record.state is RequestState.PENDING
+    assert deletes(world, PKG) == 0
+    assert record.approvers == (BOB, CAROL) and record.lapsed == (BOB,)
+    assert "1 of 2" in world.shown_to(CAROL)
+    assert "1 of 2 needed" in card(world) and NO_LONGER in card(world)
+    assert approved_event(world, rid, CAROL) == {
+        "approvals": 1,
+        "needed": 2,
+        "lapsed": [BOB],
+        "requested_seq": 1,
+    }
+    assert world.store.verify().ok
+
+    world.service.approve(rid, world.on_card(rid, DAVE))  # a second current approver
+
+    record = world.store.get(rid)
+    assert record is not None and record.state is RequestState.SUCCEEDED
+    assert deletes(world, PKG) == 1
+    executing = next(
+        e for e in world.store.events(request_id=rid) if e.event is AuditEventName.EXECUTING
+    )
+    assert executing.detail["approvers"] == [CAROL, DAVE]
+    assert f"<@{CAROL}>, <@{DAVE}>, {NO_LONGER}" in card(world)
+    assert world.store.verify().ok
+
+
+def test_a_policy_loaded_since_without_the_approver_does_not_count_them(
+    world_factory,  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+) -> None:
+    before = f'[policy]\napprovers = ["{BOB}", "{CAROL}", "{DAVE}"]\napprovals = 2\n'
+    first = world_factory(before, db=tmp_path / "opsgate.db")
+    rid = open_request(first)
+    first.service.approve(rid, first.on_card(rid, BOB))
+    after = f'[policy]\napprovers = ["{CAROL}", "{DAVE}"]\napprovals = 2\n'
+    restarted = world_factory(after, db=tmp_path / "opsgate.db", slack=first.slack)
+
+    restarted.service.approve(rid, restarted.on_card(rid, CAROL))
+
+    record = restarted.store.get(rid)
+    assert record is not None and record.state is RequestState.PENDING
+    assert deletes(restarted, PKG) == 0
+    assert "1 of 2" in restarted.shown_to(CAROL) and NO_LONGER in card(restarted)
+    restarted.service.approve(rid, restarted.on_card(rid, DAVE))
+    assert deletes(restarted, PKG) == 1
+    assert restarted.store.verify().ok
+
+
+def test_an_approver_back_in_the_group_counts_again(world_factory) -> None:  # type: ignore[no-untyped-def]
+    world = world_factory(f'[policy]\napprovers = ["{LEADS}"]\napprovals = 3\n')
+    leads(world, BOB, CAROL, DAVE)
+    rid = open_request(world)
+    world.service.approve(rid, world.on_card(rid, BOB))
+    leads(world, CAROL, DAVE)
+    world.service.approve(rid, world.on_card(rid, CAROL))
+    assert world.store.get(rid).lapsed == (BOB,)  # type: ignore[union-attr]
+    leads(world, BOB, CAROL, DAVE)  # bob is back
+
+    world.service.approve(rid, world.on_card(rid, DAVE))
+
+    record = world.store.get(rid)
+    assert record is not None and record.state is RequestState.SUCCEEDED
+    assert record.lapsed == () and deletes(world, PKG) == 1
+    assert "no longer" not in card(world)
+    assert world.store.verify().ok
+
+
+def test_nothing_changes_when_no_approval_lapsed(world_factory) -> None:  # type: ignore[no-untyped-def]
+    world = world_factory(GROUP_POLICY)
+    rid = open_request(world)
+    world.service.approve(rid, world.on_card(rid, BOB))
+    assert "1 of 2" in world.shown_to(BOB)
+    world.service.approve(rid, world.on_card(rid, CAROL))
+
+    record = world.store.get(rid)
+    assert record is not None and record.state is RequestState.SUCCEEDED
+    assert record.lapsed == () and deletes(world, PKG) == 1
+    assert approved_event(world, rid, CAROL) == {"approvals": 2, "needed": 2, "requested_seq": 1}
+    assert f"Approved by: <@{BOB}>, <@{CAROL}>" in card(world)
+    assert "no longer" not in card(world)
+
+
+def click_together(world: World, request_id: str, users: list[str]) -> None:
+    barrier = threading.Barrier(len(users))
+
+    def click(user: str) -> None:
+        barrier.wait()
+        world.service.approve(request_id, world.on_card(request_id, user))
+
+    threads = [threading.Thread(target=click, args=(user,)) for user in users]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+
+def test_concurrent_clicks_by_current_approvers_run_it_once_without_the_lapsed_one(
+    world_factory,  # type: ignore[no-untyped-def]
+) -> None:
+    world = world_factory(GROUP_POLICY)
+    current = [f"U0LEAD{n:02d}" for n in range(12)]
+    leads(world, BOB, *current)
+    rid = open_request(world)
+    world.service.approve(rid, world.on_card(rid, BOB))
+    leads(world, *current)
+
+    click_together(world, rid, current)
+
+    record = world.store.get(rid)
+    assert record is not None and record.state is RequestState.SUCCEEDED
+    assert deletes(world, PKG) == 1
+    executing = [
+        e for e in world.store.events(request_id=rid) if e.event is AuditEventName.EXECUTING
+    ]
+    assert len(executing) == 1
+    assert BOB not in executing[0].detail["approvers"]
+    assert len(executing[0].detail["approvers"]) == 2
+    assert world.store.verify().ok
+
+
+def test_concurrent_clicks_by_one_current_approver_do_not_complete_it(world_factory) -> None:  # type: ignore[no-untyped-def]
+    world = world_factory(GROUP_POLICY)
+    rid = open_request(world)
+    world.service.approve(rid, world.on_card(rid, BOB))
+    leads(world, CAROL)
+
+    click_together(world, rid, [CAROL] * 12)
+
+    record = world.store.get(rid)
+    assert record is not None and record.state is RequestState.PENDING
+    assert record.approvers == (BOB, CAROL) and record.lapsed == (BOB,)
+    assert deletes(world, PKG) == 0
+    assert world.store.verify().ok
