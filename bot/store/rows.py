@@ -218,7 +218,7 @@ def record_from_row(row: Mapping[str, Any], approvers: Sequence[str]) -> Request
             "targets": json.loads(row["targets"]),
             "params": json.loads(row["params"]),
             "approvers": tuple(approvers),
-            **{column: _instant(row, column) for column in _INSTANTS},
+            **{column: _instant(row, column) for column in _INSTANTS + _CLAIMS},
             "preview": _optional_json(row["preview"]),
             "outcome": _optional_json(row["outcome"]),
             "sandbox": _flag(row, "sandbox"),
@@ -259,6 +259,9 @@ _AS_WRITTEN: Final = re.compile(
 )
 #: A request row's instants: each NULL or written by `format_time`.
 _INSTANTS: Final = ("created_at", "expires_at", "review_due_at", "reviewed_at", "stop_requested_at")
+#: Its instants that a record does not hold (when a process claimed or reminded it), read
+#: only to refuse a time opsgate never writes.
+_CLAIMS: Final = ("remind_at", "reminded_at", "review_announced_at", "card_claimed_at")
 
 
 def _instant(row: Mapping[str, Any], column: str) -> datetime | None:
