@@ -15,7 +15,7 @@ import logging
 from collections.abc import Callable
 
 from bot import cards
-from bot.lifecycle import refusals
+from bot.lifecycle import incident_words
 from bot.lifecycle.execution import Execution
 from bot.lifecycle.replies import Replies
 from bot.lifecycle.services import Origin, Services
@@ -54,7 +54,7 @@ class BreakGlass:
             step=origin.step,
         )
         bind(request_id=record.id)
-        notice = cards.notice_message(refusals.breaking_glass(record))
+        notice = cards.notice_message(incident_words.breaking_glass(record))
         self._despite_slack("answer the requester", lambda: self.replies.answer(origin, notice))
         # Queued first, so the card is usually up before the call ends; never waited for.
         self._despite_slack("post the card", lambda: self.replies.later(lambda: self._post(record)))
@@ -74,7 +74,7 @@ class BreakGlass:
         try:
             ts = self.s.slack.post(record.channel, self.replies.card(record))
         except SlackPostError as exc:
-            warning = refusals.break_glass_card_not_posted(record, exc.error)
+            warning = incident_words.break_glass_card_not_posted(record, exc.error)
             self.replies.tell_requester(record, cards.warning_message(warning))
             return
         self.s.store.set_message(record.id, channel=record.channel, ts=ts)

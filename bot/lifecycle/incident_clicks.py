@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.lifecycle import refusals
+from bot.lifecycle import incident_words
 from bot.lifecycle.clicks import on_card, refuse_click
 from bot.lifecycle.replies import Replies
 from bot.lifecycle.services import Origin, Services
@@ -37,7 +37,7 @@ class IncidentClicks:
         if record is None:
             return
         if not rules.stoppable(record, calls=self.s.vendor_calls(record)):
-            self._refuse(record, origin, "stop", refusals.not_stoppable(record))
+            self._refuse(record, origin, "stop", incident_words.not_stoppable(record))
             return
         decision = check_stop(self.s.policy, record, user=origin.user, directory=self.s.directory)
         if decision.refusal is not None:
@@ -46,10 +46,10 @@ class IncidentClicks:
         after = self.s.store.request_stop(record.id, by=origin.user)
         if after is None:  # it ended, or someone asked first, since we read it
             current = self.s.store.get(record.id) or record
-            self._refuse(current, origin, "stop", refusals.not_stoppable(current))
+            self._refuse(current, origin, "stop", incident_words.not_stoppable(current))
             return
         self.replies.refresh_card_soon(after)
-        self.replies.notice(origin, refusals.stopping(after))
+        self.replies.notice(origin, incident_words.stopping(after))
 
     def review(self, request_id: str, origin: Origin, *, in_tab: bool = False) -> None:
         """A Mark reviewed click on a break-glass run that has ended; `in_tab` when it came
@@ -58,7 +58,7 @@ class IncidentClicks:
         if record is None:
             return
         if not rules.awaiting_review(record):
-            self._refuse(record, origin, "review", refusals.not_reviewable(record))
+            self._refuse(record, origin, "review", incident_words.not_reviewable(record))
             return
         decision = check_review(self.s.policy, record, user=origin.user, directory=self.s.directory)
         if decision.refusal is not None:
@@ -67,10 +67,10 @@ class IncidentClicks:
         after = self.s.store.review(record.id, reviewer=origin.user, channel=origin.channel)
         if after is None:  # someone else reviewed it first
             current = self.s.store.get(record.id) or record
-            self._refuse(current, origin, "review", refusals.not_reviewable(current))
+            self._refuse(current, origin, "review", incident_words.not_reviewable(current))
             return
         self.replies.refresh_card_soon(after)
-        self.replies.notice(origin, refusals.reviewed(after))
+        self.replies.notice(origin, incident_words.reviewed(after))
 
     def _refuse(
         self, record: RequestRecord, origin: Origin, action: str, refusal: Refusal, **evidence: Any

@@ -213,8 +213,7 @@ def request_row(
 def record_from_row(
     row: Mapping[str, Any], approvers: Sequence[str], lapsed: Sequence[str] = ()
 ) -> RequestRecord:
-    """A ``requests`` row (and its approvers, in order, and which of them lapsed) as a
-    `RequestRecord`."""
+    """A ``requests`` row (with its approvers in order, and those lapsed) as a record."""
     return RequestRecord.model_validate(
         {
             **row,
@@ -222,7 +221,7 @@ def record_from_row(
             "params": json.loads(row["params"]),
             "approvers": tuple(approvers),
             "lapsed": tuple(lapsed),
-            **{column: _instant(row, column) for column in _INSTANTS},
+            **{column: _instant(row, column) for column in _INSTANTS + _CLAIMS},
             "preview": _optional_json(row["preview"]),
             "outcome": _optional_json(row["outcome"]),
             "sandbox": _flag(row, "sandbox"),
@@ -263,6 +262,9 @@ _AS_WRITTEN: Final = re.compile(
 )
 #: A request row's instants: each NULL or written by `format_time`.
 _INSTANTS: Final = ("created_at", "expires_at", "review_due_at", "reviewed_at", "stop_requested_at")
+#: Its instants that a record does not hold (when a process claimed or reminded it), read
+#: only to refuse a time opsgate never writes.
+_CLAIMS: Final = ("remind_at", "reminded_at", "review_announced_at", "card_claimed_at")
 
 
 def _instant(row: Mapping[str, Any], column: str) -> datetime | None:

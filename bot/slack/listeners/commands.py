@@ -22,7 +22,6 @@ from commands.model import (
     ParsedCommand,
     UsageError,
 )
-from commands.parse import parse
 
 
 def register(app: App, ctx: ListenerContext) -> None:
@@ -42,8 +41,7 @@ def register(app: App, ctx: ListenerContext) -> None:
             _form(command, ctx, respond)
             return
         try:
-            terms = ctx.service.s.policy.usage_terms
-            parsed = parse(str(command.get("text") or ""), ctx.catalog, terms=terms)
+            parsed = ctx.parse(str(command.get("text") or ""))
         except UsageError as error:
             ack(**_ack_args(cards.usage_message(error.message, ctx.usage(error))))
             return

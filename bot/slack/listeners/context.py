@@ -13,7 +13,8 @@ from bot.lifecycle.steps import WorkflowSteps
 from bot.lifecycle.workers import Runner
 from bot.slack.files import TargetFiles
 from commands.catalog import Catalog
-from commands.model import UsageError
+from commands.model import ParsedCommand, UsageError
+from commands.parse import parse
 from commands.spec import OperationSpec, example_of
 
 
@@ -67,6 +68,11 @@ class ListenerContext:
                 )
                 entries.append(entry)
         return entries
+
+    def parse(self, text: str) -> ParsedCommand:
+        """`/ops` text as a command of this catalog, a count over an operation's limit told
+        the policy's (`commands.parse.parse`)."""
+        return parse(text, self.catalog, terms=self.service.s.policy.usage_terms)
 
     def usage(self, error: UsageError) -> str:
         """The usage to show with `error`, under the policy's terms (`Catalog.usage_under`)."""

@@ -15,6 +15,7 @@ from tampering import tamper
 from adapters.clock import FakeClock
 from bot.model import RequestRecord, RequestState
 from bot.store import Store
+from bot.store.rows import UnreadableRequestError
 
 
 def requests(store: Store, count: int) -> list[RequestRecord]:
@@ -79,3 +80,19 @@ def test_a_request_whose_text_is_not_utf8_is_left_out_of_history_and_named(
     assert {record.id for record in pending} == {made[1].id, made[2].id}
     assert "its reason is not UTF-8 text" in caplog.records[0].getMessage()
     store.close()
+
+
+@pytest.mark.parametrize(
+    "column", ["remind_at", "reminded_at", "review_announced_at", "card_claimed_at"]
+)
+@pytest.mark.parametrize("written", ["soon", "2026-02-30T00:00:00.000000Z"])
+def test_a_claim_time_opsgate_never_writes_makes_the_row_unreadable(
+    store: Store, target: str | Path, column: str, written: str
+) -> None:
+    """Every instant of a row is read in the form `format_time` writes, even those a record
+    does not hold (when a process claimed or reminded it)."""
+    [damaged] = requests(store, 1)
+    tamper(target, f"UPDATE requests SET {column} = ? WHERE id = ?", params=(written, damaged.id))  # noqa: S608
+
+    with pytest.raises(UnreadableRequestError, match=f"request {damaged.id} cannot be read"):
+        store.get(damaged.id)
