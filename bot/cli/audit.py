@@ -21,6 +21,7 @@ from bot.store import (
     ChainHead,
     DatabaseUnavailable,
     KeyedLogUnkeyed,
+    RollbackJournalFound,
     Store,
     StoreError,
     UnreadableEventError,
@@ -43,6 +44,8 @@ def run_audit(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     try:
         store = Store.open_existing(path, key=settings.audit_key)
+    except RollbackJournalFound as exc:
+        return _journal_found(exc, args.audit_command)
     except DatabaseUnavailable as exc:
         print(f"opsgate: {exc} (--db or OPSGATE_DB chooses the database)", file=sys.stderr)
         return 2
@@ -60,11 +63,24 @@ def run_audit(args: argparse.Namespace, settings: Settings) -> int:
         if args.audit_command == "head":
             return head(store, out=sys.stdout)
         return _export(store, since=since, fmt=args.format)
+    except RollbackJournalFound as exc:  # one appeared while verify's workers were started
+        return _journal_found(exc, args.audit_command)
     except store.engine.errors as exc:  # a table it may not read, a connection lost part way
         print(f"opsgate: cannot read {store.engine.label}: {first_line(exc)}", file=sys.stderr)
         return 2
     finally:
         store.close()
+
+
+def _journal_found(exc: RollbackJournalFound, command: str) -> int:
+    """A rollback journal beside the database: opsgate never leaves one, so the file was changed
+    outside opsgate, and what it alone holds is not what opsgate would read. `verify` calls the
+    log broken; `export` and `head` refuse to read a state opsgate would not."""
+    if command == "verify":
+        print(f"audit log broken: {exc.said_for('what verify checked')}", file=sys.stderr)
+        return 1
+    print(f"opsgate: {exc}: {command} refuses to read it", file=sys.stderr)
+    return 1
 
 
 def _since(args: argparse.Namespace) -> datetime | None:

@@ -228,3 +228,37 @@ def test_a_short_log_is_verified_without_announcement(tmp_path: Path) -> None:
     assert audit.verify(store, anchors=[], out=io.StringIO(), err=err) == 0
     assert err.getvalue() == ""
     store.close()
+
+
+def test_verify_fails_a_log_beside_a_rollback_journal_naming_it(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """SQLite would roll the journal back into the file before reading it: verify must not pass
+    the file alone, and changes neither file."""
+    seed(env / "opsgate.db", 1)
+    journal = env / "opsgate.db-journal"
+    journal.write_bytes(b"\xd9\xd5\x05\xf9\x20\xa1\x63\xd7" + bytes(504))
+
+    assert cli.main(["audit", "verify"]) == 1
+    err = capsys.readouterr().err
+    assert err == (
+        f"audit log broken: {journal} is a rollback journal: SQLite would roll it back into the "
+        "database before reading it, so what verify checked is not what opsgate would read "
+        "(opsgate writes through a write-ahead log and never leaves one; neither file was "
+        "changed)\n"
+    )
+    assert journal.read_bytes()[:4] == b"\xd9\xd5\x05\xf9"
+
+
+@pytest.mark.parametrize("command", [["head"], ["export", "--format", "jsonl"]])
+def test_head_and_export_refuse_a_log_beside_a_rollback_journal(
+    env: Path, capsys: pytest.CaptureFixture[str], command: list[str]
+) -> None:
+    seed(env / "opsgate.db", 1)
+    (env / "opsgate.db-journal").write_bytes(b"\xd9\xd5\x05\xf9")
+
+    assert cli.main(["audit", *command]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith(f"opsgate: {env / 'opsgate.db-journal'} is a rollback journal")
+    assert err.endswith(f": {command[0]} refuses to read it\n")
