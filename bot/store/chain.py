@@ -70,6 +70,8 @@ from typing import Any, Final
 
 from pydantic import SecretStr
 
+from bot.store.verdict import VerifyResult as VerifyResult
+
 GENESIS_HASH: Final = "0" * 64
 #: json's own string encoder (C when available), as `canonical_json` writes strings.
 _encode_string: Final = json.encoder.encode_basestring
@@ -164,36 +166,6 @@ SHA256: Final = ChainKey()
 def chain_hash(prev_hash: str, body: Mapping[str, Any]) -> str:
     """The unkeyed hash of one event: SHA-256 over `prev_hash` and its canonical JSON body."""
     return SHA256.digest(prev_hash, body)
-
-
-@dataclass(frozen=True)
-class VerifyResult:
-    """The verdict of a chain check.
-
-    Attributes:
-        ok: True when every event, the head, the anchors and the tables agree.
-        checked: How many events were read (up to and including the first bad one).
-        first_bad_seq: The seq of the first event that is changed, missing or out of place.
-        problem: What is wrong, in one sentence; empty when `ok`.
-        request_id: The first request whose stored row disagrees with its events, when that
-            is the problem.
-    """
-
-    ok: bool
-    checked: int
-    first_bad_seq: int | None = None
-    problem: str = ""
-    request_id: str | None = None
-
-    def describe(self) -> str:
-        """One line for people: what was verified, or where it breaks."""
-        if self.ok:
-            return f"audit log intact: {self.checked:,} event{'s' * (self.checked != 1)} verified"
-        if self.request_id is not None:
-            return f"audit log and tables disagree at request {self.request_id}: {self.problem}"
-        if self.first_bad_seq is None:
-            return f"audit log broken: {self.problem}"
-        return f"audit log broken at event seq {self.first_bad_seq}: {self.problem}"
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ log with different keys cannot both write to it).
 
 from __future__ import annotations
 
+from bot.model.shown import escaped
 from bot.store.chain import KEYED, UNKEYED, ChainKey
 from bot.store.engine import Db
 from bot.store.rows import StoreError
@@ -70,7 +71,8 @@ def check(db: Db, key: ChainKey, *, recorded: bool = True) -> None:
     raise AuditKeyError(_mismatch(algorithm, fingerprint, key))
 
 
-def _mismatch(algorithm: str, fingerprint: str | None, key: ChainKey) -> str:
+def _mismatch(algorithm: str, stored: str | None, key: ChainKey) -> str:
+    fingerprint = escaped(str(stored))  # read from the database: shown as stored, on one line
     if algorithm == KEYED and key.fingerprint is None:
         return (
             f"the audit log is keyed (HMAC-SHA256, key fingerprint {fingerprint}): set "
