@@ -97,6 +97,9 @@ EVENT_FIELDS: Final = (*BODY_FIELDS, "hash")
 # What the key's fingerprint is an HMAC of: a fixed label, so it identifies the key without
 # being a hash of anything in the log.
 _FINGERPRINT_LABEL: Final = b"opsgate audit key fingerprint v1"
+#: What a value whose JSON nests deeper than Python's parser recurses is (RecursionError):
+#: unreadable, like any other JSON opsgate never writes.
+TOO_DEEP: Final = "its JSON is nested too deeply to read (opsgate writes no such JSON)"
 
 
 def canonical_json(obj: Any) -> str:
@@ -233,6 +236,8 @@ def hash_problem(row: Mapping[str, Any], key: ChainKey) -> tuple[int, str] | Non
         expected = key.digest(str(row["prev_hash"]), body)
     except (TypeError, ValueError) as exc:
         return seq, f"event {seq} cannot be read: {exc}"
+    except RecursionError:
+        return seq, f"event {seq} cannot be read: {TOO_DEEP}"
     if row["hash"] != expected:
         return seq, f"event {seq} was changed after it was written (hash mismatch)"
     return None

@@ -229,6 +229,6 @@ def _parsed(detail: Any) -> dict[str, Any]:
     """A stored detail as a dict; {} when unreadable (the chain check reports that event)."""
     try:
         parsed = json.loads(detail)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, RecursionError):
         return {}
     return parsed if isinstance(parsed, dict) else {}
