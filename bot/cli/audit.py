@@ -129,8 +129,14 @@ def _announce(store: Store, err: TextIO) -> None:
 
 def head(store: Store, *, out: TextIO) -> int:
     """Print the chain head as ``<seq>:<hash>``: keep it elsewhere, then pass it to
-    ``opsgate audit verify --anchor`` to prove the log still holds it."""
-    print(store.head(), file=out)
+    ``opsgate audit verify --anchor`` to prove the log still holds it. A head row that is missing
+    or changed outside opsgate is one line and status 1 (`verify` says more)."""
+    try:
+        current = store.head()
+    except StoreError as exc:
+        print(f"opsgate: {exc}", file=sys.stderr)
+        return 1
+    print(current, file=out)
     return 0
 
 

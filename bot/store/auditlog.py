@@ -39,7 +39,7 @@ from bot.store.rows import (
     format_time,
     normalize_request_id,
 )
-from bot.store.scan import interruptible, start_chain_check
+from bot.store.scan import ChainCheck, interruptible, start_chain_check
 from bot.store.seal import seal_problem
 
 if TYPE_CHECKING:  # psycopg is loaded only when a PostgreSQL database is opened
@@ -86,7 +86,7 @@ def verify_log(
                 asked = in_worker(db, source.path, chain.last)
             elif source.beside is not None:
                 asked = OnServer(source.beside(db))  # the snapshot is exported here
-            result = chain.finish(db, queries.head_or_none(db))
+            result = _chain_result(chain, db)
             sealed = seal_problem(db, key) if result.ok else None
             if sealed is not None:
                 result = VerifyResult(False, result.checked, problem=sealed)
@@ -102,6 +102,16 @@ def verify_log(
             asked.close()
         suspicious = suspects(db, source.dialect) if early is None else early
         return _tables_result(db, suspicious, checked=result.checked)
+
+
+def _chain_result(chain: ChainCheck, db: Db) -> VerifyResult:
+    """The chain's verdict against its recorded head; a head row opsgate could not have
+    written is the verdict itself."""
+    try:
+        head = queries.head_or_none(db)
+    except queries.DamagedHead as exc:
+        return VerifyResult(False, chain.last, problem=str(exc))
+    return chain.finish(db, head)
 
 
 @dataclass(frozen=True)

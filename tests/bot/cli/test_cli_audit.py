@@ -262,3 +262,16 @@ def test_head_and_export_refuse_a_log_beside_a_rollback_journal(
     assert out == ""
     assert err.startswith(f"opsgate: {env / 'opsgate.db-journal'} is a rollback journal")
     assert err.endswith(f": {command[0]} refuses to read it\n")
+
+
+def test_a_head_changed_outside_opsgate_is_one_line_for_verify_and_head(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed(env / "opsgate.db", 1)
+    tamper(env / "opsgate.db", "UPDATE chain_head SET seq = 'abc'")
+    named = "the chain head record was changed outside opsgate: its seq is 'abc', not a whole number"
+
+    assert cli.main(["audit", "verify"]) == 1
+    assert capsys.readouterr().err == f"audit log broken: {named}\n"
+    assert cli.main(["audit", "head"]) == 1
+    assert capsys.readouterr() == ("", f"opsgate: {named}\n")
