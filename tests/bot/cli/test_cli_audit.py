@@ -269,7 +269,9 @@ def test_a_head_changed_outside_opsgate_is_one_line_for_verify_and_head(
 ) -> None:
     seed(env / "opsgate.db", 1)
     tamper(env / "opsgate.db", "UPDATE chain_head SET seq = 'abc'")
-    named = "the chain head record was changed outside opsgate: its seq is 'abc', not a whole number"
+    named = (
+        "the chain head record was changed outside opsgate: its seq is 'abc', not a whole number"
+    )
 
     assert cli.main(["audit", "verify"]) == 1
     assert capsys.readouterr().err == f"audit log broken: {named}\n"
