@@ -27,7 +27,7 @@ from bot.store.chain import (
     ChainKey,
     VerifyResult,
 )
-from bot.store.crosscheck import orphans, summary_of, suspects
+from bot.store.crosscheck import orphan_approvals, orphans, summary_of, suspects
 from bot.store.engine import Db
 from bot.store.integrity import EventSummary, approvals_problem, request_problem, state_problem
 from bot.store.readback import any_text_if_needed, read_back
@@ -157,6 +157,12 @@ def _tables_result(db: Db, suspicious: Sequence[str], *, checked: int) -> Verify
             return VerifyResult(False, checked, problem=problem, request_id=request_id)
     for request_id in orphans(db):
         problem = "it has no events in the audit log (its requested event is gone)"
+        return VerifyResult(False, checked, problem=problem, request_id=request_id)
+    for request_id, approver in orphan_approvals(db):
+        problem = (
+            f"the approvals table holds an approval by {approver} of it, but no request has this "
+            "id (an approval added, or moved off its request, outside opsgate)"
+        )
         return VerifyResult(False, checked, problem=problem, request_id=request_id)
     return VerifyResult(ok=True, checked=checked)
 
