@@ -19,6 +19,7 @@ from bot.settings import Settings
 from bot.store import (
     AuditKeyError,
     ChainHead,
+    ChainKeyRowChanged,
     DatabaseUnavailable,
     KeyedLogUnkeyed,
     RollbackJournalFound,
@@ -52,7 +53,9 @@ def run_audit(args: argparse.Namespace, settings: Settings) -> int:
     except AuditKeyError as exc:
         # Whoever set the key expects a keyed log: one that says it is not may be a keyed log
         # rewritten without the key, so verify fails it as broken, never as a setting to fix.
-        if isinstance(exc, KeyedLogUnkeyed) and args.audit_command == "verify":
+        # So does a key that verifies the log while its chain_key row names another.
+        tampered = isinstance(exc, KeyedLogUnkeyed | ChainKeyRowChanged)
+        if tampered and args.audit_command == "verify":
             print(f"audit log broken: {exc}", file=sys.stderr)
             return 1
         print(f"opsgate: {exc}", file=sys.stderr)

@@ -41,7 +41,7 @@ from bot.store.core import Store
 from bot.store.database import BUSY_TIMEOUT_S
 from bot.store.integrity import integrity_failure
 from bot.store.journal import RollbackJournalFound
-from bot.store.keying import AuditKeyError, KeyedLogUnkeyed
+from bot.store.keying import AuditKeyError, ChainKeyRowChanged, KeyedLogUnkeyed
 from bot.store.notify import Appended, Observer
 from bot.store.results import UNKNOWN_REASON, ApprovalResult, ApprovalStatus
 from bot.store.rows import (
@@ -72,6 +72,7 @@ __all__ = [
     "AuditDetailError",
     "AuditKeyError",
     "ChainHead",
+    "ChainKeyRowChanged",
     "DatabaseUnavailable",
     "KeyedLogUnkeyed",
     "Observer",

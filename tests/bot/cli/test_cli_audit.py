@@ -277,3 +277,20 @@ def test_a_head_changed_outside_opsgate_is_one_line_for_verify_and_head(
     assert capsys.readouterr().err == f"audit log broken: {named}\n"
     assert cli.main(["audit", "head"]) == 1
     assert capsys.readouterr() == ("", f"opsgate: {named}\n")
+
+
+def test_a_changed_chain_key_row_fails_verify_under_the_key_that_verifies_the_log(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed(env / "opsgate.db", 1, key=KEY)
+    tamper(env / "opsgate.db", "UPDATE chain_key SET key_fingerprint = '0000000000000000'")
+    monkeypatch.setenv("OPSGATE_AUDIT_KEY", KEY)
+
+    assert cli.main(["audit", "verify"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith("audit log broken: the chain_key row was changed outside opsgate")
+
+    monkeypatch.setenv("OPSGATE_AUDIT_KEY", "another key entirely, 32 chars!")
+    assert cli.main(["audit", "verify"]) == 2  # a key that is not the log's: a setting
+    assert "is not the key this audit log was written with" in capsys.readouterr().err
