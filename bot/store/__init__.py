@@ -20,7 +20,8 @@ as a click reads a pending request (`Store.checked`), and by `Store.verify`
 Modules: `core` (the `Store` API: `base` opens and checks a database, `auditlog` reads and
 verifies the log, `lookups` holds history, overlaps and card claims), `results` (what the API
 returns), `database` (connection, transactions, migrations; the concurrency rules are in its
-docstring; `journal` refuses a rollback journal beside a file read as it is), `writes` (the steps of a write), `details` (what a request's first event holds),
+docstring; `journal` refuses a rollback journal beside a file read as
+it is), `writes` (the steps of a write), `details` (what a request's first event holds),
 `queries` (shared reads), `readback` (reading past values changed outside opsgate),
 `integrity` (tables against events), `keying` (the chain's key record), `seal` (the keyed
 head's seal), `notify` (observers),
