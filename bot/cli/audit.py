@@ -19,8 +19,10 @@ from bot.settings import Settings
 from bot.store import (
     AuditKeyError,
     ChainHead,
+    ChainKeyRowChanged,
     DatabaseUnavailable,
     KeyedLogUnkeyed,
+    RollbackJournalFound,
     Store,
     StoreError,
     UnreadableEventError,
@@ -43,13 +45,17 @@ def run_audit(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     try:
         store = Store.open_existing(path, key=settings.audit_key)
+    except RollbackJournalFound as exc:
+        return _journal_found(exc, args.audit_command)
     except DatabaseUnavailable as exc:
         print(f"opsgate: {exc} (--db or OPSGATE_DB chooses the database)", file=sys.stderr)
         return 2
     except AuditKeyError as exc:
         # Whoever set the key expects a keyed log: one that says it is not may be a keyed log
         # rewritten without the key, so verify fails it as broken, never as a setting to fix.
-        if isinstance(exc, KeyedLogUnkeyed) and args.audit_command == "verify":
+        # So does a key that verifies the log while its chain_key row names another.
+        tampered = isinstance(exc, KeyedLogUnkeyed | ChainKeyRowChanged)
+        if tampered and args.audit_command == "verify":
             print(f"audit log broken: {exc}", file=sys.stderr)
             return 1
         print(f"opsgate: {exc}", file=sys.stderr)
@@ -60,11 +66,24 @@ def run_audit(args: argparse.Namespace, settings: Settings) -> int:
         if args.audit_command == "head":
             return head(store, out=sys.stdout)
         return _export(store, since=since, fmt=args.format)
+    except RollbackJournalFound as exc:  # one appeared while verify's workers were started
+        return _journal_found(exc, args.audit_command)
     except store.engine.errors as exc:  # a table it may not read, a connection lost part way
         print(f"opsgate: cannot read {store.engine.label}: {first_line(exc)}", file=sys.stderr)
         return 2
     finally:
         store.close()
+
+
+def _journal_found(exc: RollbackJournalFound, command: str) -> int:
+    """A rollback journal beside the database: opsgate never leaves one, so the file was changed
+    outside opsgate, and what it alone holds is not what opsgate would read. `verify` calls the
+    log broken; `export` and `head` refuse to read a state opsgate would not."""
+    if command == "verify":
+        print(f"audit log broken: {exc.said_for('what verify checked')}", file=sys.stderr)
+        return 1
+    print(f"opsgate: {exc}: {command} refuses to read it", file=sys.stderr)
+    return 1
 
 
 def _since(args: argparse.Namespace) -> datetime | None:
@@ -113,8 +132,14 @@ def _announce(store: Store, err: TextIO) -> None:
 
 def head(store: Store, *, out: TextIO) -> int:
     """Print the chain head as ``<seq>:<hash>``: keep it elsewhere, then pass it to
-    ``opsgate audit verify --anchor`` to prove the log still holds it."""
-    print(store.head(), file=out)
+    ``opsgate audit verify --anchor`` to prove the log still holds it. A head row that is missing
+    or changed outside opsgate is one line and status 1 (`verify` says more)."""
+    try:
+        current = store.head()
+    except StoreError as exc:
+        print(f"opsgate: {exc}", file=sys.stderr)
+        return 1
+    print(current, file=out)
     return 0
 
 

@@ -9,6 +9,7 @@
 - `rules`: each rule about a request (threshold, duplicate, self-approval, staleness, expiry,
   the final state of an execution, overlap, reading);
 - `slack_ids`: the strict patterns of Slack's user, user group and channel ids.
+- `shown`: untrusted text on one line of a terminal or a log, its controls escaped.
 """
 
 from bot.model.outcomes import (

@@ -25,6 +25,8 @@ from typing import Final
 from slack_bolt import BoltRequest, BoltResponse
 from slack_bolt.middleware import Middleware
 
+from bot.model.shown import escaped
+
 log = logging.getLogger(__name__)
 
 #: How much of a refused request's body the log keeps.
@@ -62,11 +64,7 @@ def loggable(text: str, *, limit: int) -> str:
     """
     for secret, shown in _SECRETS:
         text = secret.sub(shown, text)
-    cut = text[:limit]
-    escaped = "".join(
-        ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in cut
-    )
-    return escaped + ("…" if len(text) > limit else "")
+    return escaped(text[:limit]) + ("…" if len(text) > limit else "")
 
 
 class SignedRequests(Middleware):

@@ -20,7 +20,8 @@ as a click reads a pending request (`Store.checked`), and by `Store.verify`
 Modules: `core` (the `Store` API: `base` opens and checks a database, `auditlog` reads and
 verifies the log, `lookups` holds history, overlaps and card claims), `results` (what the API
 returns), `database` (connection, transactions, migrations; the concurrency rules are in its
-docstring), `writes` (the steps of a write), `details` (what a request's first event holds),
+docstring; `journal` refuses a rollback journal beside a file read as
+it is), `writes` (the steps of a write), `details` (what a request's first event holds),
 `queries` (shared reads), `readback` (reading past values changed outside opsgate),
 `integrity` (tables against events), `keying` (the chain's key record), `seal` (the keyed
 head's seal), `notify` (observers),
@@ -40,7 +41,8 @@ from bot.store.chain import ChainHead, VerifyResult
 from bot.store.core import Store
 from bot.store.database import BUSY_TIMEOUT_S
 from bot.store.integrity import integrity_failure
-from bot.store.keying import AuditKeyError, KeyedLogUnkeyed
+from bot.store.journal import RollbackJournalFound
+from bot.store.keying import AuditKeyError, ChainKeyRowChanged, KeyedLogUnkeyed
 from bot.store.notify import Appended, Observer
 from bot.store.results import UNKNOWN_REASON, ApprovalResult, ApprovalStatus
 from bot.store.rows import (
@@ -71,10 +73,12 @@ __all__ = [
     "AuditDetailError",
     "AuditKeyError",
     "ChainHead",
+    "ChainKeyRowChanged",
     "DatabaseUnavailable",
     "KeyedLogUnkeyed",
     "Observer",
     "OverlapError",
+    "RollbackJournalFound",
     "Store",
     "StoreError",
     "TransitionError",

@@ -27,7 +27,7 @@ from bot.store.chain import (
     ChainKey,
     VerifyResult,
 )
-from bot.store.crosscheck import orphans, summary_of, suspects
+from bot.store.crosscheck import orphan_approvals, orphans, summary_of, suspects
 from bot.store.engine import Db
 from bot.store.integrity import EventSummary, approvals_problem, request_problem, state_problem
 from bot.store.readback import any_text_if_needed, read_back
@@ -39,7 +39,7 @@ from bot.store.rows import (
     format_time,
     normalize_request_id,
 )
-from bot.store.scan import interruptible, start_chain_check
+from bot.store.scan import ChainCheck, interruptible, start_chain_check
 from bot.store.seal import seal_problem
 
 if TYPE_CHECKING:  # psycopg is loaded only when a PostgreSQL database is opened
@@ -86,7 +86,7 @@ def verify_log(
                 asked = in_worker(db, source.path, chain.last)
             elif source.beside is not None:
                 asked = OnServer(source.beside(db))  # the snapshot is exported here
-            result = chain.finish(db, queries.head_or_none(db))
+            result = _chain_result(chain, db)
             sealed = seal_problem(db, key) if result.ok else None
             if sealed is not None:
                 result = VerifyResult(False, result.checked, problem=sealed)
@@ -102,6 +102,16 @@ def verify_log(
             asked.close()
         suspicious = suspects(db, source.dialect) if early is None else early
         return _tables_result(db, suspicious, checked=result.checked)
+
+
+def _chain_result(chain: ChainCheck, db: Db) -> VerifyResult:
+    """The chain's verdict against its recorded head; a head row opsgate could not have
+    written is the verdict itself."""
+    try:
+        head = queries.head_or_none(db)
+    except queries.DamagedHead as exc:
+        return VerifyResult(False, chain.last, problem=str(exc))
+    return chain.finish(db, head)
 
 
 @dataclass(frozen=True)
@@ -147,6 +157,12 @@ def _tables_result(db: Db, suspicious: Sequence[str], *, checked: int) -> Verify
             return VerifyResult(False, checked, problem=problem, request_id=request_id)
     for request_id in orphans(db):
         problem = "it has no events in the audit log (its requested event is gone)"
+        return VerifyResult(False, checked, problem=problem, request_id=request_id)
+    for request_id, approver in orphan_approvals(db):
+        problem = (
+            f"the approvals table holds an approval by {approver} of it, but no request has this "
+            "id (an approval added, or moved off its request, outside opsgate)"
+        )
         return VerifyResult(False, checked, problem=problem, request_id=request_id)
     return VerifyResult(ok=True, checked=checked)
 

@@ -70,6 +70,8 @@ from typing import Any, Final
 
 from pydantic import SecretStr
 
+from bot.store.verdict import VerifyResult as VerifyResult
+
 GENESIS_HASH: Final = "0" * 64
 #: json's own string encoder (C when available), as `canonical_json` writes strings.
 _encode_string: Final = json.encoder.encode_basestring
@@ -95,6 +97,9 @@ EVENT_FIELDS: Final = (*BODY_FIELDS, "hash")
 # What the key's fingerprint is an HMAC of: a fixed label, so it identifies the key without
 # being a hash of anything in the log.
 _FINGERPRINT_LABEL: Final = b"opsgate audit key fingerprint v1"
+#: What a value whose JSON nests deeper than Python's parser recurses is (RecursionError):
+#: unreadable, like any other JSON opsgate never writes.
+TOO_DEEP: Final = "its JSON is nested too deeply to read (opsgate writes no such JSON)"
 
 
 def canonical_json(obj: Any) -> str:
@@ -167,36 +172,6 @@ def chain_hash(prev_hash: str, body: Mapping[str, Any]) -> str:
 
 
 @dataclass(frozen=True)
-class VerifyResult:
-    """The verdict of a chain check.
-
-    Attributes:
-        ok: True when every event, the head, the anchors and the tables agree.
-        checked: How many events were read (up to and including the first bad one).
-        first_bad_seq: The seq of the first event that is changed, missing or out of place.
-        problem: What is wrong, in one sentence; empty when `ok`.
-        request_id: The first request whose stored row disagrees with its events, when that
-            is the problem.
-    """
-
-    ok: bool
-    checked: int
-    first_bad_seq: int | None = None
-    problem: str = ""
-    request_id: str | None = None
-
-    def describe(self) -> str:
-        """One line for people: what was verified, or where it breaks."""
-        if self.ok:
-            return f"audit log intact: {self.checked:,} event{'s' * (self.checked != 1)} verified"
-        if self.request_id is not None:
-            return f"audit log and tables disagree at request {self.request_id}: {self.problem}"
-        if self.first_bad_seq is None:
-            return f"audit log broken: {self.problem}"
-        return f"audit log broken at event seq {self.first_bad_seq}: {self.problem}"
-
-
-@dataclass(frozen=True)
 class ChainHead:
     """The last seq and hash, as recorded beside the events; also an anchor (``seq:hash``)."""
 
@@ -261,6 +236,8 @@ def hash_problem(row: Mapping[str, Any], key: ChainKey) -> tuple[int, str] | Non
         expected = key.digest(str(row["prev_hash"]), body)
     except (TypeError, ValueError) as exc:
         return seq, f"event {seq} cannot be read: {exc}"
+    except RecursionError:
+        return seq, f"event {seq} cannot be read: {TOO_DEEP}"
     if row["hash"] != expected:
         return seq, f"event {seq} was changed after it was written (hash mismatch)"
     return None

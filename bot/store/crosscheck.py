@@ -159,6 +159,12 @@ _ORPHANS: Final = (
     "(SELECT 1 FROM events e WHERE e.request_id = r.id) ORDER BY rowid"
 )
 
+#: Approvals of a request with no row (an id no request has, in any case but its own).
+_ORPHAN_APPROVALS: Final = (
+    "SELECT a.request_id, a.approver FROM approvals a WHERE NOT EXISTS "
+    "(SELECT 1 FROM requests r WHERE r.id = a.request_id) ORDER BY a.rowid"
+)
+
 
 #: The requests a part of the query sums up, by id, on either side of its ``:split`` parameter
 #: (an id): together they are every request whose id is text, as an intact chain's ids are.
@@ -207,6 +213,12 @@ def orphans(db: Db) -> list[str]:
     return [str(row[0]) for row in db.rows(_ORPHANS)]
 
 
+def orphan_approvals(db: Db) -> list[tuple[str, str]]:
+    """Approvals rows (request id, approver) whose request has no row, in the order they were
+    stored: opsgate stores an approval only of a request it has."""
+    return [(str(row[0]), str(row[1])) for row in db.rows(_ORPHAN_APPROVALS)]
+
+
 def summary_of(db: Db, request_id: str) -> EventSummary | None:
     """What one request's events say, read in seq order; None when it has none."""
     rows = list(
@@ -229,6 +241,6 @@ def _parsed(detail: Any) -> dict[str, Any]:
     """A stored detail as a dict; {} when unreadable (the chain check reports that event)."""
     try:
         parsed = json.loads(detail)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, RecursionError):
         return {}
     return parsed if isinstance(parsed, dict) else {}

@@ -22,6 +22,7 @@ from sqlite_utils.migrations import Migrations
 
 from bot.store.chain import ChainHead
 from bot.store.engine import Cursor, Db, Params
+from bot.store.journal import refuse_rollback_journal
 from bot.store.rows import DatabaseUnavailable
 from bot.store.schema import CURRENT_TABLES, MIGRATIONS, OPSGATE_TABLES, Migration
 
@@ -75,6 +76,7 @@ class SqliteEngine:
 
         Raises:
             DatabaseUnavailable: No such file, not a database, or not opsgate's.
+            RollbackJournalFound: A rollback journal lies beside it (`bot.store.journal`).
         """
         file = Path(path)
         if not file.is_file():
@@ -209,7 +211,13 @@ def _lenient(stored: bytes) -> str:
 def read_only_uri(file: Path) -> str:
     """A URI that reads `file` without changing it: through its write-ahead log while the
     database is in use, as an immutable file once it was closed cleanly (so that no
-    ``-wal``/``-shm`` file appears beside a copy being verified)."""
+    ``-wal``/``-shm`` file appears beside a copy being verified).
+
+    Raises:
+        RollbackJournalFound: A rollback journal lies beside `file`: SQLite would present
+            another state than the file's (`bot.store.journal`).
+    """
+    refuse_rollback_journal(file)
     in_use = file.with_name(file.name + "-wal").exists()
     return file.resolve().as_uri() + ("?mode=ro" if in_use else "?immutable=1")
 

@@ -31,6 +31,7 @@ from bot.model import (
     RequestState,
 )
 from bot.model.outcomes import read_preview
+from bot.model.shown import escaped
 from bot.store.rows import format_time
 
 _SHOWN: Final = 3
@@ -155,8 +156,8 @@ def state_problem(record: RequestRecord, summary: EventSummary) -> str | None:
         return moved
     if summary.reviewer != record.reviewed_by:
         return (
-            f"review: the stored reviewer is {record.reviewed_by or 'nobody'} but its events "
-            f"name {summary.reviewer or 'nobody'}"
+            f"review: the stored reviewer is {_name(record.reviewed_by)} but its events "
+            f"name {_name(summary.reviewer)}"
         )
     return None
 
@@ -248,14 +249,21 @@ def _differs(key: str, stored: Any, logged: Any, seq: int) -> str:
     )
     if len(stored) == len(logged) > _SHOWN:
         at = next(i for i, (a, b) in enumerate(zip(stored, logged, strict=True)) if a != b)
-        text += f"; the first difference is target {at + 1:,}: {stored[at]} instead of {logged[at]}"
+        first = f"{escaped(stored[at])} instead of {escaped(logged[at])}"
+        text += f"; the first difference is target {at + 1:,}: {first}"
     return text
 
 
 def _list(items: Sequence[str]) -> str:
+    """Names or targets as stored, escaped (`escaped`): a sentence about them stays one line."""
+    shown = [escaped(str(item)) for item in items[:_SHOWN]]
     if len(items) <= _SHOWN:
-        return ", ".join(items) or "none"
-    return f"{len(items):,} ({', '.join(items[:_SHOWN])}, …)"
+        return ", ".join(shown) or "none"
+    return f"{len(items):,} ({', '.join(shown)}, …)"
+
+
+def _name(actor: str | None) -> str:
+    return "nobody" if actor is None else escaped(actor)
 
 
 def _short(value: Any) -> str:

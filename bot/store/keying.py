@@ -8,7 +8,8 @@ log with different keys cannot both write to it).
 
 from __future__ import annotations
 
-from bot.store.chain import KEYED, UNKEYED, ChainKey
+from bot.model.shown import escaped
+from bot.store.chain import EVENT_FIELDS, KEYED, UNKEYED, ChainKey, hash_problem
 from bot.store.engine import Db
 from bot.store.rows import StoreError
 
@@ -36,6 +37,19 @@ class KeyedLogUnkeyed(AuditKeyError):
     """
 
 
+class ChainKeyRowChanged(AuditKeyError):
+    """The key set verifies the log's first event, but the ``chain_key`` row records another
+    kind of chain or another key: the row was changed outside opsgate (``audit verify`` calls
+    the log broken)."""
+
+    def __init__(self, algorithm: object, fingerprint: object) -> None:
+        super().__init__(
+            "the chain_key row was changed outside opsgate: OPSGATE_AUDIT_KEY verifies the log's "
+            f"first event, but the row records algorithm {escaped(repr(algorithm))} and key "
+            f"fingerprint {escaped(repr(fingerprint))}, not {KEYED!r} and that key's fingerprint"
+        )
+
+
 def claim(db: Db, key: ChainKey) -> None:
     """Record `key`'s kind and fingerprint; call it only while appending the first event."""
     db.execute(_UPSERT, [key.algorithm, key.fingerprint])
@@ -60,6 +74,8 @@ def check(db: Db, key: ChainKey, *, recorded: bool = True) -> None:
         return
     if (algorithm, fingerprint) == (key.algorithm, key.fingerprint):
         return
+    if key.fingerprint is not None and _verifies_first_event(db, key):
+        raise ChainKeyRowChanged(algorithm, fingerprint)
     if algorithm != KEYED and key.fingerprint is not None:
         raise KeyedLogUnkeyed(
             "the audit log is not keyed (plain SHA-256) but OPSGATE_AUDIT_KEY is set, and a "
@@ -70,7 +86,17 @@ def check(db: Db, key: ChainKey, *, recorded: bool = True) -> None:
     raise AuditKeyError(_mismatch(algorithm, fingerprint, key))
 
 
-def _mismatch(algorithm: str, fingerprint: str | None, key: ChainKey) -> str:
+def _verifies_first_event(db: Db, key: ChainKey) -> bool:
+    """Whether the log's first event is hashed under `key` (then the key is the log's, whatever
+    its ``chain_key`` row says)."""
+    sql = f"SELECT {', '.join(EVENT_FIELDS)} FROM events WHERE seq = 1"  # noqa: S608
+    with db.any_text():
+        rows = list(db.query(sql))
+    return bool(rows) and hash_problem(rows[0], key) is None
+
+
+def _mismatch(algorithm: str, stored: str | None, key: ChainKey) -> str:
+    fingerprint = escaped(str(stored))  # read from the database: shown as stored, on one line
     if algorithm == KEYED and key.fingerprint is None:
         return (
             f"the audit log is keyed (HMAC-SHA256, key fingerprint {fingerprint}): set "

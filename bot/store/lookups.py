@@ -114,7 +114,7 @@ class RequestLookups(StoreBase):
                 "targets": tuple(str(target) for target in json.loads(targets)),
                 "reason": said.get("reason"),
             }
-        except (IndexError, KeyError, TypeError, ValueError):
+        except (IndexError, KeyError, TypeError, ValueError, RecursionError):
             return record
         return record.model_copy(update=recorded) if event == "requested" else record
 

@@ -172,9 +172,34 @@ def head(db: Db) -> ChainHead:
 
 
 def head_or_none(db: Db) -> ChainHead | None:
-    """The chain's head, or None when its row is missing (for `verify` to report)."""
+    """The chain's head, or None when its row is missing (for `verify` to report).
+
+    Raises:
+        DamagedHead: The row holds what opsgate never writes there (SQLite keeps any value in
+            any column): a seq that is no whole number, a hash that is no text.
+    """
     rows = list(db.query("SELECT seq, hash FROM chain_head WHERE id = 1"))
-    return ChainHead(seq=rows[0]["seq"], hash=rows[0]["hash"]) if rows else None
+    if not rows:
+        return None
+    seq, digest = rows[0]["seq"], rows[0]["hash"]
+    if type(seq) is not int:
+        raise DamagedHead(f"its seq is {_stored(seq)}, not a whole number")
+    if not isinstance(digest, str):
+        raise DamagedHead(f"its hash is {_stored(digest)}, not text")
+    return ChainHead(seq=seq, hash=digest)
+
+
+class DamagedHead(StoreError):
+    """The chain head's row holds a value opsgate never writes: it was changed outside opsgate.
+    The message is one line (`verify` calls the log broken with it)."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__(f"the chain head record was changed outside opsgate: {problem}")
+
+
+def _stored(value: object) -> str:
+    shown = repr(value)
+    return shown if len(shown) <= 40 else shown[:39] + "…"
 
 
 #: The states in which a request holds its targets (`bot.model.rules.HOLDING_STATES`).

@@ -11,7 +11,7 @@ from typing import Any, Final, TypeVar
 
 from pydantic import ValidationError
 
-from bot.store.chain import not_utf8
+from bot.store.chain import TOO_DEEP, not_utf8
 from bot.store.engine import Db
 
 T = TypeVar("T")
@@ -44,6 +44,8 @@ def read_back(
         return convert()
     except (TypeError, ValueError) as exc:
         raise unreadable(_reading_problem(exc)) from exc
+    except RecursionError:
+        raise unreadable(TOO_DEEP) from None
 
 
 def _reading_problem(exc: Exception) -> str:

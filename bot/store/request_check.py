@@ -78,7 +78,7 @@ def _summary(rows: list[dict[str, Any]], first_seq: int) -> EventSummary:
 def _detail(row: dict[str, Any]) -> dict[str, Any]:
     try:
         detail = json.loads(row["detail"])
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, RecursionError):
         return {}  # the hash check above has passed it, so this is what opsgate wrote
     return detail if isinstance(detail, dict) else {}
 

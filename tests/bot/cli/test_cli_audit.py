@@ -228,3 +228,69 @@ def test_a_short_log_is_verified_without_announcement(tmp_path: Path) -> None:
     assert audit.verify(store, anchors=[], out=io.StringIO(), err=err) == 0
     assert err.getvalue() == ""
     store.close()
+
+
+def test_verify_fails_a_log_beside_a_rollback_journal_naming_it(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """SQLite would roll the journal back into the file before reading it: verify must not pass
+    the file alone, and changes neither file."""
+    seed(env / "opsgate.db", 1)
+    journal = env / "opsgate.db-journal"
+    journal.write_bytes(b"\xd9\xd5\x05\xf9\x20\xa1\x63\xd7" + bytes(504))
+
+    assert cli.main(["audit", "verify"]) == 1
+    err = capsys.readouterr().err
+    assert err == (
+        f"audit log broken: {journal} is a rollback journal: SQLite would roll it back into the "
+        "database before reading it, so what verify checked is not what opsgate would read "
+        "(opsgate writes through a write-ahead log and never leaves one; neither file was "
+        "changed)\n"
+    )
+    assert journal.read_bytes()[:4] == b"\xd9\xd5\x05\xf9"
+
+
+@pytest.mark.parametrize("command", [["head"], ["export", "--format", "jsonl"]])
+def test_head_and_export_refuse_a_log_beside_a_rollback_journal(
+    env: Path, capsys: pytest.CaptureFixture[str], command: list[str]
+) -> None:
+    seed(env / "opsgate.db", 1)
+    (env / "opsgate.db-journal").write_bytes(b"\xd9\xd5\x05\xf9")
+
+    assert cli.main(["audit", *command]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith(f"opsgate: {env / 'opsgate.db-journal'} is a rollback journal")
+    assert err.endswith(f": {command[0]} refuses to read it\n")
+
+
+def test_a_head_changed_outside_opsgate_is_one_line_for_verify_and_head(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed(env / "opsgate.db", 1)
+    tamper(env / "opsgate.db", "UPDATE chain_head SET seq = 'abc'")
+    named = (
+        "the chain head record was changed outside opsgate: its seq is 'abc', not a whole number"
+    )
+
+    assert cli.main(["audit", "verify"]) == 1
+    assert capsys.readouterr().err == f"audit log broken: {named}\n"
+    assert cli.main(["audit", "head"]) == 1
+    assert capsys.readouterr() == ("", f"opsgate: {named}\n")
+
+
+def test_a_changed_chain_key_row_fails_verify_under_the_key_that_verifies_the_log(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed(env / "opsgate.db", 1, key=KEY)
+    tamper(env / "opsgate.db", "UPDATE chain_key SET key_fingerprint = '0000000000000000'")
+    monkeypatch.setenv("OPSGATE_AUDIT_KEY", KEY)
+
+    assert cli.main(["audit", "verify"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith("audit log broken: the chain_key row was changed outside opsgate")
+
+    monkeypatch.setenv("OPSGATE_AUDIT_KEY", "another key entirely, 32 chars!")
+    assert cli.main(["audit", "verify"]) == 2  # a key that is not the log's: a setting
+    assert "is not the key this audit log was written with" in capsys.readouterr().err

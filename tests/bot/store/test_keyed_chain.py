@@ -15,7 +15,7 @@ from tampering import rehash, tamper
 
 from adapters.clock import FakeClock
 from bot.policy import OperationPolicy
-from bot.store import AuditKeyError, Store
+from bot.store import AuditKeyError, ChainKeyRowChanged, Store
 from bot.store.chain import ChainKey
 from commands.model import OperationRequest
 
@@ -163,3 +163,31 @@ def test_without_a_key_a_full_recomputation_goes_undetected(target: str | Path) 
     rehash(path)
 
     assert verify(path, None)[0]
+
+
+@pytest.mark.parametrize(
+    ("assignment", "recorded"),
+    [
+        (
+            "key_fingerprint = '0000000000000000'",
+            "algorithm 'hmac-sha256' and key fingerprint '0000000000000000'",
+        ),
+        ("algorithm = 'HMAC-SHA256'", "algorithm 'HMAC-SHA256' and key fingerprint"),
+    ],
+)
+def test_a_changed_chain_key_row_under_the_key_that_verifies_is_tampering(
+    target: str | Path, assignment: str, recorded: str
+) -> None:
+    """The key set hashes the log's events: a row that disagrees was changed, not the key."""
+    populate(target)
+    tamper(target, f"UPDATE chain_key SET {assignment}")  # noqa: S608
+
+    with pytest.raises(ChainKeyRowChanged) as raised:
+        open_store(target, KEY)
+    assert str(raised.value).startswith(
+        "the chain_key row was changed outside opsgate: OPSGATE_AUDIT_KEY verifies the log's "
+        f"first event, but the row records {recorded}"
+    )
+    with pytest.raises(AuditKeyError) as other:  # a key that is not the log's: as before
+        open_store(target, OTHER)
+    assert not isinstance(other.value, ChainKeyRowChanged)
