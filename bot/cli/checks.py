@@ -4,7 +4,7 @@ reached."""
 from __future__ import annotations
 
 import logging
-import os
+import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,6 +15,7 @@ from adapters.masking import hide_url_passwords
 from adapters.plugin_start import masked, one_line
 from adapters.registry import Adapters, Plugins, build_adapters
 from adapters.settings import VendorSettings
+from bot.cards.text import plural
 from bot.cli.preflight import (
     app_token_problem,
     missing_slack_settings,
@@ -147,7 +148,7 @@ def _database(settings: Settings) -> tuple[Store | None, tuple[bool, str, str]]:
     it, and its line; a SQLite file not there yet is created by `serve`, not by `check`."""
     if isinstance(settings.db, Path) and not settings.db.exists():
         folder = settings.db.parent
-        if folder.is_dir() and os.access(folder, os.W_OK):
+        if _can_create_in(folder):
             return None, (True, "database", f"{settings.db}: none yet; `serve` creates it")
         why = f"cannot create {settings.db}: {folder} is not a writable directory"
         return None, (False, "database", f"`opsgate serve` would not start: {why}")
@@ -160,7 +161,19 @@ def _database(settings: Settings) -> tuple[Store | None, tuple[bool, str, str]]:
     except StoreError as exc:  # opened, but its log is damaged: `audit verify` says where
         store.close()
         return None, (False, "database", f"{store.engine.label}: {exc}")
-    return store, (True, "database", f"{store.engine.label}: {events:,} audit events")
+    return store, (True, "database", f"{store.engine.label}: {plural(events, 'audit event')}")
+
+
+def _can_create_in(folder: Path) -> bool:
+    """Whether a file can be created in `folder`, tried as `serve` would create the database:
+    its permission bits alone do not say (root passes them everywhere, even in ``/proc``)."""
+    if not folder.is_dir():
+        return False
+    try:
+        with tempfile.TemporaryFile(dir=folder, prefix=".opsgate-check-"):
+            return True
+    except OSError:
+        return False
 
 
 def _reach(
