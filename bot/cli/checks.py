@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Final, TextIO
 
 from adapters.errors import AdapterError
+from adapters.http import RETRY_LOGGER
 from adapters.masking import hide_url_passwords
 from adapters.plugin_start import masked, one_line
 from adapters.registry import Adapters, Plugins, build_adapters
@@ -30,7 +31,7 @@ from bot.store import Store, StoreError
 #: While the vendors are reached, the least these loggers let through: the report says how each
 #: check went, so a login or a retry scheduled would only be noise between its lines. Errors
 #: still show.
-_QUIETER: Final = {"adapters": logging.WARNING, "stamina": logging.ERROR}
+_QUIETER: Final = {"adapters": logging.WARNING, RETRY_LOGGER: logging.ERROR}
 #: An adapter's next step is written for a request; in a check, the thing to do again is the check.
 _REQUEST_AGAIN: Final = "then request again."
 _CHECK_AGAIN: Final = "then run `opsgate check` again."

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 
 import httpx
 import pytest
@@ -576,3 +577,18 @@ def test_the_lines_of_a_previews_and_a_bulk_runs_parallel_calls_name_the_request
         f"aliyun {CANCEL}",
     }
     assert {line.get("request_id") for line in refused} == {"R-7K3F9QW2"}
+
+
+def test_a_throttled_call_retried_is_one_line_naming_the_call_and_the_wait(
+    sim: AliyunSimulator, clock: FakeClock
+) -> None:
+    adapter = _adapter(sim, clock)
+    listing = "ListOTAUnfinishedTaskByDevice"
+    sim.inject_error("Throttling.User", status=400, device="dev-00001", action=listing)
+    with json_lines() as lines:
+        adapter.preview(sandbox_cancel(_devices(2)))
+
+    [retry] = [line for line in lines() if line["level"] == "WARNING"]
+    assert retry["logger"] == "adapters.retries"
+    assert re.fullmatch(rf"aliyun {listing}: retry 1 in \d+\.\d s after .+", retry["message"])
+    assert not [line for line in lines() if line["logger"].startswith("stamina")]
