@@ -9,17 +9,24 @@ Build the client with `vendor_client`, so the deadline is the vendor's setting.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
-from typing import Any, TypeVar
+from contextvars import ContextVar
+from typing import Any, Final, TypeVar
 
 import httpx
 import stamina
+from stamina.instrumentation import RetryDetails
 
 from adapters.deadline import BodyWithin, Deadline, VendorClient, bound_request, deadline_of, within
 from adapters.errors import AdapterError, OutcomeUnknown, VendorError, VendorUnreachable
 from adapters.settings import VendorSettings
 
 T = TypeVar("T")
+#: Where `retry_safely` says it retries: quietened where a retry is not news (the console,
+#: `opsgate check`).
+RETRY_LOGGER: Final = "adapters.retries"
+_retries = logging.getLogger(RETRY_LOGGER)
 
 
 def vendor_client(settings: VendorSettings, **options: Any) -> VendorClient:
@@ -204,18 +211,52 @@ def is_retryable(exc: Exception) -> bool:
     return isinstance(exc, VendorUnreachable)
 
 
-def retry_safely(call: Callable[[], T], *, attempts: int = 3, timeout: float = 30.0) -> T:
+def retry_safely(
+    call: Callable[[], T], *, attempts: int = 3, timeout: float = 30.0, what: str = ""
+) -> T:
     """Run `call`, retrying with jittered exponential backoff while `is_retryable` says so.
+    Each retry is one warning line naming the vendor, `what` is called (``ListOTAJob``) when
+    given, how long it waits and why.
 
     Only wrap calls that are safe to repeat: reads, token requests, and calls the vendor refused
     outright (throttling). `OutcomeUnknown` is never retried.
     """
-    for attempt in stamina.retry_context(
-        on=_retry_predicate, attempts=attempts, timeout=timeout, wait_initial=0.2, wait_max=5.0
-    ):
-        with attempt:
-            return call()
+    token = _RETRYING.set(what)
+    try:
+        for attempt in stamina.retry_context(
+            on=_retry_predicate, attempts=attempts, timeout=timeout, wait_initial=0.2, wait_max=5.0
+        ):
+            with attempt:
+                return call()
+    finally:
+        _RETRYING.reset(token)
     raise AssertionError("unreachable: stamina re-raises the last error")  # pragma: no cover
+
+
+def log_retry(details: RetryDetails) -> None:
+    """stamina's hook before each wait: one line of opsgate's, in place of stamina's own
+    ``stamina.retry_scheduled`` (which says neither the call nor the wait in its message)."""
+    error = details.caused_by
+    vendor = getattr(error, "vendor", None) or "a vendor"
+    what = _RETRYING.get()
+    _retries.warning(
+        "%s%s: retry %d in %.1f s after %s",
+        vendor,
+        f" {what}" if what else "",
+        details.retry_num,
+        details.wait_for,
+        _first_line(error),
+    )
+
+
+def _first_line(error: Exception) -> str:
+    said = (str(error).strip().splitlines() or [""])[0]
+    return said or type(error).__name__
+
+
+#: What `retry_safely` is retrying on this thread, for `log_retry`.
+_RETRYING: ContextVar[str] = ContextVar("opsgate_retrying", default="")
+stamina.instrumentation.set_on_retry_hooks([log_retry])
 
 
 def _retry_predicate(exc: Exception) -> bool:

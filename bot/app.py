@@ -19,6 +19,7 @@ from slack_sdk.http_retry import default_retry_handlers
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from adapters.clock import SYSTEM_CLOCK, Clock
+from adapters.pools import ContextExecutor
 from adapters.registry import Adapters, Plugins, build_adapters, installed_plugins
 from bot.lifecycle import RequestService, Services
 from bot.lifecycle.steps import WorkflowSteps, intake_submit
@@ -36,7 +37,7 @@ from bot.slack.listeners.context import ListenerContext
 from bot.slack.payloads import CheckedPayloads
 from bot.slack.port import SlackOut
 from bot.slack.retries import ignore_slack_retries
-from bot.slack.teams import ContextExecutor, remember_team
+from bot.slack.teams import remember_team
 from bot.slack.verification import SignedRequests
 from bot.store import Store
 from commands.catalog import Catalog

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 import httpx
@@ -46,6 +45,7 @@ from adapters.base import (
 from adapters.clock import SYSTEM_CLOCK, Clock
 from adapters.errors import AdapterError, VendorError
 from adapters.http import vendor_client
+from adapters.pools import ContextExecutor
 from adapters.ratelimit import RateLimiter
 from adapters.shared import Shared
 from commands.model import OperationRequest
@@ -194,7 +194,7 @@ class AliyunAdapter:
         return None if value is None else str(value)
 
     def _map(self, fn: Callable[[T], R], items: Sequence[T]) -> Iterator[R]:
-        with ThreadPoolExecutor(self._workers, thread_name_prefix="aliyun") as pool:
+        with ContextExecutor(self._workers, thread_name_prefix="aliyun") as pool:
             return iter(list(pool.map(fn, items)))
 
     def _base_params(self, request: OperationRequest) -> dict[str, str]:

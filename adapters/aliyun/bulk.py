@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import dataclass
 from typing import Final
 
@@ -32,6 +32,7 @@ from adapters.errors import (
     VendorError,
     VendorUnreachable,
 )
+from adapters.pools import ContextExecutor
 
 #: Refusals about the account or instance, not the devices: every other batch would get them too.
 STOPS_THE_RUN: Final = (
@@ -102,7 +103,7 @@ def run_batches(
     tally = _Tally(total=sum(len(b) for b in chunks))
     results: list[BatchResult] = []
     halt = _Halt(stop)
-    with ThreadPoolExecutor(workers, thread_name_prefix="aliyun-bulk") as pool:
+    with ContextExecutor(workers, thread_name_prefix="aliyun-bulk") as pool:
         futures = [pool.submit(_try, call, i, batch, halt) for i, batch in enumerate(chunks)]
         for future in as_completed(futures):
             result = future.result()

@@ -141,6 +141,7 @@ class RpcClient:
         return retry_safely(
             lambda: self.call_once(action, params, mutating=mutating, stop=stop),
             attempts=MAX_ATTEMPTS,
+            what=action,
         )
 
     def call_once(

@@ -4,17 +4,19 @@ reached."""
 from __future__ import annotations
 
 import logging
-import os
+import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Final, TextIO
 
 from adapters.errors import AdapterError
+from adapters.http import RETRY_LOGGER
 from adapters.masking import hide_url_passwords
 from adapters.plugin_start import masked, one_line
 from adapters.registry import Adapters, Plugins, build_adapters
 from adapters.settings import VendorSettings
+from bot.cards.text import plural
 from bot.cli.preflight import (
     app_token_problem,
     missing_slack_settings,
@@ -29,7 +31,7 @@ from bot.store import Store, StoreError
 #: While the vendors are reached, the least these loggers let through: the report says how each
 #: check went, so a login or a retry scheduled would only be noise between its lines. Errors
 #: still show.
-_QUIETER: Final = {"adapters": logging.WARNING, "stamina": logging.ERROR}
+_QUIETER: Final = {"adapters": logging.WARNING, RETRY_LOGGER: logging.ERROR}
 #: An adapter's next step is written for a request; in a check, the thing to do again is the check.
 _REQUEST_AGAIN: Final = "then request again."
 _CHECK_AGAIN: Final = "then run `opsgate check` again."
@@ -147,7 +149,7 @@ def _database(settings: Settings) -> tuple[Store | None, tuple[bool, str, str]]:
     it, and its line; a SQLite file not there yet is created by `serve`, not by `check`."""
     if isinstance(settings.db, Path) and not settings.db.exists():
         folder = settings.db.parent
-        if folder.is_dir() and os.access(folder, os.W_OK):
+        if _can_create_in(folder):
             return None, (True, "database", f"{settings.db}: none yet; `serve` creates it")
         why = f"cannot create {settings.db}: {folder} is not a writable directory"
         return None, (False, "database", f"`opsgate serve` would not start: {why}")
@@ -160,7 +162,19 @@ def _database(settings: Settings) -> tuple[Store | None, tuple[bool, str, str]]:
     except StoreError as exc:  # opened, but its log is damaged: `audit verify` says where
         store.close()
         return None, (False, "database", f"{store.engine.label}: {exc}")
-    return store, (True, "database", f"{store.engine.label}: {events:,} audit events")
+    return store, (True, "database", f"{store.engine.label}: {plural(events, 'audit event')}")
+
+
+def _can_create_in(folder: Path) -> bool:
+    """Whether a file can be created in `folder`, tried as `serve` would create the database:
+    its permission bits alone do not say (root passes them everywhere, even in ``/proc``)."""
+    if not folder.is_dir():
+        return False
+    try:
+        with tempfile.TemporaryFile(dir=folder, prefix=".opsgate-check-"):
+            return True
+    except OSError:
+        return False
 
 
 def _reach(

@@ -31,12 +31,13 @@ _SPARE_FILES: Final = 256
 _FINISH_REQUESTS_S: Final = 5
 
 
-def adjustments(settings: Settings) -> dict[str, Any]:
-    """waitress's settings (its "adjustments") for these opsgate settings."""
+def adjustments(settings: Settings, *, connection_limit: int | None = None) -> dict[str, Any]:
+    """waitress's settings (its "adjustments") for these opsgate settings; `connection_limit`,
+    when given, replaces the setting's (the open-file limit allows fewer)."""
     idle = max(1, int(settings.http_channel_timeout.total_seconds()))
     return {
         "threads": settings.http_threads,
-        "connection_limit": settings.http_connection_limit,
+        "connection_limit": connection_limit or settings.http_connection_limit,
         "channel_timeout": idle,
         "cleanup_interval": min(30, idle),  # how often idle connections are looked for
         "max_request_body_size": settings.http_max_body,
@@ -53,18 +54,26 @@ class HttpServer:
     """
 
     def __init__(self, app: WSGIApplication, *, host: str, port: int, settings: Settings) -> None:
-        _allow_open_files(settings.http_connection_limit + _SPARE_FILES)
+        limit = connections_allowed(settings.http_connection_limit)
         self._map: dict[int, Any] = {}  # waitress's socket map, ours so we can close it all
         # Bound here, so an address in use fails before waitress starts threads it would leak.
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         listener = socket.create_server((host, port), family=family, backlog=1024)
         try:
             self._server = create_server(
-                app, map=self._map, sockets=[listener], **adjustments(settings)
+                app,
+                map=self._map,
+                sockets=[listener],
+                **adjustments(settings, connection_limit=limit),
             )
         except BaseException:
             listener.close()
             raise
+
+    @property
+    def connection_limit(self) -> int:
+        """Open connections accepted at once: the setting, or fewer (`connections_allowed`)."""
+        return int(self._server.adj.connection_limit)
 
     @property
     def port(self) -> int:
@@ -86,10 +95,27 @@ class HttpServer:
         wasyncore.close_all(self._map)
 
 
-def _allow_open_files(wanted: int) -> None:
-    """Raise the soft open-file limit towards `wanted` (never above the hard limit)."""
+def connections_allowed(wanted: int) -> int:
+    """How many connections to accept at once: `wanted`, with the soft open-file limit raised
+    to hold them and `_SPARE_FILES` more; or, when the hard limit is too low for that, as many as
+    it holds beside a spare (without which accept() fails with "Too many open files" at every
+    turn of waitress's loop, starving /healthz), said in one warning line."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
-    if soft != resource.RLIM_INFINITY and soft < target:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
-        log.info("raised the open-file limit from %d to %d", soft, target)
+    needed = wanted + _SPARE_FILES
+    if hard != resource.RLIM_INFINITY and hard < needed:
+        allowed = max(1, hard - min(_SPARE_FILES, hard // 2))
+        log.warning(
+            "the hard open-file limit is %d, too low for OPSGATE_HTTP_CONNECTION_LIMIT=%d (it "
+            "needs %d): accepting at most %d connections at once; raise the hard limit "
+            "(systemd LimitNOFILE=, docker --ulimit nofile=, ulimit -Hn as root) to %d or more",
+            hard,
+            wanted,
+            needed,
+            allowed,
+            needed,
+        )
+        needed, wanted = hard, min(wanted, allowed)
+    if soft != resource.RLIM_INFINITY and soft < needed:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (needed, hard))
+        log.info("raised the open-file limit from %d to %d", soft, needed)
+    return wanted

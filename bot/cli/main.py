@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 from typing import Final, TextIO, cast
 
+from adapters.http import RETRY_LOGGER
 from adapters.registry import PluginError, Plugins, installed_plugins
 from bot.cli.db import add_db_parser
 from bot.cli.options import (
@@ -198,7 +199,7 @@ def _configure_logging(settings: Settings, *, console: bool) -> None:
     if console and "OPSGATE_LOG_LEVEL" not in os.environ:
         level = "WARNING"  # the console's output is the conversation, not the log
         # A retry of a safe call is the card's to tell; its log lines broke into transcripts.
-        logging.getLogger("stamina").setLevel(logging.ERROR)
+        logging.getLogger(RETRY_LOGGER).setLevel(logging.ERROR)
     configure_logging(level=level, fmt=settings.log_format)
 
 

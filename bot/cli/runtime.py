@@ -58,24 +58,36 @@ def serve(
     socket_mode = serves_socket_mode(settings, http=http)
     if probe_port is not None and not socket_mode:
         log.warning("--probe-port is for Socket Mode; over HTTP the probes are on --port")
-    opsgate = _ready(settings, plugins, socket_mode=socket_mode)
-    if isinstance(opsgate, str):
-        return _cannot_start(opsgate)
-    # Installed until the end, drain included: a second SIGTERM stops the wait as Ctrl-C does.
+    # Installed before start-up, until the end, drain included: SIGTERM while the database or
+    # Slack is being checked stops too, and a second SIGTERM stops the wait as Ctrl-C does.
     with _sigterm_stops():
         try:
-            _serve(opsgate, socket_mode=socket_mode, host=host, port=port, probe_port=probe_port)
-        except ProbesUnavailable as exc:
-            opsgate.close()
-            return _cannot_start(str(exc))
-        except OSError as exc:
-            opsgate.close()
-            where = "connect to Slack in Socket Mode" if socket_mode else f"listen on {host}:{port}"
-            return _cannot_start(f"cannot {where}: {exc.strerror or exc}")
-        except SlackApiError as exc:
-            opsgate.close()
-            return _cannot_start(f"Slack refused SLACK_APP_TOKEN: {exc.response.get('error')}")
-        return _drain(opsgate)
+            opsgate = _ready(settings, plugins, socket_mode=socket_mode)
+        except Terminated:
+            log.info("stopped before start-up finished")
+            return 0
+        if isinstance(opsgate, str):
+            return _cannot_start(opsgate)
+        return _run(opsgate, socket_mode=socket_mode, host=host, port=port, probe_port=probe_port)
+
+
+def _run(
+    opsgate: OpsgateApp, *, socket_mode: bool, host: str, port: int, probe_port: int | None
+) -> int:
+    """Serve until stopped, then drain; the exit status (2: serving could not begin)."""
+    try:
+        _serve(opsgate, socket_mode=socket_mode, host=host, port=port, probe_port=probe_port)
+    except ProbesUnavailable as exc:
+        opsgate.close()
+        return _cannot_start(str(exc))
+    except OSError as exc:
+        opsgate.close()
+        where = "connect to Slack in Socket Mode" if socket_mode else f"listen on {host}:{port}"
+        return _cannot_start(f"cannot {where}: {exc.strerror or exc}")
+    except SlackApiError as exc:
+        opsgate.close()
+        return _cannot_start(f"Slack refused SLACK_APP_TOKEN: {exc.response.get('error')}")
+    return _drain(opsgate)
 
 
 def _ready(settings: Settings, plugins: Plugins, *, socket_mode: bool) -> OpsgateApp | str:
@@ -94,7 +106,11 @@ def _ready(settings: Settings, plugins: Plugins, *, socket_mode: bool) -> Opsgat
         return f"{exc} (OPSGATE_DB)"
     except (AuditKeyError, PluginError) as exc:  # a plugin that raised in connect or sandbox
         return str(exc)
-    problem = _slack_problem(settings)
+    try:
+        problem = _slack_problem(settings)
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM while Slack is asked
+        opsgate.close()
+        raise
     if problem:
         opsgate.close()
         return problem
@@ -134,9 +150,9 @@ def _cannot_start(problem: str) -> int:
 
 @contextmanager
 def _sigterm_stops() -> Iterator[None]:
-    """While serving and draining, SIGTERM raises `Terminated` in the main thread (as Ctrl-C
-    raises `KeyboardInterrupt`), the first to stop serving, a second to stop the drain's wait;
-    afterwards the previous handler is back."""
+    """From start-up to the end of the drain, SIGTERM raises `Terminated` in the main thread
+    (as Ctrl-C raises `KeyboardInterrupt`): during start-up, to stop it; then the first to stop
+    serving, a second to stop the drain's wait. Afterwards the previous handler is back."""
     if threading.current_thread() is not threading.main_thread():
         yield  # signals are only delivered to the main thread; nothing to install
         return

@@ -113,15 +113,19 @@ def _probe(
     environ: WSGIEnvironment,
     start_response: StartResponse,
 ) -> Iterable[bytes] | None:
-    """The answer to a probe (``GET /healthz`` or ``GET /metrics``); None for anything else."""
-    if environ.get("REQUEST_METHOD") != "GET":
+    """The answer to a probe (``GET /healthz`` or ``GET /metrics``); None for anything else.
+    ``HEAD`` (as load balancers probe) is answered as ``GET``, with its headers and no body."""
+    method = environ.get("REQUEST_METHOD")
+    if method not in ("GET", "HEAD"):
         return None
     path = environ.get("PATH_INFO")
     if path == "/healthz":
-        return _health(opsgate, start_response, slack=health if _deep(environ) else None)
-    if path == "/metrics":
-        return _reply(start_response, "200 OK", opsgate.metrics.render(), CONTENT_TYPE)
-    return None
+        answer = _health(opsgate, start_response, slack=health if _deep(environ) else None)
+    elif path == "/metrics":
+        answer = _reply(start_response, "200 OK", opsgate.metrics.render(), CONTENT_TYPE)
+    else:
+        return None
+    return [] if method == "HEAD" else answer
 
 
 def _deep(environ: WSGIEnvironment) -> bool:

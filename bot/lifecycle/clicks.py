@@ -23,6 +23,7 @@ from bot.lifecycle.replies import Replies
 from bot.lifecycle.services import Origin, Services
 from bot.lifecycle.sweeps import Sweeps
 from bot.model import AuditEventName, ClosedOutcome, Refusal, RequestRecord, RequestState, rules
+from bot.observability.logs import bind
 from bot.policy import Decision
 from bot.slack.port import SlackPostError
 from bot.store import ApprovalResult, ApprovalStatus, UnreadableRequestError
@@ -219,6 +220,7 @@ def on_card(
     if record is None:
         replies.refuse(origin, refusals.no_such_request(request_id))
         return None
+    bind(request_id=record.id, operation=record.operation)  # the click's lines from here on
     if problem is not None:
         _end_unverified(services, replies, record, origin, action, problem)
         return None

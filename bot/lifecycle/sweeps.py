@@ -5,6 +5,7 @@ reminders (`bot.lifecycle.reminders`). `bot.lifecycle.sweeper` decides when they
 from __future__ import annotations
 
 import logging
+from contextlib import AbstractContextManager
 from datetime import timedelta
 from typing import Final
 
@@ -15,7 +16,9 @@ from bot.lifecycle.reminders import Reminders
 from bot.lifecycle.replies import Replies
 from bot.lifecycle.services import Services
 from bot.model import RequestRecord
+from bot.observability.logs import log_context
 from bot.slack.port import SlackPostError
+from bot.store import SYSTEM_ACTOR
 from commands.catalog import Catalog
 from commands.render import format_command
 
@@ -24,6 +27,8 @@ log = logging.getLogger(__name__)
 #: How old a card-less pending request must be before a sweep posts its card: longer than any
 #: post that is merely slow (slack_sdk waits up to 30 s, and a rate limit adds its own wait).
 CARD_GRACE: Final = timedelta(minutes=2)
+#: How many request ids a line about many requests names before "and N more".
+NAMED_AT_MOST: Final = 5
 
 
 class Sweeps:
@@ -44,7 +49,8 @@ class Sweeps:
         """
         expired = self.s.store.expire_due()
         for record in expired:
-            self.replies.settled(record)
+            with about(record):
+                self.replies.settled(record)
         return len(expired)
 
     def recover(self) -> int:
@@ -54,14 +60,17 @@ class Sweeps:
         Each card says so and each requester is told. Returns how many.
         """
         recovered = self.s.store.recover_executing()
-        for record in recovered:
-            self.replies.settled(record)
         if recovered:
             log.warning(
                 "%d request(s) were executing in a replica that stopped (it no longer runs, or "
-                "its lease lapsed): now unknown, never retried",
+                "its lease lapsed): %s now unknown, never retried",
                 len(recovered),
+                named([record.id for record in recovered]),
             )
+        for record in recovered:
+            with about(record):
+                log.info("was executing in a replica that stopped: now unknown, never retried")
+                self.replies.settled(record)
         return len(recovered)
 
     def post_cardless(self, *, grace: timedelta = CARD_GRACE) -> int:
@@ -73,7 +82,8 @@ class Sweeps:
         """
         claimed = self.s.store.claim_cardless(older_than=grace)
         for record in claimed:
-            self._post(record)
+            with about(record):
+                self._post(record)
         return len(claimed)
 
     def _post(self, record: RequestRecord) -> None:
@@ -87,6 +97,17 @@ class Sweeps:
             self.replies.tell_requester(record, cards.refusal_message(refusal))
             return
         self.replies.tell_requester(record, cards.notice_message(refusals.reposted(record)))
+
+
+def about(record: RequestRecord) -> AbstractContextManager[None]:
+    """Log lines (and the card updates queued) inside name `record`: a sweep acts as opsgate."""
+    return log_context(request_id=record.id, operation=record.operation, actor=SYSTEM_ACTOR)
+
+
+def named(ids: list[str], *, most: int = NAMED_AT_MOST) -> str:
+    """The first `most` ids, and how many more: a line stays short however many there are."""
+    shown = ", ".join(ids[:most])
+    return f"{shown} and {len(ids) - most} more" if len(ids) > most else shown
 
 
 def _command(record: RequestRecord, catalog: Catalog) -> str | None:

@@ -92,7 +92,8 @@ def passwords_in(target: str) -> list[str]:
 
 
 def masked_error(text: str, target: str) -> str:
-    """A driver's error `text` about `target`, with the target and its passwords masked.
+    """A driver's error `text` about `target`, with the target and its passwords masked (the
+    user, database and host names it quotes are kept: they are no secrets).
 
     A password is masked where it stands as a word of its own (between characters that are
     not letters or digits), so a one-letter password does not eat every such letter."""
@@ -102,9 +103,18 @@ def masked_error(text: str, target: str) -> str:
         text = re.sub(rf"(?<![A-Za-z0-9]){re.escape(password)}(?![A-Za-z0-9])", MASK, text)
     if passwords:
         # libpq quotes back the part of a URL it could not read, which may hold a piece of
-        # the password cut where libpq cut it: no quoted fragment is shown.
-        text = re.sub(r'"[^"]*"', '"…"', text)
+        # the password cut where libpq cut it: a quoted fragment is shown only when the target
+        # without its passwords holds it (a user or database name, a host: no secrets).
+        shown = redacted(target)
+        public = (shown, unquote(shown))
+        text = re.sub(
+            r'"([^"]*)"', lambda m: m.group(0) if _within(m.group(1), public) else '"…"', text
+        )
     return text
+
+
+def _within(fragment: str, texts: tuple[str, ...]) -> bool:
+    return any(fragment in text for text in texts)
 
 
 def _query_passwords(target: str) -> list[tuple[int, str]]:

@@ -5,24 +5,20 @@ org token, with which Slack requires ``team_id`` on some calls: ``usergroups.use
 among them ("Required if org token is used"). The workspace is in every payload (the user's
 ``team_id``, or the payload's ``team``); `remember_team` keeps it in a context variable for the
 handling of that payload, and the pools that handling hands work to run it in a copy of the
-context (`ContextExecutor`, `bot.lifecycle.workers.Runner`), so the policy's directory
-(`bot.slack.directory.SlackDirectory`) can pass it on.
+context (`adapters.pools.ContextExecutor`, `bot.lifecycle.workers.Runner`), so the policy's
+directory (`bot.slack.directory.SlackDirectory`) can pass it on.
 """
 
 from __future__ import annotations
 
 import contextvars
 from collections.abc import Callable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, Final, ParamSpec, TypeVar
+from typing import Any, Final
 
 from slack_bolt.request import BoltRequest
 from slack_bolt.response import BoltResponse
 
 from bot.model.slack_ids import TEAM_ID
-
-P = ParamSpec("P")
-T = TypeVar("T")
 
 _TEAM: Final[contextvars.ContextVar[str | None]] = contextvars.ContextVar(
     "opsgate_slack_team", default=None
@@ -56,12 +52,3 @@ def remember_team(
     here first and sets it afresh, so no payload sees another's workspace."""
     _TEAM.set(team_of(req.body))
     return next()
-
-
-class ContextExecutor(ThreadPoolExecutor):
-    """A thread pool whose jobs run in a copy of the submitter's context: Bolt hands a listener
-    to its pool on the thread that ran the middleware, after `remember_team` set the team."""
-
-    def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
-        context = contextvars.copy_context()
-        return super().submit(lambda: context.run(fn, *args, **kwargs))

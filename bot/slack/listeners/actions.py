@@ -42,6 +42,7 @@ def _listener(handler: Callable[[str, Origin], None], ctx: ListenerContext) -> C
         request_id = str(action.get("value") or "")
         origin = click_origin(body)
         # Queued before the ack, so anyone waiting for the pool to go idle also waits for it.
+        # The operation is bound where the request is read (`bot.lifecycle.clicks.on_card`).
         with log_context(request_id=request_id, actor=origin.user):
             ctx.submit(origin, lambda: handler(request_id, origin))
         ack()
@@ -63,6 +64,7 @@ def click_origin(body: dict[str, Any]) -> Origin:
 
 def _dialog_listener(ctx: ListenerContext) -> Callable[..., None]:
     def on_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        user = payload_user(body)
         try:
             submitted = cards.read_reject_dialog(view)
         except cards.ReasonRefused as exc:
@@ -70,15 +72,15 @@ def _dialog_listener(ctx: ListenerContext) -> Callable[..., None]:
             return
         except ValueError as exc:
             ack()
-            log.warning("ignored a Reject dialog submission: %s", exc)
+            with log_context(actor=user):
+                log.warning("ignored a Reject dialog submission: %s", exc)
             return
+        origin = Origin(user=user, channel=submitted.channel, message_ts=submitted.message_ts)
+        # As a click's: the job runs in a copy of this context (its operation is bound once
+        # the request is read).
+        with log_context(request_id=submitted.request_id, actor=user):
+            ctx.submit(origin, lambda: _reject_then_redraw(submitted, origin, client, ctx))
         ack()  # closes the dialog; the decision and any refusal follow in the channel
-        origin = Origin(
-            user=payload_user(body),
-            channel=submitted.channel,
-            message_ts=submitted.message_ts,
-        )
-        ctx.submit(origin, lambda: _reject_then_redraw(submitted, origin, client, ctx))
 
     return on_submit
 

@@ -97,7 +97,8 @@ def register(app: App, ctx: ListenerContext) -> None:
             request, channel = read
             trigger = str(body.get("trigger_id") or "")
             origin = Origin(user, channel)
-            ctx.submit(origin, lambda: _run_once(trigger, request, origin, ctx))
+            with log_context(operation=request.operation):  # the request id follows at intake
+                ctx.submit(origin, lambda: _run_once(trigger, request, origin, ctx))
         ack()
 
 

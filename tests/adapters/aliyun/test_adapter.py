@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import re
 
 import httpx
 import pytest
 from aliyun_requests import sandbox_cancel
+from json_log import json_lines
 from pydantic import SecretStr
 
 from adapters.aliyun.adapter import AliyunAdapter, from_config
@@ -29,6 +32,7 @@ from adapters.errors import (
     VendorThrottled,
 )
 from adapters.simulator import Fault
+from bot.observability.logs import fresh_log_context, log_context
 
 CONFIG = sbx.SETTINGS
 CANCEL = "CancelOTATaskByDevice"
@@ -552,3 +556,39 @@ def test_the_preview_counts_one_device_in_the_singular(
     assert "1 device does not exist in product a1OpsThermo." in mixed.warnings
     text = " ".join((*idle.warnings, *busy.warnings, *upgrading.warnings, *mixed.warnings))
     assert "(s)" not in text and "of the 1 " not in text and "1 devices" not in text
+
+
+def test_the_lines_of_a_previews_and_a_bulk_runs_parallel_calls_name_the_request(
+    sim: AliyunSimulator, clock: FakeClock
+) -> None:
+    """Calls fanned out to threads log in the context the preview or execute was called in."""
+    adapter = _adapter(sim, clock, workers=4)
+    listing = "ListOTAUnfinishedTaskByDevice"
+    sim.inject_error("iot.common.RamActionPermissionDeny", device="dev-00250", action=listing)
+    sim.inject_error("iot.common.RamActionPermissionDeny", device="dev-00250", action=CANCEL)
+    with fresh_log_context(), log_context(request_id="R-7K3F9QW2"), json_lines() as lines:
+        with contextlib.suppress(VendorError):
+            adapter.preview(sandbox_cancel(_devices(300)))
+        adapter.execute(sandbox_cancel(_devices(300)))
+
+    refused = [line for line in lines() if " refused: " in line["message"]]
+    assert {line["message"].split(" refused")[0] for line in refused} == {
+        f"aliyun {listing}",
+        f"aliyun {CANCEL}",
+    }
+    assert {line.get("request_id") for line in refused} == {"R-7K3F9QW2"}
+
+
+def test_a_throttled_call_retried_is_one_line_naming_the_call_and_the_wait(
+    sim: AliyunSimulator, clock: FakeClock
+) -> None:
+    adapter = _adapter(sim, clock)
+    listing = "ListOTAUnfinishedTaskByDevice"
+    sim.inject_error("Throttling.User", status=400, device="dev-00001", action=listing)
+    with json_lines() as lines:
+        adapter.preview(sandbox_cancel(_devices(2)))
+
+    [retry] = [line for line in lines() if line["level"] == "WARNING"]
+    assert retry["logger"] == "adapters.retries"
+    assert re.fullmatch(rf"aliyun {listing}: retry 1 in \d+\.\d s after .+", retry["message"])
+    assert not [line for line in lines() if line["logger"].startswith("stamina")]

@@ -194,6 +194,35 @@ def test_check_opens_the_database_as_serve_would(
     )
 
 
+def test_check_fails_a_database_in_a_folder_where_no_file_can_be_created(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Its permission bits are no answer (root passes them even in /proc): a file is tried."""
+    monkeypatch.setenv("OPSGATE_DB", "/proc/opsgate.db")
+    assert cli.main(["check"]) == 1
+    assert database_line(capsys.readouterr().out) == (
+        "FAIL  database: `opsgate serve` would not start: cannot create /proc/opsgate.db: "
+        "/proc is not a writable directory"
+    )
+
+
+def test_check_counts_one_audit_event_in_the_singular(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed_events(env / "opsgate.db", 0)
+    store = Store.open(env / "opsgate.db")
+    store.create_request(
+        OperationRequest(operation="huawei.package.delete", vendor="huawei", targets=("p",)),
+        requester="U0ALICE",
+        channel="C0OPS",
+        policy=OperationPolicy(),
+        sandbox=True,
+    )
+    store.close()
+    cli.main(["check"])
+    assert database_line(capsys.readouterr().out).endswith(": 1 audit event")
+
+
 def test_check_of_a_database_whose_log_is_damaged_is_one_fail_line(
     env: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

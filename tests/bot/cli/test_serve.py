@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -163,3 +164,31 @@ def test_serve_uses_socket_mode_when_an_app_token_is_set(
     # A connection is asked for only by Socket Mode itself (here stubbed): the method is Tier 1
     # at Slack, and a second call at each start could have a replica refused "ratelimited".
     assert "apps.connections.open" not in asked
+
+
+def test_sigterm_while_slack_is_asked_at_start_up_stops_cleanly(tmp_path: Path) -> None:
+    """SIGTERM during start-up (here while `auth.test` waits for a Slack that never answers)
+    ends it as a stop does: one line, exit 0, not killed by the signal."""
+    (tmp_path / "opsgate.toml").write_text("")
+    with socket.create_server(("127.0.0.1", 0)) as silent:  # accepts, never answers
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith(("OPSGATE_", "SLACK_"))},
+            "SLACK_BOT_TOKEN": "xoxb-serve",
+            "SLACK_SIGNING_SECRET": "serve-secret",
+            "OPSGATE_SLACK_API_URL": f"http://127.0.0.1:{silent.getsockname()[1]}/api/",
+            "OPSGATE_SANDBOX": "1",
+            "OPSGATE_DB": str(tmp_path / "serve.db"),
+            "OPSGATE_CONFIG": str(tmp_path / "opsgate.toml"),
+        }
+        command = [sys.executable, "-m", "bot.cli", "serve", "--http", "--port", str(free_port())]
+        with subprocess.Popen(
+            command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        ) as process:
+            silent.settimeout(30)
+            asked, _ = silent.accept()  # the database is open; Slack is being asked
+            process.send_signal(signal.SIGTERM)
+            _, errors = process.communicate(timeout=30)
+            asked.close()
+    assert process.returncode == 0
+    assert errors.strip().endswith("stopped before start-up finished")
+    assert "Traceback" not in errors

@@ -10,6 +10,7 @@ import pytest
 from lifecycle_world import ALICE, BOB, World, deletes, open_request, package_request
 
 from bot.model import AuditEventName, RequestState
+from bot.observability.logs import current_context, fresh_log_context, log_context
 from bot.policy import OperationPolicy
 from bot.slack.listeners.actions import click_origin
 
@@ -76,3 +77,21 @@ def test_the_click_is_read_from_the_message_container_not_the_channel_field() ->
     assert origin.trigger_id == "T1"
     empty = click_origin({"user": {"id": "U0BOB"}})
     assert (empty.channel, empty.message_ts) == ("", None)
+
+
+@pytest.mark.parametrize("click", ["approve", "reject", "withdraw"])
+def test_a_clicks_lines_name_the_operation_once_the_request_is_read(
+    world: World, click: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The listener binds the request id and the clicker; the operation, which only the store
+    knows, is bound as soon as the click reads the request: here the refusal's answer has it."""
+    rid = open_request(world)
+    told: list[dict[str, str]] = []
+    monkeypatch.setattr(world.slack, "respond", lambda *_: told.append(current_context()))
+    monkeypatch.setattr(world.slack, "ephemeral", lambda *_: told.append(current_context()))
+    user = ALICE if click == "withdraw" else BOB
+    with fresh_log_context(), log_context(request_id=rid, actor=user):
+        getattr(world.service, click)(rid, world.on_card(rid, user, ts="1767225600.999999"))
+        world.runner.wait_idle()
+
+    assert told == [{"request_id": rid, "actor": user, "operation": "huawei.package.delete"}]

@@ -7,11 +7,14 @@ import time
 from datetime import timedelta
 
 import pytest
+from json_log import json_lines
 from lifecycle_world import ALICE, BOB, World, open_request, package_request
 
 from bot.lifecycle.leases import Heartbeat
 from bot.lifecycle.sweeper import Sweeper
+from bot.lifecycle.sweeps import named
 from bot.model import RequestState
+from bot.observability.logs import current_context, fresh_log_context
 from bot.policy import OperationPolicy
 from bot.store import Store
 from commands.model import OperationRequest
@@ -45,6 +48,43 @@ def test_the_sweeper_recovers_first_then_expires_periodically(
         sweeper.stop()
     world.runner.wait_idle()
     assert any(p.target == ALICE for p in world.slack.of("post"))  # the requester is told
+
+
+def test_recovery_names_the_requests_and_logs_each_in_its_own_context(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One warning names the requests, and each request's own line and card update carry its
+    request id, operation and actor."""
+    running = [open_request(world, package_request(f"pkg-meter-fw-1.{n}.0")) for n in (1, 2)]
+    for rid in running:
+        world.store.approve(rid, approver=BOB)  # executing, by a replica that then died
+    world.clock.advance(world.store.leases.duration.total_seconds())
+    updated: list[dict[str, str]] = []
+    update = world.slack.update
+    monkeypatch.setattr(
+        world.slack, "update", lambda *a: (updated.append(current_context()), update(*a))
+    )
+
+    with fresh_log_context(), json_lines() as lines:
+        assert world.service.sweeps.recover() == 2
+        world.runner.wait_idle()
+
+    [summary] = [line for line in lines() if line["level"] == "WARNING"]
+    assert summary["message"].startswith("2 request(s) were executing")
+    assert all(rid in summary["message"] for rid in running)
+    each = [line for line in lines() if line["message"].startswith("was executing")]
+    assert sorted(line["request_id"] for line in each) == sorted(running)
+    assert {(line["operation"], line["actor"]) for line in each} == {
+        ("huawei.package.delete", "system")
+    }
+    assert sorted(seen["request_id"] for seen in updated) == sorted(running)
+    assert {seen["actor"] for seen in updated} == {"system"}
+
+
+def test_a_line_about_many_requests_names_the_first_few_and_counts_the_rest() -> None:
+    ids = [f"R-{n}" for n in range(7)]
+    assert named(ids) == "R-0, R-1, R-2, R-3, R-4 and 2 more"
+    assert named(ids[:5]) == "R-0, R-1, R-2, R-3, R-4"
 
 
 def test_a_stopped_sweeper_sweeps_no_more(world: World) -> None:

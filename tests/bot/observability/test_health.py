@@ -25,6 +25,18 @@ def test_healthz_reports_the_database(tmp_path: Path) -> None:
         assert served.slack.calls_to("auth.test") == []  # the plain probe never asks Slack
 
 
+def test_head_is_answered_as_get_without_a_body(tmp_path: Path) -> None:
+    """Load balancers probe with HEAD: the same status and headers, no body."""
+    with served_opsgate(tmp_path) as served:
+        for path in ("/healthz", "/metrics"):
+            got = httpx.get(f"{served.url}{path}")
+            head = httpx.head(f"{served.url}{path}")
+            assert (head.status_code, head.content) == (200, b"")
+            assert head.headers["content-type"] == got.headers["content-type"]
+        served.opsgate.store.close()
+        assert httpx.head(f"{served.url}/healthz").status_code == 503
+
+
 def test_healthz_is_503_when_the_database_is_unusable(tmp_path: Path) -> None:
     with served_opsgate(tmp_path) as served:
         served.opsgate.store.close()

@@ -50,7 +50,9 @@ def test_the_passwords_are_found_as_written_and_decoded() -> None:
 def test_a_drivers_error_quoting_the_password_back_is_masked() -> None:
     target = "postgresql://ops:s3cret%pw@127.0.0.1:1/ops"
     said = masked_error(f'invalid percent-encoded token: "s3cret%pw" in "{target}"', target)
-    assert said == 'invalid percent-encoded token: "…" in "…"'  # no quoted fragment shown
+    assert said == (  # the password masked, the target without it shown
+        'invalid percent-encoded token: "****" in "postgresql://ops:****@127.0.0.1:1/ops"'
+    )
 
 
 @pytest.mark.parametrize(
@@ -125,3 +127,16 @@ def test_no_fragment_libpq_quotes_back_is_shown_when_the_target_holds_a_password
     assert masked_error('connection to server at "127.0.0.1" failed', plain) == (
         'connection to server at "127.0.0.1" failed'
     )
+
+
+def test_the_user_and_database_a_driver_quotes_stay_when_the_target_holds_a_password() -> None:
+    target = "postgresql://opsgate:Sekr3tPw@db.internal:5432/ops%5Fprod"
+    said = masked_error(
+        'connection to server at "db.internal" (10.0.0.5), port 5432 failed: FATAL:  password '
+        'authentication failed for user "opsgate" | FATAL: database "ops_prod" does not exist | '
+        'quoted "Sekr3tPw" and "Sekr3t"',
+        target,
+    )
+    assert 'at "db.internal"' in said and 'user "opsgate"' in said
+    assert 'database "ops_prod"' in said
+    assert said.endswith('quoted "****" and "…"')  # the password, and a piece of it

@@ -13,10 +13,11 @@ from slack_bolt.request import BoltRequest
 from slack_bolt.response import BoltResponse
 from surfaces_world import ALICE, BOB, CAROL, LEADS, session_with
 
+from adapters.pools import ContextExecutor
 from bot.console.session import ConsoleSession
 from bot.console.standin.payloads import JSON, TEAM_ID, subteam_members_changed_body
 from bot.model import AuditEventName, RequestState
-from bot.slack.teams import ContextExecutor, current_team, remember_team, team_of
+from bot.slack.teams import current_team, remember_team, team_of
 
 
 @pytest.fixture

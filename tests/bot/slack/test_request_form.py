@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from json_log import json_lines
 from surfaces_world import (
     ALICE,
     DAVE,
@@ -139,6 +140,17 @@ def test_submitting_is_exactly_the_slash_command(session: ConsoleSession) -> Non
     assert {k: getattr(form, k) for k in same} == {k: getattr(typed, k) for k in same}
     assert form.state is RequestState.PENDING and form.message_ts  # its card is up
     assert form.params == {"cascade": False}
+
+
+def test_a_submissions_lines_name_its_operation_and_actor_from_the_preview_on(
+    session: ConsoleSession,
+) -> None:
+    view = choose(session, open_form(session), DEVICE)
+    answers = {TARGETS_BLOCK: "gw-0001", REASON_BLOCK: "decommissioned, INC-42"}
+    with json_lines() as lines:
+        assert submit(session, view, answers) == {}
+    [preview] = [line for line in lines() if line["message"].startswith("huawei preview")]
+    assert (preview.get("operation"), preview.get("actor")) == (DEVICE, ALICE)
 
 
 def test_each_error_is_shown_under_its_field(session: ConsoleSession) -> None:
