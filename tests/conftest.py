@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import uuid
@@ -67,6 +68,18 @@ def _ctrl_c_reaches_children() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@pytest.fixture(autouse=True)
+def _logger_levels_restored() -> Iterator[None]:
+    """Each logger's level as it was before the test: `opsgate` commands run in-process set
+    some (the console quiets retries), which would hide lines from the tests after them."""
+    loggers = [logging.getLogger(), *logging.root.manager.loggerDict.values()]
+    levels = {logger: logger.level for logger in loggers if isinstance(logger, logging.Logger)}
+    yield
+    for logger, level in levels.items():
+        if logger.level != level:
+            logger.setLevel(level)
 
 
 @pytest.fixture(autouse=True)
