@@ -21,6 +21,7 @@ from bot.model import AuditEvent, RequestRecord, RequestState
 from bot.store import queries
 from bot.store.base import StoreBase
 from bot.store.beside import NOT_ASKED, OnServer, in_worker
+from bot.store.bound_columns import stop_problem
 from bot.store.chain import (
     GENESIS_HASH,
     ChainHead,
@@ -175,11 +176,13 @@ def _request_disagreement(db: Db, request_id: str, summary: EventSummary) -> str
     if record is None:
         return "it has events in the audit log but no row in the requests table"
     rows = list(db.query("SELECT * FROM events WHERE seq = ?", [summary.first_seq]))
-    problem = request_problem(record, event_from_row(rows[0]))
+    stored = list(db.query("SELECT params, policy FROM requests WHERE id = ?", [request_id]))
+    problem = request_problem(record, event_from_row(rows[0]), stored[0])
     if problem is None:
         need = summary.needs_approvals
         problem = approvals_problem(record, summary.approvers, need_count=need)
-    return problem or state_problem(record, summary)
+    stop = stop_problem(record, summary.stopper, executed=summary.executed)
+    return problem or state_problem(record, summary) or stop
 
 
 class AuditLogReads(StoreBase):

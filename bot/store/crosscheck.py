@@ -12,8 +12,8 @@ not a Python object per event.
 The query is sound in one direction only, and that is the one that matters: a request it lets
 pass is one the field-by-field comparison would pass too. Anything unusual makes a suspect
 rather than a verdict: a ``denied`` first event, a refused click, a break-glass or reviewed
-request, three or more approvers, a reference that is not a plain integer, text that needed
-escaping. Those are slower to check, never wrong.
+request, a request someone asked to stop, three or more approvers, a reference that is not a
+plain integer, text that needed escaping. Those are slower to check, never wrong.
 """
 
 from __future__ import annotations
@@ -142,7 +142,7 @@ WHERE NOT coalesce((
   AND f.targets = r.targets AND {as_stored} AND {detail}
   AND substr(r.operation, 1, length(r.vendor) + 1) = r.vendor || '.'
   AND r.vendor NOT LIKE '%.%'
-  AND r.reviewed_by IS NULL
+  AND r.reviewed_by IS NULL AND r.stop_requested_by IS NULL AND r.stop_requested_at IS NULL
   AND m.special = 1
   AND m.refs = m.events - 1 AND (m.events = 1 OR ({ref_ok}))
   AND m.unmatched = 0

@@ -6,8 +6,9 @@ that differs, in one sentence:
 
 - `request_problem`: the request against its first event (``requested``, or ``denied`` when the
   policy refused it): operation, targets, requester, parameters, reason, channel, sandbox,
-  preview, creation time, expiry, approvals needed and the policy that applied. Keys a first
-  event does not carry (logs written before opsgate recorded them) are not compared.
+  preview, creation time, expiry, approvals needed and the policy that applied, as JSON (types
+  included). Keys a ``requested`` event does not carry (logs written before opsgate recorded
+  them) are not compared; a denied request's holds what opsgate writes for any denial.
 - `approvals_problem`: the approvers against the ``approved`` events (who, how many).
 - `EventSummary` / `state_problem`: the stored state against the state the events imply, and
   each state event against `TRANSITIONS` (`moves_problem`): a request that ended and was then
@@ -32,22 +33,14 @@ from bot.model import (
 )
 from bot.model.outcomes import read_preview
 from bot.model.shown import escaped
+from bot.store.bound_columns import denied_columns, same_json, stored_json
 from bot.store.rows import format_time
 
 _SHOWN: Final = 3
 #: How each `requested` detail key reads from a stored request.
 _REQUESTED_KEYS: Final = (
-    "reason",
-    "channel",
-    "params",
-    "preview",
-    "sandbox",
-    "approvals_needed",
-    "created_at",
-    "expires_at",
-    "policy",
-    "break_glass",
-    "review_due_at",
+    *("reason", "channel", "params", "preview", "sandbox", "approvals_needed"),
+    *("created_at", "expires_at", "policy", "break_glass", "review_due_at"),
 )
 #: Events that end (or begin) a state of their own; ``denied`` only as a request's first event,
 #: or later when its detail says it ended the request (``"state": "denied"``: a card Slack would
@@ -55,8 +48,12 @@ _REQUESTED_KEYS: Final = (
 STATE_EVENTS: Final = frozenset(RequestState) - {RequestState.PENDING, RequestState.DENIED}
 
 
-def request_problem(record: RequestRecord, first: AuditEvent | None) -> str | None:
-    """What differs between a stored request and its first event; None when nothing does."""
+def request_problem(
+    record: RequestRecord, first: AuditEvent | None, row: Mapping[str, Any] | None = None
+) -> str | None:
+    """What differs between a stored request and its first event; None when nothing does.
+    Values are compared as JSON, types included (`same_json`); given the request's `row`,
+    its params and policy are compared as stored, not as read."""
     if first is None:
         return "it has no events in the audit log (its requested event is gone)"
     if first.event not in {AuditEventName.REQUESTED, AuditEventName.DENIED}:
@@ -64,8 +61,10 @@ def request_problem(record: RequestRecord, first: AuditEvent | None) -> str | No
     if record.vendor != record.operation.split(".", 1)[0]:
         return f"its vendor {record.vendor!r} is not the vendor of {record.operation!r}"
     stored, logged = _request_view(record), _event_view(first)
+    if row is not None:
+        stored.update(stored_json(row))
     for key, value in logged.items():
-        if stored[key] != value:
+        if not same_json(stored[key], value):
             return _differs(key, stored[key], value, first.seq)
     return None
 
@@ -104,6 +103,9 @@ class EventSummary:
     executed: bool = False
     break_glass: bool = False
     reviewer: str | None = None
+    #: Who the events say stopped the run: an ending event's ``stopped_by``, else the actor
+    #: of a ``stopped`` event.
+    stopper: str | None = None
     bad_reference: int | None = None
     #: The first state event that is no allowed move: (its seq, the state before, its state).
     bad_move: tuple[int, RequestState, RequestState] | None = None
@@ -119,6 +121,8 @@ class EventSummary:
             self.approvers.append(actor)
         self.executed |= name == AuditEventName.EXECUTING
         self.break_glass |= name == AuditEventName.BREAK_GLASS
+        if name in STATE_EVENTS and (name == AuditEventName.STOPPED or "stopped_by" in detail):
+            self.stopper = detail.get("stopped_by", actor)
         if name == AuditEventName.REVIEWED:
             self.reviewer = self.reviewer or actor
         reference = detail.get("requested_seq", self.first_seq)
@@ -196,6 +200,7 @@ def _request_view(record: RequestRecord) -> dict[str, Any]:
         "policy": None if record.policy is None else record.policy.recorded(),
         "break_glass": record.break_glass,
         "review_due_at": None if due is None else format_time(due),
+        "outcome": None if record.outcome is None else record.outcome.model_dump(mode="json"),
     }
     return {
         "operation": record.operation,
@@ -215,15 +220,17 @@ def _event_view(first: AuditEvent) -> dict[str, Any]:
     }
     if first.event is AuditEventName.REQUESTED:
         view.update({key: detail[key] for key in _REQUESTED_KEYS if key in detail})
-        if view.get("preview") is not None:  # read as the store reads it, whatever its release
-            view["preview"] = _as_read(view["preview"])
-        return view
-    # `denied` at intake: its `reason` is the policy's; the requester's is `request_reason`.
-    # Denied by `system` (a blocked preview), its detail names the requester.
-    carried = ("channel", "params", "requester", "created_at")
-    view.update({key: detail[key] for key in carried if key in detail})
-    if "request_reason" in detail:
-        view["reason"] = detail["request_reason"]
+    else:
+        # `denied` at intake: its `reason` is the policy's; the requester's is `request_reason`.
+        # Denied by `system` (a blocked preview), its detail names the requester. The columns
+        # it does not carry hold what opsgate always writes for a denied request.
+        carried = ("channel", "params", "requester", "created_at")
+        view.update({key: detail[key] for key in carried if key in detail})
+        view.update(denied_columns(detail))
+        if "request_reason" in detail:
+            view["reason"] = detail["request_reason"]
+    if view.get("preview") is not None:  # read as the store reads it, whatever its release
+        view["preview"] = _as_read(view["preview"])
     return view
 
 

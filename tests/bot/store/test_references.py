@@ -179,6 +179,7 @@ def test_the_release_2_events_are_written_the_way_they_happen(store: Store) -> N
         break_glass=True,
     )
     assert record.state is RequestState.EXECUTING
+    assert store.request_stop(record.id, by="U0BOB") is not None
     store.transition(
         record.id, to=RequestState.STOPPED, event=AuditEventName.STOPPED, actor="U0BOB"
     )
