@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import re
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any, Final
@@ -26,6 +27,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 from bot.settings.targets import masked_error, redacted
 from bot.store.chain import ChainHead
 from bot.store.engine import Cursor, Db, Params
+from bot.store.pgconn import begun
 from bot.store.rows import DatabaseUnavailable, first_line
 from bot.store.schema import CURRENT_TABLES, MIGRATIONS, OPSGATE_TABLES
 
@@ -34,6 +36,9 @@ CONNECT_TIMEOUT_S: Final = 10.0
 #: How long a health check or a metrics scrape waits for a connection: well within Prometheus'
 #: 10 s scrape timeout and a probe's few seconds (a server that is down never gives one).
 QUICK_TIMEOUT_S: Final = 2.0
+#: How long the server lets a quick read's statement run: short of `QUICK_TIMEOUT_S`, so a
+#: read kept waiting by a lock is cancelled by the server and its connection stays usable.
+_QUICK_STATEMENT_MS: Final = int(QUICK_TIMEOUT_S * 750)
 #: Connections per replica: workers share them; each transaction holds one.
 POOL_SIZE: Final = 10
 #: Any fixed number: the advisory lock that serialises concurrent migrations.
@@ -205,9 +210,12 @@ class PostgresEngine:
         return self._transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
 
     def quick_read(self) -> AbstractContextManager[PgDb]:
-        """`read`, waiting at most `QUICK_TIMEOUT_S` for a connection."""
+        """`read`, over within `QUICK_TIMEOUT_S`: the wait for a connection, for a lock (the
+        server cancels the statement) and for a server that stopped answering (`begun`)."""
         return self._transaction(
-            "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", timeout=QUICK_TIMEOUT_S
+            "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; "
+            f"SET LOCAL statement_timeout = {_QUICK_STATEMENT_MS}",
+            deadline=time.monotonic() + QUICK_TIMEOUT_S,
         )
 
     def read_beside(self, db: Db) -> AbstractContextManager[PgDb]:
@@ -231,18 +239,17 @@ class PostgresEngine:
 
     @contextmanager
     def _transaction(
-        self, begin: str, lock: str | None = None, *, timeout: float | None = None
+        self, begin: str, lock: str | None = None, *, deadline: float | None = None
     ) -> Iterator[PgDb]:
-        with self._pool.connection(timeout=timeout) as conn:
-            # BEGIN and the lock in one round trip (the simple protocol takes both at once).
-            cursor = conn.execute(begin if lock is None else f"{begin}; {lock}")
+        with begun(self._pool, begin if lock is None else f"{begin}; {lock}", deadline) as (
+            conn,
+            head,
+        ):
             try:
-                row = cursor.fetchone() if lock is not None and cursor.nextset() else None
-                head = None if row is None else ChainHead(seq=row["seq"], hash=row["hash"])
                 yield PgDb(conn, head)
                 conn.execute("COMMIT")
             except BaseException:
-                if not conn.closed:
+                if not conn.closed and not conn.broken:
                     conn.execute("ROLLBACK")
                 raise
 
