@@ -29,7 +29,13 @@ from bot.store.chain import ChainHead
 from bot.store.engine import Cursor, Db, Params
 from bot.store.pgconn import begun
 from bot.store.rows import DatabaseUnavailable, first_line
-from bot.store.schema import CURRENT_TABLES, MIGRATIONS, OPSGATE_TABLES
+from bot.store.schema import (
+    CURRENT_TABLES,
+    MIGRATIONS,
+    OPSGATE_TABLES,
+    refuse_another_applications,
+    refuse_newer,
+)
 
 #: How long opening waits for the server, and a transaction for a pooled connection.
 CONNECT_TIMEOUT_S: Final = 10.0
@@ -133,6 +139,9 @@ class PostgresEngine:
         except psycopg.Error as exc:
             engine.close()
             raise DatabaseUnavailable(f"cannot migrate {engine.label}: {first_line(exc)}") from None
+        except DatabaseUnavailable:
+            engine.close()
+            raise
         return engine
 
     @classmethod
@@ -177,14 +186,13 @@ class PostgresEngine:
         """Apply the migrations this database lacks, in order; returns their names.
 
         One transaction under an advisory lock, so replicas starting together migrate once.
+        A database already current needs no right to create tables (`serve` may run as a role
+        that may only read and write rows); one holding another application's tables, or
+        migrated by a newer opsgate, is refused (`DatabaseUnavailable`).
         """
         with self._transaction("BEGIN") as db:
             db.execute("SELECT pg_advisory_xact_lock(?)", [_MIGRATION_LOCK])
-            db.execute(
-                "CREATE TABLE IF NOT EXISTS opsgate_migrations "
-                "(name TEXT PRIMARY KEY, applied_at TEXT NOT NULL DEFAULT now()::text)"
-            )
-            done = {row["name"] for row in db.query("SELECT name FROM opsgate_migrations")}
+            done = _recorded_migrations(db, self.label)
             applied = []
             for migration in MIGRATIONS:
                 if migration.name in done:
@@ -252,6 +260,21 @@ class PostgresEngine:
                 if not conn.closed and not conn.broken:
                     conn.execute("ROLLBACK")
                 raise
+
+
+def _recorded_migrations(db: PgDb, label: str) -> set[str]:
+    """The migrations the database records, creating their table in an empty database."""
+    rows = db.query("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
+    tables = {str(row["tablename"]) for row in rows}
+    refuse_another_applications(tables - {"opsgate_migrations"}, label)
+    if "opsgate_migrations" not in tables:
+        db.execute(
+            "CREATE TABLE opsgate_migrations "
+            "(name TEXT PRIMARY KEY, applied_at TEXT NOT NULL DEFAULT now()::text)"
+        )
+    done = {str(row["name"]) for row in db.query("SELECT name FROM opsgate_migrations")}
+    refuse_newer(done, label)
+    return done
 
 
 def _probe(url: str) -> str | None:
