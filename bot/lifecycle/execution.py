@@ -191,8 +191,9 @@ def _record_end(
         return final
     current = store.get(record.id) or record
     if state is RequestState.UNKNOWN and current.state is RequestState.UNKNOWN:
-        # Marked unknown by a restarting process, and unknown here too: keep what this call saw.
-        store.log(record.id, AuditEventName.UNKNOWN, actor=SYSTEM_ACTOR, detail=detail)
+        # Already marked unknown by a recovering replica: a request is unknown once, so what
+        # this call saw goes to the log only.
+        log.warning("%s was already unknown; its call ended unknown too: %s", record.id, detail)
     return current
 
 

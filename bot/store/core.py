@@ -30,9 +30,8 @@ from bot.store.approvals import approve_in
 from bot.store.auditlog import AuditLogReads
 from bot.store.details import denial_outcome, denied_detail
 from bot.store.incident import IncidentStore, insert_pending, start_break_glass
-from bot.store.leases import LAPSED
 from bot.store.lookups import RequestLookups
-from bot.store.lost import LostCalls
+from bot.store.lost import LostCalls, lost_calls
 from bot.store.results import ApprovalResult
 from bot.store.rows import (
     SYSTEM_ACTOR,
@@ -243,21 +242,19 @@ class Store(AuditLogReads, RequestLookups, SurfaceReads, IncidentStore):
     def recover_executing(self) -> list[RequestRecord]:
         """Mark unknown every executing request whose lease has lapsed, or whose owner was a
         process of this machine that is gone (its replica stopped mid-call); never retried. A
-        live replica's call, whose lease it renews, is left alone.
+        live replica's call, whose lease it renews, is left alone, and so is a call whose lease
+        this replica or a live process of this machine holds, even once its time has passed.
 
         Run at start-up and periodically (`bot.lifecycle.sweeps`): a dead replica's calls
         become unknown at once when it ran on this machine, otherwise once their lease runs
         out. Returns the requests marked.
         """
-        args = [RequestState.EXECUTING.value, format_time(self._writer.now())]
+        now = format_time(self._writer.now())
         with self._tx.read() as db:
-            if not queries.ids_where(db, LAPSED, args) and not self.leases.of_gone_processes(db):
+            if not lost_calls(db, self.leases, now):
                 return []  # the common case: no chain lock taken
         with self._write() as db:
             lost = LostCalls(db)  # whose calls they were, and how far a bulk run had got
-            gone = self.leases.of_gone_processes(db)
-            marks = ",".join("?" * len(gone)) or "NULL"
-            where = f"({LAPSED}) OR (state = ? AND id IN ({marks}))"
             return [
                 self._writer.move(
                     db,
@@ -268,7 +265,7 @@ class Store(AuditLogReads, RequestLookups, SurfaceReads, IncidentStore):
                     detail=lost.detail(record.id),
                     outcome=lost.outcome(record.id),
                 )
-                for record in queries.records_where(db, where, [*args, args[0], *gone])
+                for record in lost_calls(db, self.leases, now)  # again, under the lock
             ]
 
     def count_pending(self) -> int:

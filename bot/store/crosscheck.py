@@ -19,6 +19,7 @@ plain integer, text that needed escaping. Those are slower to check, never wrong
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Final
 
 from bot.store.engine import Db
@@ -185,27 +186,52 @@ _MOVES_OK: Final = (
 )
 
 
-def suspects_sql(dialect: str, part: str | None = None) -> str:
+#: The ``requests`` columns the query reads that later migrations added: a log from before
+#: them (read as it is, never migrated) has none of them, as if each were NULL.
+_ADDED_LATER: Final = ("policy", "break_glass", "review_due_at", "reviewed_by")
+
+
+def suspects_sql(
+    dialect: str, part: str | None = None, missing: frozenset[str] = frozenset()
+) -> str:
     """The cross-check query for ``"sqlite"`` or ``"postgresql"``: over every request, or over
-    one `part` of them (`PARTS`), which its index reads as a range."""
+    one `part` of them (`PARTS`), which its index reads as a range; `missing` names columns of
+    `_ADDED_LATER` the database lacks, read as NULL."""
     parts = _POSTGRES if dialect == "postgresql" else _SQLITE
-    return _SUSPECTS.format(
+    sql = _SUSPECTS.format(
         states=_STATE_NAMES,
         detail=_detail_matches(dialect),
         part=PARTS[part],
         moves_ok=_MOVES_OK,
         **parts,
     )
+    for column in sorted(missing & frozenset(_ADDED_LATER)):
+        sql = re.sub(rf"\br\.{column}\b", "CAST(NULL AS TEXT)", sql)
+    return sql
+
+
+def _missing_columns(db: Db, dialect: str) -> frozenset[str]:
+    """Which of `_ADDED_LATER` the ``requests`` table lacks."""
+    if dialect == "postgresql":
+        sql = (
+            "SELECT column_name AS name FROM information_schema.columns "
+            "WHERE table_schema = current_schema() AND table_name = 'requests'"
+        )
+    else:
+        sql = "SELECT name FROM pragma_table_info('requests')"
+    present = {str(row["name"]) for row in db.query(sql)}
+    return frozenset(_ADDED_LATER) - present
 
 
 def suspects(db: Db, dialect: str) -> list[str]:
     """The requests whose rows may disagree with their events, in log order (of their first
     events), including any request with events but no row; an intact log yields none."""
+    missing = _missing_columns(db, dialect)
     if dialect == "postgresql":
         # Compiling the query's expressions took PostgreSQL about 3 s of a 15 s run over a
         # million events, and its sort spilled to disk at the default work_mem.
         db.execute_all(("SET LOCAL jit = off", None), ("SET LOCAL work_mem = '64MB'", None))
-    return [str(row[0]) for row in db.rows(suspects_sql(dialect))]
+    return [str(row[0]) for row in db.rows(suspects_sql(dialect, missing=missing))]
 
 
 def orphans(db: Db) -> list[str]:

@@ -24,7 +24,14 @@ from bot.store.chain import ChainHead
 from bot.store.engine import Cursor, Db, Params
 from bot.store.journal import refuse_rollback_journal
 from bot.store.rows import DatabaseUnavailable
-from bot.store.schema import CURRENT_TABLES, MIGRATIONS, OPSGATE_TABLES, Migration
+from bot.store.schema import (
+    CURRENT_TABLES,
+    MIGRATIONS,
+    OPSGATE_TABLES,
+    Migration,
+    refuse_another_applications,
+    refuse_newer,
+)
 
 #: How long a writer waits for another thread or process to finish its transaction.
 BUSY_TIMEOUT_S: Final = 15.0
@@ -59,11 +66,11 @@ class SqliteEngine:
             db = Database(_connect(str(path)))
             try:
                 _refuse_another_applications(db, str(path))  # before WAL mode changes the file
-            except DatabaseUnavailable:
+                _enable_wal(db)
+                return cls(db, label=str(path)).migrated()
+            except (DatabaseUnavailable, sqlite3.Error):
                 db.close()
                 raise
-            _enable_wal(db)
-            return cls(db, label=str(path)).migrated()
         except sqlite3.Error as exc:
             raise DatabaseUnavailable(f"cannot open the database {path}: {exc}") from None
 
@@ -105,6 +112,7 @@ class SqliteEngine:
         """Bring the schema up to date; in a write transaction, so concurrent first opens of
         one file are serialised."""
         with self.write():
+            _refuse_newer(self.db, self.label)
             self.applied = [migration.name for migration in _MIGRATIONS.pending(self.db)]
             _MIGRATIONS.apply(self.db)
         return self
@@ -258,17 +266,16 @@ _MIGRATIONS = Migrations("opsgate")
 
 
 def _refuse_another_applications(db: Database, label: str) -> None:
-    """Stop before opsgate's tables are added to a database that holds someone else's: an
-    `OPSGATE_DB` or ``--db`` naming the wrong file must not change it. Every opsgate database
-    has all of `OPSGATE_TABLES` (its first migration made them together), as `open_existing`
-    asks too: one table with a name like opsgate's (``events``) is no sign of opsgate."""
-    names = {name for name in db.table_names() if not name.startswith("_sqlite")}
-    if names and not names >= OPSGATE_TABLES:
-        shown = ", ".join(sorted(names)[:3]) + (", …" if len(names) > 3 else "")
-        raise DatabaseUnavailable(
-            f"{label} holds another application's tables ({shown}), not opsgate's: give opsgate "
-            "a database of its own"
-        )
+    """`refuse_another_applications`, before WAL mode or a migration changes the file."""
+    names = [name for name in db.table_names() if not name.startswith("_sqlite")]
+    refuse_another_applications(names, label)
+
+
+def _refuse_newer(db: Database, label: str) -> None:
+    """`refuse_newer`, on the migrations sqlite-utils recorded for opsgate."""
+    if "_sqlite_migrations" in db.table_names():
+        rows = db.execute("SELECT name FROM _sqlite_migrations WHERE migration_set = 'opsgate'")
+        refuse_newer((row[0] for row in rows), label)
 
 
 def _register(migration: Migration) -> None:

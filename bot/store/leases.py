@@ -6,7 +6,9 @@ The compare-and-set that moves a request to ``executing`` also grants its lease 
 While the call runs, the replica renews the lease (`Leases.renew`, on a heartbeat thread of its
 own). Recovery (`bot.store.Store.recover_executing`) marks ``unknown`` only requests whose lease
 has lapsed, or whose owner was a process of this machine that is gone (`bot.store.liveness`),
-so a restarting replica never touches a live replica's call, while a dead replica's calls become
+and never a call whose lease it holds itself, or a live process of this machine holds (after a
+database outage longer than the lease, its time has passed while the call still runs), so a
+restarting replica never touches a live replica's call, while a dead replica's calls become
 ``unknown`` at once when it ran here and otherwise once their lease runs out. Replicas compare
 lease times with their own clocks: keep them in sync (NTP), well within the lease.
 """
@@ -90,12 +92,31 @@ class Leases:
     def of_gone_processes(self, db: Db) -> list[str]:
         """Executing requests whose lease owner was another process of this machine that is
         gone (`bot.store.liveness`): its lease may not have lapsed, but nobody renews it."""
+        return [
+            request_id
+            for request_id, owner in self._executing(db)
+            if owner != self.owner and liveness.gone(owner, self._place)
+        ]
+
+    def vouched_here(self, db: Db) -> set[str]:
+        """Executing requests whose lease this replica holds, or a process of this machine that
+        still runs: their calls are running, even when the lease's time has passed (a database
+        outage longer than the lease kept the heartbeat from renewing it)."""
+        return {
+            request_id
+            for request_id, owner in self._executing(db)
+            if owner == self.owner or liveness.alive(owner, self._place)
+        }
+
+    @staticmethod
+    def _executing(db: Db) -> list[tuple[str, str]]:
+        """``(request id, lease owner)`` of every executing request that has a lease."""
         rows = db.query(
             "SELECT leases.request_id, leases.owner FROM leases JOIN requests "
-            "ON requests.id = leases.request_id WHERE requests.state = ? AND leases.owner <> ?",
-            [RequestState.EXECUTING.value, self.owner],
+            "ON requests.id = leases.request_id WHERE requests.state = ?",
+            [RequestState.EXECUTING.value],
         )
-        return [row["request_id"] for row in rows if liveness.gone(str(row["owner"]), self._place)]
+        return [(str(row["request_id"]), str(row["owner"])) for row in rows]
 
     @contextmanager
     def held(self, request_id: str) -> Iterator[None]:

@@ -60,14 +60,26 @@ def here() -> Place | None:
 def gone(owner: str, place: Place | None) -> bool:
     """True only when `owner` names a process of `place`'s boot and pid namespace that no
     longer runs; False whenever that cannot be known (then its lease decides)."""
+    return _ended(owner, place) is True
+
+
+def alive(owner: str, place: Place | None) -> bool:
+    """True only when `owner` names a process of `place`'s boot and pid namespace that still
+    runs (its pid, with its start time, not ended); False whenever that cannot be known."""
+    return _ended(owner, place) is False
+
+
+def _ended(owner: str, place: Place | None) -> bool | None:
+    """Whether `owner`'s process has ended; None when it is not of `place`'s boot and pid
+    namespace, or cannot be seen (``/proc`` hides it: it exists, its start time unknown)."""
     recorded = _recorded(owner)
     if place is None or recorded is None:
-        return False
+        return None
     if (recorded.boot, recorded.namespace) != (place.boot, place.namespace):
-        return False
+        return None
     stat = _stat(recorded.pid)
     if stat is None:
-        return not _exists(recorded.pid)
+        return None if _exists(recorded.pid) else True
     state, started = stat
     return started != recorded.started or state in _ENDED
 

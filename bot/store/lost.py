@@ -13,10 +13,25 @@ from typing import Any
 from pydantic import ValidationError
 
 from adapters.base import Progress
-from bot.model import UnknownOutcome
+from bot.model import RequestRecord, RequestState, UnknownOutcome
+from bot.store import queries
 from bot.store.chain import canonical_json
 from bot.store.engine import Db
+from bot.store.leases import LAPSED, Leases
 from bot.store.results import UNKNOWN_REASON
+
+
+def lost_calls(db: Db, leases: Leases, now: str) -> list[RequestRecord]:
+    """The executing requests nobody vouches for at `now`: their lease has lapsed (or they
+    have none), or its owner was a process of this machine that is gone. Never one whose lease
+    `leases`' replica holds, or a live process of this machine holds: that call still runs."""
+    executing = RequestState.EXECUTING.value
+    gone = leases.of_gone_processes(db)
+    marks = ",".join("?" * len(gone)) or "NULL"
+    where = f"({LAPSED}) OR (state = ? AND id IN ({marks}))"
+    found = queries.records_where(db, where, [executing, now, executing, *gone])
+    running = leases.vouched_here(db) if found else set()
+    return [record for record in found if record.id not in running]
 
 
 def last_counts(recorded: object) -> Progress | None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import re
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any, Final
@@ -26,14 +27,24 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 from bot.settings.targets import masked_error, redacted
 from bot.store.chain import ChainHead
 from bot.store.engine import Cursor, Db, Params
+from bot.store.pgconn import begun
 from bot.store.rows import DatabaseUnavailable, first_line
-from bot.store.schema import CURRENT_TABLES, MIGRATIONS, OPSGATE_TABLES
+from bot.store.schema import (
+    CURRENT_TABLES,
+    MIGRATIONS,
+    OPSGATE_TABLES,
+    refuse_another_applications,
+    refuse_newer,
+)
 
 #: How long opening waits for the server, and a transaction for a pooled connection.
 CONNECT_TIMEOUT_S: Final = 10.0
 #: How long a health check or a metrics scrape waits for a connection: well within Prometheus'
 #: 10 s scrape timeout and a probe's few seconds (a server that is down never gives one).
 QUICK_TIMEOUT_S: Final = 2.0
+#: How long the server lets a quick read's statement run: short of `QUICK_TIMEOUT_S`, so a
+#: read kept waiting by a lock is cancelled by the server and its connection stays usable.
+_QUICK_STATEMENT_MS: Final = int(QUICK_TIMEOUT_S * 750)
 #: Connections per replica: workers share them; each transaction holds one.
 POOL_SIZE: Final = 10
 #: Any fixed number: the advisory lock that serialises concurrent migrations.
@@ -128,6 +139,9 @@ class PostgresEngine:
         except psycopg.Error as exc:
             engine.close()
             raise DatabaseUnavailable(f"cannot migrate {engine.label}: {first_line(exc)}") from None
+        except DatabaseUnavailable:
+            engine.close()
+            raise
         return engine
 
     @classmethod
@@ -172,14 +186,13 @@ class PostgresEngine:
         """Apply the migrations this database lacks, in order; returns their names.
 
         One transaction under an advisory lock, so replicas starting together migrate once.
+        A database already current needs no right to create tables (`serve` may run as a role
+        that may only read and write rows); one holding another application's tables, or
+        migrated by a newer opsgate, is refused (`DatabaseUnavailable`).
         """
         with self._transaction("BEGIN") as db:
             db.execute("SELECT pg_advisory_xact_lock(?)", [_MIGRATION_LOCK])
-            db.execute(
-                "CREATE TABLE IF NOT EXISTS opsgate_migrations "
-                "(name TEXT PRIMARY KEY, applied_at TEXT NOT NULL DEFAULT now()::text)"
-            )
-            done = {row["name"] for row in db.query("SELECT name FROM opsgate_migrations")}
+            done = _recorded_migrations(db, self.label)
             applied = []
             for migration in MIGRATIONS:
                 if migration.name in done:
@@ -205,9 +218,12 @@ class PostgresEngine:
         return self._transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
 
     def quick_read(self) -> AbstractContextManager[PgDb]:
-        """`read`, waiting at most `QUICK_TIMEOUT_S` for a connection."""
+        """`read`, over within `QUICK_TIMEOUT_S`: the wait for a connection, for a lock (the
+        server cancels the statement) and for a server that stopped answering (`begun`)."""
         return self._transaction(
-            "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", timeout=QUICK_TIMEOUT_S
+            "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; "
+            f"SET LOCAL statement_timeout = {_QUICK_STATEMENT_MS}",
+            deadline=time.monotonic() + QUICK_TIMEOUT_S,
         )
 
     def read_beside(self, db: Db) -> AbstractContextManager[PgDb]:
@@ -231,20 +247,34 @@ class PostgresEngine:
 
     @contextmanager
     def _transaction(
-        self, begin: str, lock: str | None = None, *, timeout: float | None = None
+        self, begin: str, lock: str | None = None, *, deadline: float | None = None
     ) -> Iterator[PgDb]:
-        with self._pool.connection(timeout=timeout) as conn:
-            # BEGIN and the lock in one round trip (the simple protocol takes both at once).
-            cursor = conn.execute(begin if lock is None else f"{begin}; {lock}")
+        with begun(self._pool, begin if lock is None else f"{begin}; {lock}", deadline) as (
+            conn,
+            head,
+        ):
             try:
-                row = cursor.fetchone() if lock is not None and cursor.nextset() else None
-                head = None if row is None else ChainHead(seq=row["seq"], hash=row["hash"])
                 yield PgDb(conn, head)
                 conn.execute("COMMIT")
             except BaseException:
-                if not conn.closed:
+                if not conn.closed and not conn.broken:
                     conn.execute("ROLLBACK")
                 raise
+
+
+def _recorded_migrations(db: PgDb, label: str) -> set[str]:
+    """The migrations the database records, creating their table in an empty database."""
+    rows = db.query("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
+    tables = {str(row["tablename"]) for row in rows}
+    refuse_another_applications(tables - {"opsgate_migrations"}, label)
+    if "opsgate_migrations" not in tables:
+        db.execute(
+            "CREATE TABLE opsgate_migrations "
+            "(name TEXT PRIMARY KEY, applied_at TEXT NOT NULL DEFAULT now()::text)"
+        )
+    done = {str(row["name"]) for row in db.query("SELECT name FROM opsgate_migrations")}
+    refuse_newer(done, label)
+    return done
 
 
 def _probe(url: str) -> str | None:

@@ -225,7 +225,7 @@ def record_from_row(
             "preview": _optional_json(row["preview"]),
             "outcome": _optional_json(row["outcome"]),
             "sandbox": _flag(row, "sandbox"),
-            "policy": _optional_json(row["policy"]),
+            "policy": _optional_json(row.get("policy")),  # a release-1 row has none
         }
     )
 

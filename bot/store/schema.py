@@ -11,7 +11,7 @@ identity column of that name there: the same ``ORDER BY rowid`` means insertion 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Final
 
@@ -19,6 +19,7 @@ from bot.store import queries
 from bot.store.chain import GENESIS_HASH, UNKEYED
 from bot.store.engine import Db
 from bot.store.incident_schema import SCHEMA_INCIDENT
+from bot.store.rows import DatabaseUnavailable
 
 
 @dataclass(frozen=True)
@@ -229,3 +230,30 @@ CURRENT_TABLES: Final = frozenset(
     {"requests", "approvals", "events", "chain_head", "chain_key", "slash_triggers", "leases"}
     | {"held_targets", "workflow_steps", "token_slots", "rate_windows", "group_changes"}
 )
+
+
+def refuse_newer(applied: Iterable[str], label: str) -> None:
+    """Stop when the database records a migration this opsgate does not know: a newer opsgate
+    migrated it, and this one would misread (or damage) what that one wrote."""
+    known = {migration.name for migration in MIGRATIONS}
+    unknown = sorted(set(applied) - known)
+    if unknown:
+        raise DatabaseUnavailable(
+            f"{label} was migrated by a newer opsgate (migration {', '.join(unknown)} is not "
+            "one this version knows): run that version of opsgate, or restore a backup"
+        )
+
+
+def refuse_another_applications(names: Iterable[str], label: str) -> None:
+    """Stop before opsgate's tables are added to a database that holds someone else's: an
+    `OPSGATE_DB` or ``--db`` naming the wrong database must not change it. Every opsgate
+    database has all of `OPSGATE_TABLES` (its first migration made them together), as reading
+    an existing one asks too: one table with a name like opsgate's (``events``) is no sign of
+    opsgate. `names` leaves out the table migrations are recorded in."""
+    tables = set(names)
+    if tables and not tables >= OPSGATE_TABLES:
+        shown = ", ".join(sorted(tables)[:3]) + (", …" if len(tables) > 3 else "")
+        raise DatabaseUnavailable(
+            f"{label} holds another application's tables ({shown}), not opsgate's: give opsgate "
+            "a database of its own"
+        )

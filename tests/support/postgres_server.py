@@ -27,6 +27,18 @@ CANDIDATE_BINS: Final = (
 FAST: Final = ("-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off")
 
 
+#: ``pg_ctl`` and its arguments for each server `postgres_server` is running, by its URL.
+_STARTED: dict[str, list[str]] = {}
+
+
+def restart(url: str) -> None:
+    """Restart the server `postgres_server` gave `url` (``pg_ctl restart -m fast``): every
+    connection to it is closed, as a failover or an operator's restart closes them."""
+    _run(
+        [*_STARTED[url], "-l", str(Path(_STARTED[url][2]).parent / "log"), "-m", "fast", "restart"]
+    )
+
+
 def server_bin() -> Path | None:
     """The folder holding ``initdb`` and ``pg_ctl``, or None when PostgreSQL is not installed."""
     named = os.environ.get("OPSGATE_PG_BIN")
@@ -108,8 +120,11 @@ def postgres_server(*, durable: bool = False) -> Iterator[str]:
                 "opsgate",
             ]
         )
-        yield f"postgresql://postgres@127.0.0.1:{port}/opsgate"
+        url = f"postgresql://postgres@127.0.0.1:{port}/opsgate"
+        _STARTED[url] = [str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-w"]
+        yield url
     finally:
+        _STARTED.pop(f"postgresql://postgres@127.0.0.1:{port}/opsgate", None)
         subprocess.run(
             [
                 *_as_server_user(),

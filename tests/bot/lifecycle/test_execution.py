@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
+from lease_owners import as_another_replica
 from lifecycle_world import ALICE, BOB, World, open_request
 
 from adapters.base import Outcome
@@ -98,7 +101,8 @@ def test_outcome_unknown_from_adapter_is_recorded(world: World) -> None:
 
 def test_restart_marks_executing_requests_unknown(world: World) -> None:
     rid = open_request(world)
-    result = world.store.approve(rid, approver=BOB)  # reached executing, then the process died
+    dead = as_another_replica(world.store, world.clock)
+    result = dead.approve(rid, approver=BOB)  # reached executing, then that replica died
     assert result.record is not None and result.record.state is RequestState.EXECUTING
     assert world.service.recover() == 0  # its lease still vouches for the call
     world.clock.advance(world.store.leases.duration.total_seconds())  # nobody renewed it
@@ -150,13 +154,14 @@ def test_a_call_marked_unknown_after_its_lease_lapsed_still_records_its_outcome(
     world: World,
 ) -> None:
     """Replica A stalls past its lease mid-call and B recovers it: A's real outcome still lands."""
+    world.store.leases.owner = "replica-a"  # a replica B judges by its lease alone
     rid = open_request(world)
     adapter = world.adapters.by_vendor["huawei"]
     real_execute = adapter.execute
 
     def execute_while_another_process_restarts(request, *, progress=None):  # type: ignore[no-untyped-def]
         world.clock.advance(world.store.leases.duration.total_seconds())  # A stalls
-        assert world.store.recover_executing()  # what another replica's sweep then does
+        assert as_another_replica(world.store, world.clock).recover_executing()  # B's sweep
         return real_execute(request, progress=progress)
 
     adapter.execute = execute_while_another_process_restarts  # type: ignore[method-assign]
@@ -172,25 +177,51 @@ def test_a_call_marked_unknown_after_its_lease_lapsed_still_records_its_outcome(
     assert "succeeded" in card_text(world)
 
 
-def test_a_lost_answer_to_a_call_already_marked_unknown_still_records_what_it_saw(
-    world: World,
+def test_a_lost_answer_to_a_call_already_marked_unknown_is_logged_not_a_second_unknown(
+    world: World, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """B marks A's stalled call unknown; A's call then times out: both are logged."""
+    """B marks A's stalled call unknown; A's call then times out: the request stays unknown,
+    with one ``unknown`` event, and what A's call saw goes to A's log."""
+    world.store.leases.owner = "replica-a"  # a replica B judges by its lease alone
     rid = open_request(world)
     adapter = world.adapters.by_vendor["huawei"]
 
     def execute_and_lose_the_answer(request, *, progress=None):  # type: ignore[no-untyped-def]
         world.clock.advance(world.store.leases.duration.total_seconds())  # A stalls
-        assert world.store.recover_executing()  # what another replica's sweep then does
+        assert as_another_replica(world.store, world.clock).recover_executing()  # B's sweep
         raise OutcomeUnknown("huawei did not answer in 10 s", vendor="huawei")
 
     adapter.execute = execute_and_lose_the_answer  # type: ignore[method-assign]
-    world.service.approve(rid, world.on_card(rid, BOB))
+    with caplog.at_level(logging.WARNING, logger="bot.lifecycle.execution"):
+        world.service.approve(rid, world.on_card(rid, BOB))
 
     assert world.store.get(rid).state is RequestState.UNKNOWN  # type: ignore[union-attr]
     unknown = [e for e in world.store.events(request_id=rid) if e.event is AuditEventName.UNKNOWN]
-    assert len(unknown) == 2
-    assert unknown[-1].detail["message"] == "huawei did not answer in 10 s"
+    assert len(unknown) == 1
+    assert "already unknown" in caplog.text and "huawei did not answer in 10 s" in caplog.text
+
+
+def test_a_replica_never_marks_its_own_call_unknown_when_its_lease_ran_out(
+    world: World,
+) -> None:
+    """The database was out longer than the lease, so the heartbeat could not renew: this
+    replica's own sweep leaves its running call alone, and the call ends as the vendor says."""
+    rid = open_request(world)
+    adapter = world.adapters.by_vendor["huawei"]
+    real_execute = adapter.execute
+
+    def execute_through_an_outage(request, *, progress=None):  # type: ignore[no-untyped-def]
+        world.clock.advance(world.store.leases.duration.total_seconds() * 3)  # no renewal
+        assert world.service.sweeps.recover() == 0  # this replica's own sweep
+        return real_execute(request, progress=progress)
+
+    adapter.execute = execute_through_an_outage  # type: ignore[method-assign]
+    world.service.approve(rid, world.on_card(rid, BOB))
+
+    assert [e.event for e in world.store.events(request_id=rid)][-2:] == [
+        AuditEventName.EXECUTING,
+        AuditEventName.SUCCEEDED,
+    ]
 
 
 def test_an_interrupted_call_stops_vouching_for_its_lease(world: World) -> None:

@@ -87,12 +87,14 @@ def test_a_run_whose_process_died_keeps_its_counts(
     monkeypatch.setattr(world.store.leases, "record_progress", run.record_progress)
     # The process dies before it records how the run ended: nothing is recorded.
     monkeypatch.setattr(execution, "_record_end", lambda store, record, *_a, **_k: record)
+    world.store.leases.owner = "replica-that-dies"
     rid = open_request(world, bulk(DEVICES))
     running = threading.Thread(target=world.service.approve, args=(rid, world.on_card(rid, BOB)))
     running.start()
     try:
         assert run.both_kept.wait(10), "the run's counts were never kept"
         world.clock.advance(world.store.leases.duration.total_seconds())  # nobody renews
+        world.store.leases.owner = "replica-after-restart"
 
         assert world.service.sweeps.recover() == 1
     finally:

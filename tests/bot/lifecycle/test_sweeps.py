@@ -8,8 +8,10 @@ from datetime import timedelta
 
 import pytest
 from json_log import json_lines
+from lease_owners import as_another_replica
 from lifecycle_world import ALICE, BOB, World, open_request, package_request
 
+from adapters.clock import SYSTEM_CLOCK
 from bot.lifecycle.leases import Heartbeat
 from bot.lifecycle.sweeper import Sweeper
 from bot.lifecycle.sweeps import named
@@ -33,7 +35,8 @@ def test_the_sweeper_recovers_first_then_expires_periodically(
     world: World, caplog: pytest.LogCaptureFixture
 ) -> None:
     running = open_request(world)
-    world.store.approve(running, approver=BOB)  # executing, as if a process died mid-call
+    dead = as_another_replica(world.store, world.clock)
+    dead.approve(running, approver=BOB)  # executing, as if a process died mid-call
     due = open_request(world, package_request("pkg-meter-fw-1.1.0"))
     world.clock.advance(31 * 60)
     sweeper = Sweeper(world.service.sweeps, world.runner)
@@ -56,8 +59,9 @@ def test_recovery_names_the_requests_and_logs_each_in_its_own_context(
     """One warning names the requests, and each request's own line and card update carry its
     request id, operation and actor."""
     running = [open_request(world, package_request(f"pkg-meter-fw-1.{n}.0")) for n in (1, 2)]
+    dead = as_another_replica(world.store, world.clock)
     for rid in running:
-        world.store.approve(rid, approver=BOB)  # executing, by a replica that then died
+        dead.approve(rid, approver=BOB)  # executing, by a replica that then died
     world.clock.advance(world.store.leases.duration.total_seconds())
     updated: list[dict[str, str]] = []
     update = world.slack.update
@@ -103,7 +107,8 @@ def test_the_sweeper_recovers_a_dead_replicas_call_while_serving(world: World) -
     sweeper.start(every=0.01)
     try:
         rid = open_request(world)
-        world.store.approve(rid, approver=BOB)  # executing, by a replica that then died
+        dead = as_another_replica(world.store, world.clock)
+        dead.approve(rid, approver=BOB)  # executing, by a replica that then died
         time.sleep(0.05)
         assert world.store.get(rid).state is RequestState.EXECUTING  # type: ignore[union-attr]
 
@@ -124,14 +129,16 @@ def test_the_heartbeat_keeps_a_call_in_flight_alive_until_stopped() -> None:
         policy=OperationPolicy(),
         sandbox=True,
     )
+    store.leases.owner = "replica-a"  # a replica others judge by its lease alone
     store.approve(record.id, approver=BOB)
     heartbeat = Heartbeat(store)
     with store.leases.held(record.id):
         heartbeat.start()
         time.sleep(0.6)  # two leases long
-        assert store.recover_executing() == []
+        another = as_another_replica(store, SYSTEM_CLOCK)
+        assert another.recover_executing() == []
         heartbeat.stop()
-        assert wait_for(lambda: store.recover_executing() != [], timeout=2)
+        assert wait_for(lambda: another.recover_executing() != [], timeout=2)
     store.close()
 
 

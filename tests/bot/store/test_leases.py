@@ -36,6 +36,25 @@ def test_a_live_replicas_call_is_never_recovered(
     assert b.get(record.id).state is RequestState.EXECUTING  # type: ignore[union-attr]
 
 
+def test_a_replica_never_recovers_its_own_call_after_an_outage_longer_than_the_lease(
+    replicas: tuple[Store, Store], clock: FakeClock
+) -> None:
+    a, b = replicas
+    record = executing_delete(a)
+    with a.leases.held(record.id):
+        clock.advance(LEASE.total_seconds() * 3)  # the database was out: nobody could renew
+        assert a.recover_executing() == []  # a's own sweep, first back: its call still runs
+        assert a.leases.renew() == 1  # then a's heartbeat
+        assert b.recover_executing() == []
+
+    ended = a.transition(
+        record.id, to=RequestState.SUCCEEDED, event=AuditEventName.SUCCEEDED, actor="system"
+    )
+    assert ended is not None and ended.state is RequestState.SUCCEEDED
+    events = [e.event for e in a.events(request_id=record.id)]
+    assert AuditEventName.UNKNOWN not in events
+
+
 def test_a_dead_replicas_call_becomes_unknown_once_its_lease_lapses(
     replicas: tuple[Store, Store], clock: FakeClock
 ) -> None:
@@ -52,6 +71,18 @@ def test_a_dead_replicas_call_becomes_unknown_once_its_lease_lapses(
     assert (last.event, last.detail["replica"]) == (AuditEventName.UNKNOWN, "replica-a")
     assert b.recover_executing() == []
     assert b.approve(record.id, approver="U3").status is ApprovalStatus.NOT_PENDING  # no retry
+
+
+def test_a_live_process_of_this_machine_keeps_its_call_even_once_its_lease_has_lapsed(
+    target: str | Path, clock: FakeClock
+) -> None:
+    with owner_of_a_process(still_running=True) as owner:
+        with closing(Store.open(target, clock=clock, lease=LEASE, owner=owner)) as running:
+            record = executing_delete(running)
+        clock.advance(LEASE.total_seconds() * 3)  # its heartbeat could not reach the database
+        with closing(Store.open(target, clock=clock, lease=LEASE)) as another:
+            assert another.recover_executing() == []
+            assert another.get(record.id).state is RequestState.EXECUTING  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize("still_running", [False, True])

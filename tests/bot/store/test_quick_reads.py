@@ -4,7 +4,10 @@ server gone, a probe or a scrape must answer within its own timeout (Prometheus 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+import signal
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -31,7 +34,7 @@ def test_health_and_the_pending_count_wait_briefly_for_a_connection(
     monkeypatch.setattr(engine._pool, "connection", recorded)
     try:
         assert store.healthy() and store.count_pending() == 0
-        assert asked == [QUICK_TIMEOUT_S, QUICK_TIMEOUT_S]
+        assert len(asked) == 2 and all(0 < t <= QUICK_TIMEOUT_S for t in asked)  # type: ignore[operator]
         store.history(limit=1)  # the request path waits as long as the pool allows
         assert asked[-1] is None
     finally:
@@ -61,3 +64,65 @@ def test_a_database_that_refuses_connections_reads_as_down(refusing: Store) -> N
     assert not refusing.healthy()
     with pytest.raises(refusing.engine.errors):
         refusing.count_pending()
+
+
+def answered_within(seconds: float, read: Callable[[], object]) -> object:
+    """What `read` returned or raised, on a thread of its own; `TIMED_OUT` if it had not
+    answered after `seconds` (so that the test ends, and says so, whatever the code does)."""
+    answer: list[object] = [TIMED_OUT]
+
+    def run() -> None:
+        try:
+            answer[0] = read()
+        except Exception as exc:
+            answer[0] = exc
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    return answer[0]
+
+
+TIMED_OUT = "no answer in time"
+
+
+@pytest.fixture
+def served(postgres_database: str) -> Iterator[Store]:
+    store = Store.open(postgres_database)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def test_a_read_kept_waiting_by_a_lock_gives_up_within_the_quick_timeout(
+    served: Store, postgres_database: str
+) -> None:
+    with psycopg.connect(postgres_database) as holder:  # a transaction, open until the block ends
+        holder.execute("LOCK TABLE chain_head, requests IN ACCESS EXCLUSIVE MODE")
+        health = answered_within(QUICK_TIMEOUT_S + 0.5, served.healthy)
+        pending = answered_within(QUICK_TIMEOUT_S + 0.5, served.count_pending)
+    assert health is False
+    assert isinstance(pending, served.engine.errors)
+    assert served.healthy() and served.count_pending() == 0  # the pool is none the worse
+
+
+def test_a_frozen_server_reads_as_down_within_the_quick_timeout(
+    served: Store, postgres_database: str, postgres_url: str
+) -> None:
+    name = postgres_database.rsplit("/", 1)[1]
+    with psycopg.connect(postgres_url, autocommit=True) as admin:
+        rows = admin.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s", [name]
+        ).fetchall()
+    backends = [int(row[0]) for row in rows]
+    assert backends
+    for pid in backends:
+        os.kill(pid, signal.SIGSTOP)  # every connection the store holds stops answering
+    try:
+        health = answered_within(QUICK_TIMEOUT_S + 0.5, served.healthy)
+    finally:
+        for pid in backends:
+            os.kill(pid, signal.SIGCONT)
+    assert health is False
+    assert served.healthy() and served.count_pending() == 0  # the cut connection was dropped

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from lease_owners import as_another_replica
 
 from adapters.base import Blocker, FailureKind, ItemFailure, Outcome, Preview
 from adapters.clock import FakeClock
@@ -444,7 +445,7 @@ def test_recover_executing_marks_interrupted_requests_unknown(
     store: Store, clock: FakeClock
 ) -> None:
     running = new(store)
-    store.approve(running.id, approver="U2")
+    as_another_replica(store, clock).approve(running.id, approver="U2")  # which then died
     pending = new(store)
     clock.advance(store.leases.duration.total_seconds())  # nobody renewed the lease
 

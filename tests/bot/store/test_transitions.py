@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from lease_owners import as_another_replica
 
 from adapters.clock import FakeClock
 from bot.model import (
@@ -60,8 +61,9 @@ def moved(to: RequestState, start: Callable[[Store], RequestRecord]) -> Reach:
 
 
 def unknown(store: Store, clock: FakeClock) -> RequestRecord:
-    record = executing(store)
-    clock.advance(store.leases.duration.total_seconds())  # its replica stopped renewing
+    record = pending(store)
+    as_another_replica(store, clock).approve(record.id, approver="U2")  # then that replica died
+    clock.advance(store.leases.duration.total_seconds())  # nobody renewed its lease
     store.recover_executing()
     return record
 

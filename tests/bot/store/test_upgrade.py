@@ -4,6 +4,8 @@ working after the second migration."""
 from __future__ import annotations
 
 import json
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -192,3 +194,19 @@ def test_an_open_request_still_holds_its_targets_after_the_upgrade(tmp_path: Pat
         store.check_overlap("huawei.package.delete", ["pkg-2"])  # another target is free
     finally:
         store.close()
+
+
+def test_a_release_1_log_is_verified_as_it_is_without_upgrading_it(tmp_path: Path) -> None:
+    path = tmp_path / "opsgate.db"
+    release_1_log(path)
+
+    store = Store.open_existing(path)
+    try:
+        result = store.verify()
+    finally:
+        store.close()
+
+    assert result.ok and result.checked == 1
+    with closing(sqlite3.connect(path)) as conn:  # still release 1's schema: nothing added
+        columns = {row[1] for row in conn.execute("PRAGMA table_info(requests)")}
+    assert "policy" not in columns and "break_glass" not in columns

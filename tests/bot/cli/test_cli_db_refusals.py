@@ -1,0 +1,108 @@
+"""Databases `db migrate` and `serve` must not change: one a newer opsgate migrated, and a
+PostgreSQL database holding another application's tables; and a PostgreSQL role that may only
+read and write rows, which is enough once the schema is current."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+import pytest
+from raw_db import raw
+
+from bot import cli
+from bot.model import RequestState
+from bot.policy import OperationPolicy
+from bot.store import DatabaseUnavailable, Store
+from bot.store.engine import is_postgres
+from commands.model import OperationRequest
+
+FUTURE = "0011_future_thing"
+
+
+def record_future_migration(target: str | Path) -> None:
+    """What a newer opsgate leaves behind: a migration this one does not know."""
+    with raw(target) as db:
+        if db.postgres:
+            db.run("INSERT INTO opsgate_migrations (name) VALUES (?)", [FUTURE])
+        else:
+            db.run(
+                "INSERT INTO _sqlite_migrations (migration_set, name, applied_at) "
+                "VALUES ('opsgate', ?, '2030-01-01')",
+                [FUTURE],
+            )
+
+
+def test_a_database_a_newer_opsgate_migrated_is_refused_in_one_line(
+    env: Path, target: str | Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    Store.open(target).close()
+    record_future_migration(target)
+
+    assert cli.main(["db", "migrate", "--db", str(target)]) == 2
+
+    [line] = capsys.readouterr().err.splitlines()
+    assert "was migrated by a newer opsgate" in line and FUTURE in line
+    assert "run that version of opsgate, or restore a backup" in line
+    with pytest.raises(DatabaseUnavailable, match=FUTURE):  # as serve opens it
+        Store.open(target)
+
+
+def test_a_postgresql_database_holding_another_applications_tables_is_left_alone(
+    env: Path, postgres_database: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with raw(postgres_database) as db:
+        db.run("CREATE TABLE invoices (id INTEGER)")
+
+    assert cli.main(["db", "migrate", "--db", postgres_database]) == 2
+
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.endswith(
+        "holds another application's tables (invoices), not opsgate's: give opsgate a "
+        "database of its own"
+    )
+    with raw(postgres_database) as db:
+        tables = db.run("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+    assert tables == [("invoices",)]
+
+
+@pytest.fixture
+def rows_only_url(postgres_database: str) -> Iterator[str]:
+    """A login role that may read and write the rows of opsgate's tables, and create nothing."""
+    assert is_postgres(postgres_database)
+    Store.open(postgres_database).close()  # the owner migrates
+    role = f"opsgate_rows_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(postgres_database, autocommit=True) as admin:
+        admin.execute(f'CREATE ROLE "{role}" LOGIN')
+        admin.execute(f'REVOKE CREATE ON SCHEMA public FROM PUBLIC, "{role}"')
+        admin.execute(
+            f'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO "{role}"'
+        )
+        admin.execute(f'GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO "{role}"')
+    parts = urlsplit(postgres_database)
+    yield urlunsplit(parts._replace(netloc=f"{role}@{parts.hostname}:{parts.port}"))
+    with psycopg.connect(postgres_database, autocommit=True) as admin:
+        admin.execute(f'DROP OWNED BY "{role}"')
+        admin.execute(f'DROP ROLE "{role}"')
+
+
+def test_serve_needs_no_right_to_create_tables_once_the_schema_is_current(
+    env: Path, rows_only_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["db", "migrate", "--db", rows_only_url]) == 0
+    assert "already current" in capsys.readouterr().out
+
+    store = Store.open(rows_only_url)  # as serve opens it
+    try:
+        request = OperationRequest(
+            operation="huawei.package.delete", vendor="huawei", targets=("pkg-1",), reason="r"
+        )
+        record = store.create_request(
+            request, requester="U0ALICE", channel="C0OPS", policy=OperationPolicy(), sandbox=True
+        )
+        assert store.approve(record.id, approver="U0BOB").record.state is RequestState.EXECUTING  # type: ignore[union-attr]
+    finally:
+        store.close()
