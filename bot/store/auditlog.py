@@ -176,7 +176,8 @@ def _request_disagreement(db: Db, request_id: str, summary: EventSummary) -> str
     if record is None:
         return "it has events in the audit log but no row in the requests table"
     rows = list(db.query("SELECT * FROM events WHERE seq = ?", [summary.first_seq]))
-    stored = list(db.query("SELECT params, policy FROM requests WHERE id = ?", [request_id]))
+    # The row as stored (a release-1 log has no `policy` column): the record has read it typed.
+    stored = list(db.query("SELECT * FROM requests WHERE id = ?", [request_id]))
     problem = request_problem(record, event_from_row(rows[0]), stored[0])
     if problem is None:
         need = summary.needs_approvals

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from bot.store import workers
-from bot.store.crosscheck import suspects, suspects_sql
+from bot.store.crosscheck import missing_columns, suspects, suspects_sql
 from bot.store.database import read_only_uri
 from bot.store.engine import Db
 
@@ -82,7 +82,8 @@ def in_worker(db: Db, path: Path, last: int) -> Asked:
     the requests (by id, split where `db`'s events are halved); here when no process can be
     had."""
     try:
-        return InWorker(path, last, split=_middle_id(db, last))
+        missing = missing_columns(db, "sqlite")
+        return InWorker(path, last, split=_middle_id(db, last), missing=missing)
     except OSError:
         return asked_here(db, "sqlite")
 
@@ -107,14 +108,22 @@ class InWorker:
     grew meanwhile), and when a worker failed, the answer is None and the caller asks itself.
     """
 
-    def __init__(self, path: Path, last: int, *, split: str | None = None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        last: int,
+        *,
+        split: str | None = None,
+        missing: frozenset[str] = frozenset(),
+    ) -> None:
         self._last = last
         uri = read_only_uri(path)
         parts = [None] if split is None else ["below", "from"]
         self._processes: list[subprocess.Popen[bytes]] = []
         try:
             for part in parts:
-                asked = {"uri": uri, "tables": suspects_sql("sqlite", part), "params": {}}
+                query = suspects_sql("sqlite", part, missing=missing)  # an older log's columns
+                asked = {"uri": uri, "tables": query, "params": {}}
                 if part is not None:
                     asked["params"] = {"split": split}
                 self._processes.append(workers.start(asked))

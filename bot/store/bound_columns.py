@@ -40,7 +40,7 @@ def same_json(stored: Any, logged: Any) -> bool:
 
 def stored_json(row: Mapping[str, Any]) -> dict[str, Any]:
     """The row's ``params`` and ``policy`` as the JSON stored in them."""
-    policy = row["policy"]
+    policy = row.get("policy")  # a release-1 row has none
     return {
         "params": json.loads(row["params"]),
         "policy": None if policy is None else json.loads(policy),

@@ -188,7 +188,10 @@ _MOVES_OK: Final = (
 
 #: The ``requests`` columns the query reads that later migrations added: a log from before
 #: them (read as it is, never migrated) has none of them, as if each were NULL.
-_ADDED_LATER: Final = ("policy", "break_glass", "review_due_at", "reviewed_by")
+_ADDED_LATER: Final = (
+    *("policy", "break_glass", "review_due_at", "reviewed_by"),
+    *("stop_requested_by", "stop_requested_at"),
+)
 
 
 def suspects_sql(
@@ -210,7 +213,7 @@ def suspects_sql(
     return sql
 
 
-def _missing_columns(db: Db, dialect: str) -> frozenset[str]:
+def missing_columns(db: Db, dialect: str) -> frozenset[str]:
     """Which of `_ADDED_LATER` the ``requests`` table lacks."""
     if dialect == "postgresql":
         sql = (
@@ -226,7 +229,7 @@ def _missing_columns(db: Db, dialect: str) -> frozenset[str]:
 def suspects(db: Db, dialect: str) -> list[str]:
     """The requests whose rows may disagree with their events, in log order (of their first
     events), including any request with events but no row; an intact log yields none."""
-    missing = _missing_columns(db, dialect)
+    missing = missing_columns(db, dialect)
     if dialect == "postgresql":
         # Compiling the query's expressions took PostgreSQL about 3 s of a 15 s run over a
         # million events, and its sort spilled to disk at the default work_mem.

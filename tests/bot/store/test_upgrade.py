@@ -17,8 +17,9 @@ from adapters.base import Counts, FailureKind, Outcome, Preview, Verdict
 from adapters.clock import FakeClock
 from bot.cards import request_card
 from bot.model import Approvers, RequestState
-from bot.store import ApprovalStatus, AuditKeyError, OverlapError, Store
+from bot.store import ApprovalStatus, AuditKeyError, OverlapError, Store, beside
 from bot.store.chain import GENESIS_HASH, chain_hash
+from bot.store.crosscheck import suspects
 from bot.store.schema import SCHEMA_V1
 from bot.store.transfer import copy_log
 
@@ -210,3 +211,23 @@ def test_a_release_1_log_is_verified_as_it_is_without_upgrading_it(tmp_path: Pat
     with closing(sqlite3.connect(path)) as conn:  # still release 1's schema: nothing added
         columns = {row[1] for row in conn.execute("PRAGMA table_info(requests)")}
     assert "policy" not in columns and "break_glass" not in columns
+
+
+def test_a_release_1_log_is_asked_of_the_workers_as_it_is(tmp_path: Path) -> None:
+    """The workers a long log is verified with read the columns it lacks as NULL too (they
+    failed on them, and the query was asked again in the process)."""
+    path = tmp_path / "opsgate.db"
+    release_1_log(path)
+    store = Store.open_existing(path)
+    try:
+        last = store.head().seq
+        with store.engine.read() as db:
+            here = suspects(db, "sqlite")
+            asked = beside.in_worker(db, path, last)
+        assert isinstance(asked, beside.InWorker)
+        try:
+            assert asked.answer() == here  # not None: the workers answered
+        finally:
+            asked.close()
+    finally:
+        store.close()
