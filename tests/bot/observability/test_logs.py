@@ -6,17 +6,16 @@ import io
 import json
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from json_log import json_lines
 from served_app import served_opsgate
 
 from bot import cards
 from bot.lifecycle.workers import Runner
 from bot.observability.logs import (
-    ContextFilter,
-    JsonFormatter,
     bind,
     configure_logging,
     current_context,
@@ -26,23 +25,14 @@ from bot.observability.logs import (
 
 
 @pytest.fixture
-def captured() -> Iterator[io.StringIO]:
+def captured() -> Iterator[Callable[[], list[dict[str, str]]]]:
     """JSON lines from every logger, as `OPSGATE_LOG_FORMAT=json` writes them."""
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.addFilter(ContextFilter())
-    handler.setFormatter(JsonFormatter())
-    root = logging.getLogger()
-    old_level = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.INFO)
-    yield stream
-    root.removeHandler(handler)
-    root.setLevel(old_level)
+    with json_lines() as read:
+        yield read
 
 
-def lines(stream: io.StringIO) -> list[dict[str, str]]:
-    return [json.loads(line) for line in stream.getvalue().splitlines()]
+def lines(read: Callable[[], list[dict[str, str]]]) -> list[dict[str, str]]:
+    return read()
 
 
 @pytest.fixture(autouse=True)
@@ -52,7 +42,7 @@ def fresh_context() -> Iterator[None]:
         yield
 
 
-def test_json_lines_carry_the_context(captured: io.StringIO) -> None:
+def test_json_lines_carry_the_context(captured: Callable[[], list[dict[str, str]]]) -> None:
     log = logging.getLogger("opsgate.test")
     log.info("before")
     with log_context(request_id="R-7K3F9QW2", actor="U0BOB", operation=None):
@@ -68,7 +58,7 @@ def test_json_lines_carry_the_context(captured: io.StringIO) -> None:
     assert "request_id" not in after and current_context() == {}
 
 
-def test_an_exception_stays_inside_its_line(captured: io.StringIO) -> None:
+def test_an_exception_stays_inside_its_line(captured: Callable[[], list[dict[str, str]]]) -> None:
     try:
         raise ValueError("boom")
     except ValueError:
@@ -78,7 +68,7 @@ def test_an_exception_stays_inside_its_line(captured: io.StringIO) -> None:
 
 
 def test_a_vendor_call_logs_its_request_operation_and_actor(
-    tmp_path: Path, captured: io.StringIO
+    tmp_path: Path, captured: Callable[[], list[dict[str, str]]]
 ) -> None:
     with served_opsgate(tmp_path) as served:
         served.slash("huawei package delete pkg-meter-fw-1.2.0 --reason x", user="U0ALICE")

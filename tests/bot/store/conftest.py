@@ -13,6 +13,7 @@ from store_requests import LEASE, Filed, fill
 
 from adapters.clock import FakeClock
 from bot.store import Store
+from bot.store import scan as chain_scan
 
 
 @pytest.fixture
@@ -62,3 +63,13 @@ def replicas(target: str | Path, clock: FakeClock) -> Iterator[tuple[Store, Stor
     yield a, b
     a.close()
     b.close()
+
+
+@pytest.fixture(params=["here", "workers"])
+def where(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """verify's checks in this process, then (on a SQLite file) in worker processes: the quick
+    pass spread over two, and the tables' cross-check beside it."""
+    if request.param == "workers":
+        monkeypatch.setattr(chain_scan, "PARALLEL_FROM", 1)
+        monkeypatch.setattr(chain_scan.os, "cpu_count", lambda: 3)
+    return str(request.param)

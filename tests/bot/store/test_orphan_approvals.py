@@ -11,16 +11,6 @@ from raw_db import raw
 from store_requests import TWO, cancel
 
 from bot.store import Store
-from bot.store import scan as chain_scan
-
-
-@pytest.fixture(params=["here", "workers"])
-def where(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """The cross-check in this process, then (on a SQLite file) in worker processes."""
-    if request.param == "workers":
-        monkeypatch.setattr(chain_scan, "PARALLEL_FROM", 1)
-        monkeypatch.setattr(chain_scan.os, "cpu_count", lambda: 3)
-    return str(request.param)
 
 
 def without_foreign_keys(target: str | Path, statement: str, params: tuple[str, ...] = ()) -> None:

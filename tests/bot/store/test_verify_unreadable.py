@@ -16,20 +16,10 @@ from store_requests import KEY, Filed, fill
 from tampering import tamper
 
 from bot.store import ChainHead, Store, UnreadableEventError
-from bot.store import scan as chain_scan
 from bot.store.quickchain import first_suspect
 from bot.store.rows import _instant, format_time
 
 EVENT_COLUMNS = ("actor", "at", "request_id", "event", "operation", "targets", "detail")
-
-
-@pytest.fixture(params=["here", "workers"])
-def where(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """The quick pass in this process, then spread over two worker processes."""
-    if request.param == "workers":
-        monkeypatch.setattr(chain_scan, "PARALLEL_FROM", 1)
-        monkeypatch.setattr(chain_scan.os, "cpu_count", lambda: 3)
-    return str(request.param)
 
 
 def set_event(path: str | Path, seq: int, column: str, expression: str) -> None:
