@@ -278,3 +278,18 @@ def open_request(
     records = world.store.history(requester=user, limit=1)
     assert records, "no request was recorded"
     return records[0].id
+
+
+def click_together(world: World, request_id: str, users: list[str]) -> None:
+    """Each of `users` clicks Approve on the card at the same moment, on a thread of its own."""
+    barrier = threading.Barrier(len(users))
+
+    def click(user: str) -> None:
+        barrier.wait()
+        world.service.approve(request_id, world.on_card(request_id, user))
+
+    threads = [threading.Thread(target=click, args=(user,)) for user in users]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)

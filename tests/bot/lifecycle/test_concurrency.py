@@ -4,25 +4,14 @@ from __future__ import annotations
 
 import threading
 
-from lifecycle_world import BOB, World, deletes, open_request
+from lifecycle_world import BOB, World, click_together, deletes, open_request
 
 from bot.model import AuditEventName, RequestState
 
 
 def test_twenty_simultaneous_approvals_call_the_vendor_once(world: World) -> None:
     rid = open_request(world)
-    approvers = [f"U0APPROVER{i:02d}" for i in range(20)]
-    barrier = threading.Barrier(len(approvers))
-
-    def click(user: str) -> None:
-        barrier.wait()
-        world.service.approve(rid, world.on_card(rid, user))
-
-    threads = [threading.Thread(target=click, args=(u,)) for u in approvers]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    click_together(world, rid, [f"U0APPROVER{i:02d}" for i in range(20)])
 
     assert deletes(world, "/category/pkg-meter-fw-1.2.0") == 1
     record = world.store.get(rid)

@@ -4,10 +4,9 @@ request, and its card says so."""
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
-from lifecycle_world import BOB, CAROL, DAVE, LEADS, World, deletes, open_request
+from lifecycle_world import BOB, CAROL, DAVE, LEADS, World, click_together, deletes, open_request
 
 from bot.model import AuditEventName, RequestState
 
@@ -130,20 +129,6 @@ def test_nothing_changes_when_no_approval_lapsed(world_factory) -> None:  # type
     assert approved_event(world, rid, CAROL) == {"approvals": 2, "needed": 2, "requested_seq": 1}
     assert f"Approved by: <@{BOB}>, <@{CAROL}>" in card(world)
     assert "no longer" not in card(world)
-
-
-def click_together(world: World, request_id: str, users: list[str]) -> None:
-    barrier = threading.Barrier(len(users))
-
-    def click(user: str) -> None:
-        barrier.wait()
-        world.service.approve(request_id, world.on_card(request_id, user))
-
-    threads = [threading.Thread(target=click, args=(user,)) for user in users]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
 
 
 def test_concurrent_clicks_by_current_approvers_run_it_once_without_the_lapsed_one(
