@@ -47,6 +47,17 @@ def stored_json(row: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def rewritten_json(row: Mapping[str, Any]) -> str | None:
+    """The first of a request row's JSON columns its events vouch for that is not stored as
+    opsgate writes it (`canonical_json`): a duplicate key, which SQL's JSON functions read
+    first and Python last, or spacing and key order changed outside opsgate."""
+    for column in ("targets", "params", "policy"):
+        text = row.get(column)  # a release-1 row has no policy
+        if isinstance(text, str) and text != canonical_json(json.loads(text)):
+            return column
+    return None
+
+
 def denied_columns(detail: Mapping[str, Any]) -> dict[str, Any]:
     """The columns of a request denied at intake that its ``denied`` event does not carry, as
     `Store.record_denied` writes them: no sandbox, no approvals, no policy, no break-glass (a

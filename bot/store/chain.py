@@ -240,6 +240,10 @@ def hash_problem(row: Mapping[str, Any], key: ChainKey) -> tuple[int, str] | Non
         return seq, f"event {seq} cannot be read: {TOO_DEEP}"
     if row["hash"] != expected:
         return seq, f"event {seq} was changed after it was written (hash mismatch)"
+    if any(row[name] != canonical_json(body[name]) for name in ("targets", "detail")):
+        # What was hashed is intact, but not as it is stored: a duplicate key (which SQL's
+        # JSON functions read first and Python last), spacing or key order changed since.
+        return seq, f"event {seq} was rewritten after it was written (its JSON is not as hashed)"
     return None
 
 

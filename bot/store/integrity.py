@@ -33,7 +33,7 @@ from bot.model import (
 )
 from bot.model.outcomes import read_preview
 from bot.model.shown import escaped
-from bot.store.bound_columns import denied_columns, same_json, stored_json
+from bot.store.bound_columns import denied_columns, rewritten_json, same_json, stored_json
 from bot.store.rows import format_time
 
 _SHOWN: Final = 3
@@ -66,7 +66,8 @@ def request_problem(
     for key, value in logged.items():
         if not same_json(stored[key], value):
             return _differs(key, stored[key], value, first.seq)
-    return None
+    column = None if row is None else rewritten_json(row)  # the same values, other text
+    return None if column is None else f"{column}: the stored request's JSON is not as written"
 
 
 def approvals_problem(

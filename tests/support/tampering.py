@@ -56,12 +56,12 @@ def truncate(target: Target, *, keep: int) -> None:
 
 def set_detail_key(target: Target, *, event: str, key: str, value: object) -> None:
     """Set `key` in the detail of every event named `event` (JSON edited as text, on either
-    engine, as an attacker would with any SQL client)."""
+    engine, as an attacker would with any SQL client, written as opsgate writes a detail)."""
     with raw(target) as db:
         db.drop_append_only_triggers()
         for seq, detail in db.run("SELECT seq, detail FROM events WHERE event = ?", (event,)):
             changed = {**json.loads(detail), key: value}
-            db.run("UPDATE events SET detail = ? WHERE seq = ?", (json.dumps(changed), seq))
+            db.run("UPDATE events SET detail = ? WHERE seq = ?", (canonical_json(changed), seq))
 
 
 def drop_detail_key(target: Target, *, event: str, key: str) -> None:

@@ -18,7 +18,7 @@ from adapters.clock import FakeClock
 from bot.cards import request_card
 from bot.model import Approvers, RequestState
 from bot.store import ApprovalStatus, AuditKeyError, OverlapError, Store, beside
-from bot.store.chain import GENESIS_HASH, chain_hash
+from bot.store.chain import GENESIS_HASH, canonical_json, chain_hash
 from bot.store.crosscheck import suspects
 from bot.store.schema import SCHEMA_V1
 from bot.store.transfer import copy_log
@@ -78,7 +78,7 @@ def release_1_log(path: Path, *, preview: dict[str, object] | None = None) -> No
             "created_at": AT,
             "expires_at": "2099-01-01T00:00:00.000000Z",
             "sandbox": 1,
-            "preview": None if preview is None else json.dumps(preview),
+            "preview": None if preview is None else canonical_json(preview),
         }
     )
     detail = {
@@ -102,7 +102,8 @@ def release_1_log(path: Path, *, preview: dict[str, object] | None = None) -> No
         "prev_hash": GENESIS_HASH,
     }
     digest = chain_hash(GENESIS_HASH, body)
-    row = {**body, "targets": json.dumps(body["targets"]), "detail": json.dumps(detail)}
+    # Release 1 wrote every JSON column as canonical_json writes it, as opsgate still does.
+    row = {**body, "targets": canonical_json(body["targets"]), "detail": canonical_json(detail)}
     db.table("events").insert({**row, "hash": digest})
     db.execute("UPDATE chain_head SET seq = 1, hash = ? WHERE id = 1", [digest])
     db.conn.commit()
