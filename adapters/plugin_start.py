@@ -82,13 +82,16 @@ def masked(text: str, settings: BaseModel | None) -> str:
 def written_forms(secret: str) -> set[str]:
     """`secret` as written, and as a URL's query, a JSON string or base64 would carry it (an
     error message quoting the request it failed to send shows it so)."""
+    # Bytes the environment could not decode are kept as they came (surrogate escapes), so
+    # masking never fails on a secret that is not valid UTF-8.
+    raw = secret.encode(errors="surrogateescape")
     return {
         secret,
-        quote(secret, safe=""),
-        quote_plus(secret, safe=""),
+        quote(raw, safe=""),
+        quote_plus(raw, safe=""),
         json.dumps(secret)[1:-1],
         json.dumps(secret, ensure_ascii=False)[1:-1],
-        *_base64_forms(secret.encode()),
+        *_base64_forms(raw),
     } - {""}
 
 

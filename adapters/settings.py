@@ -11,11 +11,20 @@ whose rule is not "these go together" overrides `VendorSettings.check_credential
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, ClassVar, Final, Self
 from urllib.parse import urlsplit
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 #: A vendor's default deadline, in timeouts (`VendorSettings.call_deadline`): connecting,
@@ -32,6 +41,8 @@ class VendorSettings(BaseModel):
             `configured`).
         url_fields: Fields holding a base URL: each must be an http:// or https:// URL with a
             host, a valid port if any, and no spaces (`check_url`).
+        header_secrets: Secret fields a request carries in a header as they are (a bearer
+            token): each must be printable ASCII without spaces (`checked_secret`).
         timeout: Seconds to wait for the vendor before giving up on a call (more than 0, at
             most 300): on connecting, on each read and on each write.
         deadline: Seconds one call may take in all, connecting, sending and reading the whole
@@ -46,6 +57,7 @@ class VendorSettings(BaseModel):
 
     required_together: ClassVar[tuple[tuple[str, ...], ...]] = ()
     url_fields: ClassVar[tuple[str, ...]] = ()
+    header_secrets: ClassVar[tuple[str, ...]] = ()
 
     timeout: float = Field(default=10.0, gt=0, le=300, allow_inf_nan=False)
     deadline: float | None = Field(default=None, gt=0, le=900, allow_inf_nan=False)
@@ -69,10 +81,17 @@ class VendorSettings(BaseModel):
 
     @field_validator("*")
     @classmethod
-    def _blank_secret_is_unset(cls, value: Any) -> Any:
+    def _readable_text(cls, value: Any, info: ValidationInfo) -> Any:
         """A secret of only whitespace counts as not set, as an empty one does (and as a blank
-        Slack secret does): ``"   "`` is a paste gone wrong, never a credential."""
-        return blank_secret_is_unset(value) if isinstance(value, SecretStr) else value
+        Slack secret does): ``"   "`` is a paste gone wrong, never a credential. A secret is one
+        line of valid UTF-8 (`checked_secret`), and printable ASCII without spaces if it goes
+        into a header (`header_secrets`); any other text or path must be valid UTF-8, which
+        the environment may not give."""
+        if isinstance(value, SecretStr):
+            return checked_secret(value, header=info.field_name in cls.header_secrets)
+        if isinstance(value, str | Path) and not_utf8(str(value)):
+            raise PydanticCustomError("not_utf8", NOT_UTF8)
+        return value
 
     @model_validator(mode="after")
     def _credentials_complete(self) -> Self:
@@ -110,6 +129,47 @@ def blank_secret_is_unset(value: SecretStr | None) -> SecretStr | None:
     if value is None or not value.get_secret_value().strip():
         return None
     return value
+
+
+def checked_secret(value: SecretStr | None, *, header: bool = True) -> SecretStr | None:
+    """`value` without a trailing line break (a file read with its last newline), or None
+    when blank (`blank_secret_is_unset`).
+
+    Raises:
+        PydanticCustomError: ``secret_text``: it is not valid UTF-8, or holds a line break or
+            a control character; or, for a secret that goes into a `header`, a space or a
+            character that is not ASCII. The message says which, never the value.
+    """
+    if value is None:
+        return None
+    text = value.get_secret_value().rstrip("\r\n")
+    problem = _secret_problem(text, header=header) if text.strip() else None
+    if problem:
+        raise PydanticCustomError("secret_text", problem)
+    return blank_secret_is_unset(value if text == value.get_secret_value() else SecretStr(text))
+
+
+#: What a setting whose text the environment could not decode is told.
+NOT_UTF8: Final = "is not valid UTF-8"
+
+
+def not_utf8(text: str) -> bool:
+    """True for text that holds bytes no UTF-8 decoder read (Python's surrogate escapes)."""
+    return any("\udc80" <= c <= "\udcff" for c in text)
+
+
+def _secret_problem(text: str, *, header: bool) -> str | None:
+    if not_utf8(text):
+        return NOT_UTF8
+    if "\n" in text or "\r" in text:
+        return "must be one line: it holds a line break"
+    if not text.isprintable():  # a space is printable; a tab or an escape is not
+        return "must not hold control characters"
+    if header and not text.isascii():
+        return "must be ASCII: it holds another character (a pasted … or a curly quote?)"
+    if header and " " in text:
+        return "must not hold spaces"
+    return None
 
 
 def check_url(value: str, *, field: str | None = None) -> None:

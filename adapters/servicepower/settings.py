@@ -27,6 +27,7 @@ class ServicePowerSettings(VendorSettings):
 
     required_together: ClassVar[tuple[tuple[str, ...], ...]] = (("client_id", "client_secret"),)
     url_fields: ClassVar[tuple[str, ...]] = ("base_url",)
+    header_secrets: ClassVar[tuple[str, ...]] = ("token",)  # sent as a bearer token
 
     base_url: str | None = None
     token: SecretStr | None = None

@@ -120,6 +120,10 @@ def _ask(
     except OSError as exc:
         reason = getattr(exc, "reason", exc)
         return f"could not reach Slack at {url} (OPSGATE_SLACK_API_URL): {reason}"
+    except Exception as exc:
+        # The settings refuse a token no header can carry, so this is unforeseen; its text
+        # (urllib's "Invalid header value b'Bearer …'") is never shown, only its kind.
+        return f"could not ask Slack with {name}: the request failed ({type(exc).__name__})"
 
 
 def _refusal(exc: SlackApiError, url: str, name: str) -> str:

@@ -12,6 +12,7 @@ from typing import Any, Final
 from pydantic import BaseModel, SecretStr, ValidationError
 from pydantic_core import ErrorDetails
 
+from adapters.settings import NOT_UTF8, not_utf8
 from bot.settings.origin import POLICY_TABLE, Sources, file_key_for_variable, toml_key
 from bot.settings.suggest import closest
 
@@ -50,11 +51,25 @@ def explain(exc: ValidationError, model: type[BaseModel], sources: Sources | Non
     A value that fits no member of a union is one problem, not one per member: its reasons
     are joined in one line (``must be a whole number or a list``).
     """
+    try:
+        details = exc.errors()
+    except UnicodeEncodeError:  # a message quotes text that is not UTF-8: none can be read
+        return _undecodable(sources)
     problems: dict[tuple[str, ...], list[ErrorDetails]] = {}
-    for error in exc.errors():
+    for error in details:
         problems.setdefault(tuple(_path(model, error)), []).append(error)
     return "\n".join(
         _explain_one(errors, list(path), model, sources) for path, errors in problems.items()
+    )
+
+
+def _undecodable(sources: Sources | None) -> str:
+    """One line per environment variable whose value is not valid UTF-8: pydantic cannot say
+    its errors once one of them quotes such a value, so these are what can be named. (The
+    TOML file is always UTF-8.)"""
+    named = [key for key, value in (sources.environ if sources else {}).items() if not_utf8(value)]
+    return "\n".join(f"{key}: {NOT_UTF8}" for key in sorted(named)) or (
+        f"a setting's value {NOT_UTF8}"
     )
 
 

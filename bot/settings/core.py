@@ -27,7 +27,7 @@ from pydantic_settings import (
 from pydantic_settings.sources.utils import parse_env_vars
 
 from adapters.registry import installed_plugins
-from adapters.settings import VendorSettings, blank_secret_is_unset, check_url
+from adapters.settings import VendorSettings, check_url, checked_secret
 from bot.settings.checks import describe_model
 from bot.settings.service import (
     at_least_a_second,
@@ -176,8 +176,9 @@ class Settings(BaseSettings):
         """An empty or blank secret, from the environment or ``opsgate.toml``, counts as not
         set: ``slack_signing_secret = ""`` must never read as "a secret that happens to be
         empty" (Bolt turns signature checking off for an empty secret). Vendor secrets follow
-        the same rule (`adapters.settings.VendorSettings`)."""
-        return blank_secret_is_unset(value)
+        the same rule (`adapters.settings.VendorSettings`). Each goes into a request header or
+        a signature, so it must be one word of printable ASCII (`checked_secret`)."""
+        return checked_secret(value, header=True)
 
     @classmethod
     def settings_customise_sources(

@@ -31,6 +31,11 @@ _PARAMETER: Final = re.compile(
 _SCHEME: Final = re.compile(r"(?i)^([a-z][a-z0-9+.-]*)://")
 #: A libpq ``key=value`` connection string (``host=db password=…``), which opsgate does not read.
 _KEY_VALUE: Final = re.compile(r"\s*[A-Za-z_]+\s*=")
+#: A single- or double-quoted fragment of a driver's error (a single quote only after a
+#: character that is no letter or digit, so "doesn't" opens no fragment).
+_QUOTED: Final = re.compile(r"(\"|(?<![A-Za-z0-9])')(.*?)\1", re.DOTALL)
+#: The shortest piece of a password `masked_error` masks wherever a word holds it.
+_PIECE_LENGTH: Final = 4
 _POSTGRES: Final = frozenset({"postgresql", "postgres"})
 _OTHERWISE: Final = (
     "give a file path (or sqlite:///relative.db, sqlite:////absolute.db) or a postgresql:// URL"
@@ -59,10 +64,27 @@ def parse_target(text: str) -> Path | str:
         return Path(text)
     name, rest = scheme.group(1).lower(), text[scheme.end() :]
     if name in _POSTGRES:
+        _refuse_unencoded_at(rest)
         return f"{name}://{rest}"
     if name == "sqlite" and rest.startswith("/"):
         return Path(rest[1:])
     raise UnreadableTarget(f"{scheme.group(1)}://…: {_OTHERWISE}")
+
+
+def _refuse_unencoded_at(rest: str) -> None:
+    """Refuse a URL (after ``scheme://``) whose user info holds a raw ``@``: more than one
+    ``@`` before the query. libpq ends the user info at the first ``@`` and takes the rest of
+    the password for the host, which its errors then quote back; opsgate masks up to the last
+    ``@``. Rather than guess, the password must say ``%40``.
+
+    Raises:
+        UnreadableTarget: Saying so, without any of the password.
+    """
+    if rest.split("?", 1)[0].count("@") > 1:
+        raise UnreadableTarget(
+            "the URL holds more than one @ before its query: percent-encode each @ in the "
+            "password as %40"
+        )
 
 
 def redacted(target: str) -> str:
@@ -96,21 +118,37 @@ def masked_error(text: str, target: str) -> str:
     user, database and host names it quotes are kept: they are no secrets).
 
     A password is masked where it stands as a word of its own (between characters that are
-    not letters or digits), so a one-letter password does not eat every such letter."""
+    not letters or digits), so a one-letter password does not eat every such letter. A driver
+    may cut a password elsewhere than opsgate does (at an ``@``, ``:`` or ``/``), so any word
+    holding a longer piece of one is masked whole too (`_pieces`)."""
     text = text.replace(target, redacted(target))
     passwords = passwords_in(target)
     for password in passwords:
         text = re.sub(rf"(?<![A-Za-z0-9]){re.escape(password)}(?![A-Za-z0-9])", MASK, text)
     if passwords:
-        # libpq quotes back the part of a URL it could not read, which may hold a piece of
-        # the password cut where libpq cut it: a quoted fragment is shown only when the target
-        # without its passwords holds it (a user or database name, a host: no secrets).
+        # libpq and psycopg quote back the part of a URL they could not read, which may hold a
+        # piece of the password cut where they cut it: a quoted fragment is shown only when the
+        # target without its passwords holds it (a user or database name, a host: no secrets).
         shown = redacted(target)
         public = (shown, unquote(shown))
-        text = re.sub(
-            r'"([^"]*)"', lambda m: m.group(0) if _within(m.group(1), public) else '"…"', text
+        text = _QUOTED.sub(
+            lambda m: m.group(0) if _within(m.group(2), public) else f"{m.group(1)}…{m.group(1)}",
+            text,
         )
+        pieces = _pieces(passwords)
+        text = re.sub(r"\S+", lambda m: MASK if _holds(m.group(0), pieces) else m.group(0), text)
     return text
+
+
+def _pieces(passwords: list[str]) -> set[str]:
+    """The parts of `passwords`, cut at each ``@``, ``:`` and ``/``, that are long enough to
+    be told from ordinary words (`_PIECE_LENGTH`)."""
+    cut = (piece for password in passwords for piece in re.split(r"[@:/]", password))
+    return {piece for piece in cut if len(piece) >= _PIECE_LENGTH}
+
+
+def _holds(word: str, pieces: set[str]) -> bool:
+    return any(piece in word for piece in pieces)
 
 
 def _within(fragment: str, texts: tuple[str, ...]) -> bool:

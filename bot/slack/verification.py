@@ -41,8 +41,11 @@ Headers = Mapping[str, Sequence[str]]
 
 #: What a request body may carry that must never reach a log: Slack's verification token, and
 #: a response_url (anyone holding one may post to the channel for 30 minutes), as a form field
-#: or a JSON string, and any Slack webhook URL, plain or URL-encoded.
+#: or a JSON string, any Slack webhook URL, plain or URL-encoded, and anything shaped like a
+#: Slack token (``xoxb-…``, ``xoxp-…``, ``xapp-…``) wherever it stands: a body may quote one
+#: in a field of any name, or in a message's text.
 _SECRETS: Final = (
+    (re.compile(r"(?:xox[a-z]|xapp)-[A-Za-z0-9-]*", re.IGNORECASE), "[redacted]"),
     (re.compile(r"\b(\w*token|response_url)=[^&\s]*"), r"\1=[redacted]"),
     (
         re.compile(r'"(\w*token|response_url)"(\s*):(\s*)"(?:[^"\\]|\\.)*"'),

@@ -17,7 +17,7 @@ from pydantic import SecretStr
 from adapters.clock import Clock
 from adapters.errors import VendorUnreachable
 from adapters.plugin import Sandbox
-from adapters.plugin_start import written_forms
+from adapters.plugin_start import masked, written_forms
 from adapters.registry import PluginError, Plugins, PluginStartError, build_adapters
 from adapters.settings import VendorSettings
 
@@ -193,3 +193,17 @@ def test_a_password_in_the_base_url_is_masked_like_a_secret() -> None:
     error = str(start_error(plugins, {"globex": settings}, sandbox=False))
     assert "LEAKME" not in error and basic not in error
     assert "https://svc:****@globex.example:8443/api refused ****" in error
+
+
+def test_a_secret_that_is_not_utf8_is_masked_without_failing() -> None:
+    secret = "x\udcff\udcfeZq7Kw9"
+    forms = written_forms(secret)
+    assert {secret, "x%FF%FEZq7Kw9"} <= forms
+    # Built unchecked, as a plugin's own code might: the settings refuse such a secret.
+    settings = _OneSecret.model_construct(secret=SecretStr(secret))
+    said = masked(f"sent secret={quote(secret.encode(errors='surrogateescape'))}", settings)
+    assert said == "sent secret=****"
+
+
+class _OneSecret(VendorSettings):
+    secret: SecretStr | None = None

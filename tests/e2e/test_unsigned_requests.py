@@ -80,6 +80,20 @@ def test_loggable_never_shows_slack_s_token_or_a_response_url(body: str) -> None
     assert "[redacted]" in shown
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        "text=my+token+is+xoxb-1234-5678-Zq7Kw9&user_id=U1",
+        '{"event": {"text": "use xapp-1-A0-Zq7Kw9 here"}, "note": "XOXP-99-Zq7Kw9"}',
+        "payload=%7B%22secret%22%3A%22xoxe-1-Zq7Kw9%22%7D",
+    ],
+    ids=["form text", "json text", "encoded payload"],
+)
+def test_loggable_never_shows_what_looks_like_a_slack_token(body: str) -> None:
+    shown = loggable(body, limit=1000)
+    assert "Zq7Kw9" not in shown and "[redacted]" in shown
+
+
 def test_loggable_escapes_and_cuts() -> None:
     assert loggable("a\nb\rc\td\x00e\u2028f", limit=100) == "a\\nb\\rc\\td\\x00e\\u2028f"
     assert loggable("é" * 5, limit=3) == "ééé…"

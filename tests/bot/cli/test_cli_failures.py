@@ -641,3 +641,21 @@ def test_the_consoles_transcript_holds_no_retry_log_lines(env: Path) -> None:
     )
     assert "could not connect to enos" in finished.stdout
     assert "stamina" not in finished.stdout + finished.stderr
+
+
+def test_a_request_to_slack_failing_unforeseen_is_one_line_without_its_headers(
+    slack_env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def header_refused(self: object, method: str) -> NoReturn:
+        raise ValueError("Invalid header value b'Bearer xoxb-test'")
+
+    monkeypatch.setattr(preflight.WebClient, "api_call", header_refused)
+    assert cli.main(["check"]) == 1
+    out = capsys.readouterr().out
+    [line] = [x for x in out.splitlines() if x.startswith("FAIL  slack")]
+    assert line.endswith(
+        "could not ask Slack with SLACK_BOT_TOKEN: the request failed (ValueError)"
+    )
+    assert cli.main(["serve", "--http"]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "xoxb-test" not in out + err

@@ -140,3 +140,37 @@ def test_the_user_and_database_a_driver_quotes_stay_when_the_target_holds_a_pass
     assert 'at "db.internal"' in said and 'user "opsgate"' in said
     assert 'database "ops_prod"' in said
     assert said.endswith('quoted "****" and "…"')  # the password, and a piece of it
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "postgresql://opsgate:Tr0ub@dorSECRET@db.internal:5432/opsgate",
+        "postgres://u:a@b@c@db/x?sslmode=require",
+    ],
+)
+def test_a_password_with_a_raw_at_sign_is_refused_without_showing_it(target: str) -> None:
+    with pytest.raises(UnreadableTarget) as caught:
+        parse_target(target)
+    said = str(caught.value)
+    assert "percent-encode each @ in the password as %40" in said
+    assert not any(piece in said for piece in ("Tr0ub", "dorSECRET", "a@b", "b@c"))
+
+
+def test_an_at_sign_in_the_query_or_an_encoded_one_is_read() -> None:
+    assert parse_target("postgresql://u:a%40b@db/x?application_name=a@b") == (
+        "postgresql://u:a%40b@db/x?application_name=a@b"
+    )
+
+
+def test_no_piece_of_a_password_a_driver_cut_elsewhere_is_shown() -> None:
+    target = "postgresql://opsgate:Tr0ub@dorSECRET@db.internal:5432/opsgate"
+    for error in (
+        "failed to resolve host 'dorSECRET@db.internal': [Errno -2] Name or service not known",
+        'failed to resolve host "dorSECRET@db.internal"',
+        "password authentication failed for user opsgate:Tr0ub (host dorSECRET@db.internal)",
+    ):
+        said = masked_error(error, target)
+        assert "SECRET" not in said and "Tr0ub" not in said, said
+    kept = masked_error("server doesn't accept 'opsgate' at db.internal", target)
+    assert kept == "server doesn't accept 'opsgate' at db.internal"
