@@ -314,6 +314,25 @@ def test_a_command_started_with_stdout_closed_is_one_line(env: Path, words: list
     assert finished.returncode == 2
 
 
+@pytest.mark.parametrize("words", [["console"], []], ids=lambda words: " ".join(words) or "bare")
+def test_the_console_started_with_stdout_closed_is_one_line(env: Path, words: list[str]) -> None:
+    finished = opsgate_run(
+        words, subprocess.DEVNULL, input=b"help\n", preexec_fn=lambda: os.close(1)
+    )
+    assert (
+        finished.stderr.decode() == "opsgate: cannot write the output: standard output is closed\n"
+    )
+    assert finished.returncode == 2
+    assert not (env / "opsgate-console.db").exists()  # refused before opening its database
+
+
+def test_the_console_started_with_stdin_closed_is_one_line(env: Path) -> None:
+    finished = opsgate_run(["console"], subprocess.PIPE, preexec_fn=lambda: os.close(0))
+    assert finished.stderr.decode() == "opsgate: cannot read the input: standard input is closed\n"
+    assert (finished.returncode, finished.stdout) == (2, b"")
+    assert not (env / "opsgate-console.db").exists()
+
+
 def test_ctrl_c_in_the_console_exits_quietly(env: Path) -> None:
     with subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "console"],
