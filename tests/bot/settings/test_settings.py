@@ -255,6 +255,26 @@ def test_a_config_file_saved_as_utf16_is_one_sentence(in_tmp: Path) -> None:
     )
 
 
+def test_a_config_named_that_is_a_device_says_so() -> None:
+    said = _error({"OPSGATE_CONFIG": "/dev/null"})
+    assert said == "OPSGATE_CONFIG: /dev/null is not a regular file; name the file"
+
+
+def test_a_config_nested_too_deeply_is_one_sentence(in_tmp: Path) -> None:
+    (in_tmp / "opsgate.toml").write_text("a = " + "[" * 5000 + "]" * 5000 + "\n")
+    assert _error({}) == (
+        "OPSGATE_CONFIG (opsgate.toml): cannot read: not valid TOML: nested too deeply"
+    )
+
+
+def test_a_config_over_a_mebibyte_is_refused_unread(in_tmp: Path) -> None:
+    (in_tmp / "opsgate.toml").write_text("# " + "x" * (1024 * 1024) + "\nworkers = 4\n")
+    assert _error({}) == (
+        "OPSGATE_CONFIG (opsgate.toml): cannot read: "
+        "it is larger than 1 MiB, more than a settings or policy file needs"
+    )
+
+
 def test_a_config_named_that_is_a_directory_says_so(in_tmp: Path) -> None:
     (in_tmp / "conf").mkdir()
     said = _error({"OPSGATE_CONFIG": "conf"})
