@@ -11,6 +11,7 @@ whose rule is not "these go together" overrides `VendorSettings.check_credential
 
 from __future__ import annotations
 
+import re
 from typing import Any, ClassVar, Final, Self
 from urllib.parse import urlsplit
 
@@ -161,3 +162,28 @@ def missing_credential(field: str, *, given: str) -> PydanticCustomError:
     return PydanticCustomError(
         "missing_credential", "required when {given} is set", {"field": field, "given": given}
     )
+
+
+#: Any whole number this long is beyond every bound a setting has (and Python refuses to read
+#: one over 4,300 digits, with a message about its own limit).
+_LONGEST_NUMBER: Final = 1000
+_LONG_NUMBER: Final = re.compile(r"\s*([+-]?)0*(\d*)\s*")
+
+
+def long_number_as_out_of_range(value: object) -> object:
+    """A ``pydantic.BeforeValidator`` for a bounded whole number: a number written with more
+    than 1,000 digits is read as one past the bound on its side (10**1000, or its negative),
+    so the field's range check says the valid range instead of a parser's size limit."""
+    if isinstance(value, str) and len(value) > _LONGEST_NUMBER:
+        match = _LONG_NUMBER.fullmatch(value)
+        if match is not None and match.group(2):
+            return capped_int(match.group(2), negative=match.group(1) == "-")
+    return value
+
+
+def capped_int(digits: str, *, negative: bool = False) -> int:
+    """The whole number `digits` spell (leading zeros allowed); past 1,000 significant digits,
+    10**1000 (or its negative): a number beyond every bound, still small enough to print."""
+    significant = digits.lstrip("0") or "0"
+    number = 10**_LONGEST_NUMBER if len(significant) > _LONGEST_NUMBER else int(significant)
+    return -number if negative else number
