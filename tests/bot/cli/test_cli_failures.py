@@ -119,6 +119,24 @@ def test_audit_verify_on_a_missing_database_creates_nothing(
     assert files_in(env) == before
 
 
+def test_audit_on_a_directory_says_it_is_one(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (env / "logs").mkdir()
+    assert cli.main(["audit", "head", "--db", str(env / "logs")]) == 2
+    line = one_line(capsys.readouterr().err)
+    assert line.startswith(f"opsgate: {env / 'logs'} is a directory, not a database file")
+
+
+def test_a_database_path_with_control_characters_is_shown_escaped(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (env / "opsgate.toml").write_text('db = "a\\u0000b.db"\n')
+    monkeypatch.delenv("OPSGATE_DB")
+    assert cli.main(["audit", "head"]) == 2
+    assert one_line(capsys.readouterr().err).startswith("opsgate: no database at a\\x00b.db ")
+    assert cli.main(["audit", "head", "--db", "a\rb.db"]) == 2
+    assert one_line(capsys.readouterr().err).startswith("opsgate: no database at a\\rb.db ")
+
+
 def test_audit_verify_in_a_missing_folder_is_one_line(
     env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
