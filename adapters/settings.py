@@ -170,10 +170,13 @@ _LONGEST_NUMBER: Final = 1000
 _LONG_NUMBER: Final = re.compile(r"\s*([+-]?)0*(\d*)\s*")
 
 
-def long_number_as_out_of_range(value: object) -> object:
-    """A ``pydantic.BeforeValidator`` for a bounded whole number: a number written with more
-    than 1,000 digits is read as one past the bound on its side (10**1000, or its negative),
-    so the field's range check says the valid range instead of a parser's size limit."""
+def bounded_whole_number(value: object) -> object:
+    """A ``pydantic.BeforeValidator`` for a bounded whole number. ``true`` is refused (pydantic
+    would read it as 1, so ``workers = true`` would mean one worker). A number written with
+    more than 1,000 digits is read as one past the bound on its side (10**1000, or its
+    negative), so the field's range check says the valid range instead of a parser's limit."""
+    if isinstance(value, bool):
+        raise PydanticCustomError("int_type", "must be a whole number")
     if isinstance(value, str) and len(value) > _LONGEST_NUMBER:
         match = _LONG_NUMBER.fullmatch(value)
         if match is not None and match.group(2):

@@ -9,7 +9,7 @@ from typing import Annotated, ClassVar
 from pydantic import BeforeValidator, Field, SecretStr
 
 from adapters.huawei.tls import check_tls_files
-from adapters.settings import VendorSettings, long_number_as_out_of_range
+from adapters.settings import VendorSettings, bounded_whole_number
 
 
 class HuaweiSettings(VendorSettings):
@@ -41,7 +41,7 @@ class HuaweiSettings(VendorSettings):
     client_cert: Path | None = None
     client_key: Path | None = None
     ca_bundle: Path | None = None
-    calls_per_minute: Annotated[int, BeforeValidator(long_number_as_out_of_range)] = Field(
+    calls_per_minute: Annotated[int, BeforeValidator(bounded_whole_number)] = Field(
         default=100, ge=1, le=10_000
     )
 

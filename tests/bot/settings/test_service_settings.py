@@ -145,3 +145,19 @@ def test_a_number_too_long_to_read_says_the_range(variable: str, value: str, why
 
 def test_leading_zeros_never_make_a_number_too_long() -> None:
     assert load_settings({"OPSGATE_WORKERS": "0" * 5000 + "7"}).workers == 7
+
+
+@pytest.mark.parametrize(
+    ("written", "why"),
+    [
+        ("workers = true\n", "opsgate.toml: workers: must be a whole number"),
+        ("lease_seconds = false\n", "opsgate.toml: lease_seconds: must be a whole number"),
+        (
+            "[huawei]\ncalls_per_minute = true\n",
+            "opsgate.toml: huawei.calls_per_minute: must be a whole number",
+        ),
+    ],
+)
+def test_true_or_false_is_no_whole_number(in_tmp: Path, written: str, why: str) -> None:
+    (in_tmp / "opsgate.toml").write_text(written)
+    assert _error({}) == why
