@@ -11,6 +11,7 @@ whose rule is not "these go together" overrides `VendorSettings.check_credential
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, ClassVar, Final, Self
 from urllib.parse import urlsplit
@@ -221,3 +222,31 @@ def missing_credential(field: str, *, given: str) -> PydanticCustomError:
     return PydanticCustomError(
         "missing_credential", "required when {given} is set", {"field": field, "given": given}
     )
+
+
+#: Any whole number this long is beyond every bound a setting has (and Python refuses to read
+#: one over 4,300 digits, with a message about its own limit).
+_LONGEST_NUMBER: Final = 1000
+_LONG_NUMBER: Final = re.compile(r"\s*([+-]?)0*(\d*)\s*")
+
+
+def bounded_whole_number(value: object) -> object:
+    """A ``pydantic.BeforeValidator`` for a bounded whole number. ``true`` is refused (pydantic
+    would read it as 1, so ``workers = true`` would mean one worker). A number written with
+    more than 1,000 digits is read as one past the bound on its side (10**1000, or its
+    negative), so the field's range check says the valid range instead of a parser's limit."""
+    if isinstance(value, bool):
+        raise PydanticCustomError("int_type", "must be a whole number")
+    if isinstance(value, str) and len(value) > _LONGEST_NUMBER:
+        match = _LONG_NUMBER.fullmatch(value)
+        if match is not None and match.group(2):
+            return capped_int(match.group(2), negative=match.group(1) == "-")
+    return value
+
+
+def capped_int(digits: str, *, negative: bool = False) -> int:
+    """The whole number `digits` spell (leading zeros allowed); past 1,000 significant digits,
+    10**1000 (or its negative): a number beyond every bound, still small enough to print."""
+    significant = digits.lstrip("0") or "0"
+    number = 10**_LONGEST_NUMBER if len(significant) > _LONGEST_NUMBER else int(significant)
+    return -number if negative else number

@@ -27,8 +27,8 @@ class AliyunSettings(VendorSettings):
         access_key_id: A RAM user's AccessKey id.
         access_key_secret: Its secret (signs every call; never logged).
         iot_instance_id: The default IotInstanceId, when the instance has one.
-        calls_per_second: The account's rate limit (documented: 10 calls per second); more
-            than 0 (a fraction is one call every so many seconds), at most 1000.
+        calls_per_second: The account's rate limit (documented: 10 calls per second); at
+            least 0.01 (a fraction is one call every so many seconds), at most 1000.
     """
 
     required_together: ClassVar[tuple[tuple[str, ...], ...]] = (
@@ -41,7 +41,9 @@ class AliyunSettings(VendorSettings):
     access_key_id: str | None = None
     access_key_secret: SecretStr | None = None
     iot_instance_id: str | None = None
-    calls_per_second: float = Field(default=10.0, gt=0, le=1000, allow_inf_nan=False)
+    # At least one call every 100 s: a slower "rate" is a stop, and a rate near 0 makes the
+    # limiter's period (calls / rate) infinite or so long no caller could wait it out.
+    calls_per_second: float = Field(default=10.0, ge=0.01, le=1000, allow_inf_nan=False)
 
     @field_validator("region_id")
     @classmethod

@@ -4,12 +4,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import ClassVar
+from typing import Annotated, ClassVar
 
-from pydantic import Field, SecretStr
+from pydantic import BeforeValidator, Field, SecretStr
 
 from adapters.huawei.tls import check_tls_files
-from adapters.settings import VendorSettings
+from adapters.settings import VendorSettings, bounded_whole_number
 
 
 class HuaweiSettings(VendorSettings):
@@ -41,7 +41,9 @@ class HuaweiSettings(VendorSettings):
     client_cert: Path | None = None
     client_key: Path | None = None
     ca_bundle: Path | None = None
-    calls_per_minute: int = Field(default=100, ge=1, le=10_000)
+    calls_per_minute: Annotated[int, BeforeValidator(bounded_whole_number)] = Field(
+        default=100, ge=1, le=10_000
+    )
 
     def check_credentials(self) -> None:
         """The base rule, then: the TLS files can be loaded as they are."""

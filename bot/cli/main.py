@@ -219,6 +219,9 @@ def _serve(args: argparse.Namespace, settings: Settings, plugins: Plugins) -> in
 def _console(args: argparse.Namespace, settings: Settings, plugins: Plugins) -> int:
     from bot.console import run_console
 
+    if sys.stdin is None:  # started with ``<&-``: not one line could be read
+        print("opsgate: cannot read the input: standard input is closed", file=sys.stderr)
+        return 2
     return run_console(settings, plugins=plugins, stdin=sys.stdin, stdout=sys.stdout)
 
 

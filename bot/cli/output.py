@@ -54,6 +54,12 @@ class GuardedOutput:
         except OSError as exc:
             raise OutputUnwritable(exc.strerror or str(exc)) from exc
 
+    def isatty(self) -> bool:
+        # The console asks this before it writes anything: closed, it would never write.
+        if self._stream is None:
+            raise OutputUnwritable("standard output is closed")
+        return self._stream.isatty()
+
     def __getattr__(self, name: str) -> object:
         # isatty, fileno, encoding…: the console and input() ask the real stream
         return getattr(self._stream, name)

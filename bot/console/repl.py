@@ -274,10 +274,12 @@ def run_console(
     """Run the console until end of input. The database defaults to ./opsgate-console.db so
     sandbox requests never mix with a real audit log."""
     path = db or Path(os.environ.get("OPSGATE_CONSOLE_DB", "opsgate-console.db"))
+    # asked first: an output that cannot be written ends the console before its database opens
+    color = stdout.isatty() and not os.environ.get("NO_COLOR")
+    interactive = stdin.isatty()
     with ConsoleSession(settings, db=path, plugins=plugins) as session:
-        color = stdout.isatty() and not os.environ.get("NO_COLOR")
         console = Console(session, stdout, color=color)
-        status = console.run(stdin, interactive=stdin.isatty())
+        status = console.run(stdin, interactive=interactive)
     console.output.finish()  # what the app sent while it closed
     return status
 

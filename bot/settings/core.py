@@ -27,7 +27,12 @@ from pydantic_settings import (
 from pydantic_settings.sources.utils import parse_env_vars
 
 from adapters.registry import installed_plugins
-from adapters.settings import VendorSettings, check_url, checked_secret
+from adapters.settings import (
+    VendorSettings,
+    bounded_whole_number,
+    check_url,
+    checked_secret,
+)
 from bot.settings.checks import describe_model
 from bot.settings.service import (
     at_least_a_second,
@@ -65,6 +70,10 @@ class SettingsError(ValueError):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+#: A whole number: never true or false, and one too long to read says the field's range.
+_WHOLE: Final = BeforeValidator(bounded_whole_number)
 
 
 def _workers_in_range(value: int) -> int:
@@ -154,12 +163,12 @@ class Settings(BaseSettings):
     db: Annotated[Path | str, BeforeValidator(database_target)] = Path("opsgate.db")
     policy_file: Path | None = Field(default=None, validation_alias="OPSGATE_POLICY")
     sandbox: bool = False
-    workers: Annotated[int, AfterValidator(_workers_in_range)] = 16
+    workers: Annotated[int, _WHOLE, AfterValidator(_workers_in_range)] = 16
     log_level: Annotated[str, AfterValidator(_known_log_level)] = "INFO"
     log_format: Annotated[Literal["text", "json"], BeforeValidator(_lower)] = "text"
     shutdown_grace: Duration = timedelta(seconds=30)
-    http_threads: Annotated[int, AfterValidator(in_range(1, 256))] = 16
-    http_connection_limit: Annotated[int, AfterValidator(in_range(10, 100_000))] = 1000
+    http_threads: Annotated[int, _WHOLE, AfterValidator(in_range(1, 256))] = 16
+    http_connection_limit: Annotated[int, _WHOLE, AfterValidator(in_range(10, 100_000))] = 1000
     http_channel_timeout: Annotated[Duration, AfterValidator(at_least_a_second)] = timedelta(
         seconds=60
     )
@@ -168,7 +177,7 @@ class Settings(BaseSettings):
     ] = 2 * _MIB
     audit_key: Annotated[SecretStr | None, AfterValidator(_audit_key)] = None
     audit_channel: Annotated[str | None, AfterValidator(_channel_id)] = None
-    lease_seconds: Annotated[int, AfterValidator(in_range(1, 3600))] = 30
+    lease_seconds: Annotated[int, _WHOLE, AfterValidator(in_range(1, 3600))] = 30
 
     @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token")
     @classmethod

@@ -182,8 +182,10 @@ def _config_path(env: Mapping[str, str]) -> Path | None:
         path = Path(named)
         if path.is_dir():
             raise SettingsError(f"{CONFIG_ENV}: {path} is a directory; name the file")
-        if not path.is_file():
+        if not path.exists():
             raise SettingsError(f"{CONFIG_ENV}: file not found: {path}")
+        if not path.is_file():  # a device (/dev/null, /dev/zero), a FIFO, a socket
+            raise SettingsError(f"{CONFIG_ENV}: {path} is not a regular file; name the file")
         return path
     return DEFAULT_CONFIG if DEFAULT_CONFIG.is_file() else None
 

@@ -14,6 +14,7 @@ from typing import Final
 
 from pydantic_core import PydanticCustomError
 
+from adapters.settings import capped_int
 from bot.settings.targets import UnreadableTarget, parse_target, redacted
 
 # The policy's ttl syntax (SPEC §3): "90s", "30m", "2h", "1h30m", "1d".
@@ -34,23 +35,33 @@ def parse_duration(value: object) -> timedelta:
         PydanticCustomError: Not such a duration, or negative.
     """
     if isinstance(value, timedelta):
-        duration = value
-    elif isinstance(value, int | float) and not isinstance(value, bool):
-        duration = timedelta(seconds=value)
-    elif isinstance(value, str) and value.strip().isdigit():
-        duration = timedelta(seconds=int(value.strip()))
-    elif (
+        return _not_negative(value)
+    try:
+        return _not_negative(_duration(value))
+    except OverflowError:  # past timedelta's largest, 999,999,999 days
+        raise PydanticCustomError("duration", "is too long") from None
+    except PydanticCustomError:
+        raise
+    except ValueError:  # NaN seconds, or a digit int() does not read, such as "²"
+        raise PydanticCustomError("duration", _DURATION_HELP) from None
+
+
+def _duration(value: object) -> timedelta:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return timedelta(seconds=value)
+    if isinstance(value, str) and value.strip().isdigit():
+        return timedelta(seconds=capped_int(value.strip()))
+    if (
         isinstance(value, str)
         and (match := _DURATION.fullmatch(value.strip()))
         and any(match.groups())
     ):
-        days, hours, minutes, seconds = (int(part or 0) for part in match.groups())
-        try:
-            duration = timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
-        except OverflowError:
-            raise PydanticCustomError("duration", "is too long") from None
-    else:
-        raise PydanticCustomError("duration", _DURATION_HELP)
+        days, hours, minutes, seconds = (capped_int(part or "0") for part in match.groups())
+        return timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+    raise PydanticCustomError("duration", _DURATION_HELP)
+
+
+def _not_negative(duration: timedelta) -> timedelta:
     if duration < timedelta(0):
         raise PydanticCustomError("duration", "must not be negative")
     return duration
@@ -73,7 +84,7 @@ def parse_size(value: object) -> int:
     if isinstance(value, int) and not isinstance(value, bool):
         return value
     if isinstance(value, str) and (match := _SIZE.fullmatch(value.strip())):
-        return int(match.group(1)) * _SIZE_UNITS[(match.group(2) or "").lower()]
+        return capped_int(match.group(1)) * _SIZE_UNITS[(match.group(2) or "").lower()]
     raise PydanticCustomError("size", 'must be a size in bytes such as "1048576" or "2MiB"')
 
 

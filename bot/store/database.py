@@ -20,6 +20,7 @@ from typing import Any, Final
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from bot.model.shown import escaped
 from bot.store.chain import ChainHead
 from bot.store.engine import Cursor, Db, Params
 from bot.store.journal import refuse_rollback_journal
@@ -86,8 +87,10 @@ class SqliteEngine:
             RollbackJournalFound: A rollback journal lies beside it (`bot.store.journal`).
         """
         file = Path(path)
-        if not file.is_file():
-            raise DatabaseUnavailable(f"no database at {file}")
+        if file.is_dir():
+            raise DatabaseUnavailable(f"{escaped(str(file))} is a directory, not a database file")
+        if not file.is_file():  # a NUL or a line break in the path is shown, not printed
+            raise DatabaseUnavailable(f"no database at {escaped(str(file))}")
         try:
             conn = sqlite3.connect(
                 read_only_uri(file), uri=True, timeout=BUSY_TIMEOUT_S, check_same_thread=False

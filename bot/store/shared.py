@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import bisect
 import json
+import math
 from collections.abc import Callable
 from datetime import datetime
 from typing import Final
@@ -23,6 +24,11 @@ from bot.store.rows import format_time
 
 #: Starts a window keeps beyond its current limit (a limit may grow back after a slow-down).
 _KEEP: Final = 64
+
+#: How many windows ahead of now a stored start can be and still be some caller's: no queue of
+#: callers is longer. A start further ahead (or not finite) can only have come from a rate that
+#: was unusable, such as an infinite period; it is read as free now, so the row heals itself.
+_REACH_WINDOWS: Final = 10_000
 
 
 def _locked(engine: Engine, sql: str) -> str:
@@ -83,6 +89,13 @@ def _token(db: Db, account: str, sql: str) -> SharedToken | None:
     )
 
 
+def _reachable(starts: list[float], *, now: float, window: float) -> list[float]:
+    """The stored starts a caller may still be waiting for: finite and within
+    `_REACH_WINDOWS` windows of now."""
+    horizon = now + window * _REACH_WINDOWS
+    return [start for start in starts if math.isfinite(start) and start <= horizon]
+
+
 class StoreRateWindow:
     """One key's call starts in ``rate_windows`` (`adapters.shared.RateWindow`)."""
 
@@ -96,6 +109,8 @@ class StoreRateWindow:
         Starts are handed out in order (never before the last one reserved), so the stored
         starts stay sorted and the newest `calls` of them decide.
         """
+        if not all(math.isfinite(value) for value in (window, now, not_before)):
+            raise ValueError("a rate window reserves only finite times")
         with self._engine.side() as db:
             db.execute(
                 "INSERT INTO rate_windows (key, starts) VALUES (?, '[]') "
@@ -103,7 +118,8 @@ class StoreRateWindow:
                 [self._key],
             )
             sql = _locked(self._engine, "SELECT starts FROM rate_windows WHERE key = ?")
-            starts: list[float] = json.loads(next(iter(db.query(sql, [self._key])))["starts"])
+            stored: list[float] = json.loads(next(iter(db.query(sql, [self._key])))["starts"])
+            starts = _reachable(stored, now=now, window=window)
             start = max(now, not_before, starts[-1] if starts else now)
             if len(starts) >= calls:
                 start = max(start, starts[-calls] + window)

@@ -292,6 +292,8 @@ def test_check_says_which_policy_applies(
         (b"\xff\xfe[\x00p\x00o\x00", "it is not UTF-8 text: save it as UTF-8"),
         (None, "no such file or directory"),
         (b"[policy\n", "not valid TOML: "),
+        (b"a = " + b"[" * 5000 + b"]" * 5000, "not valid TOML: nested too deeply"),
+        (b"#" * (1024 * 1024 + 1), "it is larger than 1 MiB"),
     ],
 )
 def test_check_of_a_policy_file_it_cannot_read_says_why_in_one_line(
@@ -307,6 +309,15 @@ def test_check_of_a_policy_file_it_cannot_read_says_why_in_one_line(
     assert cli.main(["check"]) == 1
     [line] = [x for x in report_lines(capsys.readouterr().out) if x[6:].startswith("policy:")]
     assert line.startswith(f"FAIL  policy: cannot read {env / 'rules.toml'}: {why}")
+
+
+def test_check_of_a_policy_that_is_a_device_refuses_to_read_it(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("OPSGATE_POLICY", "/dev/zero")  # never ends: must not be read
+    assert cli.main(["check"]) == 1
+    [line] = [x for x in report_lines(capsys.readouterr().out) if x[6:].startswith("policy:")]
+    assert line == "FAIL  policy: cannot read /dev/zero: it is not a regular file"
 
 
 def test_check_reaches_a_configured_vendor(

@@ -119,6 +119,24 @@ def test_audit_verify_on_a_missing_database_creates_nothing(
     assert files_in(env) == before
 
 
+def test_audit_on_a_directory_says_it_is_one(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (env / "logs").mkdir()
+    assert cli.main(["audit", "head", "--db", str(env / "logs")]) == 2
+    line = one_line(capsys.readouterr().err)
+    assert line.startswith(f"opsgate: {env / 'logs'} is a directory, not a database file")
+
+
+def test_a_database_path_with_control_characters_is_shown_escaped(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (env / "opsgate.toml").write_text('db = "a\\u0000b.db"\n')
+    monkeypatch.delenv("OPSGATE_DB")
+    assert cli.main(["audit", "head"]) == 2
+    assert one_line(capsys.readouterr().err).startswith("opsgate: no database at a\\x00b.db ")
+    assert cli.main(["audit", "head", "--db", "a\rb.db"]) == 2
+    assert one_line(capsys.readouterr().err).startswith("opsgate: no database at a\\rb.db ")
+
+
 def test_audit_verify_in_a_missing_folder_is_one_line(
     env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -312,6 +330,25 @@ def test_a_command_started_with_stdout_closed_is_one_line(env: Path, words: list
         finished.stderr.decode() == "opsgate: cannot write the output: standard output is closed\n"
     )
     assert finished.returncode == 2
+
+
+@pytest.mark.parametrize("words", [["console"], []], ids=lambda words: " ".join(words) or "bare")
+def test_the_console_started_with_stdout_closed_is_one_line(env: Path, words: list[str]) -> None:
+    finished = opsgate_run(
+        words, subprocess.DEVNULL, input=b"help\n", preexec_fn=lambda: os.close(1)
+    )
+    assert (
+        finished.stderr.decode() == "opsgate: cannot write the output: standard output is closed\n"
+    )
+    assert finished.returncode == 2
+    assert not (env / "opsgate-console.db").exists()  # refused before opening its database
+
+
+def test_the_console_started_with_stdin_closed_is_one_line(env: Path) -> None:
+    finished = opsgate_run(["console"], subprocess.PIPE, preexec_fn=lambda: os.close(0))
+    assert finished.stderr.decode() == "opsgate: cannot read the input: standard input is closed\n"
+    assert (finished.returncode, finished.stdout) == (2, b"")
+    assert not (env / "opsgate-console.db").exists()
 
 
 def test_ctrl_c_in_the_console_exits_quietly(env: Path) -> None:

@@ -85,8 +85,8 @@ def test_a_bad_huawei_tls_file_stops_start_up_naming_it(
 @pytest.mark.parametrize(
     ("variable", "value", "why"),
     [
-        ("OPSGATE_ALIYUN__CALLS_PER_SECOND", "0", "must be more than 0"),
-        ("OPSGATE_ALIYUN__CALLS_PER_SECOND", "-5", "must be more than 0"),
+        ("OPSGATE_ALIYUN__CALLS_PER_SECOND", "0", "must be at least 0.01"),
+        ("OPSGATE_ALIYUN__CALLS_PER_SECOND", "-5", "must be at least 0.01"),
         ("OPSGATE_HUAWEI__CALLS_PER_MINUTE", "0", "must be at least 1"),
     ],
 )

@@ -113,3 +113,51 @@ def test_an_http_timeout_under_a_second_in_the_file_is_refused(in_tmp: Path) -> 
 def test_bad_service_settings_name_the_variable(variable: str, value: str, why: str) -> None:
     message = _error({variable: value})
     assert message.startswith(variable) and why in message
+
+
+HUGE = "9" * 5000  # past Python's 4,300-digit limit on reading a number
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "why"),
+    [
+        ("OPSGATE_HTTP_MAX_BODY", HUGE, "must be between 1024 and 1073741824"),
+        ("OPSGATE_HTTP_MAX_BODY", HUGE + "MiB", "must be between 1024 and 1073741824"),
+        ("OPSGATE_WORKERS", HUGE, "must be between 1 and 256"),
+        ("OPSGATE_WORKERS", "-" + HUGE, "must be between 1 and 256"),
+        ("OPSGATE_HTTP_THREADS", HUGE, "must be between 1 and 256"),
+        ("OPSGATE_HTTP_CONNECTION_LIMIT", HUGE, "must be between 10 and 100000"),
+        ("OPSGATE_LEASE_SECONDS", HUGE, "must be between 1 and 3600"),
+        ("OPSGATE_HUAWEI__CALLS_PER_MINUTE", HUGE, "must be at most 10000"),
+        ("OPSGATE_HUAWEI__CALLS_PER_MINUTE", "-" + HUGE, "must be at least 1"),
+        ("OPSGATE_SHUTDOWN_GRACE", HUGE, "is too long"),
+        ("OPSGATE_SHUTDOWN_GRACE", HUGE + "s", "is too long"),
+        ("OPSGATE_SHUTDOWN_GRACE", "99999999999999999999", "is too long"),  # past timedelta's
+        ("OPSGATE_HTTP_CHANNEL_TIMEOUT", "1h" + HUGE + "m", "is too long"),
+    ],
+    ids=lambda value: value[:40] if isinstance(value, str) else None,
+)
+def test_a_number_too_long_to_read_says_the_range(variable: str, value: str, why: str) -> None:
+    message = _error({variable: value})
+    key = variable.removeprefix("OPSGATE_").lower().replace("__", ".")
+    assert message == f"{variable} ({key}): {why}"
+
+
+def test_leading_zeros_never_make_a_number_too_long() -> None:
+    assert load_settings({"OPSGATE_WORKERS": "0" * 5000 + "7"}).workers == 7
+
+
+@pytest.mark.parametrize(
+    ("written", "why"),
+    [
+        ("workers = true\n", "opsgate.toml: workers: must be a whole number"),
+        ("lease_seconds = false\n", "opsgate.toml: lease_seconds: must be a whole number"),
+        (
+            "[huawei]\ncalls_per_minute = true\n",
+            "opsgate.toml: huawei.calls_per_minute: must be a whole number",
+        ),
+    ],
+)
+def test_true_or_false_is_no_whole_number(in_tmp: Path, written: str, why: str) -> None:
+    (in_tmp / "opsgate.toml").write_text(written)
+    assert _error({}) == why

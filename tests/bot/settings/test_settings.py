@@ -255,6 +255,26 @@ def test_a_config_file_saved_as_utf16_is_one_sentence(in_tmp: Path) -> None:
     )
 
 
+def test_a_config_named_that_is_a_device_says_so() -> None:
+    said = _error({"OPSGATE_CONFIG": "/dev/null"})
+    assert said == "OPSGATE_CONFIG: /dev/null is not a regular file; name the file"
+
+
+def test_a_config_nested_too_deeply_is_one_sentence(in_tmp: Path) -> None:
+    (in_tmp / "opsgate.toml").write_text("a = " + "[" * 5000 + "]" * 5000 + "\n")
+    assert _error({}) == (
+        "OPSGATE_CONFIG (opsgate.toml): cannot read: not valid TOML: nested too deeply"
+    )
+
+
+def test_a_config_over_a_mebibyte_is_refused_unread(in_tmp: Path) -> None:
+    (in_tmp / "opsgate.toml").write_text("# " + "x" * (1024 * 1024) + "\nworkers = 4\n")
+    assert _error({}) == (
+        "OPSGATE_CONFIG (opsgate.toml): cannot read: "
+        "it is larger than 1 MiB, more than a settings or policy file needs"
+    )
+
+
 def test_a_config_named_that_is_a_directory_says_so(in_tmp: Path) -> None:
     (in_tmp / "conf").mkdir()
     said = _error({"OPSGATE_CONFIG": "conf"})
@@ -316,12 +336,12 @@ def test_an_unknown_table_of_the_file_is_shown_the_table_it_most_likely_meant(
         (
             "[aliyun]\ncalls_per_second = 0\n",
             {},
-            "opsgate.toml: aliyun.calls_per_second: must be more than 0",
+            "opsgate.toml: aliyun.calls_per_second: must be at least 0.01",
         ),
         (
             "[aliyun]\ncalls_per_second = 5\n",
             {"OPSGATE_ALIYUN__CALLS_PER_SECOND": "0"},
-            "OPSGATE_ALIYUN__CALLS_PER_SECOND (aliyun.calls_per_second): must be more than 0",
+            "OPSGATE_ALIYUN__CALLS_PER_SECOND (aliyun.calls_per_second): must be at least 0.01",
         ),
         ('"a.b" = 1\n', {}, 'opsgate.toml: "a.b": unknown setting'),
         (
@@ -479,11 +499,19 @@ def test_a_vendor_that_is_not_a_table(in_tmp: Path) -> None:
         ),
         (
             {"OPSGATE_ALIYUN__CALLS_PER_SECOND": "0"},
-            "OPSGATE_ALIYUN__CALLS_PER_SECOND (aliyun.calls_per_second): must be more than 0",
+            "OPSGATE_ALIYUN__CALLS_PER_SECOND (aliyun.calls_per_second): must be at least 0.01",
         ),
         (
             {"OPSGATE_ALIYUN__CALLS_PER_SECOND": "-5"},
-            "OPSGATE_ALIYUN__CALLS_PER_SECOND (aliyun.calls_per_second): must be more than 0",
+            "OPSGATE_ALIYUN__CALLS_PER_SECOND (aliyun.calls_per_second): must be at least 0.01",
+        ),
+        (
+            {"OPSGATE_ALIYUN__CALLS_PER_SECOND": "1e-320"},
+            "OPSGATE_ALIYUN__CALLS_PER_SECOND (aliyun.calls_per_second): must be at least 0.01",
+        ),
+        (
+            {"OPSGATE_ALIYUN__CALLS_PER_SECOND": "0.0099"},
+            "OPSGATE_ALIYUN__CALLS_PER_SECOND (aliyun.calls_per_second): must be at least 0.01",
         ),
         (
             {"OPSGATE_ALIYUN__CALLS_PER_SECOND": "nan"},
@@ -544,9 +572,9 @@ def test_a_vendors_deadline_is_its_own_or_three_of_its_timeouts() -> None:
 
 def test_fractional_and_largest_rates_are_accepted() -> None:
     settings = load_settings(
-        {"OPSGATE_ALIYUN__CALLS_PER_SECOND": "0.5", "OPSGATE_HUAWEI__CALLS_PER_MINUTE": "10000"}
+        {"OPSGATE_ALIYUN__CALLS_PER_SECOND": "0.01", "OPSGATE_HUAWEI__CALLS_PER_MINUTE": "10000"}
     )
-    assert (settings.aliyun.calls_per_second, settings.huawei.calls_per_minute) == (0.5, 10000)
+    assert (settings.aliyun.calls_per_second, settings.huawei.calls_per_minute) == (0.01, 10000)
 
 
 def test_every_problem_is_reported() -> None:

@@ -3,6 +3,8 @@ on both engines: replicas are separate stores on one database, as separate proce
 
 from __future__ import annotations
 
+import json
+import math
 import threading
 
 import pytest
@@ -125,6 +127,30 @@ def test_a_rate_window_waits_out_a_pause(three_stores: list[Store], clock: FakeC
     now = clock.now()
 
     assert window.reserve(calls=10, window=1.0, now=now, not_before=now + 5) == now + 5
+
+
+@pytest.mark.parametrize("poison", ["[Infinity]", "[1e300]", "[-Infinity, NaN, 1e300]"])
+def test_a_start_no_caller_could_wait_for_is_read_as_free_and_heals(
+    three_stores: list[Store], clock: FakeClock, poison: str
+) -> None:
+    # Such a row is left by a rate whose window was infinite or absurdly long.
+    with three_stores[0].engine.side() as db:
+        db.execute("INSERT INTO rate_windows (key, starts) VALUES (?, ?)", ["acme:key-1", poison])
+    window = three_stores[1].shared.rate_window("acme:key-1")
+    now = clock.now()
+
+    assert window.reserve(calls=1, window=1.0, now=now) == now
+    assert window.reserve(calls=1, window=1.0, now=now) == now + 1.0
+    with three_stores[0].engine.read() as db:
+        row = next(iter(db.query("SELECT starts FROM rate_windows WHERE key = ?", ["acme:key-1"])))
+    assert json.loads(row["starts"]) == [now, now + 1.0]
+
+
+def test_a_rate_window_never_stores_a_time_that_is_not_finite(three_stores: list[Store]) -> None:
+    window = three_stores[0].shared.rate_window("acme:key-1")
+    with pytest.raises(ValueError, match="finite"):
+        window.reserve(calls=1, window=math.inf, now=1.0)
+    assert window.reserve(calls=1, window=1.0, now=1.0) == 1.0
 
 
 def test_a_user_group_change_is_seen_by_every_replica(three_stores: list[Store]) -> None:
