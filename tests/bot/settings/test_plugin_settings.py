@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -14,15 +13,6 @@ from adapters.registry import PluginError, Plugins
 from bot.settings import Settings, SettingsError, load_settings, settings_model
 
 PLUGINS = Plugins.of(GLOBEX)
-
-
-@pytest.fixture(autouse=True)
-def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    for name in list(os.environ):
-        if name.startswith(("OPSGATE_", "SLACK_")):
-            monkeypatch.delenv(name)
-    return tmp_path
 
 
 def problems(environ: dict[str, str], plugins: Plugins | None = PLUGINS) -> list[str]:

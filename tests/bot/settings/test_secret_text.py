@@ -3,15 +3,12 @@ in one line naming the setting, never showing the value."""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
-from certs import write_cert_files
 from pydantic import BaseModel, SecretStr, ValidationError, field_validator
 from pydantic_core import PydanticCustomError
+from settings_errors import settings_error as _error
 
-from bot.settings import SettingsError, load_settings
+from bot.settings import load_settings
 from bot.settings.checks import explain
 from bot.settings.origin import Sources
 
@@ -55,22 +52,6 @@ NOT_IN_A_HEADER = [
     ("xoxb-Zq7Kw9123\u2026", "must be ASCII"),
     ("xoxb-Zq7 Kw9", "must not hold spaces"),
 ]
-
-
-@pytest.fixture(autouse=True)
-def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    write_cert_files(tmp_path)
-    for name in list(os.environ):
-        if name.startswith(("OPSGATE_", "SLACK_")):
-            monkeypatch.delenv(name)
-    return tmp_path
-
-
-def _error(environ: dict[str, str]) -> str:
-    with pytest.raises(SettingsError) as caught:
-        load_settings(environ)
-    return caught.value.message
 
 
 def _shows_none_of_it(message: str) -> bool:

@@ -2,28 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from settings_errors import settings_error as _error
 
-from bot.settings import SettingsError, load_settings
-
-
-@pytest.fixture(autouse=True)
-def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    for name in list(os.environ):
-        if name.startswith(("OPSGATE_", "SLACK_")):
-            monkeypatch.delenv(name)
-    return tmp_path
-
-
-def _error(environ: dict[str, str]) -> str:
-    with pytest.raises(SettingsError) as caught:
-        load_settings(environ)
-    return caught.value.message
+from bot.settings import load_settings
 
 
 @pytest.mark.parametrize("blank", ['""', '"   "'])

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
-from certs import write_cert_files
 from pydantic import SecretStr
+from settings_errors import settings_error as _error
 
 from bot.settings import Settings, SettingsError, load_settings
 
@@ -34,24 +33,6 @@ FULL_ENV = {
     "OPSGATE_SERVICEPOWER__CLIENT_SECRET": "sp-client-secret-value",
 }
 SECRET_VALUES = [v for k, v in FULL_ENV.items() if "value" in v]
-
-
-@pytest.fixture(autouse=True)
-def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Run in a directory holding only TLS files (`write_cert_files`), with none of opsgate's
-    variables in the real environment."""
-    monkeypatch.chdir(tmp_path)
-    write_cert_files(tmp_path)
-    for name in list(os.environ):
-        if name.startswith(("OPSGATE_", "SLACK_")):
-            monkeypatch.delenv(name)
-    return tmp_path
-
-
-def _error(environ: dict[str, str]) -> str:
-    with pytest.raises(SettingsError) as caught:
-        load_settings(environ)
-    return caught.value.message
 
 
 # -- defaults and environment ---------------------------------------------------------------------
