@@ -46,16 +46,16 @@ def lapsed_approvers(
 ) -> frozenset[str]:
     """Those who approved `record` already but could not approve it now: `not_an_approver`
     refuses them, as it would a new click of theirs (taken out of a group, or left out by the
-    rules in force). Their approvals stay recorded but no longer count.
+    rules in force). Their approvals stay recorded but no longer count. Give it the
+    clicker's `CachedDirectory`, so that a group is read once for everyone judged.
 
     Raises:
         GroupUnreadable: A group that might list one of them could not be read.
     """
-    cached = CachedDirectory(directory)
     return frozenset(
         approver
         for approver in record.approvers
-        if not_an_approver(record, approver, current, cached) is not None
+        if not_an_approver(record, approver, current, directory) is not None
     )
 
 
