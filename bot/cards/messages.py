@@ -11,6 +11,7 @@ from datetime import datetime
 
 from adapters.base import Preview, Progress, VendorCall, Verdict
 from bot.cards.blocks import (
+    SECTION_LIMIT,
     Message,
     context,
     header,
@@ -75,6 +76,9 @@ __all__ = [
 ]
 
 MAX_CALLS_SHOWN = 5
+#: The longest dry-run command and vendor request body shown, as code blocks, fences included.
+_COMMAND_SHOWN = 1000
+_BODY_SHOWN = 1500
 
 
 def request_card(
@@ -138,12 +142,12 @@ def dry_run_message(
     blocks = [header(f"Dry run: {request.operation}")]
     if sandbox:
         blocks.append(context(":test_tube: *SANDBOX*: the vendor is simulated"))
-    blocks.append(section(f"*Command*\n{code_block(clip_raw(command_text, 1000))}"))
+    blocks.append(section(f"*Command*\n{code_block(command_text, limit=_COMMAND_SHOWN)}"))
     blocks.append(section(target_line(request.targets)))
     blocks.extend(lines_sections(_verdict_summary(preview, forced=request.force)))
     blocks.extend(lines_sections(verdict_lines(preview, dry_run=True) + preview_lines(preview)))
     for call in calls[:MAX_CALLS_SHOWN]:
-        blocks.append(section(code_block(_call_text(call))))
+        blocks.append(section(_call_text(call)))
     if len(calls) > MAX_CALLS_SHOWN:
         blocks.append(context(f"+{len(calls) - MAX_CALLS_SHOWN:,} more vendor calls like these"))
     blocks.append(
@@ -204,16 +208,21 @@ def _force_hint(record: RequestRecord, command_text: str) -> list[str]:
         "If you are sure the vendor will accept it after all, post it anyway with `--force`"
     )
     command = command_text.strip()
-    if command.startswith("/ops ") and len(command) <= FORCE_COMMAND_LIMIT:
-        return [lead + ":", code_block(f"{command} --force")]
+    shown = code_block(f"{command} --force")  # whole, to copy: never clipped
+    if command.startswith("/ops ") and len(shown) <= FORCE_COMMAND_LIMIT:
+        return [lead + ":", shown]
     return [lead + ": run the same command again with `--force` added at the end."]
 
 
 def _call_text(call: VendorCall) -> str:
-    """The request as it would go on the wire, clipped to fit one section."""
-    head = [f"{call.method} {call.url}", *(f"{k}: {v}" for k, v in call.headers.items())]
-    body = f"\n\n{call.body}" if call.body else ""
-    return clip_raw("\n".join(head) + body, 2800)
+    """The request as it would go on the wire, in code blocks that fit one section: the
+    request line and headers, clipped (a long query string) so that the body, in a block of
+    its own, is still shown (a JSON body, or how many more calls follow)."""
+    head = "\n".join([f"{call.method} {call.url}", *(f"{k}: {v}" for k, v in call.headers.items())])
+    if not call.body:
+        return code_block(head, limit=SECTION_LIMIT)
+    body = code_block(call.body, limit=_BODY_SHOWN)
+    return f"{code_block(head, limit=SECTION_LIMIT - len(body) - 1)}\n{body}"
 
 
 def refusal_message(refusal: Refusal) -> Message:

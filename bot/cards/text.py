@@ -109,14 +109,23 @@ def code(text: str, *, limit: int = 200) -> str:
     return f"`{escape_entities(short)}`"
 
 
-def code_block(text: str) -> str:
+def code_block(text: str, *, limit: int | None = None) -> str:
     """Show text preformatted; a run of backticks inside cannot close the block.
 
     Its line breaks stay: a command or a vendor request shown here must copy exactly, and its
     lines sit inside the block, apart from the card's own (Slack formats nothing in it). Its
     bidirectional controls are shown (`show_bidi`): they would reorder the lines as read.
+
+    Args:
+        text: The text, unescaped.
+        limit: The longest the whole block may be, fences included: the text is clipped
+            after escaping (an ``&`` grows to five characters), so a section's own clip never
+            cuts the closing fence.
     """
-    return "```" + escape_entities(show_bidi(text)).replace("```", f"`{ZWJ}`{ZWJ}`") + "```"
+    inside = escape_entities(show_bidi(text)).replace("```", f"`{ZWJ}`{ZWJ}`")
+    if limit is not None:
+        inside = clip(inside, max(limit - 6, 1))
+    return f"```{inside}```"
 
 
 def clip(text: str, limit: int) -> str:

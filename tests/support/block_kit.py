@@ -57,4 +57,8 @@ def _length_problems(block: dict[str, Any]) -> list[str]:
         texts.append((block["text"]["text"], HEADER_LIMIT))
     elif kind == "context":
         texts.extend((e.get("text", ""), CONTEXT_LIMIT) for e in block["elements"])
-    return [f"{kind} text of {len(t)} chars (limit {n})" for t, n in texts if len(t) > n]
+    found = [f"{kind} text of {len(t)} chars (limit {n})" for t, n in texts if len(t) > n]
+    # A clip that cut off a code block's closing fence leaves the rest of the text as literal
+    # backticks and markup: Slack shows it broken.
+    found += [f"{kind} text with an unclosed code block" for t, _ in texts if t.count("```") % 2]
+    return found

@@ -142,6 +142,30 @@ def test_dry_run_with_many_calls_and_a_failed_preview_stays_valid() -> None:
     assert "SANDBOX" not in text
 
 
+def test_a_dry_run_call_whose_escaping_outgrows_the_section_keeps_its_fences_and_its_note() -> None:
+    """Alibaba's cancel call is one long query string of ``&``s, each escaped to ``&amp;``:
+    clipped before escaping, it outgrew the section, whose clip cut the closing fence (the
+    card showed raw backticks) and the note of how many more calls follow."""
+    request = OperationRequest(
+        operation="aliyun.ota-task.cancel",
+        vendor="aliyun",
+        targets=tuple(f"thermo-{i:05d}" for i in range(1, 10_000)),
+    )
+    query = "&".join(f"DeviceName.{i}=thermo-{i:05d}" for i in range(1, 201))
+    call = VendorCall(
+        method="POST",
+        url=f"https://iot.example/?Action=CancelOTATaskByDevice&{query}",
+        body="+49 more calls of up to 200 devices",
+    )
+    for command in ("/ops aliyun ota-task cancel thermo-{00001..09999}", "/ops x " + "&" * 990):
+        message = dry_run_message(
+            request, preview=None, calls=[call], sandbox=False, command_text=command
+        )
+        text = valid(message)
+        assert "+49 more calls of up to 200 devices" in text
+        assert "POST https://iot.example/?Action=CancelOTATaskByDevice&amp;DeviceName.1=" in text
+
+
 def test_refusal_usage_and_notice_escape_their_text() -> None:
     for message in [
         refusal_message(Refusal(HOSTILE)),
@@ -402,6 +426,14 @@ def test_a_blocked_request_without_a_command_to_copy_says_how_to_force_it() -> N
     text = valid(blocked_message(blocked_record(sandbox=True), command_text="/ops enos ..."))
     assert "SANDBOX" in text and "```/ops enos ... --force```" in text
     assert "(vendor code" not in text  # this blocker has no vendor code, so none is shown
+
+
+def test_a_blocked_command_too_long_once_escaped_is_described_not_cut() -> None:
+    """A command under the length shown whole, whose reason's ``&``s escape to ``&amp;``: its
+    code block outgrew the section, whose clip cut the closing fence and the command to copy."""
+    command = "/ops enos ota-job delete job-1 --org o1 --reason " + "&" * 500 + " " + "x" * 1900
+    text = valid(blocked_message(blocked_record(), command_text=command))
+    assert "run the same command again with `--force` added at the end" in text
 
 
 def test_a_blocked_requests_notification_names_the_vendor_code_as_written() -> None:
