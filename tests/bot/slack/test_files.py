@@ -96,3 +96,36 @@ def test_a_slow_slack_is_a_clear_error() -> None:
     )
     with pytest.raises(TargetFileError, match=r"in time \(ReadTimeout\); try again"):
         files.text(FILE, most_targets=2)
+
+
+class _Trickle(httpx.SyncByteStream):
+    """A file that arrives one line a second, by the test's clock."""
+
+    def __init__(self, clock: list[float], lines: int) -> None:
+        self._clock, self._lines = clock, lines
+
+    def __iter__(self) -> Iterator[bytes]:
+        for number in range(self._lines):
+            self._clock[0] += 1.0
+            yield f"thermo-{number:03d}\n".encode()
+
+
+def test_a_file_that_trickles_in_is_given_up_at_the_deadline_of_the_whole_fetch() -> None:
+    """Every read came within its own timeout, yet the whole file took 10 s: the form's answer
+    would have missed Slack's 3 seconds (Slack then shows the user an error, though the request
+    may have been made)."""
+    now = [0.0]
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, stream=_Trickle(now, 10)))
+    files = TargetFiles(
+        token=TOKEN,
+        api_url="https://slack.com/api/",
+        timeout=2.0,
+        transport=transport,
+        clock=lambda: now[0],
+    )
+    with pytest.raises(TargetFileError, match=r"did not hand over list\.txt in time"):
+        files.text(FILE, most_targets=100)
+    assert now[0] == 3.0  # given up at the first line past the 2 s deadline
+    # The same lines, in no time by a real clock, are read whole.
+    quick = TargetFiles(token=TOKEN, api_url="https://slack.com/api/", transport=transport)
+    assert quick.text(FILE, most_targets=100).count("\n") == 10
