@@ -82,6 +82,15 @@ class Policy:
         most = self.for_operation(operation).max_targets
         return most if most is not None and count > most else None
 
+    def channel_refusal(self, operation: str, channel: str) -> tuple[Part, ...] | None:
+        """Why `operation` may not be requested in `channel` (`check_request`'s words), or None."""
+        current = self.for_operation(operation)
+        return (
+            None
+            if _channel_allowed(current, channel)
+            else not_a_channel(operation, current.channels)
+        )
+
     def usage_terms(self, operation: str) -> UsageTerms:
         """What this policy says of `operation` that its usage and help show (a reason needed,
         whether anyone may break glass, its limit on targets)."""

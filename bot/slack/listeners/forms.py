@@ -41,6 +41,7 @@ from bot.cards.form_state import (
     read_form,
 )
 from bot.cards.messages import AGAIN_ACTION
+from bot.cards.sentences import plain
 from bot.lifecycle import Origin
 from bot.model import is_channel_id, rules
 from bot.observability.logs import log_context
@@ -183,6 +184,8 @@ def read_submission(
     errors: dict[str, str] = {}
     if not is_channel_id(entry.channel):  # Slack's conversation select gives a channel id
         errors[CHANNEL_BLOCK] = "Choose the channel for the approval card."
+    elif refused := ctx.service.s.policy.channel_refusal(spec.id, str(entry.channel)):
+        errors[CHANNEL_BLOCK] = error_text(plain(refused))  # said here, as the targets' limit
     try:
         listed = _listed(entry, spec, ctx)
     except (TargetFileError, UsageError) as exc:

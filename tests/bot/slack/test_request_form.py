@@ -192,6 +192,24 @@ def test_more_targets_than_the_policy_allows_are_said_under_the_targets(tmp_path
         assert submit(session, view, {TARGETS_BLOCK: "thermo-{001..020}", **ALIYUN_FIELDS}) == {}
 
 
+def test_a_channel_the_policy_does_not_allow_is_said_under_the_channel(tmp_path: Path) -> None:
+    """The channel is a field of the form: an operation the policy allows only elsewhere is
+    said there, the form left open, not refused in the channel once the form has closed."""
+    elsewhere = f'{POLICY}channels = ["C0INCIDENT", "C0OPSLEADS"]\n'
+    with session_with(tmp_path, elsewhere) as session:
+        view = choose(session, open_form(session), DEVICE)
+        answers = {TARGETS_BLOCK: "gw-0001", REASON_BLOCK: "x"}
+        errors = submit(session, view, {**answers, "channel": CHANNEL})
+        assert errors == {
+            "channel": "huawei.device.delete cannot be requested in this channel; use channel "
+            "C0INCIDENT, channel C0OPSLEADS."
+        }
+        assert session.app.store.history(limit=5) == []
+        assert submit(session, view, {**answers, "channel": "C0INCIDENT"}) == {}
+        (record,) = session.app.store.history(limit=5)
+        assert record.channel == "C0INCIDENT"
+
+
 def test_the_reasons_hint_says_what_the_policy_asks(tmp_path: Path) -> None:
     relaxed = f'{POLICY}\n[policy.operations."{ALIYUN}"]\nrequire_reason = false\n'
     with session_with(tmp_path, relaxed) as session:
