@@ -136,12 +136,14 @@ def _field_pairs(
 ) -> list[tuple[str, str]]:
     approvers = approvers_of(record, approvers)
     who = mrkdwn(approvers_parts(approvers, count=False), live=notifies(record))
+    # A denied request never asked for approvals: it has no deadline to show.
+    when = [] if record.state is RequestState.DENIED else [_when(record, countdown_from)]
     pairs = [
         ("Operation", code(record.operation)),
         ("Requested by", mention(record.requester)),
         ("Who may approve", clip(who, 1500)),
         ("Approvals", _approvals(record)),
-        _when(record, countdown_from),
+        *when,
         ("Request id", code(record.id)),
     ]
     if record.params:
@@ -154,6 +156,8 @@ def _approvals(record: RequestRecord) -> str:
     none for a break-glass run."""
     if record.break_glass is not None:
         return "None: run with break-glass"
+    if record.state is RequestState.DENIED:  # stored asking for none: not "none needed"
+        return "None asked: it was denied before any card"
     if rules.requester_confirms_alone(record.approvals_needed):
         confirmed = f"\nConfirmed by: {mentions(record.approvers)}" if record.approvers else ""
         return f"None needed: the requester confirms alone{confirmed}"

@@ -189,7 +189,8 @@ def test_terminal_states_have_no_decision_buttons_and_name_requester_and_approve
     }
     assert buttons == (["opsgate_request_again"] if again else [])
     assert "<@U0REQ>" in text_of(message)
-    assert "<@U0APP1>" in text_of(message)
+    # A denied request is refused before any card: nobody approved it, so none is named.
+    assert ("<@U0APP1>" in text_of(message)) is (state is not RequestState.DENIED)
 
 
 def test_succeeded_shows_vendor_request_ids() -> None:
@@ -475,3 +476,13 @@ def test_no_countdown_without_a_clock_or_once_decided() -> None:
     assert "(in " not in text_of(status_message(record(), [], approvers=APPROVERS))
     decided = record(state=RequestState.REJECTED)
     assert "(in " not in text_of(status_message(decided, [], approvers=APPROVERS, now=NOW))
+
+
+def test_a_denied_requests_status_says_no_approval_was_asked_not_that_none_was_needed() -> None:
+    """A request the policy or its preview refused is stored asking for no approvals, with its
+    deadline at its making: its status said "None needed: the requester confirms alone" and
+    gave an "Approval deadline", as if it had gone ahead with nobody's approval."""
+    denied = record(state=RequestState.DENIED, approvals_needed=0, expires_at=NOW)
+    text = text_of(status_message(denied, [], approvers=APPROVERS, now=NOW))
+    assert "confirms alone" not in text and "deadline" not in text.lower()
+    assert "*Approvals*\\nNone asked: it was denied before any card" in text
