@@ -13,7 +13,14 @@ from typing import Any, Final
 from adapters.base import Outcome
 from bot.cards.sentences import plain
 from bot.cards.text import clip_raw, one_line, plural
-from bot.model import ClosedOutcome, FailedOutcome, RequestRecord, UnknownOutcome, User
+from bot.model import (
+    ClosedOutcome,
+    FailedOutcome,
+    RequestRecord,
+    UnknownOutcome,
+    User,
+    backticked,
+)
 
 #: Workflow Builder shows errors in a small box; a vendor's long message is cut.
 ERROR_LIMIT: Final = 1000
@@ -69,6 +76,7 @@ def _failure(outcome: object) -> str:
 
 
 def usage_failure(message: str, usage: str) -> str:
-    """A step whose inputs are not a valid request: the grammar's message and the usage."""
+    """A step whose inputs are not a valid request: the grammar's message and the usage, as
+    plain text (what the grammar marks as code loses its backticks, which would show)."""
     first = usage.splitlines()[0] if usage else ""
-    return clip_raw(one_line(f"{message} {first}".strip()), ERROR_LIMIT)
+    return clip_raw(one_line(f"{plain(backticked(message))} {first}".strip()), ERROR_LIMIT)

@@ -118,6 +118,7 @@ def test_inputs_that_are_no_valid_request_fail_the_step_at_once(
     run(session, {**STEP, **changes})
     ((method, params),) = completions(session)
     assert method == ERROR and says in params["error"]
+    assert "`" not in params["error"]  # Workflow Builder shows it as plain text
     assert session.app.store.history(limit=5) == []
 
 
