@@ -203,10 +203,13 @@ def _option(spec: OperationSpec) -> Option:
 
 def _channel_input(channel: str | None) -> Block:
     # Only channels are offered (a card belongs in one); a DM where /ops was typed is not.
+    # The submission carries a response_url for the channel chosen: opsgate answers through
+    # it, as it answers /ops, which works where the bot was not invited too.
     select = ConversationSelectElement(
         action_id=VALUE_ACTION,
         placeholder="Where the approval card goes",
         initial_conversation=channel if channel and channel.startswith(("C", "G")) else None,
+        response_url_enabled=True,
         filter=ConversationFilter(include=["public", "private"], exclude_bot_users=True),
     )
     return InputBlock(

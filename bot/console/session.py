@@ -213,7 +213,10 @@ class ConsoleSession:
 
     def submit(self, view: dict[str, Any], state: Values, *, user: str) -> AckReply:
         """Submit a modal with these input values, as `user`."""
-        return self._dispatch(submission_body(user_id=user, view=view, state=state), FORM)
+        body = submission_body(
+            user_id=user, view=view, state=state, response_url=self._response_url(user)
+        )
+        return self._dispatch(body, FORM)
 
     def tab_click(self, action: str, request_id: str, *, user: str) -> AckReply:
         """Click Approve, Reject or Mark reviewed on a request in `user`'s App Home tab (as

@@ -53,6 +53,8 @@ class SlackState:
         #: Installed at the organization level: an org token, with which Slack wants the
         #: workspace (``team_id``) on ``usergroups.users.list``.
         self.org_install = False
+        #: Channels the bot was never invited to: Slack answers ``not_in_channel`` there.
+        self.outside: set[str] = set()
 
     def next_ts(self) -> str:
         """A unique, increasing Slack timestamp (``1767225600.000100``)."""
@@ -112,6 +114,8 @@ def _post_message(state: SlackState, params: dict[str, Any]) -> Reply:
     channel = str(params.get("channel") or "")
     if not channel:
         return {"ok": False, "error": "channel_not_found"}
+    if channel in state.outside:
+        return {"ok": False, "error": "not_in_channel"}
     if not params.get("text") and not params.get("blocks"):
         return {"ok": False, "error": "no_text"}
     ts = state.next_ts()
@@ -140,6 +144,8 @@ def _update(state: SlackState, params: dict[str, Any]) -> Reply:
 def _post_ephemeral(state: SlackState, params: dict[str, Any]) -> Reply:
     if not params.get("channel"):
         return {"ok": False, "error": "channel_not_found"}
+    if params["channel"] in state.outside:
+        return {"ok": False, "error": "not_in_channel"}
     if not params.get("user"):
         return {"ok": False, "error": "user_not_in_channel"}
     return {"ok": True, "message_ts": state.next_ts()}

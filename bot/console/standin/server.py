@@ -155,6 +155,11 @@ class SlackStandIn:
             self._state.groups[group_id] = list(members)
         return before
 
+    def bot_not_in(self, channel: str) -> None:
+        """Make `channel` one the bot was never invited to: posting there is ``not_in_channel``."""
+        with self._lock:
+            self._state.outside.add(channel)
+
     def upload(self, name: str, content: bytes) -> dict[str, Any]:
         """Keep a file as Slack does after an upload; its ``url_private`` (on this server)
         answers only a bot token. Returns the file object a file input hands the app."""

@@ -18,6 +18,7 @@ from bot.console.standin.payloads import (
     VERIFICATION_TOKEN,
     new_trigger_id,
 )
+from bot.console.standin.views import inputs
 
 
 def _user(user_id: str, team_id: str) -> dict[str, Any]:
@@ -50,6 +51,7 @@ def submission_body(
     state: dict[str, dict[str, dict[str, Any]]],
     team_id: str = TEAM_ID,
     trigger_id: str | None = None,
+    response_url: str | None = None,
 ) -> str:
     """A modal's submission (``view_submission``), form-encoded as ``payload=<json>``.
 
@@ -59,6 +61,8 @@ def submission_body(
             callback_id, private_metadata…
         state: ``view.state.values`` as Slack sends it: block_id -> action_id -> element
             state (`bot.console.standin.views.state_values` builds it from answers).
+        response_url: Handed out, as Slack does, for the conversation chosen in a
+            conversation select with ``response_url_enabled`` (in ``response_urls``).
     """
     payload: dict[str, Any] = {
         "type": "view_submission",
@@ -68,10 +72,31 @@ def submission_body(
         "token": VERIFICATION_TOKEN,
         "trigger_id": trigger_id or new_trigger_id(),
         "view": {**view, "state": {"values": state}},
-        "response_urls": [],
+        "response_urls": _response_urls(view, state, response_url),
         "is_enterprise_install": False,
     }
     return urlencode({"payload": json.dumps(payload)})
+
+
+def _response_urls(
+    view: dict[str, Any], state: dict[str, dict[str, dict[str, Any]]], url: str | None
+) -> list[dict[str, Any]]:
+    """Slack's ``response_urls``: one per conversation select with ``response_url_enabled``
+    in which a conversation was chosen."""
+    found = []
+    for item in inputs(view):
+        chosen = (state.get(item.block_id) or {}).get(item.action_id) or {}
+        channel = chosen.get("selected_conversation")
+        if url and item.element.get("response_url_enabled") and channel:
+            found.append(
+                {
+                    "block_id": item.block_id,
+                    "action_id": item.action_id,
+                    "channel_id": channel,
+                    "response_url": url,
+                }
+            )
+    return found
 
 
 def view_action_body(

@@ -97,7 +97,7 @@ def register(app: App, ctx: ListenerContext) -> None:
                 return
             request, channel = read
             trigger = str(body.get("trigger_id") or "")
-            origin = Origin(user, channel)
+            origin = Origin(user, channel, response_url=_response_url(body, channel))
             with log_context(operation=request.operation):  # the request id follows at intake
                 ctx.submit(origin, lambda: _run_once(trigger, request, origin, ctx))
         ack()
@@ -264,6 +264,17 @@ def _run_once(
         return
     text = format_command(request, ctx.catalog)
     ctx.service.submit(request, origin, command_text=text)
+
+
+def _response_url(body: dict[str, Any], channel: str) -> str | None:
+    """The response_url Slack hands a submission for the channel chosen (the select's
+    ``response_url_enabled``); None when it gave none."""
+    for entry in body.get("response_urls") or []:
+        if isinstance(entry, dict) and entry.get("block_id") == CHANNEL_BLOCK:
+            url = entry.get("response_url")
+            if isinstance(url, str) and url and entry.get("channel_id") == channel:
+                return url
+    return None
 
 
 def _spec(ctx: ListenerContext, operation: str | None) -> OperationSpec | None:

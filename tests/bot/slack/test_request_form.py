@@ -142,6 +142,30 @@ def test_submitting_is_exactly_the_slash_command(session: ConsoleSession) -> Non
     assert form.params == {"cascade": False}
 
 
+def test_a_submission_is_answered_through_the_channel_selects_response_url(
+    session: ConsoleSession,
+) -> None:
+    """Like the slash command's, a submission's answers come through a response_url (the channel
+    select's, ``response_url_enabled``), so the one who submitted hears why when the bot is
+    not in the channel chosen: answered privately in that channel instead, they heard nothing,
+    and the form had closed."""
+    view = choose(session, open_form(session), DEVICE)
+    [channel] = [b for b in view["blocks"] if b.get("block_id") == "channel"]
+    assert channel["element"]["response_url_enabled"] is True
+    session.standin.bot_not_in("C0NOBOT")
+    before = len(session.standin.calls)
+    answers = {TARGETS_BLOCK: "gw-0001", REASON_BLOCK: "x", "channel": "C0NOBOT"}
+    assert submit(session, view, answers) == {}
+    calls = session.standin.calls[before:]
+    [told] = [c for c in calls if c.method == "response_url"]
+    assert "/invite @opsgate" in str(told.params) and told.params["response_type"] == "ephemeral"
+    assert not [c for c in calls if c.method == "chat.postEphemeral"]
+    (record,) = session.app.store.history(limit=1)
+    assert record.state is RequestState.DENIED and record.channel == "C0NOBOT"
+    denied = list(session.app.store.events(request_id=record.id))[-1]
+    assert denied.detail["slack_error"] == "not_in_channel"
+
+
 def test_a_submissions_lines_name_its_operation_and_actor_from_the_preview_on(
     session: ConsoleSession,
 ) -> None:
@@ -315,7 +339,7 @@ def test_dry_run_ticked_in_the_form_changes_nothing(session: ConsoleSession) -> 
     before = len(session.standin.calls)
     answers = {TARGETS_BLOCK: "gw-0001", REASON_BLOCK: "x", "options": ["--dry-run"]}
     assert submit(session, view, answers) == {}
-    shown = [c for c in session.standin.calls[before:] if c.method == "chat.postEphemeral"]
+    shown = [c for c in session.standin.calls[before:] if c.method == "response_url"]
     assert any("Dry run" in str(c.params.get("text")) for c in shown)
     assert session.app.store.history(limit=5) == []
 
