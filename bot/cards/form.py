@@ -66,6 +66,8 @@ CHANNEL_BLOCK: Final = "channel"
 TARGETS_BLOCK: Final = "targets"
 #: Slack's limit on a text input's value: longer target lists are kept by reference (`again`).
 TEXT_INPUT_LIMIT: Final = 3000
+#: Slack's limit on an input's placeholder.
+PLACEHOLDER_LIMIT: Final = 150
 
 
 @dataclass(frozen=True)
@@ -238,7 +240,7 @@ def _target_inputs(spec: OperationSpec, prefill: FormPrefill, most: int) -> list
         multiline=most > 1,
         initial_value=prefill.targets or None,
         max_length=TEXT_INPUT_LIMIT,
-        placeholder=f"{name}, e.g. {_example_target(spec)}",
+        placeholder=clip_raw(f"{name}, e.g. {_example_target(spec)}", PLACEHOLDER_LIMIT),
     )
     hint = (
         f"Up to {most:,}, separated by spaces, commas or new lines; "

@@ -30,6 +30,8 @@ VALUE_ACTION: Final = "value"
 FORM_SWITCHES: Final = tuple(f for f in COMMON_FLAGS if f.kind is FlagKind.SWITCH)
 FILE_TYPES: Final = ("txt", "csv")
 OPTION_TEXT: Final = 75
+#: Slack's limit on an input block's label (and hint).
+LABEL_LIMIT: Final = 2000
 
 
 def param_block(spec: OperationSpec, flag: FlagSpec) -> str:
@@ -58,7 +60,7 @@ def file_input(name: str, most: int) -> Block:
 def flag_input(
     spec: OperationSpec, flag: FlagSpec, *, values: Mapping[str, str], switches: frozenset[str]
 ) -> Block:
-    label = f"{flag.name} {flag.metavar}".strip()
+    label = clip_raw(f"{flag.name} {flag.metavar}".strip(), LABEL_LIMIT)
     if flag.kind is FlagKind.SWITCH:
         ticked = flag.name in switches
         element: Any = _checkbox(flag, ticked=ticked)
@@ -80,7 +82,7 @@ def flag_input(
         block_id=param_block(spec, flag),
         label=label,
         element=element,
-        hint=clip_raw(flag.help, 2000),
+        hint=clip_raw(flag.help, LABEL_LIMIT),
         optional=not flag.required or flag.kind is FlagKind.SWITCH,
     ).to_dict()
 
