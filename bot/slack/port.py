@@ -42,6 +42,10 @@ def _unreachable(exc: Exception) -> SlackPostError:
 
 #: What slack_sdk raises when Slack gives no answer, beside Slack's own refusals.
 _TRANSPORT = (SlackClientError, OSError)
+#: chat.postEphemeral's refusals for a channel the message cannot be shown in, to that user.
+_NOT_SHOWN_THERE = frozenset(
+    {"not_in_channel", "user_not_in_channel", "channel_not_found", "is_archived"}
+)
 
 
 class SlackPort(Protocol):
@@ -119,14 +123,28 @@ class SlackOut:
             log.warning("chat.update failed for %s/%s: %s", channel, ts, type(exc).__name__)
 
     def ephemeral(self, channel: str, user: str, message: Message) -> None:
+        """Show `message` to `user` alone in `channel`; where Slack will not (the bot or the
+        user is not in it: a click in App Home on a request elsewhere), as a direct message."""
         try:
             self._client.chat_postEphemeral(
                 channel=channel, user=user, text=message.text, blocks=message.blocks
             )
         except SlackApiError as exc:
-            log.warning("chat.postEphemeral failed for %s: %s", user, exc.response.get("error"))
+            error = exc.response.get("error")
+            if error in _NOT_SHOWN_THERE:
+                self._direct(user, message, error=str(error))
+                return
+            log.warning("chat.postEphemeral failed for %s: %s", user, error)
         except _TRANSPORT as exc:
             log.warning("chat.postEphemeral failed for %s: %s", user, type(exc).__name__)
+
+    def _direct(self, user: str, message: Message, *, error: str) -> None:
+        try:
+            self.post(user, message)
+        except SlackPostError as exc:
+            log.warning(
+                "chat.postEphemeral failed for %s (%s), and so did a DM: %s", user, error, exc.error
+            )
 
     def open_view(self, trigger_id: str, view: dict[str, Any]) -> None:
         try:

@@ -86,3 +86,21 @@ def test_a_response_url_that_cannot_be_reached_or_refuses_is_a_slack_post_error(
         with pytest.raises(SlackPostError) as refused:
             port.respond(slack.api_url.replace("/api/", "/no-such-hook/"), MESSAGE)
     assert not refused.value.unreachable and refused.value.error.startswith("HTTP 4")
+
+
+def test_a_private_answer_slack_will_not_show_in_the_channel_goes_to_the_app_s_messages() -> None:
+    """chat.postEphemeral needs the bot and the user in the channel: a click in App Home on a
+    request in a channel either is not in (or a channel the bot was removed from) was refused
+    there, and the refusal was lost. It is sent as a direct message instead."""
+    with SlackStandIn() as slack:
+        slack.bot_not_in("C0GONE")
+        port = SlackOut(WebClient(token="xoxb-t", base_url=slack.api_url))
+        port.ephemeral("C0GONE", "U0ALICE", Message(text="Refused: already approved", blocks=[]))
+        port.ephemeral("C0OPS", "U0BOB", MESSAGE)
+        [direct] = slack.calls_to("chat.postMessage")
+        assert direct.params["channel"] == "U0ALICE"
+        assert direct.params["text"] == "Refused: already approved"
+        assert [c.params["channel"] for c in slack.calls_to("chat.postEphemeral")] == [
+            "C0GONE",
+            "C0OPS",
+        ]
