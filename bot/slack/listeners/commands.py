@@ -70,7 +70,7 @@ def _form(command: dict[str, Any], ctx: ListenerContext, respond: Respond) -> No
     """Open the request form; if Slack will not, say how else to ask."""
     user, channel = str(command.get("user_id") or ""), str(command.get("channel_id") or "")
     trigger = command.get("trigger_id")
-    if not open_form(ctx, trigger_id=trigger, user=user, channel=channel):
+    if not open_form(ctx, trigger_id=trigger, user=user, channel=channel, tell=False):
         message = cards.notice_message(
             "Slack would not open the request form; type the command instead (`/ops help`)."
         )

@@ -4,6 +4,7 @@ each error under its field, and target lists uploaded as files."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +71,33 @@ def test_the_global_shortcut_opens_the_form(session: ConsoleSession) -> None:
     assert view["title"]["text"] == "Request an operation"
     channel = next(b for b in view["blocks"] if b.get("block_id") == "channel")
     assert "initial_conversation" not in channel["element"]  # a shortcut has no channel
+
+
+def test_a_shortcut_whose_form_slack_will_not_open_is_said_in_a_direct_message(
+    session: ConsoleSession,
+) -> None:
+    """A global shortcut (or App Home's button) has no channel and no response_url: when Slack
+    would not open the form (its trigger expired), nothing at all happened for the user."""
+    from urllib.parse import parse_qsl, urlencode
+
+    from bot.console.standin.payloads import FORM
+    from bot.console.standin.surfaces import shortcut_body
+
+    payload = json.loads(
+        dict(parse_qsl(shortcut_body(callback_id="opsgate_request_shortcut", user_id=ALICE)))[
+            "payload"
+        ]
+    )
+    payload["trigger_id"] = ""  # expired: views.open refuses it
+    before = len(session.standin.calls)
+    assert session._dispatch(urlencode({"payload": json.dumps(payload)}), FORM).status == 200
+    session.wait()
+    told = session.standin.wait_for(
+        lambda c: c.method == "chat.postMessage", since=before, timeout=10
+    )
+    assert told.params["channel"] == ALICE
+    assert "would not open the request form" in told.params["text"]
+    assert session.standin.opened_views() == []
 
 
 def test_choosing_an_operation_shows_its_parameters_by_kind(session: ConsoleSession) -> None:
