@@ -153,7 +153,9 @@ def dry_run_message(
     blocks.append(
         context("Nothing was changed, no approval card was posted and nothing was audited.")
     )
-    text = f"Dry run of {request.operation}: {plural(len(calls), 'vendor call')} would be sent"
+    # Not a count of `calls`: an adapter may describe the first of many (Alibaba's "+49 more").
+    on = plural(len(request.targets), "target")
+    text = f"Dry run of {request.operation} on {on}: nothing changed"
     return build_message(text, blocks)
 
 

@@ -162,6 +162,9 @@ def test_a_dry_run_call_whose_escaping_outgrows_the_section_keeps_its_fences_and
             request, preview=None, calls=[call], sandbox=False, command_text=command
         )
         text = valid(message)
+        # One call described, 50 sent: the notification must not count the descriptions.
+        assert "1 vendor call" not in message.text
+        assert message.text == "Dry run of aliyun.ota-task.cancel on 9,999 targets: nothing changed"
         assert "+49 more calls of up to 200 devices" in text
         assert "POST https://iot.example/?Action=CancelOTATaskByDevice&amp;DeviceName.1=" in text
 
