@@ -153,7 +153,7 @@ def dry_run_message(
     blocks.append(
         context("Nothing was changed, no approval card was posted and nothing was audited.")
     )
-    # Not a count of `calls`: an adapter may describe the first of many (Alibaba's "+49 more").
+    # Not a count of `calls`: an adapter may describe the first of many ("+49 more calls").
     on = plural(len(request.targets), "target")
     text = f"Dry run of {request.operation} on {on}: nothing changed"
     return build_message(text, blocks)
