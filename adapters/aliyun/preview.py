@@ -31,6 +31,9 @@ NOT_FOUND = "iot.device.NotExistedDevice"
 #: are about the request's firmware or job as well.)
 BLOCKING_CODES = ("iot.prod.NotExistedProduct", "iot.system.InstanceNotFound")
 BLOCKING_PREFIX = "iot.ota."
+#: ``iot.ota.*`` codes the vendor documents for the listing's own parameters (VENDORS.md §7):
+#: about how opsgate asked, not about what the cancel names, so they decide nothing about it.
+LISTING_ONLY = ("iot.ota.NullOtaModuleName", "iot.ota.EmptyDeviceInfoParams")
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -114,7 +117,11 @@ def pending_note(looked: Sequence[DeviceLook], *, of: int) -> str:
 
 def blocks_the_cancel(error: VendorError) -> bool:
     """True when the vendor refused the look for a reason the cancel would be refused for."""
-    if isinstance(error, VendorAuthError) or error.retryable:
+    if (
+        isinstance(error, VendorAuthError)
+        or error.retryable
+        or same_code(error.code, *LISTING_ONLY)
+    ):
         return False
     return same_code(error.code, *BLOCKING_CODES) or error.code.lower().startswith(BLOCKING_PREFIX)
 

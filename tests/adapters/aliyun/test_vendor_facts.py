@@ -175,3 +175,16 @@ def test_refused_credentials_make_no_verdict_they_raise(clock: FakeClock) -> Non
     with pytest.raises(VendorError) as caught:
         adapter(answering(400, body), clock).preview(cancel("thermo-001"))
     assert caught.value.code == "SignatureDoesNotMatch"
+
+
+@pytest.mark.parametrize("code", ["iot.ota.NullOtaModuleName", "iot.ota.EmptyDeviceInfoParams"])
+def test_a_listing_refused_for_its_own_parameters_does_not_block_the_cancel(
+    code: str, sim: AliyunSimulator, clock: FakeClock
+) -> None:
+    """Documented for ListOTAUnfinishedTaskByDevice (VENDORS.md §7): the codes are about how the
+    listing was asked, not about what the cancel names, so the look fails (the card says it
+    could not be made) rather than claiming the vendor will refuse the cancel."""
+    sim.inject_error(code, "refused", action="ListOTAUnfinishedTaskByDevice")
+    with pytest.raises(VendorError) as caught:
+        adapter(sim.transport(), clock).preview(cancel("thermo-001"))
+    assert caught.value.code == code
