@@ -240,9 +240,13 @@ def _gone(what: str) -> Outcome:
     return Outcome(already_gone=True, summary=f"{what[:1].upper()}{what[1:]} was already gone")
 
 
-def _children_in(body: dict[str, Any], gateway_id: str) -> int:
+def _children_in(body: dict[str, Any], gateway_id: str) -> int | None:
+    """The gateway's child count from a device listing (QueryDevicesDTO), or None when the
+    answer holds no device list: a count of 0 would drop the cascade warning from the card."""
+    devices = body.get("devices")
+    if not isinstance(devices, list):
+        return None
     # The list includes the gateway itself (a directly connected device's gatewayId is its own id).
-    devices = body.get("devices") or []
     total = body.get("totalCount")
     if isinstance(total, int) and total > len(devices):
         return max(total - 1, 0)

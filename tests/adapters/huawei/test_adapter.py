@@ -638,3 +638,28 @@ def test_the_token_replicas_share_is_stored_sealed() -> None:
     assert value.startswith("sealed-v1:") and grant.access not in value
     assert refresh.startswith("sealed-v1:") and grant.refresh not in refresh
     store.close()
+
+
+def test_a_child_listing_without_a_device_list_still_warns(world: World) -> None:
+    """An answer to the children's listing that holds no ``devices`` list says nothing about
+    them: the card keeps its cascade warning instead of counting 0 children (and dropping it)."""
+    _, sim = world
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if "gatewayId=" in str(request.url):
+            return httpx.Response(200, json={"totalCount": None})
+        return sim.handle(request)
+
+    adapter = HuaweiAdapter(
+        config=HuaweiSettings(
+            base_url="https://huawei.sandbox.invalid:8743",
+            app_id=SANDBOX_APP_ID,
+            secret=SecretStr(SANDBOX_SECRET),
+        ),
+        client=httpx.Client(transport=httpx.MockTransport(answer)),
+        clock=sim.clock,
+        limiter=RateLimiter(calls=100, period=60.0, clock=sim.clock),
+    )
+    preview = adapter.preview(device("gw-0001"))
+    assert "child devices" not in preview.facts
+    assert preview.warnings[0].startswith("gateway: deleting it also deletes its child devices")
