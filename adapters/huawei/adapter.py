@@ -134,7 +134,7 @@ class HuaweiAdapter:
             return blocked_preview(exc, found=exc.code not in _PACKAGE_GONE | _DEVICE_GONE)
 
     def _device_preview(self, request: OperationRequest, device: str) -> Preview:
-        app = request.str_param("app")
+        app = self._authorizing_app(request)
         body = self._get(_path(DEVICE_PATH, device), _app(app), f"device {device}")
         children = None
         if body.get("nodeType") == "GATEWAY":
@@ -186,9 +186,16 @@ class HuaweiAdapter:
         target = _target(request)
         if request.operation == PACKAGE_DELETE:
             return _path(PACKAGE_PATH, target), None
-        params = _app(request.str_param("app")) or {}
+        params = _app(self._authorizing_app(request)) or {}
         params["cascade"] = "true" if _cascade(request) else "false"
         return _path(DEVICE_PATH, target), params
+
+    def _authorizing_app(self, request: OperationRequest) -> str | None:
+        """`--app`, unless it names opsgate's own application: ``appId`` is only for a device of
+        another, authorizing application (VENDORS.md §5); otherwise the platform wants it null
+        (its advice for 100217)."""
+        app = request.str_param("app")
+        return None if app == self.session.app_id else app
 
     def _get(self, path: str, params: Params | None, subject: str) -> dict[str, Any]:
         def attempt() -> dict[str, Any]:

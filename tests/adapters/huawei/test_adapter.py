@@ -663,3 +663,16 @@ def test_a_child_listing_without_a_device_list_still_warns(world: World) -> None
     preview = adapter.preview(device("gw-0001"))
     assert "child devices" not in preview.facts
     assert preview.warnings[0].startswith("gateway: deleting it also deletes its child devices")
+
+
+def test_app_naming_our_own_application_is_not_sent(world: World) -> None:
+    """``appId`` is for a device of another, authorizing application; for our own the platform
+    wants it null (its advice for 100217), so `--app <our appId>` sends none."""
+    adapter, sim = world
+    request = device("dev-meter-0001", app=SANDBOX_APP_ID)
+    assert adapter.preview(request).found
+    assert adapter.execute(request).summary == "Deleted device dev-meter-0001"
+    described = adapter.describe(request)[0].url
+    sent = sim.requests_to("/devices/dev-meter-0001")
+    assert [call.method for call in sent] == ["GET", "DELETE"]
+    assert all("appId" not in call.url.params for call in sent) and "appId" not in described
