@@ -16,10 +16,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
-from adapters.aliyun.errors import field, same_code
+from adapters.aliyun.errors import VENDOR, field, same_code
 from adapters.aliyun.rpc import RpcClient
 from adapters.base import Blocker, Preview, StopSignal
-from adapters.errors import VendorAuthError, VendorError
+from adapters.errors import VendorAuthError, VendorError, VendorUnreachable
 
 SAMPLE_SIZE = 20
 #: What a cancel acts on (the vendor's doc: pending confirmation, pending push, pushed).
@@ -177,11 +177,23 @@ def look_at(
 
 
 def task_rows(body: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    """The task rows of an OTA task listing."""
+    """The task rows of an OTA task listing (none when it has no ``Data``).
+
+    Raises:
+        VendorUnreachable: ``Data`` is neither a list of rows nor an object wrapping one (a
+            number, a string): an answer opsgate cannot read, not "no tasks".
+    """
     # Documented as an array; the vendor's JSON also wraps arrays as {"SimpleOTATaskInfo": [...]}.
     data = field(body, "Data")
     if isinstance(data, dict):
         data = field(data, "SimpleOTATaskInfo")
+    if data is not None and not isinstance(data, list):
+        raise VendorUnreachable(
+            f"{VENDOR} answered an OTA task listing whose Data is not a list of tasks "
+            f"({type(data).__name__})",
+            vendor=VENDOR,
+            next_step="Try again; if it persists, check `OPSGATE_ALIYUN__ENDPOINT`.",
+        )
     return [row for row in data or [] if isinstance(row, dict)]
 
 
