@@ -1,10 +1,12 @@
 """Slack user-group membership for the policy, kept briefly to keep clicks fast, and dropped as
-soon as Slack says a group changed."""
+soon as Slack says a group changed; and who is of another organization, as Slack's signed
+payloads said (`bot.slack.organizations`)."""
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -16,6 +18,9 @@ from bot.model.directory import GroupUnreadable
 from bot.slack.teams import current_team
 
 log = logging.getLogger(__name__)
+
+#: How many people of other organizations are remembered at most (the least recently seen go).
+OUTSIDERS_KEPT = 10_000
 
 
 class GroupVersions(Protocol):
@@ -61,6 +66,7 @@ class SlackDirectory:
         self._clock = clock
         self._versions = versions
         self._kept: dict[str, _Kept] = {}
+        self._outsiders: OrderedDict[str, None] = OrderedDict()
         self._lock = threading.Lock()
 
     def members(self, group_id: str) -> frozenset[str]:
@@ -97,3 +103,22 @@ class SlackDirectory:
             self._kept.pop(group_id, None)
         if self._versions is not None:
             self._versions.changed(group_id)
+
+    def outsider(self, user_id: str) -> bool:
+        """Whether a payload Slack signed said `user_id` is of another organization (and no
+        later one said otherwise)."""
+        with self._lock:
+            return user_id in self._outsiders
+
+    def saw(self, user_id: str, *, outsider: bool) -> None:
+        """A signed payload said whether `user_id` is of another organization. Each is judged
+        while their own payload is handled, just after it said so: past `OUTSIDERS_KEPT`, the
+        least recently seen are forgotten."""
+        with self._lock:
+            if not outsider:
+                self._outsiders.pop(user_id, None)
+                return
+            self._outsiders[user_id] = None
+            self._outsiders.move_to_end(user_id)
+            while len(self._outsiders) > OUTSIDERS_KEPT:
+                self._outsiders.popitem(last=False)

@@ -53,6 +53,8 @@ class SlackState:
         #: Installed at the organization level: an org token, with which Slack wants the
         #: workspace (``team_id``) on ``usergroups.users.list``.
         self.org_install = False
+        #: The Enterprise Grid organization the workspace belongs to, as ``auth.test`` says.
+        self.enterprise_id: str | None = None
 
     def next_ts(self) -> str:
         """A unique, increasing Slack timestamp (``1767225600.000100``)."""
@@ -97,6 +99,7 @@ def _auth_test(state: SlackState, params: dict[str, Any]) -> Reply:
         "user_id": BOT_USER_ID,
         "bot_id": BOT_ID,
         "is_enterprise_install": False,
+        **({"enterprise_id": state.enterprise_id} if state.enterprise_id else {}),
     }
 
 

@@ -148,6 +148,15 @@ class SlackStandIn:
     def org_install(self, value: bool) -> None:
         self._state.org_install = value
 
+    @property
+    def enterprise_id(self) -> str | None:
+        """The Enterprise Grid organization of the workspace (``auth.test``); None: none."""
+        return self._state.enterprise_id
+
+    @enterprise_id.setter
+    def enterprise_id(self, value: str | None) -> None:
+        self._state.enterprise_id = value
+
     def set_group(self, group_id: str, members: Sequence[str]) -> list[str]:
         """Make `members` the user group's members (as an admin would); the members before."""
         with self._lock:
