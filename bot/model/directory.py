@@ -20,8 +20,10 @@ class Directory(Protocol):
 
     def outsider(self, user_id: str) -> bool:
         """True when `user_id` belongs to another organization than the one opsgate is installed
-        in (Slack Connect), as the payloads Slack signed said: ``"*"`` does not cover them (SPEC
-        §3). False when nothing said so (a payload naming no workspace, say)."""
+        in (Slack Connect): a payload Slack signed named their workspace, another
+        organization's, in a conversation Slack says is shared with another organization.
+        ``"*"`` does not cover them (SPEC §3). False when nothing said so (a payload naming no
+        workspace, a conversation not shared, Slack unable to say)."""
         ...
 
 

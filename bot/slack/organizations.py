@@ -4,13 +4,18 @@ In a Slack Connect channel people of another company see opsgate's cards and may
 ``"*"`` in the policy covers the members of the organization opsgate is installed in, not them
 (SPEC §3). `OrganizationCheck` compares each payload's user's workspace with the installation's
 (Bolt's ``authorize_result``, from ``auth.test``) and tells the directory the policy asks
-(`bot.slack.directory.SlackDirectory.saw`). Someone of another workspace of the installation's
-Enterprise Grid organization is a member. A payload naming no user workspace says nothing, so
-its user is judged as a member, as before.
+(`bot.slack.directory.SlackDirectory.saw`), with the conversation the payload is about
+(`channel_of`). Someone of another workspace of the installation's Enterprise Grid organization
+is a member. A payload naming no user workspace says nothing, so its user is judged as a member,
+as before. A workspace alone is weak evidence (Slack's own sample payloads, and payloads copied
+into a test, name another workspace than the team's), so the directory also asks Slack, lazily
+when the policy judges (after the ack), whether that conversation is shared with another
+organization (`bot.slack.shared`); this middleware makes no call.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -18,11 +23,15 @@ from typing import Any, Protocol
 from slack_bolt.request import BoltRequest
 from slack_bolt.response import BoltResponse
 
+from bot.model.slack_ids import is_channel_id
+
 
 class Seen(Protocol):
     """Where what a payload said of its user goes (`SlackDirectory.saw`)."""
 
-    def __call__(self, user_id: str, *, outsider: bool) -> None: ...
+    def __call__(
+        self, user_id: str, *, other_workspace: bool, channel: str | None = None
+    ) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -81,8 +90,43 @@ def outsider(who: Actor, *, team: str | None, enterprise: str | None) -> bool:
     return enterprise is None or who.enterprise != enterprise
 
 
+def channel_of(body: Mapping[str, Any]) -> str | None:
+    """The conversation a payload is about: a click's ``channel.id`` or
+    ``container.channel_id``, a slash command's ``channel_id``, or, in a modal, the channel chosen
+    in the request form (its conversations select) or the card's channel the Reject dialog
+    carries (its ``private_metadata``). None for App Home, a shortcut, a Workflow step."""
+    channel, container, view = body.get("channel"), body.get("container"), body.get("view")
+    found: list[object] = [
+        channel.get("id") if isinstance(channel, Mapping) else None,
+        container.get("channel_id") if isinstance(container, Mapping) else None,
+        body.get("channel_id"),
+    ]
+    if isinstance(view, Mapping):
+        found += [*_chosen(view.get("state")), _carried(view.get("private_metadata"))]
+    return next((c for c in found if isinstance(c, str) and is_channel_id(c)), None)
+
+
+def _chosen(state: object) -> list[object]:
+    """Every conversation selected in a modal's ``state.values``."""
+    values = state.get("values") if isinstance(state, Mapping) else None
+    blocks = values.values() if isinstance(values, Mapping) else ()
+    elements = (e for b in blocks if isinstance(b, Mapping) for e in b.values())
+    return [e.get("selected_conversation") for e in elements if isinstance(e, Mapping)]
+
+
+def _carried(metadata: object) -> object:
+    """The ``channel`` a modal's ``private_metadata`` carries (the Reject dialog's card)."""
+    try:
+        found = json.loads(metadata) if isinstance(metadata, str) and metadata else None
+    except ValueError:
+        return None
+    return found.get("channel") if isinstance(found, dict) else None
+
+
 class OrganizationCheck:
-    """Bolt middleware: tells `seen` whether each payload's user is of another organization.
+    """Bolt middleware: tells `seen` whether each payload's user is of another organization's
+    workspace, and the conversation the payload is about (no Slack call: Bolt runs it before a
+    slash command's ack).
 
     Runs after Bolt's authorization, whose result names the installation's workspace or
     organization; without one (a payload needing none) nothing is said."""
@@ -100,8 +144,6 @@ class OrganizationCheck:
             and installed is not None
             and (installed.team_id or installed.enterprise_id)
         ):
-            self._seen(
-                who.user,
-                outsider=outsider(who, team=installed.team_id, enterprise=installed.enterprise_id),
-            )
+            elsewhere = outsider(who, team=installed.team_id, enterprise=installed.enterprise_id)
+            self._seen(who.user, other_workspace=elsewhere, channel=channel_of(req.body))
         return next()
