@@ -26,6 +26,7 @@ from bot.policy.members import (
     listed,
     listed_or_not,
     not_a_channel,
+    not_a_member,
     not_a_requester,
     principal_parts,
 )
@@ -99,7 +100,7 @@ class Policy:
         """May `user` request this in `channel`, with this reason and this many targets?"""
         op, current = Code(request.operation), self.for_operation(request.operation)
         if not listed(user, current.requesters, directory):
-            return refuse(*not_a_requester(request.operation, current.requesters))
+            return refuse(*not_a_requester(request.operation, current.requesters, user, directory))
         if not _channel_allowed(current, channel):
             return refuse(*not_a_channel(request.operation, current.channels))
         no_reason = not (request.reason or "").strip()
@@ -175,7 +176,8 @@ class Policy:
         if found is not None:
             terms, stored = found
             what = Code(record.id) if stored else Code(record.operation)
-            return refuse("You may not reject ", what, ": ", needs_of(record, terms), ".")
+            why = not_a_member(user, terms.approvers, directory)
+            return refuse(*why or ("You may not reject ", what, ": ", needs_of(record, terms), "."))
         return ALLOWED
 
     def check_withdrawal(self, record: RequestRecord, *, user: str) -> Decision:
@@ -278,6 +280,8 @@ def _confirm_alone(
     if rules.already_approved(record, user):
         return refuse("You already confirmed ", Code(record.id), ".")
     if not listed(user, current.requesters, directory):  # their confirmation is the approval
+        if outside := not_a_member(user, current.requesters, directory):
+            return refuse(*outside)
         return refuse(
             "You may no longer request ",
             Code(record.operation),

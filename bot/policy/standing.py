@@ -14,7 +14,7 @@ from dataclasses import replace
 from bot.model import Approvers, Code, PolicyTerms, RequestRecord, rules
 from bot.policy.config import OperationPolicy
 from bot.policy.decision import Decision, refuse
-from bot.policy.members import CachedDirectory, Directory, listed
+from bot.policy.members import CachedDirectory, Directory, listed, not_a_member
 
 
 def rules_of(record: RequestRecord, current: OperationPolicy) -> list[tuple[PolicyTerms, bool]]:
@@ -75,6 +75,9 @@ def not_an_approver(
     if found is None:
         return None
     terms, stored = found
+    outside = not_a_member(user, terms.approvers, directory)
+    if outside:
+        return refuse(*outside)
     if stored:
         return refuse(
             "You may not approve ",

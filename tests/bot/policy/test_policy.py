@@ -50,6 +50,9 @@ class FakeDirectory:
         self.calls.append(group_id)
         return frozenset(self.groups.get(group_id, set()))
 
+    def outsider(self, user_id: str) -> bool:
+        return False
+
 
 def request(
     *, targets: tuple[str, ...] = ("dev1",), reason: str | None = "INC-42", op: str = OP
