@@ -7,7 +7,9 @@ them, so the one that completes the count is counted exactly once whatever the c
 clicks: an approval recorded since the judgement was judged at its own click, moments ago, and
 counts. A lapsed approval stays recorded, with its ``approved`` event (the log is append-only);
 its row says since when it no longer counts (``lapsed_at``), which the card shows, and a later
-judgement that finds its approver may approve again counts it again.
+judgement that finds its approver may approve again counts it again: one that saw the approval
+lapsed (`restored`). A lapse recorded since a click read the request is a newer judgement than
+the click's, and stands.
 """
 
 from __future__ import annotations
@@ -24,7 +26,12 @@ from bot.store.writes import Writer
 
 
 def approve_in(
-    writer: Writer, db: Db, request_id: str, approver: str, lapsed: Collection[str]
+    writer: Writer,
+    db: Db,
+    request_id: str,
+    approver: str,
+    lapsed: Collection[str],
+    restored: Collection[str] = (),
 ) -> ApprovalResult:
     """`Store.approve`'s decision, under its write lock: the request as stored now decides."""
     record = queries.load(db, request_id)
@@ -36,15 +43,20 @@ def approve_in(
         return ApprovalResult(ApprovalStatus.EXPIRED, writer.expire(db, record))
     if rules.already_approved(record, approver):
         return ApprovalResult(ApprovalStatus.DUPLICATE, record)
-    executes, after = add_approval(writer, db, record, approver, lapsed)
+    gone = [
+        earlier
+        for earlier in record.approvers
+        if earlier in lapsed or (earlier in record.lapsed and earlier not in restored)
+    ]
+    executes, after = add_approval(writer, db, record, approver, gone)
     return ApprovalResult(ApprovalStatus.EXECUTE if executes else ApprovalStatus.RECORDED, after)
 
 
 def add_approval(
-    writer: Writer, db: Db, record: RequestRecord, approver: str, lapsed: Collection[str]
+    writer: Writer, db: Db, record: RequestRecord, approver: str, gone: list[str]
 ) -> tuple[bool, RequestRecord]:
-    """Record one approval; count it with the earlier ones that have not lapsed; the one that
-    completes the count moves the request to executing.
+    """Record one approval; count it with the earlier ones that have not lapsed (`gone`: of
+    `record.approvers`); the one that completes the count moves the request to executing.
 
     Returns:
         Whether this approval started execution, and the record as now stored.
@@ -54,7 +66,6 @@ def add_approval(
         "INSERT INTO approvals (request_id, approver, at) VALUES (?, ?, ?)",
         [record.id, approver, now],
     )
-    gone = [earlier for earlier in record.approvers if earlier in lapsed]
     _mark_lapsed(db, record, gone, now)
     approvers = (*record.approvers, approver)
     counting = list(rules.counted(approvers, gone))

@@ -4,6 +4,7 @@ request, and its card says so."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from lifecycle_world import BOB, CAROL, DAVE, LEADS, World, click_together, deletes, open_request
@@ -167,4 +168,47 @@ def test_concurrent_clicks_by_one_current_approver_do_not_complete_it(world_fact
     assert record is not None and record.state is RequestState.PENDING
     assert record.approvers == (BOB, CAROL) and record.lapsed == (BOB,)
     assert deletes(world, PKG) == 0
+    assert world.store.verify().ok
+
+
+class AnswersThen:
+    """Slack's user groups, answered as they are when asked; then, once, `meanwhile` runs before
+    the answer reaches the click, which goes on with what it was told."""
+
+    def __init__(self, *members: str) -> None:
+        self.groups = {LEADS: frozenset(members)}
+        self.meanwhile: Callable[[], None] | None = None
+
+    def members(self, group_id: str) -> frozenset[str]:
+        answer = self.groups.get(group_id, frozenset())
+        if self.meanwhile is not None:
+            meanwhile, self.meanwhile = self.meanwhile, None
+            meanwhile()
+        return answer
+
+
+def test_a_click_judged_before_an_approver_left_does_not_count_them_again(
+    world_factory,  # type: ignore[no-untyped-def]
+) -> None:
+    world = world_factory(f'[policy]\napprovers = ["{LEADS}"]\napprovals = 3\n')
+    directory = AnswersThen(BOB, CAROL, DAVE)
+    object.__setattr__(world.service.s, "directory", directory)
+    rid = open_request(world)
+    world.service.approve(rid, world.on_card(rid, BOB))
+
+    def bob_leaves_then_carol_approves() -> None:
+        directory.groups[LEADS] = frozenset({CAROL, DAVE})
+        world.service.approve(rid, world.on_card(rid, CAROL))
+
+    # Dave's click is told bob is a lead; before it counts, bob leaves and Carol's click (the
+    # later judgement) finds that bob's approval no longer counts.
+    directory.meanwhile = bob_leaves_then_carol_approves
+    world.service.approve(rid, world.on_card(rid, DAVE))
+
+    record = world.store.get(rid)
+    assert record is not None and record.state is RequestState.PENDING
+    assert record.approvers == (BOB, CAROL, DAVE) and record.lapsed == (BOB,)
+    assert deletes(world, PKG) == 0
+    assert "2 of 3" in world.shown_to(DAVE) and NO_LONGER in card(world)
+    assert approved_event(world, rid, DAVE)["lapsed"] == [BOB]
     assert world.store.verify().ok
