@@ -86,3 +86,19 @@ def not_an_approver(
     return refuse(
         "You may not approve ", Code(record.operation), ": ", needs_of(record, terms), "."
     )
+
+
+def turned_off(record: RequestRecord, current: OperationPolicy) -> Decision | None:
+    """Refuse an approval once the policy turns the operation off (``requesters = []``, which
+    lets nobody request it): nothing of it may start, a request made before included. It may
+    still be rejected, or withdrawn by its requester, or left to expire."""
+    if current.requesters:
+        return None
+    return refuse(
+        Code(record.operation),
+        " is turned off: the policy lets nobody request it (",
+        Code("requesters = []"),
+        "), so ",
+        Code(record.id),
+        " cannot be approved: its requester may withdraw it, or leave it to expire.",
+    )
