@@ -269,7 +269,7 @@ class Store(AuditLogReads, RequestLookups, SurfaceReads, IncidentStore):
                     RequestState.UNKNOWN,
                     AuditEventName.UNKNOWN,
                     actor=SYSTEM_ACTOR,
-                    detail=lost.detail(record.id),
+                    detail=lost.detail(record),
                     outcome=lost.outcome(record.id),
                 )
                 for record in lost_calls(db, self.leases, now)  # again, under the lock
