@@ -29,7 +29,7 @@ from bot.policy.members import (
     not_a_requester,
     principal_parts,
 )
-from bot.policy.standing import lapsed_approvers, needs_of, not_an_approver, turned_off, unlisting
+from bot.policy.standing import judged_again, needs_of, not_an_approver, turned_off, unlisting
 from bot.policy.table import PolicyError
 from commands.model import OperationRequest
 from commands.spec import UsageTerms
@@ -147,11 +147,11 @@ class Policy:
             return refusal
         if rules.requester_confirms_alone(record.approvals_needed):
             return _confirm_alone(record, user, current, directory)
-        if rules.already_approved(record, user):
+        if rules.already_approved(record, user) and not record.lapsed:
             return refuse("You already approved ", Code(record.id), ".")
         cached = CachedDirectory(directory)  # the clicker and earlier approvers: one look-up
         refusal = not_an_approver(record, user, current, cached)
-        return refusal or Decision(lapsed=lapsed_approvers(record, current, cached))
+        return refusal or judged_again(record, user, current, cached)
 
     @judged
     def check_rejection(

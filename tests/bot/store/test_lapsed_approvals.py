@@ -95,6 +95,32 @@ def test_a_click_that_saw_the_lapse_and_judged_the_approver_back_restores_it(
     assert store.verify().ok
 
 
+def test_an_approver_judged_back_counts_again_without_a_second_approval(store: Store) -> None:
+    rid = needing_two(store)
+    store.approve(rid, approver="U2", lapsed=frozenset({"U1"}))
+
+    again = store.approve(rid, approver="U2", restored=frozenset({"U1"}))  # U2 clicks again
+
+    assert again.status is ApprovalStatus.EXECUTE
+    assert again.record is not None and again.record.approvers == ("U1", "U2")
+    events = list(store.events(request_id=rid))
+    assert [e.event for e in events].count(AuditEventName.APPROVED) == 2
+    assert (events[-1].event, events[-1].actor) == (AuditEventName.EXECUTING, "U2")
+    assert events[-1].detail["approvers"] == ["U1", "U2"]
+    assert store.verify().ok
+    assert store.integrity_problem(again.record) is None
+
+
+def test_a_second_click_that_restores_nobody_is_a_duplicate(store: Store) -> None:
+    rid = needing_two(store)
+    store.approve(rid, approver="U2", lapsed=frozenset({"U1"}))
+
+    again = store.approve(rid, approver="U2", lapsed=frozenset({"U1"}))
+
+    assert again.status is ApprovalStatus.DUPLICATE
+    assert len(list(store.events(request_id=rid))) == 3  # requested, approved, approved
+
+
 def test_without_lapsed_approvals_the_count_is_as_before(store: Store) -> None:
     rid = needing_two(store)
     result = store.approve(rid, approver="U2")
