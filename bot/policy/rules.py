@@ -30,7 +30,7 @@ from bot.policy.members import (
     not_a_requester,
     principal_parts,
 )
-from bot.policy.standing import lapsed_approvers, needs_of, not_an_approver, unlisting
+from bot.policy.standing import judged_again, needs_of, not_an_approver, turned_off, unlisting
 from bot.policy.table import PolicyError
 from commands.model import OperationRequest
 from commands.spec import UsageTerms
@@ -132,22 +132,27 @@ class Policy:
 
         Re-checked at click time against the current rules, and against the rules stored with
         the request (what its card shows): a policy made laxer since lets nobody in whom the
-        card left out. When it was made needing no approvals only the requester may confirm;
-        otherwise the requester counts only where both allow `self_approval`. An allowed
+        card left out; one that turns the operation off since lets nobody approve it. When it
+        was made needing no approvals only the requester may confirm; otherwise the
+        requester counts only where both allow `self_approval`. An allowed
         click's decision names the earlier approvers judged the same way now who could not
         approve it any more (`Decision.lapsed`): their approvals no longer count.
         """
         current = self.for_operation(record.operation)
-        refusal = _stale(record, current, user) or _approval_channel(record, current, channel)
+        refusal = (
+            _stale(record, current, user)
+            or _approval_channel(record, current, channel)
+            or turned_off(record, current)
+        )
         if refusal:
             return refusal
         if rules.requester_confirms_alone(record.approvals_needed):
             return _confirm_alone(record, user, current, directory)
-        if rules.already_approved(record, user):
+        if rules.already_approved(record, user) and not record.lapsed:
             return refuse("You already approved ", Code(record.id), ".")
         cached = CachedDirectory(directory)  # the clicker and earlier approvers: one look-up
         refusal = not_an_approver(record, user, current, cached)
-        return refusal or Decision(lapsed=lapsed_approvers(record, current, cached))
+        return refusal or judged_again(record, user, current, cached)
 
     @judged
     def check_rejection(
