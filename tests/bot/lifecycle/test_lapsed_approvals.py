@@ -235,6 +235,9 @@ class AnswersThen:
             meanwhile()
         return answer
 
+    def outsider(self, user_id: str) -> bool:
+        return False
+
 
 def test_a_click_judged_before_an_approver_left_does_not_count_them_again(
     world_factory,  # type: ignore[no-untyped-def]
