@@ -26,7 +26,7 @@ from bot.lifecycle.steps import WorkflowSteps, intake_submit
 from bot.lifecycle.sweeper import Sweeper
 from bot.lifecycle.workers import Runner
 from bot.observability import MeteredApp, Metrics, instrument, metered
-from bot.policy import Policy, load_policy
+from bot.policy import Directory, Policy, load_policy
 from bot.settings import Settings
 from bot.slack.announce import AuditChannel
 from bot.slack.directory import SlackDirectory
@@ -34,6 +34,7 @@ from bot.slack.files import TargetFiles
 from bot.slack.functions import FunctionsOut
 from bot.slack.listeners import register_listeners
 from bot.slack.listeners.context import ListenerContext
+from bot.slack.organizations import OrganizationCheck
 from bot.slack.payloads import CheckedPayloads
 from bot.slack.port import SlackOut
 from bot.slack.retries import ignore_slack_retries
@@ -113,7 +114,7 @@ def build_app(
         settings, plugins, client=client, metrics=metrics, parts=parts, runner=runner
     )
     service = RequestService(services)
-    bolt = bolt_app(settings, client, metrics=metrics)
+    bolt = bolt_app(settings, client, metrics=metrics, directory=services.directory)
     register_listeners(
         bolt, _listener_context(settings, services, service, runner, plugins, client)
     )
@@ -247,10 +248,17 @@ class _TokenInTheClient(logging.Filter):
 _TOKEN_IN_THE_CLIENT = _TokenInTheClient()
 
 
-def bolt_app(settings: Settings, client: WebClient, *, metrics: Metrics) -> MeteredApp:
+def bolt_app(
+    settings: Settings,
+    client: WebClient,
+    *,
+    metrics: Metrics,
+    directory: Directory | None = None,
+) -> MeteredApp:
     """The Bolt app: only signed requests (our own check answers 401 and logs one bounded line)
     carrying payloads as Slack sends them (400 otherwise), acks timed, Slack's retries
-    acknowledged and dropped, unexpected listener errors logged."""
+    acknowledged and dropped, unexpected listener errors logged; a Slack-backed `directory`
+    told whose payload is of another organization (`bot.slack.organizations`)."""
     secret = _secret(settings.slack_signing_secret)
     logging.getLogger(f"slack_bolt.{App.__name__}").addFilter(_TOKEN_IN_THE_CLIENT)
     bolt = MeteredApp(
@@ -268,6 +276,8 @@ def bolt_app(settings: Settings, client: WebClient, *, metrics: Metrics) -> Mete
     )
     bolt.use(ignore_slack_retries)
     bolt.use(remember_team)
+    if isinstance(directory, SlackDirectory):
+        bolt.use(OrganizationCheck(directory.saw))
     bolt.error(_log_unexpected)
     return bolt
 

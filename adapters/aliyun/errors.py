@@ -169,6 +169,8 @@ def error_for(body: Mapping[str, Any], status: int) -> VendorError:
     code = str(given) if given not in (None, "") else f"HTTP {status}" if status >= 400 else ""
     said = str(field(body, "ErrorMessage") or field(body, "Message") or "").strip()
     info = code_info(code)
+    if info is None and given in (None, "") and status == 429:
+        info = THROTTLED  # a throttle whose body names no code: 429 says it all the same
     if info is None:
         flag = json.dumps(field(body, "Success"))  # as answered: false, "false", …
         message = said or (

@@ -16,10 +16,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
-from adapters.aliyun.errors import field, same_code
+from adapters.aliyun.errors import VENDOR, field, same_code
 from adapters.aliyun.rpc import RpcClient
 from adapters.base import Blocker, Preview, StopSignal
-from adapters.errors import VendorAuthError, VendorError
+from adapters.errors import VendorAuthError, VendorError, VendorUnreachable
 
 SAMPLE_SIZE = 20
 #: What a cancel acts on (the vendor's doc: pending confirmation, pending push, pushed).
@@ -31,6 +31,9 @@ NOT_FOUND = "iot.device.NotExistedDevice"
 #: are about the request's firmware or job as well.)
 BLOCKING_CODES = ("iot.prod.NotExistedProduct", "iot.system.InstanceNotFound")
 BLOCKING_PREFIX = "iot.ota."
+#: ``iot.ota.*`` codes the vendor documents for the listing's own parameters (VENDORS.md §7):
+#: about how opsgate asked, not about what the cancel names, so they decide nothing about it.
+LISTING_ONLY = ("iot.ota.NullOtaModuleName", "iot.ota.EmptyDeviceInfoParams")
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -114,7 +117,11 @@ def pending_note(looked: Sequence[DeviceLook], *, of: int) -> str:
 
 def blocks_the_cancel(error: VendorError) -> bool:
     """True when the vendor refused the look for a reason the cancel would be refused for."""
-    if isinstance(error, VendorAuthError) or error.retryable:
+    if (
+        isinstance(error, VendorAuthError)
+        or error.retryable
+        or same_code(error.code, *LISTING_ONLY)
+    ):
         return False
     return same_code(error.code, *BLOCKING_CODES) or error.code.lower().startswith(BLOCKING_PREFIX)
 
@@ -170,11 +177,23 @@ def look_at(
 
 
 def task_rows(body: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    """The task rows of an OTA task listing."""
+    """The task rows of an OTA task listing (none when it has no ``Data``).
+
+    Raises:
+        VendorUnreachable: ``Data`` is neither a list of rows nor an object wrapping one (a
+            number, a string): an answer opsgate cannot read, not "no tasks".
+    """
     # Documented as an array; the vendor's JSON also wraps arrays as {"SimpleOTATaskInfo": [...]}.
     data = field(body, "Data")
     if isinstance(data, dict):
         data = field(data, "SimpleOTATaskInfo")
+    if data is not None and not isinstance(data, list):
+        raise VendorUnreachable(
+            f"{VENDOR} answered an OTA task listing whose Data is not a list of tasks "
+            f"({type(data).__name__})",
+            vendor=VENDOR,
+            next_step="Try again; if it persists, check `OPSGATE_ALIYUN__ENDPOINT`.",
+        )
     return [row for row in data or [] if isinstance(row, dict)]
 
 

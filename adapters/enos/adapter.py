@@ -272,7 +272,11 @@ def _text(value: object) -> str:
 
 def _created(value: object) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+        try:
+            created = datetime.fromtimestamp(value / 1000, tz=UTC)
+        except (OverflowError, OSError, ValueError):  # no date a calendar holds: show it as sent
+            return str(value)
+        return created.strftime("%Y-%m-%d %H:%M:%S UTC")
     return _text(value) or "unknown"
 
 

@@ -134,7 +134,7 @@ class HuaweiAdapter:
             return blocked_preview(exc, found=exc.code not in _PACKAGE_GONE | _DEVICE_GONE)
 
     def _device_preview(self, request: OperationRequest, device: str) -> Preview:
-        app = request.str_param("app")
+        app = self._authorizing_app(request)
         body = self._get(_path(DEVICE_PATH, device), _app(app), f"device {device}")
         children = None
         if body.get("nodeType") == "GATEWAY":
@@ -186,9 +186,16 @@ class HuaweiAdapter:
         target = _target(request)
         if request.operation == PACKAGE_DELETE:
             return _path(PACKAGE_PATH, target), None
-        params = _app(request.str_param("app")) or {}
+        params = _app(self._authorizing_app(request)) or {}
         params["cascade"] = "true" if _cascade(request) else "false"
         return _path(DEVICE_PATH, target), params
+
+    def _authorizing_app(self, request: OperationRequest) -> str | None:
+        """`--app`, unless it names opsgate's own application: ``appId`` is only for a device of
+        another, authorizing application (VENDORS.md §5); otherwise the platform wants it null
+        (its advice for 100217)."""
+        app = request.str_param("app")
+        return None if app == self.session.app_id else app
 
     def _get(self, path: str, params: Params | None, subject: str) -> dict[str, Any]:
         def attempt() -> dict[str, Any]:
@@ -240,9 +247,13 @@ def _gone(what: str) -> Outcome:
     return Outcome(already_gone=True, summary=f"{what[:1].upper()}{what[1:]} was already gone")
 
 
-def _children_in(body: dict[str, Any], gateway_id: str) -> int:
+def _children_in(body: dict[str, Any], gateway_id: str) -> int | None:
+    """The gateway's child count from a device listing (QueryDevicesDTO), or None when the
+    answer holds no device list: a count of 0 would drop the cascade warning from the card."""
+    devices = body.get("devices")
+    if not isinstance(devices, list):
+        return None
     # The list includes the gateway itself (a directly connected device's gatewayId is its own id).
-    devices = body.get("devices") or []
     total = body.get("totalCount")
     if isinstance(total, int) and total > len(devices):
         return max(total - 1, 0)

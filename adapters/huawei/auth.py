@@ -187,7 +187,7 @@ class HuaweiSession:
                 code="no accessToken",
                 next_step="Check that the base URL points at the OceanConnect northbound API.",
             )
-        expires_in = int(body.get("expiresIn") or 3600)
+        expires_in = _lifetime(body.get("expiresIn"))
         self.granted_seconds = expires_in
         now = self._clock.monotonic()
         refresh = body.get("refreshToken")
@@ -197,6 +197,18 @@ class HuaweiSession:
             refresh_token=refresh if isinstance(refresh, str) and refresh else None,
             refresh_expires_at=now + REFRESH_TOKEN_SECONDS,
         )
+
+
+def _lifetime(expires_in: object) -> int:
+    """``expiresIn`` in whole seconds; the documented 3600 when it is missing or not a positive
+    number (a token request that was answered never fails on this field alone)."""
+    if isinstance(expires_in, int | float | str) and not isinstance(expires_in, bool):
+        try:
+            seconds = int(float(expires_in))
+        except (ValueError, OverflowError):
+            return 3600
+        return seconds if seconds > 0 else 3600
+    return 3600
 
 
 def with_default_port(base_url: str) -> str:

@@ -58,8 +58,15 @@ class Clicks:
         )
         if self._allowed(record, origin, decision, "approve"):
             # Earlier approvers were judged with the click, before the store's lock: those who
-            # could not approve now no longer count towards it.
-            counted = self.s.store.approve(record.id, approver=origin.user, lapsed=decision.lapsed)
+            # could not approve now no longer count towards it, and those whose approvals had
+            # lapsed when it read the request count again if they may approve now. A lapse
+            # recorded since is a later judgement than this one: it stands.
+            counted = self.s.store.approve(
+                record.id,
+                approver=origin.user,
+                lapsed=decision.lapsed,
+                restored=frozenset(record.lapsed) - decision.lapsed,
+            )
             self._counted(counted, record, origin)
 
     def reject(self, request_id: str, origin: Origin) -> None:

@@ -173,8 +173,8 @@ def _record_end(
 ) -> RequestRecord:
     """Move the request to the state its outcome says (`stopped` when Stop or the shutdown kept
     calls from going out, the event then by whoever pressed Stop, or `system`) and append that
-    state's event."""
-    stopper = _stopper(store, record, outcome, shutdown) if isinstance(outcome, Outcome) else None
+    state's event, naming whoever pressed Stop however the run ended."""
+    stopper = _stopper(store, record, outcome, shutdown)
     state = rules.final_state(outcome, stopped=stopper is not None)
     detail = _audit_detail(outcome) | ({"stopped_by": stopper} if stopper else {})
     # From `unknown` too (see `TRANSITIONS`): if this replica stalled past its lease while the
@@ -198,14 +198,15 @@ def _record_end(
 
 
 def _stopper(
-    store: Store, record: RequestRecord, outcome: Outcome, shutdown: Shutdown
+    store: Store, record: RequestRecord, outcome: CallOutcome, shutdown: Shutdown
 ) -> str | None:
     """Who stopped the run, if anyone did: whoever pressed Stop, or `system` when this process's
     shutdown kept calls from being sent. The latter is stored as the request's stop, so its
     card and `/ops status` say who stopped it (unless someone pressed Stop in the meantime)."""
     current = store.get(record.id)
     stopper = None if current is None else current.stop_requested_by
-    if stopper is None and shutdown.begun and outcome.counts.not_sent:
+    unsent = isinstance(outcome, Outcome) and outcome.counts.not_sent
+    if stopper is None and shutdown.begun and unsent:
         stored = store.request_stop(record.id, by=SYSTEM_ACTOR) or store.get(record.id)
         stopper = (None if stored is None else stored.stop_requested_by) or SYSTEM_ACTOR
     return stopper

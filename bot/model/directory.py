@@ -1,5 +1,6 @@
-"""Who is in a Slack user group, as the policy asks it: the `Directory` protocol, which
-`bot.slack.directory.SlackDirectory` implements, and the error it raises when Slack cannot say."""
+"""Who is in a Slack user group, and who is of another organization, as the policy asks it: the
+`Directory` protocol, which `bot.slack.directory.SlackDirectory` implements, and the error it
+raises when Slack cannot say."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Protocol
 
 
 class Directory(Protocol):
-    """Slack user-group membership, as the policy needs it."""
+    """Slack user-group membership, and who is of another organization, as the policy needs it."""
 
     def members(self, group_id: str) -> frozenset[str]:
         """The user ids in the Slack user group `group_id` (``S…``).
@@ -15,6 +16,14 @@ class Directory(Protocol):
         Raises:
             GroupUnreadable: Slack could not say.
         """
+        ...
+
+    def outsider(self, user_id: str) -> bool:
+        """True when `user_id` belongs to another organization than the one opsgate is installed
+        in (Slack Connect): a payload Slack signed named their workspace, another
+        organization's, in a conversation Slack says is shared with another organization.
+        ``"*"`` does not cover them (SPEC §3). False when nothing said so (a payload naming no
+        workspace, a conversation not shared, Slack unable to say)."""
         ...
 
 

@@ -1,4 +1,6 @@
-"""Who is in a principal list: user ids, user group ids (asked of a `Directory`), or ``"*"``.
+"""Who is in a principal list: user ids, user group ids (asked of a `Directory`), or ``"*"``:
+anyone of the organization opsgate is installed in, not someone of another organization in a
+Slack Connect channel (`Directory.outsider`), whom only naming them (or a group of theirs) lets in.
 
 Group membership is asked of the `Directory` only when a group id is actually in the list being
 checked, so a policy of plain user ids (or ``"*"``) never costs a Slack call.
@@ -8,10 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from bot.model import Channel, Code, Part, listing, principal
+from bot.model import Channel, Code, Part, User, listing, principal
 from bot.model.directory import Directory, GroupUnreadable
 
-__all__ = ["CachedDirectory", "Directory", "GroupUnreadable", "listed", "listed_or_not"]
+__all__ = [
+    "CachedDirectory",
+    "Directory",
+    "GroupUnreadable",
+    "listed",
+    "listed_or_not",
+    "not_a_member",
+]
 
 
 class CachedDirectory:
@@ -27,16 +36,21 @@ class CachedDirectory:
             self._seen[group_id] = self._directory.members(group_id)
         return self._seen[group_id]
 
+    def outsider(self, user_id: str) -> bool:
+        """Whether `user_id` is of another organization, as the real directory says."""
+        return self._directory.outsider(user_id)
+
 
 def listed(user: str, principals: Iterable[str], directory: Directory) -> bool:
-    """True when `user` is ``"*"``-covered, named, or in one of the named groups.
+    """True when `user` is named, in one of the named groups, or covered by ``"*"`` (unless
+    of another organization: `Directory.outsider`).
 
     Raises:
         GroupUnreadable: No group Slack could read lists `user`, and one could not be read
             (it might have): the caller fails closed and says why.
     """
     principals = tuple(principals)
-    if "*" in principals or user in principals:
+    if user in principals or ("*" in principals and not directory.outsider(user)):
         return True
     unreadable: GroupUnreadable | None = None
     for group in (p for p in principals if p.startswith("S")):
@@ -59,6 +73,19 @@ def listed_or_not(user: str, principals: Iterable[str], directory: Directory) ->
         return False
 
 
+def not_a_member(user: str, principals: Iterable[str], directory: Directory) -> tuple[Part, ...]:
+    """Why `user`, whom `principals` do not list, is not covered by its ``"*"``: they are of
+    another organization. Empty when that is not why (no ``"*"``, or not an outsider)."""
+    if "*" not in tuple(principals) or not directory.outsider(user):
+        return ()
+    return (
+        "opsgate takes requests and approvals only from members of this organization; ",
+        User(user),
+        " is a member of another organization (Slack Connect). To allow them, name them in "
+        "the policy.",
+    )
+
+
 def principal_parts(principals: tuple[str, ...]) -> tuple[Part, ...]:
     """The users and groups in a list, as parts ("nobody" when empty)."""
     return listing(principal(p) for p in principals)
@@ -69,9 +96,23 @@ def channel_parts(channels: tuple[str, ...]) -> tuple[Part, ...]:
     return listing((Channel(c) for c in channels if c != "*"), empty="no channel")
 
 
-def not_a_requester(operation: str, requesters: tuple[str, ...]) -> tuple[Part, ...]:
-    """Why someone may not request `operation`: who may, or that nobody may (an empty list is
-    how the policy turns an operation off)."""
+def channel_refusal(
+    operation: str, channels: tuple[str, ...], channel: str
+) -> tuple[Part, ...] | None:
+    """Why `operation` may not be requested in `channel` under its policy's `channels`
+    (`not_a_channel`, as the policy's check of a request says it), or None when it may."""
+    return None if "*" in channels or channel in channels else not_a_channel(operation, channels)
+
+
+def not_a_requester(
+    operation: str, requesters: tuple[str, ...], user: str, directory: Directory
+) -> tuple[Part, ...]:
+    """Why `user`, whom `requesters` do not list, may not request `operation`: of another
+    organization (`not_a_member`), or who may, or that nobody may (an empty list is how the
+    policy turns an operation off)."""
+    outside = not_a_member(user, requesters, directory)
+    if outside:
+        return outside
     if not requesters:
         return (
             "Nobody may request ",

@@ -26,10 +26,11 @@ from bot.policy.members import (
     listed,
     listed_or_not,
     not_a_channel,
+    not_a_member,
     not_a_requester,
     principal_parts,
 )
-from bot.policy.standing import lapsed_approvers, needs_of, not_an_approver, unlisting
+from bot.policy.standing import judged_again, needs_of, not_an_approver, turned_off, unlisting
 from bot.policy.table import PolicyError
 from commands.model import OperationRequest
 from commands.spec import UsageTerms
@@ -82,15 +83,6 @@ class Policy:
         most = self.for_operation(operation).max_targets
         return most if most is not None and count > most else None
 
-    def channel_refusal(self, operation: str, channel: str) -> tuple[Part, ...] | None:
-        """Why `operation` may not be requested in `channel` (`check_request`'s words), or None."""
-        current = self.for_operation(operation)
-        return (
-            None
-            if _channel_allowed(current, channel)
-            else not_a_channel(operation, current.channels)
-        )
-
     def usage_terms(self, operation: str) -> UsageTerms:
         """What this policy says of `operation` that its usage and help show (a reason needed,
         whether anyone may break glass, its limit on targets)."""
@@ -108,7 +100,7 @@ class Policy:
         """May `user` request this in `channel`, with this reason and this many targets?"""
         op, current = Code(request.operation), self.for_operation(request.operation)
         if not listed(user, current.requesters, directory):
-            return refuse(*not_a_requester(request.operation, current.requesters))
+            return refuse(*not_a_requester(request.operation, current.requesters, user, directory))
         if not _channel_allowed(current, channel):
             return refuse(*not_a_channel(request.operation, current.channels))
         no_reason = not (request.reason or "").strip()
@@ -140,22 +132,27 @@ class Policy:
 
         Re-checked at click time against the current rules, and against the rules stored with
         the request (what its card shows): a policy made laxer since lets nobody in whom the
-        card left out. When it was made needing no approvals only the requester may confirm;
-        otherwise the requester counts only where both allow `self_approval`. An allowed
+        card left out; one that turns the operation off since lets nobody approve it. When it
+        was made needing no approvals only the requester may confirm; otherwise the
+        requester counts only where both allow `self_approval`. An allowed
         click's decision names the earlier approvers judged the same way now who could not
         approve it any more (`Decision.lapsed`): their approvals no longer count.
         """
         current = self.for_operation(record.operation)
-        refusal = _stale(record, current, user) or _approval_channel(record, current, channel)
+        refusal = (
+            _stale(record, current, user)
+            or _approval_channel(record, current, channel)
+            or turned_off(record, current)
+        )
         if refusal:
             return refusal
         if rules.requester_confirms_alone(record.approvals_needed):
             return _confirm_alone(record, user, current, directory)
-        if rules.already_approved(record, user):
+        if rules.already_approved(record, user) and not record.lapsed:
             return refuse("You already approved ", Code(record.id), ".")
         cached = CachedDirectory(directory)  # the clicker and earlier approvers: one look-up
         refusal = not_an_approver(record, user, current, cached)
-        return refusal or Decision(lapsed=lapsed_approvers(record, current, cached))
+        return refusal or judged_again(record, user, current, cached)
 
     @judged
     def check_rejection(
@@ -184,7 +181,8 @@ class Policy:
         if found is not None:
             terms, stored = found
             what = Code(record.id) if stored else Code(record.operation)
-            return refuse("You may not reject ", what, ": ", needs_of(record, terms), ".")
+            why = not_a_member(user, terms.approvers, directory)
+            return refuse(*why or ("You may not reject ", what, ": ", needs_of(record, terms), "."))
         return ALLOWED
 
     def check_withdrawal(self, record: RequestRecord, *, user: str) -> Decision:
@@ -287,6 +285,8 @@ def _confirm_alone(
     if rules.already_approved(record, user):
         return refuse("You already confirmed ", Code(record.id), ".")
     if not listed(user, current.requesters, directory):  # their confirmation is the approval
+        if outside := not_a_member(user, current.requesters, directory):
+            return refuse(*outside)
         return refuse(
             "You may no longer request ",
             Code(record.operation),

@@ -14,7 +14,7 @@ from dataclasses import replace
 from bot.model import Approvers, Code, PolicyTerms, RequestRecord, rules
 from bot.policy.config import OperationPolicy
 from bot.policy.decision import Decision, refuse
-from bot.policy.members import CachedDirectory, Directory, listed
+from bot.policy.members import CachedDirectory, Directory, listed, not_a_member
 
 
 def rules_of(record: RequestRecord, current: OperationPolicy) -> list[tuple[PolicyTerms, bool]]:
@@ -75,6 +75,9 @@ def not_an_approver(
     if found is None:
         return None
     terms, stored = found
+    outside = not_a_member(user, terms.approvers, directory)
+    if outside:
+        return refuse(*outside)
     if stored:
         return refuse(
             "You may not approve ",
@@ -86,3 +89,37 @@ def not_an_approver(
     return refuse(
         "You may not approve ", Code(record.operation), ": ", needs_of(record, terms), "."
     )
+
+
+def turned_off(record: RequestRecord, current: OperationPolicy) -> Decision | None:
+    """Refuse an approval once the policy turns the operation off (``requesters = []``, which
+    lets nobody request it): nothing of it may start, a request made before included. It may
+    still be rejected, or withdrawn by its requester, or left to expire."""
+    if current.requesters:
+        return None
+    return refuse(
+        Code(record.operation),
+        " is turned off: the policy lets nobody request it (",
+        Code("requesters = []"),
+        "), so ",
+        Code(record.id),
+        " cannot be approved: its requester may withdraw it, or leave it to expire.",
+    )
+
+
+def judged_again(
+    record: RequestRecord, user: str, current: OperationPolicy, directory: Directory
+) -> Decision:
+    """The decision on an Approve click by someone who may approve: the earlier approvers who
+    could not approve now (`lapsed_approvers`). Someone who approved already approves nothing
+    more: their click counts only when it finds a lapsed approval (their own, or another's)
+    able to count again, and is otherwise refused.
+
+    Raises:
+        GroupUnreadable: As `lapsed_approvers`.
+    """
+    lapsed = lapsed_approvers(record, current, directory)
+    counted = rules.already_approved(record, user) and user not in record.lapsed
+    if counted and not set(record.lapsed) - lapsed:
+        return refuse("You already approved ", Code(record.id), ".")
+    return Decision(lapsed=lapsed)

@@ -1,10 +1,13 @@
 """Slack user-group membership for the policy, kept briefly to keep clicks fast, and dropped as
-soon as Slack says a group changed."""
+soon as Slack says a group changed; and who is of another organization: someone whose signed
+payload named another workspace (`bot.slack.organizations`), in a conversation Slack says is
+shared with another organization (`bot.slack.shared`)."""
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -13,9 +16,13 @@ from slack_sdk.errors import SlackApiError
 
 from adapters.clock import SYSTEM_CLOCK, Clock
 from bot.model.directory import GroupUnreadable
+from bot.slack.shared import SharedChannels
 from bot.slack.teams import current_team
 
 log = logging.getLogger(__name__)
+
+#: How many people of other workspaces are remembered at most (the least recently seen go).
+OUTSIDERS_KEPT = 10_000
 
 
 class GroupVersions(Protocol):
@@ -38,7 +45,8 @@ class _Kept:
 
 
 class SlackDirectory:
-    """`bot.policy.Directory` backed by ``usergroups.users.list`` (scope ``usergroups:read``).
+    """`bot.policy.Directory` backed by ``usergroups.users.list`` (scope ``usergroups:read``),
+    and by ``conversations.info`` for who is of another organization (`outsider`).
 
     Membership is kept for `ttl` seconds, so a burst of clicks makes one call, and no longer
     than the group stays unchanged: Slack's ``subteam_members_changed`` and ``subteam_updated``
@@ -55,12 +63,17 @@ class SlackDirectory:
         ttl: float = 120.0,
         clock: Clock = SYSTEM_CLOCK,
         versions: GroupVersions | None = None,
+        channels: SharedChannels | None = None,
     ) -> None:
         self._client = client
+        self._channels = channels or SharedChannels(client, clock=clock)
         self._ttl = ttl
         self._clock = clock
         self._versions = versions
         self._kept: dict[str, _Kept] = {}
+        #: User -> the channel of their last payload that named one; only people whose payload
+        #: named a workspace of another organization.
+        self._elsewhere: OrderedDict[str, str | None] = OrderedDict()
         self._lock = threading.Lock()
 
     def members(self, group_id: str) -> frozenset[str]:
@@ -97,3 +110,27 @@ class SlackDirectory:
             self._kept.pop(group_id, None)
         if self._versions is not None:
             self._versions.changed(group_id)
+
+    def outsider(self, user_id: str) -> bool:
+        """Whether `user_id` is of another organization: a payload Slack signed named their
+        workspace, another organization's (and no later one said otherwise), and Slack says the
+        conversation it was about is shared with another organization (asked now, after the
+        ack, and kept a few minutes). Not when the payload named no channel and no earlier one
+        did (App Home, a shortcut), nor when Slack cannot say (`SharedChannels`)."""
+        with self._lock:
+            channel = self._elsewhere.get(user_id)
+        return channel is not None and self._channels.shared(channel)
+
+    def saw(self, user_id: str, *, other_workspace: bool, channel: str | None = None) -> None:
+        """A signed payload said whether `user_id`'s workspace is of another organization, and
+        which conversation it was about (None: none, and the one an earlier payload named
+        stands). Each is judged while their own payload is handled, just after it said so:
+        past `OUTSIDERS_KEPT`, the least recently seen are forgotten."""
+        with self._lock:
+            if not other_workspace:
+                self._elsewhere.pop(user_id, None)
+                return
+            self._elsewhere[user_id] = channel or self._elsewhere.get(user_id)
+            self._elsewhere.move_to_end(user_id)
+            while len(self._elsewhere) > OUTSIDERS_KEPT:
+                self._elsewhere.popitem(last=False)

@@ -8,7 +8,8 @@ App Home tab, the Workflow Builder step ``opsgate_request`` (a function; Slack o
 steps only to org-ready apps, hence ``org_deploy_enabled``), the events ``app_home_opened``,
 ``function_executed``, and ``subteam_members_changed`` and ``subteam_updated`` (a user group's
 members changed: the policy's membership is read again; scope ``usergroups:read``), and the bot
-scopes below.
+scopes below (``channels:read`` and ``groups:read``: ``conversations.info``, asked whether a
+channel in which someone of another workspace acted is shared with another organization).
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ BOT_SCOPES: Final = (
     "usergroups:read",  # usergroups.users.list (policy groups of approvers and requesters)
     "users:read",  # required by SPEC §7 for user lookups; cards mention users as <@U…>
     "files:read",  # url_private of a target list uploaded in the request form
+    # conversations.info: is the channel shared with another organization (Slack Connect)?
+    "channels:read",  # ... for public channels
+    "groups:read",  # ... for private channels
 )
 #: The global shortcut that opens the request form (`bot.slack.listeners.forms`).
 SHORTCUT_CALLBACK: Final = "opsgate_request_shortcut"

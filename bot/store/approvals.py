@@ -7,7 +7,9 @@ them, so the one that completes the count is counted exactly once whatever the c
 clicks: an approval recorded since the judgement was judged at its own click, moments ago, and
 counts. A lapsed approval stays recorded, with its ``approved`` event (the log is append-only);
 its row says since when it no longer counts (``lapsed_at``), which the card shows, and a later
-judgement that finds its approver may approve again counts it again.
+judgement that finds its approver may approve again counts it again: one that saw the approval
+lapsed (`restored`). A lapse recorded since a click read the request is a newer judgement than
+the click's, and stands.
 """
 
 from __future__ import annotations
@@ -24,7 +26,12 @@ from bot.store.writes import Writer
 
 
 def approve_in(
-    writer: Writer, db: Db, request_id: str, approver: str, lapsed: Collection[str]
+    writer: Writer,
+    db: Db,
+    request_id: str,
+    approver: str,
+    lapsed: Collection[str],
+    restored: Collection[str] = (),
 ) -> ApprovalResult:
     """`Store.approve`'s decision, under its write lock: the request as stored now decides."""
     record = queries.load(db, request_id)
@@ -34,17 +41,26 @@ def approve_in(
         return ApprovalResult(ApprovalStatus.NOT_PENDING, record)
     if rules.past_deadline(record, writer.now()):
         return ApprovalResult(ApprovalStatus.EXPIRED, writer.expire(db, record))
-    if rules.already_approved(record, approver):
+    again = rules.already_approved(record, approver)
+    if again and not set(record.lapsed) & set(restored):
         return ApprovalResult(ApprovalStatus.DUPLICATE, record)
-    executes, after = add_approval(writer, db, record, approver, lapsed)
+    gone = [
+        earlier
+        for earlier in record.approvers
+        if earlier in lapsed or (earlier in record.lapsed and earlier not in restored)
+    ]
+    if again:  # nobody approves twice: the click only judged lapsed approvals able to count
+        executes, after = count_again(writer, db, record, approver, gone)
+    else:
+        executes, after = add_approval(writer, db, record, approver, gone)
     return ApprovalResult(ApprovalStatus.EXECUTE if executes else ApprovalStatus.RECORDED, after)
 
 
 def add_approval(
-    writer: Writer, db: Db, record: RequestRecord, approver: str, lapsed: Collection[str]
+    writer: Writer, db: Db, record: RequestRecord, approver: str, gone: list[str]
 ) -> tuple[bool, RequestRecord]:
-    """Record one approval; count it with the earlier ones that have not lapsed; the one that
-    completes the count moves the request to executing.
+    """Record one approval; count it with the earlier ones that have not lapsed (`gone`: of
+    `record.approvers`); the one that completes the count moves the request to executing.
 
     Returns:
         Whether this approval started execution, and the record as now stored.
@@ -54,7 +70,6 @@ def add_approval(
         "INSERT INTO approvals (request_id, approver, at) VALUES (?, ?, ?)",
         [record.id, approver, now],
     )
-    gone = [earlier for earlier in record.approvers if earlier in lapsed]
     _mark_lapsed(db, record, gone, now)
     approvers = (*record.approvers, approver)
     counting = list(rules.counted(approvers, gone))
@@ -62,14 +77,39 @@ def add_approval(
     said: dict[str, Any] = {"lapsed": gone} if gone else {}
     detail = {"approvals": len(counting), "needed": needed, **said}
     writer.append(db, record, AuditEventName.APPROVED, actor=approver, detail=detail)
+    return _executes(writer, db, record.model_copy(update={"approvers": approvers}), approver, gone)
+
+
+def count_again(
+    writer: Writer, db: Db, record: RequestRecord, clicker: str, gone: list[str]
+) -> tuple[bool, RequestRecord]:
+    """A click by someone who approved already, which judged approvals that had lapsed (their
+    own, or another's) able to count again: no second approval, and no ``approved`` event (the
+    log holds one per approver); the approvals as now judged count, and when that completes the
+    count the request moves to executing in the clicker's name.
+
+    Returns:
+        Whether this click started execution, and the record as now stored.
+    """
+    _mark_lapsed(db, record, gone, format_time(writer.now()))
+    return _executes(writer, db, record, clicker, gone)
+
+
+def _executes(
+    writer: Writer, db: Db, record: RequestRecord, actor: str, gone: list[str]
+) -> tuple[bool, RequestRecord]:
+    """Move `record` (its approvers as now stored, `gone` of them lapsed) to executing when its
+    counting approvals complete it; otherwise leave it pending."""
+    counting = list(rules.counted(record.approvers, gone))
     if not rules.is_complete(len(counting), record.approvals_needed):
-        return False, record.model_copy(update={"approvers": approvers, "lapsed": tuple(gone)})
+        return False, record.model_copy(update={"lapsed": tuple(gone)})
+    said: dict[str, Any] = {"lapsed": gone} if gone else {}
     executing = writer.move(
         db,
         record,
         RequestState.EXECUTING,
         AuditEventName.EXECUTING,
-        actor=approver,
+        actor=actor,
         detail={"approvers": counting, **said},
     )
     return True, executing

@@ -22,9 +22,10 @@ from bot.store.chain import canonical_json
 from bot.store.details import denial_outcome
 
 #: States a request may be in with a Stop pressed that no event names: one still executing has
-#: not ended yet; a run whose call failed or whose answer is unknown logs no stopper
-#: (`bot.lifecycle.execution`); and a run that succeeded may have been stopped in the moment
-#: after its end read who had pressed Stop (an intact log must never fail verify).
+#: not ended yet; a run that failed or ended unknown as a whole logged no stopper before opsgate
+#: named one there (`bot.lifecycle.execution`, `bot.store.lost`); and a run that succeeded may
+#: have been stopped in the moment after its end read who had pressed Stop (an intact log must
+#: never fail verify).
 _STOP_UNLOGGED: Final = frozenset(
     {RequestState.EXECUTING, RequestState.FAILED, RequestState.UNKNOWN, RequestState.SUCCEEDED}
 )

@@ -102,6 +102,13 @@ _FINGERPRINT_LABEL: Final = b"opsgate audit key fingerprint v1"
 TOO_DEEP: Final = "its JSON is nested too deeply to read (opsgate writes no such JSON)"
 
 
+# Built once: `json.dumps` with these options builds a new encoder at every call, which was a
+# tenth of an append's interpreter time. Same options, so the same text.
+_CANONICAL: Final = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+)
+
+
 def canonical_json(obj: Any) -> str:
     """Serialise `obj` the one way the chain hashes it: sorted keys, no spaces, real UTF-8.
 
@@ -109,9 +116,7 @@ def canonical_json(obj: Any) -> str:
         TypeError: `obj` holds something JSON cannot represent.
         ValueError: `obj` holds NaN or an infinity.
     """
-    return json.dumps(
-        obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    )
+    return _CANONICAL.encode(obj)
 
 
 class ChainKey:

@@ -159,7 +159,12 @@ class Store(AuditLogReads, RequestLookups, SurfaceReads, IncidentStore):
                 raise UnknownRequestError(request_id)
 
     def approve(
-        self, request_id: str, *, approver: str, lapsed: Collection[str] = frozenset()
+        self,
+        request_id: str,
+        *,
+        approver: str,
+        lapsed: Collection[str] = frozenset(),
+        restored: Collection[str] = frozenset(),
     ) -> ApprovalResult:
         """Record one approval; the one that completes the count moves the request to executing.
 
@@ -167,10 +172,12 @@ class Store(AuditLogReads, RequestLookups, SurfaceReads, IncidentStore):
         processes, exactly one gets `ApprovalStatus.EXECUTE`. A request past its TTL is expired
         here (status `ApprovalStatus.EXPIRED`) instead of approved. `lapsed`: the earlier
         approvers the policy judged, at this click, could no longer approve it; their approvals
-        do not count (`bot.store.approvals`).
+        do not count. `restored`: those whose approvals had lapsed when this click read the
+        request, and whom it judged able to approve again; they count again. Any other lapsed
+        approval stays lapsed (`bot.store.approvals`).
         """
         with self._write() as db:
-            return approve_in(self._writer, db, request_id, approver, lapsed)
+            return approve_in(self._writer, db, request_id, approver, lapsed, restored)
 
     def transition(
         self,
@@ -262,7 +269,7 @@ class Store(AuditLogReads, RequestLookups, SurfaceReads, IncidentStore):
                     RequestState.UNKNOWN,
                     AuditEventName.UNKNOWN,
                     actor=SYSTEM_ACTOR,
-                    detail=lost.detail(record.id),
+                    detail=lost.detail(record),
                     outcome=lost.outcome(record.id),
                 )
                 for record in lost_calls(db, self.leases, now)  # again, under the lock

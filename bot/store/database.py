@@ -124,10 +124,10 @@ class SqliteEngine:
     def write(self) -> Iterator[Db]:
         """One write transaction, holding SQLite's write lock from its first statement."""
         with self._lock:
-            self.db.execute("BEGIN IMMEDIATE")
-            try:
+            self.db.conn.execute("BEGIN IMMEDIATE")  # straight on the connection: sqlite-utils'
+            try:  # wrapper parses each statement's first keyword, for no use here
                 yield self._view
-                self.db.execute("COMMIT")
+                self.db.conn.execute("COMMIT")
             except BaseException:
                 self.db.rollback()
                 raise

@@ -65,12 +65,18 @@ class LostCalls:
         row = self._leases.get(request_id)
         return None if row is None else last_counts(row["progress"])
 
-    def detail(self, request_id: str) -> dict[str, Any]:
-        """The ``unknown`` event's detail: why, whose call it was, and how far it had got."""
-        row = self._leases.get(request_id)
+    def detail(self, record: RequestRecord) -> dict[str, Any]:
+        """The ``unknown`` event's detail: why, whose call it was, how far it had got, and who
+        had pressed Stop, if anyone had."""
+        row = self._leases.get(record.id)
         detail = {"reason": UNKNOWN_REASON, "replica": None if row is None else row["owner"]}
-        counts = self._counts(request_id)
-        return detail | ({"progress": progress_detail(counts)} if counts else {})
+        counts = self._counts(record.id)
+        stopper = record.stop_requested_by
+        return (
+            detail
+            | ({"progress": progress_detail(counts)} if counts else {})
+            | ({"stopped_by": stopper} if stopper else {})
+        )
 
     def outcome(self, request_id: str) -> str | None:
         """The stored outcome, as JSON text: the last counts, for a bulk run; else None."""

@@ -73,7 +73,11 @@ class Writer:
     def now(self) -> datetime:
         """The clock's time, rounded through the stored form so it compares exactly with
         stored timestamps."""
-        return parse_time(format_time(datetime.fromtimestamp(self._clock.now(), UTC)))
+        return parse_time(self.now_text())
+
+    def now_text(self) -> str:
+        """The clock's time in the stored form (what `now` reads back), formatted once."""
+        return format_time(datetime.fromtimestamp(self._clock.now(), UTC))
 
     def insert(
         self,
@@ -228,7 +232,7 @@ class Writer:
         self._check_key(db, first=head.seq == 0)
         body: dict[str, Any] = {
             "seq": head.seq + 1,
-            "at": format_time(self.now()),
+            "at": self.now_text(),
             "request_id": record.id,
             "event": AuditEventName(event).value,
             "actor": actor,

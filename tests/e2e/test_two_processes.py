@@ -48,6 +48,7 @@ CHILD = textwrap.dedent("""
 
     class Nobody:
         def members(self, group): return frozenset()
+        def outsider(self, user): return False
 
     config = ServicePowerSettings(base_url=base_url, client_id=SANDBOX_CLIENT_ID,
                                 client_secret=SecretStr(SANDBOX_CLIENT_SECRET))

@@ -115,6 +115,9 @@ class FakeDirectory:
     def members(self, group_id: str) -> frozenset[str]:
         return self.groups.get(group_id, frozenset())
 
+    def outsider(self, user_id: str) -> bool:
+        return False
+
 
 @dataclass
 class World:

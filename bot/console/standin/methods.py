@@ -55,6 +55,13 @@ class SlackState:
         self.org_install = False
         #: Channels the bot was never invited to: Slack answers ``not_in_channel`` there.
         self.outside: set[str] = set()
+        #: The Enterprise Grid organization the workspace belongs to, as ``auth.test`` says.
+        self.enterprise_id: str | None = None
+        #: Channel -> True when shared with another organization (Slack Connect), False when
+        #: an invitation to share it is pending; ``conversations.info`` says so.
+        self.ext_shared: dict[str, bool] = {}
+        #: Method -> the error it answers instead (``missing_scope``…), until cleared.
+        self.refused: dict[str, str] = {}
 
     def next_ts(self) -> str:
         """A unique, increasing Slack timestamp (``1767225600.000100``)."""
@@ -83,6 +90,8 @@ class SlackState:
 
 def answer(state: SlackState, method: str, params: dict[str, Any]) -> Reply:
     """Answer one Web API call; unknown methods get Slack's ``unknown_method``."""
+    if method in state.refused:
+        return {"ok": False, "error": state.refused[method]}
     handler = _METHODS.get(method)
     if handler is None:
         return {"ok": False, "error": "unknown_method"}
@@ -99,6 +108,7 @@ def _auth_test(state: SlackState, params: dict[str, Any]) -> Reply:
         "user_id": BOT_USER_ID,
         "bot_id": BOT_ID,
         "is_enterprise_install": False,
+        **({"enterprise_id": state.enterprise_id} if state.enterprise_id else {}),
     }
 
 
@@ -246,6 +256,28 @@ def _conversations_open(state: SlackState, params: dict[str, Any]) -> Reply:
     return {"ok": True, "channel": {"id": channel_id, "is_im": "," not in users}}
 
 
+def _conversations_info(state: SlackState, params: dict[str, Any]) -> Reply:
+    """Any channel id is a channel the bot is in; shared with another organization only when
+    the test said so (`SlackStandIn.share_channel`)."""
+    channel = str(params.get("channel") or "")
+    if not channel.startswith(("C", "G", "D")):
+        return {"ok": False, "error": "channel_not_found"}
+    shared = state.ext_shared.get(channel)
+    found = {
+        "id": channel,
+        "name": channel.lower(),
+        "is_channel": channel.startswith("C"),
+        "is_private": channel.startswith("G"),
+        "is_im": channel.startswith("D"),
+        "is_member": channel not in state.outside,
+        "is_shared": shared is True,
+        "is_ext_shared": shared is True,
+        "is_pending_ext_shared": shared is False,
+        "context_team_id": TEAM_ID,
+    }
+    return {"ok": True, "channel": found}
+
+
 _METHODS: dict[str, Callable[[SlackState, dict[str, Any]], Reply]] = {
     "auth.test": _auth_test,
     "chat.postMessage": _post_message,
@@ -256,6 +288,7 @@ _METHODS: dict[str, Callable[[SlackState, dict[str, Any]], Reply]] = {
     "views.publish": _views_publish,
     "views.open": _views_open,
     "conversations.open": _conversations_open,
+    "conversations.info": _conversations_info,
     "views.update": _views_update,
     "usergroups.list": _usergroups_list,
     "functions.completeSuccess": lambda state, params: _complete_function(

@@ -148,6 +148,30 @@ class SlackStandIn:
     def org_install(self, value: bool) -> None:
         self._state.org_install = value
 
+    @property
+    def enterprise_id(self) -> str | None:
+        """The Enterprise Grid organization of the workspace (``auth.test``); None: none."""
+        return self._state.enterprise_id
+
+    @enterprise_id.setter
+    def enterprise_id(self, value: str | None) -> None:
+        self._state.enterprise_id = value
+
+    def share_channel(self, channel: str, *, pending: bool = False) -> None:
+        """Share `channel` with another organization (Slack Connect), as ``conversations.info``
+        then says (``is_ext_shared``; with `pending`, ``is_pending_ext_shared``: invited)."""
+        with self._lock:
+            self._state.ext_shared[channel] = not pending
+
+    def refuse(self, method: str, error: str | None) -> None:
+        """Answer every call of `method` with Slack's `error` (``missing_scope``…); None: answer
+        it again."""
+        with self._lock:
+            if error is None:
+                self._state.refused.pop(method, None)
+            else:
+                self._state.refused[method] = error
+
     def set_group(self, group_id: str, members: Sequence[str]) -> list[str]:
         """Make `members` the user group's members (as an admin would); the members before."""
         with self._lock:

@@ -19,6 +19,7 @@ from bot.cards.form import (
 from bot.cards.form_state import FormEntry, error_block, error_text, form_fields, read_form
 from bot.cards.sentences import plain
 from bot.model import is_channel_id, rules
+from bot.policy.members import channel_refusal
 from bot.slack.files import TargetFileError
 from bot.slack.listeners.context import ListenerContext
 from commands.fields import listed_targets, request_from_fields
@@ -42,7 +43,7 @@ def read_submission(
     errors: dict[str, str] = {}
     if not is_channel_id(entry.channel):  # Slack's conversation select gives a channel id
         errors[CHANNEL_BLOCK] = "Choose the channel for the approval card."
-    elif refused := ctx.service.s.policy.channel_refusal(spec.id, str(entry.channel)):
+    elif refused := channel_refusal(spec.id, _channels(ctx, spec), str(entry.channel)):
         errors[CHANNEL_BLOCK] = error_text(plain(refused))  # said here, as the targets' limit
     try:
         listed = _listed(entry, spec, ctx)
@@ -62,6 +63,10 @@ def read_submission(
     if errors or request is None:
         return errors
     return request, str(entry.channel)
+
+
+def _channels(ctx: ListenerContext, spec: OperationSpec) -> tuple[str, ...]:
+    return ctx.service.s.policy.for_operation(spec.id).channels
 
 
 def _place_errors(

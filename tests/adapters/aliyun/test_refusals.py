@@ -60,6 +60,26 @@ def test_a_429_page_is_a_throttle_and_sent_again(sim: AliyunSimulator, clock: Fa
     assert len(sent) > 1  # refused before IoT saw it: safe to resend
 
 
+@pytest.mark.parametrize("body", [{"message": "Too Many Requests"}, {"RequestId": "r-9"}])
+def test_a_429_whose_json_names_no_code_is_a_throttle_too(
+    sim: AliyunSimulator, clock: FakeClock, body: dict[str, str]
+) -> None:
+    """A gateway's JSON 429 without a ``Code`` is the same throttle as its HTML page: refused
+    before IoT saw the call, so it is sent again, and reported as throttling if it persists."""
+    sent: list[httpx.Request] = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        if CANCELS in str(request.url):
+            sent.append(request)
+            return httpx.Response(429, json=body)
+        return sim.handle(request)
+
+    with pytest.raises(VendorThrottled) as caught:
+        adapter(httpx.MockTransport(handle), clock).execute(sandbox_cancel(("thermo-001",)))
+    assert (caught.value.code, caught.value.http_status) == ("HTTP 429", 429)
+    assert len(sent) > 1
+
+
 def test_a_documented_throttle_code_keeps_its_retries(
     sim: AliyunSimulator, clock: FakeClock
 ) -> None:

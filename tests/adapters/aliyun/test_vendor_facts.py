@@ -14,7 +14,7 @@ from adapters.aliyun.simulator import sandbox as sbx
 from adapters.aliyun.simulator.api import AliyunSimulator
 from adapters.base import Verdict
 from adapters.clock import FakeClock
-from adapters.errors import OutcomeUnknown, VendorError, VendorThrottled
+from adapters.errors import OutcomeUnknown, VendorError, VendorThrottled, VendorUnreachable
 from commands.model import OperationRequest
 
 CONFIG = sbx.SETTINGS
@@ -175,3 +175,42 @@ def test_refused_credentials_make_no_verdict_they_raise(clock: FakeClock) -> Non
     with pytest.raises(VendorError) as caught:
         adapter(answering(400, body), clock).preview(cancel("thermo-001"))
     assert caught.value.code == "SignatureDoesNotMatch"
+
+
+@pytest.mark.parametrize("code", ["iot.ota.NullOtaModuleName", "iot.ota.EmptyDeviceInfoParams"])
+def test_a_listing_refused_for_its_own_parameters_does_not_block_the_cancel(
+    code: str, sim: AliyunSimulator, clock: FakeClock
+) -> None:
+    """Documented for ListOTAUnfinishedTaskByDevice (VENDORS.md §7): the codes are about how the
+    listing was asked, not about what the cancel names, so the look fails (the card says it
+    could not be made) rather than claiming the vendor will refuse the cancel."""
+    sim.inject_error(code, "refused", action="ListOTAUnfinishedTaskByDevice")
+    with pytest.raises(VendorError) as caught:
+        adapter(sim.transport(), clock).preview(cancel("thermo-001"))
+    assert caught.value.code == code
+
+
+def listings_answering(sim: AliyunSimulator, data: object) -> httpx.MockTransport:
+    """The simulator, except that every OTA task listing answers success with `data` as Data."""
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        if "Action=ListOTA" in str(request.url):
+            return httpx.Response(200, json={"RequestId": "r-7", "Success": True, "Data": data})
+        return sim.handle(request)
+
+    return httpx.MockTransport(handle)
+
+
+@pytest.mark.parametrize("data", [1, True, "rows"])
+def test_a_listing_whose_data_is_not_a_list_is_unreadable_not_empty(
+    data: object, sim: AliyunSimulator, clock: FakeClock
+) -> None:
+    """The preview cannot be made (not "no pending task"); after an accepted cancel, the check
+    says the listing failed, and the outcome keeps what the cancel answered."""
+    with pytest.raises(VendorUnreachable, match="Data is not a list"):
+        adapter(listings_answering(sim, data), clock).preview(cancel("thermo-001"))
+    outcome = adapter(listings_answering(sim, data), clock).execute(
+        cancel("thermo-001", job=sbx.JOB_ID)
+    )
+    assert outcome.summary == "Cancel accepted for 1 device" and outcome.ok
+    assert outcome.checked.startswith("could not list the devices' tasks afterwards")

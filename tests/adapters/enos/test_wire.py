@@ -297,6 +297,17 @@ def test_preview_reads_plain_strings_and_tolerates_missing_fields() -> None:
     }
 
 
+@pytest.mark.parametrize("create_time", [10**20, -(10**20)])
+def test_a_create_time_no_calendar_holds_is_shown_as_sent(create_time: int) -> None:
+    """A ``createTime`` in milliseconds that is no date (too far out) is shown as EnOS sent it,
+    rather than making the whole preview fail."""
+    data = {"name": "Far", "status": "stopped", "createTime": create_time}
+    preview = _answering({"code": 0, "msg": "OK", "requestId": "r", "data": data}).preview(
+        delete(STOPPED)
+    )
+    assert preview.facts["created"] == str(create_time)
+
+
 def test_a_bare_http_429_is_throttling() -> None:
     adapter = _answering(None, status=429)
     with pytest.raises(VendorThrottled) as caught:

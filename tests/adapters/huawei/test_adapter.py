@@ -638,3 +638,41 @@ def test_the_token_replicas_share_is_stored_sealed() -> None:
     assert value.startswith("sealed-v1:") and grant.access not in value
     assert refresh.startswith("sealed-v1:") and grant.refresh not in refresh
     store.close()
+
+
+def test_a_child_listing_without_a_device_list_still_warns(world: World) -> None:
+    """An answer to the children's listing that holds no ``devices`` list says nothing about
+    them: the card keeps its cascade warning instead of counting 0 children (and dropping it)."""
+    _, sim = world
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if "gatewayId=" in str(request.url):
+            return httpx.Response(200, json={"totalCount": None})
+        return sim.handle(request)
+
+    adapter = HuaweiAdapter(
+        config=HuaweiSettings(
+            base_url="https://huawei.sandbox.invalid:8743",
+            app_id=SANDBOX_APP_ID,
+            secret=SecretStr(SANDBOX_SECRET),
+        ),
+        client=httpx.Client(transport=httpx.MockTransport(answer)),
+        clock=sim.clock,
+        limiter=RateLimiter(calls=100, period=60.0, clock=sim.clock),
+    )
+    preview = adapter.preview(device("gw-0001"))
+    assert "child devices" not in preview.facts
+    assert preview.warnings[0].startswith("gateway: deleting it also deletes its child devices")
+
+
+def test_app_naming_our_own_application_is_not_sent(world: World) -> None:
+    """``appId`` is for a device of another, authorizing application; for our own the platform
+    wants it null (its advice for 100217), so `--app <our appId>` sends none."""
+    adapter, sim = world
+    request = device("dev-meter-0001", app=SANDBOX_APP_ID)
+    assert adapter.preview(request).found
+    assert adapter.execute(request).summary == "Deleted device dev-meter-0001"
+    described = adapter.describe(request)[0].url
+    sent = sim.requests_to("/devices/dev-meter-0001")
+    assert [call.method for call in sent] == ["GET", "DELETE"]
+    assert all("appId" not in call.url.params for call in sent) and "appId" not in described

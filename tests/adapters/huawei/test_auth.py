@@ -291,3 +291,24 @@ def test_error_codes_sent_as_numbers_are_read_as_codes(world: World) -> None:
     sim.codes_as_numbers = True
     preview = adapter.preview(device_delete("nope"))
     assert preview.blocked is not None and preview.blocked.code == "100403"
+
+
+@pytest.mark.parametrize("expires_in", ["soon", {"seconds": 3600}, [3600], -5, None])
+def test_a_login_whose_expires_in_is_not_a_positive_number_keeps_the_documented_hour(
+    expires_in: object, clock: FakeClock
+) -> None:
+    """The login answered (with a token): its odd ``expiresIn`` is read as the documented 3600 s,
+    so the delete goes ahead, and the token is reused, not fetched again for every call."""
+    built = sandboxed(clock)
+    sim = built.simulator
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        answer = sim.handle(request)
+        if request.url.path == LOGIN:
+            return httpx.Response(200, json={**answer.json(), "expiresIn": expires_in})
+        return answer
+
+    adapter = adapter_on(sim, clock, handle)
+    adapter.preview(device_delete())
+    assert adapter.execute(device_delete()).summary == "Deleted device dev-meter-0001"
+    assert (sim.logins, sim.refreshes, adapter.session.granted_seconds) == (1, 0, 3600)

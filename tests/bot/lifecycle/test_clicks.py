@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
+import pytest
 from lifecycle_world import ALICE, BOB, CAROL, DAVE, LEADS, World, deletes, open_request
 
 from bot.model import AuditEventName, RequestState
@@ -58,6 +60,32 @@ def test_click_from_a_channel_outside_the_policy_is_refused(world: World) -> Non
     world.service.approve(rid, world.on_card(rid, BOB, channel="C0ELSEWHERE"))
     assert world.store.get(rid).state is RequestState.PENDING  # type: ignore[union-attr]
     assert events(world, rid)[-1] == (AuditEventName.DENIED, BOB)
+
+
+@pytest.mark.parametrize("approvals", [1, 0])
+def test_an_operation_turned_off_since_the_request_runs_nothing(
+    world_factory,  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+    approvals: int,
+) -> None:
+    """`requesters = []` turns an operation off (README, Policy): a request made before it was
+    turned off is not approved (or confirmed) into running; it may still be rejected."""
+    made = f'[policy]\napprovers = ["*"]\napprovals = {approvals}\nchannels = ["C0OPS"]\n'
+    first = world_factory(made, db=tmp_path / "opsgate.db")
+    rid = open_request(first)
+    off = f"{made}requesters = []\n"
+    restarted = world_factory(off, db=tmp_path / "opsgate.db", slack=first.slack)
+    clicker = BOB if approvals else ALICE
+
+    restarted.service.approve(rid, restarted.on_card(rid, clicker))
+
+    assert restarted.store.get(rid).state is RequestState.PENDING  # type: ignore[union-attr]
+    assert deletes(restarted, PKG) == 0
+    assert events(restarted, rid)[-1] == (AuditEventName.DENIED, clicker)
+    assert "is turned off: the policy lets nobody request it" in restarted.shown_to(clicker)
+    if approvals:
+        restarted.service.reject(rid, restarted.on_card(rid, CAROL))
+        assert restarted.store.get(rid).state is RequestState.REJECTED  # type: ignore[union-attr]
 
 
 def test_expired_request_cannot_be_approved_and_its_card_says_so(world: World) -> None:

@@ -4,8 +4,10 @@ request, and its card says so."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from lifecycle_world import BOB, CAROL, DAVE, LEADS, World, click_together, deletes, open_request
 
 from bot.model import AuditEventName, RequestState
@@ -116,6 +118,54 @@ def test_an_approver_back_in_the_group_counts_again(world_factory) -> None:  # t
     assert world.store.verify().ok
 
 
+@pytest.mark.parametrize("again", [BOB, CAROL])
+def test_approvers_who_both_approved_complete_it_by_clicking_again(
+    world_factory,  # type: ignore[no-untyped-def]
+    again: str,
+) -> None:
+    """Bob's approval lapsed while he was out of the group; once he is back, a click by either
+    of the two who approved counts it again (nobody else could: the group is the two of them)."""
+    world = world_factory(GROUP_POLICY)
+    leads(world, BOB, CAROL)
+    rid = open_request(world)
+    world.service.approve(rid, world.on_card(rid, BOB))
+    leads(world, CAROL)
+    world.service.approve(rid, world.on_card(rid, CAROL))
+    assert world.store.get(rid).lapsed == (BOB,)  # type: ignore[union-attr]
+    leads(world, BOB, CAROL)  # bob is back
+
+    world.service.approve(rid, world.on_card(rid, again))
+
+    record = world.store.get(rid)
+    assert record is not None and record.state is RequestState.SUCCEEDED
+    assert record.lapsed == () and deletes(world, PKG) == 1
+    named = [(e.event, e.actor) for e in world.store.events(request_id=rid)]
+    assert named.count((AuditEventName.APPROVED, BOB)) == 1  # nobody approves twice
+    executing = next(
+        e for e in world.store.events(request_id=rid) if e.event is AuditEventName.EXECUTING
+    )
+    assert (executing.actor, executing.detail["approvers"]) == (again, [BOB, CAROL])
+    assert world.store.verify().ok
+
+
+def test_clicking_again_while_a_lapsed_approver_is_still_out_is_refused(world_factory) -> None:  # type: ignore[no-untyped-def]
+    world = world_factory(GROUP_POLICY)
+    leads(world, BOB, CAROL)
+    rid = open_request(world)
+    world.service.approve(rid, world.on_card(rid, BOB))
+    leads(world, CAROL)
+    world.service.approve(rid, world.on_card(rid, CAROL))
+
+    world.service.approve(rid, world.on_card(rid, CAROL))
+    world.service.approve(rid, world.on_card(rid, BOB))
+
+    record = world.store.get(rid)
+    assert record is not None and record.state is RequestState.PENDING
+    assert record.lapsed == (BOB,) and deletes(world, PKG) == 0
+    assert "You already approved" in world.shown_to(CAROL)
+    assert "You may not approve" in world.shown_to(BOB)
+
+
 def test_nothing_changes_when_no_approval_lapsed(world_factory) -> None:  # type: ignore[no-untyped-def]
     world = world_factory(GROUP_POLICY)
     rid = open_request(world)
@@ -167,4 +217,50 @@ def test_concurrent_clicks_by_one_current_approver_do_not_complete_it(world_fact
     assert record is not None and record.state is RequestState.PENDING
     assert record.approvers == (BOB, CAROL) and record.lapsed == (BOB,)
     assert deletes(world, PKG) == 0
+    assert world.store.verify().ok
+
+
+class AnswersThen:
+    """Slack's user groups, answered as they are when asked; then, once, `meanwhile` runs before
+    the answer reaches the click, which goes on with what it was told."""
+
+    def __init__(self, *members: str) -> None:
+        self.groups = {LEADS: frozenset(members)}
+        self.meanwhile: Callable[[], None] | None = None
+
+    def members(self, group_id: str) -> frozenset[str]:
+        answer = self.groups.get(group_id, frozenset())
+        if self.meanwhile is not None:
+            meanwhile, self.meanwhile = self.meanwhile, None
+            meanwhile()
+        return answer
+
+    def outsider(self, user_id: str) -> bool:
+        return False
+
+
+def test_a_click_judged_before_an_approver_left_does_not_count_them_again(
+    world_factory,  # type: ignore[no-untyped-def]
+) -> None:
+    world = world_factory(f'[policy]\napprovers = ["{LEADS}"]\napprovals = 3\n')
+    directory = AnswersThen(BOB, CAROL, DAVE)
+    object.__setattr__(world.service.s, "directory", directory)
+    rid = open_request(world)
+    world.service.approve(rid, world.on_card(rid, BOB))
+
+    def bob_leaves_then_carol_approves() -> None:
+        directory.groups[LEADS] = frozenset({CAROL, DAVE})
+        world.service.approve(rid, world.on_card(rid, CAROL))
+
+    # Dave's click is told bob is a lead; before it counts, bob leaves and Carol's click (the
+    # later judgement) finds that bob's approval no longer counts.
+    directory.meanwhile = bob_leaves_then_carol_approves
+    world.service.approve(rid, world.on_card(rid, DAVE))
+
+    record = world.store.get(rid)
+    assert record is not None and record.state is RequestState.PENDING
+    assert record.approvers == (BOB, CAROL, DAVE) and record.lapsed == (BOB,)
+    assert deletes(world, PKG) == 0
+    assert "2 of 3" in world.shown_to(DAVE) and NO_LONGER in card(world)
+    assert approved_event(world, rid, DAVE)["lapsed"] == [BOB]
     assert world.store.verify().ok

@@ -142,6 +142,9 @@ class WithdrawMidCheck:
             self.world.service.withdraw(self.rid, self.world.on_card(self.rid, ALICE))
         return frozenset({BOB, CAROL})
 
+    def outsider(self, user_id: str) -> bool:
+        return False
+
 
 def test_an_approval_that_loses_to_a_withdraw_tells_the_requester_once(world_factory) -> None:  # type: ignore[no-untyped-def]
     world = world_factory(f'[policy]\napprovers = ["{LEADS}"]\nchannels = ["C0OPS"]\n')

@@ -11,10 +11,13 @@ from pathlib import Path
 import pytest
 from aliyun_gate import POLICY, Gate, received
 from aliyun_gate import bulk as gated_bulk
+from lease_owners import as_another_replica
 from lifecycle_world import ALICE, BOB, DAVE, World, open_request
 
+from adapters.errors import VendorUnreachable
 from bot.cards import Message
 from bot.model import AuditEventName, RequestState
+from bot.store import ApprovalStatus
 from commands.model import OperationRequest
 
 #: 1,050 devices: six calls of at most 200 (the seeded ones first, then unknown names, which a
@@ -156,3 +159,43 @@ def test_a_stop_in_another_process_reaches_the_run(
 
     assert running_here.store.get(rid).state is RequestState.STOPPED  # type: ignore[union-attr]
     assert len(received(running_here)) < 1050
+
+
+def test_a_stop_before_the_whole_run_failed_is_in_its_failed_event(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Who pressed Stop is recorded whatever the run then did: here it failed as a whole."""
+    started, released = threading.Event(), threading.Event()
+
+    def execute(request, *, progress=None, stop=None):  # type: ignore[no-untyped-def]
+        started.set()
+        assert released.wait(10)
+        raise VendorUnreachable("aliyun could not be reached", vendor="aliyun")
+
+    monkeypatch.setattr(world.adapters.by_vendor["aliyun"], "execute", execute)
+    rid = open_request(world, bulk())
+    running = approve_in_background(world, rid)
+    assert started.wait(10)
+    world.service.stop(rid, world.on_card(rid, ALICE))
+    released.set()
+    running.join(10)
+
+    last = list(world.store.events(request_id=rid))[-1]
+    assert (last.event, last.actor) == (AuditEventName.FAILED, "system")
+    assert last.detail["stopped_by"] == ALICE
+    assert world.store.verify().ok
+
+
+def test_a_stopped_run_whose_replica_died_names_who_stopped_it(world: World) -> None:
+    rid = open_request(world, bulk())
+    dead = as_another_replica(world.store, world.clock)
+    assert dead.approve(rid, approver=BOB).status is ApprovalStatus.EXECUTE
+    world.service.stop(rid, world.on_card(rid, ALICE))  # then that replica died
+    world.clock.advance(world.store.leases.duration.total_seconds())
+
+    assert world.service.recover() == 1
+
+    last = list(world.store.events(request_id=rid))[-1]
+    assert (last.event, last.actor) == (AuditEventName.UNKNOWN, "system")
+    assert last.detail["stopped_by"] == ALICE
+    assert world.store.verify().ok

@@ -26,6 +26,9 @@ class Groups:
     def members(self, group_id: str) -> frozenset[str]:
         return frozenset(self.groups.get(group_id, set()))
 
+    def outsider(self, user_id: str) -> bool:
+        return False
+
 
 LEADS = Groups(S0LEADS={"U0BOB", "U0CAROL"}, S0ONCALL={"U0ERIN"})
 

@@ -25,6 +25,9 @@ class Directory:
             raise GroupUnreadable(group_id, "ratelimited")
         return self.members_now if group_id == LEADS else frozenset()
 
+    def outsider(self, user_id: str) -> bool:
+        return False
+
 
 def made_under(table: dict[str, Any], *approvers: str) -> RequestRecord:
     """A request stored with `table`'s rules, approved so far by `approvers`."""

@@ -50,6 +50,9 @@ class FakeDirectory:
         self.calls.append(group_id)
         return frozenset(self.groups.get(group_id, set()))
 
+    def outsider(self, user_id: str) -> bool:
+        return False
+
 
 def request(
     *, targets: tuple[str, ...] = ("dev1",), reason: str | None = "INC-42", op: str = OP
@@ -410,6 +413,25 @@ def test_a_click_after_channels_were_narrowed_names_no_channel_to_use(channels: 
         "made, so it cannot be approved or rejected: its requester may withdraw it, or leave it "
         "to expire."
     )
+
+
+@pytest.mark.parametrize("needed", [1, 0])
+def test_an_operation_turned_off_since_is_approved_by_nobody(needed: int) -> None:
+    """``requesters = []`` turns the operation off: a request made before runs nothing."""
+    policy = parse_policy({"requesters": [], "approvals": needed})
+    clicker = "U1" if needed else REQUESTER
+    decision = policy.check_approval(
+        record(needed=needed), user=clicker, channel="COPS", directory=FakeDirectory()
+    )
+    assert said(decision) == (
+        "`huawei.device.delete` is turned off: the policy lets nobody request it "
+        "(`requesters = []`), so `R-TEST0001` cannot be approved: its requester may withdraw "
+        "it, or leave it to expire."
+    )
+    rejection = policy.check_rejection(
+        record(), user="U1", channel="COPS", directory=FakeDirectory()
+    )
+    assert rejection.allowed  # rejecting can only stop it
 
 
 def test_under_approvals_zero_nobody_but_the_requester_rejects() -> None:

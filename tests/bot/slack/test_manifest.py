@@ -63,7 +63,15 @@ def test_manifest_yaml_round_trips() -> None:
     assert yaml.safe_load(manifest_yaml()) == build_manifest()
 
 
-SCOPES = ["commands", "chat:write", "usergroups:read", "users:read", "files:read"]
+SCOPES = [
+    "commands",
+    "chat:write",
+    "usergroups:read",
+    "users:read",
+    "files:read",
+    "channels:read",
+    "groups:read",
+]
 
 
 def test_bot_scopes_are_exactly_what_the_code_uses() -> None:

@@ -54,6 +54,73 @@ def test_a_lapsed_approval_is_kept_but_not_counted(store: Store) -> None:
     assert store.integrity_problem(third.record) is None  # the check before the vendor call
 
 
+def needing_three_with_u1_lapsed(store: Store) -> str:
+    """A request needing three approvals: U1's, then U2's, whose click judged U1's lapsed."""
+    record = store.create_request(
+        REQUEST,
+        requester="U0",
+        channel="C1",
+        policy=OperationPolicy(approvals=3, ttl=timedelta(minutes=5)),
+        sandbox=False,
+    )
+    store.approve(record.id, approver="U1")
+    store.approve(record.id, approver="U2", lapsed=frozenset({"U1"}))
+    return record.id
+
+
+def test_a_lapse_recorded_since_a_click_read_the_request_stands(store: Store) -> None:
+    rid = needing_three_with_u1_lapsed(store)
+
+    # U3's click read the request before U2's found U1's approval lapsed: it judged U1 fine.
+    result = store.approve(rid, approver="U3", lapsed=frozenset())
+
+    assert result.status is ApprovalStatus.RECORDED
+    record = store.get(rid)
+    assert record is not None and record.state is RequestState.PENDING
+    assert record.lapsed == ("U1",)
+    assert list(store.events(request_id=rid))[-1].detail["lapsed"] == ["U1"]
+    assert store.verify().ok
+
+
+def test_a_click_that_saw_the_lapse_and_judged_the_approver_back_restores_it(
+    store: Store,
+) -> None:
+    rid = needing_three_with_u1_lapsed(store)
+
+    result = store.approve(rid, approver="U3", restored=frozenset({"U1"}))
+
+    assert result.status is ApprovalStatus.EXECUTE
+    assert result.record is not None and result.record.lapsed == ()
+    assert list(store.events(request_id=rid))[-1].detail["approvers"] == ["U1", "U2", "U3"]
+    assert store.verify().ok
+
+
+def test_an_approver_judged_back_counts_again_without_a_second_approval(store: Store) -> None:
+    rid = needing_two(store)
+    store.approve(rid, approver="U2", lapsed=frozenset({"U1"}))
+
+    again = store.approve(rid, approver="U2", restored=frozenset({"U1"}))  # U2 clicks again
+
+    assert again.status is ApprovalStatus.EXECUTE
+    assert again.record is not None and again.record.approvers == ("U1", "U2")
+    events = list(store.events(request_id=rid))
+    assert [e.event for e in events].count(AuditEventName.APPROVED) == 2
+    assert (events[-1].event, events[-1].actor) == (AuditEventName.EXECUTING, "U2")
+    assert events[-1].detail["approvers"] == ["U1", "U2"]
+    assert store.verify().ok
+    assert store.integrity_problem(again.record) is None
+
+
+def test_a_second_click_that_restores_nobody_is_a_duplicate(store: Store) -> None:
+    rid = needing_two(store)
+    store.approve(rid, approver="U2", lapsed=frozenset({"U1"}))
+
+    again = store.approve(rid, approver="U2", lapsed=frozenset({"U1"}))
+
+    assert again.status is ApprovalStatus.DUPLICATE
+    assert len(list(store.events(request_id=rid))) == 3  # requested, approved, approved
+
+
 def test_without_lapsed_approvals_the_count_is_as_before(store: Store) -> None:
     rid = needing_two(store)
     result = store.approve(rid, approver="U2")
