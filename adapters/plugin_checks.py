@@ -1,5 +1,6 @@
 """What a vendor plugin must be on its own (`check_plugin`): a name that is a lowercase word
-and no command, a settings model whose defaults are valid, operations of its own vendor with
+and no command, a settings model whose declarations hold (`adapters.plugin_settings`) and
+whose defaults are valid, operations of its own vendor with
 well-formed ids and lower-case command words, targets counted from 1, flags that can be typed,
 each with a name and a key of its own, no common flag declared again, and examples that parse.
 Every problem is one `PluginError` sentence naming the plugin."""
@@ -12,6 +13,7 @@ from typing import Any, Final
 from pydantic import ValidationError
 
 from adapters.plugin import VendorPlugin
+from adapters.plugin_settings import SettingsModelError, check_settings_model
 from adapters.settings import VendorSettings
 from commands.catalog import META_COMMANDS, Catalog
 from commands.model import OperationRequest, UsageError
@@ -42,6 +44,10 @@ def check_plugin(plugin: VendorPlugin[Any], where: str) -> None:
         )
     if not (isinstance(plugin.settings, type) and issubclass(plugin.settings, VendorSettings)):
         raise PluginError(f"{where} has settings that are not a VendorSettings model")
+    try:
+        check_settings_model(plugin.settings)
+    except SettingsModelError as exc:
+        raise PluginError(f"{where} {exc}") from None
     try:
         plugin.settings()
     except ValidationError as exc:
