@@ -36,11 +36,16 @@ class PluginError(Exception):
 
 def check_plugin(plugin: VendorPlugin[Any], where: str) -> None:
     """Raise `PluginError` for the first thing wrong with one plugin on its own."""
-    if not _NAME.fullmatch(plugin.name) or plugin.name in META_COMMANDS:
+    if not _NAME.fullmatch(plugin.name):
         raise PluginError(
             f"{where} needs a lowercase word for a name ({_NAME.pattern}: a letter, then letters "
-            f"or digits), not "
-            f"{plugin.name!r}, and not one of {', '.join(META_COMMANDS)}"
+            f"or digits), not {plugin.name!r}"
+        )
+    if plugin.name in META_COMMANDS:
+        # `/ops help` would never reach the plugin: the word is opsgate's own command.
+        raise PluginError(
+            f"{where} is named like opsgate's own command {plugin.name!r} "
+            f"(/ops {', /ops '.join(META_COMMANDS)}); rename the plugin"
         )
     if not (isinstance(plugin.settings, type) and issubclass(plugin.settings, VendorSettings)):
         raise PluginError(f"{where} has settings that are not a VendorSettings model")
