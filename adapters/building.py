@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from adapters.base import Adapter
 from adapters.clock import SYSTEM_CLOCK, Clock
 from adapters.errors import NotConfigured
-from adapters.plugin import VendorPlugin
+from adapters.plugin import Sandbox, VendorPlugin
 from adapters.plugin_start import PluginStartError, call_plugin
 from adapters.settings import VendorSettings
 from adapters.shared import Shared
@@ -149,7 +149,7 @@ def _add(
         connected = call(lambda: _connect(plugin, settings, clock, shared), sandboxed=False)
         result.by_vendor[name] = connected
     elif sandbox and make is not None:
-        built = call(lambda: make(clock), sandboxed=True)
+        built = call(lambda: _sandboxed(name, make(clock)), sandboxed=True)
         result.by_vendor[name] = built.adapter
         result.simulators[name] = built.simulator
         result.sandbox_targets[name] = plugin.sandbox_targets
@@ -161,5 +161,42 @@ def _connect(
     plugin: VendorPlugin[Any], settings: VendorSettings, clock: Clock, shared: Shared | None
 ) -> Adapter:
     if shared is not None and plugin.connect_shared is not None:
-        return plugin.connect_shared(settings, clock, shared)
-    return plugin.connect(settings, clock)
+        return _adapter(
+            plugin.name, plugin.connect_shared(settings, clock, shared), "connect_shared"
+        )
+    return _adapter(plugin.name, plugin.connect(settings, clock), "connect")
+
+
+#: What `adapters.base.Adapter` promises: opsgate calls these on every adapter.
+_METHODS = ("preview", "execute", "describe", "check", "close")
+
+
+def _sandboxed(vendor: str, built: object) -> Sandbox:
+    """`built`, when it is the `Sandbox` a plugin's sandbox function must return."""
+    if not isinstance(built, Sandbox):
+        raise TypeError(f"its sandbox returned {_kind(built)}, not an adapters.plugin.Sandbox")
+    _adapter(vendor, built.adapter, "sandbox")
+    return built
+
+
+def _adapter(vendor: str, adapter: Any, returned_by: str) -> Adapter:
+    """`adapter`, when it is one for `vendor`: a plugin's mistake here would otherwise show
+    as a traceback from deep inside opsgate, or as metrics under another vendor's name."""
+    missing = [m for m in _METHODS if not callable(getattr(adapter, m, None))]
+    if adapter is None or missing:
+        lacks = f" (it has no {', '.join(missing)})" if adapter is not None else ""
+        raise TypeError(f"its {returned_by} returned {_kind(adapter)}, not an adapter{lacks}")
+    if getattr(adapter, "vendor", None) != vendor:
+        said = getattr(adapter, "vendor", None)
+        raise TypeError(
+            f"its {returned_by} returned an adapter whose vendor is {said!r}, not {vendor!r}"
+        )
+    return adapter  # type: ignore[no-any-return]
+
+
+def _kind(value: object) -> str:
+    return "None" if value is None else f"{_article(type(value).__name__)} {type(value).__name__}"
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1].lower() in "aeiou" else "a"

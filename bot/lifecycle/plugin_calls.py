@@ -142,4 +142,8 @@ def _type(error: BaseException) -> str:
 
 def _kind(value: Any) -> str:
     """``None``, or ``a dict``: what a plugin answered, by type only (never its contents)."""
-    return "None" if value is None else f"a {type(value).__name__}"
+    return "None" if value is None else f"{_article(type(value).__name__)} {type(value).__name__}"
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1].lower() in "aeiou" else "a"
