@@ -1,6 +1,6 @@
 """What a vendor plugin must be on its own (`check_plugin`): a name that is a lowercase word
-and no command, a settings model whose declarations hold (`adapters.plugin_settings`) and
-whose defaults are valid, operations of its own vendor with
+and no command, a title, at least one operation, a settings model whose declarations hold
+(`adapters.plugin_settings`) and whose defaults are valid, operations of its own vendor with
 well-formed ids and lower-case command words, targets counted from 1, flags that can be typed,
 each with a name and a key of its own, no common flag declared again, and examples that parse.
 Every problem is one `PluginError` sentence naming the plugin."""
@@ -47,6 +47,11 @@ def check_plugin(plugin: VendorPlugin[Any], where: str) -> None:
             f"{where} is named like opsgate's own command {plugin.name!r} "
             f"(/ops {', /ops '.join(META_COMMANDS)}); rename the plugin"
         )
+    if not isinstance(plugin.title, str) or not plugin.title.strip():
+        raise PluginError(f"{where} has no title: give it one for people (e.g. 'Acme Widgets')")
+    if not plugin.operations:
+        # Its commands would be "unknown vendor" while `opsgate plugins` lists it.
+        raise PluginError(f"{where} declares no operations: give it at least one OperationSpec")
     if not (isinstance(plugin.settings, type) and issubclass(plugin.settings, VendorSettings)):
         raise PluginError(f"{where} has settings that are not a VendorSettings model")
     try:

@@ -108,3 +108,20 @@ def test_target_counts_start_at_1(number: str, value: Any, meaning: str) -> None
         f"vendor plugin 'globex' gives globex.gizmo.delete the target {number}={value!r}; it "
         f"must be a whole number of at least 1 ({meaning})"
     )
+
+
+def test_a_plugin_with_no_operations_is_refused() -> None:
+    with pytest.raises(PluginError) as caught:
+        Plugins.of(vendor_plugin("globex", operations=()))
+    assert str(caught.value) == (
+        "vendor plugin 'globex' declares no operations: give it at least one OperationSpec"
+    )
+
+
+@pytest.mark.parametrize("title", ["", "  "])
+def test_a_plugin_with_no_title_is_refused(title: str) -> None:
+    with pytest.raises(PluginError) as caught:
+        Plugins.of(vendor_plugin("globex", title=title))
+    assert str(caught.value) == (
+        "vendor plugin 'globex' has no title: give it one for people (e.g. 'Acme Widgets')"
+    )
