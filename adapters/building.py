@@ -8,6 +8,7 @@ commands say it is not configured). The plugin's own code that builds them runs 
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -191,7 +192,26 @@ def _adapter(vendor: str, adapter: Any, returned_by: str) -> Adapter:
         raise TypeError(
             f"its {returned_by} returned an adapter whose vendor is {said!r}, not {vendor!r}"
         )
+    if not _takes_progress(adapter.execute):
+        # Found now, not when an approved request's call fails before anything is sent.
+        raise TypeError(
+            f"its {returned_by} returned an adapter whose execute takes no progress keyword: "
+            "declare it `execute(self, request, *, progress=None, stop=None)`"
+        )
     return adapter  # type: ignore[no-any-return]
+
+
+def _takes_progress(execute: Any) -> bool:
+    """Whether `execute` can be called as opsgate calls it: ``execute(request, progress=…)``."""
+    try:
+        parameters = inspect.signature(execute).parameters.values()
+    except (TypeError, ValueError):  # a callable Python cannot introspect: let it run
+        return True
+    keyword = (inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    return any(
+        p.kind is inspect.Parameter.VAR_KEYWORD or (p.name == "progress" and p.kind in keyword)
+        for p in parameters
+    )
 
 
 def _kind(value: object) -> str:

@@ -246,3 +246,35 @@ def test_a_sandbox_adapter_for_another_vendor_is_refused() -> None:
 
     error = start_error(Plugins.of(vendor_plugin(sandbox=other)), {}, sandbox=True)
     assert "its sandbox returned an adapter whose vendor is 'initech', not 'globex'" in str(error)
+
+
+class NoProgress(FakeAdapter):
+    def execute(self, request: Any) -> Any:  # type: ignore[override]
+        return super().execute(request)
+
+
+class AnyKeywords(FakeAdapter):
+    def execute(self, request: Any, **options: Any) -> Any:
+        return super().execute(request)
+
+
+def test_an_execute_that_takes_no_progress_is_refused_before_any_request() -> None:
+    def sandbox(clock: Clock) -> Sandbox:
+        return Sandbox(adapter=NoProgress(vendor="globex"), simulator=object())  # type: ignore[arg-type]
+
+    error = start_error(Plugins.of(vendor_plugin(sandbox=sandbox)), {}, sandbox=True)
+    assert str(error) == (
+        "vendor plugin 'globex' failed to build its sandbox: TypeError: its sandbox returned an "
+        "adapter whose execute takes no progress keyword: declare it "
+        "`execute(self, request, *, progress=None, stop=None)`"
+    )
+
+
+def test_an_execute_that_takes_any_keyword_is_accepted() -> None:
+    def connect(settings: GlobexSettings, clock: Clock) -> AnyKeywords:
+        return AnyKeywords(vendor="globex", settings=settings)
+
+    adapters = build_adapters(
+        Plugins.of(vendor_plugin(connect=connect)), {"globex": CONFIGURED}, sandbox=True
+    )
+    assert isinstance(adapters.get("globex"), AnyKeywords)
