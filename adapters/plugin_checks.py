@@ -109,8 +109,12 @@ def _check_operation(spec: OperationSpec, name: str, where: str) -> None:
                 f"{where} declares {spec.id} with the {part} {word!r}; command words must be "
                 f"lower case: a letter, then letters, digits or hyphens ({_WORD.pattern})"
             )
-    if spec.id != f"{spec.vendor}.{spec.resource}.{spec.action}":
-        raise PluginError(f"{where} declares {spec.id}; it must be <vendor>.<resource>.<action>")
+    wanted = f"{spec.vendor}.{spec.resource}.{spec.action}"
+    if spec.id != wanted:
+        raise PluginError(
+            f"{where} declares {spec.id}; an operation's id is <vendor>.<resource>.<action>, "
+            f"so this one's is {wanted}"
+        )
     target = spec.target
     for number, meaning in (
         ("max_count", "the most targets one request may carry"),

@@ -125,3 +125,11 @@ def test_a_plugin_with_no_title_is_refused(title: str) -> None:
     assert str(caught.value) == (
         "vendor plugin 'globex' has no title: give it one for people (e.g. 'Acme Widgets')"
     )
+
+
+def test_an_id_that_is_not_its_words_names_the_right_one() -> None:
+    spec = dataclasses.replace(operation("globex"), id="globex.gizmos.delete")
+    assert refusal(spec) == (
+        "vendor plugin 'globex' declares globex.gizmos.delete; an operation's id is "
+        "<vendor>.<resource>.<action>, so this one's is globex.gizmo.delete"
+    )

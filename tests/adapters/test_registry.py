@@ -207,7 +207,7 @@ def test_an_operation_id_must_be_vendor_resource_action() -> None:
     from dataclasses import replace
 
     odd = replace(operation("globex"), id="globex.gizmo-delete")
-    with pytest.raises(PluginError, match=r"it must be <vendor>\.<resource>\.<action>"):
+    with pytest.raises(PluginError, match=r"id is <vendor>\.<resource>\.<action>, so this"):
         Plugins.of(vendor_plugin("globex", operations=(odd,)))
 
 
