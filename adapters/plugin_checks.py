@@ -49,6 +49,11 @@ def check_plugin(plugin: VendorPlugin[Any], where: str) -> None:
         )
     if not isinstance(plugin.title, str) or not plugin.title.strip():
         raise PluginError(f"{where} has no title: give it one for people (e.g. 'Acme Widgets')")
+    if plugin.sandbox is not None and not str(plugin.sandbox_targets or "").strip():
+        # The console's banner lists them: with none, nobody knows what to try.
+        raise PluginError(
+            f"{where} has a sandbox but no sandbox_targets: name the ids its simulator seeds"
+        )
     if not plugin.operations:
         # Its commands would be "unknown vendor" while `opsgate plugins` lists it.
         raise PluginError(f"{where} declares no operations: give it at least one OperationSpec")

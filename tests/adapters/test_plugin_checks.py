@@ -133,3 +133,13 @@ def test_an_id_that_is_not_its_words_names_the_right_one() -> None:
         "vendor plugin 'globex' declares globex.gizmos.delete; an operation's id is "
         "<vendor>.<resource>.<action>, so this one's is globex.gizmo.delete"
     )
+
+
+def test_a_sandbox_without_its_targets_is_refused() -> None:
+    with pytest.raises(PluginError) as caught:
+        Plugins.of(vendor_plugin("globex", sandbox_targets=" "))
+    assert str(caught.value) == (
+        "vendor plugin 'globex' has a sandbox but no sandbox_targets: name the ids its "
+        "simulator seeds"
+    )
+    assert Plugins.of(vendor_plugin("globex", sandbox=None, sandbox_targets=""))  # no sandbox
