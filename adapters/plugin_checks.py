@@ -18,7 +18,7 @@ from adapters.settings import VendorSettings
 from commands.catalog import META_COMMANDS, Catalog
 from commands.model import OperationRequest, UsageError
 from commands.parse import parse
-from commands.spec import COMMON_FLAGS, FlagSpec, OperationSpec
+from commands.spec import COMMON_FLAGS, FlagSpec, OperationSpec, TargetSpec
 
 _NAME: Final = re.compile(r"[a-z][a-z0-9]*")
 #: A resource or action: the parser lower-cases what is typed and compares it with these, and
@@ -36,27 +36,8 @@ class PluginError(Exception):
 
 def check_plugin(plugin: VendorPlugin[Any], where: str) -> None:
     """Raise `PluginError` for the first thing wrong with one plugin on its own."""
-    if not _NAME.fullmatch(plugin.name):
-        raise PluginError(
-            f"{where} needs a lowercase word for a name ({_NAME.pattern}: a letter, then letters "
-            f"or digits), not {plugin.name!r}"
-        )
-    if plugin.name in META_COMMANDS:
-        # `/ops help` would never reach the plugin: the word is opsgate's own command.
-        raise PluginError(
-            f"{where} is named like opsgate's own command {plugin.name!r} "
-            f"(/ops {', /ops '.join(META_COMMANDS)}); rename the plugin"
-        )
-    if not isinstance(plugin.title, str) or not plugin.title.strip():
-        raise PluginError(f"{where} has no title: give it one for people (e.g. 'Acme Widgets')")
-    if plugin.sandbox is not None and not str(plugin.sandbox_targets or "").strip():
-        # The console's banner lists them: with none, nobody knows what to try.
-        raise PluginError(
-            f"{where} has a sandbox but no sandbox_targets: name the ids its simulator seeds"
-        )
-    if not plugin.operations:
-        # Its commands would be "unknown vendor" while `opsgate plugins` lists it.
-        raise PluginError(f"{where} declares no operations: give it at least one OperationSpec")
+    _check_identity(plugin, where)
+    _check_shapes(plugin, where)
     if not (isinstance(plugin.settings, type) and issubclass(plugin.settings, VendorSettings)):
         raise PluginError(f"{where} has settings that are not a VendorSettings model")
     try:
@@ -76,6 +57,63 @@ def check_plugin(plugin: VendorPlugin[Any], where: str) -> None:
     catalog = Catalog(plugin.operations)
     for spec in plugin.operations:
         _check_example(spec, catalog, where)
+
+
+def _check_identity(plugin: VendorPlugin[Any], where: str) -> None:
+    """Its name, its title, and what its sandbox seeds: what people see of it."""
+    if not _NAME.fullmatch(plugin.name):
+        raise PluginError(
+            f"{where} needs a lowercase word for a name ({_NAME.pattern}: a letter, then letters "
+            f"or digits), not {plugin.name!r}"
+        )
+    if plugin.name in META_COMMANDS:
+        # `/ops help` would never reach the plugin: the word is opsgate's own command.
+        raise PluginError(
+            f"{where} is named like opsgate's own command {plugin.name!r} "
+            f"(/ops {', /ops '.join(META_COMMANDS)}); rename the plugin"
+        )
+    if not isinstance(plugin.title, str) or not plugin.title.strip():
+        raise PluginError(f"{where} has no title: give it one for people (e.g. 'Acme Widgets')")
+    if plugin.sandbox is not None and not str(plugin.sandbox_targets or "").strip():
+        # The console's banner lists them: with none, nobody knows what to try.
+        raise PluginError(
+            f"{where} has a sandbox but no sandbox_targets: name the ids its simulator seeds"
+        )
+
+
+def _check_shapes(plugin: VendorPlugin[Any], where: str) -> None:
+    """Operations, targets and flags of the types the grammar reads (a plugin's author may not
+    run a type checker): a mistake is one line here, never a traceback from the grammar."""
+    operations: Any = plugin.operations
+    if not isinstance(operations, tuple | list):
+        raise PluginError(
+            f"{where} gives its operations as {_kind(operations)}, not a tuple of OperationSpec "
+            "(one operation is written `(SPEC,)`)"
+        )
+    if not operations:
+        # With none, its commands would be "unknown vendor" while `opsgate plugins` lists it.
+        raise PluginError(f"{where} declares no operations: give it at least one OperationSpec")
+    for spec in operations:
+        if not isinstance(spec, OperationSpec):
+            raise PluginError(
+                f"{where} declares {_kind(spec)} among its operations, not an OperationSpec"
+            )
+        if not isinstance(spec.target, TargetSpec):
+            raise PluginError(
+                f"{where} gives {spec.id} {_kind(spec.target)} for a target, not a TargetSpec"
+            )
+        flags: Any = spec.flags
+        if not isinstance(flags, tuple | list) or not all(isinstance(f, FlagSpec) for f in flags):
+            raise PluginError(
+                f"{where} gives {spec.id} flags that are not a tuple of FlagSpec: {flags!r}"
+            )
+        if not isinstance(spec.summary, str) or not spec.summary.strip():
+            raise PluginError(f"{where} gives {spec.id} no summary: one sentence for /ops help")
+
+
+def _kind(value: object) -> str:
+    name = type(value).__name__
+    return "None" if value is None else f"{'an' if name[:1] in 'AEIOUaeiou' else 'a'} {name}"
 
 
 def _problems(exc: ValidationError) -> str:

@@ -143,3 +143,36 @@ def test_a_sandbox_without_its_targets_is_refused() -> None:
         "simulator seeds"
     )
     assert Plugins.of(vendor_plugin("globex", sandbox=None, sandbox_targets=""))  # no sandbox
+
+
+def test_one_operation_not_in_a_tuple_says_how_to_write_it() -> None:
+    with pytest.raises(PluginError) as caught:
+        Plugins.of(vendor_plugin("globex", operations=operation("globex")))
+    assert str(caught.value) == (
+        "vendor plugin 'globex' gives its operations as an OperationSpec, not a tuple of "
+        "OperationSpec (one operation is written `(SPEC,)`)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("changes", "said"),
+    [
+        ({"target": None}, "gives globex.gizmo.delete None for a target, not a TargetSpec"),
+        ({"flags": None}, "gives globex.gizmo.delete flags that are not a tuple of FlagSpec: None"),
+        ({"summary": " "}, "gives globex.gizmo.delete no summary: one sentence for /ops help"),
+    ],
+)
+def test_a_spec_of_the_wrong_shape_is_one_line_not_a_traceback(
+    changes: dict[str, Any], said: str
+) -> None:
+    assert refusal(dataclasses.replace(operation("globex"), **changes)) == (
+        f"vendor plugin 'globex' {said}"
+    )
+
+
+def test_something_else_among_the_operations_is_named() -> None:
+    with pytest.raises(PluginError) as caught:
+        Plugins.of(vendor_plugin("globex", operations=(operation("globex"), "globex.x.y")))
+    assert str(caught.value) == (
+        "vendor plugin 'globex' declares a str among its operations, not an OperationSpec"
+    )
