@@ -29,6 +29,13 @@ _WORD: Final = re.compile(r"[a-z][a-z0-9-]*")
 _FLAG: Final = re.compile(r"--[a-z][a-z0-9-]*")
 
 
+#: A field with no default: pydantic's "Field required" says what, not what to do.
+_NO_DEFAULT: Final = (
+    "has no default; give it one (None for a setting that may be left out, with "
+    "required_together saying what must be set with it)"
+)
+
+
 class PluginError(Exception):
     """A vendor plugin cannot be used. The message is one sentence naming the entry point and
     its distribution, so ``opsgate`` can print it as its one line of output."""
@@ -123,7 +130,8 @@ def _problems(exc: ValidationError) -> str:
     for error in exc.errors():
         named = (error.get("ctx") or {}).get("field", "")
         field = ".".join(str(part) for part in error["loc"]) or str(named)
-        said.append(f"{field}: {error['msg']}" if field else str(error["msg"]))
+        message = _NO_DEFAULT if error["type"] == "missing" else error["msg"]
+        said.append(f"{field}: {message}" if field else str(message))
     return "; ".join(said)
 
 

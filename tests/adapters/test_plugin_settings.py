@@ -92,3 +92,14 @@ def test_what_looks_like_a_secret(name: str, secret: bool) -> None:
 
 def test_the_built_in_plugins_pass() -> None:
     assert set(installed_plugins().by_name) >= {"aliyun", "enos", "huawei", "servicepower"}
+
+
+def test_a_setting_with_no_default_says_to_give_it_one() -> None:
+    class NoDefault(GlobexSettings):
+        site: str
+
+    assert refusal(NoDefault) == (
+        "vendor plugin 'globex' has settings whose defaults are invalid: site: has no default; "
+        "give it one (None for a setting that may be left out, with required_together saying "
+        "what must be set with it)"
+    )
