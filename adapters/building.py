@@ -39,6 +39,8 @@ class Adapters:
         sandbox_targets: What each sandboxed vendor's simulator holds (for the console).
         failed: Vendors whose plugin raised while its adapter was built, with that error (only
             `build_adapters(keep_going=True)`, for `opsgate check`, builds an `Adapters` so).
+        settings: Each configured vendor's settings, so that what its adapter shows (a dry run's
+            requests) can be cleared of their secret values (`adapters.plugin_start.masked`).
     """
 
     by_vendor: dict[str, Adapter] = field(default_factory=dict)
@@ -48,6 +50,7 @@ class Adapters:
     titles: dict[str, str] = field(default_factory=dict)
     sandbox_targets: dict[str, str] = field(default_factory=dict)
     failed: dict[str, PluginStartError] = field(default_factory=dict)
+    settings: dict[str, VendorSettings] = field(default_factory=dict)
 
     def get(self, vendor: str) -> Adapter:
         """The adapter for `vendor`.
@@ -149,6 +152,7 @@ def _add(
     if settings.configured:
         connected = call(lambda: _connect(plugin, settings, clock, shared), sandboxed=False)
         result.by_vendor[name] = connected
+        result.settings[name] = settings
     elif sandbox and make is not None:
         built = call(lambda: _sandboxed(name, make(clock)), sandboxed=True)
         result.by_vendor[name] = built.adapter

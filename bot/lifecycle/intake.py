@@ -143,7 +143,8 @@ class Intake:
         command_text: str,
     ) -> None:
         try:
-            calls = plugin_calls.described(adapter, request)
+            settings = self.s.adapters.settings.get(request.vendor)
+            calls = plugin_calls.described(adapter, request, settings=settings)
         except AdapterError as exc:
             self.replies.answer(origin, cards.refusal_message(refusals.vendor_unavailable(exc)))
             return

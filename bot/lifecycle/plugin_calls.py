@@ -26,6 +26,8 @@ from adapters.base import (
     call_execute,
 )
 from adapters.errors import AdapterError
+from adapters.plugin_start import masked
+from adapters.settings import VendorSettings
 from bot.model import PreviewUnavailable, RequestPreview, UnknownOutcome
 from commands.model import OperationRequest
 
@@ -89,8 +91,11 @@ def executed(
     return outcome
 
 
-def described(adapter: Adapter, request: OperationRequest) -> list[VendorCall]:
-    """`adapter.describe`: the dry run's vendor requests.
+def described(
+    adapter: Adapter, request: OperationRequest, *, settings: VendorSettings | None = None
+) -> list[VendorCall]:
+    """`adapter.describe`: the dry run's vendor requests, with every secret value of the
+    vendor's `settings` masked, in case the plugin left one in a URL, a header or the body.
 
     Raises:
         AdapterError: the plugin's own, or one naming the plugin for anything else it raised
@@ -109,7 +114,15 @@ def described(adapter: Adapter, request: OperationRequest) -> list[VendorCall]:
         _log_wrong(vendor, "describe", calls, "a list of VendorCall")
         what = f"plugin's describe returned {_kind(calls)}, not a list of VendorCall"
         raise AdapterError(f"the {vendor} {what}", vendor=vendor, next_step=_TELL)
-    return calls
+    return [_masked(call, settings) for call in calls] if settings is not None else calls
+
+
+def _masked(call: VendorCall, settings: VendorSettings) -> VendorCall:
+    headers = {name: masked(value, settings) for name, value in call.headers.items()}
+    body = None if call.body is None else masked(call.body, settings)
+    return call.model_copy(
+        update={"url": masked(call.url, settings), "headers": headers, "body": body}
+    )
 
 
 _TELL = "Tell the plugin's maintainers: this is a bug in it (the bot's log has the details)."

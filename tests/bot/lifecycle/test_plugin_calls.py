@@ -113,3 +113,27 @@ def test_a_dry_run_whose_describe_breaks_names_the_plugin(
     assert f"the huawei {said}" in shown
     assert "opsgate failed unexpectedly" not in shown
     assert world.store.history() == []
+
+
+def test_a_dry_run_masks_the_vendors_secret_settings_the_plugin_left_in_its_requests(
+    world: World,
+) -> None:
+    from adapters.base import VendorCall
+    from adapters.huawei.settings import HuaweiSettings
+
+    secret = "hw-s3cret-value"
+    settings = HuaweiSettings.model_validate(
+        {"base_url": "https://oc.example", "app_id": "app", "secret": secret}
+    )
+    world.adapters.settings["huawei"] = settings
+    leaky = VendorCall(
+        method="DELETE",
+        url=f"https://oc.example/x?secret={secret}",
+        headers={"X-Secret": secret},
+        body=f'{{"secret": "{secret}"}}',
+    )
+    use(world, WrongAdapter(describe=[leaky]))
+    world.service.submit(package_request(dry_run=True), world.origin(ALICE), command_text="/ops …")
+    shown = str(world.slack.sent[-1].message)
+    assert "https://oc.example/x?secret=****" in shown and '"secret": "****"' in shown
+    assert secret not in shown
