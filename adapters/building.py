@@ -196,6 +196,11 @@ def _adapter(vendor: str, adapter: Any, returned_by: str) -> Adapter:
         raise TypeError(
             f"its {returned_by} returned an adapter whose vendor is {said!r}, not {vendor!r}"
         )
+    if not isinstance(getattr(adapter, "sandbox", None), bool):
+        raise TypeError(
+            f"its {returned_by} returned an adapter with no sandbox attribute: set it True when "
+            "the adapter talks to the simulator, False otherwise"
+        )
     if not _takes_progress(adapter.execute):
         # Found now, not when an approved request's call fails before anything is sent.
         raise TypeError(

@@ -278,3 +278,29 @@ def test_an_execute_that_takes_any_keyword_is_accepted() -> None:
         Plugins.of(vendor_plugin(connect=connect)), {"globex": CONFIGURED}, sandbox=True
     )
     assert isinstance(adapters.get("globex"), AnyKeywords)
+
+
+class NoSandboxFlag:
+    """An adapter whose author forgot the ``sandbox`` attribute."""
+
+    vendor = "globex"
+
+    def preview(self, request: Any) -> Any: ...
+    def execute(self, request: Any, *, progress: Any = None) -> Any: ...
+    def describe(self, request: Any) -> Any: ...
+    def check(self) -> str:
+        return "ok"
+
+    def close(self) -> None: ...
+
+
+def test_an_adapter_without_its_sandbox_attribute_is_refused() -> None:
+    def sandbox(clock: Clock) -> Sandbox:
+        return Sandbox(adapter=NoSandboxFlag(), simulator=object())  # type: ignore[arg-type]
+
+    error = start_error(Plugins.of(vendor_plugin(sandbox=sandbox)), {}, sandbox=True)
+    assert str(error) == (
+        "vendor plugin 'globex' failed to build its sandbox: TypeError: its sandbox returned an "
+        "adapter with no sandbox attribute: set it True when the adapter talks to the "
+        "simulator, False otherwise"
+    )
