@@ -81,6 +81,13 @@ def _check_identity(plugin: VendorPlugin[Any], where: str) -> None:
         )
     if not isinstance(plugin.title, str) or not plugin.title.strip():
         raise PluginError(f"{where} has no title: give it one for people (e.g. 'Acme Widgets')")
+    for hook in ("connect", "connect_shared", "sandbox"):
+        given = getattr(plugin, hook)
+        if not callable(given) and (hook == "connect" or given is not None):
+            # Found now, not only once the vendor is configured (or sandboxed).
+            raise PluginError(
+                f"{where} gives {hook} {_kind(given)}, not a function (docs/plugins.md)"
+            )
     if plugin.sandbox is not None and not str(plugin.sandbox_targets or "").strip():
         # The console's banner lists them: with none, nobody knows what to try.
         raise PluginError(

@@ -176,3 +176,17 @@ def test_something_else_among_the_operations_is_named() -> None:
     assert str(caught.value) == (
         "vendor plugin 'globex' declares a str among its operations, not an OperationSpec"
     )
+
+
+@pytest.mark.parametrize("hook", ["connect", "connect_shared", "sandbox"])
+def test_a_hook_that_is_not_a_function_is_refused_before_it_is_needed(hook: str) -> None:
+    with pytest.raises(PluginError) as caught:
+        Plugins.of(vendor_plugin("globex", **{hook: "adapter.connect"}))
+    assert str(caught.value) == (
+        f"vendor plugin 'globex' gives {hook} a str, not a function (docs/plugins.md)"
+    )
+
+
+def test_no_connect_at_all_is_refused() -> None:
+    with pytest.raises(PluginError, match="gives connect None, not a function"):
+        Plugins.of(vendor_plugin("globex", connect=None))
