@@ -17,7 +17,7 @@ from typing import Protocol
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from adapters.masking import MASK, hide_url_passwords
+from adapters.masking import MASK, hide_credential, hide_url_passwords
 from adapters.results import (
     Blocker,
     Counts,
@@ -53,7 +53,9 @@ class VendorCall(BaseModel):
     """One HTTP request exactly as it would be sent, secrets masked (for ``--dry-run``).
 
     A password written in a URL (the vendor's base URL's ``user:password@``) is masked here,
-    however the plugin built the call, in the URL, the headers and the body or note.
+    however the plugin built the call, in the URL, the headers and the body or note; and so is
+    the credential in a header that always carries one (``Authorization: Bearer ****``:
+    `adapters.masking.CREDENTIAL_HEADERS`).
     """
 
     model_config = ConfigDict(frozen=True)
@@ -71,7 +73,7 @@ class VendorCall(BaseModel):
     @field_validator("headers")
     @classmethod
     def _no_url_password_in_headers(cls, headers: dict[str, str]) -> dict[str, str]:
-        return {name: hide_url_passwords(value) for name, value in headers.items()}
+        return {name: hide_credential(name, hide_url_passwords(v)) for name, v in headers.items()}
 
     @classmethod
     def from_request(

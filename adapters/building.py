@@ -8,6 +8,7 @@ commands say it is not configured). The plugin's own code that builds them runs 
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from adapters.base import Adapter
 from adapters.clock import SYSTEM_CLOCK, Clock
 from adapters.errors import NotConfigured
-from adapters.plugin import VendorPlugin
+from adapters.plugin import Sandbox, VendorPlugin
 from adapters.plugin_start import PluginStartError, call_plugin
 from adapters.settings import VendorSettings
 from adapters.shared import Shared
@@ -38,6 +39,8 @@ class Adapters:
         sandbox_targets: What each sandboxed vendor's simulator holds (for the console).
         failed: Vendors whose plugin raised while its adapter was built, with that error (only
             `build_adapters(keep_going=True)`, for `opsgate check`, builds an `Adapters` so).
+        settings: Each configured vendor's settings, so that what its adapter shows (a dry run's
+            requests) can be cleared of their secret values (`adapters.plugin_start.masked`).
     """
 
     by_vendor: dict[str, Adapter] = field(default_factory=dict)
@@ -47,6 +50,7 @@ class Adapters:
     titles: dict[str, str] = field(default_factory=dict)
     sandbox_targets: dict[str, str] = field(default_factory=dict)
     failed: dict[str, PluginStartError] = field(default_factory=dict)
+    settings: dict[str, VendorSettings] = field(default_factory=dict)
 
     def get(self, vendor: str) -> Adapter:
         """The adapter for `vendor`.
@@ -148,8 +152,9 @@ def _add(
     if settings.configured:
         connected = call(lambda: _connect(plugin, settings, clock, shared), sandboxed=False)
         result.by_vendor[name] = connected
+        result.settings[name] = settings
     elif sandbox and make is not None:
-        built = call(lambda: make(clock), sandboxed=True)
+        built = call(lambda: _sandboxed(name, make(clock)), sandboxed=True)
         result.by_vendor[name] = built.adapter
         result.simulators[name] = built.simulator
         result.sandbox_targets[name] = plugin.sandbox_targets
@@ -161,5 +166,66 @@ def _connect(
     plugin: VendorPlugin[Any], settings: VendorSettings, clock: Clock, shared: Shared | None
 ) -> Adapter:
     if shared is not None and plugin.connect_shared is not None:
-        return plugin.connect_shared(settings, clock, shared)
-    return plugin.connect(settings, clock)
+        return _adapter(
+            plugin.name, plugin.connect_shared(settings, clock, shared), "connect_shared"
+        )
+    return _adapter(plugin.name, plugin.connect(settings, clock), "connect")
+
+
+#: What `adapters.base.Adapter` promises: opsgate calls these on every adapter.
+_METHODS = ("preview", "execute", "describe", "check", "close")
+
+
+def _sandboxed(vendor: str, built: object) -> Sandbox:
+    """`built`, when it is the `Sandbox` a plugin's sandbox function must return."""
+    if not isinstance(built, Sandbox):
+        raise TypeError(f"its sandbox returned {_kind(built)}, not an adapters.plugin.Sandbox")
+    _adapter(vendor, built.adapter, "sandbox")
+    return built
+
+
+def _adapter(vendor: str, adapter: Any, returned_by: str) -> Adapter:
+    """`adapter`, when it is one for `vendor`: a plugin's mistake here would otherwise show
+    as a traceback from deep inside opsgate, or as metrics under another vendor's name."""
+    missing = [m for m in _METHODS if not callable(getattr(adapter, m, None))]
+    if adapter is None or missing:
+        lacks = f" (it has no {', '.join(missing)})" if adapter is not None else ""
+        raise TypeError(f"its {returned_by} returned {_kind(adapter)}, not an adapter{lacks}")
+    if getattr(adapter, "vendor", None) != vendor:
+        said = getattr(adapter, "vendor", None)
+        raise TypeError(
+            f"its {returned_by} returned an adapter whose vendor is {said!r}, not {vendor!r}"
+        )
+    if not isinstance(getattr(adapter, "sandbox", None), bool):
+        raise TypeError(
+            f"its {returned_by} returned an adapter with no sandbox attribute: set it True when "
+            "the adapter talks to the simulator, False otherwise"
+        )
+    if not _takes_progress(adapter.execute):
+        # Found now, not when an approved request's call fails before anything is sent.
+        raise TypeError(
+            f"its {returned_by} returned an adapter whose execute takes no progress keyword: "
+            "declare it `execute(self, request, *, progress=None, stop=None)`"
+        )
+    return adapter  # type: ignore[no-any-return]
+
+
+def _takes_progress(execute: Any) -> bool:
+    """Whether `execute` can be called as opsgate calls it: ``execute(request, progress=…)``."""
+    try:
+        parameters = inspect.signature(execute).parameters.values()
+    except (TypeError, ValueError):  # a callable Python cannot introspect: let it run
+        return True
+    keyword = (inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    return any(
+        p.kind is inspect.Parameter.VAR_KEYWORD or (p.name == "progress" and p.kind in keyword)
+        for p in parameters
+    )
+
+
+def _kind(value: object) -> str:
+    return "None" if value is None else f"{_article(type(value).__name__)} {type(value).__name__}"
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1].lower() in "aeiou" else "a"

@@ -1,5 +1,6 @@
 """What a vendor plugin must be on its own (`check_plugin`): a name that is a lowercase word
-and no command, a settings model whose defaults are valid, operations of its own vendor with
+and no command, a title, at least one operation, a settings model whose declarations hold
+(`adapters.plugin_settings`) and whose defaults are valid, operations of its own vendor with
 well-formed ids and lower-case command words, targets counted from 1, flags that can be typed,
 each with a name and a key of its own, no common flag declared again, and examples that parse.
 Every problem is one `PluginError` sentence naming the plugin."""
@@ -12,11 +13,12 @@ from typing import Any, Final
 from pydantic import ValidationError
 
 from adapters.plugin import VendorPlugin
+from adapters.plugin_settings import SettingsModelError, check_settings_model
 from adapters.settings import VendorSettings
 from commands.catalog import META_COMMANDS, Catalog
 from commands.model import OperationRequest, UsageError
 from commands.parse import parse
-from commands.spec import COMMON_FLAGS, FlagSpec, OperationSpec
+from commands.spec import COMMON_FLAGS, FlagSpec, OperationSpec, TargetSpec
 
 _NAME: Final = re.compile(r"[a-z][a-z0-9]*")
 #: A resource or action: the parser lower-cases what is typed and compares it with these, and
@@ -27,6 +29,13 @@ _WORD: Final = re.compile(r"[a-z][a-z0-9-]*")
 _FLAG: Final = re.compile(r"--[a-z][a-z0-9-]*")
 
 
+#: A field with no default: pydantic's "Field required" says what, not what to do.
+_NO_DEFAULT: Final = (
+    "has no default; give it one (None for a setting that may be left out, with "
+    "required_together saying what must be set with it)"
+)
+
+
 class PluginError(Exception):
     """A vendor plugin cannot be used. The message is one sentence naming the entry point and
     its distribution, so ``opsgate`` can print it as its one line of output."""
@@ -34,14 +43,14 @@ class PluginError(Exception):
 
 def check_plugin(plugin: VendorPlugin[Any], where: str) -> None:
     """Raise `PluginError` for the first thing wrong with one plugin on its own."""
-    if not _NAME.fullmatch(plugin.name) or plugin.name in META_COMMANDS:
-        raise PluginError(
-            f"{where} needs a lowercase word for a name ({_NAME.pattern}: a letter, then letters "
-            f"or digits), not "
-            f"{plugin.name!r}, and not one of {', '.join(META_COMMANDS)}"
-        )
+    _check_identity(plugin, where)
+    _check_shapes(plugin, where)
     if not (isinstance(plugin.settings, type) and issubclass(plugin.settings, VendorSettings)):
         raise PluginError(f"{where} has settings that are not a VendorSettings model")
+    try:
+        check_settings_model(plugin.settings)
+    except SettingsModelError as exc:
+        raise PluginError(f"{where} {exc}") from None
     try:
         plugin.settings()
     except ValidationError as exc:
@@ -57,6 +66,70 @@ def check_plugin(plugin: VendorPlugin[Any], where: str) -> None:
         _check_example(spec, catalog, where)
 
 
+def _check_identity(plugin: VendorPlugin[Any], where: str) -> None:
+    """Its name, its title, and what its sandbox seeds: what people see of it."""
+    if not _NAME.fullmatch(plugin.name):
+        raise PluginError(
+            f"{where} needs a lowercase word for a name ({_NAME.pattern}: a letter, then letters "
+            f"or digits), not {plugin.name!r}"
+        )
+    if plugin.name in META_COMMANDS:
+        # `/ops help` would never reach the plugin: the word is opsgate's own command.
+        raise PluginError(
+            f"{where} is named like opsgate's own command {plugin.name!r} "
+            f"(/ops {', /ops '.join(META_COMMANDS)}); rename the plugin"
+        )
+    if not isinstance(plugin.title, str) or not plugin.title.strip():
+        raise PluginError(f"{where} has no title: give it one for people (e.g. 'Acme Widgets')")
+    for hook in ("connect", "connect_shared", "sandbox"):
+        given = getattr(plugin, hook)
+        if not callable(given) and (hook == "connect" or given is not None):
+            # Found now, not only once the vendor is configured (or sandboxed).
+            raise PluginError(
+                f"{where} gives {hook} {_kind(given)}, not a function (docs/plugins.md)"
+            )
+    if plugin.sandbox is not None and not str(plugin.sandbox_targets or "").strip():
+        # The console's banner lists them: with none, nobody knows what to try.
+        raise PluginError(
+            f"{where} has a sandbox but no sandbox_targets: name the ids its simulator seeds"
+        )
+
+
+def _check_shapes(plugin: VendorPlugin[Any], where: str) -> None:
+    """Operations, targets and flags of the types the grammar reads (a plugin's author may not
+    run a type checker): a mistake is one line here, never a traceback from the grammar."""
+    operations: Any = plugin.operations
+    if not isinstance(operations, tuple | list):
+        raise PluginError(
+            f"{where} gives its operations as {_kind(operations)}, not a tuple of OperationSpec "
+            "(one operation is written `(SPEC,)`)"
+        )
+    if not operations:
+        # With none, its commands would be "unknown vendor" while `opsgate plugins` lists it.
+        raise PluginError(f"{where} declares no operations: give it at least one OperationSpec")
+    for spec in operations:
+        if not isinstance(spec, OperationSpec):
+            raise PluginError(
+                f"{where} declares {_kind(spec)} among its operations, not an OperationSpec"
+            )
+        if not isinstance(spec.target, TargetSpec):
+            raise PluginError(
+                f"{where} gives {spec.id} {_kind(spec.target)} for a target, not a TargetSpec"
+            )
+        flags: Any = spec.flags
+        if not isinstance(flags, tuple | list) or not all(isinstance(f, FlagSpec) for f in flags):
+            raise PluginError(
+                f"{where} gives {spec.id} flags that are not a tuple of FlagSpec: {flags!r}"
+            )
+        if not isinstance(spec.summary, str) or not spec.summary.strip():
+            raise PluginError(f"{where} gives {spec.id} no summary: one sentence for /ops help")
+
+
+def _kind(value: object) -> str:
+    name = type(value).__name__
+    return "None" if value is None else f"{'an' if name[:1] in 'AEIOUaeiou' else 'a'} {name}"
+
+
 def _problems(exc: ValidationError) -> str:
     """Every problem pydantic found, on one line, each naming its field: from where it was
     found, or for a check of the whole model (a URL field, say) from the field it names."""
@@ -64,7 +137,8 @@ def _problems(exc: ValidationError) -> str:
     for error in exc.errors():
         named = (error.get("ctx") or {}).get("field", "")
         field = ".".join(str(part) for part in error["loc"]) or str(named)
-        said.append(f"{field}: {error['msg']}" if field else str(error["msg"]))
+        message = _NO_DEFAULT if error["type"] == "missing" else error["msg"]
+        said.append(f"{field}: {message}" if field else str(message))
     return "; ".join(said)
 
 
@@ -93,8 +167,12 @@ def _check_operation(spec: OperationSpec, name: str, where: str) -> None:
                 f"{where} declares {spec.id} with the {part} {word!r}; command words must be "
                 f"lower case: a letter, then letters, digits or hyphens ({_WORD.pattern})"
             )
-    if spec.id != f"{spec.vendor}.{spec.resource}.{spec.action}":
-        raise PluginError(f"{where} declares {spec.id}; it must be <vendor>.<resource>.<action>")
+    wanted = f"{spec.vendor}.{spec.resource}.{spec.action}"
+    if spec.id != wanted:
+        raise PluginError(
+            f"{where} declares {spec.id}; an operation's id is <vendor>.<resource>.<action>, "
+            f"so this one's is {wanted}"
+        )
     target = spec.target
     for number, meaning in (
         ("max_count", "the most targets one request may carry"),

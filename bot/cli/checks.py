@@ -12,7 +12,6 @@ from typing import Final, TextIO
 
 from adapters.errors import AdapterError
 from adapters.http import RETRY_LOGGER
-from adapters.masking import hide_url_passwords
 from adapters.plugin_start import masked, one_line
 from adapters.registry import Adapters, Plugins, build_adapters
 from adapters.settings import VendorSettings
@@ -192,8 +191,11 @@ def _reach(
             results.append((False, label, str(failed)))
             continue
         try:
-            # A plugin's line may name its base URL: a password written there is not shown.
-            results.append((True, label, hide_url_passwords(adapters.by_vendor[vendor].check())))
+            line: object = adapters.by_vendor[vendor].check()
+            if not isinstance(line, str):
+                raise TypeError(f"its check returned {type(line).__name__}, not a line of text")
+            # A plugin's line may name its base URL or, carelessly, a secret: neither is shown.
+            results.append((True, label, masked(line, settings_by_vendor.get(vendor))))
         except AdapterError as exc:
             next_step = exc.next_step.replace(_REQUEST_AGAIN, _CHECK_AGAIN)
             results.append((False, label, f"{exc.message}. {next_step}".strip()))

@@ -22,10 +22,11 @@ from contextlib import ExitStack
 from functools import partial
 from typing import Any, Protocol, assert_never
 
-from adapters.base import Outcome, Progress, StopSignal, call_execute
+from adapters.base import Outcome, Progress, StopSignal
 from adapters.clock import Clock
 from adapters.errors import AdapterError, OutcomeUnknown, VendorError
 from adapters.registry import Adapters
+from bot.lifecycle.plugin_calls import executed
 from bot.lifecycle.progress import ProgressThrottle, keep_progress
 from bot.lifecycle.replies import Replies
 from bot.lifecycle.services import Services, Shutdown
@@ -223,7 +224,9 @@ def _call(
         changed = rules.sandbox_changed(record, sandboxed_now=adapters.is_sandboxed(record.vendor))
         if changed is not None:
             return changed
-        outcome = call_execute(adapter, record.as_operation(), progress=progress, stop=stop)
+        outcome = executed(adapter, record.as_operation(), progress=progress, stop=stop)
+        if isinstance(outcome, UnknownOutcome):
+            return outcome  # the plugin failed: `bot.lifecycle.plugin_calls` said how
         return confirmed_gone(with_preview_note(outcome, record.preview), record.preview)
     except AdapterError as exc:
         return outcome_of_error(exc)

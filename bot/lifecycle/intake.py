@@ -19,12 +19,12 @@ from functools import partial
 from adapters.base import Adapter, Preview
 from adapters.errors import AdapterError
 from bot import cards
-from bot.lifecycle import refusals
+from bot.lifecycle import plugin_calls, refusals
 from bot.lifecycle.breakglass import BreakGlass
 from bot.lifecycle.posting import Posting
 from bot.lifecycle.replies import Replies
 from bot.lifecycle.services import Origin, Services
-from bot.model import PreviewUnavailable, Refusal, RequestPreview
+from bot.model import Refusal, RequestPreview
 from bot.observability.logs import bind
 from bot.policy.incident import check_break_glass
 from bot.slack.port import SlackPostError
@@ -102,7 +102,7 @@ class Intake:
         self, adapter: Adapter, request: OperationRequest, origin: Origin, command_text: str
     ) -> None:
         """Preview, then the dry run, the break-glass run, the refusal or the card."""
-        preview = _preview(adapter, request)
+        preview = plugin_calls.previewed(adapter, request)
         if request.dry_run:
             self._dry_run(adapter, request, origin, preview, command_text)
         elif request.break_glass:
@@ -143,7 +143,8 @@ class Intake:
         command_text: str,
     ) -> None:
         try:
-            calls = adapter.describe(request)
+            settings = self.s.adapters.settings.get(request.vendor)
+            calls = plugin_calls.described(adapter, request, settings=settings)
         except AdapterError as exc:
             self.replies.answer(origin, cards.refusal_message(refusals.vendor_unavailable(exc)))
             return
@@ -226,27 +227,3 @@ def _followed(job: Callable[[], None], then: Callable[[], None] | None) -> Calla
                 then()
 
     return both
-
-
-def _preview(adapter: Adapter, request: OperationRequest) -> RequestPreview:
-    try:
-        return adapter.preview(request)
-    except AdapterError as exc:
-        # An unreachable vendor must not block an emergency request: the card says so.
-        code = getattr(exc, "code", None)
-        return PreviewUnavailable(
-            error=type(exc).__name__,
-            message=exc.message,
-            next_step=exc.next_step,
-            code=None if code is None else str(code),
-        )
-    except Exception as exc:
-        # A bug in the plugin's read-only call: the same, and the log has the traceback.
-        log.exception("the %s plugin failed unexpectedly previewing", request.vendor)
-        return PreviewUnavailable(
-            error="InternalError",
-            message=f"the {request.vendor} plugin failed unexpectedly previewing this "
-            f"({type(exc).__name__}), so opsgate cannot show what it would change",
-            next_step="Check the targets in the vendor console before approving, and tell "
-            "the opsgate maintainers (the bot's log has this request's traceback).",
-        )

@@ -88,7 +88,8 @@ class MeteredAdapter:
         outcome = "error"
         try:
             result = run()
-            outcome = _answered(result) if isinstance(result, Outcome) else "ok"
+            # An answer of the wrong type is the plugin's bug, as an exception would be.
+            outcome = _answered(result) if isinstance(result, Outcome) else _read(result)
             return result
         except OutcomeUnknown:
             outcome = "unknown"
@@ -100,6 +101,11 @@ class MeteredAdapter:
             seconds = time.monotonic() - started
             self._metrics.vendor_call(self.vendor, call=call, outcome=outcome, seconds=seconds)
             log.info("%s %s: %s in %.3f s", self.vendor, call, outcome, seconds)
+
+
+def _read(result: object) -> str:
+    """A preview is ``ok``; anything else where a `Preview` or an `Outcome` belongs, ``error``."""
+    return "ok" if isinstance(result, Preview) else "error"
 
 
 def _answered(outcome: Outcome) -> str:

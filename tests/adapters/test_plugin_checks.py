@@ -108,3 +108,85 @@ def test_target_counts_start_at_1(number: str, value: Any, meaning: str) -> None
         f"vendor plugin 'globex' gives globex.gizmo.delete the target {number}={value!r}; it "
         f"must be a whole number of at least 1 ({meaning})"
     )
+
+
+def test_a_plugin_with_no_operations_is_refused() -> None:
+    with pytest.raises(PluginError) as caught:
+        Plugins.of(vendor_plugin("globex", operations=()))
+    assert str(caught.value) == (
+        "vendor plugin 'globex' declares no operations: give it at least one OperationSpec"
+    )
+
+
+@pytest.mark.parametrize("title", ["", "  "])
+def test_a_plugin_with_no_title_is_refused(title: str) -> None:
+    with pytest.raises(PluginError) as caught:
+        Plugins.of(vendor_plugin("globex", title=title))
+    assert str(caught.value) == (
+        "vendor plugin 'globex' has no title: give it one for people (e.g. 'Acme Widgets')"
+    )
+
+
+def test_an_id_that_is_not_its_words_names_the_right_one() -> None:
+    spec = dataclasses.replace(operation("globex"), id="globex.gizmos.delete")
+    assert refusal(spec) == (
+        "vendor plugin 'globex' declares globex.gizmos.delete; an operation's id is "
+        "<vendor>.<resource>.<action>, so this one's is globex.gizmo.delete"
+    )
+
+
+def test_a_sandbox_without_its_targets_is_refused() -> None:
+    with pytest.raises(PluginError) as caught:
+        Plugins.of(vendor_plugin("globex", sandbox_targets=" "))
+    assert str(caught.value) == (
+        "vendor plugin 'globex' has a sandbox but no sandbox_targets: name the ids its "
+        "simulator seeds"
+    )
+    assert Plugins.of(vendor_plugin("globex", sandbox=None, sandbox_targets=""))  # no sandbox
+
+
+def test_one_operation_not_in_a_tuple_says_how_to_write_it() -> None:
+    with pytest.raises(PluginError) as caught:
+        Plugins.of(vendor_plugin("globex", operations=operation("globex")))
+    assert str(caught.value) == (
+        "vendor plugin 'globex' gives its operations as an OperationSpec, not a tuple of "
+        "OperationSpec (one operation is written `(SPEC,)`)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("changes", "said"),
+    [
+        ({"target": None}, "gives globex.gizmo.delete None for a target, not a TargetSpec"),
+        ({"flags": None}, "gives globex.gizmo.delete flags that are not a tuple of FlagSpec: None"),
+        ({"summary": " "}, "gives globex.gizmo.delete no summary: one sentence for /ops help"),
+    ],
+)
+def test_a_spec_of_the_wrong_shape_is_one_line_not_a_traceback(
+    changes: dict[str, Any], said: str
+) -> None:
+    assert refusal(dataclasses.replace(operation("globex"), **changes)) == (
+        f"vendor plugin 'globex' {said}"
+    )
+
+
+def test_something_else_among_the_operations_is_named() -> None:
+    with pytest.raises(PluginError) as caught:
+        Plugins.of(vendor_plugin("globex", operations=(operation("globex"), "globex.x.y")))
+    assert str(caught.value) == (
+        "vendor plugin 'globex' declares a str among its operations, not an OperationSpec"
+    )
+
+
+@pytest.mark.parametrize("hook", ["connect", "connect_shared", "sandbox"])
+def test_a_hook_that_is_not_a_function_is_refused_before_it_is_needed(hook: str) -> None:
+    with pytest.raises(PluginError) as caught:
+        Plugins.of(vendor_plugin("globex", **{hook: "adapter.connect"}))
+    assert str(caught.value) == (
+        f"vendor plugin 'globex' gives {hook} a str, not a function (docs/plugins.md)"
+    )
+
+
+def test_no_connect_at_all_is_refused() -> None:
+    with pytest.raises(PluginError, match="gives connect None, not a function"):
+        Plugins.of(vendor_plugin("globex", connect=None))

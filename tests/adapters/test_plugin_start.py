@@ -207,3 +207,100 @@ def test_a_secret_that_is_not_utf8_is_masked_without_failing() -> None:
 
 class _OneSecret(VendorSettings):
     secret: SecretStr | None = None
+
+
+def test_a_sandbox_that_returns_an_adapter_not_a_sandbox_says_so() -> None:
+    def bare(clock: Clock) -> FakeAdapter:
+        return FakeAdapter(vendor="globex", sandbox=True)
+
+    error = start_error(Plugins.of(vendor_plugin(sandbox=bare)), {}, sandbox=True)
+    assert str(error) == (
+        "vendor plugin 'globex' failed to build its sandbox: TypeError: its sandbox returned a "
+        "FakeAdapter, not an adapters.plugin.Sandbox"
+    )
+
+
+@pytest.mark.parametrize(
+    ("returned", "said"),
+    [
+        (None, "its connect returned None, not an adapter"),
+        (object(), "its connect returned an object, not an adapter (it has no preview, execute, "
+         "describe, check, close)"),
+        (FakeAdapter(vendor="globexx"), "its connect returned an adapter whose vendor is "
+         "'globexx', not 'globex'"),
+    ],
+)  # fmt: skip
+def test_a_connect_that_returns_no_adapter_for_its_vendor_says_so(returned: Any, said: str) -> None:
+    def connect(settings: GlobexSettings, clock: Clock) -> Any:
+        return returned
+
+    error = start_error(
+        Plugins.of(vendor_plugin(connect=connect)), {"globex": CONFIGURED}, sandbox=True
+    )
+    assert str(error) == f"vendor plugin 'globex' failed to connect: TypeError: {said}"
+
+
+def test_a_sandbox_adapter_for_another_vendor_is_refused() -> None:
+    def other(clock: Clock) -> Sandbox:
+        return Sandbox(adapter=FakeAdapter(vendor="initech"), simulator=object())  # type: ignore[arg-type]
+
+    error = start_error(Plugins.of(vendor_plugin(sandbox=other)), {}, sandbox=True)
+    assert "its sandbox returned an adapter whose vendor is 'initech', not 'globex'" in str(error)
+
+
+class NoProgress(FakeAdapter):
+    def execute(self, request: Any) -> Any:  # type: ignore[override]
+        return super().execute(request)
+
+
+class AnyKeywords(FakeAdapter):
+    def execute(self, request: Any, **options: Any) -> Any:
+        return super().execute(request)
+
+
+def test_an_execute_that_takes_no_progress_is_refused_before_any_request() -> None:
+    def sandbox(clock: Clock) -> Sandbox:
+        return Sandbox(adapter=NoProgress(vendor="globex"), simulator=object())  # type: ignore[arg-type]
+
+    error = start_error(Plugins.of(vendor_plugin(sandbox=sandbox)), {}, sandbox=True)
+    assert str(error) == (
+        "vendor plugin 'globex' failed to build its sandbox: TypeError: its sandbox returned an "
+        "adapter whose execute takes no progress keyword: declare it "
+        "`execute(self, request, *, progress=None, stop=None)`"
+    )
+
+
+def test_an_execute_that_takes_any_keyword_is_accepted() -> None:
+    def connect(settings: GlobexSettings, clock: Clock) -> AnyKeywords:
+        return AnyKeywords(vendor="globex", settings=settings)
+
+    adapters = build_adapters(
+        Plugins.of(vendor_plugin(connect=connect)), {"globex": CONFIGURED}, sandbox=True
+    )
+    assert isinstance(adapters.get("globex"), AnyKeywords)
+
+
+class NoSandboxFlag:
+    """An adapter whose author forgot the ``sandbox`` attribute."""
+
+    vendor = "globex"
+
+    def preview(self, request: Any) -> Any: ...
+    def execute(self, request: Any, *, progress: Any = None) -> Any: ...
+    def describe(self, request: Any) -> Any: ...
+    def check(self) -> str:
+        return "ok"
+
+    def close(self) -> None: ...
+
+
+def test_an_adapter_without_its_sandbox_attribute_is_refused() -> None:
+    def sandbox(clock: Clock) -> Sandbox:
+        return Sandbox(adapter=NoSandboxFlag(), simulator=object())  # type: ignore[arg-type]
+
+    error = start_error(Plugins.of(vendor_plugin(sandbox=sandbox)), {}, sandbox=True)
+    assert str(error) == (
+        "vendor plugin 'globex' failed to build its sandbox: TypeError: its sandbox returned an "
+        "adapter with no sandbox attribute: set it True when the adapter talks to the "
+        "simulator, False otherwise"
+    )

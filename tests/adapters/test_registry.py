@@ -170,10 +170,20 @@ def test_the_group_is_opsgate_vendors() -> None:
     assert GROUP == "opsgate.vendors"
 
 
-@pytest.mark.parametrize("name", ["Globex", "glo_bex", "9lobex", "", "help", "status", "history"])
-def test_a_name_must_be_a_lowercase_word_that_is_no_command(name: str) -> None:
+@pytest.mark.parametrize("name", ["Globex", "glo_bex", "9lobex", ""])
+def test_a_name_must_be_a_lowercase_word(name: str) -> None:
     with pytest.raises(PluginError, match="needs a lowercase word for a name"):
         Plugins.of(vendor_plugin(name))
+
+
+@pytest.mark.parametrize("name", ["help", "status", "history"])
+def test_a_name_may_not_be_one_of_opsgates_commands_and_says_so(name: str) -> None:
+    with pytest.raises(PluginError) as caught:
+        Plugins.of(vendor_plugin(name))
+    assert str(caught.value) == (
+        f"vendor plugin {name!r} is named like opsgate's own command {name!r} "
+        "(/ops help, /ops history, /ops status); rename the plugin"
+    )
 
 
 def test_a_duplicate_operation_id() -> None:
@@ -197,7 +207,7 @@ def test_an_operation_id_must_be_vendor_resource_action() -> None:
     from dataclasses import replace
 
     odd = replace(operation("globex"), id="globex.gizmo-delete")
-    with pytest.raises(PluginError, match=r"it must be <vendor>\.<resource>\.<action>"):
+    with pytest.raises(PluginError, match=r"id is <vendor>\.<resource>\.<action>, so this"):
         Plugins.of(vendor_plugin("globex", operations=(odd,)))
 
 

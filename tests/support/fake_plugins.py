@@ -103,9 +103,21 @@ GLOBEX = VendorPlugin(
 
 
 def vendor_plugin(name: str = "globex", **changes: Any) -> VendorPlugin[Any]:
-    """`GLOBEX` renamed to `name` (its operations too), with any field changed."""
+    """`GLOBEX` renamed to `name` (its operations and its adapters too), with any field
+    changed."""
+
+    def connect(settings: GlobexSettings, clock: Clock) -> FakeAdapter:
+        return FakeAdapter(vendor=name, settings=settings)
+
+    def sandbox(clock: Clock) -> Sandbox:
+        return Sandbox(adapter=FakeAdapter(vendor=name, sandbox=True), simulator=FakeSimulator())  # type: ignore[arg-type]
+
     renamed = replace(
-        GLOBEX, name=name, operations=(operation(name), operation(name, "order", "cancel"))
+        GLOBEX,
+        name=name,
+        operations=(operation(name), operation(name, "order", "cancel")),
+        connect=connect,
+        sandbox=sandbox,
     )
     return replace(renamed, **changes)
 

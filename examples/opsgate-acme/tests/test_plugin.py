@@ -7,6 +7,7 @@ from adapters.registry import Plugins, build_adapters
 from commands.catalog import Catalog
 from commands.model import OperationRequest, UsageError
 from commands.parse import parse
+from pydantic import ValidationError
 
 from opsgate_acme.plugin import PLUGIN, sandboxed
 from opsgate_acme.settings import AcmeSettings
@@ -63,3 +64,10 @@ def test_the_sandbox_adapter_is_marked() -> None:
     built = sandboxed()
     assert built.adapter.sandbox
     built.adapter.close()
+
+
+@pytest.mark.parametrize("token", ["two words", "t\u00f6ken"])
+def test_a_token_that_cannot_go_in_a_header_is_refused_naming_it(token: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        AcmeSettings.model_validate({"base_url": "https://api.acme.example", "token": token})
+    assert caught.value.errors()[0]["loc"] == ("token",)

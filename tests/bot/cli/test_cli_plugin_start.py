@@ -141,3 +141,41 @@ def test_a_plugin_whose_check_raises_is_that_vendor_s_fail_and_the_rest_are_chec
     assert globex == f"FAIL  globex: {said}"
     assert any(line.startswith("ok    servicepower (sandbox): ") for line in report), out
     assert "Traceback" not in err and KEY not in out + err
+
+
+CHECK_LINE_MODULE = """
+    from fake_plugins import FakeAdapter, vendor_plugin
+
+    class Careless(FakeAdapter):
+        def check(self):
+            return ANSWER(self.settings.token.get_secret_value())
+
+    def connect(settings, clock):
+        return Careless(vendor="globex", settings=settings)
+
+    PLUGIN = vendor_plugin("globex", connect=connect)
+"""
+
+
+@pytest.mark.parametrize(
+    ("answer", "shown"),
+    [
+        ("lambda token: 'Globex took token ' + token", "ok    globex: Globex took token ****"),
+        ("lambda token: None", "FAIL  globex: its plugin failed checking it: TypeError: its check "
+         "returned NoneType, not a line of text"),
+    ],
+)  # fmt: skip
+def test_a_check_line_never_shows_a_secret_and_must_be_text(
+    env: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    answer: str,
+    shown: str,
+) -> None:
+    module = textwrap.dedent(CHECK_LINE_MODULE).replace("ANSWER", f"({answer})")
+    (env / "site" / "raising_plugin.py").write_text(module)
+    configure(monkeypatch)
+    cli.main(["check"])
+    out, err = capsys.readouterr()
+    assert shown in out.splitlines()
+    assert "Traceback" not in err and KEY not in out + err

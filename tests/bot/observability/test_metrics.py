@@ -233,6 +233,7 @@ REQUEST = OperationRequest(operation="enos.ota-job.delete", vendor="enos", targe
         (VendorError("refused", vendor="enos", code="24618"), "failed"),
         (OutcomeUnknown("no answer", vendor="enos"), "unknown"),
         (RuntimeError("bug"), "error"),
+        ({"summary": "deleted"}, "error"),  # a plugin bug: not an Outcome
     ],
 )
 def test_vendor_call_outcomes(result: Outcome | Exception, outcome: str) -> None:

@@ -19,6 +19,9 @@ class AcmeSettings(VendorSettings):
     # Set both or neither: half a configuration stops start-up naming the missing key.
     required_together: ClassVar[tuple[tuple[str, ...], ...]] = (("base_url", "token"),)
     url_fields: ClassVar[tuple[str, ...]] = ("base_url",)
+    # Sent as it is in the Authorization header: printable ASCII without spaces, or start-up
+    # stops naming OPSGATE_ACME__TOKEN (never a request that fails to encode later).
+    header_secrets: ClassVar[tuple[str, ...]] = ("token",)
 
     base_url: str | None = None
     token: SecretStr | None = None

@@ -1,0 +1,47 @@
+"""A dry run never shows a credential header's value, even from a plugin whose `describe`
+forgot to name it as secret: the scheme stays, the credential is masked."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from adapters.base import VendorCall
+from adapters.masking import MASK, hide_credential
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "shown"),
+    [
+        ("Authorization", "Bearer widget-token", "Bearer ****"),
+        ("authorization", "Basic dXNlcjpwYXNz", "Basic ****"),
+        ("Authorization", "widget-token", MASK),
+        ("Proxy-Authorization", "Basic dXNlcjpwYXNz", "Basic ****"),
+        ("Cookie", "session=abc", MASK),
+        ("X-Api-Key", "k-123", MASK),
+        ("Authorization", "Bearer ****", "Bearer ****"),  # masked by the plugin already
+        ("Accept", "application/json", "application/json"),
+        ("X-Request-Id", "r-1", "r-1"),
+    ],
+)
+def test_credential_headers_are_masked_keeping_the_scheme(
+    name: str, value: str, shown: str
+) -> None:
+    assert hide_credential(name, value) == shown
+
+
+def test_a_describe_that_forgot_its_secret_headers_still_masks_the_token() -> None:
+    request = httpx.Request(
+        "DELETE",
+        "https://api.widget.example/boxes/b-1",
+        headers={"Authorization": "Bearer widget-token", "X-Trace": "t-1"},
+    )
+    call = VendorCall.from_request(request)  # no secret_headers: the plugin's mistake
+    assert "widget-token" not in call.model_dump_json()
+    assert call.headers["authorization"] == "Bearer ****"
+    assert call.headers["x-trace"] == "t-1"
+
+
+def test_a_vendor_call_built_by_hand_is_masked_too() -> None:
+    call = VendorCall(method="GET", url="https://x.example/", headers={"X-Api-Key": "k-123"})
+    assert call.headers == {"X-Api-Key": MASK}
