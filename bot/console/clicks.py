@@ -47,13 +47,21 @@ def click_words(store: Store, word: str, rest: str) -> tuple[str, str] | str:
     is never a reason that rejects the newest pending request instead.
     """
     named, _, why = rest.strip().partition(" ")
-    if _BARE_ID.fullmatch(named) and store.get(f"R-{named.upper()}") is not None:
-        named = f"R-{named}"
+    if _BARE_ID.fullmatch(named):
+        named = named_request(store, named)
     if word == "reject" and named and not _NAMED_ID.fullmatch(named):
         return "", rest.strip()  # no id: all of it is the reason
     if why.strip() and word != "reject":
         return f"{word} takes at most a request id: {word} [R-XXXXXXXX]; not {rest.strip()[:40]}"
     return named.upper(), why.strip()
+
+
+def named_request(store: Store, typed: str) -> str:
+    """The request id `typed` names, in any case: with its ``R-`` put back when it was typed
+    without it and a request has that id (``audit 4c4jpa9n`` is `R-4C4JPA9N`)."""
+    if _BARE_ID.fullmatch(typed) and store.get(f"R-{typed.upper()}") is not None:
+        return f"R-{typed.upper()}"
+    return typed.upper()
 
 
 def settle(session: ConsoleSession, say: Callable[[str], None], *, limit: float = 60.0) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from bot.cards.messages import AGAIN_STATES, refusal_message
-from bot.console.clicks import WAITING, default_request
+from bot.console.clicks import WAITING, default_request, named_request
 from bot.console.form import FormWalk
 from bot.console.reader import LineReader
 from bot.console.session import AckReply, ConsoleSession
@@ -52,13 +52,15 @@ class Surfaces:
 
     def run(self, word: str, args: list[str], user: str) -> None:
         """``form [<operation>]``, ``again [<id>]``, ``home [approve|reject|review [<id>]]``."""
+        store = self.session.app.store
         if word == "form":
             operation = args[0] if args else None
             self._form(lambda: self.session.slash("", user=user), user, operation)
         elif word == "again":
-            self._again(args[0].upper() if args else self._newest_ended(), user)
+            self._again(named_request(store, args[0]) if args else self._newest_ended(), user)
         elif args and args[0] in {"approve", "reject", "review"} and len(args) <= 2:
-            self._tab_click(args[0], args[1].upper() if len(args) > 1 else None, user)
+            named = named_request(store, args[1]) if len(args) > 1 else None
+            self._tab_click(args[0], named, user)
         elif args:  # a word the tab has no button for: say so, rather than open it regardless
             said = " ".join(args)[:40]
             self.console.say(f"home takes nothing, or approve|reject|review [<id>]; not {said}")

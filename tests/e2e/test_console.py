@@ -347,3 +347,16 @@ def test_a_click_with_words_after_its_id_is_refused_with_its_usage(tmp_path: Pat
     )
     assert "approve takes at most a request id: approve [R-XXXXXXXX]; not R-X now" in output
     assert " approved " not in output
+
+
+def test_audit_again_and_tab_clicks_read_an_id_typed_without_its_prefix(tmp_path: Path) -> None:
+    """Not only the card's clicks: `audit`, `again` and `home approve` take the id as the card
+    shows it without its ``R-``, never answering that a request that exists does not."""
+    first = run("/ops servicepower job cancel JOB-1001 --reason x\nwithdraw\n", tmp_path)
+    request_id = re.findall(r"Request id: `?(R-[0-9A-Z]{8})", first)[0]
+    bare = request_id[2:].lower()
+    output = run(f"audit {bare}\nas @bob home approve {bare}\nagain {bare}\n", tmp_path)
+    assert "there is no request" not in output.lower()
+    assert f"withdrawn   @alice   {request_id}" in output  # the audit trail of that request
+    assert f"Request `{request_id}` was withdrawn" in " ".join(output.split())
+    assert "── form: Request an operation ──" in output  # Request again opened the form
