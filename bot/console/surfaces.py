@@ -53,7 +53,10 @@ class Surfaces:
     def run(self, word: str, args: list[str], user: str) -> None:
         """``form [<operation>]``, ``again [<id>]``, ``home [approve|reject|review [<id>]]``."""
         store = self.session.app.store
-        if word == "form":
+        if word in _ONE_WORD and len(args) > 1:  # a word too many: say so, never guess
+            (taken, shown), said = _ONE_WORD[word], " ".join(args)[:40]
+            self.console.say(f"{word} takes at most {taken}: {word} [{shown}]; not {said}")
+        elif word == "form":
             operation = args[0] if args else None
             self._form(lambda: self.session.slash("", user=user), user, operation)
         elif word == "again":
@@ -74,7 +77,22 @@ class Surfaces:
         if self._unknown(request_id):  # no card has it: refused as a click on it would be
             self._no_such_request(request_id, user)
             return
+        state = self._state(request_id)
+        if state is not None and state not in AGAIN_STATES:  # the card has no such button
+            self.console.say(
+                f"{request_id} is {state}, and its card has no Request again: only failed, "
+                "expired, rejected and stopped cards have one"
+            )
+            return
         self._form(lambda: self.session.click("again", request_id, user=user), user)
+
+    def _state(self, request_id: str) -> str | None:
+        """The state of `request_id`, or None when it cannot be read."""
+        try:
+            record = self.session.app.store.get(request_id)
+        except UnreadableRequestError:
+            return None
+        return None if record is None else record.state.value
 
     def _no_such_request(self, request_id: str, user: str) -> None:
         refusal = refusal_message(no_such_request(request_id))
@@ -143,3 +161,7 @@ class Surfaces:
         history = self.session.app.store.history(limit=50)
         ended = [r for r in history if r.state.value in AGAIN_STATES]
         return ended[0].id if ended else None
+
+
+#: What `form` and `again` take after them, at most one word.
+_ONE_WORD = {"form": ("an operation", "<operation>"), "again": ("a request id", "<id>")}

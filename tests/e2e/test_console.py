@@ -352,11 +352,29 @@ def test_a_click_with_words_after_its_id_is_refused_with_its_usage(tmp_path: Pat
 def test_audit_again_and_tab_clicks_read_an_id_typed_without_its_prefix(tmp_path: Path) -> None:
     """Not only the card's clicks: `audit`, `again` and `home approve` take the id as the card
     shows it without its ``R-``, never answering that a request that exists does not."""
-    first = run("/ops servicepower job cancel JOB-1001 --reason x\nwithdraw\n", tmp_path)
+    first = run("/ops servicepower job cancel JOB-1001 --reason x\nas @bob reject\n", tmp_path)
     request_id = re.findall(r"Request id: `?(R-[0-9A-Z]{8})", first)[0]
     bare = request_id[2:].lower()
     output = run(f"audit {bare}\nas @bob home approve {bare}\nagain {bare}\n", tmp_path)
     assert "there is no request" not in output.lower()
-    assert f"withdrawn   @alice   {request_id}" in output  # the audit trail of that request
-    assert f"Request `{request_id}` was withdrawn" in " ".join(output.split())
+    assert f"rejected    @bob     {request_id}" in output  # the audit trail of that request
+    assert f"Request `{request_id}` was rejected" in " ".join(output.split())
     assert "── form: Request an operation ──" in output  # Request again opened the form
+
+
+def test_again_clicks_only_a_card_that_has_request_again(tmp_path: Path) -> None:
+    """A withdrawn (or pending, or succeeded) card has no Request again button: `again` says
+    so rather than clicking one no card shows; and a word after the id is not ignored."""
+    first = run("/ops servicepower job cancel JOB-1001 --reason x\nwithdraw\n", tmp_path)
+    request_id = re.findall(r"Request id: `?(R-[0-9A-Z]{8})", first)[0]
+    output = run(f"again {request_id}\nagain {request_id} now\nform help me\n", tmp_path)
+    answers = output[output.index(f"alice> again {request_id}") :].splitlines()
+    assert answers == [
+        f"alice> again {request_id}",
+        f"{request_id} is withdrawn, and its card has no Request again: only failed, expired, "
+        "rejected and stopped cards have one",
+        f"alice> again {request_id} now",
+        f"again takes at most a request id: again [<id>]; not {request_id} now",
+        "alice> form help me",
+        "form takes at most an operation: form [<operation>]; not help me",
+    ]
