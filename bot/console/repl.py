@@ -119,6 +119,7 @@ class Console:
                 except KeyboardInterrupt:
                     if not interactive:
                         raise
+                    self.release()  # what came meanwhile shows now, not after the next line
                     self.say("")  # at a terminal: drop the line or the form, as a shell does
         finally:
             self.reader.close()
