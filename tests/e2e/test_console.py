@@ -378,3 +378,9 @@ def test_again_clicks_only_a_card_that_has_request_again(tmp_path: Path) -> None
         "alice> form help me",
         "form takes at most an operation: form [<operation>]; not help me",
     ]
+
+
+def test_a_script_that_ends_inside_the_form_says_nothing_was_submitted(tmp_path: Path) -> None:
+    output = run("form servicepower.job.cancel\n\nJOB-1001\n", tmp_path)
+    assert output.rstrip().endswith("── form closed (end of input): nothing was submitted ──")
+    assert "Approval needed" not in output

@@ -331,6 +331,7 @@ def test_the_operation_prompt_stops_at_the_end_of_input(tmp_path: Path) -> None:
     output = run("/ops\nbogus\n", tmp_path)
     assert output.rstrip().endswith(
         "  ✖ Operation: bogus is not an operation you may request:"
-        " type a number from the list, or an operation's id"
+        " type a number from the list, or an operation's id\n"
+        "── form closed (end of input): nothing was submitted ──"
     )
     assert "── form submitted ──" not in output
