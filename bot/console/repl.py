@@ -8,11 +8,10 @@ text, each line echoed).
 
 from __future__ import annotations
 
-import difflib
 import os
 import textwrap
 from pathlib import Path
-from typing import Final, TextIO
+from typing import TextIO
 
 from adapters.registry import Plugins
 from bot.cards.text import elide
@@ -24,6 +23,7 @@ from bot.console.session import CHANNEL, CHANNEL_NAME, USERS, AckReply, ConsoleS
 from bot.console.standin.server import RecordedCall
 from bot.console.surfaces import Surfaces
 from bot.console.transcript import Transcript, is_direct_message
+from bot.console.words import unknown_command
 from bot.settings import Settings
 
 NAMES = {name: uid for uid, name in USERS.items()}
@@ -163,7 +163,7 @@ class Console:
         elif word == "help":
             self.say(HELP)
         else:
-            self.say(_unknown(word))
+            self.say(unknown_command(word))
         self.hold()
         settle(self.session, self._release_then_say)
         self.release()
@@ -283,16 +283,3 @@ def run_console(
         status = console.run(stdin, interactive=interactive)
     console.output.finish()  # what the app sent while it closed
     return status
-
-
-#: The console's own commands, for a suggestion when a word is none of them.
-_WORDS: Final = (
-    "/ops", *WAITING, "user", "as", "form", "again", "home", "audit", "verify", "help", "quit",
-)  # fmt: skip
-
-
-def _unknown(word: str) -> str:
-    """One line for a word that is no command: the closest one, and where the rest are."""
-    close = difflib.get_close_matches("/" + word if word == "ops" else word, _WORDS, n=1)
-    meant = f" (did you mean {close[0]}?)" if close else ""
-    return f"unknown command {word}{meant}; type help for the console's commands"

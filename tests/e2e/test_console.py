@@ -80,6 +80,18 @@ def test_an_unknown_console_command_is_one_line_with_the_closest_command(tmp_pat
     assert output.count("approve|reject|withdraw [<id>]") == 1  # help, asked for
 
 
+def test_an_unknown_command_in_capitals_or_very_long_is_still_one_short_line(
+    tmp_path: Path,
+) -> None:
+    output = run(f"APPROVE\nAS @bob approve\n{'x' * 3000}\n", tmp_path)
+    said = [line for line in output.splitlines() if line.startswith("unknown command")]
+    assert said == [
+        "unknown command APPROVE (did you mean approve?); type help for the console's commands",
+        "unknown command AS (did you mean as?); type help for the console's commands",
+        f"unknown command {'x' * 40}…; type help for the console's commands",
+    ]
+
+
 def test_usage_errors_are_shown_to_the_typist(tmp_path: Path) -> None:
     output = run("/ops huawei device delete ../etc --reason x\n", tmp_path)
     assert "deviceId" in output
