@@ -261,6 +261,8 @@ def _cannot_run_as(who: str, line: str) -> str | None:
         return f"no such person {who}; {_TRY}"
     if not line.strip():
         return f"name a line to run as @{who.lstrip('@')}: as @{who.lstrip('@')} approve"
+    if line.split()[0] == "as":  # one person a line: the second `as` would be read as no command
+        return f"as runs one line as one person: as @{who.lstrip('@')} approve, not as … as …"
     return None
 
 

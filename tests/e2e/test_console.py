@@ -277,7 +277,10 @@ def test_a_requester_s_message_sent_before_the_ack_is_shown_still_follows_the_ca
 
 
 def test_console_commands_with_wrong_input_say_what_is_wrong_in_one_line(tmp_path: Path) -> None:
-    script = "user @nobody\nuser\nas @bob\nas\nas @zed approve\naudit R-NOPE0000\n"
+    script = (
+        "user @nobody\nuser\nas @bob\nas\nas @zed approve\nas @bob as @carol approve\n"
+        "audit R-NOPE0000\n"
+    )
     output = run(script, tmp_path)
     answers = output[output.index("alice> user @nobody") :].splitlines()
     assert answers == [
@@ -291,6 +294,8 @@ def test_console_commands_with_wrong_input_say_what_is_wrong_in_one_line(tmp_pat
         "name someone and a line: as @bob approve; try @alice, @bob, @carol or @dave",
         "alice> as @zed approve",
         "no such person @zed; try @alice, @bob, @carol or @dave",
+        "alice> as @bob as @carol approve",
+        "as runs one line as one person: as @bob approve, not as … as …",
         "alice> audit R-NOPE0000",
         "there is no request R-NOPE0000",
     ]
