@@ -14,11 +14,11 @@ from bot.store import Store
 
 #: What each click's default request is waiting for, to say when there is none.
 WAITING: Final = {
-    "approve": "pending",
-    "reject": "pending",
-    "withdraw": "pending",
-    "stop": "running",
-    "review": "break-glass",
+    "approve": "pending request",
+    "reject": "pending request",
+    "withdraw": "pending request",
+    "stop": "running request",
+    "review": "break-glass request awaiting review",
 }
 #: A word the user meant as a request id (``r-…`` too): never read as the start of a reason.
 _NAMED_ID: Final = re.compile(r"[Rr]-\S*")

@@ -187,7 +187,7 @@ class Console:
         named, why = words
         request_id = named or default_request(self.session.app.store, word)
         if request_id is None:
-            self.say(f"there is no {WAITING[word]} request; name one: {word} R-XXXXXXXX")
+            self.say(f"there is no {WAITING[word]}; name one: {word} R-XXXXXXXX")
             return
         self.hold()
         if word == "reject":

@@ -134,7 +134,7 @@ class Surfaces:
         request_id = request_id or default_request(self.session.app.store, action)
         if request_id is None:
             waiting = WAITING[action]
-            self.console.say(f"there is no {waiting} request; name one: home {action} R-XXXXXXXX")
+            self.console.say(f"there is no {waiting}; name one: home {action} R-XXXXXXXX")
             return
         if self._unknown(request_id):  # the tab never shows it: nothing to click
             self._no_such_request(request_id, user)
