@@ -280,8 +280,13 @@ def run_console(
     # asked first: an output that cannot be written ends the console before its database opens
     color = stdout.isatty() and not os.environ.get("NO_COLOR")
     interactive = stdin.isatty()
-    with ConsoleSession(settings, db=path, plugins=plugins) as session:
+    session = ConsoleSession(settings, db=path, plugins=plugins)
+    output: Output | None = None
+    try:
         console = Console(session, stdout, color=color)
-        status = console.run(stdin, interactive=interactive)
-    console.output.finish()  # what the app sent while it closed
-    return status
+        output = console.output
+        return console.run(stdin, interactive=interactive)
+    finally:  # on Ctrl-C in a script too: the app closes, then what it sent is printed
+        session.close()
+        if output is not None:
+            output.finish()
