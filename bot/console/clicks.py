@@ -51,7 +51,8 @@ def click_words(store: Store, word: str, rest: str) -> tuple[str, str] | str:
         named = named_request(store, named)
     if word == "reject" and named and not _NAMED_ID.fullmatch(named):
         return "", rest.strip()  # no id: all of it is the reason
-    if why.strip() and word != "reject":
+    shaped = _NAMED_ID.fullmatch(named) or _BARE_ID.fullmatch(named)
+    if word != "reject" and (why.strip() or (named and not shaped)):  # `approve it`, too
         return f"{word} takes at most a request id: {word} [R-XXXXXXXX]; not {rest.strip()[:40]}"
     return named.upper(), why.strip()
 

@@ -363,6 +363,11 @@ def test_a_click_with_words_after_its_id_is_refused_with_its_usage(tmp_path: Pat
         "/ops servicepower job cancel JOB-1001 --reason x\nas @bob approve R-X now\n", tmp_path
     )
     assert "approve takes at most a request id: approve [R-XXXXXXXX]; not R-X now" in output
+    words = run("as @bob approve it\nstop now\nas @bob approve R-NOPE1234\n", tmp_path)
+    assert "approve takes at most a request id: approve [R-XXXXXXXX]; not it" in words
+    assert "stop takes at most a request id: stop [R-XXXXXXXX]; not now" in words
+    assert "There is no request `IT`" not in words and "`NOW`" not in words
+    assert "There is no request `R-NOPE1234`" in words  # an id, if not one of a request
     assert " approved " not in output
 
 
