@@ -7,10 +7,11 @@ from collections.abc import Callable
 from typing import Protocol
 
 from bot.cards.messages import AGAIN_STATES, refusal_message
-from bot.console.clicks import WAITING, default_request, named_request
+from bot.console.clicks import named_request
 from bot.console.form import FormWalk
 from bot.console.reader import LineReader
 from bot.console.session import AckReply, ConsoleSession
+from bot.lifecycle.home import HomeTab
 from bot.lifecycle.refusals import no_such_request
 from bot.store import UnreadableRequestError
 
@@ -131,10 +132,10 @@ class Surfaces:
             self.console.say("── form submitted ──")
 
     def _tab_click(self, action: str, request_id: str | None, user: str) -> None:
-        request_id = request_id or default_request(self.session.app.store, action)
+        request_id = request_id or self._top_of_tab(action, user)
         if request_id is None:
-            waiting = WAITING[action]
-            self.console.say(f"there is no {waiting}; name one: home {action} R-XXXXXXXX")
+            nothing = _NOTHING_IN_TAB[action]
+            self.console.say(f"{nothing} in your App Home; name one: home {action} R-XXXXXXXX")
             return
         if self._unknown(request_id):  # the tab never shows it: nothing to click
             self._no_such_request(request_id, user)
@@ -145,6 +146,14 @@ class Surfaces:
         else:
             reply = self.session.tab_click(action, request_id, user=user)
         self.console.show_ack(reply, user, keep_holding=True)  # as a click on the card
+
+    def _top_of_tab(self, action: str, user: str) -> str | None:
+        """The first request `user`'s tab has this button for: "Waiting for you" (approve,
+        reject) or the break-glass runs awaiting their review; None when it has none."""
+        tab = HomeTab(self.session.app.service.s, operation_ids=())
+        shown = tab.break_glass_awaiting_review(user) if action == "review" else None
+        listed = shown if shown is not None else tab.waiting_for(user)
+        return listed[0].id if listed else None
 
     def _home(self, user: str) -> None:
         self.console.open_tab(user)  # asked for: shown whole
@@ -164,4 +173,10 @@ class Surfaces:
 
 
 #: What `form` and `again` take after them, at most one word.
+#: What a tab with no such button says instead of the list the button would be in.
+_NOTHING_IN_TAB = {
+    "approve": "nothing is waiting for your approval",
+    "reject": "nothing is waiting for your approval",
+    "review": "no break-glass run awaits your review",
+}
 _ONE_WORD = {"form": ("an operation", "<operation>"), "again": ("a request id", "<id>")}
