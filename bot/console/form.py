@@ -85,6 +85,7 @@ class FormWalk:
             if not self._retry:
                 self._say("form not submitted: fix the fields above and try again")
                 return None
+        self._say(f"form not submitted after {MAX_ROUNDS} tries: type form to start again")
         return None
 
     def _choose(self, view: dict[str, Any], operation: str | None) -> dict[str, Any] | None:
