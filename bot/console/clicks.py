@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from typing import Final
 
+from bot.cards.dialogs import REASON_LIMIT
 from bot.console.session import ConsoleSession
 from bot.model import RequestState, rules
 from bot.store import Store
@@ -50,7 +51,12 @@ def click_words(store: Store, word: str, rest: str) -> tuple[str, str] | str:
     if _BARE_ID.fullmatch(named):
         named = named_request(store, named)
     if word == "reject" and named and not _NAMED_ID.fullmatch(named):
-        return "", rest.strip()  # no id: all of it is the reason
+        named, why = "", rest.strip()  # no id: all of it is the reason
+    if word == "reject" and len(why.strip()) > REASON_LIMIT:  # Slack's field holds no more
+        return (
+            f"the Reject dialog takes a reason of at most {REASON_LIMIT} characters, and this "
+            f"one has {len(why.strip()):,}: shorten it. Nothing was decided."
+        )
     shaped = _NAMED_ID.fullmatch(named) or _BARE_ID.fullmatch(named)
     if word != "reject" and (why.strip() or (named and not shaped)):  # `approve it`, too
         return f"{word} takes at most a request id: {word} [R-XXXXXXXX]; not {rest.strip()[:40]}"

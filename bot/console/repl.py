@@ -194,6 +194,7 @@ class Console:
         if word == "reject":
             reply = self.session.reject(request_id, user=user, reason=why.strip() or None)
             for error in ((reply.message or {}).get("errors") or {}).values():
+                self.release()  # the dialog first, then what it says under its field
                 self.say(f"the Reject dialog says: {error} Nothing was decided.")
             self.show_ack(reply, user, keep_holding=True)
         else:

@@ -154,7 +154,25 @@ def test_a_reject_reason_the_dialog_refuses_is_said_and_decides_nothing(tmp_path
         "audit\n"
     )
     output = run(script, tmp_path)
-    assert "the Reject dialog says: The reason contains the control character U+202E" in output
+    said = output.index("the Reject dialog says: The reason contains the control character U+202E")
+    assert output.index("── dialog: Reject request ──") < said  # under the dialog it opened
+    assert [line.split()[2] for line in output.splitlines() if line.startswith("#")] == [
+        "requested"
+    ]
+
+
+def test_a_reject_reason_longer_than_the_dialog_takes_is_refused_not_cut(tmp_path: Path) -> None:
+    """Slack's Reject dialog holds 500 characters: a longer reason is never cut short unseen."""
+    script = (
+        "/ops huawei package delete pkg-meter-fw-1.2.0 --reason old\n"
+        f"as @bob reject {'y' * 600}\n"
+        "audit\n"
+    )
+    output = run(script, tmp_path)
+    assert (
+        "the Reject dialog takes a reason of at most 500 characters, and this one has 600: "
+        "shorten it. Nothing was decided."
+    ) in output
     assert [line.split()[2] for line in output.splitlines() if line.startswith("#")] == [
         "requested"
     ]
