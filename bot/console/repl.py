@@ -104,7 +104,9 @@ class Console:
         # While a line runs, what the app sends to Slack is held so the ack (what Slack shows
         # first) is printed first; and until the app has settled, so a transcript reads the
         # same every time.
-        self.output = Output(out, settled=session.app.runner.wait_idle)
+        # At a terminal, what the app sends while the typist is at the prompt goes above it.
+        prompt = (lambda: self.reader) if out.isatty() else (lambda: None)
+        self.output = Output(out, settled=session.app.runner.wait_idle, prompt=prompt)
         session.standin.on_call(self._show)
 
     def run(self, stdin: TextIO, *, interactive: bool) -> int:
