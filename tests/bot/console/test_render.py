@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.cards import notice_message, request_card
 from bot.console.render import mrkdwn_to_text, render_message
+from bot.console.updates import card_changes
 from bot.model import Approvers, RequestRecord, RequestState, User
 
 NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
@@ -183,3 +184,37 @@ def test_control_characters_from_a_message_never_reach_the_terminal() -> None:
     assert "\x1b]" not in shown and "\x1b[2J" not in shown
     assert "device gone\ufffd]0;pwned\ufffd\ufffd[2J\ufffd\ufffd2J\ttab" in shown
     assert "\x1b[1mFailed:\x1b[22m" in shown  # the console's own bold
+
+
+def test_a_card_update_shows_a_changed_sentence_whole_even_where_a_line_is_unchanged() -> None:
+    """The card showed "…, then request the / deletion again." in its preview's Next step; the
+    outcome's own Next step wraps onto the same "deletion again." line: the update must not end
+    at "then request the"."""
+    before = "\n".join(
+        [
+            "● Approval needed: enos.ota-job.delete",
+            "Next: Stop it first (EnOS console, or Stop OTA Job: `action=stop`), then request the",
+            "  deletion again.",
+            "  Approvals: 0 of 1 needed; Approved by: nobody yet",
+        ]
+    )
+    after = "\n".join(
+        [
+            "✖ Failed: enos.ota-job.delete",
+            "Next: Stop it first (EnOS console, or Stop OTA Job: `action=stop`), then request the",
+            "  deletion again.",
+            "  Approvals: 1 of 1 needed; Approved by: @bob",
+            "✖ Failed: vendor error `24618`: EnOS will not delete an OTA job that is still",
+            '  running (EnOS: "Not allowed"). Next: Stop the job first, then request the',
+            "  deletion again.",
+            "Vendor request id: `eb1167b3`",
+        ]
+    )
+    assert card_changes(before, after, width=80).splitlines() == [
+        "✖ Failed: enos.ota-job.delete",
+        "  Approvals: 1 of 1 needed; Approved by: @bob",  # a field: its own line, not wrapped
+        "✖ Failed: vendor error `24618`: EnOS will not delete an OTA job that is still",
+        '  running (EnOS: "Not allowed"). Next: Stop the job first, then request the',
+        "  deletion again.",
+        "Vendor request id: `eb1167b3`",
+    ]
