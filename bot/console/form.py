@@ -96,12 +96,13 @@ class FormWalk:
                 self._say(line)
             return None
         choices = select.options
-        chosen = operation or self._pick(select)
-        if chosen is None:
-            return None
-        if chosen not in {value for value, _ in choices}:
+        # `form 5` as the prompt takes 5: a number from the list, or an operation's id
+        chosen = _operation(select, operation)[0] if operation else self._pick(select)
+        if operation and chosen is None:
             names = ", ".join(value for value, _ in choices) or "none"
-            self._say(f"{chosen} is not an operation you may request; you may request: {names}")
+            self._say(f"{operation} is not an operation you may request; you may request: {names}")
+            return None
+        if chosen is None:
             return None
         if chosen == select.initial:
             return view

@@ -424,3 +424,13 @@ def test_a_script_that_ends_inside_the_form_says_nothing_was_submitted(tmp_path:
     output = run("form servicepower.job.cancel\n\nJOB-1001\n", tmp_path)
     assert output.rstrip().endswith("── form closed (end of input): nothing was submitted ──")
     assert "Approval needed" not in output
+
+
+def test_form_takes_the_number_its_operation_prompt_lists(tmp_path: Path) -> None:
+    """`form 5` is `form servicepower.job.cancel`, as 5 is at the form's Operation prompt; a
+    number off the list is refused with the operations there are."""
+    output = run("form 5\n\nJOB-1001\n\nfrom the list\n\n\nform 9\n", tmp_path)
+    assert "1 target: `JOB-1001`" in output and "Approval needed: servicepower.job.cancel" in output
+    assert "9 is not an operation you may request; you may request: aliyun.ota-task.cancel" in (
+        output
+    )
