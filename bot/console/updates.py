@@ -15,22 +15,27 @@ def card_changes(before: str, after: str, *, width: int = WIDTH) -> str:
     """A card's title and the lines that changed: the whole card was printed already. A line
     that changed is shown with the rest of its sentence, the lines it was wrapped onto, even
     those the card showed before (``… then request the`` never ends an update)."""
-    old = set(before.splitlines())
     title, *rest = after.splitlines()
-    changed = [
+    changed = _changed(before, rest, width)
+    return "\n".join([title, *changed]) if changed or title not in before.splitlines() else ""
+
+
+def tab_changes(before: str, after: str, *, heading: str, width: int = WIDTH) -> str:
+    """``── <heading> updated ──`` and the lines that are new, each with the rest of its
+    sentence (as `card_changes`); empty when nothing is."""
+    changed = _changed(before, after.splitlines(), width)
+    return "\n".join([f"── {heading} updated ──", *changed]) if changed else ""
+
+
+def _changed(before: str, lines: list[str], width: int) -> list[str]:
+    """The sentences of `lines` that `before` does not hold as they are, each whole."""
+    old = set(before.splitlines())
+    return [
         line
-        for entry in _sentences(rest, width)
+        for entry in _sentences(lines, width)
         if any(line not in old and set(line) != {"="} for line in entry)
         for line in entry
     ]
-    return "\n".join([title, *changed]) if changed or title not in old else ""
-
-
-def tab_changes(before: str, after: str, *, heading: str) -> str:
-    """``── <heading> updated ──`` and the lines that are new; empty when nothing is."""
-    old = set(before.splitlines())
-    changed = [line for line in after.splitlines() if line not in old and set(line) != {"="}]
-    return "\n".join([f"── {heading} updated ──", *changed]) if changed else ""
 
 
 def _sentences(lines: list[str], width: int) -> list[list[str]]:

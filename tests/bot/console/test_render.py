@@ -7,7 +7,7 @@ from typing import Any
 
 from bot.cards import notice_message, request_card
 from bot.console.render import mrkdwn_to_text, render_message
-from bot.console.updates import card_changes
+from bot.console.updates import card_changes, tab_changes
 from bot.model import Approvers, RequestRecord, RequestState, User
 
 NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
@@ -217,4 +217,19 @@ def test_a_card_update_shows_a_changed_sentence_whole_even_where_a_line_is_uncha
         '  running (EnOS: "Not allowed"). Next: Stop the job first, then request the',
         "  deletion again.",
         "Vendor request id: `eb1167b3`",
+    ]
+
+
+def test_a_tab_update_shows_a_new_entry_whole_where_it_wraps_like_another() -> None:
+    """Two requests by @alice in #ops that expire in the same minute wrap onto the same second
+    line: the new one is shown with it, not as a first line alone."""
+    first = "● `R-AAAAAAAA` `servicepower.job.cancel` · 1 target · by @alice in a channel"
+    second = "● `R-BBBBBBBB` `servicepower.job.cancel` · 1 target · by @alice in a channel"
+    wrapped = "  #ops · expires 2026-11-26 19:04 UTC"
+    before = "\n".join(["Waiting for you", first, wrapped, "[Approve] [Reject]"])
+    after = "\n".join(["Waiting for you", first, wrapped, "[Approve] [Reject]", second, wrapped])
+    assert tab_changes(before, after, heading="App Home of @carol").splitlines() == [
+        "── App Home of @carol updated ──",
+        second,
+        wrapped,
     ]
