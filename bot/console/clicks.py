@@ -47,7 +47,7 @@ def click_words(store: Store, word: str, rest: str) -> tuple[str, str] | str:
     An id typed without its ``R-`` is read as the id when a request has it: ``reject 4C4JPA9N``
     is never a reason that rejects the newest pending request instead.
     """
-    named, _, why = rest.strip().partition(" ")
+    named, why = first_word(rest)
     if _BARE_ID.fullmatch(named):
         named = named_request(store, named)
     if word == "reject" and named and not _NAMED_ID.fullmatch(named):
@@ -92,3 +92,10 @@ def _stoppable(session: ConsoleSession) -> str | None:
     if record is None or not rules.stoppable(record, calls=services.vendor_calls(record)):
         return None
     return record.id
+
+
+def first_word(line: str) -> tuple[str, str]:
+    """`line`'s first word and the rest, split at any run of spaces or tabs (a line pasted
+    from a document or a terminal may hold tabs)."""
+    parts = line.strip().split(None, 1)
+    return (parts[0], parts[1]) if len(parts) == 2 else (parts[0] if parts else "", "")

@@ -15,7 +15,14 @@ from typing import TextIO
 
 from adapters.registry import Plugins
 from bot.cards.text import elide
-from bot.console.clicks import WAITING, click_words, default_request, named_request, settle
+from bot.console.clicks import (
+    WAITING,
+    click_words,
+    default_request,
+    first_word,
+    named_request,
+    settle,
+)
 from bot.console.output import Output
 from bot.console.reader import LineReader
 from bot.console.render import render_message
@@ -23,11 +30,8 @@ from bot.console.session import CHANNEL, CHANNEL_NAME, USERS, AckReply, ConsoleS
 from bot.console.standin.server import RecordedCall
 from bot.console.surfaces import Surfaces
 from bot.console.transcript import Transcript, is_direct_message
-from bot.console.words import unknown_command
+from bot.console.words import NAMES, TRY, cannot_run_as, unknown_command
 from bot.settings import Settings
-
-NAMES = {name: uid for uid, name in USERS.items()}
-_TRY = "try @alice, @bob, @carol or @dave"
 
 BANNER = """\
 opsgate console: a local Slack with sandboxed vendors. You are @{user} in #{channel}.
@@ -132,10 +136,10 @@ class Console:
         if not line or line.startswith("#"):
             return True
         user = self.user
-        if line == "as" or line.startswith("as "):
-            who, _, line = line[3:].strip().partition(" ")
+        if first_word(line)[0] == "as":
+            who, line = first_word(first_word(line)[1])
             who = who.lower()  # people are named in any case, as in Slack
-            refused = _cannot_run_as(who, line)
+            refused = cannot_run_as(who, line)
             if refused:
                 self.say(refused)
                 return True
@@ -143,7 +147,7 @@ class Console:
         return self._run(line.strip(), user)
 
     def _run(self, line: str, user: str) -> bool:
-        word, _, rest = line.partition(" ")
+        word, rest = first_word(line)
         if word == "/ops" and not rest.strip():
             word = "form"  # as in Slack, `/ops` alone opens the request form
         if word in {"quit", "exit"}:
@@ -175,9 +179,9 @@ class Console:
     def _become(self, who: str) -> None:
         """``user @bob``: type as someone else from now on."""
         if not who:
-            self.say(f"name someone to become: user @bob; {_TRY}")
+            self.say(f"name someone to become: user @bob; {TRY}")
         elif who.lstrip("@").lower() not in NAMES:
-            self.say(f"no such person {who}; {_TRY}")
+            self.say(f"no such person {who}; {TRY}")
         else:
             self.user = NAMES[who.lstrip("@").lower()]
 
@@ -254,20 +258,6 @@ class Console:
 
     def say(self, text: str, *, end: str = "\n") -> None:
         self.output.say(text, end=end)
-
-
-def _cannot_run_as(who: str, line: str) -> str | None:
-    """Why ``as <who> <line>`` cannot run (nobody named, nobody known, nothing to run), or
-    None."""
-    if not who:
-        return f"name someone and a line: as @bob approve; {_TRY}"
-    if who.lstrip("@") not in NAMES:
-        return f"no such person {who}; {_TRY}"
-    if not line.strip():
-        return f"name a line to run as @{who.lstrip('@')}: as @{who.lstrip('@')} approve"
-    if line.split()[0] == "as":  # one person a line: the second `as` would be read as no command
-        return f"as runs one line as one person: as @{who.lstrip('@')} approve, not as … as …"
-    return None
 
 
 def run_console(

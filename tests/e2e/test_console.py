@@ -434,3 +434,20 @@ def test_form_takes_the_number_its_operation_prompt_lists(tmp_path: Path) -> Non
     assert "9 is not an operation you may request; you may request: aliyun.ota-task.cancel" in (
         output
     )
+
+
+def test_words_separated_by_tabs_are_read_as_words(tmp_path: Path) -> None:
+    """A line pasted from a document or a terminal may hold tabs between its words."""
+    output = run(
+        "/ops\thelp enos\n/ops servicepower job cancel JOB-1001 --reason x\n"
+        "as\t@bob\tapprove\naudit\n",
+        tmp_path,
+    )
+    assert "unknown command" not in output
+    assert "opsgate operations for enos" in output
+    assert [line.split()[2] for line in output.splitlines() if line.startswith("#")] == [
+        "requested",
+        "approved",
+        "executing",
+        "succeeded",
+    ]
