@@ -170,7 +170,7 @@ class Console:
         elif word == "help":
             self.say(HELP)
         else:
-            self.say(unknown_command(word))
+            self.say(unknown_command(word, self.session.app.service.s.catalog))
         self.hold()
         settle(self.session, self._release_then_say)
         self.release()

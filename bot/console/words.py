@@ -8,6 +8,7 @@ from typing import Final
 
 from bot.console.clicks import WAITING
 from bot.console.session import USERS
+from commands.catalog import META_COMMANDS, Catalog
 
 #: Each person of the console by name (``bob``), to their user id.
 NAMES: Final = {name: uid for uid, name in USERS.items()}
@@ -19,11 +20,14 @@ _WORDS: Final = (
 )  # fmt: skip
 
 
-def unknown_command(word: str) -> str:
-    """One line for a word that is no command: the closest one, and where the rest are."""
+def unknown_command(word: str, catalog: Catalog | None = None) -> str:
+    """One line for a word that is no command: the closest one, and where the rest are; a word
+    that starts a slash command (`status`, a vendor of `catalog`) is pointed at ``/ops``."""
     typed = word.lower()  # caps lock, or a phone's capital: still the closest command
     close = difflib.get_close_matches("/" + typed if typed == "ops" else typed, _WORDS, n=1)
     meant = f" (did you mean {close[0]}?)" if close else ""
+    if typed in {*META_COMMANDS, *(catalog.vendors if catalog else ())}:
+        meant = f" (did you mean /ops {typed} …?)"
     shown = word if len(word) <= 40 else word[:40] + "…"
     return f"unknown command {shown}{meant}; type help for the console's commands"
 

@@ -451,3 +451,14 @@ def test_words_separated_by_tabs_are_read_as_words(tmp_path: Path) -> None:
         "executing",
         "succeeded",
     ]
+
+
+def test_a_slash_command_typed_without_its_slash_ops_is_pointed_at_it(tmp_path: Path) -> None:
+    output = run("status R-XXXXXXXX\nhuawei device delete gw-0001 --reason x\n", tmp_path)
+    said = [line for line in output.splitlines() if line.startswith("unknown command")]
+    assert said == [
+        "unknown command status (did you mean /ops status …?); type help for the console's "
+        "commands",
+        "unknown command huawei (did you mean /ops huawei …?); type help for the console's "
+        "commands",
+    ]
