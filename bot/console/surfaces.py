@@ -128,7 +128,12 @@ class Surfaces:
             # What the submission sets off prints after "form submitted", as in Slack.
             before_submit=self.console.hold,
         )
-        if walk.run(standin.opened_views()[-1], operation=operation) is not None:
+        try:
+            submitted = walk.run(standin.opened_views()[-1], operation=operation)
+        except KeyboardInterrupt:  # Ctrl-C at a prompt: the form goes, and says so
+            self.console.say("\n── form closed (Ctrl-C): nothing was submitted ──")
+            raise
+        if submitted is not None:
             self.console.say("── form submitted ──")
 
     def _tab_click(self, action: str, request_id: str | None, user: str) -> None:

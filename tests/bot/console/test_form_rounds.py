@@ -53,3 +53,31 @@ def test_a_form_given_up_after_its_rounds_says_it_was_not_submitted(
     assert text.count("✖ Targets (deviceId): It takes one deviceId; 2 were given.") == MAX_ROUNDS
     assert f"form not submitted after {MAX_ROUNDS} tries: type form to start again" in text
     assert "Approval needed" not in text
+
+
+class Interrupted(Terminal):
+    """A person at a terminal who opens the form, types a target, then presses Ctrl-C."""
+
+    def __init__(self, stdin: TextIO, say: Callable[[str], None], *, interactive: bool) -> None:
+        super().__init__(stdin, say, interactive=interactive)
+        self._lines = ["form servicepower.job.cancel", "", "J1"]
+
+    def read(self, prompt: str, *, answer: bool = False) -> str | None:
+        if prompt.startswith("--reason-id"):
+            raise KeyboardInterrupt
+        if not self._lines:
+            return None
+        return super().read(prompt, answer=answer)
+
+
+def test_ctrl_c_in_the_form_says_nothing_was_submitted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(repl, "LineReader", Interrupted)
+    (tmp_path / "opsgate.toml").write_text("")
+    settings = load_settings({"OPSGATE_CONFIG": str(tmp_path / "opsgate.toml")})
+    out = io.StringIO()
+    with ConsoleSession(settings, db=tmp_path / "console.db") as session:
+        assert repl.Console(session, out).run(io.StringIO(), interactive=True) == 0
+    assert "── form closed (Ctrl-C): nothing was submitted ──" in out.getvalue()
+    assert "Approval needed" not in out.getvalue()
