@@ -90,9 +90,13 @@ class Catalog:
         """The usage to show with `error`: its operation's under `terms` (a policy's, for an
         operation id: a reason shown as required where it is, ``--break-glass`` only where
         someone may use it, an example within its limit), or the error's own."""
-        if error.operation is None:
-            return error.usage
-        return usage_of(self.spec_for(error.operation), terms(error.operation))
+        if error.operation is not None:
+            return usage_of(self.spec_for(error.operation), terms(error.operation))
+        if error.operations and error.usage == self.overview:
+            return self.overview_under(terms)
+        if error.operations:
+            return "\n".join(usage_of(self.spec_for(o), terms(o)) for o in error.operations)
+        return error.usage
 
     def meta_usage(self, command: str) -> str:
         """The usage block of ``help``, ``history`` or ``status``, with an example."""
@@ -109,11 +113,15 @@ class Catalog:
     @property
     def overview(self) -> str:
         """The synopsis of every command, for when nothing is close to what was typed."""
+        return self.overview_under(lambda _operation: UsageTerms())
+
+    def overview_under(self, terms: Callable[[str], UsageTerms]) -> str:
+        """`overview` with each operation's synopsis under `terms` (a policy's)."""
         meta = (self.meta_usage(word).splitlines()[0] for word in META_COMMANDS)
         return "\n".join(
             [
                 "Commands:",
-                *(spec.usage for spec in self._operations),
+                *(spec.synopsis(terms(spec.id)) for spec in self._operations),
                 *(line.removeprefix("Usage: ") for line in meta),
             ]
         )
@@ -148,7 +156,8 @@ class Catalog:
             if position >= len(words):
                 nearest = nearest_operation(words, candidates)
                 message = f"Incomplete command: did you mean `/ops {nearest.command}`?"
-                raise UsageError(message, usage=_usages(candidates))
+                ids = [spec.id for spec in candidates]
+                raise UsageError(message, usage=_usages(candidates), operations=ids)
             word = words[position]
             narrowed = tuple(spec for spec in candidates if _word(spec, position) == word)
             if not narrowed:
@@ -176,7 +185,8 @@ class Catalog:
             return UsageError(message, field=part, usage=self.meta_usage(close[0]))
         if not close and position == 0:
             message = f"Unknown vendor {show_value(word)}; {self._knows()}"
-            return UsageError(message, field=part, usage=self.overview)
+            ids = self.ids
+            return UsageError(message, field=part, usage=self.overview, operations=ids)
         fixed = list(words[:3])
         fixed[position] = close[0] if close else word
         nearest = nearest_operation(fixed, candidates)

@@ -106,6 +106,9 @@ class UsageError(ValueError):
             typed: without naming the command or its usage notation (default: `message`).
         operation: The id of the operation whose usage `usage` is, if it is one operation's:
             whoever knows the policy shows that usage under the policy's terms instead.
+        operations: The ids of the operations whose usages `usage` lists, when it lists
+            several (an incomplete command, or every command), shown under the policy's terms
+            the same way.
     """
 
     def __init__(
@@ -117,6 +120,7 @@ class UsageError(ValueError):
         each: Sequence[UsageError] = (),
         at_field: str = "",
         operation: str | None = None,
+        operations: Sequence[str] = (),
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -125,6 +129,7 @@ class UsageError(ValueError):
         self.each: tuple[UsageError, ...] = tuple(each) or (self,)
         self.at_field = at_field or message
         self.operation = operation
+        self.operations = tuple(operations)
 
     def __str__(self) -> str:
         return f"{self.message}\n{self.usage}" if self.usage else self.message

@@ -62,7 +62,7 @@ def _build(
     values = _checked_values(arguments, usage, found)
     missing = _missing(spec, arguments, no_targets=targets == ())
     if found or missing:
-        raise _report(spec, found, missing, usage)
+        raise _report(spec, found, missing, usage, taken=_taken(arguments) if targets == () else "")
     return _assemble(spec, targets or (), values)
 
 
@@ -174,15 +174,30 @@ def _missing(
     return missing
 
 
+def _taken(arguments: Arguments) -> str:
+    """Where targets typed after ``--reason`` went (it takes every word up to the next flag),
+    for an error that says none were given; empty when no such flag took several words."""
+    for flag, raw in arguments.flags.values():
+        if flag.many_words and len(raw.split()) > 1:
+            return f" Targets come before the flags: {flag.name} took {show_value(raw)}."
+    return ""
+
+
 def _report(
-    spec: OperationSpec, found: list[UsageError], missing: list[tuple[str, str]], usage: str
+    spec: OperationSpec,
+    found: list[UsageError],
+    missing: list[tuple[str, str]],
+    usage: str,
+    *,
+    taken: str = "",
 ) -> UsageError:
     """One error for everything wrong: each field's own error in `each`, and a message with a
-    line per wrong field (what is missing said in one line, as ``Missing a and b: …``)."""
+    line per wrong field (what is missing said in one line, as ``Missing a and b: …``);
+    `taken` follows what is missing when the targets may have gone into ``--reason``."""
     command = f"`/ops {spec.command}`"
     each = found + [
         UsageError(
-            f"Missing {name}: {command} needs {shown}.",
+            f"Missing {name}: {command} needs {shown}.{taken if name == spec.target.name else ''}",
             field=name,
             usage=usage,
             at_field=_missing_at_field(spec, name),
@@ -194,7 +209,7 @@ def _report(
     lines = [error.message for error in found]
     if missing:
         names, shown = _listing([m[0] for m in missing]), _listing([m[1] for m in missing])
-        lines.append(f"Missing {names}: {command} needs {shown}.")
+        lines.append(f"Missing {names}: {command} needs {shown}.{taken}")
     return UsageError("\n".join(lines), field=each[0].field, usage=usage, each=each)
 
 

@@ -8,17 +8,18 @@ import time
 from collections.abc import Callable
 from typing import Final
 
+from bot.cards.dialogs import REASON_LIMIT
 from bot.console.session import ConsoleSession
 from bot.model import RequestState, rules
 from bot.store import Store
 
 #: What each click's default request is waiting for, to say when there is none.
 WAITING: Final = {
-    "approve": "pending",
-    "reject": "pending",
-    "withdraw": "pending",
-    "stop": "running",
-    "review": "break-glass",
+    "approve": "pending request",
+    "reject": "pending request",
+    "withdraw": "pending request",
+    "stop": "running request",
+    "review": "break-glass request awaiting review",
 }
 #: A word the user meant as a request id (``r-…`` too): never read as the start of a reason.
 _NAMED_ID: Final = re.compile(r"[Rr]-\S*")
@@ -46,14 +47,28 @@ def click_words(store: Store, word: str, rest: str) -> tuple[str, str] | str:
     An id typed without its ``R-`` is read as the id when a request has it: ``reject 4C4JPA9N``
     is never a reason that rejects the newest pending request instead.
     """
-    named, _, why = rest.strip().partition(" ")
-    if _BARE_ID.fullmatch(named) and store.get(f"R-{named.upper()}") is not None:
-        named = f"R-{named}"
+    named, why = first_word(rest)
+    if _BARE_ID.fullmatch(named):
+        named = named_request(store, named)
     if word == "reject" and named and not _NAMED_ID.fullmatch(named):
-        return "", rest.strip()  # no id: all of it is the reason
-    if why.strip() and word != "reject":
+        named, why = "", rest.strip()  # no id: all of it is the reason
+    if word == "reject" and len(why.strip()) > REASON_LIMIT:  # Slack's field holds no more
+        return (
+            f"the Reject dialog takes a reason of at most {REASON_LIMIT} characters, and this "
+            f"one has {len(why.strip()):,}: shorten it. Nothing was decided."
+        )
+    shaped = _NAMED_ID.fullmatch(named) or _BARE_ID.fullmatch(named)
+    if word != "reject" and (why.strip() or (named and not shaped)):  # `approve it`, too
         return f"{word} takes at most a request id: {word} [R-XXXXXXXX]; not {rest.strip()[:40]}"
     return named.upper(), why.strip()
+
+
+def named_request(store: Store, typed: str) -> str:
+    """The request id `typed` names, in any case: with its ``R-`` put back when it was typed
+    without it and a request has that id (``audit 4c4jpa9n`` is `R-4C4JPA9N`)."""
+    if _BARE_ID.fullmatch(typed) and store.get(f"R-{typed.upper()}") is not None:
+        return f"R-{typed.upper()}"
+    return typed.upper()
 
 
 def settle(session: ConsoleSession, say: Callable[[str], None], *, limit: float = 60.0) -> None:
@@ -77,3 +92,10 @@ def _stoppable(session: ConsoleSession) -> str | None:
     if record is None or not rules.stoppable(record, calls=services.vendor_calls(record)):
         return None
     return record.id
+
+
+def first_word(line: str) -> tuple[str, str]:
+    """`line`'s first word and the rest, split at any run of spaces or tabs (a line pasted
+    from a document or a terminal may hold tabs)."""
+    parts = line.strip().split(None, 1)
+    return (parts[0], parts[1]) if len(parts) == 2 else (parts[0] if parts else "", "")

@@ -54,6 +54,13 @@ class FormWalk:
         self._retry = retry
         self._before_submit = before_submit
 
+    def _read(self, prompt: str) -> str | None:
+        """One answer; at the end of input, None, once said that nothing was submitted."""
+        answer = self._ask(prompt)
+        if answer is None:
+            self._say("── form closed (end of input): nothing was submitted ──")
+        return answer
+
     def run(self, view: dict[str, Any], *, operation: str | None = None) -> AckReply | None:
         """Walk the form; returns the submission's ack, or None when it was given up."""
         title = ((view.get("title") or {}).get("text")) or "form"
@@ -78,6 +85,7 @@ class FormWalk:
             if not self._retry:
                 self._say("form not submitted: fix the fields above and try again")
                 return None
+        self._say(f"form not submitted after {MAX_ROUNDS} tries: type form to start again")
         return None
 
     def _choose(self, view: dict[str, Any], operation: str | None) -> dict[str, Any] | None:
@@ -88,12 +96,13 @@ class FormWalk:
                 self._say(line)
             return None
         choices = select.options
-        chosen = operation or self._pick(select)
-        if chosen is None:
-            return None
-        if chosen not in {value for value, _ in choices}:
+        # `form 5` as the prompt takes 5: a number from the list, or an operation's id
+        chosen = _operation(select, operation)[0] if operation else self._pick(select)
+        if operation and chosen is None:
             names = ", ".join(value for value, _ in choices) or "none"
-            self._say(f"{chosen} is not an operation you may request; you may request: {names}")
+            self._say(f"{operation} is not an operation you may request; you may request: {names}")
+            return None
+        if chosen is None:
             return None
         if chosen == select.initial:
             return view
@@ -106,7 +115,7 @@ class FormWalk:
             self._say(f"  {number}. {value}")
         shown = f" [{select.initial}]" if select.initial else ""
         while True:
-            answer = self._ask(f"{select.label} (number or id){shown}: ")
+            answer = self._read(f"{select.label} (number or id){shown}: ")
             if answer is None:
                 return None
             chosen, refused = _operation(select, answer.strip())
@@ -147,7 +156,7 @@ class FormWalk:
             return self._file(item)
         shown = _shown(item, current)
         while True:  # until an answer the field can take, as Slack's own pickers allow no other
-            typed = self._ask(f"{item.label}{shown}: ")
+            typed = self._read(f"{item.label}{shown}: ")
             if typed is None:
                 return _END
             refused = _not_a_channel(item, typed.strip())
@@ -159,7 +168,7 @@ class FormWalk:
         """A local file, uploaded as Slack's file input uploads one; asked again while it
         cannot be read, as the channel prompt asks again for what is no channel."""
         while True:
-            typed = self._ask(f"{item.label} (a file path, or empty for none): ")
+            typed = self._read(f"{item.label} (a file path, or empty for none): ")
             if typed is None:
                 return _END
             if not typed.strip():
@@ -176,7 +185,7 @@ class FormWalk:
         for value, text in item.options:
             default = "Y/n" if value in ticked else "y/N"
             while True:  # a switch such as --dry-run is never guessed from "true" or "1"
-                typed = self._ask(f"{text}? [{default}]: ")
+                typed = self._read(f"{text}? [{default}]: ")
                 if typed is None:
                     return _END
                 answer = typed.strip().lower()

@@ -6,12 +6,24 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Final, TextIO
+from typing import Final, Protocol, TextIO
 
 #: How long what the app sends on its own waits for the app to settle before it is printed:
 #: long enough for a card's update and the requester's message sent with it, short enough
 #: that a long bulk run's progress still reads as it comes.
 SETTLE_ALONE: Final = 1.0
+
+
+class PromptLine(Protocol):
+    """A terminal's input line, waiting for the typist (`bot.console.reader.LineReader`)."""
+
+    def showing(self) -> bool:
+        """A prompt is on the screen, waiting for a line."""
+        ...
+
+    def redraw(self) -> str:
+        """The prompt again, with what has been typed after it so far."""
+        ...
 
 
 class Output:
@@ -21,11 +33,20 @@ class Output:
         out: Where the console prints.
         settled: Waits until the app has finished its work, at most this many seconds; True
             when it has.
+        prompt: The terminal's input line, if any: what the app sends on its own while the
+            typist is at the prompt is printed over it, and the prompt shown again below.
     """
 
-    def __init__(self, out: TextIO, *, settled: Callable[[float], bool]) -> None:
+    def __init__(
+        self,
+        out: TextIO,
+        *,
+        settled: Callable[[float], bool],
+        prompt: Callable[[], PromptLine | None] = lambda: None,
+    ) -> None:
         self.out = out
         self._settled = settled
+        self._prompt = prompt
         self._lock = threading.Lock()
         # What a line set off waits here while the line holds it (`hold` to `release`).
         self._held: list[tuple[int, str]] | None = None
@@ -79,8 +100,14 @@ class Output:
             alone, self._alone = self._alone, []
             if self._held is not None:
                 self._held[:0] = alone
-            else:
-                self._write(_in_order(alone))
+                return
+            prompt = self._prompt()
+            showing = prompt is not None and prompt.showing()
+            if showing:  # over the prompt line, then the prompt again, as typed so far
+                self.out.write("\r\x1b[K")
+            self._write(_in_order(alone))
+            if showing and prompt is not None:
+                self._write([prompt.redraw()], end="")
 
     def _write(self, texts: list[str], *, end: str = "\n") -> None:
         for text in texts:

@@ -33,6 +33,7 @@ class LineReader:
         self._say = say
         self.interactive = interactive
         self._history: Path | None = None
+        self._prompting, self._prompt = False, ""
         if interactive:
             self._history = _start_readline()
 
@@ -46,10 +47,13 @@ class LineReader:
         """
         if self.interactive:
             try:
+                self._prompting, self._prompt = True, prompt
                 line = input(prompt)
             except EOFError:
                 self._say("")
                 return None
+            finally:
+                self._prompting = False
             if answer and line:
                 _forget_last()
             return line
@@ -60,6 +64,19 @@ class LineReader:
         if answer or (text.strip() and not text.lstrip().startswith("#")):
             self._say(f"{prompt}{text.strip()}")
         return text
+
+    def showing(self) -> bool:
+        """A terminal's prompt is on the screen, waiting for a line."""
+        return self._prompting
+
+    def redraw(self) -> str:
+        """The prompt again, with what has been typed after it so far (readline keeps the
+        cursor where it was: at the end of the line, unless the typist moved it)."""
+        try:
+            import readline
+        except ImportError:  # pragma: no cover - Python without readline: only the prompt
+            return self._prompt
+        return self._prompt + readline.get_line_buffer()
 
     def close(self) -> None:
         """Keep the history for the next session (a terminal only)."""

@@ -8,15 +8,21 @@ text, each line echoed).
 
 from __future__ import annotations
 
-import difflib
 import os
 import textwrap
 from pathlib import Path
-from typing import Final, TextIO
+from typing import TextIO
 
 from adapters.registry import Plugins
 from bot.cards.text import elide
-from bot.console.clicks import WAITING, click_words, default_request, settle
+from bot.console.clicks import (
+    WAITING,
+    click_words,
+    default_request,
+    first_word,
+    named_request,
+    settle,
+)
 from bot.console.output import Output
 from bot.console.reader import LineReader
 from bot.console.render import render_message
@@ -24,10 +30,8 @@ from bot.console.session import CHANNEL, CHANNEL_NAME, USERS, AckReply, ConsoleS
 from bot.console.standin.server import RecordedCall
 from bot.console.surfaces import Surfaces
 from bot.console.transcript import Transcript, is_direct_message
+from bot.console.words import NAMES, TRY, cannot_run_as, unknown_command
 from bot.settings import Settings
-
-NAMES = {name: uid for uid, name in USERS.items()}
-_TRY = "try @alice, @bob, @carol or @dave"
 
 BANNER = """\
 opsgate console: a local Slack with sandboxed vendors. You are @{user} in #{channel}.
@@ -78,7 +82,8 @@ HELP = """\
   again [<id>]                    click Request again on a card (default: the newest
                                   request that can be asked again), then the form
   home                            open the App Home tab
-  home approve|reject|review [<id>]  click that button in your App Home tab
+  home approve|reject|review [<id>]  click that button in your App Home tab (default:
+                                  the first request your tab shows it on)
   help | quit
 """
 
@@ -103,7 +108,9 @@ class Console:
         # While a line runs, what the app sends to Slack is held so the ack (what Slack shows
         # first) is printed first; and until the app has settled, so a transcript reads the
         # same every time.
-        self.output = Output(out, settled=session.app.runner.wait_idle)
+        # At a terminal, what the app sends while the typist is at the prompt goes above it.
+        prompt = (lambda: self.reader) if out.isatty() else (lambda: None)
+        self.output = Output(out, settled=session.app.runner.wait_idle, prompt=prompt)
         session.standin.on_call(self._show)
 
     def run(self, stdin: TextIO, *, interactive: bool) -> int:
@@ -119,6 +126,7 @@ class Console:
                 except KeyboardInterrupt:
                     if not interactive:
                         raise
+                    self.release()  # what came meanwhile shows now, not after the next line
                     self.say("")  # at a terminal: drop the line or the form, as a shell does
         finally:
             self.reader.close()
@@ -128,10 +136,10 @@ class Console:
         if not line or line.startswith("#"):
             return True
         user = self.user
-        if line == "as" or line.startswith("as "):
-            who, _, line = line[3:].strip().partition(" ")
+        if first_word(line)[0] == "as":
+            who, line = first_word(first_word(line)[1])
             who = who.lower()  # people are named in any case, as in Slack
-            refused = _cannot_run_as(who, line)
+            refused = cannot_run_as(who, line)
             if refused:
                 self.say(refused)
                 return True
@@ -139,7 +147,7 @@ class Console:
         return self._run(line.strip(), user)
 
     def _run(self, line: str, user: str) -> bool:
-        word, _, rest = line.partition(" ")
+        word, rest = first_word(line)
         if word == "/ops" and not rest.strip():
             word = "form"  # as in Slack, `/ops` alone opens the request form
         if word in {"quit", "exit"}:
@@ -154,7 +162,7 @@ class Console:
         elif word in {"form", "again", "home"}:
             Surfaces(self).run(word, rest.split(), user)
         elif word == "audit":
-            self._audit(rest.strip().upper() or None)
+            self._audit(named_request(self.session.app.store, rest.strip()) or None)
         elif word == "verify" and rest.strip():
             self.say(f"verify takes no words; type verify (not {rest.strip()[:40]})")
         elif word == "verify":
@@ -162,7 +170,7 @@ class Console:
         elif word == "help":
             self.say(HELP)
         else:
-            self.say(_unknown(word))
+            self.say(unknown_command(word, self.session.app.service.s.catalog))
         self.hold()
         settle(self.session, self._release_then_say)
         self.release()
@@ -171,9 +179,9 @@ class Console:
     def _become(self, who: str) -> None:
         """``user @bob``: type as someone else from now on."""
         if not who:
-            self.say(f"name someone to become: user @bob; {_TRY}")
+            self.say(f"name someone to become: user @bob; {TRY}")
         elif who.lstrip("@").lower() not in NAMES:
-            self.say(f"no such person {who}; {_TRY}")
+            self.say(f"no such person {who}; {TRY}")
         else:
             self.user = NAMES[who.lstrip("@").lower()]
 
@@ -186,12 +194,13 @@ class Console:
         named, why = words
         request_id = named or default_request(self.session.app.store, word)
         if request_id is None:
-            self.say(f"there is no {WAITING[word]} request; name one: {word} R-XXXXXXXX")
+            self.say(f"there is no {WAITING[word]}; name one: {word} R-XXXXXXXX")
             return
         self.hold()
         if word == "reject":
             reply = self.session.reject(request_id, user=user, reason=why.strip() or None)
             for error in ((reply.message or {}).get("errors") or {}).values():
+                self.release()  # the dialog first, then what it says under its field
                 self.say(f"the Reject dialog says: {error} Nothing was decided.")
             self.show_ack(reply, user, keep_holding=True)
         else:
@@ -251,18 +260,6 @@ class Console:
         self.output.say(text, end=end)
 
 
-def _cannot_run_as(who: str, line: str) -> str | None:
-    """Why ``as <who> <line>`` cannot run (nobody named, nobody known, nothing to run), or
-    None."""
-    if not who:
-        return f"name someone and a line: as @bob approve; {_TRY}"
-    if who.lstrip("@") not in NAMES:
-        return f"no such person {who}; {_TRY}"
-    if not line.strip():
-        return f"name a line to run as @{who.lstrip('@')}: as @{who.lstrip('@')} approve"
-    return None
-
-
 def run_console(
     settings: Settings,
     *,
@@ -277,21 +274,13 @@ def run_console(
     # asked first: an output that cannot be written ends the console before its database opens
     color = stdout.isatty() and not os.environ.get("NO_COLOR")
     interactive = stdin.isatty()
-    with ConsoleSession(settings, db=path, plugins=plugins) as session:
+    session = ConsoleSession(settings, db=path, plugins=plugins)
+    output: Output | None = None
+    try:
         console = Console(session, stdout, color=color)
-        status = console.run(stdin, interactive=interactive)
-    console.output.finish()  # what the app sent while it closed
-    return status
-
-
-#: The console's own commands, for a suggestion when a word is none of them.
-_WORDS: Final = (
-    "/ops", *WAITING, "user", "as", "form", "again", "home", "audit", "verify", "help", "quit",
-)  # fmt: skip
-
-
-def _unknown(word: str) -> str:
-    """One line for a word that is no command: the closest one, and where the rest are."""
-    close = difflib.get_close_matches("/" + word if word == "ops" else word, _WORDS, n=1)
-    meant = f" (did you mean {close[0]}?)" if close else ""
-    return f"unknown command {word}{meant}; type help for the console's commands"
+        output = console.output
+        return console.run(stdin, interactive=interactive)
+    finally:  # on Ctrl-C in a script too: the app closes, then what it sent is printed
+        session.close()
+        if output is not None:
+            output.finish()

@@ -7,10 +7,11 @@ from collections.abc import Callable
 from typing import Protocol
 
 from bot.cards.messages import AGAIN_STATES, refusal_message
-from bot.console.clicks import WAITING, default_request
+from bot.console.clicks import named_request
 from bot.console.form import FormWalk
 from bot.console.reader import LineReader
 from bot.console.session import AckReply, ConsoleSession
+from bot.lifecycle.home import HomeTab
 from bot.lifecycle.refusals import no_such_request
 from bot.store import UnreadableRequestError
 
@@ -52,13 +53,18 @@ class Surfaces:
 
     def run(self, word: str, args: list[str], user: str) -> None:
         """``form [<operation>]``, ``again [<id>]``, ``home [approve|reject|review [<id>]]``."""
-        if word == "form":
+        store = self.session.app.store
+        if word in _ONE_WORD and len(args) > 1:  # a word too many: say so, never guess
+            (taken, shown), said = _ONE_WORD[word], " ".join(args)[:40]
+            self.console.say(f"{word} takes at most {taken}: {word} [{shown}]; not {said}")
+        elif word == "form":
             operation = args[0] if args else None
             self._form(lambda: self.session.slash("", user=user), user, operation)
         elif word == "again":
-            self._again(args[0].upper() if args else self._newest_ended(), user)
+            self._again(named_request(store, args[0]) if args else self._newest_ended(), user)
         elif args and args[0] in {"approve", "reject", "review"} and len(args) <= 2:
-            self._tab_click(args[0], args[1].upper() if len(args) > 1 else None, user)
+            named = named_request(store, args[1]) if len(args) > 1 else None
+            self._tab_click(args[0], named, user)
         elif args:  # a word the tab has no button for: say so, rather than open it regardless
             said = " ".join(args)[:40]
             self.console.say(f"home takes nothing, or approve|reject|review [<id>]; not {said}")
@@ -72,7 +78,22 @@ class Surfaces:
         if self._unknown(request_id):  # no card has it: refused as a click on it would be
             self._no_such_request(request_id, user)
             return
+        state = self._state(request_id)
+        if state is not None and state not in AGAIN_STATES:  # the card has no such button
+            self.console.say(
+                f"{request_id} is {state}, and its card has no Request again: only failed, "
+                "expired, rejected and stopped cards have one"
+            )
+            return
         self._form(lambda: self.session.click("again", request_id, user=user), user)
+
+    def _state(self, request_id: str) -> str | None:
+        """The state of `request_id`, or None when it cannot be read."""
+        try:
+            record = self.session.app.store.get(request_id)
+        except UnreadableRequestError:
+            return None
+        return None if record is None else record.state.value
 
     def _no_such_request(self, request_id: str, user: str) -> None:
         refusal = refusal_message(no_such_request(request_id))
@@ -107,14 +128,19 @@ class Surfaces:
             # What the submission sets off prints after "form submitted", as in Slack.
             before_submit=self.console.hold,
         )
-        if walk.run(standin.opened_views()[-1], operation=operation) is not None:
+        try:
+            submitted = walk.run(standin.opened_views()[-1], operation=operation)
+        except KeyboardInterrupt:  # Ctrl-C at a prompt: the form goes, and says so
+            self.console.say("\n── form closed (Ctrl-C): nothing was submitted ──")
+            raise
+        if submitted is not None:
             self.console.say("── form submitted ──")
 
     def _tab_click(self, action: str, request_id: str | None, user: str) -> None:
-        request_id = request_id or default_request(self.session.app.store, action)
+        request_id = request_id or self._top_of_tab(action, user)
         if request_id is None:
-            waiting = WAITING[action]
-            self.console.say(f"there is no {waiting} request; name one: home {action} R-XXXXXXXX")
+            nothing = _NOTHING_IN_TAB[action]
+            self.console.say(f"{nothing} in your App Home; name one: home {action} R-XXXXXXXX")
             return
         if self._unknown(request_id):  # the tab never shows it: nothing to click
             self._no_such_request(request_id, user)
@@ -125,6 +151,14 @@ class Surfaces:
         else:
             reply = self.session.tab_click(action, request_id, user=user)
         self.console.show_ack(reply, user, keep_holding=True)  # as a click on the card
+
+    def _top_of_tab(self, action: str, user: str) -> str | None:
+        """The first request `user`'s tab has this button for: "Waiting for you" (approve,
+        reject) or the break-glass runs awaiting their review; None when it has none."""
+        tab = HomeTab(self.session.app.service.s, operation_ids=())
+        shown = tab.break_glass_awaiting_review(user) if action == "review" else None
+        listed = shown if shown is not None else tab.waiting_for(user)
+        return listed[0].id if listed else None
 
     def _home(self, user: str) -> None:
         self.console.open_tab(user)  # asked for: shown whole
@@ -141,3 +175,13 @@ class Surfaces:
         history = self.session.app.store.history(limit=50)
         ended = [r for r in history if r.state.value in AGAIN_STATES]
         return ended[0].id if ended else None
+
+
+#: What `form` and `again` take after them, at most one word.
+#: What a tab with no such button says instead of the list the button would be in.
+_NOTHING_IN_TAB = {
+    "approve": "nothing is waiting for your approval",
+    "reject": "nothing is waiting for your approval",
+    "review": "no break-glass run awaits your review",
+}
+_ONE_WORD = {"form": ("an operation", "<operation>"), "again": ("a request id", "<id>")}

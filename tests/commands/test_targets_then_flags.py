@@ -233,3 +233,16 @@ def parse_error(text: str, *, terms: Callable[[str], UsageTerms]) -> UsageError:
     with pytest.raises(UsageError) as caught:
         parse_with(text, CATALOG, terms=terms)
     return caught.value
+
+
+def test_a_target_typed_after_the_reason_is_said_to_have_gone_into_it() -> None:
+    """``--reason`` takes every word up to the next flag: a target typed after it is its last
+    word, and "Missing" alone would tell the typist they gave none."""
+    caught = error("initech package delete --reason stale package f1")
+    assert caught.message.endswith(
+        "Targets come before the flags: --reason took 'stale package f1'."
+    )
+    assert caught.message.startswith("Missing ")
+    assert caught.at_field == "Give the " + caught.message.split()[1].rstrip(":") + "."
+    alone = error("initech package delete --reason stale")  # one word: no target in it
+    assert "Targets come before" not in alone.message

@@ -80,6 +80,18 @@ def test_an_unknown_console_command_is_one_line_with_the_closest_command(tmp_pat
     assert output.count("approve|reject|withdraw [<id>]") == 1  # help, asked for
 
 
+def test_an_unknown_command_in_capitals_or_very_long_is_still_one_short_line(
+    tmp_path: Path,
+) -> None:
+    output = run(f"APPROVE\nAS @bob approve\n{'x' * 3000}\n", tmp_path)
+    said = [line for line in output.splitlines() if line.startswith("unknown command")]
+    assert said == [
+        "unknown command APPROVE (did you mean approve?); type help for the console's commands",
+        "unknown command AS (did you mean as?); type help for the console's commands",
+        f"unknown command {'x' * 40}…; type help for the console's commands",
+    ]
+
+
 def test_usage_errors_are_shown_to_the_typist(tmp_path: Path) -> None:
     output = run("/ops huawei device delete ../etc --reason x\n", tmp_path)
     assert "deviceId" in output
@@ -142,7 +154,25 @@ def test_a_reject_reason_the_dialog_refuses_is_said_and_decides_nothing(tmp_path
         "audit\n"
     )
     output = run(script, tmp_path)
-    assert "the Reject dialog says: The reason contains the control character U+202E" in output
+    said = output.index("the Reject dialog says: The reason contains the control character U+202E")
+    assert output.index("── dialog: Reject request ──") < said  # under the dialog it opened
+    assert [line.split()[2] for line in output.splitlines() if line.startswith("#")] == [
+        "requested"
+    ]
+
+
+def test_a_reject_reason_longer_than_the_dialog_takes_is_refused_not_cut(tmp_path: Path) -> None:
+    """Slack's Reject dialog holds 500 characters: a longer reason is never cut short unseen."""
+    script = (
+        "/ops huawei package delete pkg-meter-fw-1.2.0 --reason old\n"
+        f"as @bob reject {'y' * 600}\n"
+        "audit\n"
+    )
+    output = run(script, tmp_path)
+    assert (
+        "the Reject dialog takes a reason of at most 500 characters, and this one has 600: "
+        "shorten it. Nothing was decided."
+    ) in output
     assert [line.split()[2] for line in output.splitlines() if line.startswith("#")] == [
         "requested"
     ]
@@ -265,7 +295,10 @@ def test_a_requester_s_message_sent_before_the_ack_is_shown_still_follows_the_ca
 
 
 def test_console_commands_with_wrong_input_say_what_is_wrong_in_one_line(tmp_path: Path) -> None:
-    script = "user @nobody\nuser\nas @bob\nas\nas @zed approve\naudit R-NOPE0000\n"
+    script = (
+        "user @nobody\nuser\nas @bob\nas\nas @zed approve\nas @bob as @carol approve\n"
+        "audit R-NOPE0000\n"
+    )
     output = run(script, tmp_path)
     answers = output[output.index("alice> user @nobody") :].splitlines()
     assert answers == [
@@ -279,6 +312,8 @@ def test_console_commands_with_wrong_input_say_what_is_wrong_in_one_line(tmp_pat
         "name someone and a line: as @bob approve; try @alice, @bob, @carol or @dave",
         "alice> as @zed approve",
         "no such person @zed; try @alice, @bob, @carol or @dave",
+        "alice> as @bob as @carol approve",
+        "as runs one line as one person: as @bob approve, not as … as …",
         "alice> audit R-NOPE0000",
         "there is no request R-NOPE0000",
     ]
@@ -346,4 +381,84 @@ def test_a_click_with_words_after_its_id_is_refused_with_its_usage(tmp_path: Pat
         "/ops servicepower job cancel JOB-1001 --reason x\nas @bob approve R-X now\n", tmp_path
     )
     assert "approve takes at most a request id: approve [R-XXXXXXXX]; not R-X now" in output
+    words = run("as @bob approve it\nstop now\nas @bob approve R-NOPE1234\n", tmp_path)
+    assert "approve takes at most a request id: approve [R-XXXXXXXX]; not it" in words
+    assert "stop takes at most a request id: stop [R-XXXXXXXX]; not now" in words
+    assert "There is no request `IT`" not in words and "`NOW`" not in words
+    assert "There is no request `R-NOPE1234`" in words  # an id, if not one of a request
     assert " approved " not in output
+
+
+def test_audit_again_and_tab_clicks_read_an_id_typed_without_its_prefix(tmp_path: Path) -> None:
+    """Not only the card's clicks: `audit`, `again` and `home approve` take the id as the card
+    shows it without its ``R-``, never answering that a request that exists does not."""
+    first = run("/ops servicepower job cancel JOB-1001 --reason x\nas @bob reject\n", tmp_path)
+    request_id = re.findall(r"Request id: `?(R-[0-9A-Z]{8})", first)[0]
+    bare = request_id[2:].lower()
+    output = run(f"audit {bare}\nas @bob home approve {bare}\nagain {bare}\n", tmp_path)
+    assert "there is no request" not in output.lower()
+    assert f"rejected    @bob     {request_id}" in output  # the audit trail of that request
+    assert f"Request `{request_id}` was rejected" in " ".join(output.split())
+    assert "── form: Request an operation ──" in output  # Request again opened the form
+
+
+def test_again_clicks_only_a_card_that_has_request_again(tmp_path: Path) -> None:
+    """A withdrawn (or pending, or succeeded) card has no Request again button: `again` says
+    so rather than clicking one no card shows; and a word after the id is not ignored."""
+    first = run("/ops servicepower job cancel JOB-1001 --reason x\nwithdraw\n", tmp_path)
+    request_id = re.findall(r"Request id: `?(R-[0-9A-Z]{8})", first)[0]
+    output = run(f"again {request_id}\nagain {request_id} now\nform help me\n", tmp_path)
+    answers = output[output.index(f"alice> again {request_id}") :].splitlines()
+    assert answers == [
+        f"alice> again {request_id}",
+        f"{request_id} is withdrawn, and its card has no Request again: only failed, expired, "
+        "rejected and stopped cards have one",
+        f"alice> again {request_id} now",
+        f"again takes at most a request id: again [<id>]; not {request_id} now",
+        "alice> form help me",
+        "form takes at most an operation: form [<operation>]; not help me",
+    ]
+
+
+def test_a_script_that_ends_inside_the_form_says_nothing_was_submitted(tmp_path: Path) -> None:
+    output = run("form servicepower.job.cancel\n\nJOB-1001\n", tmp_path)
+    assert output.rstrip().endswith("── form closed (end of input): nothing was submitted ──")
+    assert "Approval needed" not in output
+
+
+def test_form_takes_the_number_its_operation_prompt_lists(tmp_path: Path) -> None:
+    """`form 5` is `form servicepower.job.cancel`, as 5 is at the form's Operation prompt; a
+    number off the list is refused with the operations there are."""
+    output = run("form 5\n\nJOB-1001\n\nfrom the list\n\n\nform 9\n", tmp_path)
+    assert "1 target: `JOB-1001`" in output and "Approval needed: servicepower.job.cancel" in output
+    assert "9 is not an operation you may request; you may request: aliyun.ota-task.cancel" in (
+        output
+    )
+
+
+def test_words_separated_by_tabs_are_read_as_words(tmp_path: Path) -> None:
+    """A line pasted from a document or a terminal may hold tabs between its words."""
+    output = run(
+        "/ops\thelp enos\n/ops servicepower job cancel JOB-1001 --reason x\n"
+        "as\t@bob\tapprove\naudit\n",
+        tmp_path,
+    )
+    assert "unknown command" not in output
+    assert "opsgate operations for enos" in output
+    assert [line.split()[2] for line in output.splitlines() if line.startswith("#")] == [
+        "requested",
+        "approved",
+        "executing",
+        "succeeded",
+    ]
+
+
+def test_a_slash_command_typed_without_its_slash_ops_is_pointed_at_it(tmp_path: Path) -> None:
+    output = run("status R-XXXXXXXX\nhuawei device delete gw-0001 --reason x\n", tmp_path)
+    said = [line for line in output.splitlines() if line.startswith("unknown command")]
+    assert said == [
+        "unknown command status (did you mean /ops status …?); type help for the console's "
+        "commands",
+        "unknown command huawei (did you mean /ops huawei …?); type help for the console's "
+        "commands",
+    ]

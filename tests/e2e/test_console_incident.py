@@ -49,7 +49,7 @@ def test_break_glass_then_review_in_the_console(tmp_path: Path) -> None:
 def test_the_new_verbs_say_when_there_is_nothing_to_click(tmp_path: Path) -> None:
     output = run("stop\nreview\nhelp\n", tmp_path)
     assert "there is no running request; name one: stop R-XXXXXXXX" in output
-    assert "there is no break-glass request; name one: review R-XXXXXXXX" in output
+    assert "there is no break-glass request awaiting review; name one: review R-XXXXXXXX" in output
     assert "stop [<id>]" in output and "review [<id>]" in output
 
 

@@ -69,3 +69,21 @@ def test_too_many_targets_is_told_the_policy_s_limit(tmp_path: Path) -> None:
     flat = " ".join(output.split())
     assert "takes at most 20 deviceName values under the policy; 10,001 were given." in flat
     assert "10,000" not in output
+
+
+def test_the_usages_under_an_incomplete_or_unknown_command_follow_the_policy(
+    tmp_path: Path,
+) -> None:
+    """`/ops huawei` lists Huawei's usages and an unknown vendor every command's: each under
+    the policy's terms, as one operation's usage is."""
+    output = run("/ops huawei\n/ops huawei.device.delete gw-0001\n", tmp_path)
+    incomplete = output[output.index("alice> /ops huawei\n") : output.index("alice> /ops huawei.")]
+    unknown = output[output.index("alice> /ops huawei.") :]
+    assert "Incomplete command" in incomplete and "Commands:" in unknown
+    shown = usage_lines(incomplete) + usage_lines(unknown)
+    huawei = [line for line in shown if "huawei" in line and "Example" not in line]
+    [aliyun] = [line for line in usage_lines(unknown) if line.startswith(ALIYUN)]
+    assert len(huawei) == 4  # two in each answer
+    assert all("--break-glass" not in line for line in huawei)
+    assert ' --reason "<text>" [--dry-run]' in aliyun
+    assert '[--break-glass "<incident ref>"]' in aliyun

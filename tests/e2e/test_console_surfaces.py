@@ -157,9 +157,25 @@ def test_a_tab_its_owner_has_not_opened_is_not_shown(tmp_path: Path) -> None:
 
 
 def test_tab_clicks_with_nothing_pending_name_their_own_verb(tmp_path: Path) -> None:
-    output = run("home approve\nhome reject\n", tmp_path)
-    assert "there is no pending request; name one: home approve R-XXXXXXXX" in output
-    assert "there is no pending request; name one: home reject R-XXXXXXXX" in output
+    output = run("home approve\nhome reject\nhome review\n", tmp_path)
+    tab = "in your App Home; name one: home"
+    assert f"nothing is waiting for your approval {tab} approve R-XXXXXXXX" in output
+    assert f"nothing is waiting for your approval {tab} reject R-XXXXXXXX" in output
+    assert f"no break-glass run awaits your review {tab} review R-XXXXXXXX" in output
+
+
+def test_a_tab_click_without_an_id_clicks_only_a_button_the_tab_shows(tmp_path: Path) -> None:
+    """@alice's own request is not in her "Waiting for you": `home approve` clicks nothing
+    (no refusal recorded for a button she never had); @bob's tab has it, and his click runs it."""
+    output = run(
+        "/ops servicepower job cancel JOB-1001 --reason x\nhome approve\nas @bob home approve\n"
+        "audit\n",
+        tmp_path,
+    )
+    mine = output[output.index("alice> home approve") : output.index("alice> as @bob home")]
+    assert mine.splitlines()[1].startswith("nothing is waiting for your approval")
+    trail = [line.split()[2] for line in output.splitlines() if line.startswith("#")]
+    assert trail == ["requested", "approved", "executing", "succeeded"]  # no `denied`
 
 
 def test_again_of_no_request_is_refused_as_other_clicks_are(
@@ -331,6 +347,7 @@ def test_the_operation_prompt_stops_at_the_end_of_input(tmp_path: Path) -> None:
     output = run("/ops\nbogus\n", tmp_path)
     assert output.rstrip().endswith(
         "  ✖ Operation: bogus is not an operation you may request:"
-        " type a number from the list, or an operation's id"
+        " type a number from the list, or an operation's id\n"
+        "── form closed (end of input): nothing was submitted ──"
     )
     assert "── form submitted ──" not in output

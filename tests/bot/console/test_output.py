@@ -52,3 +52,37 @@ def test_finish_prints_what_is_still_waiting() -> None:
     output.show("card", direct=False)
     output.finish()
     assert out.getvalue().splitlines() == ["card", "message"]
+
+
+class Prompt:
+    """A terminal's prompt line with `typed` after it, on the screen while `waiting`."""
+
+    def __init__(self, *, waiting: bool) -> None:
+        self.waiting = waiting
+
+    def showing(self) -> bool:
+        return self.waiting
+
+    def redraw(self) -> str:
+        return "alice> sto"
+
+
+def test_what_comes_while_the_typist_is_at_the_prompt_goes_above_it() -> None:
+    """A bulk run's progress, printed while `alice> sto` waits for its `p`, clears that line,
+    and the prompt is shown again under it, as typed so far: never left above the update."""
+    out = io.StringIO()
+    prompt = Prompt(waiting=True)
+    output = Output(out, settled=lambda timeout: True, prompt=lambda: prompt)
+    output.show("── card R-1 updated ──", direct=False)
+    deadline = time.monotonic() + 10
+    while not out.getvalue().endswith("alice> sto") and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert out.getvalue() == "\r\x1b[K── card R-1 updated ──\nalice> sto"
+
+
+def test_without_a_prompt_showing_nothing_is_drawn_over_it() -> None:
+    out = io.StringIO()
+    prompt = Prompt(waiting=False)  # a line is running: its own output follows the line
+    output = Output(out, settled=lambda timeout: True, prompt=lambda: prompt)
+    output.show("── card R-1 updated ──", direct=False)
+    assert printed(out, lines=1) == ["── card R-1 updated ──"]

@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.cards import notice_message, request_card
 from bot.console.render import mrkdwn_to_text, render_message
+from bot.console.updates import card_changes, tab_changes
 from bot.model import Approvers, RequestRecord, RequestState, User
 
 NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
@@ -183,3 +184,52 @@ def test_control_characters_from_a_message_never_reach_the_terminal() -> None:
     assert "\x1b]" not in shown and "\x1b[2J" not in shown
     assert "device gone\ufffd]0;pwned\ufffd\ufffd[2J\ufffd\ufffd2J\ttab" in shown
     assert "\x1b[1mFailed:\x1b[22m" in shown  # the console's own bold
+
+
+def test_a_card_update_shows_a_changed_sentence_whole_even_where_a_line_is_unchanged() -> None:
+    """The card showed "…, then request the / deletion again." in its preview's Next step; the
+    outcome's own Next step wraps onto the same "deletion again." line: the update must not end
+    at "then request the"."""
+    before = "\n".join(
+        [
+            "● Approval needed: enos.ota-job.delete",
+            "Next: Stop it first (EnOS console, or Stop OTA Job: `action=stop`), then request the",
+            "  deletion again.",
+            "  Approvals: 0 of 1 needed; Approved by: nobody yet",
+        ]
+    )
+    after = "\n".join(
+        [
+            "✖ Failed: enos.ota-job.delete",
+            "Next: Stop it first (EnOS console, or Stop OTA Job: `action=stop`), then request the",
+            "  deletion again.",
+            "  Approvals: 1 of 1 needed; Approved by: @bob",
+            "✖ Failed: vendor error `24618`: EnOS will not delete an OTA job that is still",
+            '  running (EnOS: "Not allowed"). Next: Stop the job first, then request the',
+            "  deletion again.",
+            "Vendor request id: `eb1167b3`",
+        ]
+    )
+    assert card_changes(before, after, width=80).splitlines() == [
+        "✖ Failed: enos.ota-job.delete",
+        "  Approvals: 1 of 1 needed; Approved by: @bob",  # a field: its own line, not wrapped
+        "✖ Failed: vendor error `24618`: EnOS will not delete an OTA job that is still",
+        '  running (EnOS: "Not allowed"). Next: Stop the job first, then request the',
+        "  deletion again.",
+        "Vendor request id: `eb1167b3`",
+    ]
+
+
+def test_a_tab_update_shows_a_new_entry_whole_where_it_wraps_like_another() -> None:
+    """Two requests by @alice in #ops that expire in the same minute wrap onto the same second
+    line: the new one is shown with it, not as a first line alone."""
+    first = "● `R-AAAAAAAA` `servicepower.job.cancel` · 1 target · by @alice in a channel"
+    second = "● `R-BBBBBBBB` `servicepower.job.cancel` · 1 target · by @alice in a channel"
+    wrapped = "  #ops · expires 2026-11-26 19:04 UTC"
+    before = "\n".join(["Waiting for you", first, wrapped, "[Approve] [Reject]"])
+    after = "\n".join(["Waiting for you", first, wrapped, "[Approve] [Reject]", second, wrapped])
+    assert tab_changes(before, after, heading="App Home of @carol").splitlines() == [
+        "── App Home of @carol updated ──",
+        second,
+        wrapped,
+    ]
