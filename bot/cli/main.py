@@ -24,6 +24,7 @@ from bot.cli.options import (
     Subcommands,
     database_options,
     port_number,
+    sigterm_interrupts,
 )
 from bot.cli.output import GuardedOutput, OutputUnwritable
 from bot.observability import configure_logging, failure_line
@@ -182,14 +183,17 @@ def _run(argv: Sequence[str] | None) -> int:
     _configure_logging(settings, console=command == "console")
     fmt = settings.log_format if command == "serve" else "text"
     try:
-        return _COMMANDS[command](args, settings, plugins)
+        if command in _SERVICES:  # they stop by themselves
+            return _COMMANDS[command](args, settings, plugins)
+        with sigterm_interrupts():
+            return _COMMANDS[command](args, settings, plugins)
     except PolicyError as exc:
         return _failed(f"invalid policy: {exc}", fmt)
     # e.g. the console's database, or a plugin that raised building the console's adapters
     except (DatabaseUnavailable, AuditKeyError, PluginError) as exc:
         return _failed(str(exc), fmt)
-    except KeyboardInterrupt:  # Ctrl-C outside serve (which stops gracefully by itself)
-        print(file=sys.stderr)
+    except KeyboardInterrupt:  # Ctrl-C (or SIGTERM) outside serve, which stops by itself
+        print("" if command == "console" else "\nopsgate: interrupted", file=sys.stderr)
         return INTERRUPTED_STATUS
 
 
@@ -273,6 +277,9 @@ def _plugins(args: argparse.Namespace, settings: Settings, plugins: Plugins) -> 
 #: Commands that call no vendor: they load no plugin and read no vendor setting, so a broken
 #: plugin or a bad vendor setting never keeps anyone from the audit log or the manifest.
 _WITHOUT_VENDORS: Final = frozenset({"audit", "db", "manifest"})
+
+#: Commands that are stopped by a signal in their own way (`serve` drains; the console quits).
+_SERVICES: Final = frozenset({"serve", "console"})
 
 _COMMANDS = {
     "serve": _serve,
