@@ -106,12 +106,17 @@ def chosen_database(
     one.
 
     Raises:
-        DatabaseChoiceError: It is neither a SQLite file nor a PostgreSQL URL
+        DatabaseChoiceError: It is empty, or neither a SQLite file nor a PostgreSQL URL
             (`bot.settings.targets.parse_target`).
     """
     given: str | None = getattr(args, "db", None)
-    if not given:
+    if given is None:
         return settings.db
+    if not given.strip():  # `--db "$BACKUP"` with the variable unset: never the default instead
+        raise DatabaseChoiceError(
+            f"{flag} is empty: name a SQLite file or a postgresql:// URL (is a shell variable "
+            "unset?)"
+        )
     try:
         return parse_target(given)
     except UnreadableTarget as exc:

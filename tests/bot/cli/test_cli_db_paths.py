@@ -6,6 +6,7 @@ for writing (SQLite creates its write-ahead log beside it)."""
 from __future__ import annotations
 
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -79,3 +80,35 @@ def _cantopen() -> sqlite3.Error:
     except sqlite3.Error as exc:
         return exc
     pytest.fail("SQLite created a database in /proc")
+
+
+@pytest.mark.parametrize(
+    ("argv", "flag"),
+    [
+        (["audit", "verify", "--db", ""], "--db"),
+        (["audit", "--db", " ", "head"], "--db"),
+        (["db", "migrate", "--db", ""], "--db"),
+        (["db", "copy", "--from", "source.db", "--to", ""], "--to"),
+        (["db", "copy", "--from", "", "--to", "copy.db"], "--from"),
+    ],
+)
+def test_an_empty_database_option_is_refused_not_read_as_the_default(
+    env: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    argv: list[str],
+    flag: str,
+) -> None:
+    """`opsgate audit verify --db "$BACKUP"` with the variable unset must not verify the live
+    database (OPSGATE_DB) and call it intact, nor a copy land in it."""
+    monkeypatch.chdir(env)
+    Store.open(env / "source.db").close()
+    Store.open(env / "opsgate.db").close()  # OPSGATE_DB: the live database, empty
+    assert cli.main(argv) == 2
+    assert _one_line(capsys) == (
+        f"opsgate: {flag} is empty: name a SQLite file or a postgresql:// URL (is a shell "
+        "variable unset?)"
+    )
+    assert not (env / "copy.db").exists()
+    with closing(Store.open(env / "opsgate.db")) as live:
+        assert live.head().seq == 0  # nothing was copied into it
