@@ -161,3 +161,30 @@ def test_a_short_ttl_is_reminded_at_half_of_it_and_expires_on_time_not_a_period_
     finally:
         sweeper.close()
     world.runner.wait_idle()
+
+
+def test_a_sweep_the_database_cannot_take_is_one_line_not_a_traceback(
+    world: World, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """During a database outage the sweep fails every period: each time one error line, as for
+    a command the database cannot take, not a traceback logged as an unexpected failure."""
+    unreachable = world.store.engine.unreachable[0]
+
+    def down() -> int:
+        raise unreachable("database is locked")
+
+    monkeypatch.setattr(world.service.sweeps, "expire_due", down)
+    sweeper = Sweeper(world.service.sweeps, world.runner)
+    with caplog.at_level(logging.INFO):
+        sweeper.start(every=60)
+        world.runner.wait_idle()
+        sweeper.close()
+    failures = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert [(r.name, r.getMessage(), r.exc_info) for r in failures] == [
+        (
+            "bot.lifecycle.sweeper",
+            f"sweep skipped: the database could not be reached: {unreachable.__name__}: "
+            "database is locked (the next sweep tries again)",
+            None,
+        )
+    ]
