@@ -188,3 +188,27 @@ def test_a_sweep_the_database_cannot_take_is_one_line_not_a_traceback(
             None,
         )
     ]
+
+
+def test_a_heartbeat_the_database_cannot_take_is_one_line_not_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = Store.memory(lease=timedelta(seconds=0.3))
+    unreachable = store.engine.unreachable[0]
+
+    def down() -> int:
+        raise unreachable("database is locked")
+
+    monkeypatch.setattr(store.leases, "renew", down)
+    heartbeat = Heartbeat(store)
+    with caplog.at_level(logging.INFO, logger="bot.lifecycle.leases"):
+        heartbeat.start()
+        assert wait_for(lambda: len(caplog.records) >= 2)
+        heartbeat.stop()
+    store.close()
+    record = caplog.records[0]
+    assert (record.levelno, record.exc_info) == (logging.ERROR, None)
+    assert record.getMessage() == (
+        "could not renew this replica's leases: the database could not be reached: "
+        f"{unreachable.__name__}: database is locked"
+    )
