@@ -4,7 +4,6 @@ reached."""
 from __future__ import annotations
 
 import logging
-import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,6 +25,7 @@ from bot.policy import Policy, PolicyError, load_policy
 from bot.policy.source import find_policy_table
 from bot.settings import Settings
 from bot.store import Store, StoreError
+from bot.store.unopened import can_create_in
 
 #: While the vendors are reached, the least these loggers let through: the report says how each
 #: check went, so a login or a retry scheduled would only be noise between its lines. Errors
@@ -148,7 +148,7 @@ def _database(settings: Settings) -> tuple[Store | None, tuple[bool, str, str]]:
     it, and its line; a SQLite file not there yet is created by `serve`, not by `check`."""
     if isinstance(settings.db, Path) and not settings.db.exists():
         folder = settings.db.parent
-        if _can_create_in(folder):
+        if can_create_in(folder):
             return None, (True, "database", f"{settings.db}: none yet; `serve` creates it")
         why = f"cannot create {settings.db}: {folder} is not a writable directory"
         return None, (False, "database", f"`opsgate serve` would not start: {why}")
@@ -162,18 +162,6 @@ def _database(settings: Settings) -> tuple[Store | None, tuple[bool, str, str]]:
         store.close()
         return None, (False, "database", f"{store.engine.label}: {exc}")
     return store, (True, "database", f"{store.engine.label}: {plural(events, 'audit event')}")
-
-
-def _can_create_in(folder: Path) -> bool:
-    """Whether a file can be created in `folder`, tried as `serve` would create the database:
-    its permission bits alone do not say (root passes them everywhere, even in ``/proc``)."""
-    if not folder.is_dir():
-        return False
-    try:
-        with tempfile.TemporaryFile(dir=folder, prefix=".opsgate-check-"):
-            return True
-    except OSError:
-        return False
 
 
 def _reach(

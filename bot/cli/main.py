@@ -24,9 +24,10 @@ from bot.cli.options import (
     Subcommands,
     database_options,
     port_number,
+    sigterm_interrupts,
 )
 from bot.cli.output import GuardedOutput, OutputUnwritable
-from bot.observability import configure_logging
+from bot.observability import configure_logging, failure_line
 from bot.policy import PolicyError
 from bot.settings import Settings, SettingsError, load_settings
 from bot.store import AuditKeyError, DatabaseUnavailable
@@ -170,28 +171,41 @@ def _run(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
     command = args.command or "console"  # the embedded default
     vendors = command not in _WITHOUT_VENDORS
+    # `serve` is a service: the line saying why it stopped is written as its logs are.
+    fmt = _logs_format_asked() if command == "serve" else "text"
     try:
         plugins = installed_plugins() if vendors else Plugins.of()
         settings = load_settings(plugins=plugins, vendors=vendors)
     except PluginError as exc:
-        print(f"opsgate: {exc}", file=sys.stderr)
-        return 2
+        return _failed(str(exc), fmt)
     except SettingsError as exc:
-        print(f"opsgate: invalid settings: {exc}", file=sys.stderr)
-        return 2
+        return _failed(f"invalid settings: {exc}", fmt)
     _configure_logging(settings, console=command == "console")
+    fmt = settings.log_format if command == "serve" else "text"
     try:
-        return _COMMANDS[command](args, settings, plugins)
+        if command in _SERVICES:  # they stop by themselves
+            return _COMMANDS[command](args, settings, plugins)
+        with sigterm_interrupts():
+            return _COMMANDS[command](args, settings, plugins)
     except PolicyError as exc:
-        print(f"opsgate: invalid policy: {exc}", file=sys.stderr)
-        return 2
+        return _failed(f"invalid policy: {exc}", fmt)
     # e.g. the console's database, or a plugin that raised building the console's adapters
     except (DatabaseUnavailable, AuditKeyError, PluginError) as exc:
-        print(f"opsgate: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:  # Ctrl-C outside serve (which stops gracefully by itself)
-        print(file=sys.stderr)
+        return _failed(str(exc), fmt)
+    except KeyboardInterrupt:  # Ctrl-C (or SIGTERM) outside serve, which stops by itself
+        print("" if command == "console" else "\nopsgate: interrupted", file=sys.stderr)
         return INTERRUPTED_STATUS
+
+
+def _logs_format_asked() -> str:
+    """``OPSGATE_LOG_FORMAT`` as the environment gives it, for a failure before the settings
+    are read (they may be what failed)."""
+    return "json" if os.environ.get("OPSGATE_LOG_FORMAT", "").strip().lower() == "json" else "text"
+
+
+def _failed(problem: str, fmt: str) -> int:
+    print(failure_line(problem, fmt=fmt), file=sys.stderr)
+    return 2
 
 
 def _configure_logging(settings: Settings, *, console: bool) -> None:
@@ -263,6 +277,9 @@ def _plugins(args: argparse.Namespace, settings: Settings, plugins: Plugins) -> 
 #: Commands that call no vendor: they load no plugin and read no vendor setting, so a broken
 #: plugin or a bad vendor setting never keeps anyone from the audit log or the manifest.
 _WITHOUT_VENDORS: Final = frozenset({"audit", "db", "manifest"})
+
+#: Commands that are stopped by a signal in their own way (`serve` drains; the console quits).
+_SERVICES: Final = frozenset({"serve", "console"})
 
 _COMMANDS = {
     "serve": _serve,

@@ -5,7 +5,12 @@ listens on."""
 from __future__ import annotations
 
 import argparse
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 from typing import Final, NoReturn, TypeAlias
 
 from bot.settings import Settings
@@ -52,6 +57,26 @@ def database_options() -> OneLineParser:
 #: The exit status after Ctrl-C (128 + SIGINT), as shells report it.
 INTERRUPTED_STATUS: Final = 130
 
+
+@contextmanager
+def sigterm_interrupts() -> Iterator[None]:
+    """Inside the block SIGTERM (``kill``, a supervisor ending a job) interrupts the command as
+    Ctrl-C does, so it ends with its one line (`db copy`: nothing was copied; run it again)
+    and `INTERRUPTED_STATUS`, rather than dying without a word. `serve` has its own stop."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signals are only delivered to the main thread; nothing to install
+        return
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> NoReturn:
+    raise KeyboardInterrupt
+
+
 #: The highest TCP port; 0 asks the system for any free one (the server logs which).
 MAX_PORT: Final = 65535
 
@@ -81,12 +106,17 @@ def chosen_database(
     one.
 
     Raises:
-        DatabaseChoiceError: It is neither a SQLite file nor a PostgreSQL URL
+        DatabaseChoiceError: It is empty, or neither a SQLite file nor a PostgreSQL URL
             (`bot.settings.targets.parse_target`).
     """
     given: str | None = getattr(args, "db", None)
-    if not given:
+    if given is None:
         return settings.db
+    if not given.strip():  # `--db "$BACKUP"` with the variable unset: never the default instead
+        raise DatabaseChoiceError(
+            f"{flag} is empty: name a SQLite file or a postgresql:// URL (is a shell variable "
+            "unset?)"
+        )
     try:
         return parse_target(given)
     except UnreadableTarget as exc:

@@ -31,6 +31,7 @@ from bot.cli.preflight import (
     slack_identity,
 )
 from bot.cli.serve import ProbesUnavailable, probes_served, serve_http, serve_socket_mode
+from bot.observability import failure_line
 from bot.policy import PolicyError, load_policy
 from bot.settings import Settings
 from bot.store import AuditKeyError, DatabaseUnavailable
@@ -67,7 +68,7 @@ def serve(
             log.info("stopped before start-up finished")
             return 0
         if isinstance(opsgate, str):
-            return _cannot_start(opsgate)
+            return _cannot_start(opsgate, settings)
         return _run(opsgate, socket_mode=socket_mode, host=host, port=port, probe_port=probe_port)
 
 
@@ -79,14 +80,15 @@ def _run(
         _serve(opsgate, socket_mode=socket_mode, host=host, port=port, probe_port=probe_port)
     except ProbesUnavailable as exc:
         opsgate.close()
-        return _cannot_start(str(exc))
+        return _cannot_start(str(exc), opsgate.settings)
     except OSError as exc:
         opsgate.close()
         where = "connect to Slack in Socket Mode" if socket_mode else f"listen on {host}:{port}"
-        return _cannot_start(f"cannot {where}: {exc.strerror or exc}")
+        return _cannot_start(f"cannot {where}: {exc.strerror or exc}", opsgate.settings)
     except SlackApiError as exc:
         opsgate.close()
-        return _cannot_start(f"Slack refused SLACK_APP_TOKEN: {exc.response.get('error')}")
+        refused = f"Slack refused SLACK_APP_TOKEN: {exc.response.get('error')}"
+        return _cannot_start(refused, opsgate.settings)
     return _drain(opsgate)
 
 
@@ -143,8 +145,9 @@ def _slack_problem(settings: Settings) -> str | None:
     return None
 
 
-def _cannot_start(problem: str) -> int:
-    print(f"opsgate: {problem}", file=sys.stderr)
+def _cannot_start(problem: str, settings: Settings) -> int:
+    """One line, as the logs are written (JSON lines too), and status 2."""
+    print(failure_line(problem, fmt=settings.log_format), file=sys.stderr)
     return 2
 
 

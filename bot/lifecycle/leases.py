@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from bot.store import Store
+from bot.store import DatabaseUnavailable, Store
 
 log = logging.getLogger(__name__)
 
@@ -29,8 +29,20 @@ class Heartbeat:
         self._stop.set()
 
     def _loop(self) -> None:
+        down: tuple[type[BaseException], ...] = (
+            *self._store.engine.unreachable,
+            DatabaseUnavailable,
+        )
         while not self._stop.wait(self.every):
             try:
                 self._store.leases.renew()
-            except Exception:  # a database blip: the next beat tries again, well within the lease
+            except down as exc:  # an outage: one line a beat, not a traceback; the next tries again
+                said = (str(exc).strip().splitlines() or [""])[0]
+                log.error(
+                    "could not renew this replica's leases: the database could not be reached: "
+                    "%s: %s",
+                    type(exc).__name__,
+                    said,
+                )
+            except Exception:  # unexpected: the next beat tries again, well within the lease
                 log.exception("could not renew this replica's leases")

@@ -3,7 +3,7 @@
 (`logs`)."""
 
 from bot.observability.instrument import MeteredApp, instrument
-from bot.observability.logs import bind, configure_logging, log_context
+from bot.observability.logs import bind, configure_logging, failure_line, log_context
 from bot.observability.metrics import Metrics
 from bot.observability.vendor_calls import MeteredAdapter, metered
 
@@ -13,6 +13,7 @@ __all__ = [
     "Metrics",
     "bind",
     "configure_logging",
+    "failure_line",
     "instrument",
     "log_context",
     "metered",

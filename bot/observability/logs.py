@@ -182,3 +182,16 @@ def configure_logging(*, level: str, fmt: str = "text", stream: TextIO | None = 
     # httpx logs every request at INFO; vendor calls are in the audit log already.
     quieter = max(logging.WARNING, logging.getLevelNamesMapping()[level.upper()])
     logging.getLogger("httpx").setLevel(quieter)
+
+
+def failure_line(problem: str, *, fmt: str = "text") -> str:
+    """The one line a command ends with when it cannot go on: ``opsgate: <problem>``; or, for
+    a service writing JSON logs (`fmt` ``json``), that line as one JSON log record (level
+    ``CRITICAL``, logger ``opsgate``), so a log pipeline that reads stderr as JSON keeps the line
+    that says why opsgate did not start."""
+    if fmt != "json":
+        return f"opsgate: {problem}"
+    record = logging.makeLogRecord(
+        {"name": "opsgate", "levelname": "CRITICAL", "levelno": logging.CRITICAL, "msg": problem}
+    )
+    return JsonFormatter().format(record)

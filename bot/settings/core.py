@@ -36,6 +36,7 @@ from adapters.settings import (
 from bot.settings.checks import describe_model
 from bot.settings.service import (
     at_least_a_second,
+    at_most_a_day,
     database_target,
     in_range,
     parse_duration,
@@ -166,7 +167,7 @@ class Settings(BaseSettings):
     workers: Annotated[int, _WHOLE, AfterValidator(_workers_in_range)] = 16
     log_level: Annotated[str, AfterValidator(_known_log_level)] = "INFO"
     log_format: Annotated[Literal["text", "json"], BeforeValidator(_lower)] = "text"
-    shutdown_grace: Duration = timedelta(seconds=30)
+    shutdown_grace: Annotated[Duration, AfterValidator(at_most_a_day)] = timedelta(seconds=30)
     http_threads: Annotated[int, _WHOLE, AfterValidator(in_range(1, 256))] = 16
     http_connection_limit: Annotated[int, _WHOLE, AfterValidator(in_range(10, 100_000))] = 1000
     http_channel_timeout: Annotated[Duration, AfterValidator(at_least_a_second)] = timedelta(

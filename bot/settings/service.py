@@ -75,6 +75,14 @@ def at_least_a_second(value: timedelta) -> timedelta:
     return value
 
 
+def at_most_a_day(value: timedelta) -> timedelta:
+    """Refuse a shutdown grace over a day: no supervisor waits longer, and a wait past
+    ``threading.TIMEOUT_MAX`` (about 292 years) would fail at the moment SIGTERM arrives."""
+    if value > timedelta(days=1):
+        raise PydanticCustomError("duration", 'must be at most "24h"')
+    return value
+
+
 def parse_size(value: object) -> int:
     """Read a size in bytes: ``1048576``, ``512KiB``, ``2MiB``, ``1MB`` (k, m, g are binary).
 

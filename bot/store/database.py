@@ -33,6 +33,7 @@ from bot.store.schema import (
     refuse_another_applications,
     refuse_newer,
 )
+from bot.store.unopened import why_unopened
 
 #: How long a writer waits for another thread or process to finish its transaction.
 BUSY_TIMEOUT_S: Final = 15.0
@@ -73,7 +74,8 @@ class SqliteEngine:
                 db.close()
                 raise
         except sqlite3.Error as exc:
-            raise DatabaseUnavailable(f"cannot open the database {path}: {exc}") from None
+            why = why_unopened(Path(path), exc) or exc
+            raise DatabaseUnavailable(f"cannot open the database {path}: {why}") from None
 
     @classmethod
     def open_existing(cls, path: str | Path) -> SqliteEngine:

@@ -161,3 +161,54 @@ def test_a_short_ttl_is_reminded_at_half_of_it_and_expires_on_time_not_a_period_
     finally:
         sweeper.close()
     world.runner.wait_idle()
+
+
+def test_a_sweep_the_database_cannot_take_is_one_line_not_a_traceback(
+    world: World, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """During a database outage the sweep fails every period: each time one error line, as for
+    a command the database cannot take, not a traceback logged as an unexpected failure."""
+    unreachable = world.store.engine.unreachable[0]
+
+    def down() -> int:
+        raise unreachable("database is locked")
+
+    monkeypatch.setattr(world.service.sweeps, "expire_due", down)
+    sweeper = Sweeper(world.service.sweeps, world.runner)
+    with caplog.at_level(logging.INFO):
+        sweeper.start(every=60)
+        world.runner.wait_idle()
+        sweeper.close()
+    failures = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert [(r.name, r.getMessage(), r.exc_info) for r in failures] == [
+        (
+            "bot.lifecycle.sweeper",
+            f"sweep skipped: the database could not be reached: {unreachable.__name__}: "
+            "database is locked (the next sweep tries again)",
+            None,
+        )
+    ]
+
+
+def test_a_heartbeat_the_database_cannot_take_is_one_line_not_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = Store.memory(lease=timedelta(seconds=0.3))
+    unreachable = store.engine.unreachable[0]
+
+    def down() -> int:
+        raise unreachable("database is locked")
+
+    monkeypatch.setattr(store.leases, "renew", down)
+    heartbeat = Heartbeat(store)
+    with caplog.at_level(logging.INFO, logger="bot.lifecycle.leases"):
+        heartbeat.start()
+        assert wait_for(lambda: len(caplog.records) >= 2)
+        heartbeat.stop()
+    store.close()
+    record = caplog.records[0]
+    assert (record.levelno, record.exc_info) == (logging.ERROR, None)
+    assert record.getMessage() == (
+        "could not renew this replica's leases: the database could not be reached: "
+        f"{unreachable.__name__}: database is locked"
+    )

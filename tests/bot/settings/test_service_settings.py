@@ -81,6 +81,9 @@ def test_an_http_timeout_under_a_second_in_the_file_is_refused(in_tmp: Path) -> 
     ("variable", "value", "why"),
     [
         ("OPSGATE_SHUTDOWN_GRACE", "soon", "must be a duration"),
+        # SIGTERM's wait would overflow threading's longest timeout, failing as it stops
+        ("OPSGATE_SHUTDOWN_GRACE", "999999d", 'must be at most "24h"'),
+        ("OPSGATE_SHUTDOWN_GRACE", "24h1s", 'must be at most "24h"'),
         ("OPSGATE_HTTP_CHANNEL_TIMEOUT", "-5s", "must be a duration"),
         ("OPSGATE_HTTP_CHANNEL_TIMEOUT", "0s", 'must be at least "1s"'),
         ("OPSGATE_HTTP_CHANNEL_TIMEOUT", "0", 'must be at least "1s"'),
