@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from bot.model import Code, Part, Refusal, RequestRecord, User, rules
 from bot.policy.decision import Decision, judged
-from bot.policy.members import Directory, listed, principal_parts
+from bot.policy.members import Directory, listed, not_a_member, principal_parts
 from bot.policy.rules import Policy
 from bot.policy.standing import unlisting
 from commands.model import OperationRequest
@@ -71,6 +71,9 @@ def check_review(
     found = unlisting(record, user, current, directory)
     if found is not None:
         terms, stored = found
+        outside = not_a_member(user, terms.approvers, directory)
+        if outside:  # "*" leaves them out: saying "only anyone may" would give no reason
+            return Decision(Refusal(*outside))
         return Decision(
             Refusal(
                 "You may not review ",
@@ -108,6 +111,9 @@ def check_stop(
     if found is None:
         return Decision()
     terms, _ = found  # the rules that leave the user out: their approvers are the ones named
+    outside = not_a_member(user, terms.approvers, directory)
+    if outside:
+        return Decision(Refusal(*outside))
     return Decision(
         Refusal(
             "Only the requester, ",

@@ -92,3 +92,17 @@ def test_a_requester_of_another_organization_cannot_confirm_alone_through_anyone
     made = pending(PARTNER, needed=0)
     decision = alone.check_approval(made, user=PARTNER, channel="COPS", directory=PARTNERS)
     assert OUTSIDE in said(decision)
+
+
+def test_stop_and_review_say_why_anyone_leaves_out_someone_of_another_organization() -> None:
+    """README (Policy): their click is refused saying they are of another organization, as an
+    approval or a rejection is; "only those who may approve (anyone)" gave no reason."""
+    from bot.policy.incident import check_review, check_stop
+
+    anyone = policy(requesters=["*"], approvers=["*"])
+    ran = pending(ALICE).model_copy(update={"state": RequestState.EXECUTING})
+    stop = check_stop(anyone, ran, user=PARTNER, directory=PARTNERS)
+    assert OUTSIDE in said(stop) and "name them in the policy" in said(stop)
+    review = check_review(anyone, ran, user=PARTNER, directory=PARTNERS)
+    assert OUTSIDE in said(review) and "name them in the policy" in said(review)
+    assert check_stop(anyone, ran, user="U0BOB", directory=PARTNERS).allowed
