@@ -53,6 +53,7 @@ class Clicks:
         record = self._clickable(request_id, origin, "approve")
         if record is None:
             return
+        seen = self.s.store.lapses(record.id) if record.lapsed else {}  # read before judging
         decision = self.s.policy.check_approval(
             record, user=origin.user, channel=origin.channel, directory=self.s.directory
         )
@@ -60,12 +61,10 @@ class Clicks:
             # Earlier approvers were judged with the click, before the store's lock: those who
             # could not approve now no longer count towards it, and those whose approvals had
             # lapsed when it read the request count again if they may approve now. A lapse
-            # recorded since is a later judgement than this one: it stands.
+            # recorded since (anew, too) is a later judgement than this one: it stands.
+            back = {who: since for who, since in seen.items() if who not in decision.lapsed}
             counted = self.s.store.approve(
-                record.id,
-                approver=origin.user,
-                lapsed=decision.lapsed,
-                restored=frozenset(record.lapsed) - decision.lapsed,
+                record.id, approver=origin.user, lapsed=decision.lapsed, restored=back
             )
             self._counted(counted, record, origin)
 

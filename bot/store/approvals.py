@@ -8,13 +8,14 @@ clicks: an approval recorded since the judgement was judged at its own click, mo
 counts. A lapsed approval stays recorded, with its ``approved`` event (the log is append-only);
 its row says since when it no longer counts (``lapsed_at``), which the card shows, and a later
 judgement that finds its approver may approve again counts it again: one that saw the approval
-lapsed (`restored`). A lapse recorded since a click read the request is a newer judgement than
-the click's, and stands.
+lapsed (`restored`, with since when). A lapse recorded since a click read the request is a newer
+judgement than the click's, and stands: so does one recorded anew after the approval counted
+again meanwhile (its ``lapsed_at`` is no longer the one the click saw).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from bot.model import AuditEventName, RequestRecord, RequestState, rules
@@ -31,9 +32,11 @@ def approve_in(
     request_id: str,
     approver: str,
     lapsed: Collection[str],
-    restored: Collection[str] = (),
+    restored: Mapping[str, str] | None = None,
 ) -> ApprovalResult:
     """`Store.approve`'s decision, under its write lock: the request as stored now decides."""
+    current = lapses_in(db, request_id) if restored else {}
+    back = {who for who, since in (restored or {}).items() if current.get(who) == since}
     record = queries.load(db, request_id)
     if record is None:
         return ApprovalResult(ApprovalStatus.NOT_FOUND, None)
@@ -42,12 +45,12 @@ def approve_in(
     if rules.past_deadline(record, writer.now()):
         return ApprovalResult(ApprovalStatus.EXPIRED, writer.expire(db, record))
     again = rules.already_approved(record, approver)
-    if again and not set(record.lapsed) & set(restored):
+    if again and not set(record.lapsed) & back:
         return ApprovalResult(ApprovalStatus.DUPLICATE, record)
     gone = [
         earlier
         for earlier in record.approvers
-        if earlier in lapsed or (earlier in record.lapsed and earlier not in restored)
+        if earlier in lapsed or (earlier in record.lapsed and earlier not in back)
     ]
     if again:  # nobody approves twice: the click only judged lapsed approvals able to count
         executes, after = count_again(writer, db, record, approver, gone)
@@ -126,3 +129,12 @@ def _mark_lapsed(db: Db, record: RequestRecord, gone: list[str], now: str) -> No
         f"({marks}) THEN coalesce(lapsed_at, ?) END WHERE request_id = ?",
         [*gone, now, record.id],
     )
+
+
+def lapses_in(db: Db, request_id: str) -> dict[str, str]:
+    """Since when each lapsed approval of `request_id` no longer counts (its ``lapsed_at``)."""
+    rows = db.query(
+        "SELECT approver, lapsed_at FROM approvals WHERE request_id = ? AND lapsed_at IS NOT NULL",
+        [request_id],
+    )
+    return {str(row["approver"]): str(row["lapsed_at"]) for row in rows}

@@ -9,7 +9,7 @@ and `IncidentStore` (reviews, reminders, stops), then `Store` (requests, approva
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -26,7 +26,7 @@ from bot.model import (
     can_move,
 )
 from bot.store import queries
-from bot.store.approvals import approve_in
+from bot.store.approvals import approve_in, lapses_in
 from bot.store.auditlog import AuditLogReads
 from bot.store.details import denial_outcome, denied_detail
 from bot.store.incident import IncidentStore, insert_pending, start_break_glass
@@ -164,20 +164,23 @@ class Store(AuditLogReads, RequestLookups, SurfaceReads, IncidentStore):
         *,
         approver: str,
         lapsed: Collection[str] = frozenset(),
-        restored: Collection[str] = frozenset(),
+        restored: Mapping[str, str] | None = None,
     ) -> ApprovalResult:
         """Record one approval; the one that completes the count moves the request to executing.
 
-        One write transaction, so of any number of concurrent calls, in any number of
-        processes, exactly one gets `ApprovalStatus.EXECUTE`. A request past its TTL is expired
-        here (status `ApprovalStatus.EXPIRED`) instead of approved. `lapsed`: the earlier
-        approvers the policy judged, at this click, could no longer approve it; their approvals
-        do not count. `restored`: those whose approvals had lapsed when this click read the
-        request, and whom it judged able to approve again; they count again. Any other lapsed
-        approval stays lapsed (`bot.store.approvals`).
+        One write transaction: of any number of concurrent calls, in any number of processes,
+        exactly one gets `ApprovalStatus.EXECUTE`. A request past its TTL is expired instead.
+        `lapsed`: the earlier approvers this click judged unable to approve it now; they do not
+        count. `restored`: the lapsed approvals this click saw (`lapses`: approver, since when)
+        whose approvers it judged able again; they count again unless they lapsed anew since.
         """
         with self._write() as db:
             return approve_in(self._writer, db, request_id, approver, lapsed, restored)
+
+    def lapses(self, request_id: str) -> dict[str, str]:
+        """Since when each lapsed approval of a request no longer counts (read-only)."""
+        with self._tx.read() as db:
+            return lapses_in(db, request_id)
 
     def transition(
         self,

@@ -264,3 +264,35 @@ def test_a_click_judged_before_an_approver_left_does_not_count_them_again(
     assert "2 of 3" in world.shown_to(DAVE) and NO_LONGER in card(world)
     assert approved_event(world, rid, DAVE)["lapsed"] == [BOB]
     assert world.store.verify().ok
+
+
+def test_a_click_judged_before_a_restored_approver_left_again_does_not_restore_them(
+    world_factory,  # type: ignore[no-untyped-def]
+) -> None:
+    """Dave's click saw bob's approval lapsed and judged bob back; before it counts, bob
+    clicks again (his approval counts again), then leaves again and Erin's click (the later
+    judgement) finds his approval lapsed anew: Dave's older judgement must not count him."""
+    erin = "U0ERIN"
+    world = world_factory(f'[policy]\napprovers = ["{LEADS}"]\napprovals = 4\n')
+    directory = AnswersThen(BOB, CAROL, DAVE, erin)
+    object.__setattr__(world.service.s, "directory", directory)
+    rid = open_request(world)
+    world.service.approve(rid, world.on_card(rid, BOB))
+    directory.groups[LEADS] = frozenset({CAROL, DAVE, erin})
+    world.service.approve(rid, world.on_card(rid, CAROL))  # bob's approval lapses
+    directory.groups[LEADS] = frozenset({BOB, CAROL, DAVE, erin})
+
+    def bob_back_then_out_again() -> None:
+        world.service.approve(rid, world.on_card(rid, BOB))  # counts again: 2 of 4
+        directory.groups[LEADS] = frozenset({CAROL, DAVE, erin})
+        world.clock.advance(1)  # a later click than the one that first saw bob's lapse
+        world.service.approve(rid, world.on_card(rid, erin))  # bob lapses anew: 2 of 4
+
+    directory.meanwhile = bob_back_then_out_again
+    world.service.approve(rid, world.on_card(rid, DAVE))
+
+    record = world.store.get(rid)
+    assert record is not None and record.state is RequestState.PENDING
+    assert record.lapsed == (BOB,)
+    assert deletes(world, PKG) == 0
+    assert world.store.verify().ok

@@ -87,7 +87,7 @@ def test_a_click_that_saw_the_lapse_and_judged_the_approver_back_restores_it(
 ) -> None:
     rid = needing_three_with_u1_lapsed(store)
 
-    result = store.approve(rid, approver="U3", restored=frozenset({"U1"}))
+    result = store.approve(rid, approver="U3", restored=store.lapses(rid))
 
     assert result.status is ApprovalStatus.EXECUTE
     assert result.record is not None and result.record.lapsed == ()
@@ -99,7 +99,7 @@ def test_an_approver_judged_back_counts_again_without_a_second_approval(store: S
     rid = needing_two(store)
     store.approve(rid, approver="U2", lapsed=frozenset({"U1"}))
 
-    again = store.approve(rid, approver="U2", restored=frozenset({"U1"}))  # U2 clicks again
+    again = store.approve(rid, approver="U2", restored=store.lapses(rid))  # U2 clicks again
 
     assert again.status is ApprovalStatus.EXECUTE
     assert again.record is not None and again.record.approvers == ("U1", "U2")
