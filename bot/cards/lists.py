@@ -83,12 +83,15 @@ HELP_FOLLOW: Final = (
 )
 
 
-def help_message(entries: Sequence[HelpEntry], *, vendor: str | None) -> Message:
-    """The operations this user may request, each with its usage and an example."""
+def help_message(
+    entries: Sequence[HelpEntry], *, vendor: str | None, elsewhere: Sequence[str] = ()
+) -> Message:
+    """The operations this user may request, each with its usage and an example; with none
+    here, the channels `elsewhere` where they may request some, if any."""
     scope = f" for {vendor}" if vendor else ""
     blocks = [header(f"opsgate operations{scope}")]
     if not entries:
-        blocks.extend(lines_sections([f"You may not request any operations{escape(scope)}."]))
+        blocks.extend(lines_sections([_none_here(escape(scope), elsewhere)]))
     for entry in entries[:MAX_HELP_ENTRIES]:
         blocks.extend(lines_sections(_help_lines(entry)))
     blocks.append(
@@ -102,6 +105,15 @@ def help_message(entries: Sequence[HelpEntry], *, vendor: str | None) -> Message
     more = several + HELP_FORCE + glass + HELP_FOLLOW
     blocks.append(context(escape_entities(more)))  # `<id>` is not a Slack link
     return build_message(f"opsgate help{escape(scope)}", blocks)
+
+
+def _none_here(scope: str, elsewhere: Sequence[str]) -> str:
+    """Why help lists nothing: no channel lets this user request, or not this one (a policy's
+    `channels` hold channel ids, and "*" would have allowed this one)."""
+    if not elsewhere:
+        return f"You may not request any operations{scope}."
+    channels = ", ".join(f"<#{channel}>" for channel in elsewhere)
+    return f"You may not request any operations{scope} in this channel; ask in {channels}."
 
 
 def _help_lines(entry: HelpEntry) -> list[str]:
