@@ -10,7 +10,7 @@ from typing import Final
 
 from bot.console.session import ConsoleSession
 from bot.model import RequestState, rules
-from bot.store import Store
+from bot.store import Store, UnreadableRequestError
 
 #: What each click's default request is waiting for, to say when there is none.
 WAITING: Final = {
@@ -37,6 +37,19 @@ def default_request(store: Store, word: str) -> str | None:
     state = RequestState.EXECUTING if word == "stop" else RequestState.PENDING
     found = [r for r in store.history(limit=50) if r.state is state]
     return found[0].id if found else None
+
+
+def typed_id(store: Store, text: str) -> str:
+    """A request id as typed after ``audit``, ``again`` or ``home approve``: ``R-…`` in any
+    case, or without its ``R-`` when a request has that id (as a click's words are read)."""
+    named = text.strip()
+    if _BARE_ID.fullmatch(named):
+        try:
+            known = store.get(f"R-{named}") is not None
+        except UnreadableRequestError:  # a request has it, though its row cannot be read
+            known = True
+        named = f"R-{named}" if known else named
+    return named.upper()
 
 
 def click_words(store: Store, word: str, rest: str) -> tuple[str, str] | str:

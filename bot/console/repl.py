@@ -16,7 +16,7 @@ from typing import Final, TextIO
 
 from adapters.registry import Plugins
 from bot.cards.text import elide
-from bot.console.clicks import WAITING, click_words, default_request, settle
+from bot.console.clicks import WAITING, click_words, default_request, settle, typed_id
 from bot.console.output import Output
 from bot.console.reader import LineReader
 from bot.console.render import render_message
@@ -154,7 +154,7 @@ class Console:
         elif word in {"form", "again", "home"}:
             Surfaces(self).run(word, rest.split(), user)
         elif word == "audit":
-            self._audit(rest.strip().upper() or None)
+            self._audit(typed_id(self.session.app.store, rest) or None)
         elif word == "verify" and rest.strip():
             self.say(f"verify takes no words; type verify (not {rest.strip()[:40]})")
         elif word == "verify":

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from bot.cards.messages import AGAIN_STATES, refusal_message
-from bot.console.clicks import WAITING, default_request
+from bot.console.clicks import WAITING, default_request, typed_id
 from bot.console.form import FormWalk
 from bot.console.reader import LineReader
 from bot.console.session import AckReply, ConsoleSession
@@ -56,14 +56,17 @@ class Surfaces:
             operation = args[0] if args else None
             self._form(lambda: self.session.slash("", user=user), user, operation)
         elif word == "again":
-            self._again(args[0].upper() if args else self._newest_ended(), user)
+            self._again(self._typed(args[0]) if args else self._newest_ended(), user)
         elif args and args[0] in {"approve", "reject", "review"} and len(args) <= 2:
-            self._tab_click(args[0], args[1].upper() if len(args) > 1 else None, user)
+            self._tab_click(args[0], self._typed(args[1]) if len(args) > 1 else None, user)
         elif args:  # a word the tab has no button for: say so, rather than open it regardless
             said = " ".join(args)[:40]
             self.console.say(f"home takes nothing, or approve|reject|review [<id>]; not {said}")
         else:
             self._home(user)
+
+    def _typed(self, text: str) -> str:
+        return typed_id(self.session.app.store, text)
 
     def _again(self, request_id: str | None, user: str) -> None:
         if request_id is None:

@@ -341,6 +341,24 @@ def test_a_request_id_typed_without_its_prefix_is_read_as_the_id(tmp_path: Path)
     assert len(rejected) == 1 and older in rejected[0]
 
 
+def test_audit_again_and_home_read_an_id_typed_without_its_prefix(tmp_path: Path) -> None:
+    first = run("/ops servicepower job cancel JOB-1001 --reason x\nas @bob reject\n", tmp_path)
+    request_id = re.findall(r"Request id: `?(R-[0-9A-Z]{8})", first)[0]
+    bare = request_id[2:].lower()
+    second = run("/ops servicepower job cancel JOB-1002 --reason y\n", tmp_path)
+    pending = re.findall(r"Request id: `?(R-[0-9A-Z]{8})", second)[0]
+
+    output = run(f"audit {bare}\nagain {bare}\n\n\n\n\n\n\n\n\n", tmp_path)
+    trail = output[output.index(f"alice> audit {bare}") : output.index(f"alice> again {bare}")]
+    assert f"{request_id}  servicepower.job.cancel JOB-1001" in trail
+    assert "there is no request" not in trail
+    again = output[output.index(f"alice> again {bare}") :]
+    assert "form: Request an operation" in again and "There is no request" not in again
+
+    clicked = run(f"as @carol home approve {pending[2:].lower()}\naudit\n", tmp_path)
+    assert re.search(rf"approved +@carol +{pending}", clicked)
+
+
 def test_a_click_with_words_after_its_id_is_refused_with_its_usage(tmp_path: Path) -> None:
     output = run(
         "/ops servicepower job cancel JOB-1001 --reason x\nas @bob approve R-X now\n", tmp_path
