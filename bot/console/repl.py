@@ -205,14 +205,20 @@ class Console:
 
 
 def _cannot_run_as(who: str, line: str) -> str | None:
-    """Why ``as <who> <line>`` cannot run (nobody named, nobody known, nothing to run), or
-    None."""
+    """Why ``as <who> <line>`` cannot run (nobody named, nobody known, nothing to run, a line
+    that is another ``as`` or a ``user`` switch), or None."""
     if not who:
         return f"name someone and a line: as @bob approve; {_TRY}"
     if who.lstrip("@") not in NAMES:
         return f"no such person {who}; {_TRY}"
     if not line.strip():
         return f"name a line to run as @{who.lstrip('@')}: as @{who.lstrip('@')} approve"
+    word, _, rest = line.strip().partition(" ")
+    if word == "as":  # one person per line: the inner `as` would only replace the outer
+        return f"as runs one line as someone else; it does not nest: as {rest.strip()}"
+    if word == "user":  # it would switch who types from then on, not for this line
+        said = rest.strip() or "@bob"
+        return f"as runs one line; to become {said} for the lines after, type user {said}"
     return None
 
 

@@ -85,6 +85,13 @@ def test_an_unknown_console_command_is_one_line_with_the_closest_command(tmp_pat
     assert output.count("approve|reject|withdraw [<id>]") == 1  # help, asked for
 
 
+def test_as_within_as_says_it_does_not_nest(tmp_path: Path) -> None:
+    output = run("as @bob as @carol approve\nas @bob user @carol\n", tmp_path)
+    assert "as runs one line as someone else; it does not nest: as @carol approve" in output
+    assert "(did you mean as?)" not in output
+    assert "as runs one line; to become @carol for the lines after, type user @carol" in output
+
+
 def test_usage_errors_are_shown_to_the_typist(tmp_path: Path) -> None:
     output = run("/ops huawei device delete ../etc --reason x\n", tmp_path)
     assert "deviceId" in output
