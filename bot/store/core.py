@@ -150,6 +150,7 @@ class Store(AuditLogReads, RequestLookups, SurfaceReads, IncidentStore):
         Raises:
             UnknownRequestError: No request has this id.
         """
+        request_id = normalize_request_id(request_id)
         with self._write() as db:
             cursor = db.execute(
                 "UPDATE requests SET channel = ?, message_ts = ? WHERE id = ?",
@@ -170,7 +171,7 @@ class Store(AuditLogReads, RequestLookups, SurfaceReads, IncidentStore):
         do not count (`bot.store.approvals`).
         """
         with self._write() as db:
-            return approve_in(self._writer, db, request_id, approver, lapsed)
+            return approve_in(self._writer, db, normalize_request_id(request_id), approver, lapsed)
 
     def transition(
         self,
@@ -198,7 +199,7 @@ class Store(AuditLogReads, RequestLookups, SurfaceReads, IncidentStore):
         stored = None if outcome is None else outcome.model_dump(mode="json")
         outcome_text = None if stored is None else json_text(stored, "outcome")
         with self._write() as db:
-            record = queries.load(db, request_id)
+            record = queries.load(db, normalize_request_id(request_id))
             if record is None or not can_move(record.state, to):
                 return None
             if only_from is not None and record.state is not only_from:
@@ -222,7 +223,7 @@ class Store(AuditLogReads, RequestLookups, SurfaceReads, IncidentStore):
             AuditDetailError: `detail` is not JSON-serialisable.
         """
         with self._write() as db:
-            subject = queries.subject(db, request_id)
+            subject = queries.subject(db, normalize_request_id(request_id))
             if subject is None:
                 raise UnknownRequestError(request_id)
             return self._writer.append(db, subject, event, actor=actor, detail=detail or {})
