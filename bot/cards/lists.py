@@ -49,6 +49,8 @@ class HelpEntry:
         example: A complete example command.
         most: The most targets one request may name (the policy's limit, if smaller).
         break_glass: Someone may use ``--break-glass`` on it.
+        unconfigured: Its vendor has neither credentials nor a sandbox here: a request of it
+            is refused, saying so.
     """
 
     operation: str
@@ -57,6 +59,7 @@ class HelpEntry:
     example: str
     most: int = 1
     break_glass: bool = False
+    unconfigured: bool = False
 
     @property
     def several(self) -> bool:
@@ -118,11 +121,19 @@ def _none_here(scope: str, elsewhere: Sequence[str]) -> str:
 
 def _help_lines(entry: HelpEntry) -> list[str]:
     limit = f" Up to {entry.most:,} targets per request." if entry.several else ""
-    return [
+    lines = [
         f"{code(entry.operation)}: {escape(clip_raw(entry.summary, 500))}{limit}",
         code_block(clip_raw(entry.usage, 1000)),
         f"Example: {code(entry.example, limit=1000)}",
     ]
+    if entry.unconfigured:
+        vendor = entry.operation.partition(".")[0]
+        lines.append(
+            f":warning: *Not configured here:* opsgate has no credentials for {escape(vendor)}: "
+            f"a request is refused until its {code(f'OPSGATE_{vendor.upper()}__*')} settings "
+            "are set."
+        )
+    return lines
 
 
 def history_message(records: Sequence[RequestRecord]) -> Message:

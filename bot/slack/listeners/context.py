@@ -65,6 +65,7 @@ class ListenerContext:
                     example=example_of(spec, terms),
                     most=spec.most(terms),
                     break_glass=terms.break_glass,
+                    unconfigured=spec.vendor in self.service.s.adapters.unconfigured,
                 )
                 entries.append(entry)
         return entries
