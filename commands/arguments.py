@@ -197,8 +197,10 @@ def _hint(name: str, flags: Sequence[FlagSpec], unknown: Unknown) -> str:
     joined = "--" + unknown.following.lower()
     if name in ("-", "--"):  # a dash on its own: a split flag, or punctuation in a reason
         meant = any(flag.name == joined for flag in flags)
-        split = f" If you meant `{joined}`, write it without the space;" if meant else ""
-        return f"a lone dash starts a flag.{split} {_QUOTE_THE_TEXT}"
+        if not meant:
+            return f"a lone dash starts a flag. {_QUOTE_THE_TEXT[0].upper()}{_QUOTE_THE_TEXT[1:]}"
+        split = f"If you meant `{joined}`, write it without the space;"
+        return f"a lone dash starts a flag. {split} {_QUOTE_THE_TEXT}"
 
     negative = next((f for f in flags if f.name == "--no-" + name[2:] and f.default), None)
     if negative is not None:

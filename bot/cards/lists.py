@@ -49,6 +49,8 @@ class HelpEntry:
         example: A complete example command.
         most: The most targets one request may name (the policy's limit, if smaller).
         break_glass: Someone may use ``--break-glass`` on it.
+        unconfigured: Its vendor has neither credentials nor a sandbox here: a request of it
+            is refused, saying so.
     """
 
     operation: str
@@ -57,6 +59,7 @@ class HelpEntry:
     example: str
     most: int = 1
     break_glass: bool = False
+    unconfigured: bool = False
 
     @property
     def several(self) -> bool:
@@ -83,12 +86,15 @@ HELP_FOLLOW: Final = (
 )
 
 
-def help_message(entries: Sequence[HelpEntry], *, vendor: str | None) -> Message:
-    """The operations this user may request, each with its usage and an example."""
+def help_message(
+    entries: Sequence[HelpEntry], *, vendor: str | None, elsewhere: Sequence[str] = ()
+) -> Message:
+    """The operations this user may request, each with its usage and an example; with none
+    here, the channels `elsewhere` where they may request some, if any."""
     scope = f" for {vendor}" if vendor else ""
     blocks = [header(f"opsgate operations{scope}")]
     if not entries:
-        blocks.extend(lines_sections([f"You may not request any operations{escape(scope)}."]))
+        blocks.extend(lines_sections([_none_here(escape(scope), elsewhere)]))
     for entry in entries[:MAX_HELP_ENTRIES]:
         blocks.extend(lines_sections(_help_lines(entry)))
     blocks.append(
@@ -104,13 +110,30 @@ def help_message(entries: Sequence[HelpEntry], *, vendor: str | None) -> Message
     return build_message(f"opsgate help{escape(scope)}", blocks)
 
 
+def _none_here(scope: str, elsewhere: Sequence[str]) -> str:
+    """Why help lists nothing: no channel lets this user request, or not this one (a policy's
+    `channels` hold channel ids, and "*" would have allowed this one)."""
+    if not elsewhere:
+        return f"You may not request any operations{scope}."
+    channels = ", ".join(f"<#{channel}>" for channel in elsewhere)
+    return f"You may not request any operations{scope} in this channel; ask in {channels}."
+
+
 def _help_lines(entry: HelpEntry) -> list[str]:
     limit = f" Up to {entry.most:,} targets per request." if entry.several else ""
-    return [
+    lines = [
         f"{code(entry.operation)}: {escape(clip_raw(entry.summary, 500))}{limit}",
         code_block(clip_raw(entry.usage, 1000)),
         f"Example: {code(entry.example, limit=1000)}",
     ]
+    if entry.unconfigured:
+        vendor = entry.operation.partition(".")[0]
+        lines.append(
+            f":warning: *Not configured here:* opsgate has no credentials for {escape(vendor)}: "
+            f"a request is refused until its {code(f'OPSGATE_{vendor.upper()}__*')} settings "
+            "are set."
+        )
+    return lines
 
 
 def history_message(records: Sequence[RequestRecord]) -> Message:

@@ -147,6 +147,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         finally:  # now, not at exit: a reader that has gone must be seen here
             sys.stdout = stdout
             guarded.flush()
+    except KeyboardInterrupt:  # Ctrl-C while plugins or settings load, before a command runs
+        print(file=sys.stderr)
+        return INTERRUPTED_STATUS
     except BrokenPipeError:
         _silence_stdout()
         return BROKEN_PIPE_STATUS

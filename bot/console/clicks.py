@@ -11,7 +11,7 @@ from typing import Final
 from bot.cards.dialogs import REASON_LIMIT
 from bot.console.session import ConsoleSession
 from bot.model import RequestState, rules
-from bot.store import Store
+from bot.store import Store, UnreadableRequestError
 
 #: What each click's default request is waiting for, to say when there is none.
 WAITING: Final = {
@@ -66,8 +66,13 @@ def click_words(store: Store, word: str, rest: str) -> tuple[str, str] | str:
 def named_request(store: Store, typed: str) -> str:
     """The request id `typed` names, in any case: with its ``R-`` put back when it was typed
     without it and a request has that id (``audit 4c4jpa9n`` is `R-4C4JPA9N`)."""
-    if _BARE_ID.fullmatch(typed) and store.get(f"R-{typed.upper()}") is not None:
-        return f"R-{typed.upper()}"
+    if _BARE_ID.fullmatch(typed):
+        try:
+            known = store.get(f"R-{typed.upper()}") is not None
+        except UnreadableRequestError:  # a request has it, though its row cannot be read
+            known = True
+        if known:
+            return f"R-{typed.upper()}"
     return typed.upper()
 
 

@@ -203,7 +203,8 @@ class AuditLogReads(StoreBase):
         if since is not None and since.tzinfo is None:
             raise ValueError("since must be a timezone-aware datetime")
         at_least = "" if since is None else format_time(since)
-        return self._events(request_id=request_id, at_least=at_least)
+        wanted = None if request_id is None else normalize_request_id(request_id)
+        return self._events(request_id=wanted, at_least=at_least)
 
     def verify(self, *, anchors: Sequence[ChainHead] = ()) -> VerifyResult:
         """Check the whole log, naming the first thing wrong: the hash chain against its head,

@@ -137,10 +137,7 @@ class Store(AuditLogReads, RequestLookups, SurfaceReads, IncidentStore):
         return record
 
     def get(self, request_id: str) -> RequestRecord | None:
-        """One request, or None. The id is read leniently (`normalize_request_id`).
-
-        This is a read-only operation.
-        """
+        """One request, or None (read-only); the id is read leniently (`normalize_request_id`)."""
         with self._tx.read() as db:
             return queries.load(db, normalize_request_id(request_id))
 
@@ -150,6 +147,7 @@ class Store(AuditLogReads, RequestLookups, SurfaceReads, IncidentStore):
         Raises:
             UnknownRequestError: No request has this id.
         """
+        request_id = normalize_request_id(request_id)
         with self._write() as db:
             cursor = db.execute(
                 "UPDATE requests SET channel = ?, message_ts = ? WHERE id = ?",
@@ -174,13 +172,14 @@ class Store(AuditLogReads, RequestLookups, SurfaceReads, IncidentStore):
         count. `restored`: the lapsed approvals this click saw (`lapses`: approver, since when)
         whose approvers it judged able again; they count again unless they lapsed anew since.
         """
+        request_id = normalize_request_id(request_id)
         with self._write() as db:
             return approve_in(self._writer, db, request_id, approver, lapsed, restored)
 
     def lapses(self, request_id: str) -> dict[str, str]:
         """Since when each lapsed approval of a request no longer counts (read-only)."""
         with self._tx.read() as db:
-            return lapses_in(db, request_id)
+            return lapses_in(db, normalize_request_id(request_id))
 
     def transition(
         self,
@@ -208,7 +207,7 @@ class Store(AuditLogReads, RequestLookups, SurfaceReads, IncidentStore):
         stored = None if outcome is None else outcome.model_dump(mode="json")
         outcome_text = None if stored is None else json_text(stored, "outcome")
         with self._write() as db:
-            record = queries.load(db, request_id)
+            record = queries.load(db, normalize_request_id(request_id))
             if record is None or not can_move(record.state, to):
                 return None
             if only_from is not None and record.state is not only_from:
@@ -232,7 +231,7 @@ class Store(AuditLogReads, RequestLookups, SurfaceReads, IncidentStore):
             AuditDetailError: `detail` is not JSON-serialisable.
         """
         with self._write() as db:
-            subject = queries.subject(db, request_id)
+            subject = queries.subject(db, normalize_request_id(request_id))
             if subject is None:
                 raise UnknownRequestError(request_id)
             return self._writer.append(db, subject, event, actor=actor, detail=detail or {})

@@ -2,7 +2,10 @@
 
 Both formats carry the fields of SPEC §4 in this order: seq, at, request_id, event, actor,
 operation, targets, detail, prev_hash, hash. In CSV, ``targets`` and ``detail`` are canonical JSON
-strings, so every row can be re-hashed exactly as `bot.store.chain` does. No cell can start with
+strings, so every row can be re-hashed exactly as `bot.store.chain` does (after `json.loads`).
+Either way an event is one line: the characters that JSON leaves as they are but Unicode counts
+as line breaks (U+2028, U+2029, U+0085: ``str.splitlines`` splits on them) are written as JSON
+escapes, which read back as the same text. No cell can start with
 ``=``, ``+``, ``-`` or ``@`` (ids, enum names, timestamps, hex, and JSON starting with ``[``/``{``),
 so a spreadsheet opening the CSV has no formula to evaluate.
 """
@@ -26,6 +29,10 @@ FIELDS: Final = EVENT_FIELDS
 #: (``1h30m``), as durations are written in the policy.
 _RELATIVE = re.compile(r"(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?", re.IGNORECASE)
 _UNITS: Final = ("weeks", "days", "hours", "minutes", "seconds")
+#: Line breaks to Unicode that JSON leaves raw, as the JSON escapes that read back the same.
+_UNICODE_BREAKS: Final = str.maketrans(
+    {"\u2028": "\\u2028", "\u2029": "\\u2029", "\x85": "\\u0085"}
+)
 
 
 def write_events(events: Iterable[AuditEvent], out: TextIO, *, fmt: Literal["jsonl", "csv"]) -> int:
@@ -106,7 +113,8 @@ def _as_utc(moment: datetime) -> datetime:
 def _write_jsonl(events: Iterable[AuditEvent], out: TextIO) -> int:
     count = 0
     for event in events:
-        out.write(json.dumps(event_fields(event), ensure_ascii=False) + "\n")
+        line = json.dumps(event_fields(event), ensure_ascii=False)
+        out.write(line.translate(_UNICODE_BREAKS) + "\n")
         count += 1
     return count
 
@@ -117,8 +125,8 @@ def _write_csv(events: Iterable[AuditEvent], out: TextIO) -> int:
     count = 0
     for event in events:
         row = event_fields(event)
-        row["targets"] = canonical_json(row["targets"])
-        row["detail"] = canonical_json(row["detail"])
+        row["targets"] = canonical_json(row["targets"]).translate(_UNICODE_BREAKS)
+        row["detail"] = canonical_json(row["detail"]).translate(_UNICODE_BREAKS)
         writer.writerow(row)
         count += 1
     return count

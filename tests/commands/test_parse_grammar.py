@@ -140,7 +140,7 @@ def test_the_positive_of_a_no_switch_says_it_is_the_default() -> None:
 
 def test_a_space_after_the_dashes_suggests_the_flag_it_split() -> None:
     caught = error(f"{ACME} -- reason x")
-    assert "If you meant `--reason`, write it without the space" in caught.message
+    assert "If you meant `--reason`, write it without the space; if the dash" in caught.message
 
 
 @pytest.mark.parametrize("dash", ["-", "–", "—"])
@@ -149,6 +149,13 @@ def test_a_dash_in_an_unquoted_reason_says_to_quote_the_text(dash: str) -> None:
     caught = error(f"{ACME} --reason job hung {dash} force stop failed")
     assert 'if the dash is part of the text, quote it: --reason "… – …"' in caught.message
     assert "did you mean" not in caught.message
+
+
+def test_a_dash_before_no_flag_word_says_to_quote_the_text_in_a_sentence_of_its_own() -> None:
+    caught = error(f"{ACME} --reason rollback - bad firmware")
+    assert caught.message.endswith(
+        'a lone dash starts a flag. If the dash is part of the text, quote it: --reason "… – …".'
+    )
 
 
 def test_unknown_flag_with_nothing_close_lists_the_flags() -> None:

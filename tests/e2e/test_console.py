@@ -12,13 +12,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from lease_owners import owner_of_a_process
 
+from adapters.clock import FakeClock
 from bot.console import run_console
 from bot.console.session import ConsoleSession
 from bot.console.transcript import is_direct_message
 from bot.lifecycle.replies import Replies
 from bot.model import RequestRecord
+from bot.policy import OperationPolicy
 from bot.settings import load_settings
+from bot.store import ApprovalStatus, Store
+from commands.model import OperationRequest
 
 SCRIPT = """\
 # a scripted demo
@@ -434,6 +439,36 @@ def test_form_takes_the_number_its_operation_prompt_lists(tmp_path: Path) -> Non
     assert "9 is not an operation you may request; you may request: aliyun.ota-task.cancel" in (
         output
     )
+
+
+def test_what_the_app_sends_as_the_console_starts_is_shown(tmp_path: Path) -> None:
+    """A request an earlier session left executing (it died mid-call) becomes unknown as the
+    console starts, and one left pending past its ttl expires: their cards and the requester's
+    messages are printed, after the banner, as the app's own messages always are."""
+    with owner_of_a_process(still_running=False) as dead:  # the earlier session, ended
+        store = Store.open(tmp_path / "console.db", clock=FakeClock(), owner=dead)  # 2026-01-01
+    cards = []
+    for number, job in enumerate(["JOB-1001", "JOB-1002"]):
+        request = OperationRequest(
+            operation="servicepower.job.cancel",
+            vendor="servicepower",
+            targets=(job,),
+            reason="left by an earlier session",
+        )
+        record = store.create_request(
+            request, requester="U0ALICE", channel="C0OPS", policy=OperationPolicy(), sandbox=True
+        )
+        store.set_message(record.id, channel="C0OPS", ts=f"1767225600.00010{number}")
+        cards.append(record.id)
+    assert store.approve(cards[0], approver="U0BOB").status is ApprovalStatus.EXECUTE
+    store.close()
+
+    output = run("quit\n", tmp_path)
+
+    shown = output[output.index("Sandbox targets:") :]
+    assert "Outcome unknown: servicepower.job.cancel" in shown and cards[0] in shown
+    assert "Expired: servicepower.job.cancel" in shown and cards[1] in shown
+    assert shown.count("── direct message to @alice ──") == 2
 
 
 def test_words_separated_by_tabs_are_read_as_words(tmp_path: Path) -> None:

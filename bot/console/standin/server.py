@@ -229,10 +229,12 @@ class SlackStandIn:
                 self._rate_limited[method] = left - 1
             return bool(left)
 
-    def on_call(self, listener: Callable[[RecordedCall], None]) -> None:
-        """Call `listener` with every call as it arrives (on the server's thread)."""
+    def on_call(self, listener: Callable[[RecordedCall], None]) -> list[RecordedCall]:
+        """Call `listener` with every call as it arrives (on the server's thread); returns the
+        calls that came before, each in exactly one of the two."""
         with self._lock:
             self._listeners.append(listener)
+            return list(self._calls)
 
     def handle(self, method: str, params: dict[str, Any], token: str | None) -> dict[str, Any]:
         """Record a Web API call and answer it (called by the request handler)."""

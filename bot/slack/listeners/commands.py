@@ -122,8 +122,10 @@ def _run(
         service.submit(parsed, origin, command_text=text)
         return
     if isinstance(parsed, HelpCommand):
-        entries = ctx.help_entries(user=origin.user, channel=origin.channel, vendor=parsed.vendor)
-        message = cards.help_message(entries, vendor=parsed.vendor)
+        user, vendor = origin.user, parsed.vendor
+        entries = ctx.help_entries(user=user, channel=origin.channel, vendor=vendor)
+        elsewhere = () if entries else ctx.help_channels(user=user, vendor=vendor)
+        message = cards.help_message(entries, vendor=vendor, elsewhere=elsewhere)
     elif isinstance(parsed, HistoryCommand):
         message = service.history(parsed, origin)
     else:

@@ -65,9 +65,22 @@ class ListenerContext:
                     example=example_of(spec, terms),
                     most=spec.most(terms),
                     break_glass=terms.break_glass,
+                    unconfigured=spec.vendor in self.service.s.adapters.unconfigured,
                 )
                 entries.append(entry)
         return entries
+
+    def help_channels(self, *, user: str, vendor: str | None = None) -> tuple[str, ...]:
+        """The channels where `user` may request some operation (of `vendor`), for a help
+        asked where they may request none; empty when no channel lets them."""
+        policy = self.service.s.policy
+        found = {
+            channel
+            for spec in self.requestable(user=user, channel=None)
+            if vendor is None or spec.vendor == vendor
+            for channel in policy.for_operation(spec.id).channels
+        }
+        return tuple(sorted(found))
 
     def parse(self, text: str) -> ParsedCommand:
         """`/ops` text as a command of this catalog, a count over an operation's limit told

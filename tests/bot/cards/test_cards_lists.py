@@ -253,6 +253,13 @@ def test_help_lists_entries_for_a_vendor() -> None:
     assert valid(help_message([ENTRY] * 100, vendor=None))
 
 
+def test_help_says_which_operations_are_not_configured_here() -> None:
+    text = valid(help_message([ENTRY, replace(ENTRY, unconfigured=True)], vendor=None))
+    assert text.count("Not configured here") == 1
+    assert "opsgate has no credentials for enos: a request is refused" in text
+    assert "`OPSGATE_ENOS__*`" in text
+
+
 def test_help_teaches_ranges_force_break_glass_and_following_a_request() -> None:
     entries = [ENTRY, replace(ENTRY, most=20, break_glass=True)]
     text = valid(help_message(entries, vendor=None))

@@ -264,6 +264,32 @@ def test_csv_round_trips_every_field_and_rehashes(events: list[AuditEvent]) -> N
     ] == [e.hash for e in events]
 
 
+#: Characters that JSON leaves as they are but that `str.splitlines` (and other readers that
+#: follow Unicode) take for line breaks.
+UNICODE_BREAKS = "\u2028\u2029\x85"
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_export_is_one_line_per_event_whatever_the_reason_holds(fmt: str) -> None:
+    store = Store.memory(clock=FakeClock())
+    reason = f"line{UNICODE_BREAKS[0]}para{UNICODE_BREAKS[1]}next{UNICODE_BREAKS[2]}end"
+    store.create_request(
+        request(reason), requester="U1", channel="C1", policy=OperationPolicy(), sandbox=True
+    )
+    events = list(store.events())
+    out = io.StringIO()
+
+    write_events(events, out, fmt=fmt)  # type: ignore[arg-type]
+
+    text = out.getvalue()
+    assert not set(UNICODE_BREAKS) & set(text)
+    lines = text.splitlines()
+    assert len(lines) == len(events) + (fmt == "csv")  # CSV has its header row
+    cell = json.loads(lines[-1]) if fmt == "jsonl" else next(csv.DictReader(lines))
+    detail = cell["detail"] if fmt == "jsonl" else json.loads(cell["detail"])
+    assert detail["reason"] == reason  # the same text, written as JSON escapes
+
+
 def test_export_of_nothing_and_of_an_unknown_format() -> None:
     out = io.StringIO()
 

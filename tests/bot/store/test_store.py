@@ -114,6 +114,30 @@ def test_create_request_stores_a_pending_record_and_a_requested_event(
     assert AT_PATTERN.fullmatch(event.at)
 
 
+def test_every_call_by_request_id_reads_it_as_get_does(store: Store) -> None:
+    """An id as a person types it (lower case, Crockford's O for 0): the same request for
+    `approve`, `transition`, `log`, `set_message` and `events` as for `get`."""
+    record = new(store, needed=2)
+    typed = record.id.lower().replace("0", "o")
+    assert store.get(typed) == record
+
+    store.set_message(typed, channel="C1", ts="1767225600.000100")
+    assert store.approve(typed, approver="U2").status is ApprovalStatus.RECORDED
+    store.log(typed, AuditEventName.DENIED, actor="U1", detail={"reason": "self-approval"})
+    moved = store.transition(
+        typed, to=RequestState.WITHDRAWN, event=AuditEventName.WITHDRAWN, actor="U1"
+    )
+
+    assert moved is not None and moved.state is RequestState.WITHDRAWN
+    assert moved.message_ts == "1767225600.000100"
+    assert [e.event for e in store.events(request_id=typed)] == [
+        AuditEventName.REQUESTED,
+        AuditEventName.APPROVED,
+        AuditEventName.DENIED,
+        AuditEventName.WITHDRAWN,
+    ]
+
+
 def test_ids_are_fresh_and_a_collision_is_retried(clock: FakeClock) -> None:
     ids = iter(["R-AAAAAAAA", "R-AAAAAAAA", "R-BBBBBBBB"])
     store = Store.memory(clock=clock, new_id=lambda: next(ids))
