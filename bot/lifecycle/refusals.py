@@ -221,6 +221,22 @@ def approval_recorded(record: RequestRecord) -> Notice:
     )
 
 
+def counted_again(record: RequestRecord, lapsed_before: tuple[str, ...], clicker: str) -> Notice:
+    """A repeat click by someone who approved, which counted lapsed approvals again (theirs, or
+    another's) without completing the request: nothing new was approved."""
+    back = [earlier for earlier in lapsed_before if earlier not in record.lapsed]
+    have = f" ({len(rules.counted(record.approvers, record.lapsed))} of {record.approvals_needed})."
+    if back == [clicker]:
+        return Notice("Your approval of ", Code(record.id), " counts again", have)
+    return Notice(
+        "You approved ",
+        Code(record.id),
+        " already; counting again: ",
+        *listing(map(User, back)),
+        have,
+    )
+
+
 def blocked(preview: Preview) -> Refusal:
     """A request whose preview is blocked: no card (the audit log's reason, in plain words)."""
     blocker = preview.blocked
