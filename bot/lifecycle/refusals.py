@@ -100,6 +100,10 @@ def not_posted(*, unreachable: bool) -> str:
     return "Slack could not be reached to post" if unreachable else "Slack would not post"
 
 
+#: How a user invites the bot into a channel.
+INVITE: Final = "/invite @opsgate"
+
+
 def card_not_posted(
     record: RequestRecord, error: str, *, command: str | None, unreachable: bool = False
 ) -> Refusal:
@@ -120,10 +124,22 @@ def card_not_posted(
     )
     what = not_posted(unreachable=unreachable)
     then: tuple[Part, ...] = (
-        ("), so the request has ended. Wait a moment", *again)
-        if unreachable
-        else ("), so the request has ended. Invite the bot with ", Code("/invite @opsgate"), *again)
+        "), so the request has ended. Invite the bot with ",
+        Code(INVITE),
+        *again,
     )
+    if unreachable:
+        then = ("), so the request has ended. Wait a moment", *again)
+    elif record.channel.startswith("D"):  # a direct message: nobody can invite the bot there
+        run = (Code(command),) if command and _copyable(command) else ("your command",)
+        then = (
+            "), so the request has ended. Approval cards need a channel, not a direct message: "
+            "run ",
+            *run,
+            " again in a channel the bot is in (",
+            Code(INVITE),
+            " there first).",
+        )
     return Refusal(
         f"{what} the approval card for ",
         Code(record.id),
