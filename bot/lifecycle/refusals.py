@@ -112,26 +112,17 @@ def card_not_posted(
 
     Args:
         record: The request, now ended ``denied``.
-        error: Slack's error (``not_in_channel``, ``channel_not_found``, …), or the transport
-            failure when `unreachable`.
+        error: Slack's error (``not_in_channel``, …), or the failure when `unreachable`.
         command: The command to run again, when it is short enough to copy whole.
         unreachable: Slack gave no answer (inviting the bot would not help).
     """
-    again: tuple[Part, ...] = (
-        (" and run ", Code(command), " again.")
-        if command and _copyable(command)
-        else (" and run your command again.",)
+    run: tuple[Part, ...] = (
+        (Code(command),) if command and _copyable(command) else ("your command",)
     )
-    what = not_posted(unreachable=unreachable)
-    then: tuple[Part, ...] = (
-        "), so the request has ended. Invite the bot with ",
-        Code(INVITE),
-        *again,
-    )
+    then: tuple[Part, ...] = ("), so the request has ended. Invite the bot with ", Code(INVITE))
     if unreachable:
-        then = ("), so the request has ended. Wait a moment", *again)
+        then = ("), so the request has ended. Wait a moment",)
     elif record.channel.startswith("D"):  # a direct message: nobody can invite the bot there
-        run = (Code(command),) if command and _copyable(command) else ("your command",)
         then = (
             "), so the request has ended. Approval cards need a channel, not a direct message: "
             "run ",
@@ -140,6 +131,9 @@ def card_not_posted(
             Code(INVITE),
             " there first).",
         )
+        run = ()
+    what = not_posted(unreachable=unreachable)
+    again = (" and run ", *run, " again.") if run else ()
     return Refusal(
         f"{what} the approval card for ",
         Code(record.id),
@@ -148,6 +142,7 @@ def card_not_posted(
         " (",
         Code(error),
         *then,
+        *again,
     )
 
 
