@@ -262,6 +262,19 @@ def test_a_channel_the_policy_does_not_allow_is_said_under_the_channel(tmp_path:
         assert record.channel == "C0INCIDENT"
 
 
+def test_an_operation_turned_off_by_an_empty_channel_list_is_not_offered(tmp_path: Path) -> None:
+    """`channels = []` turns an operation off (the slash command refuses it in every channel):
+    the form does not offer it, and says so when nothing is left."""
+    with session_with(tmp_path, f'{POLICY}channels = []\n') as session:
+        view = open_form(session)
+        assert DEVICE not in options(view) and ALIYUN in options(view)
+    everything_off = f'[policy]\nchannels = []\n\n{POLICY.removeprefix("[policy]")}'
+    with session_with(tmp_path, everything_off.replace("\n\n\n", "\n")) as session:
+        view = open_form(session)
+        assert OPERATION_BLOCK not in input_ids(view)
+        assert "You may not request any operation" in json.dumps(view)
+
+
 def test_the_reasons_hint_says_what_the_policy_asks(tmp_path: Path) -> None:
     relaxed = f'{POLICY}\n[policy.operations."{ALIYUN}"]\nrequire_reason = false\n'
     with session_with(tmp_path, relaxed) as session:
