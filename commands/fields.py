@@ -14,11 +14,14 @@ is one word, so no value can turn into a flag or a target.
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Final
 
 from commands.arguments import is_flag
 from commands.catalog import Catalog
+from commands.identifiers import IdentifierRule
 from commands.model import OperationRequest, UsageError
 from commands.operation import build_request
 from commands.spec import FlagKind, OperationSpec
@@ -88,30 +91,59 @@ def _target_word(text: str) -> Word:
     return Word(text, bare=not is_flag(Word(text)))
 
 
-def listed_targets(text: str, *, name: str, csv_rows: bool = False) -> list[str]:
+def listed_targets(
+    text: str, *, name: str, csv_rows: bool = False, rule: IdentifierRule | None = None
+) -> list[str]:
     """The targets of a list file: one per line, taken literally; blank lines are skipped, and
-    so is a first line that only names the column (``deviceName``).
+    so is a first line that is a column header (`is_header`).
 
     Args:
         text: The file's text.
         name: The operation's name for one target, to recognise a header line.
         csv_rows: Read the lines as CSV rows (a quoted cell may hold a comma); each row must
             still hold one value.
+        rule: The targets' identifier rule: a first line that breaks it while the others keep
+            it is a header too.
 
     Raises:
         UsageError: A line holds more than one value (``field`` is `name`).
     """
     lines = text.splitlines()
     rows = csv.reader(lines) if csv_rows else ([line] for line in lines)
-    found: list[str] = []
+    found: list[tuple[int, str]] = []
     for number, row in enumerate(rows, start=1):
         cells = [cell.strip() for cell in row if cell.strip()]
         if len(cells) > 1:
             message = f"Line {number} has {len(cells)} values; the list takes one {name} per line."
             raise UsageError(message, field=name)
-        if cells and not (number == 1 and cells[0].lower() == name.lower()):
-            found.append(cells[0])
-    return found
+        if cells:
+            found.append((number, cells[0]))
+    values = [value for _, value in found]
+    if found and found[0][0] == 1 and is_header(values[0], values[1:], name=name, rule=rule):
+        return values[1:]
+    return values
+
+
+def is_header(first: str, rest: Sequence[str], *, name: str, rule: IdentifierRule | None) -> bool:
+    """Whether a list file's first line names its column rather than a target: the target's
+    name (``deviceName``), written another way (``device_name``, ``Device Name``), a word it
+    starts or ends with (``device``, ``name``), or ``target``/``targets``; or, with `rule`, a
+    line the rule refuses where every other line keeps it (``Device ID``)."""
+    key = _letters(first)
+    words = [_letters(word) for word in _CAMEL.findall(name)] or [_letters(name)]
+    named = {"".join(words), words[0], words[-1], "target", "targets"}
+    if key in named:
+        return True
+    return (
+        rule is not None and bool(rest) and not rule.matches(first) and all(map(rule.matches, rest))
+    )
+
+
+_CAMEL: Final = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
+
+
+def _letters(text: str) -> str:
+    return "".join(char for char in text.lower() if char.isalnum())
 
 
 def request_from_parts(

@@ -54,7 +54,8 @@ def past_tense(operation: str) -> str:
 
 def progress_line(progress: Progress | None) -> str:
     """``:hourglass_flowing_sand: *Executing…* 400 of 10,000 sent (3 failed, 200 unknown)``,
-    and after Stop ``…; 8,000 not sent``: targets never sent are not counted as sent."""
+    and after Stop ``…; 8,000 not sent``: targets never sent are not counted as sent (while
+    the run is being stopped, ``…; 200 not sent so far, 7,800 still to be counted``)."""
     line = ":hourglass_flowing_sand: *Executing…*"
     if progress is None:
         return line
@@ -66,7 +67,11 @@ def progress_line(progress: Progress | None) -> str:
         if count
     ]
     line += f" ({', '.join(others)})" if others else ""
-    return line + (f"; {progress.not_sent:,} not sent" if progress.not_sent else "")
+    if not progress.not_sent:
+        return line
+    left = progress.total - progress.done  # being stopped: not yet counted either way
+    later = f", {left:,} still to be counted" if left > 0 else ""
+    return line + f"; {progress.not_sent:,} not sent{' so far' if later else ''}{later}"
 
 
 def outcome_lines(record: RequestRecord) -> list[str]:

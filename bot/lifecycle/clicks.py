@@ -122,6 +122,9 @@ class Clicks:
         elif result.status is ApprovalStatus.RECORDED:
             self.replies.refresh_card(after)
             self.replies.notice(origin, refusals.approval_recorded(after))
+        elif result.status is ApprovalStatus.COUNTED_AGAIN:
+            self.replies.refresh_card(after)
+            self.replies.notice(origin, refusals.counted_again(after, record.lapsed, origin.user))
         elif result.status is ApprovalStatus.DUPLICATE:
             self._refuse(after, origin, "approve", refusals.duplicate(after))
         else:  # expired (here, just now), or decided by someone else since we read it

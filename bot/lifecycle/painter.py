@@ -10,7 +10,9 @@ otherwise let an old redraw land after a newer one. So each request has a *lane*
 - a redraw whose ticket is already served does nothing.
 
 The store's states only move forward, so each redraw shows a state at least as new as the one
-before it. A lane exists only while it has tickets to serve.
+before it. A lane exists only while it has tickets to serve; a run's latest progress outlives it
+while the request executes, so a redraw asked for without progress (a Stop click) keeps the
+counts.
 """
 
 from __future__ import annotations
@@ -46,6 +48,8 @@ class CardPainter:
         self._slack = slack
         self._render = render
         self._lanes: dict[str, _Lane] = {}
+        #: The latest progress of each run this process shows, until it is seen not executing.
+        self._progress: dict[str, Progress] = {}
         self._lock = threading.Lock()
 
     def ask(self, request_id: str, progress: Progress | None = None) -> Callable[[], None]:
@@ -58,7 +62,8 @@ class CardPainter:
             lane = self._lanes.setdefault(request_id, _Lane())
             lane.wanted += 1
             if progress is not None:
-                lane.progress = progress
+                self._progress[request_id] = progress
+            lane.progress = self._progress.get(request_id)
             ticket = lane.wanted
         return lambda: self._paint(request_id, lane, ticket)
 
@@ -72,6 +77,9 @@ class CardPainter:
                 record = self._store.get(request_id)
                 if record is not None and rules.failed_integrity(record):
                     record = self._store.as_requested(record)  # its card, not a changed channel
+                if record is None or record.state is not RequestState.EXECUTING:
+                    with self._lock:
+                        self._progress.pop(request_id, None)
                 if record is not None and record.message_ts is not None:
                     shown = progress if record.state is RequestState.EXECUTING else None
                     message = self._render(record, shown)

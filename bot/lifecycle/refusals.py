@@ -100,6 +100,10 @@ def not_posted(*, unreachable: bool) -> str:
     return "Slack could not be reached to post" if unreachable else "Slack would not post"
 
 
+#: How a user invites the bot into a channel.
+INVITE: Final = "/invite @opsgate"
+
+
 def card_not_posted(
     record: RequestRecord, error: str, *, command: str | None, unreachable: bool = False
 ) -> Refusal:
@@ -108,22 +112,28 @@ def card_not_posted(
 
     Args:
         record: The request, now ended ``denied``.
-        error: Slack's error (``not_in_channel``, ``channel_not_found``, …), or the transport
-            failure when `unreachable`.
+        error: Slack's error (``not_in_channel``, …), or the failure when `unreachable`.
         command: The command to run again, when it is short enough to copy whole.
         unreachable: Slack gave no answer (inviting the bot would not help).
     """
-    again: tuple[Part, ...] = (
-        (" and run ", Code(command), " again.")
-        if command and _copyable(command)
-        else (" and run your command again.",)
+    run: tuple[Part, ...] = (
+        (Code(command),) if command and _copyable(command) else ("your command",)
     )
+    then: tuple[Part, ...] = ("), so the request has ended. Invite the bot with ", Code(INVITE))
+    if unreachable:
+        then = ("), so the request has ended. Wait a moment",)
+    elif record.channel.startswith("D"):  # a direct message: nobody can invite the bot there
+        then = (
+            "), so the request has ended. Approval cards need a channel, not a direct message: "
+            "run ",
+            *run,
+            " again in a channel the bot is in (",
+            Code(INVITE),
+            " there first).",
+        )
+        run = ()
     what = not_posted(unreachable=unreachable)
-    then: tuple[Part, ...] = (
-        ("), so the request has ended. Wait a moment", *again)
-        if unreachable
-        else ("), so the request has ended. Invite the bot with ", Code("/invite @opsgate"), *again)
-    )
+    again = (" and run ", *run, " again.") if run else ()
     return Refusal(
         f"{what} the approval card for ",
         Code(record.id),
@@ -132,6 +142,7 @@ def card_not_posted(
         " (",
         Code(error),
         *then,
+        *again,
     )
 
 
@@ -218,6 +229,22 @@ def approval_recorded(record: RequestRecord) -> Notice:
         f" ({have} of {record.approvals_needed}",
         *lapsed,
         ").",
+    )
+
+
+def counted_again(record: RequestRecord, lapsed_before: tuple[str, ...], clicker: str) -> Notice:
+    """A repeat click by someone who approved, which counted lapsed approvals again (theirs, or
+    another's) without completing the request: nothing new was approved."""
+    back = [earlier for earlier in lapsed_before if earlier not in record.lapsed]
+    have = f" ({len(rules.counted(record.approvers, record.lapsed))} of {record.approvals_needed})."
+    if back == [clicker]:
+        return Notice("Your approval of ", Code(record.id), " counts again", have)
+    return Notice(
+        "You approved ",
+        Code(record.id),
+        " already; counting again: ",
+        *listing(map(User, back)),
+        have,
     )
 
 

@@ -9,15 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from bot.model import (
-    Approvers,
-    Channel,
-    Code,
-    Part,
-    RequestRecord,
-    User,
-    rules,
-)
+from bot.model import Approvers, Channel, Code, Part, RequestRecord, User, rules
 from bot.policy.config import OperationPolicy, parse_ttl
 from bot.policy.decision import ALLOWED, Decision, judged, refuse
 from bot.policy.members import (
@@ -45,7 +37,10 @@ __all__ = [
 ]
 
 
-def _channel_allowed(current: OperationPolicy, channel: str) -> bool:
+def _channel_allowed(current: OperationPolicy, channel: str | None) -> bool:
+    """None: in some channel (none when ``channels`` is empty: the operation is turned off)."""
+    if channel is None:
+        return bool(current.channels)
     return "*" in current.channels or channel in current.channels
 
 
@@ -202,13 +197,13 @@ class Policy:
     ) -> list[str]:
         """The operation ids of `among` that `user` may request in `channel`, in its order.
 
-        `channel=None` means in some channel (the App Home tab belongs to no channel).
+        `channel=None` means in some channel (the App Home tab, the request form's select).
         """
         cached = CachedDirectory(directory)
         return [
             op
             for op in among
-            if (channel is None or _channel_allowed(self.for_operation(op), channel))
+            if _channel_allowed(self.for_operation(op), channel)
             and listed_or_not(user, self.for_operation(op).requesters, cached)
         ]
 

@@ -54,8 +54,9 @@ def approve_in(
     ]
     if again:  # nobody approves twice: the click only judged lapsed approvals able to count
         executes, after = count_again(writer, db, record, approver, gone)
-    else:
-        executes, after = add_approval(writer, db, record, approver, gone)
+        status = ApprovalStatus.EXECUTE if executes else ApprovalStatus.COUNTED_AGAIN
+        return ApprovalResult(status, after)
+    executes, after = add_approval(writer, db, record, approver, gone)
     return ApprovalResult(ApprovalStatus.EXECUTE if executes else ApprovalStatus.RECORDED, after)
 
 
@@ -87,15 +88,29 @@ def count_again(
     writer: Writer, db: Db, record: RequestRecord, clicker: str, gone: list[str]
 ) -> tuple[bool, RequestRecord]:
     """A click by someone who approved already, which judged approvals that had lapsed (their
-    own, or another's) able to count again: no second approval, and no ``approved`` event (the
-    log holds one per approver); the approvals as now judged count, and when that completes the
-    count the request moves to executing in the clicker's name.
+    own, or another's) able to count again: no second approval; the approvals as now judged
+    count, and when that completes the count the request moves to executing in the clicker's
+    name. Otherwise the click is recorded as an ``approved`` event with ``"again": true`` in its
+    detail and who counts again (``restored``): it approves nothing twice (verify counts one
+    approval per approver, and not such an event).
 
     Returns:
         Whether this click started execution, and the record as now stored.
     """
     _mark_lapsed(db, record, gone, format_time(writer.now()))
-    return _executes(writer, db, record, clicker, gone)
+    executes, after = _executes(writer, db, record, clicker, gone)
+    if not executes:
+        counting = rules.counted(record.approvers, gone)
+        restored = [earlier for earlier in record.lapsed if earlier not in gone]
+        detail: dict[str, Any] = {
+            "again": True,
+            "approvals": len(counting),
+            "needed": rules.approvals_to_complete(record.approvals_needed),
+            "restored": restored,
+            **({"lapsed": gone} if gone else {}),
+        }
+        writer.append(db, record, AuditEventName.APPROVED, actor=clicker, detail=detail)
+    return executes, after
 
 
 def _executes(

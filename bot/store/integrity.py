@@ -118,7 +118,9 @@ class EventSummary:
             self.state = RequestState.DENIED if name == AuditEventName.DENIED else first
         elif name in STATE_EVENTS or detail.get("state") == name == AuditEventName.DENIED:
             self._move(seq, RequestState(name))
-        if name == AuditEventName.APPROVED:
+        # ``"again"``: an approver's later click that counted lapsed approvals again, no approval
+        again = detail.get("again") is True and actor in self.approvers
+        if name == AuditEventName.APPROVED and not again:
             self.approvers.append(actor)
         self.executed |= name == AuditEventName.EXECUTING
         self.break_glass |= name == AuditEventName.BREAK_GLASS

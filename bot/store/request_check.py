@@ -53,17 +53,16 @@ def check_request(db: Db, key: ChainKey, record: RequestRecord) -> str | None:
     problem = request_problem(record, None if first is None else event_from_row(first))
     if problem is not None or first is None:
         return problem
-    approved = [row for row in rows if row["event"] == AuditEventName.APPROVED.value]
     # Only the requester's own break-glass, on a request stored as break-glass, waives approvals.
     break_glass = record.break_glass is not None and any(
         row["event"] == AuditEventName.BREAK_GLASS.value and row["actor"] == record.requester
         for row in rows
     )
-    actors = [str(row["actor"]) for row in approved]
+    summary = _summary(rows, int(first["seq"]))
     going_ahead = record.state is not RequestState.PENDING
     need_count = going_ahead and not break_glass
-    return approvals_problem(record, actors, need_count=need_count) or moves_problem(
-        record, _summary(rows, int(first["seq"]))
+    return approvals_problem(record, summary.approvers, need_count=need_count) or moves_problem(
+        record, summary
     )
 
 

@@ -23,6 +23,9 @@ class ApprovalStatus(StrEnum):
     EXPIRED = "expired"
     DUPLICATE = "duplicate"
     RECORDED = "recorded"
+    #: A click by someone who approved already, which counted lapsed approvals again without
+    #: completing the request.
+    COUNTED_AGAIN = "counted_again"
     EXECUTE = "execute"
 
 

@@ -57,7 +57,7 @@ class FakeSlack:
     def post(self, channel: str, message: Message) -> str:
         if self.unreachable:
             raise SlackPostError("URLError", unreachable=True)
-        if self.refuse_posts and channel.startswith("C"):
+        if self.refuse_posts and channel.startswith(("C", "D", "G")):
             raise SlackPostError(self.refuse_posts)
         if self.refuse_dms and channel.startswith("U"):
             raise SlackPostError("cannot_dm_user")

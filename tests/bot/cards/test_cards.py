@@ -168,6 +168,15 @@ def test_after_stop_targets_never_sent_are_not_counted_as_sent() -> None:
     assert "*Executing…* 2,000 of 10,000 sent (10 failed); 8,000 not sent" in text_of(message)
 
 
+def test_while_a_run_is_being_stopped_its_counts_add_up() -> None:
+    """The first tick after Stop: 2,000 sent, one batch of 200 marked not sent, 7,800 not yet
+    counted either way; the line does not read as 2,000 + 200 of 10,000."""
+    rec = record(state=RequestState.EXECUTING)
+    progress = Progress(total=10000, succeeded=2000, not_sent=200)
+    shown = text_of(request_card(rec, approvers=APPROVERS, progress=progress))
+    assert "2,000 of 10,000 sent; 200 not sent so far, 7,800 still to be counted" in shown
+
+
 def test_executing_without_progress() -> None:
     text = text_of(card(state=RequestState.EXECUTING))
     assert "*Executing…*" in text

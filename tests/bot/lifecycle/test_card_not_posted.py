@@ -189,3 +189,17 @@ def test_a_request_for_an_operation_opsgate_no_longer_knows_is_not_offered_to_ru
     assert world.store.get(record.id).state is RequestState.DENIED  # type: ignore[union-attr]
     [dm] = world.slack.of("post")
     assert "run your command again" in shown(dm.message)
+
+
+def test_a_request_typed_in_a_direct_message_says_to_use_a_channel(world_factory) -> None:  # type: ignore[no-untyped-def]
+    """A DM cannot have the bot invited: the answer says where approval cards can go."""
+    world = world_factory('[policy]\nrequesters = ["*"]\napprovers = ["*"]\napprovals = 1\n')
+    world.slack.refuse_posts = "channel_not_found"
+    world.service.submit(package_request(), world.origin(ALICE, "D0ALICEDM"), command_text=COMMAND)
+
+    [record] = world.store.history()
+    assert record.state is RequestState.DENIED
+    answer = shown(world.slack.of("respond")[-1].message)
+    assert "Slack would not post the approval card" in answer
+    assert "not a direct message" in answer and f"`{COMMAND}`" in answer
+    assert "Invite the bot with" not in answer

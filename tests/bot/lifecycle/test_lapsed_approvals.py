@@ -295,4 +295,38 @@ def test_a_click_judged_before_a_restored_approver_left_again_does_not_restore_t
     assert record is not None and record.state is RequestState.PENDING
     assert record.lapsed == (BOB,)
     assert deletes(world, PKG) == 0
+
+
+def test_a_click_that_counts_an_approval_again_without_completing_it_is_recorded(
+    world_factory,  # type: ignore[no-untyped-def]
+) -> None:
+    """Bob approved, left the group (his approval lapsed) and is back: his click again counts
+    his approval, 2 of 3. Every click is in the audit log with who took it, and the reply says
+    what happened; nothing is approved twice, and verify accepts the log."""
+    world = world_factory(f'[policy]\napprovers = ["{LEADS}"]\napprovals = 3\n')
+    leads(world, BOB, CAROL, DAVE)
+    rid = open_request(world)
+    world.service.approve(rid, world.on_card(rid, BOB))
+    leads(world, CAROL, DAVE)
+    world.service.approve(rid, world.on_card(rid, CAROL))
+    leads(world, BOB, CAROL, DAVE)  # bob is back
+    before = len(list(world.store.events(request_id=rid)))
+
+    world.service.approve(rid, world.on_card(rid, BOB))
+
+    record = world.store.get(rid)
+    assert record is not None and record.state is RequestState.PENDING
+    assert record.approvers == (BOB, CAROL) and record.lapsed == ()
+    new = list(world.store.events(request_id=rid))[before:]
+    assert [(e.event, e.actor) for e in new] == [(AuditEventName.APPROVED, BOB)]
+    assert new[0].detail["again"] is True and new[0].detail["restored"] == [BOB]
+    assert new[0].detail["approvals"] == 2
+    shown = world.shown_to(BOB)
+    assert f"Your approval of {rid} counts again (2 of 3)." in shown
+    assert "no longer" not in card(world)
+    assert world.store.verify().ok
+
+    world.service.approve(rid, world.on_card(rid, DAVE))
+
+    assert deletes(world, PKG) == 1
     assert world.store.verify().ok

@@ -7,13 +7,15 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 from lifecycle_world import BOB, FakeSlack, World, deletes, open_request
 
+from adapters.base import Progress
 from bot.cards import Message
 from bot.lifecycle.painter import CardPainter
 from bot.lifecycle.workers import Runner
-from bot.model import RequestState
+from bot.model import RequestRecord, RequestState
 
 PKG = "/category/pkg-meter-fw-1.2.0"
 
@@ -128,3 +130,30 @@ def test_a_request_without_a_card_has_nothing_to_redraw(world: World) -> None:
     painter = CardPainter(store=world.store, slack=world.slack, render=world.service.replies.card)
     painter.ask("R-00000000")()  # no such request
     assert world.slack.of("update") == [] and painter.lanes() == 0
+
+
+def test_a_redraw_without_progress_keeps_the_runs_counts_until_it_ends(world: World) -> None:
+    """The Stop click redraws the card without progress of its own: the run's latest counts
+    stay on it (not a bare "Executing…") until the request is no longer executing."""
+    rid = open_request(world)
+    pending = world.store.get(rid)
+    assert pending is not None
+    stored = [pending.model_copy(update={"state": RequestState.EXECUTING})]
+    store = SimpleNamespace(get=lambda _: stored[0], as_requested=lambda record: record)
+    drawn: list[Progress | None] = []
+
+    def render(record: RequestRecord, progress: Progress | None) -> Message:
+        drawn.append(progress)
+        return world.service.replies.card(record, progress)
+
+    painter = CardPainter(store=store, slack=world.slack, render=render)  # type: ignore[arg-type]
+    counts = Progress(total=10_000, succeeded=200)
+    painter.ask(rid, counts)()
+    painter.ask(rid)()  # Stop requested: no progress of its own
+    stored[0] = stored[0].model_copy(update={"state": RequestState.STOPPED})
+    painter.ask(rid)()
+    stored[0] = stored[0].model_copy(update={"state": RequestState.EXECUTING})
+    painter.ask(rid)()
+
+    assert drawn == [counts, counts, None, None]
+    assert painter.lanes() == 0

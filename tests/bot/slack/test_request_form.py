@@ -262,6 +262,19 @@ def test_a_channel_the_policy_does_not_allow_is_said_under_the_channel(tmp_path:
         assert record.channel == "C0INCIDENT"
 
 
+def test_an_operation_turned_off_by_an_empty_channel_list_is_not_offered(tmp_path: Path) -> None:
+    """`channels = []` turns an operation off (the slash command refuses it in every channel):
+    the form does not offer it, and says so when nothing is left."""
+    with session_with(tmp_path, f"{POLICY}channels = []\n") as session:
+        view = open_form(session)
+        assert DEVICE not in options(view) and ALIYUN in options(view)
+    everything_off = f"[policy]\nchannels = []\n\n{POLICY.removeprefix('[policy]')}"
+    with session_with(tmp_path, everything_off.replace("\n\n\n", "\n")) as session:
+        view = open_form(session)
+        assert OPERATION_BLOCK not in input_ids(view)
+        assert "You may not request any operation" in json.dumps(view)
+
+
 def test_the_reasons_hint_says_what_the_policy_asks(tmp_path: Path) -> None:
     relaxed = f'{POLICY}\n[policy.operations."{ALIYUN}"]\nrequire_reason = false\n'
     with session_with(tmp_path, relaxed) as session:
@@ -392,6 +405,19 @@ def test_a_file_of_targets_is_read_with_the_bot_token(
     assert record.targets == ("thermo-001", "thermo-002", "thermo-051")
     (download,) = session.standin.calls_to(FILE_DOWNLOAD_METHOD)
     assert download.params["status"] == 200
+
+
+@pytest.mark.parametrize("header", ["device", "Device Name", "device_name", "Device #"])
+def test_a_csv_header_not_spelled_as_the_targets_name_is_not_taken_as_a_target(
+    session: ConsoleSession, tmp_path: Path, header: str
+) -> None:
+    """A spreadsheet's header row names the column its own way (for deviceName): it is a
+    header, not a device called `device`."""
+    file = upload(session, tmp_path, "devices.csv", f"{header}\nthermo-001\nthermo-002\n")
+    view = choose(session, open_form(session), ALIYUN)
+    assert submit(session, view, {FILE_BLOCK: [file], **ALIYUN_FIELDS}) == {}
+    (record,) = session.app.store.history(limit=1)
+    assert record.targets == ("thermo-001", "thermo-002")
 
 
 def test_ten_thousand_targets_fit_a_file_and_one_more_is_refused_under_it(
