@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TextIO
 
 import pytest
+from typed_lines import TypedLines
 
 from bot.console import repl
 from bot.console.form import MAX_ROUNDS
@@ -21,23 +22,10 @@ LINES = ["form huawei.device.delete", "", "a1 b1", "", "", "why", "", ""] + [
 ]
 
 
-class Terminal:
+class Terminal(TypedLines):
     """A person at a terminal typing `LINES`, then Ctrl-D."""
 
-    def __init__(self, stdin: TextIO, say: Callable[[str], None], *, interactive: bool) -> None:
-        del stdin
-        self.interactive = interactive
-        self._say = say
-        self._lines = list(LINES)
-
-    def read(self, prompt: str, *, answer: bool = False) -> str | None:
-        del answer
-        line = self._lines.pop(0) if self._lines else None
-        self._say(f"{prompt}{line or ''}")
-        return line
-
-    def close(self) -> None:
-        """Nothing to keep."""
+    LINES = tuple(LINES)
 
 
 def test_a_form_given_up_after_its_rounds_says_it_was_not_submitted(
@@ -60,12 +48,12 @@ class Interrupted(Terminal):
 
     def __init__(self, stdin: TextIO, say: Callable[[str], None], *, interactive: bool) -> None:
         super().__init__(stdin, say, interactive=interactive)
-        self._lines = ["form servicepower.job.cancel", "", "J1"]
+        self.lines = ["form servicepower.job.cancel", "", "J1"]
 
     def read(self, prompt: str, *, answer: bool = False) -> str | None:
         if prompt.startswith("--reason-id"):
             raise KeyboardInterrupt
-        if not self._lines:
+        if not self.lines:
             return None
         return super().read(prompt, answer=answer)
 

@@ -6,34 +6,22 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from pathlib import Path
-from typing import TextIO
 
 import pytest
+from typed_lines import TypedLines
 
 from bot.console import repl
 from bot.console.session import ConsoleSession
 from bot.settings import load_settings
 
 
-class Keys:
+class Keys(TypedLines):
     """A terminal: lines typed one after another, and Ctrl-C where a line is None."""
 
-    def __init__(self, stdin: TextIO, say: Callable[[str], None], *, interactive: bool) -> None:
-        del stdin, interactive
-        self._say = say
-        self.lines: list[str | None] = [
-            "/ops servicepower job cancel JOB-1001 --reason x",
-            "help",
-        ]
-
-    def read(self, prompt: str, *, answer: bool = False) -> str | None:
-        del answer
-        line = self.lines.pop(0) if self.lines else None
-        self._say(f"{prompt}{line or ''}")
-        return line
-
-    def close(self) -> None:
-        """Nothing to keep."""
+    LINES = (
+        "/ops servicepower job cancel JOB-1001 --reason x",
+        "help",
+    )
 
 
 def test_ctrl_c_shows_at_once_what_the_interrupted_line_set_off(
