@@ -21,7 +21,6 @@ from typing import Final
 
 from commands.arguments import is_flag
 from commands.catalog import Catalog
-from commands.identifiers import IdentifierRule
 from commands.model import OperationRequest, UsageError
 from commands.operation import build_request
 from commands.spec import FlagKind, OperationSpec
@@ -91,9 +90,7 @@ def _target_word(text: str) -> Word:
     return Word(text, bare=not is_flag(Word(text)))
 
 
-def listed_targets(
-    text: str, *, name: str, csv_rows: bool = False, rule: IdentifierRule | None = None
-) -> list[str]:
+def listed_targets(text: str, *, name: str, csv_rows: bool = False) -> list[str]:
     """The targets of a list file: one per line, taken literally; blank lines are skipped, and
     so is a first line that is a column header (`is_header`).
 
@@ -102,8 +99,6 @@ def listed_targets(
         name: The operation's name for one target, to recognise a header line.
         csv_rows: Read the lines as CSV rows (a quoted cell may hold a comma); each row must
             still hold one value.
-        rule: The targets' identifier rule: a first line that breaks it while the others keep
-            it is a header too.
 
     Raises:
         UsageError: A line holds more than one value (``field`` is `name`).
@@ -119,24 +114,19 @@ def listed_targets(
         if cells:
             found.append((number, cells[0]))
     values = [value for _, value in found]
-    if found and found[0][0] == 1 and is_header(values[0], values[1:], name=name, rule=rule):
+    if found and found[0][0] == 1 and is_header(values[0], name=name):
         return values[1:]
     return values
 
 
-def is_header(first: str, rest: Sequence[str], *, name: str, rule: IdentifierRule | None) -> bool:
+def is_header(first: str, *, name: str) -> bool:
     """Whether a list file's first line names its column rather than a target: the target's
-    name (``deviceName``), written another way (``device_name``, ``Device Name``), a word it
-    starts or ends with (``device``, ``name``), or ``target``/``targets``; or, with `rule`, a
-    line the rule refuses where every other line keeps it (``Device ID``)."""
+    name (``deviceName``), written another way (``device_name``, ``Device Name``, ``Device #``),
+    a word it starts or ends with (``device``, ``name``), or ``target``/``targets``. Any other
+    first line is a target, so one that is no valid id is refused, naming it, never dropped."""
     key = _letters(first)
     words = [_letters(word) for word in _CAMEL.findall(name)] or [_letters(name)]
-    named = {"".join(words), words[0], words[-1], "target", "targets"}
-    if key in named:
-        return True
-    return (
-        rule is not None and bool(rest) and not rule.matches(first) and all(map(rule.matches, rest))
-    )
+    return key in {"".join(words), words[0], words[-1], "target", "targets"}
 
 
 _CAMEL: Final = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")

@@ -111,7 +111,7 @@ def _listed(entry: FormEntry, spec: OperationSpec, ctx: ListenerContext) -> list
         text = ctx.files.text(file, most_targets=spec.target.max_count)
         csv_rows = str(file.get("name") or "").lower().endswith(".csv")
         target = spec.target
-        return listed_targets(text, name=target.name, csv_rows=csv_rows, rule=target.rule)
+        return listed_targets(text, name=target.name, csv_rows=csv_rows)
     kept = entry.kept
     if kept is not None and kept.operation == spec.id and not entry.targets.strip():
         record = ctx.service.s.store.get(kept.request_id)
