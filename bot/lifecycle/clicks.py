@@ -61,8 +61,10 @@ class Clicks:
             # Earlier approvers were judged with the click, before the store's lock: those who
             # could not approve now no longer count towards it, and those whose approvals had
             # lapsed when it read the request count again if they may approve now. A lapse
-            # recorded since (anew, too) is a later judgement than this one: it stands.
-            back = {who: since for who, since in seen.items() if who not in decision.lapsed}
+            # recorded since (anew, or found again) is a later judgement than this one: it
+            # stands. Only those the click judged (who had approved when it read) count again.
+            judged = set(record.approvers) - decision.lapsed
+            back = {who: since for who, since in seen.items() if who in judged}
             counted = self.s.store.approve(
                 record.id, approver=origin.user, lapsed=decision.lapsed, restored=back
             )

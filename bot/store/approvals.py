@@ -8,13 +8,15 @@ clicks: an approval recorded since the judgement was judged at its own click, mo
 counts. A lapsed approval stays recorded, with its ``approved`` event (the log is append-only);
 its row says since when it no longer counts (``lapsed_at``), which the card shows, and a later
 judgement that finds its approver may approve again counts it again: one that saw the approval
-lapsed (`restored`, with since when). A lapse recorded since a click read the request is a newer
-judgement than the click's, and stands: so does one recorded anew after the approval counted
-again meanwhile (its ``lapsed_at`` is no longer the one the click saw).
+lapsed (`restored`, as `lapses_in` read it). A lapse recorded since a click read the request is
+a newer judgement than the click's, and stands: so does one recorded anew after the approval
+counted again meanwhile (its ``lapsed_at`` is no longer the one the click saw), and one a later
+click found still lapsed (its last ``approved`` event naming it is no longer the one seen).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Mapping
 from typing import Any
 
@@ -147,9 +149,27 @@ def _mark_lapsed(db: Db, record: RequestRecord, gone: list[str], now: str) -> No
 
 
 def lapses_in(db: Db, request_id: str) -> dict[str, str]:
-    """Since when each lapsed approval of `request_id` no longer counts (its ``lapsed_at``)."""
+    """Each lapsed approval of `request_id` as a click sees it: since when it no longer counts
+    (its ``lapsed_at``) and the last click that found it so (the seq of the latest ``approved``
+    event naming it in ``lapsed``). A click that finds a lapsed approval still lapsed keeps its
+    ``lapsed_at`` but is a newer judgement: an older click's restoring it must not count."""
     rows = db.query(
         "SELECT approver, lapsed_at FROM approvals WHERE request_id = ? AND lapsed_at IS NOT NULL",
         [request_id],
     )
-    return {str(row["approver"]): str(row["lapsed_at"]) for row in rows}
+    found = {str(row["approver"]): str(row["lapsed_at"]) for row in rows}
+    judged: dict[str, int] = {}
+    if found:
+        for event in queries.request_events(db, request_id, [AuditEventName.APPROVED.value]):
+            for who in _lapsed_of(event["detail"]):
+                judged[who] = int(event["seq"])
+    return {who: f"{since} #{judged.get(who, 0)}" for who, since in found.items()}
+
+
+def _lapsed_of(detail: Any) -> list[str]:
+    """The approvers an ``approved`` event's detail names as lapsed (none when unreadable)."""
+    try:
+        lapsed = json.loads(detail).get("lapsed", [])
+    except (TypeError, ValueError, AttributeError, RecursionError):
+        return []
+    return [str(who) for who in lapsed] if isinstance(lapsed, list) else []

@@ -169,15 +169,15 @@ class Store(AuditLogReads, RequestLookups, SurfaceReads, IncidentStore):
         One write transaction: of any number of concurrent calls, in any number of processes,
         exactly one gets `ApprovalStatus.EXECUTE`. A request past its TTL is expired instead.
         `lapsed`: the earlier approvers this click judged unable to approve it now; they do not
-        count. `restored`: the lapsed approvals this click saw (`lapses`: approver, since when)
-        whose approvers it judged able again; they count again unless they lapsed anew since.
+        count. `restored`: the lapsed approvals this click saw (as `lapses` reads them) whose
+        approvers it judged able again; they count again unless judged lapsed since.
         """
         request_id = normalize_request_id(request_id)
         with self._write() as db:
             return approve_in(self._writer, db, request_id, approver, lapsed, restored)
 
     def lapses(self, request_id: str) -> dict[str, str]:
-        """Since when each lapsed approval of a request no longer counts (read-only)."""
+        """Each lapsed approval of a request as a click sees it (`lapses_in`; read-only)."""
         with self._tx.read() as db:
             return lapses_in(db, normalize_request_id(request_id))
 

@@ -330,3 +330,67 @@ def test_a_click_that_counts_an_approval_again_without_completing_it_is_recorded
 
     assert deletes(world, PKG) == 1
     assert world.store.verify().ok
+
+
+def test_a_click_judged_before_a_lapsed_approver_was_found_out_again_does_not_restore_them(
+    world_factory,  # type: ignore[no-untyped-def]
+) -> None:
+    """Dave's click saw bob's approval lapsed and judged bob back in the group; before it
+    counts, bob leaves again and Erin's click (the later judgement) finds bob still out. Bob's
+    approval never counted in between, so its lapse reads as before: Dave's older judgement
+    must still not count him, or the request runs on an approval the newest judgement refused."""
+    erin = "U0ERIN"
+    world = world_factory(f'[policy]\napprovers = ["{LEADS}"]\napprovals = 4\n')
+    directory = AnswersThen(BOB, CAROL, DAVE, erin)
+    object.__setattr__(world.service.s, "directory", directory)
+    rid = open_request(world)
+    world.service.approve(rid, world.on_card(rid, BOB))
+    directory.groups[LEADS] = frozenset({CAROL, DAVE, erin})
+    world.service.approve(rid, world.on_card(rid, CAROL))  # bob's approval lapses
+    directory.groups[LEADS] = frozenset({BOB, CAROL, DAVE, erin})
+
+    def bob_out_again_then_erin_approves() -> None:
+        directory.groups[LEADS] = frozenset({CAROL, DAVE, erin})
+        world.clock.advance(1)
+        world.service.approve(rid, world.on_card(rid, erin))  # bob still out: 2 of 4
+
+    directory.meanwhile = bob_out_again_then_erin_approves
+    world.service.approve(rid, world.on_card(rid, DAVE))
+
+    record = world.store.get(rid)
+    assert record is not None and record.state is RequestState.PENDING
+    assert record.lapsed == (BOB,)
+    assert deletes(world, PKG) == 0
+    assert world.store.verify().ok
+
+
+def test_a_click_does_not_restore_an_approval_it_never_judged(
+    world_factory,  # type: ignore[no-untyped-def]
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Between Dave's click reading the request and reading its lapses, Wes approves and his
+    approval lapses (he left; Erin's click found him out). Dave's click judged only those who
+    had approved when it read the request: it must not count Wes again."""
+    wes, erin = "U0WES", "U0ERIN"
+    world = world_factory(f'[policy]\napprovers = ["{LEADS}"]\napprovals = 4\n')
+    leads(world, BOB, CAROL, DAVE, wes, erin)
+    rid = open_request(world)
+    world.service.approve(rid, world.on_card(rid, BOB))
+    leads(world, CAROL, DAVE, wes, erin)
+    world.service.approve(rid, world.on_card(rid, CAROL))  # bob's approval lapses
+    lapses = world.store.lapses
+
+    def wes_approves_and_leaves(request_id: str) -> dict[str, str]:
+        monkeypatch.setattr(world.store, "lapses", lapses)
+        world.service.approve(rid, world.on_card(rid, wes))
+        leads(world, CAROL, DAVE, erin)
+        world.service.approve(rid, world.on_card(rid, erin))  # wes's approval lapses
+        return lapses(request_id)
+
+    monkeypatch.setattr(world.store, "lapses", wes_approves_and_leaves)
+    world.service.approve(rid, world.on_card(rid, DAVE))
+
+    record = world.store.get(rid)
+    assert record is not None and record.state is RequestState.PENDING
+    assert set(record.lapsed) == {BOB, wes}
+    assert deletes(world, PKG) == 0
