@@ -22,9 +22,11 @@ from bot.cards.text import (
     plural,
     slack_date,
 )
-from bot.model import Approvers, AuditEvent, RequestRecord, RequestState
+from bot.model import Approvers, AuditEvent, AuditEventName, RequestRecord, RequestState
 
 MAX_HELP_ENTRIES = 15
+#: How many people a timeline line names (whose approvals lapsed, or count again).
+_PEOPLE_SHOWN: Final = 10
 #: What a timeline line shows of its event's detail, in this order, and as what: why, what the
 #: vendor said and the ids it gave (a support ticket asks for them).
 _DETAIL_LABELS = {
@@ -209,10 +211,30 @@ def _state_lines(record: RequestRecord) -> list[str]:
 
 
 def timeline_line(event: AuditEvent) -> str:
-    """``<date> · *approved* by @U2 · code: 24618``."""
-    line = f"{_event_time(event.at)} · *{event.event.value}* by {actor(event.actor)}"
-    detail = _detail_text(event.detail)
+    """``<date> · *approved* by @U2 · code: 24618``; a repeat Approve click that counted lapsed
+    approvals again reads ``*approved again*``, never as a second approval."""
+    again = event.event is AuditEventName.APPROVED and event.detail.get("again") is True
+    name = "approved again" if again else event.event.value
+    line = f"{_event_time(event.at)} · *{name}* by {actor(event.actor)}"
+    said = [_detail_text(event.detail), *_approvals_text(event.detail, again=again)]
+    detail = "; ".join(part for part in said if part)
     return f"{line} · {detail}" if detail else line
+
+
+def _approvals_text(detail: dict[str, Any], *, again: bool) -> list[str]:
+    """Whose approvals an approval event counted again, and whose no longer counted."""
+    parts = [f"nothing new approved; counts again: {_people(detail.get('restored'))}"] * again
+    if detail.get("lapsed"):
+        parts.append(f"no longer counting: {_people(detail['lapsed'])}")
+    return parts
+
+
+def _people(value: Any) -> str:
+    """User ids from an event's detail, mentioned (a few: the line stays short)."""
+    users = [str(who) for who in value] if isinstance(value, list) else []
+    shown = ", ".join(mention(who) for who in users[:_PEOPLE_SHOWN])
+    more = len(users) - _PEOPLE_SHOWN
+    return (shown or "nobody") + (f" and {more:,} more" if more > 0 else "")
 
 
 def _event_time(at: str) -> str:

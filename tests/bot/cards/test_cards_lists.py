@@ -312,6 +312,30 @@ def test_status_has_the_full_timeline_and_no_buttons() -> None:
     assert "vendor error `E42`" in text
 
 
+def test_status_timeline_tells_a_repeat_click_from_a_second_approval() -> None:
+    """Bob's second Approve click counted his lapsed approval again: the timeline must not read
+    as if he had approved twice (verify counts one approval per approver, and so must a reader)."""
+    events = [
+        event(1, AuditEventName.REQUESTED, "U0REQ", reason="stale"),
+        event(2, AuditEventName.APPROVED, "U0BOB", approvals=1, needed=3),
+        event(3, AuditEventName.APPROVED, "U0CAROL", approvals=1, needed=3, lapsed=["U0BOB"]),
+        event(
+            4,
+            AuditEventName.APPROVED,
+            "U0BOB",
+            again=True,
+            approvals=2,
+            needed=3,
+            restored=["U0BOB"],
+        ),
+    ]
+    rec = record(approvers=("U0BOB", "U0CAROL"))
+    text = valid(status_message(rec, events, approvers=Approvers(needed=3, anyone=True)))
+    assert "*approved* by <@U0BOB>" in text
+    assert "*approved* by <@U0CAROL> · no longer counting: <@U0BOB>" in text
+    assert "*approved again* by <@U0BOB> · nothing new approved; counts again: <@U0BOB>" in text
+
+
 def test_status_timeline_says_what_the_vendor_answered_and_its_ids() -> None:
     """The ending event's own record (in the chain) of what happened, beside the card's."""
     events = [
