@@ -59,14 +59,14 @@ class Console:
         self.output = Output(out, settled=session.app.runner.wait_idle, prompt=prompt)
         # What the app sent as it started (a run an earlier session left executing, now
         # unknown; an expiry), before it could be shown or since, prints after the banner.
+        # Held in the order sent: those sent before listening, then any sent since.
         self.output.hold()
-        self._started = session.standin.on_call(self._show)
+        for call in session.standin.on_call(self._show):
+            self._show(call)
 
     def run(self, stdin: TextIO, *, interactive: bool) -> int:
         """Read lines until end of input or `quit`. Returns the exit status."""
         self.say(banner(self.session, user=USERS[self.user]))
-        for call in self._started:
-            self._show(call)
         self.release()
         self.reader = LineReader(stdin, self.say, interactive=interactive)
         try:
