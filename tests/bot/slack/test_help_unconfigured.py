@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+from lifecycle_world import FakeDirectory
+
 from adapters.building import Adapters
 from adapters.registry import installed_plugins
 from bot.policy import Policy
@@ -13,7 +15,7 @@ from bot.slack.listeners.context import ListenerContext
 
 def context(unconfigured: frozenset[str]) -> ListenerContext:
     s = SimpleNamespace(
-        policy=Policy(), adapters=Adapters(unconfigured=unconfigured), directory=None
+        policy=Policy(), adapters=Adapters(unconfigured=unconfigured), directory=FakeDirectory()
     )
     return ListenerContext(
         service=SimpleNamespace(s=s),  # type: ignore[arg-type]
