@@ -370,6 +370,25 @@ def test_history_unreviewed_lists_runs_awaiting_review(world: World) -> None:
     assert "Nothing awaits review" in unreviewed(world, vendor="enos")
 
 
+def test_history_unreviewed_says_how_many_more_await_review_past_its_limit(world: World) -> None:
+    """Three runs await review and `--limit 2` shows two: the reply counts all three and says
+    how to see the rest, rather than passing two off as all there are."""
+    packages = ("pkg-meter-fw-1.2.0", "pkg-meter-fw-1.1.0", "pkg-gw-sw-2.0.1")
+    ids = [run(world, request=breaking(f"INC-{n}", targets=(p,))) for n, p in enumerate(packages)]
+    assert all(ids)
+
+    shown = world.service.history(
+        HistoryCommand(unreviewed=True, limit=2), Origin(user=BOB, channel="D0BOB")
+    )
+    said = text(shown)
+    assert sum(rid in said for rid in ids if rid) == 2
+    assert shown.text.startswith("3 break-glass requests awaiting review")
+    assert "1 more awaiting review" in said and "--limit 3" in said
+    assert "more awaiting review" not in text(
+        world.service.history(HistoryCommand(unreviewed=True), Origin(user=BOB, channel="D0BOB"))
+    )
+
+
 def test_an_unreviewed_run_is_announced_again_once_a_day(world: World) -> None:
     rid = run(world)
     assert rid is not None
