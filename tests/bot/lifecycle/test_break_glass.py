@@ -141,6 +141,19 @@ def test_break_glass_keeps_to_one_open_request_per_target(world: World) -> None:
     assert held in world.slack.last_text_to(ALICE)
 
 
+def test_a_refusal_for_a_pending_request_s_target_says_who_can_withdraw_it(world: World) -> None:
+    """Break-glass on a target someone else's pending request holds is refused; the on-call is
+    told who can clear the way (its requester withdraws it) rather than only to wait."""
+    held = open_request(world, user=DAVE)
+    run(world)
+    said = world.shown_to(ALICE)
+    assert held in said and f"<@{DAVE}> can withdraw it" in said
+    assert world.store.get(held).state is RequestState.PENDING  # type: ignore[union-attr]
+
+    run(world, user=DAVE, request=breaking(break_glass=None))
+    assert "you can withdraw it" in world.shown_to(DAVE)  # their own: they are told so
+
+
 def test_break_glass_that_loses_the_race_for_a_target_is_refused_and_calls_nothing(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
