@@ -10,6 +10,7 @@ import threading
 import pytest
 from aliyun_gate import POLICY, Gate, received
 from aliyun_gate import bulk as gated_bulk
+from block_kit import block_problems
 from lifecycle_world import ALICE, BOB, DAVE, World
 
 from bot import cards
@@ -40,7 +41,10 @@ def test_a_break_glass_run_without_a_card_is_stopped_from_app_home(  # type: ign
         [record] = world.store.history(requester=ALICE, limit=1)
         assert record.message_ts is None  # no card: no Stop button there
         tab = HomeTab(world.service.s, operation_ids=world.service.s.catalog.ids)
-        assert HOME_STOP_ACTION in json.dumps(cards.home_view(tab.content(ALICE)))
+        view = cards.home_view(tab.content(ALICE))
+        assert (
+            HOME_STOP_ACTION in json.dumps(view) and block_problems(view["blocks"], limit=100) == []
+        )
         assert HOME_STOP_ACTION not in json.dumps(cards.home_view(tab.content(BOB)))
 
         where = Origin(user=DAVE, channel=record.channel)  # App Home's click, in its channel
