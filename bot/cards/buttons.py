@@ -78,6 +78,11 @@ def stop_button(record: RequestRecord, facts: CardFacts) -> list[Block]:
     """Stop, while a run of several vendor calls is executing and nobody has asked yet."""
     if not rules.stoppable(record, calls=facts.calls):
         return []
+    return [stop_element(record, action_id=STOP_ACTION)]
+
+
+def stop_element(record: RequestRecord, *, action_id: str) -> Block:
+    """The Stop button, with its confirmation (the card's, and App Home's)."""
     confirm = confirm_dialog(
         title=f"Stop {record.id}?",
         text=(
@@ -87,7 +92,7 @@ def stop_button(record: RequestRecord, facts: CardFacts) -> list[Block]:
         confirm="Stop",
         deny="Keep running",
     )
-    return [button("Stop", action_id=STOP_ACTION, value=record.id, style="danger", confirm=confirm)]
+    return button("Stop", action_id=action_id, value=record.id, style="danger", confirm=confirm)
 
 
 def review_button(record: RequestRecord, facts: CardFacts) -> list[Block]:

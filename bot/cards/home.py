@@ -23,6 +23,7 @@ from bot.cards.blocks import (
     lines_sections,
     section,
 )
+from bot.cards.buttons import stop_element
 from bot.cards.lists import HelpEntry, history_line
 from bot.cards.messages import approve_button
 from bot.cards.request import SANDBOX_TAG, STATE_EMOJI, reason_line
@@ -34,6 +35,7 @@ HOME_APPROVE_ACTION: Final = "opsgate_home_approve"
 HOME_REJECT_ACTION: Final = "opsgate_home_reject"
 HOME_FORM_ACTION: Final = "opsgate_home_form"
 HOME_REVIEW_ACTION: Final = "opsgate_home_review"
+HOME_STOP_ACTION: Final = "opsgate_home_stop"
 HOME_BLOCK_LIMIT: Final = 100
 #: Each waiting request takes two blocks; the rest of the tab needs room too.
 MAX_WAITING: Final = 20
@@ -52,6 +54,8 @@ class HomeContent:
         operations: What this user may request.
         approver: Whether this user may approve any operation (shows the review list).
         unreviewed: Break-glass runs awaiting review, for approvers.
+        stoppable: The ids of `yours` that are running and may still be stopped: each gets
+            Stop (a break-glass run whose card Slack would not post has no other).
     """
 
     waiting: Sequence[RequestRecord] = ()
@@ -59,6 +63,7 @@ class HomeContent:
     operations: Sequence[HelpEntry] = ()
     approver: bool = False
     unreviewed: Sequence[RequestRecord] = field(default_factory=tuple)
+    stoppable: frozenset[str] = frozenset()
 
 
 def home_view(content: HomeContent) -> dict[str, Any]:
@@ -68,7 +73,7 @@ def home_view(content: HomeContent) -> dict[str, Any]:
     blocks += _waiting(content.waiting)
     blocks.append(divider())
     blocks.append(header("Your requests"))
-    blocks += lines_sections([history_line(r) for r in content.yours] or ["No requests yet."])
+    blocks += _yours(content.yours, content.stoppable)
     if content.approver:
         blocks.append(divider())
         blocks.append(header("Break-glass runs awaiting review"))
@@ -108,6 +113,22 @@ def _waiting(records: Sequence[RequestRecord]) -> list[Block]:
         more = plural(len(records) - MAX_WAITING, "more request")
         blocks += lines_sections([f"_{more} waiting: see the cards in their channels._"])
     return blocks
+
+
+def _yours(records: Sequence[RequestRecord], stoppable: frozenset[str]) -> list[Block]:
+    """One line each, and Stop under a run that may still be stopped."""
+    if not records:
+        return lines_sections(["No requests yet."])
+    blocks: list[Block] = []
+    lines: list[str] = []
+    for record in records:
+        lines.append(history_line(record))
+        if record.id in stoppable:
+            blocks += lines_sections(lines)
+            lines = []
+            stop = stop_element(record, action_id=HOME_STOP_ACTION)
+            blocks.append(actions([stop], block_id=f"home_stop:{record.id}"))
+    return blocks + lines_sections(lines)
 
 
 def _unreviewed(records: Sequence[RequestRecord]) -> list[Block]:

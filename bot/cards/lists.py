@@ -23,6 +23,7 @@ from bot.cards.text import (
     slack_date,
 )
 from bot.model import Approvers, AuditEvent, AuditEventName, RequestRecord, RequestState
+from commands.meta import MAX_HISTORY as MAX_LISTED
 
 MAX_HELP_ENTRIES = 15
 #: How many people a timeline line names (whose approvals lapsed, or count again).
@@ -146,13 +147,22 @@ def history_message(records: Sequence[RequestRecord]) -> Message:
     return build_message(f"{plural(len(records), 'recent request')}", blocks)
 
 
-def unreviewed_message(records: Sequence[RequestRecord], *, now: datetime) -> Message:
+def unreviewed_message(
+    records: Sequence[RequestRecord], *, now: datetime, total: int | None = None
+) -> Message:
     """``/ops history --unreviewed``: break-glass runs nobody has reviewed yet, the earliest
-    review deadline first, each with its incident and that deadline (overdue ones marked)."""
+    review deadline first, each with its incident and that deadline (overdue ones marked).
+    `total` counts all that await review when `records` is only the first of them: the
+    reply says how many more there are and how to list them."""
+    total = max(total or 0, len(records))
     blocks = [header("Break-glass requests awaiting review")]
     lines = [_unreviewed_line(r, now) for r in records] or ["Nothing awaits review."]
+    if total > len(records):
+        more = f"{total - len(records):,} more awaiting review"
+        wider = min(total, MAX_LISTED)
+        lines.append(f"_{more}: `/ops history --unreviewed --limit {wider}` lists them._")
     blocks.extend(lines_sections(lines))
-    return build_message(f"{plural(len(records), 'break-glass request')} awaiting review", blocks)
+    return build_message(f"{plural(total, 'break-glass request')} awaiting review", blocks)
 
 
 def _unreviewed_line(record: RequestRecord, now: datetime) -> str:

@@ -55,7 +55,7 @@ HELP = """\
   again [<id>]                    click Request again on a card (default: the newest
                                   request that can be asked again), then the form
   home                            open the App Home tab
-  home approve|reject|review [<id>]  click that button in your App Home tab (default:
+  home approve|reject|review|stop [<id>]  click that button in your App Home tab (default:
                                   the first request your tab shows it on)
   help | quit
 """

@@ -24,7 +24,12 @@ from adapters.clock import SYSTEM_CLOCK, Clock
 from adapters.registry import Plugins, installed_plugins
 from bot import cards
 from bot.app import ACK_THREADS, OpsgateApp, build_app
-from bot.cards.home import HOME_APPROVE_ACTION, HOME_REJECT_ACTION, HOME_REVIEW_ACTION
+from bot.cards.home import (
+    HOME_APPROVE_ACTION,
+    HOME_REJECT_ACTION,
+    HOME_REVIEW_ACTION,
+    HOME_STOP_ACTION,
+)
 from bot.console.standin.payloads import (
     FORM,
     JSON,
@@ -74,6 +79,7 @@ _TAB_ACTIONS = {
     "approve": HOME_APPROVE_ACTION,
     "reject": HOME_REJECT_ACTION,
     "review": HOME_REVIEW_ACTION,
+    "stop": HOME_STOP_ACTION,
 }
 #: The console's user groups by handle, as `usergroups.list` names them (others: their id).
 GROUP_HANDLES: Mapping[str, str] = {"S0123OPSLEADS": "ops-leads", "S0OPSLEADS": "ops-leads"}

@@ -52,7 +52,8 @@ class Surfaces:
         self.session = console.session
 
     def run(self, word: str, args: list[str], user: str) -> None:
-        """``form [<operation>]``, ``again [<id>]``, ``home [approve|reject|review [<id>]]``."""
+        """``form [<operation>]``, ``again [<id>]``,
+        ``home [approve|reject|review|stop [<id>]]``."""
         store = self.session.app.store
         if word in _ONE_WORD and len(args) > 1:  # a word too many: say so, never guess
             (taken, shown), said = _ONE_WORD[word], " ".join(args)[:40]
@@ -62,12 +63,13 @@ class Surfaces:
             self._form(lambda: self.session.slash("", user=user), user, operation)
         elif word == "again":
             self._again(named_request(store, args[0]) if args else self._newest_ended(), user)
-        elif args and args[0] in {"approve", "reject", "review"} and len(args) <= 2:
+        elif args and args[0] in _NOTHING_IN_TAB and len(args) <= 2:
             named = named_request(store, args[1]) if len(args) > 1 else None
             self._tab_click(args[0], named, user)
         elif args:  # a word the tab has no button for: say so, rather than open it regardless
             said = " ".join(args)[:40]
-            self.console.say(f"home takes nothing, or approve|reject|review [<id>]; not {said}")
+            buttons = "approve|reject|review|stop [<id>]"
+            self.console.say(f"home takes nothing, or {buttons}; not {said}")
         else:
             self._home(user)
 
@@ -154,8 +156,11 @@ class Surfaces:
 
     def _top_of_tab(self, action: str, user: str) -> str | None:
         """The first request `user`'s tab has this button for: "Waiting for you" (approve,
-        reject) or the break-glass runs awaiting their review; None when it has none."""
+        reject), the break-glass runs awaiting their review, or their own runs that may still
+        be stopped; None when it has none."""
         tab = HomeTab(self.session.app.service.s, operation_ids=())
+        if action == "stop":
+            return min(tab.content(user).stoppable, default=None)
         shown = tab.break_glass_awaiting_review(user) if action == "review" else None
         listed = shown if shown is not None else tab.waiting_for(user)
         return listed[0].id if listed else None
@@ -183,5 +188,6 @@ _NOTHING_IN_TAB = {
     "approve": "nothing is waiting for your approval",
     "reject": "nothing is waiting for your approval",
     "review": "no break-glass run awaits your review",
+    "stop": "no run of yours can be stopped",
 }
 _ONE_WORD = {"form": ("an operation", "<operation>"), "again": ("a request id", "<id>")}

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from bot import cards
 from bot.lifecycle.services import Services
-from bot.model import RequestRecord
+from bot.model import RequestRecord, rules
 from bot.policy.incident import check_review
 from bot.policy.members import CachedDirectory, listed_or_not
 
@@ -36,9 +36,13 @@ class HomeTab:
     ) -> cards.HomeContent:
         """Everything the tab shows for `user`; `operations` are what they may request."""
         approver = self.is_approver(user)
+        yours = self.s.store.history(requester=user, limit=YOURS_SHOWN)
         return cards.HomeContent(
             waiting=self.waiting_for(user),
-            yours=self.s.store.history(requester=user, limit=YOURS_SHOWN),
+            yours=yours,
+            stoppable=frozenset(
+                r.id for r in yours if rules.stoppable(r, calls=self.s.vendor_calls(r))
+            ),
             operations=operations,
             approver=approver,
             unreviewed=self.break_glass_awaiting_review(user) if approver else (),

@@ -31,9 +31,10 @@ class IncidentClicks:
         self.s = services
         self.replies = replies
 
-    def stop(self, request_id: str, origin: Origin) -> None:
-        """A Stop click: no more vendor calls for this run (those in flight finish)."""
-        record = on_card(self.s, self.replies, request_id, origin, "stop")
+    def stop(self, request_id: str, origin: Origin, *, in_tab: bool = False) -> None:
+        """A Stop click: no more vendor calls for this run (those in flight finish); `in_tab`
+        when it came from App Home, where a run without a card may be stopped too."""
+        record = on_card(self.s, self.replies, request_id, origin, "stop", cardless=in_tab)
         if record is None:
             return
         if not rules.stoppable(record, calls=self.s.vendor_calls(record)):

@@ -36,7 +36,7 @@ def break_glass_card_not_posted(record: RequestRecord, error: str) -> Notice:
         Code("/invite @opsgate"),
         " so the approvers see it, and follow it with ",
         Code(f"/ops status {record.id}"),
-        ".",
+        " or in opsgate's App Home (where a run of several vendor calls has its Stop).",
     )
 
 

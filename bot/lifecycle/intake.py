@@ -117,7 +117,7 @@ class Intake:
         try:
             self.s.store.check_overlap(request.operation, request.targets)
         except OverlapError as exc:
-            self._refuse(request, origin, refusals.held(exc.holder, exc.shared))
+            self._refuse(request, origin, refusals.held(exc.holder, exc.shared, asker=origin.user))
             return True
         return False
 
@@ -183,7 +183,7 @@ class Intake:
         try:
             self._break_glass.run(request, origin, preview)
         except OverlapError as exc:
-            self._refuse(request, origin, refusals.held(exc.holder, exc.shared))
+            self._refuse(request, origin, refusals.held(exc.holder, exc.shared, asker=origin.user))
 
     def _open(
         self, request: OperationRequest, origin: Origin, preview: RequestPreview, command: str
@@ -202,7 +202,7 @@ class Intake:
                 step=origin.step,
             )
         except OverlapError as exc:
-            self._refuse(request, origin, refusals.held(exc.holder, exc.shared))
+            self._refuse(request, origin, refusals.held(exc.holder, exc.shared, asker=origin.user))
             return
         bind(request_id=record.id)  # log lines from here on name the request
         try:

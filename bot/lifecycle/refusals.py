@@ -160,11 +160,17 @@ def not_its_card(record: RequestRecord) -> Refusal:
     )
 
 
-def held(holder: RequestRecord, shared: tuple[str, ...]) -> Refusal:
-    """A new request names targets that a pending or executing request already holds."""
+def held(holder: RequestRecord, shared: tuple[str, ...], *, asker: str) -> Refusal:
+    """A new request names targets that a pending or executing request already holds. A
+    pending one ends sooner when its requester withdraws it: the refusal says who that is (in
+    an incident, who to ask to clear the way for break-glass)."""
     shown = listing(Code(t) for t in shared[:_SHARED_SHOWN])
     more = f" and {len(shared) - _SHARED_SHOWN:,} more" if len(shared) > _SHARED_SHOWN else ""
     where = "executing" if holder.state is _S.EXECUTING else "waiting for approval"
+    withdraw: tuple[Part, ...] = ()
+    if holder.state is _S.PENDING:
+        who: Part = "you" if holder.requester == asker else User(holder.requester)
+        withdraw = (" To end it sooner: only ", who, " can withdraw it.")
     return Refusal(
         Code(holder.operation),
         " of ",
@@ -177,6 +183,7 @@ def held(holder: RequestRecord, shared: tuple[str, ...]) -> Refusal:
         ", and a target is in one open request at a time. Follow it on its card or with ",
         Code(f"/ops status {holder.id}"),
         ", and ask again once it has ended.",
+        *withdraw,
     )
 
 

@@ -78,6 +78,11 @@ class RequestService:
         """A Stop click: the run of a multi-call request sends no more calls."""
         self._incident.stop(request_id, origin)
 
+    def stop_in_tab(self, request_id: str, origin: Origin) -> None:
+        """Stop in the App Home tab: the card's click, or, for a run whose card Slack would
+        not post, the only way to stop it."""
+        self._incident.stop(request_id, origin, in_tab=True)
+
     def begin_shutdown(self) -> None:
         """This process is shutting down: its runs of several vendor calls send no more of
         them, as after Stop; calls in flight finish, and each run ends with what it did."""

@@ -26,6 +26,7 @@ from bot.cards.home import (
     HOME_FORM_ACTION,
     HOME_REJECT_ACTION,
     HOME_REVIEW_ACTION,
+    HOME_STOP_ACTION,
 )
 from bot.lifecycle import Origin
 from bot.lifecycle.home import HomeTab
@@ -53,6 +54,8 @@ def register(app: App, ctx: ListenerContext) -> None:
         HOME_REJECT_ACTION: ctx.service.reject,
         # A break-glass run whose card Slack would not post is reviewed here, or nowhere.
         HOME_REVIEW_ACTION: ctx.service.review_in_tab,
+        # So is Stop of such a run (while it goes on, the requester's tab offers it).
+        HOME_STOP_ACTION: ctx.service.stop_in_tab,
     }
     for action_id, handler in handlers.items():
         app.action(action_id)(_tab_click(handler, ctx))

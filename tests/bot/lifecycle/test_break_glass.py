@@ -141,6 +141,19 @@ def test_break_glass_keeps_to_one_open_request_per_target(world: World) -> None:
     assert held in world.slack.last_text_to(ALICE)
 
 
+def test_a_refusal_for_a_pending_request_s_target_says_who_can_withdraw_it(world: World) -> None:
+    """Break-glass on a target someone else's pending request holds is refused; the on-call is
+    told who can clear the way (its requester withdraws it) rather than only to wait."""
+    held = open_request(world, user=DAVE)
+    run(world)
+    said = world.shown_to(ALICE)
+    assert held in said and f"<@{DAVE}> can withdraw it" in said
+    assert world.store.get(held).state is RequestState.PENDING  # type: ignore[union-attr]
+
+    run(world, user=DAVE, request=breaking(break_glass=None))
+    assert "you can withdraw it" in world.shown_to(DAVE)  # their own: they are told so
+
+
 def test_break_glass_that_loses_the_race_for_a_target_is_refused_and_calls_nothing(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -368,6 +381,25 @@ def test_history_unreviewed_lists_runs_awaiting_review(world: World) -> None:
     assert "(overdue)" in unreviewed(world)
     assert first not in unreviewed(world, DAVE, "D0DAVE")  # not theirs to read
     assert "Nothing awaits review" in unreviewed(world, vendor="enos")
+
+
+def test_history_unreviewed_says_how_many_more_await_review_past_its_limit(world: World) -> None:
+    """Three runs await review and `--limit 2` shows two: the reply counts all three and says
+    how to see the rest, rather than passing two off as all there are."""
+    packages = ("pkg-meter-fw-1.2.0", "pkg-meter-fw-1.1.0", "pkg-gw-sw-2.0.1")
+    ids = [run(world, request=breaking(f"INC-{n}", targets=(p,))) for n, p in enumerate(packages)]
+    assert all(ids)
+
+    shown = world.service.history(
+        HistoryCommand(unreviewed=True, limit=2), Origin(user=BOB, channel="D0BOB")
+    )
+    said = text(shown)
+    assert sum(rid in said for rid in ids if rid) == 2
+    assert shown.text.startswith("3 break-glass requests awaiting review")
+    assert "1 more awaiting review" in said and "--limit 3" in said
+    assert "more awaiting review" not in text(
+        world.service.history(HistoryCommand(unreviewed=True), Origin(user=BOB, channel="D0BOB"))
+    )
 
 
 def test_an_unreviewed_run_is_announced_again_once_a_day(world: World) -> None:
