@@ -49,7 +49,7 @@ class ServicePowerSettings(VendorSettings):
                 "credentials_conflict",
                 "cannot be used with servicepower.client_id and client_secret: set the system "
                 "access token or the client credentials, not both",
-                {"field": "token"},
+                {"field": "token", "with": ["client_id", "client_secret"]},
             )
         has_auth = is_set(self.token) or is_set(self.client_id)
         if is_set(self.base_url) and not has_auth:

@@ -30,13 +30,20 @@ from bot.store import (
     parse_anchor,
 )
 from bot.store.export import parse_since, write_events
+from bot.store.lockwait import saying_lock_waits
 
 #: From this many events, `verify` says on a terminal what it is checking before it starts.
 ANNOUNCE_FROM: Final = 100_000
 
 
 def run_audit(args: argparse.Namespace, settings: Settings) -> int:
-    """Run ``audit verify`` or ``audit export``; returns the exit status."""
+    """Run ``audit verify``, ``export`` or ``head``; returns the exit status. Kept waiting for
+    a lock another PostgreSQL session holds, it says so on stderr, once, and waits on."""
+    with saying_lock_waits(lambda line: print(line, file=sys.stderr, flush=True)):
+        return _run_audit(args, settings)
+
+
+def _run_audit(args: argparse.Namespace, settings: Settings) -> int:
     try:
         since = _since(args)
         path = chosen_database(args, settings)

@@ -24,6 +24,7 @@ from bot.cli.options import (
 from bot.cli.progress import progress_for
 from bot.settings import Settings
 from bot.store import AuditKeyError, DatabaseUnavailable, Store, StoreError
+from bot.store.lockwait import saying_lock_waits
 from bot.store.transfer import SourceUnreadable, TargetNotEmpty, copy_log, migrate
 
 
@@ -34,8 +35,14 @@ def run_db(
     out: TextIO | None = None,
     err: TextIO | None = None,
 ) -> int:
-    """Run ``db migrate`` or ``db copy``; returns the exit status."""
+    """Run ``db migrate`` or ``db copy``; returns the exit status. Kept waiting for a lock
+    another PostgreSQL session holds (another migration's), it says so on `err`, once."""
     out, err = out or sys.stdout, err or sys.stderr
+    with saying_lock_waits(lambda line: print(line, file=err, flush=True)):
+        return _run_db(args, settings, out, err)
+
+
+def _run_db(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
     try:
         if args.db_command == "migrate":
             return _migrate(chosen_database(args, settings), settings, out)

@@ -127,6 +127,9 @@ class WorkflowSteps:
                 reason=str(inputs.get("reason") or ""),
             )
         except UsageError as exc:
+            if exc.field == "--reason" and exc.message.startswith("--reason "):
+                # the step's own input, not the slash command's flag (a step has no flags)
+                return "The step's reason" + exc.message.removeprefix("--reason"), None, None
             usage = self._catalog.usage_under(exc, self.s.policy.usage_terms)
             return usage_failure(exc.message, usage), None, None
         if request.dry_run:

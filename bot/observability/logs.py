@@ -38,6 +38,10 @@ _EMPTY: Final[Mapping[str, str]] = MappingProxyType({})
 _ROOT: Final = Path(__file__).resolve().parents[2]
 _PACKAGES: Final = frozenset({"bot", "adapters", "commands"})
 _CONTEXT: ContextVar[Mapping[str, str]] = ContextVar("opsgate_log_context", default=_EMPTY)
+#: Line breaks to Unicode-aware readers that `json.dumps` leaves raw (as `audit export` does).
+_UNICODE_BREAKS: Final = str.maketrans(
+    {"\u2028": "\\u2028", "\u2029": "\\u2029", "\x85": "\\u0085"}
+)
 
 
 @contextmanager
@@ -90,7 +94,8 @@ class ContextFilter(logging.Filter):
 
 class JsonFormatter(logging.Formatter):
     """One JSON object per record: time, level, logger, message, the context fields that are
-    known, and the exception (as text) if any. A message's newlines stay inside its string."""
+    known, and the exception (as text) if any. A message's newlines stay inside its string, and
+    so do U+2028, U+2029 and U+0085 (written escaped), which Unicode-aware readers split on."""
 
     def format(self, record: logging.LogRecord) -> str:
         line: dict[str, object] = {
@@ -105,7 +110,8 @@ class JsonFormatter(logging.Formatter):
                 line[key] = value
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
-        return hide_url_passwords(json.dumps(line, ensure_ascii=False, default=str))
+        text = json.dumps(line, ensure_ascii=False, default=str)
+        return hide_url_passwords(text.translate(_UNICODE_BREAKS))
 
 
 class TextFormatter(logging.Formatter):

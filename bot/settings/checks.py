@@ -115,6 +115,8 @@ def _explain_one(
         origin = [*path[:-1], str((error.get("ctx") or {})["given"])]
         why = f"required when {'.'.join(origin)} is set"
     written = _in_file(model, origin, sources)
+    if error["type"] == "credentials_conflict" and sources is not None:
+        why += _set_elsewhere(model, path, (error.get("ctx") or {}).get("with", ()), sources)
     if sources is None or written is None:
         if error["type"] == "extra_forbidden" and (meant := _meant(model, path)):
             why += f"; did you mean {env_name(model, [*path[:-1], meant])}?"
@@ -152,6 +154,25 @@ def _table(model: type[BaseModel], name: str) -> type[BaseModel] | None:
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     return None
+
+
+def _set_elsewhere(
+    model: type[BaseModel], path: list[str], others: list[str], sources: Sources
+) -> str:
+    """Where the settings `path` conflicts with were set, when that is not where `path` was
+    (a token in the file, client credentials in the environment): ``" (the environment sets
+    OPSGATE_ACME__CLIENT_ID)"``, so the operator looks in both places."""
+    in_env = sources.sets_variable(env_name(model, path))
+    elsewhere = []
+    for other in ([*path[:-1], name] for name in others):
+        if not in_env and sources.sets_variable(env_name(model, other)):
+            elsewhere.append(env_name(model, other))
+        elif in_env and _in_file(model, other, sources) is not None:
+            elsewhere.append(toml_key(other))
+    if not elsewhere:
+        return ""
+    where = "the environment" if not in_env else str(sources.toml_file)
+    return f" ({where} sets {' and '.join(elsewhere)})"
 
 
 def _in_file(model: type[BaseModel], origin: list[str], sources: Sources | None) -> str | None:

@@ -41,6 +41,7 @@ from bot.settings.service import (
     in_range,
     parse_duration,
     parse_size,
+    parse_timeout,
     shown_database,
 )
 
@@ -170,9 +171,9 @@ class Settings(BaseSettings):
     shutdown_grace: Annotated[Duration, AfterValidator(at_most_a_day)] = timedelta(seconds=30)
     http_threads: Annotated[int, _WHOLE, AfterValidator(in_range(1, 256))] = 16
     http_connection_limit: Annotated[int, _WHOLE, AfterValidator(in_range(10, 100_000))] = 1000
-    http_channel_timeout: Annotated[Duration, AfterValidator(at_least_a_second)] = timedelta(
-        seconds=60
-    )
+    http_channel_timeout: Annotated[
+        timedelta, BeforeValidator(parse_timeout), AfterValidator(at_least_a_second)
+    ] = timedelta(seconds=60)
     http_max_body: Annotated[
         int, BeforeValidator(parse_size), AfterValidator(in_range(1024, 1024 * _MIB))
     ] = 2 * _MIB

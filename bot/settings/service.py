@@ -20,6 +20,8 @@ from bot.settings.targets import UnreadableTarget, parse_target, redacted
 # The policy's ttl syntax (SPEC §3): "90s", "30m", "2h", "1h30m", "1d".
 _DURATION: Final = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
 _DURATION_HELP: Final = 'must be a duration such as "30s", "2m", "1h30m" or "90s"'
+#: A fraction of a second (``0.5``, ``1.5s``): a duration, but not one the syntax writes.
+_FRACTION: Final = re.compile(r"\d*\.\d+s?")
 _SIZE: Final = re.compile(r"(\d+)\s*(b|kb|kib|k|mb|mib|m|gb|gib|g)?", re.IGNORECASE)
 _SIZE_UNITS: Final = {
     **{"": 1, "b": 1, "k": 1024, "kb": 1000, "kib": 1024},
@@ -58,6 +60,8 @@ def _duration(value: object) -> timedelta:
     ):
         days, hours, minutes, seconds = (capped_int(part or "0") for part in match.groups())
         return timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+    if isinstance(value, str) and _FRACTION.fullmatch(value.strip()):
+        raise PydanticCustomError("whole_seconds", 'must be whole seconds, such as "1s" or "90s"')
     raise PydanticCustomError("duration", _DURATION_HELP)
 
 
@@ -65,6 +69,19 @@ def _not_negative(duration: timedelta) -> timedelta:
     if duration < timedelta(0):
         raise PydanticCustomError("duration", "must not be negative")
     return duration
+
+
+def parse_timeout(value: object) -> timedelta:
+    """`parse_duration` for a timeout of whole seconds, from one (`at_least_a_second`): a
+    fraction (``0.5s``) is told both."""
+    try:
+        return parse_duration(value)
+    except PydanticCustomError as exc:
+        if exc.type == "whole_seconds":
+            raise PydanticCustomError(
+                "whole_seconds", 'must be whole seconds, at least "1s"'
+            ) from None
+        raise
 
 
 def at_least_a_second(value: timedelta) -> timedelta:

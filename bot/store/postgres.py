@@ -27,6 +27,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 from bot.settings.targets import masked_error, redacted
 from bot.store.chain import ChainHead
 from bot.store.engine import Cursor, Db, Params
+from bot.store.lockwait import Sessions
 from bot.store.pgconn import begun
 from bot.store.rows import DatabaseUnavailable, first_line
 from bot.store.schema import (
@@ -120,8 +121,14 @@ class PostgresEngine:
     errors: tuple[type[BaseException], ...] = (psycopg.Error, PoolTimeout)
     unreachable: tuple[type[BaseException], ...] = (psycopg.OperationalError, PoolTimeout)
 
-    def __init__(self, pool: ConnectionPool[psycopg.Connection[dict[str, Any]]], label: str):
+    def __init__(
+        self,
+        pool: ConnectionPool[psycopg.Connection[dict[str, Any]]],
+        label: str,
+        sessions: Sessions | None = None,
+    ):
         self._pool = pool
+        self._sessions = sessions
         self.label = label
         self.applied: list[str] = []
         self.tables = CURRENT_TABLES
@@ -166,11 +173,13 @@ class PostgresEngine:
         problem = _probe(url)  # fails fast and says why; the pool would only time out
         if problem is not None:
             raise DatabaseUnavailable(f"cannot connect to {label}: {masked_error(problem, url)}")
+        sessions = Sessions(url)  # for `bot.store.lockwait.saying_lock_waits`
         pool: ConnectionPool[psycopg.Connection[dict[str, Any]]] = ConnectionPool(
             url,
             min_size=1,
             max_size=POOL_SIZE,
             kwargs={"autocommit": True, "row_factory": dict_row},
+            configure=sessions,
             timeout=CONNECT_TIMEOUT_S,
             open=False,
             name="opsgate",
@@ -179,8 +188,9 @@ class PostgresEngine:
             pool.open(wait=True, timeout=CONNECT_TIMEOUT_S)
         except PoolTimeout:
             pool.close()
+            sessions.forget()
             raise DatabaseUnavailable(f"cannot connect to {label}: no connection") from None
-        return cls(pool, label)
+        return cls(pool, label, sessions)
 
     def migrate(self) -> list[str]:
         """Apply the migrations this database lacks, in order; returns their names.
@@ -244,6 +254,8 @@ class PostgresEngine:
     def close(self) -> None:
         """Close the pool and its connections."""
         self._pool.close()
+        if self._sessions is not None:
+            self._sessions.forget()
 
     @contextmanager
     def _transaction(

@@ -276,7 +276,10 @@ def test_a_token_and_client_credentials_together_are_refused() -> None:
             base_url=BASE, token=SecretStr("t"), client_id="c", client_secret=SecretStr("s")
         )
     [error] = caught.value.errors()
-    assert (error["type"], error.get("ctx")) == ("credentials_conflict", {"field": "token"})
+    assert (error["type"], error.get("ctx")) == (
+        "credentials_conflict",
+        {"field": "token", "with": ["client_id", "client_secret"]},
+    )
 
 
 def test_check_with_jwt_fetches_a_token(

@@ -58,6 +58,21 @@ def test_json_lines_carry_the_context(captured: Callable[[], list[dict[str, str]
     assert "request_id" not in after and current_context() == {}
 
 
+def test_unicode_line_separators_stay_inside_their_json_line(
+    captured: Callable[[], list[dict[str, str]]],
+) -> None:
+    """U+2028, U+2029 and U+0085 end a line for Unicode-aware readers (`str.splitlines`)."""
+    text = "reason: a\u2028b\u2029c\x85d"
+    with log_context(actor="U0\u2028BOB"):
+        try:
+            raise ValueError(text)
+        except ValueError:
+            logging.getLogger("opsgate.test").exception(text)
+    [line] = lines(captured)
+    assert line["message"] == text and line["actor"] == "U0\u2028BOB"
+    assert f"ValueError: {text}" in line["exception"]
+
+
 def test_an_exception_stays_inside_its_line(captured: Callable[[], list[dict[str, str]]]) -> None:
     try:
         raise ValueError("boom")

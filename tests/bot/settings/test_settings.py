@@ -277,6 +277,31 @@ def test_toml_values_are_validated_and_named_in_the_file(in_tmp: Path) -> None:
     ]
 
 
+def test_a_conflict_between_the_file_and_the_environment_names_both_places(
+    in_tmp: Path,
+) -> None:
+    client = {"OPSGATE_SERVICEPOWER__CLIENT_ID": "c", "OPSGATE_SERVICEPOWER__CLIENT_SECRET": "s"}
+    conflict = (
+        "cannot be used with servicepower.client_id and client_secret: set the system access "
+        "token or the client credentials, not both"
+    )
+    (in_tmp / "opsgate.toml").write_text(
+        '[servicepower]\nbase_url = "https://sp.example"\ntoken = "t"\n', encoding="utf-8"
+    )
+    assert _error(client) == (
+        f"opsgate.toml: servicepower.token: {conflict} (the environment sets "
+        "OPSGATE_SERVICEPOWER__CLIENT_ID and OPSGATE_SERVICEPOWER__CLIENT_SECRET)"
+    )
+    (in_tmp / "opsgate.toml").write_text(
+        '[servicepower]\nbase_url = "https://sp.example"\nclient_id = "c"\n', encoding="utf-8"
+    )
+    env = {"OPSGATE_SERVICEPOWER__TOKEN": "t", "OPSGATE_SERVICEPOWER__CLIENT_SECRET": "s"}
+    assert _error(env) == (
+        f"OPSGATE_SERVICEPOWER__TOKEN (servicepower.token): {conflict} "
+        "(opsgate.toml sets servicepower.client_id)"
+    )
+
+
 def test_an_unknown_key_of_the_file_is_shown_the_key_it_most_likely_meant(in_tmp: Path) -> None:
     (in_tmp / "opsgate.toml").write_text(
         'log-level = "DEBUG"\nfoo = 1\n[enos]\nappkey = "k"\n', encoding="utf-8"

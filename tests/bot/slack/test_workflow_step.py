@@ -122,6 +122,22 @@ def test_inputs_that_are_no_valid_request_fail_the_step_at_once(
     assert session.app.store.history(limit=5) == []
 
 
+@pytest.mark.parametrize(
+    ("reason", "says"),
+    [
+        ("x" * 501, "The step's reason is 501 characters long; at most 500 fit."),
+        ("a\x07b", "The step's reason contains the control character U+0007; remove it."),
+    ],
+)
+def test_a_reason_the_step_cannot_take_is_named_as_its_input_not_as_a_flag(
+    session: ConsoleSession, reason: str, says: str
+) -> None:
+    run(session, {**STEP, "reason": reason})
+    ((method, params),) = completions(session)
+    assert (method, params["error"]) == (ERROR, says)
+    assert session.app.store.history(limit=5) == []
+
+
 def test_a_failed_steps_usage_follows_the_policy(session: ConsoleSession) -> None:
     """The policy asks a reason and lists nobody for break-glass: the usage said with the
     error must not show the reason as optional, nor offer --break-glass."""

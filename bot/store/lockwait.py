@@ -1,0 +1,103 @@
+"""Saying, once, that a command waits for a lock another PostgreSQL session holds.
+
+``opsgate audit verify`` waits, like any reader, behind a session holding an exclusive lock on
+a table (DDL, ``LOCK TABLE``), and ``opsgate db migrate`` behind another migration's advisory
+lock. Both keep waiting, without a bound, until the lock is released: an operator who would
+rather not wait stops them with Ctrl-C. Inside `saying_lock_waits`, a thread asks the server
+every `POLL_S` seconds whether one of this process's pooled connections (`Sessions`) waits for a
+lock; the first time one does, `say` is called with one line naming the sessions holding it.
+
+Example::
+
+    with saying_lock_waits(lambda line: print(line, file=sys.stderr, flush=True)):
+        store = Store.open_existing(url)
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, Final
+
+if TYPE_CHECKING:  # loaded with the PostgreSQL engine only: a SQLite run never needs it
+    import psycopg
+
+#: How often the server is asked whether a connection waits for a lock.
+POLL_S: Final = 1.0
+_WAITING: Final = (
+    "SELECT pg_blocking_pids(pid) AS held_by FROM pg_stat_activity "
+    "WHERE pid = ANY(%s) AND wait_event_type = 'Lock'"
+)
+#: The pools of this process: their database URL and their connections' server process ids.
+_SESSIONS: dict[Sessions, tuple[str, set[int]]] = {}
+_GUARD = threading.Lock()
+
+
+class Sessions:
+    """A pool's ``configure`` callback: remembers each new connection's server process id
+    until `forget` (the pool's close)."""
+
+    def __init__(self, url: str) -> None:
+        with _GUARD:
+            _SESSIONS[self] = (url, set())
+
+    def __call__(self, conn: psycopg.Connection[Any]) -> None:
+        with _GUARD:
+            if self in _SESSIONS:
+                _SESSIONS[self][1].add(conn.info.backend_pid)
+
+    def forget(self) -> None:
+        with _GUARD:
+            _SESSIONS.pop(self, None)
+
+
+@contextmanager
+def saying_lock_waits(say: Callable[[str], None], *, poll_s: float = POLL_S) -> Iterator[None]:
+    """Inside the block, call `say` once if a pooled connection waits for another's lock."""
+    stop = threading.Event()
+    watcher = threading.Thread(
+        target=_watch, args=(say, stop, poll_s), name="opsgate-lock-wait", daemon=True
+    )
+    watcher.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        watcher.join()
+
+
+def _watch(say: Callable[[str], None], stop: threading.Event, poll_s: float) -> None:
+    asking: dict[str, psycopg.Connection[Any]] = {}
+    try:
+        while not stop.wait(poll_s):
+            holders = _holders(asking)
+            if holders:
+                pids = ", ".join(str(pid) for pid in sorted(holders))
+                say(
+                    "opsgate: waiting for a lock held by another PostgreSQL session "
+                    f"(server process {pids}); still waiting (Ctrl-C stops)"
+                )
+                return
+    except Exception:  # psycopg.Error (psycopg is loaded lazily)
+        return  # the notice is a courtesy: the command itself says what went wrong
+    finally:
+        for conn in asking.values():
+            conn.close()
+
+
+def _holders(asking: dict[str, psycopg.Connection[Any]]) -> set[int]:
+    """The sessions that hold a lock one of ours waits for (empty: none waits)."""
+    sessions: dict[str, set[int]] = {}
+    with _GUARD:
+        for url, pids in _SESSIONS.values():
+            sessions.setdefault(url, set()).update(pids)
+    holders: set[int] = set()
+    for url, pids in sessions.items():
+        import psycopg  # only once a PostgreSQL pool exists
+
+        if url not in asking:
+            asking[url] = psycopg.connect(url, autocommit=True, connect_timeout=10)
+        for (held_by,) in asking[url].execute(_WAITING, [sorted(pids)]).fetchall():
+            holders.update(held_by or ())
+    return holders
