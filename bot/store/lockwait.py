@@ -64,7 +64,9 @@ def saying_lock_waits(say: Callable[[str], None], *, poll_s: float = POLL_S) -> 
         yield
     finally:
         stop.set()
-        watcher.join()
+        # Bounded: the watcher is a courtesy, and a server that stopped answering its question
+        # must not keep a finished command from exiting (the thread is a daemon).
+        watcher.join(timeout=poll_s + 1.0)
 
 
 def _watch(say: Callable[[str], None], stop: threading.Event, poll_s: float) -> None:
@@ -97,7 +99,9 @@ def _holders(asking: dict[str, psycopg.Connection[Any]]) -> set[int]:
         import psycopg  # only once a PostgreSQL pool exists
 
         if url not in asking:
-            asking[url] = psycopg.connect(url, autocommit=True, connect_timeout=10)
+            asking[url] = psycopg.connect(
+                url, autocommit=True, connect_timeout=10, options="-c statement_timeout=2000"
+            )
         for (held_by,) in asking[url].execute(_WAITING, [sorted(pids)]).fetchall():
             holders.update(held_by or ())
     return holders
