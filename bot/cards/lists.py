@@ -148,19 +148,26 @@ def history_message(records: Sequence[RequestRecord]) -> Message:
 
 
 def unreviewed_message(
-    records: Sequence[RequestRecord], *, now: datetime, total: int | None = None
+    records: Sequence[RequestRecord],
+    *,
+    now: datetime,
+    total: int | None = None,
+    flags: str = "",
 ) -> Message:
     """``/ops history --unreviewed``: break-glass runs nobody has reviewed yet, the earliest
     review deadline first, each with its incident and that deadline (overdue ones marked).
     `total` counts all that await review when `records` is only the first of them: the
-    reply says how many more there are and how to list them."""
+    reply says how many more there are and how to list them (with the asker's other `flags`,
+    such as ``--mine``, so the same runs are listed)."""
     total = max(total or 0, len(records))
     blocks = [header("Break-glass requests awaiting review")]
     lines = [_unreviewed_line(r, now) for r in records] or ["Nothing awaits review."]
     if total > len(records):
         more = f"{total - len(records):,} more awaiting review"
         wider = min(total, MAX_LISTED)
-        lines.append(f"_{more}: `/ops history --unreviewed --limit {wider}` lists them._")
+        them = "lists them" if wider == total else f"lists the first {wider:,}"
+        listing = " ".join(["/ops history --unreviewed", *flags.split(), f"--limit {wider}"])
+        lines.append(f"_{more}: `{listing}` {them}._")
     blocks.extend(lines_sections(lines))
     return build_message(f"{plural(total, 'break-glass request')} awaiting review", blocks)
 

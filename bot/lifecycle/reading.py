@@ -88,7 +88,10 @@ class Reading:
             and self._may_read(r, origin, directory)
         ]
         now = datetime.fromtimestamp(self.s.clock.now(), tz=UTC)
-        return unreviewed_message(seen[: command.limit], now=now, total=len(seen))
+        flags = ("--mine " if command.mine else "") + (
+            f"--vendor {command.vendor}" if command.vendor else ""
+        )
+        return unreviewed_message(seen[: command.limit], now=now, total=len(seen), flags=flags)
 
     def _may_read_damaged(self, request_id: str, origin: Origin) -> bool:
         """Whether the asker may hear that `request_id`'s row cannot be read: the reading rule,

@@ -28,6 +28,7 @@ from commands.catalog import Catalog
 from commands.fields import request_from_parts
 from commands.model import OperationRequest, UsageError
 from commands.render import format_command
+from commands.values import check_reason
 
 log = logging.getLogger(__name__)
 
@@ -119,17 +120,17 @@ class WorkflowSteps:
             return "The step needs requester: the person who used the workflow.", None, None
         if not is_channel_id(channel):
             return "The step needs channel: where the approval card goes.", None, None
+        reason = str(inputs.get("reason") or "")
         try:
             request = request_from_parts(
                 self._catalog,
                 command=str(inputs.get("operation") or ""),
                 targets=str(inputs.get("targets") or ""),
-                reason=str(inputs.get("reason") or ""),
+                reason=reason,
             )
         except UsageError as exc:
-            if exc.field == "--reason" and exc.message.startswith("--reason "):
-                # the step's own input, not the slash command's flag (a step has no flags)
-                return "The step's reason" + exc.message.removeprefix("--reason"), None, None
+            if exc.field == "--reason" and (wrong := _wrong_reason(reason)):
+                return wrong, None, None  # the step's own input, not a flag typed into operation
             usage = self._catalog.usage_under(exc, self.s.policy.usage_terms)
             return usage_failure(exc.message, usage), None, None
         if request.dry_run:
@@ -137,6 +138,18 @@ class WorkflowSteps:
         if not request.reason and self.s.policy.needs_reason(request.operation, dry_run=False):
             return _REASON_NEEDED, None, None
         return None, request, Origin(user=requester, channel=channel)
+
+
+def _wrong_reason(reason: str) -> str | None:
+    """What is wrong with the step's reason input, named as that input; None when it is fine
+    (a ``--reason`` typed into the operation input is then what was refused)."""
+    if not reason.strip():
+        return None
+    try:
+        check_reason(reason)
+    except UsageError as exc:
+        return "The step's reason" + exc.message.removeprefix("--reason")
+    return None
 
 
 def _requester(value: Any) -> str:

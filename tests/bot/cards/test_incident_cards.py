@@ -162,6 +162,15 @@ def test_the_unreviewed_list_shows_incident_and_deadline() -> None:
     assert "Nothing awaits review" in text(unreviewed_message([], now=NOW))
 
 
+def test_the_unreviewed_list_past_the_most_listed_does_not_promise_to_list_them_all() -> None:
+    """150 await review and `--limit` lists at most 100: the suggested command lists the first
+    100, and the reply says so rather than that it lists them."""
+    late = glass(state=S.SUCCEEDED, review_due_at=NOW - timedelta(hours=1))
+    shown = text(unreviewed_message([late], now=NOW, total=150))
+    assert "149 more awaiting review" in shown
+    assert "`/ops history --unreviewed --limit 100` lists the first 100" in shown
+
+
 def test_a_stopped_card_names_the_stopper_and_counts_what_was_never_sent() -> None:
     devices = record().targets
     unsent = [

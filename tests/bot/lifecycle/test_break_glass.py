@@ -402,6 +402,21 @@ def test_history_unreviewed_says_how_many_more_await_review_past_its_limit(world
     )
 
 
+def test_history_unreviewed_past_its_limit_says_how_to_list_the_rest_with_its_filters(
+    world: World,
+) -> None:
+    """`--mine --vendor v --limit 1` past its limit: the command it suggests keeps --mine and
+    --vendor, so it lists the same runs (without them it would list everyone's)."""
+    packages = ("pkg-meter-fw-1.2.0", "pkg-meter-fw-1.1.0")
+    ids = [run(world, request=breaking(f"INC-{n}", targets=(p,))) for n, p in enumerate(packages)]
+    assert all(ids)
+    vendor = package_request().vendor
+
+    said = unreviewed(world, user=ALICE, channel="D0ALICE", mine=True, vendor=vendor, limit=1)
+    assert "1 more awaiting review" in said
+    assert f"/ops history --unreviewed --mine --vendor {vendor} --limit 2" in said
+
+
 def test_an_unreviewed_run_is_announced_again_once_a_day(world: World) -> None:
     rid = run(world)
     assert rid is not None

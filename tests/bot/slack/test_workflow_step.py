@@ -138,6 +138,19 @@ def test_a_reason_the_step_cannot_take_is_named_as_its_input_not_as_a_flag(
     assert session.app.store.history(limit=5) == []
 
 
+def test_a_reason_flag_in_the_operation_input_is_not_blamed_on_the_reason_input(
+    session: ConsoleSession,
+) -> None:
+    """`--reason` typed into the operation input as well as a reason input: the error names the
+    flag given twice, not "the step's reason", which the builder would look for in vain."""
+    run(session, {**STEP, "operation": f"{STEP['operation']} --reason other"})
+    ((method, params),) = completions(session)
+    assert method == ERROR
+    assert params["error"].startswith("--reason is given twice")
+    assert "The step's reason" not in params["error"]
+    assert session.app.store.history(limit=5) == []
+
+
 def test_a_failed_steps_usage_follows_the_policy(session: ConsoleSession) -> None:
     """The policy asks a reason and lists nobody for break-glass: the usage said with the
     error must not show the reason as optional, nor offer --break-glass."""
