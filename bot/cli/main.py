@@ -213,8 +213,10 @@ def _failed(problem: str, fmt: str) -> int:
 
 def _configure_logging(settings: Settings, *, console: bool) -> None:
     level = settings.log_level.upper()
-    if console and "OPSGATE_LOG_LEVEL" not in os.environ:
-        level = "WARNING"  # the console's output is the conversation, not the log
+    if console and "log_level" not in settings.model_fields_set:
+        # Set nowhere (an empty variable is no setting): the console's output is the
+        # conversation, not the log. A level set in the environment or opsgate.toml holds.
+        level = "WARNING"
         # A retry of a safe call is the card's to tell; its log lines broke into transcripts.
         logging.getLogger(RETRY_LOGGER).setLevel(logging.ERROR)
     configure_logging(level=level, fmt=settings.log_format)

@@ -222,7 +222,7 @@ def run_console(
 ) -> int:
     """Run the console until end of input. The database defaults to ./opsgate-console.db so
     sandbox requests never mix with a real audit log."""
-    path = db or Path(os.environ.get("OPSGATE_CONSOLE_DB", "opsgate-console.db"))
+    path = db or Path(os.environ.get("OPSGATE_CONSOLE_DB") or "opsgate-console.db")  # "" unset
     # asked first: an output that cannot be written ends the console before its database opens
     color = stdout.isatty() and not os.environ.get("NO_COLOR")
     interactive = stdin.isatty()

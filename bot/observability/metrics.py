@@ -10,8 +10,9 @@ How each is fed (`bot.observability.instrument` wires them):
 - ``opsgate_requests_total{operation,state}``: requests that entered each state, derived from
   the audit events as the store commits them (``requested`` counts as ``pending``, unless it
   is break-glass: that request never pends).
-- ``opsgate_clicks_total{action,result}``: Approve/Reject/Withdraw clicks and what they did,
-  from the same events (``approved``/``rejected``/``withdrawn``, or ``denied``).
+- ``opsgate_clicks_total{action,result}``: Approve/Reject/Withdraw/Stop/Mark reviewed clicks
+  and what they did, from the same events (``approved``/``rejected``/``withdrawn``/``stopped``/
+  ``reviewed``, or ``denied``).
 - ``opsgate_vendor_calls_total{vendor,outcome}`` and ``opsgate_vendor_call_seconds{vendor}``:
   every preview and execute, timed around the adapter; ``opsgate_vendor_executions_total
   {vendor,outcome}``, the executions alone (the mutating calls), beside them: SPEC §13 fixes
@@ -75,13 +76,14 @@ class Metrics:
         )
         self.vendor_calls = Counter(
             "opsgate_vendor_calls",
-            "Vendor previews and executions, by outcome: ok, failed, unknown or error.",
+            "Vendor previews and executions, by outcome: ok, failed, unknown, stopped or error.",
             ["vendor", "outcome"],
             registry=self.registry,
         )
         self.vendor_executions = Counter(
             "opsgate_vendor_executions",
-            "Vendor executions (the mutating calls, previews left out), by outcome.",
+            "Vendor executions (the mutating calls, previews left out), by outcome: ok, failed, "
+            "unknown, stopped or error.",
             ["vendor", "outcome"],
             registry=self.registry,
         )
