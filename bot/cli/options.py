@@ -8,7 +8,7 @@ import argparse
 import signal
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from types import FrameType
 from typing import Final, NoReturn, TypeAlias
@@ -59,22 +59,29 @@ INTERRUPTED_STATUS: Final = 130
 
 
 @contextmanager
-def sigterm_interrupts() -> Iterator[None]:
-    """Inside the block SIGTERM (``kill``, a supervisor ending a job) interrupts the command as
-    Ctrl-C does, so it ends with its one line (`db copy`: nothing was copied; run it again)
-    and `INTERRUPTED_STATUS`, rather than dying without a word. `serve` has its own stop."""
+def sigterm_raises(error: type[BaseException]) -> Iterator[None]:
+    """Inside the block SIGTERM raises `error` in the main thread, as Ctrl-C raises
+    `KeyboardInterrupt`; afterwards the previous handler is back. Elsewhere than the main
+    thread nothing is installed: signals are only delivered to it."""
     if threading.current_thread() is not threading.main_thread():
-        yield  # signals are only delivered to the main thread; nothing to install
+        yield
         return
-    previous = signal.signal(signal.SIGTERM, _interrupt)
+
+    def raise_it(signum: int, frame: FrameType | None) -> NoReturn:
+        raise error
+
+    previous = signal.signal(signal.SIGTERM, raise_it)
     try:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
 
 
-def _interrupt(signum: int, frame: FrameType | None) -> NoReturn:
-    raise KeyboardInterrupt
+def sigterm_interrupts() -> AbstractContextManager[None]:
+    """SIGTERM (``kill``, a supervisor ending a job) interrupts the command as Ctrl-C does, so
+    it ends with its one line (`db copy`: nothing was copied; run it again) and
+    `INTERRUPTED_STATUS`, rather than dying without a word. `serve` has its own stop."""
+    return sigterm_raises(KeyboardInterrupt)
 
 
 #: The highest TCP port; 0 asks the system for any free one (the server logs which).

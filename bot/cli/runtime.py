@@ -13,18 +13,14 @@ from __future__ import annotations
 
 import logging
 import os
-import signal
 import sys
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from types import FrameType
 from typing import NoReturn
 
 from slack_sdk.errors import SlackApiError
 
 from adapters.registry import PluginError, Plugins, installed_plugins
 from bot.app import OpsgateApp, build_app
+from bot.cli.options import sigterm_raises
 from bot.cli.preflight import (
     missing_slack_settings,
     serves_socket_mode,
@@ -61,7 +57,9 @@ def serve(
         log.warning("--probe-port is for Socket Mode; over HTTP the probes are on --port")
     # Installed before start-up, until the end, drain included: SIGTERM while the database or
     # Slack is being checked stops too, and a second SIGTERM stops the wait as Ctrl-C does.
-    with _sigterm_stops():
+    # From start-up to the end of the drain, SIGTERM raises `Terminated`: during start-up, to
+    # stop it; then the first to stop serving, a second to stop the drain's wait.
+    with sigterm_raises(Terminated):
         try:
             opsgate = _ready(settings, plugins, socket_mode=socket_mode)
         except Terminated:
@@ -149,25 +147,6 @@ def _cannot_start(problem: str, settings: Settings) -> int:
     """One line, as the logs are written (JSON lines too), and status 2."""
     print(failure_line(problem, fmt=settings.log_format), file=sys.stderr)
     return 2
-
-
-@contextmanager
-def _sigterm_stops() -> Iterator[None]:
-    """From start-up to the end of the drain, SIGTERM raises `Terminated` in the main thread
-    (as Ctrl-C raises `KeyboardInterrupt`): during start-up, to stop it; then the first to stop
-    serving, a second to stop the drain's wait. Afterwards the previous handler is back."""
-    if threading.current_thread() is not threading.main_thread():
-        yield  # signals are only delivered to the main thread; nothing to install
-        return
-    previous = signal.signal(signal.SIGTERM, _raise_terminated)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
-def _raise_terminated(signum: int, frame: FrameType | None) -> None:
-    raise Terminated
 
 
 def _drain(opsgate: OpsgateApp) -> int:
