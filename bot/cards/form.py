@@ -79,13 +79,16 @@ class KeptTargets:
         request_id: The request asked for again.
         operation: Its operation.
         count: How many targets are asked for again (`bot.model.rules.again_targets`).
-        unsent: They are the targets the request, stopped, did not send (not all of its own).
+        unsent: They are the targets the request left undone (not all of its own).
+        ended: The state the request ended in (``stopped``, ``failed``), which says how it
+            left them undone.
     """
 
     request_id: str
     operation: str
     count: int
     unsent: bool = False
+    ended: str = "stopped"
 
     def as_metadata(self) -> dict[str, Any]:
         """The form's ``private_metadata`` entry (Slack keeps it with the open form)."""
@@ -94,6 +97,7 @@ class KeptTargets:
             "operation": self.operation,
             "count": self.count,
             "unsent": self.unsent,
+            "ended": self.ended,
         }
 
     @classmethod
@@ -103,7 +107,9 @@ class KeptTargets:
             return None
         try:
             unsent = data.get("unsent") is True
-            return cls(str(data["request"]), str(data["operation"]), int(data["count"]), unsent)
+            ended = str(data.get("ended") or "stopped")
+            request, operation = str(data["request"]), str(data["operation"])
+            return cls(request, operation, int(data["count"]), unsent, ended)
         except (KeyError, TypeError, ValueError):
             return None
 
@@ -120,8 +126,9 @@ class FormPrefill:
         switches: The switch flags ticked (the operation's own and the common ones).
         reason: The reason.
         kept: The targets of the request asked for again, when they do not fit the text box.
-        unsent_of: The stopped request whose targets not sent fill the text box (not all of
-            its targets: the others were sent).
+        unsent_of: The request whose targets left undone fill the text box (not all of its
+            targets: it stopped, or partly failed, and did the others).
+        unsent_ended: The state that request ended in (``stopped``, ``failed``).
     """
 
     operation: str | None = None
@@ -132,6 +139,7 @@ class FormPrefill:
     reason: str = ""
     kept: KeptTargets | None = None
     unsent_of: str | None = None
+    unsent_ended: str = "stopped"
 
 
 def request_form(
@@ -265,22 +273,24 @@ def _again_note(spec: OperationSpec, prefill: FormPrefill) -> list[Block]:
     if kept is not None and kept.operation == spec.id:
         count, rid = plural(kept.count, "target"), code(kept.request_id)
         if kept.unsent:
-            return [
-                context(
-                    f"Leave this empty to use the {count} {rid} left undone when it was "
-                    "stopped (not sent, or refused by the vendor)."
-                )
-            ]
+            done, which = _UNDONE_WORDS.get(kept.ended, _UNDONE_WORDS["stopped"])
+            return [context(f"Leave this empty to use the {count} {rid} {done} ({which}).")]
         return [context(f"Leave this empty to use the {count} of {rid} again.")]
     if prefill.unsent_of is not None and prefill.targets:
-        rid = code(prefill.unsent_of)
-        return [
-            context(
-                f"These are the targets {rid} left undone when it was stopped: not sent, or "
-                "refused by the vendor."
-            )
-        ]
+        done, which = _UNDONE_WORDS.get(prefill.unsent_ended, _UNDONE_WORDS["stopped"])
+        return [context(f"These are the targets {code(prefill.unsent_of)} {done}: {which}.")]
     return []
+
+
+#: How the form names the targets a request left undone, by the state it ended in: what it
+#: did, and which they are (`bot.model.again.UNDONE`).
+_UNDONE_WORDS: Final = {
+    "stopped": ("left undone when it was stopped", "not sent, or refused by the vendor"),
+    "failed": (
+        "did not succeed for",
+        "refused by the vendor, or not sent; those it succeeded for are left out",
+    ),
+}
 
 
 def _example_target(spec: OperationSpec) -> str:

@@ -179,11 +179,12 @@ def prefill_from_entry(entry: FormEntry) -> FormPrefill:
 
 def prefill_from_record(record: RequestRecord, spec: OperationSpec) -> FormPrefill:
     """The form for asking `record` again: a new request with the same operation, targets
-    (of a stopped request, those not sent: `rules.again_targets`), parameters and reason, in
-    the same channel. Targets that do not fit the text box are kept by reference
-    (`FormPrefill.kept`)."""
+    (of a stopped or partly failed run, those left undone: `rules.again_targets`), parameters
+    and reason, in the same channel. Targets that do not fit the text box are kept by
+    reference (`FormPrefill.kept`)."""
     targets = rules.again_targets(record)
-    unsent = len(targets) < len(record.targets)
+    count, ended = len(targets), record.state.value
+    unsent = count < len(record.targets)
     text = "\n".join(targets)
     fits = len(text) <= TEXT_INPUT_LIMIT
     values = {
@@ -199,8 +200,9 @@ def prefill_from_record(record: RequestRecord, spec: OperationSpec) -> FormPrefi
         values=values,
         switches=switches,
         reason=record.reason or "",
-        kept=None if fits else KeptTargets(record.id, record.operation, len(targets), unsent),
+        kept=None if fits else KeptTargets(record.id, record.operation, count, unsent, ended),
         unsent_of=record.id if unsent else None,
+        unsent_ended=ended,
     )
 
 

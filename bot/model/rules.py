@@ -20,7 +20,8 @@ lifecycle, the cards) calls the function here, so they cannot drift apart:
   `awaiting_review`; the store finds overdue ones in SQL from the stored times;
 - stopping a bulk run: `vendor_calls`, `stoppable`;
 - what runs is what was shown: `sandbox_changed` (a request made against a vendor's sandbox
-  never reaches the real vendor, nor the other way round).
+  never reaches the real vendor, nor the other way round);
+- Request again: `again_targets` (its home is `bot.model.again`).
 """
 
 from __future__ import annotations
@@ -29,9 +30,10 @@ import math
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Final, Protocol, assert_never
+from typing import Protocol, assert_never
 
-from adapters.base import FailureKind, Outcome
+from adapters.base import Outcome
+from bot.model.again import again_targets as again_targets
 from bot.model.outcomes import (
     INTEGRITY_ERROR,
     SANDBOX_CHANGED_ERROR,
@@ -237,24 +239,6 @@ def sandbox_changed(record: RequestRecord, *, sandboxed_now: bool) -> FailedOutc
         message=f"opsgate did not call the vendor: {said}",
         next_step="Request it again, so that the approvers see what would run now.",
     )
-
-
-def again_targets(record: RequestRecord) -> tuple[str, ...]:
-    """The targets Request again asks for: of a stopped request, those it left undone, the
-    ones it never sent and the ones the vendor refused (its card tells to request each again),
-    not those accepted or whose fate is unknown (asking again could act on them twice); of
-    any other request, all of them. A stopped outcome that names none left undone (a stop
-    lands between calls, so one always does; an outcome recorded otherwise would not) gives all
-    of them too, and the form then says they are the request's own, not the undone ones."""
-    outcome = record.outcome
-    if record.state is not RequestState.STOPPED or not isinstance(outcome, Outcome):
-        return record.targets
-    undone = {t for f in outcome.failures if f.kind in _UNDONE for t in f.targets}
-    return tuple(t for t in record.targets if t in undone) or record.targets
-
-
-#: What a stopped run's targets may be asked for again after: the vendor did nothing to them.
-_UNDONE: Final = frozenset({FailureKind.NOT_SENT, FailureKind.FAILED})
 
 
 def final_state(outcome: RequestOutcome, *, stopped: bool = False) -> RequestState:

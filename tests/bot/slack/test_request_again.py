@@ -257,3 +257,82 @@ def test_a_stopped_request_s_kept_targets_are_those_it_did_not_send(
     assert f"the 290 targets `{old.id}` left undone" in str(view["blocks"])
     assert submit(session, view, {}) == {}
     assert session.app.store.history(limit=1)[0].targets == old.targets[10:]
+
+
+def partly(total: int, refused: tuple[str, ...], unsent: tuple[str, ...]) -> dict[str, Any]:
+    """The outcome of a run of `total` targets in which the vendor refused `refused` and the
+    run then stopped sending (`unsent`): it ends `failed`, the others done."""
+    failures = [
+        {"targets": list(refused), "kind": "failed", "message": "throttled"},
+        {"targets": list(unsent), "kind": "not_sent", "message": "the run gave up"},
+    ]
+    return {"summary": "Cancel accepted", "total": total, "failures": failures}
+
+
+def test_request_again_on_a_partly_failed_run_asks_for_the_targets_that_did_not_succeed() -> None:
+    """Asking again for the targets the vendor already did would act on them twice; the form
+    says which these are."""
+    cancel = CATALOG.spec_for("aliyun.ota-task.cancel")
+    targets = tuple(f"thermo-{i:05d}" for i in range(1, 10_001))
+    outcome = partly(len(targets), targets[100:200], targets[9000:])
+    big = record(RequestState.FAILED, operation=cancel.id, targets=targets, outcome=outcome)
+    assert rules.again_targets(big) == targets[100:200] + targets[9000:]
+    prefill = prefill_from_record(big, cancel)
+    assert prefill.kept is not None and (prefill.kept.count, prefill.kept.unsent) == (1100, True)
+    assert KeptTargets.from_metadata(prefill.kept.as_metadata()) == prefill.kept
+    shown = str(request_form([cancel], prefill=prefill)["blocks"])
+    assert (
+        "Leave this empty to use the 1,100 targets `R-AGAIN001` did not succeed for (refused by "
+        "the vendor, or not sent; those it succeeded for are left out)." in shown
+    )
+    small = tuple(f"thermo-{i:03d}" for i in range(1, 6))
+    run = record(
+        RequestState.FAILED, operation=cancel.id, targets=small, outcome=partly(5, small[3:], ())
+    )
+    prefill = prefill_from_record(run, cancel)
+    assert (prefill.targets, prefill.kept) == ("thermo-004\nthermo-005", None)
+    shown = str(request_form([cancel], prefill=prefill)["blocks"])
+    assert "These are the targets `R-AGAIN001` did not succeed for: refused by the vendor" in shown
+
+
+@pytest.mark.parametrize(
+    ("state", "outcome"),
+    [
+        (RequestState.FAILED, partly(3, ("thermo-001", "thermo-002"), ("thermo-003",))),
+        (RequestState.FAILED, {"kind": "failed", "error": "VendorError", "message": "no"}),
+        (RequestState.EXPIRED, {"kind": "closed", "by": "system"}),
+        (RequestState.REJECTED, {"kind": "closed", "by": BOB}),
+    ],
+    ids=["failed entirely", "failed call", "expired", "rejected"],
+)
+def test_a_request_that_did_none_of_its_targets_asks_again_for_all_of_them(
+    state: RequestState, outcome: dict[str, Any]
+) -> None:
+    targets = ("thermo-001", "thermo-002", "thermo-003")
+    cancel = CATALOG.spec_for("aliyun.ota-task.cancel")
+    ended = record(state, operation=cancel.id, targets=targets, outcome=outcome)
+    assert rules.again_targets(ended) == targets
+    prefill = prefill_from_record(ended, cancel)
+    assert (prefill.targets, prefill.unsent_of) == ("\n".join(targets), None)
+    assert "These are the targets" not in str(request_form([cancel], prefill=prefill)["blocks"])
+
+
+def test_a_partly_failed_request_s_kept_targets_are_those_that_did_not_succeed(
+    session: ConsoleSession, tmp_path: Path
+) -> None:
+    text = (
+        "aliyun ota-task cancel thermo-{001..400} --product a1OpsThermo "
+        "--firmware fw-thermo-2.1.0 --reason rollout"
+    )
+    old = rejected(session, text)
+    outcome = json.dumps(partly(400, old.targets[:10], old.targets[100:]))
+    tamper(
+        tmp_path / "opsgate.db",
+        "UPDATE requests SET state = 'failed', outcome = ? WHERE id = ?",
+        params=(outcome, old.id),
+    )
+    view = again(session, old.id)
+    assert initial(view, TARGETS_BLOCK) is None  # 310 names do not fit Slack's text box
+    assert f"the 310 targets `{old.id}` did not succeed for" in str(view["blocks"])
+    assert submit(session, view, {}) == {}
+    assert session.app.store.history(limit=1)[0].targets == old.targets[:10] + old.targets[100:]
