@@ -1,8 +1,9 @@
 """The App Home tab (SPEC §10). A pure function from what the user should see to blocks.
 
 For the user who opens it: "Waiting for you" (pending requests they may approve, each with
-Approve and Reject bound to the request), "Your requests", for approvers the break-glass runs
-awaiting review, and what they may request (with a button that opens the request form).
+Approve and Reject bound to the request), "Your requests" (Stop under a run that may still be
+stopped), then the other runs they may stop (an approver's), for approvers the break-glass
+runs awaiting review, and what they may request (with a button that opens the request form).
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ HOME_STOP_ACTION: Final = "opsgate_home_stop"
 HOME_BLOCK_LIMIT: Final = 100
 #: Each waiting request takes two blocks; the rest of the tab needs room too.
 MAX_WAITING: Final = 20
+#: Each run the user may stop takes two blocks too.
+MAX_RUNNING: Final = 5
 #: Each break-glass run awaiting review takes two blocks too.
 MAX_REVIEWABLE: Final = 10
 _REASON_SHOWN: Final = 200
@@ -56,6 +59,8 @@ class HomeContent:
         unreviewed: Break-glass runs awaiting review, for approvers.
         stoppable: The ids of `yours` that are running and may still be stopped: each gets
             Stop (a break-glass run whose card Slack would not post has no other).
+        running: Other runs this user may stop (for an approver, other people's), each with
+            Stop.
     """
 
     waiting: Sequence[RequestRecord] = ()
@@ -64,6 +69,7 @@ class HomeContent:
     approver: bool = False
     unreviewed: Sequence[RequestRecord] = field(default_factory=tuple)
     stoppable: frozenset[str] = frozenset()
+    running: Sequence[RequestRecord] = ()
 
 
 def home_view(content: HomeContent) -> dict[str, Any]:
@@ -74,6 +80,7 @@ def home_view(content: HomeContent) -> dict[str, Any]:
     blocks.append(divider())
     blocks.append(header("Your requests"))
     blocks += _yours(content.yours, content.stoppable)
+    blocks += _running(content.running)
     if content.approver:
         blocks.append(divider())
         blocks.append(header("Break-glass runs awaiting review"))
@@ -112,6 +119,21 @@ def _waiting(records: Sequence[RequestRecord]) -> list[Block]:
     if len(records) > MAX_WAITING:
         more = plural(len(records) - MAX_WAITING, "more request")
         blocks += lines_sections([f"_{more} waiting: see the cards in their channels._"])
+    return blocks
+
+
+def _running(records: Sequence[RequestRecord]) -> list[Block]:
+    """The other runs this user may stop, each with Stop; nothing when there are none."""
+    if not records:
+        return []
+    blocks: list[Block] = [header("Running: you may stop")]
+    for record in records[:MAX_RUNNING]:
+        blocks.append(section(history_line(record)))
+        stop = stop_element(record, action_id=HOME_STOP_ACTION)
+        blocks.append(actions([stop], block_id=f"home_stop:{record.id}"))
+    if len(records) > MAX_RUNNING:
+        more = plural(len(records) - MAX_RUNNING, "more run")
+        blocks += lines_sections([f"_{more} running: see the cards in their channels._"])
     return blocks
 
 

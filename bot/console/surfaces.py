@@ -156,11 +156,14 @@ class Surfaces:
 
     def _top_of_tab(self, action: str, user: str) -> str | None:
         """The first request `user`'s tab has this button for: "Waiting for you" (approve,
-        reject), the break-glass runs awaiting their review, or their own runs that may still
-        be stopped; None when it has none."""
+        reject), the break-glass runs awaiting their review, or the runs that may still be
+        stopped (their own first, then those they may stop as an approver); None when it has
+        none."""
         tab = HomeTab(self.session.app.service.s, operation_ids=())
         if action == "stop":
-            return min(tab.content(user).stoppable, default=None)
+            content = tab.content(user)
+            others = (r.id for r in content.running)
+            return min(content.stoppable, default=None) or next(others, None)
         shown = tab.break_glass_awaiting_review(user) if action == "review" else None
         listed = shown if shown is not None else tab.waiting_for(user)
         return listed[0].id if listed else None

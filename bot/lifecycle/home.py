@@ -2,7 +2,9 @@
 
 "Waiting for you" lists the pending requests whose card is up and that the policy lets this
 user approve right now: the same check an Approve click makes (`Policy.check_approval`), so the
-tab never offers a button that would be refused for who the user is.
+tab never offers a button that would be refused for who the user is. So does "Running: you may
+stop" (`check_stop`): the runs besides the user's latest requests that they may stop, which for
+an approver are other people's.
 """
 
 from __future__ import annotations
@@ -12,13 +14,15 @@ from collections.abc import Sequence
 from bot import cards
 from bot.lifecycle.services import Services
 from bot.model import RequestRecord, rules
-from bot.policy.incident import check_review
+from bot.policy.incident import check_review, check_stop
 from bot.policy.members import CachedDirectory, listed_or_not
 
 #: Pending requests considered for "Waiting for you" (soonest deadline first).
 PENDING_SCANNED = 200
 #: "Your requests": how many recent ones.
 YOURS_SHOWN = 10
+#: Running requests considered for the list of runs the user may stop.
+RUNNING_SCANNED = 50
 #: Break-glass runs awaiting review considered for the review list.
 UNREVIEWED_SCANNED = 100
 
@@ -37,12 +41,14 @@ class HomeTab:
         """Everything the tab shows for `user`; `operations` are what they may request."""
         approver = self.is_approver(user)
         yours = self.s.store.history(requester=user, limit=YOURS_SHOWN)
+        stoppable = frozenset(
+            r.id for r in yours if rules.stoppable(r, calls=self.s.vendor_calls(r))
+        )
         return cards.HomeContent(
             waiting=self.waiting_for(user),
             yours=yours,
-            stoppable=frozenset(
-                r.id for r in yours if rules.stoppable(r, calls=self.s.vendor_calls(r))
-            ),
+            stoppable=stoppable,
+            running=self.runs_to_stop(user, shown=stoppable),
             operations=operations,
             approver=approver,
             unreviewed=self.break_glass_awaiting_review(user) if approver else (),
@@ -58,6 +64,21 @@ class HomeTab:
             and self.s.policy.check_approval(
                 record, user=user, channel=record.channel, directory=directory
             ).allowed
+        ]
+
+    def runs_to_stop(
+        self, user: str, *, shown: frozenset[str] = frozenset()
+    ) -> list[RequestRecord]:
+        """Running requests, besides those `shown` under "Your requests", that may still be
+        stopped and that `user` may stop (SPEC §8: the requester and those who may approve
+        it): the same check a Stop click makes (`check_stop`)."""
+        directory = CachedDirectory(self.s.directory)
+        return [
+            record
+            for record in self.s.store.executing(limit=RUNNING_SCANNED)
+            if record.id not in shown
+            and rules.stoppable(record, calls=self.s.vendor_calls(record))
+            and check_stop(self.s.policy, record, user=user, directory=directory).allowed
         ]
 
     def is_approver(self, user: str) -> bool:

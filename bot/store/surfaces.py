@@ -1,5 +1,5 @@
-"""What Slack's other ways in need of the store: the pending requests App Home lists, and the
-Workflow Builder steps waiting for a request to end.
+"""What Slack's other ways in need of the store: the pending and running requests App Home
+lists, and the Workflow Builder steps waiting for a request to end.
 
 A workflow step (Slack's ``function_executed``) is linked to the request it opened, in the
 ``workflow_steps`` table and in the transaction that stores the request (`link_step`), so that
@@ -24,7 +24,8 @@ _WAITING = "SELECT execution_id FROM workflow_steps WHERE request_id = ? AND com
 
 
 class SurfaceReads(StoreBase):
-    """App Home's pending list and workflow step links; `bot.store.Store` is the class to use."""
+    """App Home's pending and running lists and workflow step links; `bot.store.Store` is the
+    class to use."""
 
     def pending(self, *, limit: int = 50) -> list[RequestRecord]:
         """Requests waiting for approval, the ones expiring soonest first.
@@ -39,6 +40,20 @@ class SurfaceReads(StoreBase):
         sql = "SELECT * FROM requests WHERE state = ? ORDER BY expires_at, rowid LIMIT ?"
         with self._tx.read() as db:
             return queries.readable_records(db, sql, [RequestState.PENDING.value, limit])
+
+    def executing(self, *, limit: int = 50) -> list[RequestRecord]:
+        """Requests whose vendor call is running, the oldest first (App Home's Stop).
+
+        This is a read-only operation.
+
+        Raises:
+            ValueError: `limit` is below 1.
+        """
+        if limit < 1:
+            raise ValueError(f"limit must be at least 1, not {limit}")
+        sql = "SELECT * FROM requests WHERE state = ? ORDER BY created_at, rowid LIMIT ?"
+        with self._tx.read() as db:
+            return queries.readable_records(db, sql, [RequestState.EXECUTING.value, limit])
 
     def step_request(self, execution_id: str) -> str | None:
         """The request the workflow step `execution_id` opened, if it opened one.

@@ -69,3 +69,20 @@ def test_stop_reaches_a_bulk_run_from_the_console(tmp_path: Path) -> None:
     assert "Stopped by @alice" in output and "not sent" in output
     trail = [line.split()[2] for line in output.splitlines() if line.startswith("#")]
     assert trail[-1] == "stopped"
+
+
+def test_an_approver_stops_a_bulk_run_from_their_app_home(tmp_path: Path) -> None:
+    """@carol may stop @alice's run (an approver, SPEC §8): her tab offers Stop for it, and
+    `home stop` clicks it."""
+    script = (
+        "/ops aliyun ota-task cancel thermo-{00001..10000} --product a1OpsThermo "
+        "--firmware fw-thermo-2.1.0 --reason bad rollout\n"
+        "as @bob approve\n"
+        "as @carol home stop\n"
+        "audit\n"
+    )
+    output = run(script, tmp_path)
+    assert "is still running: `stop` stops it" in output
+    assert "Stopped by @carol" in output and "not sent" in output
+    trail = [line.split()[2] for line in output.splitlines() if line.startswith("#")]
+    assert trail[-1] == "stopped"

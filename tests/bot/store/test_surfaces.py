@@ -140,3 +140,21 @@ def test_a_log_from_before_workflow_steps_gains_them(tmp_path: Path) -> None:
     assert store.step_waiting(request_id) == "Fx3"
     assert store.verify().ok  # the link is no audit event: the chain is untouched
     store.close()
+
+
+def test_executing_lists_running_requests_oldest_first(store: Store, clock: FakeClock) -> None:
+    """App Home's Stop for approvers (`HomeTab.runs_to_stop`) reads these, on either engine."""
+    made = []
+    for target in ("w-1", "w-2", "w-3"):
+        made.append(request(store, target))
+        clock.advance(1)
+    first, waiting, second = made
+    for running in (second, first):
+        store.transition(
+            running, to=RequestState.EXECUTING, event=AuditEventName.EXECUTING, actor="U0BOB"
+        )
+    assert [r.id for r in store.executing()] == [first, second]
+    assert [r.id for r in store.executing(limit=1)] == [first]
+    assert waiting not in {r.id for r in store.executing()}
+    with pytest.raises(ValueError, match="at least 1"):
+        store.executing(limit=0)
