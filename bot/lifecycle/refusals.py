@@ -19,6 +19,7 @@ from bot.model import (
     User,
     backticked,
     listing,
+    principal,
     rules,
 )
 
@@ -162,15 +163,15 @@ def not_its_card(record: RequestRecord) -> Refusal:
 
 def held(holder: RequestRecord, shared: tuple[str, ...], *, asker: str) -> Refusal:
     """A new request names targets that a pending or executing request already holds. A
-    pending one ends sooner when its requester withdraws it: the refusal says who that is (in
-    an incident, who to ask to clear the way for break-glass)."""
+    pending one ends sooner when its requester withdraws it or an approver rejects it: the
+    refusal says who they are (in an incident, whom to ask to clear the way for break-glass)."""
     shown = listing(Code(t) for t in shared[:_SHARED_SHOWN])
     more = f" and {len(shared) - _SHARED_SHOWN:,} more" if len(shared) > _SHARED_SHOWN else ""
     where = "executing" if holder.state is _S.EXECUTING else "waiting for approval"
     withdraw: tuple[Part, ...] = ()
     if holder.state is _S.PENDING:
         who: Part = "you" if holder.requester == asker else User(holder.requester)
-        withdraw = (" To end it sooner: only ", who, " can withdraw it.")
+        withdraw = (" To end it sooner: ", *_enders(holder, who), ".")
     return Refusal(
         Code(holder.operation),
         " of ",
@@ -185,6 +186,17 @@ def held(holder: RequestRecord, shared: tuple[str, ...], *, asker: str) -> Refus
         ", and ask again once it has ended.",
         *withdraw,
     )
+
+
+def _enders(holder: RequestRecord, requester: Part) -> tuple[Part, ...]:
+    """Who can end a pending request before its time: its requester withdraws it, and those
+    who may approve it (as its card names them) may reject it; under ``approvals = 0`` nobody
+    else may (`Policy.check_rejection`)."""
+    if rules.requester_confirms_alone(holder.approvals_needed):
+        return ("only ", requester, " can withdraw it")
+    named = holder.policy.approvers if holder.policy is not None else ()
+    approvers = (" (", *listing(principal(p) for p in named), ")") if named else ()
+    return (requester, " can withdraw it, or one of its approvers", *approvers, " can reject it")
 
 
 def reposted(record: RequestRecord) -> Notice:

@@ -154,6 +154,25 @@ def test_a_refusal_for_a_pending_request_s_target_says_who_can_withdraw_it(world
     assert "you can withdraw it" in world.shown_to(DAVE)  # their own: they are told so
 
 
+def test_a_refusal_for_a_pending_request_s_target_says_an_approver_may_reject_it(
+    world_factory,  # type: ignore[no-untyped-def]
+) -> None:
+    """An approver's Reject ends it too (README Policy), and in an incident an approver may
+    be easier to reach than its requester; under `approvals = 0` nobody else may reject it."""
+    world: World = world_factory(POLICY)
+    held = open_request(world, user=DAVE)
+    run(world)
+    said = world.shown_to(ALICE)
+    assert f"<@{DAVE}> can withdraw it, or one of its approvers (<!subteam^{LEADS}>) can " in said
+    assert "can reject it." in said
+
+    alone: World = world_factory(POLICY + "approvals = 0\nself_approval = true\n")
+    held = open_request(alone, user=DAVE)
+    run(alone)
+    said = alone.shown_to(ALICE)
+    assert held in said and f"only <@{DAVE}> can withdraw it." in said and "reject" not in said
+
+
 def test_break_glass_that_loses_the_race_for_a_target_is_refused_and_calls_nothing(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
