@@ -206,10 +206,14 @@ class Intake:
             return
         bind(request_id=record.id)  # log lines from here on name the request
         try:
-            self._posting.post(record)
+            self._posting.post(record, group_dm=origin.group_dm)
         except SlackPostError as exc:
             refusal = refusals.card_not_posted(
-                record, exc.error, command=command, unreachable=exc.unreachable
+                record,
+                exc.error,
+                command=command,
+                unreachable=exc.unreachable,
+                group_dm=origin.group_dm,
             )
             self.replies.answer(origin, cards.refusal_message(refusal))
             return

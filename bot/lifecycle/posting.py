@@ -18,8 +18,9 @@ class Posting:
         self.s = services
         self.replies = replies
 
-    def post(self, record: RequestRecord) -> None:
-        """Post the card in the request's channel and remember where it is.
+    def post(self, record: RequestRecord, *, group_dm: bool = False) -> None:
+        """Post the card in the request's channel and remember where it is; `group_dm` when
+        that channel is a group DM (the audited reason then says so).
 
         Raises:
             SlackPostError: Slack refused (``not_in_channel``, ``channel_not_found``, …). The
@@ -30,13 +31,13 @@ class Posting:
         try:
             ts = self.s.slack.post(record.channel, self.replies.card(record))
         except SlackPostError as exc:
-            self._end(record, exc)
+            self._end(record, exc, group_dm=group_dm)
             raise
         self.s.store.set_message(record.id, channel=record.channel, ts=ts)
 
-    def _end(self, record: RequestRecord, exc: SlackPostError) -> None:
+    def _end(self, record: RequestRecord, exc: SlackPostError, *, group_dm: bool) -> None:
         refusal = refusals.card_not_posted(
-            record, exc.error, command=None, unreachable=exc.unreachable
+            record, exc.error, command=None, unreachable=exc.unreachable, group_dm=group_dm
         )
         said = refusals.not_posted(unreachable=exc.unreachable)
         self.s.store.transition(

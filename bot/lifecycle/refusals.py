@@ -106,7 +106,12 @@ INVITE: Final = "/invite @opsgate"
 
 
 def card_not_posted(
-    record: RequestRecord, error: str, *, command: str | None, unreachable: bool = False
+    record: RequestRecord,
+    error: str,
+    *,
+    command: str | None,
+    unreachable: bool = False,
+    group_dm: bool = False,
 ) -> Refusal:
     """Slack refused to post the approval card in the request's channel (or could not be
     reached to), so the request ended.
@@ -116,6 +121,8 @@ def card_not_posted(
         error: Slack's error (``not_in_channel``, …), or the failure when `unreachable`.
         command: The command to run again, when it is short enough to copy whole.
         unreachable: Slack gave no answer (inviting the bot would not help).
+        group_dm: The channel is a group DM (its id does not tell): a card there would reach
+            only its members, so the requester is sent to a channel, as from a direct message.
     """
     run: tuple[Part, ...] = (
         (Code(command),) if command and _copyable(command) else ("your command",)
@@ -123,16 +130,8 @@ def card_not_posted(
     then: tuple[Part, ...] = ("), so the request has ended. Invite the bot with ", Code(INVITE))
     if unreachable:
         then = ("), so the request has ended. Wait a moment",)
-    elif record.channel.startswith("D"):  # a direct message: nobody can invite the bot there
-        then = (
-            "), so the request has ended. Approval cards need a channel, not a direct message: "
-            "run ",
-            *run,
-            " again in a channel the bot is in (",
-            Code(INVITE),
-            " there first).",
-        )
-        run = ()
+    elif record.channel.startswith("D") or group_dm:  # no channel the approvers can join
+        then, run = _use_a_channel(run, group_dm=group_dm), ()
     what = not_posted(unreachable=unreachable)
     again = (" and run ", *run, " again.") if run else ()
     return Refusal(
@@ -144,6 +143,18 @@ def card_not_posted(
         Code(error),
         *then,
         *again,
+    )
+
+
+def _use_a_channel(run: tuple[Part, ...], *, group_dm: bool) -> tuple[Part, ...]:
+    """A card refused in a direct message or a group DM: where to run `run` instead."""
+    return (
+        "), so the request has ended. Approval cards need a channel, not a "
+        f"{'group DM' if group_dm else 'direct message'}: run ",
+        *run,
+        " again in a channel the bot is in (",
+        Code(INVITE),
+        " there first).",
     )
 
 

@@ -27,6 +27,8 @@ class Origin:
         trigger_id: For a click, Slack's trigger for opening a modal (valid for 3 seconds).
         step: For a Workflow Builder step, Slack's function execution id: the request it opens
             is linked to the step as it is stored.
+        group_dm: The command came from a group DM (Slack names it ``mpdm-…``), whose id
+            (``C…`` or ``G…``) does not tell it from a channel.
     """
 
     user: str
@@ -35,6 +37,7 @@ class Origin:
     message_ts: str | None = None
     trigger_id: str | None = None
     step: str | None = None
+    group_dm: bool = False
 
 
 class Shutdown:

@@ -23,6 +23,9 @@ from commands.model import (
     UsageError,
 )
 
+#: How Slack's slash command payload names a group DM (``mpdm-alice--bob--carol-1``).
+GROUP_DM_PREFIX = "mpdm-"
+
 
 def register(app: App, ctx: ListenerContext) -> None:
     """Attach the `/ops` command listener. ``/ops`` alone opens the request form (SPEC §10).
@@ -45,11 +48,7 @@ def register(app: App, ctx: ListenerContext) -> None:
         except UsageError as error:
             ack(**_ack_args(cards.usage_message(error.message, ctx.usage(error))))
             return
-        origin = Origin(
-            user=command["user_id"],
-            channel=command["channel_id"],
-            response_url=command.get("response_url"),
-        )
+        origin = _origin(command)
         text = f"/ops {command.get('text') or ''}".strip()
         trigger_id = str(command.get("trigger_id") or "")
         if trigger_id and not seen.first(trigger_id):
@@ -64,6 +63,16 @@ def register(app: App, ctx: ListenerContext) -> None:
             ack(**_ack_args(cards.notice_message(f"{verb} {parsed.operation} …")))
         else:
             ack()
+
+
+def _origin(command: dict[str, Any]) -> Origin:
+    """Who typed the command, where, and how to answer them."""
+    return Origin(
+        user=command["user_id"],
+        channel=command["channel_id"],
+        response_url=command.get("response_url"),
+        group_dm=str(command.get("channel_name") or "").startswith(GROUP_DM_PREFIX),
+    )
 
 
 def _form(command: dict[str, Any], ctx: ListenerContext, respond: Respond) -> None:
