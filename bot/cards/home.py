@@ -59,6 +59,8 @@ class HomeContent:
         unreviewed: Break-glass runs awaiting review, for approvers.
         stoppable: The ids of `yours` that are running and may still be stopped: each gets
             Stop (a break-glass run whose card Slack would not post has no other).
+        unreviewed_total: How many break-glass runs this user may review in all, when
+            `unreviewed` is only the first of them (None: just those).
         running: Other runs this user may stop (for an approver, other people's), each with
             Stop.
     """
@@ -70,6 +72,7 @@ class HomeContent:
     unreviewed: Sequence[RequestRecord] = field(default_factory=tuple)
     stoppable: frozenset[str] = frozenset()
     running: Sequence[RequestRecord] = ()
+    unreviewed_total: int | None = None
 
 
 def home_view(content: HomeContent) -> dict[str, Any]:
@@ -84,7 +87,7 @@ def home_view(content: HomeContent) -> dict[str, Any]:
     if content.approver:
         blocks.append(divider())
         blocks.append(header("Break-glass runs awaiting review"))
-        blocks += _unreviewed(content.unreviewed)
+        blocks += _unreviewed(content.unreviewed, content.unreviewed_total)
     blocks.append(divider())
     blocks.append(header("What you can request"))
     ops = [f"{code(e.operation)}: {escape(clip_raw(e.summary, 300))}" for e in content.operations]
@@ -153,9 +156,9 @@ def _yours(records: Sequence[RequestRecord], stoppable: frozenset[str]) -> list[
     return blocks + lines_sections(lines)
 
 
-def _unreviewed(records: Sequence[RequestRecord]) -> list[Block]:
+def _unreviewed(records: Sequence[RequestRecord], total: int | None) -> list[Block]:
     """Each run with its own **Mark reviewed**: a run whose card Slack would not post has no
-    other button to review it by."""
+    other button to review it by; `total` counts them all (None: `records` are all)."""
     if not records:
         return lines_sections(["None awaiting review."])
     blocks: list[Block] = []
@@ -163,8 +166,9 @@ def _unreviewed(records: Sequence[RequestRecord]) -> list[Block]:
         blocks.append(section(history_line(record)))
         review = button("Mark reviewed", action_id=HOME_REVIEW_ACTION, value=record.id)
         blocks.append(actions([review], block_id=f"home_review:{record.id}"))
-    if len(records) > MAX_REVIEWABLE:
-        more = plural(len(records) - MAX_REVIEWABLE, "more run")
+    left = max(total or 0, len(records)) - min(len(records), MAX_REVIEWABLE)
+    if left > 0:
+        more = plural(left, "more run")
         blocks += lines_sections([f"_{more} awaiting review: see `/ops history --unreviewed`._"])
     return blocks
 

@@ -44,6 +44,7 @@ class HomeTab:
         stoppable = frozenset(
             r.id for r in yours if rules.stoppable(r, calls=self.s.vendor_calls(r))
         )
+        reviews, reviews_total = self.reviews(user) if approver else ([], None)
         return cards.HomeContent(
             waiting=self.waiting_for(user),
             yours=yours,
@@ -51,7 +52,8 @@ class HomeTab:
             running=self.runs_to_stop(user, shown=stoppable),
             operations=operations,
             approver=approver,
-            unreviewed=self.break_glass_awaiting_review(user) if approver else (),
+            unreviewed=reviews,
+            unreviewed_total=reviews_total,
         )
 
     def waiting_for(self, user: str) -> list[RequestRecord]:
@@ -91,10 +93,22 @@ class HomeTab:
 
     def break_glass_awaiting_review(self, user: str) -> Sequence[RequestRecord]:
         """The break-glass runs not yet marked reviewed that `user` may review (SPEC §11: an
-        approver of the operation, not its requester), the earliest review deadline first."""
+        approver of the operation, not its requester), the earliest review deadline first:
+        of the first `UNREVIEWED_SCANNED` awaiting review."""
+        return self.reviews(user)[0]
+
+    def reviews(self, user: str) -> tuple[list[RequestRecord], int]:
+        """`break_glass_awaiting_review`, and how many `user` may review in all: counted in
+        the store (`unreviewed_break_glass_kinds`) only when there are more to consider than
+        were read, so the common case costs no second query."""
         directory = CachedDirectory(self.s.directory)
-        return [
-            record
-            for record in self.s.store.unreviewed_break_glass(limit=UNREVIEWED_SCANNED)
-            if check_review(self.s.policy, record, user=user, directory=directory).allowed
-        ]
+
+        def may(record: RequestRecord) -> bool:
+            return check_review(self.s.policy, record, user=user, directory=directory).allowed
+
+        scanned = self.s.store.unreviewed_break_glass(limit=UNREVIEWED_SCANNED)
+        shown = [record for record in scanned if may(record)]
+        if len(scanned) < UNREVIEWED_SCANNED:
+            return shown, len(shown)
+        kinds = self.s.store.unreviewed_break_glass_kinds()
+        return shown, max(len(shown), sum(n for record, n in kinds if may(record)))

@@ -16,7 +16,7 @@ from bot import cards
 from bot.cards.lists import unreviewed_message
 from bot.lifecycle import refusals
 from bot.lifecycle.services import Origin, Services
-from bot.model import AuditEvent, PolicySnapshot, rules
+from bot.model import AuditEvent, PolicySnapshot, RequestRecord, rules
 from bot.policy.members import CachedDirectory
 from bot.store import UnreadableEventError, UnreadableRequestError
 from commands.model import HistoryCommand
@@ -24,7 +24,8 @@ from commands.model import HistoryCommand
 #: History asks the store for this many more than it shows: the store filters by the current
 #: policy, and a request's own stored policy may then hide one or two of them.
 _SPARE: Final = 20
-#: Break-glass runs are rare, and one awaiting review for long rarer still: read them all.
+#: Break-glass runs are rare, and one awaiting review for long rarer still: read them all,
+#: up to this many (past it, the store counts the rest).
 _UNREVIEWED_READ: Final = 1000
 
 
@@ -78,20 +79,29 @@ class Reading:
         return cards.history_message(seen[: command.limit])
 
     def _unreviewed(self, command: HistoryCommand, origin: Origin) -> cards.Message:
+        """The runs awaiting review the asker may see, and how many there are in all: counted
+        in the store (`unreviewed_break_glass_kinds`) only when more await review than were
+        read, so the common case costs no second query."""
         directory = CachedDirectory(self.s.directory)
+
+        def listed(r: RequestRecord) -> bool:
+            return (
+                (not command.mine or r.requester == origin.user)
+                and (command.vendor is None or r.vendor == command.vendor)
+                and self._may_read(r, origin, directory)
+            )
+
         records = self.s.store.unreviewed_break_glass(limit=_UNREVIEWED_READ)
-        seen = [
-            r
-            for r in records
-            if (not command.mine or r.requester == origin.user)
-            and (command.vendor is None or r.vendor == command.vendor)
-            and self._may_read(r, origin, directory)
-        ]
+        seen = [r for r in records if listed(r)]
+        total = len(seen)
+        if len(records) >= _UNREVIEWED_READ:
+            kinds = self.s.store.unreviewed_break_glass_kinds()
+            total = max(total, sum(n for r, n in kinds if listed(r)))
         now = datetime.fromtimestamp(self.s.clock.now(), tz=UTC)
         flags = ("--mine " if command.mine else "") + (
             f"--vendor {command.vendor}" if command.vendor else ""
         )
-        return unreviewed_message(seen[: command.limit], now=now, total=len(seen), flags=flags)
+        return unreviewed_message(seen[: command.limit], now=now, total=total, flags=flags)
 
     def _may_read_damaged(self, request_id: str, origin: Origin) -> bool:
         """Whether the asker may hear that `request_id`'s row cannot be read: the reading rule,

@@ -130,6 +130,26 @@ class IncidentStore(StoreBase):
         with self._tx.read() as db:
             return queries.readable_records(db, sql, [*args, limit])
 
+    def unreviewed_break_glass_kinds(self) -> list[tuple[RequestRecord, int]]:
+        """Every break-glass request awaiting review (as `unreviewed_break_glass` finds them),
+        counted by what deciding who may see or review one reads: its operation, vendor,
+        requester, channel and stored policy. One request of each kind (the lowest id), with
+        how many there are of that kind; a kind whose request cannot be read is left out.
+
+        For the counts past a list's end, in one COUNT query however many there are (and one
+        read of a request per kind). This is a read-only operation.
+        """
+        sql = (
+            f"SELECT MIN(id) AS id, COUNT(*) AS n FROM requests WHERE {_AWAITING_REVIEW} "  # noqa: S608 - constant clause
+            "GROUP BY operation, vendor, requester, channel, policy"
+        )
+        with self._tx.read() as db:
+            counted = {str(row["id"]): int(row["n"]) for row in db.query(sql, list(_RAN))}
+            marks = ",".join("?" * len(counted))
+            one_each = f"SELECT * FROM requests WHERE id IN ({marks}) ORDER BY id"  # noqa: S608 - placeholders only
+            found = queries.readable_records(db, one_each, list(counted)) if counted else []
+        return [(record, counted[record.id]) for record in found]
+
     def claim_reminders(self) -> list[RequestRecord]:
         """Claim every pending request, with a card, whose approvers are due a reminder
         (`bot.model.rules.reminder_due`) and have not had one; each is claimed once, ever."""

@@ -250,3 +250,25 @@ def test_a_stop_is_asked_for_once_and_only_while_executing(store: Store) -> None
     assert store.request_stop(running.id, by="U0CAROL") is None
     assert store.get(running.id).stop_requested_by == "U0BOB"  # type: ignore[union-attr]
     assert not store.stop_requested("R-NOSUCH00")
+
+
+def test_the_runs_awaiting_review_are_counted_by_kind_on_either_engine(
+    target: str | Path, clock: FakeClock
+) -> None:
+    """One request of each kind (operation, requester, channel, stored policy) with how many
+    there are: whoever may see or review one may see or review them all."""
+    opened = Store.open(target, clock=clock)
+    try:
+        made = [broken_glass(opened, f"pkg-{n}") for n in range(5)]
+        others = [broken_glass(opened, f"pkg-o{n}", approvers=("U0ERIN",)) for n in range(2)]
+        for record in [*made, *others]:
+            ended(opened, record)
+        opened.review(made[0].id, reviewer="U0BOB", channel="C0OPS")
+        kinds = opened.unreviewed_break_glass_kinds()
+        counts = sorted((record.policy.approvers, n) for record, n in kinds if record.policy)
+        assert counts == [(("S0OPSLEADS",), 4), (("U0ERIN",), 2)]
+        lowest = {min(r.id for r in made[1:]), min(r.id for r in others)}
+        assert {record.id for record, _ in kinds} == lowest
+        assert sum(n for _, n in kinds) == len(opened.unreviewed_break_glass(limit=100))
+    finally:
+        opened.close()
