@@ -394,3 +394,42 @@ def test_a_click_does_not_restore_an_approval_it_never_judged(
     assert record is not None and record.state is RequestState.PENDING
     assert set(record.lapsed) == {BOB, wes}
     assert deletes(world, PKG) == 0
+
+
+def test_a_repeat_click_that_finds_a_lapse_but_restores_nobody_leaves_it_to_the_next_click(
+    world_factory,  # type: ignore[no-untyped-def]
+) -> None:
+    """Bob and carol approved (2 of 3); carol leaves the group; bob clicks Approve again. His
+    click finds carol's approval lapsed but has nothing to count again, so it is refused and
+    saves nothing (the card still says 2 of 3, as it did before his click: lapses are found at
+    clicks). That is harmless: every click that counts an approval judges all earlier ones
+    again, so carol never counts towards the run."""
+    erin = "U0ERIN"
+    world = world_factory(f'[policy]\napprovers = ["{LEADS}"]\napprovals = 3\n')
+    leads(world, BOB, CAROL, DAVE, erin)
+    rid = open_request(world)
+    world.service.approve(rid, world.on_card(rid, BOB))
+    world.service.approve(rid, world.on_card(rid, CAROL))
+    leads(world, BOB, DAVE, erin)  # carol leaves
+
+    world.service.approve(rid, world.on_card(rid, BOB))
+
+    record = world.store.get(rid)
+    assert record is not None and record.lapsed == () and record.state is RequestState.PENDING
+    assert "You already approved" in world.shown_to(BOB)
+
+    world.service.approve(rid, world.on_card(rid, DAVE))  # 3 approvals stored, 2 count
+
+    record = world.store.get(rid)
+    assert record is not None and record.state is RequestState.PENDING
+    assert record.lapsed == (CAROL,) and deletes(world, PKG) == 0
+    assert approved_event(world, rid, DAVE)["lapsed"] == [CAROL]
+
+    world.service.approve(rid, world.on_card(rid, erin))
+
+    assert deletes(world, PKG) == 1
+    executing = next(
+        e for e in world.store.events(request_id=rid) if e.event is AuditEventName.EXECUTING
+    )
+    assert executing.detail["approvers"] == [BOB, DAVE, erin]
+    assert world.store.verify().ok
