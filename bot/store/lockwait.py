@@ -16,6 +16,7 @@ Example::
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Final
@@ -29,27 +30,55 @@ _WAITING: Final = (
     "SELECT pg_blocking_pids(pid) AS held_by FROM pg_stat_activity "
     "WHERE pid = ANY(%s) AND wait_event_type = 'Lock'"
 )
-#: The pools of this process: their database URL and their connections' server process ids.
-_SESSIONS: dict[Sessions, tuple[str, set[int]]] = {}
+#: The pools of this process, by their database URL.
+_SESSIONS: dict[Sessions, str] = {}
 _GUARD = threading.Lock()
 
 
 class Sessions:
     """A pool's ``configure`` callback: remembers each new connection's server process id
-    until `forget` (the pool's close)."""
+    while that connection is open (the pool closes connections it no longer wants, and drops
+    broken ones), until `forget` (the pool's close)."""
 
     def __init__(self, url: str) -> None:
+        # Weak: a connection the pool drops is forgotten with it, even when never closed.
+        self._open: weakref.WeakKeyDictionary[psycopg.Connection[Any], int] = (
+            weakref.WeakKeyDictionary()
+        )
         with _GUARD:
-            _SESSIONS[self] = (url, set())
+            _SESSIONS[self] = url
 
     def __call__(self, conn: psycopg.Connection[Any]) -> None:
         with _GUARD:
             if self in _SESSIONS:
-                _SESSIONS[self][1].add(conn.info.backend_pid)
+                self._prune()
+                self._open[conn] = conn.info.backend_pid
 
     def forget(self) -> None:
         with _GUARD:
             _SESSIONS.pop(self, None)
+            self._open.clear()
+
+    def pids(self) -> set[int]:
+        """The server process ids of this pool's connections that are still open."""
+        with _GUARD:
+            self._prune()
+            return set(self._open.values())
+
+    def _prune(self) -> None:
+        """Forget the connections closed since (a closed server process id may be reused)."""
+        for conn in [conn for conn in list(self._open) if conn.closed]:
+            self._open.pop(conn, None)
+
+
+def watched() -> dict[str, set[int]]:
+    """The server process ids of this process's open pooled connections, by database URL."""
+    with _GUARD:
+        pools = list(_SESSIONS.items())
+    sessions: dict[str, set[int]] = {}
+    for pool, url in pools:
+        sessions.setdefault(url, set()).update(pool.pids())
+    return sessions
 
 
 @contextmanager
@@ -90,12 +119,10 @@ def _watch(say: Callable[[str], None], stop: threading.Event, poll_s: float) -> 
 
 def _holders(asking: dict[str, psycopg.Connection[Any]]) -> set[int]:
     """The sessions that hold a lock one of ours waits for (empty: none waits)."""
-    sessions: dict[str, set[int]] = {}
-    with _GUARD:
-        for url, pids in _SESSIONS.values():
-            sessions.setdefault(url, set()).update(pids)
     holders: set[int] = set()
-    for url, pids in sessions.items():
+    for url, pids in watched().items():
+        if not pids:
+            continue
         import psycopg  # only once a PostgreSQL pool exists
 
         if url not in asking:
