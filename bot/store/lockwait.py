@@ -1,15 +1,18 @@
 """Saying, once, that a command waits for a lock another PostgreSQL session holds.
 
 ``opsgate audit verify`` waits, like any reader, behind a session holding an exclusive lock on
-a table (DDL, ``LOCK TABLE``), and ``opsgate db migrate`` behind another migration's advisory
-lock. Both keep waiting, without a bound, until the lock is released: an operator who would
-rather not wait stops them with Ctrl-C. Inside `saying_lock_waits`, a thread asks the server
-every `POLL_S` seconds whether one of this process's pooled connections (`Sessions`) waits for a
-lock; the first time one does, `say` is called with one line naming the sessions holding it.
+a table (DDL, ``LOCK TABLE``), and ``opsgate db migrate`` and ``opsgate serve``'s start behind
+another migration's advisory lock (a replica starting at the same moment). They keep waiting,
+without a bound, until the lock is released: an operator who would rather not wait stops them.
+Inside `saying_lock_waits`, a thread asks the server every `POLL_S` seconds whether one of this
+process's pooled connections (`Sessions`) waits for a lock; the first time one does, `say` is
+called with one line naming the sessions holding it (and saying when it is another opsgate's
+migration), such as ``waiting for a lock held by another PostgreSQL session (server process
+4711); still waiting``.
 
 Example::
 
-    with saying_lock_waits(lambda line: print(line, file=sys.stderr, flush=True)):
+    with saying_lock_waits(lambda line: print(f"opsgate: {line}", file=sys.stderr)):
         store = Store.open_existing(url)
 """
 
@@ -26,9 +29,12 @@ if TYPE_CHECKING:  # loaded with the PostgreSQL engine only: a SQLite run never 
 
 #: How often the server is asked whether a connection waits for a lock.
 POLL_S: Final = 1.0
+#: Each waiting connection's holders, and whether it waits for an advisory lock: opsgate takes
+#: one only to migrate (`bot.store.postgres`).
 _WAITING: Final = (
-    "SELECT pg_blocking_pids(pid) AS held_by FROM pg_stat_activity "
-    "WHERE pid = ANY(%s) AND wait_event_type = 'Lock'"
+    "SELECT pg_blocking_pids(a.pid) AS held_by, EXISTS (SELECT 1 FROM pg_locks l "
+    "WHERE l.pid = a.pid AND NOT l.granted AND l.locktype = 'advisory') AS migrating "
+    "FROM pg_stat_activity a WHERE a.pid = ANY(%s) AND a.wait_event_type = 'Lock'"
 )
 #: The pools of this process, by their database URL.
 _SESSIONS: dict[Sessions, str] = {}
@@ -104,11 +110,7 @@ def _watch(say: Callable[[str], None], stop: threading.Event, poll_s: float) -> 
         while not stop.wait(poll_s):
             holders = _holders(asking)
             if holders:
-                pids = ", ".join(str(pid) for pid in sorted(holders))
-                say(
-                    "opsgate: waiting for a lock held by another PostgreSQL session "
-                    f"(server process {pids}); still waiting (Ctrl-C stops)"
-                )
+                say(_notice(holders))
                 return
     except Exception:  # psycopg.Error (psycopg is loaded lazily)
         return  # the notice is a courtesy: the command itself says what went wrong
@@ -117,9 +119,21 @@ def _watch(say: Callable[[str], None], stop: threading.Event, poll_s: float) -> 
             conn.close()
 
 
-def _holders(asking: dict[str, psycopg.Connection[Any]]) -> set[int]:
-    """The sessions that hold a lock one of ours waits for (empty: none waits)."""
-    holders: set[int] = set()
+def _notice(holders: set[tuple[int, bool]]) -> str:
+    """The line saying who holds the locks waited for (`_holders`)."""
+    pids = ", ".join(str(pid) for pid in sorted({pid for pid, _ in holders}))
+    held_by = (
+        "another opsgate migrating the database"
+        if all(migrating for _, migrating in holders)
+        else "a lock held by another PostgreSQL session"
+    )
+    return f"waiting for {held_by} (server process {pids}); still waiting"
+
+
+def _holders(asking: dict[str, psycopg.Connection[Any]]) -> set[tuple[int, bool]]:
+    """The sessions that hold a lock one of ours waits for, each with whether that lock is a
+    migration's (empty: none waits)."""
+    holders: set[tuple[int, bool]] = set()
     for url, pids in watched().items():
         if not pids:
             continue
@@ -129,6 +143,6 @@ def _holders(asking: dict[str, psycopg.Connection[Any]]) -> set[int]:
             asking[url] = psycopg.connect(
                 url, autocommit=True, connect_timeout=10, options="-c statement_timeout=2000"
             )
-        for (held_by,) in asking[url].execute(_WAITING, [sorted(pids)]).fetchall():
-            holders.update(held_by or ())
+        for held_by, migrating in asking[url].execute(_WAITING, [sorted(pids)]).fetchall():
+            holders.update((pid, bool(migrating)) for pid in held_by or ())
     return holders
