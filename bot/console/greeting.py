@@ -56,6 +56,7 @@ HELP = """\
                                   request that can be asked again), then the form
   home                            open the App Home tab
   home approve|reject|review|stop [<id>]  click that button in your App Home tab (default:
-                                  the first request your tab shows it on)
+                                  the first request your tab shows it on; stop: your one
+                                  run that can be stopped, or a list of them to name one)
   help | quit
 """

@@ -139,7 +139,17 @@ class Surfaces:
             self.console.say("── form submitted ──")
 
     def _tab_click(self, action: str, request_id: str | None, user: str) -> None:
-        request_id = request_id or self._top_of_tab(action, user)
+        if request_id is None and action == "stop":
+            runs = self._runs_to_stop(user)
+            if len(runs) > 1:  # the tab has a Stop on each: which one is theirs to say
+                several = f"{len(runs)} runs of yours can be stopped ({', '.join(runs)})"
+                self.console.say(f"{several}; name one: home stop R-XXXXXXXX")
+                return
+            if runs:
+                self.console.say(f"stopping {runs[0]}, your one run that can be stopped")
+            request_id = runs[0] if runs else None
+        elif request_id is None:
+            request_id = self._top_of_tab(action, user)
         if request_id is None:
             nothing = _NOTHING_IN_TAB[action]
             self.console.say(f"{nothing} in your App Home; name one: home {action} R-XXXXXXXX")
@@ -154,13 +164,15 @@ class Surfaces:
             reply = self.session.tab_click(action, request_id, user=user)
         self.console.show_ack(reply, user, keep_holding=True)  # as a click on the card
 
+    def _runs_to_stop(self, user: str) -> list[str]:
+        """`user`'s runs that may still be stopped, as their tab lists them (newest first)."""
+        content = HomeTab(self.session.app.service.s, operation_ids=()).content(user)
+        return [r.id for r in content.yours if r.id in content.stoppable]
+
     def _top_of_tab(self, action: str, user: str) -> str | None:
         """The first request `user`'s tab has this button for: "Waiting for you" (approve,
-        reject), the break-glass runs awaiting their review, or their own runs that may still
-        be stopped; None when it has none."""
+        reject), or the break-glass runs awaiting their review; None when it has none."""
         tab = HomeTab(self.session.app.service.s, operation_ids=())
-        if action == "stop":
-            return min(tab.content(user).stoppable, default=None)
         shown = tab.break_glass_awaiting_review(user) if action == "review" else None
         listed = shown if shown is not None else tab.waiting_for(user)
         return listed[0].id if listed else None
