@@ -342,6 +342,40 @@ def test_audit_of_an_empty_log_says_so(tmp_path: Path) -> None:
     assert output.rstrip().endswith("alice> audit\nno audit events yet")
 
 
+def test_audit_reads_a_repeat_click_that_counted_approvals_again_as_approved_again(
+    tmp_path: Path,
+) -> None:
+    """@bob's approval lapsed (carol's click found him out of the group); his repeat click,
+    judged back in, counts it again: the trail says "approved again", as `/ops status` does,
+    never a second approval."""
+    store = Store.open(tmp_path / "console.db")
+    record = store.create_request(
+        OperationRequest(
+            operation="servicepower.job.cancel",
+            vendor="servicepower",
+            targets=("JOB-1001",),
+            reason="r",
+        ),
+        requester="U0ALICE",
+        channel="C0OPS",
+        policy=OperationPolicy(approvals=3),
+        sandbox=True,
+    )
+    store.approve(record.id, approver="U0BOB")
+    store.approve(record.id, approver="U0CAROL", lapsed=frozenset({"U0BOB"}))
+    again = store.approve(record.id, approver="U0BOB", restored=store.lapses(record.id))
+    assert again.status is ApprovalStatus.COUNTED_AGAIN
+    store.close()
+    output = run("audit\n", tmp_path)
+    trail = re.findall(r"^#\d+ +\S+  (approved again|\S+) +(@\w+) ", output, re.MULTILINE)
+    assert trail == [
+        ("requested", "@alice"),
+        ("approved", "@bob"),
+        ("approved", "@carol"),
+        ("approved again", "@bob"),
+    ]
+
+
 def test_user_switches_who_types(tmp_path: Path) -> None:
     output = run("user @bob\nuser\n", tmp_path)
     assert "bob> user\n" in output
