@@ -19,7 +19,7 @@ from bot.console import run_console
 from bot.console.session import ConsoleSession
 from bot.console.transcript import is_direct_message
 from bot.lifecycle.replies import Replies
-from bot.model import RequestRecord
+from bot.model import AuditEventName, RequestRecord
 from bot.policy import OperationPolicy
 from bot.settings import load_settings
 from bot.store import ApprovalStatus, Store
@@ -374,6 +374,26 @@ def test_audit_reads_a_repeat_click_that_counted_approvals_again_as_approved_aga
         ("approved", "@carol"),
         ("approved again", "@bob"),
     ]
+
+
+def test_two_console_sessions_record_vendor_request_ids_of_their_own(tmp_path: Path) -> None:
+    """Each session's sandbox starts afresh, as a new vendor account would not: still, the
+    vendor request ids the one audit log keeps are never the same for two calls."""
+    for _ in range(2):  # the second session deletes the same sandbox job, there again
+        run(
+            "/ops enos ota-job delete otajob-7d2c1e --org o15724268424841 --reason old\n"
+            "as @bob approve\n",
+            tmp_path,
+        )
+    store = Store.open_existing(tmp_path / "console.db")
+    ids = [
+        e.detail["vendor_request_ids"]
+        for e in store.events()
+        if e.event is AuditEventName.SUCCEEDED
+    ]
+    store.close()
+    assert len(ids) == 2 and all(len(each) == 1 for each in ids)
+    assert ids[0] != ids[1]
 
 
 def test_user_switches_who_types(tmp_path: Path) -> None:
