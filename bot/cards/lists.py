@@ -227,11 +227,20 @@ def _state_lines(record: RequestRecord) -> list[str]:
     return outcome_lines(record)
 
 
+def event_title(event: AuditEvent) -> str:
+    """The event's name as people read it: a repeat Approve click that counted lapsed approvals
+    again (``approved`` with ``"again": true``) is ``approved again``, never a second approval."""
+    return "approved again" if _again(event) else event.event.value
+
+
+def _again(event: AuditEvent) -> bool:
+    return event.event is AuditEventName.APPROVED and event.detail.get("again") is True
+
+
 def timeline_line(event: AuditEvent) -> str:
-    """``<date> · *approved* by @U2 · code: 24618``; a repeat Approve click that counted lapsed
-    approvals again reads ``*approved again*``, never as a second approval."""
-    again = event.event is AuditEventName.APPROVED and event.detail.get("again") is True
-    name = "approved again" if again else event.event.value
+    """``<date> · *approved* by @U2 · code: 24618``; a repeat Approve click reads
+    ``*approved again*`` (`event_title`)."""
+    again, name = _again(event), event_title(event)
     line = f"{_event_time(event.at)} · *{name}* by {actor(event.actor)}"
     said = [_detail_text(event.detail), *_approvals_text(event.detail, again=again)]
     detail = "; ".join(part for part in said if part)

@@ -39,7 +39,9 @@ ANNOUNCE_FROM: Final = 100_000
 def run_audit(args: argparse.Namespace, settings: Settings) -> int:
     """Run ``audit verify``, ``export`` or ``head``; returns the exit status. Kept waiting for
     a lock another PostgreSQL session holds, it says so on stderr, once, and waits on."""
-    with saying_lock_waits(lambda line: print(line, file=sys.stderr, flush=True)):
+    with saying_lock_waits(
+        lambda line: print(f"opsgate: {line} (Ctrl-C stops)", file=sys.stderr, flush=True)
+    ):
         return _run_audit(args, settings)
 
 

@@ -38,7 +38,9 @@ def run_db(
     """Run ``db migrate`` or ``db copy``; returns the exit status. Kept waiting for a lock
     another PostgreSQL session holds (another migration's), it says so on `err`, once."""
     out, err = out or sys.stdout, err or sys.stderr
-    with saying_lock_waits(lambda line: print(line, file=err, flush=True)):
+    with saying_lock_waits(
+        lambda line: print(f"opsgate: {line} (Ctrl-C stops)", file=err, flush=True)
+    ):
         return _run_db(args, settings, out, err)
 
 

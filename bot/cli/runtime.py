@@ -31,6 +31,7 @@ from bot.observability import failure_line
 from bot.policy import PolicyError, load_policy
 from bot.settings import Settings
 from bot.store import AuditKeyError, DatabaseUnavailable
+from bot.store.lockwait import saying_lock_waits
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +102,10 @@ def _ready(settings: Settings, plugins: Plugins, *, socket_mode: bool) -> Opsgat
     except PolicyError as exc:
         return f"invalid policy: {exc}"
     try:
-        opsgate = build_app(settings, plugins=plugins, policy=policy)  # opens the database
+        # Opening the database migrates it, under a lock: behind another replica migrating
+        # (or a lock taken by hand), say once who holds it rather than wait in silence.
+        with saying_lock_waits(lambda line: log.warning("%s (SIGTERM or Ctrl-C stops)", line)):
+            opsgate = build_app(settings, plugins=plugins, policy=policy)
     except DatabaseUnavailable as exc:
         return f"{exc} (OPSGATE_DB)"
     except (AuditKeyError, PluginError) as exc:  # a plugin that raised in connect or sandbox

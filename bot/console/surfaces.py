@@ -139,7 +139,17 @@ class Surfaces:
             self.console.say("── form submitted ──")
 
     def _tab_click(self, action: str, request_id: str | None, user: str) -> None:
-        request_id = request_id or self._top_of_tab(action, user)
+        if request_id is None and action == "stop":
+            runs = self._runs_to_stop(user)
+            if len(runs) > 1:  # the tab has a Stop on each: which one is theirs to say
+                several = f"{len(runs)} runs you may stop ({', '.join(runs)})"
+                self.console.say(f"{several}; name one: home stop R-XXXXXXXX")
+                return
+            if runs:
+                self.console.say(f"stopping {runs[0]}, the one run you may stop")
+            request_id = runs[0] if runs else None
+        elif request_id is None:
+            request_id = self._top_of_tab(action, user)
         if request_id is None:
             nothing = _NOTHING_IN_TAB[action]
             self.console.say(f"{nothing} in your App Home; name one: home {action} R-XXXXXXXX")
@@ -154,16 +164,17 @@ class Surfaces:
             reply = self.session.tab_click(action, request_id, user=user)
         self.console.show_ack(reply, user, keep_holding=True)  # as a click on the card
 
+    def _runs_to_stop(self, user: str) -> list[str]:
+        """The runs `user`'s tab has a Stop on, as it lists them: their own (newest first),
+        then those they may stop as an approver."""
+        content = HomeTab(self.session.app.service.s, operation_ids=()).content(user)
+        own = [r.id for r in content.yours if r.id in content.stoppable]
+        return own + [r.id for r in content.running]
+
     def _top_of_tab(self, action: str, user: str) -> str | None:
         """The first request `user`'s tab has this button for: "Waiting for you" (approve,
-        reject), the break-glass runs awaiting their review, or the runs that may still be
-        stopped (their own first, then those they may stop as an approver); None when it has
-        none."""
+        reject), or the break-glass runs awaiting their review; None when it has none."""
         tab = HomeTab(self.session.app.service.s, operation_ids=())
-        if action == "stop":
-            content = tab.content(user)
-            others = (r.id for r in content.running)
-            return min(content.stoppable, default=None) or next(others, None)
         shown = tab.break_glass_awaiting_review(user) if action == "review" else None
         listed = shown if shown is not None else tab.waiting_for(user)
         return listed[0].id if listed else None

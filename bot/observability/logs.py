@@ -27,6 +27,7 @@ from types import MappingProxyType
 from typing import Final, TextIO
 
 from adapters.masking import hide_url_passwords
+from bot.model.shown import one_json_line
 
 #: The fields a line may carry about what it concerns, in output order.
 CONTEXT_FIELDS: Final = ("request_id", "operation", "actor")
@@ -38,10 +39,6 @@ _EMPTY: Final[Mapping[str, str]] = MappingProxyType({})
 _ROOT: Final = Path(__file__).resolve().parents[2]
 _PACKAGES: Final = frozenset({"bot", "adapters", "commands"})
 _CONTEXT: ContextVar[Mapping[str, str]] = ContextVar("opsgate_log_context", default=_EMPTY)
-#: Line breaks to Unicode-aware readers that `json.dumps` leaves raw (as `audit export` does).
-_UNICODE_BREAKS: Final = str.maketrans(
-    {"\u2028": "\\u2028", "\u2029": "\\u2029", "\x85": "\\u0085"}
-)
 
 
 @contextmanager
@@ -111,7 +108,7 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
         text = json.dumps(line, ensure_ascii=False, default=str)
-        return hide_url_passwords(text.translate(_UNICODE_BREAKS))
+        return hide_url_passwords(one_json_line(text))
 
 
 class TextFormatter(logging.Formatter):

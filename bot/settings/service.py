@@ -22,6 +22,7 @@ _DURATION: Final = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
 _DURATION_HELP: Final = 'must be a duration such as "30s", "2m", "1h30m" or "90s"'
 #: A fraction of a second (``0.5``, ``1.5s``): a duration, but not one the syntax writes.
 _FRACTION: Final = re.compile(r"\d*\.\d+s?")
+_WHOLE_HELP: Final = 'must be whole seconds, such as "1s" or "90s"'
 _SIZE: Final = re.compile(r"(\d+)\s*(b|kb|kib|k|mb|mib|m|gb|gib|g)?", re.IGNORECASE)
 _SIZE_UNITS: Final = {
     **{"": 1, "b": 1, "k": 1024, "kb": 1000, "kib": 1024},
@@ -31,7 +32,8 @@ _SIZE_UNITS: Final = {
 
 
 def parse_duration(value: object) -> timedelta:
-    """Read a duration in the policy's ttl syntax; a number counts as seconds.
+    """Read a duration in the policy's ttl syntax; a whole number counts as seconds (a decimal,
+    ``1.5`` or ``2.0``, written in the environment or in ``opsgate.toml``, is refused).
 
     Raises:
         PydanticCustomError: Not such a duration, or negative.
@@ -49,7 +51,9 @@ def parse_duration(value: object) -> timedelta:
 
 
 def _duration(value: object) -> timedelta:
-    if isinstance(value, int | float) and not isinstance(value, bool):
+    if isinstance(value, float):  # a TOML decimal: refused as "1.5" is in the environment
+        raise PydanticCustomError("whole_seconds", _WHOLE_HELP)
+    if isinstance(value, int) and not isinstance(value, bool):
         return timedelta(seconds=value)
     if isinstance(value, str) and value.strip().isdigit():
         return timedelta(seconds=capped_int(value.strip()))
@@ -61,7 +65,7 @@ def _duration(value: object) -> timedelta:
         days, hours, minutes, seconds = (capped_int(part or "0") for part in match.groups())
         return timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
     if isinstance(value, str) and _FRACTION.fullmatch(value.strip()):
-        raise PydanticCustomError("whole_seconds", 'must be whole seconds, such as "1s" or "90s"')
+        raise PydanticCustomError("whole_seconds", _WHOLE_HELP)
     raise PydanticCustomError("duration", _DURATION_HELP)
 
 

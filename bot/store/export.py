@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Final, Literal, TextIO
 
 from bot.model import AuditEvent
+from bot.model.shown import one_json_line
 from bot.store.chain import EVENT_FIELDS, canonical_json
 
 #: The exported columns, in order (SPEC §4).
@@ -29,10 +30,6 @@ FIELDS: Final = EVENT_FIELDS
 #: (``1h30m``), as durations are written in the policy.
 _RELATIVE = re.compile(r"(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?", re.IGNORECASE)
 _UNITS: Final = ("weeks", "days", "hours", "minutes", "seconds")
-#: Line breaks to Unicode that JSON leaves raw, as the JSON escapes that read back the same.
-_UNICODE_BREAKS: Final = str.maketrans(
-    {"\u2028": "\\u2028", "\u2029": "\\u2029", "\x85": "\\u0085"}
-)
 
 
 def write_events(events: Iterable[AuditEvent], out: TextIO, *, fmt: Literal["jsonl", "csv"]) -> int:
@@ -114,7 +111,7 @@ def _write_jsonl(events: Iterable[AuditEvent], out: TextIO) -> int:
     count = 0
     for event in events:
         line = json.dumps(event_fields(event), ensure_ascii=False)
-        out.write(line.translate(_UNICODE_BREAKS) + "\n")
+        out.write(one_json_line(line) + "\n")
         count += 1
     return count
 
@@ -125,8 +122,8 @@ def _write_csv(events: Iterable[AuditEvent], out: TextIO) -> int:
     count = 0
     for event in events:
         row = event_fields(event)
-        row["targets"] = canonical_json(row["targets"]).translate(_UNICODE_BREAKS)
-        row["detail"] = canonical_json(row["detail"]).translate(_UNICODE_BREAKS)
+        row["targets"] = one_json_line(canonical_json(row["targets"]))
+        row["detail"] = one_json_line(canonical_json(row["detail"]))
         writer.writerow(row)
         count += 1
     return count

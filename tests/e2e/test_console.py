@@ -19,7 +19,7 @@ from bot.console import run_console
 from bot.console.session import ConsoleSession
 from bot.console.transcript import is_direct_message
 from bot.lifecycle.replies import Replies
-from bot.model import RequestRecord
+from bot.model import AuditEventName, RequestRecord
 from bot.policy import OperationPolicy
 from bot.settings import load_settings
 from bot.store import ApprovalStatus, Store
@@ -340,6 +340,60 @@ def test_people_are_named_in_any_case_and_extra_words_are_not_ignored(tmp_path: 
 def test_audit_of_an_empty_log_says_so(tmp_path: Path) -> None:
     output = run("audit\n", tmp_path)
     assert output.rstrip().endswith("alice> audit\nno audit events yet")
+
+
+def test_audit_reads_a_repeat_click_that_counted_approvals_again_as_approved_again(
+    tmp_path: Path,
+) -> None:
+    """@bob's approval lapsed (carol's click found him out of the group); his repeat click,
+    judged back in, counts it again: the trail says "approved again", as `/ops status` does,
+    never a second approval."""
+    store = Store.open(tmp_path / "console.db")
+    record = store.create_request(
+        OperationRequest(
+            operation="servicepower.job.cancel",
+            vendor="servicepower",
+            targets=("JOB-1001",),
+            reason="r",
+        ),
+        requester="U0ALICE",
+        channel="C0OPS",
+        policy=OperationPolicy(approvals=3),
+        sandbox=True,
+    )
+    store.approve(record.id, approver="U0BOB")
+    store.approve(record.id, approver="U0CAROL", lapsed=frozenset({"U0BOB"}))
+    again = store.approve(record.id, approver="U0BOB", restored=store.lapses(record.id))
+    assert again.status is ApprovalStatus.COUNTED_AGAIN
+    store.close()
+    output = run("audit\n", tmp_path)
+    trail = re.findall(r"^#\d+ +\S+  (approved again|\S+) +(@\w+) ", output, re.MULTILINE)
+    assert trail == [
+        ("requested", "@alice"),
+        ("approved", "@bob"),
+        ("approved", "@carol"),
+        ("approved again", "@bob"),
+    ]
+
+
+def test_two_console_sessions_record_vendor_request_ids_of_their_own(tmp_path: Path) -> None:
+    """Each session's sandbox starts afresh, as a new vendor account would not: still, the
+    vendor request ids the one audit log keeps are never the same for two calls."""
+    for _ in range(2):  # the second session deletes the same sandbox job, there again
+        run(
+            "/ops enos ota-job delete otajob-7d2c1e --org o15724268424841 --reason old\n"
+            "as @bob approve\n",
+            tmp_path,
+        )
+    store = Store.open_existing(tmp_path / "console.db")
+    ids = [
+        e.detail["vendor_request_ids"]
+        for e in store.events()
+        if e.event is AuditEventName.SUCCEEDED
+    ]
+    store.close()
+    assert len(ids) == 2 and all(len(each) == 1 for each in ids)
+    assert ids[0] != ids[1]
 
 
 def test_user_switches_who_types(tmp_path: Path) -> None:

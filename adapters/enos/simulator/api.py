@@ -73,11 +73,13 @@ class EnosSimulator(Simulator):
         clock: Clock = SYSTEM_CLOCK,
         rate_window: SlidingWindow | None = None,
         token_lifetime: int = 7200,
-        seed: int = 0,
+        seed: int | None = None,
     ) -> None:
         super().__init__(clock=clock, rate_window=rate_window)
         self.last_request_id = ""
-        self._random = random.Random(seed)  # deterministic ids for reproducible tests
+        # Ids and tokens of their own in every simulator, as a vendor's are: two console sessions
+        # on one audit log never record the same vendor request id. A `seed` repeats them.
+        self._random = random.Random(seed)
         self.apim = ApimGateway(clock=clock, rng=self._random, token_lifetime=token_lifetime)
         self._jobs: dict[tuple[str, str], OtaJob] = {}
 

@@ -1,9 +1,11 @@
-"""A command kept waiting for a lock another PostgreSQL session holds says so, once, on stderr,
-and carries on when the lock is released (README "Running replicas on PostgreSQL")."""
+"""A command kept waiting for a lock another PostgreSQL session holds says so, once, on stderr
+(`serve`: in its log), and carries on when the lock is released (README "Running replicas on
+PostgreSQL")."""
 
 from __future__ import annotations
 
 import io
+import logging
 import threading
 from collections.abc import Iterator
 from contextlib import redirect_stderr
@@ -13,23 +15,28 @@ import psycopg
 import pytest
 
 from bot import cli
+from bot.cli import runtime
+from bot.console.standin.server import SlackStandIn
 from bot.policy import OperationPolicy
+from bot.settings import load_settings
 from bot.store import Store
 from commands.model import OperationRequest
 
 NOTICE = "opsgate: waiting for a lock held by another PostgreSQL session"
+MIGRATING = "waiting for another opsgate migrating the database"
 
 
 class Stderr(io.StringIO):
     """stderr, telling the test when the notice was written."""
 
-    def __init__(self) -> None:
+    def __init__(self, notice: str) -> None:
         super().__init__()
+        self.notice = notice
         self.noticed = threading.Event()
 
     def write(self, text: str) -> int:
         written = super().write(text)
-        if NOTICE in self.getvalue():
+        if self.notice in self.getvalue():
             self.noticed.set()
         return written
 
@@ -47,10 +54,10 @@ def logged(postgres_database: str) -> Iterator[str]:
     yield postgres_database
 
 
-def waited(argv: list[str], holder: psycopg.Connection[object]) -> int:
+def waited(argv: list[str], holder: psycopg.Connection[object], notice: str = NOTICE) -> int:
     """Run `argv` while `holder` holds its lock; release it once the notice is written."""
     status: list[int] = []
-    stderr = Stderr()
+    stderr = Stderr(notice)
     command = threading.Thread(target=lambda: status.append(cli.main(argv)), daemon=True)
     with redirect_stderr(stderr):  # pytest sets sys.stderr as the test starts
         command.start()
@@ -60,8 +67,10 @@ def waited(argv: list[str], holder: psycopg.Connection[object]) -> int:
             holder.rollback()
             command.join(60)
     assert noticed, stderr.getvalue()
-    assert stderr.getvalue().count(NOTICE) == 1
-    assert f"(server process {holder.info.backend_pid})" in stderr.getvalue()
+    assert stderr.getvalue().count(notice) == 1
+    assert f"(server process {holder.info.backend_pid}); still waiting (Ctrl-C stops)" in (
+        stderr.getvalue()
+    )
     [done] = status
     return done
 
@@ -78,4 +87,52 @@ def test_audit_says_it_waits_for_a_table_another_session_locked(
 def test_db_migrate_says_it_waits_for_another_migration(env: Path, logged: str) -> None:
     with psycopg.connect(logged) as holder:
         holder.execute("SELECT pg_advisory_xact_lock(7262736001)")  # as a migration holds it
-        assert waited(["db", "migrate", "--db", logged], holder) == 0
+        assert waited(["db", "migrate", "--db", logged], holder, f"opsgate: {MIGRATING}") == 0
+
+
+def test_serve_logs_that_it_waits_for_another_replica_migrating(
+    env: Path, postgres_database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(runtime, "serve_http", lambda opsgate, **_: None)
+    logged: list[str] = []
+    noticed = threading.Event()
+
+    class Notices(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            logged.append(record.getMessage())
+            if MIGRATING in record.getMessage():
+                noticed.set()
+
+    handler = Notices(logging.WARNING)
+    logging.getLogger("bot.cli.runtime").addHandler(handler)
+    status: list[int] = []
+    with SlackStandIn() as slack, psycopg.connect(postgres_database) as holder:
+        settings = load_settings(
+            {
+                "SLACK_BOT_TOKEN": "xoxb-serve",
+                "SLACK_SIGNING_SECRET": "serve-secret",
+                "OPSGATE_SLACK_API_URL": slack.api_url,
+                "OPSGATE_SANDBOX": "1",
+                "OPSGATE_DB": postgres_database,
+            }
+        )
+        holder.execute("SELECT pg_advisory_xact_lock(7262736001)")  # a replica migrating
+        pid = holder.info.backend_pid
+        served = threading.Thread(
+            target=lambda: status.append(
+                runtime.serve(settings, http=True, host="127.0.0.1", port=0)
+            ),
+            daemon=True,
+        )
+        served.start()
+        try:
+            assert noticed.wait(60), logged
+        finally:
+            holder.rollback()
+            served.join(60)
+            logging.getLogger("bot.cli.runtime").removeHandler(handler)
+    assert status == [0]
+    [notice] = [line for line in logged if MIGRATING in line]
+    assert notice == (
+        f"{MIGRATING} (server process {pid}); still waiting (SIGTERM or Ctrl-C stops)"
+    )

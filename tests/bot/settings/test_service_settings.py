@@ -72,9 +72,40 @@ def test_service_settings_from_the_toml_file(in_tmp: Path) -> None:
     assert settings.http_connection_limit == 300
 
 
-def test_an_http_timeout_under_a_second_in_the_file_is_refused(in_tmp: Path) -> None:
-    (in_tmp / "opsgate.toml").write_text("http_channel_timeout = 0.5\n")
-    assert _error({}) == 'opsgate.toml: http_channel_timeout: must be at least "1s"'
+@pytest.mark.parametrize(
+    ("written", "why"),
+    [
+        (
+            "http_channel_timeout = 0.5",
+            'http_channel_timeout: must be whole seconds, at least "1s"',
+        ),
+        (
+            "http_channel_timeout = 1.5",
+            'http_channel_timeout: must be whole seconds, at least "1s"',
+        ),
+        ("shutdown_grace = 1.5", 'shutdown_grace: must be whole seconds, such as "1s" or "90s"'),
+        ("shutdown_grace = 2.0", 'shutdown_grace: must be whole seconds, such as "1s" or "90s"'),
+        ("http_channel_timeout = 0", 'http_channel_timeout: must be at least "1s"'),
+    ],
+)
+def test_a_decimal_in_the_file_is_refused_as_in_the_environment(
+    in_tmp: Path, written: str, why: str
+) -> None:
+    """Whole-second durations: `1.5` in opsgate.toml (a TOML decimal) is refused as
+    ``OPSGATE_SHUTDOWN_GRACE=1.5`` is, naming the setting, never taken as 1.5 s."""
+    (in_tmp / "opsgate.toml").write_text(written + "\n")
+    assert _error({}) == f"opsgate.toml: {why}"
+    variable = "OPSGATE_" + written.split(" = ")[0].upper()
+    (in_tmp / "opsgate.toml").write_text("")
+    said = _error({variable: written.split(" = ")[1]})
+    assert said == f"{variable} ({why.split(':')[0]}):{why.split(':', 1)[1]}"
+
+
+def test_whole_seconds_in_the_file_are_taken(in_tmp: Path) -> None:
+    (in_tmp / "opsgate.toml").write_text("shutdown_grace = 45\nhttp_channel_timeout = 5\n")
+    settings = load_settings({})
+    assert settings.shutdown_grace == timedelta(seconds=45)
+    assert settings.http_channel_timeout == timedelta(seconds=5)
 
 
 @pytest.mark.parametrize(
