@@ -60,13 +60,13 @@ def check_after_cancel(
         return _by_sample(rpc, base, accepted, map_=map_, stop=stop)
     except CallNotSent:
         return (
-            "not listed again afterwards: the run was stopped before that check was done; "
-            f"check the {devices(len(accepted))} accepted in the console"
+            "not listed again: the run was stopped before that check was done; check the "
+            f"{devices(len(accepted))} accepted in the IoT console (OTA upgrades)"
         )
     except AdapterError as exc:
         return (
-            f"could not list the devices' tasks afterwards ({exc.message}); check them in "
-            "the console"
+            f"could not list the devices' tasks ({exc.message}); check them in the IoT console "
+            "(OTA upgrades)"
         )
 
 

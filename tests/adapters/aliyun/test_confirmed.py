@@ -135,4 +135,5 @@ def test_a_failed_listing_keeps_what_the_cancel_answered(
     outcome = adapter(sim, clock).execute(cancel(sbx.BUSY_DEVICES[:3], job=sbx.JOB_ID))
 
     assert outcome.ok and outcome.summary == "Cancel accepted for 3 devices"
-    assert outcome.checked.startswith("could not list the devices' tasks afterwards")
+    assert outcome.checked.startswith("could not list the devices' tasks (")
+    assert outcome.checked.endswith("; check them in the IoT console (OTA upgrades)")

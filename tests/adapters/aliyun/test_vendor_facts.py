@@ -213,4 +213,4 @@ def test_a_listing_whose_data_is_not_a_list_is_unreadable_not_empty(
         cancel("thermo-001", job=sbx.JOB_ID)
     )
     assert outcome.summary == "Cancel accepted for 1 device" and outcome.ok
-    assert outcome.checked.startswith("could not list the devices' tasks afterwards")
+    assert outcome.checked.startswith("could not list the devices' tasks (")
