@@ -149,8 +149,18 @@ class Intake:
             self.replies.answer(origin, cards.refusal_message(refusals.vendor_unavailable(exc)))
             return
         sandbox = self.s.adapters.is_sandboxed(request.vendor)
+        glass = (
+            check_break_glass(self.s.policy, request, user=origin.user, directory=self.s.directory)
+            if request.break_glass is not None
+            else None
+        )
         message = cards.dry_run_message(
-            request, preview=preview, calls=calls, sandbox=sandbox, command_text=command_text
+            request,
+            preview=preview,
+            calls=calls,
+            sandbox=sandbox,
+            command_text=command_text,
+            break_glass_refusal=glass.refusal if glass is not None else None,
         )
         self.replies.answer(origin, message)
 
