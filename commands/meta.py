@@ -84,7 +84,8 @@ def parse_status(words: Sequence[Word], catalog: Catalog) -> StatusCommand:
     the id as typed beside it."""
     usage = catalog.meta_usage("status")
     if len(words) != 1 or is_flag(words[0]):
-        raise UsageError("`/ops status` takes one request id.", field="request-id", usage=usage)
+        message = "`/ops status` takes one request id (`/ops history --mine` lists yours)."
+        raise UsageError(message, field="request-id", usage=usage)
     typed = words[0].text
     # ASCII first: str.upper() maps some other letters (dotless ı) onto ASCII ones.
     request_id = typed.upper().translate(_CROCKFORD_ALIASES) if typed.isascii() else ""

@@ -170,3 +170,8 @@ def test_status_of_an_id_without_its_dash_says_which_id_to_type(text: str, meant
 
 def test_status_of_something_else_suggests_no_id() -> None:
     assert "did you mean" not in error("status R-7K3F9QW").message
+
+
+def test_status_without_an_id_says_where_to_find_one() -> None:
+    """`/ops status` alone at 3 a.m.: the answer says where the id is, not only its shape."""
+    assert "`/ops history --mine` lists yours" in error("status").message
