@@ -56,6 +56,7 @@ HELP = """\
                                   request that can be asked again), then the form
   home                            open the App Home tab
   home approve|reject|review|stop [<id>]  click that button in your App Home tab (default:
-                                  the first request your tab shows it on)
+                                  the first request your tab shows it on; home reject
+                                  [<id>] <why> gives the Reject dialog a reason)
   help | quit
 """

@@ -333,7 +333,8 @@ def test_people_are_named_in_any_case_and_extra_words_are_not_ignored(tmp_path: 
     answers = output[output.index("carol> home nosuch") :].splitlines()
     assert answers == [
         "carol> home nosuch",
-        "home takes nothing, or approve|reject|review|stop [<id>]; not nosuch",
+        "home takes nothing, or approve|reject|review|stop [<id>] (reject [<id>] <why>); "
+        "not nosuch",
         "carol> verify extra",
         "verify takes no words; type verify (not extra)",
     ]
