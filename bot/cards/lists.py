@@ -267,7 +267,9 @@ def _detail_text(detail: dict[str, Any]) -> str:
         for key, label in _DETAIL_LABELS.items()
         if detail.get(key)
     ]
-    return escape(clip_raw("; ".join(parts), 300))
+    # "… (vendor code 24618)." then "; code: …": the semicolon ends that sentence instead.
+    joined = "; ".join(part.removesuffix(".") for part in parts[:-1])
+    return escape(clip_raw("; ".join(filter(None, (joined, *parts[-1:]))), 300))
 
 
 def _value_text(value: Any) -> str:
