@@ -106,8 +106,8 @@ class Policy:
         if most is not None:
             return refuse(
                 op,
-                f" allows at most {most} target(s) per request and this one has {count}: "
-                "split it into smaller requests.",
+                f" allows at most {most:,} target{'' if most == 1 else 's'} per request and this "
+                f"one has {count:,}: split it into requests of at most {most:,}.",
             )
         if not current.could_be_approved(requester=user):
             return refuse(
