@@ -79,7 +79,8 @@ class Intake:
                 self.s.policy, request, user=origin.user, directory=self.s.directory
             )
         if decision.refusal is not None:
-            self._refuse(request, origin, decision.refusal)
+            fixed = f"{command_text.rstrip()} {decision.missing}" if decision.missing else None
+            self._refuse(request, origin, decision.refusal, copy=fixed)
             return False
         try:
             adapter = self.s.adapters.get(request.vendor)
@@ -121,8 +122,17 @@ class Intake:
             return True
         return False
 
-    def _refuse(self, request: OperationRequest, origin: Origin, refusal: Refusal) -> None:
-        """Answer privately; a real request's refusal is audited, a dry run's never is."""
+    def _refuse(
+        self,
+        request: OperationRequest,
+        origin: Origin,
+        refusal: Refusal,
+        *,
+        copy: str | None = None,
+    ) -> None:
+        """Answer privately; a real request's refusal is audited, a dry run's never is. `copy`
+        is the command that would pass, offered to copy when it is short enough (the audit log
+        keeps the refusal alone)."""
         if not request.dry_run:
             reason = cards.plain(refusal)
             self.s.store.record_denied(
@@ -132,7 +142,7 @@ class Intake:
                 reason=reason,
                 step=origin.step,
             )
-        self.replies.answer(origin, cards.refusal_message(refusal))
+        self.replies.answer(origin, cards.refusal_message(refusals.with_copy(refusal, copy)))
 
     def _dry_run(
         self,
