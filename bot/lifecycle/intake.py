@@ -79,7 +79,8 @@ class Intake:
                 self.s.policy, request, user=origin.user, directory=self.s.directory
             )
         if decision.refusal is not None:
-            fixed = f"{command_text.rstrip()} {decision.missing}" if decision.missing else None
+            typed = command_text.strip()
+            fixed = f"{typed} {decision.missing}" if decision.missing and typed else None
             self._refuse(request, origin, decision.refusal, copy=fixed)
             return False
         try:
