@@ -32,3 +32,9 @@ def test_a_command_too_long_to_copy_is_not_offered(world: World) -> None:
     world.service.submit(package_request(reason=None), world.origin(ALICE), command_text=long)
     shown = world.shown_to(ALICE)
     assert "needs a reason" in shown and "x" * 300 not in shown
+
+
+def test_without_command_text_nothing_is_offered_to_copy(world: World) -> None:
+    world.service.submit(package_request(reason=None), world.origin(ALICE), command_text="  ")
+    shown = world.shown_to(ALICE)
+    assert "needs a reason" in shown and "Copy it from here" not in shown
