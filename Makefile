@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
-run: $(STAMP)  ## the local console, vendors sandboxed, no credentials needed
+run: $(STAMP)  ## the local console, unconfigured vendors sandboxed, no credentials needed
 	$(BIN)/opsgate console
 
 test: $(STAMP)  ## the whole test suite, with branch coverage (PostgreSQL tests need its server: see README)

@@ -84,11 +84,22 @@ def parse_status(words: Sequence[Word], catalog: Catalog) -> StatusCommand:
     the id as typed beside it."""
     usage = catalog.meta_usage("status")
     if len(words) != 1 or is_flag(words[0]):
-        raise UsageError("`/ops status` takes one request id.", field="request-id", usage=usage)
+        message = "`/ops status` takes one request id (`/ops history --mine` lists yours)."
+        raise UsageError(message, field="request-id", usage=usage)
     typed = words[0].text
     # ASCII first: str.upper() maps some other letters (dotless ı) onto ASCII ones.
     request_id = typed.upper().translate(_CROCKFORD_ALIASES) if typed.isascii() else ""
     if _REQUEST_ID.fullmatch(request_id) is None:
-        message = f"Bad request-id {show_value(typed)}: request ids look like R-7K3F9QW2."
+        meant = _meant(request_id)
+        tail = f"; did you mean `{meant}`?" if meant else "."
+        message = f"Bad request-id {show_value(typed)}: request ids look like R-7K3F9QW2{tail}"
         raise UsageError(message, field="request-id", usage=usage)
     return StatusCommand(request_id=request_id, typed=typed)
+
+
+def _meant(typed: str) -> str | None:
+    """The request id `typed` (upper-cased) stands for when only its ``R-`` is missing or
+    misspelt (``7K3F9QW2``, ``R_7K3F9QW2``, ``R7K3F9QW2``), as the console's commands take it."""
+    body = typed if len(typed) == 8 else typed[1:].lstrip("-_") if typed[:1] == "R" else ""
+    candidate = f"R-{body}"
+    return candidate if _REQUEST_ID.fullmatch(candidate) else None

@@ -24,16 +24,9 @@ from collections.abc import Mapping, Sequence
 from typing import Final
 
 from adapters.aliyun.errors import VENDOR, field
-from adapters.aliyun.preview import (
-    DeviceLook,
-    Mapper,
-    agree,
-    devices,
-    look_at,
-    sample,
-    task_rows,
-)
+from adapters.aliyun.preview import DeviceLook, Mapper, look_at, sample, task_rows
 from adapters.aliyun.rpc import RpcClient
+from adapters.aliyun.wording import agree, devices, named
 from adapters.base import StopSignal
 from adapters.errors import AdapterError, CallNotSent
 
@@ -67,13 +60,13 @@ def check_after_cancel(
         return _by_sample(rpc, base, accepted, map_=map_, stop=stop)
     except CallNotSent:
         return (
-            "not listed again afterwards: the run was stopped before that check was done; "
-            f"check the {devices(len(accepted))} accepted in the console"
+            "not listed again: the run was stopped before that check was done; check the "
+            f"{devices(len(accepted))} accepted in the IoT console (OTA upgrades)"
         )
     except AdapterError as exc:
         return (
-            f"could not list the devices' tasks afterwards ({exc.message}); check them in "
-            "the console"
+            f"could not list the devices' tasks ({exc.message}); check them in the IoT console "
+            "(OTA upgrades)"
         )
 
 
@@ -134,20 +127,26 @@ def _by_sample(
 
 
 def sample_line(looked: Sequence[DeviceLook], *, of: int) -> str:
-    """What listing a sample of `of` devices again showed; each count agrees with its verb."""
+    """What listing a sample of `of` devices again showed; each count agrees with its verb,
+    and names a few of the devices it counts."""
     scope = _scope(len(looked), of)
-    has = sum(1 for x in looked if x.cancellable)
-    upgrading = sum(1 for x in looked if x.upgrading)
-    missing = sum(1 for x in looked if not x.found)
     why = "(IN_PROGRESS: not cancellable)"
     said = [
-        f"{count:,} {agree(count, one, many)}"
-        for count, one, many in (
-            (has, "still has a task the cancel acts on", "still have a task the cancel acts on"),
-            (upgrading, f"is upgrading {why}", f"are upgrading {why}"),
-            (missing, "does not exist", "do not exist"),
+        f"{len(names):,} ({named(names)}) {agree(len(names), one, many)}"
+        for names, one, many in (
+            (
+                [x.device for x in looked if x.cancellable],
+                "still has a task the cancel acts on",
+                "still have a task the cancel acts on",
+            ),
+            (
+                [x.device for x in looked if x.upgrading],
+                f"is upgrading {why}",
+                f"are upgrading {why}",
+            ),
+            ([x.device for x in looked if not x.found], "does not exist", "do not exist"),
         )
-        if count
+        if names
     ]
     if not said:
         return f"listed again ({scope}, no `--job` given): none has a pending task for the firmware"

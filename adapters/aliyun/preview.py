@@ -18,6 +18,7 @@ from typing import Any, Protocol, TypeVar
 
 from adapters.aliyun.errors import VENDOR, field, same_code
 from adapters.aliyun.rpc import RpcClient
+from adapters.aliyun.wording import agree, devices, named
 from adapters.base import Blocker, Preview, StopSignal
 from adapters.errors import VendorAuthError, VendorError, VendorUnreachable
 
@@ -231,20 +232,9 @@ def _sampled(looked: Sequence[DeviceLook], targets: Sequence[str]) -> str:
     return "sampled " if len(looked) < len(targets) else ""
 
 
-def devices(count: int, sampled: str = "") -> str:
-    """``1 device``, ``3 sampled devices``."""
-    return f"{count:,} {sampled}device{'' if count == 1 else 's'}"
-
-
 def _capital(text: str) -> str:
     """`text` begun with a capital (`str.capitalize` would lower a product key's)."""
     return text[:1].upper() + text[1:]
-
-
-def agree(count: int, one: str, more: str) -> str:
-    """The word that agrees with `count` things (0 included): ``has``/``have``,
-    ``device``/``devices``."""
-    return one if count == 1 else more
 
 
 def _none_exist(looked: Sequence[DeviceLook], targets: Sequence[str], product: str) -> str:
@@ -273,22 +263,24 @@ def _warnings(
             f"The {sampled}device has no" if n == 1 else f"None of the {devices(n, sampled)} has a"
         )
         warnings.append(f"{none} pending task for this {which}: the cancel would change nothing.")
-    idle = sum(1 for x in looked if x.found and not x.cancellable and not x.upgrading)
+    idle = [x.device for x in looked if x.found and not x.cancellable and not x.upgrading]
     if idle and any(look.cancellable for look in looked):
         warnings.append(
-            f"{idle:,} of the {devices(n, sampled)} {agree(idle, 'has', 'have')} nothing to "
-            f"cancel for this {which}: the cancel changes nothing for {agree(idle, 'it', 'them')}."
+            f"{len(idle):,} of the {devices(n, sampled)} ({named(idle)}) "
+            f"{agree(len(idle), 'has', 'have')} nothing to cancel for this {which}: the cancel "
+            f"changes nothing for {agree(len(idle), 'it', 'them')}."
         )
-    upgrading = sum(1 for look in looked if look.upgrading)
+    upgrading = [look.device for look in looked if look.upgrading]
     if upgrading:
         warnings.append(
-            f"{devices(upgrading, sampled)} {agree(upgrading, 'is', 'are')} already upgrading "
-            "(IN_PROGRESS): the vendor cancels only tasks awaiting confirmation, queued or pushed."
+            f"{devices(len(upgrading), sampled)} ({named(upgrading)}) "
+            f"{agree(len(upgrading), 'is', 'are')} already upgrading (IN_PROGRESS): the vendor "
+            "cancels only tasks awaiting confirmation, queued or pushed."
         )
-    missing = sum(1 for look in looked if not look.found)
+    missing = [look.device for look in looked if not look.found]
     if missing:
         warnings.append(
-            f"{devices(missing, sampled)} {agree(missing, 'does', 'do')} not exist in product "
-            f"{base['ProductKey']}."
+            f"{devices(len(missing), sampled)} ({named(missing)}) "
+            f"{agree(len(missing), 'does', 'do')} not exist in product {base['ProductKey']}."
         )
     return warnings

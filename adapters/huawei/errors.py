@@ -105,8 +105,9 @@ CATALOG: Final[dict[str, KnownCode]] = {
     ),
     DEVICE_DATA_NOT_FOUND: KnownCode(
         "the device does not exist in this application",
-        "Check that the deviceId belongs to the application; for a device of an authorizing "
-        "application pass `--app <appId>`.",
+        "Check that the deviceId belongs to the application: for a device of an authorizing "
+        "application pass `--app <appId>`; with `--app`, check it names the device's "
+        "application, or drop `--app` for a device of opsgate's own.",
     ),
 }
 

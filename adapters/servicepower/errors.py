@@ -171,8 +171,10 @@ def refusal(body: dict[str, Any], *, job_id: str, response: httpx.Response) -> V
         detail = body.get("Message") or "no return code given"
         message = f"Scheduling refused the cancel with a code opsgate does not know ({detail})."
         next_step = f"{_REFUSED} Look the code up in ServicePower's Scheduling return codes."
+    # The ServiceBroker code belongs inside the sentence, before its full stop.
+    said = f"{message.removesuffix('.')}{suffix}." if suffix else message
     return VendorError(
-        f"job {job_id}: {message}{suffix}",
+        f"job {job_id}: {said}",
         vendor=VENDOR,
         code=code,
         next_step=next_step,

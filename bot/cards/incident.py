@@ -15,7 +15,16 @@ from bot.cards.blocks import Message, section
 from bot.cards.blocks import message as build_message
 from bot.cards.sentences import mrkdwn
 from bot.cards.text import actor, code, mention, plural, slack_date
-from bot.model import Approvers, Group, RequestRecord, RequestState, User, listing, rules
+from bot.model import (
+    Approvers,
+    Group,
+    Refusal,
+    RequestRecord,
+    RequestState,
+    User,
+    listing,
+    rules,
+)
 
 BREAK_GLASS_TAG = " [BREAK-GLASS]"
 _INCIDENT_LIMIT = 200
@@ -139,3 +148,19 @@ def _who(record: RequestRecord, approvers: Approvers) -> str:
         return ""
     named = listing(groups_first(approvers.named))
     return f" Approvers: {mrkdwn(named, live=notifies(record))}"
+
+
+def dry_run_break_glass(incident: str | None, refusal: Refusal | None) -> list[str]:
+    """What ``--break-glass`` would do to the real request of a dry run: run it at once, or
+    be refused (`refusal`: the policy's answer to the requester)."""
+    if incident is None:
+        return []
+    if refusal is not None:
+        return [
+            f":no_entry: A real request with `--break-glass` would be refused: {mrkdwn(refusal)}"
+        ]
+    return [
+        ":rotating_light: With `--break-glass`, a real request runs at once, without approvals, "
+        f"for incident {code(incident, limit=_INCIDENT_LIMIT)}; its card tells the approvers, "
+        "and one of them reviews it once it ends."
+    ]

@@ -139,10 +139,22 @@ def _help_lines(entry: HelpEntry) -> list[str]:
     return lines
 
 
-def history_message(records: Sequence[RequestRecord]) -> Message:
-    """Recent requests, one line each, newest first as given."""
+def history_message(
+    records: Sequence[RequestRecord],
+    *,
+    mine: bool = False,
+    vendor: str | None = None,
+    more: str | None = None,
+) -> Message:
+    """Recent requests, one line each, newest first as given. An empty list says what it
+    was filtered by (`mine`, `vendor`); `more` is the command that lists older ones, when the
+    list was cut at its limit."""
     blocks = [header("Recent requests")]
-    lines = [history_line(r) for r in records] or ["No requests yet."]
+    which = f"{code(vendor)} " if vendor else ""
+    none = f"You have made no {which}requests yet." if mine else f"No {which}requests yet."
+    lines = [history_line(r) for r in records] or [none]
+    if more:
+        lines.append(f"_Older requests are not listed: {code(more)} lists more._")
     blocks.extend(lines_sections(lines))
     return build_message(f"{plural(len(records), 'recent request')}", blocks)
 
@@ -276,7 +288,9 @@ def _detail_text(detail: dict[str, Any]) -> str:
         for key, label in _DETAIL_LABELS.items()
         if detail.get(key)
     ]
-    return escape(clip_raw("; ".join(parts), 300))
+    # "… (vendor code 24618)." then "; code: …": the semicolon ends that sentence instead.
+    joined = "; ".join(part.removesuffix(".") for part in parts[:-1])
+    return escape(clip_raw("; ".join(filter(None, (joined, *parts[-1:]))), 300))
 
 
 def _value_text(value: Any) -> str:

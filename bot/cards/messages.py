@@ -31,7 +31,7 @@ from bot.cards.buttons import (
     actions_block,
     approve_button,
 )
-from bot.cards.incident import approvers_call, approvers_of, stop_line
+from bot.cards.incident import approvers_call, approvers_of, dry_run_break_glass, stop_line
 from bot.cards.lists import HelpEntry, help_message, history_message, status_message
 from bot.cards.outcome import outcome_lines, progress_line
 from bot.cards.preview import blocked_lines, preview_lines, verdict_lines
@@ -136,15 +136,19 @@ def dry_run_message(
     calls: list[VendorCall],
     sandbox: bool,
     command_text: str,
+    break_glass_refusal: Refusal | None = None,
 ) -> Message:
     """What ``--dry-run`` shows: the verdict, the preview, and the exact vendor request(s),
-    secrets masked."""
+    secrets masked. With ``--break-glass``: whether the real request would run at once, or
+    be refused (`break_glass_refusal`, the policy's answer to the requester)."""
     blocks = [header(f"Dry run: {request.operation}")]
     if sandbox:
         blocks.append(context(":test_tube: *SANDBOX*: the vendor is simulated"))
     blocks.append(section(f"*Command*\n{code_block(command_text, limit=_COMMAND_SHOWN)}"))
     blocks.append(section(target_line(request.targets)))
-    blocks.extend(lines_sections(_verdict_summary(preview, forced=request.force)))
+    glass = request.break_glass is not None and break_glass_refusal is None
+    blocks.extend(lines_sections(_verdict_summary(preview, forced=request.force, glass=glass)))
+    blocks.extend(lines_sections(dry_run_break_glass(request.break_glass, break_glass_refusal)))
     blocks.extend(lines_sections(verdict_lines(preview, dry_run=True) + preview_lines(preview)))
     for call in calls[:MAX_CALLS_SHOWN]:
         blocks.append(section(_call_text(call)))
@@ -159,13 +163,18 @@ def dry_run_message(
     return build_message(text, blocks)
 
 
-def _verdict_summary(preview: RequestPreview | None, *, forced: bool) -> list[str]:
+def _verdict_summary(preview: RequestPreview | None, *, forced: bool, glass: bool) -> list[str]:
     """The verdict in one line; when blocked, what a real request of this command would do
-    (with ``--force`` already on it, a card is posted: say so, not "add ``--force``")."""
+    (with ``--force`` already on it, a card is posted: say so, not "add ``--force``"; with a
+    ``--break-glass`` the policy allows, it runs all the same)."""
     if preview is None:
         return []
     line = _VERDICTS[preview.verdict]
-    if preview.verdict is Verdict.BLOCKED and forced:
+    if preview.verdict is Verdict.BLOCKED and glass:
+        line += (
+            " With `--break-glass`, a real request runs all the same: the incident is its force."
+        )
+    elif preview.verdict is Verdict.BLOCKED and forced:
         line += " With `--force`, a real request posts an approval card marked FORCED anyway."
     elif preview.verdict is Verdict.BLOCKED:
         line += " A real request gets no approval card; add `--force` to post one anyway."

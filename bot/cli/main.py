@@ -82,7 +82,7 @@ def _parser() -> OneLineParser:
         metavar="PORT",
         help="in Socket Mode, also answer GET /healthz and /metrics on this port (on --host)",
     )
-    _add(sub, "console", "a local Slack stand-in in this terminal, vendors sandboxed")
+    _add(sub, "console", "a local Slack stand-in in this terminal, unconfigured vendors sandboxed")
     _audit_parser(sub)
     add_db_parser(sub, database_options())
     manifest = _add(sub, "manifest", "print the Slack app manifest")

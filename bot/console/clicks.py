@@ -82,7 +82,7 @@ def settle(session: ConsoleSession, say: Callable[[str], None], *, limit: float 
     next line can be ``stop``. Its card's updates keep printing as they come."""
     deadline = time.monotonic() + limit
     while not session.wait(timeout=SETTLE):
-        running = _stoppable(session)
+        running = stoppable(session)
         if running is not None:
             say(f"── {running} is still running: `stop` stops it ──")
             return
@@ -90,7 +90,8 @@ def settle(session: ConsoleSession, say: Callable[[str], None], *, limit: float 
             return
 
 
-def _stoppable(session: ConsoleSession) -> str | None:
+def stoppable(session: ConsoleSession) -> str | None:
+    """The newest running request Stop could still stop, or None."""
     store, services = session.app.store, session.app.service.s
     running = default_request(store, "stop")
     record = store.get(running) if running else None

@@ -53,6 +53,7 @@ class FormWalk:
         self._user = user
         self._retry = retry
         self._before_submit = before_submit
+        self._under: dict[str, list[str]] = {}
 
     def _read(self, prompt: str) -> str | None:
         """One answer; at the end of input, None, once said that nothing was submitted."""
@@ -71,6 +72,7 @@ class FormWalk:
         view = chosen
         for line in _notes(view):
             self._say(line)
+        self._under = _notes_under(view)
         answers: dict[str, Answer | None] = {}
         fields = [i for i in inputs(view) if i.block_id != OPERATION_BLOCK]
         for _ in range(MAX_ROUNDS):
@@ -141,6 +143,8 @@ class FormWalk:
     def _fill(self, fields: list[ViewInput], answers: dict[str, Answer | None]) -> bool:
         """Ask for each field; False at the end of input."""
         for item in fields:
+            for line in self._under.get(item.block_id, []):
+                self._say(line)
             if item.hint:
                 self._say(f"  ({item.hint})")
             answer = self._answer(item, answers.get(item.block_id, item.initial))
@@ -210,9 +214,31 @@ _CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{2,}")
 
 
 def _notes(view: dict[str, Any]) -> list[str]:
-    """The form's context lines (what it does, why an operation is not offered)."""
-    notes = [b for b in view.get("blocks") or [] if b.get("type") in {"context", "section"}]
-    return render_message(notes).splitlines()
+    """The form's context lines at its top (what it does, why an operation is not offered,
+    the chosen operation's usage): those before any input but the operation select."""
+    top = []
+    for block in view.get("blocks") or []:
+        if block.get("type") == "input" and block.get("block_id") != OPERATION_BLOCK:
+            break
+        if block.get("type") in _NOTE_TYPES:
+            top.append(block)
+    return render_message(top).splitlines()
+
+
+def _notes_under(view: dict[str, Any]) -> dict[str, list[str]]:
+    """Block id -> the context lines Slack shows under that input (Request again's "Leave this
+    empty…" under the targets): shown with its prompt, not at the top of the form."""
+    under: dict[str, list[dict[str, Any]]] = {}
+    last: str | None = None
+    for block in view.get("blocks") or []:
+        if block.get("type") == "input":
+            last = None if block.get("block_id") == OPERATION_BLOCK else block.get("block_id")
+        elif last is not None and block.get("type") in _NOTE_TYPES:
+            under.setdefault(last, []).append(block)
+    return {key: render_message(blocks).splitlines() for key, blocks in under.items()}
+
+
+_NOTE_TYPES = frozenset({"context", "section"})
 
 
 def _shown(item: ViewInput, current: Answer | None) -> str:

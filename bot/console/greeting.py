@@ -7,7 +7,7 @@ import textwrap
 from bot.console.session import CHANNEL_NAME, ConsoleSession
 
 BANNER = """\
-opsgate console: a local Slack with sandboxed vendors. You are @{user} in #{channel}.
+opsgate console: a local Slack with {vendors}. You are @{user} in #{channel}.
 People: @alice, @dave (engineers), @bob, @carol (ops leads). Type `help` for more.
 
 Try:  /ops help
@@ -21,20 +21,35 @@ Try:  /ops help
 def banner(session: ConsoleSession, *, user: str) -> str:
     """The greeting: who you are, what to try, and what each sandboxed vendor holds."""
     adapters = session.app.adapters
-    lines = [BANNER.format(user=user, channel=CHANNEL_NAME)]
+    real = sorted(adapters.settings)  # configured: its adapter calls the vendor itself
+    vendors = "sandboxed vendors" if not real else "unconfigured vendors sandboxed"
+    lines = [BANNER.format(vendors=vendors, user=user, channel=CHANNEL_NAME)]
+    for vendor in real:
+        lines += _wrapped(
+            f"⚠ REAL: {vendor} ({adapters.titles.get(vendor, vendor)}) is configured "
+            f"(OPSGATE_{vendor.upper()}__* or [{vendor}]): its commands call the real vendor. "
+            "Unset those settings to sandbox it.",
+            indent="  ",
+        )
+    if real:
+        lines.append("")
     if adapters.sandbox_targets:
         lines.append("Sandbox targets:")
     for vendor, targets in sorted(adapters.sandbox_targets.items()):
         text = f"{vendor} ({adapters.titles[vendor]}): {' '.join(targets.split())}"
-        lines += textwrap.wrap(
-            text,
-            width=92,
-            initial_indent="  ",
-            subsequent_indent="      ",
-            break_on_hyphens=False,  # ids are copied from here: never split one
-            break_long_words=False,
-        )
+        lines += _wrapped(f"  {text}", indent="      ")
     return "\n".join(lines) + "\n"
+
+
+def _wrapped(text: str, *, indent: str) -> list[str]:
+    """`text` in lines of the banner's width, the following ones indented by `indent`."""
+    return textwrap.wrap(
+        text,
+        width=92,
+        subsequent_indent=indent,
+        break_on_hyphens=False,  # ids are copied from here: never split one
+        break_long_words=False,
+    )
 
 
 HELP = """\
@@ -57,6 +72,7 @@ HELP = """\
   home                            open the App Home tab
   home approve|reject|review|stop [<id>]  click that button in your App Home tab (default:
                                   the first request your tab shows it on; stop: the one
-                                  run it has a Stop on, or a list of them to name one)
+                                  run it has a Stop on, or a list of them to name one;
+                                  home reject [<id>] <why> gives the Reject dialog a reason)
   help | quit
 """

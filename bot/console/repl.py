@@ -22,6 +22,7 @@ from bot.console.clicks import (
     first_word,
     named_request,
     settle,
+    stoppable,
 )
 from bot.console.greeting import HELP, banner
 from bot.console.output import Output
@@ -75,6 +76,7 @@ class Console:
                 try:
                     line = self.reader.read(f"{USERS[self.user]}> ")
                     if line is None or not self.handle(line.strip()):
+                        self._leaving()
                         return 0
                 except KeyboardInterrupt:
                     if not interactive:
@@ -83,6 +85,13 @@ class Console:
                     self.say("")  # at a terminal: drop the line or the form, as a shell does
         finally:
             self.reader.close()
+
+    def _leaving(self) -> None:
+        """At `quit` or the end of input: the session finishes a run still going before it
+        ends (never leaving it executing); say so, or the console would sit there silent."""
+        running = stoppable(self.session)
+        if running is not None:
+            self.say(f"── {running} is still running: the console ends once it has ended ──")
 
     def handle(self, line: str) -> bool:
         """Run one line; False means quit."""

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from bot.cards.messages import AGAIN_STATES, refusal_message
-from bot.console.clicks import named_request
+from bot.console.clicks import click_words, named_request
 from bot.console.form import FormWalk
 from bot.console.reader import LineReader
 from bot.console.session import AckReply, ConsoleSession
@@ -53,7 +53,7 @@ class Surfaces:
 
     def run(self, word: str, args: list[str], user: str) -> None:
         """``form [<operation>]``, ``again [<id>]``,
-        ``home [approve|reject|review|stop [<id>]]``."""
+        ``home [approve|reject|review|stop [<id>]]``, ``home reject [<id>] <why>``."""
         store = self.session.app.store
         if word in _ONE_WORD and len(args) > 1:  # a word too many: say so, never guess
             (taken, shown), said = _ONE_WORD[word], " ".join(args)[:40]
@@ -63,12 +63,18 @@ class Surfaces:
             self._form(lambda: self.session.slash("", user=user), user, operation)
         elif word == "again":
             self._again(named_request(store, args[0]) if args else self._newest_ended(), user)
+        elif args and args[0] == "reject":  # `reject [<id>] <why>`, as on the card
+            words = click_words(store, "reject", " ".join(args[1:]))
+            if isinstance(words, str):
+                self.console.say(words)
+            else:
+                self._tab_click("reject", words[0] or None, user, reason=words[1] or None)
         elif args and args[0] in _NOTHING_IN_TAB and len(args) <= 2:
             named = named_request(store, args[1]) if len(args) > 1 else None
             self._tab_click(args[0], named, user)
         elif args:  # a word the tab has no button for: say so, rather than open it regardless
             said = " ".join(args)[:40]
-            buttons = "approve|reject|review|stop [<id>]"
+            buttons = "approve|reject|review|stop [<id>] (reject [<id>] <why>)"
             self.console.say(f"home takes nothing, or {buttons}; not {said}")
         else:
             self._home(user)
@@ -138,7 +144,9 @@ class Surfaces:
         if submitted is not None:
             self.console.say("── form submitted ──")
 
-    def _tab_click(self, action: str, request_id: str | None, user: str) -> None:
+    def _tab_click(
+        self, action: str, request_id: str | None, user: str, *, reason: str | None = None
+    ) -> None:
         if request_id is None and action == "stop":
             runs = self._runs_to_stop(user)
             if len(runs) > 1:  # the tab has a Stop on each: which one is theirs to say
@@ -158,8 +166,8 @@ class Surfaces:
             self._no_such_request(request_id, user)
             return
         self.console.hold()
-        if action == "reject":  # the same Reject dialog as on the card, left without a reason
-            reply = self.session.reject(request_id, user=user, reason=None, in_tab=True)
+        if action == "reject":  # the same Reject dialog as on the card, with its reason
+            reply = self.session.reject(request_id, user=user, reason=reason, in_tab=True)
         else:
             reply = self.session.tab_click(action, request_id, user=user)
         self.console.show_ack(reply, user, keep_holding=True)  # as a click on the card

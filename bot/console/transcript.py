@@ -73,10 +73,10 @@ class Transcript:
     def _card(self, card: str, rendered: str, call: RecordedCall) -> str:
         """A card: whole the first time, then (on an update) only what changed."""
         previous, self._shown[card] = self._shown.get(card), rendered
-        if call.method == "chat.update" and previous is not None:
-            changes = card_changes(previous, rendered)
-            return f"── card {card} updated ──\n{changes}" if changes else ""
-        return f"{_heading(call)}\n{rendered}"
+        if call.method != "chat.update":
+            return f"{_heading(call)}\n{rendered}"
+        changes = rendered if previous is None else card_changes(previous, rendered)
+        return f"── card {card} updated ──\n{changes}" if changes else ""
 
     def _thread_heading(self, call: RecordedCall) -> str:
         """``── #ops, thread of card R-… ──``, and whether Slack showed it in the channel too."""

@@ -70,6 +70,13 @@ def not_stoppable(record: RequestRecord) -> Refusal:
         return Refusal(
             Code(record.id), " makes a single vendor call: there is nothing left to stop."
         )
+    if record.state is _S.PENDING:
+        return Refusal(
+            "Request ",
+            Code(record.id),
+            " is still waiting for approval, so it has not started: there is nothing to stop. "
+            "Reject it (or withdraw it, if it is yours) to keep it from running.",
+        )
     return ended(record, "stop")
 
 

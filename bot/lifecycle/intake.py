@@ -79,7 +79,9 @@ class Intake:
                 self.s.policy, request, user=origin.user, directory=self.s.directory
             )
         if decision.refusal is not None:
-            self._refuse(request, origin, decision.refusal)
+            typed = command_text.strip()
+            fixed = f"{typed} {decision.missing}" if decision.missing and typed else None
+            self._refuse(request, origin, decision.refusal, copy=fixed)
             return False
         try:
             adapter = self.s.adapters.get(request.vendor)
@@ -121,8 +123,17 @@ class Intake:
             return True
         return False
 
-    def _refuse(self, request: OperationRequest, origin: Origin, refusal: Refusal) -> None:
-        """Answer privately; a real request's refusal is audited, a dry run's never is."""
+    def _refuse(
+        self,
+        request: OperationRequest,
+        origin: Origin,
+        refusal: Refusal,
+        *,
+        copy: str | None = None,
+    ) -> None:
+        """Answer privately; a real request's refusal is audited, a dry run's never is. `copy`
+        is the command that would pass, offered to copy when it is short enough (the audit log
+        keeps the refusal alone)."""
         if not request.dry_run:
             reason = cards.plain(refusal)
             self.s.store.record_denied(
@@ -132,7 +143,7 @@ class Intake:
                 reason=reason,
                 step=origin.step,
             )
-        self.replies.answer(origin, cards.refusal_message(refusal))
+        self.replies.answer(origin, cards.refusal_message(refusals.with_copy(refusal, copy)))
 
     def _dry_run(
         self,
@@ -149,8 +160,18 @@ class Intake:
             self.replies.answer(origin, cards.refusal_message(refusals.vendor_unavailable(exc)))
             return
         sandbox = self.s.adapters.is_sandboxed(request.vendor)
+        glass = (
+            check_break_glass(self.s.policy, request, user=origin.user, directory=self.s.directory)
+            if request.break_glass is not None
+            else None
+        )
         message = cards.dry_run_message(
-            request, preview=preview, calls=calls, sandbox=sandbox, command_text=command_text
+            request,
+            preview=preview,
+            calls=calls,
+            sandbox=sandbox,
+            command_text=command_text,
+            break_glass_refusal=glass.refusal if glass is not None else None,
         )
         self.replies.answer(origin, message)
 

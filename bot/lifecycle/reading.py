@@ -19,6 +19,7 @@ from bot.lifecycle.services import Origin, Services
 from bot.model import AuditEvent, PolicySnapshot, RequestRecord, rules
 from bot.policy.members import CachedDirectory
 from bot.store import UnreadableEventError, UnreadableRequestError
+from commands.meta import MAX_HISTORY
 from commands.model import HistoryCommand
 
 #: History asks the store for this many more than it shows: the store filters by the current
@@ -76,7 +77,12 @@ class Reading:
             reader=rules.Reader(user=origin.user, channel=origin.channel, approves=approves),
         )
         seen = [r for r in records if self._may_read(r, origin, directory)]
-        return cards.history_message(seen[: command.limit])
+        return cards.history_message(
+            seen[: command.limit],
+            mine=command.mine,
+            vendor=command.vendor,
+            more=_wider(command) if len(seen) > command.limit else None,
+        )
 
     def _unreviewed(self, command: HistoryCommand, origin: Origin) -> cards.Message:
         """The runs awaiting review the asker may see, and how many there are in all: counted
@@ -149,3 +155,11 @@ def _made_under(recorded: object) -> PolicySnapshot | None:
         return None if recorded is None else PolicySnapshot.model_validate(recorded)
     except ValueError:
         return None
+
+
+def _wider(command: HistoryCommand) -> str | None:
+    """The same `/ops history` with a higher ``--limit``; None at the highest already."""
+    if command.limit >= MAX_HISTORY:
+        return None
+    flags = ["--mine"] * command.mine + ([f"--vendor {command.vendor}"] if command.vendor else [])
+    return " ".join(["/ops history", *flags, f"--limit {min(command.limit * 2, MAX_HISTORY)}"])

@@ -289,3 +289,10 @@ def blocked(preview: Preview) -> Refusal:
 
 
 # -- incidents: break-glass, review, stop, reminders --------------------------------------------
+
+
+def with_copy(refusal: Refusal, command: str | None) -> Refusal:
+    """`refusal`, then the command that would pass to copy (when it is short enough)."""
+    if not command or not _copyable(command):
+        return refusal
+    return Refusal(*refusal.parts, " Copy it from here: ", Code(command))

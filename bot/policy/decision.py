@@ -22,10 +22,13 @@ class Decision:
         refusal: Why not; None when allowed.
         lapsed: Of an allowed approval, the earlier approvers whose approvals no longer count:
             they could not approve the request now (`Policy.check_approval`).
+        missing: Of a refused request, what its command lacks (``--reason "<why>"``): the
+            same command with it appended would pass this check.
     """
 
     refusal: Refusal | None = None
     lapsed: frozenset[str] = frozenset()
+    missing: str | None = None
 
     @property
     def allowed(self) -> bool:

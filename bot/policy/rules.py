@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from bot.model import Approvers, Channel, Code, Part, RequestRecord, User, rules
+from bot.model import Approvers, Channel, Code, Part, Refusal, RequestRecord, User, rules
 from bot.policy.config import OperationPolicy, parse_ttl
 from bot.policy.decision import ALLOWED, Decision, judged, refuse
 from bot.policy.members import (
@@ -100,14 +100,16 @@ class Policy:
             return refuse(*not_a_channel(request.operation, current.channels))
         no_reason = not (request.reason or "").strip()
         if no_reason and self.needs_reason(request.operation, dry_run=request.dry_run):
-            return refuse(op, " needs a reason: add ", Code('--reason "<why>"'), " and try again.")
+            flag = '--reason "<why>"'
+            said = Refusal(op, " needs a reason: add ", Code(flag), " and try again.")
+            return Decision(said, missing=flag)
         count = len(request.targets)
         most = self.too_many_targets(request.operation, count)
         if most is not None:
             return refuse(
                 op,
-                f" allows at most {most} target(s) per request and this one has {count}: "
-                "split it into smaller requests.",
+                f" allows at most {most:,} target{'' if most == 1 else 's'} per request and this "
+                f"one has {count:,}: split it into requests of at most {most:,}.",
             )
         if not current.could_be_approved(requester=user):
             return refuse(

@@ -149,3 +149,29 @@ def test_status_bad_request_id(text: str) -> None:
 @pytest.mark.parametrize("text", ["status", "status R-7K3F9QW2 R-7K3F9QW3", "status --mine"])
 def test_status_takes_one_id(text: str) -> None:
     assert "takes one request id" in error(text).message
+
+
+@pytest.mark.parametrize(
+    ("text", "meant"),
+    [
+        ("status 7K3F9QW2", "R-7K3F9QW2"),  # as the console's own commands take it
+        ("status qhck3jk2", "R-QHCK3JK2"),
+        ("status R_7K3F9QW2", "R-7K3F9QW2"),
+        ("status r7k3f9qw2", "R-7K3F9QW2"),
+    ],
+)
+def test_status_of_an_id_without_its_dash_says_which_id_to_type(text: str, meant: str) -> None:
+    """At 3 a.m. the id typed without `R-` (or with `_`) is refused, but the answer says the
+    id to type instead of only what ids look like."""
+    caught = error(text)
+    assert caught.field == "request-id"
+    assert f"did you mean `{meant}`?" in caught.message
+
+
+def test_status_of_something_else_suggests_no_id() -> None:
+    assert "did you mean" not in error("status R-7K3F9QW").message
+
+
+def test_status_without_an_id_says_where_to_find_one() -> None:
+    """`/ops status` alone at 3 a.m.: the answer says where the id is, not only its shape."""
+    assert "`/ops history --mine` lists yours" in error("status").message

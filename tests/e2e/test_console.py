@@ -242,7 +242,9 @@ def test_a_card_from_an_earlier_session_is_redrawn_whole(
     approve = output[: output.index("alice> /ops huawei device delete")]
     # Shown whole, as the update draws it (executing, or already succeeded): this session
     # never showed it.
-    assert re.search(r"── card updated ──\n(⏳ Executing|✔ Succeeded): huawei.package", approve)
+    assert re.search(
+        rf"── card {request_id} updated ──\n(⏳ Executing|✔ Succeeded): huawei.package", approve
+    )
     assert "Requested by: @alice" in approve
     assert output.count("Succeeded: Deleted") == 4  # each card and each DM: both ran
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
@@ -331,7 +333,8 @@ def test_people_are_named_in_any_case_and_extra_words_are_not_ignored(tmp_path: 
     answers = output[output.index("carol> home nosuch") :].splitlines()
     assert answers == [
         "carol> home nosuch",
-        "home takes nothing, or approve|reject|review|stop [<id>]; not nosuch",
+        "home takes nothing, or approve|reject|review|stop [<id>] (reject [<id>] <why>); "
+        "not nosuch",
         "carol> verify extra",
         "verify takes no words; type verify (not extra)",
     ]

@@ -13,6 +13,7 @@ POLICY = '[policy]\napprovers = ["S0OPSLEADS"]\nbreak_glass = ["U0ALICE"]\n'
 
 
 def run(script: str, tmp_path: Path, policy: str = POLICY) -> str:
+    tmp_path.mkdir(exist_ok=True)
     (tmp_path / "opsgate.toml").write_text(policy)
     settings = load_settings({"OPSGATE_CONFIG": str(tmp_path / "opsgate.toml")})
     out = io.StringIO()
@@ -86,3 +87,19 @@ def test_an_approver_stops_a_bulk_run_from_their_app_home(tmp_path: Path) -> Non
     assert "Stopped by @carol" in output and "not sent" in output
     trail = [line.split()[2] for line in output.splitlines() if line.startswith("#")]
     assert trail[-1] == "stopped"
+
+
+def test_quitting_during_a_bulk_run_says_it_waits_for_the_run(tmp_path: Path) -> None:
+    """`quit` (or the end of input) while a bulk run goes on: the console finishes the run
+    before it ends, and says so, rather than sitting silent for as long as the run takes."""
+    for last in ("quit\n", ""):
+        script = (
+            "/ops aliyun ota-task cancel thermo-{00001..10000} --product a1OpsThermo "
+            "--firmware fw-thermo-2.1.0 --reason bad rollout\n"
+            "as @bob approve\n"
+        ) + last
+        output = run(script, tmp_path / (last.strip() or "eof"))
+        request_id = re.search(r"R-[0-9A-Z]{8}", output).group(0)  # type: ignore[union-attr]
+        said = f"── {request_id} is still running: the console ends once it has ended ──"
+        assert said in output
+        assert output.index(said) < output.index("Succeeded: Cancel accepted for 10,000")

@@ -147,6 +147,20 @@ def test_request_again_and_app_home_from_a_script(tmp_path: Path) -> None:
     assert ["approved", "@carol"] in trail and ["rejected", "@bob"] in trail
 
 
+def test_home_reject_fills_in_the_reject_dialog_s_reason_as_reject_does(tmp_path: Path) -> None:
+    """`reject [<id>] <why>` gives the card's Reject dialog a reason; the tab's Reject opens the
+    same dialog, so `home reject [<id>] <why>` does too, rather than being refused."""
+    output = run(FORM + "as @bob home reject wrong gateway, use gw-0002\n", tmp_path)
+    reject = output[output.index("alice> as @bob home reject") :]
+    assert "── dialog: Reject request ──" in reject
+    assert "🚫 Rejected by @bob: wrong gateway, use gw-0002" in reject
+    (tmp_path / "named").mkdir()
+    posted = run(FORM, tmp_path / "named")  # pending; the next session names it
+    request_id = re.search(r"R-[0-9A-Z]{8}", posted).group(0)  # type: ignore[union-attr]
+    named = run(f"as @bob home reject {request_id[2:].lower()} not today\n", tmp_path / "named")
+    assert "🚫 Rejected by @bob: not today" in named and request_id in named
+
+
 def test_a_tab_its_owner_has_not_opened_is_not_shown(tmp_path: Path) -> None:
     """Rejecting redraws the rejecter's App Home tab (they may have clicked there); in the
     console only someone who has opened theirs (`home`) sees it, then only what changes."""

@@ -314,7 +314,7 @@ def test_preview_names_the_firmware_and_counts_pending(
     assert preview.facts["Sampled"] == "all devices"
     assert preview.facts["Pending cancellable tasks"].startswith("2 of 5 devices")
     assert any("IN_PROGRESS" in w for w in preview.warnings)
-    assert "1 device does not exist in product a1OpsThermo." in preview.warnings
+    assert "1 device (`ghost`) does not exist in product a1OpsThermo." in preview.warnings
     assert not sim.accepted_calls(CANCEL)
     assert sim.state.tasks(sbx.PRODUCT_KEY, "thermo-001")[0].status == "CONFIRM"
 
@@ -329,7 +329,10 @@ def test_preview_samples_long_lists(sim: AliyunSimulator, clock: FakeClock) -> N
     assert preview.facts["Devices"] == "10,000 (50 calls of up to 200)"
     # None of the sampled devices exists in the sandbox, but a sample cannot be sure of the rest.
     assert preview.verdict is Verdict.WARN
-    assert "20 sampled devices do not exist in product a1OpsThermo." in preview.warnings
+    assert (
+        "20 sampled devices (`dev-00000`, `dev-00526`, `dev-01053` +17 more) do not exist in "
+        "product a1OpsThermo." in preview.warnings
+    )
 
 
 def test_preview_counts_pending_tasks_for_the_outcome(
@@ -382,8 +385,9 @@ def test_preview_warns_when_some_devices_have_nothing_to_cancel(
     mixed = ("thermo-001", "thermo-002", sbx.IDLE_DEVICES[0])
     preview = _adapter(sim, clock).preview(sandbox_cancel(mixed))
     assert preview.verdict is Verdict.WARN
-    assert "1 of the 3 devices has nothing to cancel for this firmware" in " ".join(
-        preview.warnings
+    assert (
+        f"1 of the 3 devices (`{sbx.IDLE_DEVICES[0]}`) has nothing to cancel for this firmware"
+        in " ".join(preview.warnings)
     )
     busy = _adapter(sim, clock).preview(sandbox_cancel(("thermo-001", "thermo-002")))
     assert not any("nothing to cancel" in w for w in busy.warnings)
@@ -545,7 +549,8 @@ def test_the_preview_counts_one_device_in_the_singular(
     assert busy.summary.endswith(f"; 1 of 1 device has {pending}")
     upgrading = _adapter(sim, clock).preview(sandbox_cancel(("thermo-001", "thermo-010")))
     assert any(
-        w.startswith("1 device is already upgrading (IN_PROGRESS)") for w in upgrading.warnings
+        w.startswith("1 device (`thermo-010`) is already upgrading (IN_PROGRESS)")
+        for w in upgrading.warnings
     )
     assert upgrading.facts["Pending cancellable tasks"] == f"1 of 2 devices have {pending}"
     ghost = _adapter(sim, clock).preview(sandbox_cancel(("ghost-1",)))
@@ -553,7 +558,7 @@ def test_the_preview_counts_one_device_in_the_singular(
     assert ghost.blocked is not None
     assert ghost.blocked.message == "the device does not exist in product a1OpsThermo"
     mixed = _adapter(sim, clock).preview(sandbox_cancel(("thermo-001", "ghost-1")))
-    assert "1 device does not exist in product a1OpsThermo." in mixed.warnings
+    assert "1 device (`ghost-1`) does not exist in product a1OpsThermo." in mixed.warnings
     text = " ".join((*idle.warnings, *busy.warnings, *upgrading.warnings, *mixed.warnings))
     assert "(s)" not in text and "of the 1 " not in text and "1 devices" not in text
 

@@ -82,12 +82,14 @@ def test_each_count_checked_afterwards_agrees_with_its_verb(
     assert one.summary == "Cancel accepted for 1 device"
     assert one.checked == (
         "listed again (the one device, no `--job` given): "
-        "1 is upgrading (IN_PROGRESS: not cancellable)"
+        f"1 (`{upgrading}`) is upgrading (IN_PROGRESS: not cancellable)"
     )
     several = adapter(sim, clock).execute(cancel((upgrading, sbx.BUSY_DEVICES[19], GHOSTS[0])))
     assert several.checked == (
         "listed again (all 3 devices, no `--job` given): "
-        "2 are upgrading (IN_PROGRESS: not cancellable); 1 does not exist"
+        f"2 (`{upgrading}`, `{sbx.BUSY_DEVICES[19]}`) are upgrading "
+        "(IN_PROGRESS: not cancellable); "
+        f"1 (`{GHOSTS[0]}`) does not exist"
     )
     by_job = adapter(sim, clock).execute(cancel((sbx.BUSY_DEVICES[0], GHOSTS[0]), job=sbx.JOB_ID))
     assert by_job.checked == (
@@ -99,10 +101,12 @@ def test_each_count_checked_afterwards_agrees_with_its_verb(
 def test_a_device_still_pending_is_said_in_the_singular() -> None:
     pending = DeviceLook("thermo-001", found=True, cancellable=1)
     assert sample_line([pending], of=1) == (
-        "listed again (the one device, no `--job` given): 1 still has a task the cancel acts on"
+        "listed again (the one device, no `--job` given): 1 (`thermo-001`) still has a task the "
+        "cancel acts on"
     )
     assert sample_line([pending, pending], of=40).endswith(
-        "(a sample of 2 of 40, no `--job` given): 2 still have a task the cancel acts on"
+        "(a sample of 2 of 40, no `--job` given): 2 (`thermo-001`, `thermo-001`) still have a task "
+        "the cancel acts on"
     )
 
 
@@ -131,4 +135,5 @@ def test_a_failed_listing_keeps_what_the_cancel_answered(
     outcome = adapter(sim, clock).execute(cancel(sbx.BUSY_DEVICES[:3], job=sbx.JOB_ID))
 
     assert outcome.ok and outcome.summary == "Cancel accepted for 3 devices"
-    assert outcome.checked.startswith("could not list the devices' tasks afterwards")
+    assert outcome.checked.startswith("could not list the devices' tasks (")
+    assert outcome.checked.endswith("; check them in the IoT console (OTA upgrades)")

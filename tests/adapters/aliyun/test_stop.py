@@ -93,8 +93,8 @@ def test_a_stopped_run_does_not_list_the_devices_again(
     assert outcome.counts.succeeded == 400
     assert not sim.requests_to("ListOTAUnfinishedTaskByDevice")  # no read after the stop
     assert outcome.checked == (
-        "not listed again afterwards: the run was stopped before that check was done; "
-        "check the 400 devices accepted in the console"
+        "not listed again: the run was stopped before that check was done; check the 400 "
+        "devices accepted in the IoT console (OTA upgrades)"
     )
 
 
@@ -110,7 +110,7 @@ def test_a_stop_during_the_listing_sends_no_more_of_it(
 
     assert outcome.ok and len(received(sim)) == 1050
     assert len(sim.requests_to("ListOTATaskByJob")) == 1  # of eleven
-    assert outcome.checked.startswith("not listed again afterwards: the run was stopped")
+    assert outcome.checked.startswith("not listed again: the run was stopped")
 
 
 def test_without_a_stop_every_call_goes_out(sim: AliyunSimulator, clock: FakeClock) -> None:

@@ -99,7 +99,7 @@ def test_a_device_missing_in_any_casing_is_seen_as_missing(
 ) -> None:
     sim.inject_error("Iot.Device.NotExistedDevice", device="thermo-001")
     preview = adapter(sim.transport(), clock).preview(cancel("thermo-001", "thermo-002"))
-    assert "1 device does not exist in product a1OpsThermo." in preview.warnings
+    assert "1 device (`thermo-001`) does not exist in product a1OpsThermo." in preview.warnings
 
 
 @pytest.mark.parametrize("status", [400, 403, 429])
@@ -213,4 +213,4 @@ def test_a_listing_whose_data_is_not_a_list_is_unreadable_not_empty(
         cancel("thermo-001", job=sbx.JOB_ID)
     )
     assert outcome.summary == "Cancel accepted for 1 device" and outcome.ok
-    assert outcome.checked.startswith("could not list the devices' tasks afterwards")
+    assert outcome.checked.startswith("could not list the devices' tasks (")

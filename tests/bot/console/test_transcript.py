@@ -56,3 +56,15 @@ def test_a_card_s_update_after_a_reply_naming_it_shows_only_what_changed() -> No
     assert transcript.text(update) == (
         "── card R-AAAA1111 updated ──\nExpired\nExpired: no decision"
     )
+
+
+def test_a_card_first_seen_in_an_update_is_shown_whole_under_its_id() -> None:
+    """A card from an earlier session (the database outlives it) changes: it is printed whole,
+    headed with its id as every other update of a card is."""
+    transcript = Transcript(NAMES, color=False, message=slack_holds)
+    update = RecordedCall(
+        method="chat.update", params={"channel": "C0OPS", "ts": CARD_TS, "blocks": CARD}
+    )
+    assert transcript.text(update) == (
+        "── card R-AAAA1111 updated ──\nApproval needed\nRequest id: `R-AAAA1111`\nPreview: x"
+    )

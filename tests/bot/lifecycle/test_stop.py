@@ -199,3 +199,15 @@ def test_a_stopped_run_whose_replica_died_names_who_stopped_it(world: World) -> 
     assert (last.event, last.actor) == (AuditEventName.UNKNOWN, "system")
     assert last.detail["stopped_by"] == ALICE
     assert world.store.verify().ok
+
+
+def test_stop_on_a_request_still_pending_says_what_to_do_instead(world: World) -> None:
+    """Nothing runs yet, so there is nothing to stop: the answer says to reject or withdraw
+    it, not "try again" (stopping it later would still not undo an approval)."""
+    rid = open_request(world, bulk())
+    world.service.stop(rid, world.on_card(rid, BOB))
+    said = world.shown_to(BOB)
+    assert "has not started: there is nothing to stop" in said
+    assert "Reject it" in said and "try again" not in said
+    record = world.store.get(rid)
+    assert record is not None and record.state is RequestState.PENDING

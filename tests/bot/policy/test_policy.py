@@ -202,7 +202,12 @@ def test_too_many_targets_is_refused() -> None:
     three = request(targets=("a", "b", "c"))
     assert policy.check_request(two, user="U1", channel="C1", directory=directory).allowed
     decision = policy.check_request(three, user="U1", channel="C1", directory=directory)
-    assert refused(decision, "at most 2 target(s)", "has 3", "split it")
+    assert refused(decision, "at most 2 targets per request", "has 3", "split it")
+    assert refused(decision, "split it into requests of at most 2")
+    one = parse_policy({"operations": {OP: {"max_targets": 1}}}, operation_ids=(OP,))
+    decision = one.check_request(two, user="U1", channel="C1", directory=directory)
+    assert refused(decision, "at most 1 target per request", "has 2")
+    assert "target(s)" not in said(decision)
 
 
 def test_a_request_that_could_never_be_approved_is_refused_up_front() -> None:
