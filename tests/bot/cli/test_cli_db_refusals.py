@@ -51,6 +51,35 @@ def test_a_database_a_newer_opsgate_migrated_is_refused_in_one_line(
         Store.open(target)
 
 
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["audit", "verify", "--db", "{db}"],
+        ["audit", "head", "--db", "{db}"],
+        ["audit", "export", "--db", "{db}"],
+        ["db", "copy", "--from", "{db}", "--to", "{copy}"],
+    ],
+    ids=["verify", "head", "export", "copy"],
+)
+def test_reading_a_database_a_newer_opsgate_migrated_is_refused_too(
+    env: Path, target: str | Path, command: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`audit` and `db copy` read a log as it is, but not one whose schema a newer opsgate
+    changed: this version would vouch for (or copy, leaving out what it does not know) a log it
+    cannot read as that version wrote it."""
+    Store.open(target).close()
+    record_future_migration(target)
+    copy = env / "copy.db"
+
+    argv = [part.format(db=target, copy=copy) for part in command]
+    assert cli.main(argv) == 2
+
+    captured = capsys.readouterr()
+    [line] = captured.err.splitlines()
+    assert "was migrated by a newer opsgate" in line and FUTURE in line
+    assert captured.out == "" and not copy.exists()
+
+
 def test_a_postgresql_database_holding_another_applications_tables_is_left_alone(
     env: Path, postgres_database: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
