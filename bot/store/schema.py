@@ -20,6 +20,11 @@ from bot.store.chain import GENESIS_HASH, UNKEYED
 from bot.store.engine import Db
 from bot.store.incident_schema import SCHEMA_INCIDENT
 from bot.store.rows import DatabaseUnavailable
+from bot.store.writer_guard import (
+    POSTGRES_WRITER_GUARD,
+    SQLITE_WRITER_GUARD,
+    WRITER_GUARD_MIGRATION,
+)
 
 
 @dataclass(frozen=True)
@@ -221,6 +226,7 @@ MIGRATIONS: Final = (
     Migration(PROGRESS_MIGRATION, SCHEMA_LEASE_PROGRESS, SCHEMA_LEASE_PROGRESS),
     Migration(GROUPS_MIGRATION, SCHEMA_GROUP_CHANGES, SCHEMA_GROUP_CHANGES),
     Migration(LAPSED_MIGRATION, SCHEMA_LAPSED, (f'{SCHEMA_LAPSED[0]} COLLATE "C"',)),
+    Migration(WRITER_GUARD_MIGRATION, SQLITE_WRITER_GUARD, POSTGRES_WRITER_GUARD),
 )
 
 #: The tables every opsgate database has; a database without them is someone else's.

@@ -112,8 +112,8 @@ def _copy(
         head = queries.head_or_none(src)
         if head is not None:
             dst.execute(
-                "UPDATE chain_head SET seq = ?, hash = ?, seal = ? WHERE id = 1",
-                [head.seq, head.hash, copied_seal(src, head, key)],
+                "UPDATE chain_head SET seq = ?, hash = ?, seal = ?, moved_to = ? WHERE id = 1",
+                [head.seq, head.hash, copied_seal(src, head, key), head.seq],
             )
         queries.hold_open_requests(dst)  # the overlap rule's index, rebuilt, not copied
         for row in _key_record(src, source):
