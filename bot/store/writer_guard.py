@@ -8,7 +8,8 @@ freeing the targets they hold, and fail on states it does not know.
 
 Every event moves the chain head, and release 1 moves it with ``UPDATE chain_head SET seq = ?,
 hash = ?``. From this migration on, opsgate moves it with ``moved_to`` set to the new seq too,
-and on SQLite (the only engine release 1 ran on) a trigger refuses any other move of the head:
+and a trigger refuses any other move of the head (on SQLite, the only engine release 1 ran on,
+and on PostgreSQL, against builds of this release from before `refuse_newer`):
 the older writer's transaction fails, one line naming the cause, and nothing is written. An
 attacker can drop the trigger, as the append-only ones: it guards against a mistake, not them.
 """
@@ -37,4 +38,17 @@ SQLITE_WRITER_GUARD: Final = (
         WHEN NEW.seq IS NOT OLD.seq AND NEW.moved_to IS NOT NEW.seq
         BEGIN SELECT RAISE(ABORT, '{REFUSAL}'); END""",
 )
-POSTGRES_WRITER_GUARD: Final = _COLUMN
+#: The same on PostgreSQL, for builds of this release from before the refusal of newer
+#: databases, which moved the head as release 1 does.
+POSTGRES_WRITER_GUARD: Final = (
+    *_COLUMN,
+    f"""CREATE FUNCTION opsgate_head_moved_by_opsgate() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF NEW.seq IS DISTINCT FROM OLD.seq AND NEW.moved_to IS DISTINCT FROM NEW.seq THEN
+                RAISE EXCEPTION '{REFUSAL}';
+            END IF;
+            RETURN NEW;
+        END $$""",
+    """CREATE TRIGGER chain_head_moved_by_opsgate BEFORE UPDATE OF seq ON chain_head
+        FOR EACH ROW EXECUTE FUNCTION opsgate_head_moved_by_opsgate()""",
+)

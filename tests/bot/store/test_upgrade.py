@@ -9,8 +9,10 @@ from contextlib import closing
 from datetime import timedelta
 from pathlib import Path
 
+import psycopg
 import pytest
 from pydantic import SecretStr
+from raw_db import raw
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
@@ -297,5 +299,28 @@ def test_release_1_cannot_write_to_a_log_this_version_upgraded(
         pending = store.history(limit=1)[0]
         assert store.approve(pending.id, approver="U0BOB").status is ApprovalStatus.EXECUTE
         assert store.verify().ok  # this version still appends
+    finally:
+        store.close()
+
+
+def test_a_head_moved_without_moved_to_is_refused_on_either_engine(target: str | Path) -> None:
+    """Builds from before the refusal of newer databases (and release 1) move the head with
+    ``UPDATE chain_head SET seq = ?, hash = ?`` alone: refused, and nothing changes."""
+    store = Store.open(target, clock=FakeClock())
+    store.create_request(
+        OperationRequest(operation="huawei.package.delete", vendor="huawei", targets=("pkg-1",)),
+        requester="U0ALICE",
+        channel="C0OPS",
+        policy=OperationPolicy(approvals=1, ttl=timedelta(hours=1)),
+        sandbox=True,
+    )
+    head = store.head()
+
+    with pytest.raises(Exception, match="upgraded by a newer opsgate") as caught, raw(target) as db:
+        db.run("UPDATE chain_head SET seq = ?, hash = ? WHERE id = 1", (head.seq + 1, "0" * 64))
+    assert isinstance(caught.value, sqlite3.IntegrityError | psycopg.Error)
+
+    try:
+        assert store.head() == head and store.verify().ok
     finally:
         store.close()
