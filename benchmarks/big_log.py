@@ -60,7 +60,9 @@ def build_log(target: str | Path, *, events: int, batch: int = 20_000) -> list[s
             _flush(engine, requests, approvals, rows)
     _flush(engine, requests, approvals, rows)
     with engine.write() as db:
-        db.execute("UPDATE chain_head SET seq = ?, hash = ? WHERE id = 1", [seq, prev])
+        db.execute(
+            "UPDATE chain_head SET seq = ?, hash = ?, moved_to = ? WHERE id = 1", [seq, prev, seq]
+        )
         db.execute(
             "INSERT INTO chain_key (id, algorithm, key_fingerprint) VALUES (1, 'sha256', NULL)"
         )

@@ -52,7 +52,9 @@ def _run_db(args: argparse.Namespace, settings: Settings, out: TextIO, err: Text
             raise DatabaseChoiceError(
                 "--db names the database of migrate; copy takes --from and --to"
             )
-        return _copy(_target(args.source, "--from"), _target(args.dest, "--to"), settings, out, err)
+        source, dest = _target(args.source, "--from"), _target(args.dest, "--to")
+        _refuse_same(source, dest)
+        return _copy(source, dest, settings, out, err)
     except (DatabaseChoiceError, DatabaseUnavailable, TargetNotEmpty, AuditKeyError) as exc:
         print(f"opsgate: {exc}", file=err)
         return 2
@@ -116,6 +118,17 @@ def _copy(
         file=out,
     )
     return 0
+
+
+def _refuse_same(source: str | Path, dest: str | Path) -> None:
+    """A copy onto its own source would open the source as the target, migrating it."""
+    same = str(source) == str(dest)
+    if isinstance(source, Path) and isinstance(dest, Path) and source.exists() and dest.exists():
+        same = source.samefile(dest)  # ./opsgate.db, a symbolic or a hard link
+    if same:
+        raise DatabaseChoiceError(
+            f"--from and --to name the same database ({source}): copy into a new database"
+        )
 
 
 def _events_in(store: Store) -> int:

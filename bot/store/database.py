@@ -28,10 +28,10 @@ from bot.store.rows import DatabaseUnavailable
 from bot.store.schema import (
     CURRENT_TABLES,
     MIGRATIONS,
-    OPSGATE_TABLES,
     Migration,
     refuse_another_applications,
     refuse_newer,
+    refuse_unreadable,
 )
 from bot.store.unopened import why_unopened
 
@@ -99,11 +99,14 @@ class SqliteEngine:
             )
             conn.isolation_level = None
             names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+            applied = _applied(conn) if "_sqlite_migrations" in names else []
         except sqlite3.Error as exc:
             raise DatabaseUnavailable(f"cannot read {file}: {exc}") from None
-        if not names >= OPSGATE_TABLES:
+        try:  # read as it is, as far as this version knows how it was written
+            refuse_unreadable(names, applied, str(file))
+        except DatabaseUnavailable:
             conn.close()
-            raise DatabaseUnavailable(f"{file} is not an opsgate database (it has no audit log)")
+            raise
         engine = cls(Database(conn), label=str(file))
         engine.tables = frozenset(names)  # read as it is: an older log lacks later tables
         return engine
@@ -117,7 +120,8 @@ class SqliteEngine:
         """Bring the schema up to date; in a write transaction, so concurrent first opens of
         one file are serialised."""
         with self.write():
-            _refuse_newer(self.db, self.label)
+            if "_sqlite_migrations" in self.db.table_names():
+                refuse_newer(_applied(self.db.conn), self.label)
             self.applied = [migration.name for migration in _MIGRATIONS.pending(self.db)]
             _MIGRATIONS.apply(self.db)
         return self
@@ -276,11 +280,10 @@ def _refuse_another_applications(db: Database, label: str) -> None:
     refuse_another_applications(names, label)
 
 
-def _refuse_newer(db: Database, label: str) -> None:
-    """`refuse_newer`, on the migrations sqlite-utils recorded for opsgate."""
-    if "_sqlite_migrations" in db.table_names():
-        rows = db.execute("SELECT name FROM _sqlite_migrations WHERE migration_set = 'opsgate'")
-        refuse_newer((row[0] for row in rows), label)
+def _applied(conn: sqlite3.Connection) -> list[str]:
+    """The migrations sqlite-utils recorded for opsgate."""
+    rows = conn.execute("SELECT name FROM _sqlite_migrations WHERE migration_set = 'opsgate'")
+    return [str(row[0]) for row in rows]
 
 
 def _register(migration: Migration) -> None:

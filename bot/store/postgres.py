@@ -33,9 +33,9 @@ from bot.store.rows import DatabaseUnavailable, first_line
 from bot.store.schema import (
     CURRENT_TABLES,
     MIGRATIONS,
-    OPSGATE_TABLES,
-    refuse_another_applications,
-    refuse_newer,
+    applied_on_postgresql,
+    recorded_migrations,
+    refuse_unreadable,
 )
 
 #: How long opening waits for the server, and a transaction for a pooled connection.
@@ -159,12 +159,21 @@ class PostgresEngine:
             DatabaseUnavailable: Unreachable, or the database holds no opsgate audit log.
         """
         engine = cls._connect(url)
-        with engine.read() as db:
-            rows = db.query("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
-        engine.tables = frozenset(row["tablename"] for row in rows)
-        if not engine.tables >= OPSGATE_TABLES:
+        try:
+            with engine.read() as db:
+                rows = db.query(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+                )
+                engine.tables = frozenset(row["tablename"] for row in rows)
+                recorded = "opsgate_migrations" in engine.tables
+                applied = applied_on_postgresql(db) if recorded else set()
+            refuse_unreadable(engine.tables, applied, engine.label)  # as far as this one knows
+        except DatabaseUnavailable:
             engine.close()
-            raise DatabaseUnavailable(f"{engine.label} is not an opsgate database (no audit log)")
+            raise
+        except psycopg.Error as exc:  # e.g. a role that may not read the migrations' record
+            engine.close()
+            raise DatabaseUnavailable(f"cannot read {engine.label}: {first_line(exc)}") from None
         return engine
 
     @classmethod
@@ -202,7 +211,7 @@ class PostgresEngine:
         """
         with self._transaction("BEGIN") as db:
             db.execute("SELECT pg_advisory_xact_lock(?)", [_MIGRATION_LOCK])
-            done = _recorded_migrations(db, self.label)
+            done = recorded_migrations(db, self.label)
             applied = []
             for migration in MIGRATIONS:
                 if migration.name in done:
@@ -272,21 +281,6 @@ class PostgresEngine:
                 if not conn.closed and not conn.broken:
                     conn.execute("ROLLBACK")
                 raise
-
-
-def _recorded_migrations(db: PgDb, label: str) -> set[str]:
-    """The migrations the database records, creating their table in an empty database."""
-    rows = db.query("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
-    tables = {str(row["tablename"]) for row in rows}
-    refuse_another_applications(tables - {"opsgate_migrations"}, label)
-    if "opsgate_migrations" not in tables:
-        db.execute(
-            "CREATE TABLE opsgate_migrations "
-            "(name TEXT PRIMARY KEY, applied_at TEXT NOT NULL DEFAULT now()::text)"
-        )
-    done = {str(row["name"]) for row in db.query("SELECT name FROM opsgate_migrations")}
-    refuse_newer(done, label)
-    return done
 
 
 def _probe(url: str) -> str | None:

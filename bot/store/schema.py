@@ -20,6 +20,11 @@ from bot.store.chain import GENESIS_HASH, UNKEYED
 from bot.store.engine import Db
 from bot.store.incident_schema import SCHEMA_INCIDENT
 from bot.store.rows import DatabaseUnavailable
+from bot.store.writer_guard import (
+    POSTGRES_WRITER_GUARD,
+    SQLITE_WRITER_GUARD,
+    WRITER_GUARD_MIGRATION,
+)
 
 
 @dataclass(frozen=True)
@@ -221,6 +226,7 @@ MIGRATIONS: Final = (
     Migration(PROGRESS_MIGRATION, SCHEMA_LEASE_PROGRESS, SCHEMA_LEASE_PROGRESS),
     Migration(GROUPS_MIGRATION, SCHEMA_GROUP_CHANGES, SCHEMA_GROUP_CHANGES),
     Migration(LAPSED_MIGRATION, SCHEMA_LAPSED, (f'{SCHEMA_LAPSED[0]} COLLATE "C"',)),
+    Migration(WRITER_GUARD_MIGRATION, SQLITE_WRITER_GUARD, POSTGRES_WRITER_GUARD),
 )
 
 #: The tables every opsgate database has; a database without them is someone else's.
@@ -257,3 +263,34 @@ def refuse_another_applications(names: Iterable[str], label: str) -> None:
             f"{label} holds another application's tables ({shown}), not opsgate's: give opsgate "
             "a database of its own"
         )
+
+
+def refuse_unreadable(tables: Iterable[str], applied: Iterable[str], label: str) -> None:
+    """Stop before a log is read as it is (``opsgate audit``, ``db copy --from``) when the
+    database holds none, or when a newer opsgate migrated it (`refuse_newer`): this version would
+    vouch for a log it cannot read as that version wrote it, or copy it leaving out what it does
+    not know."""
+    if not set(tables) >= OPSGATE_TABLES:
+        raise DatabaseUnavailable(f"{label} is not an opsgate database (it has no audit log)")
+    refuse_newer(applied, label)
+
+
+def applied_on_postgresql(db: Db) -> set[str]:
+    """The migrations a PostgreSQL database records in ``opsgate_migrations``."""
+    return {str(row["name"]) for row in db.query("SELECT name FROM opsgate_migrations")}
+
+
+def recorded_migrations(db: Db, label: str) -> set[str]:
+    """The migrations a PostgreSQL database records, creating their table in an empty one;
+    refused when it holds another application's tables or a newer opsgate migrated it."""
+    rows = db.query("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
+    tables = {str(row["tablename"]) for row in rows}
+    refuse_another_applications(tables - {"opsgate_migrations"}, label)
+    if "opsgate_migrations" not in tables:
+        db.execute(
+            "CREATE TABLE opsgate_migrations "
+            "(name TEXT PRIMARY KEY, applied_at TEXT NOT NULL DEFAULT now()::text)"
+        )
+    done = applied_on_postgresql(db)
+    refuse_newer(done, label)
+    return done

@@ -19,13 +19,13 @@ from typing import Any, Final
 
 from pydantic import SecretStr
 
-from bot.store import queries
+from bot.store import keying, queries
 from bot.store.chain import EVENT_FIELDS, ChainKey
 from bot.store.engine import Db, Engine, rows_in_pages
 from bot.store.opening import open_engine
 from bot.store.queries import INSERT_EVENT
 from bot.store.readback import refused_text
-from bot.store.rows import StoreError
+from bot.store.rows import DatabaseUnavailable, StoreError
 from bot.store.seal import copied_seal, seal_after_migration
 
 _BATCH: Final = 5_000
@@ -59,14 +59,29 @@ def migrate(target: str | Path, *, key: SecretStr | None = None) -> tuple[str, l
 
     Raises:
         DatabaseUnavailable: It cannot be opened (one line).
-        AuditKeyError: `key` is not the log's (the schema is upgraded, the head not sealed).
+        AuditKeyError: `key` is not the log's: nothing is upgraded, so that the one run with
+            the key still seals the head as it is.
     """
+    _check_key_first(target, ChainKey(key))
     engine = open_engine(target)
     try:
         seal_after_migration(engine, ChainKey(key))
     finally:
         engine.close()
     return engine.label, engine.applied
+
+
+def _check_key_first(target: str | Path, key: ChainKey) -> None:
+    """`keying.check` on an existing log as it is, before any migration changes it."""
+    try:
+        engine = open_engine(target, existing=True)
+    except DatabaseUnavailable:
+        return  # nothing there yet, or nothing opsgate may read: opening it says which
+    try:
+        with engine.read() as db:
+            keying.check(db, key, recorded="chain_key" in engine.tables)
+    finally:
+        engine.close()
 
 
 def copy_log(
@@ -112,8 +127,8 @@ def _copy(
         head = queries.head_or_none(src)
         if head is not None:
             dst.execute(
-                "UPDATE chain_head SET seq = ?, hash = ?, seal = ? WHERE id = 1",
-                [head.seq, head.hash, copied_seal(src, head, key)],
+                "UPDATE chain_head SET seq = ?, hash = ?, seal = ?, moved_to = ? WHERE id = 1",
+                [head.seq, head.hash, copied_seal(src, head, key), head.seq],
             )
         queries.hold_open_requests(dst)  # the overlap rule's index, rebuilt, not copied
         for row in _key_record(src, source):

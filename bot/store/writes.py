@@ -44,7 +44,10 @@ from bot.store.seal import head_seal
 from commands.model import OperationRequest
 
 _ID_ATTEMPTS: Final = 16
-_MOVE_HEAD: Final = "UPDATE chain_head SET seq = :seq, hash = :hash, seal = :seal WHERE id = 1"
+#: ``moved_to``: the head moves with it, or release 1's trigger refuses (`bot.store.writer_guard`).
+_MOVE_HEAD: Final = (
+    "UPDATE chain_head SET seq = :seq, hash = :hash, seal = :seal, moved_to = :seq WHERE id = 1"
+)
 
 
 class Writer:

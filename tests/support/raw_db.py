@@ -34,6 +34,8 @@ class Raw:
         on = " ON events" if self.postgres else ""
         for trigger in ("events_no_update", "events_no_delete"):
             self._conn.execute(f"DROP TRIGGER IF EXISTS {trigger}{on}")
+        guard = " ON chain_head" if self.postgres else ""  # keeps older writers off the head
+        self._conn.execute(f"DROP TRIGGER IF EXISTS chain_head_moved_by_opsgate{guard}")
 
 
 @contextmanager

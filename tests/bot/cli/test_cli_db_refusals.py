@@ -12,6 +12,7 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 import pytest
 from raw_db import raw
+from tampering import as_before_seals
 
 from bot import cli
 from bot.model import RequestState
@@ -49,6 +50,57 @@ def test_a_database_a_newer_opsgate_migrated_is_refused_in_one_line(
     assert "run that version of opsgate, or restore a backup" in line
     with pytest.raises(DatabaseUnavailable, match=FUTURE):  # as serve opens it
         Store.open(target)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["audit", "verify", "--db", "{db}"],
+        ["audit", "head", "--db", "{db}"],
+        ["audit", "export", "--db", "{db}"],
+        ["db", "copy", "--from", "{db}", "--to", "{copy}"],
+    ],
+    ids=["verify", "head", "export", "copy"],
+)
+def test_reading_a_database_a_newer_opsgate_migrated_is_refused_too(
+    env: Path, target: str | Path, command: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`audit` and `db copy` read a log as it is, but not one whose schema a newer opsgate
+    changed: this version would vouch for (or copy, leaving out what it does not know) a log it
+    cannot read as that version wrote it."""
+    Store.open(target).close()
+    record_future_migration(target)
+    copy = env / "copy.db"
+
+    argv = [part.format(db=target, copy=copy) for part in command]
+    assert cli.main(argv) == 2
+
+    captured = capsys.readouterr()
+    [line] = captured.err.splitlines()
+    assert "was migrated by a newer opsgate" in line and FUTURE in line
+    assert captured.out == "" and not copy.exists()
+
+
+def test_a_copy_onto_its_own_source_is_refused_and_leaves_it_as_it_was(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--from` is read, never changed: named again as `--to` (another spelling, a link), it
+    would be opened as the target, and so migrated, before the copy found it not empty."""
+    source = env / "old.db"
+    Store.open(source).close()
+    as_before_seals(source)  # a log an older opsgate wrote: opening it as a target upgrades it
+    (env / "link.db").symlink_to(source)
+
+    for spelled in (f"{env}/./old.db", str(env / "link.db")):
+        assert cli.main(["db", "copy", "--from", str(source), "--to", spelled]) == 2
+
+        [line] = capsys.readouterr().err.splitlines()
+        assert line == (
+            f"opsgate: --from and --to name the same database ({source}): copy into a new database"
+        )
+    with raw(source) as db:
+        columns = {row[1] for row in db.run("PRAGMA table_info(chain_head)")}
+    assert "seal" not in columns  # still as the older opsgate left it
 
 
 def test_a_postgresql_database_holding_another_applications_tables_is_left_alone(

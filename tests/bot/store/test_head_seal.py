@@ -15,7 +15,7 @@ from tampering import as_before_seals, tamper, truncate
 from adapters.clock import FakeClock
 from bot.model import AuditEventName
 from bot.policy import OperationPolicy
-from bot.store import Store
+from bot.store import AuditKeyError, Store
 from bot.store.schema import SEAL_MIGRATION
 from bot.store.transfer import copy_log, migrate
 from commands.model import OperationRequest
@@ -179,16 +179,19 @@ def test_upgrading_a_keyed_log_with_its_key_seals_the_head_once(target: str | Pa
     assert stored_seal(target) is None
 
 
-def test_upgrading_without_the_key_leaves_the_head_for_the_next_event(
+def test_upgrading_without_the_key_is_refused_before_it_changes_anything(
     target: str | Path,
 ) -> None:
+    """The upgrade that adds seals is the one chance to seal the head as found: `opsgate db
+    migrate` with no key set refuses before it upgrades, leaving that chance to the one with."""
     populate(target)
     as_before_seals(target)
 
-    assert migrate(target)[1] == [SEAL_MIGRATION]  # `opsgate db migrate` with no key set
+    with pytest.raises(AuditKeyError, match="OPSGATE_AUDIT_KEY"):
+        migrate(target)  # `opsgate db migrate` with no key set
 
-    ok, line = verify(target)
-    assert not ok and NO_SEAL in line
+    assert migrate(target, key=SecretStr(KEY))[1] == [SEAL_MIGRATION]  # still to do
+    assert verify(target) == (True, "audit log intact: 3 events verified")
 
 
 def test_db_migrate_with_the_key_seals_the_head(target: str | Path) -> None:

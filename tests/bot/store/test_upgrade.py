@@ -6,10 +6,13 @@ from __future__ import annotations
 import json
 import sqlite3
 from contextlib import closing
+from datetime import timedelta
 from pathlib import Path
 
+import psycopg
 import pytest
 from pydantic import SecretStr
+from raw_db import raw
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
@@ -17,11 +20,13 @@ from adapters.base import Counts, FailureKind, Outcome, Preview, Verdict
 from adapters.clock import FakeClock
 from bot.cards import request_card
 from bot.model import Approvers, RequestState
+from bot.policy import OperationPolicy
 from bot.store import ApprovalStatus, AuditKeyError, OverlapError, Store, beside
 from bot.store.chain import GENESIS_HASH, canonical_json, chain_hash
 from bot.store.crosscheck import suspects
 from bot.store.schema import SCHEMA_V1
 from bot.store.transfer import copy_log
+from commands.model import OperationRequest
 
 AT = "2026-11-22T01:00:00.000000Z"
 LATER = "2026-11-22T01:30:00.000000Z"
@@ -230,5 +235,92 @@ def test_a_release_1_log_is_asked_of_the_workers_as_it_is(tmp_path: Path) -> Non
             assert asked.answer() == here  # not None: the workers answered
         finally:
             asked.close()
+    finally:
+        store.close()
+
+
+def append_as_release_1(path: Path) -> None:
+    """One event appended exactly as release 1 appends it (its ``Writer.append``): the event,
+    then ``UPDATE chain_head SET seq = ?, hash = ?``, in one transaction."""
+    with closing(sqlite3.connect(path)) as conn, conn:
+        seq, prev = conn.execute("SELECT seq, hash FROM chain_head WHERE id = 1").fetchone()
+        body = {
+            "seq": seq + 1,
+            "at": LATER,
+            "request_id": REQUEST_ID,
+            "event": "withdrawn",
+            "actor": "U0ALICE",
+            "operation": "huawei.package.delete",
+            "targets": ["pkg-1"],
+            "detail": {},
+            "prev_hash": prev,
+        }
+        digest = chain_hash(prev, body)
+        row = {**body, "targets": canonical_json(["pkg-1"]), "detail": "{}", "hash": digest}
+        conn.execute(
+            "INSERT INTO events (seq, at, request_id, event, actor, operation, targets, detail, "
+            "prev_hash, hash) VALUES (:seq, :at, :request_id, :event, :actor, :operation, "
+            ":targets, :detail, :prev_hash, :hash)",
+            row,
+        )
+        conn.execute("UPDATE chain_head SET seq = ?, hash = ? WHERE id = 1", [seq + 1, digest])
+
+
+@pytest.mark.parametrize("key", [None, SecretStr("a-key-of-sixteen-or-more")])
+def test_release_1_cannot_write_to_a_log_this_version_upgraded(
+    tmp_path: Path, key: SecretStr | None
+) -> None:
+    """Release 1 predates the refusal of newer databases: left running (or rolled back to) after
+    an upgrade, it would append plain SHA-256 events to a keyed chain (broken for good), or end
+    requests without freeing their targets. Its first write fails instead, and writes nothing."""
+    path = tmp_path / "opsgate.db"
+    if key is None:
+        release_1_log(path)
+    store = Store.open(path, clock=FakeClock(), key=key)
+    if key is not None:
+        store.create_request(  # a keyed log: one this version began, release 1 then opened
+            OperationRequest(
+                operation="huawei.package.delete", vendor="huawei", targets=("pkg-1",)
+            ),
+            requester="U0ALICE",
+            channel="C0OPS",
+            policy=OperationPolicy(approvals=1, ttl=timedelta(hours=1)),
+            sandbox=True,
+        )
+    head = store.head()
+    store.close()
+
+    with pytest.raises(sqlite3.IntegrityError, match="upgraded by a newer opsgate"):
+        append_as_release_1(path)
+
+    store = Store.open(path, clock=FakeClock(), key=key)
+    try:
+        assert store.head() == head and store.verify().ok  # nothing of it was written
+        pending = store.history(limit=1)[0]
+        assert store.approve(pending.id, approver="U0BOB").status is ApprovalStatus.EXECUTE
+        assert store.verify().ok  # this version still appends
+    finally:
+        store.close()
+
+
+def test_a_head_moved_without_moved_to_is_refused_on_either_engine(target: str | Path) -> None:
+    """Builds from before the refusal of newer databases (and release 1) move the head with
+    ``UPDATE chain_head SET seq = ?, hash = ?`` alone: refused, and nothing changes."""
+    store = Store.open(target, clock=FakeClock())
+    store.create_request(
+        OperationRequest(operation="huawei.package.delete", vendor="huawei", targets=("pkg-1",)),
+        requester="U0ALICE",
+        channel="C0OPS",
+        policy=OperationPolicy(approvals=1, ttl=timedelta(hours=1)),
+        sandbox=True,
+    )
+    head = store.head()
+
+    with pytest.raises(Exception, match="upgraded by a newer opsgate") as caught, raw(target) as db:
+        db.run("UPDATE chain_head SET seq = ?, hash = ? WHERE id = 1", (head.seq + 1, "0" * 64))
+    assert isinstance(caught.value, sqlite3.IntegrityError | psycopg.Error)
+
+    try:
+        assert store.head() == head and store.verify().ok
     finally:
         store.close()
