@@ -23,7 +23,7 @@ from adapters.clock import Clock
 from adapters.errors import VendorAuthError, VendorError
 from adapters.http import json_body, retry_safely, send
 from adapters.servicepower.errors import VENDOR, http_error, standard_body
-from adapters.tokens import Token, TokenCache
+from adapters.tokens import Token, TokenCache, header_safe
 
 TOKEN_PATH: Final = "/up/v5/oauth2/accessToken"  # noqa: S105 (a path, not a secret)
 #: The JWT lifetime opsgate asks for, in seconds.
@@ -167,9 +167,10 @@ class JwtAuth:
 
     def _token_from(self, body: dict[str, object]) -> tuple[Token, int]:
         value = body.get("access_token")
-        if not isinstance(value, str) or not value:
+        token = header_safe(value)
+        if token is None:
             raise VendorError(
-                "ServicePower's token answer has no access_token",
+                "ServicePower's token answer has no access_token a request can carry",
                 vendor=VENDOR,
                 code="no_access_token",
                 next_step="Contact ServicePower support.",
@@ -178,7 +179,7 @@ class JwtAuth:
         # Trust the vendor's lifetime over ours: a tenant may cap it.
         lifetime = expires_in if isinstance(expires_in, int) and expires_in > 0 else TOKEN_LIFETIME
         _log.debug("ServicePower issued a JWT valid for %d s", lifetime)
-        return Token(value=value, expires_at=self._clock.monotonic() + lifetime), lifetime
+        return Token(value=token, expires_at=self._clock.monotonic() + lifetime), lifetime
 
     def _refused(self, response: httpx.Response) -> VendorError:
         if response.status_code in (400, 401):
