@@ -51,8 +51,8 @@ def send(
         mutating: True for the call that changes vendor state.
 
     Raises:
-        VendorUnreachable: nothing was sent (the URL is unusable, or the connection failed),
-            or a read got no complete answer (in time).
+        VendorUnreachable: nothing was sent (the URL is unusable, the connection failed, or a
+            proxy refused the tunnel), or a read got no complete answer (in time).
         OutcomeUnknown: a mutating call was sent but got no complete answer (in time).
     """
     deadline = deadline_of(client)
@@ -63,7 +63,7 @@ def send(
     # (it must not read as "unknown", which would send an engineer to the vendor's console).
     except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
         raise _not_sendable(exc, request, vendor) from exc
-    except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+    except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.ProxyError) as exc:
         raise _not_connected(exc, request, vendor) from exc
     except httpx.TransportError as exc:
         if mutating:
@@ -81,11 +81,17 @@ def send(
 
 
 def _not_connected(exc: httpx.TransportError, request: httpx.Request, vendor: str) -> Exception:
+    # A `ProxyError`: a proxy refused to open the tunnel to the vendor (its answer to CONNECT),
+    # so the request was never written and nothing reached the vendor.
+    proxy = isinstance(exc, httpx.ProxyError)
+    how = f"the proxy refused the tunnel: {exc}" if proxy else type(exc).__name__
     return VendorUnreachable(
-        f"could not connect to {vendor} at {_where(request.url)} ({type(exc).__name__}); "
-        "nothing was changed",
+        f"could not connect to {vendor} at {_where(request.url)} ({how}); nothing was changed",
         vendor=vendor,
-        next_step="Check the vendor's base URL and network path, then request again.",
+        next_step="Check the vendor's base URL and network path (and any proxy opsgate goes "
+        "through: HTTPS_PROXY, NO_PROXY), then request again."
+        if proxy
+        else "Check the vendor's base URL and network path, then request again.",
     )
 
 
