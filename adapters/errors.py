@@ -20,8 +20,9 @@ can show them verbatim.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Self
 
-from adapters.masking import hide_url_passwords
+from adapters.masking import hide_secret, hide_url_passwords
 
 
 class AdapterError(Exception):
@@ -45,6 +46,15 @@ class AdapterError(Exception):
     def detail(self) -> dict[str, object]:
         """A JSON-safe summary for the audit log and the card (never holds a secret)."""
         return {"error": type(self).__name__, "message": self.message, "next_step": self.next_step}
+
+    def hiding(self, secret: str) -> Self:
+        """This error, `secret` masked wherever it quotes it (in any form `written_forms` knows):
+        for an error quoting what a vendor said in answer to a request that carried `secret`
+        (a login endpoint echoing the request it refuses)."""
+        self.message = hide_secret(self.message, secret)
+        self.next_step = hide_secret(self.next_step, secret)
+        self.args = (self.message,)
+        return self
 
 
 class NotConfigured(AdapterError):
@@ -81,6 +91,10 @@ class VendorError(AdapterError):
     def __str__(self) -> str:
         code = f" {self.code}" if self.code else ""  # some refusals name no code
         return f"{self.vendor} error{code}: {self.message}"
+
+    def hiding(self, secret: str) -> Self:
+        self.code = hide_secret(self.code, secret)
+        return super().hiding(secret)
 
     def detail(self) -> dict[str, object]:
         return {

@@ -175,7 +175,8 @@ class HuaweiSession:
     def _token_call(self, build: Callable[[], httpx.Request]) -> Token:
         response = send(self._client, build(), vendor=VENDOR, mutating=False)
         if response.status_code >= 400:
-            raise to_error(response, subject="login")
+            # The request carried the secret: an answer echoing it must not pass it on.
+            raise to_error(response, subject="login").hiding(self._secret.get_secret_value())
         return self._token_from(json_body(response, vendor=VENDOR, mutating=False))
 
     def _token_from(self, body: dict[str, Any]) -> Token:

@@ -162,7 +162,8 @@ class JwtAuth:
         )
         response = send(self._client, request, vendor=VENDOR, mutating=False)
         if response.status_code >= 400:
-            raise self._refused(response)
+            # The request carried the secret: an answer echoing it must not pass it on.
+            raise self._refused(response).hiding(self._secret.get_secret_value())
         return self._token_from(json_body(response, vendor=VENDOR, mutating=False))
 
     def _token_from(self, body: dict[str, object]) -> tuple[Token, int]:
