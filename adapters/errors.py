@@ -20,9 +20,13 @@ can show them verbatim.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Self
+from typing import Final, Self
 
 from adapters.masking import hide_secret, hide_url_passwords
+
+#: The most characters an error's message or next step holds: what a vendor's answer quotes
+#: may be any length, and the text is kept with the request and in its audit event for ever.
+MESSAGE_LIMIT: Final = 2000
 
 
 class AdapterError(Exception):
@@ -30,14 +34,15 @@ class AdapterError(Exception):
 
     Attributes:
         vendor: The vendor prefix: the plugin's name, e.g. ``"acme"``.
-        message: Plain-language description of what happened.
-        next_step: What the engineer should do about it.
+        message: Plain-language description of what happened (at most `MESSAGE_LIMIT`
+            characters: a longer one is cut, saying how much was left out).
+        next_step: What the engineer should do about it (cut the same way).
     """
 
     def __init__(self, message: str, *, vendor: str, next_step: str = "") -> None:
         # A URL a plugin quotes may carry the password of its base URL: cards, logs and the
         # audit log show this text, so it never holds one.
-        message, next_step = hide_url_passwords(message), hide_url_passwords(next_step)
+        message, next_step = _cut(hide_url_passwords(message)), _cut(hide_url_passwords(next_step))
         super().__init__(message)
         self.vendor = vendor
         self.message = message
@@ -55,6 +60,14 @@ class AdapterError(Exception):
         self.next_step = hide_secret(self.next_step, secret)
         self.args = (self.message,)
         return self
+
+
+def _cut(text: str) -> str:
+    """`text`, or its first characters and how many more there were, within `MESSAGE_LIMIT`."""
+    if len(text) <= MESSAGE_LIMIT:
+        return text
+    kept = text[: MESSAGE_LIMIT - 40]  # room for the note
+    return f"{kept}… ({len(text) - len(kept):,} more characters)"
 
 
 class NotConfigured(AdapterError):
