@@ -230,6 +230,7 @@ def unsure(response: httpx.Response, *, job_id: str) -> OutcomeUnknown:
         vendor=VENDOR,
         next_step="Check in ServiceOptimizer whether the job still exists before requesting "
         "again; if this persists, contact ServicePower.",
+        vendor_request_id=request_id_of(response, json_object(response)),
     )
 
 
