@@ -58,7 +58,7 @@ def send(
     deadline = deadline_of(client)
     try:
         with within(deadline):
-            return _send_within(client, request, deadline)
+            return _send_within(client, request, deadline, vendor=vendor, mutating=mutating)
     # httpx raises these before it opens a connection: nothing left opsgate, so the call failed
     # (it must not read as "unknown", which would send an engineer to the vendor's console).
     except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
@@ -115,7 +115,7 @@ def _where(url: httpx.URL) -> str:
 
 
 def _send_within(
-    client: httpx.Client, request: httpx.Request, deadline: Deadline
+    client: httpx.Client, request: httpx.Request, deadline: Deadline, *, vendor: str, mutating: bool
 ) -> httpx.Response:
     bound_request(request, deadline, client)
     response = client.send(request, stream=True)
@@ -123,6 +123,9 @@ def _send_within(
         if isinstance(response.stream, httpx.SyncByteStream):  # a sync client's always is
             response.stream = BodyWithin(response.stream, deadline, request)
         response.read()
+    except httpx.DecodingError as exc:  # not in the Content-Encoding it names: unreadable
+        response.close()
+        raise unreadable_answer(response, vendor=vendor, mutating=mutating) from exc
     except BaseException:
         response.close()
         raise
