@@ -146,10 +146,11 @@ def _no_answer(
 
 
 def json_object(response: httpx.Response) -> dict[str, Any] | None:
-    """The body as a JSON object, or None when it is not one (empty, HTML, a list, …)."""
+    """The body as a JSON object, or None when it is not one (empty, HTML, a list, nested
+    deeper than Python's parser goes, …)."""
     try:
         body = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     return body if isinstance(body, dict) else None
 

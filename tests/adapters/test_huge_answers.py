@@ -13,7 +13,7 @@ import pytest
 
 from adapters.deadline import MAX_ANSWER_BYTES
 from adapters.errors import OutcomeUnknown, VendorUnreachable
-from adapters.http import json_body, send
+from adapters.http import json_body, json_object, send
 
 CHUNK = 1 << 20
 
@@ -70,3 +70,17 @@ def test_a_cut_answer_is_one_opsgate_cannot_read(
     response = send(client, request, vendor="v", mutating=mutating)
     with pytest.raises(error, match="a body opsgate cannot read"):
         json_body(response, vendor="v", mutating=mutating)
+
+
+@pytest.mark.parametrize(
+    ("mutating", "error"), [(True, OutcomeUnknown), (False, VendorUnreachable)]
+)
+def test_json_nested_deeper_than_python_parses_is_a_body_opsgate_cannot_read(
+    mutating: bool, error: type[Exception]
+) -> None:
+    """Well within the size limit, ``[[[…]]]`` a hundred thousand deep makes Python's parser
+    give up with a RecursionError, which no caller expects of a body."""
+    nested = httpx.Response(200, content=b"[" * 100_000 + b"]" * 100_000)
+    assert json_object(nested) is None
+    with pytest.raises(error, match="a body opsgate cannot read"):
+        json_body(nested, vendor="v", mutating=mutating)
