@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import threading
 from collections.abc import Iterable
 from typing import Any, Final
@@ -136,8 +137,11 @@ class TokenService:
                 request_id=None,
                 http_status=200,
             )
-        # EnOS documents 7200 s; assume it when the field is missing rather than fail the call.
-        lifetime = float(expire) if isinstance(expire, int | float) else 7200.0
+        # EnOS documents 7200 s; assume it when the field is missing or no positive number of
+        # seconds rather than fail the call (or fetch a new token before every call).
+        lifetime = 7200.0
+        if isinstance(expire, int | float) and not isinstance(expire, bool):
+            lifetime = float(expire) if 0 < expire < math.inf else lifetime
         log.debug("EnOS token obtained (expires in %.0f s)", lifetime)
         return Token(value=token, expires_at=self._clock.monotonic() + lifetime)
 

@@ -178,7 +178,9 @@ class JwtAuth:
             )
         expires_in = body.get("expires_in")
         # Trust the vendor's lifetime over ours: a tenant may cap it.
-        lifetime = expires_in if isinstance(expires_in, int) and expires_in > 0 else TOKEN_LIFETIME
+        lifetime = TOKEN_LIFETIME
+        if isinstance(expires_in, int) and not isinstance(expires_in, bool) and expires_in > 0:
+            lifetime = expires_in
         _log.debug("ServicePower issued a JWT valid for %d s", lifetime)
         return Token(value=token, expires_at=self._clock.monotonic() + lifetime), lifetime
 
