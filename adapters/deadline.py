@@ -10,7 +10,7 @@ every call a `Deadline` and keeps it three ways:
   of its reads and writes waits at most what is left of the deadline of the call using it, and
   once none is left fails at once, as httpx's own timeouts do (`httpcore.ReadTimeout`, …);
 - the body is read through `BodyWithin`, which stops once the deadline has passed, for
-  transports that do not use such connections.
+  transports that do not use such connections (and stops at `MAX_ANSWER_BYTES` in any case).
 
 Each ends as the timeout it stands for, so a deadline means exactly what a timeout means
 (`adapters.http`): on a read, the vendor did not answer; on a mutating call that was sent, the
@@ -159,9 +159,16 @@ def _wait(timeout: float | None, late: type[Exception]) -> float | None:
     return left if timeout is None else min(timeout, left)
 
 
+#: The most of an answer's body opsgate reads: far more than any vendor's answer (a page of
+#: 250 devices is a few hundred KB), far less than a file a wrong base URL serves.
+MAX_ANSWER_BYTES: Final = 8 << 20
+
+
 class BodyWithin(httpx.SyncByteStream):
     """A response body that stops arriving once the deadline has passed: the next chunk that
-    comes after it ends the read as a read timeout would."""
+    comes after it ends the read as a read timeout would. It ends, cut, at `MAX_ANSWER_BYTES`:
+    what came is kept, and reads as any body opsgate cannot parse does (closing the response
+    then drops its connection, whose rest is never read)."""
 
     def __init__(
         self, body: httpx.SyncByteStream, deadline: Deadline, request: httpx.Request
@@ -171,13 +178,17 @@ class BodyWithin(httpx.SyncByteStream):
         self._request = request
 
     def __iter__(self) -> Iterator[bytes]:
+        left = MAX_ANSWER_BYTES
         for chunk in self._body:
             if self._deadline.passed:
                 raise httpx.ReadTimeout(
                     f"the call's {self._deadline.seconds:g}-second deadline passed",
                     request=self._request,
                 )
-            yield chunk
+            yield chunk[:left]
+            left -= len(chunk)
+            if left <= 0:
+                return
 
     def close(self) -> None:
         self._body.close()

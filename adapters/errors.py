@@ -20,8 +20,13 @@ can show them verbatim.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Final, Self
 
-from adapters.masking import hide_url_passwords
+from adapters.masking import hide_secret, hide_url_passwords
+
+#: The most characters an error's message or next step holds: what a vendor's answer quotes
+#: may be any length, and the text is kept with the request and in its audit event for ever.
+MESSAGE_LIMIT: Final = 2000
 
 
 class AdapterError(Exception):
@@ -29,14 +34,15 @@ class AdapterError(Exception):
 
     Attributes:
         vendor: The vendor prefix: the plugin's name, e.g. ``"acme"``.
-        message: Plain-language description of what happened.
-        next_step: What the engineer should do about it.
+        message: Plain-language description of what happened (at most `MESSAGE_LIMIT`
+            characters: a longer one is cut, saying how much was left out).
+        next_step: What the engineer should do about it (cut the same way).
     """
 
     def __init__(self, message: str, *, vendor: str, next_step: str = "") -> None:
         # A URL a plugin quotes may carry the password of its base URL: cards, logs and the
         # audit log show this text, so it never holds one.
-        message, next_step = hide_url_passwords(message), hide_url_passwords(next_step)
+        message, next_step = _cut(hide_url_passwords(message)), _cut(hide_url_passwords(next_step))
         super().__init__(message)
         self.vendor = vendor
         self.message = message
@@ -45,6 +51,23 @@ class AdapterError(Exception):
     def detail(self) -> dict[str, object]:
         """A JSON-safe summary for the audit log and the card (never holds a secret)."""
         return {"error": type(self).__name__, "message": self.message, "next_step": self.next_step}
+
+    def hiding(self, secret: str) -> Self:
+        """This error, `secret` masked wherever it quotes it (in any form `written_forms` knows):
+        for an error quoting what a vendor said in answer to a request that carried `secret`
+        (a login endpoint echoing the request it refuses)."""
+        self.message = hide_secret(self.message, secret)
+        self.next_step = hide_secret(self.next_step, secret)
+        self.args = (self.message,)
+        return self
+
+
+def _cut(text: str) -> str:
+    """`text`, or its first characters and how many more there were, within `MESSAGE_LIMIT`."""
+    if len(text) <= MESSAGE_LIMIT:
+        return text
+    kept = text[: MESSAGE_LIMIT - 40]  # room for the note
+    return f"{kept}… ({len(text) - len(kept):,} more characters)"
 
 
 class NotConfigured(AdapterError):
@@ -81,6 +104,10 @@ class VendorError(AdapterError):
     def __str__(self) -> str:
         code = f" {self.code}" if self.code else ""  # some refusals name no code
         return f"{self.vendor} error{code}: {self.message}"
+
+    def hiding(self, secret: str) -> Self:
+        self.code = hide_secret(self.code, secret)
+        return super().hiding(secret)
 
     def detail(self) -> dict[str, object]:
         return {

@@ -51,19 +51,19 @@ def send(
         mutating: True for the call that changes vendor state.
 
     Raises:
-        VendorUnreachable: nothing was sent (the URL is unusable, or the connection failed),
-            or a read got no complete answer (in time).
+        VendorUnreachable: nothing was sent (the URL is unusable, the connection failed, or a
+            proxy refused the tunnel), or a read got no complete answer (in time).
         OutcomeUnknown: a mutating call was sent but got no complete answer (in time).
     """
     deadline = deadline_of(client)
     try:
         with within(deadline):
-            return _send_within(client, request, deadline)
+            return _send_within(client, request, deadline, vendor=vendor, mutating=mutating)
     # httpx raises these before it opens a connection: nothing left opsgate, so the call failed
     # (it must not read as "unknown", which would send an engineer to the vendor's console).
     except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
         raise _not_sendable(exc, request, vendor) from exc
-    except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+    except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.ProxyError) as exc:
         raise _not_connected(exc, request, vendor) from exc
     except httpx.TransportError as exc:
         if mutating:
@@ -81,11 +81,17 @@ def send(
 
 
 def _not_connected(exc: httpx.TransportError, request: httpx.Request, vendor: str) -> Exception:
+    # A `ProxyError`: a proxy refused to open the tunnel to the vendor (its answer to CONNECT),
+    # so the request was never written and nothing reached the vendor.
+    proxy = isinstance(exc, httpx.ProxyError)
+    how = f"the proxy refused the tunnel: {exc}" if proxy else type(exc).__name__
     return VendorUnreachable(
-        f"could not connect to {vendor} at {_where(request.url)} ({type(exc).__name__}); "
-        "nothing was changed",
+        f"could not connect to {vendor} at {_where(request.url)} ({how}); nothing was changed",
         vendor=vendor,
-        next_step="Check the vendor's base URL and network path, then request again.",
+        next_step="Check the vendor's base URL and network path (and any proxy opsgate goes "
+        "through: HTTPS_PROXY, NO_PROXY), then request again."
+        if proxy
+        else "Check the vendor's base URL and network path, then request again.",
     )
 
 
@@ -109,7 +115,7 @@ def _where(url: httpx.URL) -> str:
 
 
 def _send_within(
-    client: httpx.Client, request: httpx.Request, deadline: Deadline
+    client: httpx.Client, request: httpx.Request, deadline: Deadline, *, vendor: str, mutating: bool
 ) -> httpx.Response:
     bound_request(request, deadline, client)
     response = client.send(request, stream=True)
@@ -117,6 +123,9 @@ def _send_within(
         if isinstance(response.stream, httpx.SyncByteStream):  # a sync client's always is
             response.stream = BodyWithin(response.stream, deadline, request)
         response.read()
+    except httpx.DecodingError as exc:  # not in the Content-Encoding it names: unreadable
+        response.close()
+        raise unreadable_answer(response, vendor=vendor, mutating=mutating) from exc
     except BaseException:
         response.close()
         raise
@@ -137,10 +146,11 @@ def _no_answer(
 
 
 def json_object(response: httpx.Response) -> dict[str, Any] | None:
-    """The body as a JSON object, or None when it is not one (empty, HTML, a list, …)."""
+    """The body as a JSON object, or None when it is not one (empty, HTML, a list, nested
+    deeper than Python's parser goes, …)."""
     try:
         body = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     return body if isinstance(body, dict) else None
 

@@ -1,4 +1,5 @@
-"""Hiding the password a URL may carry (``https://user:password@host/``) in text shown to people.
+"""Hiding the password a URL may carry (``https://user:password@host/``) in text shown to people,
+and a known secret in any form a request carries it (`hide_secret`).
 
 An operator may write a password into a vendor's base URL (a proxy or gateway asking for Basic
 credentials). Every URL opsgate shows (a dry run's request, a ``check`` line, an error, a log
@@ -8,8 +9,12 @@ wrote the text; the user name stays, to say which account it is.
 
 from __future__ import annotations
 
+import base64
+import json
 import re
+from collections.abc import Iterator
 from typing import Final
+from urllib.parse import quote, quote_plus
 
 MASK: Final = "****"
 
@@ -41,3 +46,40 @@ def hide_credential(name: str, value: str) -> str:
         return value
     scheme = _SCHEME.match(value) if name.lower().endswith("authorization") else None
     return f"{scheme['scheme']} {MASK}" if scheme else MASK
+
+
+def written_forms(secret: str) -> set[str]:
+    """`secret` as written, and as a URL's query, a JSON string or base64 would carry it (an
+    error message quoting the request it failed to send shows it so)."""
+    # Bytes the environment could not decode are kept as they came (surrogate escapes), so
+    # masking never fails on a secret that is not valid UTF-8.
+    raw = secret.encode(errors="surrogateescape")
+    return {
+        secret,
+        quote(raw, safe=""),
+        quote_plus(raw, safe=""),
+        json.dumps(secret)[1:-1],
+        json.dumps(secret, ensure_ascii=False)[1:-1],
+        *_base64_forms(raw),
+    } - {""}
+
+
+def _base64_forms(raw: bytes) -> Iterator[str]:
+    """The base64 characters that `raw` alone decides, at each of the three places it can
+    start within a longer encoded text (so ``user:secret`` in a Basic header is masked too),
+    in both alphabets; none when fewer than four would be masked."""
+    for offset in range(3):
+        encoded = base64.b64encode(bytes(offset) + raw).decode()
+        # The first characters carry bits of the bytes before it, the last of the bytes after.
+        form = encoded[(8 * offset + 5) // 6 : 8 * (offset + len(raw)) // 6]
+        if len(form) >= 4:
+            yield form
+            yield form.replace("+", "-").replace("/", "_")
+
+
+def hide_secret(text: str, secret: str) -> str:
+    """`text` with `secret`, in every form `written_forms` knows, shown as `MASK`."""
+    # Longest first: a form inside a longer one must not leave the rest of the longer showing.
+    for form in sorted(written_forms(secret), key=len, reverse=True):
+        text = text.replace(form, MASK)
+    return text

@@ -9,15 +9,14 @@ the sentence.
 
 from __future__ import annotations
 
-import base64
-import json
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
-from urllib.parse import quote, quote_plus, unquote, urlsplit
+from urllib.parse import unquote, urlsplit
 
 from pydantic import BaseModel, SecretStr
 
 from adapters.masking import MASK, hide_url_passwords
+from adapters.masking import written_forms as written_forms  # where it was first defined
 from adapters.plugin_checks import PluginError
 from adapters.settings import VendorSettings
 
@@ -77,35 +76,6 @@ def masked(text: str, settings: BaseModel | None) -> str:
     for form in sorted(forms, key=len, reverse=True):
         text = text.replace(form, MASK)
     return hide_url_passwords(text)
-
-
-def written_forms(secret: str) -> set[str]:
-    """`secret` as written, and as a URL's query, a JSON string or base64 would carry it (an
-    error message quoting the request it failed to send shows it so)."""
-    # Bytes the environment could not decode are kept as they came (surrogate escapes), so
-    # masking never fails on a secret that is not valid UTF-8.
-    raw = secret.encode(errors="surrogateescape")
-    return {
-        secret,
-        quote(raw, safe=""),
-        quote_plus(raw, safe=""),
-        json.dumps(secret)[1:-1],
-        json.dumps(secret, ensure_ascii=False)[1:-1],
-        *_base64_forms(raw),
-    } - {""}
-
-
-def _base64_forms(raw: bytes) -> Iterator[str]:
-    """The base64 characters that `raw` alone decides, at each of the three places it can
-    start within a longer encoded text (so ``user:secret`` in a Basic header is masked too),
-    in both alphabets; none when fewer than four would be masked."""
-    for offset in range(3):
-        encoded = base64.b64encode(bytes(offset) + raw).decode()
-        # The first characters carry bits of the bytes before it, the last of the bytes after.
-        form = encoded[(8 * offset + 5) // 6 : 8 * (offset + len(raw)) // 6]
-        if len(form) >= 4:
-            yield form
-            yield form.replace("+", "-").replace("/", "_")
 
 
 def secret_values(settings: BaseModel) -> Iterator[str]:

@@ -9,6 +9,7 @@ lock, when the slot still holds the token this replica saw.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -36,6 +37,22 @@ class Token:
 
     def __repr__(self) -> str:  # keeps the token out of logs and tracebacks
         return f"Token(expires_at={self.expires_at!r})"
+
+
+#: What an HTTP header value may hold: printable ASCII, with no white space at either end.
+_HEADER_SAFE = re.compile(r"[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?")
+
+
+def header_safe(value: object) -> str | None:
+    """`value` when it is a token a request header can carry as it is; None when it is not
+    (not a string, empty, or holding a character outside printable ASCII, or white space at
+    either end). A token answer holding such a token is no usable answer: no call could carry
+    it, and trying would fail only once the call is under way (httpx cannot encode the header;
+    the HTTP layer refuses it mid-send), where a mutating call reads as ``unknown`` although
+    nothing was sent."""
+    if isinstance(value, str) and _HEADER_SAFE.fullmatch(value):
+        return value
+    return None
 
 
 #: Fetches a new token. Receives the current (expiring) token, if any, so it can refresh it.

@@ -178,20 +178,26 @@ def look_at(
 
 
 def task_rows(body: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    """The task rows of an OTA task listing (none when it has no ``Data``).
+    """The task rows of an OTA task listing (none when it says success without ``Data``).
 
     Raises:
         VendorUnreachable: ``Data`` is neither a list of rows nor an object wrapping one (a
-            number, a string): an answer opsgate cannot read, not "no tasks".
+            number, a string), or there is none and no ``"Success": true`` either (``{}``): an
+            answer opsgate cannot read, not "no tasks".
     """
     # Documented as an array; the vendor's JSON also wraps arrays as {"SimpleOTATaskInfo": [...]}.
-    data = field(body, "Data")
+    data = raw = field(body, "Data")
     if isinstance(data, dict):
         data = field(data, "SimpleOTATaskInfo")
-    if data is not None and not isinstance(data, list):
+    silent = raw is None and str(field(body, "Success")).lower() != "true"
+    if silent or (data is not None and not isinstance(data, list)):
+        said = (
+            'that says nothing (no Data, no `"Success": true`)'
+            if silent
+            else f"whose Data is not a list of tasks ({type(data).__name__})"
+        )
         raise VendorUnreachable(
-            f"{VENDOR} answered an OTA task listing whose Data is not a list of tasks "
-            f"({type(data).__name__})",
+            f"{VENDOR} answered an OTA task listing {said}",
             vendor=VENDOR,
             next_step="Try again; if it persists, check `OPSGATE_ALIYUN__ENDPOINT`.",
         )

@@ -52,6 +52,11 @@ log = logging.getLogger(__name__)
 
 OTA_JOBS: Final = "/connect-service/v2.1/ota-jobs"
 RUNNING_BLOCKER: Final = "the job is running: EnOS refuses to delete a running OTA job"
+#: When the answer does not give the job's status: the delete may still be refused (24618).
+NO_STATUS_WARNING: Final = (
+    "EnOS did not say whether the job is running: if it is, EnOS refuses to delete it (24618), "
+    "so check its status in the EnOS console"
+)
 _SECRET_HEADERS: Final = frozenset({"apim-accesstoken", "apim-signature"})
 
 
@@ -247,7 +252,8 @@ def _job_preview(org: str, job: str, data: dict[str, Any]) -> Preview:
             f"`action=stop&orgId={org}&jobId={job}`), then request the deletion again.",
         )
     summary = f"OTA job {job} “{name}” in org {org}: {status}"
-    return Preview(summary=summary, facts=facts, blocked=blocked)
+    warnings = [] if _text(data.get("status")) else [NO_STATUS_WARNING]
+    return Preview(summary=summary, facts=facts, blocked=blocked, warnings=warnings)
 
 
 def _missing_job(org: str, job: str, error: VendorError) -> Preview:

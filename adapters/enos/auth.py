@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import threading
 from collections.abc import Iterable
 from typing import Any, Final
@@ -28,7 +29,7 @@ from adapters.enos.errors import (
 )
 from adapters.errors import VendorError
 from adapters.http import retry_safely, send
-from adapters.tokens import Token
+from adapters.tokens import Token, header_safe
 
 log = logging.getLogger(__name__)
 
@@ -128,17 +129,21 @@ class TokenService:
         data = body.get("data")
         value = data.get("accessToken") if isinstance(data, dict) else None
         expire = data.get("expire") if isinstance(data, dict) else None
-        if not isinstance(value, str) or not value:
+        token = header_safe(value)
+        if token is None:
             raise vendor_error(
                 "1005",
-                vendor_message="the answer holds no accessToken",
+                vendor_message="the answer holds no accessToken a request can carry",
                 request_id=None,
                 http_status=200,
             )
-        # EnOS documents 7200 s; assume it when the field is missing rather than fail the call.
-        lifetime = float(expire) if isinstance(expire, int | float) else 7200.0
+        # EnOS documents 7200 s; assume it when the field is missing or no positive number of
+        # seconds rather than fail the call (or fetch a new token before every call).
+        lifetime = 7200.0
+        if isinstance(expire, int | float) and not isinstance(expire, bool):
+            lifetime = float(expire) if 0 < expire < math.inf else lifetime
         log.debug("EnOS token obtained (expires in %.0f s)", lifetime)
-        return Token(value=value, expires_at=self._clock.monotonic() + lifetime)
+        return Token(value=token, expires_at=self._clock.monotonic() + lifetime)
 
     def _lapsed(self, token: Token) -> bool:
         return token.expires_at is not None and self._clock.monotonic() >= token.expires_at

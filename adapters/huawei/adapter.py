@@ -137,7 +137,8 @@ class HuaweiAdapter:
         app = self._authorizing_app(request)
         body = self._get(_path(DEVICE_PATH, device), _app(app), f"device {device}")
         children = None
-        if body.get("nodeType") == "GATEWAY":
+        # Unless the platform says it is an endpoint (not UNKNOW, nor silent), it may be a gateway.
+        if body.get("nodeType") != "ENDPOINT":
             children = self._count_children(device, app)
         return device_preview(device, body, cascade=_cascade(request), children=children)
 

@@ -36,7 +36,7 @@ from adapters.huawei.settings import HuaweiSettings
 from adapters.ratelimit import RateLimiter, process_limiter
 from adapters.sealed import SealedSlot
 from adapters.shared import Shared, TokenSlot
-from adapters.tokens import Token, TokenCache
+from adapters.tokens import Token, TokenCache, header_safe
 
 logger = logging.getLogger(__name__)
 
@@ -175,14 +175,16 @@ class HuaweiSession:
     def _token_call(self, build: Callable[[], httpx.Request]) -> Token:
         response = send(self._client, build(), vendor=VENDOR, mutating=False)
         if response.status_code >= 400:
-            raise to_error(response, subject="login")
+            # The request carried the secret: an answer echoing it must not pass it on.
+            raise to_error(response, subject="login").hiding(self._secret.get_secret_value())
         return self._token_from(json_body(response, vendor=VENDOR, mutating=False))
 
     def _token_from(self, body: dict[str, Any]) -> Token:
         access = body.get("accessToken")
-        if not isinstance(access, str) or not access:
+        token = header_safe(access)
+        if token is None:
             raise VendorAuthError(
-                "login: the IoT platform answered without an access token",
+                "login: the IoT platform answered without an access token a request can carry",
                 vendor=VENDOR,
                 code="no accessToken",
                 next_step="Check that the base URL points at the OceanConnect northbound API.",
@@ -192,7 +194,7 @@ class HuaweiSession:
         now = self._clock.monotonic()
         refresh = body.get("refreshToken")
         return Token(
-            value=access,
+            value=token,
             expires_at=now + expires_in,
             refresh_token=refresh if isinstance(refresh, str) and refresh else None,
             refresh_expires_at=now + REFRESH_TOKEN_SECONDS,

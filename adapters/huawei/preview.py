@@ -54,27 +54,38 @@ def device_preview(
     if gateway and gateway != device_id:  # a directly connected device is its own gateway
         facts["gateway"] = str(gateway)
     warnings: list[str] = []
-    if node_type == "GATEWAY":
+    # A device of another node type (UNKNOW, or none given) may be a gateway: the cascade takes
+    # whatever hangs off it, so it is warned about as a gateway is unless none does.
+    if node_type == "GATEWAY" or (node_type != "ENDPOINT" and children != 0):
         facts["cascade"] = "true" if cascade else "false"
         if children is not None:
             facts["child devices"] = str(children)
-        warnings += _gateway_warnings(cascade, children)
+        warnings += _gateway_warnings(cascade, children, _as_gateway(node_type, children))
     name = facts.get("name", device_id)
     status = facts.get("status", "status unknown")
     summary = f"{node_type.lower()} device {name} ({device_id}), {status}"
     return Preview(summary=summary, facts={"deviceId": device_id, **facts}, warnings=warnings)
 
 
-def _gateway_warnings(cascade: bool, children: int | None) -> list[str]:
+def _as_gateway(node_type: str, children: int | None) -> str:
+    """How the warning opens: naming a gateway, or what may be one."""
+    if node_type == "GATEWAY":
+        return "gateway:"
+    if children is None:
+        return f"node type {node_type}, perhaps a gateway: if so,"
+    return f"node type {node_type}, with devices under it as a gateway's:"
+
+
+def _gateway_warnings(cascade: bool, children: int | None, opening: str) -> list[str]:
     if children == 0:
         return []
     which = "its child devices" if children is None else f"its {children} child devices"
     if cascade:
         return [
-            f"gateway: deleting it also deletes {which} "
+            f"{opening} deleting it also deletes {which} "
             "(use `--no-cascade` to keep them as directly connected)"
         ]
-    return [f"gateway: {which} will be kept and become directly connected (`--no-cascade`)"]
+    return [f"{opening} {which} will be kept and become directly connected (`--no-cascade`)"]
 
 
 def _facts(body: dict[str, Any], labels: dict[str, str]) -> dict[str, str]:

@@ -23,7 +23,7 @@ from adapters.clock import Clock
 from adapters.errors import VendorAuthError, VendorError
 from adapters.http import json_body, retry_safely, send
 from adapters.servicepower.errors import VENDOR, http_error, standard_body
-from adapters.tokens import Token, TokenCache
+from adapters.tokens import Token, TokenCache, header_safe
 
 TOKEN_PATH: Final = "/up/v5/oauth2/accessToken"  # noqa: S105 (a path, not a secret)
 #: The JWT lifetime opsgate asks for, in seconds.
@@ -162,23 +162,27 @@ class JwtAuth:
         )
         response = send(self._client, request, vendor=VENDOR, mutating=False)
         if response.status_code >= 400:
-            raise self._refused(response)
+            # The request carried the secret: an answer echoing it must not pass it on.
+            raise self._refused(response).hiding(self._secret.get_secret_value())
         return self._token_from(json_body(response, vendor=VENDOR, mutating=False))
 
     def _token_from(self, body: dict[str, object]) -> tuple[Token, int]:
         value = body.get("access_token")
-        if not isinstance(value, str) or not value:
+        token = header_safe(value)
+        if token is None:
             raise VendorError(
-                "ServicePower's token answer has no access_token",
+                "ServicePower's token answer has no access_token a request can carry",
                 vendor=VENDOR,
                 code="no_access_token",
                 next_step="Contact ServicePower support.",
             )
         expires_in = body.get("expires_in")
         # Trust the vendor's lifetime over ours: a tenant may cap it.
-        lifetime = expires_in if isinstance(expires_in, int) and expires_in > 0 else TOKEN_LIFETIME
+        lifetime = TOKEN_LIFETIME
+        if isinstance(expires_in, int) and not isinstance(expires_in, bool) and expires_in > 0:
+            lifetime = expires_in
         _log.debug("ServicePower issued a JWT valid for %d s", lifetime)
-        return Token(value=value, expires_at=self._clock.monotonic() + lifetime), lifetime
+        return Token(value=token, expires_at=self._clock.monotonic() + lifetime), lifetime
 
     def _refused(self, response: httpx.Response) -> VendorError:
         if response.status_code in (400, 401):

@@ -167,8 +167,11 @@ def refusal(body: dict[str, Any], *, job_id: str, response: httpx.Response) -> V
     if known is not None:
         code, message, next_step = known.label, known.message, known.next_step
     else:
-        code = str(raw if raw is not None else broker_code)
-        detail = body.get("Message") or "no return code given"
+        given = raw if raw is not None else broker_code
+        code = "" if given is None else str(given)  # no code at all: none shown, not "None"
+        detail = f"Scheduling return code {raw}" if raw is not None else "no return code given"
+        if said := body.get("Message"):
+            detail += f": {said}"
         message = f"Scheduling refused the cancel with a code opsgate does not know ({detail})."
         next_step = f"{_REFUSED} Look the code up in ServicePower's Scheduling return codes."
     # The ServiceBroker code belongs inside the sentence, before its full stop.
@@ -229,6 +232,7 @@ def unsure(response: httpx.Response, *, job_id: str) -> OutcomeUnknown:
         vendor=VENDOR,
         next_step="Check in ServiceOptimizer whether the job still exists before requesting "
         "again; if this persists, contact ServicePower.",
+        vendor_request_id=request_id_of(response, json_object(response)),
     )
 
 

@@ -117,7 +117,7 @@ def _unknown_lines(outcome: UnknownOutcome) -> list[str]:
         lines.append(f"What happened: {marked(outcome.message)}")
     # The adapter knows what to look for (which console page, which id): its step, if any.
     lines.append(f"*Next:* {marked(outcome.next_step or UNKNOWN_NEXT)}")
-    return lines
+    return [*lines, *_request_id_lines(outcome.vendor_request_id)]
 
 
 def lost_track_line(counts: Progress) -> str:

@@ -251,7 +251,12 @@ def outcome_of_error(error: AdapterError) -> FailedOutcome | UnknownOutcome:
     """
     kind = type(error).__name__
     if isinstance(error, OutcomeUnknown):
-        return UnknownOutcome(error=kind, message=error.message, next_step=error.next_step)
+        return UnknownOutcome(
+            error=kind,
+            message=error.message,
+            next_step=error.next_step,
+            vendor_request_id=error.vendor_request_id,
+        )
     vendor = error if isinstance(error, VendorError) else None
     return FailedOutcome(
         error=kind,

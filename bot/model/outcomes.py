@@ -99,6 +99,8 @@ class UnknownOutcome(BaseModel):
         confirmed: For a bulk run opsgate lost track of (its replica stopped mid-run), the
             counts last recorded with its lease: what the vendor had answered by then; every
             target without an answer is counted unknown. None for any other unknown outcome.
+        vendor_request_id: The vendor's request id of the call, when its answer gave one:
+            what its support asks for to say whether the change happened.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -108,6 +110,7 @@ class UnknownOutcome(BaseModel):
     message: str = ""
     next_step: str = ""
     confirmed: Progress | None = None
+    vendor_request_id: str | None = None
 
 
 class ClosedOutcome(BaseModel):

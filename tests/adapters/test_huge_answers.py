@@ -1,0 +1,86 @@
+"""An answer longer than any vendor's (a base URL pointing at a file download, a gateway that
+streams without end) is read no further than `MAX_ANSWER_BYTES`: opsgate keeps what came and
+reads it as it reads any body it cannot parse (README "Errors": a read is unanswered, a mutating
+call's 2xx or 5xx is ``unknown``, a 4xx a refusal), instead of holding the whole of it in
+memory for as long as the call's deadline lets it arrive."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from adapters.deadline import MAX_ANSWER_BYTES
+from adapters.errors import OutcomeUnknown, VendorUnreachable
+from adapters.http import json_body, json_object, send
+
+CHUNK = 1 << 20
+
+
+class Endless(httpx.SyncByteStream):
+    """A JSON object that never ends, in 1 MiB chunks; counts what was read from it."""
+
+    def __init__(self) -> None:
+        self.sent = 0
+        self.closed = False
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield b'{"code": 0, "data": "'
+        while self.sent < 4 * MAX_ANSWER_BYTES:  # a bound, so a broken test still ends
+            self.sent += CHUNK
+            yield b"a" * CHUNK
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def endless_client(status: int) -> tuple[httpx.Client, Endless]:
+    body = Endless()
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(status, stream=body, headers={"content-type": "application/json"})
+
+    return httpx.Client(transport=httpx.MockTransport(answer)), body
+
+
+@pytest.mark.parametrize("mutating", [True, False])
+def test_an_endless_answer_is_read_no_further_than_the_limit(mutating: bool) -> None:
+    client, body = endless_client(200)
+    request = client.build_request("GET", "http://v/x")
+    response = send(client, request, vendor="v", mutating=mutating)
+    assert len(response.content) <= MAX_ANSWER_BYTES
+    assert body.sent <= MAX_ANSWER_BYTES + CHUNK and body.closed
+
+
+@pytest.mark.parametrize(
+    ("status", "mutating", "error"),
+    [
+        (200, True, OutcomeUnknown),
+        (502, True, OutcomeUnknown),
+        (200, False, VendorUnreachable),
+        (403, True, VendorUnreachable),  # a refusal: read as refused, nothing done
+    ],
+)
+def test_a_cut_answer_is_one_opsgate_cannot_read(
+    status: int, mutating: bool, error: type[Exception]
+) -> None:
+    client, _ = endless_client(status)
+    request = client.build_request("GET", "http://v/x")
+    response = send(client, request, vendor="v", mutating=mutating)
+    with pytest.raises(error, match="a body opsgate cannot read"):
+        json_body(response, vendor="v", mutating=mutating)
+
+
+@pytest.mark.parametrize(
+    ("mutating", "error"), [(True, OutcomeUnknown), (False, VendorUnreachable)]
+)
+def test_json_nested_deeper_than_python_parses_is_a_body_opsgate_cannot_read(
+    mutating: bool, error: type[Exception]
+) -> None:
+    """Well within the size limit, ``[[[…]]]`` a hundred thousand deep makes Python's parser
+    give up with a RecursionError, which no caller expects of a body."""
+    nested = httpx.Response(200, content=b"[" * 100_000 + b"]" * 100_000)
+    assert json_object(nested) is None
+    with pytest.raises(error, match="a body opsgate cannot read"):
+        json_body(nested, vendor="v", mutating=mutating)
