@@ -13,7 +13,6 @@ without ever being expanded.
 from __future__ import annotations
 
 import itertools
-import math
 import re
 from collections.abc import Iterable, Iterator
 from typing import Final
@@ -23,6 +22,9 @@ from commands.tokens import Word
 _RANGE: Final = re.compile(r"\{([0-9]{1,12})\.\.([0-9]{1,12})\}")
 # A range with an end longer than `_RANGE` reads: more targets than any operation takes.
 _ANY_RANGE: Final = re.compile(r"\{[0-9]+\.\.[0-9]+\}")
+#: Where counting stops: `range_count` says at most this, so a word of thousands of ranges is
+#: neither multiplied out in full nor a number too long to write in a message.
+MANY: Final = 10**30
 
 
 def has_ranges(words: Iterable[Word]) -> bool:
@@ -42,8 +44,12 @@ def huge_range(words: Iterable[Word]) -> str | None:
 
 
 def range_count(words: Iterable[Word]) -> int:
-    """How many targets `words` name once their ranges are expanded (duplicates included)."""
-    return sum(_count(word) for word in words)
+    """How many targets `words` name once their ranges are expanded (duplicates included), or
+    `MANY` when that is `MANY` or more."""
+    total = 0
+    for word in words:
+        total = min(total + _count(word), MANY)
+    return total
 
 
 def expand_ranges(words: Iterable[Word]) -> Iterator[str]:
@@ -58,8 +64,10 @@ def expand_ranges(words: Iterable[Word]) -> Iterator[str]:
 def _count(word: Word) -> int:
     if not word.bare:
         return 1
-    sizes = (abs(int(end) - int(start)) + 1 for start, end in _RANGE.findall(word.text))
-    return math.prod(sizes)
+    count = 1
+    for start, end in _RANGE.findall(word.text):
+        count = min(count * (abs(int(end) - int(start)) + 1), MANY)
+    return count
 
 
 def _expand(text: str) -> Iterator[str]:
