@@ -125,7 +125,14 @@ def check_request(request: OperationRequest, text: str) -> None:
     for free_text in (request.reason, request.break_glass):
         if free_text is not None:
             assert check_reason(free_text) == free_text, text
-    assert parse(format_command(request, CATALOG, elide=False), CATALOG) == request, text
+    command = format_command(request, CATALOG, elide=False)
+    assert parse(command, CATALOG) == request, text
+    assert parse(as_slack_sends(command), CATALOG) == request, text
+
+
+def as_slack_sends(text: str) -> str:
+    """`text` as Slack sends a typed command: with ``&``, ``<`` and ``>`` HTML-escaped."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 @pytest.mark.parametrize("seed", SEEDS)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from aliyun_gate import bulk
 from lifecycle_fuzz import DEVICES, USERS, random_policy
-from lifecycle_invariants import SYSTEM, Terms, check_world, decision_problem
+from lifecycle_invariants import SYSTEM, Terms, check_slack, check_world, decision_problem
 from lifecycle_world import World
 
 from commands.model import OperationRequest
@@ -91,16 +91,25 @@ class Crowd:
         rid = self.rng.choice(self.requests)
         service = world.service
         verb = self.rng.choice(("approve",) * 4 + ("reject", "withdraw", "stop", "sweep"))
-        if verb == "sweep":
-            return lambda: (service.expire_due(), service.recover(), None)[-1]
+        if verb == "sweep":  # the clock moves on (a little skew between the processes)
+            later = self.rng.choice((0, 60, 16 * 60))
+            return lambda: self._sweep(later)
         self.acted.add((user, rid))
         click = getattr(service, verb)
         return lambda: click(rid, world.on_card(rid, user))
+
+    def _sweep(self, later: int) -> None:
+        for world in self.worlds:
+            world.clock.advance(later)
+        for world in self.worlds:
+            world.service.expire_due()
+            world.service.recover()
 
     def check(self) -> None:
         """The invariants, for every process's vendor calls, and every event's actor."""
         first = self.worlds[0]
         check_world(first, self.requests, self.jobs, others=self.worlds[1:])
+        check_slack(self.worlds, self.requests)
         groups = first.service.s.directory.groups  # type: ignore[attr-defined]
         for event in first.store.events():
             assert event.actor == SYSTEM or (event.actor, event.request_id) in self.acted, event

@@ -19,7 +19,14 @@ from dataclasses import dataclass, field
 
 from aliyun_gate import bulk
 from lease_owners import as_another_replica
-from lifecycle_invariants import Terms, check_step, check_world, may_approve, shown
+from lifecycle_invariants import (
+    Terms,
+    check_slack,
+    check_step,
+    check_world,
+    may_approve,
+    shown,
+)
 from lifecycle_world import ALICE, BOB, CAROL, CHANNEL, DAVE, LEADS, World
 
 from bot.lifecycle import Origin
@@ -87,6 +94,7 @@ class Fuzz:
     def check(self) -> None:
         """The invariants of the whole sequence."""
         check_world(self.world, self.requests, self.jobs)
+        check_slack([self.world], self.requests)
 
     def actions(self) -> list[Action]:
         weighted: list[Action] = [self.submit] * 4 + [self.approve] * 6
@@ -201,5 +209,7 @@ class Fuzz:
         assert record is not None
         text = shown(self.world.service.status(rid, origin))
         assert rid in text and record.state.value in text.lower(), (record.state, text)
+        for event in self.world.store.events(request_id=rid):  # the timeline names who acted
+            assert event.actor == "system" or f"<@{event.actor}>" in text, (event, text)
         listed = shown(self.world.service.history(HistoryCommand(limit=100), origin))
         assert rid in listed

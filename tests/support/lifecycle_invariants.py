@@ -19,11 +19,14 @@ import json
 from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Final
 
 from aliyun_gate import received
 from lifecycle_world import World
 
 from adapters.base import Outcome
+from bot.cards.request import STATE_TITLES
 from bot.model import TRANSITIONS, AuditEvent, AuditEventName, RequestRecord, RequestState
 
 SYSTEM = "system"
@@ -92,6 +95,8 @@ def decision_problem(
         case _E.BREAK_GLASS if actor != requester or actor not in terms.break_glass:
             return "break-glass by someone the policy does not list"
         case _E.EXECUTING if record.break_glass is None:
+            if datetime.fromisoformat(event.at) >= record.expires_at:
+                return f"executing at {event.at}, past its expiry {record.expires_at}"
             counted = set(record.approvers) - set(record.lapsed)
             valid = {a for a in counted if may_approve(a, record, terms, groups)}
             if record.approvals_needed == 0:
@@ -145,3 +150,38 @@ def replayed(events: list[AuditEvent]) -> RequestState:
 def shown(message: object) -> str:
     """A message's text and blocks, as one string to search."""
     return str(getattr(message, "text", "")) + json.dumps(getattr(message, "blocks", []))
+
+
+#: The ends its requester hears of by direct message (SPEC §8 "Who hears what").
+TOLD: Final = frozenset(RequestState) - {RequestState.PENDING, RequestState.EXECUTING}
+
+
+def check_slack(worlds: Sequence[World], requests: list[str]) -> None:
+    """Each requester was told of their request's end; with one process, each card as last
+    drawn shows its request's state."""
+    store = worlds[0].store
+    sent = [posted for world in worlds for posted in world.slack.sent]
+    for rid in requests:
+        record = store.get(rid)
+        assert record is not None
+        if record.state in TOLD - {RequestState.DENIED}:
+            told = [p for p in sent if p.kind == "post" and p.target == record.requester]
+            assert any(rid in shown(p.message) for p in told), (rid, record.state)
+        if len(worlds) == 1 and record.message_ts is not None:
+            card = last_card(worlds[0], record)
+            assert STATE_TITLES[record.state].lower() in card.lower(), (rid, record.state, card)
+
+
+def last_card(world: World, record: RequestRecord) -> str:
+    """The card of `record` as last posted or updated (`FakeSlack` numbers each message it
+    posts, replies included, in order)."""
+    card, number = "", 0
+    for posted in world.slack.sent:
+        if posted.kind in {"post", "reply", "broadcast"}:
+            number += 1
+            ts = f"1767225600.{number:06d}"
+            if posted.kind == "post" and ts == record.message_ts:
+                card = shown(posted.message)
+        elif posted.kind == "update" and posted.target == f"{record.channel}/{record.message_ts}":
+            card = shown(posted.message)
+    return card
