@@ -86,6 +86,8 @@ class Fuzz:
         self.log.append(f"{action.__name__} {user} {rid}")
         try:
             action(user, rid)
+            if self.world.service.s.runner is not None:  # in the background, as when serving
+                assert self.world.runner.wait_idle(30)
             groups = self.world.service.s.directory.groups  # type: ignore[attr-defined]
             check_step(self.world, before, user, self.terms, groups)
         except AssertionError as failed:
@@ -100,7 +102,15 @@ class Fuzz:
         weighted: list[Action] = [self.submit] * 4 + [self.approve] * 6
         weighted += [self.reject, self.withdraw]
         weighted += [self.sweep, self.recover, self.reload, self.regroup, self.read]
-        return [*weighted, self.stop, self.review, self.elsewhere, self.bulk, self.crash]
+        return [
+            *weighted,
+            self.stop,
+            self.review,
+            self.elsewhere,
+            self.bulk,
+            self.crash,
+            self.slack_down,
+        ]
 
     def pick(self) -> str | None:
         """A request, mostly one still pending."""
@@ -128,6 +138,8 @@ class Fuzz:
             )  # fmt: skip
         known = set(self.requests)
         self.world.service.submit(request, self.world.origin(user), command_text="/ops …")
+        if self.world.service.s.runner is not None:  # the preview and the card come later
+            assert self.world.runner.wait_idle(30)
         made = [r.id for r in self.world.store.history(limit=5) if r.id not in known]
         self.requests += made
         if made and len(request.targets) == 1:
@@ -135,6 +147,16 @@ class Fuzz:
 
     def bulk(self, user: str, rid: str | None) -> None:
         self.submit(user, rid, request=bulk(DEVICES))
+
+    def slack_down(self, user: str, rid: str | None) -> None:
+        """A request while Slack refuses the card (it ends denied) or does not answer at all
+        (its card is posted by a later sweep)."""
+        trouble = self.rng.choice(("refuse_posts", "unreachable"))
+        setattr(self.world.slack, trouble, "not_in_channel" if trouble == "refuse_posts" else True)
+        try:
+            self.submit(user, rid)
+        finally:
+            setattr(self.world.slack, trouble, None if trouble == "refuse_posts" else False)
 
     def approve(self, user: str, rid: str | None) -> None:
         if rid is not None:
@@ -169,6 +191,7 @@ class Fuzz:
         self.world.clock.advance(self.rng.choice((0, 60, 6 * 60, 16 * 60, 31 * 60)))
         self.world.service.expire_due()
         self.world.service.remind()
+        self.world.service.sweeps.post_cardless()
 
     def recover(self, _user: str, _rid: str | None) -> None:
         """A start-up recovery while no call is in flight marks nothing unknown."""
@@ -185,7 +208,9 @@ class Fuzz:
         if not may_approve(user, record, self.terms, groups):
             return
         other = as_another_replica(self.world.store, self.world.clock)
-        if other.approve(record.id, approver=user).status is not ApprovalStatus.EXECUTE:
+        lapsed = {a for a in record.approvers if not may_approve(a, record, self.terms, groups)}
+        counted = other.approve(record.id, approver=user, lapsed=lapsed)
+        if counted.status is not ApprovalStatus.EXECUTE:
             return
         self.world.clock.advance(other.leases.duration.total_seconds() + 1)
         assert self.world.service.recover() == 1

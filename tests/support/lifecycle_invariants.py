@@ -165,7 +165,7 @@ def check_slack(worlds: Sequence[World], requests: list[str]) -> None:
         record = store.get(rid)
         assert record is not None
         if record.state in TOLD - {RequestState.DENIED}:
-            told = [p for p in sent if p.kind == "post" and p.target == record.requester]
+            told = [p for p in sent if p.target.endswith(record.requester)]  # DM, or privately
             assert any(rid in shown(p.message) for p in told), (rid, record.state)
         if len(worlds) == 1 and record.message_ts is not None:
             card = last_card(worlds[0], record)

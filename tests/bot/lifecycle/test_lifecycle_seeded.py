@@ -16,6 +16,7 @@ from lifecycle_world import World
 SEEDS = range(8)
 STEPS = 60
 CROWD_SEEDS = range(4)
+BACKGROUND_SEEDS = range(100, 103)
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -41,3 +42,15 @@ def test_a_crowd_of_clicks_at_once_keeps_every_invariant(
     crowd.open(3)
     crowd.run()
     crowd.check()
+
+
+@pytest.mark.parametrize("seed", BACKGROUND_SEEDS)
+def test_a_random_sequence_in_the_background_keeps_every_invariant(
+    seed: int, world_factory: Callable[..., World]
+) -> None:
+    """As served: previews, card redraws and messages on the runner's pools, not inline."""
+    fuzz = Fuzz(world_factory(background=True), random.Random(seed))
+    fuzz.reload("", None)
+    for _ in range(STEPS):
+        fuzz.step()
+    fuzz.check()
