@@ -57,6 +57,8 @@ class Crowd:
 
     def _submit(self, world: World, user: str, request: OperationRequest, job: str | None) -> None:
         world.service.submit(request, world.origin(user), command_text="/ops …")
+        if world.service.s.runner is not None:  # the preview and the card come later
+            assert world.runner.wait_idle(30)
         record = world.store.history(limit=1)[0]
         if record.id not in self.requests and record.requester == user:
             self.requests.append(record.id)
@@ -85,6 +87,8 @@ class Crowd:
             thread.join(timeout=60)
         assert not any(thread.is_alive() for thread in threads), "a click never returned"
         assert not failures, failures
+        for world in self.worlds:
+            assert world.runner.wait_idle(30)
 
     def _click(self) -> Callable[[], None]:
         world, user = self.rng.choice(self.worlds), self.rng.choice(USERS)

@@ -15,7 +15,8 @@ from lifecycle_world import World
 
 SEEDS = range(8)
 STEPS = 60
-CROWD_SEEDS = range(4)
+#: (seed, whether the processes work in the background, as served)
+CROWD_CASES = [(0, False), (1, False), (2, False), (3, False), (4, True), (5, True)]
 BACKGROUND_SEEDS = range(100, 103)
 
 
@@ -32,12 +33,12 @@ def test_a_random_sequence_keeps_every_invariant(
     fuzz.check()
 
 
-@pytest.mark.parametrize("seed", CROWD_SEEDS)
+@pytest.mark.parametrize(("seed", "background"), CROWD_CASES)
 def test_a_crowd_of_clicks_at_once_keeps_every_invariant(
-    seed: int, world_factory: Callable[..., World], tmp_path: Path
+    seed: int, background: bool, world_factory: Callable[..., World], tmp_path: Path
 ) -> None:
     """Two processes on one database file, six threads clicking at the same moment."""
-    worlds = [world_factory(db=tmp_path / "opsgate.db") for _ in range(2)]
+    worlds = [world_factory(db=tmp_path / "opsgate.db", background=background) for _ in range(2)]
     crowd = Crowd(worlds, random.Random(seed))
     crowd.open(3)
     crowd.run()
