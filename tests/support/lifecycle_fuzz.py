@@ -16,6 +16,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from aliyun_gate import bulk
 from lease_owners import as_another_replica
@@ -30,6 +31,7 @@ from lifecycle_invariants import (
 from lifecycle_world import ALICE, BOB, CAROL, CHANNEL, DAVE, LEADS, World
 
 from bot.lifecycle import Origin
+from bot.lifecycle.home import HomeTab
 from bot.model import RequestState
 from bot.policy import Policy, parse_policy
 from bot.store import ApprovalStatus
@@ -51,10 +53,11 @@ def random_policy(rng: random.Random) -> tuple[Policy, Terms]:
             approvers=rng.choice(_APPROVERS),
             self_approval=rng.random() < 0.3,
             break_glass=rng.choice(((), (ALICE,))),
+            approvals=rng.choice((0, 1, 1, 2)),
         )
         table = {
             "approvers": list(terms.approvers),
-            "approvals": rng.choice((0, 1, 1, 2)),
+            "approvals": terms.approvals,
             "self_approval": terms.self_approval,
             "ttl": f"{rng.choice((10, 30))}m",
             "break_glass": list(terms.break_glass),
@@ -238,3 +241,28 @@ class Fuzz:
             assert event.actor == "system" or f"<@{event.actor}>" in text, (event, text)
         listed = shown(self.world.service.history(HistoryCommand(limit=100), origin))
         assert rid in listed
+        self.home(user)
+
+    def home(self, user: str) -> None:
+        """App Home's "Waiting for you" lists exactly the pending requests with a card that
+        `user` may approve and has not (or no longer validly) approved."""
+        services = self.world.service.s
+        tab = HomeTab(services, operation_ids=services.catalog.ids)
+        groups = services.directory.groups  # type: ignore[attr-defined]
+        now = datetime.fromtimestamp(self.world.clock.now(), tz=UTC)
+        waiting = {r.id for r in tab.waiting_for(user) if r.expires_at > now}
+        expected = set()
+        for rid in self.requests:
+            record = self.world.store.get(rid)
+            assert record is not None
+            if record.state is not RequestState.PENDING or record.message_ts is None:
+                continue
+            counted = set(record.approvers) - set(record.lapsed)
+            if record.expires_at > now and user not in counted:
+                expected.update([rid] if may_approve(user, record, self.terms, groups) else [])
+        differ = [
+            (r.id, r.requester, r.approvals_needed, r.approvers, r.lapsed, r.policy)
+            for r in (self.world.store.get(rid) for rid in waiting ^ expected)
+            if r is not None
+        ]
+        assert waiting == expected, (user, self.terms, groups, waiting, differ)

@@ -36,11 +36,13 @@ _STATES = frozenset(state.value for state in RequestState) - {"pending", "denied
 
 @dataclass(frozen=True)
 class Terms:
-    """The policy in force, in its own words: approvers, self-approval, break-glass users."""
+    """The policy in force, in its own words: approvers, self-approval, break-glass users,
+    approvals needed."""
 
     approvers: tuple[str, ...]
     self_approval: bool
     break_glass: tuple[str, ...]
+    approvals: int = 1
 
 
 def listed(user: str, entries: Collection[str], groups: Mapping[str, Collection[str]]) -> bool:
@@ -56,10 +58,21 @@ def may_approve(
     (Needing no approvals, only its requester confirms it.)"""
     stored = record.policy
     assert stored is not None
+    if record.approvals_needed < terms.approvals:  # made under a laxer policy: none count
+        return False
     if record.approvals_needed == 0:
         return user == record.requester
     if user == record.requester and not (terms.self_approval and stored.self_approval):
         return False
+    return listed_both(user, record, terms, groups)
+
+
+def listed_both(
+    user: str, record: RequestRecord, terms: Terms, groups: Mapping[str, Collection[str]]
+) -> bool:
+    """`user` is an approver by both the current policy and the one stored with `record`."""
+    stored = record.policy
+    assert stored is not None
     return listed(user, terms.approvers, groups) and listed(user, stored.approvers, groups)
 
 
@@ -86,7 +99,7 @@ def decision_problem(
     match event.event:
         case _E.APPROVED if not (confirms or may_approve(actor, record, terms, groups)):
             return "approved by someone who may not approve"
-        case _E.REJECTED if actor == requester or not may_approve(actor, record, terms, groups):
+        case _E.REJECTED if actor == requester or not listed_both(actor, record, terms, groups):
             return "rejected by someone who may not reject"
         case _E.WITHDRAWN if actor != requester:
             return "withdrawn by someone other than the requester"
