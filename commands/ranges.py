@@ -97,21 +97,37 @@ def _width(start: str, end: str) -> int:
 
 
 def fit_ranges(text: str, most: int) -> str:
-    """`text` (an example command) with its ranges cut short, from the first, so that together
-    they name at most `most` targets: ``thermo-{001..050}`` under a limit of 20 becomes
-    ``thermo-{001..020}``, and under a limit of 1, ``thermo-001``."""
-    budget = max(1, most)
+    """`text` (an example command: ``/ops <vendor> <resource> <action> <targets...>`` and then
+    its flags) with its targets cut short so that together they name at most `most` (at least
+    one): ranges from the first, multiplying within a word and adding up across words, and
+    target words past the limit left out. ``thermo-{001..050}`` under a limit of 20 becomes
+    ``thermo-{001..020}``, and under a limit of 1, ``thermo-001``; ``d{1..5} e{1..5}`` under
+    a limit of 6 becomes ``d{1..5} e1``. The flags and their values are left as written."""
+    words = text.split(" ")
+    start = 4 if words[0] == "/ops" else 3
+    end = next((i for i in range(start, len(words)) if words[i].startswith("-")), len(words))
+    left = max(1, most)
+    targets = words[start:end][:left]  # each word names one target at least
+    for index, word in enumerate(targets):
+        targets[index], count = _fit_word(word, left - (len(targets) - index - 1))
+        left -= count
+    return " ".join([*words[:start], *targets, *words[end:]])
+
+
+def _fit_word(word: str, most: int) -> tuple[str, int]:
+    """`word` with its ranges cut short, from the first, to name at most `most` targets (at
+    least one), and how many it then names."""
+    budget, count = most, 1
 
     def fit(match: re.Match[str]) -> str:
-        nonlocal budget
+        nonlocal budget, count
         start, end = match.groups()
         low, high = int(start), int(end)
-        count = abs(high - low) + 1
-        keep = min(count, budget)
-        budget = max(1, budget // keep)
+        keep = min(abs(high - low) + 1, budget)
+        budget, count = max(1, budget // keep), count * keep
         last = str(low + (keep - 1) * (1 if high >= low else -1)).zfill(_width(start, end))
         if keep == 1:
             return last
-        return match.group() if keep == count else f"{{{start}..{last}}}"
+        return match.group() if keep == abs(high - low) + 1 else f"{{{start}..{last}}}"
 
-    return _RANGE.sub(fit, text)
+    return _RANGE.sub(fit, word), count
