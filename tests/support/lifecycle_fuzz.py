@@ -25,14 +25,16 @@ from lifecycle_invariants import (
     check_slack,
     check_step,
     check_world,
+    listed,
     may_approve,
     shown,
 )
 from lifecycle_world import ALICE, BOB, CAROL, CHANNEL, DAVE, LEADS, World
 
+from bot.cards.request import STATE_TITLES
 from bot.lifecycle import Origin
 from bot.lifecycle.home import HomeTab
-from bot.model import RequestState
+from bot.model import RequestRecord, RequestState
 from bot.policy import Policy, parse_policy
 from bot.store import ApprovalStatus
 from commands.model import HistoryCommand, OperationRequest
@@ -242,6 +244,25 @@ class Fuzz:
         listed = shown(self.world.service.history(HistoryCommand(limit=100), origin))
         assert rid in listed
         self.home(user)
+        self.read_elsewhere(user, record)
+
+    def read_elsewhere(self, user: str, record: RequestRecord) -> None:
+        """Asked outside its channel, status and history show a request only to its requester
+        and to those its own policy (else the current one) lets approve it (SPEC §8)."""
+        terms = record.policy or self.terms
+        groups = self.world.service.s.directory.groups  # type: ignore[attr-defined]
+        may = user == record.requester or (
+            terms.approvals > 0 and listed(user, terms.approvers, groups)
+        )
+        origin = Origin(user=user, channel="D0DM", response_url="https://hooks.example/d")
+        status = shown(self.world.service.status(record.id, origin))
+        assert (STATE_TITLES[record.state] in status) == may, (user, record.id, status)
+        # README (known limitations): history finds what a user may approve through today's
+        # policy, then applies the request's own.
+        today = self.terms.approvals > 0 and listed(user, self.terms.approvers, groups)
+        history = shown(self.world.service.history(HistoryCommand(limit=100), origin))
+        found = user == record.requester or (may and today)
+        assert (record.id in history) == found, (user, record.id, terms, groups, history[:300])
 
     def home(self, user: str) -> None:
         """App Home's "Waiting for you" lists exactly the pending requests with a card that
