@@ -56,6 +56,8 @@ def random_policy(rng: random.Random) -> tuple[Policy, Terms]:
             self_approval=rng.random() < 0.3,
             break_glass=rng.choice(((), (ALICE,))),
             approvals=rng.choice((0, 1, 1, 2)),
+            requesters=rng.choice((("*",), ("*",), ("*",), (), (ALICE, BOB, CAROL, DAVE))),
+            channels=rng.choice(((CHANNEL,),) * 4 + ((), ("C0OTHER",))),
         )
         table = {
             "approvers": list(terms.approvers),
@@ -63,7 +65,8 @@ def random_policy(rng: random.Random) -> tuple[Policy, Terms]:
             "self_approval": terms.self_approval,
             "ttl": f"{rng.choice((10, 30))}m",
             "break_glass": list(terms.break_glass),
-            "channels": [CHANNEL],
+            "requesters": list(terms.requesters),
+            "channels": list(terms.channels),
         }
         try:
             return parse_policy(table), terms

@@ -23,7 +23,7 @@ from datetime import datetime
 from typing import Final
 
 from aliyun_gate import received
-from lifecycle_world import World
+from lifecycle_world import CHANNEL, World
 
 from adapters.base import Outcome
 from bot.cards.request import STATE_TITLES
@@ -37,12 +37,19 @@ _STATES = frozenset(state.value for state in RequestState) - {"pending", "denied
 @dataclass(frozen=True)
 class Terms:
     """The policy in force, in its own words: approvers, self-approval, break-glass users,
-    approvals needed."""
+    approvals needed, requesters (none: the operation is turned off) and channels."""
 
     approvers: tuple[str, ...]
     self_approval: bool
     break_glass: tuple[str, ...]
     approvals: int = 1
+    requesters: tuple[str, ...] = ("*",)
+    channels: tuple[str, ...] = (CHANNEL,)
+
+    @property
+    def open_here(self) -> bool:
+        """Requests may still be made in the requests' channel."""
+        return "*" in self.channels or CHANNEL in self.channels
 
 
 def listed(user: str, entries: Collection[str], groups: Mapping[str, Collection[str]]) -> bool:
@@ -60,8 +67,10 @@ def may_approve(
     assert stored is not None
     if record.approvals_needed < terms.approvals:  # made under a laxer policy: none count
         return False
+    if not terms.requesters or not terms.open_here:  # turned off, or not in its channel
+        return False
     if record.approvals_needed == 0:
-        return user == record.requester
+        return user == record.requester and listed(user, terms.requesters, groups)
     if user == record.requester and not (terms.self_approval and stored.self_approval):
         return False
     return listed_both(user, record, terms, groups)
@@ -99,7 +108,11 @@ def decision_problem(
     match event.event:
         case _E.APPROVED if not (confirms or may_approve(actor, record, terms, groups)):
             return "approved by someone who may not approve"
-        case _E.REJECTED if actor == requester or not listed_both(actor, record, terms, groups):
+        case _E.REJECTED if (
+            actor == requester
+            or not terms.open_here
+            or not listed_both(actor, record, terms, groups)
+        ):
             return "rejected by someone who may not reject"
         case _E.WITHDRAWN if actor != requester:
             return "withdrawn by someone other than the requester"
