@@ -30,7 +30,7 @@ from commands.values import check_reason
 
 CATALOG = installed_plugins().catalog
 OPERATIONS = CATALOG.operations
-SEEDS = range(12)
+SEEDS = range(8)
 #: No message grows with the text: a long word is cut short, a long list is counted.
 MOST_MESSAGE = 1_000
 
