@@ -15,7 +15,7 @@ from typing import TypeVar
 from commands.arguments import Arguments, sort_arguments
 from commands.identifiers import show_value
 from commands.model import OperationRequest, ParamValue, UsageError
-from commands.ranges import expand_ranges, has_ranges, huge_range, range_count
+from commands.ranges import MANY, expand_ranges, has_ranges, huge_range, range_count
 from commands.spec import FlagKind, FlagSpec, OperationSpec, UsageTerms, usage_of
 from commands.tokens import Word
 from commands.values import check_integer, check_reason
@@ -145,7 +145,8 @@ def _check_most(
     """Raise when there are more targets than the operation takes. (Over the policy's own
     limit only, the policy refuses the request, and the refusal is audited.)"""
     if count > spec.target.max_count:
-        given = f"{_allowed(spec, terms)}; {count:,} were given."
+        counted = f"{count:,}" if count < MANY else f"{MANY:,} or more"
+        given = f"{_allowed(spec, terms)}; {counted} were given."
         message = f"`/ops {spec.command}` takes {given}"
         raise UsageError(message, field=spec.target.name, usage=usage, at_field=f"It takes {given}")
 

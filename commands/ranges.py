@@ -13,7 +13,6 @@ without ever being expanded.
 from __future__ import annotations
 
 import itertools
-import math
 import re
 from collections.abc import Iterable, Iterator
 from typing import Final
@@ -23,6 +22,9 @@ from commands.tokens import Word
 _RANGE: Final = re.compile(r"\{([0-9]{1,12})\.\.([0-9]{1,12})\}")
 # A range with an end longer than `_RANGE` reads: more targets than any operation takes.
 _ANY_RANGE: Final = re.compile(r"\{[0-9]+\.\.[0-9]+\}")
+#: Where counting stops: `range_count` says at most this, so a word of thousands of ranges is
+#: neither multiplied out in full nor a number too long to write in a message.
+MANY: Final = 10**30
 
 
 def has_ranges(words: Iterable[Word]) -> bool:
@@ -42,8 +44,12 @@ def huge_range(words: Iterable[Word]) -> str | None:
 
 
 def range_count(words: Iterable[Word]) -> int:
-    """How many targets `words` name once their ranges are expanded (duplicates included)."""
-    return sum(_count(word) for word in words)
+    """How many targets `words` name once their ranges are expanded (duplicates included), or
+    `MANY` when that is `MANY` or more."""
+    total = 0
+    for word in words:
+        total = min(total + _count(word), MANY)
+    return total
 
 
 def expand_ranges(words: Iterable[Word]) -> Iterator[str]:
@@ -58,8 +64,10 @@ def expand_ranges(words: Iterable[Word]) -> Iterator[str]:
 def _count(word: Word) -> int:
     if not word.bare:
         return 1
-    sizes = (abs(int(end) - int(start)) + 1 for start, end in _RANGE.findall(word.text))
-    return math.prod(sizes)
+    count = 1
+    for start, end in _RANGE.findall(word.text):
+        count = min(count * (abs(int(end) - int(start)) + 1), MANY)
+    return count
 
 
 def _expand(text: str) -> Iterator[str]:
@@ -89,21 +97,37 @@ def _width(start: str, end: str) -> int:
 
 
 def fit_ranges(text: str, most: int) -> str:
-    """`text` (an example command) with its ranges cut short, from the first, so that together
-    they name at most `most` targets: ``thermo-{001..050}`` under a limit of 20 becomes
-    ``thermo-{001..020}``, and under a limit of 1, ``thermo-001``."""
-    budget = max(1, most)
+    """`text` (an example command: ``/ops <vendor> <resource> <action> <targets...>`` and then
+    its flags) with its targets cut short so that together they name at most `most` (at least
+    one): ranges from the first, multiplying within a word and adding up across words, and
+    target words past the limit left out. ``thermo-{001..050}`` under a limit of 20 becomes
+    ``thermo-{001..020}``, and under a limit of 1, ``thermo-001``; ``d{1..5} e{1..5}`` under
+    a limit of 6 becomes ``d{1..5} e1``. The flags and their values are left as written."""
+    words = text.split(" ")
+    start = 4 if words[0] == "/ops" else 3
+    end = next((i for i in range(start, len(words)) if words[i].startswith("-")), len(words))
+    left = max(1, most)
+    targets = words[start:end][:left]  # each word names one target at least
+    for index, word in enumerate(targets):
+        targets[index], count = _fit_word(word, left - (len(targets) - index - 1))
+        left -= count
+    return " ".join([*words[:start], *targets, *words[end:]])
+
+
+def _fit_word(word: str, most: int) -> tuple[str, int]:
+    """`word` with its ranges cut short, from the first, to name at most `most` targets (at
+    least one), and how many it then names."""
+    budget, count = most, 1
 
     def fit(match: re.Match[str]) -> str:
-        nonlocal budget
+        nonlocal budget, count
         start, end = match.groups()
         low, high = int(start), int(end)
-        count = abs(high - low) + 1
-        keep = min(count, budget)
-        budget = max(1, budget // keep)
+        keep = min(abs(high - low) + 1, budget)
+        budget, count = max(1, budget // keep), count * keep
         last = str(low + (keep - 1) * (1 if high >= low else -1)).zfill(_width(start, end))
         if keep == 1:
             return last
-        return match.group() if keep == count else f"{{{start}..{last}}}"
+        return match.group() if keep == abs(high - low) + 1 else f"{{{start}..{last}}}"
 
-    return _RANGE.sub(fit, text)
+    return _RANGE.sub(fit, word), count

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
 #: Lines of history kept between sessions.
 HISTORY_LINES = 1000
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class LineReader:
@@ -56,11 +58,11 @@ class LineReader:
                 self._prompting = False
             if answer and line:
                 _forget_last()
-            return line
+            return readable(line)
         line = self._stdin.readline()
         if not line:
             return None
-        text = line.rstrip("\r\n")
+        text = readable(line.rstrip("\r\n"))
         if answer or (text.strip() and not text.lstrip().startswith("#")):
             self._say(f"{prompt}{text.strip()}")
         return text
@@ -87,6 +89,13 @@ class LineReader:
         with contextlib.suppress(OSError):
             readline.set_history_length(HISTORY_LINES)
             readline.write_history_file(self._history)
+
+
+def readable(line: str) -> str:
+    """`line` with each lone surrogate as U+FFFD: Python reads a byte that is not UTF-8 (a
+    Latin-1 "café" piped in) as one, and nothing downstream can encode it; the replacement
+    character is then refused where it stands, like any other stray character."""
+    return _SURROGATE.sub("\ufffd", line)
 
 
 def _forget_last() -> None:

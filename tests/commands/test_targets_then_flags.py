@@ -246,3 +246,13 @@ def test_a_target_typed_after_the_reason_is_said_to_have_gone_into_it() -> None:
     assert caught.at_field == "Give the " + caught.message.split()[1].rstrip(":") + "."
     alone = error("initech package delete --reason stale")  # one word: no target in it
     assert "Targets come before" not in alone.message
+
+
+def test_ranges_that_multiply_past_any_printable_count_are_a_usage_error() -> None:
+    """Seed 0 of the size sweep in test_grammar_seeded.py: a word of 15,000 `{1..2}` ranges
+    names 2**15000 targets, a number too long to write out; it is refused by the limit with
+    a count that can be read, never a ValueError."""
+    caught = error(f"{ALIYUN} d{'{1..2}' * 15_000} {FLAGS}")
+    assert "takes at most 10,000 deviceName values" in caught.message
+    assert "1,000,000,000,000,000,000,000,000,000,000 or more were given" in caught.message
+    assert len(caught.message) < 300
