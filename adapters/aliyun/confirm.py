@@ -84,15 +84,15 @@ def _by_job(
     found: set[str] = set()
     for names in map_(lambda chunk: _cancelled_in_job(rpc, base, chunk, stop), chunks):
         found |= names
-    cancelled = len(found & set(accepted))
-    rest = len(accepted) - cancelled
+    rest = [device for device in accepted if device not in found]
     line = (
-        f"job `{base['JobId']}` now shows a cancelled task for {cancelled:,} of the "
-        f"{devices(len(accepted))}"
+        f"job `{base['JobId']}` now shows a cancelled task for {len(accepted) - len(rest):,} "
+        f"of the {devices(len(accepted))}"
     )
-    return line + (
-        f"; the other {rest:,} {agree(rest, 'shows', 'show')} none in it" if rest else ""
-    )
+    if not rest:
+        return line
+    shows = agree(len(rest), "shows", "show")
+    return f"{line}; the other {len(rest):,} ({named(rest)}) {shows} none in it"
 
 
 def _cancelled_in_job(

@@ -2,11 +2,11 @@
 
 `messages` holds every message opsgate sends (the approval card in each state, dry runs,
 refusals, notices, the private answer to a blocked request); `request`, `preview` (the
-verdict, warnings and facts) and `outcome` the parts of a card; `lists` help, history and
-status; `home` the App Home tab; `form` and `form_state` the request modal; `dialogs` the Reject
-dialog; `steps` what a Workflow Builder step reports; `sentences` renders refusals, notices and
-"who may approve" (the only place that does); `blocks` and `text` the builders and escaping
-underneath them all.
+verdict, warnings and facts) and `outcome` the parts of a card; `lists` help and status;
+`history` the `/ops history` lists; `home` the App Home tab; `form` and `form_state` the
+request modal; `dialogs` the Reject dialog; `steps` what a Workflow Builder step reports;
+`sentences` renders refusals, notices and "who may approve" (the only place that does);
+`blocks` and `text` the builders and escaping underneath them all.
 """
 
 from bot.cards.blocks import Message
@@ -17,8 +17,9 @@ from bot.cards.dialogs import (
     read_reject_dialog,
     reject_dialog,
 )
+from bot.cards.history import history_message
 from bot.cards.home import HomeContent, home_view
-from bot.cards.lists import HelpEntry, help_message, history_message, status_message
+from bot.cards.lists import HelpEntry, help_message, status_message
 from bot.cards.messages import (
     AGAIN_ACTION,
     APPROVE_ACTION,

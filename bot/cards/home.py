@@ -25,7 +25,8 @@ from bot.cards.blocks import (
     section,
 )
 from bot.cards.buttons import stop_element
-from bot.cards.lists import HelpEntry, history_line
+from bot.cards.history import history_line
+from bot.cards.lists import HelpEntry
 from bot.cards.messages import approve_button
 from bot.cards.request import SANDBOX_TAG, STATE_EMOJI, reason_line
 from bot.cards.sentences import mrkdwn

@@ -1,4 +1,5 @@
-"""Help, history and the status timeline. Pure functions from models to blocks."""
+"""Help and the status timeline. Pure functions from models to blocks (history lists:
+`bot.cards.history`)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any, Final
 from bot.cards.blocks import Message, context, divider, header, lines_sections
 from bot.cards.blocks import message as build_message
 from bot.cards.outcome import outcome_lines, progress_line
-from bot.cards.request import SANDBOX_TAG, STATE_EMOJI, STATE_TITLES, request_blocks
+from bot.cards.request import STATE_EMOJI, STATE_TITLES, request_blocks
 from bot.cards.text import (
     actor,
     clip_raw,
@@ -19,11 +20,9 @@ from bot.cards.text import (
     escape,
     escape_entities,
     mention,
-    plural,
     slack_date,
 )
 from bot.model import Approvers, AuditEvent, AuditEventName, RequestRecord, RequestState
-from commands.meta import MAX_HISTORY as MAX_LISTED
 
 MAX_HELP_ENTRIES = 15
 #: How many people a timeline line names (whose approvals lapsed, or count again).
@@ -137,70 +136,6 @@ def _help_lines(entry: HelpEntry) -> list[str]:
             "are set."
         )
     return lines
-
-
-def history_message(
-    records: Sequence[RequestRecord],
-    *,
-    mine: bool = False,
-    vendor: str | None = None,
-    more: str | None = None,
-) -> Message:
-    """Recent requests, one line each, newest first as given. An empty list says what it
-    was filtered by (`mine`, `vendor`); `more` is the command that lists older ones, when the
-    list was cut at its limit."""
-    blocks = [header("Recent requests")]
-    which = f"{code(vendor)} " if vendor else ""
-    none = f"You have made no {which}requests yet." if mine else f"No {which}requests yet."
-    lines = [history_line(r) for r in records] or [none]
-    if more:
-        lines.append(f"_Older requests are not listed: {code(more)} lists more._")
-    blocks.extend(lines_sections(lines))
-    return build_message(f"{plural(len(records), 'recent request')}", blocks)
-
-
-def unreviewed_message(
-    records: Sequence[RequestRecord],
-    *,
-    now: datetime,
-    total: int | None = None,
-    flags: str = "",
-) -> Message:
-    """``/ops history --unreviewed``: break-glass runs nobody has reviewed yet, the earliest
-    review deadline first, each with its incident and that deadline (overdue ones marked).
-    `total` counts all that await review when `records` is only the first of them: the
-    reply says how many more there are and how to list them (with the asker's other `flags`,
-    such as ``--mine``, so the same runs are listed)."""
-    total = max(total or 0, len(records))
-    blocks = [header("Break-glass requests awaiting review")]
-    lines = [_unreviewed_line(r, now) for r in records] or ["Nothing awaits review."]
-    if total > len(records):
-        more = f"{total - len(records):,} more awaiting review"
-        wider = min(total, MAX_LISTED)
-        them = "lists them" if wider == total else f"lists the first {wider:,}"
-        listing = " ".join(["/ops history --unreviewed", *flags.split(), f"--limit {wider}"])
-        lines.append(f"_{more}: `{listing}` {them}._")
-    blocks.extend(lines_sections(lines))
-    return build_message(f"{plural(total, 'break-glass request')} awaiting review", blocks)
-
-
-def _unreviewed_line(record: RequestRecord, now: datetime) -> str:
-    due = record.review_due_at
-    late = " *(overdue)*" if due is not None and due <= now else ""
-    when = f" · review due {slack_date(due)}{late}" if due is not None else ""
-    incident = code(record.break_glass or "", limit=100)
-    return f"{history_line(record)} · incident {incident}{when}"
-
-
-def history_line(record: RequestRecord) -> str:
-    """``:white_check_mark: `R-…` `op` · 3 targets · @U1 · <date> · Succeeded``; a sandboxed
-    request is marked SANDBOX first (`SANDBOX_TAG`), as its card and "Waiting for you" mark it."""
-    sandbox = SANDBOX_TAG if record.sandbox else ""
-    return (
-        f"{STATE_EMOJI[record.state]} {sandbox}{code(record.id)} {code(record.operation)} · "
-        f"{plural(len(record.targets), 'target')} · {mention(record.requester)} · "
-        f"{slack_date(record.created_at)} · {STATE_TITLES[record.state]}"
-    )
 
 
 def status_message(

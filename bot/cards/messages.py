@@ -31,8 +31,9 @@ from bot.cards.buttons import (
     actions_block,
     approve_button,
 )
+from bot.cards.history import history_message
 from bot.cards.incident import approvers_call, approvers_of, dry_run_break_glass, stop_line
-from bot.cards.lists import HelpEntry, help_message, history_message, status_message
+from bot.cards.lists import HelpEntry, help_message, status_message
 from bot.cards.outcome import outcome_lines, progress_line
 from bot.cards.preview import blocked_lines, preview_lines, verdict_lines
 from bot.cards.request import STATE_TITLES, approved_by, request_blocks, target_line

@@ -11,7 +11,7 @@ opsgate console: a local Slack with {vendors}. You are @{user} in #{channel}.
 People: @alice, @dave (engineers), @bob, @carol (ops leads). Type `help` for more.
 
 Try:  /ops help
-      /ops <vendor> <resource> <action> <target> --reason "why"   (a sandbox target below)
+      /ops <vendor> <resource> <action> <target> --reason "why"   {targets}
       form                       (the request form, field by field)
       as @bob approve            (the newest pending request, or name its id)
       audit
@@ -19,26 +19,44 @@ Try:  /ops help
 
 
 def banner(session: ConsoleSession, *, user: str) -> str:
-    """The greeting: who you are, what to try, and what each sandboxed vendor holds."""
+    """The greeting: who you are, what to try, which vendors are real, and what each sandboxed
+    vendor holds."""
     adapters = session.app.adapters
     real = sorted(adapters.settings)  # configured: its adapter calls the vendor itself
-    vendors = "sandboxed vendors" if not real else "unconfigured vendors sandboxed"
-    lines = [BANNER.format(vendors=vendors, user=user, channel=CHANNEL_NAME)]
+    targets = sorted(adapters.sandbox_targets.items())
+    lines = [
+        BANNER.format(
+            vendors=_vendors(real, sandboxed=bool(adapters.simulators)),
+            targets="(a sandbox target below)" if targets else "(⚠ on a REAL vendor)",
+            user=user,
+            channel=CHANNEL_NAME,
+        )
+    ]
     for vendor in real:
+        unset = "sandbox it" if vendor not in adapters.without_simulator else "leave it out"
         lines += _wrapped(
             f"⚠ REAL: {vendor} ({adapters.titles.get(vendor, vendor)}) is configured "
             f"(OPSGATE_{vendor.upper()}__* or [{vendor}]): its commands call the real vendor. "
-            "Unset those settings to sandbox it.",
+            f"Unset those settings to {unset}.",
             indent="  ",
         )
-    if real:
+    if real and targets:
         lines.append("")
-    if adapters.sandbox_targets:
+    if targets:
         lines.append("Sandbox targets:")
-    for vendor, targets in sorted(adapters.sandbox_targets.items()):
-        text = f"{vendor} ({adapters.titles[vendor]}): {' '.join(targets.split())}"
+    for vendor, listed in targets:
+        text = f"{vendor} ({adapters.titles[vendor]}): {' '.join(listed.split())}"
         lines += _wrapped(f"  {text}", indent="      ")
     return "\n".join(lines) + "\n"
+
+
+def _vendors(real: list[str], *, sandboxed: bool) -> str:
+    """What the console's vendors are, for the banner's first line."""
+    if not real:
+        return "sandboxed vendors"
+    if sandboxed:
+        return "unconfigured vendors sandboxed"
+    return "no vendor sandboxed"
 
 
 def _wrapped(text: str, *, indent: str) -> list[str]:

@@ -160,20 +160,28 @@ class Intake:
             self.replies.answer(origin, cards.refusal_message(refusals.vendor_unavailable(exc)))
             return
         sandbox = self.s.adapters.is_sandboxed(request.vendor)
-        glass = (
-            check_break_glass(self.s.policy, request, user=origin.user, directory=self.s.directory)
-            if request.break_glass is not None
-            else None
-        )
         message = cards.dry_run_message(
             request,
             preview=preview,
             calls=calls,
             sandbox=sandbox,
             command_text=command_text,
-            break_glass_refusal=glass.refusal if glass is not None else None,
+            break_glass_refusal=self._real_glass(request, origin),
         )
         self.replies.answer(origin, message)
+
+    def _real_glass(self, request: OperationRequest, origin: Origin) -> Refusal | None:
+        """Why the real request of a dry run with ``--break-glass`` would be refused (the
+        policy as for a real one: a reason too), or None when it would run at once."""
+        if request.break_glass is None:
+            return None
+        real, policy = request.model_copy(update={"dry_run": False}), self.s.policy
+        decision = policy.check_request(
+            real, user=origin.user, channel=origin.channel, directory=self.s.directory
+        )
+        if decision.allowed:
+            decision = check_break_glass(policy, real, user=origin.user, directory=self.s.directory)
+        return decision.refusal
 
     def _blocked(
         self, request: OperationRequest, origin: Origin, preview: Preview, command_text: str

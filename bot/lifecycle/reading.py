@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Final
 
 from bot import cards
-from bot.cards.lists import unreviewed_message
+from bot.cards.history import unreviewed_message
 from bot.lifecycle import refusals
 from bot.lifecycle.services import Origin, Services
 from bot.model import AuditEvent, PolicySnapshot, RequestRecord, rules
@@ -157,9 +157,9 @@ def _made_under(recorded: object) -> PolicySnapshot | None:
         return None
 
 
-def _wider(command: HistoryCommand) -> str | None:
-    """The same `/ops history` with a higher ``--limit``; None at the highest already."""
+def _wider(command: HistoryCommand) -> str:
+    """The same `/ops history` with a higher ``--limit``; empty at the highest already."""
     if command.limit >= MAX_HISTORY:
-        return None
+        return ""
     flags = ["--mine"] * command.mine + ([f"--vendor {command.vendor}"] if command.vendor else [])
     return " ".join(["/ops history", *flags, f"--limit {min(command.limit * 2, MAX_HISTORY)}"])

@@ -42,3 +42,26 @@ def test_with_nothing_configured_every_vendor_is_sandboxed_and_none_is_named_rea
     shown = banner(tmp_path, {})
     assert "a local Slack with sandboxed vendors" in shown
     assert "REAL" not in shown
+
+
+#: Every built-in vendor configured, as an `opsgate.toml` of a deployment would have it.
+EVERY_VENDOR = REAL | {
+    "OPSGATE_ENOS__BASE_URL": "https://enos.example.invalid",
+    "OPSGATE_ENOS__APP_KEY": "key",
+    "OPSGATE_ENOS__APP_SECRET": "not-a-real-secret",
+    "OPSGATE_ALIYUN__REGION_ID": "cn-shanghai",
+    "OPSGATE_ALIYUN__ACCESS_KEY_ID": "id",
+    "OPSGATE_ALIYUN__ACCESS_KEY_SECRET": "not-a-real-secret",
+    "OPSGATE_HUAWEI__BASE_URL": "https://huawei.example.invalid:8743",
+    "OPSGATE_HUAWEI__APP_ID": "app",
+    "OPSGATE_HUAWEI__SECRET": "not-a-real-secret",
+}
+
+
+def test_with_every_vendor_configured_the_banner_promises_no_sandbox(tmp_path: Path) -> None:
+    shown = banner(tmp_path, EVERY_VENDOR)
+    assert "a local Slack with no vendor sandboxed." in shown
+    assert "sandbox target below" not in shown and "Sandbox targets:" not in shown
+    assert shown.count("⚠ REAL:") == 4
+    assert "not-a-real" not in shown  # no secret is printed
+    assert not shown.endswith("\n\n\n")  # no stray blank lines before the prompt

@@ -22,6 +22,7 @@ from commands.model import (
     ParsedCommand,
     UsageError,
 )
+from commands.tokens import unescape_slack
 
 #: How Slack's slash command payload names a group DM (``mpdm-alice--bob--carol-1``).
 GROUP_DM_PREFIX = "mpdm-"
@@ -49,7 +50,8 @@ def register(app: App, ctx: ListenerContext) -> None:
             ack(**_ack_args(cards.usage_message(error.message, ctx.usage(error))))
             return
         origin = _origin(command)
-        text = f"/ops {command.get('text') or ''}".strip()
+        # As typed: Slack sends `&`, `<` and `>` HTML-escaped, and a reply escapes them itself.
+        text = f"/ops {unescape_slack(str(command.get('text') or ''))}".strip()
         trigger_id = str(command.get("trigger_id") or "")
         if trigger_id and not seen.first(trigger_id):
             ack()  # a replay of a command this process already took: it creates nothing

@@ -90,8 +90,8 @@ def _over_the_policys_limit(
     if most is None:
         return None
     return (
-        f"The policy allows at most {most:,} targets per request and these are {count:,}: "
-        "split them into smaller requests."
+        f"The policy allows at most {most:,} target{'' if most == 1 else 's'} per request and "
+        f"these are {count:,}: split them into requests of at most {most:,}."
     )
 
 

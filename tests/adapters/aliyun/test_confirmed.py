@@ -54,7 +54,7 @@ def test_ten_thousand_names_with_a_job_are_checked_by_listing_the_job(
     # 45 of the 55 real devices had a cancellable task (5 upgrading, 5 already done).
     assert outcome.checked == (
         f"job `{sbx.JOB_ID}` now shows a cancelled task for 45 of the 10,000 devices; "
-        "the other 9,955 show none in it"
+        "the other 9,955 (`thermo-010`, `thermo-020`, `thermo-030` +9,952 more) show none in it"
     )
     listed = sim.accepted_calls("ListOTATaskByJob")
     assert len(listed) == 100
@@ -94,7 +94,7 @@ def test_each_count_checked_afterwards_agrees_with_its_verb(
     by_job = adapter(sim, clock).execute(cancel((sbx.BUSY_DEVICES[0], GHOSTS[0]), job=sbx.JOB_ID))
     assert by_job.checked == (
         f"job `{sbx.JOB_ID}` now shows a cancelled task for 1 of the 2 devices; "
-        "the other 1 shows none in it"
+        f"the other 1 (`{GHOSTS[0]}`) shows none in it"
     )
 
 

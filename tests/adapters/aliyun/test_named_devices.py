@@ -74,3 +74,13 @@ def test_named_counts_what_it_leaves_out() -> None:
     assert named(["a", "b", "c"]) == "`a`, `b`, `c`"
     assert named(["a", "b", "c", "d"]) == "`a`, `b`, `c` +1 more"
     assert named([f"d{i}" for i in range(1_003)]).endswith(" +1,000 more")
+
+
+def test_the_check_by_job_names_the_devices_it_shows_nothing_for(
+    sim: AliyunSimulator, clock: FakeClock
+) -> None:
+    outcome = adapter(sim, clock).execute(cancel(("thermo-001", "thermo-999"), job=sbx.JOB_ID))
+    assert outcome.checked == (
+        f"job `{sbx.JOB_ID}` now shows a cancelled task for 1 of the 2 devices; "
+        "the other 1 (`thermo-999`) shows none in it"
+    )

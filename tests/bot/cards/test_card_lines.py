@@ -20,8 +20,8 @@ from bot.cards import (
     requester_notice,
     status_message,
 )
+from bot.cards.history import unreviewed_message
 from bot.cards.incident import review_announcement
-from bot.cards.lists import unreviewed_message
 from bot.cards.text import LINE_BREAK, ZWJ
 from bot.console.render import render_message
 from bot.model import Approvers, AuditEvent, AuditEventName, RequestRecord, RequestState, User

@@ -12,8 +12,8 @@ from block_kit import block_problems
 
 from adapters.base import FailureKind, ItemFailure, Outcome
 from bot.cards import REVIEW_ACTION, STOP_ACTION, CardFacts, Message, request_card
+from bot.cards.history import unreviewed_message
 from bot.cards.incident import reminder_message, review_announcement
-from bot.cards.lists import unreviewed_message
 from bot.model import Approvers, Group, PolicySnapshot, RequestRecord, RequestState, User
 
 NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)

@@ -59,3 +59,16 @@ def test_a_blocked_preview_says_break_glass_runs_it_all_the_same(world: World) -
     assert "Verdict: blocked" in text
     assert "add `--force` to post one anyway" not in text
     assert "runs at once, without approvals" in text and "the vendor will refuse" in text
+
+
+def test_without_a_reason_the_real_request_would_be_refused_for_want_of_one(
+    world_factory,  # type: ignore[no-untyped-def]
+) -> None:
+    world = world_factory(POLICY + "require_reason = true\n")
+    request = package_request(reason=None, dry_run=True).model_copy(update={"break_glass": "I-1"})
+    text = shown(world, ALICE, request)
+    assert "Dry run" in text  # a dry run needs no reason; the real request does
+    assert "A real request with `--break-glass` would be refused:" in text
+    assert "needs a reason" in text
+    assert "runs at once" not in text
+    assert list(world.store.events()) == []

@@ -10,6 +10,7 @@ import pytest
 from lifecycle_world import ALICE, DAVE, LEADS, World, open_request, package_request
 
 from bot.lifecycle import Origin
+from commands.meta import MAX_HISTORY
 from commands.model import HistoryCommand
 
 POLICY = f'[policy]\napprovers = ["{LEADS}"]\nchannels = ["C0OPS"]\n'
@@ -43,3 +44,13 @@ def test_a_history_cut_at_its_limit_says_how_to_see_older_ones(world: World) -> 
     assert "Older requests are not listed: `/ops history --mine --limit 2` lists more." in cut
     whole = history(world, HistoryCommand(mine=True, limit=2), user=ALICE)
     assert "Older requests" not in whole
+
+
+def test_a_history_cut_at_the_highest_limit_still_says_older_ones_are_left_out(
+    world: World,
+) -> None:
+    for n in range(MAX_HISTORY + 1):  # unknown packages: each is denied, and listed
+        open_request(world, package_request(f"pkg-gone-{n}"))
+    cut = history(world, HistoryCommand(mine=True, limit=MAX_HISTORY), user=ALICE)
+    assert f"Older requests are not listed: `--limit` lists at most {MAX_HISTORY}." in cut
+    assert "lists more" not in cut

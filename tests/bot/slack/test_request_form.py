@@ -238,10 +238,22 @@ def test_more_targets_than_the_policy_allows_are_said_under_the_targets(tmp_path
         errors = submit(session, view, {TARGETS_BLOCK: "thermo-{001..021}", **ALIYUN_FIELDS})
         assert errors == {
             TARGETS_BLOCK: "The policy allows at most 20 targets per request and these are 21: "
-            "split them into smaller requests."
+            "split them into requests of at most 20."
         }
         assert session.app.store.history(limit=5) == []
         assert submit(session, view, {TARGETS_BLOCK: "thermo-{001..020}", **ALIYUN_FIELDS}) == {}
+
+
+def test_a_limit_of_one_target_is_said_in_the_singular(tmp_path: Path) -> None:
+    """As the policy's own refusal says it: "1 target", and how small the requests must be."""
+    limited = f'{POLICY}\n[policy.operations."{ALIYUN}"]\nmax_targets = 1\n'
+    with session_with(tmp_path, limited) as session:
+        view = choose(session, open_form(session), ALIYUN)
+        errors = submit(session, view, {TARGETS_BLOCK: "thermo-001 thermo-002", **ALIYUN_FIELDS})
+        assert errors == {
+            TARGETS_BLOCK: "The policy allows at most 1 target per request and these are 2: "
+            "split them into requests of at most 1."
+        }
 
 
 def test_a_channel_the_policy_does_not_allow_is_said_under_the_channel(tmp_path: Path) -> None:
