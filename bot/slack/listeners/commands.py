@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import OrderedDict
-from typing import Any
+from typing import Any, Final
 
 from slack_bolt import Ack, App, Respond
 
@@ -23,8 +24,10 @@ from commands.model import (
     UsageError,
 )
 
-#: How Slack's slash command payload names a group DM (``mpdm-alice--bob--carol-1``).
-GROUP_DM_PREFIX = "mpdm-"
+#: How Slack's slash command payload names a group DM: ``mpdm-``, its members' names joined by
+#: ``--`` (two at least), and a number (``mpdm-alice--bob--carol-1``). A channel someone named
+#: ``mpdm-release`` is a channel, which the bot can be invited to.
+GROUP_DM_NAME: Final = re.compile(r"mpdm-\S+--\S+-[0-9]+")
 
 
 def register(app: App, ctx: ListenerContext) -> None:
@@ -71,7 +74,7 @@ def _origin(command: dict[str, Any]) -> Origin:
         user=command["user_id"],
         channel=command["channel_id"],
         response_url=command.get("response_url"),
-        group_dm=str(command.get("channel_name") or "").startswith(GROUP_DM_PREFIX),
+        group_dm=GROUP_DM_NAME.fullmatch(str(command.get("channel_name") or "")) is not None,
     )
 
 

@@ -58,3 +58,15 @@ def test_a_private_channel_is_still_told_to_invite_the_bot(session: ConsoleSessi
     said = typed_in(session, "C0PRIVATE", "incident-room")
     assert "Invite the bot with" in said and "/invite @opsgate" in said
     assert "group DM" not in said
+
+
+@pytest.mark.parametrize("name", ["mpdm-release", "mpdm-notes-2026", "mpdm--1"])
+def test_a_channel_merely_named_mpdm_is_still_told_to_invite_the_bot(
+    session: ConsoleSession, name: str
+) -> None:
+    """Slack names a group DM ``mpdm-<member>--<member>…-<n>``: two members at least, joined
+    by ``--``, and a number. A channel someone named ``mpdm-release`` is a channel the bot can
+    be invited to, and is told so."""
+    said = typed_in(session, "C0MPDMNAME", name)
+    assert "Invite the bot with" in said and "/invite @opsgate" in said
+    assert "group DM" not in said
