@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -238,27 +238,6 @@ def test_a_stopped_outcome_naming_nothing_undone_asks_again_for_all_and_says_so(
     assert prefill.unsent_of is None  # not said to be the undone ones
 
 
-def test_a_stopped_request_s_kept_targets_are_those_it_did_not_send(
-    session: ConsoleSession, tmp_path: Path
-) -> None:
-    text = (
-        "aliyun ota-task cancel thermo-{001..300} --product a1OpsThermo "
-        "--firmware fw-thermo-2.1.0 --reason rollout"
-    )
-    old = rejected(session, text)
-    outcome = json.dumps(stopped(300, old.targets[10:]))
-    tamper(
-        tmp_path / "opsgate.db",
-        "UPDATE requests SET state = 'stopped', outcome = ? WHERE id = ?",
-        params=(outcome, old.id),
-    )
-    view = again(session, old.id)
-    assert initial(view, TARGETS_BLOCK) is None  # 290 names do not fit Slack's text box
-    assert f"the 290 targets `{old.id}` left undone" in str(view["blocks"])
-    assert submit(session, view, {}) == {}
-    assert session.app.store.history(limit=1)[0].targets == old.targets[10:]
-
-
 def partly(total: int, refused: tuple[str, ...], unsent: tuple[str, ...]) -> dict[str, Any]:
     """The outcome of a run of `total` targets in which the vendor refused `refused` and the
     run then stopped sending (`unsent`): it ends `failed`, the others done."""
@@ -317,22 +296,41 @@ def test_a_request_that_did_none_of_its_targets_asks_again_for_all_of_them(
     assert "These are the targets" not in str(request_form([cancel], prefill=prefill)["blocks"])
 
 
-def test_a_partly_failed_request_s_kept_targets_are_those_that_did_not_succeed(
-    session: ConsoleSession, tmp_path: Path
+#: A request's targets -> the outcome stored as it ended, and the targets it left undone.
+Ended = Callable[[tuple[str, ...]], tuple[dict[str, Any], tuple[str, ...]]]
+
+
+@pytest.mark.parametrize(
+    ("state", "count", "ended", "said"),
+    [
+        ("stopped", 300, lambda t: (stopped(300, t[10:]), t[10:]), "290 targets `{}` left undone"),
+        (  # the first 10 refused, those from the 100th on not sent
+            "failed",
+            400,
+            lambda t: (partly(400, t[:10], t[100:]), t[:10] + t[100:]),
+            "310 targets `{}` did not succeed for",
+        ),
+    ],
+    ids=["stopped", "partly failed"],
+)
+def test_kept_targets_are_those_left_undone(
+    session: ConsoleSession, tmp_path: Path, state: str, count: int, ended: Ended, said: str
 ) -> None:
+    """Too many to fit Slack's text box, the targets left undone are kept by reference: a
+    stopped run's not sent, a partly failed run's refused or not sent."""
     text = (
-        "aliyun ota-task cancel thermo-{001..400} --product a1OpsThermo "
+        f"aliyun ota-task cancel thermo-{{001..{count}}} --product a1OpsThermo "
         "--firmware fw-thermo-2.1.0 --reason rollout"
     )
     old = rejected(session, text)
-    outcome = json.dumps(partly(400, old.targets[:10], old.targets[100:]))
+    outcome, undone = ended(old.targets)
     tamper(
         tmp_path / "opsgate.db",
-        "UPDATE requests SET state = 'failed', outcome = ? WHERE id = ?",
-        params=(outcome, old.id),
+        "UPDATE requests SET state = ?, outcome = ? WHERE id = ?",
+        params=(state, json.dumps(outcome), old.id),
     )
     view = again(session, old.id)
-    assert initial(view, TARGETS_BLOCK) is None  # 310 names do not fit Slack's text box
-    assert f"the 310 targets `{old.id}` did not succeed for" in str(view["blocks"])
+    assert initial(view, TARGETS_BLOCK) is None  # the names do not fit Slack's text box
+    assert f"the {said.format(old.id)}" in str(view["blocks"])
     assert submit(session, view, {}) == {}
-    assert session.app.store.history(limit=1)[0].targets == old.targets[:10] + old.targets[100:]
+    assert session.app.store.history(limit=1)[0].targets == undone
