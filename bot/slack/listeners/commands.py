@@ -74,13 +74,21 @@ def _origin(command: dict[str, Any]) -> Origin:
         user=command["user_id"],
         channel=command["channel_id"],
         response_url=command.get("response_url"),
-        group_dm=GROUP_DM_NAME.fullmatch(str(command.get("channel_name") or "")) is not None,
+        group_dm=_group_dm(command),
     )
 
 
+def _group_dm(command: dict[str, Any]) -> bool:
+    """The command came from a group DM (`GROUP_DM_NAME`)."""
+    return GROUP_DM_NAME.fullmatch(str(command.get("channel_name") or "")) is not None
+
+
 def _form(command: dict[str, Any], ctx: ListenerContext, respond: Respond) -> None:
-    """Open the request form; if Slack will not, say how else to ask."""
-    user, channel = str(command.get("user_id") or ""), str(command.get("channel_id") or "")
+    """Open the request form, its card's channel the one `/ops` was typed in (not a group DM,
+    which is no channel the card can go to, as a direct message is not); if Slack will not
+    open it, say how else to ask."""
+    user = str(command.get("user_id") or "")
+    channel = None if _group_dm(command) else str(command.get("channel_id") or "")
     trigger = command.get("trigger_id")
     if not open_form(ctx, trigger_id=trigger, user=user, channel=channel, tell=False):
         message = cards.notice_message(
