@@ -336,3 +336,27 @@ def test_kept_targets_are_those_left_undone(
     assert f"the {said.format(old.id)}" in str(view["blocks"])
     assert submit(session, view, {}) == {}
     assert session.app.store.history(limit=1)[0].targets == undone
+
+
+def test_kept_targets_of_a_request_that_can_no_longer_be_read_are_said_under_the_targets(
+    session: ConsoleSession, tmp_path: Path
+) -> None:
+    """The form keeps 300 targets by reference; the request's row is changed outside opsgate
+    before it is submitted: the form says so under Targets, as any other field's error, rather
+    than failing the submission with nothing said."""
+    text = (
+        "aliyun ota-task cancel thermo-{001..300} --product a1OpsThermo "
+        "--firmware fw-thermo-2.1.0 --reason rollout"
+    )
+    old = rejected(session, text)
+    view = again(session, old.id)
+    assert initial(view, TARGETS_BLOCK) is None  # kept by reference
+    tamper(
+        tmp_path / "opsgate.db",
+        "UPDATE requests SET created_at = 'yesterday' WHERE id = ?",
+        params=(old.id,),
+    )
+    requests = len(session.app.store.history(limit=50))
+    errors = submit(session, view, {})
+    assert old.id in errors.get(TARGETS_BLOCK, "") and "type the targets" in errors[TARGETS_BLOCK]
+    assert len(session.app.store.history(limit=50)) == requests  # no new request
