@@ -202,10 +202,11 @@ def held(holder: RequestRecord, shared: tuple[str, ...], *, asker: str) -> Refus
 def _enders(holder: RequestRecord, requester: Part) -> tuple[Part, ...]:
     """Who can end a pending request before its time: its requester withdraws it, and those
     who may approve it (as its card names them) may reject it; under ``approvals = 0`` nobody
-    else may (`Policy.check_rejection`)."""
-    if rules.requester_confirms_alone(holder.approvals_needed):
+    else may (`Policy.check_rejection`), nor its requester, who is not named among them."""
+    card = holder.policy
+    named = () if card is None else tuple(p for p in card.approvers if p != holder.requester)
+    if rules.requester_confirms_alone(holder.approvals_needed) or (card is not None and not named):
         return ("only ", requester, " can withdraw it")
-    named = holder.policy.approvers if holder.policy is not None else ()
     approvers = (" (", *listing(principal(p) for p in named), ")") if named else ()
     return (requester, " can withdraw it, or one of its approvers", *approvers, " can reject it")
 

@@ -13,14 +13,14 @@ from adapters.base import FailureKind, Outcome
 from bot.model.records import RequestRecord
 from bot.model.states import RequestState
 
-#: Of a request that ended in each state, the targets asked for again besides those it never
-#: reached: a stopped run's not sent and refused ones (its card tells to request each again),
-#: not those whose fate is unknown (asking again could act on them twice); a failed run's
-#: every one that did not succeed (a run with any unknown target ends `unknown`, not `failed`).
-UNDONE: Final = {
-    RequestState.STOPPED: frozenset({FailureKind.NOT_SENT, FailureKind.FAILED}),
-    RequestState.FAILED: frozenset(FailureKind),
-}
+#: What the vendor did nothing to: targets never sent, and those it refused (a stopped card
+#: tells to request each again). Never those whose fate is unknown, asking again could act on
+#: them twice (a run with any unknown target ends `unknown`, not `failed`, but an outcome is
+#: read as stored).
+_NOT_DONE: Final = frozenset({FailureKind.NOT_SENT, FailureKind.FAILED})
+#: Of a request that ended in each state, the targets asked for again: a stopped or a partly
+#: failed run's that the vendor did nothing to.
+UNDONE: Final = {RequestState.STOPPED: _NOT_DONE, RequestState.FAILED: _NOT_DONE}
 
 
 def again_targets(record: RequestRecord) -> tuple[str, ...]:

@@ -5,10 +5,12 @@ a table (DDL, ``LOCK TABLE``), and ``opsgate db migrate`` and ``opsgate serve``'
 another migration's advisory lock (a replica starting at the same moment). They keep waiting,
 without a bound, until the lock is released: an operator who would rather not wait stops them.
 Inside `saying_lock_waits`, a thread asks the server every `POLL_S` seconds whether one of this
-process's pooled connections (`Sessions`) waits for a lock; the first time one does, `say` is
-called with one line naming the sessions holding it (and saying when it is another opsgate's
-migration), such as ``waiting for a lock held by another PostgreSQL session (server process
-4711); still waiting``.
+process's pooled connections (`Sessions`) waits for a lock; the first time one still waits for
+the same session at the next poll (a lock held for a moment is not said: every replica's start
+takes the migration lock, for milliseconds when nothing needs migrating), `say` is called with
+one line naming the sessions holding it (and saying when it is another opsgate's migration),
+such as ``waiting for a lock held by another PostgreSQL session (server process 4711); still
+waiting``.
 
 Example::
 
@@ -106,12 +108,15 @@ def saying_lock_waits(say: Callable[[str], None], *, poll_s: float = POLL_S) -> 
 
 def _watch(say: Callable[[str], None], stop: threading.Event, poll_s: float) -> None:
     asking: dict[str, psycopg.Connection[Any]] = {}
+    before: set[tuple[int, bool]] = set()
     try:
         while not stop.wait(poll_s):
             holders = _holders(asking)
-            if holders:
-                say(_notice(holders))
+            lasting = holders & before  # seen at two polls in a row: not a moment's queueing
+            if lasting:
+                say(_notice(lasting))
                 return
+            before = holders
     except Exception:  # psycopg.Error (psycopg is loaded lazily)
         return  # the notice is a courtesy: the command itself says what went wrong
     finally:

@@ -35,11 +35,7 @@ class SurfaceReads(StoreBase):
         Raises:
             ValueError: `limit` is below 1.
         """
-        if limit < 1:
-            raise ValueError(f"limit must be at least 1, not {limit}")
-        sql = "SELECT * FROM requests WHERE state = ? ORDER BY expires_at, rowid LIMIT ?"
-        with self._tx.read() as db:
-            return queries.readable_records(db, sql, [RequestState.PENDING.value, limit])
+        return self._in_state(RequestState.PENDING, "expires_at", limit)
 
     def executing(self, *, limit: int = 50) -> list[RequestRecord]:
         """Requests whose vendor call is running, the oldest first (App Home's Stop).
@@ -49,11 +45,15 @@ class SurfaceReads(StoreBase):
         Raises:
             ValueError: `limit` is below 1.
         """
+        return self._in_state(RequestState.EXECUTING, "created_at", limit)
+
+    def _in_state(self, state: RequestState, order: str, limit: int) -> list[RequestRecord]:
+        """The first `limit` requests in `state` by the `order` column (a fixed name)."""
         if limit < 1:
             raise ValueError(f"limit must be at least 1, not {limit}")
-        sql = "SELECT * FROM requests WHERE state = ? ORDER BY created_at, rowid LIMIT ?"
+        sql = f"SELECT * FROM requests WHERE state = ? ORDER BY {order}, rowid LIMIT ?"  # noqa: S608 - fixed column names only
         with self._tx.read() as db:
-            return queries.readable_records(db, sql, [RequestState.EXECUTING.value, limit])
+            return queries.readable_records(db, sql, [state.value, limit])
 
     def step_request(self, execution_id: str) -> str | None:
         """The request the workflow step `execution_id` opened, if it opened one.

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import OrderedDict
-from typing import Any
+from typing import Any, Final
 
 from slack_bolt import Ack, App, Respond
 
@@ -24,8 +25,10 @@ from commands.model import (
 )
 from commands.tokens import unescape_slack
 
-#: How Slack's slash command payload names a group DM (``mpdm-alice--bob--carol-1``).
-GROUP_DM_PREFIX = "mpdm-"
+#: How Slack's slash command payload names a group DM: ``mpdm-``, its members' names joined by
+#: ``--`` (two at least), and a number (``mpdm-alice--bob--carol-1``). A channel someone named
+#: ``mpdm-release`` is a channel, which the bot can be invited to.
+GROUP_DM_NAME: Final = re.compile(r"mpdm-\S+--\S+-[0-9]+")
 
 
 def register(app: App, ctx: ListenerContext) -> None:
@@ -73,13 +76,21 @@ def _origin(command: dict[str, Any]) -> Origin:
         user=command["user_id"],
         channel=command["channel_id"],
         response_url=command.get("response_url"),
-        group_dm=str(command.get("channel_name") or "").startswith(GROUP_DM_PREFIX),
+        group_dm=_group_dm(command),
     )
 
 
+def _group_dm(command: dict[str, Any]) -> bool:
+    """The command came from a group DM (`GROUP_DM_NAME`)."""
+    return GROUP_DM_NAME.fullmatch(str(command.get("channel_name") or "")) is not None
+
+
 def _form(command: dict[str, Any], ctx: ListenerContext, respond: Respond) -> None:
-    """Open the request form; if Slack will not, say how else to ask."""
-    user, channel = str(command.get("user_id") or ""), str(command.get("channel_id") or "")
+    """Open the request form, its card's channel the one `/ops` was typed in (not a group DM,
+    which is no channel the card can go to, as a direct message is not); if Slack will not
+    open it, say how else to ask."""
+    user = str(command.get("user_id") or "")
+    channel = None if _group_dm(command) else str(command.get("channel_id") or "")
     trigger = command.get("trigger_id")
     if not open_form(ctx, trigger_id=trigger, user=user, channel=channel, tell=False):
         message = cards.notice_message(

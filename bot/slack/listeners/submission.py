@@ -22,6 +22,7 @@ from bot.model import is_channel_id, rules
 from bot.policy.members import channel_refusal
 from bot.slack.files import TargetFileError
 from bot.slack.listeners.context import ListenerContext
+from bot.store import UnreadableRequestError
 from commands.fields import listed_targets, request_from_fields
 from commands.model import OperationRequest, UsageError
 from commands.spec import OperationSpec
@@ -29,6 +30,10 @@ from commands.spec import OperationSpec
 #: Under the Reason field when it was left empty and the policy wants one.
 REASON_NEEDED: Final = (
     "Say why: the policy needs a reason for this operation (a dry run needs none)."
+)
+#: Under the targets when those kept from the request asked for again cannot be read now.
+_KEPT_UNREADABLE: Final = (
+    "The targets of {} can no longer be read (it was changed outside opsgate): type the targets."
 )
 
 
@@ -49,6 +54,9 @@ def read_submission(
         listed = _listed(entry, spec, ctx)
     except (TargetFileError, UsageError) as exc:
         errors[FILE_BLOCK] = error_text(str(getattr(exc, "message", exc)))
+        listed = []
+    except UnreadableRequestError as exc:  # the request asked for again, changed since
+        errors[TARGETS_BLOCK] = error_text(_KEPT_UNREADABLE.format(exc.request_id))
         listed = []
     try:
         request = request_from_fields(spec, form_fields(entry, listed=listed))

@@ -173,6 +173,26 @@ def test_a_refusal_for_a_pending_request_s_target_says_an_approver_may_reject_it
     assert held in said and f"only <@{DAVE}> can withdraw it." in said and "reject" not in said
 
 
+def test_the_approvers_named_to_reject_a_held_target_leave_out_its_requester(
+    world_factory,  # type: ignore[no-untyped-def]
+) -> None:
+    """The requester of the holding request withdraws it and may not reject it
+    (`Policy.check_rejection`): named among the approvers who can reject it, they would be
+    named twice, once for something they cannot do."""
+    world: World = world_factory(POLICY.replace(f'["{LEADS}"]', f'["{DAVE}", "{LEADS}"]'))
+    open_request(world, user=DAVE)
+    run(world)
+    said = world.shown_to(ALICE)
+    assert f"<@{DAVE}> can withdraw it, or one of its approvers (<!subteam^{LEADS}>) can " in said
+
+    policy = POLICY.replace(f'["{LEADS}"]', f'["{DAVE}"]') + "self_approval = true\n"
+    only: World = world_factory(policy)  # dave alone may approve: nobody may reject it
+    open_request(only, user=DAVE)
+    run(only)
+    said = only.shown_to(ALICE)
+    assert f"only <@{DAVE}> can withdraw it." in said and "reject" not in said
+
+
 def test_break_glass_that_loses_the_race_for_a_target_is_refused_and_calls_nothing(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:

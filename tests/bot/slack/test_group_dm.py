@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from surfaces_world import ALICE, session_with
@@ -58,3 +59,42 @@ def test_a_private_channel_is_still_told_to_invite_the_bot(session: ConsoleSessi
     said = typed_in(session, "C0PRIVATE", "incident-room")
     assert "Invite the bot with" in said and "/invite @opsgate" in said
     assert "group DM" not in said
+
+
+@pytest.mark.parametrize("name", ["mpdm-release", "mpdm-notes-2026", "mpdm--1"])
+def test_a_channel_merely_named_mpdm_is_still_told_to_invite_the_bot(
+    session: ConsoleSession, name: str
+) -> None:
+    """Slack names a group DM ``mpdm-<member>--<member>…-<n>``: two members at least, joined
+    by ``--``, and a number. A channel someone named ``mpdm-release`` is a channel the bot can
+    be invited to, and is told so."""
+    said = typed_in(session, "C0MPDMNAME", name)
+    assert "Invite the bot with" in said and "/invite @opsgate" in said
+    assert "group DM" not in said
+
+
+def form_opened_in(session: ConsoleSession, channel: str, name: str) -> dict[str, Any]:
+    """`/ops` alone from `channel`, which Slack calls `name`: the form's channel select."""
+    body = slash_command_body(
+        text="",
+        user_id=ALICE,
+        channel_id=channel,
+        response_url=session.standin.response_url(f"in-{channel}"),
+    ).replace(f"channel_name={channel.lower()}", f"channel_name={name}")
+    before = len(session.standin.calls)
+    assert session._dispatch(body, FORM).status == 200
+    session.standin.wait_for(lambda call: call.method == "views.open", since=before, timeout=10)
+    view = session.standin.opened_views()[-1]
+    select: dict[str, Any] = next(b for b in view["blocks"] if b.get("block_id") == "channel")
+    return select
+
+
+def test_the_form_opened_in_a_group_dm_does_not_choose_it_for_the_card(
+    session: ConsoleSession,
+) -> None:
+    """As from a direct message: a group DM is no channel the card can go to (the select
+    offers public and private channels only), so the form leaves the choice to the user."""
+    select = form_opened_in(session, "C0GROUPDM", "mpdm-alice--bob--carol-1")
+    assert "initial_conversation" not in select["element"]
+    select = form_opened_in(session, "G0PRIVATE", "incident-room")  # a private channel: chosen
+    assert select["element"]["initial_conversation"] == "G0PRIVATE"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -203,9 +203,14 @@ def test_request_again_on_a_stopped_request_asks_for_the_targets_it_did_not_send
     assert prefill_from_record(failed, delete).targets == "gw-1\ngw-2\ngw-3"
 
 
-def test_a_stopped_request_asks_again_for_the_targets_the_vendor_refused_too() -> None:
-    """Its card says of a refused batch "Wait a minute and request again", as of the unsent
-    ones; the accepted and the unknown (asking again could act on them twice) stay out."""
+@pytest.mark.parametrize("state", [RequestState.STOPPED, RequestState.FAILED])
+def test_a_run_asks_again_for_the_targets_the_vendor_refused_or_never_got(
+    state: RequestState,
+) -> None:
+    """A stopped card says of a refused batch "Wait a minute and request again", as of the
+    unsent ones; the accepted and the unknown (asking again could act on them twice) stay out.
+    So for a failed run (README: "refused by the vendor, or not sent"), even one whose stored
+    outcome names unknown targets, which only a row opsgate did not end could hold."""
     targets = tuple(f"thermo-{i:03d}" for i in range(1, 9))
     failures = [
         {"targets": list(targets[2:4]), "kind": "failed", "message": "throttled"},
@@ -213,11 +218,8 @@ def test_a_stopped_request_asks_again_for_the_targets_the_vendor_refused_too() -
         {"targets": list(targets[6:]), "kind": "not_sent", "message": "the run was stopped"},
     ]
     outcome = {"summary": "Cancel accepted", "total": len(targets), "failures": failures}
-    stopped_run = record(
-        RequestState.STOPPED, operation="aliyun.ota-task.cancel", targets=targets, outcome=outcome
-    )
-
-    assert rules.again_targets(stopped_run) == targets[2:4] + targets[6:]
+    ended = record(state, operation="aliyun.ota-task.cancel", targets=targets, outcome=outcome)
+    assert rules.again_targets(ended) == targets[2:4] + targets[6:]
 
 
 @pytest.mark.parametrize(
@@ -236,27 +238,6 @@ def test_a_stopped_outcome_naming_nothing_undone_asks_again_for_all_and_says_so(
     assert rules.again_targets(stopped_run) == targets
     prefill = prefill_from_record(stopped_run, CATALOG.spec_for("aliyun.ota-task.cancel"))
     assert prefill.unsent_of is None  # not said to be the undone ones
-
-
-def test_a_stopped_request_s_kept_targets_are_those_it_did_not_send(
-    session: ConsoleSession, tmp_path: Path
-) -> None:
-    text = (
-        "aliyun ota-task cancel thermo-{001..300} --product a1OpsThermo "
-        "--firmware fw-thermo-2.1.0 --reason rollout"
-    )
-    old = rejected(session, text)
-    outcome = json.dumps(stopped(300, old.targets[10:]))
-    tamper(
-        tmp_path / "opsgate.db",
-        "UPDATE requests SET state = 'stopped', outcome = ? WHERE id = ?",
-        params=(outcome, old.id),
-    )
-    view = again(session, old.id)
-    assert initial(view, TARGETS_BLOCK) is None  # 290 names do not fit Slack's text box
-    assert f"the 290 targets `{old.id}` left undone" in str(view["blocks"])
-    assert submit(session, view, {}) == {}
-    assert session.app.store.history(limit=1)[0].targets == old.targets[10:]
 
 
 def partly(total: int, refused: tuple[str, ...], unsent: tuple[str, ...]) -> dict[str, Any]:
@@ -317,22 +298,65 @@ def test_a_request_that_did_none_of_its_targets_asks_again_for_all_of_them(
     assert "These are the targets" not in str(request_form([cancel], prefill=prefill)["blocks"])
 
 
-def test_a_partly_failed_request_s_kept_targets_are_those_that_did_not_succeed(
-    session: ConsoleSession, tmp_path: Path
+#: A request's targets -> the outcome stored as it ended, and the targets it left undone.
+Ended = Callable[[tuple[str, ...]], tuple[dict[str, Any], tuple[str, ...]]]
+
+
+@pytest.mark.parametrize(
+    ("state", "count", "ended", "said"),
+    [
+        ("stopped", 300, lambda t: (stopped(300, t[10:]), t[10:]), "290 targets `{}` left undone"),
+        (  # the first 10 refused, those from the 100th on not sent
+            "failed",
+            400,
+            lambda t: (partly(400, t[:10], t[100:]), t[:10] + t[100:]),
+            "310 targets `{}` did not succeed for",
+        ),
+    ],
+    ids=["stopped", "partly failed"],
+)
+def test_kept_targets_are_those_left_undone(
+    session: ConsoleSession, tmp_path: Path, state: str, count: int, ended: Ended, said: str
 ) -> None:
+    """Too many to fit Slack's text box, the targets left undone are kept by reference: a
+    stopped run's not sent, a partly failed run's refused or not sent."""
     text = (
-        "aliyun ota-task cancel thermo-{001..400} --product a1OpsThermo "
+        f"aliyun ota-task cancel thermo-{{001..{count}}} --product a1OpsThermo "
         "--firmware fw-thermo-2.1.0 --reason rollout"
     )
     old = rejected(session, text)
-    outcome = json.dumps(partly(400, old.targets[:10], old.targets[100:]))
+    outcome, undone = ended(old.targets)
     tamper(
         tmp_path / "opsgate.db",
-        "UPDATE requests SET state = 'failed', outcome = ? WHERE id = ?",
-        params=(outcome, old.id),
+        "UPDATE requests SET state = ?, outcome = ? WHERE id = ?",
+        params=(state, json.dumps(outcome), old.id),
     )
     view = again(session, old.id)
-    assert initial(view, TARGETS_BLOCK) is None  # 310 names do not fit Slack's text box
-    assert f"the 310 targets `{old.id}` did not succeed for" in str(view["blocks"])
+    assert initial(view, TARGETS_BLOCK) is None  # the names do not fit Slack's text box
+    assert f"the {said.format(old.id)}" in str(view["blocks"])
     assert submit(session, view, {}) == {}
-    assert session.app.store.history(limit=1)[0].targets == old.targets[:10] + old.targets[100:]
+    assert session.app.store.history(limit=1)[0].targets == undone
+
+
+def test_kept_targets_of_a_request_that_can_no_longer_be_read_are_said_under_the_targets(
+    session: ConsoleSession, tmp_path: Path
+) -> None:
+    """The form keeps 300 targets by reference; the request's row is changed outside opsgate
+    before it is submitted: the form says so under Targets, as any other field's error, rather
+    than failing the submission with nothing said."""
+    text = (
+        "aliyun ota-task cancel thermo-{001..300} --product a1OpsThermo "
+        "--firmware fw-thermo-2.1.0 --reason rollout"
+    )
+    old = rejected(session, text)
+    view = again(session, old.id)
+    assert initial(view, TARGETS_BLOCK) is None  # kept by reference
+    tamper(
+        tmp_path / "opsgate.db",
+        "UPDATE requests SET created_at = 'yesterday' WHERE id = ?",
+        params=(old.id,),
+    )
+    requests = len(session.app.store.history(limit=50))
+    errors = submit(session, view, {})
+    assert old.id in errors.get(TARGETS_BLOCK, "") and "type the targets" in errors[TARGETS_BLOCK]
+    assert len(session.app.store.history(limit=50)) == requests  # no new request
