@@ -25,7 +25,13 @@ from bot.cli.progress import progress_for
 from bot.settings import Settings
 from bot.store import AuditKeyError, DatabaseUnavailable, Store, StoreError
 from bot.store.lockwait import saying_lock_waits
-from bot.store.transfer import SourceUnreadable, TargetNotEmpty, copy_log, migrate
+from bot.store.transfer import (
+    SourceUnreadable,
+    TargetNotEmpty,
+    copy_log,
+    migrate,
+    refuse_non_empty_target,
+)
 
 
 def run_db(
@@ -54,6 +60,7 @@ def _run_db(args: argparse.Namespace, settings: Settings, out: TextIO, err: Text
             )
         source, dest = _target(args.source, "--from"), _target(args.dest, "--to")
         _refuse_same(source, dest)
+        refuse_non_empty_target(dest)  # before opening it as the target migrates it
         return _copy(source, dest, settings, out, err)
     except (DatabaseChoiceError, DatabaseUnavailable, TargetNotEmpty, AuditKeyError) as exc:
         print(f"opsgate: {exc}", file=err)

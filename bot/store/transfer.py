@@ -84,6 +84,24 @@ def _check_key_first(target: str | Path, key: ChainKey) -> None:
         engine.close()
 
 
+def refuse_non_empty_target(target: str | Path) -> None:
+    """`db copy`'s check that `target` holds no log, made on it as it is, before opening it as
+    the copy's target migrates it: an older opsgate's log named by mistake stays as it was.
+
+    Raises:
+        TargetNotEmpty: `target` already holds requests or events.
+    """
+    try:
+        engine = open_engine(target, existing=True)
+    except DatabaseUnavailable:
+        return  # nothing there yet, or nothing opsgate may read: opening it says which
+    try:
+        with engine.read() as db:
+            _refuse_non_empty(db, engine.label)
+    finally:
+        engine.close()
+
+
 def copy_log(
     source: Engine,
     target: Engine,

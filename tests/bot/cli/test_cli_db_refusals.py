@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -101,6 +102,38 @@ def test_a_copy_onto_its_own_source_is_refused_and_leaves_it_as_it_was(
     with raw(source) as db:
         columns = {row[1] for row in db.run("PRAGMA table_info(chain_head)")}
     assert "seal" not in columns  # still as the older opsgate left it
+
+
+def test_a_copy_into_an_older_log_is_refused_before_it_upgrades_it(
+    env: Path, target: str | Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A `--to` that already holds a log is refused, and left as it was: opened as the copy's
+    target first, it was upgraded in place (so the older opsgate still writing it was locked
+    out by migration 0012) before the copy found it not empty."""
+    store = Store.open(target)
+    store.create_request(
+        OperationRequest(operation="huawei.package.delete", vendor="huawei", targets=("pkg-1",)),
+        requester="U0ALICE",
+        channel="C0OPS",
+        policy=OperationPolicy(approvals=1, ttl=timedelta(hours=1)),
+        sandbox=True,
+    )
+    store.close()
+    as_before_seals(target)  # a log an older opsgate writes
+    Store.open(env / "new.db").close()
+
+    assert cli.main(["db", "copy", "--from", str(env / "new.db"), "--to", str(target)]) == 2
+
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.endswith("is not empty (1 events, 1 requests): copy into a new database")
+    with raw(target) as db:
+        if db.postgres:
+            rows = db.run(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = 'chain_head'"
+            )
+        else:
+            rows = [(row[1],) for row in db.run("PRAGMA table_info(chain_head)")]
+    assert ("seal",) not in rows  # still as the older opsgate left it
 
 
 def test_a_postgresql_database_holding_another_applications_tables_is_left_alone(
