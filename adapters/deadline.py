@@ -164,6 +164,28 @@ def _wait(timeout: float | None, late: type[Exception]) -> float | None:
 MAX_ANSWER_BYTES: Final = 8 << 20
 
 
+def read_within_limit(response: httpx.Response) -> None:
+    """Read `response`'s body as `httpx.Response.read` does, keeping at most
+    `MAX_ANSWER_BYTES` of it once decoded: a small gzip body can expand a thousandfold, past
+    the limit `BodyWithin` keeps on the bytes sent. A cut body reads as one opsgate cannot
+    parse; the response is closed (its connection dropped when the rest was never read).
+
+    Raises:
+        httpx.DecodingError: The body is not in the Content-Encoding it names.
+    """
+    kept: list[bytes] = []
+    left = MAX_ANSWER_BYTES
+    try:
+        for chunk in response.iter_bytes():
+            kept.append(chunk[:left])
+            left -= len(chunk)
+            if left <= 0:
+                break
+    finally:
+        response.close()
+    response._content = b"".join(kept)  # what `read` sets: `content`, `json()` read it
+
+
 class BodyWithin(httpx.SyncByteStream):
     """A response body that stops arriving once the deadline has passed: the next chunk that
     comes after it ends the read as a read timeout would. It ends, cut, at `MAX_ANSWER_BYTES`:

@@ -18,7 +18,15 @@ import httpx
 import stamina
 from stamina.instrumentation import RetryDetails
 
-from adapters.deadline import BodyWithin, Deadline, VendorClient, bound_request, deadline_of, within
+from adapters.deadline import (
+    BodyWithin,
+    Deadline,
+    VendorClient,
+    bound_request,
+    deadline_of,
+    read_within_limit,
+    within,
+)
 from adapters.errors import AdapterError, OutcomeUnknown, VendorError, VendorUnreachable
 from adapters.settings import VendorSettings
 
@@ -122,7 +130,7 @@ def _send_within(
     try:
         if isinstance(response.stream, httpx.SyncByteStream):  # a sync client's always is
             response.stream = BodyWithin(response.stream, deadline, request)
-        response.read()
+        read_within_limit(response)  # decoded too: a small gzip body can expand past it
     except httpx.DecodingError as exc:  # not in the Content-Encoding it names: unreadable
         response.close()
         raise unreadable_answer(response, vendor=vendor, mutating=mutating) from exc

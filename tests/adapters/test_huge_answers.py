@@ -6,6 +6,7 @@ memory for as long as the call's deadline lets it arrive."""
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterator
 
 import httpx
@@ -84,3 +85,44 @@ def test_json_nested_deeper_than_python_parses_is_a_body_opsgate_cannot_read(
     assert json_object(nested) is None
     with pytest.raises(error, match="a body opsgate cannot read"):
         json_body(nested, vendor="v", mutating=mutating)
+
+
+class GzipBomb(httpx.SyncByteStream):
+    """A gzip body of a few dozen KB that expands to 4 times the limit: what a server
+    sends for a compressed file it labels ``Content-Encoding: gzip``, or a gateway streaming
+    without end through compression."""
+
+    def __init__(self) -> None:
+        squeeze = zlib.compressobj(9, zlib.DEFLATED, 31)  # 31: the gzip container
+        parts = [squeeze.compress(b'{"code": 0, "data": "')]
+        parts += [squeeze.compress(b"a" * CHUNK) for _ in range(4 * MAX_ANSWER_BYTES // CHUNK)]
+        self.body = b"".join(parts) + squeeze.flush()
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield self.body
+
+    def close(self) -> None:
+        """Nothing held."""
+
+
+@pytest.mark.parametrize("mutating", [True, False])
+def test_a_compressed_answer_is_held_no_larger_than_the_limit_once_decoded(
+    mutating: bool,
+) -> None:
+    """The limit is on what opsgate holds: a small gzip body expanding without end is cut
+    there too, instead of being decoded whole into memory."""
+    bomb = GzipBomb()
+    assert len(bomb.body) < MAX_ANSWER_BYTES  # the limit on the bytes sent does not see it
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        headers = {"content-type": "application/json", "content-encoding": "gzip"}
+        return httpx.Response(200, stream=bomb, headers=headers)
+
+    client = httpx.Client(transport=httpx.MockTransport(answer))
+    response = send(
+        client, client.build_request("GET", "http://v/x"), vendor="v", mutating=mutating
+    )
+    assert len(response.content) <= MAX_ANSWER_BYTES
+    error = OutcomeUnknown if mutating else VendorUnreachable
+    with pytest.raises(error, match="a body opsgate cannot read"):
+        json_body(response, vendor="v", mutating=mutating)
