@@ -42,7 +42,8 @@ class AdapterError(Exception):
     def __init__(self, message: str, *, vendor: str, next_step: str = "") -> None:
         # A URL a plugin quotes may carry the password of its base URL: cards, logs and the
         # audit log show this text, so it never holds one.
-        message, next_step = _cut(hide_url_passwords(message)), _cut(hide_url_passwords(next_step))
+        self._whole = (hide_url_passwords(message), hide_url_passwords(next_step))
+        message, next_step = (_cut(text) for text in self._whole)
         super().__init__(message)
         self.vendor = vendor
         self.message = message
@@ -56,8 +57,10 @@ class AdapterError(Exception):
         """This error, `secret` masked wherever it quotes it (in any form `written_forms` knows):
         for an error quoting what a vendor said in answer to a request that carried `secret`
         (a login endpoint echoing the request it refuses)."""
-        self.message = hide_secret(self.message, secret)
-        self.next_step = hide_secret(self.next_step, secret)
+        # Masked whole, then cut: a secret the cut runs through would leave its start showing.
+        message, next_step = (hide_secret(text, secret) for text in self._whole)
+        self._whole = (message, next_step)
+        self.message, self.next_step = _cut(message), _cut(next_step)
         self.args = (self.message,)
         return self
 

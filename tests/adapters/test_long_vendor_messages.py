@@ -60,3 +60,16 @@ def test_a_huge_vendor_message_is_cut_and_says_so(code: int, kind: type[AdapterE
 def test_a_message_within_the_limit_is_kept_whole() -> None:
     error = delete_answered({"code": 24618, "msg": "job is running", "requestId": "r-1"})
     assert error.message.endswith('(EnOS: "job is running")')
+
+
+@pytest.mark.parametrize("offset", range(MESSAGE_LIMIT - 60, MESSAGE_LIMIT + 1))
+def test_a_secret_quoted_where_the_message_is_cut_is_masked_not_half_shown(offset: int) -> None:
+    """A login endpoint echoing the refused request (the secret in it) at the limit: the
+    secret is masked before the message is cut, so no beginning of it stays behind."""
+    secret = "s3cr3t-Key-0123"
+    said = "a" * offset + secret + "&appId=app-1&" + "b" * 100  # longer than the limit
+    error = VendorError(said, vendor="v", code="1", next_step=said).hiding(secret)
+
+    assert len(error.message) <= MESSAGE_LIMIT
+    for shown in (error.message, error.next_step, str(error)):
+        assert "s3cr" not in shown
