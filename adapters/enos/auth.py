@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import math
+import sys
 import threading
 from collections.abc import Iterable
 from typing import Any, Final
@@ -141,7 +141,8 @@ class TokenService:
         # seconds rather than fail the call (or fetch a new token before every call).
         lifetime = 7200.0
         if isinstance(expire, int | float) and not isinstance(expire, bool):
-            lifetime = float(expire) if 0 < expire < math.inf else lifetime
+            # not NaN, not infinite, nor an integer past what a float holds (float() fails)
+            lifetime = float(expire) if 0 < expire <= sys.float_info.max else lifetime
         log.debug("EnOS token obtained (expires in %.0f s)", lifetime)
         return Token(value=token, expires_at=self._clock.monotonic() + lifetime)
 

@@ -14,6 +14,7 @@ A tenant uses one or the other. Both are sent as ``Authorization: Bearer {token}
 from __future__ import annotations
 
 import logging
+import sys
 from typing import Final, Protocol
 
 import httpx
@@ -179,8 +180,9 @@ class JwtAuth:
         expires_in = body.get("expires_in")
         # Trust the vendor's lifetime over ours: a tenant may cap it.
         lifetime = TOKEN_LIFETIME
-        if isinstance(expires_in, int) and not isinstance(expires_in, bool) and expires_in > 0:
-            lifetime = expires_in
+        if isinstance(expires_in, int) and not isinstance(expires_in, bool):
+            # within what a float holds: the clock adds it to a float
+            lifetime = expires_in if 0 < expires_in <= sys.float_info.max else lifetime
         _log.debug("ServicePower issued a JWT valid for %d s", lifetime)
         return Token(value=token, expires_at=self._clock.monotonic() + lifetime), lifetime
 

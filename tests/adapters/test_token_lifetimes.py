@@ -1,7 +1,8 @@
 """A token answer whose lifetime is no positive number of seconds (0, negative, a Boolean, not
-finite) keeps the vendor's documented lifetime, as Huawei's ``expiresIn`` does: taken as given,
-it made every later call fetch a new token first (VENDORS.md §1: ``expire`` in seconds, 7200;
-§6: ``expires_in``)."""
+finite, an integer too large for a float) keeps the vendor's documented lifetime, as Huawei's
+``expiresIn`` does: taken as given, it made every later call fetch a new token first (or, too
+large, failed the token request with an OverflowError) (VENDORS.md §1: ``expire`` in seconds,
+7200; §6: ``expires_in``)."""
 
 from __future__ import annotations
 
@@ -93,7 +94,7 @@ def servicepower_world(lifetime: object, calls: list[int]) -> tuple[Adapter, Ope
 
 
 @pytest.mark.parametrize("world", [enos_world, servicepower_world])
-@pytest.mark.parametrize("lifetime", [0, -60, True, "soon", None])
+@pytest.mark.parametrize("lifetime", [0, -60, True, "soon", None, 10**400])  # 10**400: past floats
 def test_a_lifetime_that_is_no_positive_number_keeps_the_documented_one(
     world: Callable[[object, list[int]], tuple[Adapter, OperationRequest]], lifetime: object
 ) -> None:
