@@ -109,7 +109,7 @@ class Fuzz:
     def actions(self) -> list[Action]:
         weighted: list[Action] = [self.submit] * 4 + [self.approve] * 6
         weighted += [self.reject, self.withdraw]
-        weighted += [self.sweep, self.recover, self.reload, self.regroup, self.read]
+        weighted += [self.sweep, self.wait, self.recover, self.reload, self.regroup, self.read]
         return [
             *weighted,
             self.stop,
@@ -201,6 +201,11 @@ class Fuzz:
         self.world.service.remind()
         self.world.service.sweeps.post_cardless()
 
+    def wait(self, _user: str, _rid: str | None) -> None:
+        """Time passes with no sweep yet (serve sweeps once a minute): a click on a request
+        now past its expiry is judged by the store's own deadline."""
+        self.world.clock.advance(self.rng.choice((60, 16 * 60, 31 * 60)))
+
     def recover(self, _user: str, _rid: str | None) -> None:
         """A start-up recovery while no call is in flight marks nothing unknown."""
         assert self.world.service.recover() == 0
@@ -211,8 +216,9 @@ class Fuzz:
         vendor is never called for it."""
         record = None if rid is None else self.world.store.get(rid)
         groups = self.world.service.s.directory.groups  # type: ignore[attr-defined]
-        if record is None or record.state is not RequestState.PENDING:
-            return
+        now = datetime.fromtimestamp(self.world.clock.now(), tz=UTC)
+        if record is None or record.state is not RequestState.PENDING or record.expires_at <= now:
+            return  # past its expiry the other replica's click would expire it, not count
         if not may_approve(user, record, self.terms, groups):
             return
         other = as_another_replica(self.world.store, self.world.clock)
