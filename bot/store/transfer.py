@@ -73,15 +73,9 @@ def migrate(target: str | Path, *, key: SecretStr | None = None) -> tuple[str, l
 
 def _check_key_first(target: str | Path, key: ChainKey) -> None:
     """`keying.check` on an existing log as it is, before any migration changes it."""
-    try:
-        engine = open_engine(target, existing=True)
-    except DatabaseUnavailable:
-        return  # nothing there yet, or nothing opsgate may read: opening it says which
-    try:
-        with engine.read() as db:
-            keying.check(db, key, recorded="chain_key" in engine.tables)
-    finally:
-        engine.close()
+    _before_migrating(
+        target, lambda db, engine: keying.check(db, key, recorded="chain_key" in engine.tables)
+    )
 
 
 def refuse_non_empty_target(target: str | Path) -> None:
@@ -91,13 +85,19 @@ def refuse_non_empty_target(target: str | Path) -> None:
     Raises:
         TargetNotEmpty: `target` already holds requests or events.
     """
+    _before_migrating(target, lambda db, engine: _refuse_non_empty(db, engine.label))
+
+
+def _before_migrating(target: str | Path, check: Callable[[Db, Engine], None]) -> None:
+    """`check` an existing database read as it is; nothing when there is none yet or nothing
+    opsgate may read (opening it to migrate says which)."""
     try:
         engine = open_engine(target, existing=True)
     except DatabaseUnavailable:
-        return  # nothing there yet, or nothing opsgate may read: opening it says which
+        return
     try:
         with engine.read() as db:
-            _refuse_non_empty(db, engine.label)
+            check(db, engine)
     finally:
         engine.close()
 
