@@ -10,6 +10,7 @@ wrote the text; the user name stays, to say which account it is.
 from __future__ import annotations
 
 import base64
+import html
 import json
 import re
 from collections.abc import Iterator
@@ -49,19 +50,45 @@ def hide_credential(name: str, value: str) -> str:
 
 
 def written_forms(secret: str) -> set[str]:
-    """`secret` as written, and as a URL's query, a JSON string or base64 would carry it (an
+    """`secret` as written, and as a URL's query (either case of hex), a JSON string (as
+    Python, PHP/Java with ``\\/``, or .NET write it), an HTML page or base64 would carry it (an
     error message quoting the request it failed to send shows it so)."""
     # Bytes the environment could not decode are kept as they came (surrogate escapes), so
     # masking never fails on a secret that is not valid UTF-8.
     raw = secret.encode(errors="surrogateescape")
+    percent = {quote(raw, safe=""), quote_plus(raw, safe="")}
+    in_json = {json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]}
     return {
         secret,
-        quote(raw, safe=""),
-        quote_plus(raw, safe=""),
-        json.dumps(secret)[1:-1],
-        json.dumps(secret, ensure_ascii=False)[1:-1],
+        *percent,
+        *(_LOWER_HEX.sub(lambda found: found[0].lower(), form) for form in percent),
+        *in_json,
+        *(form.replace("/", "\\/") for form in in_json),  # PHP's and Java's "\/"
+        _dotnet_json(secret),
+        html.escape(secret, quote=False),
+        html.escape(secret),
         *_base64_forms(raw),
     } - {""}
+
+
+#: A percent-encoded byte, to write it in lower case as some stacks do.
+_LOWER_HEX: Final = re.compile(r"%[0-9A-F]{2}")
+#: What .NET's System.Text.Json escapes by default besides non-ASCII and control characters.
+_DOTNET_ESCAPED: Final = frozenset("\"&'+<>`")
+
+
+def _dotnet_json(secret: str) -> str:
+    """`secret` in a JSON string as .NET's default encoder writes it (``\\u0026`` for ``&``)."""
+    out = []
+    for char in secret:
+        if char == "\\":
+            out.append("\\\\")
+        elif char in _DOTNET_ESCAPED or not " " <= char <= "~":
+            units = char.encode("utf-16-be", "surrogatepass")
+            out += [f"\\u{units[i]:02X}{units[i + 1]:02X}" for i in range(0, len(units), 2)]
+        else:
+            out.append(char)
+    return "".join(out)
 
 
 def _base64_forms(raw: bytes) -> Iterator[str]:

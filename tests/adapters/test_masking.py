@@ -7,7 +7,7 @@ import httpx
 import pytest
 
 from adapters.base import VendorCall
-from adapters.masking import MASK, hide_credential
+from adapters.masking import MASK, hide_credential, hide_secret
 
 
 @pytest.mark.parametrize(
@@ -45,3 +45,21 @@ def test_a_describe_that_forgot_its_secret_headers_still_masks_the_token() -> No
 def test_a_vendor_call_built_by_hand_is_masked_too() -> None:
     call = VendorCall(method="GET", url="https://x.example/", headers={"X-Api-Key": "k-123"})
     assert call.headers == {"X-Api-Key": MASK}
+
+
+SECRET = "s3cr3t+/=&Key<é"
+
+
+@pytest.mark.parametrize(
+    "echoed",
+    [
+        r"s3cr3t+\/=&Key<\u00e9",  # JSON that escapes "/" (PHP's and Java's default)
+        r"s3cr3t\u002B/=\u0026Key\u003C\u00E9",  # .NET's System.Text.Json default encoder
+        "s3cr3t%2b%2f%3d%26Key%3c%c3%a9",  # percent-encoding in lower case
+        "s3cr3t+/=&amp;Key&lt;é",  # an HTML error page quoting the request
+    ],
+)
+def test_a_secret_echoed_in_another_common_escaping_is_masked(echoed: str) -> None:
+    """A login endpoint echoing the refused request as its own stack writes it."""
+    shown = hide_secret(f"bad request: secret={echoed}&appId=app-1", SECRET)
+    assert shown == f"bad request: secret={MASK}&appId=app-1"
