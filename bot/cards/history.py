@@ -13,6 +13,13 @@ from bot.cards.text import code, mention, plural, slack_date
 from bot.model import RequestRecord
 from commands.meta import MAX_HISTORY as MAX_LISTED
 
+#: An empty list that is not `--mine`: requests may exist that this reader may not see here (and
+#: saying whether any do would tell of them), so it says what the list holds and where to look.
+_UNSEEN = (
+    "requests you may see here. History lists the requests you made or may approve, and those "
+    "made in the channel you ask in: ask in a request's channel to list it."
+)
+
 
 def history_message(
     records: Sequence[RequestRecord],
@@ -23,10 +30,11 @@ def history_message(
 ) -> Message:
     """Recent requests, one line each, newest first as given. An empty list says what it
     was filtered by (`mine`, `vendor`); `more` is the command that lists older ones, when the
-    list was cut at its limit (empty when it was cut at the highest limit already)."""
+    list was cut at its limit (empty when it was cut at the highest limit already). An empty
+    list that is not `mine` says none may be seen here, not that none exist (`_UNSEEN`)."""
     blocks = [header("Recent requests")]
     which = f"{code(vendor)} " if vendor else ""
-    none = f"You have made no {which}requests yet." if mine else f"No {which}requests yet."
+    none = f"You have made no {which}requests yet." if mine else f"No {which}{_UNSEEN}"
     lines = [history_line(r) for r in records] or [none]
     if more is not None:
         wider = f"{code(more)} lists more" if more else f"`--limit` lists at most {MAX_LISTED}"

@@ -81,6 +81,11 @@ def one_line(text: str) -> str:
     return lead + LINE_BREAK.join(line for line in lines if line) + trail
 
 
+def has_line_break(text: str) -> bool:
+    """True when `text` holds a line break of any kind a card shows as `LINE_BREAK`."""
+    return _BREAK.search(text) is not None
+
+
 def show_bidi(text: str) -> str:
     """Text with each bidirectional control shown as its code point (`BIDI_SHOWN`)."""
     return _BIDI.sub(lambda m: BIDI_SHOWN.format(ord(m.group())), text)

@@ -100,6 +100,16 @@ def stoppable(session: ConsoleSession) -> str | None:
     return record.id
 
 
+def quit_waits_for(session: ConsoleSession) -> str | None:
+    """What `quit` (or the end of input) waits for before the console ends, to say so: a run
+    Stop could still stop, or, while the app is still at work (a single vendor call that
+    outlasted `settle`), the request running, else the work itself. None when nothing is."""
+    running = stoppable(session)
+    if running is None and not session.wait(timeout=SETTLE):
+        running = default_request(session.app.store, "stop") or "opsgate's last command"
+    return running
+
+
 def first_word(line: str) -> tuple[str, str]:
     """`line`'s first word and the rest, split at any run of spaces or tabs (a line pasted
     from a document or a terminal may hold tabs)."""

@@ -21,8 +21,8 @@ from bot.console.clicks import (
     default_request,
     first_word,
     named_request,
+    quit_waits_for,
     settle,
-    stoppable,
 )
 from bot.console.greeting import HELP, banner
 from bot.console.output import Output
@@ -87,9 +87,10 @@ class Console:
             self.reader.close()
 
     def _leaving(self) -> None:
-        """At `quit` or the end of input: the session finishes a run still going before it
-        ends (never leaving it executing); say so, or the console would sit there silent."""
-        running = stoppable(self.session)
+        """At `quit` or the end of input: the session finishes a run still going (a bulk run,
+        or a single vendor call) before it ends, never leaving it executing; say so, or the
+        console would sit there silent."""
+        running = quit_waits_for(self.session)
         if running is not None:
             self.say(f"── {running} is still running: the console ends once it has ended ──")
 

@@ -7,6 +7,7 @@ from typing import Final
 
 from adapters.base import Preview
 from adapters.errors import AdapterError
+from bot.cards.text import has_line_break
 from bot.model import (
     Channel,
     ClosedOutcome,
@@ -160,7 +161,7 @@ def _use_a_channel(run: tuple[Part, ...], *, group_dm: bool) -> tuple[Part, ...]
 
 def _copyable(command: str) -> bool:
     """True when `command` shows whole as inline code (short, one line, no backtick)."""
-    return len(command) <= COPYABLE_LIMIT and not {"\n", "`"} & set(command)
+    return len(command) <= COPYABLE_LIMIT and "`" not in command and not has_line_break(command)
 
 
 def not_its_card(record: RequestRecord) -> Refusal:

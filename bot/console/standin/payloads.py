@@ -8,6 +8,7 @@ Each builder returns the exact request body Slack would POST (form-encoded for s
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import time
 from collections.abc import Sequence
@@ -23,6 +24,9 @@ TEAM_DOMAIN = "opsgate"
 VERIFICATION_TOKEN = "opsgate-standin-token"  # noqa: S105 - not a secret, Bolt ignores it
 TRIGGER_ID = "13345224609.738474920.8088930838d88f008e0"
 FORM = "application/x-www-form-urlencoded"
+#: What Slack leaves unescaped in a slash command's text: mentions of a user, a channel or a
+#: user group, which it sends as markup (``<@U…>``, ``<#C…|name>``, ``<!subteam^S…>``).
+_MENTION = re.compile(r"<(?:@[UW][A-Z0-9]+|#C[A-Z0-9]+|!subteam\^S[A-Z0-9]+)(?:\|[^<>]*)?>")
 JSON = "application/json"
 
 
@@ -40,6 +44,8 @@ def slash_command_body(
 
     Each invocation gets a fresh ``trigger_id`` unless one is given, as in Slack, where opsgate
     processes each trigger id once: to replay a command, send the same body again.
+    `text` is what the user typed: like Slack, the body carries it with ``&``, ``<`` and ``>``
+    HTML-escaped (`slack_escaped`), mentions typed as markup (``<@U0BOB>``) left as they are.
     """
     fields = {
         "token": VERIFICATION_TOKEN,
@@ -50,13 +56,32 @@ def slash_command_body(
         "user_id": user_id,
         "user_name": user_id.lower(),
         "command": command,
-        "text": text,
+        "text": slack_escaped(text),
         "api_app_id": APP_ID,
         "is_enterprise_install": "false",
         "response_url": response_url,
         "trigger_id": trigger_id or new_trigger_id(),
     }
     return urlencode(fields)
+
+
+def slack_escaped(text: str) -> str:
+    """`text` as Slack sends a slash command's: ``&``, ``<`` and ``>`` as ``&amp;``, ``&lt;``
+    and ``&gt;``, except in user, channel and user group mentions, which stay markup.
+
+    A view submission's and a Workflow step's inputs arrive as typed: only slash text is escaped.
+    """
+    out: list[str] = []
+    pos = 0
+    for mention in _MENTION.finditer(text):
+        out.extend((_escape(text[pos : mention.start()]), mention.group()))
+        pos = mention.end()
+    out.append(_escape(text[pos:]))
+    return "".join(out)
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def new_trigger_id() -> str:

@@ -285,7 +285,7 @@ def test_history_lists_records_and_stays_valid_when_long() -> None:
     text = valid(history_message([record(), record(id="R-B", state=RequestState.FAILED)]))
     assert ":large_orange_circle: `R-AAAA1111` `enos.ota-job.delete` · 1 target · <@U0REQ>" in text
     assert "Failed" in text
-    assert "No requests yet." in valid(history_message([]))
+    assert "No requests you may see here." in valid(history_message([]))
     valid(history_message([record(id=f"R-{i}") for i in range(1000)]))
 
 

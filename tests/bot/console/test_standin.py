@@ -267,6 +267,18 @@ def test_slash_command_body_is_signed_and_form_encoded() -> None:
     assert not verifier.is_valid_request(body + "x", headers)
 
 
+def test_slash_text_is_sent_html_escaped_as_slack_does_with_mentions_left_as_markup() -> None:
+    typed = 'huawei device delete d<1> --reason "R&D <!channel> &amp;" as <@U0BOB> in <#C0OPS|ops>'
+    body = slash_command_body(
+        text=typed, user_id="U1", channel_id="C1", response_url="http://127.0.0.1:1/response/k"
+    )
+    fields = {k: v[0] for k, v in parse_qs(body).items()}
+    assert fields["text"] == (
+        'huawei device delete d&lt;1&gt; --reason "R&amp;D &lt;!channel&gt; &amp;amp;" '
+        "as <@U0BOB> in <#C0OPS|ops>"
+    )
+
+
 def test_block_action_body_carries_the_click() -> None:
     body = block_action_body(
         action_id="opsgate_approve",

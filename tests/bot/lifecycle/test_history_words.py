@@ -32,7 +32,7 @@ def test_an_empty_filtered_history_says_what_it_was_filtered_by(world: World) ->
     assert "No requests yet." not in history(world, HistoryCommand(mine=True))
     assert "You have made no requests yet." in history(world, HistoryCommand(mine=True))
     enos = history(world, HistoryCommand(vendor="enos"))
-    assert "No `enos` requests yet." in enos
+    assert "No `enos` requests you may see here." in enos
     both = history(world, HistoryCommand(mine=True, vendor="enos"))
     assert "You have made no `enos` requests yet." in both
 
@@ -54,3 +54,18 @@ def test_a_history_cut_at_the_highest_limit_still_says_older_ones_are_left_out(
     cut = history(world, HistoryCommand(mine=True, limit=MAX_HISTORY), user=ALICE)
     assert f"Older requests are not listed: `--limit` lists at most {MAX_HISTORY}." in cut
     assert "lists more" not in cut
+
+
+def test_an_empty_history_does_not_say_none_exist_when_they_are_only_out_of_sight(
+    world: World,
+) -> None:
+    """@dave asks outside #ops, where @alice's request was made: it exists, he may not see it
+    there, and the answer says so (and where to look) rather than "No requests yet."."""
+    open_request(world)
+    origin = Origin(user=DAVE, channel="C0ELSEWHERE", response_url="https://hooks.example/d")
+    for command in (HistoryCommand(), HistoryCommand(vendor="huawei")):
+        message = world.service.history(command, origin)
+        said = message.text + json.dumps(message.blocks, ensure_ascii=False)
+        assert "requests yet" not in said
+        assert "requests you may see here" in said
+        assert "ask in a request's channel to list it" in said

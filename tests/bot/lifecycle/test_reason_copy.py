@@ -38,3 +38,16 @@ def test_without_command_text_nothing_is_offered_to_copy(world: World) -> None:
     world.service.submit(package_request(reason=None), world.origin(ALICE), command_text="  ")
     shown = world.shown_to(ALICE)
     assert "needs a reason" in shown and "Copy it from here" not in shown
+
+
+@pytest.mark.parametrize(
+    "line_break", ["\n", "\r", "\v", "\f", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029"]
+)
+def test_a_command_of_more_than_one_line_is_not_offered(world: World, line_break: str) -> None:
+    """Inline code cannot hold a line break (a card shows each kind as " ⏎ "): a command with
+    any of them is not offered to copy, whatever the kind."""
+    typed = f"{COMMAND}{line_break}--app partner-app"
+    world.service.submit(package_request(reason=None), world.origin(ALICE), command_text=typed)
+    shown = world.shown_to(ALICE)
+    assert "needs a reason" in shown
+    assert "Copy it from here" not in shown and "⏎" not in shown

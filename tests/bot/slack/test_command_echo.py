@@ -15,7 +15,9 @@ from bot.console.session import ConsoleSession
 from bot.console.standin.payloads import FORM, slash_command_body
 
 POLICY = '[policy]\napprovers = ["U0BOB"]\nrequire_reason = true\n'
-#: What Slack sends for ``… --break-glass "INC<42> R&D"`` (typed with `<`, `>` and `&`).
+#: What the user types, with `<`, `>` and `&`.
+TYPED = '--break-glass "INC<42> R&D"'
+#: The same, escaped once as Slack sends and shows it.
 GLASS = '--break-glass "INC&lt;42&gt; R&amp;D"'
 
 
@@ -26,7 +28,8 @@ def session(tmp_path: Path) -> Iterator[ConsoleSession]:
 
 
 def answer_to(session: ConsoleSession, text: str) -> str:
-    """`/ops <text>`, sent as Slack sends it; the private answer (as Slack's JSON holds it)."""
+    """`/ops <text>` as typed, sent as Slack sends it (HTML-escaped); the private answer (as
+    Slack's JSON holds it)."""
     body = slash_command_body(
         text=text,
         user_id=ALICE,
@@ -41,13 +44,13 @@ def answer_to(session: ConsoleSession, text: str) -> str:
 
 
 def test_the_missing_reason_copy_is_escaped_once(session: ConsoleSession) -> None:
-    said = answer_to(session, f"servicepower job cancel JOB-1001 {GLASS}")
+    said = answer_to(session, f"servicepower job cancel JOB-1001 {TYPED}")
     assert "Copy it from here" in said
     assert GLASS in said  # Slack shows INC<42> R&D, as typed
     assert "&amp;lt;" not in said and "&amp;amp;" not in said
 
 
 def test_a_dry_run_shows_the_command_escaped_once(session: ConsoleSession) -> None:
-    said = answer_to(session, 'servicepower job cancel JOB-1001 --reason "R&amp;D &lt;3" --dry-run')
+    said = answer_to(session, 'servicepower job cancel JOB-1001 --reason "R&D <3" --dry-run')
     assert '--reason "R&amp;D &lt;3" --dry-run' in said  # as typed: R&D <3
     assert "&amp;lt;" not in said and "&amp;amp;" not in said
