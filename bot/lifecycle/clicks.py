@@ -17,7 +17,7 @@ import logging
 from typing import Any, Final
 
 from bot import cards
-from bot.lifecycle import refusals
+from bot.lifecycle import notices, refusals
 from bot.lifecycle.execution import Execution, fail_integrity
 from bot.lifecycle.replies import Replies
 from bot.lifecycle.services import Origin, Services
@@ -123,10 +123,10 @@ class Clicks:
             self._execution.run(after)
         elif result.status is ApprovalStatus.RECORDED:
             self.replies.refresh_card(after)
-            self.replies.notice(origin, refusals.approval_recorded(after))
+            self.replies.notice(origin, notices.approval_recorded(after))
         elif result.status is ApprovalStatus.COUNTED_AGAIN:
             self.replies.refresh_card(after)
-            self.replies.notice(origin, refusals.counted_again(after, record.lapsed, origin.user))
+            self.replies.notice(origin, notices.counted_again(after, record.lapsed, origin.user))
         elif result.status is ApprovalStatus.DUPLICATE:
             self._refuse(after, origin, "approve", refusals.duplicate(after))
         else:  # expired (here, just now), or decided by someone else since we read it

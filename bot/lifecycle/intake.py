@@ -19,7 +19,7 @@ from functools import partial
 from adapters.base import Adapter, Preview
 from adapters.errors import AdapterError
 from bot import cards
-from bot.lifecycle import plugin_calls, refusals
+from bot.lifecycle import notices, plugin_calls, refusals
 from bot.lifecycle.breakglass import BreakGlass
 from bot.lifecycle.posting import Posting
 from bot.lifecycle.replies import Replies
@@ -246,7 +246,7 @@ class Intake:
             )
             self.replies.answer(origin, cards.refusal_message(refusal))
             return
-        self.replies.answer(origin, cards.notice_message(refusals.posted(record)))
+        self.replies.answer(origin, cards.notice_message(notices.posted(record)))
 
 
 def _followed(job: Callable[[], None], then: Callable[[], None] | None) -> Callable[[], None]:

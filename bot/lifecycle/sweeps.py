@@ -10,7 +10,7 @@ from datetime import timedelta
 from typing import Final
 
 from bot import cards
-from bot.lifecycle import refusals
+from bot.lifecycle import notices, refusals
 from bot.lifecycle.posting import Posting
 from bot.lifecycle.reminders import Reminders
 from bot.lifecycle.replies import Replies
@@ -96,7 +96,7 @@ class Sweeps:
             )
             self.replies.tell_requester(record, cards.refusal_message(refusal))
             return
-        self.replies.tell_requester(record, cards.notice_message(refusals.reposted(record)))
+        self.replies.tell_requester(record, cards.notice_message(notices.reposted(record)))
 
 
 def about(record: RequestRecord) -> AbstractContextManager[None]:

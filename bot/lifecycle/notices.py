@@ -1,0 +1,75 @@
+"""What the lifecycle tells people as their requests move on (a card posted, an approval
+counted), in words: built from parts, rendered by `bot.cards`. Its refusals are
+`bot.lifecycle.refusals`."""
+
+from __future__ import annotations
+
+from bot.model import Channel, Code, Notice, Part, RequestRecord, User, listing, rules
+
+
+def reposted(record: RequestRecord) -> Notice:
+    """A card-less request's card is up after all (its first post was cut short)."""
+    return Notice(
+        "Your request ",
+        Code(record.id),
+        " is now posted in ",
+        Channel(record.channel),
+        " and ",
+        *_waiting_for(record),
+        " (opsgate stopped while posting its card the first time).",
+    )
+
+
+def posted(record: RequestRecord) -> Notice:
+    """The approval card is up: waiting for approvals, or, when it needs none, for the
+    requester's own confirmation."""
+    return Notice(
+        "Request ",
+        Code(record.id),
+        " is posted and ",
+        *_waiting_for(record),
+        ". Follow it on the card, or with ",
+        Code(f"/ops status {record.id}"),
+        ".",
+    )
+
+
+def _waiting_for(record: RequestRecord) -> tuple[str, ...]:
+    if rules.requester_confirms_alone(record.approvals_needed):
+        return ("needs no approvals: press Approve on the card to confirm it and run it",)
+    return ("waiting for approval",)
+
+
+def approval_recorded(record: RequestRecord) -> Notice:
+    """An approval that counted but did not complete the request: how many count now, and
+    whose earlier approval no longer does (they could not approve it now)."""
+    have = len(rules.counted(record.approvers, record.lapsed))
+    lapsed: tuple[Part, ...] = ()
+    if record.lapsed:
+        lapsed = (
+            "; no longer counted, as they may no longer approve it: ",
+            *listing(map(User, record.lapsed)),
+        )
+    return Notice(
+        "Approval recorded for ",
+        Code(record.id),
+        f" ({have} of {record.approvals_needed}",
+        *lapsed,
+        ").",
+    )
+
+
+def counted_again(record: RequestRecord, lapsed_before: tuple[str, ...], clicker: str) -> Notice:
+    """A repeat click by someone who approved, which counted lapsed approvals again (theirs, or
+    another's) without completing the request: nothing new was approved."""
+    back = [earlier for earlier in lapsed_before if earlier not in record.lapsed]
+    have = f" ({len(rules.counted(record.approvers, record.lapsed))} of {record.approvals_needed})."
+    if back == [clicker]:
+        return Notice("Your approval of ", Code(record.id), " counts again", have)
+    return Notice(
+        "You approved ",
+        Code(record.id),
+        " already; counting again: ",
+        *listing(map(User, back)),
+        have,
+    )
