@@ -142,9 +142,10 @@ def _running(records: Sequence[RequestRecord]) -> list[Block]:
 
 
 def _yours(records: Sequence[RequestRecord], stoppable: frozenset[str]) -> list[Block]:
-    """One line each, and Stop under a run that may still be stopped."""
+    """One line each, and Stop under a run that may still be stopped. None: the user made
+    none (others' requests may exist; `/ops history --mine` says the same)."""
     if not records:
-        return lines_sections(["No requests yet."])
+        return lines_sections(["You have made no requests yet."])
     blocks: list[Block] = []
     lines: list[str] = []
     for record in records:

@@ -390,7 +390,7 @@ def test_home_view_is_a_valid_home_tab() -> None:
     assert len(big["blocks"]) <= 100
     assert block_problems(big["blocks"], limit=100) == []
     empty = json.dumps(home_view(HomeContent(approver=True)))
-    assert "No requests yet." in empty and "ask an admin" in empty
+    assert "You have made no requests yet." in empty and "ask an admin" in empty
     assert "Nothing is waiting for your approval." in empty
     assert "None awaiting review." in empty
 

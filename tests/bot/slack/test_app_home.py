@@ -106,6 +106,17 @@ def test_the_requester_and_non_approvers_have_nothing_to_approve(session: Consol
     assert request_id not in json.dumps(dave)
 
 
+def test_your_requests_when_empty_says_you_made_none_not_that_none_exist(
+    session: ConsoleSession,
+) -> None:
+    """@alice's request exists; @dave, who made none, is told he made none ("Your requests"
+    lists only his own), not "No requests yet.", which is untrue while hers exists."""
+    request(session)
+    said = json.dumps(home(session, DAVE), ensure_ascii=False)
+    assert "No requests yet." not in said
+    assert "You have made no requests yet." in said
+
+
 def test_approve_in_the_tab_is_the_card_s_approve(session: ConsoleSession) -> None:
     request_id = request(session)
     home(session, BOB)
