@@ -36,7 +36,7 @@ from bot.cards.incident import approvers_call, approvers_of, dry_run_break_glass
 from bot.cards.lists import HelpEntry, help_message, status_message
 from bot.cards.outcome import outcome_lines, progress_line
 from bot.cards.preview import blocked_lines, preview_lines, verdict_lines
-from bot.cards.request import STATE_TITLES, approved_by, request_blocks, target_line
+from bot.cards.request import approved_by, request_blocks, target_line, title_of
 from bot.cards.sentences import mrkdwn, notification
 from bot.cards.text import clip_raw, code, code_block, escape, mention, plural
 from bot.model import (
@@ -123,7 +123,7 @@ def request_card(
 
 
 def _card_text(record: RequestRecord, call: str) -> str:
-    title = STATE_TITLES[record.state]
+    title = title_of(record)[1]
     return (
         f"{title}: {record.operation} on {plural(len(record.targets), 'target')} "
         f"({record.id}), requested by {mention(record.requester)}"
@@ -271,8 +271,9 @@ def notice_message(notice: str | Notice) -> Message:
 
 
 def requester_notice(record: RequestRecord) -> Message:
-    """Tell the requester how their request ended (or where it stands)."""
-    title = STATE_TITLES[record.state]
+    """Tell the requester how their request ended (or where it stands), in the words its
+    card's header opens with (`title_of`: "Partly failed" for a partly failed run)."""
+    title = title_of(record)[1]
     lead = (
         f"*{title}:* your request {code(record.id)} "
         f"({record.operation} on {plural(len(record.targets), 'target')})"

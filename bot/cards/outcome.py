@@ -166,6 +166,18 @@ def answered_lines(operation: str, outcome: Outcome, *, stopped_by: str | None =
     return lines
 
 
+def partly_heading(record: RequestRecord) -> tuple[str, str] | None:
+    """``(":warning:", "Partly failed")`` or ``(":grey_question:", "Partly unknown")``: how the
+    outcome of a run that ended `failed` or `unknown` with some targets succeeded is headed, so
+    its card's header and its requester's message can open the same way; None for any other."""
+    outcome = record.outcome
+    if record.state not in (RequestState.FAILED, RequestState.UNKNOWN):
+        return None
+    if not isinstance(outcome, Outcome) or not 0 < outcome.counts.succeeded < outcome.total:
+        return None
+    return _heading(outcome)
+
+
 def _heading(outcome: Outcome) -> tuple[str, str]:
     counts = outcome.counts
     if counts.succeeded == outcome.total:

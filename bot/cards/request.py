@@ -12,6 +12,7 @@ from datetime import datetime
 from adapters.base import Verdict
 from bot.cards.blocks import Block, context, fields, header, lines_sections, section
 from bot.cards.incident import BREAK_GLASS_TAG, approvers_of, break_glass_lines, notifies
+from bot.cards.outcome import partly_heading
 from bot.cards.preview import preview_lines, verdict_lines
 from bot.cards.sentences import approvers_parts, mrkdwn
 from bot.cards.text import (
@@ -109,11 +110,21 @@ def request_blocks(
     return blocks
 
 
+def title_of(record: RequestRecord) -> tuple[str, str]:
+    """The emoji and words a request's header and its requester's message open with: its
+    state's (`STATE_TITLES`), but a run that ended failed or unknown with some targets
+    succeeded opens as its outcome does ("Partly failed", "Partly unknown": `partly_heading`).
+    Where the state itself is named (`/ops status`'s text, history) it is `STATE_TITLES`."""
+    return partly_heading(record) or (STATE_EMOJI[record.state], STATE_TITLES[record.state])
+
+
 def _title(record: RequestRecord, *, forced: bool) -> str:
-    """``<emoji> <state>: <operation>``, marked FORCED, BREAK-GLASS and SANDBOX as it is."""
-    title = f"{STATE_EMOJI[record.state]} {STATE_TITLES[record.state]}: {record.operation}"
+    """``<emoji> <title>: <operation>`` (`title_of`), marked FORCED, BREAK-GLASS and SANDBOX
+    as it is."""
+    emoji, words = title_of(record)
+    title = f"{emoji} {words}: {record.operation}"
     if forced and record.break_glass is None:
-        title = f":rotating_light: FORCED: {STATE_TITLES[record.state]}: {record.operation}"
+        title = f":rotating_light: FORCED: {words}: {record.operation}"
     title += BREAK_GLASS_TAG if record.break_glass is not None else ""
     return title + (" [SANDBOX]" if record.sandbox else "")
 

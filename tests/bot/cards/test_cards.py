@@ -17,6 +17,7 @@ from bot.cards import (
     Message,
     escape,
     request_card,
+    requester_notice,
     status_message,
 )
 from bot.console.render import render_message
@@ -264,6 +265,39 @@ def test_bulk_summary_with_a_failed_batch() -> None:
     )
     assert "*Next:* wait for it to finish" in text
     assert "`r0`" in text and "+40 more" in text
+
+
+def test_a_partly_failed_run_is_headed_partly_failed_and_a_wholly_failed_one_failed() -> None:
+    """The header and the requester's message open as the outcome under them does: "Partly
+    failed" when some targets succeeded, "Failed" when none did; `/ops status` still names the
+    state ("Status of …: Failed")."""
+    targets = tuple(f"d{i}" for i in range(10_000))
+    partly = record(
+        operation="aliyun.ota-task.cancel",
+        targets=targets,
+        state=RequestState.FAILED,
+        outcome=bulk_outcome(1),
+    )
+    shown = request_card(partly, approvers=APPROVERS)
+    assert shown.blocks[0]["text"]["text"] == ":warning: Partly failed: aliyun.ota-task.cancel"
+    assert shown.text.startswith("Partly failed: aliyun.ota-task.cancel on 10,000 targets")
+    dm = requester_notice(partly)
+    assert dm.text == "Partly failed: aliyun.ota-task.cancel (R-7K3F9QW2)"
+    assert "*Partly failed:* your request `R-7K3F9QW2`" in text_of(dm)
+    assert ":x:" not in text_of(shown) + text_of(dm) and "Failed" not in text_of(dm)
+    status = status_message(partly, [], approvers=APPROVERS)
+    assert status.text == "Status of R-7K3F9QW2: Failed"
+
+    wholly = record(
+        operation="aliyun.ota-task.cancel",
+        targets=targets[:200],
+        state=RequestState.FAILED,
+        outcome={**bulk_outcome(1), "total": 200},
+    )
+    shown = request_card(wholly, approvers=APPROVERS)
+    assert shown.blocks[0]["text"]["text"] == ":x: Failed: aliyun.ota-task.cancel"
+    assert "*Failed:* your request" in text_of(requester_notice(wholly))
+    assert "Partly" not in text_of(shown) + text_of(requester_notice(wholly))
 
 
 def test_bulk_without_failures_and_many_failed_batches() -> None:
