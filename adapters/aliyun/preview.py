@@ -217,6 +217,7 @@ def _facts(
     calls: int,
 ) -> dict[str, str]:
     n, found = len(looked), [look for look in looked if look.found]
+    pending = sum(1 for x in found if x.cancellable)
     scope = "all" if n == len(targets) else f"{n} of {len(targets):,}"
     facts = {
         "Firmware": _firmware_name(firmware, base["FirmwareId"]),
@@ -224,9 +225,10 @@ def _facts(
         "Job": base.get("JobId", "any job of this firmware"),
         "Devices": f"{len(targets):,} ({calls} call{'s' if calls != 1 else ''} of up to 200)",
         "Sampled": f"{scope} devices" + ("" if n == len(targets) else " (sampled, evenly spaced)"),
-        "Pending cancellable tasks": f"{sum(1 for x in found if x.cancellable)} of "
-        f"{devices(n, _sampled(looked, targets))} {agree(n, 'has', 'have')} a task awaiting "
-        "confirmation, queued or pushed",
+        # "1 of 2 devices has": the verb agrees with the count, "0 of 1 device has" with the noun.
+        "Pending cancellable tasks": f"{pending} of {devices(n, _sampled(looked, targets))} "
+        f"{agree(1 if n == 1 else pending, 'has', 'have')} a task awaiting confirmation, "
+        "queued or pushed",
     }
     if "IotInstanceId" in base:
         facts["Instance"] = base["IotInstanceId"]

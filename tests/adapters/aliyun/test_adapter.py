@@ -537,7 +537,9 @@ def test_the_preview_counts_one_device_in_the_singular(
     sim: AliyunSimulator, clock: FakeClock
 ) -> None:
     """The tester's transcript: "None of the 1 sampled devices has …", "0 of 1 devices have
-    …", "1 sampled device(s) do not exist"."""
+    …", "1 sampled device(s) do not exist". In "1 of 2 devices has …" the verb agrees with
+    the one device counted, as the warnings' "1 of the 2 devices has nothing to cancel" do;
+    "0 of 2 devices have"."""
     idle = _adapter(sim, clock).preview(sandbox_cancel(sbx.IDLE_DEVICES[:1]))
     assert idle.warnings == [
         "The device has no pending task for this firmware: the cancel would change nothing."
@@ -552,7 +554,11 @@ def test_the_preview_counts_one_device_in_the_singular(
         w.startswith("1 device (`thermo-010`) is already upgrading (IN_PROGRESS)")
         for w in upgrading.warnings
     )
-    assert upgrading.facts["Pending cancellable tasks"] == f"1 of 2 devices have {pending}"
+    assert upgrading.facts["Pending cancellable tasks"] == f"1 of 2 devices has {pending}"
+    idle_two = _adapter(sim, clock).preview(sandbox_cancel(sbx.IDLE_DEVICES[:2]))
+    assert idle_two.facts["Pending cancellable tasks"] == f"0 of 2 devices have {pending}"
+    two = _adapter(sim, clock).preview(sandbox_cancel(sbx.BUSY_DEVICES[:2]))
+    assert two.facts["Pending cancellable tasks"] == f"2 of 2 devices have {pending}"
     ghost = _adapter(sim, clock).preview(sandbox_cancel(("ghost-1",)))
     assert ghost.summary == "The device does not exist in product a1OpsThermo"
     assert ghost.blocked is not None
