@@ -19,13 +19,13 @@ from typing import Any, Final
 
 from pydantic import SecretStr
 
-from bot.store import keying, queries
+from bot.store import queries
 from bot.store.chain import EVENT_FIELDS, ChainKey
 from bot.store.engine import Db, Engine, rows_in_pages
-from bot.store.opening import open_engine
+from bot.store.opening import before_migrating, check_key_before_migrating, open_engine
 from bot.store.queries import INSERT_EVENT
 from bot.store.readback import refused_text
-from bot.store.rows import DatabaseUnavailable, StoreError
+from bot.store.rows import StoreError
 from bot.store.seal import copied_seal, seal_after_migration
 
 _BATCH: Final = 5_000
@@ -62,20 +62,13 @@ def migrate(target: str | Path, *, key: SecretStr | None = None) -> tuple[str, l
         AuditKeyError: `key` is not the log's: nothing is upgraded, so that the one run with
             the key still seals the head as it is.
     """
-    _check_key_first(target, ChainKey(key))
+    check_key_before_migrating(target, ChainKey(key))
     engine = open_engine(target)
     try:
         seal_after_migration(engine, ChainKey(key))
     finally:
         engine.close()
     return engine.label, engine.applied
-
-
-def _check_key_first(target: str | Path, key: ChainKey) -> None:
-    """`keying.check` on an existing log as it is, before any migration changes it."""
-    _before_migrating(
-        target, lambda db, engine: keying.check(db, key, recorded="chain_key" in engine.tables)
-    )
 
 
 def refuse_non_empty_target(target: str | Path) -> None:
@@ -85,21 +78,7 @@ def refuse_non_empty_target(target: str | Path) -> None:
     Raises:
         TargetNotEmpty: `target` already holds requests or events.
     """
-    _before_migrating(target, lambda db, engine: _refuse_non_empty(db, engine.label))
-
-
-def _before_migrating(target: str | Path, check: Callable[[Db, Engine], None]) -> None:
-    """`check` an existing database read as it is; nothing when there is none yet or nothing
-    opsgate may read (opening it to migrate says which)."""
-    try:
-        engine = open_engine(target, existing=True)
-    except DatabaseUnavailable:
-        return
-    try:
-        with engine.read() as db:
-            check(db, engine)
-    finally:
-        engine.close()
+    before_migrating(target, lambda db, engine: _refuse_non_empty(db, engine.label))
 
 
 def copy_log(
