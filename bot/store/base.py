@@ -23,7 +23,7 @@ from bot.store.engine import Db, Engine
 from bot.store.groups import StoreGroupVersions
 from bot.store.leases import DEFAULT_LEASE, Leases, new_owner
 from bot.store.notify import Observer, Observers
-from bot.store.opening import open_engine
+from bot.store.opening import check_key_before_migrating, open_engine
 from bot.store.rows import DatabaseUnavailable, first_line, new_request_id
 from bot.store.seal import seal_after_migration
 from bot.store.shared import StoreShared
@@ -100,8 +100,10 @@ class StoreBase:
 
         Raises:
             DatabaseUnavailable: It cannot be opened (one line naming it, never a password).
-            AuditKeyError: `key` does not fit the log (see `__init__`).
+            AuditKeyError: `key` does not fit the log (see `__init__`); an existing log is
+                checked before it is migrated, so a keyed one is not upgraded without its key.
         """
+        check_key_before_migrating(target, ChainKey(key))  # as `opsgate db migrate` does
         engine = open_engine(target)
         return cls(engine, clock=clock, new_id=new_id, key=key, lease=lease, owner=owner)
 

@@ -3,10 +3,14 @@ file (`bot.store.database`). The only module that knows both engines."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
+from bot.store import keying
+from bot.store.chain import ChainKey
 from bot.store.database import SqliteEngine
-from bot.store.engine import Engine, is_postgres, sqlite_path
+from bot.store.engine import Db, Engine, is_postgres, sqlite_path
+from bot.store.rows import DatabaseUnavailable
 
 
 def open_engine(target: str | Path, *, existing: bool = False) -> Engine:
@@ -23,3 +27,31 @@ def open_engine(target: str | Path, *, existing: bool = False) -> Engine:
         return PostgresEngine.open_existing(url) if existing else PostgresEngine.open(url)
     path = sqlite_path(target)
     return SqliteEngine.open_existing(path) if existing else SqliteEngine.open_file(path)
+
+
+def check_key_before_migrating(target: str | Path, key: ChainKey) -> None:
+    """`keying.check` on an existing log as it is, before any migration changes it: every
+    opening that migrates (`opsgate db migrate`, `serve`, the console) refuses a keyed log
+    without its key, or with another, before upgrading it, so the upgrade that seals its head
+    (`bot.store.seal`) is left to the one run with the key.
+
+    Raises:
+        AuditKeyError: `key` is not the log's.
+    """
+    before_migrating(
+        target, lambda db, engine: keying.check(db, key, recorded="chain_key" in engine.tables)
+    )
+
+
+def before_migrating(target: str | Path, check: Callable[[Db, Engine], None]) -> None:
+    """`check` an existing database read as it is; nothing when there is none yet or nothing
+    opsgate may read (opening it to migrate says which)."""
+    try:
+        engine = open_engine(target, existing=True)
+    except DatabaseUnavailable:
+        return
+    try:
+        with engine.read() as db:
+            check(db, engine)
+    finally:
+        engine.close()

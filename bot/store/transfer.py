@@ -1,8 +1,10 @@
 """``opsgate db``'s work: migrate a database, and copy a log from one database to another.
 
 A copy moves what the audit log is made of: the events (hashes untouched), the requests and
-approvals they describe, the chain's head and key record, into an empty database of either kind,
-in one transaction of the target, so a copy that fails leaves nothing behind but the schema.
+approvals they describe, the chain's head and key record, and the Workflow Builder steps linked
+to those requests (so a step waiting for one completes when it ends), into an empty database of
+either kind, in one transaction of the target, so a copy that fails leaves nothing behind but
+the schema.
 Leases, vendor tokens, rate windows, card claims and remembered trigger ids are not copied: they
 describe running replicas, not the log; the overlap rule's index of held targets is rebuilt.
 """
@@ -19,20 +21,21 @@ from typing import Any, Final
 
 from pydantic import SecretStr
 
-from bot.store import keying, queries
+from bot.store import queries
 from bot.store.chain import EVENT_FIELDS, ChainKey
 from bot.store.engine import Db, Engine, rows_in_pages
-from bot.store.opening import open_engine
+from bot.store.opening import before_migrating, check_key_before_migrating, open_engine
 from bot.store.queries import INSERT_EVENT
 from bot.store.readback import refused_text
-from bot.store.rows import DatabaseUnavailable, StoreError
+from bot.store.rows import StoreError
 from bot.store.seal import copied_seal, seal_after_migration
 
 _BATCH: Final = 5_000
 #: The column Python's sqlite3 names when it refuses text that is not UTF-8.
 _COLUMN: Final = re.compile(r"column '(\w+)'")
-#: The tables copied besides the events, in an order their foreign keys allow.
-_TABLES: Final = ("requests", "approvals")
+#: The tables copied besides the events, in an order their foreign keys allow, each with the
+#: order its rows are read in (``workflow_steps`` has no ``rowid`` on PostgreSQL).
+_TABLES: Final = {"requests": "rowid", "approvals": "rowid", "workflow_steps": "execution_id"}
 
 
 class TargetNotEmpty(StoreError):
@@ -62,20 +65,13 @@ def migrate(target: str | Path, *, key: SecretStr | None = None) -> tuple[str, l
         AuditKeyError: `key` is not the log's: nothing is upgraded, so that the one run with
             the key still seals the head as it is.
     """
-    _check_key_first(target, ChainKey(key))
+    check_key_before_migrating(target, ChainKey(key))
     engine = open_engine(target)
     try:
         seal_after_migration(engine, ChainKey(key))
     finally:
         engine.close()
     return engine.label, engine.applied
-
-
-def _check_key_first(target: str | Path, key: ChainKey) -> None:
-    """`keying.check` on an existing log as it is, before any migration changes it."""
-    _before_migrating(
-        target, lambda db, engine: keying.check(db, key, recorded="chain_key" in engine.tables)
-    )
 
 
 def refuse_non_empty_target(target: str | Path) -> None:
@@ -85,21 +81,7 @@ def refuse_non_empty_target(target: str | Path) -> None:
     Raises:
         TargetNotEmpty: `target` already holds requests or events.
     """
-    _before_migrating(target, lambda db, engine: _refuse_non_empty(db, engine.label))
-
-
-def _before_migrating(target: str | Path, check: Callable[[Db, Engine], None]) -> None:
-    """`check` an existing database read as it is; nothing when there is none yet or nothing
-    opsgate may read (opening it to migrate says which)."""
-    try:
-        engine = open_engine(target, existing=True)
-    except DatabaseUnavailable:
-        return
-    try:
-        with engine.read() as db:
-            check(db, engine)
-    finally:
-        engine.close()
+    before_migrating(target, lambda db, engine: _refuse_non_empty(db, engine.label))
 
 
 def copy_log(
@@ -140,7 +122,11 @@ def _copy(
 ) -> Copied:
     with source.read() as src, target.write() as dst:
         _refuse_non_empty(dst, target.label)
-        counts = {table: _copy_table(src, dst, table) for table in _TABLES}
+        counts = {
+            table: _copy_table(src, dst, table, order)
+            for table, order in _TABLES.items()
+            if table in source.tables  # a release-1 log has no workflow steps
+        }
         events = _copy_events(src, dst, progress)
         head = queries.head_or_none(src)
         if head is not None:
@@ -174,12 +160,12 @@ def _refuse_non_empty(db: Db, label: str) -> None:
         )
 
 
-def _copy_table(src: Db, dst: Db, table: str) -> int:
+def _copy_table(src: Db, dst: Db, table: str, order: str) -> int:
     """Every row with every column the source has (an older log lacks later ones: they stay
     empty); PostgreSQL's own ``rowid`` numbering is the target's to give."""
     rows = (
         {column: value for column, value in row.items() if column != "rowid"}
-        for row in src.query(f"SELECT * FROM {table} ORDER BY rowid")  # noqa: S608 - constant table
+        for row in src.query(f"SELECT * FROM {table} ORDER BY {order}")  # noqa: S608 - constants
     )
     first = next(rows, None)
     if first is None:

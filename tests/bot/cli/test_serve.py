@@ -9,17 +9,24 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import closing
 from pathlib import Path
 
 import httpx
 import pytest
 from pydantic import SecretStr
+from tampering import as_before_seals
 
 from bot.app import OpsgateApp
 from bot.cli import runtime
 from bot.console.standin.payloads import FORM, signed_headers, slash_command_body
 from bot.console.standin.server import SlackStandIn
+from bot.policy import OperationPolicy
 from bot.settings import load_settings
+from bot.store import Store
+from bot.store.schema import SEAL_MIGRATION
+from bot.store.transfer import migrate
+from commands.model import OperationRequest
 
 
 def settings_for(tmp_path: Path, api_url: str, token: str = "xoxb-serve") -> object:
@@ -70,6 +77,27 @@ def test_serve_starts_without_bolt_warning_that_the_token_goes_unused(
         settings = settings_for(tmp_path, slack.api_url)
         assert runtime.serve(settings, http=True, host="127.0.0.1", port=0) == 0  # type: ignore[arg-type]
     assert [r.getMessage() for r in caplog.records if r.name.startswith("slack_bolt")] == []
+
+
+def test_serve_without_the_key_leaves_a_keyed_log_from_before_seals_as_it_was(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The upgrade that seals such a log's head as found is left to the run with the key."""
+    key = SecretStr("the key of this log")
+    with closing(Store.open(tmp_path / "serve.db", key=key)) as store:
+        store.create_request(
+            OperationRequest(operation="acme.widget.delete", vendor="acme", targets=("w-1",)),
+            requester="U0ALICE",
+            channel="C0OPS",
+            policy=OperationPolicy(),
+            sandbox=True,
+        )
+    as_before_seals(tmp_path / "serve.db")
+    with SlackStandIn() as slack:
+        settings = settings_for(tmp_path, slack.api_url)  # no OPSGATE_AUDIT_KEY
+        assert runtime.serve(settings, http=True, host="127.0.0.1", port=0) == 2  # type: ignore[arg-type]
+    assert "OPSGATE_AUDIT_KEY" in capsys.readouterr().err
+    assert migrate(tmp_path / "serve.db", key=key)[1] == [SEAL_MIGRATION]
 
 
 def free_port() -> int:

@@ -194,6 +194,23 @@ def test_upgrading_without_the_key_is_refused_before_it_changes_anything(
     assert verify(target) == (True, "audit log intact: 3 events verified")
 
 
+@pytest.mark.parametrize("wrong", [None, "not-the-key-of-this-log"])
+def test_opening_a_store_without_the_key_is_refused_before_it_upgrades_anything(
+    target: str | Path, wrong: str | None
+) -> None:
+    """`serve` and the console open their store as `Store.open` does: without the keyed log's
+    key (or with another) it refuses as `opsgate db migrate` does, before any migration runs,
+    so the one opening with the key still seals the head as found."""
+    populate(target)
+    as_before_seals(target)
+
+    with pytest.raises(AuditKeyError, match="OPSGATE_AUDIT_KEY"):
+        open_store(target, wrong)
+
+    assert migrate(target, key=SecretStr(KEY))[1] == [SEAL_MIGRATION]  # still to do
+    assert verify(target) == (True, "audit log intact: 3 events verified")
+
+
 def test_db_migrate_with_the_key_seals_the_head(target: str | Path) -> None:
     populate(target)
     as_before_seals(target)
