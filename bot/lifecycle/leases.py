@@ -6,7 +6,8 @@ from __future__ import annotations
 import logging
 import threading
 
-from bot.store import DatabaseUnavailable, Store
+from bot.lifecycle.outage import first_line, unreachable
+from bot.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -29,20 +30,16 @@ class Heartbeat:
         self._stop.set()
 
     def _loop(self) -> None:
-        down: tuple[type[BaseException], ...] = (
-            *self._store.engine.unreachable,
-            DatabaseUnavailable,
-        )
+        down = unreachable(self._store)
         while not self._stop.wait(self.every):
             try:
                 self._store.leases.renew()
             except down as exc:  # an outage: one line a beat, not a traceback; the next tries again
-                said = (str(exc).strip().splitlines() or [""])[0]
                 log.error(
                     "could not renew this replica's leases: the database could not be reached: "
                     "%s: %s",
                     type(exc).__name__,
-                    said,
+                    first_line(exc),
                 )
             except Exception:  # unexpected: the next beat tries again, well within the lease
                 log.exception("could not renew this replica's leases")

@@ -15,11 +15,11 @@ from datetime import UTC, datetime
 from adapters.base import Progress
 from bot import cards
 from bot.lifecycle import mishaps
+from bot.lifecycle.outage import first_line, unreachable
 from bot.lifecycle.painter import CardPainter
 from bot.lifecycle.services import Origin, Services
 from bot.model import Notice, Refusal, RequestRecord, rules
 from bot.slack.port import SlackPostError
-from bot.store import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -79,16 +79,13 @@ class Replies:
         reached, or on an error nobody expected (a bug in opsgate or a plugin), rather than
         leaving silence after the ack that said the work had begun. The log has one line for a
         database out of reach, the traceback for the unexpected."""
-        down: tuple[type[BaseException], ...] = (
-            *self.s.store.engine.unreachable,
-            DatabaseUnavailable,
-        )
+        down = unreachable(self.s.store)
 
         def answered() -> None:
             try:
                 job()
             except down as exc:
-                said = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+                said = first_line(exc)
                 log.error("the database could not be reached: %s: %s", type(exc).__name__, said)
                 self.answer(origin, cards.refusal_message(mishaps.database_down()))
             except Exception as exc:

@@ -13,10 +13,11 @@ from datetime import datetime
 from typing import Any, Final
 
 from bot.lifecycle.leases import Heartbeat
+from bot.lifecycle.outage import first_line, unreachable
 from bot.lifecycle.sweeps import Sweeps
 from bot.lifecycle.workers import Runner
 from bot.model import AuditEventName, PolicySnapshot, RequestState, rules
-from bot.store import Appended, DatabaseUnavailable
+from bot.store import Appended
 from bot.store.rows import parse_time
 
 log = logging.getLogger(__name__)
@@ -107,19 +108,14 @@ class Sweeper:
     def _sweep(self) -> None:
         """One sweep; a database out of reach is one line (the next sweep tries again), not a
         traceback every period for as long as the outage lasts."""
-        down: tuple[type[BaseException], ...] = (
-            *self._sweeps.s.store.engine.unreachable,
-            DatabaseUnavailable,
-        )
         try:
             self._sweep_once()
-        except down as exc:
-            said = (str(exc).strip().splitlines() or [""])[0]
+        except unreachable(self._sweeps.s.store) as exc:
             log.error(
                 "sweep skipped: the database could not be reached: %s: %s (the next sweep "
                 "tries again)",
                 type(exc).__name__,
-                said,
+                first_line(exc),
             )
 
     def _sweep_once(self) -> None:
