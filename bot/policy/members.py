@@ -101,7 +101,12 @@ def channel_refusal(
 ) -> tuple[Part, ...] | None:
     """Why `operation` may not be requested in `channel` under its policy's `channels`
     (`not_a_channel`, as the policy's check of a request says it), or None when it may."""
-    return None if "*" in channels or channel in channels else not_a_channel(operation, channels)
+    return None if in_channels(channels, channel) else not_a_channel(operation, channels)
+
+
+def in_channels(channels: tuple[str, ...], channel: str) -> bool:
+    """Whether a policy's `channels` let requests be made in `channel`."""
+    return "*" in channels or channel in channels
 
 
 def not_a_requester(

@@ -15,9 +15,10 @@ from bot.policy.decision import ALLOWED, Decision, judged, refuse
 from bot.policy.members import (
     CachedDirectory,
     Directory,
+    channel_refusal,
+    in_channels,
     listed,
     listed_or_not,
-    not_a_channel,
     not_a_member,
     not_a_requester,
     principal_parts,
@@ -41,7 +42,7 @@ def _channel_allowed(current: OperationPolicy, channel: str | None) -> bool:
     """None: in some channel (none when ``channels`` is empty: the operation is turned off)."""
     if channel is None:
         return bool(current.channels)
-    return "*" in current.channels or channel in current.channels
+    return in_channels(current.channels, channel)
 
 
 class Policy:
@@ -96,8 +97,8 @@ class Policy:
         op, current = Code(request.operation), self.for_operation(request.operation)
         if not listed(user, current.requesters, directory):
             return refuse(*not_a_requester(request.operation, current.requesters, user, directory))
-        if not _channel_allowed(current, channel):
-            return refuse(*not_a_channel(request.operation, current.channels))
+        if refused := channel_refusal(request.operation, current.channels, channel):
+            return refuse(*refused)
         no_reason = not (request.reason or "").strip()
         if no_reason and self.needs_reason(request.operation, dry_run=request.dry_run):
             flag = '--reason "<why>"'
