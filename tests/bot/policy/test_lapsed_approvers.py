@@ -92,5 +92,24 @@ def test_a_group_slack_cannot_read_refuses_the_click_rather_than_count_blindly()
     decision = policy.check_approval(
         made, user="U0DAVE", channel="C", directory=Directory(unreadable=True)
     )
-    assert decision.refusal is not None
     assert "could not ask Slack" in mrkdwn(decision.refusal)
+
+
+def test_an_approver_who_counts_is_refused_when_no_lapsed_approval_can_count_again() -> None:
+    # BOB's approval lapsed (out of the group) and he is still out: CAROL, who approved and
+    # counts, approves nothing more by clicking again.
+    made = made_under(GROUP, "U0BOB", "U0CAROL").model_copy(update={"lapsed": ("U0BOB",)})
+    decision = parse_policy(GROUP).check_approval(
+        made, user="U0CAROL", channel="C", directory=Directory("U0CAROL", "U0DAVE")
+    )
+    assert not decision.allowed and decision.refusal is not None
+    assert "You already approved" in mrkdwn(decision.refusal)
+
+
+def test_an_approver_who_counts_may_click_again_when_a_lapsed_approval_can_count() -> None:
+    # BOB is back in the group: CAROL's click finds his lapsed approval able to count again.
+    made = made_under(GROUP, "U0BOB", "U0CAROL").model_copy(update={"lapsed": ("U0BOB",)})
+    decision = parse_policy(GROUP).check_approval(
+        made, user="U0CAROL", channel="C", directory=Directory("U0BOB", "U0CAROL")
+    )
+    assert decision.allowed and decision.lapsed == frozenset()
