@@ -104,9 +104,7 @@ class Reading:
             kinds = self.s.store.unreviewed_break_glass_kinds()
             total = max(total, sum(n for r, n in kinds if listed(r)))
         now = datetime.fromtimestamp(self.s.clock.now(), tz=UTC)
-        flags = ("--mine " if command.mine else "") + (
-            f"--vendor {command.vendor}" if command.vendor else ""
-        )
+        flags = " ".join(_flags(command))
         return unreviewed_message(seen[: command.limit], now=now, total=total, flags=flags)
 
     def _may_read_damaged(self, request_id: str, origin: Origin) -> bool:
@@ -161,5 +159,10 @@ def _wider(command: HistoryCommand) -> str:
     """The same `/ops history` with a higher ``--limit``; empty at the highest already."""
     if command.limit >= MAX_HISTORY:
         return ""
-    flags = ["--mine"] * command.mine + ([f"--vendor {command.vendor}"] if command.vendor else [])
-    return " ".join(["/ops history", *flags, f"--limit {min(command.limit * 2, MAX_HISTORY)}"])
+    wider = f"--limit {min(command.limit * 2, MAX_HISTORY)}"
+    return " ".join(["/ops history", *_flags(command), wider])
+
+
+def _flags(command: HistoryCommand) -> list[str]:
+    """The asker's ``--mine`` and ``--vendor``, to list the same requests again."""
+    return ["--mine"] * command.mine + ([f"--vendor {command.vendor}"] if command.vendor else [])
