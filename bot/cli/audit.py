@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Final, Literal, TextIO
 
-from bot.cli.options import DatabaseChoiceError, chosen_database
+from bot.cli.options import DatabaseChoiceError, chosen_database, lock_waits_said
 from bot.settings import Settings
 from bot.store import (
     AuditKeyError,
@@ -30,7 +30,6 @@ from bot.store import (
     parse_anchor,
 )
 from bot.store.export import parse_since, write_events
-from bot.store.lockwait import saying_lock_waits
 
 #: From this many events, `verify` says on a terminal what it is checking before it starts.
 ANNOUNCE_FROM: Final = 100_000
@@ -39,9 +38,7 @@ ANNOUNCE_FROM: Final = 100_000
 def run_audit(args: argparse.Namespace, settings: Settings) -> int:
     """Run ``audit verify``, ``export`` or ``head``; returns the exit status. Kept waiting for
     a lock another PostgreSQL session holds, it says so on stderr, once, and waits on."""
-    with saying_lock_waits(
-        lambda line: print(f"opsgate: {line} (Ctrl-C stops)", file=sys.stderr, flush=True)
-    ):
+    with lock_waits_said(sys.stderr):
         return _run_audit(args, settings)
 
 

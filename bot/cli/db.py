@@ -20,11 +20,11 @@ from bot.cli.options import (
     OneLineParser,
     Subcommands,
     chosen_database,
+    lock_waits_said,
 )
 from bot.cli.progress import progress_for
 from bot.settings import Settings
 from bot.store import AuditKeyError, DatabaseUnavailable, Store, StoreError
-from bot.store.lockwait import saying_lock_waits
 from bot.store.transfer import (
     SourceUnreadable,
     TargetNotEmpty,
@@ -44,9 +44,7 @@ def run_db(
     """Run ``db migrate`` or ``db copy``; returns the exit status. Kept waiting for a lock
     another PostgreSQL session holds (another migration's), it says so on `err`, once."""
     out, err = out or sys.stdout, err or sys.stderr
-    with saying_lock_waits(
-        lambda line: print(f"opsgate: {line} (Ctrl-C stops)", file=err, flush=True)
-    ):
+    with lock_waits_said(err):
         return _run_db(args, settings, out, err)
 
 

@@ -11,10 +11,11 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from types import FrameType
-from typing import Final, NoReturn, TypeAlias
+from typing import Final, NoReturn, TextIO, TypeAlias
 
 from bot.settings import Settings
 from bot.settings.targets import UnreadableTarget, parse_target
+from bot.store.lockwait import saying_lock_waits
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -82,6 +83,14 @@ def sigterm_interrupts() -> AbstractContextManager[None]:
     it ends with its one line (`db copy`: nothing was copied; run it again) and
     `INTERRUPTED_STATUS`, rather than dying without a word. `serve` has its own stop."""
     return sigterm_raises(KeyboardInterrupt)
+
+
+def lock_waits_said(err: TextIO) -> AbstractContextManager[None]:
+    """`saying_lock_waits` for ``audit`` and ``db``: kept waiting for a lock another PostgreSQL
+    session holds, the command says so on `err`, once, in its own words, and waits on."""
+    return saying_lock_waits(
+        lambda line: print(f"opsgate: {line} (Ctrl-C stops)", file=err, flush=True)
+    )
 
 
 #: The highest TCP port; 0 asks the system for any free one (the server logs which).

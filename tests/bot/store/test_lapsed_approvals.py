@@ -111,6 +111,33 @@ def test_an_approver_judged_back_counts_again_without_a_second_approval(store: S
     assert store.integrity_problem(again.record) is None
 
 
+def test_a_click_again_that_restores_without_completing_is_counted_not_an_approval(
+    store: Store,
+) -> None:
+    rid = needing_three_with_u1_lapsed(store)
+
+    # U2 clicks again, judging U1 back: two approvals count of three; nobody approves twice.
+    again = store.approve(rid, approver="U2", restored=store.lapses(rid))
+
+    assert again.status is ApprovalStatus.COUNTED_AGAIN
+    assert again.record is not None and again.record.approvers == ("U1", "U2")
+    record = store.get(rid)
+    assert record is not None and record.state is RequestState.PENDING and record.lapsed == ()
+    said = list(store.events(request_id=rid))[-1]
+    assert (said.event, said.actor) == (AuditEventName.APPROVED, "U2")
+    shown = {k: said.detail[k] for k in ("again", "approvals", "needed", "restored")}
+    assert shown == {"again": True, "approvals": 2, "needed": 3, "restored": ["U1"]}
+    assert "lapsed" not in said.detail
+    assert store.verify().ok
+
+    third = store.approve(rid, approver="U3")
+
+    assert third.status is ApprovalStatus.EXECUTE
+    assert list(store.events(request_id=rid))[-1].detail["approvers"] == ["U1", "U2", "U3"]
+    assert store.verify().ok
+    assert third.record is not None and store.integrity_problem(third.record) is None
+
+
 def test_a_second_click_that_restores_nobody_is_a_duplicate(store: Store) -> None:
     rid = needing_two(store)
     store.approve(rid, approver="U2", lapsed=frozenset({"U1"}))
