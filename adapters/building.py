@@ -17,6 +17,7 @@ from adapters.base import Adapter
 from adapters.clock import SYSTEM_CLOCK, Clock
 from adapters.errors import NotConfigured
 from adapters.plugin import Sandbox, VendorPlugin
+from adapters.plugin_checks import kind
 from adapters.plugin_start import PluginStartError, call_plugin
 from adapters.settings import VendorSettings
 from adapters.shared import Shared
@@ -179,7 +180,7 @@ _METHODS = ("preview", "execute", "describe", "check", "close")
 def _sandboxed(vendor: str, built: object) -> Sandbox:
     """`built`, when it is the `Sandbox` a plugin's sandbox function must return."""
     if not isinstance(built, Sandbox):
-        raise TypeError(f"its sandbox returned {_kind(built)}, not an adapters.plugin.Sandbox")
+        raise TypeError(f"its sandbox returned {kind(built)}, not an adapters.plugin.Sandbox")
     _adapter(vendor, built.adapter, "sandbox")
     return built
 
@@ -190,7 +191,7 @@ def _adapter(vendor: str, adapter: Any, returned_by: str) -> Adapter:
     missing = [m for m in _METHODS if not callable(getattr(adapter, m, None))]
     if adapter is None or missing:
         lacks = f" (it has no {', '.join(missing)})" if adapter is not None else ""
-        raise TypeError(f"its {returned_by} returned {_kind(adapter)}, not an adapter{lacks}")
+        raise TypeError(f"its {returned_by} returned {kind(adapter)}, not an adapter{lacks}")
     if getattr(adapter, "vendor", None) != vendor:
         said = getattr(adapter, "vendor", None)
         raise TypeError(
@@ -221,11 +222,3 @@ def _takes_progress(execute: Any) -> bool:
         p.kind is inspect.Parameter.VAR_KEYWORD or (p.name == "progress" and p.kind in keyword)
         for p in parameters
     )
-
-
-def _kind(value: object) -> str:
-    return "None" if value is None else f"{_article(type(value).__name__)} {type(value).__name__}"
-
-
-def _article(word: str) -> str:
-    return "an" if word[:1].lower() in "aeiou" else "a"

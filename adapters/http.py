@@ -132,7 +132,7 @@ def _send_within(
             response.stream = BodyWithin(response.stream, deadline, request)
         read_within_limit(response)  # decoded too: a small gzip body can expand past it
     except httpx.DecodingError as exc:  # not in the Content-Encoding it names: unreadable
-        response.close()
+        # (read_within_limit has closed the response already)
         raise unreadable_answer(response, vendor=vendor, mutating=mutating) from exc
     except BaseException:
         response.close()

@@ -13,7 +13,7 @@ import base64
 import html
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Final
 from urllib.parse import quote, quote_plus
 
@@ -106,7 +106,14 @@ def _base64_forms(raw: bytes) -> Iterator[str]:
 
 def hide_secret(text: str, secret: str) -> str:
     """`text` with `secret`, in every form `written_forms` knows, shown as `MASK`."""
-    # Longest first: a form inside a longer one must not leave the rest of the longer showing.
-    for form in sorted(written_forms(secret), key=len, reverse=True):
+    return hide_secrets(text, (secret,))
+
+
+def hide_secrets(text: str, secrets: Iterable[str]) -> str:
+    """`text` with each of `secrets`, in every form `written_forms` knows, shown as `MASK`."""
+    forms = {form for secret in secrets for form in written_forms(secret)}
+    # Longest first: a form inside a longer one (of the same secret or another) must not leave
+    # the rest of the longer showing.
+    for form in sorted(forms, key=len, reverse=True):
         text = text.replace(form, MASK)
     return text

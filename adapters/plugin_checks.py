@@ -86,7 +86,7 @@ def _check_identity(plugin: VendorPlugin[Any], where: str) -> None:
         if not callable(given) and (hook == "connect" or given is not None):
             # Found now, not only once the vendor is configured (or sandboxed).
             raise PluginError(
-                f"{where} gives {hook} {_kind(given)}, not a function (docs/plugins.md)"
+                f"{where} gives {hook} {kind(given)}, not a function (docs/plugins.md)"
             )
     if plugin.sandbox is not None and not str(plugin.sandbox_targets or "").strip():
         # The console's banner lists them: with none, nobody knows what to try.
@@ -101,7 +101,7 @@ def _check_shapes(plugin: VendorPlugin[Any], where: str) -> None:
     operations: Any = plugin.operations
     if not isinstance(operations, tuple | list):
         raise PluginError(
-            f"{where} gives its operations as {_kind(operations)}, not a tuple of OperationSpec "
+            f"{where} gives its operations as {kind(operations)}, not a tuple of OperationSpec "
             "(one operation is written `(SPEC,)`)"
         )
     if not operations:
@@ -110,11 +110,11 @@ def _check_shapes(plugin: VendorPlugin[Any], where: str) -> None:
     for spec in operations:
         if not isinstance(spec, OperationSpec):
             raise PluginError(
-                f"{where} declares {_kind(spec)} among its operations, not an OperationSpec"
+                f"{where} declares {kind(spec)} among its operations, not an OperationSpec"
             )
         if not isinstance(spec.target, TargetSpec):
             raise PluginError(
-                f"{where} gives {spec.id} {_kind(spec.target)} for a target, not a TargetSpec"
+                f"{where} gives {spec.id} {kind(spec.target)} for a target, not a TargetSpec"
             )
         flags: Any = spec.flags
         if not isinstance(flags, tuple | list) or not all(isinstance(f, FlagSpec) for f in flags):
@@ -125,7 +125,8 @@ def _check_shapes(plugin: VendorPlugin[Any], where: str) -> None:
             raise PluginError(f"{where} gives {spec.id} no summary: one sentence for /ops help")
 
 
-def _kind(value: object) -> str:
+def kind(value: object) -> str:
+    """What `value` is, for a sentence: ``None``, ``a str``, ``an int``."""
     name = type(value).__name__
     return "None" if value is None else f"{'an' if name[:1] in 'AEIOUaeiou' else 'a'} {name}"
 

@@ -15,7 +15,7 @@ from urllib.parse import unquote, urlsplit
 
 from pydantic import BaseModel, SecretStr
 
-from adapters.masking import MASK, hide_url_passwords
+from adapters.masking import hide_secrets, hide_url_passwords
 from adapters.masking import written_forms as written_forms  # where it was first defined
 from adapters.plugin_checks import PluginError
 from adapters.settings import VendorSettings
@@ -71,11 +71,7 @@ def masked(text: str, settings: BaseModel | None) -> str:
     forms a request or a log carries it: URL-encoded, JSON-escaped, base64; and the password of
     any URL in it (`hide_url_passwords`), also without `settings`."""
     secrets = secret_values(settings) if settings is not None else iter(())
-    forms = {form for secret in secrets for form in written_forms(secret)}
-    # Longest first: a secret inside a longer one must not leave the rest of the longer showing.
-    for form in sorted(forms, key=len, reverse=True):
-        text = text.replace(form, MASK)
-    return hide_url_passwords(text)
+    return hide_url_passwords(hide_secrets(text, secrets))
 
 
 def secret_values(settings: BaseModel) -> Iterator[str]:

@@ -504,6 +504,15 @@ def test_a_contradicting_answer_keeps_its_request_id_for_servicepower_support() 
     assert caught.value.vendor_request_id == "sp-req-42"
 
 
+def test_a_5xx_to_the_cancel_keeps_its_request_id_for_servicepower_support() -> None:
+    headers = {"x-request-id": "sp-req-500"}
+    body = {"Code": "500", "Message": "internal error"}
+    adapter = wire_adapter(lambda r: httpx.Response(500, json=body, headers=headers))
+    with pytest.raises(OutcomeUnknown) as caught:
+        adapter.execute(job_cancel())
+    assert caught.value.vendor_request_id == "sp-req-500"
+
+
 def test_answer_without_success_flag_is_outcome_unknown() -> None:
     adapter = wire_adapter(lambda r: httpx.Response(200, json={"Code": "0"}))
     with pytest.raises(OutcomeUnknown):
