@@ -3,13 +3,24 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
-from typing import Annotated, ClassVar
+from typing import Annotated, ClassVar, Final
+from urllib.parse import urlsplit
 
 from pydantic import BeforeValidator, Field, SecretStr
+from pydantic_core import PydanticCustomError
 
 from adapters.huawei.tls import check_tls_files
 from adapters.settings import VendorSettings, bounded_whole_number
+
+#: Why a plain-http platform is refused when the TLS files are set: the platform serves HTTPS
+#: only ("Transport Protocol: HTTPS" in its API pages; mutual TLS on port 8743), http would leave
+#: the certificate unused, and the login sends the secret itself.
+HTTPS_FOR_TLS: Final = (
+    "must be an https:// URL when the TLS files are set: plain http would not use the client "
+    "certificate or CA bundle, and the login would send the secret in clear text"
+)
 
 
 class HuaweiSettings(VendorSettings):
@@ -46,8 +57,34 @@ class HuaweiSettings(VendorSettings):
     )
 
     def check_credentials(self) -> None:
-        """The base rule, then: the TLS files can be loaded as they are."""
+        """The base rule, then: the TLS files can be loaded as they are, and a URL they are set
+        for is https (`HTTPS_FOR_TLS`)."""
         super().check_credentials()
         check_tls_files(
             ca_bundle=self.ca_bundle, client_cert=self.client_cert, client_key=self.client_key
         )
+        tls_files = (self.client_cert, self.client_key, self.ca_bundle)
+        if self.plain_http and any(path is not None for path in tls_files):
+            raise PydanticCustomError("http_url", HTTPS_FOR_TLS, {"field": "base_url"})
+
+    @property
+    def plain_http(self) -> bool:
+        """True when `base_url` is a plain http:// URL."""
+        return self.base_url is not None and urlsplit(self.base_url.strip()).scheme == "http"
+
+    @property
+    def in_clear_to_another_host(self) -> bool:
+        """True when `base_url` is plain http to another machine than this one: the login's
+        secret then crosses the network unencrypted, unless a proxy on the way adds TLS."""
+        return self.plain_http and not _this_machine(urlsplit(str(self.base_url).strip()).hostname)
+
+
+def _this_machine(host: str | None) -> bool:
+    """True for ``localhost`` or a loopback address (a simulator, a test, a local proxy)."""
+    name = (host or "").lower()
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:  # a name, not an address
+        return False
