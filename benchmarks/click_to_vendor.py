@@ -302,7 +302,7 @@ def measure(
         cards = make_requests(server, [f"BENCH-{n:05d}" for n in range(total)], clients=8)
         jobs = sorted(cards)
         warm, single = jobs[:WARM_UP], jobs[WARM_UP : WARM_UP + args.single]
-        bursty = jobs[-args.burst :]
+        bursty = jobs[WARM_UP + args.single :]  # not jobs[-burst:]: -0 would take them all
         settle = 0.1 + 4 * latency_ms / 1000
         one_at_a_time(server, {j: cards[j] for j in warm}, settle)  # token, connections
         alone = one_at_a_time(server, {j: cards[j] for j in single}, settle)
@@ -350,6 +350,8 @@ def main() -> None:
             for latency, target in zip(latencies, targets, strict=True):
                 for name, values in measure(args.root, latency, args, target):
                     ms = [v * 1000 for v in values]
+                    if not ms:  # `--single 0` or `--burst 0`: that scenario was not run
+                        continue
                     print(
                         f"| {ENGINE_NAMES[engine]} | {name} | {latency} ms | {len(ms)} | "
                         f"{percentile(ms, 50):.1f} | {percentile(ms, 99):.1f} | {max(ms):.1f} |",

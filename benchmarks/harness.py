@@ -53,4 +53,6 @@ def standin_process(latency: float = 0.0) -> Iterator[str]:
 
 def percentile(values: list[float], pct: float) -> float:
     """The `pct`th percentile (0.1 steps), interpolated."""
+    if len(values) == 1:  # quantiles needs two; every percentile of one value is that value
+        return values[0]
     return statistics.quantiles(values, n=1000, method="inclusive")[int(pct * 10) - 1]

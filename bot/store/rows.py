@@ -142,7 +142,9 @@ def normalize_request_id(text: str) -> str:
 
 def format_time(moment: datetime) -> str:
     """A tz-aware datetime in the stored form, ``2026-11-22T01:02:03.123456Z``."""
-    return moment.astimezone(UTC).strftime(TIME_FORMAT)
+    utc = moment.astimezone(UTC)
+    # What strftime(TIME_FORMAT) writes for the years opsgate's clock reaches, five times faster.
+    return f"{utc.isoformat(timespec='microseconds')[:-6]}Z"
 
 
 def parse_time(text: str) -> datetime:
@@ -164,12 +166,6 @@ def json_text(value: Any, field: str) -> str:
         return canonical_json(value)
     except (TypeError, ValueError) as exc:
         raise AuditDetailError(field, exc) from exc
-
-
-def json_value(value: Mapping[str, Any], field: str) -> dict[str, Any]:
-    """`value` exactly as it will read back from storage (tuples become lists, and so on)."""
-    loaded: dict[str, Any] = json.loads(json_text(value, field))
-    return loaded
 
 
 def request_row(
@@ -237,18 +233,10 @@ def event_from_row(row: Mapping[str, Any]) -> AuditEvent:
     )
 
 
-def event_row(body: Mapping[str, Any], digest: str) -> dict[str, Any]:
-    """The ``events`` row of a hashed event body."""
-    return {
-        **body,
-        "targets": canonical_json(body["targets"]),
-        "detail": canonical_json(body["detail"]),
-        "hash": digest,
-    }
-
-
 def _has_non_str_key(value: Any) -> bool:
-    if isinstance(value, Mapping):
+    # dict, not Mapping: the encoder refuses any other mapping anyway, and the ABC check was
+    # most of this walk's cost on every append.
+    if isinstance(value, dict):
         return any(not isinstance(k, str) or _has_non_str_key(v) for k, v in value.items())
     if isinstance(value, list | tuple):
         return any(_has_non_str_key(item) for item in value)

@@ -8,6 +8,7 @@ its observers once the transaction has committed.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
@@ -24,7 +25,8 @@ from bot.model import (
     rules,
 )
 from bot.store import keying, queries
-from bot.store.chain import ChainHead, ChainKey
+from bot.store.body_json import body_json
+from bot.store.chain import ChainHead, ChainKey, canonical_json
 from bot.store.engine import Db
 from bot.store.leases import Leases
 from bot.store.notify import Appended
@@ -33,9 +35,8 @@ from bot.store.rows import (
     OverlapError,
     StoreError,
     TransitionError,
-    event_row,
     format_time,
-    json_value,
+    json_text,
     parse_time,
     record_from_row,
     request_row,
@@ -233,34 +234,32 @@ class Writer:
         """Hash one event onto the chain, move the head, and note it in the journal."""
         head = self.head or queries.head(db)
         self._check_key(db, first=head.seq == 0)
-        body: dict[str, Any] = {
+        # Each JSON value is encoded once: its text goes into the row and into the hashed body.
+        detail_json, targets_json = json_text(detail, "detail"), canonical_json(targets)
+        row: dict[str, Any] = {
             "seq": head.seq + 1,
             "at": self.now_text(),
             "request_id": record.id,
             "event": AuditEventName(event).value,
             "actor": actor,
             "operation": record.operation,
-            "targets": targets,
-            "detail": json_value(detail, "detail"),
+            "targets": targets_json,
+            "detail": detail_json,
             "prev_hash": head.hash,
         }
-        digest = self.key.digest(head.hash, body)
-        self._store(db, body, digest)
-        # Built from validated parts just above; re-validating would double the cost of a write.
-        appended = AuditEvent.model_construct(
-            **{**body, "event": AuditEventName(body["event"]), "targets": tuple(body["targets"])},
-            hash=digest,
-        )
+        row["hash"] = self.key.digest_text(head.hash, body_json(row))
+        self._store(db, row)
+        appended = _as_event(row, targets)
         self.journal.append(Appended(appended, moved_to))
         return appended
 
-    def _store(self, db: Db, body: dict[str, Any], digest: str) -> None:
+    def _store(self, db: Db, row: dict[str, Any]) -> None:
         """Insert the event and move the head to it, sealed under a key (`bot.store.seal`), in
         one round trip where the driver can."""
-        seq, seal = body["seq"], head_seal(self.key, body["seq"], digest)
-        moved = {"seq": seq, "hash": digest, "seal": seal}
-        db.execute_all((queries.INSERT_EVENT, event_row(body, digest)), (_MOVE_HEAD, moved))
-        self.head = ChainHead(seq=body["seq"], hash=digest)
+        seq, digest = row["seq"], row["hash"]
+        moved = {"seq": seq, "hash": digest, "seal": head_seal(self.key, seq, digest)}
+        db.execute_all((queries.INSERT_EVENT, row), (_MOVE_HEAD, moved))
+        self.head = ChainHead(seq=seq, hash=digest)
 
     def _check_key(self, db: Db, *, first: bool) -> None:
         """The first event claims the log for this key; otherwise check it once per store."""
@@ -276,3 +275,17 @@ class Writer:
             if not list(db.query("SELECT 1 FROM requests WHERE id = ?", [candidate])):
                 return candidate
         raise StoreError(f"no unused request id after {_ID_ATTEMPTS} attempts")
+
+
+def _as_event(row: dict[str, Any], targets: list[str]) -> AuditEvent:
+    """The event an appended `row` records. Built from validated parts: re-validating would
+    double the cost of a write. Its detail is read back from the row's text, as storage will
+    give it (tuples become lists)."""
+    return AuditEvent.model_construct(
+        **{
+            **row,
+            "event": AuditEventName(row["event"]),
+            "targets": tuple(targets),
+            "detail": json.loads(row["detail"]),
+        }
+    )
