@@ -29,6 +29,7 @@ import httpcore
 import httpx
 
 from adapters.clock import SYSTEM_CLOCK, Clock
+from adapters.inflating import decoded
 from adapters.settings import TIMEOUTS_PER_CALL
 
 #: The wait `TIMEOUTS_PER_CALL` multiplies for a client with no timeouts at all (the default of
@@ -176,7 +177,7 @@ def read_within_limit(response: httpx.Response) -> None:
     kept: list[bytes] = []
     left = MAX_ANSWER_BYTES
     try:
-        for chunk in response.iter_bytes():
+        for chunk in decoded(response):  # in pieces: never one chunk expanded whole
             kept.append(chunk[:left])
             left -= len(chunk)
             if left <= 0:

@@ -12,6 +12,7 @@ whose rule is not "these go together" overrides `VendorSettings.check_credential
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, ClassVar, Final, Self
 from urllib.parse import urlsplit
@@ -228,20 +229,37 @@ def missing_credential(field: str, *, given: str) -> PydanticCustomError:
 #: one over 4,300 digits, with a message about its own limit).
 _LONGEST_NUMBER: Final = 1000
 _LONG_NUMBER: Final = re.compile(r"\s*([+-]?)0*(\d*)\s*")
+#: A number written with an exponent (``1e3``): TOML reads ``lease_seconds = 1e3`` as 1000.0,
+#: so the environment reads ``OPSGATE_LEASE_SECONDS=1e3`` as the same whole number.
+_EXPONENT: Final = re.compile(r"\s*[+-]?(?:\d+\.?\d*|\.\d+)[eE][+-]?\d+\s*")
 
 
 def bounded_whole_number(value: object) -> object:
     """A ``pydantic.BeforeValidator`` for a bounded whole number. ``true`` is refused (pydantic
     would read it as 1, so ``workers = true`` would mean one worker). A number written with
-    more than 1,000 digits is read as one past the bound on its side (10**1000, or its
-    negative), so the field's range check says the valid range instead of a parser's limit."""
+    an exponent (``1e3``) is read exactly, as the TOML file reads it: whole, or refused. A
+    number written with more than 1,000 digits is read as one past the bound on its side
+    (10**1000, or its negative), so the field's range check says the valid range instead of a
+    parser's limit."""
     if isinstance(value, bool):
         raise PydanticCustomError("int_type", "must be a whole number")
+    if isinstance(value, str) and _EXPONENT.fullmatch(value):
+        return _exact_whole(Decimal(value.strip()))
     if isinstance(value, str) and len(value) > _LONGEST_NUMBER:
         match = _LONG_NUMBER.fullmatch(value)
         if match is not None and match.group(2):
             return capped_int(match.group(2), negative=match.group(1) == "-")
     return value
+
+
+def _exact_whole(number: Decimal) -> int:
+    """`number` as a whole number (one past every bound, as `capped_int`, when it is huge), or
+    the error a decimal such as ``2.5e0`` gets, wherever it was written."""
+    if number.adjusted() >= _LONGEST_NUMBER:
+        return capped_int("1" + "0" * _LONGEST_NUMBER, negative=number < 0)
+    if number != number.to_integral_value():
+        raise PydanticCustomError("int_from_float", "must be a whole number")
+    return int(number)
 
 
 def capped_int(digits: str, *, negative: bool = False) -> int:

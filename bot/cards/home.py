@@ -41,8 +41,9 @@ HOME_STOP_ACTION: Final = "opsgate_home_stop"
 HOME_BLOCK_LIMIT: Final = 100
 #: Each waiting request takes two blocks; the rest of the tab needs room too.
 MAX_WAITING: Final = 20
-#: Each run the user may stop takes two blocks too.
-MAX_RUNNING: Final = 5
+#: Each run the user may stop takes two blocks too: at least this many are shown, and as many
+#: more as the tab's other parts leave room for within `HOME_BLOCK_LIMIT`.
+MIN_RUNNING: Final = 5
 #: Each break-glass run awaiting review takes two blocks too.
 MAX_REVIEWABLE: Final = 10
 _REASON_SHOWN: Final = 200
@@ -84,15 +85,17 @@ def home_view(content: HomeContent) -> dict[str, Any]:
     blocks.append(divider())
     blocks.append(header("Your requests"))
     blocks += _yours(content.yours, content.stoppable)
-    blocks += _running(content.running)
+    after: list[Block] = []
     if content.approver:
-        blocks.append(divider())
-        blocks.append(header("Break-glass runs awaiting review"))
-        blocks += _unreviewed(content.unreviewed, content.unreviewed_total)
-    blocks.append(divider())
-    blocks.append(header("What you can request"))
+        after.append(divider())
+        after.append(header("Break-glass runs awaiting review"))
+        after += _unreviewed(content.unreviewed, content.unreviewed_total)
+    after.append(divider())
+    after.append(header("What you can request"))
     ops = [f"{code(e.operation)}: {escape(clip_raw(e.summary, 300))}" for e in content.operations]
-    blocks += lines_sections(ops or ["Nothing yet: ask an admin about the policy."])
+    after += lines_sections(ops or ["Nothing yet: ask an admin about the policy."])
+    room = HOME_BLOCK_LIMIT - len(blocks) - len(after)
+    blocks += _running(content.running, room=room) + after
     view = View(type="home", blocks=fit_blocks(blocks, limit=HOME_BLOCK_LIMIT))
     return view.to_dict()
 
@@ -126,18 +129,22 @@ def _waiting(records: Sequence[RequestRecord]) -> list[Block]:
     return blocks
 
 
-def _running(records: Sequence[RequestRecord]) -> list[Block]:
-    """The other runs this user may stop, each with Stop; nothing when there are none."""
+def _running(records: Sequence[RequestRecord], *, room: int) -> list[Block]:
+    """The other runs this user may stop, each with Stop; nothing when there are none. All
+    of them when they fit in `room` blocks (a header, two blocks a run); else as many as fit
+    with a line counting the rest (at least `MIN_RUNNING`)."""
     if not records:
         return []
+    fits = 1 + 2 * len(records) <= room
+    shown = len(records) if fits else max(MIN_RUNNING, (room - 2) // 2)
     blocks: list[Block] = [header("Running: you may stop")]
-    for record in records[:MAX_RUNNING]:
+    for record in records[:shown]:
         blocks.append(section(history_line(record)))
         stop = stop_element(record, action_id=HOME_STOP_ACTION)
         blocks.append(actions([stop], block_id=f"home_stop:{record.id}"))
-    if len(records) > MAX_RUNNING:
-        more = plural(len(records) - MAX_RUNNING, "more run")
-        blocks += lines_sections([f"_{more} running: see the cards in their channels._"])
+    if len(records) > shown:
+        more = plural(len(records) - shown, "more run")
+        blocks += lines_sections([f"_{more} you may stop: see the cards in their channels._"])
     return blocks
 
 

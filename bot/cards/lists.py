@@ -174,10 +174,16 @@ def _state_lines(record: RequestRecord) -> list[str]:
     return outcome_lines(record)
 
 
+#: What a repeat Approve click that counted lapsed approvals again is called (`event_title`).
+APPROVED_AGAIN: Final = "approved again"
+#: The longest name `event_title` gives: a column of event names this wide fits every one.
+EVENT_TITLE_WIDTH: Final = max(len(name) for name in (APPROVED_AGAIN, *AuditEventName))
+
+
 def event_title(event: AuditEvent) -> str:
     """The event's name as people read it: a repeat Approve click that counted lapsed approvals
     again (``approved`` with ``"again": true``) is ``approved again``, never a second approval."""
-    return "approved again" if _again(event) else event.event.value
+    return APPROVED_AGAIN if _again(event) else event.event.value
 
 
 def _again(event: AuditEvent) -> bool:

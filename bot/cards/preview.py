@@ -60,13 +60,23 @@ def preview_lines(preview: RequestPreview | None) -> list[str]:
 
 
 def _found_lines(preview: Preview) -> list[str]:
-    lead = "*Preview:* " if preview.found else "*Preview:* :grey_question: not found: "
-    lines = [lead + text_of(preview.summary)]
+    if preview.found:
+        lines = ["*Preview:* " + text_of(preview.summary)]
+    elif _said_by_blocker(preview):  # said once, by `blocked_lines`, which goes with these
+        lines = ["*Preview:* :grey_question: not found"]
+    else:
+        lines = ["*Preview:* :grey_question: not found: " + text_of(preview.summary)]
     for label, value in list(preview.facts.items())[:MAX_FACTS]:
         lines.append(f"• {text_of(label, 80)}: {text_of(value, _VALUE_LIMIT)}")
     if len(preview.facts) > MAX_FACTS:
         lines.append(f"• _+{len(preview.facts) - MAX_FACTS:,} more facts_")
     return lines
+
+
+def _said_by_blocker(preview: Preview) -> bool:
+    """Whether the preview's summary repeats what its blocker says (a target not found)."""
+    summary = preview.summary.strip()
+    return preview.blocked is not None and summary in preview.blocked.message
 
 
 def verdict_lines(

@@ -117,8 +117,9 @@ def _copy(
         print(f"opsgate: the copy in {into} does not verify: {result.describe()}", file=err)
         return 1
     print(
-        f"copied {copied.events:,} events, {copied.requests:,} requests and "
-        f"{copied.approvals:,} approvals from {reader.engine.label} to {into}; "
+        f"copied {copied.events:,} events, {copied.requests:,} requests, "
+        f"{copied.approvals:,} approvals and {copied.steps:,} workflow steps from "
+        f"{reader.engine.label} to {into}; "
         f"{result.describe()}",
         file=out,
     )

@@ -79,11 +79,13 @@ def named_request(store: Store, typed: str) -> str:
 def settle(session: ConsoleSession, say: Callable[[str], None], *, limit: float = 60.0) -> None:
     """Wait until the app has finished what was started, like `ConsoleSession.wait`; but a
     bulk run that Stop could still stop goes on in the background, after saying so, so the
-    next line can be ``stop``. Its card's updates keep printing as they come."""
+    next line can be ``stop``. Its card's updates keep printing as they come. What the line
+    itself set off is waited for even then: a request typed while a run goes on has its card
+    posted (or is refused) before the prompt comes back, so a next line can approve it."""
     deadline = time.monotonic() + limit
     while not session.wait(timeout=SETTLE):
         running = stoppable(session)
-        if running is not None:
+        if running is not None and not session.app.runner.taking_in():
             say(f"── {running} is still running: `stop` stops it ──")
             return
         if time.monotonic() >= deadline:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TextIO
 
 from adapters.registry import Plugins
-from bot.cards.lists import event_title
+from bot.cards.lists import EVENT_TITLE_WIDTH, event_title
 from bot.cards.text import elide
 from bot.console.clicks import (
     WAITING,
@@ -209,8 +209,8 @@ class Console:
             # the first names three, and counts the rest as the card does.
             targets = elide(e.targets, shown=3) or f"(see #{e.detail.get('requested_seq', '?')})"
             self.say(
-                f"#{e.seq:<4} {e.at}  {event_title(e):<11} {actor:<8} {e.request_id}  "
-                f"{e.operation} {targets}"
+                f"#{e.seq:<4} {e.at}  {event_title(e):<{EVENT_TITLE_WIDTH}} {actor:<8} "
+                f"{e.request_id}  {e.operation} {targets}"
             )
 
     def _show(self, call: RecordedCall) -> None:

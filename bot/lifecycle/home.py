@@ -22,7 +22,7 @@ PENDING_SCANNED = 200
 #: "Your requests": how many recent ones.
 YOURS_SHOWN = 10
 #: Running requests considered for the list of runs the user may stop.
-RUNNING_SCANNED = 50
+RUNNING_SCANNED = 100
 #: Break-glass runs awaiting review considered for the review list.
 UNREVIEWED_SCANNED = 100
 

@@ -27,6 +27,10 @@ STEP_ASIDE_S: Final = 1.0
 
 # Whether the job running in this context still counts as a decision not yet at its vendor.
 _deciding: contextvars.ContextVar[bool] = contextvars.ContextVar("opsgate_deciding", default=False)
+# Whether the job running in this context is a preview not yet at a run's vendor call.
+_taking_in: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "opsgate_taking_in", default=False
+)
 
 
 @dataclass(frozen=True)
@@ -81,6 +85,7 @@ class Runner:
         self._step_aside = step_aside
         self._pending = 0
         self._deciding = 0
+        self._previewing = 0  # previews submitted and not yet ended
         self._idle = threading.Condition()
 
     def submit(self, job: Callable[[], None]) -> None:
@@ -107,6 +112,7 @@ class Runner:
         Exceptions are logged."""
         with self._idle:
             self._pending += 1
+            self._previewing += 1
         queued = _Queued(job, contextvars.copy_context())
         if not self._lanes.enter(vendor, queued):
             return  # the lane's next free thread runs it (`_run_lane`)
@@ -121,17 +127,28 @@ class Runner:
             try:
                 queued.context.run(_logged, self._not_deciding, queued.job)
             finally:
+                queued.context.run(self._taken_in)
                 self._one_done()
             queued = self._lanes.leave(vendor)
 
     @staticmethod
     def _not_deciding(job: Callable[[], None]) -> None:
         _deciding.set(False)  # the context was copied from its submitter, maybe a decision
+        _taking_in.set(True)
         job()
+
+    def _taken_in(self) -> None:
+        """The preview running in this context has ended, or reached a run's vendor call (a
+        break-glass request runs in its preview's job)."""
+        if _taking_in.get():
+            _taking_in.set(False)
+            with self._idle:
+                self._previewing -= 1
 
     def reached_vendor(self) -> None:
         """The calling job has made its decision: it no longer holds up work that waits for
         decisions. (A no-op outside a job on the main pool, or when already called.)"""
+        self._taken_in()
         if _deciding.get():
             _deciding.set(False)
             self._decided()
@@ -148,6 +165,7 @@ class Runner:
             return self._deciding
 
     def _decide(self, job: Callable[[], None]) -> None:
+        _taking_in.set(False)  # the context was copied from its submitter, maybe a preview
         _deciding.set(True)
         try:
             job()
@@ -168,6 +186,7 @@ class Runner:
 
     def _after_decisions_then(self, job: Callable[[], None]) -> None:
         _deciding.set(False)  # the context was copied from its submitter, maybe a decision
+        _taking_in.set(False)
         self.after_decisions()
         job()
 
@@ -199,6 +218,12 @@ class Runner:
         if error is not None:
             log.error("background job stopped", exc_info=error)
         self._one_done()
+
+    def taking_in(self) -> bool:
+        """Whether some job is still deciding, or some preview (a new request's, up to its card
+        or its refusal) has not ended: work a person waits on, unlike a run under way."""
+        with self._idle:
+            return self._deciding > 0 or self._previewing > 0
 
     def wait_idle(self, timeout: float = 30.0) -> bool:
         """Block until every submitted job (and any job it submitted) has finished."""

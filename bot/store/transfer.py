@@ -54,6 +54,7 @@ class Copied:
     events: int
     requests: int
     approvals: int
+    steps: int  # the Workflow Builder steps linked to its requests
 
 
 def migrate(target: str | Path, *, key: SecretStr | None = None) -> tuple[str, list[str]]:
@@ -140,7 +141,12 @@ def _copy(
                 "INSERT INTO chain_key (id, algorithm, key_fingerprint) VALUES (?, ?, ?)",
                 [row["id"], row["algorithm"], row["key_fingerprint"]],
             )
-    return Copied(events=events, requests=counts["requests"], approvals=counts["approvals"])
+    return Copied(
+        events=events,
+        requests=counts["requests"],
+        approvals=counts["approvals"],
+        steps=counts.get("workflow_steps", 0),
+    )
 
 
 def _key_record(db: Db, engine: Engine) -> list[dict[str, Any]]:

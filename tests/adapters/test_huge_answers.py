@@ -6,6 +6,8 @@ memory for as long as the call's deadline lets it arrive."""
 
 from __future__ import annotations
 
+import gzip
+import tracemalloc
 import zlib
 from collections.abc import Iterator
 
@@ -126,3 +128,59 @@ def test_a_compressed_answer_is_held_no_larger_than_the_limit_once_decoded(
     error = OutcomeUnknown if mutating else VendorUnreachable
     with pytest.raises(error, match="a body opsgate cannot read"):
         json_body(response, vendor="v", mutating=mutating)
+
+
+class AsSent(httpx.SyncByteStream):
+    """A body as a server sends it, read 64 KiB at a time (as httpcore reads)."""
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+
+    def __iter__(self) -> Iterator[bytes]:
+        for start in range(0, len(self.body), 64 << 10):
+            yield self.body[start : start + (64 << 10)]
+
+
+def test_one_compressed_chunk_is_never_held_expanded_whole() -> None:
+    """One chunk of gzip as sent (httpcore reads 64 KiB at a time) that expands to eight times
+    the limit: it is decoded a piece at a time, so what is held at once stays near the limit
+    (what is kept, and its copy as one body), far below the chunk's whole expansion."""
+    squeeze = zlib.compressobj(9, zlib.DEFLATED, 31)
+    whole = 8 * MAX_ANSWER_BYTES
+    body = b"".join(squeeze.compress(b"a" * CHUNK) for _ in range(whole // CHUNK))
+    body += squeeze.flush()
+    assert len(body) < 128 << 10  # one or two chunks as sent
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        headers = {"content-type": "application/json", "content-encoding": "gzip"}
+        return httpx.Response(200, stream=AsSent(body), headers=headers)
+
+    client = httpx.Client(transport=httpx.MockTransport(answer))
+    request = client.build_request("GET", "http://v/x")
+    tracemalloc.start()
+    try:
+        response = send(client, request, vendor="v", mutating=False)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert response.content == b"a" * MAX_ANSWER_BYTES  # decoded as sent, cut at the limit
+    assert peak < 3 * MAX_ANSWER_BYTES < whole
+
+
+def test_a_gzip_body_decoded_in_pieces_is_the_body_sent() -> None:
+    """Decoding in pieces changes nothing else: a body is read whole, and one that is not the
+    gzip it says it is fails to decode, as it did."""
+    text = b'{"code": 0, "data": "' + bytes(range(256)) * 4000 + b'"}'
+    for content, ok in [(gzip.compress(text), True), (b"not gzip at all", False)]:
+
+        def answer(request: httpx.Request, content: bytes = content) -> httpx.Response:
+            headers = {"content-encoding": "gzip"}
+            return httpx.Response(200, stream=AsSent(content), headers=headers)
+
+        client = httpx.Client(transport=httpx.MockTransport(answer))
+        request = client.build_request("GET", "http://v/x")
+        if ok:
+            assert send(client, request, vendor="v", mutating=False).content == text
+        else:
+            with pytest.raises(VendorUnreachable, match="a body opsgate cannot read"):
+                send(client, request, vendor="v", mutating=False)

@@ -459,7 +459,7 @@ def test_audit_again_and_tab_clicks_read_an_id_typed_without_its_prefix(tmp_path
     bare = request_id[2:].lower()
     output = run(f"audit {bare}\nas @bob home approve {bare}\nagain {bare}\n", tmp_path)
     assert "there is no request" not in output.lower()
-    assert f"rejected    @bob     {request_id}" in output  # the audit trail of that request
+    assert f"rejected       @bob     {request_id}" in output  # the audit trail of that request
     assert f"Request `{request_id}` was rejected" in " ".join(output.split())
     assert "── form: Request an operation ──" in output  # Request again opened the form
 

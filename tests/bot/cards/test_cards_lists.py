@@ -475,3 +475,15 @@ def test_a_blocked_requests_notification_names_the_vendor_code_as_written() -> N
     message = blocked_message(blocked_record(preview=locked), command_text="/ops …")
     assert message.text.endswith("the vendor will refuse (widget_locked)")
     assert not any(ch in message.text for ch in "\u200b\u200c\u200d\u2060")
+
+
+def test_a_blocked_preview_of_a_target_not_found_says_why_once() -> None:
+    said = "device dev-9: the device does not exist"
+    missing = Preview(summary=said, found=False, blocked=Blocker(message=said, code="100403"))
+    text = valid(blocked_message(blocked_record(preview=missing), command_text="/ops …"))
+    assert text.count("the device does not exist") == 1
+    assert ":grey_question: not found" in text
+    # A summary that says something else is still shown after the marker.
+    other = missing.model_copy(update={"summary": "dev-9: no such device under app a1"})
+    text = valid(blocked_message(blocked_record(preview=other), command_text="/ops …"))
+    assert ":grey_question: not found: dev-9: no such device under app a1" in text

@@ -100,6 +100,30 @@ def test_migrate_leaves_another_applications_database_as_it_was(
         assert conn.execute("PRAGMA journal_mode").fetchone() == ("delete",)
 
 
+def test_the_copy_line_counts_the_workflow_steps_it_moved(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = env / "source.db"
+    with closing(Store.open(source)) as store:
+        for i, step in enumerate(("Fx1", "Fx2", None)):
+            request = OperationRequest(
+                operation="huawei.package.delete", vendor="huawei", targets=(f"pkg-{i}",)
+            )
+            policy = OperationPolicy()
+            store.create_request(
+                request,
+                requester="U0ALICE",
+                channel="C0OPS",
+                policy=policy,
+                sandbox=True,
+                step=step,
+            )
+
+    assert cli.main(["db", "copy", "--from", str(source), "--to", str(env / "copy.db")]) == 0
+    out = capsys.readouterr().out
+    assert "copied 3 events, 3 requests, 0 approvals and 2 workflow steps from" in out
+
+
 def test_a_log_copied_to_the_other_engine_and_back_keeps_every_hash(
     env: Path, postgres_database: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -110,7 +134,7 @@ def test_a_log_copied_to_the_other_engine_and_back_keeps_every_hash(
     assert cli.main(["db", "copy", "--from", postgres_database, "--to", str(back)]) == 0
 
     out = capsys.readouterr().out
-    assert "copied 9 events, 3 requests and 3 approvals" in out
+    assert "copied 9 events, 3 requests, 3 approvals and 0 workflow steps from" in out
     assert "audit log intact: 9 events verified" in out
     assert events_of(source) == events_of(postgres_database) == events_of(back)
     store = Store.open(postgres_database)  # the copy is a working log, not a snapshot

@@ -183,3 +183,42 @@ def test_leading_zeros_never_make_a_number_too_long() -> None:
 def test_true_or_false_is_no_whole_number(in_tmp: Path, written: str, why: str) -> None:
     (in_tmp / "opsgate.toml").write_text(written)
     assert _error({}) == why
+
+
+#: Whole-number settings: the TOML key (a vendor's in its table) and the variable.
+WHOLE_NUMBERS = [
+    ("lease_seconds", "OPSGATE_LEASE_SECONDS"),
+    ("workers", "OPSGATE_WORKERS"),
+    ("huawei.calls_per_minute", "OPSGATE_HUAWEI__CALLS_PER_MINUTE"),
+]
+
+
+def _in_file(key: str, written: str) -> str:
+    table, _, name = key.rpartition(".")
+    return f"[{table}]\n{name} = {written}\n" if table else f"{key} = {written}\n"
+
+
+def _read(settings: object, key: str) -> object:
+    for part in key.split("."):
+        settings = getattr(settings, part)
+    return settings
+
+
+@pytest.mark.parametrize(("key", "variable"), WHOLE_NUMBERS)
+@pytest.mark.parametrize(("written", "number"), [("1e2", 100), ("5E1", 50), ("0.2e2", 20)])
+def test_a_whole_number_with_an_exponent_reads_the_same_in_the_file_and_the_environment(
+    in_tmp: Path, key: str, variable: str, written: str, number: int
+) -> None:
+    assert _read(load_settings({variable: written}), key) == number
+    (in_tmp / "opsgate.toml").write_text(_in_file(key, written))
+    assert _read(load_settings({}), key) == number
+
+
+@pytest.mark.parametrize(("key", "variable"), WHOLE_NUMBERS)
+@pytest.mark.parametrize("written", ["2.5e0", "1e-3", "2.5"])
+def test_a_decimal_is_refused_in_the_file_and_the_environment_alike(
+    in_tmp: Path, key: str, variable: str, written: str
+) -> None:
+    assert _error({variable: written}) == f"{variable} ({key}): must be a whole number"
+    (in_tmp / "opsgate.toml").write_text(_in_file(key, written))
+    assert _error({}) == f"opsgate.toml: {key}: must be a whole number"
