@@ -23,6 +23,7 @@ from typing import Any, Protocol
 from bot.cards.steps import step_error, step_outputs, usage_failure
 from bot.lifecycle.services import Origin, Services
 from bot.model import RequestState, is_channel_id, is_user_id
+from bot.observability.logs import log_context
 from bot.store import Appended
 from commands.catalog import Catalog
 from commands.fields import request_from_parts
@@ -87,7 +88,10 @@ class WorkflowSteps:
         if problem is not None or request is None or origin is None:
             self._port.fail(call.execution_id, problem or "opsgate could not read the step")
             return
-        self._submit(request, replace(origin, step=call.execution_id), partial(self._opened, call))
+        # From here the step's lines name what a slash command's name: operation and requester.
+        step_origin = replace(origin, step=call.execution_id)
+        with log_context(operation=request.operation, actor=origin.user):
+            self._submit(request, step_origin, partial(self._opened, call))
 
     def _opened(self, call: StepCall) -> None:
         """Intake is done with the step's request: fail the step if it stored nothing."""

@@ -96,8 +96,9 @@ def _lower(value: object) -> object:
 
 
 def _audit_key(value: SecretStr | None) -> SecretStr | None:
-    """An empty key is no key; a short one is refused (it would be guessable offline)."""
-    if value is None or not value.get_secret_value():
+    """An empty or blank key is no key, as every secret; a short one is refused (it would be
+    guessable offline)."""
+    if value is None or not value.get_secret_value().strip():
         return None
     if len(value.get_secret_value()) < AUDIT_KEY_MIN:
         raise PydanticCustomError(

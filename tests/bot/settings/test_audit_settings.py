@@ -29,6 +29,15 @@ def test_an_empty_audit_key_is_no_key(tmp_path: Path) -> None:
     assert load_settings({"OPSGATE_CONFIG": str(tmp_path / "opsgate.toml")}).audit_key is None
 
 
+def test_an_audit_key_of_only_whitespace_is_no_key(tmp_path: Path) -> None:
+    # As every other secret: blank is not set, never a guessable key of 16 spaces.
+    (tmp_path / "opsgate.toml").write_text('audit_key = "                    "\n')
+
+    assert load_settings({"OPSGATE_AUDIT_KEY": " " * 20}).audit_key is None
+    assert load_settings({"OPSGATE_AUDIT_KEY": "\t \n" * 8}).audit_key is None
+    assert load_settings({"OPSGATE_CONFIG": str(tmp_path / "opsgate.toml")}).audit_key is None
+
+
 def test_a_short_audit_key_is_refused_without_showing_it() -> None:
     with pytest.raises(SettingsError) as caught:
         load_settings({"OPSGATE_AUDIT_KEY": "hunter2"})

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from json_log import json_lines
 from pydantic import SecretStr
 from surfaces_world import ALICE, BOB, DAVE, STEP, session_with
 
@@ -59,6 +60,14 @@ def test_the_step_posts_the_card_and_completes_when_the_request_succeeds(
     outputs = params["outputs"]
     assert outputs["request_id"] == record.id and outputs["state"] == "succeeded"
     assert outputs["summary"].startswith("servicepower.job.cancel on 1 target: ")
+
+
+def test_the_steps_log_lines_name_its_operation_and_requester(session: ConsoleSession) -> None:
+    # SPEC §13: log lines carry operation and actor where known; a step names both.
+    with json_lines() as lines:
+        run(session, STEP)
+    [preview] = [line for line in lines() if line["message"].startswith("servicepower preview")]
+    assert (preview.get("operation"), preview.get("actor")) == ("servicepower.job.cancel", ALICE)
 
 
 @pytest.mark.parametrize(
