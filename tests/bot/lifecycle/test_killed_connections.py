@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+import pytest
 from lifecycle_world import BOB, World, deletes, open_request
+from postgres_server import postgres_server, restart
 
 from bot.model import AuditEventName, RequestState
 from bot.store import ApprovalStatus
@@ -23,10 +25,13 @@ PACKAGE = "/iodm/northbound/v1.5.0/category/pkg-meter-fw-1.2.0"
 
 
 @contextmanager
-def killed_when_waiting(url: str, request_id: str) -> Iterator[None]:
+def killed_when_waiting(url: str, request_id: str, *, server: bool = False) -> Iterator[None]:
     """While inside, the request's row is locked by another session; the first opsgate
-    session to wait for that lock is terminated, and the row is then let go."""
-    with psycopg.connect(url) as holder, psycopg.connect(url, autocommit=True) as admin:
+    session to wait for that lock is terminated, and the row is then let go. With `server`,
+    the whole server restarts instead (every connection to it closes)."""
+    holder = psycopg.connect(url)
+    admin = psycopg.connect(url, autocommit=True)
+    try:
         holder.execute("SELECT 1 FROM requests WHERE id = %s FOR UPDATE", [request_id])
         holder_pid = holder.info.backend_pid
 
@@ -36,6 +41,9 @@ def killed_when_waiting(url: str, request_id: str) -> Iterator[None]:
                     "SELECT pid FROM pg_stat_activity WHERE %s = ANY(pg_blocking_pids(pid))",
                     [holder_pid],
                 ).fetchall()
+                if rows and server:
+                    restart(url)
+                    return
                 if rows:
                     admin.execute("SELECT pg_terminate_backend(%s)", [rows[0][0]])
                     holder.rollback()
@@ -47,6 +55,9 @@ def killed_when_waiting(url: str, request_id: str) -> Iterator[None]:
             yield
         finally:
             killer.join(timeout=60)
+    finally:
+        holder.close()
+        admin.close()
 
 
 def _on(world: World, method: str, hook: Callable[[Any], Any]) -> None:
@@ -82,6 +93,28 @@ def test_a_connection_killed_while_the_outcome_is_written_still_records_it(
     assert names.count(AuditEventName.SUCCEEDED) == 1
     assert world.store.verify().ok
     assert not [sent for sent in world.slack.sent if "not done" in sent.message.text]
+
+
+@pytest.fixture
+def own_server(postgres_url: str) -> Iterator[str]:
+    """A server of this test's own, since it restarts it."""
+    with postgres_server() as url:
+        yield url
+
+
+def test_a_server_restarted_while_the_outcome_is_written_still_records_it(
+    world_factory: Callable[..., World], own_server: str
+) -> None:
+    world = world_factory(db=own_server)
+    request_id = open_request(world)
+    _on(world, "transition", lambda rid: killed_when_waiting(own_server, rid, server=True))
+
+    world.service.approve(request_id, world.on_card(request_id, BOB))
+
+    record = world.store.get(request_id)
+    assert record is not None and record.state is RequestState.SUCCEEDED
+    assert deletes(world, PACKAGE) == 1
+    assert world.store.verify().ok
 
 
 def test_a_call_whose_outcome_could_not_be_recorded_is_recovered_unknown(
