@@ -15,7 +15,7 @@ from typing import Any
 
 import psycopg
 import pytest
-from lifecycle_world import BOB, World, deletes, open_request
+from lifecycle_world import ALICE, BOB, World, deletes, open_request, package_request
 from postgres_server import postgres_server, restart
 
 from bot.model import AuditEventName, RequestState
@@ -25,14 +25,20 @@ PACKAGE = "/iodm/northbound/v1.5.0/category/pkg-meter-fw-1.2.0"
 
 
 @contextmanager
-def killed_when_waiting(url: str, request_id: str, *, server: bool = False) -> Iterator[None]:
-    """While inside, the request's row is locked by another session; the first opsgate
-    session to wait for that lock is terminated, and the row is then let go. With `server`,
-    the whole server restarts instead (every connection to it closes)."""
+def killed_when_waiting(
+    url: str, request_id: str | None, *, server: bool = False
+) -> Iterator[None]:
+    """While inside, the request's row (with no request, the whole table against new rows) is
+    locked by another session; the first opsgate session to wait for that lock is terminated,
+    and the lock is then let go. With `server`, the whole server restarts instead (every
+    connection to it closes)."""
     holder = psycopg.connect(url)
     admin = psycopg.connect(url, autocommit=True)
     try:
-        holder.execute("SELECT 1 FROM requests WHERE id = %s FOR UPDATE", [request_id])
+        if request_id is None:
+            holder.execute("LOCK TABLE requests IN SHARE MODE")
+        else:
+            holder.execute("SELECT 1 FROM requests WHERE id = %s FOR UPDATE", [request_id])
         holder_pid = holder.info.backend_pid
 
         def kill() -> None:
@@ -159,4 +165,23 @@ def test_a_connection_killed_while_an_approval_is_counted_changes_nothing(
     assert world.runner.wait_idle(30)
     assert world.store.get(request_id).state is RequestState.SUCCEEDED  # type: ignore[union-attr]
     assert deletes(world, PACKAGE) == 1
+    assert world.store.verify().ok
+
+
+def test_a_connection_killed_while_a_request_is_created_leaves_nothing_behind(
+    world_factory: Callable[..., World], postgres_database: str
+) -> None:
+    """Killed after the chain lock, inserting the request: the requester is told nothing was
+    done, no request, no event and no held target is left; asked again, it opens once."""
+    world = world_factory(db=postgres_database, background=True)
+    _on(world, "create_request", lambda _request: killed_when_waiting(postgres_database, None))
+
+    world.service.submit(package_request(), world.origin(ALICE), command_text="/ops …")
+    assert world.runner.wait_idle(30)
+
+    assert "not done" in world.shown_to(ALICE)
+    assert world.store.history(limit=10) == []
+    assert list(world.store.events()) == []
+    request_id = open_request(world)
+    assert [record.id for record in world.store.history(limit=10)] == [request_id]
     assert world.store.verify().ok
