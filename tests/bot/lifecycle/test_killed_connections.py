@@ -185,3 +185,50 @@ def test_a_connection_killed_while_a_request_is_created_leaves_nothing_behind(
     request_id = open_request(world)
     assert [record.id for record in world.store.history(limit=10)] == [request_id]
     assert world.store.verify().ok
+
+
+@contextmanager
+def answer_to_commit_lost(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """While inside, the first COMMIT is made on the server, but its connection then breaks
+    before the answer arrives (a failover or a network cut at that moment)."""
+    execute = psycopg.Connection.execute
+    armed = True
+
+    def committed_then_cut(conn: Any, query: Any, *args: Any, **kwargs: Any) -> Any:
+        nonlocal armed
+        done = execute(conn, query, *args, **kwargs)
+        if armed and query == "COMMIT":
+            armed = False
+            conn.close()
+            raise psycopg.OperationalError("server closed the connection unexpectedly")
+        return done
+
+    monkeypatch.setattr(psycopg.Connection, "execute", committed_then_cut)
+    try:
+        yield
+    finally:
+        monkeypatch.undo()
+
+
+def test_a_claim_committed_whose_answer_was_lost_is_recovered_unknown(
+    world_factory: Callable[..., World], postgres_database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The approval that moves the request to `executing` commits, but opsgate never hears so:
+    the vendor is not called, and once the lease lapses the request is `unknown`, not left
+    `executing` for as long as this replica runs."""
+    world = world_factory(db=postgres_database, background=True)
+    request_id = open_request(world)
+    _on(world, "approve", lambda _rid: answer_to_commit_lost(monkeypatch))
+
+    click = world.on_card(request_id, BOB)
+    world.runner.submit(
+        world.service.replies.guarded(click, lambda: world.service.approve(request_id, click))
+    )
+    assert world.runner.wait_idle(30)
+    assert world.store.get(request_id).state is RequestState.EXECUTING  # type: ignore[union-attr]
+    world.clock.advance(world.store.leases.duration.total_seconds() + 1)
+
+    assert world.service.recover() == 1
+    assert world.store.get(request_id).state is RequestState.UNKNOWN  # type: ignore[union-attr]
+    assert deletes(world, PACKAGE) == 0
+    assert world.store.verify().ok
