@@ -1,10 +1,20 @@
 """A database out of reach, as the lifecycle tells it: the errors that mean it (the engine's
 own and `DatabaseUnavailable`), and the first line of one, logged as one line rather than a
-traceback by the request jobs (`Replies.guarded`), the lease heartbeat and the sweeper."""
+traceback by the request jobs (`Replies.guarded`), the lease heartbeat and the sweeper; and
+`recorded`, which keeps trying to record a vendor call's outcome through one."""
 
 from __future__ import annotations
 
+import logging
+import time
+from collections.abc import Callable
+from typing import Final, TypeVar
+
 from bot.store import DatabaseUnavailable, Store
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 def unreachable(store: Store) -> tuple[type[BaseException], ...]:
@@ -15,3 +25,38 @@ def unreachable(store: Store) -> tuple[type[BaseException], ...]:
 def first_line(exc: BaseException) -> str:
     """What `exc` says, its first line only (empty when it says nothing)."""
     return (str(exc).strip().splitlines() or [""])[0]
+
+
+#: How long the outcome of a vendor call is retried through an outage before it is given up
+#: (the request is then recovered `unknown` once its lease lapses), and the longest wait.
+RECORD_PATIENCE_S: Final = 300.0
+_LONGEST_WAIT_S: Final = 10.0
+
+
+def recorded(store: Store, write: Callable[[], T], what: str) -> T:
+    """`write` (recording what a vendor call did, which only this process knows), tried again
+    while the database cannot be reached: at once, since a connection the server closed (a
+    restart, a failover, ``pg_terminate_backend``) is usually all that failed, then with a
+    growing wait, for up to `RECORD_PATIENCE_S`. `write` must be safe to repeat: a write whose
+    commit was made but whose answer was lost finds the request already moved.
+
+    Raises:
+        The last error, once `RECORD_PATIENCE_S` has passed.
+    """
+    down = unreachable(store)
+    give_up = time.monotonic() + RECORD_PATIENCE_S
+    wait = 0.0
+    while True:
+        try:
+            return write()
+        except down as exc:
+            if time.monotonic() + wait > give_up:
+                raise
+            log.warning(
+                "could not record %s: the database could not be reached: %s: %s; trying again",
+                what,
+                type(exc).__name__,
+                first_line(exc),
+            )
+        time.sleep(wait)
+        wait = min(max(wait * 2, 0.5), _LONGEST_WAIT_S)

@@ -99,13 +99,16 @@ class Leases:
         ]
 
     def vouched_here(self, db: Db) -> set[str]:
-        """Executing requests whose lease this replica holds, or a process of this machine that
-        still runs: their calls are running, even when the lease's time has passed (a database
-        outage longer than the lease kept the heartbeat from renewing it)."""
+        """Executing requests whose call runs in this replica, or whose lease a process of this
+        machine that still runs holds: their calls are running, even when the lease's time has
+        passed (a database outage longer than the lease kept the heartbeat from renewing it).
+        A lease of this replica's whose call is over here (its outcome could not be recorded)
+        vouches for nothing."""
+        here = set(self.in_flight())
         return {
             request_id
             for request_id, owner in self._executing(db)
-            if owner == self.owner or liveness.alive(owner, self._place)
+            if (request_id in here if owner == self.owner else liveness.alive(owner, self._place))
         }
 
     @staticmethod

@@ -3,8 +3,9 @@
 Any number of replicas share one database. A chain write is one transaction whose first
 statement is ``SELECT … FROM chain_head … FOR UPDATE``: every append needs the head anyway, and
 holding its row lock serialises "load the request, check its state, append" across replicas
-exactly as SQLite's ``BEGIN IMMEDIATE`` does across processes. Under ``READ COMMITTED`` each
-later statement then sees everything committed before the lock was granted. Reads run in
+exactly as SQLite's ``BEGIN IMMEDIATE`` does across processes. Under ``READ COMMITTED`` (named
+in each write's ``BEGIN``, whatever the server's default) each later statement then sees
+everything committed before the lock was granted. Reads run in
 ``REPEATABLE READ READ ONLY`` transactions, so a `verify` sees one snapshot.
 
 The store's SQL uses ``?`` and ``:name`` placeholders (SQLite's); `pg_sql` rewrites them as
@@ -52,6 +53,9 @@ POOL_SIZE: Final = 10
 _MIGRATION_LOCK: Final = 7_262_736_001
 _PLACEHOLDER = re.compile(r"%|\?|(?<!:):([A-Za-z_]\w*)")
 _CHAIN_LOCK: Final = "SELECT seq, hash FROM chain_head WHERE id = 1 FOR UPDATE"
+#: Writes need ``READ COMMITTED`` (see the module docstring), named: a database, role or server
+#: whose ``default_transaction_isolation`` is stricter would fail one of two writes at once.
+_WRITE: Final = "BEGIN ISOLATION LEVEL READ COMMITTED"
 #: What `pg_export_snapshot()` returns, e.g. ``00000003-0000001B-1``.
 _SNAPSHOT_ID: Final = re.compile(r"[0-9A-F]+(-[0-9A-F]+)+")
 
@@ -209,7 +213,7 @@ class PostgresEngine:
         that may only read and write rows); one holding another application's tables, or
         migrated by a newer opsgate, is refused (`DatabaseUnavailable`).
         """
-        with self._transaction("BEGIN") as db:
+        with self._transaction(_WRITE) as db:
             db.execute("SELECT pg_advisory_xact_lock(?)", [_MIGRATION_LOCK])
             done = recorded_migrations(db, self.label)
             applied = []
@@ -226,11 +230,11 @@ class PostgresEngine:
 
     def write(self) -> AbstractContextManager[PgDb]:
         """A chain write: the head's row lock first (see the module docstring)."""
-        return self._transaction("BEGIN", _CHAIN_LOCK)
+        return self._transaction(_WRITE, _CHAIN_LOCK)
 
     def side(self) -> AbstractContextManager[PgDb]:
         """A write that leaves the chain alone: it takes only the row locks it needs."""
-        return self._transaction("BEGIN")
+        return self._transaction(_WRITE)
 
     def read(self) -> AbstractContextManager[PgDb]:
         """One snapshot, read-only."""

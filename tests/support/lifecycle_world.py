@@ -194,13 +194,14 @@ def world_factory(make_policy: PolicyFactory) -> Iterator[Callable[..., World]]:
     def make(
         policy_toml: str = DEFAULT_POLICY,
         *,
-        db: Path | None = None,
+        db: Path | str | None = None,
         key: str | None = None,
         slack: Any = None,
         background: bool = False,
         workers: int = 32,
     ) -> World:
-        """A world on a private in-memory database, or on the file `db` (keyed with `key`).
+        """A world on a private in-memory database, or on `db` (keyed with `key`): a SQLite
+        file or a PostgreSQL URL.
 
         `background`: Slack-only work runs on the runner's Slack pool, as in `build_app`;
         otherwise inline, so a test sees every message as soon as the service returns.

@@ -55,3 +55,33 @@ def test_a_random_sequence_in_the_background_keeps_every_invariant(
     for _ in range(STEPS):
         fuzz.step()
     fuzz.check()
+
+
+def _far_from_utc(url: str) -> str:
+    """`url` with a session TimeZone far from UTC (as a server's own setting would give): the
+    store's deadlines and order must not depend on it."""
+    return f"{url}?options=-c%20TimeZone%3DPacific%2FKiritimati"
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_a_random_sequence_on_postgresql_keeps_every_invariant(
+    seed: int, world_factory: Callable[..., World], postgres_database: str
+) -> None:
+    fuzz = Fuzz(world_factory(db=_far_from_utc(postgres_database)), random.Random(seed))
+    fuzz.reload("", None)
+    for _ in range(STEPS):
+        fuzz.step()
+    fuzz.check()
+
+
+@pytest.mark.parametrize(("seed", "background"), CROWD_CASES)
+def test_a_crowd_of_clicks_on_two_postgresql_replicas_keeps_every_invariant(
+    seed: int, background: bool, world_factory: Callable[..., World], postgres_database: str
+) -> None:
+    """Two replicas (two stores, two pools) on one PostgreSQL database, six threads at once."""
+    urls = [postgres_database, _far_from_utc(postgres_database)]
+    worlds = [world_factory(db=url, background=background) for url in urls]
+    crowd = Crowd(worlds, random.Random(seed))
+    crowd.open(3)
+    crowd.run()
+    crowd.check()
