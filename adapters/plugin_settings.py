@@ -1,8 +1,9 @@
 """What a plugin's settings model must be before opsgate builds one (`check_settings_model`):
-every field its `VendorSettings.required_together`, `url_fields` and `header_secrets` name is
-one of its fields, each header secret is a `SecretStr`, and so is every field named like a
-secret (`looks_secret`), so that no secret can be shown, logged or left unmasked because of a
-typo or a plain ``str``. Each problem is one sentence naming the plugin and saying the fix."""
+every field its `VendorSettings.required_together`, `url_fields`, `header_secrets` and
+`credential_urls` name is one of its fields, each credential URL is a URL field, each header
+secret is a `SecretStr`, and so is every field named like a secret (`looks_secret`), so that no
+secret can be shown, logged or left unmasked (or sent in clear unwarned) because of a typo or a
+plain ``str``. Each problem is one sentence naming the plugin and saying the fix."""
 
 from __future__ import annotations
 
@@ -33,12 +34,19 @@ def check_settings_model(model: type[VendorSettings]) -> None:
     named = [("required_together", name) for group in model.required_together for name in group]
     named += [("url_fields", name) for name in model.url_fields]
     named += [("header_secrets", name) for name in model.header_secrets]
+    named += [("credential_urls", name) for name in model.credential_urls]
     for where, name in named:
         if name not in fields:
             close = difflib.get_close_matches(name, list(fields), n=1)
             hint = f"; did you mean {close[0]!r}?" if close else f" (fields: {', '.join(fields)})"
             raise SettingsModelError(
                 f"names {name!r} in {model.__name__}.{where}, but it has no such field{hint}"
+            )
+    for name in model.credential_urls:
+        if name not in model.url_fields:
+            raise SettingsModelError(
+                f"lists {name!r} in {model.__name__}.credential_urls, but not in url_fields; "
+                "list it there too, so that it is checked as a URL"
             )
     for name, info in fields.items():
         text = _holds_text(info.annotation)

@@ -12,6 +12,7 @@ whose rule is not "these go together" overrides `VendorSettings.check_credential
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, ClassVar, Final, Self
@@ -45,6 +46,10 @@ class VendorSettings(BaseModel):
             host, a valid port if any, and no spaces (`check_url`).
         header_secrets: Secret fields a request carries in a header as they are (a bearer
             token): each must be printable ASCII without spaces (`checked_secret`).
+        credential_urls: URL fields whose requests carry a credential a listener could use
+            (the secret, a bearer token), each with what they carry (``"every call sends the
+            bearer token"``): plain http to another machine is warned about at start-up
+            (`adapters.cleartext`).
         timeout: Seconds to wait for the vendor before giving up on a call (more than 0, at
             most 300): on connecting, on each read and on each write.
         deadline: Seconds one call may take in all, connecting, sending and reading the whole
@@ -60,6 +65,7 @@ class VendorSettings(BaseModel):
     required_together: ClassVar[tuple[tuple[str, ...], ...]] = ()
     url_fields: ClassVar[tuple[str, ...]] = ()
     header_secrets: ClassVar[tuple[str, ...]] = ()
+    credential_urls: ClassVar[Mapping[str, str]] = {}
 
     timeout: float = Field(default=10.0, gt=0, le=300, allow_inf_nan=False)
     deadline: float | None = Field(default=None, gt=0, le=900, allow_inf_nan=False)

@@ -2,44 +2,31 @@
 
 from __future__ import annotations
 
-import logging
-
 import httpx
 from pydantic import SecretStr
 
 from adapters.base import Adapter
+from adapters.cleartext import warn_if_in_clear
 from adapters.clock import SYSTEM_CLOCK, Clock
 from adapters.huawei.adapter import HuaweiAdapter, from_config
+from adapters.huawei.errors import VENDOR
 from adapters.huawei.operations import OPERATIONS
 from adapters.huawei.settings import HuaweiSettings
 from adapters.plugin import Sandbox, VendorPlugin
 from adapters.ratelimit import RateLimiter
 from adapters.shared import Shared
 
-logger = logging.getLogger(__name__)
-
 
 def connect(settings: HuaweiSettings, clock: Clock) -> Adapter:
     """The adapter for the platform and application in `settings`, over mutual TLS."""
-    _warn_if_in_clear(settings)
+    warn_if_in_clear(settings, VENDOR)
     return from_config(settings, clock=clock)
 
 
 def connect_shared(settings: HuaweiSettings, clock: Clock, shared: Shared) -> Adapter:
     """`connect`, with the token and rate window every replica shares (one login for all)."""
-    _warn_if_in_clear(settings)
+    warn_if_in_clear(settings, VENDOR)
     return from_config(settings, clock=clock, shared=shared)
-
-
-def _warn_if_in_clear(settings: HuaweiSettings) -> None:
-    """The platform serves HTTPS only and the login sends the secret: plain http to another
-    machine is a typo, or a proxy on the way that adds TLS (a service mesh's sidecar)."""
-    if settings.in_clear_to_another_host:
-        logger.warning(
-            "OPSGATE_HUAWEI__BASE_URL is plain http to another machine: the login sends the "
-            "application's secret unencrypted unless a proxy on the way adds TLS; the platform "
-            "itself serves HTTPS only (use https://)"
-        )
 
 
 def sandboxed(clock: Clock = SYSTEM_CLOCK) -> Sandbox:

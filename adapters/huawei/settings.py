@@ -3,14 +3,14 @@
 
 from __future__ import annotations
 
-import ipaddress
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, ClassVar, Final
-from urllib.parse import urlsplit
 
 from pydantic import BeforeValidator, Field, SecretStr
 from pydantic_core import PydanticCustomError
 
+from adapters.cleartext import plain_http
 from adapters.huawei.tls import check_tls_files
 from adapters.settings import VendorSettings, bounded_whole_number
 
@@ -45,6 +45,10 @@ class HuaweiSettings(VendorSettings):
         ("client_cert", "client_key"),
     )
     url_fields: ClassVar[tuple[str, ...]] = ("base_url",)
+    # The platform serves HTTPS only: plain http elsewhere than here is warned about.
+    credential_urls: ClassVar[Mapping[str, str]] = {
+        "base_url": "the login sends the application's secret (and every call its token)"
+    }
 
     base_url: str | None = None
     app_id: str | None = None
@@ -64,27 +68,5 @@ class HuaweiSettings(VendorSettings):
             ca_bundle=self.ca_bundle, client_cert=self.client_cert, client_key=self.client_key
         )
         tls_files = (self.client_cert, self.client_key, self.ca_bundle)
-        if self.plain_http and any(path is not None for path in tls_files):
+        if plain_http(self.base_url) and any(path is not None for path in tls_files):
             raise PydanticCustomError("http_url", HTTPS_FOR_TLS, {"field": "base_url"})
-
-    @property
-    def plain_http(self) -> bool:
-        """True when `base_url` is a plain http:// URL."""
-        return self.base_url is not None and urlsplit(self.base_url.strip()).scheme == "http"
-
-    @property
-    def in_clear_to_another_host(self) -> bool:
-        """True when `base_url` is plain http to another machine than this one: the login's
-        secret then crosses the network unencrypted, unless a proxy on the way adds TLS."""
-        return self.plain_http and not _this_machine(urlsplit(str(self.base_url).strip()).hostname)
-
-
-def _this_machine(host: str | None) -> bool:
-    """True for ``localhost`` or a loopback address (a simulator, a test, a local proxy)."""
-    name = (host or "").lower()
-    if name == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(name).is_loopback
-    except ValueError:  # a name, not an address
-        return False

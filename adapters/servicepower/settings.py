@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import ClassVar
 
 from pydantic import SecretStr
@@ -28,6 +29,10 @@ class ServicePowerSettings(VendorSettings):
     required_together: ClassVar[tuple[tuple[str, ...], ...]] = (("client_id", "client_secret"),)
     url_fields: ClassVar[tuple[str, ...]] = ("base_url",)
     header_secrets: ClassVar[tuple[str, ...]] = ("token",)  # sent as a bearer token
+    credential_urls: ClassVar[Mapping[str, str]] = {
+        "base_url": "every call sends its bearer token (the system access token, or a JWT "
+        "whose login sends the client secret)"
+    }
 
     base_url: str | None = None
     token: SecretStr | None = None

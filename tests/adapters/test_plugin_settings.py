@@ -3,6 +3,7 @@ one line naming the plugin and the fix, never with a traceback or, worse, silent
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import ClassVar
 
 import pytest
@@ -102,4 +103,24 @@ def test_a_setting_with_no_default_says_to_give_it_one() -> None:
         "vendor plugin 'globex' has settings whose defaults are invalid: site: has no default; "
         "give it one (None for a setting that may be left out, with required_together saying "
         "what must be set with it)"
+    )
+
+
+def test_a_misspelt_credential_url_is_refused_rather_than_never_warned_about() -> None:
+    class Misspelt(GlobexSettings):
+        credential_urls: ClassVar[Mapping[str, str]] = {"baseurl": "every call sends the token"}
+
+    assert refusal(Misspelt) == (
+        "vendor plugin 'globex' names 'baseurl' in Misspelt.credential_urls, but it has no "
+        "such field; did you mean 'base_url'?"
+    )
+
+
+def test_a_credential_url_must_be_a_url_field() -> None:
+    class NotChecked(GlobexSettings):
+        credential_urls: ClassVar[Mapping[str, str]] = {"region": "every call sends the token"}
+
+    assert refusal(NotChecked) == (
+        "vendor plugin 'globex' lists 'region' in NotChecked.credential_urls, but not in "
+        "url_fields; list it there too, so that it is checked as a URL"
     )
