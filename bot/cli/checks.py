@@ -9,6 +9,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Final, TextIO
 
+from adapters.cleartext import in_clear_warnings
+from adapters.cleartext import logger as in_clear_logger
 from adapters.errors import AdapterError
 from adapters.http import RETRY_LOGGER
 from adapters.plugin_start import masked, one_line
@@ -132,15 +134,35 @@ def _vendors(
     vendor reuses their shared token instead of logging in beside them (a login would
     invalidate theirs)."""
     shared = None if store is None else store.shared
-    # A plugin that raises while its adapter is built is that vendor's FAIL, not the end.
-    adapters = build_adapters(
-        plugins, settings.vendors(), sandbox=settings.sandbox, shared=shared, keep_going=True
-    )
+    # A plugin that raises while its adapter is built is that vendor's FAIL, not the end. Its
+    # warning about plain http is said on its line, not logged between the report's lines.
+    with _vendor_logs_quieter({in_clear_logger.name: logging.ERROR}):
+        adapters = build_adapters(
+            plugins, settings.vendors(), sandbox=settings.sandbox, shared=shared, keep_going=True
+        )
     try:
-        with _vendor_logs_quieter():
-            return _reach(adapters, settings.vendors())
+        with _vendor_logs_quieter(_QUIETER):
+            return _with_warnings(_reach(adapters, settings.vendors()), settings.vendors())
     finally:
         adapters.close()
+
+
+def _with_warnings(
+    results: list[tuple[bool, str, str]], settings_by_vendor: Mapping[str, VendorSettings]
+) -> list[tuple[bool, str, str]]:
+    """`results`, each configured vendor's line followed by what `serve` would warn about its
+    settings at start-up (`adapters.cleartext`: a credential sent over plain http)."""
+    warned = []
+    for ok, label, detail in results:
+        settings = settings_by_vendor.get(label)  # a sandbox's label is not the vendor's name
+        if settings is None or not settings.configured:  # `connect` was not called
+            warned.append((ok, label, detail))
+            continue
+        for warning in in_clear_warnings(settings, label):
+            # after a sentence (a FAIL's next step), a sentence; otherwise, a clause
+            detail += f" Warning: {warning}." if detail.endswith(".") else f"; warning: {warning}"
+        warned.append((ok, label, detail))
+    return warned
 
 
 def _database(settings: Settings) -> tuple[Store | None, tuple[bool, str, str]]:
@@ -194,10 +216,10 @@ def _reach(
 
 
 @contextmanager
-def _vendor_logs_quieter() -> Iterator[None]:
-    """Raise the `_QUIETER` loggers to their level while the vendors are reached, then put
-    them back (a logger already quieter stays as it is)."""
-    loggers = {logging.getLogger(name): level for name, level in _QUIETER.items()}
+def _vendor_logs_quieter(levels: Mapping[str, int]) -> Iterator[None]:
+    """Raise the loggers named in `levels` (`_QUIETER` while the vendors are reached) to their
+    level, then put them back (a logger already quieter stays as it is)."""
+    loggers = {logging.getLogger(name): level for name, level in levels.items()}
     before = {logger: logger.level for logger in loggers}
     for logger, level in loggers.items():
         logger.setLevel(max(level, logger.getEffectiveLevel()))

@@ -1,0 +1,102 @@
+"""`opsgate check` says on a vendor's own line what `serve` warns about at start-up: a URL whose
+requests carry a credential (`VendorSettings.credential_urls`) that is plain http to another
+machine. Said once, in the report (not also logged between its lines), naming the setting and
+never its value; https, or this machine (a simulator, a test), adds nothing."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fake_plugins import install_dist
+
+from adapters.clock import SYSTEM_CLOCK
+from adapters.registry import installed_plugins
+from bot import cli
+
+KEY = "gx-live-4f1c9a0d"
+PLUGIN_MODULE = """
+    from collections.abc import Mapping
+    from typing import ClassVar
+
+    from fake_plugins import FakeAdapter, GlobexSettings, vendor_plugin
+
+    from adapters.cleartext import warn_if_in_clear
+
+
+    class CarryingSettings(GlobexSettings):
+        credential_urls: ClassVar[Mapping[str, str]] = {"base_url": "every call sends the token"}
+
+
+    def connect(settings, clock):
+        warn_if_in_clear(settings, "globex")
+        return FakeAdapter(vendor="globex", settings=settings)
+
+
+    PLUGIN = vendor_plugin("globex", settings=CarryingSettings, connect=connect)
+"""
+WARNING = (
+    "warning: OPSGATE_GLOBEX__BASE_URL is plain http to another machine: every call sends the "
+    "token unencrypted unless a proxy on the way adds TLS (use https://)"
+)
+
+
+@pytest.fixture
+def env(env: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """The clean environment, with a plugin whose base URL carries its token installed."""
+    monkeypatch.chdir(env)
+    install_dist(
+        env / "site",
+        "opsgate-globex",
+        entry_points={"globex": "carrying_plugin:PLUGIN"},
+        modules={"carrying_plugin.py": PLUGIN_MODULE},
+    )
+    monkeypatch.syspath_prepend(str(env / "site"))
+    installed_plugins.cache_clear()
+    yield env
+    installed_plugins.cache_clear()
+    sys.modules.pop("carrying_plugin", None)
+
+
+def globex_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], url: str
+) -> str:
+    monkeypatch.setenv("OPSGATE_GLOBEX__BASE_URL", url)
+    monkeypatch.setenv("OPSGATE_GLOBEX__TOKEN", KEY)
+    cli.main(["check"])
+    out, err = capsys.readouterr()
+    assert "plain http" not in err and KEY not in out + err
+    [line] = [x for x in out.split("\n\n")[0].splitlines() if x[6:].startswith("globex")]
+    return line
+
+
+def test_check_says_a_credential_url_in_clear_on_the_vendors_line(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    line = globex_line(monkeypatch, capsys, "http://globex.example")
+    assert line == f"ok    globex: ok; {WARNING}"
+
+
+@pytest.mark.parametrize(
+    "url", ["https://globex.example", "http://127.0.0.1:9", "http://localhost"]
+)
+def test_check_adds_nothing_for_https_or_this_machine(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], url: str
+) -> None:
+    assert globex_line(monkeypatch, capsys, url) == "ok    globex: ok"
+
+
+def test_after_check_the_warning_is_logged_again(
+    env: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """`check` quiets the log only while it builds the adapters, then puts its level back."""
+    globex_line(monkeypatch, capsys, "http://globex.example")
+    caplog.clear()
+    globex = installed_plugins().by_name["globex"]
+    globex.connect(globex.settings(base_url="http://globex.example", token=KEY), SYSTEM_CLOCK)
+    assert [r.getMessage() for r in caplog.records] == [WARNING.removeprefix("warning: ")]
