@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
+from adapters.clock import SYSTEM_CLOCK
 from adapters.registry import Plugins, build_adapters
 from commands.catalog import Catalog
 from commands.model import OperationRequest, UsageError
@@ -71,3 +74,26 @@ def test_a_token_that_cannot_go_in_a_header_is_refused_naming_it(token: str) -> 
     with pytest.raises(ValidationError) as caught:
         AcmeSettings.model_validate({"base_url": "https://api.acme.example", "token": token})
     assert caught.value.errors()[0]["loc"] == ("token",)
+
+
+@pytest.mark.parametrize(
+    ("base_url", "warned"),
+    [
+        ("http://api.acme.example", True),
+        ("https://api.acme.example", False),
+        ("http://127.0.0.1:9", False),
+    ],
+)
+def test_a_token_over_plain_http_to_another_machine_is_warned_about(
+    caplog: pytest.LogCaptureFixture, base_url: str, warned: bool
+) -> None:
+    settings = AcmeSettings.model_validate({"base_url": base_url, "token": "t-value"})
+    with caplog.at_level(logging.WARNING):
+        PLUGIN.connect(settings, SYSTEM_CLOCK).close()
+    said = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    warning = (
+        "OPSGATE_ACME__BASE_URL is plain http to another machine: every call sends the token "
+        "unencrypted unless a proxy on the way adds TLS (use https://)"
+    )
+    assert said == ([warning] if warned else [])
+    assert "t-value" not in caplog.text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import ClassVar
 
 from adapters.settings import VendorSettings
@@ -22,6 +23,9 @@ class AcmeSettings(VendorSettings):
     # Sent as it is in the Authorization header: printable ASCII without spaces, or start-up
     # stops naming OPSGATE_ACME__TOKEN (never a request that fails to encode later).
     header_secrets: ClassVar[tuple[str, ...]] = ("token",)
+    # Every call carries the token: plain http to another machine is warned about at start-up
+    # (`connect` calls adapters.cleartext.warn_if_in_clear) and in `opsgate check`.
+    credential_urls: ClassVar[Mapping[str, str]] = {"base_url": "every call sends the token"}
 
     base_url: str | None = None
     token: SecretStr | None = None
