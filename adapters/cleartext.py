@@ -48,11 +48,19 @@ def in_clear_warnings(settings: VendorSettings, vendor: str) -> list[str]:
     """One line for each of `settings`' `VendorSettings.credential_urls` that is plain http to
     another machine, naming its setting (``OPSGATE_<VENDOR>__<FIELD>``) and what it carries."""
     return [
-        f"OPSGATE_{vendor.upper()}__{field.upper()} is plain http to another machine: "
-        f"{carried} unencrypted unless a proxy on the way adds TLS (use https://)"
+        in_clear_warning(f"OPSGATE_{vendor.upper()}__{field.upper()}", carried)
         for field, carried in type(settings).credential_urls.items()
         if isinstance(url := getattr(settings, field, None), str) and in_clear_to_another_host(url)
     ]
+
+
+def in_clear_warning(setting: str, carried: str) -> str:
+    """The warning for `setting`, a URL that is plain http to another machine, whose requests
+    carry what `carried` says (``"every call sends the token"``)."""
+    return (
+        f"{setting} is plain http to another machine: {carried} unencrypted unless a proxy on "
+        "the way adds TLS (use https://)"
+    )
 
 
 def warn_if_in_clear(settings: VendorSettings, vendor: str) -> None:

@@ -22,6 +22,7 @@ from bot.cli.preflight import (
     missing_slack_settings,
     serves_socket_mode,
     slack_identity,
+    slack_in_clear,
 )
 from bot.policy import Policy, PolicyError, load_policy
 from bot.policy.source import find_policy_table
@@ -45,7 +46,7 @@ def run_checks(settings: Settings, *, plugins: Plugins, out: TextIO) -> int:
         results = [
             _policy(settings, plugins),
             database,
-            _slack(settings),
+            _with_slack_warning(_slack(settings), settings),
             *_vendors(settings, plugins, store),
         ]
     finally:
@@ -127,6 +128,20 @@ def _slack(settings: Settings) -> tuple[bool, str, str]:
     return True, "slack", f"{identity.detail}; serve uses {mode}"
 
 
+def _with_slack_warning(result: tuple[bool, str, str], settings: Settings) -> tuple[bool, str, str]:
+    """`result`, saying what `serve` warns about at start-up: its tokens sent over plain http."""
+    ok, name, detail = result
+    warning = slack_in_clear(settings)
+    return (ok, name, _followed_by(detail, [warning] if warning else []))
+
+
+def _followed_by(detail: str, warnings: list[str]) -> str:
+    """`detail` and each warning: after a sentence (a next step), a sentence; else a clause."""
+    for warning in warnings:
+        detail += f" Warning: {warning}." if detail.endswith(".") else f"; warning: {warning}"
+    return detail
+
+
 def _vendors(
     settings: Settings, plugins: Plugins, store: Store | None
 ) -> list[tuple[bool, str, str]]:
@@ -158,10 +173,7 @@ def _with_warnings(
         if settings is None or not settings.configured:  # `connect` was not called
             warned.append((ok, label, detail))
             continue
-        for warning in in_clear_warnings(settings, label):
-            # after a sentence (a FAIL's next step), a sentence; otherwise, a clause
-            detail += f" Warning: {warning}." if detail.endswith(".") else f"; warning: {warning}"
-        warned.append((ok, label, detail))
+        warned.append((ok, label, _followed_by(detail, in_clear_warnings(settings, label))))
     return warned
 
 

@@ -5,7 +5,9 @@ this way of serving needs set (`missing_slack_settings`), and does Slack accept 
 (`slack_identity`: one bounded call to ``auth.test``, every failure said in one line). In
 Socket Mode, `check` also asks for a connection with the app token (`app_token_problem`:
 ``apps.connections.open``); `serve` does not ask beforehand, its connecting is that same call
-(a Tier 1 method: a second one per start could be refused as rate-limited).
+(a Tier 1 method: a second one per start could be refused as rate-limited). Both say when
+``OPSGATE_SLACK_API_URL`` would send the tokens over plain http to another machine
+(`slack_in_clear`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
 
+from adapters.cleartext import in_clear_to_another_host, in_clear_warning
 from bot.settings import Settings
 
 #: How long `serve` and `check` wait for Slack's ``auth.test`` before saying it did not answer.
@@ -144,4 +147,15 @@ def _answered_by_slack(exc: SlackApiError) -> bool:
     data = exc.response.data
     return "json" in headers.get("content-type", "").lower() and (
         isinstance(data, dict) and "ok" in data
+    )
+
+
+def slack_in_clear(settings: Settings) -> str | None:
+    """The warning when ``OPSGATE_SLACK_API_URL`` is plain http to another machine (every call
+    sends a token), or None; a stand-in on this machine (the console, tests) is silent."""
+    if not in_clear_to_another_host(settings.slack_api_url):
+        return None
+    return in_clear_warning(
+        "OPSGATE_SLACK_API_URL",
+        "every call sends the bot token (Socket Mode's first, the app token)",
     )

@@ -25,6 +25,7 @@ from bot.cli.preflight import (
     missing_slack_settings,
     serves_socket_mode,
     slack_identity,
+    slack_in_clear,
 )
 from bot.cli.serve import ProbesUnavailable, probes_served, serve_http, serve_socket_mode
 from bot.observability import failure_line
@@ -137,6 +138,9 @@ def _serve(
 
 
 def _slack_problem(settings: Settings) -> str | None:
+    warning = slack_in_clear(settings)
+    if warning:
+        log.warning("%s", warning)
     identity = slack_identity(settings)
     if not identity.ok:
         return identity.detail

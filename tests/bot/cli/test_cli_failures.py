@@ -484,7 +484,8 @@ def test_an_unreachable_slack_is_one_line(
     with SlackStandIn() as slack:
         url = {
             "refused": closed_port_url(),
-            "dns": "http://slack.example.invalid/api/",
+            # https: plain http to another machine adds a start-up warning (test_slack_in_clear)
+            "dns": "https://slack.example.invalid/api/",
             "silent": silent_server,
             "not slack": f"{slack.base_url}/not-the-api/",  # answers 404, text/plain
             "other json": other_json_server,
