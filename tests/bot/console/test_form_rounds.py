@@ -9,12 +9,11 @@ from pathlib import Path
 from typing import TextIO
 
 import pytest
+from console_sessions import console_session
 from typed_lines import TypedLines
 
 from bot.console import repl
 from bot.console.form import MAX_ROUNDS
-from bot.console.session import ConsoleSession
-from bot.settings import load_settings
 
 #: The form for one Huawei device, with two devices typed, then again at each round.
 LINES = ["form huawei.device.delete", "", "a1 b1", "", "", "why", "", ""] + [
@@ -32,10 +31,8 @@ def test_a_form_given_up_after_its_rounds_says_it_was_not_submitted(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(repl, "LineReader", Terminal)
-    (tmp_path / "opsgate.toml").write_text("")
-    settings = load_settings({"OPSGATE_CONFIG": str(tmp_path / "opsgate.toml")})
     out = io.StringIO()
-    with ConsoleSession(settings, db=tmp_path / "console.db") as session:
+    with console_session(tmp_path) as session:
         assert repl.Console(session, out).run(io.StringIO(), interactive=True) == 0
     text = out.getvalue()
     assert text.count("✖ Targets (deviceId): It takes one deviceId; 2 were given.") == MAX_ROUNDS
@@ -62,10 +59,8 @@ def test_ctrl_c_in_the_form_says_nothing_was_submitted(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(repl, "LineReader", Interrupted)
-    (tmp_path / "opsgate.toml").write_text("")
-    settings = load_settings({"OPSGATE_CONFIG": str(tmp_path / "opsgate.toml")})
     out = io.StringIO()
-    with ConsoleSession(settings, db=tmp_path / "console.db") as session:
+    with console_session(tmp_path) as session:
         assert repl.Console(session, out).run(io.StringIO(), interactive=True) == 0
     assert "── form closed (Ctrl-C): nothing was submitted ──" in out.getvalue()
     assert "Approval needed" not in out.getvalue()

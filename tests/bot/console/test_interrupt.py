@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from console_sessions import console_session
 from typed_lines import TypedLines
 
 from bot.console import repl
@@ -38,10 +39,8 @@ def test_ctrl_c_shows_at_once_what_the_interrupted_line_set_off(
 
     monkeypatch.setattr(repl, "LineReader", Keys)
     monkeypatch.setattr(repl, "settle", interrupted)
-    (tmp_path / "opsgate.toml").write_text("")
-    settings = load_settings({"OPSGATE_CONFIG": str(tmp_path / "opsgate.toml")})
     out = io.StringIO()
-    with ConsoleSession(settings, db=tmp_path / "console.db") as session:
+    with console_session(tmp_path) as session:
         assert repl.Console(session, out).run(io.StringIO(), interactive=True) == 0
     text = out.getvalue()
     card, answer = text.index("Approval needed"), text.index("alice> help")

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from console_sessions import console_session
 
 from bot.console import clicks, repl
 from bot.console.session import ConsoleSession
 from bot.model import RequestState
-from bot.settings import load_settings
 
 POLICY = '[policy]\napprovers = ["S0OPSLEADS"]\nbreak_glass = ["U0ALICE"]\n'
 CANCEL = (
@@ -71,9 +71,7 @@ class Script(io.StringIO):
 
 @pytest.fixture
 def session(tmp_path: Path) -> Iterator[ConsoleSession]:
-    (tmp_path / "opsgate.toml").write_text(POLICY)
-    settings = load_settings({"OPSGATE_CONFIG": str(tmp_path / "opsgate.toml")})
-    with ConsoleSession(settings, db=tmp_path / "console.db") as session:
+    with console_session(tmp_path, POLICY) as session:
         yield session
 
 

@@ -6,18 +6,17 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+from console_sessions import console_session
+
 from bot.console import repl
-from bot.console.session import CHANNEL, ConsoleSession
-from bot.settings import load_settings
+from bot.console.session import CHANNEL
 
 
 def test_what_came_before_the_console_listened_prints_before_what_came_after(
     tmp_path: Path,
 ) -> None:
-    (tmp_path / "opsgate.toml").write_text("")
-    settings = load_settings({"OPSGATE_CONFIG": str(tmp_path / "opsgate.toml")})
     out = io.StringIO()
-    with ConsoleSession(settings, db=tmp_path / "console.db") as session:
+    with console_session(tmp_path) as session:
         post = {"channel": CHANNEL, "blocks": _said("sent at start-up")}
         session.standin.handle("chat.postMessage", post, "xoxb-console")
         console = repl.Console(session, out)
