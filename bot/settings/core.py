@@ -138,6 +138,8 @@ class Settings(BaseSettings):
         http_channel_timeout: An HTTP connection idle this long is closed.
         http_max_body: Largest request body accepted, in bytes; larger ones get 413 unread.
         audit_key: ``OPSGATE_AUDIT_KEY``: when set, the audit chain is HMAC-SHA256 under it.
+            Kept as set: the store drops a line break at its end, or keeps it for a log keyed
+            with it (`bot.store.chain.ChainKey`).
         audit_channel: ``OPSGATE_AUDIT_CHANNEL``: where every ended request is announced with
             the chain head.
         db: ``OPSGATE_DB``: a SQLite file, or a ``postgresql://`` URL that replicas share.
