@@ -181,7 +181,7 @@ class Catalog:
             choices += META_COMMANDS
         close = difflib.get_close_matches(word, choices, n=1, cutoff=0.5)
         if close and close[0] in META_COMMANDS:
-            message = f"Unknown vendor {show_value(word)}: did you mean `/ops {close[0]}`?"
+            message = f"Unknown command {show_value(word)}: did you mean `/ops {close[0]}`?"
             return UsageError(message, field=part, usage=self.meta_usage(close[0]))
         if not close and position == 0:
             message = f"Unknown vendor {show_value(word)}; {self._knows()}"

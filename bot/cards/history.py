@@ -57,7 +57,7 @@ def unreviewed_message(
     such as ``--mine``, so the same runs are listed)."""
     total = max(total or 0, len(records))
     blocks = [header("Break-glass requests awaiting review")]
-    lines = [_unreviewed_line(r, now) for r in records] or ["Nothing awaits review."]
+    lines = [unreviewed_line(r, now) for r in records] or ["Nothing awaits review."]
     if total > len(records):
         more = f"{total - len(records):,} more awaiting review"
         wider = min(total, MAX_LISTED)
@@ -68,9 +68,12 @@ def unreviewed_message(
     return build_message(f"{plural(total, 'break-glass request')} awaiting review", blocks)
 
 
-def _unreviewed_line(record: RequestRecord, now: datetime) -> str:
+def unreviewed_line(record: RequestRecord, now: datetime | None) -> str:
+    """`history_line`, the incident, and by when the run should be reviewed, marked
+    ``*(overdue)*`` once that is past `now` (None: not marked), as `/ops history --unreviewed`
+    and App Home list it."""
     due = record.review_due_at
-    late = " *(overdue)*" if due is not None and due <= now else ""
+    late = " *(overdue)*" if due is not None and now is not None and due <= now else ""
     when = f" · review due {slack_date(due)}{late}" if due is not None else ""
     incident = code(record.break_glass or "", limit=100)
     return f"{history_line(record)} · incident {incident}{when}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Final
 
 from slack_sdk.models.views import View
@@ -25,7 +26,7 @@ from bot.cards.blocks import (
     section,
 )
 from bot.cards.buttons import stop_element
-from bot.cards.history import history_line
+from bot.cards.history import history_line, unreviewed_line
 from bot.cards.lists import HelpEntry
 from bot.cards.messages import approve_button
 from bot.cards.request import SANDBOX_TAG, STATE_EMOJI, reason_line
@@ -65,6 +66,8 @@ class HomeContent:
             `unreviewed` is only the first of them (None: just those).
         running: Other runs this user may stop (for an approver, other people's), each with
             Stop.
+        now: When the tab is built: a break-glass run whose review is due by then is marked
+            overdue, as `/ops history --unreviewed` marks it (None: not marked).
     """
 
     waiting: Sequence[RequestRecord] = ()
@@ -75,6 +78,7 @@ class HomeContent:
     stoppable: frozenset[str] = frozenset()
     running: Sequence[RequestRecord] = ()
     unreviewed_total: int | None = None
+    now: datetime | None = None
 
 
 def home_view(content: HomeContent) -> dict[str, Any]:
@@ -89,7 +93,7 @@ def home_view(content: HomeContent) -> dict[str, Any]:
     if content.approver:
         after.append(divider())
         after.append(header("Break-glass runs awaiting review"))
-        after += _unreviewed(content.unreviewed, content.unreviewed_total)
+        after += _unreviewed(content.unreviewed, content.unreviewed_total, now=content.now)
     after.append(divider())
     after.append(header("What you can request"))
     ops = [f"{code(e.operation)}: {escape(clip_raw(e.summary, 300))}" for e in content.operations]
@@ -165,14 +169,17 @@ def _yours(records: Sequence[RequestRecord], stoppable: frozenset[str]) -> list[
     return blocks + lines_sections(lines)
 
 
-def _unreviewed(records: Sequence[RequestRecord], total: int | None) -> list[Block]:
-    """Each run with its own **Mark reviewed**: a run whose card Slack would not post has no
-    other button to review it by; `total` counts them all (None: `records` are all)."""
+def _unreviewed(
+    records: Sequence[RequestRecord], total: int | None, *, now: datetime | None
+) -> list[Block]:
+    """Each run, its incident and review deadline (overdue at `now` marked), with its own
+    **Mark reviewed**: a run whose card Slack would not post has no other button to review it
+    by; `total` counts them all (None: `records` are all)."""
     if not records:
         return lines_sections(["None awaiting review."])
     blocks: list[Block] = []
     for record in records[:MAX_REVIEWABLE]:
-        blocks.append(section(history_line(record)))
+        blocks.append(section(unreviewed_line(record, now)))
         review = button("Mark reviewed", action_id=HOME_REVIEW_ACTION, value=record.id)
         blocks.append(actions([review], block_id=f"home_review:{record.id}"))
     left = max(total or 0, len(records)) - min(len(records), MAX_REVIEWABLE)

@@ -10,6 +10,7 @@ an approver are other people's.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from bot import cards
 from bot.lifecycle.services import Services
@@ -54,6 +55,7 @@ class HomeTab:
             approver=approver,
             unreviewed=reviews,
             unreviewed_total=reviews_total,
+            now=datetime.fromtimestamp(self.s.clock.now(), tz=UTC),
         )
 
     def waiting_for(self, user: str) -> list[RequestRecord]:

@@ -28,10 +28,12 @@ from pydantic_settings.sources.utils import parse_env_vars
 
 from adapters.registry import installed_plugins
 from adapters.settings import (
+    NOT_UTF8,
     VendorSettings,
     bounded_whole_number,
     check_url,
     checked_secret,
+    not_utf8,
 )
 from bot.settings.checks import describe_model
 from bot.settings.service import (
@@ -97,9 +99,12 @@ def _lower(value: object) -> object:
 
 def _audit_key(value: SecretStr | None) -> SecretStr | None:
     """An empty or blank key is no key, as every secret; a short one is refused (it would be
-    guessable offline)."""
+    guessable offline), and so is one holding bytes that are not UTF-8 (no key can be made of
+    them)."""
     if value is None or not value.get_secret_value().strip():
         return None
+    if not_utf8(value.get_secret_value()):
+        raise PydanticCustomError("secret_text", NOT_UTF8)
     if len(value.get_secret_value()) < AUDIT_KEY_MIN:
         raise PydanticCustomError(
             "audit_key_short",
@@ -138,6 +143,8 @@ class Settings(BaseSettings):
         http_channel_timeout: An HTTP connection idle this long is closed.
         http_max_body: Largest request body accepted, in bytes; larger ones get 413 unread.
         audit_key: ``OPSGATE_AUDIT_KEY``: when set, the audit chain is HMAC-SHA256 under it.
+            Kept as set: the store drops a line break at its end, or keeps it for a log keyed
+            with it (`bot.store.chain.ChainKey`).
         audit_channel: ``OPSGATE_AUDIT_CHANNEL``: where every ended request is announced with
             the chain head.
         db: ``OPSGATE_DB``: a SQLite file, or a ``postgresql://`` URL that replicas share.

@@ -3,14 +3,16 @@ channel) that the log must still hold (`bot.store.chain` says what they catch)."
 
 from __future__ import annotations
 
-from bot.store.chain import ChainHead
+from bot.store.chain import GENESIS_HASH, ChainHead
 
 
 def parse_anchor(text: str) -> ChainHead:
     """Read an anchor written as ``<seq>:<hash>`` (what ``opsgate audit head`` prints).
 
     Raises:
-        ValueError: It is not a non-negative seq, a colon and 64 lower-case hex digits.
+        ValueError: It is not a seq, a colon and 64 lower-case hex digits; or its seq is 0 with
+            another hash than the empty log's head (``0:`` and 64 zeros), which no log holds:
+            events are numbered from 1.
     """
     seq_text, sep, digest = text.strip().partition(":")
     digest = digest.lower()
@@ -20,4 +22,10 @@ def parse_anchor(text: str) -> ChainHead:
             f"cannot read anchor {text!r}: write it as <seq>:<hash>, as `opsgate audit head` "
             "prints it"
         )
-    return ChainHead(seq=int(seq_text), hash=digest)
+    seq = int(seq_text)
+    if seq == 0 and digest != GENESIS_HASH:
+        raise ValueError(
+            f"cannot read anchor {text!r}: events are numbered from 1; write it as <seq>:<hash>, "
+            "as `opsgate audit head` prints it"
+        )
+    return ChainHead(seq=seq, hash=digest)

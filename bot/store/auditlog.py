@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from bot.model import AuditEvent, RequestRecord, RequestState
-from bot.store import queries
+from bot.store import keying, queries
 from bot.store.base import StoreBase
 from bot.store.beside import NOT_ASKED, OnServer, in_worker
 from bot.store.bound_columns import stop_problem
@@ -218,7 +218,9 @@ class AuditLogReads(StoreBase):
         beside = getattr(self._tx, "read_beside", None) if self._tx.kind == "postgresql" else None
         source = VerifySource(self._tx.kind, path, beside)
         with self._tx.read() as db:
-            return verify_log(db, self._writer.key, anchors, source=source)
+            recorded = "chain_key" in self._tx.tables
+            key = keying.as_recorded(db, self._writer.key, recorded=recorded)
+            return verify_log(db, key, anchors, source=source)
 
     def head(self) -> ChainHead:
         """The chain's head: the last event's seq and hash (``0`` and 64 zeros when empty).

@@ -73,13 +73,14 @@ class StoreBase:
             raise
 
     def _check_key_and_seal(self) -> None:
-        """The log's key is the one given (`keying.check`), and a head from before seals is
-        sealed; DatabaseUnavailable when the tables cannot be read or the seal not written
-        (a role that may connect but not read or write them)."""
+        """The log's key is the one given (`keying.check`, which says which form of it), and a
+        head from before seals is sealed; DatabaseUnavailable when the tables cannot be read or
+        the seal not written (a role that may connect but not read or write them)."""
         tx = self._tx
         try:
             with tx.read() as db:
-                keying.check(db, self._writer.key, recorded="chain_key" in tx.tables)
+                recorded = "chain_key" in tx.tables
+                self._writer.key = keying.check(db, self._writer.key, recorded=recorded)
             seal_after_migration(tx, self._writer.key)  # once: when this open added seals
         except tx.errors as exc:
             raise DatabaseUnavailable(f"cannot read {tx.label}: {first_line(exc)}") from None

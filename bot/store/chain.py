@@ -9,6 +9,9 @@ Pure functions over plain values; `bot.store` persists the events and calls thes
     unkeyed:  hash = sha256(message).hexdigest()
     keyed:    hash = hmac_sha256(key=OPSGATE_AUDIT_KEY.encode("utf-8"), msg=message).hexdigest()
 
+(the key without the line break at its end, if it has one, as every secret is read;
+`ChainKey` says how a log keyed before that keeps its key).
+
 where ``body`` is the JSON object of exactly these nine keys (``hash`` itself is not in it)::
 
     seq         integer, 1, 2, 3, ... with no gaps
@@ -123,11 +126,17 @@ class ChainKey:
     """How this log's hashes are made: SHA-256, or HMAC-SHA256 under ``OPSGATE_AUDIT_KEY``.
 
     The key never leaves this object: it is not in its repr, and only its `fingerprint` (an
-    HMAC of a fixed label, 16 hex digits) is ever stored or shown.
+    HMAC of a fixed label, 16 hex digits) is ever stored or shown. A line break at the key's
+    end is dropped, as every secret's (unless `exact`); `as_set` is then the key exactly as set,
+    the key of a log keyed before opsgate dropped it (`bot.store.keying.check` picks it by the
+    fingerprint the log records).
     """
 
-    def __init__(self, key: SecretStr | None = None) -> None:
-        self._key = None if key is None else key.get_secret_value().encode("utf-8")
+    def __init__(self, key: SecretStr | None = None, *, exact: bool = False) -> None:
+        text = None if key is None else key.get_secret_value()
+        kept = text if text is None or exact else text.rstrip("\r\n") or text
+        self._key = None if kept is None else kept.encode("utf-8")
+        self.as_set: ChainKey | None = None if kept == text else ChainKey(key, exact=True)
 
     @property
     def algorithm(self) -> str:

@@ -55,11 +55,14 @@ def claim(db: Db, key: ChainKey) -> None:
     db.execute(_UPSERT, [key.algorithm, key.fingerprint])
 
 
-def check(db: Db, key: ChainKey, *, recorded: bool = True) -> None:
-    """Refuse a log whose recorded kind or key differs from `key`.
+def check(db: Db, key: ChainKey, *, recorded: bool = True) -> ChainKey:
+    """Refuse a log whose recorded kind or key differs from `key`; return the key to hash with.
 
-    A log with no record and no events has nothing to mix with. One with events but no record
-    is read as unkeyed, which is what migrating a log from before keyed chains records.
+    That is `key`, or `key.as_set` (the key exactly as set, a line break at its end included)
+    when the log records that key's fingerprint: opsgate kept the line break before it dropped
+    it as every secret's, and a log keyed then keeps its key. A log with no record and no events
+    has nothing to mix with. One with events but no record is read as unkeyed, which is what
+    migrating a log from before keyed chains records.
 
     Raises:
         AuditKeyError: One line saying what differs and what to do.
@@ -71,10 +74,12 @@ def check(db: Db, key: ChainKey, *, recorded: bool = True) -> None:
     elif list(db.query("SELECT 1 FROM events LIMIT 1")):
         algorithm, fingerprint = UNKEYED, None
     else:
-        return
-    if (algorithm, fingerprint) == (key.algorithm, key.fingerprint):
-        return
-    if key.fingerprint is not None and _verifies_first_event(db, key):
+        return key
+    forms = [form for form in (key, key.as_set) if form is not None]
+    for form in forms:
+        if (algorithm, fingerprint) == (form.algorithm, form.fingerprint):
+            return form
+    if key.fingerprint is not None and any(_verifies_first_event(db, form) for form in forms):
         raise ChainKeyRowChanged(algorithm, fingerprint)
     if algorithm != KEYED and key.fingerprint is not None:
         raise KeyedLogUnkeyed(
@@ -84,6 +89,15 @@ def check(db: Db, key: ChainKey, *, recorded: bool = True) -> None:
             "unkeyed is the key not for it"
         )
     raise AuditKeyError(_mismatch(algorithm, fingerprint, key))
+
+
+def as_recorded(db: Db, key: ChainKey, *, recorded: bool = True) -> ChainKey:
+    """`key.as_set` when the log's record names it, else `key`: the key of a log written
+    since `key` was checked (``db copy``'s target, empty when its store opened)."""
+    if key.as_set is None or not recorded:
+        return key
+    rows = list(db.query("SELECT key_fingerprint FROM chain_key WHERE id = 1"))
+    return key.as_set if rows and rows[0]["key_fingerprint"] == key.as_set.fingerprint else key
 
 
 def _verifies_first_event(db: Db, key: ChainKey) -> bool:

@@ -38,9 +38,11 @@ def check_key_before_migrating(target: str | Path, key: ChainKey) -> None:
     Raises:
         AuditKeyError: `key` is not the log's.
     """
-    before_migrating(
-        target, lambda db, engine: keying.check(db, key, recorded="chain_key" in engine.tables)
-    )
+
+    def check(db: Db, engine: Engine) -> None:
+        keying.check(db, key, recorded="chain_key" in engine.tables)
+
+    before_migrating(target, check)
 
 
 def before_migrating(target: str | Path, check: Callable[[Db, Engine], None]) -> None:

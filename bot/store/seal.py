@@ -86,7 +86,7 @@ def seal_after_migration(engine: Engine, key: ChainKey) -> None:
     if key.secret() is None or SEAL_MIGRATION not in engine.applied:
         return
     with engine.write() as db:
-        keying.check(db, key)
+        key = keying.check(db, key)
         head = db.locked_head or queries.head_or_none(db)
         if head is not None:
             db.execute(_SEAL, [head_seal(key, head.seq, head.hash)])
@@ -99,4 +99,7 @@ def copied_seal(db: Db, head: ChainHead, key: SecretStr | None) -> str | None:
     rows = list(db.query("SELECT * FROM chain_head WHERE id = 1"))
     if rows and "seal" in rows[0]:
         return None if key is None else rows[0]["seal"]
-    return head_seal(ChainKey(key), head.seq, head.hash)
+    chain_key = ChainKey(key)
+    if key is not None:  # the form of it the source was keyed with (`keying.check`)
+        chain_key = keying.check(db, chain_key)
+    return head_seal(chain_key, head.seq, head.hash)

@@ -266,7 +266,7 @@ class Writer:
         if first:
             keying.claim(db, self.key)
         elif not self._key_checked:
-            keying.check(db, self.key)
+            self.key = keying.check(db, self.key)
             self._key_checked = True
 
     def _unused_id(self, db: Db) -> str:

@@ -59,10 +59,14 @@ def test_did_you_mean_for_command_words(text: str, message: str, usage: str) -> 
     assert "Example: /ops" in caught.usage
 
 
-@pytest.mark.parametrize(("typed", "meant"), [("hepl", "help"), ("histroy", "history")])
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [("hepl", "help"), ("hlep", "help"), ("histroy", "history"), ("stauts", "status")],
+)
 def test_did_you_mean_for_other_commands(typed: str, meant: str) -> None:
     caught = error(typed)
-    assert f"did you mean `/ops {meant}`?" in caught.message
+    assert caught.message == f"Unknown command '{typed}': did you mean `/ops {meant}`?"
+    assert "vendor" not in caught.message
     assert caught.usage.startswith(f"Usage: /ops {meant}")
 
 

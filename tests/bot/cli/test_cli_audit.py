@@ -98,6 +98,22 @@ def test_a_malformed_anchor_is_a_usage_error(env: Path, capsys: pytest.CaptureFi
     assert "write it as <seq>:<hash>" in capsys.readouterr().err
 
 
+def test_an_anchor_at_seq_0_is_a_usage_error_unless_it_is_the_empty_logs_head(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed(env / "opsgate.db", 0)
+    empty = head(capsys)  # an empty log's head: seq 0 and the genesis hash
+    seed(env / "opsgate.db", 2)
+    _, _, digest = head(capsys).partition(":")
+
+    assert cli.main(["audit", "verify", "--anchor", f"0:{digest}"]) == 2  # a mistyped seq
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "events are numbered from 1; write it as <seq>:<hash>" in err
+    assert "audit log broken" not in err
+    assert cli.main(["audit", "verify", "--anchor", empty]) == 0
+
+
 def test_verify_names_the_request_whose_tables_disagree(
     env: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -46,6 +46,14 @@ def test_a_short_audit_key_is_refused_without_showing_it() -> None:
     assert "hunter2" not in caught.value.message
 
 
+def test_an_audit_key_holding_bytes_that_are_not_utf8_is_refused_by_name() -> None:
+    # No key can be made of such bytes: it was a traceback wherever the key was first used.
+    with pytest.raises(SettingsError) as caught:
+        load_settings({"OPSGATE_AUDIT_KEY": "an-audit-key-Zq7Kw9\udcff"})
+
+    assert caught.value.message == "OPSGATE_AUDIT_KEY (audit_key): is not valid UTF-8"
+
+
 def test_the_audit_channel_must_be_a_channel_id() -> None:
     with pytest.raises(SettingsError) as caught:
         load_settings({"OPSGATE_AUDIT_CHANNEL": "#audit"})
