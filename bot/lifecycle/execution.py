@@ -30,6 +30,7 @@ from bot.lifecycle.plugin_calls import executed
 from bot.lifecycle.progress import ProgressThrottle, keep_progress
 from bot.lifecycle.replies import Replies
 from bot.lifecycle.services import Services, Shutdown
+from bot.lifecycle.stop_signal import stop_signal
 from bot.model import (
     AuditEventName,
     FailedOutcome,
@@ -134,7 +135,7 @@ def call_vendor(
     throttle = ProgressThrottle(lambda p: show_progress(record, p), clock=clock)
     # What executes must be exactly what the audit chain says was requested and approved.
     problem = store.integrity_problem(record)
-    stop = _stop_signal(store, record.id, shutdown or Shutdown())
+    stop = stop_signal(store, record.id, shutdown or Shutdown(), clock)
     if turn is not None:
         turn.reached_vendor()
     if problem is not None:
@@ -156,17 +157,6 @@ def fail_integrity(store: Store, record: RequestRecord, problem: str) -> Request
         outcome=outcome,
         only_from=RequestState.PENDING,  # never a call another click has started
     )
-
-
-def _stop_signal(store: Store, request_id: str, shutdown: Shutdown) -> StopSignal:
-    """What the adapter asks before each call of a bulk run: send no more once this process is
-    shutting down, or once someone pressed Stop (in any process sharing the database: the store
-    is asked each time)."""
-
-    def stop() -> bool:
-        return shutdown.begun or store.stop_requested(request_id)
-
-    return stop
 
 
 def _record_end(

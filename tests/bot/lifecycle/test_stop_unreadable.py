@@ -1,0 +1,81 @@
+"""A bulk run while the database is briefly unavailable (SPEC §8 Stop, §13): the run asks the
+database before each vendor call whether Stop was pressed. A read that fails is asked again
+after a short wait; one that keeps failing sends no more calls (opsgate cannot tell whether
+Stop was pressed). Either way every device is sent at most once, the counts add up, and the
+audit event, the card's outcome and Request again agree on what was done."""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+
+import pytest
+from aliyun_gate import POLICY, received
+from aliyun_gate import bulk as gated_bulk
+from lifecycle_world import BOB, World, open_request
+
+from bot.model import AuditEventName, RequestState
+from bot.model.again import again_targets
+from bot.store import DatabaseUnavailable
+
+#: 1,050 devices: six calls of at most 200.
+DEVICES = tuple(f"meter-{i:04d}" for i in range(1050))
+
+
+@pytest.fixture
+def world(world_factory) -> World:  # type: ignore[no-untyped-def]
+    return world_factory(POLICY)
+
+
+def unreadable_from(world: World, monkeypatch: pytest.MonkeyPatch, asks: set[int] | int) -> None:
+    """The stop read fails on the given asks (a set), or on every ask from the given one on."""
+    real = world.store.stop_requested
+    count = itertools.count(1)
+
+    def flaky(request_id: str) -> bool:
+        n = next(count)
+        if (n in asks) if isinstance(asks, set) else n >= asks:
+            raise DatabaseUnavailable("database.db: database is locked")
+        return real(request_id)
+
+    monkeypatch.setattr(world.store, "stop_requested", flaky)
+
+
+def approved(world: World) -> str:
+    rid = open_request(world, gated_bulk(DEVICES))
+    world.service.approve(rid, world.on_card(rid, BOB))
+    return rid
+
+
+def test_a_brief_blip_neither_ends_the_run_nor_sends_a_device_twice(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    unreadable_from(world, monkeypatch, {5, 6})
+    rid = approved(world)
+
+    record = world.store.get(rid)
+    assert record is not None and record.state is RequestState.SUCCEEDED
+    assert Counter(received(world)) == Counter(DEVICES)  # each device exactly once
+    last = list(world.store.events(request_id=rid))[-1]
+    assert last.event is AuditEventName.SUCCEEDED
+    assert last.detail["counts"]["succeeded"] == 1050
+
+
+def test_a_database_that_stays_unreadable_sends_no_more_calls_and_counts_add_up(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    unreadable_from(world, monkeypatch, 5)
+    rid = approved(world)
+
+    record = world.store.get(rid)
+    assert record is not None and record.state is RequestState.FAILED
+    outcome = record.outcome.model_dump(mode="json")  # type: ignore[union-attr]
+    counts = outcome["counts"]
+    assert sum(counts.values()) == 1050 and counts["not_sent"] > 0
+    sent = received(world)
+    unsent = [t for f in outcome["failures"] if f["kind"] == "not_sent" for t in f["targets"]]
+    assert len(set(sent)) == len(sent) == counts["succeeded"]
+    assert set(unsent).isdisjoint(sent) and len(unsent) == counts["not_sent"]
+    assert set(again_targets(record)) == set(unsent)
+    last = list(world.store.events(request_id=rid))[-1]
+    assert (last.event, last.detail["counts"]) == (AuditEventName.FAILED, counts)
