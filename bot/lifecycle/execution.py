@@ -29,8 +29,8 @@ from adapters.registry import Adapters
 from bot.lifecycle.plugin_calls import executed
 from bot.lifecycle.progress import ProgressThrottle, keep_progress
 from bot.lifecycle.replies import Replies
+from bot.lifecycle.run_reads import checked_before_call, stop_signal
 from bot.lifecycle.services import Services, Shutdown
-from bot.lifecycle.stop_signal import stop_signal
 from bot.model import (
     AuditEventName,
     FailedOutcome,
@@ -134,12 +134,12 @@ def call_vendor(
     bind(request_id=record.id, operation=record.operation)  # for every log line of the call
     throttle = ProgressThrottle(lambda p: show_progress(record, p), clock=clock)
     # What executes must be exactly what the audit chain says was requested and approved.
-    problem = store.integrity_problem(record)
+    refused = checked_before_call(store, record, clock)
     stop = stop_signal(store, record.id, shutdown or Shutdown(), clock)
     if turn is not None:
         turn.reached_vendor()
-    if problem is not None:
-        return integrity_failure(problem)
+    if refused is not None:
+        return refused
     return _call(record, adapters, throttle, stop)
 
 

@@ -79,3 +79,41 @@ def test_a_database_that_stays_unreadable_sends_no_more_calls_and_counts_add_up(
     assert set(again_targets(record)) == set(unsent)
     last = list(world.store.events(request_id=rid))[-1]
     assert (last.event, last.detail["counts"]) == (AuditEventName.FAILED, counts)
+
+
+def test_a_blip_as_the_run_starts_is_waited_out(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = world.store.integrity_problem
+    count = itertools.count(1)
+
+    def flaky(record):  # type: ignore[no-untyped-def]
+        if next(count) <= 2:
+            raise DatabaseUnavailable("database.db: database is locked")
+        return real(record)
+
+    monkeypatch.setattr(world.store, "integrity_problem", flaky)
+    rid = approved(world)
+
+    record = world.store.get(rid)
+    assert record is not None and record.state is RequestState.SUCCEEDED
+    assert Counter(received(world)) == Counter(DEVICES)
+
+
+def test_a_run_whose_audit_record_cannot_be_read_sends_nothing_and_fails(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def down(record):  # type: ignore[no-untyped-def]
+        raise DatabaseUnavailable("database.db: database is locked")
+
+    monkeypatch.setattr(world.store, "integrity_problem", down)
+    rid = approved(world)
+
+    record = world.store.get(rid)
+    assert received(world) == []
+    # Never `unknown` (nor left executing for recovery to call unknown): nothing was sent.
+    assert record is not None and record.state is RequestState.FAILED
+    assert "nothing was sent" in record.outcome.message  # type: ignore[union-attr]
+    assert again_targets(record) == DEVICES
+    last = list(world.store.events(request_id=rid))[-1]
+    assert last.event is AuditEventName.FAILED
