@@ -114,6 +114,19 @@ def run_batches(
     return Run(tuple(sorted(results, key=lambda r: r.index)))
 
 
+def tally(results: Sequence[BatchResult]) -> Progress:
+    """The four counts of `results`."""
+    counted = _Tally(total=sum(len(r.targets) for r in results))
+    for result in results:
+        counted.add(result)
+    return counted.progress()
+
+
+def not_sent(batch: Batch) -> ItemFailure:
+    """The failure of a batch the run was stopped before sending."""
+    return _STOPPED.model_copy(update={"targets": batch})
+
+
 class _Tally:
     """The four counts so far."""
 
@@ -150,7 +163,7 @@ def _try(call: BatchCall, index: int, batch: Batch, halt: _Halt) -> BatchResult:
     try:
         return BatchResult(index, batch, request_id=call(batch))
     except CallNotSent:  # stopped while waiting for the rate limiter: never sent
-        return BatchResult(index, batch, failure=_STOPPED.model_copy(update={"targets": batch}))
+        return BatchResult(index, batch, failure=not_sent(batch))
     except (VendorError, OutcomeUnknown, VendorUnreachable) as exc:
         code = exc.code if isinstance(exc, VendorError) else None
         if isinstance(exc, VendorAuthError) or same_code(code, *STOPS_THE_RUN):
