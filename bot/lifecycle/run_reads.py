@@ -15,6 +15,7 @@ keeps failing never raises into the call, which would lose what a run had done:
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from functools import partial
 from typing import Final, TypeVar
@@ -48,10 +49,14 @@ def patiently(read: Callable[[], T], clock: Clock, *, what: str, give_up: Callab
 
 
 def stop_signal(store: Store, request_id: str, shutdown: Shutdown, clock: Clock) -> StopSignal:
-    """The run's stop signal (`adapters.base.StopSignal`): never raises."""
+    """The run's stop signal (`adapters.base.StopSignal`): never raises. Once it gave up
+    reading the store it says "send no more" at once: every later batch would wait out the
+    same reads again."""
+
+    gave_up = threading.Event()  # once it could not read the store, it sends no more calls
 
     def stop() -> bool:
-        if shutdown.begun:
+        if shutdown.begun or gave_up.is_set():
             return True
         what = f"whether {request_id} was stopped"
         try:
@@ -63,6 +68,7 @@ def stop_signal(store: Store, request_id: str, shutdown: Shutdown, clock: Clock)
             )
         except Exception as exc:
             log.error("could not read %s (%s); sending no more of its calls", what, exc)
+            gave_up.set()
             return True
         return shutdown.begun or asked
 

@@ -14,6 +14,9 @@ from aliyun_gate import POLICY, received
 from aliyun_gate import bulk as gated_bulk
 from lifecycle_world import BOB, World, open_request
 
+from adapters.clock import FakeClock
+from bot.lifecycle.run_reads import READ_AGAIN_AFTER, stop_signal
+from bot.lifecycle.services import Shutdown
 from bot.model import AuditEventName, RequestState
 from bot.model.again import again_targets
 from bot.store import DatabaseUnavailable
@@ -117,3 +120,19 @@ def test_a_run_whose_audit_record_cannot_be_read_sends_nothing_and_fails(
     assert again_targets(record) == DEVICES
     last = list(world.store.events(request_id=rid))[-1]
     assert last.event is AuditEventName.FAILED
+
+
+def test_once_the_stop_read_gave_up_no_later_batch_waits_it_out_again() -> None:
+    reads: list[str] = []
+
+    class Down:
+        def stop_requested(self, request_id: str) -> bool:
+            reads.append(request_id)
+            raise DatabaseUnavailable("database.db: database is locked")
+
+    clock = FakeClock()
+    stop = stop_signal(Down(), "R-1", Shutdown(), clock)  # type: ignore[arg-type]
+
+    assert [stop(), stop(), stop()] == [True, True, True]
+    assert len(reads) == 1 + len(READ_AGAIN_AFTER)  # the first ask only, with its asks again
+    assert clock.monotonic() - FakeClock().monotonic() == sum(READ_AGAIN_AFTER)
