@@ -23,6 +23,9 @@ from collections.abc import Callable, Hashable
 from adapters.clock import SYSTEM_CLOCK, Clock
 from adapters.shared import RateWindow
 
+#: Seconds a wait for the limiter sleeps at most before asking again whether to stop.
+STOP_POLL_S = 0.5
+
 
 class RateLimiter:
     """Blocks `acquire` until a call may start. Thread-safe; share one per vendor account."""
@@ -59,8 +62,18 @@ class RateLimiter:
 
     def acquire(self) -> float:
         """Wait until a call may start, and count it. Returns the seconds waited."""
+        waited = self._acquire(None)
+        return 0.0 if waited is None else waited  # never None: nothing stops it
+
+    def acquire_unless(self, stop: Callable[[], bool]) -> bool:
+        """`acquire`, asking `stop` after every `STOP_POLL_S` seconds of the wait: False, with
+        no call counted, once it says to send no more (Stop, or a shutdown: a wait for a
+        60 s window must not outlast the shutdown grace)."""
+        return self._acquire(stop) is not None
+
+    def _acquire(self, stop: Callable[[], bool] | None) -> float | None:
         if self._shared is not None:
-            return self._acquire_shared(self._shared)
+            return self._acquire_shared(self._shared, stop)
         waited = 0.0
         while True:
             with self._lock:
@@ -68,18 +81,32 @@ class RateLimiter:
                 if delay <= 0:
                     self._starts.append(self._clock.monotonic())
                     return waited
-            self._clock.sleep(delay)
-            waited += delay
+            slept = self._nap(delay, stop)
+            if slept is None:
+                return None
+            waited += slept
 
-    def _acquire_shared(self, shared: RateWindow) -> float:
+    def _acquire_shared(self, shared: RateWindow, stop: Callable[[], bool] | None) -> float | None:
         with self._lock:
             monotonic, now = self._clock.monotonic(), self._clock.now()
             self._recover(monotonic)
             limit, not_before = self._limit, self._paused_until - monotonic + now
         start = shared.reserve(calls=limit, window=self._window, now=now, not_before=not_before)
-        wait = max(0.0, start - self._clock.now())
-        self._clock.sleep(wait)
+        wait = left = max(0.0, start - self._clock.now())
+        while left > 0:  # a stopped wait leaves its reserved turn unused: never a call too many
+            slept = self._nap(left, stop)
+            if slept is None:
+                return None
+            left -= slept
         return wait
+
+    def _nap(self, seconds: float, stop: Callable[[], bool] | None) -> float | None:
+        """Sleep `seconds` (with `stop`, at most `STOP_POLL_S` of them); None once `stop` says
+        to send no more."""
+        if stop is not None:
+            seconds = min(seconds, STOP_POLL_S)
+        self._clock.sleep(seconds)
+        return None if stop is not None and stop() else seconds
 
     def _recover(self, now: float) -> None:
         if self._limit < self.calls and now - self._paused_until >= self._recover_after:

@@ -245,3 +245,20 @@ class Outcome(BaseModel):
     def ok(self) -> bool:
         """True when every target succeeded."""
         return not self.failures
+
+
+def stopped_before_sending(targets: tuple[str, ...]) -> Outcome:
+    """The outcome of a call whose run was told to send no more (a shutdown, or Stop) before it
+    went out, while it waited for the vendor's rate limit: every target not sent."""
+    return Outcome(
+        summary="Not sent: the run was stopped before its call went out",
+        total=len(targets),
+        failures=(
+            ItemFailure(
+                targets=targets,
+                kind=FailureKind.NOT_SENT,
+                message="the run was stopped before this call went out",
+                next_step="Request it again if it is still needed.",
+            ),
+        ),
+    )

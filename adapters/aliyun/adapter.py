@@ -37,13 +37,12 @@ from adapters.base import (
     MASK,
     Outcome,
     Preview,
-    Progress,
     ProgressCallback,
     StopSignal,
     VendorCall,
 )
 from adapters.clock import SYSTEM_CLOCK, Clock
-from adapters.errors import AdapterError, VendorError
+from adapters.errors import AdapterError, CallNotSent, VendorError
 from adapters.http import vendor_client
 from adapters.pools import ContextExecutor
 from adapters.ratelimit import RateLimiter
@@ -138,11 +137,10 @@ class AliyunAdapter:
             run = aliyun_bulk.run_batches(
                 call, batches, workers=self._workers, progress=progress, stop=stop
             )
-        else:  # one call: nothing to stop
-            only = aliyun_bulk.BatchResult(0, batches[0], self._cancel(base, batches[0]))
-            run = aliyun_bulk.Run((only,))
+        else:  # one call: stopped only while it waits for its turn (a shutdown)
+            run = aliyun_bulk.Run((self._only_call(base, batches[0], stop),))
             if progress is not None:
-                progress(Progress(succeeded=len(batches[0]), total=len(batches[0])))
+                progress(aliyun_bulk.tally(run.results))
         checked = check_after_cancel(self._rpc, base, run.accepted, map_=self._map, stop=stop)
         return _outcome(run, total=sum(len(b) for b in batches), checked=checked)
 
@@ -192,6 +190,15 @@ class AliyunAdapter:
         body = self._rpc.call(ACTION, _cancel_params(base, batch), mutating=True, stop=stop)
         value = field(body, "RequestId")
         return None if value is None else str(value)
+
+    def _only_call(
+        self, base: dict[str, str], batch: tuple[str, ...], stop: StopSignal | None
+    ) -> aliyun_bulk.BatchResult:
+        """The one call of a short run; its failure raises, as a single call's does."""
+        try:
+            return aliyun_bulk.BatchResult(0, batch, self._cancel(base, batch, stop=stop))
+        except CallNotSent:  # stopped while waiting for the rate limiter: never sent
+            return aliyun_bulk.BatchResult(0, batch, failure=aliyun_bulk.not_sent(batch))
 
     def _map(self, fn: Callable[[T], R], items: Sequence[T]) -> Iterator[R]:
         with ContextExecutor(self._workers, thread_name_prefix="aliyun") as pool:

@@ -9,13 +9,15 @@ Each batch that does not succeed is one `ItemFailure` of its kind: ``failed`` (t
 refused, or the call never got through), ``unknown`` (no usable answer: never retried) or
 ``not_sent``. An answer that every batch would get too (credentials, signature or permission
 refused, no such instance) stops the run: batches not yet sent are ``not_sent`` instead of being
-sent only to be refused. So does the lifecycle's stop signal (Stop, SPEC §8, or opsgate shutting
-down, §13): it is asked before each batch and again right before its call goes out; calls in
-flight finish.
+sent only to be refused. An error no adapter type names (a bug) makes its batch ``unknown``
+(nothing says whether its call went out) and stops the run the same way. So does the
+lifecycle's stop signal (Stop, SPEC §8, or opsgate shutting down, §13): it is asked before each
+batch and again right before its call goes out; calls in flight finish.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import as_completed
@@ -33,6 +35,8 @@ from adapters.errors import (
     VendorUnreachable,
 )
 from adapters.pools import ContextExecutor
+
+logger = logging.getLogger(__name__)
 
 #: Refusals about the account or instance, not the devices: every other batch would get them too.
 STOPS_THE_RUN: Final = (
@@ -114,6 +118,19 @@ def run_batches(
     return Run(tuple(sorted(results, key=lambda r: r.index)))
 
 
+def tally(results: Sequence[BatchResult]) -> Progress:
+    """The four counts of `results`."""
+    counted = _Tally(total=sum(len(r.targets) for r in results))
+    for result in results:
+        counted.add(result)
+    return counted.progress()
+
+
+def not_sent(batch: Batch) -> ItemFailure:
+    """The failure of a batch the run was stopped before sending."""
+    return _STOPPED.model_copy(update={"targets": batch})
+
+
 class _Tally:
     """The four counts so far."""
 
@@ -134,12 +151,15 @@ class _Halt:
 
     def __init__(self, stop: StopSignal | None) -> None:
         self.refused = threading.Event()
+        self.broken = threading.Event()
         self._stop = stop
 
     def reason(self) -> ItemFailure | None:
         """What to report for a batch not sent now, or None to send it."""
         if self.refused.is_set():
             return _REFUSED
+        if self.broken.is_set():
+            return _BROKEN
         return _STOPPED if self._stop is not None and self._stop() else None
 
 
@@ -150,12 +170,19 @@ def _try(call: BatchCall, index: int, batch: Batch, halt: _Halt) -> BatchResult:
     try:
         return BatchResult(index, batch, request_id=call(batch))
     except CallNotSent:  # stopped while waiting for the rate limiter: never sent
-        return BatchResult(index, batch, failure=_STOPPED.model_copy(update={"targets": batch}))
+        return BatchResult(index, batch, failure=not_sent(batch))
     except (VendorError, OutcomeUnknown, VendorUnreachable) as exc:
         code = exc.code if isinstance(exc, VendorError) else None
         if isinstance(exc, VendorAuthError) or same_code(code, *STOPS_THE_RUN):
             halt.refused.set()
         return BatchResult(index, batch, failure=failure(batch, exc))
+    except AdapterError as exc:  # another (not configured): before sending, and every batch's
+        halt.refused.set()
+        return BatchResult(index, batch, failure=failure(batch, exc))
+    except Exception as exc:  # unforeseen: whether its call went out is unknown; send no more
+        logger.exception("batch %d of a bulk cancel failed unexpectedly", index + 1)
+        halt.broken.set()
+        return BatchResult(index, batch, failure=_unforeseen(batch, exc))
 
 
 _REFUSED: Final = ItemFailure(
@@ -163,6 +190,12 @@ _REFUSED: Final = ItemFailure(
     kind=FailureKind.NOT_SENT,
     message="not sent: an earlier batch was refused for a reason every batch shares",
     next_step="Fix the refusal shown for the earlier batch, then request these devices again.",
+)
+_BROKEN: Final = ItemFailure(
+    targets=(),
+    kind=FailureKind.NOT_SENT,
+    message="not sent: an earlier batch failed in a way opsgate did not foresee",
+    next_step="Request these devices again once the opsgate maintainers have looked at the logs.",
 )
 _STOPPED: Final = ItemFailure(
     targets=(),
@@ -190,4 +223,15 @@ def failure(batch: Batch, exc: AdapterError) -> ItemFailure:
         message=exc.message,
         next_step=exc.next_step,
         vendor_request_id=None if vendor is None else vendor.vendor_request_id,
+    )
+
+
+def _unforeseen(batch: Batch, exc: Exception) -> ItemFailure:
+    return ItemFailure(
+        targets=batch,
+        kind=FailureKind.UNKNOWN,
+        message=f"opsgate failed unexpectedly during this call ({type(exc).__name__}); its "
+        "devices' state is unknown",
+        next_step="Check these devices in the IoT console (OTA upgrades) before requesting "
+        "them again, and tell the opsgate maintainers (see the bot's logs).",
     )

@@ -156,8 +156,9 @@ class RpcClient:
         limiter = self.limiter_for(action)
         if stop is not None and stop():  # no wait for a call that will not go out
             raise CallNotSent(f"{action} not sent: the run was stopped", vendor=VENDOR)
-        limiter.acquire()
-        if stop is not None and stop():
+        if stop is None:
+            limiter.acquire()
+        elif not limiter.acquire_unless(stop) or stop():
             raise CallNotSent(f"{action} not sent: the run was stopped", vendor=VENDOR)
         response = send(self._client, self.build(action, params), vendor=VENDOR, mutating=mutating)
         if mutating and (unknown := unconfirmed(response)) is not None:

@@ -26,7 +26,7 @@ import httpx
 
 from adapters.base import Outcome, Preview, Progress, ProgressCallback, StopSignal, VendorCall
 from adapters.clock import SYSTEM_CLOCK, Clock
-from adapters.errors import AdapterError, NotConfigured, VendorError, VendorThrottled
+from adapters.errors import AdapterError, CallNotSent, NotConfigured, VendorError, VendorThrottled
 from adapters.http import json_body, retry_safely, vendor_client
 from adapters.huawei.auth import (
     HuaweiSession,
@@ -49,9 +49,15 @@ from adapters.huawei.errors import (
     unconfirmed_deletion,
     unsure,
 )
-from adapters.huawei.preview import blocked_preview, device_preview, package_preview
+from adapters.huawei.preview import (
+    blocked_preview,
+    children_in,
+    device_preview,
+    package_preview,
+)
 from adapters.huawei.settings import HuaweiSettings
 from adapters.ratelimit import RateLimiter
+from adapters.results import stopped_before_sending
 from adapters.shared import Shared
 from commands.model import OperationRequest
 
@@ -162,7 +168,10 @@ class HuaweiAdapter:
         else:
             what, gone_codes = f"device {target}", _DEVICE_GONE
         path, params = self._delete_call(request)
-        outcome = self._delete(path, params, what, gone_codes)
+        try:
+            outcome = self._delete(path, params, what, gone_codes, stop)
+        except CallNotSent:  # a shutdown came while it waited for the 60 s window
+            return stopped_before_sending(request.targets)
         if progress is not None:
             progress(Progress(succeeded=1, total=1))
         return outcome
@@ -214,11 +223,18 @@ class HuaweiAdapter:
             body = self._get(DEVICE_PATH, params, f"gateway {gateway_id}")
         except AdapterError:
             return None  # the count is a nicety: the warning falls back to "its child devices"
-        return _children_in(body, gateway_id)
+        return children_in(body, gateway_id)
 
-    def _delete(self, path: str, params: Params | None, what: str, gone: frozenset[str]) -> Outcome:
+    def _delete(
+        self,
+        path: str,
+        params: Params | None,
+        what: str,
+        gone: frozenset[str],
+        stop: StopSignal | None,
+    ) -> Outcome:
         def attempt() -> Outcome:
-            response = self.session.call("DELETE", path, params=params, mutating=True)
+            response = self.session.call("DELETE", path, params=params, mutating=True, stop=stop)
             if response.status_code == 404 and error_code(response) in gone:
                 return _gone(what)
             if response.status_code >= 500:
@@ -246,19 +262,6 @@ def _answered(response: httpx.Response, subject: str) -> VendorError:
 
 def _gone(what: str) -> Outcome:
     return Outcome(already_gone=True, summary=f"{what[:1].upper()}{what[1:]} was already gone")
-
-
-def _children_in(body: dict[str, Any], gateway_id: str) -> int | None:
-    """The gateway's child count from a device listing (QueryDevicesDTO), or None when the
-    answer holds no device list: a count of 0 would drop the cascade warning from the card."""
-    devices = body.get("devices")
-    if not isinstance(devices, list):
-        return None
-    # The list includes the gateway itself (a directly connected device's gatewayId is its own id).
-    total = body.get("totalCount")
-    if isinstance(total, int) and total > len(devices):
-        return max(total - 1, 0)
-    return sum(1 for d in devices if isinstance(d, dict) and d.get("deviceId") != gateway_id)
 
 
 def _target(request: OperationRequest) -> str:

@@ -27,9 +27,15 @@ from urllib.parse import urlsplit
 import httpx
 from pydantic import SecretStr
 
-from adapters.base import MASK
+from adapters.base import MASK, StopSignal
 from adapters.clock import Clock
-from adapters.errors import AdapterError, VendorAuthError, VendorError, VendorUnreachable
+from adapters.errors import (
+    AdapterError,
+    CallNotSent,
+    VendorAuthError,
+    VendorError,
+    VendorUnreachable,
+)
 from adapters.http import json_body, retry_safely, send
 from adapters.huawei.errors import ACCESS_REFUSED, THROTTLED, VENDOR, error_code, to_error
 from adapters.huawei.settings import HuaweiSettings
@@ -84,23 +90,31 @@ class HuaweiSession:
 
     # -- authorized calls -------------------------------------------------------------------------
     def call(
-        self, method: str, path: str, *, params: Params | None = None, mutating: bool = False
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Params | None = None,
+        mutating: bool = False,
+        stop: StopSignal | None = None,
     ) -> httpx.Response:
         """Send one authorized call and return the vendor's answer (errors included).
 
         A 403 ``1010005`` (token refused) invalidates the token, logs in once and retries once; a
         403 ``1010009`` (throttled) slows the limiter down and retries, at most
         `MAX_THROTTLE_RETRIES` times. Both answers mean the platform refused the call, so
-        repeating it is safe even for a DELETE.
+        repeating it is safe even for a DELETE. `stop` is asked before each attempt and during
+        the limiter's wait.
 
         Raises:
             VendorUnreachable: no connection, or a read got no answer.
             OutcomeUnknown: a mutating call got no answer.
+            CallNotSent: `stop` said to send no more before it went out.
         """
         relogged = False
         throttles = 0
         while True:
-            self.limiter.acquire()
+            self._take_turn(stop)
             token = self.tokens.get()
             request = self.build(method, path, params=params, token=token)
             response = send(self._client, request, vendor=VENDOR, mutating=mutating)
@@ -115,6 +129,13 @@ class HuaweiSession:
                 throttles += 1
             else:
                 return response
+
+    def _take_turn(self, stop: StopSignal | None) -> None:
+        """Wait for the limiter; with `stop`, give up (`CallNotSent`) once it says so."""
+        if stop is None:
+            self.limiter.acquire()
+        elif stop() or not self.limiter.acquire_unless(stop) or stop():
+            raise CallNotSent("the call was not sent: its run was stopped", vendor=VENDOR)
 
     def build(
         self, method: str, path: str, *, params: Params | None = None, token: str = MASK

@@ -92,3 +92,16 @@ def _facts(body: dict[str, Any], labels: dict[str, str]) -> dict[str, str]:
     return {
         label: str(body[key]) for key, label in labels.items() if body.get(key) not in (None, "")
     }
+
+
+def children_in(body: dict[str, Any], gateway_id: str) -> int | None:
+    """The gateway's child count from a device listing (QueryDevicesDTO), or None when the
+    answer holds no device list: a count of 0 would drop the cascade warning from the card."""
+    devices = body.get("devices")
+    if not isinstance(devices, list):
+        return None
+    # The list includes the gateway itself (a directly connected device's gatewayId is its own id).
+    total = body.get("totalCount")
+    if isinstance(total, int) and total > len(devices):
+        return max(total - 1, 0)
+    return sum(1 for d in devices if isinstance(d, dict) and d.get("deviceId") != gateway_id)

@@ -30,6 +30,7 @@ from bot.lifecycle.outage import recorded
 from bot.lifecycle.plugin_calls import executed
 from bot.lifecycle.progress import ProgressThrottle, keep_progress
 from bot.lifecycle.replies import Replies
+from bot.lifecycle.run_reads import checked_before_call, stop_signal
 from bot.lifecycle.services import Services, Shutdown
 from bot.model import (
     AuditEventName,
@@ -135,12 +136,12 @@ def call_vendor(
     bind(request_id=record.id, operation=record.operation)  # for every log line of the call
     throttle = ProgressThrottle(lambda p: show_progress(record, p), clock=clock)
     # What executes must be exactly what the audit chain says was requested and approved.
-    problem = store.integrity_problem(record)
-    stop = _stop_signal(store, record.id, shutdown or Shutdown())
+    refused = checked_before_call(store, record, clock)
+    stop = stop_signal(store, record.id, shutdown or Shutdown(), clock)
     if turn is not None:
         turn.reached_vendor()
-    if problem is not None:
-        return integrity_failure(problem)
+    if refused is not None:
+        return refused
     return _call(record, adapters, throttle, stop)
 
 
@@ -158,17 +159,6 @@ def fail_integrity(store: Store, record: RequestRecord, problem: str) -> Request
         outcome=outcome,
         only_from=RequestState.PENDING,  # never a call another click has started
     )
-
-
-def _stop_signal(store: Store, request_id: str, shutdown: Shutdown) -> StopSignal:
-    """What the adapter asks before each call of a bulk run: send no more once this process is
-    shutting down, or once someone pressed Stop (in any process sharing the database: the store
-    is asked each time)."""
-
-    def stop() -> bool:
-        return shutdown.begun or store.stop_requested(request_id)
-
-    return stop
 
 
 def _record_end(

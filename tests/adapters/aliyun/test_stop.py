@@ -118,8 +118,17 @@ def test_without_a_stop_every_call_goes_out(sim: AliyunSimulator, clock: FakeClo
     assert len(received(sim)) == 1050 and outcome.ok
 
 
-def test_a_single_call_has_nothing_to_stop(sim: AliyunSimulator, clock: FakeClock) -> None:
+def test_a_single_call_is_not_sent_once_told_to_stop(
+    sim: AliyunSimulator, clock: FakeClock
+) -> None:
+    # Stop is offered only for runs of several calls; a shutdown stops a single call too while
+    # it has not gone out (tests/adapters/test_stop_while_waiting.py).
     outcome = adapter(sim, clock).execute(request(DEVICES[:200]), stop=lambda: True)
+    assert received(sim) == [] and outcome.counts.not_sent == outcome.total == 200
+
+
+def test_a_single_call_sent_is_not_stopped(sim: AliyunSimulator, clock: FakeClock) -> None:
+    outcome = adapter(sim, clock).execute(request(DEVICES[:200]), stop=lambda: False)
     assert len(received(sim)) == 200 and outcome.ok
 
 

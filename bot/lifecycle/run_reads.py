@@ -1,0 +1,105 @@
+"""The store reads a vendor call makes, waiting out a database that is briefly unavailable.
+
+Before the call, the request is checked against its audit record; before each call of a bulk
+run, the store is asked whether Stop was pressed (SPEC §8; a shutdown stops it too, §13). A read
+that fails is asked again after each of `READ_AGAIN_AFTER` (on the service clock). One that
+keeps failing never raises into the call, which would lose what a run had done:
+
+- the check before the call fails the request with nothing sent (`unchecked`): it is never
+  `unknown`, as a call nobody made cannot have done anything;
+- the stop signal answers "send no more": opsgate cannot tell whether Stop was pressed, so it
+  sends no more calls rather than risk one after a Stop (those not sent are counted as such,
+  and Request again offers them).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from functools import partial
+from typing import Final, TypeVar
+
+from adapters.base import StopSignal
+from adapters.clock import Clock
+from bot.lifecycle.outage import first_line
+from bot.lifecycle.services import Shutdown
+from bot.model import FailedOutcome, RequestRecord
+from bot.store import Store, integrity_failure
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+#: Seconds to wait before each new read when the store could not be read.
+READ_AGAIN_AFTER: Final = (0.5, 1.0, 2.0)
+
+
+def patiently(read: Callable[[], T], clock: Clock, *, what: str, give_up: Callable[[], bool]) -> T:
+    """`read()`, asked again after each wait of `READ_AGAIN_AFTER` while it raises (unless
+    `give_up` says to stop waiting); the last error is raised."""
+    for wait in READ_AGAIN_AFTER:
+        try:
+            return read()
+        except Exception as exc:
+            log.warning("could not read %s (%s); asking again in %.1f s", what, exc, wait)
+            clock.sleep(wait)
+            if give_up():
+                break
+    return read()
+
+
+def stop_signal(store: Store, request_id: str, shutdown: Shutdown, clock: Clock) -> StopSignal:
+    """The run's stop signal (`adapters.base.StopSignal`): never raises. Once it gave up
+    reading the store it says "send no more" at once: every later batch would wait out the
+    same reads again."""
+
+    gave_up = threading.Event()  # once it could not read the store, it sends no more calls
+
+    def stop() -> bool:
+        if shutdown.begun or gave_up.is_set():
+            return True
+        what = f"whether {request_id} was stopped"
+        try:
+            asked = patiently(
+                lambda: store.stop_requested(request_id),
+                clock,
+                what=what,
+                give_up=lambda: shutdown.begun,
+            )
+        except Exception as exc:
+            log.error("could not read %s (%s); sending no more of its calls", what, exc)
+            gave_up.set()
+            return True
+        return shutdown.begun or asked
+
+    return stop
+
+
+def checked_before_call(store: Store, record: RequestRecord, clock: Clock) -> FailedOutcome | None:
+    """Why `record`'s vendor call must not be made (its stored form disagrees with its audit
+    record, or that record could not be read), as its outcome; None when it may be made."""
+    try:
+        problem = patiently(
+            partial(store.integrity_problem, record),
+            clock,
+            what=f"{record.id}'s audit record",
+            give_up=lambda: False,
+        )
+    except Exception as exc:  # nothing is sent: the request fails, it is never `unknown`
+        log.exception("could not check %s against its audit record", record.id)
+        return unchecked(exc)
+    return None if problem is None else integrity_failure(problem)
+
+
+def unchecked(error: Exception) -> FailedOutcome:
+    """The outcome of a request whose audit record could not be read before its vendor call:
+    failed, with nothing sent."""
+    said = first_line(error) or type(error).__name__
+    return FailedOutcome(
+        error="DatabaseUnavailable",
+        message=(
+            "opsgate could not read this request's audit record before the vendor call, so "
+            f"nothing was sent ({said})"
+        ),
+        next_step="Request it again once opsgate's database answers.",
+    )
