@@ -29,7 +29,13 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import Final
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    disable_created_metrics,
+    generate_latest,
+)
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from prometheus_client.registry import Collector
@@ -55,6 +61,11 @@ _STATES: Final = frozenset(state.value for state in RequestState)
 _CALL_BUCKETS: Final = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600)
 # Slack's deadline is 3 s; the interesting part is well below it.
 _ACK_BUCKETS: Final = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5)
+
+# No ``<name>_created`` gauge beside each counter and histogram (prometheus-client's default):
+# ``opsgate_requests_created{state="pending"}`` would read as a count of requests created, and
+# it doubles the series. The switch is the library's, process-wide.
+disable_created_metrics()  # type: ignore[no-untyped-call]
 
 
 class Metrics:
