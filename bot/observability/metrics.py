@@ -17,7 +17,8 @@ How each is fed (`bot.observability.instrument` wires them):
   every preview and execute, timed around the adapter; ``opsgate_vendor_executions_total
   {vendor,outcome}``, the executions alone (the mutating calls), beside them: SPEC §13 fixes
   the first one's labels, so the split is a metric of its own.
-- ``opsgate_ack_seconds``: from Bolt's dispatch of a Slack request to its acknowledgement
+- ``opsgate_ack_seconds``: from the receipt of a Slack request (over HTTP, when the server had
+  read it; else Bolt's dispatch) to its acknowledgement
   (`bot.observability.instrument.MeteredApp`).
 - ``opsgate_pending_requests``: asked of the store at each scrape; left out of a scrape when
   the store cannot answer (the database is down), so every other metric is still served.
