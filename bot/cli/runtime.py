@@ -170,6 +170,7 @@ def _drain(opsgate: OpsgateApp) -> int:
             "(elsewhere, once their leases lapse) and are never retried",
             len(opsgate.store.leases.in_flight()),
         )
+        _say_left(opsgate.store.leases.in_flight())
         _exit_now(0)
     if finished:
         opsgate.close()

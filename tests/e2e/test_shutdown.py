@@ -157,6 +157,8 @@ def test_a_second_signal_ends_the_wait_in_one_line(tmp_path: Path, stop: signal.
         output = served.output()
     assert status == 0, output
     assert "a second signal cut the wait short; 1 vendor call(s) still in flight" in output
+    [left] = [line for line in output.splitlines() if "in flight at shutdown" in line]
+    assert f"[request_id={request_id} actor=system]" in left  # the request it leaves, named
     assert "OPSGATE_SHUTDOWN_GRACE" not in output and "Traceback" not in output
     assert state_of(served.db, request_id) is RequestState.EXECUTING  # as after a crash
 
