@@ -31,7 +31,8 @@ class MeteredApp(App):
     Bolt's dispatch returns once the listener has acknowledged (or answered) the request, over
     HTTP and in Socket Mode alike; the ack time runs from when the HTTP server had read the
     request (`RECEIVED_AT`, so time spent queued for a free thread counts), or else from the
-    dispatch, to then, signature check included.
+    dispatch, to then, signature check included. A request refused as unsigned (401) is not
+    Slack's, and not timed.
 
     Args:
         metrics: Where the ack times go.
@@ -52,10 +53,14 @@ class MeteredApp(App):
         received = req.context.get(RECEIVED_AT)
         if isinstance(received, float) and received <= started:
             started = received
+        response: BoltResponse | None = None
         try:
-            return super().dispatch(req)
+            response = super().dispatch(req)
+            return response
         finally:
-            self._ack_seconds.observe(time.perf_counter() - started)
+            # A 401 is a request Slack did not sign (`bot.slack.verification`): not an ack.
+            if response is None or response.status != 401:
+                self._ack_seconds.observe(time.perf_counter() - started)
 
 
 def instrument(store: Store, *, metrics: Metrics) -> None:
