@@ -2,10 +2,10 @@
 
 What must never reach a log: Slack's verification token, and a response_url (anyone holding
 one may post to the channel for 30 minutes), as a form field or a JSON string, any Slack
-webhook URL, plain, URL-encoded or JSON-escaped, and anything shaped like a Slack token (``xoxb-…``,
-``xoxp-…``, ``xapp-…``, a workflow step's ``xwfp-…``) wherever it stands: a body may quote one
-in a field of any name, or in a message's text; slack_sdk, at DEBUG, logs the response_url it
-posts to and, in Socket Mode, each envelope as Slack sent it.
+webhook URL (GovSlack's too), plain, URL-encoded or JSON-escaped, and anything shaped like a
+Slack token (``xoxb-…``, ``xoxp-…``, ``xapp-…``, a workflow step's ``xwfp-…``) wherever it
+stands: a body may quote one in a field of any name, or in a message's text; slack_sdk, at
+DEBUG, logs the response_url it posts to and, in Socket Mode, each envelope as Slack sent it.
 """
 
 from __future__ import annotations
@@ -22,7 +22,10 @@ _SECRETS: Final = (
         r'"\1"\2:\3"[redacted]"',
     ),
     (
-        re.compile(r"https?(?::|%3A)(?:\\?/|%2F){2}hooks\.slack\.com[^\s\"'&]*", re.IGNORECASE),
+        re.compile(
+            r"https?(?::|%3A)(?:\\?/|%2F){2}hooks\.slack(?:-gov)?\.com[^\s\"'&]*",
+            re.IGNORECASE,
+        ),
         "[redacted]",
     ),
 )

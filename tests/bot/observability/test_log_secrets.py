@@ -65,3 +65,18 @@ def test_an_exception_logged_shows_no_slack_secret(fmt: str) -> None:
     assert "ZqSecret" not in line and "[redacted]" in line
     if fmt == "json":
         assert "RuntimeError" in json.loads(line)["exception"]
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_a_govslack_response_url_is_redacted_too(fmt: str) -> None:
+    """GovSlack's response_urls are on hooks.slack-gov.com."""
+    stream = io.StringIO()
+    configure_logging(level="DEBUG", fmt=fmt, stream=stream)
+    try:
+        logging.getLogger("slack_sdk.webhook.client").debug(
+            "Sending a request - url: https://hooks.slack-gov.com/commands/T0/73/ZqSecretGov7"
+        )
+    finally:
+        configure_logging(level="WARNING", fmt="text")
+    [line] = stream.getvalue().splitlines()
+    assert "ZqSecret" not in line and "[redacted]" in line
