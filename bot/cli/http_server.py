@@ -16,8 +16,9 @@ import socket
 from typing import TYPE_CHECKING, Any, Final
 
 from waitress import wasyncore
-from waitress.server import create_server
+from waitress.server import BaseWSGIServer, create_server
 
+from bot.cli.received import StampedChannel
 from bot.settings import Settings
 
 if TYPE_CHECKING:
@@ -69,6 +70,8 @@ class HttpServer:
         except BaseException:
             listener.close()
             raise
+        if isinstance(self._server, BaseWSGIServer):  # one listener (ours): always
+            self._server.channel_class = StampedChannel  # acks timed from the request's receipt
 
     @property
     def connection_limit(self) -> int:

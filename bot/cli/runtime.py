@@ -28,10 +28,10 @@ from bot.cli.preflight import (
     slack_in_clear,
 )
 from bot.cli.serve import ProbesUnavailable, probes_served, serve_http, serve_socket_mode
-from bot.observability import failure_line
+from bot.observability import failure_line, log_context
 from bot.policy import PolicyError, load_policy
 from bot.settings import Settings
-from bot.store import AuditKeyError, DatabaseUnavailable
+from bot.store import SYSTEM_ACTOR, AuditKeyError, DatabaseUnavailable
 from bot.store.lockwait import saying_lock_waits
 
 log = logging.getLogger(__name__)
@@ -174,6 +174,7 @@ def _drain(opsgate: OpsgateApp) -> int:
             "(elsewhere, once their leases lapse) and are never retried",
             len(opsgate.store.leases.in_flight()),
         )
+        _say_left(opsgate.store.leases.in_flight())
         _exit_now(0)
     if finished:
         opsgate.close()
@@ -184,7 +185,18 @@ def _drain(opsgate: OpsgateApp) -> int:
         "its requests become unknown at the next start and are never retried",
         grace,
     )
+    _say_left(opsgate.store.leases.in_flight())
     _exit_now(0)
+
+
+def _say_left(request_ids: list[str]) -> None:
+    """One line for each request whose vendor call is left running, naming it (``request_id``)."""
+    for request_id in request_ids:
+        with log_context(request_id=request_id, actor=SYSTEM_ACTOR):
+            log.warning(
+                "vendor call still in flight at shutdown, left for recovery: the request "
+                "becomes unknown at the next start (elsewhere, once its lease lapses)"
+            )
 
 
 def _exit_now(status: int) -> NoReturn:

@@ -13,6 +13,7 @@ one sends it. A reminder Slack refuses is logged and not retried: the card still
 from __future__ import annotations
 
 import logging
+from contextlib import AbstractContextManager
 from datetime import timedelta
 from typing import Final
 
@@ -21,7 +22,9 @@ from bot.cards.incident import approvers_of, reminder_message, review_announceme
 from bot.lifecycle.replies import Replies
 from bot.lifecycle.services import Services
 from bot.model import Approvers, RequestRecord
+from bot.observability.logs import log_context
 from bot.slack.port import SlackPostError
+from bot.store import SYSTEM_ACTOR
 
 log = logging.getLogger(__name__)
 
@@ -40,17 +43,19 @@ class Reminders:
         """Remind the approvers of every pending request at half its ttl. Returns how many."""
         claimed = self.s.store.claim_reminders()
         for record in claimed:
-            approvers = self._approvers(record)
-            self._send(record, reminder_message(record, approvers), broadcast=False)
+            with _about(record):
+                approvers = self._approvers(record)
+                self._send(record, reminder_message(record, approvers), broadcast=False)
         return len(claimed)
 
     def announce_unreviewed(self, *, every: timedelta = ANNOUNCE_EVERY) -> int:
         """Announce again every break-glass run overdue for review, once per `every`."""
         claimed = self.s.store.claim_review_announcements(every=every)
         for record in claimed:
-            carded = self._with_card(record)
-            message = review_announcement(carded, self._approvers(carded))
-            self._send(carded, message, broadcast=True)
+            with _about(record):
+                carded = self._with_card(record)
+                message = review_announcement(carded, self._approvers(carded))
+                self._send(carded, message, broadcast=True)
         return len(claimed)
 
     def _with_card(self, record: RequestRecord) -> RequestRecord:
@@ -80,3 +85,8 @@ class Reminders:
                 self.s.slack.reply(record.channel, record.message_ts, message, broadcast=broadcast)
         except SlackPostError as exc:
             log.warning("could not remind about %s in %s: %s", record.id, record.channel, exc.error)
+
+
+def _about(record: RequestRecord) -> AbstractContextManager[None]:
+    """Log lines inside name `record`: a reminder is sent by opsgate (as `Sweeps` names it)."""
+    return log_context(request_id=record.id, operation=record.operation, actor=SYSTEM_ACTOR)

@@ -12,19 +12,27 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, Final
 
 from slack_bolt import App, BoltRequest, BoltResponse
 
 from bot.observability.metrics import Metrics
 from bot.store import Store
 
+#: Where a request's receipt time (``time.perf_counter()``) travels: the WSGI environ's key, set
+#: by opsgate's HTTP server (`bot.cli.received`), and the `BoltRequest` context's, set from it
+#: (`bot.slack.ingress`). Without it (Socket Mode, another server) the ack is timed from dispatch.
+RECEIVED_AT: Final = "opsgate_received_at"
+
 
 class MeteredApp(App):
     """A Bolt `App` that observes ``opsgate_ack_seconds`` for every request it dispatches.
 
     Bolt's dispatch returns once the listener has acknowledged (or answered) the request, over
-    HTTP and in Socket Mode alike, so its duration is the ack time, signature check included.
+    HTTP and in Socket Mode alike; the ack time runs from when the HTTP server had read the
+    request (`RECEIVED_AT`, so time spent queued for a free thread counts), or else from the
+    dispatch, to then, signature check included. A request refused as unsigned (401) is not
+    Slack's, and not timed.
 
     Args:
         metrics: Where the ack times go.
@@ -42,10 +50,17 @@ class MeteredApp(App):
     def dispatch(self, req: BoltRequest) -> BoltResponse:
         """Bolt's dispatch, timed."""
         started = time.perf_counter()
+        received = req.context.get(RECEIVED_AT)
+        if isinstance(received, float) and received <= started:
+            started = received
+        response: BoltResponse | None = None
         try:
-            return super().dispatch(req)
+            response = super().dispatch(req)
+            return response
         finally:
-            self._ack_seconds.observe(time.perf_counter() - started)
+            # A 401 is a request Slack did not sign (`bot.slack.verification`): not an ack.
+            if response is None or response.status != 401:
+                self._ack_seconds.observe(time.perf_counter() - started)
 
 
 def instrument(store: Store, *, metrics: Metrics) -> None:

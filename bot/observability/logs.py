@@ -28,6 +28,7 @@ from typing import Final, TextIO
 
 from adapters.masking import hide_url_passwords
 from bot.model.shown import one_json_line
+from bot.observability.redaction import hide_slack_secrets
 
 #: The fields a line may carry about what it concerns, in output order.
 CONTEXT_FIELDS: Final = ("request_id", "operation", "actor")
@@ -99,14 +100,14 @@ class JsonFormatter(logging.Formatter):
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": hide_slack_secrets(record.getMessage()),
         }
         for key in CONTEXT_FIELDS:
             value = getattr(record, key, None)
             if value:
                 line[key] = value
         if record.exc_info:
-            line["exception"] = self.formatException(record.exc_info)
+            line["exception"] = hide_slack_secrets(self.formatException(record.exc_info))
         text = json.dumps(line, ensure_ascii=False, default=str)
         return hide_url_passwords(one_json_line(text))
 
@@ -117,7 +118,9 @@ class TextFormatter(logging.Formatter):
     (``OPSGATE_LOG_FORMAT=json`` keeps the whole traceback, in its ``exception`` field).
 
     Both formatters show a URL's password as ``****`` (`hide_url_passwords`): a vendor's base
-    URL or a database URL may hold one, and any library may log the URL it was given."""
+    URL or a database URL may hold one, and any library may log the URL it was given; and any
+    Slack token, response_url or webhook URL as ``[redacted]`` (`hide_slack_secrets`): slack_sdk
+    logs them at DEBUG."""
 
     def __init__(self) -> None:
         super().__init__(TEXT_FORMAT)
@@ -130,7 +133,7 @@ class TextFormatter(logging.Formatter):
         if record.exc_info and record.exc_info[1] is not None:
             text += f" | {_raised(record.exc_info[1])}"
         text = " | ".join(part.strip() for part in text.splitlines() if part.strip())
-        return hide_url_passwords(text)
+        return hide_url_passwords(hide_slack_secrets(text))
 
 
 def _raised(exc: BaseException) -> str:

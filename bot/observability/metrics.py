@@ -17,7 +17,8 @@ How each is fed (`bot.observability.instrument` wires them):
   every preview and execute, timed around the adapter; ``opsgate_vendor_executions_total
   {vendor,outcome}``, the executions alone (the mutating calls), beside them: SPEC §13 fixes
   the first one's labels, so the split is a metric of its own.
-- ``opsgate_ack_seconds``: from Bolt's dispatch of a Slack request to its acknowledgement
+- ``opsgate_ack_seconds``: from the receipt of a Slack request (over HTTP, when the server had
+  read it; else Bolt's dispatch) to its acknowledgement
   (`bot.observability.instrument.MeteredApp`).
 - ``opsgate_pending_requests``: asked of the store at each scrape; left out of a scrape when
   the store cannot answer (the database is down), so every other metric is still served.
@@ -29,7 +30,13 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import Final
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    disable_created_metrics,
+    generate_latest,
+)
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from prometheus_client.registry import Collector
@@ -55,6 +62,11 @@ _STATES: Final = frozenset(state.value for state in RequestState)
 _CALL_BUCKETS: Final = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600)
 # Slack's deadline is 3 s; the interesting part is well below it.
 _ACK_BUCKETS: Final = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5)
+
+# No ``<name>_created`` gauge beside each counter and histogram (prometheus-client's default):
+# ``opsgate_requests_created{state="pending"}`` would read as a count of requests created, and
+# it doubles the series. The switch is the library's, process-wide.
+disable_created_metrics()  # type: ignore[no-untyped-call]
 
 
 class Metrics:

@@ -20,6 +20,7 @@ from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
 from slack_bolt.adapter.wsgi.http_response import WsgiHttpResponse
 from slack_bolt.request.internals import build_normalized_headers
 
+from bot.observability.instrument import RECEIVED_AT
 from bot.slack.verification import LOGGED_BODY_CHARS, Headers, SignedRequests, loggable
 
 if TYPE_CHECKING:
@@ -62,7 +63,12 @@ class SlackEndpoint:
         headers = request.get_headers()
         try:
             text = raw.decode("utf-8")
-            bolt_request = BoltRequest(body=text, query=request.query_string, headers=headers)
+            bolt_request = BoltRequest(
+                body=text,
+                query=request.query_string,
+                headers=headers,
+                context=_received(request.environ),
+            )
         except UNREADABLE as exc:
             return self._unreadable(raw, build_normalized_headers(headers), exc)
         return self._bolt.dispatch(bolt_request)
@@ -79,6 +85,12 @@ class SlackEndpoint:
             loggable(text, limit=LOGGED_BODY_CHARS),
         )
         return BoltResponse(status=400, body={"error": "unreadable request"})
+
+
+def _received(environ: WSGIEnvironment) -> dict[str, float]:
+    """When the HTTP server had read the request, for the ack's timing (`RECEIVED_AT`)."""
+    received = environ.get(RECEIVED_AT)
+    return {RECEIVED_AT: received} if isinstance(received, float) else {}
 
 
 def _body(environ: WSGIEnvironment) -> bytes:

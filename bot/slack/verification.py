@@ -26,6 +26,7 @@ from slack_bolt import BoltRequest, BoltResponse
 from slack_bolt.middleware import Middleware
 
 from bot.model.shown import escaped
+from bot.observability.redaction import hide_slack_secrets
 
 log = logging.getLogger(__name__)
 
@@ -39,34 +40,14 @@ FRESH_SECONDS: Final = 5 * 60
 Headers = Mapping[str, Sequence[str]]
 
 
-#: What a request body may carry that must never reach a log: Slack's verification token, and
-#: a response_url (anyone holding one may post to the channel for 30 minutes), as a form field
-#: or a JSON string, any Slack webhook URL, plain or URL-encoded, and anything shaped like a
-#: Slack token (``xoxb-…``, ``xoxp-…``, ``xapp-…``) wherever it stands: a body may quote one
-#: in a field of any name, or in a message's text.
-_SECRETS: Final = (
-    (re.compile(r"(?:xox[a-z]|xapp)-[A-Za-z0-9-]*", re.IGNORECASE), "[redacted]"),
-    (re.compile(r"\b(\w*token|response_url)=[^&\s]*"), r"\1=[redacted]"),
-    (
-        re.compile(r'"(\w*token|response_url)"(\s*):(\s*)"(?:[^"\\]|\\.)*"'),
-        r'"\1"\2:\3"[redacted]"',
-    ),
-    (
-        re.compile(r"https?(?::|%3A)(?:/|%2F){2}hooks\.slack\.com[^\s\"&]*", re.IGNORECASE),
-        "[redacted]",
-    ),
-)
-
-
 def loggable(text: str, *, limit: int) -> str:
     """`text` cut to `limit` characters, with every control character escaped and any Slack
-    token or response URL redacted (`_SECRETS`).
+    token or response URL redacted (`hide_slack_secrets`).
 
     A newline becomes ``\\n``, an escape ``\\x1b``, and so on, so the result is always one line
     that cannot pass for another log line or drive a terminal. A cut is marked with ``…``.
     """
-    for secret, shown in _SECRETS:
-        text = secret.sub(shown, text)
+    text = hide_slack_secrets(text)
     return escaped(text[:limit]) + ("…" if len(text) > limit else "")
 
 

@@ -157,6 +157,8 @@ def test_a_second_signal_ends_the_wait_in_one_line(tmp_path: Path, stop: signal.
         output = served.output()
     assert status == 0, output
     assert "a second signal cut the wait short; 1 vendor call(s) still in flight" in output
+    [left] = [line for line in output.splitlines() if "in flight at shutdown" in line]
+    assert f"[request_id={request_id} actor=system]" in left  # the request it leaves, named
     assert "OPSGATE_SHUTDOWN_GRACE" not in output and "Traceback" not in output
     assert state_of(served.db, request_id) is RequestState.EXECUTING  # as after a crash
 
@@ -236,3 +238,23 @@ def test_sigterm_stops_a_bulk_run_and_records_what_it_did(tmp_path: Path) -> Non
     assert counts == {"succeeded": 800, "failed": 0, "not_sent": 1200, "unknown": 0}
     assert len(last.detail["vendor_request_ids"]) == 4
     assert "Stopped by opsgate as it shut down" in str(updates[-1].params)
+
+
+def test_a_call_left_for_recovery_is_logged_with_its_request(tmp_path: Path) -> None:
+    """SPEC §13: JSON log lines carry ``request_id`` where known; at the grace's end opsgate
+    knows which requests it leaves ``executing``, and says each (they become ``unknown``)."""
+    env = {"OPSGATE_SHUTDOWN_GRACE": "1s", "OPSGATE_LOG_FORMAT": "json"}
+    with (
+        servicepower_served(cancel_seconds=8) as (simulator, vendor_env),
+        serve_process(tmp_path, env={**vendor_env, **env}) as served,
+    ):
+        request_id = approve_a_cancel(served, simulator)
+        status = served.terminate()
+        lines = [json.loads(line) for line in served.output().splitlines()]
+    assert status == 0
+    [left] = [
+        line
+        for line in lines
+        if line.get("request_id") == request_id and ("left for recovery" in line["message"])
+    ]
+    assert left["level"] == "WARNING" and left["actor"] == "system"

@@ -1,0 +1,43 @@
+"""Slack secrets kept out of every log line, whoever wrote it (opsgate, Bolt, slack_sdk).
+
+What must never reach a log: Slack's verification token, and a response_url (anyone holding
+one may post to the channel for 30 minutes), as a form field or a JSON string, any Slack
+webhook URL (GovSlack's too), plain, URL-encoded or JSON-escaped, and anything shaped like a
+Slack token (``xoxb-…``, ``xoxp-…``, ``xapp-…``, a workflow step's ``xwfp-…``) wherever it
+stands: a body may quote one in a field of any name, or in a message's text; slack_sdk, at
+DEBUG, logs the response_url it posts to and, in Socket Mode, each envelope as Slack sent it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+#: Each secret's shape and what is shown in its place.
+_SECRETS: Final = (
+    (re.compile(r"(?:xox[a-z]|xapp|xwfp)-[A-Za-z0-9-]*", re.IGNORECASE), "[redacted]"),
+    (re.compile(r"\b(\w*token|response_url)=[^&\s]*"), r"\1=[redacted]"),
+    (
+        re.compile(r'"(\w*token|response_url)"(\s*):(\s*)"(?:[^"\\]|\\.)*"'),
+        r'"\1"\2:\3"[redacted]"',
+    ),
+    (
+        re.compile(
+            r"https?(?::|%3A)(?:\\?/|%2F){2}hooks\.slack(?:-gov)?\.com[^\s\"'&]*",
+            re.IGNORECASE,
+        ),
+        "[redacted]",
+    ),
+)
+#: Text holding none of these cannot hold a secret of `_SECRETS` (most log lines).
+_HINTS: Final = re.compile(r"xox|xapp|xwfp|token|response_url|hooks\.slack", re.IGNORECASE)
+
+
+def hide_slack_secrets(text: str) -> str:
+    """`text` with every Slack token, verification token, response_url and webhook URL in it
+    shown as ``[redacted]``."""
+    if not _HINTS.search(text):
+        return text
+    for secret, shown in _SECRETS:
+        text = secret.sub(shown, text)
+    return text
