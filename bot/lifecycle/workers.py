@@ -85,7 +85,9 @@ class Runner:
         self._step_aside = step_aside
         self._pending = 0
         self._deciding = 0
-        self._previewing = 0  # previews submitted and not yet ended
+        # Previews given a thread and not yet ended (or at a run's vendor call); one waiting in
+        # its lane is not counted: it waits on its vendor's other work, maybe a long run.
+        self._previewing = 0
         self._idle = threading.Condition()
 
     def submit(self, job: Callable[[], None]) -> None:
@@ -110,12 +112,12 @@ class Runner:
         on the preview pool, in `vendor`'s lane: at most a `VENDOR_SHARE`th of the pool runs
         one vendor's previews; the others wait their turn, in order, holding no thread.
         Exceptions are logged."""
+        queued = _Queued(job, contextvars.copy_context())
         with self._idle:
             self._pending += 1
-            self._previewing += 1
-        queued = _Queued(job, contextvars.copy_context())
-        if not self._lanes.enter(vendor, queued):
-            return  # the lane's next free thread runs it (`_run_lane`)
+            if not self._lanes.enter(vendor, queued):
+                return  # the lane's next free thread runs it (`_run_lane`)
+            self._previewing += 1  # counted from here: it goes to a thread now
         try:
             self._previews.submit(self._run_lane, vendor, queued)
         except RuntimeError:  # shut down: it runs in the submitter's thread, as other work does
@@ -126,10 +128,17 @@ class Runner:
         while queued is not None:
             try:
                 queued.context.run(_logged, self._not_deciding, queued.job)
-            finally:
+            except BaseException:
                 queued.context.run(self._taken_in)
                 self._one_done()
-            queued = self._lanes.leave(vendor)
+                raise
+            with self._idle:  # the next is counted before this one ends: never a moment at 0
+                following = self._lanes.leave(vendor)
+                if following is not None:
+                    self._previewing += 1
+            queued.context.run(self._taken_in)
+            self._one_done()
+            queued = following
 
     @staticmethod
     def _not_deciding(job: Callable[[], None]) -> None:
@@ -221,7 +230,9 @@ class Runner:
 
     def taking_in(self) -> bool:
         """Whether some job is still deciding, or some preview (a new request's, up to its card
-        or its refusal) has not ended: work a person waits on, unlike a run under way."""
+        or its refusal) is under way: work a person waits on, unlike a run under way, or a
+        preview waiting in its lane behind its vendor's others (a break-glass run holds a place
+        in its lane while it runs)."""
         with self._idle:
             return self._deciding > 0 or self._previewing > 0
 

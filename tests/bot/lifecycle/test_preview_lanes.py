@@ -145,3 +145,28 @@ def test_the_preview_pool_is_as_big_as_the_decision_pool_and_at_least_four() -> 
     finally:
         big.shutdown()
         small.shutdown()
+
+
+def test_a_preview_waiting_in_its_lane_behind_a_run_is_not_work_a_person_waits_on() -> None:
+    """`taking_in` (the console waits for it before its prompt): a preview under way counts;
+    one waiting in its lane behind a break-glass run (which runs in its preview's job) does not,
+    until the lane hands it a thread, and it counts from then until it ends."""
+    runner = Runner(workers=1, slack_workers=1, preview_workers=4)  # one vendor's lane: 1 wide
+    stalled, seen = Stalled(), []
+
+    def run() -> None:
+        runner.reached_vendor()  # a break-glass run: its preview is done, its calls go on
+        stalled.job("run")()
+
+    try:
+        runner.submit_preview("v", run)
+        stalled.wait_started(1)
+        assert not runner.taking_in()
+        runner.submit_preview("v", lambda: seen.append(runner.taking_in()))
+        assert not runner.taking_in()  # it waits for the run's end, not on its own vendor call
+        stalled.release()
+        assert runner.wait_idle(10)
+        assert seen == [True] and not runner.taking_in()
+    finally:
+        stalled.release()
+        runner.shutdown()
