@@ -36,17 +36,26 @@ class Script(io.StringIO):
     """The bulk run, the second request once the run's call is held, then `quit`, which lets
     the run go on; notes how often the console had said the run can be stopped by then."""
 
-    def __init__(self, route: Callable[[httpx.Request], httpx.Response], out: io.StringIO) -> None:
+    def __init__(
+        self,
+        route: Callable[[httpx.Request], httpx.Response],
+        out: io.StringIO,
+        *,
+        hold_preview: bool = False,
+    ) -> None:
         super().__init__()
-        self.route_on, self.out = route, out
+        self.route_on, self.out, self.hold_preview = route, out, hold_preview
         self.held, self.go = threading.Event(), threading.Event()
         self.lines = [BULK, SECOND, "quit\n"]
         self.notes_at_quit = -1
 
     def route(self, request: httpx.Request) -> httpx.Response:
         url = str(request.url)
-        if "Action=CancelOTATaskByDevice" in url and "thermo-001" not in url:
+        cancel, second = "Action=CancelOTATaskByDevice" in url, "thermo-001" in url
+        if cancel and not second:
             self.held.set()
+            assert self.go.wait(60), "quit never came"
+        elif second and not cancel and self.hold_preview:  # the second request's preview
             assert self.go.wait(60), "quit never came"
         return self.route_on(request)
 
@@ -63,9 +72,10 @@ class Script(io.StringIO):
 
 
 @pytest.fixture
-def session(tmp_path: Path) -> Iterator[ConsoleSession]:
+def session(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[ConsoleSession]:
     (tmp_path / "opsgate.toml").write_text(POLICY)
-    env = {"OPSGATE_CONFIG": str(tmp_path / "opsgate.toml"), "OPSGATE_WORKERS": "4"}
+    workers = getattr(request, "param", "4")
+    env = {"OPSGATE_CONFIG": str(tmp_path / "opsgate.toml"), "OPSGATE_WORKERS": workers}
     with ConsoleSession(load_settings(env), db=tmp_path / "console.db") as session:
         yield session
 
@@ -88,3 +98,24 @@ def test_a_request_queued_behind_the_run_in_its_lane_does_not_hold_the_prompt(
     second = session.app.store.get(pending) if pending else None
     assert second is not None and second.targets == ("thermo-001",)  # its card came later
     assert second.state is RequestState.PENDING and second.message_ts
+
+
+@pytest.mark.parametrize("session", ["16"], indirect=True)
+def test_a_card_that_does_not_come_in_time_still_leaves_the_prompt_saying_stop_can_reach_the_run(
+    session: ConsoleSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The second request's preview has a thread but its vendor keeps it past the prompt's
+    wait: the prompt comes back then, saying the run can be stopped, not silently."""
+    sim = session.app.adapters.simulators["aliyun"]
+    out = io.StringIO()
+    script = Script(sim.route, out, hold_preview=True)
+    monkeypatch.setattr(sim, "route", script.route)
+    monkeypatch.setattr(clicks, "SETTLE", 0.05)
+    settle, limits = clicks.settle, [60.0, 0.5]  # the bulk run's line, then the second's
+    monkeypatch.setattr(repl, "settle", lambda s, say: settle(s, say, limit=limits.pop(0)))
+    assert repl.Console(session, out).run(script, interactive=False) == 0
+    assert session.wait()
+    assert script.notes_at_quit == 2, out.getvalue()
+    pending = clicks.default_request(session.app.store, "approve")
+    second = session.app.store.get(pending) if pending else None
+    assert second is not None and second.targets == ("thermo-001",)  # its card came later
