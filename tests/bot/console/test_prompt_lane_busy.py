@@ -1,8 +1,8 @@
-"""A request typed while a break-glass bulk run goes on, when that run holds its vendor's only
-preview lane (OPSGATE_WORKERS under 8: a preview pool of 4 to 7 threads, one lane per vendor):
-its preview waits, without a thread, until the run ends, so the prompt must not wait for its
-card. It comes back at once, saying the run can be stopped (README "Stopping a bulk run in the
-console"), as it did before prompts waited for cards; the card is posted once the run ends.
+"""A request typed while a break-glass bulk run goes on, when that run's vendor has one preview
+lane (OPSGATE_WORKERS under 8: a preview pool of 4 to 7 threads): the run, which runs in its
+preview's job, hands its lane place on at its vendor call, so the request has its card during
+the run and the prompt waits for it, then says the run can be stopped (README "Stopping a bulk
+run in the console"). Before, the request waited for the whole run, and the prompt for a minute.
 The run's cancel calls are held at the sandbox until the line after the request is read."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import io
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -32,22 +33,25 @@ SECOND = (
 NOTE = "is still running: `stop` stops it"
 
 
+def simulator(session: ConsoleSession) -> Any:
+    return session.app.adapters.simulators["aliyun"]
+
+
 class Script(io.StringIO):
     """The bulk run, the second request once the run's call is held, then `quit`, which lets
-    the run go on; notes how often the console had said the run can be stopped by then."""
+    the run go on; notes how often the console had said the run can be stopped by then, and
+    the newest request waiting for approval (one with its card)."""
 
     def __init__(
-        self,
-        route: Callable[[httpx.Request], httpx.Response],
-        out: io.StringIO,
-        *,
-        hold_preview: bool = False,
+        self, session: ConsoleSession, out: io.StringIO, *, hold_preview: bool = False
     ) -> None:
         super().__init__()
-        self.route_on, self.out, self.hold_preview = route, out, hold_preview
+        self.session, self.out, self.hold_preview = session, out, hold_preview
+        self.route_on: Callable[[httpx.Request], httpx.Response] = simulator(session).route
         self.held, self.go = threading.Event(), threading.Event()
         self.lines = [BULK, SECOND, "quit\n"]
         self.notes_at_quit = -1
+        self.pending_at_quit: str | None = None
 
     def route(self, request: httpx.Request) -> httpx.Response:
         url = str(request.url)
@@ -67,6 +71,7 @@ class Script(io.StringIO):
             assert self.held.wait(60), "the bulk run's call never came"
         elif line == "quit\n":
             self.notes_at_quit = self.out.getvalue().count(NOTE)
+            self.pending_at_quit = clicks.default_request(self.session.app.store, "approve")
             self.go.set()
         return line
 
@@ -80,23 +85,22 @@ def session(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[ConsoleS
         yield session
 
 
-def test_a_request_queued_behind_the_run_in_its_lane_does_not_hold_the_prompt(
+def test_a_request_of_the_run_s_vendor_has_its_card_during_the_run_and_before_the_prompt(
     session: ConsoleSession, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    sim = session.app.adapters.simulators["aliyun"]
     out = io.StringIO()
-    script = Script(sim.route, out)
-    monkeypatch.setattr(sim, "route", script.route)
-    # Before the fix the prompt waited for the card until this limit, then came back silently.
+    script = Script(session, out)
+    monkeypatch.setattr(simulator(session), "route", script.route)
+    # Before, the prompt waited for the card until this limit, then came back silently.
     settle = clicks.settle
     monkeypatch.setattr(repl, "settle", lambda s, say: settle(s, say, limit=5.0))
     assert repl.Console(session, out).run(script, interactive=False) == 0
     assert session.wait()
-    # Said after the bulk run's line, and again after the second request's.
+    # Said after the bulk run's line, and again after the second request's card.
     assert script.notes_at_quit == 2, out.getvalue()
-    pending = clicks.default_request(session.app.store, "approve")
-    second = session.app.store.get(pending) if pending else None
-    assert second is not None and second.targets == ("thermo-001",)  # its card came later
+    # The card came while the run's calls were still held: the next line could approve it.
+    second = session.app.store.get(script.pending_at_quit) if script.pending_at_quit else None
+    assert second is not None and second.targets == ("thermo-001",), out.getvalue()
     assert second.state is RequestState.PENDING and second.message_ts
 
 
@@ -106,10 +110,9 @@ def test_a_card_that_does_not_come_in_time_still_leaves_the_prompt_saying_stop_c
 ) -> None:
     """The second request's preview has a thread but its vendor keeps it past the prompt's
     wait: the prompt comes back then, saying the run can be stopped, not silently."""
-    sim = session.app.adapters.simulators["aliyun"]
     out = io.StringIO()
-    script = Script(sim.route, out, hold_preview=True)
-    monkeypatch.setattr(sim, "route", script.route)
+    script = Script(session, out, hold_preview=True)
+    monkeypatch.setattr(simulator(session), "route", script.route)
     monkeypatch.setattr(clicks, "SETTLE", 0.05)
     settle, limits = clicks.settle, [60.0, 0.5]  # the bulk run's line, then the second's
     monkeypatch.setattr(repl, "settle", lambda s, say: settle(s, say, limit=limits.pop(0)))
