@@ -90,9 +90,7 @@ class Runner:
         self._step_aside = step_aside
         self._pending = 0
         self._deciding = 0
-        # Previews given a thread and not yet ended (or at a run's vendor call); one waiting in
-        # its lane is not counted: it waits on its vendor's other work, maybe a long run.
-        self._previewing = 0
+        self._previewing = 0  # previews submitted and not yet ended
         self._idle = threading.Condition()
 
     def submit(self, job: Callable[[], None]) -> None:
@@ -117,12 +115,12 @@ class Runner:
         on the preview pool, in `vendor`'s lane: at most a `VENDOR_SHARE`th of the pool runs
         one vendor's previews; the others wait their turn, in order, holding no thread.
         Exceptions are logged."""
-        queued = _Queued(job, contextvars.copy_context())
         with self._idle:
             self._pending += 1
-            if not self._lanes.enter(vendor, queued):
-                return  # the lane's next free thread runs it (`_run_lane`)
-            self._previewing += 1  # counted from here: it goes to a thread now
+            self._previewing += 1
+        queued = _Queued(job, contextvars.copy_context())
+        if not self._lanes.enter(vendor, queued):
+            return  # the lane's next free thread runs it (`_run_lane`)
         try:
             self._previews.submit(self._run_lane, vendor, queued)
         except RuntimeError:  # shut down: it runs in the submitter's thread, as other work does
@@ -135,23 +133,10 @@ class Runner:
             place: Place[_Queued] = Place(vendor)
             try:
                 queued.context.run(_logged, self._not_deciding, partial(_enter, place, queued.job))
-            except BaseException:
+            finally:
                 queued.context.run(self._taken_in)
                 self._one_done()
-                raise
-            # The next is counted before this one ends: never a moment at 0.
-            following = place.following if place.handed_on else self._next_in_lane(vendor)
-            queued.context.run(self._taken_in)
-            self._one_done()
-            queued = following
-
-    def _next_in_lane(self, vendor: str) -> _Queued | None:
-        """A job of `vendor`'s lane ended: the next waiting, counted as taking in, or None."""
-        with self._idle:
-            following = self._lanes.leave(vendor)
-            if following is not None:
-                self._previewing += 1
-            return following
+            queued = place.following if place.handed_on else self._lanes.leave(vendor)
 
     def _hand_on(self) -> None:
         """The preview job running in this context reached a run's vendor call (a break-glass
@@ -161,7 +146,7 @@ class Runner:
         if place is None or place.handed_on:
             return
         place.handed_on = True
-        following = self._next_in_lane(place.key)
+        following = self._lanes.leave(place.key)
         if following is None:
             return
         try:
@@ -262,9 +247,7 @@ class Runner:
 
     def taking_in(self) -> bool:
         """Whether some job is still deciding, or some preview (a new request's, up to its card
-        or its refusal) is under way: work a person waits on, unlike a run under way, or a
-        preview waiting in its lane behind its vendor's others (a break-glass run holds a place
-        in its lane while it runs)."""
+        or its refusal) has not ended: work a person waits on, unlike a run under way."""
         with self._idle:
             return self._deciding > 0 or self._previewing > 0
 
