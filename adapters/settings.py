@@ -234,10 +234,12 @@ def missing_credential(field: str, *, given: str) -> PydanticCustomError:
 #: Any whole number this long is beyond every bound a setting has (and Python refuses to read
 #: one over 4,300 digits, with a message about its own limit).
 _LONGEST_NUMBER: Final = 1000
-_LONG_NUMBER: Final = re.compile(r"\s*([+-]?)0*(\d*)\s*")
+# Digits are 0-9 only: a str pattern's \d, like int() and Decimal(), takes any script's
+# (``١e1`` would be 10), which pydantic and TOML refuse.
+_LONG_NUMBER: Final = re.compile(r"\s*([+-]?)0*([0-9]*)\s*")
 #: A number written with an exponent (``1e3``): TOML reads ``lease_seconds = 1e3`` as 1000.0,
 #: so the environment reads ``OPSGATE_LEASE_SECONDS=1e3`` as the same whole number.
-_EXPONENT: Final = re.compile(r"\s*[+-]?(?:\d+\.?\d*|\.\d+)[eE][+-]?\d+\s*")
+_EXPONENT: Final = re.compile(r"\s*[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)[eE][+-]?[0-9]+\s*")
 
 
 def bounded_whole_number(value: object) -> object:

@@ -81,14 +81,16 @@ def settle(session: ConsoleSession, say: Callable[[str], None], *, limit: float 
     bulk run that Stop could still stop goes on in the background, after saying so, so the
     next line can be ``stop``. Its card's updates keep printing as they come. What the line
     itself set off is waited for even then: a request typed while a run goes on has its card
-    posted (or is refused) before the prompt comes back, so a next line can approve it."""
+    posted (or is refused) before the prompt comes back, so a next line can approve it; at
+    `limit` the prompt comes back all the same, saying so too when a run may be stopped."""
     deadline = time.monotonic() + limit
     while not session.wait(timeout=SETTLE):
         running = stoppable(session)
-        if running is not None and not session.app.runner.taking_in():
+        out_of_time = time.monotonic() >= deadline
+        if running is not None and (out_of_time or not session.app.runner.taking_in()):
             say(f"── {running} is still running: `stop` stops it ──")
             return
-        if time.monotonic() >= deadline:
+        if out_of_time:
             return
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
+from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -55,3 +56,14 @@ class Lanes(Generic[T]):
         """How many of `key`'s items are out."""
         with self._lock:
             return self._out.get(key, 0)
+
+
+@dataclass
+class Place(Generic[T]):
+    """An item's place out of `key`'s lane: kept until it ends, unless it hands the place on
+    (its lane's next item then starts without waiting for it to end)."""
+
+    key: str
+    handed_on: bool = False
+    #: The next item its lane gave it when it handed on, for it to run itself after all.
+    following: T | None = None

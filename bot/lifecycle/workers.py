@@ -8,9 +8,10 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from typing import Final
 
-from bot.lifecycle.lanes import Lanes
+from bot.lifecycle.lanes import Lanes, Place
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,10 @@ class _Queued:
 
     job: Callable[[], None]
     context: contextvars.Context
+
+
+# The lane place of the preview job running in this context (None outside one).
+_place: contextvars.ContextVar[Place[_Queued] | None] = contextvars.ContextVar("opsgate_place")
 
 
 class Runner:
@@ -122,14 +127,32 @@ class Runner:
             self._run_lane(vendor, queued)
 
     def _run_lane(self, vendor: str, queued: _Queued | None) -> None:
-        """Run `queued`, then each job waiting in `vendor`'s lane, until none waits."""
+        """Run `queued`, then each job waiting in `vendor`'s lane, until none waits (or the
+        job handed its place on: `_hand_on`)."""
         while queued is not None:
+            place: Place[_Queued] = Place(vendor)
             try:
-                queued.context.run(_logged, self._not_deciding, queued.job)
+                queued.context.run(_logged, self._not_deciding, partial(_enter, place, queued.job))
             finally:
                 queued.context.run(self._taken_in)
                 self._one_done()
-            queued = self._lanes.leave(vendor)
+            queued = place.following if place.handed_on else self._lanes.leave(vendor)
+
+    def _hand_on(self) -> None:
+        """The preview job running in this context reached a run's vendor call (a break-glass
+        run): the run is no preview, so the next preview of its lane starts now, on a thread of
+        its own, instead of waiting for the whole run."""
+        place = _place.get(None)
+        if place is None or place.handed_on:
+            return
+        place.handed_on = True
+        following = self._lanes.leave(place.key)
+        if following is None:
+            return
+        try:
+            self._previews.submit(self._run_lane, place.key, following)
+        except RuntimeError:  # shut down: it runs after this job, in its thread, as before
+            place.following = following
 
     @staticmethod
     def _not_deciding(job: Callable[[], None]) -> None:
@@ -149,6 +172,7 @@ class Runner:
         """The calling job has made its decision: it no longer holds up work that waits for
         decisions. (A no-op outside a job on the main pool, or when already called.)"""
         self._taken_in()
+        self._hand_on()
         if _deciding.get():
             _deciding.set(False)
             self._decided()
@@ -166,6 +190,7 @@ class Runner:
 
     def _decide(self, job: Callable[[], None]) -> None:
         _taking_in.set(False)  # the context was copied from its submitter, maybe a preview
+        _place.set(None)
         _deciding.set(True)
         try:
             job()
@@ -187,6 +212,7 @@ class Runner:
     def _after_decisions_then(self, job: Callable[[], None]) -> None:
         _deciding.set(False)  # the context was copied from its submitter, maybe a decision
         _taking_in.set(False)
+        _place.set(None)
         self.after_decisions()
         job()
 
@@ -238,6 +264,12 @@ class Runner:
         self._previews.shutdown(wait=True)
         self._after.shutdown(wait=True)
         self._slack.shutdown(wait=True)
+
+
+def _enter(place: Place[_Queued], job: Callable[[], None]) -> None:
+    """Run the preview `job` holding `place` in its lane."""
+    _place.set(place)
+    job()
 
 
 def _logged(run: Callable[..., None], *args: Callable[[], None]) -> None:

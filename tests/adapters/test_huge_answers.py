@@ -184,3 +184,38 @@ def test_a_gzip_body_decoded_in_pieces_is_the_body_sent() -> None:
         else:
             with pytest.raises(VendorUnreachable, match="a body opsgate cannot read"):
                 send(client, request, vendor="v", mutating=False)
+
+
+def _compressed(data_chunks: Iterator[bytes], coding: str) -> Iterator[bytes]:
+    squeeze = zlib.compressobj(9, zlib.DEFLATED, 31 if coding == "gzip" else zlib.MAX_WBITS)
+    for data in data_chunks:
+        yield squeeze.compress(data)
+    yield squeeze.flush()
+
+
+@pytest.mark.parametrize("encoding", ["gzip, gzip", "deflate, gzip", "gzip, deflate"])
+def test_a_body_compressed_twice_is_never_held_expanded_whole(encoding: str) -> None:
+    """Two compressions (``Content-Encoding: gzip, gzip``, applied in that order) multiply:
+    one small chunk as sent expands a thousandfold twice. Each is decoded a piece at a time
+    too, so what is held stays near the limit, as for gzip alone."""
+    whole = 8 * MAX_ANSWER_BYTES
+    pieces: Iterator[bytes] = (b"a" * CHUNK for _ in range(whole // CHUNK))
+    for coding in (c.strip() for c in encoding.split(",")):
+        pieces = _compressed(pieces, coding)
+    body = b"".join(pieces)
+    assert len(body) < 64 << 10  # one chunk as sent
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        headers = {"content-type": "application/json", "content-encoding": encoding}
+        return httpx.Response(200, stream=AsSent(body), headers=headers)
+
+    client = httpx.Client(transport=httpx.MockTransport(answer))
+    request = client.build_request("GET", "http://v/x")
+    tracemalloc.start()
+    try:
+        response = send(client, request, vendor="v", mutating=False)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert response.content == b"a" * MAX_ANSWER_BYTES  # decoded as sent, cut at the limit
+    assert peak < 3 * MAX_ANSWER_BYTES < whole

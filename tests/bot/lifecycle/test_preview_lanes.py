@@ -145,3 +145,60 @@ def test_the_preview_pool_is_as_big_as_the_decision_pool_and_at_least_four() -> 
     finally:
         big.shutdown()
         small.shutdown()
+
+
+def test_a_break_glass_run_hands_its_lane_place_to_the_next_preview() -> None:
+    """A break-glass run runs in its preview's job; from its vendor call on it is no preview:
+    the next preview of its vendor (a lane one wide here) starts while it runs instead of after
+    it, and only that preview counts as work a person waits on (`taking_in`)."""
+    runner = Runner(workers=1, slack_workers=1, preview_workers=4)  # one vendor's lane: 1 wide
+    running, run_ends, previewing, preview_ends = (threading.Event() for _ in range(4))
+    later = threading.Event()
+
+    def run() -> None:
+        runner.reached_vendor()  # as a break-glass run's vendor call does
+        running.set()
+        assert run_ends.wait(60)  # far past the wait for the preview below
+
+    def preview() -> None:
+        previewing.set()
+        assert preview_ends.wait(60)
+
+    try:
+        runner.submit_preview("v", run)
+        assert running.wait(10)
+        assert not runner.taking_in()
+        runner.submit_preview("v", preview)
+        assert previewing.wait(10)  # while the run goes on
+        assert runner.taking_in()
+        preview_ends.set()
+        run_ends.set()
+        assert runner.wait_idle(10) and not runner.taking_in()
+        runner.submit_preview("v", later.set)  # the lane's places all came back
+        assert later.wait(10) and runner.wait_idle(10)
+    finally:
+        run_ends.set()
+        preview_ends.set()
+        runner.shutdown()
+
+
+def test_a_lane_place_handed_on_while_shutting_down_runs_its_next_preview_after_the_run() -> None:
+    """Once the preview pool has shut down nothing can start on a thread of its own: the next
+    preview runs after the run, in its thread, as it did before places were handed on."""
+    runner = Runner(workers=1, slack_workers=1, preview_workers=4)
+    started, go, ran = threading.Event(), threading.Event(), []
+
+    def run() -> None:
+        started.set()
+        assert go.wait(10)
+        runner.reached_vendor()  # its vendor call: the place is handed on
+        ran.append("run")
+
+    runner.submit_preview("v", run)
+    runner.submit_preview("v", lambda: ran.append("preview"))
+    assert started.wait(10)
+    runner._previews.shutdown(wait=False)  # as `Runner.shutdown` does, the run still going
+    go.set()
+    assert runner.wait_idle(10)
+    assert ran == ["run", "preview"]
+    runner.shutdown()

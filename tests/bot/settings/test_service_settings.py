@@ -222,3 +222,14 @@ def test_a_decimal_is_refused_in_the_file_and_the_environment_alike(
     assert _error({variable: written}) == f"{variable} ({key}): must be a whole number"
     (in_tmp / "opsgate.toml").write_text(_in_file(key, written))
     assert _error({}) == f"opsgate.toml: {key}: must be a whole number"
+
+
+@pytest.mark.parametrize(("key", "variable"), WHOLE_NUMBERS)
+@pytest.mark.parametrize("written", ["١e1", "１e1", "1e١", "٣" * 1001])
+def test_digits_other_than_0_to_9_are_refused_with_an_exponent_or_many_as_alone(
+    key: str, variable: str, written: str
+) -> None:
+    """``٣`` (an Arabic-Indic three) is no whole number to opsgate, nor to TOML: written with an
+    exponent, or a thousand times over, it is none either (not 30, nor one past the range)."""
+    assert _error({variable: "٣"}) == f"{variable} ({key}): must be a whole number"
+    assert _error({variable: written}) == f"{variable} ({key}): must be a whole number"
