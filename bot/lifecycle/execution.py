@@ -142,7 +142,7 @@ def call_vendor(
         turn.reached_vendor()
     if refused is not None:
         return refused
-    return _call(record, adapters, throttle, stop)
+    return stop.explained(_call(record, adapters, throttle, stop))
 
 
 def fail_integrity(store: Store, record: RequestRecord, problem: str) -> RequestRecord | None:

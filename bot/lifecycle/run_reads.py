@@ -9,7 +9,7 @@ keeps failing never raises into the call, which would lose what a run had done:
   `unknown`, as a call nobody made cannot have done anything;
 - the stop signal answers "send no more": opsgate cannot tell whether Stop was pressed, so it
   sends no more calls rather than risk one after a Stop (those not sent are counted as such,
-  and Request again offers them).
+  and Request again offers them; the outcome's summary says why, `RunStop.explained`).
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ import logging
 import threading
 from collections.abc import Callable
 from functools import partial
-from typing import Final, TypeVar
+from typing import Final, TypeVar, cast
 
-from adapters.base import StopSignal
+from adapters.base import Outcome
 from adapters.clock import Clock
 from bot.lifecycle.outage import first_line
 from bot.lifecycle.services import Shutdown
@@ -48,31 +48,51 @@ def patiently(read: Callable[[], T], clock: Clock, *, what: str, give_up: Callab
     return read()
 
 
-def stop_signal(store: Store, request_id: str, shutdown: Shutdown, clock: Clock) -> StopSignal:
+class RunStop:
     """The run's stop signal (`adapters.base.StopSignal`): never raises. Once it gave up
     reading the store it says "send no more" at once: every later batch would wait out the
     same reads again."""
 
-    gave_up = threading.Event()  # once it could not read the store, it sends no more calls
+    def __init__(self, store: Store, request_id: str, shutdown: Shutdown, clock: Clock) -> None:
+        self._store, self._id, self._shutdown, self._clock = store, request_id, shutdown, clock
+        self._gave_up = threading.Event()  # once it could not read the store, it sends no more
 
-    def stop() -> bool:
-        if shutdown.begun or gave_up.is_set():
+    def __call__(self) -> bool:
+        if self._shutdown.begun or self._gave_up.is_set():
             return True
-        what = f"whether {request_id} was stopped"
+        what = f"whether {self._id} was stopped"
         try:
             asked = patiently(
-                lambda: store.stop_requested(request_id),
-                clock,
+                lambda: self._store.stop_requested(self._id),
+                self._clock,
                 what=what,
-                give_up=lambda: shutdown.begun,
+                give_up=lambda: self._shutdown.begun,
             )
         except Exception as exc:
             log.error("could not read %s (%s); sending no more of its calls", what, exc)
-            gave_up.set()
+            self._gave_up.set()
             return True
-        return shutdown.begun or asked
+        return self._shutdown.begun or asked
 
-    return stop
+    def explained(self, outcome: T) -> T:
+        """`outcome`, its summary saying why calls were not sent when the store could not be
+        read: its failures say only that the run was stopped, which nobody may have done."""
+        gave_up = self._gave_up.is_set()
+        if not (gave_up and isinstance(outcome, Outcome) and outcome.counts.not_sent):
+            return outcome
+        summary = f"{outcome.summary} ({UNREAD_STOP})"
+        return cast(T, outcome.model_copy(update={"summary": summary}))
+
+
+#: Why a run sent no more calls when the store could not say whether Stop was pressed.
+UNREAD_STOP: Final = (
+    "opsgate sent no more calls: it could not read its database to check whether Stop was pressed"
+)
+
+
+def stop_signal(store: Store, request_id: str, shutdown: Shutdown, clock: Clock) -> RunStop:
+    """The stop signal of `request_id`'s run (`RunStop`)."""
+    return RunStop(store, request_id, shutdown, clock)
 
 
 def checked_before_call(store: Store, record: RequestRecord, clock: Clock) -> FailedOutcome | None:

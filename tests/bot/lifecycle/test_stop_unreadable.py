@@ -136,3 +136,21 @@ def test_once_the_stop_read_gave_up_no_later_batch_waits_it_out_again() -> None:
     assert [stop(), stop(), stop()] == [True, True, True]
     assert len(reads) == 1 + len(READ_AGAIN_AFTER)  # the first ask only, with its asks again
     assert clock.monotonic() - FakeClock().monotonic() == sum(READ_AGAIN_AFTER)
+
+
+def test_a_run_that_sent_no_more_for_want_of_the_database_says_so_not_only_stopped(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Nobody pressed Stop and opsgate did not shut down: the card must not leave "the run was
+    # stopped before this batch went out" unexplained (the engineer would look for who did).
+    unreadable_from(world, monkeypatch, 5)
+    rid = approved(world)
+
+    record = world.store.get(rid)
+    assert record is not None and record.stop_requested_by is None
+    why = "could not read its database to check whether Stop was pressed"
+    assert why in record.outcome.summary  # type: ignore[union-attr]
+    card = world.slack.of("update")[-1].message
+    assert why in str(card.blocks)
+    last = list(world.store.events(request_id=rid))[-1]
+    assert why in last.detail["summary"]
