@@ -7,7 +7,8 @@ A throttling answer anyway (another process sharing the account) `slow_down`s th
 
 Given a `adapters.shared.RateWindow`, the window's starts are kept there instead, shared by every
 replica calling the account: the limit then holds in total, not per replica. Pauses and the
-reduced limit after `slow_down` stay this process's own.
+reduced limit after `slow_down` stay this process's own. A start reserved by a wait that is
+then told to stop (`acquire_unless`) is given back, so other callers need not wait behind it.
 
 `process_limiter` hands out the one limiter of an account in this process, so every adapter
 calling with the same credentials draws from one budget.
@@ -15,6 +16,7 @@ calling with the same credentials draws from one budget.
 
 from __future__ import annotations
 
+import logging
 import threading
 import weakref
 from collections import deque
@@ -22,6 +24,8 @@ from collections.abc import Callable, Hashable
 
 from adapters.clock import SYSTEM_CLOCK, Clock
 from adapters.shared import RateWindow
+
+logger = logging.getLogger(__name__)
 
 #: Seconds a wait for the limiter sleeps at most before asking again whether to stop.
 STOP_POLL_S = 0.5
@@ -93,9 +97,10 @@ class RateLimiter:
             limit, not_before = self._limit, self._paused_until - monotonic + now
         start = shared.reserve(calls=limit, window=self._window, now=now, not_before=not_before)
         wait = left = max(0.0, start - self._clock.now())
-        while left > 0:  # a stopped wait leaves its reserved turn unused: never a call too many
+        while left > 0:
             slept = self._nap(left, stop)
-            if slept is None:
+            if slept is None:  # its turn, never used, is given back for other callers to take
+                _give_back(shared, start)
                 return None
             left -= slept
         return wait
@@ -141,6 +146,13 @@ class RateLimiter:
     def limit(self) -> int:
         """Calls currently allowed per window (lower than `calls` after `slow_down`)."""
         return self._limit
+
+
+def _give_back(shared: RateWindow, start: float) -> None:
+    try:
+        shared.release(start)
+    except Exception as exc:  # it stays reserved: a turn unused, never a call too many
+        logger.warning("could not give back a reserved turn of the rate limit: %s", exc)
 
 
 # Weak values: a limiter lives as long as an adapter holds it. It holds its clock, so the clock's

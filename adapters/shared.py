@@ -72,6 +72,11 @@ class RateWindow(Protocol):
         waits until then, then calls."""
         ...
 
+    def release(self, start: float) -> None:
+        """Give back `start`, reserved and then not used (its caller was told to stop while it
+        waited): later reservations may take it. A start no longer stored is ignored."""
+        ...
+
 
 class Shared(Protocol):
     """Where replicas share tokens and rate windows (opsgate's database)."""

@@ -130,6 +130,20 @@ class StoreRateWindow:
             )
             return start
 
+    def release(self, start: float) -> None:
+        """Take back `start`, reserved and never used. Starts reserved after it stay as they
+        are: one start fewer can only leave a window with fewer calls."""
+        with self._engine.side() as db:
+            sql = _locked(self._engine, "SELECT starts FROM rate_windows WHERE key = ?")
+            rows = list(db.query(sql, [self._key]))
+            starts: list[float] = json.loads(rows[0]["starts"]) if rows else []
+            if start in starts:
+                starts.remove(start)
+                db.execute(
+                    "UPDATE rate_windows SET starts = ? WHERE key = ?",
+                    [json.dumps(starts), self._key],
+                )
+
 
 class StoreShared:
     """`adapters.shared.Shared` over one store's database."""

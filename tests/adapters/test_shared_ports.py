@@ -20,6 +20,18 @@ class FakeWindow:
         self.asked.append({"calls": calls, "window": window, "now": now, "not_before": not_before})
         return max(now, not_before) + self.delay
 
+    def release(self, start: float) -> None:
+        raise ConnectionError("the database is down")
+
+
+def test_a_stopped_wait_whose_turn_cannot_be_given_back_is_still_not_sent() -> None:
+    # The turn stays reserved (a turn unused, never a call too many); the caller is told
+    # "not sent", never an error from the database that would make its call `unknown`.
+    clock = FakeClock()
+    limiter = RateLimiter(calls=1, period=60.0, clock=clock, shared=FakeWindow(delay=30.0))
+
+    assert limiter.acquire_unless(lambda: True) is False
+
 
 def test_a_shared_limiter_waits_until_the_start_the_window_reserved() -> None:
     clock, window = FakeClock(), FakeWindow(delay=0.7)

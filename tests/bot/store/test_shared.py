@@ -11,6 +11,7 @@ import pytest
 from vendor_logins import Logins
 
 from adapters.clock import FakeClock
+from adapters.ratelimit import RateLimiter
 from adapters.shared import SharedToken
 from adapters.tokens import TokenCache
 from bot.store import Store
@@ -120,6 +121,26 @@ def test_a_rate_window_holds_in_total_across_replicas(
     assert (starts[9], starts[10], starts[20]) == (now, now + 1.0, now + 2.0)
     other = three_stores[0].shared.rate_window("acme:key-2")  # another account: its own budget
     assert other.reserve(calls=10, window=1.0, now=now) == now
+
+
+def test_a_turn_reserved_for_a_call_told_to_stop_while_waiting_is_given_back(
+    three_stores: list[Store], clock: FakeClock
+) -> None:
+    # Two replicas of one Huawei application (2 calls per 60 s here): replica A's third call
+    # waits for the next window and is told to stop (SIGTERM, or Stop) before its turn. It is
+    # never sent, so replica B may use that turn: B's two calls go out in the next window,
+    # not one of them a whole window later.
+    a, b = (
+        RateLimiter(calls=2, period=60.0, clock=clock, shared=store.shared.rate_window("hw:app"))
+        for store in three_stores[:2]
+    )
+    a.acquire()
+    a.acquire()
+    assert not a.acquire_unless(lambda: True)  # stopped while waiting: not sent
+
+    first, second = b.acquire(), b.acquire()
+
+    assert first > 0 and second == 0.0  # both in the next window
 
 
 def test_a_rate_window_waits_out_a_pause(three_stores: list[Store], clock: FakeClock) -> None:
