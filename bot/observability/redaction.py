@@ -1,7 +1,8 @@
 """Slack secrets kept out of every log line, whoever wrote it (opsgate, Bolt, slack_sdk).
 
 What must never reach a log: Slack's verification token, and a response_url (anyone holding
-one may post to the channel for 30 minutes), as a form field or a JSON string, any Slack
+one may post to the channel for 30 minutes), as a form field, a JSON string, a Python dict's
+repr (Bolt's warnings) or URL-encoded JSON (an interactive payload as posted), any Slack
 webhook URL (GovSlack's too), plain, URL-encoded or JSON-escaped, and anything shaped like a
 Slack token (``xoxb-…``, ``xoxp-…``, ``xapp-…``, a workflow step's ``xwfp-…``) wherever it
 stands: a body may quote one in a field of any name, or in a message's text; slack_sdk, at
@@ -21,9 +22,20 @@ _SECRETS: Final = (
         re.compile(r'"(\w*token|response_url)"(\s*):(\s*)"(?:[^"\\]|\\.)*"'),
         r'"\1"\2:\3"[redacted]"',
     ),
+    # A Python dict's repr (Bolt logs a request's parsed body so).
+    (
+        re.compile(r"'(\w*token|response_url)'(\s*):(\s*)'(?:[^'\\]|\\.)*'"),
+        r"'\1'\2:\3'[redacted]'",
+    ),
+    # JSON in a form field (an interactive payload as posted): quotes are %22.
+    (
+        re.compile(r"%22(\w*token|response_url)%22%3A%22(?:%5C%22|(?!%22)[^&\s])*%22"),
+        r"%22\1%22%3A%22[redacted]%22",
+    ),
     (
         re.compile(
-            r"https?(?::|%3A)(?:\\?/|%2F){2}hooks\.slack(?:-gov)?\.com[^\s\"'&]*",
+            r"https?(?::|%3A)(?:\\?/|(?:%5C)?%2F){2}hooks\.slack(?:-gov)?\.com"
+            r"(?:(?!%22)[^\s\"'&])*",
             re.IGNORECASE,
         ),
         "[redacted]",
