@@ -26,7 +26,7 @@ from adapters.base import Outcome, Progress, StopSignal
 from adapters.clock import Clock
 from adapters.errors import AdapterError, OutcomeUnknown, VendorError
 from adapters.registry import Adapters
-from bot.lifecycle.outage import recorded
+from bot.lifecycle.outage import ended, recorded
 from bot.lifecycle.plugin_calls import executed
 from bot.lifecycle.progress import ProgressThrottle, keep_progress
 from bot.lifecycle.replies import Replies
@@ -103,7 +103,7 @@ class Execution:
     def _finish(self, record: RequestRecord, outcome: CallOutcome, lease: ExitStack) -> None:
         end = partial(_record_end, self.s.store, record, outcome, shutdown=self.s.shutdown)
         with lease:
-            final = recorded(self.s.store, end, f"how {record.id} ended")
+            final = recorded(self.s.store, end, ended(record.id, outcome))
         self.replies.settled(final)
 
     def _show_progress(self, record: RequestRecord, progress: Progress) -> None:

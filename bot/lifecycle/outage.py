@@ -10,6 +10,8 @@ import time
 from collections.abc import Callable
 from typing import Final, TypeVar
 
+from adapters.base import Outcome
+from bot.model import RequestOutcome
 from bot.store import DatabaseUnavailable, Store
 
 log = logging.getLogger(__name__)
@@ -60,3 +62,11 @@ def recorded(store: Store, write: Callable[[], T], what: str) -> T:
             )
         time.sleep(wait)
         wait = min(max(wait * 2, 0.5), _LONGEST_WAIT_S)
+
+
+def ended(request_id: str, outcome: RequestOutcome) -> str:
+    """How a vendor call of `request_id` ended, for the log lines of `recorded`: while the
+    database cannot take the outcome (and, should it never, once recovery has called the
+    request unknown) the log is the only place that says what the vendor did."""
+    said = outcome.summary if isinstance(outcome, Outcome) else getattr(outcome, "message", "")
+    return f"how {request_id} ended ({outcome.kind}: {said})"

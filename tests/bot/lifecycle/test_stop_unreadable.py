@@ -154,3 +154,31 @@ def test_a_run_that_sent_no_more_for_want_of_the_database_says_so_not_only_stopp
     assert why in str(card.blocks)
     last = list(world.store.events(request_id=rid))[-1]
     assert why in last.detail["summary"]
+
+
+def test_an_outcome_the_database_cannot_take_is_in_the_log_line_saying_so(
+    world: World, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The database down for the `failed` write too: until it answers (or, past the grace or
+    # the patience, recovery calls the request unknown), the log is the only place that says
+    # what opsgate knows: here, that nothing was sent.
+    def down(record):  # type: ignore[no-untyped-def]
+        raise DatabaseUnavailable("database.db: database is locked")
+
+    real = world.store.transition
+    writes = itertools.count(1)
+
+    def flaky(request_id, **kwargs):  # type: ignore[no-untyped-def]
+        if next(writes) == 1:
+            raise DatabaseUnavailable("database.db: database is locked")
+        return real(request_id, **kwargs)
+
+    monkeypatch.setattr(world.store, "integrity_problem", down)
+    monkeypatch.setattr(world.store, "transition", flaky)
+    rid = approved(world)
+
+    said = [record.getMessage() for record in caplog.records]
+    [line] = [text for text in said if text.startswith("could not record")]
+    assert rid in line and "nothing was sent" in line
+    record = world.store.get(rid)
+    assert record is not None and record.state is RequestState.FAILED
