@@ -10,7 +10,8 @@ The tree::
     ├── VendorUnreachable        no answer, and nothing was changed (connect failure, or a read)
     ├── OutcomeUnknown           no usable answer to a mutating call: the change may or may not
     │                            have happened (timeout, dropped connection, malformed body)
-    └── CallNotSent              the run was stopped (Stop, shutdown) before this call was sent
+    ├── CallNotSent              the run was stopped (Stop, shutdown) before this call was sent
+    └── CallNotPrepared          the call could not be prepared (`nothing_sent`): never sent
 
 The lifecycle maps `VendorError` and `VendorUnreachable` to `failed` and `OutcomeUnknown` to
 `unknown`. Each error keeps the vendor's own code and request id so the card and the audit log
@@ -19,10 +20,15 @@ can show them verbatim.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Final, Self
 
 from adapters.masking import hide_secret, hide_url_passwords
+
+logger = logging.getLogger(__name__)
 
 #: The most characters an error's message or next step holds: what a vendor's answer quotes
 #: may be any length, and the text is kept with the request and in its audit event for ever.
@@ -204,6 +210,32 @@ class CallNotSent(AdapterError):
 
     Nothing was sent, so nothing changed; never retried. Its targets are reported not sent.
     """
+
+
+class CallNotPrepared(AdapterError):
+    """A call could not be prepared, so it was not sent: its turn under the rate limit, or the
+    token, that replicas share through opsgate's database could not be had (the database out
+    of reach), or preparing it failed unforeseen. Nothing changed; never retried."""
+
+
+@contextmanager
+def nothing_sent(vendor: str) -> Iterator[None]:
+    """Around what runs before a call is sent (its rate-limit turn, its token, building it):
+    an error no adapter type names becomes `CallNotPrepared`, since the call was certainly not
+    sent; left as it is, it would end the request `unknown` ("check the vendor")."""
+    try:
+        yield
+    except AdapterError:
+        raise
+    except Exception as exc:
+        logger.exception("%s: a call could not be prepared, so it was not sent", vendor)
+        said = (str(exc).strip().splitlines() or [""])[0]
+        raise CallNotPrepared(
+            f"not sent: opsgate could not prepare the call ({type(exc).__name__}: {said})",
+            vendor=vendor,
+            next_step="Nothing was sent: request it again once the cause in the bot's log is "
+            "fixed (such as opsgate's database out of reach).",
+        ) from exc
 
 
 def reads_as_zero(code: object) -> bool:

@@ -29,7 +29,7 @@ from adapters.aliyun.settings import AliyunSettings
 from adapters.aliyun.signing import AccessKey, encode_query, signed_params
 from adapters.base import StopSignal
 from adapters.clock import Clock
-from adapters.errors import CallNotSent, NotConfigured, VendorThrottled
+from adapters.errors import CallNotSent, NotConfigured, VendorThrottled, nothing_sent
 from adapters.http import json_object, retry_safely, send
 from adapters.ratelimit import RateLimiter, process_limiter
 from adapters.shared import RateWindow, Shared
@@ -156,11 +156,13 @@ class RpcClient:
         limiter = self.limiter_for(action)
         if stop is not None and stop():  # no wait for a call that will not go out
             raise CallNotSent(f"{action} not sent: the run was stopped", vendor=VENDOR)
-        if stop is None:
-            limiter.acquire()
-        elif not limiter.acquire_unless(stop) or stop():
-            raise CallNotSent(f"{action} not sent: the run was stopped", vendor=VENDOR)
-        response = send(self._client, self.build(action, params), vendor=VENDOR, mutating=mutating)
+        with nothing_sent(VENDOR):  # the shared rate window out of reach: not sent
+            if stop is None:
+                limiter.acquire()
+            elif not limiter.acquire_unless(stop) or stop():
+                raise CallNotSent(f"{action} not sent: the run was stopped", vendor=VENDOR)
+            request = self.build(action, params)
+        response = send(self._client, request, vendor=VENDOR, mutating=mutating)
         if mutating and (unknown := unconfirmed(response)) is not None:
             raise unknown  # a 5xx or a redirect: the cancel may have been carried out
         body = json_object(response)

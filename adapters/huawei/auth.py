@@ -35,6 +35,7 @@ from adapters.errors import (
     VendorAuthError,
     VendorError,
     VendorUnreachable,
+    nothing_sent,
 )
 from adapters.http import json_body, retry_safely, send
 from adapters.huawei.errors import ACCESS_REFUSED, THROTTLED, VENDOR, error_code, to_error
@@ -110,13 +111,12 @@ class HuaweiSession:
             VendorUnreachable: no connection, or a read got no answer.
             OutcomeUnknown: a mutating call got no answer.
             CallNotSent: `stop` said to send no more before it went out.
+            CallNotPrepared: its turn or token could not be had (`_prepared`): not sent.
         """
         relogged = False
         throttles = 0
         while True:
-            self._take_turn(stop)
-            token = self.tokens.get()
-            request = self.build(method, path, params=params, token=token)
+            request, token = self._prepared(method, path, params, stop)
             response = send(self._client, request, vendor=VENDOR, mutating=mutating)
             code = error_code(response) if response.status_code == 403 else None
             if code == ACCESS_REFUSED and not relogged:
@@ -129,6 +129,16 @@ class HuaweiSession:
                 throttles += 1
             else:
                 return response
+
+    def _prepared(
+        self, method: str, path: str, params: Params | None, stop: StopSignal | None
+    ) -> tuple[httpx.Request, str]:
+        """The request to send once it is this call's turn, and the token it carries; an error
+        on the way (the shared turn or token out of reach) is `CallNotPrepared`: not sent."""
+        with nothing_sent(VENDOR):
+            self._take_turn(stop)
+            token = self.tokens.get()
+            return self.build(method, path, params=params, token=token), token
 
     def _take_turn(self, stop: StopSignal | None) -> None:
         """Wait for the limiter; with `stop`, give up (`CallNotSent`) once it says so."""
