@@ -61,3 +61,36 @@ def test_an_alibaba_bulk_run_that_cannot_take_its_turns_counts_nothing_unknown()
     assert outcome.counts.unknown == 0 and outcome.counts.succeeded == 0
     assert outcome.counts.failed + outcome.counts.not_sent == outcome.total == 450
     assert FailureKind.UNKNOWN not in {f.kind for f in outcome.failures}
+
+
+class DownAfter:
+    """A shared rate window that grants `granted` starts, then cannot be written."""
+
+    def __init__(self, granted: int) -> None:
+        self.left = granted
+
+    def reserve(self, *, calls: int, window: float, now: float, not_before: float = 0.0) -> float:
+        if self.left <= 0:
+            raise ConnectionError("database.db: database is locked")
+        self.left -= 1
+        return max(now, not_before)
+
+    def release(self, start: float) -> None:
+        raise ConnectionError("database.db: database is locked")
+
+
+def test_an_alibaba_run_whose_check_afterwards_cannot_take_its_turns_keeps_its_counts() -> None:
+    # The three cancels were accepted; the listings that check them meet the outage. Before,
+    # the store's error escaped `execute` and the whole request ended `unknown`, counts lost.
+    clock = FakeClock()
+    sim = sbx.seeded(clock=clock)
+    limiter = RateLimiter(calls=10, period=1.0, clock=clock, shared=DownAfter(3))
+    client = httpx.Client(transport=sim.transport())
+    adapter = AliyunAdapter(config=sbx.SETTINGS, client=client, clock=clock, limiter=limiter)
+    devices = tuple(f"thermo-{i:03d}" for i in range(1, 451))
+
+    outcome = adapter.execute(sandbox_cancel(devices), stop=lambda: False)
+
+    assert len(sim.accepted_calls("CancelOTATaskByDevice")) == 3
+    assert outcome.counts.succeeded == outcome.total == 450
+    assert outcome.checked.startswith("could not list the devices")
