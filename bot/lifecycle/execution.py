@@ -76,12 +76,17 @@ class Execution:
         self.s = services
         self.replies = replies
 
-    def run(self, record: RequestRecord) -> None:
-        """Call the vendor once for `record`; record the outcome now or, with a runner, as soon
-        as the decisions waiting have been made. Never raises."""
+    def run(self, record: RequestRecord, *, first: Callable[[], None] | None = None) -> None:
+        """Call the vendor once for `record`, which this process has just moved to executing
+        (after `first`, what is said before the call, such as redrawing its card); record the
+        outcome now or, with a runner, as soon as the decisions waiting have been made. Its lease
+        is held from the start: a Slack slow to take `first` never lets recovery mark the call
+        unknown. What `first` raises is raised, the vendor not called."""
         lease = ExitStack()
         lease.enter_context(self.s.store.leases.held(record.id))  # renewed until recorded
         try:
+            if first is not None:
+                first()
             outcome = call_vendor(
                 record,
                 adapters=self.s.adapters,
