@@ -16,6 +16,7 @@ within the shutdown grace ends with what it did, not left for recovery. Adapters
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from contextlib import ExitStack
@@ -108,7 +109,8 @@ class Execution:
     def _finish(self, record: RequestRecord, outcome: CallOutcome, lease: ExitStack) -> None:
         end = partial(_record_end, self.s.store, record, outcome, shutdown=self.s.shutdown)
         with lease:
-            final = recorded(self.s.store, end, f"how {record.id} ended")
+            said = json.dumps(_audit_detail(outcome), ensure_ascii=False)  # kept if given up
+            final = recorded(self.s.store, end, f"how {record.id} ended", said=said)
         self.replies.settled(final)
 
     def _show_progress(self, record: RequestRecord, progress: Progress) -> None:
