@@ -28,9 +28,11 @@ def plain_http(url: str | None) -> bool:
 
 
 def this_machine(host: str | None) -> bool:
-    """True for ``localhost`` or a loopback address (a simulator, a test, a local proxy)."""
-    name = (host or "").lower().rstrip(".")
-    if name == "localhost":
+    """True for ``localhost`` (``localhost.``) or a loopback address (a simulator, a test, a
+    local proxy). An address written with a dot after it (``127.0.0.1.``) is a name the
+    resolver asks DNS about, which may answer with another machine: not this one."""
+    name = (host or "").lower()
+    if name in ("localhost", "localhost."):
         return True
     try:
         return ipaddress.ip_address(name).is_loopback

@@ -54,11 +54,14 @@ class BreakGlass:
             step=origin.step,
         )
         bind(request_id=record.id)
+        self._execution.run(record, first=lambda: self._announce(record, origin))
+
+    def _announce(self, record: RequestRecord, origin: Origin) -> None:
+        """Tell the requester, and queue the card's post, as the call's lease is held."""
         notice = cards.notice_message(incident_words.breaking_glass(record))
         self._despite_slack("answer the requester", lambda: self.replies.answer(origin, notice))
         # Queued first, so the card is usually up before the call ends; never waited for.
         self._despite_slack("post the card", lambda: self.replies.later(lambda: self._post(record)))
-        self._execution.run(record)
 
     @staticmethod
     def _despite_slack(what: str, job: Callable[[], None]) -> None:

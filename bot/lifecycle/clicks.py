@@ -119,8 +119,7 @@ class Clicks:
         after = result.record or record
         if result.status is ApprovalStatus.EXECUTE:
             # The vendor call starts now; the card shows "executing" without holding it up.
-            self.replies.refresh_card_soon(after)
-            self._execution.run(after)
+            self._execution.run(after, first=lambda: self.replies.refresh_card_soon(after))
         elif result.status is ApprovalStatus.RECORDED:
             self.replies.refresh_card(after)
             self.replies.notice(origin, notices.approval_recorded(after))

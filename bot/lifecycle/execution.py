@@ -16,6 +16,7 @@ within the shutdown grace ends with what it did, not left for recovery. Adapters
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from contextlib import ExitStack
@@ -76,12 +77,17 @@ class Execution:
         self.s = services
         self.replies = replies
 
-    def run(self, record: RequestRecord) -> None:
-        """Call the vendor once for `record`; record the outcome now or, with a runner, as soon
-        as the decisions waiting have been made. Never raises."""
+    def run(self, record: RequestRecord, *, first: Callable[[], None] | None = None) -> None:
+        """Call the vendor once for `record`, which this process has just moved to executing
+        (after `first`, what is said before the call, such as redrawing its card); record the
+        outcome now or, with a runner, as soon as the decisions waiting have been made. Its lease
+        is held from the start: a Slack slow to take `first` never lets recovery mark the call
+        unknown. What `first` raises is raised, the vendor not called."""
         lease = ExitStack()
         lease.enter_context(self.s.store.leases.held(record.id))  # renewed until recorded
         try:
+            if first is not None:
+                first()
             outcome = call_vendor(
                 record,
                 adapters=self.s.adapters,
@@ -103,7 +109,8 @@ class Execution:
     def _finish(self, record: RequestRecord, outcome: CallOutcome, lease: ExitStack) -> None:
         end = partial(_record_end, self.s.store, record, outcome, shutdown=self.s.shutdown)
         with lease:
-            final = recorded(self.s.store, end, ended(record.id, outcome))
+            said = json.dumps(_audit_detail(outcome), ensure_ascii=False)  # kept if given up
+            final = recorded(self.s.store, end, ended(record.id, outcome), said=said)
         self.replies.settled(final)
 
     def _show_progress(self, record: RequestRecord, progress: Progress) -> None:

@@ -35,12 +35,13 @@ RECORD_PATIENCE_S: Final = 300.0
 _LONGEST_WAIT_S: Final = 10.0
 
 
-def recorded(store: Store, write: Callable[[], T], what: str) -> T:
+def recorded(store: Store, write: Callable[[], T], what: str, *, said: str = "") -> T:
     """`write` (recording what a vendor call did, which only this process knows), tried again
     while the database cannot be reached: at once, since a connection the server closed (a
     restart, a failover, ``pg_terminate_backend``) is usually all that failed, then with a
     growing wait, for up to `RECORD_PATIENCE_S`. `write` must be safe to repeat: a write whose
-    commit was made but whose answer was lost finds the request already moved.
+    commit was made but whose answer was lost finds the request already moved. Given up, one
+    error line keeps what the vendor `said` (it is recorded nowhere else).
 
     Raises:
         The last error, once `RECORD_PATIENCE_S` has passed.
@@ -53,6 +54,13 @@ def recorded(store: Store, write: Callable[[], T], what: str) -> T:
             return write()
         except down as exc:
             if time.monotonic() + wait > give_up:
+                log.error(
+                    "gave up recording %s: the database could not be reached: %s; it is marked "
+                    "unknown once its lease lapses; the vendor said: %s",
+                    what,
+                    first_line(exc) or type(exc).__name__,
+                    said or "(nothing kept)",
+                )
                 raise
             log.warning(
                 "could not record %s: the database could not be reached: %s: %s; trying again",

@@ -10,13 +10,13 @@ def parse_anchor(text: str) -> ChainHead:
     """Read an anchor written as ``<seq>:<hash>`` (what ``opsgate audit head`` prints).
 
     Raises:
-        ValueError: It is not a seq, a colon and 64 lower-case hex digits; or its seq is 0 with
-            another hash than the empty log's head (``0:`` and 64 zeros), which no log holds:
-            events are numbered from 1.
+        ValueError: It is not a seq (digits 0-9), a colon and 64 lower-case hex digits; or its
+            seq is 0 with another hash than the empty log's head (``0:`` and 64 zeros), which no
+            log holds: events are numbered from 1.
     """
     seq_text, sep, digest = text.strip().partition(":")
     digest = digest.lower()
-    valid = sep and seq_text.isdigit() and len(digest) == 64
+    valid = sep and seq_text.isascii() and seq_text.isdigit() and len(digest) == 64
     if not valid or any(c not in "0123456789abcdef" for c in digest):
         raise ValueError(
             f"cannot read anchor {text!r}: write it as <seq>:<hash>, as `opsgate audit head` "

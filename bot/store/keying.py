@@ -65,7 +65,9 @@ def check(db: Db, key: ChainKey, *, recorded: bool = True) -> ChainKey:
     migrating a log from before keyed chains records.
 
     Raises:
-        AuditKeyError: One line saying what differs and what to do.
+        AuditKeyError: One line saying what differs and what to do (`ChainKeyRowChanged` also
+            when the record names one form of the key and the first event is hashed under the
+            other: a record rewritten so that opsgate would append under the wrong form).
     """
     sql = "SELECT algorithm, key_fingerprint FROM chain_key WHERE id = 1"
     rows = list(db.query(sql)) if recorded else []  # `recorded`: the log has the table
@@ -78,6 +80,9 @@ def check(db: Db, key: ChainKey, *, recorded: bool = True) -> ChainKey:
     forms = [form for form in (key, key.as_set) if form is not None]
     for form in forms:
         if (algorithm, fingerprint) == (form.algorithm, form.fingerprint):
+            # With two forms, the row must not pick the one the events are not hashed under.
+            if any(_verifies_first_event(db, other) for other in forms if other is not form):
+                raise ChainKeyRowChanged(algorithm, fingerprint)
             return form
     if key.fingerprint is not None and any(_verifies_first_event(db, form) for form in forms):
         raise ChainKeyRowChanged(algorithm, fingerprint)

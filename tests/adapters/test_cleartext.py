@@ -53,6 +53,9 @@ def test_plain_http(url: str | None, expected: bool) -> None:
         ("10.0.0.5", False),
         ("api.example.com", False),
         ("localhost.example.com", False),
+        # Not addresses: names the resolver is asked about (DNS, which may answer anything).
+        ("127.0.0.1.", False),
+        ("localhost..", False),
         (None, False),
     ],
 )
@@ -66,6 +69,7 @@ def test_this_machine(host: str | None, expected: bool) -> None:
         ("http://api.example.com", True),
         ("http://10.0.0.5:8080/api", True),
         ("http://[fd00::5]:80", True),
+        ("http://127.0.0.1.:8080", True),
         ("http://127.0.0.1:9", False),
         ("http://localhost", False),
         ("http://[::1]:80", False),

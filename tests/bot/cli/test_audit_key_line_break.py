@@ -4,6 +4,7 @@ as set is used when the log records its fingerprint (`bot.store.keying.check`)."
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,6 +17,7 @@ from bot import cli
 from bot.policy import OperationPolicy
 from bot.store import Store
 from bot.store.chain import ChainKey
+from bot.store.keying import ChainKeyRowChanged
 from commands.model import OperationRequest
 
 KEY = "0123456789abcdef-audit-key"
@@ -107,3 +109,22 @@ def test_a_log_keyed_with_the_line_break_kept_is_copied_and_migrated_with_it(
     for db in (env / "copy.db", env / "c2.db", before_seals):
         assert verify(monkeypatch, KEY + "\n", db) == 0, db
     assert capsys.readouterr().out.count("6 events verified") == 5
+
+
+def test_a_chain_key_row_changed_to_the_other_forms_fingerprint_is_refused(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The row names the key's other form (the line break kept) while the log's events are
+    hashed under the key without it: the row was changed outside opsgate. opsgate refuses the
+    log, as for any other changed row, rather than append under the form the row names."""
+    db = env / "opsgate.db"
+    seed(db, KEY + "\n")
+    kept = ChainKey(SecretStr(KEY + "\n"), exact=True)
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE chain_key SET key_fingerprint = ?", [kept.fingerprint])
+    conn.close()
+
+    with pytest.raises(ChainKeyRowChanged):
+        Store.open(db, key=SecretStr(KEY + "\n")).close()
+    assert verify(monkeypatch, KEY + "\n", db) == 1
+    assert "chain_key row was changed outside opsgate" in capsys.readouterr().err

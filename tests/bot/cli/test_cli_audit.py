@@ -98,6 +98,20 @@ def test_a_malformed_anchor_is_a_usage_error(env: Path, capsys: pytest.CaptureFi
     assert "write it as <seq>:<hash>" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("seq", ["\u00b2", "\u0661", "\uff12"])  # ², Arabic-Indic 1, fullwidth 2
+def test_an_anchor_whose_seq_is_not_written_in_0_to_9_is_a_usage_error(
+    env: Path, capsys: pytest.CaptureFixture[str], seq: str
+) -> None:
+    """`audit head` prints the seq in 0-9: other digits are a mistyped anchor, told as every
+    malformed one (not read as another seq, nor Python's own words)."""
+    seed(env / "opsgate.db", 1)
+    _, _, digest = head(capsys).partition(":")
+
+    assert cli.main(["audit", "verify", "--anchor", f"{seq}:{digest}"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "write it as <seq>:<hash>" in err
+
+
 def test_an_anchor_at_seq_0_is_a_usage_error_unless_it_is_the_empty_logs_head(
     env: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

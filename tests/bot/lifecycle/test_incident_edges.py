@@ -77,7 +77,7 @@ def held_executing(world: World, monkeypatch: pytest.MonkeyPatch) -> str:
     """An approved bulk request held at executing (its run does nothing), so clicks find it
     running."""
     rid = open_request(world, BULK)
-    monkeypatch.setattr("bot.lifecycle.clicks.Execution.run", lambda self, record: record)
+    monkeypatch.setattr("bot.lifecycle.clicks.Execution.run", lambda self, record, **_: record)
     world.service.approve(rid, world.on_card(rid, BOB))
     return rid
 
