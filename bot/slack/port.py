@@ -40,6 +40,17 @@ def _unreachable(exc: Exception) -> SlackPostError:
     return SlackPostError(type(exc).__name__, unreachable=True)
 
 
+def refused(exc: SlackApiError) -> str:
+    """Slack's error string; for an answer that is not Slack's JSON (a proxy's or Slack's
+    edge's 5xx page), its HTTP status (``HTTP 502``), never the page itself."""
+    error = exc.response.get("error")
+    if not isinstance(error, str) or error.startswith(_NOT_JSON):
+        return f"HTTP {exc.response.status_code}"
+    return error
+
+
+#: How slack_sdk words an answer that was not JSON, in place of Slack's error.
+_NOT_JSON = "Received a response in a non-JSON format"
 #: What slack_sdk raises when Slack gives no answer, beside Slack's own refusals.
 _TRANSPORT = (SlackClientError, OSError)
 #: chat.postEphemeral's refusals for a channel the message cannot be shown in, to that user.
@@ -90,7 +101,7 @@ class SlackOut:
                 channel=channel, text=message.text, blocks=message.blocks, unfurl_links=False
             )
         except SlackApiError as exc:
-            raise SlackPostError(str(exc.response.get("error", "unknown_error"))) from exc
+            raise SlackPostError(refused(exc)) from exc
         except _TRANSPORT as exc:
             raise _unreachable(exc) from exc
         return str(response["ts"])
@@ -106,7 +117,7 @@ class SlackOut:
                 unfurl_links=False,
             )
         except SlackApiError as exc:
-            raise SlackPostError(str(exc.response.get("error", "unknown_error"))) from exc
+            raise SlackPostError(refused(exc)) from exc
         except _TRANSPORT as exc:
             raise _unreachable(exc) from exc
         return str(response["ts"])
@@ -118,7 +129,7 @@ class SlackOut:
             )
         except SlackApiError as exc:
             # The card is a view of the store; a failed update loses no state. Log and go on.
-            log.warning("chat.update failed for %s/%s: %s", channel, ts, exc.response.get("error"))
+            log.warning("chat.update failed for %s/%s: %s", channel, ts, refused(exc))
         except _TRANSPORT as exc:
             log.warning("chat.update failed for %s/%s: %s", channel, ts, type(exc).__name__)
 
@@ -130,9 +141,9 @@ class SlackOut:
                 channel=channel, user=user, text=message.text, blocks=message.blocks
             )
         except SlackApiError as exc:
-            error = exc.response.get("error")
+            error = refused(exc)
             if error in _NOT_SHOWN_THERE:
-                self._direct(user, message, error=str(error))
+                self._direct(user, message, error=error)
                 return
             log.warning("chat.postEphemeral failed for %s: %s", user, error)
         except _TRANSPORT as exc:
@@ -150,7 +161,7 @@ class SlackOut:
         try:
             self._client.views_open(trigger_id=trigger_id, view=view)
         except SlackApiError as exc:
-            raise SlackPostError(str(exc.response.get("error", "unknown_error"))) from exc
+            raise SlackPostError(refused(exc)) from exc
         except _TRANSPORT as exc:  # unreachable, timed out: not opened either
             raise _unreachable(exc) from exc
 
