@@ -7,7 +7,9 @@ otherwise let an old redraw land after a newer one. So each request has a *lane*
 - every ask takes a ticket, after the change it shows is stored;
 - one redraw at a time per card: it notes the newest ticket, reads the record from the store
   *then*, and sends that; every ticket up to the noted one is thereby served;
-- a redraw whose ticket is already served does nothing.
+- a redraw whose ticket is already served does nothing, and one asked for while another is
+  drawing the card leaves its ticket to that one, which serves it when done: a card whose
+  redraw waits (Slack's ``Retry-After``) holds one thread, not its later redraws' too.
 
 The store's states only move forward, so each redraw shows a state at least as new as the one
 before it. A lane exists only while it has tickets to serve; a run's latest progress outlives it
@@ -68,24 +70,36 @@ class CardPainter:
         return lambda: self._paint(request_id, lane, ticket)
 
     def _paint(self, request_id: str, lane: _Lane, ticket: int) -> None:
-        with lane.painting:
-            with self._lock:
-                if lane.served >= ticket:
-                    return
-                serving, progress = lane.wanted, lane.progress
+        """Serve `ticket`, unless another thread is redrawing this card: that one serves it
+        when it is done (so a card waiting out Slack's rate limit holds one thread, never a
+        pool's worth of its own later redraws). What the store raises goes to the caller; a
+        ticket taken meanwhile is then served by the card's next redraw."""
+        while lane.painting.acquire(blocking=False):
             try:
-                record = self._store.get(request_id)
-                if record is not None and rules.failed_integrity(record):
-                    record = self._store.as_requested(record)  # its card, not a changed channel
-                if record is None or record.state is not RequestState.EXECUTING:
-                    with self._lock:
-                        self._progress.pop(request_id, None)
-                if record is not None and record.message_ts is not None:
-                    shown = progress if record.state is RequestState.EXECUTING else None
-                    message = self._render(record, shown)
-                    self._slack.update(record.channel, record.message_ts, message)
+                with self._lock:
+                    if lane.served >= ticket:
+                        return
+                    serving, progress = lane.wanted, lane.progress
+                try:
+                    self._draw(request_id, progress)
+                finally:
+                    self._served(request_id, lane, serving)
             finally:
-                self._served(request_id, lane, serving)
+                lane.painting.release()
+            with self._lock:  # a ticket taken while this one painted: serve it too
+                ticket = lane.wanted
+
+    def _draw(self, request_id: str, progress: Progress | None) -> None:
+        record = self._store.get(request_id)
+        if record is not None and rules.failed_integrity(record):
+            record = self._store.as_requested(record)  # its card, not a changed channel
+        if record is None or record.state is not RequestState.EXECUTING:
+            with self._lock:
+                self._progress.pop(request_id, None)
+        if record is not None and record.message_ts is not None:
+            shown = progress if record.state is RequestState.EXECUTING else None
+            message = self._render(record, shown)
+            self._slack.update(record.channel, record.message_ts, message)
 
     def _served(self, request_id: str, lane: _Lane, serving: int) -> None:
         with self._lock:
