@@ -69,6 +69,11 @@ class CardPainter:
             ticket = lane.wanted
         return lambda: self._paint(request_id, lane, ticket)
 
+    def note(self, request_id: str, progress: Progress) -> None:
+        """Keep a run's latest `progress` for its card's next redraw, without asking for one."""
+        with self._lock:
+            self._progress[request_id] = progress
+
     def _paint(self, request_id: str, lane: _Lane, ticket: int) -> None:
         """Serve `ticket`, unless another thread is redrawing this card: that one serves it
         when it is done (so a card waiting out Slack's rate limit holds one thread, never a

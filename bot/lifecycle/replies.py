@@ -17,6 +17,7 @@ from bot import cards
 from bot.lifecycle import mishaps
 from bot.lifecycle.outage import first_line, unreachable
 from bot.lifecycle.painter import CardPainter
+from bot.lifecycle.progress import RedrawPace
 from bot.lifecycle.services import Origin, Services
 from bot.model import Notice, Refusal, RequestRecord, rules
 from bot.slack.port import SlackPostError
@@ -30,13 +31,19 @@ class Replies:
     def __init__(self, services: Services) -> None:
         self.s = services
         self._painter = CardPainter(store=services.store, slack=services.slack, render=self.card)
+        self._pace = RedrawPace(services.clock)
 
     def refresh_card(self, record: RequestRecord, *, progress: Progress | None = None) -> None:
         """Redraw a request's card from the store, now (a no-op before the card is posted)."""
         self._painter.ask(record.id, progress)()
 
     def refresh_card_soon(self, record: RequestRecord, *, progress: Progress | None = None) -> None:
-        """Redraw a request's card from the store without waiting for Slack."""
+        """Redraw a request's card from the store without waiting for Slack. A bulk run's
+        `progress` is paced to Slack's rate for chat.update (`RedrawPace`): a tick held back
+        is kept for the card's next redraw."""
+        if progress is not None and not self._pace.due(record.id):
+            self._painter.note(record.id, progress)
+            return
         self._later(self._painter.ask(record.id, progress))
 
     def settled(self, record: RequestRecord) -> None:

@@ -54,3 +54,28 @@ def test_one_card_waiting_out_a_rate_limit_holds_up_no_other_card(
     assert world.runner.wait_idle(10)
     redraws = [p for p in slack.of("update") if p.target == slack.held]
     assert 1 <= len(redraws) <= 2  # the first, then at most one for all the ticks it waited on
+
+
+def test_bulk_progress_redraws_stay_within_slack_s_rate_for_chat_update(world: World) -> None:
+    """chat.update is Slack's Tier 3, 50+ calls a minute for the whole app; two bulk runs each
+    redrawing their card once a second sent 120 a minute, and the rate limit then fell on
+    every card's redraws, the final ones too."""
+    cards = [
+        world.store.get(open_request(world, package_request(name)))
+        for name in ("pkg-meter-fw-1.2.0", "pkg-meter-fw-1.1.0")
+    ]
+    replies = world.service.replies
+    before = len(world.slack.of("update"))
+    for second in range(60):  # a minute of two runs' ticks, once a second each
+        for card in cards:
+            assert card is not None
+            replies.refresh_card_soon(card, progress=Progress(done=second, total=100))
+        world.clock.advance(1)
+    progress_redraws = world.slack.of("update")[before:]
+    assert len(progress_redraws) <= 50
+    for card in cards:  # each card's progress still moves
+        assert card is not None
+        shown = [p for p in progress_redraws if p.target == f"{card.channel}/{card.message_ts}"]
+        assert len(shown) >= 10
+        replies.refresh_card_soon(card)  # a change of state is never held back
+    assert len(world.slack.of("update")) == before + len(progress_redraws) + 2
