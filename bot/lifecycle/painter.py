@@ -19,15 +19,24 @@ counts.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Final
 
 from adapters.base import Progress
 from bot.cards import Message
 from bot.model import RequestRecord, RequestState, rules
 from bot.slack.port import SlackPort
 from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+#: How many times an ended request's card Slack did not take is redrawn again (once a sweep).
+REDRAW_TRIES: Final = 20
+#: Most such cards remembered at once (a long Slack outage: the oldest are given up first).
+STALE_KEPT: Final = 1000
 
 Render = Callable[[RequestRecord, Progress | None], Message]
 
@@ -52,6 +61,8 @@ class CardPainter:
         self._lanes: dict[str, _Lane] = {}
         #: The latest progress of each run this process shows, until it is seen not executing.
         self._progress: dict[str, Progress] = {}
+        #: Ended requests whose card's last redraw Slack did not take: how many tries so far.
+        self._stale: dict[str, int] = {}
         self._lock = threading.Lock()
 
     def ask(self, request_id: str, progress: Progress | None = None) -> Callable[[], None]:
@@ -104,7 +115,35 @@ class CardPainter:
         if record is not None and record.message_ts is not None:
             shown = progress if record.state is RequestState.EXECUTING else None
             message = self._render(record, shown)
-            self._slack.update(record.channel, record.message_ts, message)
+            error = self._slack.update(record.channel, record.message_ts, message)
+            if record.state.terminal:
+                self._ended(request_id, error)
+
+    def _ended(self, request_id: str, error: str | None) -> None:
+        """Remember an ended request whose card Slack did not take (a rate limit, a 5xx, no
+        answer), to be drawn again (`stale`); after `REDRAW_TRIES`, say so in one line."""
+        with self._lock:
+            tries = self._stale.pop(request_id, 0) + 1
+            if error is None:
+                return
+            if tries < REDRAW_TRIES:
+                self._stale[request_id] = tries
+            while len(self._stale) > STALE_KEPT:
+                del self._stale[next(iter(self._stale))]
+        if tries >= REDRAW_TRIES:
+            log.error(
+                "gave up redrawing the card of %s after %d tries (%s): it shows an older state; "
+                "/ops status %s says how it ended",
+                request_id,
+                tries,
+                error,
+                request_id,
+            )
+
+    def stale(self) -> list[str]:
+        """Ended requests whose card Slack did not take, the longest waiting first."""
+        with self._lock:
+            return list(self._stale)
 
     def _served(self, request_id: str, lane: _Lane, serving: int) -> None:
         with self._lock:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Final
 
 from adapters.base import Progress
 from bot import cards
@@ -23,6 +24,9 @@ from bot.model import Notice, Refusal, RequestRecord, rules
 from bot.slack.port import SlackPostError
 
 log = logging.getLogger(__name__)
+
+#: Most stale cards drawn again per sweep: a long outage's backlog must not burst at Slack.
+STALE_PER_SWEEP: Final = 5
 
 
 class Replies:
@@ -45,6 +49,14 @@ class Replies:
             self._painter.note(record.id, progress)
             return
         self._later(self._painter.ask(record.id, progress))
+
+    def redraw_stale(self, *, most: int = STALE_PER_SWEEP) -> int:
+        """Draw again the cards of ended requests whose last redraw Slack did not take (a rate
+        limit, a 5xx, no answer), the `most` longest waiting. Returns how many."""
+        stale = self._painter.stale()[:most]
+        for request_id in stale:
+            self._later(self._painter.ask(request_id))
+        return len(stale)
 
     def settled(self, record: RequestRecord) -> None:
         """`record` changed state: redraw its card and, once it has ended, tell its requester

@@ -66,8 +66,9 @@ class SlackPort(Protocol):
         """Post a channel message; return its ts. Raises `SlackPostError`."""
         ...
 
-    def update(self, channel: str, ts: str, message: Message) -> None:
-        """Replace a posted message in place."""
+    def update(self, channel: str, ts: str, message: Message) -> str | None:
+        """Replace a posted message in place. Never raises: returns None when Slack took it,
+        otherwise Slack's error (or the transport failure), which is logged."""
         ...
 
     def reply(self, channel: str, thread_ts: str, message: Message, *, broadcast: bool) -> str:
@@ -122,16 +123,20 @@ class SlackOut:
             raise _unreachable(exc) from exc
         return str(response["ts"])
 
-    def update(self, channel: str, ts: str, message: Message) -> None:
+    def update(self, channel: str, ts: str, message: Message) -> str | None:
         try:
             self._client.chat_update(
                 channel=channel, ts=ts, text=message.text, blocks=message.blocks
             )
         except SlackApiError as exc:
             # The card is a view of the store; a failed update loses no state. Log and go on.
-            log.warning("chat.update failed for %s/%s: %s", channel, ts, refused(exc))
+            error = refused(exc)
         except _TRANSPORT as exc:
-            log.warning("chat.update failed for %s/%s: %s", channel, ts, type(exc).__name__)
+            error = type(exc).__name__
+        else:
+            return None
+        log.warning("chat.update failed for %s/%s: %s", channel, ts, error)
+        return error
 
     def ephemeral(self, channel: str, user: str, message: Message) -> None:
         """Show `message` to `user` alone in `channel`; where Slack will not (the bot or the

@@ -1,6 +1,6 @@
-"""A card whose chat.update Slack rate-limits: slack_sdk waits out ``Retry-After`` on the Slack
-pool's thread; the card's later redraws must not pile up behind it on the pool's other threads,
-or every other card and message waits for one card's rate limit."""
+"""Cards when Slack's chat.update fails: a card waiting out ``Retry-After`` holds up no other;
+bulk progress stays within chat.update's rate; an ended request's card Slack did not take is
+drawn again by the sweeps, and given up in one log line."""
 
 from __future__ import annotations
 
@@ -8,10 +8,13 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from lifecycle_world import FakeSlack, World, open_request, package_request
+import pytest
+from lifecycle_world import BOB, FakeSlack, World, open_request, package_request
 
 from adapters.base import Progress
 from bot.cards import Message
+from bot.lifecycle import painter
+from bot.model import RequestState
 
 
 @dataclass
@@ -79,3 +82,59 @@ def test_bulk_progress_redraws_stay_within_slack_s_rate_for_chat_update(world: W
         assert len(shown) >= 10
         replies.refresh_card_soon(card)  # a change of state is never held back
     assert len(world.slack.of("update")) == before + len(progress_redraws) + 2
+
+
+@dataclass
+class RefusingUpdates(FakeSlack):
+    """chat.update answers Slack's `refuse_updates` error (nothing is drawn) while it is set."""
+
+    refuse_updates: str | None = None
+
+    def update(self, channel: str, ts: str, message: Message) -> str | None:
+        if self.refuse_updates:
+            return self.refuse_updates
+        return super().update(channel, ts, message)
+
+
+def test_an_ended_request_s_card_slack_did_not_take_is_drawn_again_by_a_sweep(
+    world_factory: Callable[..., World],
+) -> None:
+    """The redraw that shows how a request ended is its card's last: lost to a rate limit or a
+    5xx, the card showed "executing" (with Stop) for good."""
+    slack = RefusingUpdates()
+    world = world_factory(slack=slack)
+    rid = open_request(world)
+    slack.refuse_updates = "service_unavailable"
+    world.service.approve(rid, world.on_card(rid, BOB))
+    record = world.store.get(rid)
+    assert record is not None and record.state is RequestState.SUCCEEDED
+    card = f"{record.channel}/{record.message_ts}"
+    drawn = len([p for p in slack.of("update") if p.target == card])
+    world.service.sweeps.replies.redraw_stale()  # Slack still refuses: kept for the next sweep
+    slack.refuse_updates = None
+    world.service.sweeps.replies.redraw_stale()
+    redraws = [p for p in slack.of("update") if p.target == card]
+    assert len(redraws) == drawn + 1
+    assert redraws[-1].message.text == world.service.replies.card(record).text
+    world.service.sweeps.replies.redraw_stale()  # drawn: nothing left to draw again
+    assert len([p for p in slack.of("update") if p.target == card]) == drawn + 1
+
+
+def test_a_card_slack_never_takes_is_given_up_in_one_log_line(
+    world_factory: Callable[..., World],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setattr(painter, "REDRAW_TRIES", 3)
+    slack = RefusingUpdates()
+    world = world_factory(slack=slack)
+    rid = open_request(world)
+    slack.refuse_updates = "channel_not_found"  # the channel was deleted meanwhile
+    world.service.approve(rid, world.on_card(rid, BOB))  # the first try
+    replies = world.service.sweeps.replies
+    assert [replies.redraw_stale() for _ in range(3)] == [1, 1, 0]
+    [line] = [r.getMessage() for r in caplog.records if "gave up" in r.getMessage()]
+    assert line == (
+        f"gave up redrawing the card of {rid} after 3 tries (channel_not_found): it shows an "
+        f"older state; /ops status {rid} says how it ended"
+    )
