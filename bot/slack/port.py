@@ -16,6 +16,10 @@ from slack_sdk.webhook import WebhookClient
 from bot.cards import Message
 
 log = logging.getLogger(__name__)
+#: slack_sdk's webhook client logs each response_url at DEBUG, and a response_url lets whoever
+#: holds it post to the channel for 30 minutes: its lines below INFO are never written.
+_RESPONSE_URL_LOG = logging.getLogger(f"{__name__}.response_url")
+_RESPONSE_URL_LOG.setLevel(logging.INFO)
 
 
 class SlackPostError(RuntimeError):
@@ -172,7 +176,7 @@ class SlackOut:
 
     def respond(self, response_url: str, message: Message) -> None:
         try:
-            response = WebhookClient(response_url).send(
+            response = WebhookClient(response_url, logger=_RESPONSE_URL_LOG).send(
                 text=message.text,
                 blocks=message.blocks,
                 response_type="ephemeral",

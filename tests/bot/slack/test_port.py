@@ -5,6 +5,7 @@ transport's own."""
 
 from __future__ import annotations
 
+import logging
 import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -155,3 +156,16 @@ def test_a_failing_gateway_s_page_is_its_http_status_not_its_html(
         "chat.update failed for C0OPS/1.2: HTTP 502",
         "chat.postEphemeral failed for U0ALICE: HTTP 502",
     ]
+
+
+def test_a_response_url_never_reaches_the_log_even_at_debug(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A response_url lets anyone holding it post to the channel for 30 minutes (opsgate
+    redacts it from the requests it logs); slack_sdk's webhook client logged it at DEBUG."""
+    caplog.set_level(logging.DEBUG)
+    with SlackStandIn() as slack:
+        port = SlackOut(WebClient(token="xoxb-t", base_url=slack.api_url))
+        port.respond(slack.response_url("T0SECRET-hook-4711"), MESSAGE)
+        assert [c.key for c in slack.calls_to("response_url")] == ["T0SECRET-hook-4711"]
+    assert "T0SECRET-hook-4711" not in caplog.text
