@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
 
 from adapters.clock import SYSTEM_CLOCK, Clock
 from bot.model.directory import GroupUnreadable
@@ -97,6 +97,10 @@ class SlackDirectory:
             # Failing closed: a group Slack cannot read grants nothing, and whoever was being
             # judged is told why. Not kept, so it heals as soon as Slack answers.
             error = refused(exc)
+            log.warning("usergroups.users.list %s failed: %s", group_id, error)
+            raise GroupUnreadable(group_id, error) from None
+        except (SlackClientError, OSError) as exc:  # no answer (a timeout): the same
+            error = type(exc).__name__
             log.warning("usergroups.users.list %s failed: %s", group_id, error)
             raise GroupUnreadable(group_id, error) from None
         users: list[str] = response.get("users") or []
