@@ -127,16 +127,6 @@ def card_not_posted(
     run: tuple[Part, ...] = (
         (Code(command),) if command and _copyable(command) else ("your command",)
     )
-    ended, where = "), so the request has ended", " again."
-    then: tuple[Part, ...] = (". Invite the bot with ", Code(INVITE), " and run ", *run)
-    if unreachable or slack_busy(error):  # inviting the bot would not help: Slack may, later
-        then = (". Wait a moment and run ", *run)
-    elif error in _NO_CARDS_THERE:  # archived, or posting restricted: another channel will do
-        then, where = (". Run ", *run), " again in a channel that takes messages from the bot."
-    elif error not in _NOT_A_MEMBER:  # opsgate's own token or message: not the requester's part
-        then = (". Tell whoever runs opsgate; once it is put right, run ", *run)
-    elif record.channel.startswith("D") or group_dm:  # no channel the approvers can join
-        then, where = _use_a_channel(run, group_dm=group_dm), ""
     what = not_posted(unreachable=unreachable)
     return Refusal(
         f"{what} the approval card for ",
@@ -145,10 +135,24 @@ def card_not_posted(
         Channel(record.channel),
         " (",
         Code(error),
-        ended,
-        *then,
-        where,
+        "), so the request has ended",
+        *_what_helps(record, error, run, unreachable=unreachable, group_dm=group_dm),
     )
+
+
+def _what_helps(
+    record: RequestRecord, error: str, run: tuple[Part, ...], *, unreachable: bool, group_dm: bool
+) -> tuple[Part, ...]:
+    """What the requester can do about a card Slack did not post: `run` again, and when."""
+    if unreachable or slack_busy(error):  # inviting the bot would not help: Slack may, later
+        return (". Wait a moment and run ", *run, " again.")
+    if error in _NO_CARDS_THERE:  # archived, or posting restricted: another channel will do
+        return (". Run ", *run, " again in a channel that takes messages from the bot.")
+    if error not in _NOT_A_MEMBER:  # opsgate's own token or message: not the requester's part
+        return (". Tell whoever runs opsgate; once it is put right, run ", *run, " again.")
+    if record.channel.startswith("D") or group_dm:  # no channel the approvers can join
+        return _use_a_channel(run, group_dm=group_dm)
+    return (". Invite the bot with ", Code(INVITE), " and run ", *run, " again.")
 
 
 #: Slack's refusals of a card for a channel the bot is not in: inviting it puts that right.
