@@ -180,6 +180,12 @@ _BUSY: Final = frozenset(
 )
 
 
+def bot_not_there(error: str) -> bool:
+    """True when Slack's `error` for a post says the bot is not in the channel (or cannot see
+    it): inviting the bot puts that right, and nothing else does."""
+    return error in _NOT_A_MEMBER
+
+
 def slack_busy(error: str) -> bool:
     """True when Slack's `error` says it is busy or failing (a rate limit, a 5xx), not that
     it refuses: the same call may succeed a moment later."""
