@@ -3,7 +3,7 @@ rendered by `bot.cards`. (The other refusals are `bot.lifecycle.refusals`'s.)"""
 
 from __future__ import annotations
 
-from bot.lifecycle.refusals import ended
+from bot.lifecycle.refusals import bot_not_there, ended
 from bot.model import Channel, Code, Notice, Part, Refusal, RequestRecord, RequestState, User
 
 _S = RequestState
@@ -25,6 +25,13 @@ def breaking_glass(record: RequestRecord) -> Notice:
 def break_glass_card_not_posted(record: RequestRecord, error: str) -> Notice:
     """Slack would not post a break-glass request's card: the call runs all the same (a
     warning, not a refusal: nothing was refused)."""
+    invite: tuple[Part, ...] = ()  # only where it would help: not for a rate limit, say
+    if bot_not_there(error):
+        invite = (
+            "invite the bot with ",
+            Code("/invite @opsgate"),
+            " so the approvers see it, and ",
+        )
     return Notice(
         "Slack would not post the card of break-glass request ",
         Code(record.id),
@@ -32,9 +39,9 @@ def break_glass_card_not_posted(record: RequestRecord, error: str) -> Notice:
         Channel(record.channel),
         " (",
         Code(error),
-        "). It runs all the same; invite the bot with ",
-        Code("/invite @opsgate"),
-        " so the approvers see it, and follow it with ",
+        "). It runs all the same; ",
+        *invite,
+        "follow it with ",
         Code(f"/ops status {record.id}"),
         " or in opsgate's App Home (where a run of several vendor calls has its Stop).",
     )

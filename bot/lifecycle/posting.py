@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from bot import cards
 from bot.lifecycle import refusals
 from bot.lifecycle.replies import Replies
@@ -9,6 +11,8 @@ from bot.lifecycle.services import Services
 from bot.model import AuditEventName, ClosedOutcome, RequestRecord, RequestState
 from bot.slack.port import SlackPostError
 from bot.store import SYSTEM_ACTOR
+
+log = logging.getLogger(__name__)
 
 
 class Posting:
@@ -36,10 +40,13 @@ class Posting:
         self.s.store.set_message(record.id, channel=record.channel, ts=ts)
 
     def _end(self, record: RequestRecord, exc: SlackPostError, *, group_dm: bool) -> None:
+        # One line for whoever runs opsgate: a refused token or message is theirs to put right.
+        said = refusals.not_posted(unreachable=exc.unreachable)
+        where = f"{record.id} in {record.channel}"
+        log.warning("%s the approval card of %s: %s", said, where, exc.error)
         refusal = refusals.card_not_posted(
             record, exc.error, command=None, unreachable=exc.unreachable, group_dm=group_dm
         )
-        said = refusals.not_posted(unreachable=exc.unreachable)
         self.s.store.transition(
             record.id,
             to=RequestState.DENIED,

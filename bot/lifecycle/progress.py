@@ -1,12 +1,14 @@
 """A bulk run's progress while it runs: passed on at most once a second (`ProgressThrottle`),
-and kept with the run's lease (`keep_progress`), so that if this process dies mid-run, recovery
-can say what the vendor had confirmed by then (`bot.store.lost`)."""
+shown on its card within Slack's rate for chat.update (`RedrawPace`), and kept with the run's
+lease (`keep_progress`), so that if this process dies mid-run, recovery can say what the vendor
+had confirmed by then (`bot.store.lost`)."""
 
 from __future__ import annotations
 
 import logging
 import threading
 from collections.abc import Callable
+from typing import Final
 
 from adapters.base import Progress
 from adapters.clock import Clock
@@ -39,6 +41,43 @@ class ProgressThrottle:
                 return
             self._last = now
         self._show(progress)
+
+
+#: Slack's rate for chat.update is Tier 3, 50+ calls a minute for the whole app: bulk progress
+#: takes at most this many of them, across all cards, leaving room for the redraws that show a
+#: change of state (never held back).
+PROGRESS_REDRAWS_PER_MINUTE: Final = 40
+
+
+#: A card whose run has not ticked for this long no longer shares the pace.
+_ACTIVE_S: Final = 5.0
+
+
+class RedrawPace:
+    """Lets bulk progress redraws through at most `per_minute` times a minute, all cards
+    together, shared evenly between the cards whose runs are ticking (so none is starved by
+    another ticking just before it); a tick it holds back is shown by the card's next redraw."""
+
+    def __init__(self, clock: Clock, *, per_minute: int = PROGRESS_REDRAWS_PER_MINUTE) -> None:
+        self._clock = clock
+        self._spacing = 60.0 / per_minute
+        self._ticked: dict[str, float] = {}  # card -> its run's latest tick
+        self._shown: dict[str, float] = {}  # card -> its latest progress redraw
+        self._lock = threading.Lock()
+
+    def due(self, request_id: str) -> bool:
+        """True when `request_id`'s card may show its progress now (counted as shown)."""
+        now = self._clock.monotonic()
+        with self._lock:
+            self._ticked[request_id] = now
+            for gone in [r for r, at in self._ticked.items() if now - at >= _ACTIVE_S]:
+                del self._ticked[gone]
+                self._shown.pop(gone, None)
+            last = self._shown.get(request_id)
+            if last is not None and now - last < self._spacing * len(self._ticked):
+                return False
+            self._shown[request_id] = now
+            return True
 
 
 def keep_progress(store: Store, record: RequestRecord, progress: Progress) -> None:

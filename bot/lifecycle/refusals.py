@@ -127,13 +127,7 @@ def card_not_posted(
     run: tuple[Part, ...] = (
         (Code(command),) if command and _copyable(command) else ("your command",)
     )
-    then: tuple[Part, ...] = ("), so the request has ended. Invite the bot with ", Code(INVITE))
-    if unreachable:
-        then = ("), so the request has ended. Wait a moment",)
-    elif record.channel.startswith("D") or group_dm:  # no channel the approvers can join
-        then, run = _use_a_channel(run, group_dm=group_dm), ()
     what = not_posted(unreachable=unreachable)
-    again = (" and run ", *run, " again.") if run else ()
     return Refusal(
         f"{what} the approval card for ",
         Code(record.id),
@@ -141,15 +135,67 @@ def card_not_posted(
         Channel(record.channel),
         " (",
         Code(error),
-        *then,
-        *again,
+        "), so the request has ended",
+        *_what_helps(record, error, run, unreachable=unreachable, group_dm=group_dm),
     )
+
+
+def _what_helps(
+    record: RequestRecord, error: str, run: tuple[Part, ...], *, unreachable: bool, group_dm: bool
+) -> tuple[Part, ...]:
+    """What the requester can do about a card Slack did not post: `run` again, and when."""
+    if unreachable or slack_busy(error):  # inviting the bot would not help: Slack may, later
+        return (". Wait a moment and run ", *run, " again.")
+    if error in _NO_CARDS_THERE:  # archived, or posting restricted: another channel will do
+        return (". Run ", *run, " again in a channel that takes messages from the bot.")
+    if error not in _NOT_A_MEMBER:  # opsgate's own token or message: not the requester's part
+        return (". Tell whoever runs opsgate; once it is put right, run ", *run, " again.")
+    if record.channel.startswith("D") or group_dm:  # no channel the approvers can join
+        return _use_a_channel(run, group_dm=group_dm)
+    return (". Invite the bot with ", Code(INVITE), " and run ", *run, " again.")
+
+
+#: Slack's refusals of a card for a channel the bot is not in: inviting it puts that right.
+_NOT_A_MEMBER: Final = frozenset({"not_in_channel", "channel_not_found"})
+#: Slack's refusals of a card for a channel that takes none (archived, posting restricted).
+_NO_CARDS_THERE: Final = frozenset(
+    {
+        "is_archived",
+        "restricted_action",
+        "restricted_action_read_only_channel",
+        "restricted_action_thread_only_channel",
+        "restricted_action_non_threadable_channel",
+    }
+)
+#: Slack's answers when it is busy or failing: the same call a moment later may well succeed.
+_BUSY: Final = frozenset(
+    {
+        "ratelimited",
+        "rate_limited",
+        "service_unavailable",
+        "internal_error",
+        "fatal_error",
+        "request_timeout",
+    }
+)
+
+
+def bot_not_there(error: str) -> bool:
+    """True when Slack's `error` for a post says the bot is not in the channel (or cannot see
+    it): inviting the bot puts that right, and nothing else does."""
+    return error in _NOT_A_MEMBER
+
+
+def slack_busy(error: str) -> bool:
+    """True when Slack's `error` says it is busy or failing (a rate limit, a 5xx), not that
+    it refuses: the same call may succeed a moment later."""
+    return error in _BUSY or (error.startswith("HTTP 5") and len(error) == len("HTTP 500"))
 
 
 def _use_a_channel(run: tuple[Part, ...], *, group_dm: bool) -> tuple[Part, ...]:
     """A card refused in a direct message or a group DM: where to run `run` instead."""
     return (
-        "), so the request has ended. Approval cards need a channel, not a "
+        ". Approval cards need a channel, not a "
         f"{'group DM' if group_dm else 'direct message'}: run ",
         *run,
         " again in a channel the bot is in (",

@@ -11,17 +11,22 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Final
 
 from adapters.base import Progress
 from bot import cards
 from bot.lifecycle import mishaps
 from bot.lifecycle.outage import first_line, unreachable
 from bot.lifecycle.painter import CardPainter
+from bot.lifecycle.progress import RedrawPace
 from bot.lifecycle.services import Origin, Services
 from bot.model import Notice, Refusal, RequestRecord, rules
 from bot.slack.port import SlackPostError
 
 log = logging.getLogger(__name__)
+
+#: Most stale cards drawn again per sweep: a long outage's backlog must not burst at Slack.
+STALE_PER_SWEEP: Final = 5
 
 
 class Replies:
@@ -30,14 +35,28 @@ class Replies:
     def __init__(self, services: Services) -> None:
         self.s = services
         self._painter = CardPainter(store=services.store, slack=services.slack, render=self.card)
+        self._pace = RedrawPace(services.clock)
 
     def refresh_card(self, record: RequestRecord, *, progress: Progress | None = None) -> None:
         """Redraw a request's card from the store, now (a no-op before the card is posted)."""
         self._painter.ask(record.id, progress)()
 
     def refresh_card_soon(self, record: RequestRecord, *, progress: Progress | None = None) -> None:
-        """Redraw a request's card from the store without waiting for Slack."""
+        """Redraw a request's card from the store without waiting for Slack. A bulk run's
+        `progress` is paced to Slack's rate for chat.update (`RedrawPace`): a tick held back
+        is kept for the card's next redraw."""
+        if progress is not None and not self._pace.due(record.id):
+            self._painter.note(record.id, progress)
+            return
         self._later(self._painter.ask(record.id, progress))
+
+    def redraw_stale(self, *, most: int = STALE_PER_SWEEP) -> int:
+        """Draw again the cards of ended requests whose last redraw Slack did not take (a rate
+        limit, a 5xx, no answer), the `most` longest waiting. Returns how many."""
+        stale = self._painter.stale()[:most]
+        for request_id in stale:
+            self._later(self._painter.ask(request_id))
+        return len(stale)
 
     def settled(self, record: RequestRecord) -> None:
         """`record` changed state: redraw its card and, once it has ended, tell its requester

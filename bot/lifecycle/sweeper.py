@@ -123,6 +123,7 @@ class Sweeper:
         self._sweeps.recover()
         self._sweeps.reminders.remind_approvers()
         self._sweeps.reminders.announce_unreviewed()
+        self._sweeps.replies.redraw_stale()  # ended cards Slack did not take: once more
         posted = self._sweeps.post_cardless()
         if posted:
             log.warning("%d request(s) had no card after a stop while posting it", posted)

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
 
 from adapters.clock import SYSTEM_CLOCK, Clock
 from bot.model.directory import GroupUnreadable
+from bot.slack.port import refused
 from bot.slack.shared import SharedChannels
 from bot.slack.teams import current_team
 
@@ -95,7 +96,11 @@ class SlackDirectory:
         except SlackApiError as exc:
             # Failing closed: a group Slack cannot read grants nothing, and whoever was being
             # judged is told why. Not kept, so it heals as soon as Slack answers.
-            error = str(exc.response.get("error") or "no answer")
+            error = refused(exc)
+            log.warning("usergroups.users.list %s failed: %s", group_id, error)
+            raise GroupUnreadable(group_id, error) from None
+        except (SlackClientError, OSError) as exc:  # no answer (a timeout): the same
+            error = type(exc).__name__
             log.warning("usergroups.users.list %s failed: %s", group_id, error)
             raise GroupUnreadable(group_id, error) from None
         users: list[str] = response.get("users") or []

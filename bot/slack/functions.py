@@ -13,6 +13,8 @@ import logging
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
+from bot.slack.port import refused
+
 log = logging.getLogger(__name__)
 
 
@@ -40,5 +42,5 @@ class FunctionsOut:
 
 def _why(exc: Exception) -> str:
     if isinstance(exc, SlackApiError):
-        return str(exc.response.get("error", "unknown_error"))
+        return refused(exc)
     return type(exc).__name__

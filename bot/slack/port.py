@@ -16,6 +16,10 @@ from slack_sdk.webhook import WebhookClient
 from bot.cards import Message
 
 log = logging.getLogger(__name__)
+#: slack_sdk's webhook client logs each response_url at DEBUG, and a response_url lets whoever
+#: holds it post to the channel for 30 minutes: its lines below INFO are never written.
+_RESPONSE_URL_LOG = logging.getLogger(f"{__name__}.response_url")
+_RESPONSE_URL_LOG.setLevel(logging.INFO)
 
 
 class SlackPostError(RuntimeError):
@@ -40,6 +44,17 @@ def _unreachable(exc: Exception) -> SlackPostError:
     return SlackPostError(type(exc).__name__, unreachable=True)
 
 
+def refused(exc: SlackApiError) -> str:
+    """Slack's error string; for an answer that is not Slack's JSON (a proxy's or Slack's
+    edge's 5xx page), its HTTP status (``HTTP 502``), never the page itself."""
+    error = exc.response.get("error")
+    if not isinstance(error, str) or error.startswith(_NOT_JSON):
+        return f"HTTP {exc.response.status_code}"
+    return error
+
+
+#: How slack_sdk words an answer that was not JSON, in place of Slack's error.
+_NOT_JSON = "Received a response in a non-JSON format"
 #: What slack_sdk raises when Slack gives no answer, beside Slack's own refusals.
 _TRANSPORT = (SlackClientError, OSError)
 #: chat.postEphemeral's refusals for a channel the message cannot be shown in, to that user.
@@ -55,8 +70,9 @@ class SlackPort(Protocol):
         """Post a channel message; return its ts. Raises `SlackPostError`."""
         ...
 
-    def update(self, channel: str, ts: str, message: Message) -> None:
-        """Replace a posted message in place."""
+    def update(self, channel: str, ts: str, message: Message) -> str | None:
+        """Replace a posted message in place. Never raises: returns None when Slack took it,
+        otherwise Slack's error (or the transport failure), which is logged."""
         ...
 
     def reply(self, channel: str, thread_ts: str, message: Message, *, broadcast: bool) -> str:
@@ -90,7 +106,7 @@ class SlackOut:
                 channel=channel, text=message.text, blocks=message.blocks, unfurl_links=False
             )
         except SlackApiError as exc:
-            raise SlackPostError(str(exc.response.get("error", "unknown_error"))) from exc
+            raise SlackPostError(refused(exc)) from exc
         except _TRANSPORT as exc:
             raise _unreachable(exc) from exc
         return str(response["ts"])
@@ -106,21 +122,25 @@ class SlackOut:
                 unfurl_links=False,
             )
         except SlackApiError as exc:
-            raise SlackPostError(str(exc.response.get("error", "unknown_error"))) from exc
+            raise SlackPostError(refused(exc)) from exc
         except _TRANSPORT as exc:
             raise _unreachable(exc) from exc
         return str(response["ts"])
 
-    def update(self, channel: str, ts: str, message: Message) -> None:
+    def update(self, channel: str, ts: str, message: Message) -> str | None:
         try:
             self._client.chat_update(
                 channel=channel, ts=ts, text=message.text, blocks=message.blocks
             )
         except SlackApiError as exc:
             # The card is a view of the store; a failed update loses no state. Log and go on.
-            log.warning("chat.update failed for %s/%s: %s", channel, ts, exc.response.get("error"))
+            error = refused(exc)
         except _TRANSPORT as exc:
-            log.warning("chat.update failed for %s/%s: %s", channel, ts, type(exc).__name__)
+            error = type(exc).__name__
+        else:
+            return None
+        log.warning("chat.update failed for %s/%s: %s", channel, ts, error)
+        return error
 
     def ephemeral(self, channel: str, user: str, message: Message) -> None:
         """Show `message` to `user` alone in `channel`; where Slack will not (the bot or the
@@ -130,9 +150,9 @@ class SlackOut:
                 channel=channel, user=user, text=message.text, blocks=message.blocks
             )
         except SlackApiError as exc:
-            error = exc.response.get("error")
+            error = refused(exc)
             if error in _NOT_SHOWN_THERE:
-                self._direct(user, message, error=str(error))
+                self._direct(user, message, error=error)
                 return
             log.warning("chat.postEphemeral failed for %s: %s", user, error)
         except _TRANSPORT as exc:
@@ -150,13 +170,13 @@ class SlackOut:
         try:
             self._client.views_open(trigger_id=trigger_id, view=view)
         except SlackApiError as exc:
-            raise SlackPostError(str(exc.response.get("error", "unknown_error"))) from exc
+            raise SlackPostError(refused(exc)) from exc
         except _TRANSPORT as exc:  # unreachable, timed out: not opened either
             raise _unreachable(exc) from exc
 
     def respond(self, response_url: str, message: Message) -> None:
         try:
-            response = WebhookClient(response_url).send(
+            response = WebhookClient(response_url, logger=_RESPONSE_URL_LOG).send(
                 text=message.text,
                 blocks=message.blocks,
                 response_type="ephemeral",

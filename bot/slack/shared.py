@@ -19,6 +19,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from adapters.clock import SYSTEM_CLOCK, Clock
+from bot.slack.port import refused
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +68,7 @@ class SharedChannels:
         try:
             response = self._client.conversations_info(channel=channel)
         except SlackApiError as exc:
-            why = str(exc.response.get("error") or "no answer")
+            why = refused(exc)
         except Exception as exc:  # a network error, a garbled answer: fail open, as documented
             why = type(exc).__name__
         else:

@@ -33,7 +33,7 @@ from bot.observability.logs import log_context
 from bot.slack.listeners.context import ListenerContext, payload_user
 from bot.slack.listeners.submission import REASON_NEEDED, read_submission, response_url, spec_named
 from bot.slack.manifest import SHORTCUT_CALLBACK
-from bot.slack.port import SlackPostError
+from bot.slack.port import SlackPostError, refused
 from bot.store import UnreadableRequestError
 from commands.model import OperationRequest
 from commands.render import format_command
@@ -127,7 +127,7 @@ def _redraw(client: WebClient, ctx: ListenerContext, *, view: dict[str, Any], us
     try:
         client.views_update(view_id=view.get("id"), hash=view.get("hash"), view=new)
     except SlackApiError as exc:  # hash_conflict: a newer change is already on its way
-        log.info("request form not redrawn: %s", exc.response.get("error"))
+        log.info("request form not redrawn: %s", refused(exc))
 
 
 def _form_for(view: dict[str, Any], ctx: ListenerContext, user: str) -> dict[str, Any]:

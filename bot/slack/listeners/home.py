@@ -19,6 +19,7 @@ from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot import cards
 from bot.cards.home import (
@@ -33,6 +34,7 @@ from bot.lifecycle.home import HomeTab
 from bot.observability.logs import log_context
 from bot.slack.listeners.context import ListenerContext, payload_user
 from bot.slack.listeners.forms import open_form
+from bot.slack.port import refused
 from bot.store import UnreadableRequestError
 
 log = logging.getLogger(__name__)
@@ -72,7 +74,15 @@ def publish(user: str, client: WebClient, ctx: ListenerContext) -> None:
     tab = HomeTab(ctx.service.s, operation_ids=ctx.catalog.ids)
     # An App Home belongs to no channel: show what the user may request in some channel.
     entries = ctx.help_entries(user=user, channel=None)
-    client.views_publish(user_id=user, view=cards.home_view(tab.content(user, operations=entries)))
+    view = cards.home_view(tab.content(user, operations=entries))
+    try:
+        client.views_publish(user_id=user, view=view)
+    except SlackApiError as exc:  # a rate limit, a revoked token: drawn again when next opened
+        log.warning("App Home of %s not drawn: Slack said %s", user, refused(exc))
+    except (SlackClientError, OSError) as exc:
+        log.warning(
+            "App Home of %s not drawn: Slack could not be reached (%s)", user, type(exc).__name__
+        )
 
 
 def _tab_click(handler: Callable[[str, Origin], None], ctx: ListenerContext) -> Callable[..., None]:

@@ -625,3 +625,16 @@ def test_someone_taken_out_of_the_break_glass_group_during_the_preview_does_not_
     [denied] = world.store.events(request_id=rid)
     assert (denied.event, denied.actor) == (AuditEventName.DENIED, DAVE)
     assert "You may not use --break-glass" in denied.detail["reason"]
+
+
+@pytest.mark.parametrize("error", ["ratelimited", "token_revoked", "is_archived"])
+def test_a_card_slack_will_not_post_for_another_reason_does_not_say_to_invite_the_bot(
+    world: World, error: str
+) -> None:
+    world.slack.refuse_posts = error
+    rid = run(world)
+    assert rid is not None and world.store.get(rid).state is RequestState.SUCCEEDED  # type: ignore[union-attr]
+    told = [p.message for p in world.slack.of("post") if p.target == ALICE]
+    [warned] = [m for m in told if "It runs all the same" in text(m)]
+    assert error in text(warned) and f"/ops status {rid}" in text(warned)
+    assert "/invite" not in text(warned)  # inviting the bot would not help

@@ -54,3 +54,29 @@ def test_a_card_slack_refuses_still_says_to_invite_the_bot(world: World) -> None
     assert record.state is RequestState.DENIED
     said = world.slack.last_text_to(ALICE)
     assert "would not post the approval card" in said and "/invite @opsgate" in said
+
+
+@pytest.mark.parametrize(
+    ("error", "advice"),
+    [
+        ("ratelimited", "Wait a moment and run"),
+        ("service_unavailable", "Wait a moment and run"),
+        ("HTTP 502", "Wait a moment and run"),
+        ("is_archived", "in a channel that takes messages from the bot"),
+        ("invalid_auth", "Tell whoever runs opsgate"),
+        ("token_revoked", "Tell whoever runs opsgate"),
+        ("invalid_blocks", "Tell whoever runs opsgate"),
+    ],
+)
+def test_a_card_slack_refuses_for_another_reason_is_not_told_to_invite_the_bot(
+    world: World, caplog: pytest.LogCaptureFixture, error: str, advice: str
+) -> None:
+    world.slack.refuse_posts = error
+    world.service.submit(package_request(), world.origin(ALICE), command_text="/ops …")
+    [record] = world.store.history(limit=5)
+    assert record.state is RequestState.DENIED
+    said = world.slack.last_text_to(ALICE)
+    assert "would not post the approval card" in said and f"({error})" in said
+    assert advice in said and "/invite" not in said  # inviting the bot would not help
+    [line] = [r.getMessage() for r in caplog.records if "approval card" in r.getMessage()]
+    assert line == f"Slack would not post the approval card of {record.id} in {CHANNEL}: {error}"

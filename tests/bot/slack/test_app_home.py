@@ -274,3 +274,16 @@ def test_a_card_click_on_a_request_whose_row_cannot_be_read_is_answered_in_plain
     assert "cannot be read: it was changed outside opsgate" in json.dumps(answers[-1].params)
     events = [e.event for e in session.app.store.events(request_id=request_id)]
     assert events == [AuditEventName.REQUESTED]
+
+
+@pytest.mark.parametrize("error", ["ratelimited", "token_revoked"])
+def test_a_tab_slack_will_not_draw_is_one_log_line_not_a_traceback(
+    session: ConsoleSession, caplog: pytest.LogCaptureFixture, error: str
+) -> None:
+    session.standin.refuse("views.publish", error)
+    caplog.set_level(logging.INFO)
+    assert session.open_home(user=BOB).status == 200
+    assert session.wait()
+    assert session.standin.calls_to("views.publish")  # asked, and refused
+    assert "background job failed" not in caplog.text and "Traceback" not in caplog.text
+    assert f"App Home of {BOB} not drawn: Slack said {error}" in caplog.messages

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import socket
 from contextlib import closing
 from pathlib import Path
 
@@ -74,3 +75,15 @@ def test_a_change_reported_to_one_replica_is_seen_by_every_replica_on_the_databa
         assert second.members("S0LEADS") == frozenset()
         assert second.members("S0OTHER") == {"U0DAVE"}  # kept: that group did not change
         assert len(slack.calls_to("usergroups.users.list")) == 5
+
+
+def test_a_group_slack_gives_no_answer_about_grants_nothing_too() -> None:
+    """A timeout or a refused connection is Slack not saying who is in the group, as a refusal
+    is: the click is refused with a word to try again, not failed as a bug in opsgate."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        nowhere = f"http://127.0.0.1:{s.getsockname()[1]}/api/"  # closed again: nothing there
+    directory = SlackDirectory(WebClient(token="xoxb-x", base_url=nowhere, timeout=2))
+    with pytest.raises(GroupUnreadable) as caught:
+        directory.members("S0LEADS")
+    assert (caught.value.group_id, caught.value.error) == ("S0LEADS", "URLError")

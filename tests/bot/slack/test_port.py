@@ -5,7 +5,10 @@ transport's own."""
 
 from __future__ import annotations
 
+import logging
 import socket
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from slack_sdk import WebClient
@@ -104,3 +107,65 @@ def test_a_private_answer_slack_will_not_show_in_the_channel_goes_to_the_app_s_m
             "C0GONE",
             "C0OPS",
         ]
+
+
+class _Gateway(BaseHTTPRequestHandler):
+    """A proxy in front of Slack that fails: 502 with its own HTML page, not Slack's JSON."""
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("content-length") or 0))
+        page = b"<html><body><h1>502 Bad Gateway</h1>" + b"x" * 500 + b"</body></html>"
+        self.send_response(502)
+        self.send_header("content-type", "text/html")
+        self.send_header("content-length", str(len(page)))
+        self.end_headers()
+        self.wfile.write(page)
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet."""
+
+
+def test_a_failing_gateway_s_page_is_its_http_status_not_its_html(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A 5xx page from a proxy or Slack's edge was read as Slack's error: the card's audit
+    event, the requester's message and the log line carried "Received a response in a non-JSON
+    format: <html>…" instead of the status, which says what happened (and that it may pass)."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Gateway)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/api/"
+        port = SlackOut(WebClient(token="xoxb-t", base_url=url, timeout=5))
+        refused = []
+        for attempt in (
+            lambda: port.post("C0OPS", MESSAGE),
+            lambda: port.reply("C0OPS", "1.2", MESSAGE, broadcast=False),
+            lambda: port.open_view("T1", VIEW),
+        ):
+            with pytest.raises(SlackPostError) as caught:
+                attempt()
+            refused.append((caught.value.error, caught.value.unreachable))
+        port.update("C0OPS", "1.2", MESSAGE)
+        port.ephemeral("C0OPS", "U0ALICE", MESSAGE)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert refused == [("HTTP 502", False)] * 3
+    said = [r.getMessage() for r in caplog.records if r.name == "bot.slack.port"]
+    assert said == [
+        "chat.update failed for C0OPS/1.2: HTTP 502",
+        "chat.postEphemeral failed for U0ALICE: HTTP 502",
+    ]
+
+
+def test_a_response_url_never_reaches_the_log_even_at_debug(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A response_url lets anyone holding it post to the channel for 30 minutes (opsgate
+    redacts it from the requests it logs); slack_sdk's webhook client logged it at DEBUG."""
+    caplog.set_level(logging.DEBUG)
+    with SlackStandIn() as slack:
+        port = SlackOut(WebClient(token="xoxb-t", base_url=slack.api_url))
+        port.respond(slack.response_url("T0SECRET-hook-4711"), MESSAGE)
+        assert [c.key for c in slack.calls_to("response_url")] == ["T0SECRET-hook-4711"]
+    assert "T0SECRET-hook-4711" not in caplog.text
