@@ -6,6 +6,7 @@ approving at once both succeed instead of one failing "could not serialize acces
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 
 import psycopg
@@ -25,9 +26,15 @@ def _blocked_by(admin: psycopg.Connection[tuple[object, ...]], pid: int) -> int 
     return None if row is None else int(str(row[0]))
 
 
-def _waiter(admin: psycopg.Connection[tuple[object, ...]], pid: int) -> int:
+def _waiter(admin: psycopg.Connection[tuple[object, ...]], pid: int, within: float = 30.0) -> int:
+    """The session that waits for `pid`; a run where none ever does fails here with a clear
+    message rather than hanging until pytest-timeout (a guard against hanging, not a measure
+    of speed)."""
+    deadline = time.monotonic() + within
     while (found := _blocked_by(admin, pid)) is None:  # until a session waits for `pid`
-        pass
+        if time.monotonic() > deadline:
+            pytest.fail(f"no session waited for backend {pid} within {within:g} s")
+        time.sleep(0.01)
     return found
 
 
@@ -81,3 +88,12 @@ def test_two_replicas_approving_at_once_both_succeed(strict_database: str) -> No
     finally:
         first.close()
         second.close()
+
+
+def test_waiting_for_a_session_nobody_waits_for_fails_instead_of_hanging(
+    postgres_database: str,
+) -> None:
+    with psycopg.connect(postgres_database, autocommit=True) as admin:
+        lonely = admin.info.backend_pid
+        with pytest.raises(pytest.fail.Exception, match=f"no session waited for backend {lonely}"):
+            _waiter(admin, lonely, within=0.2)
