@@ -188,7 +188,9 @@ def _heading(outcome: Outcome) -> tuple[str, str]:
 
 
 def counts_line(operation: str, outcome: Outcome) -> str:
-    """``800 of 1,000 accepted; 200 unknown (1 batch: no confirmed answer)``: each kind once."""
+    """``800 of 1,000 accepted; 200 unknown (1 batch: no confirmed answer)``: each kind once.
+    A single target was one call, not a batch: ``0 of 1 deleted; 1 not sent``, the line under
+    it saying why."""
     counts = outcome.counts
     done = outcome.succeeded_as or past_tense(operation)
     parts = [f"{counts.succeeded:,} of {outcome.total:,} {done}"]
@@ -197,7 +199,9 @@ def counts_line(operation: str, outcome: Outcome) -> str:
         (FailureKind.UNKNOWN, counts.unknown),
         (FailureKind.NOT_SENT, counts.not_sent),
     ):
-        if count:
+        if count and outcome.total == 1:
+            parts.append(f"{count:,} {_KIND_WORDS[kind]}")
+        elif count:
             batches = sum(1 for f in outcome.failures if f.kind is kind)
             why = f"{plural(batches, 'batch')}: {_KIND_WHY[kind]}"
             parts.append(f"{count:,} {_KIND_WORDS[kind]} ({why})")

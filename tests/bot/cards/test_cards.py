@@ -10,6 +10,7 @@ import pytest
 from block_kit import block_problems
 
 from adapters.base import Progress
+from adapters.results import stopped_before_sending
 from bot.cards import (
     APPROVE_ACTION,
     REJECT_ACTION,
@@ -529,3 +530,16 @@ def test_a_denied_requests_status_says_no_approval_was_asked_not_that_none_was_n
     text = text_of(status_message(denied, [], approvers=APPROVERS, now=NOW))
     assert "confirms alone" not in text and "deadline" not in text.lower()
     assert "*Approvals*\\nNone asked: it was denied before any card" in text
+
+
+def test_a_single_target_not_sent_reads_as_one_call_not_a_batch() -> None:
+    """A one-target request stopped (at shutdown, or by Stop) before its call went out: the
+    counts name no "batch", which is how a bulk run's card counts its calls."""
+    rec = record(
+        targets=("dev-1",),
+        state=RequestState.STOPPED,
+        outcome=stopped_before_sending(("dev-1",)).model_dump(mode="json"),
+    )
+    text = text_of(request_card(rec, approvers=APPROVERS))
+    assert "0 of 1 deleted; 1 not sent\\n" in text
+    assert "batch" not in text
