@@ -28,6 +28,7 @@ from typing import Final
 from adapters.base import Progress
 from bot.cards import Message
 from bot.model import RequestRecord, RequestState, rules
+from bot.observability.logs import log_context
 from bot.slack.port import SlackPort
 from bot.store import Store
 
@@ -115,7 +116,8 @@ class CardPainter:
         if record is not None and record.message_ts is not None:
             shown = progress if record.state is RequestState.EXECUTING else None
             message = self._render(record, shown)
-            error = self._slack.update(record.channel, record.message_ts, message)
+            with log_context(request_id=record.id, operation=record.operation):
+                error = self._slack.update(record.channel, record.message_ts, message)
             if record.state.terminal:
                 self._ended(request_id, error)
 

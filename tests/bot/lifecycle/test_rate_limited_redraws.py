@@ -15,6 +15,7 @@ from adapters.base import Progress
 from bot.cards import Message
 from bot.lifecycle import painter
 from bot.model import RequestState
+from bot.observability.logs import current_context, fresh_log_context
 
 
 @dataclass
@@ -138,3 +139,31 @@ def test_a_card_slack_never_takes_is_given_up_in_one_log_line(
         f"gave up redrawing the card of {rid} after 3 tries (channel_not_found): it shows an "
         f"older state; /ops status {rid} says how it ended"
     )
+
+
+@dataclass
+class RefusingNoted(RefusingUpdates):
+    """Also notes what a log line written during each chat.update would carry (the Slack port
+    logs ``chat.update failed for <channel>/<ts>: <error>`` there)."""
+
+    contexts: list[dict[str, str]] = field(default_factory=list)
+
+    def update(self, channel: str, ts: str, message: Message) -> str | None:
+        self.contexts.append(current_context())
+        return super().update(channel, ts, message)
+
+
+def test_a_sweep_s_failed_redraw_logs_which_request_it_was(
+    world_factory: Callable[..., World],
+) -> None:
+    """A sweep redraws cards of many requests; its `chat.update failed` line named only the
+    channel and message, so which request's card stayed stale could not be told."""
+    slack = RefusingNoted()
+    world = world_factory(slack=slack)
+    rid = open_request(world)
+    slack.refuse_updates = "service_unavailable"
+    world.service.approve(rid, world.on_card(rid, BOB))
+    slack.contexts.clear()
+    with fresh_log_context():  # as on the sweeper's own thread: nothing bound by a click
+        assert world.service.sweeps.replies.redraw_stale() == 1
+    assert slack.contexts == [{"request_id": rid, "operation": "huawei.package.delete"}]
