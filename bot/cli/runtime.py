@@ -32,6 +32,7 @@ from bot.observability import failure_line, log_context
 from bot.policy import PolicyError, load_policy
 from bot.settings import Settings
 from bot.store import SYSTEM_ACTOR, AuditKeyError, DatabaseUnavailable
+from bot.store.leases import InFlight
 from bot.store.lockwait import saying_lock_waits
 
 log = logging.getLogger(__name__)
@@ -170,11 +171,11 @@ def _drain(opsgate: OpsgateApp) -> int:
     except KeyboardInterrupt:  # a second signal, SIGTERM (`Terminated`) or Ctrl-C
         log.warning(
             "stopping now: a second signal cut the wait short; %d vendor call(s) still in "
-            "flight are left for recovery: their requests become unknown at the next start "
-            "(elsewhere, once their leases lapse) and are never retried",
+            "flight or being recorded are left for recovery: their requests become unknown at "
+            "the next start (elsewhere, once their leases lapse) and are never retried",
             len(opsgate.store.leases.in_flight()),
         )
-        _say_left(opsgate.store.leases.in_flight())
+        _say_left(opsgate.store.leases.left())
         _exit_now(0)
     if finished:
         opsgate.close()
@@ -185,17 +186,25 @@ def _drain(opsgate: OpsgateApp) -> int:
         "its requests become unknown at the next start and are never retried",
         grace,
     )
-    _say_left(opsgate.store.leases.in_flight())
+    _say_left(opsgate.store.leases.left())
     _exit_now(0)
 
 
-def _say_left(request_ids: list[str]) -> None:
-    """One line for each request whose vendor call is left running, naming it (``request_id``)."""
-    for request_id in request_ids:
-        with log_context(request_id=request_id, actor=SYSTEM_ACTOR):
+def _say_left(calls: list[InFlight]) -> None:
+    """One line for each request left `executing`, naming it and its operation: its vendor
+    call still running, or over with its outcome not yet recorded (the database slow or out).
+    """
+    for call in calls:
+        what = (
+            "vendor call over but its outcome not yet recorded"
+            if call.answered
+            else "vendor call still in flight"
+        )
+        with log_context(request_id=call.request_id, operation=call.operation, actor=SYSTEM_ACTOR):
             log.warning(
-                "vendor call still in flight at shutdown, left for recovery: the request "
-                "becomes unknown at the next start (elsewhere, once its lease lapses)"
+                "%s at shutdown, left for recovery: the request becomes unknown at the next "
+                "start (elsewhere, once its lease lapses)",
+                what,
             )
 
 

@@ -84,7 +84,8 @@ class Execution:
         is held from the start: a Slack slow to take `first` never lets recovery mark the call
         unknown. What `first` raises is raised, the vendor not called."""
         lease = ExitStack()
-        lease.enter_context(self.s.store.leases.held(record.id))  # renewed until recorded
+        leases = self.s.store.leases
+        lease.enter_context(leases.held(record.id, operation=record.operation))  # until recorded
         try:
             if first is not None:
                 first()
@@ -100,6 +101,7 @@ class Execution:
         except BaseException:
             lease.close()
             raise
+        leases.answered(record.id)  # the call is over; its outcome is still to be recorded
         finish = partial(self._finish, record, outcome, lease)
         if self.s.runner is None:
             finish()

@@ -21,6 +21,7 @@ import socket
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Final
 
@@ -46,6 +47,16 @@ LAPSED: Final = (
 )
 
 
+@dataclass
+class InFlight:
+    """A request whose vendor call this replica is making (`Leases.held`)."""
+
+    request_id: str
+    operation: str | None = None
+    #: The vendor answered; its outcome is not recorded yet.
+    answered: bool = False
+
+
 def new_owner() -> str:
     """A replica id unique to this process: host, pid and a random suffix, then its place on
     this machine where the system tells it (`bot.store.liveness`), so that a process of the
@@ -68,7 +79,9 @@ class Leases:
         self.duration = duration
         self._tx = tx
         self._now = now
-        self._in_flight: set[str] = set()
+        #: Each call in flight here: its operation, and whether the vendor has answered (its
+        #: outcome is being recorded; the lease is held until it is).
+        self._in_flight: dict[str, InFlight] = {}
         self._lock = threading.Lock()
         self._place = liveness.here()
 
@@ -122,15 +135,28 @@ class Leases:
         return [(str(row["request_id"]), str(row["owner"])) for row in rows]
 
     @contextmanager
-    def held(self, request_id: str) -> Iterator[None]:
-        """While the vendor call of `request_id` runs here, `renew` keeps its lease alive."""
+    def held(self, request_id: str, *, operation: str | None = None) -> Iterator[None]:
+        """While the vendor call of `request_id` runs here, and until its outcome is recorded,
+        `renew` keeps its lease alive."""
         with self._lock:
-            self._in_flight.add(request_id)
+            self._in_flight[request_id] = InFlight(request_id, operation)
         try:
             yield
         finally:
             with self._lock:
-                self._in_flight.discard(request_id)
+                self._in_flight.pop(request_id, None)
+
+    def answered(self, request_id: str) -> None:
+        """The vendor call of `request_id` is over: only its outcome is left to record."""
+        with self._lock:
+            if request_id in self._in_flight:
+                self._in_flight[request_id].answered = True
+
+    def left(self) -> list[InFlight]:
+        """What `in_flight` names, with each call's operation and whether it was answered (for
+        the lines a shutdown writes about the requests it leaves for recovery)."""
+        with self._lock:
+            return [replace(self._in_flight[rid]) for rid in sorted(self._in_flight)]
 
     def record_progress(self, request_id: str, progress: Progress) -> bool:
         """Keep with the lease how far its bulk run has got, for recovery to report if this

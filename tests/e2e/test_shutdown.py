@@ -158,7 +158,9 @@ def test_a_second_signal_ends_the_wait_in_one_line(tmp_path: Path, stop: signal.
     assert status == 0, output
     assert "a second signal cut the wait short; 1 vendor call(s) still in flight" in output
     [left] = [line for line in output.splitlines() if "in flight at shutdown" in line]
-    assert f"[request_id={request_id} actor=system]" in left  # the request it leaves, named
+    named = f"[request_id={request_id} operation=servicepower.job.cancel actor=system]"
+    assert named in left  # the request it leaves, named with its operation
+    assert "vendor call still in flight at shutdown" in left  # the call was still running
     assert "OPSGATE_SHUTDOWN_GRACE" not in output and "Traceback" not in output
     assert state_of(served.db, request_id) is RequestState.EXECUTING  # as after a crash
 
@@ -258,3 +260,4 @@ def test_a_call_left_for_recovery_is_logged_with_its_request(tmp_path: Path) -> 
         if line.get("request_id") == request_id and ("left for recovery" in line["message"])
     ]
     assert left["level"] == "WARNING" and left["actor"] == "system"
+    assert left["operation"] == "servicepower.job.cancel"
