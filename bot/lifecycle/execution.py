@@ -27,7 +27,7 @@ from adapters.base import Outcome, Progress, StopSignal
 from adapters.clock import Clock
 from adapters.errors import AdapterError, OutcomeUnknown, VendorError
 from adapters.registry import Adapters
-from bot.lifecycle.outage import ended, recorded
+from bot.lifecycle.outage import already_unknown, ended, recorded
 from bot.lifecycle.plugin_calls import executed
 from bot.lifecycle.progress import ProgressThrottle, keep_progress
 from bot.lifecycle.replies import Replies
@@ -193,9 +193,7 @@ def _record_end(
         return final
     current = store.get(record.id) or record
     if state is RequestState.UNKNOWN and current.state is RequestState.UNKNOWN:
-        # Already marked unknown by a recovering replica: a request is unknown once, so what
-        # this call saw goes to the log only.
-        log.warning("%s was already unknown; its call ended unknown too: %s", record.id, detail)
+        already_unknown(current, outcome, detail)
     return current
 
 

@@ -1,7 +1,8 @@
 """A database out of reach, as the lifecycle tells it: the errors that mean it (the engine's
 own and `DatabaseUnavailable`), and the first line of one, logged as one line rather than a
 traceback by the request jobs (`Replies.guarded`), the lease heartbeat and the sweeper; and
-`recorded`, which keeps trying to record a vendor call's outcome through one."""
+`recorded`, which keeps trying to record a vendor call's outcome through one (and
+`already_unknown`, what a call that ended unknown says of a request found unknown already)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from collections.abc import Callable
 from typing import Final, TypeVar
 
 from adapters.base import Outcome
-from bot.model import RequestOutcome
+from bot.model import RequestOutcome, RequestRecord
 from bot.store import DatabaseUnavailable, Store
 
 log = logging.getLogger(__name__)
@@ -78,3 +79,19 @@ def ended(request_id: str, outcome: RequestOutcome) -> str:
     request unknown) the log is the only place that says what the vendor did."""
     said = outcome.summary if isinstance(outcome, Outcome) else getattr(outcome, "message", "")
     return f"how {request_id} ended ({outcome.kind}: {said})"
+
+
+def already_unknown(current: RequestRecord, outcome: RequestOutcome, detail: object) -> None:
+    """A call ended unknown and its request `current` is unknown already (a request is unknown
+    once): either this very outcome was recorded by an earlier try of `recorded` whose answer
+    was lost, or recovery marked the call unknown once its lease had lapsed; then what this
+    call saw (`detail`) goes to the log only."""
+    if current.outcome is not None and current.outcome.model_dump() == outcome.model_dump():
+        log.info("%s: its unknown outcome had been recorded by an earlier try", current.id)
+        return
+    log.warning(
+        "%s had already been marked unknown by recovery (its lease had lapsed); its call "
+        "ended unknown too: %s",
+        current.id,
+        detail,
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import pytest
 from lease_owners import as_another_replica
@@ -11,6 +12,7 @@ from lifecycle_world import ALICE, BOB, World, open_request
 from adapters.base import Outcome
 from adapters.errors import OutcomeUnknown
 from bot.model import AuditEventName, FailedOutcome, RequestState
+from bot.store import DatabaseUnavailable
 from commands.model import OperationRequest
 
 
@@ -198,7 +200,8 @@ def test_a_lost_answer_to_a_call_already_marked_unknown_is_logged_not_a_second_u
     assert world.store.get(rid).state is RequestState.UNKNOWN  # type: ignore[union-attr]
     unknown = [e for e in world.store.events(request_id=rid) if e.event is AuditEventName.UNKNOWN]
     assert len(unknown) == 1
-    assert "already unknown" in caplog.text and "huawei did not answer in 10 s" in caplog.text
+    assert "already been marked unknown by recovery" in caplog.text
+    assert "huawei did not answer in 10 s" in caplog.text
 
 
 def test_a_replica_never_marks_its_own_call_unknown_when_its_lease_ran_out(
@@ -266,3 +269,37 @@ def test_a_request_never_runs_against_a_vendor_served_otherwise_than_its_card_sa
     assert "opsgate did not call the vendor" in record.outcome.message
     assert not [r for r in simulator.requests_to("/") if r.method == "DELETE"]
     assert "request it again" in card_text(world)
+
+
+def test_a_retry_finding_its_own_unknown_recorded_does_not_blame_recovery(
+    world: World, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The write of an unknown outcome commits but its answer is lost (the database went away
+    at that moment): the retry finds the request unknown, by its own earlier try, and says so,
+    not that recovery (another replica) had marked it."""
+    rid = open_request(world)
+    adapter = world.adapters.by_vendor["huawei"]
+
+    def no_answer(request, *, progress=None):  # type: ignore[no-untyped-def]
+        raise OutcomeUnknown("huawei did not answer in 10 s", vendor="huawei")
+
+    transition = world.store.transition
+    lost: list[str] = []
+
+    def committed_then_lost(request_id: str, **kwargs: Any) -> Any:
+        done = transition(request_id, **kwargs)
+        if kwargs["to"] is RequestState.UNKNOWN and not lost:
+            lost.append(request_id)
+            raise DatabaseUnavailable("server closed the connection unexpectedly")
+        return done
+
+    adapter.execute = no_answer  # type: ignore[method-assign]
+    monkeypatch.setattr(world.store, "transition", committed_then_lost)
+    with caplog.at_level(logging.INFO, logger="bot.lifecycle"):
+        world.service.approve(rid, world.on_card(rid, BOB))
+
+    assert lost == [rid]
+    assert world.store.get(rid).state is RequestState.UNKNOWN  # type: ignore[union-attr]
+    said = [r.getMessage() for r in caplog.records if r.name.startswith("bot.lifecycle")]
+    assert f"{rid}: its unknown outcome had been recorded by an earlier try" in said
+    assert not [line for line in said if "recovery" in line or "already unknown" in line]
