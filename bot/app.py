@@ -25,6 +25,7 @@ from bot.lifecycle.steps import WorkflowSteps, intake_submit
 from bot.lifecycle.sweeper import Sweeper
 from bot.lifecycle.workers import Runner
 from bot.observability import MeteredApp, Metrics, instrument, metered
+from bot.observability.slack_calls import meter_slack_calls
 from bot.policy import Directory, Policy, load_policy
 from bot.settings import Settings
 from bot.slack.announce import AuditChannel
@@ -258,7 +259,9 @@ def bolt_app(
     """The Bolt app: only signed requests (our own check answers 401 and logs one bounded line)
     carrying payloads as Slack sends them (400 otherwise), acks timed, Slack's retries
     acknowledged and dropped, unexpected listener errors logged; a Slack-backed `directory`
-    told whose payload is of another organization (`bot.slack.organizations`)."""
+    told whose payload is of another organization (`bot.slack.organizations`). Every Web API
+    call of `client` (whoever makes it: the lifecycle, a listener, the directory) is counted."""
+    meter_slack_calls(client, metrics.slack_calls)
     secret = _secret(settings.slack_signing_secret)
     logging.getLogger(f"slack_bolt.{App.__name__}").addFilter(_TOKEN_IN_THE_CLIENT)
     bolt = MeteredApp(

@@ -20,6 +20,9 @@ How each is fed (`bot.observability.instrument` wires them):
 - ``opsgate_ack_seconds``: from the receipt of a Slack request (over HTTP, when the server had
   read it; else Bolt's dispatch) to its acknowledgement
   (`bot.observability.instrument.MeteredApp`).
+- ``opsgate_slack_calls_total{method,result}``: every Slack Web API call, by method and how it
+  ended (``ok``, Slack's error code, ``http_<status>``, ``timeout``, ``connection_error``),
+  counted by the Slack client itself (`bot.observability.slack_calls`).
 - ``opsgate_pending_requests``: asked of the store at each scrape; left out of a scrape when
   the store cannot answer (the database is down), so every other metric is still served.
 """
@@ -106,12 +109,7 @@ class Metrics:
             buckets=_CALL_BUCKETS,
             registry=self.registry,
         )
-        self.ack_seconds = Histogram(
-            "opsgate_ack_seconds",
-            "From receiving a Slack request to acknowledging it (Slack's deadline is 3 s).",
-            buckets=_ACK_BUCKETS,
-            registry=self.registry,
-        )
+        self.ack_seconds, self.slack_calls = _slack_metrics(self.registry)
 
     def watch_pending(self, count: Callable[[], int]) -> None:
         """Report ``opsgate_pending_requests`` by calling `count` at every scrape."""
@@ -144,6 +142,24 @@ class Metrics:
     def render(self) -> bytes:
         """Every metric in Prometheus text format (what ``GET /metrics`` answers)."""
         return generate_latest(self.registry)
+
+
+def _slack_metrics(registry: CollectorRegistry) -> tuple[Histogram, Counter]:
+    """``opsgate_ack_seconds`` and ``opsgate_slack_calls_total``: Slack's side of opsgate."""
+    ack_seconds = Histogram(
+        "opsgate_ack_seconds",
+        "From receiving a Slack request to acknowledging it (Slack's deadline is 3 s).",
+        buckets=_ACK_BUCKETS,
+        registry=registry,
+    )
+    slack_calls = Counter(
+        "opsgate_slack_calls",
+        "Slack Web API calls, by method and result: ok, Slack's error code (ratelimited, "
+        "channel_not_found...), http_<status>, timeout or connection_error.",
+        ["method", "result"],
+        registry=registry,
+    )
+    return ack_seconds, slack_calls
 
 
 def _click_action(action: str) -> str:

@@ -26,12 +26,14 @@ from typing import Any, Final
 from slack_bolt import App, BoltRequest
 from slack_bolt.adapter.socket_mode.internals import build_headers, send_response
 from slack_bolt.adapter.socket_mode.websocket_client import SocketModeHandler
+from slack_sdk.http_retry import default_retry_handlers
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
 from slack_sdk.socket_mode.websocket_client import SocketModeClient
 from slack_sdk.web import WebClient
 from websocket import WebSocket, WebSocketApp, WebSocketException
 
+from bot.observability.slack_calls import meters_of
 from bot.slack.ingress import UNREADABLE
 from bot.slack.verification import LOGGED_BODY_CHARS, loggable
 
@@ -195,8 +197,12 @@ class CheckedSocketModeHandler(SocketModeHandler):
         # Its own Web API client: the app's waits out a rate limit (Retry-After) three times, and
         # apps.connections.open is Tier 1: a start Slack rate-limits says so at once instead of
         # waiting minutes, and a reconnect tries again at the monitor's next look.
+        # Its calls are counted as the app's are (``opsgate_slack_calls_total``).
         web_client = WebClient(
-            base_url=app.client.base_url, timeout=app.client.timeout, logger=app.logger
+            base_url=app.client.base_url,
+            timeout=app.client.timeout,
+            logger=app.logger,
+            retry_handlers=[*default_retry_handlers(), *meters_of(app.client)],
         )
         self.client = CheckedClient(
             app_token=app_token,

@@ -37,6 +37,7 @@ DOCUMENTED = {
     "opsgate_vendor_executions_total",
     *(f"opsgate_vendor_call_seconds_{part}" for part in ("bucket", "count", "sum")),
     *(f"opsgate_ack_seconds_{part}" for part in ("bucket", "count", "sum")),
+    "opsgate_slack_calls_total",
     "opsgate_pending_requests",
 }
 
@@ -51,6 +52,7 @@ def test_a_scrape_shows_only_the_documented_series() -> None:
     metrics.clicks.labels(action="approve", result="approved").inc()
     metrics.vendor_call("acme", call="execute", outcome="ok", seconds=0.1)
     metrics.ack_seconds.observe(0.01)
+    metrics.slack_calls.labels(method="chat.update", result="ok").inc()
 
     names = {
         sample.name
