@@ -21,7 +21,8 @@ from bot.store import Store
 
 #: Where a request's receipt time (``time.perf_counter()``) travels: the WSGI environ's key, set
 #: by opsgate's HTTP server (`bot.cli.received`), and the `BoltRequest` context's, set from it
-#: (`bot.slack.ingress`). Without it (Socket Mode, another server) the ack is timed from dispatch.
+#: (`bot.slack.ingress`) or, in Socket Mode, from when the envelope was read off the socket
+#: (`bot.slack.socket_mode`). Without it (another server) the ack is timed from dispatch.
 RECEIVED_AT: Final = "opsgate_received_at"
 
 
@@ -30,9 +31,9 @@ class MeteredApp(App):
 
     Bolt's dispatch returns once the listener has acknowledged (or answered) the request, over
     HTTP and in Socket Mode alike; the ack time runs from when the HTTP server had read the
-    request (`RECEIVED_AT`, so time spent queued for a free thread counts), or else from the
-    dispatch, to then, signature check included. A request refused as unsigned (401) is not
-    Slack's, and not timed.
+    request, or the Socket Mode client the envelope (`RECEIVED_AT`, so time spent queued for a
+    free thread counts), or else from the dispatch, to then, signature check included. A
+    request refused as unsigned (401) is not Slack's, and not timed.
 
     Args:
         metrics: Where the ack times go.

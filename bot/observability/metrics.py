@@ -18,7 +18,7 @@ How each is fed (`bot.observability.instrument` wires them):
   {vendor,outcome}``, the executions alone (the mutating calls), beside them: SPEC §13 fixes
   the first one's labels, so the split is a metric of its own.
 - ``opsgate_ack_seconds``: from the receipt of a Slack request (over HTTP, when the server had
-  read it; else Bolt's dispatch) to its acknowledgement
+  read it; in Socket Mode, when the envelope was read off the socket) to its acknowledgement
   (`bot.observability.instrument.MeteredApp`).
 - ``opsgate_slack_calls_total{method,result}``: every Slack Web API call, by method and how it
   ended (``ok``, Slack's error code, ``http_<status>``, ``timeout``, ``connection_error``),

@@ -33,6 +33,7 @@ from slack_sdk.socket_mode.websocket_client import SocketModeClient
 from slack_sdk.web import WebClient
 from websocket import WebSocket, WebSocketApp, WebSocketException
 
+from bot.observability.instrument import RECEIVED_AT
 from bot.observability.slack_calls import meters_of
 from bot.slack.ingress import UNREADABLE
 from bot.slack.verification import LOGGED_BODY_CHARS, loggable
@@ -51,6 +52,7 @@ class CheckedClient(SocketModeClient):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._monitor_lock = threading.Lock()
+        self._receipt = threading.local()
 
     def connect(self) -> None:
         """Open a connection (replacing the current one); the first also starts the connection
@@ -97,10 +99,16 @@ class CheckedClient(SocketModeClient):
         super().close()
 
     def enqueue_message(self, message: str) -> None:
-        """Queue `message` for the listeners, unless it is not an envelope they could read."""
+        """Queue `message` for the listeners, unless it is not an envelope they could read.
+
+        Called on the thread reading the socket as soon as a message is read: the message is
+        stamped then (`received_at`), so ``opsgate_ack_seconds`` counts the time it waits for
+        one of the client's workers, as it counts an HTTP request's wait for a server thread.
+        """
+        received = _Received(message)
         problem, envelope_id = _unreadable(message)
         if problem is None:
-            super().enqueue_message(message)
+            super().enqueue_message(received)
             return
         log.warning(
             "ignored a Socket Mode message that is not Slack's (%s): %s",
@@ -109,6 +117,20 @@ class CheckedClient(SocketModeClient):
         )
         if envelope_id is not None:
             self.send_socket_mode_response(SocketModeResponse(envelope_id=envelope_id))
+
+    def run_message_listeners(self, message: dict[str, Any], raw_message: str) -> None:
+        """slack_sdk's, on one of its workers; the listeners it calls can ask `received_at`."""
+        self._receipt.at = getattr(raw_message, "received_at", None)
+        try:
+            super().run_message_listeners(message, raw_message)
+        finally:
+            self._receipt.at = None
+
+    def received_at(self) -> float | None:
+        """When the envelope this worker is handling was read off the socket
+        (``time.perf_counter()``), or None."""
+        at = getattr(self._receipt, "at", None)
+        return at if isinstance(at, float) else None
 
     def disconnect(self) -> None:
         """Close the connection (`_close_session`)."""
@@ -143,6 +165,14 @@ class CheckedClient(SocketModeClient):
             _waited(lambda: session.sock is None, CLOSE_HANDSHAKE_S)
         # Close the descriptor: after send_close(), the reader's teardown leaves it open.
         connection.shutdown()  # type: ignore[no-untyped-call]
+
+
+class _Received(str):
+    """A message as read off the socket, with when it was read (``time.perf_counter()``)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__()
+        self.received_at = time.perf_counter()
 
 
 def _waited(condition: Callable[[], bool], timeout: float) -> bool:
@@ -216,7 +246,12 @@ class CheckedSocketModeHandler(SocketModeHandler):
         """Dispatch one envelope to Bolt and send Bolt's answer back."""
         start = time.time()
         try:
-            request = BoltRequest(mode="socket_mode", body=req.payload, headers=build_headers(req))
+            request = BoltRequest(
+                mode="socket_mode",
+                body=req.payload,
+                headers=build_headers(req),
+                context=_received(client),
+            )
         except UNREADABLE as exc:
             log.warning(
                 "ignored a Socket Mode envelope whose payload is unreadable (%s): %s",
@@ -226,3 +261,9 @@ class CheckedSocketModeHandler(SocketModeHandler):
             client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))
             return
         send_response(client, req, self.app.dispatch(request), start)
+
+
+def _received(client: SocketModeClient) -> dict[str, float]:
+    """When `client` read the envelope being handled, for the ack's timing (`RECEIVED_AT`)."""
+    received = client.received_at() if isinstance(client, CheckedClient) else None
+    return {RECEIVED_AT: received} if received is not None else {}
