@@ -4,9 +4,10 @@ What must never reach a log: Slack's verification token, and a response_url (any
 one may post to the channel for 30 minutes), as a form field, a JSON string, a Python dict's
 repr (Bolt's warnings) or URL-encoded JSON (an interactive payload as posted), any Slack
 webhook URL (GovSlack's too), plain, URL-encoded or JSON-escaped, and anything shaped like a
-Slack token (``xoxb-…``, ``xoxp-…``, ``xapp-…``, a workflow step's ``xwfp-…``) wherever it
-stands: a body may quote one in a field of any name, or in a message's text; slack_sdk, at
-DEBUG, logs the response_url it posts to and, in Socket Mode, each envelope as Slack sent it.
+Slack token (``xoxb-…``, ``xoxp-…``, ``xapp-…``, ``xoxe-…``, a workflow step's ``xwfp-…``)
+wherever it stands, though not inside a word (``boxapp-01`` is a name, not a token): a body
+may quote one in a field of any name, or in a message's text; slack_sdk, at DEBUG, logs the
+response_url it posts to and, in Socket Mode, each envelope as Slack sent it.
 """
 
 from __future__ import annotations
@@ -14,9 +15,18 @@ from __future__ import annotations
 import re
 from typing import Final
 
+#: Where a Slack token may start: not inside a word, a dotted or hyphenated name included
+#: (``boxapp-01``, ``eu-xapp-2`` hold no token), but after anything else (a space, ``=``, ``:``,
+#: a quote, ``Bearer ``), a percent-escape (``%22xoxb-…``, ``%3Dxoxb-…``) or a backslash-escape
+#: (``\nxoxb-…`` in JSON or a repr) included.
+_LEFT_BOUNDARY: Final = r"(?:(?<![\w.-])|(?<=%[0-9A-Fa-f]{2})|(?<=\\[nrtfbv]))"
+#: Slack's token prefixes (bot, user, app-level, refresh, rotating ``xoxe.xoxp-…``, workflow
+#: step…): ``xox`` and a letter, ``xapp``, ``xwfp``.
+_TOKEN: Final = _LEFT_BOUNDARY + r"(?:xoxe\.)?(?:xox[a-z]|xapp|xwfp)-[A-Za-z0-9-]*"
+
 #: Each secret's shape and what is shown in its place.
 _SECRETS: Final = (
-    (re.compile(r"(?:xox[a-z]|xapp|xwfp)-[A-Za-z0-9-]*", re.IGNORECASE), "[redacted]"),
+    (re.compile(_TOKEN, re.IGNORECASE), "[redacted]"),
     (re.compile(r"\b(\w*token|response_url)=[^&\s]*"), r"\1=[redacted]"),
     (
         re.compile(r'"(\w*token|response_url)"(\s*):(\s*)"(?:[^"\\]|\\.)*"'),
