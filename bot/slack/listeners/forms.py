@@ -18,7 +18,7 @@ from typing import Any, Final
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.cards.form import (
     FORM_CALLBACK,
@@ -122,12 +122,24 @@ def _tell(ctx: ListenerContext, user: str) -> None:
 
 
 def _redraw(client: WebClient, ctx: ListenerContext, *, view: dict[str, Any], user: str) -> None:
-    """The operation changed: the same form with that operation's fields."""
+    """The operation changed: the same form with that operation's fields.
+
+    A redraw Slack refuses or does not answer leaves the form as it was, still usable: submitted
+    with fields the operation lacks, it comes back with them (`submitted`)."""
     new = _form_for(view, ctx, user)
     try:
         client.views_update(view_id=view.get("id"), hash=view.get("hash"), view=new)
-    except SlackApiError as exc:  # hash_conflict: a newer change is already on its way
-        log.info("request form not redrawn: %s", refused(exc))
+    except SlackApiError as exc:
+        error = refused(exc)
+        # hash_conflict: a newer change is already on its way, drawn instead.
+        level = logging.INFO if error == "hash_conflict" else logging.WARNING
+        log.log(level, "request form not redrawn: %s", error)
+    except (SlackClientError, OSError) as exc:  # a timeout, a dropped connection
+        log.warning(
+            "request form not redrawn: Slack did not answer (%s); submitted, it comes back "
+            "with the operation's fields",
+            type(exc).__name__,
+        )
 
 
 def _form_for(view: dict[str, Any], ctx: ListenerContext, user: str) -> dict[str, Any]:
