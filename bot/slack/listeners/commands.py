@@ -7,7 +7,7 @@ import threading
 from collections import OrderedDict
 from typing import Any, Final
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App
 
 from adapters.clock import Clock
 from bot import cards
@@ -42,10 +42,10 @@ def register(app: App, ctx: ListenerContext) -> None:
     seen = SeenTriggers(ctx.service.s.clock)
 
     @app.command("/ops")
-    def ops_command(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
+    def ops_command(ack: Ack, command: dict[str, Any]) -> None:
         if not str(command.get("text") or "").strip():
             ack()
-            _form(command, ctx, respond)
+            _form(command, ctx)
             return
         try:
             parsed = ctx.parse(str(command.get("text") or ""))
@@ -62,7 +62,7 @@ def register(app: App, ctx: ListenerContext) -> None:
         # Queued before the ack, so anyone waiting for the pool to go idle also waits for it.
         operation = parsed.operation if isinstance(parsed, OperationRequest) else None
         with log_context(operation=operation, actor=origin.user):
-            ctx.submit(origin, lambda: _run_once(trigger_id, parsed, origin, text, ctx, respond))
+            ctx.submit(origin, lambda: _run_once(trigger_id, parsed, origin, text, ctx))
         if isinstance(parsed, OperationRequest):
             verb = "Dry run: previewing" if parsed.dry_run else "Checking policy and previewing"
             ack(**_ack_args(cards.notice_message(f"{verb} {parsed.operation} …")))
@@ -85,7 +85,7 @@ def _group_dm(command: dict[str, Any]) -> bool:
     return GROUP_DM_NAME.fullmatch(str(command.get("channel_name") or "")) is not None
 
 
-def _form(command: dict[str, Any], ctx: ListenerContext, respond: Respond) -> None:
+def _form(command: dict[str, Any], ctx: ListenerContext) -> None:
     """Open the request form, its card's channel the one `/ops` was typed in (not a group DM,
     which is no channel the card can go to, as a direct message is not); if Slack will not
     open it, say how else to ask."""
@@ -96,7 +96,7 @@ def _form(command: dict[str, Any], ctx: ListenerContext, respond: Respond) -> No
         message = cards.notice_message(
             "Slack would not open the request form; type the command instead (`/ops help`)."
         )
-        respond(**_ack_args(message))
+        ctx.service.replies.answer(_origin(command), message)
 
 
 class SeenTriggers:
@@ -128,17 +128,16 @@ def _run_once(
     origin: Origin,
     text: str,
     ctx: ListenerContext,
-    respond: Respond,
 ) -> None:
     """Run the command unless some process has claimed its trigger id already."""
     if trigger_id and not ctx.service.s.store.claim_trigger(trigger_id):
         return
-    _run(parsed, origin, text, ctx, respond)
+    _run(parsed, origin, text, ctx)
 
 
-def _run(
-    parsed: ParsedCommand, origin: Origin, text: str, ctx: ListenerContext, respond: Respond
-) -> None:
+def _run(parsed: ParsedCommand, origin: Origin, text: str, ctx: ListenerContext) -> None:
+    """Run a parsed command; a read command's answer goes through its response_url or, when
+    that fails (expired, unreachable), privately in the channel (`Replies.answer`)."""
     service = ctx.service
     if isinstance(parsed, OperationRequest):
         service.submit(parsed, origin, command_text=text)
@@ -152,7 +151,7 @@ def _run(
         message = service.history(parsed, origin)
     else:
         message = service.status(parsed.request_id, origin, typed=parsed.typed)
-    respond(**_ack_args(message))
+    service.replies.answer(origin, message)
 
 
 def _ack_args(message: cards.Message) -> dict[str, Any]:
