@@ -21,6 +21,7 @@ from bot.model.outcomes import (
     RequestOutcome,
     RequestPreview,
     UnknownOutcome,
+    as_recorded,
     confirmed_gone,
     with_preview_note,
 )
@@ -69,6 +70,7 @@ __all__ = [
     "Sentence",
     "UnknownOutcome",
     "User",
+    "as_recorded",
     "backticked",
     "can_move",
     "confirmed_gone",
