@@ -6,6 +6,7 @@ and a click on it anyway (a stale card, a forged payload) opens nothing."""
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 from surfaces_world import ALICE, BOB, latest_view, session_with, submit
+from tampering import tamper
 
 from adapters.base import Counts, FailureKind, Outcome
 from adapters.simulator import Fault
@@ -163,3 +165,30 @@ def test_an_unknown_run_with_nothing_left_undone_offers_nothing(
     [told] = [c.params for c in after if c.method == "chat.postMessage"]
     assert told["channel"] == ALICE
     assert f"`{rid}` is unknown: its card has no Request again." in str(told["blocks"])
+
+
+def test_kept_targets_of_an_unknown_run_that_ended_otherwise_since_are_not_used(
+    session: ConsoleSession, tmp_path: Path
+) -> None:
+    """The form keeps by reference the 699 targets an unknown run left undone; before it is
+    submitted, the run's late answer arrives (a replica paused past its lease resumes) and it
+    ends `succeeded`. Leaving the box empty must not then ask for all 999, done ones
+    included: the form says so under Targets, and nothing is requested."""
+    old = session.app.store.get(requested(session))
+    assert old is not None
+    failures = [
+        {"targets": list(old.targets[:200]), "kind": "unknown", "message": "no answer"},
+        {"targets": list(old.targets[300:]), "kind": "not_sent", "message": "not sent"},
+    ]
+    outcome = {"summary": "Cancel accepted", "total": 999, "failures": failures}
+    changed = "UPDATE requests SET state = ?, outcome = ? WHERE id = ?"
+    tamper(tmp_path / "opsgate.db", changed, params=("unknown", json.dumps(outcome), old.id))
+    view = again(session, old.id)
+    assert initial(view, TARGETS_BLOCK) is None  # kept by reference
+    assert f"the 699 targets `{old.id}` left undone" in str(view["blocks"])
+
+    done = {"summary": "Cancel accepted", "total": 999, "failures": []}
+    tamper(tmp_path / "opsgate.db", changed, params=("succeeded", json.dumps(done), old.id))
+    errors = submit(session, view, {})
+    assert f"{old.id} has ended succeeded since" in errors.get(TARGETS_BLOCK, "")
+    assert session.app.store.history(limit=1)[0].id == old.id  # nothing new requested
