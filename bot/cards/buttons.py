@@ -8,7 +8,7 @@ to add a button, add one function to it.
 - executing a run of more than one vendor call, until a stop is asked for: **Stop**;
 - a break-glass run that has ended and awaits review: **Mark reviewed**;
 - failed, expired, rejected and stopped, and an unknown run with targets the vendor refused or
-  was never sent: **Request again** (SPEC §8, `bot.model.rules.offers_again`), which opens the
+  never got: **Request again** (SPEC §8, `bot.model.rules.offers_again`), which opens the
   request form filled in from this request.
 """
 
@@ -32,7 +32,7 @@ AGAIN_ACTION: Final = "opsgate_request_again"
 #: Which cards have Request again, in words (`bot.model.rules.offers_again`).
 AGAIN_CARDS: Final = (
     "failed, expired, rejected and stopped cards have one, and an unknown one that lists "
-    "targets the vendor refused or was never sent"
+    "targets the vendor refused or never got"
 )
 ACTIONS_BLOCK_ID: Final = "opsgate_actions"
 

@@ -36,7 +36,7 @@ AGAIN_STATES: Final = frozenset({"failed", "expired", "rejected", "stopped"})
 def offers_again(record: RequestRecord) -> bool:
     """Whether `record`'s card has **Request again**: a failed, expired, rejected or stopped
     request always; an `unknown` run only when its outcome names targets the vendor refused or
-    was never sent (`undone_targets`), which its card tells to request again."""
+    never got (`undone_targets`), which its card tells to request again."""
     if record.state.value in AGAIN_STATES:
         return True
     return record.state is RequestState.UNKNOWN and bool(undone_targets(record))

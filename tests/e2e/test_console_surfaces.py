@@ -186,7 +186,7 @@ def test_again_on_an_unknown_run_asks_for_what_it_left_undone_and_only_then(
     assert answers[1] == (
         f"{nothing} is unknown, and its card has no Request again: only failed, expired, "
         "rejected and stopped cards have one, and an unknown one that lists targets the vendor "
-        "refused or was never sent"
+        "refused or never got"
     )
 
 
