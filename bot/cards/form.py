@@ -81,8 +81,8 @@ class KeptTargets:
         operation: Its operation.
         count: How many targets are asked for again (`bot.model.rules.again_targets`).
         unsent: They are the targets the request left undone (not all of its own).
-        ended: The state the request ended in (``stopped``, ``failed``), which says how it
-            left them undone.
+        ended: The state the request ended in (``stopped``, ``failed``, ``unknown``), which
+            says how it left them undone.
     """
 
     request_id: str
@@ -129,7 +129,7 @@ class FormPrefill:
         kept: The targets of the request asked for again, when they do not fit the text box.
         unsent_of: The request whose targets left undone fill the text box (not all of its
             targets: it stopped, or partly failed, and did the others).
-        unsent_ended: The state that request ended in (``stopped``, ``failed``).
+        unsent_ended: The state that request ended in (``stopped``, ``failed``, ``unknown``).
     """
 
     operation: str | None = None
