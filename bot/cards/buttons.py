@@ -7,8 +7,9 @@ to add a button, add one function to it.
 - pending: **Approve** (danger, with a confirmation), **Reject**, **Withdraw**;
 - executing a run of more than one vendor call, until a stop is asked for: **Stop**;
 - a break-glass run that has ended and awaits review: **Mark reviewed**;
-- failed, expired, rejected and stopped: **Request again** (SPEC §8), which opens the request
-  form filled in from this request.
+- failed, expired, rejected and stopped, and an unknown run with targets the vendor refused or
+  never got: **Request again** (SPEC §8, `bot.model.rules.offers_again`), which opens the
+  request form filled in from this request.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Final
 from bot.cards.blocks import Block, actions, button, confirm_dialog
 from bot.cards.text import plural
 from bot.model import RequestRecord, RequestState, rules
+from bot.model.again import AGAIN_STATES as AGAIN_STATES
 
 APPROVE_ACTION: Final = "opsgate_approve"
 REJECT_ACTION: Final = "opsgate_reject"
@@ -27,10 +29,12 @@ WITHDRAW_ACTION: Final = "opsgate_withdraw"
 STOP_ACTION: Final = "opsgate_stop"
 REVIEW_ACTION: Final = "opsgate_review"
 AGAIN_ACTION: Final = "opsgate_request_again"
+#: Which cards have Request again, in words (`bot.model.rules.offers_again`).
+AGAIN_CARDS: Final = (
+    "failed, expired, rejected and stopped cards have one, and an unknown one that lists "
+    "targets the vendor refused or never got"
+)
 ACTIONS_BLOCK_ID: Final = "opsgate_actions"
-#: The ends after which asking again makes sense (SPEC §8); by value, as `stopped` is a state
-#: only some versions know.
-AGAIN_STATES: Final = frozenset({"failed", "expired", "rejected", "stopped"})
 
 
 @dataclass(frozen=True)
@@ -104,8 +108,9 @@ def review_button(record: RequestRecord, facts: CardFacts) -> list[Block]:
 
 def again_button(record: RequestRecord, facts: CardFacts) -> list[Block]:
     """**Request again**: opens the request form filled in from this request; the value is
-    the request id only. Empty for the ends where asking again makes no sense."""
-    if record.state.value not in AGAIN_STATES:
+    the request id only. Empty for the ends where asking again makes no sense, and for an
+    unknown run that left nothing known undone."""
+    if not rules.offers_again(record):
         return []
     return [button("Request again", action_id=AGAIN_ACTION, value=record.id)]
 

@@ -26,6 +26,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.cards.blocks import Block, context, section
+from bot.cards.form_again import again_note
 from bot.cards.form_inputs import (
     FILE_BLOCK,
     FORM_SWITCHES,
@@ -39,7 +40,7 @@ from bot.cards.form_inputs import (
     reason_input,
     switches_input,
 )
-from bot.cards.text import clip_raw, code, code_block, escape, plural
+from bot.cards.text import clip_raw, code_block, escape
 from commands.spec import OperationSpec, UsageTerms
 
 __all__ = [
@@ -80,8 +81,8 @@ class KeptTargets:
         operation: Its operation.
         count: How many targets are asked for again (`bot.model.rules.again_targets`).
         unsent: They are the targets the request left undone (not all of its own).
-        ended: The state the request ended in (``stopped``, ``failed``), which says how it
-            left them undone.
+        ended: The state the request ended in (``stopped``, ``failed``, ``unknown``), which
+            says how it left them undone.
     """
 
     request_id: str
@@ -128,7 +129,7 @@ class FormPrefill:
         kept: The targets of the request asked for again, when they do not fit the text box.
         unsent_of: The request whose targets left undone fill the text box (not all of its
             targets: it stopped, or partly failed, and did the others).
-        unsent_ended: The state that request ended in (``stopped``, ``failed``).
+        unsent_ended: The state that request ended in (``stopped``, ``failed``, ``unknown``).
     """
 
     operation: str | None = None
@@ -261,36 +262,10 @@ def _target_inputs(spec: OperationSpec, prefill: FormPrefill, most: int) -> list
             block_id=TARGETS_BLOCK, label=f"Targets ({name})", element=box, hint=hint, optional=True
         ).to_dict()
     ]
-    blocks += _again_note(spec, prefill)
+    blocks += again_note(spec, prefill)
     if most > 1:
         blocks.append(file_input(name, most))
     return blocks
-
-
-def _again_note(spec: OperationSpec, prefill: FormPrefill) -> list[Block]:
-    """Under the targets box: which targets of the request asked for again are used."""
-    kept = prefill.kept
-    if kept is not None and kept.operation == spec.id:
-        count, rid = plural(kept.count, "target"), code(kept.request_id)
-        if kept.unsent:
-            done, which = _UNDONE_WORDS.get(kept.ended, _UNDONE_WORDS["stopped"])
-            return [context(f"Leave this empty to use the {count} {rid} {done} ({which}).")]
-        return [context(f"Leave this empty to use the {count} of {rid} again.")]
-    if prefill.unsent_of is not None and prefill.targets:
-        done, which = _UNDONE_WORDS.get(prefill.unsent_ended, _UNDONE_WORDS["stopped"])
-        return [context(f"These are the targets {code(prefill.unsent_of)} {done}: {which}.")]
-    return []
-
-
-#: How the form names the targets a request left undone, by the state it ended in: what it
-#: did, and which they are (`bot.model.again.UNDONE`).
-_UNDONE_WORDS: Final = {
-    "stopped": ("left undone when it was stopped", "not sent, or refused by the vendor"),
-    "failed": (
-        "did not succeed for",
-        "refused by the vendor, or not sent; those it succeeded for are left out",
-    ),
-}
 
 
 def _example_target(spec: OperationSpec) -> str:

@@ -178,10 +178,10 @@ def prefill_from_entry(entry: FormEntry) -> FormPrefill:
 
 
 def prefill_from_record(record: RequestRecord, spec: OperationSpec) -> FormPrefill:
-    """The form for asking `record` again: a new request with the same operation, targets
-    (of a stopped or partly failed run, those left undone: `rules.again_targets`), parameters
-    and reason, in the same channel. Targets that do not fit the text box are kept by
-    reference (`FormPrefill.kept`)."""
+    """The form for asking `record` again: a new request with the same operation, targets (of
+    a stopped, partly failed or unknown run, those left undone: `rules.again_targets`),
+    parameters and reason, in the same channel. Targets that do not fit the text box are kept
+    by reference (`FormPrefill.kept`)."""
     targets = rules.again_targets(record)
     count, ended = len(targets), record.state.value
     unsent = count < len(record.targets)

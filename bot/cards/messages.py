@@ -21,6 +21,7 @@ from bot.cards.blocks import (
 from bot.cards.blocks import message as build_message
 from bot.cards.buttons import (
     AGAIN_ACTION,
+    AGAIN_CARDS,
     AGAIN_STATES,
     APPROVE_ACTION,
     REJECT_ACTION,
@@ -53,6 +54,7 @@ from commands.model import OperationRequest
 
 __all__ = [
     "AGAIN_ACTION",
+    "AGAIN_CARDS",
     "AGAIN_STATES",
     "APPROVE_ACTION",
     "REJECT_ACTION",

@@ -6,13 +6,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
-from bot.cards.messages import AGAIN_STATES, refusal_message
+from bot.cards.messages import AGAIN_CARDS, refusal_message
 from bot.console.clicks import click_words, named_request
 from bot.console.form import FormWalk
 from bot.console.reader import LineReader
 from bot.console.session import AckReply, ConsoleSession
 from bot.lifecycle.home import HomeTab
 from bot.lifecycle.refusals import no_such_request
+from bot.model import RequestRecord, rules
 from bot.store import UnreadableRequestError
 
 
@@ -86,22 +87,21 @@ class Surfaces:
         if self._unknown(request_id):  # no card has it: refused as a click on it would be
             self._no_such_request(request_id, user)
             return
-        state = self._state(request_id)
-        if state is not None and state not in AGAIN_STATES:  # the card has no such button
+        record = self._record(request_id)
+        if record is not None and not rules.offers_again(record):  # the card has no such button
             self.console.say(
-                f"{request_id} is {state}, and its card has no Request again: only failed, "
-                "expired, rejected and stopped cards have one"
+                f"{request_id} is {record.state.value}, and its card has no Request again: "
+                f"only {AGAIN_CARDS}"
             )
             return
         self._form(lambda: self.session.click("again", request_id, user=user), user)
 
-    def _state(self, request_id: str) -> str | None:
-        """The state of `request_id`, or None when it cannot be read."""
+    def _record(self, request_id: str) -> RequestRecord | None:
+        """`request_id` as stored, or None when it cannot be read."""
         try:
-            record = self.session.app.store.get(request_id)
+            return self.session.app.store.get(request_id)
         except UnreadableRequestError:
             return None
-        return None if record is None else record.state.value
 
     def _no_such_request(self, request_id: str, user: str) -> None:
         refusal = refusal_message(no_such_request(request_id))
@@ -200,7 +200,7 @@ class Surfaces:
 
     def _newest_ended(self) -> str | None:
         history = self.session.app.store.history(limit=50)
-        ended = [r for r in history if r.state.value in AGAIN_STATES]
+        ended = [r for r in history if rules.offers_again(r)]
         return ended[0].id if ended else None
 
 

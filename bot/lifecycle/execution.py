@@ -39,11 +39,11 @@ from bot.model import (
     RequestRecord,
     RequestState,
     UnknownOutcome,
-    confirmed_gone,
+    as_recorded,
     rules,
-    with_preview_note,
 )
 from bot.observability.logs import bind
+from bot.observability.vendor_calls import recorded_as
 from bot.store import SYSTEM_ACTOR, Store, integrity_failure
 
 log = logging.getLogger(__name__)
@@ -223,10 +223,12 @@ def _call(
         changed = rules.sandbox_changed(record, sandboxed_now=adapters.is_sandboxed(record.vendor))
         if changed is not None:
             return changed
-        outcome = executed(adapter, record.as_operation(), progress=progress, stop=stop)
+        recorded = partial(as_recorded, preview=record.preview)
+        with recorded_as(recorded):  # its metric counts what the request records
+            outcome = executed(adapter, record.as_operation(), progress=progress, stop=stop)
         if isinstance(outcome, UnknownOutcome):
             return outcome  # the plugin failed: `bot.lifecycle.plugin_calls` said how
-        return confirmed_gone(with_preview_note(outcome, record.preview), record.preview)
+        return recorded(outcome)
     except AdapterError as exc:
         return outcome_of_error(exc)
     except Exception:

@@ -8,7 +8,8 @@
 - `refusal`: `Refusal`, `Notice` and their parts, `Approvers` (rendered only by `bot.cards`);
 - `rules`: each rule about a request (threshold, duplicate, self-approval, staleness, expiry,
   the final state of an execution, overlap, reading);
-- `again`: which targets Request again asks for (a stopped or partly failed run's undone ones);
+- `again`: which requests offer Request again, and which targets it asks for (a stopped,
+  partly failed or unknown run's undone ones);
 - `slack_ids`: the strict patterns of Slack's user, user group and channel ids.
 - `shown`: untrusted text on one line of a terminal or a log, its controls escaped.
 """
@@ -21,6 +22,7 @@ from bot.model.outcomes import (
     RequestOutcome,
     RequestPreview,
     UnknownOutcome,
+    as_recorded,
     confirmed_gone,
     with_preview_note,
 )
@@ -69,6 +71,7 @@ __all__ = [
     "Sentence",
     "UnknownOutcome",
     "User",
+    "as_recorded",
     "backticked",
     "can_move",
     "confirmed_gone",

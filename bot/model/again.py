@@ -1,8 +1,11 @@
-"""Request again (SPEC §8): which targets the new request asks for. Pure functions, no I/O.
+"""Request again (SPEC §8): which requests offer it, and which targets the new request asks
+for. Pure functions, no I/O.
 
 A request that ended with some targets done asks again for the rest only: asking for all of
 them would act twice on those the vendor already did. One that did none (failed entirely,
-expired, rejected) asks for all of them.
+expired, rejected) asks for all of them. A run that ended `unknown` offers it only for the
+targets known not to have been done (refused by the vendor, or never sent), and only when there
+are some: never for those whose fate is unknown, which the vendor's console must be checked for.
 """
 
 from __future__ import annotations
@@ -18,20 +21,48 @@ from bot.model.states import RequestState
 #: them twice (a run with any unknown target ends `unknown`, not `failed`, but an outcome is
 #: read as stored).
 _NOT_DONE: Final = frozenset({FailureKind.NOT_SENT, FailureKind.FAILED})
-#: Of a request that ended in each state, the targets asked for again: a stopped or a partly
-#: failed run's that the vendor did nothing to.
-UNDONE: Final = {RequestState.STOPPED: _NOT_DONE, RequestState.FAILED: _NOT_DONE}
+#: Of a request that ended in each state, the targets asked for again: a stopped, a partly
+#: failed or an unknown run's that the vendor did nothing to.
+UNDONE: Final = {
+    RequestState.STOPPED: _NOT_DONE,
+    RequestState.FAILED: _NOT_DONE,
+    RequestState.UNKNOWN: _NOT_DONE,
+}
+#: The ends whose card always has Request again (SPEC §8); by value, as `stopped` is a state
+#: only some versions know. An `unknown` one has it when `offers_again` says so.
+AGAIN_STATES: Final = frozenset({"failed", "expired", "rejected", "stopped"})
+
+
+def offers_again(record: RequestRecord) -> bool:
+    """Whether `record`'s card has **Request again**: a failed, expired, rejected or stopped
+    request always; an `unknown` run only when its outcome names targets the vendor refused or
+    never got (`undone_targets`), which its card tells to request again."""
+    if record.state.value in AGAIN_STATES:
+        return True
+    return record.state is RequestState.UNKNOWN and bool(undone_targets(record))
 
 
 def again_targets(record: RequestRecord) -> tuple[str, ...]:
-    """The targets Request again asks for: of a stopped or partly failed run, those it left
-    undone (`UNDONE`), in the request's order; of any other request, all of them. An outcome
-    that names none left undone (a stop lands between calls, so one always does; an outcome
-    recorded otherwise would not) gives all of them too, and the form then says they are the
-    request's own, not the undone ones."""
+    """The targets Request again asks for: of a stopped, partly failed or unknown run, those
+    it left undone (`UNDONE`), in the request's order; of any other request, all of them. An
+    outcome of a stopped or failed run that names none left undone (a stop lands between
+    calls, so one always does; an outcome recorded otherwise would not) gives all of them too,
+    and the form then says they are the request's own, not the undone ones. An unknown run's
+    never does: it gives none (and offers no Request again)."""
+    if record.state not in UNDONE:
+        return record.targets
+    undone = undone_targets(record)
+    if record.state is RequestState.UNKNOWN:
+        return undone
+    return undone or record.targets
+
+
+def undone_targets(record: RequestRecord) -> tuple[str, ...]:
+    """The targets `record`'s outcome names as left undone for its end (`UNDONE`), in the
+    request's order; none for an end not in it, or an outcome that names no targets."""
     outcome = record.outcome
     kinds = UNDONE.get(record.state)
     if kinds is None or not isinstance(outcome, Outcome):
-        return record.targets
+        return ()
     undone = {t for f in outcome.failures if f.kind in kinds for t in f.targets}
-    return tuple(t for t in record.targets if t in undone) or record.targets
+    return tuple(t for t in record.targets if t in undone)

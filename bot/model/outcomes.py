@@ -212,3 +212,10 @@ def confirmed_gone(outcome: Outcome, preview: RequestPreview | None) -> Outcome 
         next_step="Check the id (and --app or --org) and request again.",
         vendor_request_id=outcome.vendor_request_ids[0] if outcome.vendor_request_ids else None,
     )
+
+
+def as_recorded(outcome: Outcome, *, preview: RequestPreview | None) -> Outcome | FailedOutcome:
+    """A vendor's answer to an execution as its request records it: with its preview's note
+    (`with_preview_note`), and a "not found" that no preview had found a failure
+    (`confirmed_gone`)."""
+    return confirmed_gone(with_preview_note(outcome, preview), preview)

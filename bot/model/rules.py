@@ -21,7 +21,7 @@ lifecycle, the cards) calls the function here, so they cannot drift apart:
 - stopping a bulk run: `vendor_calls`, `stoppable`;
 - what runs is what was shown: `sandbox_changed` (a request made against a vendor's sandbox
   never reaches the real vendor, nor the other way round);
-- Request again: `again_targets` (its home is `bot.model.again`).
+- Request again: `offers_again`, `again_targets` (their home is `bot.model.again`).
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from typing import Protocol, assert_never
 
 from adapters.base import Outcome
 from bot.model.again import again_targets as again_targets
+from bot.model.again import offers_again as offers_again
 from bot.model.outcomes import (
     INTEGRITY_ERROR,
     SANDBOX_CHANGED_ERROR,

@@ -1,13 +1,19 @@
-"""Vendor calls counted and timed around each adapter, so no adapter and no lifecycle step has
-to know about metrics."""
+"""Vendor calls counted and timed around each adapter, so no adapter has to know about metrics.
+
+An execution counts as what its request records: the lifecycle, which reads some answers
+otherwise than they read alone (a vendor's "not found" is "already gone" only after a preview
+that had found the target: `bot.model.as_recorded`), says how around the call
+(`recorded_as`)."""
 
 from __future__ import annotations
 
 import dataclasses
 import logging
 import time
-from collections.abc import Callable
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any, TypeAlias, TypeVar
 
 from adapters.base import (
     Adapter,
@@ -20,10 +26,27 @@ from adapters.base import (
 )
 from adapters.errors import OutcomeUnknown, VendorError
 from adapters.registry import Adapters
+from bot.model import FailedOutcome
 from bot.observability.metrics import Metrics
 from commands.model import OperationRequest
 
 _T = TypeVar("_T")
+#: How the lifecycle records an execution's answer: as it is, or as a failure.
+Reading: TypeAlias = Callable[[Outcome], Outcome | FailedOutcome]
+#: The reading of the execution under way in this thread, when the lifecycle gave one.
+_READING: ContextVar[Reading | None] = ContextVar("opsgate_execution_reading", default=None)
+
+
+@contextmanager
+def recorded_as(reading: Reading) -> Iterator[None]:
+    """Count each execution made in this block as `reading` records its answer: a delete the
+    request records as failed counts ``failed``, whatever the adapter's answer said alone."""
+    token = _READING.set(reading)
+    try:
+        yield
+    finally:
+        _READING.reset(token)
+
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +89,7 @@ class MeteredAdapter:
         """The wrapped `execute` (the one mutating call), counted as a vendor call and an
         execution; `stop` reaches it only if it takes one (`adapters.base.call_execute`)."""
         run = lambda: call_execute(self.inner, request, progress=progress, stop=stop)  # noqa: E731
-        return self._timed("execute", run)
+        return self._timed("execute", run, reading=_READING.get())
 
     def describe(self, request: OperationRequest) -> list[VendorCall]:
         """The wrapped `describe`; sends nothing mutating, so it is not counted."""
@@ -83,13 +106,16 @@ class MeteredAdapter:
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
 
-    def _timed(self, call: str, run: Callable[[], _T]) -> _T:
+    def _timed(self, call: str, run: Callable[[], _T], *, reading: Reading | None = None) -> _T:
         started = time.monotonic()
         outcome = "error"
         try:
             result = run()
             # An answer of the wrong type is the plugin's bug, as an exception would be.
-            outcome = _answered(result) if isinstance(result, Outcome) else _read(result)
+            if isinstance(result, Outcome):
+                outcome = _answered(result if reading is None else reading(result))
+            else:
+                outcome = _read(result)
             return result
         except OutcomeUnknown:
             outcome = "unknown"
@@ -108,10 +134,13 @@ def _read(result: object) -> str:
     return "ok" if isinstance(result, Preview) else "error"
 
 
-def _answered(outcome: Outcome) -> str:
+def _answered(outcome: Outcome | FailedOutcome) -> str:
     """A bulk run with any unknown target counts ``unknown`` (it is not failed), then one the
     vendor refused in part ``failed``; one stopped before all its calls were sent (Stop, or
-    opsgate's shutdown), with no refusal, ``stopped``: the vendor refused nothing."""
+    opsgate's shutdown), with no refusal, ``stopped``: the vendor refused nothing. An answer
+    recorded as a failure (`recorded_as`) counts ``failed``."""
+    if isinstance(outcome, FailedOutcome):
+        return "failed"
     counts = outcome.counts
     if counts.unknown:
         return "unknown"

@@ -474,7 +474,8 @@ def test_again_clicks_only_a_card_that_has_request_again(tmp_path: Path) -> None
     assert answers == [
         f"alice> again {request_id}",
         f"{request_id} is withdrawn, and its card has no Request again: only failed, expired, "
-        "rejected and stopped cards have one",
+        "rejected and stopped cards have one, and an unknown one that lists targets the vendor "
+        "refused or never got",
         f"alice> again {request_id} now",
         f"again takes at most a request id: again [<id>]; not {request_id} now",
         "alice> form help me",

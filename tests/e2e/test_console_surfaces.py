@@ -5,6 +5,7 @@ history at a terminal."""
 from __future__ import annotations
 
 import io
+import json
 import logging
 import os
 import pty
@@ -17,6 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
+from tampering import tamper
 
 from bot.console import run_console
 from bot.settings import load_settings
@@ -145,6 +147,47 @@ def test_request_again_and_app_home_from_a_script(tmp_path: Path) -> None:
     assert len(ids) == 2  # Request again made a new request
     trail = [line.split()[2:4] for line in output.splitlines() if line.startswith("#")]
     assert ["approved", "@carol"] in trail and ["rejected", "@bob"] in trail
+
+
+def ended_unknown(tmp_path: Path, kinds: dict[str, str]) -> str:
+    """A cancel of thermo-001…003, rejected, then stored as a run that ended `unknown` with
+    each target's batch of `kinds` (``failed``, ``unknown``, ``not_sent``; the rest done)."""
+    first = run(
+        "/ops aliyun ota-task cancel thermo-{001..003} --product a1OpsThermo "
+        "--firmware fw-thermo-2.1.0 --reason x\nas @bob reject\n",
+        tmp_path,
+    )
+    request_id = re.findall(r"Request id: `?(R-[0-9A-Z]{8})", first)[0]
+    failures = [{"targets": [t], "kind": k, "message": "m"} for t, k in kinds.items()]
+    outcome = {"summary": "Cancel accepted", "total": 3, "failures": failures}
+    tamper(
+        tmp_path / "c.db",
+        "UPDATE requests SET state = 'unknown', outcome = ? WHERE id = ?",
+        params=(json.dumps(outcome), request_id),
+    )
+    return request_id
+
+
+def test_again_on_an_unknown_run_asks_for_what_it_left_undone_and_only_then(
+    tmp_path: Path,
+) -> None:
+    """`again` clicks Request again where the card has it: on an unknown run, for the target
+    the vendor refused (never the unknown one, nor the one it did); a run with nothing known to
+    be undone has no button, and `again` says so."""
+    undone = ended_unknown(tmp_path, {"thermo-001": "unknown", "thermo-002": "failed"})
+    output = run(f"again {undone}\n" + "\n" * 8, tmp_path)
+    assert "── form: Request an operation ──" in output
+    assert "Targets (deviceName) [thermo-002]: " in output
+    assert f"These are the targets `{undone}` left undone: refused by the vendor" in output
+
+    nothing = ended_unknown(tmp_path, {"thermo-001": "unknown"})
+    output = run(f"again {nothing}\n", tmp_path)
+    answers = output[output.index(f"alice> again {nothing}") :].splitlines()
+    assert answers[1] == (
+        f"{nothing} is unknown, and its card has no Request again: only failed, expired, "
+        "rejected and stopped cards have one, and an unknown one that lists targets the vendor "
+        "refused or never got"
+    )
 
 
 def test_home_reject_fills_in_the_reject_dialog_s_reason_as_reject_does(tmp_path: Path) -> None:

@@ -29,6 +29,7 @@ from bot.cards.form import (
 from bot.cards.form_state import prefill_from_entry, prefill_from_record, read_form
 from bot.cards.messages import AGAIN_ACTION, notice_message
 from bot.lifecycle import Origin
+from bot.model import Code, Notice, rules
 from bot.observability.logs import log_context
 from bot.slack.listeners.context import ListenerContext, payload_user
 from bot.slack.listeners.submission import REASON_NEEDED, read_submission, response_url, spec_named
@@ -115,10 +116,15 @@ def open_form(
 
 
 def _tell(ctx: ListenerContext, user: str) -> None:
+    _say(ctx, user, NOT_OPENED)
+
+
+def _say(ctx: ListenerContext, user: str, text: str | Notice) -> None:
+    """Tell `user` in a direct message why no form opened (a button has no other way)."""
     try:
-        ctx.service.s.slack.post(user, notice_message(NOT_OPENED))
+        ctx.service.s.slack.post(user, notice_message(text))
     except SlackPostError as exc:
-        log.warning("could not tell %s the request form did not open: %s", user, exc.error)
+        log.warning("could not tell %s why the request form did not open: %s", user, exc.error)
 
 
 def _redraw(client: WebClient, ctx: ListenerContext, *, view: dict[str, Any], user: str) -> None:
@@ -166,6 +172,11 @@ def _again(ctx: ListenerContext, *, request_id: str, body: dict[str, Any]) -> No
     spec = spec_named(ctx, record.operation) if record is not None else None
     if record is None or spec is None:
         log.warning("Request again for %r: no such request or operation", request_id[:40])
+        return
+    if not rules.offers_again(record):  # a card redrawn since, or a payload no card sent
+        log.warning("Request again for %s, which has none (%s)", record.id, record.state.value)
+        state = record.state.value
+        _say(ctx, user, Notice(Code(record.id), f" is {state}: its card has no Request again."))
         return
     prefill = prefill_from_record(record, spec)
     note = None

@@ -18,7 +18,7 @@ from bot.cards.form import (
 )
 from bot.cards.form_state import FormEntry, error_block, error_text, form_fields, read_form
 from bot.cards.sentences import plain
-from bot.model import is_channel_id, rules
+from bot.model import RequestRecord, is_channel_id, rules
 from bot.policy.members import channel_refusal
 from bot.slack.files import TargetFileError
 from bot.slack.listeners.context import ListenerContext
@@ -35,6 +35,18 @@ REASON_NEEDED: Final = (
 _KEPT_UNREADABLE: Final = (
     "The targets of {} can no longer be read (it was changed outside opsgate): type the targets."
 )
+#: Under the targets when the request asked for again has ended otherwise since the form opened
+#: (a run `unknown` then, whose late outcome has come): its undone targets are no longer those.
+_KEPT_CHANGED: Final = "{} has ended {} since this form opened: type the targets to ask for."
+
+
+class KeptTargetsChanged(Exception):
+    """The targets kept by reference are no longer those the form said: `record` has ended
+    otherwise since (`KeptTargets.count` no longer matches `rules.again_targets`)."""
+
+    def __init__(self, record: RequestRecord) -> None:
+        super().__init__(record.id)
+        self.record = record
 
 
 def read_submission(
@@ -57,6 +69,10 @@ def read_submission(
         listed = []
     except UnreadableRequestError as exc:  # the request asked for again, changed since
         errors[TARGETS_BLOCK] = error_text(_KEPT_UNREADABLE.format(exc.request_id))
+        listed = []
+    except KeptTargetsChanged as exc:
+        ended = exc.record
+        errors[TARGETS_BLOCK] = error_text(_KEPT_CHANGED.format(ended.id, ended.state.value))
         listed = []
     try:
         request = request_from_fields(spec, form_fields(entry, listed=listed))
@@ -124,7 +140,10 @@ def _listed(entry: FormEntry, spec: OperationSpec, ctx: ListenerContext) -> list
     if kept is not None and kept.operation == spec.id and not entry.targets.strip():
         record = ctx.service.s.store.get(kept.request_id)
         if record is not None and record.operation == spec.id:
-            return list(rules.again_targets(record))
+            targets = rules.again_targets(record)
+            if len(targets) != kept.count:
+                raise KeptTargetsChanged(record)
+            return list(targets)
     return []
 
 

@@ -16,7 +16,7 @@ from served_app import Served, served_opsgate
 from adapters.base import Outcome, Preview
 from adapters.errors import OutcomeUnknown, VendorError
 from bot import cards
-from bot.model import AuditEvent, AuditEventName
+from bot.model import AuditEvent, AuditEventName, RequestState
 from bot.observability import MeteredAdapter, Metrics
 from bot.observability.instrument import instrument
 from bot.policy import OperationPolicy
@@ -291,3 +291,35 @@ def test_break_glass_requests_are_not_counted_pending() -> None:
         ("enos.ota-job.delete", "pending"): 1,
         ("enos.ota-job.delete", "executing"): 2,
     }
+
+
+@pytest.mark.parametrize(
+    ("command", "clicked"),
+    [
+        ("huawei device delete dev-nope-0001 --reason gone --force", True),
+        ('huawei device delete dev-nope-0001 --reason gone --break-glass "INC-7"', False),
+    ],
+    ids=["forced", "break-glass"],
+)
+def test_a_delete_of_something_no_preview_found_counts_as_the_failure_it_ends_as(
+    tmp_path: Path, command: str, clicked: bool
+) -> None:
+    """Past a preview that found nothing, the vendor's "not found" is no "already gone" (README
+    "Verdicts"): the request ends `failed`, nothing deleted, and its execution counts
+    ``failed``, as the request says, not ``ok``."""
+    policy = f'[policy]\nchannels = ["C0OPS"]\nbreak_glass = ["{ALICE}"]\n'
+    with served_opsgate(tmp_path, policy=policy) as served:
+        served.slash(command, user=ALICE)
+        if clicked:
+            served.click(cards.APPROVE_ACTION, served.card_request_id(), user=BOB)
+        assert served.opsgate.runner.wait_idle(10)
+        [record] = served.opsgate.store.history(limit=5)
+        _, samples = scrape(served)
+
+    assert record.state is RequestState.FAILED
+    executions = "opsgate_vendor_executions_total"
+    assert value(samples, executions, vendor="huawei", outcome="failed") == 1
+    assert value(samples, executions, vendor="huawei", outcome="ok") == 0
+    calls = "opsgate_vendor_calls_total"  # the preview read worked: ok
+    assert value(samples, calls, vendor="huawei", outcome="ok") == 1
+    assert value(samples, calls, vendor="huawei", outcome="failed") == 1
