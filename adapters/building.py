@@ -1,8 +1,11 @@
 """The adapters of one process, built from the checked vendor plugins (`build_adapters`).
 
 Each vendor gets its real adapter when configured, its simulator when sandboxed, or neither (its
-commands say it is not configured). The plugin's own code that builds them runs through
-`adapters.plugin_start.call_plugin`, so whatever it raises is one `PluginStartError` sentence.
+commands say it is not configured). Before a configured vendor's plugin connects, a URL of its
+settings that would carry a credential over plain http to another machine is warned about
+(`adapters.cleartext`), whatever the plugin's own code does. The plugin's own code that builds
+them runs through `adapters.plugin_start.call_plugin`, so whatever it raises is one
+`PluginStartError` sentence.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from adapters.base import Adapter
+from adapters.cleartext import warned_before_connect
 from adapters.clock import SYSTEM_CLOCK, Clock
 from adapters.errors import NotConfigured
 from adapters.plugin import Sandbox, VendorPlugin
@@ -166,11 +170,13 @@ def _add(
 def _connect(
     plugin: VendorPlugin[Any], settings: VendorSettings, clock: Clock, shared: Shared | None
 ) -> Adapter:
-    if shared is not None and plugin.connect_shared is not None:
-        return _adapter(
-            plugin.name, plugin.connect_shared(settings, clock, shared), "connect_shared"
-        )
-    return _adapter(plugin.name, plugin.connect(settings, clock), "connect")
+    # Said for every plugin, before its code may log in over such a URL, whether it warns or not.
+    with warned_before_connect(settings, plugin.name):
+        if shared is not None and plugin.connect_shared is not None:
+            return _adapter(
+                plugin.name, plugin.connect_shared(settings, clock, shared), "connect_shared"
+            )
+        return _adapter(plugin.name, plugin.connect(settings, clock), "connect")
 
 
 #: What `adapters.base.Adapter` promises: opsgate calls these on every adapter.
