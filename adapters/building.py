@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -22,13 +23,15 @@ from adapters.clock import SYSTEM_CLOCK, Clock
 from adapters.errors import NotConfigured
 from adapters.plugin import Sandbox, VendorPlugin
 from adapters.plugin_checks import kind
-from adapters.plugin_start import PluginStartError, call_plugin
+from adapters.plugin_start import PluginStartError, call_plugin, masked, one_line, said_by
 from adapters.settings import VendorSettings
 from adapters.shared import Shared
 
 if TYPE_CHECKING:
     from adapters.registry import Plugins
     from adapters.simulator import Simulator
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -84,9 +87,16 @@ class Adapters:
         )
 
     def close(self) -> None:
-        """Close every adapter's HTTP connections."""
-        for adapter in self.by_vendor.values():
-            adapter.close()
+        """Close every adapter's HTTP connections. Never raises: a plugin whose `close` fails is
+        one warning naming it (its secrets masked) and the others are closed still, so its error
+        never stands in place of another plugin's (one that failed to connect) nor ends a
+        command with a traceback."""
+        for vendor, adapter in self.by_vendor.items():
+            try:
+                adapter.close()
+            except Exception as exc:  # the plugin's own code
+                said = one_line(masked(said_by(exc), self.settings.get(vendor)))
+                log.warning("vendor plugin %r failed to close its adapter: %s", vendor, said)
 
     def is_sandboxed(self, vendor: str) -> bool:
         """True when `vendor` is served by its simulator."""
