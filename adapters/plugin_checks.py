@@ -52,7 +52,7 @@ def check_plugin(plugin: VendorPlugin[Any], where: str) -> None:
     except SettingsModelError as exc:
         raise PluginError(f"{where} {exc}") from None
     try:
-        plugin.settings()
+        _ = plugin.settings().configured  # its own code (validators, `configured`) runs here
     except ValidationError as exc:
         said = _problems(exc)
         raise PluginError(f"{where} has settings whose defaults are invalid: {said}") from exc

@@ -29,12 +29,15 @@ _SHORTEST: Final = 6
 
 def guarded(model: type[VendorSettings]) -> Any:
     """`model`, as the annotation of its table: whatever other than a validation error its own
-    code raises while it is read is a problem of that table (``its settings model raised
-    KeyError: 'x'``), said as every other one is."""
+    code raises while it is read, or asked whether it is `configured` (a property a plugin may
+    override), is a problem of that table (``its settings model failed reading them: KeyError:
+    'x'``), said as every other one is, never a traceback later."""
 
     def read(value: object, handler: Callable[[object], object]) -> object:
         try:
-            return handler(value)
+            built = handler(value)
+            _ = isinstance(built, VendorSettings) and built.configured  # its own code too, once
+            return built
         except ValidationError:
             raise
         except Exception as exc:  # the plugin's own code: said, never a traceback

@@ -96,3 +96,32 @@ def test_a_plugin_whose_defaults_crash_is_refused_in_one_line() -> None:
         "vendor plugin 'globex' has settings whose defaults cannot be read: AttributeError: "
         "'NoneType' object has no attribute 'startswith'"
     )
+
+
+class ConfiguredCrashes(GlobexSettings):
+    @property
+    def configured(self) -> bool:  # overridden, as docs/plugins.md allows, with a slip
+        return self.token is not None and self.region.startswith(self.base_url[8])  # type: ignore[index]
+
+
+def test_a_configured_property_that_crashes_is_one_line_naming_its_table() -> None:
+    # Asked as the adapters are built, by `opsgate check` and by `opsgate plugins`: a traceback
+    # from each, before; now said once, as the settings are read.
+    assert problems(ConfiguredCrashes, {**GIVEN, "OPSGATE_GLOBEX__BASE_URL": "http://g"}) == (
+        "OPSGATE_GLOBEX (globex): its plugin's settings model failed reading them: "
+        "IndexError: string index out of range"
+    )
+
+
+def test_a_configured_property_that_crashes_on_the_defaults_is_refused_in_one_line() -> None:
+    class Always(GlobexSettings):
+        @property
+        def configured(self) -> bool:
+            return bool(self.base_url.strip())  # type: ignore[union-attr]
+
+    with pytest.raises(PluginError) as caught:
+        Plugins.of(vendor_plugin("globex", settings=Always))
+    assert str(caught.value) == (
+        "vendor plugin 'globex' has settings whose defaults cannot be read: AttributeError: "
+        "'NoneType' object has no attribute 'strip'"
+    )
