@@ -1,30 +1,37 @@
 """The adapters of one process, built from the checked vendor plugins (`build_adapters`).
 
 Each vendor gets its real adapter when configured, its simulator when sandboxed, or neither (its
-commands say it is not configured). The plugin's own code that builds them runs through
-`adapters.plugin_start.call_plugin`, so whatever it raises is one `PluginStartError` sentence.
+commands say it is not configured). Before a configured vendor's plugin connects, a URL of its
+settings that would carry a credential over plain http to another machine is warned about
+(`adapters.cleartext`), whatever the plugin's own code does. The plugin's own code that builds
+them runs through `adapters.plugin_start.call_plugin`, so whatever it raises is one
+`PluginStartError` sentence.
 """
 
 from __future__ import annotations
 
 import functools
 import inspect
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from adapters.base import Adapter
+from adapters.cleartext import warned_before_connect
 from adapters.clock import SYSTEM_CLOCK, Clock
 from adapters.errors import NotConfigured
 from adapters.plugin import Sandbox, VendorPlugin
 from adapters.plugin_checks import kind
-from adapters.plugin_start import PluginStartError, call_plugin
+from adapters.plugin_start import PluginStartError, call_plugin, masked, one_line, said_by
 from adapters.settings import VendorSettings
 from adapters.shared import Shared
 
 if TYPE_CHECKING:
     from adapters.registry import Plugins
     from adapters.simulator import Simulator
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -80,9 +87,16 @@ class Adapters:
         )
 
     def close(self) -> None:
-        """Close every adapter's HTTP connections."""
-        for adapter in self.by_vendor.values():
-            adapter.close()
+        """Close every adapter's HTTP connections. Never raises: a plugin whose `close` fails is
+        one warning naming it (its secrets masked) and the others are closed still, so its error
+        never stands in place of another plugin's (one that failed to connect) nor ends a
+        command with a traceback."""
+        for vendor, adapter in self.by_vendor.items():
+            try:
+                adapter.close()
+            except Exception as exc:  # the plugin's own code
+                said = one_line(masked(said_by(exc), self.settings.get(vendor)))
+                log.warning("vendor plugin %r failed to close its adapter: %s", vendor, said)
 
     def is_sandboxed(self, vendor: str) -> bool:
         """True when `vendor` is served by its simulator."""
@@ -166,11 +180,13 @@ def _add(
 def _connect(
     plugin: VendorPlugin[Any], settings: VendorSettings, clock: Clock, shared: Shared | None
 ) -> Adapter:
-    if shared is not None and plugin.connect_shared is not None:
-        return _adapter(
-            plugin.name, plugin.connect_shared(settings, clock, shared), "connect_shared"
-        )
-    return _adapter(plugin.name, plugin.connect(settings, clock), "connect")
+    # Said for every plugin, before its code may log in over such a URL, whether it warns or not.
+    with warned_before_connect(settings, plugin.name):
+        if shared is not None and plugin.connect_shared is not None:
+            return _adapter(
+                plugin.name, plugin.connect_shared(settings, clock, shared), "connect_shared"
+            )
+        return _adapter(plugin.name, plugin.connect(settings, clock), "connect")
 
 
 #: What `adapters.base.Adapter` promises: opsgate calls these on every adapter.

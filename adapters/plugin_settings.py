@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import types
 import typing
+from collections.abc import Mapping
 from typing import Any, Final
 
 from pydantic import SecretStr
@@ -30,6 +31,7 @@ class SettingsModelError(Exception):
 
 def check_settings_model(model: type[VendorSettings]) -> None:
     """Raise `SettingsModelError` for the first problem of `model`'s declarations."""
+    _check_shapes(model)
     fields = model.model_fields
     named = [("required_together", name) for group in model.required_together for name in group]
     named += [("url_fields", name) for name in model.url_fields]
@@ -61,6 +63,56 @@ def check_settings_model(model: type[VendorSettings]) -> None:
                 f"SecretStr (`{name}: SecretStr | None = None`) so that it is masked as **** "
                 "and never logged"
             )
+
+
+def _check_shapes(model: type[VendorSettings]) -> None:
+    """Each declaration is of the shape its annotation says. A missing comma (``("base_url")``
+    is the text ``base_url``; ``(("base_url", "token"))`` one group's names, not a group) would
+    otherwise be read letter by letter, and a tuple for `credential_urls` fail only as the
+    adapter is built."""
+    name = model.__name__
+    for where, example in (("url_fields", '("base_url",)'), ("header_secrets", '("token",)')):
+        names = getattr(model, where)
+        if not _names(names):
+            raise SettingsModelError(
+                f"declares {name}.{where} as {_shown(names)}, not a tuple of field names; write "
+                f"it like `{where} = {example}` (a tuple of one needs its comma)"
+            )
+    groups = model.required_together
+    if not (isinstance(groups, _SEQUENCES) and all(_names(group) for group in groups)):
+        raise SettingsModelError(
+            f"declares {name}.required_together as {_shown(groups)}, not a tuple of groups of "
+            'field names; write it like `required_together = (("base_url", "token"),)` (the '
+            "comma after the group makes it a tuple of one group)"
+        )
+    carried = model.credential_urls
+    if not (
+        isinstance(carried, Mapping) and all(_text(k) and _text(v) for k, v in carried.items())
+    ):
+        raise SettingsModelError(
+            f"declares {name}.credential_urls as {_shown(carried)}, not a mapping from each field "
+            "name to what its requests carry; write it like `credential_urls = "
+            '{"base_url": "every call sends the token"}`'
+        )
+
+
+#: What a declaration of names may be: a tuple as annotated, or any such collection (not text).
+_SEQUENCES: Final = (tuple, list, set, frozenset)
+
+
+def _names(value: object) -> bool:
+    """True for a tuple (or list, or set) of field names."""
+    return isinstance(value, _SEQUENCES) and all(_text(name) for name in value)
+
+
+def _text(value: object) -> bool:
+    return isinstance(value, str) and bool(value.strip())
+
+
+def _shown(value: object) -> str:
+    """What a declaration holds, for a message: its value when short, else its type."""
+    shown = repr(value)
+    return shown if len(shown) <= 60 else f"a {type(value).__name__}"
 
 
 def looks_secret(name: str) -> bool:

@@ -56,7 +56,7 @@ def call_plugin(
     try:
         return build()
     except Exception as exc:  # whatever a plugin raises, opsgate names the plugin in one line
-        said = one_line(masked(_said(exc), settings))
+        said = one_line(masked(said_by(exc), settings))
         doing = "build its sandbox" if sandboxed else "connect"
         error = PluginStartError(
             f"{where} failed to {doing}: {said}", vendor=vendor, sandboxed=sandboxed
@@ -111,7 +111,7 @@ def one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def _said(exc: Exception) -> str:
+def said_by(exc: Exception) -> str:
     """``<Type>: <text>``, or the type alone when the error has no text."""
     try:
         text = str(exc)

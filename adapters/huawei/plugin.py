@@ -6,10 +6,8 @@ import httpx
 from pydantic import SecretStr
 
 from adapters.base import Adapter
-from adapters.cleartext import warn_if_in_clear
 from adapters.clock import SYSTEM_CLOCK, Clock
 from adapters.huawei.adapter import HuaweiAdapter, from_config
-from adapters.huawei.errors import VENDOR
 from adapters.huawei.operations import OPERATIONS
 from adapters.huawei.settings import HuaweiSettings
 from adapters.plugin import Sandbox, VendorPlugin
@@ -19,13 +17,11 @@ from adapters.shared import Shared
 
 def connect(settings: HuaweiSettings, clock: Clock) -> Adapter:
     """The adapter for the platform and application in `settings`, over mutual TLS."""
-    warn_if_in_clear(settings, VENDOR)
     return from_config(settings, clock=clock)
 
 
 def connect_shared(settings: HuaweiSettings, clock: Clock, shared: Shared) -> Adapter:
     """`connect`, with the token and rate window every replica shares (one login for all)."""
-    warn_if_in_clear(settings, VENDOR)
     return from_config(settings, clock=clock, shared=shared)
 
 

@@ -6,19 +6,17 @@ import httpx
 from pydantic import SecretStr
 
 from adapters.base import Adapter
-from adapters.cleartext import warn_if_in_clear
 from adapters.clock import SYSTEM_CLOCK, Clock
 from adapters.plugin import Sandbox, VendorPlugin
 from adapters.servicepower.adapter import ServicePowerAdapter, from_config
-from adapters.servicepower.errors import VENDOR
 from adapters.servicepower.operations import OPERATIONS
 from adapters.servicepower.settings import ServicePowerSettings
 
 
 def connect(settings: ServicePowerSettings, clock: Clock) -> Adapter:
     """The adapter for the ServiceBroker and credentials in `settings` (plain http to another
-    machine is warned about: every call carries a bearer token)."""
-    warn_if_in_clear(settings, VENDOR)
+    machine is warned about before it is called, `credential_urls`: every call carries a
+    bearer token)."""
     return from_config(settings, clock=clock)
 
 

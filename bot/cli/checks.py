@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Final, TextIO
 
-from adapters.cleartext import in_clear_warnings
+from adapters.cleartext import in_clear, in_clear_warning
 from adapters.cleartext import logger as in_clear_logger
 from adapters.errors import AdapterError
 from adapters.http import RETRY_LOGGER
@@ -39,11 +39,18 @@ _REQUEST_AGAIN: Final = "then request again."
 _CHECK_AGAIN: Final = "then run `opsgate check` again."
 
 
+#: A line of the report: passed (True), failed (False) or a warning (None, not a check of its
+#: own: it follows the line it is about), what was checked, and what was found.
+Line = tuple[bool | None, str, str]
+_STATUS: Final = {True: "ok", False: "FAIL", None: "warn"}
+
+
 def run_checks(settings: Settings, *, plugins: Plugins, out: TextIO) -> int:
-    """Print one line per check; return 0 when every check passed, 1 otherwise."""
+    """Print one line per check (and per warning); return 0 when every check passed, 1
+    otherwise."""
     store, database = _database(settings)
     try:
-        results = [
+        results: list[Line] = [
             _policy(settings, plugins),
             database,
             _with_slack_warning(_slack(settings), settings),
@@ -53,13 +60,10 @@ def run_checks(settings: Settings, *, plugins: Plugins, out: TextIO) -> int:
         if store is not None:
             store.close()
     for ok, name, detail in results:
-        out.write(f"{'ok' if ok else 'FAIL':<4}  {name}: {detail}\n")
-    failed = sum(1 for ok, _, _ in results if not ok)
-    out.write(
-        f"\n{len(results) - failed} passed, {failed} failed\n"
-        if failed
-        else "\nall checks passed\n"
-    )
+        out.write(f"{_STATUS[ok]:<4}  {name}: {detail}\n")
+    passed = sum(1 for ok, _, _ in results if ok is True)
+    failed = sum(1 for ok, _, _ in results if ok is False)
+    out.write(f"\n{passed} passed, {failed} failed\n" if failed else "\nall checks passed\n")
     return 1 if failed else 0
 
 
@@ -142,9 +146,7 @@ def _followed_by(detail: str, warnings: list[str]) -> str:
     return detail
 
 
-def _vendors(
-    settings: Settings, plugins: Plugins, store: Store | None
-) -> list[tuple[bool, str, str]]:
+def _vendors(settings: Settings, plugins: Plugins, store: Store | None) -> list[Line]:
     """Each vendor reached; through the replicas' database when there is one, so checking a
     vendor reuses their shared token instead of logging in beside them (a login would
     invalidate theirs)."""
@@ -157,23 +159,27 @@ def _vendors(
         )
     try:
         with _vendor_logs_quieter(_QUIETER):
-            return _with_warnings(_reach(adapters, settings.vendors()), settings.vendors())
+            return _with_warnings(_reach(adapters, settings.vendors()), adapters, settings)
     finally:
         adapters.close()
 
 
 def _with_warnings(
-    results: list[tuple[bool, str, str]], settings_by_vendor: Mapping[str, VendorSettings]
-) -> list[tuple[bool, str, str]]:
-    """`results`, each configured vendor's line followed by what `serve` would warn about its
-    settings at start-up (`adapters.cleartext`: a credential sent over plain http)."""
-    warned = []
+    results: list[tuple[bool, str, str]], adapters: Adapters, settings: Settings
+) -> list[Line]:
+    """`results`, each configured vendor's line followed by a line for each URL `serve` warns
+    about at start-up (`adapters.cleartext`: a credential sent over plain http to another
+    machine), naming the URL (never a secret) and saying when this check called it too."""
+    warned: list[Line] = []
     for ok, label, detail in results:
-        settings = settings_by_vendor.get(label)  # a sandbox's label is not the vendor's name
-        if settings is None or not settings.configured:  # `connect` was not called
-            warned.append((ok, label, detail))
+        warned.append((ok, label, detail))
+        vendor_settings = settings.vendors().get(label)  # a sandbox's label is not the vendor
+        if vendor_settings is None or not vendor_settings.configured:  # never connected
             continue
-        warned.append((ok, label, _followed_by(detail, in_clear_warnings(settings, label))))
+        called = "; this check called it too" if label in adapters.by_vendor else ""
+        for setting, url, carried in in_clear(vendor_settings, label):
+            shown = masked(url.strip(), vendor_settings)
+            warned.append((None, label, in_clear_warning(f"{shown} ({setting})", carried) + called))
     return warned
 
 

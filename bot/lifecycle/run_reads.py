@@ -2,8 +2,10 @@
 
 Before the call, the request is checked against its audit record; before each call of a bulk
 run, the store is asked whether Stop was pressed (SPEC §8; a shutdown stops it too, §13). A read
-that fails is asked again after each of `READ_AGAIN_AFTER` (on the service clock). One that
-keeps failing never raises into the call, which would lose what a run had done:
+that fails because the database cannot be reached is asked again after each of
+`READ_AGAIN_AFTER` (on the service clock; `outage.through_outage`); one that fails otherwise (a
+bug, a damaged row) is not asked again, as no wait would change its answer. One that keeps
+failing never raises into the call, which would lose what a run had done:
 
 - the check before the call fails the request with nothing sent (`unchecked`): it is never
   `unknown`, as a call nobody made cannot have done anything;
@@ -16,13 +18,13 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import partial
 from typing import Final, TypeVar, cast
 
 from adapters.base import Outcome
 from adapters.clock import Clock
-from bot.lifecycle.outage import first_line
+from bot.lifecycle.outage import first_line, through_outage, unreachable
 from bot.lifecycle.services import Shutdown
 from bot.model import FailedOutcome, RequestRecord
 from bot.store import Store, integrity_failure
@@ -34,18 +36,24 @@ T = TypeVar("T")
 READ_AGAIN_AFTER: Final = (0.5, 1.0, 2.0)
 
 
-def patiently(read: Callable[[], T], clock: Clock, *, what: str, give_up: Callable[[], bool]) -> T:
-    """`read()`, asked again after each wait of `READ_AGAIN_AFTER` while it raises (unless
-    `give_up` says to stop waiting); the last error is raised."""
-    for wait in READ_AGAIN_AFTER:
-        try:
-            return read()
-        except Exception as exc:
-            log.warning("could not read %s (%s); asking again in %.1f s", what, exc, wait)
-            clock.sleep(wait)
+def patiently(
+    store: Store, read: Callable[[], T], clock: Clock, *, what: str, give_up: Callable[[], bool]
+) -> T:
+    """`read()`, asked again after each wait of `READ_AGAIN_AFTER` while `store`'s database
+    cannot be reached (unless `give_up` says to stop waiting); the last error is raised, and any
+    error that does not mean an outage at once."""
+
+    def again(exc: BaseException, wait: float) -> bool:
+        log.warning("could not read %s (%s); asking again in %.1f s", what, exc, wait)
+        return True
+
+    def waits() -> Iterator[float]:
+        for wait in READ_AGAIN_AFTER:
+            yield wait  # the read failed, was logged and waited out when this resumes
             if give_up():
-                break
-    return read()
+                return
+
+    return through_outage(store, read, waits(), clock=clock, on_outage=again)
 
 
 class RunStop:
@@ -63,13 +71,17 @@ class RunStop:
         what = f"whether {self._id} was stopped"
         try:
             asked = patiently(
+                self._store,
                 lambda: self._store.stop_requested(self._id),
                 self._clock,
                 what=what,
                 give_up=lambda: self._shutdown.begun,
             )
-        except Exception as exc:
-            log.error("could not read %s (%s); sending no more of its calls", what, exc)
+        except Exception as exc:  # not known to be unstopped: no more calls are sent
+            if isinstance(exc, unreachable(self._store)):
+                log.error("could not read %s (%s); sending no more of its calls", what, exc)
+            else:  # not an outage (a bug, a damaged row): its traceback is what helps
+                log.exception("could not read %s; sending no more of its calls", what)
             self._gave_up.set()
             return True
         return self._shutdown.begun or asked
@@ -100,6 +112,7 @@ def checked_before_call(store: Store, record: RequestRecord, clock: Clock) -> Fa
     record, or that record could not be read), as its outcome; None when it may be made."""
     try:
         problem = patiently(
+            store,
             partial(store.integrity_problem, record),
             clock,
             what=f"{record.id}'s audit record",
@@ -107,19 +120,32 @@ def checked_before_call(store: Store, record: RequestRecord, clock: Clock) -> Fa
         )
     except Exception as exc:  # nothing is sent: the request fails, it is never `unknown`
         log.exception("could not check %s against its audit record", record.id)
-        return unchecked(exc)
+        return unchecked(exc, outage=isinstance(exc, unreachable(store)))
     return None if problem is None else integrity_failure(problem)
 
 
-def unchecked(error: Exception) -> FailedOutcome:
-    """The outcome of a request whose audit record could not be read before its vendor call:
-    failed, with nothing sent."""
+def unchecked(error: Exception, *, outage: bool = True) -> FailedOutcome:
+    """The outcome of a request whose audit record could not be read before its vendor call
+    (`outage`: its database could not be reached; otherwise the read failed for another
+    reason, which waiting would not mend): failed, with nothing sent."""
     said = first_line(error) or type(error).__name__
+    if outage:
+        return FailedOutcome(
+            error="DatabaseUnavailable",
+            message=(
+                "opsgate could not read this request's audit record before the vendor call, so "
+                f"nothing was sent ({said})"
+            ),
+            next_step="Request it again once opsgate's database answers.",
+        )
     return FailedOutcome(
-        error="DatabaseUnavailable",
+        error=type(error).__name__,
         message=(
-            "opsgate could not read this request's audit record before the vendor call, so "
-            f"nothing was sent ({said})"
+            "opsgate could not check this request against its audit record before the vendor "
+            f"call, so nothing was sent ({said})"
         ),
-        next_step="Request it again once opsgate's database answers.",
+        next_step=(
+            "Run `opsgate audit verify` and tell whoever runs opsgate (its log has the error); "
+            "request it again once it is explained."
+        ),
     )

@@ -32,6 +32,7 @@ from bot.settings.core import (
 from bot.settings.origin import POLICY_TABLE, Sources
 from bot.settings.suggest import closest
 from bot.settings.tomlfile import UnreadableToml, read_toml
+from bot.settings.vendor_tables import guarded, masked
 
 _PREFIX: Final = "OPSGATE_"
 #: Names a vendor plugin may not take: its table would sit on a core setting, on a variable
@@ -81,9 +82,9 @@ def load_settings(
     token = LOADING.set((env, toml_data))
     try:
         settings = model()
-    except ValidationError as exc:
-        sources = Sources(env, config_file, toml_data)
-        raise SettingsError("\n".join([explain(exc, model, sources), *problems])) from None
+    except ValidationError as exc:  # a plugin's message may quote the secret it refuses: masked
+        said = "\n".join([explain(exc, model, Sources(env, config_file, toml_data)), *problems])
+        raise SettingsError(masked(said, model, env, toml_data)) from None
     finally:
         LOADING.reset(token)
     if problems:
@@ -113,7 +114,7 @@ def _model_for(vendors: tuple[tuple[str, type[VendorSettings]], ...]) -> type[Se
     if not vendors:
         return Settings
     fields: dict[str, Any] = {
-        name: (model, Field(default_factory=model)) for name, model in vendors
+        name: (guarded(model), Field(default_factory=model)) for name, model in vendors
     }
     return create_model(Settings.__name__, __base__=Settings, __module__=__name__, **fields)
 

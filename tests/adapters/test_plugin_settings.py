@@ -124,3 +124,43 @@ def test_a_credential_url_must_be_a_url_field() -> None:
         "vendor plugin 'globex' lists 'region' in NotChecked.credential_urls, but not in "
         "url_fields; list it there too, so that it is checked as a URL"
     )
+
+
+def test_a_group_of_required_together_without_its_comma_says_so() -> None:
+    class OneGroup(GlobexSettings):
+        # What `(("token", "base_url"))` is: one group, its comma forgotten.
+        required_together: ClassVar = ("token", "base_url")
+
+    message = refusal(OneGroup)
+    assert "OneGroup.required_together as ('token', 'base_url'), not a tuple of groups" in message
+    assert '(("base_url", "token"),)' in message and "'t'" not in message
+
+
+@pytest.mark.parametrize("where", ["url_fields", "header_secrets"])
+def test_a_name_written_without_its_tuple_says_so(where: str) -> None:
+    bare = type("Bare", (GlobexSettings,), {"__annotations__": {where: ClassVar}, where: "token"})
+
+    message = refusal(bare)
+    assert f"declares Bare.{where} as 'token', not a tuple of field names" in message
+    assert "'t'" not in message
+
+
+def test_credential_urls_as_a_tuple_is_refused_when_the_plugins_are_checked() -> None:
+    # Not only once a URL is plain http and the adapter is built, as "failed to connect:
+    # AttributeError: 'tuple' object has no attribute 'items'" (and in `opsgate check`, a
+    # traceback).
+    class Listed(GlobexSettings):
+        credential_urls: ClassVar = ("base_url",)
+
+    assert refusal(Listed) == (
+        "vendor plugin 'globex' declares Listed.credential_urls as ('base_url',), not a mapping "
+        "from each field name to what its requests carry; write it like `credential_urls = "
+        '{"base_url": "every call sends the token"}`'
+    )
+
+
+def test_credential_urls_saying_nothing_of_what_is_carried_is_refused() -> None:
+    class Silent(GlobexSettings):
+        credential_urls: ClassVar = {"base_url": ""}
+
+    assert "declares Silent.credential_urls as {'base_url': ''}, not a mapping" in refusal(Silent)

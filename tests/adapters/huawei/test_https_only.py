@@ -16,10 +16,10 @@ import pytest
 from certs import write_cert_files
 from pydantic import SecretStr, ValidationError
 
-from adapters.clock import SYSTEM_CLOCK
 from adapters.huawei.adapter import HuaweiAdapter
 from adapters.huawei.plugin import PLUGIN
 from adapters.huawei.settings import HuaweiSettings
+from adapters.registry import Plugins, build_adapters
 
 SECRET = "s3cret-value"
 
@@ -88,8 +88,8 @@ def test_nothing_is_sent_in_clear_text_when_the_tls_files_are_set(tmp_path: Path
 def test_plain_http_to_another_machine_is_warned_about_at_connect(
     caplog: pytest.LogCaptureFixture, base_url: str, warned: bool
 ) -> None:
-    with caplog.at_level(logging.WARNING, logger="adapters.huawei.plugin"):
-        PLUGIN.connect(settings(base_url), SYSTEM_CLOCK).close()
+    with caplog.at_level(logging.WARNING):
+        build_adapters(Plugins.of(PLUGIN), {"huawei": settings(base_url)}, sandbox=False).close()
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert bool(warnings) is warned
     assert all("unencrypted" in w and SECRET not in w for w in warnings)

@@ -1,10 +1,13 @@
-"""`opsgate check` says on a vendor's own line what `serve` warns about at start-up: a URL whose
-requests carry a credential (`VendorSettings.credential_urls`) that is plain http to another
-machine. Said once, in the report (not also logged between its lines), naming the setting and
-never its value; https, or this machine (a simulator, a test), adds nothing."""
+"""`opsgate check` says what `serve` warns about at start-up: a URL whose requests carry a
+credential (`VendorSettings.credential_urls`) that is plain http to another machine. Said once,
+in the report (not also logged between its lines), on a `warn` line of its own after the
+vendor's, naming the vendor, the URL and its setting, and that the check itself has just called
+it; never the secret. The plugin does nothing for it (it does not call `warn_if_in_clear`);
+https, or this machine (a simulator, a test), adds nothing."""
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,8 +15,7 @@ from pathlib import Path
 import pytest
 from fake_plugins import install_dist
 
-from adapters.clock import SYSTEM_CLOCK
-from adapters.registry import installed_plugins
+from adapters.registry import build_adapters, installed_plugins
 from bot import cli
 
 KEY = "gx-live-4f1c9a0d"
@@ -23,22 +25,19 @@ PLUGIN_MODULE = """
 
     from fake_plugins import FakeAdapter, GlobexSettings, vendor_plugin
 
-    from adapters.cleartext import warn_if_in_clear
-
 
     class CarryingSettings(GlobexSettings):
         credential_urls: ClassVar[Mapping[str, str]] = {"base_url": "every call sends the token"}
 
 
     def connect(settings, clock):
-        warn_if_in_clear(settings, "globex")
         return FakeAdapter(vendor="globex", settings=settings)
 
 
     PLUGIN = vendor_plugin("globex", settings=CarryingSettings, connect=connect)
 """
 WARNING = (
-    "warning: OPSGATE_GLOBEX__BASE_URL is plain http to another machine: every call sends the "
+    "OPSGATE_GLOBEX__BASE_URL is plain http to another machine: every call sends the "
     "token unencrypted unless a proxy on the way adds TLS (use https://)"
 )
 
@@ -60,23 +59,39 @@ def env(env: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     sys.modules.pop("carrying_plugin", None)
 
 
-def globex_line(
+def globex_lines(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], url: str
-) -> str:
+) -> list[str]:
     monkeypatch.setenv("OPSGATE_GLOBEX__BASE_URL", url)
     monkeypatch.setenv("OPSGATE_GLOBEX__TOKEN", KEY)
     cli.main(["check"])
     out, err = capsys.readouterr()
     assert "plain http" not in err and KEY not in out + err
-    [line] = [x for x in out.split("\n\n")[0].splitlines() if x[6:].startswith("globex")]
-    return line
+    return [x for x in out.split("\n\n")[0].splitlines() if x[6:].startswith("globex")]
 
 
-def test_check_says_a_credential_url_in_clear_on_the_vendors_line(
+def test_check_says_a_credential_url_in_clear_on_a_line_of_its_own(
     env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    line = globex_line(monkeypatch, capsys, "http://globex.example")
-    assert line == f"ok    globex: ok; {WARNING}"
+    lines = globex_lines(monkeypatch, capsys, "http://globex.example/v1")
+    assert lines == [
+        "ok    globex: ok",
+        "warn  globex: http://globex.example/v1 (OPSGATE_GLOBEX__BASE_URL) is plain http to "
+        "another machine: every call sends the token unencrypted unless a proxy on the way adds "
+        "TLS (use https://); this check called it too",
+    ]
+
+
+def test_a_warning_is_not_counted_as_a_check(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("OPSGATE_GLOBEX__BASE_URL", "http://globex.example")
+    monkeypatch.setenv("OPSGATE_GLOBEX__TOKEN", KEY)
+    with_warning = cli.main(["check"])
+    summary = capsys.readouterr().out.split("\n\n")[1]
+    monkeypatch.setenv("OPSGATE_GLOBEX__BASE_URL", "https://globex.example")
+    assert cli.main(["check"]) == with_warning
+    assert capsys.readouterr().out.split("\n\n")[1] == summary
 
 
 @pytest.mark.parametrize(
@@ -85,7 +100,7 @@ def test_check_says_a_credential_url_in_clear_on_the_vendors_line(
 def test_check_adds_nothing_for_https_or_this_machine(
     env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], url: str
 ) -> None:
-    assert globex_line(monkeypatch, capsys, url) == "ok    globex: ok"
+    assert globex_lines(monkeypatch, capsys, url) == ["ok    globex: ok"]
 
 
 def test_after_check_the_warning_is_logged_again(
@@ -95,8 +110,10 @@ def test_after_check_the_warning_is_logged_again(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """`check` quiets the log only while it builds the adapters, then puts its level back."""
-    globex_line(monkeypatch, capsys, "http://globex.example")
+    globex_lines(monkeypatch, capsys, "http://globex.example")
     caplog.clear()
     globex = installed_plugins().by_name["globex"]
-    globex.connect(globex.settings(base_url="http://globex.example", token=KEY), SYSTEM_CLOCK)
-    assert [r.getMessage() for r in caplog.records] == [WARNING.removeprefix("warning: ")]
+    settings = globex.settings(base_url="http://globex.example", token=KEY)
+    with caplog.at_level(logging.WARNING):
+        build_adapters(installed_plugins(), {"globex": settings}, sandbox=False).close()
+    assert [r.getMessage() for r in caplog.records] == [WARNING]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter
+from types import SimpleNamespace
 
 import pytest
 from aliyun_gate import POLICY, received
@@ -126,6 +127,8 @@ def test_once_the_stop_read_gave_up_no_later_batch_waits_it_out_again() -> None:
     reads: list[str] = []
 
     class Down:
+        engine = SimpleNamespace(unreachable=())  # `DatabaseUnavailable` is always an outage
+
         def stop_requested(self, request_id: str) -> bool:
             reads.append(request_id)
             raise DatabaseUnavailable("database.db: database is locked")

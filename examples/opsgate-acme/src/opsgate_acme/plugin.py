@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import httpx
 from adapters.base import Adapter
-from adapters.cleartext import warn_if_in_clear
 from adapters.clock import SYSTEM_CLOCK, Clock
 from adapters.plugin import Sandbox, VendorPlugin
 from pydantic import SecretStr
@@ -20,7 +19,6 @@ from opsgate_acme.settings import AcmeSettings
 
 def connect(settings: AcmeSettings, clock: Clock) -> Adapter:
     """The adapter for the Acme API in `settings` (called only when they are configured)."""
-    warn_if_in_clear(settings, "acme")  # a token sent over plain http to another machine
     return adapter.connect(settings)
 
 

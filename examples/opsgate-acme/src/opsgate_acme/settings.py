@@ -24,7 +24,7 @@ class AcmeSettings(VendorSettings):
     # stops naming OPSGATE_ACME__TOKEN (never a request that fails to encode later).
     header_secrets: ClassVar[tuple[str, ...]] = ("token",)
     # Every call carries the token: plain http to another machine is warned about at start-up
-    # (`connect` calls adapters.cleartext.warn_if_in_clear) and in `opsgate check`.
+    # (opsgate does it before it calls `connect`) and in `opsgate check`.
     credential_urls: ClassVar[Mapping[str, str]] = {"base_url": "every call sends the token"}
 
     base_url: str | None = None

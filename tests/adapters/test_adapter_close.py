@@ -1,0 +1,62 @@
+"""Closing the adapters (at the end of `opsgate check`, at shutdown, when another plugin failed
+to connect) runs each plugin's own `close`. One that raises is one warning naming it, its
+secrets masked; the other adapters are still closed, and its error never stands in place of the
+one that stopped start-up."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from fake_plugins import FakeAdapter, GlobexSettings, vendor_plugin
+from pydantic import SecretStr
+
+from adapters.clock import Clock
+from adapters.plugin_start import PluginStartError
+from adapters.registry import Plugins, build_adapters
+
+TOKEN = "tok-SECRET-9876"
+
+
+class FailsToClose(FakeAdapter):
+    def close(self) -> None:
+        raise RuntimeError(f"session {TOKEN} already closed")
+
+
+def closing_badly(settings: GlobexSettings, clock: Clock) -> FakeAdapter:
+    return FailsToClose(vendor="acme", settings=settings)
+
+
+def refusing(settings: GlobexSettings, clock: Clock) -> FakeAdapter:
+    raise ValueError("zeta's gateway refused the certificate")
+
+
+def settings() -> GlobexSettings:
+    return GlobexSettings(base_url="https://x.example", token=SecretStr(TOKEN))
+
+
+ACME = vendor_plugin("acme", connect=closing_badly)
+
+
+def test_a_plugin_that_failed_to_connect_is_named_though_another_fails_to_close() -> None:
+    plugins = Plugins.of(ACME, vendor_plugin("zeta", connect=refusing))
+    with pytest.raises(PluginStartError) as caught:
+        build_adapters(plugins, {"acme": settings(), "zeta": settings()}, sandbox=False)
+    assert str(caught.value) == (
+        "vendor plugin 'zeta' failed to connect: ValueError: zeta's gateway refused the certificate"
+    )
+
+
+def test_an_adapter_that_fails_to_close_is_one_warning_and_the_others_close(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    plugins = Plugins.of(ACME, vendor_plugin("zeta"))
+    adapters = build_adapters(plugins, {"acme": settings(), "zeta": settings()}, sandbox=False)
+    with caplog.at_level(logging.WARNING):
+        adapters.close()
+    zeta = adapters.get("zeta")
+    assert isinstance(zeta, FakeAdapter) and zeta.closed
+    assert [r.getMessage() for r in caplog.records] == [
+        "vendor plugin 'acme' failed to close its adapter: RuntimeError: session **** already "
+        "closed"
+    ]
