@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Final
 
 from adapters.base import FailureKind, Outcome
+from bot.model.outcomes import INTEGRITY_ERROR, FailedOutcome
 from bot.model.records import RequestRecord
 from bot.model.states import RequestState
 
@@ -36,10 +37,19 @@ AGAIN_STATES: Final = frozenset({"failed", "expired", "rejected", "stopped"})
 def offers_again(record: RequestRecord) -> bool:
     """Whether `record`'s card has **Request again**: a failed, expired, rejected or stopped
     request always; an `unknown` run only when its outcome names targets the vendor refused or
-    never got (`undone_targets`), which its card tells to request again."""
+    never got (`undone_targets`), which its card tells to request again. Never a request that
+    failed its integrity check: its stored form disagrees with the audit log, and the form
+    would be filled in from that untrusted row."""
+    if _failed_integrity(record):
+        return False
     if record.state.value in AGAIN_STATES:
         return True
     return record.state is RequestState.UNKNOWN and bool(undone_targets(record))
+
+
+def _failed_integrity(record: RequestRecord) -> bool:
+    outcome = record.outcome
+    return isinstance(outcome, FailedOutcome) and outcome.error == INTEGRITY_ERROR
 
 
 def again_targets(record: RequestRecord) -> tuple[str, ...]:

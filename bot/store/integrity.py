@@ -293,6 +293,7 @@ def integrity_failure(problem: str) -> FailedOutcome:
         ),
         next_step=(
             "Treat the database as tampered with: run `opsgate audit verify`, compare it with an "
-            "exported copy or an anchor, and request again once it is explained."
+            "exported copy or an anchor; once it is explained, type the request again (this "
+            "card offers no Request again: its stored form is not to be trusted)."
         ),
     )

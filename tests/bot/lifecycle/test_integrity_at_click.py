@@ -64,6 +64,8 @@ def assert_failed_integrity(world: World, rid: str, named: str, *, told: str = A
     card = card_text(world)
     assert "Not executed: integrity check failed" in card
     assert "did not call the vendor" in card
+    # Request again would fill the form in from the row the chain disowns.
+    assert "opsgate_request_again" not in card
     assert any("integrity check failed" in dm for dm in dms_to(world, told))
 
 
