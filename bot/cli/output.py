@@ -8,6 +8,8 @@ broken log, which a full disk is not).
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Iterable
 from typing import TextIO
 
@@ -63,3 +65,14 @@ class GuardedOutput:
     def __getattr__(self, name: str) -> object:
         # isatty, fileno, encoding…: the console and input() ask the real stream
         return getattr(self._stream, name)
+
+
+def silence_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's last flush at exit cannot fail again."""
+    if sys.stdout is None:  # started with stdout closed: nothing is left to flush
+        return
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no real file descriptor (stdout replaced in-process)
+        pass
