@@ -27,7 +27,7 @@ from bot.cli.options import (
     port_number,
     sigterm_interrupts,
 )
-from bot.cli.output import GuardedOutput, OutputUnwritable, silence_stdout
+from bot.cli.output import GuardedOutput, OutputUnwritable, silence_stdout, stderr_kept_open
 from bot.observability import configure_logging, failure_line
 from bot.policy import PolicyError
 from bot.settings import Settings, SettingsError, load_settings
@@ -137,8 +137,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     A reader that leaves early (``opsgate check | head -1``) ends any command quietly with
     `BROKEN_PIPE_STATUS`, as Python's documentation on SIGPIPE recommends. Output that cannot
-    be written (``> /dev/full``) is one line and `OUTPUT_FAILED_STATUS`.
+    be written (``> /dev/full``) is one line and `OUTPUT_FAILED_STATUS`. Started with stderr
+    closed, it says nothing, but its status is the same (`stderr_kept_open`).
     """
+    stderr_kept_open()
     stdout = sys.stdout
     guarded = GuardedOutput(stdout)
     sys.stdout = cast(TextIO, guarded)

@@ -76,3 +76,19 @@ def silence_stdout() -> None:
         os.dup2(devnull, sys.stdout.fileno())
     except (OSError, ValueError):  # no real file descriptor (stdout replaced in-process)
         pass
+
+
+def stderr_kept_open() -> None:
+    """Started with stderr closed (``2>&-``), Python leaves ``sys.stderr`` None, and
+    ``print(..., file=sys.stderr)`` then writes to stdout: an error would be read as the
+    command's output (``HEAD=$(opsgate audit head 2>&-)``), and a write to it that fails ends
+    ``audit verify`` with status 1, "log broken". Point descriptor 2 and ``sys.stderr`` at
+    the null device instead: the status still says what happened, and no file opened later
+    (a SQLite database) can take descriptor 2 and receive what is meant for stderr."""
+    if sys.stderr is not None:
+        return
+    null = os.open(os.devnull, os.O_WRONLY)
+    if null != 2:
+        os.dup2(null, 2)
+        os.close(null)
+    sys.stderr = open(2, "w", closefd=False)  # noqa: SIM115 - for the life of the process
