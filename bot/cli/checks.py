@@ -4,6 +4,7 @@ reached."""
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,6 +18,7 @@ from adapters.plugin_start import masked, one_line
 from adapters.registry import Adapters, Plugins, build_adapters
 from adapters.settings import VendorSettings
 from bot.cards.text import plural
+from bot.cli.options import lock_waits_said
 from bot.cli.preflight import (
     app_token_problem,
     missing_slack_settings,
@@ -47,18 +49,20 @@ _STATUS: Final = {True: "ok", False: "FAIL", None: "warn"}
 
 def run_checks(settings: Settings, *, plugins: Plugins, out: TextIO) -> int:
     """Print one line per check (and per warning); return 0 when every check passed, 1
-    otherwise."""
-    store, database = _database(settings)
-    try:
-        results: list[Line] = [
-            _policy(settings, plugins),
-            database,
-            _with_slack_warning(_slack(settings), settings),
-            *_vendors(settings, plugins, store),
-        ]
-    finally:
-        if store is not None:
-            store.close()
+    otherwise. Kept waiting for a lock another PostgreSQL session holds (a replica
+    migrating), it says so on stderr, once, as ``audit`` and ``db`` do, and waits on."""
+    with lock_waits_said(sys.stderr):
+        store, database = _database(settings)
+        try:
+            results: list[Line] = [
+                _policy(settings, plugins),
+                database,
+                _with_slack_warning(_slack(settings), settings),
+                *_vendors(settings, plugins, store),
+            ]
+        finally:
+            if store is not None:
+                store.close()
     for ok, name, detail in results:
         out.write(f"{_STATUS[ok]:<4}  {name}: {detail}\n")
     passed = sum(1 for ok, _, _ in results if ok is True)

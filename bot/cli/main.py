@@ -18,6 +18,7 @@ from typing import Final, TextIO, cast
 from adapters.http import RETRY_LOGGER
 from adapters.registry import PluginError, Plugins, installed_plugins
 from bot.cli.db import add_db_parser
+from bot.cli.early import StoppedEarly, sigterm_stops_early, stopped_early
 from bot.cli.options import (
     INTERRUPTED_STATUS,
     OneLineParser,
@@ -26,7 +27,7 @@ from bot.cli.options import (
     port_number,
     sigterm_interrupts,
 )
-from bot.cli.output import GuardedOutput, OutputUnwritable
+from bot.cli.output import GuardedOutput, OutputUnwritable, silence_stdout, stderr_kept_open
 from bot.observability import configure_logging, failure_line
 from bot.policy import PolicyError
 from bot.settings import Settings, SettingsError, load_settings
@@ -136,8 +137,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     A reader that leaves early (``opsgate check | head -1``) ends any command quietly with
     `BROKEN_PIPE_STATUS`, as Python's documentation on SIGPIPE recommends. Output that cannot
-    be written (``> /dev/full``) is one line and `OUTPUT_FAILED_STATUS`.
+    be written (``> /dev/full``) is one line and `OUTPUT_FAILED_STATUS`. Started with stderr
+    closed, it says nothing, but its status is the same (`stderr_kept_open`).
     """
+    stderr_kept_open()
     stdout = sys.stdout
     guarded = GuardedOutput(stdout)
     sys.stdout = cast(TextIO, guarded)
@@ -151,23 +154,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(file=sys.stderr)
         return INTERRUPTED_STATUS
     except BrokenPipeError:
-        _silence_stdout()
+        silence_stdout()
         return BROKEN_PIPE_STATUS
     except OutputUnwritable as exc:
-        _silence_stdout()
+        silence_stdout()
         print(f"opsgate: cannot write the output: {exc}", file=sys.stderr)
         return OUTPUT_FAILED_STATUS
-
-
-def _silence_stdout() -> None:
-    """Point stdout at /dev/null, so the interpreter's last flush at exit cannot fail again."""
-    if sys.stdout is None:  # started with stdout closed: nothing is left to flush
-        return
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):  # no real file descriptor (stdout replaced in-process)
-        pass
 
 
 def _run(argv: Sequence[str] | None) -> int:
@@ -177,8 +169,13 @@ def _run(argv: Sequence[str] | None) -> int:
     # `serve` is a service: the line saying why it stopped is written as its logs are.
     fmt = _logs_format_asked() if command == "serve" else "text"
     try:
-        plugins = installed_plugins() if vendors else Plugins.of()
-        settings = load_settings(plugins=plugins, vendors=vendors)
+        with sigterm_stops_early():  # until the command takes over its signals
+            plugins = installed_plugins() if vendors else Plugins.of()
+            settings = load_settings(plugins=plugins, vendors=vendors)
+    except StoppedEarly:
+        line, status = stopped_early(serving=command == "serve")
+        print(failure_line(line, fmt=fmt), file=sys.stderr)
+        return status
     except PluginError as exc:
         return _failed(str(exc), fmt)
     except SettingsError as exc:

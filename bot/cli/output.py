@@ -8,6 +8,8 @@ broken log, which a full disk is not).
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Iterable
 from typing import TextIO
 
@@ -63,3 +65,30 @@ class GuardedOutput:
     def __getattr__(self, name: str) -> object:
         # isatty, fileno, encoding…: the console and input() ask the real stream
         return getattr(self._stream, name)
+
+
+def silence_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's last flush at exit cannot fail again."""
+    if sys.stdout is None:  # started with stdout closed: nothing is left to flush
+        return
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no real file descriptor (stdout replaced in-process)
+        pass
+
+
+def stderr_kept_open() -> None:
+    """Started with stderr closed (``2>&-``), Python leaves ``sys.stderr`` None, and
+    ``print(..., file=sys.stderr)`` then writes to stdout: an error would be read as the
+    command's output (``HEAD=$(opsgate audit head 2>&-)``), and a write to it that fails ends
+    ``audit verify`` with status 1, "log broken". Point descriptor 2 and ``sys.stderr`` at
+    the null device instead: the status still says what happened, and no file opened later
+    (a SQLite database) can take descriptor 2 and receive what is meant for stderr."""
+    if sys.stderr is not None:
+        return
+    null = os.open(os.devnull, os.O_WRONLY)
+    if null != 2:
+        os.dup2(null, 2)
+        os.close(null)
+    sys.stderr = open(2, "w", closefd=False)  # noqa: SIM115 - for the life of the process

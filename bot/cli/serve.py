@@ -73,6 +73,12 @@ def probe_app(opsgate: OpsgateApp) -> WSGIApplication:
     return application
 
 
+def base_url(host: str, port: int) -> str:
+    """The URL a listener on `host`:`port` answers at, as an operator may copy it: an IPv6
+    address in brackets (``http://[::1]:3000``), as URLs write it."""
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
 class ProbesUnavailable(Exception):
     """The probe port cannot be listened on (the message says where and why, in one line)."""
 
@@ -95,7 +101,7 @@ def probes_served(opsgate: OpsgateApp, *, host: str, port: int | None) -> Iterat
         ) from None
     thread = threading.Thread(target=server.serve, daemon=True, name="opsgate-probes")
     thread.start()
-    log.info("probes on http://%s:%d/healthz and /metrics", host, server.port)
+    log.info("probes on %s/healthz and /metrics", base_url(host, server.port))
     try:
         yield
     finally:
@@ -175,7 +181,7 @@ def serve_http(opsgate: OpsgateApp, *, host: str, port: int) -> None:
         OSError: `host`:`port` cannot be listened on.
     """
     server = HttpServer(wsgi_app(opsgate), host=host, port=port, settings=opsgate.settings)
-    log.info("opsgate listening on http://%s:%d%s", host, server.port, EVENTS_PATH)
+    log.info("opsgate listening on %s%s", base_url(host, server.port), EVENTS_PATH)
     server.serve()
 
 

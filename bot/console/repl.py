@@ -34,6 +34,7 @@ from bot.console.surfaces import Surfaces
 from bot.console.transcript import Transcript, is_direct_message
 from bot.console.words import NAMES, TRY, cannot_run_as, unknown_command
 from bot.settings import Settings
+from bot.store import DatabaseUnavailable
 
 
 class Console:
@@ -232,8 +233,12 @@ def run_console(
     plugins: Plugins | None = None,
 ) -> int:
     """Run the console until end of input. The database defaults to ./opsgate-console.db so
-    sandbox requests never mix with a real audit log."""
-    path = db or Path(os.environ.get("OPSGATE_CONSOLE_DB") or "opsgate-console.db")  # "" unset
+    sandbox requests never mix with a real audit log.
+
+    Raises:
+        DatabaseUnavailable: ``OPSGATE_CONSOLE_DB`` holds only spaces, which name no file.
+    """
+    path = db or _console_db()
     # asked first: an output that cannot be written ends the console before its database opens
     color = stdout.isatty() and not os.environ.get("NO_COLOR")
     interactive = stdin.isatty()
@@ -247,3 +252,11 @@ def run_console(
         session.close()
         if output is not None:
             output.finish()
+
+
+def _console_db() -> Path:
+    """``OPSGATE_CONSOLE_DB``, else ``./opsgate-console.db`` (an empty value is no setting)."""
+    named = os.environ.get("OPSGATE_CONSOLE_DB") or "opsgate-console.db"
+    if not named.strip():  # not a database file named by the spaces, in the working folder
+        raise DatabaseUnavailable("OPSGATE_CONSOLE_DB names no file: name the file, or unset it")
+    return Path(named)

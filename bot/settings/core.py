@@ -114,6 +114,14 @@ def _audit_key(value: SecretStr | None) -> SecretStr | None:
     return value
 
 
+def _some_path(value: object) -> object:
+    """``OPSGATE_POLICY`` of only spaces names no file (empty is no setting): it was read as
+    a file named by the spaces, or as ``.``, the working folder."""
+    if isinstance(value, str) and not value.strip():
+        raise PydanticCustomError("path", "names no file: give the policy file's path")
+    return value
+
+
 def _channel_id(value: str | None) -> str | None:
     if value is not None and not _CHANNEL_ID.fullmatch(value):
         raise PydanticCustomError("channel_id", "must be a Slack channel id (C… or G…)")
@@ -171,7 +179,9 @@ class Settings(BaseSettings):
     slack_api_url: Annotated[str, AfterValidator(_http_url)] = "https://slack.com/api/"
     config_file: Path | None = Field(default=None, validation_alias=CONFIG_ENV)
     db: Annotated[Path | str, BeforeValidator(database_target)] = Path("opsgate.db")
-    policy_file: Path | None = Field(default=None, validation_alias="OPSGATE_POLICY")
+    policy_file: Annotated[Path | None, BeforeValidator(_some_path)] = Field(
+        default=None, validation_alias="OPSGATE_POLICY"
+    )
     sandbox: bool = False
     workers: Annotated[int, _WHOLE, AfterValidator(_workers_in_range)] = 16
     log_level: Annotated[str, AfterValidator(_known_log_level)] = "INFO"

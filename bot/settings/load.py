@@ -180,6 +180,8 @@ def _config_path(env: Mapping[str, str]) -> Path | None:
     """The TOML file to read: the one named by OPSGATE_CONFIG (must exist), or the default."""
     named = env.get(CONFIG_ENV)
     if named:
+        if not named.strip():  # not a file named by spaces: `file not found:   ` shows nothing
+            raise SettingsError(f"{CONFIG_ENV}: names no file; name the file, or unset it")
         path = Path(named)
         if path.is_dir():
             raise SettingsError(f"{CONFIG_ENV}: {path} is a directory; name the file")

@@ -51,8 +51,8 @@ def parse_target(text: str) -> Path | str:
     """`text` as a SQLite file's path, or as a PostgreSQL URL with its scheme in lower case.
 
     Raises:
-        UnreadableTarget: Another scheme, ``sqlite://`` without a third slash, or a libpq
-            key=value string.
+        UnreadableTarget: Another scheme, ``sqlite://`` without a third slash, a libpq
+            key=value string, or no file at all (only spaces, ``sqlite:///``).
     """
     text = text.strip()
     scheme = _SCHEME.match(text)
@@ -61,14 +61,26 @@ def parse_target(text: str) -> Path | str:
             raise UnreadableTarget(
                 "a key=value connection string is not read: give a postgresql:// URL"
             )
-        return Path(text)
+        return _file(text)
     name, rest = scheme.group(1).lower(), text[scheme.end() :]
     if name in _POSTGRES:
         _refuse_unencoded_at(rest)
         return f"{name}://{rest}"
     if name == "sqlite" and rest.startswith("/"):
-        return Path(rest[1:])
+        return _file(rest[1:])
     raise UnreadableTarget(f"{scheme.group(1)}://…: {_OTHERWISE}")
+
+
+def _file(path: str) -> Path:
+    """`path` as a SQLite file's path; a path of nothing (only spaces, ``sqlite:///``) is
+    refused, rather than read as ``.``, the working folder.
+
+    Raises:
+        UnreadableTarget: It names no file.
+    """
+    if not path.strip():
+        raise UnreadableTarget(f"names no file: {_OTHERWISE}")
+    return Path(path)
 
 
 def _refuse_unencoded_at(rest: str) -> None:

@@ -11,6 +11,7 @@ from bot.store.chain import ChainKey
 from bot.store.database import SqliteEngine
 from bot.store.engine import Db, Engine, is_postgres, sqlite_path
 from bot.store.rows import DatabaseUnavailable
+from bot.store.unopened import not_a_file
 
 
 def open_engine(target: str | Path, *, existing: bool = False) -> Engine:
@@ -18,7 +19,8 @@ def open_engine(target: str | Path, *, existing: bool = False) -> Engine:
 
     Raises:
         DatabaseUnavailable: It cannot be opened (one line naming it, never a password), or,
-            with `existing`, it is missing or not opsgate's.
+            with `existing`, it is missing or not opsgate's; a path naming a device, a pipe or
+            a socket is refused unopened.
     """
     if is_postgres(target):
         from bot.store.postgres import PostgresEngine  # psycopg is loaded only when used
@@ -26,6 +28,8 @@ def open_engine(target: str | Path, *, existing: bool = False) -> Engine:
         url = str(target)
         return PostgresEngine.open_existing(url) if existing else PostgresEngine.open(url)
     path = sqlite_path(target)
+    if (odd := not_a_file(path)) is not None:  # read-only use words it as `open_existing` does
+        raise DatabaseUnavailable(odd if existing else f"cannot open the database {path}: {odd}")
     return SqliteEngine.open_existing(path) if existing else SqliteEngine.open_file(path)
 
 

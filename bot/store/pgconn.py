@@ -88,6 +88,19 @@ def begun(
             return
 
 
+def roll_back(conn: Connection) -> None:
+    """End the transaction `conn` holds without committing it. A connection that cannot take
+    a ROLLBACK (left mid-pipeline by Ctrl-C or SIGTERM: "PQsendQuery not allowed in pipeline
+    mode") is closed instead, which ends the transaction on the server as surely; the pool
+    discards it. Either way the caller's own error goes on, never one of the rollback's."""
+    if conn.closed or conn.broken:
+        return
+    try:
+        conn.execute("ROLLBACK")
+    except psycopg.Error:
+        conn.close()
+
+
 def _begin(conn: Connection, begin: str) -> ChainHead | None:
     # All of `begin` in one round trip (the simple protocol takes several statements at once).
     cursor = conn.execute(begin)

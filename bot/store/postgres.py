@@ -29,7 +29,7 @@ from bot.settings.targets import masked_error, redacted
 from bot.store.chain import ChainHead
 from bot.store.engine import Cursor, Db, Params
 from bot.store.lockwait import Sessions
-from bot.store.pgconn import begun
+from bot.store.pgconn import begun, roll_back
 from bot.store.rows import DatabaseUnavailable, first_line
 from bot.store.schema import (
     CURRENT_TABLES,
@@ -282,8 +282,7 @@ class PostgresEngine:
                 yield PgDb(conn, head)
                 conn.execute("COMMIT")
             except BaseException:
-                if not conn.closed and not conn.broken:
-                    conn.execute("ROLLBACK")
+                roll_back(conn)
                 raise
 
 

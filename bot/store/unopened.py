@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import stat
 import tempfile
 from pathlib import Path
 from typing import Final
@@ -21,6 +22,29 @@ from bot.model.shown import escaped
 _ABOUT_THE_PATH: Final = ("SQLITE_CANTOPEN", "SQLITE_READONLY")
 #: What fixes a path that cannot hold the database.
 _FIX: Final = "choose a path in a folder opsgate's user may write"
+
+
+#: What a path that exists but is neither a file nor a folder is, by its ``stat`` mode.
+_NOT_FILES: Final = (
+    (stat.S_ISCHR, "a device"),
+    (stat.S_ISBLK, "a device"),
+    (stat.S_ISFIFO, "a named pipe"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def not_a_file(path: Path) -> str | None:
+    """Why `path` cannot hold a database when it names a device (``/dev/null``), a named pipe
+    or a socket; None otherwise. SQLite would open such a path and create its journal beside
+    it (``/dev/null-journal``) before failing with "disk I/O error", so it is never opened."""
+    try:
+        mode = path.stat().st_mode
+    except (OSError, ValueError):  # not there (yet), or a path no file system holds
+        return None
+    what = next((name for test, name in _NOT_FILES if test(mode)), None)
+    if what is None:
+        return None
+    return f"{escaped(str(path))} is {what}, not a database file: name a file"
 
 
 def can_create_in(folder: Path) -> bool:

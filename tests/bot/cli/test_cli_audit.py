@@ -112,6 +112,21 @@ def test_an_anchor_whose_seq_is_not_written_in_0_to_9_is_a_usage_error(
     assert err.count("\n") == 1 and "write it as <seq>:<hash>" in err
 
 
+@pytest.mark.parametrize("seq", [str(2**63), "99999999999999999999999", "9" * 5000])
+def test_an_anchor_whose_seq_no_log_can_reach_is_a_usage_error(
+    env: Path, capsys: pytest.CaptureFixture[str], seq: str
+) -> None:
+    """A seq above 64 bits (a typo, a pasted number) is told in one line and status 2, as any
+    unreadable anchor: not SQLite's OverflowError as a traceback, nor Python's digit limit."""
+    seed(env / "opsgate.db", 1)
+    _, _, digest = head(capsys).partition(":")
+
+    assert cli.main(["audit", "verify", "--anchor", f"{seq}:{digest}"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "its seq is above 9223372036854775807" in err
+    assert cli.main(["audit", "verify", "--anchor", f"{2**63 - 1}:{digest}"]) == 1  # readable
+
+
 def test_an_anchor_at_seq_0_is_a_usage_error_unless_it_is_the_empty_logs_head(
     env: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

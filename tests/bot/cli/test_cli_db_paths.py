@@ -5,6 +5,7 @@ for writing (SQLite creates its write-ahead log beside it)."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from contextlib import closing
 from pathlib import Path
@@ -112,3 +113,30 @@ def test_an_empty_database_option_is_refused_not_read_as_the_default(
     assert not (env / "copy.db").exists()
     with closing(Store.open(env / "opsgate.db")) as live:
         assert live.head().seq == 0  # nothing was copied into it
+
+
+@pytest.mark.parametrize(
+    ("words", "opening"),
+    [
+        (["db", "migrate", "--db"], "cannot open the database {pipe}: "),
+        (["db", "copy", "--from", "{source}", "--to"], "cannot open the database {pipe}: "),
+        (["audit", "verify", "--db"], ""),
+        (["audit", "head", "--db"], ""),
+    ],
+    ids=["migrate", "copy", "verify", "head"],
+)
+def test_a_named_pipe_given_as_the_database_is_refused_unopened(
+    env: Path, capsys: pytest.CaptureFixture[str], words: list[str], opening: str
+) -> None:
+    """A device (``/dev/null``), a pipe or a socket is no database: SQLite would open it, fail
+    with "disk I/O error" and leave its journal beside it (``/dev/null-journal``)."""
+    Store.open(env / "source.db").close()
+    pipe = env / "pipe.db"
+    os.mkfifo(pipe)
+    before = sorted(p.name for p in env.iterdir())
+
+    args = [word.format(source=env / "source.db") for word in words]
+    assert cli.main([*args, str(pipe)]) == 2
+    line = _one_line(capsys)
+    assert line.startswith(f"opsgate: {opening.format(pipe=pipe)}{pipe} is a named pipe, not a ")
+    assert sorted(p.name for p in env.iterdir()) == before

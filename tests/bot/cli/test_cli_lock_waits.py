@@ -90,6 +90,16 @@ def test_db_migrate_says_it_waits_for_another_migration(env: Path, logged: str) 
         assert waited(["db", "migrate", "--db", logged], holder, f"opsgate: {MIGRATING}") == 0
 
 
+def test_check_says_it_waits_for_another_migration(
+    env: Path, logged: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`check` opens the database as `serve` would, migration lock included: not in silence."""
+    monkeypatch.setenv("OPSGATE_DB", logged)
+    with psycopg.connect(logged) as holder:
+        holder.execute("SELECT pg_advisory_xact_lock(7262736001)")  # as a migration holds it
+        assert waited(["check"], holder, f"opsgate: {MIGRATING}") == 1  # no Slack token set
+
+
 def test_serve_logs_that_it_waits_for_another_replica_migrating(
     env: Path, postgres_database: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -735,6 +735,28 @@ def test_a_database_opsgate_cannot_read_is_refused_without_its_password(
     assert said in error and "s3cret" not in error
 
 
+@pytest.mark.parametrize("given", ["   ", "\t", "sqlite:///", "sqlite:/// "])
+def test_a_database_setting_naming_no_file_is_refused_not_read_as_the_working_folder(
+    given: str,
+) -> None:
+    """Only spaces are no path (an empty value is no setting at all: the default applies);
+    they were read as ".", and `serve` then said "." is a directory."""
+    error = _error({"OPSGATE_DB": given})
+    assert "OPSGATE_DB (db): names no file: give a file path" in error
+
+
+@pytest.mark.parametrize(
+    ("name", "said"),
+    [
+        ("OPSGATE_POLICY", "OPSGATE_POLICY (policy_file): names no file"),
+        ("OPSGATE_CONFIG", "OPSGATE_CONFIG: names no file"),
+    ],
+)
+def test_a_file_setting_of_only_spaces_names_no_file(name: str, said: str) -> None:
+    """Not `cannot read   : no such file`, naming a file nobody sees, nor "." as a folder."""
+    assert said in _error({name: "  "})
+
+
 def test_a_postgresql_url_is_read_whatever_the_case_of_its_scheme() -> None:
     settings = load_settings({"OPSGATE_DB": "PostgreSQL://ops:hunter2@db/ops"})
     assert settings.db == "postgresql://ops:hunter2@db/ops"

@@ -1,0 +1,49 @@
+"""Started with stderr closed (``2>&-``, or by a supervisor that closes it), a command keeps
+its status and its output: an intact log still verifies with 0 (Python's own error on the
+missing stderr ended it 1, "log broken"), and an error is never written to stdout, where
+``HEAD=$(opsgate audit head 2>&-)`` would take it for the anchor."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.store import Store
+
+SOURCE_TREE = Path(__file__).resolve().parents[3]
+
+
+def _run_without_stderr(tmp_path: Path, *argv: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("OPSGATE_", "SLACK_"))}
+    return subprocess.run(
+        ["sh", "-c", 'exec "$@" 2>&-', "sh", sys.executable, "-m", "bot.cli", *argv],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+        env={**clean, "PYTHONPATH": str(SOURCE_TREE)},
+        timeout=60,
+        check=False,
+    )
+
+
+def test_verify_of_an_intact_log_is_0_with_stderr_closed(tmp_path: Path) -> None:
+    Store.open(tmp_path / "opsgate.db").close()
+    finished = _run_without_stderr(tmp_path, "audit", "verify", "--db", "opsgate.db")
+    assert (finished.returncode, finished.stdout) == (0, "audit log intact: 0 events verified\n")
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["audit", "head", "--db", "missing.db"], ["audit", "verify", "--db", "missing.db"]],
+    ids=["head", "verify"],
+)
+def test_an_error_with_stderr_closed_is_never_written_to_stdout(
+    tmp_path: Path, argv: list[str]
+) -> None:
+    finished = _run_without_stderr(tmp_path, *argv)
+    assert (finished.returncode, finished.stdout) == (2, "")
+    assert not (tmp_path / "missing.db").exists()
