@@ -193,6 +193,7 @@ class Intake:
             channel=origin.channel,
             reason=cards.plain(refusals.blocked(preview)),
             blocked=preview,
+            sandbox=self.s.adapters.is_sandboxed(request.vendor),
             step=origin.step,
         )
         bind(request_id=record.id)
