@@ -106,15 +106,16 @@ def help_message(
         blocks.extend(lines_sections(_help_lines(entry)))
     if kept_elsewhere:
         blocks.extend(lines_sections([_kept_elsewhere(kept_elsewhere)]))
-    blocks.append(
-        context(
-            "Add `--dry-run` to see the vendor request without changing anything. "
-            "`/ops` alone opens the request form."
+    if entries:  # tips on requesting apply only to something that may be requested
+        blocks.append(
+            context(
+                "Add `--dry-run` to see the vendor request without changing anything. "
+                "`/ops` alone opens the request form."
+            )
         )
-    )
     several = HELP_SEVERAL if any(entry.several for entry in entries) else ""
     glass = HELP_BREAK_GLASS if any(entry.break_glass for entry in entries) else ""
-    more = several + HELP_FORCE + glass + HELP_FOLLOW
+    more = several + (HELP_FORCE if entries else "") + glass + HELP_FOLLOW
     blocks.append(context(escape_entities(more)))  # `<id>` is not a Slack link
     return build_message(f"opsgate help{escape(scope)}", blocks)
 
