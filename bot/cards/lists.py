@@ -89,25 +89,33 @@ HELP_FOLLOW: Final = (
 
 
 def help_message(
-    entries: Sequence[HelpEntry], *, vendor: str | None, elsewhere: Sequence[str] = ()
+    entries: Sequence[HelpEntry],
+    *,
+    vendor: str | None,
+    elsewhere: Sequence[str] = (),
+    kept_elsewhere: Sequence[tuple[str, Sequence[str]]] = (),
 ) -> Message:
     """The operations this user may request, each with its usage and an example; with none
-    here, the channels `elsewhere` where they may request some, if any."""
+    here, the channels `elsewhere` where they may request some, if any; and those they may
+    request only in other channels (`kept_elsewhere`: operation, channels), named with them."""
     scope = f" for {vendor}" if vendor else ""
     blocks = [header(f"opsgate operations{scope}")]
     if not entries:
         blocks.extend(lines_sections([_none_here(escape(scope), elsewhere)]))
     for entry in entries[:MAX_HELP_ENTRIES]:
         blocks.extend(lines_sections(_help_lines(entry)))
-    blocks.append(
-        context(
-            "Add `--dry-run` to see the vendor request without changing anything. "
-            "`/ops` alone opens the request form."
+    if kept_elsewhere:
+        blocks.extend(lines_sections([_kept_elsewhere(kept_elsewhere)]))
+    if entries:  # tips on requesting apply only to something that may be requested
+        blocks.append(
+            context(
+                "Add `--dry-run` to see the vendor request without changing anything. "
+                "`/ops` alone opens the request form."
+            )
         )
-    )
     several = HELP_SEVERAL if any(entry.several for entry in entries) else ""
     glass = HELP_BREAK_GLASS if any(entry.break_glass for entry in entries) else ""
-    more = several + HELP_FORCE + glass + HELP_FOLLOW
+    more = several + (HELP_FORCE if entries else "") + glass + HELP_FOLLOW
     blocks.append(context(escape_entities(more)))  # `<id>` is not a Slack link
     return build_message(f"opsgate help{escape(scope)}", blocks)
 
@@ -119,6 +127,15 @@ def _none_here(scope: str, elsewhere: Sequence[str]) -> str:
         return f"You may not request any operations{scope}."
     channels = ", ".join(f"<#{channel}>" for channel in elsewhere)
     return f"You may not request any operations{scope} in this channel; ask in {channels}."
+
+
+def _kept_elsewhere(kept: Sequence[tuple[str, Sequence[str]]]) -> str:
+    """``Not in this channel: `op` (ask in #a, #b); …``."""
+    parts = [
+        f"{code(operation)} (ask in {', '.join(f'<#{channel}>' for channel in channels)})"
+        for operation, channels in kept
+    ]
+    return f"Not in this channel: {'; '.join(parts)}."
 
 
 def _help_lines(entry: HelpEntry) -> list[str]:

@@ -140,10 +140,13 @@ def dry_run_message(
     sandbox: bool,
     command_text: str,
     break_glass_refusal: Refusal | None = None,
+    held_refusal: Refusal | None = None,
 ) -> Message:
     """What ``--dry-run`` shows: the verdict, the preview, and the exact vendor request(s),
     secrets masked. With ``--break-glass``: whether the real request would run at once, or
-    be refused (`break_glass_refusal`, the policy's answer to the requester)."""
+    be refused (`break_glass_refusal`, the policy's answer to the requester). And, when an
+    open request holds one of its targets, that the real request would be refused now
+    (`held_refusal`, the answer it would get)."""
     blocks = [header(f"Dry run: {request.operation}")]
     if sandbox:
         blocks.append(context(":test_tube: *SANDBOX*: the vendor is simulated"))
@@ -152,6 +155,9 @@ def dry_run_message(
     glass = request.break_glass is not None and break_glass_refusal is None
     blocks.extend(lines_sections(_verdict_summary(preview, forced=request.force, glass=glass)))
     blocks.extend(lines_sections(dry_run_break_glass(request.break_glass, break_glass_refusal)))
+    if held_refusal is not None:
+        held = f":no_entry: A real request now would be refused: {mrkdwn(held_refusal)}"
+        blocks.extend(lines_sections([held]))
     blocks.extend(lines_sections(verdict_lines(preview, dry_run=True) + preview_lines(preview)))
     for call in calls[:MAX_CALLS_SHOWN]:
         blocks.append(section(_call_text(call)))

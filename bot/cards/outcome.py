@@ -82,7 +82,9 @@ def outcome_lines(record: RequestRecord) -> list[str]:
             return _bare_lines(record)
         case Outcome():
             stopper = record.stop_requested_by if record.state is RequestState.STOPPED else None
-            return answered_lines(record.operation, outcome, stopped_by=stopper)
+            return answered_lines(record.operation, outcome, stopped_by=stopper) + _late_stop(
+                record
+            )
         case FailedOutcome():
             return _failed_lines(outcome)
         case UnknownOutcome():
@@ -137,6 +139,19 @@ def lost_track_line(counts: Progress) -> str:
 
 def _request_id_lines(request_id: str | None) -> list[str]:
     return [f"Vendor request id: {code(request_id)}"] if request_id else []
+
+
+def _late_stop(record: RequestRecord) -> list[str]:
+    """Stop was pressed, but every vendor call had gone out by then, so the run ended as it
+    would have (`rules.final_state`): said, so whoever pressed it sees why it is not stopped."""
+    stopper = record.stop_requested_by
+    if stopper is None or record.state is RequestState.STOPPED:
+        return []
+    who = "opsgate, as it shut down" if stopper == "system" else mention(stopper)
+    return [
+        f":octagonal_sign: Stop came from {who} after every vendor call had gone out: "
+        "the run ended as it would have."
+    ]
 
 
 def answered_lines(operation: str, outcome: Outcome, *, stopped_by: str | None = None) -> list[str]:

@@ -114,7 +114,13 @@ def title_of(record: RequestRecord) -> tuple[str, str]:
     """The emoji and words a request's header and its requester's message open with: its
     state's (`STATE_TITLES`), but a run that ended failed or unknown with some targets
     succeeded opens as its outcome does ("Partly failed", "Partly unknown": `partly_heading`).
-    Where the state itself is named (`/ops status`'s text, history) it is `STATE_TITLES`."""
+    A pending request that needs no approvals waits for its requester's confirmation, and
+    says so. Where the state itself is named (`/ops status`'s text, history) it is
+    `STATE_TITLES`."""
+    if record.state is RequestState.PENDING and rules.requester_confirms_alone(
+        record.approvals_needed
+    ):
+        return STATE_EMOJI[record.state], "Confirmation needed"
     return partly_heading(record) or (STATE_EMOJI[record.state], STATE_TITLES[record.state])
 
 

@@ -167,8 +167,18 @@ class Intake:
             sandbox=sandbox,
             command_text=command_text,
             break_glass_refusal=self._real_glass(request, origin),
+            held_refusal=self._real_held(request, origin),
         )
         self.replies.answer(origin, message)
+
+    def _real_held(self, request: OperationRequest, origin: Origin) -> Refusal | None:
+        """Why the real request of a dry run would be refused now because an open request
+        holds one of its targets (`_held`'s answer), or None."""
+        try:
+            self.s.store.check_overlap(request.operation, request.targets)
+        except OverlapError as exc:
+            return refusals.held(exc.holder, exc.shared, asker=origin.user)
+        return None
 
     def _real_glass(self, request: OperationRequest, origin: Origin) -> Refusal | None:
         """Why the real request of a dry run with ``--break-glass`` would be refused (the
@@ -193,6 +203,7 @@ class Intake:
             channel=origin.channel,
             reason=cards.plain(refusals.blocked(preview)),
             blocked=preview,
+            sandbox=self.s.adapters.is_sandboxed(request.vendor),
             step=origin.step,
         )
         bind(request_id=record.id)

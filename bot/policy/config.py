@@ -163,7 +163,8 @@ class OperationPolicy(BaseModel):
             raise _inconsistent("must not be empty when approvals >= 1")
         users = set(self.approvers)
         if _only_users(self.approvers) and len(users) < self.approvals:
-            raise _inconsistent(f"lists {len(users)} user(s) but approvals is {self.approvals}")
+            listed = f"{len(users)} user{'s' * (len(users) != 1)}"
+            raise _inconsistent(f"lists {listed} but approvals is {self.approvals}")
         # With named requesters only, every possible requester is known: one must be approvable.
         known = bool(self.requesters) and _only_users(self.requesters)
         used_by: tuple[str, ...] | None = (info.context or {}).get("used_by")
@@ -175,8 +176,8 @@ class OperationPolicy(BaseModel):
             raise _inconsistent(
                 f"could never be approved{which}: approvals is {self.approvals} and "
                 f"self_approval is false, but no requester ({', '.join(self.requesters)}) has "
-                f"{self.approvals} approver(s) other than themselves among "
-                f"{', '.join(self.approvers)}"
+                f"{self.approvals} approver{'s' * (self.approvals != 1)} other than themselves "
+                f"among {', '.join(self.approvers)}"
             )
         return self
 

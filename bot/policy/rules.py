@@ -246,7 +246,7 @@ def _stale(record: RequestRecord, current: OperationPolicy, user: str) -> Decisi
         then = ("its requester, ", User(record.requester), ", must withdraw it and request again.")
     return refuse(
         Code(record.operation),
-        f" now needs {current.approvals} approval(s) but ",
+        f" now needs {current.approvals} approval{'s' * (current.approvals != 1)} but ",
         Code(record.id),
         f" was made when it needed {record.approvals_needed}: ",
         *then,

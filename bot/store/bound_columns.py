@@ -61,12 +61,13 @@ def rewritten_json(row: Mapping[str, Any]) -> str | None:
 
 def denied_columns(detail: Mapping[str, Any]) -> dict[str, Any]:
     """The columns of a request denied at intake that its ``denied`` event does not carry, as
-    `Store.record_denied` writes them: no sandbox, no approvals, no policy, no break-glass (a
-    refused ``--break-glass`` is only named in the event), expired as it was made, and closed
-    by ``system`` only when its preview was blocked. The preview is the event's, or none."""
+    `Store.record_denied` writes them: sandboxed only when the event says so (a blocked preview
+    by a simulator), no approvals, no policy, no break-glass (a refused ``--break-glass`` is
+    only named in the event), expired as it was made, and closed by ``system`` only when its
+    preview was blocked. The preview is the event's, or none."""
     preview = detail.get("preview")
     columns: dict[str, Any] = {
-        "sandbox": False,
+        "sandbox": detail.get("sandbox") is True,
         "approvals_needed": 0,
         "policy": None,
         "break_glass": None,

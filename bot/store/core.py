@@ -105,6 +105,7 @@ class Store(AuditLogReads, RequestLookups, SurfaceReads, IncidentStore):
         channel: str,
         reason: str,
         blocked: Preview | None = None,
+        sandbox: bool = False,
         step: str | None = None,
     ) -> RequestRecord:
         """Store a request refused before any card, and append ``denied``, which holds all of it.
@@ -113,7 +114,7 @@ class Store(AuditLogReads, RequestLookups, SurfaceReads, IncidentStore):
             request: What was asked for; `requester` asked it, in `channel`.
             reason: Why it was refused (the requester's own reason is on the record).
             blocked: The preview, when it was refused because the preview is blocked (SPEC
-                §8): then the request keeps it, and ``system`` denies it, with the vendor's code.
+                §8; by a simulator: `sandbox`): the request keeps it, ``system`` denies it.
             step: The Workflow Builder step that asked, linked as `create_request` links it.
         """
         incident = {"break_glass": request.break_glass} if request.break_glass else {}
@@ -128,6 +129,7 @@ class Store(AuditLogReads, RequestLookups, SurfaceReads, IncidentStore):
                 approvals_needed=0,
                 ttl=timedelta(0),
                 preview=None if blocked is None else blocked.model_dump(mode="json"),
+                sandbox=sandbox,
                 outcome=denial_outcome(blocked),
             )
             actor = requester if blocked is None else SYSTEM_ACTOR

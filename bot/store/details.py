@@ -55,6 +55,8 @@ def denied_detail(
         detail["requester"] = record.requester
         detail["preview"] = record.preview.model_dump(mode="json")
         detail["verdict"] = record.preview.verdict.value
+    if record.sandbox:  # only then: a denied event without it was never sandboxed
+        detail["sandbox"] = True
     if isinstance(record.outcome, ClosedOutcome) and record.outcome.code:
         detail["code"] = record.outcome.code
     return detail

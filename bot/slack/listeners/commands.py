@@ -146,7 +146,10 @@ def _run(parsed: ParsedCommand, origin: Origin, text: str, ctx: ListenerContext)
         user, vendor = origin.user, parsed.vendor
         entries = ctx.help_entries(user=user, channel=origin.channel, vendor=vendor)
         elsewhere = () if entries else ctx.help_channels(user=user, vendor=vendor)
-        message = cards.help_message(entries, vendor=vendor, elsewhere=elsewhere)
+        kept = ctx.help_kept_elsewhere(user=user, channel=origin.channel, vendor=vendor)
+        message = cards.help_message(
+            entries, vendor=vendor, elsewhere=elsewhere, kept_elsewhere=kept if entries else ()
+        )
     elif isinstance(parsed, HistoryCommand):
         message = service.history(parsed, origin)
     else:

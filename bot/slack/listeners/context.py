@@ -82,6 +82,19 @@ class ListenerContext:
         }
         return tuple(sorted(found))
 
+    def help_kept_elsewhere(
+        self, *, user: str, channel: str, vendor: str | None = None
+    ) -> list[tuple[str, tuple[str, ...]]]:
+        """The operations (of `vendor`) `user` may request, but not in `channel`, each with the
+        channels where they may: help names them, so none goes missing without a word."""
+        policy = self.service.s.policy
+        here = {spec.id for spec in self.requestable(user=user, channel=channel)}
+        return [
+            (spec.id, tuple(sorted(policy.for_operation(spec.id).channels)))
+            for spec in self.requestable(user=user, channel=None)
+            if spec.id not in here and (vendor is None or spec.vendor == vendor)
+        ]
+
     def parse(self, text: str) -> ParsedCommand:
         """`/ops` text as a command of this catalog, a count over an operation's limit told
         the policy's (`commands.parse.parse`)."""

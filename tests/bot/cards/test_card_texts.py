@@ -100,6 +100,18 @@ def test_zero_approvals_reads_as_the_requester_confirming_alone() -> None:
     assert "Confirmed by: <@U0REQ>" in after
 
 
+def test_a_card_that_needs_no_approvals_asks_for_confirmation_not_approval() -> None:
+    """Under `approvals = 0` nobody approves: the header and Slack's notification said
+    "Approval needed" above "Approvals: None needed: the requester confirms alone"."""
+    message = card(record(approvals_needed=0), Approvers(needed=0))
+    header = message.blocks[0]["text"]["text"]
+    assert header.startswith(":large_orange_circle: Confirmation needed: huawei.device.delete")
+    assert message.text.startswith("Confirmation needed: huawei.device.delete")
+    assert "Approval needed" not in text_of(message)
+    needs_one = card(record(approvals_needed=1), Approvers(needed=1))
+    assert needs_one.blocks[0]["text"]["text"].startswith(":large_orange_circle: Approval needed")
+
+
 def test_approvals_show_how_many_of_how_many() -> None:
     text = text_of(card(record(approvers=("U0A",)), Approvers(needed=2, named=(User("U0A"),))))
     assert "1 of 2 needed" in text and "Approved by: <@U0A>" in text

@@ -253,6 +253,16 @@ def test_help_lists_entries_for_a_vendor() -> None:
     assert valid(help_message([ENTRY] * 100, vendor=None))
 
 
+def test_help_listing_nothing_offers_no_tips_about_requests() -> None:
+    """With nothing the user may request, tips on `--dry-run`, `--force` and the form apply
+    to nothing; following requests (status, history) still does."""
+    text = valid(help_message([], vendor="enos"))
+    assert "You may not request any operations for enos." in text
+    assert "--dry-run" not in text and "--force" not in text and "request form" not in text
+    assert "/ops history" in text
+    assert "--dry-run" in valid(help_message([ENTRY], vendor="enos"))
+
+
 def test_help_says_which_operations_are_not_configured_here() -> None:
     text = valid(help_message([ENTRY, replace(ENTRY, unconfigured=True)], vendor=None))
     assert text.count("Not configured here") == 1

@@ -196,6 +196,24 @@ def test_a_stopped_card_names_the_stopper_and_counts_what_was_never_sent() -> No
     assert action_ids(card(stopped)) == ["opsgate_request_again"]
 
 
+@pytest.mark.parametrize(
+    ("stopper", "who"), [("U0CAROL", "<@U0CAROL>"), ("system", "opsgate, as it shut down")]
+)
+def test_a_stop_that_came_after_every_call_had_gone_out_is_said_on_the_ended_card(
+    stopper: str, who: str
+) -> None:
+    """Stop pressed while the last calls were already out: the run ends as it would have
+    (succeeded), and the card says why the one who pressed Stop sees no "Stopped"."""
+    outcome = Outcome(summary="Cancel accepted for 3,000 devices", total=3000)
+    ended = record(state=S.SUCCEEDED, outcome=outcome, stop_requested_by=stopper)
+    shown = text(card(ended))
+    assert (
+        f":octagonal_sign: Stop came from {who} after every vendor call had gone out: "
+        "the run ended as it would have."
+    ) in shown
+    assert "Stop came" not in text(card(record(state=S.SUCCEEDED, outcome=outcome)))
+
+
 def test_the_card_never_calls_on_the_requester_or_says_they_may_count_when_they_cannot() -> None:
     users = snapshot(approvers=("U0ALICE", "U0BOB"), self_approval=True)
     card = text(request_card(record(policy=users), approvers=APPROVERS))

@@ -306,7 +306,7 @@ def test_a_request_made_under_a_laxer_policy_cannot_be_approved() -> None:
     )
     assert refused(
         decision,
-        "now needs 2 approval(s)",
+        "now needs 2 approvals but",
         "needed 1",
         f"its requester, <@{REQUESTER}>, must withdraw it and request again",
     )
@@ -622,11 +622,11 @@ BAD_ID = 'is not a user id (U…/W…), a user group id (S…) or "*"'
         ({"approvers": []}, "policy.approvers: must not be empty when approvals >= 1"),
         (
             {"approvers": ["U1", "U1"], "approvals": 2},
-            "policy.approvers: lists 1 user(s) but approvals is 2",
+            "policy.approvers: lists 1 user but approvals is 2",
         ),
         (
             {"approvers": ["U1"], "operations": {OP: {"approvals": 2}}},
-            f"{Q}.approvers: lists 1 user(s) but approvals is 2",
+            f"{Q}.approvers: lists 1 user but approvals is 2",
         ),
     ],
 )
@@ -644,7 +644,7 @@ def test_invalid_policy_names_the_key(table: dict[str, Any], message: str) -> No
             "policy.approvers: could never be approved for aliyun.ota-task.cancel, "
             "enos.ota-job.delete, huawei.package.delete, huawei.device.delete, "
             "servicepower.job.cancel: approvals is 1 and self_approval is false, but no "
-            "requester (U1) has 1 approver(s) other than themselves among U1",
+            "requester (U1) has 1 approver other than themselves among U1",
         ),
         (  # the defaults are the rules of the operations without a table of their own
             {"requesters": ["U1"], "approvers": ["U1"], "operations": {OP: {"approvers": ["*"]}}},

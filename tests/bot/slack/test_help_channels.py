@@ -56,3 +56,22 @@ def test_help_for_someone_no_channel_lets_request_still_says_so(tmp_path: Path) 
 
     assert "You may not request any operations." in text
     assert "in this channel" not in text
+
+
+def test_help_where_only_some_operations_are_allowed_names_where_the_others_are(
+    tmp_path: Path,
+) -> None:
+    """An operation kept to another channel is not silently missing from help: the engineer
+    looking for it is told where to ask, as for a channel that allows none."""
+    policy = '[policy.operations."huawei.package.delete"]\nchannels = ["C0OTHER", "C0THIRD"]\n'
+    with session_with(tmp_path, policy) as session:
+        everything = help_text(session, "help")
+        huawei = help_text(session, "help huawei")
+        there = help_text(session, "help huawei", channel="C0OTHER")
+
+    for text in (everything, huawei):
+        assert "huawei.device.delete" in text  # what may be requested here is listed
+        assert "Not in this channel: `huawei.package.delete` (ask in <#C0OTHER>, <#C0THIRD>)" in (
+            text
+        )
+    assert "Not in this channel" not in there and "huawei.package.delete" in there
