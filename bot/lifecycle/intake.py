@@ -196,7 +196,9 @@ class Intake:
             step=origin.step,
         )
         bind(request_id=record.id)
-        self.replies.answer(origin, cards.blocked_message(record, command_text=command_text))
+        # A denied request is stored unsandboxed (verify expects it so); its answer says it all.
+        shown = record.model_copy(update={"sandbox": self.s.adapters.is_sandboxed(record.vendor)})
+        self.replies.answer(origin, cards.blocked_message(shown, command_text=command_text))
 
     def _run_break_glass(
         self, request: OperationRequest, origin: Origin, preview: RequestPreview
