@@ -61,7 +61,9 @@ def _add(
 
 def _parser() -> OneLineParser:
     parser = OneLineParser(
-        prog="opsgate", description="Approval-gated, audited destructive operations from Slack."
+        prog="opsgate",
+        description="Approval-gated, audited destructive operations from Slack. With no COMMAND, "
+        "opsgate runs the console.",
     )
     parser.add_argument("--version", action="version", version=f"opsgate {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")

@@ -201,7 +201,8 @@ class Console:
             self.release()
 
     def _audit(self, request_id: str | None) -> None:
-        events = list(self.session.app.store.events(request_id=request_id))[-20:]
+        events = list(self.session.app.store.events(request_id=request_id))  # one trail whole
+        events = events if request_id else events[-20:]
         if not events:  # an id no request has, or an empty log
             self.say(f"there is no request {request_id}" if request_id else "no audit events yet")
         for e in events:

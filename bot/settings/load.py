@@ -61,8 +61,7 @@ def load_settings(
     Args:
         environ: The environment to read; tests pass a dict so nothing leaks in.
         plugins: The vendor plugins whose tables to read (default: the installed ones).
-        vendors: False: opsgate's own settings only, no vendor's (commands that call none:
-            a broken plugin or vendor setting must not keep anyone from the audit log).
+        vendors: False: opsgate's own settings only, for commands that call no vendor.
 
     Raises:
         SettingsError: A value is invalid, ``OPSGATE_CONFIG`` names a missing or malformed
@@ -78,6 +77,7 @@ def load_settings(
     else:
         model, problems = Settings, []
         toml_data, env = _without_vendors(toml_data, env)
+    toml_data = _without_empty(toml_data, model)
     problems += unknown_core_variables(env, model)
     token = LOADING.set((env, toml_data))
     try:
@@ -169,11 +169,34 @@ def _file_settings(config_file: Path | None) -> dict[str, Any]:
 def _without_vendors(
     toml_data: dict[str, Any], env: dict[str, str]
 ) -> tuple[dict[str, Any], dict[str, str]]:
-    """The file's and the environment's settings without any vendor's table or variables."""
+    """The file's and the environment's settings without any vendor's table or variables: a
+    broken plugin or vendor setting must not keep anyone from the audit log."""
     core = {
         k: v for k, v in toml_data.items() if k in Settings.model_fields or not isinstance(v, dict)
     }
     return core, {k: v for k, v in env.items() if "__" not in k}
+
+
+def _without_empty(data: dict[str, Any], model: type[Settings]) -> dict[str, Any]:
+    """The file's settings without empty text: ``db = ""`` counts as not set, as an empty
+    variable does (``env_ignore_empty``), in a vendor's table too. A key that is no setting is
+    kept, so that it is still refused."""
+    kept: dict[str, Any] = {}
+    for key, value in data.items():
+        table = _vendor_model(model, key)
+        if isinstance(value, dict) and table is not None:
+            value = {k: v for k, v in value.items() if v != "" or k not in table.model_fields}
+        elif value == "" and key in model.model_fields:
+            continue
+        kept[key] = value
+    return kept
+
+
+def _vendor_model(model: type[Settings], key: str) -> type[VendorSettings] | None:
+    """The settings model of the vendor table `key`, if `key` is one."""
+    field = model.model_fields.get(key)
+    table = field.annotation if field is not None else None
+    return table if isinstance(table, type) and issubclass(table, VendorSettings) else None
 
 
 def _config_path(env: Mapping[str, str]) -> Path | None:

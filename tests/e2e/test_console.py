@@ -345,6 +345,23 @@ def test_audit_of_an_empty_log_says_so(tmp_path: Path) -> None:
     assert output.rstrip().endswith("alice> audit\nno audit events yet")
 
 
+def test_audit_of_one_request_shows_its_whole_trail_and_of_the_log_the_last_20(
+    tmp_path: Path,
+) -> None:
+    """`help`: "the audit trail (of one request, or the last 20 events)": a request's trail is
+    never cut to its last 20 events, which would leave out the `requested` event."""
+    clicks = "approve\n" * 21  # each refused (alice requested it) and recorded `denied`
+    output = run(f"/ops servicepower job cancel JOB-1001 --reason x\n{clicks}audit\n", tmp_path)
+    request_id = re.findall(r"Request id: `?(R-[0-9A-Z]{8})", output)[0]
+    whole = run(f"audit {request_id}\n", tmp_path)
+    trail = [line.split()[2] for line in whole.splitlines() if line.startswith("#")]
+    assert trail == ["requested"] + ["denied"] * 21
+    last = output[output.rindex("alice> audit") :]
+    assert [line.split()[2] for line in last.splitlines() if line.startswith("#")] == (
+        ["denied"] * 20
+    )
+
+
 def test_audit_reads_a_repeat_click_that_counted_approvals_again_as_approved_again(
     tmp_path: Path,
 ) -> None:

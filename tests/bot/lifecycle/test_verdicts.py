@@ -203,3 +203,13 @@ def test_a_delete_found_gone_after_a_preview_that_found_it_is_already_gone(world
     ended = world.store.get(record.id)
     assert ended is not None and ended.state is RequestState.SUCCEEDED
     assert "already gone" in ended.outcome.summary  # type: ignore[union-attr]
+
+
+def test_the_answer_to_a_request_a_simulated_vendor_blocked_says_sandbox(world: World) -> None:
+    """README "Settings": what a simulated vendor says is marked SANDBOX; the private "Not
+    posted" answer must not read as the real vendor's refusal."""
+    submit(world, f"enos ota-job delete {enos.SANDBOX_RUNNING_JOB_ID} --org {ORG} --reason x")
+
+    [answer] = answers_to(world, ALICE)
+    assert "Not posted" in answer and "*SANDBOX*: the vendor is simulated" in answer
+    assert world.store.verify().ok

@@ -204,6 +204,31 @@ def test_default_toml_file_is_read(in_tmp: Path) -> None:
     assert settings.config_file == Path("opsgate.toml")
 
 
+def test_an_empty_value_in_the_file_counts_as_unset(in_tmp: Path) -> None:
+    """As an empty variable does (README "Settings"): ``db = ""`` is the default database,
+    not the working directory, and an empty channel or vendor URL is no value to refuse."""
+    (in_tmp / "opsgate.toml").write_text(
+        'db = ""\naudit_channel = ""\nlog_level = ""\nworkers = ""\n'
+        '[enos]\nbase_url = ""\n[huawei]\nclient_cert = ""\n',
+        encoding="utf-8",
+    )
+    settings = load_settings({})
+    assert (settings.db, settings.audit_channel, settings.log_level, settings.workers) == (
+        Path("opsgate.db"),
+        None,
+        "INFO",
+        16,
+    )
+    assert (settings.enos.base_url, settings.huawei.client_cert) == (None, None)
+
+
+def test_a_key_that_is_no_setting_is_refused_even_when_empty(in_tmp: Path) -> None:
+    (in_tmp / "opsgate.toml").write_text('workerz = ""\n[enos]\nbase_ur = ""\n', "utf-8")
+    message = _error({})
+    assert "workerz" in message
+    assert "base_ur" in message
+
+
 def test_environment_wins_over_toml_and_merges_into_vendor_tables(in_tmp: Path) -> None:
     (in_tmp / "opsgate.toml").write_text(TOML, encoding="utf-8")
     settings = load_settings({"OPSGATE_WORKERS": "2", "OPSGATE_ENOS__APP_KEY": "env-key"})
