@@ -174,6 +174,8 @@ def _run(argv: Sequence[str] | None) -> int:
         with sigterm_stops_early():  # until the command takes over its signals
             plugins = installed_plugins() if vendors else Plugins.of()
             settings = load_settings(plugins=plugins, vendors=vendors)
+            if command == "serve":  # Bolt and the app, loaded before `serve` takes over SIGTERM
+                import bot.cli.runtime  # noqa: F401
     except StoppedEarly:
         line, status = stopped_early(serving=command == "serve")
         print(failure_line(line, fmt=fmt), file=sys.stderr)

@@ -15,15 +15,15 @@ import pytest
 
 SOURCE_TREE = Path(__file__).resolve().parents[3]
 
-#: A child that receives SIGTERM the moment it imports `bot.observability` (which
-#: `bot.cli.main` imports at its top), as a supervisor's stop arriving while Python reads
-#: opsgate's modules would; started as ``python -m bot.cli <argv>``.
+#: A child that receives SIGTERM the moment it imports `module` (by default
+#: `bot.observability`, which `bot.cli.main` imports at its top), as a supervisor's stop
+#: arriving while Python reads opsgate's modules would; started as ``python -m bot.cli <argv>``.
 WHILE_IMPORTING = """
 import os, runpy, signal, sys, time
 
 class Terminated:
     def find_spec(self, name, path=None, target=None):
-        if name == "bot.observability":
+        if name == {module!r}:
             os.kill(os.getpid(), signal.SIGTERM)
             time.sleep(30)  # the signal's handler ends this, or the default kills the process
         return None
@@ -54,10 +54,12 @@ CASES = [
 ]
 
 
-def _run(tmp_path: Path, child: str, argv: list[str]) -> subprocess.CompletedProcess[str]:
+def _run(
+    tmp_path: Path, child: str, argv: list[str], module: str = "bot.observability"
+) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("OPSGATE_", "SLACK_"))}
     return subprocess.run(
-        [sys.executable, "-c", child.format(argv=argv)],
+        [sys.executable, "-c", child.format(argv=argv, module=module)],
         capture_output=True,
         text=True,
         cwd=tmp_path,
@@ -82,4 +84,13 @@ def test_sigterm_while_plugins_load_is_one_line(
 ) -> None:
     finished = _run(tmp_path, WHILE_LOADING, argv)
     assert (finished.returncode, finished.stderr) == (status, line + "\n")
+    assert not (tmp_path / "x.db").exists()  # nothing was opened
+
+
+def test_sigterm_while_serve_loads_its_own_modules_is_one_line(tmp_path: Path) -> None:
+    """After the settings, before `serve` takes over SIGTERM: its modules (Bolt, the app) load."""
+    argv = ["serve", "--http", "--port", "0"]
+    finished = _run(tmp_path, WHILE_IMPORTING, argv, module="bot.cli.runtime")
+    line = "opsgate: stopped before start-up finished\n"
+    assert (finished.returncode, finished.stderr) == (0, line)
     assert not (tmp_path / "x.db").exists()  # nothing was opened
