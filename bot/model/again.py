@@ -69,10 +69,13 @@ def again_targets(record: RequestRecord) -> tuple[str, ...]:
 
 def undone_targets(record: RequestRecord) -> tuple[str, ...]:
     """The targets `record`'s outcome names as left undone for its end (`UNDONE`), in the
-    request's order; none for an end not in it, or an outcome that names no targets."""
+    request's order, never one it also names unknown; none for an end not in it, or an
+    outcome that names no targets."""
     outcome = record.outcome
     kinds = UNDONE.get(record.state)
     if kinds is None or not isinstance(outcome, Outcome):
         return ()
     undone = {t for f in outcome.failures if f.kind in kinds for t in f.targets}
+    # A target an outcome names twice (refused, then retried unanswered) may have been done.
+    undone -= {t for f in outcome.failures if f.kind is FailureKind.UNKNOWN for t in f.targets}
     return tuple(t for t in record.targets if t in undone)

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from adapters.base import FailureKind, ItemFailure, Outcome
 from bot.model import RequestRecord, RequestState, rules
 
 NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
@@ -106,3 +107,24 @@ def test_shared_targets_keep_the_new_request_order_once_each() -> None:
 )
 def test_who_may_read_a_request(reader: rules.Reader, allowed: bool) -> None:
     assert rules.may_read(record(), reader) is allowed
+
+
+def test_request_again_never_asks_for_a_target_an_outcome_also_calls_unknown() -> None:
+    """A plugin may report one target twice (refused, then retried with no answer): its fate is
+    unknown, so Request again leaves it to the vendor's console (README "Request again")."""
+    failures = (
+        ItemFailure(targets=("dev-1", "dev-2"), kind=FailureKind.FAILED, message="refused"),
+        ItemFailure(targets=("dev-2",), kind=FailureKind.UNKNOWN, message="no answer"),
+    )
+    outcome = Outcome(summary="partly done", total=3, failures=failures)
+    ended = record(targets=("dev-1", "dev-2", "dev-3"), state=RequestState.UNKNOWN, outcome=outcome)
+
+    assert rules.again_targets(ended) == ("dev-1",)
+    assert rules.offers_again(ended)
+    refused_then_unknown = outcome.model_copy(
+        update={"failures": (failures[0].model_copy(update={"targets": ("dev-2",)}), failures[1])}
+    )
+    only_unknown = record(
+        targets=("dev-2",), state=RequestState.UNKNOWN, outcome=refused_then_unknown
+    )
+    assert rules.again_targets(only_unknown) == () and not rules.offers_again(only_unknown)
