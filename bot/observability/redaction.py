@@ -17,9 +17,13 @@ from typing import Final
 
 #: Where a Slack token may start: not inside a word, a dotted or hyphenated name included
 #: (``boxapp-01``, ``eu-xapp-2`` hold no token), but after anything else (a space, ``=``, ``:``,
-#: a quote, ``Bearer ``), a percent-escape (``%22xoxb-…``, ``%3Dxoxb-…``) or a backslash-escape
-#: (``\nxoxb-…`` in JSON or a repr) included.
-_LEFT_BOUNDARY: Final = r"(?:(?<![\w.-])|(?<=%[0-9A-Fa-f]{2})|(?<=\\[nrtfbv]))"
+#: a quote, ``Bearer ``), an escape included: a percent-escape (``%22xoxb-…``, ``%3Dxoxb-…``),
+#: encoded again (``%2522xoxb-…``) or thrice, or a backslash-escape (``\nxoxb-…``, ``\u0022xoxb-…``
+#: as .NET writes a quote, ``\x0bxoxb-…`` in a repr).
+_LEFT_BOUNDARY: Final = (
+    r"(?:(?<![\w.-])|(?<=%[0-9A-Fa-f]{2})|(?<=%25[0-9A-Fa-f]{2})|(?<=%2525[0-9A-Fa-f]{2})"
+    r"|(?<=\\[nrtfbv])|(?<=\\u[0-9A-Fa-f]{4})|(?<=\\x[0-9A-Fa-f]{2}))"
+)
 #: Slack's token prefixes (bot, user, app-level, refresh, rotating ``xoxe.xoxp-…``, workflow
 #: step…): ``xox`` and a letter, ``xapp``, ``xwfp``.
 _TOKEN: Final = _LEFT_BOUNDARY + r"(?:xoxe\.)?(?:xox[a-z]|xapp|xwfp)-[A-Za-z0-9-]*"
