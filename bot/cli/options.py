@@ -7,14 +7,14 @@ from __future__ import annotations
 import argparse
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from types import FrameType
-from typing import Final, NoReturn, TextIO, TypeAlias
+from typing import Any, Final, NoReturn, TextIO, TypeAlias
 
 from bot.settings import Settings
-from bot.settings.targets import UnreadableTarget, parse_target
+from bot.settings.targets import UnreadableTarget, parse_target, redacted
 from bot.store.lockwait import saying_lock_waits
 
 
@@ -30,9 +30,60 @@ class OneLineParser(argparse.ArgumentParser):
             message += f"; a value starting with '-' is written {option}=<value>"
         self.exit(2, f"{self.prog}: error: {message} (see: {self.prog} --help)\n")
 
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: Any = None
+    ) -> tuple[Any, list[str]]:
+        """argparse's, but a word no parser took is refused by the parser it was given to, so
+        ``opsgate audit verify --bogus`` points to ``opsgate audit verify --help``, not to
+        ``opsgate --help``; and an option given once before the action and again after it
+        (`GivenOnce`) must agree."""
+        parsed, extras = super().parse_known_args(args, namespace)
+        if extras:
+            self.error(f"unrecognized arguments: {' '.join(extras)}")
+        for name in [name for name in vars(parsed) if name.startswith(_GIVEN_HERE)]:
+            option, before = getattr(parsed, name)
+            delattr(parsed, name)
+            now = getattr(parsed, name.removeprefix(_GIVEN_HERE))
+            if now != before:
+                self.error(given_twice(option, before, now))
+        return parsed, extras
+
 
 #: What `OneLineParser.add_subparsers` returns: its subcommands' parsers are `OneLineParser`s.
 Subcommands: TypeAlias = "argparse._SubParsersAction[OneLineParser]"
+
+
+#: Where `GivenOnce` keeps what a parser was given, for that parser to compare once its
+#: action's parser (which writes the same attribute) is done.
+_GIVEN_HERE: Final = "given here: "
+
+
+def given_twice(option: str, first: str, second: str) -> str:
+    """The usage error for an option given two different values; a URL's password is never
+    shown."""
+    return (
+        f"{option} is given twice, as {redacted(first)!r} and as {redacted(second)!r}: give it once"
+    )
+
+
+class GivenOnce(argparse.Action):
+    """Stores an option's value, refusing a second, different one: ``--db A --db B`` as
+    ``audit --db A verify --db B`` (which `OneLineParser` compares), rather than using the
+    later one without a word."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        option = option_string or self.dest
+        before = getattr(namespace, self.dest, None)
+        if before is not None and before != values:
+            parser.error(given_twice(option, before, values))
+        setattr(namespace, self.dest, values)
+        setattr(namespace, _GIVEN_HERE + self.dest, (option, values))
 
 
 class DatabaseChoiceError(ValueError):
@@ -45,9 +96,11 @@ def database_options() -> OneLineParser:
     parent = OneLineParser(add_help=False)
     parent.add_argument(
         "--db",
+        action=GivenOnce,
         metavar="PATH|URL",
         # Absent means "not given", so it can be written before or after the action
-        # (`audit --db x verify`, `audit verify --db x`) without one hiding the other.
+        # (`audit --db x verify`, `audit verify --db x`) without one hiding the other; two
+        # different ones are refused (`GivenOnce`).
         default=argparse.SUPPRESS,
         help="the audit database: a file path (or sqlite:///relative.db, sqlite:////absolute.db) "
         "or a postgresql://user@host/db URL (default: OPSGATE_DB, else ./opsgate.db)",
