@@ -45,6 +45,7 @@ from bot.settings.service import (
     parse_size,
     parse_timeout,
     shown_database,
+    size_in_range,
 )
 
 CONFIG_ENV: Final = "OPSGATE_CONFIG"
@@ -193,7 +194,7 @@ class Settings(BaseSettings):
         timedelta, BeforeValidator(parse_timeout), AfterValidator(at_least_a_second)
     ] = timedelta(seconds=60)
     http_max_body: Annotated[
-        int, BeforeValidator(parse_size), AfterValidator(in_range(1024, 1024 * _MIB))
+        int, BeforeValidator(parse_size), AfterValidator(size_in_range(1024, 1024 * _MIB))
     ] = 2 * _MIB
     audit_key: Annotated[SecretStr | None, AfterValidator(_audit_key)] = None
     audit_channel: Annotated[str | None, AfterValidator(_channel_id)] = None

@@ -128,6 +128,30 @@ def in_range(low: int, high: int) -> Callable[[int], int]:
     return check
 
 
+def _shown_size(size: int) -> str:
+    """``1024`` as ``1KiB``: a size in the largest binary unit it is a whole number of, as
+    README writes them."""
+    for unit in ("GiB", "MiB", "KiB"):
+        if size and size % _SIZE_UNITS[unit.lower()] == 0:
+            return f"{size // _SIZE_UNITS[unit.lower()]}{unit}"
+    return f"{size}B"
+
+
+def size_in_range(low: int, high: int) -> Callable[[int], int]:
+    """`in_range` for a size, which says its range in units and in bytes."""
+
+    def check(size: int) -> int:
+        if not low <= size <= high:
+            raise PydanticCustomError(
+                "range",
+                f"must be between {_shown_size(low)} and {_shown_size(high)} "
+                f"({low} and {high} bytes)",
+            )
+        return size
+
+    return check
+
+
 def database_target(value: object) -> Path | str:
     """``OPSGATE_DB``: a SQLite file's path or a PostgreSQL URL (`parse_target`)."""
     if isinstance(value, str):

@@ -122,11 +122,16 @@ def test_whole_seconds_in_the_file_are_taken(in_tmp: Path) -> None:
         ("OPSGATE_HTTP_CHANNEL_TIMEOUT", "0.5s", 'must be whole seconds, at least "1s"'),
         ("OPSGATE_HTTP_CHANNEL_TIMEOUT", "1.5s", 'must be whole seconds, at least "1s"'),
         ("OPSGATE_SHUTDOWN_GRACE", "2.5s", 'must be whole seconds, such as "1s"'),
-        ("OPSGATE_HTTP_MAX_BODY", "0", "must be between 1024"),
+        ("OPSGATE_HTTP_MAX_BODY", "0", "must be between 1KiB and 1GiB (1024 and 1073741824 bytes)"),
         ("OPSGATE_HTTP_CONNECTION_LIMIT", "0", "must be between 10 and 100000"),
         ("OPSGATE_HTTP_THREADS", "-1", "must be between 1 and 256"),
         ("OPSGATE_HTTP_MAX_BODY", "lots", "must be a size in bytes"),
-        ("OPSGATE_HTTP_MAX_BODY", "10", "must be between 1024"),
+        ("OPSGATE_HTTP_MAX_BODY", "10", "must be between 1KiB and 1GiB"),
+        (
+            "OPSGATE_HTTP_MAX_BODY",
+            "1kb",
+            "must be between 1KiB and 1GiB (1024 and 1073741824 bytes)",
+        ),
         ("OPSGATE_HTTP_CONNECTION_LIMIT", "5", "must be between 10 and 100000"),
         ("OPSGATE_HTTP_THREADS", "0", "must be between 1 and 256"),
         ("OPSGATE_LOG_FORMAT", "xml", "'text' or 'json'"),
@@ -138,13 +143,15 @@ def test_bad_service_settings_name_the_variable(variable: str, value: str, why: 
 
 
 HUGE = "9" * 5000  # past Python's 4,300-digit limit on reading a number
+#: In README's units (`1KiB` to `1GiB`), and in bytes.
+_MAX_BODY_RANGE = "must be between 1KiB and 1GiB (1024 and 1073741824 bytes)"
 
 
 @pytest.mark.parametrize(
     ("variable", "value", "why"),
     [
-        ("OPSGATE_HTTP_MAX_BODY", HUGE, "must be between 1024 and 1073741824"),
-        ("OPSGATE_HTTP_MAX_BODY", HUGE + "MiB", "must be between 1024 and 1073741824"),
+        ("OPSGATE_HTTP_MAX_BODY", HUGE, _MAX_BODY_RANGE),
+        ("OPSGATE_HTTP_MAX_BODY", HUGE + "MiB", _MAX_BODY_RANGE),
         ("OPSGATE_WORKERS", HUGE, "must be between 1 and 256"),
         ("OPSGATE_WORKERS", "-" + HUGE, "must be between 1 and 256"),
         ("OPSGATE_HTTP_THREADS", HUGE, "must be between 1 and 256"),
