@@ -69,6 +69,7 @@ def sort_arguments(
     command: str,
     usage: str,
     elsewhere: Mapping[str, str] | None = None,
+    targets: bool = True,
 ) -> Arguments:
     """Sort `words` into positionals and `flags`, taking each flag's value where it has one.
 
@@ -79,6 +80,7 @@ def sort_arguments(
         usage: The usage text to attach to errors.
         elsewhere: Flags of other commands, each with a command that takes it, so a flag given
             to the wrong command is answered with the command it belongs to.
+        targets: Whether the command takes targets (words before its flags, say its errors).
 
     Raises:
         UsageError: An unknown or repeated flag, a value missing or given to a switch, or a
@@ -90,9 +92,7 @@ def sort_arguments(
         word = words[index]
         index += 1
         if not is_flag(word):
-            if last is not None:
-                raise _stray_word(word, last, usage)
-            arguments.positionals.extend(_split_commas(word))
+            arguments.positionals.extend(_positional(word, last, usage, targets, command))
             continue
         name, value = flag_name(word.text)
         typed, following = word.text.partition("=")[0], _word_at(words, index)
@@ -129,13 +129,27 @@ def _more_words(value: str, words: Sequence[Word], index: int) -> tuple[str, int
     return " ".join(taken), index
 
 
-def _stray_word(word: Word, last: FlagSpec, usage: str) -> UsageError:
-    """The error for a bare word after the flags that no flag takes."""
+def _positional(
+    word: Word, last: FlagSpec | None, usage: str, targets: bool, command: str
+) -> list[Word]:
+    """The targets `word` holds, split at commas; after a flag (`last`), a usage error."""
+    if last is not None:
+        raise _stray_word(word, last, usage, command=None if targets else command)
+    return _split_commas(word)
+
+
+def _stray_word(word: Word, last: FlagSpec, usage: str, *, command: str | None) -> UsageError:
+    """The error for a bare word after the flags that no flag takes; `command` is named when
+    it takes no targets, so there is nowhere else to put the word."""
     shown = show_value(word.text)
+    where = (
+        "put the targets before the first flag, and quote a value that has spaces."
+        if command is None
+        else f"`{command}` takes no words beyond its flags."
+    )
     message = (
         f"{shown} comes after {last.name}, which takes "
-        f"{'no value' if not last.takes_value else 'one value'}: put the targets before the "
-        f"first flag, and quote a value that has spaces."
+        f"{'no value' if not last.takes_value else 'one value'}: {where}"
     )
     return UsageError(message, field=word.text[:_MAX_FIELD], usage=usage)
 

@@ -62,7 +62,9 @@ def parse_history(words: Sequence[Word], catalog: Catalog) -> HistoryCommand:
     """``history [--mine] [--unreviewed] [--vendor <v>] [--limit <n>]``, the vendor one of
     `catalog`'s."""
     usage = catalog.meta_usage("history")
-    arguments = sort_arguments(words, flags=HISTORY_FLAGS, command="/ops history", usage=usage)
+    arguments = sort_arguments(
+        words, flags=HISTORY_FLAGS, command="/ops history", usage=usage, targets=False
+    )
     if arguments.positionals:
         word = show_value(arguments.positionals[0].text)
         message = f"`/ops history` takes only flags; {word} is not one."

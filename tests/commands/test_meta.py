@@ -114,6 +114,20 @@ def test_history_takes_no_words() -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("history --mine extra", "'extra' comes after --mine, which takes no value"),
+        ("history --limit 5 extra", "'extra' comes after --limit, which takes one value"),
+    ],
+)
+def test_a_word_after_history_flags_is_named_without_speaking_of_targets(
+    text: str, said: str
+) -> None:
+    """`history` takes no targets: telling someone to put them before the flags misleads."""
+    assert error(text).message == f"{said}: `/ops history` takes no words beyond its flags."
+
+
+@pytest.mark.parametrize(
     ("text", "request_id"),
     [
         ("status R-7K3F9QW2", "R-7K3F9QW2"),
