@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Final, Literal, TextIO
 
+from bot.cards.text import plural
 from bot.cli.options import DatabaseChoiceError, chosen_database, lock_waits_said
 from bot.settings import Settings
 from bot.store import (
@@ -119,7 +120,7 @@ def verify(store: Store, *, anchors: Sequence[str], out: TextIO, err: TextIO) ->
     if not result.ok:
         print(result.describe(), file=err)
         return 1
-    held = f"; {len(heads)} anchor(s) held" if heads else ""
+    held = f"; {plural(len(heads), 'anchor')} held" if heads else ""
     print(result.describe() + held, file=out)
     return 0
 

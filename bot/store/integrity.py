@@ -88,9 +88,10 @@ def approvals_problem(
     twice = sorted({actor for actor in actors if actors.count(actor) > 1})
     if twice:
         return f"approvals: {_list(twice)} approved more than once"
-    needed = max(record.approvals_needed, 1)
-    if need_count and len(actors) < needed:
-        return f"approvals: {len(actors)} approved event(s), but {needed} approval(s) are needed"
+    needed, got = max(record.approvals_needed, 1), len(actors)
+    if need_count and got < needed:
+        are = f"approval{'s are' if needed != 1 else ' is'} needed"
+        return f"approvals: {got} approved event{'s' * (got != 1)}, but {needed} {are}"
     return None
 
 

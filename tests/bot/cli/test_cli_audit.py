@@ -55,7 +55,10 @@ def test_verify_with_an_anchor_that_holds(env: Path, capsys: pytest.CaptureFixtu
     seed(env / "opsgate.db", 2)  # the log grows past the anchor
 
     assert cli.main(["audit", "verify", "--anchor", anchor]) == 0
-    assert "3 events verified; 1 anchor(s) held" in capsys.readouterr().out
+    assert "3 events verified; 1 anchor held" in capsys.readouterr().out
+    later = head(capsys)
+    assert cli.main(["audit", "verify", "--anchor", anchor, "--anchor", later]) == 0
+    assert capsys.readouterr().out == "audit log intact: 3 events verified; 2 anchors held\n"
 
 
 def test_verify_with_an_anchor_catches_truncation(

@@ -52,7 +52,7 @@ def test_before_the_vendor_call_the_approvals_must_still_add_up(store: Store) ->
     assert current is not None
     about_to_run = current.model_copy(update={"state": RequestState.EXECUTING})
 
-    assert "1 approved event(s), but 2 approval(s) are needed" in (
+    assert "1 approved event, but 2 approvals are needed" in (
         store.integrity_problem(about_to_run) or ""
     )
 
@@ -147,7 +147,7 @@ def test_a_request_that_went_ahead_must_still_have_its_approvals(
     result = store.verify()
 
     assert not result.ok and result.request_id == record.id
-    assert "1 approved event(s), but 2 approval(s) are needed" in (result.problem or "")
+    assert "1 approved event, but 2 approvals are needed" in (result.problem or "")
 
 
 def test_the_checked_read_is_one_transaction_reading_the_log_once() -> None:

@@ -313,8 +313,12 @@ def test_approvals_must_be_distinct_and_enough() -> None:
     assert "more than once" in (
         approvals_problem(record, ["U0BOB", "U0BOB"], need_count=True) or ""
     )
-    assert "2 approval(s) are needed" in (approvals_problem(once, ["U0BOB"], need_count=True) or "")
+    assert "2 approvals are needed" in (approvals_problem(once, ["U0BOB"], need_count=True) or "")
     assert approvals_problem(once, ["U0BOB"], need_count=False) is None
+    nobody = record.model_copy(update={"approvers": (), "approvals_needed": 1})
+    assert approvals_problem(nobody, [], need_count=True) == (
+        "approvals: 0 approved events, but 1 approval is needed"
+    )
 
 
 def test_a_request_whose_first_event_is_not_its_request_is_named(store: Store, path: Path) -> None:
