@@ -127,11 +127,18 @@ class Replies:
 
     def tell_requester(self, record: RequestRecord, message: cards.Message) -> None:
         """A direct message to the requester; privately in the request's channel if Slack
-        will not deliver it."""
+        will not deliver it (logged; where that fails too, the DM is not tried again)."""
         try:
             self.s.slack.post(record.requester, message)
-        except SlackPostError:
-            self.s.slack.ephemeral(record.channel, record.requester, message)
+        except SlackPostError as exc:
+            log.warning(
+                "the DM to %s about %s was refused (%s); showing it to them in %s instead",
+                record.requester,
+                record.id,
+                exc.error,
+                record.channel,
+            )
+            self.s.slack.ephemeral(record.channel, record.requester, message, direct=False)
 
     def now(self) -> datetime:
         """The clock's time, as a UTC datetime."""

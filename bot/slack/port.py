@@ -80,8 +80,9 @@ class SlackPort(Protocol):
         Returns its ts. Raises `SlackPostError`."""
         ...
 
-    def ephemeral(self, channel: str, user: str, message: Message) -> None:
-        """Show a message to one user in a channel."""
+    def ephemeral(self, channel: str, user: str, message: Message, *, direct: bool = True) -> None:
+        """Show a message to one user in a channel; where Slack will not show it there, as a
+        direct message, unless `direct` is False (a DM was already refused)."""
         ...
 
     def respond(self, response_url: str, message: Message) -> None:
@@ -142,16 +143,17 @@ class SlackOut:
         log.warning("chat.update failed for %s/%s: %s", channel, ts, error)
         return error
 
-    def ephemeral(self, channel: str, user: str, message: Message) -> None:
+    def ephemeral(self, channel: str, user: str, message: Message, *, direct: bool = True) -> None:
         """Show `message` to `user` alone in `channel`; where Slack will not (the bot or the
-        user is not in it: a click in App Home on a request elsewhere), as a direct message."""
+        user is not in it: a click in App Home on a request elsewhere), as a direct message,
+        unless `direct` is False: the caller's DM to `user` was just refused."""
         try:
             self._client.chat_postEphemeral(
                 channel=channel, user=user, text=message.text, blocks=message.blocks
             )
         except SlackApiError as exc:
             error = refused(exc)
-            if error in _NOT_SHOWN_THERE:
+            if direct and error in _NOT_SHOWN_THERE:
                 self._direct(user, message, error=error)
                 return
             log.warning("chat.postEphemeral failed for %s: %s", user, error)

@@ -51,6 +51,8 @@ class FakeSlack:
     refuse_dms: bool = False
     refuse_views: str | None = None
     unreachable: bool = False
+    #: Each ephemeral's "channel/user", asked not to fall back to a DM (`direct=False`).
+    no_dm_fallback: list[str] = field(default_factory=list)
     _ts: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -80,8 +82,10 @@ class FakeSlack:
             self.sent.append(Posted(kind, f"{channel}/{thread_ts}", message))
             return f"1767225600.{self._ts:06d}"
 
-    def ephemeral(self, channel: str, user: str, message: Message) -> None:
+    def ephemeral(self, channel: str, user: str, message: Message, *, direct: bool = True) -> None:
         with self._lock:
+            if not direct:
+                self.no_dm_fallback.append(f"{channel}/{user}")
             self.sent.append(Posted("ephemeral", f"{channel}/{user}", message))
 
     def respond(self, response_url: str, message: Message) -> None:

@@ -97,13 +97,20 @@ def test_a_request_that_never_got_approvals_does_not_say_approved_by_nobody(
 
 
 def test_when_a_direct_message_is_refused_the_requester_is_told_in_the_channel(
-    world: World,
+    world: World, caplog: pytest.LogCaptureFixture
 ) -> None:
     world.slack.refuse_dms = True
     rid = open_request(world)
     reject(world, rid)
     told = [p for p in world.slack.of("ephemeral") if p.target == f"C0OPS/{ALICE}"]
     assert told and "Rejected" in told[-1].message.text
+    # the refused DM is never tried again, should the channel refuse too (not_in_channel)
+    assert world.slack.no_dm_fallback == [f"C0OPS/{ALICE}"]
+    said = [r.getMessage() for r in caplog.records if r.name == "bot.lifecycle.replies"]
+    assert said == [
+        f"the DM to {ALICE} about {rid} was refused (cannot_dm_user); showing it to them in "
+        "C0OPS instead"
+    ]
 
 
 def test_the_sweeper_tells_the_requester_of_an_expiry_nobody_clicked_for(world: World) -> None:

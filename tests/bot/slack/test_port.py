@@ -109,6 +109,21 @@ def test_a_private_answer_slack_will_not_show_in_the_channel_goes_to_the_app_s_m
         ]
 
 
+def test_a_private_answer_after_a_refused_dm_never_tries_that_dm_again(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The requester's end-of-request DM was refused; the channel then refusing the private
+    message too must not send the same DM again (a wasted call)."""
+    with SlackStandIn() as slack:
+        slack.bot_not_in("C0GONE")
+        port = SlackOut(WebClient(token="xoxb-t", base_url=slack.api_url))
+        port.ephemeral("C0GONE", "U0ALICE", MESSAGE, direct=False)
+        assert slack.calls_to("chat.postMessage") == []
+        assert [c.params["channel"] for c in slack.calls_to("chat.postEphemeral")] == ["C0GONE"]
+    said = [r.getMessage() for r in caplog.records if r.name == "bot.slack.port"]
+    assert said == ["chat.postEphemeral failed for U0ALICE: not_in_channel"]
+
+
 class _Gateway(BaseHTTPRequestHandler):
     """A proxy in front of Slack that fails: 502 with its own HTML page, not Slack's JSON."""
 
