@@ -28,6 +28,7 @@ from adapters.deadline import (
     within,
 )
 from adapters.errors import AdapterError, OutcomeUnknown, VendorError, VendorUnreachable
+from adapters.sent import went_out
 from adapters.settings import VendorSettings
 
 T = TypeVar("T")
@@ -127,6 +128,7 @@ def _send_within(
 ) -> httpx.Response:
     bound_request(request, deadline, client)
     response = client.send(request, stream=True)
+    went_out(request)
     try:
         if isinstance(response.stream, httpx.SyncByteStream):  # a sync client's always is
             response.stream = BodyWithin(response.stream, deadline, request)

@@ -10,12 +10,15 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Final, TextIO
 
+import httpx
+
 from adapters.cleartext import in_clear, in_clear_warning
 from adapters.cleartext import logger as in_clear_logger
 from adapters.errors import AdapterError
 from adapters.http import RETRY_LOGGER
 from adapters.plugin_start import masked, one_line
 from adapters.registry import Adapters, Plugins, build_adapters
+from adapters.sent import requests_sent
 from adapters.settings import VendorSettings
 from bot.cards.text import plural
 from bot.cli.options import lock_waits_said
@@ -163,28 +166,46 @@ def _vendors(settings: Settings, plugins: Plugins, store: Store | None) -> list[
         )
     try:
         with _vendor_logs_quieter(_QUIETER):
-            return _with_warnings(_reach(adapters, settings.vendors()), adapters, settings)
+            sent: dict[str, list[httpx.Request]] = {}
+            return _with_warnings(_reach(adapters, settings.vendors(), sent), sent, settings)
     finally:
         adapters.close()
 
 
 def _with_warnings(
-    results: list[tuple[bool, str, str]], adapters: Adapters, settings: Settings
+    results: list[tuple[bool, str, str]],
+    sent: Mapping[str, list[httpx.Request]],
+    settings: Settings,
 ) -> list[Line]:
     """`results`, each configured vendor's line followed by a line for each URL `serve` warns
     about at start-up (`adapters.cleartext`: a credential sent over plain http to another
-    machine), naming the URL (never a secret) and saying when this check called it too."""
+    machine), naming the URL (never a secret) and saying when this check's call to it went
+    out carrying a credential (`sent`: each vendor's requests that left)."""
     warned: list[Line] = []
     for ok, label, detail in results:
         warned.append((ok, label, detail))
         vendor_settings = settings.vendors().get(label)  # a sandbox's label is not the vendor
         if vendor_settings is None or not vendor_settings.configured:  # never connected
             continue
-        called = "; this check called it too" if label in adapters.by_vendor else ""
         for setting, url, carried in in_clear(vendor_settings, label):
             shown = masked(url.strip(), vendor_settings)
+            went = _carried_to(url, sent.get(label, []), vendor_settings)
+            called = "; this check called it too" if went else ""
             warned.append((None, label, in_clear_warning(f"{shown} ({setting})", carried) + called))
     return warned
+
+
+def _carried_to(url: str, sent: list[httpx.Request], settings: VendorSettings) -> bool:
+    """Whether one of `sent` (answered) went to `url`'s host and port carrying a credential:
+    an Authorization header, or a secret of `settings` (in its URL, headers or body)."""
+    where = httpx.URL(url.strip())
+    for request in sent:
+        if (request.url.host, request.url.port) != (where.host, where.port):
+            continue
+        text = f"{request.url}\n{request.headers.multi_items()}\n{request.content!r}"
+        if "authorization" in request.headers or masked(text, settings) != text:
+            return True
+    return False
 
 
 def _database(settings: Settings) -> tuple[Store | None, tuple[bool, str, str]]:
@@ -209,8 +230,11 @@ def _database(settings: Settings) -> tuple[Store | None, tuple[bool, str, str]]:
 
 
 def _reach(
-    adapters: Adapters, settings_by_vendor: Mapping[str, VendorSettings]
+    adapters: Adapters,
+    settings_by_vendor: Mapping[str, VendorSettings],
+    sent: dict[str, list[httpx.Request]],
 ) -> list[tuple[bool, str, str]]:
+    """Each vendor's line; `sent` gets each checked vendor's requests that left, by label."""
     results = [
         (True, vendor, "not configured (its commands will say so)")
         for vendor in sorted(adapters.unconfigured)
@@ -223,7 +247,8 @@ def _reach(
             results.append((False, label, str(failed)))
             continue
         try:
-            line: object = adapters.by_vendor[vendor].check()
+            with requests_sent() as sent[label]:
+                line: object = adapters.by_vendor[vendor].check()
             if not isinstance(line, str):
                 raise TypeError(f"its check returned {type(line).__name__}, not a line of text")
             # A plugin's line may name its base URL or, carelessly, a secret: neither is shown.

@@ -23,15 +23,40 @@ PLUGIN_MODULE = """
     from collections.abc import Mapping
     from typing import ClassVar
 
+    import httpx
     from fake_plugins import FakeAdapter, GlobexSettings, vendor_plugin
+
+    from adapters.http import send, vendor_client
 
 
     class CarryingSettings(GlobexSettings):
         credential_urls: ClassVar[Mapping[str, str]] = {"base_url": "every call sends the token"}
 
 
+    class CheckingAdapter(FakeAdapter):
+        # Its check calls the base URL, as `region` says: with the token in a header ("eu"),
+        # in a login's body ("login"), without it ("bare"), or never connecting ("down").
+
+        def check(self):
+            region, token = self.settings.region, self.settings.token.get_secret_value()
+
+            def answer(request):
+                if region == "down":
+                    raise httpx.ConnectError("connection refused", request=request)
+                return httpx.Response(200)
+
+            headers = {"Authorization": f"Bearer {token}"} if region == "eu" else {}
+            body = {"secret": token} if region == "login" else None
+            with vendor_client(self.settings, transport=httpx.MockTransport(answer)) as client:
+                request = client.build_request(
+                    "POST", self.settings.base_url, headers=headers, json=body
+                )
+                send(client, request, vendor="globex", mutating=False)
+            return "ok"
+
+
     def connect(settings, clock):
-        return FakeAdapter(vendor="globex", settings=settings)
+        return CheckingAdapter(vendor="globex", settings=settings)
 
 
     PLUGIN = vendor_plugin("globex", settings=CarryingSettings, connect=connect)
@@ -80,6 +105,27 @@ def test_check_says_a_credential_url_in_clear_on_a_line_of_its_own(
         "another machine: every call sends the token unencrypted unless a proxy on the way adds "
         "TLS (use https://); this check called it too",
     ]
+
+
+@pytest.mark.parametrize(
+    ("region", "called"),
+    [("login", True), ("bare", False), ("down", False)],
+    ids=["secret-in-body", "no-credential", "never-connected"],
+)
+def test_check_says_it_called_the_url_only_when_its_call_went_out_with_a_credential(
+    env: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    region: str,
+    called: bool,
+) -> None:
+    """A check that never connected, or sent no credential (a reachability GET), did not put
+    one on the wire: the warning stands (it is what `serve` sends), the claim does not."""
+    monkeypatch.setenv("OPSGATE_GLOBEX__REGION", region)
+    [_, warning] = globex_lines(monkeypatch, capsys, "http://globex.example/v1")
+    assert warning.startswith("warn  globex: http://globex.example/v1 (OPSGATE_GLOBEX__BASE_URL)")
+    assert warning.endswith("(use https://); this check called it too") is called
+    assert warning.endswith("(use https://)") is not called
 
 
 def test_a_warning_is_not_counted_as_a_check(
