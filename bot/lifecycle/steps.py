@@ -71,6 +71,14 @@ _NOTHING_OPENED = "opsgate opened no request; the requester was told why in the 
 _REASON_NEEDED = "The step needs reason: why this is wanted (the policy asks for one)."
 
 
+# Break-glass is the requester's own call, typed in an incident; a step asks for approval, and
+# a --break-glass written into a workflow would skip it for whoever runs the workflow.
+_NO_BREAK_GLASS = (
+    "A workflow step cannot break glass: it asks for approval. In an incident, run "
+    "/ops ... --break-glass yourself."
+)
+
+
 class WorkflowSteps:
     """Runs steps and completes them when their requests end. Subscribe it to the store."""
 
@@ -139,6 +147,8 @@ class WorkflowSteps:
             return usage_failure(exc.message, usage), None, None
         if request.dry_run:
             return "A workflow step cannot be a dry run: it waits for a request to end.", None, None
+        if request.break_glass is not None:
+            return _NO_BREAK_GLASS, None, None
         if not request.reason and self.s.policy.needs_reason(request.operation, dry_run=False):
             return _REASON_NEEDED, None, None
         return None, request, Origin(user=requester, channel=channel)

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from json_log import json_lines
 from pydantic import SecretStr
-from surfaces_world import ALICE, BOB, DAVE, STEP, session_with
+from surfaces_world import ALICE, BOB, DAVE, LEADS, STEP, session_with
 
 from bot.app import build_app
 from bot.console.session import CHANNEL, ConsoleSession
@@ -180,6 +180,17 @@ class Port:
 
     def fail(self, execution_id: str, error: str) -> None:
         self.done.append(("fail", execution_id, error))
+
+
+def test_a_step_cannot_break_glass_even_for_someone_who_may(tmp_path: Path) -> None:
+    """SPEC §10: the step posts an approval card. A --break-glass written into the workflow
+    would run it at once, unapproved, for any break_glass user who runs the workflow."""
+    policy = f'[policy]\napprovers = ["{LEADS}"]\nbreak_glass = ["{ALICE}"]\n'
+    with session_with(tmp_path, policy) as session:
+        run(session, {**STEP, "operation": "servicepower job cancel --break-glass INC-7"})
+        ((method, params),) = completions(session)
+        assert method == ERROR and "cannot break glass" in params["error"]
+        assert session.app.store.history(limit=5) == []  # nothing ran, nothing stored
 
 
 def test_a_step_whose_intake_opens_no_request_fails(session: ConsoleSession) -> None:
