@@ -42,11 +42,18 @@ class ChainKeyRowChanged(AuditKeyError):
     kind of chain or another key: the row was changed outside opsgate (``audit verify`` calls
     the log broken)."""
 
-    def __init__(self, algorithm: object, fingerprint: object) -> None:
+    def __init__(self, algorithm: object, fingerprint: object, *, deleted: bool = False) -> None:
+        verifies = "OPSGATE_AUDIT_KEY verifies the log's first event, but"
+        if deleted:  # a log with events and no row reads as unkeyed: say what was done
+            super().__init__(
+                f"the chain_key row was deleted outside opsgate: {verifies} the row, which "
+                f"records {KEYED!r} and that key's fingerprint, is gone"
+            )
+            return
         super().__init__(
-            "the chain_key row was changed outside opsgate: OPSGATE_AUDIT_KEY verifies the log's "
-            f"first event, but the row records algorithm {escaped(repr(algorithm))} and key "
-            f"fingerprint {escaped(repr(fingerprint))}, not {KEYED!r} and that key's fingerprint"
+            f"the chain_key row was changed outside opsgate: {verifies} the row records "
+            f"algorithm {escaped(repr(algorithm))} and key fingerprint "
+            f"{escaped(repr(fingerprint))}, not {KEYED!r} and that key's fingerprint"
         )
 
 
@@ -85,7 +92,7 @@ def check(db: Db, key: ChainKey, *, recorded: bool = True) -> ChainKey:
                 raise ChainKeyRowChanged(algorithm, fingerprint)
             return form
     if key.fingerprint is not None and any(_verifies_first_event(db, form) for form in forms):
-        raise ChainKeyRowChanged(algorithm, fingerprint)
+        raise ChainKeyRowChanged(algorithm, fingerprint, deleted=not rows)
     if algorithm != KEYED and key.fingerprint is not None:
         raise KeyedLogUnkeyed(
             "the audit log is not keyed (plain SHA-256) but OPSGATE_AUDIT_KEY is set, and a "

@@ -191,3 +191,16 @@ def test_a_changed_chain_key_row_under_the_key_that_verifies_is_tampering(
     with pytest.raises(AuditKeyError) as other:  # a key that is not the log's: as before
         open_store(target, OTHER)
     assert not isinstance(other.value, ChainKeyRowChanged)
+
+
+def test_a_deleted_chain_key_row_is_named_as_deleted(target: str | Path) -> None:
+    """Not as a row recording 'sha256' and fingerprint None: there is no row to record them."""
+    populate(target)
+    tamper(target, "DELETE FROM chain_key")
+
+    with pytest.raises(ChainKeyRowChanged) as raised:
+        open_store(target, KEY)
+    assert str(raised.value) == (
+        "the chain_key row was deleted outside opsgate: OPSGATE_AUDIT_KEY verifies the log's "
+        "first event, but the row, which records 'hmac-sha256' and that key's fingerprint, is gone"
+    )
