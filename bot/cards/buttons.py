@@ -7,9 +7,9 @@ to add a button, add one function to it.
 - pending: **Approve** (danger, with a confirmation), **Reject**, **Withdraw**;
 - executing a run of more than one vendor call, until a stop is asked for: **Stop**;
 - a break-glass run that has ended and awaits review: **Mark reviewed**;
-- failed, expired, rejected and stopped, and an unknown run with targets the vendor refused or
-  never got: **Request again** (SPEC §8, `bot.model.rules.offers_again`), which opens the
-  request form filled in from this request.
+- expired and rejected; failed, stopped and unknown with targets to ask for (never a target
+  done or unknown, nor after a failed integrity check): **Request again** (SPEC §8,
+  `bot.model.rules.offers_again`), which opens the request form filled in from this request.
 """
 
 from __future__ import annotations

@@ -4,7 +4,11 @@
 import sys
 
 from bot.cli.early import StoppedEarly, sigterm_stops_early, stopped_early
+from bot.cli.output import stderr_kept_open
 
+# Before anything below can print: started with stderr closed (``2>&-``), `print` to a None
+# `sys.stderr` would write to stdout, where ``HEAD=$(opsgate audit head 2>&-)`` reads data.
+stderr_kept_open()
 try:
     with sigterm_stops_early():  # SIGTERM while opsgate's modules load (SPEC §13: one line)
         from bot.cli.main import main

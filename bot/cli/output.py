@@ -4,6 +4,8 @@ A command's ``OSError`` may mean many things (a database file, a socket); only o
 stdout means "the output is lost". Wrapping stdout tells the two apart, so `bot.cli.main` can
 say so in one line with a status that is not the command's own (``audit verify``'s 1 means a
 broken log, which a full disk is not).
+
+Standard library only: `bot.cli` runs `stderr_kept_open` before it imports the rest of opsgate.
 """
 
 from __future__ import annotations

@@ -64,7 +64,7 @@ class Transcript:
         if call.method == "views.publish":
             return self._tab(str(call.params.get("user_id")), rendered, call)
         if _in_thread(call):  # a reminder on a card, say: it names the card, but is none
-            return f"{self._thread_heading(call)}\n{rendered}"
+            return f"{self._thread_heading(call, rendered)}\n{rendered}"
         card = _CARD_ID.search(rendered) if call.method in _CARD_METHODS else None
         if card and str(call.params.get("channel")) not in USERS:  # a card, not a DM about it
             return self._card(card.group(0), rendered, call)
@@ -78,12 +78,17 @@ class Transcript:
         changes = rendered if previous is None else card_changes(previous, rendered)
         return f"── card {card} updated ──\n{changes}" if changes else ""
 
-    def _thread_heading(self, call: RecordedCall) -> str:
-        """``── #ops, thread of card R-… ──``, and whether Slack showed it in the channel too."""
+    def _thread_heading(self, call: RecordedCall, rendered: str) -> str:
+        """``── #ops, thread of card R-… ──``, and whether Slack showed it in the channel too.
+        A card Slack does not hold (posted in an earlier session) is not named: the request
+        the reply names is (``in a thread about R-…``), the reply never taken for its card."""
         channel = str(call.params.get("channel") or "")
         parent = self._message(channel, str(call.params.get("thread_ts"))) or {}
         card = _CARD_ID.search(json.dumps(parent.get("blocks") or parent.get("text") or ""))
+        named = _CARD_ID.search(rendered)
         where = f"thread of card {card.group(0)}" if card else "in a thread"
+        if card is None and named is not None:
+            where = f"in a thread about {named.group(0)}"
         broadcast = str(call.params.get("reply_broadcast")).lower() in {"true", "1"}
         also = " (also sent to the channel)" if broadcast else ""
         return f"── #{CHANNEL_NAME if channel == CHANNEL else channel}, {where}{also} ──"

@@ -26,7 +26,7 @@ from adapters.base import Outcome
 from adapters.clock import Clock
 from bot.lifecycle.outage import first_line, through_outage, unreachable
 from bot.lifecycle.services import Shutdown
-from bot.model import FailedOutcome, RequestRecord
+from bot.model import INTEGRITY_ERROR, FailedOutcome, RequestRecord
 from bot.store import Store, integrity_failure
 
 log = logging.getLogger(__name__)
@@ -127,7 +127,8 @@ def checked_before_call(store: Store, record: RequestRecord, clock: Clock) -> Fa
 def unchecked(error: Exception, *, outage: bool = True) -> FailedOutcome:
     """The outcome of a request whose audit record could not be read before its vendor call
     (`outage`: its database could not be reached; otherwise the read failed for another
-    reason, which waiting would not mend): failed, with nothing sent."""
+    reason, which waiting would not mend, and the check failed: error ``integrity``): failed,
+    with nothing sent."""
     said = first_line(error) or type(error).__name__
     if outage:
         return FailedOutcome(
@@ -138,14 +139,17 @@ def unchecked(error: Exception, *, outage: bool = True) -> FailedOutcome:
             ),
             next_step="Request it again once opsgate's database answers.",
         )
+    # An integrity failure: the check failed, so opsgate cannot vouch for the stored request,
+    # and its card offers no Request again filled in from it (`rules.offers_again`).
     return FailedOutcome(
-        error=type(error).__name__,
+        error=INTEGRITY_ERROR,
         message=(
             "opsgate could not check this request against its audit record before the vendor "
             f"call, so nothing was sent ({said})"
         ),
         next_step=(
             "Run `opsgate audit verify` and tell whoever runs opsgate (its log has the error); "
-            "request it again once it is explained."
+            "once it is explained, type the request again (this card offers no Request again: "
+            "its stored form could not be checked)."
         ),
     )

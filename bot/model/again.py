@@ -29,22 +29,23 @@ UNDONE: Final = {
     RequestState.FAILED: _NOT_DONE,
     RequestState.UNKNOWN: _NOT_DONE,
 }
-#: The ends whose card always has Request again (SPEC §8); by value, as `stopped` is a state
-#: only some versions know. An `unknown` one has it when `offers_again` says so.
+#: The ends whose card has Request again (SPEC §8); by value, as `stopped` is a state only
+#: some versions know. A stopped or failed one, and an `unknown` one, when `offers_again` says so.
 AGAIN_STATES: Final = frozenset({"failed", "expired", "rejected", "stopped"})
 
 
 def offers_again(record: RequestRecord) -> bool:
-    """Whether `record`'s card has **Request again**: a failed, expired, rejected or stopped
-    request always; an `unknown` run only when its outcome names targets the vendor refused or
-    never got (`undone_targets`), which its card tells to request again. Never a request that
-    failed its integrity check: its stored form disagrees with the audit log, and the form
-    would be filled in from that untrusted row."""
+    """Whether `record`'s card has **Request again**: an expired or rejected request always; a
+    stopped, failed or `unknown` one when there are targets to ask for (`again_targets`): an
+    `unknown` run only when its outcome names targets the vendor refused or never got
+    (`undone_targets`), which its card tells to request again. Never a request that failed its
+    integrity check: its stored form disagrees with the audit log (or could not be checked
+    against it), and the form would be filled in from that untrusted row."""
     if _failed_integrity(record):
         return False
-    if record.state.value in AGAIN_STATES:
-        return True
-    return record.state is RequestState.UNKNOWN and bool(undone_targets(record))
+    if record.state in UNDONE:  # stopped, failed, unknown: only with targets to ask for
+        return bool(again_targets(record))
+    return record.state.value in AGAIN_STATES
 
 
 def _failed_integrity(record: RequestRecord) -> bool:
@@ -56,15 +57,26 @@ def again_targets(record: RequestRecord) -> tuple[str, ...]:
     """The targets Request again asks for: of a stopped, partly failed or unknown run, those
     it left undone (`UNDONE`), in the request's order; of any other request, all of them. An
     outcome of a stopped or failed run that names none left undone (a stop lands between
-    calls, so one always does; an outcome recorded otherwise would not) gives all of them too,
-    and the form then says they are the request's own, not the undone ones. An unknown run's
-    never does: it gives none (and offers no Request again)."""
+    calls, so one always does; a plugin that spells targets otherwise than the request would
+    not) gives all of them when it says nothing was done (every target refused or not sent),
+    and the form then says they are the request's own, not the undone ones; when it says some
+    were done or are unknown, it gives none (and offers no Request again: asking for all could
+    act on those twice), as an unknown run's always does."""
     if record.state not in UNDONE:
         return record.targets
     undone = undone_targets(record)
-    if record.state is RequestState.UNKNOWN:
+    if undone or record.state is RequestState.UNKNOWN or _did_some(record):
         return undone
-    return undone or record.targets
+    return record.targets
+
+
+def _did_some(record: RequestRecord) -> bool:
+    """`record`'s outcome says some targets were done, or may have been (unknown)."""
+    outcome = record.outcome
+    if not isinstance(outcome, Outcome):
+        return False
+    counts = outcome.counts
+    return counts.succeeded > 0 or counts.unknown > 0
 
 
 def undone_targets(record: RequestRecord) -> tuple[str, ...]:

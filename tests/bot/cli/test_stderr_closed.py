@@ -47,3 +47,40 @@ def test_an_error_with_stderr_closed_is_never_written_to_stdout(
     finished = _run_without_stderr(tmp_path, *argv)
     assert (finished.returncode, finished.stdout) == (2, "")
     assert not (tmp_path / "missing.db").exists()
+
+
+#: A child that is stopped the moment it imports `bot.observability` (`bot.cli.main` imports it
+#: at its top), while `bot.cli` itself is still importing: by Ctrl-C, or by SIGTERM.
+WHILE_IMPORTING = """
+import os, runpy, signal, sys, time
+
+class Stopped:
+    def find_spec(self, name, path=None, target=None):
+        if name == "bot.observability":
+            if {how!r} == "ctrl-c":
+                raise KeyboardInterrupt
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(30)  # the signal's handler ends this
+        return None
+
+sys.meta_path.insert(0, Stopped())
+sys.argv = ["opsgate", "audit", "head", "--db", "x.db"]
+runpy.run_module("bot.cli", run_name="__main__", alter_sys=True)
+"""
+
+
+@pytest.mark.parametrize("how", ["ctrl-c", "sigterm"])
+def test_a_stop_while_bot_cli_imports_says_nothing_on_stdout(tmp_path: Path, how: str) -> None:
+    """``HEAD=$(opsgate audit head 2>&-)`` stopped while `bot.cli` imports: its "interrupted"
+    line (or the newline after ^C) goes nowhere, never into the captured output."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("OPSGATE_", "SLACK_"))}
+    finished = subprocess.run(
+        ["sh", "-c", 'exec "$@" 2>&-', "sh", sys.executable, "-c", WHILE_IMPORTING.format(how=how)],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+        env={**clean, "PYTHONPATH": str(SOURCE_TREE)},
+        timeout=60,
+        check=False,
+    )
+    assert (finished.returncode, finished.stdout) == (130, "")

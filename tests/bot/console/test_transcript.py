@@ -39,10 +39,18 @@ def test_a_reply_also_sent_to_the_channel_says_so() -> None:
     assert transcript.text(call).startswith(heading)
 
 
-def test_a_reply_to_a_message_slack_does_not_hold_is_in_a_thread() -> None:
-    transcript = Transcript(NAMES, color=False)
+def test_a_reply_to_a_message_slack_does_not_hold_names_its_request() -> None:
+    """A reminder on a card of an earlier session: headed with the request it names, and not
+    taken for that card (its later update is printed whole, as a card first seen)."""
+    transcript = Transcript(NAMES, color=False, message=slack_holds)
     call = posted(thread_ts="1.2", blocks=[section("about `R-AAAA1111`")])
-    assert transcript.text(call).startswith("── #ops, in a thread ──\n")
+    assert transcript.text(call).startswith("── #ops, in a thread about R-AAAA1111 ──\n")
+    update = RecordedCall(
+        method="chat.update", params={"channel": "C0OPS", "ts": CARD_TS, "blocks": CARD}
+    )
+    assert transcript.text(update).endswith("Request id: `R-AAAA1111`\nPreview: x")
+    anonymous = posted(thread_ts="1.2", blocks=[section("no request named")])
+    assert transcript.text(anonymous).startswith("── #ops, in a thread ──\n")
 
 
 def test_a_card_s_update_after_a_reply_naming_it_shows_only_what_changed() -> None:

@@ -19,7 +19,7 @@ from bot.lifecycle import outage
 from bot.lifecycle.outage import RECORD_PATIENCE_S, recorded
 from bot.lifecycle.run_reads import READ_AGAIN_AFTER, patiently, stop_signal
 from bot.lifecycle.services import Shutdown
-from bot.model import RequestState
+from bot.model import RequestState, rules
 from bot.store import DatabaseUnavailable, UnreadableEventError
 
 #: A store as the loops see it: its engine's errors that mean "out of reach".
@@ -129,7 +129,10 @@ def test_an_audit_check_that_fails_for_another_reason_fails_the_request_at_once(
     assert record is not None and record.state is RequestState.FAILED
     failed = record.outcome
     assert failed is not None and failed.kind == "failed"
-    # Not told to wait for a database that answered: what failed, and where to look.
-    assert failed.error == "UnreadableEventError"
+    # Not told to wait for a database that answered: what failed, and where to look. The
+    # check failed (error `integrity`): no Request again filled in from a row it could not
+    # vouch for (README "Integrity", "Request again").
+    assert failed.error == "integrity"
     assert "nothing was sent" in failed.message and "event 7 cannot be read" in failed.message
     assert "opsgate audit verify" in failed.next_step
+    assert not rules.offers_again(record)

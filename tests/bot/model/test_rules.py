@@ -128,3 +128,35 @@ def test_request_again_never_asks_for_a_target_an_outcome_also_calls_unknown() -
         targets=("dev-2",), state=RequestState.UNKNOWN, outcome=refused_then_unknown
     )
     assert rules.again_targets(only_unknown) == () and not rules.offers_again(only_unknown)
+
+
+def _misnamed(kind: FailureKind, *, total: int) -> Outcome:
+    """An outcome of a plugin that names its one failure's target otherwise than the request."""
+    failure = ItemFailure(targets=("DEV-3",), kind=kind, message="x")
+    return Outcome(summary="s", total=total, failures=(failure,))
+
+
+@pytest.mark.parametrize("state", [RequestState.STOPPED, RequestState.FAILED])
+@pytest.mark.parametrize(
+    "outcome",
+    [
+        _misnamed(FailureKind.NOT_SENT, total=3),  # two done
+        _misnamed(FailureKind.UNKNOWN, total=1),  # one whose fate is unknown, nothing done
+    ],
+    ids=["some-done", "some-unknown"],
+)
+def test_request_again_never_falls_back_to_all_targets_when_some_were_done_or_unknown(
+    state: RequestState, outcome: Outcome
+) -> None:
+    """A stopped or failed run whose outcome names none of the request's targets undone (a
+    plugin spelling them otherwise) is not asked for again whole when the outcome says some
+    were done or their fate is unknown: asking again could act on them twice."""
+    ended = record(targets=("dev-1", "dev-2", "dev-3"), state=state, outcome=outcome)
+    assert rules.again_targets(ended) == () and not rules.offers_again(ended)
+
+
+def test_request_again_falls_back_to_all_targets_when_none_was_done_or_unknown() -> None:
+    """Every target refused or never sent, under other names: asking for all acts on none twice."""
+    outcome = _misnamed(FailureKind.FAILED, total=1)
+    ended = record(targets=("dev-3",), state=RequestState.FAILED, outcome=outcome)
+    assert rules.again_targets(ended) == ("dev-3",) and rules.offers_again(ended)

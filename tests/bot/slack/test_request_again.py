@@ -227,15 +227,28 @@ def test_a_run_asks_again_for_the_targets_the_vendor_refused_or_never_got(
     [[], [{"targets": ["thermo-001"], "kind": "unknown", "message": "no answer"}]],
     ids=["none", "only unknown"],
 )
-def test_a_stopped_outcome_naming_nothing_undone_asks_again_for_all_and_says_so(
+def test_a_stopped_outcome_naming_nothing_undone_but_some_done_or_unknown_offers_nothing(
     failures: list[dict[str, Any]],
 ) -> None:
+    """Asking again for all its targets would act twice on those done, or maybe done."""
     targets = ("thermo-001", "thermo-002")
     outcome = {"summary": "Cancel accepted", "total": 2, "failures": failures}
     stopped_run = record(
         RequestState.STOPPED, operation="aliyun.ota-task.cancel", targets=targets, outcome=outcome
     )
-    assert rules.again_targets(stopped_run) == targets
+    assert rules.again_targets(stopped_run) == () and not rules.offers_again(stopped_run)
+
+
+def test_a_stopped_outcome_naming_its_targets_otherwise_asks_again_for_all_and_says_so() -> None:
+    """None done, none unknown, though under other names: all of them, said to be the
+    request's own rather than the undone ones."""
+    targets = ("thermo-001", "thermo-002")
+    failures = [{"targets": ["THERMO-001", "THERMO-002"], "kind": "not_sent", "message": "x"}]
+    outcome = {"summary": "Cancel accepted", "total": 2, "failures": failures}
+    stopped_run = record(
+        RequestState.STOPPED, operation="aliyun.ota-task.cancel", targets=targets, outcome=outcome
+    )
+    assert rules.again_targets(stopped_run) == targets and rules.offers_again(stopped_run)
     prefill = prefill_from_record(stopped_run, CATALOG.spec_for("aliyun.ota-task.cancel"))
     assert prefill.unsent_of is None  # not said to be the undone ones
 
