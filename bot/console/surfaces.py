@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
-from bot.cards.messages import AGAIN_CARDS, refusal_message
+from bot.cards.messages import AGAIN_CARDS, AGAIN_STATES, refusal_message
 from bot.console.clicks import click_words, named_request
 from bot.console.form import FormWalk
 from bot.console.reader import LineReader
@@ -91,7 +91,7 @@ class Surfaces:
         if record is not None and not rules.offers_again(record):  # the card has no such button
             self.console.say(
                 f"{request_id} is {record.state.value}, and its card has no Request again: "
-                f"only {AGAIN_CARDS}"
+                + _why_no_again(record)
             )
             return
         self._form(lambda: self.session.click("again", request_id, user=user), user)
@@ -213,3 +213,18 @@ _NOTHING_IN_TAB = {
     "stop": "no run of yours can be stopped",
 }
 _ONE_WORD = {"form": ("an operation", "<operation>"), "again": ("a request id", "<id>")}
+
+
+def _why_no_again(record: RequestRecord) -> str:
+    """Why a card of a state that may have Request again has none (or which cards have it)."""
+    if rules.failed_integrity(record):
+        return (
+            "its stored form disagrees with the audit log; type the request again once that "
+            "is explained"
+        )
+    if record.state.value in AGAIN_STATES:  # its outcome left nothing safe to ask for
+        return (
+            "its outcome names no target left undone, and asking for all of them could act "
+            "twice on those done or unknown"
+        )
+    return f"only {AGAIN_CARDS}"

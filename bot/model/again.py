@@ -41,14 +41,18 @@ def offers_again(record: RequestRecord) -> bool:
     (`undone_targets`), which its card tells to request again. Never a request that failed its
     integrity check: its stored form disagrees with the audit log (or could not be checked
     against it), and the form would be filled in from that untrusted row."""
-    if _failed_integrity(record):
+    if failed_integrity(record):
         return False
     if record.state in UNDONE:  # stopped, failed, unknown: only with targets to ask for
         return bool(again_targets(record))
     return record.state.value in AGAIN_STATES
 
 
-def _failed_integrity(record: RequestRecord) -> bool:
+def failed_integrity(record: RequestRecord) -> bool:
+    """The request ended because its stored row disagreed with its audit record (or could not
+    be checked against it): its stored form is not to be trusted, so whom to tell and which
+    card to redraw are what its ``requested`` event says, and it offers no Request again.
+    Re-exported by `bot.model.rules`, which imports this module."""
     outcome = record.outcome
     return isinstance(outcome, FailedOutcome) and outcome.error == INTEGRITY_ERROR
 

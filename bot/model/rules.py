@@ -34,9 +34,9 @@ from typing import Protocol, assert_never
 
 from adapters.base import Outcome
 from bot.model.again import again_targets as again_targets
+from bot.model.again import failed_integrity as failed_integrity
 from bot.model.again import offers_again as offers_again
 from bot.model.outcomes import (
-    INTEGRITY_ERROR,
     SANDBOX_CHANGED_ERROR,
     ClosedOutcome,
     FailedOutcome,
@@ -116,13 +116,6 @@ def due_to_expire(record: RequestRecord, now: datetime) -> bool:
 
 #: The states in which a request holds its targets: a new request for any of them is refused.
 HOLDING_STATES = frozenset({RequestState.PENDING, RequestState.EXECUTING})
-
-
-def failed_integrity(record: RequestRecord) -> bool:
-    """The request ended because its stored row disagreed with its audit record: whom to tell
-    and which card to redraw are then what its ``requested`` event says."""
-    outcome = record.outcome
-    return isinstance(outcome, FailedOutcome) and outcome.error == INTEGRITY_ERROR
 
 
 def holds_targets(state: RequestState) -> bool:

@@ -190,6 +190,28 @@ def test_again_on_an_unknown_run_asks_for_what_it_left_undone_and_only_then(
     )
 
 
+def test_again_on_a_failed_card_without_the_button_says_why(tmp_path: Path) -> None:
+    """A failed card with no Request again is not told that failed cards have one: `again` says
+    why this one has none (its outcome left nothing safe to ask for; or its integrity check
+    failed)."""
+    rid = ended_unknown(tmp_path, {"thermo-001": "unknown"})
+    tamper(tmp_path / "c.db", "UPDATE requests SET state = 'failed' WHERE id = ?", params=(rid,))
+    said = run(f"again {rid}\n", tmp_path)
+    said = said[said.index(f"alice> again {rid}") :].splitlines()[1]
+    assert said.startswith(f"{rid} is failed, and its card has no Request again: its outcome")
+    assert "only failed" not in said
+
+    integrity = {"kind": "failed", "error": "integrity", "message": "m"}
+    tamper(
+        tmp_path / "c.db",
+        "UPDATE requests SET outcome = ? WHERE id = ?",
+        params=(json.dumps(integrity), rid),
+    )
+    said = run(f"again {rid}\n", tmp_path)
+    said = said[said.index(f"alice> again {rid}") :].splitlines()[1]
+    assert "disagrees with the audit log" in said and "only failed" not in said
+
+
 def test_home_reject_fills_in_the_reject_dialog_s_reason_as_reject_does(tmp_path: Path) -> None:
     """`reject [<id>] <why>` gives the card's Reject dialog a reason; the tab's Reject opens the
     same dialog, so `home reject [<id>] <why>` does too, rather than being refused."""
