@@ -12,7 +12,7 @@ from __future__ import annotations
 import signal
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from types import FrameType
 from typing import NoReturn
 
@@ -22,16 +22,23 @@ class StoppedEarly(KeyboardInterrupt):
     cleans up after Ctrl-C cleans up after it too)."""
 
 
-@contextmanager
-def sigterm_stops_early() -> Iterator[None]:
+def sigterm_stops_early() -> AbstractContextManager[None]:
     """Inside the block SIGTERM raises `StoppedEarly` in the main thread; afterwards the
-    previous handler is back. Elsewhere than the main thread nothing is installed."""
+    previous handler is back."""
+    return sigterm_raises(StoppedEarly)
+
+
+@contextmanager
+def sigterm_raises(error: type[BaseException]) -> Iterator[None]:
+    """Inside the block SIGTERM raises `error` in the main thread, as Ctrl-C raises
+    `KeyboardInterrupt`; afterwards the previous handler is back. Elsewhere than the main
+    thread nothing is installed: signals are only delivered to it."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
 
     def raise_it(signum: int, frame: FrameType | None) -> NoReturn:
-        raise StoppedEarly
+        raise error
 
     previous = signal.signal(signal.SIGTERM, raise_it)
     try:

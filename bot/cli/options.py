@@ -5,14 +5,12 @@ listens on."""
 from __future__ import annotations
 
 import argparse
-import signal
-import threading
-from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
-from types import FrameType
 from typing import Any, Final, NoReturn, TextIO, TypeAlias
 
+from bot.cli.early import sigterm_raises
 from bot.settings import Settings
 from bot.settings.targets import UnreadableTarget, parse_target, redacted
 from bot.store.lockwait import saying_lock_waits
@@ -110,25 +108,6 @@ def database_options() -> OneLineParser:
 
 #: The exit status after Ctrl-C (128 + SIGINT), as shells report it.
 INTERRUPTED_STATUS: Final = 130
-
-
-@contextmanager
-def sigterm_raises(error: type[BaseException]) -> Iterator[None]:
-    """Inside the block SIGTERM raises `error` in the main thread, as Ctrl-C raises
-    `KeyboardInterrupt`; afterwards the previous handler is back. Elsewhere than the main
-    thread nothing is installed: signals are only delivered to it."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def raise_it(signum: int, frame: FrameType | None) -> NoReturn:
-        raise error
-
-    previous = signal.signal(signal.SIGTERM, raise_it)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 def sigterm_interrupts() -> AbstractContextManager[None]:

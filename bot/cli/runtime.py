@@ -20,7 +20,7 @@ from slack_sdk.errors import SlackApiError
 
 from adapters.registry import PluginError, Plugins, installed_plugins
 from bot.app import OpsgateApp, build_app
-from bot.cli.options import sigterm_raises
+from bot.cli.early import sigterm_raises
 from bot.cli.preflight import (
     missing_slack_settings,
     serves_socket_mode,
