@@ -65,6 +65,15 @@ def choose(
 ) -> dict[str, Any]:
     """Choose an operation in the form's select; the form as the app redraws it."""
     before = len(session.standin.calls)
+    click_operation(session, view, operation, user=user)
+    session.standin.wait_for(lambda c: c.method == "views.update", since=before, timeout=10)
+    return latest_view(session, view["id"])
+
+
+def click_operation(
+    session: ConsoleSession, view: dict[str, Any], operation: str, *, user: str = ALICE
+) -> None:
+    """Send the click that chooses `operation` in the form's select (acked, not yet redrawn)."""
     select = next(b for b in view["blocks"] if b.get("block_id") == OPERATION_BLOCK)
     option = next(o for o in select["element"]["options"] if o["value"] == operation)
     action = {
@@ -75,8 +84,6 @@ def choose(
     }
     state = state_values(view, {OPERATION_BLOCK: operation})
     assert session.view_action(view, action, state, user=user).status == 200
-    session.standin.wait_for(lambda c: c.method == "views.update", since=before, timeout=10)
-    return latest_view(session, view["id"])
 
 
 def submit(

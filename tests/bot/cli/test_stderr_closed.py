@@ -18,9 +18,14 @@ SOURCE_TREE = Path(__file__).resolve().parents[3]
 
 
 def _run_without_stderr(tmp_path: Path, *argv: str) -> subprocess.CompletedProcess[str]:
+    return _python_without_stderr(tmp_path, "-m", "bot.cli", *argv)
+
+
+def _python_without_stderr(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """This interpreter run with `args` and stderr closed (``2>&-``), in `tmp_path`."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("OPSGATE_", "SLACK_"))}
     return subprocess.run(
-        ["sh", "-c", 'exec "$@" 2>&-', "sh", sys.executable, "-m", "bot.cli", *argv],
+        ["sh", "-c", 'exec "$@" 2>&-', "sh", sys.executable, *args],
         stdout=subprocess.PIPE,
         text=True,
         cwd=tmp_path,
@@ -73,14 +78,5 @@ runpy.run_module("bot.cli", run_name="__main__", alter_sys=True)
 def test_a_stop_while_bot_cli_imports_says_nothing_on_stdout(tmp_path: Path, how: str) -> None:
     """``HEAD=$(opsgate audit head 2>&-)`` stopped while `bot.cli` imports: its "interrupted"
     line (or the newline after ^C) goes nowhere, never into the captured output."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("OPSGATE_", "SLACK_"))}
-    finished = subprocess.run(
-        ["sh", "-c", 'exec "$@" 2>&-', "sh", sys.executable, "-c", WHILE_IMPORTING.format(how=how)],
-        stdout=subprocess.PIPE,
-        text=True,
-        cwd=tmp_path,
-        env={**clean, "PYTHONPATH": str(SOURCE_TREE)},
-        timeout=60,
-        check=False,
-    )
+    finished = _python_without_stderr(tmp_path, "-c", WHILE_IMPORTING.format(how=how))
     assert (finished.returncode, finished.stdout) == (130, "")

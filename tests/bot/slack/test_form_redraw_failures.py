@@ -11,9 +11,9 @@ from unittest import mock
 
 import pytest
 from slack_sdk import WebClient
-from surfaces_world import ALICE, input_ids, open_form, session_with
+from surfaces_world import ALICE, click_operation, input_ids, open_form, session_with
 
-from bot.cards.form import OPERATION_ACTION, OPERATION_BLOCK, REASON_BLOCK, TARGETS_BLOCK
+from bot.cards.form import OPERATION_BLOCK, REASON_BLOCK, TARGETS_BLOCK
 from bot.console.session import ConsoleSession
 from bot.console.standin.views import state_values
 
@@ -21,16 +21,7 @@ ALIYUN = "aliyun.ota-task.cancel"
 
 
 def choose_without_redraw(session: ConsoleSession, view: dict[str, Any]) -> None:
-    select = next(b for b in view["blocks"] if b.get("block_id") == OPERATION_BLOCK)
-    option = next(o for o in select["element"]["options"] if o["value"] == ALIYUN)
-    action = {
-        "type": "static_select",
-        "action_id": OPERATION_ACTION,
-        "block_id": OPERATION_BLOCK,
-        "selected_option": option,
-    }
-    state = state_values(view, {OPERATION_BLOCK: ALIYUN})
-    assert session.view_action(view, action, state, user=ALICE).status == 200
+    click_operation(session, view, ALIYUN)
     assert session.wait()
 
 
