@@ -229,7 +229,7 @@ def _workflow_steps(
 
 
 def _announce_ends(services: Services, channel: str | None) -> None:
-    """With ``OPSGATE_AUDIT_CHANNEL``, every ended request is announced there with the head."""
+    """With ``OPSGATE_AUDIT_CHANNEL``, every end and break-glass review is announced there."""
     if channel:
         services.store.subscribe(AuditChannel(services.slack, channel))
 
