@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Final
 
 from bot.cards.dialogs import REASON_LIMIT
@@ -38,6 +38,24 @@ def default_request(store: Store, word: str) -> str | None:
     state = RequestState.EXECUTING if word == "stop" else RequestState.PENDING
     found = [r for r in store.history(limit=50) if r.state is state]
     return found[0].id if found else None
+
+
+def nothing_to_click(store: Store, word: str) -> str:
+    """What a click without an id says when there is no request for it. For `review`, a
+    break-glass run still running is named: its card already says it is reviewed once it
+    ends, and "there is none" alone would leave the reviewer looking for it."""
+    if word == "review":
+        running = [r.id for r in store.executing(limit=100) if r.break_glass is not None]
+        if running:
+            return f"there is no {WAITING[word]}: {review_when_ended(running)}"
+    return f"there is no {WAITING[word]}; name one: {word} R-XXXXXXXX"
+
+
+def review_when_ended(running: Sequence[str]) -> str:
+    """``R-… is still running; review it when it ends`` (or of several runs)."""
+    if len(running) == 1:
+        return f"{running[0]} is still running; review it when it ends"
+    return f"{', '.join(running)} are still running; review each when it ends"
 
 
 def click_words(store: Store, word: str, rest: str) -> tuple[str, str] | str:
