@@ -125,3 +125,16 @@ def test_a_configured_property_that_crashes_on_the_defaults_is_refused_in_one_li
         "vendor plugin 'globex' has settings whose defaults cannot be read: AttributeError: "
         "'NoneType' object has no attribute 'strip'"
     )
+
+
+def test_a_short_secret_quoted_by_a_refusal_is_masked_where_it_stands_not_inside_words() -> None:
+    # "tok" is shorter than any issued credential, yet it is the secret: masked as a whole
+    # word, and never inside opsgate's own words ("token", "OPSGATE_GLOBEX__TOKEN").
+    given = {"OPSGATE_GLOBEX__BASE_URL": "https://g.example", "OPSGATE_GLOBEX__TOKEN": "tok"}
+    assert (
+        problems(QuotesTheToken, given)
+        == "OPSGATE_GLOBEX (globex): Value error, token **** is not a live key"
+    )
+    assert problems(QuotesItsField, given) == (
+        "OPSGATE_GLOBEX__TOKEN (globex.token): Value error, **** is not a live key"
+    )
