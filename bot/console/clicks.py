@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Final
 
 from bot.cards.dialogs import REASON_LIMIT
+from bot.cards.history import review_when_ended
 from bot.console.session import ConsoleSession
 from bot.model import RequestState, rules
 from bot.store import Store, UnreadableRequestError
@@ -49,13 +50,6 @@ def nothing_to_click(store: Store, word: str) -> str:
         if running:
             return f"there is no {WAITING[word]}: {review_when_ended(running)}"
     return f"there is no {WAITING[word]}; name one: {word} R-XXXXXXXX"
-
-
-def review_when_ended(running: Sequence[str]) -> str:
-    """``R-… is still running; review it when it ends`` (or of several runs)."""
-    if len(running) == 1:
-        return f"{running[0]} is still running; review it when it ends"
-    return f"{', '.join(running)} are still running; review each when it ends"
 
 
 def click_words(store: Store, word: str, rest: str) -> tuple[str, str] | str:

@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
+from bot.cards.history import review_when_ended
 from bot.cards.messages import AGAIN_CARDS, AGAIN_STATES, refusal_message
-from bot.console.clicks import click_words, named_request, review_when_ended
+from bot.console.clicks import click_words, named_request
 from bot.console.form import FormWalk
 from bot.console.reader import LineReader
 from bot.console.session import AckReply, ConsoleSession

@@ -1,7 +1,7 @@
-"""`review` and `home review` without an id while a break-glass run is still executing: its
-card says it is reviewed once it ends, so the console names it rather than saying only that
-nothing awaits review. The run's cancel calls are held at the sandbox until the script has
-been read to its end, so the run is still going whatever the machine's speed."""
+"""`review`, `home review` and `/ops history --unreviewed` while a break-glass run is still
+executing: its card says it is reviewed once it ends, so the console names it rather than
+saying only that nothing awaits review. The run's cancel calls are held at the sandbox until
+the script has been read to its end, so the run is still going whatever the machine's speed."""
 
 from __future__ import annotations
 
@@ -102,3 +102,21 @@ def test_home_review_does_not_send_the_requester_to_review_their_own_run(
     assert said == [
         "no break-glass run awaits your review in your App Home; name one: home review R-XXXXXXXX"
     ]
+
+
+def test_history_unreviewed_names_the_run_still_running(
+    session: ConsoleSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sim = session.app.adapters.simulators["aliyun"]
+    held = Held(sim.route)
+    monkeypatch.setattr(sim, "route", held.route)
+    out = io.StringIO()
+    line = "as @bob /ops history --unreviewed\n"
+    assert repl.Console(session, out).run(Script(held, [line]), interactive=False) == 0
+    output = out.getvalue()
+    said = " ".join(output[output.index("alice> as @bob /ops history --unreviewed") :].split())
+    [record] = session.app.store.history(limit=5)
+    assert (
+        f"Nothing awaits review yet: `{record.id}` is still running; review it when it ends."
+        in said
+    )
