@@ -123,3 +123,24 @@ def test_a_card_slack_will_not_say_of_waits_for_the_sweep_which_finds_it(tmp_pat
         told = served.slack.calls_to(POST)[-1]
         assert told.params["channel"] == ALICE and f"{rid} is now posted" in told.params["text"]
         the_one_card_works(served, rid)
+
+
+def test_a_break_glass_card_whose_answer_was_lost_is_posted_once_and_reviewed(
+    tmp_path: Path,
+) -> None:
+    policy = POLICY + 'break_glass = ["U0ALICE"]\n'
+    with served_opsgate(tmp_path, policy=policy) as served:
+        served.slack.fail(POST, "drop_after")
+        served.slash(f"{COMMAND} --break-glass INC-42 dispatch storm", user=ALICE)
+        assert served.opsgate.runner.wait_idle(30)
+        [record] = served.opsgate.store.history(limit=5)
+        assert record.state is RequestState.SUCCEEDED
+        [card] = cards_in_channel(served)
+        assert "[BREAK-GLASS]" in json.dumps(card.params["blocks"])
+        assert record.message_ts is not None
+        served.click(cards.REVIEW_ACTION, record.id, user=BOB)
+        assert served.opsgate.runner.wait_idle(30)
+        reviewed = served.opsgate.store.get(record.id)
+        assert reviewed is not None and reviewed.reviewed_by == BOB
+        shown = served.slack.message(CHANNEL, record.message_ts)
+        assert shown is not None and "Reviewed* by <@U0BOB>" in json.dumps(shown["blocks"])
