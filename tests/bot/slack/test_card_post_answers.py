@@ -4,7 +4,9 @@ uncertain; a card is found in its channel by the request its metadata names."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from slack_sdk import WebClient
@@ -74,3 +76,35 @@ def test_a_look_slack_refuses_is_a_slack_post_error(slack: SlackStandIn) -> None
     with pytest.raises(SlackPostError) as refused:
         port(slack).find_card("C1", "R-1")
     assert refused.value.error == "missing_scope" and not refused.value.uncertain
+
+
+class _CutShort(BaseHTTPRequestHandler):
+    """Slack's answer cut off part way (a proxy restarting): ``IncompleteRead``."""
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("content-length") or 0))
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", "200")
+        self.end_headers()
+        self.wfile.write(b'{"ok": true, "ts": "1767')  # and no more
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet."""
+
+
+def test_an_answer_cut_short_is_an_uncertain_post_not_a_crash(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _CutShort)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/api/"
+        out = SlackOut(WebClient(token="xoxb-t", base_url=url, timeout=5))
+        with pytest.raises(SlackPostError) as lost:
+            out.post_card("C1", CARD, "R-1")
+        assert lost.value.error == "IncompleteRead" and lost.value.uncertain
+        assert out.update("C1", "1.2", CARD) == "IncompleteRead"  # logged, not raised
+    finally:
+        server.shutdown()
+        server.server_close()
