@@ -381,6 +381,23 @@ def test_status_of_pending_and_executing_and_a_long_timeline() -> None:
     valid(status_message(record(), [broken, *events], approvers=Approvers(needed=1, anyone=True)))
 
 
+def test_status_of_a_pending_request_says_in_which_channel_its_card_waits() -> None:
+    """`/ops status` has no buttons and may be asked anywhere (an approver reads any request
+    they may approve): "waiting for approvals" must say where the card to click is."""
+    anyone = Approvers(needed=1, anyone=True)
+    posted = record(channel="C0OTHER", message_ts="1700000000.000100")
+    assert "waiting for approvals on its card in <#C0OTHER>" in valid(
+        status_message(posted, [], approvers=anyone)
+    )
+    # Not posted (yet): no card to point at.
+    assert "on its card" not in valid(status_message(record(), [], approvers=anyone))
+    # Under `approvals = 0` nobody approves: the requester confirms it.
+    alone = record(approvals_needed=0, message_ts="1700000000.000100")
+    assert "waiting for the requester's confirmation on its card in <#C0OPS>" in valid(
+        status_message(alone, [], approvers=Approvers(needed=0))
+    )
+
+
 def test_home_view_is_a_valid_home_tab() -> None:
     mine, waiting = record(), record(id="R-WAIT0001", state=RequestState.PENDING)
     view = home_view(HomeContent(waiting=[waiting], yours=[mine], operations=[ENTRY]))
