@@ -299,6 +299,13 @@ def test_history_lists_records_and_stays_valid_when_long() -> None:
     valid(history_message([record(id=f"R-{i}") for i in range(1000)]))
 
 
+def test_a_history_line_names_the_channel_its_card_is_in() -> None:
+    """An approver's `/ops history` lists requests of every channel they may approve in: each
+    line says where its card is, as App Home's "Waiting for you" does ("by @alice in #ops")."""
+    text = valid(history_message([record(channel="C0OTHER")]))
+    assert "· 1 target · <@U0REQ> in <#C0OTHER> · " in text
+
+
 def test_status_has_the_full_timeline_and_no_buttons() -> None:
     rec = record(
         state=RequestState.FAILED,
