@@ -100,14 +100,19 @@ def build_preview(
         facts=facts,
         warnings=_warnings(base, looked, targets),
         blocked=_blocker(base, firmware, targets, looked),
-        outcome_note=pending_note(looked, of=len(targets)) if found else "",
+        outcome_note=pending_note(looked, of=len(targets)),
     )
 
 
 def pending_note(looked: Sequence[DeviceLook], *, of: int) -> str:
     """What the look counted, for the outcome (the vendor's answer does not say): ``55 had
-    a pending task when previewed``, or ``17 of 20 sampled …`` when only a sample was looked at."""
+    a pending task when previewed``, or ``17 of 20 sampled …`` when only a sample was looked at;
+    ``none of the 20 sampled existed …`` when the look found none of them."""
     pending = sum(1 for look in looked if look.cancellable)
+    if not any(look.found for look in looked):
+        some = f"{len(looked):,} sampled" if len(looked) < of else f"{of:,}"
+        gone = "it did not exist" if of == 1 else f"none of the {some} existed"
+        return f"{gone} when previewed"
     if of == 1:
         return f"it had {'a' if pending else 'no'} pending task when previewed"
     if len(looked) < of:

@@ -264,7 +264,8 @@ def _missing_job(org: str, job: str, error: VendorError) -> Preview:
         blocked=Blocker(
             message=f"EnOS has no OTA job {job} in org {org}",
             code=error.code,
-            next_step="Check the job id and `--org` (the OU id, e.g. o15…) in the EnOS console.",
+            next_step="Check the job id and `--org` (the OU id, e.g. o15…) in the EnOS console; "
+            "the job may have been deleted already.",
         ),
     )
 

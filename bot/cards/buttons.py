@@ -59,12 +59,15 @@ def actions_block(record: RequestRecord, facts: CardFacts) -> Block | None:
 
 
 def decision_buttons(record: RequestRecord, facts: CardFacts) -> list[Block]:
-    """Approve (danger, confirmed), Reject, Withdraw, while the request is pending."""
+    """Approve (danger, confirmed), Reject, Withdraw, while the request is pending; no Reject
+    when it needs no approvals (`approvals = 0`): only its requester decides, and every other
+    click of it would be refused."""
     if record.state is not RequestState.PENDING:
         return []
+    reject = [button("Reject", action_id=REJECT_ACTION, value=record.id)]
     return [
         approve_button(record, action_id=APPROVE_ACTION),
-        button("Reject", action_id=REJECT_ACTION, value=record.id),
+        *([] if rules.requester_confirms_alone(record.approvals_needed) else reject),
         button("Withdraw", action_id=WITHDRAW_ACTION, value=record.id),
     ]
 

@@ -93,11 +93,13 @@ def unreviewed_line(record: RequestRecord, now: datetime | None) -> str:
 
 
 def history_line(record: RequestRecord) -> str:
-    """``:white_check_mark: `R-…` `op` · 3 targets · @U1 · <date> · Succeeded``; a sandboxed
-    request is marked SANDBOX first (`SANDBOX_TAG`), as its card and "Waiting for you" mark it."""
+    """``:white_check_mark: `R-…` `op` · 3 targets · @U1 in #ops · <date> · Succeeded`` (the
+    channel: where its card is); a sandboxed request is marked SANDBOX first (`SANDBOX_TAG`),
+    as its card and "Waiting for you" mark it."""
     sandbox = SANDBOX_TAG if record.sandbox else ""
     return (
         f"{STATE_EMOJI[record.state]} {sandbox}{code(record.id)} {code(record.operation)} · "
-        f"{plural(len(record.targets), 'target')} · {mention(record.requester)} · "
+        f"{plural(len(record.targets), 'target')} · {mention(record.requester)} "
+        f"in <#{record.channel}> · "
         f"{slack_date(record.created_at)} · {STATE_TITLES[record.state]}"
     )

@@ -22,7 +22,7 @@ from bot.cards.text import (
     mention,
     slack_date,
 )
-from bot.model import Approvers, AuditEvent, AuditEventName, RequestRecord, RequestState
+from bot.model import Approvers, AuditEvent, AuditEventName, RequestRecord, RequestState, rules
 
 MAX_HELP_ENTRIES = 15
 #: How many people a timeline line names (whose approvals lapsed, or count again).
@@ -184,8 +184,11 @@ def status_message(
 
 
 def _state_lines(record: RequestRecord) -> list[str]:
-    if record.state is RequestState.PENDING:
-        return [f"{STATE_EMOJI[record.state]} *Pending:* waiting for approvals"]
+    if record.state is RequestState.PENDING:  # status has no buttons: say where the card is
+        where = f" on its card in <#{record.channel}>" if record.message_ts else ""
+        alone = rules.requester_confirms_alone(record.approvals_needed)
+        awaited = "the requester's confirmation" if alone else "approvals"
+        return [f"{STATE_EMOJI[record.state]} *Pending:* waiting for {awaited}{where}"]
     if record.state is RequestState.EXECUTING:
         return [progress_line(None)]
     return outcome_lines(record)

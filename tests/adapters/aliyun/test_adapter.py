@@ -362,11 +362,20 @@ def test_preview_counts_pending_tasks_for_the_outcome(
     assert 0 < pending < 20 and sampled.outcome_note.startswith(f"{pending} of 20 ")
 
 
-def test_preview_of_devices_that_do_not_exist_notes_nothing(
+def test_preview_of_devices_that_do_not_exist_says_so_for_the_outcome(
     sim: AliyunSimulator, clock: FakeClock
 ) -> None:
-    preview = _adapter(sim, clock).preview(sandbox_cancel(("ghost-1", "ghost-2")))
-    assert preview.verdict is Verdict.BLOCKED and preview.outcome_note == ""
+    # A forced request, or a long list whose sample found none, still runs: its "Cancel
+    # accepted for 3,000 devices" must not read as if the preview had found them.
+    adapter = _adapter(sim, clock)
+    both = adapter.preview(sandbox_cancel(("ghost-1", "ghost-2")))
+    assert both.verdict is Verdict.BLOCKED
+    assert both.outcome_note == "none of the 2 existed when previewed"
+    one = adapter.preview(sandbox_cancel(("ghost-1",)))
+    assert one.outcome_note == "it did not exist when previewed"
+    sampled = adapter.preview(sandbox_cancel(_devices(3000)))
+    assert sampled.verdict is Verdict.WARN
+    assert sampled.outcome_note == "none of the 20 sampled existed when previewed"
 
 
 def test_preview_warns_when_nothing_would_be_cancelled(

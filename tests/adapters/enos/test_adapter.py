@@ -238,6 +238,17 @@ def test_preview_of_a_missing_job(adapter: EnosAdapter) -> None:
     assert preview.blocked.code == "24404" and "`--org`" in preview.blocked.next_step
 
 
+def test_preview_of_a_job_deleted_before_says_it_may_be_gone_already(adapter: EnosAdapter) -> None:
+    """A job opsgate deleted a minute ago previews as 24404: the next step named only a wrong id
+    or `--org`, sending the engineer to hunt for a typo (Huawei's says "it may have been
+    deleted already")."""
+    adapter.execute(delete(STOPPED))
+    preview = adapter.preview(delete(STOPPED))
+    assert preview.verdict is Verdict.BLOCKED and preview.blocked is not None
+    assert preview.blocked.next_step.endswith("the job may have been deleted already.")
+    assert "`--org`" in preview.blocked.next_step
+
+
 def test_preview_in_a_mistyped_org_is_blocked(adapter: EnosAdapter) -> None:
     preview = adapter.preview(delete(STOPPED, org="o1572426842484"))
     assert preview.verdict is Verdict.BLOCKED and preview.blocked is not None

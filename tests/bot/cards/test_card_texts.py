@@ -112,6 +112,20 @@ def test_a_card_that_needs_no_approvals_asks_for_confirmation_not_approval() -> 
     assert needs_one.blocks[0]["text"]["text"].startswith(":large_orange_circle: Approval needed")
 
 
+def test_a_card_that_needs_no_approvals_draws_no_reject_button_nobody_may_press() -> None:
+    """Under `approvals = 0` only the requester decides (confirm or withdraw): every Reject
+    click on such a card was refused ("nobody else may reject it"), a dead button that an
+    approver in the channel would press believing it held the request back."""
+
+    def labels(message: Message) -> list[str]:
+        actions = [b for b in message.blocks if b["type"] == "actions"]
+        return [e["text"]["text"] for b in actions for e in b["elements"]]
+
+    assert labels(card(record(approvals_needed=0), Approvers(needed=0))) == ["Approve", "Withdraw"]
+    needs_one = card(record(approvals_needed=1), Approvers(needed=1))
+    assert labels(needs_one) == ["Approve", "Reject", "Withdraw"]
+
+
 def test_approvals_show_how_many_of_how_many() -> None:
     text = text_of(card(record(approvers=("U0A",)), Approvers(needed=2, named=(User("U0A"),))))
     assert "1 of 2 needed" in text and "Approved by: <@U0A>" in text

@@ -299,6 +299,13 @@ def test_history_lists_records_and_stays_valid_when_long() -> None:
     valid(history_message([record(id=f"R-{i}") for i in range(1000)]))
 
 
+def test_a_history_line_names_the_channel_its_card_is_in() -> None:
+    """An approver's `/ops history` lists requests of every channel they may approve in: each
+    line says where its card is, as App Home's "Waiting for you" does ("by @alice in #ops")."""
+    text = valid(history_message([record(channel="C0OTHER")]))
+    assert "· 1 target · <@U0REQ> in <#C0OTHER> · " in text
+
+
 def test_status_has_the_full_timeline_and_no_buttons() -> None:
     rec = record(
         state=RequestState.FAILED,
@@ -379,6 +386,23 @@ def test_status_of_pending_and_executing_and_a_long_timeline() -> None:
     events = [event(i, AuditEventName.APPROVED, "U0BOB", message="m" * 500) for i in range(500)]
     broken = event(0, AuditEventName.DENIED, "U0REQ").model_copy(update={"at": "yesterday"})
     valid(status_message(record(), [broken, *events], approvers=Approvers(needed=1, anyone=True)))
+
+
+def test_status_of_a_pending_request_says_in_which_channel_its_card_waits() -> None:
+    """`/ops status` has no buttons and may be asked anywhere (an approver reads any request
+    they may approve): "waiting for approvals" must say where the card to click is."""
+    anyone = Approvers(needed=1, anyone=True)
+    posted = record(channel="C0OTHER", message_ts="1700000000.000100")
+    assert "waiting for approvals on its card in <#C0OTHER>" in valid(
+        status_message(posted, [], approvers=anyone)
+    )
+    # Not posted (yet): no card to point at.
+    assert "on its card" not in valid(status_message(record(), [], approvers=anyone))
+    # Under `approvals = 0` nobody approves: the requester confirms it.
+    alone = record(approvals_needed=0, message_ts="1700000000.000100")
+    assert "waiting for the requester's confirmation on its card in <#C0OPS>" in valid(
+        status_message(alone, [], approvers=Approvers(needed=0))
+    )
 
 
 def test_home_view_is_a_valid_home_tab() -> None:
