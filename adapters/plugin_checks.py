@@ -12,7 +12,7 @@ from typing import Any, Final
 
 from pydantic import ValidationError
 
-from adapters.plugin import VendorPlugin
+from adapters.plugin import PLUGIN_FAULTS, VendorPlugin
 from adapters.plugin_settings import SettingsModelError, check_settings_model
 from adapters.settings import VendorSettings
 from commands.catalog import META_COMMANDS, Catalog
@@ -56,7 +56,7 @@ def check_plugin(plugin: VendorPlugin[Any], where: str) -> None:
     except ValidationError as exc:
         said = _problems(exc)
         raise PluginError(f"{where} has settings whose defaults are invalid: {said}") from exc
-    except Exception as exc:  # its own validators' bug: one line naming it, not a traceback
+    except PLUGIN_FAULTS as exc:  # its own validators' bug: one line naming it, not a traceback
         said = " ".join(f"{type(exc).__name__}: {exc}".split())
         raise PluginError(f"{where} has settings whose defaults cannot be read: {said}") from None
     ids = [spec.id for spec in plugin.operations]

@@ -16,6 +16,7 @@ from adapters.cleartext import in_clear, in_clear_warning
 from adapters.cleartext import logger as in_clear_logger
 from adapters.errors import AdapterError
 from adapters.http import RETRY_LOGGER
+from adapters.plugin import PLUGIN_FAULTS
 from adapters.plugin_start import masked, one_line
 from adapters.registry import Adapters, Plugins, build_adapters
 from adapters.sent import requests_sent
@@ -256,7 +257,7 @@ def _reach(
         except AdapterError as exc:
             next_step = exc.next_step.replace(_REQUEST_AGAIN, _CHECK_AGAIN)
             results.append((False, label, f"{exc.message}. {next_step}".strip()))
-        except Exception as exc:  # a bug in the plugin's check: its vendor's FAIL, not the end
+        except PLUGIN_FAULTS as exc:  # a bug in the plugin's check: its vendor's FAIL, not the end
             said = masked(f"{type(exc).__name__}: {exc}", settings_by_vendor.get(vendor))
             results.append((False, label, f"its plugin failed checking it: {one_line(said)}"))
     return results

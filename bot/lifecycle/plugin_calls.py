@@ -26,6 +26,7 @@ from adapters.base import (
     call_execute,
 )
 from adapters.errors import AdapterError
+from adapters.plugin import PLUGIN_FAULTS
 from adapters.plugin_start import masked
 from adapters.settings import VendorSettings
 from bot.model import PreviewUnavailable, RequestPreview, UnknownOutcome
@@ -53,7 +54,7 @@ def previewed(adapter: Adapter, request: OperationRequest) -> RequestPreview:
             next_step=exc.next_step,
             code=None if code is None else str(code),
         )
-    except Exception as exc:
+    except PLUGIN_FAULTS as exc:
         # A bug in the plugin's read-only call: the same, and the log has the traceback.
         log.exception("the %s plugin failed unexpectedly previewing", request.vendor)
         what = f"plugin failed unexpectedly previewing this ({_type(exc)})"
@@ -79,7 +80,7 @@ def executed(
         outcome: Any = call_execute(adapter, request, progress=progress, stop=stop)
     except AdapterError:
         raise
-    except Exception as exc:
+    except PLUGIN_FAULTS as exc:
         log.exception("the %s plugin failed unexpectedly executing", request.vendor)
         what = f"plugin failed unexpectedly during the vendor call ({_type(exc)})"
         return _unknown(request.vendor, what)
@@ -106,7 +107,7 @@ def described(
         calls: Any = adapter.describe(request)
     except AdapterError:
         raise
-    except Exception as exc:
+    except PLUGIN_FAULTS as exc:
         log.exception("the %s plugin failed unexpectedly describing its requests", vendor)
         what = f"plugin failed unexpectedly describing its requests ({_type(exc)})"
         raise AdapterError(f"the {vendor} {what}", vendor=vendor, next_step=_TELL) from None

@@ -60,3 +60,25 @@ def test_an_adapter_that_fails_to_close_is_one_warning_and_the_others_close(
         "vendor plugin 'acme' failed to close its adapter: RuntimeError: session **** already "
         "closed"
     ]
+
+
+class ExitsOnClose(FakeAdapter):
+    def close(self) -> None:
+        raise SystemExit(1)  # a vendor SDK's habit
+
+
+def test_an_adapter_whose_close_exits_is_one_warning_and_the_others_close(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def connect(settings: GlobexSettings, clock: Clock) -> FakeAdapter:
+        return ExitsOnClose(vendor="acme", settings=settings)
+
+    plugins = Plugins.of(vendor_plugin("acme", connect=connect), vendor_plugin("zeta"))
+    adapters = build_adapters(plugins, {"acme": settings(), "zeta": settings()}, sandbox=False)
+    with caplog.at_level(logging.WARNING):
+        adapters.close()
+    zeta = adapters.get("zeta")
+    assert isinstance(zeta, FakeAdapter) and zeta.closed
+    assert [r.getMessage() for r in caplog.records] == [
+        "vendor plugin 'acme' failed to close its adapter: SystemExit: 1"
+    ]

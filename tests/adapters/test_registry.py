@@ -135,6 +135,15 @@ def test_a_plugin_that_fails_to_import(site: Path) -> None:
     )
 
 
+def test_a_plugin_whose_import_calls_sys_exit(site: Path) -> None:
+    source = "import sys\nsys.exit('globex needs the globex-sdk package')\n"
+    message = error(site, {"globex": "globex_plugin:PLUGIN"}, source)
+    assert message == (
+        "vendor plugin 'globex' (entry point globex = globex_plugin:PLUGIN in opsgate-globex "
+        "1.0) failed to import: SystemExit: globex needs the globex-sdk package"
+    )
+
+
 def test_a_plugin_whose_module_has_no_such_object(site: Path) -> None:
     assert "failed to import: AttributeError" in error(site, {"globex": "globex_plugin:NOPE"})
 
