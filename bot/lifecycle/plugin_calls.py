@@ -89,7 +89,31 @@ def executed(
         return _unknown(
             request.vendor, f"plugin's execute returned {_kind(outcome)}, not an Outcome"
         )
+    if outcome.total != len(request.targets):
+        return _miscounted(request, outcome)
     return outcome
+
+
+def _miscounted(request: OperationRequest, outcome: Outcome) -> UnknownOutcome:
+    """An `Outcome` whose `total` is not the request's targets says nothing of the others (or
+    counts targets never asked for): what happened to each target is unknown."""
+    asked, total = len(request.targets), outcome.total
+    log.error(
+        "the %s plugin's execute returned an Outcome for %d targets, not the request's %d: %s",
+        request.vendor,
+        total,
+        asked,
+        outcome.summary,
+    )
+    what = f"plugin's execute returned an Outcome for {_targets(total)}, not the request's {asked}"
+    ids = outcome.vendor_request_ids
+    return _unknown(request.vendor, what).model_copy(
+        update={"vendor_request_id": ids[0] if len(ids) == 1 else None}
+    )
+
+
+def _targets(count: int) -> str:
+    return f"{count} target" if count == 1 else f"{count} targets"
 
 
 def described(

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from lifecycle_world import ALICE, BOB, World, open_request, package_request
 
-from adapters.base import Preview
+from adapters.base import Outcome, Preview
 from bot.model import AuditEventName, PreviewUnavailable, RequestState, UnknownOutcome
 from commands.model import OperationRequest
 
@@ -137,3 +137,18 @@ def test_a_dry_run_masks_the_vendors_secret_settings_the_plugin_left_in_its_requ
     shown = str(world.slack.sent[-1].message)
     assert "https://oc.example/x?secret=****" in shown and '"secret": "****"' in shown
     assert secret not in shown
+
+
+@pytest.mark.parametrize(("total", "said"), [(0, "0 targets"), (3, "3 targets")])
+def test_an_outcome_that_counts_other_than_the_request_s_targets_is_unknown(
+    world: World, total: int, said: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Without the check, the request ended `succeeded` ("✔ Succeeded: ", nothing confirmed).
+    miscounted = Outcome(summary="", total=total, vendor_request_ids=("req-1",))
+    outcome = unknown_outcome(world, use(world, WrongAdapter(execute=miscounted)))
+    assert outcome.message == (
+        f"the huawei plugin's execute returned an Outcome for {said}, not the request's 1; the "
+        "request's state is unknown"
+    )
+    assert outcome.vendor_request_id == "req-1"  # what the vendor's support asks for
+    assert f"returned an Outcome for {total} targets, not the request's 1" in caplog.text
