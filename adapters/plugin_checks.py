@@ -192,7 +192,7 @@ def _check_operation(spec: OperationSpec, name: str, where: str) -> None:
 
 
 def _check_flags(spec: OperationSpec, where: str) -> None:
-    common = {flag.name for flag in COMMON_FLAGS} | {flag.key for flag in COMMON_FLAGS}
+    common_by_key = {flag.key: flag for flag in COMMON_FLAGS}
     by_name: dict[str, FlagSpec] = {}
     by_key: dict[str, FlagSpec] = {}
     for flag in spec.flags:
@@ -202,9 +202,15 @@ def _check_flags(spec: OperationSpec, where: str) -> None:
                 f"-- then a lower-case word: a letter, then letters, digits or hyphens "
                 f"({_FLAG.pattern}, e.g. --site)"
             )
-        if {flag.name, flag.key} & common:
+        if flag.name in {common.name for common in COMMON_FLAGS}:
             raise PluginError(
                 f"{where} declares {flag.name} on {spec.id}; every operation has it already"
+            )
+        if flag.key in common_by_key:
+            raise PluginError(
+                f"{where} declares {flag.name} on {spec.id} with the key {flag.key!r}, which is "
+                f"{common_by_key[flag.key].name}'s (every operation has it already); give "
+                f"{flag.name} a key of its own"
             )
         if flag.name in by_name:
             raise PluginError(f"{where} declares {flag.name} twice on {spec.id}")
