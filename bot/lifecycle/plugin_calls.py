@@ -136,8 +136,11 @@ def described(
         what = f"plugin failed unexpectedly describing its requests ({_type(exc)})"
         raise AdapterError(f"the {vendor} {what}", vendor=vendor, next_step=_TELL) from None
     if not isinstance(calls, list) or not all(isinstance(call, VendorCall) for call in calls):
-        _log_wrong(vendor, "describe", calls, "a list of VendorCall")
-        what = f"plugin's describe returned {_kind(calls)}, not a list of VendorCall"
+        said = _kind(calls)
+        if isinstance(calls, list):  # "a list" alone would read as the right answer
+            said += f" holding {_kind(next(c for c in calls if not isinstance(c, VendorCall)))}"
+        log.error("the %s plugin's describe returned %s, not a list of VendorCall", vendor, said)
+        what = f"plugin's describe returned {said}, not a list of VendorCall"
         raise AdapterError(f"the {vendor} {what}", vendor=vendor, next_step=_TELL)
     return [_masked(call, settings) for call in calls] if settings is not None else calls
 

@@ -101,6 +101,10 @@ def test_a_preview_that_returns_no_preview_still_posts_the_card_marked(world: Wo
     [
         (ValueError("oops"), "plugin failed unexpectedly describing its requests (ValueError)"),
         ("DELETE /x", "plugin's describe returned a str, not a list of VendorCall"),
+        (
+            [{"method": "DELETE"}],
+            "plugin's describe returned a list holding a dict, not a list of VendorCall",
+        ),
     ],
 )
 def test_a_dry_run_whose_describe_breaks_names_the_plugin(
