@@ -44,7 +44,7 @@ CHECK_VENDOR = (
 def previewed(adapter: Adapter, request: OperationRequest) -> RequestPreview:
     """`adapter.preview`; an error or a wrong answer becomes a `PreviewUnavailable`."""
     try:
-        preview: Any = adapter.preview(request)
+        preview: Any = adapter.preview(_own(request))
     except AdapterError as exc:
         # An unreachable vendor must not block an emergency request: the card says so.
         code = getattr(exc, "code", None)
@@ -77,7 +77,7 @@ def executed(
     """`adapter.execute` (through `call_execute`); its `AdapterError`s are raised, and anything
     else it raises or returns is `unknown`: the vendor may have acted before it happened."""
     try:
-        outcome: Any = call_execute(adapter, request, progress=progress, stop=stop)
+        outcome: Any = call_execute(adapter, _own(request), progress=progress, stop=stop)
     except AdapterError:
         raise
     except PLUGIN_FAULTS as exc:
@@ -128,7 +128,7 @@ def described(
     """
     vendor = request.vendor
     try:
-        calls: Any = adapter.describe(request)
+        calls: Any = adapter.describe(_own(request))
     except AdapterError:
         raise
     except PLUGIN_FAULTS as exc:
@@ -143,6 +143,13 @@ def described(
         what = f"plugin's describe returned {said}, not a list of VendorCall"
         raise AdapterError(f"the {vendor} {what}", vendor=vendor, next_step=_TELL)
     return [_masked(call, settings) for call in calls] if settings is not None else calls
+
+
+def _own(request: OperationRequest) -> OperationRequest:
+    """`request` with a `params` dict of its own (the model is frozen, its dict is not): a
+    plugin that changes it (normalising a flag's value in its preview, say) changes nothing
+    opsgate keeps, so the card, the audit log and the vendor call get what was requested."""
+    return request.model_copy(update={"params": dict(request.params)})
 
 
 def _masked(call: VendorCall, settings: VendorSettings) -> VendorCall:

@@ -156,3 +156,38 @@ def test_an_outcome_that_counts_other_than_the_request_s_targets_is_unknown(
     )
     assert outcome.vendor_request_id == "req-1"  # what the vendor's support asks for
     assert f"returned an Outcome for {total} targets, not the request's 1" in caplog.text
+
+
+class Meddling(WrongAdapter):
+    """A plugin that 'normalises' the request it is given, in place."""
+
+    def preview(self, request: OperationRequest) -> Any:
+        request.params["app"] = "stranger-app"
+        return Preview(summary="ok")
+
+    def execute(self, request: OperationRequest, *, progress: Any = None) -> Any:
+        self.seen = dict(request.params)
+        request.params.clear()
+        return Outcome(summary="Deleted it")
+
+
+def test_a_plugin_that_changes_the_request_it_is_given_changes_nothing_opsgate_keeps(
+    world: World,
+) -> None:
+    adapter = use(world, Meddling())
+    asked = OperationRequest(
+        operation="huawei.device.delete",
+        vendor="huawei",
+        targets=("dev-meter-0001",),
+        params={"app": "partner-app", "cascade": True},
+        reason="retired",
+    )
+    rid = open_request(world, asked)
+    world.service.approve(rid, world.on_card(rid, BOB))
+    record = world.store.get(rid)
+    assert record is not None and record.state is RequestState.SUCCEEDED
+    # The card, the audit log and the vendor call have what was asked, not the preview's change.
+    assert adapter.seen == {"app": "partner-app", "cascade": True}
+    assert record.params == {"app": "partner-app", "cascade": True}
+    assert "stranger-app" not in str(list(world.store.events(request_id=rid)))
+    assert asked.params == {"app": "partner-app", "cascade": True}
