@@ -18,7 +18,7 @@ from adapters.settings import VendorSettings
 from commands.catalog import META_COMMANDS, Catalog
 from commands.model import OperationRequest, UsageError
 from commands.parse import parse
-from commands.spec import COMMON_FLAGS, FlagSpec, OperationSpec, TargetSpec
+from commands.spec import COMMON_FLAGS, FlagKind, FlagSpec, OperationSpec, TargetSpec
 
 _NAME: Final = re.compile(r"[a-z][a-z0-9]*")
 #: A resource or action: the parser lower-cases what is typed and compares it with these, and
@@ -189,6 +189,18 @@ def _check_operation(spec: OperationSpec, name: str, where: str) -> None:
                 f"number of at least 1 ({meaning})"
             )
     _check_flags(spec, where)
+    for flag in spec.flags:
+        _check_bounds(flag, spec, where)
+
+
+def _check_bounds(flag: FlagSpec, spec: OperationSpec, where: str) -> None:
+    """A number flag whose range holds no number could never be given (nor its operation
+    requested, when the flag is required)."""
+    if flag.kind is FlagKind.NUMBER and flag.low > flag.high:
+        raise PluginError(
+            f"{where} declares {flag.name} on {spec.id} for a number from {flag.low} to "
+            f"{flag.high}: no number is; give it low <= high"
+        )
 
 
 def _check_flags(spec: OperationSpec, where: str) -> None:

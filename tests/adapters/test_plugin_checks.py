@@ -88,6 +88,17 @@ def test_two_flags_may_not_share_a_key() -> None:
     )
 
 
+def test_a_number_flag_whose_range_holds_no_number_is_refused() -> None:
+    # Accepted before: `--batch 5` was then refused as out of range whatever was typed.
+    batch = FlagSpec(name="--batch", key="batch", kind=FlagKind.NUMBER, help="x", low=10, high=1)
+    assert refusal(with_flags(batch)) == (
+        "vendor plugin 'globex' declares --batch on globex.gizmo.delete for a number from 10 to "
+        "1: no number is; give it low <= high"
+    )
+    one = dataclasses.replace(batch, low=1, high=1)
+    Plugins.of(vendor_plugin("globex", operations=(with_flags(one),)))
+
+
 def test_two_flags_may_not_share_a_name() -> None:
     message = refusal(with_flags(flag("--site", "site"), flag("--site", "site2")))
     assert message == "vendor plugin 'globex' declares --site twice on globex.gizmo.delete"
