@@ -163,6 +163,10 @@ CHECK_LINE_MODULE = """
         ("lambda token: 'Globex took token ' + token", "ok    globex: Globex took token ****"),
         ("lambda token: None", "FAIL  globex: its plugin failed checking it: TypeError: its check "
          "returned NoneType, not a line of text"),
+        # One line each: a line break cannot forge another check's line, nor an escape
+        # sequence drive the terminal (both could come from a vendor's answer).
+        ("lambda token: 'Globex ok\\nok    slack: forged\\x1b[2J'",
+         "ok    globex: Globex ok ⏎ ok    slack: forged\ufffd[2J"),
     ],
 )  # fmt: skip
 def test_a_check_line_never_shows_a_secret_and_must_be_text(
