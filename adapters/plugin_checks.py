@@ -12,6 +12,7 @@ from typing import Any, Final
 
 from pydantic import ValidationError
 
+from adapters import plugin_fields
 from adapters.plugin import PLUGIN_FAULTS, VendorPlugin
 from adapters.plugin_settings import SettingsModelError, check_settings_model
 from adapters.settings import VendorSettings
@@ -91,7 +92,12 @@ def _check_identity(plugin: VendorPlugin[Any], where: str) -> None:
             raise PluginError(
                 f"{where} gives {hook} {kind(given)}, not a function (docs/plugins.md)"
             )
-    if plugin.sandbox is not None and not str(plugin.sandbox_targets or "").strip():
+    if not isinstance(plugin.sandbox_targets, str):
+        raise PluginError(
+            f"{where} gives sandbox_targets as {kind(plugin.sandbox_targets)}, not text: one or "
+            "two lines naming the ids its simulator seeds"
+        )
+    if plugin.sandbox is not None and not plugin.sandbox_targets.strip():
         # The console's banner lists them: with none, nobody knows what to try.
         raise PluginError(
             f"{where} has a sandbox but no sandbox_targets: name the ids its simulator seeds"
@@ -126,6 +132,9 @@ def _check_shapes(plugin: VendorPlugin[Any], where: str) -> None:
             )
         if not isinstance(spec.summary, str) or not spec.summary.strip():
             raise PluginError(f"{where} gives {spec.id} no summary: one sentence for /ops help")
+        wrong = plugin_fields.problem(spec)
+        if wrong is not None:
+            raise PluginError(f"{where} {wrong}")
 
 
 def kind(value: object) -> str:
