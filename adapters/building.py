@@ -183,10 +183,9 @@ def _connect(
     # Said for every plugin, before its code may log in over such a URL, whether it warns or not.
     with warned_before_connect(settings, plugin.name):
         if shared is not None and plugin.connect_shared is not None:
-            return _adapter(
-                plugin.name, plugin.connect_shared(settings, clock, shared), "connect_shared"
-            )
-        return _adapter(plugin.name, plugin.connect(settings, clock), "connect")
+            built = plugin.connect_shared(settings, clock, shared)
+            return _adapter(plugin.name, built, "connect_shared", settings)
+        return _adapter(plugin.name, plugin.connect(settings, clock), "connect", settings)
 
 
 #: What `adapters.base.Adapter` promises: opsgate calls these on every adapter.
@@ -201,9 +200,34 @@ def _sandboxed(vendor: str, built: object) -> Sandbox:
     return built
 
 
-def _adapter(vendor: str, adapter: Any, returned_by: str) -> Adapter:
+def _adapter(
+    vendor: str, adapter: Any, returned_by: str, settings: VendorSettings | None = None
+) -> Adapter:
     """`adapter`, when it is one for `vendor`: a plugin's mistake here would otherwise show
-    as a traceback from deep inside opsgate, or as metrics under another vendor's name."""
+    as a traceback from deep inside opsgate, or as metrics under another vendor's name. One
+    refused is closed first (when it has a `close`): it may hold HTTP connections that nothing
+    else would close, `opsgate check` building the other vendors on."""
+    try:
+        return _shaped(vendor, adapter, returned_by)
+    except TypeError:
+        _close_refused(vendor, adapter, settings)
+        raise
+
+
+def _close_refused(vendor: str, adapter: Any, settings: VendorSettings | None) -> None:
+    """Close an adapter opsgate refused; a `close` that fails is one warning (masked)."""
+    close = getattr(adapter, "close", None)
+    if not callable(close):
+        return
+    try:
+        close()
+    except Exception as exc:  # the plugin's own code
+        said = one_line(masked(said_by(exc), settings))
+        log.warning("vendor plugin %r failed to close its refused adapter: %s", vendor, said)
+
+
+def _shaped(vendor: str, adapter: Any, returned_by: str) -> Adapter:
+    """`adapter` when it has the shape of an adapter for `vendor`; TypeError otherwise."""
     missing = [m for m in _METHODS if not callable(getattr(adapter, m, None))]
     if adapter is None or missing:
         lacks = f" (it has no {', '.join(missing)})" if adapter is not None else ""

@@ -109,11 +109,38 @@ def hide_secret(text: str, secret: str) -> str:
     return hide_secrets(text, (secret,))
 
 
+#: A secret shorter than this (a test's ``t``, a lab's ``tok``) is masked where it stands whole,
+#: not inside a longer word: masked anywhere, ``tok`` would make ``token`` read ``****en``.
+SHORT_SECRET: Final = 6
+
+
 def hide_secrets(text: str, secrets: Iterable[str]) -> str:
-    """`text` with each of `secrets`, in every form `written_forms` knows, shown as `MASK`."""
-    forms = {form for secret in secrets for form in written_forms(secret)}
+    """`text` with each of `secrets`, in every form `written_forms` knows, shown as `MASK`:
+    wherever it stands; but a secret shorter than `SHORT_SECRET` only where it stands whole
+    (no letter, digit or ``_`` glued to it), except in base64, whose run it is always inside."""
+    anywhere: set[str] = set()
+    whole: set[str] = set()
+    for secret in secrets:
+        forms = written_forms(secret)
+        if len(secret) >= SHORT_SECRET:
+            anywhere |= forms
+        else:
+            encoded = set(_base64_forms(secret.encode(errors="surrogateescape")))
+            anywhere |= forms & encoded
+            whole |= forms - encoded
     # Longest first: a form inside a longer one (of the same secret or another) must not leave
     # the rest of the longer showing.
-    for form in sorted(forms, key=len, reverse=True):
-        text = text.replace(form, MASK)
+    for form in sorted(anywhere | whole, key=len, reverse=True):
+        if form in anywhere:
+            text = text.replace(form, MASK)
+        elif form in text:
+            text = _standing_whole(form).sub(MASK, text)
     return text
+
+
+def _standing_whole(form: str) -> re.Pattern[str]:
+    """`form` where no word character is glued to it: on each side where it starts or ends
+    with one (a form ending in ``=`` or ``%`` has no word of its own to be inside there)."""
+    before = r"(?<!\w)" if re.match(r"\w", form) else ""
+    after = r"(?!\w)" if re.search(r"\w\Z", form) else ""
+    return re.compile(before + re.escape(form) + after)

@@ -15,7 +15,6 @@ from pydantic import SecretStr
 from slack_bolt import App
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk import WebClient
-from slack_sdk.http_retry import default_retry_handlers
 
 from adapters.clock import SYSTEM_CLOCK, Clock
 from adapters.pools import ContextExecutor
@@ -38,6 +37,7 @@ from bot.slack.organizations import OrganizationCheck
 from bot.slack.payloads import CheckedPayloads
 from bot.slack.port import SlackOut
 from bot.slack.rate_limits import RateLimitWaits
+from bot.slack.resend import UnsentCardsOnly
 from bot.slack.retries import ignore_slack_retries
 from bot.slack.teams import remember_team
 from bot.slack.verification import SignedRequests
@@ -229,7 +229,7 @@ def _workflow_steps(
 
 
 def _announce_ends(services: Services, channel: str | None) -> None:
-    """With ``OPSGATE_AUDIT_CHANNEL``, every ended request is announced there with the head."""
+    """With ``OPSGATE_AUDIT_CHANNEL``, every end and break-glass review is announced there."""
     if channel:
         services.store.subscribe(AuditChannel(services.slack, channel))
 
@@ -286,9 +286,9 @@ def bolt_app(
 
 
 def slack_client(token: SecretStr | None, *, base_url: str) -> WebClient:
-    """A Web API client that waits out Slack's rate limits (429 + Retry-After, up to a minute)
-    a few times: a card update lost to a rate limit would leave a card showing a stale state."""
-    retry = [*default_retry_handlers(), RateLimitWaits(max_retry_count=3)]
+    """A Web API client that waits out Slack's rate limits (429 + Retry-After) a few times, and
+    sends a failed call again once unless Slack may have posted it (`UnsentCardsOnly`)."""
+    retry = [UnsentCardsOnly(), RateLimitWaits(max_retry_count=3)]
     return WebClient(token=_secret(token) or None, base_url=base_url, retry_handlers=retry)
 
 

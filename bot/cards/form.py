@@ -26,7 +26,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.cards.blocks import Block, context, section
-from bot.cards.form_again import again_note
+from bot.cards.form_again import again_note, forced_note
 from bot.cards.form_inputs import (
     FILE_BLOCK,
     FORM_SWITCHES,
@@ -130,6 +130,9 @@ class FormPrefill:
         unsent_of: The request whose targets left undone fill the text box (not all of its
             targets: it stopped, or partly failed, and did the others).
         unsent_ended: The state that request ended in (``stopped``, ``failed``, ``unknown``).
+        forced: The request asked again, and what its blocked preview said, when it was posted
+            with ``--force`` past it: the form says so, and leaves ``--force`` for the
+            requester to tick again (the new request is previewed afresh).
     """
 
     operation: str | None = None
@@ -141,6 +144,7 @@ class FormPrefill:
     kept: KeptTargets | None = None
     unsent_of: str | None = None
     unsent_ended: str = "stopped"
+    forced: tuple[str, str] | None = None
 
 
 def request_form(
@@ -239,7 +243,7 @@ def _operation_inputs(spec: OperationSpec, prefill: FormPrefill, terms: UsageTer
     blocks += [flag_input(spec, flag, values=values, switches=ticked) for flag in spec.flags]
     blocks.append(reason_input(prefill.reason, required=terms.reason_required))
     blocks.append(switches_input(prefill.switches))
-    return blocks
+    return blocks + forced_note(spec, prefill)
 
 
 def _target_inputs(spec: OperationSpec, prefill: FormPrefill, most: int) -> list[Block]:

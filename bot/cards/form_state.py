@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
+from adapters.base import Preview
 from bot.cards.form import (
     CHANNEL_BLOCK,
     FILE_BLOCK,
@@ -29,7 +30,7 @@ from bot.cards.form import (
 )
 from bot.cards.sentences import plain
 from bot.cards.text import clip_raw
-from bot.model import RequestRecord, backticked, rules
+from bot.model import RequestRecord, RequestState, backticked, rules
 from commands.fields import Fields, split_typed
 from commands.model import UsageError
 from commands.spec import FlagKind, FlagSpec, OperationSpec
@@ -203,7 +204,19 @@ def prefill_from_record(record: RequestRecord, spec: OperationSpec) -> FormPrefi
         kept=None if fits else KeptTargets(record.id, record.operation, count, unsent, ended),
         unsent_of=record.id if unsent else None,
         unsent_ended=ended,
+        forced=_forced(record),
     )
+
+
+def _forced(record: RequestRecord) -> tuple[str, str] | None:
+    """`record`'s id and its blocked preview's message, when ``--force`` posted its card past
+    that preview (a break-glass run went ahead for its incident instead: not forced)."""
+    preview = record.preview
+    if record.break_glass is not None or not isinstance(preview, Preview):
+        return None
+    if preview.blocked is None or record.state is RequestState.DENIED:
+        return None
+    return record.id, preview.blocked.message
 
 
 def _switched_on(flag: FlagSpec, record: RequestRecord) -> bool:

@@ -49,15 +49,20 @@ def unreviewed_message(
     now: datetime,
     total: int | None = None,
     flags: str = "",
+    running: Sequence[str] = (),
 ) -> Message:
     """``/ops history --unreviewed``: break-glass runs nobody has reviewed yet, the earliest
     review deadline first, each with its incident and that deadline (overdue ones marked).
     `total` counts all that await review when `records` is only the first of them: the
     reply says how many more there are and how to list them (with the asker's other `flags`,
-    such as ``--mine``, so the same runs are listed)."""
+    such as ``--mine``, so the same runs are listed). With none awaiting review, the
+    break-glass runs still `running` are named: their cards already ask for a review."""
     total = max(total or 0, len(records))
     blocks = [header("Break-glass requests awaiting review")]
-    lines = [unreviewed_line(r, now) for r in records] or ["Nothing awaits review."]
+    none = "Nothing awaits review."
+    if running:
+        none = f"Nothing awaits review yet: {review_when_ended([code(r) for r in running])}."
+    lines = [unreviewed_line(r, now) for r in records] or [none]
     if total > len(records):
         more = f"{total - len(records):,} more awaiting review"
         wider = min(total, MAX_LISTED)
@@ -66,6 +71,14 @@ def unreviewed_message(
         lines.append(f"_{more}: `{listing}` {them}._")
     blocks.extend(lines_sections(lines))
     return build_message(f"{plural(total, 'break-glass request')} awaiting review", blocks)
+
+
+def review_when_ended(running: Sequence[str]) -> str:
+    """``R-… is still running; review it when it ends`` (or of several runs): said where
+    nothing awaits review but a break-glass run's card already asks for one."""
+    if len(running) == 1:
+        return f"{running[0]} is still running; review it when it ends"
+    return f"{', '.join(running)} are still running; review each when it ends"
 
 
 def unreviewed_line(record: RequestRecord, now: datetime | None) -> str:

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Final
 
 from bot.cards.dialogs import REASON_LIMIT
+from bot.cards.history import review_when_ended
 from bot.console.session import ConsoleSession
 from bot.model import RequestState, rules
 from bot.store import Store, UnreadableRequestError
@@ -38,6 +39,17 @@ def default_request(store: Store, word: str) -> str | None:
     state = RequestState.EXECUTING if word == "stop" else RequestState.PENDING
     found = [r for r in store.history(limit=50) if r.state is state]
     return found[0].id if found else None
+
+
+def nothing_to_click(store: Store, word: str) -> str:
+    """What a click without an id says when there is no request for it. For `review`, a
+    break-glass run still running is named: its card already says it is reviewed once it
+    ends, and "there is none" alone would leave the reviewer looking for it."""
+    if word == "review":
+        running = [r.id for r in store.executing(limit=100) if r.break_glass is not None]
+        if running:
+            return f"there is no {WAITING[word]}: {review_when_ended(running)}"
+    return f"there is no {WAITING[word]}; name one: {word} R-XXXXXXXX"
 
 
 def click_words(store: Store, word: str, rest: str) -> tuple[str, str] | str:

@@ -21,6 +21,7 @@ from bot.console.clicks import (
     default_request,
     first_word,
     named_request,
+    nothing_to_click,
     quit_waits_for,
     settle,
 )
@@ -158,7 +159,7 @@ class Console:
         named, why = words
         request_id = named or default_request(self.session.app.store, word)
         if request_id is None:
-            self.say(f"there is no {WAITING[word]}; name one: {word} R-XXXXXXXX")
+            self.say(nothing_to_click(self.session.app.store, word))
             return
         self.hold()
         if word == "reject":

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
+from bot.cards.history import review_when_ended
 from bot.cards.messages import AGAIN_CARDS, AGAIN_STATES, refusal_message
 from bot.console.clicks import click_words, named_request
 from bot.console.form import FormWalk
@@ -159,8 +160,7 @@ class Surfaces:
         elif request_id is None:
             request_id = self._top_of_tab(action, user)
         if request_id is None:
-            nothing = _NOTHING_IN_TAB[action]
-            self.console.say(f"{nothing} in your App Home; name one: home {action} R-XXXXXXXX")
+            self.console.say(self._nothing_in_tab(action, user))
             return
         if self._unknown(request_id):  # the tab never shows it: nothing to click
             self._no_such_request(request_id, user)
@@ -178,6 +178,17 @@ class Surfaces:
         content = HomeTab(self.session.app.service.s, operation_ids=()).content(user)
         own = [r.id for r in content.yours if r.id in content.stoppable]
         return own + [r.id for r in content.running]
+
+    def _nothing_in_tab(self, action: str, user: str) -> str:
+        """What a tab click without an id says when the tab has no such button; for `review`,
+        naming the break-glass runs still running that `user` may review once they end."""
+        nothing = f"{_NOTHING_IN_TAB[action]} in your App Home"
+        if action == "review":
+            tab = HomeTab(self.session.app.service.s, operation_ids=())
+            running = [r.id for r in tab.break_glass_running(user)]
+            if running:
+                return f"{nothing}: {review_when_ended(running)}"
+        return f"{nothing}; name one: home {action} R-XXXXXXXX"
 
     def _top_of_tab(self, action: str, user: str) -> str | None:
         """The first request `user`'s tab has this button for: "Waiting for you" (approve,

@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 from bot import cards
 from bot.lifecycle import incident_words
+from bot.lifecycle.card_post import post_card
 from bot.lifecycle.execution import Execution
 from bot.lifecycle.replies import Replies
 from bot.lifecycle.services import Origin, Services
@@ -75,7 +76,7 @@ class BreakGlass:
 
     def _post(self, record: RequestRecord) -> None:
         try:
-            ts = self.s.slack.post(record.channel, self.replies.card(record))
+            ts = post_card(self.s.slack, record.channel, self.replies.card(record), record.id)
         except SlackPostError as exc:
             warning = incident_words.break_glass_card_not_posted(record, exc.error)
             self.replies.tell_requester(record, cards.warning_message(warning))

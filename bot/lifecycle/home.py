@@ -99,6 +99,16 @@ class HomeTab:
         of the first `UNREVIEWED_SCANNED` awaiting review."""
         return self.reviews(user)[0]
 
+    def break_glass_running(self, user: str) -> list[RequestRecord]:
+        """The break-glass runs still running that `user` may review once they end."""
+        directory = CachedDirectory(self.s.directory)
+        return [
+            record
+            for record in self.s.store.executing(limit=RUNNING_SCANNED)
+            if record.break_glass is not None
+            and check_review(self.s.policy, record, user=user, directory=directory).allowed
+        ]
+
     def reviews(self, user: str) -> tuple[list[RequestRecord], int]:
         """`break_glass_awaiting_review`, and how many `user` may review in all: counted in
         the store (`unreviewed_break_glass_kinds`) only when there are more to consider than

@@ -21,6 +21,7 @@ from adapters.errors import AdapterError
 from bot import cards
 from bot.lifecycle import notices, plugin_calls, refusals
 from bot.lifecycle.breakglass import BreakGlass
+from bot.lifecycle.card_post import CardUnsettled
 from bot.lifecycle.posting import Posting
 from bot.lifecycle.replies import Replies
 from bot.lifecycle.services import Origin, Services
@@ -247,6 +248,10 @@ class Intake:
         bind(request_id=record.id)  # log lines from here on name the request
         try:
             self._posting.post(record, group_dm=origin.group_dm)
+        except CardUnsettled as exc:
+            notice = notices.card_unsettled(record, exc.error, exc.looked)
+            self.replies.answer(origin, cards.notice_message(notice))
+            return
         except SlackPostError as exc:
             refusal = refusals.card_not_posted(
                 record,

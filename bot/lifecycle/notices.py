@@ -16,7 +16,24 @@ def reposted(record: RequestRecord) -> Notice:
         Channel(record.channel),
         " and ",
         *_waiting_for(record),
-        " (opsgate stopped while posting its card the first time).",
+        " (its first post was cut short: opsgate stopped, or Slack's answer was lost).",
+    )
+
+
+def card_unsettled(record: RequestRecord, error: str, looked: str) -> Notice:
+    """Slack's answer to the card's post was lost, and Slack would not say whether the card
+    is up: the request waits for a sweep to look again."""
+    return Notice(
+        "Slack did not answer when opsgate posted the approval card for ",
+        Code(record.id),
+        " in ",
+        Channel(record.channel),
+        " (",
+        Code(error),
+        "), and could not say whether the card is there (",
+        Code(looked),
+        "). opsgate looks again in a few minutes, posts the card if it is not there, and "
+        "tells you. Do not make the request again meanwhile.",
     )
 
 

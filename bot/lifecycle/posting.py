@@ -6,6 +6,7 @@ import logging
 
 from bot import cards
 from bot.lifecycle import refusals
+from bot.lifecycle.card_post import CardUnsettled, post_card
 from bot.lifecycle.replies import Replies
 from bot.lifecycle.services import Services
 from bot.model import AuditEventName, ClosedOutcome, RequestRecord, RequestState
@@ -22,22 +23,50 @@ class Posting:
         self.s = services
         self.replies = replies
 
-    def post(self, record: RequestRecord, *, group_dm: bool = False) -> None:
-        """Post the card in the request's channel and remember where it is; `group_dm` when
-        that channel is a group DM (the audited reason then says so).
+    def post(self, record: RequestRecord, *, group_dm: bool = False, swept: bool = False) -> None:
+        """Post the card in the request's channel (once: see `bot.lifecycle.card_post`) and
+        remember where it is; `group_dm` when that channel is a group DM (the audited reason
+        then says so). `swept`: a sweep posts the card of a request left without one, which
+        may be up already (its process stopped, or Slack's answer was lost, after the post).
 
         Raises:
+            CardUnsettled: (not `swept`) Slack's answer to the post was lost, and Slack would
+                not say whether the card is up. The request stays pending without a card: a
+                sweep looks for it again (`Sweeps.post_cardless`).
             SlackPostError: Slack refused (``not_in_channel``, ``channel_not_found``, …). The
                 request has ended ``denied`` (actor ``system``, audited with Slack's error), so
                 it holds no target and blocks no request made again; telling the requester is
                 the caller's part.
         """
         try:
-            ts = self.s.slack.post(record.channel, self.replies.card(record))
+            ts = self._found(record) if swept else None
+            if ts is None:
+                ts = post_card(self.s.slack, record.channel, self.replies.card(record), record.id)
+        except CardUnsettled as exc:
+            if swept:
+                self._end(record, exc, group_dm=group_dm)
+            else:
+                log.warning(
+                    "Slack's answer to the approval card of %s was lost (%s), and whether it is "
+                    "up is not known (%s): a sweep looks again",
+                    record.id,
+                    exc.error,
+                    exc.looked,
+                )
+            raise
         except SlackPostError as exc:
             self._end(record, exc, group_dm=group_dm)
             raise
         self.s.store.set_message(record.id, channel=record.channel, ts=ts)
+
+    def _found(self, record: RequestRecord) -> str | None:
+        """The card of a request left without one, when it is up after all; None when it is
+        not, or when Slack will not say (it is posted then: a card is needed to go on)."""
+        try:
+            return self.s.slack.find_card(record.channel, record.id)
+        except SlackPostError as exc:
+            log.warning("could not look for the card of %s: %s; posting it", record.id, exc.error)
+            return None
 
     def _end(self, record: RequestRecord, exc: SlackPostError, *, group_dm: bool) -> None:
         # One line for whoever runs opsgate: a refused token or message is theirs to put right.

@@ -8,6 +8,7 @@ history leaves it out, so ids cannot be confirmed by guessing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Final
@@ -28,6 +29,8 @@ _SPARE: Final = 20
 #: Break-glass runs are rare, and one awaiting review for long rarer still: read them all,
 #: up to this many (past it, the store counts the rest).
 _UNREVIEWED_READ: Final = 1000
+#: Requests executing at once are few (each holds its targets): read up to this many of them.
+_RUNNING_READ: Final = 100
 
 
 class Reading:
@@ -105,7 +108,17 @@ class Reading:
             total = max(total, sum(n for r, n in kinds if listed(r)))
         now = datetime.fromtimestamp(self.s.clock.now(), tz=UTC)
         flags = " ".join(_flags(command))
-        return unreviewed_message(seen[: command.limit], now=now, total=total, flags=flags)
+        running = [] if seen else self._break_glass_running(listed)
+        return unreviewed_message(
+            seen[: command.limit], now=now, total=total, flags=flags, running=running
+        )
+
+    def _break_glass_running(self, listed: Callable[[RequestRecord], bool]) -> list[str]:
+        """The break-glass runs still executing that the asker would see listed once they end
+        (their cards already ask for a review), so "nothing awaits review" does not send the
+        reviewer looking for one that is not over yet."""
+        running = self.s.store.executing(limit=_RUNNING_READ)
+        return [r.id for r in running if r.break_glass is not None and listed(r)]
 
     def _may_read_damaged(self, request_id: str, origin: Origin) -> bool:
         """Whether the asker may hear that `request_id`'s row cannot be read: the reading rule,

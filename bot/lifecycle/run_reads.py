@@ -64,6 +64,7 @@ class RunStop:
     def __init__(self, store: Store, request_id: str, shutdown: Shutdown, clock: Clock) -> None:
         self._store, self._id, self._shutdown, self._clock = store, request_id, shutdown, clock
         self._gave_up = threading.Event()  # once it could not read the store, it sends no more
+        self._unread = UNREAD_STOP  # why, for the outcome's summary (`explained`)
 
     def __call__(self) -> bool:
         if self._shutdown.begun or self._gave_up.is_set():
@@ -82,6 +83,7 @@ class RunStop:
                 log.error("could not read %s (%s); sending no more of its calls", what, exc)
             else:  # not an outage (a bug, a damaged row): its traceback is what helps
                 log.exception("could not read %s; sending no more of its calls", what)
+                self._unread = unchecked_stop(exc)
             self._gave_up.set()
             return True
         return self._shutdown.begun or asked
@@ -92,14 +94,26 @@ class RunStop:
         gave_up = self._gave_up.is_set()
         if not (gave_up and isinstance(outcome, Outcome) and outcome.counts.not_sent):
             return outcome
-        summary = f"{outcome.summary} ({UNREAD_STOP})"
+        summary = f"{outcome.summary} ({self._unread})"
         return cast(T, outcome.model_copy(update={"summary": summary}))
 
 
-#: Why a run sent no more calls when the store could not say whether Stop was pressed.
+#: Why a run sent no more calls when its database could not be reached to say whether Stop
+#: was pressed (`unchecked_stop` when the read failed otherwise).
 UNREAD_STOP: Final = (
     "opsgate sent no more calls: it could not read its database to check whether Stop was pressed"
 )
+
+
+def unchecked_stop(error: Exception) -> str:
+    """Why a run sent no more calls when reading whether Stop was pressed failed for another
+    reason than an outage (a bug, a damaged row): worded as `unchecked` words such a failure of
+    the check before the call, as the database did answer."""
+    said = first_line(error) or type(error).__name__
+    return (
+        "opsgate sent no more calls: it could not check whether Stop was pressed "
+        f"({said}; its log has the error)"
+    )
 
 
 def stop_signal(store: Store, request_id: str, shutdown: Shutdown, clock: Clock) -> RunStop:

@@ -88,7 +88,7 @@ class Sweeps:
 
     def _post(self, record: RequestRecord) -> None:
         try:
-            self._posting.post(record)
+            self._posting.post(record, swept=True)
         except SlackPostError as exc:
             command = _command(record, self.s.catalog)
             refusal = refusals.card_not_posted(

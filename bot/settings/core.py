@@ -154,8 +154,8 @@ class Settings(BaseSettings):
         audit_key: ``OPSGATE_AUDIT_KEY``: when set, the audit chain is HMAC-SHA256 under it.
             Kept as set: the store drops a line break at its end, or keeps it for a log keyed
             with it (`bot.store.chain.ChainKey`).
-        audit_channel: ``OPSGATE_AUDIT_CHANNEL``: where every ended request is announced with
-            the chain head.
+        audit_channel: ``OPSGATE_AUDIT_CHANNEL``: where every ended request, and every
+            break-glass review, is announced with the chain head.
         db: ``OPSGATE_DB``: a SQLite file, or a ``postgresql://`` URL that replicas share.
         lease_seconds: ``OPSGATE_LEASE_SECONDS``: how long a replica's lease on a request it
             is executing lasts unrenewed; a dead replica's calls become ``unknown`` within

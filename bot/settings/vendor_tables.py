@@ -14,7 +14,7 @@ from __future__ import annotations
 import types
 import typing
 from collections.abc import Callable, Iterator, Mapping
-from typing import Annotated, Any, Final
+from typing import Annotated, Any
 
 from pydantic import BaseModel, SecretStr, ValidationError, WrapValidator
 from pydantic_core import PydanticCustomError
@@ -22,10 +22,6 @@ from pydantic_core import PydanticCustomError
 from adapters.masking import hide_secrets, hide_url_passwords
 from adapters.plugin import PLUGIN_FAULTS
 from adapters.settings import VendorSettings
-
-#: The shortest value masked: no credential anyone issues is shorter, and masking one that is
-#: (a test's ``t``) would garble every word of the message holding its letters.
-_SHORTEST: Final = 6
 
 
 def guarded(model: type[VendorSettings]) -> Any:
@@ -63,9 +59,9 @@ def masked(
 def secret_inputs(
     model: type[BaseModel], env: Mapping[str, str], toml: Mapping[str, Any]
 ) -> Iterator[str]:
-    """Each value of at least `_SHORTEST` characters that `env` (``OPSGATE_<VENDOR>__<FIELD>``,
-    any case) or `toml` (``[<vendor>]`` ``<field> = …``) gives a `SecretStr` field of a vendor's
-    table of `model`."""
+    """Each value that `env` (``OPSGATE_<VENDOR>__<FIELD>``, any case) or `toml`
+    (``[<vendor>]`` ``<field> = …``) gives a `SecretStr` field of a vendor's table of `model`,
+    however short (`hide_secrets` masks a short one only where it stands whole)."""
     variables = {key.upper(): value for key, value in env.items()}
     for table, info in model.model_fields.items():
         vendor = info.annotation
@@ -78,7 +74,7 @@ def secret_inputs(
             given = [variables.get(f"OPSGATE_{table.upper()}__{name.upper()}")]
             if isinstance(in_file, Mapping):
                 given.append(in_file.get(name))
-            yield from (v for v in given if isinstance(v, str) and len(v.strip()) >= _SHORTEST)
+            yield from (v for v in given if isinstance(v, str) and v.strip())
 
 
 def _holds_secret(annotation: Any) -> bool:

@@ -9,7 +9,9 @@ steps only to org-ready apps, hence ``org_deploy_enabled``), the events ``app_ho
 ``function_executed``, and ``subteam_members_changed`` and ``subteam_updated`` (a user group's
 members changed: the policy's membership is read again; scope ``usergroups:read``), and the bot
 scopes below (``channels:read`` and ``groups:read``: ``conversations.info``, asked whether a
-channel in which someone of another workspace acted is shared with another organization).
+channel in which someone of another workspace acted is shared with another organization;
+``channels:history``, ``groups:history`` and ``mpim:history``: ``conversations.history``, to
+find a card whose post Slack did not answer).
 """
 
 from __future__ import annotations
@@ -31,6 +33,11 @@ BOT_SCOPES: Final = (
     # conversations.info: is the channel shared with another organization (Slack Connect)?
     "channels:read",  # ... for public channels
     "groups:read",  # ... for private channels
+    # conversations.history: is a card whose post Slack did not answer in its channel after
+    # all? (`bot.lifecycle.card_post`; the card's metadata names its request)
+    "channels:history",  # ... in a public channel
+    "groups:history",  # ... in a private channel
+    "mpim:history",  # ... in a group DM
 )
 #: The global shortcut that opens the request form (`bot.slack.listeners.forms`).
 SHORTCUT_CALLBACK: Final = "opsgate_request_shortcut"

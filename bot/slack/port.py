@@ -7,7 +7,9 @@ Slack's failures are handled (logged, reported to the user) in one place.
 from __future__ import annotations
 
 import logging
-from typing import Any, Protocol
+from http.client import HTTPException
+from typing import Any, Final, Protocol
+from urllib.error import URLError
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -30,18 +32,28 @@ class SlackPostError(RuntimeError):
         error: Slack's error string (``not_in_channel``, ``channel_not_found``, …), or the
             kind of transport failure (``URLError``, ``TimeoutError``) when `unreachable`.
         unreachable: Slack gave no answer: nothing it said, just no message.
+        uncertain: No answer, and the message had been sent whole when the connection dropped
+            or the answer timed out: Slack may have posted it (never for a refusal, nor for a
+            connection that failed while sending: Slack never had the message).
     """
 
-    def __init__(self, error: str, *, unreachable: bool = False) -> None:
+    def __init__(self, error: str, *, unreachable: bool = False, uncertain: bool = False) -> None:
         said = "could not be reached" if unreachable else "refused the message"
         super().__init__(f"Slack {said}: {error}")
         self.error = error
-        self.unreachable = unreachable
+        self.unreachable = unreachable or uncertain
+        self.uncertain = uncertain
 
 
 def _unreachable(exc: Exception) -> SlackPostError:
-    """A transport failure (refused connection, timeout, TLS) as the error callers handle."""
-    return SlackPostError(type(exc).__name__, unreachable=True)
+    """A transport failure (refused connection, timeout, TLS) as the error callers handle.
+
+    urllib wraps whatever fails while the request is being sent (connecting, TLS, writing) in
+    a `URLError`; what fails once it was sent, waiting for or reading the answer
+    (``RemoteDisconnected``, ``ConnectionResetError``, ``TimeoutError``, an ``IncompleteRead``),
+    is raised as it is: Slack may have acted on it."""
+    sent = not isinstance(exc, (URLError, SlackClientError))
+    return SlackPostError(type(exc).__name__, unreachable=True, uncertain=sent)
 
 
 def refused(exc: SlackApiError) -> str:
@@ -56,7 +68,12 @@ def refused(exc: SlackApiError) -> str:
 #: How slack_sdk words an answer that was not JSON, in place of Slack's error.
 _NOT_JSON = "Received a response in a non-JSON format"
 #: What slack_sdk raises when Slack gives no answer, beside Slack's own refusals.
-_TRANSPORT = (SlackClientError, OSError)
+_TRANSPORT = (SlackClientError, OSError, HTTPException)
+#: The ``event_type`` of the metadata on every approval card: the card names its request, so a
+#: card whose post went unanswered can be found in its channel (`SlackOut.find_card`).
+CARD_EVENT: Final = "opsgate_request"
+#: How many of a channel's latest messages `SlackOut.find_card` reads (one call).
+CARD_LOOK_BACK: Final = 100
 #: chat.postEphemeral's refusals for a channel the message cannot be shown in, to that user.
 _NOT_SHOWN_THERE = frozenset(
     {"not_in_channel", "user_not_in_channel", "channel_not_found", "is_archived"}
@@ -68,6 +85,16 @@ class SlackPort(Protocol):
 
     def post(self, channel: str, message: Message) -> str:
         """Post a channel message; return its ts. Raises `SlackPostError`."""
+        ...
+
+    def post_card(self, channel: str, message: Message, request_id: str) -> str:
+        """Post request `request_id`'s approval card, naming the request in its metadata;
+        return its ts. Raises `SlackPostError` (`uncertain` when it may be posted)."""
+        ...
+
+    def find_card(self, channel: str, request_id: str) -> str | None:
+        """The ts of request `request_id`'s card among `channel`'s latest messages, or None.
+        Raises `SlackPostError` when Slack will not say (a missing scope, no answer)."""
         ...
 
     def update(self, channel: str, ts: str, message: Message) -> str | None:
@@ -102,15 +129,40 @@ class SlackOut:
         self._client = client
 
     def post(self, channel: str, message: Message) -> str:
+        return self._post(channel, message, metadata=None)
+
+    def post_card(self, channel: str, message: Message, request_id: str) -> str:
+        metadata = {"event_type": CARD_EVENT, "event_payload": {"request_id": request_id}}
+        return self._post(channel, message, metadata=metadata)
+
+    def _post(self, channel: str, message: Message, *, metadata: dict[str, Any] | None) -> str:
         try:
             response = self._client.chat_postMessage(
-                channel=channel, text=message.text, blocks=message.blocks, unfurl_links=False
+                channel=channel,
+                text=message.text,
+                blocks=message.blocks,
+                unfurl_links=False,
+                metadata=metadata,  # None: sent without (slack_sdk leaves out None arguments)
             )
         except SlackApiError as exc:
             raise SlackPostError(refused(exc)) from exc
         except _TRANSPORT as exc:
             raise _unreachable(exc) from exc
         return str(response["ts"])
+
+    def find_card(self, channel: str, request_id: str) -> str | None:
+        try:
+            response = self._client.conversations_history(
+                channel=channel, limit=CARD_LOOK_BACK, include_all_metadata=True
+            )
+        except SlackApiError as exc:
+            raise SlackPostError(refused(exc)) from exc
+        except _TRANSPORT as exc:
+            raise _unreachable(exc) from exc
+        for found in response.get("messages") or []:
+            if card_of(found) == request_id:
+                return str(found["ts"])
+        return None
 
     def reply(self, channel: str, thread_ts: str, message: Message, *, broadcast: bool) -> str:
         try:
@@ -188,3 +240,14 @@ class SlackOut:
             raise _unreachable(exc) from exc
         if response.status_code >= 300:  # an expired response_url answers 404
             raise SlackPostError(f"HTTP {response.status_code}")
+
+
+def card_of(message: dict[str, Any]) -> str | None:
+    """The request id an opsgate approval card names in its metadata; None for any other
+    message."""
+    metadata = message.get("metadata")
+    if not isinstance(metadata, dict) or metadata.get("event_type") != CARD_EVENT:
+        return None
+    payload = metadata.get("event_payload")
+    request_id = payload.get("request_id") if isinstance(payload, dict) else None
+    return request_id if isinstance(request_id, str) and message.get("ts") else None

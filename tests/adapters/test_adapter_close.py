@@ -8,10 +8,11 @@ from __future__ import annotations
 import logging
 
 import pytest
-from fake_plugins import FakeAdapter, GlobexSettings, vendor_plugin
+from fake_plugins import FakeAdapter, FakeSimulator, GlobexSettings, vendor_plugin
 from pydantic import SecretStr
 
 from adapters.clock import Clock
+from adapters.plugin import Sandbox
 from adapters.plugin_start import PluginStartError
 from adapters.registry import Plugins, build_adapters
 
@@ -81,4 +82,48 @@ def test_an_adapter_whose_close_exits_is_one_warning_and_the_others_close(
     assert isinstance(zeta, FakeAdapter) and zeta.closed
     assert [r.getMessage() for r in caplog.records] == [
         "vendor plugin 'acme' failed to close its adapter: SystemExit: 1"
+    ]
+
+
+def test_an_adapter_refused_by_the_shape_check_is_closed_before_check_builds_the_others() -> None:
+    returned: list[FakeAdapter] = []
+
+    def misnamed(settings: GlobexSettings, clock: Clock) -> FakeAdapter:
+        returned.append(FakeAdapter(vendor="acmee", settings=settings))
+        return returned[-1]
+
+    plugins = Plugins.of(vendor_plugin("acme", connect=misnamed), vendor_plugin("zeta"))
+    adapters = build_adapters(
+        plugins, {"acme": settings(), "zeta": settings()}, sandbox=False, keep_going=True
+    )
+    assert "whose vendor is 'acmee', not 'acme'" in str(adapters.failed["acme"])
+    assert [a.closed for a in returned] == [True]
+
+
+def test_a_sandbox_adapter_refused_by_the_shape_check_is_closed() -> None:
+    returned: list[FakeAdapter] = []
+
+    def unmarked(clock: Clock) -> Sandbox:
+        returned.append(FakeAdapter(vendor="acme", sandbox=None))  # type: ignore[arg-type]
+        return Sandbox(adapter=returned[-1], simulator=FakeSimulator())  # type: ignore[arg-type]
+
+    with pytest.raises(PluginStartError, match="no sandbox attribute"):
+        build_adapters(Plugins.of(vendor_plugin("acme", sandbox=unmarked)), {}, sandbox=True)
+    assert [a.closed for a in returned] == [True]
+
+
+def test_a_refused_adapter_whose_close_fails_is_one_masked_warning_beside_the_refusal(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def misnamed(settings: GlobexSettings, clock: Clock) -> FakeAdapter:
+        return FailsToClose(vendor="acmee", settings=settings)
+
+    with caplog.at_level(logging.WARNING), pytest.raises(PluginStartError) as caught:
+        build_adapters(
+            Plugins.of(vendor_plugin("acme", connect=misnamed)), {"acme": settings()}, sandbox=False
+        )
+    assert "whose vendor is 'acmee', not 'acme'" in str(caught.value)
+    assert [r.getMessage() for r in caplog.records] == [
+        "vendor plugin 'acme' failed to close its refused adapter: RuntimeError: session **** "
+        "already closed"
     ]

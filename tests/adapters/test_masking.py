@@ -3,11 +3,13 @@ forgot to name it as secret: the scheme stays, the credential is masked."""
 
 from __future__ import annotations
 
+import base64
+
 import httpx
 import pytest
 
 from adapters.base import VendorCall
-from adapters.masking import MASK, hide_credential, hide_secret
+from adapters.masking import MASK, hide_credential, hide_secret, hide_secrets
 
 
 @pytest.mark.parametrize(
@@ -63,3 +65,24 @@ def test_a_secret_echoed_in_another_common_escaping_is_masked(echoed: str) -> No
     """A login endpoint echoing the refused request as its own stack writes it."""
     shown = hide_secret(f"bad request: secret={echoed}&appId=app-1", SECRET)
     assert shown == f"bad request: secret={MASK}&appId=app-1"
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("system access token configured", "system access token configured"),
+        ("token=tok&tok2=tokens", "token=****&tok2=tokens"),
+        ('{"token":"tok"} tok. (tok)', '{"token":"****"} ****. (****)'),
+        ("stock tok_x x_tok tok", "stock tok_x x_tok ****"),
+    ],
+)
+def test_a_short_secret_is_masked_where_it_stands_whole_not_inside_words(
+    text: str, shown: str
+) -> None:
+    assert hide_secrets(text, ["tok"]) == shown
+
+
+def test_a_short_secret_is_masked_inside_base64_and_a_long_one_inside_words() -> None:
+    basic = base64.b64encode(b"user:s3cr").decode()  # a Basic header's credential
+    assert hide_secrets(f"Basic {basic}", ["s3cr"]) == f"Basic {basic[:7]}{MASK}"
+    assert hide_secrets("keys3cr3t-long-key9", ["s3cr3t-long-key"]) == f"key{MASK}9"

@@ -68,6 +68,14 @@ class FakeSlack:
             self.sent.append(Posted("post", channel, message))
             return f"1767225600.{self._ts:06d}"
 
+    def post_card(self, channel: str, message: Message, request_id: str) -> str:
+        return self.post(channel, message)
+
+    def find_card(self, channel: str, request_id: str) -> str | None:
+        """No card is found: a fake's posts are answered, so none is looked for but by a
+        sweep, which then posts it."""
+        return None
+
     def update(self, channel: str, ts: str, message: Message) -> None:
         with self._lock:
             self.sent.append(Posted("update", f"{channel}/{ts}", message))

@@ -53,9 +53,7 @@ class _Handler(BaseHTTPRequestHandler):
             body = b'{"ok": false, "error": "ratelimited"}'
             self._send(429, body, "application/json", extra={"Retry-After": "0"})
         elif url.path.startswith("/api/"):
-            token = bearer_token(self.headers.get("authorization")) or params.pop("token", None)
-            reply = standin.handle(url.path.removeprefix("/api/"), params, token)
-            self._send(200, json.dumps(reply).encode(), "application/json; charset=utf-8")
+            self._api(url.path.removeprefix("/api/"), params)
         elif url.path.startswith(FILES_PATH):
             token = bearer_token(self.headers.get("authorization"))
             served = standin.files.serve(url.path, token=token)
@@ -67,6 +65,22 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, b"ok", "text/plain; charset=utf-8")
         else:
             self._send(404, b"not found", "text/plain; charset=utf-8")
+
+    def _api(self, method: str, params: dict[str, Any]) -> None:
+        """Answer a Web API call, unless the network is to fail it (`SlackStandIn.fail`)."""
+        standin = self.standin
+        fault = standin.faults.take(method)
+        if fault == "drop":  # Slack never had it
+            self.close_connection = True
+            return
+        token = bearer_token(self.headers.get("authorization")) or params.pop("token", None)
+        reply = standin.handle(method, params, token)
+        if fault == "stall_after":
+            standin.faults.hold()
+        if fault is not None:  # done, and closed without an answer
+            self.close_connection = True
+            return
+        self._send(200, json.dumps(reply).encode(), "application/json; charset=utf-8")
 
     def _body(self) -> bytes:
         length = int(self.headers.get("content-length") or 0)

@@ -10,9 +10,10 @@ import itertools
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-TEAM_ID = "T0OPSGATE"
-BOT_USER_ID = "U0OPSGATE"
-BOT_ID = "B0OPSGATE"
+from bot.console.standin import conversations
+from bot.console.standin.ids import BOT_ID, BOT_USER_ID, TEAM_ID
+
+__all__ = ["BOT_ID", "BOT_USER_ID", "TEAM_ID", "SlackState", "answer"]
 _EPOCH = 1767225600  # 2026-01-01T00:00:00Z: timestamps read like Slack's and sort by arrival
 
 Reply = dict[str, Any]
@@ -247,37 +248,6 @@ def _complete_function(state: SlackState, params: dict[str, Any], *, needs: str)
     return {"ok": True}
 
 
-def _conversations_open(state: SlackState, params: dict[str, Any]) -> Reply:
-    users = str(params.get("users") or "")
-    if not users:
-        return {"ok": False, "error": "users_list_not_supplied"}
-    # One stable DM channel per user (set), as Slack does.
-    channel_id = "D" + users.replace(",", "").upper()[:20]
-    return {"ok": True, "channel": {"id": channel_id, "is_im": "," not in users}}
-
-
-def _conversations_info(state: SlackState, params: dict[str, Any]) -> Reply:
-    """Any channel id is a channel the bot is in; shared with another organization only when
-    the test said so (`SlackStandIn.share_channel`)."""
-    channel = str(params.get("channel") or "")
-    if not channel.startswith(("C", "G", "D")):
-        return {"ok": False, "error": "channel_not_found"}
-    shared = state.ext_shared.get(channel)
-    found = {
-        "id": channel,
-        "name": channel.lower(),
-        "is_channel": channel.startswith("C"),
-        "is_private": channel.startswith("G"),
-        "is_im": channel.startswith("D"),
-        "is_member": channel not in state.outside,
-        "is_shared": shared is True,
-        "is_ext_shared": shared is True,
-        "is_pending_ext_shared": shared is False,
-        "context_team_id": TEAM_ID,
-    }
-    return {"ok": True, "channel": found}
-
-
 _METHODS: dict[str, Callable[[SlackState, dict[str, Any]], Reply]] = {
     "auth.test": _auth_test,
     "chat.postMessage": _post_message,
@@ -287,8 +257,9 @@ _METHODS: dict[str, Callable[[SlackState, dict[str, Any]], Reply]] = {
     "usergroups.users.list": _usergroup_users,
     "views.publish": _views_publish,
     "views.open": _views_open,
-    "conversations.open": _conversations_open,
-    "conversations.info": _conversations_info,
+    "conversations.open": conversations.open_dm,
+    "conversations.info": conversations.info,
+    "conversations.history": conversations.history,
     "views.update": _views_update,
     "usergroups.list": _usergroups_list,
     "functions.completeSuccess": lambda state, params: _complete_function(

@@ -17,6 +17,7 @@ from http.server import ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 
+from bot.console.standin.faults import Fault, Faults
 from bot.console.standin.files import FileStore
 from bot.console.standin.handler import handler_for
 from bot.console.standin.methods import TEAM_ID, SlackState, answer
@@ -64,6 +65,7 @@ class SlackStandIn:
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._rate_limited: dict[str, int] = {}
+        self.faults = Faults()
 
     def start(self) -> SlackStandIn:
         """Start serving; returns self so ``slack = SlackStandIn().start()`` reads naturally."""
@@ -85,6 +87,7 @@ class SlackStandIn:
         """Stop serving and release the port. Safe to call twice."""
         if self._server is None:
             return
+        self.faults.released.set()
         self._server.shutdown()
         self._server.server_close()
         if self._thread is not None:
@@ -221,6 +224,11 @@ class SlackStandIn:
         HTTP 429, ``Retry-After: 0``, ``{"ok": false, "error": "ratelimited"}``, not recorded."""
         with self._lock:
             self._rate_limited[method] = self._rate_limited.get(method, 0) + times
+
+    def fail(self, method: str, fault: Fault, *, times: int = 1) -> None:
+        """Fail the next `times` calls of `method` as a network does (`Fault`): dropped before
+        Slack has the call, dropped after Slack did it, or its answer never coming."""
+        self.faults.add(method, fault, times=times)
 
     def limited(self, method: str) -> bool:
         with self._lock:

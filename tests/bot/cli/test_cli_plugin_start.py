@@ -227,3 +227,16 @@ def test_a_plugin_that_calls_sys_exit_is_that_vendor_s_fail_not_opsgate_s_exit(
     assert f"FAIL  globex: {said}" in report
     assert any(line.startswith("ok    servicepower (sandbox): ") for line in report), out
     assert "Traceback" not in err
+
+
+def test_a_short_secret_in_a_check_line_is_masked_where_it_stands_not_inside_words(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    answer = "lambda token: 'Globex took token ' + token + ' (token=' + token + ')'"
+    module = textwrap.dedent(CHECK_LINE_MODULE).replace("ANSWER", f"({answer})")
+    (env / "site" / "raising_plugin.py").write_text(module)
+    monkeypatch.setenv("OPSGATE_GLOBEX__BASE_URL", "https://globex.example")
+    monkeypatch.setenv("OPSGATE_GLOBEX__TOKEN", "tok")
+    cli.main(["check"])
+    out, _ = capsys.readouterr()
+    assert "ok    globex: Globex took token **** (token=****)" in out.splitlines()

@@ -29,6 +29,7 @@ from lifecycle_world import (
 from bot.cards import Message
 from bot.lifecycle import Origin
 from bot.model import AuditEventName, RequestState
+from bot.slack.announce import AuditChannel
 from commands.model import HistoryCommand, OperationRequest
 
 POLICY = f"""
@@ -348,6 +349,28 @@ def test_an_approver_marks_it_reviewed(world: World) -> None:
     assert "Reviewed* by <@U0CAROL>" in final and "opsgate_review" not in final
     assert "Marked" in world.slack.last_text_to(CAROL)
     assert world.store.verify().ok
+
+
+def test_a_review_is_announced_in_the_audit_channel_with_the_head_it_moved_to(
+    world: World,
+) -> None:
+    # The review comes after the end's announcement: without its own, the audit channel's last
+    # anchor would stop short of the event that says who vouched for the break-glass run.
+    world.store.subscribe(AuditChannel(world.slack, "C0AUDIT"))
+    rid = run(world)
+    assert rid is not None
+
+    world.service.review(rid, world.on_card(rid, CAROL))
+
+    announced = [p.message.text for p in world.slack.of("post") if p.target == "C0AUDIT"]
+    ended, reviewed = (
+        e for e in world.store.events(request_id=rid) if e.event.value in {"succeeded", "reviewed"}
+    )
+    assert announced == [
+        f"{rid} huawei.package.delete succeeded · head {ended.seq}:{ended.hash}",
+        f"{rid} huawei.package.delete reviewed · head {reviewed.seq}:{reviewed.hash}",
+    ]
+    assert world.store.verify(anchors=[world.store.head()]).ok
 
 
 @pytest.mark.parametrize(

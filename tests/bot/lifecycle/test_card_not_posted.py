@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from lifecycle_world import ALICE, FakeDirectory, FakeSlack, World, package_request
 
 from adapters.clock import FakeClock
@@ -96,6 +97,24 @@ def test_a_sweep_posts_the_card_a_dead_process_never_posted(world: World) -> Non
     assert stored is not None and stored.state is RequestState.PENDING and stored.message_ts
     assert dm.target == ALICE and "is now posted in <#C0OPS>" in shown(dm.message)
     assert world.service.sweeps.post_cardless() == 0  # posted: nothing left to do
+
+
+def test_a_sweep_takes_the_card_a_dead_process_posted_and_posts_no_second(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The process died after its post reached Slack, before it stored where the card is.
+    record = cardless(world.store)
+    world.clock.advance(CARD_GRACE.total_seconds())
+    found = {(record.channel, record.id): "1767225600.000777"}
+    monkeypatch.setattr(world.slack, "find_card", lambda channel, rid: found.get((channel, rid)))
+
+    assert world.service.sweeps.post_cardless() == 1
+
+    stored = world.store.get(record.id)
+    assert stored is not None and stored.state is RequestState.PENDING
+    assert stored.message_ts == "1767225600.000777"
+    [dm] = world.slack.of("post")  # the requester is told; no second card
+    assert dm.target == ALICE and "is now posted in <#C0OPS>" in shown(dm.message)
 
 
 def test_when_slack_still_refuses_the_request_ends_and_the_requester_is_told(

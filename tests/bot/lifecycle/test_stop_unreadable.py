@@ -7,6 +7,7 @@ audit event, the card's outcome and Request again agree on what was done."""
 from __future__ import annotations
 
 import itertools
+import sqlite3
 from collections import Counter
 from types import SimpleNamespace
 
@@ -185,3 +186,33 @@ def test_an_outcome_the_database_cannot_take_is_in_the_log_line_saying_so(
     assert rid in line and "nothing was sent" in line
     record = world.store.get(rid)
     assert record is not None and record.state is RequestState.FAILED
+
+
+def test_a_stop_read_that_fails_otherwise_says_what_failed_not_that_the_database_was_out(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The database answered, with an error no wait mends (a damaged file): the card must not
+    # send the engineer to look for an outage, and says what failed, as the check before the
+    # call does ("could not check … (<error>)").
+    real = world.store.stop_requested
+    asks = itertools.count(1)
+
+    def damaged(request_id: str) -> bool:
+        if next(asks) >= 3:
+            raise sqlite3.DatabaseError("database disk image is malformed")
+        return real(request_id)
+
+    monkeypatch.setattr(world.store, "stop_requested", damaged)
+    rid = approved(world)
+
+    record = world.store.get(rid)
+    assert record is not None and record.state is RequestState.FAILED
+    summary = record.outcome.summary  # type: ignore[union-attr]
+    assert "could not read its database" not in summary
+    why = (
+        "opsgate sent no more calls: it could not check whether Stop was pressed "
+        "(database disk image is malformed; its log has the error)"
+    )
+    assert why in summary
+    assert why in str(world.slack.of("update")[-1].message.blocks)
+    assert why in list(world.store.events(request_id=rid))[-1].detail["summary"]

@@ -151,3 +151,16 @@ def test_a_plugin_whose_defaults_call_sys_exit_is_refused_in_one_line() -> None:
         "vendor plugin 'globex' has settings whose defaults cannot be read: SystemExit: "
         "globex-sdk: no such region"
     )
+
+
+def test_a_short_secret_quoted_by_a_refusal_is_masked_where_it_stands_not_inside_words() -> None:
+    # "tok" is shorter than any issued credential, yet it is the secret: masked as a whole
+    # word, and never inside opsgate's own words ("token", "OPSGATE_GLOBEX__TOKEN").
+    given = {"OPSGATE_GLOBEX__BASE_URL": "https://g.example", "OPSGATE_GLOBEX__TOKEN": "tok"}
+    assert (
+        problems(QuotesTheToken, given)
+        == "OPSGATE_GLOBEX (globex): Value error, token **** is not a live key"
+    )
+    assert problems(QuotesItsField, given) == (
+        "OPSGATE_GLOBEX__TOKEN (globex.token): Value error, **** is not a live key"
+    )

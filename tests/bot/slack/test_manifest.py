@@ -71,6 +71,9 @@ SCOPES = [
     "files:read",
     "channels:read",
     "groups:read",
+    "channels:history",
+    "groups:history",
+    "mpim:history",
 ]
 
 

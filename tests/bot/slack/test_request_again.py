@@ -18,6 +18,7 @@ from adapters.registry import installed_plugins
 from bot.cards import AGAIN_ACTION, request_card
 from bot.cards.form import (
     OPERATION_BLOCK,
+    OPTIONS_BLOCK,
     REASON_BLOCK,
     TARGETS_BLOCK,
     KeptTargets,
@@ -373,3 +374,34 @@ def test_kept_targets_of_a_request_that_can_no_longer_be_read_are_said_under_the
     errors = submit(session, view, {})
     assert old.id in errors.get(TARGETS_BLOCK, "") and "type the targets" in errors[TARGETS_BLOCK]
     assert len(session.app.store.history(limit=50)) == requests  # no new request
+
+
+def test_request_again_of_a_forced_request_says_so_and_leaves_force_unticked(
+    session: ConsoleSession,
+) -> None:
+    # Forced because its preview was blocked: asking again must not force silently (the new
+    # preview decides afresh), nor forget why it was forced (the requester is told, and may
+    # tick --force again).
+    old = rejected(session, 'huawei device delete dev-gone-0001 --force --reason "stale"')
+    view = again(session, old.id)
+    options = next(b for b in view["blocks"] if b.get("block_id") == OPTIONS_BLOCK)
+    assert not options["element"].get("initial_options")
+    said = [
+        element["text"]
+        for block in view["blocks"]
+        if block["type"] == "context"
+        for element in block["elements"]
+    ]
+    [note] = [text for text in said if "--force" in text]
+    assert note.startswith(f"`{old.id}` was posted with `--force` past a blocked preview (")
+    assert old.preview is not None and old.preview.blocked is not None  # type: ignore[union-attr]
+    assert old.preview.blocked.message in note  # type: ignore[union-attr]
+    assert note.endswith("tick it to force it again.")
+
+
+def test_request_again_of_a_request_that_was_not_forced_says_nothing_of_force(
+    session: ConsoleSession,
+) -> None:
+    old = rejected(session, 'huawei device delete gw-0001 --reason "old gateway"')
+    view = again(session, old.id)
+    assert "--force` past" not in json.dumps(view["blocks"])
