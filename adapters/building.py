@@ -221,7 +221,7 @@ def _close_refused(vendor: str, adapter: Any, settings: VendorSettings | None) -
         return
     try:
         close()
-    except Exception as exc:  # the plugin's own code
+    except PLUGIN_FAULTS as exc:  # the plugin's own code
         said = one_line(masked(said_by(exc), settings))
         log.warning("vendor plugin %r failed to close its refused adapter: %s", vendor, said)
 
