@@ -21,7 +21,7 @@ from adapters.base import Adapter
 from adapters.cleartext import warned_before_connect
 from adapters.clock import SYSTEM_CLOCK, Clock
 from adapters.errors import NotConfigured
-from adapters.plugin import Sandbox, VendorPlugin
+from adapters.plugin import PLUGIN_FAULTS, Sandbox, VendorPlugin
 from adapters.plugin_checks import kind
 from adapters.plugin_start import PluginStartError, call_plugin, masked, one_line, said_by
 from adapters.settings import VendorSettings
@@ -94,7 +94,7 @@ class Adapters:
         for vendor, adapter in self.by_vendor.items():
             try:
                 adapter.close()
-            except Exception as exc:  # the plugin's own code
+            except PLUGIN_FAULTS as exc:  # the plugin's own code
                 said = one_line(masked(said_by(exc), self.settings.get(vendor)))
                 log.warning("vendor plugin %r failed to close its adapter: %s", vendor, said)
 
@@ -221,7 +221,7 @@ def _close_refused(vendor: str, adapter: Any, settings: VendorSettings | None) -
         return
     try:
         close()
-    except Exception as exc:  # the plugin's own code
+    except PLUGIN_FAULTS as exc:  # the plugin's own code
         said = one_line(masked(said_by(exc), settings))
         log.warning("vendor plugin %r failed to close its refused adapter: %s", vendor, said)
 

@@ -28,6 +28,13 @@ if TYPE_CHECKING:  # only for the annotation: production never loads simulator c
 
 SettingsT = TypeVar("SettingsT", bound=VendorSettings)
 
+#: What opsgate catches from a plugin's own code (its import, settings validators, `connect`,
+#: `sandbox`, and its adapter's calls) and answers as that plugin's fault, naming it: any
+#: exception, and `SystemExit` too (a vendor SDK or its argument parser calling `sys.exit`),
+#: which would otherwise end opsgate with the plugin's status and no word of why, or silently
+#: end the worker running a request. Never `KeyboardInterrupt`: that is Ctrl-C or SIGTERM.
+PLUGIN_FAULTS: tuple[type[BaseException], ...] = (Exception, SystemExit)
+
 
 @dataclass(frozen=True)
 class Sandbox:

@@ -12,13 +12,14 @@ from typing import Any, Final
 
 from pydantic import ValidationError
 
-from adapters.plugin import VendorPlugin
+from adapters import plugin_fields
+from adapters.plugin import PLUGIN_FAULTS, VendorPlugin
 from adapters.plugin_settings import SettingsModelError, check_settings_model
 from adapters.settings import VendorSettings
 from commands.catalog import META_COMMANDS, Catalog
 from commands.model import OperationRequest, UsageError
 from commands.parse import parse
-from commands.spec import COMMON_FLAGS, FlagSpec, OperationSpec, TargetSpec
+from commands.spec import COMMON_FLAGS, FlagKind, FlagSpec, OperationSpec, TargetSpec
 
 _NAME: Final = re.compile(r"[a-z][a-z0-9]*")
 #: A resource or action: the parser lower-cases what is typed and compares it with these, and
@@ -56,7 +57,7 @@ def check_plugin(plugin: VendorPlugin[Any], where: str) -> None:
     except ValidationError as exc:
         said = _problems(exc)
         raise PluginError(f"{where} has settings whose defaults are invalid: {said}") from exc
-    except Exception as exc:  # its own validators' bug: one line naming it, not a traceback
+    except PLUGIN_FAULTS as exc:  # its own validators' bug: one line naming it, not a traceback
         said = " ".join(f"{type(exc).__name__}: {exc}".split())
         raise PluginError(f"{where} has settings whose defaults cannot be read: {said}") from None
     ids = [spec.id for spec in plugin.operations]
@@ -91,7 +92,12 @@ def _check_identity(plugin: VendorPlugin[Any], where: str) -> None:
             raise PluginError(
                 f"{where} gives {hook} {kind(given)}, not a function (docs/plugins.md)"
             )
-    if plugin.sandbox is not None and not str(plugin.sandbox_targets or "").strip():
+    if not isinstance(plugin.sandbox_targets, str):
+        raise PluginError(
+            f"{where} gives sandbox_targets as {kind(plugin.sandbox_targets)}, not text: one or "
+            "two lines naming the ids its simulator seeds"
+        )
+    if plugin.sandbox is not None and not plugin.sandbox_targets.strip():
         # The console's banner lists them: with none, nobody knows what to try.
         raise PluginError(
             f"{where} has a sandbox but no sandbox_targets: name the ids its simulator seeds"
@@ -126,6 +132,9 @@ def _check_shapes(plugin: VendorPlugin[Any], where: str) -> None:
             )
         if not isinstance(spec.summary, str) or not spec.summary.strip():
             raise PluginError(f"{where} gives {spec.id} no summary: one sentence for /ops help")
+        wrong = plugin_fields.problem(spec)
+        if wrong is not None:
+            raise PluginError(f"{where} {wrong}")
 
 
 def kind(value: object) -> str:
@@ -189,10 +198,22 @@ def _check_operation(spec: OperationSpec, name: str, where: str) -> None:
                 f"number of at least 1 ({meaning})"
             )
     _check_flags(spec, where)
+    for flag in spec.flags:
+        _check_bounds(flag, spec, where)
+
+
+def _check_bounds(flag: FlagSpec, spec: OperationSpec, where: str) -> None:
+    """A number flag whose range holds no number could never be given (nor its operation
+    requested, when the flag is required)."""
+    if flag.kind is FlagKind.NUMBER and flag.low > flag.high:
+        raise PluginError(
+            f"{where} declares {flag.name} on {spec.id} for a number from {flag.low} to "
+            f"{flag.high}: no number is; give it low <= high"
+        )
 
 
 def _check_flags(spec: OperationSpec, where: str) -> None:
-    common = {flag.name for flag in COMMON_FLAGS} | {flag.key for flag in COMMON_FLAGS}
+    common_by_key = {flag.key: flag for flag in COMMON_FLAGS}
     by_name: dict[str, FlagSpec] = {}
     by_key: dict[str, FlagSpec] = {}
     for flag in spec.flags:
@@ -202,9 +223,15 @@ def _check_flags(spec: OperationSpec, where: str) -> None:
                 f"-- then a lower-case word: a letter, then letters, digits or hyphens "
                 f"({_FLAG.pattern}, e.g. --site)"
             )
-        if {flag.name, flag.key} & common:
+        if flag.name in {common.name for common in COMMON_FLAGS}:
             raise PluginError(
                 f"{where} declares {flag.name} on {spec.id}; every operation has it already"
+            )
+        if flag.key in common_by_key:
+            raise PluginError(
+                f"{where} declares {flag.name} on {spec.id} with the key {flag.key!r}, which is "
+                f"{common_by_key[flag.key].name}'s (every operation has it already); give "
+                f"{flag.name} a key of its own"
             )
         if flag.name in by_name:
             raise PluginError(f"{where} declares {flag.name} twice on {spec.id}")

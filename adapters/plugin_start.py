@@ -17,6 +17,7 @@ from pydantic import BaseModel, SecretStr
 
 from adapters.masking import hide_secrets, hide_url_passwords
 from adapters.masking import written_forms as written_forms  # where it was first defined
+from adapters.plugin import PLUGIN_FAULTS
 from adapters.plugin_checks import PluginError
 from adapters.settings import VendorSettings
 
@@ -55,7 +56,7 @@ def call_plugin(
     """
     try:
         return build()
-    except Exception as exc:  # whatever a plugin raises, opsgate names the plugin in one line
+    except PLUGIN_FAULTS as exc:  # whatever a plugin raises, opsgate names the plugin in one line
         said = one_line(masked(said_by(exc), settings))
         doing = "build its sandbox" if sandboxed else "connect"
         error = PluginStartError(
@@ -111,7 +112,7 @@ def one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def said_by(exc: Exception) -> str:
+def said_by(exc: BaseException) -> str:
     """``<Type>: <text>``, or the type alone when the error has no text."""
     try:
         text = str(exc)

@@ -19,7 +19,7 @@ from typing import Any, Final
 
 from adapters.building import Adapters as Adapters
 from adapters.building import build_adapters as build_adapters
-from adapters.plugin import VendorPlugin
+from adapters.plugin import PLUGIN_FAULTS, VendorPlugin
 from adapters.plugin_checks import PluginError as PluginError
 from adapters.plugin_checks import check_plugin
 from adapters.plugin_start import PluginStartError as PluginStartError
@@ -131,7 +131,7 @@ def _load(entry: EntryPoint, source: PluginSource) -> VendorPlugin[Any]:
     where = f"vendor plugin {entry.name!r} ({source})"
     try:
         plugin = entry.load()
-    except Exception as exc:  # whatever a plugin's import raises, opsgate names the plugin
+    except PLUGIN_FAULTS as exc:  # whatever a plugin's import raises, opsgate names the plugin
         raise PluginError(f"{where} failed to import: {type(exc).__name__}: {exc}") from exc
     if not isinstance(plugin, VendorPlugin):
         raise PluginError(f"{where} is a {type(plugin).__name__}, not a VendorPlugin")

@@ -16,10 +16,12 @@ from adapters.cleartext import in_clear, in_clear_warning
 from adapters.cleartext import logger as in_clear_logger
 from adapters.errors import AdapterError
 from adapters.http import RETRY_LOGGER
+from adapters.plugin import PLUGIN_FAULTS
 from adapters.plugin_start import masked, one_line
 from adapters.registry import Adapters, Plugins, build_adapters
 from adapters.sent import requests_sent
 from adapters.settings import VendorSettings
+from bot.cards.text import one_line as on_one_line
 from bot.cards.text import plural
 from bot.cli.options import lock_waits_said
 from bot.cli.preflight import (
@@ -67,11 +69,25 @@ def run_checks(settings: Settings, *, plugins: Plugins, out: TextIO) -> int:
             if store is not None:
                 store.close()
     for ok, name, detail in results:
-        out.write(f"{_STATUS[ok]:<4}  {name}: {detail}\n")
+        out.write(f"{_STATUS[ok]:<4}  {name}: {_shown(detail)}\n")
     passed = sum(1 for ok, _, _ in results if ok is True)
     failed = sum(1 for ok, _, _ in results if ok is False)
     out.write(f"\n{passed} passed, {failed} failed\n" if failed else "\nall checks passed\n")
     return 1 if failed else 0
+
+
+#: Control characters but tabs (line breaks are `on_one_line`'s) show as "�", as the console
+#: shows them: an escape sequence in a vendor's answer would otherwise drive the terminal.
+_CONTROLS: Final = dict.fromkeys(
+    [c for c in (*range(0x20), 0x7F, *range(0x80, 0xA0)) if chr(c) != "\t"], "\ufffd"
+)
+
+
+def _shown(detail: str) -> str:
+    """`detail` on its one line of the report: a line break in a vendor's or a plugin's words
+    (an error's message, a check's line) shows as ` ⏎ `, so none can add a line that reads as
+    another check's (``ok    slack: …``)."""
+    return on_one_line(detail).translate(_CONTROLS)
 
 
 #: What `check` says with no policy anywhere: that is allowed, and laxer than most teams want.
@@ -256,7 +272,7 @@ def _reach(
         except AdapterError as exc:
             next_step = exc.next_step.replace(_REQUEST_AGAIN, _CHECK_AGAIN)
             results.append((False, label, f"{exc.message}. {next_step}".strip()))
-        except Exception as exc:  # a bug in the plugin's check: its vendor's FAIL, not the end
+        except PLUGIN_FAULTS as exc:  # a bug in the plugin's check: its vendor's FAIL, not the end
             said = masked(f"{type(exc).__name__}: {exc}", settings_by_vendor.get(vendor))
             results.append((False, label, f"its plugin failed checking it: {one_line(said)}"))
     return results

@@ -26,6 +26,7 @@ from adapters.base import (
     call_execute,
 )
 from adapters.errors import AdapterError
+from adapters.plugin import PLUGIN_FAULTS
 from adapters.plugin_start import masked
 from adapters.settings import VendorSettings
 from bot.model import PreviewUnavailable, RequestPreview, UnknownOutcome
@@ -43,7 +44,7 @@ CHECK_VENDOR = (
 def previewed(adapter: Adapter, request: OperationRequest) -> RequestPreview:
     """`adapter.preview`; an error or a wrong answer becomes a `PreviewUnavailable`."""
     try:
-        preview: Any = adapter.preview(request)
+        preview: Any = adapter.preview(_own(request))
     except AdapterError as exc:
         # An unreachable vendor must not block an emergency request: the card says so.
         code = getattr(exc, "code", None)
@@ -53,7 +54,7 @@ def previewed(adapter: Adapter, request: OperationRequest) -> RequestPreview:
             next_step=exc.next_step,
             code=None if code is None else str(code),
         )
-    except Exception as exc:
+    except PLUGIN_FAULTS as exc:
         # A bug in the plugin's read-only call: the same, and the log has the traceback.
         log.exception("the %s plugin failed unexpectedly previewing", request.vendor)
         what = f"plugin failed unexpectedly previewing this ({_type(exc)})"
@@ -76,10 +77,10 @@ def executed(
     """`adapter.execute` (through `call_execute`); its `AdapterError`s are raised, and anything
     else it raises or returns is `unknown`: the vendor may have acted before it happened."""
     try:
-        outcome: Any = call_execute(adapter, request, progress=progress, stop=stop)
+        outcome: Any = call_execute(adapter, _own(request), progress=progress, stop=stop)
     except AdapterError:
         raise
-    except Exception as exc:
+    except PLUGIN_FAULTS as exc:
         log.exception("the %s plugin failed unexpectedly executing", request.vendor)
         what = f"plugin failed unexpectedly during the vendor call ({_type(exc)})"
         return _unknown(request.vendor, what)
@@ -88,7 +89,31 @@ def executed(
         return _unknown(
             request.vendor, f"plugin's execute returned {_kind(outcome)}, not an Outcome"
         )
+    if outcome.total != len(request.targets):
+        return _miscounted(request, outcome)
     return outcome
+
+
+def _miscounted(request: OperationRequest, outcome: Outcome) -> UnknownOutcome:
+    """An `Outcome` whose `total` is not the request's targets says nothing of the others (or
+    counts targets never asked for): what happened to each target is unknown."""
+    asked, total = len(request.targets), outcome.total
+    log.error(
+        "the %s plugin's execute returned an Outcome for %d targets, not the request's %d: %s",
+        request.vendor,
+        total,
+        asked,
+        outcome.summary,
+    )
+    what = f"plugin's execute returned an Outcome for {_targets(total)}, not the request's {asked}"
+    ids = outcome.vendor_request_ids
+    return _unknown(request.vendor, what).model_copy(
+        update={"vendor_request_id": ids[0] if len(ids) == 1 else None}
+    )
+
+
+def _targets(count: int) -> str:
+    return f"{count} target" if count == 1 else f"{count} targets"
 
 
 def described(
@@ -103,18 +128,28 @@ def described(
     """
     vendor = request.vendor
     try:
-        calls: Any = adapter.describe(request)
+        calls: Any = adapter.describe(_own(request))
     except AdapterError:
         raise
-    except Exception as exc:
+    except PLUGIN_FAULTS as exc:
         log.exception("the %s plugin failed unexpectedly describing its requests", vendor)
         what = f"plugin failed unexpectedly describing its requests ({_type(exc)})"
         raise AdapterError(f"the {vendor} {what}", vendor=vendor, next_step=_TELL) from None
     if not isinstance(calls, list) or not all(isinstance(call, VendorCall) for call in calls):
-        _log_wrong(vendor, "describe", calls, "a list of VendorCall")
-        what = f"plugin's describe returned {_kind(calls)}, not a list of VendorCall"
+        said = _kind(calls)
+        if isinstance(calls, list):  # "a list" alone would read as the right answer
+            said += f" holding {_kind(next(c for c in calls if not isinstance(c, VendorCall)))}"
+        log.error("the %s plugin's describe returned %s, not a list of VendorCall", vendor, said)
+        what = f"plugin's describe returned {said}, not a list of VendorCall"
         raise AdapterError(f"the {vendor} {what}", vendor=vendor, next_step=_TELL)
     return [_masked(call, settings) for call in calls] if settings is not None else calls
+
+
+def _own(request: OperationRequest) -> OperationRequest:
+    """`request` with a `params` dict of its own (the model is frozen, its dict is not): a
+    plugin that changes it (normalising a flag's value in its preview, say) changes nothing
+    opsgate keeps, so the card, the audit log and the vendor call get what was requested."""
+    return request.model_copy(update={"params": dict(request.params)})
 
 
 def _masked(call: VendorCall, settings: VendorSettings) -> VendorCall:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
+from adapters.base import takes_stop
 from adapters.clock import Clock
 from adapters.registry import Adapters
 from bot.lifecycle.workers import Runner
 from bot.model import RequestRecord, rules
+from bot.observability import MeteredAdapter
 from bot.policy import Directory, Policy
 from bot.slack.port import SlackPort
 from bot.store import Store
@@ -82,10 +84,17 @@ class Services:
     shutdown: Shutdown = field(default_factory=Shutdown)
 
     def vendor_calls(self, record: RequestRecord) -> int:
-        """How many vendor calls `record`'s run takes (from its operation's spec; 1 for an
-        operation opsgate no longer knows)."""
+        """How many vendor calls `record`'s run takes that Stop could keep from being sent
+        (from its operation's spec; 1 for an operation opsgate no longer knows, and for a
+        plugin whose execute takes no `stop`: its run cannot be stopped part way, so its card
+        offers no Stop that would do nothing)."""
         try:
             per_call = self.catalog.spec_for(record.operation).target.per_call
         except KeyError:
+            return 1
+        adapter = self.adapters.by_vendor.get(record.vendor)
+        if isinstance(adapter, MeteredAdapter):  # the plugin's own, under the metrics' wrapper
+            adapter = adapter.inner
+        if adapter is not None and not takes_stop(adapter):
             return 1
         return rules.vendor_calls(len(record.targets), per_call)

@@ -89,7 +89,7 @@ class MeteredAdapter:
         """The wrapped `execute` (the one mutating call), counted as a vendor call and an
         execution; `stop` reaches it only if it takes one (`adapters.base.call_execute`)."""
         run = lambda: call_execute(self.inner, request, progress=progress, stop=stop)  # noqa: E731
-        return self._timed("execute", run, reading=_READING.get())
+        return self._timed("execute", run, reading=_READING.get(), targets=len(request.targets))
 
     def describe(self, request: OperationRequest) -> list[VendorCall]:
         """The wrapped `describe`; sends nothing mutating, so it is not counted."""
@@ -106,13 +106,21 @@ class MeteredAdapter:
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
 
-    def _timed(self, call: str, run: Callable[[], _T], *, reading: Reading | None = None) -> _T:
+    def _timed(
+        self,
+        call: str,
+        run: Callable[[], _T],
+        *,
+        reading: Reading | None = None,
+        targets: int | None = None,
+    ) -> _T:
         started = time.monotonic()
         outcome = "error"
         try:
             result = run()
-            # An answer of the wrong type is the plugin's bug, as an exception would be.
-            if isinstance(result, Outcome):
+            # An answer of the wrong type is the plugin's bug, as an exception would be; so is
+            # an `Outcome` for other than the request's targets (the request ends unknown).
+            if isinstance(result, Outcome) and targets in (None, result.total):
                 outcome = _answered(result if reading is None else reading(result))
             else:
                 outcome = _read(result)

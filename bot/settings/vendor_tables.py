@@ -20,6 +20,7 @@ from pydantic import BaseModel, SecretStr, ValidationError, WrapValidator
 from pydantic_core import PydanticCustomError
 
 from adapters.masking import hide_secrets, hide_url_passwords
+from adapters.plugin import PLUGIN_FAULTS
 from adapters.settings import VendorSettings
 
 
@@ -36,7 +37,7 @@ def guarded(model: type[VendorSettings]) -> Any:
             return built
         except ValidationError:
             raise
-        except Exception as exc:  # the plugin's own code: said, never a traceback
+        except PLUGIN_FAULTS as exc:  # the plugin's own code: said, never a traceback
             said = f"{type(exc).__name__}: {exc}" if str(exc).strip() else type(exc).__name__
             raise PydanticCustomError(
                 "plugin_settings_failed",

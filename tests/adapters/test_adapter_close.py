@@ -63,6 +63,28 @@ def test_an_adapter_that_fails_to_close_is_one_warning_and_the_others_close(
     ]
 
 
+class ExitsOnClose(FakeAdapter):
+    def close(self) -> None:
+        raise SystemExit(1)  # a vendor SDK's habit
+
+
+def test_an_adapter_whose_close_exits_is_one_warning_and_the_others_close(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def connect(settings: GlobexSettings, clock: Clock) -> FakeAdapter:
+        return ExitsOnClose(vendor="acme", settings=settings)
+
+    plugins = Plugins.of(vendor_plugin("acme", connect=connect), vendor_plugin("zeta"))
+    adapters = build_adapters(plugins, {"acme": settings(), "zeta": settings()}, sandbox=False)
+    with caplog.at_level(logging.WARNING):
+        adapters.close()
+    zeta = adapters.get("zeta")
+    assert isinstance(zeta, FakeAdapter) and zeta.closed
+    assert [r.getMessage() for r in caplog.records] == [
+        "vendor plugin 'acme' failed to close its adapter: SystemExit: 1"
+    ]
+
+
 def test_an_adapter_refused_by_the_shape_check_is_closed_before_check_builds_the_others() -> None:
     returned: list[FakeAdapter] = []
 
@@ -104,4 +126,20 @@ def test_a_refused_adapter_whose_close_fails_is_one_masked_warning_beside_the_re
     assert [r.getMessage() for r in caplog.records] == [
         "vendor plugin 'acme' failed to close its refused adapter: RuntimeError: session **** "
         "already closed"
+    ]
+
+
+def test_a_refused_adapter_whose_close_exits_is_one_warning_beside_the_refusal(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def misnamed(settings: GlobexSettings, clock: Clock) -> FakeAdapter:
+        return ExitsOnClose(vendor="acmee", settings=settings)
+
+    with caplog.at_level(logging.WARNING), pytest.raises(PluginStartError) as caught:
+        build_adapters(
+            Plugins.of(vendor_plugin("acme", connect=misnamed)), {"acme": settings()}, sandbox=False
+        )
+    assert "whose vendor is 'acmee', not 'acme'" in str(caught.value)
+    assert [r.getMessage() for r in caplog.records] == [
+        "vendor plugin 'acme' failed to close its refused adapter: SystemExit: 1"
     ]

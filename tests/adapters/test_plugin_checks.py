@@ -88,6 +88,17 @@ def test_two_flags_may_not_share_a_key() -> None:
     )
 
 
+def test_a_number_flag_whose_range_holds_no_number_is_refused() -> None:
+    # Accepted before: `--batch 5` was then refused as out of range whatever was typed.
+    batch = FlagSpec(name="--batch", key="batch", kind=FlagKind.NUMBER, help="x", low=10, high=1)
+    assert refusal(with_flags(batch)) == (
+        "vendor plugin 'globex' declares --batch on globex.gizmo.delete for a number from 10 to "
+        "1: no number is; give it low <= high"
+    )
+    one = dataclasses.replace(batch, low=1, high=1)
+    Plugins.of(vendor_plugin("globex", operations=(with_flags(one),)))
+
+
 def test_two_flags_may_not_share_a_name() -> None:
     message = refusal(with_flags(flag("--site", "site"), flag("--site", "site2")))
     assert message == "vendor plugin 'globex' declares --site twice on globex.gizmo.delete"
@@ -190,3 +201,55 @@ def test_a_hook_that_is_not_a_function_is_refused_before_it_is_needed(hook: str)
 def test_no_connect_at_all_is_refused() -> None:
     with pytest.raises(PluginError, match="gives connect None, not a function"):
         Plugins.of(vendor_plugin("globex", connect=None))
+
+
+def _target(**changes: Any) -> OperationSpec:
+    spec = operation("globex")
+    return dataclasses.replace(spec, target=dataclasses.replace(spec.target, **changes))
+
+
+def _flag(**changes: Any) -> OperationSpec:
+    spec = operation("globex")
+    return dataclasses.replace(spec, flags=(dataclasses.replace(spec.flags[0], **changes),))
+
+
+@pytest.mark.parametrize(
+    ("spec", "said"),
+    [
+        # Each was a traceback from the grammar, or accepted and shown as "None" in /ops help.
+        (
+            dataclasses.replace(operation("globex"), example=None),
+            "gives the example of globex.gizmo.delete as None, not text",
+        ),
+        (_target(name=None), "gives the name of globex.gizmo.delete's target as None, not text"),
+        (
+            _target(rule="[a-z]+"),
+            "gives the rule of globex.gizmo.delete's target as a str, not a "
+            "commands.identifiers.IdentifierRule",
+        ),
+        (
+            _flag(help=None),
+            "gives the help of globex.gizmo.delete's flag --region as None, not text",
+        ),
+        (
+            _flag(kind="identifier"),
+            "gives the kind of globex.gizmo.delete's flag --region as a str, not a FlagKind "
+            "(FlagKind.IDENTIFIER, NUMBER, TEXT or SWITCH)",
+        ),
+        (
+            _flag(kind=FlagKind.NUMBER, high="9"),
+            "gives the high of globex.gizmo.delete's flag --region as a str, not a whole number",
+        ),
+    ],
+)
+def test_a_spec_field_of_the_wrong_type_is_one_line(spec: OperationSpec, said: str) -> None:
+    assert refusal(spec) == f"vendor plugin 'globex' {said}"
+
+
+def test_sandbox_targets_that_are_not_text_are_refused() -> None:
+    with pytest.raises(PluginError) as caught:
+        Plugins.of(vendor_plugin("globex", sandbox_targets=["gizmo g-1", "gizmo g-2"]))
+    assert str(caught.value) == (
+        "vendor plugin 'globex' gives sandbox_targets as a list, not text: one or two lines "
+        "naming the ids its simulator seeds"
+    )

@@ -61,6 +61,22 @@ def test_a_sandbox_that_raises_is_one_sentence() -> None:
     assert error.sandboxed
 
 
+def test_a_connect_or_sandbox_that_calls_sys_exit_is_one_sentence() -> None:
+    def connect(settings: GlobexSettings, clock: Clock) -> NoReturn:
+        raise SystemExit("usage: globex-sdk [-h] --token TOKEN")  # its SDK's argument parser
+
+    def sandbox(clock: Clock) -> NoReturn:
+        raise SystemExit(3)
+
+    plugins = Plugins.of(vendor_plugin(connect=connect, sandbox=sandbox))
+    assert str(start_error(plugins, {"globex": CONFIGURED}, sandbox=True)) == (
+        "vendor plugin 'globex' failed to connect: SystemExit: usage: globex-sdk [-h] --token TOKEN"
+    )
+    assert str(start_error(plugins, {}, sandbox=True)) == (
+        "vendor plugin 'globex' failed to build its sandbox: SystemExit: 3"
+    )
+
+
 def test_connect_shared_that_raises_is_one_sentence() -> None:
     def connect_shared(settings: GlobexSettings, clock: Clock, shared: object) -> NoReturn:
         raise VendorUnreachable("globex.example did not answer", vendor="globex")

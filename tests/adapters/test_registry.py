@@ -135,6 +135,15 @@ def test_a_plugin_that_fails_to_import(site: Path) -> None:
     )
 
 
+def test_a_plugin_whose_import_calls_sys_exit(site: Path) -> None:
+    source = "import sys\nsys.exit('globex needs the globex-sdk package')\n"
+    message = error(site, {"globex": "globex_plugin:PLUGIN"}, source)
+    assert message == (
+        "vendor plugin 'globex' (entry point globex = globex_plugin:PLUGIN in opsgate-globex "
+        "1.0) failed to import: SystemExit: globex needs the globex-sdk package"
+    )
+
+
 def test_a_plugin_whose_module_has_no_such_object(site: Path) -> None:
     assert "failed to import: AttributeError" in error(site, {"globex": "globex_plugin:NOPE"})
 
@@ -211,14 +220,28 @@ def test_an_operation_id_must_be_vendor_resource_action() -> None:
         Plugins.of(vendor_plugin("globex", operations=(odd,)))
 
 
-@pytest.mark.parametrize(("flag", "key"), [("--reason", "why"), ("--why", "dry_run")])
-def test_an_operation_may_not_redeclare_a_common_flag(flag: str, key: str) -> None:
+@pytest.mark.parametrize(
+    ("flag", "key", "said"),
+    [
+        ("--reason", "why", "declares --reason on globex.gizmo.delete; every operation has it"),
+        # The flag's name is its own: the clash is its key, and the message says so (it once
+        # said "declares --why …; every operation has it already", which no operation has).
+        (
+            "--why",
+            "dry_run",
+            "declares --why on globex.gizmo.delete with the key 'dry_run', which is --dry-run's "
+            "(every operation has it already); give --why a key of its own",
+        ),
+    ],
+)
+def test_an_operation_may_not_redeclare_a_common_flag(flag: str, key: str, said: str) -> None:
     from dataclasses import replace
 
     clash = FlagSpec(name=flag, key=key, kind=FlagKind.TEXT, help="x")
     spec = replace(operation("globex"), flags=(clash,))
-    with pytest.raises(PluginError, match="every operation has it already"):
+    with pytest.raises(PluginError) as caught:
         Plugins.of(vendor_plugin("globex", operations=(spec,)))
+    assert said in str(caught.value)
 
 
 def test_settings_must_be_a_vendor_settings_model() -> None:

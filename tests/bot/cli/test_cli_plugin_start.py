@@ -163,6 +163,10 @@ CHECK_LINE_MODULE = """
         ("lambda token: 'Globex took token ' + token", "ok    globex: Globex took token ****"),
         ("lambda token: None", "FAIL  globex: its plugin failed checking it: TypeError: its check "
          "returned NoneType, not a line of text"),
+        # One line each: a line break cannot forge another check's line, nor an escape
+        # sequence drive the terminal (both could come from a vendor's answer).
+        ("lambda token: 'Globex ok\\nok    slack: forged\\x1b[2J'",
+         "ok    globex: Globex ok ⏎ ok    slack: forged\ufffd[2J"),
     ],
 )  # fmt: skip
 def test_a_check_line_never_shows_a_secret_and_must_be_text(
@@ -179,6 +183,50 @@ def test_a_check_line_never_shows_a_secret_and_must_be_text(
     out, err = capsys.readouterr()
     assert shown in out.splitlines()
     assert "Traceback" not in err and KEY not in out + err
+
+
+EXITING_MODULE = """
+    import sys
+
+    from fake_plugins import FakeAdapter, vendor_plugin
+
+    class Exiting(FakeAdapter):
+        def check(self):
+            sys.exit(7)  # a vendor SDK's command-line habit
+
+    def connect(settings, clock):
+        if WHERE == "connect":
+            sys.exit("usage: globex-sdk [-h]")
+        return Exiting(vendor="globex", settings=settings)
+
+    PLUGIN = vendor_plugin("globex", connect=connect)
+"""
+
+
+@pytest.mark.parametrize(
+    ("where", "said"),
+    [
+        ("connect", f"{WHERE} failed to connect: SystemExit: usage: globex-sdk [-h]"),
+        ("check", "its plugin failed checking it: SystemExit: 7"),
+    ],
+)
+def test_a_plugin_that_calls_sys_exit_is_that_vendor_s_fail_not_opsgate_s_exit(
+    env: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    where: str,
+    said: str,
+) -> None:
+    module = textwrap.dedent(EXITING_MODULE).replace("WHERE", repr(where))
+    (env / "site" / "raising_plugin.py").write_text(module)
+    monkeypatch.setenv("OPSGATE_SANDBOX", "1")
+    configure(monkeypatch)
+    assert cli.main(["check"]) == 1  # the report's status, not the plugin's 7
+    out, err = capsys.readouterr()
+    report = out.split("\n\n")[0].splitlines()
+    assert f"FAIL  globex: {said}" in report
+    assert any(line.startswith("ok    servicepower (sandbox): ") for line in report), out
+    assert "Traceback" not in err
 
 
 def test_a_short_secret_in_a_check_line_is_masked_where_it_stands_not_inside_words(

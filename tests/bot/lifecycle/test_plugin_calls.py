@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from lifecycle_world import ALICE, BOB, World, open_request, package_request
 
-from adapters.base import Preview
+from adapters.base import Outcome, Preview
 from bot.model import AuditEventName, PreviewUnavailable, RequestState, UnknownOutcome
 from commands.model import OperationRequest
 
@@ -101,6 +101,10 @@ def test_a_preview_that_returns_no_preview_still_posts_the_card_marked(world: Wo
     [
         (ValueError("oops"), "plugin failed unexpectedly describing its requests (ValueError)"),
         ("DELETE /x", "plugin's describe returned a str, not a list of VendorCall"),
+        (
+            [{"method": "DELETE"}],
+            "plugin's describe returned a list holding a dict, not a list of VendorCall",
+        ),
     ],
 )
 def test_a_dry_run_whose_describe_breaks_names_the_plugin(
@@ -137,3 +141,53 @@ def test_a_dry_run_masks_the_vendors_secret_settings_the_plugin_left_in_its_requ
     shown = str(world.slack.sent[-1].message)
     assert "https://oc.example/x?secret=****" in shown and '"secret": "****"' in shown
     assert secret not in shown
+
+
+@pytest.mark.parametrize(("total", "said"), [(0, "0 targets"), (3, "3 targets")])
+def test_an_outcome_that_counts_other_than_the_request_s_targets_is_unknown(
+    world: World, total: int, said: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Without the check, the request ended `succeeded` ("✔ Succeeded: ", nothing confirmed).
+    miscounted = Outcome(summary="", total=total, vendor_request_ids=("req-1",))
+    outcome = unknown_outcome(world, use(world, WrongAdapter(execute=miscounted)))
+    assert outcome.message == (
+        f"the huawei plugin's execute returned an Outcome for {said}, not the request's 1; the "
+        "request's state is unknown"
+    )
+    assert outcome.vendor_request_id == "req-1"  # what the vendor's support asks for
+    assert f"returned an Outcome for {total} targets, not the request's 1" in caplog.text
+
+
+class Meddling(WrongAdapter):
+    """A plugin that 'normalises' the request it is given, in place."""
+
+    def preview(self, request: OperationRequest) -> Any:
+        request.params["app"] = "stranger-app"
+        return Preview(summary="ok")
+
+    def execute(self, request: OperationRequest, *, progress: Any = None) -> Any:
+        self.seen = dict(request.params)
+        request.params.clear()
+        return Outcome(summary="Deleted it")
+
+
+def test_a_plugin_that_changes_the_request_it_is_given_changes_nothing_opsgate_keeps(
+    world: World,
+) -> None:
+    adapter = use(world, Meddling())
+    asked = OperationRequest(
+        operation="huawei.device.delete",
+        vendor="huawei",
+        targets=("dev-meter-0001",),
+        params={"app": "partner-app", "cascade": True},
+        reason="retired",
+    )
+    rid = open_request(world, asked)
+    world.service.approve(rid, world.on_card(rid, BOB))
+    record = world.store.get(rid)
+    assert record is not None and record.state is RequestState.SUCCEEDED
+    # The card, the audit log and the vendor call have what was asked, not the preview's change.
+    assert adapter.seen == {"app": "partner-app", "cascade": True}
+    assert record.params == {"app": "partner-app", "cascade": True}
+    assert "stranger-app" not in str(list(world.store.events(request_id=rid)))
+    assert asked.params == {"app": "partner-app", "cascade": True}

@@ -6,6 +6,7 @@ import logging
 import re
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -234,13 +235,18 @@ REQUEST = OperationRequest(operation="enos.ota-job.delete", vendor="enos", targe
         (OutcomeUnknown("no answer", vendor="enos"), "unknown"),
         (RuntimeError("bug"), "error"),
         ({"summary": "deleted"}, "error"),  # a plugin bug: not an Outcome
+        ((Outcome(summary="deleted", total=0), 1), "error"),  # a plugin bug: other targets
     ],
 )
-def test_vendor_call_outcomes(result: Outcome | Exception, outcome: str) -> None:
+def test_vendor_call_outcomes(result: Any, outcome: str) -> None:
     metrics = Metrics()
-    adapter = MeteredAdapter(FakeAdapter(result), metrics)  # type: ignore[arg-type]
+    result, asked = result if isinstance(result, tuple) else (result, None)
+    if asked is None:  # an Outcome answers as many targets as it counts
+        asked = result.total if isinstance(result, Outcome) else 1
+    request = REQUEST.model_copy(update={"targets": tuple(f"job-{n}" for n in range(asked))})
+    adapter = MeteredAdapter(FakeAdapter(result), metrics)
     try:
-        adapter.execute(REQUEST)
+        adapter.execute(request)
     except Exception as exc:
         assert exc is result  # the wrapper counts, it never swallows
     adapter.preview(REQUEST)

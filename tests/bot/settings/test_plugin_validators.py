@@ -127,6 +127,32 @@ def test_a_configured_property_that_crashes_on_the_defaults_is_refused_in_one_li
     )
 
 
+class Exits(GlobexSettings):
+    def check_credentials(self) -> None:  # a vendor SDK's helper, written for a command line
+        super().check_credentials()
+        if self.token is not None or self.region == "nowhere":
+            raise SystemExit("globex-sdk: no such region")
+
+
+def test_a_plugin_validator_that_calls_sys_exit_is_one_line_naming_its_table() -> None:
+    assert problems(Exits) == (
+        "OPSGATE_GLOBEX (globex): its plugin's settings model failed reading them: "
+        "SystemExit: globex-sdk: no such region"
+    )
+
+
+def test_a_plugin_whose_defaults_call_sys_exit_is_refused_in_one_line() -> None:
+    class Always(Exits):
+        region: str = "nowhere"
+
+    with pytest.raises(PluginError) as caught:
+        Plugins.of(vendor_plugin("globex", settings=Always))
+    assert str(caught.value) == (
+        "vendor plugin 'globex' has settings whose defaults cannot be read: SystemExit: "
+        "globex-sdk: no such region"
+    )
+
+
 def test_a_short_secret_quoted_by_a_refusal_is_masked_where_it_stands_not_inside_words() -> None:
     # "tok" is shorter than any issued credential, yet it is the secret: masked as a whole
     # word, and never inside opsgate's own words ("token", "OPSGATE_GLOBEX__TOKEN").
