@@ -17,6 +17,19 @@ def database_down() -> Refusal:
     )
 
 
+def maybe_recorded() -> Refusal:
+    """The connection to the database broke as what was asked was being recorded, and the
+    database could not say in time whether it was: it may have been. Nothing more was done
+    (no vendor call): an approval recorded so ends `unknown` once its lease lapses."""
+    return Refusal(
+        "opsgate lost its connection to its database just as it recorded this, and cannot tell "
+        "whether it was recorded; it did nothing more (no vendor call). ",
+        Code("/ops status"),
+        " shows where the request stands: if this started its vendor call, it ends unknown "
+        "without one.",
+    )
+
+
 def failed_unexpectedly(error: BaseException) -> Refusal:
     """Handling a command, form or click failed on an error nobody expected. What was done
     before it is in the audit log; the log has the traceback."""

@@ -22,6 +22,7 @@ from bot.lifecycle.progress import RedrawPace
 from bot.lifecycle.services import Origin, Services
 from bot.model import Notice, Refusal, RequestRecord, rules
 from bot.slack.port import SlackPostError
+from bot.store import CommitUncertain
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +104,9 @@ class Replies:
         def answered() -> None:
             try:
                 job()
+            except CommitUncertain as exc:
+                log.error("could not tell whether a write was committed: %s", exc)
+                self.answer(origin, cards.refusal_message(mishaps.maybe_recorded()))
             except down as exc:
                 said = first_line(exc)
                 log.error("the database could not be reached: %s: %s", type(exc).__name__, said)

@@ -38,6 +38,7 @@ come from `bot.model.rules`.
 from bot.model import INTEGRITY_ERROR
 from bot.store.anchors import parse_anchor
 from bot.store.chain import ChainHead, VerifyResult
+from bot.store.commits import CommitUncertain
 from bot.store.core import Store
 from bot.store.database import BUSY_TIMEOUT_S
 from bot.store.integrity import integrity_failure
@@ -74,6 +75,7 @@ __all__ = [
     "AuditKeyError",
     "ChainHead",
     "ChainKeyRowChanged",
+    "CommitUncertain",
     "DatabaseUnavailable",
     "KeyedLogUnkeyed",
     "Observer",
