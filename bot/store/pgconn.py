@@ -30,6 +30,7 @@ from contextlib import ExitStack, contextmanager
 from typing import Any, Final
 
 import psycopg
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg_pool import ConnectionPool
 
 from bot.store.commits import CommitUncertain
@@ -38,6 +39,14 @@ from bot.store.rows import first_line
 #: How many connections a transaction tries when each one found is dead: every one the pool
 #: may hold, and then a new one.
 ATTEMPTS: Final = 11
+#: opsgate's own limits on its sessions, set whatever the database's or role's defaults (a
+#: DBA's ``ALTER DATABASE … SET lock_timeout``, meant for other applications): none. Its
+#: transactions are short, and it bounds the waits it must itself (a pooled connection, a
+#: quick read's statement); the others are waits its commands are documented to make (a chain
+#: write behind others, a command behind a lock), and a read of the whole log may take minutes.
+OWN_LIMITS: Final = (
+    "-c statement_timeout=0 -c lock_timeout=0 -c idle_in_transaction_session_timeout=0"
+)
 #: How often the server is asked whether a commit whose answer was lost was made.
 _ASK_EVERY_S: Final = 0.05
 
@@ -93,6 +102,14 @@ def begun(
                 continue  # back to the pool, which discards a broken connection
             yield conn, row
             return
+
+
+def with_own_limits(url: str) -> str:
+    """`url` as a connection string whose sessions start with `OWN_LIMITS`: the server options
+    the URL gives (``options=-c …``, or else ``PGOPTIONS``) come after them, so an operator
+    who sets a limit there on purpose still has it."""
+    given = conninfo_to_dict(url).get("options") or os.environ.get("PGOPTIONS", "")
+    return make_conninfo(url, options=f"{OWN_LIMITS} {given}".strip())
 
 
 def roll_back(conn: Connection) -> None:

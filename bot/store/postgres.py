@@ -29,7 +29,7 @@ from bot.settings.targets import masked_error, redacted
 from bot.store.chain import ChainHead
 from bot.store.engine import Cursor, Db, Params
 from bot.store.lockwait import Sessions
-from bot.store.pgconn import begun, commit, roll_back
+from bot.store.pgconn import begun, commit, roll_back, with_own_limits
 from bot.store.rows import DatabaseUnavailable, first_line
 from bot.store.schema import (
     CURRENT_TABLES,
@@ -192,7 +192,7 @@ class PostgresEngine:
             raise DatabaseUnavailable(f"cannot connect to {label}: {masked_error(problem, url)}")
         sessions = Sessions(url)  # for `bot.store.lockwait.saying_lock_waits`
         pool: ConnectionPool[psycopg.Connection[dict[str, Any]]] = ConnectionPool(
-            url,
+            with_own_limits(url),  # whatever limits the database or role sets by default
             min_size=1,
             max_size=POOL_SIZE,
             kwargs={"autocommit": True, "row_factory": dict_row},
