@@ -30,6 +30,18 @@ def maybe_recorded() -> Refusal:
     )
 
 
+def unstorable(field: str) -> Refusal:
+    """What was asked for holds text with a NUL character (its `field`), which the audit log
+    does not store: a plugin's or opsgate's bug, since no one can type one."""
+    return Refusal(
+        f"opsgate cannot record this: its {field} has a NUL character in it (an invisible "
+        "control character), which its audit log does not store, so nothing was done. Tell "
+        "whoever runs opsgate (its log says what was refused); ",
+        Code("/ops status"),
+        " shows where a request stands.",
+    )
+
+
 def failed_unexpectedly(error: BaseException) -> Refusal:
     """Handling a command, form or click failed on an error nobody expected. What was done
     before it is in the audit log; the log has the traceback."""

@@ -45,6 +45,7 @@ from bot.store.integrity import integrity_failure
 from bot.store.journal import RollbackJournalFound
 from bot.store.keying import AuditKeyError, ChainKeyRowChanged, KeyedLogUnkeyed
 from bot.store.notify import Appended, Observer
+from bot.store.nul import UnstorableText
 from bot.store.results import UNKNOWN_REASON, ApprovalResult, ApprovalStatus
 from bot.store.rows import (
     SYSTEM_ACTOR,
@@ -87,6 +88,7 @@ __all__ = [
     "UnknownRequestError",
     "UnreadableEventError",
     "UnreadableRequestError",
+    "UnstorableText",
     "VerifyResult",
     "first_line",
     "integrity_failure",
