@@ -7,6 +7,7 @@ every write its transaction (`_write`), after which the events written go to the
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -176,17 +177,22 @@ class StoreBase:
     @contextmanager
     def _write(self) -> Iterator[Db]:
         """A write transaction; its events go to the observers once it has committed. A
-        commit whose answer was lost stands if the server made it (`CommitUncertain.settle`),
-        asked for a third of a lease at most: a claim it made is then still well within its
-        lease when its vendor call goes out, as after any commit."""
+        commit whose answer was lost stands if the server made it (`CommitUncertain.settle`)
+        and its events are in the log, both known within a third of a lease: a claim it made
+        is then still well within its lease when its vendor call goes out, as after any
+        commit. Known later, it stays uncertain (the claim lapses, never run)."""
         try:
             with self._tx.write() as db:
                 self._writer.begin(db.locked_head)
                 yield db
                 appended = tuple(self._writer.journal)
         except CommitUncertain as lost:
-            lost.settle(within=self.leases.duration.total_seconds() / 3)
+            third = self.leases.duration.total_seconds() / 3
+            until = time.monotonic() + third
+            lost.settle(within=third)
             self._landed(lost, appended)
+            if time.monotonic() > until:
+                raise lost from None
         self._observers.publish(appended)
 
     def _landed(self, lost: CommitUncertain, appended: tuple[Appended, ...]) -> None:

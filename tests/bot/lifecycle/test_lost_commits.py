@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import timedelta
@@ -146,6 +147,34 @@ def test_a_commit_vouched_for_whose_events_are_missing_is_not_acted_on(
     assert record is not None and record.state is RequestState.PENDING
     assert deletes(world, PACKAGE) == 0
     assert world.store.verify().ok
+
+
+def test_a_claim_known_made_only_after_a_third_of_its_lease_is_not_run(
+    world_factory: Callable[..., World], postgres_database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server says the claim was made only once a third of its lease has passed: recovery
+    elsewhere may be close to calling it lost, so no vendor call goes out; the approver is told
+    opsgate cannot tell, and the request ends `unknown` once its lease lapses."""
+    world = world_factory(db=postgres_database, background=True)
+    world.store.leases.duration = timedelta(seconds=1.5)  # a third of it: 0.5 s
+    request_id = open_request(world)
+    made = pgconn.committed
+
+    def late(*args: Any) -> bool | None:
+        time.sleep(0.6)  # past the third, whatever the machine's speed
+        return made(*args)
+
+    monkeypatch.setattr(pgconn, "committed", late)
+    _during_approve(world, lambda: commit_cut(monkeypatch, "answer"))
+
+    _click(world, request_id)
+
+    assert "cannot tell whether it was recorded" in world.shown_to(BOB)
+    assert world.store.get(request_id).state is RequestState.EXECUTING  # type: ignore[union-attr]
+    world.clock.advance(world.store.leases.duration.total_seconds() + 1)
+    assert world.service.recover() == 1
+    assert world.store.get(request_id).state is RequestState.UNKNOWN  # type: ignore[union-attr]
+    assert deletes(world, PACKAGE) == 0
 
 
 @pytest.fixture
