@@ -35,10 +35,9 @@ def commit_cut(
     monkeypatch: pytest.MonkeyPatch, how: str, after: Callable[[], None] = lambda: None
 ) -> Iterator[None]:
     """While inside, this thread's first COMMIT loses its connection. `how`: ``"answer"``,
-    the COMMIT reaches the server but its socket reads nothing more (its answer is lost);
-    ``"sent"``, the socket is cut before the COMMIT is sent (the server never gets it);
-    ``"then_down"``, the COMMIT is made and answered, then the connection closes and the
-    server stops before opsgate hears of it (`after` stops it)."""
+    the server makes the COMMIT, but the connection closes before opsgate reads the answer
+    (then `after` runs: it may stop the server); ``"sent"``, the socket is cut before the
+    COMMIT is sent, so the server never gets it."""
     execute = psycopg.Connection.execute
     thread = threading.get_ident()
     armed = True
@@ -48,12 +47,12 @@ def commit_cut(
         if not (armed and query == "COMMIT" and threading.get_ident() == thread):
             return execute(conn, query, *args, **kwargs)
         armed = False
-        if how == "then_down":
+        if how == "answer":
             execute(conn, query, *args, **kwargs)
             conn.close()
             after()
             raise psycopg.OperationalError("server closed the connection unexpectedly")
-        _cut(conn, socket.SHUT_RD if how == "answer" else socket.SHUT_RDWR)
+        _cut(conn, socket.SHUT_RDWR)
         return execute(conn, query, *args, **kwargs)
 
     monkeypatch.setattr(psycopg.Connection, "execute", cut)
@@ -193,7 +192,7 @@ def test_a_claim_that_cannot_be_settled_is_told_so_and_ends_unknown(
     world = world_factory(db=own_server, background=True)
     world.store.leases.duration = timedelta(seconds=1.5)  # asked for a third of it: 0.5 s
     request_id = open_request(world)
-    _during_approve(world, lambda: commit_cut(monkeypatch, "then_down", lambda: stop(own_server)))
+    _during_approve(world, lambda: commit_cut(monkeypatch, "answer", lambda: stop(own_server)))
 
     _click(world, request_id)
 
