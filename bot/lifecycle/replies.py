@@ -22,6 +22,7 @@ from bot.lifecycle.progress import RedrawPace
 from bot.lifecycle.services import Origin, Services
 from bot.model import Notice, Refusal, RequestRecord, rules
 from bot.slack.port import SlackPostError
+from bot.store import CommitUncertain, UnstorableText
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +104,12 @@ class Replies:
         def answered() -> None:
             try:
                 job()
+            except CommitUncertain as exc:
+                log.error("could not tell whether a write was committed: %s", exc)
+                self.answer(origin, cards.refusal_message(mishaps.maybe_recorded()))
+            except UnstorableText as exc:  # from a plugin, or a bug: never typed by a person
+                log.error("refused to store what %s asked for: %s", origin.user, exc)
+                self.answer(origin, cards.refusal_message(mishaps.unstorable(exc.field)))
             except down as exc:
                 said = first_line(exc)
                 log.error("the database could not be reached: %s: %s", type(exc).__name__, said)

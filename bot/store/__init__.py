@@ -38,12 +38,14 @@ come from `bot.model.rules`.
 from bot.model import INTEGRITY_ERROR
 from bot.store.anchors import parse_anchor
 from bot.store.chain import ChainHead, VerifyResult
+from bot.store.commits import CommitUncertain
 from bot.store.core import Store
 from bot.store.database import BUSY_TIMEOUT_S
 from bot.store.integrity import integrity_failure
 from bot.store.journal import RollbackJournalFound
 from bot.store.keying import AuditKeyError, ChainKeyRowChanged, KeyedLogUnkeyed
 from bot.store.notify import Appended, Observer
+from bot.store.nul import UnstorableText
 from bot.store.results import UNKNOWN_REASON, ApprovalResult, ApprovalStatus
 from bot.store.rows import (
     SYSTEM_ACTOR,
@@ -74,6 +76,7 @@ __all__ = [
     "AuditKeyError",
     "ChainHead",
     "ChainKeyRowChanged",
+    "CommitUncertain",
     "DatabaseUnavailable",
     "KeyedLogUnkeyed",
     "Observer",
@@ -85,6 +88,7 @@ __all__ = [
     "UnknownRequestError",
     "UnreadableEventError",
     "UnreadableRequestError",
+    "UnstorableText",
     "VerifyResult",
     "first_line",
     "integrity_failure",

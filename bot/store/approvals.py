@@ -23,6 +23,7 @@ from typing import Any
 from bot.model import AuditEventName, RequestRecord, RequestState, rules
 from bot.store import queries
 from bot.store.engine import Db
+from bot.store.nul import refuse_nul
 from bot.store.results import ApprovalResult, ApprovalStatus
 from bot.store.rows import format_time
 from bot.store.writes import Writer
@@ -37,6 +38,7 @@ def approve_in(
     restored: Mapping[str, str] | None = None,
 ) -> ApprovalResult:
     """`Store.approve`'s decision, under its write lock: the request as stored now decides."""
+    refuse_nul(approver=approver)
     current = lapses_in(db, request_id) if restored else {}
     back = {who for who, since in (restored or {}).items() if current.get(who) == since}
     record = queries.load(db, request_id)

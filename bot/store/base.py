@@ -7,6 +7,7 @@ every write its transaction (`_write`), after which the events written go to the
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -18,11 +19,12 @@ from pydantic import SecretStr
 from adapters.clock import SYSTEM_CLOCK, Clock
 from bot.store import keying
 from bot.store.chain import ChainKey
+from bot.store.commits import CommitUncertain
 from bot.store.database import SqliteEngine
 from bot.store.engine import Db, Engine
 from bot.store.groups import StoreGroupVersions
 from bot.store.leases import DEFAULT_LEASE, Leases, new_owner
-from bot.store.notify import Observer, Observers
+from bot.store.notify import Appended, Observer, Observers
 from bot.store.opening import check_key_before_migrating, open_engine
 from bot.store.rows import DatabaseUnavailable, first_line, new_request_id
 from bot.store.seal import seal_after_migration
@@ -174,9 +176,36 @@ class StoreBase:
 
     @contextmanager
     def _write(self) -> Iterator[Db]:
-        """A write transaction; its events go to the observers once it has committed."""
-        with self._tx.write() as db:
-            self._writer.begin(db.locked_head)
-            yield db
-            appended = tuple(self._writer.journal)
+        """A write transaction; its events go to the observers once it has committed. A
+        commit whose answer was lost stands if the server made it (`CommitUncertain.settle`)
+        and its events are in the log, both known within a third of a lease: a claim it made
+        is then still well within its lease when its vendor call goes out, as after any
+        commit. Known later, it stays uncertain (the claim lapses, never run)."""
+        try:
+            with self._tx.write() as db:
+                self._writer.begin(db.locked_head)
+                yield db
+                appended = tuple(self._writer.journal)
+        except CommitUncertain as lost:
+            third = self.leases.duration.total_seconds() / 3
+            until = time.monotonic() + third
+            lost.settle(within=third)
+            self._landed(lost, appended)
+            if time.monotonic() > until:
+                raise lost from None
         self._observers.publish(appended)
+
+    def _landed(self, lost: CommitUncertain, appended: tuple[Appended, ...]) -> None:
+        """The write the server says it committed holds its last event, as appended: after a
+        failover, the server that took over may have given its transaction id to another."""
+        if not appended:
+            return
+        last = appended[-1].event
+        try:
+            with self._tx.quick_read() as db:  # within seconds, as the lease must not lapse
+                rows = db.query("SELECT hash FROM events WHERE seq = ?", [last.seq])
+                found = [row["hash"] for row in rows]
+        except self._tx.errors:
+            raise lost from None
+        if found != [last.hash]:
+            raise lost

@@ -110,7 +110,12 @@ _SQLITE: Final = {
     ),
 }
 _POSTGRES: Final = {
-    "ref": "(e.detail::json -> 'requested_seq')::text",
+    # A detail holding an escaped NUL (``\u0000``: a vendor's answer may) is text PostgreSQL's
+    # JSON functions refuse to read: no ref then, so its request is a suspect, read in Python.
+    "ref": (
+        "CASE WHEN strpos(e.detail, '\\u0000') = 0 "
+        "THEN (e.detail::json -> 'requested_seq')::text END"
+    ),
     "ref_ok": ("m.ref_low = CAST(m.first_seq AS TEXT) AND m.ref_high = CAST(m.first_seq AS TEXT)"),
     "as_stored": "r.sandbox IN (0, 1)",
 }

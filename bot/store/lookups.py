@@ -15,6 +15,7 @@ from datetime import timedelta
 from bot.model import RequestRecord, RequestState, rules
 from bot.store import queries
 from bot.store.base import StoreBase
+from bot.store.nul import refuse_nul
 from bot.store.rows import OverlapError, format_time
 
 _CARDLESS = (
@@ -61,8 +62,10 @@ class RequestLookups(StoreBase):
         `targets` (the overlap rule, `bot.model.rules.shared_targets`).
 
         This is a read-only operation: a quick look before slow work. `Store.create_request`
-        with ``exclusive=True`` is what enforces the rule, race-free.
+        with ``exclusive=True`` is what enforces the rule, race-free. Text holding a NUL character
+        is refused (`UnstorableText`), as `Store.create_request` refuses it.
         """
+        refuse_nul(operation=operation, targets=targets)
         with self._tx.read() as db:
             found = queries.holder(db, operation, targets)
         if found is not None:

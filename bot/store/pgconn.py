@@ -13,10 +13,14 @@ A server that is frozen (stopped, partitioned without a reset) never answers, an
 pool's timeout nor ``statement_timeout`` ends that wait. A quick read's `Deadline` then shuts
 its connection's socket down from another thread, so the read fails at once; the broken
 connection is discarded by the pool, never handed out again.
+
+A chain write whose COMMIT was sent but whose answer was lost (`commit`) is settled by asking
+the server whether its transaction committed (`committed`; `bot.store.commits`).
 """
 
 from __future__ import annotations
 
+import math
 import os
 import socket
 import threading
@@ -26,13 +30,25 @@ from contextlib import ExitStack, contextmanager
 from typing import Any, Final
 
 import psycopg
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg_pool import ConnectionPool
 
-from bot.store.chain import ChainHead
+from bot.store.commits import CommitUncertain
+from bot.store.rows import first_line
 
 #: How many connections a transaction tries when each one found is dead: every one the pool
 #: may hold, and then a new one.
 ATTEMPTS: Final = 11
+#: opsgate's own limits on its sessions, set whatever the database's or role's defaults (a
+#: DBA's ``ALTER DATABASE … SET lock_timeout``, meant for other applications): none. Its
+#: transactions are short, and it bounds the waits it must itself (a pooled connection, a
+#: quick read's statement); the others are waits its commands are documented to make (a chain
+#: write behind others, a command behind a lock), and a read of the whole log may take minutes.
+OWN_LIMITS: Final = (
+    "-c statement_timeout=0 -c lock_timeout=0 -c idle_in_transaction_session_timeout=0"
+)
+#: How often the server is asked whether a commit whose answer was lost was made.
+_ASK_EVERY_S: Final = 0.05
 
 Connection = psycopg.Connection[dict[str, Any]]
 
@@ -40,7 +56,7 @@ Connection = psycopg.Connection[dict[str, Any]]
 class Deadline:
     """Shuts `conn`'s socket down at the monotonic time `at`, unless closed first."""
 
-    def __init__(self, conn: Connection, at: float) -> None:
+    def __init__(self, conn: psycopg.Connection[Any], at: float) -> None:
         self._fd = conn.fileno()
         self._lock = threading.Lock()
         self._over = False
@@ -68,24 +84,32 @@ class Deadline:
 @contextmanager
 def begun(
     pool: ConnectionPool[Connection], begin: str, deadline: float | None
-) -> Iterator[tuple[Connection, ChainHead | None]]:
+) -> Iterator[tuple[Connection, dict[str, Any] | None]]:
     """A pooled connection on which `begin` has run (its second statement, if any, is the
-    chain lock, whose row is the head), retried on another connection while the one found is
-    dead; with a `deadline` (monotonic), the wait for a connection and everything on it end
-    by then."""
+    chain lock, whose row, the head and the transaction's id, comes with it), retried on
+    another connection while the one found is dead; with a `deadline` (monotonic), the wait
+    for a connection and everything on it end by then."""
     for attempt in range(1, ATTEMPTS + 1):
         with ExitStack() as stack:
             conn = stack.enter_context(pool.connection(timeout=_left(deadline)))
             if deadline is not None:
                 stack.callback(Deadline(conn, deadline).close)
             try:
-                head = _begin(conn, begin)
+                row = _begin(conn, begin)
             except psycopg.OperationalError:
                 if not conn.broken or attempt == ATTEMPTS or _left(deadline) == 0:
                     raise
                 continue  # back to the pool, which discards a broken connection
-            yield conn, head
+            yield conn, row
             return
+
+
+def with_own_limits(url: str) -> str:
+    """`url` as a connection string whose sessions start with `OWN_LIMITS`: the server options
+    the URL gives (``options=-c …``, or else ``PGOPTIONS``) come after them, so an operator
+    who sets a limit there on purpose still has it."""
+    given = conninfo_to_dict(url).get("options") or os.environ.get("PGOPTIONS", "")
+    return make_conninfo(url, options=f"{OWN_LIMITS} {given}".strip())
 
 
 def roll_back(conn: Connection) -> None:
@@ -101,13 +125,61 @@ def roll_back(conn: Connection) -> None:
         conn.close()
 
 
-def _begin(conn: Connection, begin: str) -> ChainHead | None:
+def _begin(conn: Connection, begin: str) -> dict[str, Any] | None:
     # All of `begin` in one round trip (the simple protocol takes several statements at once).
     cursor = conn.execute(begin)
-    row = cursor.fetchone() if cursor.nextset() and cursor.description else None
-    return None if row is None else ChainHead(seq=row["seq"], hash=row["hash"])
+    return cursor.fetchone() if cursor.nextset() and cursor.description else None
 
 
 def _left(deadline: float | None) -> float | None:
     """Seconds until `deadline` (never below zero), or None without one."""
     return None if deadline is None else max(deadline - time.monotonic(), 0.0)
+
+
+def commit(conn: Connection, xid: int | None, conninfo: str) -> None:
+    """``COMMIT`` the transaction `conn` holds (`xid`, when known: a chain write's; `conninfo`
+    opens another connection to its database).
+
+    Raises:
+        CommitUncertain: The connection broke once the COMMIT was sent, so whether the server
+            made it is not known; its `settle` asks the server which.
+        psycopg.Error: The server refused it: nothing was committed (rolled back).
+    """
+    try:
+        conn.execute("COMMIT")
+    except psycopg.OperationalError as exc:
+        if xid is None or not (conn.closed or conn.broken):
+            roll_back(conn)
+            raise
+        raise CommitUncertain(
+            f"the connection to the database broke as a write was committed ({first_line(exc)})",
+            cause=exc,
+            ask=lambda within: committed(conninfo, xid, time.monotonic() + within),
+        ) from exc
+    except BaseException:
+        roll_back(conn)
+        raise
+
+
+def committed(conninfo: str, xid: int, deadline: float) -> bool | None:
+    """Whether transaction `xid`, whose COMMIT's answer was lost, committed (True) or not
+    (False), asked on a fresh connection (another after each failure) until the server says
+    (a transaction still ``in progress`` is that of a connection the server has not yet seen
+    close) or `deadline` (monotonic) passes: then None."""
+    while (left := _left(deadline) or 0.0) > 0:
+        try:
+            with psycopg.connect(
+                conninfo, autocommit=True, connect_timeout=max(2, math.ceil(left))
+            ) as conn:
+                guard = Deadline(conn, deadline)
+                try:
+                    while _left(deadline):
+                        row = conn.execute("SELECT txid_status(%s)", [xid]).fetchone()
+                        if row is not None and row[0] in {"committed", "aborted"}:
+                            return bool(row[0] == "committed")
+                        time.sleep(min(_ASK_EVERY_S, _left(deadline) or 0.0))
+                finally:
+                    guard.close()
+        except psycopg.Error:
+            time.sleep(min(_ASK_EVERY_S, _left(deadline) or 0.0))
+    return None

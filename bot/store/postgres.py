@@ -29,7 +29,7 @@ from bot.settings.targets import masked_error, redacted
 from bot.store.chain import ChainHead
 from bot.store.engine import Cursor, Db, Params
 from bot.store.lockwait import Sessions
-from bot.store.pgconn import begun, roll_back
+from bot.store.pgconn import begun, commit, roll_back, with_own_limits
 from bot.store.rows import DatabaseUnavailable, first_line
 from bot.store.schema import (
     CURRENT_TABLES,
@@ -52,7 +52,10 @@ POOL_SIZE: Final = 10
 #: Any fixed number: the advisory lock that serialises concurrent migrations.
 _MIGRATION_LOCK: Final = 7_262_736_001
 _PLACEHOLDER = re.compile(r"%|\?|(?<!:):([A-Za-z_]\w*)")
-_CHAIN_LOCK: Final = "SELECT seq, hash FROM chain_head WHERE id = 1 FOR UPDATE"
+#: The chain lock, with the transaction's id (to settle a commit whose answer was lost).
+_CHAIN_LOCK: Final = (
+    "SELECT seq, hash, txid_current() AS xid FROM chain_head WHERE id = 1 FOR UPDATE"
+)
 #: Writes need ``READ COMMITTED`` (see the module docstring), named: a database, role or server
 #: whose ``default_transaction_isolation`` is stricter would fail one of two writes at once.
 _WRITE: Final = "BEGIN ISOLATION LEVEL READ COMMITTED"
@@ -132,6 +135,7 @@ class PostgresEngine:
         sessions: Sessions | None = None,
     ):
         self._pool = pool
+        self._conninfo = pool.conninfo if isinstance(pool.conninfo, str) else ""
         self._sessions = sessions
         self.label = label
         self.applied: list[str] = []
@@ -188,7 +192,7 @@ class PostgresEngine:
             raise DatabaseUnavailable(f"cannot connect to {label}: {masked_error(problem, url)}")
         sessions = Sessions(url)  # for `bot.store.lockwait.saying_lock_waits`
         pool: ConnectionPool[psycopg.Connection[dict[str, Any]]] = ConnectionPool(
-            url,
+            with_own_limits(url),  # whatever limits the database or role sets by default
             min_size=1,
             max_size=POOL_SIZE,
             kwargs={"autocommit": True, "row_factory": dict_row},
@@ -276,14 +280,15 @@ class PostgresEngine:
     ) -> Iterator[PgDb]:
         with begun(self._pool, begin if lock is None else f"{begin}; {lock}", deadline) as (
             conn,
-            head,
+            row,
         ):
+            head = None if row is None else ChainHead(seq=row["seq"], hash=row["hash"])
             try:
                 yield PgDb(conn, head)
-                conn.execute("COMMIT")
             except BaseException:
                 roll_back(conn)
                 raise
+            commit(conn, None if row is None else int(row["xid"]), self._conninfo)
 
 
 def _probe(url: str) -> str | None:

@@ -15,7 +15,6 @@ from typing import Any, Final
 
 from adapters.clock import Clock
 from bot.model import (
-    INITIAL_STATES,
     AuditEvent,
     AuditEventName,
     PolicySnapshot,
@@ -30,6 +29,7 @@ from bot.store.chain import ChainHead, ChainKey, canonical_json
 from bot.store.engine import Db
 from bot.store.leases import Leases
 from bot.store.notify import Appended
+from bot.store.nul import admissible, refuse_nul
 from bot.store.rows import (
     SYSTEM_ACTOR,
     OverlapError,
@@ -100,8 +100,7 @@ class Writer:
         exclusive: bool = False,
     ) -> RequestRecord:
         """Insert a new request in one of `INITIAL_STATES`; `exclusive` refuses held targets."""
-        if state not in INITIAL_STATES:
-            raise StoreError(f"a request cannot start {state.value}")
+        admissible(request, state, requester=requester, channel=channel)
         if exclusive and (held := queries.holder(db, request.operation, request.targets)):
             raise OverlapError(*held)  # an open request of the operation holds a target
         now = self.now()
@@ -232,6 +231,7 @@ class Writer:
         moved_to: RequestState | None,
     ) -> AuditEvent:
         """Hash one event onto the chain, move the head, and note it in the journal."""
+        refuse_nul(actor=actor, operation=record.operation, targets=targets)
         head = self.head or queries.head(db)
         self._check_key(db, first=head.seq == 0)
         # Each JSON value is encoded once: its text goes into the row and into the hashed body.

@@ -39,6 +39,17 @@ def restart(url: str) -> None:
     )
 
 
+def stop(url: str) -> None:
+    """Stop the server `postgres_server` gave `url` (``pg_ctl stop -m fast``: every connection
+    closes, what was committed is kept); `start` starts it again."""
+    _run([*_STARTED[url], "-m", "fast", "stop"])
+
+
+def start(url: str) -> None:
+    """Start the server `stop` stopped."""
+    _run([*_STARTED[url], "-l", str(Path(_STARTED[url][2]).parent / "log"), "start"])
+
+
 def server_bin() -> Path | None:
     """The folder holding ``initdb`` and ``pg_ctl``, or None when PostgreSQL is not installed."""
     named = os.environ.get("OPSGATE_PG_BIN")
