@@ -160,11 +160,26 @@ _ORPHANS: Final = (
     "(SELECT 1 FROM events e WHERE e.request_id = r.id) ORDER BY rowid"
 )
 
+_HEX: Final = "CASE WHEN typeof({0}) = 'text' THEN hex(CAST({0} AS BLOB)) END"
+
 #: Approvals of a request with no row (an id no request has, in any case but its own).
 _ORPHAN_APPROVALS: Final = (
     "SELECT a.request_id, a.approver FROM approvals a WHERE NOT EXISTS "
     "(SELECT 1 FROM requests r WHERE r.id = a.request_id) ORDER BY a.rowid"
 )
+
+
+#: `_ORPHANS` and `_ORPHAN_APPROVALS` as a worker asks them, in the transaction of its part of
+#: the query (`bot.store.beside`), each value as the hex of its bytes when it is text, else NULL
+#: (this process then asks them itself, reading such a value as it reads any other).
+IN_WORKER: Final = {
+    "orphans": _ORPHANS.replace("SELECT id ", f"SELECT {_HEX.format('id')} ", 1),
+    "orphan_approvals": _ORPHAN_APPROVALS.replace(
+        "SELECT a.request_id, a.approver ",
+        f"SELECT {_HEX.format('a.request_id')}, {_HEX.format('a.approver')} ",
+        1,
+    ),
+}
 
 
 #: The requests a part of the query sums up, by id, on either side of its ``:split`` parameter
