@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from store_requests import fill
-from tampering import drop_detail_key, rehash, tamper
+from tampering import drop_detail_key, rehash, set_detail_key, tamper
 
 from bot.store import Store, beside
 from bot.store.crosscheck import suspects
@@ -104,3 +104,16 @@ def test_a_release_1_detail_never_lets_a_break_glass_or_review_through_the_quick
     tamper(target, change, params=(ids[0],))
 
     assert suspected(store, target)[:1] == [ids[0]]
+
+
+@pytest.mark.parametrize("value", [1, "1", None])
+def test_a_first_event_that_refers_to_an_event_is_a_suspect(
+    store: Store, target: str | Path, value: object
+) -> None:
+    """The query does not parse a ``requested`` event's reference: such a detail is not the one
+    its row implies, so its request is left to the field-by-field comparison all the same."""
+    ids = fill(store, requests=4)
+    set_detail_key(target, event="requested", key="requested_seq", value=value)
+    rehash(target)
+
+    assert suspected(store, target) == ids
