@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Final
 from bot.model import AuditEvent, RequestRecord, RequestState
 from bot.store import keying, queries
 from bot.store.base import StoreBase
-from bot.store.beside import NOT_ASKED, OnServer, in_worker
+from bot.store.beside import NOT_ASKED, OnServer, Orphaned, in_worker
 from bot.store.bound_columns import stop_problem
 from bot.store.chain import (
     GENESIS_HASH,
@@ -98,11 +98,12 @@ def verify_log(
                 if problem is not None:
                     return VerifyResult(False, result.checked, anchor.seq, problem)
             early = asked.answer()
+            orphaned = None if early is None else asked.orphaned()
         finally:
             chain.close()
             asked.close()
         suspicious = suspects(db, source.dialect) if early is None else early
-        return _tables_result(db, suspicious, checked=result.checked)
+        return _tables_result(db, suspicious, checked=result.checked, orphaned=orphaned)
 
 
 def _chain_result(chain: ChainCheck, db: Db) -> VerifyResult:
@@ -149,17 +150,20 @@ def _anchor_problem(db: Db, anchor: ChainHead) -> str | None:
     return None
 
 
-def _tables_result(db: Db, suspicious: Sequence[str], *, checked: int) -> VerifyResult:
-    """The first request (in log order) whose stored row disagrees with its events."""
+def _tables_result(
+    db: Db, suspicious: Sequence[str], *, checked: int, orphaned: Orphaned | None = None
+) -> VerifyResult:
+    """The first request (in log order) whose stored row disagrees with its events; the rows
+    without events or request asked here unless a worker has `orphaned` them."""
     for request_id in suspicious:
         summary = summary_of(db, request_id)
         problem = None if summary is None else _request_disagreement(db, request_id, summary)
         if problem is not None:
             return VerifyResult(False, checked, problem=problem, request_id=request_id)
-    for request_id in orphans(db):
+    for request_id in orphans(db) if orphaned is None else orphaned.requests:
         problem = "it has no events in the audit log (its requested event is gone)"
         return VerifyResult(False, checked, problem=problem, request_id=request_id)
-    for request_id, approver in orphan_approvals(db):
+    for request_id, approver in orphan_approvals(db) if orphaned is None else orphaned.approvals:
         problem = (
             f"the approvals table holds an approval by {approver} of it, but no request has this "
             "id (an approval added, or moved off its request, outside opsgate)"

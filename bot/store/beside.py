@@ -21,11 +21,12 @@ import sqlite3
 import subprocess
 import threading
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from bot.store import workers
-from bot.store.crosscheck import missing_columns, suspects, suspects_sql
+from bot.store.crosscheck import IN_WORKER, missing_columns, suspects, suspects_sql
 from bot.store.database import read_only_uri
 from bot.store.engine import Db
 
@@ -40,12 +41,25 @@ log = logging.getLogger(__name__)
 _CANCEL_EVERY_S: Final = 0.05
 
 
+@dataclass(frozen=True)
+class Orphaned:
+    """What `crosscheck.orphans` and `crosscheck.orphan_approvals` found, asked in a worker."""
+
+    requests: list[str]
+    approvals: list[tuple[str, str]]
+
+
 class Asked(Protocol):
     """The tables' query, asked beside the chain check."""
 
     def answer(self) -> list[str] | None:
         """The suspects in log order; None when the query was not asked or could not read a
         detail (the caller then asks it itself, if the chain holds)."""
+        ...
+
+    def orphaned(self) -> Orphaned | None:
+        """Once `answer` gave suspects: the rows with no events or no request, when they were
+        asked beside it too; None when the caller must ask."""
         ...
 
     def close(self) -> None:
@@ -59,6 +73,9 @@ class _Answered:
 
     def answer(self) -> list[str] | None:
         return self._found
+
+    def orphaned(self) -> Orphaned | None:
+        return None
 
     def close(self) -> None:
         pass
@@ -117,13 +134,18 @@ class InWorker:
         missing: frozenset[str] = frozenset(),
     ) -> None:
         self._last = last
+        self._orphaned: Orphaned | None = None
         uri = read_only_uri(path)
         parts = [None] if split is None else ["below", "from"]
+        # The orphans' two queries go with the parts, one each when there are two.
+        also = (
+            [dict(IN_WORKER)] if split is None else [{name: sql} for name, sql in IN_WORKER.items()]
+        )
         self._processes: list[subprocess.Popen[bytes]] = []
         try:
-            for part in parts:
+            for part, extra in zip(parts, also, strict=True):
                 query = suspects_sql("sqlite", part, missing=missing)  # an older log's columns
-                asked = {"uri": uri, "tables": query, "params": {}}
+                asked = {"uri": uri, "tables": query, "params": {}, "also": extra}
                 if part is not None:
                     asked["params"] = {"split": split}
                 self._processes.append(workers.start(asked))
@@ -133,12 +155,21 @@ class InWorker:
 
     def answer(self) -> list[str] | None:
         found: list[tuple[int, str]] = []
+        also: dict[str, Any] = {}
         for process in self._processes:
-            part = _suspects_in(workers.answer(process), self._last)
+            answered = workers.answer(process)
+            part = _suspects_in(answered, self._last)
             if part is None:
                 return None
             found += part
+            assert answered is not None
+            got = answered.get("also")
+            also.update(got if isinstance(got, dict) else {})
+        self._orphaned = _orphaned_in(also)
         return [request_id for _, request_id in sorted(found)]
+
+    def orphaned(self) -> Orphaned | None:
+        return self._orphaned
 
     def close(self) -> None:
         workers.stop(self._processes)
@@ -160,6 +191,21 @@ def _suspects_in(answered: dict[str, Any] | None, last: int) -> list[tuple[int, 
         ]
     except (TypeError, ValueError):
         return None
+
+
+def _orphaned_in(also: dict[str, Any]) -> Orphaned | None:
+    """The workers' rows of `crosscheck.IN_WORKER`; None unless each is a list of hex texts."""
+    try:
+        requests = [_text(hexed) for (hexed,) in also["orphans"]]
+        approvals = [(_text(rid), _text(by)) for rid, by in also["orphan_approvals"]]
+    except (KeyError, TypeError, ValueError):
+        return None
+    return Orphaned(requests, approvals)
+
+
+def _text(hexed: str) -> str:
+    """A worker's hex of a text's bytes, read as this process reads text (`SqliteDb.any_text`)."""
+    return bytes.fromhex(hexed).decode("utf-8", "surrogateescape")
 
 
 class OnServer:
@@ -194,6 +240,9 @@ class OnServer:
         if self._failed is not None:
             raise self._failed
         return self._found
+
+    def orphaned(self) -> Orphaned | None:
+        return None
 
     def close(self) -> None:
         """Cancel the query (repeatedly: a cancel request that arrives between two statements

@@ -22,82 +22,22 @@ import json
 import re
 from typing import Any, Final
 
+from bot.store.detail_sql import detail_matches
 from bot.store.engine import Db
 from bot.store.integrity import STATE_EVENTS, EventSummary
 
-#: The keys of a ``requested`` detail, in canonical (sorted) order, and the row's column that
-#: each reads from, as JSON (``text``: quoted; ``json``: stored as JSON text; ``null`` when
-#: NULL). Release 1 wrote neither ``break_glass`` nor ``review_due_at``, and logs written
-#: before the creation time was recorded have no ``created_at``: a request stored then
-#: matches the detail without them.
-_DETAIL_KEYS: Final = (
-    ("approvals_needed", "integer"),
-    ("break_glass", "text"),
-    ("channel", "text"),
-    ("created_at", "text"),
-    ("expires_at", "text"),
-    ("params", "json"),
-    ("policy", "json"),
-    ("preview", "json"),
-    ("reason", "text"),
-    ("review_due_at", "text"),
-    ("sandbox", "boolean"),
-)
-_RECORDED_LATER: Final = frozenset({"created_at"})
-_RELEASE_2_ONLY: Final = frozenset({"break_glass", "review_due_at"})
-
-
-def _as_json(dialect: str, column: str, kind: str) -> str:
-    """SQL for the JSON text of ``r.<column>``, written as `canonical_json` writes it when it
-    needs no escaping (anything else makes the row a suspect, never a false match)."""
-    value = f"r.{column}"
-    if kind == "integer":
-        return f"CAST({value} AS TEXT)" if dialect == "postgresql" else value
-    if kind == "boolean":
-        return f"CASE WHEN {value} <> 0 THEN 'true' ELSE 'false' END"
-    if kind == "json":
-        return f"coalesce({value}, 'null')"
-    # PostgreSQL has no json_quote; to_json quotes text the same way, and keeps NULL.
-    if dialect == "postgresql":
-        return f"coalesce(to_json({value})::text, 'null')"
-    # SQLite's json_quote refuses a BLOB (the whole query would fail): NULL then, which
-    # printf writes as nothing, so the detail cannot match and the row is a suspect.
-    return f"CASE WHEN typeof({value}) IN ('text', 'null') THEN json_quote({value}) END"
-
-
-def _detail(dialect: str, keys: tuple[tuple[str, str], ...]) -> str:
-    """The SQL text of the detail a row implies, with `keys`."""
-    number = "%s" if dialect == "postgresql" else "%d"
-    template = ",".join(f'"{key}":{number if kind == "integer" else "%s"}' for key, kind in keys)
-    values = ", ".join(_as_json(dialect, key, kind) for key, kind in keys)
-    function = "format" if dialect == "postgresql" else "printf"
-    return f"{function}('{{{template}}}', {values})"
-
-
-def _detail_matches(dialect: str) -> str:
-    """Whether the first event's detail is the one the row implies, as this release writes it
-    or as an earlier one did (the chain fixes which: a detail that records ``created_at``
-    matches only a row with that ``created_at``)."""
-    current = _detail(dialect, _DETAIL_KEYS)
-    before = _detail(dialect, _without(_RECORDED_LATER))
-    release_1 = _detail(dialect, _without(_RECORDED_LATER | _RELEASE_2_ONLY))
-    return (
-        f"(f.detail = {current} OR f.detail = {before} OR (r.break_glass IS NULL "
-        f"AND r.review_due_at IS NULL AND f.detail = {release_1}))"
-    )
-
-
-def _without(keys: frozenset[str]) -> tuple[tuple[str, str], ...]:
-    return tuple(key for key in _DETAIL_KEYS if key[0] not in keys)
-
-
 #: Per dialect: a later event's reference, and whether the references all name the first event.
+#: A ``requested`` detail is not parsed for one: a request passes only with one, its first, the
+#: detail its row implies, which holds no reference (a tenth of the query's time, so parsed).
 #: And the row's values that the detail's SQL reads as stored: SQLite keeps any type in any
 #: column, and its printf stops at a NUL character, so text hidden behind one would match.
 #: (PostgreSQL's columns keep their types, and its text holds no NUL.)
 _SQLITE: Final = {
     # Only on text: newer SQLite reads a BLOB as its binary JSON, and fails on other bytes.
-    "ref": "CASE WHEN typeof(e.detail) = 'text' THEN json_extract(e.detail, '$.requested_seq') END",
+    "ref": (
+        "CASE WHEN e.event <> 'requested' AND typeof(e.detail) = 'text' "
+        "THEN json_extract(e.detail, '$.requested_seq') END"
+    ),
     "ref_ok": (
         "typeof(m.ref_low) = 'integer' AND typeof(m.ref_high) = 'integer' "
         "AND m.ref_low = m.first_seq AND m.ref_high = m.first_seq"
@@ -112,8 +52,9 @@ _SQLITE: Final = {
 _POSTGRES: Final = {
     # A detail holding an escaped NUL (``\u0000``: a vendor's answer may) is text PostgreSQL's
     # JSON functions refuse to read: no ref then, so its request is a suspect, read in Python.
+    # A `requested` detail holds no ref (as on SQLite): it is not parsed for one.
     "ref": (
-        "CASE WHEN strpos(e.detail, '\\u0000') = 0 "
+        "CASE WHEN e.event <> 'requested' AND strpos(e.detail, '\\u0000') = 0 "
         "THEN (e.detail::json -> 'requested_seq')::text END"
     ),
     "ref_ok": ("m.ref_low = CAST(m.first_seq AS TEXT) AND m.ref_high = CAST(m.first_seq AS TEXT)"),
@@ -165,11 +106,26 @@ _ORPHANS: Final = (
     "(SELECT 1 FROM events e WHERE e.request_id = r.id) ORDER BY rowid"
 )
 
+_HEX: Final = "CASE WHEN typeof({0}) = 'text' THEN hex(CAST({0} AS BLOB)) END"
+
 #: Approvals of a request with no row (an id no request has, in any case but its own).
 _ORPHAN_APPROVALS: Final = (
     "SELECT a.request_id, a.approver FROM approvals a WHERE NOT EXISTS "
     "(SELECT 1 FROM requests r WHERE r.id = a.request_id) ORDER BY a.rowid"
 )
+
+
+#: `_ORPHANS` and `_ORPHAN_APPROVALS` as a worker asks them, in the transaction of its part of
+#: the query (`bot.store.beside`), each value as the hex of its bytes when it is text, else NULL
+#: (this process then asks them itself, reading such a value as it reads any other).
+IN_WORKER: Final = {
+    "orphans": _ORPHANS.replace("SELECT id ", f"SELECT {_HEX.format('id')} ", 1),
+    "orphan_approvals": _ORPHAN_APPROVALS.replace(
+        "SELECT a.request_id, a.approver ",
+        f"SELECT {_HEX.format('a.request_id')}, {_HEX.format('a.approver')} ",
+        1,
+    ),
+}
 
 
 #: The requests a part of the query sums up, by id, on either side of its ``:split`` parameter
@@ -208,7 +164,7 @@ def suspects_sql(
     parts = _POSTGRES if dialect == "postgresql" else _SQLITE
     sql = _SUSPECTS.format(
         states=_STATE_NAMES,
-        detail=_detail_matches(dialect),
+        detail=detail_matches(dialect),
         part=PARTS[part],
         moves_ok=_MOVES_OK,
         **parts,

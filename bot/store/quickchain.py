@@ -207,11 +207,14 @@ def tables_suspects(
     sql: str,
     params: dict[str, Any] | None = None,
     operational: type[Exception] = sqlite3.OperationalError,
+    also: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """The tables' query (`bot.store.crosscheck.suspects_sql`, with `params`) and the last seq,
     read in one transaction, so the caller can tell whether it saw the same log: ``{"last",
-    "suspects"}``, each suspect its id's bytes in hex and its first seq, or ``{"unreadable":
-    true}`` when a detail is not JSON or an id is not text (the chain check names those)."""
+    "suspects", "also"}``, each suspect its id's bytes in hex and its first seq, or
+    ``{"unreadable": true}`` when a detail is not JSON or an id is not text (the chain check
+    names those). ``also`` holds the rows of each query in `also` (`crosscheck.IN_WORKER`), read
+    in the same transaction; None for one that read a value that was not text."""
     conn.execute("BEGIN")
     try:
         (last,) = conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()
@@ -221,6 +224,7 @@ def tables_suspects(
             "ORDER BY s.first_seq",
             params or {},
         ).fetchall()
+        found = {name: conn.execute(query).fetchall() for name, query in (also or {}).items()}
     except operational as exc:
         if "JSON" not in str(exc):
             raise
@@ -229,7 +233,11 @@ def tables_suspects(
         conn.rollback()
     if any(row[0] is None for row in rows):
         return {"unreadable": True}
-    return {"last": last, "suspects": [[row[0], row[1]] for row in rows]}
+    also_found = {
+        name: None if any(None in row for row in got) else [list(row) for row in got]
+        for name, got in found.items()
+    }
+    return {"last": last, "suspects": [[row[0], row[1]] for row in rows], "also": also_found}
 
 
 def main() -> None:
@@ -240,8 +248,8 @@ def main() -> None:
     try:
         with interruptible(conn, sqlite.OperationalError):
             if "tables" in asked:
-                tables, params = asked["tables"], asked.get("params")
-                answer = tables_suspects(conn, tables, params, sqlite.OperationalError)
+                tables, params, also = asked["tables"], asked.get("params"), asked.get("also")
+                answer = tables_suspects(conn, tables, params, sqlite.OperationalError, also)
             else:
                 key = None if asked["key"] is None else bytes.fromhex(asked["key"])
                 suspect = first_suspect(conn, key, int(asked["after"]), int(asked["upto"]))

@@ -249,3 +249,73 @@ def test_the_query_split_in_two_suspects_what_it_does_whole(filed: Filed) -> Non
         halves.close()
     below = [request_id for request_id in whole if request_id < split]
     assert 0 < len(below) < len(whole)  # each half had some
+
+
+# -- the rows without events or without a request, asked in the workers ---------------------------
+
+
+@pytest.mark.usefixtures("spread")
+@pytest.mark.parametrize(
+    ("statement", "named"),
+    [
+        (
+            "INSERT INTO requests SELECT 'R-ORPHAN' || char(0) || 'x', operation, vendor, "
+            "targets, params, reason, requester, channel, state, approvals_needed, created_at, "
+            "expires_at, message_ts, preview, outcome, sandbox, policy, card_claimed_at, "
+            "break_glass, review_due_at, reviewed_by, reviewed_at, review_announced_at, "
+            "remind_at, reminded_at, stop_requested_by, stop_requested_at "
+            "FROM requests LIMIT 1",
+            "it has no events in the audit log",
+        ),
+        (
+            "INSERT INTO approvals (request_id, approver, at) "
+            "VALUES (CAST(x'52ff' AS TEXT), 'U0EVE', '2026-01-01T00:00:00.000000Z')",
+            "the approvals table holds an approval by U0EVE of it",
+        ),
+    ],
+    ids=["a request with no events", "an approval of no request, its id not UTF-8"],
+)
+def test_the_workers_name_rows_without_events_or_request_as_this_process_does(
+    monkeypatch: pytest.MonkeyPatch, filed: Filed, statement: str, named: str
+) -> None:
+    """Asked in the workers' transactions, beside the tables' query, not after it here."""
+    store, path = filed(requests=8)
+    tamper(path, statement)
+    expected = store.verify()  # here first: what this process names
+    assert not expected.ok and named in expected.problem
+
+    def not_here(*_: object) -> None:
+        raise AssertionError("the workers answered: this process need not ask")
+
+    monkeypatch.setattr(auditlog, "orphans", not_here)
+    monkeypatch.setattr(auditlog, "orphan_approvals", not_here)
+    result = store.verify()
+    assert (result.ok, result.request_id, result.problem) == (
+        False,
+        expected.request_id,
+        expected.problem,
+    )
+
+
+@pytest.mark.usefixtures("spread")
+def test_a_row_whose_id_is_not_text_is_asked_here(
+    monkeypatch: pytest.MonkeyPatch, filed: Filed
+) -> None:
+    """A worker answers only ids stored as text: for any other, this process asks again."""
+    store, path = filed(requests=8)
+    tamper(
+        path,
+        "INSERT INTO approvals (request_id, approver, at) "
+        "VALUES (x'3432', 'U0EVE', '2026-01-01T00:00:00.000000Z')",  # a BLOB
+    )
+    asked: list[object] = []
+    real = auditlog.orphan_approvals
+
+    def here_too(db: object) -> list[tuple[str, str]]:
+        asked.append(db)
+        return real(db)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(auditlog, "orphan_approvals", here_too)
+    result = store.verify()
+    assert not result.ok and "an approval by U0EVE" in result.problem
+    assert len(asked) == 1
