@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from bot import cards
-from bot.lifecycle import refusals
+from bot.lifecycle import notices, refusals
 from bot.lifecycle.card_post import CardUnsettled, post_card
 from bot.lifecycle.replies import Replies
 from bot.lifecycle.services import Services
@@ -57,7 +57,16 @@ class Posting:
         except SlackPostError as exc:
             self._end(record, exc, group_dm=group_dm)
             raise
-        self.s.store.set_message(record.id, channel=record.channel, ts=ts)
+        bound = self.s.store.bind_card(record.id, channel=record.channel, ts=ts)
+        if bound is not None and bound != ts:
+            self._copy(record, ts)
+
+    def _copy(self, record: RequestRecord, ts: str) -> None:
+        """Card `ts` was posted while another post of `record`'s card (a sweep's, here or in
+        another replica) was bound first: it says so, without buttons, so that no one clicks
+        a card the request is not bound to."""
+        log.warning("the approval card of %s was posted twice; %s is the copy", record.id, ts)
+        self.s.slack.update(record.channel, ts, cards.notice_message(notices.card_copy(record)))
 
     def _found(self, record: RequestRecord) -> str | None:
         """The card of a request left without one, when it is up after all; None when it is
