@@ -6,7 +6,7 @@ import logging
 
 from bot import cards
 from bot.lifecycle import notices, refusals
-from bot.lifecycle.card_post import CardUnsettled, post_card
+from bot.lifecycle.card_post import CardUnsettled, post_card, up_already
 from bot.lifecycle.replies import Replies
 from bot.lifecycle.services import Services
 from bot.model import AuditEventName, ClosedOutcome, RequestRecord, RequestState
@@ -39,7 +39,7 @@ class Posting:
                 the caller's part.
         """
         try:
-            ts = self._found(record) if swept else None
+            ts = up_already(self.s.slack, record.channel, record.id) if swept else None
             if ts is None:
                 ts = post_card(self.s.slack, record.channel, self.replies.card(record), record.id)
         except CardUnsettled as exc:
@@ -67,15 +67,6 @@ class Posting:
         a card the request is not bound to."""
         log.warning("the approval card of %s was posted twice; %s is the copy", record.id, ts)
         self.s.slack.update(record.channel, ts, cards.notice_message(notices.card_copy(record)))
-
-    def _found(self, record: RequestRecord) -> str | None:
-        """The card of a request left without one, when it is up after all; None when it is
-        not, or when Slack will not say (it is posted then: a card is needed to go on)."""
-        try:
-            return self.s.slack.find_card(record.channel, record.id)
-        except SlackPostError as exc:
-            log.warning("could not look for the card of %s: %s; posting it", record.id, exc.error)
-            return None
 
     def _end(self, record: RequestRecord, exc: SlackPostError, *, group_dm: bool) -> None:
         # One line for whoever runs opsgate: a refused token or message is theirs to put right.
