@@ -23,11 +23,15 @@ class Posting:
         self.s = services
         self.replies = replies
 
-    def post(self, record: RequestRecord, *, group_dm: bool = False, swept: bool = False) -> None:
+    def post(self, record: RequestRecord, *, group_dm: bool = False, swept: bool = False) -> bool:
         """Post the card in the request's channel (once: see `bot.lifecycle.card_post`) and
         remember where it is; `group_dm` when that channel is a group DM (the audited reason
         then says so). `swept`: a sweep posts the card of a request left without one, which
         may be up already (its process stopped, or Slack's answer was lost, after the post).
+
+        Returns False when the request ended while the card was on its way (a sweep and this
+        post raced, and the other's post was refused): the card shows the end, and whoever
+        ended it told the requester; True otherwise.
 
         Raises:
             CardUnsettled: (not `swept`) Slack's answer to the post was lost, and Slack would
@@ -60,6 +64,18 @@ class Posting:
         bound = self.s.store.bind_card(record.id, channel=record.channel, ts=ts)
         if bound is not None and bound != ts:
             self._copy(record, ts)
+            return True
+        return self._still_pending(record)
+
+    def _still_pending(self, record: RequestRecord) -> bool:
+        """Whether `record` is still pending now that its card is up; if it ended meanwhile,
+        its card is drawn as it ended (no buttons to click on an ended request)."""
+        current = self.s.store.get(record.id)
+        if current is None or current.state is RequestState.PENDING:
+            return True
+        log.warning("%s ended %s while its card was posted", record.id, current.state.value)
+        self.replies.refresh_card(current)
+        return False
 
     def _copy(self, record: RequestRecord, ts: str) -> None:
         """Card `ts` was posted while another post of `record`'s card (a sweep's, here or in

@@ -44,3 +44,29 @@ def test_a_card_posted_while_a_sweep_posted_it_too_is_not_bound_in_its_place(
     assert not buttons(copy.message)
     assert record.id in copy.message.text and "copy" in copy.message.text
     assert not [u for u in world.slack.of("update") if u.target == "C0OPS/1767225600.000001"]
+
+
+def test_a_card_posted_after_a_sweep_ended_the_request_shows_the_end_not_buttons(
+    world: World,
+) -> None:
+    post_card = world.slack.post_card
+    posts: list[str] = []
+
+    def slow_post(channel: str, message: Message, request_id: str) -> str:
+        posts.append(request_id)
+        if len(posts) == 1:  # minutes pass; the sweep's own post is refused: the request ends
+            world.clock.advance(CARD_GRACE.total_seconds())
+            world.slack.refuse_posts = "ratelimited"
+            world.service.sweeps.post_cardless()
+            world.slack.refuse_posts = None
+        return post_card(channel, message, request_id)  # ... and then this one is answered
+
+    world.slack.post_card = slow_post  # type: ignore[method-assign]
+    world.service.submit(package_request(), world.origin(ALICE), command_text=COMMAND)
+
+    [record] = world.store.history()
+    assert record.state is RequestState.DENIED and record.message_ts is not None
+    [redrawn] = [u for u in world.slack.of("update") if u.target.endswith(record.message_ts)]
+    assert not buttons(redrawn.message) and "Denied" in redrawn.message.text
+    told = [p.message.text for p in world.slack.of("respond")]
+    assert not [t for t in told if "is posted and" in t]  # the sweep told the requester

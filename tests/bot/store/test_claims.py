@@ -125,9 +125,7 @@ def test_a_database_from_before_claims_is_upgraded_in_place(tmp_path: Path) -> N
     store.close()
 
 
-def test_the_card_bound_first_stays_the_requests_card(
-    target: str | Path, clock: FakeClock
-) -> None:
+def test_the_card_bound_first_stays_the_requests_card(target: str | Path, clock: FakeClock) -> None:
     store = Store.open(target, clock=clock)  # on SQLite and on PostgreSQL (the suite's target)
     record = create(store)
     assert store.bind_card(record.id, channel="C0OPS", ts="1.000001") == "1.000001"
