@@ -47,16 +47,7 @@ class Posting:
             if ts is None:
                 ts = post_card(self.s.slack, record.channel, self.replies.card(record), record.id)
         except CardUnsettled as exc:
-            if swept:
-                self._end(record, exc, group_dm=group_dm)
-            else:
-                log.warning(
-                    "Slack's answer to the approval card of %s was lost (%s), and whether it is "
-                    "up is not known (%s): a sweep looks again",
-                    record.id,
-                    exc.error,
-                    exc.looked,
-                )
+            self._unsettled(record, exc, group_dm=group_dm, swept=swept)
             raise
         except SlackPostError as exc:
             self._end(record, exc, group_dm=group_dm)
@@ -66,6 +57,22 @@ class Posting:
             self._copy(record, ts)
             return True
         return self._still_pending(record)
+
+    def _unsettled(
+        self, record: RequestRecord, exc: CardUnsettled, *, group_dm: bool, swept: bool
+    ) -> None:
+        """A sweep's post that Slack would not settle ends the request; the first post's
+        leaves it for a sweep to look again."""
+        if swept:
+            self._end(record, exc, group_dm=group_dm)
+            return
+        log.warning(
+            "Slack's answer to the approval card of %s was lost (%s), and whether it is "
+            "up is not known (%s): a sweep looks again",
+            record.id,
+            exc.error,
+            exc.looked,
+        )
 
     def _still_pending(self, record: RequestRecord) -> bool:
         """Whether `record` is still pending now that its card is up; if it ended meanwhile,
