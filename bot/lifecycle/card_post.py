@@ -67,3 +67,14 @@ def find(slack: SlackPort, channel: str, request_id: str, *, lost: str) -> str |
     except SlackPostError as exc:
         log.warning("could not look for the card of %s in %s: %s", request_id, channel, exc.error)
         raise CardUnsettled(lost, looked=exc.error) from exc
+
+
+def up_already(slack: SlackPort, channel: str, request_id: str) -> str | None:
+    """The ts of the card of a request left without one (a post whose answer was lost, a
+    process that stopped after posting), when it is up after all; None when it is not, or
+    when Slack will not say (logged: the card is posted then, as one is needed to go on)."""
+    try:
+        return slack.find_card(channel, request_id)
+    except SlackPostError as exc:
+        log.warning("could not look for the card of %s: %s; posting it", request_id, exc.error)
+        return None

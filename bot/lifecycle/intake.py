@@ -247,7 +247,8 @@ class Intake:
             return
         bind(request_id=record.id)  # log lines from here on name the request
         try:
-            self._posting.post(record, group_dm=origin.group_dm)
+            if not self._posting.post(record, group_dm=origin.group_dm):
+                return  # ended meanwhile (by a sweep, which told the requester)
         except CardUnsettled as exc:
             notice = notices.card_unsettled(record, exc.error, exc.looked)
             self.replies.answer(origin, cards.notice_message(notice))

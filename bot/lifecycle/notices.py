@@ -20,6 +20,19 @@ def reposted(record: RequestRecord) -> Notice:
     )
 
 
+def card_copy(record: RequestRecord) -> Notice:
+    """What a second card of `record` says in place of its buttons: the first one bound is
+    the request's card (a sweep posted it while this post was still waiting for Slack)."""
+    return Notice(
+        "A copy of the approval card for ",
+        Code(record.id),
+        ", posted twice while Slack was slow to answer: approve, reject or cancel it on its "
+        "other card in ",
+        Channel(record.channel),
+        ".",
+    )
+
+
 def card_unsettled(record: RequestRecord, error: str, looked: str) -> Notice:
     """Slack's answer to the card's post was lost, and Slack would not say whether the card
     is up: the request waits for a sweep to look again."""

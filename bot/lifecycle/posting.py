@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 
 from bot import cards
-from bot.lifecycle import refusals
-from bot.lifecycle.card_post import CardUnsettled, post_card
+from bot.lifecycle import notices, refusals
+from bot.lifecycle.card_post import CardUnsettled, post_card, up_already
 from bot.lifecycle.replies import Replies
 from bot.lifecycle.services import Services
 from bot.model import AuditEventName, ClosedOutcome, RequestRecord, RequestState
@@ -23,11 +23,15 @@ class Posting:
         self.s = services
         self.replies = replies
 
-    def post(self, record: RequestRecord, *, group_dm: bool = False, swept: bool = False) -> None:
+    def post(self, record: RequestRecord, *, group_dm: bool = False, swept: bool = False) -> bool:
         """Post the card in the request's channel (once: see `bot.lifecycle.card_post`) and
         remember where it is; `group_dm` when that channel is a group DM (the audited reason
         then says so). `swept`: a sweep posts the card of a request left without one, which
         may be up already (its process stopped, or Slack's answer was lost, after the post).
+
+        Returns False when the request ended while the card was on its way (a sweep and this
+        post raced, and the other's post was refused): the card shows the end, and whoever
+        ended it told the requester; True otherwise.
 
         Raises:
             CardUnsettled: (not `swept`) Slack's answer to the post was lost, and Slack would
@@ -39,34 +43,53 @@ class Posting:
                 the caller's part.
         """
         try:
-            ts = self._found(record) if swept else None
+            ts = up_already(self.s.slack, record.channel, record.id) if swept else None
             if ts is None:
                 ts = post_card(self.s.slack, record.channel, self.replies.card(record), record.id)
         except CardUnsettled as exc:
-            if swept:
-                self._end(record, exc, group_dm=group_dm)
-            else:
-                log.warning(
-                    "Slack's answer to the approval card of %s was lost (%s), and whether it is "
-                    "up is not known (%s): a sweep looks again",
-                    record.id,
-                    exc.error,
-                    exc.looked,
-                )
+            self._unsettled(record, exc, group_dm=group_dm, swept=swept)
             raise
         except SlackPostError as exc:
             self._end(record, exc, group_dm=group_dm)
             raise
-        self.s.store.set_message(record.id, channel=record.channel, ts=ts)
+        bound = self.s.store.bind_card(record.id, channel=record.channel, ts=ts)
+        if bound is not None and bound != ts:
+            self._copy(record, ts)
+            return True
+        return self._still_pending(record)
 
-    def _found(self, record: RequestRecord) -> str | None:
-        """The card of a request left without one, when it is up after all; None when it is
-        not, or when Slack will not say (it is posted then: a card is needed to go on)."""
-        try:
-            return self.s.slack.find_card(record.channel, record.id)
-        except SlackPostError as exc:
-            log.warning("could not look for the card of %s: %s; posting it", record.id, exc.error)
-            return None
+    def _unsettled(
+        self, record: RequestRecord, exc: CardUnsettled, *, group_dm: bool, swept: bool
+    ) -> None:
+        """A sweep's post that Slack would not settle ends the request; the first post's
+        leaves it for a sweep to look again."""
+        if swept:
+            self._end(record, exc, group_dm=group_dm)
+            return
+        log.warning(
+            "Slack's answer to the approval card of %s was lost (%s), and whether it is "
+            "up is not known (%s): a sweep looks again",
+            record.id,
+            exc.error,
+            exc.looked,
+        )
+
+    def _still_pending(self, record: RequestRecord) -> bool:
+        """Whether `record` is still pending now that its card is up; if it ended meanwhile,
+        its card is drawn as it ended (no buttons to click on an ended request)."""
+        current = self.s.store.get(record.id)
+        if current is None or current.state is RequestState.PENDING:
+            return True
+        log.warning("%s ended %s while its card was posted", record.id, current.state.value)
+        self.replies.refresh_card(current)
+        return False
+
+    def _copy(self, record: RequestRecord, ts: str) -> None:
+        """Card `ts` was posted while another post of `record`'s card (a sweep's, here or in
+        another replica) was bound first: it says so, without buttons, so that no one clicks
+        a card the request is not bound to."""
+        log.warning("the approval card of %s was posted twice; %s is the copy", record.id, ts)
+        self.s.slack.update(record.channel, ts, cards.notice_message(notices.card_copy(record)))
 
     def _end(self, record: RequestRecord, exc: SlackPostError, *, group_dm: bool) -> None:
         # One line for whoever runs opsgate: a refused token or message is theirs to put right.

@@ -19,6 +19,7 @@ from typing import Final
 
 from bot.cards import Message
 from bot.cards.incident import approvers_of, reminder_message, review_announcement
+from bot.lifecycle.card_post import post_card, up_already
 from bot.lifecycle.replies import Replies
 from bot.lifecycle.services import Services
 from bot.model import Approvers, RequestRecord
@@ -61,17 +62,21 @@ class Reminders:
     def _with_card(self, record: RequestRecord) -> RequestRecord:
         """`record` with its card: one Slack would not post when it ran is posted now (as a
         pending request's card is posted late), so the announcement goes in its thread and
-        Mark reviewed is where it says. If Slack still refuses, App Home is where to review."""
+        Mark reviewed is where it says; one Slack posted though its answer was lost is found
+        and taken. If Slack still refuses, App Home is where to review."""
         if record.message_ts is not None:
             return record
+        slack, card = self.s.slack, self.replies.card(record)
         try:
-            ts = self.s.slack.post(record.channel, self.replies.card(record))
+            # Looked for first: its post's answer may have been lost though Slack posted it.
+            ts = up_already(slack, record.channel, record.id)
+            ts = ts or post_card(slack, record.channel, card, record.id)
         except SlackPostError as exc:
             log.warning(
                 "could not post the card of %s in %s: %s", record.id, record.channel, exc.error
             )
             return record
-        self.s.store.set_message(record.id, channel=record.channel, ts=ts)
+        ts = self.s.store.bind_card(record.id, channel=record.channel, ts=ts) or ts
         return record.model_copy(update={"message_ts": ts})
 
     def _approvers(self, record: RequestRecord) -> Approvers:

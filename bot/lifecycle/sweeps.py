@@ -88,7 +88,8 @@ class Sweeps:
 
     def _post(self, record: RequestRecord) -> None:
         try:
-            self._posting.post(record, swept=True)
+            if not self._posting.post(record, swept=True):
+                return  # ended meanwhile (its own post was refused, and said so)
         except SlackPostError as exc:
             command = _command(record, self.s.catalog)
             refusal = refusals.card_not_posted(

@@ -93,8 +93,9 @@ class SlackPort(Protocol):
         ...
 
     def find_card(self, channel: str, request_id: str) -> str | None:
-        """The ts of request `request_id`'s card among `channel`'s latest messages, or None.
-        Raises `SlackPostError` when Slack will not say (a missing scope, no answer)."""
+        """The ts of request `request_id`'s card among `channel`'s latest messages (one
+        opsgate's own bot posted, naming the request in its metadata), or None. Raises
+        `SlackPostError` when Slack will not say (a missing scope, no answer)."""
         ...
 
     def update(self, channel: str, ts: str, message: Message) -> str | None:
@@ -127,6 +128,9 @@ class SlackOut:
 
     def __init__(self, client: WebClient) -> None:
         self._client = client
+        #: opsgate's own bot (user id, bot id), as ``auth.test`` said: asked once, when first
+        #: needed (`find_card`).
+        self._me: tuple[str, str] | None = None
 
     def post(self, channel: str, message: Message) -> str:
         return self._post(channel, message, metadata=None)
@@ -152,6 +156,7 @@ class SlackOut:
 
     def find_card(self, channel: str, request_id: str) -> str | None:
         try:
+            me = self._me or self._whoami()
             response = self._client.conversations_history(
                 channel=channel, limit=CARD_LOOK_BACK, include_all_metadata=True
             )
@@ -160,9 +165,15 @@ class SlackOut:
         except _TRANSPORT as exc:
             raise _unreachable(exc) from exc
         for found in response.get("messages") or []:
-            if card_of(found) == request_id:
+            if card_of(found) == request_id and posted_by(found, me):
                 return str(found["ts"])
         return None
+
+    def _whoami(self) -> tuple[str, str]:
+        """opsgate's bot user id and bot id (``auth.test``): whose messages are its cards."""
+        answer = self._client.auth_test()
+        self._me = (str(answer.get("user_id") or ""), str(answer.get("bot_id") or ""))
+        return self._me
 
     def reply(self, channel: str, thread_ts: str, message: Message, *, broadcast: bool) -> str:
         try:
@@ -251,3 +262,11 @@ def card_of(message: dict[str, Any]) -> str | None:
     payload = metadata.get("event_payload")
     request_id = payload.get("request_id") if isinstance(payload, dict) else None
     return request_id if isinstance(request_id, str) and message.get("ts") else None
+
+
+def posted_by(message: dict[str, Any], me: tuple[str, str]) -> bool:
+    """Whether opsgate's own bot (`me`: its user id and bot id) posted `message`. Any app, and
+    anyone with a user token, can post a message carrying a card's metadata: only one opsgate
+    posted is its card."""
+    user, bot = me
+    return bool(bot) and message.get("bot_id") == bot and message.get("user", user) == user

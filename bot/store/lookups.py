@@ -1,5 +1,6 @@
 """Reads and claims across requests: history as one reader may see it, the overlap rule (which
-open request holds a target), and card-less requests claimed by one of several processes.
+open request holds a target), and card-less requests claimed by one of several processes, whose
+card is bound once.
 
 `RequestLookups` is one layer of `bot.store.Store`. The overlap rule's query is
 `bot.store.queries.holder`, which `Store.create_request` also applies inside the transaction
@@ -94,6 +95,22 @@ class RequestLookups(StoreBase):
                     [format_time(now), request_id],
                 )
             return [queries.require(db, request_id) for request_id in ids]
+
+    def bind_card(self, request_id: str, *, channel: str, ts: str) -> str | None:
+        """Remember card `ts` in `channel` as the card of a request that has none (its first
+        post, or a sweep's), and return `ts`; when another card was bound first (a sweep and
+        the request's own post both posted one), keep it and return its ts; None when no
+        request has this id. Not an audit event (`Store.set_message` moves a card)."""
+        with self._write() as db:
+            cursor = db.execute(
+                "UPDATE requests SET channel = ?, message_ts = ? "
+                "WHERE id = ? AND (message_ts IS NULL OR message_ts = ?)",
+                [channel, ts, request_id, ts],
+            )
+            if cursor.rowcount == 1:
+                return ts
+            rows = list(db.query("SELECT message_ts FROM requests WHERE id = ?", [request_id]))
+            return str(rows[0]["message_ts"]) if rows else None
 
     def as_requested(self, record: RequestRecord) -> RequestRecord:
         """`record` with its requester, channel, targets and reason as its ``requested`` event

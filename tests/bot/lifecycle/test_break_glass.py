@@ -30,6 +30,7 @@ from bot.cards import Message
 from bot.lifecycle import Origin
 from bot.model import AuditEventName, RequestState
 from bot.slack.announce import AuditChannel
+from bot.slack.port import SlackPostError
 from commands.model import HistoryCommand, OperationRequest
 
 POLICY = f"""
@@ -661,3 +662,38 @@ def test_a_card_slack_will_not_post_for_another_reason_does_not_say_to_invite_th
     [warned] = [m for m in told if "It runs all the same" in text(m)]
     assert error in text(warned) and f"/ops status {rid}" in text(warned)
     assert "/invite" not in text(warned)  # inviting the bot would not help
+
+
+def test_an_overdue_run_whose_card_slack_posted_unanswered_is_announced_under_that_card(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The card's post was answered by a dropped connection and Slack would not say whether it
+    was up (no history scope yet): the requester was warned. When the overdue announcement
+    wants a card, it looks first (the scope granted since) and takes the one that is up."""
+    in_channel: dict[str, str] = {}
+    looks = {"allowed": False}
+    post = world.slack.post
+
+    def unanswered(channel: str, message: Message, request_id: str) -> str:
+        in_channel[request_id] = post(channel, message)  # Slack posted it ...
+        raise SlackPostError("RemoteDisconnected", uncertain=True)  # ... and the answer is lost
+
+    def find(channel: str, request_id: str) -> str | None:
+        if not looks["allowed"]:
+            raise SlackPostError("missing_scope")
+        return in_channel.get(request_id)
+
+    monkeypatch.setattr(world.slack, "post_card", unanswered)
+    monkeypatch.setattr(world.slack, "find_card", find)
+    rid = run(world)
+    assert rid is not None and world.store.get(rid).message_ts is None  # type: ignore[union-attr]
+
+    looks["allowed"] = True  # the app reinstalled with the *:history scopes
+    world.clock.advance(DAY + DAY / 2)
+    world.service.remind()
+
+    cards = [p for p in world.slack.of("post") if p.target == "C0OPS" and rid in p.message.text]
+    assert len(cards) == 1  # no second card
+    assert world.store.get(rid).message_ts == in_channel[rid]  # type: ignore[union-attr]
+    [announced] = world.slack.of("broadcast")
+    assert announced.target == f"C0OPS/{in_channel[rid]}"

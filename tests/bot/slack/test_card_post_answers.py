@@ -108,3 +108,44 @@ def test_an_answer_cut_short_is_an_uncertain_post_not_a_crash(
     finally:
         server.shutdown()
         server.server_close()
+
+
+class _Channel:
+    """A `WebClient` stand-in whose channel holds `messages` (newest first), as
+    ``conversations.history`` lists them, and whose token is opsgate's bot (``auth.test``)."""
+
+    def __init__(self, messages: list[dict[str, object]]) -> None:
+        self.messages = messages
+
+    def auth_test(self) -> dict[str, object]:
+        return {"ok": True, "user_id": "U0OPSGATE", "bot_id": "B0OPSGATE"}
+
+    def conversations_history(self, **_: object) -> dict[str, object]:
+        return {"ok": True, "messages": self.messages}
+
+
+META = {"event_type": CARD_EVENT, "event_payload": {"request_id": "R-1"}}
+
+
+@pytest.mark.parametrize(
+    "poster",
+    [
+        {"user": "U0MALLORY"},  # a person, with a user token of some app
+        {"user": "U0OTHERBOT", "bot_id": "B0OTHER", "app_id": "A0OTHER"},  # another app
+        {"user": "U0MALLORY", "bot_id": "B0OPSGATE"},  # opsgate's bot id, someone else's user
+    ],
+)
+def test_a_message_carrying_a_cards_metadata_that_opsgate_did_not_post_is_not_its_card(
+    poster: dict[str, object],
+) -> None:
+    spoof = {"type": "message", "ts": "1767225600.000900", "text": "Approve?", "metadata": META}
+    out = SlackOut(_Channel([{**spoof, **poster}]))  # type: ignore[arg-type]
+    assert out.find_card("C1", "R-1") is None
+
+
+def test_the_card_opsgate_posted_is_found_behind_a_copy_someone_else_posted() -> None:
+    card = {"type": "message", "ts": "1767225600.000100", "metadata": META}
+    copy = {**card, "ts": "1767225600.000900", "user": "U0MALLORY"}
+    mine = {**card, "user": "U0OPSGATE", "bot_id": "B0OPSGATE", "app_id": "A0OPSGATE"}
+    out = SlackOut(_Channel([copy, mine]))  # type: ignore[arg-type]
+    assert out.find_card("C1", "R-1") == "1767225600.000100"

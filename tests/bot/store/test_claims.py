@@ -123,3 +123,15 @@ def test_a_database_from_before_claims_is_upgraded_in_place(tmp_path: Path) -> N
     clock.advance(GRACE.total_seconds())
     assert [r.id for r in store.claim_cardless(older_than=GRACE)] == [record.id]
     store.close()
+
+
+def test_the_card_bound_first_stays_the_requests_card(target: str | Path, clock: FakeClock) -> None:
+    store = Store.open(target, clock=clock)  # on SQLite and on PostgreSQL (the suite's target)
+    record = create(store)
+    assert store.bind_card(record.id, channel="C0OPS", ts="1.000001") == "1.000001"
+    # A second post of the card (a sweep's, while the first waited for Slack): not bound.
+    assert store.bind_card(record.id, channel="C0OPS", ts="1.000002") == "1.000001"
+    assert store.bind_card(record.id, channel="C0OPS", ts="1.000001") == "1.000001"  # the same
+    assert store.get(record.id).message_ts == "1.000001"  # type: ignore[union-attr]
+    assert store.bind_card("R-NOSUCH1", channel="C0OPS", ts="1.000003") is None
+    store.close()
