@@ -89,14 +89,26 @@ def parse_status(words: Sequence[Word], catalog: Catalog) -> StatusCommand:
         message = "`/ops status` takes one request id (`/ops history --mine` lists yours)."
         raise UsageError(message, field="request-id", usage=usage)
     typed = words[0].text
+    request_id = request_id_of(typed)
+    if request_id is None:
+        raise UsageError(bad_request_id(typed), field="request-id", usage=usage)
+    return StatusCommand(request_id=request_id, typed=typed)
+
+
+def request_id_of(typed: str) -> str | None:
+    """`typed` as a request id, in any case (Crockford's look-alike letters read as the digits
+    they look like), or None when it is not one."""
     # ASCII first: str.upper() maps some other letters (dotless ı) onto ASCII ones.
     request_id = typed.upper().translate(_CROCKFORD_ALIASES) if typed.isascii() else ""
-    if _REQUEST_ID.fullmatch(request_id) is None:
-        meant = _meant(request_id)
-        tail = f"; did you mean `{meant}`?" if meant else "."
-        message = f"Bad request-id {show_value(typed)}: request ids look like R-7K3F9QW2{tail}"
-        raise UsageError(message, field="request-id", usage=usage)
-    return StatusCommand(request_id=request_id, typed=typed)
+    return request_id if _REQUEST_ID.fullmatch(request_id) else None
+
+
+def bad_request_id(typed: str) -> str:
+    """What is said of `typed`, which is not a request id (`request_id_of`): what one looks
+    like, and the id meant when only its ``R-`` is missing or misspelt."""
+    meant = _meant(typed.upper().translate(_CROCKFORD_ALIASES) if typed.isascii() else "")
+    tail = f"; did you mean `{meant}`?" if meant else "."
+    return f"Bad request-id {show_value(typed)}: request ids look like R-7K3F9QW2{tail}"
 
 
 def _meant(typed: str) -> str | None:

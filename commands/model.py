@@ -28,6 +28,8 @@ class OperationRequest(BaseModel):
         force: ``--force``: post the approval card even when the preview is blocked.
         break_glass: ``--break-glass "<incident ref>"``: the incident that justifies running
             without approvals, if given.
+        duplicates: How many repeated targets the command named and parsing dropped (each
+            target is acted on once): said to the requester, never stored.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -40,6 +42,7 @@ class OperationRequest(BaseModel):
     dry_run: bool = False
     force: bool = False
     break_glass: str | None = None
+    duplicates: int = 0
 
     def param(self, key: str) -> ParamValue | None:
         """Return one parameter, or None when it was not given."""

@@ -15,7 +15,7 @@ from typing import TypeVar
 from commands.arguments import Arguments, sort_arguments
 from commands.identifiers import show_value
 from commands.model import OperationRequest, ParamValue, UsageError
-from commands.ranges import MANY, expand_ranges, has_ranges, huge_range, range_count
+from commands.ranges import MANY, distinct_targets, huge_range, range_count
 from commands.spec import FlagKind, FlagSpec, OperationSpec, UsageTerms, usage_of
 from commands.tokens import Word
 from commands.values import check_integer, check_reason
@@ -58,12 +58,13 @@ def _build(
         words, flags=spec.all_flags, command=command, usage=usage, elsewhere=elsewhere
     )
     found: list[UsageError] = []
-    targets = _collect(found, lambda: _checked_targets(spec, arguments.positionals, usage, terms))
+    checked = _collect(found, lambda: _checked_targets(spec, arguments.positionals, usage, terms))
+    targets, dropped = checked or (None, 0)
     values = _checked_values(arguments, usage, found)
     missing = _missing(spec, arguments, no_targets=targets == ())
     if found or missing:
         raise _report(spec, found, missing, usage, taken=_taken(arguments) if targets == () else "")
-    return _assemble(spec, targets or (), values)
+    return _assemble(spec, targets or (), values).model_copy(update={"duplicates": dropped})
 
 
 def _collect(found: list[UsageError], check: Callable[[], _T]) -> _T | None:
@@ -104,22 +105,23 @@ def _checked_targets(
     words: Sequence[Word],
     usage: str,
     terms: Callable[[str], UsageTerms] | None,
-) -> tuple[str, ...]:
-    """The distinct targets, checked (empty when none were given).
+) -> tuple[tuple[str, ...], int]:
+    """The distinct targets, checked (empty when none were given), and how many repeats of
+    them were dropped (the requester is told).
 
-    The count is checked before ranges are expanded (so ``dev-{1..999999999}`` is refused
-    without being written out), and again once duplicates are dropped (the limit counts distinct
-    targets), before any target's pattern (SPEC §8: "before anything else happens").
+    The limit counts distinct targets, checked as ranges are written out (so
+    ``dev-{1..999999999}`` is refused without being written out), before any target's pattern
+    (SPEC §8: "before anything else happens").
     """
     _check_no_huge_range(spec, words, usage, terms)
-    if has_ranges(words):
-        _check_most(spec, range_count(words), usage, terms)
-    unique = tuple(dict.fromkeys(expand_ranges(words)))
-    _check_most(spec, len(unique), usage, terms)
+    found = distinct_targets(words, spec.target.max_count)
+    if found is None:  # more distinct targets than it takes: say how many were typed
+        raise _too_many(spec, range_count(words), usage, terms)
+    unique, dropped = found
     rule, name = spec.target.rule, spec.target.name
     for target in unique:  # a target passes its pattern as written, or the request fails
         rule.check(target, field=name, usage=usage)
-    return unique
+    return unique, dropped
 
 
 def _check_no_huge_range(
@@ -139,16 +141,16 @@ def _check_no_huge_range(
     raise UsageError(message, field=spec.target.name, usage=usage, at_field=f"{range_}: {given}.")
 
 
-def _check_most(
+def _too_many(
     spec: OperationSpec, count: int, usage: str, terms: Callable[[str], UsageTerms] | None
-) -> None:
-    """Raise when there are more targets than the operation takes. (Over the policy's own
-    limit only, the policy refuses the request, and the refusal is audited.)"""
-    if count > spec.target.max_count:
-        counted = f"{count:,}" if count < MANY else f"{MANY:,} or more"
-        given = f"{_allowed(spec, terms)}; {counted} were given."
-        message = f"`/ops {spec.command}` takes {given}"
-        raise UsageError(message, field=spec.target.name, usage=usage, at_field=f"It takes {given}")
+) -> UsageError:
+    """The error for more distinct targets than the operation takes, `count` named in all.
+    (Over the policy's own limit only, the policy refuses the request, and the refusal is
+    audited.)"""
+    counted = f"{count:,}" if count < MANY else f"{MANY:,} or more"
+    given = f"{_allowed(spec, terms)}; {counted} were given."
+    message = f"`/ops {spec.command}` takes {given}"
+    return UsageError(message, field=spec.target.name, usage=usage, at_field=f"It takes {given}")
 
 
 def _allowed(spec: OperationSpec, terms: Callable[[str], UsageTerms] | None) -> str:

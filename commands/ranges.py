@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Final
 
 from commands.tokens import Word
@@ -59,6 +59,22 @@ def expand_ranges(words: Iterable[Word]) -> Iterator[str]:
             yield from _expand(word.text)
         else:
             yield word.text
+
+
+def distinct_targets(words: Sequence[Word], most: int) -> tuple[tuple[str, ...], int] | None:
+    """The distinct targets `words` name, in order, and how many repeats were dropped; None
+    when they are more than `most`. A word that alone names more than `most` is not written
+    out (its ranges are counted, not expanded), nor are more than `most` distinct targets."""
+    if any(_count(word) > most for word in words):
+        return None
+    unique: dict[str, None] = {}
+    named = 0
+    for target in expand_ranges(words):
+        named += 1
+        unique[target] = None
+        if len(unique) > most:
+            return None
+    return tuple(unique), named - len(unique)
 
 
 def _count(word: Word) -> int:

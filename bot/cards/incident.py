@@ -9,6 +9,7 @@ in its snapshot): without it they are named but never mentioned, so Slack notifi
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from bot.cards.blocks import Message, section
@@ -114,7 +115,8 @@ def reminder_message(record: RequestRecord, approvers: Approvers) -> Message:
     line = (
         f":bell: {code(record.id)} ({code(record.operation)} on "
         f"{plural(len(record.targets), 'target')}, requested by {mention(record.requester)}) "
-        f"still needs {left}. It expires {slack_date(record.expires_at)}." + _who(record, approvers)
+        f"still needs {left}. It expires {slack_date(record.expires_at)}."
+        + _still_to_approve(record, approvers)
     )
     return build_message(f"Reminder: {record.id} still needs {left}", [section(line)])
 
@@ -148,6 +150,19 @@ def _who(record: RequestRecord, approvers: Approvers) -> str:
         return ""
     named = listing(groups_first(approvers.named))
     return f" Approvers: {mrkdwn(named, live=notifies(record))}"
+
+
+def _still_to_approve(record: RequestRecord, approvers: Approvers) -> str:
+    """`_who` for a reminder: named users who approved already, and the requester, are not
+    mentioned again; a user group cannot leave anyone out, so then (and under ``"*"``) it says
+    who approved already, naming them without a mention, which would notify them."""
+    approved = rules.counted(record.approvers, record.lapsed)
+    done = {record.requester, *approved}
+    named = tuple(p for p in approvers.named if not (isinstance(p, User) and p.id in done))
+    who = _who(record, replace(approvers, named=named))
+    if approved and (approvers.anyone or any(isinstance(p, Group) for p in named)):
+        who += f" Approved already: {mrkdwn(listing(User(a) for a in approved), live=False)}."
+    return who
 
 
 def dry_run_break_glass(incident: str | None, refusal: Refusal | None) -> list[str]:

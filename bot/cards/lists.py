@@ -12,6 +12,7 @@ from bot.cards.blocks import Message, context, divider, header, lines_sections
 from bot.cards.blocks import message as build_message
 from bot.cards.outcome import outcome_lines, progress_line
 from bot.cards.request import STATE_EMOJI, STATE_TITLES, request_blocks
+from bot.cards.sentences import mrkdwn
 from bot.cards.text import (
     actor,
     clip_raw,
@@ -22,7 +23,16 @@ from bot.cards.text import (
     mention,
     slack_date,
 )
-from bot.model import Approvers, AuditEvent, AuditEventName, RequestRecord, RequestState, rules
+from bot.model import (
+    Approvers,
+    AuditEvent,
+    AuditEventName,
+    RequestRecord,
+    RequestState,
+    listing,
+    principal,
+    rules,
+)
 
 MAX_HELP_ENTRIES = 15
 #: How many people a timeline line names (whose approvals lapsed, or count again).
@@ -94,10 +104,13 @@ def help_message(
     vendor: str | None,
     elsewhere: Sequence[str] = (),
     kept_elsewhere: Sequence[tuple[str, Sequence[str]]] = (),
+    kept_to_others: Sequence[tuple[str, Sequence[str]]] = (),
 ) -> Message:
     """The operations this user may request, each with its usage and an example; with none
-    here, the channels `elsewhere` where they may request some, if any; and those they may
-    request only in other channels (`kept_elsewhere`: operation, channels), named with them."""
+    here, the channels `elsewhere` where they may request some, if any; those they may
+    request only in other channels (`kept_elsewhere`: operation, channels), named with them;
+    and those the policy's requesters keep to others (`kept_to_others`: operation,
+    requesters), named with who may request them, as a request of one would say."""
     scope = f" for {vendor}" if vendor else ""
     blocks = [header(f"opsgate operations{scope}")]
     if not entries:
@@ -106,6 +119,8 @@ def help_message(
         blocks.extend(lines_sections(_help_lines(entry)))
     if kept_elsewhere:
         blocks.extend(lines_sections([_kept_elsewhere(kept_elsewhere)]))
+    if kept_to_others:
+        blocks.extend(lines_sections(_kept_to_others(kept_to_others)))
     if entries:  # tips on requesting apply only to something that may be requested
         blocks.append(
             context(
@@ -136,6 +151,18 @@ def _kept_elsewhere(kept: Sequence[tuple[str, Sequence[str]]]) -> str:
         for operation, channels in kept
     ]
     return f"Not in this channel: {'; '.join(parts)}."
+
+
+def _kept_to_others(kept: Sequence[tuple[str, Sequence[str]]]) -> list[str]:
+    """``Only @dave may request `op`, `op2`.``: one line per list of requesters, mentioned as
+    cards mention approvers."""
+    by_who: dict[tuple[str, ...], list[str]] = {}
+    for operation, requesters in kept:
+        by_who.setdefault(tuple(requesters), []).append(code(operation))
+    return [
+        f"Only {mrkdwn(listing(principal(p) for p in who))} may request {', '.join(ops)}."
+        for who, ops in by_who.items()
+    ]
 
 
 def _help_lines(entry: HelpEntry) -> list[str]:

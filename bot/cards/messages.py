@@ -151,7 +151,7 @@ def dry_run_message(
     if sandbox:
         blocks.append(context(":test_tube: *SANDBOX*: the vendor is simulated"))
     blocks.append(section(f"*Command*\n{code_block(command_text, limit=_COMMAND_SHOWN)}"))
-    blocks.append(section(target_line(request.targets)))
+    blocks.append(section(target_line(request.targets, dropped=request.duplicates)))
     glass = request.break_glass is not None and break_glass_refusal is None
     blocks.extend(lines_sections(_verdict_summary(preview, forced=request.force, glass=glass)))
     blocks.extend(lines_sections(dry_run_break_glass(request.break_glass, break_glass_refusal)))

@@ -60,12 +60,14 @@ TARGETS_SHOWN = 10
 _REASON_LIMIT = 1500
 
 
-def target_line(targets: Sequence[str]) -> str:
-    """``*Targets (12)*: `a`, `b`, … +2 more``: long lists show the first ten."""
+def target_line(targets: Sequence[str], *, dropped: int = 0) -> str:
+    """``*12 targets:* `a`, `b`, … +2 more``: long lists show the first ten; with `dropped`,
+    how many repeats of them the command named were dropped (each is acted on once)."""
     shown = [code(t, limit=130) for t in targets[:TARGETS_SHOWN]]
     rest = len(targets) - len(shown)
     more = f" +{rest:,} more" if rest > 0 else ""
-    return f"*{plural(len(targets), 'target')}:* {', '.join(shown)}{more}"
+    repeats = f" ({plural(dropped, 'duplicate target')} dropped)" if dropped else ""
+    return f"*{plural(len(targets), 'target')}:* {', '.join(shown)}{more}{repeats}"
 
 
 def request_blocks(

@@ -13,6 +13,7 @@ from bot.cards.history import review_when_ended
 from bot.console.session import ConsoleSession
 from bot.model import RequestState, rules
 from bot.store import Store, UnreadableRequestError
+from commands.meta import bad_request_id, request_id_of
 
 #: What each click's default request is waiting for, to say when there is none.
 WAITING: Final = {
@@ -72,6 +73,8 @@ def click_words(store: Store, word: str, rest: str) -> tuple[str, str] | str:
     shaped = _NAMED_ID.fullmatch(named) or _BARE_ID.fullmatch(named)
     if word != "reject" and (why.strip() or (named and not shaped)):  # `approve it`, too
         return f"{word} takes at most a request id: {word} [R-XXXXXXXX]; not {rest.strip()[:40]}"
+    if named and request_id_of(named) is None:  # `review R-`: as `/ops status R-` says it
+        return f"{bad_request_id(named)} Nothing was clicked."
     return named.upper(), why.strip()
 
 

@@ -102,7 +102,7 @@ class FormWalk:
         chosen = _operation(select, operation)[0] if operation else self._pick(select)
         if operation and chosen is None:
             names = ", ".join(value for value, _ in choices) or "none"
-            self._say(f"{operation} is not an operation you may request; you may request: {names}")
+            self._say(f"{_not_offered(operation, len(choices))}; you may request: {names}")
             return None
         if chosen is None:
             return None
@@ -279,7 +279,15 @@ def _operation(select: ViewInput, typed: str) -> tuple[str | None, str]:
     how = "type a number from the list, or an operation's id"
     if chosen in {"", "-"}:
         return None, f"the form needs one: {how}"
-    return None, f"{chosen} is not an operation you may request: {how}"
+    return None, f"{_not_offered(chosen, len(offered))}: {how}"
+
+
+def _not_offered(typed: str, count: int) -> str:
+    """Why `typed` chooses none of the `count` operations offered: a number past the list
+    says where the list runs (``form 9`` of five)."""
+    if typed.isdigit():
+        return f"{typed} is not in the list, which runs from 1 to {count}"
+    return f"{typed} is not an operation you may request"
 
 
 def _typed(item: ViewInput, typed: str, current: Answer | None) -> Answer | None:

@@ -263,7 +263,8 @@ class Intake:
             )
             self.replies.answer(origin, cards.refusal_message(refusal))
             return
-        self.replies.answer(origin, cards.notice_message(notices.posted(record)))
+        posted = notices.posted(record, dropped=request.duplicates)
+        self.replies.answer(origin, cards.notice_message(posted))
 
 
 def _followed(job: Callable[[], None], then: Callable[[], None] | None) -> Callable[[], None]:

@@ -50,9 +50,12 @@ def card_unsettled(record: RequestRecord, error: str, looked: str) -> Notice:
     )
 
 
-def posted(record: RequestRecord) -> Notice:
+def posted(record: RequestRecord, *, dropped: int = 0) -> Notice:
     """The approval card is up: waiting for approvals, or, when it needs none, for the
-    requester's own confirmation."""
+    requester's own confirmation; and how many repeated targets the command named were
+    dropped (`dropped`: the card lists each target once)."""
+    noun = "duplicate target" if dropped == 1 else "duplicate targets"
+    repeats = f" {dropped:,} {noun} dropped: each target is acted on once." if dropped else ""
     return Notice(
         "Request ",
         Code(record.id),
@@ -60,7 +63,7 @@ def posted(record: RequestRecord) -> Notice:
         *_waiting_for(record),
         ". Follow it on the card, or with ",
         Code(f"/ops status {record.id}"),
-        ".",
+        f".{repeats}",
     )
 
 

@@ -126,6 +126,24 @@ def test_ranges_mix_with_plain_names_and_commas_and_drop_duplicates() -> None:
     assert targets == ("dev-1", "dev-2", "dev-3", "dev-7")
 
 
+def test_repeated_targets_are_counted_as_dropped_so_the_requester_can_be_told() -> None:
+    parsed = request(f"{ALIYUN} dev-{{001..003}} dev-002 dev-{{002..003}} {FLAGS}")
+    assert parsed.targets == ("dev-001", "dev-002", "dev-003")
+    assert parsed.duplicates == 3
+    assert request(f"{ALIYUN} dev-1 dev-2 {FLAGS}").duplicates == 0
+
+
+def test_the_limit_counts_distinct_targets_not_repeats_of_them() -> None:
+    """SPEC §8: the operation takes up to 10,000 device names; a name repeated is still one
+    device, so a full range with one of its names again is 10,000 targets, not 10,001."""
+    parsed = request(f"{ALIYUN} thermo-{{00001..10000}} thermo-00001 thermo-00002 {FLAGS}")
+    assert len(parsed.targets) == 10_000 and parsed.duplicates == 2
+    over = error(f"{ALIYUN} thermo-{{00001..10000}} thermo-10001 {FLAGS}").message
+    assert "takes at most 10,000" in over and "10,001 were given" in over
+    crossed = error(f"{ALIYUN} t{{1..9000}}-{{1..9000}} {FLAGS}").message
+    assert "81,000,000 were given" in crossed
+
+
 def test_a_quoted_range_is_literal_and_refused_with_a_hint() -> None:
     caught = error(f'{ALIYUN} "dev-{{1..3}}" {FLAGS}')
     assert caught.field == "deviceName"

@@ -193,7 +193,7 @@ def test_reject_names_the_request_in_any_case_and_never_another(tmp_path: Path) 
         "audit\n"
     )
     output = run(script, tmp_path)
-    assert "There is no request `R-ZZZZ`" in output
+    assert "Bad request-id 'r-zzzz': request ids look like R-7K3F9QW2. Nothing was" in output
     decided = [line.split() for line in output.splitlines() if line.startswith("#")]
     assert [(words[2], words[4]) for words in decided if words[2] == "rejected"] == [
         ("rejected", older)
@@ -511,9 +511,24 @@ def test_form_takes_the_number_its_operation_prompt_lists(tmp_path: Path) -> Non
     number off the list is refused with the operations there are."""
     output = run("form 5\n\nJOB-1001\n\nfrom the list\n\n\nform 9\n", tmp_path)
     assert "1 target: `JOB-1001`" in output and "Approval needed: servicepower.job.cancel" in output
-    assert "9 is not an operation you may request; you may request: aliyun.ota-task.cancel" in (
+    assert "9 is not in the list, which runs from 1 to 5; you may request: aliyun.ota-task" in (
         output
     )
+
+
+def test_a_click_on_a_malformed_request_id_says_so_as_status_does(tmp_path: Path) -> None:
+    """`review R-` (an id cut short) is not "There is no request `R-`", which reads as if the
+    request were gone: the console says what `/ops status R-` says, and clicks nothing."""
+    output = run(
+        "/ops servicepower job cancel JOB-1001 --reason x\n"
+        "as @bob review R-\nas @bob approve r-7k3f9qw\nas @bob reject R- not this one\n"
+        "/ops status R-\n",
+        tmp_path,
+    )
+    assert "There is no request `R-`" not in output
+    assert output.count("Bad request-id 'R-': request ids look like R-7K3F9QW2.") == 3
+    assert "Bad request-id 'r-7k3f9qw': request ids look like R-7K3F9QW2. Nothing was" in output
+    assert " approved " not in output and " rejected " not in output
 
 
 def test_what_the_app_sends_as_the_console_starts_is_shown(tmp_path: Path) -> None:

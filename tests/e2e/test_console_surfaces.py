@@ -405,8 +405,8 @@ def test_the_operation_prompt_asks_again_for_what_is_no_operation(tmp_path: Path
         " list, or an operation's id",
         "  ✖ Operation: the form needs one: type a number from the list, or an operation's id",
         "  ✖ Operation: the form needs one: type a number from the list, or an operation's id",
-        "  ✖ Operation: 99 is not an operation you may request: type a number from the"
-        " list, or an operation's id",
+        "  ✖ Operation: 99 is not in the list, which runs from 1 to 5: type a number from"
+        " the list, or an operation's id",
     ]
     assert output.count("Operation (number or id): ") == 5
     assert "── form submitted ──" in output and "1 target: `gw-0001`" in output

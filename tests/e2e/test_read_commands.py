@@ -34,7 +34,9 @@ def test_help_shows_only_what_the_user_may_request(tmp_path: Path) -> None:
         served.slash("help", user=DAVE)
         served.opsgate.runner.wait_idle(10)
         [answer] = answers(served)
-        assert "huawei.package.delete" in answer and "huawei.device.delete" not in answer
+        assert "huawei.package.delete" in answer and "/ops huawei device delete" not in answer
+        # not listed as requestable, nor left out without a word: who may request it is said
+        assert "Only <@U0BOB> may request `huawei.device.delete`." in answer
 
 
 def test_help_shows_the_reason_as_required_where_the_policy_requires_one(tmp_path: Path) -> None:

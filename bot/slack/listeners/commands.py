@@ -148,7 +148,11 @@ def _run(parsed: ParsedCommand, origin: Origin, text: str, ctx: ListenerContext)
         elsewhere = () if entries else ctx.help_channels(user=user, vendor=vendor)
         kept = ctx.help_kept_elsewhere(user=user, channel=origin.channel, vendor=vendor)
         message = cards.help_message(
-            entries, vendor=vendor, elsewhere=elsewhere, kept_elsewhere=kept if entries else ()
+            entries,
+            vendor=vendor,
+            elsewhere=elsewhere,
+            kept_elsewhere=kept if entries else (),
+            kept_to_others=ctx.help_kept_to_others(user=user, vendor=vendor),
         )
     elif isinstance(parsed, HistoryCommand):
         message = service.history(parsed, origin)

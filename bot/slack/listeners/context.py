@@ -95,6 +95,23 @@ class ListenerContext:
             if spec.id not in here and (vendor is None or spec.vendor == vendor)
         ]
 
+    def help_kept_to_others(
+        self, *, user: str, vendor: str | None = None
+    ) -> list[tuple[str, tuple[str, ...]]]:
+        """The operations (of `vendor`) the policy's `requesters` keep from `user`, each with
+        those requesters, as a request of one would say (``only @dave may``): help names them
+        rather than leave them out. Not those turned off (no requesters or channels), nor those
+        kept from another organization's member by ``"*"``: their refusals name nobody."""
+        policy = self.service.s.policy
+        mine = {spec.id for spec in self.requestable(user=user, channel=None)}
+        kept = []
+        for spec in self.catalog.operations:
+            terms = policy.for_operation(spec.id)
+            shown = terms.requesters and terms.channels and "*" not in terms.requesters
+            if shown and spec.id not in mine and (vendor is None or spec.vendor == vendor):
+                kept.append((spec.id, terms.requesters))
+        return kept
+
     def parse(self, text: str) -> ParsedCommand:
         """`/ops` text as a command of this catalog, a count over an operation's limit told
         the policy's (`commands.parse.parse`)."""

@@ -243,3 +243,26 @@ def test_a_long_approver_list_never_costs_the_words_or_the_group() -> None:
     assert "press *Mark reviewed*" in announced and "Approvers: <!subteam^S0OPSLEADS>" in announced
     for message in (posted, reminder_message(record(policy=policy), approvers)):
         assert block_problems(message.blocks) == []
+
+
+def test_the_reminder_mentions_no_named_approver_who_approved_already_nor_the_requester() -> None:
+    """At half the ttl only those still to approve are reminded: a named user who approved
+    (and the requester) is not mentioned again, so Slack does not notify them for nothing."""
+    named = Approvers(needed=2, named=(User("U0BOB"), User("U0CAROL"), User("U0ALICE")))
+    terms = snapshot(approvals=2, approvers=("U0BOB", "U0CAROL", "U0ALICE"))
+    pending = record(policy=terms, approvals_needed=2, approvers=("U0BOB",))
+    said = text(reminder_message(pending, named))
+
+    assert "still needs 1 more approval" in said
+    assert 'Approvers: <@U0CAROL>"' in said  # the whole list: neither Bob nor Alice
+    assert "U0BOB" not in said and "Approved already" not in said
+
+
+def test_a_reminder_to_a_user_group_says_who_approved_already_without_mentioning_them() -> None:
+    """A group mention cannot leave out a member who approved: the reminder says who did,
+    named without a mention (which would notify them), so they know it is not for them."""
+    pending = record(policy=snapshot(approvals=2), approvals_needed=2, approvers=("U0CAROL",))
+    said = text(reminder_message(pending, APPROVERS))
+
+    assert "Approvers: <!subteam^S0LEADS>" in said and "<@U0CAROL>" not in said
+    assert "Approved already: user `U0CAROL`." in said

@@ -75,3 +75,36 @@ def test_help_where_only_some_operations_are_allowed_names_where_the_others_are(
             text
         )
     assert "Not in this channel" not in there and "huawei.package.delete" in there
+
+
+def test_help_names_the_operations_the_requesters_keep_to_others_and_who_may(
+    tmp_path: Path,
+) -> None:
+    """An operation the policy's `requesters` keep from this user is not silently missing
+    from help, nor does a vendor's help end at "you may not request any": it says who may, as
+    the request itself would (named users and groups, mentioned as cards mention them)."""
+    policy = (
+        '[policy.operations."servicepower.job.cancel"]\nrequesters = ["U0DAVE"]\n'
+        '[policy.operations."huawei.package.delete"]\nrequesters = ["U0DAVE", "S0OPSLEADS"]\n'
+        '[policy.operations."huawei.device.delete"]\nrequesters = []\n'
+    )
+    with session_with(tmp_path, policy) as session:
+        everything = help_text(session, "help")
+        servicepower = help_text(session, "help servicepower")
+        huawei = help_text(session, "help huawei")
+
+    assert "You may not request any operations for servicepower." in servicepower
+    assert "Only <@U0DAVE> may request `servicepower.job.cancel`." in servicepower
+    kept = "Only <@U0DAVE>, <!subteam^S0OPSLEADS> may request `huawei.package.delete`."
+    for text in (everything, huawei):
+        assert kept in text
+    assert "Only <@U0DAVE> may request `servicepower.job.cancel`." in everything
+    assert "huawei.device.delete" not in huawei  # turned off: nobody may, nobody is named
+    assert "servicepower" not in huawei
+
+
+def test_help_names_no_one_for_operations_the_user_may_request(tmp_path: Path) -> None:
+    with session_with(tmp_path, '[policy]\nrequesters = ["U0ALICE"]\n') as session:
+        text = help_text(session, "help")
+
+    assert "may request" not in text and "huawei.package.delete" in text
