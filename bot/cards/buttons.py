@@ -43,9 +43,12 @@ class CardFacts:
 
     Attributes:
         calls: How many vendor calls the request's run takes (`bot.model.rules.vendor_calls`).
+        installed: Whether its operation is still installed (a vendor plugin uninstalled since
+            the request: no Request again, `bot.model.rules.offers_again`).
     """
 
     calls: int = 1
+    installed: bool = True
 
 
 #: One kind of button: the buttons (as Block Kit dicts) a record in some state shows.
@@ -112,8 +115,8 @@ def review_button(record: RequestRecord, facts: CardFacts) -> list[Block]:
 def again_button(record: RequestRecord, facts: CardFacts) -> list[Block]:
     """**Request again**: opens the request form filled in from this request; the value is
     the request id only. Empty for the ends where asking again makes no sense, and for an
-    unknown run that left nothing known undone."""
-    if not rules.offers_again(record):
+    unknown run that left nothing known undone, and for an operation no longer installed."""
+    if not rules.offers_again(record, installed=facts.installed):
         return []
     return [button("Request again", action_id=AGAIN_ACTION, value=record.id)]
 

@@ -11,6 +11,8 @@ from typing import Final
 from bot.cards.dialogs import REASON_LIMIT
 from bot.cards.history import review_when_ended
 from bot.console.session import ConsoleSession
+from bot.lifecycle.home import HomeTab
+from bot.lifecycle.services import Services
 from bot.model import RequestState, rules
 from bot.store import Store, UnreadableRequestError
 from commands.meta import bad_request_id, request_id_of
@@ -42,12 +44,14 @@ def default_request(store: Store, word: str) -> str | None:
     return found[0].id if found else None
 
 
-def nothing_to_click(store: Store, word: str) -> str:
-    """What a click without an id says when there is no request for it. For `review`, a
-    break-glass run still running is named: its card already says it is reviewed once it
-    ends, and "there is none" alone would leave the reviewer looking for it."""
+def nothing_to_click(services: Services, word: str, *, user: str) -> str:
+    """What `user`'s click without an id says when there is no request for it. For `review`,
+    a break-glass run still running that `user` may review once it ends is named (as `home
+    review` does; never their own): its card already says it is reviewed once it ends, and
+    "there is none" alone would leave the reviewer looking for it."""
     if word == "review":
-        running = [r.id for r in store.executing(limit=100) if r.break_glass is not None]
+        tab = HomeTab(services, operation_ids=())
+        running = [r.id for r in tab.break_glass_running(user)]
         if running:
             return f"there is no {WAITING[word]}: {review_when_ended(running)}"
     return f"there is no {WAITING[word]}; name one: {word} R-XXXXXXXX"

@@ -159,7 +159,7 @@ class Console:
         named, why = words
         request_id = named or default_request(self.session.app.store, word)
         if request_id is None:
-            self.say(nothing_to_click(self.session.app.store, word))
+            self.say(nothing_to_click(self.session.app.service.s, word, user=user))
             return
         self.hold()
         if word == "reject":

@@ -15,6 +15,7 @@ from bot.console.session import AckReply, ConsoleSession
 from bot.lifecycle.home import HomeTab
 from bot.lifecycle.refusals import no_such_request
 from bot.model import RequestRecord, rules
+from bot.model.again import NOT_INSTALLED
 from bot.store import UnreadableRequestError
 
 
@@ -89,13 +90,18 @@ class Surfaces:
             self._no_such_request(request_id, user)
             return
         record = self._record(request_id)
-        if record is not None and not rules.offers_again(record):  # the card has no such button
-            self.console.say(
+        installed = record is not None and self._installed(record)
+        if record is not None and not rules.offers_again(record, installed=installed):
+            self.console.say(  # the card has no such button
                 f"{request_id} is {record.state.value}, and its card has no Request again: "
-                + _why_no_again(record)
+                + _why_no_again(record, installed=installed)
             )
             return
         self._form(lambda: self.session.click("again", request_id, user=user), user)
+
+    def _installed(self, record: RequestRecord) -> bool:
+        """Whether `record`'s operation is still installed (its card's Request again)."""
+        return self.session.app.service.s.installed(record.operation)
 
     def _record(self, request_id: str) -> RequestRecord | None:
         """`request_id` as stored, or None when it cannot be read."""
@@ -211,7 +217,7 @@ class Surfaces:
 
     def _newest_ended(self) -> str | None:
         history = self.session.app.store.history(limit=50)
-        ended = [r for r in history if rules.offers_again(r)]
+        ended = [r for r in history if rules.offers_again(r, installed=self._installed(r))]
         return ended[0].id if ended else None
 
 
@@ -226,8 +232,10 @@ _NOTHING_IN_TAB = {
 _ONE_WORD = {"form": ("an operation", "<operation>"), "again": ("a request id", "<id>")}
 
 
-def _why_no_again(record: RequestRecord) -> str:
+def _why_no_again(record: RequestRecord, *, installed: bool) -> str:
     """Why a card of a state that may have Request again has none (or which cards have it)."""
+    if not installed and rules.offers_again(record):  # it would, were its plugin installed
+        return f"{record.operation} {NOT_INSTALLED}"
     if rules.failed_integrity(record):
         return (
             "its stored form disagrees with the audit log; type the request again once that "

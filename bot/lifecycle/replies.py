@@ -80,7 +80,9 @@ class Replies:
             approvers=self.s.policy.approvers(record.operation),
             progress=progress,
             now=self.now(),
-            facts=cards.CardFacts(calls=self.s.vendor_calls(record)),
+            facts=cards.CardFacts(
+                calls=self.s.vendor_calls(record), installed=self.s.installed(record.operation)
+            ),
         )
 
     def answer(self, origin: Origin, message: cards.Message) -> None:

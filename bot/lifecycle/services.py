@@ -83,6 +83,10 @@ class Services:
     runner: Runner | None = None
     shutdown: Shutdown = field(default_factory=Shutdown)
 
+    def installed(self, operation: str) -> bool:
+        """Whether `operation` is one opsgate knows now (its vendor plugin is installed)."""
+        return operation in self.catalog.ids
+
     def vendor_calls(self, record: RequestRecord) -> int:
         """How many vendor calls `record`'s run takes that Stop could keep from being sent
         (from its operation's spec; 1 for an operation opsgate no longer knows, and for a

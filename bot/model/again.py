@@ -32,16 +32,20 @@ UNDONE: Final = {
 #: The ends whose card has Request again (SPEC §8); by value, as `stopped` is a state only
 #: some versions know. A stopped or failed one, and an `unknown` one, when `offers_again` says so.
 AGAIN_STATES: Final = frozenset({"failed", "expired", "rejected", "stopped"})
+#: Why a request of an operation no longer installed has no Request again (after its id).
+NOT_INSTALLED: Final = "is not installed (its vendor plugin was removed)"
 
 
-def offers_again(record: RequestRecord) -> bool:
-    """Whether `record`'s card has **Request again**: an expired or rejected request always; a
+def offers_again(record: RequestRecord, *, installed: bool = True) -> bool:
+    """Whether `record`'s card has **Request again**: never when its operation is no longer
+    `installed` (its vendor plugin was uninstalled: the form could not offer it, and a new
+    request of it would be refused); otherwise an expired or rejected request always; a
     stopped, failed or `unknown` one when there are targets to ask for (`again_targets`): an
     `unknown` run only when its outcome names targets the vendor refused or never got
     (`undone_targets`), which its card tells to request again. Never a request that failed its
     integrity check: its stored form disagrees with the audit log (or could not be checked
     against it), and the form would be filled in from that untrusted row."""
-    if failed_integrity(record):
+    if failed_integrity(record) or not installed:
         return False
     if record.state in UNDONE:  # stopped, failed, unknown: only with targets to ask for
         return bool(again_targets(record))

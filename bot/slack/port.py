@@ -34,7 +34,8 @@ class SlackPostError(RuntimeError):
         unreachable: Slack gave no answer: nothing it said, just no message.
         uncertain: No answer, and the message had been sent whole when the connection dropped
             or the answer timed out: Slack may have posted it (never for a refusal, nor for a
-            connection that failed while sending: Slack never had the message).
+            connection that failed while sending: Slack never had the message); for a card,
+            also an answer saying Slack failed part way (an HTTP 5xx, `maybe_done`).
     """
 
     def __init__(self, error: str, *, unreachable: bool = False, uncertain: bool = False) -> None:
@@ -65,6 +66,17 @@ def refused(exc: SlackApiError) -> str:
     return error
 
 
+def maybe_done(exc: SlackApiError) -> bool:
+    """Whether Slack may have done the call it answered with an error: an HTTP 5xx (a 502,
+    503 or 504 from Slack's edge may come after Slack stored the message), or Slack's own
+    ``internal_error``/``fatal_error`` ("some aspect of the operation" may have succeeded).
+    opsgate's client has no retry of 5xx answers (slack_sdk's ServerErrorRetryHandler is not
+    installed): such a call is never sent again blindly."""
+    return exc.response.status_code >= 500 or exc.response.get("error") in _MAYBE_DONE
+
+
+#: Slack's error strings for a call that may have been done in part (its documentation).
+_MAYBE_DONE = frozenset({"internal_error", "fatal_error"})
 #: How slack_sdk words an answer that was not JSON, in place of Slack's error.
 _NOT_JSON = "Received a response in a non-JSON format"
 #: What slack_sdk raises when Slack gives no answer, beside Slack's own refusals.
@@ -149,7 +161,8 @@ class SlackOut:
                 metadata=metadata,  # None: sent without (slack_sdk leaves out None arguments)
             )
         except SlackApiError as exc:
-            raise SlackPostError(refused(exc)) from exc
+            maybe = metadata is not None and maybe_done(exc)  # a card: looked for, not resent
+            raise SlackPostError(refused(exc), uncertain=maybe) from exc
         except _TRANSPORT as exc:
             raise _unreachable(exc) from exc
         return str(response["ts"])

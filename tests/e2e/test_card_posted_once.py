@@ -144,3 +144,21 @@ def test_a_break_glass_card_whose_answer_was_lost_is_posted_once_and_reviewed(
         assert reviewed is not None and reviewed.reviewed_by == BOB
         shown = served.slack.message(CHANNEL, record.message_ts)
         assert shown is not None and "Reviewed* by <@U0BOB>" in json.dumps(shown["blocks"])
+
+
+def test_a_gateway_error_after_slack_posted_the_card_keeps_the_request(tmp_path: Path) -> None:
+    with served_opsgate(tmp_path, policy=POLICY) as served:
+        served.slack.fail(POST, "gateway_after")  # Slack posted it; its edge answered 502
+        rid = request_once(served)
+        the_one_card_works(served, rid)  # not sent again blindly, found and taken
+        assert len(served.slack.calls_to(HISTORY)) == 1
+        assert f"Request `{rid}` is posted" in told_alice(served)
+
+
+def test_a_gateway_error_before_slack_had_the_card_posts_it_once_more(tmp_path: Path) -> None:
+    with served_opsgate(tmp_path, policy=POLICY) as served:
+        served.slack.fail(POST, "gateway")  # a 503: Slack never had it
+        rid = request_once(served)
+        the_one_card_works(served, rid)
+        assert len(served.slack.calls_to(HISTORY)) == 1  # looked for, not there: posted
+        assert f"Request `{rid}` is posted" in told_alice(served)

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 from tampering import tamper
 
+from adapters.registry import Plugins, installed_plugins
 from bot.console import run_console
 from bot.settings import load_settings
 
@@ -430,3 +431,19 @@ def test_the_operation_prompt_stops_at_the_end_of_input(tmp_path: Path) -> None:
         "── form closed (end of input): nothing was submitted ──"
     )
     assert "── form submitted ──" not in output
+
+
+def test_again_on_a_request_whose_plugin_was_uninstalled_says_it_is_not_installed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rejected request's card had Request again; once its vendor plugin is removed, `again`
+    names it not installed (no form), and `again` alone offers it no more."""
+    first = run(FORM + "as @bob home reject\n", tmp_path)
+    [rid] = dict.fromkeys(re.findall(r"R-[0-9A-Z]{8}", first))
+    others = [p for name, p in installed_plugins().by_name.items() if name != "huawei"]
+    monkeypatch.setattr("bot.console.session.installed_plugins", lambda: Plugins.of(*others))
+    said = run(f"again {rid}\nagain\n", tmp_path)
+    assert f"{rid} is rejected, and its card has no Request again: huawei.device.delete is " in said
+    assert "is not installed (its vendor plugin was removed)" in said
+    assert "no request can be asked again yet" in said
+    assert "── form: Request an operation ──" not in said

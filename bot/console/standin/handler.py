@@ -9,6 +9,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from bot.console.standin.faults import GATEWAY_PAGE
 from bot.console.standin.files import FILES_PATH
 from bot.console.standin.wire import (
     FILE_DOWNLOAD_METHOD,
@@ -73,10 +74,16 @@ class _Handler(BaseHTTPRequestHandler):
         if fault == "drop":  # Slack never had it
             self.close_connection = True
             return
+        if fault == "gateway":  # Slack never had it; its edge says so with a 503 page
+            self._send(503, GATEWAY_PAGE, "text/html")
+            return
         token = bearer_token(self.headers.get("authorization")) or params.pop("token", None)
         reply = standin.handle(method, params, token)
         if fault == "stall_after":
             standin.faults.hold()
+        if fault == "gateway_after":  # done, and answered by the edge's 502 page
+            self._send(502, GATEWAY_PAGE, "text/html")
+            return
         if fault is not None:  # done, and closed without an answer
             self.close_connection = True
             return

@@ -30,6 +30,7 @@ from bot.cards.form_state import prefill_from_entry, prefill_from_record, read_f
 from bot.cards.messages import AGAIN_ACTION, notice_message
 from bot.lifecycle import Origin
 from bot.model import Code, Notice, rules
+from bot.model.again import NOT_INSTALLED
 from bot.observability.logs import log_context
 from bot.slack.listeners.context import ListenerContext, payload_user
 from bot.slack.listeners.submission import REASON_NEEDED, read_submission, response_url, spec_named
@@ -169,9 +170,14 @@ def _again(ctx: ListenerContext, *, request_id: str, body: dict[str, Any]) -> No
     except UnreadableRequestError as exc:
         log.error("%s: Request again was ignored", exc)
         return
-    spec = spec_named(ctx, record.operation) if record is not None else None
-    if record is None or spec is None:
-        log.warning("Request again for %r: no such request or operation", request_id[:40])
+    if record is None:
+        log.warning("Request again for %r: no such request", request_id[:40])
+        return
+    spec = spec_named(ctx, record.operation)
+    if spec is None:  # a card drawn before its vendor plugin was uninstalled
+        log.warning("Request again for %s: %s is not installed", record.id, record.operation)
+        why = (" cannot be asked again: ", Code(record.operation), f" {NOT_INSTALLED}.")
+        _say(ctx, user, Notice(Code(record.id), *why))
         return
     if not rules.offers_again(record):  # a card redrawn since, or a payload no card sent
         log.warning("Request again for %s, which has none (%s)", record.id, record.state.value)

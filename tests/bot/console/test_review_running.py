@@ -104,6 +104,13 @@ def test_home_review_does_not_send_the_requester_to_review_their_own_run(
     ]
 
 
+def test_review_does_not_send_the_requester_to_review_their_own_run(
+    session: ConsoleSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    said = answers(session, monkeypatch, "review\n")  # alice's own run: she may not review it
+    assert said == ["there is no break-glass request awaiting review; name one: review R-XXXXXXXX"]
+
+
 def test_history_unreviewed_names_the_run_still_running(
     session: ConsoleSession, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -149,3 +149,28 @@ def test_the_card_opsgate_posted_is_found_behind_a_copy_someone_else_posted() ->
     mine = {**card, "user": "U0OPSGATE", "bot_id": "B0OPSGATE", "app_id": "A0OPSGATE"}
     out = SlackOut(_Channel([copy, mine]))  # type: ignore[arg-type]
     assert out.find_card("C1", "R-1") == "1767225600.000100"
+
+
+@pytest.mark.parametrize("fault", ["gateway", "gateway_after"])
+def test_a_card_answered_with_a_5xx_is_uncertain_and_not_sent_again(
+    slack: SlackStandIn, fault: str
+) -> None:
+    slack.fail(POST, fault)  # type: ignore[arg-type]
+    with pytest.raises(SlackPostError) as lost:
+        port(slack).post_card("C1", CARD, "R-1")
+    assert lost.value.uncertain and lost.value.error in {"HTTP 502", "HTTP 503"}
+    assert len(slack.calls_to(POST)) == (1 if fault == "gateway_after" else 0)
+
+
+def test_a_card_slack_says_failed_part_way_is_uncertain(slack: SlackStandIn) -> None:
+    slack.refuse(POST, "internal_error")
+    with pytest.raises(SlackPostError) as lost:
+        port(slack).post_card("C1", CARD, "R-1")
+    assert lost.value.uncertain and lost.value.error == "internal_error"
+
+
+def test_another_message_answered_with_a_5xx_is_a_refusal(slack: SlackStandIn) -> None:
+    slack.fail(POST, "gateway_after")
+    with pytest.raises(SlackPostError) as refused:
+        port(slack).post("U1", CARD)
+    assert not refused.value.uncertain and refused.value.error == "HTTP 502"

@@ -15,7 +15,7 @@ from surfaces_world import ALICE, BOB, DAVE, choose, latest_view, session_with, 
 from tampering import tamper
 
 from adapters.registry import installed_plugins
-from bot.cards import AGAIN_ACTION, request_card
+from bot.cards import AGAIN_ACTION, CardFacts, request_card
 from bot.cards.form import (
     OPERATION_BLOCK,
     OPTIONS_BLOCK,
@@ -405,3 +405,57 @@ def test_request_again_of_a_request_that_was_not_forced_says_nothing_of_force(
     old = rejected(session, 'huawei device delete gw-0001 --reason "old gateway"')
     view = again(session, old.id)
     assert "--force` past" not in json.dumps(view["blocks"])
+
+
+def uninstall(session: ConsoleSession, monkeypatch: pytest.MonkeyPatch, vendor: str) -> None:
+    """`vendor`'s plugin removed: its operations and its adapter are gone."""
+    s = session.app.service.s
+    kept = {op: spec for op, spec in s.catalog._by_id.items() if spec.vendor != vendor}
+    monkeypatch.setattr(s.catalog, "_by_id", kept)
+    monkeypatch.delitem(s.adapters.by_vendor, vendor)
+
+
+def test_a_request_approved_after_its_plugin_was_uninstalled_offers_no_request_again(
+    session: ConsoleSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    session.slash("huawei device delete gw-0001 --reason old", user=ALICE)
+    session.wait()
+    [pending] = session.app.store.history(limit=1)
+    uninstall(session, monkeypatch, "huawei")
+    session.click("approve", pending.id, user=BOB)
+    session.wait()
+    ended = session.app.store.get(pending.id)
+    assert ended is not None and ended.state is RequestState.FAILED
+    card = session.standin.message(ended.channel, ended.message_ts or "")
+    assert card is not None and "no vendor plugin called huawei" in json.dumps(card["blocks"])
+    assert again_buttons(card["blocks"]) == []
+
+
+def test_request_again_on_an_old_card_of_an_uninstalled_operation_says_so(
+    session: ConsoleSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old = rejected(session, "huawei device delete gw-0001 --reason old")
+    card = session.standin.message(old.channel, old.message_ts or "")
+    assert card is not None and again_buttons(card["blocks"]) == [old.id]  # drawn before
+    uninstall(session, monkeypatch, "huawei")
+    before = len(session.standin.calls)
+    assert session.click("again", old.id, user=ALICE).status == 200
+    told = session.standin.wait_for(
+        lambda c: c.method == "chat.postMessage" and c.params.get("channel") == ALICE,
+        since=before,
+        timeout=10,
+    )
+    said = json.dumps(told.params)
+    assert old.id in said and "huawei.device.delete` is not installed" in said
+    assert not [c for c in session.standin.calls[before:] if c.method == "views.open"]
+
+
+def test_offers_again_never_for_an_operation_no_longer_installed() -> None:
+    assert rules.offers_again(record(RequestState.REJECTED))
+    assert not rules.offers_again(record(RequestState.REJECTED), installed=False)
+    blocks = request_card(
+        record(RequestState.EXPIRED),
+        approvers=Approvers(needed=1, anyone=True),
+        facts=CardFacts(installed=False),
+    ).blocks
+    assert again_buttons(blocks) == []
