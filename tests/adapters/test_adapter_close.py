@@ -112,11 +112,19 @@ def test_a_sandbox_adapter_refused_by_the_shape_check_is_closed() -> None:
     assert [a.closed for a in returned] == [True]
 
 
+@pytest.mark.parametrize(
+    ("closes", "warned"),
+    [
+        (FailsToClose, "RuntimeError: session **** already closed"),
+        (ExitsOnClose, "SystemExit: 1"),
+    ],
+    ids=["raises", "exits"],
+)
 def test_a_refused_adapter_whose_close_fails_is_one_masked_warning_beside_the_refusal(
-    caplog: pytest.LogCaptureFixture,
+    caplog: pytest.LogCaptureFixture, closes: type[FakeAdapter], warned: str
 ) -> None:
     def misnamed(settings: GlobexSettings, clock: Clock) -> FakeAdapter:
-        return FailsToClose(vendor="acmee", settings=settings)
+        return closes(vendor="acmee", settings=settings)
 
     with caplog.at_level(logging.WARNING), pytest.raises(PluginStartError) as caught:
         build_adapters(
@@ -124,22 +132,5 @@ def test_a_refused_adapter_whose_close_fails_is_one_masked_warning_beside_the_re
         )
     assert "whose vendor is 'acmee', not 'acme'" in str(caught.value)
     assert [r.getMessage() for r in caplog.records] == [
-        "vendor plugin 'acme' failed to close its refused adapter: RuntimeError: session **** "
-        "already closed"
-    ]
-
-
-def test_a_refused_adapter_whose_close_exits_is_one_warning_beside_the_refusal(
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    def misnamed(settings: GlobexSettings, clock: Clock) -> FakeAdapter:
-        return ExitsOnClose(vendor="acmee", settings=settings)
-
-    with caplog.at_level(logging.WARNING), pytest.raises(PluginStartError) as caught:
-        build_adapters(
-            Plugins.of(vendor_plugin("acme", connect=misnamed)), {"acme": settings()}, sandbox=False
-        )
-    assert "whose vendor is 'acmee', not 'acme'" in str(caught.value)
-    assert [r.getMessage() for r in caplog.records] == [
-        "vendor plugin 'acme' failed to close its refused adapter: SystemExit: 1"
+        f"vendor plugin 'acme' failed to close its refused adapter: {warned}"
     ]
