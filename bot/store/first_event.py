@@ -1,8 +1,9 @@
 """What a request's first event records of it, and the stored request in the same shape, for
 `bot.store.integrity.request_problem` to compare key by key (SPEC §9).
 
-Keys a ``requested`` event does not carry (logs written before opsgate recorded them) are left
-out, so they are not compared.
+A ``requested`` detail written by release 1 holds no ``break_glass`` nor ``review_due_at``:
+release 1 had no break-glass, so such a request ran without one, and its first event reads as
+recording neither (null). Keys recorded later still (``created_at``) are left out when absent.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ _REQUESTED_KEYS: Final = (
     *("reason", "channel", "params", "preview", "sandbox", "approvals_needed"),
     *("created_at", "expires_at", "policy", "break_glass", "review_due_at"),
 )
+#: Keys a release-1 ``requested`` detail lacks, and the value that absence records.
+_RELEASE_2_ONLY: Final = ("break_glass", "review_due_at")
 
 
 def request_view(record: RequestRecord) -> dict[str, Any]:
@@ -47,7 +50,8 @@ def request_view(record: RequestRecord) -> dict[str, Any]:
 
 
 def event_view(first: AuditEvent) -> dict[str, Any]:
-    """What the first event records of the request (only the keys it carries)."""
+    """What the first event records of the request: the keys it carries, and a release-1
+    ``requested`` event's null break-glass and review deadline."""
     detail = first.detail
     view: dict[str, Any] = {
         "operation": first.operation,
@@ -56,6 +60,7 @@ def event_view(first: AuditEvent) -> dict[str, Any]:
     }
     if first.event is AuditEventName.REQUESTED:
         view.update({key: detail[key] for key in _REQUESTED_KEYS if key in detail})
+        view.update({key: None for key in _RELEASE_2_ONLY if key not in detail})
     else:
         # `denied` at intake: its `reason` is the policy's; the requester's is `request_reason`.
         # Denied by `system` (a blocked preview), its detail names the requester. The columns

@@ -7,9 +7,10 @@ that differs, in one sentence:
 - `request_problem`: the request against its first event (``requested``, or ``denied`` when the
   policy refused it): operation, targets, requester, parameters, reason, channel, sandbox,
   preview, creation time, expiry, approvals needed and the policy that applied, as JSON (types
-  included), as `bot.store.first_event` reads them. Keys a ``requested`` event does not carry
-  (logs written before opsgate recorded them) are not compared; a denied request's holds what
-  opsgate writes for any denial.
+  included), as `bot.store.first_event` reads them: a ``requested`` event without
+  ``created_at`` (written before opsgate recorded it) is not held to the creation time; one
+  without ``break_glass`` and ``review_due_at`` (release 1) records neither; a denied request's
+  holds what opsgate writes for any denial.
 - `approvals_problem`: the approvers against the ``approved`` events (who, how many).
 - `EventSummary` / `state_problem`: the stored state against the state the events imply, and
   each state event against `TRANSITIONS` (`moves_problem`): a request that ended and was then
