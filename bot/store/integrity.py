@@ -10,7 +10,8 @@ that differs, in one sentence:
   included), as `bot.store.first_event` reads them: a ``requested`` event without
   ``created_at`` (written before opsgate recorded it) is not held to the creation time; one
   without ``break_glass`` and ``review_due_at`` (release 1) records neither; a denied request's
-  holds what opsgate writes for any denial.
+  holds what opsgate writes for any denial. A first event that refers to an event
+  (``requested_seq``, which only later events carry) is named.
 - `approvals_problem`: the approvers against the ``approved`` events (who, how many).
 - `EventSummary` / `state_problem`: the stored state against the state the events imply, and
   each state event against `TRANSITIONS` (`moves_problem`): a request that ended and was then
@@ -54,6 +55,12 @@ def request_problem(
         return "it has no events in the audit log (its requested event is gone)"
     if first.event not in {AuditEventName.REQUESTED, AuditEventName.DENIED}:
         return f"its first event (seq {first.seq}) is {first.event.value}, not requested"
+    if "requested_seq" in first.detail:  # only later events refer to the first
+        reference = _short(first.detail["requested_seq"])
+        return (
+            f"its first event (seq {first.seq}) refers to an event (requested_seq {reference}), "
+            "which a request's first event never does"
+        )
     if record.vendor != record.operation.split(".", 1)[0]:
         return f"its vendor {record.vendor!r} is not the vendor of {record.operation!r}"
     stored, logged = request_view(record), event_view(first)

@@ -144,3 +144,17 @@ def test_a_break_glass_or_review_given_to_a_release_1_request_is_named(
     assert result.problem is not None
     assert result.problem.startswith(f"{column}: the stored request has ")
 
+
+@pytest.mark.parametrize("value", [1, "1", None], ids=["integer", "text", "null"])
+@pytest.mark.usefixtures("where")
+def test_a_first_event_that_refers_to_an_event_is_named(
+    store: Store, target: str | Path, value: object
+) -> None:
+    ids = fill(store, requests=4)
+    set_detail_key(target, event="requested", key="requested_seq", value=value)
+    rehash(target)
+
+    result = store.verify()
+    assert (result.ok, result.request_id) == (False, ids[0])
+    assert result.problem is not None
+    assert "requested_seq" in result.problem
