@@ -23,8 +23,8 @@ returns), `database` (connection, transactions, migrations; the concurrency rule
 docstring; `journal` refuses a rollback journal beside a file read as
 it is), `writes` (the steps of a write), `details` (what a request's first event holds),
 `queries` (shared reads), `readback` (reading past values changed outside opsgate),
-`integrity` (tables against events), `keying` (the chain's key record), `seal` (the keyed
-head's seal), `notify` (observers),
+`integrity` (tables against events; `first_event` reads a first event for it), `keying`
+(the chain's key record), `seal` (the keyed head's seal), `notify` (observers),
 `rows` (row layout, errors and ids; no SQLite). `verify` reads
 the log through `scan` (the chain: a quick pass in SQLite, `quickchain`, run by worker
 processes for a long log, and the documented algorithm wherever it points) and `crosscheck`

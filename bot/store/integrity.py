@@ -7,8 +7,11 @@ that differs, in one sentence:
 - `request_problem`: the request against its first event (``requested``, or ``denied`` when the
   policy refused it): operation, targets, requester, parameters, reason, channel, sandbox,
   preview, creation time, expiry, approvals needed and the policy that applied, as JSON (types
-  included). Keys a ``requested`` event does not carry (logs written before opsgate recorded
-  them) are not compared; a denied request's holds what opsgate writes for any denial.
+  included), as `bot.store.first_event` reads them: a ``requested`` event without
+  ``created_at`` (written before opsgate recorded it) is not held to the creation time; one
+  without ``break_glass`` and ``review_due_at`` (release 1) records neither; a denied request's
+  holds what opsgate writes for any denial. A first event that refers to an event
+  (``requested_seq``, which only later events carry) is named.
 - `approvals_problem`: the approvers against the ``approved`` events (who, how many).
 - `EventSummary` / `state_problem`: the stored state against the state the events imply, and
   each state event against `TRANSITIONS` (`moves_problem`): a request that ended and was then
@@ -31,17 +34,11 @@ from bot.model import (
     RequestRecord,
     RequestState,
 )
-from bot.model.outcomes import read_preview
 from bot.model.shown import escaped
-from bot.store.bound_columns import denied_columns, rewritten_json, same_json, stored_json
-from bot.store.rows import format_time
+from bot.store.bound_columns import rewritten_json, same_json, stored_json
+from bot.store.first_event import event_view, request_view
 
 _SHOWN: Final = 3
-#: How each `requested` detail key reads from a stored request.
-_REQUESTED_KEYS: Final = (
-    *("reason", "channel", "params", "preview", "sandbox", "approvals_needed"),
-    *("created_at", "expires_at", "policy", "break_glass", "review_due_at"),
-)
 #: Events that end (or begin) a state of their own; ``denied`` only as a request's first event,
 #: or later when its detail says it ended the request (``"state": "denied"``: a card Slack would
 #: not post); any other later ``denied`` is a refused click.
@@ -58,9 +55,15 @@ def request_problem(
         return "it has no events in the audit log (its requested event is gone)"
     if first.event not in {AuditEventName.REQUESTED, AuditEventName.DENIED}:
         return f"its first event (seq {first.seq}) is {first.event.value}, not requested"
+    if "requested_seq" in first.detail:  # only later events refer to the first
+        reference = _short(first.detail["requested_seq"])
+        return (
+            f"its first event (seq {first.seq}) refers to an event (requested_seq {reference}), "
+            "which a request's first event never does"
+        )
     if record.vendor != record.operation.split(".", 1)[0]:
         return f"its vendor {record.vendor!r} is not the vendor of {record.operation!r}"
-    stored, logged = _request_view(record), _event_view(first)
+    stored, logged = request_view(record), event_view(first)
     if row is not None:
         stored.update(stored_json(row))
     for key, value in logged.items():
@@ -187,64 +190,6 @@ def moves_problem(record: RequestRecord, summary: EventSummary) -> str | None:
 
 def _ended(state: RequestState) -> str:
     return f"ended {state.value}" if state.terminal else f"was {state.value}"
-
-
-def _request_view(record: RequestRecord) -> dict[str, Any]:
-    """The stored request in the shape of `_event_view`."""
-    due = record.review_due_at
-    detail_values: dict[str, Any] = {
-        "reason": record.reason,
-        "channel": record.channel,
-        "params": dict(record.params),
-        "preview": None if record.preview is None else record.preview.model_dump(mode="json"),
-        "sandbox": record.sandbox,
-        "approvals_needed": record.approvals_needed,
-        "created_at": format_time(record.created_at),
-        "expires_at": format_time(record.expires_at),
-        "policy": None if record.policy is None else record.policy.recorded(),
-        "break_glass": record.break_glass,
-        "review_due_at": None if due is None else format_time(due),
-        "outcome": None if record.outcome is None else record.outcome.model_dump(mode="json"),
-    }
-    return {
-        "operation": record.operation,
-        "targets": list(record.targets),
-        "requester": record.requester,
-        **detail_values,
-    }
-
-
-def _event_view(first: AuditEvent) -> dict[str, Any]:
-    """What the first event records of the request (only the keys it carries)."""
-    detail = first.detail
-    view: dict[str, Any] = {
-        "operation": first.operation,
-        "targets": list(first.targets),
-        "requester": first.actor,
-    }
-    if first.event is AuditEventName.REQUESTED:
-        view.update({key: detail[key] for key in _REQUESTED_KEYS if key in detail})
-    else:
-        # `denied` at intake: its `reason` is the policy's; the requester's is `request_reason`.
-        # Denied by `system` (a blocked preview), its detail names the requester. The columns
-        # it does not carry hold what opsgate always writes for a denied request.
-        carried = ("channel", "params", "requester", "created_at")
-        view.update({key: detail[key] for key in carried if key in detail})
-        view.update(denied_columns(detail))
-        if "request_reason" in detail:
-            view["reason"] = detail["request_reason"]
-    if view.get("preview") is not None:  # read as the store reads it, whatever its release
-        view["preview"] = _as_read(view["preview"])
-    return view
-
-
-def _as_read(preview: Any) -> Any:
-    """A logged preview as the stored request's preview reads back (typed, then dumped), so
-    a release-1 preview compares equal to itself; one that does not read stays as logged."""
-    try:
-        return read_preview(preview).model_dump(mode="json")
-    except ValueError:
-        return preview
 
 
 def _differs(key: str, stored: Any, logged: Any, seq: int) -> str:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from lifecycle_world import ALICE, BOB, CAROL, CHANNEL, World, open_request
-from tampering import tamper
+from tampering import drop_detail_key, rehash, set_detail_key, tamper
 
 from bot.model import AuditEventName, FailedOutcome, RequestState
 from bot.slack.announce import AuditChannel
@@ -89,6 +89,44 @@ def test_an_approval_row_changed_in_the_file_is_never_executed(
     assert record is not None and record.state is RequestState.FAILED
     assert isinstance(record.outcome, FailedOutcome) and record.outcome.error == "integrity"
     assert "approvals" in record.outcome.message
+
+
+def test_a_first_event_given_a_reference_is_never_executed(
+    world_factory: Callable[..., World], tmp_path: Path
+) -> None:
+    """Only later events refer to the first (unkeyed chain, rehashed: the hashes hold)."""
+    world = world_factory(db=tmp_path / "opsgate.db")
+    rid = open_request(world, cancel())
+    set_detail_key(tmp_path / "opsgate.db", event="requested", key="requested_seq", value=1)
+    rehash(tmp_path / "opsgate.db")
+
+    world.service.approve(rid, world.on_card(rid, BOB))
+
+    assert cancels(world) == 0
+    record = world.store.get(rid)
+    assert record is not None and record.state is RequestState.FAILED
+    assert isinstance(record.outcome, FailedOutcome) and record.outcome.error == "integrity"
+    assert "requested_seq" in record.outcome.message
+
+
+def test_a_break_glass_ref_given_to_a_release_1_request_is_never_executed(
+    world_factory: Callable[..., World], tmp_path: Path
+) -> None:
+    """Release 1 had no break-glass: its first event records none, so a row claiming one fails."""
+    world = world_factory(db=tmp_path / "opsgate.db")
+    rid = open_request(world, cancel())
+    for key in ("created_at", "break_glass", "review_due_at"):  # as release 1 wrote it
+        drop_detail_key(tmp_path / "opsgate.db", event="requested", key=key)
+    rehash(tmp_path / "opsgate.db")
+    tamper(tmp_path / "opsgate.db", "UPDATE requests SET break_glass = 'INC-1'")
+
+    world.service.approve(rid, world.on_card(rid, BOB))
+
+    assert cancels(world) == 0
+    record = world.store.get(rid)
+    assert record is not None and record.state is RequestState.FAILED
+    assert isinstance(record.outcome, FailedOutcome) and record.outcome.error == "integrity"
+    assert record.outcome.message.count("break_glass: the stored request has 'INC-1'") == 1
 
 
 def test_an_untouched_request_executes(world: World) -> None:

@@ -13,6 +13,7 @@ from store_requests import fill
 from tampering import drop_detail_key, rehash, set_detail_key, tamper
 
 from bot.store import Store, beside
+from bot.store import scan as chain_scan
 from bot.store.crosscheck import suspects
 
 #: The keys each form's ``requested`` detail lacks.
@@ -27,13 +28,22 @@ CHANGES = [
     "UPDATE requests SET params = '{\"reason_id\":8}' WHERE id = ?",
     "UPDATE requests SET expires_at = '2099-01-01T00:00:00.000000Z' WHERE id = ?",
 ]
-#: Changes to what only release 2's details record (release 1's say nothing of them, so the
-#: field-by-field comparison has nothing to hold such a row to; the quick query suspects it).
+#: Changes to what only release 2's details record (release 1 had no break-glass: its details
+#: say nothing of one, so a row that claims one has no event behind it).
 RELEASE_2_CHANGES = [
     "UPDATE requests SET break_glass = 'U0MALLORY' WHERE id = ?",
     "UPDATE requests SET review_due_at = '2099-01-01T00:00:00.000000Z' WHERE id = ?",
 ]
 RECORDED = {name: dropped for name, dropped in FORMS.items() if "break_glass" not in dropped}
+
+
+@pytest.fixture(params=["in this process", "in workers"])
+def where(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Verify in this process, or (on a SQLite file) with the tables' query in workers."""
+    if request.param == "in workers":
+        monkeypatch.setattr(chain_scan, "PARALLEL_FROM", 1)
+        monkeypatch.setattr(chain_scan.os, "cpu_count", lambda: 3)
+    return str(request.param)
 
 
 def written_as(target: str | Path, dropped: tuple[str, ...]) -> None:
@@ -117,3 +127,34 @@ def test_a_first_event_that_refers_to_an_event_is_a_suspect(
     rehash(target)
 
     assert suspected(store, target) == ids
+
+
+@pytest.mark.parametrize("change", RELEASE_2_CHANGES)
+@pytest.mark.usefixtures("where")
+def test_a_break_glass_or_review_given_to_a_release_1_request_is_named(
+    store: Store, target: str | Path, change: str
+) -> None:
+    ids = fill(store, requests=4)
+    written_as(target, FORMS["release 1"])
+    tamper(target, change, params=(ids[0],))
+
+    result = store.verify()
+    assert (result.ok, result.request_id) == (False, ids[0])
+    column = change.split()[3]  # UPDATE requests SET <column> = ...
+    assert result.problem is not None
+    assert result.problem.startswith(f"{column}: the stored request has ")
+
+
+@pytest.mark.parametrize("value", [1, "1", None], ids=["integer", "text", "null"])
+@pytest.mark.usefixtures("where")
+def test_a_first_event_that_refers_to_an_event_is_named(
+    store: Store, target: str | Path, value: object
+) -> None:
+    ids = fill(store, requests=4)
+    set_detail_key(target, event="requested", key="requested_seq", value=value)
+    rehash(target)
+
+    result = store.verify()
+    assert (result.ok, result.request_id) == (False, ids[0])
+    assert result.problem is not None
+    assert "requested_seq" in result.problem
