@@ -18,6 +18,7 @@ from bot.cards.text import elide
 from bot.console.clicks import (
     WAITING,
     click_words,
+    default_click,
     default_request,
     first_word,
     named_request,
@@ -157,7 +158,7 @@ class Console:
             self.say(words)
             return
         named, why = words
-        request_id = named or default_request(self.session.app.store, word)
+        request_id = named or default_click(self.session.app.service.s, word, user=user)
         if request_id is None:
             self.say(nothing_to_click(self.session.app.service.s, word, user=user))
             return
