@@ -102,6 +102,12 @@ def named_request(store: Store, typed: str) -> str:
     return typed.upper()
 
 
+def malformed_id(store: Store, typed: str) -> str | None:
+    """What `/ops status` says of `typed` when it is not shaped as a request id (even with its
+    ``R-`` put back, as `named_request` does), for a command that takes one; else None."""
+    return None if request_id_of(named_request(store, typed)) else bad_request_id(typed)
+
+
 def settle(session: ConsoleSession, say: Callable[[str], None], *, limit: float = 60.0) -> None:
     """Wait until the app has finished what was started, like `ConsoleSession.wait`; but a
     bulk run that Stop could still stop goes on in the background, after saying so, so the
