@@ -39,7 +39,7 @@ from bot.cards.outcome import outcome_lines, progress_line
 from bot.cards.preview import blocked_lines, preview_lines, verdict_lines
 from bot.cards.request import approved_by, request_blocks, target_line, title_of
 from bot.cards.sentences import mrkdwn, notification
-from bot.cards.text import clip_raw, code, code_block, escape, mention, plural
+from bot.cards.text import clip_raw, code, code_block, duplicates_dropped, escape, mention, plural
 from bot.model import (
     Approvers,
     Notice,
@@ -199,19 +199,20 @@ _VERDICTS = {
 FORCE_COMMAND_LIMIT = 2500
 
 
-def blocked_message(record: RequestRecord, *, command_text: str) -> Message:
+def blocked_message(record: RequestRecord, *, command_text: str, dropped: int = 0) -> Message:
     """Why a request got no approval card (SPEC §8): its preview is blocked. Private to the
     requester: the preview with the reason and the vendor's code, and the ``--force`` hint.
 
     Args:
         record: The denied request, with its blocked preview.
         command_text: The command as typed; shown again with ``--force`` appended, to copy.
+        dropped: How many repeated targets the command named were dropped (said after them).
     """
     preview = record.preview
     blocks = [header(f":no_entry: Not posted: {record.operation}")]
     if record.sandbox:
         blocks.append(context(":test_tube: *SANDBOX*: the vendor is simulated"))
-    blocks.append(section(target_line(record.targets)))
+    blocks.append(section(f"{target_line(record.targets)} {duplicates_dropped(dropped)}".strip()))
     if isinstance(preview, Preview):
         blocks.extend(lines_sections(blocked_lines(preview) + preview_lines(preview)))
     blocks.extend(lines_sections(_force_hint(record, command_text)))

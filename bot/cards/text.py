@@ -189,6 +189,15 @@ def plural(count: int, noun: str) -> str:
     return f"{count:,} {noun}{'es' if noun.endswith(('ch', 'sh', 's', 'x')) else 's'}"
 
 
+def duplicates_dropped(dropped: int) -> str:
+    """What every answer to a request tells the requester of the repeated targets their
+    command named and parsing dropped (``2 duplicate targets dropped: each target is acted on
+    once.``), or nothing when there were none."""
+    if not dropped:
+        return ""
+    return f"{plural(dropped, 'duplicate target')} dropped: each target is acted on once."
+
+
 def time_left(deadline: datetime, now: datetime) -> str:
     """``in 40 s``, ``in 25 min``, ``in 2 h 5 min`` until `deadline` (not yet reached). Under
     a minute counts seconds, so a short TTL never reads as a whole minute; whole minutes are

@@ -23,7 +23,7 @@ WAITING: Final = {
     "reject": "pending request",
     "withdraw": "pending request",
     "stop": "running request",
-    "review": "break-glass request awaiting review",
+    "review": "break-glass request awaiting your review",
 }
 #: A word the user meant as a request id (``r-…`` too): never read as the start of a reason.
 _NAMED_ID: Final = re.compile(r"[Rr]-\S*")
@@ -33,12 +33,19 @@ _BARE_ID: Final = re.compile(r"[0-9A-Za-z]{8}")
 SETTLE: Final = 1.0
 
 
-def default_request(store: Store, word: str) -> str | None:
-    """The newest pending request; for `stop` the newest running one; for `review` the
-    break-glass request whose review is due first. None when there is none."""
+def default_click(services: Services, word: str, *, user: str) -> str | None:
+    """The request `user`'s click without an id means: for `review` the break-glass run whose
+    review is due first among those `user` may review (never their own; as `home review`
+    lists them), else `default_request`'s. None when there is none."""
     if word == "review":
-        waiting = store.unreviewed_break_glass(limit=1)
+        waiting = HomeTab(services, operation_ids=()).break_glass_awaiting_review(user)
         return waiting[0].id if waiting else None
+    return default_request(services.store, word)
+
+
+def default_request(store: Store, word: str) -> str | None:
+    """The newest pending request; for `stop` the newest running one. None when there is
+    none."""
     state = RequestState.EXECUTING if word == "stop" else RequestState.PENDING
     found = [r for r in store.history(limit=50) if r.state is state]
     return found[0].id if found else None
@@ -93,6 +100,12 @@ def named_request(store: Store, typed: str) -> str:
         if known:
             return f"R-{typed.upper()}"
     return typed.upper()
+
+
+def malformed_id(store: Store, typed: str) -> str | None:
+    """What `/ops status` says of `typed` when it is not shaped as a request id (even with its
+    ``R-`` put back, as `named_request` does), for a command that takes one; else None."""
+    return None if request_id_of(named_request(store, typed)) else bad_request_id(typed)
 
 
 def settle(session: ConsoleSession, say: Callable[[str], None], *, limit: float = 60.0) -> None:

@@ -78,7 +78,7 @@ HELP = """\
   reject [<id>] <why>             reject, giving the Reject dialog a reason
   stop [<id>]                     Stop a running bulk request (default: the newest running)
   review [<id>]                   Mark a break-glass request reviewed (default: the oldest
-                                  awaiting review)
+                                  awaiting your review)
   as @<user> <line>               run one line as someone else (alice, bob, carol, dave)
   user @<user>                    become someone else for the following lines
   audit [<id>]                    the audit trail (of one request, or the last 20 events)

@@ -18,8 +18,10 @@ from bot.cards.text import elide
 from bot.console.clicks import (
     WAITING,
     click_words,
+    default_click,
     default_request,
     first_word,
+    malformed_id,
     named_request,
     nothing_to_click,
     quit_waits_for,
@@ -127,7 +129,11 @@ class Console:
         elif word in {"form", "again", "home"}:
             Surfaces(self).run(word, rest.split(), user)
         elif word == "audit":
-            self._audit(named_request(self.session.app.store, rest.strip()) or None)
+            bad = rest.strip() and malformed_id(self.session.app.store, rest.strip())
+            if bad:  # `audit R-`: as `/ops status R-` says it
+                self.say(bad)
+            else:
+                self._audit(named_request(self.session.app.store, rest.strip()) or None)
         elif word == "verify" and rest.strip():
             self.say(f"verify takes no words; type verify (not {rest.strip()[:40]})")
         elif word == "verify":
@@ -157,7 +163,7 @@ class Console:
             self.say(words)
             return
         named, why = words
-        request_id = named or default_request(self.session.app.store, word)
+        request_id = named or default_click(self.session.app.service.s, word, user=user)
         if request_id is None:
             self.say(nothing_to_click(self.session.app.service.s, word, user=user))
             return

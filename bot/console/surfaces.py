@@ -8,7 +8,7 @@ from typing import Protocol
 
 from bot.cards.history import review_when_ended
 from bot.cards.messages import AGAIN_CARDS, AGAIN_STATES, refusal_message
-from bot.console.clicks import click_words, named_request
+from bot.console.clicks import click_words, malformed_id, named_request
 from bot.console.form import FormWalk
 from bot.console.reader import LineReader
 from bot.console.session import AckReply, ConsoleSession
@@ -58,7 +58,10 @@ class Surfaces:
         """``form [<operation>]``, ``again [<id>]``,
         ``home [approve|reject|review|stop [<id>]]``, ``home reject [<id>] <why>``."""
         store = self.session.app.store
-        if word in _ONE_WORD and len(args) > 1:  # a word too many: say so, never guess
+        bad = _id_word(word, args) and malformed_id(store, _id_word(word, args))
+        if bad:  # `home approve R-`: as `/ops status R-` says it
+            self.console.say(f"{bad} Nothing was clicked.")
+        elif word in _ONE_WORD and len(args) > 1:  # a word too many: say so, never guess
             (taken, shown), said = _ONE_WORD[word], " ".join(args)[:40]
             self.console.say(f"{word} takes at most {taken}: {word} [{shown}]; not {said}")
         elif word == "form":
@@ -230,6 +233,15 @@ _NOTHING_IN_TAB = {
     "stop": "no run of yours can be stopped",
 }
 _ONE_WORD = {"form": ("an operation", "<operation>"), "again": ("a request id", "<id>")}
+
+
+def _id_word(word: str, args: list[str]) -> str:
+    """The request id `again <id>` or `home approve|review|stop <id>` names (``home reject``'s
+    is read by `click_words`), or "" when there is none."""
+    if word == "again" and len(args) == 1:
+        return args[0]
+    tab_click = word == "home" and len(args) == 2 and args[0] in _NOTHING_IN_TAB
+    return args[1] if tab_click and args[0] != "reject" else ""
 
 
 def _why_no_again(record: RequestRecord, *, installed: bool) -> str:

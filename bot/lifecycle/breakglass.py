@@ -55,11 +55,13 @@ class BreakGlass:
             step=origin.step,
         )
         bind(request_id=record.id)
-        self._execution.run(record, first=lambda: self._announce(record, origin))
+        dropped = request.duplicates
+        self._execution.run(record, first=lambda: self._announce(record, origin, dropped))
 
-    def _announce(self, record: RequestRecord, origin: Origin) -> None:
-        """Tell the requester, and queue the card's post, as the call's lease is held."""
-        notice = cards.notice_message(incident_words.breaking_glass(record))
+    def _announce(self, record: RequestRecord, origin: Origin, dropped: int) -> None:
+        """Tell the requester (and how many repeated targets were dropped), and queue the
+        card's post, as the call's lease is held."""
+        notice = cards.notice_message(incident_words.breaking_glass(record, dropped=dropped))
         self._despite_slack("answer the requester", lambda: self.replies.answer(origin, notice))
         # Queued first, so the card is usually up before the call ends; never waited for.
         self._despite_slack("post the card", lambda: self.replies.later(lambda: self._post(record)))

@@ -3,14 +3,16 @@ rendered by `bot.cards`. (The other refusals are `bot.lifecycle.refusals`'s.)"""
 
 from __future__ import annotations
 
+from bot.cards.text import duplicates_dropped
 from bot.lifecycle.refusals import bot_not_there, ended
 from bot.model import Channel, Code, Notice, Part, Refusal, RequestRecord, RequestState, User
 
 _S = RequestState
 
 
-def breaking_glass(record: RequestRecord) -> Notice:
-    """A break-glass request is running: no approvals, the approvers review it afterwards."""
+def breaking_glass(record: RequestRecord, *, dropped: int = 0) -> Notice:
+    """A break-glass request is running: no approvals, the approvers review it afterwards;
+    and how many repeated targets the command named were dropped (`dropped`)."""
     return Notice(
         "Break-glass: ",
         Code(record.id),
@@ -19,6 +21,7 @@ def breaking_glass(record: RequestRecord) -> Notice:
         ". Its card in ",
         Channel(record.channel),
         " tells the approvers, and one of them reviews it once it ends.",
+        f" {duplicates_dropped(dropped)}" if dropped else "",
     )
 
 

@@ -208,7 +208,10 @@ class Intake:
             step=origin.step,
         )
         bind(request_id=record.id)
-        self.replies.answer(origin, cards.blocked_message(record, command_text=command_text))
+        blocked = cards.blocked_message(
+            record, command_text=command_text, dropped=request.duplicates
+        )
+        self.replies.answer(origin, blocked)
 
     def _run_break_glass(
         self, request: OperationRequest, origin: Origin, preview: RequestPreview

@@ -4,6 +4,7 @@ counted), in words: built from parts, rendered by `bot.cards`. Its refusals are
 
 from __future__ import annotations
 
+from bot.cards.text import duplicates_dropped
 from bot.model import Channel, Code, Notice, Part, RequestRecord, User, listing, rules
 
 
@@ -54,8 +55,6 @@ def posted(record: RequestRecord, *, dropped: int = 0) -> Notice:
     """The approval card is up: waiting for approvals, or, when it needs none, for the
     requester's own confirmation; and how many repeated targets the command named were
     dropped (`dropped`: the card lists each target once)."""
-    noun = "duplicate target" if dropped == 1 else "duplicate targets"
-    repeats = f" {dropped:,} {noun} dropped: each target is acted on once." if dropped else ""
     return Notice(
         "Request ",
         Code(record.id),
@@ -63,7 +62,8 @@ def posted(record: RequestRecord, *, dropped: int = 0) -> Notice:
         *_waiting_for(record),
         ". Follow it on the card, or with ",
         Code(f"/ops status {record.id}"),
-        f".{repeats}",
+        ".",
+        f" {duplicates_dropped(dropped)}" if dropped else "",
     )
 
 

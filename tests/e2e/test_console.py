@@ -531,6 +531,23 @@ def test_a_click_on_a_malformed_request_id_says_so_as_status_does(tmp_path: Path
     assert " approved " not in output and " rejected " not in output
 
 
+def test_home_again_and_audit_say_a_malformed_request_id_as_status_does(tmp_path: Path) -> None:
+    """`home approve R-`, `again r-7k3f`, `audit R-` were "There is no request …": the same
+    check as `/ops status` and the card clicks names the shape an id has, and clicks nothing."""
+    output = run(
+        "/ops servicepower job cancel JOB-1001 --reason x\n"
+        "as @bob home approve R-\nas @bob home stop R-\nas @bob home review R-\n"
+        "again r-7k3f\naudit R-\n",
+        tmp_path,
+    )
+    assert "There is no request" not in output and "there is no request" not in output
+    bad = "Bad request-id 'R-': request ids look like R-7K3F9QW2."
+    assert output.count(f"{bad} Nothing was clicked.") == 3
+    assert "Bad request-id 'r-7k3f': request ids look like R-7K3F9QW2. Nothing was" in output
+    assert output.rstrip().endswith(f"alice> audit R-\n{bad}")
+    assert " approved " not in output and "form submitted" not in output
+
+
 def test_what_the_app_sends_as_the_console_starts_is_shown(tmp_path: Path) -> None:
     """A request an earlier session left executing (it died mid-call) becomes unknown as the
     console starts, and one left pending past its ttl expires: their cards and the requester's

@@ -33,7 +33,8 @@ def test_break_glass_then_review_in_the_console(tmp_path: Path) -> None:
     request_id = re.search(r"R-[0-9A-Z]{8}", output).group(0)  # type: ignore[union-attr]
     assert "Executing: servicepower.job.cancel [BREAK-GLASS] [SANDBOX]" in output
     assert "[Mark reviewed]" in output
-    assert "so someone else reviews it" in output  # alice ran it: not hers to review
+    # alice ran it: not hers to review, so `review` picks nothing for her
+    assert "there is no break-glass request awaiting your review" in output
     assert "Reviewed by @bob" in output
     trail = [line.split()[2] for line in output.splitlines() if line.startswith("#")]
     assert trail == [
@@ -41,16 +42,39 @@ def test_break_glass_then_review_in_the_console(tmp_path: Path) -> None:
         "break_glass",
         "executing",
         "succeeded",
-        "denied",
-        "reviewed",
+        "reviewed",  # alice's `review` clicked nothing: no refusal logged
     ]
     assert request_id in output
+
+
+def test_review_without_an_id_picks_the_oldest_run_the_asker_may_review(tmp_path: Path) -> None:
+    """The oldest run awaiting review is bob's own: `review` as bob skips it for alice's, and
+    dave, no approver, is told there is none for him, as `home review` lists them."""
+    policy = '[policy]\napprovers = ["S0OPSLEADS"]\nbreak_glass = ["U0ALICE", "U0BOB"]\n'
+    script = (
+        "as @bob /ops servicepower job cancel JOB-1001 --reason storm --break-glass INC-41\n"
+        "/ops servicepower job cancel JOB-1002 --reason storm --break-glass INC-42\n"
+        "as @bob review\n"
+        "as @dave review\n"
+    )
+    output = run(script, tmp_path, policy)
+    ids = dict.fromkeys(re.findall(r"Request id: `(R-[0-9A-Z]{8})`", output))
+    bobs, alices = ids  # in the order they were requested: bob's is the oldest
+    bob = output[output.index("alice> as @bob review") :].splitlines()[1:3]
+    assert bob == ["── only visible to @bob ──", f"Marked `{alices}` reviewed. Thank you."]
+    assert f"Marked `{bobs}` reviewed" not in output and "someone else reviews it" not in output
+    dave = output[output.index("alice> as @dave review") :].splitlines()[1]
+    assert (
+        dave == "there is no break-glass request awaiting your review; name one: review R-XXXXXXXX"
+    )
 
 
 def test_the_new_verbs_say_when_there_is_nothing_to_click(tmp_path: Path) -> None:
     output = run("stop\nreview\nhelp\n", tmp_path)
     assert "there is no running request; name one: stop R-XXXXXXXX" in output
-    assert "there is no break-glass request awaiting review; name one: review R-XXXXXXXX" in output
+    assert "there is no break-glass request awaiting your review; name one: review R-XXXXXXXX" in (
+        output
+    )
     assert "stop [<id>]" in output and "review [<id>]" in output
 
 

@@ -79,7 +79,7 @@ def test_review_names_the_break_glass_run_still_running(
     said = answers(session, monkeypatch, "as @bob review\n")
     [record] = session.app.store.history(limit=5)
     assert said == [
-        f"there is no break-glass request awaiting review: {record.id} is still running; "
+        f"there is no break-glass request awaiting your review: {record.id} is still running; "
         "review it when it ends"
     ]
 
@@ -108,7 +108,9 @@ def test_review_does_not_send_the_requester_to_review_their_own_run(
     session: ConsoleSession, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     said = answers(session, monkeypatch, "review\n")  # alice's own run: she may not review it
-    assert said == ["there is no break-glass request awaiting review; name one: review R-XXXXXXXX"]
+    assert said == [
+        "there is no break-glass request awaiting your review; name one: review R-XXXXXXXX"
+    ]
 
 
 def test_history_unreviewed_names_the_run_still_running(

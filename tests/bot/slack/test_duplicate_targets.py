@@ -1,6 +1,7 @@
 """A target named twice is acted on once (SPEC §8: each device name is one target): the
 requester is told how many repeats were dropped, in the answer to a posted request and in a
-dry run's target line, rather than find fewer targets on the card than they typed."""
+dry run's target line, and in a break-glass run's and a blocked preview's answers (one wording),
+rather than find fewer targets on the card than they typed."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 
 from surfaces_world import ALICE, session_with
 
+from adapters.enos.simulator import api as enos
 from bot.console.session import ConsoleSession
 
 CANCEL = (
@@ -43,3 +45,21 @@ def test_the_answer_to_a_posted_request_says_its_duplicates_were_dropped(tmp_pat
     assert "is posted and waiting for approval" in said
     assert "2 duplicate targets dropped: each target is acted on once." in said
     assert "is posted and waiting for approval" in once and "duplicate" not in once
+
+
+def test_a_break_glass_runs_answer_says_its_duplicates_were_dropped(tmp_path: Path) -> None:
+    policy = '[policy]\napprovers = ["S0OPSLEADS"]\nbreak_glass = ["U0ALICE"]\n'
+    with session_with(tmp_path, policy) as session:
+        said = answered(session, f"{CANCEL} --break-glass INC-42")
+
+    assert "runs now, without approvals, for incident" in said
+    assert "2 duplicate targets dropped: each target is acted on once." in said
+
+
+def test_a_blocked_previews_refusal_says_its_duplicates_were_dropped(tmp_path: Path) -> None:
+    running, org = enos.SANDBOX_RUNNING_JOB_ID, enos.SANDBOX_ORG_ID
+    with session_with(tmp_path) as session:
+        said = answered(session, f"enos ota-job delete {running} {running} --org {org} --reason x")
+
+    assert "Not posted" in said and "No approval card was posted" in said
+    assert f"`{running}` 1 duplicate target dropped: each target is acted on once." in said
