@@ -112,9 +112,9 @@ def test_two_job_ids_are_refused() -> None:
 
 
 def test_the_same_job_id_twice_is_one_target() -> None:
-    assert (
-        parse("enos ota-job delete 6f1a2b3c4d5e,6f1a2b3c4d5e --org o15724268424841") == expected()
-    )
+    """One target, and the repeat counted so its requester can be told it was dropped."""
+    parsed = parse("enos ota-job delete 6f1a2b3c4d5e,6f1a2b3c4d5e --org o15724268424841")
+    assert parsed == expected().model_copy(update={"duplicates": 1})
 
 
 def test_the_adapter_reads_these_parameter_keys() -> None:
